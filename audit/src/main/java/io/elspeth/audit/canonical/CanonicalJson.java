@@ -1,0 +1,219 @@
+package io.elspeth.audit.canonical;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.erdtman.jcs.JsonCanonicalizer;
+
+/**
+ * RFC 8785 (JCS) canonical JSON with ELSPETH's normalisation rules, and the SHA-256 hashes built
+ * on it. The same value always gives the same bytes, whatever map order it was built in.
+ *
+ * <p>Normalisation (ELSPETH {@code core/canonical.py}): NaN and infinities are rejected, integers
+ * outside ±(2^53−1) are rejected, {@code byte[]} becomes {@code {"__bytes__": base64}}, date-times
+ * become UTC ISO-8601 strings with a {@code +00:00} offset (naive values are taken as UTC), and
+ * {@link BigDecimal} becomes its string form.
+ */
+public final class CanonicalJson {
+
+  /** Stored in every run: the version of the canonicalisation and hash rules. */
+  public static final String CANONICAL_VERSION = "sha256-rfc8785-v1";
+
+  private static final long MAX_SAFE_INTEGER = 9007199254740991L;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final DateTimeFormatter ISO_UTC =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xxx");
+
+  private CanonicalJson() {}
+
+  /** Canonical JSON text of a value made of maps, lists, strings, numbers, booleans and nulls. */
+  public static String canonicalize(@Nullable Object value) {
+    Object normalized = normalize(value, "$");
+    try {
+      String plain = MAPPER.writeValueAsString(normalized);
+      return new JsonCanonicalizer(plain).getEncodedString();
+    } catch (IOException e) {
+      throw new CanonicalizationException("cannot canonicalize value: " + e.getMessage(), e);
+    }
+  }
+
+  /** UTF-8 bytes of {@link #canonicalize}. */
+  public static byte[] canonicalBytes(@Nullable Object value) {
+    return canonicalize(value).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Lowercase hex SHA-256 of the canonical JSON of a value: ELSPETH's {@code stable_hash}. */
+  public static String stableHash(@Nullable Object value) {
+    return sha256Hex(canonicalBytes(value));
+  }
+
+  /** Lowercase hex SHA-256 of raw bytes. */
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+
+  /** Lowercase hex SHA-256 of a string's UTF-8 bytes. */
+  public static String sha256Hex(String text) {
+    return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Hash of Tier-3 data that may not be canonical (a quarantined row): the canonical hash when
+   * there is one, else SHA-256 of its text form.
+   */
+  public static String tolerantHash(@Nullable Object value) {
+    try {
+      return stableHash(value);
+    } catch (CanonicalizationException e) {
+      return sha256Hex(String.valueOf(value));
+    }
+  }
+
+  /** Canonical JSON of Tier-3 data, or a canonical description of it when it has none. */
+  public static String tolerantJson(@Nullable Object value) {
+    try {
+      return canonicalize(value);
+    } catch (CanonicalizationException e) {
+      Map<String, Object> repr = new LinkedHashMap<>();
+      repr.put("__repr__", String.valueOf(value));
+      repr.put("__canonical_error__", String.valueOf(e.getMessage()));
+      return canonicalize(repr);
+    }
+  }
+
+  /** Parses JSON text into plain Java values (LinkedHashMap, ArrayList, String, Long, Double...). */
+  public static Object parse(String json) {
+    try {
+      return toPlain(MAPPER.readTree(json));
+    } catch (JsonProcessingException e) {
+      throw new CanonicalizationException("invalid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Converts a Jackson tree into plain Java values, integers as Long, decimals as Double. */
+  public static @Nullable Object toPlain(@Nullable JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return null;
+    }
+    if (node.isObject()) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      node.fields().forEachRemaining(e -> map.put(e.getKey(), toPlain(e.getValue())));
+      return map;
+    }
+    if (node.isArray()) {
+      List<Object> list = new ArrayList<>(node.size());
+      node.forEach(n -> list.add(toPlain(n)));
+      return list;
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    if (node.isIntegralNumber()) {
+      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    return node.asText();
+  }
+
+  private static @Nullable Object normalize(@Nullable Object value, String path) {
+    if (value == null || value instanceof String || value instanceof Boolean) {
+      return value;
+    }
+    if (value instanceof JsonNode node) {
+      return normalize(toPlain(node), path);
+    }
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new CanonicalizationException(
+            "non-finite float " + d + " at " + path + " cannot be canonicalized");
+      }
+      return d;
+    }
+    if (value instanceof Long || value instanceof Integer || value instanceof Short
+        || value instanceof Byte) {
+      long l = ((Number) value).longValue();
+      checkSafeInteger(BigInteger.valueOf(l), path);
+      return l;
+    }
+    if (value instanceof BigInteger bi) {
+      checkSafeInteger(bi, path);
+      return bi.longValue();
+    }
+    if (value instanceof BigDecimal bd) {
+      return bd.toString();
+    }
+    if (value instanceof byte[] bytes) {
+      return Map.of("__bytes__", Base64.getEncoder().encodeToString(bytes));
+    }
+    if (value instanceof Instant instant) {
+      return ISO_UTC.format(instant.atOffset(ZoneOffset.UTC));
+    }
+    if (value instanceof OffsetDateTime odt) {
+      return ISO_UTC.format(odt.withOffsetSameInstant(ZoneOffset.UTC));
+    }
+    if (value instanceof ZonedDateTime zdt) {
+      return ISO_UTC.format(zdt.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC));
+    }
+    if (value instanceof LocalDateTime ldt) {
+      return ISO_UTC.format(ldt.atOffset(ZoneOffset.UTC));
+    }
+    if (value instanceof Enum<?> e) {
+      return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (!(e.getKey() instanceof String key)) {
+          throw new CanonicalizationException("non-string key " + e.getKey() + " at " + path);
+        }
+        out.put(key, normalize(e.getValue(), path + "." + key));
+      }
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>(list.size());
+      for (int i = 0; i < list.size(); i++) {
+        out.add(normalize(list.get(i), path + "[" + i + "]"));
+      }
+      return out;
+    }
+    if (value instanceof Object[] array) {
+      return normalize(List.of(array), path);
+    }
+    throw new CanonicalizationException(
+        "unsupported type " + value.getClass().getSimpleName() + " at " + path);
+  }
+
+  private static void checkSafeInteger(BigInteger value, String path) {
+    if (value.abs().compareTo(BigInteger.valueOf(MAX_SAFE_INTEGER)) > 0) {
+      throw new CanonicalizationException(
+          "integer " + value + " at " + path + " is outside ±(2^53-1) and cannot be canonicalized");
+    }
+  }
+}

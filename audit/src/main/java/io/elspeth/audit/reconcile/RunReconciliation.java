@@ -1,0 +1,88 @@
+package io.elspeth.audit.reconcile;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks, in the Landscape itself, that a finished run accounts for everything: every source
+ * row has a token, every token exactly one terminal outcome, every completed or routed token a
+ * sink artifact; and counts the outcomes per sink for the run summary.
+ *
+ * @param rows source rows recorded (valid and quarantined)
+ * @param discarded rows rejected at the source and discarded (validation errors only)
+ * @param outcomes terminal outcomes by "outcome" or "outcome@sink"
+ * @param problems broken invariants; empty when the run reconciles
+ */
+public record RunReconciliation(long rows, long tokens, long discarded,
+    Map<String, Long> outcomes, List<String> problems) {
+
+  public boolean reconciles() {
+    return problems.isEmpty();
+  }
+
+  /** Reads the run's counts and checks its invariants. */
+  public static RunReconciliation of(Connection c, String runId) throws SQLException {
+    long rows = count(c, "SELECT COUNT(*) FROM rows WHERE run_id = ?", runId);
+    long tokens = count(c, "SELECT COUNT(*) FROM tokens WHERE run_id = ?", runId);
+    long discarded = count(c,
+        "SELECT COUNT(*) FROM validation_errors WHERE run_id = ? AND destination = 'discard'", runId);
+    Map<String, Long> outcomes = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT outcome, sink_name, COUNT(*) FROM"
+        + " token_outcomes WHERE run_id = ? AND is_terminal = 1 GROUP BY outcome, sink_name"
+        + " ORDER BY outcome, sink_name")) {
+      ps.setString(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String sink = rs.getString(2);
+          outcomes.put(rs.getString(1) + (sink == null ? "" : "@" + sink), rs.getLong(3));
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    long rowsWithoutToken = count(c, "SELECT COUNT(*) FROM rows r WHERE r.run_id = ? AND NOT"
+        + " EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)", runId);
+    if (rowsWithoutToken > 0) {
+      problems.add(rowsWithoutToken + " source rows have no token");
+    }
+    long open = count(c, "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS"
+        + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = t.token_id AND o.is_terminal = 1)",
+        runId);
+    if (open > 0) {
+      problems.add(open + " tokens have no terminal outcome");
+    }
+    long orphanOutcomes = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND"
+        + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = o.token_id)", runId);
+    if (orphanOutcomes > 0) {
+      problems.add(orphanOutcomes + " outcomes name a token that does not exist");
+    }
+    long orphanStates = count(c, "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT"
+        + " EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)", runId);
+    if (orphanStates > 0) {
+      problems.add(orphanStates + " node states name a token that does not exist");
+    }
+    long sinkOutcomesWithoutArtifact = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE"
+        + " o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s"
+        + " JOIN artifacts a ON a.sink_node_id = s.node_id AND a.run_id = s.run_id"
+        + " WHERE s.token_id = o.token_id)", runId);
+    if (sinkOutcomesWithoutArtifact > 0) {
+      problems.add(sinkOutcomesWithoutArtifact + " sink outcomes have no artifact");
+    }
+    return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
+  }
+
+  private static long count(Connection c, String sql, String runId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+}

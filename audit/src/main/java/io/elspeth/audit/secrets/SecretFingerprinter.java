@@ -1,0 +1,90 @@
+package io.elspeth.audit.secrets;
+
+import io.elspeth.audit.store.LandscapeUrl;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Keeps secrets out of the Landscape (ELSPETH §4.6): in configuration recorded for audit, every
+ * string under a secret-like key ({@code api_key}, {@code password}, {@code *_token}, ...) is
+ * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by
+ * {@code ELSPETH_FINGERPRINT_KEY}; passwords inside URLs are masked. Without a key, secrets are
+ * dropped (never stored raw): the record shows {@code <key>_fingerprint: "unavailable"}.
+ */
+public final class SecretFingerprinter {
+  public static final String KEY_ENV = "ELSPETH_FINGERPRINT_KEY";
+
+  private static final Set<String> EXACT = Set.of("api_key", "api-key", "authorization",
+      "connection_string", "credential", "password", "secret", "token", "x-api-key", "sas_token",
+      "client_secret", "account_key");
+  private static final List<String> SUFFIXES = List.of("_secret", "_key", "_token", "_password",
+      "_credential", "_connection_string");
+
+  private final @Nullable String key;
+
+  public SecretFingerprinter(@Nullable String key) {
+    this.key = key == null || key.isEmpty() ? null : key;
+  }
+
+  /** Keyed from the environment. */
+  public static SecretFingerprinter fromEnvironment() {
+    return new SecretFingerprinter(System.getenv(KEY_ENV));
+  }
+
+  /** Whether a configuration key names a secret. */
+  public static boolean isSecretKey(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return EXACT.contains(n) || SUFFIXES.stream().anyMatch(n::endsWith);
+  }
+
+  /** HMAC-SHA256 fingerprint of a secret, 64 hex chars; "unavailable" without a key. */
+  public String fingerprint(String secret) {
+    if (key == null) {
+      return "unavailable";
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(secret.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
+    }
+  }
+
+  /** A copy of a configuration tree fit for the audit record. */
+  public @Nullable Object scrub(@Nullable Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String k = e.getKey().toString();
+        Object v = e.getValue();
+        if (isSecretKey(k) && v instanceof String s) {
+          out.put(k + "_fingerprint", fingerprint(s));
+        } else {
+          out.put(k, scrub(v));
+        }
+      }
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      list.forEach(v -> out.add(scrub(v)));
+      return out;
+    }
+    if (value instanceof String s && s.contains("://")) {
+      return LandscapeUrl.redact(s);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,257 @@
+package io.elspeth.audit.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.schema.Dialect;
+import io.elspeth.audit.schema.LandscapeSchema;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Landscape database: a pooled JDBC connection, the schema, and the one way records are
+ * written. {@link #commit} writes a batch of records in one transaction with JDBC batching;
+ * records are append-only and idempotent: a record whose key exists with the same content is a
+ * no-op (a retried commit), with other content an integrity error.
+ *
+ * <p>SQLite allows one writer: the pool has one connection, the database runs in WAL mode with a
+ * busy timeout, and commits are serialised in this JVM.
+ */
+public final class LandscapeStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LandscapeStore.class);
+
+  private final LandscapeUrl url;
+  private final HikariDataSource dataSource;
+  private final Object writeLock = new Object();
+
+  private LandscapeStore(LandscapeUrl url, HikariDataSource dataSource) {
+    this.url = url;
+    this.dataSource = dataSource;
+  }
+
+  /** Opens the database and creates or checks its schema. */
+  public static LandscapeStore open(LandscapeUrl url) {
+    createSqliteFolder(url);
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url.jdbcUrl());
+    config.setPoolName("landscape");
+    config.setAutoCommit(true);
+    if (url.user() != null) {
+      config.setUsername(url.user());
+    }
+    if (url.password() != null) {
+      config.setPassword(url.password());
+    }
+    if (url.dialect() == Dialect.SQLITE) {
+      config.setMaximumPoolSize(1);
+      config.addDataSourceProperty("journal_mode", "WAL");
+      config.addDataSourceProperty("busy_timeout", "30000");
+      config.addDataSourceProperty("synchronous", "NORMAL");
+    } else {
+      config.setMaximumPoolSize(4);
+    }
+    config.setConnectionTimeout(30_000);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new LandscapeWriteException(
+          "cannot open the Landscape database " + url + ": " + rootMessage(e), e);
+    }
+    LandscapeStore store = new LandscapeStore(url, ds);
+    try (Connection c = ds.getConnection()) {
+      LandscapeSchema.ensure(c, url.dialect());
+    } catch (SQLException e) {
+      ds.close();
+      throw new LandscapeWriteException(
+          "cannot create the Landscape schema in " + url + ": " + rootMessage(e), e);
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private static void createSqliteFolder(LandscapeUrl url) {
+    String prefix = "jdbc:sqlite:";
+    if (url.dialect() != Dialect.SQLITE || url.jdbcUrl().contains(":memory:")) {
+      return;
+    }
+    java.nio.file.Path parent = java.nio.file.Path.of(url.jdbcUrl().substring(prefix.length()))
+        .toAbsolutePath().getParent();
+    try {
+      if (parent != null) {
+        java.nio.file.Files.createDirectories(parent);
+      }
+    } catch (java.io.IOException e) {
+      throw new LandscapeWriteException("cannot create the folder of the Landscape database "
+          + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  public LandscapeUrl url() {
+    return url;
+  }
+
+  public Dialect dialect() {
+    return url.dialect();
+  }
+
+  /** A connection for reads (lineage, reconciliation); the caller closes it. */
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  /**
+   * Writes the records in one transaction, parents before children. Returns how many were new
+   * (the rest were already there with the same content).
+   */
+  public int commit(List<? extends AuditRecord> records) {
+    if (records.isEmpty()) {
+      return 0;
+    }
+    List<AuditRecord> ordered = new ArrayList<>(records);
+    ordered.sort(Comparator.comparingInt(AuditRecord::rank));
+    Map<String, List<AuditRecord>> byTable = ordered.stream()
+        .collect(Collectors.groupingBy(AuditRecord::table, LinkedHashMap::new, Collectors.toList()));
+    synchronized (writeLock) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          int inserted = 0;
+          for (List<AuditRecord> group : byTable.values()) {
+            inserted += insertGroup(c, group);
+          }
+          c.commit();
+          return inserted;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        } finally {
+          c.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new LandscapeWriteException(
+            "Landscape commit of " + records.size() + " records to " + url + " failed: "
+                + rootMessage(e), e);
+      }
+    }
+  }
+
+  private int insertGroup(Connection c, List<AuditRecord> group) throws SQLException {
+    AuditRecord first = group.get(0);
+    List<String> columns = new ArrayList<>(first.columns().keySet());
+    String sql = "INSERT INTO " + first.table() + " (" + String.join(", ", columns) + ") VALUES ("
+        + String.join(", ", columns.stream().map(x -> "?").toList()) + ") ON CONFLICT DO NOTHING";
+    int[] counts;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (AuditRecord r : group) {
+        int i = 1;
+        for (Object v : r.columns().values()) {
+          SqlValues.bind(ps, i++, v, dialect());
+        }
+        ps.addBatch();
+      }
+      try {
+        counts = ps.executeBatch();
+      } catch (SQLException e) {
+        throw new LandscapeIntegrityException(
+            "Landscape refused a " + first.table() + " record: " + rootMessage(e), e);
+      }
+    }
+    int inserted = 0;
+    for (int i = 0; i < group.size(); i++) {
+      if (counts[i] == 0) {
+        verifyIdentical(c, group.get(i));
+      } else {
+        inserted++;
+      }
+    }
+    return inserted;
+  }
+
+  /** A skipped insert is fine only when the stored row has exactly this content. */
+  private void verifyIdentical(Connection c, AuditRecord record) throws SQLException {
+    Map<String, Object> columns = record.columns();
+    String where = record.keyColumns().stream().map(k -> k + " = ?")
+        .collect(Collectors.joining(" AND "));
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT " + String.join(", ", columns.keySet()) + " FROM " + record.table() + " WHERE "
+            + where)) {
+      int i = 1;
+      for (String k : record.keyColumns()) {
+        SqlValues.bind(ps, i++, columns.get(k), dialect());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new LandscapeIntegrityException("Landscape refused a " + record.table()
+              + " record " + keyOf(record) + ": it conflicts with another record on a unique"
+              + " constraint (for token_outcomes: a second terminal outcome for one token)");
+        }
+        int col = 1;
+        for (Map.Entry<String, Object> e : columns.entrySet()) {
+          String stored = SqlValues.comparable(rs.getObject(col++));
+          String mine = SqlValues.comparable(e.getValue());
+          if (!Objects.equals(stored, mine)) {
+            throw new LandscapeIntegrityException("Landscape integrity error: " + record.table()
+                + " " + keyOf(record) + " exists with different content in column "
+                + e.getKey());
+          }
+        }
+      }
+    }
+    LOG.debug("landscape record already committed table={} key={}", record.table(), keyOf(record));
+  }
+
+  private static String keyOf(AuditRecord r) {
+    Map<String, Object> cols = r.columns();
+    return r.keyColumns().stream().map(k -> k + "=" + cols.get(k))
+        .collect(Collectors.joining(",", "(", ")"));
+  }
+
+  /**
+   * Ends a run: sets its terminal status and completion time, only while it is still running
+   * (terminal runs are immutable).
+   */
+  public boolean completeRun(String runId, String status, Instant completedAt) {
+    synchronized (writeLock) {
+      try (Connection c = dataSource.getConnection();
+          PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, completed_at = ?"
+              + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')")) {
+        ps.setString(1, status);
+        SqlValues.bind(ps, 2, completedAt, dialect());
+        ps.setString(3, runId);
+        return ps.executeUpdate() == 1;
+      } catch (SQLException e) {
+        throw new LandscapeWriteException(
+            "cannot complete run " + runId + " in " + url + ": " + rootMessage(e), e);
+      }
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return LandscapeUrl.redact(m);
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

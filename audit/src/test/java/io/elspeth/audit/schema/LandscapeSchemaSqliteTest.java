@@ -1,0 +1,434 @@
+package io.elspeth.audit.schema;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LandscapeSchemaSqliteTest {
+  @TempDir Path dir;
+
+  private Connection c;
+  private LandscapeRows rows;
+
+  @BeforeEach
+  void openDatabase() throws SQLException {
+    c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("landscape.db"));
+    execute("PRAGMA foreign_keys = ON");
+    rows = new LandscapeRows(c, Dialect.SQLITE);
+  }
+
+  @AfterEach
+  void closeDatabase() throws SQLException {
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  @Test
+  void ensureCreatesAllTwentyLandscapeTablesAndRecordsVersionOne() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    List<String> expected = new ArrayList<>(LandscapeSchema.tableNames());
+    expected.add(LandscapeSchema.VERSION_TABLE);
+    assertThat(tables(), containsInAnyOrder(expected.toArray()));
+    assertThat(LandscapeSchema.readVersion(c), is(1));
+    List<List<String>> versionRows =
+        query("SELECT version, applied_at, description FROM landscape_schema_version");
+    assertThat(versionRows.size(), is(1));
+    assertThat(versionRows.get(0).get(0), is("1"));
+    assertThat(Instant.parse(versionRows.get(0).get(1)), notNullValue());
+    assertThat(versionRows.get(0).get(2), notNullValue());
+  }
+
+  @Test
+  void ensureCreatesExactlyTheColumnsOfTheSpecInTableOrder() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    for (Map.Entry<String, List<String>> table : ExpectedLandscape.COLUMNS.entrySet()) {
+      List<String> actual = new ArrayList<>();
+      for (List<String> column : query("PRAGMA table_info(" + table.getKey() + ")")) {
+        actual.add(column.get(1));
+      }
+      assertThat(table.getKey(), actual, equalTo(table.getValue()));
+    }
+    assertThat(
+        query("PRAGMA table_info(landscape_schema_version)").stream().map(r -> r.get(1)).toList(),
+        contains("version", "applied_at", "description"));
+  }
+
+  @Test
+  void ensureUsesSqliteTypesForTimestampsAndFloats() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    assertThat(columnType("runs", "started_at"), is("TEXT"));
+    assertThat(columnType("runs", "run_id"), is("VARCHAR(64)"));
+    assertThat(columnType("node_states", "duration_ms"), is("REAL"));
+    assertThat(columnType("secret_resolutions", "timestamp"), is("REAL"));
+    assertThat(columnType("runs", "schema_contract_hash"), is("VARCHAR(32)"));
+  }
+
+  @Test
+  void ensureCreatesEveryNamedIndexAndThePartialUniqueIndexes() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    List<String> indexes =
+        query("SELECT name FROM sqlite_master WHERE type = 'index'").stream()
+            .map(r -> r.get(0))
+            .toList();
+    assertThat(indexes, hasItems(ExpectedLandscape.NAMED_INDEXES.toArray(new String[0])));
+    assertThat(
+        indexSql("ix_token_outcomes_terminal_unique"),
+        allOf(containsString("UNIQUE"), containsString("WHERE is_terminal = 1")));
+    assertThat(
+        indexSql("ix_calls_state_call_index_unique"),
+        allOf(containsString("UNIQUE"), containsString("WHERE state_id IS NOT NULL")));
+    assertThat(
+        indexSql("ix_calls_operation_call_index_unique"),
+        allOf(containsString("UNIQUE"), containsString("WHERE operation_id IS NOT NULL")));
+  }
+
+  @Test
+  void ensureOnACurrentDatabaseIsANoOp() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    List<List<String>> schemaBefore = schemaObjects();
+    List<List<String>> versionBefore = query("SELECT * FROM landscape_schema_version");
+
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    assertThat(schemaObjects(), equalTo(schemaBefore));
+    assertThat(query("SELECT * FROM landscape_schema_version"), equalTo(versionBefore));
+  }
+
+  @Test
+  void ensureCommitsItsOwnTransactionAndRestoresAutoCommit() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    assertThat(c.getAutoCommit(), is(true));
+    try (Connection other = DriverManager.getConnection(c.getMetaData().getURL())) {
+      assertThat(LandscapeSchema.readVersion(other), is(1));
+    }
+  }
+
+  @Test
+  void ensureJoinsTheCallersTransactionWhenAutoCommitIsOff() throws SQLException {
+    c.setAutoCommit(false);
+
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    c.rollback();
+
+    assertThat(tables(), empty());
+    assertThat(LandscapeSchema.readVersion(c), is(-1));
+  }
+
+  @Test
+  void ensureRefusesADatabaseWithAnotherVersionAndChangesNothing() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    execute("UPDATE landscape_schema_version SET version = 99");
+    List<List<String>> schemaBefore = schemaObjects();
+
+    SchemaVersionException e =
+        assertThrows(
+            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+
+    assertThat(
+        e.getMessage(),
+        allOf(containsString("found version 99"), containsString("expected version 1")));
+    assertThat(e.foundVersion(), is(99));
+    assertThat(e.expectedVersion(), is(1));
+    assertThat(schemaObjects(), equalTo(schemaBefore));
+    assertThat(LandscapeSchema.readVersion(c), is(99));
+  }
+
+  @Test
+  void ensureRefusesLandscapeTablesWithoutAVersionTableAndChangesNothing() throws SQLException {
+    // What a database written by ELSPETH itself looks like to us: Landscape tables, no version.
+    execute("CREATE TABLE runs (run_id VARCHAR(64) NOT NULL PRIMARY KEY)");
+    execute("CREATE TABLE nodes (node_id VARCHAR(64) NOT NULL, run_id VARCHAR(64) NOT NULL)");
+
+    SchemaVersionException e =
+        assertThrows(
+            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("runs, nodes"),
+            containsString("landscape_schema_version"),
+            containsString("expected version 1")));
+    assertThat(e.foundVersion(), is(SchemaVersionException.NO_VERSION));
+    assertThat(tables(), containsInAnyOrder("runs", "nodes"));
+  }
+
+  @Test
+  void ensureRefusesARecordedVersionWhoseTablesAreMissing() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    execute("DROP TABLE preflight_results");
+
+    SchemaVersionException e =
+        assertThrows(
+            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+
+    assertThat(e.getMessage(), containsString("missing: preflight_results"));
+    assertThat(tables(), not(hasItems("preflight_results")));
+  }
+
+  @Test
+  void ensureRefusesAVersionTableWithoutAVersion() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    execute("DELETE FROM landscape_schema_version");
+
+    SchemaVersionException e =
+        assertThrows(
+            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+
+    assertThat(e.getMessage(), containsString("records no version"));
+    assertThat(query("SELECT COUNT(*) FROM landscape_schema_version").get(0).get(0), is("0"));
+  }
+
+  @Test
+  void ensureLeavesNoPartialSchemaWhenCreationFails() throws SQLException {
+    // A foreign table whose name collides with one of our index names makes creation fail late.
+    execute("CREATE TABLE ix_checkpoints_run_seq (x INTEGER)");
+
+    assertThrows(SQLException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+
+    assertThat(tables(), contains("ix_checkpoints_run_seq"));
+    assertThat(LandscapeSchema.readVersion(c), is(-1));
+    assertThat(c.getAutoCommit(), is(true));
+  }
+
+  @Test
+  void ensureCreatesTheSchemaBesideTablesThatAreNotLandscapeTables() throws SQLException {
+    execute("CREATE TABLE unrelated (x INTEGER)");
+
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    assertThat(LandscapeSchema.readVersion(c), is(1));
+    assertThat(tables(), hasItems("unrelated", "runs", "preflight_results"));
+  }
+
+  @Test
+  void ensureRefusesADialectThatIsNotTheConnections() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> LandscapeSchema.ensure(c, Dialect.POSTGRESQL));
+
+    assertThat(e.getMessage(), containsString("SQLITE connection"));
+  }
+
+  @Test
+  void readVersionIsMinusOneOnADatabaseWithoutTheVersionTable() throws SQLException {
+    assertThat(LandscapeSchema.readVersion(c), is(-1));
+  }
+
+  @Test
+  void terminalOutcomeIndexRejectsASecondTerminalOutcomeForOneToken() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.outcome("out_1", "run1", "tok1", "completed", 1);
+
+    SQLException e =
+        assertThrows(
+            SQLException.class, () -> rows.outcome("out_2", "run1", "tok1", "failed", 1));
+
+    assertThat(e.getMessage(), containsString("UNIQUE constraint failed: token_outcomes.token_id"));
+  }
+
+  @Test
+  void terminalOutcomeIndexAcceptsSeveralBufferedOutcomesBesideOneTerminalOutcome()
+      throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.token("run1", "tok2");
+
+    rows.outcome("out_1", "run1", "tok1", "buffered", 0);
+    rows.outcome("out_2", "run1", "tok1", "buffered", 0);
+    rows.outcome("out_3", "run1", "tok1", "buffered", 0);
+    rows.outcome("out_4", "run1", "tok1", "consumed_in_batch", 1);
+    rows.outcome("out_5", "run1", "tok2", "completed", 1);
+
+    assertThat(
+        query("SELECT token_id, COUNT(*) FROM token_outcomes GROUP BY token_id ORDER BY token_id"),
+        contains(List.of("tok1", "4"), List.of("tok2", "1")));
+  }
+
+  @Test
+  void isTerminalAcceptsOnlyZeroOrOne() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+
+    SQLException e =
+        assertThrows(
+            SQLException.class, () -> rows.outcome("out_1", "run1", "tok1", "completed", 2));
+
+    assertThat(e.getMessage(), containsString("ck_token_outcomes_is_terminal"));
+  }
+
+  @Test
+  void callsHasParentRejectsACallWithBothParents() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.nodeState("run1", "tok1", "state1");
+    rows.operation("run1", "op_1");
+
+    SQLException e =
+        assertThrows(SQLException.class, () -> rows.call("call1", "state1", "op_1", 0));
+
+    assertThat(e.getMessage(), containsString("calls_has_parent"));
+  }
+
+  @Test
+  void callsHasParentRejectsACallWithNeitherParent() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    SQLException e = assertThrows(SQLException.class, () -> rows.call("call1", null, null, 0));
+
+    assertThat(e.getMessage(), containsString("calls_has_parent"));
+  }
+
+  @Test
+  void callIndexIsUniquePerStateAndPerOperationButNotAcrossThem() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.nodeState("run1", "tok1", "state1");
+    rows.operation("run1", "op_1");
+    rows.call("call_state_0", "state1", null, 0);
+    rows.call("call_op_0", null, "op_1", 0);
+
+    SQLException stateDuplicate =
+        assertThrows(SQLException.class, () -> rows.call("call_state_0b", "state1", null, 0));
+    SQLException operationDuplicate =
+        assertThrows(SQLException.class, () -> rows.call("call_op_0b", null, "op_1", 0));
+
+    assertThat(stateDuplicate.getMessage(), containsString("calls.state_id, calls.call_index"));
+    assertThat(
+        operationDuplicate.getMessage(), containsString("calls.operation_id, calls.call_index"));
+  }
+
+  @Test
+  void tokenOutcomeNamingAnotherRunThanItsTokenViolatesTheCompositeForeignKey()
+      throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.runWithToken("run2", "tok2");
+
+    SQLException e =
+        assertThrows(
+            SQLException.class, () -> rows.outcome("out_1", "run2", "tok1", "completed", 1));
+
+    assertThat(e.getMessage(), containsString("FOREIGN KEY constraint failed"));
+  }
+
+  @Test
+  void preflightResultTypeIsLimitedToTheThreeKnownTypes() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    rows.runWithToken("run1", "tok1");
+    rows.preflight("pf1", "run1", "dependency_run");
+    rows.preflight("pf2", "run1", "commencement_gate");
+    rows.preflight("pf3", "run1", "readiness_check");
+
+    SQLException e =
+        assertThrows(SQLException.class, () -> rows.preflight("pf4", "run1", "smoke_test"));
+
+    assertThat(e.getMessage(), containsString("ck_preflight_result_type"));
+  }
+
+  @Test
+  void everyForeignKeyReferencesAPrimaryOrUniqueKey() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    // SQLite reports a foreign key without a unique parent key ("foreign key mismatch") only
+    // when the key is used; foreign_key_check uses all of them.
+    assertThat(query("PRAGMA foreign_key_check"), empty());
+    assertThat(
+        query("SELECT COUNT(*) FROM pragma_foreign_key_list('transform_errors')").get(0).get(0),
+        is("4"));
+  }
+
+  @Test
+  void noTableCarriesAContentHashColumnExceptTheSpecsArtifacts() throws SQLException {
+    LandscapeSchema.ensure(c, Dialect.SQLITE);
+
+    List<String> tablesWithContentHash = new ArrayList<>();
+    for (String table : tables()) {
+      for (List<String> column : query("PRAGMA table_info(" + table + ")")) {
+        if (column.get(1).equals("content_hash")) {
+          tablesWithContentHash.add(table);
+        }
+      }
+    }
+    assertThat(tablesWithContentHash, contains("artifacts"));
+  }
+
+  private List<String> tables() throws SQLException {
+    return query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").stream()
+        .map(r -> r.get(0))
+        .toList();
+  }
+
+  private List<List<String>> schemaObjects() throws SQLException {
+    return query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name");
+  }
+
+  private String indexSql(String name) throws SQLException {
+    return query("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '" + name + "'")
+        .get(0)
+        .get(0);
+  }
+
+  private String columnType(String table, String column) throws SQLException {
+    for (List<String> row : query("PRAGMA table_info(" + table + ")")) {
+      if (row.get(1).equals(column)) {
+        return row.get(2);
+      }
+    }
+    throw new AssertionError("no column " + table + "." + column);
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private List<List<String>> query(String sql) throws SQLException {
+    List<List<String>> result = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+          row.add(rs.getString(i));
+        }
+        result.add(row);
+      }
+    }
+    return result;
+  }
+}

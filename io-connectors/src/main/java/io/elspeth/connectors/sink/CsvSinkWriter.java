@@ -1,0 +1,133 @@
+package io.elspeth.connectors.sink;
+
+import io.elspeth.connectors.schema.FieldSpec;
+import io.elspeth.connectors.schema.SchemaSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * CSV sink file. The header is the schema's declared fields followed by any other field the rows
+ * carry, in order of first appearance, so that no value is dropped when rows differ in shape (a
+ * quarantine sink receives rows of any shape). {@code headers} renames columns for display.
+ * {@code append} mode keeps the existing file and its header.
+ */
+public final class CsvSinkWriter implements SinkWriter {
+  private final String path;
+  private final char delimiter;
+  private final String encoding;
+  private final boolean append;
+  private final SchemaSpec schema;
+  private final Map<String, String> displayHeaders;
+
+  public CsvSinkWriter(String path, char delimiter, String encoding, boolean append,
+      SchemaSpec schema, Map<String, String> displayHeaders) {
+    this.path = path;
+    this.delimiter = delimiter;
+    this.encoding = encoding;
+    this.append = append;
+    this.schema = schema;
+    this.displayHeaders = Map.copyOf(displayHeaders);
+  }
+
+  @Override
+  public String target() {
+    return path;
+  }
+
+  @Override
+  public Artifact write(List<Map<String, Object>> rows) throws IOException {
+    Path file = Path.of(path);
+    Charset charset = Charset.forName(encoding);
+    List<String> existingHeader = append ? existingHeader(file, charset) : List.of();
+    List<String> fields = existingHeader.isEmpty() ? fieldsOf(rows) : existingHeader;
+    return DurableFile.write(file, out -> {
+      if (!existingHeader.isEmpty()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          in.transferTo(out);
+        }
+      }
+      Writer writer = new OutputStreamWriter(new NonClosing(out), charset);
+      CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter)
+          .setRecordSeparator("\n").get();
+      try (CSVPrinter printer = new CSVPrinter(writer, format)) {
+        if (existingHeader.isEmpty() && !fields.isEmpty()) {
+          List<String> shown = new ArrayList<>();
+          fields.forEach(f -> shown.add(displayHeaders.getOrDefault(f, f)));
+          printer.printRecord(shown);
+        }
+        for (Map<String, Object> row : rows) {
+          List<String> cells = new ArrayList<>(fields.size());
+          for (String f : fields) {
+            cells.add(CellText.of(row.get(f)));
+          }
+          printer.printRecord(cells);
+        }
+      }
+    });
+  }
+
+  private List<String> fieldsOf(List<Map<String, Object>> rows) {
+    Set<String> fields = new LinkedHashSet<>();
+    if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
+      schema.fields().stream().map(FieldSpec::name).forEach(fields::add);
+    }
+    rows.forEach(r -> fields.addAll(r.keySet()));
+    return new ArrayList<>(fields);
+  }
+
+  private List<String> existingHeader(Path file, Charset charset) throws IOException {
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      return List.of();
+    }
+    try (CSVParser parser = CSVParser.parse(file, charset,
+        CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get())) {
+      var it = parser.iterator();
+      if (!it.hasNext()) {
+        return List.of();
+      }
+      List<String> shown = it.next().toList();
+      List<String> fields = new ArrayList<>();
+      for (String s : shown) {
+        String field = s;
+        for (Map.Entry<String, String> e : displayHeaders.entrySet()) {
+          if (e.getValue().equals(s)) {
+            field = e.getKey();
+          }
+        }
+        fields.add(field);
+      }
+      return fields;
+    }
+  }
+
+  /** Lets the printer flush through the writer without closing the durable file's stream. */
+  private static final class NonClosing extends java.io.FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
+}

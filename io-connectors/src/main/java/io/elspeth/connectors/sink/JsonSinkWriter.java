@@ -1,0 +1,91 @@
+package io.elspeth.connectors.sink;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.canonical.CanonicalJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON sink file: {@code json} writes one array of row objects (indented when {@code indent} is
+ * set), {@code jsonl} one object per line. {@code append} adds to an existing file (for an array:
+ * the existing items are kept first).
+ */
+public final class JsonSinkWriter implements SinkWriter {
+  /** json: one array; jsonl: one object per line. */
+  public enum Format { JSON, JSONL }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final String path;
+  private final Format format;
+  private final int indent;
+  private final String encoding;
+  private final boolean append;
+
+  public JsonSinkWriter(String path, Format format, int indent, String encoding, boolean append) {
+    this.path = path;
+    this.format = format;
+    this.indent = indent;
+    this.encoding = encoding;
+    this.append = append;
+  }
+
+  @Override
+  public String target() {
+    return path;
+  }
+
+  @Override
+  public Artifact write(List<Map<String, Object>> rows) throws IOException {
+    Path file = Path.of(path);
+    Charset charset = Charset.forName(encoding);
+    boolean keep = append && Files.exists(file) && Files.size(file) > 0;
+    List<Object> items = new ArrayList<>();
+    if (keep && format == Format.JSON) {
+      JsonNode existing = MAPPER.readTree(Files.readString(file, charset));
+      if (!existing.isArray()) {
+        throw new IOException("cannot append to " + file + ": it does not hold a JSON array");
+      }
+      existing.forEach(n -> items.add(CanonicalJson.toPlain(n)));
+    }
+    items.addAll(rows);
+    return DurableFile.write(file, out -> {
+      if (keep && format == Format.JSONL) {
+        try (InputStream in = Files.newInputStream(file)) {
+          in.transferTo(out);
+        }
+      }
+      Writer writer = new OutputStreamWriter(out, charset);
+      if (format == Format.JSONL) {
+        for (Object row : items) {
+          writer.write(MAPPER.writeValueAsString(row));
+          writer.write('\n');
+        }
+      } else {
+        JsonGenerator gen = MAPPER.getFactory().createGenerator(writer);
+        if (indent > 0) {
+          DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+              .withObjectIndenter(new DefaultIndenter(" ".repeat(indent), "\n"))
+              .withArrayIndenter(new DefaultIndenter(" ".repeat(indent), "\n"));
+          gen.setPrettyPrinter(pp);
+        }
+        gen.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+        MAPPER.writeValue(gen, items);
+        writer.write('\n');
+      }
+      writer.flush();
+    });
+  }
+}

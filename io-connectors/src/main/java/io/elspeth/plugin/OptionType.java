@@ -1,0 +1,28 @@
+package io.elspeth.plugin;
+
+/** The shape a plugin option's value must have in the settings file. */
+public enum OptionType {
+  STRING("a string"),
+  INT("an integer"),
+  NUMBER("a number"),
+  BOOL("a boolean (true or false)"),
+  STRING_LIST("a list of strings"),
+  STRING_OR_LIST("a string or a list of strings"),
+  STRING_MAP("a mapping of strings to strings"),
+  INT_MAP("a mapping of strings to integers"),
+  SCHEMA("a schema ({mode, fields} or {fields: dynamic})"),
+  OBJECT("a mapping"),
+  SINK_NAME("the name of a configured sink"),
+  ANY("any value");
+
+  private final String expected;
+
+  OptionType(String expected) {
+    this.expected = expected;
+  }
+
+  /** What the user must write, for error messages. */
+  public String expected() {
+    return expected;
+  }
+}

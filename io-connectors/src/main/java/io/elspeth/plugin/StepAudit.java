@@ -1,0 +1,81 @@
+package io.elspeth.plugin;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.record.RoutingEventRecord;
+import io.elspeth.audit.record.TokenOutcomeRecord;
+import io.elspeth.audit.record.TransformErrorRecord;
+import io.elspeth.audit.token.Ids;
+import io.elspeth.audit.token.Token;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Builds the audit records every step writes, so that node states, outcomes and routing events
+ * have one shape whichever plugin made them.
+ */
+public final class StepAudit {
+  private StepAudit() {}
+
+  /** A completed visit of {@code token} to the step's node. */
+  public static NodeStateRecord completed(
+      StepContext ctx, String stateId, Token token, Object input, Object output, Instant started,
+      @Nullable Object contextAfter) {
+    Instant done = Instant.now();
+    return new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
+        ctx.stepIndex(), 0, "completed", CanonicalJson.stableHash(input),
+        CanonicalJson.stableHash(output),
+        contextAfter == null ? null : CanonicalJson.canonicalize(contextAfter),
+        millis(started, done), null, null, started, done);
+  }
+
+  /** A failed visit; {@code error} becomes the state's error_json. */
+  public static NodeStateRecord failed(
+      StepContext ctx, String stateId, Token token, String inputHash, Map<String, Object> error,
+      Instant started) {
+    Instant done = Instant.now();
+    return new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
+        ctx.stepIndex(), 0, "failed", inputHash, null, null, millis(started, done),
+        CanonicalJson.canonicalize(error), null, started, done);
+  }
+
+  /** An ExecutionError-shaped error: {exception, type}. */
+  public static Map<String, Object> error(String message, String type) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("exception", message);
+    e.put("type", type);
+    return e;
+  }
+
+  /** A terminal outcome with no group ids. */
+  public static TokenOutcomeRecord outcome(
+      String runId, Token token, String outcome, @Nullable String sinkName,
+      @Nullable String errorHash, @Nullable Object context) {
+    return new TokenOutcomeRecord(Ids.outcomeId(), runId, token.tokenId(), outcome, 1,
+        Instant.now(), sinkName, null, null, null, null, errorHash,
+        context == null ? null : CanonicalJson.canonicalize(context), null);
+  }
+
+  /** One routing decision over one edge. */
+  public static RoutingEventRecord routing(
+      String stateId, String edgeId, String mode, @Nullable Object reason) {
+    return new RoutingEventRecord(Ids.eventId(), stateId, edgeId, Ids.groupId(), 0, mode,
+        reason == null ? null : CanonicalJson.stableHash(reason), null, Instant.now());
+  }
+
+  /** A transform's legitimate processing error, recorded with the row and where it went. */
+  public static TransformErrorRecord transformError(
+      StepContext ctx, Token token, Map<String, Object> reason, String destination) {
+    return new TransformErrorRecord(Ids.transformErrorId(), ctx.runId(), token.tokenId(),
+        ctx.nodeId(), CanonicalJson.stableHash(token.data()),
+        CanonicalJson.canonicalize(token.data()), CanonicalJson.canonicalize(reason), destination,
+        Instant.now());
+  }
+
+  private static double millis(Instant from, Instant to) {
+    return Duration.between(from, to).toNanos() / 1_000_000.0;
+  }
+}

@@ -1,0 +1,54 @@
+package io.elspeth.pipelines.cli;
+
+import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.plugin.OptionSpec;
+import io.elspeth.plugin.PluginDescriptor;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code elspeth plugins list}: every plugin a settings file can name. */
+@Command(name = "plugins", mixinStandardHelpOptions = true, description = "Plugin information.",
+    subcommands = PluginsCommand.ListCommand.class)
+final class PluginsCommand implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List the available sources, transforms and sinks.")
+  static final class ListCommand implements Callable<Integer> {
+    @Option(names = {"-v", "--verbose"}, description = "Show every option of every plugin.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      String kind = null;
+      for (PluginDescriptor p : PluginRegistry.builtIn().all()) {
+        if (!p.kind().name().equals(kind)) {
+          kind = p.kind().name();
+          out.println(kind.toLowerCase() + "s:");
+        }
+        out.printf("  %-16s %s%n", p.name(), p.description());
+        if (verbose) {
+          for (OptionSpec o : p.options()) {
+            out.printf("      %-24s %s%s%s%n", o.name(), o.required() ? "required " : "",
+                o.type().expected(), o.defaultValue() == null ? "" : " (default " + o.defaultValue() + ")");
+          }
+        }
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.elspeth.pipelines.cli;
+
+import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunSummary;
+import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.SettingsException;
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.runners.RunnerProfile;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code elspeth run -s FILE [--execute]}: without {@code --execute} validates and prints the
+ * plan (as ELSPETH does); with it, runs the pipeline and prints the reconciled counts.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Validate and show the plan of a pipeline; run it with --execute.")
+final class RunCommand implements Callable<Integer> {
+  @Mixin
+  SettingsOption settings;
+
+  @Option(names = {"-x", "--execute"},
+      description = "Actually run the pipeline (without it: validate and print the plan).")
+  boolean execute;
+
+  @Option(names = "--runner", defaultValue = "direct", paramLabel = "NAME",
+      description = "Runner profile: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  String runner;
+
+  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
+      description = "Worker threads (0: one per core).")
+  int parallelism;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    RunnerProfile profile = RunnerProfile.byName(runner).orElse(null);
+    if (profile == null) {
+      err.println("error: unknown runner '" + runner + "' (available: direct)");
+      return 2;
+    }
+    PipelineSettings s;
+    try {
+      s = settings.load();
+      if (!execute) {
+        printPlan(out, s);
+        RunLauncher.preflight(s);
+        out.println("dry run: validated; add --execute to run");
+        return 0;
+      }
+    } catch (SettingsException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+    RunSummary summary = new RunLauncher(profile, parallelism).run(s);
+    if (summary.succeeded()) {
+      out.println(summary.describe());
+      return 0;
+    }
+    err.println(summary.describe());
+    err.println("error: run " + summary.runId() + " failed: " + summary.failure());
+    return 1;
+  }
+
+  private static void printPlan(PrintWriter out, PipelineSettings s) {
+    PipelinePlan plan = PipelinePlan.of("(plan)", s, new SecretFingerprinter(null));
+    out.println("pipeline " + s.file());
+    for (PipelinePlan.Node n : plan.nodes()) {
+      out.println("  step " + n.step() + "  " + n.nodeType() + "  " + n.name() + " ("
+          + n.pluginName() + ")  " + n.nodeId());
+    }
+    for (PipelinePlan.Edge e : plan.edges()) {
+      out.println("  edge " + e.from() + " -[" + e.label() + "]-> " + e.to());
+    }
+    out.println("  landscape " + s.landscape());
+  }
+}

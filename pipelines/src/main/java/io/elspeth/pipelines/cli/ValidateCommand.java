@@ -1,0 +1,34 @@
+package io.elspeth.pipelines.cli;
+
+import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.SettingsException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code elspeth validate -s FILE}: checks a settings file without running it. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = "Validate a settings file: plugins, options, sink references, gate expressions.")
+final class ValidateCommand implements Callable<Integer> {
+  @Mixin
+  SettingsOption settings;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    try {
+      PipelineSettings s = settings.load();
+      spec.commandLine().getOut().println("valid: " + s.file() + " (source " + s.source().plugin()
+          + ", " + s.transforms().size() + " transforms, " + s.gates().size() + " gates, "
+          + s.sinks().size() + " sinks)");
+      return 0;
+    } catch (SettingsException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+}

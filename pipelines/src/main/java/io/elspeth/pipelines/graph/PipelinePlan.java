@@ -1,0 +1,189 @@
+package io.elspeth.pipelines.graph;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.record.EdgeRecord;
+import io.elspeth.audit.record.NodeRecord;
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.audit.token.Ids;
+import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.plugin.PluginDescriptor;
+import io.elspeth.plugin.StepContext;
+import io.elspeth.transforms.gate.GateStep;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The DAG of one run, before Beam: node ids (deterministic across runs, as ELSPETH builds them:
+ * {@code <prefix>_<name>_<12 hex of the config hash>}), audit step numbers (source 0, transforms
+ * and gates 1..N, every sink N+1), edges with their labels, and the {@link StepContext} each step
+ * mints its records with.
+ */
+public final class PipelinePlan {
+  /** ELSPETH's node id length limit. */
+  public static final int MAX_NODE_ID = 64;
+  public static final String ENGINE_VERSION = "engine:0.1.0";
+
+  /** One node of the DAG. */
+  public record Node(String nodeId, String name, String nodeType, String pluginName,
+      String pluginVersion, String determinism, int step, Map<String, Object> auditConfig,
+      String schemaMode) {}
+
+  /** One edge of the DAG. */
+  public record Edge(String edgeId, String from, String to, String label, String mode) {}
+
+  private final String runId;
+  private final PipelineSettings settings;
+  private final Node source;
+  private final List<Node> processing = new ArrayList<>();
+  private final Map<String, Node> sinks = new LinkedHashMap<>();
+  private final List<Edge> edges = new ArrayList<>();
+
+  private PipelinePlan(String runId, PipelineSettings settings, SecretFingerprinter secrets) {
+    this.runId = runId;
+    this.settings = settings;
+    Set<String> ids = new HashSet<>();
+    PipelineSettings.Source s = settings.source();
+    source = node("source", s.plugin(), "source", s.plugin(), s.descriptor(), 0, s.config(),
+        secrets, ids, s.options().schema().mode().configName());
+    int step = 1;
+    for (PipelineSettings.Transform t : settings.transforms()) {
+      processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(), step++,
+          t.config(), secrets, ids, t.options().schema().mode().configName()));
+    }
+    for (PipelineSettings.Gate g : settings.gates()) {
+      Map<String, Object> config = new LinkedHashMap<>();
+      config.put("condition", g.condition().source());
+      config.put("routes", g.routes());
+      processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
+          "config_gate", ENGINE_VERSION, "deterministic", step++, config, "dynamic"));
+    }
+    for (PipelineSettings.Sink k : settings.sinks().values()) {
+      sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), step,
+          k.config(), secrets, ids, k.options().schema().mode().configName()));
+    }
+    // The main path: source -> each processing node -> default sink.
+    Node previous = source;
+    for (Node n : processing) {
+      edges.add(new Edge(Ids.edgeId(), previous.nodeId(), n.nodeId(), GateStep.CONTINUE, "move"));
+      previous = n;
+    }
+    edges.add(new Edge(Ids.edgeId(), previous.nodeId(), sinks.get(settings.defaultSink()).nodeId(),
+        GateStep.CONTINUE, "move"));
+    String quarantine = settings.onValidationFailure();
+    if (!StepContext.DISCARD.equals(quarantine)) {
+      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinks.get(quarantine).nodeId(),
+          "__quarantine__", "divert"));
+    }
+    for (int i = 0; i < settings.transforms().size(); i++) {
+      PipelineSettings.Transform t = settings.transforms().get(i);
+      if (t.onError() != null && !StepContext.DISCARD.equals(t.onError())) {
+        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinks.get(t.onError()).nodeId(),
+            "__error_" + t.name() + "__", "divert"));
+      }
+    }
+    for (int i = 0; i < settings.gates().size(); i++) {
+      PipelineSettings.Gate g = settings.gates().get(i);
+      Node gate = processing.get(settings.transforms().size() + i);
+      g.routes().forEach((label, dest) -> {
+        if (!GateStep.CONTINUE.equals(dest)) {
+          edges.add(new Edge(Ids.edgeId(), gate.nodeId(), sinks.get(dest).nodeId(), label, "move"));
+        }
+      });
+    }
+  }
+
+  /** Plans a run of validated settings. */
+  public static PipelinePlan of(String runId, PipelineSettings settings,
+      SecretFingerprinter secrets) {
+    return new PipelinePlan(runId, settings, secrets);
+  }
+
+  private static Node node(String prefix, String name, String type, String plugin,
+      PluginDescriptor descriptor, int step, Map<String, Object> config,
+      SecretFingerprinter secrets, Set<String> ids, String schemaMode) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> audited = (Map<String, Object>) secrets.scrub(config);
+    return new Node(id(prefix, name, audited, ids), name, type, plugin, descriptor.version(),
+        descriptor.determinism(), step, audited, schemaMode);
+  }
+
+  private static String id(String prefix, String name, Object config, Set<String> ids) {
+    String safe = name.replaceAll("[^A-Za-z0-9_]", "_");
+    String hash = CanonicalJson.stableHash(config).substring(0, 12);
+    int room = MAX_NODE_ID - prefix.length() - hash.length() - 2;
+    if (safe.length() > room) {
+      safe = safe.substring(0, room);
+    }
+    String base = prefix + "_" + safe + "_" + hash;
+    String id = base;
+    // Two identical nodes (same name and config) get a sequence suffix, as ELSPETH RC2 does.
+    for (int n = 2; !ids.add(id); n++) {
+      id = base.substring(0, Math.min(base.length(), MAX_NODE_ID - 4)) + "_" + n;
+    }
+    return id;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public PipelineSettings settings() {
+    return settings;
+  }
+
+  public Node source() {
+    return source;
+  }
+
+  /** Transforms then gates, in pipeline order. */
+  public List<Node> processing() {
+    return List.copyOf(processing);
+  }
+
+  public Map<String, Node> sinks() {
+    return Map.copyOf(sinks);
+  }
+
+  public List<Edge> edges() {
+    return List.copyOf(edges);
+  }
+
+  /** All nodes in topological order. */
+  public List<Node> nodes() {
+    List<Node> all = new ArrayList<>();
+    all.add(source);
+    all.addAll(processing);
+    all.addAll(sinks.values());
+    return all;
+  }
+
+  /** The audit context of a node: its ids, step and outgoing edges. */
+  public StepContext context(Node node, String onError) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Edge e : edges) {
+      if (e.from().equals(node.nodeId())) {
+        out.put(e.label(), e.edgeId());
+      }
+    }
+    return new StepContext(runId, node.nodeId(), node.name(), node.step(), out, onError);
+  }
+
+  /** Node and edge records, registered before any row is processed. */
+  public List<io.elspeth.audit.record.AuditRecord> graphRecords(Instant now) {
+    List<io.elspeth.audit.record.AuditRecord> records = new ArrayList<>();
+    for (Node n : nodes()) {
+      records.add(new NodeRecord(n.nodeId(), runId, n.pluginName(), n.nodeType(),
+          n.pluginVersion(), n.determinism(), CanonicalJson.stableHash(n.auditConfig()),
+          CanonicalJson.canonicalize(n.auditConfig()), now, n.schemaMode(), null));
+    }
+    for (Edge e : edges) {
+      records.add(new EdgeRecord(e.edgeId(), runId, e.from(), e.to(), e.label(), e.mode(), now));
+    }
+    return records;
+  }
+}

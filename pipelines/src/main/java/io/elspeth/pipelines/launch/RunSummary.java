@@ -1,0 +1,36 @@
+package io.elspeth.pipelines.launch;
+
+import io.elspeth.audit.reconcile.RunReconciliation;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/** What a run did: its id, status, reconciled counts, and the failure reason when it failed. */
+public record RunSummary(String runId, String status, @Nullable RunReconciliation counts,
+    @Nullable String failure, String landscape) {
+
+  public boolean succeeded() {
+    return "completed".equals(status);
+  }
+
+  /** A few lines for the terminal. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("run ").append(runId).append(": ").append(status).append('\n');
+    if (counts != null) {
+      sb.append("  rows: ").append(counts.rows()).append(" recorded");
+      if (counts.discarded() > 0) {
+        sb.append(", ").append(counts.discarded()).append(" discarded at the source");
+      }
+      sb.append('\n');
+      for (Map.Entry<String, Long> e : counts.outcomes().entrySet()) {
+        sb.append("  ").append(e.getKey().replace("@", " at sink ")).append(": ")
+            .append(e.getValue()).append('\n');
+      }
+    }
+    if (failure != null) {
+      sb.append("  reason: ").append(failure).append('\n');
+    }
+    sb.append("  landscape: ").append(landscape);
+    return sb.toString();
+  }
+}

@@ -1,0 +1,74 @@
+package io.elspeth.pipelines.plugins;
+
+import io.elspeth.connectors.plugins.CsvSinkPlugin;
+import io.elspeth.connectors.plugins.CsvSourcePlugin;
+import io.elspeth.connectors.plugins.JsonSinkPlugin;
+import io.elspeth.connectors.plugins.JsonSourcePlugin;
+import io.elspeth.connectors.plugins.NullSourcePlugin;
+import io.elspeth.plugin.PluginDescriptor;
+import io.elspeth.plugin.SinkPlugin;
+import io.elspeth.plugin.SourcePlugin;
+import io.elspeth.transforms.local.FieldMapperPlugin;
+import io.elspeth.transforms.local.JsonExplodePlugin;
+import io.elspeth.transforms.local.KeywordFilterPlugin;
+import io.elspeth.transforms.local.PassthroughPlugin;
+import io.elspeth.transforms.local.TruncatePlugin;
+import io.elspeth.transforms.step.TransformPlugin;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every plugin a settings file can name, by kind and name. */
+public final class PluginRegistry {
+  private final Map<String, SourcePlugin> sources = new LinkedHashMap<>();
+  private final Map<String, TransformPlugin> transforms = new LinkedHashMap<>();
+  private final Map<String, SinkPlugin> sinks = new LinkedHashMap<>();
+
+  private PluginRegistry() {}
+
+  /** The plugins shipped with this build. */
+  public static PluginRegistry builtIn() {
+    PluginRegistry r = new PluginRegistry();
+    List.of(new CsvSourcePlugin(), new JsonSourcePlugin(), new NullSourcePlugin())
+        .forEach(p -> r.sources.put(p.name(), p));
+    List.of(new PassthroughPlugin(), new FieldMapperPlugin(), new TruncatePlugin(),
+            new KeywordFilterPlugin(), new JsonExplodePlugin())
+        .forEach(p -> r.transforms.put(p.name(), p));
+    List.of(new CsvSinkPlugin(), new JsonSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
+    return r;
+  }
+
+  public Optional<SourcePlugin> source(String name) {
+    return Optional.ofNullable(sources.get(name));
+  }
+
+  public Optional<TransformPlugin> transform(String name) {
+    return Optional.ofNullable(transforms.get(name));
+  }
+
+  public Optional<SinkPlugin> sink(String name) {
+    return Optional.ofNullable(sinks.get(name));
+  }
+
+  public List<String> sourceNames() {
+    return List.copyOf(sources.keySet());
+  }
+
+  public List<String> transformNames() {
+    return List.copyOf(transforms.keySet());
+  }
+
+  public List<String> sinkNames() {
+    return List.copyOf(sinks.keySet());
+  }
+
+  /** All plugins: sources, then transforms, then sinks. */
+  public List<PluginDescriptor> all() {
+    List<PluginDescriptor> all = new ArrayList<>(sources.values());
+    all.addAll(transforms.values());
+    all.addAll(sinks.values());
+    return all;
+  }
+}

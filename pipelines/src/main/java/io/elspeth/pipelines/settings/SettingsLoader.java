@@ -1,0 +1,162 @@
+package io.elspeth.pipelines.settings;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.elspeth.audit.canonical.CanonicalJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Reads a settings file as ELSPETH does: YAML, an optional {@code default:} block with
+ * {@code profiles:} overrides chosen by name, and {@code ${VAR}} / {@code ${VAR:-default}}
+ * replaced in string values from the environment and a {@code .env} file (the real environment
+ * wins; the {@code .env} beside the settings file, then the one in the working directory).
+ */
+public final class SettingsLoader {
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private SettingsLoader() {}
+
+  /** Loads with the process environment and the .env files. */
+  public static Map<String, Object> load(Path file, @Nullable String profile) {
+    Map<String, String> env = new HashMap<>();
+    env.putAll(DotEnv.read(Path.of(".env")));
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      env.putAll(DotEnv.read(parent.resolve(".env")));
+    }
+    env.putAll(System.getenv());
+    return load(file, profile, env);
+  }
+
+  /** Loads with an explicit environment (tests). */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> load(Path file, @Nullable String profile,
+      Map<String, String> env) {
+    if (!Files.isRegularFile(file)) {
+      throw new SettingsException(file, List.of("settings file not found"));
+    }
+    Object parsed;
+    try {
+      parsed = CanonicalJson.toPlain(YAML.readTree(Files.readString(file)));
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr()
+          + ": ";
+      throw new SettingsException(file, List.of("malformed YAML: " + where + e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new SettingsException(file, List.of("cannot read: " + e.getMessage()));
+    }
+    if (!(parsed instanceof Map<?, ?>)) {
+      throw new SettingsException(file, List.of(
+          "expected a mapping of settings at the top level (source, sinks, ...)"));
+    }
+    Map<String, Object> root = (Map<String, Object>) parsed;
+    List<String> problems = new ArrayList<>();
+    root = applyProfile(root, profile, problems);
+    Object substituted = substitute(root, "", env, problems);
+    if (!problems.isEmpty()) {
+      throw new SettingsException(file, problems);
+    }
+    return (Map<String, Object>) substituted;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> applyProfile(Map<String, Object> root,
+      @Nullable String profile, List<String> problems) {
+    if (!root.containsKey("default") && !root.containsKey("profiles")) {
+      if (profile != null) {
+        problems.add("profiles: --profile " + profile + " given but the file has no profiles");
+      }
+      return root;
+    }
+    Object base = root.getOrDefault("default", Map.of());
+    if (!(base instanceof Map<?, ?>)) {
+      problems.add("default: expected a mapping of settings");
+      return root;
+    }
+    Map<String, Object> merged = new LinkedHashMap<>((Map<String, Object>) base);
+    if (profile != null) {
+      Object profiles = root.get("profiles");
+      if (!(profiles instanceof Map<?, ?> map) || !map.containsKey(profile)) {
+        problems.add("profiles." + profile + ": no such profile");
+        return merged;
+      }
+      Object overrides = map.get(profile);
+      if (!(overrides instanceof Map<?, ?>)) {
+        problems.add("profiles." + profile + ": expected a mapping of settings");
+        return merged;
+      }
+      merged = deepMerge(merged, (Map<String, Object>) overrides);
+    }
+    return merged;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> deepMerge(Map<String, Object> base, Map<String, Object> over) {
+    Map<String, Object> out = new LinkedHashMap<>(base);
+    over.forEach((k, v) -> {
+      Object b = out.get(k);
+      if (b instanceof Map<?, ?> bm && v instanceof Map<?, ?> vm) {
+        out.put(k, deepMerge((Map<String, Object>) bm, (Map<String, Object>) vm));
+      } else {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  private static @Nullable Object substitute(@Nullable Object value, String path,
+      Map<String, String> env, List<String> problems) {
+    if (value instanceof String s) {
+      return substituteString(s, path, env, problems);
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      map.forEach((k, v) -> out.put(k.toString(),
+          substitute(v, path.isEmpty() ? k.toString() : path + "." + k, env, problems)));
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        out.add(substitute(list.get(i), path + "[" + i + "]", env, problems));
+      }
+      return out;
+    }
+    return value;
+  }
+
+  private static String substituteString(String s, String path, Map<String, String> env,
+      List<String> problems) {
+    Matcher m = VARIABLE.matcher(s);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      String value = env.get(name);
+      if (value == null) {
+        value = m.group(2) != null ? m.group(3) : null;
+      }
+      if (value == null) {
+        problems.add(path + ": environment variable " + name
+            + " is not set (set it, add it to .env, or write ${" + name + ":-default})");
+        value = "";
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+}

@@ -1,0 +1,461 @@
+package io.elspeth.pipelines.settings;
+
+import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.plugin.OptionSpec;
+import io.elspeth.plugin.OptionType;
+import io.elspeth.plugin.OptionsValidator;
+import io.elspeth.plugin.PluginDescriptor;
+import io.elspeth.plugin.PluginOptions;
+import io.elspeth.plugin.SinkPlugin;
+import io.elspeth.plugin.SourcePlugin;
+import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.telemetry.config.TelemetrySettings;
+import io.elspeth.transforms.gate.GateStep;
+import io.elspeth.transforms.gate.expression.ExpressionSyntaxException;
+import io.elspeth.transforms.gate.expression.GateExpression;
+import io.elspeth.transforms.local.TransformOptions;
+import io.elspeth.transforms.step.TransformPlugin;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Validates loaded settings before anything runs and reports every problem at once, each with its
+ * key path (e.g. {@code transforms[2].options.fields}) and what was expected.
+ */
+public final class SettingsValidator {
+  /** ELSPETH's default Landscape location. */
+  public static final String DEFAULT_LANDSCAPE_URL = "sqlite:///./state/audit.db";
+
+  private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
+      "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
+      "retry", "payload_store", "checkpoint", "rate_limit", "telemetry", "run_mode",
+      "replay_from"));
+
+  private static final List<OptionSpec> LANDSCAPE = List.of(
+      OptionSpec.optional("enabled", OptionType.BOOL, true, "the Landscape cannot be disabled"),
+      OptionSpec.oneOf("backend", null, List.of("sqlite", "postgresql"), "database kind"),
+      OptionSpec.optional("url", OptionType.STRING, DEFAULT_LANDSCAPE_URL,
+          "sqlite:///path.db or postgresql://user:password@host:port/db"),
+      OptionSpec.optional("export", OptionType.OBJECT, null, "post-run export"),
+      OptionSpec.optional("dump_to_jsonl", OptionType.BOOL, false, "JSONL change journal"),
+      OptionSpec.optional("dump_to_jsonl_path", OptionType.STRING, null, "journal path"),
+      OptionSpec.optional("dump_to_jsonl_fail_on_error", OptionType.BOOL, false, ""),
+      OptionSpec.optional("dump_to_jsonl_include_payloads", OptionType.BOOL, false, ""),
+      OptionSpec.optional("dump_to_jsonl_payload_base_path", OptionType.STRING, null, ""));
+  private static final List<OptionSpec> CONCURRENCY = List.of(
+      OptionSpec.optional("max_workers", OptionType.INT, 4L, "plugin-level thread budget"));
+  private static final List<OptionSpec> RETRY = List.of(
+      OptionSpec.optional("max_attempts", OptionType.INT, 3L, "attempts per row, 1 or more"),
+      OptionSpec.optional("initial_delay_seconds", OptionType.NUMBER, 1.0, "first back-off"),
+      OptionSpec.optional("max_delay_seconds", OptionType.NUMBER, 60.0, "largest back-off"),
+      OptionSpec.optional("exponential_base", OptionType.NUMBER, 2.0, "back-off growth"));
+  private static final List<OptionSpec> PAYLOAD_STORE = List.of(
+      OptionSpec.oneOf("backend", "filesystem", List.of("filesystem"), "payload store kind"),
+      OptionSpec.optional("base_path", OptionType.STRING, ".elspeth/payloads", "store folder"),
+      OptionSpec.optional("retention_days", OptionType.INT, 90L, "days payloads are kept"));
+  private static final List<OptionSpec> CHECKPOINT = List.of(
+      OptionSpec.optional("enabled", OptionType.BOOL, true, ""),
+      OptionSpec.oneOf("frequency", "every_row", List.of("every_row", "every_n", "aggregation_only"), ""),
+      OptionSpec.optional("checkpoint_interval", OptionType.INT, null, "rows between checkpoints"),
+      OptionSpec.optional("aggregation_boundaries", OptionType.BOOL, true, ""));
+  private static final List<OptionSpec> RATE_LIMIT = List.of(
+      OptionSpec.optional("enabled", OptionType.BOOL, true, ""),
+      OptionSpec.optional("default_requests_per_minute", OptionType.INT, 60L, ""),
+      OptionSpec.optional("persistence_path", OptionType.STRING, null, ""),
+      OptionSpec.optional("services", OptionType.OBJECT, null,
+          "per service: {name: {requests_per_minute}}"));
+
+  private final PluginRegistry registry;
+
+  public SettingsValidator(PluginRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Validates; throws {@link SettingsException} listing every problem. */
+  public PipelineSettings validate(Path file, Map<String, Object> raw) {
+    List<String> problems = new ArrayList<>();
+    for (String key : raw.keySet()) {
+      if (!TOP_LEVEL.contains(key)) {
+        problems.add(key + ": unknown settings key (expected one of " + TOP_LEVEL + ")");
+      }
+    }
+    Set<String> sinkNames = sinkNames(raw.get("sinks"));
+    LinkedHashMap<String, PipelineSettings.Sink> sinks = sinks(raw.get("sinks"), problems);
+    PipelineSettings.Source source = source(raw.get("source"), sinkNames, problems);
+    List<PipelineSettings.Transform> transforms = transforms(raw.get("transforms"), sinkNames,
+        problems);
+    List<PipelineSettings.Gate> gates = gates(raw.get("gates"), sinkNames, problems);
+    String defaultSink = defaultSink(raw.get("default_sink"), sinkNames, problems);
+    notYetSupported(raw, "aggregations", problems);
+    notYetSupported(raw, "coalesce", problems);
+    Object runMode = raw.get("run_mode");
+    if (runMode != null && !"live".equals(runMode)) {
+      problems.add("run_mode: only 'live' is supported, got " + OptionsValidator.describe(runMode));
+    }
+    if (raw.get("replay_from") != null) {
+      problems.add("replay_from: replay runs are not supported by this version");
+    }
+    LandscapeUrl landscape = landscape(raw.get("landscape"), problems);
+    section(raw, "concurrency", CONCURRENCY, sinkNames, problems).ifPresent(o -> {
+      if (o.integer("max_workers", 1) < 1) {
+        problems.add("concurrency.max_workers: expected 1 or more");
+      }
+    });
+    section(raw, "retry", RETRY, sinkNames, problems).ifPresent(o -> {
+      if (o.integer("max_attempts", 1) < 1) {
+        problems.add("retry.max_attempts: expected 1 or more");
+      }
+    });
+    section(raw, "payload_store", PAYLOAD_STORE, sinkNames, problems);
+    section(raw, "checkpoint", CHECKPOINT, sinkNames, problems);
+    section(raw, "rate_limit", RATE_LIMIT, sinkNames, problems);
+    TelemetrySettings telemetry = TelemetrySettings.defaults();
+    Object t = raw.get("telemetry");
+    if (t != null) {
+      Map<String, Object> tm = mapOrProblem(t, "telemetry", problems);
+      if (tm != null) {
+        TelemetrySettings.Parsed parsed = TelemetrySettings.parse(tm, "telemetry");
+        problems.addAll(parsed.problems());
+        telemetry = parsed.settings();
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new SettingsException(file, problems);
+    }
+    return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
+        telemetry, raw);
+  }
+
+  private static void notYetSupported(Map<String, Object> raw, String key, List<String> problems) {
+    Object v = raw.get(key);
+    if (v instanceof List<?> l && !l.isEmpty()) {
+      problems.add(key + ": not supported by this version yet (forks, coalesce and aggregation"
+          + " arrive with the full-DAG release); remove the section to run");
+    } else if (v != null && !(v instanceof List<?>)) {
+      problems.add(key + ": expected a list");
+    }
+  }
+
+  private static Set<String> sinkNames(@Nullable Object sinks) {
+    Set<String> names = new LinkedHashSet<>();
+    if (sinks instanceof Map<?, ?> m) {
+      m.keySet().forEach(k -> names.add(k.toString()));
+    }
+    return names;
+  }
+
+  private LinkedHashMap<String, PipelineSettings.Sink> sinks(@Nullable Object raw,
+      List<String> problems) {
+    LinkedHashMap<String, PipelineSettings.Sink> sinks = new LinkedHashMap<>();
+    if (raw == null) {
+      problems.add("sinks: required (a mapping of sink name to {plugin, options}, at least one)");
+      return sinks;
+    }
+    Map<String, Object> m = mapOrProblem(raw, "sinks", problems);
+    if (m == null) {
+      return sinks;
+    }
+    if (m.isEmpty()) {
+      problems.add("sinks: at least one sink is required");
+    }
+    Set<String> names = sinkNames(raw);
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      String path = "sinks." + e.getKey();
+      if (e.getKey().equals("discard") || e.getKey().equals("continue")) {
+        problems.add(path + ": '" + e.getKey() + "' is reserved and cannot name a sink");
+        continue;
+      }
+      Resolved<SinkPlugin> r = plugin(e.getValue(), path, registry::sink, registry.sinkNames(),
+          Set.of(), names, problems);
+      if (r != null) {
+        sinks.put(e.getKey(), new PipelineSettings.Sink(e.getKey(), r.plugin, r.descriptor,
+            r.options, r.config));
+      }
+    }
+    return sinks;
+  }
+
+  private PipelineSettings.Source source(@Nullable Object raw, Set<String> sinkNames,
+      List<String> problems) {
+    if (raw == null) {
+      problems.add("source: required ({plugin, options})");
+      return null;
+    }
+    Resolved<SourcePlugin> r = plugin(raw, "source", registry::source, registry.sourceNames(),
+        Set.of(), sinkNames, problems);
+    return r == null ? null
+        : new PipelineSettings.Source(r.plugin, r.descriptor, r.options, r.config);
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<PipelineSettings.Transform> transforms(@Nullable Object raw, Set<String> sinkNames,
+      List<String> problems) {
+    List<PipelineSettings.Transform> out = new ArrayList<>();
+    if (raw == null) {
+      return out;
+    }
+    if (!(raw instanceof List<?> list)) {
+      problems.add("transforms: expected a list of {plugin, options}, got "
+          + OptionsValidator.describe(raw));
+      return out;
+    }
+    Set<String> used = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String path = "transforms[" + i + "]";
+      Object item = list.get(i);
+      if (!(item instanceof Map<?, ?>)) {
+        problems.add(path + ": expected a mapping {plugin, options}, got "
+            + OptionsValidator.describe(item));
+        continue;
+      }
+      // HEAD writes on_error beside plugin; RC2 inside options. Accept both, one place.
+      Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) item);
+      Object topOnError = entry.remove("on_error");
+      if (topOnError != null && entry.get("options") instanceof Map<?, ?> opts) {
+        Map<String, Object> merged = new LinkedHashMap<>((Map<String, Object>) opts);
+        if (merged.containsKey("on_error")) {
+          problems.add(path + ".on_error: given both beside plugin and in options; keep one");
+        }
+        merged.put("on_error", topOnError);
+        entry.put("options", merged);
+      } else if (topOnError != null) {
+        entry.put("options", new LinkedHashMap<>(Map.of("on_error", topOnError)));
+      }
+      Object nameValue = entry.remove("name");
+      Resolved<TransformPlugin> r = plugin(entry, path, registry::transform,
+          registry.transformNames(), Set.of(), sinkNames, problems);
+      if (r == null) {
+        continue;
+      }
+      String name = nameValue == null ? r.plugin : nameValue.toString();
+      String unique = name;
+      for (int n = 2; !used.add(unique); n++) {
+        if (nameValue != null) {
+          problems.add(path + ".name: '" + name + "' is already used by another transform");
+          break;
+        }
+        unique = name + "_" + n;
+      }
+      out.add(new PipelineSettings.Transform(unique, r.plugin, r.descriptor, r.options,
+          r.options.string(TransformOptions.ON_ERROR),
+          r.options.strings(TransformOptions.REQUIRED_INPUT_FIELDS), r.config));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<PipelineSettings.Gate> gates(@Nullable Object raw, Set<String> sinkNames,
+      List<String> problems) {
+    List<PipelineSettings.Gate> out = new ArrayList<>();
+    if (raw == null) {
+      return out;
+    }
+    if (!(raw instanceof List<?> list)) {
+      problems.add("gates: expected a list of {name, condition, routes}, got "
+          + OptionsValidator.describe(raw));
+      return out;
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String path = "gates[" + i + "]";
+      Map<String, Object> g = mapOrProblem(list.get(i), path, problems);
+      if (g == null) {
+        continue;
+      }
+      for (String key : g.keySet()) {
+        if (!Set.of("name", "condition", "routes", "fork_to").contains(key)) {
+          problems.add(path + "." + key + ": unknown key (expected name, condition, routes)");
+        }
+      }
+      if (g.get("fork_to") != null) {
+        problems.add(path + ".fork_to: forks are not supported by this version yet");
+      }
+      Object name = g.get("name");
+      if (!(name instanceof String n) || n.isBlank()) {
+        problems.add(path + ".name: required (a string naming the gate)");
+      } else if (!names.add(n)) {
+        problems.add(path + ".name: '" + n + "' is already used by another gate");
+      }
+      GateExpression condition = null;
+      Object c = g.get("condition");
+      if (!(c instanceof String cs) || cs.isBlank()) {
+        problems.add(path + ".condition: required (an expression over row, e.g. row['amount'] > 100)");
+      } else {
+        try {
+          condition = GateExpression.parse(cs);
+        } catch (ExpressionSyntaxException e) {
+          problems.add(path + ".condition: " + e.getMessage());
+        }
+      }
+      Map<String, String> routes = new LinkedHashMap<>();
+      Object rr = g.get("routes");
+      if (rr == null) {
+        problems.add(path + ".routes: required (result label -> sink name or continue)");
+      } else {
+        Map<String, Object> rm = mapOrProblem(rr, path + ".routes", problems);
+        if (rm != null) {
+          if (rm.isEmpty()) {
+            problems.add(path + ".routes: expected at least one route");
+          }
+          rm.forEach((label, dest) -> {
+            String lp = path + ".routes." + label;
+            if (!(dest instanceof String d)) {
+              problems.add(lp + ": expected a sink name or 'continue', got "
+                  + OptionsValidator.describe(dest));
+            } else if (!d.equals(GateStep.CONTINUE) && !sinkNames.contains(d)) {
+              problems.add(lp + ": no sink named '" + d + "' (configured sinks: " + sinkNames
+                  + "; or 'continue')");
+            } else {
+              routes.put(label, d);
+            }
+          });
+        }
+      }
+      if (condition != null && name instanceof String n && routes.size() == mapSize(rr)) {
+        out.add(new PipelineSettings.Gate(n, condition, routes, g));
+      }
+    }
+    return out;
+  }
+
+  private static int mapSize(@Nullable Object o) {
+    return o instanceof Map<?, ?> m ? m.size() : -1;
+  }
+
+  private static @Nullable String defaultSink(@Nullable Object raw, Set<String> sinkNames,
+      List<String> problems) {
+    if (raw == null) {
+      if (sinkNames.size() == 1) {
+        return sinkNames.iterator().next();
+      }
+      problems.add("default_sink: required when there is more than one sink (one of "
+          + sinkNames + ")");
+      return null;
+    }
+    if (!(raw instanceof String s) || !sinkNames.contains(s)) {
+      problems.add("default_sink: expected one of the configured sinks " + sinkNames + ", got "
+          + OptionsValidator.describe(raw));
+      return null;
+    }
+    return s;
+  }
+
+  private static @Nullable LandscapeUrl landscape(@Nullable Object raw, List<String> problems) {
+    Map<String, Object> m = raw == null ? Map.of() : mapOrProblem(raw, "landscape", problems);
+    if (m == null) {
+      return null;
+    }
+    OptionsValidator.Result r = OptionsValidator.validate(m, LANDSCAPE, "landscape", Set.of());
+    problems.addAll(r.problems());
+    if (r.options() == null) {
+      return null;
+    }
+    if (!r.options().bool("enabled", true)) {
+      problems.add("landscape.enabled: the Landscape is the legal record of a run and cannot be"
+          + " disabled");
+    }
+    Map<String, Object> export = r.options().map("export");
+    if (Boolean.TRUE.equals(export.get("enabled"))) {
+      problems.add("landscape.export: post-run export is not supported by this version yet");
+    }
+    if (r.options().bool("dump_to_jsonl", false)) {
+      problems.add("landscape.dump_to_jsonl: the JSONL journal is not supported by this version yet");
+    }
+    String url = r.options().requiredString("url");
+    try {
+      LandscapeUrl parsed = LandscapeUrl.parse(url);
+      String backend = r.options().string("backend");
+      if (backend != null && !backend.equals(parsed.dialect().name().toLowerCase())) {
+        problems.add("landscape.backend: '" + backend + "' does not match the url " + parsed);
+      }
+      return parsed;
+    } catch (IllegalArgumentException e) {
+      problems.add("landscape.url: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static Optional<PluginOptions> section(Map<String, Object> raw, String key,
+      List<OptionSpec> specs, Set<String> sinkNames, List<String> problems) {
+    Object v = raw.get(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    Map<String, Object> m = mapOrProblem(v, key, problems);
+    if (m == null) {
+      return Optional.empty();
+    }
+    OptionsValidator.Result r = OptionsValidator.validate(m, specs, key, sinkNames);
+    problems.addAll(r.problems());
+    return Optional.ofNullable(r.options());
+  }
+
+  private record Resolved<P extends PluginDescriptor>(String plugin, P descriptor,
+      PluginOptions options, Map<String, Object> config) {}
+
+  @SuppressWarnings("unchecked")
+  private static <P extends PluginDescriptor> @Nullable Resolved<P> plugin(Object raw,
+      String path, Function<String, Optional<P>> lookup, List<String> known, Set<String> extraKeys,
+      Set<String> sinkNames, List<String> problems) {
+    Map<String, Object> m = mapOrProblem(raw, path, problems);
+    if (m == null) {
+      return null;
+    }
+    for (String key : m.keySet()) {
+      if (!key.equals("plugin") && !key.equals("options") && !extraKeys.contains(key)) {
+        problems.add(path + "." + key + ": unknown key (expected plugin, options)");
+      }
+    }
+    Object name = m.get("plugin");
+    if (!(name instanceof String pluginName)) {
+      problems.add(path + ".plugin: required (one of " + known + ")");
+      return null;
+    }
+    Optional<P> descriptor = lookup.apply(pluginName);
+    if (descriptor.isEmpty()) {
+      problems.add(path + ".plugin: unknown plugin '" + pluginName + "' (expected one of " + known
+          + ")");
+      return null;
+    }
+    Object options = m.get("options");
+    if (options != null && !(options instanceof Map<?, ?>)) {
+      problems.add(path + ".options: expected a mapping, got " + OptionsValidator.describe(options));
+      return null;
+    }
+    Map<String, Object> opts = options == null ? Map.of() : (Map<String, Object>) options;
+    OptionsValidator.Result r = OptionsValidator.validate(opts, descriptor.get().options(),
+        path + ".options", sinkNames);
+    problems.addAll(r.problems());
+    if (r.options() == null) {
+      return null;
+    }
+    List<String> semantic = descriptor.get().validate(r.options());
+    semantic.forEach(s -> problems.add(path + ".options." + s));
+    if (!semantic.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("plugin", pluginName);
+    config.put("options", r.options().asMap());
+    return new Resolved<>(pluginName, descriptor.get(), r.options(), config);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static @Nullable Map<String, Object> mapOrProblem(@Nullable Object raw, String path,
+      List<String> problems) {
+    if (raw instanceof Map<?, ?> m) {
+      return (Map<String, Object>) m;
+    }
+    problems.add(path + ": expected a mapping, got " + OptionsValidator.describe(raw));
+    return null;
+  }
+}

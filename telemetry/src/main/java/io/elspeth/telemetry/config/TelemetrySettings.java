@@ -1,0 +1,147 @@
+package io.elspeth.telemetry.config;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code telemetry:} block of the settings, validated (ELSPETH HEAD rules: unknown keys are
+ * errors, exporter options nest under {@code options}).
+ */
+public record TelemetrySettings(
+    boolean enabled,
+    Granularity granularity,
+    BackpressureMode backpressureMode,
+    boolean failOnTotalExporterFailure,
+    int maxConsecutiveFailures,
+    List<ExporterSettings> exporters)
+    implements Serializable {
+
+  /** Exporter names this project knows. */
+  public static final Set<String> EXPORTERS = Set.of("console", "otlp", "azure_monitor", "datadog");
+
+  private static final Set<String> KEYS = Set.of("enabled", "granularity", "backpressure_mode",
+      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters");
+
+  public TelemetrySettings {
+    exporters = List.copyOf(exporters);
+  }
+
+  /** Disabled, lifecycle, block, fail on total exporter failure, threshold 10, no exporters. */
+  public static TelemetrySettings defaults() {
+    return new TelemetrySettings(false, Granularity.LIFECYCLE, BackpressureMode.BLOCK, true, 10,
+        List.of());
+  }
+
+  /** Parse outcome: the settings when valid, and every problem with its key path. */
+  public record Parsed(TelemetrySettings settings, List<String> problems) {}
+
+  /**
+   * Parses the {@code telemetry} mapping; {@code path} prefixes problem messages (e.g.
+   * "telemetry").
+   */
+  @SuppressWarnings("unchecked")
+  public static Parsed parse(Map<String, Object> raw, String path) {
+    List<String> problems = new ArrayList<>();
+    for (String key : raw.keySet()) {
+      if (!KEYS.contains(key)) {
+        problems.add(path + "." + key + ": unknown key (expected one of " + sorted(KEYS) + ")");
+      }
+    }
+    TelemetrySettings d = defaults();
+    boolean enabled = bool(raw, "enabled", d.enabled(), path, problems);
+    Granularity granularity = d.granularity();
+    Object g = raw.get("granularity");
+    if (g != null) {
+      try {
+        granularity = Granularity.valueOf(g.toString().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        problems.add(path + ".granularity: expected lifecycle, rows or full, got '" + g + "'");
+      }
+    }
+    BackpressureMode mode = d.backpressureMode();
+    Object b = raw.get("backpressure_mode");
+    if (b != null) {
+      String s = b.toString().toLowerCase(Locale.ROOT);
+      if (s.equals("slow")) {
+        problems.add(path + ".backpressure_mode: 'slow' is not implemented (use block or drop)");
+      } else {
+        try {
+          mode = BackpressureMode.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          problems.add(path + ".backpressure_mode: expected block or drop, got '" + b + "'");
+        }
+      }
+    }
+    boolean failOnTotal = bool(raw, "fail_on_total_exporter_failure",
+        d.failOnTotalExporterFailure(), path, problems);
+    int threshold = d.maxConsecutiveFailures();
+    Object t = raw.get("max_consecutive_failures");
+    if (t != null) {
+      if (t instanceof Number n && !(t instanceof Double) && n.longValue() >= 1) {
+        threshold = n.intValue();
+      } else {
+        problems.add(path + ".max_consecutive_failures: expected an integer of 1 or more, got '"
+            + t + "'");
+      }
+    }
+    List<ExporterSettings> exporters = new ArrayList<>();
+    Object e = raw.get("exporters");
+    if (e != null && !(e instanceof List<?>)) {
+      problems.add(path + ".exporters: expected a list of {name, options}");
+    } else if (e != null) {
+      List<?> list = (List<?>) e;
+      for (int i = 0; i < list.size(); i++) {
+        String p = path + ".exporters[" + i + "]";
+        if (!(list.get(i) instanceof Map<?, ?> m)) {
+          problems.add(p + ": expected a mapping {name, options}");
+          continue;
+        }
+        for (Object k : m.keySet()) {
+          if (!k.equals("name") && !k.equals("options")) {
+            problems.add(p + "." + k + ": unknown key (exporter options go under 'options:')");
+          }
+        }
+        Object name = m.get("name");
+        if (name == null || name.toString().isBlank()) {
+          problems.add(p + ".name: required, expected one of " + sorted(EXPORTERS));
+          continue;
+        }
+        if (!EXPORTERS.contains(name.toString())) {
+          problems.add(p + ".name: unknown exporter '" + name + "' (expected one of "
+              + sorted(EXPORTERS) + ")");
+        }
+        Object options = m.get("options");
+        if (options != null && !(options instanceof Map<?, ?>)) {
+          problems.add(p + ".options: expected a mapping");
+          continue;
+        }
+        exporters.add(new ExporterSettings(name.toString(), options == null ? Map.of()
+            : new LinkedHashMap<>((Map<String, Object>) options)));
+      }
+    }
+    return new Parsed(new TelemetrySettings(enabled, granularity, mode, failOnTotal, threshold,
+        exporters), problems);
+  }
+
+  private static boolean bool(Map<String, Object> raw, String key, boolean fallback, String path,
+      List<String> problems) {
+    Object v = raw.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    problems.add(path + "." + key + ": expected true or false, got '" + v + "'");
+    return fallback;
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+}

@@ -1,0 +1,43 @@
+package io.elspeth.transforms.gate.expression;
+
+/** The binary arithmetic operators of the gate language, each with its Python semantics. */
+enum ArithmeticOperator {
+  ADD("+"),
+  SUBTRACT("-"),
+  MULTIPLY("*"),
+  TRUE_DIVIDE("/"),
+  FLOOR_DIVIDE("//"),
+  MODULO("%");
+
+  private final String symbol;
+
+  ArithmeticOperator(String symbol) {
+    this.symbol = symbol;
+  }
+
+  /** Returns the operator written as {@code symbol}, or {@code null} if there is none. */
+  static ArithmeticOperator forSymbol(String symbol) {
+    for (ArithmeticOperator operator : values()) {
+      if (operator.symbol.equals(symbol)) {
+        return operator;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Applies the operator to already-evaluated operands.
+   *
+   * @throws PythonValues.Failure on unsupported operand types, division by zero or overflow
+   */
+  Object apply(Object left, Object right) {
+    return switch (this) {
+      case ADD -> PythonValues.add(left, right);
+      case SUBTRACT -> PythonValues.subtract(left, right);
+      case MULTIPLY -> PythonValues.multiply(left, right);
+      case TRUE_DIVIDE -> PythonValues.trueDivide(left, right);
+      case FLOOR_DIVIDE -> PythonValues.floorDivide(left, right);
+      case MODULO -> PythonValues.modulo(left, right);
+    };
+  }
+}

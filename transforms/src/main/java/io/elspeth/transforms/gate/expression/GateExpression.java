@@ -1,0 +1,129 @@
+package io.elspeth.transforms.gate.expression;
+
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A gate condition written in ELSPETH's restricted, Python-like expression language, parsed once
+ * into a syntax tree and evaluated over rows. The source is never compiled or executed as code.
+ *
+ * <p>The language is a safe subset of Python expressions with Python semantics:
+ *
+ * <ul>
+ *   <li>Literals: integers ({@link Long}), floats ({@link Double}, e.g. {@code 1.5}, {@code 1e3},
+ *       {@code .5}), strings in single, double or triple quotes with Python backslash escapes and
+ *       optional {@code r}/{@code u} prefix, {@code True}, {@code False}, {@code None}, and list
+ *       {@code [a, b]} and tuple {@code (a, b)} displays (both evaluate to a {@link
+ *       java.util.List}).
+ *   <li>Row access: {@code row['field']} (any expression as key; nested subscripts such as {@code
+ *       row['a']['b']} and {@code row['items'][-1]} work on dicts, lists and strings), {@code
+ *       row.get('field')} and {@code row.get('field', default)}; {@code row} alone is the row map.
+ *   <li>Comparisons {@code == != < <= > >=}, chained as in {@code 0 < row['x'] <= 10}, and {@code
+ *       in}, {@code not in}, {@code is}, {@code is not}.
+ *   <li>{@code and}, {@code or} (short-circuit, returning an operand as Python does), {@code not}.
+ *   <li>Arithmetic {@code + - * / // %} and unary {@code - +}: int arithmetic stays int except
+ *       {@code /}; {@code //} floors and {@code %} takes the divisor's sign; mixing int and float
+ *       gives float; {@code +} concatenates strings or lists; {@code *} repeats a string or list.
+ *   <li>The conditional expression {@code a if condition else b}, and parentheses.
+ * </ul>
+ *
+ * <p>Truthiness, numeric equality ({@code 1 == 1.0}, {@code True == 1}) and the error cases follow
+ * Python: ordering values of unrelated types (e.g. {@code 'a' < 1}) is an error while {@code ==}
+ * between them is simply {@code False}. {@code is} treats {@code None}, {@code True} and {@code
+ * False} as singletons and equal ints, floats or strings of the same type as the same object; other
+ * values are the same object only if they are the same Java object. Integer results must fit in 64
+ * bits. Lists and tuples are both {@link java.util.List}s, so unlike Python {@code (1, 2) == [1,
+ * 2]} is {@code True}; {@code %} is numeric only (no string formatting).
+ *
+ * <p>Everything else is rejected by {@link #parse(String)}: names other than {@code row}, {@code
+ * True}, {@code False} and {@code None}; attribute access other than {@code row.get}; calls other
+ * than {@code row.get(...)} with one or two positional arguments; lambdas, comprehensions and
+ * generator expressions, dict and set literals, imports, assignments and {@code :=}, semicolons,
+ * f-strings, keyword arguments, starred expressions, slices, bitwise operators and {@code **}.
+ *
+ * <p>Instances are immutable, thread-safe and {@link Serializable}; only the source is written, and
+ * it is parsed and validated again when the object is read back.
+ */
+public final class GateExpression implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String source;
+  private final transient Node root;
+
+  private GateExpression(String source, Node root) {
+    this.source = source;
+    this.root = root;
+  }
+
+  /**
+   * Parses and validates a gate expression.
+   *
+   * @param source the expression, e.g. {@code row['confidence'] >= 0.85}
+   * @return the parsed expression
+   * @throws ExpressionSyntaxException if the source is malformed or uses a forbidden construct; the
+   *     message names the construct or what was expected and ends with {@code at column N} (0-based
+   *     offset into {@code source})
+   * @throws NullPointerException if {@code source} is null
+   */
+  public static GateExpression parse(String source) {
+    Objects.requireNonNull(source, "source");
+    return new GateExpression(source, Parser.parse(source));
+  }
+
+  /** Returns the expression exactly as given to {@link #parse(String)}. */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * Evaluates the expression over one row.
+   *
+   * @param row field name to value; values may be {@link String}, {@link Long} (or another integral
+   *     boxed type), {@link Double} (or {@link Float}), {@link Boolean}, {@code null}, {@link
+   *     java.util.List} and {@link java.util.Map}, nested freely
+   * @return the Python value of the expression: {@link Boolean} for comparisons and {@code not};
+   *     for {@code and}/{@code or}/conditional expressions the selected operand's value
+   * @throws ExpressionEvaluationException on a runtime error, such as a field read with {@code
+   *     row['x']} that the row lacks (the message names the field), an unsupported operand type, an
+   *     index out of range, division by zero or integer overflow
+   * @throws NullPointerException if {@code row} is null
+   */
+  public Object evaluate(Map<String, Object> row) {
+    Objects.requireNonNull(row, "row");
+    return root.evaluate(row);
+  }
+
+  /** Re-parses the source after deserialisation, so a tampered stream is validated too. */
+  private Object readResolve() throws ObjectStreamException {
+    if (source == null) {
+      throw new InvalidObjectException("GateExpression without a source");
+    }
+    try {
+      return parse(source);
+    } catch (ExpressionSyntaxException e) {
+      InvalidObjectException invalid =
+          new InvalidObjectException("invalid gate expression: " + e.getMessage());
+      invalid.initCause(e);
+      throw invalid;
+    }
+  }
+
+  /** Two expressions are equal when their sources are identical. */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof GateExpression && ((GateExpression) other).source.equals(source);
+  }
+
+  @Override
+  public int hashCode() {
+    return source.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "GateExpression[" + source + "]";
+  }
+}

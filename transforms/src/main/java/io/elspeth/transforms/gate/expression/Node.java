@@ -1,0 +1,294 @@
+package io.elspeth.transforms.gate.expression;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node of a parsed gate expression. Every node evaluates itself over a row with Python semantics;
+ * nodes that can fail at run time carry the 0-based source column of their operator so that an
+ * {@link ExpressionEvaluationException} can say where the failure happened.
+ *
+ * <p>The node set is closed: the only names are {@code row}, {@code True}, {@code False} and {@code
+ * None}, and the only call is {@code row.get(...)}, so no node can reach anything beyond the row it
+ * is given.
+ */
+sealed interface Node {
+
+  /**
+   * Evaluates this node over {@code row}.
+   *
+   * @throws ExpressionEvaluationException on a runtime error (missing key, type error, ...)
+   */
+  Object evaluate(Map<String, Object> row);
+
+  /** Returns the direct sub-expressions of this node. */
+  List<Node> children();
+
+  /** A literal: {@code Long}, {@code Double}, {@code String}, {@code Boolean} or {@code null}. */
+  record Literal(Object value) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      return value;
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of();
+    }
+  }
+
+  /** The name {@code row}: the row map itself. */
+  record RowReference() implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      return row;
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of();
+    }
+  }
+
+  /**
+   * A list {@code [a, b]} or tuple {@code (a, b)} display; both evaluate to an unmodifiable list.
+   */
+  record Sequence(List<Node> elements) implements Node {
+    public Sequence {
+      elements = List.copyOf(elements);
+    }
+
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      List<Object> values = new ArrayList<>(elements.size());
+      for (Node element : elements) {
+        values.add(element.evaluate(row));
+      }
+      return Collections.unmodifiableList(values);
+    }
+
+    @Override
+    public List<Node> children() {
+      return elements;
+    }
+  }
+
+  /** {@code target[index]}; {@code column} is that of the {@code [}. */
+  record Subscript(Node target, Node index, int column) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object container = target.evaluate(row);
+      Object key = index.evaluate(row);
+      try {
+        return PythonValues.subscript(container, key, target instanceof RowReference);
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(target, index);
+    }
+  }
+
+  /**
+   * {@code row.get(key)} or {@code row.get(key, fallback)}; a missing fallback is {@code None}.
+   * {@code column} is that of {@code get}.
+   */
+  record RowGet(Node key, Node fallback, int column) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object keyValue = key.evaluate(row);
+      Object fallbackValue = fallback.evaluate(row);
+      try {
+        return PythonValues.get(row, keyValue, fallbackValue);
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(key, fallback);
+    }
+  }
+
+  /** {@code not operand}: always a {@link Boolean}. */
+  record Not(Node operand) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      return !PythonValues.isTruthy(operand.evaluate(row));
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(operand);
+    }
+  }
+
+  /** Unary {@code -operand}; {@code column} is that of the {@code -}. */
+  record Negative(Node operand, int column) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object value = operand.evaluate(row);
+      try {
+        return PythonValues.negate(value);
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(operand);
+    }
+  }
+
+  /** Unary {@code +operand}; {@code column} is that of the {@code +}. */
+  record Positive(Node operand, int column) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object value = operand.evaluate(row);
+      try {
+        return PythonValues.plus(value);
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(operand);
+    }
+  }
+
+  /** {@code left op right} for an arithmetic operator; {@code column} is that of the operator. */
+  record Arithmetic(ArithmeticOperator operator, Node left, Node right, int column)
+      implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object leftValue = left.evaluate(row);
+      Object rightValue = right.evaluate(row);
+      try {
+        return operator.apply(leftValue, rightValue);
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(left, right);
+    }
+  }
+
+  /** {@code a and b and ...}: the first falsy operand, else the last, evaluating lazily. */
+  record And(List<Node> operands) implements Node {
+    public And {
+      operands = List.copyOf(operands);
+    }
+
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object value = null;
+      for (Node operand : operands) {
+        value = operand.evaluate(row);
+        if (!PythonValues.isTruthy(value)) {
+          return value;
+        }
+      }
+      return value;
+    }
+
+    @Override
+    public List<Node> children() {
+      return operands;
+    }
+  }
+
+  /** {@code a or b or ...}: the first truthy operand, else the last, evaluating lazily. */
+  record Or(List<Node> operands) implements Node {
+    public Or {
+      operands = List.copyOf(operands);
+    }
+
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object value = null;
+      for (Node operand : operands) {
+        value = operand.evaluate(row);
+        if (PythonValues.isTruthy(value)) {
+          return value;
+        }
+      }
+      return value;
+    }
+
+    @Override
+    public List<Node> children() {
+      return operands;
+    }
+  }
+
+  /**
+   * A possibly chained comparison {@code a op1 b op2 c ...}, meaning {@code a op1 b and b op2 c}
+   * with each operand evaluated at most once and evaluation stopping at the first false link.
+   * {@code operators.get(i)} sits at {@code columns.get(i)} between {@code operands.get(i)} and
+   * {@code operands.get(i + 1)}.
+   */
+  record Comparison(List<Node> operands, List<ComparisonOperator> operators, List<Integer> columns)
+      implements Node {
+    public Comparison {
+      operands = List.copyOf(operands);
+      operators = List.copyOf(operators);
+      columns = List.copyOf(columns);
+      if (operators.isEmpty()
+          || operands.size() != operators.size() + 1
+          || columns.size() != operators.size()) {
+        throw new IllegalArgumentException("a comparison needs n operators between n + 1 operands");
+      }
+    }
+
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      Object left = operands.get(0).evaluate(row);
+      for (int i = 0; i < operators.size(); i++) {
+        Object right = operands.get(i + 1).evaluate(row);
+        boolean holds;
+        try {
+          holds = operators.get(i).test(left, right);
+        } catch (PythonValues.Failure failure) {
+          throw failure.at(columns.get(i));
+        }
+        if (!holds) {
+          return false;
+        }
+        left = right;
+      }
+      return true;
+    }
+
+    @Override
+    public List<Node> children() {
+      return operands;
+    }
+  }
+
+  /** {@code whenTrue if condition else whenFalse}, evaluating only the chosen branch. */
+  record Conditional(Node condition, Node whenTrue, Node whenFalse) implements Node {
+    @Override
+    public Object evaluate(Map<String, Object> row) {
+      return PythonValues.isTruthy(condition.evaluate(row))
+          ? whenTrue.evaluate(row)
+          : whenFalse.evaluate(row);
+    }
+
+    @Override
+    public List<Node> children() {
+      return List.of(condition, whenTrue, whenFalse);
+    }
+  }
+}

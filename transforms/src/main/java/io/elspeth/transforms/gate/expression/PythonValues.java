@@ -1,0 +1,700 @@
+package io.elspeth.transforms.gate.expression;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+
+/**
+ * Python value semantics over the Java representation of row values: {@code None} is {@code null},
+ * {@code bool} is {@link Boolean}, {@code int} is {@link Long}, {@code float} is {@link Double},
+ * {@code str} is {@link String}, {@code list}/{@code tuple} is {@link List}, {@code set} is {@link
+ * Set} and {@code dict} is {@link Map}. {@link Integer}, {@link Short}, {@link Byte} and small
+ * {@link BigInteger}s are treated as {@code int} and {@link Float} as {@code float}. Any other
+ * object is opaque: it supports equality, truthiness and, against an object of the same class,
+ * ordering when it is {@link Comparable}.
+ *
+ * <p>Helpers report failures with {@link Failure}; the AST node that called the helper converts it
+ * into an {@link ExpressionEvaluationException} carrying the node's column.
+ */
+final class PythonValues {
+
+  /** Largest string or list that {@code *} repetition may build. */
+  static final long MAX_REPEAT_LENGTH = 10_000_000L;
+
+  /** Returned by {@link #lookup(Map, Object)} when the key is absent. */
+  private static final Object MISSING = new Object();
+
+  private PythonValues() {}
+
+  /** A runtime failure not yet attributed to a position in the source. */
+  static final class Failure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Failure(String message) {
+      super(message, null, false, false);
+    }
+
+    /** Returns the public exception for this failure, located at {@code column}. */
+    ExpressionEvaluationException at(int column) {
+      return new ExpressionEvaluationException(getMessage() + " at column " + column);
+    }
+  }
+
+  // ------------------------------------------------------------------------ types and values
+
+  /** Maps Java numeric types onto {@link Long} and {@link Double}; other values are unchanged. */
+  static Object normalize(Object value) {
+    if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof Float) {
+      return ((Float) value).doubleValue();
+    }
+    if (value instanceof BigInteger && ((BigInteger) value).bitLength() < 64) {
+      return ((BigInteger) value).longValue();
+    }
+    return value;
+  }
+
+  /** Returns the Python type name of a value, e.g. {@code 'str'}, for error messages. */
+  static String typeName(Object value) {
+    Object v = normalize(value);
+    if (v == null) {
+      return "NoneType";
+    } else if (v instanceof Boolean) {
+      return "bool";
+    } else if (v instanceof Long || v instanceof BigInteger) {
+      return "int";
+    } else if (v instanceof Double) {
+      return "float";
+    } else if (v instanceof String) {
+      return "str";
+    } else if (v instanceof List) {
+      return "list";
+    } else if (v instanceof Set) {
+      return "set";
+    } else if (v instanceof Map) {
+      return "dict";
+    }
+    return v.getClass().getSimpleName();
+  }
+
+  /** Returns a Python-style {@code repr} of a value, for error messages. */
+  static String repr(Object value) {
+    Object v = normalize(value);
+    if (v == null) {
+      return "None";
+    } else if (v instanceof Boolean) {
+      return (Boolean) v ? "True" : "False";
+    } else if (v instanceof Double) {
+      return floatRepr((Double) v);
+    } else if (v instanceof String) {
+      return stringRepr((String) v);
+    } else if (v instanceof List) {
+      StringBuilder out = new StringBuilder("[");
+      for (Object element : (List<?>) v) {
+        out.append(out.length() > 1 ? ", " : "").append(repr(element));
+      }
+      return out.append(']').toString();
+    } else if (v instanceof Map) {
+      StringBuilder out = new StringBuilder("{");
+      for (Map.Entry<?, ?> entry : ((Map<?, ?>) v).entrySet()) {
+        out.append(out.length() > 1 ? ", " : "")
+            .append(repr(entry.getKey()))
+            .append(": ")
+            .append(repr(entry.getValue()));
+      }
+      return out.append('}').toString();
+    }
+    return String.valueOf(v);
+  }
+
+  private static String floatRepr(double d) {
+    if (Double.isNaN(d)) {
+      return "nan";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "inf" : "-inf";
+    }
+    if (d == Math.rint(d) && Math.abs(d) < 1e16) {
+      return (d == 0 && 1 / d < 0 ? "-" : "") + Math.abs((long) d) + ".0";
+    }
+    return Double.toString(d);
+  }
+
+  private static String stringRepr(String s) {
+    char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+    StringBuilder out = new StringBuilder().append(quote);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == quote || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else if (c < 0x20 || c == 0x7f) {
+        out.append(String.format("\\x%02x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append(quote).toString();
+  }
+
+  /** Python truthiness: None, False, 0, 0.0, '' and empty collections are false. */
+  static boolean isTruthy(Object value) {
+    Object v = normalize(value);
+    if (v == null) {
+      return false;
+    } else if (v instanceof Boolean) {
+      return (Boolean) v;
+    } else if (v instanceof Long) {
+      return (Long) v != 0L;
+    } else if (v instanceof Double) {
+      return (Double) v != 0.0;
+    } else if (v instanceof BigInteger) {
+      return ((BigInteger) v).signum() != 0;
+    } else if (v instanceof String) {
+      return !((String) v).isEmpty();
+    } else if (v instanceof Collection) {
+      return !((Collection<?>) v).isEmpty();
+    } else if (v instanceof Map) {
+      return !((Map<?, ?>) v).isEmpty();
+    }
+    return true;
+  }
+
+  /** Whether a (normalised) value takes part in arithmetic: bool, int or float. */
+  private static boolean isNumber(Object v) {
+    return v instanceof Boolean || v instanceof Long || v instanceof Double;
+  }
+
+  /** Whether a (normalised) value is a bool or int, usable as an index or repeat count. */
+  private static boolean isInteger(Object v) {
+    return v instanceof Boolean || v instanceof Long;
+  }
+
+  private static long asLong(Object v) {
+    return v instanceof Boolean ? ((Boolean) v ? 1L : 0L) : (Long) v;
+  }
+
+  private static double asDouble(Object v) {
+    return v instanceof Double ? (Double) v : (double) asLong(v);
+  }
+
+  // ------------------------------------------------------------------------ comparison
+
+  /** Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. */
+  static boolean pyEquals(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    if (a == null || b == null) {
+      return a == b;
+    }
+    if (isNumber(a) && isNumber(b)) {
+      Integer order = compareNumbers(a, b);
+      return order != null && order == 0;
+    }
+    if (a instanceof List && b instanceof List) {
+      List<?> la = (List<?>) a;
+      List<?> lb = (List<?>) b;
+      if (la.size() != lb.size()) {
+        return false;
+      }
+      Iterator<?> ib = lb.iterator();
+      for (Object element : la) {
+        if (!pyEquals(element, ib.next())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (a instanceof Set && b instanceof Set) {
+      Set<?> sa = (Set<?>) a;
+      Set<?> sb = (Set<?>) b;
+      return sa.size() == sb.size()
+          && sa.stream().allMatch(x -> sb.stream().anyMatch(y -> pyEquals(x, y)));
+    }
+    if (a instanceof Map && b instanceof Map) {
+      Map<?, ?> ma = (Map<?, ?>) a;
+      Map<?, ?> mb = (Map<?, ?>) b;
+      if (ma.size() != mb.size()) {
+        return false;
+      }
+      for (Map.Entry<?, ?> entry : ma.entrySet()) {
+        Object other = lookup(mb, normalize(entry.getKey()));
+        if (other == MISSING || !pyEquals(entry.getValue(), other)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return a.equals(b);
+  }
+
+  /**
+   * Compares two numbers exactly, as Python does across int and float.
+   *
+   * @return negative, zero or positive, or {@code null} when a NaN makes them unordered
+   */
+  private static Integer compareNumbers(Object a, Object b) {
+    if (!(a instanceof Double) && !(b instanceof Double)) {
+      return Long.compare(asLong(a), asLong(b));
+    }
+    if (a instanceof Double && b instanceof Double) {
+      double x = (Double) a;
+      double y = (Double) b;
+      if (Double.isNaN(x) || Double.isNaN(y)) {
+        return null;
+      }
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    boolean leftIsDouble = a instanceof Double;
+    double d = leftIsDouble ? (Double) a : (Double) b;
+    long l = leftIsDouble ? asLong(b) : asLong(a);
+    if (Double.isNaN(d)) {
+      return null;
+    }
+    int longVersusDouble =
+        Double.isInfinite(d) ? (d > 0 ? -1 : 1) : new BigDecimal(l).compareTo(new BigDecimal(d));
+    return leftIsDouble ? -longVersusDouble : longVersusDouble;
+  }
+
+  /**
+   * Python ordering ({@code <}, {@code <=}, {@code >}, {@code >=}) between numbers, strings (by
+   * code point), lists (lexicographically) or same-class {@link Comparable} values.
+   *
+   * @param symbol the operator, for the error message
+   * @param outcome whether the comparison holds given the sign of left compared with right
+   * @throws Failure for operands Python cannot order, e.g. {@code 'a' < 1}
+   */
+  static boolean ordered(String symbol, IntPredicate outcome, Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    if (isNumber(a) && isNumber(b)) {
+      Integer order = compareNumbers(a, b);
+      return order != null && outcome.test(order);
+    }
+    if (a instanceof String && b instanceof String) {
+      return outcome.test(compareCodePoints((String) a, (String) b));
+    }
+    if (a instanceof List && b instanceof List) {
+      List<?> la = (List<?>) a;
+      List<?> lb = (List<?>) b;
+      int common = Math.min(la.size(), lb.size());
+      for (int i = 0; i < common; i++) {
+        if (!pyEquals(la.get(i), lb.get(i))) {
+          return ordered(symbol, outcome, la.get(i), lb.get(i));
+        }
+      }
+      return outcome.test(Integer.compare(la.size(), lb.size()));
+    }
+    if (a != null
+        && b != null
+        && a.getClass() == b.getClass()
+        && a instanceof Comparable
+        && !(a instanceof Boolean)
+        && !(a instanceof Collection)
+        && !(a instanceof Map)) {
+      @SuppressWarnings("unchecked")
+      Comparable<Object> comparable = (Comparable<Object>) a;
+      return outcome.test(comparable.compareTo(b));
+    }
+    throw new Failure(
+        "TypeError: '"
+            + symbol
+            + "' not supported between instances of '"
+            + typeName(a)
+            + "' and '"
+            + typeName(b)
+            + "'");
+  }
+
+  private static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
+  }
+
+  /**
+   * Python {@code is}: None, True and False are singletons; equal ints, floats or strings count as
+   * the same object (so the answer never depends on boxing caches); anything else must be the same
+   * Java object.
+   */
+  static boolean isSameObject(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    if (a == null || b == null) {
+      return a == b;
+    }
+    if (a instanceof Boolean
+        || b instanceof Boolean
+        || a instanceof Long
+        || b instanceof Long
+        || a instanceof Double
+        || b instanceof Double
+        || a instanceof String
+        || b instanceof String) {
+      return a.equals(b);
+    }
+    return a == b;
+  }
+
+  /**
+   * Python {@code in}: substring test for strings, key test for dicts, element equality for lists,
+   * tuples and sets.
+   */
+  static boolean contains(Object container, Object item) {
+    Object c = normalize(container);
+    Object x = normalize(item);
+    if (c instanceof String) {
+      if (!(x instanceof String)) {
+        throw new Failure(
+            "TypeError: 'in <string>' requires string as left operand, not " + typeName(x));
+      }
+      return ((String) c).contains((String) x);
+    }
+    if (c instanceof Map) {
+      requireHashable(x);
+      return lookup((Map<?, ?>) c, x) != MISSING;
+    }
+    if (c instanceof Collection) {
+      if (c instanceof Set) {
+        requireHashable(x);
+      }
+      for (Object element : (Collection<?>) c) {
+        if (pyEquals(element, x)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    throw new Failure("TypeError: argument of type '" + typeName(c) + "' is not iterable");
+  }
+
+  // ------------------------------------------------------------------------ access
+
+  /**
+   * Python {@code target[index]} on a dict, list or str; row lookups get a field-specific message.
+   */
+  static Object subscript(Object target, Object index, boolean targetIsRow) {
+    Object t = normalize(target);
+    Object i = normalize(index);
+    if (t instanceof Map) {
+      requireHashable(i);
+      Object value = lookup((Map<?, ?>) t, i);
+      if (value == MISSING) {
+        throw new Failure(
+            targetIsRow
+                ? "KeyError: row has no field "
+                    + repr(i)
+                    + " (use row.get("
+                    + repr(i)
+                    + ") if the field is optional)"
+                : "KeyError: key " + repr(i) + " not found");
+      }
+      return normalize(value);
+    }
+    if (t instanceof List) {
+      List<?> list = (List<?>) t;
+      return normalize(list.get(sequenceIndex(i, list.size(), "list")));
+    }
+    if (t instanceof String) {
+      String s = (String) t;
+      int offset =
+          s.offsetByCodePoints(0, sequenceIndex(i, s.codePointCount(0, s.length()), "string"));
+      return new String(Character.toChars(s.codePointAt(offset)));
+    }
+    throw new Failure("TypeError: '" + typeName(t) + "' object is not subscriptable");
+  }
+
+  /** Python {@code dict.get(key, default)}. */
+  static Object get(Map<String, Object> row, Object key, Object fallback) {
+    Object k = normalize(key);
+    requireHashable(k);
+    Object value = lookup(row, k);
+    return value == MISSING ? fallback : normalize(value);
+  }
+
+  private static int sequenceIndex(Object index, int size, String kind) {
+    if (!isInteger(index)) {
+      throw new Failure("TypeError: " + kind + " indices must be integers, not " + typeName(index));
+    }
+    long i = asLong(index);
+    long resolved = i < 0 ? i + size : i;
+    if (resolved < 0 || resolved >= size) {
+      throw new Failure(
+          "IndexError: " + kind + " index " + i + " out of range (length " + size + ")");
+    }
+    return (int) resolved;
+  }
+
+  private static void requireHashable(Object key) {
+    if (key instanceof Collection || key instanceof Map) {
+      throw new Failure("TypeError: unhashable type: '" + typeName(key) + "'");
+    }
+  }
+
+  /**
+   * Looks a key up as a Python dict would: by Java equality first, then, for numeric keys, by
+   * Python numeric equality (so {@code 1}, {@code 1.0} and {@code True} find the same entry).
+   *
+   * @return the value, or {@link #MISSING}
+   */
+  private static Object lookup(Map<?, ?> map, Object key) {
+    try {
+      if (map.containsKey(key)) {
+        return map.get(key);
+      }
+    } catch (NullPointerException | ClassCastException e) {
+      // The map does not support this key type (e.g. null in an immutable map); scan instead.
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        if (pyEquals(entry.getKey(), key)) {
+          return entry.getValue();
+        }
+      }
+      return MISSING;
+    }
+    if (isNumber(key)) {
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        Object candidate = normalize(entry.getKey());
+        if (isNumber(candidate) && pyEquals(candidate, key)) {
+          return entry.getValue();
+        }
+      }
+    }
+    return MISSING;
+  }
+
+  // ------------------------------------------------------------------------ arithmetic
+
+  /** Python {@code +}: numeric addition, or concatenation of two strings or two lists. */
+  static Object add(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    if (isNumber(a) && isNumber(b)) {
+      if (a instanceof Double || b instanceof Double) {
+        return asDouble(a) + asDouble(b);
+      }
+      try {
+        return Math.addExact(asLong(a), asLong(b));
+      } catch (ArithmeticException e) {
+        throw overflow("+");
+      }
+    }
+    if (a instanceof String && b instanceof String) {
+      return (String) a + b;
+    }
+    if (a instanceof List && b instanceof List) {
+      List<Object> joined = new ArrayList<>((List<?>) a);
+      joined.addAll((List<?>) b);
+      return Collections.unmodifiableList(joined);
+    }
+    throw unsupported("+", a, b);
+  }
+
+  /** Python {@code -} on numbers. */
+  static Object subtract(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    requireNumbers("-", a, b);
+    if (a instanceof Double || b instanceof Double) {
+      return asDouble(a) - asDouble(b);
+    }
+    try {
+      return Math.subtractExact(asLong(a), asLong(b));
+    } catch (ArithmeticException e) {
+      throw overflow("-");
+    }
+  }
+
+  /** Python {@code *}: numeric product, or repetition of a string or list by an int. */
+  static Object multiply(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    if (isNumber(a) && isNumber(b)) {
+      if (a instanceof Double || b instanceof Double) {
+        return asDouble(a) * asDouble(b);
+      }
+      try {
+        return Math.multiplyExact(asLong(a), asLong(b));
+      } catch (ArithmeticException e) {
+        throw overflow("*");
+      }
+    }
+    if ((a instanceof String || a instanceof List) && isInteger(b)) {
+      return repeat(a, asLong(b));
+    }
+    if (isInteger(a) && (b instanceof String || b instanceof List)) {
+      return repeat(b, asLong(a));
+    }
+    throw unsupported("*", a, b);
+  }
+
+  private static Object repeat(Object sequence, long times) {
+    long count = Math.max(0L, times);
+    int length =
+        sequence instanceof String ? ((String) sequence).length() : ((List<?>) sequence).size();
+    if (length != 0 && count > MAX_REPEAT_LENGTH / length) {
+      throw new Failure(
+          "MemoryError: repetition would produce more than " + MAX_REPEAT_LENGTH + " elements");
+    }
+    if (sequence instanceof String) {
+      return ((String) sequence).repeat((int) count);
+    }
+    List<Object> repeated = new ArrayList<>();
+    for (long i = 0; i < count; i++) {
+      repeated.addAll((List<?>) sequence);
+    }
+    return Collections.unmodifiableList(repeated);
+  }
+
+  /** Python {@code /}: always a float. */
+  static Object trueDivide(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    requireNumbers("/", a, b);
+    double divisor = asDouble(b);
+    if (divisor == 0.0) {
+      throw new Failure("ZeroDivisionError: division by zero");
+    }
+    return asDouble(a) / divisor;
+  }
+
+  /** Python {@code //}: floor division; int for two ints, float otherwise. */
+  static Object floorDivide(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    requireNumbers("//", a, b);
+    if (a instanceof Double || b instanceof Double) {
+      double x = asDouble(a);
+      double y = asDouble(b);
+      if (y == 0.0) {
+        throw new Failure("ZeroDivisionError: float floor division by zero");
+      }
+      return floatDivMod(x, y)[0];
+    }
+    long x = asLong(a);
+    long y = asLong(b);
+    if (y == 0L) {
+      throw new Failure("ZeroDivisionError: integer division by zero");
+    }
+    if (x == Long.MIN_VALUE && y == -1L) {
+      throw overflow("//");
+    }
+    return Math.floorDiv(x, y);
+  }
+
+  /** Python {@code %}: the result takes the sign of the divisor. */
+  static Object modulo(Object left, Object right) {
+    Object a = normalize(left);
+    Object b = normalize(right);
+    requireNumbers("%", a, b);
+    if (a instanceof Double || b instanceof Double) {
+      double x = asDouble(a);
+      double y = asDouble(b);
+      if (y == 0.0) {
+        throw new Failure("ZeroDivisionError: float modulo by zero");
+      }
+      return floatDivMod(x, y)[1];
+    }
+    long y = asLong(b);
+    if (y == 0L) {
+      throw new Failure("ZeroDivisionError: integer modulo by zero");
+    }
+    return Math.floorMod(asLong(a), y);
+  }
+
+  /** CPython's {@code float_divmod}: returns {floor quotient, modulo}. */
+  private static double[] floatDivMod(double x, double y) {
+    double mod = x % y;
+    double div = (x - mod) / y;
+    if (mod != 0.0) {
+      if ((y < 0) != (mod < 0)) {
+        mod += y;
+        div -= 1.0;
+      }
+    } else {
+      mod = Math.copySign(0.0, y);
+    }
+    double floorDiv;
+    if (div != 0.0) {
+      floorDiv = Math.floor(div);
+      if (div - floorDiv > 0.5) {
+        floorDiv += 1.0;
+      }
+    } else {
+      floorDiv = Math.copySign(0.0, x / y);
+    }
+    return new double[] {floorDiv, mod};
+  }
+
+  /** Python unary {@code -}. */
+  static Object negate(Object operand) {
+    Object v = normalize(operand);
+    if (v instanceof Double) {
+      return -(Double) v;
+    }
+    if (isInteger(v)) {
+      try {
+        return Math.negateExact(asLong(v));
+      } catch (ArithmeticException e) {
+        throw overflow("unary -");
+      }
+    }
+    throw new Failure("TypeError: bad operand type for unary -: '" + typeName(v) + "'");
+  }
+
+  /** Python unary {@code +}: numbers only; bool becomes int. */
+  static Object plus(Object operand) {
+    Object v = normalize(operand);
+    if (v instanceof Double) {
+      return v;
+    }
+    if (isInteger(v)) {
+      return asLong(v);
+    }
+    throw new Failure("TypeError: bad operand type for unary +: '" + typeName(v) + "'");
+  }
+
+  private static void requireNumbers(String symbol, Object a, Object b) {
+    if (!isNumber(a) || !isNumber(b)) {
+      throw unsupported(symbol, a, b);
+    }
+  }
+
+  private static Failure unsupported(String symbol, Object a, Object b) {
+    return new Failure(
+        "TypeError: unsupported operand type(s) for "
+            + symbol
+            + ": '"
+            + typeName(a)
+            + "' and '"
+            + typeName(b)
+            + "'");
+  }
+
+  private static Failure overflow(String symbol) {
+    return new Failure(
+        "OverflowError: integer result of " + symbol + " does not fit in a signed 64-bit integer");
+  }
+}
