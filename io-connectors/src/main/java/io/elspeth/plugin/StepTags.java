@@ -3,7 +3,7 @@ package io.elspeth.plugin;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -27,7 +27,7 @@ public final class StepTags {
   public static PCollectionTuple withCoders(PCollectionTuple tuple) {
     tuple.get(MAIN).setCoder(TokenCoder.of());
     tuple.get(ROUTED).setCoder(TokenCoder.of());
-    tuple.get(AUDIT).setCoder(SerializableCoder.of(AuditRecord.class));
+    tuple.get(AUDIT).setCoder(AuditRecordCoder.of());
     return tuple;
   }
 }

@@ -73,6 +73,11 @@ public final class LineageQuery {
   /**
    * Resolves {@code "latest"} to the newest run id (by started_at, ties broken by run_id), else
    * returns the run id if that run exists; empty if there is none.
+   *
+   * @param c an open connection to the Landscape
+   * @param runIdOrLatest a run id, or {@value #LATEST}
+   * @return the run id, or empty when there is no such run (or no run at all)
+   * @throws SQLException when the database cannot be read
    */
   public static Optional<String> resolveRun(Connection c, String runIdOrLatest)
       throws SQLException {
@@ -97,6 +102,11 @@ public final class LineageQuery {
    * decimal row_index (a row_id of the run is tried first). Empty when the run does not exist or
    * has no such row.
    *
+   * @param c an open connection to the Landscape
+   * @param runId the run (resolve {@value #LATEST} first with {@link #resolveRun})
+   * @param rowIdOrIndex a row_id of the run, or a decimal row_index
+   * @return the row's lineage, or empty when the run or the row does not exist
+   * @throws SQLException when the database cannot be read
    * @throws AuditIntegrityException when the stored lineage contradicts itself
    */
   public static Optional<RowLineage> explainRow(Connection c, String runId, String rowIdOrIndex)

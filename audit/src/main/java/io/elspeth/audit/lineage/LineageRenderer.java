@@ -27,14 +27,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Text layout (hashes shortened to 12 characters):
  *
  * <pre>
- * Run 3f2a… completed started 2026-01-31T12:00:00.000000Z completed … config 0123456789ab
- * Row 0 (9c1d…) from source_csv_… [csv] hash 4be1c2d3e4f5
- * token 77aa…
- *   step 0 source_csv_… [csv] completed in=4be1c2d3e4f5 out=4be1c2d3e4f5
- *   step 1 config_gate_big_… [gate] completed in=… out=…
+ * Run 3f2a... completed started 2026-01-31T12:00:00.000000Z completed ... config 0123456789ab
+ * Row 0 (9c1d...) from source_csv_... [csv] hash 4be1c2d3e4f5
+ * token 77aa...
+ *   step 0 source_csv_... [csv] completed in=4be1c2d3e4f5 out=4be1c2d3e4f5
+ *   step 1 config_gate_big_... [gate] completed in=... out=...
  *     gate: row['amount'] &gt; 100 =&gt; true
- *     route 'true' -&gt; sink sink_high_… (move)
- *   step 2 sink_high_… [csv] completed in=… out=…
+ *     route 'true' -&gt; sink sink_high_... (move)
+ *   step 2 sink_high_... [csv] completed in=... out=...
  *   outcome: routed at sink 'high' -&gt; /out/high.csv (sha256 ab12cd34ef56...)
  * </pre>
  *
@@ -181,11 +181,11 @@ public final class LineageRenderer {
         || (ctx != null && ctx.isObject() && ctx.has("route_label"));
     if (gate && ctx != null && ctx.isObject()) {
       if (ctx.has("condition") || ctx.has("result")) {
-        out.append(inner).append("gate: ").append(text(ctx.get("condition"))).append(" => ")
-            .append(text(ctx.get("result"))).append('\n');
+        out.append(inner).append("gate: ").append(scalar(ctx.get("condition"))).append(" => ")
+            .append(scalar(ctx.get("result"))).append('\n');
       }
       if (s.routingEvents().isEmpty() && ctx.hasNonNull("route_label")) {
-        out.append(inner).append("route '").append(text(ctx.get("route_label")))
+        out.append(inner).append("route '").append(scalar(ctx.get("route_label")))
             .append("' -> continue\n");
       }
     }
@@ -251,7 +251,7 @@ public final class LineageRenderer {
     return s.toString();
   }
 
-  private static String text(@Nullable JsonNode node) {
+  private static String scalar(@Nullable JsonNode node) {
     if (node == null || node.isNull()) {
       return "-";
     }

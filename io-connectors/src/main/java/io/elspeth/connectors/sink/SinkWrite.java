@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -89,7 +89,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     return KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present)
         .apply("GatherRows", CoGroupByKey.create())
         .apply("WriteDurably", ParDo.of(new SinkWriteFn(context, writer, pluginName)))
-        .setCoder(SerializableCoder.of(AuditRecord.class));
+        .setCoder(AuditRecordCoder.of());
   }
 
   @Override

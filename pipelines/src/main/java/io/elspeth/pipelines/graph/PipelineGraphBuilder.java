@@ -15,7 +15,7 @@ import io.elspeth.transforms.step.TransformStep;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Partition;
@@ -94,7 +94,7 @@ public final class PipelineGraphBuilder {
               .withContext(ctx)));
     }
     PCollectionList.of(audits).apply("all-audit", Flatten.pCollections())
-        .setCoder(SerializableCoder.of(AuditRecord.class))
+        .setCoder(AuditRecordCoder.of())
         .apply("landscape-commit", LandscapeCommit.to(settings.landscape()));
   }
 }

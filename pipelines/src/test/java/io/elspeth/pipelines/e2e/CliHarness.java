@@ -1,0 +1,87 @@
+package io.elspeth.pipelines.e2e;
+
+import io.elspeth.pipelines.cli.ElspethCli;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the elspeth CLI in-process on settings files and reads what it left behind. */
+final class CliHarness {
+  /** The repository root (tests run in the pipelines module folder). */
+  static final Path REPO = Path.of("").toAbsolutePath().getParent();
+
+  record Result(int exitCode, String out, String err) {}
+
+  private CliHarness() {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = ElspethCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+        .execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /**
+   * Copies an example's settings into {@code dir}, pointing its inputs at the repository and its
+   * outputs (files and Landscape) into {@code dir}; returns the new settings file.
+   */
+  static Path example(String name, Path dir) throws IOException {
+    String yaml = Files.readString(REPO.resolve("examples").resolve(name).resolve("settings.yaml"));
+    yaml = yaml.replace("sqlite:///examples/" + name + "/output/", "sqlite:///" + dir + "/")
+        .replace("examples/" + name + "/output/", dir + "/")
+        .replace("examples/", REPO.resolve("examples") + "/");
+    Path settings = dir.resolve("settings.yaml");
+    Files.writeString(settings, yaml);
+    return settings;
+  }
+
+  /** Writes a settings file into {@code dir}. */
+  static Path settings(Path dir, String yaml) throws IOException {
+    Path settings = dir.resolve("settings.yaml");
+    Files.writeString(settings, yaml);
+    return settings;
+  }
+
+  static Connection landscape(Path db) throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + db);
+  }
+
+  static long count(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static List<Map<String, Object>> query(Connection c, String sql) throws SQLException {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 1; i <= n; i++) {
+          row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+        }
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
+
+  /** Lines of a text file without the trailing empty line. */
+  static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file);
+  }
+}
