@@ -40,8 +40,7 @@ public final class CanonicalJson {
 
   private static final long MAX_SAFE_INTEGER = 9007199254740991L;
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final DateTimeFormatter ISO_UTC =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xxx");
+  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
   private CanonicalJson() {}
 
@@ -50,7 +49,12 @@ public final class CanonicalJson {
     Object normalized = normalize(value, "$");
     try {
       String plain = MAPPER.writeValueAsString(normalized);
-      return new JsonCanonicalizer(plain).getEncodedString();
+      if (normalized instanceof Map || normalized instanceof List) {
+        return new JsonCanonicalizer(plain).getEncodedString();
+      }
+      // The JCS library takes a document (object or array): canonicalise a scalar inside one.
+      String wrapped = new JsonCanonicalizer("[" + plain + "]").getEncodedString();
+      return wrapped.substring(1, wrapped.length() - 1);
     } catch (IOException e) {
       throw new CanonicalizationException("cannot canonicalize value: " + e.getMessage(), e);
     }
@@ -172,16 +176,16 @@ public final class CanonicalJson {
       return Map.of("__bytes__", Base64.getEncoder().encodeToString(bytes));
     }
     if (value instanceof Instant instant) {
-      return ISO_UTC.format(instant.atOffset(ZoneOffset.UTC));
+      return isoUtc(instant.atOffset(ZoneOffset.UTC));
     }
     if (value instanceof OffsetDateTime odt) {
-      return ISO_UTC.format(odt.withOffsetSameInstant(ZoneOffset.UTC));
+      return isoUtc(odt);
     }
     if (value instanceof ZonedDateTime zdt) {
-      return ISO_UTC.format(zdt.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC));
+      return isoUtc(zdt.toOffsetDateTime());
     }
     if (value instanceof LocalDateTime ldt) {
-      return ISO_UTC.format(ldt.atOffset(ZoneOffset.UTC));
+      return isoUtc(ldt.atOffset(ZoneOffset.UTC));
     }
     if (value instanceof Enum<?> e) {
       return e.name().toLowerCase(java.util.Locale.ROOT);
@@ -208,6 +212,13 @@ public final class CanonicalJson {
     }
     throw new CanonicalizationException(
         "unsupported type " + value.getClass().getSimpleName() + " at " + path);
+  }
+
+  /** Python's {@code isoformat()} of the UTC value: microseconds only when not zero. */
+  private static String isoUtc(OffsetDateTime value) {
+    OffsetDateTime utc = value.withOffsetSameInstant(ZoneOffset.UTC);
+    int micros = utc.getNano() / 1000;
+    return SECONDS.format(utc) + (micros == 0 ? "" : String.format(".%06d", micros)) + "+00:00";
   }
 
   private static void checkSafeInteger(BigInteger value, String path) {

@@ -1,0 +1,48 @@
+package io.elspeth.audit.secrets;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SecretFingerprinterTest {
+  @Test
+  void replacesSecretKeysWithKeyedFingerprints() {
+    SecretFingerprinter f = new SecretFingerprinter("k");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = (Map<String, Object>) f.scrub(Map.of("options",
+        Map.of("api_key", "sk-123", "endpoint", "https://x", "sas_token", "sv=1")));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> options = (Map<String, Object>) out.get("options");
+    assertThat(options, not(hasKey("api_key")));
+    assertThat(options.get("api_key_fingerprint"), is(f.fingerprint("sk-123")));
+    assertThat(options.get("api_key_fingerprint").toString().length(), is(64));
+    assertThat(options, hasKey("sas_token_fingerprint"));
+    assertThat(options.get("endpoint"), is("https://x"));
+  }
+
+  @Test
+  void withoutAKeySecretsAreDroppedNotKept() {
+    Object out = new SecretFingerprinter(null).scrub(List.of(Map.of("password", "hunter2")));
+    assertThat(out.toString().contains("hunter2"), is(false));
+  }
+
+  @Test
+  void masksPasswordsInUrls() {
+    Object out = new SecretFingerprinter("k").scrub(Map.of("url", "postgresql://u:pw@h/db"));
+    assertThat(out.toString().contains(":pw@"), is(false));
+  }
+
+  @Test
+  void recognisesSecretNamesAsTheReferenceDoes() {
+    for (String name : List.of("api_key", "x-api-key", "client_secret", "auth_token",
+        "db_password", "connection_string", "storage_connection_string")) {
+      assertThat(name, SecretFingerprinter.isSecretKey(name), is(true));
+    }
+    assertThat(SecretFingerprinter.isSecretKey("endpoint"), is(false));
+  }
+}

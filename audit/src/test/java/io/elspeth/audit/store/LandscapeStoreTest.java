@@ -1,0 +1,111 @@
+package io.elspeth.audit.store;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.NodeRecord;
+import io.elspeth.audit.record.RowRecord;
+import io.elspeth.audit.record.RunRecord;
+import io.elspeth.audit.record.TokenOutcomeRecord;
+import io.elspeth.audit.record.TokenRecord;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LandscapeStoreTest {
+  @TempDir
+  Path dir;
+
+  private LandscapeStore store;
+  private final Instant now = Instant.parse("2026-01-01T00:00:00.123456Z");
+
+  @BeforeEach
+  void open() {
+    store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db")));
+    store.commit(List.of(
+        new RunRecord("run1", now, null, "h", "{}", null, "sha256-rfc8785-v1", null, null,
+            "running"),
+        new NodeRecord("src", "run1", "csv", "source", "1", "io_read", "h", "{}", now, null,
+            null)));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = store.connection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private RowRecord row(String hash) {
+    return new RowRecord("row1", "run1", "src", 0, hash, null, now);
+  }
+
+  @Test
+  void writesABatchInOneTransactionParentsFirst() throws Exception {
+    int inserted = store.commit(List.of(
+        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now), row("h1")));
+    assertThat(inserted, is(2));
+    assertThat(count("SELECT COUNT(*) FROM tokens"), is(1L));
+  }
+
+  @Test
+  void recommittingTheSameRecordIsANoOp() throws Exception {
+    store.commit(List.of(row("h1")));
+    assertThat(store.commit(List.of(row("h1"))), is(0));
+    assertThat(count("SELECT COUNT(*) FROM rows"), is(1L));
+  }
+
+  @Test
+  void aKeyWithOtherContentIsAnIntegrityError() {
+    store.commit(List.of(row("h1")));
+    LandscapeIntegrityException e = assertThrows(LandscapeIntegrityException.class,
+        () -> store.commit(List.of(row("h2"))));
+    assertThat(e.getMessage(), containsString("source_data_hash"));
+  }
+
+  @Test
+  void aSecondTerminalOutcomeForATokenIsRefusedAndTheBatchRolledBack() throws Exception {
+    store.commit(List.of(row("h1"),
+        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
+    store.commit(List.of(outcome("out_1", "completed")));
+    assertThrows(LandscapeIntegrityException.class, () -> store.commit(List.of(
+        new RowRecord("row2", "run1", "src", 1, "h", null, now), outcome("out_2", "failed"))));
+    assertThat("the whole batch rolled back", count("SELECT COUNT(*) FROM rows"), is(1L));
+  }
+
+  private TokenOutcomeRecord outcome(String id, String outcome) {
+    return new TokenOutcomeRecord(id, "run1", "tok1", outcome, 1, now, "out", null, null, null,
+        null, "failed".equals(outcome) ? "e" : null, null, null);
+  }
+
+  @Test
+  void completingARunIsAllowedOnce() throws Exception {
+    assertThat(store.completeRun("run1", "completed", now), is(true));
+    assertThat(store.completeRun("run1", "failed", now), is(false));
+    assertThat(count("SELECT COUNT(*) FROM runs WHERE status = 'completed'"), is(1L));
+  }
+
+  @Test
+  void aClosedDatabaseFailsTheWriteWithTheReason() {
+    store.close();
+    LandscapeWriteException e = assertThrows(LandscapeWriteException.class,
+        () -> store.commit(List.<AuditRecord>of(row("h1"))));
+    assertThat(e.getMessage(), containsString("Landscape commit"));
+  }
+}

@@ -1,0 +1,115 @@
+package io.elspeth.pipelines.settings;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.telemetry.config.Granularity;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsValidatorTest {
+  private final SettingsValidator validator = new SettingsValidator(PluginRegistry.builtIn());
+  private final Path file = Path.of("settings.yaml");
+
+  private static Map<String, Object> yaml(String text) {
+    try {
+      java.nio.file.Path f = java.nio.file.Files.createTempFile("s", ".yaml");
+      java.nio.file.Files.writeString(f, text);
+      return SettingsLoader.load(f, null, Map.of());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static final String MINIMAL = """
+      source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
+      sinks: {out: {plugin: csv, options: {path: out.csv}}}
+      """;
+
+  private List<String> problems(String text) {
+    return assertThrows(SettingsException.class, () -> validator.validate(file, yaml(text)))
+        .problems();
+  }
+
+  @Test
+  void aSingleSinkIsTheDefaultAndDefaultsAreFilled() {
+    PipelineSettings s = validator.validate(file, yaml(MINIMAL));
+    assertThat(s.defaultSink(), is("out"));
+    assertThat(s.source().options().string("delimiter"), is(","));
+    assertThat(s.landscape().toString(), is(SettingsValidator.DEFAULT_LANDSCAPE_URL));
+    assertThat(s.telemetry().enabled(), is(false));
+  }
+
+  @Test
+  void unknownTopLevelKeysAndUnsupportedSectionsAreNamed() {
+    List<String> p = problems(MINIMAL + "sourse: {}\naggregations: [{name: a}]\n");
+    assertThat(p, hasItem(startsWith("sourse: unknown settings key")));
+    assertThat(p, hasItem(startsWith("aggregations: not supported by this version yet")));
+  }
+
+  @Test
+  void transformOnErrorBesidePluginIsAccepted() {
+    PipelineSettings s = validator.validate(file, yaml(MINIMAL + """
+        transforms:
+          - plugin: keyword_filter
+            on_error: out
+            options: {fields: text, blocked_patterns: ["x"]}
+          - plugin: passthrough
+          - plugin: passthrough
+        """));
+    assertThat(s.transforms().get(0).onError(), is("out"));
+    assertThat(s.transforms().stream().map(PipelineSettings.Transform::name).toList(),
+        contains("keyword_filter", "passthrough", "passthrough_2"));
+  }
+
+  @Test
+  void telemetryIsValidatedAsTheReferenceDoes() {
+    List<String> p = problems(MINIMAL + """
+        telemetry:
+          enabled: true
+          granularity: everything
+          backpressure_mode: slow
+          exporters:
+            - name: otlp
+              endpoint: http://x
+        """);
+    assertThat(p, hasItem(startsWith("telemetry.granularity: expected lifecycle, rows or full")));
+    assertThat(p, hasItem(startsWith("telemetry.backpressure_mode: 'slow' is not implemented")));
+    assertThat(p, hasItem(startsWith("telemetry.exporters[0].endpoint: unknown key")));
+    PipelineSettings ok = validator.validate(file, yaml(MINIMAL
+        + "telemetry: {enabled: true, granularity: rows, exporters: [{name: console}]}\n"));
+    assertThat(ok.telemetry().granularity(), is(Granularity.ROWS));
+  }
+
+  @Test
+  void landscapeSettingsAreChecked() {
+    assertThat(problems(MINIMAL + "landscape: {url: \"mysql://x/y\"}\n"),
+        hasItem(startsWith("landscape.url: unsupported Landscape URL")));
+    assertThat(problems(MINIMAL + "landscape: {enabled: false}\n"),
+        hasItem(startsWith("landscape.enabled: the Landscape is the legal record")));
+    assertThat(problems(MINIMAL + "landscape: {backend: postgresql, url: \"sqlite:///a.db\"}\n"),
+        hasItem(startsWith("landscape.backend: 'postgresql' does not match")));
+  }
+
+  @Test
+  void sectionsOfRetryAndConcurrencyAreTypeChecked() {
+    List<String> p = problems(MINIMAL + "retry: {max_attempts: zero}\nconcurrency: {max_workers: 0}\n");
+    assertThat(p, hasItem(startsWith("retry.max_attempts: expected an integer")));
+    assertThat(p, hasItem(startsWith("concurrency.max_workers: expected 1 or more")));
+  }
+
+  @Test
+  void gatesNeedANameAConditionAndRoutes() {
+    List<String> p = problems(MINIMAL + "gates:\n  - condition: \"row['a'] > 1\"\n  - name: g2\n");
+    assertThat(p, hasItem(startsWith("gates[0].name: required")));
+    assertThat(p, hasItem(startsWith("gates[0].routes: required")));
+    assertThat(p, hasItem(startsWith("gates[1].condition: required")));
+  }
+}
