@@ -54,6 +54,15 @@ public final class CsvSinkWriter implements SinkWriter {
     Charset charset = Charset.forName(encoding);
     List<String> existingHeader = append ? existingHeader(file, charset) : List.of();
     List<String> fields = existingHeader.isEmpty() ? fieldsOf(rows) : existingHeader;
+    // The existing header cannot grow, so a field outside it would be silently lost: refuse instead.
+    for (Map<String, Object> row : rows) {
+      for (String key : row.keySet()) {
+        if (!fields.contains(key)) {
+          throw new IOException("cannot append to " + file + ": field '" + key
+              + "' is not in its header " + fields);
+        }
+      }
+    }
     return DurableFile.write(file, out -> {
       if (!existingHeader.isEmpty()) {
         try (InputStream in = Files.newInputStream(file)) {

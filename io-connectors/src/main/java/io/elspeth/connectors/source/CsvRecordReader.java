@@ -48,6 +48,11 @@ public final class CsvRecordReader implements RecordReader {
   @Override
   public Map<String, String> read(InputStream in, Consumer<ParsedRecord> out) throws IOException {
     BufferedReader reader = new BufferedReader(new InputStreamReader(in, Charset.forName(encoding)));
+    // A byte order mark belongs to the file, not to its first value (headerless files too).
+    reader.mark(1);
+    if (reader.read() != '\uFEFF') {
+      reader.reset();
+    }
     for (int i = 0; i < skipRows; i++) {
       if (reader.readLine() == null) {
         return Map.of();
@@ -86,7 +91,8 @@ public final class CsvRecordReader implements RecordReader {
               "line " + parser.getCurrentLineNumber()));
           break;
         }
-        String location = "line " + (rec.getRecordNumber() + skipRows + (columns.isEmpty() ? 1 : 0));
+        // The record number already counts a header row read from the file.
+        String location = "line " + (rec.getRecordNumber() + skipRows);
         List<String> values = rec.toList();
         if (values.size() != fields.size()) {
           Map<String, Object> raw = new LinkedHashMap<>();

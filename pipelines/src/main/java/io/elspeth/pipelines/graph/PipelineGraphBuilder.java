@@ -31,6 +31,9 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  * sink's durable write, and every step's audit output flattened into one Landscape commit.
  */
 public final class PipelineGraphBuilder {
+  /** Buckets rows are spread over after the source; a few per worker thread. */
+  static final int SPREAD_BUCKETS = 16;
+
   private PipelineGraphBuilder() {}
 
   public static void build(Pipeline pipeline, PipelinePlan plan) {
@@ -44,9 +47,11 @@ public final class PipelineGraphBuilder {
             plan.context(plan.source(), settings.onValidationFailure())));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
-    // A file is read by one worker; spread its rows before the per-row work.
+    // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
+    // one key per row: runners bundle per key, and per-row keys make one-element bundles.
     PCollection<Token> main = sourced.get(StepTags.MAIN)
-        .apply("spread-rows", Reshuffle.viaRandomKey()).setCoder(TokenCoder.of());
+        .apply("spread-rows", Reshuffle.<Token>viaRandomKey().withNumBuckets(SPREAD_BUCKETS))
+        .setCoder(TokenCoder.of());
 
     List<PipelinePlan.Node> processing = plan.processing();
     for (int i = 0; i < settings.transforms().size(); i++) {

@@ -54,6 +54,9 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
 
   /** The route label of a condition result, as ELSPETH names them. */
   public static String labelOf(@Nullable Object result) {
+    if (result == null) {
+      return "None"; // Python's str(None), which ELSPETH uses as the label
+    }
     if (result instanceof Boolean b) {
       return b ? "true" : "false";
     }

@@ -1,0 +1,201 @@
+package io.elspeth.connectors.sink;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonSinkWriterTest {
+
+  @TempDir Path dir;
+
+  private static Map<String, Object> row(Object... keysAndValues) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      row.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return row;
+  }
+
+  private static JsonSinkWriter json(Path file, int indent, boolean append) {
+    return new JsonSinkWriter(file.toString(), JsonSinkWriter.Format.JSON, indent, "utf-8", append);
+  }
+
+  private static JsonSinkWriter jsonl(Path file, boolean append) {
+    return new JsonSinkWriter(file.toString(), JsonSinkWriter.Format.JSONL, 0, "utf-8", append);
+  }
+
+  private static List<Object> lines(Path file) throws IOException {
+    List<Object> parsed = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      parsed.add(CanonicalJson.parse(line));
+    }
+    return parsed;
+  }
+
+  @Test
+  void jsonFormatWritesOneArrayOfTheRowsInOrder() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 0, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")));
+
+    assertThat(CanonicalJson.parse(Files.readString(file)),
+        equalTo(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b"))));
+  }
+
+  @Test
+  void jsonFormatWithoutIndentIsOneLine() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 0, false).write(List.of(row("id", 1L), row("id", 2L)));
+
+    assertThat(Files.readAllLines(file), hasSize(1));
+  }
+
+  @Test
+  void jsonFormatWithIndentPutsEachItemOnItsOwnIndentedLines() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 2, false).write(List.of(row("id", 1L), row("id", 2L)));
+
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines.get(0), is("["));
+    assertThat(lines.get(1), is("  {"));
+    assertThat(lines.get(2), containsString("    \"id\""));
+    assertThat(lines.get(lines.size() - 1), is("]"));
+    assertThat(CanonicalJson.parse(Files.readString(file)),
+        equalTo(List.of(row("id", 1L), row("id", 2L))));
+  }
+
+  @Test
+  void jsonFormatKeepsNestedAndNullValues() throws IOException {
+    Path file = dir.resolve("out.json");
+    Map<String, Object> value = row("n", null, "b", true, "m", row("k", List.of(1L, 2.5d)));
+
+    json(file, 0, false).write(List.of(value));
+
+    assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of(value)));
+  }
+
+  @Test
+  void jsonFormatWithNoRowsWritesAnEmptyArray() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 0, false).write(List.of());
+
+    assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of()));
+  }
+
+  @Test
+  void jsonlFormatWritesOneObjectPerLine() throws IOException {
+    Path file = dir.resolve("out.jsonl");
+
+    jsonl(file, false).write(List.of(row("id", 1L), row("id", 2L, "x", "y")));
+
+    assertThat(lines(file), contains(row("id", 1L), row("id", 2L, "x", "y")));
+  }
+
+  @Test
+  void jsonlFormatWithNoRowsWritesAnEmptyFile() throws IOException {
+    Path file = dir.resolve("out.jsonl");
+
+    jsonl(file, false).write(List.of());
+
+    assertThat(Files.size(file), is(0L));
+  }
+
+  @Test
+  void writeModeReplacesAnExistingFile() throws IOException {
+    Path file = dir.resolve("out.jsonl");
+    Files.writeString(file, "{\"old\": 1}\n");
+
+    jsonl(file, false).write(List.of(row("id", 1L)));
+
+    assertThat(lines(file), contains(row("id", 1L)));
+  }
+
+  @Test
+  void jsonlAppendModeKeepsExistingLines() throws IOException {
+    Path file = dir.resolve("out.jsonl");
+    jsonl(file, false).write(List.of(row("id", 1L)));
+
+    jsonl(file, true).write(List.of(row("id", 2L)));
+
+    assertThat(lines(file), contains(row("id", 1L), row("id", 2L)));
+  }
+
+  @Test
+  void jsonAppendModeKeepsExistingItemsFirst() throws IOException {
+    Path file = dir.resolve("out.json");
+    json(file, 2, false).write(List.of(row("id", 1L)));
+
+    json(file, 2, true).write(List.of(row("id", 2L)));
+
+    assertThat(CanonicalJson.parse(Files.readString(file)),
+        equalTo(List.of(row("id", 1L), row("id", 2L))));
+  }
+
+  @Test
+  void jsonAppendToAFileThatIsNotAnArrayFailsAndLeavesItUnchanged() throws IOException {
+    Path file = dir.resolve("out.json");
+    Files.writeString(file, "{\"not\": \"an array\"}");
+
+    IOException e = assertThrows(IOException.class,
+        () -> json(file, 0, true).write(List.of(row("id", 1L))));
+
+    assertThat(e.getMessage(), containsString("does not hold a JSON array"));
+    assertThat(Files.readString(file), is("{\"not\": \"an array\"}"));
+  }
+
+  @Test
+  void artifactHashIsTheSha256OfTheFileBytesAndSizeIsTheFileSize() throws Exception {
+    Path file = dir.resolve("out.json");
+
+    SinkWriter.Artifact artifact = json(file, 4, false).write(List.of(row("id", 1L)));
+
+    byte[] bytes = Files.readAllBytes(file);
+    assertThat(artifact.contentHash(),
+        is(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))));
+    assertThat(artifact.sizeBytes(), is((long) bytes.length));
+    assertThat(Path.of(artifact.pathOrUri()), is(file.toAbsolutePath()));
+  }
+
+  @Test
+  void writingIntoAMissingFolderCreatesIt() throws IOException {
+    Path file = dir.resolve("nested").resolve("deeper").resolve("out.jsonl");
+
+    jsonl(file, false).write(List.of(row("id", 1L)));
+
+    assertThat(lines(file), contains(row("id", 1L)));
+  }
+
+  @Test
+  void noTemporaryFilesAreLeftBehind() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 0, false).write(List.of(row("id", 1L)));
+    json(file, 0, true).write(List.of(row("id", 2L)));
+
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.elspeth.connectors.sink;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.in;
+import static org.hamcrest.Matchers.is;
+
+import io.elspeth.audit.record.ArtifactRecord;
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.record.OperationRecord;
+import io.elspeth.audit.record.TokenOutcomeRecord;
+import io.elspeth.audit.token.Token;
+import io.elspeth.audit.token.TokenCoder;
+import io.elspeth.connectors.schema.SchemaSpec;
+import io.elspeth.plugin.StepContext;
+import io.elspeth.testkit.BeamPipelines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SinkWriteTest {
+
+  private static final String RUN = "run-1";
+  private static final String SINK_NODE = "sink-node";
+  private static final String SINK_NAME = "out";
+  private static final int STEP = 3;
+  private static final StepContext CONTEXT =
+      new StepContext(RUN, SINK_NODE, SINK_NAME, STEP, Map.of(), null);
+
+  @TempDir Path dir;
+
+  private static Map<String, Object> row(Object... keysAndValues) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      row.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return row;
+  }
+
+  private static Token token(long index, String outcome) {
+    return Token.fromSource("row-" + index, index, row("id", index, "name", "n" + index))
+        .routedTo(SINK_NAME, outcome, null);
+  }
+
+  private static <T> List<T> all(Iterable<?> records, Class<T> type) {
+    return StreamSupport.stream(records.spliterator(), false)
+        .filter(type::isInstance).map(type::cast).collect(Collectors.toList());
+  }
+
+  private static String sha256OfFile(String path) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(Path.of(path))));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static CsvSinkWriter csvWriter(String path) {
+    return new CsvSinkWriter(path, ',', "utf-8", false, SchemaSpec.dynamic(), Map.of());
+  }
+
+  /** Tokens 0..2 created out of source order; token 1 was routed, the others completed. */
+  private static List<Token> shuffledTokens() {
+    return List.of(token(2, "completed"), token(0, "completed"), token(1, "routed"));
+  }
+
+  @Test
+  void fileHoldsTheRowsInSourceOrder() throws Throwable {
+    String path = dir.resolve("out.csv").toString();
+    BeamPipelines.test(p -> {
+      p.apply(Create.of(shuffledTokens()).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+      p.run().waitUntilFinish();
+    });
+
+    assertThat(Files.readAllLines(Path.of(path)), contains("id,name", "0,n0", "1,n1", "2,n2"));
+  }
+
+  @Test
+  void auditHoldsOneSinkWriteOperationAndOneStatePerTokenAtTheSinkStep() throws Throwable {
+    String path = dir.resolve("out.csv").toString();
+    List<Token> tokens = shuffledTokens();
+    List<String> tokenIds = tokens.stream().map(Token::tokenId).toList();
+    BeamPipelines.test(p -> {
+      PCollection<AuditRecord> audit = p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+
+      PAssert.that(audit).satisfies(records -> {
+        List<OperationRecord> operations = all(records, OperationRecord.class);
+        assertThat(operations, hasSize(1));
+        assertThat(operations.get(0).operationType(), is("sink_write"));
+        assertThat(operations.get(0).nodeId(), is(SINK_NODE));
+        assertThat(operations.get(0).status(), is("completed"));
+
+        List<NodeStateRecord> states = all(records, NodeStateRecord.class);
+        assertThat(states.stream().map(NodeStateRecord::tokenId).toList(),
+            containsInAnyOrder(tokenIds.toArray()));
+        assertThat(states.stream().map(NodeStateRecord::stepIndex).toList(), everyItem(is(STEP)));
+        assertThat(states.stream().map(NodeStateRecord::nodeId).toList(), everyItem(is(SINK_NODE)));
+        assertThat(states.stream().map(NodeStateRecord::status).toList(),
+            everyItem(is("completed")));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void artifactIsProducedByOneOfTheSinkStatesAndHashesTheFile() throws Throwable {
+    String path = dir.resolve("out.csv").toString();
+    BeamPipelines.test(p -> {
+      PCollection<AuditRecord> audit = p.apply(Create.of(shuffledTokens()).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+
+      PAssert.that(audit).satisfies(records -> {
+        List<ArtifactRecord> artifacts = all(records, ArtifactRecord.class);
+        assertThat(artifacts, hasSize(1));
+        ArtifactRecord artifact = artifacts.get(0);
+        List<String> stateIds =
+            all(records, NodeStateRecord.class).stream().map(NodeStateRecord::stateId).toList();
+        assertThat(artifact.producedByStateId(), is(in(stateIds)));
+        assertThat(artifact.sinkNodeId(), is(SINK_NODE));
+        assertThat(artifact.artifactType(), is("file"));
+        assertThat(artifact.contentHash(), is(sha256OfFile(path)));
+        assertThat(artifact.sizeBytes(), is(fileSize(path)));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void eachTokenGetsAnOutcomeWithItsPendingOutcomeAndTheSinkName() throws Throwable {
+    String path = dir.resolve("out.csv").toString();
+    List<Token> tokens = shuffledTokens();
+    Map<String, String> expected = tokens.stream()
+        .collect(Collectors.toMap(Token::tokenId, Token::pendingOutcome));
+    BeamPipelines.test(p -> {
+      PCollection<AuditRecord> audit = p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+
+      PAssert.that(audit).satisfies(records -> {
+        List<TokenOutcomeRecord> outcomes = all(records, TokenOutcomeRecord.class);
+        assertThat(outcomes, hasSize(3));
+        assertThat(outcomes.stream()
+            .collect(Collectors.toMap(TokenOutcomeRecord::tokenId, TokenOutcomeRecord::outcome)),
+            is(expected));
+        assertThat(outcomes.stream().map(TokenOutcomeRecord::sinkName).toList(),
+            everyItem(is(SINK_NAME)));
+        assertThat(outcomes.stream().map(TokenOutcomeRecord::isTerminal).toList(), everyItem(is(1)));
+        assertThat(outcomes.stream().map(TokenOutcomeRecord::runId).toList(), everyItem(is(RUN)));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void sinkWithNoTokensWritesAnEmptyFileAndRecordsOnlyTheOperation() throws Throwable {
+    String path = dir.resolve("empty.csv").toString();
+    BeamPipelines.test(p -> {
+      PCollection<AuditRecord> audit = p.apply(Create.empty(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+
+      PAssert.that(audit).satisfies(records -> {
+        List<AuditRecord> list = all(records, AuditRecord.class);
+        assertThat(list, hasSize(1));
+        assertThat(all(list, OperationRecord.class).get(0).operationType(), is("sink_write"));
+        assertThat(all(list, ArtifactRecord.class), is(empty()));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+
+    assertThat(Files.exists(Path.of(path)), is(true));
+    assertThat(Files.size(Path.of(path)), is(0L));
+  }
+
+  private static long fileSize(String path) {
+    try {
+      return Files.size(Path.of(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

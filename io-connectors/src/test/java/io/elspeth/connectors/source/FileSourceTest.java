@@ -1,0 +1,304 @@
+package io.elspeth.connectors.source;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.record.OperationRecord;
+import io.elspeth.audit.record.RoutingEventRecord;
+import io.elspeth.audit.record.RowRecord;
+import io.elspeth.audit.record.TokenRecord;
+import io.elspeth.audit.record.ValidationErrorRecord;
+import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.schema.SchemaSpec;
+import io.elspeth.plugin.StepContext;
+import io.elspeth.plugin.StepTags;
+import io.elspeth.testkit.BeamPipelines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSourceTest {
+
+  private static final String RUN = "run-1";
+  private static final String NODE = "source-node";
+  private static final String QUARANTINE_EDGE = "edge-quarantine";
+
+  /** Rows 0 and 2 are valid; row 1 has an id that is not an int. */
+  private static final String CSV = "id,name\n1,alice\nx,bob\n3,carol\n";
+
+  @TempDir Path dir;
+
+  private static SchemaSpec strictIdName() throws IOException {
+    return SchemaSpec.parse(new ObjectMapper()
+        .readTree("{\"mode\": \"strict\", \"fields\": [\"id: int\", \"name: str\"]}")).spec();
+  }
+
+  private static StepContext context(String onError) {
+    return new StepContext(RUN, NODE, "source", 0,
+        Map.of("continue", "edge-continue", "__quarantine__", QUARANTINE_EDGE), onError);
+  }
+
+  private static Map<String, Object> row(Object... keysAndValues) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      row.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return row;
+  }
+
+  private static <T> List<T> all(Iterable<?> records, Class<T> type) {
+    return StreamSupport.stream(records.spliterator(), false)
+        .filter(type::isInstance).map(type::cast).collect(Collectors.toList());
+  }
+
+  private static List<Token> sorted(Iterable<Token> tokens) {
+    List<Token> list = new ArrayList<>();
+    tokens.forEach(list::add);
+    list.sort(Token::compareBySourceOrder);
+    return list;
+  }
+
+  private String csvFile(String content) throws IOException {
+    Path file = dir.resolve("input.csv");
+    Files.writeString(file, content);
+    return file.toString();
+  }
+
+  private FileSource source(String path, String onValidationFailure) throws IOException {
+    return FileSource.read().from(path)
+        .withReader(new CsvRecordReader(',', "utf-8", 0, List.of(), false, Map.of()))
+        .withSchema(strictIdName())
+        .withContext(context(onValidationFailure))
+        .withOnValidationFailure(onValidationFailure);
+  }
+
+  @Test
+  void validRowsComeOutOnMainCoercedToTheSchema() throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine"));
+
+      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
+        List<Token> list = sorted(tokens);
+        assertThat(list, hasSize(2));
+        assertThat(list.get(0).data(), is(row("id", 1L, "name", "alice")));
+        assertThat(list.get(0).rowIndex(), is(0L));
+        assertThat(list.get(1).data(), is(row("id", 3L, "name", "carol")));
+        assertThat(list.get(1).rowIndex(), is(2L));
+        assertThat(list.get(0).destination(), is(nullValue()));
+        assertThat(list.get(0).lastStateId(), is(notNullValue()));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void invalidRowComesOutOnRoutedToTheQuarantineSinkWithItsRawData() throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine"));
+
+      PAssert.that(out.get(StepTags.ROUTED)).satisfies(tokens -> {
+        List<Token> list = all(tokens, Token.class);
+        assertThat(list, hasSize(1));
+        Token bad = list.get(0);
+        assertThat(bad.destination(), is("quarantine"));
+        assertThat(bad.pendingOutcome(), is("quarantined"));
+        assertThat(bad.errorHash(), is(notNullValue()));
+        assertThat(bad.data(), is(row("id", "x", "name", "bob")));
+        assertThat(bad.rowIndex(), is(1L));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void quarantineRecordsRowTokenStateForEveryRowAndOneErrorRoutingAndLoadOperation()
+      throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine"));
+
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        List<AuditRecord> list = all(records, AuditRecord.class);
+        List<RowRecord> rows = all(list, RowRecord.class);
+        List<TokenRecord> tokens = all(list, TokenRecord.class);
+        List<NodeStateRecord> states = all(list, NodeStateRecord.class);
+        List<ValidationErrorRecord> errors = all(list, ValidationErrorRecord.class);
+        List<RoutingEventRecord> routings = all(list, RoutingEventRecord.class);
+        List<OperationRecord> operations = all(list, OperationRecord.class);
+        assertThat(rows, hasSize(3));
+        assertThat(tokens, hasSize(3));
+        assertThat(states, hasSize(3));
+        assertThat(errors, hasSize(1));
+        assertThat(routings, hasSize(1));
+        assertThat(operations, hasSize(1));
+        assertThat(list, hasSize(12));
+
+        assertThat(rows.stream().map(RowRecord::rowIndex).toList(), containsInAnyOrder(0L, 1L, 2L));
+        assertThat(tokens.stream().map(TokenRecord::rowId).collect(Collectors.toSet()),
+            is(rows.stream().map(RowRecord::rowId).collect(Collectors.toSet())));
+        assertThat(states.stream().map(NodeStateRecord::tokenId).collect(Collectors.toSet()),
+            is(tokens.stream().map(TokenRecord::tokenId).collect(Collectors.toSet())));
+        assertThat(states.stream().map(NodeStateRecord::stepIndex).toList(), everyItem(is(0)));
+        assertThat(states.stream().map(NodeStateRecord::status).toList(),
+            containsInAnyOrder("completed", "completed", "failed"));
+
+        ValidationErrorRecord error = errors.get(0);
+        assertThat(error.destination(), is("quarantine"));
+        assertThat(error.nodeId(), is(NODE));
+        assertThat(error.schemaMode(), is("strict"));
+        assertThat(error.error(), containsString("line 3"));
+        assertThat(error.violationType(), is("type_mismatch"));
+
+        NodeStateRecord failed =
+            states.stream().filter(s -> s.status().equals("failed")).findFirst().orElseThrow();
+        RoutingEventRecord routing = routings.get(0);
+        assertThat(routing.mode(), is("divert"));
+        assertThat(routing.edgeId(), is(QUARANTINE_EDGE));
+        assertThat(routing.stateId(), is(failed.stateId()));
+
+        assertThat(operations.get(0).operationType(), is("source_load"));
+        assertThat(operations.get(0).nodeId(), is(NODE));
+        assertThat(operations.get(0).status(), is("completed"));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void discardRecordsOnlyTheValidationErrorForTheBadRow() throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, StepContext.DISCARD));
+
+      PAssert.that(out.get(StepTags.ROUTED)).empty();
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        List<AuditRecord> list = all(records, AuditRecord.class);
+        assertThat(all(list, RowRecord.class), hasSize(2));
+        assertThat(all(list, TokenRecord.class), hasSize(2));
+        assertThat(all(list, NodeStateRecord.class), hasSize(2));
+        assertThat(all(list, NodeStateRecord.class).stream().map(NodeStateRecord::status).toList(),
+            everyItem(is("completed")));
+        assertThat(all(list, RoutingEventRecord.class), is(empty()));
+        assertThat(all(list, OperationRecord.class), hasSize(1));
+        List<ValidationErrorRecord> errors = all(list, ValidationErrorRecord.class);
+        assertThat(errors, hasSize(1));
+        assertThat(errors.get(0).destination(), is("discard"));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void discardKeepsRowIndexesContiguousAmongYieldedRows() throws Throwable {
+    String path = csvFile("id,name\nx,bad\n1,alice\ny,bad\n2,bob\n3,carol\n");
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, StepContext.DISCARD));
+
+      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
+        List<Token> list = sorted(tokens);
+        assertThat(list.stream().map(Token::rowIndex).toList(), contains(0L, 1L, 2L));
+        assertThat(list.stream().map(t -> t.data().get("name")).toList(),
+            contains("alice", "bob", "carol"));
+        return null;
+      });
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        assertThat(all(records, RowRecord.class).stream().map(RowRecord::rowIndex).toList(),
+            containsInAnyOrder(0L, 1L, 2L));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void raggedRowIsQuarantinedWithItsRawValues() throws Throwable {
+    String path = csvFile("id,name\n1,alice\n2\n");
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine"));
+
+      PAssert.that(out.get(StepTags.ROUTED)).satisfies(tokens -> {
+        List<Token> list = all(tokens, Token.class);
+        assertThat(list, hasSize(1));
+        assertThat(list.get(0).data(), is(row("id", "2")));
+        return null;
+      });
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        List<ValidationErrorRecord> errors = all(records, ValidationErrorRecord.class);
+        assertThat(errors, hasSize(1));
+        assertThat(errors.get(0).error(), containsString("expected 2 fields, got 1"));
+        assertThat(errors.get(0).violationType(), is(nullValue()));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void rowIdsOfTheSourceAreDistinct() throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine"));
+
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        List<RowRecord> rows = all(records, RowRecord.class);
+        Set<String> ids = rows.stream().map(RowRecord::rowId).collect(Collectors.toSet());
+        assertThat(ids, hasSize(rows.size()));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void missingReaderIsReportedBeforeThePipelineRuns() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> BeamPipelines.test(p -> {
+          p.apply(FileSource.read().from(dir.resolve("x.csv").toString())
+              .withContext(context(StepContext.DISCARD)));
+          p.run().waitUntilFinish();
+        }));
+
+    assertThat(e.getMessage(), containsString("withReader() is required"));
+  }
+
+  @Test
+  void missingContextIsReportedBeforeThePipelineRuns() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> BeamPipelines.test(p -> {
+          p.apply(FileSource.read().from(dir.resolve("x.csv").toString())
+              .withReader(new CsvRecordReader(',', "utf-8", 0, List.of(), false, Map.of())));
+          p.run().waitUntilFinish();
+        }));
+
+    assertThat(e.getMessage(), containsString("withContext() is required"));
+  }
+}
