@@ -54,7 +54,7 @@ public final class StepAudit {
   public static TokenOutcomeRecord outcome(
       String runId, Token token, String outcome, @Nullable String sinkName,
       @Nullable String errorHash, @Nullable Object context) {
-    return new TokenOutcomeRecord(Ids.outcomeId(), runId, token.tokenId(), outcome, 1,
+    return new TokenOutcomeRecord(Ids.terminalOutcomeId(token.tokenId()), runId, token.tokenId(), outcome, 1,
         Instant.now(), sinkName, null, null, null, null, errorHash,
         context == null ? null : CanonicalJson.canonicalize(context), null);
   }

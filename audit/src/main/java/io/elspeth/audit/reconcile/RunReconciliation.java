@@ -56,16 +56,33 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     if (open > 0) {
       problems.add(open + " tokens have no terminal outcome");
     }
-    long orphanOutcomes = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND"
-        + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = o.token_id)", runId);
-    if (orphanOutcomes > 0) {
-      problems.add(orphanOutcomes + " outcomes name a token that does not exist");
-    }
-    long orphanStates = count(c, "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT"
-        + " EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)", runId);
-    if (orphanStates > 0) {
-      problems.add(orphanStates + " node states name a token that does not exist");
-    }
+    // Referential integrity across bundles (not declared as foreign keys: see the schema).
+    orphans(c, runId, problems, "outcomes name a token that is not in this run",
+        "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
+            + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)");
+    orphans(c, runId, problems, "node states name a token that is not in this run",
+        "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
+            + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id)");
+    orphans(c, runId, problems, "tokens name a row that is not in this run",
+        "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM rows r"
+            + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)");
+    orphans(c, runId, problems, "token parent links name a missing token",
+        "SELECT COUNT(*) FROM token_parents p JOIN tokens t ON t.token_id = p.token_id WHERE"
+            + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens q WHERE q.token_id ="
+            + " p.parent_token_id AND q.run_id = t.run_id)");
+    orphans(c, runId, problems, "routing events name a missing node state",
+        "SELECT COUNT(*) FROM routing_events e JOIN edges g ON g.edge_id = e.edge_id WHERE"
+            + " g.run_id = ? AND NOT EXISTS (SELECT 1 FROM node_states s WHERE s.state_id ="
+            + " e.state_id)");
+    // Calls carry no run id; a call whose parent is missing is broken whichever run it is in.
+    orphans(c, runId, problems, "calls name a missing node state or operation",
+        "SELECT COUNT(*) FROM calls k WHERE CAST(? AS VARCHAR(64)) IS NOT NULL AND ("
+            + "(k.state_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s WHERE"
+            + " s.state_id = k.state_id)) OR (k.operation_id IS NOT NULL AND NOT EXISTS (SELECT 1"
+            + " FROM operations o WHERE o.operation_id = k.operation_id)))");
+    orphans(c, runId, problems, "artifacts name a missing node state",
+        "SELECT COUNT(*) FROM artifacts a WHERE a.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
+            + " node_states s WHERE s.state_id = a.produced_by_state_id)");
     long sinkOutcomesWithoutArtifact = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE"
         + " o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s"
         + " JOIN artifacts a ON a.sink_node_id = s.node_id AND a.run_id = s.run_id"
@@ -74,6 +91,14 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       problems.add(sinkOutcomesWithoutArtifact + " sink outcomes have no artifact");
     }
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
+  }
+
+  private static void orphans(Connection c, String runId, List<String> problems, String what,
+      String sql) throws SQLException {
+    long n = count(c, sql, runId);
+    if (n > 0) {
+      problems.add(n + " " + what);
+    }
   }
 
   private static long count(Connection c, String sql, String runId) throws SQLException {

@@ -3,6 +3,7 @@ package io.elspeth.audit.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.schema.LandscapeSchema;
 import java.sql.Connection;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class LandscapeStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LandscapeStore.class);
+
+  /**
+   * Columns a retried attempt legitimately records differently for the same fact (when it
+   * happened, how long it took, which attempt it was); ignored when checking that a record already
+   * committed is the same record.
+   */
+  private static final Set<String> VOLATILE_COLUMNS = Set.of("created_at", "recorded_at",
+      "started_at", "completed_at", "registered_at", "duration_ms", "latency_ms", "attempt");
 
   private final LandscapeUrl url;
   private final HikariDataSource dataSource;
@@ -196,13 +206,21 @@ public final class LandscapeStore implements AutoCloseable {
       }
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
+          if (record instanceof NodeStateRecord state) {
+            insertAsNextAttempt(c, state);
+            return;
+          }
           throw new LandscapeIntegrityException("Landscape refused a " + record.table()
               + " record " + keyOf(record) + ": it conflicts with another record on a unique"
               + " constraint (for token_outcomes: a second terminal outcome for one token)");
         }
         int col = 1;
         for (Map.Entry<String, Object> e : columns.entrySet()) {
-          String stored = SqlValues.comparable(rs.getObject(col++));
+          Object storedValue = rs.getObject(col++);
+          if (VOLATILE_COLUMNS.contains(e.getKey())) {
+            continue;
+          }
+          String stored = SqlValues.comparable(storedValue);
           String mine = SqlValues.comparable(e.getValue());
           if (!Objects.equals(stored, mine)) {
             throw new LandscapeIntegrityException("Landscape integrity error: " + record.table()
@@ -213,6 +231,43 @@ public final class LandscapeStore implements AutoCloseable {
       }
     }
     LOG.debug("landscape record already committed table={} key={}", record.table(), keyOf(record));
+  }
+
+  /**
+   * A retried bundle visits the same token at the same step with a new state id: the visit is
+   * recorded as the next attempt, so the abandoned attempt stays as a state no outcome refers to.
+   */
+  private void insertAsNextAttempt(Connection c, NodeStateRecord state) throws SQLException {
+    int attempt;
+    try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(attempt), -1) + 1 FROM"
+        + " node_states WHERE token_id = ? AND (step_index = ? OR node_id = ?)")) {
+      ps.setString(1, state.tokenId());
+      ps.setInt(2, state.stepIndex());
+      ps.setString(3, state.nodeId());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        attempt = rs.getInt(1);
+      }
+    }
+    NodeStateRecord next = new NodeStateRecord(state.stateId(), state.tokenId(), state.runId(),
+        state.nodeId(), state.stepIndex(), attempt, state.status(), state.inputHash(),
+        state.outputHash(), state.contextAfterJson(), state.durationMs(), state.errorJson(),
+        state.successReasonJson(), state.startedAt(), state.completedAt());
+    Map<String, Object> columns = next.columns();
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO node_states ("
+        + String.join(", ", columns.keySet()) + ") VALUES ("
+        + String.join(", ", columns.keySet().stream().map(x -> "?").toList()) + ")")) {
+      int i = 1;
+      for (Object v : columns.values()) {
+        SqlValues.bind(ps, i++, v, dialect());
+      }
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new LandscapeIntegrityException("Landscape refused node state " + state.stateId()
+          + " as attempt " + attempt + ": " + rootMessage(e), e);
+    }
+    LOG.info("node state recorded as a retry attempt state_id={} token_id={} attempt={}",
+        state.stateId(), state.tokenId(), attempt);
   }
 
   private static String keyOf(AuditRecord r) {

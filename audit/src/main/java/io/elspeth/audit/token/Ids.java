@@ -55,9 +55,13 @@ public final class Ids {
     return "op_" + uuid7Hex();
   }
 
-  /** {@code out_} + 12 hex chars. */
-  public static String outcomeId() {
-    return "out_" + randomHex(6);
+  /**
+   * {@code out_} + 12 hex chars, derived from the token: a token has one terminal outcome, so a
+   * retried bundle re-recording the same outcome writes the same record (a no-op), and a retried
+   * bundle recording a different outcome is caught as a contradiction.
+   */
+  public static String terminalOutcomeId(String tokenId) {
+    return "out_" + CanonicalJson.sha256Hex("terminal|" + tokenId).substring(0, 12);
   }
 
   /** {@code verr_} + 12 hex chars. */

@@ -8,6 +8,13 @@
 -- primary key. Foreign keys are enforced only on connections with PRAGMA foreign_keys=ON.
 -- Same table order as the PostgreSQL script, so both read alike.
 
+-- Foreign keys between the tables written while rows flow (rows, tokens, token_parents,
+-- node_states, operations, calls, routing_events, artifacts, token_outcomes, batches,
+-- batch_members, batch_outputs, transform_errors, checkpoints) are not declared: Beam commits each
+-- bundle's records independently, so a child may commit before its parent. The launcher checks
+-- that referential integrity holds when the run ends (RunReconciliation) and fails the run if it
+-- does not. Foreign keys to runs, nodes and edges, written before any row moves, are declared.
+
 -- 2.1 runs
 CREATE TABLE runs (
     run_id VARCHAR(64) NOT NULL,
@@ -98,7 +105,6 @@ CREATE TABLE tokens (
     PRIMARY KEY (token_id),
     -- target of the composite (token_id, run_id) foreign keys
     UNIQUE (token_id, run_id),
-    FOREIGN KEY (row_id) REFERENCES rows (row_id),
     FOREIGN KEY (run_id) REFERENCES runs (run_id)
 );
 
@@ -108,9 +114,7 @@ CREATE TABLE token_parents (
     parent_token_id VARCHAR(64) NOT NULL,
     ordinal INTEGER NOT NULL,
     PRIMARY KEY (token_id, parent_token_id),
-    UNIQUE (token_id, ordinal),
-    FOREIGN KEY (token_id) REFERENCES tokens (token_id),
-    FOREIGN KEY (parent_token_id) REFERENCES tokens (token_id)
+    UNIQUE (token_id, ordinal)
 );
 
 -- 2.8 node_states
@@ -134,7 +138,6 @@ CREATE TABLE node_states (
     PRIMARY KEY (state_id),
     UNIQUE (token_id, node_id, attempt),
     UNIQUE (token_id, step_index, attempt),
-    FOREIGN KEY (token_id) REFERENCES tokens (token_id),
     FOREIGN KEY (run_id) REFERENCES runs (run_id),
     FOREIGN KEY (node_id, run_id) REFERENCES nodes (node_id, run_id)
 );
@@ -175,8 +178,6 @@ CREATE TABLE calls (
     latency_ms REAL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (call_id),
-    FOREIGN KEY (state_id) REFERENCES node_states (state_id),
-    FOREIGN KEY (operation_id) REFERENCES operations (operation_id),
     CONSTRAINT calls_has_parent CHECK (
         (state_id IS NOT NULL AND operation_id IS NULL)
         OR (state_id IS NULL AND operation_id IS NOT NULL))
@@ -196,7 +197,6 @@ CREATE TABLE artifacts (
     created_at TEXT NOT NULL,
     PRIMARY KEY (artifact_id),
     FOREIGN KEY (run_id) REFERENCES runs (run_id),
-    FOREIGN KEY (produced_by_state_id) REFERENCES node_states (state_id),
     FOREIGN KEY (sink_node_id, run_id) REFERENCES nodes (node_id, run_id)
 );
 
@@ -213,7 +213,6 @@ CREATE TABLE routing_events (
     created_at TEXT NOT NULL,
     PRIMARY KEY (event_id),
     UNIQUE (routing_group_id, ordinal),
-    FOREIGN KEY (state_id) REFERENCES node_states (state_id),
     FOREIGN KEY (edge_id) REFERENCES edges (edge_id)
 );
 
@@ -231,8 +230,7 @@ CREATE TABLE batches (
     completed_at TEXT,
     PRIMARY KEY (batch_id),
     FOREIGN KEY (run_id) REFERENCES runs (run_id),
-    FOREIGN KEY (aggregation_node_id, run_id) REFERENCES nodes (node_id, run_id),
-    FOREIGN KEY (aggregation_state_id) REFERENCES node_states (state_id)
+    FOREIGN KEY (aggregation_node_id, run_id) REFERENCES nodes (node_id, run_id)
 );
 
 -- 2.14 batch_members
@@ -241,9 +239,7 @@ CREATE TABLE batch_members (
     token_id VARCHAR(64) NOT NULL,
     ordinal INTEGER NOT NULL,
     PRIMARY KEY (batch_id, token_id),
-    UNIQUE (batch_id, ordinal),
-    FOREIGN KEY (batch_id) REFERENCES batches (batch_id),
-    FOREIGN KEY (token_id) REFERENCES tokens (token_id)
+    UNIQUE (batch_id, ordinal)
 );
 
 -- 2.15 batch_outputs
@@ -253,8 +249,7 @@ CREATE TABLE batch_outputs (
     output_type VARCHAR(32) NOT NULL,
     output_id VARCHAR(64) NOT NULL,
     PRIMARY KEY (batch_output_id),
-    UNIQUE (batch_id, output_type, output_id),
-    FOREIGN KEY (batch_id) REFERENCES batches (batch_id)
+    UNIQUE (batch_id, output_type, output_id)
 );
 
 -- 2.7 token_outcomes (after batches, which its batch_id references)
@@ -274,8 +269,6 @@ CREATE TABLE token_outcomes (
     context_json TEXT,
     expected_branches_json TEXT,
     PRIMARY KEY (outcome_id),
-    FOREIGN KEY (token_id, run_id) REFERENCES tokens (token_id, run_id),
-    FOREIGN KEY (batch_id) REFERENCES batches (batch_id),
     CONSTRAINT ck_token_outcomes_is_terminal CHECK (is_terminal IN (0, 1))
 );
 
@@ -312,7 +305,6 @@ CREATE TABLE transform_errors (
     destination VARCHAR(255) NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (error_id),
-    FOREIGN KEY (token_id, run_id) REFERENCES tokens (token_id, run_id) ON DELETE RESTRICT,
     FOREIGN KEY (transform_id, run_id) REFERENCES nodes (node_id, run_id) ON DELETE RESTRICT
 );
 
@@ -331,7 +323,6 @@ CREATE TABLE checkpoints (
     format_version INTEGER,
     PRIMARY KEY (checkpoint_id),
     FOREIGN KEY (run_id) REFERENCES runs (run_id),
-    FOREIGN KEY (token_id) REFERENCES tokens (token_id),
     FOREIGN KEY (node_id, run_id) REFERENCES nodes (node_id, run_id)
 );
 

@@ -237,15 +237,14 @@ class LandscapeSchemaPostgresqlTest {
   }
 
   @Test
-  void tokenOutcomeNamingAnotherRunThanItsTokenViolatesTheCompositeForeignKey()
-      throws SQLException {
+  void aTransformErrorMustNameANodeOfItsRun() throws SQLException {
     LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
     rows.runWithToken("run1", "tok1");
-    rows.runWithToken("run2", "tok2");
 
-    SQLException e =
-        assertThrows(
-            SQLException.class, () -> rows.outcome("out_1", "run2", "tok1", "completed", 1));
+    SQLException e = assertThrows(SQLException.class, () -> execute(c,
+        "INSERT INTO transform_errors (error_id, run_id, token_id, transform_id, row_hash,"
+            + " destination, created_at) VALUES ('terr_1', 'run1', 'tok1', 'no_such_node', 'h',"
+            + " 'discard', now())"));
 
     assertThat(e.getSQLState(), is("23503"));
   }

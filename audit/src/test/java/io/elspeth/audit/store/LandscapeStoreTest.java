@@ -108,4 +108,41 @@ class LandscapeStoreTest {
         () -> store.commit(List.<AuditRecord>of(row("h1"))));
     assertThat(e.getMessage(), containsString("Landscape commit"));
   }
+
+  @Test
+  void aRetriedRecordDifferingOnlyInTimingIsTheSameRecord() throws Exception {
+    store.commit(List.of(row("h1")));
+    RowRecord later = new RowRecord("row1", "run1", "src", 0, "h1", null, now.plusSeconds(5));
+    assertThat(store.commit(List.of(later)), is(0));
+    assertThat(count("SELECT COUNT(*) FROM rows"), is(1L));
+  }
+
+  @Test
+  void aRetriedVisitIsRecordedAsTheNextAttemptAndTheOutcomeOnce() throws Exception {
+    store.commit(List.of(row("h1"),
+        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
+    // Attempt 1 of a bundle: its state commits, then the bundle fails before its output is used.
+    store.commit(List.of(state("state-a"),
+        terminal("run1", "tok1", "completed", now)));
+    // Beam retries the bundle: a new state id for the same visit, the same outcome again.
+    store.commit(List.of(state("state-b"),
+        terminal("run1", "tok1", "completed", now.plusSeconds(1))));
+    assertThat(count("SELECT COUNT(*) FROM node_states WHERE token_id = 'tok1'"), is(2L));
+    assertThat(count("SELECT MAX(attempt) FROM node_states WHERE token_id = 'tok1'"), is(1L));
+    assertThat(count("SELECT COUNT(*) FROM token_outcomes WHERE token_id = 'tok1'"), is(1L));
+    // A retry that contradicts the recorded outcome is refused.
+    assertThrows(LandscapeIntegrityException.class, () -> store.commit(List.of(
+        terminal("run1", "tok1", "failed", now))));
+  }
+
+  private io.elspeth.audit.record.NodeStateRecord state(String id) {
+    return new io.elspeth.audit.record.NodeStateRecord(id, "tok1", "run1", "src", 0, 0,
+        "completed", "h1", "h1", null, 0.0, null, null, now, now);
+  }
+
+  private TokenOutcomeRecord terminal(String run, String token, String outcome, Instant at) {
+    return new TokenOutcomeRecord(io.elspeth.audit.token.Ids.terminalOutcomeId(token), run, token,
+        outcome, 1, at, "completed".equals(outcome) ? "out" : null, null, null, null, null,
+        "failed".equals(outcome) ? "e" : null, null, null);
+  }
 }

@@ -58,7 +58,7 @@ class TokenCoderTest {
     assertThat(Ids.rowId("run", "node", 5), equalTo(Ids.rowId("run", "node", 5)));
     assertThat(Ids.rowId("run", "node", 5).length(), is(32));
     assertThat(Ids.tokenId().equals(Ids.tokenId()), is(false));
-    assertThat(Ids.outcomeId().length(), is(16));
+    assertThat(Ids.terminalOutcomeId("tok").length(), is(16));
     String first = Ids.stateId();
     // The first 48 bits are the creation millisecond, so ids sort by creation time.
     assertThat("time-ordered", Ids.stateId().substring(0, 12).compareTo(first.substring(0, 12)),

@@ -151,7 +151,7 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
             expandGroupId, null, ctx.stepIndex(), now));
         audit.output(new TokenParentRecord(child.tokenId(), parent.tokenId(), 0));
       }
-      audit.output(new TokenOutcomeRecord(Ids.outcomeId(), ctx.runId(), parent.tokenId(),
+      audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(), parent.tokenId(),
           "expanded", 1, now, null, null, null, null, expandGroupId, null, null,
           CanonicalJson.canonicalize(Map.of("count", rows.size()))));
       children.forEach(out.get(StepTags.MAIN)::output);
