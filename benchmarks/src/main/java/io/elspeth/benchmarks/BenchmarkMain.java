@@ -1,0 +1,70 @@
+package io.elspeth.benchmarks;
+
+import io.elspeth.benchmarks.report.Figure;
+import io.elspeth.benchmarks.report.Report;
+import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
+import io.elspeth.benchmarks.scenario.Scenario;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the end-to-end benchmark scenarios, each measuring its subject and baseline side by side
+ * in this one process, and prints the figures as a table (also written as JSON and Markdown).
+ */
+@Command(name = "benchmarks", mixinStandardHelpOptions = true,
+    description = "Run the end-to-end benchmark scenarios and report ratios.")
+public final class BenchmarkMain implements Callable<Integer> {
+  @Option(names = "--runs", defaultValue = "3", description = "Repetitions per scenario (default 3).")
+  int runs;
+
+  @Option(names = "--rows", defaultValue = "20000", description = "Rows per measurement (default 20000).")
+  int rows;
+
+  @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
+      + " landscape-commit-sqlite, landscape-commit-postgresql.")
+  List<String> only;
+
+  @Option(names = "--out", defaultValue = "benchmarks/results",
+      description = "Folder for figures.json and figures.md (default benchmarks/results).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Scenario> scenarios = List.of(
+        new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
+        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows));
+    Path work = Files.createTempDirectory("elspeth-bench");
+    List<Figure> figures = new ArrayList<>();
+    Instant started = Instant.now();
+    for (Scenario s : scenarios) {
+      if (only != null && !only.contains(s.name())) {
+        continue;
+      }
+      System.err.println("benchmark: " + s.name() + " (" + runs + " runs)");
+      figures.add(s.run(runs, work));
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    env.put("java", System.getProperty("java.version"));
+    env.put("max heap MiB", String.valueOf(Runtime.getRuntime().maxMemory() / (1024 * 1024)));
+    env.put("rows", String.valueOf(rows));
+    Report report = new Report(started, env, figures);
+    System.out.print(report.table());
+    report.writeTo(out);
+    System.err.println("benchmark: figures written to " + out.toAbsolutePath());
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchmarkMain()).execute(args));
+  }
+}

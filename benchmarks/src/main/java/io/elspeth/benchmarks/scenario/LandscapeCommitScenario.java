@@ -1,0 +1,146 @@
+package io.elspeth.benchmarks.scenario;
+
+import io.elspeth.audit.commit.LandscapeCommit;
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.AuditRecordCoder;
+import io.elspeth.audit.store.LandscapeStore;
+import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.benchmarks.report.Figure;
+import io.elspeth.runners.RunnerProfile;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.values.TypeDescriptor;
+
+/**
+ * Scenario 2: records/s through the Landscape commit transform (Beam DirectRunner, per-bundle
+ * transactions, idempotent inserts) ÷ records/s of raw JDBC batched inserts of the same records on
+ * the same database, one connection, no idempotency check.
+ */
+public final class LandscapeCommitScenario implements Scenario {
+  /** Which database: a SQLite file, or a fresh schema on the PostgreSQL server. */
+  public enum Database { SQLITE, POSTGRESQL }
+
+  private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final int RAW_BATCH = 5000;
+
+  private final Database database;
+  private final int rows;
+
+  public LandscapeCommitScenario(Database database, int rows) {
+    this.database = database;
+    this.rows = rows;
+  }
+
+  @Override
+  public String name() {
+    return "landscape-commit-" + database.name().toLowerCase();
+  }
+
+  @Override
+  public Figure run(int runs, Path workDir) throws Exception {
+    List<Double> commit = new ArrayList<>();
+    List<Double> raw = new ArrayList<>();
+    long records = (long) rows * SyntheticAudit.RECORDS_PER_ROW;
+    for (int i = 0; i < runs; i++) {
+      // Alternate the order so neither side always runs on a warmer JVM.
+      if (i % 2 == 0) {
+        commit.add(records / timeCommit(fresh(workDir)));
+        raw.add(records / timeRaw(fresh(workDir)));
+      } else {
+        raw.add(records / timeRaw(fresh(workDir)));
+        commit.add(records / timeCommit(fresh(workDir)));
+      }
+    }
+    return new Figure(name(), "Landscape commit transform vs raw JDBC batched inserts, "
+        + rows + " rows x " + SyntheticAudit.RECORDS_PER_ROW + " records", "records/s", commit,
+        raw, 0.8);
+  }
+
+  private LandscapeUrl fresh(Path workDir) throws Exception {
+    LandscapeUrl url;
+    if (database == Database.SQLITE) {
+      url = LandscapeUrl.parse("sqlite:///" + workDir.resolve("commit-" + UUID.randomUUID() + ".db"));
+    } else {
+      String schema = "bench_" + UUID.randomUUID().toString().replace("-", "");
+      try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+        s.execute("CREATE SCHEMA " + schema);
+      }
+      url = LandscapeUrl.parse("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+    }
+    try (LandscapeStore store = LandscapeStore.open(url)) {
+      store.commit(SyntheticAudit.graph());
+    }
+    return url;
+  }
+
+  /** Seconds to commit every record through the Beam commit transform. */
+  private double timeCommit(LandscapeUrl url) {
+    Pipeline p = Pipeline.create(RunnerProfile.DIRECT.options(0));
+    p.apply(GenerateSequence.from(0).to(rows))
+        .apply(FlatMapElements.into(TypeDescriptor.of(AuditRecord.class))
+            .via((Long i) -> SyntheticAudit.forRow(i)))
+        .setCoder(AuditRecordCoder.of())
+        .apply(LandscapeCommit.to(url));
+    long start = System.nanoTime();
+    p.run().waitUntilFinish();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** Seconds to insert the same records with plain batched JDBC on one connection. */
+  private double timeRaw(LandscapeUrl url) throws Exception {
+    long start = System.nanoTime();
+    try (Connection c = url.user() == null ? DriverManager.getConnection(url.jdbcUrl())
+        : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      c.setAutoCommit(false);
+      Map<String, PreparedStatement> statements = new LinkedHashMap<>();
+      int pending = 0;
+      for (long i = 0; i < rows; i++) {
+        for (AuditRecord r : SyntheticAudit.forRow(i)) {
+          PreparedStatement ps = statements.computeIfAbsent(r.table(), t -> prepare(c, r));
+          int col = 1;
+          for (Object v : r.columns().values()) {
+            ps.setObject(col++, v instanceof java.time.Instant in
+                ? (database == Database.SQLITE ? in.toString() : in.atOffset(java.time.ZoneOffset.UTC))
+                : v);
+          }
+          ps.addBatch();
+          pending++;
+        }
+        if (pending >= RAW_BATCH) {
+          for (PreparedStatement ps : statements.values()) {
+            ps.executeBatch();
+          }
+          c.commit();
+          pending = 0;
+        }
+      }
+      for (PreparedStatement ps : statements.values()) {
+        ps.executeBatch();
+        ps.close();
+      }
+      c.commit();
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static PreparedStatement prepare(Connection c, AuditRecord r) {
+    List<String> cols = new ArrayList<>(r.columns().keySet());
+    try {
+      return c.prepareStatement("INSERT INTO " + r.table() + " (" + String.join(", ", cols)
+          + ") VALUES (" + String.join(", ", cols.stream().map(x -> "?").toList()) + ")");
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("cannot prepare insert into " + r.table(), e);
+    }
+  }
+}
