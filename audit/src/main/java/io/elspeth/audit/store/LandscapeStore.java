@@ -136,27 +136,35 @@ public final class LandscapeStore implements AutoCloseable {
     ordered.sort(Comparator.comparingInt(AuditRecord::rank));
     Map<String, List<AuditRecord>> byTable = ordered.stream()
         .collect(Collectors.groupingBy(AuditRecord::table, LinkedHashMap::new, Collectors.toList()));
-    synchronized (writeLock) {
-      try (Connection c = dataSource.getConnection()) {
-        c.setAutoCommit(false);
-        try {
-          int inserted = 0;
-          for (List<AuditRecord> group : byTable.values()) {
-            inserted += insertGroup(c, group);
-          }
-          c.commit();
-          return inserted;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        throw new LandscapeWriteException(
-            "Landscape commit of " + records.size() + " records to " + url + " failed: "
-                + rootMessage(e), e);
+    // SQLite has one writer: commits are serialised in this JVM. PostgreSQL takes concurrent
+    // transactions from the pool.
+    if (dialect() == Dialect.SQLITE) {
+      synchronized (writeLock) {
+        return commitOrdered(byTable, records.size());
       }
+    }
+    return commitOrdered(byTable, records.size());
+  }
+
+  private int commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        int inserted = 0;
+        for (List<AuditRecord> group : byTable.values()) {
+          inserted += insertGroup(c, group);
+        }
+        c.commit();
+        return inserted;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new LandscapeWriteException(
+          "Landscape commit of " + size + " records to " + url + " failed: " + rootMessage(e), e);
     }
   }
 

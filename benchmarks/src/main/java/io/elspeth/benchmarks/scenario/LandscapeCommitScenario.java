@@ -93,8 +93,25 @@ public final class LandscapeCommitScenario implements Scenario {
         .setCoder(AuditRecordCoder.of())
         .apply(LandscapeCommit.to(url));
     long start = System.nanoTime();
-    p.run().waitUntilFinish();
-    return (System.nanoTime() - start) / 1e9;
+    org.apache.beam.sdk.PipelineResult result = p.run();
+    result.waitUntilFinish();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long tx = counter(result, "transactions");
+    System.err.printf("  commit: %d records in %d transactions (%.1f per transaction)%n",
+        counter(result, "records_committed"), tx,
+        tx == 0 ? 0.0 : counter(result, "records_committed") / (double) tx);
+    return seconds;
+  }
+
+  private static long counter(org.apache.beam.sdk.PipelineResult result, String name) {
+    var q = result.metrics().queryMetrics(org.apache.beam.sdk.metrics.MetricsFilter.builder()
+        .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named(LandscapeCommit.class, name))
+        .build());
+    long total = 0;
+    for (var c : q.getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 
   /** Seconds to insert the same records with plain batched JDBC on one connection. */
