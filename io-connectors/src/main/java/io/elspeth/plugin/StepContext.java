@@ -1,5 +1,6 @@
 package io.elspeth.plugin;
 
+import io.elspeth.audit.store.LandscapeUrl;
 import java.io.Serializable;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -12,6 +13,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     __error_name__)
  * @param onError sink name or {@code discard} for rows the step rejects; null when a rejected
  *     row fails
+ * @param landscape the run's Landscape, for steps that must commit the audit trail of a failure
+ *     themselves (a failed bundle's outputs are discarded); null in tests of a step alone
+ * @param payloadStore base folder of the run's payload store ({@code payload_store.base_path}),
+ *     where a source stores each row's canonical JSON; null when rows are not stored
  */
 public record StepContext(
     String runId,
@@ -19,13 +24,33 @@ public record StepContext(
     String nodeName,
     int stepIndex,
     Map<String, String> edgeIds,
-    @Nullable String onError)
+    @Nullable String onError,
+    @Nullable LandscapeUrl landscape,
+    @Nullable String payloadStore)
     implements Serializable {
 
   public static final String DISCARD = "discard";
 
   public StepContext {
     edgeIds = Map.copyOf(edgeIds);
+  }
+
+  /** A context without a Landscape of its own (steps tested alone). */
+  public StepContext(String runId, String nodeId, String nodeName, int stepIndex,
+      Map<String, String> edgeIds, @Nullable String onError) {
+    this(runId, nodeId, nodeName, stepIndex, edgeIds, onError, null, null);
+  }
+
+  /** This context, committing failure trails to {@code url}. */
+  public StepContext withLandscape(LandscapeUrl url) {
+    return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, url,
+        payloadStore);
+  }
+
+  /** This context, storing source rows in the payload store at {@code basePath}. */
+  public StepContext withPayloadStore(String basePath) {
+    return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
+        basePath);
   }
 
   /** The id of the outgoing edge with this label; its absence is a graph-builder bug. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.lineage.RowLineage.Artifact;
+import io.elspeth.audit.lineage.RowLineage.BatchLineage;
+import io.elspeth.audit.lineage.RowLineage.BatchToken;
 import io.elspeth.audit.lineage.RowLineage.Call;
 import io.elspeth.audit.lineage.RowLineage.NodeStateLineage;
 import io.elspeth.audit.lineage.RowLineage.Outcome;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -122,7 +125,8 @@ public final class LineageQuery {
     SourceRow sourceRow = row.get();
     List<ValidationError> validationErrors = readValidationErrors(c, runId, sourceRow);
     List<TokenLineage> tokens = readTokenTree(c, runId, sourceRow.rowId());
-    return Optional.of(new RowLineage(run.get(), sourceRow, validationErrors, tokens));
+    List<BatchLineage> batches = readBatches(c, runId, tokens);
+    return Optional.of(new RowLineage(run.get(), sourceRow, validationErrors, tokens, batches));
   }
 
   // ---------------------------------------------------------------- run, row, validation errors
@@ -390,6 +394,74 @@ public final class LineageQuery {
     }
   }
 
+  // ---------------------------------------------------------------- aggregation batches
+
+  /**
+   * The batches the row's tokens were buffered into, and the batches whose members are parents
+   * of the row's tokens: a batch output's parents are the members, often of other rows.
+   */
+  private static List<BatchLineage> readBatches(Connection c, String runId,
+      List<TokenLineage> tokens) throws SQLException {
+    Set<String> batchIds = new LinkedHashSet<>();
+    Set<String> outsideParents = new LinkedHashSet<>();
+    Set<String> rowTokens = new HashSet<>();
+    tokens.forEach(t -> rowTokens.add(t.tokenId()));
+    for (TokenLineage t : tokens) {
+      t.outcomes().stream().map(Outcome::batchId).filter(b -> b != null).forEach(batchIds::add);
+      t.parentTokenIds().stream().filter(p -> !rowTokens.contains(p))
+          .forEach(outsideParents::add);
+    }
+    inChunks(c, "SELECT DISTINCT batch_id FROM token_outcomes WHERE batch_id IS NOT NULL AND"
+        + " token_id IN (%s)", List.of(), outsideParents, rs -> batchIds.add(rs.getString(1)));
+    if (batchIds.isEmpty()) {
+      return List.of();
+    }
+    record BatchRow(String batchId, String nodeId, @Nullable String stateId,
+        @Nullable String triggerType, @Nullable String triggerReason, String status) {}
+    Map<String, BatchRow> rows = new LinkedHashMap<>();
+    inChunks(c, "SELECT batch_id, aggregation_node_id, aggregation_state_id, trigger_type,"
+        + " trigger_reason, status FROM batches WHERE run_id = ? AND batch_id IN (%s)",
+        List.of(runId), batchIds, rs -> rows.put(rs.getString(1), new BatchRow(rs.getString(1),
+            rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+            rs.getString(6))));
+    for (String id : batchIds) {
+      if (!rows.containsKey(id)) {
+        throw new AuditIntegrityException("token_outcomes name batch " + id
+            + ", but run " + runId + " has no such batch");
+      }
+    }
+    Map<String, List<BatchToken>> members = new HashMap<>();
+    inChunks(c, "SELECT m.batch_id, m.ordinal, m.token_id, t.row_id, r.row_index"
+        + " FROM batch_members m LEFT JOIN tokens t ON t.token_id = m.token_id"
+        + " LEFT JOIN rows r ON r.row_id = t.row_id WHERE m.batch_id IN (%s)", List.of(),
+        batchIds, rs -> members.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+            .add(new BatchToken(rs.getInt(2), rs.getString(3), rs.getString(4),
+                longOrNull(rs, 5))));
+    Map<String, Set<String>> seenOutputs = new HashMap<>();
+    Map<String, List<BatchToken>> outputs = new HashMap<>();
+    inChunks(c, "SELECT m.batch_id, t.token_id, t.row_id, r.row_index, t.created_at"
+        + " FROM batch_members m JOIN token_parents p ON p.parent_token_id = m.token_id"
+        + " JOIN tokens t ON t.token_id = p.token_id LEFT JOIN rows r ON r.row_id = t.row_id"
+        + " WHERE t.expand_group_id IS NOT NULL AND m.batch_id IN (%s)"
+        + " ORDER BY t.created_at, t.token_id", List.of(), batchIds, rs -> {
+          String batch = rs.getString(1);
+          if (seenOutputs.computeIfAbsent(batch, k -> new HashSet<>()).add(rs.getString(2))) {
+            List<BatchToken> list = outputs.computeIfAbsent(batch, k -> new ArrayList<>());
+            list.add(new BatchToken(list.size(), rs.getString(2), rs.getString(3),
+                longOrNull(rs, 4)));
+          }
+        });
+    List<BatchLineage> result = new ArrayList<>();
+    for (BatchRow b : rows.values()) {
+      List<BatchToken> m = new ArrayList<>(members.getOrDefault(b.batchId(), List.of()));
+      m.sort(Comparator.comparingInt(BatchToken::ordinal));
+      result.add(new BatchLineage(b.batchId(), b.nodeId(), b.stateId(), b.triggerType(),
+          b.triggerReason(), b.status(), m, outputs.getOrDefault(b.batchId(), List.of())));
+    }
+    result.sort(Comparator.comparing(BatchLineage::batchId));
+    return result;
+  }
+
   // ---------------------------------------------------------------- node states and children
 
   private static List<StateRow> readStates(Connection c, String runId, Collection<String> tokenIds)
@@ -625,7 +697,8 @@ public final class LineageQuery {
    * {@code yyyy-MM-dd HH:mm:ss[.ffffff]} (UTC wall-clock) or ISO-8601 with an offset, PostgreSQL
    * {@link Timestamp} or {@link OffsetDateTime}.
    */
-  static @Nullable String time(@Nullable Object value, String table, String id, String column) {
+  public static @Nullable String time(
+      @Nullable Object value, String table, String id, String column) {
     Instant instant = instant(value, table, id, column);
     return instant == null ? null : ISO_MICROS.format(instant);
   }

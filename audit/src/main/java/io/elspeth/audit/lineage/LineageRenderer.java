@@ -90,7 +90,33 @@ public final class LineageRenderer {
     for (TokenLineage t : lineage.tokens()) {
       token(out, lineage, t, 0, done);
     }
+    for (RowLineage.BatchLineage b : lineage.batches()) {
+      batch(out, b);
+    }
     return out.toString();
+  }
+
+  /** A batch: its trigger, the rows it consumed (the way back) and the tokens it produced. */
+  private static void batch(StringBuilder out, RowLineage.BatchLineage b) {
+    out.append("batch ").append(b.batchId()).append(" at ").append(b.aggregationNodeId())
+        .append(' ').append(b.status()).append(" trigger ").append(orDash(b.triggerType()));
+    if (b.triggerReason() != null) {
+      out.append(" (").append(b.triggerReason()).append(')');
+    }
+    out.append('\n');
+    for (RowLineage.BatchToken m : b.members()) {
+      out.append(INDENT).append("member ").append(m.ordinal()).append(": token ")
+          .append(m.tokenId()).append(" from row ").append(batchRow(m)).append('\n');
+    }
+    for (RowLineage.BatchToken o : b.outputs()) {
+      out.append(INDENT).append("output ").append(o.ordinal()).append(": token ")
+          .append(o.tokenId()).append(" of row ").append(batchRow(o)).append('\n');
+    }
+  }
+
+  private static String batchRow(RowLineage.BatchToken t) {
+    return (t.rowIndex() == null ? "?" : t.rowIndex().toString()) + " ("
+        + orDash(t.rowId()) + ")";
   }
 
   private static String validationError(ValidationError v) {

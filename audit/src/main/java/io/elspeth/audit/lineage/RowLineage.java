@@ -24,14 +24,25 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param validationErrors validation errors of the source whose row_hash is the row's
  *     source_data_hash, oldest first
  * @param tokens every token of the row (tokens.row_id), parents before their children
+ * @param batches the aggregation batches the row's tokens were buffered into, and those whose
+ *     members are parents of the row's tokens (the way back from a batch output to every source
+ *     row that went into it), by batch id
  */
 public record RowLineage(
-    Run run, SourceRow row, List<ValidationError> validationErrors, List<TokenLineage> tokens) {
+    Run run, SourceRow row, List<ValidationError> validationErrors, List<TokenLineage> tokens,
+    List<BatchLineage> batches) {
 
   /** Copies the lists so the lineage stays immutable. */
   public RowLineage {
     validationErrors = List.copyOf(validationErrors);
     tokens = List.copyOf(tokens);
+    batches = List.copyOf(batches);
+  }
+
+  /** The lineage of a row none of whose tokens went through an aggregation. */
+  public RowLineage(
+      Run run, SourceRow row, List<ValidationError> validationErrors, List<TokenLineage> tokens) {
+    this(run, row, validationErrors, tokens, List.of());
   }
 
   /** The token with this id, if it belongs to the row. */
@@ -277,6 +288,41 @@ public record RowLineage(
    * @param sizeBytes size of the content
    * @param createdAt ISO-8601 UTC
    */
+  /**
+   * One aggregation batch ({@code batches}) with its members and the tokens it produced.
+   *
+   * @param batchId batches.batch_id
+   * @param aggregationNodeId the aggregation node
+   * @param aggregationStateId the node state of the flush
+   * @param triggerType count, timeout, condition or end_of_source
+   * @param triggerReason why the batch was flushed
+   * @param status completed or failed
+   * @param members the buffered tokens, by ordinal, with the source rows they came from
+   * @param outputs tokens created from the batch (transform mode), with their rows
+   */
+  public record BatchLineage(
+      String batchId, String aggregationNodeId, @Nullable String aggregationStateId,
+      @Nullable String triggerType, @Nullable String triggerReason, String status,
+      List<BatchToken> members, List<BatchToken> outputs) {
+
+    /** Copies the lists so the lineage stays immutable. */
+    public BatchLineage {
+      members = List.copyOf(members);
+      outputs = List.copyOf(outputs);
+    }
+  }
+
+  /**
+   * A token a batch consumed or produced, located by its source row.
+   *
+   * @param ordinal batch_members.ordinal of a member; the position among the outputs otherwise
+   * @param tokenId the token
+   * @param rowId its row (null if the token is missing: the run does not reconcile)
+   * @param rowIndex the row's 0-based source position (null when the row is missing)
+   */
+  public record BatchToken(
+      int ordinal, String tokenId, @Nullable String rowId, @Nullable Long rowIndex) {}
+
   public record Artifact(
       String artifactId, String sinkNodeId, String producedByStateId, String artifactType,
       String pathOrUri, String contentHash, long sizeBytes, String createdAt) {}

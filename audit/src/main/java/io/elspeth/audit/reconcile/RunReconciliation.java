@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * Checks, in the Landscape itself, that a finished run accounts for everything: every source
  * row has a token, every token exactly one terminal outcome, every completed or routed token a
- * sink artifact; and counts the outcomes per sink for the run summary.
+ * sink artifact, every fork, join and expand child its parent links, every batch member and
+ * batch outcome a batch and token of the run; and counts the outcomes per sink for the run
+ * summary.
  *
  * @param rows source rows recorded (valid and quarantined)
  * @param discarded rows rejected at the source and discarded (validation errors only)
@@ -83,6 +85,35 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     orphans(c, runId, problems, "artifacts name a missing node state",
         "SELECT COUNT(*) FROM artifacts a WHERE a.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " node_states s WHERE s.state_id = a.produced_by_state_id)");
+    // The DAG's lineage links, written by other bundles than the tokens they name.
+    orphans(c, runId, problems, "child tokens (fork, join or expand group) have no parent link",
+        "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND (t.fork_group_id IS NOT NULL OR"
+            + " t.join_group_id IS NOT NULL OR t.expand_group_id IS NOT NULL) AND NOT EXISTS"
+            + " (SELECT 1 FROM token_parents p WHERE p.token_id = t.token_id)");
+    orphans(c, runId, problems, "forked outcomes have no child token in their fork group",
+        "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'forked' AND"
+            + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.fork_group_id = o.fork_group_id AND"
+            + " t.run_id = o.run_id)");
+    orphans(c, runId, problems, "coalesced outcomes have no merged token in their join group",
+        "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'coalesced' AND"
+            + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.join_group_id = o.join_group_id AND"
+            + " t.run_id = o.run_id)");
+    orphans(c, runId, problems, "outcomes name a batch that is not in this run",
+        "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.batch_id IS NOT NULL AND"
+            + " NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = o.batch_id AND"
+            + " b.run_id = o.run_id)");
+    orphans(c, runId, problems, "batch members name a token that is not in this run",
+        "SELECT COUNT(*) FROM batch_members m JOIN batches b ON b.batch_id = m.batch_id WHERE"
+            + " b.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = m.token_id"
+            + " AND t.run_id = b.run_id)");
+    orphans(c, runId, problems, "batch members name a batch that was never recorded",
+        "SELECT COUNT(*) FROM batch_members m JOIN tokens t ON t.token_id = m.token_id WHERE"
+            + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id ="
+            + " m.batch_id)");
+    orphans(c, runId, problems, "consumed_in_batch outcomes whose token is not a member of the"
+        + " batch", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome ="
+            + " 'consumed_in_batch' AND NOT EXISTS (SELECT 1 FROM batch_members m WHERE"
+            + " m.batch_id = o.batch_id AND m.token_id = o.token_id)");
     long sinkOutcomesWithoutArtifact = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE"
         + " o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s"
         + " JOIN artifacts a ON a.sink_node_id = s.node_id AND a.run_id = s.run_id"

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.connectors.schema.FieldSpec;
 import io.elspeth.connectors.schema.SchemaSpec;
 import java.io.IOException;
@@ -49,11 +50,12 @@ public final class CsvSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows) throws IOException {
+  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls)
+      throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     List<String> existingHeader = append ? existingHeader(file, charset) : List.of();
-    List<String> fields = existingHeader.isEmpty() ? fieldsOf(rows) : existingHeader;
+    List<String> fields = existingHeader.isEmpty() ? fieldsOf(schema, rows) : existingHeader;
     // The existing header cannot grow, so a field outside it would be silently lost: refuse instead.
     for (Map<String, Object> row : rows) {
       for (String key : row.keySet()) {
@@ -69,27 +71,38 @@ public final class CsvSinkWriter implements SinkWriter {
           in.transferTo(out);
         }
       }
-      Writer writer = new OutputStreamWriter(new NonClosing(out), charset);
-      CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter)
-          .setRecordSeparator("\n").get();
-      try (CSVPrinter printer = new CSVPrinter(writer, format)) {
-        if (existingHeader.isEmpty() && !fields.isEmpty()) {
-          List<String> shown = new ArrayList<>();
-          fields.forEach(f -> shown.add(displayHeaders.getOrDefault(f, f)));
-          printer.printRecord(shown);
-        }
-        for (Map<String, Object> row : rows) {
-          List<String> cells = new ArrayList<>(fields.size());
-          for (String f : fields) {
-            cells.add(CellText.of(row.get(f)));
-          }
-          printer.printRecord(cells);
-        }
-      }
+      print(out, charset, delimiter, fields, displayHeaders, existingHeader.isEmpty(), rows);
     });
   }
 
-  private List<String> fieldsOf(List<Map<String, Object>> rows) {
+  /**
+   * Prints rows as CSV to {@code out} (left open): the header (display names) when asked, then
+   * one record per row with a cell per field, values as Python writes them.
+   */
+  public static void print(OutputStream out, Charset charset, char delimiter, List<String> fields,
+      Map<String, String> displayHeaders, boolean header, List<Map<String, Object>> rows)
+      throws IOException {
+    Writer writer = new OutputStreamWriter(new NonClosing(out), charset);
+    CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter)
+        .setRecordSeparator("\n").get();
+    try (CSVPrinter printer = new CSVPrinter(writer, format)) {
+      if (header && !fields.isEmpty()) {
+        List<String> shown = new ArrayList<>();
+        fields.forEach(f -> shown.add(displayHeaders.getOrDefault(f, f)));
+        printer.printRecord(shown);
+      }
+      for (Map<String, Object> row : rows) {
+        List<String> cells = new ArrayList<>(fields.size());
+        for (String f : fields) {
+          cells.add(CellText.of(row.get(f)));
+        }
+        printer.printRecord(cells);
+      }
+    }
+  }
+
+  /** The schema's declared fields, then every other field of the rows in order of appearance. */
+  public static List<String> fieldsOf(SchemaSpec schema, List<Map<String, Object>> rows) {
     Set<String> fields = new LinkedHashSet<>();
     if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
       schema.fields().stream().map(FieldSpec::name).forEach(fields::add);

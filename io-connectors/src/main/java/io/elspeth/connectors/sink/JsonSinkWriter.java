@@ -1,5 +1,6 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.Charset;
@@ -48,7 +50,8 @@ public final class JsonSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows) throws IOException {
+  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls)
+      throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     boolean keep = append && Files.exists(file) && Files.size(file) > 0;
@@ -67,25 +70,31 @@ public final class JsonSinkWriter implements SinkWriter {
           in.transferTo(out);
         }
       }
-      Writer writer = new OutputStreamWriter(out, charset);
-      if (format == Format.JSONL) {
-        for (Object row : items) {
-          writer.write(MAPPER.writeValueAsString(row));
-          writer.write('\n');
-        }
-      } else {
-        JsonGenerator gen = MAPPER.getFactory().createGenerator(writer);
-        if (indent > 0) {
-          DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-              .withObjectIndenter(new DefaultIndenter(" ".repeat(indent), "\n"))
-              .withArrayIndenter(new DefaultIndenter(" ".repeat(indent), "\n"));
-          gen.setPrettyPrinter(pp);
-        }
-        gen.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-        MAPPER.writeValue(gen, items);
+      print(out, charset, format, indent, items);
+    });
+  }
+
+  /** Prints items to {@code out} (left open) as one JSON array or as JSON Lines. */
+  public static void print(OutputStream out, Charset charset, Format format, int indent,
+      List<?> items) throws IOException {
+    Writer writer = new OutputStreamWriter(out, charset);
+    if (format == Format.JSONL) {
+      for (Object row : items) {
+        writer.write(MAPPER.writeValueAsString(row));
         writer.write('\n');
       }
-      writer.flush();
-    });
+    } else {
+      JsonGenerator gen = MAPPER.getFactory().createGenerator(writer);
+      if (indent > 0) {
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+            .withObjectIndenter(new DefaultIndenter(" ".repeat(indent), "\n"))
+            .withArrayIndenter(new DefaultIndenter(" ".repeat(indent), "\n"));
+        gen.setPrettyPrinter(pp);
+      }
+      gen.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+      MAPPER.writeValue(gen, items);
+      writer.write('\n');
+    }
+    writer.flush();
   }
 }

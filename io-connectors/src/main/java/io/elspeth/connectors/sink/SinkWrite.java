@@ -4,10 +4,11 @@ import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.NodeStateRecord;
-import io.elspeth.audit.record.OperationRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
+import io.elspeth.connectors.operation.OperationAudit;
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
@@ -122,26 +123,33 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       tokens.forEach(t -> rows.add(t.data()));
 
       Instant started = Instant.now();
+      String operationId = Ids.operationId();
+      OperationCalls calls = new OperationCalls(ctx.runId(), operationId);
+      Map<String, Object> opInput = new LinkedHashMap<>();
+      opInput.put("sink_plugin", pluginName);
+      opInput.put("row_count", rows.size());
       SinkWriter.Artifact artifact;
       try {
-        artifact = writer.write(rows);
-      } catch (IOException e) {
-        throw new IOException("sink '" + ctx.nodeName() + "' could not write " + writer.target()
-            + ": " + e.getMessage(), e);
+        artifact = writer.write(rows, calls);
+      } catch (IOException | RuntimeException e) {
+        String message = "sink '" + ctx.nodeName() + "' could not write " + writer.target()
+            + ": " + e.getMessage();
+        IOException failure = new IOException(message + " (sink_write operation " + operationId
+            + " recorded as failed)", e);
+        OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, operationId, "sink_write",
+            started, opInput, null, message), calls, failure);
+        throw failure;
       }
       Instant done = Instant.now();
       rowsWritten.inc(rows.size());
 
-      Map<String, Object> opInput = new LinkedHashMap<>();
-      opInput.put("sink_plugin", pluginName);
-      opInput.put("row_count", rows.size());
       Map<String, Object> opOutput = new LinkedHashMap<>();
       opOutput.put("artifact_path", artifact.pathOrUri());
       opOutput.put("content_hash", artifact.contentHash());
       double totalMs = Duration.between(started, done).toNanos() / 1e6;
-      out.output(new OperationRecord(Ids.operationId(), ctx.runId(), ctx.nodeId(), "sink_write",
-          started, done, "completed", null, CanonicalJson.stableHash(opInput), null,
-          CanonicalJson.stableHash(opOutput), null, totalMs));
+      out.output(OperationAudit.finished(ctx, operationId, "sink_write", started, opInput,
+          opOutput, null));
+      calls.calls().forEach(out::output);
 
       String firstStateId = null;
       double perRowMs = tokens.isEmpty() ? 0 : totalMs / tokens.size();

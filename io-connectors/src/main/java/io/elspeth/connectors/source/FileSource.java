@@ -74,8 +74,8 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    SourceReadFn fn = new SourceReadFn(context, reader,
-        new RowValidator(schema, reader.textValues()), onValidationFailure);
+    SourceReadFn fn = new SourceReadFn(context, new SourceBoundary(context, reader,
+        new RowValidator(schema, reader.textValues()), onValidationFailure));
     return StepTags.withCoders(input
         .apply("Match", FileIO.match().filepattern(path)
             .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))

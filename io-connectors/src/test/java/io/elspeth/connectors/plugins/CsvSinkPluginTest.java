@@ -1,5 +1,6 @@
 package io.elspeth.connectors.plugins;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CsvSinkPluginTest {
+  /** File writers make no external calls; the recorder must stay empty. */
+  private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
+
 
   private final CsvSinkPlugin plugin = new CsvSinkPlugin();
 
@@ -72,7 +76,7 @@ class CsvSinkPluginTest {
         "headers", Map.of("id", "ID"),
         "schema", options("mode", "free", "fields", List.of("id: int", "name: str")));
 
-    plugin.create(opts).write(List.of(options("name", "alice", "id", 1L, "extra", true)));
+    plugin.create(opts).write(List.of(options("name", "alice", "id", 1L, "extra", true)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("ID|name|extra\n1|alice|True\n"));
   }
@@ -82,7 +86,7 @@ class CsvSinkPluginTest {
     Path file = Files.writeString(dir.resolve("out.csv"), "id\n1\n");
     PluginOptions opts = valid("path", file.toString(), "mode", "append");
 
-    plugin.create(opts).write(List.of(options("id", 2L)));
+    plugin.create(opts).write(List.of(options("id", 2L)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id\n1\n2\n"));
   }

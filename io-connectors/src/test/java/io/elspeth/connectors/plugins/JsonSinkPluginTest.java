@@ -1,5 +1,6 @@
 package io.elspeth.connectors.plugins;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JsonSinkPluginTest {
+  /** File writers make no external calls; the recorder must stay empty. */
+  private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
+
 
   private final JsonSinkPlugin plugin = new JsonSinkPlugin();
 
@@ -46,7 +50,7 @@ class JsonSinkPluginTest {
     Path file = dir.resolve("out.jsonl");
 
     plugin.create(valid(Map.of("path", file.toString())))
-        .write(List.of(Map.of("id", 1L), Map.of("id", 2L)));
+        .write(List.of(Map.of("id", 1L), Map.of("id", 2L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file), contains("{\"id\":1}", "{\"id\":2}"));
   }
@@ -56,7 +60,7 @@ class JsonSinkPluginTest {
     Path file = dir.resolve("out.jsonl");
 
     plugin.create(valid(Map.of("path", file.toString(), "format", "json", "indent", 2L)))
-        .write(List.of(Map.of("id", 1L)));
+        .write(List.of(Map.of("id", 1L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file).get(0), is("["));
     assertThat(Files.readAllLines(file).get(1), is("  {"));

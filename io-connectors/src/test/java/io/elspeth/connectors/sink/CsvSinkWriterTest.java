@@ -1,5 +1,6 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CsvSinkWriterTest {
+  /** File writers make no external calls; the recorder must stay empty. */
+  private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
+
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -70,7 +74,7 @@ class CsvSinkWriterTest {
   void headerIsTheUnionOfRowKeysInFirstSeenOrder() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("b", 1L, "a", 2L), row("a", 3L, "c", 4L), row("d", 5L, "b", 6L)));
+    writer(file).write(List.of(row("b", 1L, "a", 2L), row("a", 3L, "c", 4L), row("d", 5L, "b", 6L)), FILE_CALLS);
 
     assertThat(records(file).get(0), contains("b", "a", "c", "d"));
   }
@@ -79,7 +83,7 @@ class CsvSinkWriterTest {
   void rowLackingAColumnHasAnEmptyCellThere() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("a", 1L, "b", 2L), row("b", 3L)));
+    writer(file).write(List.of(row("a", 1L, "b", 2L), row("b", 3L)), FILE_CALLS);
 
     assertThat(records(file), contains(List.of("a", "b"), List.of("1", "2"), List.of("", "3")));
   }
@@ -91,7 +95,7 @@ class CsvSinkWriterTest {
         schema("{\"mode\": \"free\", \"fields\": [\"id: int\", \"name: str\", \"score: float?\"]}"),
         Map.of());
 
-    writer.write(List.of(row("extra", "x", "name", "alice", "id", 1L)));
+    writer.write(List.of(row("extra", "x", "name", "alice", "id", 1L)), FILE_CALLS);
 
     assertThat(records(file), contains(
         List.of("id", "name", "score", "extra"),
@@ -102,7 +106,7 @@ class CsvSinkWriterTest {
   void booleansAreWrittenAsPythonTrueAndFalse() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("yes", true, "no", false)));
+    writer(file).write(List.of(row("yes", true, "no", false)), FILE_CALLS);
 
     assertThat(records(file).get(1), contains("True", "False"));
   }
@@ -111,7 +115,7 @@ class CsvSinkWriterTest {
   void floatsAreWrittenInPythonReprForm() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("a", 3.0d, "b", 1e-05d, "c", 0.1d, "d", 1e16d, "e", -2.5d)));
+    writer(file).write(List.of(row("a", 3.0d, "b", 1e-05d, "c", 0.1d, "d", 1e16d, "e", -2.5d)), FILE_CALLS);
 
     assertThat(records(file).get(1), contains("3.0", "1e-05", "0.1", "1e+16", "-2.5"));
   }
@@ -120,7 +124,7 @@ class CsvSinkWriterTest {
   void integersAndStringsAreWrittenAsIs() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("n", 42L, "s", "hello, world")));
+    writer(file).write(List.of(row("n", 42L, "s", "hello, world")), FILE_CALLS);
 
     assertThat(records(file).get(1), contains("42", "hello, world"));
   }
@@ -129,7 +133,7 @@ class CsvSinkWriterTest {
   void nullIsAnEmptyCell() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("a", "x", "b", null)));
+    writer(file).write(List.of(row("a", "x", "b", null)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("a,b\nx,\n"));
   }
@@ -138,7 +142,7 @@ class CsvSinkWriterTest {
   void nestedValuesAreWrittenAsJson() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("m", row("k", 1L, "v", "x"), "l", List.of(1L, "two"))));
+    writer(file).write(List.of(row("m", row("k", 1L, "v", "x"), "l", List.of(1L, "two"))), FILE_CALLS);
 
     List<String> cells = records(file).get(1);
     assertThat(MAPPER.readTree(cells.get(0)), equalTo(MAPPER.readTree("{\"k\": 1, \"v\": \"x\"}")));
@@ -149,7 +153,7 @@ class CsvSinkWriterTest {
   void valuesWithLineBreaksAreQuotedAndReadBackWhole() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("note", "first\nsecond \"quoted\"")));
+    writer(file).write(List.of(row("note", "first\nsecond \"quoted\"")), FILE_CALLS);
 
     assertThat(records(file).get(1), contains("first\nsecond \"quoted\""));
   }
@@ -160,7 +164,7 @@ class CsvSinkWriterTest {
     CsvSinkWriter writer =
         new CsvSinkWriter(file.toString(), ';', "utf-8", false, SchemaSpec.dynamic(), Map.of());
 
-    writer.write(List.of(row("a", 1L, "b", "x,y")));
+    writer.write(List.of(row("a", 1L, "b", "x,y")), FILE_CALLS);
 
     assertThat(Files.readString(file), is("a;b\n1;x,y\n"));
   }
@@ -171,7 +175,7 @@ class CsvSinkWriterTest {
     CsvSinkWriter writer = new CsvSinkWriter(file.toString(), ',', "utf-8", false,
         SchemaSpec.dynamic(), Map.of("id", "Customer ID"));
 
-    writer.write(List.of(row("id", 1L, "name", "alice")));
+    writer.write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
 
     assertThat(records(file).get(0), contains("Customer ID", "name"));
   }
@@ -181,7 +185,7 @@ class CsvSinkWriterTest {
     Path file = dir.resolve("out.csv");
     Files.writeString(file, "old,stuff\n1,2\n");
 
-    writer(file).write(List.of(row("id", 7L)));
+    writer(file).write(List.of(row("id", 7L)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id\n7\n"));
   }
@@ -189,11 +193,11 @@ class CsvSinkWriterTest {
   @Test
   void appendModeKeepsTheExistingHeaderAndRows() throws IOException {
     Path file = dir.resolve("out.csv");
-    writer(file).write(List.of(row("id", 1L, "name", "alice")));
+    writer(file).write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
     CsvSinkWriter appending =
         new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of());
 
-    appending.write(List.of(row("name", "bob", "id", 2L)));
+    appending.write(List.of(row("name", "bob", "id", 2L)), FILE_CALLS);
 
     assertThat(records(file), contains(
         List.of("id", "name"),
@@ -205,12 +209,12 @@ class CsvSinkWriterTest {
   void appendModeRefusesARowFieldOutsideTheExistingHeaderAndLeavesTheFileUnchanged()
       throws IOException {
     Path file = dir.resolve("out.csv");
-    writer(file).write(List.of(row("id", 1L)));
+    writer(file).write(List.of(row("id", 1L)), FILE_CALLS);
     CsvSinkWriter appending =
         new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of());
 
     IOException e = assertThrows(IOException.class,
-        () -> appending.write(List.of(row("id", 2L, "note", "would be lost"))));
+        () -> appending.write(List.of(row("id", 2L, "note", "would be lost")), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("'note'"));
     assertThat(Files.readString(file), is("id\n1\n"));
@@ -221,10 +225,10 @@ class CsvSinkWriterTest {
     Path file = dir.resolve("out.csv");
     Map<String, String> headers = Map.of("id", "Customer ID");
     new CsvSinkWriter(file.toString(), ',', "utf-8", false, SchemaSpec.dynamic(), headers)
-        .write(List.of(row("id", 1L)));
+        .write(List.of(row("id", 1L)), FILE_CALLS);
 
     new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), headers)
-        .write(List.of(row("id", 2L)));
+        .write(List.of(row("id", 2L)), FILE_CALLS);
 
     assertThat(records(file), contains(List.of("Customer ID"), List.of("1"), List.of("2")));
   }
@@ -235,7 +239,7 @@ class CsvSinkWriterTest {
     CsvSinkWriter appending =
         new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of());
 
-    appending.write(List.of(row("id", 1L)));
+    appending.write(List.of(row("id", 1L)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id\n1\n"));
   }
@@ -244,7 +248,7 @@ class CsvSinkWriterTest {
   void artifactHashIsTheSha256OfTheFileBytesAndSizeIsTheFileSize() throws Exception {
     Path file = dir.resolve("out.csv");
 
-    SinkWriter.Artifact artifact = writer(file).write(List.of(row("id", 1L, "name", "alice")));
+    SinkWriter.Artifact artifact = writer(file).write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
 
     byte[] bytes = Files.readAllBytes(file);
     assertThat(artifact.contentHash(), is(sha256(bytes)));
@@ -256,11 +260,11 @@ class CsvSinkWriterTest {
   @Test
   void artifactAfterAppendDescribesTheWholeFile() throws Exception {
     Path file = dir.resolve("out.csv");
-    writer(file).write(List.of(row("id", 1L)));
+    writer(file).write(List.of(row("id", 1L)), FILE_CALLS);
 
     SinkWriter.Artifact artifact =
         new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of())
-            .write(List.of(row("id", 2L)));
+            .write(List.of(row("id", 2L)), FILE_CALLS);
 
     assertThat(artifact.contentHash(), is(sha256(Files.readAllBytes(file))));
     assertThat(artifact.sizeBytes(), is(Files.size(file)));
@@ -270,7 +274,7 @@ class CsvSinkWriterTest {
   void writingIntoAMissingFolderCreatesIt() throws IOException {
     Path file = dir.resolve("a").resolve("b").resolve("out.csv");
 
-    writer(file).write(List.of(row("id", 1L)));
+    writer(file).write(List.of(row("id", 1L)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id\n1\n"));
   }
@@ -279,8 +283,8 @@ class CsvSinkWriterTest {
   void noTemporaryFilesAreLeftBehind() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("id", 1L)));
-    writer(file).write(List.of(row("id", 2L)));
+    writer(file).write(List.of(row("id", 1L)), FILE_CALLS);
+    writer(file).write(List.of(row("id", 2L)), FILE_CALLS);
 
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.csv"));
@@ -291,7 +295,7 @@ class CsvSinkWriterTest {
   void noRowsAndNoSchemaWritesAnEmptyFile() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    SinkWriter.Artifact artifact = writer(file).write(List.of());
+    SinkWriter.Artifact artifact = writer(file).write(List.of(), FILE_CALLS);
 
     assertThat(Files.size(file), is(0L));
     assertThat(artifact.sizeBytes(), is(0L));
@@ -303,7 +307,7 @@ class CsvSinkWriterTest {
     CsvSinkWriter writer = new CsvSinkWriter(file.toString(), ',', "utf-8", false,
         schema("{\"mode\": \"strict\", \"fields\": [\"id: int\", \"name: str\"]}"), Map.of());
 
-    writer.write(List.of());
+    writer.write(List.of(), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id,name\n"));
   }

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JsonSinkWriterTest {
+  /** File writers make no external calls; the recorder must stay empty. */
+  private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
+
 
   @TempDir Path dir;
 
@@ -55,7 +59,7 @@ class JsonSinkWriterTest {
   void jsonFormatWritesOneArrayOfTheRowsInOrder() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")));
+    json(file, 0, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b"))));
@@ -65,7 +69,7 @@ class JsonSinkWriterTest {
   void jsonFormatWithoutIndentIsOneLine() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L), row("id", 2L)));
+    json(file, 0, false).write(List.of(row("id", 1L), row("id", 2L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file), hasSize(1));
   }
@@ -74,7 +78,7 @@ class JsonSinkWriterTest {
   void jsonFormatWithIndentPutsEachItemOnItsOwnIndentedLines() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 2, false).write(List.of(row("id", 1L), row("id", 2L)));
+    json(file, 2, false).write(List.of(row("id", 1L), row("id", 2L)), FILE_CALLS);
 
     List<String> lines = Files.readAllLines(file);
     assertThat(lines.get(0), is("["));
@@ -90,7 +94,7 @@ class JsonSinkWriterTest {
     Path file = dir.resolve("out.json");
     Map<String, Object> value = row("n", null, "b", true, "m", row("k", List.of(1L, 2.5d)));
 
-    json(file, 0, false).write(List.of(value));
+    json(file, 0, false).write(List.of(value), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of(value)));
   }
@@ -99,7 +103,7 @@ class JsonSinkWriterTest {
   void jsonFormatWithNoRowsWritesAnEmptyArray() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of());
+    json(file, 0, false).write(List.of(), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of()));
   }
@@ -108,7 +112,7 @@ class JsonSinkWriterTest {
   void jsonlFormatWritesOneObjectPerLine() throws IOException {
     Path file = dir.resolve("out.jsonl");
 
-    jsonl(file, false).write(List.of(row("id", 1L), row("id", 2L, "x", "y")));
+    jsonl(file, false).write(List.of(row("id", 1L), row("id", 2L, "x", "y")), FILE_CALLS);
 
     assertThat(lines(file), contains(row("id", 1L), row("id", 2L, "x", "y")));
   }
@@ -117,7 +121,7 @@ class JsonSinkWriterTest {
   void jsonlFormatWithNoRowsWritesAnEmptyFile() throws IOException {
     Path file = dir.resolve("out.jsonl");
 
-    jsonl(file, false).write(List.of());
+    jsonl(file, false).write(List.of(), FILE_CALLS);
 
     assertThat(Files.size(file), is(0L));
   }
@@ -127,7 +131,7 @@ class JsonSinkWriterTest {
     Path file = dir.resolve("out.jsonl");
     Files.writeString(file, "{\"old\": 1}\n");
 
-    jsonl(file, false).write(List.of(row("id", 1L)));
+    jsonl(file, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
     assertThat(lines(file), contains(row("id", 1L)));
   }
@@ -135,9 +139,9 @@ class JsonSinkWriterTest {
   @Test
   void jsonlAppendModeKeepsExistingLines() throws IOException {
     Path file = dir.resolve("out.jsonl");
-    jsonl(file, false).write(List.of(row("id", 1L)));
+    jsonl(file, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
-    jsonl(file, true).write(List.of(row("id", 2L)));
+    jsonl(file, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
     assertThat(lines(file), contains(row("id", 1L), row("id", 2L)));
   }
@@ -145,9 +149,9 @@ class JsonSinkWriterTest {
   @Test
   void jsonAppendModeKeepsExistingItemsFirst() throws IOException {
     Path file = dir.resolve("out.json");
-    json(file, 2, false).write(List.of(row("id", 1L)));
+    json(file, 2, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
-    json(file, 2, true).write(List.of(row("id", 2L)));
+    json(file, 2, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L), row("id", 2L))));
@@ -159,7 +163,7 @@ class JsonSinkWriterTest {
     Files.writeString(file, "{\"not\": \"an array\"}");
 
     IOException e = assertThrows(IOException.class,
-        () -> json(file, 0, true).write(List.of(row("id", 1L))));
+        () -> json(file, 0, true).write(List.of(row("id", 1L)), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("does not hold a JSON array"));
     assertThat(Files.readString(file), is("{\"not\": \"an array\"}"));
@@ -169,7 +173,7 @@ class JsonSinkWriterTest {
   void artifactHashIsTheSha256OfTheFileBytesAndSizeIsTheFileSize() throws Exception {
     Path file = dir.resolve("out.json");
 
-    SinkWriter.Artifact artifact = json(file, 4, false).write(List.of(row("id", 1L)));
+    SinkWriter.Artifact artifact = json(file, 4, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
     byte[] bytes = Files.readAllBytes(file);
     assertThat(artifact.contentHash(),
@@ -182,7 +186,7 @@ class JsonSinkWriterTest {
   void writingIntoAMissingFolderCreatesIt() throws IOException {
     Path file = dir.resolve("nested").resolve("deeper").resolve("out.jsonl");
 
-    jsonl(file, false).write(List.of(row("id", 1L)));
+    jsonl(file, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
     assertThat(lines(file), contains(row("id", 1L)));
   }
@@ -191,8 +195,8 @@ class JsonSinkWriterTest {
   void noTemporaryFilesAreLeftBehind() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L)));
-    json(file, 0, true).write(List.of(row("id", 2L)));
+    json(file, 0, false).write(List.of(row("id", 1L)), FILE_CALLS);
+    json(file, 0, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));

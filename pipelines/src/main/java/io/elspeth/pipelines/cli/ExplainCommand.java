@@ -1,16 +1,23 @@
 package io.elspeth.pipelines.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.elspeth.audit.lineage.LineageHtml;
 import io.elspeth.audit.lineage.LineageQuery;
 import io.elspeth.audit.lineage.LineageRenderer;
 import io.elspeth.audit.lineage.RowLineage;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
+import io.elspeth.audit.payload.PayloadLookup;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.pipelines.settings.SettingsValidator;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,30 +39,35 @@ final class ExplainCommand implements Callable<Integer> {
       description = "Row id, or the row's 0-based index in the source.")
   String row;
 
-  @Option(names = "--database", paramLabel = "URL",
-      description = "Landscape URL (sqlite:///path.db, postgresql://...) or SQLite file path"
-          + " (default: " + SettingsValidator.DEFAULT_LANDSCAPE_URL + ").")
+  @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
   String database;
 
   @Option(names = "--json", description = "Machine-readable JSON instead of the text tree.")
   boolean json;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained"
+      + " HTML page drawing the row's path through the DAG.")
+  Path html;
+
+  @Option(names = "--payload-dir", paramLabel = "DIR", description = "Payload store to read the"
+      + " source row from (default: " + SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH
+      + " when it exists).")
+  Path payloadDir;
 
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    String db = database == null ? SettingsValidator.DEFAULT_LANDSCAPE_URL : database;
-    if (!db.contains(":")) {
-      db = "sqlite:///" + Path.of(db).toAbsolutePath();
+    LandscapeUrl url = LandscapeOption.url(database);
+    Optional<String> missing = LandscapeOption.missing(url);
+    if (missing.isPresent()) {
+      spec.commandLine().getErr().println("error: " + missing.get());
+      return 1;
     }
-    LandscapeUrl url = LandscapeUrl.parse(db);
-    if (url.jdbcUrl().startsWith("jdbc:sqlite:")) {
-      Path file = Path.of(url.jdbcUrl().substring("jdbc:sqlite:".length()));
-      if (!Files.exists(file)) {
-        spec.commandLine().getErr().println("error: no Landscape database at " + file);
-        return 1;
-      }
+    if (payloadDir != null && !Files.isDirectory(payloadDir)) {
+      spec.commandLine().getErr().println("error: no payload store at " + payloadDir);
+      return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
       Optional<String> runId = LineageQuery.resolveRun(c, run);
@@ -69,9 +81,34 @@ final class ExplainCommand implements Callable<Integer> {
             + "'");
         return 1;
       }
-      spec.commandLine().getOut().println(json ? LineageRenderer.json(lineage.get())
-          : LineageRenderer.text(lineage.get()));
+      PayloadLookup payload = PayloadLookup.find(payloadStore(),
+          lineage.get().row().sourceDataRef());
+      if (html != null) {
+        Files.writeString(html, LineageHtml.page(lineage.get(),
+            LineageHtml.RunGraph.read(c, runId.get()), payload), StandardCharsets.UTF_8);
+        spec.commandLine().getErr().println("wrote " + html);
+      }
+      spec.commandLine().getOut().println(json ? withPayload(lineage.get(), payload)
+          : LineageRenderer.text(lineage.get()) + "source payload: " + payload.describe());
       return 0;
     }
+  }
+
+  private @Nullable FilesystemPayloadStore payloadStore() {
+    Path dir = payloadDir != null ? payloadDir
+        : Path.of(SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH);
+    return payloadDir != null || Files.isDirectory(dir) ? FilesystemPayloadStore.at(dir) : null;
+  }
+
+  /** The lineage JSON with {@code source_payload}: status, ref and the stored row if any. */
+  private static String withPayload(RowLineage lineage, PayloadLookup payload)
+      throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = (ObjectNode) mapper.readTree(LineageRenderer.json(lineage));
+    ObjectNode p = root.putObject("source_payload");
+    p.put("status", payload.status().label());
+    p.put("ref", payload.ref());
+    p.set("data", payload.text() == null ? null : mapper.readTree(payload.text()));
+    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 }

@@ -4,16 +4,21 @@ import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
+import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.sink.SinkWrite;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import io.elspeth.transforms.dag.AggregationStep;
+import io.elspeth.transforms.dag.CoalesceStep;
 import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.step.RequiredInputFields;
 import io.elspeth.transforms.step.RowTransform;
 import io.elspeth.transforms.step.TransformStep;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -26,9 +31,11 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Turns a {@link PipelinePlan} into a Beam pipeline: the source step, each transform and gate
- * step in order, the default route to the default sink, every routed token partitioned to its
- * sink's durable write, and every step's audit output flattened into one Landscape commit.
+ * Turns a {@link PipelinePlan} into a Beam pipeline: the source step, each transform,
+ * aggregation and gate step in order, fork paths to their coalesce (or to the sink they name),
+ * the main path and every coalesce's merged rows to the default sink, every routed token
+ * partitioned to its sink's durable write, and every step's audit output flattened into one
+ * Landscape commit.
  */
 public final class PipelineGraphBuilder {
   /** Buckets rows are spread over after the source; a few per worker thread. */
@@ -44,7 +51,8 @@ public final class PipelineGraphBuilder {
     PipelineSettings.Source source = settings.source();
     PCollectionTuple sourced = pipeline.apply("source:" + source.plugin(),
         source.descriptor().create(source.options(),
-            plan.context(plan.source(), settings.onValidationFailure())));
+            plan.context(plan.source(), settings.onValidationFailure())
+                .withPayloadStore(settings.payloadStoreBasePath())));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
     // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
@@ -54,30 +62,71 @@ public final class PipelineGraphBuilder {
         .setCoder(TokenCoder.of());
 
     List<PipelinePlan.Node> processing = plan.processing();
+    // Run-level retry and rate-limit settings for the transforms that call external services.
+    ClientSettings clients = ClientSettings.from(settings.resolved(), plan.runId());
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
-      RowTransform rowTransform = t.descriptor().create(t.options());
+      RowTransform rowTransform = t.descriptor().create(t.options(), clients);
       if (!t.requiredInputFields().isEmpty()) {
         rowTransform = new RequiredInputFields(t.requiredInputFields(), rowTransform);
       }
       PCollectionTuple out = main.apply("transform:" + t.name(),
-          TransformStep.of(rowTransform).withContext(plan.context(processing.get(i), t.onError())));
+          TransformStep.of(rowTransform).withContext(plan.context(processing.get(i), t.onError())
+              .withPayloadStore(settings.payloadStoreBasePath())));
       audits.add(out.get(StepTags.AUDIT));
       routed.add(out.get(StepTags.ROUTED));
       main = out.get(StepTags.MAIN);
     }
-    for (int i = 0; i < settings.gates().size(); i++) {
-      PipelineSettings.Gate g = settings.gates().get(i);
-      PipelinePlan.Node node = processing.get(settings.transforms().size() + i);
-      PCollectionTuple out = main.apply("gate:" + g.name(),
-          GateStep.of(g.condition(), g.routes()).withContext(plan.context(node, null)));
+    for (int i = 0; i < settings.aggregations().size(); i++) {
+      PipelineSettings.Aggregation a = settings.aggregations().get(i);
+      PCollectionTuple out = main.apply("aggregation:" + a.name(),
+          AggregationStep.of(a.descriptor().create(a.options()), a.trigger())
+              .withOutputMode(a.outputMode()).withExpectedOutputCount(a.expectedOutputCount())
+              .withContext(plan.context(plan.aggregationNode(i), null)));
       audits.add(out.get(StepTags.AUDIT));
       routed.add(out.get(StepTags.ROUTED));
       main = out.get(StepTags.MAIN);
     }
     String defaultSink = settings.defaultSink();
-    routed.add(main.apply("to-default-sink", MapElements.into(TypeDescriptor.of(Token.class))
-        .via((Token t) -> t.routedTo(defaultSink, "completed", null))).setCoder(TokenCoder.of()));
+    Map<String, PCollection<Token>> forkPaths = new LinkedHashMap<>();
+    for (int i = 0; i < settings.gates().size(); i++) {
+      PipelineSettings.Gate g = settings.gates().get(i);
+      PCollectionTuple out = main.apply("gate:" + g.name(),
+          GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
+              .withContext(plan.context(plan.gateNode(i), null)));
+      audits.add(out.get(StepTags.AUDIT));
+      routed.add(out.get(StepTags.ROUTED));
+      main = out.get(StepTags.MAIN);
+      for (String path : g.forkTo()) {
+        PCollection<Token> children = out.get(GateStep.branchTag(path));
+        if (settings.coalesceOf(path).isPresent()) {
+          forkPaths.put(path, children);
+        } else {
+          // A path named after a sink ends there: the child completes at that sink.
+          routed.add(children.apply("fork-to-sink:" + path, MapElements
+              .into(TypeDescriptor.of(Token.class))
+              .via((Token t) -> t.routedTo(path, "completed", null))).setCoder(TokenCoder.of()));
+        }
+      }
+    }
+    List<PCollection<Token>> toDefault = new ArrayList<>(List.of(main));
+    for (int i = 0; i < settings.coalesce().size(); i++) {
+      PipelineSettings.Coalesce c = settings.coalesce().get(i);
+      List<PCollection<Token>> inputs = new ArrayList<>();
+      c.branches().forEach(b -> inputs.add(forkPaths.get(b)));
+      PCollectionTuple out = PCollectionList.of(inputs).apply("coalesce:" + c.name(),
+          CoalesceStep.of(c.branches(), c.policy(), c.merge()).withQuorum(c.quorumCount())
+              .withSelectBranch(c.selectBranch()).withTimeoutSeconds(c.timeoutSeconds())
+              .withContext(plan.context(plan.coalesceNode(i), null)));
+      audits.add(out.get(StepTags.AUDIT));
+      routed.add(out.get(StepTags.ROUTED));
+      toDefault.add(out.get(StepTags.MAIN));
+    }
+    routed.add(PCollectionList.of(toDefault).apply("to-default", Flatten.pCollections())
+        .setCoder(TokenCoder.of())
+        .apply("to-default-sink", MapElements.into(TypeDescriptor.of(Token.class))
+            .via((Token t) -> t.routedTo(defaultSink, "completed", null)))
+        .setCoder(TokenCoder.of()));
 
     List<String> sinkNames = new ArrayList<>(settings.sinks().keySet());
     PCollectionList<Token> bySink = PCollectionList.of(routed)
@@ -100,6 +149,26 @@ public final class PipelineGraphBuilder {
     }
     PCollectionList.of(audits).apply("all-audit", Flatten.pCollections())
         .setCoder(AuditRecordCoder.of())
-        .apply("landscape-commit", LandscapeCommit.to(settings.landscape()));
+        .apply("landscape-commit", LandscapeCommit.to(settings.landscape())
+            .withTelemetry(telemetryWiring(plan)));
+  }
+
+  /**
+   * What the Landscape commit needs to emit row telemetry after each transaction: the run id,
+   * the telemetry settings, every node's type and names, and every edge's destination name.
+   */
+  static LandscapeCommit.TelemetryWiring telemetryWiring(PipelinePlan plan) {
+    java.util.Map<String, LandscapeCommit.NodeInfo> nodes = new java.util.HashMap<>();
+    java.util.Map<String, String> names = new java.util.HashMap<>();
+    for (PipelinePlan.Node n : plan.nodes()) {
+      nodes.put(n.nodeId(), new LandscapeCommit.NodeInfo(n.nodeType(), n.name(), n.pluginName()));
+      names.put(n.nodeId(), n.name());
+    }
+    java.util.Map<String, String> destinations = new java.util.HashMap<>();
+    for (PipelinePlan.Edge e : plan.edges()) {
+      destinations.put(e.edgeId(), names.getOrDefault(e.to(), e.to()));
+    }
+    return new LandscapeCommit.TelemetryWiring(plan.runId(), plan.settings().telemetry(), nodes,
+        destinations);
   }
 }

@@ -19,9 +19,10 @@ import java.util.Set;
 
 /**
  * The DAG of one run, before Beam: node ids (deterministic across runs, as ELSPETH builds them:
- * {@code <prefix>_<name>_<12 hex of the config hash>}), audit step numbers (source 0, transforms
- * and gates 1..N, every sink N+1), edges with their labels, and the {@link StepContext} each step
- * mints its records with.
+ * {@code <prefix>_<name>_<12 hex of the config hash>}), audit step numbers (source 0, then
+ * transforms, aggregations, gates and coalesces 1..N in that order, every sink N+1), edges with
+ * their labels (fork paths labelled with the path name, mode {@code copy}), and the
+ * {@link StepContext} each step mints its records with.
  */
 public final class PipelinePlan {
   /** ELSPETH's node id length limit. */
@@ -55,20 +56,32 @@ public final class PipelinePlan {
       processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(), step++,
           t.config(), secrets, ids, t.options().schema().mode().configName()));
     }
+    for (PipelineSettings.Aggregation a : settings.aggregations()) {
+      processing.add(node("aggregation", a.name(), "aggregation", a.plugin(), a.descriptor(),
+          step++, a.config(), secrets, ids, a.options().schema().mode().configName()));
+    }
     for (PipelineSettings.Gate g : settings.gates()) {
       Map<String, Object> config = new LinkedHashMap<>();
       config.put("condition", g.condition().source());
       config.put("routes", g.routes());
+      if (!g.forkTo().isEmpty()) {
+        config.put("fork_to", g.forkTo());
+      }
       processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
           "config_gate", ENGINE_VERSION, "deterministic", step++, config, "dynamic"));
+    }
+    for (PipelineSettings.Coalesce c : settings.coalesce()) {
+      processing.add(new Node(id("coalesce", c.name(), c.config(), ids), c.name(), "coalesce",
+          "coalesce", ENGINE_VERSION, "deterministic", step++, c.config(), "dynamic"));
     }
     for (PipelineSettings.Sink k : settings.sinks().values()) {
       sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), step,
           k.config(), secrets, ids, k.options().schema().mode().configName()));
     }
-    // The main path: source -> each processing node -> default sink.
+    // The main path: source -> transforms, aggregations, gates -> default sink. A coalesce sits
+    // off it: fork paths lead in, its merged rows continue to the default sink.
     Node previous = source;
-    for (Node n : processing) {
+    for (Node n : processing.subList(0, processing.size() - settings.coalesce().size())) {
       edges.add(new Edge(Ids.edgeId(), previous.nodeId(), n.nodeId(), GateStep.CONTINUE, "move"));
       previous = n;
     }
@@ -88,12 +101,22 @@ public final class PipelinePlan {
     }
     for (int i = 0; i < settings.gates().size(); i++) {
       PipelineSettings.Gate g = settings.gates().get(i);
-      Node gate = processing.get(settings.transforms().size() + i);
+      Node gate = gateNode(i);
       g.routes().forEach((label, dest) -> {
-        if (!GateStep.CONTINUE.equals(dest)) {
+        if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
           edges.add(new Edge(Ids.edgeId(), gate.nodeId(), sinks.get(dest).nodeId(), label, "move"));
         }
       });
+      // Fork paths are labelled with their names and copy the row.
+      for (String path : g.forkTo()) {
+        int join = settings.coalesce().indexOf(settings.coalesceOf(path).orElse(null));
+        Node to = join >= 0 ? coalesceNode(join) : sinks.get(path);
+        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to.nodeId(), path, "copy"));
+      }
+    }
+    for (int i = 0; i < settings.coalesce().size(); i++) {
+      edges.add(new Edge(Ids.edgeId(), coalesceNode(i).nodeId(),
+          sinks.get(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
     }
   }
 
@@ -140,9 +163,25 @@ public final class PipelinePlan {
     return source;
   }
 
-  /** Transforms then gates, in pipeline order. */
+  /** Transforms, aggregations, gates, then coalesces: pipeline (and step) order. */
   public List<Node> processing() {
     return List.copyOf(processing);
+  }
+
+  /** The node of {@code settings().aggregations().get(i)}. */
+  public Node aggregationNode(int i) {
+    return processing.get(settings.transforms().size() + i);
+  }
+
+  /** The node of {@code settings().gates().get(i)}. */
+  public Node gateNode(int i) {
+    return processing.get(settings.transforms().size() + settings.aggregations().size() + i);
+  }
+
+  /** The node of {@code settings().coalesce().get(i)}. */
+  public Node coalesceNode(int i) {
+    return processing.get(settings.transforms().size() + settings.aggregations().size()
+        + settings.gates().size() + i);
   }
 
   public Map<String, Node> sinks() {
@@ -170,7 +209,8 @@ public final class PipelinePlan {
         out.put(e.label(), e.edgeId());
       }
     }
-    return new StepContext(runId, node.nodeId(), node.name(), node.step(), out, onError);
+    return new StepContext(runId, node.nodeId(), node.name(), node.step(), out, onError)
+        .withLandscape(settings.landscape());
   }
 
   /** Node and edge records, registered before any row is processed. */

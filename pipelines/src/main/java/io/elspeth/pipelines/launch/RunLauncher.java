@@ -14,6 +14,14 @@ import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.runners.RunnerProfile;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.event.TelemetryEvent.PhaseAction;
+import io.elspeth.telemetry.event.TelemetryEvent.PipelinePhase;
+import io.elspeth.telemetry.event.TelemetryEvent.RunStatus;
+import io.elspeth.telemetry.manager.TelemetryFailureException;
+import io.elspeth.telemetry.manager.TelemetryManager;
+import io.elspeth.telemetry.manager.TelemetryManagers;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -28,10 +36,16 @@ import org.slf4j.LoggerFactory;
  * Runs a validated pipeline: pre-run checks, the run and its graph recorded in the Landscape
  * before any row moves, the Beam pipeline on the chosen runner, then the run reconciled in the
  * database and completed (or failed, with the reason). A run whose audit cannot be written, or
- * does not reconcile, is failed.
+ * does not reconcile, is failed. Telemetry lifecycle events (RunStarted, PhaseChanged, RunFinished)
+ * are emitted after the Landscape writes they report, through the run's per-JVM manager (shared
+ * with the commit steps when the runner executes in this JVM, so one FIFO order holds); the
+ * manager is flushed with a timeout at the end, and a telemetry failure surfaces only when the
+ * run itself succeeded.
  */
 public final class RunLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(RunLauncher.class);
+  /** How long the end of a run waits for queued telemetry to be delivered. */
+  static final Duration TELEMETRY_FLUSH_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunnerProfile profile;
   private final int parallelism;
@@ -68,11 +82,35 @@ public final class RunLauncher {
       graph.addAll(plan.graphRecords(started));
       store.commit(graph);
       LOG.info("run started run_id={} landscape={}", runId, url);
+      TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());
+      try {
+        telemetry.handleEvent(new TelemetryEvent.RunStarted(Instant.now(), runId,
+            CanonicalJson.stableHash(auditedSettings), settings.source().plugin()));
+        RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime());
+        flushTelemetry(telemetry, summary.succeeded());
+        return summary;
+      } finally {
+        TelemetryManagers.release(runId);
+      }
+    } finally {
+      LandscapeStores.release(url);
+    }
+  }
 
+  private RunSummary execute(PipelinePlan plan, LandscapeStore store, String runId,
+      TelemetryManager telemetry, long startNanos) {
+    LandscapeUrl url = plan.settings().landscape();
+    {
       String failure = null;
       try {
         Pipeline pipeline = Pipeline.create(profile.options(parallelism));
+        telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
+            PipelinePhase.GRAPH, PhaseAction.BUILDING));
         PipelineGraphBuilder.build(pipeline, plan);
+        telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
+            PipelinePhase.SOURCE, PhaseAction.INITIALIZING));
+        telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
+            PipelinePhase.PROCESS, PhaseAction.PROCESSING));
         PipelineResult.State state = pipeline.run().waitUntilFinish();
         if (state != PipelineResult.State.DONE) {
           failure = "pipeline ended in state " + state;
@@ -92,9 +130,29 @@ public final class RunLauncher {
       }
       String status = failure == null ? "completed" : "failed";
       store.completeRun(runId, status, Instant.now());
+      telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
+          failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,
+          failure == null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
       return new RunSummary(runId, status, counts, failure, url.toString());
-    } finally {
-      LandscapeStores.release(url);
+    }
+  }
+
+  /**
+   * Waits (bounded) for queued telemetry. A total exporter failure with
+   * fail_on_total_exporter_failure raises only when the run succeeded: it never masks a run error.
+   */
+  private static void flushTelemetry(TelemetryManager telemetry, boolean runSucceeded) {
+    try {
+      if (!telemetry.flush(TELEMETRY_FLUSH_TIMEOUT)) {
+        LOG.warn("telemetry flush timed out run_id={} after={}", telemetry.runId(),
+            TELEMETRY_FLUSH_TIMEOUT);
+      }
+    } catch (TelemetryFailureException e) {
+      if (runSucceeded) {
+        throw e;
+      }
+      LOG.warn("Telemetry flush failed after a failed run run_id={} error={}", telemetry.runId(),
+          e.getMessage());
     }
   }
 

@@ -12,8 +12,14 @@ import io.elspeth.transforms.local.FieldMapperPlugin;
 import io.elspeth.transforms.local.JsonExplodePlugin;
 import io.elspeth.transforms.local.KeywordFilterPlugin;
 import io.elspeth.transforms.local.PassthroughPlugin;
+import io.elspeth.transforms.llm.LlmPlugin;
 import io.elspeth.transforms.local.TruncatePlugin;
+import io.elspeth.transforms.safety.ContentSafetyPlugin;
+import io.elspeth.transforms.safety.PromptShieldPlugin;
 import io.elspeth.transforms.step.TransformPlugin;
+import io.elspeth.transforms.dag.AggregationPlugin;
+import io.elspeth.transforms.dag.BatchReplicatePlugin;
+import io.elspeth.transforms.dag.BatchStatsPlugin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +31,7 @@ public final class PluginRegistry {
   private final Map<String, SourcePlugin> sources = new LinkedHashMap<>();
   private final Map<String, TransformPlugin> transforms = new LinkedHashMap<>();
   private final Map<String, SinkPlugin> sinks = new LinkedHashMap<>();
+  private final Map<String, AggregationPlugin> aggregations = new LinkedHashMap<>();
 
   private PluginRegistry() {}
 
@@ -36,7 +43,12 @@ public final class PluginRegistry {
     List.of(new PassthroughPlugin(), new FieldMapperPlugin(), new TruncatePlugin(),
             new KeywordFilterPlugin(), new JsonExplodePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
+    LlmPlugin.all().forEach(p -> r.transforms.put(p.name(), p));
+    List.of(new ContentSafetyPlugin(), new PromptShieldPlugin())
+        .forEach(p -> r.transforms.put(p.name(), p));
     List.of(new CsvSinkPlugin(), new JsonSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
+    List.of(new BatchStatsPlugin(), new BatchReplicatePlugin())
+        .forEach(p -> r.aggregations.put(p.name(), p));
     return r;
   }
 
@@ -64,10 +76,20 @@ public final class PluginRegistry {
     return List.copyOf(sinks.keySet());
   }
 
-  /** All plugins: sources, then transforms, then sinks. */
+  /** A batch-aware plugin named under {@code aggregations}. */
+  public Optional<AggregationPlugin> aggregation(String name) {
+    return Optional.ofNullable(aggregations.get(name));
+  }
+
+  public List<String> aggregationNames() {
+    return List.copyOf(aggregations.keySet());
+  }
+
+  /** All plugins: sources, then transforms, then aggregation plugins, then sinks. */
   public List<PluginDescriptor> all() {
     List<PluginDescriptor> all = new ArrayList<>(sources.values());
     all.addAll(transforms.values());
+    all.addAll(aggregations.values());
     all.addAll(sinks.values());
     return all;
   }

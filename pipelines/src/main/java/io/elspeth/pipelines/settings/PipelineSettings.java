@@ -5,6 +5,10 @@ import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
 import io.elspeth.plugin.SourcePlugin;
 import io.elspeth.telemetry.config.TelemetrySettings;
+import io.elspeth.transforms.dag.AggregationPlugin;
+import io.elspeth.transforms.dag.AggregationStep;
+import io.elspeth.transforms.dag.AggregationTrigger;
+import io.elspeth.transforms.dag.CoalesceStep;
 import io.elspeth.transforms.gate.expression.GateExpression;
 import io.elspeth.transforms.step.TransformPlugin;
 import java.nio.file.Path;
@@ -30,7 +34,17 @@ public record PipelineSettings(
     String defaultSink,
     LandscapeUrl landscape,
     TelemetrySettings telemetry,
-    Map<String, Object> resolved) {
+    Map<String, Object> resolved,
+    List<Aggregation> aggregations,
+    List<Coalesce> coalesce) {
+
+  /** Settings without aggregations or joins. */
+  public PipelineSettings(Path file, Source source, List<Transform> transforms, List<Gate> gates,
+      LinkedHashMap<String, Sink> sinks, String defaultSink, LandscapeUrl landscape,
+      TelemetrySettings telemetry, Map<String, Object> resolved) {
+    this(file, source, transforms, gates, sinks, defaultSink, landscape, telemetry, resolved,
+        List.of(), List.of());
+  }
 
   /** The configured source. */
   public record Source(String plugin, SourcePlugin descriptor, PluginOptions options,
@@ -44,13 +58,53 @@ public record PipelineSettings(
       PluginOptions options, @Nullable String onError, List<String> requiredInputFields,
       Map<String, Object> config) {}
 
-  /** A configured gate: its condition and where each result goes (a sink name or continue). */
+  /**
+   * A configured gate: its condition, where each result goes (a sink name, continue, or fork),
+   * and the paths a fork copies the row to (empty when the gate does not fork).
+   */
   public record Gate(String name, GateExpression condition, Map<String, String> routes,
-      Map<String, Object> config) {}
+      Map<String, Object> config, List<String> forkTo) {
+    public Gate(String name, GateExpression condition, Map<String, String> routes,
+        Map<String, Object> config) {
+      this(name, condition, routes, config, List.of());
+    }
+  }
+
+  /**
+   * A configured aggregation: the batch plugin, its trigger, and how rows continue after a
+   * flush; {@code config} is the node configuration recorded in the Landscape.
+   */
+  public record Aggregation(String name, String plugin, AggregationPlugin descriptor,
+      PluginOptions options, AggregationTrigger trigger, AggregationStep.OutputMode outputMode,
+      @Nullable Integer expectedOutputCount, Map<String, Object> config) {}
+
+  /**
+   * A configured coalesce: the fork paths it joins (each a path of {@code gate}'s
+   * {@code fork_to}), its policy and merge.
+   */
+  public record Coalesce(String name, String gate, List<String> branches,
+      CoalesceStep.Policy policy, CoalesceStep.Merge merge, @Nullable Double timeoutSeconds,
+      @Nullable Integer quorumCount, @Nullable String selectBranch, Map<String, Object> config) {}
+
+  /** The coalesce joining fork path {@code path}, if any. */
+  public java.util.Optional<Coalesce> coalesceOf(String path) {
+    return coalesce.stream().filter(c -> c.branches().contains(path)).findFirst();
+  }
 
   /** A configured sink. */
   public record Sink(String name, String plugin, SinkPlugin descriptor, PluginOptions options,
       Map<String, Object> config) {}
+
+  /**
+   * The payload store folder ({@code payload_store.base_path}, ELSPETH's default when unset) as
+   * an absolute path, so every worker of a local run writes to the same folder.
+   */
+  public String payloadStoreBasePath() {
+    Object section = resolved.get("payload_store");
+    Object base = section instanceof Map<?, ?> m ? m.get("base_path") : null;
+    return Path.of(base == null ? SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH : base.toString())
+        .toAbsolutePath().toString();
+  }
 
   /** Where quarantined source rows go: a sink name, or discard. */
   public String onValidationFailure() {

@@ -34,6 +34,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class SettingsValidator {
   /** ELSPETH's default Landscape location. */
   public static final String DEFAULT_LANDSCAPE_URL = "sqlite:///./state/audit.db";
+  /** ELSPETH's default payload store folder ({@code payload_store.base_path}). */
+  public static final String DEFAULT_PAYLOAD_BASE_PATH = ".elspeth/payloads";
 
   private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
       "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
@@ -60,7 +62,8 @@ public final class SettingsValidator {
       OptionSpec.optional("exponential_base", OptionType.NUMBER, 2.0, "back-off growth"));
   private static final List<OptionSpec> PAYLOAD_STORE = List.of(
       OptionSpec.oneOf("backend", "filesystem", List.of("filesystem"), "payload store kind"),
-      OptionSpec.optional("base_path", OptionType.STRING, ".elspeth/payloads", "store folder"),
+      OptionSpec.optional("base_path", OptionType.STRING, DEFAULT_PAYLOAD_BASE_PATH,
+          "store folder"),
       OptionSpec.optional("retention_days", OptionType.INT, 90L, "days payloads are kept"));
   private static final List<OptionSpec> CHECKPOINT = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, ""),
@@ -95,8 +98,11 @@ public final class SettingsValidator {
         problems);
     List<PipelineSettings.Gate> gates = gates(raw.get("gates"), sinkNames, problems);
     String defaultSink = defaultSink(raw.get("default_sink"), sinkNames, problems);
-    notYetSupported(raw, "aggregations", problems);
-    notYetSupported(raw, "coalesce", problems);
+    List<PipelineSettings.Aggregation> aggregations = aggregations(raw.get("aggregations"),
+        sinkNames, problems);
+    List<PipelineSettings.Coalesce> coalesce = DagSettings.coalesce(raw.get("coalesce"), gates,
+        sinkNames, problems);
+    DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
     Object runMode = raw.get("run_mode");
     if (runMode != null && !"live".equals(runMode)) {
       problems.add("run_mode: only 'live' is supported, got " + OptionsValidator.describe(runMode));
@@ -132,17 +138,55 @@ public final class SettingsValidator {
       throw new SettingsException(file, problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, raw);
+        telemetry, raw, aggregations, coalesce);
   }
 
-  private static void notYetSupported(Map<String, Object> raw, String key, List<String> problems) {
-    Object v = raw.get(key);
-    if (v instanceof List<?> l && !l.isEmpty()) {
-      problems.add(key + ": not supported by this version yet (forks, coalesce and aggregation"
-          + " arrive with the full-DAG release); remove the section to run");
-    } else if (v != null && !(v instanceof List<?>)) {
-      problems.add(key + ": expected a list");
+  /** {@code aggregations}: each {name, plugin, trigger, output_mode, expected_output_count?, options}. */
+  private List<PipelineSettings.Aggregation> aggregations(@Nullable Object raw,
+      Set<String> sinkNames, List<String> problems) {
+    List<PipelineSettings.Aggregation> out = new ArrayList<>();
+    List<Map<String, Object>> entries = DagSettings.entries(raw, "aggregations",
+        "{name, plugin, trigger, output_mode, options}", problems);
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < entries.size(); i++) {
+      String path = "aggregations[" + i + "]";
+      Map<String, Object> a = entries.get(i);
+      if (a == null) {
+        continue;
+      }
+      Map<String, Object> plugin = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : a.entrySet()) {
+        if (e.getKey().equals("plugin") || e.getKey().equals("options")) {
+          plugin.put(e.getKey(), e.getValue());
+        } else if (!DagSettings.AGGREGATION_KEYS.contains(e.getKey())) {
+          problems.add(path + "." + e.getKey() + ": unknown key (expected one of "
+              + DagSettings.AGGREGATION_KEYS + ")");
+        }
+      }
+      String name = DagSettings.name(a, path, names, "aggregation", sinkNames, problems);
+      var trigger = DagSettings.trigger(a.get("trigger"), path + ".trigger", problems);
+      var mode = DagSettings.outputMode(a.get("output_mode"), path + ".output_mode", problems);
+      Integer expected = DagSettings.positiveInt(a.get("expected_output_count"),
+          path + ".expected_output_count", 0, problems);
+      Resolved<io.elspeth.transforms.dag.AggregationPlugin> r = plugin(plugin, path,
+          registry::aggregation, registry.aggregationNames(), Set.of(), sinkNames, problems);
+      if (r == null && a.get("plugin") instanceof String pn && registry.transform(pn).isPresent()) {
+        problems.add(path + ".plugin: '" + pn + "' is a row transform; name it under transforms");
+      }
+      if (r != null && name != null && trigger != null && mode != null) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("plugin", r.plugin);
+        config.put("trigger", a.get("trigger"));
+        config.put("output_mode", mode.name().toLowerCase());
+        config.put("options", r.options.asMap());
+        if (expected != null) {
+          config.put("expected_output_count", expected);
+        }
+        out.add(new PipelineSettings.Aggregation(name, r.plugin, r.descriptor, r.options, trigger,
+            mode, expected, config));
+      }
     }
+    return out;
   }
 
   private static Set<String> sinkNames(@Nullable Object sinks) {
@@ -273,12 +317,12 @@ public final class SettingsValidator {
       }
       for (String key : g.keySet()) {
         if (!Set.of("name", "condition", "routes", "fork_to").contains(key)) {
-          problems.add(path + "." + key + ": unknown key (expected name, condition, routes)");
+          problems.add(path + "." + key + ": unknown key (expected name, condition, routes,"
+              + " fork_to)");
         }
       }
-      if (g.get("fork_to") != null) {
-        problems.add(path + ".fork_to: forks are not supported by this version yet");
-      }
+      List<String> forkTo = DagSettings.forkTo(g.get("fork_to"), path + ".fork_to", sinkNames,
+          problems);
       Object name = g.get("name");
       if (!(name instanceof String n) || n.isBlank()) {
         problems.add(path + ".name: required (a string naming the gate)");
@@ -311,17 +355,23 @@ public final class SettingsValidator {
             if (!(dest instanceof String d)) {
               problems.add(lp + ": expected a sink name or 'continue', got "
                   + OptionsValidator.describe(dest));
-            } else if (!d.equals(GateStep.CONTINUE) && !sinkNames.contains(d)) {
+            } else if (d.equals(GateStep.FORK) && forkTo.isEmpty()) {
+              problems.add(lp + ": 'fork' needs the gate's fork_to (the paths to fork to)");
+            } else if (!d.equals(GateStep.CONTINUE) && !d.equals(GateStep.FORK)
+                && !sinkNames.contains(d)) {
               problems.add(lp + ": no sink named '" + d + "' (configured sinks: " + sinkNames
-                  + "; or 'continue')");
+                  + "; or 'continue', or 'fork' with fork_to)");
             } else {
               routes.put(label, d);
             }
           });
         }
       }
+      if (!forkTo.isEmpty() && rr instanceof Map<?, ?> rmap && !rmap.containsValue(GateStep.FORK)) {
+        problems.add(path + ".fork_to: no route goes to 'fork', so the paths are never used");
+      }
       if (condition != null && name instanceof String n && routes.size() == mapSize(rr)) {
-        out.add(new PipelineSettings.Gate(n, condition, routes, g));
+        out.add(new PipelineSettings.Gate(n, condition, routes, g, forkTo));
       }
     }
     return out;

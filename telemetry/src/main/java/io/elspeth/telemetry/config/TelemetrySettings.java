@@ -7,10 +7,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The {@code telemetry:} block of the settings, validated (ELSPETH HEAD rules: unknown keys are
- * errors, exporter options nest under {@code options}).
+ * errors, exporter options nest under {@code options}, and each exporter's options are checked
+ * here, before anything runs). {@code healthFile} ({@code health_file}, this project's addition)
+ * is a local file that also receives the health events written to stderr, or null.
  */
 public record TelemetrySettings(
     boolean enabled,
@@ -18,17 +21,26 @@ public record TelemetrySettings(
     BackpressureMode backpressureMode,
     boolean failOnTotalExporterFailure,
     int maxConsecutiveFailures,
-    List<ExporterSettings> exporters)
+    List<ExporterSettings> exporters,
+    @Nullable String healthFile)
     implements Serializable {
 
   /** Exporter names this project knows. */
   public static final Set<String> EXPORTERS = Set.of("console", "otlp", "azure_monitor", "datadog");
 
   private static final Set<String> KEYS = Set.of("enabled", "granularity", "backpressure_mode",
-      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters");
+      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters", "health_file");
 
   public TelemetrySettings {
     exporters = List.copyOf(exporters);
+  }
+
+  /** Settings without a health file. */
+  public TelemetrySettings(boolean enabled, Granularity granularity,
+      BackpressureMode backpressureMode, boolean failOnTotalExporterFailure,
+      int maxConsecutiveFailures, List<ExporterSettings> exporters) {
+    this(enabled, granularity, backpressureMode, failOnTotalExporterFailure,
+        maxConsecutiveFailures, exporters, null);
   }
 
   /** Disabled, lifecycle, block, fail on total exporter failure, threshold 10, no exporters. */
@@ -120,12 +132,26 @@ public record TelemetrySettings(
           problems.add(p + ".options: expected a mapping");
           continue;
         }
-        exporters.add(new ExporterSettings(name.toString(), options == null ? Map.of()
-            : new LinkedHashMap<>((Map<String, Object>) options)));
+        ExporterSettings exporter = new ExporterSettings(name.toString(), options == null
+            ? Map.of() : new LinkedHashMap<>((Map<String, Object>) options));
+        if (EXPORTERS.contains(exporter.name())) {
+          io.elspeth.telemetry.exporter.Exporters.validate(exporter)
+              .forEach(problem -> problems.add(p + "." + problem));
+        }
+        exporters.add(exporter);
+      }
+    }
+    String healthFile = null;
+    Object h = raw.get("health_file");
+    if (h != null) {
+      if (h instanceof String s && !s.isBlank()) {
+        healthFile = s;
+      } else {
+        problems.add(path + ".health_file: expected a file path, got '" + h + "'");
       }
     }
     return new Parsed(new TelemetrySettings(enabled, granularity, mode, failOnTotal, threshold,
-        exporters), problems);
+        exporters, healthFile), problems);
   }
 
   private static boolean bool(Map<String, Object> raw, String key, boolean fallback, String path,

@@ -9,8 +9,14 @@ import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import io.elspeth.transforms.gate.expression.ExpressionEvaluationException;
 import io.elspeth.transforms.gate.expression.GateExpression;
+import io.elspeth.audit.record.RoutingEventRecord;
+import io.elspeth.audit.record.TokenOutcomeRecord;
+import io.elspeth.audit.record.TokenParentRecord;
+import io.elspeth.audit.record.TokenRecord;
+import io.elspeth.audit.token.TokenCoder;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -19,6 +25,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -28,28 +36,52 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * (outcome {@code routed}, recorded at the sink). The node state records {condition, result,
  * route_label}. A result with no route, or a condition that cannot be evaluated on the row, fails
  * the row with the reason recorded.
+ *
+ * <p>A route to {@code fork} (with {@link #withForkTo}) forks the row: one child token per path,
+ * each a copy of the row on the output {@link #branchTag(String)}, with its {@code token_parents}
+ * link, {@code fork_group_id} and {@code branch_name}; one {@code copy} routing event per path
+ * sharing one routing group; and the parent's {@code forked} outcome with the path names as
+ * {@code expected_branches_json}. All are emitted by the same element, so they reach the
+ * Landscape commit together.
  */
 public final class GateStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   public static final String CONTINUE = "continue";
+  /** The route destination that forks the row to every {@code fork_to} path. */
+  public static final String FORK = "fork";
 
   private final GateExpression condition;
   private final Map<String, String> routes;
+  private final List<String> forkTo;
   private final @Nullable StepContext context;
 
-  private GateStep(GateExpression condition, Map<String, String> routes,
+  private GateStep(GateExpression condition, Map<String, String> routes, List<String> forkTo,
       @Nullable StepContext context) {
     this.condition = condition;
     this.routes = Map.copyOf(routes);
+    this.forkTo = List.copyOf(forkTo);
     this.context = context;
   }
 
   /** A gate over {@code condition} with {@code routes}: result label to sink name or continue. */
   public static GateStep of(GateExpression condition, Map<String, String> routes) {
-    return new GateStep(condition, routes, null);
+    return new GateStep(condition, routes, List.of(), null);
   }
 
   public GateStep withContext(StepContext ctx) {
-    return new GateStep(condition, routes, ctx);
+    return new GateStep(condition, routes, forkTo, ctx);
+  }
+
+  /**
+   * The paths a {@code fork} route copies the row to, in order; the context must have an edge
+   * labelled with each path name.
+   */
+  public GateStep withForkTo(List<String> paths) {
+    return new GateStep(condition, routes, paths, context);
+  }
+
+  /** The output of the child tokens forked to {@code path}. */
+  public static TupleTag<Token> branchTag(String path) {
+    return new TupleTag<>("fork:" + path) {};
   }
 
   /** The route label of a condition result, as ELSPETH names them. */
@@ -68,24 +100,40 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    return StepTags.withCoders(input.apply(ParDo.of(new GateFn(condition, routes, context))
-        .withOutputTags(StepTags.MAIN, StepTags.additional())));
+    if (routes.containsValue(FORK) && forkTo.isEmpty()) {
+      throw new IllegalStateException("a route to 'fork' needs withForkTo() paths");
+    }
+    TupleTagList tags = StepTags.additional();
+    for (String path : forkTo) {
+      tags = tags.and(branchTag(path));
+    }
+    PCollectionTuple out = StepTags.withCoders(input.apply(
+        ParDo.of(new GateFn(condition, routes, forkTo, context))
+            .withOutputTags(StepTags.MAIN, tags)));
+    for (String path : forkTo) {
+      out.get(branchTag(path)).setCoder(TokenCoder.of());
+    }
+    return out;
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     builder.add(DisplayData.item("condition", condition.source()))
-        .add(DisplayData.item("routes", routes.toString()));
+        .add(DisplayData.item("routes", routes.toString()))
+        .add(DisplayData.item("forkTo", forkTo.toString()));
   }
 
   static final class GateFn extends DoFn<Token, Token> {
     private final GateExpression condition;
     private final Map<String, String> routes;
+    private final List<String> forkTo;
     private final StepContext ctx;
 
-    GateFn(GateExpression condition, Map<String, String> routes, StepContext ctx) {
+    GateFn(GateExpression condition, Map<String, String> routes, List<String> forkTo,
+        StepContext ctx) {
       this.condition = condition;
       this.routes = routes;
+      this.forkTo = forkTo;
       this.ctx = ctx;
     }
 
@@ -132,9 +180,41 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       Map<String, Object> reason = new LinkedHashMap<>();
       reason.put("condition", condition.source());
       reason.put("result", result);
+      if (FORK.equals(destination)) {
+        fork(token, stateId, reason, out);
+        return;
+      }
       audit.output(StepAudit.routing(stateId, ctx.edgeId(label), "move", reason));
       out.get(StepTags.ROUTED).output(token.touchedBy(stateId).routedTo(destination, "routed",
           null));
+    }
+  
+    /** Children, parent links, copy events and the parent's forked outcome, together. */
+    private void fork(Token parent, String stateId, Map<String, Object> reason,
+        MultiOutputReceiver out) {
+      DoFn.OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
+      String forkGroupId = Ids.groupId();
+      String routingGroupId = Ids.groupId();
+      String reasonHash = CanonicalJson.stableHash(reason);
+      Instant now = Instant.now();
+      for (int i = 0; i < forkTo.size(); i++) {
+        String path = forkTo.get(i);
+        audit.output(new RoutingEventRecord(Ids.eventId(), stateId, ctx.edgeId(path),
+            routingGroupId, i, "copy", reasonHash, null, now));
+      }
+      for (int i = 0; i < forkTo.size(); i++) {
+        String path = forkTo.get(i);
+        // Each child carries its own copy of the row (Token copies its data map).
+        Token child = parent.child(i, parent.data(), stateId);
+        audit.output(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), forkGroupId,
+            null, null, path, ctx.stepIndex(), now));
+        audit.output(new TokenParentRecord(child.tokenId(), parent.tokenId(), i));
+        out.get(branchTag(path)).output(child);
+      }
+      audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
+          parent.tokenId(), "forked", 1, now, null, null, forkGroupId, null, null, null, null,
+          CanonicalJson.canonicalize(forkTo)));
+      Metrics.counter(GateStep.class, "rows_forked").inc();
     }
   }
 }

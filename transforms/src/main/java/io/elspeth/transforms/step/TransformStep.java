@@ -2,26 +2,40 @@ package io.elspeth.transforms.step;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.canonical.CanonicalizationException;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
+import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.record.TokenOutcomeRecord;
 import io.elspeth.audit.record.TokenParentRecord;
 import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.client.CallSink;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -40,6 +54,12 @@ import org.slf4j.LoggerFactory;
  *   <li>error with {@code on_error: discard}: the token ends {@code quarantined};
  *   <li>error without {@code on_error}, or an exception: the token ends {@code failed}.
  * </ul>
+ *
+ * <p>External calls the transform makes are recorded as {@code calls} under the row's node
+ * state, indexed in the order they started (every retry attempt is its own call). A transform
+ * with a {@link RowTransform#poolSize()} above 1 runs up to that many rows at once on a pool of
+ * the DoFn instance; every row started in a bundle is finished before the bundle ends, and
+ * outputs leave in input order.
  */
 public final class TransformStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   private final @Nullable RowTransform transform;
@@ -82,45 +102,181 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private final Counter succeeded = Metrics.counter(TransformStep.class, "rows_succeeded");
     private final Counter errored = Metrics.counter(TransformStep.class, "rows_errored");
     private final Counter failed = Metrics.counter(TransformStep.class, "rows_failed");
+    private transient @Nullable ExecutorService pool;
+    private transient @Nullable PayloadStore payloads;
+    private transient ArrayDeque<Pending> pending;
 
     TransformFn(RowTransform transform, StepContext ctx) {
       this.transform = transform;
       this.ctx = ctx;
     }
 
+    /** A row whose work runs on the pool, with where its outputs belong. */
+    private record Pending(Future<RowOutcome> outcome, BoundedWindow window,
+        org.joda.time.Instant timestamp) {}
+
+    /** What one row produced, emitted later in input order. */
+    private record RowOutcome(List<AuditRecord> audit, List<Token> main, List<Token> routed,
+        Counter counter) {}
+
+    @Setup
+    public void setup() {
+      if (ctx.payloadStore() != null) {
+        payloads = FilesystemPayloadStore.at(Path.of(ctx.payloadStore()));
+      }
+      transform.setup();
+      int size = transform.poolSize();
+      if (size > 1) {
+        AtomicInteger n = new AtomicInteger();
+        pool = Executors.newFixedThreadPool(size, r -> {
+          Thread t = new Thread(r, "elspeth-" + ctx.nodeName() + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+      transform.teardown();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      pending = new ArrayDeque<>();
+    }
+
     @ProcessElement
-    public void process(@Element Token token, MultiOutputReceiver out) {
+    public void process(@Element Token token, BoundedWindow window,
+        @Timestamp org.joda.time.Instant timestamp, MultiOutputReceiver out) {
+      if (pool == null) {
+        emit(compute(token), out.get(StepTags.MAIN)::output, out.get(StepTags.ROUTED)::output,
+            out.get(StepTags.AUDIT)::output);
+        return;
+      }
+      // Up to pool_size rows in flight; results leave in input order, so output is
+      // deterministic whatever order the calls finish in.
+      pending.add(new Pending(pool.submit(() -> compute(token)), window, timestamp));
+      while (!pending.isEmpty()
+          && (pending.size() > 2 * transform.poolSize() || pending.peek().outcome().isDone())) {
+        emit(await(pending.poll()), out.get(StepTags.MAIN)::output,
+            out.get(StepTags.ROUTED)::output, out.get(StepTags.AUDIT)::output);
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) {
+      while (pending != null && !pending.isEmpty()) {
+        Pending p = pending.poll();
+        emit(await(p), t -> c.output(StepTags.MAIN, t, p.timestamp(), p.window()),
+            t -> c.output(StepTags.ROUTED, t, p.timestamp(), p.window()),
+            r -> c.output(StepTags.AUDIT, r, p.timestamp(), p.window()));
+      }
+    }
+
+    private static RowOutcome await(Pending p) {
+      try {
+        return p.outcome().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a row's calls", e);
+      } catch (ExecutionException e) {
+        // compute() turns every RuntimeException into a failed row; this is an Error.
+        throw new IllegalStateException("row processing died: " + e.getCause(), e.getCause());
+      }
+    }
+
+    private void emit(RowOutcome o, Consumer<Token> main, Consumer<Token> routed,
+        Consumer<AuditRecord> audit) {
+      o.audit().forEach(audit);
+      o.main().forEach(main);
+      o.routed().forEach(routed);
+      o.counter().inc();
+    }
+
+    /** Calls of one node state: indexes in start order, records kept for the state's bundle. */
+    private static final class StateCalls implements CallSink {
+      private final String stateId;
+      private final @Nullable PayloadStore payloads;
+      private final AtomicInteger next = new AtomicInteger();
+      private final List<CallRecord> calls = Collections.synchronizedList(new ArrayList<>());
+
+      StateCalls(String stateId, @Nullable PayloadStore payloads) {
+        this.stateId = stateId;
+        this.payloads = payloads;
+      }
+
+      @Override
+      public @Nullable PayloadStore payloads() {
+        return payloads;
+      }
+
+      @Override
+      public String stateId() {
+        return stateId;
+      }
+
+      @Override
+      public int nextCallIndex() {
+        return next.getAndIncrement();
+      }
+
+      @Override
+      public void record(CallRecord call) {
+        calls.add(call);
+      }
+
+      List<CallRecord> recorded() {
+        synchronized (calls) {
+          return new ArrayList<>(calls);
+        }
+      }
+    }
+
+    /** The work on one row, free of Beam: safe to run on a pool thread. */
+    private RowOutcome compute(Token token) {
       Instant started = Instant.now();
       String stateId = Ids.stateId();
-      DoFn.OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
+      StateCalls calls = new StateCalls(stateId, payloads);
+      List<AuditRecord> audit = new ArrayList<>();
+      List<Token> main = new ArrayList<>();
+      List<Token> routed = new ArrayList<>();
       String inputHash = CanonicalJson.tolerantHash(token.data());
       TransformResult result;
       try {
-        result = transform.apply(new LinkedHashMap<>(token.data()));
+        result = transform.apply(new LinkedHashMap<>(token.data()), calls);
         checkCanonical(result);
       } catch (RuntimeException e) {
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.
         LOG.warn("transform {} raised on token {}: {}", ctx.nodeName(), token.tokenId(),
             e.toString());
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-        audit.output(StepAudit.failed(ctx, stateId, token, inputHash,
+        audit.add(StepAudit.failed(ctx, stateId, token, inputHash,
             StepAudit.error(message, e.getClass().getSimpleName()), started));
-        audit.output(StepAudit.outcome(ctx.runId(), token, "failed", null, Ids.errorHash(message),
+        audit.addAll(calls.recorded());
+        audit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, Ids.errorHash(message),
             null));
-        failed.inc();
-        return;
+        return new RowOutcome(audit, main, routed, failed);
       }
+      Counter counter;
       if (result instanceof TransformResult.Success s) {
-        audit.output(StepAudit.completed(ctx, stateId, token, token.data(), s.row(), started, null));
-        out.get(StepTags.MAIN).output(token.withData(s.row(), stateId));
-        succeeded.inc();
+        audit.add(StepAudit.completed(ctx, stateId, token, token.data(), s.row(), started, null));
+        main.add(token.withData(s.row(), stateId));
+        counter = succeeded;
       } else if (result instanceof TransformResult.Expanded x) {
-        expand(token, stateId, x.rows(), started, out);
-        succeeded.inc();
-      } else if (result instanceof TransformResult.Error err) {
-        reject(token, stateId, inputHash, err.reason(), started, out);
-        errored.inc();
+        expand(token, stateId, x.rows(), started, audit, main);
+        counter = succeeded;
+      } else {
+        TransformResult.Error err = (TransformResult.Error) result;
+        reject(token, stateId, inputHash, err.reason(), started, audit, routed);
+        counter = errored;
       }
+      // Calls after their node state: the state is their parent in the Landscape.
+      audit.addAll(1, calls.recorded());
+      return new RowOutcome(audit, main, routed, counter);
     }
 
     private static void checkCanonical(TransformResult result) {
@@ -137,45 +293,42 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     }
 
     private void expand(Token parent, String stateId, List<Map<String, Object>> rows,
-        Instant started, MultiOutputReceiver out) {
-      DoFn.OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
-      audit.output(StepAudit.completed(ctx, stateId, parent, parent.data(),
+        Instant started, List<AuditRecord> audit, List<Token> main) {
+      audit.add(StepAudit.completed(ctx, stateId, parent, parent.data(),
           Map.of("rows", rows), started, null));
       String expandGroupId = Ids.groupId();
       Instant now = Instant.now();
-      List<Token> children = new ArrayList<>(rows.size());
       for (int i = 0; i < rows.size(); i++) {
         Token child = parent.child(i, rows.get(i), stateId);
-        children.add(child);
-        audit.output(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
+        main.add(child);
+        audit.add(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
             expandGroupId, null, ctx.stepIndex(), now));
-        audit.output(new TokenParentRecord(child.tokenId(), parent.tokenId(), 0));
+        audit.add(new TokenParentRecord(child.tokenId(), parent.tokenId(), 0));
       }
-      audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(), parent.tokenId(),
-          "expanded", 1, now, null, null, null, null, expandGroupId, null, null,
+      audit.add(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
+          parent.tokenId(), "expanded", 1, now, null, null, null, null, expandGroupId, null, null,
           CanonicalJson.canonicalize(Map.of("count", rows.size()))));
-      children.forEach(out.get(StepTags.MAIN)::output);
     }
 
     private void reject(Token token, String stateId, String inputHash,
-        Map<String, Object> reason, Instant started, MultiOutputReceiver out) {
-      DoFn.OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
-      audit.output(StepAudit.failed(ctx, stateId, token, inputHash, reason, started));
+        Map<String, Object> reason, Instant started, List<AuditRecord> audit,
+        List<Token> routed) {
+      audit.add(StepAudit.failed(ctx, stateId, token, inputHash, reason, started));
       String errorHash = Ids.errorHash(CanonicalJson.canonicalize(reason));
       String onError = ctx.onError();
       if (onError == null) {
-        audit.output(StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash,
+        audit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash,
             Map.of("transform_error", reason)));
         return;
       }
-      audit.output(StepAudit.transformError(ctx, token, reason, onError));
+      audit.add(StepAudit.transformError(ctx, token, reason, onError));
       if (StepContext.DISCARD.equals(onError)) {
-        audit.output(StepAudit.outcome(ctx.runId(), token, "quarantined", null, errorHash,
+        audit.add(StepAudit.outcome(ctx.runId(), token, "quarantined", null, errorHash,
             Map.of("transform_error", reason)));
         return;
       }
-      audit.output(StepAudit.routing(stateId, ctx.edgeId(ctx.errorEdgeLabel()), "divert", reason));
-      out.get(StepTags.ROUTED).output(token.touchedBy(stateId).routedTo(onError, "routed", null));
+      audit.add(StepAudit.routing(stateId, ctx.edgeId(ctx.errorEdgeLabel()), "divert", reason));
+      routed.add(token.touchedBy(stateId).routedTo(onError, "routed", null));
     }
   }
 }

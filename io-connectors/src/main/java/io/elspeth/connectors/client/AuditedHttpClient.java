@@ -1,0 +1,182 @@
+package io.elspeth.connectors.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * An HTTP client (on {@link java.net.http.HttpClient}) whose every request is one audited call
+ * of type {@code http} (ELSPETH's {@code AuditedHTTPClient}): request
+ * {@code {method, url, headers, json}} and response {@code {status_code, headers, body_size,
+ * body}} hashed as canonical JSON, with credentials in headers and URL query parameters
+ * fingerprinted or dropped before anything is hashed or kept. A 2xx answer is a success; a 4xx
+ * or 5xx answer is recorded as an error with its response and thrown classified; a transport
+ * failure is recorded without a response and thrown as a network error. It does not retry:
+ * {@link CallRetrier} does, one record per attempt. Build it in {@code @Setup}; it is
+ * thread-safe.
+ */
+public final class AuditedHttpClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_RAW_TEXT = 10_000;
+
+  private final HttpClient http;
+  private final SecretFingerprinter fingerprinter;
+
+  private AuditedHttpClient(HttpClient http, SecretFingerprinter fingerprinter) {
+    this.http = http;
+    this.fingerprinter = fingerprinter;
+  }
+
+  /** A client with this connect timeout, fingerprinting with {@code ELSPETH_FINGERPRINT_KEY}. */
+  public static AuditedHttpClient create(Duration connectTimeout) {
+    return new AuditedHttpClient(HttpClient.newBuilder().connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER).build(),
+        SecretFingerprinter.fromEnvironment());
+  }
+
+  /** What came back from a successful call. */
+  public record Response(int statusCode, Map<String, Object> headers, @Nullable Object body) {}
+
+  /**
+   * POSTs {@code json} to {@code url}, records the call under {@code sink}'s state, and returns a
+   * 2xx response.
+   */
+  public Response post(String url, Map<String, String> headers, Object json, Duration timeout,
+      CallSink sink) throws ExternalCallException {
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("method", "POST");
+    request.put("url", auditUrl(url));
+    request.put("headers", SensitiveHeaders.request(headers, fingerprinter));
+    request.put("json", json);
+    int index = sink.nextCallIndex();
+    long started = System.nanoTime();
+    HttpResponse<byte[]> answer;
+    try {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+          .POST(HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)));
+      headers.forEach(b::header);
+      answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      ExternalCallException failure = new ExternalCallException(ExternalCallException.Kind.NETWORK,
+          transportMessage(e), null);
+      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
+          transportError(e), CallAudit.millisSince(started));
+      throw failure;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
+          transportError(e), CallAudit.millisSince(started));
+      throw new ExternalCallException(ExternalCallException.Kind.NETWORK, "interrupted", null);
+    }
+    double latency = CallAudit.millisSince(started);
+    Map<String, String> responseHeaders = new LinkedHashMap<>();
+    answer.headers().map().forEach((k, v) -> responseHeaders.put(k, String.join(", ", v)));
+    String contentType = answer.headers().firstValue("content-type").orElse("")
+        .toLowerCase(Locale.ROOT);
+    Object body = body(answer.body(), contentType);
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("status_code", answer.statusCode());
+    response.put("headers", SensitiveHeaders.response(responseHeaders));
+    response.put("body_size", answer.body().length);
+    response.put("body", body);
+    int status = answer.statusCode();
+    if (status >= 200 && status < 300) {
+      CallAudit.record(sink, index, "http", CallAudit.SUCCESS, request, response, null, latency);
+      return new Response(status, SensitiveHeaders.response(responseHeaders), body);
+    }
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("type", "HTTPError");
+    error.put("message", "HTTP " + status);
+    error.put("status_code", status);
+    CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
+    throw new ExternalCallException(ExternalCallException.forStatus(status), "HTTP " + status,
+        status);
+  }
+
+  /** The body as recorded: parsed JSON, text, or base64 for binary content. */
+  static @Nullable Object body(byte[] bytes, String contentType) {
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (contentType.contains("json")) {
+      try {
+        Object parsed = CanonicalJson.toPlain(JSON.readTree(text));
+        CanonicalJson.canonicalize(parsed);
+        return parsed;
+      } catch (IOException | RuntimeException e) {
+        Map<String, Object> failed = new LinkedHashMap<>();
+        failed.put("_json_parse_failed", true);
+        failed.put("_error", e.getClass().getSimpleName());
+        failed.put("_raw_text", text.length() > MAX_RAW_TEXT ? text.substring(0, MAX_RAW_TEXT)
+            : text);
+        return failed;
+      }
+    }
+    if (contentType.startsWith("text/") || contentType.contains("xml")
+        || contentType.contains("form-urlencoded") || contentType.isEmpty() && bytes.length == 0) {
+      return text;
+    }
+    return Map.of("_binary", Base64.getEncoder().encodeToString(bytes));
+  }
+
+  /** Whether a recorded body is a JSON document that failed to parse. */
+  public static boolean isUnparsedJson(@Nullable Object body) {
+    return body instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("_json_parse_failed"));
+  }
+
+  /** The URL as recorded: credentials in query parameters fingerprinted or dropped. */
+  String auditUrl(String url) {
+    int q = url.indexOf('?');
+    if (q < 0) {
+      return url;
+    }
+    StringBuilder out = new StringBuilder(url.substring(0, q));
+    char sep = '?';
+    for (String pair : url.substring(q + 1).split("&")) {
+      int eq = pair.indexOf('=');
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
+          StandardCharsets.UTF_8);
+      if (SensitiveHeaders.isSensitive(name) || List.of("sig", "code").contains(name)) {
+        String fp = fingerprinter.fingerprint(eq < 0 ? "" : pair.substring(eq + 1));
+        if (fp.equals("unavailable")) {
+          continue;
+        }
+        pair = name + "=<fingerprint:" + fp + ">";
+      }
+      out.append(sep).append(pair);
+      sep = '&';
+    }
+    return out.toString();
+  }
+
+  private static String transportMessage(Exception e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private static Map<String, Object> transportError(Exception e) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("type", e instanceof HttpTimeoutException ? "TimeoutError"
+        : e.getClass().getSimpleName());
+    error.put("message", transportMessage(e));
+    return error;
+  }
+
+  @Override
+  public void close() {
+    // java.net.http.HttpClient gained close() only in Java 21; its threads are daemons.
+  }
+}

@@ -1,0 +1,82 @@
+package io.elspeth.connectors.client;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The settings' {@code rate_limit} section: requests per minute per external service
+ * ({@code services.<name>.requests_per_minute}, else {@code default_requests_per_minute}).
+ * Limiters are shared by every DoFn instance in the JVM, one per (run, service), so the limit
+ * holds for the whole worker, not per thread.
+ *
+ * @param runId scopes the shared limiters to one run
+ */
+public record RateLimits(boolean enabled, long defaultRequestsPerMinute,
+    Map<String, Long> services, String runId) implements Serializable {
+  private static final Map<String, Limiter> SHARED = new ConcurrentHashMap<>();
+
+  public RateLimits {
+    services = Map.copyOf(services);
+  }
+
+  /** No limits: what a pipeline without a {@code rate_limit} section gets. */
+  public static RateLimits none() {
+    return new RateLimits(false, 60, Map.of(), "");
+  }
+
+  /** From a validated {@code rate_limit} section; null means no limits. */
+  public static RateLimits from(@Nullable Map<String, Object> section, String runId) {
+    if (section == null) {
+      return none();
+    }
+    Map<String, Long> services = new LinkedHashMap<>();
+    if (section.get("services") instanceof Map<?, ?> m) {
+      m.forEach((name, cfg) -> {
+        if (cfg instanceof Map<?, ?> c && c.get("requests_per_minute") instanceof Number n) {
+          services.put(name.toString(), n.longValue());
+        }
+      });
+    }
+    Object rpm = section.getOrDefault("default_requests_per_minute", 60L);
+    return new RateLimits(!Boolean.FALSE.equals(section.get("enabled")),
+        ((Number) rpm).longValue(), services, runId);
+  }
+
+  /** Blocks until {@code service} may make one more request. */
+  public void acquire(String service) throws InterruptedException {
+    if (!enabled) {
+      return;
+    }
+    long rpm = services.getOrDefault(service, defaultRequestsPerMinute);
+    if (rpm <= 0) {
+      return;
+    }
+    SHARED.computeIfAbsent(runId + "/" + service, k -> new Limiter(rpm)).acquire();
+  }
+
+  /** Even spacing: one permit every 60/rpm seconds, handed out in arrival order. */
+  private static final class Limiter {
+    private final long intervalNanos;
+    private long nextFree = System.nanoTime();
+
+    Limiter(long requestsPerMinute) {
+      this.intervalNanos = 60_000_000_000L / requestsPerMinute;
+    }
+
+    void acquire() throws InterruptedException {
+      long wait;
+      synchronized (this) {
+        long now = System.nanoTime();
+        long slot = Math.max(now, nextFree);
+        nextFree = slot + intervalNanos;
+        wait = slot - now;
+      }
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
+    }
+  }
+}

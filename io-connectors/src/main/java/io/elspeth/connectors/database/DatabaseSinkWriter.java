@@ -1,0 +1,313 @@
+package io.elspeth.connectors.database;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.schema.Dialect;
+import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.connectors.operation.OperationCalls;
+import io.elspeth.connectors.schema.FieldSpec;
+import io.elspeth.connectors.schema.FieldType;
+import io.elspeth.connectors.schema.SchemaSpec;
+import io.elspeth.connectors.sink.CsvSinkWriter;
+import io.elspeth.connectors.sink.SinkWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Inserts a sink's rows into a table of SQLite or PostgreSQL over JDBC. The table is prepared
+ * first ({@code replace}: dropped and created; {@code append}: created if missing) from the
+ * schema's fields and types, then every field the rows carry; rows go in batches of
+ * {@code batchSize}, each batch one JDBC batch of INSERTs in its own transaction and one
+ * {@code sql} call under the sink_write operation (row count, latency). With an
+ * {@code upsertKey} each INSERT is an upsert on that key ({@code ON CONFLICT ... DO UPDATE}, the
+ * same in both dialects), so a retried write replaces rather than duplicates its rows.
+ *
+ * <p>The artifact is {@code database}, its URI the database without credentials and the table
+ * ({@code postgresql://host:5432/db#table}), its hash the SHA-256 of the inserted rows'
+ * canonical JSON.
+ */
+public final class DatabaseSinkWriter implements SinkWriter {
+  /** What to do with a table that exists. */
+  public enum IfExists { APPEND, REPLACE }
+
+  public static final int DEFAULT_BATCH_SIZE = 1000;
+  static final String PROVIDER = "jdbc";
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final LandscapeUrl url;
+  private final String table;
+  private final IfExists ifExists;
+  private final SchemaSpec schema;
+  private final List<String> upsertKey;
+  private final int batchSize;
+
+  public DatabaseSinkWriter(LandscapeUrl url, String table, IfExists ifExists, SchemaSpec schema,
+      List<String> upsertKey, int batchSize) {
+    this.url = url;
+    this.table = table;
+    this.ifExists = ifExists;
+    this.schema = schema;
+    this.upsertKey = List.copyOf(upsertKey);
+    this.batchSize = batchSize;
+  }
+
+  /** Whether {@code name} is a table name this sink accepts: {@code table} or {@code schema.table}. */
+  public static boolean validTableName(String name) {
+    String[] parts = name.split("\\.", -1);
+    if (parts.length > 2) {
+      return false;
+    }
+    for (String p : parts) {
+      if (!IDENTIFIER.matcher(p).matches()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public String target() {
+    return databaseUri() + "#" + table;
+  }
+
+  /** The database's address without user or password. */
+  String databaseUri() {
+    return url.toString().replaceFirst("://[^/@]*@", "://");
+  }
+
+  @Override
+  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls) throws IOException {
+    List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
+    for (String key : upsertKey) {
+      if (!fields.contains(key)) {
+        throw new IOException("upsert_key field '" + key + "' is in no row and not in the schema");
+      }
+    }
+    for (String f : fields) {
+      if (f.isEmpty()) {
+        throw new IOException("a row has an empty field name, which cannot be a column");
+      }
+    }
+    Map<String, String> types = columnTypes(fields, rows);
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      c.setAutoCommit(false);
+      prepareTable(c, types, calls);
+      if (!fields.isEmpty()) {
+        String insert = insertSql(fields);
+        for (int from = 0; from < rows.size(); from += batchSize) {
+          insertBatch(c, insert, fields, types, rows.subList(from,
+              Math.min(rows.size(), from + batchSize)), from / batchSize, calls);
+        }
+      }
+    } catch (SQLException e) {
+      // The failed statement was recorded as a failed call; the message names the table only.
+      throw new IOException("database write to table '" + table + "' failed: "
+          + LandscapeUrl.redact(String.valueOf(e.getMessage())));
+    }
+    byte[] canonical = CanonicalJson.canonicalize(rows).getBytes(StandardCharsets.UTF_8);
+    return new Artifact("database", target(), CanonicalJson.sha256Hex(canonical),
+        canonical.length);
+  }
+
+  private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls)
+      throws SQLException {
+    List<String> ddl = new ArrayList<>();
+    String quoted = quoteTable();
+    if (ifExists == IfExists.REPLACE) {
+      ddl.add("DROP TABLE IF EXISTS " + quoted);
+    }
+    String columns = types.entrySet().stream()
+        .map(e -> quote(e.getKey()) + " " + e.getValue()).collect(Collectors.joining(", "));
+    if (!columns.isEmpty()) {
+      ddl.add("CREATE TABLE IF NOT EXISTS " + quoted + " (" + columns + ")");
+    }
+    if (!upsertKey.isEmpty()) {
+      // ON CONFLICT needs a unique index on the key; an appended-to table may predate it.
+      ddl.add("CREATE UNIQUE INDEX IF NOT EXISTS " + quote("ux_" + table.replace('.', '_') + "_"
+          + String.join("_", upsertKey)) + " ON " + quoted + " (" + upsertKey.stream()
+          .map(DatabaseSinkWriter::quote).collect(Collectors.joining(", ")) + ")");
+    }
+    if (ddl.isEmpty()) {
+      return;
+    }
+    Map<String, Object> request = request("prepare_table");
+    request.put("statements", ddl);
+    long t0 = System.nanoTime();
+    try (Statement s = c.createStatement()) {
+      for (String sql : ddl) {
+        s.execute(sql);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      rollback(c);
+      calls.error("sql", request, error(e), millisSince(t0));
+      throw e;
+    }
+    calls.success("sql", request, Map.of("statements", ddl.size()), millisSince(t0));
+  }
+
+  private void insertBatch(Connection c, String sql, List<String> fields,
+      Map<String, String> types, List<Map<String, Object>> batch, int batchIndex,
+      OperationCalls calls) throws SQLException {
+    Map<String, Object> request = request("insert");
+    request.put("statement", sql);
+    request.put("batch_index", batchIndex);
+    request.put("row_count", batch.size());
+    request.put("rows_hash", CanonicalJson.stableHash(batch));
+    long t0 = System.nanoTime();
+    long affected = 0;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (Map<String, Object> row : batch) {
+        for (int i = 0; i < fields.size(); i++) {
+          bind(ps, i + 1, types.get(fields.get(i)), row.get(fields.get(i)));
+        }
+        ps.addBatch();
+      }
+      for (int n : ps.executeBatch()) {
+        affected += Math.max(n, 0);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      rollback(c);
+      calls.error("sql", request, error(e), millisSince(t0));
+      throw e;
+    }
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("rows_affected", affected);
+    calls.success("sql", request, response, millisSince(t0));
+  }
+
+  private Map<String, Object> request(String operation) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("provider", PROVIDER);
+    r.put("dialect", url.dialect().name().toLowerCase(Locale.ROOT));
+    r.put("operation", operation);
+    r.put("database", databaseUri());
+    r.put("table", table);
+    return r;
+  }
+
+  private static Map<String, Object> error(SQLException e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", e.getClass().getSimpleName());
+    m.put("sql_state", String.valueOf(e.getSQLState()));
+    m.put("message", LandscapeUrl.redact(String.valueOf(e.getMessage())));
+    return m;
+  }
+
+  private static void rollback(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // The statement's own error is the one to report; the connection is closed next anyway.
+    }
+  }
+
+  private String insertSql(List<String> fields) {
+    String cols = fields.stream().map(DatabaseSinkWriter::quote).collect(Collectors.joining(", "));
+    String marks = fields.stream().map(f -> "?").collect(Collectors.joining(", "));
+    String sql = "INSERT INTO " + quoteTable() + " (" + cols + ") VALUES (" + marks + ")";
+    if (upsertKey.isEmpty()) {
+      return sql;
+    }
+    String key = upsertKey.stream().map(DatabaseSinkWriter::quote).collect(Collectors.joining(", "));
+    List<String> updates = fields.stream().filter(f -> !upsertKey.contains(f))
+        .map(f -> quote(f) + " = excluded." + quote(f)).toList();
+    return sql + " ON CONFLICT (" + key + ") DO " + (updates.isEmpty() ? "NOTHING"
+        : "UPDATE SET " + String.join(", ", updates));
+  }
+
+  /** SQL column types: the schema's declared types, else inferred from the values. */
+  private Map<String, String> columnTypes(List<String> fields, List<Map<String, Object>> rows) {
+    Map<String, FieldType> declared = new LinkedHashMap<>();
+    if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
+      for (FieldSpec f : schema.fields()) {
+        declared.put(f.name(), f.type());
+      }
+    }
+    Map<String, String> types = new LinkedHashMap<>();
+    for (String field : fields) {
+      FieldType type = declared.containsKey(field) ? declared.get(field) : inferred(field, rows);
+      types.put(field, sqlType(type));
+    }
+    return types;
+  }
+
+  private static FieldType inferred(String field, List<Map<String, Object>> rows) {
+    FieldType type = null;
+    for (Map<String, Object> row : rows) {
+      Object v = row.get(field);
+      FieldType t = v == null ? null : v instanceof Boolean ? FieldType.BOOL
+          : v instanceof Long || v instanceof Integer ? FieldType.INT
+          : v instanceof Number ? FieldType.FLOAT : FieldType.STR;
+      if (t == null || t == type) {
+        continue;
+      }
+      if (type == null) {
+        type = t;
+      } else if ((type == FieldType.INT && t == FieldType.FLOAT)
+          || (type == FieldType.FLOAT && t == FieldType.INT)) {
+        type = FieldType.FLOAT;
+      } else {
+        return FieldType.STR;
+      }
+    }
+    return type == null ? FieldType.STR : type;
+  }
+
+  private String sqlType(FieldType type) {
+    boolean pg = url.dialect() == Dialect.POSTGRESQL;
+    return switch (type) {
+      case INT -> "BIGINT";
+      case FLOAT -> pg ? "DOUBLE PRECISION" : "REAL";
+      case BOOL -> "BOOLEAN";
+      case STR, ANY -> "TEXT";
+    };
+  }
+
+  private static void bind(PreparedStatement ps, int index, String sqlType, Object value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, switch (sqlType) {
+        case "BIGINT" -> Types.BIGINT;
+        case "BOOLEAN" -> Types.BOOLEAN;
+        case "TEXT" -> Types.VARCHAR;
+        default -> Types.DOUBLE;
+      });
+      return;
+    }
+    switch (sqlType) {
+      case "BIGINT" -> ps.setLong(index, ((Number) value).longValue());
+      case "BOOLEAN" -> ps.setBoolean(index, (Boolean) value);
+      case "TEXT" -> ps.setString(index, value instanceof String s ? s
+          : value instanceof Map<?, ?> || value instanceof List<?>
+              ? CanonicalJson.canonicalize(value) : String.valueOf(value));
+      default -> ps.setDouble(index, ((Number) value).doubleValue());
+    }
+  }
+
+  private String quoteTable() {
+    return java.util.Arrays.stream(table.split("\\.")).map(DatabaseSinkWriter::quote)
+        .collect(Collectors.joining("."));
+  }
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  private static double millisSince(long t0) {
+    return (System.nanoTime() - t0) / 1e6;
+  }
+}

@@ -1,0 +1,206 @@
+package io.elspeth.connectors.source;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.canonical.CanonicalizationException;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
+import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.record.RowRecord;
+import io.elspeth.audit.record.TokenRecord;
+import io.elspeth.audit.record.ValidationErrorRecord;
+import io.elspeth.audit.token.Ids;
+import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.schema.RowValidator;
+import io.elspeth.connectors.schema.Validation;
+import io.elspeth.connectors.schema.Violation;
+import io.elspeth.plugin.StepAudit;
+import io.elspeth.plugin.StepContext;
+import io.elspeth.plugin.StepTags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Records every item a source reads at the Tier-3 boundary, whatever it is read from (a file, a
+ * blob): a valid row becomes a row, a token and a completed step-0 node state; an invalid one
+ * becomes a validation error and, unless discarded, a quarantined row routed to the quarantine
+ * sink with a failed step-0 state and a divert routing event. Rows are numbered from the index
+ * the caller gives, so inputs read in parallel can own disjoint index ranges.
+ */
+public final class SourceBoundary implements Serializable {
+  /** What one read produced. */
+  public record Counts(long valid, long quarantined, long discarded) {
+    /** The source_load operation's output. */
+    public Map<String, Object> asOutput() {
+      Map<String, Object> output = new LinkedHashMap<>();
+      output.put("rows_valid", valid);
+      output.put("rows_quarantined", quarantined);
+      output.put("rows_discarded", discarded);
+      return output;
+    }
+  }
+
+  private final StepContext ctx;
+  private final RecordReader reader;
+  private final RowValidator validator;
+  private final String onValidationFailure;
+  private final Counter valid = Metrics.counter(SourceBoundary.class, "rows_valid");
+  private final Counter quarantined = Metrics.counter(SourceBoundary.class, "rows_quarantined");
+  private final Counter discarded = Metrics.counter(SourceBoundary.class, "rows_discarded");
+  private transient @Nullable FilesystemPayloadStore payloads;
+
+  public SourceBoundary(StepContext ctx, RecordReader reader, RowValidator validator,
+      String onValidationFailure) {
+    this.ctx = ctx;
+    this.reader = reader;
+    this.validator = validator;
+    this.onValidationFailure = onValidationFailure;
+  }
+
+  /**
+   * Parses {@code in} with the reader and records each item, numbering rows from
+   * {@code firstIndex}; outputs go to the step's main, routed and audit outputs.
+   */
+  public Counts read(InputStream in, long firstIndex, DoFn.MultiOutputReceiver out)
+      throws IOException {
+    long[] counts = new long[3];
+    long[] nextIndex = {firstIndex};
+    reader.read(in, rec -> {
+      int kind = handle(rec, nextIndex, out);
+      counts[kind]++;
+    });
+    if (payloads != null) {
+      // Outputs of this call become visible only after it returns: the rows' payloads are
+      // durable before any row record can commit.
+      payloads.syncDeferred();
+    }
+    valid.inc(counts[0]);
+    quarantined.inc(counts[1]);
+    discarded.inc(counts[2]);
+    return new Counts(counts[0], counts[1], counts[2]);
+  }
+
+  /** Returns 0 for a valid row, 1 for a quarantined one, 2 for a discarded one. */
+  private int handle(ParsedRecord rec, long[] nextIndex, DoFn.MultiOutputReceiver out) {
+    String problem;
+    List<Violation> violations = List.of();
+    Map<String, Object> data = null;
+    if (rec.isMalformed()) {
+      problem = rec.problem();
+    } else {
+      Validation v = validator.validate(rec.row());
+      if (v.isValid()) {
+        data = v.row();
+        problem = canonicalProblem(data);
+      } else {
+        violations = v.violations();
+        problem = v.errorMessage();
+      }
+    }
+    if (problem == null) {
+      emitValid(data, nextIndex[0]++, out);
+      return 0;
+    }
+    String message = rec.location() + ": " + problem;
+    boolean discard = StepContext.DISCARD.equals(onValidationFailure);
+    out.get(StepTags.AUDIT).output(validationError(rec.raw(), message, violations,
+        discard ? StepContext.DISCARD : onValidationFailure));
+    if (discard) {
+      return 2;
+    }
+    emitQuarantined(rec.raw(), message, nextIndex[0]++, out);
+    return 1;
+  }
+
+  private static @Nullable String canonicalProblem(Map<String, Object> data) {
+    try {
+      CanonicalJson.canonicalize(data);
+      return null;
+    } catch (CanonicalizationException e) {
+      return e.getMessage();
+    }
+  }
+
+  private void emitValid(Map<String, Object> data, long index, DoFn.MultiOutputReceiver out) {
+    Instant now = Instant.now();
+    String rowId = Ids.rowId(ctx.runId(), ctx.nodeId(), index);
+    String hash = CanonicalJson.stableHash(data);
+    Token token = Token.fromSource(rowId, index, data);
+    String stateId = Ids.stateId();
+    DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
+    audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(data),
+        now));
+    audit.output(tokenRecord(token, now));
+    audit.output(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(), 0, 0,
+        "completed", hash, hash, null, 0.0, null, null, now, now));
+    out.get(StepTags.MAIN).output(token.touchedBy(stateId));
+  }
+
+  private void emitQuarantined(Map<String, Object> raw, String message, long index,
+      DoFn.MultiOutputReceiver out) {
+    Instant now = Instant.now();
+    String rowId = Ids.rowId(ctx.runId(), ctx.nodeId(), index);
+    String hash = CanonicalJson.tolerantHash(raw);
+    Token token = Token.fromSource(rowId, index, raw);
+    String stateId = Ids.stateId();
+    String errorHash = Ids.errorHash(message);
+    DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
+    audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(raw),
+        now));
+    audit.output(tokenRecord(token, now));
+    audit.output(StepAudit.failed(ctx, stateId, token, hash,
+        StepAudit.error(message, "ValidationError"), now));
+    audit.output(StepAudit.routing(stateId, ctx.edgeId("__quarantine__"), "divert",
+        Map.of("quarantine_error", message)));
+    out.get(StepTags.ROUTED).output(
+        token.touchedBy(stateId).routedTo(onValidationFailure, "quarantined", errorHash));
+  }
+
+  /**
+   * Stores the row's canonical JSON in the run's payload store and returns its key (equal to the
+   * row's hash); null when the run has no store or the row has no canonical form (a quarantined
+   * row hashed by its text). The store is durable before the row record is emitted.
+   */
+  private @Nullable String payloadRef(Map<String, Object> row) {
+    String base = ctx.payloadStore();
+    if (base == null) {
+      return null;
+    }
+    byte[] canonical;
+    try {
+      canonical = CanonicalJson.canonicalBytes(row);
+    } catch (CanonicalizationException e) {
+      return null;
+    }
+    if (payloads == null) {
+      payloads = FilesystemPayloadStore.at(Path.of(base));
+    }
+    return payloads.storeDeferred(canonical);
+  }
+
+  private TokenRecord tokenRecord(Token token, Instant now) {
+    return new TokenRecord(token.tokenId(), token.rowId(), ctx.runId(), null, null, null, null,
+        null, now);
+  }
+
+  private ValidationErrorRecord validationError(Map<String, Object> raw, String message,
+      List<Violation> violations, String destination) {
+    Violation first = violations.isEmpty() ? null : violations.get(0);
+    return new ValidationErrorRecord(Ids.validationErrorId(), ctx.runId(), ctx.nodeId(),
+        CanonicalJson.tolerantHash(raw), CanonicalJson.tolerantJson(raw), message, validator.spec().mode().configName(),
+        destination, Instant.now(),
+        first == null ? null : first.violationType(),
+        first == null ? null : first.field(),
+        first == null ? null : first.field(),
+        first == null ? null : first.expectedType(),
+        first == null ? null : first.actualType());
+  }
+}

@@ -1,0 +1,78 @@
+package io.elspeth.telemetry.exporter.console;
+
+import io.elspeth.telemetry.event.EventJson;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.exporter.ExportResult;
+import io.elspeth.telemetry.exporter.ExporterOptions;
+import io.elspeth.telemetry.exporter.TelemetryExporter;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code console}: one line per event, JSON ({@code format: json}, the default) or the pretty
+ * form, to {@code output: stdout} (default) or {@code stderr}. A write error is reported as a
+ * failed export (PrintStream's error flag), not swallowed.
+ */
+public final class ConsoleExporter implements TelemetryExporter {
+  public static final String NAME = "console";
+  static final Set<String> OPTIONS = Set.of("format", "output");
+
+  private final boolean pretty;
+  private final PrintStream out;
+
+  ConsoleExporter(boolean pretty, PrintStream out) {
+    this.pretty = pretty;
+    this.out = out;
+  }
+
+  /** A console exporter from its settings options; invalid options raise a config error. */
+  public static ConsoleExporter fromOptions(Map<String, Object> raw) {
+    ExporterOptions o = new ExporterOptions(NAME, raw, OPTIONS);
+    ConsoleExporter exporter = parse(o);
+    o.check();
+    return exporter;
+  }
+
+  /** Every problem with these options (empty when valid). */
+  public static List<String> validate(Map<String, Object> raw) {
+    ExporterOptions o = new ExporterOptions(NAME, raw, OPTIONS);
+    parse(o);
+    return o.problems();
+  }
+
+  private static ConsoleExporter parse(ExporterOptions o) {
+    String format = o.choice("format", "json", Set.of("json", "pretty"));
+    String output = o.choice("output", "stdout", Set.of("stdout", "stderr"));
+    return new ConsoleExporter(format.equals("pretty"), output.equals("stderr") ? System.err
+        : System.out);
+  }
+
+  /** A console exporter writing to the given stream (tests, embedding). */
+  public static ConsoleExporter to(PrintStream stream, boolean pretty) {
+    return new ConsoleExporter(pretty, stream);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public ExportResult export(List<TelemetryEvent> batch) {
+    StringBuilder sb = new StringBuilder();
+    for (TelemetryEvent e : batch) {
+      sb.append(pretty ? EventJson.pretty(e) : EventJson.line(e)).append(System.lineSeparator());
+    }
+    out.print(sb);
+    out.flush();
+    return out.checkError() ? ExportResult.failure("console: write to the stream failed")
+        : ExportResult.SUCCESS;
+  }
+
+  @Override
+  public void close() {
+    // The exporter does not own stdout or stderr.
+  }
+}

@@ -1,0 +1,73 @@
+package io.elspeth.telemetry.manager;
+
+import io.elspeth.telemetry.config.ExporterSettings;
+import io.elspeth.telemetry.config.TelemetrySettings;
+import io.elspeth.telemetry.exporter.Exporters;
+import io.elspeth.telemetry.exporter.TelemetryExporter;
+import io.elspeth.telemetry.health.LastResortChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-JVM registry of managers, one per run, reference counted: every user (the launcher,
+ * each DoFn instance from {@code @Setup} to {@code @Teardown}) acquires it and releases it; the
+ * last release closes it. A runner that executes in the launcher's JVM therefore shares one
+ * manager, one queue and one FIFO order with the launcher's lifecycle events.
+ */
+public final class TelemetryManagers {
+  private record Entry(TelemetryManager manager, int users) {}
+
+  private static final Map<String, Entry> MANAGERS = new HashMap<>();
+
+  private TelemetryManagers() {}
+
+  /** The run's manager in this JVM, created from {@code settings} by the first caller. */
+  public static synchronized TelemetryManager acquire(String runId, TelemetrySettings settings) {
+    Entry e = MANAGERS.get(runId);
+    TelemetryManager m = e == null ? create(runId, settings) : e.manager();
+    MANAGERS.put(runId, new Entry(m, e == null ? 1 : e.users() + 1));
+    return m;
+  }
+
+  /** Gives back one reference; the last one closes the manager (flushing what is queued). */
+  public static void release(String runId) {
+    TelemetryManager toClose = null;
+    synchronized (TelemetryManagers.class) {
+      Entry e = MANAGERS.get(runId);
+      if (e == null) {
+        throw new IllegalStateException("telemetry manager of run " + runId
+            + " released more often than acquired");
+      }
+      if (e.users() == 1) {
+        MANAGERS.remove(runId);
+        toClose = e.manager();
+      } else {
+        MANAGERS.put(runId, new Entry(e.manager(), e.users() - 1));
+      }
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+  }
+
+  /** A manager built from settings (disabled settings give one that emits nothing). */
+  public static TelemetryManager create(String runId, TelemetrySettings settings) {
+    if (!settings.enabled()) {
+      return TelemetryManager.disabled(runId);
+    }
+    List<TelemetryExporter> exporters = new ArrayList<>();
+    for (ExporterSettings s : settings.exporters()) {
+      exporters.add(Exporters.create(s));
+    }
+    return TelemetryManager.builder(runId).granularity(settings.granularity())
+        .backpressure(settings.backpressureMode())
+        .failOnTotalExporterFailure(settings.failOnTotalExporterFailure())
+        .maxConsecutiveFailures(settings.maxConsecutiveFailures()).exporters(exporters)
+        .lastResort(LastResortChannel.stderr(settings.healthFile() == null ? null
+            : Path.of(settings.healthFile())))
+        .build();
+  }
+}

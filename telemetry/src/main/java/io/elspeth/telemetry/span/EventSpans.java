@@ -1,0 +1,222 @@
+package io.elspeth.telemetry.span;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.event.TelemetryEvent.ExternalCallCompleted;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns events into instant spans as ELSPETH's exporters do: span name = event type, kind
+ * INTERNAL, status OK, start = end = the event timestamp, trace id = the first 16 bytes of
+ * SHA-256(run id) so every event of a run shares one trace, a random non-zero span id, and the
+ * event's fields as attributes plus {@code event_type} (GenAI attributes on LLM calls).
+ */
+public final class EventSpans {
+  public static final InstrumentationScopeInfo SCOPE =
+      InstrumentationScopeInfo.builder("elspeth.telemetry").setVersion("0.1.0").build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_FLATTEN_DEPTH = 5;
+
+  /** How event fields become attribute keys. */
+  public enum Style {
+    /** OTLP and Azure: field names unprefixed, maps as JSON strings, lists as string arrays. */
+    PLAIN,
+    /** Datadog: {@code elspeth.<field>}, maps flattened to dotted keys (depth 5). */
+    PREFIXED
+  }
+
+  private EventSpans() {}
+
+  /** Hex trace id of a run: the first 16 bytes of SHA-256 of its id. */
+  public static String traceId(String runId) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(runId.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+
+  static String randomSpanId() {
+    long id = 0;
+    while (id == 0) {
+      id = RANDOM.nextLong();
+    }
+    return HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(id).array());
+  }
+
+  public static List<SpanData> toSpans(List<TelemetryEvent> events, Resource resource, Style style,
+      Map<String, String> extraAttributes) {
+    List<SpanData> spans = new ArrayList<>(events.size());
+    for (TelemetryEvent e : events) {
+      spans.add(toSpan(e, resource, style, extraAttributes));
+    }
+    return spans;
+  }
+
+  public static SpanData toSpan(TelemetryEvent event, Resource resource, Style style,
+      Map<String, String> extraAttributes) {
+    AttributesBuilder a = Attributes.builder();
+    if (style == Style.PLAIN) {
+      a.put("run_id", event.runId());
+      event.fields().forEach((k, v) -> putPlain(a, k, v));
+      a.put("event_type", event.eventType());
+    } else {
+      a.put("elspeth.run_id", event.runId());
+      a.put("elspeth.event_type", event.eventType());
+      a.put("elspeth.timestamp", event.timestamp().toString());
+      event.fields().forEach((k, v) -> putFlat(a, "elspeth." + k, v, 1));
+    }
+    if (event instanceof ExternalCallCompleted call) {
+      GenAiAttributes.add(call, a);
+    }
+    extraAttributes.forEach(a::put);
+    SpanContext context = SpanContext.create(traceId(event.runId()), randomSpanId(),
+        TraceFlags.getSampled(), TraceState.getDefault());
+    return new InstantSpan(event.eventType(), context, nanos(event.timestamp()), a.build(),
+        resource);
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  private static void putPlain(AttributesBuilder a, String key, Object v) {
+    if (v == null) {
+      return;
+    }
+    if (v instanceof Map<?, ?> m) {
+      a.put(key, json(m));
+    } else if (v instanceof List<?> l) {
+      a.put(AttributeKey.stringArrayKey(key), l.stream().map(String::valueOf).toList());
+    } else {
+      putScalar(a, key, v);
+    }
+  }
+
+  private static void putFlat(AttributesBuilder a, String key, Object v, int depth) {
+    if (v == null) {
+      return;
+    }
+    if (v instanceof Map<?, ?> m) {
+      if (depth > MAX_FLATTEN_DEPTH) {
+        a.put(key, json(m));
+        return;
+      }
+      m.forEach((k, x) -> putFlat(a, key + "." + k, x, depth + 1));
+    } else if (v instanceof List<?> l) {
+      a.put(AttributeKey.stringArrayKey(key), l.stream().map(String::valueOf).toList());
+    } else {
+      putScalar(a, key, v);
+    }
+  }
+
+  private static void putScalar(AttributesBuilder a, String key, Object v) {
+    if (v instanceof Boolean b) {
+      a.put(key, b);
+    } else if (v instanceof Double || v instanceof Float) {
+      a.put(key, ((Number) v).doubleValue());
+    } else if (v instanceof Number n) {
+      a.put(key, n.longValue());
+    } else {
+      a.put(key, String.valueOf(v));
+    }
+  }
+
+  private static String json(Object v) {
+    try {
+      return JSON.writeValueAsString(v);
+    } catch (JsonProcessingException e) {
+      return String.valueOf(v);
+    }
+  }
+
+  /** A finished zero-length span built from an event (no SDK tracer involved). */
+  private record InstantSpan(String getName, SpanContext getSpanContext, long getStartEpochNanos,
+      Attributes getAttributes, Resource getResource) implements SpanData {
+    @Override
+    public SpanKind getKind() {
+      return SpanKind.INTERNAL;
+    }
+
+    @Override
+    public SpanContext getParentSpanContext() {
+      return SpanContext.getInvalid();
+    }
+
+    @Override
+    public StatusData getStatus() {
+      return StatusData.ok();
+    }
+
+    @Override
+    public List<EventData> getEvents() {
+      return List.of();
+    }
+
+    @Override
+    public List<LinkData> getLinks() {
+      return List.of();
+    }
+
+    @Override
+    public long getEndEpochNanos() {
+      return getStartEpochNanos;
+    }
+
+    @Override
+    public boolean hasEnded() {
+      return true;
+    }
+
+    @Override
+    public int getTotalRecordedEvents() {
+      return 0;
+    }
+
+    @Override
+    public int getTotalRecordedLinks() {
+      return 0;
+    }
+
+    @Override
+    public int getTotalAttributeCount() {
+      return getAttributes.size();
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
+      return InstrumentationLibraryInfo.create(SCOPE.getName(), SCOPE.getVersion());
+    }
+
+    @Override
+    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+      return SCOPE;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package io.elspeth.telemetry.exporter;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasEntry;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.telemetry.config.ExporterSettings;
+import io.elspeth.telemetry.config.TelemetrySettings;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.event.TelemetryEvent.CallStatus;
+import io.elspeth.telemetry.event.TelemetryEvent.CallType;
+import io.elspeth.telemetry.exporter.console.ConsoleExporter;
+import io.elspeth.telemetry.span.EventSpans;
+import io.elspeth.testkit.otlp.HttpCaptureServer;
+import io.elspeth.testkit.otlp.OtlpReceiver;
+import io.elspeth.testkit.otlp.ReceivedSpan;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExportersTest {
+  private static final Instant T = Instant.parse("2026-03-01T10:15:30.123456789Z");
+
+  private static List<TelemetryEvent> events() {
+    return List.of(
+        new TelemetryEvent.RunStarted(T, "run-42", "cfg", "csv"),
+        new TelemetryEvent.GateEvaluated(T, "run-42", "row-1", "tok-1", "gate_x", "x",
+            TelemetryEvent.RoutingMode.MOVE, List.of("high")),
+        new TelemetryEvent.ExternalCallCompleted(T, "run-42", CallType.LLM, "azure",
+            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", null, null,
+            new TelemetryEvent.TokenUsage(11L, 7L)));
+  }
+
+  private static TelemetryExporter create(String name, Map<String, Object> options) {
+    return Exporters.create(new ExporterSettings(name, options));
+  }
+
+  @Test
+  void otlpOverHttpProtobufDeliversOneInstantSpanPerEvent() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
+          "protocol", "http/protobuf", "headers", Map.of("x-tenant", "t1"), "batch_size", 2));
+      assertThat(e.export(events()).success(), is(true));
+      e.close();
+      e.close();
+      List<ReceivedSpan> spans = receiver.spans();
+      assertThat(spans.stream().map(ReceivedSpan::name).toList(),
+          contains("RunStarted", "GateEvaluated", "ExternalCallCompleted"));
+      assertThat(receiver.requests(), is(2)); // batch_size 2
+      assertThat(receiver.httpHeaders().get(0), hasEntry("x-tenant", List.of("t1")));
+      String trace = EventSpans.traceId("run-42");
+      for (ReceivedSpan s : spans) {
+        assertThat(s.traceId(), is(trace));
+        assertThat(s.spanId(), not("0000000000000000"));
+        assertThat(s.startEpochNanos(), is(s.endEpochNanos()));
+        assertThat(s.startEpochNanos(), is(T.getEpochSecond() * 1_000_000_000L + T.getNano()));
+        assertThat(s.attr("run_id"), is("run-42"));
+        assertThat(s.attr("event_type"), is(s.name()));
+        assertThat(s.scope(), is("elspeth.telemetry"));
+        assertThat(s.resource(), hasEntry("service.name", "elspeth"));
+      }
+      assertThat(spans.get(1).attributes(), hasEntry("destinations", List.of("high")));
+      ReceivedSpan call = spans.get(2);
+      assertThat(call.attributes(), hasEntry("gen_ai.system", "azure"));
+      assertThat(call.attributes(), hasEntry("gen_ai.request.model", "gpt-4o"));
+      assertThat(call.attributes(), hasEntry("gen_ai.usage.input_tokens", 11L));
+      assertThat(call.attributes(), hasEntry("gen_ai.usage.output_tokens", 7L));
+      assertThat(call.attributes(), hasEntry("latency_ms", 12.5));
+      assertThat(call.attr("token_usage"), is("{\"prompt_tokens\":11,\"completion_tokens\":7}"));
+    }
+  }
+
+  @Test
+  void otlpOverGrpcDeliversTheSameSpans() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
+      assertThat(e.export(events()).success(), is(true));
+      e.close();
+      assertThat(receiver.spans().stream().map(ReceivedSpan::transport).toList(),
+          contains("grpc", "grpc", "grpc"));
+      assertThat(receiver.spans().get(0).traceId(), is(EventSpans.traceId("run-42")));
+    }
+  }
+
+  @Test
+  void otlpReportsABackendFailureAsAValue() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      receiver.failWith(503);
+      TelemetryExporter http = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
+          "protocol", "http/protobuf", "headers", Map.of("Authorization", "Bearer s3cret")));
+      ExportResult r = http.export(events());
+      http.close();
+      assertThat(r.success(), is(false));
+      assertThat(r.error(), not(containsString("s3cret")));
+      TelemetryExporter grpc = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
+      assertThat(grpc.export(events()).success(), is(false));
+      grpc.close();
+    }
+  }
+
+  @Test
+  void datadogSendsOtlpToTheAgentWithElspethTags() {
+    try (OtlpReceiver agent = OtlpReceiver.start()) {
+      int port = Integer.parseInt(agent.httpEndpoint().replaceAll(".*:(\\d+)/.*", "$1"));
+      TelemetryExporter e = create("datadog", Map.of("service_name", "pipeline-a", "env",
+          "staging", "agent_host", "127.0.0.1", "agent_port", port, "version", "1.2.3"));
+      assertThat(e.export(events()).success(), is(true));
+      e.close();
+      ReceivedSpan call = agent.spans().get(2);
+      assertThat(call.attributes(), hasEntry("elspeth.run_id", "run-42"));
+      assertThat(call.attributes(), hasEntry("elspeth.event_type", "ExternalCallCompleted"));
+      assertThat(call.attributes(), hasEntry("elspeth.token_usage.prompt_tokens", 11L));
+      assertThat(call.attributes(), hasEntry("env", "staging"));
+      assertThat(call.attributes(), hasEntry("version", "1.2.3"));
+      assertThat(call.resource(), hasEntry("service.name", "pipeline-a"));
+      assertThat(call.resource(), hasEntry("deployment.environment", "staging"));
+    }
+  }
+
+  @Test
+  void datadogRejectsAnApiKeyAndRequiresTheAgent() {
+    List<String> problems = Exporters.validate(new ExporterSettings("datadog",
+        Map.of("api_key", "k", "service_name", "s")));
+    assertThat(problems, hasItem(startsWith("options.api_key: not supported")));
+    assertThat(problems, hasItem("options.env: required"));
+    assertThat(problems, hasItem("options.agent_port: required"));
+    assertThat(String.join(" ", problems), not(containsString("=k")));
+  }
+
+  @Test
+  void azureMonitorPostsEnvelopesToTheIngestionEndpoint() throws Exception {
+    try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
+      ingestion.respond(200, "{\"itemsReceived\":3,\"itemsAccepted\":3,\"errors\":[]}");
+      String cs = "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
+          + ingestion.baseUrl();
+      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
+          "service_name", "pipeline-a", "deployment_environment", "test"));
+      assertThat(e.export(events()).success(), is(true));
+      e.close();
+      assertThat(ingestion.requests(), hasSize(1));
+      HttpCaptureServer.Request req = ingestion.requests().get(0);
+      assertThat(req.method(), is("POST"));
+      assertThat(req.path(), is("/v2.1/track"));
+      assertThat(req.headers(), hasEntry("content-encoding", List.of("gzip")));
+      ObjectMapper json = new ObjectMapper();
+      List<JsonNode> envelopes = new ArrayList<>();
+      for (String line : req.body().split("\n")) {
+        envelopes.add(json.readTree(line));
+      }
+      assertThat(envelopes, hasSize(3));
+      JsonNode gate = envelopes.get(1);
+      assertThat(gate.path("iKey").asText(), is("00000000-1111-2222-3333-444444444444"));
+      assertThat(gate.path("name").asText(), is("RemoteDependency"));
+      assertThat(gate.path("tags").path("ai.operation.id").asText(),
+          is(EventSpans.traceId("run-42")));
+      assertThat(gate.path("tags").path("ai.cloud.role").asText(), is("pipeline-a"));
+      JsonNode base = gate.path("data").path("baseData");
+      assertThat(base.path("name").asText(), is("GateEvaluated"));
+      assertThat(base.path("properties").path("cloud.provider").asText(), is("azure"));
+      assertThat(base.path("properties").path("elspeth.exporter").asText(), is("azure_monitor"));
+      assertThat(base.path("properties").path("deployment.environment").asText(), is("test"));
+      assertThat(base.path("properties").path("plugin_name").asText(), is("x"));
+      assertThat(envelopes.get(2).path("data").path("baseData").path("properties")
+          .path("gen_ai.request.model").asText(), is("gpt-4o"));
+      assertThat(req.body(), not(containsString("IngestionEndpoint")));
+    }
+  }
+
+  @Test
+  void azureMonitorReportsRejectionsWithoutTheConnectionString() {
+    try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
+      ingestion.respond(500, "{\"itemsReceived\":3,\"itemsAccepted\":0}");
+      String cs = "InstrumentationKey=secret-ikey;IngestionEndpoint=" + ingestion.baseUrl();
+      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
+          "service_name", "s"));
+      ExportResult r = e.export(events());
+      assertThat(r.success(), is(false));
+      assertThat(r.error(), containsString("HTTP 500"));
+      assertThat(r.error(), not(containsString("secret-ikey")));
+    }
+  }
+
+  @Test
+  void consoleWritesJsonLinesWithEventTypeLastOrPrettyLines() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ConsoleExporter json = ConsoleExporter.to(new PrintStream(out, true, StandardCharsets.UTF_8),
+        false);
+    assertThat(json.export(events().subList(0, 1)).success(), is(true));
+    assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
+        "{\"timestamp\":\"2026-03-01T10:15:30.123456789Z\",\"run_id\":\"run-42\","
+            + "\"config_hash\":\"cfg\",\"source_plugin\":\"csv\",\"event_type\":\"RunStarted\"}"));
+    out.reset();
+    ConsoleExporter pretty = ConsoleExporter.to(new PrintStream(out, true,
+        StandardCharsets.UTF_8), true);
+    pretty.export(events().subList(1, 2));
+    assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
+        "[2026-03-01T10:15:30.123456789Z] GateEvaluated: run-42 (destinations=[\"high\"], "
+            + "node_id=gate_x, plugin_name=x, routing_mode=move, row_id=row-1, token_id=tok-1)"));
+  }
+
+  @Test
+  void settingsValidationReportsEveryExporterProblem() {
+    TelemetrySettings.Parsed parsed = TelemetrySettings.parse(Map.of("enabled", true,
+        "health_file", 5, "exporters", List.of(Map.of("name", "otlp", "options",
+            Map.of("protocol", "udp", "batch_size", 0)), Map.of("name", "console",
+            "options", Map.of("format", "xml")))), "telemetry");
+    assertThat(parsed.problems(), hasItem("telemetry.exporters[0].options.endpoint: required"));
+    assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.protocol")));
+    assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.batch_size")));
+    assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[1].options.format")));
+    assertThat(parsed.problems(), hasItem(startsWith("telemetry.health_file")));
+    assertThrows(TelemetryConfigException.class, () -> create("otlp", Map.of()));
+  }
+
+  @Test
+  void anExternalCallNeedsExactlyOneParent() {
+    assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
+        T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, "s", "op", null, null, null, null,
+        null, null, null));
+    assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
+        T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, null, null, null, null, null, null,
+        null, null, null));
+  }
+}

@@ -1,0 +1,301 @@
+package io.elspeth.telemetry.manager;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.instanceOf;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.elspeth.telemetry.config.BackpressureMode;
+import io.elspeth.telemetry.config.Granularity;
+import io.elspeth.telemetry.event.HealthEvent;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.health.LastResortChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TelemetryManagerTest {
+  private static final Duration LONG = Duration.ofSeconds(20);
+  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  private final LastResortChannel channel =
+      new LastResortChannel(new PrintStream(stderr, true, StandardCharsets.UTF_8), null);
+
+  private static TelemetryEvent row(int i) {
+    return new TelemetryEvent.RowCreated(Instant.now(), "run-1", "row-" + i, "tok-" + i, "h" + i);
+  }
+
+  private static List<String> rowIds(List<TelemetryEvent> events) {
+    List<String> ids = new ArrayList<>();
+    for (TelemetryEvent e : events) {
+      if (e instanceof TelemetryEvent.RowCreated r) {
+        ids.add(r.rowId());
+      }
+    }
+    return ids;
+  }
+
+  private TelemetryManager.Builder builder(RecordingExporter... exporters) {
+    TelemetryManager.Builder b = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel);
+    for (RecordingExporter e : exporters) {
+      b.exporter(e);
+    }
+    return b;
+  }
+
+  private String health() {
+    return stderr.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void deliversEventsInFifoOrderToEveryExporter() {
+    RecordingExporter a = new RecordingExporter("a");
+    RecordingExporter b = new RecordingExporter("b");
+    TelemetryManager m = builder(a, b).maxBatch(7).build();
+    for (int i = 0; i < 500; i++) {
+      m.handleEvent(row(i));
+    }
+    assertThat(m.flush(LONG), is(true));
+    m.close();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      expected.add("row-" + i);
+    }
+    assertThat(rowIds(a.received()), equalTo(expected));
+    assertThat(rowIds(b.received()), equalTo(expected));
+    assertThat(m.health().eventsEmitted(), is(greaterOrEqual(500)));
+    assertThat(m.health().eventsDropped(), is(0L));
+  }
+
+  private static org.hamcrest.Matcher<Long> greaterOrEqual(long n) {
+    return org.hamcrest.Matchers.greaterThanOrEqualTo(n);
+  }
+
+  @Test
+  void filtersByGranularityWithoutCounting() {
+    RecordingExporter a = new RecordingExporter("a");
+    TelemetryManager m = builder(a).granularity(Granularity.LIFECYCLE).build();
+    m.handleEvent(row(1));
+    m.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), "run-1",
+        TelemetryEvent.PipelinePhase.GRAPH, TelemetryEvent.PhaseAction.BUILDING));
+    m.flush(LONG);
+    m.close();
+    assertThat(a.received(), hasSize(1));
+    assertThat(a.received().get(0), instanceOf(TelemetryEvent.PhaseChanged.class));
+    assertThat(m.health().eventsDropped(), is(0L));
+  }
+
+  @Test
+  void dropModeEvictsTheOldestAndCountsIt() {
+    RecordingExporter a = new RecordingExporter("a");
+    a.gate = new CountDownLatch(1);
+    TelemetryManager m = builder(a).capacity(2).maxBatch(1)
+        .backpressure(BackpressureMode.DROP).build();
+    m.handleEvent(row(1));
+    awaitEntered(a);
+    // row-1 is being exported; the queue holds 2 and 3; 4 evicts 2.
+    m.handleEvent(row(2));
+    m.handleEvent(row(3));
+    m.handleEvent(row(4));
+    assertThat(m.health().eventsDropped(), is(1L));
+    a.gate.countDown();
+    m.flush(LONG);
+    m.close();
+    assertThat(rowIds(a.received()), contains("row-1", "row-3", "row-4"));
+    assertThat(health(), containsString("\"event_type\":\"EventsDropped\""));
+    assertThat(health(), containsString("\"reason\":\"queue_full\""));
+  }
+
+  @Test
+  void blockModeWaitsThenDropsAndCounts() {
+    RecordingExporter a = new RecordingExporter("a");
+    a.gate = new CountDownLatch(1);
+    TelemetryManager m = builder(a).capacity(1).maxBatch(1)
+        .blockTimeout(Duration.ofMillis(50)).build();
+    m.handleEvent(row(1));
+    awaitEntered(a);
+    m.handleEvent(row(2)); // fills the queue
+    m.handleEvent(row(3)); // waits 50 ms, then is dropped
+    assertThat(m.health().eventsDropped(), is(1L));
+    a.gate.countDown();
+    m.flush(LONG);
+    m.close();
+    assertThat(rowIds(a.received()), contains("row-1", "row-2"));
+    assertThat(health(), containsString("\"reason\":\"block_timeout\""));
+  }
+
+  @Test
+  void partialFailureCountsTheExporterAndStillEmits() {
+    RecordingExporter good = new RecordingExporter("good");
+    RecordingExporter bad = new RecordingExporter("bad");
+    bad.failing = true;
+    TelemetryManager m = builder(good, bad).maxConsecutiveFailures(1).build();
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.exporterFailures(), equalTo(Map.of("good", 0L, "bad", 1L)));
+    assertThat(h.consecutiveTotalFailures(), is(0));
+    assertThat(h.disabled(), is(false));
+    assertThat(rowIds(good.received()), contains("row-1"));
+    assertThat(health(), containsString("\"event_type\":\"ExporterFailed\""));
+  }
+
+  @Test
+  void totalFailureStreakDisablesTelemetryWhenNotFailingTheRun() {
+    RecordingExporter bad = new RecordingExporter("bad");
+    bad.failing = true;
+    TelemetryManager m = builder(bad).failOnTotalExporterFailure(false)
+        .maxConsecutiveFailures(3).maxBatch(1).build();
+    for (int i = 0; i < 3; i++) {
+      m.handleEvent(row(i));
+      m.flush(LONG);
+    }
+    assertThat(m.health().disabled(), is(true));
+    m.handleEvent(row(99)); // silently ignored once disabled
+    assertThat(m.flush(LONG), is(true));
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.eventsDropped(), is(3L));
+    assertThat(h.exporterFailures().get("bad"), is(3L));
+    assertThat(health(), containsString("\"event_type\":\"TelemetryDisabled\""));
+    assertThat(health(), containsString("\"event_type\":\"AllExportersFailing\""));
+    assertThat(health(), containsString("\"last\":true"));
+  }
+
+  @Test
+  void totalFailureStreakIsRaisedByFlushOnceWhenFailingTheRun() {
+    RecordingExporter bad = new RecordingExporter("bad");
+    bad.failing = true;
+    TelemetryManager m = builder(bad).failOnTotalExporterFailure(true)
+        .maxConsecutiveFailures(2).maxBatch(1).build();
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    m.handleEvent(row(2));
+    TelemetryFailureException e = assertThrows(TelemetryFailureException.class,
+        () -> m.flush(LONG));
+    assertThat(e.getMessage(), containsString("All 1 exporters failed 2 consecutive times"));
+    assertThat(m.flush(LONG), is(true)); // cleared after being raised
+    assertThat(m.health().disabled(), is(false));
+    m.close();
+  }
+
+  @Test
+  void aStreakBelowTheThresholdIsResetBySuccess() {
+    RecordingExporter flaky = new RecordingExporter("flaky");
+    TelemetryManager m = builder(flaky).maxConsecutiveFailures(2).maxBatch(1).build();
+    flaky.failing = true;
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    flaky.failing = false;
+    m.handleEvent(row(2));
+    m.flush(LONG);
+    flaky.failing = true;
+    m.handleEvent(row(3));
+    assertThat(m.flush(LONG), is(true)); // no exception: the streak restarted at 1
+    assertThat(m.health().consecutiveTotalFailures(), is(1));
+    m.close();
+  }
+
+  @Test
+  void reEntrantHandleEventFromAnExporterNeitherBlocksNorLoops() {
+    RecordingExporter a = new RecordingExporter("a");
+    TelemetryManager m = builder(a).capacity(1).maxBatch(1).build();
+    a.onExport = e -> {
+      if (e instanceof TelemetryEvent.RowCreated r && r.rowId().startsWith("row-")) {
+        m.handleEvent(new TelemetryEvent.RowCreated(Instant.now(), "run-1", "echo-" + r.rowId(),
+            "t", "h"));
+        m.flush(LONG); // on the export thread: returns at once
+      }
+    };
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    m.close();
+    assertThat(rowIds(a.received()), contains("row-1", "echo-row-1"));
+  }
+
+  @Test
+  void flushAndCloseAreIdempotentAndCloseCountsDiscardedEvents() {
+    RecordingExporter a = new RecordingExporter("a");
+    TelemetryManager m = builder(a).build();
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    m.flush(LONG);
+    m.close();
+    m.close();
+    m.handleEvent(row(2)); // after close: discarded, counted
+    assertThat(m.flush(LONG), is(true));
+    assertThat(a.closes, is(1));
+    assertThat(m.health().discardedAtShutdown(), is(1L));
+    assertThat(rowIds(a.received()), contains("row-1"));
+  }
+
+  @Test
+  void eventsStillQueuedWhenTheExportThreadIsStuckAreCountedAtShutdown() {
+    RecordingExporter a = new RecordingExporter("a");
+    a.gate = new CountDownLatch(1);
+    TelemetryManager m = builder(a).maxBatch(1).closeTimeout(Duration.ofMillis(50)).build();
+    m.handleEvent(row(1));
+    awaitEntered(a);
+    m.handleEvent(row(2));
+    m.handleEvent(row(3));
+    m.close();
+    a.gate.countDown();
+    assertThat(m.health().discardedAtShutdown(), is(2L));
+    assertThat(health(), containsString("\"discarded_at_shutdown\":2"));
+  }
+
+  @Test
+  void healthEventsAlsoGoToTheExportersAndTheHealthFile(@TempDir Path dir) throws Exception {
+    RecordingExporter good = new RecordingExporter("good");
+    RecordingExporter bad = new RecordingExporter("bad");
+    bad.failing = true;
+    Path file = dir.resolve("health.jsonl");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.ROWS)
+        .exporter(good).exporter(bad)
+        .lastResort(new LastResortChannel(null, file)).build();
+    m.handleEvent(row(1));
+    m.flush(LONG);
+    m.flush(LONG); // the ExporterFailed health event queued by the first batch
+    m.close();
+    assertThat(good.received(), hasItem(instanceOf(HealthEvent.ExporterFailed.class)));
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines, hasItem(containsString("\"exporter\":\"bad\"")));
+    assertThat(lines, everyItem(containsString("\"run_id\":\"run-1\"")));
+    assertThat(lines.get(lines.size() - 1), containsString("HealthSnapshot"));
+  }
+
+  @Test
+  void aDisabledManagerEmitsNothing() {
+    TelemetryManager m = TelemetryManager.disabled("run-1");
+    m.handleEvent(row(1));
+    assertThat(m.flush(LONG), is(true));
+    m.close();
+    assertThat(m.active(), is(false));
+    assertThat(health(), is(""));
+  }
+
+  private static void awaitEntered(RecordingExporter e) {
+    try {
+      e.entered.await();
+    } catch (InterruptedException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+}

@@ -1,0 +1,622 @@
+package io.elspeth.testkit.chaosllm;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The whole configuration of a {@link ChaosLlmServer}, with the reference ChaosLLM's YAML layout
+ * ({@code server}, {@code response}, {@code latency}, {@code error_injection}) plus
+ * {@code content_safety}, {@code prompt_shield} and {@code auth} for the Azure AI endpoints.
+ *
+ * <p>Every source (built-in defaults, a named preset, a YAML file, command-line overrides,
+ * {@code POST /admin/config}, the {@link Builder}) is a JSON tree deep-merged over the previous
+ * one and bound once here, so all of them validate the same way: an unknown key or a value out of
+ * range is a {@link ChaosConfigException} naming the source and the key.
+ */
+public record ChaosConfig(
+    Server server,
+    @Nullable Long seed,
+    @Nullable String presetName,
+    Response response,
+    Latency latency,
+    ErrorInjection errorInjection,
+    ContentSafety contentSafety,
+    PromptShield promptShield,
+    Auth auth) {
+
+  /** The preset names, as in the reference ChaosLLM. */
+  public static final List<String> PRESETS =
+      List.of("silent", "gentle", "realistic", "chaos", "stress_aimd", "stress_extreme");
+
+  /** Binds configuration trees (snake_case keys) and renders them back for the admin API. */
+  static final ObjectMapper TREES =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .build();
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final String RESOURCES = "/io/elspeth/testkit/chaosllm/";
+
+  public ChaosConfig {
+    require(server != null, "server is required");
+    require(response != null, "response is required");
+    require(latency != null, "latency is required");
+    require(errorInjection != null, "error_injection is required");
+    require(contentSafety != null, "content_safety is required");
+    require(promptShield != null, "prompt_shield is required");
+    require(auth != null, "auth is required");
+  }
+
+  /** Where to listen. {@code port: 0} picks a free port; {@code https_port: 0} too. */
+  public record Server(String host, int port, int httpsPort, @Nullable String tlsDir) {
+    public Server {
+      require(host != null && !host.isBlank(), "server.host must not be empty");
+      require(port >= 0 && port <= 65535, "server.port must be 0..65535, got " + port);
+      require(httpsPort >= 0 && httpsPort <= 65535, "server.https_port must be 0..65535, got " + httpsPort);
+    }
+  }
+
+  /** How a successful chat completion's content is produced. */
+  public enum ResponseMode {
+    RANDOM,
+    TEMPLATE,
+    ECHO,
+    PRESET;
+
+    @JsonValue
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static ResponseMode parse(String value) {
+      for (ResponseMode mode : values()) {
+        if (mode.wire().equals(value)) {
+          return mode;
+        }
+      }
+      throw new IllegalArgumentException(
+          "response.mode must be one of random|template|echo|preset, got '" + value + "'");
+    }
+  }
+
+  /** {@code response:} the mode and each mode's settings. */
+  public record Response(
+      ResponseMode mode,
+      RandomWords random,
+      Template template,
+      PresetBank preset,
+      boolean allowHeaderOverrides) {
+    public Response {
+      require(mode != null, "response.mode is required");
+      require(random != null && template != null && preset != null, "response mode settings are required");
+    }
+  }
+
+  /** {@code response.random}: {@code min_words..max_words} words from {@code english|lorem}. */
+  public record RandomWords(int minWords, int maxWords, String vocabulary) {
+    public RandomWords {
+      require(minWords > 0, "response.random.min_words must be > 0, got " + minWords);
+      require(minWords <= maxWords,
+          "response.random.min_words (" + minWords + ") must be <= max_words (" + maxWords + ")");
+      require("english".equals(vocabulary) || "lorem".equals(vocabulary),
+          "response.random.vocabulary must be english|lorem, got '" + vocabulary + "'");
+    }
+  }
+
+  /** {@code response.template.body}: a Jinja2 template over the request. */
+  public record Template(String body) {
+    public Template {
+      require(body != null, "response.template.body is required");
+    }
+  }
+
+  /** {@code response.preset}: a JSONL file of responses, picked {@code random|sequential}. */
+  public record PresetBank(String file, String selection) {
+    public PresetBank {
+      require(file != null, "response.preset.file is required");
+      require("random".equals(selection) || "sequential".equals(selection),
+          "response.preset.selection must be random|sequential, got '" + selection + "'");
+    }
+  }
+
+  /** {@code latency}: each successful response waits {@code base_ms ± jitter_ms}. */
+  public record Latency(int baseMs, int jitterMs) {
+    public Latency {
+      require(baseMs >= 0, "latency.base_ms must be >= 0, got " + baseMs);
+      require(jitterMs >= 0, "latency.jitter_ms must be >= 0, got " + jitterMs);
+    }
+  }
+
+  /** A {@code [min, max]} range of seconds. */
+  public record Range(double min, double max) {
+    public Range {
+      require(min >= 0 && min <= max, "range must be [min, max] with 0 <= min <= max, got [" + min + ", " + max + "]");
+    }
+
+    @JsonCreator
+    static Range of(List<Double> values) {
+      require(values != null && values.size() == 2, "expected a [min, max] range, got " + values);
+      return new Range(values.get(0), values.get(1));
+    }
+
+    @JsonValue
+    List<Double> asList() {
+      return List.of(min, max);
+    }
+  }
+
+  /** {@code error_injection.burst}: periodic storms of 429/529. */
+  public record Burst(
+      boolean enabled, int intervalSec, int durationSec, double rateLimitPct, double capacityPct) {
+    public Burst {
+      require(intervalSec > 0, "error_injection.burst.interval_sec must be > 0");
+      require(durationSec > 0, "error_injection.burst.duration_sec must be > 0");
+      requirePct(rateLimitPct, "error_injection.burst.rate_limit_pct");
+      requirePct(capacityPct, "error_injection.burst.capacity_pct");
+    }
+  }
+
+  /** {@code error_injection}: the percentage of requests that get each {@link FaultKind}. */
+  public record ErrorInjection(
+      double rateLimitPct,
+      @JsonProperty("capacity_529_pct") double capacity529Pct,
+      double serviceUnavailablePct,
+      double badGatewayPct,
+      double gatewayTimeoutPct,
+      double internalErrorPct,
+      double forbiddenPct,
+      double notFoundPct,
+      Range retryAfterSec,
+      double timeoutPct,
+      Range timeoutSec,
+      double connectionFailedPct,
+      Range connectionFailedLeadSec,
+      double connectionStallPct,
+      Range connectionStallStartSec,
+      Range connectionStallSec,
+      double connectionResetPct,
+      double slowResponsePct,
+      Range slowResponseSec,
+      double invalidJsonPct,
+      double truncatedPct,
+      double emptyBodyPct,
+      double missingFieldsPct,
+      double wrongContentTypePct,
+      Burst burst,
+      String selectionMode) {
+    public ErrorInjection {
+      for (FaultKind kind : FaultKind.values()) {
+        requirePct(pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
+            gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
+            connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
+            invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct),
+            "error_injection." + kind.key() + "_pct");
+      }
+      require(retryAfterSec != null && timeoutSec != null && connectionFailedLeadSec != null
+              && connectionStallStartSec != null && connectionStallSec != null && slowResponseSec != null,
+          "error_injection ranges are required");
+      require(burst != null, "error_injection.burst is required");
+      require("priority".equals(selectionMode) || "weighted".equals(selectionMode),
+          "error_injection.selection_mode must be priority|weighted, got '" + selectionMode + "'");
+    }
+
+    /** The configured percentage (0–100) of {@code kind}, outside bursts. */
+    public double pct(FaultKind kind) {
+      return pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
+          gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
+          connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
+          invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct);
+    }
+
+    private static double pctOf(FaultKind kind, double rateLimit, double capacity, double unavailable,
+        double badGateway, double gatewayTimeout, double internal, double forbidden, double notFound,
+        double timeout, double connectionFailed, double stall, double reset, double slow,
+        double invalidJson, double truncated, double emptyBody, double missingFields, double wrongType) {
+      return switch (kind) {
+        case RATE_LIMIT -> rateLimit;
+        case CAPACITY_529 -> capacity;
+        case SERVICE_UNAVAILABLE -> unavailable;
+        case BAD_GATEWAY -> badGateway;
+        case GATEWAY_TIMEOUT -> gatewayTimeout;
+        case INTERNAL_ERROR -> internal;
+        case FORBIDDEN -> forbidden;
+        case NOT_FOUND -> notFound;
+        case TIMEOUT -> timeout;
+        case CONNECTION_FAILED -> connectionFailed;
+        case CONNECTION_STALL -> stall;
+        case CONNECTION_RESET -> reset;
+        case SLOW_RESPONSE -> slow;
+        case INVALID_JSON -> invalidJson;
+        case TRUNCATED -> truncated;
+        case EMPTY_BODY -> emptyBody;
+        case MISSING_FIELDS -> missingFields;
+        case WRONG_CONTENT_TYPE -> wrongType;
+      };
+    }
+  }
+
+  /** A word or phrase that raises one Content Safety category to a severity (0–7). */
+  public record Trigger(String word, String category, int severity) {
+    private static final Map<String, String> CATEGORIES = Map.of(
+        "hate", "Hate", "selfharm", "SelfHarm", "self_harm", "SelfHarm", "sexual", "Sexual",
+        "violence", "Violence");
+
+    public Trigger {
+      require(word != null && !word.isBlank(), "content_safety.triggers[].word must not be empty");
+      String canonical = category == null ? null : CATEGORIES.get(category.toLowerCase(Locale.ROOT));
+      require(canonical != null,
+          "content_safety.triggers[].category must be Hate|SelfHarm|Sexual|Violence, got '" + category + "'");
+      category = canonical;
+      require(severity >= 0 && severity <= 7,
+          "content_safety.triggers[].severity must be 0..7, got " + severity);
+    }
+  }
+
+  /** {@code content_safety.triggers}: case-insensitive words scored by {@code text:analyze}. */
+  public record ContentSafety(List<Trigger> triggers) {
+    public ContentSafety {
+      require(triggers != null, "content_safety.triggers is required");
+      triggers = List.copyOf(triggers);
+    }
+  }
+
+  /** {@code prompt_shield.attack_phrases}: case-insensitive phrases {@code text:shieldPrompt} flags. */
+  public record PromptShield(List<String> attackPhrases) {
+    public PromptShield {
+      require(attackPhrases != null, "prompt_shield.attack_phrases is required");
+      attackPhrases = List.copyOf(attackPhrases);
+    }
+  }
+
+  /**
+   * {@code auth.api_keys}: the keys accepted in {@code api-key} / {@code Ocp-Apim-Subscription-Key}
+   * / {@code Authorization: Bearer}. Empty accepts any non-empty key; a missing key is always 401.
+   */
+  public record Auth(List<String> apiKeys) {
+    public Auth {
+      require(apiKeys != null, "auth.api_keys is required");
+      apiKeys = List.copyOf(apiKeys);
+    }
+  }
+
+  // ---------------------------------------------------------------- factories
+
+  /** The built-in defaults: no faults, no latency, random responses, loopback, ephemeral ports. */
+  public static ChaosConfig defaults() {
+    return bind(defaultsTree(), "built-in defaults");
+  }
+
+  /** A named preset ({@link #PRESETS}) over the defaults. */
+  public static ChaosConfig preset(String name) {
+    return load(name, null, Map.of());
+  }
+
+  /** A YAML file over the defaults. */
+  public static ChaosConfig fromYaml(Path file) {
+    return load(null, file, Map.of());
+  }
+
+  /**
+   * The reference's precedence: {@code overrides} (nested maps, e.g. from the command line) over
+   * {@code file} over {@code preset} over the defaults.
+   */
+  public static ChaosConfig load(@Nullable String preset, @Nullable Path file, Map<String, ?> overrides) {
+    ObjectNode tree = defaultsTree();
+    String source = "built-in defaults";
+    if (preset != null) {
+      merge(tree, presetTree(preset));
+      tree.put("preset_name", preset);
+      source = "preset '" + preset + "'";
+    }
+    if (file != null) {
+      merge(tree, yamlFile(file));
+      source = file.toString();
+    }
+    if (!overrides.isEmpty()) {
+      merge(tree, TREES.valueToTree(overrides));
+      source = source + " with overrides";
+    }
+    return bind(tree, source);
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder(defaultsTree());
+  }
+
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(toTree());
+  }
+
+  /** This configuration as the snake_case tree {@code GET /admin/config} returns. */
+  public ObjectNode toTree() {
+    return TREES.valueToTree(this);
+  }
+
+  /** This configuration with {@code updates} (a partial snake_case tree) deep-merged over it. */
+  public ChaosConfig merged(JsonNode updates, String source) {
+    if (!updates.isObject()) {
+      throw new ChaosConfigException(source + ": expected a mapping of configuration sections");
+    }
+    ObjectNode tree = toTree();
+    merge(tree, (ObjectNode) updates);
+    return bind(tree, source);
+  }
+
+  /**
+   * Fluent construction over a configuration tree; each call overrides one key.
+   *
+   * <pre>{@code ChaosConfig.preset("gentle").toBuilder().port(0).seed(42).fault(FaultKind.RATE_LIMIT, 20).build()}</pre>
+   */
+  public static final class Builder {
+    private final ObjectNode tree;
+
+    private Builder(ObjectNode tree) {
+      this.tree = tree;
+    }
+
+    /** Sets one key by its dotted snake_case path, e.g. {@code error_injection.burst.enabled}. */
+    public Builder set(String dottedPath, @Nullable Object value) {
+      String[] parts = dottedPath.split("\\.");
+      ObjectNode node = tree;
+      for (int i = 0; i < parts.length - 1; i++) {
+        JsonNode child = node.get(parts[i]);
+        if (!(child instanceof ObjectNode)) {
+          child = node.putObject(parts[i]);
+        }
+        node = (ObjectNode) child;
+      }
+      node.set(parts[parts.length - 1], TREES.valueToTree(value));
+      return this;
+    }
+
+    /** Deep-merges a partial configuration (nested maps with snake_case keys). */
+    public Builder merge(Map<String, ?> partial) {
+      ChaosConfig.merge(tree, TREES.valueToTree(partial));
+      return this;
+    }
+
+    public Builder host(String host) {
+      return set("server.host", host);
+    }
+
+    /** The HTTP port, 0 for a free one. */
+    public Builder port(int port) {
+      return set("server.port", port);
+    }
+
+    /** The HTTPS port, 0 for a free one. */
+    public Builder httpsPort(int port) {
+      return set("server.https_port", port);
+    }
+
+    /** Where the certificate and truststore are written (default: a new temporary directory). */
+    public Builder tlsDir(Path dir) {
+      return set("server.tls_dir", dir.toString());
+    }
+
+    /** Seeds every random choice (faults, delays, generated text) for reproducible runs. */
+    public Builder seed(long seed) {
+      return set("seed", seed);
+    }
+
+    public Builder latency(int baseMs, int jitterMs) {
+      return set("latency.base_ms", baseMs).set("latency.jitter_ms", jitterMs);
+    }
+
+    public Builder responseMode(ResponseMode mode) {
+      return set("response.mode", mode.wire());
+    }
+
+    /** Template mode with this Jinja2 body. */
+    public Builder template(String body) {
+      return responseMode(ResponseMode.TEMPLATE).set("response.template.body", body);
+    }
+
+    /** Preset mode over this JSONL bank, {@code random} or {@code sequential}. */
+    public Builder presetBank(Path file, String selection) {
+      return responseMode(ResponseMode.PRESET)
+          .set("response.preset.file", file.toString())
+          .set("response.preset.selection", selection);
+    }
+
+    public Builder randomWords(int minWords, int maxWords) {
+      return set("response.random.min_words", minWords).set("response.random.max_words", maxWords);
+    }
+
+    /** The percentage (0–100) of requests that get {@code kind}. */
+    public Builder fault(FaultKind kind, double pct) {
+      return set("error_injection." + kind.key() + "_pct", pct);
+    }
+
+    /** {@code priority} (first kind that fires, in {@link FaultKind} order) or {@code weighted}. */
+    public Builder selectionMode(String mode) {
+      return set("error_injection.selection_mode", mode);
+    }
+
+    public Builder retryAfterSec(double min, double max) {
+      return set("error_injection.retry_after_sec", List.of(min, max));
+    }
+
+    public Builder timeoutSec(double min, double max) {
+      return set("error_injection.timeout_sec", List.of(min, max));
+    }
+
+    public Builder slowResponseSec(double min, double max) {
+      return set("error_injection.slow_response_sec", List.of(min, max));
+    }
+
+    public Builder connectionFailedLeadSec(double min, double max) {
+      return set("error_injection.connection_failed_lead_sec", List.of(min, max));
+    }
+
+    public Builder connectionStallSec(double startMin, double startMax, double stallMin, double stallMax) {
+      return set("error_injection.connection_stall_start_sec", List.of(startMin, startMax))
+          .set("error_injection.connection_stall_sec", List.of(stallMin, stallMax));
+    }
+
+    public Builder burst(boolean enabled, int intervalSec, int durationSec, double rateLimitPct, double capacityPct) {
+      return set("error_injection.burst.enabled", enabled)
+          .set("error_injection.burst.interval_sec", intervalSec)
+          .set("error_injection.burst.duration_sec", durationSec)
+          .set("error_injection.burst.rate_limit_pct", rateLimitPct)
+          .set("error_injection.burst.capacity_pct", capacityPct);
+    }
+
+    /** Adds a Content Safety trigger: {@code word} in the text scores {@code category} at {@code severity}. */
+    public Builder contentSafetyTrigger(String word, String category, int severity) {
+      ArrayNode triggers = arrayAt("content_safety", "triggers");
+      triggers.addObject().put("word", word).put("category", category).put("severity", severity);
+      return this;
+    }
+
+    /** Replaces the Content Safety triggers with none: every category scores 0. */
+    public Builder noContentSafetyTriggers() {
+      arrayAt("content_safety", "triggers").removeAll();
+      return this;
+    }
+
+    /** Adds a phrase Prompt Shield reports as an attack. */
+    public Builder promptShieldAttackPhrase(String phrase) {
+      arrayAt("prompt_shield", "attack_phrases").add(phrase);
+      return this;
+    }
+
+    /** Only these keys are accepted (default: any non-empty key). */
+    public Builder apiKeys(String... keys) {
+      return set("auth.api_keys", List.of(keys));
+    }
+
+    public ChaosConfig build() {
+      return bind(tree.deepCopy(), "builder");
+    }
+
+    private ArrayNode arrayAt(String section, String key) {
+      JsonNode node = tree.get(section);
+      ObjectNode object = node instanceof ObjectNode o ? o : tree.putObject(section);
+      JsonNode array = object.get(key);
+      return array instanceof ArrayNode a ? a : object.putArray(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- trees
+
+  private static ObjectNode defaultsTree() {
+    return resourceTree("defaults.yaml");
+  }
+
+  private static ObjectNode presetTree(String name) {
+    if (!PRESETS.contains(name)) {
+      throw new ChaosConfigException(
+          "unknown ChaosLLM preset '" + name + "'; available: " + String.join(", ", PRESETS));
+    }
+    return resourceTree("presets/" + name + ".yaml");
+  }
+
+  private static ObjectNode resourceTree(String name) {
+    try (InputStream in = ChaosConfig.class.getResourceAsStream(RESOURCES + name)) {
+      if (in == null) {
+        throw new IllegalStateException("ChaosLLM resource missing from the testkit jar: " + name);
+      }
+      return (ObjectNode) YAML.readTree(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("ChaosLLM resource unreadable: " + name, e);
+    }
+  }
+
+  private static ObjectNode yamlFile(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ChaosConfigException("ChaosLLM config file not found: " + file);
+    }
+    try {
+      JsonNode node = YAML.readTree(file.toFile());
+      if (node == null || node.isMissingNode() || node.isNull()) {
+        return TREES.createObjectNode();
+      }
+      if (!node.isObject()) {
+        throw new ChaosConfigException(file + ": expected a YAML mapping at the top level");
+      }
+      return (ObjectNode) node;
+    } catch (JsonProcessingException e) {
+      throw new ChaosConfigException(file + ": invalid YAML: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new ChaosConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Objects merge key by key; anything else (scalars, lists) replaces. */
+  private static void merge(ObjectNode base, ObjectNode override) {
+    Iterator<Map.Entry<String, JsonNode>> fields = override.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      JsonNode existing = base.get(field.getKey());
+      if (existing instanceof ObjectNode existingObject && field.getValue() instanceof ObjectNode overrideObject) {
+        merge(existingObject, overrideObject);
+      } else {
+        base.set(field.getKey(), field.getValue().deepCopy());
+      }
+    }
+  }
+
+  private static ChaosConfig bind(ObjectNode tree, String source) {
+    // The reference's server.workers and metrics.* have no meaning here (one JVM, in-memory
+    // counters); they are accepted so the reference's preset and config files load unchanged.
+    if (tree.get("server") instanceof ObjectNode server) {
+      server.remove("workers");
+    }
+    tree.remove("metrics");
+    try {
+      return TREES.treeToValue(tree, ChaosConfig.class);
+    } catch (JsonMappingException e) {
+      String key = e.getPath().stream()
+          .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+          .collect(Collectors.joining(".")).replace(".[", "[");
+      Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : null;
+      String message = cause != null ? cause.getMessage() : firstLine(e.getOriginalMessage());
+      throw new ChaosConfigException(
+          "ChaosLLM config (" + source + ")" + (key.isEmpty() ? "" : " at '" + key + "'") + ": " + message, e);
+    } catch (JsonProcessingException e) {
+      throw new ChaosConfigException("ChaosLLM config (" + source + "): " + firstLine(e.getOriginalMessage()), e);
+    }
+  }
+
+  private static String firstLine(String message) {
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  private static void requirePct(double pct, String key) {
+    require(pct >= 0 && pct <= 100, key + " must be 0..100, got " + pct);
+  }
+}

@@ -1,0 +1,160 @@
+package io.elspeth.testkit.otlp;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * An OTLP trace receiver on loopback for tests: HTTP/protobuf ({@code POST /v1/traces}) and gRPC
+ * ({@code TraceService/Export}), decoding the real OTLP protobuf messages. Received spans are
+ * kept in arrival order, with their resource and request headers. {@link #failWith} makes both
+ * transports reject requests (HTTP 503 / gRPC UNAVAILABLE) to exercise exporter failures.
+ *
+ * <pre>{@code try (OtlpReceiver r = OtlpReceiver.start()) { ... r.httpEndpoint() ... r.spans() }}</pre>
+ */
+public final class OtlpReceiver implements AutoCloseable {
+  private final HttpServer http;
+  private final Server grpc;
+  private final List<ReceivedSpan> spans = new ArrayList<>();
+  private final List<Map<String, List<String>>> httpHeaders = new ArrayList<>();
+  private volatile int failStatus;
+  private int requests;
+
+  private OtlpReceiver() throws IOException {
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/v1/traces", this::handleHttp);
+    http.start();
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new TraceServiceGrpc.TraceServiceImplBase() {
+          @Override
+          public void export(ExportTraceServiceRequest request,
+              StreamObserver<ExportTraceServiceResponse> response) {
+            if (failStatus != 0) {
+              response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
+                  .asRuntimeException());
+              return;
+            }
+            record(request, "grpc");
+            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+            response.onCompleted();
+          }
+        }).build().start();
+  }
+
+  /** Starts both transports on free loopback ports. */
+  public static OtlpReceiver start() {
+    try {
+      return new OtlpReceiver();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the OTLP receiver on loopback", e);
+    }
+  }
+
+  /** The HTTP/protobuf traces URL, {@code http://127.0.0.1:PORT/v1/traces}. */
+  public String httpEndpoint() {
+    return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1/traces";
+  }
+
+  /** The gRPC endpoint, {@code http://127.0.0.1:PORT}. */
+  public String grpcEndpoint() {
+    return "http://127.0.0.1:" + grpc.getPort();
+  }
+
+  /** From now on reject every request (HTTP {@code status}, gRPC UNAVAILABLE); 0 accepts again. */
+  public void failWith(int status) {
+    failStatus = status;
+  }
+
+  /** Spans received so far, in arrival order. */
+  public synchronized List<ReceivedSpan> spans() {
+    return List.copyOf(spans);
+  }
+
+  /** Headers of each accepted HTTP request, in arrival order (names lower-case). */
+  public synchronized List<Map<String, List<String>>> httpHeaders() {
+    return List.copyOf(httpHeaders);
+  }
+
+  /** Requests answered, accepted or rejected. */
+  public synchronized int requests() {
+    return requests;
+  }
+
+  private void handleHttp(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body;
+      try (InputStream in = "gzip".equalsIgnoreCase(
+          exchange.getRequestHeaders().getFirst("Content-Encoding"))
+          ? new GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
+        body = in.readAllBytes();
+      }
+      synchronized (this) {
+        requests++;
+      }
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      if (failStatus != 0) {
+        exchange.sendResponseHeaders(failStatus, -1);
+        return;
+      }
+      ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
+      synchronized (this) {
+        Map<String, List<String>> headers = new java.util.TreeMap<>();
+        exchange.getRequestHeaders().forEach((k, v) ->
+            headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+        httpHeaders.add(headers);
+      }
+      record(request, "http");
+      byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      exchange.sendResponseHeaders(200, answer.length == 0 ? -1 : answer.length);
+      if (answer.length > 0) {
+        exchange.getResponseBody().write(answer);
+      }
+    }
+  }
+
+  private synchronized void record(ExportTraceServiceRequest request, String transport) {
+    if (transport.equals("grpc")) {
+      requests++;
+    }
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      Map<String, Object> resource = ReceivedSpan.attributes(rs.getResource().getAttributesList());
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          spans.add(ReceivedSpan.of(s, resource, ss.getScope().getName(), transport));
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    grpc.shutdownNow();
+    try {
+      grpc.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.elspeth.transforms.llm;
+
+import io.elspeth.connectors.client.AuditedLlmClient;
+import java.io.Serializable;
+import java.time.Duration;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Where an LLM transform sends its requests: Azure OpenAI (endpoint, deployment, api-version)
+ * or OpenRouter (base URL), with the API key. {@link #toString()} never shows the key.
+ */
+public record LlmEndpoint(String provider, String url, String apiKey, @Nullable String apiVersion,
+    @Nullable String deployment) implements Serializable {
+
+  public static LlmEndpoint azure(String endpoint, String apiKey, String apiVersion,
+      String deployment) {
+    return new LlmEndpoint("azure", endpoint, apiKey, apiVersion, deployment);
+  }
+
+  public static LlmEndpoint openRouter(String baseUrl, String apiKey) {
+    return new LlmEndpoint("openrouter", baseUrl, apiKey, null, null);
+  }
+
+  /** The rate-limit service name: {@code azure_openai} or {@code openrouter}. */
+  public String service() {
+    return provider.equals("azure") ? "azure_openai" : "openrouter";
+  }
+
+  /** A client for this endpoint, built per DoFn instance. */
+  public AuditedLlmClient open(Duration timeout) {
+    return provider.equals("azure")
+        ? AuditedLlmClient.azure(url, apiKey, apiVersion, deployment, timeout)
+        : AuditedLlmClient.openRouter(url, apiKey, timeout);
+  }
+
+  @Override
+  public String toString() {
+    return "LlmEndpoint[" + provider + " " + url + (deployment == null ? "" : " " + deployment)
+        + "]";
+  }
+}

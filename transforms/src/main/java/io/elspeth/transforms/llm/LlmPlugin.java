@@ -1,0 +1,137 @@
+package io.elspeth.transforms.llm;
+
+import io.elspeth.connectors.client.ClientSettings;
+import io.elspeth.connectors.client.PoolSettings;
+import io.elspeth.plugin.OptionSpec;
+import io.elspeth.plugin.OptionType;
+import io.elspeth.plugin.PluginOptions;
+import io.elspeth.transforms.step.RowTransform;
+import io.elspeth.transforms.step.TransformPlugin;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The LLM transform plugins: {@code azure_llm}, {@code azure_multi_query_llm} (Azure OpenAI,
+ * through the Azure SDK: {@code deployment_name}, {@code endpoint}, {@code api_key},
+ * {@code api_version}; {@code model} defaults to the deployment) and {@code openrouter_llm},
+ * {@code openrouter_multi_query_llm} (OpenRouter over HTTP: {@code api_key}, {@code base_url},
+ * {@code model}), each with ELSPETH's {@code LLMConfig} options ({@link LlmOptions}).
+ */
+public final class LlmPlugin implements TransformPlugin {
+  private final String name;
+  private final boolean azure;
+  private final boolean multiQuery;
+
+  private LlmPlugin(String name, boolean azure, boolean multiQuery) {
+    this.name = name;
+    this.azure = azure;
+    this.multiQuery = multiQuery;
+  }
+
+  public static LlmPlugin azureLlm() {
+    return new LlmPlugin("azure_llm", true, false);
+  }
+
+  public static LlmPlugin azureMultiQueryLlm() {
+    return new LlmPlugin("azure_multi_query_llm", true, true);
+  }
+
+  public static LlmPlugin openRouterLlm() {
+    return new LlmPlugin("openrouter_llm", false, false);
+  }
+
+  public static LlmPlugin openRouterMultiQueryLlm() {
+    return new LlmPlugin("openrouter_multi_query_llm", false, true);
+  }
+
+  /** All four. */
+  public static List<LlmPlugin> all() {
+    return List.of(azureLlm(), azureMultiQueryLlm(), openRouterLlm(), openRouterMultiQueryLlm());
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return (multiQuery ? "Case studies x criteria JSON queries per row" : "One chat completion per row")
+        + (azure ? " on Azure OpenAI" : " on OpenRouter") + ", every call audited";
+  }
+
+  @Override
+  public String determinism() {
+    return "external_call";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    List<OptionSpec> own = new ArrayList<>();
+    if (azure) {
+      own.add(OptionSpec.required("deployment_name", OptionType.STRING, "Azure OpenAI deployment"));
+      own.add(OptionSpec.required("endpoint", OptionType.STRING,
+          "https://<resource>.openai.azure.com"));
+      own.add(OptionSpec.required("api_key", OptionType.STRING, "Azure OpenAI key"));
+      own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
+      own.add(OptionSpec.optional("model", OptionType.STRING, null,
+          "model name recorded (defaults to the deployment)"));
+    } else {
+      own.add(OptionSpec.required("api_key", OptionType.STRING, "OpenRouter key"));
+      own.add(OptionSpec.optional("base_url", OptionType.STRING, "https://openrouter.ai/api/v1",
+          "API base URL"));
+      own.add(OptionSpec.required("model", OptionType.STRING, "model, e.g. openai/gpt-4o-mini"));
+    }
+    if (multiQuery) {
+      own.addAll(MultiQuery.options());
+    }
+    return LlmOptions.with(own.toArray(OptionSpec[]::new));
+  }
+
+  @Override
+  public List<String> validate(PluginOptions options) {
+    List<String> problems = new ArrayList<>(LlmOptions.validate(options));
+    String urlKey = azure ? "endpoint" : "base_url";
+    String url = options.string(urlKey);
+    try {
+      URI u = URI.create(url);
+      if (u.getHost() == null || !List.of("http", "https").contains(u.getScheme())) {
+        problems.add(urlKey + ": expected an http(s) URL, got '" + url + "'");
+      } else if (azure && !"https".equals(u.getScheme())) {
+        problems.add(urlKey + ": Azure OpenAI takes key credentials over HTTPS only");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(urlKey + ": expected an http(s) URL, got '" + url + "'");
+    }
+    if (multiQuery) {
+      MultiQuery.parse(options, problems);
+    }
+    return problems;
+  }
+
+  @Override
+  public RowTransform create(PluginOptions options) {
+    return create(options, ClientSettings.defaults());
+  }
+
+  @Override
+  public RowTransform create(PluginOptions options, ClientSettings client) {
+    LlmEndpoint endpoint = azure
+        ? LlmEndpoint.azure(options.requiredString("endpoint"), options.requiredString("api_key"),
+            options.requiredString("api_version"), options.requiredString("deployment_name"))
+        : LlmEndpoint.openRouter(options.requiredString("base_url"),
+            options.requiredString("api_key"));
+    LlmOptions llm = LlmOptions.from(options, options.string("deployment_name"));
+    PoolSettings pool = PoolSettings.from(options);
+    if (!multiQuery) {
+      return new LlmTransform(endpoint, llm, client, pool);
+    }
+    List<String> problems = new ArrayList<>();
+    MultiQuery queries = MultiQuery.parse(options, problems);
+    if (queries == null) {
+      throw new IllegalStateException("multi-query options were validated: " + problems);
+    }
+    return new MultiQueryLlmTransform(endpoint, llm, queries, client, pool);
+  }
+}

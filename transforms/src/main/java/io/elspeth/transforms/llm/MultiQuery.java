@@ -1,0 +1,196 @@
+package io.elspeth.transforms.llm;
+
+import io.elspeth.plugin.OptionSpec;
+import io.elspeth.plugin.OptionType;
+import io.elspeth.plugin.PluginOptions;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The multi-query options of ELSPETH's {@code *_multi_query_llm}: {@code case_studies}
+ * ({@code name, input_fields, context, description}) × {@code criteria} ({@code name, code,
+ * description, subcriteria, max_tokens}), each pair one query whose JSON answer is read through
+ * {@code output_mapping} ({@code key: {suffix, type, values}}) into fields
+ * {@code <case>_<criterion>_<suffix>}.
+ */
+public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
+    Map<String, OutputField> outputMapping, String responseFormat) implements Serializable {
+
+  public static final List<String> TYPES = List.of("string", "integer", "number", "boolean",
+      "enum");
+
+  /** One case study: which row fields feed the template as {@code input_1..N}. */
+  public record CaseStudy(String name, List<String> inputFields, @Nullable String context,
+      @Nullable String description) implements Serializable {
+    Map<String, Object> asVariable() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", name);
+      m.put("input_fields", inputFields);
+      m.put("context", context);
+      m.put("description", description);
+      return m;
+    }
+  }
+
+  /** One criterion the case studies are assessed on. */
+  public record Criterion(String name, @Nullable String code, @Nullable String description,
+      List<String> subcriteria, @Nullable Integer maxTokens) implements Serializable {
+    Map<String, Object> asVariable() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", name);
+      m.put("code", code);
+      m.put("description", description);
+      m.put("subcriteria", subcriteria);
+      return m;
+    }
+  }
+
+  /** How one key of the JSON answer becomes a field. */
+  public record OutputField(String suffix, String type, List<String> values)
+      implements Serializable {}
+
+  public static List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.required("case_studies", OptionType.ANY,
+            "list of {name, input_fields, context, description}"),
+        OptionSpec.required("criteria", OptionType.ANY,
+            "list of {name, code, description, subcriteria, max_tokens}"),
+        OptionSpec.required("output_mapping", OptionType.OBJECT,
+            "JSON key -> {suffix, type: string|integer|number|boolean|enum, values}"),
+        OptionSpec.oneOf("response_format", "standard", List.of("standard", "structured"),
+            "standard: JSON object requested; structured: also validated strictly"));
+  }
+
+  /** Parses the options, adding a message per problem to {@code problems}. */
+  public static @Nullable MultiQuery parse(PluginOptions o, List<String> problems) {
+    int before = problems.size();
+    List<CaseStudy> cases = new ArrayList<>();
+    List<Map<String, Object>> rawCases = maps(o.asMap().get("case_studies"), "case_studies",
+        problems);
+    for (int i = 0; i < rawCases.size(); i++) {
+      Map<String, Object> c = rawCases.get(i);
+      String p = "case_studies[" + i + "]";
+      String name = string(c, "name", p, problems, true);
+      List<String> inputs = strings(c.get("input_fields"));
+      if (inputs.isEmpty()) {
+        problems.add(p + ".input_fields: expected a non-empty list of field names");
+      }
+      cases.add(new CaseStudy(name, inputs, string(c, "context", p, problems, false),
+          string(c, "description", p, problems, false)));
+    }
+    List<Criterion> criteria = new ArrayList<>();
+    List<Map<String, Object>> rawCriteria = maps(o.asMap().get("criteria"), "criteria", problems);
+    for (int i = 0; i < rawCriteria.size(); i++) {
+      Map<String, Object> c = rawCriteria.get(i);
+      String p = "criteria[" + i + "]";
+      Object max = c.get("max_tokens");
+      if (max != null && !(max instanceof Long || max instanceof Integer)) {
+        problems.add(p + ".max_tokens: expected an integer");
+      }
+      criteria.add(new Criterion(string(c, "name", p, problems, true),
+          string(c, "code", p, problems, false), string(c, "description", p, problems, false),
+          strings(c.get("subcriteria")), max instanceof Number n ? n.intValue() : null));
+    }
+    Map<String, OutputField> mapping = new LinkedHashMap<>();
+    o.map("output_mapping").forEach((key, spec) -> {
+      String p = "output_mapping." + key;
+      if (!(spec instanceof Map<?, ?> m)) {
+        problems.add(p + ": expected {suffix, type, values}");
+        return;
+      }
+      Object suffix = m.get("suffix");
+      Object type = m.get("type") == null ? "string" : m.get("type");
+      if (!(suffix instanceof String s) || s.isBlank()) {
+        problems.add(p + ".suffix: required (a string)");
+        return;
+      }
+      if (!TYPES.contains(type)) {
+        problems.add(p + ".type: expected one of " + TYPES + ", got " + type);
+        return;
+      }
+      List<String> values = strings(m.get("values"));
+      if (type.equals("enum") && values.isEmpty()) {
+        problems.add(p + ".values: required for type enum (the allowed strings)");
+      }
+      mapping.put(key, new OutputField(s, type.toString(), values));
+    });
+    if (mapping.isEmpty()) {
+      problems.add("output_mapping: expected at least one key");
+    }
+    if (cases.isEmpty() && rawCases.isEmpty()) {
+      problems.add("case_studies: expected at least one case study");
+    }
+    if (criteria.isEmpty() && rawCriteria.isEmpty()) {
+      problems.add("criteria: expected at least one criterion");
+    }
+    return problems.size() > before ? null
+        : new MultiQuery(cases, criteria, mapping, o.requiredString("response_format"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> maps(@Nullable Object raw, String path,
+      List<String> problems) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (!(raw instanceof List<?> list)) {
+      problems.add(path + ": expected a list of mappings");
+      return out;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) instanceof Map<?, ?> m) {
+        out.add((Map<String, Object>) m);
+      } else {
+        problems.add(path + "[" + i + "]: expected a mapping");
+      }
+    }
+    return out;
+  }
+
+  private static @Nullable String string(Map<String, Object> m, String key, String path,
+      List<String> problems, boolean required) {
+    Object v = m.get(key);
+    if (v == null) {
+      if (required) {
+        problems.add(path + "." + key + ": required (a string)");
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      problems.add(path + "." + key + ": expected a string");
+      return null;
+    }
+    return s;
+  }
+
+  private static List<String> strings(@Nullable Object raw) {
+    List<String> out = new ArrayList<>();
+    if (raw instanceof List<?> l) {
+      l.forEach(x -> out.add(String.valueOf(x)));
+    } else if (raw instanceof String s) {
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** The value of one mapped key, checked against its type; null with a problem when wrong. */
+  static @Nullable Object check(OutputField f, @Nullable Object value, String key,
+      List<String> problems) {
+    boolean ok = switch (f.type()) {
+      case "string" -> value instanceof String;
+      case "integer" -> value instanceof Long || value instanceof Integer;
+      case "number" -> value instanceof Number;
+      case "boolean" -> value instanceof Boolean;
+      case "enum" -> value instanceof String s && f.values().contains(s);
+      default -> false;
+    };
+    if (!ok) {
+      problems.add(key + ": expected " + (f.type().equals("enum") ? "one of " + f.values()
+          : f.type()) + ", got " + (value == null ? "nothing" : value));
+      return null;
+    }
+    return value instanceof Integer i ? Long.valueOf(i) : value;
+  }
+}

@@ -1,0 +1,145 @@
+package io.elspeth.transforms.llm;
+
+import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.connectors.client.AuditedLlmClient;
+import io.elspeth.connectors.client.CallSink;
+import io.elspeth.connectors.client.ClientSettings;
+import io.elspeth.connectors.client.ExternalCallException;
+import io.elspeth.connectors.client.PoolSettings;
+import io.elspeth.transforms.step.ExternalCallTransform;
+import io.elspeth.transforms.step.TransformResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code azure_multi_query_llm} and {@code openrouter_multi_query_llm}: one JSON-answer query
+ * per (case study × criterion) per row, all recorded under the row's node state in order. The
+ * template sees {@code row}, {@code lookup}, {@code input_1..N} (the case study's input
+ * fields), {@code case_study} and {@code criterion}. Each answer must be a JSON object whose
+ * mapped keys have their declared types; any query that fails fails the row (all or nothing),
+ * with the query named and the raw answer recorded.
+ */
+final class MultiQueryLlmTransform extends ExternalCallTransform {
+  private final LlmEndpoint endpoint;
+  private final LlmOptions llm;
+  private final MultiQuery queries;
+  private transient AuditedLlmClient client;
+
+  MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm, MultiQuery queries,
+      ClientSettings client, PoolSettings pool) {
+    super(client, pool, endpoint.service());
+    this.endpoint = endpoint;
+    this.llm = llm;
+    this.queries = queries;
+  }
+
+  @Override
+  public void setup() {
+    client = endpoint.open(Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)));
+  }
+
+  @Override
+  public void teardown() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  @Override
+  public TransformResult apply(Map<String, Object> row, CallSink calls) {
+    Map<String, Object> out = new LinkedHashMap<>(row);
+    for (MultiQuery.CaseStudy cs : queries.caseStudies()) {
+      for (MultiQuery.Criterion cr : queries.criteria()) {
+        String prefix = cs.name() + "_" + cr.name();
+        Map<String, Object> failure = query(row, cs, cr, prefix, calls, out);
+        if (failure != null) {
+          return TransformResult.error(failure);
+        }
+      }
+    }
+    return TransformResult.success(out);
+  }
+
+  /** Runs one query into {@code out}; returns the row's error reason when it fails. */
+  private Map<String, Object> query(Map<String, Object> row, MultiQuery.CaseStudy cs,
+      MultiQuery.Criterion cr, String prefix, CallSink calls, Map<String, Object> out) {
+    Map<String, Object> vars = llm.variables(row);
+    for (int i = 0; i < cs.inputFields().size(); i++) {
+      vars.put("input_" + (i + 1), row.get(cs.inputFields().get(i)));
+    }
+    vars.put("case_study", cs.asVariable());
+    vars.put("criterion", cr.asVariable());
+    Map<String, Object> hashed = new LinkedHashMap<>(vars);
+    hashed.remove("lookup");
+    PromptTemplate.Rendered rendered;
+    try {
+      rendered = llm.template().render(vars, hashed);
+    } catch (PromptTemplate.RenderException e) {
+      return reason("template_rendering_failed", prefix, "error", e.getMessage());
+    }
+    Integer maxTokens = cr.maxTokens() != null ? cr.maxTokens() : llm.maxTokens();
+    AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
+        llm.systemPrompt(), rendered.prompt(), llm.temperature(), maxTokens, true);
+    AuditedLlmClient.ChatResponse response;
+    try {
+      response = call(() -> client.chat(request, calls));
+    } catch (ExternalCallException e) {
+      Map<String, Object> r = callFailed("llm_call_failed", e);
+      r.put("query", prefix);
+      return r;
+    }
+    Object parsed;
+    try {
+      parsed = CanonicalJson.parse(stripFences(response.content()));
+    } catch (RuntimeException e) {
+      Map<String, Object> r = reason("response_parse_failed", prefix, "raw_response",
+          response.content());
+      r.put("error", "not JSON: " + e.getClass().getSimpleName());
+      return r;
+    }
+    if (!(parsed instanceof Map<?, ?> answer)) {
+      return reason("response_parse_failed", prefix, "raw_response", response.content());
+    }
+    List<String> problems = new ArrayList<>();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    queries.outputMapping().forEach((key, f) -> {
+      Object v = MultiQuery.check(f, answer.get(key), key, problems);
+      fields.put(prefix + "_" + f.suffix(), v);
+    });
+    if (!problems.isEmpty()) {
+      Map<String, Object> r = reason("response_validation_failed", prefix, "problems", problems);
+      r.put("raw_response", response.content());
+      return r;
+    }
+    out.putAll(fields);
+    out.put(prefix + "_usage", response.usage());
+    out.put(prefix + "_template_hash", rendered.templateHash());
+    out.put(prefix + "_variables_hash", rendered.variablesHash());
+    return null;
+  }
+
+  private static Map<String, Object> reason(String reason, String query, String key,
+      Object value) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("reason", reason);
+    r.put("query", query);
+    r.put(key, value);
+    return r;
+  }
+
+  /** Models often wrap JSON in a Markdown code fence; the JSON inside is the answer. */
+  static String stripFences(String content) {
+    String t = content.strip();
+    if (t.startsWith("```")) {
+      int nl = t.indexOf('\n');
+      int end = t.lastIndexOf("```");
+      if (nl > 0 && end > nl) {
+        return t.substring(nl + 1, end).strip();
+      }
+    }
+    return t;
+  }
+}

@@ -1,0 +1,67 @@
+package io.elspeth.transforms.step;
+
+import io.elspeth.connectors.client.CallRetrier;
+import io.elspeth.connectors.client.CallSink;
+import io.elspeth.connectors.client.ClientSettings;
+import io.elspeth.connectors.client.ExternalCallException;
+import io.elspeth.connectors.client.PoolSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Base of the transforms that call external services: each row's calls go through audited
+ * clients into the row's {@link CallSink}, retried by one {@link CallRetrier} per DoFn instance
+ * (its AIMD throttle shared by the instance's pool), with {@code pool_size} rows in flight.
+ */
+public abstract class ExternalCallTransform implements RowTransform {
+  private final PoolSettings pool;
+  private final CallRetrier retrier;
+
+  protected ExternalCallTransform(ClientSettings client, PoolSettings pool, String service) {
+    this.pool = pool;
+    // Serialized with the transform, so every DoFn instance gets its own retrier and throttle.
+    this.retrier = new CallRetrier(client, pool, service);
+  }
+
+  /**
+   * Refused: an external-call transform records its calls, which needs the node state's sink
+   * that only {@link TransformStep} provides.
+   */
+  @Override
+  public final TransformResult apply(Map<String, Object> row) {
+    throw new IllegalStateException(getClass().getSimpleName()
+        + " calls external services and must run with a CallSink (inside TransformStep)");
+  }
+
+  @Override
+  public abstract TransformResult apply(Map<String, Object> row, CallSink calls);
+
+  @Override
+  public int poolSize() {
+    return pool.poolSize();
+  }
+
+  protected CallRetrier retrier() {
+    return retrier;
+  }
+
+  /** Runs one logical call with retries; an interrupt is a failed call, not a lost row. */
+  protected <T> T call(CallRetrier.Attempt<T> attempt) throws ExternalCallException {
+    try {
+      return retrier.call(attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExternalCallException(ExternalCallException.Kind.NETWORK,
+          "interrupted while waiting to retry", null);
+    }
+  }
+
+  /** The error reason of a row whose call failed for good. */
+  protected static Map<String, Object> callFailed(String reason, ExternalCallException e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("reason", reason);
+    r.put("error", e.toError());
+    r.put("attempts", e.attempts());
+    return r;
+  }
+}
