@@ -45,6 +45,19 @@ public record RateLimits(boolean enabled, long defaultRequestsPerMinute,
         ((Number) rpm).longValue(), services, runId);
   }
 
+  /** Problems with a {@code rate_limit.services} mapping, each with its key path. */
+  public static java.util.List<String> validateServices(Map<String, Object> services) {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    services.forEach((name, cfg) -> {
+      Object rpm = cfg instanceof Map<?, ?> c ? c.get("requests_per_minute") : null;
+      if (!(rpm instanceof Long || rpm instanceof Integer) || ((Number) rpm).longValue() < 1) {
+        problems.add("rate_limit.services." + name
+            + ": expected {requests_per_minute: an integer of 1 or more}");
+      }
+    });
+    return problems;
+  }
+
   /** Blocks until {@code service} may make one more request. */
   public void acquire(String service) throws InterruptedException {
     if (!enabled) {

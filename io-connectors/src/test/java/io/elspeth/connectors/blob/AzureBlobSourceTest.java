@@ -283,7 +283,7 @@ class AzureBlobSourceTest {
         "on_validation_failure", "discard"));
     assertThat(messages(t), containsString("refused the credentials"));
     assertThat(messages(t).contains(wrongKey), is(false));
-    assertFailedTrail("AuthenticationFailed");
+    assertFailedTrail("AuthorizationFailure");
     assertThat(new String(Files.readAllBytes(dir.resolve("landscape.db")),
         java.nio.charset.StandardCharsets.ISO_8859_1).contains(wrongKey), is(false));
   }

@@ -1,5 +1,8 @@
 package io.elspeth.pipelines.plugins;
 
+import io.elspeth.connectors.blob.AzureBlobSinkPlugin;
+import io.elspeth.connectors.blob.AzureBlobSourcePlugin;
+import io.elspeth.connectors.database.DatabaseSinkPlugin;
 import io.elspeth.connectors.plugins.CsvSinkPlugin;
 import io.elspeth.connectors.plugins.CsvSourcePlugin;
 import io.elspeth.connectors.plugins.JsonSinkPlugin;
@@ -38,7 +41,8 @@ public final class PluginRegistry {
   /** The plugins shipped with this build. */
   public static PluginRegistry builtIn() {
     PluginRegistry r = new PluginRegistry();
-    List.of(new CsvSourcePlugin(), new JsonSourcePlugin(), new NullSourcePlugin())
+    List.of(new CsvSourcePlugin(), new JsonSourcePlugin(), new NullSourcePlugin(),
+            new AzureBlobSourcePlugin())
         .forEach(p -> r.sources.put(p.name(), p));
     List.of(new PassthroughPlugin(), new FieldMapperPlugin(), new TruncatePlugin(),
             new KeywordFilterPlugin(), new JsonExplodePlugin())
@@ -46,7 +50,8 @@ public final class PluginRegistry {
     LlmPlugin.all().forEach(p -> r.transforms.put(p.name(), p));
     List.of(new ContentSafetyPlugin(), new PromptShieldPlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
-    List.of(new CsvSinkPlugin(), new JsonSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
+    List.of(new CsvSinkPlugin(), new JsonSinkPlugin(), new AzureBlobSinkPlugin(),
+            new DatabaseSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
     List.of(new BatchStatsPlugin(), new BatchReplicatePlugin())
         .forEach(p -> r.aggregations.put(p.name(), p));
     return r;

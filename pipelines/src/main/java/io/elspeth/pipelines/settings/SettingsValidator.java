@@ -1,6 +1,7 @@
 package io.elspeth.pipelines.settings;
 
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.connectors.client.RateLimits;
 import io.elspeth.plugin.OptionSpec;
 import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.OptionsValidator;
@@ -123,7 +124,8 @@ public final class SettingsValidator {
     });
     section(raw, "payload_store", PAYLOAD_STORE, sinkNames, problems);
     section(raw, "checkpoint", CHECKPOINT, sinkNames, problems);
-    section(raw, "rate_limit", RATE_LIMIT, sinkNames, problems);
+    section(raw, "rate_limit", RATE_LIMIT, sinkNames, problems)
+        .ifPresent(o -> problems.addAll(RateLimits.validateServices(o.map("services"))));
     TelemetrySettings telemetry = TelemetrySettings.defaults();
     Object t = raw.get("telemetry");
     if (t != null) {

@@ -48,10 +48,10 @@ class SettingsValidatorTest {
   }
 
   @Test
-  void unknownTopLevelKeysAndUnsupportedSectionsAreNamed() {
+  void unknownTopLevelKeysAndIncompleteSectionsAreNamed() {
     List<String> p = problems(MINIMAL + "sourse: {}\naggregations: [{name: a}]\n");
     assertThat(p, hasItem(startsWith("sourse: unknown settings key")));
-    assertThat(p, hasItem(startsWith("aggregations: not supported by this version yet")));
+    assertThat(p, hasItem(startsWith("aggregations[0].trigger: required")));
   }
 
   @Test

@@ -15,7 +15,6 @@ import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * fires: count and condition after a row is added, timeout on a processing-time timer, and the
  * end of the input on an event-time timer at the end of the window.
  *
- * <p>Each buffered token gets a {@code batch_members} row and a non-terminal {@code buffered}
+ * <p>Batch membership is the order rows reach the step (on a parallel runner not necessarily
+ * source order); the plugin sees a batch's rows in source order. Each buffered token gets a {@code batch_members} row and a non-terminal {@code buffered}
  * outcome naming the batch. At the flush the first member gets the batch's node state (input
  * {@code {"batch_rows": [...]}}, context {@code {trigger_type, buffer_size, batch_id}}), the batch
  * is recorded with its trigger, and then:
@@ -250,8 +250,10 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       if (batchId == null || held.isEmpty()) {
         return;
       }
-      held.sort(Comparator.comparing(KV::getKey));
-      List<Token> members = held.stream().map(KV::getValue).toList();
+      // Membership is arrival order (the ordinals); the plugin sees the members in source order,
+      // so a batch's outputs do not depend on how the runner interleaved its rows.
+      List<Token> members = held.stream().map(KV::getValue)
+          .sorted(Token::compareBySourceOrder).toList();
       List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
       Instant started = Instant.now();
       Instant created = openedAt == null ? started : Instant.ofEpochMilli(openedAt);
