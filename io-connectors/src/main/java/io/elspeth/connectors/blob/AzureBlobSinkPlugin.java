@@ -10,7 +10,6 @@ import io.elspeth.plugin.SinkPlugin;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code azure_blob} sink: all rows serialised as CSV, JSON or JSONL and uploaded as one block
@@ -77,8 +76,7 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
   }
 
   private static OptionsValidator.Result csvOptions(PluginOptions options) {
-    return OptionsValidator.validate(options.map("csv_options"), CSV_OPTIONS, "csv_options",
-        Set.of());
+    return AzureBlobSourcePlugin.nested(options, "csv_options", CSV_OPTIONS);
   }
 
   @Override

@@ -42,8 +42,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Writes every token that reaches one sink, then records what happened. All tokens of the sink
  * are gathered (one output file per sink, in source order), written durably by the
  * {@link SinkWriter}, and only then are their sink node states, the artifact, the
- * {@code sink_write} operation and the tokens' outcomes (completed, routed or quarantined)
- * emitted for the Landscape: no outcome exists for output that is not durable.
+ * {@code sink_write} operation with the external calls the writer made, and the tokens' outcomes
+ * (completed, routed or quarantined) emitted for the Landscape: no outcome exists for output that
+ * is not durable.
+ *
+ * <p>A write that fails commits its {@code sink_write} operation (failed) and the calls the writer
+ * recorded, failed ones included, straight to the run's Landscape, then fails the step: Beam
+ * drops what a failed bundle output, and the attempt must stay on record.
  *
  * <p>A sink that receives no rows still writes its (empty) output, so every configured sink has
  * an artifact to reconcile against.

@@ -39,7 +39,8 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       counts = boundary.read(in, 0, out);
     } catch (IOException | RuntimeException e) {
       OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, operationId, "source_load",
-          started, input, null, String.valueOf(e.getMessage())), new OperationCalls(ctx.runId(), operationId), e);
+          started, input, null, String.valueOf(e.getMessage())),
+          new OperationCalls(ctx.runId(), operationId), e);
       throw e;
     }
     out.get(StepTags.AUDIT).output(OperationAudit.finished(ctx, operationId, "source_load",

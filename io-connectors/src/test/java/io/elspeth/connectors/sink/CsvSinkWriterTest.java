@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -310,5 +311,13 @@ class CsvSinkWriterTest {
     writer.write(List.of(), FILE_CALLS);
 
     assertThat(Files.readString(file), is("id,name\n"));
+  }
+
+  @Test
+  void writingAFileRecordsNoExternalCall() throws IOException {
+    Path file = dir.resolve("calls.csv");
+    OperationCalls calls = new OperationCalls("run-test", "op_calls");
+    writer(file).write(List.of(row("id", 1L)), calls);
+    assertThat(calls.calls(), hasSize(0));
   }
 }

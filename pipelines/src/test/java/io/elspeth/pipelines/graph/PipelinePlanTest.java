@@ -71,4 +71,43 @@ class PipelinePlanTest {
     assertThat(plan.context(plan.processing().get(2), null).edgeId("true"),
         is(plan.edges().stream().filter(e -> e.label().equals("true")).findFirst().get().edgeId()));
   }
+
+  @Test
+  void dagNodesFollowTransformsInStepOrderAndForkPathsAreCopyEdges() throws Exception {
+    Path f = dir.resolve("dag.yaml");
+    Files.writeString(f, """
+        source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
+        aggregations:
+          - {name: hold, plugin: batch_stats, trigger: {count: 2}, output_mode: passthrough,
+             options: {value_field: n}}
+        gates:
+          - name: split
+            condition: "row['n'] > 1"
+            routes: {"true": fork, "false": continue}
+            fork_to: [a, b, copies]
+        coalesce:
+          - {name: join, branches: [a, b]}
+        sinks:
+          out: {plugin: csv, options: {path: out.csv}}
+          copies: {plugin: csv, options: {path: copies.csv}}
+        default_sink: out
+        """);
+    PipelineSettings s = new SettingsValidator(PluginRegistry.builtIn()).validate(f,
+        SettingsLoader.load(f, null, Map.of()));
+    PipelinePlan plan = PipelinePlan.of("run-a", s, new SecretFingerprinter(null));
+    assertThat(plan.processing().stream().map(PipelinePlan.Node::nodeType).toList(),
+        equalTo(List.of("aggregation", "gate", "coalesce")));
+    assertThat(plan.aggregationNode(0).nodeId(), startsWith("aggregation_hold_"));
+    assertThat(plan.coalesceNode(0).nodeId(), startsWith("coalesce_join_"));
+    assertThat(plan.coalesceNode(0).step(), is(3));
+    assertThat(plan.sinks().get("out").step(), is(4));
+    String gate = plan.gateNode(0).nodeId();
+    List<String> forkEdges = plan.edges().stream().filter(e -> e.from().equals(gate)
+        && e.mode().equals("copy")).map(e -> e.label() + "->" + e.to()).toList();
+    assertThat(forkEdges, containsInAnyOrder("a->" + plan.coalesceNode(0).nodeId(),
+        "b->" + plan.coalesceNode(0).nodeId(), "copies->" + plan.sinks().get("copies").nodeId()));
+    assertThat(plan.context(plan.coalesceNode(0), null).edgeId("continue"),
+        equalTo(plan.edges().stream().filter(e -> e.from().equals(plan.coalesceNode(0).nodeId()))
+            .findFirst().orElseThrow().edgeId()));
+  }
 }
