@@ -3,6 +3,7 @@ package io.elspeth.benchmarks;
 import io.elspeth.benchmarks.report.Figure;
 import io.elspeth.benchmarks.report.Report;
 import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
+import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
 import io.elspeth.benchmarks.scenario.Scenario;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class BenchmarkMain implements Callable<Integer> {
   int rows;
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
-      + " landscape-commit-sqlite, landscape-commit-postgresql.")
+      + " pipeline-landscape-on-off, landscape-commit-sqlite, landscape-commit-postgresql.")
   List<String> only;
 
   @Option(names = "--out", defaultValue = "benchmarks/results",
@@ -40,6 +41,7 @@ public final class BenchmarkMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Scenario> scenarios = List.of(
+        new PipelineAuditScenario(rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows));
     Path work = Files.createTempDirectory("elspeth-bench");
