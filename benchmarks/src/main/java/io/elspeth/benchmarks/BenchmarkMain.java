@@ -3,8 +3,10 @@ package io.elspeth.benchmarks;
 import io.elspeth.benchmarks.report.Figure;
 import io.elspeth.benchmarks.report.Report;
 import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
+import io.elspeth.benchmarks.scenario.LlmPoolScenario;
 import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
 import io.elspeth.benchmarks.scenario.Scenario;
+import io.elspeth.benchmarks.scenario.TelemetryScenario;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +33,7 @@ public final class BenchmarkMain implements Callable<Integer> {
   int rows;
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
-      + " pipeline-landscape-on-off, landscape-commit-sqlite, landscape-commit-postgresql.")
+      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql.")
   List<String> only;
 
   @Option(names = "--out", defaultValue = "benchmarks/results",
@@ -40,8 +42,11 @@ public final class BenchmarkMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The LLM scenario sets the JVM trust store, read once at the first TLS use: it runs first.
     List<Scenario> scenarios = List.of(
+        new LlmPoolScenario(Math.min(rows, 400)),
         new PipelineAuditScenario(rows),
+        new TelemetryScenario(rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows));
     Path work = Files.createTempDirectory("elspeth-bench");

@@ -1,0 +1,73 @@
+package io.elspeth.benchmarks.scenario;
+
+import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunSummary;
+import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.SettingsLoader;
+import io.elspeth.pipelines.settings.SettingsValidator;
+import io.elspeth.runners.RunnerProfile;
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+/** The pipeline of scenario 1 (CSV → field_mapper → gate → two CSV sinks), shared by scenarios. */
+final class ScenarioPipeline {
+  private ScenarioPipeline() {}
+
+  static void writeInput(Path input, int rows) throws Exception {
+    Random random = new Random(42);
+    try (BufferedWriter w = Files.newBufferedWriter(input)) {
+      w.write("id,customer,amount,note\n");
+      for (int i = 0; i < rows; i++) {
+        w.write(i + ",customer-" + (i % 977) + "," + String.format("%.2f",
+            random.nextDouble() * 2000) + ",\"a note, with a comma\"\n");
+      }
+    }
+  }
+
+  /** Settings of the scenario pipeline in a fresh folder; {@code extraYaml} is appended. */
+  static PipelineSettings settings(Path workDir, Path input, String extraYaml) throws Exception {
+    Path out = workDir.resolve("s1-" + UUID.randomUUID());
+    Files.createDirectories(out);
+    Path file = out.resolve("settings.yaml");
+    Files.writeString(file, """
+        source:
+          plugin: csv
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "customer: str", "amount: float", "note: str"]}
+            on_validation_failure: discard
+        transforms:
+          - plugin: field_mapper
+            options: {mapping: {customer: client}}
+        gates:
+          - name: big
+            condition: "row['amount'] > 1000"
+            routes: {"true": high, "false": continue}
+        sinks:
+          normal: {plugin: csv, options: {path: %s}}
+          high: {plugin: csv, options: {path: %s}}
+        default_sink: normal
+        landscape: {url: "sqlite:///%s"}
+        payload_store: {base_path: %s}
+        """.formatted(input, out.resolve("normal.csv"), out.resolve("high.csv"),
+        out.resolve("landscape.db"), out.resolve("payloads")) + extraYaml);
+    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
+        SettingsLoader.load(file, null, Map.of()));
+  }
+
+  /** Seconds of a full run through the launcher. */
+  static double timeRun(PipelineSettings settings) {
+    long start = System.nanoTime();
+    RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, 0).run(settings);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (!summary.succeeded()) {
+      throw new IllegalStateException("benchmark run failed: " + summary.failure());
+    }
+    return seconds;
+  }
+}

@@ -1,0 +1,54 @@
+package io.elspeth.benchmarks.scenario;
+
+import io.elspeth.benchmarks.report.Figure;
+import io.elspeth.testkit.otlp.OtlpReceiver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scenario 4: rows/s of scenario 1's pipeline with telemetry at {@code full} to a live OTLP
+ * receiver on loopback (http/protobuf, decoding the real protobuf) ÷ rows/s with telemetry off.
+ */
+public final class TelemetryScenario implements Scenario {
+  private final int rows;
+
+  public TelemetryScenario(int rows) {
+    this.rows = rows;
+  }
+
+  @Override
+  public String name() {
+    return "telemetry-full-on-off";
+  }
+
+  @Override
+  public Figure run(int runs, Path workDir) throws Exception {
+    Path input = workDir.resolve("scenario4-input.csv");
+    ScenarioPipeline.writeInput(input, rows);
+    List<Double> on = new ArrayList<>();
+    List<Double> off = new ArrayList<>();
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      String telemetry = """
+          telemetry:
+            enabled: true
+            granularity: full
+            exporters:
+              - name: otlp
+                options: {endpoint: "%s", protocol: http/protobuf}
+          """.formatted(receiver.httpEndpoint());
+      for (int i = 0; i < runs; i++) {
+        if (i % 2 == 0) {
+          on.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry)));
+          off.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, "")));
+        } else {
+          off.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, "")));
+          on.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry)));
+        }
+      }
+      System.err.println("  telemetry: the receiver decoded " + receiver.spans().size() + " spans");
+    }
+    return new Figure(name(), "scenario 1 pipeline, " + rows + " rows: telemetry full to a live"
+        + " OTLP receiver vs telemetry off", "rows/s", on, off, 0.95);
+  }
+}
