@@ -2,6 +2,7 @@ package io.elspeth.plugin;
 
 import io.elspeth.audit.store.LandscapeUrl;
 import java.io.Serializable;
+import java.util.BitSet;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -17,6 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     themselves (a failed bundle's outputs are discarded); null in tests of a step alone
  * @param payloadStore base folder of the run's payload store ({@code payload_store.base_path}),
  *     where a source stores each row's canonical JSON; null when rows are not stored
+ * @param resumedDone for a source in a resumed run: the indexes of the rows that reached their
+ *     terminal outcomes in the run being resumed, which this run skips; null otherwise
  */
 public record StepContext(
     String runId,
@@ -26,7 +29,8 @@ public record StepContext(
     Map<String, String> edgeIds,
     @Nullable String onError,
     @Nullable LandscapeUrl landscape,
-    @Nullable String payloadStore)
+    @Nullable String payloadStore,
+    @Nullable BitSet resumedDone)
     implements Serializable {
 
   public static final String DISCARD = "discard";
@@ -38,19 +42,30 @@ public record StepContext(
   /** A context without a Landscape of its own (steps tested alone). */
   public StepContext(String runId, String nodeId, String nodeName, int stepIndex,
       Map<String, String> edgeIds, @Nullable String onError) {
-    this(runId, nodeId, nodeName, stepIndex, edgeIds, onError, null, null);
+    this(runId, nodeId, nodeName, stepIndex, edgeIds, onError, null, null, null);
   }
 
   /** This context, committing failure trails to {@code url}. */
   public StepContext withLandscape(LandscapeUrl url) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, url,
-        payloadStore);
+        payloadStore, resumedDone);
   }
 
   /** This context, storing source rows in the payload store at {@code basePath}. */
   public StepContext withPayloadStore(String basePath) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
-        basePath);
+        basePath, resumedDone);
+  }
+
+  /** This (source) context, skipping the rows a resumed run already finished. */
+  public StepContext withResumedDone(BitSet done) {
+    return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
+        payloadStore, (BitSet) done.clone());
+  }
+
+  /** Whether the row at {@code rowIndex} reached its outcomes in the run this one resumes. */
+  public boolean isDoneInResumedRun(long rowIndex) {
+    return resumedDone != null && rowIndex <= Integer.MAX_VALUE && resumedDone.get((int) rowIndex);
   }
 
   /** The id of the outgoing edge with this label; its absence is a graph-builder bug. */

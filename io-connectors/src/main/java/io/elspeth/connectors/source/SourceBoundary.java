@@ -37,7 +37,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class SourceBoundary implements Serializable {
   /** What one read produced. */
-  public record Counts(long valid, long quarantined, long discarded) {
+  public record Counts(long valid, long quarantined, long discarded, long resumed) {
     /** The source_load operation's output. */
     public Map<String, Object> asOutput() {
       Map<String, Object> output = new LinkedHashMap<>();
@@ -71,7 +71,7 @@ public final class SourceBoundary implements Serializable {
    */
   public Counts read(InputStream in, long firstIndex, DoFn.MultiOutputReceiver out)
       throws IOException {
-    long[] counts = new long[3];
+    long[] counts = new long[4];
     long[] nextIndex = {firstIndex};
     reader.read(in, rec -> {
       int kind = handle(rec, nextIndex, out);
@@ -85,10 +85,13 @@ public final class SourceBoundary implements Serializable {
     valid.inc(counts[0]);
     quarantined.inc(counts[1]);
     discarded.inc(counts[2]);
-    return new Counts(counts[0], counts[1], counts[2]);
+    return new Counts(counts[0], counts[1], counts[2], counts[3]);
   }
 
-  /** Returns 0 for a valid row, 1 for a quarantined one, 2 for a discarded one. */
+  /**
+   * Returns 0 for a valid row, 1 for a quarantined one, 2 for a discarded one, 3 for a row a
+   * resumed run skips (it reached its terminal outcomes in the run being resumed).
+   */
   private int handle(ParsedRecord rec, long[] nextIndex, DoFn.MultiOutputReceiver out) {
     String problem;
     List<Violation> violations = List.of();
@@ -105,12 +108,17 @@ public final class SourceBoundary implements Serializable {
         problem = v.errorMessage();
       }
     }
+    boolean discard = problem != null && StepContext.DISCARD.equals(onValidationFailure);
+    // Discarded rows take no index, so the indexes of a resumed run match the first run's.
+    if (!discard && ctx.isDoneInResumedRun(nextIndex[0])) {
+      nextIndex[0]++;
+      return 3;
+    }
     if (problem == null) {
       emitValid(data, nextIndex[0]++, out);
       return 0;
     }
     String message = rec.location() + ": " + problem;
-    boolean discard = StepContext.DISCARD.equals(onValidationFailure);
     out.get(StepTags.AUDIT).output(validationError(rec.raw(), message, violations,
         discard ? StepContext.DISCARD : onValidationFailure));
     if (discard) {

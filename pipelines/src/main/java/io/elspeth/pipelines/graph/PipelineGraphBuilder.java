@@ -58,9 +58,7 @@ public final class PipelineGraphBuilder {
 
     PipelineSettings.Source source = settings.source();
     PCollectionTuple sourced = pipeline.apply("source:" + source.plugin(),
-        source.descriptor().create(source.options(),
-            plan.context(plan.source(), settings.onValidationFailure())
-                .withPayloadStore(settings.payloadStoreBasePath())));
+        source.descriptor().create(source.options(), plan.sourceContext()));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
     // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
@@ -152,7 +150,7 @@ public final class PipelineGraphBuilder {
       PipelinePlan.Node node = plan.sinks().get(sink.name());
       StepContext ctx = plan.context(node, null);
       audits.add(bySink.get(i).setCoder(TokenCoder.of()).apply("sink:" + sink.name(),
-          SinkWrite.to(sink.descriptor().create(sink.options())).withPluginName(sink.plugin())
+          SinkWrite.to(sink.descriptor().create(plan.sinkOptions(sink))).withPluginName(sink.plugin())
               .withContext(ctx)));
     }
     PCollection<AuditRecord> allAudit = PCollectionList.of(audits)

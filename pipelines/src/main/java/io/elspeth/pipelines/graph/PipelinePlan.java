@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The DAG of one run, before Beam: node ids (deterministic across runs, as ELSPETH builds them:
@@ -43,8 +44,48 @@ public final class PipelinePlan {
   private final List<Node> processing = new ArrayList<>();
   private final Map<String, Node> sinks = new LinkedHashMap<>();
   private final List<Edge> edges = new ArrayList<>();
+  /** Rows the run being resumed finished, which this run's source skips; null when not resuming. */
+  private final java.util.@Nullable BitSet resumedDone;
+
+  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone) {
+    this.runId = plan.runId;
+    this.settings = plan.settings;
+    this.source = plan.source;
+    this.processing.addAll(plan.processing);
+    this.sinks.putAll(plan.sinks);
+    this.edges.addAll(plan.edges);
+    this.resumedDone = (java.util.BitSet) resumedDone.clone();
+  }
+
+  /** This plan, for a run that resumes another: its source skips the rows already done. */
+  public PipelinePlan resuming(java.util.BitSet done) {
+    return new PipelinePlan(this, done);
+  }
+
+  /** The source's context: the run's payload store, and the rows to skip when resuming. */
+  public StepContext sourceContext() {
+    StepContext ctx = context(source, settings.onValidationFailure())
+        .withPayloadStore(settings.payloadStoreBasePath());
+    return resumedDone == null ? ctx : ctx.withResumedDone(resumedDone);
+  }
+
+  /**
+   * A sink's options for this run: as configured, except that a resumed run appends to the
+   * output of the run it resumes (for sinks that can append) instead of replacing it.
+   */
+  public io.elspeth.plugin.PluginOptions sinkOptions(PipelineSettings.Sink sink) {
+    boolean canAppend = sink.descriptor().options().stream()
+        .anyMatch(o -> o.name().equals("mode") && o.allowedValues().contains("append"));
+    if (resumedDone == null || !canAppend) {
+      return sink.options();
+    }
+    Map<String, Object> values = new LinkedHashMap<>(sink.options().asMap());
+    values.put("mode", "append");
+    return new io.elspeth.plugin.PluginOptions(values, sink.options().schema());
+  }
 
   private PipelinePlan(String runId, PipelineSettings settings, SecretFingerprinter secrets) {
+    this.resumedDone = null;
     this.runId = runId;
     this.settings = settings;
     Set<String> ids = new HashSet<>();

@@ -2,6 +2,7 @@ package io.elspeth.pipelines.launch;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.PreflightResultRecord;
 import io.elspeth.audit.record.RunRecord;
 import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.secrets.SecretFingerprinter;
@@ -26,9 +27,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +70,19 @@ public final class RunLauncher {
   }
 
   public RunSummary run(PipelineSettings settings) {
+    return run(settings, null);
+  }
+
+  /**
+   * Runs the pipeline again for the rows {@code previousRunId} did not finish: the new run skips
+   * the source rows whose tokens all reached terminal outcomes there, appends to the sinks, and
+   * records the run it resumes as a {@code dependency_run} preflight result.
+   */
+  public RunSummary resume(PipelineSettings settings, String previousRunId) {
+    return run(settings, previousRunId);
+  }
+
+  private RunSummary run(PipelineSettings settings, @Nullable String resumeOf) {
     preflight(settings);
     LandscapeUrl url = settings.landscape();
     LandscapeStore store = LandscapeStores.acquire(url);
@@ -76,10 +93,29 @@ public final class RunLauncher {
       Object auditedSettings = secrets.scrub(settings.resolved());
       Instant started = Instant.now();
       List<AuditRecord> graph = new ArrayList<>();
+      ResumePoint resumed = null;
+      if (resumeOf != null) {
+        try (Connection c = store.connection()) {
+          resumed = ResumePoint.of(c, resumeOf, plan);
+        } catch (SQLException e) {
+          throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
+              + e.getMessage(), e);
+        }
+        plan = plan.resuming(resumed.done());
+      }
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
           null, null, "running"));
       graph.addAll(plan.graphRecords(started));
+      if (resumed != null) {
+        Map<String, Object> link = new LinkedHashMap<>();
+        link.put("run_id", resumed.previousRunId());
+        link.put("rows_recorded", resumed.rowsRecorded());
+        link.put("rows_skipped", resumed.rowsDone());
+        graph.add(new PreflightResultRecord(Ids.groupId(), runId, "dependency_run", "resume_of",
+            CanonicalJson.canonicalize(link), started));
+        LOG.info("resuming run_id={} of={} rows_skipped={}", runId, resumeOf, resumed.rowsDone());
+      }
       store.commit(graph);
       LOG.info("run started run_id={} landscape={}", runId, url);
       TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());

@@ -1,0 +1,86 @@
+package io.elspeth.pipelines.cli;
+
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.audit.store.LandscapeStore;
+import io.elspeth.audit.store.LandscapeStores;
+import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.pipelines.launch.ResumePoint;
+import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunSummary;
+import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.SettingsException;
+import io.elspeth.runners.RunnerProfile;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code elspeth resume RUN_ID -s FILE [--execute]}: a new run that processes only the source
+ * rows the earlier run did not finish, appending to its sinks. Without {@code --execute} it says
+ * how many rows would be skipped and processed.
+ */
+@Command(name = "resume", mixinStandardHelpOptions = true,
+    description = "Resume a failed or interrupted run: process only the rows it did not finish.")
+final class ResumeCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "RUN_ID", description = "The run to resume.")
+  String runId;
+
+  @Mixin
+  SettingsOption settings;
+
+  @Option(names = {"-x", "--execute"}, description = "Actually run (without it: show what would run).")
+  boolean execute;
+
+  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
+      description = "Worker threads (0: one per core).")
+  int parallelism;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    PipelineSettings s;
+    try {
+      s = settings.load();
+    } catch (SettingsException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+    try {
+      if (!execute) {
+        LandscapeStore store = LandscapeStores.acquire(s.landscape());
+        try (Connection c = store.connection()) {
+          ResumePoint point = ResumePoint.of(c,
+              runId, PipelinePlan.of("(plan)", s, new SecretFingerprinter(null)));
+          out.println("run " + runId + ": " + point.rowsDone() + " of " + point.rowsRecorded()
+              + " recorded rows finished; a resume skips them and processes the rest of the"
+              + " source, appending to the sinks");
+          out.println("dry run: add --execute to resume");
+          return 0;
+        } finally {
+          LandscapeStores.release(s.landscape());
+        }
+      }
+      RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, parallelism).resume(s, runId);
+      if (summary.succeeded()) {
+        out.println(summary.describe());
+        return 0;
+      }
+      err.println(summary.describe());
+      err.println("error: run " + summary.runId() + " failed: " + summary.failure());
+      return 1;
+    } catch (ResumePoint.ResumeException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+}
