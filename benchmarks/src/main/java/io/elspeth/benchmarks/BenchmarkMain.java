@@ -42,6 +42,10 @@ public final class BenchmarkMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Scenario settings hold (fake) API keys: fingerprint them as a real run would.
+    if (System.getenv("ELSPETH_FINGERPRINT_KEY") == null) {
+      System.setProperty("elspeth.fingerprint.key", "benchmark-fingerprint-key");
+    }
     // The LLM scenario sets the JVM trust store, read once at the first TLS use: it runs first.
     List<Scenario> scenarios = List.of(
         new LlmPoolScenario(Math.min(rows, 400)),

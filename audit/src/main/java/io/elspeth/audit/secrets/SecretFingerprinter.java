@@ -37,9 +37,48 @@ public final class SecretFingerprinter {
     this.key = key == null || key.isEmpty() ? null : key;
   }
 
-  /** Keyed from the environment. */
+  /** Development mode: secrets may run without a key; they are then left out of the record. */
+  public static final String ALLOW_RAW_ENV = "ELSPETH_ALLOW_RAW_SECRETS";
+
+  /** Keyed from {@code ELSPETH_FINGERPRINT_KEY} (or the system property elspeth.fingerprint.key). */
   public static SecretFingerprinter fromEnvironment() {
-    return new SecretFingerprinter(System.getenv(KEY_ENV));
+    String key = System.getenv(KEY_ENV);
+    return new SecretFingerprinter(key != null ? key : System.getProperty("elspeth.fingerprint.key"));
+  }
+
+  /** Whether fingerprints can be made (a key is set). */
+  public boolean hasKey() {
+    return key != null;
+  }
+
+  /** Whether {@code ELSPETH_ALLOW_RAW_SECRETS=true} (or elspeth.allow-raw-secrets) is set. */
+  public static boolean rawSecretsAllowed() {
+    String v = System.getenv(ALLOW_RAW_ENV);
+    return "true".equalsIgnoreCase(v != null ? v : System.getProperty("elspeth.allow-raw-secrets"));
+  }
+
+  /** Key paths of every secret-named string in a configuration tree (e.g. transforms[0].options.api_key). */
+  public static List<String> secretPaths(@Nullable Object config) {
+    List<String> paths = new ArrayList<>();
+    collect(config, "", paths);
+    return paths;
+  }
+
+  private static void collect(@Nullable Object value, String path, List<String> out) {
+    if (value instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> {
+        String p = path.isEmpty() ? k.toString() : path + "." + k;
+        if (isSecretKey(k.toString()) && v instanceof String s && !s.isEmpty()) {
+          out.add(p);
+        } else {
+          collect(v, p, out);
+        }
+      });
+    } else if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        collect(list.get(i), path + "[" + i + "]", out);
+      }
+    }
   }
 
   /** Whether a configuration key names a secret. */

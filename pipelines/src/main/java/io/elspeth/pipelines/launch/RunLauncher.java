@@ -59,9 +59,26 @@ public final class RunLauncher {
     this.parallelism = parallelism;
   }
 
-  /** Checks that need the world (input files present) without running anything. */
+  /**
+   * Checks that need the world without running anything: the input is present, and secrets in
+   * the settings can be fingerprinted (fail closed without {@code ELSPETH_FINGERPRINT_KEY}, as
+   * ELSPETH does, unless {@code ELSPETH_ALLOW_RAW_SECRETS=true}, which leaves them out).
+   */
   public static void preflight(PipelineSettings settings) {
+    preflight(settings, SecretFingerprinter.fromEnvironment(), SecretFingerprinter.rawSecretsAllowed());
+  }
+
+  static void preflight(PipelineSettings settings, SecretFingerprinter secrets,
+      boolean rawSecretsAllowed) {
     List<String> problems = new ArrayList<>();
+    if (!secrets.hasKey() && !rawSecretsAllowed) {
+      for (String path : SecretFingerprinter.secretPaths(settings.resolved())) {
+        problems.add(path + ": a secret is configured but " + SecretFingerprinter.KEY_ENV
+            + " is not set, so it cannot be fingerprinted for the audit record; set "
+            + SecretFingerprinter.KEY_ENV + " (or " + SecretFingerprinter.ALLOW_RAW_ENV
+            + "=true in development, which leaves secrets out of the record)");
+      }
+    }
     settings.source().descriptor().preflight(settings.source().options())
         .forEach(p -> problems.add("source.options." + p));
     if (!problems.isEmpty()) {
