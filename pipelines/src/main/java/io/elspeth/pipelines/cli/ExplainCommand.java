@@ -35,9 +35,19 @@ final class ExplainCommand implements Callable<Integer> {
       description = "Run id, or 'latest'.")
   String run;
 
-  @Option(names = "--row", required = true, paramLabel = "ROW",
-      description = "Row id, or the row's 0-based index in the source.")
-  String row;
+  /** Exactly one of a row or a token names what to explain. */
+  static final class Target {
+    @Option(names = "--row", required = true, paramLabel = "ROW",
+        description = "Row id, or the row's 0-based index in the source.")
+    String row;
+
+    @Option(names = "--token", required = true, paramLabel = "TOKEN",
+        description = "Token id: explains the row it belongs to, with all its tokens.")
+    String token;
+  }
+
+  @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+  Target target;
 
   @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
   String database;
@@ -75,6 +85,12 @@ final class ExplainCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("error: no run '" + run + "' in " + url);
         return 1;
       }
+      String row = target.row != null ? target.row : rowOfToken(c, runId.get(), target.token);
+      if (row == null) {
+        spec.commandLine().getErr().println("error: run " + runId.get() + " has no token '"
+            + target.token + "'");
+        return 1;
+      }
       Optional<RowLineage> lineage = LineageQuery.explainRow(c, runId.get(), row);
       if (lineage.isEmpty()) {
         spec.commandLine().getErr().println("error: run " + runId.get() + " has no row '" + row
@@ -110,5 +126,17 @@ final class ExplainCommand implements Callable<Integer> {
     p.put("ref", payload.ref());
     p.set("data", payload.text() == null ? null : mapper.readTree(payload.text()));
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  private static String rowOfToken(Connection c, String runId, String token)
+      throws java.sql.SQLException {
+    try (java.sql.PreparedStatement ps = c.prepareStatement(
+        "SELECT row_id FROM tokens WHERE token_id = ? AND run_id = ?")) {
+      ps.setString(1, token);
+      ps.setString(2, runId);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
   }
 }

@@ -149,6 +149,17 @@ class ExamplesEndToEndTest {
     assertThat(json.exitCode(), is(0));
     Map<?, ?> tree = JSON.readValue(json.out(), Map.class);
     assertThat(((Map<?, ?>) tree.get("row")).get("row_index"), is(1));
+    String token;
+    try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
+      token = CliHarness.query(c, "SELECT t.token_id FROM tokens t JOIN rows r ON r.row_id ="
+          + " t.row_id WHERE r.row_index = 1").get(0).get("token_id").toString();
+    }
+    CliHarness.Result byToken = CliHarness.run("explain", "--run", "latest", "--token", token,
+        "--database", db);
+    assertThat(byToken.err(), byToken.exitCode(), is(0));
+    assertThat(byToken.out(), containsString(token));
+    assertThat(CliHarness.run("explain", "--run", "latest", "--database", db).exitCode(),
+        is(2));
     assertThat(Files.exists(dir.resolve("high_values.csv")), is(true));
   }
 }
