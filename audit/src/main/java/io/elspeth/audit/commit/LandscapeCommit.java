@@ -208,19 +208,28 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
    * the transaction are read back from the Landscape, which has them committed.
    */
   static final class CommittedEvents {
-    private static final int ROW_CACHE = 50_000;
+    private static final int ROW_CACHE = 200_000;
+    /**
+     * Token → row of the tokens committed in this JVM, per run, shared by every commit instance:
+     * a token's row is usually committed by another instance than its later states, and reading
+     * it back contends with the writers for SQLite's single connection.
+     */
+    private static final Map<String, Map<String, String>> ROWS_BY_RUN =
+        new java.util.concurrent.ConcurrentHashMap<>();
     private final TelemetryWiring wiring;
     private final LandscapeStore store;
-    private final Map<String, String> rowOfToken = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-        return size() > ROW_CACHE;
-      }
-    };
+    private final Map<String, String> rowOfToken;
 
     CommittedEvents(TelemetryWiring wiring, LandscapeStore store) {
       this.wiring = wiring;
       this.store = store;
+      this.rowOfToken = ROWS_BY_RUN.computeIfAbsent(wiring.runId(), run ->
+          java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+              return size() > ROW_CACHE;
+            }
+          }));
     }
 
     List<TelemetryEvent> of(List<AuditRecord> records, boolean calls) {
