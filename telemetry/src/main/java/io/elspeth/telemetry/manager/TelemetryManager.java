@@ -44,6 +44,8 @@ public final class TelemetryManager implements AutoCloseable {
   private final LastResortChannel channel;
   private final int capacity;
   private final int maxBatch;
+  /** How long the export thread lets a batch fill before sending it (a flush waits at most this). */
+  private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private final Duration blockTimeout;
   private final Duration closeTimeout;
   private final Duration healthInterval;
@@ -329,6 +331,16 @@ public final class TelemetryManager implements AutoCloseable {
         }
         if (queue.isEmpty() && shutdown) {
           return;
+        }
+        // Let a batch fill for a moment: exporting each trickle of events as it arrives makes
+        // one backend request per few events, and the producers then wait on a full queue.
+        long lingerUntil = System.nanoTime() + LINGER_NANOS;
+        while (queue.size() < maxBatch && !shutdown) {
+          long wait = lingerUntil - System.nanoTime();
+          if (wait <= 0) {
+            break;
+          }
+          notEmpty.awaitNanos(wait);
         }
         while (!queue.isEmpty() && batch.size() < maxBatch) {
           batch.add(queue.pollFirst());

@@ -19,6 +19,14 @@ import java.util.zip.GZIPInputStream;
  * ingestion endpoint while a real exporter talks to it.
  */
 public final class HttpCaptureServer implements AutoCloseable {
+  static {
+    // The JDK server delays each keep-alive response by ~40 ms (Nagle against delayed ACKs)
+    // unless told otherwise; a receiver that slow would throttle the exporter it measures.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   /** One captured request; header names are lower-case. */
   public record Request(String method, String path, Map<String, List<String>> headers,
       String body) {}

@@ -30,6 +30,14 @@ import java.util.zip.GZIPInputStream;
  * <pre>{@code try (OtlpReceiver r = OtlpReceiver.start()) { ... r.httpEndpoint() ... r.spans() }}</pre>
  */
 public final class OtlpReceiver implements AutoCloseable {
+  static {
+    // The JDK server delays each keep-alive response by ~40 ms (Nagle against delayed ACKs)
+    // unless told otherwise; a receiver that slow would throttle the exporter it measures.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer http;
   private final Server grpc;
   private final List<ReceivedSpan> spans = new ArrayList<>();
