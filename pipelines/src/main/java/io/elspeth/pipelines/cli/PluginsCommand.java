@@ -40,7 +40,7 @@ final class PluginsCommand implements Runnable {
           kind = p.kind().name();
           out.println(kind.toLowerCase() + "s:");
         }
-        out.printf("  %-16s %s%n", p.name(), p.description());
+        out.printf("  %-28s %s%n", p.name(), p.description());
         if (verbose) {
           for (OptionSpec o : p.options()) {
             out.printf("      %-24s %s%s%s%n", o.name(), o.required() ? "required " : "",
