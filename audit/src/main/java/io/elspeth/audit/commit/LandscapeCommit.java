@@ -3,6 +3,7 @@ package io.elspeth.audit.commit;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.record.OperationRecord;
 import io.elspeth.audit.record.RoutingEventRecord;
 import io.elspeth.audit.record.RowRecord;
 import io.elspeth.audit.record.TokenOutcomeRecord;
@@ -13,8 +14,6 @@ import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import io.elspeth.telemetry.event.TelemetryEvent;
-import io.elspeth.telemetry.event.TelemetryEvent.CallStatus;
-import io.elspeth.telemetry.event.TelemetryEvent.CallType;
 import io.elspeth.telemetry.event.TelemetryEvent.NodeStateStatus;
 import io.elspeth.telemetry.event.TelemetryEvent.RoutingMode;
 import io.elspeth.telemetry.manager.TelemetryManager;
@@ -238,6 +237,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       Map<String, RowRecord> rows = new HashMap<>();
       Map<String, NodeStateRecord> states = new HashMap<>();
       Map<String, List<RoutingEventRecord>> routes = new HashMap<>();
+      Map<String, OperationRecord> operations = new HashMap<>();
       List<String> unknownTokens = new ArrayList<>();
       for (AuditRecord r : ordered) {
         if (r instanceof RowRecord row) {
@@ -248,6 +248,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
           states.put(s.stateId(), s);
         } else if (r instanceof RoutingEventRecord e) {
           routes.computeIfAbsent(e.stateId(), k -> new ArrayList<>()).add(e);
+        } else if (r instanceof OperationRecord o) {
+          operations.put(o.operationId(), o);
         }
       }
       for (AuditRecord r : ordered) {
@@ -275,7 +277,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
             out.add(e);
           }
         } else if (r instanceof CallRecord c && calls) {
-          out.add(callEvent(c, states, now));
+          out.add(callEvent(c, states, operations, now));
         } else if (r instanceof TokenOutcomeRecord o && o.isTerminal() == 1) {
           out.add(new TelemetryEvent.TokenCompleted(now, runId, rowOfToken.get(o.tokenId()),
               o.tokenId(), o.outcome(), o.sinkName()));
@@ -316,28 +318,15 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       return null;
     }
 
-    /**
-     * Calls carry no provider, model or token usage in the Landscape yet: the provider is the
-     * calling node's plugin name, the model and usage unknown. Payloads stay out (they live in
-     * the payload store by reference; hashes identify them).
-     */
+    /** Provider: the plugin of the node whose state or operation made the call. */
     private TelemetryEvent callEvent(CallRecord c, Map<String, NodeStateRecord> states,
-        Instant now) {
+        Map<String, OperationRecord> operations, Instant now) {
       NodeStateRecord state = c.stateId() == null ? null : states.get(c.stateId());
-      String nodeId = state != null ? state.nodeId() : null;
+      OperationRecord op = c.operationId() == null ? null : operations.get(c.operationId());
+      String nodeId = state != null ? state.nodeId() : op != null ? op.nodeId() : null;
       NodeInfo node = nodeId == null ? null : wiring.nodes().get(nodeId);
-      CallType type;
-      try {
-        type = TelemetryEvent.parse(CallType.class, c.callType());
-      } catch (IllegalArgumentException e) {
-        type = CallType.HTTP;
-      }
-      return new TelemetryEvent.ExternalCallCompleted(now, wiring.runId(), type,
-          node == null ? "unknown" : node.pluginName(),
-          c.status().equals("success") ? CallStatus.SUCCESS : CallStatus.ERROR,
-          c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(),
-          state == null ? null : state.tokenId(), c.requestHash(), c.responseHash(), null, null,
-          null, null);
+      return CallTelemetry.event(wiring.runId(), c, node == null ? "unknown" : node.pluginName(),
+          state == null ? null : state.tokenId(), now);
     }
 
     private void readRowIds(Collection<String> tokens) {

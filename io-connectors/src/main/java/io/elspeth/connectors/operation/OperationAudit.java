@@ -1,6 +1,8 @@
 package io.elspeth.connectors.operation;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.commit.CallTelemetry;
+import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.OperationRecord;
 import io.elspeth.audit.store.LandscapeStores;
@@ -10,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.elspeth.telemetry.config.Granularity;
+import io.elspeth.telemetry.manager.TelemetryManagers;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -52,6 +56,7 @@ public final class OperationAudit {
       var store = LandscapeStores.acquire(url);
       acquired = true;
       store.commit(records);
+      emitCalls(ctx, calls);
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
     } finally {
@@ -59,5 +64,19 @@ public final class OperationAudit {
         LandscapeStores.release(url);
       }
     }
+  }
+
+  /**
+   * Telemetry after the commit, as the Landscape commit does for the records it writes: one
+   * {@code ExternalCallCompleted} per call, through the run's manager when this JVM holds one.
+   * The provider is the step's name (the record does not carry its plugin).
+   */
+  private static void emitCalls(StepContext ctx, OperationCalls calls) {
+    TelemetryManagers.find(ctx.runId()).filter(m -> m.wants(Granularity.FULL)).ifPresent(m -> {
+      Instant now = Instant.now();
+      for (CallRecord c : calls.calls()) {
+        m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), null, now));
+      }
+    });
   }
 }

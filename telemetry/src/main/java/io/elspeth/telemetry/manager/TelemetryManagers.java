@@ -26,10 +26,25 @@ public final class TelemetryManagers {
 
   /** The run's manager in this JVM, created from {@code settings} by the first caller. */
   public static synchronized TelemetryManager acquire(String runId, TelemetrySettings settings) {
+    return acquire(runId, () -> create(runId, settings));
+  }
+
+  /** The run's manager in this JVM, made by {@code factory} for the first caller (tests give their own). */
+  public static synchronized TelemetryManager acquire(String runId,
+      java.util.function.Supplier<TelemetryManager> factory) {
     Entry e = MANAGERS.get(runId);
-    TelemetryManager m = e == null ? create(runId, settings) : e.manager();
+    TelemetryManager m = e == null ? factory.get() : e.manager();
     MANAGERS.put(runId, new Entry(m, e == null ? 1 : e.users() + 1));
     return m;
+  }
+
+  /**
+   * The run's manager if a step or the launcher of this JVM holds one, without taking a
+   * reference: for audit written outside the Landscape commit (a failed operation's trail).
+   */
+  public static synchronized java.util.Optional<TelemetryManager> find(String runId) {
+    Entry e = MANAGERS.get(runId);
+    return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.manager());
   }
 
   /** Gives back one reference; the last one closes the manager (flushing what is queued). */
