@@ -107,4 +107,40 @@ class DatabaseSinkEndToEndTest {
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM " + schema + ".people"), is(5L));
     }
   }
+
+  @Test
+  void everyInsertIsTelemeteredOnceAfterItsCommit() throws Exception {
+    Path target = dir.resolve("target.db");
+    try (io.elspeth.testkit.otlp.OtlpReceiver receiver = io.elspeth.testkit.otlp.OtlpReceiver.start()) {
+      Path settings = settings("sqlite:///" + target, "people", "audit.db");
+      Files.writeString(settings, Files.readString(settings) + """
+          telemetry:
+            enabled: true
+            granularity: full
+            exporters:
+              - name: otlp
+                options: {endpoint: "%s", protocol: http/protobuf}
+          """.formatted(receiver.httpEndpoint()));
+      CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
+      assertThat(r.err(), r.exitCode(), is(0));
+      java.util.List<String> telemetered = receiver.spans().stream()
+          .filter(sp -> sp.name().equals("ExternalCallCompleted"))
+          .filter(sp -> "sql".equals(attr(sp, "call_type")))
+          .map(sp -> attr(sp, "operation_id")).sorted().toList();
+      try (Connection db = CliHarness.landscape(dir.resolve("audit.db"))) {
+        java.util.List<String> recorded = CliHarness.query(db, "SELECT operation_id FROM calls"
+            + " WHERE call_type = 'sql' ORDER BY operation_id").stream()
+            .map(m -> m.get("operation_id").toString()).toList();
+        assertThat(recorded.size(), is(4));
+        assertThat(telemetered, is(recorded));
+      }
+      assertThat(receiver.spans().stream().filter(sp -> "sql".equals(attr(sp, "call_type")))
+          .map(sp -> attr(sp, "provider")).distinct().toList(), is(java.util.List.of("database")));
+    }
+  }
+
+  private static String attr(io.elspeth.testkit.otlp.ReceivedSpan span, String key) {
+    String plain = span.attr(key);
+    return plain != null ? plain : span.attr("elspeth." + key);
+  }
 }
