@@ -47,84 +47,76 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       }
     }
     List<String> problems = new ArrayList<>();
-    long rowsWithoutToken = count(c, "SELECT COUNT(*) FROM rows r WHERE r.run_id = ? AND NOT"
-        + " EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)", runId);
-    if (rowsWithoutToken > 0) {
-      problems.add(rowsWithoutToken + " source rows have no token");
-    }
-    long open = count(c, "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS"
-        + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = t.token_id AND o.is_terminal = 1)",
-        runId);
-    if (open > 0) {
-      problems.add(open + " tokens have no terminal outcome");
-    }
+    requireNone(c, runId, problems, "source rows have no token", "SELECT COUNT(*) FROM rows r"
+        + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)");
+    requireNone(c, runId, problems, "tokens have no terminal outcome", "SELECT COUNT(*) FROM"
+        + " tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
+        + " o.token_id = t.token_id AND o.is_terminal = 1)");
     // Referential integrity across bundles (not declared as foreign keys: see the schema).
-    orphans(c, runId, problems, "outcomes name a token that is not in this run",
+    requireNone(c, runId, problems, "outcomes name a token that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)");
-    orphans(c, runId, problems, "node states name a token that is not in this run",
+    requireNone(c, runId, problems, "node states name a token that is not in this run",
         "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id)");
-    orphans(c, runId, problems, "tokens name a row that is not in this run",
+    requireNone(c, runId, problems, "tokens name a row that is not in this run",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM rows r"
             + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)");
-    orphans(c, runId, problems, "token parent links name a missing token",
+    requireNone(c, runId, problems, "token parent links name a missing token",
         "SELECT COUNT(*) FROM token_parents p JOIN tokens t ON t.token_id = p.token_id WHERE"
             + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens q WHERE q.token_id ="
             + " p.parent_token_id AND q.run_id = t.run_id)");
-    orphans(c, runId, problems, "routing events name a missing node state",
+    requireNone(c, runId, problems, "routing events name a missing node state",
         "SELECT COUNT(*) FROM routing_events e JOIN edges g ON g.edge_id = e.edge_id WHERE"
             + " g.run_id = ? AND NOT EXISTS (SELECT 1 FROM node_states s WHERE s.state_id ="
             + " e.state_id)");
     // Calls carry no run id; a call whose parent is missing is broken whichever run it is in.
-    orphans(c, runId, problems, "calls name a missing node state or operation",
+    requireNone(c, runId, problems, "calls name a missing node state or operation",
         "SELECT COUNT(*) FROM calls k WHERE CAST(? AS VARCHAR(64)) IS NOT NULL AND ("
             + "(k.state_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s WHERE"
             + " s.state_id = k.state_id)) OR (k.operation_id IS NOT NULL AND NOT EXISTS (SELECT 1"
             + " FROM operations o WHERE o.operation_id = k.operation_id)))");
-    orphans(c, runId, problems, "artifacts name a missing node state",
+    requireNone(c, runId, problems, "artifacts name a missing node state",
         "SELECT COUNT(*) FROM artifacts a WHERE a.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " node_states s WHERE s.state_id = a.produced_by_state_id)");
     // The DAG's lineage links, written by other bundles than the tokens they name.
-    orphans(c, runId, problems, "child tokens (fork, join or expand group) have no parent link",
+    requireNone(c, runId, problems, "child tokens (fork, join or expand group) have no parent link",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND (t.fork_group_id IS NOT NULL OR"
             + " t.join_group_id IS NOT NULL OR t.expand_group_id IS NOT NULL) AND NOT EXISTS"
             + " (SELECT 1 FROM token_parents p WHERE p.token_id = t.token_id)");
-    orphans(c, runId, problems, "forked outcomes have no child token in their fork group",
+    requireNone(c, runId, problems, "forked outcomes have no child token in their fork group",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'forked' AND"
             + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.fork_group_id = o.fork_group_id AND"
             + " t.run_id = o.run_id)");
-    orphans(c, runId, problems, "coalesced outcomes have no merged token in their join group",
+    requireNone(c, runId, problems, "coalesced outcomes have no merged token in their join group",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'coalesced' AND"
             + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.join_group_id = o.join_group_id AND"
             + " t.run_id = o.run_id)");
-    orphans(c, runId, problems, "outcomes name a batch that is not in this run",
+    requireNone(c, runId, problems, "outcomes name a batch that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.batch_id IS NOT NULL AND"
             + " NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = o.batch_id AND"
             + " b.run_id = o.run_id)");
-    orphans(c, runId, problems, "batch members name a token that is not in this run",
+    requireNone(c, runId, problems, "batch members name a token that is not in this run",
         "SELECT COUNT(*) FROM batch_members m JOIN batches b ON b.batch_id = m.batch_id WHERE"
             + " b.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = m.token_id"
             + " AND t.run_id = b.run_id)");
-    orphans(c, runId, problems, "batch members name a batch that was never recorded",
+    requireNone(c, runId, problems, "batch members name a batch that was never recorded",
         "SELECT COUNT(*) FROM batch_members m JOIN tokens t ON t.token_id = m.token_id WHERE"
             + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id ="
             + " m.batch_id)");
-    orphans(c, runId, problems, "consumed_in_batch outcomes whose token is not a member of the"
+    requireNone(c, runId, problems, "consumed_in_batch outcomes whose token is not a member of the"
         + " batch", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome ="
             + " 'consumed_in_batch' AND NOT EXISTS (SELECT 1 FROM batch_members m WHERE"
             + " m.batch_id = o.batch_id AND m.token_id = o.token_id)");
-    long sinkOutcomesWithoutArtifact = count(c, "SELECT COUNT(*) FROM token_outcomes o WHERE"
-        + " o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s"
-        + " JOIN artifacts a ON a.sink_node_id = s.node_id AND a.run_id = s.run_id"
-        + " WHERE s.token_id = o.token_id)", runId);
-    if (sinkOutcomesWithoutArtifact > 0) {
-      problems.add(sinkOutcomesWithoutArtifact + " sink outcomes have no artifact");
-    }
+    requireNone(c, runId, problems, "sink outcomes have no artifact", "SELECT COUNT(*) FROM"
+        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS"
+        + " (SELECT 1 FROM node_states s JOIN artifacts a ON a.sink_node_id = s.node_id AND"
+        + " a.run_id = s.run_id WHERE s.token_id = o.token_id)");
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
   }
 
-  private static void orphans(Connection c, String runId, List<String> problems, String what,
+  /** Adds "N what" to the problems when the query (one run-id parameter) counts any. */
+  private static void requireNone(Connection c, String runId, List<String> problems, String what,
       String sql) throws SQLException {
     long n = count(c, sql, runId);
     if (n > 0) {

@@ -6,7 +6,6 @@ import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.ResumePoint;
 import io.elspeth.pipelines.launch.RunLauncher;
-import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.runners.RunnerProfile;
@@ -70,14 +69,8 @@ final class ResumeCommand implements Callable<Integer> {
           LandscapeStores.release(s.landscape());
         }
       }
-      RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, parallelism).resume(s, runId);
-      if (summary.succeeded()) {
-        out.println(summary.describe());
-        return 0;
-      }
-      err.println(summary.describe());
-      err.println("error: run " + summary.runId() + " failed: " + summary.failure());
-      return 1;
+      return RunCommand.report(
+          new RunLauncher(RunnerProfile.DIRECT, parallelism).resume(s, runId), out, err);
     } catch (ResumePoint.ResumeException e) {
       err.println("error: " + e.getMessage());
       return 1;

@@ -62,7 +62,11 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    RunSummary summary = new RunLauncher(profile, parallelism).run(s);
+    return report(new RunLauncher(profile, parallelism).run(s), out, err);
+  }
+
+  /** Prints a run's summary; 0 when it completed, 1 with its reason when it failed. */
+  static int report(RunSummary summary, PrintWriter out, PrintWriter err) {
     if (summary.succeeded()) {
       out.println(summary.describe());
       return 0;
