@@ -31,6 +31,16 @@ final class ScenarioPipeline {
 
   /** Settings of the scenario pipeline in a fresh folder; {@code extraYaml} is appended. */
   static PipelineSettings settings(Path workDir, Path input, String extraYaml) throws Exception {
+    Path file = settingsFile(workDir, input, extraYaml);
+    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
+        SettingsLoader.load(file, null, Map.of()));
+  }
+
+  /**
+   * Writes the scenario's settings file (outputs, Landscape {@code landscape.db} and payloads
+   * beside it, in a fresh folder) and returns its path.
+   */
+  static Path settingsFile(Path workDir, Path input, String extraYaml) throws Exception {
     Path out = workDir.resolve("s1-" + UUID.randomUUID());
     Files.createDirectories(out);
     Path file = out.resolve("settings.yaml");
@@ -56,8 +66,7 @@ final class ScenarioPipeline {
         payload_store: {base_path: %s}
         """.formatted(input, out.resolve("normal.csv"), out.resolve("high.csv"),
         out.resolve("landscape.db"), out.resolve("payloads")) + extraYaml);
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
-        SettingsLoader.load(file, null, Map.of()));
+    return file;
   }
 
   /** Seconds of a full run through the launcher. */
