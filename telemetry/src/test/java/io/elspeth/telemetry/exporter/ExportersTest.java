@@ -42,7 +42,7 @@ class ExportersTest {
         new TelemetryEvent.GateEvaluated(T, "run-42", "row-1", "tok-1", "gate_x", "x",
             TelemetryEvent.RoutingMode.MOVE, List.of("high")),
         new TelemetryEvent.ExternalCallCompleted(T, "run-42", CallType.LLM, "azure",
-            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", null, null,
+            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", "gpt-4o-2024-08-06", null, null,
             new TelemetryEvent.TokenUsage(11L, 7L)));
   }
 
@@ -78,6 +78,8 @@ class ExportersTest {
       ReceivedSpan call = spans.get(2);
       assertThat(call.attributes(), hasEntry("gen_ai.system", "azure"));
       assertThat(call.attributes(), hasEntry("gen_ai.request.model", "gpt-4o"));
+      assertThat(call.attributes(), hasEntry("gen_ai.response.model", "gpt-4o-2024-08-06"));
+      assertThat(call.attributes(), hasEntry("gen_ai.operation.name", "chat"));
       assertThat(call.attributes(), hasEntry("gen_ai.usage.input_tokens", 11L));
       assertThat(call.attributes(), hasEntry("gen_ai.usage.output_tokens", 7L));
       assertThat(call.attributes(), hasEntry("latency_ms", 12.5));
@@ -231,9 +233,9 @@ class ExportersTest {
   void anExternalCallNeedsExactlyOneParent() {
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
         T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, "s", "op", null, null, null, null,
-        null, null, null));
+        null, null, null, null));
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
         T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, null, null, null, null, null, null,
-        null, null, null));
+        null, null, null, null));
   }
 }

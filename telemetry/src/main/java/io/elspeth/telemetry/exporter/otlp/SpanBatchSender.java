@@ -9,15 +9,19 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends events as spans through an OpenTelemetry SDK {@link SpanExporter}, synchronously and in
- * chunks of at most {@code batchSize}, and turns the SDK's result into an {@link ExportResult}
- * (a failed or timed-out chunk is a failure, never ignored). The exporter built by the
- * {@code otlp} and {@code datadog} settings.
+ * Sends events as spans through an OpenTelemetry SDK {@link SpanExporter} in chunks of at most
+ * {@code batchSize}, all chunks of a batch at once, and turns the SDK's results into one {@link
+ * ExportResult} (a failed or timed-out chunk fails the batch, never ignored). The SDK exporter
+ * answers asynchronously, so {@link #exportAsync} returns before the backend does and the
+ * manager can keep several batches in flight. The exporter built by the {@code otlp} and
+ * {@code datadog} settings.
  */
 public final class SpanBatchSender implements TelemetryExporter {
   private final String name;
@@ -47,21 +51,35 @@ public final class SpanBatchSender implements TelemetryExporter {
 
   @Override
   public ExportResult export(List<TelemetryEvent> batch) {
+    return exportAsync(batch).join();
+  }
+
+  @Override
+  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
     List<SpanData> spans = EventSpans.toSpans(batch, resource, style, extraAttributes);
+    List<CompletableResultCode> chunks = new ArrayList<>();
     for (int from = 0; from < spans.size(); from += batchSize) {
-      List<SpanData> chunk = spans.subList(from, Math.min(spans.size(), from + batchSize));
-      CompletableResultCode result = exporter.export(chunk)
-          .join(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!result.isDone()) {
-        return ExportResult.failure("export timed out after " + timeout.toMillis() + " ms");
-      }
-      if (!result.isSuccess()) {
-        Throwable t = result.getFailureThrowable();
-        return t == null ? ExportResult.failure("the backend rejected the export")
-            : ExportResult.failure(t);
+      chunks.add(exporter.export(spans.subList(from, Math.min(spans.size(), from + batchSize))));
+    }
+    CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
+    CompletableResultCode all = CompletableResultCode.ofAll(chunks);
+    all.whenComplete(() -> outcome.complete(result(all, chunks)));
+    // The SDK times its requests out itself; this bounds a sender that never answers.
+    return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
+        + timeout.toMillis() + " ms"), timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+  }
+
+  private static ExportResult result(CompletableResultCode all,
+      List<CompletableResultCode> chunks) {
+    if (all.isSuccess()) {
+      return ExportResult.SUCCESS;
+    }
+    for (CompletableResultCode c : chunks) {
+      if (c.isDone() && !c.isSuccess() && c.getFailureThrowable() != null) {
+        return ExportResult.failure(c.getFailureThrowable());
       }
     }
-    return ExportResult.SUCCESS;
+    return ExportResult.failure("the backend rejected the export");
   }
 
   @Override
