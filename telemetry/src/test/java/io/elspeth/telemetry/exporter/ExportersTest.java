@@ -218,7 +218,7 @@ class ExportersTest {
   @Test
   void settingsValidationReportsEveryExporterProblem() {
     TelemetrySettings.Parsed parsed = TelemetrySettings.parse(Map.of("enabled", true,
-        "health_file", 5, "exporters", List.of(Map.of("name", "otlp", "options",
+        "health_file", 5, "max_in_flight", 0, "exporters", List.of(Map.of("name", "otlp", "options",
             Map.of("protocol", "udp", "batch_size", 0)), Map.of("name", "console",
             "options", Map.of("format", "xml")))), "telemetry");
     assertThat(parsed.problems(), hasItem("telemetry.exporters[0].options.endpoint: required"));
@@ -226,6 +226,11 @@ class ExportersTest {
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.batch_size")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[1].options.format")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.health_file")));
+    assertThat(parsed.problems(), hasItem(
+        "telemetry.max_in_flight: expected an integer from 1 to 64, got '0'"));
+    assertThat(TelemetrySettings.parse(Map.of("max_in_flight", 1), "telemetry").settings()
+        .maxInFlight(), is(1));
+    assertThat(TelemetrySettings.parse(Map.of(), "telemetry").settings().maxInFlight(), is(4));
     assertThrows(TelemetryConfigException.class, () -> create("otlp", Map.of()));
   }
 
