@@ -235,6 +235,38 @@ class ExportersTest {
   }
 
   @Test
+  void manyBatchesInFlightOverOtlpAllArriveWithoutFailures() {
+    for (String protocol : List.of("http/protobuf", "grpc")) {
+      try (OtlpReceiver receiver = OtlpReceiver.start()) {
+        String endpoint = protocol.equals("grpc") ? receiver.grpcEndpoint()
+            : receiver.httpEndpoint();
+        // Small chunks and a high in-flight bound: more requests than the SDK's HTTP sender
+        // runs at once, which it would reject if they were all started together.
+        TelemetryExporter e = create("otlp", Map.of("endpoint", endpoint, "protocol", protocol,
+            "batch_size", 3));
+        io.elspeth.telemetry.manager.TelemetryManager m = io.elspeth.telemetry.manager
+            .TelemetryManager.builder("run-42").granularity(
+                io.elspeth.telemetry.config.Granularity.FULL).exporter(e).maxBatch(20)
+            .maxInFlight(16).lastResort(new io.elspeth.telemetry.health.LastResortChannel(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                null)).build();
+        for (int i = 0; i < 400; i++) {
+          m.handleEvent(new TelemetryEvent.RowCreated(T, "run-42", "row-" + i, "tok-" + i,
+              "h"));
+        }
+        assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+        var health = m.health();
+        m.close();
+        assertThat(protocol, health.exporterFailures().get("otlp"), is(0L));
+        assertThat(protocol, health.eventsEmitted(), is(400L));
+        List<String> rows = receiver.spans().stream().map(s -> s.attr("row_id")).toList();
+        assertThat(protocol, rows, hasSize(400));
+        assertThat(protocol, new java.util.HashSet<>(rows), hasSize(400));
+      }
+    }
+  }
+
+  @Test
   void anExternalCallNeedsExactlyOneParent() {
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
         T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, "s", "op", null, null, null, null,

@@ -9,7 +9,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sends events as spans through an OpenTelemetry SDK {@link SpanExporter} in chunks of at most
- * {@code batchSize}, all chunks of a batch at once, and turns the SDK's results into one {@link
- * ExportResult} (a failed or timed-out chunk fails the batch, never ignored). The SDK exporter
+ * {@code batchSize}, a batch's chunks one after another, and turns the SDK's results into one
+ * {@link ExportResult} (a failed or timed-out chunk fails the batch, never ignored). The SDK exporter
  * answers asynchronously, so {@link #exportAsync} returns before the backend does and the
  * manager can keep several batches in flight. The exporter built by the {@code otlp} and
  * {@code datadog} settings.
@@ -57,29 +56,44 @@ public final class SpanBatchSender implements TelemetryExporter {
   @Override
   public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
     List<SpanData> spans = EventSpans.toSpans(batch, resource, style, extraAttributes);
-    List<CompletableResultCode> chunks = new ArrayList<>();
-    for (int from = 0; from < spans.size(); from += batchSize) {
-      chunks.add(exporter.export(spans.subList(from, Math.min(spans.size(), from + batchSize))));
-    }
     CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
-    CompletableResultCode all = CompletableResultCode.ofAll(chunks);
-    all.whenComplete(() -> outcome.complete(result(all, chunks)));
+    sendFrom(spans, 0, outcome);
     // The SDK times its requests out itself; this bounds a sender that never answers.
     return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
-        + timeout.toMillis() + " ms"), timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        + timeout.toMillis() + " ms"), timeout.toMillis() * chunks(spans.size()) + 1000,
+        TimeUnit.MILLISECONDS);
   }
 
-  private static ExportResult result(CompletableResultCode all,
-      List<CompletableResultCode> chunks) {
-    if (all.isSuccess()) {
-      return ExportResult.SUCCESS;
+  private int chunks(int spans) {
+    return Math.max(1, (spans + batchSize - 1) / batchSize);
+  }
+
+  /** Sends the chunk at {@code from}, then (when it succeeded) the next: a batch's chunks in order. */
+  private void sendFrom(List<SpanData> spans, int from, CompletableFuture<ExportResult> outcome) {
+    if (from >= spans.size() || outcome.isDone()) {
+      outcome.complete(ExportResult.SUCCESS);
+      return;
     }
-    for (CompletableResultCode c : chunks) {
-      if (c.isDone() && !c.isSuccess() && c.getFailureThrowable() != null) {
-        return ExportResult.failure(c.getFailureThrowable());
+    CompletableResultCode code;
+    try {
+      code = exporter.export(spans.subList(from, Math.min(spans.size(), from + batchSize)));
+    } catch (RuntimeException e) {
+      outcome.complete(ExportResult.failure(e));
+      return;
+    }
+    code.whenComplete(() -> {
+      if (code.isSuccess()) {
+        sendFrom(spans, from + batchSize, outcome);
+      } else {
+        outcome.complete(result(code));
       }
-    }
-    return ExportResult.failure("the backend rejected the export");
+    });
+  }
+
+  private static ExportResult result(CompletableResultCode failed) {
+    Throwable t = failed.getFailureThrowable();
+    return t == null ? ExportResult.failure("the backend rejected the export")
+        : ExportResult.failure(t);
   }
 
   @Override
