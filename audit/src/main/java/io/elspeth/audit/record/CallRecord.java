@@ -8,8 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each
- * column. {@code llm} is not a column: what an LLM call reported about its model and token usage
- * (the stored payloads keep it for the audit), carried with the record so the commit can put it
+ * column. {@code llm} is not a column: what an LLM call reported about its provider, model and
+ * token usage (the stored payloads keep it for the audit), carried with the record so the commit can put it
  * on the call's telemetry without reading the payloads back. Null for other calls.
  */
 public record CallRecord(
@@ -26,7 +26,7 @@ public record CallRecord(
     @Nullable String errorJson,
     @Nullable Double latencyMs,
     Instant createdAt,
-    @Nullable LlmUsage llm) implements AuditRecord {
+    @Nullable LlmDetails llm) implements AuditRecord {
 
   /** A call record without LLM details (every call but an LLM client's). */
   public CallRecord(String callId, @Nullable String stateId, @Nullable String operationId,
@@ -38,10 +38,11 @@ public record CallRecord(
   }
 
   /**
-   * The model an LLM call asked for and the one that answered (null without an answer), and the
+   * What an LLM client knows of its call: the provider as the client names it (e.g. {@code
+   * azure}), the model asked for and the one that answered (null without an answer), and the
    * token counts the provider reported (null: not reported).
    */
-  public record LlmUsage(String requestModel, @Nullable String responseModel,
+  public record LlmDetails(String provider, String requestModel, @Nullable String responseModel,
       @Nullable Long inputTokens, @Nullable Long outputTokens) implements java.io.Serializable {}
 
   @Override

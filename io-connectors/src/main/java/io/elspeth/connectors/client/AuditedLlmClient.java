@@ -191,7 +191,7 @@ public final class AuditedLlmClient implements AutoCloseable {
       error.put("message", failure.getMessage());
       error.put("retryable", failure.retryable());
       CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, null, error, latency,
-          new CallRecord.LlmUsage(r.model(), null, null, null));
+          new CallRecord.LlmDetails(provider, r.model(), null, null, null));
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
@@ -232,18 +232,18 @@ public final class AuditedLlmClient implements AutoCloseable {
       error.put("message", problem);
       error.put("retryable", false);
       CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency,
-          llmUsage(r, model, completions.getUsage()));
+          llmDetails(r, model, completions.getUsage()));
       throw new ExternalCallException(kind, problem, null);
     }
     CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency,
-        llmUsage(r, model, completions.getUsage()));
+        llmDetails(r, model, completions.getUsage()));
     return new ChatResponse(content, model, usage);
   }
 
   /** Model and token counts for the call's telemetry (ELSPETH's TokenUsage: prompt/completion). */
-  private static CallRecord.LlmUsage llmUsage(ChatRequest r, String model,
+  private CallRecord.LlmDetails llmDetails(ChatRequest r, String model,
       @Nullable CompletionsUsage u) {
-    return new CallRecord.LlmUsage(r.model(), model,
+    return new CallRecord.LlmDetails(provider, r.model(), model,
         u == null ? null : (long) u.getPromptTokens(),
         u == null ? null : (long) u.getCompletionTokens());
   }

@@ -33,7 +33,7 @@ public final class CallAudit {
    */
   public static CallRecord record(CallSink sink, int callIndex, String callType, String status,
       Map<String, Object> request, @Nullable Map<String, Object> response,
-      @Nullable Map<String, Object> error, double latencyMs, CallRecord.@Nullable LlmUsage llm) {
+      @Nullable Map<String, Object> error, double latencyMs, CallRecord.@Nullable LlmDetails llm) {
     PayloadStore store = sink.payloads();
     String requestRef = store == null ? null : store.store(CanonicalJson.canonicalBytes(request));
     String responseRef = store == null || response == null ? null

@@ -63,6 +63,7 @@ class LlmTelemetryEndToEndTest {
         for (ReceivedSpan call : calls) {
           Map<String, Object> a = call.attributes();
           assertThat(a, hasEntry("call_type", "llm"));
+          assertThat(a, hasEntry("provider", "azure"));
           assertThat(a, hasEntry("gen_ai.system", "azure"));
           assertThat(a, hasEntry("gen_ai.operation.name", "chat"));
           assertThat(a, hasEntry("gen_ai.request.model", "gpt-4o-mini"));
