@@ -466,6 +466,10 @@ public final class TelemetryManager implements AutoCloseable {
       CompletableFuture<ExportResult> r;
       try {
         r = exporter.exportAsync(batch);
+        if (r == null) {
+          r = CompletableFuture.completedFuture(
+              ExportResult.failure("the exporter returned no result"));
+        }
       } catch (RuntimeException e) {
         // An exporter defect: counted like a backend failure, never propagated to the pipeline.
         r = CompletableFuture.completedFuture(ExportResult.failure(e));
