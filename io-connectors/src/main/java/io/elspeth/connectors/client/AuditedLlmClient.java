@@ -15,6 +15,7 @@ import com.azure.ai.openai.models.CompletionsUsage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
@@ -25,6 +26,7 @@ import com.azure.core.util.UrlBuilder;
 import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -259,7 +261,9 @@ public final class AuditedLlmClient implements AutoCloseable {
         kind = ExternalCallException.Kind.CONTEXT_LENGTH;
       }
       return new ExternalCallException(kind, "HTTP " + status + ": " + firstLine(h.getMessage()),
-          status);
+          status).withRetryAfter(RetryPolicy.retryAfter(
+              h.getResponse().getHeaders().getValue(HttpHeaderName.fromString("retry-after-ms")),
+              h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER), Instant.now()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
