@@ -24,13 +24,11 @@ import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
-import com.azure.core.util.BinaryData;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.core.util.UrlBuilder;
 import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,6 +203,18 @@ public final class AuditedLlmClient implements AutoCloseable {
     return rec;
   }
 
+  /** The SDK's form of a {@code response_format} object. */
+  private static ChatCompletionsResponseFormat azureResponseFormat(Map<String, Object> format) {
+    if (!"json_schema".equals(format.get("type"))) {
+      return new ChatCompletionsJsonResponseFormat();
+    }
+    Map<?, ?> spec = (Map<?, ?>) format.get("json_schema");
+    return new ChatCompletionsJsonSchemaResponseFormat(
+        new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
+            .setStrict(Boolean.TRUE.equals(spec.get("strict")))
+            .setSchema(com.azure.core.util.BinaryData.fromString(CanonicalJson.canonicalize(spec.get("schema")))));
+  }
+
   private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
     Map<String, Object> request = requestRecord(r);
     List<ChatRequestMessage> messages = new ArrayList<>();
@@ -283,18 +293,6 @@ public final class AuditedLlmClient implements AutoCloseable {
     return new ChatResponse(content, model, usage);
   }
 
-  /** The SDK's form of a {@code response_format} object. */
-  private static ChatCompletionsResponseFormat azureResponseFormat(Map<String, Object> format) {
-    if (!"json_schema".equals(format.get("type"))) {
-      return new ChatCompletionsJsonResponseFormat();
-    }
-    Map<?, ?> spec = (Map<?, ?>) format.get("json_schema");
-    return new ChatCompletionsJsonSchemaResponseFormat(
-        new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
-            .setStrict(Boolean.TRUE.equals(spec.get("strict")))
-            .setSchema(BinaryData.fromString(CanonicalJson.canonicalize(spec.get("schema")))));
-  }
-
   private static Map<String, Object> usage(@Nullable CompletionsUsage u) {
     Map<String, Object> usage = new LinkedHashMap<>();
     if (u != null) {
@@ -320,7 +318,8 @@ public final class AuditedLlmClient implements AutoCloseable {
       return new ExternalCallException(kind, "HTTP " + status + ": " + firstLine(h.getMessage()),
           status).withRetryAfter(RetryPolicy.retryAfter(
               h.getResponse().getHeaders().getValue(HttpHeaderName.fromString("retry-after-ms")),
-              h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER), Instant.now()));
+              h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER),
+              java.time.Instant.now()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
