@@ -212,7 +212,8 @@ public final class AuditedLlmClient implements AutoCloseable {
     return new ChatCompletionsJsonSchemaResponseFormat(
         new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
             .setStrict(Boolean.TRUE.equals(spec.get("strict")))
-            .setSchema(com.azure.core.util.BinaryData.fromString(CanonicalJson.canonicalize(spec.get("schema")))));
+            .setSchema(com.azure.core.util.BinaryData.fromString(
+                CanonicalJson.canonicalize(spec.get("schema")))));
   }
 
   private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
