@@ -65,6 +65,37 @@ public final class FilesystemPayloadStore implements PayloadStore {
   }
 
   /**
+   * This store as a {@link PayloadStore} whose {@code store} is {@link #storeDeferred}: for a
+   * writer handing the store to code that stores one payload at a time (audited clients storing
+   * each call's request and response), which then owes one {@link #syncDeferred} before the
+   * records referring to them can commit.
+   */
+  public PayloadStore deferring() {
+    FilesystemPayloadStore store = this;
+    return new PayloadStore() {
+      @Override
+      public String store(byte[] content) {
+        return store.storeDeferred(content);
+      }
+
+      @Override
+      public byte[] retrieve(String key) {
+        return store.retrieve(key);
+      }
+
+      @Override
+      public boolean exists(String key) {
+        return store.exists(key);
+      }
+
+      @Override
+      public boolean delete(String key) {
+        return store.delete(key);
+      }
+    };
+  }
+
+  /**
    * Makes every payload written by {@link #storeDeferred} durable: one file-system sync of the
    * store's file system where the platform offers it ({@code sync -f}), else an fsync of each file
    * and folder.

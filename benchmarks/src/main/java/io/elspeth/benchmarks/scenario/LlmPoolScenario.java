@@ -30,6 +30,8 @@ import org.apache.beam.runners.direct.DirectOptions;
  * Scenario 3: an {@code azure_llm} step (the real Azure SDK, HTTPS) against the fake server at
  * 100 ms latency. rows/s of the step (rows ÷ the span from its first node state's start to its
  * last one's end, read from the Landscape) ÷ the ideal (pool_size × parallel instances ÷ 0.1 s).
+ * The parallel instances are the DirectRunner's workers ({@code targetParallelism}): its fixed
+ * pool of that many threads runs one bundle, so one instance of the step, at a time each.
  * Must run before any other TLS use in the JVM: the JVM reads its trust store once.
  */
 public final class LlmPoolScenario implements Scenario {

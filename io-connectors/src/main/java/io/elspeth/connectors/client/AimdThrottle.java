@@ -1,5 +1,7 @@
 package io.elspeth.connectors.client;
 
+import java.time.Duration;
+
 /**
  * Additive-increase/multiplicative-decrease pacing of one DoFn instance's calls: every dispatch
  * waits the current delay; a capacity error (429/503) multiplies it, each success takes one
@@ -7,10 +9,16 @@ package io.elspeth.connectors.client;
  */
 public final class AimdThrottle {
   private final PoolSettings pool;
+  private final CallClock clock;
   private long delayMs;
 
   public AimdThrottle(PoolSettings pool) {
+    this(pool, CallClock.SYSTEM);
+  }
+
+  public AimdThrottle(PoolSettings pool, CallClock clock) {
     this.pool = pool;
+    this.clock = clock;
     this.delayMs = pool.minDispatchDelayMs();
   }
 
@@ -18,7 +26,7 @@ public final class AimdThrottle {
   public void beforeDispatch() throws InterruptedException {
     long wait = currentDelayMs();
     if (wait > 0) {
-      Thread.sleep(wait);
+      clock.sleep(Duration.ofMillis(wait));
     }
   }
 

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,7 +106,9 @@ public final class AuditedHttpClient implements AutoCloseable {
     error.put("status_code", status);
     CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
     throw new ExternalCallException(ExternalCallException.forStatus(status), "HTTP " + status,
-        status);
+        status).withRetryAfter(RetryPolicy.retryAfter(
+            answer.headers().firstValue("retry-after-ms").orElse(null),
+            answer.headers().firstValue("retry-after").orElse(null), Instant.now()));
   }
 
   /** The body as recorded: parsed JSON, text, or base64 for binary content. */

@@ -5,7 +5,10 @@ import com.azure.ai.openai.OpenAIClientBuilder;
 import com.azure.ai.openai.models.ChatChoice;
 import com.azure.ai.openai.models.ChatCompletions;
 import com.azure.ai.openai.models.ChatCompletionsJsonResponseFormat;
+import com.azure.ai.openai.models.ChatCompletionsJsonSchemaResponseFormat;
+import com.azure.ai.openai.models.ChatCompletionsJsonSchemaResponseFormatJsonSchema;
 import com.azure.ai.openai.models.ChatCompletionsOptions;
+import com.azure.ai.openai.models.ChatCompletionsResponseFormat;
 import com.azure.ai.openai.models.ChatRequestAssistantMessage;
 import com.azure.ai.openai.models.ChatRequestMessage;
 import com.azure.ai.openai.models.ChatRequestSystemMessage;
@@ -15,6 +18,7 @@ import com.azure.ai.openai.models.CompletionsUsage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
@@ -52,22 +56,63 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Build in {@code @Setup}; thread-safe. A failed attempt is recorded, then thrown classified.
  */
 public final class AuditedLlmClient implements AutoCloseable {
-  /** One chat request. */
+  /**
+   * One chat request. {@code responseFormat} is OpenAI's {@code response_format} object, sent
+   * and recorded as given: null (plain text), {@link #JSON_OBJECT}, or
+   * {@link #jsonSchema(String, Map)}.
+   */
   public record ChatRequest(String model, List<Map<String, Object>> messages, double temperature,
-      @Nullable Integer maxTokens, boolean jsonResponse) {
+      @Nullable Integer maxTokens, @Nullable Map<String, Object> responseFormat) {
+    /** {@code {"type": "json_object"}}: JSON mode, any object. */
+    public static final Map<String, Object> JSON_OBJECT = Map.of("type", "json_object");
+
     public ChatRequest {
       messages = List.copyOf(messages);
+    }
+
+    /** With JSON mode on or off. */
+    public ChatRequest(String model, List<Map<String, Object>> messages, double temperature,
+        @Nullable Integer maxTokens, boolean jsonResponse) {
+      this(model, messages, temperature, maxTokens, jsonResponse ? JSON_OBJECT : null);
     }
 
     /** A system prompt (when given) followed by one user message. */
     public static ChatRequest of(String model, @Nullable String systemPrompt, String prompt,
         double temperature, @Nullable Integer maxTokens, boolean jsonResponse) {
+      return of(model, systemPrompt, prompt, temperature, maxTokens,
+          jsonResponse ? JSON_OBJECT : null);
+    }
+
+    /** As above, with a {@code response_format} object (null: plain text). */
+    public static ChatRequest of(String model, @Nullable String systemPrompt, String prompt,
+        double temperature, @Nullable Integer maxTokens,
+        @Nullable Map<String, Object> responseFormat) {
       List<Map<String, Object>> messages = new ArrayList<>();
       if (systemPrompt != null && !systemPrompt.isEmpty()) {
         messages.add(message("system", systemPrompt));
       }
       messages.add(message("user", prompt));
-      return new ChatRequest(model, messages, temperature, maxTokens, jsonResponse);
+      return new ChatRequest(model, messages, temperature, maxTokens, responseFormat);
+    }
+
+    /**
+     * Structured outputs: {@code {"type": "json_schema", "json_schema": {"name", "strict":
+     * true, "schema"}}}, the service held to {@code schema}.
+     */
+    public static Map<String, Object> jsonSchema(String name, Map<String, Object> schema) {
+      Map<String, Object> spec = new LinkedHashMap<>();
+      spec.put("name", name);
+      spec.put("strict", true);
+      spec.put("schema", schema);
+      Map<String, Object> format = new LinkedHashMap<>();
+      format.put("type", "json_schema");
+      format.put("json_schema", spec);
+      return format;
+    }
+
+    /** Whether the service is asked for JSON (either JSON mode or a schema). */
+    public boolean jsonResponse() {
+      return responseFormat != null;
     }
 
     private static Map<String, Object> message(String role, String content) {
@@ -153,10 +198,23 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (r.maxTokens() != null) {
       rec.put("max_tokens", r.maxTokens());
     }
-    if (r.jsonResponse()) {
-      rec.put("response_format", Map.of("type", "json_object"));
+    if (r.responseFormat() != null) {
+      rec.put("response_format", r.responseFormat());
     }
     return rec;
+  }
+
+  /** The SDK's form of a {@code response_format} object. */
+  private static ChatCompletionsResponseFormat azureResponseFormat(Map<String, Object> format) {
+    if (!"json_schema".equals(format.get("type"))) {
+      return new ChatCompletionsJsonResponseFormat();
+    }
+    Map<?, ?> spec = (Map<?, ?>) format.get("json_schema");
+    return new ChatCompletionsJsonSchemaResponseFormat(
+        new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
+            .setStrict(Boolean.TRUE.equals(spec.get("strict")))
+            .setSchema(com.azure.core.util.BinaryData.fromString(
+                CanonicalJson.canonicalize(spec.get("schema")))));
   }
 
   private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
@@ -175,8 +233,8 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (r.maxTokens() != null) {
       options.setMaxTokens(r.maxTokens());
     }
-    if (r.jsonResponse()) {
-      options.setResponseFormat(new ChatCompletionsJsonResponseFormat());
+    if (r.responseFormat() != null) {
+      options.setResponseFormat(azureResponseFormat(r.responseFormat()));
     }
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
@@ -271,7 +329,10 @@ public final class AuditedLlmClient implements AutoCloseable {
         kind = ExternalCallException.Kind.CONTEXT_LENGTH;
       }
       return new ExternalCallException(kind, "HTTP " + status + ": " + firstLine(h.getMessage()),
-          status);
+          status).withRetryAfter(RetryPolicy.retryAfter(
+              h.getResponse().getHeaders().getValue(HttpHeaderName.fromString("retry-after-ms")),
+              h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER),
+              java.time.Instant.now()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
@@ -304,8 +365,8 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (r.maxTokens() != null) {
       body.put("max_tokens", r.maxTokens());
     }
-    if (r.jsonResponse()) {
-      body.put("response_format", Map.of("type", "json_object"));
+    if (r.responseFormat() != null) {
+      body.put("response_format", r.responseFormat());
     }
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Authorization", "Bearer " + apiKey);

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.client;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -40,17 +41,24 @@ public final class ExternalCallException extends Exception {
   private final Kind kind;
   private final @Nullable Integer statusCode;
   private final int attempts;
+  private final @Nullable Duration retryAfter;
 
   public ExternalCallException(Kind kind, String message, @Nullable Integer statusCode) {
-    this(kind, message, statusCode, 1);
+    this(kind, message, statusCode, 1, null);
   }
 
   private ExternalCallException(Kind kind, String message, @Nullable Integer statusCode,
-      int attempts) {
+      int attempts, @Nullable Duration retryAfter) {
     super(message);
     this.kind = kind;
     this.statusCode = statusCode;
     this.attempts = attempts;
+    this.retryAfter = retryAfter;
+  }
+
+  /** This failure, with the wait the service asked for ({@code Retry-After}); null: none. */
+  public ExternalCallException withRetryAfter(@Nullable Duration wait) {
+    return new ExternalCallException(kind, getMessage(), statusCode, attempts, wait);
   }
 
   /** The class of an HTTP error status. */
@@ -88,8 +96,13 @@ public final class ExternalCallException extends Exception {
     return attempts;
   }
 
+  /** How long the service asked the client to wait before trying again; null when it did not. */
+  public @Nullable Duration retryAfter() {
+    return retryAfter;
+  }
+
   ExternalCallException afterAttempts(int n) {
-    return new ExternalCallException(kind, getMessage(), statusCode, n);
+    return new ExternalCallException(kind, getMessage(), statusCode, n, retryAfter);
   }
 
   /** The call's error record: {type, message, retryable, status_code?}. */

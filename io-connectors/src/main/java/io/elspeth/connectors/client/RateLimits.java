@@ -1,6 +1,7 @@
 package io.elspeth.connectors.client;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,11 @@ public record RateLimits(boolean enabled, long defaultRequestsPerMinute,
 
   /** Blocks until {@code service} may make one more request. */
   public void acquire(String service) throws InterruptedException {
+    acquire(service, CallClock.SYSTEM);
+  }
+
+  /** As {@link #acquire(String)}, reading and waiting on {@code clock}. */
+  public void acquire(String service, CallClock clock) throws InterruptedException {
     if (!enabled) {
       return;
     }
@@ -67,29 +73,27 @@ public record RateLimits(boolean enabled, long defaultRequestsPerMinute,
     if (rpm <= 0) {
       return;
     }
-    SHARED.computeIfAbsent(runId + "/" + service, k -> new Limiter(rpm)).acquire();
+    clock.sleep(Duration.ofNanos(
+        SHARED.computeIfAbsent(runId + "/" + service, k -> new Limiter(rpm)).reserve(clock)));
   }
 
   /** Even spacing: one permit every 60/rpm seconds, handed out in arrival order. */
   private static final class Limiter {
     private final long intervalNanos;
-    private long nextFree = System.nanoTime();
+    private boolean started;
+    private long nextFree;
 
     Limiter(long requestsPerMinute) {
       this.intervalNanos = 60_000_000_000L / requestsPerMinute;
     }
 
-    void acquire() throws InterruptedException {
-      long wait;
-      synchronized (this) {
-        long now = System.nanoTime();
-        long slot = Math.max(now, nextFree);
-        nextFree = slot + intervalNanos;
-        wait = slot - now;
-      }
-      if (wait > 0) {
-        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-      }
+    /** Takes the next free slot; returns how long the caller waits for it, in nanoseconds. */
+    synchronized long reserve(CallClock clock) {
+      long now = clock.nanoTime();
+      long slot = started ? Math.max(now, nextFree) : now;
+      started = true;
+      nextFree = slot + intervalNanos;
+      return slot - now;
     }
   }
 }

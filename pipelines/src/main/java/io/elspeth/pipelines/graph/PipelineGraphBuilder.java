@@ -19,7 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -41,6 +43,20 @@ public final class PipelineGraphBuilder {
   /** Buckets rows are spread over after the source; a few per worker thread. */
   static final int SPREAD_BUCKETS = 16;
 
+  /**
+   * Buckets for a pipeline with a pooled step (a transform with {@code pool_size} above 1): two
+   * per worker, at most {@link #SPREAD_BUCKETS}. Runners bundle per key, and a pooled step must
+   * finish every row of a bundle before the bundle ends, so its pool idles while it drains;
+   * fewer, larger bundles drain less often (400 rows in 16 buckets are 25-row bundles, and with
+   * a pool of 4 their last round runs one call: the step can reach at most 6.25/7 of its pool).
+   * Two per worker still lets a worker that finishes early take another bundle.
+   */
+  static int spreadBuckets(PipelineOptions options, List<RowTransform> transforms) {
+    boolean pooled = transforms.stream().anyMatch(t -> t.poolSize() > 1);
+    int workers = Math.max(1, options.as(DirectOptions.class).getTargetParallelism());
+    return pooled ? Math.min(SPREAD_BUCKETS, 2 * workers) : SPREAD_BUCKETS;
+  }
+
   private PipelineGraphBuilder() {}
 
   public static void build(Pipeline pipeline, PipelinePlan plan) {
@@ -61,21 +77,25 @@ public final class PipelineGraphBuilder {
         source.descriptor().create(source.options(), plan.sourceContext()));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
-    // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
-    // one key per row: runners bundle per key, and per-row keys make one-element bundles.
-    PCollection<Token> main = sourced.get(StepTags.MAIN)
-        .apply("spread-rows", Reshuffle.<Token>viaRandomKey().withNumBuckets(SPREAD_BUCKETS))
-        .setCoder(TokenCoder.of());
-
     List<PipelinePlan.Node> processing = plan.processing();
     // Run-level retry and rate-limit settings for the transforms that call external services.
     ClientSettings clients = ClientSettings.from(settings.resolved(), plan.runId());
+    List<RowTransform> rowTransforms = new ArrayList<>();
+    for (PipelineSettings.Transform t : settings.transforms()) {
+      RowTransform rowTransform = t.descriptor().create(t.options(), clients);
+      rowTransforms.add(t.requiredInputFields().isEmpty() ? rowTransform
+          : new RequiredInputFields(t.requiredInputFields(), rowTransform));
+    }
+    // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
+    // one key per row: runners bundle per key, and per-row keys make one-element bundles.
+    PCollection<Token> main = sourced.get(StepTags.MAIN)
+        .apply("spread-rows", Reshuffle.<Token>viaRandomKey()
+            .withNumBuckets(spreadBuckets(pipeline.getOptions(), rowTransforms)))
+        .setCoder(TokenCoder.of());
+
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
-      RowTransform rowTransform = t.descriptor().create(t.options(), clients);
-      if (!t.requiredInputFields().isEmpty()) {
-        rowTransform = new RequiredInputFields(t.requiredInputFields(), rowTransform);
-      }
+      RowTransform rowTransform = rowTransforms.get(i);
       PCollectionTuple out = main.apply("transform:" + t.name(),
           TransformStep.of(rowTransform).withContext(plan.context(processing.get(i), t.onError())
               .withPayloadStore(settings.payloadStoreBasePath())));

@@ -206,6 +206,7 @@ public record ChaosConfig(
       double emptyBodyPct,
       double missingFieldsPct,
       double wrongContentTypePct,
+      double schemaViolationPct,
       Burst burst,
       String selectionMode) {
     public ErrorInjection {
@@ -213,7 +214,8 @@ public record ChaosConfig(
         requirePct(pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
             gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
             connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
-            invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct),
+            invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct,
+            schemaViolationPct),
             "error_injection." + kind.key() + "_pct");
       }
       require(retryAfterSec != null && timeoutSec != null && connectionFailedLeadSec != null
@@ -229,13 +231,15 @@ public record ChaosConfig(
       return pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
           gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
           connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
-          invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct);
+          invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct,
+            schemaViolationPct);
     }
 
     private static double pctOf(FaultKind kind, double rateLimit, double capacity, double unavailable,
         double badGateway, double gatewayTimeout, double internal, double forbidden, double notFound,
         double timeout, double connectionFailed, double stall, double reset, double slow,
-        double invalidJson, double truncated, double emptyBody, double missingFields, double wrongType) {
+        double invalidJson, double truncated, double emptyBody, double missingFields, double wrongType,
+        double schemaViolation) {
       return switch (kind) {
         case RATE_LIMIT -> rateLimit;
         case CAPACITY_529 -> capacity;
@@ -255,6 +259,7 @@ public record ChaosConfig(
         case EMPTY_BODY -> emptyBody;
         case MISSING_FIELDS -> missingFields;
         case WRONG_CONTENT_TYPE -> wrongType;
+        case SCHEMA_VIOLATION -> schemaViolation;
       };
     }
   }

@@ -437,6 +437,16 @@ public final class ChaosLlmServer implements AutoCloseable {
           ("<html><head><title>Service Notice</title></head><body><h1>Service Notice</h1>"
               + "<p>The upstream service returned an unexpected page.</p></body></html>").getBytes(StandardCharsets.UTF_8),
           Map.of());
+      case SCHEMA_VIOLATION -> {
+        ObjectNode answer = answerOrEmpty(exchange, current, endpoint, deployment, request);
+        if (answer.path("choices").isArray()) {
+          for (JsonNode choice : answer.path("choices")) {
+            ((ObjectNode) choice.path("message")).put("content",
+                current.responses().violating(request));
+          }
+        }
+        sendJson(exchange, 200, answer, Map.of());
+      }
       default -> throw new IllegalStateException("not a malformed-response fault: " + kind);
     }
   }

@@ -33,7 +33,13 @@ public enum FaultKind {
   /** 200 with valid JSON lacking the payload (chat: {@code choices: []}, no usage). */
   MISSING_FIELDS("missing_fields", 200, Category.MALFORMED),
   /** 200 with an HTML page as {@code text/html}. */
-  WRONG_CONTENT_TYPE("wrong_content_type", 200, Category.MALFORMED);
+  WRONG_CONTENT_TYPE("wrong_content_type", 200, Category.MALFORMED),
+  /**
+   * A well-formed chat completion whose content breaks the request's {@code json_schema}: a
+   * required key dropped, a value of the wrong type or an extra key (not JSON at all when the
+   * request had no schema). What a model that ignores structured outputs would send.
+   */
+  SCHEMA_VIOLATION("schema_violation", 200, Category.MALFORMED);
 
   /** How a fault shows itself to a client. */
   public enum Category {

@@ -2,6 +2,7 @@ package io.elspeth.testkit.chaosllm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -21,7 +22,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Produces the assistant message of a successful chat completion: random words, an echo of the
- * last user message, a Jinja2 template over the request, or the next entry of a JSONL bank.
+ * last user message, a Jinja2 template over the request, or the next entry of a JSONL bank. In
+ * random mode a request with a {@code json_schema} response format gets a random JSON object
+ * that fits the schema, as a model held to structured outputs answers.
  */
 final class ResponseGenerator {
 
@@ -91,11 +94,102 @@ final class ResponseGenerator {
       }
     }
     return switch (mode) {
-      case RANDOM -> randomWords();
+      case RANDOM -> schema(request) != null ? fitting(schema(request)) : randomWords();
       case ECHO -> lastMessage(request, "user");
       case TEMPLATE -> render(template, request, model, deployment);
       case PRESET -> fromBank();
     };
+  }
+
+  /** The {@code response_format.json_schema.schema} of a request; null when it has none. */
+  static @Nullable JsonNode schema(JsonNode request) {
+    JsonNode format = request.path("response_format");
+    JsonNode schema = format.path("json_schema").path("schema");
+    return "json_schema".equals(format.path("type").asText()) && schema.isObject() ? schema : null;
+  }
+
+  /** A random JSON object fitting {@code schema}, as text. */
+  private String fitting(JsonNode schema) {
+    return instance(schema, 0).toString();
+  }
+
+  /**
+   * Content that breaks the request's schema: one required key dropped, one value of the wrong
+   * type, or a key the schema does not allow; not JSON when there is no schema to break.
+   */
+  synchronized String violating(JsonNode request) {
+    JsonNode schema = schema(request);
+    if (schema == null) {
+      return "I cannot answer that in the requested format.";
+    }
+    JsonNode fits = instance(schema, 0);
+    if (!(fits instanceof ObjectNode object) || object.isEmpty()) {
+      return "[\"not\", \"an\", \"object\"]";
+    }
+    List<String> keys = new ArrayList<>();
+    object.fieldNames().forEachRemaining(keys::add);
+    String key = keys.get(random.nextInt(keys.size()));
+    switch (random.nextInt(3)) {
+      case 0 -> object.remove(key);
+      case 1 -> {
+        JsonNode value = object.get(key);
+        object.set(key, value.isTextual() ? JSON.getNodeFactory().numberNode(42)
+            : JSON.getNodeFactory().textNode("not a " + value.getNodeType().name().toLowerCase()));
+      }
+      default -> object.put("unexpected_" + key, "not in the schema");
+    }
+    return object.toString();
+  }
+
+  /** A random instance of a (subset of) JSON Schema: type, enum, properties, items. */
+  private JsonNode instance(JsonNode schema, int depth) {
+    var nodes = JSON.getNodeFactory();
+    JsonNode values = schema.path("enum");
+    if (values.isArray() && !values.isEmpty()) {
+      return values.get(random.nextInt(values.size()));
+    }
+    JsonNode typeNode = schema.path("type");
+    String type = typeNode.isArray() ? firstNonNullType(typeNode) : typeNode.asText("object");
+    return switch (type) {
+      case "object" -> {
+        ObjectNode object = nodes.objectNode();
+        if (depth < 5) {
+          schema.path("properties").fields().forEachRemaining(
+              e -> object.set(e.getKey(), instance(e.getValue(), depth + 1)));
+        }
+        yield object;
+      }
+      case "array" -> {
+        var array = nodes.arrayNode();
+        for (int i = 1 + random.nextInt(3); i > 0 && depth < 5; i--) {
+          array.add(instance(schema.path("items"), depth + 1));
+        }
+        yield array;
+      }
+      case "integer" -> nodes.numberNode(random.nextInt(11));
+      case "number" -> nodes.numberNode(Math.round(random.nextDouble() * 1000) / 100.0);
+      case "boolean" -> nodes.booleanNode(random.nextBoolean());
+      case "null" -> nodes.nullNode();
+      default -> nodes.textNode(words(1 + random.nextInt(4)));
+    };
+  }
+
+  private static String firstNonNullType(JsonNode types) {
+    for (JsonNode t : types) {
+      if (!"null".equals(t.asText())) {
+        return t.asText();
+      }
+    }
+    return "null";
+  }
+
+  private String words(int count) {
+    List<String> vocabulary = "lorem".equals(config.random().vocabulary()) ? LOREM : ENGLISH;
+    List<String> words = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      words.add(vocabulary.get(random.nextInt(vocabulary.size())));
+    }
+    return String.join(" ", words);
   }
 
   private String randomWords() {

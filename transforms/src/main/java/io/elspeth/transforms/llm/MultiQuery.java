@@ -1,5 +1,6 @@
 package io.elspeth.transforms.llm;
 
+import io.elspeth.connectors.client.AuditedLlmClient;
 import io.elspeth.plugin.OptionSpec;
 import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginOptions;
@@ -62,7 +63,8 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
         OptionSpec.required("output_mapping", OptionType.OBJECT,
             "JSON key -> {suffix, type: string|integer|number|boolean|enum, values}"),
         OptionSpec.oneOf("response_format", "standard", List.of("standard", "structured"),
-            "standard: JSON object requested; structured: also validated strictly"));
+            "standard: JSON mode (json_object); structured: a strict JSON schema of the"
+                + " output_mapping sent, answers held to it"));
   }
 
   /** Parses the options, adding a message per problem to {@code problems}. */
@@ -173,6 +175,60 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
       out.add(s);
     }
     return out;
+  }
+
+  /** Whether answers are held to the schema by the service ({@code structured}). */
+  public boolean structured() {
+    return "structured".equals(responseFormat);
+  }
+
+  /**
+   * The JSON Schema of one answer (ELSPETH's {@code build_json_schema}): every mapped key
+   * required with its type ({@code enum}: a string from {@code values}), nothing else allowed.
+   */
+  public Map<String, Object> answerSchema() {
+    Map<String, Object> properties = new LinkedHashMap<>();
+    outputMapping.forEach((key, f) -> {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("type", f.type().equals("enum") ? "string" : f.type());
+      if (f.type().equals("enum")) {
+        p.put("enum", f.values());
+      }
+      properties.put(key, p);
+    });
+    Map<String, Object> schema = new LinkedHashMap<>();
+    schema.put("type", "object");
+    schema.put("properties", properties);
+    schema.put("required", new ArrayList<>(outputMapping.keySet()));
+    schema.put("additionalProperties", false);
+    return schema;
+  }
+
+  /**
+   * The {@code response_format} each query sends: {@code json_object} (standard), or a strict
+   * {@code json_schema} named {@code query_response} of {@link #answerSchema()} (structured).
+   */
+  public Map<String, Object> requestFormat() {
+    return structured()
+        ? AuditedLlmClient.ChatRequest.jsonSchema("query_response", answerSchema())
+        : AuditedLlmClient.ChatRequest.JSON_OBJECT;
+  }
+
+  /**
+   * The problems of one parsed answer: a mapped key missing or of the wrong type; with
+   * {@code structured}, also a key the schema does not allow. Empty when the answer is valid.
+   */
+  public List<String> answerProblems(Map<?, ?> answer) {
+    List<String> problems = new ArrayList<>();
+    outputMapping.forEach((key, f) -> check(f, answer.get(key), key, problems));
+    if (structured()) {
+      for (Object key : answer.keySet()) {
+        if (!outputMapping.containsKey(String.valueOf(key))) {
+          problems.add(key + ": not in the response schema (additionalProperties: false)");
+        }
+      }
+    }
+    return problems;
   }
 
   /** The value of one mapped key, checked against its type; null with a problem when wrong. */

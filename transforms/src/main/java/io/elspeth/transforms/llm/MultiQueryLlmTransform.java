@@ -82,7 +82,8 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     }
     Integer maxTokens = cr.maxTokens() != null ? cr.maxTokens() : llm.maxTokens();
     AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
-        llm.systemPrompt(), rendered.prompt(), llm.temperature(), maxTokens, true);
+        llm.systemPrompt(), rendered.prompt(), llm.temperature(), maxTokens,
+        queries.requestFormat());
     AuditedLlmClient.ChatResponse response;
     try {
       response = call(() -> client.chat(request, calls));
@@ -103,11 +104,11 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     if (!(parsed instanceof Map<?, ?> answer)) {
       return reason("response_parse_failed", prefix, "raw_response", response.content());
     }
-    List<String> problems = new ArrayList<>();
+    List<String> problems = queries.answerProblems(answer);
     Map<String, Object> fields = new LinkedHashMap<>();
     queries.outputMapping().forEach((key, f) -> {
-      Object v = MultiQuery.check(f, answer.get(key), key, problems);
-      fields.put(prefix + "_" + f.suffix(), v);
+      Object v = answer.get(key);
+      fields.put(prefix + "_" + f.suffix(), v instanceof Integer i ? Long.valueOf(i) : v);
     });
     if (!problems.isEmpty()) {
       Map<String, Object> r = reason("response_validation_failed", prefix, "problems", problems);

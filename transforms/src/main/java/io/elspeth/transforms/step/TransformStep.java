@@ -103,7 +103,9 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private final Counter errored = Metrics.counter(TransformStep.class, "rows_errored");
     private final Counter failed = Metrics.counter(TransformStep.class, "rows_failed");
     private transient @Nullable ExecutorService pool;
-    private transient @Nullable PayloadStore payloads;
+    private transient @Nullable FilesystemPayloadStore payloads;
+    /** What the audited clients store call payloads through: deferred, synced per bundle. */
+    private transient @Nullable PayloadStore callPayloads;
     private transient ArrayDeque<Pending> pending;
 
     TransformFn(RowTransform transform, StepContext ctx) {
@@ -123,6 +125,7 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     public void setup() {
       if (ctx.payloadStore() != null) {
         payloads = FilesystemPayloadStore.at(Path.of(ctx.payloadStore()));
+        callPayloads = payloads.deferring();
       }
       transform.setup();
       int size = transform.poolSize();
@@ -174,6 +177,12 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         emit(await(p), t -> c.output(StepTags.MAIN, t, p.timestamp(), p.window()),
             t -> c.output(StepTags.ROUTED, t, p.timestamp(), p.window()),
             r -> c.output(StepTags.AUDIT, r, p.timestamp(), p.window()));
+      }
+      // The bundle's call payloads become durable together, before its call records (outputs
+      // of this bundle, committed only once it finishes) can reach the Landscape: one sync per
+      // bundle instead of two fsyncs per payload on the calls' critical path.
+      if (payloads != null) {
+        payloads.syncDeferred();
       }
     }
 
@@ -240,7 +249,7 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private RowOutcome compute(Token token) {
       Instant started = Instant.now();
       String stateId = Ids.stateId();
-      StateCalls calls = new StateCalls(stateId, payloads);
+      StateCalls calls = new StateCalls(stateId, callPayloads);
       List<AuditRecord> audit = new ArrayList<>();
       List<Token> main = new ArrayList<>();
       List<Token> routed = new ArrayList<>();
