@@ -10,8 +10,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The one mapping from a committed call record to its {@code ExternalCallCompleted} event, used
  * by the Landscape commit and by the failure trails sources and sinks commit themselves. Calls
- * carry no model or token usage in the Landscape (those stay in the stored payloads), and payloads
- * stay out of the event (hashes identify them).
+ * carry no model or token usage in the Landscape (those stay in the stored payloads); a record's
+ * {@link CallRecord.Telemetry} hints, when set, give the provider, the row's token, the model and
+ * the usage. Payloads stay out of the event (hashes identify them).
  */
 public final class CallTelemetry {
   private CallTelemetry() {}
@@ -24,9 +25,16 @@ public final class CallTelemetry {
     } catch (IllegalArgumentException e) {
       type = CallType.HTTP;
     }
-    return new TelemetryEvent.ExternalCallCompleted(now, runId, type, provider,
+    CallRecord.Telemetry hints = c.telemetry();
+    TelemetryEvent.TokenUsage usage = hints == null
+        || hints.inputTokens() == null && hints.outputTokens() == null ? null
+        : new TelemetryEvent.TokenUsage(hints.inputTokens(), hints.outputTokens());
+    return new TelemetryEvent.ExternalCallCompleted(now, runId, type,
+        hints != null && hints.provider() != null ? hints.provider() : provider,
         c.status().equals("success") ? CallStatus.SUCCESS : CallStatus.ERROR,
-        c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(), tokenId,
-        c.requestHash(), c.responseHash(), null, null, null, null);
+        c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(),
+        hints != null && hints.tokenId() != null ? hints.tokenId() : tokenId,
+        c.requestHash(), c.responseHash(), hints == null ? null : hints.model(), null, null,
+        usage);
   }
 }

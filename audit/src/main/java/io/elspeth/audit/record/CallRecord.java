@@ -6,7 +6,13 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each column.
+ *
+ * @param telemetry what the call's telemetry event says beyond the columns (not stored: the
+ *     {@code calls} table has no such columns); null: the provider is the node's plugin and the
+ *     token the node state's
+ */
 public record CallRecord(
     String callId,
     @Nullable String stateId,
@@ -20,7 +26,32 @@ public record CallRecord(
     @Nullable String responseRef,
     @Nullable String errorJson,
     @Nullable Double latencyMs,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt,
+    @Nullable Telemetry telemetry) implements AuditRecord {
+
+  /** A call record whose telemetry names the node's plugin and the state's token. */
+  public CallRecord(String callId, @Nullable String stateId, @Nullable String operationId,
+      int callIndex, String callType, String status, String requestHash,
+      @Nullable String requestRef, @Nullable String responseHash, @Nullable String responseRef,
+      @Nullable String errorJson, @Nullable Double latencyMs, Instant createdAt) {
+    this(callId, stateId, operationId, callIndex, callType, status, requestHash, requestRef,
+        responseHash, responseRef, errorJson, latencyMs, createdAt, null);
+  }
+
+  /**
+   * The telemetry of a call that the columns cannot say: the provider (e.g. {@code azure} for
+   * the Batch API's file and batch calls), the token of the row the call concerns when a state
+   * covers many rows (an aggregation's batch), and an LLM call's model and token usage.
+   */
+  public record Telemetry(@Nullable String provider, @Nullable String tokenId,
+      @Nullable String model, @Nullable Long inputTokens, @Nullable Long outputTokens)
+      implements java.io.Serializable {}
+
+  /** This call with the telemetry hints {@code t}. */
+  public CallRecord withTelemetry(@Nullable Telemetry t) {
+    return new CallRecord(callId, stateId, operationId, callIndex, callType, status, requestHash,
+        requestRef, responseHash, responseRef, errorJson, latencyMs, createdAt, t);
+  }
 
   @Override
   public String table() {
