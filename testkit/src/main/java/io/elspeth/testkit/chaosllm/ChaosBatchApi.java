@@ -108,6 +108,7 @@ public final class ChaosBatchApi {
     final Behaviour behaviour;
     final @Nullable String validationError;
     volatile @Nullable ObjectNode finished;
+    volatile boolean due;
 
     Batch(String id, String inputFileId, String endpoint, String completionWindow,
         Behaviour behaviour, @Nullable String validationError) {
@@ -149,6 +150,11 @@ public final class ChaosBatchApi {
   /** Batches created since start or the last reset. */
   public int batchCount() {
     return batches.size();
+  }
+
+  /** Ends the time to completion of every batch created so far: the next poll sees its end. */
+  public void finishAll() {
+    batches.values().forEach(b -> b.due = true);
   }
 
   /** Forgets every file and batch and clears the counters; the behaviour stays. */
@@ -385,7 +391,7 @@ public final class ChaosBatchApi {
           .put("code", "invalid_request").put("message", batch.validationError);
       return n;
     }
-    if (elapsed < batch.behaviour.completionSeconds()) {
+    if (!batch.due && elapsed < batch.behaviour.completionSeconds()) {
       return base(batch, elapsed < batch.behaviour.completionSeconds() / 4 ? "validating"
           : "in_progress");
     }
