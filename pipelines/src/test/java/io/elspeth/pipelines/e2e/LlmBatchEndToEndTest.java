@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
 import io.elspeth.pipelines.cli.ElspethCli;
@@ -125,6 +126,9 @@ class LlmBatchEndToEndTest {
         assertThat(row.get("llm_response_model"), is("gpt-4o-batch"));
       }
       assertThat(ids, hasSize(1000));
+      try (Connection c = landscape()) {
+        LandscapeInvariants.assertReconciles(c);
+      }
       assertThat(Files.exists(dir.resolve("errors.jsonl"))
           ? LlmTransformsEndToEndTest.jsonl(dir.resolve("errors.jsonl")) : List.of(), hasSize(0));
 
@@ -300,6 +304,56 @@ class LlmBatchEndToEndTest {
       assertThat(query(c, "SELECT status FROM runs WHERE run_id = '" + resumedRun + "'").get(0)
           .get("status"), is("completed"));
     }
+  }
+
+  @Test
+  void openRouterBatchSendsEachRowAsItsOwnAuditedRequest() throws Exception {
+    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate());
+    String yaml = LlmTransformsEndToEndTest.header(dir, input(dir, 30))
+        + "aggregations:\n"
+        + "  - name: classify\n"
+        + "    plugin: openrouter_batch_llm\n"
+        + "    trigger: {count: 10}\n"
+        + "    output_mode: transform\n"
+        + "    options:\n"
+        + "      base_url: " + server.httpUrl() + "/api/v1\n"
+        + "      api_key: " + SECRET + "\n"
+        + "      model: openai/gpt-4o-mini\n"
+        + "      template: \"Classify: {{ row.text }}\"\n"
+        + "      pool_size: 4\n"
+        + "      on_error: llm_errors\n"
+        + LlmTransformsEndToEndTest.footer(dir);
+    CliHarness.Result r = LlmTransformsEndToEndTest.run(dir, yaml);
+    List<Map<String, Object>> out = LlmTransformsEndToEndTest.jsonl(dir.resolve("out.jsonl"));
+    assertThat(out, hasSize(30));
+    for (Map<String, Object> row : out) {
+      assertThat(row.get("llm_response"), is("Classify: review number " + row.get("id")));
+    }
+    assertThat(server.stats().endpoint("/api/v1/chat/completions"), is(30L));
+    try (Connection c = landscape()) {
+      LandscapeInvariants.assertReconciles(c);
+      assertThat(count(c, "SELECT COUNT(*) FROM calls"), is(30L));
+      // Every request is recorded under its batch's flush state.
+      assertThat(count(c, "SELECT COUNT(*) FROM calls k JOIN node_states s ON s.state_id ="
+          + " k.state_id JOIN nodes n ON n.node_id = s.node_id AND n.run_id = s.run_id WHERE"
+          + " n.plugin_name = 'openrouter_batch_llm'"), is(30L));
+      assertThat(count(c, "SELECT COUNT(*) FROM batches WHERE status = 'completed'"), is(3L));
+    }
+    LlmTransformsEndToEndTest.assertNoSecret(dir, r);
+  }
+
+  @Test
+  void settingsOutsideTheSpecAreRefusedWithTheirKeys() throws Exception {
+    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate());
+    String yaml = settings(server, 2, 2, "").replace("max_wait_hours: 1", "max_wait_hours: 25")
+        .replace("poll_interval_seconds: 0.05", "poll_interval_seconds: 0");
+    Path file = CliHarness.settings(dir, yaml);
+    CliHarness.Result r = CliHarness.run("validate", "-s", file.toString());
+    assertThat(r.exitCode(), is(not(0)));
+    assertThat(r.out() + r.err(), containsString("max_wait_hours: expected more than 0 and at"
+        + " most 24, got 25"));
+    assertThat(r.out() + r.err(), containsString("poll_interval_seconds: expected more than 0"));
+    assertThat(server.batchApi().calls(ChaosBatchApi.FILES_CREATE), is(0L));
   }
 
   private boolean checkpointed() {
