@@ -227,6 +227,39 @@ class LlmBatchEndToEndTest {
   }
 
   @Test
+  void aPostgresLandscapeTakesTheCheckpointsAndTheRowResults() throws Exception {
+    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate().withRowFaults(4, 0, 0, 0));
+    String schema = "e2e_batch_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    String admin = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    try (Connection c = java.sql.DriverManager.getConnection(admin);
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    try {
+      String yaml = settings(server, 12, 6, "").replace("landscape: {url: \"sqlite:///"
+          + dir.resolve("landscape.db") + "\"}", "landscape: {url: \"postgresql://postgres@"
+          + "127.0.0.1:5432/test?currentSchema=" + schema + "\"}");
+      LlmTransformsEndToEndTest.run(dir, yaml);
+      try (Connection c = java.sql.DriverManager.getConnection(admin + "&currentSchema="
+          + schema)) {
+        LandscapeInvariants.assertReconciles(c);
+        assertThat(count(c, "SELECT COUNT(*) FROM checkpoints"), is(2L));
+        assertThat(query(c, "SELECT sequence_number FROM checkpoints ORDER BY sequence_number")
+            .stream().map(m -> ((Number) m.get("sequence_number")).longValue()).toList(),
+            equalTo(List.of(1L, 2L)));
+        assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"), is(12L));
+        assertThat(count(c, "SELECT COUNT(*) FROM transform_errors"), is(2L));
+      }
+      assertThat(LlmTransformsEndToEndTest.jsonl(dir.resolve("out.jsonl")), hasSize(10));
+    } finally {
+      try (Connection c = java.sql.DriverManager.getConnection(admin);
+          java.sql.Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
+    }
+  }
+
+  @Test
   void failedExpiredAndCancelledJobsRouteEveryRowWithTheJobsStatus() throws Exception {
     for (String status : List.of("failed", "expired", "cancelled")) {
       Path sub = Files.createDirectories(dir.resolve(status));

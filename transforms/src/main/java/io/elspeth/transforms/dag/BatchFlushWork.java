@@ -159,14 +159,6 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       aggregationState.put("batch_id", batchId);
       aggregationState.put("state", state);
       String nodeHash = CanonicalJson.sha256Hex(ctx.nodeId());
-      CheckpointRecord checkpoint = new CheckpointRecord(checkpointId, ctx.runId(),
-          first.tokenId(), ctx.nodeId(), now.toEpochMilli(),
-          CanonicalJson.canonicalize(aggregationState), null, now, nodeHash, nodeHash,
-          CHECKPOINT_FORMAT);
-      List<AuditRecord> records = new ArrayList<>();
-      records.add(pending);
-      records.addAll(calls);
-      records.add(checkpoint);
       LandscapeUrl url = ctx.landscape();
       if (url == null) {
         throw new IllegalStateException("aggregation " + ctx.nodeName()
@@ -174,6 +166,15 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       }
       LandscapeStore store = LandscapeStores.acquire(url);
       try {
+        // One key per aggregation node: its flushes, and so its checkpoints, are serial.
+        CheckpointRecord checkpoint = new CheckpointRecord(checkpointId, ctx.runId(),
+            first.tokenId(), ctx.nodeId(), nextSequence(store),
+            CanonicalJson.canonicalize(aggregationState), null, now, nodeHash, nodeHash,
+            CHECKPOINT_FORMAT);
+        List<AuditRecord> records = new ArrayList<>();
+        records.add(pending);
+        records.addAll(calls);
+        records.add(checkpoint);
         store.commit(records);
       } finally {
         LandscapeStores.release(url);
@@ -184,6 +185,23 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       calls.clear();
       nextIndex.set(0);
       stateId = Ids.stateId();
+    }
+  }
+
+  /** The run's next checkpoint sequence number at this node (1, 2, ...). */
+  private long nextSequence(LandscapeStore store) {
+    try (Connection c = store.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(sequence_number), 0) + 1"
+            + " FROM checkpoints WHERE run_id = ? AND node_id = ?")) {
+      ps.setString(1, ctx.runId());
+      ps.setString(2, ctx.nodeId());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot number the checkpoint of aggregation "
+          + ctx.nodeName() + ": " + e.getMessage(), e);
     }
   }
 
