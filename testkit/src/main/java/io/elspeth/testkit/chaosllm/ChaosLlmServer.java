@@ -55,7 +55,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code /api/v1/chat/completions} (OpenAI, OpenRouter; {@code Authorization: Bearer});
  * {@code POST /openai/deployments/{deployment}/chat/completions?api-version=} (Azure OpenAI;
  * {@code api-key}); {@code POST /contentsafety/text:analyze} and
- * {@code /contentsafety/text:shieldPrompt} ({@code Ocp-Apim-Subscription-Key}); admin
+ * {@code /contentsafety/text:shieldPrompt} ({@code Ocp-Apim-Subscription-Key}); the Azure OpenAI
+ * Batch API ({@link #batchApi()}: {@code /openai/files}, {@code /openai/batches}); admin
  * {@code GET|POST /admin/config}, {@code GET /admin/stats}, {@code POST /admin/reset},
  * {@code GET /admin/export}. A request without a key is 401, whatever the faults.
  */

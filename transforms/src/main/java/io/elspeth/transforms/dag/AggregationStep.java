@@ -68,6 +68,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>a failed batch (the plugin raised): every member ends {@code failed}, the batch
  *       {@code failed}, the reason in the node state.
  * </ul>
+ *
+ * <p>An {@link ExternalBatchTransform} (a batch plugin that calls out, e.g. the Azure Batch API)
+ * answers member by member instead: its calls are recorded under the flush's node state (after a
+ * checkpoint, under the state that follows the committed {@code pending} one); a member whose
+ * answer is a success continues with its new data (transform mode: as a child token, the member
+ * {@code consumed_in_batch}; passthrough: as itself), a member whose answer is an error gets a
+ * failed node state of its own and goes to the step's {@code on_error} as a row transform's
+ * rejected row does. The batch is {@code failed} only when no member succeeded.
  */
 public final class AggregationStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   /** How the batch's rows continue after a flush. */
