@@ -286,6 +286,43 @@ class LlmBatchEndToEndTest {
   }
 
   @Test
+  void aJobOutlivingMaxWaitHoursRoutesItsRows() throws Exception {
+    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate()
+        .withCompletionSeconds(3600));
+    // 0.0003 hours: about one second of polling.
+    LlmTransformsEndToEndTest.run(dir, settings(server, 3, 3, "")
+        .replace("max_wait_hours: 1", "max_wait_hours: 0.0003"));
+    try (Connection c = landscape()) {
+      List<Map<String, Object>> reasons = query(c, "SELECT error_details_json FROM"
+          + " transform_errors");
+      assertThat(reasons, hasSize(3));
+      assertThat(reasons.stream().map(m -> (String) m.get("error_details_json")).toList(),
+          everyItem(containsString("\"reason\":\"batch_timeout\"")));
+      LandscapeInvariants.assertReconciles(c);
+    }
+    assertThat(LlmTransformsEndToEndTest.jsonl(dir.resolve("errors.jsonl")), hasSize(3));
+  }
+
+  @Test
+  void aRefusedSubmissionRoutesEveryRowWithTheCallsRecorded() throws Exception {
+    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
+        .responseMode(ChaosConfig.ResponseMode.ECHO).apiKeys("another-key").build());
+    server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
+    LlmTransformsEndToEndTest.run(dir, settings(server, 4, 4, ""));
+    try (Connection c = landscape()) {
+      assertThat(count(c, "SELECT COUNT(*) FROM transform_errors WHERE error_details_json LIKE"
+          + " '%batch_submit_failed%'"), is(4L));
+      // The refused upload is one http call (a 401 is not retried), with its error.
+      assertThat(query(c, "SELECT call_type, status, error_json FROM calls").stream()
+          .map(m -> m.get("call_type") + " " + m.get("status") + " " + m.get("error_json"))
+          .toList(), org.hamcrest.Matchers.contains(containsString("http error")));
+      assertThat(count(c, "SELECT COUNT(*) FROM checkpoints"), is(0L));
+      LandscapeInvariants.assertReconciles(c);
+    }
+    assertThat(server.batchApi().calls(ChaosBatchApi.BATCHES_CREATE), is(0L));
+  }
+
+  @Test
   void aRunKilledWhileItsJobRunsIsResumedWithoutSubmittingTheJobAgain() throws Exception {
     ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate()
         .withCompletionSeconds(3600));
