@@ -107,6 +107,7 @@ public final class ChaosBatchApi {
     final long createdAt;
     final Behaviour behaviour;
     final @Nullable String validationError;
+    final long startedNanos;
     volatile @Nullable ObjectNode finished;
     volatile boolean due;
 
@@ -121,8 +122,6 @@ public final class ChaosBatchApi {
       this.validationError = validationError;
       this.startedNanos = System.nanoTime();
     }
-
-    final long startedNanos;
   }
 
   private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
@@ -145,6 +144,13 @@ public final class ChaosBatchApi {
   public long calls(String operation) {
     LongAdder a = calls.get(operation);
     return a == null ? 0 : a.sum();
+  }
+
+  /** Requests per operation, for {@code /admin/stats}. */
+  Map<String, Long> callCounts() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    calls.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   /** Batches created since start or the last reset. */

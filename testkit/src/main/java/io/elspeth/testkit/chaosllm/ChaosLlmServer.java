@@ -290,6 +290,9 @@ public final class ChaosLlmServer implements AutoCloseable {
   private ObjectNode statsJson() {
     ObjectNode json = ChaosConfig.TREES.valueToTree(stats());
     json.put("run_id", engine.runId()).put("in_burst", engine.faults().inBurst());
+    ObjectNode batch = json.putObject("batch_api");
+    batchApi.callCounts().forEach(batch::put);
+    batch.put("batches", batchApi.batchCount());
     return json;
   }
 

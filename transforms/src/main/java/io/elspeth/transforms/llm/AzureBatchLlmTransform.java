@@ -347,7 +347,7 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     Object statusCode = response.get("status_code");
     String content = content(body);
     Map<String, Object> usage = body.get("usage") instanceof Map<?, ?> u ? cast(u) : Map.of();
-    String model = body.get("model") instanceof String s ? s : endpoint.deployment();
+    String model = body.get("model") instanceof String s ? s : llm.model();
     if (line.get("error") != null || !(statusCode instanceof Number n) || n.intValue() != 200
         || content == null) {
       Map<String, Object> error = new LinkedHashMap<>();

@@ -65,7 +65,7 @@ public final class BatchLlmPlugin implements AggregationPlugin {
       own.add(OptionSpec.required("api_key", OptionType.STRING, "Azure OpenAI key"));
       own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
       own.add(OptionSpec.optional("model", OptionType.STRING, null,
-          "model name recorded (defaults to the deployment)"));
+          "model recorded when an answer names none (defaults to the deployment)"));
       own.add(OptionSpec.optional("poll_interval_seconds", OptionType.NUMBER, 300L,
           "first wait between batches.retrieve polls (grows 1.5x per poll, up to 4x)"));
       own.add(OptionSpec.optional("max_wait_hours", OptionType.NUMBER, 24L,
