@@ -11,7 +11,6 @@ import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
-import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.transforms.step.TransformResult;
 import java.nio.file.Path;
@@ -178,7 +177,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       this.ctx = ctx;
     }
 
-    private transient @Nullable PayloadStore payloads;
+    private transient @Nullable FilesystemPayloadStore payloads;
 
     @Setup
     public void setup() {
@@ -398,6 +397,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         }
       } catch (RuntimeException e) {
         // A plugin bug: the batch fails, every member with it, the calls made so far recorded.
+        work.syncPayloads();
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         audit.accept(StepAudit.failed(ctx, work.stateId(), first, inputHash,
             StepAudit.error(message, e.getClass().getSimpleName()), started));
@@ -413,6 +413,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         Metrics.counter(AggregationStep.class, "batches_failed").inc();
         return;
       }
+      work.syncPayloads();
       String stateId = work.stateId();
       List<Map<String, Object>> succeeded = new ArrayList<>();
       Map<String, Object> firstError = null;

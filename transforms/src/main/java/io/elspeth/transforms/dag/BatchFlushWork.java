@@ -2,6 +2,7 @@ package io.elspeth.transforms.dag;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.commit.CallTelemetry;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.CallRecord;
@@ -53,6 +54,7 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   private final String inputHash;
   private final Map<String, Object> context;
   private final Instant started;
+  private final @Nullable FilesystemPayloadStore store;
   private final @Nullable PayloadStore payloads;
   private final Object lock = new Object();
   private volatile String stateId = Ids.stateId();
@@ -61,7 +63,7 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
 
   BatchFlushWork(StepContext ctx, String batchId, Token first, List<Token> tokens,
       String inputHash, Map<String, Object> context, Instant started,
-      @Nullable PayloadStore payloads) {
+      @Nullable FilesystemPayloadStore store) {
     this.ctx = ctx;
     this.batchId = batchId;
     this.first = first;
@@ -70,7 +72,42 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     this.inputHash = inputHash;
     this.context = context;
     this.started = started;
-    this.payloads = payloads;
+    this.store = store;
+    this.payloads = store == null ? null : new DeferredPayloads(store);
+  }
+
+  /**
+   * The flush's call payloads, written without a sync each: a batch stores two per row, and two
+   * fsyncs per payload would cost more than the batch. {@link #syncPayloads()} makes them durable
+   * before any record naming them is committed or output.
+   */
+  private record DeferredPayloads(FilesystemPayloadStore store) implements PayloadStore {
+    @Override
+    public String store(byte[] content) {
+      return store.storeDeferred(content);
+    }
+
+    @Override
+    public byte[] retrieve(String key) {
+      return store.retrieve(key);
+    }
+
+    @Override
+    public boolean exists(String key) {
+      return store.exists(key);
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return store.delete(key);
+    }
+  }
+
+  /** Makes the payloads of the calls recorded so far durable. */
+  void syncPayloads() {
+    if (store != null) {
+      store.syncDeferred();
+    }
   }
 
   /**
@@ -164,6 +201,7 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
         throw new IllegalStateException("aggregation " + ctx.nodeName()
             + " must checkpoint but its step has no Landscape");
       }
+      syncPayloads();
       LandscapeStore store = LandscapeStores.acquire(url);
       try {
         // One key per aggregation node: its flushes, and so its checkpoints, are serial.
