@@ -1,6 +1,7 @@
 package io.elspeth.plugin;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.record.RoutingEventRecord;
 import io.elspeth.audit.record.TokenOutcomeRecord;
@@ -9,7 +10,9 @@ import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -73,6 +76,37 @@ public final class StepAudit {
         ctx.nodeId(), CanonicalJson.stableHash(token.data()),
         CanonicalJson.canonicalize(token.data()), CanonicalJson.canonicalize(reason), destination,
         Instant.now());
+  }
+
+  /**
+   * What a rejected row leaves behind (a transform's processing error): its failed node state,
+   * then by {@code ctx.onError()} either a {@code failed} outcome (no on_error), a transform error
+   * and a {@code quarantined} outcome ({@code discard}), or a transform error, a divert routing
+   * event and the token sent to the error sink (its {@code routed} outcome recorded there).
+   *
+   * @param routed the token for the error sink, or null
+   */
+  public record Rejection(List<AuditRecord> records, @Nullable Token routed) {}
+
+  public static Rejection rejected(StepContext ctx, String stateId, Token token, String inputHash,
+      Map<String, Object> reason, Instant started) {
+    List<AuditRecord> audit = new ArrayList<>();
+    audit.add(failed(ctx, stateId, token, inputHash, reason, started));
+    String errorHash = Ids.errorHash(CanonicalJson.canonicalize(reason));
+    String onError = ctx.onError();
+    if (onError == null) {
+      audit.add(outcome(ctx.runId(), token, "failed", null, errorHash,
+          Map.of("transform_error", reason)));
+      return new Rejection(audit, null);
+    }
+    audit.add(transformError(ctx, token, reason, onError));
+    if (StepContext.DISCARD.equals(onError)) {
+      audit.add(outcome(ctx.runId(), token, "quarantined", null, errorHash,
+          Map.of("transform_error", reason)));
+      return new Rejection(audit, null);
+    }
+    audit.add(routing(stateId, ctx.edgeId(ctx.errorEdgeLabel()), "divert", reason));
+    return new Rejection(audit, token.touchedBy(stateId).routedTo(onError, "routed", null));
   }
 
   private static double millis(Instant from, Instant to) {

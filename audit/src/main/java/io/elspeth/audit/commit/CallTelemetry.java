@@ -10,10 +10,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The one mapping from a committed call record to its {@code ExternalCallCompleted} event, used
  * by the Landscape commit and by the failure trails sources and sinks commit themselves. The
- * Landscape has no model or token usage columns (those stay in the stored payloads): an LLM
- * call's record carries them alongside ({@link CallRecord#llm}) for the event, with the provider
- * as the client names it (ELSPETH's {@code azure}); other calls name their node's plugin.
- * Payloads stay out of the event (hashes identify them).
+ * Landscape has no model or token usage columns (those stay in the stored payloads): a record's
+ * {@link CallRecord.Telemetry}, when set, gives the provider as the client names it (ELSPETH's
+ * {@code azure}), the row's token when the state covers many rows, the models and the usage;
+ * otherwise a call names its node's plugin and its state's token. Payloads stay out of the event
+ * (hashes identify them).
  */
 public final class CallTelemetry {
   private CallTelemetry() {}
@@ -26,16 +27,16 @@ public final class CallTelemetry {
     } catch (IllegalArgumentException e) {
       type = CallType.HTTP;
     }
-    CallRecord.LlmDetails llm = c.llm();
-    TelemetryEvent.TokenUsage usage = llm == null
-        || (llm.inputTokens() == null && llm.outputTokens() == null) ? null
-        : new TelemetryEvent.TokenUsage(llm.inputTokens(), llm.outputTokens());
-    // An LLM client names its provider as ELSPETH's does (e.g. azure), not by the node's plugin.
+    CallRecord.Telemetry t = c.telemetry();
+    TelemetryEvent.TokenUsage usage = t == null
+        || (t.inputTokens() == null && t.outputTokens() == null) ? null
+        : new TelemetryEvent.TokenUsage(t.inputTokens(), t.outputTokens());
     return new TelemetryEvent.ExternalCallCompleted(now, runId, type,
-        llm == null ? provider : llm.provider(),
+        t != null && t.provider() != null ? t.provider() : provider,
         c.status().equals("success") ? CallStatus.SUCCESS : CallStatus.ERROR,
-        c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(), tokenId,
-        c.requestHash(), c.responseHash(), llm == null ? null : llm.requestModel(),
-        llm == null ? null : llm.responseModel(), null, null, usage);
+        c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(),
+        t != null && t.tokenId() != null ? t.tokenId() : tokenId,
+        c.requestHash(), c.responseHash(), t == null ? null : t.requestModel(),
+        t == null ? null : t.responseModel(), null, null, usage);
   }
 }

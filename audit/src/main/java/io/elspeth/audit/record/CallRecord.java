@@ -7,10 +7,11 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each
- * column. {@code llm} is not a column: what an LLM call reported about its provider, model and
- * token usage (the stored payloads keep it for the audit), carried with the record so the commit can put it
- * on the call's telemetry without reading the payloads back. Null for other calls.
+ * A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each column.
+ *
+ * @param telemetry what the call's telemetry event says beyond the columns (not stored: the
+ *     {@code calls} table has no such columns, and the stored payloads keep model and usage for
+ *     the audit); null: the provider is the node's plugin and the token the node state's
  */
 public record CallRecord(
     String callId,
@@ -26,9 +27,9 @@ public record CallRecord(
     @Nullable String errorJson,
     @Nullable Double latencyMs,
     Instant createdAt,
-    @Nullable LlmDetails llm) implements AuditRecord {
+    @Nullable Telemetry telemetry) implements AuditRecord {
 
-  /** A call record without LLM details (every call but an LLM client's). */
+  /** A call record whose telemetry names the node's plugin and the state's token. */
   public CallRecord(String callId, @Nullable String stateId, @Nullable String operationId,
       int callIndex, String callType, String status, String requestHash,
       @Nullable String requestRef, @Nullable String responseHash, @Nullable String responseRef,
@@ -38,12 +39,21 @@ public record CallRecord(
   }
 
   /**
-   * What an LLM client knows of its call: the provider as the client names it (e.g. {@code
-   * azure}), the model asked for and the one that answered (null without an answer), and the
-   * token counts the provider reported (null: not reported).
+   * The telemetry of a call that the columns cannot say: the provider as the client names it
+   * (ELSPETH's {@code azure}, also for the Batch API's file and batch calls), the token of the row
+   * the call concerns when a state covers many rows (an aggregation's batch), and an LLM call's
+   * model asked for, the model that answered (null without an answer) and the token counts the
+   * provider reported (null: not reported).
    */
-  public record LlmDetails(String provider, String requestModel, @Nullable String responseModel,
-      @Nullable Long inputTokens, @Nullable Long outputTokens) implements java.io.Serializable {}
+  public record Telemetry(@Nullable String provider, @Nullable String tokenId,
+      @Nullable String requestModel, @Nullable String responseModel, @Nullable Long inputTokens,
+      @Nullable Long outputTokens) implements java.io.Serializable {}
+
+  /** This call with the telemetry {@code t}. */
+  public CallRecord withTelemetry(@Nullable Telemetry t) {
+    return new CallRecord(callId, stateId, operationId, callIndex, callType, status, requestHash,
+        requestRef, responseHash, responseRef, errorJson, latencyMs, createdAt, t);
+  }
 
   @Override
   public String table() {

@@ -50,8 +50,12 @@ public final class AuditedHttpClient implements AutoCloseable {
         SecretFingerprinter.fromEnvironment());
   }
 
-  /** What came back from a successful call. */
-  public record Response(int statusCode, Map<String, Object> headers, @Nullable Object body) {}
+  /**
+   * What came back from a successful call: the body as recorded, and the bytes as received (for
+   * callers that parse a non-JSON body themselves, e.g. a JSON-lines file).
+   */
+  public record Response(int statusCode, Map<String, Object> headers, @Nullable Object body,
+      byte[] raw) {}
 
   /**
    * POSTs {@code json} to {@code url}, records the call under {@code sink}'s state, and returns a
@@ -59,17 +63,77 @@ public final class AuditedHttpClient implements AutoCloseable {
    */
   public Response post(String url, Map<String, String> headers, Object json, Duration timeout,
       CallSink sink) throws ExternalCallException {
+    Map<String, Object> request = request("POST", url, headers);
+    request.put("json", json);
+    Map<String, String> sent = new LinkedHashMap<>(headers);
+    return send(url, sent, HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)),
+        "POST", request, timeout, sink, false);
+  }
+
+  /**
+   * GETs {@code url}, recorded as one call. With {@code textBody} the response body is recorded
+   * as UTF-8 text whatever its content type (a downloaded JSON-lines file, which services send as
+   * {@code application/octet-stream}).
+   */
+  public Response get(String url, Map<String, String> headers, Duration timeout, CallSink sink,
+      boolean textBody) throws ExternalCallException {
+    return send(url, headers, HttpRequest.BodyPublishers.noBody(), "GET",
+        request("GET", url, headers), timeout, sink, textBody);
+  }
+
+  /**
+   * POSTs a {@code multipart/form-data} body of text {@code fields} and one file part
+   * ({@code fileField}, {@code fileName}, bytes {@code file}), recorded as one call whose request
+   * names the fields and the file's name, size and SHA-256 (the file's content is recorded by the
+   * caller where it matters, e.g. one call per row for a batch of prompts).
+   */
+  public Response postMultipart(String url, Map<String, String> headers,
+      Map<String, String> fields, String fileField, String fileName, byte[] file,
+      Duration timeout, CallSink sink) throws ExternalCallException {
+    String boundary = "elspeth-" + java.util.UUID.randomUUID().toString().replace("-", "");
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(file.length + 512);
+    StringBuilder head = new StringBuilder();
+    fields.forEach((k, v) -> head.append("--").append(boundary).append("\r\n")
+        .append("Content-Disposition: form-data; name=\"").append(k).append("\"\r\n\r\n")
+        .append(v).append("\r\n"));
+    head.append("--").append(boundary).append("\r\n").append("Content-Disposition: form-data;"
+        + " name=\"").append(fileField).append("\"; filename=\"").append(fileName)
+        .append("\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+    body.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(file);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    Map<String, String> sent = new LinkedHashMap<>(headers);
+    sent.put("Content-Type", "multipart/form-data; boundary=" + boundary);
+    Map<String, Object> request = request("POST", url, headers);
+    Map<String, Object> multipart = new LinkedHashMap<>(fields);
+    Map<String, Object> filePart = new LinkedHashMap<>();
+    filePart.put("field", fileField);
+    filePart.put("filename", fileName);
+    filePart.put("bytes", file.length);
+    filePart.put("sha256", CanonicalJson.sha256Hex(file));
+    multipart.put("file", filePart);
+    request.put("multipart", multipart);
+    return send(url, sent, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()), "POST",
+        request, timeout, sink, false);
+  }
+
+  private Map<String, Object> request(String method, String url, Map<String, String> headers) {
     Map<String, Object> request = new LinkedHashMap<>();
-    request.put("method", "POST");
+    request.put("method", method);
     request.put("url", auditUrl(url));
     request.put("headers", SensitiveHeaders.request(headers, fingerprinter));
-    request.put("json", json);
+    return request;
+  }
+
+  private Response send(String url, Map<String, String> headers,
+      HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
+      Duration timeout, CallSink sink, boolean textBody) throws ExternalCallException {
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
     HttpResponse<byte[]> answer;
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-          .POST(HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)));
+          .method(method, publisher);
       headers.forEach(b::header);
       answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
@@ -89,16 +153,19 @@ public final class AuditedHttpClient implements AutoCloseable {
     answer.headers().map().forEach((k, v) -> responseHeaders.put(k, String.join(", ", v)));
     String contentType = answer.headers().firstValue("content-type").orElse("")
         .toLowerCase(Locale.ROOT);
-    Object body = body(answer.body(), contentType);
+    int status = answer.statusCode();
+    boolean ok = status >= 200 && status < 300;
+    Object body = textBody && ok ? new String(answer.body(), StandardCharsets.UTF_8)
+        : body(answer.body(), contentType);
     Map<String, Object> response = new LinkedHashMap<>();
-    response.put("status_code", answer.statusCode());
+    response.put("status_code", status);
     response.put("headers", SensitiveHeaders.response(responseHeaders));
     response.put("body_size", answer.body().length);
     response.put("body", body);
-    int status = answer.statusCode();
-    if (status >= 200 && status < 300) {
+    if (ok) {
       CallAudit.record(sink, index, "http", CallAudit.SUCCESS, request, response, null, latency);
-      return new Response(status, SensitiveHeaders.response(responseHeaders), body);
+      return new Response(status, SensitiveHeaders.response(responseHeaders), body,
+          answer.body());
     }
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("type", "HTTPError");

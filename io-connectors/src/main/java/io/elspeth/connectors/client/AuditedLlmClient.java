@@ -249,7 +249,7 @@ public final class AuditedLlmClient implements AutoCloseable {
       error.put("message", failure.getMessage());
       error.put("retryable", failure.retryable());
       CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, null, error, latency,
-          new CallRecord.LlmDetails(provider, r.model(), null, null, null));
+          new CallRecord.Telemetry(provider, null, r.model(), null, null, null));
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
@@ -299,9 +299,9 @@ public final class AuditedLlmClient implements AutoCloseable {
   }
 
   /** Model and token counts for the call's telemetry (ELSPETH's TokenUsage: prompt/completion). */
-  private CallRecord.LlmDetails llmDetails(ChatRequest r, String model,
+  private CallRecord.Telemetry llmDetails(ChatRequest r, String model,
       @Nullable CompletionsUsage u) {
-    return new CallRecord.LlmDetails(provider, r.model(), model,
+    return new CallRecord.Telemetry(provider, null, r.model(), model,
         u == null ? null : (long) u.getPromptTokens(),
         u == null ? null : (long) u.getCompletionTokens());
   }

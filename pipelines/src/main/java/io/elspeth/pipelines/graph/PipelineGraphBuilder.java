@@ -106,9 +106,10 @@ public final class PipelineGraphBuilder {
     for (int i = 0; i < settings.aggregations().size(); i++) {
       PipelineSettings.Aggregation a = settings.aggregations().get(i);
       PCollectionTuple out = main.apply("aggregation:" + a.name(),
-          AggregationStep.of(a.descriptor().create(a.options()), a.trigger())
+          AggregationStep.of(a.descriptor().create(a.options(), clients), a.trigger())
               .withOutputMode(a.outputMode()).withExpectedOutputCount(a.expectedOutputCount())
-              .withContext(plan.context(plan.aggregationNode(i), null)));
+              .withContext(plan.context(plan.aggregationNode(i), a.onError())
+                  .withPayloadStore(settings.payloadStoreBasePath())));
       audits.add(out.get(StepTags.AUDIT));
       routed.add(out.get(StepTags.ROUTED));
       main = out.get(StepTags.MAIN);

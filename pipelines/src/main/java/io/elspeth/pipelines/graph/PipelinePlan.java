@@ -140,6 +140,13 @@ public final class PipelinePlan {
             "__error_" + t.name() + "__", "divert"));
       }
     }
+    for (int i = 0; i < settings.aggregations().size(); i++) {
+      PipelineSettings.Aggregation a = settings.aggregations().get(i);
+      if (a.onError() != null && !StepContext.DISCARD.equals(a.onError())) {
+        edges.add(new Edge(Ids.edgeId(), aggregationNode(i).nodeId(),
+            sinks.get(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
+      }
+    }
     for (int i = 0; i < settings.gates().size(); i++) {
       PipelineSettings.Gate g = settings.gates().get(i);
       Node gate = gateNode(i);

@@ -23,6 +23,7 @@ import io.elspeth.transforms.step.TransformPlugin;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.BatchReplicatePlugin;
 import io.elspeth.transforms.dag.BatchStatsPlugin;
+import io.elspeth.transforms.llm.BatchLlmPlugin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,8 @@ public final class PluginRegistry {
         .forEach(p -> r.transforms.put(p.name(), p));
     List.of(new CsvSinkPlugin(), new JsonSinkPlugin(), new AzureBlobSinkPlugin(),
             new DatabaseSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
-    List.of(new BatchStatsPlugin(), new BatchReplicatePlugin())
+    List.of(new BatchStatsPlugin(), new BatchReplicatePlugin(), BatchLlmPlugin.azureBatchLlm(),
+        BatchLlmPlugin.openRouterBatchLlm())
         .forEach(p -> r.aggregations.put(p.name(), p));
     return r;
   }

@@ -29,7 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class DagSettings {
   static final Set<String> AGGREGATION_KEYS = new LinkedHashSet<>(List.of("name", "plugin",
-      "trigger", "output_mode", "expected_output_count", "options"));
+      "trigger", "output_mode", "expected_output_count", "options", "on_error"));
   private static final Set<String> COALESCE_KEYS = new LinkedHashSet<>(List.of("name",
       "branches", "policy", "merge", "timeout_seconds", "quorum_count", "select_branch"));
   private static final Set<String> TRIGGER_KEYS = new LinkedHashSet<>(List.of("count",

@@ -76,7 +76,16 @@ public record PipelineSettings(
    */
   public record Aggregation(String name, String plugin, AggregationPlugin descriptor,
       PluginOptions options, AggregationTrigger trigger, AggregationStep.OutputMode outputMode,
-      @Nullable Integer expectedOutputCount, Map<String, Object> config) {}
+      @Nullable Integer expectedOutputCount, Map<String, Object> config) {
+
+    /**
+     * Sink (or {@code discard}) for rows the plugin rejects one by one (a batch LLM's failed
+     * rows); null when the plugin has no {@code on_error} or it is not set.
+     */
+    public @Nullable String onError() {
+      return options.string("on_error");
+    }
+  }
 
   /**
    * A configured coalesce: the fork paths it joins (each a path of {@code gate}'s

@@ -144,6 +144,7 @@ public final class SettingsValidator {
   }
 
   /** {@code aggregations}: each {name, plugin, trigger, output_mode, expected_output_count?, options}. */
+  @SuppressWarnings("unchecked")
   private List<PipelineSettings.Aggregation> aggregations(@Nullable Object raw,
       Set<String> sinkNames, List<String> problems) {
     List<PipelineSettings.Aggregation> out = new ArrayList<>();
@@ -160,10 +161,22 @@ public final class SettingsValidator {
       for (Map.Entry<String, Object> e : a.entrySet()) {
         if (e.getKey().equals("plugin") || e.getKey().equals("options")) {
           plugin.put(e.getKey(), e.getValue());
+        } else if (e.getKey().equals("on_error")) {
+          // As for transforms: on_error beside plugin (HEAD) or inside options (RC2).
+          continue;
         } else if (!DagSettings.AGGREGATION_KEYS.contains(e.getKey())) {
           problems.add(path + "." + e.getKey() + ": unknown key (expected one of "
               + DagSettings.AGGREGATION_KEYS + ")");
         }
+      }
+      if (a.containsKey("on_error")) {
+        Map<String, Object> merged = plugin.get("options") instanceof Map<?, ?> opts
+            ? new LinkedHashMap<>((Map<String, Object>) opts) : new LinkedHashMap<>();
+        if (merged.containsKey("on_error")) {
+          problems.add(path + ".on_error: given both beside plugin and in options; keep one");
+        }
+        merged.put("on_error", a.get("on_error"));
+        plugin.put("options", merged);
       }
       String name = DagSettings.name(a, path, names, "aggregation", sinkNames, problems);
       var trigger = DagSettings.trigger(a.get("trigger"), path + ".trigger", problems);

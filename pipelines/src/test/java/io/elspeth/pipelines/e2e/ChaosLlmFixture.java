@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.e2e;
 
+import io.elspeth.testkit.chaosllm.ChaosBatchApi;
 import io.elspeth.testkit.chaosllm.ChaosConfig;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 
@@ -14,7 +15,10 @@ final class ChaosLlmFixture {
 
   private ChaosLlmFixture() {}
 
-  /** The shared server, now running {@code config} with fresh counters. */
+  /**
+   * The shared server, now running {@code config} with fresh counters and Batch API jobs that
+   * complete at once without faults (a test that wants others configures them).
+   */
   static synchronized ChaosLlmServer with(ChaosConfig config) {
     if (server == null) {
       server = ChaosLlmServer.start(config);
@@ -27,6 +31,7 @@ final class ChaosLlmFixture {
       server.reconfigure(config);
     }
     server.reset();
+    server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
     return server;
   }
 }

@@ -49,6 +49,24 @@ class LlmExamplesEndToEndTest {
   }
 
   @Test
+  void azureBatchSentiment() throws Exception {
+    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
+        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("positive").build());
+    runExample("azure_batch_sentiment", server);
+    var rows = LlmTransformsEndToEndTest.jsonl(dir.resolve("results.jsonl"));
+    assertThat(rows, hasSize(10));
+    assertThat(rows.get(0).get("sentiment"), equalTo("positive"));
+    assertThat(server.batchApi().calls(io.elspeth.testkit.chaosllm.ChaosBatchApi.BATCHES_CREATE),
+        is(3L));
+    try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
+      LandscapeInvariants.assertReconciles(c);
+      assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"), is(10L));
+      assertThat(count(c, "SELECT COUNT(*) FROM batches WHERE status = 'completed'"), is(3L));
+      assertThat(count(c, "SELECT COUNT(*) FROM checkpoints"), is(3L));
+    }
+  }
+
+  @Test
   void openRouterSentimentWithTemplateAndLookupFiles() throws Exception {
     runExample("openrouter_sentiment", ChaosLlmFixture.with(ChaosConfig.builder()
         .responseMode(ChaosConfig.ResponseMode.ECHO).build()));

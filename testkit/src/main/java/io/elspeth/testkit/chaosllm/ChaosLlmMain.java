@@ -133,12 +133,26 @@ public final class ChaosLlmMain implements Runnable {
       description = "Start the server and run until killed; prints the URLs and the certificate paths.")
   static final class Serve implements Callable<Integer> {
     @CommandLine.Mixin ConfigOptions options = new ConfigOptions();
+    @Option(names = "--batch-completion-seconds", description = "Batch API: seconds from batches.create to the end of a job (default 0)")
+    double batchCompletionSeconds;
+    @Option(names = "--batch-terminal-status", description = "Batch API: how jobs end: completed (default), failed, expired or cancelled")
+    String batchTerminalStatus = "completed";
+    @Option(names = "--batch-row-error-every", description = "Batch API: every n-th request line goes to the error file (0 = none)")
+    int batchRowErrorEvery;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
       ChaosConfig config = options.load();
+      ChaosBatchApi.Behaviour batch;
+      try {
+        batch = ChaosBatchApi.Behaviour.immediate().withCompletionSeconds(batchCompletionSeconds)
+            .withTerminalStatus(batchTerminalStatus).withRowFaults(batchRowErrorEvery, 0, 0, 0);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
       ChaosLlmServer server = ChaosLlmServer.start(config);
+      server.batchApi().configure(batch);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         server.close();
@@ -156,6 +170,9 @@ public final class ChaosLlmMain implements Runnable {
       out.println("  response:    " + server.responseMode().wire() + ", latency "
           + config.latency().baseMs() + "±" + config.latency().jitterMs() + " ms");
       out.println("  faults:      " + faultSummary(config));
+      out.println("  batch api:   jobs end " + batch.terminalStatus() + " after "
+          + batch.completionSeconds() + " s" + (batch.rowErrorEvery() > 0
+          ? ", every " + batch.rowErrorEvery() + "th row an error" : ""));
       out.println("  admin:       " + server.httpUrl() + "/admin/stats, /admin/config, /admin/reset");
       out.flush();
       stopped.await();

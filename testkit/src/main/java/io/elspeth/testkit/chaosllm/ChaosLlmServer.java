@@ -55,7 +55,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code /api/v1/chat/completions} (OpenAI, OpenRouter; {@code Authorization: Bearer});
  * {@code POST /openai/deployments/{deployment}/chat/completions?api-version=} (Azure OpenAI;
  * {@code api-key}); {@code POST /contentsafety/text:analyze} and
- * {@code /contentsafety/text:shieldPrompt} ({@code Ocp-Apim-Subscription-Key}); admin
+ * {@code /contentsafety/text:shieldPrompt} ({@code Ocp-Apim-Subscription-Key}); the Azure OpenAI
+ * Batch API ({@link #batchApi()}: {@code /openai/files}, {@code /openai/batches}); admin
  * {@code GET|POST /admin/config}, {@code GET /admin/stats}, {@code POST /admin/reset},
  * {@code GET /admin/export}. A request without a key is 401, whatever the faults.
  */
@@ -109,6 +110,7 @@ public final class ChaosLlmServer implements AutoCloseable {
   private final @Nullable Path temporaryTlsDir;
   private volatile Engine engine;
 
+  private final ChaosBatchApi batchApi = new ChaosBatchApi();
   private final LongAdder total = new LongAdder();
   private final Map<String, LongAdder> byEndpoint = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
@@ -185,8 +187,17 @@ public final class ChaosLlmServer implements AutoCloseable {
     return new ChaosStats(total.sum(), snapshot(byEndpoint), snapshot(byOutcome), snapshot(byStatus));
   }
 
-  /** Clears the counters and restarts every random sequence, burst clock and preset bank. */
+  /** The Azure OpenAI Batch API this server serves: its behaviour and its per-operation counters. */
+  public ChaosBatchApi batchApi() {
+    return batchApi;
+  }
+
+  /**
+   * Clears the counters and restarts every random sequence, burst clock and preset bank; forgets
+   * the Batch API's files and batches.
+   */
   public void reset() {
+    batchApi.reset();
     total.reset();
     byEndpoint.clear();
     byOutcome.clear();
@@ -279,6 +290,9 @@ public final class ChaosLlmServer implements AutoCloseable {
   private ObjectNode statsJson() {
     ObjectNode json = ChaosConfig.TREES.valueToTree(stats());
     json.put("run_id", engine.runId()).put("in_burst", engine.faults().inBurst());
+    ObjectNode batch = json.putObject("batch_api");
+    batchApi.callCounts().forEach(batch::put);
+    batch.put("batches", batchApi.batchCount());
     return json;
   }
 
@@ -289,6 +303,10 @@ public final class ChaosLlmServer implements AutoCloseable {
     String endpoint;
     @Nullable String deployment = null;
     Matcher azure = AZURE_CHAT.matcher(path);
+    if (ChaosBatchApi.routes(path)) {
+      batch(exchange, current, method, path, body);
+      return;
+    }
     if (path.equals(CHAT_OPENAI) || path.equals(CHAT_OPENROUTER) || path.equals(CONTENT_SAFETY)
         || path.equals(PROMPT_SHIELD)) {
       endpoint = path;
@@ -342,6 +360,33 @@ public final class ChaosLlmServer implements AutoCloseable {
       case CONNECTION -> connectionFault(exchange, current, endpoint, deployment, request, fault);
       case HTTP -> httpFault(exchange, fault);
       case MALFORMED -> malformed(exchange, current, endpoint, deployment, request, kind);
+    }
+  }
+
+  /** A Batch API request: authenticated as Azure OpenAI is, never subject to injected faults. */
+  private void batch(HttpExchange exchange, Engine current, String method, String path, byte[] body)
+      throws IOException {
+    String endpoint = ChaosBatchApi.template(path);
+    if (!authorized(exchange, CHAT_AZURE, current.config().auth())) {
+      count(endpoint, "unauthorized", 401);
+      sendJson(exchange, 401, error("401", "Access denied due to invalid subscription key.", "authentication_error"),
+          Map.of());
+      return;
+    }
+    if (queryParam(exchange.getRequestURI(), "api-version") == null) {
+      count(endpoint, "bad_request", 400);
+      sendJson(exchange, 400, error("BadRequest", "Missing the required query parameter api-version.",
+          "invalid_request_error"), Map.of());
+      return;
+    }
+    ChaosBatchApi.Answer answer = batchApi.handle(method, path,
+        exchange.getRequestHeaders().getFirst("Content-Type"), body,
+        request -> chatCompletion(current, request.path("model").asText(null), request, null, null));
+    count(endpoint, answer.status() == 200 ? "success" : "bad_request", answer.status());
+    if (answer.raw() != null) {
+      send(exchange, answer.status(), "application/octet-stream", answer.raw(), Map.of());
+    } else {
+      sendJson(exchange, answer.status(), answer.json(), Map.of());
     }
   }
 
@@ -480,10 +525,15 @@ public final class ChaosLlmServer implements AutoCloseable {
   }
 
   private ObjectNode chatCompletion(HttpExchange exchange, Engine current, @Nullable String deployment, JsonNode request) {
+    return chatCompletion(current, deployment, request,
+        exchange.getRequestHeaders().getFirst("X-Fake-Response-Mode"),
+        exchange.getRequestHeaders().getFirst("X-Fake-Template"));
+  }
+
+  private ObjectNode chatCompletion(Engine current, @Nullable String deployment, JsonNode request,
+      @Nullable String modeHeader, @Nullable String templateHeader) {
     String model = request.path("model").isTextual() ? request.path("model").asText()
         : deployment != null ? deployment : "gpt-4o";
-    String modeHeader = exchange.getRequestHeaders().getFirst("X-Fake-Response-Mode");
-    String templateHeader = exchange.getRequestHeaders().getFirst("X-Fake-Template");
     int choices = Math.max(1, request.path("n").asInt(1));
     ObjectNode completion = JSON.createObjectNode();
     completion.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));

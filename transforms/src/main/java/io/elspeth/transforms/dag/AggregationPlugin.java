@@ -1,5 +1,6 @@
 package io.elspeth.transforms.dag;
 
+import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.PluginKind;
 import io.elspeth.plugin.PluginOptions;
@@ -10,6 +11,11 @@ import io.elspeth.plugin.PluginOptions;
  */
 public interface AggregationPlugin extends PluginDescriptor {
   BatchTransform create(PluginOptions options);
+
+  /** With the run's retry and rate-limit settings, for plugins that call external services. */
+  default BatchTransform create(PluginOptions options, ClientSettings client) {
+    return create(options);
+  }
 
   @Override
   default PluginKind kind() {

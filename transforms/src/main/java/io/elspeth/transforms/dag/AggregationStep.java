@@ -10,7 +10,10 @@ import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.plugin.StepAudit;
+import io.elspeth.transforms.step.TransformResult;
+import java.nio.file.Path;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import java.time.Instant;
@@ -64,6 +67,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>a failed batch (the plugin raised): every member ends {@code failed}, the batch
  *       {@code failed}, the reason in the node state.
  * </ul>
+ *
+ * <p>An {@link ExternalBatchTransform} (a batch plugin that calls out, e.g. the Azure Batch API)
+ * answers member by member instead: its calls are recorded under the flush's node state (after a
+ * checkpoint, under the state that follows the committed {@code pending} one); a member whose
+ * answer is a success continues with its new data (transform mode: as a child token, the member
+ * {@code consumed_in_batch}; passthrough: as itself), a member whose answer is an error gets a
+ * failed node state of its own and goes to the step's {@code on_error} as a row transform's
+ * rejected row does. The batch is {@code failed} only when no member succeeded.
  */
 public final class AggregationStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   /** How the batch's rows continue after a flush. */
@@ -166,6 +177,25 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       this.ctx = ctx;
     }
 
+    private transient @Nullable FilesystemPayloadStore payloads;
+
+    @Setup
+    public void setup() {
+      if (ctx.payloadStore() != null) {
+        payloads = FilesystemPayloadStore.at(Path.of(ctx.payloadStore()));
+      }
+      if (batch instanceof ExternalBatchTransform external) {
+        external.setup();
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (batch instanceof ExternalBatchTransform external) {
+        external.teardown();
+      }
+    }
+
     @ProcessElement
     public void process(@Element KV<String, Token> element, BoundedWindow window,
         @StateId("members") BagState<KV<Integer, Token>> members,
@@ -200,7 +230,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           (now - (openedAt == null ? now : openedAt)) / 1000.0);
       if (fired != null) {
         flush(fired, members, batchId, size, opened, timeout, end, out.get(StepTags.MAIN)::output,
-            audit::output);
+            out.get(StepTags.ROUTED)::output, audit::output);
       }
     }
 
@@ -212,7 +242,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         @StateId("opened") ValueState<Long> opened,
         @TimerId("timeout") Timer timeout, @TimerId("end") Timer end) {
       flush(AggregationTrigger.TIMEOUT, members, batchId, size, opened, timeout, end,
-          t -> c.output(StepTags.MAIN, t), r -> c.output(StepTags.AUDIT, r));
+          t -> c.output(StepTags.MAIN, t), t -> c.output(StepTags.ROUTED, t),
+          r -> c.output(StepTags.AUDIT, r));
     }
 
     @OnTimer("end")
@@ -223,7 +254,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         @StateId("opened") ValueState<Long> opened,
         @TimerId("timeout") Timer timeout, @TimerId("end") Timer end) {
       flush(AggregationTrigger.END_OF_SOURCE, members, batchId, size, opened, timeout, end,
-          t -> c.output(StepTags.MAIN, t), r -> c.output(StepTags.AUDIT, r));
+          t -> c.output(StepTags.MAIN, t), t -> c.output(StepTags.ROUTED, t),
+          r -> c.output(StepTags.AUDIT, r));
     }
 
     private TokenOutcomeRecord buffered(Token token, String batchId) {
@@ -236,7 +268,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
 
     private void flush(String triggerType, BagState<KV<Integer, Token>> membersState,
         ValueState<String> batchIdState, ValueState<Integer> size, ValueState<Long> opened,
-        Timer timeout, Timer end, Consumer<Token> main, Consumer<AuditRecord> audit) {
+        Timer timeout, Timer end, Consumer<Token> main, Consumer<Token> routed,
+        Consumer<AuditRecord> audit) {
       String batchId = batchIdState.read();
       List<KV<Integer, Token>> held = new ArrayList<>();
       membersState.read().forEach(held::add);
@@ -261,6 +294,11 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       Token first = members.get(0);
       Map<String, Object> input = Map.of("batch_rows", rows);
       String reason = triggerReason(triggerType, members.size());
+      if (batch instanceof ExternalBatchTransform external) {
+        flushExternal(external, triggerType, reason, batchId, created, started, members, main,
+            routed, audit);
+        return;
+      }
       List<BatchTransform.BatchOutput> outputs;
       try {
         outputs = batch.apply(rows);
@@ -320,6 +358,117 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         for (int p = 0; p < parents.size(); p++) {
           audit.accept(new TokenParentRecord(child.tokenId(), parents.get(p).tokenId(), p));
         }
+        main.accept(child);
+      }
+    }
+
+    /**
+     * A batch of an {@link ExternalBatchTransform}: its calls go under the flush's node state (or,
+     * after a checkpoint, under the state that follows the pending one); each member then
+     * continues with its own result or is rejected on its own, as a row transform's row is.
+     */
+    private void flushExternal(ExternalBatchTransform external, String triggerType,
+        String reason, String batchId, Instant created, Instant started, List<Token> members,
+        Consumer<Token> main, Consumer<Token> routed, Consumer<AuditRecord> audit) {
+      Token first = members.get(0);
+      List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
+      Map<String, Object> input = Map.of("batch_rows", rows);
+      String inputHash = CanonicalJson.stableHash(input);
+      Map<String, Object> context = new LinkedHashMap<>();
+      context.put("trigger_type", triggerType);
+      context.put("buffer_size", members.size());
+      context.put("batch_id", batchId);
+      BatchFlushWork work = new BatchFlushWork(ctx, batchId, first, members, inputHash, context,
+          started, payloads);
+      List<TransformResult> results;
+      try {
+        results = external.process(work);
+        if (results.size() != members.size()) {
+          throw new IllegalStateException(ctx.nodeName() + " answered " + results.size()
+              + " results for a batch of " + members.size());
+        }
+        for (TransformResult r : results) {
+          if (r instanceof TransformResult.Success ok) {
+            CanonicalJson.canonicalize(ok.row());
+          } else if (!(r instanceof TransformResult.Error)) {
+            throw new IllegalStateException(ctx.nodeName() + " answered " + r
+                + "; a batch plugin answers a success or an error per row");
+          }
+        }
+      } catch (RuntimeException e) {
+        // A plugin bug: the batch fails, every member with it, the calls made so far recorded.
+        work.syncPayloads();
+        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        audit.accept(StepAudit.failed(ctx, work.stateId(), first, inputHash,
+            StepAudit.error(message, e.getClass().getSimpleName()), started));
+        work.recorded().forEach(audit);
+        audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), work.stateId(), reason,
+            triggerType, 0, "failed", created, Instant.now()));
+        String errorHash = Ids.errorHash(message);
+        for (Token m : members) {
+          audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
+              m.tokenId(), "failed", 1, Instant.now(), null, batchId, null, null, null,
+              errorHash, CanonicalJson.canonicalize(Map.of("batch_error", message)), null));
+        }
+        Metrics.counter(AggregationStep.class, "batches_failed").inc();
+        return;
+      }
+      work.syncPayloads();
+      String stateId = work.stateId();
+      List<Map<String, Object>> succeeded = new ArrayList<>();
+      Map<String, Object> firstError = null;
+      for (TransformResult r : results) {
+        if (r instanceof TransformResult.Success ok) {
+          succeeded.add(ok.row());
+        } else if (firstError == null) {
+          firstError = ((TransformResult.Error) r).reason();
+        }
+      }
+      context.put("rows_succeeded", succeeded.size());
+      context.put("rows_failed", members.size() - succeeded.size());
+      boolean allFailed = succeeded.isEmpty();
+      if (allFailed) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("reason", "every_row_failed");
+        error.put("rows_failed", members.size());
+        error.put("first_error", firstError);
+        audit.accept(StepAudit.failed(ctx, stateId, first, inputHash, error, started));
+      } else {
+        audit.accept(StepAudit.completed(ctx, stateId, first, input, Map.of("rows", succeeded),
+            started, context));
+      }
+      work.recorded().forEach(audit);
+      audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), stateId, reason,
+          triggerType, 0, allFailed ? "failed" : "completed", created, Instant.now()));
+      Metrics.counter(AggregationStep.class, "batches_" + triggerType).inc();
+      Instant now = Instant.now();
+      String expandGroupId = Ids.groupId();
+      for (int i = 0; i < members.size(); i++) {
+        Token m = members.get(i);
+        TransformResult r = results.get(i);
+        if (r instanceof TransformResult.Error err) {
+          // The row's own failed state at this node carries its reason and its routing.
+          StepAudit.Rejection rejection = StepAudit.rejected(ctx, Ids.stateId(), m,
+              CanonicalJson.tolerantHash(m.data()), err.reason(), started);
+          rejection.records().forEach(audit);
+          if (rejection.routed() != null) {
+            routed.accept(rejection.routed());
+          }
+          Metrics.counter(AggregationStep.class, "rows_rejected").inc();
+          continue;
+        }
+        Map<String, Object> row = ((TransformResult.Success) r).row();
+        if (mode == OutputMode.PASSTHROUGH) {
+          main.accept(m.withData(row, stateId));
+          continue;
+        }
+        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
+            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
+            null));
+        Token child = m.child(0, row, stateId);
+        audit.accept(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
+            expandGroupId, null, ctx.stepIndex(), now));
+        audit.accept(new TokenParentRecord(child.tokenId(), m.tokenId(), 0));
         main.accept(child);
       }
     }

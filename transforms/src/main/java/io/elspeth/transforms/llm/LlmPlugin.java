@@ -93,21 +93,31 @@ public final class LlmPlugin implements TransformPlugin {
   public List<String> validate(PluginOptions options) {
     List<String> problems = new ArrayList<>(LlmOptions.validate(options));
     String urlKey = azure ? "endpoint" : "base_url";
-    String url = options.string(urlKey);
-    try {
-      URI u = URI.create(url);
-      if (u.getHost() == null || !List.of("http", "https").contains(u.getScheme())) {
-        problems.add(urlKey + ": expected an http(s) URL, got '" + url + "'");
-      } else if (azure && !"https".equals(u.getScheme())) {
-        problems.add(urlKey + ": Azure OpenAI takes key credentials over HTTPS only");
-      }
-    } catch (IllegalArgumentException e) {
-      problems.add(urlKey + ": expected an http(s) URL, got '" + url + "'");
+    String problem = urlProblem(urlKey, options.string(urlKey), azure);
+    if (problem != null) {
+      problems.add(problem);
     }
     if (multiQuery) {
       MultiQuery.parse(options, problems);
     }
     return problems;
+  }
+
+  /** Why {@code url} is not a usable endpoint (Azure: HTTPS only), or null. */
+  static @org.checkerframework.checker.nullness.qual.Nullable String urlProblem(String key,
+      @org.checkerframework.checker.nullness.qual.Nullable String url, boolean httpsOnly) {
+    try {
+      URI u = URI.create(String.valueOf(url));
+      if (u.getHost() == null || !List.of("http", "https").contains(u.getScheme())) {
+        return key + ": expected an http(s) URL, got '" + url + "'";
+      }
+      if (httpsOnly && !"https".equals(u.getScheme())) {
+        return key + ": Azure OpenAI takes key credentials over HTTPS only";
+      }
+      return null;
+    } catch (IllegalArgumentException e) {
+      return key + ": expected an http(s) URL, got '" + url + "'";
+    }
   }
 
   @Override

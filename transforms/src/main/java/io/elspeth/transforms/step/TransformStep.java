@@ -322,22 +322,11 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private void reject(Token token, String stateId, String inputHash,
         Map<String, Object> reason, Instant started, List<AuditRecord> audit,
         List<Token> routed) {
-      audit.add(StepAudit.failed(ctx, stateId, token, inputHash, reason, started));
-      String errorHash = Ids.errorHash(CanonicalJson.canonicalize(reason));
-      String onError = ctx.onError();
-      if (onError == null) {
-        audit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash,
-            Map.of("transform_error", reason)));
-        return;
+      StepAudit.Rejection r = StepAudit.rejected(ctx, stateId, token, inputHash, reason, started);
+      audit.addAll(r.records());
+      if (r.routed() != null) {
+        routed.add(r.routed());
       }
-      audit.add(StepAudit.transformError(ctx, token, reason, onError));
-      if (StepContext.DISCARD.equals(onError)) {
-        audit.add(StepAudit.outcome(ctx.runId(), token, "quarantined", null, errorHash,
-            Map.of("transform_error", reason)));
-        return;
-      }
-      audit.add(StepAudit.routing(stateId, ctx.edgeId(ctx.errorEdgeLabel()), "divert", reason));
-      routed.add(token.touchedBy(stateId).routedTo(onError, "routed", null));
     }
   }
 }
