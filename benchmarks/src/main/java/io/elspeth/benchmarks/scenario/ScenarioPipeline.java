@@ -6,7 +6,6 @@ import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
-import io.elspeth.runners.RunnerProfile;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +62,7 @@ final class ScenarioPipeline {
   /** Seconds of a full run through the launcher. */
   static double timeRun(PipelineSettings settings) {
     long start = System.nanoTime();
-    RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, 0).run(settings);
+    RunSummary summary = new RunLauncher().run(settings);
     double seconds = (System.nanoTime() - start) / 1e9;
     if (!summary.succeeded()) {
       throw new IllegalStateException("benchmark run failed: " + summary.failure());
