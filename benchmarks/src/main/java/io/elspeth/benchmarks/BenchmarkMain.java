@@ -2,6 +2,7 @@ package io.elspeth.benchmarks;
 
 import io.elspeth.benchmarks.report.Figure;
 import io.elspeth.benchmarks.report.Report;
+import io.elspeth.benchmarks.scenario.FlinkLocalScenario;
 import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
 import io.elspeth.benchmarks.scenario.LlmPoolScenario;
 import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
@@ -33,7 +34,7 @@ public final class BenchmarkMain implements Callable<Integer> {
   int rows;
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
-      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql.")
+      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql, flink-local-vs-direct.")
   List<String> only;
 
   @Option(names = "--out", defaultValue = "benchmarks/results",
@@ -52,7 +53,8 @@ public final class BenchmarkMain implements Callable<Integer> {
         new PipelineAuditScenario(rows),
         new TelemetryScenario(rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
-        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows));
+        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows),
+        new FlinkLocalScenario(rows));
     Path work = Files.createTempDirectory("elspeth-bench");
     List<Figure> figures = new ArrayList<>();
     Instant started = Instant.now();

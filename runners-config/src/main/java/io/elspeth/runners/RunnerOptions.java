@@ -1,5 +1,9 @@
 package io.elspeth.runners;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +30,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param flinkMaster the JobManager's {@code host:port} (REST port); flink-cluster only
  * @param checkpointingIntervalMs 0: no checkpoints (batch mode)
  * @param restartAttempts times Flink restarts a failed job before failing the run
- * @param flinkConfDir a folder holding a flink-conf.yaml to start from, or null
+ * @param flinkConfDir a folder holding a flink-conf.yaml to start from, or null (its
+ *     {@code restart-strategy} keys, when it has any, win over restartAttempts/restartDelayMs)
  */
 public record RunnerOptions(
     RunnerProfile profile,
@@ -201,10 +206,42 @@ public record RunnerOptions(
     options.setNumberOfExecutionRetries(restartAttempts);
     options.setExecutionRetryDelay(restartDelayMs);
     options.setObjectReuse(objectReuse);
-    if (flinkConfDir != null) {
-      options.setFlinkConfDir(flinkConfDir);
-    }
+    // Our steps never mutate their inputs, so chained operators may hand elements on uncopied.
+    options.setFasterCopy(true);
+    options.setFlinkConfDir(flinkConfiguration().toString());
     options.setAttachedMode(true);
     return options;
+  }
+
+  /**
+   * A folder with the flink-conf.yaml of this run: the user's ({@code flinkConfDir}) and the
+   * restart strategy. Beam hands the retry options to Flink's streaming environment only; a
+   * batch job takes its restart strategy from this configuration (so do the mini-cluster and
+   * the client that submits to a cluster).
+   */
+  private Path flinkConfiguration() {
+    try {
+      Path dir = Files.createTempDirectory("elspeth-flink-conf");
+      StringBuilder conf = new StringBuilder();
+      if (flinkConfDir != null) {
+        Path user = Path.of(flinkConfDir).resolve("flink-conf.yaml");
+        if (!Files.isRegularFile(user)) {
+          throw new IllegalArgumentException("runner.flink_conf_dir: " + flinkConfDir
+              + " has no flink-conf.yaml");
+        }
+        conf.append(Files.readString(user)).append('\n');
+      }
+      if (conf.indexOf("restart-strategy") < 0) {
+        conf.append("restart-strategy.type: fixed-delay\n")
+            .append("restart-strategy.fixed-delay.attempts: ").append(restartAttempts).append('\n')
+            .append("restart-strategy.fixed-delay.delay: ").append(restartDelayMs).append(" ms\n");
+      }
+      Files.writeString(dir.resolve("flink-conf.yaml"), conf);
+      dir.resolve("flink-conf.yaml").toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the Flink configuration of the run", e);
+    }
   }
 }

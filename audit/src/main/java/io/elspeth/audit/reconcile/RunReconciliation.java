@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Checks, in the Landscape itself, that a finished run accounts for everything: every source
- * row has a token, every token exactly one terminal outcome, every completed or routed token a
+ * row has a token, every token exactly one terminal outcome (but the source tokens of attempts a
+ * runner abandoned and restarted, which no outcome refers to), every row one finishing attempt, every completed or routed token a
  * sink artifact, every fork, join and expand child its parent links, every batch member and
  * batch outcome a batch and token of the run; and counts the outcomes per sink for the run
  * summary.
@@ -23,6 +24,22 @@ import java.util.Map;
  */
 public record RunReconciliation(long rows, long tokens, long discarded,
     Map<String, Long> outcomes, List<String> problems) {
+
+  /** A token minted by the source (no parents, no fork, join or expand group); SQL on {@code t}. */
+  private static final String SOURCE_TOKEN = "t.fork_group_id IS NULL AND t.join_group_id IS NULL"
+      + " AND t.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM token_parents p WHERE"
+      + " p.token_id = t.token_id)";
+
+  /**
+   * Token {@code t} is the source token of an abandoned attempt: no outcome at all, and its row
+   * was finished by another source token.
+   */
+  private static final String ABANDONED_SOURCE_ATTEMPT = SOURCE_TOKEN + " AND NOT EXISTS (SELECT"
+      + " 1 FROM token_outcomes o WHERE o.token_id = t.token_id) AND EXISTS (SELECT 1 FROM tokens"
+      + " u JOIN token_outcomes uo ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE"
+      + " u.row_id = t.row_id AND u.token_id <> t.token_id AND u.fork_group_id IS NULL AND"
+      + " u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM"
+      + " token_parents q WHERE q.token_id = u.token_id))";
 
   public boolean reconciles() {
     return problems.isEmpty();
@@ -49,9 +66,17 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     List<String> problems = new ArrayList<>();
     requireNone(c, runId, problems, "source rows have no token", "SELECT COUNT(*) FROM rows r"
         + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)");
+    // A runner that restarts a failed task (Flink) re-reads the source with new token ids; what
+    // the abandoned attempt committed stays: a source token without any outcome, of a row that
+    // another source token finished. It is an attempt, not a lost row.
     requireNone(c, runId, problems, "tokens have no terminal outcome", "SELECT COUNT(*) FROM"
         + " tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
-        + " o.token_id = t.token_id AND o.is_terminal = 1)");
+        + " o.token_id = t.token_id AND o.is_terminal = 1) AND NOT (" + ABANDONED_SOURCE_ATTEMPT
+        + ")");
+    requireNone(c, runId, problems, "rows were finished by more than one source attempt",
+        "SELECT COUNT(*) FROM rows r WHERE r.run_id = ? AND (SELECT COUNT(*) FROM tokens t WHERE"
+            + " t.row_id = r.row_id AND " + SOURCE_TOKEN + " AND EXISTS (SELECT 1 FROM"
+            + " token_outcomes o WHERE o.token_id = t.token_id AND o.is_terminal = 1)) > 1");
     // Referential integrity across bundles (not declared as foreign keys: see the schema).
     requireNone(c, runId, problems, "outcomes name a token that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The pipeline of scenario 1 (CSV → field_mapper → gate → two CSV sinks), shared by scenarios. */
 final class ScenarioPipeline {
@@ -28,10 +29,24 @@ final class ScenarioPipeline {
     }
   }
 
-  /** Settings of the scenario pipeline in a fresh folder; {@code extraYaml} is appended. */
+  /**
+   * Settings of the scenario pipeline in a fresh folder with a SQLite Landscape there;
+   * {@code extraYaml} is appended.
+   */
   static PipelineSettings settings(Path workDir, Path input, String extraYaml) throws Exception {
+    return settings(workDir, input, null, extraYaml);
+  }
+
+  /**
+   * Settings of the scenario pipeline in a fresh folder, with the Landscape at
+   * {@code landscapeUrl} (null: a SQLite file in the folder); {@code extraYaml} is appended.
+   */
+  static PipelineSettings settings(Path workDir, Path input, @Nullable String landscapeUrl,
+      String extraYaml) throws Exception {
     Path out = workDir.resolve("s1-" + UUID.randomUUID());
     Files.createDirectories(out);
+    String landscape = landscapeUrl != null ? landscapeUrl
+        : "sqlite:///" + out.resolve("landscape.db");
     Path file = out.resolve("settings.yaml");
     Files.writeString(file, """
         source:
@@ -51,10 +66,10 @@ final class ScenarioPipeline {
           normal: {plugin: csv, options: {path: %s}}
           high: {plugin: csv, options: {path: %s}}
         default_sink: normal
-        landscape: {url: "sqlite:///%s"}
+        landscape: {url: "%s"}
         payload_store: {base_path: %s}
         """.formatted(input, out.resolve("normal.csv"), out.resolve("high.csv"),
-        out.resolve("landscape.db"), out.resolve("payloads")) + extraYaml);
+        landscape, out.resolve("payloads")) + extraYaml);
     return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
         SettingsLoader.load(file, null, Map.of()));
   }

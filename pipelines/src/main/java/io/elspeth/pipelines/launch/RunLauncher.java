@@ -212,6 +212,7 @@ public final class RunLauncher {
         || t.getClass().getName().startsWith("org.apache.beam")
         || t.getClass().getName().startsWith("org.apache.flink")
         || t instanceof java.util.concurrent.ExecutionException
+        || t.getClass() == RuntimeException.class
         || t instanceof java.io.UncheckedIOException)) {
       t = t.getCause();
     }
