@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.settings;
 
+import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
@@ -121,6 +122,16 @@ public record PipelineSettings(
     Object base = section instanceof Map<?, ?> m ? m.get("base_path") : null;
     return Path.of(base == null ? SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH : base.toString())
         .toAbsolutePath().toString();
+  }
+
+  /**
+   * At most this many audit records per Landscape transaction ({@code landscape.commit_batch_size});
+   * a bundle with more commits early.
+   */
+  public int landscapeCommitBatchSize() {
+    Object section = resolved.get("landscape");
+    Object size = section instanceof Map<?, ?> m ? m.get("commit_batch_size") : null;
+    return size instanceof Number n ? n.intValue() : LandscapeCommit.DEFAULT_MAX_BATCH_SIZE;
   }
 
   /** Where quarantined source rows go: a sink name, or discard. */

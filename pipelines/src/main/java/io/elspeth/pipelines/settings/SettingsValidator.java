@@ -50,6 +50,9 @@ public final class SettingsValidator {
       OptionSpec.oneOf("backend", null, List.of("sqlite", "postgresql"), "database kind"),
       OptionSpec.optional("url", OptionType.STRING, DEFAULT_LANDSCAPE_URL,
           "sqlite:///path.db or postgresql://user:password@host:port/db"),
+      OptionSpec.optional("commit_batch_size", OptionType.INT,
+          (long) io.elspeth.audit.commit.LandscapeCommit.DEFAULT_MAX_BATCH_SIZE,
+          "most audit records per transaction; a bundle with more commits early"),
       OptionSpec.optional("export", OptionType.OBJECT, null, "post-run export"),
       OptionSpec.optional("dump_to_jsonl", OptionType.BOOL, false, "JSONL change journal"),
       OptionSpec.optional("dump_to_jsonl_path", OptionType.STRING, null, "journal path"),
@@ -480,6 +483,10 @@ public final class SettingsValidator {
     }
     if (r.options().bool("dump_to_jsonl", false)) {
       problems.add("landscape.dump_to_jsonl: the JSONL journal is not supported by this version yet");
+    }
+    if (r.options().integer("commit_batch_size", 1) < 1) {
+      problems.add("landscape.commit_batch_size: expected 1 or more, got "
+          + r.options().integer("commit_batch_size", 1));
     }
     String url = r.options().requiredString("url");
     try {
