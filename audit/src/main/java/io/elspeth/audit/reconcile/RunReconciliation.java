@@ -30,16 +30,11 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       + " AND t.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM token_parents p WHERE"
       + " p.token_id = t.token_id)";
 
-  /**
-   * Token {@code t} is the source token of an abandoned attempt: no outcome at all, and its row
-   * was finished by another source token.
-   */
-  private static final String ABANDONED_SOURCE_ATTEMPT = SOURCE_TOKEN + " AND NOT EXISTS (SELECT"
-      + " 1 FROM token_outcomes o WHERE o.token_id = t.token_id) AND EXISTS (SELECT 1 FROM tokens"
-      + " u JOIN token_outcomes uo ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE"
-      + " u.row_id = t.row_id AND u.token_id <> t.token_id AND u.fork_group_id IS NULL AND"
-      + " u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM"
-      + " token_parents q WHERE q.token_id = u.token_id))";
+  /** The rows of the run (parameter) that a source token finished (reached a terminal outcome). */
+  private static final String FINISHED_ROWS = "SELECT u.row_id FROM tokens u JOIN token_outcomes uo"
+      + " ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE u.run_id = ? AND"
+      + " u.fork_group_id IS NULL AND u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT"
+      + " EXISTS (SELECT 1 FROM token_parents q WHERE q.token_id = u.token_id)";
 
   public boolean reconciles() {
     return problems.isEmpty();
@@ -70,20 +65,29 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     // the abandoned attempt committed stays: a source token without any outcome, of a row that
     // another source token finished. It is an attempt, not a lost row.
     requireNone(c, runId, problems, "tokens have no terminal outcome", "SELECT COUNT(*) FROM"
-        + " tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
-        + " o.token_id = t.token_id AND o.is_terminal = 1) AND NOT (" + ABANDONED_SOURCE_ATTEMPT
-        + ")");
+        + " tokens t LEFT JOIN (SELECT DISTINCT token_id FROM token_outcomes WHERE run_id = ? AND"
+        + " is_terminal = 1) f ON f.token_id = t.token_id WHERE t.run_id = ? AND f.token_id IS"
+        + " NULL AND NOT (" + SOURCE_TOKEN + " AND NOT EXISTS (SELECT 1 FROM token_outcomes o"
+        + " WHERE o.token_id = t.token_id) AND t.row_id IN (" + FINISHED_ROWS + "))");
     requireNone(c, runId, problems, "rows were finished by more than one source attempt",
-        "SELECT COUNT(*) FROM rows r WHERE r.run_id = ? AND (SELECT COUNT(*) FROM tokens t WHERE"
-            + " t.row_id = r.row_id AND " + SOURCE_TOKEN + " AND EXISTS (SELECT 1 FROM"
-            + " token_outcomes o WHERE o.token_id = t.token_id AND o.is_terminal = 1)) > 1");
+        "SELECT COUNT(*) FROM (SELECT t.row_id FROM tokens t JOIN token_outcomes o ON o.token_id ="
+            + " t.token_id AND o.is_terminal = 1 WHERE t.run_id = ? AND " + SOURCE_TOKEN
+            + " GROUP BY t.row_id HAVING COUNT(DISTINCT t.token_id) > 1) x");
     // Referential integrity across bundles (not declared as foreign keys: see the schema).
     requireNone(c, runId, problems, "outcomes name a token that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)");
+    // An abandoned attempt may have committed a visit but not its token (they commit in
+    // different bundles): a state of a token that was never recorded and that nothing finished.
+    // A surviving token always has an outcome, so a state of an unrecorded token with an outcome
+    // is lost lineage.
     requireNone(c, runId, problems, "node states name a token that is not in this run",
         "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
-            + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id)");
+            + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id) AND EXISTS"
+            + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = s.token_id)");
+    requireNone(c, runId, problems, "rows have no finished token", "SELECT COUNT(*) FROM rows r"
+        + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t JOIN token_outcomes o ON"
+        + " o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)");
     requireNone(c, runId, problems, "tokens name a row that is not in this run",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM rows r"
             + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)");
@@ -140,7 +144,7 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
   }
 
-  /** Adds "N what" to the problems when the query (one run-id parameter) counts any. */
+  /** Adds "N what" to the problems when the query (run-id parameters) counts any. */
   private static void requireNone(Connection c, String runId, List<String> problems, String what,
       String sql) throws SQLException {
     long n = count(c, sql, runId);
@@ -149,9 +153,13 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     }
   }
 
+  /** Counts with {@code sql}, whose every {@code ?} is the run id. */
   private static long count(Connection c, String sql, String runId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, runId);
+      long parameters = sql.chars().filter(ch -> ch == '?').count();
+      for (int i = 1; i <= parameters; i++) {
+        ps.setString(i, runId);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
