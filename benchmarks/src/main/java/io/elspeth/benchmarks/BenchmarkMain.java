@@ -1,10 +1,12 @@
 package io.elspeth.benchmarks;
 
 import io.elspeth.benchmarks.report.Figure;
+import io.elspeth.benchmarks.report.MemoryFigure;
 import io.elspeth.benchmarks.report.Report;
 import io.elspeth.benchmarks.scenario.FlinkLocalScenario;
 import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
 import io.elspeth.benchmarks.scenario.LlmPoolScenario;
+import io.elspeth.benchmarks.scenario.MemoryScenario;
 import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
 import io.elspeth.benchmarks.scenario.Scenario;
 import io.elspeth.benchmarks.scenario.TelemetryScenario;
@@ -34,8 +36,21 @@ public final class BenchmarkMain implements Callable<Integer> {
   int rows;
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
-      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql, flink-local-vs-direct.")
+      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
+      + " flink-local-vs-direct, memory-bounded.")
   List<String> only;
+
+  @Option(names = "--memory-rows", defaultValue = "1000000",
+      description = "Rows of the memory-bounded scenario (default 1000000).")
+  long memoryRows;
+
+  @Option(names = "--memory-heap-mib", defaultValue = "512",
+      description = "Heap limit of the memory-bounded scenario's JVM in MiB (default 512).")
+  long memoryHeapMib;
+
+  @Option(names = "--memory-timeout-minutes", defaultValue = "40",
+      description = "How long the memory-bounded run may take (default 40).")
+  long memoryTimeoutMinutes;
 
   @Option(names = "--out", defaultValue = "benchmarks/results",
       description = "Folder for figures.json and figures.md (default benchmarks/results).")
@@ -65,12 +80,20 @@ public final class BenchmarkMain implements Callable<Integer> {
       System.err.println("benchmark: " + s.name() + " (" + runs + " runs)");
       figures.add(s.run(runs, work));
     }
+    List<MemoryFigure> memory = new ArrayList<>();
+    MemoryScenario memoryScenario =
+        new MemoryScenario(memoryRows, memoryHeapMib, memoryTimeoutMinutes);
+    if (only == null || only.contains(memoryScenario.name())) {
+      System.err.println("benchmark: " + memoryScenario.name() + " (" + memoryRows + " rows, -Xmx"
+          + memoryHeapMib + "m)");
+      memory.add(memoryScenario.run(work));
+    }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
     env.put("java", System.getProperty("java.version"));
     env.put("max heap MiB", String.valueOf(Runtime.getRuntime().maxMemory() / (1024 * 1024)));
     env.put("rows", String.valueOf(rows));
-    Report report = new Report(started, env, figures);
+    Report report = new Report(started, env, figures, memory);
     System.out.print(report.table());
     report.writeTo(out);
     System.err.println("benchmark: figures written to " + out.toAbsolutePath());

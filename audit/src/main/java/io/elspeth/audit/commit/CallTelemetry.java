@@ -9,9 +9,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The one mapping from a committed call record to its {@code ExternalCallCompleted} event, used
- * by the Landscape commit and by the failure trails sources and sinks commit themselves. Calls
- * carry no model or token usage in the Landscape (those stay in the stored payloads), and payloads
- * stay out of the event (hashes identify them).
+ * by the Landscape commit and by the failure trails sources and sinks commit themselves. The
+ * Landscape has no model or token usage columns (those stay in the stored payloads): an LLM
+ * call's record carries them alongside ({@link CallRecord#llm}) for the event, with the provider
+ * as the client names it (ELSPETH's {@code azure}); other calls name their node's plugin.
+ * Payloads stay out of the event (hashes identify them).
  */
 public final class CallTelemetry {
   private CallTelemetry() {}
@@ -24,9 +26,16 @@ public final class CallTelemetry {
     } catch (IllegalArgumentException e) {
       type = CallType.HTTP;
     }
-    return new TelemetryEvent.ExternalCallCompleted(now, runId, type, provider,
+    CallRecord.LlmDetails llm = c.llm();
+    TelemetryEvent.TokenUsage usage = llm == null
+        || (llm.inputTokens() == null && llm.outputTokens() == null) ? null
+        : new TelemetryEvent.TokenUsage(llm.inputTokens(), llm.outputTokens());
+    // An LLM client names its provider as ELSPETH's does (e.g. azure), not by the node's plugin.
+    return new TelemetryEvent.ExternalCallCompleted(now, runId, type,
+        llm == null ? provider : llm.provider(),
         c.status().equals("success") ? CallStatus.SUCCESS : CallStatus.ERROR,
         c.latencyMs() == null ? 0.0 : c.latencyMs(), c.stateId(), c.operationId(), tokenId,
-        c.requestHash(), c.responseHash(), null, null, null, null);
+        c.requestHash(), c.responseHash(), llm == null ? null : llm.requestModel(),
+        llm == null ? null : llm.responseModel(), null, null, usage);
   }
 }

@@ -162,21 +162,25 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         return;
       }
       // Throws when the transaction fails: nothing below runs, so no telemetry for these records.
-      store.commit(buffer);
+      List<AuditRecord> inserted = store.commitNew(buffer);
       committed.inc(buffer.size());
       transactions.inc();
       List<AuditRecord> done = buffer;
       buffer = new ArrayList<>();
-      emit(done);
+      emit(done, inserted);
     }
 
-    private void emit(List<AuditRecord> done) {
+    /**
+     * Events of the records this transaction inserted; a retried bundle's records that were
+     * already committed (and telemetered) the first time emit nothing again.
+     */
+    private void emit(List<AuditRecord> done, List<AuditRecord> inserted) {
       TelemetryManager t = telemetry;
-      if (t == null || events == null || !t.wants(Granularity.ROWS)) {
+      if (t == null || events == null || inserted.isEmpty() || !t.wants(Granularity.ROWS)) {
         return;
       }
       try {
-        for (TelemetryEvent e : events.of(done, t.wants(Granularity.FULL))) {
+        for (TelemetryEvent e : events.of(done, inserted, t.wants(Granularity.FULL))) {
           t.handleEvent(e);
         }
       } catch (RuntimeException e) {
@@ -204,7 +208,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
    * row and its first token; TransformCompleted or GateEvaluated from a node state by node type
    * (gate destinations from its routing events); TokenCompleted from a terminal outcome (sink
    * name as recorded); ExternalCallCompleted from a call (at full only). Row ids of tokens not in
-   * the transaction are read back from the Landscape, which has them committed.
+   * the transaction are read back from the Landscape, which has them committed. Every record of
+   * the transaction gives context (rows, states, operations); only the inserted ones give events.
    */
   static final class CommittedEvents {
     private static final int ROW_CACHE = 200_000;
@@ -231,9 +236,12 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
           }));
     }
 
-    List<TelemetryEvent> of(List<AuditRecord> records, boolean calls) {
+    List<TelemetryEvent> of(List<AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
       List<AuditRecord> ordered = new ArrayList<>(records);
       ordered.sort(Comparator.comparingInt(AuditRecord::rank));
+      java.util.Set<AuditRecord> fresh = java.util.Collections.newSetFromMap(
+          new java.util.IdentityHashMap<>(inserted.size() * 2));
+      fresh.addAll(inserted);
       Map<String, RowRecord> rows = new HashMap<>();
       Map<String, NodeStateRecord> states = new HashMap<>();
       Map<String, List<RoutingEventRecord>> routes = new HashMap<>();
@@ -253,6 +261,9 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         }
       }
       for (AuditRecord r : ordered) {
+        if (!fresh.contains(r)) {
+          continue;
+        }
         String token = r instanceof NodeStateRecord s ? s.tokenId()
             : r instanceof TokenOutcomeRecord o ? o.tokenId() : null;
         if (token != null && !rowOfToken.containsKey(token)) {
@@ -264,6 +275,9 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       String runId = wiring.runId();
       List<TelemetryEvent> out = new ArrayList<>();
       for (AuditRecord r : ordered) {
+        if (!fresh.contains(r)) {
+          continue;
+        }
         if (r instanceof TokenRecord t && t.forkGroupId() == null && t.joinGroupId() == null
             && t.expandGroupId() == null) {
           String hash = rows.containsKey(t.rowId()) ? rows.get(t.rowId()).sourceDataHash()

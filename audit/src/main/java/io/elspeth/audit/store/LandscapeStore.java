@@ -129,8 +129,19 @@ public final class LandscapeStore implements AutoCloseable {
    * (the rest were already there with the same content).
    */
   public int commit(List<? extends AuditRecord> records) {
+    return commitNew(records).size();
+  }
+
+  /**
+   * Writes the records in one transaction, parents before children, and returns the records this
+   * transaction inserted (a node state of a retried visit recorded as its next attempt counts as
+   * inserted), in parent-before-child order; the ones already there with the same content are
+   * left out, so a retried bundle's re-commit returns nothing. When the driver cannot say whether
+   * a batched row was inserted, the record counts as inserted.
+   */
+  public List<AuditRecord> commitNew(List<? extends AuditRecord> records) {
     if (records.isEmpty()) {
-      return 0;
+      return List.of();
     }
     List<AuditRecord> ordered = new ArrayList<>(records);
     ordered.sort(Comparator.comparingInt(AuditRecord::rank));
@@ -146,13 +157,13 @@ public final class LandscapeStore implements AutoCloseable {
     return commitOrdered(byTable, records.size());
   }
 
-  private int commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
+  private List<AuditRecord> commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
-        int inserted = 0;
+        List<AuditRecord> inserted = new ArrayList<>(size);
         for (List<AuditRecord> group : byTable.values()) {
-          inserted += insertGroup(c, group);
+          insertGroup(c, group, inserted);
         }
         c.commit();
         return inserted;
@@ -168,7 +179,8 @@ public final class LandscapeStore implements AutoCloseable {
     }
   }
 
-  private int insertGroup(Connection c, List<AuditRecord> group) throws SQLException {
+  private void insertGroup(Connection c, List<AuditRecord> group, List<AuditRecord> inserted)
+      throws SQLException {
     AuditRecord first = group.get(0);
     List<String> columns = new ArrayList<>(first.columns().keySet());
     String sql = "INSERT INTO " + first.table() + " (" + String.join(", ", columns) + ") VALUES ("
@@ -189,19 +201,23 @@ public final class LandscapeStore implements AutoCloseable {
             "Landscape refused a " + first.table() + " record: " + rootMessage(e), e);
       }
     }
-    int inserted = 0;
     for (int i = 0; i < group.size(); i++) {
+      // 0: the key was there (ON CONFLICT DO NOTHING); SUCCESS_NO_INFO counts as inserted.
       if (counts[i] == 0) {
-        verifyIdentical(c, group.get(i));
+        if (verifyIdentical(c, group.get(i))) {
+          inserted.add(group.get(i));
+        }
       } else {
-        inserted++;
+        inserted.add(group.get(i));
       }
     }
-    return inserted;
   }
 
-  /** A skipped insert is fine only when the stored row has exactly this content. */
-  private void verifyIdentical(Connection c, AuditRecord record) throws SQLException {
+  /**
+   * A skipped insert is fine only when the stored row has exactly this content. Returns true when
+   * the record was written after all (a retried visit's state, as the next attempt).
+   */
+  private boolean verifyIdentical(Connection c, AuditRecord record) throws SQLException {
     Map<String, Object> columns = record.columns();
     String where = record.keyColumns().stream().map(k -> k + " = ?")
         .collect(Collectors.joining(" AND "));
@@ -216,7 +232,7 @@ public final class LandscapeStore implements AutoCloseable {
         if (!rs.next()) {
           if (record instanceof NodeStateRecord state) {
             insertAsNextAttempt(c, state);
-            return;
+            return true;
           }
           throw new LandscapeIntegrityException("Landscape refused a " + record.table()
               + " record " + keyOf(record) + ": it conflicts with another record on a unique"
@@ -239,6 +255,7 @@ public final class LandscapeStore implements AutoCloseable {
       }
     }
     LOG.debug("landscape record already committed table={} key={}", record.table(), keyOf(record));
+    return false;
   }
 
   /**

@@ -127,6 +127,38 @@ class LandscapeCommitTelemetryTest {
   }
 
   @Test
+  void aRetriedBundleWhoseReCommitIsANoOpEmitsNothingAgain() throws Throwable {
+    LandscapeUrl url = prepared();
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      commit(url, receiver, oneRow("hash0"));
+      assertThat(receiver.spans().size(), is(4));
+      // The same bundle committed again (a runner retrying it after its commit succeeded).
+      commit(url, receiver, oneRow("hash0"));
+      assertThat(receiver.spans().stream().map(ReceivedSpan::name).toList(), contains(
+          "RowCreated", "TransformCompleted", "ExternalCallCompleted", "TokenCompleted"));
+    }
+  }
+
+  @Test
+  void aPartlyNewReCommitEmitsOnlyTheNewRecords() throws Throwable {
+    LandscapeUrl url = prepared();
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      List<AuditRecord> first = oneRow("hash0");
+      commit(url, receiver, first.subList(0, 3));
+      assertThat(receiver.spans().stream().map(ReceivedSpan::name).toList(), contains(
+          "RowCreated", "TransformCompleted"));
+      // The retry carries the committed part again plus what the first attempt had not reached.
+      commit(url, receiver, first);
+      List<ReceivedSpan> spans = receiver.spans();
+      assertThat(spans.stream().map(ReceivedSpan::name).toList(), contains("RowCreated",
+          "TransformCompleted", "ExternalCallCompleted", "TokenCompleted"));
+      // Context from the already-committed records still fills the new events.
+      assertThat(spans.get(2).attributes(), hasEntry("provider", "passthrough"));
+      assertThat(spans.get(3).attributes(), hasEntry("row_id", "row0"));
+    }
+  }
+
+  @Test
   void aCommitThatFailsEmitsNoTelemetryForItsRecords() throws Throwable {
     LandscapeUrl url = prepared();
     try (LandscapeStore store = LandscapeStore.open(url)) {

@@ -1,7 +1,9 @@
 package io.elspeth.audit.store;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -69,6 +71,20 @@ class LandscapeStoreTest {
     store.commit(List.of(row("h1")));
     assertThat(store.commit(List.of(row("h1"))), is(0));
     assertThat(count("SELECT COUNT(*) FROM rows"), is(1L));
+  }
+
+  @Test
+  void commitNewReturnsOnlyWhatTheTransactionInserted() {
+    TokenRecord token = new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now);
+    store.commit(List.of(row("h1")));
+    RowRecord again = row("h1");
+    assertThat(store.commitNew(List.of(token, again)), contains(token));
+    assertThat(store.commitNew(List.of(again, token)), is(empty()));
+    // A retried visit under a new state id is written (as the next attempt): it counts as new.
+    io.elspeth.audit.record.NodeStateRecord first = state("state-a");
+    io.elspeth.audit.record.NodeStateRecord retried = state("state-b");
+    assertThat(store.commitNew(List.of(first)), contains(first));
+    assertThat(store.commitNew(List.of(first, retried)), contains(retried));
   }
 
   @Test

@@ -43,6 +43,22 @@ final class ScenarioPipeline {
    */
   static PipelineSettings settings(Path workDir, Path input, @Nullable String landscapeUrl,
       String extraYaml) throws Exception {
+    Path file = settingsFile(workDir, input, landscapeUrl, extraYaml);
+    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
+        SettingsLoader.load(file, null, Map.of()));
+  }
+
+  /** The scenario's settings file with a SQLite Landscape beside it (see the overload below). */
+  static Path settingsFile(Path workDir, Path input, String extraYaml) throws Exception {
+    return settingsFile(workDir, input, null, extraYaml);
+  }
+
+  /**
+   * Writes the scenario's settings file in a fresh folder (outputs and payloads there, the
+   * Landscape at {@code landscapeUrl}, null: {@code landscape.db} there) and returns its path.
+   */
+  static Path settingsFile(Path workDir, Path input, @Nullable String landscapeUrl,
+      String extraYaml) throws Exception {
     Path out = workDir.resolve("s1-" + UUID.randomUUID());
     Files.createDirectories(out);
     String landscape = landscapeUrl != null ? landscapeUrl
@@ -70,8 +86,7 @@ final class ScenarioPipeline {
         payload_store: {base_path: %s}
         """.formatted(input, out.resolve("normal.csv"), out.resolve("high.csv"),
         landscape, out.resolve("payloads")) + extraYaml);
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
-        SettingsLoader.load(file, null, Map.of()));
+    return file;
   }
 
   /** Seconds of a full run through the launcher. */

@@ -23,6 +23,7 @@ import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.core.util.UrlBuilder;
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.record.CallRecord;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,7 +190,8 @@ public final class AuditedLlmClient implements AutoCloseable {
       error.put("type", failure.kind().type());
       error.put("message", failure.getMessage());
       error.put("retryable", failure.retryable());
-      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, null, error, latency);
+      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, null, error, latency,
+          new CallRecord.LlmDetails(provider, r.model(), null, null, null));
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
@@ -229,11 +231,21 @@ public final class AuditedLlmClient implements AutoCloseable {
       error.put("type", kind.type());
       error.put("message", problem);
       error.put("retryable", false);
-      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency);
+      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency,
+          llmDetails(r, model, completions.getUsage()));
       throw new ExternalCallException(kind, problem, null);
     }
-    CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency);
+    CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency,
+        llmDetails(r, model, completions.getUsage()));
     return new ChatResponse(content, model, usage);
+  }
+
+  /** Model and token counts for the call's telemetry (ELSPETH's TokenUsage: prompt/completion). */
+  private CallRecord.LlmDetails llmDetails(ChatRequest r, String model,
+      @Nullable CompletionsUsage u) {
+    return new CallRecord.LlmDetails(provider, r.model(), model,
+        u == null ? null : (long) u.getPromptTokens(),
+        u == null ? null : (long) u.getCompletionTokens());
   }
 
   private static Map<String, Object> usage(@Nullable CompletionsUsage u) {

@@ -24,6 +24,16 @@ public final class CallAudit {
   public static CallRecord record(CallSink sink, int callIndex, String callType, String status,
       Map<String, Object> request, @Nullable Map<String, Object> response,
       @Nullable Map<String, Object> error, double latencyMs) {
+    return record(sink, callIndex, callType, status, request, response, error, latencyMs, null);
+  }
+
+  /**
+   * Records one call under {@code sink}'s state, with what an LLM call reported about its model
+   * and usage (for the call's telemetry; not a Landscape column), and returns the record.
+   */
+  public static CallRecord record(CallSink sink, int callIndex, String callType, String status,
+      Map<String, Object> request, @Nullable Map<String, Object> response,
+      @Nullable Map<String, Object> error, double latencyMs, CallRecord.@Nullable LlmDetails llm) {
     PayloadStore store = sink.payloads();
     String requestRef = store == null ? null : store.store(CanonicalJson.canonicalBytes(request));
     String responseRef = store == null || response == null ? null
@@ -31,7 +41,7 @@ public final class CallAudit {
     CallRecord call = new CallRecord(UUID.randomUUID().toString().replace("-", ""),
         sink.stateId(), null, callIndex, callType, status, CanonicalJson.stableHash(request),
         requestRef, response == null ? null : CanonicalJson.stableHash(response), responseRef,
-        error == null ? null : CanonicalJson.canonicalize(error), latencyMs, Instant.now());
+        error == null ? null : CanonicalJson.canonicalize(error), latencyMs, Instant.now(), llm);
     sink.record(call);
     return call;
   }

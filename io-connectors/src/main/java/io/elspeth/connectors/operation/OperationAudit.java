@@ -55,8 +55,8 @@ public final class OperationAudit {
     try {
       var store = LandscapeStores.acquire(url);
       acquired = true;
-      store.commit(records);
-      emitCalls(ctx, calls);
+      List<AuditRecord> inserted = store.commitNew(records);
+      emitCalls(ctx, inserted);
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
     } finally {
@@ -68,14 +68,17 @@ public final class OperationAudit {
 
   /**
    * Telemetry after the commit, as the Landscape commit does for the records it writes: one
-   * {@code ExternalCallCompleted} per call, through the run's manager when this JVM holds one.
-   * The provider is the step's name (the record does not carry its plugin).
+   * {@code ExternalCallCompleted} per call the commit inserted (a retry re-committing the same
+   * trail emits nothing again), through the run's manager when this JVM holds one. The provider
+   * is the step's name (the record does not carry its plugin).
    */
-  private static void emitCalls(StepContext ctx, OperationCalls calls) {
+  private static void emitCalls(StepContext ctx, List<AuditRecord> inserted) {
     TelemetryManagers.find(ctx.runId()).filter(m -> m.wants(Granularity.FULL)).ifPresent(m -> {
       Instant now = Instant.now();
-      for (CallRecord c : calls.calls()) {
-        m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), null, now));
+      for (AuditRecord r : inserted) {
+        if (r instanceof CallRecord c) {
+          m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), null, now));
+        }
       }
     });
   }

@@ -12,8 +12,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The {@code telemetry:} block of the settings, validated (ELSPETH HEAD rules: unknown keys are
  * errors, exporter options nest under {@code options}, and each exporter's options are checked
- * here, before anything runs). {@code healthFile} ({@code health_file}, this project's addition)
- * is a local file that also receives the health events written to stderr, or null.
+ * here, before anything runs). This project's additions: {@code healthFile} ({@code
+ * health_file}), a local file that also receives the health events written to stderr, or null;
+ * {@code maxInFlight} ({@code max_in_flight}, default 4), how many batches may await their
+ * exporters' answers at once (1: one request at a time, strictly in order).
  */
 public record TelemetrySettings(
     boolean enabled,
@@ -22,25 +24,29 @@ public record TelemetrySettings(
     boolean failOnTotalExporterFailure,
     int maxConsecutiveFailures,
     List<ExporterSettings> exporters,
-    @Nullable String healthFile)
+    @Nullable String healthFile,
+    int maxInFlight)
     implements Serializable {
+
+  public static final int DEFAULT_MAX_IN_FLIGHT = 4;
 
   /** Exporter names this project knows. */
   public static final Set<String> EXPORTERS = Set.of("console", "otlp", "azure_monitor", "datadog");
 
   private static final Set<String> KEYS = Set.of("enabled", "granularity", "backpressure_mode",
-      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters", "health_file");
+      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters", "health_file",
+      "max_in_flight");
 
   public TelemetrySettings {
     exporters = List.copyOf(exporters);
   }
 
-  /** Settings without a health file. */
+  /** Settings without a health file, with the default in-flight bound. */
   public TelemetrySettings(boolean enabled, Granularity granularity,
       BackpressureMode backpressureMode, boolean failOnTotalExporterFailure,
       int maxConsecutiveFailures, List<ExporterSettings> exporters) {
     this(enabled, granularity, backpressureMode, failOnTotalExporterFailure,
-        maxConsecutiveFailures, exporters, null);
+        maxConsecutiveFailures, exporters, null, DEFAULT_MAX_IN_FLIGHT);
   }
 
   /** Disabled, lifecycle, block, fail on total exporter failure, threshold 10, no exporters. */
@@ -150,8 +156,18 @@ public record TelemetrySettings(
         problems.add(path + ".health_file: expected a file path, got '" + h + "'");
       }
     }
+    int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+    Object f = raw.get("max_in_flight");
+    if (f != null) {
+      if ((f instanceof Integer || f instanceof Long) && ((Number) f).longValue() >= 1
+          && ((Number) f).longValue() <= 64) {
+        maxInFlight = ((Number) f).intValue();
+      } else {
+        problems.add(path + ".max_in_flight: expected an integer from 1 to 64, got '" + f + "'");
+      }
+    }
     return new Parsed(new TelemetrySettings(enabled, granularity, mode, failOnTotal, threshold,
-        exporters, healthFile), problems);
+        exporters, healthFile, maxInFlight), problems);
   }
 
   private static boolean bool(Map<String, Object> raw, String key, boolean fallback, String path,

@@ -206,12 +206,14 @@ public sealed interface TelemetryEvent
   /**
    * An external call committed as a Landscape {@code calls} row. Exactly one of {@code stateId}
    * (transform context) and {@code operationId} (source/sink context) is set. Payloads are only
-   * filled at granularity full and are the recorded (fingerprinted) request and response.
+   * filled at granularity full and are the recorded (fingerprinted) request and response. For
+   * LLM calls, {@code model} is the model asked for and {@code responseModel} the one that
+   * answered (null without an answer).
    */
   record ExternalCallCompleted(Instant timestamp, String runId, CallType callType,
       String provider, CallStatus status, double latencyMs, @Nullable String stateId,
       @Nullable String operationId, @Nullable String tokenId, @Nullable String requestHash,
-      @Nullable String responseHash, @Nullable String model,
+      @Nullable String responseHash, @Nullable String model, @Nullable String responseModel,
       @Nullable Map<String, Object> requestPayload,
       @Nullable Map<String, Object> responsePayload, @Nullable TokenUsage tokenUsage)
       implements TelemetryEvent {
@@ -235,7 +237,7 @@ public sealed interface TelemetryEvent
       return Fields.of("call_type", callType.value(), "provider", provider, "status",
           status.value(), "latency_ms", latencyMs, "state_id", stateId, "operation_id",
           operationId, "token_id", tokenId, "request_hash", requestHash, "response_hash",
-          responseHash, "model", model, "request_payload", requestPayload, "response_payload",
+          responseHash, "model", model, "response_model", responseModel, "request_payload", requestPayload, "response_payload",
           responsePayload, "token_usage", tokenUsage == null ? null : tokenUsage.toMap());
     }
   }

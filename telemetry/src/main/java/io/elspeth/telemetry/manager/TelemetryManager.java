@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -29,6 +32,14 @@ import org.slf4j.LoggerFactory;
  * {@code maxConsecutiveFailures} either disables telemetry or is stored and raised by the next
  * {@link #flush}. Health events (failures, drops, disabling, periodic snapshots) go to the
  * last-resort channel and to the exporters. Nothing here throws into a producer.
+ *
+ * <p>Batches are handed to each exporter in FIFO order through {@link
+ * TelemetryExporter#exportAsync}; up to {@code maxInFlight} batches may be awaiting their
+ * results at once, so a backend's request latency does not set the pace. Results are accounted
+ * in FIFO order too (failure counts, the streak, flush progress), exactly as if each batch had
+ * been exported synchronously. A batch holding a lifecycle event (RunStarted, PhaseChanged,
+ * RunFinished) is a barrier: it is sent alone in flight and waited for, so run boundaries reach
+ * the backend in order even when row batches overtake each other on the wire.
  */
 public final class TelemetryManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryManager.class);
@@ -44,6 +55,8 @@ public final class TelemetryManager implements AutoCloseable {
   private final LastResortChannel channel;
   private final int capacity;
   private final int maxBatch;
+  private final int maxInFlight;
+  private final Duration exportTimeout;
   /** How long the export thread lets a batch fill before sending it (a flush waits at most this). */
   private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private final Duration blockTimeout;
@@ -55,6 +68,8 @@ public final class TelemetryManager implements AutoCloseable {
   private final Condition notFull = lock.newCondition();
   private final Condition progressed = lock.newCondition();
   private final ArrayDeque<TelemetryEvent> queue = new ArrayDeque<>();
+  /** Batches handed to the exporters whose results are not accounted yet, oldest first. */
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
   private final @Nullable Thread exportThread;
 
   // Guarded by lock.
@@ -81,6 +96,8 @@ public final class TelemetryManager implements AutoCloseable {
     this.channel = b.channel;
     this.capacity = b.capacity;
     this.maxBatch = b.maxBatch;
+    this.maxInFlight = b.maxInFlight;
+    this.exportTimeout = b.exportTimeout;
     this.blockTimeout = b.blockTimeout;
     this.closeTimeout = b.closeTimeout;
     this.healthInterval = b.healthInterval;
@@ -258,12 +275,20 @@ public final class TelemetryManager implements AutoCloseable {
     List<HealthEvent> health = new ArrayList<>();
     lock.lock();
     try {
-      if (!queue.isEmpty()) {
+      long unsent = queue.size();
+      long unconfirmed = 0;
+      for (InFlight f : inFlight) {
+        f.abandoned = true;
+        unconfirmed += f.batch.size();
+      }
+      if (unsent + unconfirmed > 0) {
         LOG.error("Export thread did not exit cleanly within timeout run_id={} discarded={}",
-            runId, queue.size());
-        discardedAtShutdown += queue.size();
-        completed += queue.size();
+            runId, unsent + unconfirmed);
+        // Events sent but not confirmed are counted too: nothing says they arrived.
+        discardedAtShutdown += unsent + unconfirmed;
+        completed += unsent + unconfirmed;
         queue.clear();
+        inFlight.clear();
         progressed.signalAll();
       }
       if (dropped > reportedDrops) {
@@ -316,73 +341,239 @@ public final class TelemetryManager implements AutoCloseable {
     }
   }
 
-  private void exportLoop() {
-    long nextSnapshot = System.nanoTime() + healthInterval.toNanos();
-    while (true) {
-      List<TelemetryEvent> batch = new ArrayList<>();
-      lock.lock();
-      try {
-        while (queue.isEmpty() && !shutdown) {
-          long wait = nextSnapshot - System.nanoTime();
-          if (wait <= 0) {
-            break;
-          }
-          notEmpty.awaitNanos(wait);
-        }
-        if (queue.isEmpty() && shutdown) {
-          return;
-        }
-        // Let a batch fill for a moment: exporting each trickle of events as it arrives makes
-        // one backend request per few events, and the producers then wait on a full queue.
-        long lingerUntil = System.nanoTime() + LINGER_NANOS;
-        while (queue.size() < maxBatch && !shutdown) {
-          long wait = lingerUntil - System.nanoTime();
-          if (wait <= 0) {
-            break;
-          }
-          notEmpty.awaitNanos(wait);
-        }
-        while (!queue.isEmpty() && batch.size() < maxBatch) {
-          batch.add(queue.pollFirst());
-        }
-        notFull.signalAll();
-      } catch (InterruptedException e) {
-        return;
-      } finally {
-        lock.unlock();
+  /** One batch handed to every exporter, with each exporter's pending result. */
+  private static final class InFlight {
+    final List<TelemetryEvent> batch;
+    final List<CompletableFuture<ExportResult>> results;
+    /** System.nanoTime() after which a missing result counts as a failure. */
+    final long deadline;
+    /** Set by close() when it gave up on this batch; it is then no longer accounted here. */
+    boolean abandoned;
+
+    InFlight(List<TelemetryEvent> batch, List<CompletableFuture<ExportResult>> results,
+        long deadline) {
+      this.batch = batch;
+      this.results = results;
+      this.deadline = deadline;
+    }
+
+    /** Every result is in, or the deadline has passed. */
+    boolean settleable() {
+      if (System.nanoTime() - deadline >= 0) {
+        return true;
       }
-      if (System.nanoTime() - nextSnapshot >= 0) {
-        nextSnapshot = System.nanoTime() + healthInterval.toNanos();
-        HealthEvent.HealthSnapshot s;
-        lock.lock();
-        try {
-          s = snapshot(false);
-        } finally {
-          lock.unlock();
-        }
-        channel.write(s);
-        if (!disabled) {
-          batch.add(s);
+      for (CompletableFuture<ExportResult> r : results) {
+        if (!r.isDone()) {
+          return false;
         }
       }
-      if (!batch.isEmpty()) {
-        dispatch(batch);
-      }
+      return true;
     }
   }
 
-  private void dispatch(List<TelemetryEvent> batch) {
+  private void exportLoop() {
+    long nextSnapshot = System.nanoTime() + healthInterval.toNanos();
+    try {
+      while (true) {
+        settleFinished();
+        List<TelemetryEvent> batch = new ArrayList<>();
+        lock.lock();
+        try {
+          while (queue.isEmpty() && !shutdown && !headDone()) {
+            InFlight head = inFlight.peekFirst();
+            long until = head != null && head.deadline - nextSnapshot < 0 ? head.deadline
+                : nextSnapshot;
+            long wait = until - System.nanoTime();
+            if (wait <= 0) {
+              break;
+            }
+            notEmpty.awaitNanos(wait);
+          }
+          if (queue.isEmpty() && shutdown) {
+            break;
+          }
+          if (!queue.isEmpty()) {
+            // Let a batch fill for a moment: exporting each trickle of events as it arrives
+            // makes one backend request per few events, and the producers then wait on a full
+            // queue.
+            long lingerUntil = System.nanoTime() + LINGER_NANOS;
+            while (queue.size() < maxBatch && !shutdown) {
+              long wait = lingerUntil - System.nanoTime();
+              if (wait <= 0) {
+                break;
+              }
+              notEmpty.awaitNanos(wait);
+            }
+            while (!queue.isEmpty() && batch.size() < maxBatch) {
+              batch.add(queue.pollFirst());
+            }
+            notFull.signalAll();
+          }
+        } finally {
+          lock.unlock();
+        }
+        if (System.nanoTime() - nextSnapshot >= 0) {
+          nextSnapshot = System.nanoTime() + healthInterval.toNanos();
+          HealthEvent.HealthSnapshot s;
+          lock.lock();
+          try {
+            s = snapshot(false);
+          } finally {
+            lock.unlock();
+          }
+          channel.write(s);
+          if (!disabled) {
+            batch.add(s);
+          }
+        }
+        if (!batch.isEmpty()) {
+          dispatch(batch);
+        }
+      }
+      // Shutdown: everything is sent; wait for the answers still out.
+      settleAll();
+    } catch (InterruptedException e) {
+      // close() gave up waiting; it counts what is left.
+    }
+  }
+
+  /** Must hold the lock. Whether the oldest batch in flight can be accounted now. */
+  private boolean headDone() {
+    InFlight head = inFlight.peekFirst();
+    return head != null && head.settleable();
+  }
+
+  private static boolean isBarrier(List<TelemetryEvent> batch) {
+    for (TelemetryEvent e : batch) {
+      if (!(e instanceof HealthEvent) && e.minimumGranularity() == Granularity.LIFECYCLE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Hands the batch to every exporter, keeping at most maxInFlight batches unaccounted. */
+  private void dispatch(List<TelemetryEvent> batch) throws InterruptedException {
+    boolean barrier = isBarrier(batch);
+    if (barrier) {
+      settleAll();
+    }
+    while (inFlightCount() >= maxInFlight) {
+      settleHead();
+    }
+    List<CompletableFuture<ExportResult>> results = new ArrayList<>(exporters.size());
+    for (TelemetryExporter exporter : exporters) {
+      CompletableFuture<ExportResult> r;
+      try {
+        r = exporter.exportAsync(batch);
+        if (r == null) {
+          r = CompletableFuture.completedFuture(
+              ExportResult.failure("the exporter returned no result"));
+        }
+      } catch (RuntimeException e) {
+        // An exporter defect: counted like a backend failure, never propagated to the pipeline.
+        r = CompletableFuture.completedFuture(ExportResult.failure(e));
+      }
+      // Wake the export loop when a result comes in, so it is accounted without delay.
+      r.whenComplete((x, t) -> {
+        lock.lock();
+        try {
+          notEmpty.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      });
+      results.add(r);
+    }
+    lock.lock();
+    try {
+      inFlight.addLast(new InFlight(batch, results, System.nanoTime() + exportTimeout.toNanos()));
+    } finally {
+      lock.unlock();
+    }
+    if (barrier) {
+      settleAll();
+    }
+  }
+
+  private int inFlightCount() {
+    lock.lock();
+    try {
+      return inFlight.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Accounts the batches at the head whose results are all in, without waiting. */
+  private void settleFinished() throws InterruptedException {
+    while (true) {
+      lock.lock();
+      try {
+        if (!headDone()) {
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+      settleHead();
+    }
+  }
+
+  private void settleAll() throws InterruptedException {
+    while (inFlightCount() > 0) {
+      settleHead();
+    }
+  }
+
+  /** Waits (bounded by the export timeout) for the oldest batch's results and accounts them. */
+  private void settleHead() throws InterruptedException {
+    InFlight head;
+    lock.lock();
+    try {
+      head = inFlight.peekFirst();
+    } finally {
+      lock.unlock();
+    }
+    if (head == null) {
+      return;
+    }
+    long deadline = head.deadline;
+    List<ExportResult> results = new ArrayList<>(head.results.size());
+    for (CompletableFuture<ExportResult> r : head.results) {
+      ExportResult result;
+      try {
+        result = r.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (result == null) {
+          result = ExportResult.failure("the exporter returned no result");
+        }
+      } catch (TimeoutException e) {
+        result = ExportResult.failure("no result within " + exportTimeout.toMillis() + " ms");
+      } catch (ExecutionException e) {
+        result = ExportResult.failure(e.getCause() == null ? e : e.getCause());
+      }
+      results.add(result);
+    }
+    lock.lock();
+    try {
+      if (head.abandoned || inFlight.peekFirst() != head) {
+        return; // close() gave up on it and counted it
+      }
+      inFlight.pollFirst();
+    } finally {
+      lock.unlock();
+    }
+    account(head.batch, results);
+  }
+
+  /** Counts one batch's results, in FIFO order: failures per exporter, the streak, progress. */
+  private void account(List<TelemetryEvent> batch, List<ExportResult> results) {
     List<HealthEvent> health = new ArrayList<>();
     boolean healthOnly = batch.stream().allMatch(e -> e instanceof HealthEvent);
     int failures = 0;
-    for (TelemetryExporter exporter : exporters) {
-      ExportResult result;
-      try {
-        result = exporter.export(batch);
-      } catch (RuntimeException e) {
-        // An exporter defect: counted like a backend failure, never propagated to the pipeline.
-        result = ExportResult.failure(e);
-      }
+    for (int i = 0; i < exporters.size(); i++) {
+      TelemetryExporter exporter = exporters.get(i);
+      ExportResult result = results.get(i);
       if (!result.success() && healthOnly) {
         // Health events are already on the last-resort channel; losing their copy to a broken
         // exporter is not counted, or a dead backend would feed on its own failure reports.
@@ -427,11 +618,13 @@ public final class TelemetryManager implements AutoCloseable {
                 + " (fail_on_total_exporter_failure is true)");
           } else if (!disabled) {
             disabled = true;
-            // Later events would only fail too: drop what is queued, counted.
+            // Later events would only fail too: drop what is queued, counted (health events
+            // among them are already on the last-resort channel, so not counted as dropped).
             long rest = queue.size();
+            long restEvents = queue.stream().filter(q -> !(q instanceof HealthEvent)).count();
             queue.clear();
             completed += rest;
-            dropped += rest;
+            dropped += restEvents;
             reportedDrops = dropped;
             LOG.error("Telemetry disabled after repeated total failures run_id={} "
                 + "consecutive_failures={} events_dropped={}", runId, consecutiveTotalFailures,
@@ -468,6 +661,8 @@ public final class TelemetryManager implements AutoCloseable {
     private LastResortChannel channel = LastResortChannel.stderr(null);
     private int capacity = 1000;
     private int maxBatch = 512;
+    private int maxInFlight = 4;
+    private Duration exportTimeout = Duration.ofSeconds(30);
     private Duration blockTimeout = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(5);
     private Duration healthInterval = Duration.ofSeconds(60);
@@ -534,6 +729,27 @@ public final class TelemetryManager implements AutoCloseable {
         throw new IllegalArgumentException("maxBatch must be >= 1, got " + v);
       }
       maxBatch = v;
+      return this;
+    }
+
+    /**
+     * Most batches handed to the exporters whose results are still out (default 4); 1 exports
+     * one batch at a time.
+     */
+    public Builder maxInFlight(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("maxInFlight must be >= 1, got " + v);
+      }
+      maxInFlight = v;
+      return this;
+    }
+
+    /**
+     * How long the manager waits for an exporter's result before counting the batch as failed
+     * for it (default 30 s; exporters time out their own requests sooner).
+     */
+    public Builder exportTimeout(Duration v) {
+      exportTimeout = v;
       return this;
     }
 

@@ -81,6 +81,7 @@ public final class TelemetryManagers {
         .backpressure(settings.backpressureMode())
         .failOnTotalExporterFailure(settings.failOnTotalExporterFailure())
         .maxConsecutiveFailures(settings.maxConsecutiveFailures()).exporters(exporters)
+        .maxInFlight(settings.maxInFlight())
         .lastResort(LastResortChannel.stderr(settings.healthFile() == null ? null
             : Path.of(settings.healthFile())))
         .build();

@@ -21,7 +21,6 @@ import io.opentelemetry.sdk.trace.data.StatusData;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -38,7 +37,9 @@ public final class EventSpans {
   public static final InstrumentationScopeInfo SCOPE =
       InstrumentationScopeInfo.builder("elspeth.telemetry").setVersion("0.1.0").build();
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Trace id by run id: every event of a run asks for the same one. */
+  private static final Map<String, String> TRACE_IDS =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final int MAX_FLATTEN_DEPTH = 5;
 
   /** How event fields become attribute keys. */
@@ -53,6 +54,18 @@ public final class EventSpans {
 
   /** Hex trace id of a run: the first 16 bytes of SHA-256 of its id. */
   public static String traceId(String runId) {
+    String known = TRACE_IDS.get(runId);
+    if (known != null) {
+      return known;
+    }
+    String id = sha256Prefix(runId);
+    if (TRACE_IDS.size() < 1024) { // a JVM runs a handful of runs; never grow without bound
+      TRACE_IDS.put(runId, id);
+    }
+    return id;
+  }
+
+  private static String sha256Prefix(String runId) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(runId.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d, 0, 16);
@@ -61,12 +74,16 @@ public final class EventSpans {
     }
   }
 
+  /**
+   * A random non-zero span id. Span ids need to be unique, not unpredictable: like the SDK's own
+   * id generator, this uses the per-thread generator rather than a contended SecureRandom.
+   */
   static String randomSpanId() {
     long id = 0;
     while (id == 0) {
-      id = RANDOM.nextLong();
+      id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     }
-    return HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(id).array());
+    return io.opentelemetry.api.trace.SpanId.fromLong(id);
   }
 
   public static List<SpanData> toSpans(List<TelemetryEvent> events, Resource resource, Style style,

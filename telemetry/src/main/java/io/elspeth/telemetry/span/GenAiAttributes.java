@@ -7,9 +7,10 @@ import io.opentelemetry.api.common.AttributesBuilder;
 /**
  * The one place that maps an external call to OpenTelemetry GenAI semantic-convention
  * attributes. Only LLM calls get them: {@code gen_ai.system} (the provider),
- * {@code gen_ai.operation.name}, {@code gen_ai.request.model}/{@code gen_ai.response.model}
- * when the model is known, and {@code gen_ai.usage.input_tokens}/{@code output_tokens} for the
- * counts the provider reported. Extend here when calls carry more (e.g. finish reasons).
+ * {@code gen_ai.operation.name}, {@code gen_ai.request.model} (the model asked for) and
+ * {@code gen_ai.response.model} (the one that answered) when known, and
+ * {@code gen_ai.usage.input_tokens}/{@code output_tokens} for the counts the provider reported;
+ * {@code error.type} on a failed call. Extend here when calls carry more (e.g. finish reasons).
  */
 public final class GenAiAttributes {
   private GenAiAttributes() {}
@@ -22,7 +23,9 @@ public final class GenAiAttributes {
     attributes.put("gen_ai.operation.name", "chat");
     if (call.model() != null) {
       attributes.put("gen_ai.request.model", call.model());
-      attributes.put("gen_ai.response.model", call.model());
+    }
+    if (call.responseModel() != null) {
+      attributes.put("gen_ai.response.model", call.responseModel());
     }
     if (call.tokenUsage() != null) {
       if (call.tokenUsage().inputTokens() != null) {

@@ -42,7 +42,7 @@ class ExportersTest {
         new TelemetryEvent.GateEvaluated(T, "run-42", "row-1", "tok-1", "gate_x", "x",
             TelemetryEvent.RoutingMode.MOVE, List.of("high")),
         new TelemetryEvent.ExternalCallCompleted(T, "run-42", CallType.LLM, "azure",
-            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", null, null,
+            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", "gpt-4o-2024-08-06", null, null,
             new TelemetryEvent.TokenUsage(11L, 7L)));
   }
 
@@ -78,6 +78,8 @@ class ExportersTest {
       ReceivedSpan call = spans.get(2);
       assertThat(call.attributes(), hasEntry("gen_ai.system", "azure"));
       assertThat(call.attributes(), hasEntry("gen_ai.request.model", "gpt-4o"));
+      assertThat(call.attributes(), hasEntry("gen_ai.response.model", "gpt-4o-2024-08-06"));
+      assertThat(call.attributes(), hasEntry("gen_ai.operation.name", "chat"));
       assertThat(call.attributes(), hasEntry("gen_ai.usage.input_tokens", 11L));
       assertThat(call.attributes(), hasEntry("gen_ai.usage.output_tokens", 7L));
       assertThat(call.attributes(), hasEntry("latency_ms", 12.5));
@@ -216,7 +218,7 @@ class ExportersTest {
   @Test
   void settingsValidationReportsEveryExporterProblem() {
     TelemetrySettings.Parsed parsed = TelemetrySettings.parse(Map.of("enabled", true,
-        "health_file", 5, "exporters", List.of(Map.of("name", "otlp", "options",
+        "health_file", 5, "max_in_flight", 0, "exporters", List.of(Map.of("name", "otlp", "options",
             Map.of("protocol", "udp", "batch_size", 0)), Map.of("name", "console",
             "options", Map.of("format", "xml")))), "telemetry");
     assertThat(parsed.problems(), hasItem("telemetry.exporters[0].options.endpoint: required"));
@@ -224,16 +226,53 @@ class ExportersTest {
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.batch_size")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[1].options.format")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.health_file")));
+    assertThat(parsed.problems(), hasItem(
+        "telemetry.max_in_flight: expected an integer from 1 to 64, got '0'"));
+    assertThat(TelemetrySettings.parse(Map.of("max_in_flight", 1), "telemetry").settings()
+        .maxInFlight(), is(1));
+    assertThat(TelemetrySettings.parse(Map.of(), "telemetry").settings().maxInFlight(), is(4));
     assertThrows(TelemetryConfigException.class, () -> create("otlp", Map.of()));
+  }
+
+  @Test
+  void manyBatchesInFlightOverOtlpAllArriveWithoutFailures() {
+    for (String protocol : List.of("http/protobuf", "grpc")) {
+      try (OtlpReceiver receiver = OtlpReceiver.start()) {
+        String endpoint = protocol.equals("grpc") ? receiver.grpcEndpoint()
+            : receiver.httpEndpoint();
+        // Small chunks and a high in-flight bound: more requests than the SDK's HTTP sender
+        // runs at once, which it would reject if they were all started together.
+        TelemetryExporter e = create("otlp", Map.of("endpoint", endpoint, "protocol", protocol,
+            "batch_size", 3));
+        io.elspeth.telemetry.manager.TelemetryManager m = io.elspeth.telemetry.manager
+            .TelemetryManager.builder("run-42").granularity(
+                io.elspeth.telemetry.config.Granularity.FULL).exporter(e).maxBatch(20)
+            .maxInFlight(16).lastResort(new io.elspeth.telemetry.health.LastResortChannel(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                null)).build();
+        for (int i = 0; i < 400; i++) {
+          m.handleEvent(new TelemetryEvent.RowCreated(T, "run-42", "row-" + i, "tok-" + i,
+              "h"));
+        }
+        assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+        var health = m.health();
+        m.close();
+        assertThat(protocol, health.exporterFailures().get("otlp"), is(0L));
+        assertThat(protocol, health.eventsEmitted(), is(400L));
+        List<String> rows = receiver.spans().stream().map(s -> s.attr("row_id")).toList();
+        assertThat(protocol, rows, hasSize(400));
+        assertThat(protocol, new java.util.HashSet<>(rows), hasSize(400));
+      }
+    }
   }
 
   @Test
   void anExternalCallNeedsExactlyOneParent() {
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
         T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, "s", "op", null, null, null, null,
-        null, null, null));
+        null, null, null, null));
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
         T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, null, null, null, null, null, null,
-        null, null, null));
+        null, null, null, null));
   }
 }

@@ -15,6 +15,7 @@ import io.elspeth.telemetry.config.BackpressureMode;
 import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.event.HealthEvent;
 import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.health.LastResortChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -289,6 +290,134 @@ class TelemetryManagerTest {
     m.close();
     assertThat(m.active(), is(false));
     assertThat(health(), is(""));
+  }
+
+  private static TelemetryEvent lifecycle() {
+    return new TelemetryEvent.PhaseChanged(Instant.now(), "run-1",
+        TelemetryEvent.PipelinePhase.PROCESS, TelemetryEvent.PhaseAction.PROCESSING);
+  }
+
+  private static List<String> rowIdsOfBatches(List<List<TelemetryEvent>> batches) {
+    List<String> ids = new ArrayList<>();
+    batches.forEach(b -> ids.addAll(rowIds(b)));
+    return ids;
+  }
+
+  @Test
+  void atMostMaxInFlightBatchesAwaitTheirResults() throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(3).build();
+    for (int i = 0; i < 6; i++) {
+      m.handleEvent(row(i));
+    }
+    p.awaitSent(3);
+    Thread.sleep(100); // a fourth would have gone by now
+    assertThat(p.sent(), hasSize(3));
+    assertThat(m.flush(Duration.ofMillis(50)), is(false));
+    p.answer(0, ExportResult.SUCCESS);
+    p.awaitSent(4);
+    assertThat(p.sent(), hasSize(4));
+    for (int i = 1; i < 6; i++) {
+      p.awaitSent(Math.min(6, i + 3));
+      p.answer(i, ExportResult.SUCCESS);
+    }
+    assertThat(m.flush(LONG), is(true));
+    m.close();
+    assertThat(rowIdsOfBatches(p.sent()), contains("row-0", "row-1", "row-2", "row-3", "row-4",
+        "row-5"));
+    assertThat(m.health().eventsEmitted(), is(6L));
+  }
+
+  @Test
+  void resultsAnsweredOutOfOrderAreAccountedInFifoOrder() throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4)
+        .maxConsecutiveFailures(2).failOnTotalExporterFailure(false).build();
+    for (int i = 0; i < 3; i++) {
+      m.handleEvent(row(i));
+    }
+    p.awaitSent(3);
+    // Batches 1 and 2 fail first; batch 0 has not answered: nothing is accounted yet.
+    p.answer(2, ExportResult.failure("backend down"));
+    p.answer(1, ExportResult.failure("backend down"));
+    Thread.sleep(100);
+    assertThat(m.health().exporterFailures().get("p"), is(0L));
+    assertThat(m.health().consecutiveTotalFailures(), is(0));
+    // Batch 0 succeeds: in order, success then two failures, a streak of 2 that disables.
+    p.answer(0, ExportResult.SUCCESS);
+    assertThat(m.flush(LONG), is(true));
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.eventsEmitted(), is(1L));
+    assertThat(h.exporterFailures().get("p"), is(2L));
+    assertThat(h.consecutiveTotalFailures(), is(2));
+    assertThat(h.disabled(), is(true));
+    assertThat(h.eventsDropped(), is(2L));
+  }
+
+  @Test
+  void aLifecycleEventWaitsForEveryEarlierBatchAndIsAnsweredBeforeTheNext() throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4).build();
+    m.handleEvent(row(0));
+    m.handleEvent(row(1));
+    p.awaitSent(2);
+    m.handleEvent(lifecycle());
+    m.handleEvent(row(2));
+    Thread.sleep(100);
+    assertThat("the lifecycle batch waits for the row batches", p.sent(), hasSize(2));
+    p.answer(1, ExportResult.SUCCESS);
+    p.answer(0, ExportResult.SUCCESS);
+    p.awaitSent(3);
+    assertThat(p.sent().get(2).get(0), instanceOf(TelemetryEvent.PhaseChanged.class));
+    Thread.sleep(100);
+    assertThat("nothing is sent while the lifecycle batch is out", p.sent(), hasSize(3));
+    p.answer(2, ExportResult.SUCCESS);
+    p.awaitSent(4);
+    p.answer(3, ExportResult.SUCCESS);
+    assertThat(m.flush(LONG), is(true));
+    m.close();
+    assertThat(rowIds(p.sent().get(3)), contains("row-2"));
+  }
+
+  @Test
+  void batchesStillUnansweredAtCloseAreCountedAsDiscarded() throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4)
+        .closeTimeout(Duration.ofMillis(100)).build();
+    for (int i = 0; i < 3; i++) {
+      m.handleEvent(row(i));
+    }
+    p.awaitSent(3);
+    p.answer(0, ExportResult.SUCCESS);
+    m.close();
+    p.answer(1, ExportResult.SUCCESS); // too late: already counted as discarded
+    p.answer(2, ExportResult.SUCCESS);
+    assertThat(m.flush(LONG), is(true));
+    Thread.sleep(50);
+    HealthMetrics h = m.health();
+    assertThat(h.eventsEmitted(), is(1L));
+    assertThat(h.discardedAtShutdown(), is(2L));
+    assertThat(health(), containsString("\"discarded_at_shutdown\":2"));
+  }
+
+  @Test
+  void anExporterThatNeverAnswersFailsItsBatchAfterTheExportTimeout() throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).exportTimeout(Duration.ofMillis(100))
+        .failOnTotalExporterFailure(false).build();
+    m.handleEvent(row(0));
+    assertThat(m.flush(LONG), is(true));
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.exporterFailures().get("p"), is(1L));
+    assertThat(h.eventsDropped(), is(1L));
+    assertThat(health(), containsString("no result within 100 ms"));
   }
 
   private static void awaitEntered(RecordingExporter e) {

@@ -42,12 +42,22 @@ public final class OtlpReceiver implements AutoCloseable {
   private final Server grpc;
   private final List<ReceivedSpan> spans = new ArrayList<>();
   private final List<Map<String, List<String>>> httpHeaders = new ArrayList<>();
+  private final java.util.concurrent.ExecutorService httpWorkers;
+  private final boolean retain;
   private volatile int failStatus;
   private int requests;
+  private long counted;
 
-  private OtlpReceiver() throws IOException {
+  private OtlpReceiver(boolean retain) throws IOException {
+    this.retain = retain;
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.createContext("/v1/traces", this::handleHttp);
+    httpWorkers = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "otlp-receiver-http");
+      t.setDaemon(true);
+      return t;
+    });
+    http.setExecutor(httpWorkers);
     http.start();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new TraceServiceGrpc.TraceServiceImplBase() {
@@ -68,11 +78,25 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /** Starts both transports on free loopback ports. */
   public static OtlpReceiver start() {
+    return start(true);
+  }
+
+  /** Starts a receiver that decodes every request but keeps only the count of its spans. */
+  public static OtlpReceiver startCounting() {
+    return start(false);
+  }
+
+  private static OtlpReceiver start(boolean retain) {
     try {
-      return new OtlpReceiver();
+      return new OtlpReceiver(retain);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the OTLP receiver on loopback", e);
     }
+  }
+
+  /** Spans decoded so far (kept or only counted). */
+  public synchronized long spanCount() {
+    return counted;
   }
 
   /** The HTTP/protobuf traces URL, {@code http://127.0.0.1:PORT/v1/traces}. */
@@ -125,11 +149,13 @@ public final class OtlpReceiver implements AutoCloseable {
         return;
       }
       ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
-      synchronized (this) {
+      if (retain) {
         Map<String, List<String>> headers = new java.util.TreeMap<>();
         exchange.getRequestHeaders().forEach((k, v) ->
             headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
-        httpHeaders.add(headers);
+        synchronized (this) {
+          httpHeaders.add(headers);
+        }
       }
       record(request, "http");
       byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
@@ -141,23 +167,35 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
-  private synchronized void record(ExportTraceServiceRequest request, String transport) {
-    if (transport.equals("grpc")) {
-      requests++;
-    }
+  /** Decodes the request's spans outside the lock, then appends them in one step. */
+  private void record(ExportTraceServiceRequest request, String transport) {
+    long count = 0;
+    List<ReceivedSpan> decoded = new ArrayList<>();
     for (ResourceSpans rs : request.getResourceSpansList()) {
-      Map<String, Object> resource = ReceivedSpan.attributes(rs.getResource().getAttributesList());
+      Map<String, Object> resource = retain
+          ? ReceivedSpan.attributes(rs.getResource().getAttributesList()) : Map.of();
       for (ScopeSpans ss : rs.getScopeSpansList()) {
-        for (Span s : ss.getSpansList()) {
-          spans.add(ReceivedSpan.of(s, resource, ss.getScope().getName(), transport));
+        count += ss.getSpansCount();
+        if (retain) {
+          for (Span s : ss.getSpansList()) {
+            decoded.add(ReceivedSpan.of(s, resource, ss.getScope().getName(), transport));
+          }
         }
       }
+    }
+    synchronized (this) {
+      if (transport.equals("grpc")) {
+        requests++;
+      }
+      counted += count;
+      spans.addAll(decoded);
     }
   }
 
   @Override
   public void close() {
     http.stop(0);
+    httpWorkers.shutdownNow();
     grpc.shutdownNow();
     try {
       grpc.awaitTermination(5, TimeUnit.SECONDS);

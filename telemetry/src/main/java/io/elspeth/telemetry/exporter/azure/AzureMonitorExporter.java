@@ -37,9 +37,15 @@ import java.util.zip.GZIPOutputStream;
  * {@code service_version}, {@code deployment_environment}, {@code batch_size} (default 100),
  * {@code timeout_ms} (default 10000).
  *
- * <p>Why not the Azure SDK exporter: {@code com.azure:azure-monitor-opentelemetry-exporter} and
- * its successor {@code azure-monitor-opentelemetry-autoconfigure} are not served by the package
- * registry this project builds from; this class keeps to their wire format.
+ * <p>Why not the Azure SDK exporter: {@code com.azure:azure-monitor-opentelemetry-exporter}
+ * (1.0.0-beta.31) and its successor {@code azure-monitor-opentelemetry-autoconfigure} (1.2.0; the
+ * Azure BOM's 1.5.0 is not served) now resolve and converge, but the autoconfigure exporter is
+ * reachable only through the SDK autoconfiguration SPI (no public span exporter builder), and it
+ * starts its own statsbeat reporting, which queries the Azure instance metadata service
+ * (169.254.169.254) and sends to Microsoft's statsbeat endpoint with no switch to turn it off,
+ * and keeps failed sends in a local disk folder to retry them later. A pipeline must not send
+ * anything but its own telemetry, tests send only on loopback, and the manager needs each
+ * failure reported. This class keeps to the SDK's wire format instead.
  */
 public final class AzureMonitorExporter implements TelemetryExporter {
   public static final String NAME = "azure_monitor";

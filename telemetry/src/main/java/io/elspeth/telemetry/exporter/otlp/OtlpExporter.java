@@ -61,20 +61,64 @@ public final class OtlpExporter {
         c.batchSize(), c.timeout());
   }
 
-  /** The SDK exporter for a protocol; shared with the Datadog exporter. */
+  /**
+   * The SDK exporter for a protocol; shared with the Datadog exporter. Its requests run on an
+   * executor of its own that queues instead of rejecting: the SDK's default one runs at most 5
+   * requests and fails the next ("executor rejected") when several batches are in flight. The
+   * HTTP client still sends at most 5 requests to a host at once and queues the rest.
+   */
   public static SpanExporter spanExporter(String protocol, String endpoint,
       Map<String, String> headers, Duration timeout) {
+    java.util.concurrent.ExecutorService executor = requestExecutor();
+    SpanExporter sdk;
     if (protocol.equals("grpc")) {
       // No SDK retries: the manager counts each failed batch, and retries with backoff would
       // stall the export thread behind a dead backend.
       OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint)
-          .setTimeout(timeout).setRetryPolicy(null);
+          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor);
       headers.forEach(b::addHeader);
-      return b.build();
+      sdk = b.build();
+    } else {
+      OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(endpoint)
+          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor);
+      headers.forEach(b::addHeader);
+      sdk = b.build();
     }
-    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(endpoint)
-        .setTimeout(timeout).setRetryPolicy(null);
-    headers.forEach(b::addHeader);
-    return b.build();
+    return new ExecutorOwningExporter(sdk, executor);
+  }
+
+  private static java.util.concurrent.ExecutorService requestExecutor() {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
+        8, 8, 30, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "telemetry-otlp-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** The SDK exporter plus the executor it was given, which its shutdown also ends. */
+  private record ExecutorOwningExporter(SpanExporter delegate,
+      java.util.concurrent.ExecutorService executor) implements SpanExporter {
+    @Override
+    public io.opentelemetry.sdk.common.CompletableResultCode export(
+        java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+      return delegate.export(spans);
+    }
+
+    @Override
+    public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+      return delegate.flush();
+    }
+
+    @Override
+    public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+      io.opentelemetry.sdk.common.CompletableResultCode done = delegate.shutdown();
+      done.whenComplete(executor::shutdown);
+      return done;
+    }
   }
 }

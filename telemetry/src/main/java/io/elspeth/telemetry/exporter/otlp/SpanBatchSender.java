@@ -11,13 +11,16 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends events as spans through an OpenTelemetry SDK {@link SpanExporter}, synchronously and in
- * chunks of at most {@code batchSize}, and turns the SDK's result into an {@link ExportResult}
- * (a failed or timed-out chunk is a failure, never ignored). The exporter built by the
- * {@code otlp} and {@code datadog} settings.
+ * Sends events as spans through an OpenTelemetry SDK {@link SpanExporter} in chunks of at most
+ * {@code batchSize}, a batch's chunks one after another, and turns the SDK's results into one
+ * {@link ExportResult} (a failed or timed-out chunk fails the batch, never ignored). The SDK exporter
+ * answers asynchronously, so {@link #exportAsync} returns before the backend does and the
+ * manager can keep several batches in flight. The exporter built by the {@code otlp} and
+ * {@code datadog} settings.
  */
 public final class SpanBatchSender implements TelemetryExporter {
   private final String name;
@@ -47,21 +50,50 @@ public final class SpanBatchSender implements TelemetryExporter {
 
   @Override
   public ExportResult export(List<TelemetryEvent> batch) {
+    return exportAsync(batch).join();
+  }
+
+  @Override
+  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
     List<SpanData> spans = EventSpans.toSpans(batch, resource, style, extraAttributes);
-    for (int from = 0; from < spans.size(); from += batchSize) {
-      List<SpanData> chunk = spans.subList(from, Math.min(spans.size(), from + batchSize));
-      CompletableResultCode result = exporter.export(chunk)
-          .join(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!result.isDone()) {
-        return ExportResult.failure("export timed out after " + timeout.toMillis() + " ms");
-      }
-      if (!result.isSuccess()) {
-        Throwable t = result.getFailureThrowable();
-        return t == null ? ExportResult.failure("the backend rejected the export")
-            : ExportResult.failure(t);
-      }
+    CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
+    sendFrom(spans, 0, outcome);
+    // The SDK times its requests out itself; this bounds a sender that never answers.
+    return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
+        + timeout.toMillis() + " ms"), timeout.toMillis() * chunks(spans.size()) + 1000,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private int chunks(int spans) {
+    return Math.max(1, (spans + batchSize - 1) / batchSize);
+  }
+
+  /** Sends the chunk at {@code from}, then (when it succeeded) the next: a batch's chunks in order. */
+  private void sendFrom(List<SpanData> spans, int from, CompletableFuture<ExportResult> outcome) {
+    if (from >= spans.size() || outcome.isDone()) {
+      outcome.complete(ExportResult.SUCCESS);
+      return;
     }
-    return ExportResult.SUCCESS;
+    CompletableResultCode code;
+    try {
+      code = exporter.export(spans.subList(from, Math.min(spans.size(), from + batchSize)));
+    } catch (RuntimeException e) {
+      outcome.complete(ExportResult.failure(e));
+      return;
+    }
+    code.whenComplete(() -> {
+      if (code.isSuccess()) {
+        sendFrom(spans, from + batchSize, outcome);
+      } else {
+        outcome.complete(result(code));
+      }
+    });
+  }
+
+  private static ExportResult result(CompletableResultCode failed) {
+    Throwable t = failed.getFailureThrowable();
+    return t == null ? ExportResult.failure("the backend rejected the export")
+        : ExportResult.failure(t);
   }
 
   @Override
