@@ -3,6 +3,7 @@ package io.elspeth.benchmarks;
 import io.elspeth.benchmarks.report.Figure;
 import io.elspeth.benchmarks.report.MemoryFigure;
 import io.elspeth.benchmarks.report.Report;
+import io.elspeth.benchmarks.scenario.FlinkLocalScenario;
 import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
 import io.elspeth.benchmarks.scenario.LlmPoolScenario;
 import io.elspeth.benchmarks.scenario.MemoryScenario;
@@ -36,7 +37,7 @@ public final class BenchmarkMain implements Callable<Integer> {
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
       + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
-      + " memory-bounded.")
+      + " flink-local-vs-direct, memory-bounded.")
   List<String> only;
 
   @Option(names = "--memory-rows", defaultValue = "1000000",
@@ -69,7 +70,8 @@ public final class BenchmarkMain implements Callable<Integer> {
         new PipelineAuditScenario(rows),
         new TelemetryScenario(rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
-        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows));
+        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows),
+        new FlinkLocalScenario(rows));
     Path work = Files.createTempDirectory("elspeth-bench");
     List<Figure> figures = new ArrayList<>();
     Instant started = Instant.now();

@@ -1,28 +1,31 @@
 package io.elspeth.runners;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * The runners a pipeline can run on, each with the Beam options it sets. {@code direct}: Beam's
- * DirectRunner on this machine, one thread per core, with Beam's element-mutation checks turned
- * off (our steps never mutate inputs; the checks double the per-element cost and stay on in unit
- * tests through TestPipeline).
+ * The runners a pipeline can run on. {@code direct}: Beam's DirectRunner in this JVM.
+ * {@code flink-local}: Beam's FlinkRunner on an embedded Flink mini-cluster in this JVM.
+ * {@code flink-cluster}: the FlinkRunner submitting to a running Flink cluster
+ * ({@code flink_master host:port}). The options of each are set by {@link RunnerOptions}.
  */
 public enum RunnerProfile {
-  DIRECT("direct", "Beam DirectRunner on this machine");
+  DIRECT("direct", "Beam DirectRunner on this machine", false),
+  FLINK_LOCAL("flink-local", "Beam FlinkRunner on an embedded Flink mini-cluster", true),
+  FLINK_CLUSTER("flink-cluster", "Beam FlinkRunner submitting to a Flink cluster (flink_master)",
+      true);
 
   private final String configName;
   private final String description;
+  private final boolean distributed;
 
-  RunnerProfile(String configName, String description) {
+  RunnerProfile(String configName, String description, boolean distributed) {
     this.configName = configName;
     this.description = description;
+    this.distributed = distributed;
   }
 
   public String configName() {
@@ -33,20 +36,26 @@ public enum RunnerProfile {
     return description;
   }
 
+  /**
+   * Whether steps may run in several JVMs (or processes that outlive a bundle), so that the
+   * Landscape must be a server database every worker reaches.
+   */
+  public boolean distributed() {
+    return distributed;
+  }
+
   public static Optional<RunnerProfile> byName(String name) {
     return Arrays.stream(values())
         .filter(p -> p.configName.equals(name.toLowerCase(Locale.ROOT))).findFirst();
   }
 
-  /** Pipeline options for this profile; {@code parallelism} 0 means one per available core. */
+  /** The configuration names of every profile, for messages. */
+  public static List<String> names() {
+    return Arrays.stream(values()).map(RunnerProfile::configName).toList();
+  }
+
+  /** Pipeline options for this profile with its defaults; {@code parallelism} 0: the default. */
   public PipelineOptions options(int parallelism) {
-    DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
-    options.setRunner(DirectRunner.class);
-    options.setTargetParallelism(parallelism > 0 ? parallelism
-        : Math.max(2, Runtime.getRuntime().availableProcessors()));
-    options.setEnforceImmutability(false);
-    options.setEnforceEncodability(false);
-    options.setBlockOnRun(true);
-    return options;
+    return RunnerOptions.defaults(this).withParallelism(parallelism).pipelineOptions();
   }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Checks, in the Landscape itself, that a finished run accounts for everything: every source
- * row has a token, every token exactly one terminal outcome, every completed or routed token a
+ * row has a token, every token exactly one terminal outcome (but the source tokens of attempts a
+ * runner abandoned and restarted, which no outcome refers to), every row one finishing attempt, every completed or routed token a
  * sink artifact, every fork, join and expand child its parent links, every batch member and
  * batch outcome a batch and token of the run; and counts the outcomes per sink for the run
  * summary.
@@ -23,6 +24,17 @@ import java.util.Map;
  */
 public record RunReconciliation(long rows, long tokens, long discarded,
     Map<String, Long> outcomes, List<String> problems) {
+
+  /** A token minted by the source (no parents, no fork, join or expand group); SQL on {@code t}. */
+  private static final String SOURCE_TOKEN = "t.fork_group_id IS NULL AND t.join_group_id IS NULL"
+      + " AND t.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM token_parents p WHERE"
+      + " p.token_id = t.token_id)";
+
+  /** The rows of the run (parameter) that a source token finished (reached a terminal outcome). */
+  private static final String FINISHED_ROWS = "SELECT u.row_id FROM tokens u JOIN token_outcomes uo"
+      + " ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE u.run_id = ? AND"
+      + " u.fork_group_id IS NULL AND u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT"
+      + " EXISTS (SELECT 1 FROM token_parents q WHERE q.token_id = u.token_id)";
 
   public boolean reconciles() {
     return problems.isEmpty();
@@ -49,16 +61,33 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     List<String> problems = new ArrayList<>();
     requireNone(c, runId, problems, "source rows have no token", "SELECT COUNT(*) FROM rows r"
         + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)");
+    // A runner that restarts a failed task (Flink) re-reads the source with new token ids; what
+    // the abandoned attempt committed stays: a source token without any outcome, of a row that
+    // another source token finished. It is an attempt, not a lost row.
     requireNone(c, runId, problems, "tokens have no terminal outcome", "SELECT COUNT(*) FROM"
-        + " tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
-        + " o.token_id = t.token_id AND o.is_terminal = 1)");
+        + " tokens t LEFT JOIN (SELECT DISTINCT token_id FROM token_outcomes WHERE run_id = ? AND"
+        + " is_terminal = 1) f ON f.token_id = t.token_id WHERE t.run_id = ? AND f.token_id IS"
+        + " NULL AND NOT (" + SOURCE_TOKEN + " AND NOT EXISTS (SELECT 1 FROM token_outcomes o"
+        + " WHERE o.token_id = t.token_id) AND t.row_id IN (" + FINISHED_ROWS + "))");
+    requireNone(c, runId, problems, "rows were finished by more than one source attempt",
+        "SELECT COUNT(*) FROM (SELECT t.row_id FROM tokens t JOIN token_outcomes o ON o.token_id ="
+            + " t.token_id AND o.is_terminal = 1 WHERE t.run_id = ? AND " + SOURCE_TOKEN
+            + " GROUP BY t.row_id HAVING COUNT(DISTINCT t.token_id) > 1) x");
     // Referential integrity across bundles (not declared as foreign keys: see the schema).
     requireNone(c, runId, problems, "outcomes name a token that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)");
+    // An abandoned attempt may have committed a visit but not its token (they commit in
+    // different bundles): a state of a token that was never recorded and that nothing finished.
+    // A surviving token always has an outcome, so a state of an unrecorded token with an outcome
+    // is lost lineage.
     requireNone(c, runId, problems, "node states name a token that is not in this run",
         "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
-            + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id)");
+            + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id) AND EXISTS"
+            + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = s.token_id)");
+    requireNone(c, runId, problems, "rows have no finished token", "SELECT COUNT(*) FROM rows r"
+        + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t JOIN token_outcomes o ON"
+        + " o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)");
     requireNone(c, runId, problems, "tokens name a row that is not in this run",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM rows r"
             + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)");
@@ -115,7 +144,7 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
   }
 
-  /** Adds "N what" to the problems when the query (one run-id parameter) counts any. */
+  /** Adds "N what" to the problems when the query (run-id parameters) counts any. */
   private static void requireNone(Connection c, String runId, List<String> problems, String what,
       String sql) throws SQLException {
     long n = count(c, sql, runId);
@@ -124,9 +153,13 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     }
   }
 
+  /** Counts with {@code sql}, whose every {@code ?} is the run id. */
   private static long count(Connection c, String sql, String runId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, runId);
+      long parameters = sql.chars().filter(ch -> ch == '?').count();
+      for (int i = 1; i <= parameters; i++) {
+        ps.setString(i, runId);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);

@@ -112,7 +112,7 @@ public final class LlmPoolScenario implements Scenario {
   }
 
   private double stepRowsPerSecond(PipelineSettings settings) throws Exception {
-    RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, 0).run(settings);
+    RunSummary summary = new RunLauncher().run(settings);
     if (!summary.succeeded()) {
       throw new IllegalStateException("benchmark run failed: " + summary.failure());
     }

@@ -6,13 +6,13 @@ import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
-import io.elspeth.runners.RunnerProfile;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The pipeline of scenario 1 (CSV → field_mapper → gate → two CSV sinks), shared by scenarios. */
 final class ScenarioPipeline {
@@ -29,20 +29,40 @@ final class ScenarioPipeline {
     }
   }
 
-  /** Settings of the scenario pipeline in a fresh folder; {@code extraYaml} is appended. */
+  /**
+   * Settings of the scenario pipeline in a fresh folder with a SQLite Landscape there;
+   * {@code extraYaml} is appended.
+   */
   static PipelineSettings settings(Path workDir, Path input, String extraYaml) throws Exception {
-    Path file = settingsFile(workDir, input, extraYaml);
+    return settings(workDir, input, null, extraYaml);
+  }
+
+  /**
+   * Settings of the scenario pipeline in a fresh folder, with the Landscape at
+   * {@code landscapeUrl} (null: a SQLite file in the folder); {@code extraYaml} is appended.
+   */
+  static PipelineSettings settings(Path workDir, Path input, @Nullable String landscapeUrl,
+      String extraYaml) throws Exception {
+    Path file = settingsFile(workDir, input, landscapeUrl, extraYaml);
     return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
         SettingsLoader.load(file, null, Map.of()));
   }
 
-  /**
-   * Writes the scenario's settings file (outputs, Landscape {@code landscape.db} and payloads
-   * beside it, in a fresh folder) and returns its path.
-   */
+  /** The scenario's settings file with a SQLite Landscape beside it (see the overload below). */
   static Path settingsFile(Path workDir, Path input, String extraYaml) throws Exception {
+    return settingsFile(workDir, input, null, extraYaml);
+  }
+
+  /**
+   * Writes the scenario's settings file in a fresh folder (outputs and payloads there, the
+   * Landscape at {@code landscapeUrl}, null: {@code landscape.db} there) and returns its path.
+   */
+  static Path settingsFile(Path workDir, Path input, @Nullable String landscapeUrl,
+      String extraYaml) throws Exception {
     Path out = workDir.resolve("s1-" + UUID.randomUUID());
     Files.createDirectories(out);
+    String landscape = landscapeUrl != null ? landscapeUrl
+        : "sqlite:///" + out.resolve("landscape.db");
     Path file = out.resolve("settings.yaml");
     Files.writeString(file, """
         source:
@@ -62,17 +82,17 @@ final class ScenarioPipeline {
           normal: {plugin: csv, options: {path: %s}}
           high: {plugin: csv, options: {path: %s}}
         default_sink: normal
-        landscape: {url: "sqlite:///%s"}
+        landscape: {url: "%s"}
         payload_store: {base_path: %s}
         """.formatted(input, out.resolve("normal.csv"), out.resolve("high.csv"),
-        out.resolve("landscape.db"), out.resolve("payloads")) + extraYaml);
+        landscape, out.resolve("payloads")) + extraYaml);
     return file;
   }
 
   /** Seconds of a full run through the launcher. */
   static double timeRun(PipelineSettings settings) {
     long start = System.nanoTime();
-    RunSummary summary = new RunLauncher(RunnerProfile.DIRECT, 0).run(settings);
+    RunSummary summary = new RunLauncher().run(settings);
     double seconds = (System.nanoTime() - start) / 1e9;
     if (!summary.succeeded()) {
       throw new IllegalStateException("benchmark run failed: " + summary.failure());

@@ -8,7 +8,6 @@ import io.elspeth.pipelines.launch.ResumePoint;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
-import io.elspeth.runners.RunnerProfile;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -36,9 +35,8 @@ final class ResumeCommand implements Callable<Integer> {
   @Option(names = {"-x", "--execute"}, description = "Actually run (without it: show what would run).")
   boolean execute;
 
-  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
-      description = "Worker threads (0: one per core).")
-  int parallelism;
+  @Mixin
+  RunnerOption runner;
 
   @Spec
   CommandSpec spec;
@@ -49,7 +47,7 @@ final class ResumeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PipelineSettings s;
     try {
-      s = settings.load();
+      s = runner.apply(settings.load());
     } catch (SettingsException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -70,7 +68,7 @@ final class ResumeCommand implements Callable<Integer> {
         }
       }
       return RunCommand.report(
-          new RunLauncher(RunnerProfile.DIRECT, parallelism).resume(s, runId), out, err);
+          new RunLauncher().resume(s, runId), out, err);
     } catch (ResumePoint.ResumeException e) {
       err.println("error: " + e.getMessage());
       return 1;

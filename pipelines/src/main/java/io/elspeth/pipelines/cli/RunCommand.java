@@ -6,7 +6,6 @@ import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.audit.secrets.SecretFingerprinter;
-import io.elspeth.runners.RunnerProfile;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,13 +28,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Actually run the pipeline (without it: validate and print the plan).")
   boolean execute;
 
-  @Option(names = "--runner", defaultValue = "direct", paramLabel = "NAME",
-      description = "Runner profile: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  String runner;
-
-  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
-      description = "Worker threads (0: one per core).")
-  int parallelism;
+  @Mixin
+  RunnerOption runner;
 
   @Spec
   CommandSpec spec;
@@ -44,14 +38,9 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    RunnerProfile profile = RunnerProfile.byName(runner).orElse(null);
-    if (profile == null) {
-      err.println("error: unknown runner '" + runner + "' (available: direct)");
-      return 2;
-    }
     PipelineSettings s;
     try {
-      s = settings.load();
+      s = runner.apply(settings.load());
       if (!execute) {
         printPlan(out, s);
         RunLauncher.preflight(s);
@@ -62,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    return report(new RunLauncher(profile, parallelism).run(s), out, err);
+    return report(new RunLauncher().run(s), out, err);
   }
 
   /** Prints a run's summary; 0 when it completed, 1 with its reason when it failed. */
@@ -87,5 +76,6 @@ final class RunCommand implements Callable<Integer> {
       out.println("  edge " + e.from() + " -[" + e.label() + "]-> " + e.to());
     }
     out.println("  landscape " + s.landscape());
+    out.println("  runner " + s.runner().profile().configName());
   }
 }

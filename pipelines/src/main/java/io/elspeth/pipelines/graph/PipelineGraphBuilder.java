@@ -178,6 +178,7 @@ public final class PipelineGraphBuilder {
         .apply("all-audit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
     if (commitAudit) {
       allAudit.apply("landscape-commit", LandscapeCommit.to(settings.landscape())
+          .withMaxBatchSize(settings.landscapeCommitBatchSize())
           .withTelemetry(telemetryWiring(plan)));
     } else {
       allAudit.apply("audit-dropped", org.apache.beam.sdk.transforms.Filter.by((AuditRecord r) -> false));

@@ -14,7 +14,6 @@ import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
-import io.elspeth.runners.RunnerProfile;
 import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.event.TelemetryEvent.PhaseAction;
 import io.elspeth.telemetry.event.TelemetryEvent.PipelinePhase;
@@ -51,13 +50,8 @@ public final class RunLauncher {
   /** How long the end of a run waits for queued telemetry to be delivered. */
   static final Duration TELEMETRY_FLUSH_TIMEOUT = Duration.ofSeconds(30);
 
-  private final RunnerProfile profile;
-  private final int parallelism;
-
-  public RunLauncher(RunnerProfile profile, int parallelism) {
-    this.profile = profile;
-    this.parallelism = parallelism;
-  }
+  /** A launcher running each pipeline on the runner its settings name ({@code runner}). */
+  public RunLauncher() {}
 
   /**
    * Checks that need the world without running anything: the input is present, and secrets in
@@ -134,7 +128,8 @@ public final class RunLauncher {
         LOG.info("resuming run_id={} of={} rows_skipped={}", runId, resumeOf, resumed.rowsDone());
       }
       store.commit(graph);
-      LOG.info("run started run_id={} landscape={}", runId, url);
+      LOG.info("run started run_id={} landscape={} runner={}", runId, url,
+          settings.runner().profile().configName());
       TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());
       try {
         telemetry.handleEvent(new TelemetryEvent.RunStarted(Instant.now(), runId,
@@ -156,7 +151,7 @@ public final class RunLauncher {
     {
       String failure = null;
       try {
-        Pipeline pipeline = Pipeline.create(profile.options(parallelism));
+        Pipeline pipeline = Pipeline.create(plan.settings().runner().pipelineOptions());
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.GRAPH, PhaseAction.BUILDING));
         PipelineGraphBuilder.build(pipeline, plan);
@@ -215,7 +210,9 @@ public final class RunLauncher {
     while (t.getCause() != null && t.getCause() != t
         && (t.getMessage() == null || t instanceof org.apache.beam.sdk.Pipeline.PipelineExecutionException
         || t.getClass().getName().startsWith("org.apache.beam")
+        || t.getClass().getName().startsWith("org.apache.flink")
         || t instanceof java.util.concurrent.ExecutionException
+        || t.getClass() == RuntimeException.class
         || t instanceof java.io.UncheckedIOException)) {
       t = t.getCause();
     }

@@ -59,6 +59,20 @@ public final class PluginRegistry {
     return r;
   }
 
+  /**
+   * This registry and one more transform plugin. Only code can call it (settings name the
+   * built-in plugins): tests add a plugin that injects a failure into a runner's task.
+   */
+  public PluginRegistry withTransform(TransformPlugin plugin) {
+    PluginRegistry r = new PluginRegistry();
+    r.sources.putAll(sources);
+    r.transforms.putAll(transforms);
+    r.transforms.put(plugin.name(), plugin);
+    r.sinks.putAll(sinks);
+    r.aggregations.putAll(aggregations);
+    return r;
+  }
+
   public Optional<SourcePlugin> source(String name) {
     return Optional.ofNullable(sources.get(name));
   }

@@ -1,9 +1,12 @@
 package io.elspeth.pipelines.settings;
 
+import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
 import io.elspeth.plugin.SourcePlugin;
+import io.elspeth.runners.RunnerOptions;
+import io.elspeth.runners.RunnerProfile;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.AggregationStep;
@@ -24,6 +27,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * @param resolved the settings as loaded (after profiles and variable substitution), recorded
  *     on the run once secrets are fingerprinted
+ * @param runner the runner and its options ({@code runner:} section; direct when absent)
  */
 public record PipelineSettings(
     Path file,
@@ -36,14 +40,28 @@ public record PipelineSettings(
     TelemetrySettings telemetry,
     Map<String, Object> resolved,
     List<Aggregation> aggregations,
-    List<Coalesce> coalesce) {
+    List<Coalesce> coalesce,
+    RunnerOptions runner) {
 
   /** Settings without aggregations or joins. */
   public PipelineSettings(Path file, Source source, List<Transform> transforms, List<Gate> gates,
       LinkedHashMap<String, Sink> sinks, String defaultSink, LandscapeUrl landscape,
       TelemetrySettings telemetry, Map<String, Object> resolved) {
     this(file, source, transforms, gates, sinks, defaultSink, landscape, telemetry, resolved,
-        List.of(), List.of());
+        List.of(), List.of(), RunnerOptions.defaults(RunnerProfile.DIRECT));
+  }
+
+  /**
+   * These settings on another runner (the command line's choice over the {@code runner:}
+   * section); throws {@link SettingsException} naming the key when the runner cannot run them.
+   */
+  public PipelineSettings onRunner(RunnerOptions other) {
+    List<String> problems = SettingsValidator.runnerProblems(other, landscape);
+    if (!problems.isEmpty()) {
+      throw new SettingsException(file, problems);
+    }
+    return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
+        telemetry, resolved, aggregations, coalesce, other);
   }
 
   /** The configured source. */
@@ -113,6 +131,16 @@ public record PipelineSettings(
     Object base = section instanceof Map<?, ?> m ? m.get("base_path") : null;
     return Path.of(base == null ? SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH : base.toString())
         .toAbsolutePath().toString();
+  }
+
+  /**
+   * At most this many audit records per Landscape transaction ({@code landscape.commit_batch_size});
+   * a bundle with more commits early.
+   */
+  public int landscapeCommitBatchSize() {
+    Object section = resolved.get("landscape");
+    Object size = section instanceof Map<?, ?> m ? m.get("commit_batch_size") : null;
+    return size instanceof Number n ? n.intValue() : LandscapeCommit.DEFAULT_MAX_BATCH_SIZE;
   }
 
   /** Where quarantined source rows go: a sink name, or discard. */

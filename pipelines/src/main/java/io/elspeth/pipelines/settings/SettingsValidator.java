@@ -10,6 +10,8 @@ import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
 import io.elspeth.plugin.SourcePlugin;
 import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.runners.RunnerOptions;
+import io.elspeth.runners.RunnerProfile;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.gate.expression.ExpressionSyntaxException;
@@ -41,13 +43,16 @@ public final class SettingsValidator {
   private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
       "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
       "retry", "payload_store", "checkpoint", "rate_limit", "telemetry", "run_mode",
-      "replay_from"));
+      "replay_from", "runner"));
 
   private static final List<OptionSpec> LANDSCAPE = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, "the Landscape cannot be disabled"),
       OptionSpec.oneOf("backend", null, List.of("sqlite", "postgresql"), "database kind"),
       OptionSpec.optional("url", OptionType.STRING, DEFAULT_LANDSCAPE_URL,
           "sqlite:///path.db or postgresql://user:password@host:port/db"),
+      OptionSpec.optional("commit_batch_size", OptionType.INT,
+          (long) io.elspeth.audit.commit.LandscapeCommit.DEFAULT_MAX_BATCH_SIZE,
+          "most audit records per transaction; a bundle with more commits early"),
       OptionSpec.optional("export", OptionType.OBJECT, null, "post-run export"),
       OptionSpec.optional("dump_to_jsonl", OptionType.BOOL, false, "JSONL change journal"),
       OptionSpec.optional("dump_to_jsonl_path", OptionType.STRING, null, "journal path"),
@@ -71,6 +76,26 @@ public final class SettingsValidator {
       OptionSpec.oneOf("frequency", "every_row", List.of("every_row", "every_n", "aggregation_only"), ""),
       OptionSpec.optional("checkpoint_interval", OptionType.INT, null, "rows between checkpoints"),
       OptionSpec.optional("aggregation_boundaries", OptionType.BOOL, true, ""));
+  private static final List<OptionSpec> RUNNER = List.of(
+      OptionSpec.oneOf("profile", "direct", RunnerProfile.names(), "runner profile"),
+      OptionSpec.optional("parallelism", OptionType.INT, 0L, "workers; 0: one per core"),
+      OptionSpec.optional("max_parallelism", OptionType.INT, 0L, "Flink maximum parallelism"),
+      OptionSpec.optional("flink_master", OptionType.STRING, null,
+          "JobManager host:port (flink-cluster)"),
+      OptionSpec.optional("checkpointing_interval_ms", OptionType.INT, 0L,
+          "Flink checkpoint interval; 0: off (batch mode)"),
+      OptionSpec.oneOf("checkpointing_mode", "exactly_once", List.of("exactly_once",
+          "at_least_once"), "Flink checkpointing mode"),
+      OptionSpec.optional("checkpoint_timeout_ms", OptionType.INT,
+          RunnerOptions.DEFAULT_CHECKPOINT_TIMEOUT_MS, "Flink checkpoint timeout"),
+      OptionSpec.optional("min_pause_between_checkpoints_ms", OptionType.INT, 0L, ""),
+      OptionSpec.optional("restart_attempts", OptionType.INT,
+          (long) RunnerOptions.DEFAULT_RESTART_ATTEMPTS, "Flink restarts of a failed job"),
+      OptionSpec.optional("restart_delay_ms", OptionType.INT,
+          RunnerOptions.DEFAULT_RESTART_DELAY_MS, "pause before a Flink restart"),
+      OptionSpec.optional("object_reuse", OptionType.BOOL, false, "Flink object reuse"),
+      OptionSpec.optional("flink_conf_dir", OptionType.STRING, null,
+          "folder of a flink-conf.yaml"));
   private static final List<OptionSpec> RATE_LIMIT = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, ""),
       OptionSpec.optional("default_requests_per_minute", OptionType.INT, 60L, ""),
@@ -136,11 +161,48 @@ public final class SettingsValidator {
         telemetry = parsed.settings();
       }
     }
+    RunnerOptions runner = section(raw, "runner", RUNNER, sinkNames, problems)
+        .map(SettingsValidator::runnerOptions).orElse(RunnerOptions.defaults(RunnerProfile.DIRECT));
+    problems.addAll(runnerProblems(runner, landscape));
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, raw, aggregations, coalesce);
+        telemetry, raw, aggregations, coalesce, runner);
+  }
+
+  /** The {@code runner:} section as runner options (its values already type-checked). */
+  private static RunnerOptions runnerOptions(PluginOptions o) {
+    RunnerProfile profile = RunnerProfile.byName(o.string("profile")).orElseThrow();
+    return RunnerOptions.defaults(profile)
+        .withParallelism((int) o.integer("parallelism", 0))
+        .withMaxParallelism((int) o.integer("max_parallelism", 0))
+        .withFlinkMaster(o.string("flink_master"))
+        .withCheckpointing(o.integer("checkpointing_interval_ms", 0),
+            RunnerOptions.CheckpointingMode.valueOf(
+                o.string("checkpointing_mode").toUpperCase(java.util.Locale.ROOT)),
+            o.integer("checkpoint_timeout_ms", RunnerOptions.DEFAULT_CHECKPOINT_TIMEOUT_MS),
+            o.integer("min_pause_between_checkpoints_ms", 0))
+        .withRestarts((int) o.integer("restart_attempts", RunnerOptions.DEFAULT_RESTART_ATTEMPTS),
+            o.integer("restart_delay_ms", RunnerOptions.DEFAULT_RESTART_DELAY_MS))
+        .withObjectReuse(o.bool("object_reuse", false))
+        .withFlinkConfDir(o.string("flink_conf_dir"));
+  }
+
+  /**
+   * What stops {@code runner} from running a pipeline with this Landscape: the options' own
+   * problems, and a SQLite Landscape on a runner whose steps may run in other JVMs (a SQLite
+   * file has one writer and is not reachable from another machine).
+   */
+  static List<String> runnerProblems(RunnerOptions runner, @Nullable LandscapeUrl landscape) {
+    List<String> problems = new ArrayList<>(runner.problems());
+    if (landscape != null && runner.profile().distributed()
+        && landscape.dialect() == io.elspeth.audit.schema.Dialect.SQLITE) {
+      problems.add("landscape.url: the " + runner.profile().configName() + " runner needs a"
+          + " server database every Flink worker can reach (postgresql://user@host:port/db);"
+          + " a SQLite Landscape (" + landscape + ") works only with the direct runner");
+    }
+    return problems;
   }
 
   /** {@code aggregations}: each {name, plugin, trigger, output_mode, expected_output_count?, options}. */
@@ -434,6 +496,10 @@ public final class SettingsValidator {
     }
     if (r.options().bool("dump_to_jsonl", false)) {
       problems.add("landscape.dump_to_jsonl: the JSONL journal is not supported by this version yet");
+    }
+    if (r.options().integer("commit_batch_size", 1) < 1) {
+      problems.add("landscape.commit_batch_size: expected 1 or more, got "
+          + r.options().integer("commit_batch_size", 1));
     }
     String url = r.options().requiredString("url");
     try {
