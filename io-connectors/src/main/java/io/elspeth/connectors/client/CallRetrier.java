@@ -50,6 +50,20 @@ public final class CallRetrier implements Serializable {
     return throttle();
   }
 
+  /**
+   * {@link #call} for a row's step: an interrupt while waiting to retry is a failed call (the
+   * thread's interrupt flag kept), so the row is routed with the reason instead of lost.
+   */
+  public <T> T callOrFail(Attempt<T> attempt) throws ExternalCallException {
+    try {
+      return call(attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExternalCallException(ExternalCallException.Kind.NETWORK,
+          "interrupted while waiting to retry", null);
+    }
+  }
+
   public <T> T call(Attempt<T> attempt) throws ExternalCallException, InterruptedException {
     long started = clock.nanoTime();
     long capacityBudget = Duration.ofSeconds(pool.maxCapacityRetrySeconds()).toNanos();

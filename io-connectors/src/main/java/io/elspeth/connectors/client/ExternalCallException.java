@@ -105,6 +105,15 @@ public final class ExternalCallException extends Exception {
     return new ExternalCallException(kind, getMessage(), statusCode, n, retryAfter);
   }
 
+  /** The error reason of a row whose call failed for good: {reason, error, attempts}. */
+  public Map<String, Object> rowError(String reason) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("reason", reason);
+    r.put("error", toError());
+    r.put("attempts", attempts());
+    return r;
+  }
+
   /** The call's error record: {type, message, retryable, status_code?}. */
   public Map<String, Object> toError() {
     Map<String, Object> e = new LinkedHashMap<>();

@@ -73,34 +73,9 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     this.context = context;
     this.started = started;
     this.store = store;
-    this.payloads = store == null ? null : new DeferredPayloads(store);
-  }
-
-  /**
-   * The flush's call payloads, written without a sync each: a batch stores two per row, and two
-   * fsyncs per payload would cost more than the batch. {@link #syncPayloads()} makes them durable
-   * before any record naming them is committed or output.
-   */
-  private record DeferredPayloads(FilesystemPayloadStore store) implements PayloadStore {
-    @Override
-    public String store(byte[] content) {
-      return store.storeDeferred(content);
-    }
-
-    @Override
-    public byte[] retrieve(String key) {
-      return store.retrieve(key);
-    }
-
-    @Override
-    public boolean exists(String key) {
-      return store.exists(key);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return store.delete(key);
-    }
+    // A batch stores two payloads per row: written without a sync each, made durable by
+    // syncPayloads() before any record naming them is committed or output.
+    this.payloads = store == null ? null : store.deferring();
   }
 
   /** Makes the payloads of the calls recorded so far durable. */

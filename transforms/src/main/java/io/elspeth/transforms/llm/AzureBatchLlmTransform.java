@@ -128,7 +128,7 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
         Job job = submit(work, fresh);
         jobs.put(job.batchId(), job);
       } catch (ExternalCallException e) {
-        Map<String, Object> reason = callFailed("batch_submit_failed", e);
+        Map<String, Object> reason = e.rowError("batch_submit_failed");
         fresh.forEach(p -> results.put(p.member().customId(), TransformResult.error(reason)));
       }
     }
@@ -196,15 +196,16 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     byte[] file = jsonl.toString().getBytes(StandardCharsets.UTF_8);
     var calls = work.calls(PROVIDER, null);
     String fileName = "elspeth_batch_" + CanonicalJson.sha256Hex(file).substring(0, 16) + ".jsonl";
-    AuditedHttpClient.Response uploaded = call(() -> http().postMultipart(url("/openai/files"),
-        headers(false), Map.of("purpose", "batch"), "file", fileName, file, timeout(), calls));
+    AuditedHttpClient.Response uploaded = retrier.callOrFail(() -> http().postMultipart(
+        url("/openai/files"), headers(false), Map.of("purpose", "batch"), "file", fileName, file,
+        timeout(), calls));
     String fileId = text(uploaded.body(), "id", "files.create");
     Map<String, Object> create = new LinkedHashMap<>();
     create.put("input_file_id", fileId);
     create.put("endpoint", CHAT_URL);
     create.put("completion_window", "24h");
-    AuditedHttpClient.Response created = call(() -> http().post(url("/openai/batches"),
-        headers(true), create, timeout(), calls));
+    AuditedHttpClient.Response created = retrier.callOrFail(() -> http().post(
+        url("/openai/batches"), headers(true), create, timeout(), calls));
     String batchId = text(created.body(), "id", "batches.create");
     String submittedAt = Instant.now().toString();
     Map<String, Object> state = new LinkedHashMap<>();
@@ -228,12 +229,12 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     Map<String, Object> batch;
     while (true) {
       try {
-        AuditedHttpClient.Response polled = call(() -> http().get(
+        AuditedHttpClient.Response polled = retrier.callOrFail(() -> http().get(
             url("/openai/batches/" + encode(job.batchId())), headers(false), timeout(), calls,
             false));
         batch = object(polled.body(), "batches.retrieve");
       } catch (ExternalCallException e) {
-        failAll(job, callFailed("batch_poll_failed", e), results);
+        failAll(job, e.rowError("batch_poll_failed"), results);
         return;
       }
       String status = String.valueOf(batch.get("status"));
@@ -270,12 +271,12 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       }
       String text;
       try {
-        AuditedHttpClient.Response content = call(() -> http().get(
+        AuditedHttpClient.Response content = retrier.callOrFail(() -> http().get(
             url("/openai/files/" + encode(fileId) + "/content"), headers(false), timeout(), calls,
             true));
         text = new String(content.raw(), StandardCharsets.UTF_8);
       } catch (ExternalCallException e) {
-        failAll(job, callFailed("batch_download_failed", e), results);
+        failAll(job, e.rowError("batch_download_failed"), results);
         return;
       }
       for (String raw : text.split("\n")) {
@@ -409,24 +410,6 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       throw new IllegalStateException("setup() was not called");
     }
     return http;
-  }
-
-  private <T> T call(CallRetrier.Attempt<T> attempt) throws ExternalCallException {
-    try {
-      return retrier.call(attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ExternalCallException(ExternalCallException.Kind.NETWORK,
-          "interrupted while waiting to retry", null);
-    }
-  }
-
-  private static Map<String, Object> callFailed(String reason, ExternalCallException e) {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("reason", reason);
-    r.put("error", e.toError());
-    r.put("attempts", e.attempts());
-    return r;
   }
 
   private String url(String path) {

@@ -8,7 +8,6 @@ import io.elspeth.plugin.PluginOptions;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.BatchTransform;
 import io.elspeth.transforms.local.TransformOptions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -57,24 +56,13 @@ public final class BatchLlmPlugin implements AggregationPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = new ArrayList<>();
+    List<OptionSpec> own = LlmPlugin.endpointOptions(azure,
+        "model recorded when an answer names none (defaults to the deployment)");
     if (azure) {
-      own.add(OptionSpec.required("deployment_name", OptionType.STRING, "Azure OpenAI deployment"));
-      own.add(OptionSpec.required("endpoint", OptionType.STRING,
-          "https://<resource>.openai.azure.com"));
-      own.add(OptionSpec.required("api_key", OptionType.STRING, "Azure OpenAI key"));
-      own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
-      own.add(OptionSpec.optional("model", OptionType.STRING, null,
-          "model recorded when an answer names none (defaults to the deployment)"));
       own.add(OptionSpec.optional("poll_interval_seconds", OptionType.NUMBER, 300L,
           "first wait between batches.retrieve polls (grows 1.5x per poll, up to 4x)"));
       own.add(OptionSpec.optional("max_wait_hours", OptionType.NUMBER, 24L,
           "how long a job may run before its rows fail (at most 24)"));
-    } else {
-      own.add(OptionSpec.required("api_key", OptionType.STRING, "OpenRouter key"));
-      own.add(OptionSpec.optional("base_url", OptionType.STRING, "https://openrouter.ai/api/v1",
-          "API base URL"));
-      own.add(OptionSpec.required("model", OptionType.STRING, "model, e.g. openai/gpt-4o-mini"));
     }
     // The Batch API is one job per batch: the row pool options do not apply to it. Row checks
     // (required_input_fields) are a row transform's; aggregations do not take them.
@@ -89,12 +77,7 @@ public final class BatchLlmPlugin implements AggregationPlugin {
 
   @Override
   public List<String> validate(PluginOptions options) {
-    List<String> problems = new ArrayList<>(LlmOptions.validate(options));
-    String urlKey = azure ? "endpoint" : "base_url";
-    String problem = LlmPlugin.urlProblem(urlKey, options.string(urlKey), azure);
-    if (problem != null) {
-      problems.add(problem);
-    }
+    List<String> problems = LlmPlugin.endpointProblems(options, azure);
     if (azure) {
       double poll = LlmOptions.number(options, "poll_interval_seconds", 300);
       if (!(poll > 0)) {

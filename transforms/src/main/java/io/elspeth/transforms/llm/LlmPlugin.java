@@ -68,6 +68,20 @@ public final class LlmPlugin implements TransformPlugin {
 
   @Override
   public List<OptionSpec> options() {
+    List<OptionSpec> own = endpointOptions(azure,
+        "model name recorded (defaults to the deployment)");
+    if (multiQuery) {
+      own.addAll(MultiQuery.options());
+    }
+    return LlmOptions.with(own.toArray(OptionSpec[]::new));
+  }
+
+  /**
+   * The options that say where an Azure OpenAI deployment or OpenRouter is and how to reach it,
+   * shared by the row and the batch LLM plugins; {@code azureModel} describes Azure's optional
+   * {@code model}.
+   */
+  static List<OptionSpec> endpointOptions(boolean azure, String azureModel) {
     List<OptionSpec> own = new ArrayList<>();
     if (azure) {
       own.add(OptionSpec.required("deployment_name", OptionType.STRING, "Azure OpenAI deployment"));
@@ -75,28 +89,30 @@ public final class LlmPlugin implements TransformPlugin {
           "https://<resource>.openai.azure.com"));
       own.add(OptionSpec.required("api_key", OptionType.STRING, "Azure OpenAI key"));
       own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
-      own.add(OptionSpec.optional("model", OptionType.STRING, null,
-          "model name recorded (defaults to the deployment)"));
+      own.add(OptionSpec.optional("model", OptionType.STRING, null, azureModel));
     } else {
       own.add(OptionSpec.required("api_key", OptionType.STRING, "OpenRouter key"));
       own.add(OptionSpec.optional("base_url", OptionType.STRING, "https://openrouter.ai/api/v1",
           "API base URL"));
       own.add(OptionSpec.required("model", OptionType.STRING, "model, e.g. openai/gpt-4o-mini"));
     }
-    if (multiQuery) {
-      own.addAll(MultiQuery.options());
-    }
-    return LlmOptions.with(own.toArray(OptionSpec[]::new));
+    return own;
   }
 
-  @Override
-  public List<String> validate(PluginOptions options) {
+  /** The problems of the LLM options common to every LLM plugin, the endpoint's URL included. */
+  static List<String> endpointProblems(PluginOptions options, boolean azure) {
     List<String> problems = new ArrayList<>(LlmOptions.validate(options));
     String urlKey = azure ? "endpoint" : "base_url";
     String problem = urlProblem(urlKey, options.string(urlKey), azure);
     if (problem != null) {
       problems.add(problem);
     }
+    return problems;
+  }
+
+  @Override
+  public List<String> validate(PluginOptions options) {
+    List<String> problems = endpointProblems(options, azure);
     if (multiQuery) {
       MultiQuery.parse(options, problems);
     }

@@ -58,7 +58,7 @@ final class LlmTransform extends ExternalCallTransform {
     try {
       response = call(() -> client.chat(request, calls));
     } catch (ExternalCallException e) {
-      return TransformResult.error(callFailed("llm_call_failed", e));
+      return TransformResult.error(e.rowError("llm_call_failed"));
     }
     Map<String, Object> out = new LinkedHashMap<>(row);
     out.put(llm.responseField(), response.content());

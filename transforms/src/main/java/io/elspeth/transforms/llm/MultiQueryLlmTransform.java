@@ -88,7 +88,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     try {
       response = call(() -> client.chat(request, calls));
     } catch (ExternalCallException e) {
-      Map<String, Object> r = callFailed("llm_call_failed", e);
+      Map<String, Object> r = e.rowError("llm_call_failed");
       r.put("query", prefix);
       return r;
     }

@@ -87,7 +87,7 @@ abstract class SafetyTransform extends ExternalCallTransform {
           return TransformResult.error(rejection);
         }
       } catch (ExternalCallException e) {
-        Map<String, Object> reason = callFailed("api_call_failed", e);
+        Map<String, Object> reason = e.rowError("api_call_failed");
         reason.put("field", field);
         return TransformResult.error(reason);
       }

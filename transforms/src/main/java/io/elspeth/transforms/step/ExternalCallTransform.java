@@ -5,7 +5,6 @@ import io.elspeth.connectors.client.CallSink;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.client.ExternalCallException;
 import io.elspeth.connectors.client.PoolSettings;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -47,21 +46,6 @@ public abstract class ExternalCallTransform implements RowTransform {
 
   /** Runs one logical call with retries; an interrupt is a failed call, not a lost row. */
   protected <T> T call(CallRetrier.Attempt<T> attempt) throws ExternalCallException {
-    try {
-      return retrier.call(attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ExternalCallException(ExternalCallException.Kind.NETWORK,
-          "interrupted while waiting to retry", null);
-    }
-  }
-
-  /** The error reason of a row whose call failed for good. */
-  protected static Map<String, Object> callFailed(String reason, ExternalCallException e) {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("reason", reason);
-    r.put("error", e.toError());
-    r.put("attempts", e.attempts());
-    return r;
+    return retrier.callOrFail(attempt);
   }
 }
