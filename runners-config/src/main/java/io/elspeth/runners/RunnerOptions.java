@@ -208,6 +208,9 @@ public record RunnerOptions(
     options.setObjectReuse(objectReuse);
     // Our steps never mutate their inputs, so chained operators may hand elements on uncopied.
     options.setFasterCopy(true);
+    // A sink gathers its rows with a CoGroupByKey, whose result is iterated again past 10,000
+    // elements; Flink's batch GroupReduce hands a once-only iterator unless told otherwise.
+    options.setReIterableGroupByKeyResult(true);
     options.setFlinkConfDir(flinkConfiguration().toString());
     options.setAttachedMode(true);
     return options;

@@ -111,6 +111,45 @@ class FlinkRunnerEndToEndTest {
   }
 
   @Test
+  void aSinkOfMoreThanTenThousandRowsIsWrittenInFlinksBatchMode() throws Exception {
+    // CoGroupByKey iterates a group of more than 10,000 elements twice: the sink's gather must
+    // work on Flink's batch GroupReduce, whose iterator is once-only unless re-iteration is on.
+    int rows = 10_500;
+    Path input = dir.resolve("large.csv");
+    StringBuilder csv = new StringBuilder("id,amount\n");
+    for (int i = 0; i < rows; i++) {
+      csv.append(i).append(',').append(i % 2000).append('\n');
+    }
+    Files.writeString(input, csv);
+    String schema = newSchema();
+    Path settings = CliHarness.settings(dir, """
+        source:
+          plugin: csv
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "amount: int"]}
+            on_validation_failure: discard
+        sinks:
+          out: {plugin: csv, options: {path: %s}}
+        landscape: {url: "%s"}
+        payload_store: {base_path: %s}
+        runner: {profile: flink-local, parallelism: 2}
+        """.formatted(input, dir.resolve("out.csv"), url(schema), dir.resolve("payloads")));
+    PipelineSettings s = new SettingsValidator(PluginRegistry.builtIn())
+        .validate(settings, SettingsLoader.load(settings, null, Map.of()));
+
+    RunSummary summary = new RunLauncher().run(s);
+
+    assertThat(summary.failure(), summary.succeeded(), is(true));
+    List<String> out = CliHarness.lines(dir.resolve("out.csv"));
+    assertThat("every row in the sink, once", new HashSet<>(out).size() - 1, is(rows));
+    try (Connection c = landscape(schema)) {
+      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM token_outcomes WHERE outcome ="
+          + " 'completed'"), is((long) rows));
+    }
+  }
+
+  @Test
   void aKilledFlinkTaskIsRestartedFromItsCheckpointAndTheLandscapeStaysConsistent() throws Exception {
     int rows = 3000;
     Path input = dir.resolve("input.csv");
