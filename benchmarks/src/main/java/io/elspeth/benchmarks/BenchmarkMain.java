@@ -74,13 +74,20 @@ public final class BenchmarkMain implements Callable<Integer> {
         new FlinkLocalScenario(rows));
     Path work = Files.createTempDirectory("elspeth-bench");
     List<Figure> figures = new ArrayList<>();
+    Map<String, String> failed = new LinkedHashMap<>();
     Instant started = Instant.now();
     for (Scenario s : scenarios) {
       if (only != null && !only.contains(s.name())) {
         continue;
       }
       System.err.println("benchmark: " + s.name() + " (" + runs + " runs)");
-      figures.add(s.run(runs, work));
+      try {
+        figures.add(s.run(runs, work));
+      } catch (Exception e) {
+        // One scenario that fails is reported as failed; it does not take the others' figures.
+        failed.put(s.name(), String.valueOf(e.getMessage()));
+        System.err.println("benchmark: " + s.name() + " FAILED: " + e);
+      }
     }
     List<MemoryFigure> memory = new ArrayList<>();
     MemoryScenario memoryScenario =
@@ -95,11 +102,15 @@ public final class BenchmarkMain implements Callable<Integer> {
     env.put("java", System.getProperty("java.version"));
     env.put("max heap MiB", String.valueOf(Runtime.getRuntime().maxMemory() / (1024 * 1024)));
     env.put("rows", String.valueOf(rows));
+    failed.forEach((name, why) -> env.put("FAILED " + name, why));
     Report report = new Report(started, env, figures, memory);
     System.out.print(report.table());
     report.writeTo(out);
+    if (!failed.isEmpty()) {
+      System.err.println("benchmark: failed scenarios: " + failed.keySet());
+    }
     System.err.println("benchmark: figures written to " + out.toAbsolutePath());
-    return 0;
+    return failed.isEmpty() ? 0 : 1;
   }
 
   public static void main(String[] args) {
