@@ -151,6 +151,9 @@ class TelemetryEndToEndTest {
             granularity: full
             fail_on_total_exporter_failure: false
             max_consecutive_failures: 2
+            # One batch in flight: the streak trips after exactly two failed exports (with more in
+            # flight, batches already sent when it trips fail and are counted too).
+            max_in_flight: 1
             health_file: %s
             exporters:
               - name: otlp
