@@ -115,12 +115,7 @@ class FlinkRunnerEndToEndTest {
     // CoGroupByKey iterates a group of more than 10,000 elements twice: the sink's gather must
     // work on Flink's batch GroupReduce, whose iterator is once-only unless re-iteration is on.
     int rows = 10_500;
-    Path input = dir.resolve("large.csv");
-    StringBuilder csv = new StringBuilder("id,amount\n");
-    for (int i = 0; i < rows; i++) {
-      csv.append(i).append(',').append(i % 2000).append('\n');
-    }
-    Files.writeString(input, csv);
+    Path input = idAmountCsv(dir.resolve("large.csv"), rows);
     String schema = newSchema();
     Path settings = CliHarness.settings(dir, """
         source:
@@ -152,12 +147,7 @@ class FlinkRunnerEndToEndTest {
   @Test
   void aKilledFlinkTaskIsRestartedFromItsCheckpointAndTheLandscapeStaysConsistent() throws Exception {
     int rows = 3000;
-    Path input = dir.resolve("input.csv");
-    StringBuilder csv = new StringBuilder("id,amount\n");
-    for (int i = 0; i < rows; i++) {
-      csv.append(i).append(',').append(i % 2000).append('\n');
-    }
-    Files.writeString(input, csv);
+    Path input = idAmountCsv(dir.resolve("input.csv"), rows);
     Path marker = dir.resolve("failed-once");
     String schema = newSchema();
     // Streaming mode (checkpoints): records flow to the commit while the job runs, and it commits
@@ -254,6 +244,16 @@ class FlinkRunnerEndToEndTest {
   }
 
   /** Every sink file of a run folder: CSV as a set of lines, JSON as a set of values. */
+  /** A CSV of {@code rows} rows {@code id,amount}, amounts 0..1999. */
+  private static Path idAmountCsv(Path file, int rows) throws IOException {
+    StringBuilder csv = new StringBuilder("id,amount\n");
+    for (int i = 0; i < rows; i++) {
+      csv.append(i).append(',').append(i % 2000).append('\n');
+    }
+    Files.writeString(file, csv);
+    return file;
+  }
+
   private static Map<String, Set<Object>> sinkContents(Path runDir) throws IOException {
     Map<String, Set<Object>> out = new TreeMap<>();
     try (Stream<Path> files = Files.list(runDir)) {
