@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
@@ -182,7 +183,9 @@ class TelemetryEndToEndTest {
     assertThat(last.path("disabled").asBoolean(), is(true));
     assertThat(last.path("events_emitted").asLong(), is(0L));
     assertThat(last.path("events_dropped").asLong(), not(0L));
-    assertThat(last.path("exporter_failures").path("otlp").asLong(), is(2L));
+    // The streak trips at the second failure; an export already taken off the queue when it
+    // trips still runs, fails and is counted.
+    assertThat(last.path("exporter_failures").path("otlp").asLong(), greaterThanOrEqualTo(2L));
     JsonNode disabled = events.get(types.indexOf("TelemetryDisabled"));
     assertThat(disabled.path("consecutive_failures").asInt(), is(2));
   }
