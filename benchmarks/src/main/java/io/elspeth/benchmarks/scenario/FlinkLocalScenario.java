@@ -35,26 +35,18 @@ public final class FlinkLocalScenario implements Scenario {
   public Figure run(int runs, Path workDir) throws Exception {
     Path input = workDir.resolve("scenario5-input.csv");
     ScenarioPipeline.writeInput(input, rows);
-    List<Double> flink = new ArrayList<>();
-    List<Double> direct = new ArrayList<>();
     List<String> schemas = new ArrayList<>();
+    SideBySide.Rates rates;
     try {
-      for (int i = 0; i < runs; i++) {
-        // Alternate which side goes first, so JVM warm-up does not favour one.
-        if (i % 2 == 0) {
-          flink.add(rows / time(workDir, input, RunnerProfile.FLINK_LOCAL, schemas));
-          direct.add(rows / time(workDir, input, RunnerProfile.DIRECT, schemas));
-        } else {
-          direct.add(rows / time(workDir, input, RunnerProfile.DIRECT, schemas));
-          flink.add(rows / time(workDir, input, RunnerProfile.FLINK_LOCAL, schemas));
-        }
-      }
+      rates = SideBySide.rates(runs, rows,
+          () -> time(workDir, input, RunnerProfile.FLINK_LOCAL, schemas),
+          () -> time(workDir, input, RunnerProfile.DIRECT, schemas));
     } finally {
       dropSchemas(schemas);
     }
     return new Figure(name(), "CSV -> field_mapper -> gate -> 2 CSV sinks, " + rows
         + " rows, PostgreSQL Landscape: flink-local parallelism " + FLINK_PARALLELISM
-        + " vs direct", "rows/s", flink, direct, null);
+        + " vs direct", "rows/s", rates.measured(), rates.baseline(), null);
   }
 
   private double time(Path workDir, Path input, RunnerProfile profile, List<String> schemas)

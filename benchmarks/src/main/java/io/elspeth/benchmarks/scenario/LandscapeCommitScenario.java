@@ -49,22 +49,12 @@ public final class LandscapeCommitScenario implements Scenario {
 
   @Override
   public Figure run(int runs, Path workDir) throws Exception {
-    List<Double> commit = new ArrayList<>();
-    List<Double> raw = new ArrayList<>();
     long records = (long) rows * SyntheticAudit.RECORDS_PER_ROW;
-    for (int i = 0; i < runs; i++) {
-      // Alternate the order so neither side always runs on a warmer JVM.
-      if (i % 2 == 0) {
-        commit.add(records / timeCommit(fresh(workDir)));
-        raw.add(records / timeRaw(fresh(workDir)));
-      } else {
-        raw.add(records / timeRaw(fresh(workDir)));
-        commit.add(records / timeCommit(fresh(workDir)));
-      }
-    }
+    SideBySide.Rates rates = SideBySide.rates(runs, records, () -> timeCommit(fresh(workDir)),
+        () -> timeRaw(fresh(workDir)));
     return new Figure(name(), "Landscape commit transform vs raw JDBC batched inserts, "
-        + rows + " rows x " + SyntheticAudit.RECORDS_PER_ROW + " records", "records/s", commit,
-        raw, 0.8);
+        + rows + " rows x " + SyntheticAudit.RECORDS_PER_ROW + " records", "records/s",
+        rates.measured(), rates.baseline(), 0.8);
   }
 
   private LandscapeUrl fresh(Path workDir) throws Exception {
@@ -119,6 +109,13 @@ public final class LandscapeCommitScenario implements Scenario {
     long start = System.nanoTime();
     try (Connection c = url.user() == null ? DriverManager.getConnection(url.jdbcUrl())
         : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      if (database == Database.SQLITE) {
+        // The pragmas the Landscape's own connection runs with (WAL is a property of the file).
+        try (Statement s = c.createStatement()) {
+          s.execute("PRAGMA synchronous=NORMAL");
+          s.execute("PRAGMA busy_timeout=30000");
+        }
+      }
       c.setAutoCommit(false);
       Map<String, PreparedStatement> statements = new LinkedHashMap<>();
       int pending = 0;

@@ -7,8 +7,6 @@ import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.runners.RunnerProfile;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 
@@ -34,19 +32,11 @@ public final class PipelineAuditScenario implements Scenario {
   public Figure run(int runs, Path workDir) throws Exception {
     Path input = workDir.resolve("scenario1-input.csv");
     ScenarioPipeline.writeInput(input, rows);
-    List<Double> on = new ArrayList<>();
-    List<Double> off = new ArrayList<>();
-    for (int i = 0; i < runs; i++) {
-      if (i % 2 == 0) {
-        on.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, "")));
-        off.add(rows / timeWithoutCommit(ScenarioPipeline.settings(workDir, input, "")));
-      } else {
-        off.add(rows / timeWithoutCommit(ScenarioPipeline.settings(workDir, input, "")));
-        on.add(rows / ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, "")));
-      }
-    }
+    SideBySide.Rates rates = SideBySide.rates(runs, rows,
+        () -> ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, "")),
+        () -> timeWithoutCommit(ScenarioPipeline.settings(workDir, input, "")));
     return new Figure(name(), "CSV -> field_mapper -> gate -> 2 CSV sinks, " + rows
-        + " rows, DirectRunner: Landscape on vs audit not committed", "rows/s", on, off, 0.5);
+        + " rows, DirectRunner: Landscape on vs audit not committed", "rows/s", rates.measured(), rates.baseline(), 0.5);
   }
 
   private double timeWithoutCommit(PipelineSettings settings) {
