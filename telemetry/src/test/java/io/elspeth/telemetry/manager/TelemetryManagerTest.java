@@ -465,6 +465,21 @@ class TelemetryManagerTest {
         .count(), is(1L));
   }
 
+  @Test
+  void aRunsManagerQueueHoldsACommitTransactionsEvents() {
+    TelemetryManager m = TelemetryManagers.create("run-q", new io.elspeth.telemetry.config
+        .TelemetrySettings(true, Granularity.ROWS, BackpressureMode.BLOCK, false, 10,
+        List.of(new io.elspeth.telemetry.config.ExporterSettings("console",
+            Map.of("output", "stderr")))));
+    try {
+      // More than a 5000-record transaction's events, so a commit never waits on its own burst.
+      assertThat(m.health().queueCapacity(), is(TelemetryManagers.RUN_QUEUE_CAPACITY));
+      assertThat(TelemetryManagers.RUN_QUEUE_CAPACITY >= 2 * 5000, is(true));
+    } finally {
+      m.close();
+    }
+  }
+
   private static void awaitEntered(RecordingExporter e) {
     try {
       e.entered.await();
