@@ -233,6 +233,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     private static final Logger LOG = LoggerFactory.getLogger(CommittedEvents.class);
     private final TelemetryWiring wiring;
     private final @Nullable PayloadStore payloads;
+    /** Events of this commit instance that could not be built so far. */
+    private long unbuildable;
 
     CommittedEvents(TelemetryWiring wiring, @Nullable PayloadStore payloads) {
       this.wiring = wiring;
@@ -315,11 +317,16 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       return new Built(out, dropped);
     }
 
-    /** Logs why a record's event cannot be built; the caller counts it as dropped. */
+    /**
+     * Logs why a record's event cannot be built (the first ten, then every thousandth: the count
+     * is the manager's); the caller counts it as dropped.
+     */
     private int unbuildable(AuditRecord r, String why) {
-      Map<String, Object> columns = r.columns();
-      LOG.warn("telemetry_event_unbuildable run_id={} table={} key={} reason={}",
-          wiring.runId(), r.table(), columns.get(r.keyColumns().get(0)), why);
+      long n = ++unbuildable;
+      if (n <= 10 || n % 1000 == 0) {
+        LOG.warn("telemetry_event_unbuildable run_id={} table={} key={} reason={} count={}",
+            wiring.runId(), r.table(), r.columns().get(r.keyColumns().get(0)), why, n);
+      }
       return 1;
     }
 
