@@ -32,7 +32,7 @@ public final class StepAudit {
         ctx.stepIndex(), 0, "completed", CanonicalJson.stableHash(input),
         CanonicalJson.stableHash(output),
         contextAfter == null ? null : CanonicalJson.canonicalize(contextAfter),
-        millis(started, done), null, null, started, done);
+        millis(started, done), null, null, started, done, token.rowId());
   }
 
   /** A failed visit; {@code error} becomes the state's error_json. */
@@ -42,7 +42,7 @@ public final class StepAudit {
     Instant done = Instant.now();
     return new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
         ctx.stepIndex(), 0, "failed", inputHash, null, null, millis(started, done),
-        CanonicalJson.canonicalize(error), null, started, done);
+        CanonicalJson.canonicalize(error), null, started, done, token.rowId());
   }
 
   /** An ExecutionError-shaped error: {exception, type}. */
@@ -59,7 +59,7 @@ public final class StepAudit {
       @Nullable String errorHash, @Nullable Object context) {
     return new TokenOutcomeRecord(Ids.terminalOutcomeId(token.tokenId()), runId, token.tokenId(), outcome, 1,
         Instant.now(), sinkName, null, null, null, null, errorHash,
-        context == null ? null : CanonicalJson.canonicalize(context), null);
+        context == null ? null : CanonicalJson.canonicalize(context), null, token.rowId());
   }
 
   /** One routing decision over one edge. */

@@ -1,5 +1,7 @@
 package io.elspeth.audit.commit;
 
+import io.elspeth.audit.payload.FilesystemPayloadStore;
+import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.record.NodeStateRecord;
@@ -19,18 +21,16 @@ import io.elspeth.telemetry.event.TelemetryEvent.RoutingMode;
 import io.elspeth.telemetry.manager.TelemetryManager;
 import io.elspeth.telemetry.manager.TelemetryManagers;
 import java.io.Serializable;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -88,14 +88,22 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
   /**
    * What the commit needs to emit telemetry: the run, its (serialisable) telemetry settings, the
-   * run's nodes by id, and each edge's destination name (a sink name) by edge id.
+   * run's nodes by id, each edge's destination name (a sink name) by edge id, and the base folder
+   * of the run's payload store (call payloads at {@code full} are read from it; null: calls go
+   * without payloads).
    */
   public record TelemetryWiring(String runId, TelemetrySettings settings,
-      Map<String, NodeInfo> nodes, Map<String, String> edgeDestinations)
-      implements Serializable {
+      Map<String, NodeInfo> nodes, Map<String, String> edgeDestinations,
+      @Nullable String payloadStore) implements Serializable {
     public TelemetryWiring {
       nodes = Map.copyOf(nodes);
       edgeDestinations = Map.copyOf(edgeDestinations);
+    }
+
+    /** Wiring of a run without a payload store. */
+    public TelemetryWiring(String runId, TelemetrySettings settings, Map<String, NodeInfo> nodes,
+        Map<String, String> edgeDestinations) {
+      this(runId, settings, nodes, edgeDestinations, null);
     }
   }
 
@@ -135,7 +143,11 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       store = LandscapeStores.acquire(url);
       if (wiring != null && wiring.settings().enabled()) {
         telemetry = TelemetryManagers.acquire(wiring.runId(), wiring.settings());
-        events = new CommittedEvents(wiring, store);
+        // Payloads are read only for call events, which only full emits.
+        PayloadStore payloads = wiring.payloadStore() != null
+            && wiring.settings().granularity().includes(Granularity.FULL)
+            ? FilesystemPayloadStore.at(Path.of(wiring.payloadStore())) : null;
+        events = new CommittedEvents(wiring, payloads);
       }
     }
 
@@ -179,14 +191,14 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (t == null || events == null || inserted.isEmpty() || !t.wants(Granularity.ROWS)) {
         return;
       }
-      try {
-        for (TelemetryEvent e : events.of(done, inserted, t.wants(Granularity.FULL))) {
-          t.handleEvent(e);
-        }
-      } catch (RuntimeException e) {
-        // Telemetry never changes a step's outcome: the records are committed, the events lost.
-        LOG.warn("telemetry_emit_failed run_id={} error_type={} error={}", wiring.runId(),
-            e.getClass().getSimpleName(), e.getMessage());
+      // Never throws: a record whose event cannot be built is counted as dropped instead, so
+      // telemetry never changes a step's outcome.
+      CommittedEvents.Built built = events.of(done, inserted, t.wants(Granularity.FULL));
+      for (TelemetryEvent e : built.events()) {
+        t.handleEvent(e);
+      }
+      if (built.dropped() > 0) {
+        t.countDropped("unbuildable", built.dropped());
       }
     }
 
@@ -205,53 +217,52 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
   /**
    * The one mapping from committed audit records to telemetry events: RowCreated from a source
-   * row and its first token; TransformCompleted or GateEvaluated from a node state by node type
-   * (gate destinations from its routing events); TokenCompleted from a terminal outcome (sink
-   * name as recorded); ExternalCallCompleted from a call (at full only). Row ids of tokens not in
-   * the transaction are read back from the Landscape, which has them committed. Every record of
-   * the transaction gives context (rows, states, operations); only the inserted ones give events.
+   * row (with its first token, carried on the row record); TransformCompleted or GateEvaluated
+   * from a node state by node type (gate destinations from its routing events); TokenCompleted
+   * from a terminal outcome (sink name as recorded); ExternalCallCompleted from a call (at full
+   * only, with its stored payloads). Every record of the transaction gives context (rows, tokens,
+   * states, operations); only the inserted ones give events.
+   *
+   * <p>The row of a state's or an outcome's token travels with the record (its maker had the
+   * token), so nothing is read back from the Landscape here: a token committed by another
+   * transaction, earlier or later, does not matter, and the commit never queries the tables its
+   * writers are filling. An event that still cannot be built (a record made without its row, a
+   * malformed record) is counted as dropped by the manager, never lost silently.
    */
   static final class CommittedEvents {
-    private static final int ROW_CACHE = 200_000;
-    /**
-     * Token → row of the tokens committed in this JVM, per run, shared by every commit instance:
-     * a token's row is usually committed by another instance than its later states, and reading
-     * it back contends with the writers for SQLite's single connection.
-     */
-    private static final Map<String, Map<String, String>> ROWS_BY_RUN =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger(CommittedEvents.class);
     private final TelemetryWiring wiring;
-    private final LandscapeStore store;
-    private final Map<String, String> rowOfToken;
+    private final @Nullable PayloadStore payloads;
+    /** Events of this commit instance that could not be built so far. */
+    private long unbuildable;
 
-    CommittedEvents(TelemetryWiring wiring, LandscapeStore store) {
+    CommittedEvents(TelemetryWiring wiring, @Nullable PayloadStore payloads) {
       this.wiring = wiring;
-      this.store = store;
-      this.rowOfToken = ROWS_BY_RUN.computeIfAbsent(wiring.runId(), run ->
-          java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-              return size() > ROW_CACHE;
-            }
-          }));
+      this.payloads = payloads;
     }
 
-    List<TelemetryEvent> of(List<AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
+    /** The events of one committed transaction, and how many could not be built. */
+    record Built(List<TelemetryEvent> events, int dropped) {}
+
+    Built of(List<AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
       List<AuditRecord> ordered = new ArrayList<>(records);
       ordered.sort(Comparator.comparingInt(AuditRecord::rank));
-      java.util.Set<AuditRecord> fresh = java.util.Collections.newSetFromMap(
-          new java.util.IdentityHashMap<>(inserted.size() * 2));
+      Set<AuditRecord> fresh = Collections.newSetFromMap(new IdentityHashMap<>(
+          inserted.size() * 2));
       fresh.addAll(inserted);
-      Map<String, RowRecord> rows = new HashMap<>();
+      // Context from this transaction, for records made without what they carry (tests, tools).
+      Map<String, String> rowOfToken = new HashMap<>();
+      Map<String, String> firstTokenOfRow = new HashMap<>();
       Map<String, NodeStateRecord> states = new HashMap<>();
       Map<String, List<RoutingEventRecord>> routes = new HashMap<>();
       Map<String, OperationRecord> operations = new HashMap<>();
-      List<String> unknownTokens = new ArrayList<>();
       for (AuditRecord r : ordered) {
-        if (r instanceof RowRecord row) {
-          rows.put(row.rowId(), row);
-        } else if (r instanceof TokenRecord token) {
+        if (r instanceof TokenRecord token) {
           rowOfToken.put(token.tokenId(), token.rowId());
+          if (token.forkGroupId() == null && token.joinGroupId() == null
+              && token.expandGroupId() == null) {
+            firstTokenOfRow.putIfAbsent(token.rowId(), token.tokenId());
+          }
         } else if (r instanceof NodeStateRecord s) {
           states.put(s.stateId(), s);
         } else if (r instanceof RoutingEventRecord e) {
@@ -260,76 +271,96 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
           operations.put(o.operationId(), o);
         }
       }
-      for (AuditRecord r : ordered) {
-        if (!fresh.contains(r)) {
-          continue;
-        }
-        String token = r instanceof NodeStateRecord s ? s.tokenId()
-            : r instanceof TokenOutcomeRecord o ? o.tokenId() : null;
-        if (token != null && !rowOfToken.containsKey(token)) {
-          unknownTokens.add(token);
-        }
-      }
-      readRowIds(unknownTokens);
       Instant now = Instant.now();
       String runId = wiring.runId();
       List<TelemetryEvent> out = new ArrayList<>();
+      int dropped = 0;
       for (AuditRecord r : ordered) {
         if (!fresh.contains(r)) {
           continue;
         }
-        if (r instanceof TokenRecord t && t.forkGroupId() == null && t.joinGroupId() == null
-            && t.expandGroupId() == null) {
-          String hash = rows.containsKey(t.rowId()) ? rows.get(t.rowId()).sourceDataHash()
-              : sourceHash(t.rowId());
-          if (hash != null) {
-            out.add(new TelemetryEvent.RowCreated(now, runId, t.rowId(), t.tokenId(), hash));
+        try {
+          if (r instanceof RowRecord row) {
+            String token = row.tokenId() != null ? row.tokenId()
+                : firstTokenOfRow.get(row.rowId());
+            if (token == null) {
+              dropped += unbuildable(r, "the row's first token is not known");
+            } else {
+              out.add(new TelemetryEvent.RowCreated(now, runId, row.rowId(), token,
+                  row.sourceDataHash()));
+            }
+          } else if (r instanceof NodeStateRecord s) {
+            if (!emitsEvent(s)) {
+              continue;
+            }
+            String row = s.rowId() != null ? s.rowId() : rowOfToken.get(s.tokenId());
+            if (row == null) {
+              dropped += unbuildable(r, "the token's row is not known");
+            } else {
+              out.add(stateEvent(s, row, routes.getOrDefault(s.stateId(), List.of()), now));
+            }
+          } else if (r instanceof CallRecord c && calls) {
+            out.add(callEvent(c, states, operations, now));
+          } else if (r instanceof TokenOutcomeRecord o && o.isTerminal() == 1) {
+            String row = o.rowId() != null ? o.rowId() : rowOfToken.get(o.tokenId());
+            if (row == null) {
+              dropped += unbuildable(r, "the token's row is not known");
+            } else {
+              out.add(new TelemetryEvent.TokenCompleted(now, runId, row, o.tokenId(),
+                  o.outcome(), o.sinkName()));
+            }
           }
-        } else if (r instanceof NodeStateRecord s) {
-          TelemetryEvent e = stateEvent(s, routes.getOrDefault(s.stateId(), List.of()), now);
-          if (e != null) {
-            out.add(e);
-          }
-        } else if (r instanceof CallRecord c && calls) {
-          out.add(callEvent(c, states, operations, now));
-        } else if (r instanceof TokenOutcomeRecord o && o.isTerminal() == 1) {
-          out.add(new TelemetryEvent.TokenCompleted(now, runId, rowOfToken.get(o.tokenId()),
-              o.tokenId(), o.outcome(), o.sinkName()));
+        } catch (RuntimeException e) {
+          dropped += unbuildable(r, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
       }
-      return out;
+      return new Built(out, dropped);
     }
 
-    private @Nullable TelemetryEvent stateEvent(NodeStateRecord s,
+    /**
+     * Logs why a record's event cannot be built (the first ten, then every thousandth: the count
+     * is the manager's); the caller counts it as dropped.
+     */
+    private int unbuildable(AuditRecord r, String why) {
+      long n = ++unbuildable;
+      if (n <= 10 || n % 1000 == 0) {
+        LOG.warn("telemetry_event_unbuildable run_id={} table={} key={} reason={} count={}",
+            wiring.runId(), r.table(), r.columns().get(r.keyColumns().get(0)), why, n);
+      }
+      return 1;
+    }
+
+    /** Whether a node state gives an event: a finished visit to a transform, a completed gate. */
+    private boolean emitsEvent(NodeStateRecord s) {
+      NodeInfo node = wiring.nodes().get(s.nodeId());
+      if (node == null) {
+        return false;
+      }
+      return node.nodeType().equals("transform")
+          && (s.status().equals("completed") || s.status().equals("failed"))
+          || node.nodeType().equals("gate") && s.status().equals("completed");
+    }
+
+    private TelemetryEvent stateEvent(NodeStateRecord s, String row,
         List<RoutingEventRecord> routing, Instant now) {
       NodeInfo node = wiring.nodes().get(s.nodeId());
-      if (node == null || !(s.status().equals("completed") || s.status().equals("failed"))) {
-        return null;
-      }
-      String row = rowOfToken.get(s.tokenId());
-      if (row == null) {
-        return null;
-      }
       if (node.nodeType().equals("transform")) {
         NodeStateStatus status = TelemetryEvent.parse(NodeStateStatus.class, s.status());
         return new TelemetryEvent.TransformCompleted(now, wiring.runId(), row, s.tokenId(),
             s.nodeId(), node.pluginName(), status, s.durationMs() == null ? 0.0 : s.durationMs(),
             s.inputHash(), status == NodeStateStatus.FAILED ? null : s.outputHash());
       }
-      if (node.nodeType().equals("gate") && s.status().equals("completed")) {
-        List<String> destinations = new ArrayList<>();
-        RoutingMode mode = RoutingMode.MOVE;
-        for (RoutingEventRecord e : routing) {
-          destinations.add(wiring.edgeDestinations().getOrDefault(e.edgeId(), e.edgeId()));
-          mode = TelemetryEvent.parse(RoutingMode.class, e.mode());
-        }
-        if (destinations.isEmpty()) {
-          destinations.add("continue");
-        }
-        return new TelemetryEvent.GateEvaluated(now, wiring.runId(), row, s.tokenId(),
-            s.nodeId(), node.name(), mode, destinations);
+      List<String> destinations = new ArrayList<>();
+      RoutingMode mode = RoutingMode.MOVE;
+      for (RoutingEventRecord e : routing) {
+        destinations.add(wiring.edgeDestinations().getOrDefault(e.edgeId(), e.edgeId()));
+        mode = TelemetryEvent.parse(RoutingMode.class, e.mode());
       }
-      return null;
+      if (destinations.isEmpty()) {
+        destinations.add("continue");
+      }
+      return new TelemetryEvent.GateEvaluated(now, wiring.runId(), row, s.tokenId(),
+          s.nodeId(), node.name(), mode, destinations);
     }
 
     /** Provider: the plugin of the node whose state or operation made the call. */
@@ -340,45 +371,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       String nodeId = state != null ? state.nodeId() : op != null ? op.nodeId() : null;
       NodeInfo node = nodeId == null ? null : wiring.nodes().get(nodeId);
       return CallTelemetry.event(wiring.runId(), c, node == null ? "unknown" : node.pluginName(),
-          state == null ? null : state.tokenId(), now);
-    }
-
-    private void readRowIds(Collection<String> tokens) {
-      if (tokens.isEmpty()) {
-        return;
-      }
-      List<String> list = tokens.stream().distinct().toList();
-      for (int from = 0; from < list.size(); from += 500) {
-        List<String> chunk = list.subList(from, Math.min(list.size(), from + 500));
-        String sql = "SELECT token_id, row_id FROM tokens WHERE token_id IN ("
-            + String.join(",", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
-        try (Connection c = store.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
-          for (int i = 0; i < chunk.size(); i++) {
-            ps.setString(i + 1, chunk.get(i));
-          }
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              rowOfToken.put(rs.getString(1), rs.getString(2));
-            }
-          }
-        } catch (SQLException e) {
-          throw new IllegalStateException("cannot read token rows for telemetry: "
-              + e.getMessage(), e);
-        }
-      }
-    }
-
-    private @Nullable String sourceHash(String rowId) {
-      try (Connection c = store.connection(); PreparedStatement ps = c.prepareStatement(
-          "SELECT source_data_hash FROM rows WHERE row_id = ?")) {
-        ps.setString(1, rowId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? rs.getString(1) : null;
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("cannot read the source row for telemetry: "
-            + e.getMessage(), e);
-      }
+          state == null ? null : state.tokenId(), now, payloads);
     }
   }
 }

@@ -6,7 +6,13 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code rows}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code rows}; see spec/landscape.md for the meaning of each column.
+ *
+ * @param tokenId the row's first token (not stored: the {@code tokens} table has it); carried so
+ *     that the commit emits the row's {@code RowCreated} with the row's hash and token from this
+ *     one record, whichever transaction commits the token; null when the maker did not know it
+ */
 public record RowRecord(
     String rowId,
     String runId,
@@ -14,7 +20,14 @@ public record RowRecord(
     long rowIndex,
     String sourceDataHash,
     @Nullable String sourceDataRef,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt,
+    @Nullable String tokenId) implements AuditRecord {
+
+  /** A row whose first token is not carried with it. */
+  public RowRecord(String rowId, String runId, String sourceNodeId, long rowIndex,
+      String sourceDataHash, @Nullable String sourceDataRef, Instant createdAt) {
+    this(rowId, runId, sourceNodeId, rowIndex, sourceDataHash, sourceDataRef, createdAt, null);
+  }
 
   @Override
   public String table() {

@@ -6,7 +6,14 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code token_outcomes}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code token_outcomes}; see spec/landscape.md for the meaning of
+ * each column.
+ *
+ * @param rowId the source row of the token (not stored: the {@code tokens} table has it); carried
+ *     so that the commit can emit the outcome's telemetry without reading the token back,
+ *     whichever transaction commits the token; null when the maker did not know it
+ */
 public record TokenOutcomeRecord(
     String outcomeId,
     String runId,
@@ -21,7 +28,19 @@ public record TokenOutcomeRecord(
     @Nullable String expandGroupId,
     @Nullable String errorHash,
     @Nullable String contextJson,
-    @Nullable String expectedBranchesJson) implements AuditRecord {
+    @Nullable String expectedBranchesJson,
+    @Nullable String rowId) implements AuditRecord {
+
+  /** An outcome whose token's row is not carried with it. */
+  public TokenOutcomeRecord(String outcomeId, String runId, String tokenId, String outcome,
+      int isTerminal, Instant recordedAt, @Nullable String sinkName, @Nullable String batchId,
+      @Nullable String forkGroupId, @Nullable String joinGroupId, @Nullable String expandGroupId,
+      @Nullable String errorHash, @Nullable String contextJson,
+      @Nullable String expectedBranchesJson) {
+    this(outcomeId, runId, tokenId, outcome, isTerminal, recordedAt, sinkName, batchId,
+        forkGroupId, joinGroupId, expandGroupId, errorHash, contextJson, expectedBranchesJson,
+        null);
+  }
 
   @Override
   public String table() {

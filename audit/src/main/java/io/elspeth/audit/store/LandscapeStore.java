@@ -274,10 +274,7 @@ public final class LandscapeStore implements AutoCloseable {
         attempt = rs.getInt(1);
       }
     }
-    NodeStateRecord next = new NodeStateRecord(state.stateId(), state.tokenId(), state.runId(),
-        state.nodeId(), state.stepIndex(), attempt, state.status(), state.inputHash(),
-        state.outputHash(), state.contextAfterJson(), state.durationMs(), state.errorJson(),
-        state.successReasonJson(), state.startedAt(), state.completedAt());
+    NodeStateRecord next = state.withAttempt(attempt);
     Map<String, Object> columns = next.columns();
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO node_states ("
         + String.join(", ", columns.keySet()) + ") VALUES ("

@@ -43,15 +43,15 @@ final class SyntheticAudit {
     String hash = Ids.rowId("hash", "", i) + Ids.rowId("hash2", "", i);
     Instant at = T0.plusMillis(i);
     return List.of(
-        new RowRecord(rowId, RUN, SOURCE, i, hash, null, at),
+        new RowRecord(rowId, RUN, SOURCE, i, hash, null, at, token),
         new TokenRecord(token, rowId, RUN, null, null, null, null, null, at),
         new NodeStateRecord("s0-" + i, token, RUN, SOURCE, 0, 0, "completed", hash, hash, null,
-            0.0, null, null, at, at),
+            0.0, null, null, at, at, rowId),
         new NodeStateRecord("s1-" + i, token, RUN, TRANSFORM, 1, 0, "completed", hash, hash, null,
-            0.1, null, null, at, at),
+            0.1, null, null, at, at, rowId),
         new NodeStateRecord("s2-" + i, token, RUN, SINK, 2, 0, "completed", hash, hash, null, 0.1,
-            null, null, at, at),
+            null, null, at, at, rowId),
         new TokenOutcomeRecord(Ids.terminalOutcomeId(token), RUN, token, "completed", 1, at, "out",
-            null, null, null, null, null, null, null));
+            null, null, null, null, null, null, null, rowId));
   }
 }

@@ -170,7 +170,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         String inputHash = CanonicalJson.tolerantHash(token.data());
         out.output(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
             ctx.stepIndex(), 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
-            perRowMs, null, null, started, done));
+            perRowMs, null, null, started, done, token.rowId()));
         String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
         out.output(StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(),
             token.errorHash(), null));

@@ -145,10 +145,10 @@ public final class SourceBoundary implements Serializable {
     String stateId = Ids.stateId();
     DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
     audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(data),
-        now));
+        now, token.tokenId()));
     audit.output(tokenRecord(token, now));
     audit.output(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(), 0, 0,
-        "completed", hash, hash, null, 0.0, null, null, now, now));
+        "completed", hash, hash, null, 0.0, null, null, now, now, rowId));
     out.get(StepTags.MAIN).output(token.touchedBy(stateId));
   }
 
@@ -162,7 +162,7 @@ public final class SourceBoundary implements Serializable {
     String errorHash = Ids.errorHash(message);
     DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
     audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(raw),
-        now));
+        now, token.tokenId()));
     audit.output(tokenRecord(token, now));
     audit.output(StepAudit.failed(ctx, stateId, token, hash,
         StepAudit.error(message, "ValidationError"), now));

@@ -187,7 +187,8 @@ public final class PipelineGraphBuilder {
 
   /**
    * What the Landscape commit needs to emit row telemetry after each transaction: the run id,
-   * the telemetry settings, every node's type and names, and every edge's destination name.
+   * the telemetry settings, every node's type and names, every edge's destination name, and the
+   * payload store (call payloads at full).
    */
   static LandscapeCommit.TelemetryWiring telemetryWiring(PipelinePlan plan) {
     java.util.Map<String, LandscapeCommit.NodeInfo> nodes = new java.util.HashMap<>();
@@ -201,6 +202,6 @@ public final class PipelineGraphBuilder {
       destinations.put(e.edgeId(), names.getOrDefault(e.to(), e.to()));
     }
     return new LandscapeCommit.TelemetryWiring(plan.runId(), plan.settings().telemetry(), nodes,
-        destinations);
+        destinations, plan.settings().payloadStoreBasePath());
   }
 }

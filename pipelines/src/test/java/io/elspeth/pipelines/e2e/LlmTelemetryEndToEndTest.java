@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.testkit.chaosllm.ChaosConfig;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 import io.elspeth.testkit.otlp.OtlpReceiver;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * LLM calls in telemetry: azure_llm against ChaosLLM through the real Azure OpenAI SDK, at
  * granularity full to a live OTLP receiver. Each committed call's span carries the GenAI
  * semantic-convention attributes (system, operation, request and response model, token usage as
- * the provider reported it) and no secret.
+ * the provider reported it), the request and response payloads as stored, and no secret.
  */
 @Tag("e2e")
 class LlmTelemetryEndToEndTest {
@@ -72,6 +73,16 @@ class LlmTelemetryEndToEndTest {
           assertThat(a, hasEntry("gen_ai.usage.output_tokens", 1L));
           assertThat((Long) a.get("gen_ai.usage.input_tokens"), greaterThan(4L));
           assertThat(callStates.contains(a.get("state_id")), is(true));
+          // At full the payloads go too, as the payload store holds them: they hash to the
+          // recorded hashes; the prompt is in the request, the answer in the response.
+          String request = (String) a.get("request_payload");
+          String response = (String) a.get("response_payload");
+          assertThat(CanonicalJson.stableHash(CanonicalJson.parse(request)),
+              is(a.get("request_hash")));
+          assertThat(CanonicalJson.stableHash(CanonicalJson.parse(response)),
+              is(a.get("response_hash")));
+          assertThat(request, containsString("Sentiment of: "));
+          assertThat(response, containsString("positive"));
         }
         // "Sentiment of: one two three" is 5 words, +4: the row with the longest text.
         assertThat(calls.stream().map(s -> s.attributes().get("gen_ai.usage.input_tokens"))

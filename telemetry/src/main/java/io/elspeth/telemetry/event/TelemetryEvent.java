@@ -223,8 +223,11 @@ public sealed interface TelemetryEvent
             "exactly one of state_id and operation_id must be set, got state_id=" + stateId
                 + " operation_id=" + operationId);
       }
-      requestPayload = requestPayload == null ? null : Map.copyOf(requestPayload);
-      responsePayload = responsePayload == null ? null : Map.copyOf(responsePayload);
+      // JSON payloads keep their key order and their nulls (Map.copyOf keeps neither).
+      requestPayload = requestPayload == null ? null
+          : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(requestPayload));
+      responsePayload = responsePayload == null ? null
+          : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(responsePayload));
     }
 
     @Override

@@ -187,6 +187,33 @@ public final class TelemetryManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Counts {@code n} events a producer wanted to emit but could not hand over (it could not build
+   * them), as the queue's own drops are counted: in {@code events_dropped}, reported by an
+   * {@code EventsDropped} health event with {@code reason}. Ignored, as events are, when
+   * telemetry is off or disabled. Never throws.
+   */
+  public void countDropped(String reason, long n) {
+    if (exportThread == null || n <= 0) {
+      return;
+    }
+    List<HealthEvent> health = new ArrayList<>(1);
+    lock.lock();
+    try {
+      if (disabled) {
+        return;
+      }
+      if (shutdown) {
+        discardedAtShutdown += n;
+        return;
+      }
+      countDrop(reason, n, health);
+    } finally {
+      lock.unlock();
+    }
+    report(health);
+  }
+
   /** Must hold the lock. Reports the first drop and then every REPORT_INTERVAL. */
   private void countDrop(String reason, long n, List<HealthEvent> health) {
     dropped += n;
@@ -461,6 +488,10 @@ public final class TelemetryManager implements AutoCloseable {
     while (inFlightCount() >= maxInFlight) {
       settleHead();
     }
+    if (disabled) {
+      skip(batch);
+      return;
+    }
     List<CompletableFuture<ExportResult>> results = new ArrayList<>(exporters.size());
     for (TelemetryExporter exporter : exporters) {
       CompletableFuture<ExportResult> r;
@@ -493,6 +524,25 @@ public final class TelemetryManager implements AutoCloseable {
     }
     if (barrier) {
       settleAll();
+    }
+  }
+
+  /**
+   * A batch taken off the queue before the failure streak disabled telemetry, found disabled once
+   * room in flight was made: it is not sent (it would only fail, and count a failure past the
+   * streak), and its events are dropped as the queued ones were (health events aside, which are
+   * on the last-resort channel already).
+   */
+  private void skip(List<TelemetryEvent> batch) {
+    lock.lock();
+    try {
+      long events = batch.stream().filter(e -> !(e instanceof HealthEvent)).count();
+      dropped += events;
+      reportedDrops = dropped;
+      completed += batch.size();
+      progressed.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -22,6 +22,15 @@ public final class TelemetryManagers {
 
   private static final Map<String, Entry> MANAGERS = new HashMap<>();
 
+  /**
+   * Queue capacity of a run's manager. ELSPETH's fixed 1000 suits its engine, which emits one
+   * row's events at a time; here the Landscape commit emits a whole transaction's events at once
+   * (up to {@code landscape.commit_batch_size}, 5000 records, each commit thread), and with 1000
+   * the commit threads waited on every burst while the export thread drained it. 10,000 events
+   * (a few MB) hold two such bursts; the queue stays bounded and backpressure still applies.
+   */
+  static final int RUN_QUEUE_CAPACITY = 10_000;
+
   private TelemetryManagers() {}
 
   /** The run's manager in this JVM, created from {@code settings} by the first caller. */
@@ -82,6 +91,7 @@ public final class TelemetryManagers {
         .failOnTotalExporterFailure(settings.failOnTotalExporterFailure())
         .maxConsecutiveFailures(settings.maxConsecutiveFailures()).exporters(exporters)
         .maxInFlight(settings.maxInFlight())
+        .capacity(RUN_QUEUE_CAPACITY)
         .lastResort(LastResortChannel.stderr(settings.healthFile() == null ? null
             : Path.of(settings.healthFile())))
         .build();

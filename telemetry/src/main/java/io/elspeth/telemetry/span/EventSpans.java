@@ -41,6 +41,22 @@ public final class EventSpans {
   private static final Map<String, String> TRACE_IDS =
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final int MAX_FLATTEN_DEPTH = 5;
+  /**
+   * Attribute keys by name and type. Events use a few dozen field names; making a key hashes its
+   * name, and every span asked for each of its keys anew (about ten per span).
+   */
+  private static final Map<String, AttributeKey<String>> STRING_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, AttributeKey<Long>> LONG_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, AttributeKey<Double>> DOUBLE_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, AttributeKey<Boolean>> BOOLEAN_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, AttributeKey<List<String>>> STRING_ARRAY_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** Past this many names a map stops caching (flattened map keys are data, not a schema). */
+  private static final int MAX_CACHED_KEYS = 4096;
 
   /** How event fields become attribute keys. */
   public enum Style {
@@ -99,13 +115,14 @@ public final class EventSpans {
       Map<String, String> extraAttributes) {
     AttributesBuilder a = Attributes.builder();
     if (style == Style.PLAIN) {
-      a.put("run_id", event.runId());
+      a.put(key(STRING_KEYS, "run_id", AttributeKey::stringKey), event.runId());
       event.fields().forEach((k, v) -> putPlain(a, k, v));
-      a.put("event_type", event.eventType());
+      a.put(key(STRING_KEYS, "event_type", AttributeKey::stringKey), event.eventType());
     } else {
-      a.put("elspeth.run_id", event.runId());
-      a.put("elspeth.event_type", event.eventType());
-      a.put("elspeth.timestamp", event.timestamp().toString());
+      a.put(key(STRING_KEYS, "elspeth.run_id", AttributeKey::stringKey), event.runId());
+      a.put(key(STRING_KEYS, "elspeth.event_type", AttributeKey::stringKey), event.eventType());
+      a.put(key(STRING_KEYS, "elspeth.timestamp", AttributeKey::stringKey),
+          event.timestamp().toString());
       event.fields().forEach((k, v) -> putFlat(a, "elspeth." + k, v, 1));
     }
     if (event instanceof ExternalCallCompleted call) {
@@ -127,12 +144,25 @@ public final class EventSpans {
       return;
     }
     if (v instanceof Map<?, ?> m) {
-      a.put(key, json(m));
+      a.put(key(STRING_KEYS, key, AttributeKey::stringKey), json(m));
     } else if (v instanceof List<?> l) {
-      a.put(AttributeKey.stringArrayKey(key), l.stream().map(String::valueOf).toList());
+      a.put(key(STRING_ARRAY_KEYS, key, AttributeKey::stringArrayKey),
+          l.stream().map(String::valueOf).toList());
     } else {
       putScalar(a, key, v);
     }
+  }
+
+  private static <T> AttributeKey<T> key(Map<String, AttributeKey<T>> cache, String name,
+      java.util.function.Function<String, AttributeKey<T>> make) {
+    AttributeKey<T> k = cache.get(name);
+    if (k == null) {
+      k = make.apply(name);
+      if (cache.size() < MAX_CACHED_KEYS) {
+        cache.put(name, k);
+      }
+    }
+    return k;
   }
 
   private static void putFlat(AttributesBuilder a, String key, Object v, int depth) {
@@ -154,13 +184,13 @@ public final class EventSpans {
 
   private static void putScalar(AttributesBuilder a, String key, Object v) {
     if (v instanceof Boolean b) {
-      a.put(key, b);
+      a.put(key(BOOLEAN_KEYS, key, AttributeKey::booleanKey), b);
     } else if (v instanceof Double || v instanceof Float) {
-      a.put(key, ((Number) v).doubleValue());
+      a.put(key(DOUBLE_KEYS, key, AttributeKey::doubleKey), ((Number) v).doubleValue());
     } else if (v instanceof Number n) {
-      a.put(key, n.longValue());
+      a.put(key(LONG_KEYS, key, AttributeKey::longKey), n.longValue());
     } else {
-      a.put(key, String.valueOf(v));
+      a.put(key(STRING_KEYS, key, AttributeKey::stringKey), String.valueOf(v));
     }
   }
 

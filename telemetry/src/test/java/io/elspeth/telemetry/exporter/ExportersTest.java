@@ -266,6 +266,120 @@ class ExportersTest {
     }
   }
 
+  private static io.elspeth.telemetry.manager.TelemetryManager manager(TelemetryExporter e,
+      int maxInFlight) {
+    return io.elspeth.telemetry.manager.TelemetryManager.builder("run-42")
+        .granularity(io.elspeth.telemetry.config.Granularity.FULL).exporter(e).maxBatch(1)
+        .maxInFlight(maxInFlight).failOnTotalExporterFailure(false)
+        .lastResort(new io.elspeth.telemetry.health.LastResortChannel(
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), null))
+        .build();
+  }
+
+  private static TelemetryEvent row(int i) {
+    return new TelemetryEvent.RowCreated(T, "run-42", "row-" + i, "tok-" + i, "h");
+  }
+
+  @Test
+  void azureMonitorKeepsSeveralBatchesInFlightAndReportsFailures() throws Exception {
+    try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
+      ingestion.respond(200, "{\"itemsReceived\":1,\"itemsAccepted\":1,\"errors\":[]}");
+      String cs = "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
+          + ingestion.baseUrl();
+      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
+          "service_name", "pipeline-a"));
+      var m = manager(e, 3);
+      ingestion.hold();
+      for (int i = 0; i < 3; i++) {
+        m.handleEvent(row(i));
+      }
+      // Three batches reach ingestion before any is answered: none waits for the one before.
+      assertThat(ingestion.awaitRequests(3), is(true));
+      assertThat(m.flush(java.time.Duration.ofMillis(50)), is(false));
+      ingestion.release();
+      assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+      assertThat(m.health().eventsEmitted(), is(3L));
+      ingestion.respond(500, "{\"itemsReceived\":1,\"itemsAccepted\":0}");
+      m.handleEvent(row(3));
+      assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+      var health = m.health();
+      m.close();
+      assertThat(health.exporterFailures().get("azure_monitor"), is(1L));
+      assertThat(health.eventsDropped(), is(1L));
+      List<String> rows = new ArrayList<>();
+      ObjectMapper json = new ObjectMapper();
+      for (HttpCaptureServer.Request r : ingestion.requests()) {
+        rows.add(json.readTree(r.body()).path("data").path("baseData").path("properties")
+            .path("row_id").asText());
+      }
+      assertThat(rows.subList(0, 3), org.hamcrest.Matchers.containsInAnyOrder("row-0", "row-1",
+          "row-2"));
+      assertThat(rows.get(3), is("row-3"));
+    }
+  }
+
+  /** A stream whose writes wait for a latch, or fail: a slow or broken terminal. */
+  private static final class SlowStream extends java.io.OutputStream {
+    final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    final ByteArrayOutputStream written = new ByteArrayOutputStream();
+    volatile boolean broken;
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      try {
+        open.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException();
+      }
+      if (broken) {
+        throw new java.io.IOException("broken pipe");
+      }
+      synchronized (written) {
+        written.write(b, off, len);
+      }
+    }
+  }
+
+  @Test
+  void consoleWritesOnItsOwnThreadInOrderAndReportsWriteErrors() throws Exception {
+    SlowStream stream = new SlowStream();
+    ConsoleExporter console = ConsoleExporter.to(new PrintStream(stream, true,
+        StandardCharsets.UTF_8), false);
+    var m = manager(console, 4);
+    for (int i = 0; i < 4; i++) {
+      m.handleEvent(row(i));
+    }
+    // The terminal is stuck: the batches wait on the console's writer, not on the manager.
+    Thread.sleep(100);
+    assertThat(m.health().queueDepth(), is(0));
+    assertThat(m.flush(java.time.Duration.ofMillis(50)), is(false));
+    stream.open.countDown();
+    assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+    List<String> lines;
+    synchronized (stream.written) {
+      lines = List.of(stream.written.toString(StandardCharsets.UTF_8).split("\n"));
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<String> rows = new ArrayList<>();
+    for (String line : lines) {
+      rows.add(json.readTree(line).path("row_id").asText());
+    }
+    assertThat(rows, contains("row-0", "row-1", "row-2", "row-3"));
+    stream.broken = true;
+    m.handleEvent(row(4));
+    assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
+    var health = m.health();
+    m.close();
+    assertThat(health.exporterFailures().get("console"), is(1L));
+    assertThat(health.eventsEmitted(), is(4L));
+    assertThat(console.exportAsync(List.of(row(5))).join().success(), is(false));
+  }
+
   @Test
   void anExternalCallNeedsExactlyOneParent() {
     assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(

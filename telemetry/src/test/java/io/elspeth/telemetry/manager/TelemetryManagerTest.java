@@ -420,6 +420,66 @@ class TelemetryManagerTest {
     assertThat(health(), containsString("no result within 100 ms"));
   }
 
+  @Test
+  void aBatchTakenOffTheQueueBeforeTheStreakTripsIsNotSentButCountedAsDropped()
+      throws Exception {
+    PendingExporter p = new PendingExporter("p");
+    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
+        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(1).maxConsecutiveFailures(1)
+        .failOnTotalExporterFailure(false).build();
+    m.handleEvent(row(0));
+    p.awaitSent(1);
+    m.handleEvent(row(1));
+    m.handleEvent(row(2));
+    // The export thread takes row-1 off the queue and waits for room in flight.
+    long deadline = System.nanoTime() + LONG.toNanos();
+    while (m.health().queueDepth() != 1 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(m.health().queueDepth(), is(1));
+    p.answer(0, ExportResult.failure("backend down"));
+    assertThat(m.flush(LONG), is(true));
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.disabled(), is(true));
+    assertThat("row-1 is not sent once telemetry is disabled", p.sent(), hasSize(1));
+    assertThat(h.exporterFailures().get("p"), is(1L));
+    // row-0 failed, row-1 was taken off the queue, row-2 was still queued: all dropped.
+    assertThat(h.eventsDropped(), is(3L));
+    assertThat(h.eventsEmitted(), is(0L));
+  }
+
+  @Test
+  void eventsAProducerCouldNotBuildAreCountedAsDroppedAndReported() {
+    RecordingExporter ok = new RecordingExporter("ok");
+    TelemetryManager m = builder(ok).build();
+    m.handleEvent(row(0));
+    m.countDropped("unbuildable", 3);
+    assertThat(m.flush(LONG), is(true));
+    HealthMetrics h = m.health();
+    m.close();
+    assertThat(h.eventsDropped(), is(3L));
+    assertThat(h.eventsEmitted(), is(2L)); // row-0 and the EventsDropped health event
+    assertThat(health(), containsString("\"reason\":\"unbuildable\""));
+    assertThat(ok.received().stream().filter(e -> e instanceof HealthEvent.EventsDropped)
+        .count(), is(1L));
+  }
+
+  @Test
+  void aRunsManagerQueueHoldsACommitTransactionsEvents() {
+    TelemetryManager m = TelemetryManagers.create("run-q", new io.elspeth.telemetry.config
+        .TelemetrySettings(true, Granularity.ROWS, BackpressureMode.BLOCK, false, 10,
+        List.of(new io.elspeth.telemetry.config.ExporterSettings("console",
+            Map.of("output", "stderr")))));
+    try {
+      // More than a 5000-record transaction's events, so a commit never waits on its own burst.
+      assertThat(m.health().queueCapacity(), is(TelemetryManagers.RUN_QUEUE_CAPACITY));
+      assertThat(TelemetryManagers.RUN_QUEUE_CAPACITY >= 2 * 5000, is(true));
+    } finally {
+      m.close();
+    }
+  }
+
   private static void awaitEntered(RecordingExporter e) {
     try {
       e.entered.await();

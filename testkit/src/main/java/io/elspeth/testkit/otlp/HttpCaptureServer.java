@@ -11,7 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A loopback HTTP endpoint that captures every request (method, path, headers, body with gzip
@@ -35,10 +40,18 @@ public final class HttpCaptureServer implements AutoCloseable {
   private final List<Request> requests = new ArrayList<>();
   private volatile int status = 200;
   private volatile String answer = "{}";
+  private volatile @Nullable CountDownLatch held;
+  /** A thread per request: requests held at once are all captured before any is answered. */
+  private final ExecutorService handlers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "http-capture");
+    t.setDaemon(true);
+    return t;
+  });
 
   private HttpCaptureServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(handlers);
     server.start();
   }
 
@@ -65,6 +78,34 @@ public final class HttpCaptureServer implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /**
+   * Captures later requests at once but answers none until {@link #release}, as a slow backend
+   * does (each waits at most 30 s): shows how many requests a client has out together.
+   */
+  public void hold() {
+    held = new CountDownLatch(1);
+  }
+
+  /** Answers the held requests and stops holding. */
+  public void release() {
+    CountDownLatch h = held;
+    held = null;
+    if (h != null) {
+      h.countDown();
+    }
+  }
+
+  /** Waits up to 10 s until {@code n} requests have been captured; whether they were. */
+  public boolean awaitRequests(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    synchronized (this) {
+      while (requests.size() < n && System.nanoTime() < deadline) {
+        wait(50);
+      }
+      return requests.size() >= n;
+    }
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       boolean gzip = "gzip".equalsIgnoreCase(exchange.getRequestHeaders()
@@ -80,6 +121,15 @@ public final class HttpCaptureServer implements AutoCloseable {
       synchronized (this) {
         requests.add(new Request(exchange.getRequestMethod(),
             exchange.getRequestURI().getPath(), headers, body));
+        notifyAll();
+      }
+      CountDownLatch h = held;
+      if (h != null) {
+        try {
+          h.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -92,6 +142,8 @@ public final class HttpCaptureServer implements AutoCloseable {
 
   @Override
   public void close() {
+    release();
     server.stop(0);
+    handlers.shutdownNow();
   }
 }

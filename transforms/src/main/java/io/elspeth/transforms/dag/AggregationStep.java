@@ -263,7 +263,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       String outcomeId = "out_" + CanonicalJson.sha256Hex("buffered|" + token.tokenId() + "|"
           + batchId).substring(0, 12);
       return new TokenOutcomeRecord(outcomeId, ctx.runId(), token.tokenId(), "buffered", 0,
-          Instant.now(), null, batchId, null, null, null, null, null, null);
+          Instant.now(), null, batchId, null, null, null, null, null, null, token.rowId());
     }
 
     private void flush(String triggerType, BagState<KV<Integer, Token>> membersState,
@@ -315,7 +315,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         for (Token m : members) {
           audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
               m.tokenId(), "failed", 1, Instant.now(), null, batchId, null, null, null, errorHash,
-              CanonicalJson.canonicalize(Map.of("batch_error", message)), null));
+              CanonicalJson.canonicalize(Map.of("batch_error", message)), null, m.rowId()));
         }
         Metrics.counter(AggregationStep.class, "batches_failed").inc();
         return;
@@ -340,7 +340,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       for (Token m : members) {
         audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
             m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null));
+            null, m.rowId()));
       }
       String expandGroupId = Ids.groupId();
       for (int j = 0; j < outputs.size(); j++) {
@@ -408,7 +408,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         for (Token m : members) {
           audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
               m.tokenId(), "failed", 1, Instant.now(), null, batchId, null, null, null,
-              errorHash, CanonicalJson.canonicalize(Map.of("batch_error", message)), null));
+              errorHash, CanonicalJson.canonicalize(Map.of("batch_error", message)), null,
+              m.rowId()));
         }
         Metrics.counter(AggregationStep.class, "batches_failed").inc();
         return;
@@ -464,7 +465,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         }
         audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
             m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null));
+            null, m.rowId()));
         Token child = m.child(0, row, stateId);
         audit.accept(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
             expandGroupId, null, ctx.stepIndex(), now));

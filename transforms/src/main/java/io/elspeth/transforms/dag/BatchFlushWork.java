@@ -166,7 +166,8 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       NodeStateRecord pending = new NodeStateRecord(stateId, first.tokenId(), ctx.runId(),
           ctx.nodeId(), ctx.stepIndex(), 0, "pending", inputHash, null,
           CanonicalJson.canonicalize(pendingContext),
-          Duration.between(started, now).toNanos() / 1e6, null, null, started, now);
+          Duration.between(started, now).toNanos() / 1e6, null, null, started, now,
+          first.rowId());
       Map<String, Object> aggregationState = new LinkedHashMap<>();
       aggregationState.put("batch_id", batchId);
       aggregationState.put("state", state);
@@ -223,7 +224,8 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     TelemetryManagers.find(ctx.runId()).filter(m -> m.wants(Granularity.FULL)).ifPresent(m -> {
       Instant now = Instant.now();
       for (CallRecord c : committed) {
-        m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), first.tokenId(), now));
+        m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), first.tokenId(), now,
+            payloads));
       }
     });
   }

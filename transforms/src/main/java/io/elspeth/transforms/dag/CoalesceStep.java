@@ -370,7 +370,7 @@ public final class CoalesceStep extends PTransform<PCollectionList<Token>, PColl
         audit.accept(s);
         audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(t.tokenId()), ctx.runId(),
             t.tokenId(), "coalesced", 1, now, null, null, null, joinGroupId, null, null, null,
-            null));
+            null, t.rowId()));
       }
       Metrics.counter(CoalesceStep.class, "joins_" + why).inc();
       main.accept(merged.touchedBy(lastState));

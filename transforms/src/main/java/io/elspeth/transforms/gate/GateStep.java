@@ -213,7 +213,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
           parent.tokenId(), "forked", 1, now, null, null, forkGroupId, null, null, null, null,
-          CanonicalJson.canonicalize(forkTo)));
+          CanonicalJson.canonicalize(forkTo), parent.rowId()));
       Metrics.counter(GateStep.class, "rows_forked").inc();
     }
   }

@@ -316,7 +316,7 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       }
       audit.add(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
           parent.tokenId(), "expanded", 1, now, null, null, null, null, expandGroupId, null, null,
-          CanonicalJson.canonicalize(Map.of("count", rows.size()))));
+          CanonicalJson.canonicalize(Map.of("count", rows.size())), parent.rowId()));
     }
 
     private void reject(Token token, String stateId, String inputHash,

@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -53,6 +56,8 @@ public final class AzureMonitorExporter implements TelemetryExporter {
       "service_version", "deployment_environment", "batch_size", "timeout_ms");
   static final String DEFAULT_INGESTION = "https://dc.services.visualstudio.com/";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> EXTRA = Map.of("cloud.provider", "azure",
+      "elspeth.exporter", NAME);
 
   private final String instrumentationKey;
   private final URI trackUri;
@@ -130,50 +135,88 @@ public final class AzureMonitorExporter implements TelemetryExporter {
 
   @Override
   public ExportResult export(List<TelemetryEvent> batch) {
-    Map<String, String> extra = Map.of("cloud.provider", "azure", "elspeth.exporter", NAME);
-    List<SpanData> spans = EventSpans.toSpans(batch, resource, EventSpans.Style.PLAIN, extra);
-    for (int from = 0; from < spans.size(); from += batchSize) {
-      ExportResult r = send(spans.subList(from, Math.min(spans.size(), from + batchSize)));
-      if (!r.success()) {
-        return r;
-      }
-    }
-    return ExportResult.SUCCESS;
+    return exportAsync(batch).join();
   }
 
-  private ExportResult send(List<SpanData> spans) {
+  /**
+   * Sends the batch in requests of at most {@code batch_size} envelopes, one after another, and
+   * returns before the answers: the manager keeps up to {@code max_in_flight} batches waiting on
+   * ingestion at once. A failed or unanswered request fails the batch (reported, not retried).
+   */
+  @Override
+  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
+    List<SpanData> spans;
     try {
-      StringBuilder body = new StringBuilder();
-      for (SpanData s : spans) {
-        body.append(JSON.writeValueAsString(envelope(s))).append('\n');
-      }
-      ByteArrayOutputStream gz = new ByteArrayOutputStream();
-      try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-        out.write(body.toString().getBytes(StandardCharsets.UTF_8));
-      }
-      HttpRequest request = HttpRequest.newBuilder(trackUri).timeout(timeout)
-          .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())).build();
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() == 200) {
-        return ExportResult.SUCCESS;
-      }
-      String detail = "";
-      try {
-        JsonNode n = JSON.readTree(response.body());
-        detail = " (items received " + n.path("itemsReceived").asInt() + ", accepted "
-            + n.path("itemsAccepted").asInt() + ")";
-      } catch (JsonProcessingException e) {
-        detail = "";
-      }
-      return ExportResult.failure("Application Insights ingestion answered HTTP "
-          + response.statusCode() + detail);
-    } catch (IOException e) {
-      return ExportResult.failure(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return ExportResult.failure("interrupted");
+      spans = EventSpans.toSpans(batch, resource, EventSpans.Style.PLAIN, EXTRA);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(ExportResult.failure(e));
     }
+    CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
+    sendFrom(spans, 0, outcome);
+    // Each request has its own timeout; this bounds a client that never answers.
+    int requests = Math.max(1, (spans.size() + batchSize - 1) / batchSize);
+    return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
+        + timeout.toMillis() + " ms"), timeout.toMillis() * requests + 1000,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Sends the request at {@code from}, then (when it succeeded) the next: in order. */
+  private void sendFrom(List<SpanData> spans, int from, CompletableFuture<ExportResult> outcome) {
+    if (from >= spans.size() || outcome.isDone()) {
+      outcome.complete(ExportResult.SUCCESS);
+      return;
+    }
+    HttpRequest request;
+    try {
+      request = request(spans.subList(from, Math.min(spans.size(), from + batchSize)));
+    } catch (IOException | RuntimeException e) {
+      outcome.complete(ExportResult.failure(e));
+      return;
+    }
+    http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, t) -> {
+      if (t != null) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null
+            ? t.getCause() : t;
+        outcome.complete(ExportResult.failure(cause));
+        return;
+      }
+      ExportResult r = result(response);
+      if (r.success()) {
+        sendFrom(spans, from + batchSize, outcome);
+      } else {
+        outcome.complete(r);
+      }
+    });
+  }
+
+  private HttpRequest request(List<SpanData> spans) throws IOException {
+    StringBuilder body = new StringBuilder();
+    for (SpanData s : spans) {
+      body.append(JSON.writeValueAsString(envelope(s))).append('\n');
+    }
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+      out.write(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    return HttpRequest.newBuilder(trackUri).timeout(timeout)
+        .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())).build();
+  }
+
+  private static ExportResult result(HttpResponse<String> response) {
+    if (response.statusCode() == 200) {
+      return ExportResult.SUCCESS;
+    }
+    String detail;
+    try {
+      JsonNode n = JSON.readTree(response.body());
+      detail = " (items received " + n.path("itemsReceived").asInt() + ", accepted "
+          + n.path("itemsAccepted").asInt() + ")";
+    } catch (JsonProcessingException e) {
+      detail = "";
+    }
+    return ExportResult.failure("Application Insights ingestion answered HTTP "
+        + response.statusCode() + detail);
   }
 
   private Map<String, Object> envelope(SpanData span) {

@@ -9,22 +9,40 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code console}: one line per event, JSON ({@code format: json}, the default) or the pretty
  * form, to {@code output: stdout} (default) or {@code stderr}. A write error is reported as a
- * failed export (PrintStream's error flag), not swallowed.
+ * failed export (PrintStream's error flag), not swallowed. Batches are formatted and written on
+ * a thread of the exporter's own, in the order they were handed over, so a slow terminal or pipe
+ * holds neither the export thread nor the other exporters; the manager keeps up to
+ * {@code max_in_flight} batches waiting on it.
  */
 public final class ConsoleExporter implements TelemetryExporter {
   public static final String NAME = "console";
   static final Set<String> OPTIONS = Set.of("format", "output");
 
+  /** How long close waits for the batches still being written. */
+  private static final long CLOSE_WAIT_MS = 5_000;
+
   private final boolean pretty;
   private final PrintStream out;
+  /** One thread: lines come out in the order the batches were handed over. */
+  private final ExecutorService writer;
 
   ConsoleExporter(boolean pretty, PrintStream out) {
     this.pretty = pretty;
     this.out = out;
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "telemetry-console");
+      t.setDaemon(true); // never keeps the JVM alive; close() drains it
+      return t;
+    });
   }
 
   /** A console exporter from its settings options; invalid options raise a config error. */
@@ -61,6 +79,22 @@ public final class ConsoleExporter implements TelemetryExporter {
 
   @Override
   public ExportResult export(List<TelemetryEvent> batch) {
+    return exportAsync(batch).join();
+  }
+
+  @Override
+  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
+    List<TelemetryEvent> events = List.copyOf(batch);
+    try {
+      return CompletableFuture.supplyAsync(() -> write(events), writer)
+          .exceptionally(t -> ExportResult.failure(t.getCause() != null ? t.getCause() : t));
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(
+          ExportResult.failure("console: the exporter is closed"));
+    }
+  }
+
+  private ExportResult write(List<TelemetryEvent> batch) {
     StringBuilder sb = new StringBuilder();
     for (TelemetryEvent e : batch) {
       sb.append(pretty ? EventJson.pretty(e) : EventJson.line(e)).append(System.lineSeparator());
@@ -73,6 +107,16 @@ public final class ConsoleExporter implements TelemetryExporter {
 
   @Override
   public void close() {
-    // The exporter does not own stdout or stderr.
+    // The exporter does not own stdout or stderr: it only stops its writer, once the batches
+    // handed over are written.
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+        writer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      writer.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }
