@@ -88,7 +88,8 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls) throws IOException {
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
+      throws IOException {
     List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
     for (String key : upsertKey) {
       if (!fields.contains(key)) {
@@ -106,9 +107,17 @@ public final class DatabaseSinkWriter implements SinkWriter {
       prepareTable(c, types, calls);
       if (!fields.isEmpty()) {
         String insert = insertSql(fields);
-        for (int from = 0; from < rows.size(); from += batchSize) {
-          insertBatch(c, insert, fields, types, rows.subList(from,
-              Math.min(rows.size(), from + batchSize)), from / batchSize, calls);
+        List<Map<String, Object>> batch = new ArrayList<>(batchSize);
+        int batchIndex = 0;
+        for (Map<String, Object> row : rows) {
+          batch.add(row);
+          if (batch.size() == batchSize) {
+            insertBatch(c, insert, fields, types, batch, batchIndex++, calls);
+            batch.clear();
+          }
+        }
+        if (!batch.isEmpty()) {
+          insertBatch(c, insert, fields, types, batch, batchIndex, calls);
         }
       }
     } catch (SQLException e) {
@@ -116,9 +125,31 @@ public final class DatabaseSinkWriter implements SinkWriter {
       throw new IOException("database write to table '" + table + "' failed: "
           + LandscapeUrl.redact(String.valueOf(e.getMessage())));
     }
-    byte[] canonical = CanonicalJson.canonicalize(rows).getBytes(StandardCharsets.UTF_8);
-    return new Artifact("database", target(), CanonicalJson.sha256Hex(canonical),
-        canonical.length);
+    // The canonical JSON array of the rows, hashed as it streams: '[' row (',' row)* ']'.
+    java.security.MessageDigest digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+    long size = 0;
+    boolean first = true;
+    digest.update((byte) '[');
+    size++;
+    for (Map<String, Object> row : rows) {
+      if (!first) {
+        digest.update((byte) ',');
+        size++;
+      }
+      first = false;
+      byte[] canonical = CanonicalJson.canonicalize(row).getBytes(StandardCharsets.UTF_8);
+      digest.update(canonical);
+      size += canonical.length;
+    }
+    digest.update((byte) ']');
+    size++;
+    return new Artifact("database", target(), java.util.HexFormat.of().formatHex(digest.digest()),
+        size);
   }
 
   private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls)
@@ -230,7 +261,8 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   /** SQL column types: the schema's declared types, else inferred from the values. */
-  private Map<String, String> columnTypes(List<String> fields, List<Map<String, Object>> rows) {
+  private Map<String, String> columnTypes(List<String> fields,
+      Iterable<Map<String, Object>> rows) {
     Map<String, FieldType> declared = new LinkedHashMap<>();
     if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
       for (FieldSpec f : schema.fields()) {
@@ -245,7 +277,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
     return types;
   }
 
-  private static FieldType inferred(String field, List<Map<String, Object>> rows) {
+  private static FieldType inferred(String field, Iterable<Map<String, Object>> rows) {
     FieldType type = null;
     for (Map<String, Object> row : rows) {
       Object v = row.get(field);
