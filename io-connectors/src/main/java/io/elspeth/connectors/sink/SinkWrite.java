@@ -96,6 +96,8 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   private final String pluginName;
   private final @Nullable String spillDirectory;
   private final Grouping grouping;
+  private int runTokens = MAX_RUN_TOKENS;
+  private long minTokensPerAuditPart = MIN_TOKENS_PER_AUDIT_PART;
 
   private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName,
       @Nullable String spillDirectory, Grouping grouping) {
@@ -111,22 +113,36 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   }
 
   public SinkWrite withContext(StepContext ctx) {
-    return new SinkWrite(ctx, writer, pluginName, spillDirectory, grouping);
+    return sized(new SinkWrite(ctx, writer, pluginName, spillDirectory, grouping));
   }
 
   /** The plugin name recorded in the sink_write operation's input. */
   public SinkWrite withPluginName(String name) {
-    return new SinkWrite(context, writer, name, spillDirectory, grouping);
+    return sized(new SinkWrite(context, writer, name, spillDirectory, grouping));
   }
 
   /** The local directory for the sink's scratch run files; {@code java.io.tmpdir} by default. */
   public SinkWrite withSpillDirectory(@Nullable String directory) {
-    return new SinkWrite(context, writer, pluginName, directory, grouping);
+    return sized(new SinkWrite(context, writer, pluginName, directory, grouping));
+  }
+
+  private SinkWrite sized(SinkWrite copy) {
+    copy.runTokens = runTokens;
+    copy.minTokensPerAuditPart = minTokensPerAuditPart;
+    return copy;
   }
 
   /** Where runs are made; AUTO (per bundle on the DirectRunner only) unless a test says. */
   SinkWrite withGrouping(Grouping g) {
-    return new SinkWrite(context, writer, pluginName, spillDirectory, g);
+    return sized(new SinkWrite(context, writer, pluginName, spillDirectory, g));
+  }
+
+  /** Small runs and audit parts, for tests of many runs. */
+  SinkWrite withRunSizes(int tokensPerRun, long tokensPerAuditPart) {
+    SinkWrite copy = new SinkWrite(context, writer, pluginName, spillDirectory, grouping);
+    copy.runTokens = tokensPerRun;
+    copy.minTokensPerAuditPart = tokensPerAuditPart;
+    return copy;
   }
 
   @Override
@@ -150,7 +166,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     KeyedPCollectionTuple<String> grouped;
     if (runsPerBundle) {
       PCollection<KV<String, RunFiles.Run>> runs = tokens
-          .apply("SpillRuns", ParDo.of(new SpillRunsFn(key, dir)))
+          .apply("SpillRuns", ParDo.of(new SpillRunsFn(key, dir, runTokens)))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), RunFiles.RunCoder.of()));
       grouped = KeyedPCollectionTuple.of(RUNS, runs).and(PRESENT, present);
     } else {
@@ -162,7 +178,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     PCollectionTuple written = grouped
         .apply("GatherRows", CoGroupByKey.create())
         .apply("WriteDurably", ParDo.of(new SinkWriteFn(context, writer, pluginName, dir,
-            runsPerBundle)).withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT)));
+            runsPerBundle, runTokens)).withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT)));
     PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
     if (!runsPerBundle) {
       written.get(TO_AUDIT).setCoder(SerializableCoder.of(SinkRun.class));
@@ -170,7 +186,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
     PCollection<AuditRecord> perToken = written.get(TO_AUDIT)
         .setCoder(SerializableCoder.of(SinkRun.class))
-        .apply("RecordOutcomes", ParDo.of(new RunAuditFn(context)))
+        .apply("RecordOutcomes", ParDo.of(new RunAuditFn(context, minTokensPerAuditPart)))
         .setCoder(AuditRecordCoder.of());
     return PCollectionList.of(direct).and(perToken)
         .apply("SinkAudit", Flatten.pCollections())
@@ -201,11 +217,13 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   static final class SpillRunsFn extends DoFn<Token, KV<String, RunFiles.Run>> {
     private final String key;
     private final String dir;
+    private final int runTokens;
     private transient List<Token> buffer;
 
-    SpillRunsFn(String key, String dir) {
+    SpillRunsFn(String key, String dir, int runTokens) {
       this.key = key;
       this.dir = dir;
+      this.runTokens = runTokens;
     }
 
     @StartBundle
@@ -217,7 +235,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     public void process(@Element Token token, OutputReceiver<KV<String, RunFiles.Run>> out)
         throws IOException {
       buffer.add(token);
-      if (buffer.size() >= MAX_RUN_TOKENS) {
+      if (buffer.size() >= runTokens) {
         out.output(KV.of(key, RunFiles.write(Path.of(dir), buffer)));
         buffer = new ArrayList<>();
       }
@@ -239,10 +257,12 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     private final String pluginName;
     private final String dir;
     private final boolean runsPerBundle;
+    private final int runTokens;
     private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
 
     SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName, String dir,
-        boolean runsPerBundle) {
+        boolean runsPerBundle, int runTokens) {
+      this.runTokens = runTokens;
       this.ctx = ctx;
       this.writer = writer;
       this.pluginName = pluginName;
@@ -262,7 +282,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         List<Token> buffer = new ArrayList<>();
         for (Token t : group.getValue().getAll(TOKENS)) {
           buffer.add(t);
-          if (buffer.size() >= MAX_RUN_TOKENS) {
+          if (buffer.size() >= runTokens) {
             runs.add(RunFiles.write(Path.of(dir), buffer));
             buffer = new ArrayList<>();
           }
@@ -386,9 +406,11 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   @DoFn.BoundedPerElement
   static final class RunAuditFn extends DoFn<SinkRun, AuditRecord> {
     private final StepContext ctx;
+    private final long minTokensPerPart;
 
-    RunAuditFn(StepContext ctx) {
+    RunAuditFn(StepContext ctx, long minTokensPerPart) {
       this.ctx = ctx;
+      this.minTokensPerPart = minTokensPerPart;
     }
 
     @GetInitialRestriction
@@ -403,7 +425,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
 
     @NewTracker
     public ReadRangeTracker newTracker(@Restriction ReadRange range) {
-      return new ReadRangeTracker(range, MIN_TOKENS_PER_AUDIT_PART, 8L << 20);
+      return new ReadRangeTracker(range, minTokensPerPart, 8L << 20);
     }
 
     @ProcessElement

@@ -40,10 +40,12 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
 
   private final StepContext ctx;
   private final SourceBoundary boundary;
+  private final long minRecordsPerPart;
 
-  SourceReadFn(StepContext ctx, SourceBoundary boundary) {
+  SourceReadFn(StepContext ctx, SourceBoundary boundary, long minRecordsPerPart) {
     this.ctx = ctx;
     this.boundary = boundary;
+    this.minRecordsPerPart = minRecordsPerPart;
   }
 
   @GetInitialRestriction
@@ -58,7 +60,7 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
 
   @NewTracker
   public ReadRangeTracker newTracker(@Restriction ReadRange range) {
-    return new ReadRangeTracker(range, MIN_RECORDS_PER_PART, MIN_BYTES_PER_PART);
+    return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART);
   }
 
   @ProcessElement
