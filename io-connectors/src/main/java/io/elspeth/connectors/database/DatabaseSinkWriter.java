@@ -269,34 +269,51 @@ public final class DatabaseSinkWriter implements SinkWriter {
         declared.put(f.name(), f.type());
       }
     }
+    Map<String, FieldType> inferred = inferred(
+        fields.stream().filter(f -> !declared.containsKey(f)).toList(), rows);
     Map<String, String> types = new LinkedHashMap<>();
     for (String field : fields) {
-      FieldType type = declared.containsKey(field) ? declared.get(field) : inferred(field, rows);
+      FieldType type = declared.containsKey(field) ? declared.get(field)
+          : inferred.getOrDefault(field, FieldType.STR);
       types.put(field, sqlType(type));
     }
     return types;
   }
 
-  private static FieldType inferred(String field, Iterable<Map<String, Object>> rows) {
-    FieldType type = null;
+  /**
+   * The types of the undeclared fields, inferred from their values in one pass over the rows
+   * (they may be streamed from disk): a field with values of one kind has that type, ints mixed
+   * with floats are floats, anything else (or no value at all) is text.
+   */
+  private static Map<String, FieldType> inferred(List<String> fields,
+      Iterable<Map<String, Object>> rows) {
+    Map<String, FieldType> types = new LinkedHashMap<>();
+    java.util.Set<String> mixed = new java.util.HashSet<>();
     for (Map<String, Object> row : rows) {
-      Object v = row.get(field);
-      FieldType t = v == null ? null : v instanceof Boolean ? FieldType.BOOL
-          : v instanceof Long || v instanceof Integer ? FieldType.INT
-          : v instanceof Number ? FieldType.FLOAT : FieldType.STR;
-      if (t == null || t == type) {
-        continue;
-      }
-      if (type == null) {
-        type = t;
-      } else if ((type == FieldType.INT && t == FieldType.FLOAT)
-          || (type == FieldType.FLOAT && t == FieldType.INT)) {
-        type = FieldType.FLOAT;
-      } else {
-        return FieldType.STR;
+      for (String field : fields) {
+        if (mixed.contains(field)) {
+          continue;
+        }
+        Object v = row.get(field);
+        FieldType t = v == null ? null : v instanceof Boolean ? FieldType.BOOL
+            : v instanceof Long || v instanceof Integer ? FieldType.INT
+            : v instanceof Number ? FieldType.FLOAT : FieldType.STR;
+        FieldType type = types.get(field);
+        if (t == null || t == type) {
+          continue;
+        }
+        if (type == null) {
+          types.put(field, t);
+        } else if ((type == FieldType.INT && t == FieldType.FLOAT)
+            || (type == FieldType.FLOAT && t == FieldType.INT)) {
+          types.put(field, FieldType.FLOAT);
+        } else {
+          types.put(field, FieldType.STR);
+          mixed.add(field);
+        }
       }
     }
-    return type == null ? FieldType.STR : type;
+    return types;
   }
 
   private String sqlType(FieldType type) {
