@@ -16,6 +16,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Instant;
 import java.util.Map;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
@@ -73,9 +74,16 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       if (offset == 0) {
         return Channels.newInputStream(file.open());
       }
-      SeekableByteChannel channel = file.openSeekable();
-      channel.position(offset);
-      return Channels.newInputStream(channel);
+      if (file.getCompression() == Compression.UNCOMPRESSED
+          && file.getMetadata().isReadSeekEfficient()) {
+        SeekableByteChannel channel = file.openSeekable();
+        channel.position(offset);
+        return Channels.newInputStream(channel);
+      }
+      // Offsets count decompressed bytes: a compressed file is read again up to the offset.
+      InputStream in = Channels.newInputStream(file.open());
+      in.skipNBytes(offset);
+      return in;
     };
     try (RecordCursor cursor = boundary.reader().open(opener, range.from())) {
       ReadPosition position = range.from();
@@ -84,14 +92,16 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
         SourceBoundary.Decision d = boundary.decide(rec, position.index());
         ReadPosition next = cursor.after(position).after(d.kind());
         if (!tracker.tryClaim(new ReadClaim(position, next))) {
-          boundary.syncPayloads();
-          return;
+          break;
         }
         boundary.emit(d, position.index(), out);
         position = next;
       }
-      if (tracker.tryClaim(ReadClaim.end(position))) {
-        boundary.syncPayloads();
+      // Outputs of this call become visible only after it returns: the rows' payloads are
+      // durable before any row record can commit.
+      boundary.syncPayloads();
+      // A read stopped by a checkpoint (rec still set) leaves the end to the part that resumes.
+      if (rec == null && tracker.tryClaim(ReadClaim.end(position))) {
         out.get(StepTags.AUDIT).output(OperationAudit.finished(ctx, range.operationId(),
             "source_load", range.started(), input, countsOf(position).asOutput(), null));
       }

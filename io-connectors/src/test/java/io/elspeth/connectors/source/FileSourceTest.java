@@ -95,8 +95,9 @@ class FileSourceTest {
         .withOnValidationFailure(onValidationFailure);
   }
 
-  @Test
-  void aFileReadInManyCheckpointedPartsNumbersRecordsAndCountsExactlyAsOneRead()
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"input.csv", "input.csv.gz"})
+  void aFileReadInManyCheckpointedPartsNumbersRecordsAndCountsExactlyAsOneRead(String name)
       throws Throwable {
     // 1,200 rows; every 10th has a quoted newline, every 50th an invalid id (quarantined).
     StringBuilder csv = new StringBuilder("id,name\n");
@@ -104,7 +105,13 @@ class FileSourceTest {
       String id = i % 50 == 49 ? "bad" + i : String.valueOf(i);
       csv.append(id).append(',').append(i % 10 == 0 ? "\"n\n" + i + "\"" : "n" + i).append('\n');
     }
-    String path = csvFile(csv.toString());
+    // A compressed file resumes by reading its decompressed bytes up to the offset again.
+    Path file = dir.resolve(name);
+    try (var raw = Files.newOutputStream(file); var out = name.endsWith(".gz")
+        ? new java.util.zip.GZIPOutputStream(raw) : raw) {
+      out.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String path = file.toString();
     BeamPipelines.test(p -> {
       PCollectionTuple out = p.apply(source(path, "quarantine").withMinRecordsPerPart(300));
 
