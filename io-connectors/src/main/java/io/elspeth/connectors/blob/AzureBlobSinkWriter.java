@@ -75,13 +75,18 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls) throws IOException {
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
+      throws IOException {
     String blobName = BlobPathTemplate.render(blobPath, calls.runId(), Instant.now());
     String where = "'" + container + "/" + blobName + "'";
     Map<String, Object> request = BlobCallPayload.request("upload", auth, container, blobName);
     request.put("format", format.name().toLowerCase());
     request.put("overwrite", overwrite);
-    request.put("row_count", rows.size());
+    long rowCount = 0;
+    for (Map<String, Object> ignored : rows) {
+      rowCount++;
+    }
+    request.put("row_count", rowCount);
     long t0 = System.nanoTime();
     BlockUpload upload;
     try {
@@ -107,7 +112,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
         upload.sha256(), upload.bytes);
   }
 
-  private void serialise(List<Map<String, Object>> rows, OutputStream out) throws IOException {
+  private void serialise(Iterable<Map<String, Object>> rows, OutputStream out) throws IOException {
     Charset charset = Charset.forName(encoding);
     switch (format) {
       case CSV -> CsvSinkWriter.print(out, charset, delimiter, CsvSinkWriter.fieldsOf(schema, rows),

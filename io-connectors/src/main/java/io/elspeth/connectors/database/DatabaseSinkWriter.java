@@ -88,7 +88,8 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls) throws IOException {
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
+      throws IOException {
     List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
     for (String key : upsertKey) {
       if (!fields.contains(key)) {
@@ -106,9 +107,17 @@ public final class DatabaseSinkWriter implements SinkWriter {
       prepareTable(c, types, calls);
       if (!fields.isEmpty()) {
         String insert = insertSql(fields);
-        for (int from = 0; from < rows.size(); from += batchSize) {
-          insertBatch(c, insert, fields, types, rows.subList(from,
-              Math.min(rows.size(), from + batchSize)), from / batchSize, calls);
+        List<Map<String, Object>> batch = new ArrayList<>(batchSize);
+        int batchIndex = 0;
+        for (Map<String, Object> row : rows) {
+          batch.add(row);
+          if (batch.size() == batchSize) {
+            insertBatch(c, insert, fields, types, batch, batchIndex++, calls);
+            batch.clear();
+          }
+        }
+        if (!batch.isEmpty()) {
+          insertBatch(c, insert, fields, types, batch, batchIndex, calls);
         }
       }
     } catch (SQLException e) {
@@ -116,9 +125,31 @@ public final class DatabaseSinkWriter implements SinkWriter {
       throw new IOException("database write to table '" + table + "' failed: "
           + LandscapeUrl.redact(String.valueOf(e.getMessage())));
     }
-    byte[] canonical = CanonicalJson.canonicalize(rows).getBytes(StandardCharsets.UTF_8);
-    return new Artifact("database", target(), CanonicalJson.sha256Hex(canonical),
-        canonical.length);
+    // The canonical JSON array of the rows, hashed as it streams: '[' row (',' row)* ']'.
+    java.security.MessageDigest digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+    long size = 0;
+    boolean first = true;
+    digest.update((byte) '[');
+    size++;
+    for (Map<String, Object> row : rows) {
+      if (!first) {
+        digest.update((byte) ',');
+        size++;
+      }
+      first = false;
+      byte[] canonical = CanonicalJson.canonicalize(row).getBytes(StandardCharsets.UTF_8);
+      digest.update(canonical);
+      size += canonical.length;
+    }
+    digest.update((byte) ']');
+    size++;
+    return new Artifact("database", target(), java.util.HexFormat.of().formatHex(digest.digest()),
+        size);
   }
 
   private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls)
@@ -230,41 +261,59 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   /** SQL column types: the schema's declared types, else inferred from the values. */
-  private Map<String, String> columnTypes(List<String> fields, List<Map<String, Object>> rows) {
+  private Map<String, String> columnTypes(List<String> fields,
+      Iterable<Map<String, Object>> rows) {
     Map<String, FieldType> declared = new LinkedHashMap<>();
     if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
       for (FieldSpec f : schema.fields()) {
         declared.put(f.name(), f.type());
       }
     }
+    Map<String, FieldType> inferred = inferred(
+        fields.stream().filter(f -> !declared.containsKey(f)).toList(), rows);
     Map<String, String> types = new LinkedHashMap<>();
     for (String field : fields) {
-      FieldType type = declared.containsKey(field) ? declared.get(field) : inferred(field, rows);
+      FieldType type = declared.containsKey(field) ? declared.get(field)
+          : inferred.getOrDefault(field, FieldType.STR);
       types.put(field, sqlType(type));
     }
     return types;
   }
 
-  private static FieldType inferred(String field, List<Map<String, Object>> rows) {
-    FieldType type = null;
+  /**
+   * The types of the undeclared fields, inferred from their values in one pass over the rows
+   * (they may be streamed from disk): a field with values of one kind has that type, ints mixed
+   * with floats are floats, anything else (or no value at all) is text.
+   */
+  private static Map<String, FieldType> inferred(List<String> fields,
+      Iterable<Map<String, Object>> rows) {
+    Map<String, FieldType> types = new LinkedHashMap<>();
+    java.util.Set<String> mixed = new java.util.HashSet<>();
     for (Map<String, Object> row : rows) {
-      Object v = row.get(field);
-      FieldType t = v == null ? null : v instanceof Boolean ? FieldType.BOOL
-          : v instanceof Long || v instanceof Integer ? FieldType.INT
-          : v instanceof Number ? FieldType.FLOAT : FieldType.STR;
-      if (t == null || t == type) {
-        continue;
-      }
-      if (type == null) {
-        type = t;
-      } else if ((type == FieldType.INT && t == FieldType.FLOAT)
-          || (type == FieldType.FLOAT && t == FieldType.INT)) {
-        type = FieldType.FLOAT;
-      } else {
-        return FieldType.STR;
+      for (String field : fields) {
+        if (mixed.contains(field)) {
+          continue;
+        }
+        Object v = row.get(field);
+        FieldType t = v == null ? null : v instanceof Boolean ? FieldType.BOOL
+            : v instanceof Long || v instanceof Integer ? FieldType.INT
+            : v instanceof Number ? FieldType.FLOAT : FieldType.STR;
+        FieldType type = types.get(field);
+        if (t == null || t == type) {
+          continue;
+        }
+        if (type == null) {
+          types.put(field, t);
+        } else if ((type == FieldType.INT && t == FieldType.FLOAT)
+            || (type == FieldType.FLOAT && t == FieldType.INT)) {
+          types.put(field, FieldType.FLOAT);
+        } else {
+          types.put(field, FieldType.STR);
+          mixed.add(field);
+        }
       }
     }
-    return type == null ? FieldType.STR : type;
+    return types;
   }
 
   private String sqlType(FieldType type) {

@@ -50,14 +50,14 @@ public final class CsvSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls)
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     List<String> existingHeader = append ? existingHeader(file, charset) : List.of();
     List<String> fields = existingHeader.isEmpty() ? fieldsOf(schema, rows) : existingHeader;
     // The existing header cannot grow, so a field outside it would be silently lost: refuse instead.
-    for (Map<String, Object> row : rows) {
+    for (Map<String, Object> row : existingHeader.isEmpty() ? List.<Map<String, Object>>of() : rows) {
       for (String key : row.keySet()) {
         if (!fields.contains(key)) {
           throw new IOException("cannot append to " + file + ": field '" + key
@@ -80,7 +80,7 @@ public final class CsvSinkWriter implements SinkWriter {
    * one record per row with a cell per field, values as Python writes them.
    */
   public static void print(OutputStream out, Charset charset, char delimiter, List<String> fields,
-      Map<String, String> displayHeaders, boolean header, List<Map<String, Object>> rows)
+      Map<String, String> displayHeaders, boolean header, Iterable<Map<String, Object>> rows)
       throws IOException {
     Writer writer = new OutputStreamWriter(new NonClosing(out), charset);
     CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter)
@@ -102,7 +102,7 @@ public final class CsvSinkWriter implements SinkWriter {
   }
 
   /** The schema's declared fields, then every other field of the rows in order of appearance. */
-  public static List<String> fieldsOf(SchemaSpec schema, List<Map<String, Object>> rows) {
+  public static List<String> fieldsOf(SchemaSpec schema, Iterable<Map<String, Object>> rows) {
     Set<String> fields = new LinkedHashSet<>();
     if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
       schema.fields().stream().map(FieldSpec::name).forEach(fields::add);

@@ -50,20 +50,22 @@ public final class JsonSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(List<Map<String, Object>> rows, OperationCalls calls)
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     boolean keep = append && Files.exists(file) && Files.size(file) > 0;
-    List<Object> items = new ArrayList<>();
+    List<Object> existingItems = new ArrayList<>();
     if (keep && format == Format.JSON) {
       JsonNode existing = MAPPER.readTree(Files.readString(file, charset));
       if (!existing.isArray()) {
         throw new IOException("cannot append to " + file + ": it does not hold a JSON array");
       }
-      existing.forEach(n -> items.add(CanonicalJson.toPlain(n)));
+      existing.forEach(n -> existingItems.add(CanonicalJson.toPlain(n)));
     }
-    items.addAll(rows);
+    Iterable<?> items = existingItems.isEmpty() ? rows
+        : () -> java.util.stream.Stream.concat(existingItems.stream(),
+            java.util.stream.StreamSupport.stream(rows.spliterator(), false)).iterator();
     return DurableFile.write(file, out -> {
       if (keep && format == Format.JSONL) {
         try (InputStream in = Files.newInputStream(file)) {
@@ -76,7 +78,7 @@ public final class JsonSinkWriter implements SinkWriter {
 
   /** Prints items to {@code out} (left open) as one JSON array or as JSON Lines. */
   public static void print(OutputStream out, Charset charset, Format format, int indent,
-      List<?> items) throws IOException {
+      Iterable<?> items) throws IOException {
     Writer writer = new OutputStreamWriter(out, charset);
     if (format == Format.JSONL) {
       for (Object row : items) {
@@ -92,7 +94,13 @@ public final class JsonSinkWriter implements SinkWriter {
         gen.setPrettyPrinter(pp);
       }
       gen.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-      MAPPER.writeValue(gen, items);
+      // Item by item, as one array: the items may be streamed from disk.
+      gen.writeStartArray();
+      for (Object item : items) {
+        MAPPER.writeValue(gen, item);
+      }
+      gen.writeEndArray();
+      gen.flush();
       writer.write('\n');
     }
     writer.flush();

@@ -3,29 +3,39 @@ package io.elspeth.connectors.sink;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.operation.OperationAudit;
 import io.elspeth.connectors.operation.OperationCalls;
+import io.elspeth.connectors.split.ReadClaim;
+import io.elspeth.connectors.split.ReadPosition;
+import io.elspeth.connectors.split.ReadRange;
+import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
-import io.elspeth.audit.record.AuditRecordCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -33,18 +43,31 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Writes every token that reaches one sink, then records what happened. All tokens of the sink
- * are gathered (one output file per sink, in source order), written durably by the
- * {@link SinkWriter}, and only then are their sink node states, the artifact, the
- * {@code sink_write} operation with the external calls the writer made, and the tokens' outcomes
- * (completed, routed or quarantined) emitted for the Landscape: no outcome exists for output that
- * is not durable.
+ * Writes every token that reaches one sink, then records what happened. The sink's tokens are
+ * written as one output file in source order, durably, by the {@link SinkWriter}, and only then
+ * are their sink node states, the artifact, the {@code sink_write} operation with the external
+ * calls the writer made, and the tokens' outcomes (completed, routed or quarantined) emitted for
+ * the Landscape: no outcome exists for output that is not durable.
+ *
+ * <p>Memory stays bounded whatever the sink receives: tokens are spilled as sorted runs to local
+ * scratch files (the spill directory, {@code java.io.tmpdir} unless set), the runs are merged
+ * into the output as it is written, and the audit records are emitted from the run files. On the
+ * DirectRunner, which holds a group's contents and a bundle's outputs in memory, each bundle
+ * spills its own runs before only their names are grouped, and the audit records are emitted by
+ * a splittable read of each run file, in bounded bundles. On other runners (Flink batch groups on
+ * disk and streams a step's outputs) the sink's tokens are grouped, then spilled and merged by the
+ * one worker that writes, so scratch files never cross machines.
  *
  * <p>A write that fails commits its {@code sink_write} operation (failed) and the calls the writer
  * recorded, failed ones included, straight to the run's Landscape, then fails the step: Beam
@@ -54,30 +77,72 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * an artifact to reconcile against.
  */
 public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<AuditRecord>> {
+  /** Tokens per spilled run: what one spilling step holds at most. */
+  static final int MAX_RUN_TOKENS = 20_000;
+  /** Audit records of a run are emitted in parts of at least this many tokens. */
+  static final long MIN_TOKENS_PER_AUDIT_PART = 2048;
+
+  /** Where runs are made: per bundle before grouping, or after grouping the tokens. */
+  enum Grouping { AUTO, RUNS, TOKENS }
+
   private static final TupleTag<Token> TOKENS = new TupleTag<>("tokens") {};
+  private static final TupleTag<RunFiles.Run> RUNS = new TupleTag<>("runs") {};
   private static final TupleTag<Integer> PRESENT = new TupleTag<>("present") {};
+  private static final TupleTag<AuditRecord> WRITTEN = new TupleTag<>("written") {};
+  private static final TupleTag<SinkRun> TO_AUDIT = new TupleTag<>("to-audit") {};
 
   private final @Nullable StepContext context;
   private final @Nullable SinkWriter writer;
   private final String pluginName;
+  private final @Nullable String spillDirectory;
+  private final Grouping grouping;
+  private int runTokens = MAX_RUN_TOKENS;
+  private long minTokensPerAuditPart = MIN_TOKENS_PER_AUDIT_PART;
 
-  private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName) {
+  private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName,
+      @Nullable String spillDirectory, Grouping grouping) {
     this.context = context;
     this.writer = writer;
     this.pluginName = pluginName;
+    this.spillDirectory = spillDirectory;
+    this.grouping = grouping;
   }
 
   public static SinkWrite to(SinkWriter writer) {
-    return new SinkWrite(null, writer, writer.getClass().getSimpleName());
+    return new SinkWrite(null, writer, writer.getClass().getSimpleName(), null, Grouping.AUTO);
   }
 
   public SinkWrite withContext(StepContext ctx) {
-    return new SinkWrite(ctx, writer, pluginName);
+    return sized(new SinkWrite(ctx, writer, pluginName, spillDirectory, grouping));
   }
 
   /** The plugin name recorded in the sink_write operation's input. */
   public SinkWrite withPluginName(String name) {
-    return new SinkWrite(context, writer, name);
+    return sized(new SinkWrite(context, writer, name, spillDirectory, grouping));
+  }
+
+  /** The local directory for the sink's scratch run files; {@code java.io.tmpdir} by default. */
+  public SinkWrite withSpillDirectory(@Nullable String directory) {
+    return sized(new SinkWrite(context, writer, pluginName, directory, grouping));
+  }
+
+  private SinkWrite sized(SinkWrite copy) {
+    copy.runTokens = runTokens;
+    copy.minTokensPerAuditPart = minTokensPerAuditPart;
+    return copy;
+  }
+
+  /** Where runs are made; AUTO (per bundle on the DirectRunner only) unless a test says. */
+  SinkWrite withGrouping(Grouping g) {
+    return sized(new SinkWrite(context, writer, pluginName, spillDirectory, g));
+  }
+
+  /** Small runs and audit parts, for tests of many runs. */
+  SinkWrite withRunSizes(int tokensPerRun, long tokensPerAuditPart) {
+    SinkWrite copy = new SinkWrite(context, writer, pluginName, spillDirectory, grouping);
+    copy.runTokens = tokensPerRun;
+    copy.minTokensPerAuditPart = tokensPerAuditPart;
+    return copy;
   }
 
   @Override
@@ -85,17 +150,51 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
+    if (writer == null) {
+      throw new IllegalStateException("a writer is required");
+    }
     String key = context.nodeId();
-    PCollection<KV<String, Token>> keyed = tokens
-        .apply("KeyBySink", WithKeys.of(key))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
+    String dir = Path.of(spillDirectory != null ? spillDirectory
+        : System.getProperty("java.io.tmpdir"))
+        .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key)).toString();
+    boolean runsPerBundle = grouping == Grouping.RUNS || (grouping == Grouping.AUTO
+        && tokens.getPipeline().getOptions().getRunner().getName()
+            .equals("org.apache.beam.runners.direct.DirectRunner"));
     PCollection<KV<String, Integer>> present = tokens.getPipeline()
         .apply("SinkPresent", Create.of(KV.of(key, 1))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));
-    return KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present)
+    KeyedPCollectionTuple<String> grouped;
+    if (runsPerBundle) {
+      PCollection<KV<String, RunFiles.Run>> runs = tokens
+          .apply("SpillRuns", ParDo.of(new SpillRunsFn(key, dir, runTokens)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), RunFiles.RunCoder.of()));
+      grouped = KeyedPCollectionTuple.of(RUNS, runs).and(PRESENT, present);
+    } else {
+      PCollection<KV<String, Token>> keyed = tokens
+          .apply("KeyBySink", WithKeys.of(key))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
+      grouped = KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present);
+    }
+    PCollectionTuple written = grouped
         .apply("GatherRows", CoGroupByKey.create())
-        .apply("WriteDurably", ParDo.of(new SinkWriteFn(context, writer, pluginName)))
+        .apply("WriteDurably", ParDo.of(new SinkWriteFn(context, writer, pluginName, dir,
+            runsPerBundle, runTokens)).withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT)));
+    PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
+    if (!runsPerBundle) {
+      written.get(TO_AUDIT).setCoder(SerializableCoder.of(SinkRun.class));
+      return direct;
+    }
+    PCollection<AuditRecord> perToken = written.get(TO_AUDIT)
+        .setCoder(SerializableCoder.of(SinkRun.class))
+        .apply("RecordOutcomes", ParDo.of(new RunAuditFn(context, minTokensPerAuditPart)))
         .setCoder(AuditRecordCoder.of());
+    return PCollectionList.of(direct).and(perToken)
+        .apply("SinkAudit", Flatten.pCollections())
+        .setCoder(AuditRecordCoder.of());
+  }
+
+  private static String safe(String id) {
+    return id.replaceAll("[^A-Za-z0-9_.-]", "_");
   }
 
   @Override
@@ -106,37 +205,119 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
   }
 
+  /**
+   * A run file whose tokens are durably written, with what their audit records need: the write's
+   * times, the artifact, and the first token in source order (the artifact's node state).
+   */
+  record SinkRun(String path, long count, String firstTokenId, String firstStateId,
+      String artifactType, String artifactPath, String contentHash, long sizeBytes,
+      Instant started, Instant done, double perRowMs) implements Serializable {}
+
+  /** Spills each bundle's tokens as sorted runs; outputs the runs' names, keyed by sink. */
+  static final class SpillRunsFn extends DoFn<Token, KV<String, RunFiles.Run>> {
+    private final String key;
+    private final String dir;
+    private final int runTokens;
+    private transient List<Token> buffer;
+
+    SpillRunsFn(String key, String dir, int runTokens) {
+      this.key = key;
+      this.dir = dir;
+      this.runTokens = runTokens;
+    }
+
+    @StartBundle
+    public void start() {
+      buffer = new ArrayList<>();
+    }
+
+    @ProcessElement
+    public void process(@Element Token token, OutputReceiver<KV<String, RunFiles.Run>> out)
+        throws IOException {
+      buffer.add(token);
+      if (buffer.size() >= runTokens) {
+        out.output(KV.of(key, RunFiles.write(Path.of(dir), buffer)));
+        buffer = new ArrayList<>();
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) throws IOException {
+      if (!buffer.isEmpty()) {
+        c.output(KV.of(key, RunFiles.write(Path.of(dir), buffer)),
+            GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+        buffer = new ArrayList<>();
+      }
+    }
+  }
+
   static final class SinkWriteFn extends DoFn<KV<String, CoGbkResult>, AuditRecord> {
     private final StepContext ctx;
     private final SinkWriter writer;
     private final String pluginName;
+    private final String dir;
+    private final boolean runsPerBundle;
+    private final int runTokens;
     private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
 
-    SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName) {
+    SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName, String dir,
+        boolean runsPerBundle, int runTokens) {
+      this.runTokens = runTokens;
       this.ctx = ctx;
       this.writer = writer;
       this.pluginName = pluginName;
+      this.dir = dir;
+      this.runsPerBundle = runsPerBundle;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> group, OutputReceiver<AuditRecord> out)
+    public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out)
         throws IOException {
-      List<Token> tokens = new ArrayList<>();
-      group.getValue().getAll(TOKENS).forEach(tokens::add);
-      tokens.sort(Token::compareBySourceOrder);
-      List<Map<String, Object>> rows = new ArrayList<>(tokens.size());
-      tokens.forEach(t -> rows.add(t.data()));
+      List<RunFiles.Run> runs = new ArrayList<>();
+      if (runsPerBundle) {
+        group.getValue().getAll(RUNS).forEach(runs::add);
+      } else {
+        // The runner's group may be larger than memory (Flink's is spilled and re-iterable):
+        // sort it in runs on this worker's disk.
+        List<Token> buffer = new ArrayList<>();
+        for (Token t : group.getValue().getAll(TOKENS)) {
+          buffer.add(t);
+          if (buffer.size() >= runTokens) {
+            runs.add(RunFiles.write(Path.of(dir), buffer));
+            buffer = new ArrayList<>();
+          }
+        }
+        if (!buffer.isEmpty()) {
+          runs.add(RunFiles.write(Path.of(dir), buffer));
+        }
+      }
+      long count = runs.stream().mapToLong(RunFiles.Run::count).sum();
+      Iterable<Token> merged = RunFiles.merge(runs);
+      Iterable<Map<String, Object>> rows = () -> new Iterator<>() {
+        private final Iterator<Token> it = merged.iterator();
+
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Map<String, Object> next() {
+          return it.next().data();
+        }
+      };
 
       Instant started = Instant.now();
       String operationId = Ids.operationId();
       OperationCalls calls = new OperationCalls(ctx.runId(), operationId);
       Map<String, Object> opInput = new LinkedHashMap<>();
       opInput.put("sink_plugin", pluginName);
-      opInput.put("row_count", rows.size());
+      opInput.put("row_count", Math.toIntExact(count));
       SinkWriter.Artifact artifact;
       try {
         artifact = writer.write(rows, calls);
       } catch (IOException | RuntimeException e) {
+        runs.forEach(r -> RunFiles.delete(r.path()));
         String message = "sink '" + ctx.nodeName() + "' could not write " + writer.target()
             + ": " + e.getMessage();
         IOException failure = new IOException(message + " (sink_write operation " + operationId
@@ -146,39 +327,124 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         throw failure;
       }
       Instant done = Instant.now();
-      rowsWritten.inc(rows.size());
+      rowsWritten.inc(count);
 
+      OutputReceiver<AuditRecord> audit = out.get(WRITTEN);
       Map<String, Object> opOutput = new LinkedHashMap<>();
       opOutput.put("artifact_path", artifact.pathOrUri());
       opOutput.put("content_hash", artifact.contentHash());
       double totalMs = Duration.between(started, done).toNanos() / 1e6;
-      out.output(OperationAudit.finished(ctx, operationId, "sink_write", started, opInput,
+      audit.output(OperationAudit.finished(ctx, operationId, "sink_write", started, opInput,
           opOutput, null));
-      calls.calls().forEach(out::output);
-
-      String firstStateId = null;
-      double perRowMs = tokens.isEmpty() ? 0 : totalMs / tokens.size();
-      for (Token token : tokens) {
-        String stateId = Ids.stateId();
-        if (firstStateId == null) {
-          firstStateId = stateId;
-        }
-        Map<String, Object> output = new LinkedHashMap<>();
-        output.put("row", token.data());
-        output.put("artifact_path", artifact.pathOrUri());
-        output.put("content_hash", artifact.contentHash());
-        String inputHash = CanonicalJson.tolerantHash(token.data());
-        out.output(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
-            ctx.stepIndex(), 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
-            perRowMs, null, null, started, done, token.rowId()));
-        String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
-        out.output(StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(),
-            token.errorHash(), null));
+      calls.calls().forEach(audit::output);
+      if (count == 0) {
+        runs.forEach(r -> RunFiles.delete(r.path()));
+        return;
       }
-      if (firstStateId != null) {
-        out.output(new ArtifactRecord(Ids.artifactId(), ctx.runId(), firstStateId, ctx.nodeId(),
+      // The first token in source order is the head of one of the runs.
+      Token first = null;
+      for (RunFiles.Run run : runs) {
+        try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), 0)) {
+          Token head = reader.next();
+          if (head != null && (first == null || Token.compareBySourceOrder(head, first) < 0)) {
+            first = head;
+          }
+        }
+      }
+      String firstStateId = Ids.stateId();
+      double perRowMs = totalMs / count;
+      for (RunFiles.Run run : runs) {
+        SinkRun sinkRun = new SinkRun(run.path(), run.count(), first.tokenId(), firstStateId,
             artifact.artifactType(), artifact.pathOrUri(), artifact.contentHash(),
-            artifact.sizeBytes(), null, done));
+            artifact.sizeBytes(), started, done, perRowMs);
+        if (runsPerBundle) {
+          out.get(TO_AUDIT).output(sinkRun);
+        } else {
+          // Outputs stream on these runners: emit from the run file here, on the disk it is on.
+          try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), 0)) {
+            Token t;
+            while ((t = reader.next()) != null) {
+              emitFor(ctx, sinkRun, t, audit::output);
+            }
+          }
+          RunFiles.delete(run.path());
+        }
+      }
+    }
+  }
+
+  /**
+   * Emits a written token's sink node state and outcome, and after the first token's state the
+   * sink's artifact (which names that state).
+   */
+  static void emitFor(StepContext ctx, SinkRun run, Token token, Consumer<AuditRecord> out) {
+    boolean isFirst = token.tokenId().equals(run.firstTokenId());
+    String stateId = isFirst ? run.firstStateId() : Ids.stateId();
+    Map<String, Object> output = new LinkedHashMap<>();
+    output.put("row", token.data());
+    output.put("artifact_path", run.artifactPath());
+    output.put("content_hash", run.contentHash());
+    String inputHash = CanonicalJson.tolerantHash(token.data());
+    out.accept(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
+        ctx.stepIndex(), 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
+        run.perRowMs(), null, null, run.started(), run.done(), token.rowId()));
+    String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
+    out.accept(StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(),
+        token.errorHash(), null));
+    if (isFirst) {
+      out.accept(new ArtifactRecord(Ids.artifactId(), ctx.runId(), run.firstStateId(),
+          ctx.nodeId(), run.artifactType(), run.artifactPath(), run.contentHash(),
+          run.sizeBytes(), null, run.done()));
+    }
+  }
+
+  /**
+   * Emits the audit records of one written run file as a splittable read over the file, so the
+   * DirectRunner checkpoints it and no bundle holds a whole sink's records; deletes the file when
+   * its last record is out.
+   */
+  @DoFn.BoundedPerElement
+  static final class RunAuditFn extends DoFn<SinkRun, AuditRecord> {
+    private final StepContext ctx;
+    private final long minTokensPerPart;
+
+    RunAuditFn(StepContext ctx, long minTokensPerPart) {
+      this.ctx = ctx;
+      this.minTokensPerPart = minTokensPerPart;
+    }
+
+    @GetInitialRestriction
+    public ReadRange initialRestriction(@Element SinkRun run) {
+      return ReadRange.whole(ReadPosition.start(0), "", run.done());
+    }
+
+    @GetRestrictionCoder
+    public ReadRange.Coder restrictionCoder() {
+      return ReadRange.Coder.of();
+    }
+
+    @NewTracker
+    public ReadRangeTracker newTracker(@Restriction ReadRange range) {
+      return new ReadRangeTracker(range, minTokensPerPart, 8L << 20);
+    }
+
+    @ProcessElement
+    public void process(@Element SinkRun run, RestrictionTracker<ReadRange, ReadClaim> tracker,
+        OutputReceiver<AuditRecord> out) throws IOException {
+      ReadPosition position = tracker.currentRestriction().from();
+      try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), position.offset())) {
+        Token t;
+        while ((t = reader.next()) != null) {
+          ReadPosition next = position.atOffset(reader.offset(), 0, 0).after(0);
+          if (!tracker.tryClaim(new ReadClaim(position, next))) {
+            return;
+          }
+          emitFor(ctx, run, t, out::output);
+          position = next;
+        }
+      }
+      if (tracker.tryClaim(ReadClaim.end(position))) {
+        RunFiles.delete(run.path());
       }
     }
   }

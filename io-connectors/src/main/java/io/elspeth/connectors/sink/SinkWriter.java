@@ -3,7 +3,6 @@ package io.elspeth.connectors.sink;
 import io.elspeth.connectors.operation.OperationCalls;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,7 +17,12 @@ import java.util.Map;
  * operation and an artifact.
  */
 public interface SinkWriter extends Serializable {
-  Artifact write(List<Map<String, Object>> rows, OperationCalls calls) throws IOException;
+  /**
+   * Writes {@code rows}, in their order. The rows may be iterated more than once (a writer that
+   * needs the fields of every row before the first one, as a CSV header does, makes two passes);
+   * each pass may read them from disk, so a writer should not hold them all.
+   */
+  Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls) throws IOException;
 
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();

@@ -28,6 +28,7 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
   private final SchemaSpec schema;
   private final @Nullable StepContext context;
   private final String onValidationFailure;
+  private long minRecordsPerPart = SourceReadFn.MIN_RECORDS_PER_PART;
 
   private FileSource(@Nullable String path, @Nullable RecordReader reader, SchemaSpec schema,
       @Nullable StepContext context, String onValidationFailure) {
@@ -63,6 +64,13 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     return new FileSource(path, reader, schema, context, destination);
   }
 
+  /** Parts of the read are at least this many records (tests make small parts). */
+  FileSource withMinRecordsPerPart(long records) {
+    FileSource copy = new FileSource(path, reader, schema, context, onValidationFailure);
+    copy.minRecordsPerPart = records;
+    return copy;
+  }
+
   @Override
   public PCollectionTuple expand(PBegin input) {
     if (path == null) {
@@ -75,7 +83,7 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
       throw new IllegalStateException("withContext() is required");
     }
     SourceReadFn fn = new SourceReadFn(context, new SourceBoundary(context, reader,
-        new RowValidator(schema, reader.textValues()), onValidationFailure));
+        new RowValidator(schema, reader.textValues()), onValidationFailure), minRecordsPerPart);
     return StepTags.withCoders(input
         .apply("Match", FileIO.match().filepattern(path)
             .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))

@@ -57,6 +57,11 @@ public final class SourceBoundary implements Serializable {
   private final Counter discarded = Metrics.counter(SourceBoundary.class, "rows_discarded");
   private transient @Nullable FilesystemPayloadStore payloads;
 
+  /** The reader this boundary parses with. */
+  public RecordReader reader() {
+    return reader;
+  }
+
   public SourceBoundary(StepContext ctx, RecordReader reader, RowValidator validator,
       String onValidationFailure) {
     this.ctx = ctx;
@@ -77,22 +82,22 @@ public final class SourceBoundary implements Serializable {
       int kind = handle(rec, nextIndex, out);
       counts[kind]++;
     });
-    if (payloads != null) {
-      // Outputs of this call become visible only after it returns: the rows' payloads are
-      // durable before any row record can commit.
-      payloads.syncDeferred();
-    }
-    valid.inc(counts[0]);
-    quarantined.inc(counts[1]);
-    discarded.inc(counts[2]);
+    // Outputs of this call become visible only after it returns: the rows' payloads are
+    // durable before any row record can commit.
+    syncPayloads();
     return new Counts(counts[0], counts[1], counts[2], counts[3]);
   }
 
+  /** What one item becomes, decided before anything of it is emitted. */
+  public record Decision(int kind, ParsedRecord record, @Nullable Map<String, Object> data,
+      @Nullable String problem, List<Violation> violations) {}
+
   /**
-   * Returns 0 for a valid row, 1 for a quarantined one, 2 for a discarded one, 3 for a row a
-   * resumed run skips (it reached its terminal outcomes in the run being resumed).
+   * Decides what {@code rec} becomes when it takes {@code index}, emitting nothing: its kind is
+   * 0 for a valid row, 1 for a quarantined one, 2 for a discarded one, 3 for a row a resumed run
+   * skips (it reached its terminal outcomes in the run being resumed).
    */
-  private int handle(ParsedRecord rec, long[] nextIndex, DoFn.MultiOutputReceiver out) {
+  public Decision decide(ParsedRecord rec, long index) {
     String problem;
     List<Violation> violations = List.of();
     Map<String, Object> data = null;
@@ -110,22 +115,57 @@ public final class SourceBoundary implements Serializable {
     }
     boolean discard = problem != null && StepContext.DISCARD.equals(onValidationFailure);
     // Discarded rows take no index, so the indexes of a resumed run match the first run's.
-    if (!discard && ctx.isDoneInResumedRun(nextIndex[0])) {
+    int kind;
+    if (!discard && ctx.isDoneInResumedRun(index)) {
+      kind = 3;
+    } else if (problem == null) {
+      kind = 0;
+    } else {
+      kind = discard ? 2 : 1;
+    }
+    return new Decision(kind, rec, data, problem, violations);
+  }
+
+  /** Emits what {@code d} decided, at {@code index}, and counts it in the step's metrics. */
+  public void emit(Decision d, long index, DoFn.MultiOutputReceiver out) {
+    switch (d.kind()) {
+      case 0 -> {
+        emitValid(d.data(), index, out);
+        valid.inc();
+      }
+      case 1, 2 -> {
+        boolean discard = d.kind() == 2;
+        String message = d.record().location() + ": " + d.problem();
+        out.get(StepTags.AUDIT).output(validationError(d.record().raw(), message,
+            d.violations(), discard ? StepContext.DISCARD : onValidationFailure));
+        if (discard) {
+          discarded.inc();
+        } else {
+          emitQuarantined(d.record().raw(), message, index, out);
+          quarantined.inc();
+        }
+      }
+      default -> { }
+    }
+  }
+
+  /**
+   * Makes the payloads of the rows emitted so far durable; call before the outputs can become
+   * visible (before the call that emitted them returns), so no row record commits first.
+   */
+  public void syncPayloads() throws IOException {
+    if (payloads != null) {
+      payloads.syncDeferred();
+    }
+  }
+
+  private int handle(ParsedRecord rec, long[] nextIndex, DoFn.MultiOutputReceiver out) {
+    Decision d = decide(rec, nextIndex[0]);
+    emit(d, nextIndex[0], out);
+    if (d.kind() != 2) {
       nextIndex[0]++;
-      return 3;
     }
-    if (problem == null) {
-      emitValid(data, nextIndex[0]++, out);
-      return 0;
-    }
-    String message = rec.location() + ": " + problem;
-    out.get(StepTags.AUDIT).output(validationError(rec.raw(), message, violations,
-        discard ? StepContext.DISCARD : onValidationFailure));
-    if (discard) {
-      return 2;
-    }
-    emitQuarantined(rec.raw(), message, nextIndex[0]++, out);
-    return 1;
+    return d.kind();
   }
 
   private static @Nullable String canonicalProblem(Map<String, Object> data) {

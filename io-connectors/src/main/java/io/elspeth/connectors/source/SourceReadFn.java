@@ -4,46 +4,116 @@ import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.operation.OperationAudit;
 import io.elspeth.connectors.operation.OperationCalls;
+import io.elspeth.connectors.split.ReadClaim;
+import io.elspeth.connectors.split.ReadPosition;
+import io.elspeth.connectors.split.ReadRange;
+import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.time.Instant;
 import java.util.Map;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 
 /**
- * Reads one source file through the {@link SourceBoundary}. The whole read is one
- * {@code source_load} operation (local file I/O makes no call records); a read that fails leaves
- * that operation, failed, in the Landscape.
+ * Reads one source file through the {@link SourceBoundary}, as a splittable read: the restriction
+ * is the position of the next record (byte offset, next row index, the reader's counts and the
+ * tallies so far), so a runner may checkpoint between two records and resume exactly there, and
+ * the DirectRunner, which holds a bundle's outputs in memory, emits the file in bounded bundles.
+ * The file is never divided ahead of the read (a CSV record boundary cannot be found by seeking).
+ *
+ * <p>The whole read is one {@code source_load} operation (local file I/O makes no call records),
+ * emitted by the part that reaches the end, with the counts of every part; a read that fails
+ * leaves that operation, failed, in the Landscape.
  */
+@DoFn.BoundedPerElement
 final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
+  /** A checkpoint is taken after at least this many records of one process call. */
+  static final long MIN_RECORDS_PER_PART = 4096;
+  /** ... or after this many bytes. */
+  static final long MIN_BYTES_PER_PART = 8L << 20;
+
   private final StepContext ctx;
   private final SourceBoundary boundary;
+  private final long minRecordsPerPart;
 
-  SourceReadFn(StepContext ctx, SourceBoundary boundary) {
+  SourceReadFn(StepContext ctx, SourceBoundary boundary, long minRecordsPerPart) {
     this.ctx = ctx;
     this.boundary = boundary;
+    this.minRecordsPerPart = minRecordsPerPart;
+  }
+
+  @GetInitialRestriction
+  public ReadRange initialRestriction() {
+    return ReadRange.whole(ReadPosition.start(0), Ids.operationId(), Instant.now());
+  }
+
+  @GetRestrictionCoder
+  public ReadRange.Coder restrictionCoder() {
+    return ReadRange.Coder.of();
+  }
+
+  @NewTracker
+  public ReadRangeTracker newTracker(@Restriction ReadRange range) {
+    return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART);
   }
 
   @ProcessElement
-  public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+  public void process(@Element FileIO.ReadableFile file,
+      RestrictionTracker<ReadRange, ReadClaim> tracker, MultiOutputReceiver out)
       throws IOException {
-    Instant started = Instant.now();
-    String operationId = Ids.operationId();
+    ReadRange range = tracker.currentRestriction();
     Map<String, Object> input = Map.of("path", file.getMetadata().resourceId().toString());
-    SourceBoundary.Counts counts;
-    try (InputStream in = Channels.newInputStream(file.open())) {
-      counts = boundary.read(in, 0, out);
+    RecordReader.Input opener = offset -> {
+      if (offset == 0) {
+        return Channels.newInputStream(file.open());
+      }
+      if (file.getCompression() == Compression.UNCOMPRESSED
+          && file.getMetadata().isReadSeekEfficient()) {
+        SeekableByteChannel channel = file.openSeekable();
+        channel.position(offset);
+        return Channels.newInputStream(channel);
+      }
+      // Offsets count decompressed bytes: a compressed file is read again up to the offset.
+      InputStream in = Channels.newInputStream(file.open());
+      in.skipNBytes(offset);
+      return in;
+    };
+    try (RecordCursor cursor = boundary.reader().open(opener, range.from())) {
+      ReadPosition position = range.from();
+      ParsedRecord rec;
+      while ((rec = cursor.next()) != null) {
+        SourceBoundary.Decision d = boundary.decide(rec, position.index());
+        ReadPosition next = cursor.after(position).after(d.kind());
+        if (!tracker.tryClaim(new ReadClaim(position, next))) {
+          break;
+        }
+        boundary.emit(d, position.index(), out);
+        position = next;
+      }
+      // Outputs of this call become visible only after it returns: the rows' payloads are
+      // durable before any row record can commit.
+      boundary.syncPayloads();
+      // A read stopped by a checkpoint (rec still set) leaves the end to the part that resumes.
+      if (rec == null && tracker.tryClaim(ReadClaim.end(position))) {
+        out.get(StepTags.AUDIT).output(OperationAudit.finished(ctx, range.operationId(),
+            "source_load", range.started(), input, countsOf(position).asOutput(), null));
+      }
     } catch (IOException | RuntimeException e) {
-      OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, operationId, "source_load",
-          started, input, null, String.valueOf(e.getMessage())),
-          new OperationCalls(ctx.runId(), operationId), e);
+      OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, range.operationId(),
+          "source_load", range.started(), input, null, String.valueOf(e.getMessage())),
+          new OperationCalls(ctx.runId(), range.operationId()), e);
       throw e;
     }
-    out.get(StepTags.AUDIT).output(OperationAudit.finished(ctx, operationId, "source_load",
-        started, input, counts.asOutput(), null));
+  }
+
+  private static SourceBoundary.Counts countsOf(ReadPosition p) {
+    return new SourceBoundary.Counts(p.valid(), p.quarantined(), p.discarded(), p.resumed());
   }
 }

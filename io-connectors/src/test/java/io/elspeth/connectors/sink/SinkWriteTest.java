@@ -198,6 +198,84 @@ class SinkWriteTest {
     assertThat(Files.size(Path.of(path)), is(0L));
   }
 
+  /** 1,000 tokens, shuffled, some routed: enough for many runs of 100 and audit parts of 300. */
+  private static List<Token> manyTokens() {
+    List<Token> tokens = new java.util.ArrayList<>();
+    for (long i = 0; i < 1000; i++) {
+      tokens.add(token(i, i % 7 == 0 ? "routed" : "completed"));
+    }
+    java.util.Collections.shuffle(tokens, new java.util.Random(9));
+    return tokens;
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = SinkWrite.Grouping.class,
+      names = {"RUNS", "TOKENS"})
+  void manyRunsMergeIntoSourceOrderAndEveryTokenIsRecordedOnceAfterTheWrite(
+      SinkWrite.Grouping grouping) throws Throwable {
+    String path = dir.resolve("many.csv").toString();
+    Path spill = dir.resolve("spill");
+    List<Token> tokens = manyTokens();
+    String firstTokenId = tokens.stream().filter(t -> t.rowIndex() == 0).findFirst()
+        .orElseThrow().tokenId();
+    BeamPipelines.test(p -> {
+      PCollection<AuditRecord> audit = p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT)
+              .withSpillDirectory(spill.toString()).withGrouping(grouping)
+              .withRunSizes(100, 300));
+
+      PAssert.that(audit).satisfies(records -> {
+        List<OperationRecord> operations = all(records, OperationRecord.class);
+        assertThat(operations, hasSize(1));
+        assertThat(operations.get(0).status(), is("completed"));
+        List<NodeStateRecord> states = all(records, NodeStateRecord.class);
+        assertThat(states.stream().map(NodeStateRecord::tokenId).distinct().count(), is(1000L));
+        assertThat(states, hasSize(1000));
+        List<TokenOutcomeRecord> outcomes = all(records, TokenOutcomeRecord.class);
+        assertThat(outcomes.stream().map(TokenOutcomeRecord::tokenId).distinct().count(),
+            is(1000L));
+        assertThat(outcomes.stream().filter(o -> o.outcome().equals("routed")).count(), is(143L));
+        List<ArtifactRecord> artifacts = all(records, ArtifactRecord.class);
+        assertThat(artifacts, hasSize(1));
+        String firstState = states.stream().filter(s -> s.tokenId().equals(firstTokenId))
+            .findFirst().orElseThrow().stateId();
+        assertThat(artifacts.get(0).producedByStateId(), is(firstState));
+        assertThat(artifacts.get(0).contentHash(), is(sha256OfFile(path)));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+
+    List<String> lines = Files.readAllLines(Path.of(path));
+    assertThat(lines, hasSize(1001));
+    assertThat(lines.get(0), is("id,name"));
+    for (int i = 0; i < 1000; i++) {
+      assertThat(lines.get(i + 1), is(i + ",n" + i));
+    }
+    assertThat("scratch run files are deleted",
+        !Files.exists(spill) || Files.walk(spill).noneMatch(Files::isRegularFile), is(true));
+  }
+
+  @Test
+  void runsMergeIntoSourceOrderOnEveryPass() throws IOException {
+    List<Token> tokens = manyTokens();
+    List<RunFiles.Run> runs = new java.util.ArrayList<>();
+    for (int from = 0; from < tokens.size(); from += 300) {
+      runs.add(RunFiles.write(dir.resolve("runs"),
+          new java.util.ArrayList<>(tokens.subList(from, Math.min(tokens.size(), from + 300)))));
+    }
+    Iterable<Token> merged = RunFiles.merge(runs);
+    for (int pass = 0; pass < 2; pass++) {
+      List<Long> indexes = new java.util.ArrayList<>();
+      merged.forEach(t -> indexes.add(t.rowIndex()));
+      assertThat(indexes, hasSize(1000));
+      for (int i = 0; i < 1000; i++) {
+        assertThat(indexes.get(i), is((long) i));
+      }
+    }
+    assertThat(runs.stream().mapToLong(RunFiles.Run::count).sum(), is(1000L));
+  }
+
   private static long fileSize(String path) {
     try {
       return Files.size(Path.of(path));

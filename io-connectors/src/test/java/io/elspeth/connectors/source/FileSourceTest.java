@@ -95,6 +95,60 @@ class FileSourceTest {
         .withOnValidationFailure(onValidationFailure);
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"input.csv", "input.csv.gz"})
+  void aFileReadInManyCheckpointedPartsNumbersRecordsAndCountsExactlyAsOneRead(String name)
+      throws Throwable {
+    // 1,200 rows; every 10th has a quoted newline, every 50th an invalid id (quarantined).
+    StringBuilder csv = new StringBuilder("id,name\n");
+    for (int i = 0; i < 1200; i++) {
+      String id = i % 50 == 49 ? "bad" + i : String.valueOf(i);
+      csv.append(id).append(',').append(i % 10 == 0 ? "\"n\n" + i + "\"" : "n" + i).append('\n');
+    }
+    // A compressed file resumes by reading its decompressed bytes up to the offset again.
+    Path file = dir.resolve(name);
+    try (var raw = Files.newOutputStream(file); var out = name.endsWith(".gz")
+        ? new java.util.zip.GZIPOutputStream(raw) : raw) {
+      out.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String path = file.toString();
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(source(path, "quarantine").withMinRecordsPerPart(300));
+
+      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
+        List<Token> list = sorted(tokens);
+        assertThat(list, hasSize(1176));
+        for (Token t : list) {
+          long i = t.rowIndex();
+          assertThat(t.data(), is(row("id", i, "name", i % 10 == 0 ? "n\n" + i : "n" + i)));
+        }
+        return null;
+      });
+      PAssert.that(out.get(StepTags.ROUTED)).satisfies(tokens -> {
+        List<Long> indexes = sorted(tokens).stream().map(Token::rowIndex).toList();
+        assertThat(indexes, hasSize(24));
+        assertThat(indexes.get(0), is(49L));
+        assertThat(indexes.get(23), is(1199L));
+        return null;
+      });
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        List<OperationRecord> loads = all(records, OperationRecord.class);
+        assertThat(loads, hasSize(1));
+        assertThat(loads.get(0).status(), is("completed"));
+        assertThat(loads.get(0).outputDataHash(), is(io.elspeth.audit.canonical.CanonicalJson
+            .stableHash(new SourceBoundary.Counts(1176, 24, 0, 0).asOutput())));
+        List<RowRecord> rows = all(records, RowRecord.class);
+        assertThat(rows.stream().map(RowRecord::rowIndex).collect(Collectors.toSet()),
+            hasSize(1200));
+        assertThat(all(records, ValidationErrorRecord.class).stream()
+            .map(ValidationErrorRecord::error).filter(m -> m.startsWith("line 1051:")).count(),
+            is(1L));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
   @Test
   void validRowsComeOutOnMainCoercedToTheSchema() throws Throwable {
     String path = csvFile(CSV);

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
@@ -57,6 +58,18 @@ public final class PipelineGraphBuilder {
     return pooled ? Math.min(SPREAD_BUCKETS, 2 * workers) : SPREAD_BUCKETS;
   }
 
+  /**
+   * Whether rows are spread over buckets after the source. Always on a distributed runner (the
+   * per-row work runs in parallel). On the DirectRunner only for a pooled step: the source's
+   * read is checkpointed into bounded bundles that the runner already processes side by side,
+   * while a Reshuffle there is a group it holds in memory until the source ends, which would
+   * hold the whole input; a pooled step still needs the buckets to keep its pool busy.
+   */
+  static boolean spreadsRows(PipelineOptions options, List<RowTransform> transforms) {
+    boolean direct = options.getRunner().getName().equals(DirectRunner.class.getName());
+    return !direct || transforms.stream().anyMatch(t -> t.poolSize() > 1);
+  }
+
   private PipelineGraphBuilder() {}
 
   public static void build(Pipeline pipeline, PipelinePlan plan) {
@@ -86,12 +99,14 @@ public final class PipelineGraphBuilder {
       rowTransforms.add(t.requiredInputFields().isEmpty() ? rowTransform
           : new RequiredInputFields(t.requiredInputFields(), rowTransform));
     }
-    // A file is read by one worker; spread its rows before the per-row work. A few buckets, not
-    // one key per row: runners bundle per key, and per-row keys make one-element bundles.
-    PCollection<Token> main = sourced.get(StepTags.MAIN)
-        .apply("spread-rows", Reshuffle.<Token>viaRandomKey()
-            .withNumBuckets(spreadBuckets(pipeline.getOptions(), rowTransforms)))
-        .setCoder(TokenCoder.of());
+    PCollection<Token> main = sourced.get(StepTags.MAIN);
+    if (spreadsRows(pipeline.getOptions(), rowTransforms)) {
+      // A file is read by one worker; spread its rows before the per-row work. A few buckets,
+      // not one key per row: runners bundle per key, and per-row keys make one-element bundles.
+      main = main.apply("spread-rows", Reshuffle.<Token>viaRandomKey()
+              .withNumBuckets(spreadBuckets(pipeline.getOptions(), rowTransforms)))
+          .setCoder(TokenCoder.of());
+    }
 
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
