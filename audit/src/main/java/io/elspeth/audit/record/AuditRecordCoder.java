@@ -41,6 +41,14 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
   private static final List<Class<?>> TYPES = Arrays.stream(AuditRecord.class.getPermittedSubclasses())
       .sorted(Comparator.comparing(Class::getName)).toList();
 
+  /** Each record type's tag, looked up once per class rather than searched per record. */
+  private static final ClassValue<Integer> TAGS = new ClassValue<>() {
+    @Override
+    protected Integer computeValue(Class<?> type) {
+      return TYPES.indexOf(type);
+    }
+  };
+
   private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
     @Override
     protected Shape computeValue(Class<?> type) {
@@ -56,7 +64,7 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
 
   @Override
   public void encode(AuditRecord value, OutputStream out) throws IOException {
-    int tag = TYPES.indexOf(value.getClass());
+    int tag = TAGS.get(value.getClass());
     if (tag < 0) {
       throw new CoderException("not an audit record type: " + value.getClass().getName());
     }
