@@ -24,13 +24,9 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -179,7 +175,50 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       transactions.inc();
       List<AuditRecord> done = buffer;
       buffer = new ArrayList<>();
+      countForReaders(done);
       emit(done, inserted);
+    }
+
+    /** Tells the readers in this JVM how far the commit has come ({@link AuditBacklog}). */
+    private static void countForReaders(List<AuditRecord> done) {
+      String run = null;
+      long rows = 0;
+      long outcomes = 0;
+      boolean progressTold = false;
+      for (AuditRecord r : done) {
+        if (!progressTold && r instanceof NodeStateRecord s) {
+          AuditBacklog.progressed(s.runId());
+          progressTold = true;
+        }
+        String of = r instanceof RowRecord row ? row.runId()
+            : r instanceof TokenOutcomeRecord o && o.sinkName() != null ? o.runId() : null;
+        if (of == null) {
+          continue;
+        }
+        if (run != null && !run.equals(of)) {
+          tell(run, rows, outcomes);
+          rows = 0;
+          outcomes = 0;
+        }
+        run = of;
+        if (r instanceof RowRecord) {
+          rows++;
+        } else {
+          outcomes++;
+        }
+      }
+      if (run != null) {
+        tell(run, rows, outcomes);
+      }
+    }
+
+    private static void tell(String run, long rows, long outcomes) {
+      if (rows > 0) {
+        AuditBacklog.committed(run, AuditBacklog.Kind.SOURCE_ROWS, rows);
+      }
+      if (outcomes > 0) {
+        AuditBacklog.committed(run, AuditBacklog.Kind.SINK_OUTCOMES, outcomes);
+      }
     }
 
     /**
@@ -194,9 +233,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       // Never throws: a record whose event cannot be built is counted as dropped instead, so
       // telemetry never changes a step's outcome.
       CommittedEvents.Built built = events.of(done, inserted, t.wants(Granularity.FULL));
-      for (TelemetryEvent e : built.events()) {
-        t.handleEvent(e);
-      }
+      t.handleEvents(built.events());
       if (built.dropped() > 0) {
         t.countDropped("unbuildable", built.dropped());
       }
@@ -244,45 +281,22 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     /** The events of one committed transaction, and how many could not be built. */
     record Built(List<TelemetryEvent> events, int dropped) {}
 
+    /**
+     * The events of the {@code inserted} records (parent-before-child, as the store returns them)
+     * of a transaction of {@code records}. The context maps are built only when a record needs
+     * them: steps put the row and first token on their records, so most transactions never do.
+     */
     Built of(List<AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
-      List<AuditRecord> ordered = new ArrayList<>(records);
-      ordered.sort(Comparator.comparingInt(AuditRecord::rank));
-      Set<AuditRecord> fresh = Collections.newSetFromMap(new IdentityHashMap<>(
-          inserted.size() * 2));
-      fresh.addAll(inserted);
-      // Context from this transaction, for records made without what they carry (tests, tools).
-      Map<String, String> rowOfToken = new HashMap<>();
-      Map<String, String> firstTokenOfRow = new HashMap<>();
-      Map<String, NodeStateRecord> states = new HashMap<>();
-      Map<String, List<RoutingEventRecord>> routes = new HashMap<>();
-      Map<String, OperationRecord> operations = new HashMap<>();
-      for (AuditRecord r : ordered) {
-        if (r instanceof TokenRecord token) {
-          rowOfToken.put(token.tokenId(), token.rowId());
-          if (token.forkGroupId() == null && token.joinGroupId() == null
-              && token.expandGroupId() == null) {
-            firstTokenOfRow.putIfAbsent(token.rowId(), token.tokenId());
-          }
-        } else if (r instanceof NodeStateRecord s) {
-          states.put(s.stateId(), s);
-        } else if (r instanceof RoutingEventRecord e) {
-          routes.computeIfAbsent(e.stateId(), k -> new ArrayList<>()).add(e);
-        } else if (r instanceof OperationRecord o) {
-          operations.put(o.operationId(), o);
-        }
-      }
+      Context context = new Context(records);
       Instant now = Instant.now();
       String runId = wiring.runId();
-      List<TelemetryEvent> out = new ArrayList<>();
+      List<TelemetryEvent> out = new ArrayList<>(inserted.size());
       int dropped = 0;
-      for (AuditRecord r : ordered) {
-        if (!fresh.contains(r)) {
-          continue;
-        }
+      for (AuditRecord r : inserted) {
         try {
           if (r instanceof RowRecord row) {
             String token = row.tokenId() != null ? row.tokenId()
-                : firstTokenOfRow.get(row.rowId());
+                : context.firstTokenOfRow().get(row.rowId());
             if (token == null) {
               dropped += unbuildable(r, "the row's first token is not known");
             } else {
@@ -293,16 +307,16 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
             if (!emitsEvent(s)) {
               continue;
             }
-            String row = s.rowId() != null ? s.rowId() : rowOfToken.get(s.tokenId());
+            String row = s.rowId() != null ? s.rowId() : context.rowOfToken().get(s.tokenId());
             if (row == null) {
               dropped += unbuildable(r, "the token's row is not known");
             } else {
-              out.add(stateEvent(s, row, routes.getOrDefault(s.stateId(), List.of()), now));
+              out.add(stateEvent(s, row, context, now));
             }
           } else if (r instanceof CallRecord c && calls) {
-            out.add(callEvent(c, states, operations, now));
+            out.add(callEvent(c, context, now));
           } else if (r instanceof TokenOutcomeRecord o && o.isTerminal() == 1) {
-            String row = o.rowId() != null ? o.rowId() : rowOfToken.get(o.tokenId());
+            String row = o.rowId() != null ? o.rowId() : context.rowOfToken().get(o.tokenId());
             if (row == null) {
               dropped += unbuildable(r, "the token's row is not known");
             } else {
@@ -315,6 +329,85 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         }
       }
       return new Built(out, dropped);
+    }
+
+    /**
+     * What every record of the transaction tells about the others (rows of tokens, first tokens
+     * of rows, states, routing events, operations), each map built on first use.
+     */
+    private static final class Context {
+      private final List<AuditRecord> records;
+      private @Nullable Map<String, String> rowOfToken;
+      private @Nullable Map<String, String> firstTokenOfRow;
+      private @Nullable Map<String, NodeStateRecord> states;
+      private @Nullable Map<String, List<RoutingEventRecord>> routes;
+      private @Nullable Map<String, OperationRecord> operations;
+
+      Context(List<AuditRecord> records) {
+        this.records = records;
+      }
+
+      Map<String, String> rowOfToken() {
+        if (rowOfToken == null) {
+          rowOfToken = new HashMap<>();
+          for (AuditRecord r : records) {
+            if (r instanceof TokenRecord token) {
+              rowOfToken.put(token.tokenId(), token.rowId());
+            }
+          }
+        }
+        return rowOfToken;
+      }
+
+      /** The token of each row that no fork, join or expansion made; the first in rank order. */
+      Map<String, String> firstTokenOfRow() {
+        if (firstTokenOfRow == null) {
+          firstTokenOfRow = new HashMap<>();
+          for (AuditRecord r : records) {
+            if (r instanceof TokenRecord token && token.forkGroupId() == null
+                && token.joinGroupId() == null && token.expandGroupId() == null) {
+              firstTokenOfRow.putIfAbsent(token.rowId(), token.tokenId());
+            }
+          }
+        }
+        return firstTokenOfRow;
+      }
+
+      Map<String, NodeStateRecord> states() {
+        if (states == null) {
+          states = new HashMap<>();
+          for (AuditRecord r : records) {
+            if (r instanceof NodeStateRecord s) {
+              states.put(s.stateId(), s);
+            }
+          }
+        }
+        return states;
+      }
+
+      List<RoutingEventRecord> routes(String stateId) {
+        if (routes == null) {
+          routes = new HashMap<>();
+          for (AuditRecord r : records) {
+            if (r instanceof RoutingEventRecord e) {
+              routes.computeIfAbsent(e.stateId(), k -> new ArrayList<>()).add(e);
+            }
+          }
+        }
+        return routes.getOrDefault(stateId, List.of());
+      }
+
+      Map<String, OperationRecord> operations() {
+        if (operations == null) {
+          operations = new HashMap<>();
+          for (AuditRecord r : records) {
+            if (r instanceof OperationRecord o) {
+              operations.put(o.operationId(), o);
+            }
+          }
+        }
+        return operations;
+      }
     }
 
     /**
@@ -341,8 +434,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
           || node.nodeType().equals("gate") && s.status().equals("completed");
     }
 
-    private TelemetryEvent stateEvent(NodeStateRecord s, String row,
-        List<RoutingEventRecord> routing, Instant now) {
+    private TelemetryEvent stateEvent(NodeStateRecord s, String row, Context context,
+        Instant now) {
       NodeInfo node = wiring.nodes().get(s.nodeId());
       if (node.nodeType().equals("transform")) {
         NodeStateStatus status = TelemetryEvent.parse(NodeStateStatus.class, s.status());
@@ -352,7 +445,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       }
       List<String> destinations = new ArrayList<>();
       RoutingMode mode = RoutingMode.MOVE;
-      for (RoutingEventRecord e : routing) {
+      for (RoutingEventRecord e : context.routes(s.stateId())) {
         destinations.add(wiring.edgeDestinations().getOrDefault(e.edgeId(), e.edgeId()));
         mode = TelemetryEvent.parse(RoutingMode.class, e.mode());
       }
@@ -364,10 +457,10 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     /** Provider: the plugin of the node whose state or operation made the call. */
-    private TelemetryEvent callEvent(CallRecord c, Map<String, NodeStateRecord> states,
-        Map<String, OperationRecord> operations, Instant now) {
-      NodeStateRecord state = c.stateId() == null ? null : states.get(c.stateId());
-      OperationRecord op = c.operationId() == null ? null : operations.get(c.operationId());
+    private TelemetryEvent callEvent(CallRecord c, Context context, Instant now) {
+      NodeStateRecord state = c.stateId() == null ? null : context.states().get(c.stateId());
+      OperationRecord op = c.operationId() == null ? null
+          : context.operations().get(c.operationId());
       String nodeId = state != null ? state.nodeId() : op != null ? op.nodeId() : null;
       NodeInfo node = nodeId == null ? null : wiring.nodes().get(nodeId);
       return CallTelemetry.event(wiring.runId(), c, node == null ? "unknown" : node.pluginName(),

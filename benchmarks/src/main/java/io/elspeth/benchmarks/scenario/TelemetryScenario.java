@@ -1,7 +1,6 @@
 package io.elspeth.benchmarks.scenario;
 
 import io.elspeth.benchmarks.report.Figure;
-import io.elspeth.testkit.otlp.OtlpReceiver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +9,8 @@ import java.util.List;
  * Scenario 4: rows/s of scenario 1's pipeline with telemetry at {@code full} to a live OTLP
  * receiver on loopback (http/protobuf, decoding the real protobuf) ÷ rows/s with telemetry off.
  * The OTLP exporter runs with its defaults; the receiver decodes every request but keeps only
- * the span count (a collector forwards spans, it does not hold them in the measured JVM's heap).
+ * the span count, and it runs in a JVM of its own ({@link ReceiverProcess}), as a collector does:
+ * on this machine's cores, but out of the measured JVM's heap and GC pauses.
  */
 public final class TelemetryScenario implements Scenario {
   private final int rows;
@@ -30,6 +30,10 @@ public final class TelemetryScenario implements Scenario {
     return seconds;
   }
 
+  private static List<Double> measuredOnly(List<Double> all, SideBySide.Rates rates) {
+    return all.subList(rates.warmupPairs(), all.size());
+  }
+
   @Override
   public String name() {
     return "telemetry-full-on-off";
@@ -39,9 +43,8 @@ public final class TelemetryScenario implements Scenario {
   public Figure run(int runs, Path workDir) throws Exception {
     Path input = workDir.resolve("scenario4-input.csv");
     ScenarioPipeline.writeInput(input, rows);
-    List<Double> on = new ArrayList<>();
-    List<Double> off = new ArrayList<>();
-    try (OtlpReceiver receiver = OtlpReceiver.startCounting()) {
+    SideBySide.Rates rates;
+    try (ReceiverProcess receiver = ReceiverProcess.start()) {
       String telemetry = """
           telemetry:
             enabled: true
@@ -50,27 +53,17 @@ public final class TelemetryScenario implements Scenario {
               - name: otlp
                 options: {endpoint: "%s", protocol: http/protobuf}
           """.formatted(receiver.httpEndpoint());
-      // One unmeasured pair first: otherwise the first measured run pays the JVM's warm-up
-      // (class loading, JIT) and, as the "on" side goes first, biases the ratio against it.
-      ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry));
-      ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, ""));
       List<Double> onCpu = new ArrayList<>();
       List<Double> offCpu = new ArrayList<>();
-      for (int i = 0; i < runs; i++) {
-        if (i % 2 == 0) {
-          on.add(rows / timed(workDir, input, telemetry, onCpu));
-          off.add(rows / timed(workDir, input, "", offCpu));
-        } else {
-          off.add(rows / timed(workDir, input, "", offCpu));
-          on.add(rows / timed(workDir, input, telemetry, onCpu));
-        }
-      }
+      rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, onCpu),
+          () -> timed(workDir, input, "", offCpu));
       System.err.println("  telemetry: the receiver decoded " + receiver.spanCount() + " spans");
       // Wall time on a shared machine moves with everyone else's load; the process's CPU time
       // per row moves much less, so it is printed alongside (rows per CPU-second, on / off).
-      System.err.printf("  telemetry: rows per CPU-second on %s, off %s%n", onCpu, offCpu);
+      System.err.printf("  telemetry: rows per CPU-second on %s, off %s%n",
+          measuredOnly(onCpu, rates), measuredOnly(offCpu, rates));
     }
     return new Figure(name(), "scenario 1 pipeline, " + rows + " rows: telemetry full to a live"
-        + " OTLP receiver vs telemetry off", "rows/s", on, off, 0.95);
+        + " OTLP receiver vs telemetry off", "rows/s", rates.measured(), rates.baseline(), 0.95);
   }
 }

@@ -1,6 +1,7 @@
 package io.elspeth.connectors.sink;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.commit.AuditBacklog;
 import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
@@ -15,6 +16,7 @@ import io.elspeth.connectors.split.ReadPosition;
 import io.elspeth.connectors.split.ReadRange;
 import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.StepAudit;
+import io.elspeth.plugin.Runners;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.io.Serializable;
@@ -81,6 +83,13 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   static final int MAX_RUN_TOKENS = 20_000;
   /** Audit records of a run are emitted in parts of at least this many tokens. */
   static final long MIN_TOKENS_PER_AUDIT_PART = 2048;
+  /**
+   * Sink outcomes a run's audit readers may have emitted ahead of the commit in this JVM before
+   * their parts shrink to the runner's checkpoint interval (about 2 KiB of records each on the
+   * heap: some 40 MiB).
+   */
+  static final long MAX_UNCOMMITTED_OUTCOMES = 20_000;
+
 
   /** Where runs are made: per bundle before grouping, or after grouping the tokens. */
   enum Grouping { AUTO, RUNS, TOKENS }
@@ -158,8 +167,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         : System.getProperty("java.io.tmpdir"))
         .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key)).toString();
     boolean runsPerBundle = grouping == Grouping.RUNS || (grouping == Grouping.AUTO
-        && tokens.getPipeline().getOptions().getRunner().getName()
-            .equals("org.apache.beam.runners.direct.DirectRunner"));
+        && Runners.isDirect(tokens.getPipeline().getOptions()));
     PCollection<KV<String, Integer>> present = tokens.getPipeline()
         .apply("SinkPresent", Create.of(KV.of(key, 1))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));
@@ -425,7 +433,12 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
 
     @NewTracker
     public ReadRangeTracker newTracker(@Restriction ReadRange range) {
-      return new ReadRangeTracker(range, minTokensPerPart, 8L << 20);
+      // While the commit is too far behind, a part ends at the runner's next checkpoint try
+      // (every 100 outputs on the DirectRunner): the reader slows to what the commit takes.
+      String runId = ctx.runId();
+      return new ReadRangeTracker(range, minTokensPerPart, 8L << 20,
+          () -> AuditBacklog.behind(runId, AuditBacklog.Kind.SINK_OUTCOMES,
+              MAX_UNCOMMITTED_OUTCOMES));
     }
 
     @ProcessElement
@@ -440,6 +453,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
             return;
           }
           emitFor(ctx, run, t, out::output);
+          AuditBacklog.emitted(ctx.runId(), AuditBacklog.Kind.SINK_OUTCOMES, 1);
           position = next;
         }
       }

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.source;
 
+import io.elspeth.audit.commit.AuditBacklog;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.operation.OperationAudit;
@@ -39,14 +40,26 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
   /** ... or after this many bytes. */
   static final long MIN_BYTES_PER_PART = 8L << 20;
 
+  /**
+   * Source rows read ahead of the commit in this JVM before a paced read's parts shrink to the
+   * runner's checkpoint interval (each row's records, a few KiB, wait on the heap until then).
+   */
+  static final long MAX_UNCOMMITTED_ROWS = 10_000;
+
   private final StepContext ctx;
   private final SourceBoundary boundary;
   private final long minRecordsPerPart;
+  private final boolean paced;
 
-  SourceReadFn(StepContext ctx, SourceBoundary boundary, long minRecordsPerPart) {
+  /**
+   * {@code paced}: the read slows to the commit's pace ({@link AuditBacklog}); only on the
+   * DirectRunner, which has no backpressure and runs the commit in this JVM.
+   */
+  SourceReadFn(StepContext ctx, SourceBoundary boundary, long minRecordsPerPart, boolean paced) {
     this.ctx = ctx;
     this.boundary = boundary;
     this.minRecordsPerPart = minRecordsPerPart;
+    this.paced = paced;
   }
 
   @GetInitialRestriction
@@ -61,7 +74,12 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
 
   @NewTracker
   public ReadRangeTracker newTracker(@Restriction ReadRange range) {
-    return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART);
+    if (!paced) {
+      return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART);
+    }
+    String runId = ctx.runId();
+    return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART,
+        () -> AuditBacklog.behind(runId, AuditBacklog.Kind.SOURCE_ROWS, MAX_UNCOMMITTED_ROWS));
   }
 
   @ProcessElement
@@ -95,6 +113,9 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
           break;
         }
         boundary.emit(d, position.index(), out);
+        if (paced && d.kind() != 2) { // every row but a discarded one has a row record
+          AuditBacklog.emitted(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS, 1);
+        }
         position = next;
       }
       // Outputs of this call become visible only after it returns: the rows' payloads are

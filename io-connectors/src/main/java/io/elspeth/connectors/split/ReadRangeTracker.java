@@ -18,11 +18,22 @@ public final class ReadRangeTracker extends RestrictionTracker<ReadRange, ReadCl
   private final long minBytes;
   private @Nullable ReadClaim last;
   private long claims;
+  private final java.util.function.BooleanSupplier checkpointWanted;
 
   public ReadRangeTracker(ReadRange range, long minClaims, long minBytes) {
+    this(range, minClaims, minBytes, () -> false);
+  }
+
+  /**
+   * As above; while {@code checkpointWanted} says so, a checkpoint is accepted after any claim,
+   * whatever the minimums (a reader that must slow down ends its part at the runner's next try).
+   */
+  public ReadRangeTracker(ReadRange range, long minClaims, long minBytes,
+      java.util.function.BooleanSupplier checkpointWanted) {
     this.range = range;
     this.minClaims = minClaims;
     this.minBytes = minBytes;
+    this.checkpointWanted = checkpointWanted;
   }
 
   @Override
@@ -57,7 +68,7 @@ public final class ReadRangeTracker extends RestrictionTracker<ReadRange, ReadCl
     ReadPosition splitAt = last.next();
     long bytes = splitAt.offset() - range.from().offset();
     if (!splitAt.isKnown() || splitAt.offset() >= range.end()
-        || (claims < minClaims && bytes < minBytes)) {
+        || (claims < minClaims && bytes < minBytes && !checkpointWanted.getAsBoolean())) {
       return null;
     }
     ReadRange primary = new ReadRange(range.from(), splitAt.offset(), range.operationId(),

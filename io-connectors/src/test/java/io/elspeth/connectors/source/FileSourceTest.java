@@ -150,6 +150,43 @@ class FileSourceTest {
   }
 
   @Test
+  void aReadPacedByACommitThatIsBehindStillReadsEveryRowOnce() throws Throwable {
+    // The commit of this run is "behind" by a million rows and progressing: every checkpoint
+    // the DirectRunner tries (every 100 outputs) is accepted, far below the 100,000-row minimum.
+    String run = "run-paced-" + java.util.UUID.randomUUID();
+    io.elspeth.audit.commit.AuditBacklog.emitted(run,
+        io.elspeth.audit.commit.AuditBacklog.Kind.SOURCE_ROWS, 1_000_000);
+    io.elspeth.audit.commit.AuditBacklog.progressed(run);
+    StringBuilder csv = new StringBuilder("id,name\n");
+    for (int i = 0; i < 1000; i++) {
+      csv.append(i).append(",n").append(i).append('\n');
+    }
+    String path = csvFile(csv.toString());
+    StepContext paced = new StepContext(run, NODE, "source", 0,
+        Map.of("continue", "edge-continue", "__quarantine__", QUARANTINE_EDGE), "quarantine");
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(FileSource.read().from(path)
+          .withReader(new CsvRecordReader(',', "utf-8", 0, List.of(), false, Map.of()))
+          .withSchema(strictIdName()).withContext(paced).withOnValidationFailure("quarantine")
+          .withMinRecordsPerPart(100_000));
+      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
+        List<Token> list = sorted(tokens);
+        assertThat(list, hasSize(1000));
+        for (int i = 0; i < 1000; i++) {
+          assertThat(list.get(i).rowIndex(), is((long) i));
+        }
+        return null;
+      });
+      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
+        assertThat(all(records, OperationRecord.class), hasSize(1));
+        assertThat(all(records, RowRecord.class), hasSize(1000));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
   void validRowsComeOutOnMainCoercedToTheSchema() throws Throwable {
     String path = csvFile(CSV);
     BeamPipelines.test(p -> {

@@ -47,6 +47,26 @@ class ReadRangeTrackerTest {
   }
 
   @Test
+  void whileACheckpointIsWantedOneIsAcceptedAfterAnyClaimBelowTheMinimum() {
+    boolean[] wanted = {false};
+    ReadRangeTracker t = new ReadRangeTracker(ReadRange.whole(ReadPosition.start(0), "op-1",
+        STARTED), 1000, Long.MAX_VALUE, () -> wanted[0]);
+    assertThat(t.tryClaim(record(0, 10, 0)), is(true));
+    assertThat(t.trySplit(0), nullValue());
+    wanted[0] = true;
+    assertThat("never before the first claim", new ReadRangeTracker(ReadRange.whole(
+        ReadPosition.start(0), "op-1", STARTED), 1000, Long.MAX_VALUE, () -> true).trySplit(0),
+        nullValue());
+
+    SplitResult<ReadRange> split = t.trySplit(0);
+
+    assertThat(split, notNullValue());
+    assertThat(split.getResidual().from(), is(at(10, 1)));
+    assertThat(t.tryClaim(record(10, 20, 1)), is(false));
+    t.checkDone();
+  }
+
+  @Test
   void aReadMustEndWithItsClosingClaim() {
     ReadRangeTracker t = tracker(1);
     assertThat(t.tryClaim(record(0, 10, 0)), is(true));

@@ -7,6 +7,7 @@ import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.sink.SinkWrite;
 import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.plugin.Runners;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import io.elspeth.transforms.dag.AggregationStep;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
@@ -66,7 +66,7 @@ public final class PipelineGraphBuilder {
    * hold the whole input; a pooled step still needs the buckets to keep its pool busy.
    */
   static boolean spreadsRows(PipelineOptions options, List<RowTransform> transforms) {
-    boolean direct = options.getRunner().getName().equals(DirectRunner.class.getName());
+    boolean direct = Runners.isDirect(options);
     return !direct || transforms.stream().anyMatch(t -> t.poolSize() > 1);
   }
 

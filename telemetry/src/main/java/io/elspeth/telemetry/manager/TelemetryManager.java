@@ -139,51 +139,78 @@ public final class TelemetryManager implements AutoCloseable {
 
   /** Queues an event for export; filtered by granularity. Never throws, never blocks longer than the block timeout. */
   public void handleEvent(TelemetryEvent event) {
-    if (exportThread == null || !event.emittedAt(granularity)) {
+    handleEvents(List.of(event));
+  }
+
+  /**
+   * Queues events for export in their order, as {@link #handleEvent} does each one, under one
+   * hold of the lock: a commit transaction hands over all of its events at once. In block mode
+   * the whole hand-over waits at most the block timeout; past it, an event that finds the queue
+   * full is dropped and counted at once.
+   */
+  public void handleEvents(List<? extends TelemetryEvent> events) {
+    if (exportThread == null || events.isEmpty()) {
       return;
     }
     List<HealthEvent> health = new ArrayList<>(1);
     lock.lock();
     try {
-      if (shutdown) {
-        discardedAtShutdown++;
-        return;
-      }
-      if (disabled) {
-        return;
-      }
       boolean onExportThread = Thread.currentThread() == exportThread;
-      if (queue.size() >= capacity) {
-        if (mode == BackpressureMode.BLOCK && !onExportThread) {
-          long nanos = blockTimeout.toNanos();
-          while (queue.size() >= capacity && nanos > 0 && !shutdown) {
-            nanos = notFull.awaitNanos(nanos);
-          }
-          if (shutdown) {
-            discardedAtShutdown++;
-            return;
-          }
-          if (queue.size() >= capacity) {
-            countDrop("block_timeout", 1, health);
-            return;
-          }
-        } else {
-          // drop mode, or a re-entrant call from an exporter (which must never wait on itself).
-          queue.pollFirst();
-          completed++;
-          countDrop("queue_full", 1, health);
-          progressed.signalAll();
+      long deadline = System.nanoTime() + blockTimeout.toNanos();
+      for (TelemetryEvent event : events) {
+        if (!event.emittedAt(granularity)) {
+          continue;
+        }
+        if (shutdown) {
+          discardedAtShutdown++; // each event handed over after shutdown, as one by one
+        } else if (!disabled) {
+          offer(event, onExportThread, deadline, health);
         }
       }
-      queue.addLast(event);
-      enqueued++;
-      notEmpty.signal();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       countDrop("interrupted", 1, health);
     } finally {
       lock.unlock();
       report(health);
+    }
+  }
+
+  /**
+   * Must hold the lock, with the manager neither shut down nor disabled. Queues one event, or
+   * counts why not (a wait for room can end in a shutdown).
+   */
+  private void offer(TelemetryEvent event, boolean onExportThread, long deadline,
+      List<HealthEvent> health) throws InterruptedException {
+    if (queue.size() >= capacity) {
+      if (mode == BackpressureMode.BLOCK && !onExportThread) {
+        long nanos = deadline - System.nanoTime();
+        while (queue.size() >= capacity && nanos > 0 && !shutdown) {
+          nanos = notFull.awaitNanos(nanos);
+        }
+        if (shutdown) {
+          discardedAtShutdown++;
+          return;
+        }
+        if (queue.size() >= capacity) {
+          countDrop("block_timeout", 1, health);
+          return;
+        }
+      } else {
+        // drop mode, or a re-entrant call from an exporter (which must never wait on itself).
+        queue.pollFirst();
+        completed++;
+        countDrop("queue_full", 1, health);
+        progressed.signalAll();
+      }
+    }
+    queue.addLast(event);
+    enqueued++;
+    // The export thread waits for the first event of a batch, then lingers until the batch is
+    // full: only those two moments need it awake. Signalling every event woke it (a context
+    // switch on every event) just to go back to sleep.
+    if (queue.size() == 1 || queue.size() == maxBatch) {
+      notEmpty.signal();
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 final class RecordingExporter implements TelemetryExporter {
   private final String name;
   final List<TelemetryEvent> received = new ArrayList<>();
+  private final List<Integer> batchSizes = new ArrayList<>();
   volatile boolean failing;
   volatile CountDownLatch gate;
   final CountDownLatch entered = new CountDownLatch(1);
@@ -24,6 +25,11 @@ final class RecordingExporter implements TelemetryExporter {
 
   RecordingExporter(String name) {
     this.name = name;
+  }
+
+  /** Sizes of the batches exported successfully, in order. */
+  synchronized List<Integer> batchSizes() {
+    return List.copyOf(batchSizes);
   }
 
   @Override
@@ -50,6 +56,7 @@ final class RecordingExporter implements TelemetryExporter {
         return ExportResult.failure("backend down");
       }
       received.addAll(batch);
+      batchSizes.add(batch.size());
     }
     return ExportResult.SUCCESS;
   }

@@ -84,6 +84,35 @@ class TelemetryManagerTest {
     assertThat(m.health().eventsDropped(), is(0L));
   }
 
+  @Test
+  void aHandedOverListIsQueuedInOrderFilteredAndExportedInFullBatches() {
+    RecordingExporter a = new RecordingExporter("a");
+    TelemetryManager m = builder(a).granularity(Granularity.ROWS).maxBatch(50).build();
+    List<TelemetryEvent> events = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      events.add(row(i));
+      if (i % 40 == 0) { // full-only: filtered out of the hand-over, not counted
+        events.add(new TelemetryEvent.ExternalCallCompleted(Instant.now(), "run-1",
+            TelemetryEvent.CallType.HTTP, "p", TelemetryEvent.CallStatus.SUCCESS, 1.0, "st", null,
+            null, null, null, null, null, null, null, null));
+      }
+    }
+    m.handleEvents(events);
+    m.handleEvents(List.of());
+    assertThat(m.flush(LONG), is(true));
+    m.close();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      expected.add("row-" + i);
+    }
+    assertThat(rowIds(a.received()), equalTo(expected));
+    assertThat(a.received(), hasSize(200));
+    assertThat(m.health().eventsDropped(), is(0L));
+    // The export thread is woken when a batch is full, not for every event: 200 events queued
+    // at once go out as 50-event batches.
+    assertThat(a.batchSizes().get(0), is(50));
+  }
+
   private static org.hamcrest.Matcher<Long> greaterOrEqual(long n) {
     return org.hamcrest.Matchers.greaterThanOrEqualTo(n);
   }
@@ -139,6 +168,34 @@ class TelemetryManagerTest {
     m.close();
     assertThat(rowIds(a.received()), contains("row-1", "row-2"));
     assertThat(health(), containsString("\"reason\":\"block_timeout\""));
+  }
+
+  @Test
+  void blockModeWaitsOnceForAHandOverThenDropsWhatFindsTheQueueFull() {
+    RecordingExporter a = new RecordingExporter("a");
+    a.gate = new CountDownLatch(1);
+    TelemetryManager m = builder(a).capacity(1).maxBatch(1)
+        .blockTimeout(Duration.ofMillis(50)).build();
+    m.handleEvent(row(1));
+    awaitEntered(a);
+    // row-2 fills the queue; row-3 waits out the hand-over's 50 ms; row-4 and row-5 find the
+    // deadline passed and are dropped at once.
+    m.handleEvents(List.of(row(2), row(3), row(4), row(5)));
+    assertThat(m.health().eventsDropped(), is(3L));
+    a.gate.countDown();
+    m.flush(LONG);
+    m.close();
+    assertThat(rowIds(a.received()), contains("row-1", "row-2"));
+    assertThat(health(), containsString("\"reason\":\"block_timeout\""));
+  }
+
+  @Test
+  void eventsHandedOverAfterCloseAreEachCountedAsDiscarded() {
+    RecordingExporter a = new RecordingExporter("a");
+    TelemetryManager m = builder(a).build();
+    m.close();
+    m.handleEvents(List.of(row(1), row(2), row(3)));
+    assertThat(m.health().discardedAtShutdown(), is(3L));
   }
 
   @Test

@@ -94,6 +94,27 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a counting receiver as a process of its own, as a collector runs beside a pipeline: it
+   * prints {@code endpoint <http/protobuf URL>} on standard output, answers each {@code count}
+   * line read on standard input with the number of spans decoded so far, and ends when its
+   * input ends. The benchmark harness runs it so that decoding does not share the measured JVM.
+   */
+  public static void main(String[] args) throws IOException {
+    try (OtlpReceiver receiver = startCounting();
+        java.io.BufferedReader in = new java.io.BufferedReader(
+            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+      System.out.println("endpoint " + receiver.httpEndpoint());
+      System.out.flush();
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.strip().equals("count")) {
+          System.out.println(receiver.spanCount());
+          System.out.flush();
+        }
+      }
+    }
+  }
+
   /** Spans decoded so far (kept or only counted). */
   public synchronized long spanCount() {
     return counted;

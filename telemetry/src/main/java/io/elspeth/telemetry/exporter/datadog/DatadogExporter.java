@@ -18,7 +18,7 @@ import java.util.Set;
  * agent holds it). Options (as ELSPETH HEAD, all required but {@code version}):
  * {@code service_name}, {@code env}, {@code agent_host}, {@code agent_port} (the agent's OTLP
  * port: 4318 for http/protobuf, 4317 for grpc), {@code version}, {@code protocol}
- * ({@code http/protobuf}, default, or {@code grpc}), {@code batch_size} (default 100),
+ * ({@code http/protobuf}, default, or {@code grpc}), {@code batch_size} (default 512),
  * {@code timeout_ms}. Span attributes are Datadog tags: {@code elspeth.<field>} with maps
  * flattened to dotted keys, plus {@code env} and {@code version}.
  */
@@ -48,7 +48,7 @@ public final class DatadogExporter {
     int port = o.integer("agent_port", 4318, 1, 65535);
     String version = o.string("version", null, false);
     String protocol = o.choice("protocol", "http/protobuf", Set.of("grpc", "http/protobuf"));
-    int batch = o.integer("batch_size", 100, 1, 100_000);
+    int batch = o.integer("batch_size", SpanBatchSender.DEFAULT_BATCH_SIZE, 1, 100_000);
     int timeout = o.integer("timeout_ms", 10_000, 1, 600_000);
     return new Config(service, env, host, port, version, protocol, batch,
         Duration.ofMillis(timeout));

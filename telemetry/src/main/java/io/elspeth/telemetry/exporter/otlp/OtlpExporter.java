@@ -18,7 +18,7 @@ import java.util.Set;
  * {@code otlp} options and construction: spans over OTLP with the OpenTelemetry SDK exporter. Options: {@code endpoint}
  * (required; for http/protobuf the full URL of {@code /v1/traces}), {@code protocol}
  * ({@code grpc}, default, or {@code http/protobuf}), {@code headers} (e.g. an Authorization
- * header; never logged), {@code batch_size} (spans per request, default 100),
+ * header; never logged), {@code batch_size} (spans per request, default 512),
  * {@code timeout_ms} (default 10000), {@code service_name} (resource service.name, default
  * {@code elspeth}).
  */
@@ -37,7 +37,7 @@ public final class OtlpExporter {
     String endpoint = o.string("endpoint", "", true);
     String protocol = o.choice("protocol", "grpc", Set.of("grpc", "http/protobuf"));
     Map<String, String> headers = o.stringMap("headers");
-    int batch = o.integer("batch_size", 100, 1, 100_000);
+    int batch = o.integer("batch_size", SpanBatchSender.DEFAULT_BATCH_SIZE, 1, 100_000);
     int timeout = o.integer("timeout_ms", 10_000, 1, 600_000);
     // ELSPETH RC2 accepted flush_interval_ms and ignored it; batches here go out as they form.
     o.integer("flush_interval_ms", 5000, 0, 3_600_000);

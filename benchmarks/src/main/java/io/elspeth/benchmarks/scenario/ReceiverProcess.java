@@ -1,0 +1,76 @@
+package io.elspeth.benchmarks.scenario;
+
+import io.elspeth.testkit.otlp.OtlpReceiver;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The testkit's counting OTLP receiver ({@link OtlpReceiver#main}) in a JVM of its own, as a
+ * collector runs beside a pipeline: decoding the protobuf then allocates in its heap and
+ * collects in its own GC pauses, not in those of the pipeline being measured. It still runs on
+ * this machine's cores, so its CPU is not taken out of the figure.
+ */
+final class ReceiverProcess implements AutoCloseable {
+  private final Process process;
+  private final BufferedReader out;
+  private final Writer in;
+  private final String endpoint;
+
+  private ReceiverProcess(Process process) throws IOException {
+    this.process = process;
+    this.out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8));
+    this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    String first = out.readLine();
+    if (first == null || !first.startsWith("endpoint ")) {
+      process.destroyForcibly();
+      throw new IOException("the OTLP receiver process did not start: " + first);
+    }
+    this.endpoint = first.substring("endpoint ".length()).strip();
+  }
+
+  /** Starts the receiver with this JVM's class path; its own logs go to this process's stderr. */
+  static ReceiverProcess start() throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
+        System.getProperty("java.class.path"), OtlpReceiver.class.getName()))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ReceiverProcess(p);
+  }
+
+  /** The HTTP/protobuf traces URL. */
+  String httpEndpoint() {
+    return endpoint;
+  }
+
+  /** Spans the receiver has decoded so far. */
+  long spanCount() throws IOException {
+    in.write("count\n");
+    in.flush();
+    String line = out.readLine();
+    if (line == null) {
+      throw new IOException("the OTLP receiver process ended");
+    }
+    return Long.parseLong(line.strip());
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}
