@@ -20,6 +20,18 @@ final class ChaosLlmFixture {
    * complete at once without faults (a test that wants others configures them).
    */
   static synchronized ChaosLlmServer with(ChaosConfig config) {
+    install(config);
+    server.reset();
+    server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
+    return server;
+  }
+
+  /**
+   * Starts the shared server and points the JVM's trust store at it, once; later calls only
+   * reconfigure it. {@link ChaosLlmTrust} calls this before the first test of the JVM, so no
+   * earlier TLS use (an exporter, a blob client) can fix the default trust store first.
+   */
+  static synchronized void install(ChaosConfig config) {
     if (server == null) {
       server = ChaosLlmServer.start(config);
       System.setProperty("javax.net.ssl.trustStore", server.trustStorePath().toString());
@@ -30,8 +42,5 @@ final class ChaosLlmFixture {
     } else {
       server.reconfigure(config);
     }
-    server.reset();
-    server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
-    return server;
   }
 }

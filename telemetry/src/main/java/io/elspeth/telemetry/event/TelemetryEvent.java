@@ -245,16 +245,93 @@ public sealed interface TelemetryEvent
     }
   }
 
-  /** Builds an ordered field map from alternating names and values. */
-  final class Fields {
-    private Fields() {}
+  /**
+   * An event's fields in declaration order: a read-only map over the alternating names and values
+   * it was made from (nulls kept). Events are made for every row and read once or twice by the
+   * exporters, so no hash table is built for them.
+   */
+  final class Fields extends java.util.AbstractMap<String, @Nullable Object> {
+    private final @Nullable Object[] namesAndValues;
+
+    private Fields(@Nullable Object[] namesAndValues) {
+      this.namesAndValues = namesAndValues;
+    }
 
     static Map<String, @Nullable Object> of(@Nullable Object... namesAndValues) {
-      Map<String, @Nullable Object> m = new LinkedHashMap<>();
-      for (int i = 0; i < namesAndValues.length; i += 2) {
-        m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+      if (namesAndValues.length % 2 != 0) {
+        throw new IllegalArgumentException("names and values must alternate");
       }
-      return m;
+      for (int i = 0; i < namesAndValues.length; i += 2) {
+        if (!(namesAndValues[i] instanceof String)) {
+          throw new IllegalArgumentException("field name expected at " + i);
+        }
+      }
+      return new Fields(namesAndValues);
+    }
+
+    @Override
+    public int size() {
+      return namesAndValues.length / 2;
+    }
+
+    @Override
+    public @Nullable Object get(Object key) {
+      for (int i = 0; i < namesAndValues.length; i += 2) {
+        if (namesAndValues[i].equals(key)) {
+          return namesAndValues[i + 1];
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      for (int i = 0; i < namesAndValues.length; i += 2) {
+        if (namesAndValues[i].equals(key)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super String, ? super @Nullable Object> action) {
+      for (int i = 0; i < namesAndValues.length; i += 2) {
+        action.accept((String) namesAndValues[i], namesAndValues[i + 1]);
+      }
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, @Nullable Object>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public int size() {
+          return Fields.this.size();
+        }
+
+        @Override
+        public java.util.Iterator<Map.Entry<String, @Nullable Object>> iterator() {
+          return new java.util.Iterator<>() {
+            private int i;
+
+            @Override
+            public boolean hasNext() {
+              return i < namesAndValues.length;
+            }
+
+            @Override
+            public Map.Entry<String, @Nullable Object> next() {
+              if (i >= namesAndValues.length) {
+                throw new java.util.NoSuchElementException();
+              }
+              Map.Entry<String, @Nullable Object> e = new java.util.AbstractMap.SimpleImmutableEntry<>(
+                  (String) namesAndValues[i], namesAndValues[i + 1]);
+              i += 2;
+              return e;
+            }
+          };
+        }
+      };
     }
   }
 }
