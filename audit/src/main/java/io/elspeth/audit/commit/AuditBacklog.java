@@ -63,9 +63,13 @@ public final class AuditBacklog {
     return r;
   }
 
-  /** A reader of the run emitted {@code n} records of this kind. */
-  public static void emitted(String runId, Kind kind, long n) {
-    of(runId).emitted[kind.ordinal()].addAndGet(n);
+  /**
+   * Where a reader of the run counts the records of this kind it emits. A reader takes it once
+   * per process call and counts each record into it, with no lookup per record.
+   */
+  public static java.util.function.LongConsumer emitter(String runId, Kind kind) {
+    AtomicLong emitted = of(runId).emitted[kind.ordinal()];
+    return emitted::addAndGet;
   }
 
   /** The commit committed a transaction of the run holding {@code n} records of this kind. */

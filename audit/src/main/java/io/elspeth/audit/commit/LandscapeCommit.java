@@ -375,12 +375,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
       Map<String, NodeStateRecord> states() {
         if (states == null) {
-          states = new HashMap<>();
-          for (AuditRecord r : records) {
-            if (r instanceof NodeStateRecord s) {
-              states.put(s.stateId(), s);
-            }
-          }
+          states = index(NodeStateRecord.class, NodeStateRecord::stateId);
         }
         return states;
       }
@@ -399,14 +394,22 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
       Map<String, OperationRecord> operations() {
         if (operations == null) {
-          operations = new HashMap<>();
-          for (AuditRecord r : records) {
-            if (r instanceof OperationRecord o) {
-              operations.put(o.operationId(), o);
-            }
-          }
+          operations = index(OperationRecord.class, OperationRecord::operationId);
         }
         return operations;
+      }
+
+      /** The transaction's records of one type by their key. */
+      private <T extends AuditRecord> Map<String, T> index(Class<T> type,
+          java.util.function.Function<T, String> key) {
+        Map<String, T> byKey = new HashMap<>();
+        for (AuditRecord r : records) {
+          if (type.isInstance(r)) {
+            T t = type.cast(r);
+            byKey.put(key.apply(t), t);
+          }
+        }
+        return byKey;
       }
     }
 

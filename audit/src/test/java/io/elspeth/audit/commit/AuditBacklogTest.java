@@ -15,7 +15,7 @@ class AuditBacklogTest {
   @Test
   void readersAreNotHeldBackByACommitThatHasNotCommittedASinkOutcome() {
     String run = run();
-    AuditBacklog.emitted(run, K, 1_000_000);
+    AuditBacklog.emitter(run, K).accept(1_000_000);
     assertThat("no commit seen (the audit not committed): never behind",
         AuditBacklog.behind(run, K, 10), is(false));
     assertThat("an unknown run is never behind", AuditBacklog.behind(run(), K, 10), is(false));
@@ -24,7 +24,7 @@ class AuditBacklogTest {
   @Test
   void behindWhileMoreThanTheLimitIsUncommittedAndTheCommitProgresses() {
     String run = run();
-    AuditBacklog.emitted(run, K, 100);
+    AuditBacklog.emitter(run, K).accept(100);
     AuditBacklog.committed(run, K, 10);
     assertThat(AuditBacklog.behind(run, K, 50), is(true));
     assertThat(AuditBacklog.behind(run, K, 90), is(false));
@@ -35,7 +35,7 @@ class AuditBacklogTest {
   @Test
   void kindsAreCountedApart() {
     String run = run();
-    AuditBacklog.emitted(run, AuditBacklog.Kind.SOURCE_ROWS, 100);
+    AuditBacklog.emitter(run, AuditBacklog.Kind.SOURCE_ROWS).accept(100);
     AuditBacklog.committed(run, AuditBacklog.Kind.SOURCE_ROWS, 1);
     AuditBacklog.committed(run, K, 1);
     assertThat(AuditBacklog.behind(run, AuditBacklog.Kind.SOURCE_ROWS, 50), is(true));
@@ -46,7 +46,7 @@ class AuditBacklogTest {
   void runsAreCountedApart() {
     String a = run();
     String b = run();
-    AuditBacklog.emitted(a, K, 100);
+    AuditBacklog.emitter(a, K).accept(100);
     AuditBacklog.committed(a, K, 1);
     AuditBacklog.committed(b, K, 1);
     assertThat(AuditBacklog.behind(a, K, 50), is(true));

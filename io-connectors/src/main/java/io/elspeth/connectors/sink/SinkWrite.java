@@ -445,6 +445,8 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     public void process(@Element SinkRun run, RestrictionTracker<ReadRange, ReadClaim> tracker,
         OutputReceiver<AuditRecord> out) throws IOException {
       ReadPosition position = tracker.currentRestriction().from();
+      java.util.function.LongConsumer outcomesEmitted =
+          AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SINK_OUTCOMES);
       try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), position.offset())) {
         Token t;
         while ((t = reader.next()) != null) {
@@ -453,7 +455,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
             return;
           }
           emitFor(ctx, run, t, out::output);
-          AuditBacklog.emitted(ctx.runId(), AuditBacklog.Kind.SINK_OUTCOMES, 1);
+          outcomesEmitted.accept(1);
           position = next;
         }
       }

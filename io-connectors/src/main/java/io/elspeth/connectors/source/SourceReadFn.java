@@ -103,6 +103,8 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       in.skipNBytes(offset);
       return in;
     };
+    java.util.function.LongConsumer rowsEmitted = paced
+        ? AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS) : n -> { };
     try (RecordCursor cursor = boundary.reader().open(opener, range.from())) {
       ReadPosition position = range.from();
       ParsedRecord rec;
@@ -113,8 +115,8 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
           break;
         }
         boundary.emit(d, position.index(), out);
-        if (paced && d.kind() != 2) { // every row but a discarded one has a row record
-          AuditBacklog.emitted(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS, 1);
+        if (d.kind() != 2) { // every row but a discarded one has a row record
+          rowsEmitted.accept(1);
         }
         position = next;
       }

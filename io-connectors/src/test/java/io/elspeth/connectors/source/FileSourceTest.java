@@ -154,8 +154,8 @@ class FileSourceTest {
     // The commit of this run is "behind" by a million rows and progressing: every checkpoint
     // the DirectRunner tries (every 100 outputs) is accepted, far below the 100,000-row minimum.
     String run = "run-paced-" + java.util.UUID.randomUUID();
-    io.elspeth.audit.commit.AuditBacklog.emitted(run,
-        io.elspeth.audit.commit.AuditBacklog.Kind.SOURCE_ROWS, 1_000_000);
+    io.elspeth.audit.commit.AuditBacklog.emitter(run,
+        io.elspeth.audit.commit.AuditBacklog.Kind.SOURCE_ROWS).accept(1_000_000);
     io.elspeth.audit.commit.AuditBacklog.progressed(run);
     StringBuilder csv = new StringBuilder("id,name\n");
     for (int i = 0; i < 1000; i++) {
