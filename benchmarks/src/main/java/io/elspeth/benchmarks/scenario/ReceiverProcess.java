@@ -21,7 +21,7 @@ final class ReceiverProcess implements AutoCloseable {
   private final Process process;
   private final BufferedReader out;
   private final Writer in;
-  private final String endpoint;
+  private final String grpcEndpoint;
 
   private ReceiverProcess(Process process) throws IOException {
     this.process = process;
@@ -29,11 +29,12 @@ final class ReceiverProcess implements AutoCloseable {
         StandardCharsets.UTF_8));
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     String first = out.readLine();
-    if (first == null || !first.startsWith("endpoint ")) {
+    String[] endpoints = first == null ? new String[0] : first.strip().split(" ");
+    if (endpoints.length != 3 || !endpoints[0].equals("endpoints")) {
       process.destroyForcibly();
       throw new IOException("the OTLP receiver process did not start: " + first);
     }
-    this.endpoint = first.substring("endpoint ".length()).strip();
+    this.grpcEndpoint = endpoints[2];
   }
 
   /** Starts the receiver with this JVM's class path; its own logs go to this process's stderr. */
@@ -45,9 +46,9 @@ final class ReceiverProcess implements AutoCloseable {
     return new ReceiverProcess(p);
   }
 
-  /** The HTTP/protobuf traces URL. */
-  String httpEndpoint() {
-    return endpoint;
+  /** The gRPC endpoint (the OTLP exporter's default protocol). */
+  String grpcEndpoint() {
+    return grpcEndpoint;
   }
 
   /** Spans the receiver has decoded so far. */

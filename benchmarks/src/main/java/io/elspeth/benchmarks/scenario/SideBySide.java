@@ -37,7 +37,16 @@ final class SideBySide {
   record Rates(List<Double> measured, List<Double> baseline, int warmupPairs) {}
 
   static Rates rates(int runs, double units, Side measured, Side baseline) throws Exception {
-    int warmup = warmUp(measured, baseline);
+    return rates(runs, units, measured, baseline, MAX_WARMUP_SECONDS);
+  }
+
+  /**
+   * As {@link #rates(int, double, Side, Side)}, with no new warm-up pair once warm-up has taken
+   * {@code maxWarmupSeconds}: for a scenario whose pairs are long, so that 90 s is only two.
+   */
+  static Rates rates(int runs, double units, Side measured, Side baseline,
+      double maxWarmupSeconds) throws Exception {
+    int warmup = warmUp(measured, baseline, maxWarmupSeconds);
     List<Double> m = new ArrayList<>();
     List<Double> b = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
@@ -53,7 +62,7 @@ final class SideBySide {
   }
 
   /** Runs unmeasured pairs until the JIT has settled (or the cap); returns how many ran. */
-  private static int warmUp(Side measured, Side baseline) throws Exception {
+  private static int warmUp(Side measured, Side baseline, double maxSeconds) throws Exception {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
     int pairs = 0;
@@ -67,7 +76,7 @@ final class SideBySide {
       double wallMs = (System.nanoTime() - start) / 1e6;
       double share = timed ? (jit.getTotalCompilationTime() - compileBefore) / wallMs : 0;
       if (!timed || share < SETTLED_COMPILE_SHARE || pairs >= MAX_WARMUP_PAIRS
-          || (System.nanoTime() - warmupStart) / 1e9 >= MAX_WARMUP_SECONDS) {
+          || (System.nanoTime() - warmupStart) / 1e9 >= maxSeconds) {
         System.err.printf("  warm-up: %d pair(s); the JIT compiled for %.0f%% of the last one%n",
             pairs, share * 100);
         return pairs;

@@ -2,9 +2,12 @@ package io.elspeth.testkit.otlp;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -60,20 +63,74 @@ public final class OtlpReceiver implements AutoCloseable {
     http.setExecutor(httpWorkers);
     http.start();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new TraceServiceGrpc.TraceServiceImplBase() {
-          @Override
-          public void export(ExportTraceServiceRequest request,
-              StreamObserver<ExportTraceServiceResponse> response) {
-            if (failStatus != 0) {
-              response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
-                  .asRuntimeException());
-              return;
-            }
-            record(request, "grpc");
-            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-            response.onCompleted();
+        .addService(retain ? decodingService().bindService() : countingService()).build().start();
+  }
+
+  /** TraceService/Export decoding each request into the OTLP message classes. */
+  private io.grpc.BindableService decodingService() {
+    return new TraceServiceGrpc.TraceServiceImplBase() {
+      @Override
+      public void export(ExportTraceServiceRequest request,
+          StreamObserver<ExportTraceServiceResponse> response) {
+        if (failStatus != 0) {
+          response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
+              .asRuntimeException());
+          return;
+        }
+        record(request, "grpc");
+        response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+        response.onCompleted();
+      }
+    };
+  }
+
+  /**
+   * TraceService/Export taking each request as its bytes and counting its spans with
+   * {@link SpanCounter}; the answer is the empty ExportTraceServiceResponse.
+   */
+  private ServerServiceDefinition countingService() {
+    MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(byte[] value) {
+        return new java.io.ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (IOException e) {
+          throw Status.INTERNAL.withDescription("cannot read the request").withCause(e)
+              .asRuntimeException();
+        }
+      }
+    };
+    MethodDescriptor<byte[], byte[]> export = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
+        .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+    return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+        .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
+          if (failStatus != 0) {
+            response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
+                .asRuntimeException());
+            return;
           }
-        }).build().start();
+          long spans;
+          try {
+            spans = SpanCounter.count(request);
+          } catch (IOException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage())
+                .asRuntimeException());
+            return;
+          }
+          synchronized (this) {
+            requests++;
+            counted += spans;
+          }
+          response.onNext(new byte[0]);
+          response.onCompleted();
+        })).build();
   }
 
   /** Starts both transports on free loopback ports. */
@@ -81,7 +138,10 @@ public final class OtlpReceiver implements AutoCloseable {
     return start(true);
   }
 
-  /** Starts a receiver that decodes every request but keeps only the count of its spans. */
+  /**
+   * Starts a receiver that keeps only the count of spans: it walks every request's wire format
+   * ({@link SpanCounter}) instead of building the messages.
+   */
   public static OtlpReceiver startCounting() {
     return start(false);
   }
@@ -96,7 +156,7 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /**
    * Runs a counting receiver as a process of its own, as a collector runs beside a pipeline: it
-   * prints {@code endpoint <http/protobuf URL>} on standard output, answers each {@code count}
+   * prints {@code endpoints <http/protobuf URL> <gRPC URL>} on standard output, answers each {@code count}
    * line read on standard input with the number of spans decoded so far, and ends when its
    * input ends. The benchmark harness runs it so that decoding does not share the measured JVM.
    */
@@ -104,7 +164,7 @@ public final class OtlpReceiver implements AutoCloseable {
     try (OtlpReceiver receiver = startCounting();
         java.io.BufferedReader in = new java.io.BufferedReader(
             new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
-      System.out.println("endpoint " + receiver.httpEndpoint());
+      System.out.println("endpoints " + receiver.httpEndpoint() + " " + receiver.grpcEndpoint());
       System.out.flush();
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (line.strip().equals("count")) {
@@ -169,38 +229,44 @@ public final class OtlpReceiver implements AutoCloseable {
         exchange.sendResponseHeaders(failStatus, -1);
         return;
       }
-      ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
-      if (retain) {
-        Map<String, List<String>> headers = new java.util.TreeMap<>();
-        exchange.getRequestHeaders().forEach((k, v) ->
-            headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+      if (!retain) {
+        long spans = SpanCounter.count(body);
         synchronized (this) {
-          httpHeaders.add(headers);
+          counted += spans;
         }
+        respondOk(exchange);
+        return;
+      }
+      ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
+      Map<String, List<String>> headers = new java.util.TreeMap<>();
+      exchange.getRequestHeaders().forEach((k, v) ->
+          headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+      synchronized (this) {
+        httpHeaders.add(headers);
       }
       record(request, "http");
-      byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
-      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-      exchange.sendResponseHeaders(200, answer.length == 0 ? -1 : answer.length);
-      if (answer.length > 0) {
-        exchange.getResponseBody().write(answer);
-      }
+      respondOk(exchange);
+    }
+  }
+
+  /** The empty ExportTraceServiceResponse as HTTP 200. */
+  private static void respondOk(HttpExchange exchange) throws IOException {
+    byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+    exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+    exchange.sendResponseHeaders(200, answer.length == 0 ? -1 : answer.length);
+    if (answer.length > 0) {
+      exchange.getResponseBody().write(answer);
     }
   }
 
   /** Decodes the request's spans outside the lock, then appends them in one step. */
   private void record(ExportTraceServiceRequest request, String transport) {
-    long count = 0;
     List<ReceivedSpan> decoded = new ArrayList<>();
     for (ResourceSpans rs : request.getResourceSpansList()) {
-      Map<String, Object> resource = retain
-          ? ReceivedSpan.attributes(rs.getResource().getAttributesList()) : Map.of();
+      Map<String, Object> resource = ReceivedSpan.attributes(rs.getResource().getAttributesList());
       for (ScopeSpans ss : rs.getScopeSpansList()) {
-        count += ss.getSpansCount();
-        if (retain) {
-          for (Span s : ss.getSpansList()) {
-            decoded.add(ReceivedSpan.of(s, resource, ss.getScope().getName(), transport));
-          }
+        for (Span s : ss.getSpansList()) {
+          decoded.add(ReceivedSpan.of(s, resource, ss.getScope().getName(), transport));
         }
       }
     }
@@ -208,7 +274,7 @@ public final class OtlpReceiver implements AutoCloseable {
       if (transport.equals("grpc")) {
         requests++;
       }
-      counted += count;
+      counted += decoded.size();
       spans.addAll(decoded);
     }
   }
