@@ -73,7 +73,7 @@ public final class BenchmarkMain implements Callable<Integer> {
         new LlmPoolScenario(Math.min(rows, 2000)),
         new PipelineAuditScenario(rows),
         // Longer runs than the others: telemetry's fixed costs per run (its exporter's start, the
-        // HTTP client's per-request code, still interpreted for a JVM's first few thousand
+        // HTTP or gRPC client's per-request code, interpreted for a JVM's first few thousand
         // requests, the last flush) weighed about a tenth of a 4 s, 20,000-row run, and a run of
         // the real pipeline is 1M rows. See the README.
         new TelemetryScenario(telemetryRows),
