@@ -14,28 +14,21 @@ import java.io.IOException;
  * building the messages takes, CPU that is the receiver's and not the exporter's it measures.
  */
 public final class SpanCounter {
-  /** ExportTraceServiceRequest.resource_spans: field 1, length-delimited. */
-  private static final int NESTED = 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  /** ResourceSpans.scope_spans and ScopeSpans.spans: field 2, length-delimited. */
-  private static final int CHILDREN = 2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  /**
+   * The tags leading to the spans, one per level: ExportTraceServiceRequest.resource_spans
+   * (field 1), ResourceSpans.scope_spans (field 2), ScopeSpans.spans (field 2), all messages.
+   */
+  private static final int[] PATH = {
+      1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED,
+      2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED,
+      2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED};
 
   private SpanCounter() {}
 
   /** The number of spans in an encoded request; throws when it is not a well-formed message. */
   public static long count(byte[] request) throws InvalidProtocolBufferException {
-    CodedInputStream in = CodedInputStream.newInstance(request);
     try {
-      long spans = 0;
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        if (tag == NESTED) {
-          int limit = in.pushLimit(in.readRawVarint32());
-          spans += scopeSpansOf(in);
-          in.popLimit(limit);
-        } else {
-          skip(in, tag);
-        }
-      }
-      return spans;
+      return countIn(CodedInputStream.newInstance(request), 0);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {
@@ -43,32 +36,19 @@ public final class SpanCounter {
     }
   }
 
-  /** Spans of one ResourceSpans (its scope_spans, field 2). */
-  private static long scopeSpansOf(CodedInputStream in) throws IOException {
-    long spans = 0;
+  /**
+   * Spans in the message being read at {@code depth} of {@link #PATH}: its fields on the path
+   * are entered, the others skipped; at the end of the path the message is a span, walked field
+   * by field.
+   */
+  private static long countIn(CodedInputStream in, int depth) throws IOException {
+    boolean span = depth == PATH.length;
+    long spans = span ? 1 : 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      if (tag == CHILDREN) {
+      if (!span && tag == PATH[depth]) {
         int limit = in.pushLimit(in.readRawVarint32());
-        spans += spansOf(in);
+        spans += countIn(in, depth + 1);
         in.popLimit(limit);
-      } else {
-        skip(in, tag);
-      }
-    }
-    return spans;
-  }
-
-  /** Spans of one ScopeSpans (field 2), each walked field by field. */
-  private static long spansOf(CodedInputStream in) throws IOException {
-    long spans = 0;
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      if (tag == CHILDREN) {
-        int limit = in.pushLimit(in.readRawVarint32());
-        for (int field = in.readTag(); field != 0; field = in.readTag()) {
-          skip(in, field);
-        }
-        in.popLimit(limit);
-        spans++;
       } else {
         skip(in, tag);
       }
