@@ -75,6 +75,14 @@ public class SpanExportBenchmark {
     return encode(EventSpans.toSpans(events, resource, EventSpans.Style.PLAIN, Map.of()));
   }
 
+  @Benchmark
+  public int encodeSpansImmutable() throws Exception {
+    out.reset();
+    io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler.create(spans)
+        .writeBinaryTo(out);
+    return out.size();
+  }
+
   private int encode(List<SpanData> batch) throws Exception {
     out.reset();
     marshaler.initialize(batch);

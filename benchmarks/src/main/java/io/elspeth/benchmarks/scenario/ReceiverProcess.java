@@ -51,15 +51,19 @@ final class ReceiverProcess implements AutoCloseable {
     return grpcEndpoint;
   }
 
-  /** Spans the receiver has decoded so far. */
-  long spanCount() throws IOException {
+  /** What the receiver has decoded so far. */
+  record Counts(long spans, long requests) {}
+
+  /** Spans and requests the receiver has decoded so far. */
+  Counts counts() throws IOException {
     in.write("count\n");
     in.flush();
     String line = out.readLine();
     if (line == null) {
       throw new IOException("the OTLP receiver process ended");
     }
-    return Long.parseLong(line.strip());
+    String[] numbers = line.strip().split(" ");
+    return new Counts(Long.parseLong(numbers[0]), Long.parseLong(numbers[1]));
   }
 
   @Override

@@ -7,5 +7,10 @@ import java.nio.file.Path;
 public interface Scenario {
   String name();
 
+  /** How many measured pairs this scenario runs when the harness asks for {@code requested}. */
+  default int runs(int requested) {
+    return requested;
+  }
+
   Figure run(int runs, Path workDir) throws Exception;
 }

@@ -15,15 +15,24 @@ import java.util.List;
  */
 public final class TelemetryScenario implements Scenario {
   /**
-   * Warm-up may take this long: a 100,000-row pair lasts about 50 s, and after two pairs the JIT
+   * Warm-up may take this long: a 100,000-row pair lasts about 55 s, and after two pairs the JIT
    * still compiled for 16 % of the second (the exporter's, the gRPC client's and the receiver's
-   * code as well as the pipeline's), then less with every pair up to the fifth.
+   * code as well as the pipeline's), then less with every pair up to the sixth. With 200 s
+   * (four pairs) the first measured pair still compiled two to four times as much as the last.
    */
-  private static final double MAX_WARMUP_SECONDS = 200;
+  private static final double MAX_WARMUP_SECONDS = 300;
   private final int rows;
+  private final int runs;
 
-  public TelemetryScenario(int rows) {
+  /** {@code runs}: its own count of measured pairs, whatever the harness's {@code --runs}. */
+  public TelemetryScenario(int rows, int runs) {
     this.rows = rows;
+    this.runs = runs;
+  }
+
+  @Override
+  public int runs(int requested) {
+    return runs;
   }
 
   /** Wall seconds of one run; its process CPU seconds turned into rows/CPU-s go to {@code cpu}. */
@@ -64,7 +73,9 @@ public final class TelemetryScenario implements Scenario {
       List<Double> offCpu = new ArrayList<>();
       rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, onCpu),
           () -> timed(workDir, input, "", offCpu), MAX_WARMUP_SECONDS);
-      System.err.println("  telemetry: the receiver decoded " + receiver.spanCount() + " spans");
+      ReceiverProcess.Counts received = receiver.counts();
+      System.err.println("  telemetry: the receiver decoded " + received.spans() + " spans in "
+          + received.requests() + " requests");
       // Wall time on a shared machine moves with everyone else's load; the process's CPU time
       // per row moves much less, so it is printed alongside (rows per CPU-second, on / off).
       System.err.printf("  telemetry: rows per CPU-second on %s, off %s%n",

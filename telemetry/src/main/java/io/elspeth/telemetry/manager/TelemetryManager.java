@@ -58,7 +58,7 @@ public final class TelemetryManager implements AutoCloseable {
   private final int maxInFlight;
   private final Duration exportTimeout;
   /** How long the export thread lets a batch fill before sending it (a flush waits at most this). */
-  private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
   private final Duration blockTimeout;
   private final Duration closeTimeout;
   private final Duration healthInterval;
@@ -737,7 +737,7 @@ public final class TelemetryManager implements AutoCloseable {
     private final List<TelemetryExporter> exporters = new ArrayList<>();
     private LastResortChannel channel = LastResortChannel.stderr(null);
     private int capacity = 1000;
-    private int maxBatch = 512;
+    private int maxBatch = 2048;
     private int maxInFlight = 4;
     private Duration exportTimeout = Duration.ofSeconds(30);
     private Duration blockTimeout = Duration.ofSeconds(30);
@@ -800,7 +800,7 @@ public final class TelemetryManager implements AutoCloseable {
       return this;
     }
 
-    /** Most events handed to an exporter in one call (default 512). */
+    /** Most events handed to an exporter in one call (default 2048, the OTLP request size). */
     public Builder maxBatch(int v) {
       if (v < 1) {
         throw new IllegalArgumentException("maxBatch must be >= 1, got " + v);

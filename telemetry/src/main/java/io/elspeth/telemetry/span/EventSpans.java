@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Turns events into instant spans as ELSPETH's exporters do: span name = event type, kind
@@ -60,6 +61,11 @@ public final class EventSpans {
   private static final int MAX_CACHED_KEYS = 4096;
   private static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("run_id");
   private static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("event_type");
+  /**
+   * Bytes a span's fixed fields take at most in an OTLP request: its framing, trace and span ids,
+   * start and end times, kind, flags and status (the name and attributes are counted apart).
+   */
+  private static final int SPAN_SIZE_BOUND = 96;
   /** Field positions remembered per event class (events have a dozen fields or so). */
   private static final int MAX_SLOTS = 32;
   /**
@@ -129,19 +135,21 @@ public final class EventSpans {
 
   public static SpanData toSpan(TelemetryEvent event, Resource resource, Style style,
       Map<String, String> extraAttributes) {
-    AttributesBuilder a = Attributes.builder();
+    Map<String, @Nullable Object> fields = event.fields();
+    EventAttributes.Builder a = EventAttributes.builder(fields.size() + 3
+        + extraAttributes.size());
     if (style == Style.PLAIN) {
-      a.put(RUN_ID, event.runId());
+      a.append(RUN_ID, event.runId());
       AttributeKey<?>[] slots = PLAIN_SLOTS.get(event.getClass());
       int[] position = {0};
-      event.fields().forEach((k, v) -> putPlain(a, slots, position[0]++, k, v));
-      a.put(EVENT_TYPE, event.eventType());
+      fields.forEach((k, v) -> putPlain(a, slots, position[0]++, k, v));
+      a.append(EVENT_TYPE, event.eventType());
     } else {
       a.put(key(STRING_KEYS, "elspeth.run_id", AttributeKey::stringKey), event.runId());
       a.put(key(STRING_KEYS, "elspeth.event_type", AttributeKey::stringKey), event.eventType());
       a.put(key(STRING_KEYS, "elspeth.timestamp", AttributeKey::stringKey),
           event.timestamp().toString());
-      event.fields().forEach((k, v) -> putFlat(a, "elspeth." + k, v, 1));
+      fields.forEach((k, v) -> putFlat(a, "elspeth." + k, v, 1));
     }
     if (event instanceof ExternalCallCompleted call) {
       GenAiAttributes.add(call, a);
@@ -149,36 +157,52 @@ public final class EventSpans {
     extraAttributes.forEach(a::put);
     SpanContext context = SpanContext.create(traceId(event.runId()), randomSpanId(),
         TraceFlags.getSampled(), TraceState.getDefault());
-    return new InstantSpan(event.eventType(), context, nanos(event.timestamp()), a.build(),
-        resource);
+    EventAttributes attributes = a.build();
+    return new InstantSpan(event.eventType(), context, nanos(event.timestamp()), attributes,
+        resource, SPAN_SIZE_BOUND + 3L * event.eventType().length() + attributes.sizeBound());
+  }
+
+  /**
+   * An upper bound of the span's size in an OTLP request (the request's resource and scope
+   * aside): exact for nothing, never below the real size for a span built here; a span from
+   * elsewhere is bounded from its attributes.
+   */
+  public static long sizeBound(SpanData span) {
+    if (span instanceof InstantSpan instant) {
+      return instant.sizeBound();
+    }
+    long[] bound = {SPAN_SIZE_BOUND + 3L * span.getName().length()};
+    span.getAttributes().forEach((k, v) -> bound[0] += EventAttributes.sizeBound(k, v));
+    return bound[0];
   }
 
   private static long nanos(Instant t) {
     return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
-  private static void putPlain(AttributesBuilder a, AttributeKey<?>[] slots, int position,
-      String key, Object v) {
+  /** Appends a PLAIN field: its name is unique in its event, so no look-up for a duplicate. */
+  private static void putPlain(EventAttributes.Builder a, AttributeKey<?>[] slots, int position,
+      String key, @Nullable Object v) {
     if (v == null) {
       return;
     }
     if (v instanceof Map<?, ?> m) {
-      a.put(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
+      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
           AttributeKey::stringKey), json(m));
     } else if (v instanceof List<?> l) {
-      a.put(slotKey(slots, position, key, AttributeType.STRING_ARRAY, STRING_ARRAY_KEYS,
+      a.append(slotKey(slots, position, key, AttributeType.STRING_ARRAY, STRING_ARRAY_KEYS,
           AttributeKey::stringArrayKey), strings(l));
     } else if (v instanceof Boolean b) {
-      a.put(slotKey(slots, position, key, AttributeType.BOOLEAN, BOOLEAN_KEYS,
+      a.append(slotKey(slots, position, key, AttributeType.BOOLEAN, BOOLEAN_KEYS,
           AttributeKey::booleanKey), b);
     } else if (v instanceof Double || v instanceof Float) {
-      a.put(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
+      a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
           AttributeKey::doubleKey), ((Number) v).doubleValue());
     } else if (v instanceof Number n) {
-      a.put(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
+      a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
           n.longValue());
     } else {
-      a.put(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
+      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
           AttributeKey::stringKey), String.valueOf(v));
     }
   }
@@ -261,7 +285,7 @@ public final class EventSpans {
 
   /** A finished zero-length span built from an event (no SDK tracer involved). */
   private record InstantSpan(String getName, SpanContext getSpanContext, long getStartEpochNanos,
-      Attributes getAttributes, Resource getResource) implements SpanData {
+      Attributes getAttributes, Resource getResource, long sizeBound) implements SpanData {
     @Override
     public SpanKind getKind() {
       return SpanKind.INTERNAL;

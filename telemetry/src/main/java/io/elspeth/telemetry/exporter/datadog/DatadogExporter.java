@@ -18,19 +18,20 @@ import java.util.Set;
  * agent holds it). Options (as ELSPETH HEAD, all required but {@code version}):
  * {@code service_name}, {@code env}, {@code agent_host}, {@code agent_port} (the agent's OTLP
  * port: 4318 for http/protobuf, 4317 for grpc), {@code version}, {@code protocol}
- * ({@code http/protobuf}, default, or {@code grpc}), {@code batch_size} (default 512),
+ * ({@code http/protobuf}, default, or {@code grpc}), {@code batch_size} (default 2048),
+ * {@code max_request_bytes} (as {@code otlp}),
  * {@code timeout_ms}. Span attributes are Datadog tags: {@code elspeth.<field>} with maps
  * flattened to dotted keys, plus {@code env} and {@code version}.
  */
 public final class DatadogExporter {
   public static final String NAME = "datadog";
   static final Set<String> OPTIONS = Set.of("service_name", "env", "agent_host", "agent_port",
-      "version", "protocol", "batch_size", "timeout_ms", "api_key");
+      "version", "protocol", "batch_size", "max_request_bytes", "timeout_ms", "api_key");
 
   private DatadogExporter() {}
 
   record Config(String serviceName, String env, String host, int port, String version,
-      String protocol, int batchSize, Duration timeout) {
+      String protocol, int batchSize, long maxRequestBytes, Duration timeout) {
     String endpoint() {
       return protocol.equals("grpc") ? "http://" + host + ":" + port
           : "http://" + host + ":" + port + "/v1/traces";
@@ -49,8 +50,9 @@ public final class DatadogExporter {
     String version = o.string("version", null, false);
     String protocol = o.choice("protocol", "http/protobuf", Set.of("grpc", "http/protobuf"));
     int batch = o.integer("batch_size", SpanBatchSender.DEFAULT_BATCH_SIZE, 1, 100_000);
+    long maxBytes = OtlpExporter.maxRequestBytes(o);
     int timeout = o.integer("timeout_ms", 10_000, 1, 600_000);
-    return new Config(service, env, host, port, version, protocol, batch,
+    return new Config(service, env, host, port, version, protocol, batch, maxBytes,
         Duration.ofMillis(timeout));
   }
 
@@ -74,6 +76,6 @@ public final class DatadogExporter {
     }
     return new SpanBatchSender(NAME, OtlpExporter.spanExporter(c.protocol(),
         c.endpoint(), Map.of(), c.timeout()), Resource.getDefault().merge(resource.build()),
-        EventSpans.Style.PREFIXED, tags, c.batchSize(), c.timeout());
+        EventSpans.Style.PREFIXED, tags, c.batchSize(), c.maxRequestBytes(), c.timeout());
   }
 }

@@ -18,31 +18,40 @@ import java.util.Set;
  * {@code otlp} options and construction: spans over OTLP with the OpenTelemetry SDK exporter. Options: {@code endpoint}
  * (required; for http/protobuf the full URL of {@code /v1/traces}), {@code protocol}
  * ({@code grpc}, default, or {@code http/protobuf}), {@code headers} (e.g. an Authorization
- * header; never logged), {@code batch_size} (spans per request, default 512),
+ * header; never logged), {@code batch_size} (spans per request, default 2048),
+ * {@code max_request_bytes} (a request's most bytes by the spans' size bound, default 3.5 MiB),
  * {@code timeout_ms} (default 10000), {@code service_name} (resource service.name, default
  * {@code elspeth}).
  */
 public final class OtlpExporter {
   public static final String NAME = "otlp";
   static final Set<String> OPTIONS = Set.of("endpoint", "protocol", "headers", "batch_size",
-      "timeout_ms", "service_name", "flush_interval_ms");
+      "timeout_ms", "service_name", "flush_interval_ms", "max_request_bytes");
 
   private OtlpExporter() {}
 
   /** The parsed options of an OTLP exporter. */
   record Config(String endpoint, String protocol, Map<String, String> headers, int batchSize,
-      Duration timeout, String serviceName) {}
+      long maxRequestBytes, Duration timeout, String serviceName) {}
 
   static Config parse(ExporterOptions o) {
     String endpoint = o.string("endpoint", "", true);
     String protocol = o.choice("protocol", "grpc", Set.of("grpc", "http/protobuf"));
     Map<String, String> headers = o.stringMap("headers");
     int batch = o.integer("batch_size", SpanBatchSender.DEFAULT_BATCH_SIZE, 1, 100_000);
+    long maxBytes = maxRequestBytes(o);
     int timeout = o.integer("timeout_ms", 10_000, 1, 600_000);
     // ELSPETH RC2 accepted flush_interval_ms and ignored it; batches here go out as they form.
     o.integer("flush_interval_ms", 5000, 0, 3_600_000);
     String service = o.string("service_name", "elspeth", false);
-    return new Config(endpoint, protocol, headers, batch, Duration.ofMillis(timeout), service);
+    return new Config(endpoint, protocol, headers, batch, maxBytes, Duration.ofMillis(timeout),
+        service);
+  }
+
+  /** {@code max_request_bytes}: shared with the Datadog exporter, which sends through OTLP too. */
+  public static long maxRequestBytes(ExporterOptions o) {
+    return o.integer("max_request_bytes", (int) SpanBatchSender.DEFAULT_MAX_REQUEST_BYTES, 1024,
+        Integer.MAX_VALUE);
   }
 
   public static List<String> validate(Map<String, Object> raw) {
@@ -58,7 +67,7 @@ public final class OtlpExporter {
     return new SpanBatchSender(NAME, spanExporter(c.protocol(), c.endpoint(),
         c.headers(), c.timeout()), Resource.getDefault().merge(Resource.builder()
         .put("service.name", c.serviceName()).build()), EventSpans.Style.PLAIN, Map.of(),
-        c.batchSize(), c.timeout());
+        c.batchSize(), c.maxRequestBytes(), c.timeout());
   }
 
   /**
@@ -75,18 +84,29 @@ public final class OtlpExporter {
       // No SDK retries: the manager counts each failed batch, and retries with backoff would
       // stall the export thread behind a dead backend.
       OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint)
-          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor);
+          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor)
+          .setMemoryMode(MEMORY_MODE);
       headers.forEach(b::addHeader);
       sdk = b.build();
     } else {
       OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(endpoint)
           .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor)
-          .setComponentLoader(JDK_HTTP_SENDER);
+          .setComponentLoader(JDK_HTTP_SENDER).setMemoryMode(MEMORY_MODE);
       headers.forEach(b::addHeader);
       sdk = b.build();
     }
     return new ExecutorOwningExporter(sdk, executor);
   }
+
+  /**
+   * How the SDK encodes a request: each span's marshaler built with its strings already in UTF-8,
+   * rather than the default low-allocation marshaler, which measures every string's UTF-8 size in
+   * one pass and encodes it in another. In {@code SpanExportBenchmark} that encoding took a third
+   * less CPU (266 against 397 µs per 512 spans) for about 930 bytes a span of short-lived garbage,
+   * which the young generation collects for little.
+   */
+  static final io.opentelemetry.sdk.common.export.MemoryMode MEMORY_MODE =
+      io.opentelemetry.sdk.common.export.MemoryMode.IMMUTABLE_DATA;
 
   /**
    * The SDK's components as its class loader finds them, except that http/protobuf goes through

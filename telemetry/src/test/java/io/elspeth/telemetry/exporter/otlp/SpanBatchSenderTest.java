@@ -1,0 +1,78 @@
+package io.elspeth.telemetry.exporter.otlp;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.is;
+
+import io.elspeth.telemetry.config.ExporterSettings;
+import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.exporter.Exporters;
+import io.elspeth.telemetry.exporter.TelemetryExporter;
+import io.elspeth.telemetry.span.EventSpans;
+import io.elspeth.testkit.otlp.OtlpReceiver;
+import io.elspeth.testkit.otlp.ReceivedSpan;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** How a batch is cut into OTLP requests: by span count and by the spans' size bound. */
+class SpanBatchSenderTest {
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static List<TelemetryEvent> rows(int n, int hashLength) {
+    List<TelemetryEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(new TelemetryEvent.RowCreated(T, "run-7", "row-" + i, "tok-" + i,
+          "h".repeat(hashLength)));
+    }
+    return events;
+  }
+
+  private static List<Integer> sizes(List<List<SpanData>> requests) {
+    return requests.stream().map(List::size).toList();
+  }
+
+  @Test
+  void cutsByCountAndByBytesAndSendsAnOversizedSpanAlone() {
+    List<SpanData> spans = EventSpans.toSpans(rows(5, 10), Resource.empty(),
+        EventSpans.Style.PLAIN, Map.of());
+    long one = EventSpans.sizeBound(spans.get(0));
+    assertThat(sizes(SpanBatchSender.requests(spans, 2, Long.MAX_VALUE)), contains(2, 2, 1));
+    assertThat(sizes(SpanBatchSender.requests(spans, 100, 3 * one)), contains(3, 2));
+    assertThat(sizes(SpanBatchSender.requests(spans, 100, one - 1)), contains(1, 1, 1, 1, 1));
+    assertThat(SpanBatchSender.requests(List.of(), 100, one), is(List.of()));
+  }
+
+  @Test
+  void aRequestLimitBelowOneKibibyteIsRefusedByBothOtlpExporters() {
+    assertThat(Exporters.validate(new ExporterSettings("otlp", Map.of("endpoint",
+        "http://127.0.0.1:4317", "max_request_bytes", 100))), contains(
+        "options.max_request_bytes: expected an integer from 1024 to 2147483647, got '100'"));
+    assertThat(Exporters.validate(new ExporterSettings("datadog", Map.of("env", "e", "service_name", "s", "agent_host", "localhost",
+        "agent_port", 4318, "max_request_bytes", "big"))), contains(
+        "options.max_request_bytes: expected an integer from 1024 to 2147483647, got 'big'"));
+  }
+
+  @Test
+  void aBatchOverTheByteLimitReachesTheReceiverInSeveralRequestsInOrder() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      // Each span carries a 2,000-character hash: bounded at about 6,300 bytes, so 3 fit in
+      // 20,000 and 10 spans take 4 requests.
+      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
+          receiver.grpcEndpoint(), "max_request_bytes", 20_000)));
+      assertThat(e.export(rows(10, 2000)).success(), is(true));
+      e.close();
+      assertThat(receiver.requests(), is(4));
+      List<String> rowIds = receiver.spans().stream().map(s -> s.attr("row_id"))
+          .toList();
+      assertThat(rowIds, contains("row-0", "row-1", "row-2", "row-3", "row-4", "row-5",
+          "row-6", "row-7", "row-8", "row-9"));
+      assertThat(receiver.spans().stream().map(ReceivedSpan::transport).distinct().toList(),
+          contains("grpc"));
+    }
+  }
+}
