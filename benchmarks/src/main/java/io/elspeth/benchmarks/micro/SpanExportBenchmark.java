@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Telemetry's per-event costs at {@code full} in the exporting JVM, for one OTLP request of 512
  * events (128 rows of scenario 4's pipeline, four events each): building the spans, and building
- * them plus the SDK's protobuf encoding (the exporter's low-allocation marshaler, as the OTLP
- * exporter runs it). Divide by 512 for the cost of one event.
+ * them plus the SDK's protobuf encoding with its default low-allocation marshaler; and encoding
+ * with the immutable-data marshaler, which the OTLP exporter runs
+ * ({@code encodeSpansImmutable}). Divide by 512 for the cost of one event.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

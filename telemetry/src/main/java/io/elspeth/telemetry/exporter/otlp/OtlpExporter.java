@@ -50,7 +50,7 @@ public final class OtlpExporter {
 
   /** {@code max_request_bytes}: shared with the Datadog exporter, which sends through OTLP too. */
   public static long maxRequestBytes(ExporterOptions o) {
-    return o.integer("max_request_bytes", (int) SpanBatchSender.DEFAULT_MAX_REQUEST_BYTES, 1024,
+    return o.integer("max_request_bytes", SpanBatchSender.DEFAULT_MAX_REQUEST_BYTES, 1024,
         Integer.MAX_VALUE);
   }
 

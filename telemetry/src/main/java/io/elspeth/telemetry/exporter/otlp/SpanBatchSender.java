@@ -37,7 +37,7 @@ public final class SpanBatchSender implements TelemetryExporter {
    * spans' size bound (which overstates ASCII text threefold): 3.5 MiB, under the 4 MiB that the
    * OpenTelemetry Collector and gRPC servers accept by default.
    */
-  public static final long DEFAULT_MAX_REQUEST_BYTES = 3_670_016;
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 3_670_016;
   private final String name;
   private final SpanExporter exporter;
   private final Resource resource;
