@@ -127,6 +127,10 @@ public final class BenchmarkMain implements Callable<Integer> {
       System.err.println("benchmark: failed scenarios: " + failed.keySet());
     }
     System.err.println("benchmark: figures written to " + out.toAbsolutePath());
+    // Not deleted here: the runs leave gigabytes in millions of small files (each row's
+    // payload), which take the disk about 30 s per 100,000-row run to unlink.
+    System.err.println("benchmark: the runs' Landscapes, payloads and outputs are in " + work
+        + " (delete it when done)");
     return failed.isEmpty() ? 0 : 1;
   }
 

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Scenario 4: rows/s of scenario 1's pipeline with telemetry at {@code full} to a live OTLP
  * receiver on loopback ÷ rows/s with telemetry off. The OTLP exporter runs with its defaults
- * (gRPC, batches of 512). The receiver runs in a JVM of its own ({@link ReceiverProcess}), as a
+ * (gRPC, batches of up to 2,048). The receiver runs in a JVM of its own ({@link ReceiverProcess}), as a
  * collector does: on this machine's cores, but out of the measured JVM's heap and GC pauses; it
  * walks every request's protobuf wire format to count the spans
  * ({@link io.elspeth.testkit.otlp.SpanCounter}) rather than building the messages.
@@ -35,19 +35,40 @@ public final class TelemetryScenario implements Scenario {
     return runs;
   }
 
-  /** Wall seconds of one run; its process CPU seconds turned into rows/CPU-s go to {@code cpu}. */
-  private double timed(Path workDir, Path input, String telemetry, List<Double> cpu)
+  /** What one side's runs cost besides wall time: rows per CPU-second, and GC pause ms. */
+  private record Costs(List<Double> rowsPerCpuSecond, List<Long> gcMillis) {
+    Costs() {
+      this(new ArrayList<>(), new ArrayList<>());
+    }
+
+    String measuredOnly(SideBySide.Rates rates) {
+      int from = rates.warmupPairs();
+      return "rows per CPU-second " + rowsPerCpuSecond.subList(from, rowsPerCpuSecond.size())
+          + ", GC ms " + gcMillis.subList(from, gcMillis.size());
+    }
+  }
+
+  /** Wall seconds of one run; its process CPU and GC time go to {@code costs}. */
+  private double timed(Path workDir, Path input, String telemetry, Costs costs)
       throws Exception {
     var os = (com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
+    long gcBefore = gcMillis();
     double seconds = ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry));
-    cpu.add(Math.round(rows / ((os.getProcessCpuTime() - cpuBefore) / 1e9) * 10) / 10.0);
+    costs.rowsPerCpuSecond().add(
+        Math.round(rows / ((os.getProcessCpuTime() - cpuBefore) / 1e9) * 10) / 10.0);
+    costs.gcMillis().add(gcMillis() - gcBefore);
     return seconds;
   }
 
-  private static List<Double> measuredOnly(List<Double> all, SideBySide.Rates rates) {
-    return all.subList(rates.warmupPairs(), all.size());
+  /** Milliseconds this JVM's collectors have spent so far. */
+  private static long gcMillis() {
+    long ms = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
   }
 
   @Override
@@ -69,17 +90,19 @@ public final class TelemetryScenario implements Scenario {
               - name: otlp
                 options: {endpoint: "%s"}
           """.formatted(receiver.grpcEndpoint());
-      List<Double> onCpu = new ArrayList<>();
-      List<Double> offCpu = new ArrayList<>();
-      rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, onCpu),
-          () -> timed(workDir, input, "", offCpu), MAX_WARMUP_SECONDS);
+      Costs on = new Costs();
+      Costs off = new Costs();
+      rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, on),
+          () -> timed(workDir, input, "", off), MAX_WARMUP_SECONDS);
       ReceiverProcess.Counts received = receiver.counts();
       System.err.println("  telemetry: the receiver decoded " + received.spans() + " spans in "
           + received.requests() + " requests");
       // Wall time on a shared machine moves with everyone else's load; the process's CPU time
-      // per row moves much less, so it is printed alongside (rows per CPU-second, on / off).
-      System.err.printf("  telemetry: rows per CPU-second on %s, off %s%n",
-          measuredOnly(onCpu, rates), measuredOnly(offCpu, rates));
+      // per row moves much less, so it is printed alongside, with the collectors' time: what
+      // telemetry holds (queued events, requests in flight) is copied in every young
+      // collection's pause, which the pipeline's threads wait out.
+      System.err.printf("  telemetry on: %s%n  telemetry off: %s%n", on.measuredOnly(rates),
+          off.measuredOnly(rates));
     }
     return new Figure(name(), "scenario 1 pipeline, " + rows + " rows: telemetry full to a live"
         + " OTLP receiver vs telemetry off", "rows/s", rates.measured(), rates.baseline(), 0.95);
