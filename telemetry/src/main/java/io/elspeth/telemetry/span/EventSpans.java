@@ -140,9 +140,8 @@ public final class EventSpans {
         + extraAttributes.size());
     if (style == Style.PLAIN) {
       a.append(RUN_ID, event.runId());
-      AttributeKey<?>[] slots = PLAIN_SLOTS.get(event.getClass());
-      int[] position = {0};
-      fields.forEach((k, v) -> putPlain(a, slots, position[0]++, k, v));
+      PlainFields plain = new PlainFields(a, PLAIN_SLOTS.get(event.getClass()));
+      fields.forEach(plain);
       a.append(EVENT_TYPE, event.eventType());
     } else {
       a.put(key(STRING_KEYS, "elspeth.run_id", AttributeKey::stringKey), event.runId());
@@ -154,7 +153,9 @@ public final class EventSpans {
     if (event instanceof ExternalCallCompleted call) {
       GenAiAttributes.add(call, a);
     }
-    extraAttributes.forEach(a::put);
+    if (!extraAttributes.isEmpty()) { // an empty Map.of() still makes an iterator per forEach
+      extraAttributes.forEach(a::put);
+    }
     SpanContext context = SpanContext.create(traceId(event.runId()), randomSpanId(),
         TraceFlags.getSampled(), TraceState.getDefault());
     EventAttributes attributes = a.build();
@@ -180,10 +181,48 @@ public final class EventSpans {
     return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
+  /**
+   * Appends an event's fields in PLAIN style, counting their positions: one object per span
+   * where a capturing lambda and its position counter took two.
+   */
+  private static final class PlainFields
+      implements java.util.function.BiConsumer<String, @Nullable Object> {
+    private final EventAttributes.Builder attributes;
+    private final AttributeKey<?>[] slots;
+    private int position;
+
+    PlainFields(EventAttributes.Builder attributes, AttributeKey<?>[] slots) {
+      this.attributes = attributes;
+      this.slots = slots;
+    }
+
+    @Override
+    public void accept(String name, @Nullable Object value) {
+      putPlain(attributes, slots, position++, name, value);
+    }
+  }
+
   /** Appends a PLAIN field: its name is unique in its event, so no look-up for a duplicate. */
   private static void putPlain(EventAttributes.Builder a, AttributeKey<?>[] slots, int position,
       String key, @Nullable Object v) {
     if (v == null) {
+      return;
+    }
+    // The commonest types first, and boxed numbers appended as they are (not unboxed and boxed
+    // again): events hold ids and hashes as strings, durations as doubles, counts as longs.
+    if (v instanceof String text) {
+      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
+          AttributeKey::stringKey), text);
+      return;
+    }
+    if (v instanceof Double d) {
+      a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
+          AttributeKey::doubleKey), d);
+      return;
+    }
+    if (v instanceof Long n) {
+      a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
+          n);
       return;
     }
     if (v instanceof Map<?, ?> m) {
