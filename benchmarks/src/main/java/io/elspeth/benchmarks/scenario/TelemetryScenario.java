@@ -8,10 +8,10 @@ import java.util.List;
 /**
  * Scenario 4: rows/s of scenario 1's pipeline with telemetry at {@code full} to a live OTLP
  * receiver on loopback ÷ rows/s with telemetry off. The OTLP exporter runs with its defaults
- * (gRPC, batches of up to 2,048). The receiver runs in a JVM of its own ({@link ReceiverProcess}), as a
- * collector does: on this machine's cores, but out of the measured JVM's heap and GC pauses; it
- * walks every request's protobuf wire format to count the spans
- * ({@link io.elspeth.testkit.otlp.SpanCounter}) rather than building the messages.
+ * (gRPC, batches of up to 2,048). The receiver runs in a JVM of its own
+ * ({@link ReceiverProcess}), as a collector does: on this machine's cores, but out of the
+ * measured JVM's heap and GC pauses; it walks every request's protobuf wire format to count the
+ * spans ({@link io.elspeth.testkit.otlp.SpanCounter}) rather than building the messages.
  */
 public final class TelemetryScenario implements Scenario {
   /**

@@ -208,24 +208,18 @@ public final class EventSpans {
     if (v == null) {
       return;
     }
-    // The commonest types first, and boxed numbers appended as they are (not unboxed and boxed
-    // again): events hold ids and hashes as strings, durations as doubles, counts as longs.
+    // The commonest types first (events hold ids and hashes as strings, durations as doubles,
+    // counts as longs), and boxed numbers appended as they are, not unboxed and boxed again.
     if (v instanceof String text) {
       a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
           AttributeKey::stringKey), text);
-      return;
-    }
-    if (v instanceof Double d) {
+    } else if (v instanceof Double d) {
       a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
           AttributeKey::doubleKey), d);
-      return;
-    }
-    if (v instanceof Long n) {
+    } else if (v instanceof Long n) {
       a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
           n);
-      return;
-    }
-    if (v instanceof Map<?, ?> m) {
+    } else if (v instanceof Map<?, ?> m) {
       a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
           AttributeKey::stringKey), json(m));
     } else if (v instanceof List<?> l) {
@@ -234,9 +228,9 @@ public final class EventSpans {
     } else if (v instanceof Boolean b) {
       a.append(slotKey(slots, position, key, AttributeType.BOOLEAN, BOOLEAN_KEYS,
           AttributeKey::booleanKey), b);
-    } else if (v instanceof Double || v instanceof Float) {
+    } else if (v instanceof Float f) {
       a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
-          AttributeKey::doubleKey), ((Number) v).doubleValue());
+          AttributeKey::doubleKey), f.doubleValue());
     } else if (v instanceof Number n) {
       a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
           n.longValue());
