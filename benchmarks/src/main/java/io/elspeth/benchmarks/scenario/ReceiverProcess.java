@@ -51,6 +51,11 @@ final class ReceiverProcess implements AutoCloseable {
     return grpcEndpoint;
   }
 
+  /** CPU time the receiver's process has taken so far (zero where the OS does not say). */
+  java.time.Duration cpu() {
+    return process.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+  }
+
   /** What the receiver has decoded so far. */
   record Counts(long spans, long requests) {}
 

@@ -36,30 +36,47 @@ public final class TelemetryScenario implements Scenario {
   }
 
   /** What one side's runs cost besides wall time: rows per CPU-second, and GC pause ms. */
-  private record Costs(List<Double> rowsPerCpuSecond, List<Long> gcMillis) {
+  private record Costs(List<Double> rowsPerCpuSecond, List<Long> gcMillis,
+      List<Long> receiverCpuMillis, List<Long> telemetryThreadCpuMillis) {
     Costs() {
-      this(new ArrayList<>(), new ArrayList<>());
+      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
 
     String measuredOnly(SideBySide.Rates rates) {
       int from = rates.warmupPairs();
       return "rows per CPU-second " + rowsPerCpuSecond.subList(from, rowsPerCpuSecond.size())
-          + ", GC ms " + gcMillis.subList(from, gcMillis.size());
+          + ", GC ms " + gcMillis.subList(from, gcMillis.size())
+          + ", telemetry threads' CPU ms " + telemetryThreadCpuMillis.subList(from,
+          telemetryThreadCpuMillis.size())
+          + ", receiver CPU ms " + receiverCpuMillis.subList(from, receiverCpuMillis.size());
     }
   }
 
   /** Wall seconds of one run; its process CPU and GC time go to {@code costs}. */
-  private double timed(Path workDir, Path input, String telemetry, Costs costs)
-      throws Exception {
+  private double timed(Path workDir, Path input, String telemetry, Costs costs,
+      ReceiverProcess receiver) throws Exception {
     var os = (com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
     long gcBefore = gcMillis();
-    double seconds = ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry));
+    long receiverBefore = receiver.cpu().toMillis();
+    double seconds;
+    long telemetryCpu;
+    try (var sampler = new ThreadCpuSampler(TelemetryScenario::telemetryThread, 200)) {
+      seconds = ScenarioPipeline.timeRun(ScenarioPipeline.settings(workDir, input, telemetry));
+      telemetryCpu = sampler.stopMillis();
+    }
+    costs.telemetryThreadCpuMillis().add(telemetryCpu);
     costs.rowsPerCpuSecond().add(
         Math.round(rows / ((os.getProcessCpuTime() - cpuBefore) / 1e9) * 10) / 10.0);
     costs.gcMillis().add(gcMillis() - gcBefore);
+    costs.receiverCpuMillis().add(receiver.cpu().toMillis() - receiverBefore);
     return seconds;
+  }
+
+  /** Telemetry's own threads: the manager's export thread, the OTLP requests', OkHttp's. */
+  private static boolean telemetryThread(String name) {
+    return name.startsWith("telemetry-") || name.startsWith("OkHttp");
   }
 
   /** Milliseconds this JVM's collectors have spent so far. */
@@ -92,8 +109,8 @@ public final class TelemetryScenario implements Scenario {
           """.formatted(receiver.grpcEndpoint());
       Costs on = new Costs();
       Costs off = new Costs();
-      rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, on),
-          () -> timed(workDir, input, "", off), MAX_WARMUP_SECONDS);
+      rates = SideBySide.rates(runs, rows, () -> timed(workDir, input, telemetry, on, receiver),
+          () -> timed(workDir, input, "", off, receiver), MAX_WARMUP_SECONDS);
       ReceiverProcess.Counts received = receiver.counts();
       System.err.println("  telemetry: the receiver decoded " + received.spans() + " spans in "
           + received.requests() + " requests");
