@@ -64,8 +64,8 @@ public sealed interface HealthEvent extends TelemetryEvent
   /** The manager's counters, periodically and once at close ({@code last} true). */
   record HealthSnapshot(Instant timestamp, String runId, long eventsEmitted, long eventsDropped,
       long discardedAtShutdown, Map<String, Long> exporterFailures,
-      int consecutiveTotalFailures, int queueDepth, int queueCapacity, boolean disabled,
-      boolean last) implements HealthEvent {
+      int consecutiveTotalFailures, int queueDepth, int queueCapacity, long producerWaitMs,
+      boolean disabled, boolean last) implements HealthEvent {
     public HealthSnapshot {
       exporterFailures = Map.copyOf(exporterFailures);
     }
@@ -75,8 +75,8 @@ public sealed interface HealthEvent extends TelemetryEvent
       return TelemetryEvent.Fields.of("events_emitted", eventsEmitted, "events_dropped",
           eventsDropped, "discarded_at_shutdown", discardedAtShutdown, "exporter_failures",
           new TreeMap<>(exporterFailures), "consecutive_total_failures", consecutiveTotalFailures,
-          "queue_depth", queueDepth, "queue_capacity", queueCapacity, "disabled", disabled,
-          "last", last);
+          "queue_depth", queueDepth, "queue_capacity", queueCapacity, "producer_wait_ms",
+          producerWaitMs, "disabled", disabled, "last", last);
     }
   }
 }

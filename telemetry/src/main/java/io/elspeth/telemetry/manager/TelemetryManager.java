@@ -79,6 +79,8 @@ public final class TelemetryManager implements AutoCloseable {
   private long dropped;
   private long reportedDrops;
   private long discardedAtShutdown;
+  /** Time producers have waited for room in block mode: what telemetry cost the pipeline. */
+  private long producerWaitNanos;
   private int consecutiveTotalFailures;
   private boolean shutdown;
   private boolean closed;
@@ -184,10 +186,12 @@ public final class TelemetryManager implements AutoCloseable {
       List<HealthEvent> health) throws InterruptedException {
     if (queue.size() >= capacity) {
       if (mode == BackpressureMode.BLOCK && !onExportThread) {
-        long nanos = deadline - System.nanoTime();
+        long waitStart = System.nanoTime();
+        long nanos = deadline - waitStart;
         while (queue.size() >= capacity && nanos > 0 && !shutdown) {
           nanos = notFull.awaitNanos(nanos);
         }
+        producerWaitNanos += System.nanoTime() - waitStart;
         if (shutdown) {
           discardedAtShutdown++;
           return;
@@ -291,7 +295,8 @@ public final class TelemetryManager implements AutoCloseable {
     lock.lock();
     try {
       return new HealthMetrics(emitted, dropped, discardedAtShutdown, exporterFailures,
-          consecutiveTotalFailures, queue.size(), capacity, disabled);
+          consecutiveTotalFailures, queue.size(), capacity, producerWaitNanos / 1_000_000,
+          disabled);
     } finally {
       lock.unlock();
     }
@@ -370,7 +375,7 @@ public final class TelemetryManager implements AutoCloseable {
   private HealthEvent.HealthSnapshot snapshot(boolean last) {
     return new HealthEvent.HealthSnapshot(Instant.now(), runId, emitted, dropped,
         discardedAtShutdown, exporterFailures, consecutiveTotalFailures, queue.size(), capacity,
-        disabled, last);
+        producerWaitNanos / 1_000_000, disabled, last);
   }
 
   /** Writes health events to the last-resort channel and, while telemetry works, queues them. */

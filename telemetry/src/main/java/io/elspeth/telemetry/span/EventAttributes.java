@@ -23,44 +23,24 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * an attribute of the same key, as the SDK does.
  */
 final class EventAttributes implements Attributes {
-  /**
-   * Bytes an attribute's protobuf framing takes at most: the KeyValue's, its key's, its AnyValue's
-   * and its value's tags and lengths.
-   */
-  private static final int FRAMING_BOUND = 24;
   private final AttributeKey<?>[] keys;
   private final Object[] values;
   private final int size;
-  private final long sizeBound;
 
-  private EventAttributes(AttributeKey<?>[] keys, Object[] values, int size, long sizeBound) {
+  private EventAttributes(AttributeKey<?>[] keys, Object[] values, int size) {
     this.keys = keys;
     this.values = values;
     this.size = size;
-    this.sizeBound = sizeBound;
   }
 
-  /**
-   * An upper bound of these attributes' size in an OTLP request: UTF-8 takes at most three bytes
-   * per Java char, a number at most ten, and each attribute at most {@link #FRAMING_BOUND} more.
-   * Counted as the attributes are put, so that a request can be cut to size without encoding it.
-   */
-  long sizeBound() {
-    return sizeBound;
+  /** The key of the attribute at {@code i} (in the order put), for the OTLP encoder. */
+  AttributeKey<?> key(int i) {
+    return keys[i];
   }
 
-  static long sizeBound(AttributeKey<?> key, Object value) {
-    long bound = FRAMING_BOUND + 3L * key.getKey().length();
-    if (value instanceof String text) {
-      return bound + 3L * text.length();
-    }
-    if (value instanceof List<?> items) {
-      for (Object item : items) {
-        bound += FRAMING_BOUND + (item instanceof String text ? 3L * text.length() : 10);
-      }
-      return bound;
-    }
-    return bound + 10;
+  /** The value of the attribute at {@code i}. */
+  Object value(int i) {
+    return values[i];
   }
 
   /** A builder with room for {@code expected} attributes before it grows. */
@@ -151,7 +131,6 @@ final class EventAttributes implements Attributes {
     private AttributeKey<?>[] keys;
     private Object[] values;
     private int size;
-    private long sizeBound;
     /** Whether the arrays were handed to a built {@link EventAttributes} (copied before a change). */
     private boolean built;
 
@@ -174,7 +153,6 @@ final class EventAttributes implements Attributes {
       keys[size] = key;
       values[size] = value;
       size++;
-      sizeBound += sizeBound(key, value);
       return this;
     }
 
@@ -186,7 +164,6 @@ final class EventAttributes implements Attributes {
       int i = indexOf(keys, size, key);
       if (i >= 0) {
         own(keys.length);
-        sizeBound += sizeBound(key, value) - sizeBound(keys[i], values[i]);
         values[i] = value;
         return this;
       }
@@ -223,8 +200,6 @@ final class EventAttributes implements Attributes {
           keys[kept] = keys[i];
           values[kept] = values[i];
           kept++;
-        } else {
-          sizeBound -= sizeBound(keys[i], values[i]);
         }
       }
       Arrays.fill(keys, kept, size, null);
@@ -249,7 +224,7 @@ final class EventAttributes implements Attributes {
     @Override
     public EventAttributes build() {
       built = true;
-      return new EventAttributes(keys, values, size, sizeBound);
+      return new EventAttributes(keys, values, size);
     }
   }
 }

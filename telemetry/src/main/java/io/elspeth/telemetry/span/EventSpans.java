@@ -6,19 +6,10 @@ import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.event.TelemetryEvent.ExternalCallCompleted;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.data.StatusData;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -40,7 +31,7 @@ public final class EventSpans {
       InstrumentationScopeInfo.builder("elspeth.telemetry").setVersion("0.1.0").build();
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Trace id by run id: every event of a run asks for the same one. */
-  private static final Map<String, String> TRACE_IDS =
+  private static final Map<String, TraceId> TRACE_IDS =
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final int MAX_FLATTEN_DEPTH = 5;
   /**
@@ -61,11 +52,6 @@ public final class EventSpans {
   private static final int MAX_CACHED_KEYS = 4096;
   private static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("run_id");
   private static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("event_type");
-  /**
-   * Bytes a span's fixed fields take at most in an OTLP request: its framing, trace and span ids,
-   * start and end times, kind, flags and status (the name and attributes are counted apart).
-   */
-  private static final int SPAN_SIZE_BOUND = 96;
   /** Field positions remembered per event class (events have a dozen fields or so). */
   private static final int MAX_SLOTS = 32;
   /**
@@ -90,23 +76,30 @@ public final class EventSpans {
 
   private EventSpans() {}
 
+  /** A run's trace id, as hex (the SDK's span context) and as the 16 bytes OTLP sends. */
+  record TraceId(String hex, byte[] bytes) {}
+
   /** Hex trace id of a run: the first 16 bytes of SHA-256 of its id. */
   public static String traceId(String runId) {
-    String known = TRACE_IDS.get(runId);
+    return traceIdOf(runId).hex();
+  }
+
+  static TraceId traceIdOf(String runId) {
+    TraceId known = TRACE_IDS.get(runId);
     if (known != null) {
       return known;
     }
-    String id = sha256Prefix(runId);
+    byte[] id = java.util.Arrays.copyOf(sha256(runId), 16);
+    TraceId made = new TraceId(HexFormat.of().formatHex(id), id);
     if (TRACE_IDS.size() < 1024) { // a JVM runs a handful of runs; never grow without bound
-      TRACE_IDS.put(runId, id);
+      TRACE_IDS.put(runId, made);
     }
-    return id;
+    return made;
   }
 
-  private static String sha256Prefix(String runId) {
+  private static byte[] sha256(String runId) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(runId.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 16);
+      return MessageDigest.getInstance("SHA-256").digest(runId.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by the Java platform", e);
     }
@@ -116,12 +109,12 @@ public final class EventSpans {
    * A random non-zero span id. Span ids need to be unique, not unpredictable: like the SDK's own
    * id generator, this uses the per-thread generator rather than a contended SecureRandom.
    */
-  static String randomSpanId() {
+  static long randomSpanId() {
     long id = 0;
     while (id == 0) {
       id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     }
-    return io.opentelemetry.api.trace.SpanId.fromLong(id);
+    return id;
   }
 
   public static List<SpanData> toSpans(List<TelemetryEvent> events, Resource resource, Style style,
@@ -134,6 +127,11 @@ public final class EventSpans {
   }
 
   public static SpanData toSpan(TelemetryEvent event, Resource resource, Style style,
+      Map<String, String> extraAttributes) {
+    return instantSpan(event, resource, style, extraAttributes);
+  }
+
+  static InstantSpan instantSpan(TelemetryEvent event, Resource resource, Style style,
       Map<String, String> extraAttributes) {
     Map<String, @Nullable Object> fields = event.fields();
     EventAttributes.Builder a = EventAttributes.builder(fields.size() + 3
@@ -156,25 +154,8 @@ public final class EventSpans {
     if (!extraAttributes.isEmpty()) { // an empty Map.of() still makes an iterator per forEach
       extraAttributes.forEach(a::put);
     }
-    SpanContext context = SpanContext.create(traceId(event.runId()), randomSpanId(),
-        TraceFlags.getSampled(), TraceState.getDefault());
-    EventAttributes attributes = a.build();
-    return new InstantSpan(event.eventType(), context, nanos(event.timestamp()), attributes,
-        resource, SPAN_SIZE_BOUND + 3L * event.eventType().length() + attributes.sizeBound());
-  }
-
-  /**
-   * An upper bound of the span's size in an OTLP request (the request's resource and scope
-   * aside): exact for nothing, never below the real size for a span built here; a span from
-   * elsewhere is bounded from its attributes.
-   */
-  public static long sizeBound(SpanData span) {
-    if (span instanceof InstantSpan instant) {
-      return instant.sizeBound();
-    }
-    long[] bound = {SPAN_SIZE_BOUND + 3L * span.getName().length()};
-    span.getAttributes().forEach((k, v) -> bound[0] += EventAttributes.sizeBound(k, v));
-    return bound[0];
+    return new InstantSpan(event.eventType(), traceIdOf(event.runId()), randomSpanId(),
+        nanos(event.timestamp()), a.build(), resource);
   }
 
   private static long nanos(Instant t) {
@@ -313,71 +294,6 @@ public final class EventSpans {
       return JSON.writeValueAsString(v);
     } catch (JsonProcessingException e) {
       return String.valueOf(v);
-    }
-  }
-
-  /** A finished zero-length span built from an event (no SDK tracer involved). */
-  private record InstantSpan(String getName, SpanContext getSpanContext, long getStartEpochNanos,
-      Attributes getAttributes, Resource getResource, long sizeBound) implements SpanData {
-    @Override
-    public SpanKind getKind() {
-      return SpanKind.INTERNAL;
-    }
-
-    @Override
-    public SpanContext getParentSpanContext() {
-      return SpanContext.getInvalid();
-    }
-
-    @Override
-    public StatusData getStatus() {
-      return StatusData.ok();
-    }
-
-    @Override
-    public List<EventData> getEvents() {
-      return List.of();
-    }
-
-    @Override
-    public List<LinkData> getLinks() {
-      return List.of();
-    }
-
-    @Override
-    public long getEndEpochNanos() {
-      return getStartEpochNanos;
-    }
-
-    @Override
-    public boolean hasEnded() {
-      return true;
-    }
-
-    @Override
-    public int getTotalRecordedEvents() {
-      return 0;
-    }
-
-    @Override
-    public int getTotalRecordedLinks() {
-      return 0;
-    }
-
-    @Override
-    public int getTotalAttributeCount() {
-      return getAttributes.size();
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
-      return InstrumentationLibraryInfo.create(SCOPE.getName(), SCOPE.getVersion());
-    }
-
-    @Override
-    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
-      return SCOPE;
     }
   }
 }

@@ -109,9 +109,12 @@ class ExportersTest {
       http.close();
       assertThat(r.success(), is(false));
       assertThat(r.error(), not(containsString("s3cret")));
+      assertThat(r.error(), is("HTTP 503"));
       TelemetryExporter grpc = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
-      assertThat(grpc.export(events()).success(), is(false));
+      ExportResult g = grpc.export(events());
       grpc.close();
+      assertThat(g.success(), is(false));
+      assertThat(g.error(), is("gRPC status UNAVAILABLE: receiver told to fail"));
     }
   }
 

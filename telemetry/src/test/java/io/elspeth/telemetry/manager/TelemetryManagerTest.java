@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.instanceOf;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -161,8 +162,11 @@ class TelemetryManagerTest {
     m.handleEvent(row(1));
     awaitEntered(a);
     m.handleEvent(row(2)); // fills the queue
+    assertThat(m.health().producerWaitMillis(), is(0L));
     m.handleEvent(row(3)); // waits 50 ms, then is dropped
     assertThat(m.health().eventsDropped(), is(1L));
+    // The wait is what telemetry cost the pipeline, and the snapshot says it.
+    assertThat(m.health().producerWaitMillis(), greaterThanOrEqualTo(40L));
     a.gate.countDown();
     m.flush(LONG);
     m.close();

@@ -3,19 +3,12 @@ package io.elspeth.telemetry.span;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.elspeth.telemetry.event.TelemetryEvent;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventAttributesTest {
@@ -49,7 +42,6 @@ class EventAttributesTest {
         .append(AttributeKey.stringKey(""), "x").build();
     assertThat(built.isEmpty(), is(true));
     assertThat(built.get(A), nullValue());
-    assertThat(built.sizeBound(), is(0L));
   }
 
   @Test
@@ -63,7 +55,6 @@ class EventAttributesTest {
     assertThat(first.size(), is(1));
     EventAttributes second = b.build();
     assertThat(keys(second), contains("c"));
-    assertThat(second.sizeBound(), is(EventAttributes.sizeBound(C, "c1")));
   }
 
   @Test
@@ -75,31 +66,5 @@ class EventAttributesTest {
     assertThat(ours.equals(Attributes.of(A, "x")), is(false));
     assertThat(ours.toBuilder().put(C, "y").build().equals(Attributes.of(A, "x", B, 1L, C,
         "y")), is(true));
-  }
-
-  @Test
-  void theSizeBoundIsNeverBelowTheEncodedSize() {
-    Instant t = Instant.parse("2026-01-01T00:00:00Z");
-    Resource resource = Resource.empty();
-    // ASCII, two-byte, three-byte and four-byte (surrogate pair) UTF-8, lists and numbers.
-    for (String text : List.of("plain ascii", "é".repeat(40), "漢字".repeat(30),
-        "\uD83D\uDE00".repeat(20), "")) {
-      List<TelemetryEvent> events = List.of(
-          new TelemetryEvent.RowCreated(t, "run-" + text, "row-" + text, "tok", text),
-          new TelemetryEvent.GateEvaluated(t, "run", "row", "tok", "gate_" + text, text,
-              TelemetryEvent.RoutingMode.COPY, List.of(text, "b")),
-          new TelemetryEvent.RunFinished(t, "run", TelemetryEvent.RunStatus.COMPLETED,
-              Long.MAX_VALUE, -1.5));
-      for (EventSpans.Style style : EventSpans.Style.values()) {
-        for (TelemetryEvent e : events) {
-          SpanData span = EventSpans.toSpan(e, resource, style, Map.of("env", text));
-          int encoded = TraceRequestMarshaler.create(List.of(span)).getBinarySerializedSize();
-          // The request's own framing, resource and scope are outside a span's bound.
-          int framing = TraceRequestMarshaler.create(List.of()).getBinarySerializedSize() + 64;
-          assertThat(text + " " + style + " " + e.eventType(), (long) encoded,
-              lessThanOrEqualTo(EventSpans.sizeBound(span) + framing));
-        }
-      }
-    }
   }
 }

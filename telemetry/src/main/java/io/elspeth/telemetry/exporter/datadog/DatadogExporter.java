@@ -74,8 +74,8 @@ public final class DatadogExporter {
       resource.put("service.version", c.version());
       tags.put("version", c.version());
     }
-    return new SpanBatchSender(NAME, OtlpExporter.spanExporter(c.protocol(),
-        c.endpoint(), Map.of(), c.timeout()), Resource.getDefault().merge(resource.build()),
-        EventSpans.Style.PREFIXED, tags, c.batchSize(), c.maxRequestBytes(), c.timeout());
+    return OtlpExporter.spanSender(NAME, c.protocol(), c.endpoint(), Map.of(),
+        Resource.getDefault().merge(resource.build()), EventSpans.Style.PREFIXED, tags,
+        c.batchSize(), c.maxRequestBytes(), c.timeout());
   }
 }

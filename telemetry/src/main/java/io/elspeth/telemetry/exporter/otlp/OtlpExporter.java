@@ -3,12 +3,8 @@ package io.elspeth.telemetry.exporter.otlp;
 import io.elspeth.telemetry.exporter.ExporterOptions;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
 import io.elspeth.telemetry.span.EventSpans;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
+import io.elspeth.telemetry.span.OtlpTraceEncoder;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,49 +60,26 @@ public final class OtlpExporter {
     ExporterOptions o = new ExporterOptions(NAME, raw, OPTIONS);
     Config c = parse(o);
     o.check();
-    return new SpanBatchSender(NAME, spanExporter(c.protocol(), c.endpoint(),
-        c.headers(), c.timeout()), Resource.getDefault().merge(Resource.builder()
-        .put("service.name", c.serviceName()).build()), EventSpans.Style.PLAIN, Map.of(),
-        c.batchSize(), c.maxRequestBytes(), c.timeout());
+    return spanSender(NAME, c.protocol(), c.endpoint(), c.headers(),
+        Resource.getDefault().merge(Resource.builder().put("service.name", c.serviceName())
+        .build()), EventSpans.Style.PLAIN, Map.of(), c.batchSize(), c.maxRequestBytes(),
+        c.timeout());
   }
 
   /**
-   * The SDK exporter for a protocol; shared with the Datadog exporter. Its requests run on an
-   * executor of its own that queues instead of rejecting: the SDK's default one runs at most 5
-   * requests and fails the next ("executor rejected") when several batches are in flight. The
-   * HTTP client still sends at most 5 requests to a host at once and queues the rest.
+   * The sender of spans over OTLP for a protocol; shared with the Datadog exporter. Its requests
+   * run on an executor of its own that queues instead of rejecting: the SDK's default one runs at
+   * most 5 requests and fails the next ("executor rejected") when several batches are in flight.
+   * The HTTP client still sends at most 5 requests to a host at once and queues the rest.
    */
-  public static SpanExporter spanExporter(String protocol, String endpoint,
-      Map<String, String> headers, Duration timeout) {
-    java.util.concurrent.ExecutorService executor = requestExecutor();
-    SpanExporter sdk;
-    if (protocol.equals("grpc")) {
-      // No SDK retries: the manager counts each failed batch, and retries with backoff would
-      // stall the export thread behind a dead backend.
-      OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint)
-          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor)
-          .setMemoryMode(MEMORY_MODE);
-      headers.forEach(b::addHeader);
-      sdk = b.build();
-    } else {
-      OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(endpoint)
-          .setTimeout(timeout).setRetryPolicy(null).setExecutorService(executor)
-          .setComponentLoader(JDK_HTTP_SENDER).setMemoryMode(MEMORY_MODE);
-      headers.forEach(b::addHeader);
-      sdk = b.build();
-    }
-    return new ExecutorOwningExporter(sdk, executor);
+  public static TelemetryExporter spanSender(String name, String protocol, String endpoint,
+      Map<String, String> headers, Resource resource, EventSpans.Style style,
+      Map<String, String> extraAttributes, int batchSize, long maxRequestBytes,
+      Duration timeout) {
+    return new SpanBatchSender(name, OtlpTransport.create(protocol, endpoint, headers, timeout,
+        requestExecutor()), new OtlpTraceEncoder(resource, style, extraAttributes), batchSize,
+        maxRequestBytes, timeout);
   }
-
-  /**
-   * How the SDK encodes a request: each span's marshaler built with its strings already in UTF-8,
-   * rather than the default low-allocation marshaler, which measures every string's UTF-8 size in
-   * one pass and encodes it in another. In {@code SpanExportBenchmark} that encoding took a third
-   * less CPU (266 against 397 µs per 512 spans) for about 930 bytes a span of short-lived garbage,
-   * which the young generation collects for little.
-   */
-  static final io.opentelemetry.sdk.common.export.MemoryMode MEMORY_MODE =
-      io.opentelemetry.sdk.common.export.MemoryMode.IMMUTABLE_DATA;
 
   /**
    * The SDK's components as its class loader finds them, except that http/protobuf goes through
@@ -150,27 +123,5 @@ public final class OtlpExporter {
         });
     pool.allowCoreThreadTimeOut(true);
     return pool;
-  }
-
-  /** The SDK exporter plus the executor it was given, which its shutdown also ends. */
-  private record ExecutorOwningExporter(SpanExporter delegate,
-      java.util.concurrent.ExecutorService executor) implements SpanExporter {
-    @Override
-    public io.opentelemetry.sdk.common.CompletableResultCode export(
-        java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
-      return delegate.export(spans);
-    }
-
-    @Override
-    public io.opentelemetry.sdk.common.CompletableResultCode flush() {
-      return delegate.flush();
-    }
-
-    @Override
-    public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
-      io.opentelemetry.sdk.common.CompletableResultCode done = delegate.shutdown();
-      done.whenComplete(executor::shutdown);
-      return done;
-    }
   }
 }

@@ -6,20 +6,18 @@ import static org.hamcrest.Matchers.is;
 
 import io.elspeth.telemetry.config.ExporterSettings;
 import io.elspeth.telemetry.event.TelemetryEvent;
+import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.Exporters;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
-import io.elspeth.telemetry.span.EventSpans;
 import io.elspeth.testkit.otlp.OtlpReceiver;
 import io.elspeth.testkit.otlp.ReceivedSpan;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** How a batch is cut into OTLP requests: by span count and by the spans' size bound. */
+/** A batch cut into OTLP requests reaches a receiver in order; the answers a transport reads. */
 class SpanBatchSenderTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -30,21 +28,6 @@ class SpanBatchSenderTest {
           "h".repeat(hashLength)));
     }
     return events;
-  }
-
-  private static List<Integer> sizes(List<List<SpanData>> requests) {
-    return requests.stream().map(List::size).toList();
-  }
-
-  @Test
-  void cutsByCountAndByBytesAndSendsAnOversizedSpanAlone() {
-    List<SpanData> spans = EventSpans.toSpans(rows(5, 10), Resource.empty(),
-        EventSpans.Style.PLAIN, Map.of());
-    long one = EventSpans.sizeBound(spans.get(0));
-    assertThat(sizes(SpanBatchSender.requests(spans, 2, Long.MAX_VALUE)), contains(2, 2, 1));
-    assertThat(sizes(SpanBatchSender.requests(spans, 100, 3 * one)), contains(3, 2));
-    assertThat(sizes(SpanBatchSender.requests(spans, 100, one - 1)), contains(1, 1, 1, 1, 1));
-    assertThat(SpanBatchSender.requests(List.of(), 100, one), is(List.of()));
   }
 
   @Test
@@ -60,13 +43,13 @@ class SpanBatchSenderTest {
   @Test
   void aBatchOverTheByteLimitReachesTheReceiverInSeveralRequestsInOrder() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      // Each span carries a 2,000-character hash: bounded at about 6,300 bytes, so 3 fit in
-      // 20,000 and 10 spans take 4 requests.
+      // Each span carries a 2,000-character hash: about 2,200 bytes, so 9 fit in 20,000 and
+      // 10 spans take 2 requests.
       TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
           receiver.grpcEndpoint(), "max_request_bytes", 20_000)));
       assertThat(e.export(rows(10, 2000)).success(), is(true));
       e.close();
-      assertThat(receiver.requests(), is(4));
+      assertThat(receiver.requests(), is(2));
       List<String> rowIds = receiver.spans().stream().map(s -> s.attr("row_id"))
           .toList();
       assertThat(rowIds, contains("row-0", "row-1", "row-2", "row-3", "row-4", "row-5",
@@ -74,5 +57,16 @@ class SpanBatchSenderTest {
       assertThat(receiver.spans().stream().map(ReceivedSpan::transport).distinct().toList(),
           contains("grpc"));
     }
+  }
+
+  @Test
+  void anAnswerReportingRejectedSpansOrAnErrorStatusIsAFailure() {
+    // ExportTraceServiceResponse{partial_success{rejected_spans: 3, error_message: "too big"}}
+    byte[] partial = {0x0A, 0x0B, 0x08, 0x03, 0x12, 0x07, 't', 'o', 'o', ' ', 'b', 'i', 'g'};
+    assertThat(OtlpTransport.partialSuccess(partial),
+        is(ExportResult.failure("the backend rejected 3 span(s): too big")));
+    assertThat(OtlpTransport.partialSuccess(new byte[] {0x0A, 0x00}).success(), is(true));
+    assertThat(OtlpTransport.partialSuccess(new byte[0]).success(), is(true));
+    assertThat(OtlpTransport.partialSuccess(new byte[] {0x0A, 0x05, 0x08}).success(), is(false));
   }
 }
