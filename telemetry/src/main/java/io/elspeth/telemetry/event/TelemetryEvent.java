@@ -42,7 +42,7 @@ public sealed interface TelemetryEvent
   /** Enum values are written as their lower-case value, as in ELSPETH. */
   interface Valued {
     default String value() {
-      return ((Enum<?>) this).name().toLowerCase(Locale.ROOT);
+      return EnumValues.of((Enum<?>) this);
     }
   }
 

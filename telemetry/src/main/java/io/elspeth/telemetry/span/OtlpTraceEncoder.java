@@ -229,13 +229,9 @@ public final class OtlpTraceEncoder {
     return Arrays.copyOf(b.data, b.size);
   }
 
+  /** Bytes of {@code v} as a varint: one per 7 significant bits (ten for a negative). */
   static int varintSize(long v) {
-    int n = 1;
-    while ((v & ~0x7FL) != 0) {
-      v >>>= 7;
-      n++;
-    }
-    return n;
+    return (63 - Long.numberOfLeadingZeros(v | 1)) / 7 + 1;
   }
 
   private static byte[] utf8Name(String name) {

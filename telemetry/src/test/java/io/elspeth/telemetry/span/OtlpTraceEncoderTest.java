@@ -99,6 +99,19 @@ class OtlpTraceEncoderTest {
     assertThat(lengths, everyItem(greaterThan(0)));
   }
 
+  @Test
+  void aVarintsSizeIsOneBytePerSevenBitsAndTenForANegative() throws Exception {
+    for (long v : new long[] {0, 1, 127, 128, 16_383, 16_384, Integer.MAX_VALUE, Long.MAX_VALUE,
+        -1, Long.MIN_VALUE}) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream
+          .newInstance(out);
+      coded.writeUInt64NoTag(v);
+      coded.flush();
+      assertThat(Long.toString(v), OtlpTraceEncoder.varintSize(v), is(out.size()));
+    }
+  }
+
   private static List<Integer> sizes(List<byte[]> requests) throws Exception {
     List<Integer> sizes = new ArrayList<>();
     for (byte[] r : requests) {
