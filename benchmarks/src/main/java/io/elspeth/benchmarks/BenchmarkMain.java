@@ -39,8 +39,8 @@ public final class BenchmarkMain implements Callable<Integer> {
       description = "Rows per measurement of telemetry-full-on-off (default 100000).")
   int telemetryRows;
 
-  @Option(names = "--telemetry-runs", defaultValue = "5",
-      description = "Measured pairs of telemetry-full-on-off (default 5).")
+  @Option(names = "--telemetry-runs", defaultValue = "9",
+      description = "Measured pairs of telemetry-full-on-off (default 9).")
   int telemetryRuns;
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
