@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code otlp} options and construction: spans over OTLP with the OpenTelemetry SDK exporter. Options: {@code endpoint}
+ * {@code otlp} options and construction: spans over OTLP ({@link SpanBatchSender}: our encoding, the
+ * SDK's senders). Options: {@code endpoint}
  * (required; for http/protobuf the full URL of {@code /v1/traces}), {@code protocol}
  * ({@code grpc}, default, or {@code http/protobuf}), {@code headers} (e.g. an Authorization
  * header; never logged), {@code batch_size} (spans per request, default 2048),
- * {@code max_request_bytes} (a request's most bytes by the spans' size bound, default 3.5 MiB),
+ * {@code max_request_bytes} (a request's most encoded bytes, default 3.5 MiB),
  * {@code timeout_ms} (default 10000), {@code service_name} (resource service.name, default
  * {@code elspeth}).
  */
