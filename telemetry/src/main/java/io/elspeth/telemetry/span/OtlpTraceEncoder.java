@@ -2,12 +2,14 @@ package io.elspeth.telemetry.span;
 
 import io.elspeth.telemetry.event.TelemetryEvent;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Encodes events as OTLP/protobuf {@code ExportTraceServiceRequest} messages, the spans of
@@ -59,10 +61,8 @@ public final class OtlpTraceEncoder {
    * is-remote bit (9, clear: the span has no parent) is known.
    */
   private static final int SPAN_FLAGS_VALUE = 0x01 | 0x100;
-  /** UTF-8 of span names (event types) by text. */
-  private static final Map<String, byte[]> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
-  /** Past this many names or keys a cache stops growing (flattened map keys are data). */
-  private static final int MAX_CACHED_NAMES = 4096;
+  /** Past this many keys or names a cache stops growing (flattened map keys are data). */
+  private static final int MAX_CACHED_FIELDS = 4096;
 
   private final Resource resource;
   private final EventSpans.Style style;
@@ -77,9 +77,11 @@ public final class OtlpTraceEncoder {
   private final Buffer span = new Buffer(1024);
   /**
    * Each attribute key's KeyValue key field (tag, length, UTF-8), by key instance: events reuse
-   * a few dozen key instances, and an identity look-up costs less than hashing the name.
+   * a few dozen key instances, and an identity look-up costs less than hashing the name. The
+   * span name field by name (event type) likewise. Both guarded by {@link #encode}'s lock.
    */
   private final Map<AttributeKey<?>, byte[]> keyFields = new java.util.IdentityHashMap<>();
+  private final Map<String, byte[]> nameFields = new java.util.HashMap<>();
 
   /**
    * An encoder of events as spans of {@code resource}, their attributes named in {@code style},
@@ -91,8 +93,8 @@ public final class OtlpTraceEncoder {
     this.style = style;
     this.extraAttributes = Map.copyOf(extraAttributes);
     Buffer r = new Buffer(256);
-    resource.getAttributes().forEach((k, v) -> r.keyValue(RESOURCE_ATTRIBUTES, keyField(k), k,
-        v));
+    resource.getAttributes().forEach((k, v) -> r.keyValue(RESOURCE_ATTRIBUTES,
+        textField(KEY_VALUE_KEY, k.getKey()), k, v));
     this.resourceField = message(RESOURCE_SPANS_RESOURCE, r);
     this.resourceSchema = text(SCHEMA_URL, resource.getSchemaUrl());
     Buffer s = new Buffer(64);
@@ -121,7 +123,7 @@ public final class OtlpTraceEncoder {
     int count = 0;
     for (T item : items) {
       span.reset();
-      writeSpan(span, spanOf.apply(item), keyFields);
+      writeSpan(span, spanOf.apply(item));
       int field = 1 + varintSize(span.size) + span.size;
       if (count > 0 && (count == maxSpans || requestSize(spans.size + field) > maxBytes)) {
         requests.add(request(spans));
@@ -168,18 +170,17 @@ public final class OtlpTraceEncoder {
     out.append(spans);
     out.bytes(scopeSchema);
     out.bytes(resourceSchema);
-    return out.size == out.data.length ? out.data : Arrays.copyOf(out.data, out.size);
+    return out.toByteArray();
   }
 
-  private static void writeSpan(Buffer b, InstantSpan span,
-      Map<AttributeKey<?>, byte[]> keyFields) {
+  private void writeSpan(Buffer b, InstantSpan span) {
     b.tag(SPAN_TRACE_ID);
     b.varint(16);
     b.bytes(span.traceId().bytes());
     b.tag(SPAN_SPAN_ID);
     b.varint(8);
     b.fixed64BigEndian(span.spanId());
-    b.nameField(SPAN_NAME, span.getName());
+    b.bytes(cachedField(nameFields, span.getName(), SPAN_NAME, span.getName()));
     b.tag(SPAN_KIND);
     b.varint(SPAN_KIND_INTERNAL);
     b.tag(SPAN_START);
@@ -189,14 +190,8 @@ public final class OtlpTraceEncoder {
     EventAttributes attributes = span.attributes();
     for (int i = 0; i < attributes.size(); i++) {
       AttributeKey<?> key = attributes.key(i);
-      byte[] keyField = keyFields.get(key);
-      if (keyField == null) {
-        keyField = keyField(key);
-        if (keyFields.size() < MAX_CACHED_NAMES) {
-          keyFields.put(key, keyField);
-        }
-      }
-      b.keyValue(SPAN_ATTRIBUTES, keyField, key, attributes.value(i));
+      b.keyValue(SPAN_ATTRIBUTES, cachedField(keyFields, key, KEY_VALUE_KEY, key.getKey()), key,
+          attributes.value(i));
     }
     b.bytes(STATUS_OK);
     b.tag(SPAN_FLAGS);
@@ -209,40 +204,36 @@ public final class OtlpTraceEncoder {
     b.tag(tag);
     b.varint(content.size);
     b.append(content);
-    return Arrays.copyOf(b.data, b.size);
+    return b.toByteArray();
   }
 
   /** A string field, or nothing for null. */
-  private static byte[] text(int tag, @org.checkerframework.checker.nullness.qual.Nullable String s) {
-    if (s == null) {
-      return new byte[0];
-    }
-    Buffer b = new Buffer(s.length() + 8);
-    b.string(tag, s);
-    return Arrays.copyOf(b.data, b.size);
+  private static byte[] text(int tag, @Nullable String s) {
+    return s == null ? new byte[0] : textField(tag, s);
   }
 
-  /** A KeyValue's key field: its tag, the key's UTF-8 length, and its UTF-8. */
-  private static byte[] keyField(AttributeKey<?> key) {
-    Buffer b = new Buffer(key.getKey().length() + 8);
-    b.lengthDelimited(KEY_VALUE_KEY, key.getKey().getBytes(StandardCharsets.UTF_8));
-    return Arrays.copyOf(b.data, b.size);
+  /** A string field: its tag, its UTF-8 length, and its UTF-8. */
+  private static byte[] textField(int tag, String s) {
+    Buffer b = new Buffer(s.length() + 8);
+    b.string(tag, s);
+    return b.toByteArray();
+  }
+
+  /** The string field of {@code text} under {@code key} in {@code cache}, made on first use. */
+  private static <K> byte[] cachedField(Map<K, byte[]> cache, K key, int tag, String text) {
+    byte[] field = cache.get(key);
+    if (field == null) {
+      field = textField(tag, text);
+      if (cache.size() < MAX_CACHED_FIELDS) {
+        cache.put(key, field);
+      }
+    }
+    return field;
   }
 
   /** Bytes of {@code v} as a varint: one per 7 significant bits (ten for a negative). */
   static int varintSize(long v) {
     return (63 - Long.numberOfLeadingZeros(v | 1)) / 7 + 1;
-  }
-
-  private static byte[] utf8Name(String name) {
-    byte[] known = NAMES.get(name);
-    if (known == null) {
-      known = name.getBytes(StandardCharsets.UTF_8);
-      if (NAMES.size() < MAX_CACHED_NAMES) {
-        NAMES.put(name, known);
-      }
-    }
-    return known;
   }
 
   /** A growable byte array written front to back in the protobuf wire format. */
@@ -256,6 +247,11 @@ public final class OtlpTraceEncoder {
 
     void reset() {
       size = 0;
+    }
+
+    /** What was written, in an array of its own length. */
+    byte[] toByteArray() {
+      return size == data.length ? data : Arrays.copyOf(data, size);
     }
 
     private void room(int n) {
@@ -321,44 +317,23 @@ public final class OtlpTraceEncoder {
       lengthDelimited(tag, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A field whose text is a name (a key, a span name): its UTF-8 comes from the cache. */
-    void nameField(int tag, String name) {
-      lengthDelimited(tag, utf8Name(name));
-    }
-
     /**
-     * A KeyValue field: the key, and the value as an AnyValue of the attribute's type. Each
-     * length is known before its content is written: a string value's UTF-8 is made first.
+     * A KeyValue field: the key (its field as {@link #cachedField} made it), and the value as an
+     * AnyValue of the attribute's type. Each length is known before its content is written: a
+     * string value's UTF-8 is made first.
      */
     void keyValue(int tag, byte[] keyField, AttributeKey<?> key, Object value) {
-      switch (key.getType()) {
-        case STRING, VALUE -> { // VALUE (no event has one) as its text, as the console shows it
-          byte[] v = value.toString().getBytes(StandardCharsets.UTF_8);
-          int any = 1 + varintSize(v.length) + v.length;
-          keyValueHeader(tag, keyField, any);
-          lengthDelimited(ANY_STRING, v);
-        }
-        case BOOLEAN -> {
-          keyValueHeader(tag, keyField, 2);
-          tag(ANY_BOOL);
-          varint(Boolean.TRUE.equals(value) ? 1 : 0);
-        }
-        case LONG -> {
-          long v = ((Number) value).longValue();
-          keyValueHeader(tag, keyField, 1 + varintSize(v));
-          tag(ANY_INT);
-          varint(v);
-        }
-        case DOUBLE -> {
-          keyValueHeader(tag, keyField, 9);
-          tag(ANY_DOUBLE);
-          fixed64(Double.doubleToRawLongBits(((Number) value).doubleValue()));
-        }
+      AttributeType type = key.getType();
+      switch (type) {
         case STRING_ARRAY, BOOLEAN_ARRAY, LONG_ARRAY, DOUBLE_ARRAY -> {
           // An AnyValue holding an ArrayValue of AnyValues.
+          AttributeType itemType = itemType(type);
           Buffer items = new Buffer(64);
           for (Object item : (List<?>) value) {
-            items.arrayItem(key.getType(), item);
+            byte[] utf8 = itemType == AttributeType.STRING ? utf8(item) : null;
+            items.tag(ARRAY_VALUES);
+            items.varint(scalarSize(itemType, item, utf8));
+            items.scalar(itemType, item, utf8);
           }
           int any = 1 + varintSize(items.size) + items.size;
           keyValueHeader(tag, keyField, any);
@@ -366,7 +341,14 @@ public final class OtlpTraceEncoder {
           varint(items.size);
           append(items);
         }
-        default -> throw new IllegalArgumentException("attribute type " + key.getType());
+        case STRING, BOOLEAN, LONG, DOUBLE, VALUE -> {
+          // VALUE (no event has one) as its text, as the console shows it.
+          AttributeType scalar = type == AttributeType.VALUE ? AttributeType.STRING : type;
+          byte[] utf8 = scalar == AttributeType.STRING ? utf8(value) : null;
+          keyValueHeader(tag, keyField, scalarSize(scalar, value, utf8));
+          scalar(scalar, value, utf8);
+        }
+        default -> throw new IllegalArgumentException("attribute type " + type);
       }
     }
 
@@ -378,32 +360,46 @@ public final class OtlpTraceEncoder {
       varint(any);
     }
 
-    /** One AnyValue of an ArrayValue, of the array attribute's element type. */
-    private void arrayItem(io.opentelemetry.api.common.AttributeType arrayType, Object item) {
-      tag(ARRAY_VALUES);
-      switch (arrayType) {
-        case BOOLEAN_ARRAY -> {
-          varint(2);
+    /** The AnyValue of a scalar of {@code type}; {@code utf8}: a string's, made by the caller. */
+    private void scalar(AttributeType type, Object value, byte @Nullable [] utf8) {
+      switch (type) {
+        case BOOLEAN -> {
           tag(ANY_BOOL);
-          varint(Boolean.TRUE.equals(item) ? 1 : 0);
+          varint(Boolean.TRUE.equals(value) ? 1 : 0);
         }
-        case LONG_ARRAY -> {
-          long v = ((Number) item).longValue();
-          varint(1 + varintSize(v));
+        case LONG -> {
           tag(ANY_INT);
-          varint(v);
+          varint(((Number) value).longValue());
         }
-        case DOUBLE_ARRAY -> {
-          varint(9);
+        case DOUBLE -> {
           tag(ANY_DOUBLE);
-          fixed64(Double.doubleToRawLongBits(((Number) item).doubleValue()));
+          fixed64(Double.doubleToRawLongBits(((Number) value).doubleValue()));
         }
-        default -> {
-          byte[] v = String.valueOf(item).getBytes(StandardCharsets.UTF_8);
-          varint(1 + varintSize(v.length) + v.length);
-          lengthDelimited(ANY_STRING, v);
-        }
+        default -> lengthDelimited(ANY_STRING, utf8);
       }
     }
+  }
+
+  /** Bytes of the AnyValue {@link Buffer#scalar} writes. */
+  private static int scalarSize(AttributeType type, Object value, byte @Nullable [] utf8) {
+    return switch (type) {
+      case BOOLEAN -> 2;
+      case LONG -> 1 + varintSize(((Number) value).longValue());
+      case DOUBLE -> 9;
+      default -> 1 + varintSize(utf8.length) + utf8.length;
+    };
+  }
+
+  private static AttributeType itemType(AttributeType arrayType) {
+    return switch (arrayType) {
+      case BOOLEAN_ARRAY -> AttributeType.BOOLEAN;
+      case LONG_ARRAY -> AttributeType.LONG;
+      case DOUBLE_ARRAY -> AttributeType.DOUBLE;
+      default -> AttributeType.STRING;
+    };
+  }
+
+  private static byte[] utf8(Object text) {
+    return String.valueOf(text).getBytes(StandardCharsets.UTF_8);
   }
 }
