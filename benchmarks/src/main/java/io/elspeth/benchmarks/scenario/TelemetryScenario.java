@@ -35,7 +35,10 @@ public final class TelemetryScenario implements Scenario {
     return runs;
   }
 
-  /** What one side's runs cost besides wall time: rows per CPU-second, and GC pause ms. */
+  /**
+   * What one side's runs cost besides wall time: rows per CPU-second, GC pause ms, and the CPU
+   * ms of telemetry's threads and of the receiver's process.
+   */
   private record Costs(List<Double> rowsPerCpuSecond, List<Long> gcMillis,
       List<Long> receiverCpuMillis, List<Long> telemetryThreadCpuMillis) {
     Costs() {
@@ -52,7 +55,7 @@ public final class TelemetryScenario implements Scenario {
     }
   }
 
-  /** Wall seconds of one run; its process CPU and GC time go to {@code costs}. */
+  /** Wall seconds of one run; what else it cost (see {@link Costs}) goes to {@code costs}. */
   private double timed(Path workDir, Path input, String telemetry, Costs costs,
       ReceiverProcess receiver) throws Exception {
     var os = (com.sun.management.OperatingSystemMXBean)
