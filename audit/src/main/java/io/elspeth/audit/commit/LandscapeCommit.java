@@ -13,6 +13,7 @@ import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -171,12 +172,25 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       }
       // Throws when the transaction fails: nothing below runs, so no telemetry for these records.
       List<AuditRecord> inserted = store.commitNew(buffer);
+      CrashPoint.reached("commit.committed");
+      if (hasOutcome(buffer)) {
+        CrashPoint.reached("commit.outcomes_committed");
+      }
       committed.inc(buffer.size());
       transactions.inc();
       List<AuditRecord> done = buffer;
       buffer = new ArrayList<>();
       countForReaders(done);
       emit(done, inserted);
+    }
+
+    private static boolean hasOutcome(List<AuditRecord> records) {
+      for (AuditRecord r : records) {
+        if (r instanceof io.elspeth.audit.record.TokenOutcomeRecord) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Tells the readers in this JVM how far the commit has come ({@link AuditBacklog}). */

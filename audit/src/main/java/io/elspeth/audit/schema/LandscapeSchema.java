@@ -214,6 +214,7 @@ public final class LandscapeSchema {
             found,
             CURRENT_VERSION);
       }
+      ExtensionTables.ensure(connection);
       return;
     }
 
@@ -234,6 +235,7 @@ public final class LandscapeSchema {
     }
 
     create(connection, dialect, location);
+    ExtensionTables.ensure(connection);
   }
 
   private static void create(Connection connection, Dialect dialect, Location location)

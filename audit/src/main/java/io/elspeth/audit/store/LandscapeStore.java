@@ -318,6 +318,44 @@ public final class LandscapeStore implements AutoCloseable {
     }
   }
 
+  /** Work on one connection inside a transaction. */
+  @FunctionalInterface
+  public interface TransactionWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction (committed when it returns, rolled back when it throws),
+   * serialised with the other writers of this JVM on SQLite. For the few writes that are not
+   * append-only audit records: leases, resume claims, sink publications.
+   */
+  public <T> T inTransaction(String what, TransactionWork<T> work) {
+    if (dialect() == Dialect.SQLITE) {
+      synchronized (writeLock) {
+        return transaction(what, work);
+      }
+    }
+    return transaction(what, work);
+  }
+
+  private <T> T transaction(String what, TransactionWork<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.apply(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new LandscapeWriteException("cannot " + what + " in " + url + ": " + rootMessage(e), e);
+    }
+  }
+
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {

@@ -1,6 +1,7 @@
 package io.elspeth.connectors.database;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.operation.OperationCalls;
@@ -24,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Inserts a sink's rows into a table of SQLite or PostgreSQL over JDBC. The table is prepared
@@ -90,6 +92,19 @@ public final class DatabaseSinkWriter implements SinkWriter {
   @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
+    return write(rows, calls, null);
+  }
+
+  /**
+   * With a publisher, the table's preparation, every batch and a marker row naming the
+   * publication ({@value #COMMITS_TABLE}) go in one transaction, committed only after the
+   * publisher recorded the intent: a crash leaves either none of the rows or all of them and the
+   * marker, which {@link #published} finds. Without one, each batch commits on its own.
+   */
+  @Override
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
+      @Nullable Publisher publisher) throws IOException {
+    boolean oneTransaction = publisher != null;
     List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
     for (String key : upsertKey) {
       if (!fields.contains(key)) {
@@ -102,9 +117,10 @@ public final class DatabaseSinkWriter implements SinkWriter {
       }
     }
     Map<String, String> types = columnTypes(fields, rows);
+    Artifact artifact = oneTransaction ? artifactOf(rows) : null;
     try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
       c.setAutoCommit(false);
-      prepareTable(c, types, calls);
+      prepareTable(c, types, calls, !oneTransaction);
       if (!fields.isEmpty()) {
         String insert = insertSql(fields);
         List<Map<String, Object>> batch = new ArrayList<>(batchSize);
@@ -112,20 +128,32 @@ public final class DatabaseSinkWriter implements SinkWriter {
         for (Map<String, Object> row : rows) {
           batch.add(row);
           if (batch.size() == batchSize) {
-            insertBatch(c, insert, fields, types, batch, batchIndex++, calls);
+            insertBatch(c, insert, fields, types, batch, batchIndex++, calls, !oneTransaction);
             batch.clear();
           }
         }
         if (!batch.isEmpty()) {
-          insertBatch(c, insert, fields, types, batch, batchIndex, calls);
+          insertBatch(c, insert, fields, types, batch, batchIndex, calls, !oneTransaction);
         }
+      }
+      if (oneTransaction) {
+        markCommitted(c, publisher.publicationId());
+        publisher.beforePublish(new Staging(target(), null, null, artifact));
+        c.commit();
+        CrashPoint.reached("sink.published");
+        return artifact;
       }
     } catch (SQLException e) {
       // The failed statement was recorded as a failed call; the message names the table only.
       throw new IOException("database write to table '" + table + "' failed: "
           + LandscapeUrl.redact(String.valueOf(e.getMessage())));
     }
-    // The canonical JSON array of the rows, hashed as it streams: '[' row (',' row)* ']'.
+    return artifactOf(rows);
+  }
+
+  /** The artifact of {@code rows}: the canonical JSON array of the rows, hashed as it streams. */
+  private Artifact artifactOf(Iterable<Map<String, Object>> rows) {
+    // '[' row (',' row)* ']'
     java.security.MessageDigest digest;
     try {
       digest = java.security.MessageDigest.getInstance("SHA-256");
@@ -152,8 +180,61 @@ public final class DatabaseSinkWriter implements SinkWriter {
         size);
   }
 
-  private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls)
-      throws SQLException {
+  /** Name of the marker table a one-step publication inserts its id into, beside the rows. */
+  public static final String COMMITS_TABLE = "elspeth_sink_commits";
+
+  private String commitsTable() {
+    int dot = table.indexOf('.');
+    return dot < 0 ? quote(COMMITS_TABLE) : quote(table.substring(0, dot)) + "."
+        + quote(COMMITS_TABLE);
+  }
+
+  private void markCommitted(Connection c, String publicationId) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + commitsTable() + " (publication_id VARCHAR(64)"
+          + " NOT NULL PRIMARY KEY, table_name VARCHAR(256) NOT NULL)");
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + commitsTable()
+        + " (publication_id, table_name) VALUES (?, ?)")) {
+      ps.setString(1, publicationId);
+      ps.setString(2, table);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public java.util.Optional<Boolean> published(String publicationId) throws IOException {
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + commitsTable()
+          + " WHERE publication_id = ?")) {
+        ps.setString(1, publicationId);
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          return java.util.Optional.of(rs.next());
+        }
+      } catch (SQLException e) {
+        // No marker table: no publication of this sink ever committed.
+        if (tableMissing(c)) {
+          return java.util.Optional.of(false);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IOException("cannot read " + COMMITS_TABLE + " in " + databaseUri() + ": "
+          + LandscapeUrl.redact(String.valueOf(e.getMessage())));
+    }
+  }
+
+  private boolean tableMissing(Connection c) throws SQLException {
+    if (!c.getAutoCommit()) {
+      c.rollback();
+    }
+    try (java.sql.ResultSet rs = c.getMetaData().getTables(null, null, COMMITS_TABLE, null)) {
+      return !rs.next();
+    }
+  }
+
+  private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls,
+      boolean commit) throws SQLException {
     List<String> ddl = new ArrayList<>();
     String quoted = quoteTable();
     if (ifExists == IfExists.REPLACE) {
@@ -180,7 +261,9 @@ public final class DatabaseSinkWriter implements SinkWriter {
       for (String sql : ddl) {
         s.execute(sql);
       }
-      c.commit();
+      if (commit) {
+        c.commit();
+      }
     } catch (SQLException e) {
       rollback(c);
       calls.error("sql", request, error(e), millisSince(t0));
@@ -191,7 +274,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
 
   private void insertBatch(Connection c, String sql, List<String> fields,
       Map<String, String> types, List<Map<String, Object>> batch, int batchIndex,
-      OperationCalls calls) throws SQLException {
+      OperationCalls calls, boolean commit) throws SQLException {
     Map<String, Object> request = request("insert");
     request.put("statement", sql);
     request.put("batch_index", batchIndex);
@@ -209,7 +292,9 @@ public final class DatabaseSinkWriter implements SinkWriter {
       for (int n : ps.executeBatch()) {
         affected += Math.max(n, 0);
       }
-      c.commit();
+      if (commit) {
+        c.commit();
+      }
     } catch (SQLException e) {
       rollback(c);
       calls.error("sql", request, error(e), millisSince(t0));

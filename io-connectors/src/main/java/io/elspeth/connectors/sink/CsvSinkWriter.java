@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.Set;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -52,6 +53,12 @@ public final class CsvSinkWriter implements SinkWriter {
   @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
+    return write(rows, calls, null);
+  }
+
+  @Override
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
+      @Nullable Publisher publisher) throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     List<String> existingHeader = append ? existingHeader(file, charset) : List.of();
@@ -72,7 +79,7 @@ public final class CsvSinkWriter implements SinkWriter {
         }
       }
       print(out, charset, delimiter, fields, displayHeaders, existingHeader.isEmpty(), rows);
-    });
+    }, publisher);
   }
 
   /**

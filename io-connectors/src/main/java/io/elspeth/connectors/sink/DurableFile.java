@@ -13,6 +13,8 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import io.elspeth.audit.crash.CrashPoint;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Writes a file so that it is either absent or whole: content goes to a temporary file in the
@@ -28,10 +30,21 @@ final class DurableFile {
 
   /** Writes {@code path} atomically and returns its artifact (SHA-256 and size of the file). */
   static SinkWriter.Artifact write(Path path, Body body) throws IOException {
+    return write(path, body, null);
+  }
+
+  /**
+   * Writes {@code path} atomically; with a publisher, the staged file is durable and described to
+   * it (with the target as it is now) before the rename, and the rename happens only if the
+   * publisher returns.
+   */
+  static SinkWriter.Artifact write(Path path, Body body, SinkWriter.@Nullable Publisher publisher)
+      throws IOException {
     Path target = path.toAbsolutePath();
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    Path temp = Files.createTempFile(dir, "." + target.getFileName(), STAGED_SUFFIX);
+    SinkWriter.Artifact published;
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -40,15 +53,42 @@ final class DurableFile {
         out.flush();
         channel.force(true);
       }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+      SinkWriter.Artifact staged = artifactOf(temp);
+      published = new SinkWriter.Artifact(staged.artifactType(), target.toString(),
+          staged.contentHash(), staged.sizeBytes());
+      if (publisher != null) {
+        CrashPoint.reached("sink.staged");
+        publisher.beforePublish(new SinkWriter.Staging(target.toString(), temp.toString(),
+            Files.exists(target) ? artifactOf(target) : null, published));
       }
+      publish(temp, target);
+      CrashPoint.reached("sink.published");
     } finally {
       Files.deleteIfExists(temp);
     }
-    return artifactOf(target);
+    return published;
+  }
+
+  /** The suffix of a staged file beside its target: {@code .<target name><random>.tmp}. */
+  static final String STAGED_SUFFIX = ".tmp";
+
+  /** Renames a durable staged file over its target in one step and makes the rename durable. */
+  static void publish(Path staged, Path target) throws IOException {
+    try {
+      Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    syncDirectory(target.getParent());
+  }
+
+  /** Makes a directory's entries durable (a rename survives a power cut), where the OS allows. */
+  static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some platforms cannot open a directory; the rename is still atomic there.
+    }
   }
 
   static SinkWriter.Artifact artifactOf(Path file) throws IOException {

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * JSON sink file: {@code json} writes one array of row objects (indented when {@code indent} is
@@ -52,6 +53,12 @@ public final class JsonSinkWriter implements SinkWriter {
   @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
+    return write(rows, calls, null);
+  }
+
+  @Override
+  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
+      @Nullable Publisher publisher) throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     boolean keep = append && Files.exists(file) && Files.size(file) > 0;
@@ -73,7 +80,7 @@ public final class JsonSinkWriter implements SinkWriter {
         }
       }
       print(out, charset, format, indent, items);
-    });
+    }, publisher);
   }
 
   /** Prints items to {@code out} (left open) as one JSON array or as JSON Lines. */

@@ -78,6 +78,28 @@ final class RunFiles {
     return new Run(file.toString(), tokens.size());
   }
 
+  /**
+   * Writes {@code tokens}, in their order, as a durable file in the run-file format (fsynced): a
+   * sink's manifest of the tokens it publishes, read again by a resume's repair.
+   */
+  static long writeDurable(Path file, Iterable<Token> tokens) throws IOException {
+    long count = 0;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+          Channels.newOutputStream(channel), 1 << 16));
+      for (Token t : tokens) {
+        byte[] bytes = CoderUtils.encodeToByteArray(TokenCoder.of(), t);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+        count++;
+      }
+      out.flush();
+      channel.force(true);
+    }
+    return count;
+  }
+
   /** Reads the tokens of a run file from a byte offset that starts a token. */
   static final class Reader implements Closeable {
     private final DataInputStream in;

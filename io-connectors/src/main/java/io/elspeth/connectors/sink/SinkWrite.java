@@ -6,6 +6,11 @@ import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.record.NodeStateRecord;
+import io.elspeth.audit.publication.SinkPublication;
+import io.elspeth.audit.publication.SinkPublications;
+import io.elspeth.audit.store.LandscapeStore;
+import io.elspeth.audit.store.LandscapeStores;
+import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
@@ -278,6 +283,66 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       this.runsPerBundle = runsPerBundle;
     }
 
+    /**
+     * The sink's side of the publication protocol: once the output is staged, the manifest of
+     * its tokens is written durably beside it and the intent to publish is committed to the
+     * Landscape; only then does the writer replace the target. Without a Landscape (a step tested
+     * alone) the writer publishes at once.
+     */
+    private SinkWriter.@Nullable Publisher publisher(List<RunFiles.Run> runs) {
+      LandscapeUrl url = ctx.landscape();
+      if (url == null) {
+        return null;
+      }
+      String publicationId = Ids.groupId();
+      return new SinkWriter.Publisher() {
+        @Override
+        public String publicationId() {
+          return publicationId;
+        }
+
+        @Override
+        public void beforePublish(SinkWriter.Staging staging) throws IOException {
+          Path manifest = manifestPath(staging, publicationId);
+          long tokens = RunFiles.writeDurable(manifest, RunFiles.merge(runs));
+          DurableFile.syncDirectory(manifest.getParent());
+          SinkWriter.Artifact base = staging.base();
+          SinkPublication publication = new SinkPublication(publicationId, ctx.runId(),
+              ctx.nodeId(), ctx.nodeName(), ctx.stepIndex(), staging.output().artifactType(),
+              staging.target(), staging.staged(), manifest.toString(), tokens,
+              base == null ? null : base.sizeBytes(), base == null ? null : base.contentHash(),
+              staging.output().sizeBytes(), staging.output().contentHash(),
+              System.currentTimeMillis(), null);
+          LandscapeStore store = LandscapeStores.acquire(url);
+          try {
+            SinkPublications.record(store, publication);
+          } catch (RuntimeException e) {
+            java.nio.file.Files.deleteIfExists(manifest);
+            throw new IOException("cannot record the publication of " + staging.target()
+                + " in the Landscape: " + e.getMessage(), e);
+          } finally {
+            LandscapeStores.release(url);
+          }
+        }
+      };
+    }
+
+    /**
+     * Where a publication's manifest goes: beside a staged file (the same folder as the target),
+     * else in the run's payload store ({@code sink-manifests/}).
+     */
+    private Path manifestPath(SinkWriter.Staging staging, String publicationId)
+        throws IOException {
+      if (staging.staged() != null) {
+        return Path.of(staging.staged()).resolveSibling(
+            PublicationRepair.manifestName(Path.of(staging.target()), publicationId));
+      }
+      Path dir = Path.of(ctx.payloadStore() != null ? ctx.payloadStore()
+          : System.getProperty("java.io.tmpdir")).resolve("sink-manifests");
+      java.nio.file.Files.createDirectories(dir);
+      return dir.resolve(publicationId + ".elspeth-manifest");
+    }
+
     @ProcessElement
     public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out)
         throws IOException {
@@ -323,7 +388,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       opInput.put("row_count", Math.toIntExact(count));
       SinkWriter.Artifact artifact;
       try {
-        artifact = writer.write(rows, calls);
+        artifact = writer.write(rows, calls, publisher(runs));
       } catch (IOException | RuntimeException e) {
         runs.forEach(r -> RunFiles.delete(r.path()));
         String message = "sink '" + ctx.nodeName() + "' could not write " + writer.target()

@@ -4,6 +4,7 @@ import io.elspeth.connectors.operation.OperationCalls;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Writes all rows of one sink durably, in the order given, and describes what it produced. A
@@ -24,9 +25,49 @@ public interface SinkWriter extends Serializable {
    */
   Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls) throws IOException;
 
+  /**
+   * Writes like {@link #write(Iterable, OperationCalls)}, but stages the output durably first and
+   * hands it to {@code publisher} before the target changes, so the Landscape records what is
+   * about to be published (see {@link Publisher}). A writer that cannot stage its output ignores
+   * the publisher.
+   */
+  default Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
+      @Nullable Publisher publisher) throws IOException {
+    return write(rows, calls);
+  }
+
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();
 
   /** What a sink write produced: an artifacts row. */
   record Artifact(String artifactType, String pathOrUri, String contentHash, long sizeBytes) {}
+
+  /**
+   * Output staged durably and about to replace its target.
+   *
+   * @param staged the staged file; null when the writer publishes in one step (its transaction
+   *     is open and commits next)
+   * @param base the target as it is before publishing; null when it does not exist
+   * @param output the target as it will be once published
+   */
+  record Staging(String target, @Nullable String staged, @Nullable Artifact base, Artifact output) {}
+
+  /**
+   * Called between staging and publishing. It records the intent to publish; if it throws, the
+   * target is left as it was.
+   */
+  interface Publisher {
+    /** The id under which the publication is recorded (a one-step writer marks its commit with it). */
+    String publicationId();
+
+    void beforePublish(Staging staging) throws IOException;
+  }
+
+  /**
+   * For a writer that publishes in one step (a transaction) rather than by staging a file:
+   * whether the publication {@code publicationId} committed. Empty for writers that stage.
+   */
+  default java.util.Optional<Boolean> published(String publicationId) throws IOException {
+    return java.util.Optional.empty();
+  }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "elspeth", mixinStandardHelpOptions = true, version = "elspeth 0.1.0 (Apache Beam)",
     description = "Auditable Sense/Decide/Act pipelines on Apache Beam.",
-    subcommands = {RunCommand.class, ResumeCommand.class, ValidateCommand.class, PluginsCommand.class,
+    subcommands = {RunCommand.class, ResumeCommand.class, RunsCommand.class, ValidateCommand.class, PluginsCommand.class,
         ExplainCommand.class, ExportCommand.class, VerifyCommand.class, PurgeCommand.class,
         CommandLine.HelpCommand.class})
 public final class ElspethCli implements Runnable {

@@ -57,10 +57,12 @@ final class ResumeCommand implements Callable<Integer> {
         LandscapeStore store = LandscapeStores.acquire(s.landscape());
         try (Connection c = store.connection()) {
           ResumePoint point = ResumePoint.of(c,
-              runId, PipelinePlan.of("(plan)", s, new SecretFingerprinter(null)));
+              runId, PipelinePlan.of("(plan)", s, new SecretFingerprinter(null)), null);
           out.println("run " + runId + ": " + point.rowsDone() + " of " + point.rowsRecorded()
-              + " recorded rows finished; a resume skips them and processes the rest of the"
-              + " source, appending to the sinks");
+              + " recorded rows finished" + (point.chain().size() > 1 ? " (over the resume chain "
+              + String.join(" -> ", point.chain()) + ")" : "") + "; a resume first completes the"
+              + " sink outputs the Landscape recorded as being published, then skips the finished"
+              + " rows and processes the rest of the source, appending to the sinks");
           out.println("dry run: add --execute to resume");
           return 0;
         } finally {

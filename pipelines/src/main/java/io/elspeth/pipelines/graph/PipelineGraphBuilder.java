@@ -184,7 +184,8 @@ public final class PipelineGraphBuilder {
     for (int i = 0; i < sinkNames.size(); i++) {
       PipelineSettings.Sink sink = settings.sinks().get(sinkNames.get(i));
       PipelinePlan.Node node = plan.sinks().get(sink.name());
-      StepContext ctx = plan.context(node, null);
+      StepContext ctx = plan.context(node, null)
+          .withPayloadStore(settings.payloadStoreBasePath());
       audits.add(bySink.get(i).setCoder(TokenCoder.of()).apply("sink:" + sink.name(),
           SinkWrite.to(sink.descriptor().create(plan.sinkOptions(sink))).withPluginName(sink.plugin())
               .withContext(ctx)));

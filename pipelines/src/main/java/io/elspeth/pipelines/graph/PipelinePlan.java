@@ -69,18 +69,35 @@ public final class PipelinePlan {
     return resumedDone == null ? ctx : ctx.withResumedDone(resumedDone);
   }
 
+  /** The output paths of the plan's file sinks (csv and json), as configured. */
+  public List<String> fileSinkPaths() {
+    List<String> paths = new java.util.ArrayList<>();
+    for (PipelineSettings.Sink sink : settings.sinks().values()) {
+      Object path = sink.options().asMap().get("path");
+      if ((sink.plugin().equals("csv") || sink.plugin().equals("json"))
+          && path instanceof String p) {
+        paths.add(p);
+      }
+    }
+    return paths;
+  }
+
   /**
    * A sink's options for this run: as configured, except that a resumed run appends to the
-   * output of the run it resumes (for sinks that can append) instead of replacing it.
+   * output of the run it resumes (for sinks that can append: {@code mode} or {@code if_exists})
+   * instead of replacing it.
    */
   public io.elspeth.plugin.PluginOptions sinkOptions(PipelineSettings.Sink sink) {
-    boolean canAppend = sink.descriptor().options().stream()
-        .anyMatch(o -> o.name().equals("mode") && o.allowedValues().contains("append"));
-    if (resumedDone == null || !canAppend) {
+    // File sinks say it with `mode`, the database sink with `if_exists`.
+    List<String> appendKeys = sink.descriptor().options().stream()
+        .filter(o -> (o.name().equals("mode") || o.name().equals("if_exists"))
+            && o.allowedValues().contains("append"))
+        .map(o -> o.name()).toList();
+    if (resumedDone == null || appendKeys.isEmpty()) {
       return sink.options();
     }
     Map<String, Object> values = new LinkedHashMap<>(sink.options().asMap());
-    values.put("mode", "append");
+    appendKeys.forEach(k -> values.put(k, "append"));
     return new io.elspeth.plugin.PluginOptions(values, sink.options().schema());
   }
 

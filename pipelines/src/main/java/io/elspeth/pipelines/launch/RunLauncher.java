@@ -1,6 +1,10 @@
 package io.elspeth.pipelines.launch;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.crash.CrashPoint;
+import io.elspeth.audit.ownership.Resumptions;
+import io.elspeth.audit.ownership.RunLease;
+import io.elspeth.audit.ownership.RunLeases;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.PreflightResultRecord;
 import io.elspeth.audit.record.RunRecord;
@@ -9,6 +13,8 @@ import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.audit.store.LandscapeWriteException;
+import io.elspeth.connectors.sink.PublicationRepair;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
@@ -21,6 +27,7 @@ import io.elspeth.telemetry.event.TelemetryEvent.RunStatus;
 import io.elspeth.telemetry.manager.TelemetryFailureException;
 import io.elspeth.telemetry.manager.TelemetryManager;
 import io.elspeth.telemetry.manager.TelemetryManagers;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +36,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -97,6 +105,7 @@ public final class RunLauncher {
     preflight(settings);
     LandscapeUrl url = settings.landscape();
     LandscapeStore store = LandscapeStores.acquire(url);
+    AutoCloseable alive = null;
     try {
       String runId = Ids.runId();
       SecretFingerprinter secrets = SecretFingerprinter.fromEnvironment();
@@ -105,13 +114,10 @@ public final class RunLauncher {
       Instant started = Instant.now();
       List<AuditRecord> graph = new ArrayList<>();
       ResumePoint resumed = null;
+      RunLease lease = resumeOf == null ? takeLease(store, runId) : claim(store, resumeOf, runId, plan);
+      alive = RunLeases.keepAlive(store, lease);
       if (resumeOf != null) {
-        try (Connection c = store.connection()) {
-          resumed = ResumePoint.of(c, resumeOf, plan);
-        } catch (SQLException e) {
-          throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
-              + e.getMessage(), e);
-        }
+        resumed = repairAndReadResumePoint(store, resumeOf, runId, plan);
         plan = plan.resuming(resumed.done());
       }
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
@@ -141,7 +147,98 @@ public final class RunLauncher {
         TelemetryManagers.release(runId);
       }
     } finally {
+      closeQuietly(alive);
       LandscapeStores.release(url);
+    }
+  }
+
+  private static void closeQuietly(@Nullable AutoCloseable alive) {
+    if (alive != null) {
+      try {
+        alive.close();
+      } catch (Exception e) {
+        LOG.warn("cannot release a run lease: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** A new run's lease, taken before anything of the run is recorded. */
+  private static RunLease takeLease(LandscapeStore store, String runId) {
+    return store.inTransaction("take the lease of run " + runId, c -> RunLeases.insert(c, runId));
+  }
+
+  /**
+   * Checks that {@code resumeOf} may be resumed, then claims it for {@code runId} and takes the
+   * new run's lease in one transaction: of two resumes started at once, the second claim fails on
+   * the claim's key and that resume is refused. A dead owner's run still marked running is marked
+   * interrupted.
+   */
+  private static RunLease claim(LandscapeStore store, String resumeOf, String runId,
+      PipelinePlan plan) {
+    // One connection at a time: the SQLite pool has one.
+    Optional<String> stale;
+    try (Connection c = store.connection()) {
+      ResumePoint.of(c, resumeOf, plan, null);
+      stale = Resumptions.resumedBy(c, resumeOf);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
+          + e.getMessage(), e);
+    }
+    if (stale.isPresent()) {
+      store.inTransaction("drop a stale resume claim", w -> {
+        Resumptions.dropClaim(w, resumeOf, stale.get());
+        return null;
+      });
+    }
+    RunLease lease;
+    try {
+      lease = store.inTransaction("claim run " + resumeOf + " for resuming", c -> {
+        Resumptions.claim(c, resumeOf, runId);
+        return RunLeases.insert(c, runId);
+      });
+    } catch (LandscapeWriteException e) {
+      String other;
+      try (Connection c = store.connection()) {
+        other = Resumptions.resumedBy(c, resumeOf).orElse("another run");
+      } catch (SQLException s) {
+        other = "another run";
+      }
+      throw new ResumePoint.ResumeException("run " + resumeOf + " is being resumed by run "
+          + other + " (started at the same time); this resume stops");
+    }
+    if (store.completeRun(resumeOf, "interrupted", Instant.now())) {
+      LOG.info("run marked interrupted run_id={} (its owner is gone)", resumeOf);
+    }
+    return lease;
+  }
+
+  /**
+   * Makes the outputs of the resumed chain agree with the Landscape (finishing any publication a
+   * crash interrupted and recording its missing outcomes), then reads which rows are finished.
+   */
+  private static ResumePoint repairAndReadResumePoint(LandscapeStore store, String resumeOf,
+      String runId, PipelinePlan plan) {
+    List<String> chain;
+    try (Connection c = store.connection()) {
+      chain = Resumptions.chainEndingAt(c, resumeOf);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
+          + e.getMessage(), e);
+    }
+    Map<String, io.elspeth.connectors.sink.SinkWriter> writers = new LinkedHashMap<>();
+    for (PipelineSettings.Sink sink : plan.settings().sinks().values()) {
+      writers.put(sink.name(), sink.descriptor().create(plan.sinkOptions(sink)));
+    }
+    for (String run : chain) {
+      PublicationRepair.repairRun(store, run, writers);
+    }
+    plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
+    CrashPoint.reached("resume.repaired");
+    try (Connection c = store.connection()) {
+      return ResumePoint.of(c, resumeOf, plan, runId);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
+          + e.getMessage(), e);
     }
   }
 
@@ -162,12 +259,17 @@ public final class RunLauncher {
         PipelineResult.State state = pipeline.run().waitUntilFinish();
         if (state != PipelineResult.State.DONE) {
           failure = "pipeline ended in state " + state;
+        } else {
+          // Every audit record of the run is committed: its sinks' publications are settled.
+          CrashPoint.reached("launch.pipeline_done");
+          PublicationRepair.settleRun(store, runId);
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);
         LOG.error("run failed run_id={} reason={}", runId, failure, e);
       }
       RunReconciliation counts = null;
+      CrashPoint.reached("launch.reconcile");
       try (Connection c = store.connection()) {
         counts = RunReconciliation.of(c, runId);
       } catch (SQLException e) {
@@ -177,6 +279,7 @@ public final class RunLauncher {
         failure = "the Landscape does not reconcile: " + String.join("; ", counts.problems());
       }
       String status = failure == null ? "completed" : "failed";
+      CrashPoint.reached("launch.complete");
       store.completeRun(runId, status, Instant.now());
       telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
           failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,

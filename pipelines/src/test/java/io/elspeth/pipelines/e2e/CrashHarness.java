@@ -1,0 +1,144 @@
+package io.elspeth.pipelines.e2e;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.crash.CrashPoint;
+import io.elspeth.pipelines.cli.ElspethCli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code elspeth} command as a process of its own (the test JVM's classpath) and
+ * kills it with SIGKILL at a named {@link CrashPoint}, or lets it finish; then checks what an
+ * auditor would: every source id in exactly one sink, the Landscape's artifacts hashing the files
+ * as they are, and the final run reconciled.
+ */
+final class CrashHarness {
+  /** How long a process may take to reach its crash point or finish. */
+  static final long TIMEOUT_SECONDS = 240;
+
+  private CrashHarness() {}
+
+  /** What the process did: killed at the point, or exited with a code. */
+  record Outcome(boolean killed, int exitCode, String output) {}
+
+  /**
+   * Runs {@code elspeth args...}; with {@code crashAt}, waits until the process reaches that point
+   * and kills it with SIGKILL (Process.destroyForcibly sends SIGKILL on Unix).
+   */
+  static Outcome elspeth(Path dir, String crashAt, String... args) throws Exception {
+    Path signal = dir.resolve("crash-signal-" + System.nanoTime());
+    Path log = dir.resolve("process-" + System.nanoTime() + ".log");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("ELSPETH_ALLOW_RAW_SECRETS", "true");
+    if (crashAt != null) {
+      pb.environment().put(CrashPoint.AT_ENV, crashAt);
+      pb.environment().put(CrashPoint.SIGNAL_ENV, signal.toString());
+    }
+    Process p = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      if (crashAt != null && Files.exists(signal)
+          && Files.readString(signal).contains(crashAt.split("@")[0])) {
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        return new Outcome(true, -9, Files.readString(log));
+      }
+      if (p.waitFor(100, TimeUnit.MILLISECONDS)) {
+        return new Outcome(false, p.exitValue(), Files.readString(log));
+      }
+    }
+    p.destroyForcibly();
+    throw new AssertionError("elspeth " + String.join(" ", args) + " neither reached "
+        + crashAt + " nor ended in " + TIMEOUT_SECONDS + " s:\n" + Files.readString(log));
+  }
+
+  /** Source ids found in the CSV sink (column {@code id}) and the JSONL sink, with their counts. */
+  static Map<Long, Integer> idsInSinks(Path csv, Path jsonl) throws IOException {
+    Map<Long, Integer> ids = new HashMap<>();
+    if (Files.exists(csv)) {
+      List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+        if (!line.isEmpty()) {
+          ids.merge(Long.parseLong(line.substring(0, line.indexOf(','))), 1, Integer::sum);
+        }
+      }
+    }
+    if (Files.exists(jsonl)) {
+      ObjectMapper mapper = new ObjectMapper();
+      for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          JsonNode n = mapper.readTree(line);
+          ids.merge(n.get("id").asLong(), 1, Integer::sum);
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** Asserts that each of ids 0..n-1 is in exactly one sink, and nothing else is. */
+  static void assertExactlyOnce(Map<Long, Integer> ids, int n) {
+    List<String> wrong = new ArrayList<>();
+    for (long i = 0; i < n; i++) {
+      int count = ids.getOrDefault(i, 0);
+      if (count != 1) {
+        wrong.add(i + " x" + count);
+      }
+    }
+    assertThat("ids not exactly once (first 20): "
+        + wrong.subList(0, Math.min(20, wrong.size())), wrong.size(), is(0));
+    assertThat(ids.size(), is(n));
+  }
+
+  /** Asserts that the newest artifact recorded for each file has the file's SHA-256 and size. */
+  static void assertArtifactsMatchFiles(Connection c, Path... files) throws Exception {
+    for (Path f : files) {
+      List<Map<String, Object>> rows = CliHarness.query(c, "SELECT content_hash, size_bytes"
+          + " FROM artifacts WHERE path_or_uri = '" + f.toAbsolutePath()
+          + "' ORDER BY created_at DESC");
+      assertThat("no artifact recorded for " + f, rows.isEmpty(), is(false));
+      assertThat("artifact hash of " + f, rows.get(0).get("content_hash"), equalTo(sha256(f)));
+      assertThat("artifact size of " + f, ((Number) rows.get(0).get("size_bytes")).longValue(),
+          equalTo(Files.size(f)));
+    }
+  }
+
+  static String sha256(Path f) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(f)));
+  }
+
+  /** The newest run that no other run resumed and that did not complete: the one to resume. */
+  static String runToResume(Connection c) throws Exception {
+    List<Map<String, Object>> rows = CliHarness.query(c, "SELECT run_id FROM runs r WHERE"
+        + " status <> 'completed' AND NOT EXISTS (SELECT 1 FROM elspeth_resumptions x"
+        + " JOIN runs b ON b.run_id = x.resumed_by_run_id WHERE x.resumed_run_id = r.run_id)"
+        + " ORDER BY started_at DESC");
+    assertThat("a run to resume", rows.isEmpty(), is(false));
+    return rows.get(0).get("run_id").toString();
+  }
+
+  static Connection sqlite(Path db) throws Exception {
+    return DriverManager.getConnection("jdbc:sqlite:" + db);
+  }
+}

@@ -1,0 +1,313 @@
+package io.elspeth.pipelines.e2e;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.UUID;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * kill -9 at every dangerous instant of a run, then {@code elspeth resume}: every source row ends
+ * in exactly one sink, the Landscape's artifacts hash the files as they are, every source row has
+ * exactly one terminal outcome over the runs of the resume chain, and the last run completes.
+ * The processes are real and killed with SIGKILL at named crash points (see CrashPoint).
+ */
+@Tag("e2e")
+class CrashResumeEndToEndTest {
+  static final int ROWS = 1500;
+
+  @TempDir
+  Path dir;
+
+  private Path settings(String landscapeUrl) throws Exception {
+    Path input = dir.resolve("in.csv");
+    StringBuilder csv = new StringBuilder("id,customer,amount\n");
+    for (int i = 0; i < ROWS; i++) {
+      csv.append(i).append(",c").append(i % 97).append(',').append((i * 37) % 2000).append(".5\n");
+    }
+    Files.writeString(input, csv);
+    return CliHarness.settings(dir, """
+        source:
+          plugin: csv
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "customer: str", "amount: float"]}
+            on_validation_failure: discard
+        transforms:
+          - plugin: passthrough
+        gates:
+          - name: big
+            condition: "row['amount'] > 1000"
+            routes: {"true": high, "false": continue}
+        sinks:
+          normal: {plugin: csv, options: {path: %s}}
+          high: {plugin: json, options: {path: %s}}
+        default_sink: normal
+        landscape: {url: "%s"}
+        """.formatted(input, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"),
+        landscapeUrl));
+  }
+
+  private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  /** The PostgreSQL schema of a test with a PostgreSQL Landscape; null with SQLite. */
+  private String pgSchema;
+
+  private Path sqliteSettings() throws Exception {
+    return settings("sqlite:///" + dir.resolve("audit.db"));
+  }
+
+  /** Settings with a Landscape in a PostgreSQL schema of this test's own. */
+  private Path postgresSettings() throws Exception {
+    pgSchema = "crash_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + pgSchema);
+    }
+    return settings("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + pgSchema);
+  }
+
+  @AfterEach
+  void dropSchema() throws Exception {
+    if (pgSchema != null) {
+      try (Connection c = DriverManager.getConnection(PG_SERVER);
+          Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA " + pgSchema + " CASCADE");
+      }
+    }
+  }
+
+  private Connection landscape() throws Exception {
+    return pgSchema == null ? CrashHarness.sqlite(dir.resolve("audit.db"))
+        : DriverManager.getConnection(PG_SERVER + "&currentSchema=" + pgSchema);
+  }
+
+  /** Resumes until a resume completes (at most three times), as an operator would. */
+  private void resumeToCompletion(Path settings, String... runnerArgs) throws Exception {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      String runId;
+      try (Connection c = landscape()) {
+        runId = CrashHarness.runToResume(c);
+      }
+      String[] args = concat(new String[] {"resume", runId, "-s", settings.toString(), "-x"},
+          runnerArgs);
+      CrashHarness.Outcome o = CrashHarness.elspeth(dir, null, args);
+      assertThat(o.output(), o.exitCode(), is(0));
+      assertThat(o.output(), containsString("completed"));
+      return;
+    }
+  }
+
+  private void assertExactlyOnceAndTrue() throws Exception {
+    CrashHarness.assertExactlyOnce(CrashHarness.idsInSinks(dir.resolve("out/normal.csv"),
+        dir.resolve("out/high.jsonl")), ROWS);
+    try (Connection c = landscape()) {
+      CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"),
+          dir.resolve("out/high.jsonl"));
+      assertThat("every source row has exactly one terminal outcome over the chain",
+          CliHarness.count(c, "SELECT COUNT(*) FROM (SELECT r.row_index, COUNT(o.token_id) n"
+              + " FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
+              + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
+              + " WHERE n <> 1"), is(0L));
+      assertThat(CliHarness.count(c, "SELECT COUNT(DISTINCT row_index) FROM rows"),
+          is((long) ROWS));
+      List<Map<String, Object>> last = CliHarness.query(c,
+          "SELECT status FROM runs ORDER BY started_at DESC");
+      assertThat(last.get(0).get("status"), equalTo("completed"));
+      assertThat("no manifest is left once every publication is settled", CliHarness.count(c,
+          "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
+    }
+    try (var files = Files.list(dir.resolve("out"))) {
+      assertThat("only the sink files are left",
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
+          equalTo(List.of("high.jsonl", "normal.csv")));
+    }
+  }
+
+  @ParameterizedTest(name = "kill -9 at {0}")
+  @ValueSource(strings = {"commit.committed@2", "sink.staged", "sink.intent_recorded",
+      "sink.published", "commit.outcomes_committed@1", "commit.outcomes_committed@2",
+      "launch.pipeline_done", "launch.reconcile", "launch.complete"})
+  void sqliteDirectRunResumesExactlyOnce(String point) throws Exception {
+    Path settings = sqliteSettings();
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings);
+    assertExactlyOnceAndTrue();
+  }
+
+  @ParameterizedTest(name = "database sink, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "sink.published", "commit.outcomes_committed@1"})
+  void databaseSinkRunResumesExactlyOnce(String point) throws Exception {
+    Path settings = sqliteSettings();
+    Path db = dir.resolve("out/high.db");
+    Files.createDirectories(db.getParent());
+    Files.writeString(settings, Files.readString(settings).replace(
+        "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}",
+        "high: {plugin: database, options: {url: \"sqlite:///" + db + "\", table: high,"
+            + " if_exists: replace}}"));
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings);
+    Map<Long, Integer> ids = CrashHarness.idsInSinks(dir.resolve("out/normal.csv"),
+        dir.resolve("none.jsonl"));
+    try (Connection c = CrashHarness.sqlite(db)) {
+      for (Map<String, Object> row : CliHarness.query(c, "SELECT id FROM high")) {
+        ids.merge(((Number) row.get("id")).longValue(), 1, Integer::sum);
+      }
+    }
+    CrashHarness.assertExactlyOnce(ids, ROWS);
+    try (Connection c = landscape()) {
+      CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"));
+      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM (SELECT r.row_index, COUNT(o.token_id)"
+          + " n FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
+          + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
+          + " WHERE n <> 1"), is(0L));
+      assertThat(CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC").get(0)
+          .get("status"), equalTo("completed"));
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL Landscape, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "commit.outcomes_committed@1"})
+  void postgresLandscapeRunResumesExactlyOnce(String point) throws Exception {
+    Path settings = postgresSettings();
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings);
+    assertExactlyOnceAndTrue();
+  }
+
+  @ParameterizedTest(name = "flink-local, PostgreSQL Landscape, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "sink.published"})
+  void flinkLocalRunResumesExactlyOnce(String point) throws Exception {
+    Path settings = postgresSettings();
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x", "--runner", "flink-local", "--parallelism", "2");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings, "--runner", "flink-local", "--parallelism", "2");
+    assertExactlyOnceAndTrue();
+  }
+
+  @ParameterizedTest(name = "kill -9 at {0}, then kill -9 the resume at its repair")
+  @ValueSource(strings = {"sink.published", "commit.outcomes_committed@1"})
+  void aResumeKilledInTurnIsResumedAgain(String point) throws Exception {
+    Path settings = sqliteSettings();
+    assertThat(CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x")
+        .killed(), is(true));
+    String first;
+    try (Connection c = landscape()) {
+      first = CrashHarness.runToResume(c);
+    }
+    CrashHarness.Outcome killedResume = CrashHarness.elspeth(dir,
+        "resume.publication_repaired", "resume", first, "-s", settings.toString(), "-x");
+    assertThat(killedResume.output(), killedResume.killed(), is(true));
+    resumeToCompletion(settings);
+    assertExactlyOnceAndTrue();
+  }
+
+  @Test
+  void aResumeKilledWhileItsOwnSinksPublishIsResumedAgain() throws Exception {
+    Path settings = sqliteSettings();
+    assertThat(CrashHarness.elspeth(dir, "commit.committed@3", "run", "-s",
+        settings.toString(), "-x").killed(), is(true));
+    String first;
+    try (Connection c = landscape()) {
+      first = CrashHarness.runToResume(c);
+    }
+    assertThat(CrashHarness.elspeth(dir, "sink.published", "resume", first, "-s",
+        settings.toString(), "-x").killed(), is(true));
+    resumeToCompletion(settings);
+    assertExactlyOnceAndTrue();
+    try (Connection c = landscape()) {
+      assertThat("three runs in the chain", CliHarness.count(c,
+          "SELECT COUNT(*) FROM elspeth_resumptions"), is(2L));
+    }
+  }
+
+  @Test
+  void aRunWhoseOwnerIsAliveIsNotResumedAndOneResumeWinsARace() throws Exception {
+    Path settings = sqliteSettings();
+    // The crash point pauses the process without killing it: its lease stays live.
+    Path signal = dir.resolve("paused");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-cp", System.getProperty("java.class.path"),
+        io.elspeth.pipelines.cli.ElspethCli.class.getName(), "run", "-s", settings.toString(),
+        "-x").redirectErrorStream(true).redirectOutput(dir.resolve("paused.log").toFile());
+    pb.environment().put("ELSPETH_CRASH_AT", "sink.published");
+    pb.environment().put("ELSPETH_CRASH_SIGNAL", signal.toString());
+    Process owner = pb.start();
+    try {
+      for (int i = 0; i < 2400 && !Files.exists(signal); i++) {
+        Thread.sleep(100);
+      }
+      assertThat("the run paused at its crash point", Files.exists(signal), is(true));
+      String runId;
+      try (Connection c = landscape()) {
+        runId = CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id").toString();
+      }
+      CliHarness.Result refused = CliHarness.run("resume", runId, "-s", settings.toString(), "-x");
+      assertThat(refused.err(), refused.exitCode(), is(1));
+      assertThat(refused.err(), containsString("is still running"));
+      assertThat(refused.err(), containsString("pid " + owner.pid()));
+      CliHarness.Result listed = CliHarness.run("runs", "--database",
+          dir.resolve("audit.db").toString());
+      assertThat(listed.out(), containsString("running"));
+
+      owner.destroyForcibly().waitFor();
+      CliHarness.Result interrupted = CliHarness.run("runs", "--database",
+          dir.resolve("audit.db").toString(), "--json");
+      assertThat(interrupted.out(), containsString("\"status\":\"interrupted\""));
+
+      // Two resumes at once: exactly one runs, the other is refused.
+      CompletableFuture<CrashHarness.Outcome> a = CompletableFuture.supplyAsync(() -> resume(
+          runId, settings));
+      CompletableFuture<CrashHarness.Outcome> b = CompletableFuture.supplyAsync(() -> resume(
+          runId, settings));
+      CrashHarness.Outcome ra = a.get();
+      CrashHarness.Outcome rb = b.get();
+      assertThat(ra.output() + "\n----\n" + rb.output(), ra.exitCode() + rb.exitCode(), is(1));
+      CrashHarness.Outcome loser = ra.exitCode() == 1 ? ra : rb;
+      assertThat(loser.output(), anyOf(containsString("already resumed by run"),
+          containsString("is being resumed by run"), containsString("is still running")));
+      assertExactlyOnceAndTrue();
+
+      CliHarness.Result again = CliHarness.run("resume", runId, "-s", settings.toString(), "-x");
+      assertThat(again.exitCode(), is(1));
+      assertThat(again.err(), containsString("already resumed by run"));
+    } finally {
+      owner.destroyForcibly();
+    }
+  }
+
+  private CrashHarness.Outcome resume(String runId, Path settings) {
+    try {
+      return CrashHarness.elspeth(dir, null, "resume", runId, "-s", settings.toString(), "-x");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
