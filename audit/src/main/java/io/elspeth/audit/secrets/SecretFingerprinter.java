@@ -1,10 +1,10 @@
 package io.elspeth.audit.secrets;
 
-import io.elspeth.audit.store.LandscapeUrl;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +19,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Keeps secrets out of the Landscape (ELSPETH §4.6): in configuration recorded for audit, every
  * string under a secret-like key ({@code api_key}, {@code password}, {@code *_token}, ...) is
  * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by
- * {@code ELSPETH_FINGERPRINT_KEY}; passwords inside URLs are masked. Without a key, secrets are
+ * {@code ELSPETH_FINGERPRINT_KEY}; credentials inside URLs are fingerprinted ({@link UrlRedactor}). Without a key, secrets are
  * dropped (never stored raw): the record shows {@code <key>_fingerprint: "unavailable"}.
  */
 public final class SecretFingerprinter {
@@ -101,8 +101,21 @@ public final class SecretFingerprinter {
     }
   }
 
-  /** A copy of a configuration tree fit for the audit record. */
+  /** A copy of a configuration tree fit for the audit record (built-in URL parameter names). */
   public @Nullable Object scrub(@Nullable Object value) {
+    return scrub(value, List.of());
+  }
+
+  /**
+   * A copy of a configuration tree fit for the audit record: secret-named strings fingerprinted,
+   * and credentials inside any URL-shaped string ({@link UrlRedactor}, with
+   * {@code extraUrlParams} as the run's {@code landscape.secret_url_params}) fingerprinted.
+   */
+  public @Nullable Object scrub(@Nullable Object value, Collection<String> extraUrlParams) {
+    return scrub(value, new UrlRedactor(this, extraUrlParams));
+  }
+
+  private @Nullable Object scrub(@Nullable Object value, UrlRedactor urls) {
     if (value instanceof Map<?, ?> map) {
       Map<String, Object> out = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : map.entrySet()) {
@@ -111,18 +124,18 @@ public final class SecretFingerprinter {
         if (isSecretKey(k) && v instanceof String s) {
           out.put(k + "_fingerprint", fingerprint(s));
         } else {
-          out.put(k, scrub(v));
+          out.put(k, scrub(v, urls));
         }
       }
       return out;
     }
     if (value instanceof List<?> list) {
       List<Object> out = new ArrayList<>();
-      list.forEach(v -> out.add(scrub(v)));
+      list.forEach(v -> out.add(scrub(v, urls)));
       return out;
     }
     if (value instanceof String s && s.contains("://")) {
-      return LandscapeUrl.redact(s);
+      return urls.text(s);
     }
     return value;
   }
