@@ -32,9 +32,23 @@ public final class SecretFingerprinter {
       "_credential", "_connection_string");
 
   private final @Nullable String key;
+  private final List<String> secretUrlParams;
 
   public SecretFingerprinter(@Nullable String key) {
+    this(key, List.of());
+  }
+
+  private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams) {
     this.key = key == null || key.isEmpty() ? null : key;
+    this.secretUrlParams = List.copyOf(secretUrlParams);
+  }
+
+  /**
+   * This fingerprinter, also treating {@code names} (a run's {@code landscape.secret_url_params})
+   * as credential parameters in URLs when it scrubs.
+   */
+  public SecretFingerprinter withSecretUrlParams(Collection<String> names) {
+    return new SecretFingerprinter(key, names);
   }
 
   /** Development mode: secrets may run without a key; they are then left out of the record. */
@@ -101,9 +115,9 @@ public final class SecretFingerprinter {
     }
   }
 
-  /** A copy of a configuration tree fit for the audit record (built-in URL parameter names). */
+  /** A copy of a configuration tree fit for the audit record (see below). */
   public @Nullable Object scrub(@Nullable Object value) {
-    return scrub(value, List.of());
+    return scrub(value, secretUrlParams);
   }
 
   /**
@@ -112,7 +126,9 @@ public final class SecretFingerprinter {
    * {@code extraUrlParams} as the run's {@code landscape.secret_url_params}) fingerprinted.
    */
   public @Nullable Object scrub(@Nullable Object value, Collection<String> extraUrlParams) {
-    return scrub(value, new UrlRedactor(this, extraUrlParams));
+    List<String> names = new ArrayList<>(secretUrlParams);
+    names.addAll(extraUrlParams);
+    return scrub(value, new UrlRedactor(this, names));
   }
 
   private @Nullable Object scrub(@Nullable Object value, UrlRedactor urls) {

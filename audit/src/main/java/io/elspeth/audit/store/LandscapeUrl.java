@@ -46,7 +46,7 @@ public record LandscapeUrl(
       String jdbc = "jdbc:postgresql://" + m.group(3) + ":" + port + "/" + m.group(5) + query;
       String shown = "postgresql://" + (user == null ? "" : user + (password == null ? "" : ":***") + "@")
           + m.group(3) + ":" + port + "/" + m.group(5) + query;
-      return new LandscapeUrl(jdbc, Dialect.POSTGRESQL, user, password, shown);
+      return new LandscapeUrl(jdbc, Dialect.POSTGRESQL, user, password, redact(shown));
     }
     if (u.startsWith("jdbc:postgresql:")) {
       return new LandscapeUrl(u, Dialect.POSTGRESQL, null, null, u.replaceAll("password=[^&]*", "password=***"));

@@ -151,6 +151,28 @@ class ChaosLlmFaultsTest {
   }
 
   @Test
+  void weightedSelectionReachesEveryKind() throws Exception {
+    ChaosConfig.Builder b = ChaosConfig.builder().seed(7).selectionMode("weighted")
+        .timeoutSec(0.2, 0.2).connectionFailedLeadSec(0, 0.01).connectionStallSec(0, 0, 0.2, 0.2)
+        .slowResponseSec(0.01, 0.02).retryAfterSec(0, 0);
+    for (FaultKind kind : FaultKind.values()) {
+      b.fault(kind, 4);
+    }
+    start(b.build());
+    for (int i = 0; i < 300; i++) {
+      try {
+        http.chat(Http.CHAT);
+      } catch (IOException e) {
+        // dropped and held connections are among the faults
+      }
+    }
+    for (FaultKind kind : FaultKind.values()) {
+      assertThat(kind.key() + " in " + server.stats().requestsByOutcome(),
+          server.stats().outcome(kind), greaterThan(0L));
+    }
+  }
+
+  @Test
   void htmlErrorPageIsA502WithAProxyPage() throws Exception {
     startWith(FaultKind.HTML_ERROR_PAGE);
     HttpResponse<String> response = http.chat(Http.CHAT);
