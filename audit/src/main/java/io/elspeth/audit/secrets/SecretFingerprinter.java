@@ -1,10 +1,10 @@
 package io.elspeth.audit.secrets;
 
-import io.elspeth.audit.store.LandscapeUrl;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +19,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Keeps secrets out of the Landscape (ELSPETH §4.6): in configuration recorded for audit, every
  * string under a secret-like key ({@code api_key}, {@code password}, {@code *_token}, ...) is
  * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by
- * {@code ELSPETH_FINGERPRINT_KEY}; passwords inside URLs are masked. Without a key, secrets are
+ * {@code ELSPETH_FINGERPRINT_KEY}; credentials inside URLs are fingerprinted ({@link UrlRedactor}). Without a key, secrets are
  * dropped (never stored raw): the record shows {@code <key>_fingerprint: "unavailable"}.
  */
 public final class SecretFingerprinter {
@@ -32,9 +32,23 @@ public final class SecretFingerprinter {
       "_credential", "_connection_string");
 
   private final @Nullable String key;
+  private final List<String> secretUrlParams;
 
   public SecretFingerprinter(@Nullable String key) {
+    this(key, List.of());
+  }
+
+  private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams) {
     this.key = key == null || key.isEmpty() ? null : key;
+    this.secretUrlParams = List.copyOf(secretUrlParams);
+  }
+
+  /**
+   * This fingerprinter, also treating {@code names} (a run's {@code landscape.secret_url_params})
+   * as credential parameters in URLs when it scrubs.
+   */
+  public SecretFingerprinter withSecretUrlParams(Collection<String> names) {
+    return new SecretFingerprinter(key, names);
   }
 
   /** Development mode: secrets may run without a key; they are then left out of the record. */
@@ -101,8 +115,23 @@ public final class SecretFingerprinter {
     }
   }
 
-  /** A copy of a configuration tree fit for the audit record. */
+  /** A copy of a configuration tree fit for the audit record (see below). */
   public @Nullable Object scrub(@Nullable Object value) {
+    return scrub(value, secretUrlParams);
+  }
+
+  /**
+   * A copy of a configuration tree fit for the audit record: secret-named strings fingerprinted,
+   * and credentials inside any URL-shaped string ({@link UrlRedactor}, with
+   * {@code extraUrlParams} as the run's {@code landscape.secret_url_params}) fingerprinted.
+   */
+  public @Nullable Object scrub(@Nullable Object value, Collection<String> extraUrlParams) {
+    List<String> names = new ArrayList<>(secretUrlParams);
+    names.addAll(extraUrlParams);
+    return scrub(value, new UrlRedactor(this, names));
+  }
+
+  private @Nullable Object scrub(@Nullable Object value, UrlRedactor urls) {
     if (value instanceof Map<?, ?> map) {
       Map<String, Object> out = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : map.entrySet()) {
@@ -111,18 +140,18 @@ public final class SecretFingerprinter {
         if (isSecretKey(k) && v instanceof String s) {
           out.put(k + "_fingerprint", fingerprint(s));
         } else {
-          out.put(k, scrub(v));
+          out.put(k, scrub(v, urls));
         }
       }
       return out;
     }
     if (value instanceof List<?> list) {
       List<Object> out = new ArrayList<>();
-      list.forEach(v -> out.add(scrub(v)));
+      list.forEach(v -> out.add(scrub(v, urls)));
       return out;
     }
     if (value instanceof String s && s.contains("://")) {
-      return LandscapeUrl.redact(s);
+      return urls.text(s);
     }
     return value;
   }

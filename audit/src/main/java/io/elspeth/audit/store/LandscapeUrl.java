@@ -1,6 +1,7 @@
 package io.elspeth.audit.store;
 
 import io.elspeth.audit.schema.Dialect;
+import io.elspeth.audit.secrets.UrlRedactor;
 import java.io.Serializable;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ public record LandscapeUrl(
       String jdbc = "jdbc:postgresql://" + m.group(3) + ":" + port + "/" + m.group(5) + query;
       String shown = "postgresql://" + (user == null ? "" : user + (password == null ? "" : ":***") + "@")
           + m.group(3) + ":" + port + "/" + m.group(5) + query;
-      return new LandscapeUrl(jdbc, Dialect.POSTGRESQL, user, password, shown);
+      return new LandscapeUrl(jdbc, Dialect.POSTGRESQL, user, password, redact(shown));
     }
     if (u.startsWith("jdbc:postgresql:")) {
       return new LandscapeUrl(u, Dialect.POSTGRESQL, null, null, u.replaceAll("password=[^&]*", "password=***"));
@@ -58,9 +59,13 @@ public record LandscapeUrl(
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  /** Hides a password in any URL-shaped string. */
-  public static String redact(String url) {
-    return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("password=[^&]*", "password=***");
+  /**
+   * Hides credentials in any text: the URLs in it as {@link UrlRedactor#masking()} does (user-info
+   * passwords, credential query parameters), and a {@code password=} outside a URL (a JDBC
+   * driver's message).
+   */
+  public static String redact(String text) {
+    return UrlRedactor.masking().text(text).replaceAll("password=[^&\\s]*", "password=***");
   }
 
   @Override

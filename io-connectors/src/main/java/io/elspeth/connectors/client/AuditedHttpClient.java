@@ -3,9 +3,9 @@ package io.elspeth.connectors.client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.audit.secrets.UrlRedactor;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,10 +25,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * An HTTP client (on {@link java.net.http.HttpClient}) whose every request is one audited call
  * of type {@code http} (ELSPETH's {@code AuditedHTTPClient}): request
  * {@code {method, url, headers, json}} and response {@code {status_code, headers, body_size,
- * body}} hashed as canonical JSON, with credentials in headers and URL query parameters
- * fingerprinted or dropped before anything is hashed or kept. A 2xx answer is a success; a 4xx
- * or 5xx answer is recorded as an error with its response and thrown classified; a transport
- * failure is recorded without a response and thrown as a network error. It does not retry:
+ * body}} hashed as canonical JSON, with credentials in headers fingerprinted or dropped and
+ * credentials in the URL (user-info password, credential query parameters: {@link UrlRedactor})
+ * fingerprinted before anything is hashed or kept. A 2xx answer the caller's
+ * {@link ResponseReader} accepts is a success; a 2xx answer it rejects (an empty body, HTML, a
+ * JSON document without the payload) is recorded as an error with the response as received and
+ * the reader's failure; a 4xx or 5xx answer is recorded as an error with its response and thrown
+ * classified; a transport failure is recorded without a response and thrown as a network error.
+ * Whatever happens, the request that was sent has exactly one call record. It does not retry:
  * {@link CallRetrier} does, one record per attempt. Build it in {@code @Setup}; it is
  * thread-safe.
  */
@@ -37,17 +42,44 @@ public final class AuditedHttpClient implements AutoCloseable {
 
   private final HttpClient http;
   private final SecretFingerprinter fingerprinter;
+  private final UrlRedactor urls;
 
-  private AuditedHttpClient(HttpClient http, SecretFingerprinter fingerprinter) {
+  private AuditedHttpClient(HttpClient http, SecretFingerprinter fingerprinter,
+      Collection<String> secretUrlParams) {
     this.http = http;
     this.fingerprinter = fingerprinter;
+    this.urls = new UrlRedactor(fingerprinter, secretUrlParams);
   }
 
   /** A client with this connect timeout, fingerprinting with {@code ELSPETH_FINGERPRINT_KEY}. */
   public static AuditedHttpClient create(Duration connectTimeout) {
+    return create(connectTimeout, List.of());
+  }
+
+  /**
+   * As {@link #create(Duration)}, with the run's extra credential parameter names
+   * ({@code landscape.secret_url_params}, {@link ClientSettings#secretUrlParams()}).
+   */
+  public static AuditedHttpClient create(Duration connectTimeout,
+      Collection<String> secretUrlParams) {
     return new AuditedHttpClient(HttpClient.newBuilder().connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER).build(),
-        SecretFingerprinter.fromEnvironment());
+        SecretFingerprinter.fromEnvironment(), secretUrlParams);
+  }
+
+  /** How this client redacts URLs: for callers that put a URL in a message of their own. */
+  public UrlRedactor urls() {
+    return urls;
+  }
+
+  /**
+   * Reads a 2xx answer into what the caller needs, before the call is recorded: throwing (a
+   * classified {@link ExternalCallException}, or any runtime exception, taken as an unreadable
+   * response) makes the recorded call an error with the response as received.
+   */
+  @FunctionalInterface
+  public interface ResponseReader<T> {
+    T read(Response response) throws ExternalCallException;
   }
 
   /**
@@ -63,11 +95,20 @@ public final class AuditedHttpClient implements AutoCloseable {
    */
   public Response post(String url, Map<String, String> headers, Object json, Duration timeout,
       CallSink sink) throws ExternalCallException {
+    return post(url, headers, json, timeout, sink, r -> r);
+  }
+
+  /**
+   * POSTs {@code json} to {@code url} and reads a 2xx answer with {@code reader}; the call is
+   * recorded under {@code sink}'s state as a success only when the reader accepts the answer.
+   */
+  public <T> T post(String url, Map<String, String> headers, Object json, Duration timeout,
+      CallSink sink, ResponseReader<T> reader) throws ExternalCallException {
     Map<String, Object> request = request("POST", url, headers);
     request.put("json", json);
     Map<String, String> sent = new LinkedHashMap<>(headers);
     return send(url, sent, HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)),
-        "POST", request, timeout, sink, false);
+        "POST", request, timeout, sink, false, reader);
   }
 
   /**
@@ -78,7 +119,7 @@ public final class AuditedHttpClient implements AutoCloseable {
   public Response get(String url, Map<String, String> headers, Duration timeout, CallSink sink,
       boolean textBody) throws ExternalCallException {
     return send(url, headers, HttpRequest.BodyPublishers.noBody(), "GET",
-        request("GET", url, headers), timeout, sink, textBody);
+        request("GET", url, headers), timeout, sink, textBody, r -> r);
   }
 
   /**
@@ -114,20 +155,21 @@ public final class AuditedHttpClient implements AutoCloseable {
     multipart.put("file", filePart);
     request.put("multipart", multipart);
     return send(url, sent, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()), "POST",
-        request, timeout, sink, false);
+        request, timeout, sink, false, r -> r);
   }
 
   private Map<String, Object> request(String method, String url, Map<String, String> headers) {
     Map<String, Object> request = new LinkedHashMap<>();
     request.put("method", method);
-    request.put("url", auditUrl(url));
+    request.put("url", urls.url(url));
     request.put("headers", SensitiveHeaders.request(headers, fingerprinter));
     return request;
   }
 
-  private Response send(String url, Map<String, String> headers,
+  private <T> T send(String url, Map<String, String> headers,
       HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
-      Duration timeout, CallSink sink, boolean textBody) throws ExternalCallException {
+      Duration timeout, CallSink sink, boolean textBody, ResponseReader<T> reader)
+      throws ExternalCallException {
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
     HttpResponse<byte[]> answer;
@@ -147,6 +189,14 @@ public final class AuditedHttpClient implements AutoCloseable {
       CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
           transportError(e), CallAudit.millisSince(started));
       throw new ExternalCallException(ExternalCallException.Kind.NETWORK, "interrupted", null);
+    } catch (RuntimeException e) {
+      // A request the JDK client refused to build or send (a bad URL, a restricted header): no
+      // response, but still this attempt's record, and a row error rather than a crash.
+      ExternalCallException failure = new ExternalCallException(ExternalCallException.Kind.CLIENT,
+          transportMessage(e), null);
+      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
+          transportError(e), CallAudit.millisSince(started));
+      throw failure;
     }
     double latency = CallAudit.millisSince(started);
     Map<String, String> responseHeaders = new LinkedHashMap<>();
@@ -155,17 +205,33 @@ public final class AuditedHttpClient implements AutoCloseable {
         .toLowerCase(Locale.ROOT);
     int status = answer.statusCode();
     boolean ok = status >= 200 && status < 300;
-    Object body = textBody && ok ? new String(answer.body(), StandardCharsets.UTF_8)
-        : body(answer.body(), contentType);
+    byte[] bytes = answer.body() == null ? new byte[0] : answer.body();
+    Object body = textBody && ok ? new String(bytes, StandardCharsets.UTF_8)
+        : body(bytes, contentType);
     Map<String, Object> response = new LinkedHashMap<>();
     response.put("status_code", status);
     response.put("headers", SensitiveHeaders.response(responseHeaders));
-    response.put("body_size", answer.body().length);
+    response.put("body_size", bytes.length);
     response.put("body", body);
     if (ok) {
+      T value;
+      try {
+        value = reader.read(new Response(status, SensitiveHeaders.response(responseHeaders), body,
+            bytes));
+      } catch (ExternalCallException e) {
+        CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, e.toError(),
+            latency);
+        throw e;
+      } catch (RuntimeException e) {
+        ExternalCallException failure = new ExternalCallException(
+            ExternalCallException.Kind.INVALID_RESPONSE,
+            "unreadable response: " + e.getClass().getSimpleName(), status);
+        CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response,
+            failure.toError(), latency);
+        throw failure;
+      }
       CallAudit.record(sink, index, "http", CallAudit.SUCCESS, request, response, null, latency);
-      return new Response(status, SensitiveHeaders.response(responseHeaders), body,
-          answer.body());
+      return value;
     }
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("type", "HTTPError");
@@ -207,37 +273,13 @@ public final class AuditedHttpClient implements AutoCloseable {
     return body instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("_json_parse_failed"));
   }
 
-  /** The URL as recorded: credentials in query parameters fingerprinted or dropped. */
-  String auditUrl(String url) {
-    int q = url.indexOf('?');
-    if (q < 0) {
-      return url;
-    }
-    StringBuilder out = new StringBuilder(url.substring(0, q));
-    char sep = '?';
-    for (String pair : url.substring(q + 1).split("&")) {
-      int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
-          StandardCharsets.UTF_8);
-      if (SensitiveHeaders.isSensitive(name) || List.of("sig", "code").contains(name)) {
-        String fp = fingerprinter.fingerprint(eq < 0 ? "" : pair.substring(eq + 1));
-        if (fp.equals("unavailable")) {
-          continue;
-        }
-        pair = name + "=<fingerprint:" + fp + ">";
-      }
-      out.append(sep).append(pair);
-      sep = '&';
-    }
-    return out.toString();
-  }
-
-  private static String transportMessage(Exception e) {
-    String m = e.getMessage();
+  /** A transport failure's message, any URL in it redacted (JDK messages may name the URI). */
+  private String transportMessage(Exception e) {
+    String m = urls.text(e.getMessage());
     return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
-  private static Map<String, Object> transportError(Exception e) {
+  private Map<String, Object> transportError(Exception e) {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("type", e instanceof HttpTimeoutException ? "TimeoutError"
         : e.getClass().getSimpleName());

@@ -24,13 +24,21 @@ import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.http.rest.RequestOptions;
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.BinaryData;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.core.util.UrlBuilder;
+import com.azure.json.JsonProviders;
+import com.azure.json.JsonReader;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.CallRecord;
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.audit.secrets.UrlRedactor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,15 +53,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <ul>
  *   <li>{@link #azure}: the Azure OpenAI SDK ({@code com.azure:azure-ai-openai}) with an API key
  *       credential, its own retries off (every attempt must be recorded, so {@link CallRetrier}
- *       retries). Recorded as call type {@code llm}: request {@code {model, messages, temperature,
+ *       retries), called through its protocol method so the answer is read here, as received.
+ *       Recorded as call type {@code llm}: request {@code {model, messages, temperature,
  *       provider, max_tokens?, response_format?}}, response {@code {content, model, usage,
- *       raw_response}}, error {@code {type, message, retryable}}.
+ *       raw_response}} for a chat completion, or {@code {status_code, body_size, body}} as
+ *       received for anything else (an empty body, HTML, truncated JSON, an error status),
+ *       error {@code {type, message, retryable, status_code?}}.
  *   <li>{@link #openRouter}: OpenRouter's OpenAI-compatible HTTP API through the
  *       {@link AuditedHttpClient}, recorded as call type {@code http} with the bearer token
  *       fingerprinted.
  * </ul>
  *
- * <p>Build in {@code @Setup}; thread-safe. A failed attempt is recorded, then thrown classified.
+ * <p>Build in {@code @Setup}; thread-safe. Every attempt has exactly one call record, whatever
+ * came back; a failed attempt is recorded, then thrown classified (never as a runtime exception).
+ * Messages and recorded URLs go through {@link UrlRedactor}.
  */
 public final class AuditedLlmClient implements AutoCloseable {
   /**
@@ -133,10 +146,11 @@ public final class AuditedLlmClient implements AutoCloseable {
   private final @Nullable String chatUrl;
   private final @Nullable String apiKey;
   private final Duration timeout;
+  private final UrlRedactor urls;
 
   private AuditedLlmClient(String provider, @Nullable OpenAIClient azure,
       @Nullable String deployment, @Nullable AuditedHttpClient http, @Nullable String chatUrl,
-      @Nullable String apiKey, Duration timeout) {
+      @Nullable String apiKey, Duration timeout, UrlRedactor urls) {
     this.provider = provider;
     this.azure = azure;
     this.deployment = deployment;
@@ -144,6 +158,7 @@ public final class AuditedLlmClient implements AutoCloseable {
     this.chatUrl = chatUrl;
     this.apiKey = apiKey;
     this.timeout = timeout;
+    this.urls = urls;
   }
 
   /**
@@ -152,6 +167,12 @@ public final class AuditedLlmClient implements AutoCloseable {
    */
   public static AuditedLlmClient azure(String endpoint, String apiKey, String apiVersion,
       String deployment, Duration timeout) {
+    return azure(endpoint, apiKey, apiVersion, deployment, timeout, List.of());
+  }
+
+  /** As above, with the run's extra credential parameter names for URLs in messages. */
+  public static AuditedLlmClient azure(String endpoint, String apiKey, String apiVersion,
+      String deployment, Duration timeout, Collection<String> secretUrlParams) {
     HttpClient transport = HttpClient.createDefault(new HttpClientOptions()
         .setResponseTimeout(timeout).setReadTimeout(timeout).setConnectTimeout(timeout));
     // The configured api-version goes on the wire even when this SDK release has no enum
@@ -169,15 +190,35 @@ public final class AuditedLlmClient implements AutoCloseable {
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
         .addPolicy(apiVersionPolicy)
         .buildClient();
-    return new AuditedLlmClient("azure", client, deployment, null, null, null, timeout);
+    return new AuditedLlmClient("azure", client, deployment, null, null, null, timeout,
+        new UrlRedactor(SecretFingerprinter.fromEnvironment(), secretUrlParams));
   }
 
   /** An OpenRouter client: {@code POST {baseUrl}/chat/completions} with a bearer token. */
   public static AuditedLlmClient openRouter(String baseUrl, String apiKey, Duration timeout) {
-    String url = baseUrl.endsWith("/") ? baseUrl + "chat/completions"
-        : baseUrl + "/chat/completions";
-    return new AuditedLlmClient("openrouter", null, null, AuditedHttpClient.create(timeout), url,
-        apiKey, timeout);
+    return openRouter(baseUrl, apiKey, timeout, List.of());
+  }
+
+  /** As above, with the run's extra credential parameter names for recorded URLs. */
+  public static AuditedLlmClient openRouter(String baseUrl, String apiKey, Duration timeout,
+      Collection<String> secretUrlParams) {
+    // The path goes before any query or fragment the base URL carries.
+    int cut = firstOf(baseUrl, "?#");
+    String base = baseUrl.substring(0, cut);
+    String url = (base.endsWith("/") ? base + "chat/completions" : base + "/chat/completions")
+        + baseUrl.substring(cut);
+    AuditedHttpClient http = AuditedHttpClient.create(timeout, secretUrlParams);
+    return new AuditedLlmClient("openrouter", null, null, http, url, apiKey, timeout,
+        http.urls());
+  }
+
+  private static int firstOf(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return s.length();
   }
 
   public String provider() {
@@ -217,8 +258,7 @@ public final class AuditedLlmClient implements AutoCloseable {
                 CanonicalJson.canonicalize(spec.get("schema")))));
   }
 
-  private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
-    Map<String, Object> request = requestRecord(r);
+  private ChatCompletionsOptions azureOptions(ChatRequest r) {
     List<ChatRequestMessage> messages = new ArrayList<>();
     for (Map<String, Object> m : r.messages()) {
       String content = String.valueOf(m.get("content"));
@@ -236,29 +276,86 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (r.responseFormat() != null) {
       options.setResponseFormat(azureResponseFormat(r.responseFormat()));
     }
+    return options;
+  }
+
+  /** What one Azure attempt came to: the response as recorded, and the answer or the failure. */
+  private record Outcome(Map<String, Object> response, @Nullable ChatResponse chat,
+      @Nullable ExternalCallException failure, CallRecord.@Nullable Telemetry telemetry) {}
+
+  private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
+    Map<String, Object> request = requestRecord(r);
+    CallRecord.Telemetry requested = new CallRecord.Telemetry(provider, null, r.model(), null,
+        null, null);
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
-    ChatCompletions completions;
+    Response<BinaryData> answer;
+    byte[] bytes;
     try {
-      completions = azure.getChatCompletions(deployment, options);
+      // The protocol method hands back the body as received; the convenience method
+      // (getChatCompletions) dereferences it blindly, so an empty 200 was a NullPointerException
+      // with no call record.
+      answer = azure.getChatCompletionsWithResponse(deployment,
+          BinaryData.fromObject(azureOptions(r)), new RequestOptions());
+      BinaryData value = answer.getValue();
+      bytes = value == null ? new byte[0] : value.toBytes();
     } catch (RuntimeException e) {
-      double latency = CallAudit.millisSince(started);
-      ExternalCallException failure = classify(e);
-      Map<String, Object> error = new LinkedHashMap<>();
-      error.put("type", failure.kind().type());
-      error.put("message", failure.getMessage());
-      error.put("retryable", failure.retryable());
-      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, null, error, latency,
-          new CallRecord.Telemetry(provider, null, r.model(), null, null, null));
+      ExternalCallException failure = classify(e, urls);
+      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, errorResponse(e),
+          failure.toError(), CallAudit.millisSince(started), requested);
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
-    Map<String, Object> usage = usage(completions.getUsage());
-    Object raw;
+    int status = answer.getStatusCode();
+    Map<String, Object> received = new LinkedHashMap<>();
+    received.put("status_code", status);
+    received.put("body_size", bytes.length);
+    received.put("body", AuditedHttpClient.body(bytes, String.valueOf(
+        answer.getHeaders().getValue(HttpHeaderName.CONTENT_TYPE)).toLowerCase(Locale.ROOT)));
+    Outcome outcome;
     try {
-      raw = CanonicalJson.parse(completions.toJsonString());
+      outcome = readAzure(r, status, bytes, received);
+    } catch (RuntimeException e) {
+      outcome = new Outcome(received, null, new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE,
+          "unreadable response: " + e.getClass().getSimpleName(), status), null);
+    }
+    CallAudit.record(sink, index, "llm",
+        outcome.failure() == null ? CallAudit.SUCCESS : CallAudit.ERROR, request,
+        outcome.response(), outcome.failure() == null ? null : outcome.failure().toError(),
+        latency, outcome.telemetry() == null ? requested : outcome.telemetry());
+    if (outcome.failure() != null) {
+      throw outcome.failure();
+    }
+    return outcome.chat();
+  }
+
+  /** Reads a 2xx answer; anything but a chat completion with content is a failed outcome. */
+  private Outcome readAzure(ChatRequest r, int status, byte[] bytes,
+      Map<String, Object> received) {
+    if (bytes.length == 0) {
+      return new Outcome(received, null, new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE, "empty response body", status), null);
+    }
+    ChatCompletions completions;
+    try (JsonReader reader = JsonProviders.createReader(bytes)) {
+      completions = ChatCompletions.fromJson(reader);
     } catch (IOException | RuntimeException e) {
-      raw = Map.of("_serialization_failed", e.getClass().getSimpleName());
+      completions = null;
+    }
+    if (completions == null) {
+      return new Outcome(received, null, new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE, "response is not a chat completion",
+          status), null);
+    }
+    Map<String, Object> usage = usage(completions.getUsage());
+    Object raw = received.get("body");
+    if (!(raw instanceof Map<?, ?>) || AuditedHttpClient.isUnparsedJson(raw)) {
+      try {
+        raw = CanonicalJson.parse(completions.toJsonString());
+      } catch (IOException | RuntimeException e) {
+        raw = Map.of("_serialization_failed", e.getClass().getSimpleName());
+      }
     }
     List<ChatChoice> choices = completions.getChoices();
     String content = null;
@@ -281,21 +378,42 @@ public final class AuditedLlmClient implements AutoCloseable {
     response.put("model", model);
     response.put("usage", usage);
     response.put("raw_response", raw);
+    CallRecord.Telemetry details = llmDetails(r, model, completions.getUsage());
     if (problem != null) {
       ExternalCallException.Kind kind = choices == null || choices.isEmpty()
           ? ExternalCallException.Kind.INVALID_RESPONSE
           : ExternalCallException.Kind.CONTENT_POLICY;
-      Map<String, Object> error = new LinkedHashMap<>();
-      error.put("type", kind.type());
-      error.put("message", problem);
-      error.put("retryable", false);
-      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency,
-          llmDetails(r, model, completions.getUsage()));
-      throw new ExternalCallException(kind, problem, null);
+      return new Outcome(response, null, new ExternalCallException(kind, problem, null),
+          details);
     }
-    CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency,
-        llmDetails(r, model, completions.getUsage()));
-    return new ChatResponse(content, model, usage);
+    return new Outcome(response, new ChatResponse(content, model, usage), null, details);
+  }
+
+  /** What an error status brought: {@code {status_code, body_size?, body?}}; null without one. */
+  private static @Nullable Map<String, Object> errorResponse(RuntimeException e) {
+    if (!(e instanceof HttpResponseException h) || h.getResponse() == null) {
+      return null;
+    }
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("status_code", h.getResponse().getStatusCode());
+    byte[] bytes = null;
+    try {
+      BinaryData body = h.getResponse().getBodyAsBinaryData();
+      bytes = body == null ? null : body.toBytes();
+    } catch (RuntimeException unreadable) {
+      // Already consumed by the SDK: the value it read, if any, is below.
+    }
+    if (bytes == null && h.getValue() instanceof BinaryData value) {
+      bytes = value.toBytes();
+    } else if (bytes == null && h.getValue() instanceof String text) {
+      bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (bytes != null) {
+      response.put("body_size", bytes.length);
+      response.put("body", AuditedHttpClient.body(bytes, String.valueOf(h.getResponse()
+          .getHeaderValue(HttpHeaderName.CONTENT_TYPE)).toLowerCase(Locale.ROOT)));
+    }
+    return response;
   }
 
   /** Model and token counts for the call's telemetry (ELSPETH's TokenUsage: prompt/completion). */
@@ -318,6 +436,19 @@ public final class AuditedLlmClient implements AutoCloseable {
 
   /** ELSPETH's classification of an SDK failure, by status code and message. */
   static ExternalCallException classify(RuntimeException e) {
+    return classify(e, UrlRedactor.masking());
+  }
+
+  /** As above, any URL in the message redacted by {@code urls}. */
+  static ExternalCallException classify(RuntimeException e, UrlRedactor urls) {
+    ExternalCallException c = classifyRaw(e);
+    String redacted = urls.text(c.getMessage());
+    return redacted.equals(c.getMessage()) ? c
+        : new ExternalCallException(c.kind(), redacted, c.statusCode())
+            .withRetryAfter(c.retryAfter());
+  }
+
+  private static ExternalCallException classifyRaw(RuntimeException e) {
     if (e instanceof HttpResponseException h && h.getResponse() != null) {
       int status = h.getResponse().getStatusCode();
       String m = String.valueOf(h.getMessage()).toLowerCase(Locale.ROOT);
@@ -371,8 +502,17 @@ public final class AuditedLlmClient implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Authorization", "Bearer " + apiKey);
     headers.put("Content-Type", "application/json");
-    AuditedHttpClient.Response answer = http.post(chatUrl, headers, body, timeout, sink);
+    return http.post(chatUrl, headers, body, timeout, sink, answer -> readOpenRouter(r, answer));
+  }
+
+  /** A 2xx answer as a chat completion; anything else fails the (then error-recorded) call. */
+  private static ChatResponse readOpenRouter(ChatRequest r, AuditedHttpClient.Response answer)
+      throws ExternalCallException {
     Object parsed = answer.body();
+    if (answer.raw().length == 0) {
+      throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
+          "empty response body", answer.statusCode());
+    }
     if (AuditedHttpClient.isUnparsedJson(parsed) || !(parsed instanceof Map<?, ?> json)) {
       throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
           "response is not a JSON object", answer.statusCode());

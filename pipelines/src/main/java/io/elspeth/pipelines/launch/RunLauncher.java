@@ -10,6 +10,7 @@ import io.elspeth.audit.record.PreflightResultRecord;
 import io.elspeth.audit.record.RunRecord;
 import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
@@ -108,7 +109,8 @@ public final class RunLauncher {
     AutoCloseable alive = null;
     try {
       String runId = Ids.runId();
-      SecretFingerprinter secrets = SecretFingerprinter.fromEnvironment();
+      SecretFingerprinter secrets = SecretFingerprinter.fromEnvironment().withSecretUrlParams(
+          ClientSettings.secretUrlParams(settings.resolved()));
       PipelinePlan plan = PipelinePlan.of(runId, settings, secrets);
       Object auditedSettings = secrets.scrub(settings.resolved());
       Instant started = Instant.now();

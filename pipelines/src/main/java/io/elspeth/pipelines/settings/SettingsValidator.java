@@ -58,7 +58,9 @@ public final class SettingsValidator {
       OptionSpec.optional("dump_to_jsonl_path", OptionType.STRING, null, "journal path"),
       OptionSpec.optional("dump_to_jsonl_fail_on_error", OptionType.BOOL, false, ""),
       OptionSpec.optional("dump_to_jsonl_include_payloads", OptionType.BOOL, false, ""),
-      OptionSpec.optional("dump_to_jsonl_payload_base_path", OptionType.STRING, null, ""));
+      OptionSpec.optional("dump_to_jsonl_payload_base_path", OptionType.STRING, null, ""),
+      OptionSpec.optional("secret_url_params", OptionType.STRING_LIST, null,
+          "extra URL query/fragment parameter names whose values are credentials"));
   private static final List<OptionSpec> CONCURRENCY = List.of(
       OptionSpec.optional("max_workers", OptionType.INT, 4L, "plugin-level thread budget"));
   private static final List<OptionSpec> RETRY = List.of(

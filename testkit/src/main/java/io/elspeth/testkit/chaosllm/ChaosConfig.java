@@ -190,6 +190,7 @@ public record ChaosConfig(
       double internalErrorPct,
       double forbiddenPct,
       double notFoundPct,
+      double htmlErrorPagePct,
       Range retryAfterSec,
       double timeoutPct,
       Range timeoutSec,
@@ -205,6 +206,8 @@ public record ChaosConfig(
       double truncatedPct,
       double emptyBodyPct,
       double missingFieldsPct,
+      double nullContentPct,
+      double missingChoicesPct,
       double wrongContentTypePct,
       double schemaViolationPct,
       Burst burst,
@@ -212,10 +215,10 @@ public record ChaosConfig(
     public ErrorInjection {
       for (FaultKind kind : FaultKind.values()) {
         requirePct(pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
-            gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
-            connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
-            invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct,
-            schemaViolationPct),
+            gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, htmlErrorPagePct,
+            timeoutPct, connectionFailedPct, connectionStallPct, connectionResetPct,
+            slowResponsePct, invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct,
+            nullContentPct, missingChoicesPct, wrongContentTypePct, schemaViolationPct),
             "error_injection." + kind.key() + "_pct");
       }
       require(retryAfterSec != null && timeoutSec != null && connectionFailedLeadSec != null
@@ -229,17 +232,17 @@ public record ChaosConfig(
     /** The configured percentage (0–100) of {@code kind}, outside bursts. */
     public double pct(FaultKind kind) {
       return pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
-          gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, timeoutPct,
-          connectionFailedPct, connectionStallPct, connectionResetPct, slowResponsePct,
-          invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct, wrongContentTypePct,
-            schemaViolationPct);
+          gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, htmlErrorPagePct,
+          timeoutPct, connectionFailedPct, connectionStallPct, connectionResetPct,
+          slowResponsePct, invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct,
+          nullContentPct, missingChoicesPct, wrongContentTypePct, schemaViolationPct);
     }
 
     private static double pctOf(FaultKind kind, double rateLimit, double capacity, double unavailable,
         double badGateway, double gatewayTimeout, double internal, double forbidden, double notFound,
-        double timeout, double connectionFailed, double stall, double reset, double slow,
-        double invalidJson, double truncated, double emptyBody, double missingFields, double wrongType,
-        double schemaViolation) {
+        double htmlErrorPage, double timeout, double connectionFailed, double stall, double reset,
+        double slow, double invalidJson, double truncated, double emptyBody, double missingFields,
+        double nullContent, double missingChoices, double wrongType, double schemaViolation) {
       return switch (kind) {
         case RATE_LIMIT -> rateLimit;
         case CAPACITY_529 -> capacity;
@@ -249,6 +252,7 @@ public record ChaosConfig(
         case INTERNAL_ERROR -> internal;
         case FORBIDDEN -> forbidden;
         case NOT_FOUND -> notFound;
+        case HTML_ERROR_PAGE -> htmlErrorPage;
         case TIMEOUT -> timeout;
         case CONNECTION_FAILED -> connectionFailed;
         case CONNECTION_STALL -> stall;
@@ -258,6 +262,8 @@ public record ChaosConfig(
         case TRUNCATED -> truncated;
         case EMPTY_BODY -> emptyBody;
         case MISSING_FIELDS -> missingFields;
+        case NULL_CONTENT -> nullContent;
+        case MISSING_CHOICES -> missingChoices;
         case WRONG_CONTENT_TYPE -> wrongType;
         case SCHEMA_VIOLATION -> schemaViolation;
       };

@@ -450,8 +450,19 @@ public final class ChaosLlmServer implements AutoCloseable {
       case INTERNAL_ERROR -> new String[] {"500", "server_error", "Internal server error."};
       case FORBIDDEN -> new String[] {"403", "permission_error", "You do not have permission to access this resource."};
       case NOT_FOUND -> new String[] {"404", "not_found_error", "The requested resource was not found."};
+      case HTML_ERROR_PAGE -> {
+        // What a gateway or proxy in front of the service sends: its own page, not JSON.
+        send(exchange, kind.status(), "text/html; charset=utf-8",
+            ("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+                + "</h1></center><hr><center>nginx</center></body></html>").getBytes(StandardCharsets.UTF_8),
+            headers);
+        yield null;
+      }
       default -> throw new IllegalStateException("not an HTTP fault: " + kind);
     };
+    if (codeAndType == null) {
+      return;
+    }
     sendJson(exchange, kind.status(), error(codeAndType[0], codeAndType[2], codeAndType[1]), headers);
   }
 
@@ -475,6 +486,29 @@ public final class ChaosLlmServer implements AutoCloseable {
             broken.putArray("choices");
             broken.remove("usage");
           }
+        }
+        sendJson(exchange, 200, broken, Map.of());
+      }
+      case NULL_CONTENT -> {
+        ObjectNode broken = answerOrEmpty(exchange, current, endpoint, deployment, request);
+        switch (endpoint) {
+          case CONTENT_SAFETY -> broken.putNull("categoriesAnalysis");
+          case PROMPT_SHIELD -> broken.putNull("userPromptAnalysis");
+          default -> {
+            for (JsonNode choice : broken.path("choices")) {
+              ((ObjectNode) choice.path("message")).putNull("content");
+              ((ObjectNode) choice).put("finish_reason", "content_filter");
+            }
+          }
+        }
+        sendJson(exchange, 200, broken, Map.of());
+      }
+      case MISSING_CHOICES -> {
+        ObjectNode broken = answerOrEmpty(exchange, current, endpoint, deployment, request);
+        if (endpoint.equals(CONTENT_SAFETY) || endpoint.equals(PROMPT_SHIELD)) {
+          broken.removeAll();
+        } else {
+          broken.remove("choices");
         }
         sendJson(exchange, 200, broken, Map.of());
       }

@@ -24,6 +24,8 @@ public enum FaultKind {
   INTERNAL_ERROR("internal_error", 500, Category.HTTP),
   FORBIDDEN("forbidden", 403, Category.HTTP),
   NOT_FOUND("not_found", 404, Category.HTTP),
+  /** 502 with a proxy's HTML error page as {@code text/html}, not the service's JSON error. */
+  HTML_ERROR_PAGE("html_error_page", 502, Category.HTTP),
   /** 200 with a body that is not JSON. */
   INVALID_JSON("invalid_json", 200, Category.MALFORMED),
   /** 200 with the first half of the JSON body. */
@@ -32,6 +34,14 @@ public enum FaultKind {
   EMPTY_BODY("empty_body", 200, Category.MALFORMED),
   /** 200 with valid JSON lacking the payload (chat: {@code choices: []}, no usage). */
   MISSING_FIELDS("missing_fields", 200, Category.MALFORMED),
+  /**
+   * 200 with a well-formed body whose payload is null (chat: the first choice's
+   * {@code message.content} with {@code finish_reason: content_filter}; analyze:
+   * {@code categoriesAnalysis}; shield: {@code userPromptAnalysis}).
+   */
+  NULL_CONTENT("null_content", 200, Category.MALFORMED),
+  /** 200 with valid JSON that has no payload key at all (chat: no {@code choices}; others: {@code {}}). */
+  MISSING_CHOICES("missing_choices", 200, Category.MALFORMED),
   /** 200 with an HTML page as {@code text/html}. */
   WRONG_CONTENT_TYPE("wrong_content_type", 200, Category.MALFORMED),
   /**

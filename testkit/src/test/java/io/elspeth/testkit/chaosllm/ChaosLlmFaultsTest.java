@@ -151,6 +151,64 @@ class ChaosLlmFaultsTest {
   }
 
   @Test
+  void weightedSelectionReachesEveryKind() throws Exception {
+    ChaosConfig.Builder b = ChaosConfig.builder().seed(7).selectionMode("weighted")
+        .timeoutSec(0.2, 0.2).connectionFailedLeadSec(0, 0.01).connectionStallSec(0, 0, 0.2, 0.2)
+        .slowResponseSec(0.01, 0.02).retryAfterSec(0, 0);
+    for (FaultKind kind : FaultKind.values()) {
+      b.fault(kind, 4);
+    }
+    start(b.build());
+    for (int i = 0; i < 300; i++) {
+      try {
+        http.chat(Http.CHAT);
+      } catch (IOException e) {
+        // dropped and held connections are among the faults
+      }
+    }
+    for (FaultKind kind : FaultKind.values()) {
+      assertThat(kind.key() + " in " + server.stats().requestsByOutcome(),
+          server.stats().outcome(kind), greaterThan(0L));
+    }
+  }
+
+  @Test
+  void htmlErrorPageIsA502WithAProxyPage() throws Exception {
+    startWith(FaultKind.HTML_ERROR_PAGE);
+    HttpResponse<String> response = http.chat(Http.CHAT);
+    assertThat(response.statusCode(), is(502));
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow(), startsWith("text/html"));
+    assertThat(response.body(), containsString("502 Bad Gateway"));
+    assertThat(server.stats().outcome(FaultKind.HTML_ERROR_PAGE), is(1L));
+  }
+
+  @Test
+  void nullContentKeepsTheShapeWithANullPayload() throws Exception {
+    startWith(FaultKind.NULL_CONTENT);
+    HttpResponse<String> response = http.chat(Http.CHAT);
+    assertThat(response.statusCode(), is(200));
+    var choice = Http.json(response).path("choices").path(0);
+    assertThat(choice.path("message").has("content"), is(true));
+    assertThat(choice.path("message").path("content").isNull(), is(true));
+    assertThat(choice.path("finish_reason").asText(), is("content_filter"));
+    HttpResponse<String> analysis = http.post("/contentsafety/text:analyze?api-version=2024-09-01",
+        "{\"text\":\"x\"}", Map.of("Ocp-Apim-Subscription-Key", "k"));
+    assertThat(Http.json(analysis).path("categoriesAnalysis").isNull(), is(true));
+  }
+
+  @Test
+  void missingChoicesDropsThePayloadKey() throws Exception {
+    startWith(FaultKind.MISSING_CHOICES);
+    HttpResponse<String> response = http.chat(Http.CHAT);
+    assertThat(response.statusCode(), is(200));
+    assertThat(Http.json(response).has("choices"), is(false));
+    assertThat(Http.json(response).has("model"), is(true));
+    HttpResponse<String> shield = http.post("/contentsafety/text:shieldPrompt?api-version=2024-09-01",
+        "{\"userPrompt\":\"x\"}", Map.of("Ocp-Apim-Subscription-Key", "k"));
+    assertThat(shield.body(), is("{}"));
+  }
+
+  @Test
   void wrongContentTypeIsAnHtmlPage() throws Exception {
     startWith(FaultKind.WRONG_CONTENT_TYPE);
     HttpResponse<String> response = http.chat(Http.CHAT);

@@ -59,6 +59,7 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   private final double pollIntervalSeconds;
   private final double maxWaitHours;
   private final CallRetrier retrier;
+  private final List<String> secretUrlParams;
   private transient @Nullable AuditedHttpClient http;
 
   AzureBatchLlmTransform(LlmEndpoint endpoint, LlmOptions llm, double pollIntervalSeconds,
@@ -67,13 +68,14 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     this.llm = llm;
     this.pollIntervalSeconds = pollIntervalSeconds;
     this.maxWaitHours = maxWaitHours;
+    this.secretUrlParams = client.secretUrlParams();
     this.retrier = new CallRetrier(client, new PoolSettings(1, 0, 5000, 2.0, 50, 3600),
         endpoint.service());
   }
 
   @Override
   public void setup() {
-    http = AuditedHttpClient.create(Duration.ofSeconds(30));
+    http = AuditedHttpClient.create(Duration.ofSeconds(30), secretUrlParams);
   }
 
   /** One row's request line, or why it has none. */

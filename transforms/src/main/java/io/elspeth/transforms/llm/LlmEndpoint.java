@@ -1,13 +1,17 @@
 package io.elspeth.transforms.llm;
 
+import io.elspeth.audit.secrets.UrlRedactor;
 import io.elspeth.connectors.client.AuditedLlmClient;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Where an LLM transform sends its requests: Azure OpenAI (endpoint, deployment, api-version)
- * or OpenRouter (base URL), with the API key. {@link #toString()} never shows the key.
+ * or OpenRouter (base URL), with the API key. {@link #toString()} never shows the key, nor the
+ * credentials the URL may carry.
  */
 public record LlmEndpoint(String provider, String url, String apiKey, @Nullable String apiVersion,
     @Nullable String deployment) implements Serializable {
@@ -28,14 +32,20 @@ public record LlmEndpoint(String provider, String url, String apiKey, @Nullable 
 
   /** A client for this endpoint, built per DoFn instance. */
   public AuditedLlmClient open(Duration timeout) {
+    return open(timeout, List.of());
+  }
+
+  /** As above, with the run's extra credential URL parameter names. */
+  public AuditedLlmClient open(Duration timeout, Collection<String> secretUrlParams) {
     return provider.equals("azure")
-        ? AuditedLlmClient.azure(url, apiKey, apiVersion, deployment, timeout)
-        : AuditedLlmClient.openRouter(url, apiKey, timeout);
+        ? AuditedLlmClient.azure(url, apiKey, apiVersion, deployment, timeout, secretUrlParams)
+        : AuditedLlmClient.openRouter(url, apiKey, timeout, secretUrlParams);
   }
 
   @Override
   public String toString() {
-    return "LlmEndpoint[" + provider + " " + url + (deployment == null ? "" : " " + deployment)
+    return "LlmEndpoint[" + provider + " " + UrlRedactor.masking().url(url)
+        + (deployment == null ? "" : " " + deployment)
         + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.elspeth.transforms.llm;
 
+import io.elspeth.audit.secrets.UrlRedactor;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.client.PoolSettings;
 import io.elspeth.plugin.OptionSpec;
@@ -125,14 +126,14 @@ public final class LlmPlugin implements TransformPlugin {
     try {
       URI u = URI.create(String.valueOf(url));
       if (u.getHost() == null || !List.of("http", "https").contains(u.getScheme())) {
-        return key + ": expected an http(s) URL, got '" + url + "'";
+        return key + ": expected an http(s) URL, got '" + UrlRedactor.masking().url(String.valueOf(url)) + "'";
       }
       if (httpsOnly && !"https".equals(u.getScheme())) {
         return key + ": Azure OpenAI takes key credentials over HTTPS only";
       }
       return null;
     } catch (IllegalArgumentException e) {
-      return key + ": expected an http(s) URL, got '" + url + "'";
+      return key + ": expected an http(s) URL, got '" + UrlRedactor.masking().url(String.valueOf(url)) + "'";
     }
   }
 

@@ -30,7 +30,8 @@ final class LlmTransform extends ExternalCallTransform {
 
   @Override
   public void setup() {
-    client = endpoint.open(Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)));
+    client = endpoint.open(Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
+        clientSettings().secretUrlParams());
   }
 
   @Override

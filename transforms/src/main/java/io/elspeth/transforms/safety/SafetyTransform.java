@@ -42,7 +42,7 @@ abstract class SafetyTransform extends ExternalCallTransform {
 
   @Override
   public void setup() {
-    http = AuditedHttpClient.create(TIMEOUT);
+    http = AuditedHttpClient.create(TIMEOUT, clientSettings().secretUrlParams());
   }
 
   @Override
@@ -74,15 +74,17 @@ abstract class SafetyTransform extends ExternalCallTransform {
       headers.put("Ocp-Apim-Subscription-Key", apiKey);
       headers.put("Content-Type", "application/json");
       try {
-        Map<String, Object> rejection = call(() -> {
-          AuditedHttpClient.Response r = http.post(url, headers, body(text), TIMEOUT, calls);
-          if (!(r.body() instanceof Map<?, ?> answer)
-              || AuditedHttpClient.isUnparsedJson(r.body())) {
-            throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-                "response is not a JSON object", r.statusCode());
-          }
-          return verdict(field, answer);
-        });
+        // The verdict is read before the call is recorded, so an answer without the documented
+        // shape is recorded as the failed call it is.
+        Map<String, Object> rejection = call(() -> http.post(url, headers, body(text), TIMEOUT,
+            calls, r -> {
+              if (!(r.body() instanceof Map<?, ?> answer)
+                  || AuditedHttpClient.isUnparsedJson(r.body())) {
+                throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
+                    "response is not a JSON object", r.statusCode());
+              }
+              return verdict(field, answer);
+            }));
         if (rejection != null) {
           return TransformResult.error(rejection);
         }

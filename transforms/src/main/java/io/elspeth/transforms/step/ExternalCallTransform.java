@@ -1,5 +1,7 @@
 package io.elspeth.transforms.step;
 
+import io.elspeth.audit.secrets.SecretFingerprinter;
+import io.elspeth.audit.secrets.UrlRedactor;
 import io.elspeth.connectors.client.CallRetrier;
 import io.elspeth.connectors.client.CallSink;
 import io.elspeth.connectors.client.ClientSettings;
@@ -15,9 +17,11 @@ import java.util.Map;
 public abstract class ExternalCallTransform implements RowTransform {
   private final PoolSettings pool;
   private final CallRetrier retrier;
+  private final ClientSettings client;
 
   protected ExternalCallTransform(ClientSettings client, PoolSettings pool, String service) {
     this.pool = pool;
+    this.client = client;
     // Serialized with the transform, so every DoFn instance gets its own retrier and throttle.
     this.retrier = new CallRetrier(client, pool, service);
   }
@@ -42,6 +46,17 @@ public abstract class ExternalCallTransform implements RowTransform {
 
   protected CallRetrier retrier() {
     return retrier;
+  }
+
+  /** The run-level client settings, with the extra credential URL parameter names. */
+  protected ClientSettings clientSettings() {
+    return client;
+  }
+
+  /** Messages of this transform mask the run's credential URL parameters too. */
+  @Override
+  public UrlRedactor urls() {
+    return new UrlRedactor(new SecretFingerprinter(null), client.secretUrlParams());
   }
 
   /** Runs one logical call with retries; an interrupt is a failed call, not a lost row. */

@@ -1,5 +1,6 @@
 package io.elspeth.transforms.step;
 
+import io.elspeth.audit.secrets.UrlRedactor;
 import io.elspeth.connectors.client.CallSink;
 import java.io.Serializable;
 import java.util.Map;
@@ -27,6 +28,14 @@ public interface RowTransform extends Serializable {
 
   /** Releases what {@link #setup()} built. */
   default void teardown() {}
+
+  /**
+   * How the step masks URLs in this transform's exception messages before they reach the
+   * Landscape and the log (built-in credential names; external-call transforms add the run's).
+   */
+  default UrlRedactor urls() {
+    return UrlRedactor.masking();
+  }
 
   /** How many rows one DoFn instance may have in flight (1: one at a time, in order). */
   default int poolSize() {

@@ -260,9 +260,10 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         checkCanonical(result);
       } catch (RuntimeException e) {
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.
+        String message = e.getClass().getSimpleName() + ": "
+            + transform.urls().text(e.getMessage());
         LOG.warn("transform {} raised on token {}: {}", ctx.nodeName(), token.tokenId(),
-            e.toString());
-        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+            message);
         audit.add(StepAudit.failed(ctx, stateId, token, inputHash,
             StepAudit.error(message, e.getClass().getSimpleName()), started));
         audit.addAll(calls.recorded());
