@@ -34,8 +34,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * result ({@code "true"}/{@code "false"} for booleans, the value's text otherwise). {@code
  * continue} passes the token on; a sink name routes it there with a {@code move} routing event
  * (outcome {@code routed}, recorded at the sink). The node state records {condition, result,
- * route_label}. A result with no route, or a condition that cannot be evaluated on the row, fails
- * the row with the reason recorded.
+ * route_label}. A result with no route, or a condition that cannot be evaluated on the row
+ * (including one that exceeds its evaluation budget, see {@code ExpressionLimits}), fails the row
+ * with the reason recorded.
  *
  * <p>A route to {@code fork} (with {@link #withForkTo}) forks the row: one child token per path,
  * each a copy of the row on the output {@link #branchTag(String)}, with its {@code token_parents}
@@ -149,8 +150,8 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
         result = condition.evaluate(token.data());
         label = labelOf(result);
         if (!routes.containsKey(label)) {
-          failure = "gate '" + ctx.nodeName() + "' has no route for result '" + label
-              + "' (routes: " + routes.keySet() + ")";
+          failure = "gate '" + ctx.nodeName() + "' has no route for result '"
+              + shortened(label) + "' (routes: " + routes.keySet() + ")";
         }
       } catch (ExpressionEvaluationException e) {
         result = null;
@@ -189,6 +190,11 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
           null));
     }
   
+    /** A result label cut short for the failure reason, which must not carry a huge value. */
+    private static String shortened(String label) {
+      return label.length() <= 200 ? label : label.substring(0, 200) + "...";
+    }
+
     /** Children, parent links, copy events and the parent's forked outcome, together. */
     private void fork(Token parent, String stateId, Map<String, Object> reason,
         MultiOutputReceiver out) {

@@ -187,6 +187,25 @@ class GateStepTest {
   }
 
   @Test
+  void aConditionOverItsBudgetFailsTheRowWithTheReason() throws Throwable {
+    Token hostile = Token.fromSource("row-5", 4, row("customer", "acme"));
+    BeamPipelines.test(p -> {
+      PAssert.that(gate(p, "row['customer'] * 9999999 == 'x'", AMOUNT_ROUTES, hostile))
+          .satisfies(emitted -> {
+            StepOutputs out = StepOutputs.of(emitted);
+            assertThat(out.only(TokenOutcomeRecord.class).outcome(), equalTo("failed"));
+            NodeStateRecord state = out.only(NodeStateRecord.class);
+            assertThat(state.status(), equalTo("failed"));
+            assertThat(state.errorJson(), containsString("budget exceeded"));
+            assertThat(out.main(), empty());
+            assertThat(out.routed(), empty());
+            return null;
+          });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
   void labelOfTrueIsTrue() {
     assertThat(GateStep.labelOf(true), equalTo("true"));
   }

@@ -44,6 +44,12 @@ import java.util.Objects;
  * generator expressions, dict and set literals, imports, assignments and {@code :=}, semicolons,
  * f-strings, keyword arguments, starred expressions, slices, bitwise operators and {@code **}.
  *
+ * <p>Every evaluation runs on a budget ({@link ExpressionLimits#DEFAULT}: 1,000,000 characters of
+ * strings built, 100,000 collection elements built, 100,000 steps); a breach is an {@link
+ * ExpressionBudgetException}, never an exhausted heap or stack. An expression whose literals alone
+ * breach it (e.g. {@code 'a' * 9999999}) is refused by {@link #parse(String)}, and nesting is
+ * bounded at parse time too.
+ *
  * <p>Instances are immutable, thread-safe and {@link Serializable}; only the source is written, and
  * it is parsed and validated again when the object is read back.
  */
@@ -63,14 +69,17 @@ public final class GateExpression implements Serializable {
    *
    * @param source the expression, e.g. {@code row['confidence'] >= 0.85}
    * @return the parsed expression
-   * @throws ExpressionSyntaxException if the source is malformed or uses a forbidden construct; the
-   *     message names the construct or what was expected and ends with {@code at column N} (0-based
-   *     offset into {@code source})
+   * @throws ExpressionSyntaxException if the source is malformed or uses a forbidden construct, is
+   *     nested too deeply, or has a row-independent part that exceeds the default evaluation budget;
+   *     the message names the construct or what was expected and ends with {@code at column N}
+   *     (0-based offset into {@code source})
    * @throws NullPointerException if {@code source} is null
    */
   public static GateExpression parse(String source) {
     Objects.requireNonNull(source, "source");
-    return new GateExpression(source, Parser.parse(source));
+    Node root = Parser.parse(source);
+    ConstantBudgetCheck.check(root, ExpressionLimits.DEFAULT);
+    return new GateExpression(source, root);
   }
 
   /** Returns the expression exactly as given to {@link #parse(String)}. */
@@ -88,12 +97,23 @@ public final class GateExpression implements Serializable {
    *     for {@code and}/{@code or}/conditional expressions the selected operand's value
    * @throws ExpressionEvaluationException on a runtime error, such as a field read with {@code
    *     row['x']} that the row lacks (the message names the field), an unsupported operand type, an
-   *     index out of range, division by zero or integer overflow
+   *     index out of range, division by zero or integer overflow; an {@link
+   *     ExpressionBudgetException} when the evaluation would exceed {@link ExpressionLimits#DEFAULT}
    * @throws NullPointerException if {@code row} is null
    */
   public Object evaluate(Map<String, Object> row) {
+    return evaluate(row, ExpressionLimits.DEFAULT);
+  }
+
+  /**
+   * Evaluates the expression over one row within {@code limits}.
+   *
+   * @see #evaluate(Map)
+   */
+  public Object evaluate(Map<String, Object> row, ExpressionLimits limits) {
     Objects.requireNonNull(row, "row");
-    return root.evaluate(row);
+    Objects.requireNonNull(limits, "limits");
+    return root.evaluate(new Evaluation(row, new EvaluationBudget(limits)));
   }
 
   /** Re-parses the source after deserialisation, so a tampered stream is validated too. */

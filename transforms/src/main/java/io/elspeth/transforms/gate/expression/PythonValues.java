@@ -21,12 +21,14 @@ import java.util.function.IntPredicate;
  * ordering when it is {@link Comparable}.
  *
  * <p>Helpers report failures with {@link Failure}; the AST node that called the helper converts it
- * into an {@link ExpressionEvaluationException} carrying the node's column.
+ * into an {@link ExpressionEvaluationException} carrying the node's column. Helpers that build
+ * values or walk collections charge an {@link EvaluationBudget} first, so a hostile expression or
+ * row fails with an {@link ExpressionBudgetException} instead of exhausting the worker.
  */
 final class PythonValues {
 
-  /** Largest string or list that {@code *} repetition may build. */
-  static final long MAX_REPEAT_LENGTH = 10_000_000L;
+  /** Longest {@code repr} of a value placed in an error message; longer ones are cut short. */
+  static final int MAX_REPR_IN_MESSAGE = 200;
 
   /** Returned by {@link #lookup(Map, Object)} when the key is absent. */
   private static final Object MISSING = new Object();
@@ -86,34 +88,72 @@ final class PythonValues {
     return v.getClass().getSimpleName();
   }
 
-  /** Returns a Python-style {@code repr} of a value, for error messages. */
+  /**
+   * Returns a Python-style {@code repr} of a value for an error message, cut to {@link
+   * #MAX_REPR_IN_MESSAGE} characters (ending in {@code ...}) so that a huge value cannot bloat the
+   * failure reason recorded for a row.
+   */
   static String repr(Object value) {
+    StringBuilder out = new StringBuilder();
+    if (!appendRepr(out, value, MAX_REPR_IN_MESSAGE)) {
+      out.setLength(MAX_REPR_IN_MESSAGE);
+      out.append("...");
+    }
+    return out.toString();
+  }
+
+  /**
+   * Appends the {@code repr} of {@code value} to {@code out}, stopping early once {@code out} is
+   * longer than {@code limit}.
+   *
+   * @return whether the whole repr fitted within {@code limit}
+   */
+  static boolean appendRepr(StringBuilder out, Object value, long limit) {
     Object v = normalize(value);
     if (v == null) {
-      return "None";
+      out.append("None");
     } else if (v instanceof Boolean) {
-      return (Boolean) v ? "True" : "False";
+      out.append((Boolean) v ? "True" : "False");
     } else if (v instanceof Double) {
-      return floatRepr((Double) v);
+      out.append(floatRepr((Double) v));
     } else if (v instanceof String) {
-      return stringRepr((String) v);
-    } else if (v instanceof List) {
-      StringBuilder out = new StringBuilder("[");
-      for (Object element : (List<?>) v) {
-        out.append(out.length() > 1 ? ", " : "").append(repr(element));
+      appendStringRepr(out, (String) v, limit);
+    } else if (v instanceof Collection) {
+      boolean set = v instanceof Set;
+      if (set && ((Set<?>) v).isEmpty()) {
+        out.append("set()");
+        return out.length() <= limit;
       }
-      return out.append(']').toString();
+      out.append(set ? '{' : '[');
+      boolean first = true;
+      for (Object element : (Collection<?>) v) {
+        out.append(first ? "" : ", ");
+        first = false;
+        if (!appendRepr(out, element, limit)) {
+          return false;
+        }
+      }
+      out.append(set ? '}' : ']');
     } else if (v instanceof Map) {
-      StringBuilder out = new StringBuilder("{");
+      out.append('{');
+      boolean first = true;
       for (Map.Entry<?, ?> entry : ((Map<?, ?>) v).entrySet()) {
-        out.append(out.length() > 1 ? ", " : "")
-            .append(repr(entry.getKey()))
-            .append(": ")
-            .append(repr(entry.getValue()));
+        out.append(first ? "" : ", ");
+        first = false;
+        if (!appendRepr(out, entry.getKey(), limit)) {
+          return false;
+        }
+        out.append(": ");
+        if (!appendRepr(out, entry.getValue(), limit)) {
+          return false;
+        }
       }
-      return out.append('}').toString();
+      out.append('}');
+    } else {
+      String text = String.valueOf(v);
+      out.append(text, 0, (int) Math.min(text.length(), Math.max(0L, limit - out.length() + 1)));
     }
-    return String.valueOf(v);
+    return out.length() <= limit;
   }
 
   private static String floatRepr(double d) {
@@ -129,10 +169,10 @@ final class PythonValues {
     return Double.toString(d);
   }
 
-  private static String stringRepr(String s) {
+  private static void appendStringRepr(StringBuilder out, String s, long limit) {
     char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
-    StringBuilder out = new StringBuilder().append(quote);
-    for (int i = 0; i < s.length(); i++) {
+    out.append(quote);
+    for (int i = 0; i < s.length() && out.length() <= limit; i++) {
       char c = s.charAt(i);
       if (c == quote || c == '\\') {
         out.append('\\').append(c);
@@ -148,7 +188,7 @@ final class PythonValues {
         out.append(c);
       }
     }
-    return out.append(quote).toString();
+    out.append(quote);
   }
 
   /** Python truthiness: None, False, 0, 0.0, '' and empty collections are false. */
@@ -194,8 +234,12 @@ final class PythonValues {
 
   // ------------------------------------------------------------------------ comparison
 
-  /** Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. */
-  static boolean pyEquals(Object left, Object right) {
+  /**
+   * Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. Each
+   * comparison, including each element comparison, is one step of {@code budget}.
+   */
+  static boolean pyEquals(Object left, Object right, EvaluationBudget budget) {
+    budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
     if (a == null || b == null) {
@@ -213,7 +257,7 @@ final class PythonValues {
       }
       Iterator<?> ib = lb.iterator();
       for (Object element : la) {
-        if (!pyEquals(element, ib.next())) {
+        if (!pyEquals(element, ib.next(), budget)) {
           return false;
         }
       }
@@ -223,7 +267,7 @@ final class PythonValues {
       Set<?> sa = (Set<?>) a;
       Set<?> sb = (Set<?>) b;
       return sa.size() == sb.size()
-          && sa.stream().allMatch(x -> sb.stream().anyMatch(y -> pyEquals(x, y)));
+          && sa.stream().allMatch(x -> sb.stream().anyMatch(y -> pyEquals(x, y, budget)));
     }
     if (a instanceof Map && b instanceof Map) {
       Map<?, ?> ma = (Map<?, ?>) a;
@@ -232,8 +276,8 @@ final class PythonValues {
         return false;
       }
       for (Map.Entry<?, ?> entry : ma.entrySet()) {
-        Object other = lookup(mb, normalize(entry.getKey()));
-        if (other == MISSING || !pyEquals(entry.getValue(), other)) {
+        Object other = lookup(mb, normalize(entry.getKey()), budget);
+        if (other == MISSING || !pyEquals(entry.getValue(), other, budget)) {
           return false;
         }
       }
@@ -278,7 +322,9 @@ final class PythonValues {
    * @param outcome whether the comparison holds given the sign of left compared with right
    * @throws Failure for operands Python cannot order, e.g. {@code 'a' < 1}
    */
-  static boolean ordered(String symbol, IntPredicate outcome, Object left, Object right) {
+  static boolean ordered(
+      String symbol, IntPredicate outcome, Object left, Object right, EvaluationBudget budget) {
+    budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
@@ -293,8 +339,8 @@ final class PythonValues {
       List<?> lb = (List<?>) b;
       int common = Math.min(la.size(), lb.size());
       for (int i = 0; i < common; i++) {
-        if (!pyEquals(la.get(i), lb.get(i))) {
-          return ordered(symbol, outcome, la.get(i), lb.get(i));
+        if (!pyEquals(la.get(i), lb.get(i), budget)) {
+          return ordered(symbol, outcome, la.get(i), lb.get(i), budget);
         }
       }
       return outcome.test(Integer.compare(la.size(), lb.size()));
@@ -363,7 +409,7 @@ final class PythonValues {
    * Python {@code in}: substring test for strings, key test for dicts, element equality for lists,
    * tuples and sets.
    */
-  static boolean contains(Object container, Object item) {
+  static boolean contains(Object container, Object item, EvaluationBudget budget) {
     Object c = normalize(container);
     Object x = normalize(item);
     if (c instanceof String) {
@@ -371,18 +417,18 @@ final class PythonValues {
         throw new Failure(
             "TypeError: 'in <string>' requires string as left operand, not " + typeName(x));
       }
-      return ((String) c).contains((String) x);
+      return Substrings.contains((String) c, (String) x);
     }
     if (c instanceof Map) {
       requireHashable(x);
-      return lookup((Map<?, ?>) c, x) != MISSING;
+      return lookup((Map<?, ?>) c, x, budget) != MISSING;
     }
     if (c instanceof Collection) {
       if (c instanceof Set) {
         requireHashable(x);
       }
       for (Object element : (Collection<?>) c) {
-        if (pyEquals(element, x)) {
+        if (pyEquals(element, x, budget)) {
           return true;
         }
       }
@@ -396,12 +442,13 @@ final class PythonValues {
   /**
    * Python {@code target[index]} on a dict, list or str; row lookups get a field-specific message.
    */
-  static Object subscript(Object target, Object index, boolean targetIsRow) {
+  static Object subscript(
+      Object target, Object index, boolean targetIsRow, EvaluationBudget budget) {
     Object t = normalize(target);
     Object i = normalize(index);
     if (t instanceof Map) {
       requireHashable(i);
-      Object value = lookup((Map<?, ?>) t, i);
+      Object value = lookup((Map<?, ?>) t, i, budget);
       if (value == MISSING) {
         throw new Failure(
             targetIsRow
@@ -428,10 +475,10 @@ final class PythonValues {
   }
 
   /** Python {@code dict.get(key, default)}. */
-  static Object get(Map<String, Object> row, Object key, Object fallback) {
+  static Object get(Map<?, ?> row, Object key, Object fallback, EvaluationBudget budget) {
     Object k = normalize(key);
     requireHashable(k);
-    Object value = lookup(row, k);
+    Object value = lookup(row, k, budget);
     return value == MISSING ? fallback : normalize(value);
   }
 
@@ -460,7 +507,7 @@ final class PythonValues {
    *
    * @return the value, or {@link #MISSING}
    */
-  private static Object lookup(Map<?, ?> map, Object key) {
+  private static Object lookup(Map<?, ?> map, Object key, EvaluationBudget budget) {
     try {
       if (map.containsKey(key)) {
         return map.get(key);
@@ -468,7 +515,7 @@ final class PythonValues {
     } catch (NullPointerException | ClassCastException e) {
       // The map does not support this key type (e.g. null in an immutable map); scan instead.
       for (Map.Entry<?, ?> entry : map.entrySet()) {
-        if (pyEquals(entry.getKey(), key)) {
+        if (pyEquals(entry.getKey(), key, budget)) {
           return entry.getValue();
         }
       }
@@ -477,7 +524,7 @@ final class PythonValues {
     if (isNumber(key)) {
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         Object candidate = normalize(entry.getKey());
-        if (isNumber(candidate) && pyEquals(candidate, key)) {
+        if (isNumber(candidate) && pyEquals(candidate, key, budget)) {
           return entry.getValue();
         }
       }
@@ -488,7 +535,7 @@ final class PythonValues {
   // ------------------------------------------------------------------------ arithmetic
 
   /** Python {@code +}: numeric addition, or concatenation of two strings or two lists. */
-  static Object add(Object left, Object right) {
+  static Object add(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
@@ -502,9 +549,11 @@ final class PythonValues {
       }
     }
     if (a instanceof String && b instanceof String) {
+      budget.chars((long) ((String) a).length() + ((String) b).length());
       return (String) a + b;
     }
     if (a instanceof List && b instanceof List) {
+      budget.elements((long) ((List<?>) a).size() + ((List<?>) b).size());
       List<Object> joined = new ArrayList<>((List<?>) a);
       joined.addAll((List<?>) b);
       return Collections.unmodifiableList(joined);
@@ -528,7 +577,7 @@ final class PythonValues {
   }
 
   /** Python {@code *}: numeric product, or repetition of a string or list by an int. */
-  static Object multiply(Object left, Object right) {
+  static Object multiply(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
@@ -542,24 +591,27 @@ final class PythonValues {
       }
     }
     if ((a instanceof String || a instanceof List) && isInteger(b)) {
-      return repeat(a, asLong(b));
+      return repeat(a, asLong(b), budget);
     }
     if (isInteger(a) && (b instanceof String || b instanceof List)) {
-      return repeat(b, asLong(a));
+      return repeat(b, asLong(a), budget);
     }
     throw unsupported("*", a, b);
   }
 
-  private static Object repeat(Object sequence, long times) {
+  /** Repeats a string or list; the budget is charged for the whole result before it is built. */
+  private static Object repeat(Object sequence, long times, EvaluationBudget budget) {
     long count = Math.max(0L, times);
     int length =
         sequence instanceof String ? ((String) sequence).length() : ((List<?>) sequence).size();
-    if (length != 0 && count > MAX_REPEAT_LENGTH / length) {
-      throw new Failure(
-          "MemoryError: repetition would produce more than " + MAX_REPEAT_LENGTH + " elements");
-    }
+    long total = length == 0 ? 0L : count > Long.MAX_VALUE / length ? Long.MAX_VALUE : count * length;
     if (sequence instanceof String) {
-      return ((String) sequence).repeat((int) count);
+      budget.chars(total);
+      return ((String) sequence).repeat((int) (length == 0 ? 0L : count));
+    }
+    budget.elements(total);
+    if (length == 0) {
+      return List.of();
     }
     List<Object> repeated = new ArrayList<>();
     for (long i = 0; i < count; i++) {
