@@ -1,6 +1,7 @@
 package io.elspeth.transforms.gate;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.canonical.CanonicalizationException;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
@@ -87,13 +88,26 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
 
   /** The route label of a condition result, as ELSPETH names them. */
   public static String labelOf(@Nullable Object result) {
-    if (result == null) {
-      return "None"; // Python's str(None), which ELSPETH uses as the label
-    }
     if (result instanceof Boolean b) {
       return b ? "true" : "false";
     }
-    return String.valueOf(result);
+    return GateExpression.pythonStr(result); // Python's str(), which ELSPETH uses as the label
+  }
+
+  /**
+   * The result as recorded in the Landscape: itself, or its label when canonical JSON cannot hold
+   * it (a set, an int beyond ±2^53, a non-finite float), so that no result can fail the run.
+   */
+  static @Nullable Object recordable(@Nullable Object result) {
+    if (result == null || result instanceof Boolean || result instanceof String) {
+      return result;
+    }
+    try {
+      CanonicalJson.canonicalize(result);
+      return result;
+    } catch (CanonicalizationException notJson) {
+      return labelOf(result);
+    }
   }
 
   @Override
@@ -168,7 +182,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       Map<String, Object> evaluation = new LinkedHashMap<>();
       evaluation.put("condition", condition.source());
-      evaluation.put("result", result);
+      evaluation.put("result", recordable(result));
       evaluation.put("route_label", label);
       audit.output(StepAudit.completed(ctx, stateId, token, token.data(), token.data(), started,
           evaluation));
@@ -180,7 +194,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       Map<String, Object> reason = new LinkedHashMap<>();
       reason.put("condition", condition.source());
-      reason.put("result", result);
+      reason.put("result", recordable(result));
       if (FORK.equals(destination)) {
         fork(token, stateId, reason, out);
         return;

@@ -34,7 +34,7 @@ enum ArithmeticOperator {
   Object apply(Object left, Object right, EvaluationBudget budget) {
     return switch (this) {
       case ADD -> PythonValues.add(left, right, budget);
-      case SUBTRACT -> PythonValues.subtract(left, right);
+      case SUBTRACT -> PythonValues.subtract(left, right, budget);
       case MULTIPLY -> PythonValues.multiply(left, right, budget);
       case TRUE_DIVIDE -> PythonValues.trueDivide(left, right);
       case FLOOR_DIVIDE -> PythonValues.floorDivide(left, right);

@@ -84,6 +84,8 @@ final class ConstantBudgetCheck {
       return positive.column();
     } else if (node instanceof Node.Comparison comparison) {
       return comparison.columns().get(0);
+    } else if (node instanceof Node.Call call) {
+      return call.column();
     }
     for (Node child : node.children()) {
       int column = column(child);

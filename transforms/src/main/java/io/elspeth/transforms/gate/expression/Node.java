@@ -10,8 +10,8 @@ import java.util.List;
  * {@link ExpressionEvaluationException} can say where the failure happened.
  *
  * <p>The node set is closed: the only names are {@code row}, {@code True}, {@code False} and {@code
- * None}, and the only call is {@code row.get(...)}, so no node can reach anything beyond the row it
- * is given.
+ * None}, and the only calls are {@code row.get(...)} and the pure {@link Builtin}s, so no node can
+ * reach anything beyond the row it is given.
  */
 sealed interface Node {
 
@@ -77,6 +77,105 @@ sealed interface Node {
     @Override
     public List<Node> children() {
       return elements;
+    }
+  }
+
+  /**
+   * A dict display {@code {k: v, ...}} (an unmodifiable map in display order); {@code column} is
+   * that of the <code>{</code>.
+   */
+  record DictDisplay(List<Node> keys, List<Node> values, int column) implements Node {
+    public DictDisplay {
+      keys = List.copyOf(keys);
+      values = List.copyOf(values);
+      if (keys.size() != values.size()) {
+        throw new IllegalArgumentException("a dict display needs one value per key");
+      }
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      in.budget().elements(keys.size());
+      List<Object> keyValues = new ArrayList<>(keys.size());
+      List<Object> valueValues = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        keyValues.add(keys.get(i).evaluate(in));
+        valueValues.add(values.get(i).evaluate(in));
+      }
+      try {
+        return PythonValues.dict(keyValues, valueValues, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      List<Node> children = new ArrayList<>(keys);
+      children.addAll(values);
+      return children;
+    }
+  }
+
+  /**
+   * A set display {@code {a, b}} (an unmodifiable set); {@code column} is that of the <code>{
+   * </code>.
+   */
+  record SetDisplay(List<Node> elements, int column) implements Node {
+    public SetDisplay {
+      elements = List.copyOf(elements);
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      in.budget().elements(elements.size());
+      List<Object> values = new ArrayList<>(elements.size());
+      for (Node element : elements) {
+        values.add(element.evaluate(in));
+      }
+      try {
+        return PythonValues.set(values, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return elements;
+    }
+  }
+
+  /** A call of a built-in function; {@code column} is that of its name. */
+  record Call(Builtin function, List<Node> arguments, int column) implements Node {
+    public Call {
+      arguments = List.copyOf(arguments);
+      if (!function.accepts(arguments.size())) {
+        throw new IllegalArgumentException(function.pythonName() + "() takes " + function.arity());
+      }
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      List<Object> values = new ArrayList<>(arguments.size());
+      for (Node argument : arguments) {
+        values.add(argument.evaluate(in));
+      }
+      try {
+        return function.apply(values, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return arguments;
     }
   }
 
@@ -148,7 +247,7 @@ sealed interface Node {
       in.budget().step();
       Object value = operand.evaluate(in);
       try {
-        return PythonValues.negate(value);
+        return PythonValues.negate(value, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {

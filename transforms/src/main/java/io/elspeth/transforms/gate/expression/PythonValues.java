@@ -1,11 +1,12 @@
 package io.elspeth.transforms.gate.expression;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,8 @@ import java.util.function.IntPredicate;
 
 /**
  * Python value semantics over the Java representation of row values: {@code None} is {@code null},
- * {@code bool} is {@link Boolean}, {@code int} is {@link Long}, {@code float} is {@link Double},
+ * {@code bool} is {@link Boolean}, {@code int} is {@link Long} (or {@link BigInteger} beyond 64
+ * bits, see {@link PythonNumbers}), {@code float} is {@link Double},
  * {@code str} is {@link String}, {@code list}/{@code tuple} is {@link List}, {@code set} is {@link
  * Set} and {@code dict} is {@link Map}. {@link Integer}, {@link Short}, {@link Byte} and small
  * {@link BigInteger}s are treated as {@code int} and {@link Float} as {@code float}. Any other
@@ -115,7 +117,7 @@ final class PythonValues {
     } else if (v instanceof Boolean) {
       out.append((Boolean) v ? "True" : "False");
     } else if (v instanceof Double) {
-      out.append(floatRepr((Double) v));
+      out.append(PythonNumbers.floatRepr((Double) v));
     } else if (v instanceof String) {
       appendStringRepr(out, (String) v, limit);
     } else if (v instanceof Collection) {
@@ -154,19 +156,6 @@ final class PythonValues {
       out.append(text, 0, (int) Math.min(text.length(), Math.max(0L, limit - out.length() + 1)));
     }
     return out.length() <= limit;
-  }
-
-  private static String floatRepr(double d) {
-    if (Double.isNaN(d)) {
-      return "nan";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "inf" : "-inf";
-    }
-    if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-      return (d == 0 && 1 / d < 0 ? "-" : "") + Math.abs((long) d) + ".0";
-    }
-    return Double.toString(d);
   }
 
   private static void appendStringRepr(StringBuilder out, String s, long limit) {
@@ -214,22 +203,16 @@ final class PythonValues {
     return true;
   }
 
-  /** Whether a (normalised) value takes part in arithmetic: bool, int or float. */
   private static boolean isNumber(Object v) {
-    return v instanceof Boolean || v instanceof Long || v instanceof Double;
+    return PythonNumbers.isNumber(v);
   }
 
-  /** Whether a (normalised) value is a bool or int, usable as an index or repeat count. */
   private static boolean isInteger(Object v) {
-    return v instanceof Boolean || v instanceof Long;
-  }
-
-  private static long asLong(Object v) {
-    return v instanceof Boolean ? ((Boolean) v ? 1L : 0L) : (Long) v;
+    return PythonNumbers.isInteger(v);
   }
 
   private static double asDouble(Object v) {
-    return v instanceof Double ? (Double) v : (double) asLong(v);
+    return PythonNumbers.asDouble(v);
   }
 
   // ------------------------------------------------------------------------ comparison
@@ -246,7 +229,7 @@ final class PythonValues {
       return a == b;
     }
     if (isNumber(a) && isNumber(b)) {
-      Integer order = compareNumbers(a, b);
+      Integer order = PythonNumbers.compare(a, b);
       return order != null && order == 0;
     }
     if (a instanceof List && b instanceof List) {
@@ -287,34 +270,6 @@ final class PythonValues {
   }
 
   /**
-   * Compares two numbers exactly, as Python does across int and float.
-   *
-   * @return negative, zero or positive, or {@code null} when a NaN makes them unordered
-   */
-  private static Integer compareNumbers(Object a, Object b) {
-    if (!(a instanceof Double) && !(b instanceof Double)) {
-      return Long.compare(asLong(a), asLong(b));
-    }
-    if (a instanceof Double && b instanceof Double) {
-      double x = (Double) a;
-      double y = (Double) b;
-      if (Double.isNaN(x) || Double.isNaN(y)) {
-        return null;
-      }
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    boolean leftIsDouble = a instanceof Double;
-    double d = leftIsDouble ? (Double) a : (Double) b;
-    long l = leftIsDouble ? asLong(b) : asLong(a);
-    if (Double.isNaN(d)) {
-      return null;
-    }
-    int longVersusDouble =
-        Double.isInfinite(d) ? (d > 0 ? -1 : 1) : new BigDecimal(l).compareTo(new BigDecimal(d));
-    return leftIsDouble ? -longVersusDouble : longVersusDouble;
-  }
-
-  /**
    * Python ordering ({@code <}, {@code <=}, {@code >}, {@code >=}) between numbers, strings (by
    * code point), lists (lexicographically) or same-class {@link Comparable} values.
    *
@@ -328,7 +283,7 @@ final class PythonValues {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
-      Integer order = compareNumbers(a, b);
+      Integer order = PythonNumbers.compare(a, b);
       return order != null && outcome.test(order);
     }
     if (a instanceof String && b instanceof String) {
@@ -486,7 +441,12 @@ final class PythonValues {
     if (!isInteger(index)) {
       throw new Failure("TypeError: " + kind + " indices must be integers, not " + typeName(index));
     }
-    long i = asLong(index);
+    Long small = PythonNumbers.asLongOrNull(index);
+    if (small == null) {
+      throw new Failure("IndexError: " + kind + " index " + index + " out of range (length " + size
+          + ")");
+    }
+    long i = small;
     long resolved = i < 0 ? i + size : i;
     if (resolved < 0 || resolved >= size) {
       throw new Failure(
@@ -542,11 +502,7 @@ final class PythonValues {
       if (a instanceof Double || b instanceof Double) {
         return asDouble(a) + asDouble(b);
       }
-      try {
-        return Math.addExact(asLong(a), asLong(b));
-      } catch (ArithmeticException e) {
-        throw overflow("+");
-      }
+      return PythonNumbers.add(a, b, budget);
     }
     if (a instanceof String && b instanceof String) {
       budget.chars((long) ((String) a).length() + ((String) b).length());
@@ -562,18 +518,14 @@ final class PythonValues {
   }
 
   /** Python {@code -} on numbers. */
-  static Object subtract(Object left, Object right) {
+  static Object subtract(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("-", a, b);
     if (a instanceof Double || b instanceof Double) {
       return asDouble(a) - asDouble(b);
     }
-    try {
-      return Math.subtractExact(asLong(a), asLong(b));
-    } catch (ArithmeticException e) {
-      throw overflow("-");
-    }
+    return PythonNumbers.subtract(a, b, budget);
   }
 
   /** Python {@code *}: numeric product, or repetition of a string or list by an int. */
@@ -584,19 +536,24 @@ final class PythonValues {
       if (a instanceof Double || b instanceof Double) {
         return asDouble(a) * asDouble(b);
       }
-      try {
-        return Math.multiplyExact(asLong(a), asLong(b));
-      } catch (ArithmeticException e) {
-        throw overflow("*");
-      }
+      return PythonNumbers.multiply(a, b, budget);
     }
     if ((a instanceof String || a instanceof List) && isInteger(b)) {
-      return repeat(a, asLong(b), budget);
+      return repeat(a, repeatCount(b), budget);
     }
     if (isInteger(a) && (b instanceof String || b instanceof List)) {
-      return repeat(b, asLong(a), budget);
+      return repeat(b, repeatCount(a), budget);
     }
     throw unsupported("*", a, b);
+  }
+
+  /** A repeat count; an int beyond a long repeats more than any budget allows, or nothing. */
+  private static long repeatCount(Object count) {
+    Long small = PythonNumbers.asLongOrNull(count);
+    if (small != null) {
+      return small;
+    }
+    return ((BigInteger) count).signum() > 0 ? Long.MAX_VALUE : 0L;
   }
 
   /** Repeats a string or list; the budget is charged for the whole result before it is built. */
@@ -625,6 +582,12 @@ final class PythonValues {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("/", a, b);
+    if (isInteger(a) && isInteger(b)) {
+      if (PythonNumbers.asBig(b).signum() == 0) {
+        throw new Failure("ZeroDivisionError: division by zero");
+      }
+      return PythonNumbers.trueDivideIntegers(a, b);
+    }
     double divisor = asDouble(b);
     if (divisor == 0.0) {
       throw new Failure("ZeroDivisionError: division by zero");
@@ -645,15 +608,10 @@ final class PythonValues {
       }
       return floatDivMod(x, y)[0];
     }
-    long x = asLong(a);
-    long y = asLong(b);
-    if (y == 0L) {
+    if (PythonNumbers.asBig(b).signum() == 0) {
       throw new Failure("ZeroDivisionError: integer division by zero");
     }
-    if (x == Long.MIN_VALUE && y == -1L) {
-      throw overflow("//");
-    }
-    return Math.floorDiv(x, y);
+    return PythonNumbers.floorDivMod(a, b)[0];
   }
 
   /** Python {@code %}: the result takes the sign of the divisor. */
@@ -669,11 +627,10 @@ final class PythonValues {
       }
       return floatDivMod(x, y)[1];
     }
-    long y = asLong(b);
-    if (y == 0L) {
+    if (PythonNumbers.asBig(b).signum() == 0) {
       throw new Failure("ZeroDivisionError: integer modulo by zero");
     }
-    return Math.floorMod(asLong(a), y);
+    return PythonNumbers.floorDivMod(a, b)[1];
   }
 
   /** CPython's {@code float_divmod}: returns {floor quotient, modulo}. */
@@ -701,17 +658,13 @@ final class PythonValues {
   }
 
   /** Python unary {@code -}. */
-  static Object negate(Object operand) {
+  static Object negate(Object operand, EvaluationBudget budget) {
     Object v = normalize(operand);
     if (v instanceof Double) {
       return -(Double) v;
     }
     if (isInteger(v)) {
-      try {
-        return Math.negateExact(asLong(v));
-      } catch (ArithmeticException e) {
-        throw overflow("unary -");
-      }
+      return PythonNumbers.negate(v, budget);
     }
     throw new Failure("TypeError: bad operand type for unary -: '" + typeName(v) + "'");
   }
@@ -723,9 +676,122 @@ final class PythonValues {
       return v;
     }
     if (isInteger(v)) {
-      return asLong(v);
+      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
     }
     throw new Failure("TypeError: bad operand type for unary +: '" + typeName(v) + "'");
+  }
+
+  // ------------------------------------------------------------------------ displays
+
+  /**
+   * A dict display: keys must be hashable; a repeated key (by Python equality, so {@code 1},
+   * {@code 1.0} and {@code True} are one key) keeps its first position and takes the last value.
+   */
+  static Map<Object, Object> dict(List<Object> keys, List<Object> values, EvaluationBudget budget) {
+    Map<Object, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      Object key = normalize(keys.get(i));
+      requireHashable(key);
+      Object existing = MISSING;
+      for (Object candidate : map.keySet()) {
+        if (pyEquals(candidate, key, budget)) {
+          existing = candidate;
+          break;
+        }
+      }
+      map.put(existing == MISSING ? key : existing, values.get(i));
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
+  /** A set display: elements must be hashable; equal elements (by Python equality) count once. */
+  static Set<Object> set(List<Object> elements, EvaluationBudget budget) {
+    Set<Object> set = new LinkedHashSet<>();
+    for (Object element : elements) {
+      Object e = normalize(element);
+      requireHashable(e);
+      boolean present = false;
+      for (Object candidate : set) {
+        if (pyEquals(candidate, e, budget)) {
+          present = true;
+          break;
+        }
+      }
+      if (!present) {
+        set.add(e);
+      }
+    }
+    return Collections.unmodifiableSet(set);
+  }
+
+  // ------------------------------------------------------------------------ built-in functions
+
+  /** Python {@code len()}: code points of a str, elements of a list, tuple, set or dict. */
+  static Object length(Object value) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (long) ((String) v).codePointCount(0, ((String) v).length());
+    } else if (v instanceof Collection) {
+      return (long) ((Collection<?>) v).size();
+    } else if (v instanceof Map) {
+      return (long) ((Map<?, ?>) v).size();
+    }
+    throw new Failure("TypeError: object of type '" + typeName(v) + "' has no len()");
+  }
+
+  /** Python {@code str()}: a str itself, an int's digits, otherwise the {@code repr}. */
+  static String str(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (String) v;
+    }
+    if (v instanceof Long || v instanceof BigInteger) {
+      return PythonNumbers.intText(v, budget);
+    }
+    long room = budget.remainingChars();
+    StringBuilder out = new StringBuilder();
+    if (!appendRepr(out, v, room)) {
+      budget.chars(room + 1);
+    }
+    budget.chars(out.length());
+    return out.toString();
+  }
+
+  /** Python {@code int()} of a bool, int, float or decimal str. */
+  static Object toInt(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (isInteger(v)) {
+      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
+    } else if (v instanceof Double) {
+      return PythonNumbers.truncate((Double) v, budget);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseInt((String) v, budget);
+    }
+    throw new Failure("TypeError: int() argument must be a string, a bytes-like object or a real"
+        + " number, not '" + typeName(v) + "'");
+  }
+
+  /** Python {@code float()} of a bool, int, float or str. */
+  static Object toFloat(Object value) {
+    Object v = normalize(value);
+    if (isNumber(v)) {
+      return asDouble(v);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseFloat((String) v);
+    }
+    throw new Failure("TypeError: float() argument must be a string or a real number, not '"
+        + typeName(v) + "'");
+  }
+
+  /** Python {@code abs()}; a bool becomes an int. */
+  static Object abs(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof Double) {
+      return Math.abs((Double) v);
+    } else if (isInteger(v)) {
+      return PythonNumbers.abs(v, budget);
+    }
+    throw new Failure("TypeError: bad operand type for abs(): '" + typeName(v) + "'");
   }
 
   private static void requireNumbers(String symbol, Object a, Object b) {
@@ -743,10 +809,5 @@ final class PythonValues {
             + "' and '"
             + typeName(b)
             + "'");
-  }
-
-  private static Failure overflow(String symbol) {
-    return new Failure(
-        "OverflowError: integer result of " + symbol + " does not fit in a signed 64-bit integer");
   }
 }
