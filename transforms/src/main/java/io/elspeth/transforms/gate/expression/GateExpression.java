@@ -104,7 +104,7 @@ public final class GateExpression implements Serializable {
    *     for {@code and}/{@code or}/conditional expressions the selected operand's value
    * @throws ExpressionEvaluationException on a runtime error, such as a field read with {@code
    *     row['x']} that the row lacks (the message names the field), an unsupported operand type, an
-   *     index out of range, division by zero or integer overflow; an {@link
+   *     index out of range, division by zero or a failed conversion; an {@link
    *     ExpressionBudgetException} when the evaluation would exceed {@link ExpressionLimits#DEFAULT}
    * @throws NullPointerException if {@code row} is null
    */

@@ -12,11 +12,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Fuzz targets for the lexer, the parser and the evaluator. The property of all three: the only
@@ -108,7 +110,9 @@ class ExpressionFuzzTest {
     return switch (kind) {
       case 0 -> null;
       case 1 -> data.consumeBoolean();
-      case 2 -> data.consumeLong();
+      case 2 -> data.consumeBoolean()
+          ? data.consumeLong()
+          : new BigInteger(data.consumeInt(1, 300), new Random(data.consumeLong()));
       case 3 -> data.consumeRegularDouble();
       case 4 -> data.consumeDouble();
       case 5, 6 -> data.consumeString(data.consumeInt(0, 40));
@@ -138,13 +142,17 @@ class ExpressionFuzzTest {
   private static final List<String> LITERALS =
       List.of("0", "1", "-1", "2", "9999999", "99999", "9223372036854775807", "0.5", "1e308",
           "''", "'a'", "'abc'", "\"x\"", "True", "False", "None", "[]", "()", "{}", "{'a': 1}",
-          "{1, 2}", "[1, 'a', None]");
+          "{1, 2}", "[1, 'a', None]", "99999999999999999999", "-9223372036854775808", "' 12 '",
+          "'1e5'", "'nan'", "1.5e-7");
+
+  private static final List<String> BUILTINS =
+      List.of("len", "str", "int", "float", "bool", "abs");
 
   private static String expression(FuzzedDataProvider data, int depth) {
     if (depth <= 0 || data.remainingBytes() == 0) {
       return atom(data);
     }
-    return switch (data.consumeInt(0, 11)) {
+    return switch (data.consumeInt(0, 14)) {
       case 0, 1, 2 -> atom(data);
       case 3, 4, 5 -> expression(data, depth - 1) + data.pickValue(BINARY)
           + expression(data, depth - 1);
@@ -154,7 +162,10 @@ class ExpressionFuzzTest {
       case 9 -> "[" + expression(data, depth - 1) + ", " + expression(data, depth - 1) + "]";
       case 10 -> expression(data, depth - 1) + " if " + expression(data, depth - 1) + " else "
           + expression(data, depth - 1);
-      default -> "row[" + expression(data, depth - 1) + "]";
+      case 11 -> "row[" + expression(data, depth - 1) + "]";
+      case 12 -> data.pickValue(BUILTINS) + "(" + expression(data, depth - 1) + ")";
+      case 13 -> "{" + expression(data, depth - 1) + ", " + expression(data, depth - 1) + "}";
+      default -> "{" + expression(data, depth - 1) + ": " + expression(data, depth - 1) + "}";
     };
   }
 
