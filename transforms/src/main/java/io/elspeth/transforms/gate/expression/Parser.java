@@ -2,9 +2,11 @@ package io.elspeth.transforms.gate.expression;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Recursive-descent parser for gate expressions, following Python's expression grammar and
@@ -35,7 +37,8 @@ final class Parser {
                   + " return try while with")
               .split(" "));
 
-  private static final String BUILTIN_NAMES = "len, str, int, float, bool, abs";
+  private static final String BUILTIN_NAMES =
+      Arrays.stream(Builtin.values()).map(Builtin::pythonName).collect(Collectors.joining(", "));
 
   private static final Set<String> BITWISE_OPERATORS = Set.of("&", "|", "^", "~", "<<", ">>");
 
