@@ -1,6 +1,7 @@
 package io.elspeth.transforms.gate;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.canonical.CanonicalizationException;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
@@ -34,8 +35,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * result ({@code "true"}/{@code "false"} for booleans, the value's text otherwise). {@code
  * continue} passes the token on; a sink name routes it there with a {@code move} routing event
  * (outcome {@code routed}, recorded at the sink). The node state records {condition, result,
- * route_label}. A result with no route, or a condition that cannot be evaluated on the row, fails
- * the row with the reason recorded.
+ * route_label}. A result with no route, or a condition that cannot be evaluated on the row
+ * (including one that exceeds its evaluation budget, see {@code ExpressionLimits}), fails the row
+ * with the reason recorded.
  *
  * <p>A route to {@code fork} (with {@link #withForkTo}) forks the row: one child token per path,
  * each a copy of the row on the output {@link #branchTag(String)}, with its {@code token_parents}
@@ -86,13 +88,26 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
 
   /** The route label of a condition result, as ELSPETH names them. */
   public static String labelOf(@Nullable Object result) {
-    if (result == null) {
-      return "None"; // Python's str(None), which ELSPETH uses as the label
-    }
     if (result instanceof Boolean b) {
       return b ? "true" : "false";
     }
-    return String.valueOf(result);
+    return GateExpression.pythonStr(result); // Python's str(), which ELSPETH uses as the label
+  }
+
+  /**
+   * The result as recorded in the Landscape: itself, or its label when canonical JSON cannot hold
+   * it (a set, an int beyond ±2^53, a non-finite float), so that no result can fail the run.
+   */
+  static @Nullable Object recordable(@Nullable Object result) {
+    if (result == null || result instanceof Boolean || result instanceof String) {
+      return result;
+    }
+    try {
+      CanonicalJson.canonicalize(result);
+      return result;
+    } catch (CanonicalizationException notJson) {
+      return labelOf(result);
+    }
   }
 
   @Override
@@ -149,8 +164,8 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
         result = condition.evaluate(token.data());
         label = labelOf(result);
         if (!routes.containsKey(label)) {
-          failure = "gate '" + ctx.nodeName() + "' has no route for result '" + label
-              + "' (routes: " + routes.keySet() + ")";
+          failure = "gate '" + ctx.nodeName() + "' has no route for result '"
+              + shortened(label) + "' (routes: " + routes.keySet() + ")";
         }
       } catch (ExpressionEvaluationException e) {
         result = null;
@@ -167,7 +182,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       Map<String, Object> evaluation = new LinkedHashMap<>();
       evaluation.put("condition", condition.source());
-      evaluation.put("result", result);
+      evaluation.put("result", recordable(result));
       evaluation.put("route_label", label);
       audit.output(StepAudit.completed(ctx, stateId, token, token.data(), token.data(), started,
           evaluation));
@@ -179,7 +194,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       Map<String, Object> reason = new LinkedHashMap<>();
       reason.put("condition", condition.source());
-      reason.put("result", result);
+      reason.put("result", recordable(result));
       if (FORK.equals(destination)) {
         fork(token, stateId, reason, out);
         return;
@@ -189,6 +204,11 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
           null));
     }
   
+    /** A result label cut short for the failure reason, which must not carry a huge value. */
+    private static String shortened(String label) {
+      return label.length() <= 200 ? label : label.substring(0, 200) + "...";
+    }
+
     /** Children, parent links, copy events and the parent's forked outcome, together. */
     private void fork(Token parent, String stateId, Map<String, Object> reason,
         MultiOutputReceiver out) {

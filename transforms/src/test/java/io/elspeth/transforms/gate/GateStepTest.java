@@ -187,6 +187,57 @@ class GateStepTest {
   }
 
   @Test
+  void aConditionOverItsBudgetFailsTheRowWithTheReason() throws Throwable {
+    Token hostile = Token.fromSource("row-5", 4, row("customer", "acme"));
+    BeamPipelines.test(p -> {
+      PAssert.that(gate(p, "row['customer'] * 9999999 == 'x'", AMOUNT_ROUTES, hostile))
+          .satisfies(emitted -> {
+            StepOutputs out = StepOutputs.of(emitted);
+            assertThat(out.only(TokenOutcomeRecord.class).outcome(), equalTo("failed"));
+            NodeStateRecord state = out.only(NodeStateRecord.class);
+            assertThat(state.status(), equalTo("failed"));
+            assertThat(state.errorJson(), containsString("budget exceeded"));
+            assertThat(out.main(), empty());
+            assertThat(out.routed(), empty());
+            return null;
+          });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void labelsAreWhatPythonsStrGives() {
+    assertThat(GateStep.labelOf(null), equalTo("None"));
+    assertThat(GateStep.labelOf(1e16), equalTo("1e+16"));
+    assertThat(GateStep.labelOf(List.of("a", 1L)), equalTo("['a', 1]"));
+    assertThat(GateStep.labelOf(new java.math.BigInteger("9223372036854775808")),
+        equalTo("9223372036854775808"));
+  }
+
+  @Test
+  void aResultCanonicalJsonCannotHoldIsRecordedAsItsLabel() {
+    assertThat(GateStep.recordable(Double.POSITIVE_INFINITY), equalTo("inf"));
+    assertThat(GateStep.recordable(java.util.Set.of(1L)), equalTo("{1}"));
+    assertThat(GateStep.recordable(1L << 60), equalTo(String.valueOf(1L << 60)));
+    assertThat(GateStep.recordable(List.of(1L, "a")), equalTo(List.of(1L, "a")));
+  }
+
+  @Test
+  void aRowRoutedOnAnInfiniteResultIsRecorded() throws Throwable {
+    Token big = Token.fromSource("row-6", 5, row("amount", 1e308));
+    BeamPipelines.test(p -> {
+      PAssert.that(gate(p, "row['amount'] * 10", Map.of("inf", "continue"), big))
+          .satisfies(emitted -> {
+            StepOutputs out = StepOutputs.of(emitted);
+            assertThat(out.main(), hasSize(1));
+            assertThat(out.only(NodeStateRecord.class).status(), equalTo("completed"));
+            return null;
+          });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
   void labelOfTrueIsTrue() {
     assertThat(GateStep.labelOf(true), equalTo("true"));
   }

@@ -26,15 +26,16 @@ enum ArithmeticOperator {
   }
 
   /**
-   * Applies the operator to already-evaluated operands.
+   * Applies the operator to already-evaluated operands, charging {@code budget} for what it builds.
    *
    * @throws PythonValues.Failure on unsupported operand types, division by zero or overflow
+   * @throws ExpressionBudgetException when the result would exceed the budget
    */
-  Object apply(Object left, Object right) {
+  Object apply(Object left, Object right, EvaluationBudget budget) {
     return switch (this) {
-      case ADD -> PythonValues.add(left, right);
-      case SUBTRACT -> PythonValues.subtract(left, right);
-      case MULTIPLY -> PythonValues.multiply(left, right);
+      case ADD -> PythonValues.add(left, right, budget);
+      case SUBTRACT -> PythonValues.subtract(left, right, budget);
+      case MULTIPLY -> PythonValues.multiply(left, right, budget);
       case TRUE_DIVIDE -> PythonValues.trueDivide(left, right);
       case FLOOR_DIVIDE -> PythonValues.floorDivide(left, right);
       case MODULO -> PythonValues.modulo(left, right);

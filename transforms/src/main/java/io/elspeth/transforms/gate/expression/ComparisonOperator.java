@@ -20,20 +20,20 @@ enum ComparisonOperator {
   }
 
   /**
-   * Applies the operator to already-evaluated operands.
+   * Applies the operator to already-evaluated operands, charging {@code budget} for the work.
    *
    * @throws PythonValues.Failure when Python would raise, e.g. ordering a str against an int
    */
-  boolean test(Object left, Object right) {
+  boolean test(Object left, Object right, EvaluationBudget budget) {
     return switch (this) {
-      case EQ -> PythonValues.pyEquals(left, right);
-      case NE -> !PythonValues.pyEquals(left, right);
-      case LT -> PythonValues.ordered(symbol, order -> order < 0, left, right);
-      case LE -> PythonValues.ordered(symbol, order -> order <= 0, left, right);
-      case GT -> PythonValues.ordered(symbol, order -> order > 0, left, right);
-      case GE -> PythonValues.ordered(symbol, order -> order >= 0, left, right);
-      case IN -> PythonValues.contains(right, left);
-      case NOT_IN -> !PythonValues.contains(right, left);
+      case EQ -> PythonValues.pyEquals(left, right, budget);
+      case NE -> !PythonValues.pyEquals(left, right, budget);
+      case LT -> PythonValues.ordered(symbol, order -> order < 0, left, right, budget);
+      case LE -> PythonValues.ordered(symbol, order -> order <= 0, left, right, budget);
+      case GT -> PythonValues.ordered(symbol, order -> order > 0, left, right, budget);
+      case GE -> PythonValues.ordered(symbol, order -> order >= 0, left, right, budget);
+      case IN -> PythonValues.contains(right, left, budget);
+      case NOT_IN -> !PythonValues.contains(right, left, budget);
       case IS -> PythonValues.isSameObject(left, right);
       case IS_NOT -> !PythonValues.isSameObject(left, right);
     };

@@ -4,7 +4,8 @@ package io.elspeth.transforms.gate.expression;
  * Thrown by {@link GateExpression#evaluate(java.util.Map)} when a well-formed expression fails on a
  * particular row: a field read with {@code row['x']} is missing, operand types do not support an
  * operation (for example {@code 'str' + 1} or {@code 'a' < 1}), an index is out of range, a
- * division is by zero or an integer result overflows 64 bits.
+ * division is by zero, a conversion such as {@code int('x')} fails, or (as the subclass {@link
+ * ExpressionBudgetException}) the evaluation would exceed its budget.
  *
  * <p>The message names the Python error kind (for example {@code KeyError} or {@code TypeError}),
  * the offending key or types, and the 0-based column of the failing operation in the source.

@@ -1,5 +1,6 @@
 package io.elspeth.transforms.gate.expression;
 
+import java.math.BigInteger;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,7 +231,7 @@ final class Lexer {
               + " octal)",
           start);
     }
-    tokens.add(new Token(Token.Kind.NUMBER, text, parseLong(integerPart, 10, start), start));
+    tokens.add(new Token(Token.Kind.NUMBER, text, parseInteger(integerPart, 10, start), start));
   }
 
   private void prefixedInteger(int start) {
@@ -260,7 +261,7 @@ final class Lexer {
         new Token(
             Token.Kind.NUMBER,
             source.substring(start, pos),
-            parseLong(digits.toString(), radix, start),
+            parseInteger(digits.toString(), radix, start),
             start));
   }
 
@@ -299,13 +300,13 @@ final class Lexer {
     }
   }
 
-  private static Long parseLong(String digits, int radix, int start) {
-    try {
-      return Long.parseLong(digits, radix);
-    } catch (NumberFormatException e) {
+  /** An int literal: a {@link Long}, or a {@link BigInteger} beyond 64 bits, as Python allows. */
+  private static Object parseInteger(String digits, int radix, int start) {
+    if (digits.length() > PythonNumbers.MAX_STR_DIGITS) {
       throw new ExpressionSyntaxException(
-          "integer literal is too large (it must fit in a signed 64-bit integer)", start);
+          "integer literal has more than " + PythonNumbers.MAX_STR_DIGITS + " digits", start);
     }
+    return PythonNumbers.integer(new BigInteger(digits, radix));
   }
 
   private static boolean isDigit(char c) {

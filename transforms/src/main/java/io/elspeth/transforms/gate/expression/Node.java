@@ -3,7 +3,6 @@ package io.elspeth.transforms.gate.expression;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A node of a parsed gate expression. Every node evaluates itself over a row with Python semantics;
@@ -11,17 +10,19 @@ import java.util.Map;
  * {@link ExpressionEvaluationException} can say where the failure happened.
  *
  * <p>The node set is closed: the only names are {@code row}, {@code True}, {@code False} and {@code
- * None}, and the only call is {@code row.get(...)}, so no node can reach anything beyond the row it
- * is given.
+ * None}, and the only calls are {@code row.get(...)} and the pure {@link Builtin}s, so no node can
+ * reach anything beyond the row it is given.
  */
 sealed interface Node {
 
   /**
-   * Evaluates this node over {@code row}.
+   * Evaluates this node over {@code in.row()}, charging {@code in.budget()} one step for the node
+   * and whatever its operation builds or compares.
    *
    * @throws ExpressionEvaluationException on a runtime error (missing key, type error, ...)
+   * @throws ExpressionBudgetException when the evaluation would exceed its budget
    */
-  Object evaluate(Map<String, Object> row);
+  Object evaluate(Evaluation in);
 
   /** Returns the direct sub-expressions of this node. */
   List<Node> children();
@@ -29,7 +30,8 @@ sealed interface Node {
   /** A literal: {@code Long}, {@code Double}, {@code String}, {@code Boolean} or {@code null}. */
   record Literal(Object value) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
       return value;
     }
 
@@ -42,8 +44,9 @@ sealed interface Node {
   /** The name {@code row}: the row map itself. */
   record RowReference() implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      return row;
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      return in.row();
     }
 
     @Override
@@ -61,10 +64,12 @@ sealed interface Node {
     }
 
     @Override
-    public Object evaluate(Map<String, Object> row) {
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      in.budget().elements(elements.size());
       List<Object> values = new ArrayList<>(elements.size());
       for (Node element : elements) {
-        values.add(element.evaluate(row));
+        values.add(element.evaluate(in));
       }
       return Collections.unmodifiableList(values);
     }
@@ -75,16 +80,118 @@ sealed interface Node {
     }
   }
 
+  /**
+   * A dict display {@code {k: v, ...}} (an unmodifiable map in display order); {@code column} is
+   * that of the <code>{</code>.
+   */
+  record DictDisplay(List<Node> keys, List<Node> values, int column) implements Node {
+    public DictDisplay {
+      keys = List.copyOf(keys);
+      values = List.copyOf(values);
+      if (keys.size() != values.size()) {
+        throw new IllegalArgumentException("a dict display needs one value per key");
+      }
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      in.budget().elements(keys.size());
+      List<Object> keyValues = new ArrayList<>(keys.size());
+      List<Object> valueValues = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        keyValues.add(keys.get(i).evaluate(in));
+        valueValues.add(values.get(i).evaluate(in));
+      }
+      try {
+        return PythonValues.dict(keyValues, valueValues, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      List<Node> children = new ArrayList<>(keys);
+      children.addAll(values);
+      return children;
+    }
+  }
+
+  /**
+   * A set display {@code {a, b}} (an unmodifiable set); {@code column} is that of the <code>{
+   * </code>.
+   */
+  record SetDisplay(List<Node> elements, int column) implements Node {
+    public SetDisplay {
+      elements = List.copyOf(elements);
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      in.budget().elements(elements.size());
+      List<Object> values = new ArrayList<>(elements.size());
+      for (Node element : elements) {
+        values.add(element.evaluate(in));
+      }
+      try {
+        return PythonValues.set(values, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return elements;
+    }
+  }
+
+  /** A call of a built-in function; {@code column} is that of its name. */
+  record Call(Builtin function, List<Node> arguments, int column) implements Node {
+    public Call {
+      arguments = List.copyOf(arguments);
+      if (!function.accepts(arguments.size())) {
+        throw new IllegalArgumentException(function.pythonName() + "() takes " + function.arity());
+      }
+    }
+
+    @Override
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      List<Object> values = new ArrayList<>(arguments.size());
+      for (Node argument : arguments) {
+        values.add(argument.evaluate(in));
+      }
+      try {
+        return function.apply(values, in.budget());
+      } catch (PythonValues.Failure failure) {
+        throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
+      }
+    }
+
+    @Override
+    public List<Node> children() {
+      return arguments;
+    }
+  }
+
   /** {@code target[index]}; {@code column} is that of the {@code [}. */
   record Subscript(Node target, Node index, int column) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object container = target.evaluate(row);
-      Object key = index.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object container = target.evaluate(in);
+      Object key = index.evaluate(in);
       try {
-        return PythonValues.subscript(container, key, target instanceof RowReference);
+        return PythonValues.subscript(container, key, target instanceof RowReference, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
       }
     }
 
@@ -100,13 +207,16 @@ sealed interface Node {
    */
   record RowGet(Node key, Node fallback, int column) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object keyValue = key.evaluate(row);
-      Object fallbackValue = fallback.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object keyValue = key.evaluate(in);
+      Object fallbackValue = fallback.evaluate(in);
       try {
-        return PythonValues.get(row, keyValue, fallbackValue);
+        return PythonValues.get(in.row(), keyValue, fallbackValue, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
       }
     }
 
@@ -119,8 +229,9 @@ sealed interface Node {
   /** {@code not operand}: always a {@link Boolean}. */
   record Not(Node operand) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      return !PythonValues.isTruthy(operand.evaluate(row));
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      return !PythonValues.isTruthy(operand.evaluate(in));
     }
 
     @Override
@@ -132,12 +243,15 @@ sealed interface Node {
   /** Unary {@code -operand}; {@code column} is that of the {@code -}. */
   record Negative(Node operand, int column) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object value = operand.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object value = operand.evaluate(in);
       try {
-        return PythonValues.negate(value);
+        return PythonValues.negate(value, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
       }
     }
 
@@ -150,12 +264,15 @@ sealed interface Node {
   /** Unary {@code +operand}; {@code column} is that of the {@code +}. */
   record Positive(Node operand, int column) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object value = operand.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object value = operand.evaluate(in);
       try {
         return PythonValues.plus(value);
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
       }
     }
 
@@ -169,13 +286,16 @@ sealed interface Node {
   record Arithmetic(ArithmeticOperator operator, Node left, Node right, int column)
       implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object leftValue = left.evaluate(row);
-      Object rightValue = right.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object leftValue = left.evaluate(in);
+      Object rightValue = right.evaluate(in);
       try {
-        return operator.apply(leftValue, rightValue);
+        return operator.apply(leftValue, rightValue, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
+      } catch (ExpressionBudgetException breach) {
+        throw breach.at(column);
       }
     }
 
@@ -192,10 +312,11 @@ sealed interface Node {
     }
 
     @Override
-    public Object evaluate(Map<String, Object> row) {
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
       Object value = null;
       for (Node operand : operands) {
-        value = operand.evaluate(row);
+        value = operand.evaluate(in);
         if (!PythonValues.isTruthy(value)) {
           return value;
         }
@@ -216,10 +337,11 @@ sealed interface Node {
     }
 
     @Override
-    public Object evaluate(Map<String, Object> row) {
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
       Object value = null;
       for (Node operand : operands) {
-        value = operand.evaluate(row);
+        value = operand.evaluate(in);
         if (PythonValues.isTruthy(value)) {
           return value;
         }
@@ -253,15 +375,18 @@ sealed interface Node {
     }
 
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      Object left = operands.get(0).evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      Object left = operands.get(0).evaluate(in);
       for (int i = 0; i < operators.size(); i++) {
-        Object right = operands.get(i + 1).evaluate(row);
+        Object right = operands.get(i + 1).evaluate(in);
         boolean holds;
         try {
-          holds = operators.get(i).test(left, right);
+          holds = operators.get(i).test(left, right, in.budget());
         } catch (PythonValues.Failure failure) {
           throw failure.at(columns.get(i));
+        } catch (ExpressionBudgetException breach) {
+          throw breach.at(columns.get(i));
         }
         if (!holds) {
           return false;
@@ -280,10 +405,11 @@ sealed interface Node {
   /** {@code whenTrue if condition else whenFalse}, evaluating only the chosen branch. */
   record Conditional(Node condition, Node whenTrue, Node whenFalse) implements Node {
     @Override
-    public Object evaluate(Map<String, Object> row) {
-      return PythonValues.isTruthy(condition.evaluate(row))
-          ? whenTrue.evaluate(row)
-          : whenFalse.evaluate(row);
+    public Object evaluate(Evaluation in) {
+      in.budget().step();
+      return PythonValues.isTruthy(condition.evaluate(in))
+          ? whenTrue.evaluate(in)
+          : whenFalse.evaluate(in);
     }
 
     @Override

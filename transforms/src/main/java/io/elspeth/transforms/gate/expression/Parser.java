@@ -2,21 +2,26 @@ package io.elspeth.transforms.gate.expression;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Recursive-descent parser for gate expressions, following Python's expression grammar and
  * precedence (lowest first): conditional {@code a if c else b}; {@code or}; {@code and}; {@code
  * not}; comparisons (chained, including {@code in}, {@code not in}, {@code is}, {@code is not});
- * {@code + -}; {@code * / // %}; unary {@code - +}; subscription and {@code row.get(...)}.
+ * {@code + -}; {@code * / // %}; unary {@code - +}; subscription, {@code row.get(...)} and calls of
+ * the {@link Builtin}s.
  *
  * <p>Parsing happens in two passes. First the token stream is scanned for constructs that valid
  * Python may contain but the gate language forbids outright (lambda, comprehensions, assignment,
- * keyword arguments, semicolons, bitwise operators, {@code **}, dict/set literals, statements), so
- * that the error names the construct rather than a symptom of it. Then the expression is parsed,
- * rejecting any other name, attribute access, call, starred expression or slice where it occurs.
+ * keyword arguments, semicolons, bitwise operators, {@code **}, statements), so that the error names
+ * the construct rather than a symptom of it. Then the expression is parsed, rejecting any other
+ * name, attribute access, call, starred expression or slice where it occurs, and, as ELSPETH does,
+ * a subscript of anything but {@code row}, {@code row[...]} or {@code row.get(...)}, and {@code
+ * is}/{@code is not} unless one side is {@code None}.
  */
 final class Parser {
 
@@ -31,6 +36,9 @@ final class Parser {
           ("as assert break class continue def del elif except finally global nonlocal pass raise"
                   + " return try while with")
               .split(" "));
+
+  private static final String BUILTIN_NAMES =
+      Arrays.stream(Builtin.values()).map(Builtin::pythonName).collect(Collectors.joining(", "));
 
   private static final Set<String> BITWISE_OPERATORS = Set.of("&", "|", "^", "~", "<<", ">>");
 
@@ -90,9 +98,10 @@ final class Parser {
       if (message != null) {
         throw new ExpressionSyntaxException(message, token.start());
       }
-      if (token.isOp("(") || token.isOp("[")) {
+      if (token.isOp("(") || token.isOp("[") || token.isOp("{")) {
         openBrackets.push(token.text());
-      } else if ((token.isOp(")") || token.isOp("]")) && !openBrackets.isEmpty()) {
+      } else if ((token.isOp(")") || token.isOp("]") || token.isOp("}"))
+          && !openBrackets.isEmpty()) {
         openBrackets.pop();
       }
     }
@@ -123,7 +132,7 @@ final class Parser {
               && beforePrevious != null
               && (beforePrevious.isOp("(") || beforePrevious.isOp(","));
       return keywordArgument
-          ? "keyword arguments are not allowed (row.get takes positional arguments only)"
+          ? "keyword arguments are not allowed (calls take positional arguments only)"
           : "assignment is not allowed (use '==' to compare)";
     }
     if (op.equals(":=")) {
@@ -145,9 +154,6 @@ final class Parser {
     }
     if (op.equals("@")) {
       return "the matrix multiplication operator '@' is not allowed";
-    }
-    if (op.equals("{")) {
-      return "dict and set literals are not allowed";
     }
     if (op.equals("...")) {
       return "the ellipsis literal '...' is not allowed";
@@ -260,9 +266,23 @@ final class Parser {
       columns.add(column);
       operands.add(parseArithmetic());
     }
+    for (int i = 0; i < operators.size(); i++) {
+      boolean identity =
+          operators.get(i) == ComparisonOperator.IS || operators.get(i) == ComparisonOperator.IS_NOT;
+      if (identity && !isNone(operands.get(i)) && !isNone(operands.get(i + 1))) {
+        throw new ExpressionSyntaxException(
+            "'is' and 'is not' are only allowed in None checks (x is None, x is not None);"
+                + " use == or != to compare values",
+            columns.get(i));
+      }
+    }
     return operators.isEmpty()
         ? operands.get(0)
         : new Node.Comparison(operands, operators, columns);
+  }
+
+  private static boolean isNone(Node node) {
+    return node instanceof Node.Literal literal && literal.value() == null;
   }
 
   /** Consumes and returns a comparison operator at the current position, if there is one. */
@@ -351,17 +371,31 @@ final class Parser {
     while (true) {
       Token token = peek();
       if (token.isOp("[")) {
+        if (!isRowDerived(node)) {
+          throw new ExpressionSyntaxException(
+              "subscripts are only allowed on row, row[...] and row.get(...), not on a literal or"
+                  + " a computed value",
+              token.start());
+        }
         advance();
         node = new Node.Subscript(node, parseSubscriptIndex(), token.start());
       } else if (token.isOp(".")) {
         node = parseRowGet(node);
       } else if (token.isOp("(")) {
         throw new ExpressionSyntaxException(
-            "function calls are not allowed (only row.get(...))", token.start());
+            "function calls are not allowed (only row.get(...) and " + BUILTIN_NAMES + ")",
+            token.start());
       } else {
         return node;
       }
     }
+  }
+
+  /** Whether subscripting {@code node} is allowed: it is the row or was read from it. */
+  private static boolean isRowDerived(Node node) {
+    return node instanceof Node.RowReference
+        || node instanceof Node.Subscript
+        || node instanceof Node.RowGet;
   }
 
   private Node parseSubscriptIndex() {
@@ -434,6 +468,9 @@ final class Parser {
     if (token.isOp("[")) {
       return parseList();
     }
+    if (token.isOp("{")) {
+      return parseBraces();
+    }
     throw expected("an expression");
   }
 
@@ -446,8 +483,21 @@ final class Parser {
     return value.toString();
   }
 
-  /** {@code row}, {@code True}, {@code False} or {@code None}; any other name is rejected. */
+  /**
+   * {@code row}, {@code True}, {@code False}, {@code None} or a call of a {@link Builtin}; any
+   * other name is rejected.
+   */
   private Node parseName(Token token) {
+    Builtin builtin = Builtin.named(token.text());
+    if (builtin != null) {
+      if (!peekAhead(1).isOp("(")) {
+        throw new ExpressionSyntaxException(
+            "the built-in '" + token.text() + "' must be called, as " + token.text() + "(...)",
+            token.start());
+      }
+      advance();
+      return parseCall(builtin, token);
+    }
     Node node =
         switch (token.text()) {
           case "row" -> new Node.RowReference();
@@ -465,12 +515,67 @@ final class Parser {
     }
     if (peekAhead(1).isOp("(")) {
       throw new ExpressionSyntaxException(
-          "function calls are not allowed (only row.get(...)): " + token.text() + "(...)",
+          "function calls are not allowed (only row.get(...) and " + BUILTIN_NAMES + "): "
+              + token.text() + "(...)",
           token.start());
     }
     throw new ExpressionSyntaxException(
         "name '" + token.text() + "' is not allowed (only row, True, False and None)",
         token.start());
+  }
+
+  /** The parenthesised positional arguments of a call of {@code builtin}, named at {@code name}. */
+  private Node parseCall(Builtin builtin, Token name) {
+    Token open = advance();
+    List<Node> arguments = new ArrayList<>();
+    while (!peek().isOp(")")) {
+      arguments.add(parseExpression());
+      if (peek().isOp(",")) {
+        advance();
+      } else if (!peek().isOp(")")) {
+        throw expected("',' or ')' in the " + builtin.pythonName() + "(...) arguments");
+      }
+    }
+    advance();
+    if (!builtin.accepts(arguments.size())) {
+      throw new ExpressionSyntaxException(
+          builtin.pythonName() + "() takes " + builtin.arity() + " but " + arguments.size()
+              + (arguments.size() == 1 ? " was" : " were") + " given",
+          open.start());
+    }
+    return new Node.Call(builtin, arguments, name.start());
+  }
+
+  /** A dict {@code {k: v, ...}} or set {@code {a, b}} display; {@code {}} is an empty dict. */
+  private Node parseBraces() {
+    Token open = advance();
+    if (peek().isOp("}")) {
+      advance();
+      return new Node.DictDisplay(List.of(), List.of(), open.start());
+    }
+    Node first = parseExpression();
+    if (!peek().isOp(":")) {
+      List<Node> elements = new ArrayList<>();
+      elements.add(first);
+      parseRemainingElements(elements, "}", "set");
+      return new Node.SetDisplay(elements, open.start());
+    }
+    advance();
+    List<Node> keys = new ArrayList<>();
+    List<Node> values = new ArrayList<>();
+    keys.add(first);
+    values.add(parseExpression());
+    while (peek().isOp(",")) {
+      advance();
+      if (peek().isOp("}")) {
+        break;
+      }
+      keys.add(parseExpression());
+      expect(":", "':' after the dict key");
+      values.add(parseExpression());
+    }
+    expect("}", "',' or '}' in the dict");
+    return new Node.DictDisplay(keys, values, open.start());
   }
 
   /** A parenthesised expression, or a tuple {@code ()}, {@code (a,)} or {@code (a, b)}. */

@@ -1,11 +1,12 @@
 package io.elspeth.transforms.gate.expression;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,8 @@ import java.util.function.IntPredicate;
 
 /**
  * Python value semantics over the Java representation of row values: {@code None} is {@code null},
- * {@code bool} is {@link Boolean}, {@code int} is {@link Long}, {@code float} is {@link Double},
+ * {@code bool} is {@link Boolean}, {@code int} is {@link Long} (or {@link BigInteger} beyond 64
+ * bits, see {@link PythonNumbers}), {@code float} is {@link Double},
  * {@code str} is {@link String}, {@code list}/{@code tuple} is {@link List}, {@code set} is {@link
  * Set} and {@code dict} is {@link Map}. {@link Integer}, {@link Short}, {@link Byte} and small
  * {@link BigInteger}s are treated as {@code int} and {@link Float} as {@code float}. Any other
@@ -21,12 +23,14 @@ import java.util.function.IntPredicate;
  * ordering when it is {@link Comparable}.
  *
  * <p>Helpers report failures with {@link Failure}; the AST node that called the helper converts it
- * into an {@link ExpressionEvaluationException} carrying the node's column.
+ * into an {@link ExpressionEvaluationException} carrying the node's column. Helpers that build
+ * values or walk collections charge an {@link EvaluationBudget} first, so a hostile expression or
+ * row fails with an {@link ExpressionBudgetException} instead of exhausting the worker.
  */
 final class PythonValues {
 
-  /** Largest string or list that {@code *} repetition may build. */
-  static final long MAX_REPEAT_LENGTH = 10_000_000L;
+  /** Longest {@code repr} of a value placed in an error message; longer ones are cut short. */
+  static final int MAX_REPR_IN_MESSAGE = 200;
 
   /** Returned by {@link #lookup(Map, Object)} when the key is absent. */
   private static final Object MISSING = new Object();
@@ -86,53 +90,78 @@ final class PythonValues {
     return v.getClass().getSimpleName();
   }
 
-  /** Returns a Python-style {@code repr} of a value, for error messages. */
+  /**
+   * Returns a Python-style {@code repr} of a value for an error message, cut to {@link
+   * #MAX_REPR_IN_MESSAGE} characters (ending in {@code ...}) so that a huge value cannot bloat the
+   * failure reason recorded for a row.
+   */
   static String repr(Object value) {
+    StringBuilder out = new StringBuilder();
+    if (!appendRepr(out, value, MAX_REPR_IN_MESSAGE)) {
+      out.setLength(MAX_REPR_IN_MESSAGE);
+      out.append("...");
+    }
+    return out.toString();
+  }
+
+  /**
+   * Appends the {@code repr} of {@code value} to {@code out}, stopping early once {@code out} is
+   * longer than {@code limit}.
+   *
+   * @return whether the whole repr fitted within {@code limit}
+   */
+  static boolean appendRepr(StringBuilder out, Object value, long limit) {
     Object v = normalize(value);
     if (v == null) {
-      return "None";
+      out.append("None");
     } else if (v instanceof Boolean) {
-      return (Boolean) v ? "True" : "False";
+      out.append((Boolean) v ? "True" : "False");
     } else if (v instanceof Double) {
-      return floatRepr((Double) v);
+      out.append(PythonNumbers.floatRepr((Double) v));
     } else if (v instanceof String) {
-      return stringRepr((String) v);
-    } else if (v instanceof List) {
-      StringBuilder out = new StringBuilder("[");
-      for (Object element : (List<?>) v) {
-        out.append(out.length() > 1 ? ", " : "").append(repr(element));
+      appendStringRepr(out, (String) v, limit);
+    } else if (v instanceof Collection) {
+      boolean set = v instanceof Set;
+      if (set && ((Set<?>) v).isEmpty()) {
+        out.append("set()");
+        return out.length() <= limit;
       }
-      return out.append(']').toString();
+      out.append(set ? '{' : '[');
+      boolean first = true;
+      for (Object element : (Collection<?>) v) {
+        out.append(first ? "" : ", ");
+        first = false;
+        if (!appendRepr(out, element, limit)) {
+          return false;
+        }
+      }
+      out.append(set ? '}' : ']');
     } else if (v instanceof Map) {
-      StringBuilder out = new StringBuilder("{");
+      out.append('{');
+      boolean first = true;
       for (Map.Entry<?, ?> entry : ((Map<?, ?>) v).entrySet()) {
-        out.append(out.length() > 1 ? ", " : "")
-            .append(repr(entry.getKey()))
-            .append(": ")
-            .append(repr(entry.getValue()));
+        out.append(first ? "" : ", ");
+        first = false;
+        if (!appendRepr(out, entry.getKey(), limit)) {
+          return false;
+        }
+        out.append(": ");
+        if (!appendRepr(out, entry.getValue(), limit)) {
+          return false;
+        }
       }
-      return out.append('}').toString();
+      out.append('}');
+    } else {
+      String text = String.valueOf(v);
+      out.append(text, 0, (int) Math.min(text.length(), Math.max(0L, limit - out.length() + 1)));
     }
-    return String.valueOf(v);
+    return out.length() <= limit;
   }
 
-  private static String floatRepr(double d) {
-    if (Double.isNaN(d)) {
-      return "nan";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "inf" : "-inf";
-    }
-    if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-      return (d == 0 && 1 / d < 0 ? "-" : "") + Math.abs((long) d) + ".0";
-    }
-    return Double.toString(d);
-  }
-
-  private static String stringRepr(String s) {
+  private static void appendStringRepr(StringBuilder out, String s, long limit) {
     char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
-    StringBuilder out = new StringBuilder().append(quote);
-    for (int i = 0; i < s.length(); i++) {
+    out.append(quote);
+    for (int i = 0; i < s.length() && out.length() <= limit; i++) {
       char c = s.charAt(i);
       if (c == quote || c == '\\') {
         out.append('\\').append(c);
@@ -148,7 +177,7 @@ final class PythonValues {
         out.append(c);
       }
     }
-    return out.append(quote).toString();
+    out.append(quote);
   }
 
   /** Python truthiness: None, False, 0, 0.0, '' and empty collections are false. */
@@ -174,35 +203,33 @@ final class PythonValues {
     return true;
   }
 
-  /** Whether a (normalised) value takes part in arithmetic: bool, int or float. */
   private static boolean isNumber(Object v) {
-    return v instanceof Boolean || v instanceof Long || v instanceof Double;
+    return PythonNumbers.isNumber(v);
   }
 
-  /** Whether a (normalised) value is a bool or int, usable as an index or repeat count. */
   private static boolean isInteger(Object v) {
-    return v instanceof Boolean || v instanceof Long;
-  }
-
-  private static long asLong(Object v) {
-    return v instanceof Boolean ? ((Boolean) v ? 1L : 0L) : (Long) v;
+    return PythonNumbers.isInteger(v);
   }
 
   private static double asDouble(Object v) {
-    return v instanceof Double ? (Double) v : (double) asLong(v);
+    return PythonNumbers.asDouble(v);
   }
 
   // ------------------------------------------------------------------------ comparison
 
-  /** Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. */
-  static boolean pyEquals(Object left, Object right) {
+  /**
+   * Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. Each
+   * comparison, including each element comparison, is one step of {@code budget}.
+   */
+  static boolean pyEquals(Object left, Object right, EvaluationBudget budget) {
+    budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
     if (a == null || b == null) {
       return a == b;
     }
     if (isNumber(a) && isNumber(b)) {
-      Integer order = compareNumbers(a, b);
+      Integer order = PythonNumbers.compare(a, b);
       return order != null && order == 0;
     }
     if (a instanceof List && b instanceof List) {
@@ -213,7 +240,7 @@ final class PythonValues {
       }
       Iterator<?> ib = lb.iterator();
       for (Object element : la) {
-        if (!pyEquals(element, ib.next())) {
+        if (!pyEquals(element, ib.next(), budget)) {
           return false;
         }
       }
@@ -223,7 +250,7 @@ final class PythonValues {
       Set<?> sa = (Set<?>) a;
       Set<?> sb = (Set<?>) b;
       return sa.size() == sb.size()
-          && sa.stream().allMatch(x -> sb.stream().anyMatch(y -> pyEquals(x, y)));
+          && sa.stream().allMatch(x -> sb.stream().anyMatch(y -> pyEquals(x, y, budget)));
     }
     if (a instanceof Map && b instanceof Map) {
       Map<?, ?> ma = (Map<?, ?>) a;
@@ -232,42 +259,14 @@ final class PythonValues {
         return false;
       }
       for (Map.Entry<?, ?> entry : ma.entrySet()) {
-        Object other = lookup(mb, normalize(entry.getKey()));
-        if (other == MISSING || !pyEquals(entry.getValue(), other)) {
+        Object other = lookup(mb, normalize(entry.getKey()), budget);
+        if (other == MISSING || !pyEquals(entry.getValue(), other, budget)) {
           return false;
         }
       }
       return true;
     }
     return a.equals(b);
-  }
-
-  /**
-   * Compares two numbers exactly, as Python does across int and float.
-   *
-   * @return negative, zero or positive, or {@code null} when a NaN makes them unordered
-   */
-  private static Integer compareNumbers(Object a, Object b) {
-    if (!(a instanceof Double) && !(b instanceof Double)) {
-      return Long.compare(asLong(a), asLong(b));
-    }
-    if (a instanceof Double && b instanceof Double) {
-      double x = (Double) a;
-      double y = (Double) b;
-      if (Double.isNaN(x) || Double.isNaN(y)) {
-        return null;
-      }
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    boolean leftIsDouble = a instanceof Double;
-    double d = leftIsDouble ? (Double) a : (Double) b;
-    long l = leftIsDouble ? asLong(b) : asLong(a);
-    if (Double.isNaN(d)) {
-      return null;
-    }
-    int longVersusDouble =
-        Double.isInfinite(d) ? (d > 0 ? -1 : 1) : new BigDecimal(l).compareTo(new BigDecimal(d));
-    return leftIsDouble ? -longVersusDouble : longVersusDouble;
   }
 
   /**
@@ -278,11 +277,13 @@ final class PythonValues {
    * @param outcome whether the comparison holds given the sign of left compared with right
    * @throws Failure for operands Python cannot order, e.g. {@code 'a' < 1}
    */
-  static boolean ordered(String symbol, IntPredicate outcome, Object left, Object right) {
+  static boolean ordered(
+      String symbol, IntPredicate outcome, Object left, Object right, EvaluationBudget budget) {
+    budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
-      Integer order = compareNumbers(a, b);
+      Integer order = PythonNumbers.compare(a, b);
       return order != null && outcome.test(order);
     }
     if (a instanceof String && b instanceof String) {
@@ -293,8 +294,8 @@ final class PythonValues {
       List<?> lb = (List<?>) b;
       int common = Math.min(la.size(), lb.size());
       for (int i = 0; i < common; i++) {
-        if (!pyEquals(la.get(i), lb.get(i))) {
-          return ordered(symbol, outcome, la.get(i), lb.get(i));
+        if (!pyEquals(la.get(i), lb.get(i), budget)) {
+          return ordered(symbol, outcome, la.get(i), lb.get(i), budget);
         }
       }
       return outcome.test(Integer.compare(la.size(), lb.size()));
@@ -363,7 +364,7 @@ final class PythonValues {
    * Python {@code in}: substring test for strings, key test for dicts, element equality for lists,
    * tuples and sets.
    */
-  static boolean contains(Object container, Object item) {
+  static boolean contains(Object container, Object item, EvaluationBudget budget) {
     Object c = normalize(container);
     Object x = normalize(item);
     if (c instanceof String) {
@@ -371,18 +372,18 @@ final class PythonValues {
         throw new Failure(
             "TypeError: 'in <string>' requires string as left operand, not " + typeName(x));
       }
-      return ((String) c).contains((String) x);
+      return Substrings.contains((String) c, (String) x);
     }
     if (c instanceof Map) {
       requireHashable(x);
-      return lookup((Map<?, ?>) c, x) != MISSING;
+      return lookup((Map<?, ?>) c, x, budget) != MISSING;
     }
     if (c instanceof Collection) {
       if (c instanceof Set) {
         requireHashable(x);
       }
       for (Object element : (Collection<?>) c) {
-        if (pyEquals(element, x)) {
+        if (pyEquals(element, x, budget)) {
           return true;
         }
       }
@@ -396,12 +397,13 @@ final class PythonValues {
   /**
    * Python {@code target[index]} on a dict, list or str; row lookups get a field-specific message.
    */
-  static Object subscript(Object target, Object index, boolean targetIsRow) {
+  static Object subscript(
+      Object target, Object index, boolean targetIsRow, EvaluationBudget budget) {
     Object t = normalize(target);
     Object i = normalize(index);
     if (t instanceof Map) {
       requireHashable(i);
-      Object value = lookup((Map<?, ?>) t, i);
+      Object value = lookup((Map<?, ?>) t, i, budget);
       if (value == MISSING) {
         throw new Failure(
             targetIsRow
@@ -428,10 +430,10 @@ final class PythonValues {
   }
 
   /** Python {@code dict.get(key, default)}. */
-  static Object get(Map<String, Object> row, Object key, Object fallback) {
+  static Object get(Map<?, ?> row, Object key, Object fallback, EvaluationBudget budget) {
     Object k = normalize(key);
     requireHashable(k);
-    Object value = lookup(row, k);
+    Object value = lookup(row, k, budget);
     return value == MISSING ? fallback : normalize(value);
   }
 
@@ -439,7 +441,12 @@ final class PythonValues {
     if (!isInteger(index)) {
       throw new Failure("TypeError: " + kind + " indices must be integers, not " + typeName(index));
     }
-    long i = asLong(index);
+    Long small = PythonNumbers.asLongOrNull(index);
+    if (small == null) {
+      throw new Failure("IndexError: " + kind + " index " + index + " out of range (length " + size
+          + ")");
+    }
+    long i = small;
     long resolved = i < 0 ? i + size : i;
     if (resolved < 0 || resolved >= size) {
       throw new Failure(
@@ -460,7 +467,7 @@ final class PythonValues {
    *
    * @return the value, or {@link #MISSING}
    */
-  private static Object lookup(Map<?, ?> map, Object key) {
+  private static Object lookup(Map<?, ?> map, Object key, EvaluationBudget budget) {
     try {
       if (map.containsKey(key)) {
         return map.get(key);
@@ -468,7 +475,7 @@ final class PythonValues {
     } catch (NullPointerException | ClassCastException e) {
       // The map does not support this key type (e.g. null in an immutable map); scan instead.
       for (Map.Entry<?, ?> entry : map.entrySet()) {
-        if (pyEquals(entry.getKey(), key)) {
+        if (pyEquals(entry.getKey(), key, budget)) {
           return entry.getValue();
         }
       }
@@ -477,7 +484,7 @@ final class PythonValues {
     if (isNumber(key)) {
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         Object candidate = normalize(entry.getKey());
-        if (isNumber(candidate) && pyEquals(candidate, key)) {
+        if (isNumber(candidate) && pyEquals(candidate, key, budget)) {
           return entry.getValue();
         }
       }
@@ -488,23 +495,21 @@ final class PythonValues {
   // ------------------------------------------------------------------------ arithmetic
 
   /** Python {@code +}: numeric addition, or concatenation of two strings or two lists. */
-  static Object add(Object left, Object right) {
+  static Object add(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
       if (a instanceof Double || b instanceof Double) {
         return asDouble(a) + asDouble(b);
       }
-      try {
-        return Math.addExact(asLong(a), asLong(b));
-      } catch (ArithmeticException e) {
-        throw overflow("+");
-      }
+      return PythonNumbers.add(a, b, budget);
     }
     if (a instanceof String && b instanceof String) {
+      budget.chars((long) ((String) a).length() + ((String) b).length());
       return (String) a + b;
     }
     if (a instanceof List && b instanceof List) {
+      budget.elements((long) ((List<?>) a).size() + ((List<?>) b).size());
       List<Object> joined = new ArrayList<>((List<?>) a);
       joined.addAll((List<?>) b);
       return Collections.unmodifiableList(joined);
@@ -513,53 +518,57 @@ final class PythonValues {
   }
 
   /** Python {@code -} on numbers. */
-  static Object subtract(Object left, Object right) {
+  static Object subtract(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("-", a, b);
     if (a instanceof Double || b instanceof Double) {
       return asDouble(a) - asDouble(b);
     }
-    try {
-      return Math.subtractExact(asLong(a), asLong(b));
-    } catch (ArithmeticException e) {
-      throw overflow("-");
-    }
+    return PythonNumbers.subtract(a, b, budget);
   }
 
   /** Python {@code *}: numeric product, or repetition of a string or list by an int. */
-  static Object multiply(Object left, Object right) {
+  static Object multiply(Object left, Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
       if (a instanceof Double || b instanceof Double) {
         return asDouble(a) * asDouble(b);
       }
-      try {
-        return Math.multiplyExact(asLong(a), asLong(b));
-      } catch (ArithmeticException e) {
-        throw overflow("*");
-      }
+      return PythonNumbers.multiply(a, b, budget);
     }
     if ((a instanceof String || a instanceof List) && isInteger(b)) {
-      return repeat(a, asLong(b));
+      return repeat(a, repeatCount(b), budget);
     }
     if (isInteger(a) && (b instanceof String || b instanceof List)) {
-      return repeat(b, asLong(a));
+      return repeat(b, repeatCount(a), budget);
     }
     throw unsupported("*", a, b);
   }
 
-  private static Object repeat(Object sequence, long times) {
+  /** A repeat count; an int beyond a long repeats more than any budget allows, or nothing. */
+  private static long repeatCount(Object count) {
+    Long small = PythonNumbers.asLongOrNull(count);
+    if (small != null) {
+      return small;
+    }
+    return ((BigInteger) count).signum() > 0 ? Long.MAX_VALUE : 0L;
+  }
+
+  /** Repeats a string or list; the budget is charged for the whole result before it is built. */
+  private static Object repeat(Object sequence, long times, EvaluationBudget budget) {
     long count = Math.max(0L, times);
     int length =
         sequence instanceof String ? ((String) sequence).length() : ((List<?>) sequence).size();
-    if (length != 0 && count > MAX_REPEAT_LENGTH / length) {
-      throw new Failure(
-          "MemoryError: repetition would produce more than " + MAX_REPEAT_LENGTH + " elements");
-    }
+    long total = length == 0 ? 0L : count > Long.MAX_VALUE / length ? Long.MAX_VALUE : count * length;
     if (sequence instanceof String) {
-      return ((String) sequence).repeat((int) count);
+      budget.chars(total);
+      return ((String) sequence).repeat((int) (length == 0 ? 0L : count));
+    }
+    budget.elements(total);
+    if (length == 0) {
+      return List.of();
     }
     List<Object> repeated = new ArrayList<>();
     for (long i = 0; i < count; i++) {
@@ -573,6 +582,12 @@ final class PythonValues {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("/", a, b);
+    if (isInteger(a) && isInteger(b)) {
+      if (PythonNumbers.asBig(b).signum() == 0) {
+        throw new Failure("ZeroDivisionError: division by zero");
+      }
+      return PythonNumbers.trueDivideIntegers(a, b);
+    }
     double divisor = asDouble(b);
     if (divisor == 0.0) {
       throw new Failure("ZeroDivisionError: division by zero");
@@ -593,15 +608,10 @@ final class PythonValues {
       }
       return floatDivMod(x, y)[0];
     }
-    long x = asLong(a);
-    long y = asLong(b);
-    if (y == 0L) {
+    if (PythonNumbers.asBig(b).signum() == 0) {
       throw new Failure("ZeroDivisionError: integer division by zero");
     }
-    if (x == Long.MIN_VALUE && y == -1L) {
-      throw overflow("//");
-    }
-    return Math.floorDiv(x, y);
+    return PythonNumbers.floorDivMod(a, b)[0];
   }
 
   /** Python {@code %}: the result takes the sign of the divisor. */
@@ -617,11 +627,10 @@ final class PythonValues {
       }
       return floatDivMod(x, y)[1];
     }
-    long y = asLong(b);
-    if (y == 0L) {
+    if (PythonNumbers.asBig(b).signum() == 0) {
       throw new Failure("ZeroDivisionError: integer modulo by zero");
     }
-    return Math.floorMod(asLong(a), y);
+    return PythonNumbers.floorDivMod(a, b)[1];
   }
 
   /** CPython's {@code float_divmod}: returns {floor quotient, modulo}. */
@@ -649,17 +658,13 @@ final class PythonValues {
   }
 
   /** Python unary {@code -}. */
-  static Object negate(Object operand) {
+  static Object negate(Object operand, EvaluationBudget budget) {
     Object v = normalize(operand);
     if (v instanceof Double) {
       return -(Double) v;
     }
     if (isInteger(v)) {
-      try {
-        return Math.negateExact(asLong(v));
-      } catch (ArithmeticException e) {
-        throw overflow("unary -");
-      }
+      return PythonNumbers.negate(v, budget);
     }
     throw new Failure("TypeError: bad operand type for unary -: '" + typeName(v) + "'");
   }
@@ -671,9 +676,122 @@ final class PythonValues {
       return v;
     }
     if (isInteger(v)) {
-      return asLong(v);
+      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
     }
     throw new Failure("TypeError: bad operand type for unary +: '" + typeName(v) + "'");
+  }
+
+  // ------------------------------------------------------------------------ displays
+
+  /**
+   * A dict display: keys must be hashable; a repeated key (by Python equality, so {@code 1},
+   * {@code 1.0} and {@code True} are one key) keeps its first position and takes the last value.
+   */
+  static Map<Object, Object> dict(List<Object> keys, List<Object> values, EvaluationBudget budget) {
+    Map<Object, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      Object key = normalize(keys.get(i));
+      requireHashable(key);
+      Object existing = MISSING;
+      for (Object candidate : map.keySet()) {
+        if (pyEquals(candidate, key, budget)) {
+          existing = candidate;
+          break;
+        }
+      }
+      map.put(existing == MISSING ? key : existing, values.get(i));
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
+  /** A set display: elements must be hashable; equal elements (by Python equality) count once. */
+  static Set<Object> set(List<Object> elements, EvaluationBudget budget) {
+    Set<Object> set = new LinkedHashSet<>();
+    for (Object element : elements) {
+      Object e = normalize(element);
+      requireHashable(e);
+      boolean present = false;
+      for (Object candidate : set) {
+        if (pyEquals(candidate, e, budget)) {
+          present = true;
+          break;
+        }
+      }
+      if (!present) {
+        set.add(e);
+      }
+    }
+    return Collections.unmodifiableSet(set);
+  }
+
+  // ------------------------------------------------------------------------ built-in functions
+
+  /** Python {@code len()}: code points of a str, elements of a list, tuple, set or dict. */
+  static Object length(Object value) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (long) ((String) v).codePointCount(0, ((String) v).length());
+    } else if (v instanceof Collection) {
+      return (long) ((Collection<?>) v).size();
+    } else if (v instanceof Map) {
+      return (long) ((Map<?, ?>) v).size();
+    }
+    throw new Failure("TypeError: object of type '" + typeName(v) + "' has no len()");
+  }
+
+  /** Python {@code str()}: a str itself, an int's digits, otherwise the {@code repr}. */
+  static String str(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (String) v;
+    }
+    if (v instanceof Long || v instanceof BigInteger) {
+      return PythonNumbers.intText(v, budget);
+    }
+    long room = budget.remainingChars();
+    StringBuilder out = new StringBuilder();
+    if (!appendRepr(out, v, room)) {
+      budget.chars(room + 1);
+    }
+    budget.chars(out.length());
+    return out.toString();
+  }
+
+  /** Python {@code int()} of a bool, int, float or decimal str. */
+  static Object toInt(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (isInteger(v)) {
+      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
+    } else if (v instanceof Double) {
+      return PythonNumbers.truncate((Double) v, budget);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseInt((String) v, budget);
+    }
+    throw new Failure("TypeError: int() argument must be a string, a bytes-like object or a real"
+        + " number, not '" + typeName(v) + "'");
+  }
+
+  /** Python {@code float()} of a bool, int, float or str. */
+  static Object toFloat(Object value) {
+    Object v = normalize(value);
+    if (isNumber(v)) {
+      return asDouble(v);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseFloat((String) v);
+    }
+    throw new Failure("TypeError: float() argument must be a string or a real number, not '"
+        + typeName(v) + "'");
+  }
+
+  /** Python {@code abs()}; a bool becomes an int. */
+  static Object abs(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof Double) {
+      return Math.abs((Double) v);
+    } else if (isInteger(v)) {
+      return PythonNumbers.abs(v, budget);
+    }
+    throw new Failure("TypeError: bad operand type for abs(): '" + typeName(v) + "'");
   }
 
   private static void requireNumbers(String symbol, Object a, Object b) {
@@ -691,10 +809,5 @@ final class PythonValues {
             + "' and '"
             + typeName(b)
             + "'");
-  }
-
-  private static Failure overflow(String symbol) {
-    return new Failure(
-        "OverflowError: integer result of " + symbol + " does not fit in a signed 64-bit integer");
   }
 }
