@@ -247,6 +247,13 @@ public final class PublicationRepair {
   /** Records a sink state and outcome for each of the chunk's tokens that has no outcome. */
   private static long recordChunk(LandscapeStore store, StepContext ctx,
       SinkPublication p, List<Token> chunk, Instant at) {
+    Set<String> known = read(store, c -> recordedTokens(c, chunk));
+    if (known.size() < chunk.size()) {
+      throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId() + " published "
+          + p.target() + " with " + (chunk.size() - known.size()) + " or more tokens the Landscape"
+          + " has no record of (their rows' records had not been committed when the run died),"
+          + " so that output cannot be certified; move it aside and start a new run");
+    }
     Set<String> done = read(store, c -> terminal(c, chunk));
     List<AuditRecord> records = new ArrayList<>();
     String firstState = Ids.stateId();
@@ -305,10 +312,19 @@ public final class PublicationRepair {
   }
 
   private static Set<String> terminal(Connection c, List<Token> chunk) throws SQLException {
+    return tokenIds(c, "SELECT token_id FROM token_outcomes WHERE is_terminal = 1 AND", chunk);
+  }
+
+  private static Set<String> recordedTokens(Connection c, List<Token> chunk) throws SQLException {
+    return tokenIds(c, "SELECT token_id FROM tokens WHERE", chunk);
+  }
+
+  /** The ids of {@code chunk}'s tokens that {@code select} (ending in WHERE or AND) finds. */
+  private static Set<String> tokenIds(Connection c, String select, List<Token> chunk)
+      throws SQLException {
     Set<String> done = new HashSet<>();
     String marks = String.join(", ", chunk.stream().map(t -> "?").toList());
-    try (PreparedStatement ps = c.prepareStatement("SELECT token_id FROM token_outcomes WHERE"
-        + " is_terminal = 1 AND token_id IN (" + marks + ")")) {
+    try (PreparedStatement ps = c.prepareStatement(select + " token_id IN (" + marks + ")")) {
       int i = 1;
       for (Token t : chunk) {
         ps.setString(i++, t.tokenId());

@@ -178,23 +178,21 @@ public final class RunLauncher {
   private static RunLease claim(LandscapeStore store, String resumeOf, String runId,
       PipelinePlan plan) {
     // One connection at a time: the SQLite pool has one.
-    Optional<String> stale;
     try (Connection c = store.connection()) {
       ResumePoint.of(c, resumeOf, plan, null);
-      stale = Resumptions.resumedBy(c, resumeOf);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
           + e.getMessage(), e);
     }
-    if (stale.isPresent()) {
-      store.inTransaction("drop a stale resume claim", w -> {
-        Resumptions.dropClaim(w, resumeOf, stale.get());
-        return null;
-      });
-    }
     RunLease lease;
     try {
       lease = store.inTransaction("claim run " + resumeOf + " for resuming", c -> {
+        // A claim whose run never got recorded and whose process is gone binds nobody; a live
+        // claimer's stays, and the insert below then fails on the claim's key.
+        java.util.Optional<String> earlier = Resumptions.resumedBy(c, resumeOf);
+        if (earlier.isPresent() && ResumePoint.isStaleClaim(c, earlier.get())) {
+          Resumptions.dropClaim(c, resumeOf, earlier.get());
+        }
         Resumptions.claim(c, resumeOf, runId);
         return RunLeases.insert(c, runId);
       });
