@@ -59,7 +59,7 @@ final class ExportCommand implements Callable<Integer> {
     LandscapeUrl url = LandscapeOption.url(database);
     Optional<String> missing = LandscapeOption.missing(url);
     if (missing.isPresent()) {
-      err.println("error: " + missing.get());
+      CliErrors.print(err, missing.get());
       return 1;
     }
     String runId;
@@ -67,7 +67,7 @@ final class ExportCommand implements Callable<Integer> {
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
       Optional<String> resolved = LineageQuery.resolveRun(c, run);
       if (resolved.isEmpty()) {
-        err.println("error: no run '" + run + "' in " + url);
+        CliErrors.print(err, "no run '" + run + "' in " + url);
         return 1;
       }
       runId = resolved.get();

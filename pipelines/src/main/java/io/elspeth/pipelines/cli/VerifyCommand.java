@@ -31,7 +31,7 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SigningKey key = SigningKey.fromEnvironment(System.getenv());
     if (!Files.isRegularFile(file)) {
-      spec.commandLine().getErr().println("error: no export file at " + file);
+      CliErrors.print(spec.commandLine().getErr(), "no export file at " + file);
       return 1;
     }
     ExportVerifier.Verification v;
