@@ -75,6 +75,11 @@ final class ExplainCommand implements Callable<Integer> {
       CliErrors.print(spec.commandLine().getErr(), missing.get());
       return 1;
     }
+    Optional<String> overwrites = LandscapeOption.overwrites(html, "--html", url);
+    if (overwrites.isPresent()) {
+      CliErrors.print(spec.commandLine().getErr(), overwrites.get());
+      return 1;
+    }
     if (payloadDir != null && !Files.isDirectory(payloadDir)) {
       CliErrors.print(spec.commandLine().getErr(), "no payload store at " + payloadDir);
       return 1;

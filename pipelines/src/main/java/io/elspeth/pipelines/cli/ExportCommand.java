@@ -62,6 +62,11 @@ final class ExportCommand implements Callable<Integer> {
       CliErrors.print(err, missing.get());
       return 1;
     }
+    Optional<String> overwrites = LandscapeOption.overwrites(output, "--output", url);
+    if (overwrites.isPresent()) {
+      CliErrors.print(err, overwrites.get());
+      return 1;
+    }
     String runId;
     List<Map<String, Object>> records;
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {

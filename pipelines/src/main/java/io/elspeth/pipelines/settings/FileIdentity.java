@@ -20,12 +20,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param path the path with every link resolved
  * @param fileKey the file system's identity of an existing file, or null
  */
-record FileIdentity(Path path, @Nullable Object fileKey) {
+public record FileIdentity(Path path, @Nullable Object fileKey) {
   /** Linux's own limit on links followed for one path; past it the OS would fail the open. */
   private static final int MAX_LINKS = 40;
 
   /** The file a path names, or empty when it is not a path on this system at all. */
-  static Optional<FileIdentity> of(String raw) {
+  public static Optional<FileIdentity> of(String raw) {
     Path p;
     try {
       p = Path.of(raw);
@@ -43,7 +43,7 @@ record FileIdentity(Path path, @Nullable Object fileKey) {
   }
 
   /** Whether both name one file. */
-  boolean sameFileAs(FileIdentity other) {
+  public boolean sameFileAs(FileIdentity other) {
     return path.equals(other.path) || fileKey != null && fileKey.equals(other.fileKey);
   }
 
@@ -53,7 +53,7 @@ record FileIdentity(Path path, @Nullable Object fileKey) {
   }
 
   /** This path with a suffix on its file name (a SQLite database's journal files). */
-  FileIdentity sibling(String suffix) {
+  public FileIdentity sibling(String suffix) {
     Path s = path.resolveSibling(path.getFileName() + suffix);
     return of(s.toString()).orElse(new FileIdentity(s, null));
   }

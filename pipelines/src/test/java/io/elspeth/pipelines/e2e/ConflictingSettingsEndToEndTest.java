@@ -172,4 +172,24 @@ class ConflictingSettingsEndToEndTest {
     assertThat(verbose.err(), allOf(containsString("elspeth: run "), containsString("\tat ")));
     assertThat(Files.readString(input), is(INPUT));
   }
+
+  @Test
+  void exportAndExplainNeverWriteOverTheLandscapeTheyRead() throws Exception {
+    Path db = dir.resolve("audit.db");
+    Files.writeString(db, "stands in for a Landscape");
+    Files.createSymbolicLink(dir.resolve("db-link"), db);
+    Outcome export = cli("export", "--run", "latest", "--database", db.toString(), "--output",
+        dir.resolve("db-link").toString());
+    assertThat(export.err(), export.exitCode(), is(1));
+    assertThat(export.err(), allOf(containsString("elspeth: --output " + dir.resolve("db-link")
+        + " and --database resolve to the same file " + db.toRealPath()),
+        not(containsString("\tat "))));
+    Outcome explain = cli("explain", "--run", "latest", "--row", "0", "--database", db.toString(),
+        "--html", dir.resolve("audit.db-wal").toString());
+    assertThat(explain.exitCode(), is(1));
+    assertThat(explain.err(), containsString("--html " + dir.resolve("audit.db-wal")
+        + " and --database resolve to the same file"));
+    assertThat(Files.readString(db), is("stands in for a Landscape"));
+    assertThat(Files.exists(dir.resolve("audit.db-wal")), is(false));
+  }
 }
