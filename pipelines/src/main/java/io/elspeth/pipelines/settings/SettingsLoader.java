@@ -86,19 +86,42 @@ public final class SettingsLoader {
     if (!Files.isRegularFile(file)) {
       throw new SettingsException(file, List.of("settings file not found"));
     }
-    Object parsed = SettingsYaml.parse(file, text(file));
+    SettingsYaml.Parsed yaml = SettingsYaml.parse(file, text(file));
+    Object parsed = yaml.value();
     if (!(parsed instanceof Map<?, ?>)) {
       throw new SettingsException(file, List.of(
           "expected a mapping of settings at the top level (source, sinks, ...)"));
     }
     Map<String, Object> root = (Map<String, Object>) parsed;
     List<String> problems = new ArrayList<>();
+    boolean profiled = root.containsKey("default") || root.containsKey("profiles");
     root = applyProfile(root, profile, problems);
     Object substituted = substitute(root, "", env, problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
-    return (Map<String, Object>) substituted;
+    return new LocatedSettings((Map<String, Object>) substituted,
+        profiled ? profileLocations(yaml.locations(), profile) : yaml.locations());
+  }
+
+  /** Where each merged key came from: the profile's override, else the default block. */
+  private static Map<String, String> profileLocations(Map<String, String> file,
+      @Nullable String profile) {
+    Map<String, String> out = new HashMap<>();
+    String override = "profiles." + profile + ".";
+    file.forEach((path, at) -> {
+      if (path.startsWith("default.")) {
+        out.putIfAbsent(path.substring("default.".length()), at);
+      }
+    });
+    if (profile != null) {
+      file.forEach((path, at) -> {
+        if (path.startsWith(override)) {
+          out.put(path.substring(override.length()), at);
+        }
+      });
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

@@ -167,7 +167,8 @@ public final class SettingsValidator {
     problems.addAll(OutputConflicts.find(source, sinks, landscape, payloadBasePath(raw),
         telemetry.healthFile()));
     if (!problems.isEmpty()) {
-      throw new SettingsException(file, problems);
+      throw new SettingsException(file,
+          raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
         telemetry, raw, aggregations, coalesce, runner);

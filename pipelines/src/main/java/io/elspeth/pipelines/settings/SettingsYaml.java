@@ -62,6 +62,7 @@ final class SettingsYaml {
 
   private final Path file;
   private final List<String> problems = new ArrayList<>();
+  private final Map<String, String> locations = new LinkedHashMap<>();
   private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
   private int values;
 
@@ -69,9 +70,17 @@ final class SettingsYaml {
     this.file = file;
   }
 
+  /**
+   * A parsed file: its value, and where each key path (and list item) was written, as
+   * {@code line L, column C}.
+   */
+  record Parsed(@Nullable Object value, Map<String, String> locations) {}
+
   /** Parses {@code text} read from {@code file}; throws {@link SettingsException} naming lines. */
-  static @Nullable Object parse(Path file, String text) {
-    return new SettingsYaml(file).read(text);
+  static Parsed parse(Path file, String text) {
+    SettingsYaml yaml = new SettingsYaml(file);
+    Object value = yaml.read(text);
+    return new Parsed(value, yaml.locations);
   }
 
   private @Nullable Object read(String text) {
@@ -124,6 +133,11 @@ final class SettingsYaml {
         + ": ";
   }
 
+  private static String at(Node node) {
+    Mark m = node.getStartMark();
+    return "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
+  }
+
   private static String line(Node node) {
     return "line " + (node.getStartMark().getLine() + 1);
   }
@@ -162,6 +176,7 @@ final class SettingsYaml {
     List<Object> out = new ArrayList<>();
     List<Node> items = node.getValue();
     for (int i = 0; i < items.size(); i++) {
+      locations.putIfAbsent(path + "[" + i + "]", at(items.get(i)));
       out.add(value(items.get(i), path + "[" + i + "]"));
     }
     return out;
@@ -190,6 +205,7 @@ final class SettingsYaml {
             + line(keyNode) + " (only one would be kept; remove or rename one of them)");
         continue;
       }
+      locations.putIfAbsent(childPath, at(keyNode));
       out.put(key, value(tuple.getValueNode(), childPath));
     }
     if (merges.size() > 1) {

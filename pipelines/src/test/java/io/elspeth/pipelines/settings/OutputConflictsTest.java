@@ -64,7 +64,7 @@ class OutputConflictsTest {
     List<String> p = problems(pipeline(csv("a", dir + "/out.csv") + "\n"
         + "b: {plugin: json, options: {path: " + dir + "/sub/../out.csv, format: jsonl}}", ""));
     assertThat(p, contains("sinks.a.options.path and sinks.b.options.path resolve to the same file "
-        + dir.toRealPath().resolve("out.csv") + ": one would overwrite the other's rows"));
+        + dir.toRealPath().resolve("out.csv") + ": one would overwrite the other's rows (lines 3 and 4)"));
   }
 
   @Test
@@ -85,7 +85,7 @@ class OutputConflictsTest {
     List<String> p = problems(pipeline(csv("a", dir + "/link/new.csv") + "\n"
         + csv("b", dir + "/real/new.csv"), ""));
     assertThat(p, contains("sinks.a.options.path and sinks.b.options.path resolve to the same file "
-        + real.toRealPath().resolve("new.csv") + ": one would overwrite the other's rows"));
+        + real.toRealPath().resolve("new.csv") + ": one would overwrite the other's rows (lines 3 and 4)"));
   }
 
   @Test
@@ -105,14 +105,14 @@ class OutputConflictsTest {
     Files.createLink(dir.resolve("alias.csv"), dir.resolve("in.csv"));
     List<String> p = problems(pipeline(csv("a", dir + "/alias.csv"), ""));
     assertThat(p, contains("sinks.a.options.path and source.options.path resolve to the same file "
-        + dir.toRealPath().resolve("alias.csv") + ": the run would overwrite its own input"));
+        + dir.toRealPath().resolve("alias.csv") + ": the run would overwrite its own input (lines 3 and 1)"));
   }
 
   @Test
   void aSinkOnTheSourceInputConflicts() throws Exception {
     List<String> p = problems(pipeline(csv("a", dir + "/./in.csv"), ""));
     assertThat(p, contains("sinks.a.options.path and source.options.path resolve to the same file "
-        + dir.toRealPath().resolve("in.csv") + ": the run would overwrite its own input"));
+        + dir.toRealPath().resolve("in.csv") + ": the run would overwrite its own input (lines 3 and 1)"));
   }
 
   @Test
@@ -122,10 +122,10 @@ class OutputConflictsTest {
     assertThat(p, hasSize(3));
     assertThat(p, hasItem("sinks.a.options.path and landscape.url resolve to the same file "
         + dir.toRealPath().resolve("audit.db") + " (the Landscape database): the run would"
-        + " overwrite its audit record"));
+        + " overwrite its audit record (lines 3 and 7)"));
     assertThat(p, hasItem("sinks.b.options.path and landscape.url resolve to the same file "
         + dir.toRealPath().resolve("audit.db-wal") + " (the Landscape's SQLite journal): the run"
-        + " would overwrite its audit record"));
+        + " would overwrite its audit record (lines 4 and 7)"));
   }
 
   @Test
@@ -134,7 +134,7 @@ class OutputConflictsTest {
     assertThat(p, contains("sinks.a.options.path resolves to " + dir.toRealPath()
         + "/payloads/ab/out.csv, inside the payload store " + dir.toRealPath()
         + "/payloads (payload_store.base_path): payloads are named by their hash and purged by"
-        + " age; keep outputs elsewhere"));
+        + " age; keep outputs elsewhere (line 3, column 30)"));
   }
 
   @Test
@@ -143,7 +143,7 @@ class OutputConflictsTest {
         "telemetry: {enabled: true, health_file: " + dir + "/health.jsonl}"));
     assertThat(p, contains("sinks.a.options.path and telemetry.health_file resolve to the same"
         + " file " + dir.toRealPath().resolve("health.jsonl") + ": one would overwrite the"
-        + " other's rows"));
+        + " other's rows (lines 3 and 7)"));
   }
 
   private String db(String name, String url, String table, String more) {
@@ -171,7 +171,7 @@ class OutputConflictsTest {
         ""));
     assertThat(p, contains("sinks.a.options.url and landscape.url resolve to the same file "
         + dir.toRealPath().resolve("audit.db") + " (the Landscape database): the run would"
-        + " overwrite its audit record"));
+        + " overwrite its audit record (lines 3 and 5)"));
   }
 
   @Test
@@ -201,7 +201,7 @@ class OutputConflictsTest {
     assertThat(p, hasSize(2));
     assertThat(p, hasItem("sinks.a.options.blob_path and sinks.b.options.blob_path name the same"
         + " blob c/out/x.csv of http://127.0.0.1:10000/devstoreaccount1: one would overwrite the"
-        + " other's rows"));
+        + " other's rows (lines 3 and 4)"));
     assertThat(p, hasItem(startsWith("sinks.c.options.blob_path and source.options.blob_path name"
         + " the same blob c/in/2024.csv")));
   }

@@ -219,4 +219,27 @@ class SettingsYamlTest {
     assertThat(s.keySet(), is(new java.util.LinkedHashSet<>(List.of("on", "i", "neg", "big",
         "hex", "f", "e", "t", "n", "empty", "date", "quoted", "tagged"))));
   }
+
+  @Test
+  void validationProblemsSayWhereTheKeyIsWrittenAlsoInAProfile() throws Exception {
+    Path f = write("""
+        default:
+          source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
+          sinks:
+            out: {plugin: csv, options: {path: a.csv, delimter: ";"}}
+        profiles:
+          prod:
+            sinks:
+              out: {options: {path: b.csv, mode: sometimes}}
+        """);
+    SettingsValidator validator = new SettingsValidator(
+        io.elspeth.pipelines.plugins.PluginRegistry.builtIn());
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> validator.validate(f, SettingsLoader.load(f, "prod", Map.of())));
+    assertThat(e.getMessage(), allOf(
+        containsString("sinks.out.options.delimter: unknown option"),
+        containsString("(line 4, column 47)"),
+        containsString("sinks.out.options.mode: "),
+        containsString("(line 8, column 36)")));
+  }
 }
