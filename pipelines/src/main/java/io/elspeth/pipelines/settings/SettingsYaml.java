@@ -49,6 +49,8 @@ final class SettingsYaml {
   static final int MAX_VALUES = 100_000;
 
   private static final String MERGE = "<<";
+  /** SnakeYAML's implicit typing, only to tell an explicit tag from an implicit one. */
+  private static final Resolver RESOLVER = new Resolver();
   private static final Pattern INT = Pattern.compile("[-+]?[0-9][0-9_]*");
   private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F_]+");
   private static final Pattern OCT = Pattern.compile("0o[0-7_]+");
@@ -250,7 +252,7 @@ final class SettingsYaml {
     String text = node.getValue();
     Tag tag = node.getTag();
     boolean implicit = node.isPlain()
-        ? tag.equals(new Resolver().resolve(NodeId.scalar, text, true))
+        ? tag.equals(RESOLVER.resolve(NodeId.scalar, text, true))
         : tag.equals(Tag.STR);
     if (!node.isPlain() && implicit) {
       return text;
