@@ -54,6 +54,9 @@ public record FileIdentity(Path path, @Nullable Object fileKey) {
 
   /** This path with a suffix on its file name (a SQLite database's journal files). */
   public FileIdentity sibling(String suffix) {
+    if (path.getFileName() == null) {
+      return this; // the root has no siblings
+    }
     Path s = path.resolveSibling(path.getFileName() + suffix);
     return of(s.toString()).orElse(new FileIdentity(s, null));
   }

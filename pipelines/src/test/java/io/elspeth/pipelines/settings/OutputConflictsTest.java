@@ -205,4 +205,12 @@ class OutputConflictsTest {
     assertThat(p, hasItem(startsWith("sinks.c.options.blob_path and source.options.blob_path name"
         + " the same blob c/in/2024.csv")));
   }
+
+  @Test
+  void aLandscapeOrDatabaseAtTheRootIsReportedNotACrash() throws Exception {
+    String yaml = pipeline(db("a", "sqlite:////", "t", ""), "").replace(
+        "url: \"sqlite:///" + dir + "/audit.db\"", "url: \"sqlite:////\"");
+    assertThat(problems(yaml), hasItem(startsWith("sinks.a.options.url and landscape.url resolve"
+        + " to the same file /")));
+  }
 }
