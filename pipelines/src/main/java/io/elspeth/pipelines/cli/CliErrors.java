@@ -5,6 +5,11 @@ import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.blob.BlobFailure;
 import io.elspeth.pipelines.settings.SettingsException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -51,7 +56,7 @@ final class CliErrors {
   static String message(Throwable e) {
     List<String> parts = new ArrayList<>();
     for (Throwable t : chain(e)) {
-      String m = t.getMessage();
+      String m = text(t);
       if (m == null || m.isBlank()) {
         continue;
       }
@@ -69,6 +74,26 @@ final class CliErrors {
       parts.add(root.getClass().getSimpleName());
     }
     return scrub(String.join(": ", parts));
+  }
+
+  /** What a failure says; the JDK's file errors name only the path, so say what happened to it. */
+  private static @Nullable String text(Throwable t) {
+    if (t instanceof NoSuchFileException f) {
+      return "no such file or folder: " + f.getFile();
+    }
+    if (t instanceof AccessDeniedException f) {
+      return "permission denied: " + f.getFile();
+    }
+    if (t instanceof NotDirectoryException f) {
+      return "not a folder: " + f.getFile();
+    }
+    if (t instanceof FileAlreadyExistsException f) {
+      return "already exists: " + f.getFile();
+    }
+    if (t instanceof CharacterCodingException) {
+      return "not valid UTF-8 text";
+    }
+    return t.getMessage();
   }
 
   /** The chain of causes, without repeats. */
