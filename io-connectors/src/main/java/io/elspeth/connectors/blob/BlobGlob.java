@@ -6,9 +6,9 @@ import java.util.regex.Pattern;
  * A blob path that may name many blobs: {@code *} matches within one path segment, {@code **}
  * across segments, {@code ?} one character. A path without these names exactly one blob.
  */
-record BlobGlob(String pattern) {
+public record BlobGlob(String pattern) {
   /** Whether the path names many blobs. */
-  boolean isGlob() {
+  public boolean isGlob() {
     return pattern.indexOf('*') >= 0 || pattern.indexOf('?') >= 0;
   }
 
@@ -21,7 +21,7 @@ record BlobGlob(String pattern) {
     return pattern.substring(0, i);
   }
 
-  boolean matches(String blobName) {
+  public boolean matches(String blobName) {
     return regex().matcher(blobName).matches();
   }
 

@@ -1,12 +1,17 @@
 package io.elspeth.pipelines.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code elspeth} command. Exit codes: 0 success, 1 a failed run or invalid settings, 2 a
- * usage error. Failures print a one-line reason (and, for settings, every problem found).
+ * usage error. A failure prints {@code elspeth: <reason>} (for settings, every problem found);
+ * its stack trace only with {@code --verbose}.
  */
 @Command(name = "elspeth", mixinStandardHelpOptions = true, version = "elspeth 0.1.0 (Apache Beam)",
     description = "Auditable Sense/Decide/Act pipelines on Apache Beam.",
@@ -14,8 +19,14 @@ import picocli.CommandLine.Command;
         ExplainCommand.class, ExportCommand.class, VerifyCommand.class, PurgeCommand.class,
         CommandLine.HelpCommand.class})
 public final class ElspethCli implements Runnable {
+  static final String VERBOSE = "--verbose";
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+      description = "On a failure, also print the stack trace (and debug logs of elspeth).")
+  boolean verbose;
 
   @Override
   public void run() {
@@ -28,13 +39,34 @@ public final class ElspethCli implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      commandLine.getErr().println("error: " + CliErrors.oneLine(ex));
+      CliErrors.print(commandLine.getErr(), ex, verbose(parseResult));
       return 1;
+    });
+    cli.setParameterExceptionHandler((ex, args) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println(CliErrors.PREFIX + CliErrors.scrub(ex.getMessage()));
+      c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+      c.getErr().flush();
+      return 2;
     });
     return cli;
   }
 
+  /** Whether {@code --verbose} was given, before or after the subcommand's name. */
+  static boolean verbose(ParseResult result) {
+    for (ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption(VERBOSE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static void main(String[] args) {
+    if (Arrays.asList(args).contains(VERBOSE)) {
+      // Read by slf4j-simple when the first logger is made, which is after this line.
+      System.setProperty("org.slf4j.simpleLogger.log.io.elspeth", "debug");
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = commandLine(out, err).execute(args);

@@ -72,28 +72,33 @@ final class ExplainCommand implements Callable<Integer> {
     LandscapeUrl url = LandscapeOption.url(database);
     Optional<String> missing = LandscapeOption.missing(url);
     if (missing.isPresent()) {
-      spec.commandLine().getErr().println("error: " + missing.get());
+      CliErrors.print(spec.commandLine().getErr(), missing.get());
+      return 1;
+    }
+    Optional<String> overwrites = LandscapeOption.overwrites(html, "--html", url);
+    if (overwrites.isPresent()) {
+      CliErrors.print(spec.commandLine().getErr(), overwrites.get());
       return 1;
     }
     if (payloadDir != null && !Files.isDirectory(payloadDir)) {
-      spec.commandLine().getErr().println("error: no payload store at " + payloadDir);
+      CliErrors.print(spec.commandLine().getErr(), "no payload store at " + payloadDir);
       return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
       Optional<String> runId = LineageQuery.resolveRun(c, run);
       if (runId.isEmpty()) {
-        spec.commandLine().getErr().println("error: no run '" + run + "' in " + url);
+        CliErrors.print(spec.commandLine().getErr(), "no run '" + run + "' in " + url);
         return 1;
       }
       String row = target.row != null ? target.row : rowOfToken(c, runId.get(), target.token);
       if (row == null) {
-        spec.commandLine().getErr().println("error: run " + runId.get() + " has no token '"
+        CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no token '"
             + target.token + "'");
         return 1;
       }
       Optional<RowLineage> lineage = LineageQuery.explainRow(c, runId.get(), row);
       if (lineage.isEmpty()) {
-        spec.commandLine().getErr().println("error: run " + runId.get() + " has no row '" + row
+        CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no row '" + row
             + "'");
         return 1;
       }

@@ -59,7 +59,12 @@ final class ExportCommand implements Callable<Integer> {
     LandscapeUrl url = LandscapeOption.url(database);
     Optional<String> missing = LandscapeOption.missing(url);
     if (missing.isPresent()) {
-      err.println("error: " + missing.get());
+      CliErrors.print(err, missing.get());
+      return 1;
+    }
+    Optional<String> overwrites = LandscapeOption.overwrites(output, "--output", url);
+    if (overwrites.isPresent()) {
+      CliErrors.print(err, overwrites.get());
       return 1;
     }
     String runId;
@@ -67,7 +72,7 @@ final class ExportCommand implements Callable<Integer> {
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
       Optional<String> resolved = LineageQuery.resolveRun(c, run);
       if (resolved.isEmpty()) {
-        err.println("error: no run '" + run + "' in " + url);
+        CliErrors.print(err, "no run '" + run + "' in " + url);
         return 1;
       }
       runId = resolved.get();

@@ -1,9 +1,11 @@
 package io.elspeth.pipelines.cli;
 
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.pipelines.settings.FileIdentity;
 import io.elspeth.pipelines.settings.SettingsValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -25,6 +27,30 @@ final class LandscapeOption {
       db = "sqlite:///" + Path.of(db).toAbsolutePath();
     }
     return LandscapeUrl.parse(db);
+  }
+
+  /**
+   * The error to print when {@code output} (the file a command writes, named by {@code option})
+   * is the SQLite Landscape it reads, or one of its journal files: writing it would destroy the
+   * audit record.
+   */
+  static Optional<String> overwrites(@Nullable Path output, String option, LandscapeUrl url) {
+    if (output == null || !url.jdbcUrl().startsWith("jdbc:sqlite:")) {
+      return Optional.empty();
+    }
+    Optional<FileIdentity> out = FileIdentity.of(output.toString());
+    Optional<FileIdentity> db = FileIdentity.of(url.jdbcUrl().substring("jdbc:sqlite:".length()));
+    if (out.isEmpty() || db.isEmpty()) {
+      return Optional.empty();
+    }
+    for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+      FileIdentity f = suffix.isEmpty() ? db.get() : db.get().sibling(suffix);
+      if (out.get().sameFileAs(f)) {
+        return Optional.of(option + " " + output + " and --database resolve to the same file "
+            + f + ": writing it would destroy the Landscape; write elsewhere");
+      }
+    }
+    return Optional.empty();
   }
 
   /** The error to print when {@code url} is a SQLite file that does not exist. */

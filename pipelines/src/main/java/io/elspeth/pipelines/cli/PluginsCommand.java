@@ -25,8 +25,9 @@ final class PluginsCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List the available sources, transforms and sinks.")
   static final class ListCommand implements Callable<Integer> {
-    @Option(names = {"-v", "--verbose"}, description = "Show every option of every plugin.")
-    boolean verbose;
+    // --verbose is the global option (it shows the options too); -v is this command's own.
+    @Option(names = {"-v", "--all-options"}, description = "Show every option of every plugin.")
+    boolean allOptions;
 
     @Spec
     CommandSpec spec;
@@ -34,6 +35,7 @@ final class PluginsCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      boolean verbose = allOptions || CliErrors.verbose(spec);
       String kind = null;
       for (PluginDescriptor p : PluginRegistry.builtIn().all()) {
         if (!p.kind().name().equals(kind)) {

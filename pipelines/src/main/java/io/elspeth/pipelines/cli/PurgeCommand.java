@@ -52,13 +52,13 @@ final class PurgeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (retentionDays < 1) {
-      err.println("error: --retention-days must be at least 1, got " + retentionDays);
+      CliErrors.print(err, "--retention-days must be at least 1, got " + retentionDays);
       return 2;
     }
     LandscapeUrl url = LandscapeOption.url(database);
     Optional<String> missing = LandscapeOption.missing(url);
     if (missing.isPresent()) {
-      err.println("error: " + missing.get());
+      CliErrors.print(err, missing.get());
       return 1;
     }
     FilesystemPayloadStore store = FilesystemPayloadStore.at(payloadDir == null

@@ -7,7 +7,6 @@ import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.ResumePoint;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.pipelines.settings.SettingsException;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -45,13 +44,8 @@ final class ResumeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PipelineSettings s;
-    try {
-      s = runner.apply(settings.load());
-    } catch (SettingsException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
-    }
+    // Invalid settings reach the CLI's handler: exit 1 with every problem.
+    PipelineSettings s = runner.apply(settings.load());
     try {
       if (!execute) {
         LandscapeStore store = LandscapeStores.acquire(s.landscape());
@@ -70,9 +64,9 @@ final class ResumeCommand implements Callable<Integer> {
         }
       }
       return RunCommand.report(
-          new RunLauncher().resume(s, runId), out, err);
+          new RunLauncher().resume(s, runId), out, err, CliErrors.verbose(spec));
     } catch (ResumePoint.ResumeException e) {
-      err.println("error: " + e.getMessage());
+      CliErrors.print(err, e, CliErrors.verbose(spec));
       return 1;
     }
   }

@@ -4,7 +4,6 @@ import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -38,31 +37,46 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PipelineSettings s;
-    try {
-      s = runner.apply(settings.load());
-      if (!execute) {
-        printPlan(out, s);
-        RunLauncher.preflight(s);
-        out.println("dry run: validated; add --execute to run");
-        return 0;
-      }
-    } catch (SettingsException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
+    // Invalid settings reach the CLI's handler: exit 1 with every problem.
+    PipelineSettings s = runner.apply(settings.load());
+    if (!execute) {
+      printPlan(out, s);
+      RunLauncher.preflight(s);
+      out.println("dry run: validated; add --execute to run");
+      return 0;
     }
-    return report(new RunLauncher().run(s), out, err);
+    return report(new RunLauncher().run(s), out, err, CliErrors.verbose(spec));
   }
 
-  /** Prints a run's summary; 0 when it completed, 1 with its reason when it failed. */
-  static int report(RunSummary summary, PrintWriter out, PrintWriter err) {
+  /**
+   * Prints a run's summary; 0 when it completed, 1 with its reason when it failed (and, with
+   * {@code verbose}, the failure's stack trace).
+   */
+  static int report(RunSummary summary, PrintWriter out, PrintWriter err, boolean verbose) {
     if (summary.succeeded()) {
       out.println(summary.describe());
       return 0;
     }
-    err.println(summary.describe());
-    err.println("error: run " + summary.runId() + " failed: " + summary.failure());
+    err.println(CliErrors.scrub(summary.describe()));
+    String reason = "run " + summary.runId() + " failed: " + summary.failure();
+    if (summary.cause() != null) {
+      CliErrors.print(err, new RunFailed(reason, summary.cause()), verbose);
+    } else {
+      CliErrors.print(err, reason);
+    }
     return 1;
+  }
+
+  /** A failed run's reason over the exception that failed it (for --verbose's trace). */
+  private static final class RunFailed extends RuntimeException {
+    RunFailed(String reason, Throwable cause) {
+      super(reason, cause);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // the trace that matters is the cause's
+    }
   }
 
   private static void printPlan(PrintWriter out, PipelineSettings s) {

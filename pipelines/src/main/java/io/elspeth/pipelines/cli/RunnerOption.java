@@ -1,22 +1,31 @@
 package io.elspeth.pipelines.cli;
 
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.runners.RunnerOptions;
 import io.elspeth.runners.RunnerProfile;
-import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The runner options shared by run and resume; each one given overrides the settings'
  * {@code runner:} section, the rest of which still applies.
  */
 final class RunnerOption {
-  @Option(names = "--runner", paramLabel = "NAME",
+  @Option(names = "--runner", paramLabel = "NAME", converter = ProfileName.class,
       description = "Runner profile: direct, flink-local or flink-cluster (default: the settings'"
           + " runner.profile, else direct).")
-  @Nullable String runner;
+  @Nullable RunnerProfile runner;
+
+  /** An unknown runner name is a usage error (exit 2), found before any settings are read. */
+  static final class ProfileName implements ITypeConverter<RunnerProfile> {
+    @Override
+    public RunnerProfile convert(String value) {
+      return RunnerProfile.byName(value).orElseThrow(() -> new TypeConversionException(
+          "unknown runner '" + value + "' (expected one of " + RunnerProfile.names() + ")"));
+    }
+  }
 
   @Option(names = "--parallelism", paramLabel = "N",
       description = "Workers: DirectRunner threads or Flink parallelism (0: one per core).")
@@ -34,10 +43,7 @@ final class RunnerOption {
   PipelineSettings apply(PipelineSettings settings) {
     RunnerOptions options = settings.runner();
     if (runner != null) {
-      RunnerProfile profile = RunnerProfile.byName(runner).orElseThrow(() ->
-          new SettingsException(settings.file(), List.of("--runner: unknown runner '" + runner
-              + "' (expected one of " + RunnerProfile.names() + ")")));
-      options = options.withProfile(profile);
+      options = options.withProfile(runner);
     }
     if (parallelism != null) {
       options = options.withParallelism(parallelism);

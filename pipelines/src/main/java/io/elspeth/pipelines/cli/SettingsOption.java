@@ -5,6 +5,7 @@ import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The settings options shared by run and validate. */
@@ -18,7 +19,9 @@ final class SettingsOption {
   String profile;
 
   PipelineSettings load() {
-    return new SettingsValidator(PluginRegistry.builtIn())
-        .validate(file, SettingsLoader.load(file, profile));
+    CliErrors.forgetSecrets();
+    Map<String, Object> raw = SettingsLoader.load(file, profile);
+    CliErrors.secretsOf(raw);
+    return new SettingsValidator(PluginRegistry.builtIn()).validate(file, raw);
   }
 }

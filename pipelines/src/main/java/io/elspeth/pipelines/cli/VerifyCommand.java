@@ -3,6 +3,7 @@ package io.elspeth.pipelines.cli;
 import io.elspeth.audit.export.ExportVerifier;
 import io.elspeth.audit.export.SigningKey;
 import java.io.BufferedReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +32,16 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SigningKey key = SigningKey.fromEnvironment(System.getenv());
     if (!Files.isRegularFile(file)) {
-      spec.commandLine().getErr().println("error: no export file at " + file);
+      CliErrors.print(spec.commandLine().getErr(), "no export file at " + file);
       return 1;
     }
     ExportVerifier.Verification v;
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       v = ExportVerifier.verify(in, key);
+    } catch (CharacterCodingException e) {
+      spec.commandLine().getErr().println("FAILED: " + file + ": not UTF-8 text, so not an"
+          + " export");
+      return 1;
     }
     if (v.valid()) {
       spec.commandLine().getOut().println("OK: " + file + ": " + v.message());

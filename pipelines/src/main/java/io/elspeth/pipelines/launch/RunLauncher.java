@@ -247,6 +247,7 @@ public final class RunLauncher {
     LandscapeUrl url = plan.settings().landscape();
     {
       String failure = null;
+      Throwable cause = null;
       try {
         Pipeline pipeline = Pipeline.create(plan.settings().runner().pipelineOptions());
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
@@ -266,7 +267,10 @@ public final class RunLauncher {
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);
-        LOG.error("run failed run_id={} reason={}", runId, failure, e);
+        cause = e;
+        // The reason in one line; the summary carries the exception, whose trace the CLI
+        // prints with --verbose.
+        LOG.error("run failed run_id={} reason={}", runId, failure);
       }
       RunReconciliation counts = null;
       CrashPoint.reached("launch.reconcile");
@@ -284,7 +288,7 @@ public final class RunLauncher {
       telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
           failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,
           failure == null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
-      return new RunSummary(runId, status, counts, failure, url.toString());
+      return new RunSummary(runId, status, counts, failure, url.toString(), cause);
     }
   }
 

@@ -4,9 +4,12 @@ import io.elspeth.audit.reconcile.RunReconciliation;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** What a run did: its id, status, reconciled counts, and the failure reason when it failed. */
+/**
+ * What a run did: its id, status, reconciled counts, and the failure reason when it failed, with
+ * the exception behind it when there was one (the CLI prints its trace with --verbose).
+ */
 public record RunSummary(String runId, String status, @Nullable RunReconciliation counts,
-    @Nullable String failure, String landscape) {
+    @Nullable String failure, String landscape, @Nullable Throwable cause) {
 
   public boolean succeeded() {
     return "completed".equals(status);

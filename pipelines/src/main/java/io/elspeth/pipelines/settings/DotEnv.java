@@ -1,15 +1,18 @@
 package io.elspeth.pipelines.settings;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A {@code .env} file as python-dotenv reads it: {@code KEY=value} lines, optional
- * {@code export} prefix, {@code #} comments, values optionally in single or double quotes.
+ * {@code export} prefix, {@code #} comments, values optionally in single or double quotes. A
+ * variable set twice is refused, naming both lines (never the values: they may be secrets).
  */
 final class DotEnv {
   private DotEnv() {}
@@ -19,9 +22,16 @@ final class DotEnv {
     if (!Files.isRegularFile(file)) {
       return values;
     }
+    Map<String, Integer> lineOf = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
     try {
-      for (String line : Files.readAllLines(file)) {
-        String l = line.strip();
+      if (Files.size(file) > SettingsYaml.MAX_BYTES) {
+        throw new SettingsException(file, List.of("the file is larger than "
+            + SettingsYaml.MAX_BYTES + " bytes (1 MiB)"));
+      }
+      List<String> lines = Files.readAllLines(file);
+      for (int n = 1; n <= lines.size(); n++) {
+        String l = lines.get(n - 1).strip();
         if (l.isEmpty() || l.startsWith("#")) {
           continue;
         }
@@ -43,10 +53,21 @@ final class DotEnv {
             value = value.substring(0, hash).strip();
           }
         }
+        Integer first = lineOf.putIfAbsent(key, n);
+        if (first != null) {
+          // Which one wins is a guess nobody should have to make; the value is never shown.
+          problems.add(key + ": set twice, at line " + first + " and again at line " + n
+              + "; keep one");
+        }
         values.put(key, value);
       }
+    } catch (CharacterCodingException e) {
+      throw new SettingsException(file, List.of("not UTF-8 text (save the file as UTF-8)"));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new SettingsException(file, List.of("cannot read: " + e.getMessage()));
+    }
+    if (!problems.isEmpty()) {
+      throw new SettingsException(file, problems);
     }
     return values;
   }

@@ -1,11 +1,12 @@
 package io.elspeth.pipelines.settings;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class SettingsLoader {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private SettingsLoader() {}
 
@@ -41,6 +41,44 @@ public final class SettingsLoader {
     return load(file, profile, env);
   }
 
+  /**
+   * The file as UTF-8 text (a leading byte-order mark dropped), refused past
+   * {@link SettingsYaml#MAX_BYTES} before it is read.
+   */
+  private static String text(Path file) {
+    try {
+      long size = Files.size(file);
+      if (size > SettingsYaml.MAX_BYTES) {
+        throw new SettingsException(file, List.of("the file is " + size + " bytes; a settings file"
+            + " may have at most " + SettingsYaml.MAX_BYTES + " bytes (1 MiB)"));
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      if (bytes.length > SettingsYaml.MAX_BYTES) {
+        throw new SettingsException(file, List.of("the file grew past " + SettingsYaml.MAX_BYTES
+            + " bytes while it was read"));
+      }
+      String text = decode(file, bytes);
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    } catch (IOException e) {
+      throw new SettingsException(file, List.of("cannot read: " + e.getMessage()));
+    }
+  }
+
+  private static String decode(Path file, byte[] bytes) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      throw new SettingsException(file, List.of("not UTF-8 text: invalid byte at offset "
+          + in.position() + " (save the file as UTF-8)"));
+    }
+    decoder.flush(out);
+    return out.flip().toString();
+  }
+
   /** Loads with an explicit environment (tests). */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> load(Path file, @Nullable String profile,
@@ -48,29 +86,42 @@ public final class SettingsLoader {
     if (!Files.isRegularFile(file)) {
       throw new SettingsException(file, List.of("settings file not found"));
     }
-    Object parsed;
-    try {
-      parsed = CanonicalJson.toPlain(YAML.readTree(Files.readString(file)));
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr()
-          + ": ";
-      throw new SettingsException(file, List.of("malformed YAML: " + where + e.getOriginalMessage()));
-    } catch (IOException e) {
-      throw new SettingsException(file, List.of("cannot read: " + e.getMessage()));
-    }
+    SettingsYaml.Parsed yaml = SettingsYaml.parse(file, text(file));
+    Object parsed = yaml.value();
     if (!(parsed instanceof Map<?, ?>)) {
       throw new SettingsException(file, List.of(
           "expected a mapping of settings at the top level (source, sinks, ...)"));
     }
     Map<String, Object> root = (Map<String, Object>) parsed;
     List<String> problems = new ArrayList<>();
+    boolean profiled = root.containsKey("default") || root.containsKey("profiles");
     root = applyProfile(root, profile, problems);
     Object substituted = substitute(root, "", env, problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
-    return (Map<String, Object>) substituted;
+    return new LocatedSettings((Map<String, Object>) substituted,
+        profiled ? profileLocations(yaml.locations(), profile) : yaml.locations());
+  }
+
+  /** Where each merged key came from: the profile's override, else the default block. */
+  private static Map<String, String> profileLocations(Map<String, String> file,
+      @Nullable String profile) {
+    Map<String, String> out = new HashMap<>();
+    String override = "profiles." + profile + ".";
+    file.forEach((path, at) -> {
+      if (path.startsWith("default.")) {
+        out.putIfAbsent(path.substring("default.".length()), at);
+      }
+    });
+    if (profile != null) {
+      file.forEach((path, at) -> {
+        if (path.startsWith(override)) {
+          out.put(path.substring(override.length()), at);
+        }
+      });
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

@@ -166,11 +166,20 @@ public final class SettingsValidator {
     RunnerOptions runner = section(raw, "runner", RUNNER, sinkNames, problems)
         .map(SettingsValidator::runnerOptions).orElse(RunnerOptions.defaults(RunnerProfile.DIRECT));
     problems.addAll(runnerProblems(runner, landscape));
+    problems.addAll(OutputConflicts.find(source, sinks, landscape, payloadBasePath(raw),
+        telemetry.healthFile()));
     if (!problems.isEmpty()) {
-      throw new SettingsException(file, problems);
+      throw new SettingsException(file,
+          raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
         telemetry, raw, aggregations, coalesce, runner);
+  }
+
+  /** {@code payload_store.base_path} as configured, ELSPETH's default when unset. */
+  private static String payloadBasePath(Map<String, Object> raw) {
+    return raw.get("payload_store") instanceof Map<?, ?> m && m.get("base_path") instanceof String b
+        ? b : DEFAULT_PAYLOAD_BASE_PATH;
   }
 
   /** The {@code runner:} section as runner options (its values already type-checked). */
