@@ -48,7 +48,7 @@ final class RunsCommand implements Callable<Integer> {
     LandscapeUrl url = LandscapeOption.url(database);
     Optional<String> missing = LandscapeOption.missing(url);
     if (missing.isPresent()) {
-      err.println("error: " + missing.get());
+      CliErrors.print(err, missing.get());
       return 1;
     }
     List<Map<String, Object>> runs = new ArrayList<>();
