@@ -207,7 +207,8 @@ final class CsvScanner implements Closeable {
     long lastLine = lines + 1;
     skipLineBreak();
     if (size > maxRowBytes) {
-      oversized = "record is " + size + " bytes, over max_row_bytes (" + maxRowBytes + ")";
+      oversized = "record is " + size + " bytes, over max_row_bytes (" + maxRowBytes + ")"
+          + (oversized == null ? "" : "; " + oversized);
     }
     if (oversized != null) {
       return new Scanned(start, end, firstLine, lastLine, rec, held, size, sha256(), oversized);

@@ -165,7 +165,9 @@ public final class RunLauncher {
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);
-        LOG.error("run failed run_id={} reason={}", runId, failure, e);
+        // One line: the reason names where (file, line, column); the trace is for debugging.
+        LOG.error("run failed run_id={} reason={}", runId, failure);
+        LOG.debug("run failed run_id={}", runId, e);
       }
       RunReconciliation counts = null;
       try (Connection c = store.connection()) {
