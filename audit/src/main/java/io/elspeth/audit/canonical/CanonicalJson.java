@@ -136,12 +136,33 @@ public final class CanonicalJson {
       return node.booleanValue();
     }
     if (node.isIntegralNumber()) {
-      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+      return integral(node);
     }
     if (node.isNumber()) {
       return node.doubleValue();
     }
     return node.asText();
+  }
+
+  /**
+   * An integer literal as a Long, except one outside ±(2^53−1) that a double holds exactly: RFC
+   * 8785 writes such doubles (1e20) as integer digits, so that is how canonical JSON reads back
+   * to the value it was made from (same number, same canonical text). Other unsafe integers stay
+   * integers, which canonicalisation refuses.
+   */
+  private static Object integral(JsonNode node) {
+    if (node.canConvertToLong()) {
+      long l = node.longValue();
+      if (l >= -MAX_SAFE_INTEGER && l <= MAX_SAFE_INTEGER) {
+        return l;
+      }
+    }
+    BigInteger big = node.bigIntegerValue();
+    double d = big.doubleValue();
+    if (!Double.isInfinite(d) && new BigDecimal(d).toBigIntegerExact().equals(big)) {
+      return d;
+    }
+    return node.canConvertToLong() ? (Object) node.longValue() : big;
   }
 
   private static @Nullable Object normalize(@Nullable Object value, String path) {

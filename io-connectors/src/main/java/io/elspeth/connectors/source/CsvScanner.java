@@ -156,8 +156,8 @@ final class CsvScanner implements Closeable {
         while (true) {
           b = peek();
           if (b < 0) {
-            broken = "unclosed quote: the quoted value opened on line " + firstLine
-                + " runs to the end of the input";
+            broken = "unclosed quote: a quoted value of the record starting on line "
+                + firstLine + " runs to the end of the input";
             break fields;
           }
           if (b == '\r' || b == '\n') {
