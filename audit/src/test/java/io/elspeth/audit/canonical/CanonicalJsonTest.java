@@ -111,11 +111,15 @@ class CanonicalJsonTest {
 
     assertThat(canonical, is("[-100000000000000000000]"));
     assertThat(CanonicalJson.canonicalize(CanonicalJson.parse(canonical)), is(canonical));
+    // ... and 100000000000000992 (a double) is written as 100000000000001000.
+    String rounded = CanonicalJson.canonicalize(java.util.List.of(100000000000000992.0));
+    assertThat(rounded, is("[100000000000001000]"));
+    assertThat(CanonicalJson.canonicalize(CanonicalJson.parse(rounded)), is(rounded));
   }
 
   @Test
   void anUnsafeIntegerThatNoDoubleHoldsIsStillRefused() {
-    Object parsed = CanonicalJson.parse("[9007199254740993]");
+    Object parsed = CanonicalJson.parse("[9007199254740993, 1152921504606846976]");
 
     org.junit.jupiter.api.Assertions.assertThrows(CanonicalizationException.class,
         () -> CanonicalJson.canonicalize(parsed));
