@@ -195,6 +195,7 @@ class HostileSourceInputEndToEndTest {
     assertThat(reasons.get(0), allOf(containsString(input.toString()),
         containsString("malformed JSON at line 3, column"), containsString("end-of-input")));
     String logged = captured.toString(StandardCharsets.UTF_8);
+    assertThat(logged, containsString("run failed run_id="));
     assertThat(logged, not(containsString("\tat ")));
     assertThat(logged, not(containsString("Caused by")));
   }
