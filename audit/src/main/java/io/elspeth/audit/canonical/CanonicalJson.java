@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.erdtman.jcs.JsonCanonicalizer;
+import org.erdtman.jcs.NumberToJSON;
 
 /**
  * RFC 8785 (JCS) canonical JSON with ELSPETH's normalisation rules, and the SHA-256 hashes built
@@ -136,12 +137,37 @@ public final class CanonicalJson {
       return node.booleanValue();
     }
     if (node.isIntegralNumber()) {
-      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+      return integral(node);
     }
     if (node.isNumber()) {
       return node.doubleValue();
     }
     return node.asText();
+  }
+
+  /**
+   * An integer literal as a Long, except one outside ±(2^53−1) that is exactly RFC 8785's text
+   * for a double: JCS writes doubles below 1e21 (1e20, 1.00000000000001e17) as integer digits, so
+   * that text reads back as the double it was made from (same canonical text, same hash). Other
+   * unsafe integers stay integers, which canonicalisation refuses.
+   */
+  private static Object integral(JsonNode node) {
+    if (node.canConvertToLong()) {
+      long l = node.longValue();
+      if (l >= -MAX_SAFE_INTEGER && l <= MAX_SAFE_INTEGER) {
+        return l;
+      }
+    }
+    BigInteger big = node.bigIntegerValue();
+    double d = big.doubleValue();
+    try {
+      if (!Double.isInfinite(d) && NumberToJSON.serializeNumber(d).equals(big.toString())) {
+        return d;
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("a finite double always has an RFC 8785 form", e);
+    }
+    return node.canConvertToLong() ? (Object) node.longValue() : big;
   }
 
   private static @Nullable Object normalize(@Nullable Object value, String path) {

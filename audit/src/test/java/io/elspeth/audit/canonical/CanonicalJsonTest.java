@@ -103,4 +103,25 @@ class CanonicalJsonTest {
     Object v = CanonicalJson.parse("{\"a\":1,\"b\":2.5,\"c\":[true,null]}");
     assertThat(v, equalTo(Map.of("a", 1L, "b", 2.5, "c", java.util.Arrays.asList(true, null))));
   }
+
+  @Test
+  void aLargeDoubleReadsBackFromItsCanonicalTextAsTheSameValue() {
+    // Found by CanonicalJsonFuzzTest: RFC 8785 writes -1e20 as integer digits.
+    String canonical = CanonicalJson.canonicalize(java.util.List.of(-1.0e20));
+
+    assertThat(canonical, is("[-100000000000000000000]"));
+    assertThat(CanonicalJson.canonicalize(CanonicalJson.parse(canonical)), is(canonical));
+    // ... and 100000000000000992 (a double) is written as 100000000000001000.
+    String rounded = CanonicalJson.canonicalize(java.util.List.of(100000000000000992.0));
+    assertThat(rounded, is("[100000000000001000]"));
+    assertThat(CanonicalJson.canonicalize(CanonicalJson.parse(rounded)), is(rounded));
+  }
+
+  @Test
+  void anUnsafeIntegerThatNoDoubleHoldsIsStillRefused() {
+    Object parsed = CanonicalJson.parse("[9007199254740993, 1152921504606846976]");
+
+    org.junit.jupiter.api.Assertions.assertThrows(CanonicalizationException.class,
+        () -> CanonicalJson.canonicalize(parsed));
+  }
 }

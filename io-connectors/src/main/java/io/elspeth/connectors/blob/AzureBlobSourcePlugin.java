@@ -65,6 +65,8 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
         "rename fields after normalization: {from: to}"));
     options.add(OptionSpec.optional("download_block_size", OptionType.INT,
         (long) AzureBlobSource.DEFAULT_BLOCK_SIZE, "bytes fetched per download request"));
+    options.add(SourceOptions.MAX_FIELD_BYTES);
+    options.add(SourceOptions.MAX_ROW_BYTES);
     options.add(SourceOptions.SCHEMA);
     options.add(SourceOptions.ON_VALIDATION_FAILURE);
     return options;
@@ -73,6 +75,7 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
   @Override
   public List<String> validate(PluginOptions options) {
     List<String> problems = new ArrayList<>(AzureAuth.problems(options));
+    problems.addAll(SourceOptions.limitProblems(options));
     OptionsValidator.Result csv = nested(options, "csv_options", CSV_OPTIONS);
     OptionsValidator.Result json = nested(options, "json_options", JSON_OPTIONS);
     problems.addAll(csv.problems());
@@ -136,10 +139,11 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
       List<String> columns = csv.bool("has_header", true) ? List.of() : options.strings("columns");
       return new CsvRecordReader(csv.string("delimiter").charAt(0), csv.string("encoding"),
           (int) csv.integer("skip_rows", 0), columns, options.bool("normalize_fields", false),
-          mapping);
+          mapping).withLimits(SourceOptions.limits(options));
     }
     PluginOptions json = nested(options, "json_options", JSON_OPTIONS).options();
     return new JsonRecordReader("jsonl".equals(format) ? JsonRecordReader.Format.JSONL
-        : JsonRecordReader.Format.JSON, json.string("data_key"), json.string("encoding"));
+        : JsonRecordReader.Format.JSON, json.string("data_key"), json.string("encoding"))
+        .withLimits(SourceOptions.limits(options));
   }
 }

@@ -42,10 +42,12 @@ public final class CsvSourcePlugin implements SourcePlugin {
 
   @Override
   public List<String> validate(PluginOptions options) {
-    List<String> problems = new ArrayList<>();
+    List<String> problems = new ArrayList<>(SourceOptions.limitProblems(options));
     String d = options.string("delimiter");
     if (d != null && d.length() != 1) {
       problems.add("delimiter: expected a single character, got '" + d + "'");
+    } else if (d != null && "\"\r\n".contains(d)) {
+      problems.add("delimiter: a quote or line break cannot separate fields");
     }
     if (options.integer("skip_rows", 0) < 0) {
       problems.add("skip_rows: expected 0 or more");
@@ -64,7 +66,8 @@ public final class CsvSourcePlugin implements SourcePlugin {
     Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
     CsvRecordReader reader = new CsvRecordReader(options.string("delimiter").charAt(0),
         options.string("encoding"), (int) options.integer("skip_rows", 0),
-        options.strings("columns"), options.bool("normalize_fields", false), mapping);
+        options.strings("columns"), options.bool("normalize_fields", false), mapping)
+        .withLimits(SourceOptions.limits(options));
     return FileSource.read().from(options.requiredString("path")).withReader(reader)
         .withSchema(options.schema()).withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));

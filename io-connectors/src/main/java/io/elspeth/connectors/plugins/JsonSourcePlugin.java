@@ -37,10 +37,11 @@ public final class JsonSourcePlugin implements SourcePlugin {
 
   @Override
   public List<String> validate(PluginOptions options) {
+    List<String> problems = new ArrayList<>(SourceOptions.limitProblems(options));
     if ("jsonl".equals(format(options)) && options.has("data_key")) {
-      return List.of("data_key: only applies to format json, not jsonl");
+      problems.add("data_key: only applies to format json, not jsonl");
     }
-    return List.of();
+    return problems;
   }
 
   @Override
@@ -60,7 +61,8 @@ public final class JsonSourcePlugin implements SourcePlugin {
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
     JsonRecordReader reader = new JsonRecordReader(
         "jsonl".equals(format(options)) ? JsonRecordReader.Format.JSONL : JsonRecordReader.Format.JSON,
-        options.string("data_key"), options.string("encoding"));
+        options.string("data_key"), options.string("encoding"))
+        .withLimits(SourceOptions.limits(options));
     return FileSource.read().from(options.requiredString("path")).withReader(reader)
         .withSchema(options.schema()).withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));

@@ -1,41 +1,63 @@
 package io.elspeth.connectors.source;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.connectors.split.ReadPosition;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * JSON sources: a JSON array of objects (streamed), optionally found under {@code data_key} of a
- * top-level object, or JSON Lines (one object per line). An item that is not an object, or a line
- * that is not JSON, is malformed and kept raw.
+ * top-level object, or JSON Lines (one object per line). Nothing is altered or dropped: an item
+ * that is not an object, a line that is not JSON (kept verbatim), a line whose bytes are not
+ * valid in the encoding (kept as base64 too) and an item over a {@link SourceLimits limit} (an
+ * excerpt, its size and SHA-256) are malformed records, quarantined by the source. A JSON array
+ * document that is itself broken (truncated, invalid bytes) cannot be resynchronised: the read
+ * fails with the line and column of the damage.
  */
 public final class JsonRecordReader implements RecordReader {
   /** json: one document; jsonl: one document per line. */
   public enum Format { JSON, JSONL }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Trailing tokens fail a line: "{...} junk" must not be read as its first value alone.
+  private static final ObjectReader LINE = MAPPER.readerFor(JsonNode.class)
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final Format format;
   private final @Nullable String dataKey;
   private final String encoding;
+  private final SourceLimits limits;
 
   public JsonRecordReader(Format format, @Nullable String dataKey, String encoding) {
+    this(format, dataKey, encoding, SourceLimits.DEFAULT);
+  }
+
+  private JsonRecordReader(Format format, @Nullable String dataKey, String encoding,
+      SourceLimits limits) {
     this.format = format;
     this.dataKey = dataKey;
     this.encoding = encoding;
+    this.limits = limits;
+  }
+
+  /** This reader with other size limits. */
+  public JsonRecordReader withLimits(SourceLimits newLimits) {
+    return new JsonRecordReader(format, dataKey, encoding, newLimits);
   }
 
   @Override
@@ -47,14 +69,17 @@ public final class JsonRecordReader implements RecordReader {
   public RecordCursor open(Input input, ReadPosition from) throws IOException {
     Charset charset = Charset.forName(encoding);
     if (format == Format.JSONL) {
-      boolean tracked = OffsetTrackingReader.tracks(charset);
-      if (from.offset() != 0 && !tracked) {
+      boolean byteLevel = CsvRecordReader.byteLevel(charset);
+      if (from.offset() != 0 && !byteLevel) {
         throw new IOException("cannot resume reading " + encoding + " text at byte "
             + from.offset());
       }
       InputStream in = input.openAt(from.offset());
-      return new LinesCursor(tracked ? new OffsetTrackingReader(in, charset, from.offset())
-          : new BufferedReader(new InputStreamReader(in, charset)), from.lines());
+      return byteLevel
+          ? new LinesCursor(new ByteLines(in, from.offset(), from.lines(), limits.maxRowBytes()),
+              charset, true)
+          : new LinesCursor(new ByteLines(new Utf8Transcoding(in, charset), 0, from.lines(),
+              limits.maxRowBytes()), StandardCharsets.UTF_8, false);
     }
     if (from.offset() != 0) {
       // A JSON array is read in one go: its items have no byte offsets to resume at.
@@ -64,44 +89,60 @@ public final class JsonRecordReader implements RecordReader {
   }
 
   /** JSON Lines: one record per non-blank line; resumable at any line start. */
-  private static final class LinesCursor extends LookaheadCursor {
-    private final Reader reader;
-    private final @Nullable OffsetTrackingReader tracking;
-    private long lineNumber;
+  private final class LinesCursor extends LookaheadCursor {
+    private final ByteLines lines;
+    private final Charset charset;
+    private final CharsetDecoder decoder;
+    private final boolean byteLevel;
 
-    LinesCursor(Reader reader, long linesBefore) {
-      this.reader = reader;
-      this.tracking = reader instanceof OffsetTrackingReader t ? t : null;
-      this.lineNumber = linesBefore;
+    LinesCursor(ByteLines lines, Charset charset, boolean byteLevel) {
+      this.lines = lines;
+      this.charset = charset;
+      this.decoder = QuarantinedBytes.strictDecoder(charset);
+      this.byteLevel = byteLevel;
     }
 
     @Override
     Item fetch() throws IOException {
-      long offset = tracking == null ? ReadPosition.UNKNOWN
-          : tracking.byteOffsetAt(tracking.charPosition());
-      long linesBefore = lineNumber;
-      String line;
-      while ((line = readLine()) != null) {
-        lineNumber++;
-        if (line.isBlank()) {
+      long offset = byteLevel ? lines.offset() : ReadPosition.UNKNOWN;
+      long linesBefore = lines.lines();
+      ByteLines.Line line;
+      while ((line = lines.next()) != null) {
+        String location = "line " + line.number();
+        if (!line.complete()) {
+          return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(line.bytes(), line.held(),
+              line.size(), line.sha256(), charset), "line is " + line.size()
+              + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")", location),
+              offset, 0, linesBefore);
+        }
+        String text = QuarantinedBytes.strict(decoder, line.bytes(), line.held());
+        if (text == null) {
+          int bad = QuarantinedBytes.firstInvalid(line.bytes(), line.held(), charset);
+          return new Item(ParsedRecord.malformed(QuarantinedBytes.undecodable(line.bytes(),
+              line.held(), charset), "bytes not valid " + charset.name() + ": 0x"
+              + String.format("%02X", line.bytes()[bad]) + " at byte " + (line.start() + bad)
+              + " of the input", location), offset, 0, linesBefore);
+        }
+        if (text.isBlank()) {
           continue;
         }
-        String location = "line " + lineNumber;
         JsonNode node;
         try {
-          node = MAPPER.readTree(line);
+          node = LINE.readTree(text);
         } catch (JsonProcessingException e) {
-          return new Item(ParsedRecord.malformed(rawOf(line), "line is not valid JSON: "
+          return new Item(ParsedRecord.malformed(QuarantinedBytes.verbatim(text),
+              "line is not valid JSON at column " + e.getLocation().getColumnNr() + ": "
               + e.getOriginalMessage(), location), offset, 0, linesBefore);
+        }
+        String tooLarge = oversizedString(node, limits.maxFieldBytes());
+        if (tooLarge != null) {
+          return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(line.bytes(), line.held(),
+              line.size(), CanonicalJson.sha256Hex(java.util.Arrays.copyOf(line.bytes(),
+                  line.held())), charset), tooLarge, location), offset, 0, linesBefore);
         }
         return new Item(toParsed(node, location), offset, 0, linesBefore);
       }
-      return new Item(null, tracking == null ? ReadPosition.UNKNOWN : tracking.byteOffsetAtEnd(),
-          0, linesBefore);
-    }
-
-    private @Nullable String readLine() throws IOException {
-      return tracking != null ? tracking.readLine() : ((BufferedReader) reader).readLine();
+      return new Item(null, byteLevel ? lines.offset() : ReadPosition.UNKNOWN, 0, linesBefore);
     }
 
     @Override
@@ -111,7 +152,7 @@ public final class JsonRecordReader implements RecordReader {
 
     @Override
     public void close() throws IOException {
-      reader.close();
+      lines.close();
     }
   }
 
@@ -123,14 +164,18 @@ public final class JsonRecordReader implements RecordReader {
     private int index;
 
     DocumentCursor(InputStream in, Charset charset) throws IOException {
-      this.parser = MAPPER.getFactory().createParser(new InputStreamReader(in, charset));
+      // UTF-8 bytes go to Jackson's byte parser, which rejects invalid UTF-8 with its location;
+      // other charsets are decoded strictly, so no byte is replaced silently.
+      this.parser = charset.equals(StandardCharsets.UTF_8)
+          ? MAPPER.getFactory().createParser(in)
+          : MAPPER.getFactory().createParser(
+              new InputStreamReader(in, QuarantinedBytes.strictDecoder(charset)));
     }
 
     private void openArray() throws IOException {
       JsonToken first = parser.nextToken();
       if (first == null) {
-        ended = true;
-        return;
+        throw new IOException("the file is empty: expected a JSON array of objects");
       }
       if (dataKey != null) {
         if (first != JsonToken.START_OBJECT) {
@@ -150,6 +195,19 @@ public final class JsonRecordReader implements RecordReader {
 
     @Override
     Item fetch() throws IOException {
+      try {
+        return fetchItem();
+      } catch (JsonProcessingException e) {
+        throw new IOException("malformed JSON at line " + e.getLocation().getLineNr()
+            + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+      } catch (java.nio.charset.CharacterCodingException e) {
+        JsonLocation at = parser.currentLocation();
+        throw new IOException("bytes not valid " + encoding + " near line " + at.getLineNr()
+            + ", column " + at.getColumnNr(), e);
+      }
+    }
+
+    private Item fetchItem() throws IOException {
       if (!opened) {
         opened = true;
         openArray();
@@ -158,8 +216,27 @@ public final class JsonRecordReader implements RecordReader {
         ended = true;
         return new Item(null, ReadPosition.UNKNOWN, 0, 0);
       }
+      if (parser.currentToken() == null) {
+        throw new IOException("malformed JSON at line " + parser.currentLocation().getLineNr()
+            + ", column " + parser.currentLocation().getColumnNr()
+            + ": the document ends before its array is closed");
+      }
+      String location = "item " + index++ + " (line " + parser.currentTokenLocation().getLineNr()
+          + ")";
+      long start = offsetOf(parser.currentTokenLocation());
       JsonNode node = MAPPER.readTree(parser);
-      return new Item(toParsed(node, "item " + index++), ReadPosition.UNKNOWN, 0, 0);
+      long size = offsetOf(parser.currentLocation()) - start;
+      String tooLarge = size > limits.maxRowBytes()
+          ? "item is " + size + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")"
+          : oversizedString(node, limits.maxFieldBytes());
+      if (tooLarge != null) {
+        byte[] json = CanonicalJson.tolerantJson(CanonicalJson.toPlain(node))
+            .getBytes(StandardCharsets.UTF_8);
+        return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(json, json.length, size,
+            CanonicalJson.sha256Hex(json), StandardCharsets.UTF_8), tooLarge, location),
+            ReadPosition.UNKNOWN, 0, 0);
+      }
+      return new Item(toParsed(node, location), ReadPosition.UNKNOWN, 0, 0);
     }
 
     @Override
@@ -171,6 +248,55 @@ public final class JsonRecordReader implements RecordReader {
     public void close() throws IOException {
       parser.close();
     }
+  }
+
+  private static long offsetOf(JsonLocation at) {
+    return at.getByteOffset() >= 0 ? at.getByteOffset() : at.getCharOffset();
+  }
+
+  /**
+   * Names the first string (value or key, at any depth) longer than {@code max} UTF-8 bytes; null
+   * when there is none.
+   */
+  static @Nullable String oversizedString(JsonNode node, long max) {
+    if (node.isTextual()) {
+      long bytes = utf8Length(node.textValue(), max);
+      return bytes > max ? "a string of " + bytes + " bytes is over max_field_bytes (" + max + ")"
+          : null;
+    }
+    if (node.isObject()) {
+      for (var it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (utf8Length(e.getKey(), max) > max) {
+          return "a field name is over max_field_bytes (" + max + ")";
+        }
+        String inner = oversizedString(e.getValue(), max);
+        if (inner != null) {
+          return "field '" + e.getKey() + "': " + inner;
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        String inner = oversizedString(item, max);
+        if (inner != null) {
+          return inner;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** UTF-8 length of {@code s}, exact when it may be over {@code max}. */
+  private static long utf8Length(String s, long max) {
+    if ((long) s.length() * 3 <= max) {
+      return s.length();
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
   }
 
   private static boolean seekKey(JsonParser parser, String key) throws IOException {
@@ -194,11 +320,5 @@ public final class JsonRecordReader implements RecordReader {
     raw.put("_raw", value);
     return ParsedRecord.malformed(raw, "expected a JSON object, got "
         + (node.isArray() ? "an array" : node.getNodeType().toString().toLowerCase()), location);
-  }
-
-  private static Map<String, Object> rawOf(String line) {
-    Map<String, Object> raw = new LinkedHashMap<>();
-    raw.put("_raw", line);
-    return raw;
   }
 }

@@ -13,6 +13,11 @@ public interface RecordReader extends Serializable {
   /** Opens the input being read at a byte offset. */
   interface Input {
     InputStream openAt(long offset) throws IOException;
+
+    /** Whether {@link #openAt} works at any offset (false: the input can be read only once). */
+    default boolean reopenable() {
+      return true;
+    }
   }
 
   /**
@@ -27,11 +32,19 @@ public interface RecordReader extends Serializable {
    * original field names to the names used in rows (empty when names were not changed).
    */
   default Map<String, String> read(InputStream in, Consumer<ParsedRecord> out) throws IOException {
-    Input once = offset -> {
-      if (offset != 0) {
-        throw new IOException("this input can only be read from its start");
+    Input once = new Input() {
+      @Override
+      public InputStream openAt(long offset) throws IOException {
+        if (offset != 0) {
+          throw new IOException("this input can only be read from its start");
+        }
+        return in;
       }
-      return in;
+
+      @Override
+      public boolean reopenable() {
+        return false;
+      }
     };
     try (RecordCursor cursor = open(once, ReadPosition.start(0))) {
       ParsedRecord rec;

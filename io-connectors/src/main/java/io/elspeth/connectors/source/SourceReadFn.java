@@ -129,10 +129,16 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
             "source_load", range.started(), input, countsOf(position).asOutput(), null));
       }
     } catch (IOException | RuntimeException e) {
+      // A read error names the file: the reader knows only lines and columns.
+      Exception failure = e instanceof IOException
+          ? new IOException("cannot read '" + input.get("path") + "': " + e.getMessage(), e) : e;
       OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, range.operationId(),
-          "source_load", range.started(), input, null, String.valueOf(e.getMessage())),
-          new OperationCalls(ctx.runId(), range.operationId()), e);
-      throw e;
+          "source_load", range.started(), input, null, String.valueOf(failure.getMessage())),
+          new OperationCalls(ctx.runId(), range.operationId()), failure);
+      if (failure instanceof IOException io) {
+        throw io;
+      }
+      throw (RuntimeException) failure;
     }
   }
 

@@ -113,6 +113,40 @@ class AzureBlobSourceTest {
   }
 
   @Test
+  void aHostileCsvBlobLosesNoRowAndAltersNoByte() throws Throwable {
+    BlobContainerClient c = BlobFixture.container(azurite);
+    java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+    blob.writeBytes("id,name\n1,a\n2,b".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    blob.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xFE});
+    blob.writeBytes(("\n3,\"open\n4," + "x".repeat(40) + "\n5,e\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    c.getBlobClient("hostile.csv").upload(com.azure.core.util.BinaryData.fromBytes(
+        blob.toByteArray()), true);
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = read(p, byConnectionString(c, "blob_path", "hostile.csv",
+          "max_field_bytes", 20L,
+          "schema", map("mode", "strict", "fields", List.of("id: int", "name: str"))));
+      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
+        assertThat(names(tokens), containsInAnyOrder("a", "e"));
+        return null;
+      });
+      PAssert.that(out.get(StepTags.ROUTED)).satisfies(tokens -> {
+        java.util.List<Map<String, Object>> raw = new java.util.ArrayList<>();
+        tokens.forEach(t -> raw.add(t.data()));
+        assertThat(raw, hasSize(3));
+        assertThat(raw.stream().anyMatch(r -> "3,\"open".equals(r.get("_raw"))), is(true));
+        assertThat(raw.stream().anyMatch(r -> java.util.Arrays.equals(new byte[] {'2', ',', 'b',
+            (byte) 0xFF, (byte) 0xFE}, java.util.Base64.getDecoder().decode(
+            String.valueOf(r.getOrDefault("_raw_base64", ""))))), is(true));
+        assertThat(raw.stream().anyMatch(r -> Long.valueOf(42).equals(r.get("_raw_bytes"))),
+            is(true));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
   void jsonArrayUnderDataKeyIsReadWithASasToken() throws Throwable {
     BlobContainerClient c = BlobFixture.container(azurite);
     BlobFixture.upload(c, "doc.json", "{\"meta\": 1, \"items\": [{\"name\": \"a\"}, {\"name\":"

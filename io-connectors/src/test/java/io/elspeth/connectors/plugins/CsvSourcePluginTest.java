@@ -100,6 +100,29 @@ class CsvSourcePluginTest {
   }
 
   @Test
+  void sizeLimitsDefaultTo10And12MiBAndMayNotPassTheCeiling() {
+    PluginOptions defaults = valid("path", "in.csv", "on_validation_failure", "discard");
+    assertThat(defaults.integer("max_field_bytes", -1), is(10L << 20));
+    assertThat(defaults.integer("max_row_bytes", -1), is(12L << 20));
+
+    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
+        "max_field_bytes", 20_000_000L, "max_row_bytes", 0L);
+
+    assertThat(plugin.validate(opts), contains(
+        "max_field_bytes: expected 1 to 12582912 (12 MiB), got 20000000",
+        "max_row_bytes: expected 1 to 12582912 (12 MiB), got 0"));
+  }
+
+  @Test
+  void aQuoteCannotBeTheDelimiter() {
+    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
+        "delimiter", "\"");
+
+    assertThat(plugin.validate(opts),
+        contains("delimiter: a quote or line break cannot separate fields"));
+  }
+
+  @Test
   void singleCharacterDelimiterAndSkipRowsHaveNoProblems() {
     PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
         "delimiter", "\t", "skip_rows", 2L);

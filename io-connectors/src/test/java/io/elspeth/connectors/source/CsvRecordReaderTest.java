@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -133,12 +134,12 @@ class CsvRecordReaderTest {
   }
 
   @Test
-  void skippingMoreRowsThanTheFileHasYieldsNothing() throws IOException {
+  void skippingMoreRowsThanTheFileHasIsAnErrorForWantOfAHeader() {
     CsvRecordReader reader = new CsvRecordReader(',', "utf-8", 5, List.of(), false, Map.of());
 
-    ReadResult result = read(reader, "id\n1\n");
+    IOException e = assertThrows(IOException.class, () -> read(reader, "id\n1\n"));
 
-    assertThat(result.records(), is(empty()));
+    assertThat(e.getMessage(), containsString("no header row after the 5 skipped lines"));
   }
 
   @Test
@@ -247,10 +248,17 @@ class CsvRecordReaderTest {
   }
 
   @Test
-  void emptyFileYieldsNoRecords() throws IOException {
-    ReadResult result = read(reader(), "");
+  void emptyFileIsAnErrorBecauseItHasNoHeader() {
+    IOException e = assertThrows(IOException.class, () -> read(reader(), ""));
 
-    assertThat(result.records(), is(empty()));
+    assertThat(e.getMessage(), containsString("the file is empty: no header row"));
+  }
+
+  @Test
+  void emptyFileWithGivenColumnsYieldsNoRecords() throws IOException {
+    CsvRecordReader reader = new CsvRecordReader(',', "utf-8", 0, List.of("id"), false, Map.of());
+
+    assertThat(read(reader, "").records(), is(empty()));
   }
 
   @Test

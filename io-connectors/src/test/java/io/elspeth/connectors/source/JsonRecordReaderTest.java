@@ -52,7 +52,7 @@ class JsonRecordReaderTest {
     assertThat(records, hasSize(2));
     assertThat(records.get(0).row(), equalTo(row("id", 1L, "name", "a")));
     assertThat(records.get(1).row(), equalTo(row("id", 2L, "name", "b")));
-    assertThat(records.get(1).location(), is("item 1"));
+    assertThat(records.get(1).location(), is("item 1 (line 1)"));
   }
 
   @Test
@@ -104,7 +104,7 @@ class JsonRecordReaderTest {
     assertThat(records, hasSize(4));
     assertThat(records.get(1).isMalformed(), is(true));
     assertThat(records.get(1).raw(), equalTo(row("_raw", 42L)));
-    assertThat(records.get(1).location(), is("item 1"));
+    assertThat(records.get(1).location(), is("item 1 (line 1)"));
     assertThat(records.get(2).isMalformed(), is(true));
     assertThat(records.get(2).raw(), equalTo(row("_raw", List.of(1L, 2L))));
     assertThat(records.get(2).problem(), containsString("an array"));

@@ -94,7 +94,7 @@ class ResumableReadTest {
   }
 
   @Test
-  void csvWithMalformedUtf8ResumesWithReplacementCharactersAsAWholeReadHasThem()
+  void csvWithMalformedUtf8ResumesWithTheBadRecordQuarantinedAsAWholeReadHasIt()
       throws IOException {
     byte[] head = "id,name\n1,a".getBytes(StandardCharsets.UTF_8);
     byte[] tail = "b\n2,c\n3,d\n".getBytes(StandardCharsets.UTF_8);
@@ -103,6 +103,23 @@ class ResumableReadTest {
     System.arraycopy(tail, 0, content, head.length + 1, tail.length);
     assertResumesAfterEveryRecord(new CsvRecordReader(',', "utf-8", 0, List.of(), false,
         Map.of()), content);
+  }
+
+  @Test
+  void csvWithBrokenQuotesResumesAtEveryRecordBoundaryOfTheRecoveredRead() throws IOException {
+    // A stray quote that closes two lines later, text after a quote, and a quote left open to
+    // the end: each costs its first line, and a read resumed after any record agrees.
+    String csv = "id,name\n1,\"a\n2,\"b\"\n3,c\n4,\"d\"x\n5,\"e\nf\"\n6,\"open\n7,g\n8,h";
+    assertResumesAfterEveryRecord(new CsvRecordReader(',', "utf-8", 0, List.of(), false,
+        Map.of()), bytes(csv, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void csvWithRecordsOverTheLimitsResumesAtEveryRecordBoundary() throws IOException {
+    String csv = "id,name\n1," + "x".repeat(40) + "\n2,\"" + "y".repeat(40) + "\nz\"\n3,\"open"
+        + "w".repeat(40) + "\n4,d\n5,e\n";
+    assertResumesAfterEveryRecord(new CsvRecordReader(',', "utf-8", 0, List.of(), false,
+        Map.of()).withLimits(new SourceLimits(30, 30)), bytes(csv, StandardCharsets.UTF_8));
   }
 
   @Test
