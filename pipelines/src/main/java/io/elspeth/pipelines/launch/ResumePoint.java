@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.launch;
 
+import io.elspeth.audit.store.PlannerStatistics;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -55,6 +56,8 @@ public record ResumePoint(String previousRunId, BitSet done, long rowsDone, long
           + " configured: " + gone + "; new nodes: " + added + "); a run resumes only with the"
           + " settings it ran with");
     }
+    // The run may have just bulk-loaded its rows: plan the per-row query below for its size.
+    PlannerStatistics.refresh(c);
     BitSet done = new BitSet();
     long rows = 0;
     try (PreparedStatement ps = c.prepareStatement("SELECT r.row_index, CASE WHEN EXISTS (SELECT 1"
