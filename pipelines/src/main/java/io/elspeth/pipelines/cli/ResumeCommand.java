@@ -6,6 +6,7 @@ import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.ResumePoint;
 import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import java.io.PrintWriter;
@@ -38,6 +39,9 @@ final class ResumeCommand implements Callable<Integer> {
   @Mixin
   RunnerOption runner;
 
+  @Mixin
+  ProgressOptions progress;
+
   @Spec
   CommandSpec spec;
 
@@ -67,8 +71,10 @@ final class ResumeCommand implements Callable<Integer> {
           LandscapeStores.release(s.landscape());
         }
       }
-      return RunCommand.report(
-          new RunLauncher().resume(s, runId), out, err);
+      RunLauncher launcher = progress.launcher(spec);
+      long start = System.nanoTime();
+      RunSummary summary = launcher.resume(s, runId);
+      return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err);
     } catch (ResumePoint.ResumeException e) {
       err.println("error: " + e.getMessage());
       return 1;

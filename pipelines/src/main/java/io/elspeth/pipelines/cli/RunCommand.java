@@ -31,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   RunnerOption runner;
 
+  @Mixin
+  ProgressOptions progress;
+
   @Spec
   CommandSpec spec;
 
@@ -51,7 +54,10 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    return report(new RunLauncher().run(s), out, err);
+    RunLauncher launcher = progress.launcher(spec);
+    long start = System.nanoTime();
+    RunSummary summary = launcher.run(s);
+    return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err);
   }
 
   /** Prints a run's summary; 0 when it completed, 1 with its reason when it failed. */
