@@ -63,7 +63,10 @@ class PostgresqlReconciliationTest {
       assertThat("never analyzed before", reltuples(store), everyItem(is(-1.0)));
       RunReconciliation r;
       try (Connection c = store.connection()) {
+        String jit = show(c, "jit");
         r = RunReconciliation.of(c, "run-pg");
+        assertThat("the pooled connection's jit setting is left as it was", show(c, "jit"),
+            is(jit));
       }
       assertThat(r.problems(), empty());
       assertThat(r.rows(), is(1L));
@@ -71,6 +74,13 @@ class PostgresqlReconciliationTest {
       List<Double> after = reltuples(store);
       assertThat(after, hasSize(4));
       assertThat(after, everyItem(greaterThanOrEqualTo(1.0)));
+    }
+  }
+
+  private static String show(Connection c, String setting) throws Exception {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 
