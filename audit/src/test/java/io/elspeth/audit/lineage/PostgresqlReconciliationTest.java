@@ -64,9 +64,11 @@ class PostgresqlReconciliationTest {
       RunReconciliation r;
       try (Connection c = store.connection()) {
         String jit = show(c, "jit");
+        String target = show(c, "default_statistics_target");
         r = RunReconciliation.of(c, "run-pg");
-        assertThat("the pooled connection's jit setting is left as it was", show(c, "jit"),
+        assertThat("the pooled connection's settings are left as they were", show(c, "jit"),
             is(jit));
+        assertThat(show(c, "default_statistics_target"), is(target));
       }
       assertThat(r.problems(), empty());
       assertThat(r.rows(), is(1L));
