@@ -8,6 +8,7 @@ import io.elspeth.benchmarks.scenario.LandscapeCommitScenario;
 import io.elspeth.benchmarks.scenario.LlmPoolScenario;
 import io.elspeth.benchmarks.scenario.MemoryScenario;
 import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
+import io.elspeth.benchmarks.scenario.ScalingScenario;
 import io.elspeth.benchmarks.scenario.Scenario;
 import io.elspeth.benchmarks.scenario.TelemetryScenario;
 import java.nio.file.Files;
@@ -45,8 +46,14 @@ public final class BenchmarkMain implements Callable<Integer> {
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
       + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
-      + " flink-local-vs-direct, memory-bounded.")
+      + " landscape-commit-postgresql-copy, flink-local-vs-direct, scaling-direct-sqlite,"
+      + " scaling-direct-postgresql, scaling-flink-local-postgresql, memory-bounded.")
   List<String> only;
+
+  @Option(names = "--scaling-rows", defaultValue = "2000",
+      description = "Small size of the scaling-* scenarios, which also run ten times as many"
+          + " rows (default 2000; the issue's figure: 100000).")
+  int scalingRows;
 
   @Option(names = "--memory-rows", defaultValue = "1000000",
       description = "Rows of the memory-bounded scenario (default 1000000).")
@@ -85,7 +92,12 @@ public final class BenchmarkMain implements Callable<Integer> {
         new TelemetryScenario(telemetryRows, telemetryRuns),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows),
-        new FlinkLocalScenario(rows));
+        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL,
+            LandscapeCommitScenario.Baseline.COPY, rows),
+        new FlinkLocalScenario(rows),
+        new ScalingScenario(ScalingScenario.Setup.DIRECT_SQLITE, scalingRows),
+        new ScalingScenario(ScalingScenario.Setup.DIRECT_POSTGRESQL, scalingRows),
+        new ScalingScenario(ScalingScenario.Setup.FLINK_LOCAL_POSTGRESQL, scalingRows));
     Path work = Files.createTempDirectory("elspeth-bench");
     List<Figure> figures = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
@@ -117,6 +129,7 @@ public final class BenchmarkMain implements Callable<Integer> {
     env.put("java", System.getProperty("java.version"));
     env.put("max heap MiB", String.valueOf(Runtime.getRuntime().maxMemory() / (1024 * 1024)));
     env.put("rows", String.valueOf(rows));
+    env.put("scaling rows", scalingRows + " and " + scalingRows * 10);
     env.put("telemetry rows", String.valueOf(telemetryRows));
     env.put("telemetry runs", String.valueOf(telemetryRuns));
     failed.forEach((name, why) -> env.put("FAILED " + name, why));

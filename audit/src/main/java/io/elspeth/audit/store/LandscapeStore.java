@@ -159,6 +159,9 @@ public final class LandscapeStore implements AutoCloseable {
 
   private List<AuditRecord> commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
     try (Connection c = dataSource.getConnection()) {
+      if (dialect() == Dialect.POSTGRESQL) {
+        PostgresCopyInsert.ensureStaging(c, byTable.keySet());
+      }
       c.setAutoCommit(false);
       try {
         List<AuditRecord> inserted = new ArrayList<>(size);
@@ -181,6 +184,10 @@ public final class LandscapeStore implements AutoCloseable {
 
   private void insertGroup(Connection c, List<AuditRecord> group, List<AuditRecord> inserted)
       throws SQLException {
+    if (dialect() == Dialect.POSTGRESQL) {
+      copyGroup(c, group, inserted);
+      return;
+    }
     AuditRecord first = group.get(0);
     List<String> columns = new ArrayList<>(first.columns().keySet());
     String sql = "INSERT INTO " + first.table() + " (" + String.join(", ", columns) + ") VALUES ("
@@ -209,6 +216,37 @@ public final class LandscapeStore implements AutoCloseable {
         }
       } else {
         inserted.add(group.get(i));
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL: the group goes in through COPY and one idempotent INSERT ... SELECT
+   * ({@link PostgresCopyInsert}); a record it did not insert is checked as a skipped batched
+   * insert is.
+   */
+  private void copyGroup(Connection c, List<AuditRecord> group, List<AuditRecord> inserted)
+      throws SQLException {
+    Map<String, Integer> keys;
+    try {
+      keys = PostgresCopyInsert.insert(c, group);
+    } catch (SQLException e) {
+      throw new LandscapeIntegrityException(
+          "Landscape refused a " + group.get(0).table() + " record: " + rootMessage(e), e);
+    }
+    for (AuditRecord r : group) {
+      String key = PostgresCopyInsert.key(r);
+      Integer n = keys.get(key);
+      if (n != null) {
+        // The first record of a key in the group is the one inserted; a repeat is checked.
+        if (n == 1) {
+          keys.remove(key);
+        } else {
+          keys.put(key, n - 1);
+        }
+        inserted.add(r);
+      } else if (verifyIdentical(c, r)) {
+        inserted.add(r);
       }
     }
   }

@@ -28,12 +28,17 @@ class LandscapeStoreTest {
   @TempDir
   Path dir;
 
-  private LandscapeStore store;
+  LandscapeStore store;
   private final Instant now = Instant.parse("2026-01-01T00:00:00.123456Z");
 
+  /** The database under test; a subclass runs every test on PostgreSQL. */
+  LandscapeUrl url() throws Exception {
+    return LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db"));
+  }
+
   @BeforeEach
-  void open() {
-    store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db")));
+  void open() throws Exception {
+    store = LandscapeStore.open(url());
     store.commit(List.of(
         new RunRecord("run1", now, null, "h", "{}", null, "sha256-rfc8785-v1", null, null,
             "running"),
@@ -42,7 +47,7 @@ class LandscapeStoreTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     store.close();
   }
 

@@ -3,6 +3,7 @@ package io.elspeth.benchmarks.scenario;
 import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
+import io.elspeth.audit.store.CopyText;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.benchmarks.report.Figure;
@@ -24,35 +25,56 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Scenario 2: records/s through the Landscape commit transform (Beam DirectRunner, per-bundle
- * transactions, idempotent inserts) ÷ records/s of raw JDBC batched inserts of the same records on
- * the same database, one connection, no idempotency check.
+ * transactions, idempotent inserts) ÷ records/s of a plain load of the same records into the same
+ * tables on one connection, no idempotency check: raw JDBC batched inserts, or (PostgreSQL,
+ * {@link Baseline#COPY}) plain COPY straight into the tables, the fastest way PostgreSQL loads.
  */
 public final class LandscapeCommitScenario implements Scenario {
   /** Which database: a SQLite file, or a fresh schema on the PostgreSQL server. */
   public enum Database { SQLITE, POSTGRESQL }
 
+  /** What the commit is compared with. */
+  public enum Baseline {
+    /** Batched JDBC INSERTs, transactions of {@value #RAW_BATCH} records. */
+    JDBC_BATCH,
+    /** PostgreSQL only: one COPY per table into the tables themselves, per {@value #RAW_BATCH}. */
+    COPY
+  }
+
   private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private static final int RAW_BATCH = 5000;
 
   private final Database database;
+  private final Baseline baseline;
   private final int rows;
 
   public LandscapeCommitScenario(Database database, int rows) {
+    this(database, Baseline.JDBC_BATCH, rows);
+  }
+
+  public LandscapeCommitScenario(Database database, Baseline baseline, int rows) {
+    if (baseline == Baseline.COPY && database != Database.POSTGRESQL) {
+      throw new IllegalArgumentException("the COPY baseline is PostgreSQL's");
+    }
     this.database = database;
+    this.baseline = baseline;
     this.rows = rows;
   }
 
   @Override
   public String name() {
-    return "landscape-commit-" + database.name().toLowerCase();
+    return "landscape-commit-" + database.name().toLowerCase()
+        + (baseline == Baseline.COPY ? "-copy" : "");
   }
 
   @Override
   public Figure run(int runs, Path workDir) throws Exception {
     long records = (long) rows * SyntheticAudit.RECORDS_PER_ROW;
     SideBySide.Rates rates = SideBySide.rates(runs, records, () -> timeCommit(fresh(workDir)),
-        () -> timeRaw(fresh(workDir)));
-    return new Figure(name(), "Landscape commit transform vs raw JDBC batched inserts, "
+        () -> baseline == Baseline.COPY ? timeCopy(fresh(workDir)) : timeRaw(fresh(workDir)));
+    return new Figure(name(), "Landscape commit transform vs "
+        + (baseline == Baseline.COPY ? "plain COPY into the same tables, "
+            : "raw JDBC batched inserts, ")
         + rows + " rows x " + SyntheticAudit.RECORDS_PER_ROW + " records", "records/s",
         rates.measured(), rates.baseline(), 0.8);
   }
@@ -144,6 +166,40 @@ public final class LandscapeCommitScenario implements Scenario {
         ps.close();
       }
       c.commit();
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /**
+   * Seconds to load the same records with plain COPY on one connection: per {@value #RAW_BATCH}
+   * records one transaction, one COPY per table straight into it (no staging, no conflict check).
+   */
+  private double timeCopy(LandscapeUrl url) throws Exception {
+    long start = System.nanoTime();
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      c.setAutoCommit(false);
+      org.postgresql.copy.CopyManager copy =
+          c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+      Map<String, StringBuilder> byTable = new LinkedHashMap<>();
+      Map<String, String> columnsOf = new LinkedHashMap<>();
+      int pending = 0;
+      for (long i = 0; i < rows; i++) {
+        for (AuditRecord r : SyntheticAudit.forRow(i)) {
+          columnsOf.computeIfAbsent(r.table(), t -> String.join(", ", r.columns().keySet()));
+          CopyText.appendRow(byTable.computeIfAbsent(r.table(), t -> new StringBuilder()),
+              r.columns().values());
+          pending++;
+        }
+        if (pending >= RAW_BATCH || i == rows - 1) {
+          for (Map.Entry<String, StringBuilder> e : byTable.entrySet()) {
+            copy.copyIn("COPY " + e.getKey() + " (" + columnsOf.get(e.getKey()) + ") FROM STDIN",
+                new java.io.StringReader(e.getValue().toString()));
+          }
+          c.commit();
+          byTable.clear();
+          pending = 0;
+        }
+      }
     }
     return (System.nanoTime() - start) / 1e9;
   }

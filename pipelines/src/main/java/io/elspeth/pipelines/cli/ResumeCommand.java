@@ -6,6 +6,7 @@ import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.ResumePoint;
 import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -37,6 +38,9 @@ final class ResumeCommand implements Callable<Integer> {
   @Mixin
   RunnerOption runner;
 
+  @Mixin
+  ProgressOptions progress;
+
   @Spec
   CommandSpec spec;
 
@@ -63,8 +67,11 @@ final class ResumeCommand implements Callable<Integer> {
           LandscapeStores.release(s.landscape());
         }
       }
-      return RunCommand.report(
-          new RunLauncher().resume(s, runId), out, err, CliErrors.verbose(spec));
+      RunLauncher launcher = progress.launcher(spec);
+      long start = System.nanoTime();
+      RunSummary summary = launcher.resume(s, runId);
+      return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err,
+          CliErrors.verbose(spec));
     } catch (ResumePoint.ResumeException e) {
       CliErrors.print(err, e, CliErrors.verbose(spec));
       return 1;

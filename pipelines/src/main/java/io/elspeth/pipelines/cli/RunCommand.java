@@ -30,6 +30,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   RunnerOption runner;
 
+  @Mixin
+  ProgressOptions progress;
+
   @Spec
   CommandSpec spec;
 
@@ -45,7 +48,11 @@ final class RunCommand implements Callable<Integer> {
       out.println("dry run: validated; add --execute to run");
       return 0;
     }
-    return report(new RunLauncher().run(s), out, err, CliErrors.verbose(spec));
+    RunLauncher launcher = progress.launcher(spec);
+    long start = System.nanoTime();
+    RunSummary summary = launcher.run(s);
+    return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err,
+        CliErrors.verbose(spec));
   }
 
   /**

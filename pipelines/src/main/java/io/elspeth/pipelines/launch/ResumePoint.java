@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.launch;
 
+import io.elspeth.audit.store.PlannerStatistics;
 import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.ownership.RunLease;
 import io.elspeth.audit.ownership.RunLeases;
@@ -80,6 +81,8 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
           + " configured: " + gone + "; new nodes: " + added + "); a run resumes only with the"
           + " settings it ran with");
     }
+    // The run may have just bulk-loaded its rows: plan the per-row query below for its size.
+    PlannerStatistics.refresh(c);
     List<String> chain = Resumptions.chainEndingAt(c, previousRunId);
     BitSet done = new BitSet();
     BitSet recordedRows = new BitSet();

@@ -59,8 +59,25 @@ public final class RunLauncher {
   /** How long the end of a run waits for queued telemetry to be delivered. */
   static final Duration TELEMETRY_FLUSH_TIMEOUT = Duration.ofSeconds(30);
 
+  private final RunObserver observer;
+  private final @Nullable Duration progressInterval;
+
   /** A launcher running each pipeline on the runner its settings name ({@code runner}). */
-  public RunLauncher() {}
+  public RunLauncher() {
+    this(RunObserver.NONE, null);
+  }
+
+  /**
+   * A launcher that tells {@code observer} the run's phases and, every {@code progressInterval}
+   * while rows flow (null: never), its progress read from the Landscape.
+   */
+  public RunLauncher(RunObserver observer, @Nullable Duration progressInterval) {
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
+    if (progressInterval != null && (progressInterval.isNegative() || progressInterval.isZero())) {
+      throw new IllegalArgumentException("progressInterval must be positive: " + progressInterval);
+    }
+    this.progressInterval = progressInterval;
+  }
 
   /**
    * Checks that need the world without running anything: the input is present, and secrets in
@@ -142,7 +159,12 @@ public final class RunLauncher {
       try {
         telemetry.handleEvent(new TelemetryEvent.RunStarted(Instant.now(), runId,
             CanonicalJson.stableHash(auditedSettings), settings.source().plugin()));
-        RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime());
+        long estimatedRows = SourceSize.estimateRows(settings);
+        if (estimatedRows >= 0 && resumed != null) {
+          estimatedRows = Math.max(0, estimatedRows - resumed.rowsDone());
+        }
+        RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime(),
+            estimatedRows);
         flushTelemetry(telemetry, summary.succeeded());
         return summary;
       } finally {
@@ -243,21 +265,32 @@ public final class RunLauncher {
   }
 
   private RunSummary execute(PipelinePlan plan, LandscapeStore store, String runId,
-      TelemetryManager telemetry, long startNanos) {
+      TelemetryManager telemetry, long startNanos, long estimatedRows) {
     LandscapeUrl url = plan.settings().landscape();
     {
       String failure = null;
       Throwable cause = null;
+      RunPhase phase = RunPhase.GRAPH;
+      long phaseStart = System.nanoTime();
       try {
+        observer.phaseStarted(phase, "building", null);
         Pipeline pipeline = Pipeline.create(plan.settings().runner().pipelineOptions());
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.GRAPH, PhaseAction.BUILDING));
         PipelineGraphBuilder.build(pipeline, plan);
+        observer.phaseCompleted(phase, seconds(phaseStart));
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.SOURCE, PhaseAction.INITIALIZING));
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.PROCESS, PhaseAction.PROCESSING));
-        PipelineResult.State state = pipeline.run().waitUntilFinish();
+        phase = RunPhase.PROCESS;
+        phaseStart = System.nanoTime();
+        observer.phaseStarted(phase, "processing", plan.settings().source().plugin());
+        PipelineResult.State state;
+        try (ProgressPoller poller = progressInterval == null ? null : ProgressPoller.start(url,
+            runId, progressInterval, estimatedRows, observer, startNanos)) {
+          state = pipeline.run().waitUntilFinish();
+        }
         if (state != PipelineResult.State.DONE) {
           failure = "pipeline ended in state " + state;
         } else {
@@ -272,24 +305,44 @@ public final class RunLauncher {
         // prints with --verbose.
         LOG.error("run failed run_id={} reason={}", runId, failure);
       }
+      if (failure != null) {
+        observer.phaseError(phase, failure, null);
+      } else {
+        observer.phaseCompleted(phase, seconds(phaseStart));
+      }
+      // Reading a large run back takes a while: say so.
+      phaseStart = System.nanoTime();
+      observer.phaseStarted(RunPhase.RECONCILE, "checking", null);
       RunReconciliation counts = null;
       CrashPoint.reached("launch.reconcile");
+      String reconcileError = null;
       try (Connection c = store.connection()) {
         counts = RunReconciliation.of(c, runId);
+        if (!counts.reconciles()) {
+          reconcileError = "the Landscape does not reconcile: "
+              + String.join("; ", counts.problems());
+        }
       } catch (SQLException e) {
-        failure = failure != null ? failure : "cannot reconcile the run: " + e.getMessage();
+        reconcileError = "cannot reconcile the run: " + e.getMessage();
       }
-      if (failure == null && !counts.reconciles()) {
-        failure = "the Landscape does not reconcile: " + String.join("; ", counts.problems());
-      }
+      failure = failure != null ? failure : reconcileError;
       String status = failure == null ? "completed" : "failed";
       CrashPoint.reached("launch.complete");
       store.completeRun(runId, status, Instant.now());
+      if (reconcileError != null) {
+        observer.phaseError(RunPhase.RECONCILE, reconcileError, null);
+      } else {
+        observer.phaseCompleted(RunPhase.RECONCILE, seconds(phaseStart));
+      }
       telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
           failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,
           failure == null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
       return new RunSummary(runId, status, counts, failure, url.toString(), cause);
     }
+  }
+
+  private static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
   }
 
   /**

@@ -15,6 +15,16 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
     return "completed".equals(status);
   }
 
+  /** The run's terminal outcomes named {@code outcome}, over all sinks (0 without counts). */
+  public long outcomes(String outcome) {
+    if (counts == null) {
+      return 0;
+    }
+    return counts.outcomes().entrySet().stream()
+        .filter(e -> e.getKey().equals(outcome) || e.getKey().startsWith(outcome + "@"))
+        .mapToLong(Map.Entry::getValue).sum();
+  }
+
   /** A few lines for the terminal. */
   public String describe() {
     StringBuilder sb = new StringBuilder();
