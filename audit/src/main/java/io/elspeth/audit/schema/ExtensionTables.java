@@ -54,6 +54,11 @@ public final class ExtensionTables {
 
   private ExtensionTables() {}
 
+  /** The names of the extension tables. */
+  public static List<String> names() {
+    return List.of(RUN_LEASES, RESUMPTIONS, SINK_PUBLICATIONS);
+  }
+
   /** Creates the extension tables that are missing; changes nothing else. */
   static void ensure(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {

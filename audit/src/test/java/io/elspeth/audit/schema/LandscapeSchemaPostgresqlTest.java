@@ -74,6 +74,7 @@ class LandscapeSchemaPostgresqlTest {
 
     List<String> expected = new ArrayList<>(LandscapeSchema.tableNames());
     expected.add(LandscapeSchema.VERSION_TABLE);
+    expected.addAll(ExtensionTables.names());
     assertThat(tablesIn(schema), containsInAnyOrder(expected.toArray()));
     assertThat(LandscapeSchema.readVersion(c), is(1));
     assertThat(
@@ -189,7 +190,7 @@ class LandscapeSchemaPostgresqlTest {
 
       assertThat(LandscapeSchema.readVersion(both), is(1));
     }
-    assertThat(tablesIn(schema).size(), is(21));
+    assertThat(tablesIn(schema).size(), is(21 + ExtensionTables.names().size()));
     assertThat(tablesIn(other), containsInAnyOrder("runs", "landscape_schema_version"));
   }
 

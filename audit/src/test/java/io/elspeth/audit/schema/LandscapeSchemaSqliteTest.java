@@ -54,6 +54,7 @@ class LandscapeSchemaSqliteTest {
 
     List<String> expected = new ArrayList<>(LandscapeSchema.tableNames());
     expected.add(LandscapeSchema.VERSION_TABLE);
+    expected.addAll(ExtensionTables.names());
     assertThat(tables(), containsInAnyOrder(expected.toArray()));
     assertThat(LandscapeSchema.readVersion(c), is(1));
     List<List<String>> versionRows =
