@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,28 +159,20 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   private List<AuditRecord> commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
-    try (Connection c = dataSource.getConnection()) {
-      if (dialect() == Dialect.POSTGRESQL) {
-        PostgresCopyInsert.ensureStaging(c, byTable.keySet());
-      }
-      c.setAutoCommit(false);
-      try {
-        List<AuditRecord> inserted = new ArrayList<>(size);
-        for (List<AuditRecord> group : byTable.values()) {
-          insertGroup(c, group, inserted);
-        }
-        c.commit();
-        return inserted;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new LandscapeWriteException(
-          "Landscape commit of " + size + " records to " + url + " failed: " + rootMessage(e), e);
-    }
+    return transaction("Landscape commit of " + size + " records to " + url + " failed",
+        c -> {
+          if (dialect() == Dialect.POSTGRESQL) {
+            PostgresCopyInsert.ensureStaging(c, byTable.keySet());
+          }
+          return null;
+        },
+        c -> {
+          List<AuditRecord> inserted = new ArrayList<>(size);
+          for (List<AuditRecord> group : byTable.values()) {
+            insertGroup(c, group, inserted);
+          }
+          return inserted;
+        });
   }
 
   private void insertGroup(Connection c, List<AuditRecord> group, List<AuditRecord> inserted)
@@ -368,16 +361,25 @@ public final class LandscapeStore implements AutoCloseable {
    * append-only audit records: leases, resume claims, sink publications.
    */
   public <T> T inTransaction(String what, TransactionWork<T> work) {
+    String failure = "cannot " + what + " in " + url;
     if (dialect() == Dialect.SQLITE) {
       synchronized (writeLock) {
-        return transaction(what, work);
+        return transaction(failure, null, work);
       }
     }
-    return transaction(what, work);
+    return transaction(failure, null, work);
   }
 
-  private <T> T transaction(String what, TransactionWork<T> work) {
+  /**
+   * Runs {@code work} in one transaction on a connection of the pool, after {@code prepare}
+   * (outside the transaction); a failure is a LandscapeWriteException saying {@code failure}.
+   */
+  private <T> T transaction(String failure, @Nullable TransactionWork<?> prepare,
+      TransactionWork<T> work) {
     try (Connection c = dataSource.getConnection()) {
+      if (prepare != null) {
+        prepare.apply(c);
+      }
       c.setAutoCommit(false);
       try {
         T result = work.apply(c);
@@ -390,7 +392,7 @@ public final class LandscapeStore implements AutoCloseable {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new LandscapeWriteException("cannot " + what + " in " + url + ": " + rootMessage(e), e);
+      throw new LandscapeWriteException(failure + ": " + rootMessage(e), e);
     }
   }
 
