@@ -128,6 +128,21 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     private transient List<AuditRecord> buffer;
     private transient @Nullable TelemetryManager telemetry;
     private transient @Nullable CommittedEvents events;
+    /** Flushes a buffer left idle (see {@link #IDLE_FLUSH_MILLIS}); null until set up. */
+    private transient java.util.concurrent.@Nullable ScheduledExecutorService idleFlusher;
+    private transient volatile long lastAddedNanos;
+    /** A failure of an idle flush, rethrown on the runner's thread. */
+    private transient volatile @Nullable RuntimeException idleFailure;
+    private transient long idleCommitted;
+    private transient long idleTransactions;
+
+    /**
+     * A buffer that got no record for this long is committed without waiting for the bundle to
+     * end: on runners whose bundles span a whole partition (Flink batch), the tail of the rows'
+     * records would otherwise wait for the end of the input, after the sinks that need them
+     * committed first (a sink publishes only once its tokens are recorded).
+     */
+    static final long IDLE_FLUSH_MILLIS = 200;
 
     CommitFn(LandscapeUrl url, int maxBatchSize, @Nullable TelemetryWiring wiring) {
       this.url = url;
@@ -146,27 +161,72 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
             ? FilesystemPayloadStore.at(Path.of(wiring.payloadStore())) : null;
         events = new CommittedEvents(wiring, payloads);
       }
+      buffer = new ArrayList<>();
+      idleFlusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "landscape-idle-flush");
+        t.setDaemon(true);
+        return t;
+      });
+      idleFlusher.scheduleWithFixedDelay(this::flushIfIdle, IDLE_FLUSH_MILLIS, IDLE_FLUSH_MILLIS,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @StartBundle
-    public void startBundle() {
+    public synchronized void startBundle() {
       buffer = new ArrayList<>();
     }
 
     @ProcessElement
-    public void process(@Element AuditRecord record) {
+    public synchronized void process(@Element AuditRecord record) {
+      rethrowIdleFailure();
       buffer.add(record);
+      lastAddedNanos = System.nanoTime();
       if (buffer.size() >= maxBatchSize) {
         flush();
       }
     }
 
     @FinishBundle
-    public void finishBundle() {
+    public synchronized void finishBundle() {
+      rethrowIdleFailure();
       flush();
     }
 
+    private synchronized void flushIfIdle() {
+      if (buffer == null || buffer.isEmpty() || idleFailure != null
+          || System.nanoTime() - lastAddedNanos < IDLE_FLUSH_MILLIS * 1_000_000L) {
+        return;
+      }
+      try {
+        flush(false);
+      } catch (RuntimeException e) {
+        // The records stay in the buffer; the runner's thread fails the bundle with this.
+        idleFailure = e;
+      }
+    }
+
+    private void rethrowIdleFailure() {
+      RuntimeException e = idleFailure;
+      if (e != null) {
+        throw e;
+      }
+    }
+
     private void flush() {
+      flush(true);
+    }
+
+    /**
+     * Commits the buffer. Beam's metrics count only on the runner's threads, so what an idle
+     * flush commits is counted at the next call on one.
+     */
+    private void flush(boolean onRunnerThread) {
+      if (onRunnerThread && idleTransactions > 0) {
+        committed.inc(idleCommitted);
+        transactions.inc(idleTransactions);
+        idleCommitted = 0;
+        idleTransactions = 0;
+      }
       if (buffer.isEmpty()) {
         return;
       }
@@ -176,8 +236,13 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (hasOutcome(buffer)) {
         CrashPoint.reached("commit.outcomes_committed");
       }
-      committed.inc(buffer.size());
-      transactions.inc();
+      if (onRunnerThread) {
+        committed.inc(buffer.size());
+        transactions.inc();
+      } else {
+        idleCommitted += buffer.size();
+        idleTransactions++;
+      }
       List<AuditRecord> done = buffer;
       buffer = new ArrayList<>();
       countForReaders(done);
@@ -255,6 +320,10 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
     @Teardown
     public void teardown() {
+      if (idleFlusher != null) {
+        idleFlusher.shutdownNow();
+        idleFlusher = null;
+      }
       if (telemetry != null) {
         telemetry = null;
         TelemetryManagers.release(wiring.runId());

@@ -100,6 +100,43 @@ public final class PublicationRepair {
   }
 
   /**
+   * Waits until every token of {@code manifest} is recorded in the Landscape (its {@code tokens}
+   * row committed), so a sink never publishes output whose rows the audit trail does not yet
+   * hold: the Landscape commit runs beside the sinks and may lag them (Flink commits a bundle's
+   * tail when its buffer goes idle). Throws once {@code timeout} passes.
+   */
+  static void awaitTokensRecorded(LandscapeStore store, String manifest, String sinkName,
+      java.time.Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (RunFiles.Reader reader = new RunFiles.Reader(manifest, 0)) {
+      List<Token> chunk = new ArrayList<>(CHUNK);
+      Token t;
+      boolean more = true;
+      while (more) {
+        chunk.clear();
+        while (chunk.size() < CHUNK && (t = reader.next()) != null) {
+          chunk.add(t);
+        }
+        more = chunk.size() == CHUNK;
+        while (!chunk.isEmpty() && read(store, c -> recordedTokens(c, chunk)).size()
+            < chunk.size()) {
+          if (System.nanoTime() > deadline) {
+            throw new IOException("sink '" + sinkName + "' holds tokens whose records the"
+                + " Landscape has not committed after " + timeout.toSeconds() + " s; it does"
+                + " not publish output the audit trail does not hold");
+          }
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the Landscape", e);
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * Repairs every unsettled publication of {@code runId}, oldest first. {@code writers} are the
    * configured sinks' writers by sink name, asked whether a one-step publication committed.
    */

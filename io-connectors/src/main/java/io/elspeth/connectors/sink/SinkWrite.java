@@ -96,6 +96,9 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   static final long MAX_UNCOMMITTED_OUTCOMES = 20_000;
 
 
+  /** How long a sink waits for the Landscape to record its tokens before it publishes. */
+  static final java.time.Duration TOKENS_RECORDED_TIMEOUT = java.time.Duration.ofMinutes(10);
+
   /** Where runs are made: per bundle before grouping, or after grouping the tokens. */
   enum Grouping { AUTO, RUNS, TOKENS }
 
@@ -315,7 +318,12 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
               System.currentTimeMillis(), null);
           LandscapeStore store = LandscapeStores.acquire(url);
           try {
+            PublicationRepair.awaitTokensRecorded(store, manifest.toString(), ctx.nodeName(),
+                TOKENS_RECORDED_TIMEOUT);
             SinkPublications.record(store, publication);
+          } catch (IOException e) {
+            java.nio.file.Files.deleteIfExists(manifest);
+            throw e;
           } catch (RuntimeException e) {
             java.nio.file.Files.deleteIfExists(manifest);
             throw new IOException("cannot record the publication of " + staging.target()

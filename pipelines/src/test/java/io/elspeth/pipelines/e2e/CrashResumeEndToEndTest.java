@@ -195,6 +195,17 @@ class CrashResumeEndToEndTest {
     assertExactlyOnceAndTrue();
   }
 
+  @ParameterizedTest(name = "flink-local, PostgreSQL Landscape, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "sink.published"})
+  void flinkLocalRunResumesExactlyOnce(String point) throws Exception {
+    Path settings = postgresSettings();
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x", "--runner", "flink-local", "--parallelism", "2");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings, "--runner", "flink-local", "--parallelism", "2");
+    assertExactlyOnceAndTrue();
+  }
+
   @ParameterizedTest(name = "kill -9 at {0}, then kill -9 the resume at its repair")
   @ValueSource(strings = {"sink.published", "commit.outcomes_committed@1"})
   void aResumeKilledInTurnIsResumedAgain(String point) throws Exception {
