@@ -293,9 +293,9 @@ public final class PublicationRepair {
     }
     Set<String> done = read(store, c -> terminal(c, chunk));
     List<AuditRecord> records = new ArrayList<>();
-    String firstState = Ids.stateId();
+    // No token is the artifact's "first": a missing artifact is recorded after the chunks.
     SinkWrite.SinkRun run = new SinkWrite.SinkRun(p.manifest(), p.tokenCount(),
-        "", firstState, p.artifactType(), p.target(), p.newHash(),
+        "", "", p.artifactType(), p.target(), p.newHash(),
         p.newSize(), at, at, 0.0);
     long missing = 0;
     for (Token t : chunk) {

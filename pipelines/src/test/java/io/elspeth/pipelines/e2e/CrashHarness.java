@@ -6,18 +6,17 @@ import static org.hamcrest.Matchers.is;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.pipelines.cli.ElspethCli;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,18 +43,7 @@ final class CrashHarness {
   static Outcome elspeth(Path dir, String crashAt, String... args) throws Exception {
     Path signal = dir.resolve("crash-signal-" + System.nanoTime());
     Path log = dir.resolve("process-" + System.nanoTime() + ".log");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().put("ELSPETH_ALLOW_RAW_SECRETS", "true");
-    if (crashAt != null) {
-      pb.environment().put(CrashPoint.AT_ENV, crashAt);
-      pb.environment().put(CrashPoint.SIGNAL_ENV, signal.toString());
-    }
-    Process p = pb.start();
+    Process p = start(crashAt, signal, log, args);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
     while (System.nanoTime() < deadline) {
       if (crashAt != null && Files.exists(signal)
@@ -71,6 +59,25 @@ final class CrashHarness {
     p.destroyForcibly();
     throw new AssertionError("elspeth " + String.join(" ", args) + " neither reached "
         + crashAt + " nor ended in " + TIMEOUT_SECONDS + " s:\n" + Files.readString(log));
+  }
+
+  /**
+   * Starts {@code elspeth args...} as a process on the test JVM's classpath, its output in
+   * {@code log}; with {@code crashAt}, it writes {@code signal} and pauses at that point.
+   */
+  static Process start(String crashAt, Path signal, Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("ELSPETH_ALLOW_RAW_SECRETS", "true");
+    if (crashAt != null) {
+      pb.environment().put(CrashPoint.AT_ENV, crashAt);
+      pb.environment().put(CrashPoint.SIGNAL_ENV, signal.toString());
+    }
+    return pb.start();
   }
 
   /** Source ids found in the CSV sink (column {@code id}) and the JSONL sink, with their counts. */
@@ -124,8 +131,16 @@ final class CrashHarness {
   }
 
   static String sha256(Path f) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(Files.readAllBytes(f)));
+    return CanonicalJson.sha256Hex(Files.readAllBytes(f));
+  }
+
+  /** Asserts that every source row index has exactly one terminal outcome over all runs. */
+  static void assertOneTerminalOutcomePerRow(Connection c) throws Exception {
+    assertThat("every source row has exactly one terminal outcome over the chain",
+        CliHarness.count(c, "SELECT COUNT(*) FROM (SELECT r.row_index, COUNT(o.token_id) n"
+            + " FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
+            + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
+            + " WHERE n <> 1"), is(0L));
   }
 
   /** The newest run that no other run resumed and that did not complete: the one to resume. */

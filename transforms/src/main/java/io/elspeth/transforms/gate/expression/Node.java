@@ -14,6 +14,20 @@ import java.util.List;
  * reach anything beyond the row it is given.
  */
 sealed interface Node {
+  /**
+   * Evaluates the elements of a list, tuple or set display in order, charging one step and one
+   * element each to the evaluation's budget first.
+   */
+  static List<Object> evaluateDisplay(List<Node> elements, Evaluation in) {
+    in.budget().step();
+    in.budget().elements(elements.size());
+    List<Object> values = new ArrayList<>(elements.size());
+    for (Node element : elements) {
+      values.add(element.evaluate(in));
+    }
+    return values;
+  }
+
 
   /**
    * Evaluates this node over {@code in.row()}, charging {@code in.budget()} one step for the node
@@ -65,12 +79,7 @@ sealed interface Node {
 
     @Override
     public Object evaluate(Evaluation in) {
-      in.budget().step();
-      in.budget().elements(elements.size());
-      List<Object> values = new ArrayList<>(elements.size());
-      for (Node element : elements) {
-        values.add(element.evaluate(in));
-      }
+      List<Object> values = Node.evaluateDisplay(elements, in);
       return Collections.unmodifiableList(values);
     }
 
@@ -129,12 +138,7 @@ sealed interface Node {
 
     @Override
     public Object evaluate(Evaluation in) {
-      in.budget().step();
-      in.budget().elements(elements.size());
-      List<Object> values = new ArrayList<>(elements.size());
-      for (Node element : elements) {
-        values.add(element.evaluate(in));
-      }
+      List<Object> values = Node.evaluateDisplay(elements, in);
       try {
         return PythonValues.set(values, in.budget());
       } catch (PythonValues.Failure failure) {
