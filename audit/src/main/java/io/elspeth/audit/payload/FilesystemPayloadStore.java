@@ -10,10 +10,21 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The payload store on a local (or mounted) file system, laid out as ELSPETH's
@@ -35,6 +46,18 @@ public final class FilesystemPayloadStore implements PayloadStore {
   private final Path base;
   /** Payloads written by {@link #storeDeferred} whose durability {@link #syncDeferred} owes. */
   private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Temporary files are named by this store's random prefix and a counter. */
+  private final String tempPrefix = randomHex();
+  private final AtomicLong tempCounter = new AtomicLong();
+  /**
+   * Payload files are readable and writable by their owner only (they hold row data), as
+   * {@code Files.createTempFile} made them; null where the file system has no POSIX permissions.
+   */
+  private static final @Nullable FileAttribute<?> OWNER_ONLY =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+          ? PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
+              PosixFilePermission.OWNER_WRITE))
+          : null;
 
   private FilesystemPayloadStore(Path base) {
     this.base = base.toAbsolutePath().normalize();
@@ -150,9 +173,24 @@ public final class FilesystemPayloadStore implements PayloadStore {
     Path dir = target.getParent();
     Path temp = null;
     try {
-      Files.createDirectories(dir);
-      temp = Files.createTempFile(dir, "." + key.substring(0, 8) + "-", ".tmp");
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      // A source stores a payload per row: the temporary file is created and opened by one
+      // call, and its folder (one of 256) is created only when that call finds it missing, so a
+      // payload costs a stat, an open, a write and a rename (it was nine system calls, a fifth
+      // of a 200,000-row run's time).
+      FileChannel opened = null;
+      while (opened == null) {
+        Path candidate = dir.resolve("." + key.substring(0, 8) + "-" + tempPrefix
+            + Long.toHexString(tempCounter.incrementAndGet()) + ".tmp");
+        try {
+          opened = createNew(candidate);
+          temp = candidate;
+        } catch (NoSuchFileException noFolder) {
+          Files.createDirectories(dir);
+        } catch (FileAlreadyExistsException taken) {
+          // Another process's temporary file by chance: take the next name.
+        }
+      }
+      try (FileChannel ch = opened) {
         ByteBuffer buffer = ByteBuffer.wrap(content);
         while (buffer.hasRemaining()) {
           ch.write(buffer);
@@ -182,6 +220,19 @@ public final class FilesystemPayloadStore implements PayloadStore {
         }
       }
     }
+  }
+
+  private static FileChannel createNew(Path file) throws IOException {
+    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
+    return OWNER_ONLY == null ? FileChannel.open(file, options)
+        : FileChannel.open(file, options, OWNER_ONLY);
+  }
+
+  private static String randomHex() {
+    byte[] b = new byte[8];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b) + "-";
   }
 
   /** Makes the rename itself durable. */

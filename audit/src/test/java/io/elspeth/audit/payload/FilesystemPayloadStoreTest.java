@@ -123,4 +123,56 @@ class FilesystemPayloadStoreTest {
         java.nio.charset.StandardCharsets.UTF_8), org.hamcrest.Matchers.is("{\"a\":1}"));
     org.hamcrest.MatcherAssert.assertThat(deferred.exists(b), org.hamcrest.Matchers.is(true));
   }
+
+  @Test
+  void payloadFilesAreTheOwnersOnlyAsTheTemporaryFilesTheyWereRenamedFrom() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault()
+        .supportedFileAttributeViews().contains("posix"));
+    FilesystemPayloadStore store = store();
+
+    String key = store.storeDeferred("{\"ssn\":\"1\"}".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(store.pathOf(key))), is("rw-------"));
+  }
+
+  @Test
+  void aFolderRemovedAfterAWriteIsCreatedAgainByTheNextWriteOfThatFolder() throws IOException {
+    FilesystemPayloadStore store = store();
+    String first = store.storeDeferred("first".getBytes(StandardCharsets.UTF_8));
+    Path folder = store.pathOf(first).getParent();
+    Files.delete(store.pathOf(first));
+    Files.delete(folder);
+
+    String again = store.storeDeferred("first".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(again, is(first));
+    assertThat(new String(store.retrieve(again), StandardCharsets.UTF_8), is("first"));
+  }
+
+  @Test
+  void twoStoresOnOneFolderWriteManyPayloadsWithoutTakingEachOthersTemporaryFiles()
+      throws Exception {
+    FilesystemPayloadStore a = store();
+    FilesystemPayloadStore b = store();
+    java.util.List<String> keys = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Thread other = new Thread(() -> {
+      for (int i = 0; i < 200; i++) {
+        keys.add(b.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+      }
+    });
+    other.start();
+    for (int i = 0; i < 200; i++) {
+      keys.add(a.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+    }
+    other.join();
+
+    assertThat(new java.util.HashSet<>(keys).size(), is(200));
+    for (String key : keys) {
+      assertThat(a.exists(key), is(true));
+    }
+    try (Stream<Path> files = Files.walk(dir.resolve("payloads"))) {
+      assertThat(files.filter(Files::isRegularFile).count(), is(200L));
+    }
+  }
 }
