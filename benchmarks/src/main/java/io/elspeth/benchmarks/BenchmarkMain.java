@@ -11,6 +11,7 @@ import io.elspeth.benchmarks.scenario.PipelineAuditScenario;
 import io.elspeth.benchmarks.scenario.ScalingScenario;
 import io.elspeth.benchmarks.scenario.Scenario;
 import io.elspeth.benchmarks.scenario.TelemetryScenario;
+import io.elspeth.runners.RunnerProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,7 +47,8 @@ public final class BenchmarkMain implements Callable<Integer> {
 
   @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
       + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
-      + " landscape-commit-postgresql-copy, flink-local-vs-direct, scaling-direct-sqlite,"
+      + " landscape-commit-postgresql-copy, flink-local-vs-direct, flink-local-landscape-on-off,"
+      + " scaling-direct-sqlite,"
       + " scaling-direct-postgresql, scaling-flink-local-postgresql, memory-bounded.")
   List<String> only;
 
@@ -95,6 +97,7 @@ public final class BenchmarkMain implements Callable<Integer> {
         new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL,
             LandscapeCommitScenario.Baseline.COPY, rows),
         new FlinkLocalScenario(rows),
+        new PipelineAuditScenario(rows, RunnerProfile.FLINK_LOCAL),
         new ScalingScenario(ScalingScenario.Setup.DIRECT_SQLITE, scalingRows),
         new ScalingScenario(ScalingScenario.Setup.DIRECT_POSTGRESQL, scalingRows),
         new ScalingScenario(ScalingScenario.Setup.FLINK_LOCAL_POSTGRESQL, scalingRows));
@@ -109,7 +112,7 @@ public final class BenchmarkMain implements Callable<Integer> {
       int n = s.runs(runs);
       System.err.println("benchmark: " + s.name() + " (" + n + " runs)");
       try {
-        figures.add(s.run(n, work));
+        figures.addAll(s.runAll(n, work));
       } catch (Exception e) {
         // One scenario that fails is reported as failed; it does not take the others' figures.
         failed.put(s.name(), String.valueOf(e.getMessage()));

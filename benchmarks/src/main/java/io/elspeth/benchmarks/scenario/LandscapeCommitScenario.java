@@ -134,8 +134,9 @@ public final class LandscapeCommitScenario implements Scenario {
       if (database == Database.SQLITE) {
         // The pragmas the Landscape's own connection runs with (WAL is a property of the file).
         try (Statement s = c.createStatement()) {
-          s.execute("PRAGMA synchronous=NORMAL");
-          s.execute("PRAGMA busy_timeout=30000");
+          for (Map.Entry<String, String> p : LandscapeStore.SQLITE_PRAGMAS.entrySet()) {
+            s.execute("PRAGMA " + p.getKey() + " = " + p.getValue());
+          }
         }
       }
       c.setAutoCommit(false);

@@ -1,6 +1,8 @@
 package io.elspeth.benchmarks.scenario;
 
 import io.elspeth.pipelines.launch.RunLauncher;
+import io.elspeth.pipelines.launch.RunObserver;
+import io.elspeth.pipelines.launch.RunPhase;
 import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
@@ -8,6 +10,10 @@ import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
@@ -104,14 +110,55 @@ final class ScenarioPipeline {
     }
   }
 
+  /** The PostgreSQL server the scenarios with a PostgreSQL Landscape use. */
+  static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+
+  /**
+   * Creates a fresh schema on {@link #PG_SERVER}, adds it to {@code schemas} (for
+   * {@link #dropSchemas}) and returns the Landscape URL of a run in it.
+   */
+  static String newPostgresLandscape(List<String> schemas) throws Exception {
+    String schema = "bench_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    schemas.add(schema);
+    return "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema;
+  }
+
+  static void dropSchemas(List<String> schemas) throws Exception {
+    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+      for (String schema : schemas) {
+        s.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
+    }
+  }
+
   /** Seconds of a full run through the launcher. */
   static double timeRun(PipelineSettings settings) {
+    return timeRunPhases(settings).seconds();
+  }
+
+  /** A full run's wall seconds, and those of its reconciliation phase (part of them). */
+  record Timed(double seconds, double reconcileSeconds) {}
+
+  /** A full run through the launcher, timed whole and in its reconciliation phase. */
+  static Timed timeRunPhases(PipelineSettings settings) {
+    double[] reconcile = {0};
+    RunObserver observer = new RunObserver() {
+      @Override
+      public void phaseCompleted(RunPhase phase, double durationSeconds) {
+        if (phase == RunPhase.RECONCILE) {
+          reconcile[0] = durationSeconds;
+        }
+      }
+    };
     long start = System.nanoTime();
-    RunSummary summary = new RunLauncher().run(settings);
+    RunSummary summary = new RunLauncher(observer, null).run(settings);
     double seconds = (System.nanoTime() - start) / 1e9;
     if (!summary.succeeded()) {
       throw new IllegalStateException("benchmark run failed: " + summary.failure());
     }
-    return seconds;
+    return new Timed(seconds, reconcile[0]);
   }
 }
