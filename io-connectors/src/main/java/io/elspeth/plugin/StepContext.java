@@ -45,8 +45,8 @@ public record StepContext(
     this(runId, nodeId, nodeName, stepIndex, edgeIds, onError, null, null, null);
   }
 
-  /** This context, committing failure trails to {@code url}. */
-  public StepContext withLandscape(LandscapeUrl url) {
+  /** This context, committing failure trails to {@code url} (null: none, as a step tested alone). */
+  public StepContext withLandscape(@Nullable LandscapeUrl url) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, url,
         payloadStore, resumedDone);
   }
