@@ -157,22 +157,22 @@ class FilesystemPayloadStoreTest {
     FilesystemPayloadStore b = store();
     java.util.List<String> keys = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     Thread other = new Thread(() -> {
-      for (int i = 0; i < 200; i++) {
+      for (int i = 0; i < 50; i++) {
         keys.add(b.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
       }
     });
     other.start();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 50; i++) {
       keys.add(a.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
     }
     other.join();
 
-    assertThat(new java.util.HashSet<>(keys).size(), is(200));
+    assertThat(new java.util.HashSet<>(keys).size(), is(50));
     for (String key : keys) {
       assertThat(a.exists(key), is(true));
     }
     try (Stream<Path> files = Files.walk(dir.resolve("payloads"))) {
-      assertThat(files.filter(Files::isRegularFile).count(), is(200L));
+      assertThat(files.filter(Files::isRegularFile).count(), is(50L));
     }
   }
 }
