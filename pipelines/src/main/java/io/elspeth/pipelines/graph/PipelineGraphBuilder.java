@@ -135,6 +135,7 @@ public final class PipelineGraphBuilder {
       PipelineSettings.Gate g = settings.gates().get(i);
       PCollectionTuple out = main.apply("gate:" + g.name(),
           GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
+              .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
               .withContext(plan.context(plan.gateNode(i), null)));
       audits.add(out.get(StepTags.AUDIT));
       routed.add(out.get(StepTags.ROUTED));

@@ -19,6 +19,7 @@ import io.elspeth.connectors.sink.PublicationRepair;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -137,7 +138,7 @@ public final class RunLauncher {
       alive = RunLeases.keepAlive(store, lease);
       if (resumeOf != null) {
         resumed = repairAndReadResumePoint(store, resumeOf, runId, plan);
-        plan = plan.resuming(resumed.done());
+        plan = plan.resuming(resumed.done(), resumed.deliveredForks());
       }
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
@@ -148,6 +149,8 @@ public final class RunLauncher {
         link.put("run_id", resumed.previousRunId());
         link.put("rows_recorded", resumed.rowsRecorded());
         link.put("rows_skipped", resumed.rowsDone());
+        link.put("fork_branches_delivered", resumed.deliveredForks().values().stream()
+            .mapToLong(DeliveredBranches::size).sum());
         graph.add(new PreflightResultRecord(Ids.groupId(), runId, "dependency_run", "resume_of",
             CanonicalJson.canonicalize(link), started));
         LOG.info("resuming run_id={} of={} rows_skipped={}", runId, resumeOf, resumed.rowsDone());
