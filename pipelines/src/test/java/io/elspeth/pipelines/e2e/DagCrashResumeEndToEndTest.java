@@ -110,6 +110,13 @@ class DagCrashResumeEndToEndTest {
     try (Connection c = CrashHarness.sqlite(db())) {
       CrashHarness.assertArtifactsMatchFiles(c, out);
     }
+    // Every row is explained from the newest run, wherever in the chain it was finished.
+    for (String row : List.of("0", String.valueOf(ROWS - 1))) {
+      CrashHarness.Outcome explained = CrashHarness.elspeth(dir, null, "explain", "--database",
+          "sqlite:///" + db(), "--run", "latest", "--row", row);
+      assertThat(explained.output(), explained.exitCode(), is(0));
+      assertThat(explained.output(), containsString("Row " + row + " "));
+    }
   }
 
   @ParameterizedTest(name = "fork to a sink and a coalesce, kill -9 at {0}")
