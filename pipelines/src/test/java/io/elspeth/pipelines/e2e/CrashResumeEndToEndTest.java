@@ -147,12 +147,42 @@ class CrashResumeEndToEndTest {
   @ParameterizedTest(name = "database sink, kill -9 at {0}")
   @ValueSource(strings = {"sink.intent_recorded", "sink.published", "commit.outcomes_committed@1"})
   void databaseSinkRunResumesExactlyOnce(String point) throws Exception {
-    Path settings = sqliteSettings();
     Path db = dir.resolve("out/high.db");
     Files.createDirectories(db.getParent());
+    databaseSinkResumesExactlyOnce(point, "sqlite:///" + db, () -> CrashHarness.sqlite(db));
+  }
+
+  @ParameterizedTest(name = "database sink on PostgreSQL, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "sink.published"})
+  void postgresDatabaseSinkRunResumesExactlyOnce(String point) throws Exception {
+    String target = "sink_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + target);
+    }
+    try {
+      databaseSinkResumesExactlyOnce(point,
+          "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + target,
+          () -> DriverManager.getConnection(PG_SERVER + "&currentSchema=" + target));
+    } finally {
+      try (Connection c = DriverManager.getConnection(PG_SERVER);
+          Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA " + target + " CASCADE");
+      }
+    }
+  }
+
+  /** Opens a connection to a sink's target database. */
+  private interface Target {
+    Connection open() throws Exception;
+  }
+
+  /** The `high` sink writes table `high` of {@code sinkUrl}; a SQLite Landscape. */
+  private void databaseSinkResumesExactlyOnce(String point, String sinkUrl, Target target)
+      throws Exception {
+    Path settings = sqliteSettings();
     Files.writeString(settings, Files.readString(settings).replace(
         "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}",
-        "high: {plugin: database, options: {url: \"sqlite:///" + db + "\", table: high,"
+        "high: {plugin: database, options: {url: \"" + sinkUrl + "\", table: high,"
             + " if_exists: replace}}"));
     CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
         "-x");
@@ -160,7 +190,7 @@ class CrashResumeEndToEndTest {
     resumeToCompletion(settings);
     Map<Long, Integer> ids = CrashHarness.idsInSinks(dir.resolve("out/normal.csv"),
         dir.resolve("none.jsonl"));
-    try (Connection c = CrashHarness.sqlite(db)) {
+    try (Connection c = target.open()) {
       for (Map<String, Object> row : CliHarness.query(c, "SELECT id FROM high")) {
         ids.merge(((Number) row.get("id")).longValue(), 1, Integer::sum);
       }
