@@ -51,13 +51,21 @@ public final class Azurite implements AutoCloseable {
     this.debugLog = debugLog;
   }
 
-  /** Starts Azurite Blob and waits until it answers. */
+  /** Starts Azurite Blob on a free port and waits until it answers. */
   public static Azurite start() {
+    try {
+      return start(freePort());
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free loopback port for Azurite", e);
+    }
+  }
+
+  /** Starts Azurite Blob on {@code port} and waits until it answers. */
+  public static Azurite start(int port) {
     Path executable = AzuriteExecutable.findOrInstall();
     try {
       Path location = Files.createTempDirectory("azurite-");
       Path debugLog = location.resolve("debug.log");
-      int port = freePort();
       List<String> command = new ArrayList<>(List.of(executable.toString(),
           "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port),
           "--location", location.resolve("data").toString(),
