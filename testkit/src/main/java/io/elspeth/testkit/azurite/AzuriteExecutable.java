@@ -30,8 +30,14 @@ final class AzuriteExecutable {
 
   /** The executable, installed into {@code cacheDir} first when nothing else has it. */
   static Path findOrInstall() {
-    return findOrInstall(Path.of(System.getProperty("user.home"), ".cache", "elspeth-azurite"),
+    return findOrInstall(home().resolve(".cache").resolve("elspeth-azurite"),
         System.getenv("AZURITE_BIN"), pathDirs());
+  }
+
+  /** {@code ~} as npm and the shell read it: {@code $HOME}, else the JVM's user.home. */
+  private static Path home() {
+    String home = System.getenv("HOME");
+    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
   }
 
   /** The same with the environment spelled out (tests give their own). */
