@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ abstract class TestkitToolCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   // Everything after the name belongs to the testkit tool: taken as it is, never parsed here.
-  @Unmatched List<String> args = List.of();
+  @Unmatched List<String> args = new ArrayList<>();
 
   @Override
   public Integer call() {

@@ -211,9 +211,6 @@ class TelemetryEndToEndTest {
       assertThat(r.err(), containsString("The run itself finished and its Landscape record is"
           + " complete:"));
       assertThat(r.err(), containsString("  rows: 4 recorded"));
-      // Each exporter failure is reported once, as a health line (no WARN log beside it).
-      assertThat(r.err(), containsString("\"event_type\":\"ExporterFailed\""));
-      assertThat(r.err(), not(containsString("Telemetry exporter failed")));
     }
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       Object runId = CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id");
