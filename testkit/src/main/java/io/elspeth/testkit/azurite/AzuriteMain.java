@@ -27,6 +27,10 @@ public final class AzuriteMain implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before the first logger: the SDK warns on every request that the JDK client sets
+    // Content-Length itself (the CLI's logging settings quiet the same line).
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.com.azure.core.http.jdk.httpclient.JdkHttpClient", "error");
     System.exit(new CommandLine(new AzuriteMain()).execute(args));
   }
 
@@ -52,12 +56,13 @@ public final class AzuriteMain implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      try (Azurite azurite = Azurite.start(port)) {
-        spec.commandLine().getOut().println("azurite: blob service on " + azurite.accountUrl()
-            + "\n" + CONNECTION_ENV + "='" + azurite.connectionString() + "'");
-        spec.commandLine().getOut().flush();
-        new CountDownLatch(1).await();
-      }
+      Azurite azurite = Azurite.start(port);
+      // Killed (Ctrl-C, kill) is how serve ends: stop Azurite's node process with it.
+      Runtime.getRuntime().addShutdownHook(new Thread(azurite::close, "azurite-stop"));
+      spec.commandLine().getOut().println("azurite: blob service on " + azurite.accountUrl()
+          + "\n" + CONNECTION_ENV + "='" + azurite.connectionString() + "'");
+      spec.commandLine().getOut().flush();
+      new CountDownLatch(1).await();
       return 0;
     }
   }
