@@ -22,6 +22,7 @@ import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.testkit.BeamPipelines;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,9 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The database sink on SQLite and on PostgreSQL (127.0.0.1:5432, one schema per test). */
+/** The database sink on SQLite and on PostgreSQL (TestPostgres, one schema per test). */
 class DatabaseSinkWriterTest {
-  private static final String PG = "postgresql://postgres@127.0.0.1:5432/test";
+  private static final String PG = TestPostgres.get().url();
 
   @TempDir Path dir;
   private String pgSchema;
@@ -176,11 +177,12 @@ class DatabaseSinkWriterTest {
   @Test
   void theArtifactNamesTheDatabaseAndTableWithoutThePasswordAndHashesTheRows() throws Exception {
     String[] t = target("postgresql");
-    String[] withPassword = {"postgresql://postgres:s3cr3t-pw@127.0.0.1:5432/test", t[1]};
+    String hostPort = TestPostgres.get().hostPort();
+    String[] withPassword = {"postgresql://postgres:s3cr3t-pw@" + hostPort + "/test", t[1]};
     List<Map<String, Object>> rows = rows("", 1, 2);
     SinkWriter.Artifact a = writer(withPassword).write(rows, new OperationCalls("r", "op"));
     assertThat(a.artifactType(), is("database"));
-    assertThat(a.pathOrUri(), is("postgresql://127.0.0.1:5432/test#" + t[1]));
+    assertThat(a.pathOrUri(), is("postgresql://" + hostPort + "/test#" + t[1]));
     assertThat(a.contentHash(), is(CanonicalJson.stableHash(rows)));
   }
 

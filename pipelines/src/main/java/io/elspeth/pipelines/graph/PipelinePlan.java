@@ -117,8 +117,9 @@ public final class PipelinePlan {
 
   private PipelinePlan(String runId, PipelineSettings settings, SecretFingerprinter secrets) {
     // Node configs name URLs too (base_url, endpoint): the run's extra credential names apply.
-    secrets = secrets.withSecretUrlParams(
-        io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved()));
+    secrets = io.elspeth.pipelines.settings.DeclaredSecrets.apply(settings, secrets
+        .withSecretUrlParams(
+            io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved())));
     this.resumedDone = null;
     this.deliveredForks = Map.of();
     this.runId = runId;

@@ -20,6 +20,7 @@ import io.elspeth.audit.token.Ids;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.transforms.gate.DeliveredBranches;
+import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -93,7 +94,7 @@ public final class RunLauncher {
       boolean rawSecretsAllowed) {
     List<String> problems = new ArrayList<>();
     if (!secrets.hasKey() && !rawSecretsAllowed) {
-      for (String path : SecretFingerprinter.secretPaths(settings.resolved())) {
+      for (String path : DeclaredSecrets.apply(settings, secrets).secretPaths(settings.resolved())) {
         problems.add(path + ": a secret is configured but " + SecretFingerprinter.KEY_ENV
             + " is not set, so it cannot be fingerprinted for the audit record; set "
             + SecretFingerprinter.KEY_ENV + " (or " + SecretFingerprinter.ALLOW_RAW_ENV
@@ -127,8 +128,8 @@ public final class RunLauncher {
     AutoCloseable alive = null;
     try {
       String runId = Ids.runId();
-      SecretFingerprinter secrets = SecretFingerprinter.fromEnvironment().withSecretUrlParams(
-          ClientSettings.secretUrlParams(settings.resolved()));
+      SecretFingerprinter secrets = DeclaredSecrets.apply(settings, SecretFingerprinter
+          .fromEnvironment().withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
       PipelinePlan plan = PipelinePlan.of(runId, settings, secrets);
       Object auditedSettings = secrets.scrub(settings.resolved());
       Instant started = Instant.now();
@@ -168,7 +169,7 @@ public final class RunLauncher {
         }
         RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime(),
             estimatedRows);
-        flushTelemetry(telemetry, summary.succeeded());
+        flushTelemetry(telemetry, summary);
         return summary;
       } finally {
         TelemetryManagers.release(runId);
@@ -352,15 +353,17 @@ public final class RunLauncher {
    * Waits (bounded) for queued telemetry. A total exporter failure with
    * fail_on_total_exporter_failure raises only when the run succeeded: it never masks a run error.
    */
-  private static void flushTelemetry(TelemetryManager telemetry, boolean runSucceeded) {
+  private static void flushTelemetry(TelemetryManager telemetry, RunSummary summary) {
     try {
       if (!telemetry.flush(TELEMETRY_FLUSH_TIMEOUT)) {
         LOG.warn("telemetry flush timed out run_id={} after={}", telemetry.runId(),
             TELEMETRY_FLUSH_TIMEOUT);
       }
     } catch (TelemetryFailureException e) {
-      if (runSucceeded) {
-        throw e;
+      if (summary.succeeded()) {
+        // The exit status is the telemetry's, but the user must learn what became of the run.
+        throw new TelemetryFailureException(e.getMessage() + "\nThe run itself finished and its"
+            + " Landscape record is complete:\n" + summary.describe());
       }
       LOG.warn("Telemetry flush failed after a failed run run_id={} error={}", telemetry.runId(),
           e.getMessage());

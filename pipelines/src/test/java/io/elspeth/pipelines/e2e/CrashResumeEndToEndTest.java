@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -64,7 +65,7 @@ class CrashResumeEndToEndTest {
         landscapeUrl));
   }
 
-  private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String PG_SERVER = TestPostgres.get().jdbcUrl();
   /** The PostgreSQL schema of a test with a PostgreSQL Landscape; null with SQLite. */
   private String pgSchema;
 
@@ -78,7 +79,7 @@ class CrashResumeEndToEndTest {
     try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
-    return settings("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + pgSchema);
+    return settings(TestPostgres.get().url() + "?currentSchema=" + pgSchema);
   }
 
   @AfterEach
@@ -161,7 +162,7 @@ class CrashResumeEndToEndTest {
     }
     try {
       databaseSinkResumesExactlyOnce(point,
-          "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + target,
+          TestPostgres.get().url() + "?currentSchema=" + target,
           () -> DriverManager.getConnection(PG_SERVER + "&currentSchema=" + target));
     } finally {
       try (Connection c = DriverManager.getConnection(PG_SERVER);
