@@ -76,11 +76,13 @@ public final class JsonRecordReader implements RecordReader {
             + from.offset());
       }
       InputStream in = input.openAt(from.offset());
-      return byteLevel
-          ? new LinesCursor(new ByteLines(in, from.offset(), from.lines(), limits.maxRowBytes()),
-              charset, true)
-          : new LinesCursor(new ByteLines(new Utf8Transcoding(in, charset), 0, from.lines(),
-              limits.maxRowBytes()), StandardCharsets.UTF_8, false);
+      if (byteLevel) {
+        return new LinesCursor(new ByteLines(in, from.offset(), from.lines(),
+            limits.maxRowBytes()), charset, null);
+      }
+      Utf8Transcoding transcoding = new Utf8Transcoding(in, charset);
+      return new LinesCursor(new ByteLines(transcoding, 0, from.lines(), limits.maxRowBytes()),
+          StandardCharsets.UTF_8, transcoding);
     }
     if (from.offset() != 0) {
       // A JSON array is read in one go: its items have no byte offsets to resume at.
@@ -95,12 +97,15 @@ public final class JsonRecordReader implements RecordReader {
     private final Charset charset;
     private final CharsetDecoder decoder;
     private final boolean byteLevel;
+    /** The UTF-8 view of a UTF-16/32 (or other multi-byte) input; null for byte-level input. */
+    private final @Nullable Utf8Transcoding transcoding;
 
-    LinesCursor(ByteLines lines, Charset charset, boolean byteLevel) {
+    LinesCursor(ByteLines lines, Charset charset, @Nullable Utf8Transcoding transcoding) {
       this.lines = lines;
       this.charset = charset;
       this.decoder = QuarantinedBytes.strictDecoder(charset);
-      this.byteLevel = byteLevel;
+      this.byteLevel = transcoding == null;
+      this.transcoding = transcoding;
     }
 
     @Override
@@ -117,6 +122,15 @@ public final class JsonRecordReader implements RecordReader {
               offset, 0, linesBefore);
         }
         String text = QuarantinedBytes.strict(decoder, line.bytes(), line.held());
+        if (text == null && transcoding != null) {
+          java.util.Optional<Utf8Transcoding.Original> original =
+              transcoding.original(line.start(), line.bytes(), line.held());
+          if (original.isPresent()) {
+            return new Item(ParsedRecord.malformed(original.get().raw(transcoding.charset()),
+                original.get().problem(transcoding.charset()), location), offset, 0,
+                linesBefore);
+          }
+        }
         if (text == null) {
           int bad = QuarantinedBytes.firstInvalid(line.bytes(), line.held(), charset);
           return new Item(ParsedRecord.malformed(QuarantinedBytes.undecodable(line.bytes(),

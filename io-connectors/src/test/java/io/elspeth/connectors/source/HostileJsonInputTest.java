@@ -227,4 +227,27 @@ class HostileJsonInputTest {
 
     assertThat(e.getMessage(), containsString("the file is empty"));
   }
+
+  @Test
+  void aUtf32JsonLineWithAnInvalidCodePointIsQuarantinedWithItsExactBytes() throws IOException {
+    java.nio.charset.Charset utf32 = java.nio.charset.Charset.forName("UTF-32BE");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes("{\"id\": 1}\n{\"id\": \"".getBytes(utf32));
+    out.writeBytes(new byte[] {0, 0x11, 0, 0});             // beyond U+10FFFF
+    out.writeBytes("\"}\n{\"id\": 3}\n".getBytes(utf32));
+
+    List<ParsedRecord> records = read(
+        new JsonRecordReader(JsonRecordReader.Format.JSONL, null, "UTF-32BE"), out.toByteArray());
+
+    assertThat(records, hasSize(3));
+    assertThat(records.get(1).problem(), containsString("bytes not valid UTF-32BE: 0x00110000"
+        + " at byte " + "{\"id\": 1}\n{\"id\": \"".length() * 4));
+    byte[] kept = Base64.getDecoder().decode((String) records.get(1).raw().get("_raw_base64"));
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes("{\"id\": \"".getBytes(utf32));
+    expected.writeBytes(new byte[] {0, 0x11, 0, 0});
+    expected.writeBytes("\"}".getBytes(utf32));
+    assertThat(kept, equalTo(expected.toByteArray()));
+    assertThat(records.get(2).row(), equalTo(Map.of("id", 3L)));
+  }
 }
