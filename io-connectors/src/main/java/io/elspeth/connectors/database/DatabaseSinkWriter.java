@@ -156,7 +156,8 @@ public final class DatabaseSinkWriter implements SinkWriter {
    * int column takes whole numbers within 64 bits, a float column numbers, a bool column
    * booleans; binding anything else would fail the whole write or silently truncate), when a
    * whole number is beyond 64 bits (no column type holds it exactly), when text holds a NUL
-   * character on PostgreSQL (its text type refuses it), or a NaN on SQLite (stored as NULL).
+   * character on PostgreSQL (its text type refuses it), or a NaN on SQLite (stored as NULL); and
+   * a field whose name cannot be a column (empty, or holding a NUL).
    * Constraints of an existing table (NOT NULL, UNIQUE, CHECK) are not known here: a violation
    * still fails the write.
    */
@@ -170,6 +171,13 @@ public final class DatabaseSinkWriter implements SinkWriter {
     }
     for (Map.Entry<String, Object> e : row.entrySet()) {
       String field = io.elspeth.connectors.sink.Unwritable.field(e.getKey());
+      if (e.getKey().isEmpty()) {
+        return java.util.Optional.of("a field has an empty name, which cannot be a column");
+      }
+      if (e.getKey().indexOf('\0') >= 0) {
+        return java.util.Optional.of("field " + field + " has a NUL character in its name, which"
+            + " cannot be a column");
+      }
       Object v = e.getValue();
       if (v == null) {
         continue;

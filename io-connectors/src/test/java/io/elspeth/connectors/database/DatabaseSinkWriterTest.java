@@ -272,6 +272,8 @@ class DatabaseSinkWriterTest {
     SinkWriter w = writer(t);
     java.util.Optional<String> nul = w.cannotWrite(map("id", 1L, "name", "a\u0000b"));
     java.util.Optional<String> nan = w.cannotWrite(map("id", 1L, "score", Double.NaN));
+    assertThat(w.cannotWrite(map("id", 1L, "", "x")).orElseThrow(),
+        containsString("a field has an empty name, which cannot be a column"));
     if (dialect.equals("postgresql")) {
       assertThat(nul.orElseThrow(), containsString("field 'name' holds a NUL character"));
       assertThat(nan.isPresent(), is(false));

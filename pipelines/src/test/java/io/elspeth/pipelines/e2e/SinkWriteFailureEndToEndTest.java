@@ -225,4 +225,49 @@ class SinkWriteFailureEndToEndTest {
         + " sinks.failed.on_write_failure: 'out' diverts to 'failed', which diverts in turn to"
         + " 'out'"));
   }
+
+  @Test
+  void onFlinkAFailureSinkReceivesTheRowAndWithoutTheOptionNoSinkPublishes() throws Exception {
+    String server = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    String schema = "owf_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = java.sql.DriverManager.getConnection(server);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE SCHEMA " + schema);
+    }
+    try {
+      String landscape = "landscape: {url: \"postgresql://postgres@127.0.0.1:5432/test"
+          + "?currentSchema=" + schema + "\"}";
+      String diverting = pipeline("on_write_failure: failed")
+          .replaceAll("landscape: \\{url: \"sqlite:///[^\"]+\"\\}", landscape);
+      CliHarness.Result r = CliHarness.run("run", "-s",
+          CliHarness.settings(dir, diverting).toString(), "--execute", "--runner", "flink-local");
+      assertThat(r.err(), r.exitCode(), is(0));
+      assertThat(CliHarness.lines(dir.resolve("out.csv")),
+          equalTo(List.of("id,name", "0,alice", "3,carol")));
+      assertThat(CliHarness.lines(dir.resolve("failed.jsonl")).get(0), containsString(REASON));
+      try (Connection c = java.sql.DriverManager.getConnection(server + "&currentSchema="
+          + schema)) {
+        assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("completed@out", 2L,
+            "routed@high", 1L, "diverted@failed", 1L)));
+      }
+
+      for (String f : List.of("out.csv", "high.jsonl", "failed.jsonl")) {
+        Files.delete(dir.resolve(f));
+      }
+      CliHarness.Result failed = CliHarness.run("run", "-s", CliHarness.settings(dir,
+          diverting.replace("on_write_failure: failed", "")).toString(), "--execute",
+          "--runner", "flink-local");
+      assertThat(failed.exitCode(), is(1));
+      assertThat(failed.err(), allOf(containsString("sink 'out' cannot write row 1"),
+          containsString("no sink published")));
+      for (String f : List.of("out.csv", "high.jsonl", "failed.jsonl")) {
+        assertThat(f, Files.exists(dir.resolve(f)), is(false));
+      }
+    } finally {
+      try (Connection c = java.sql.DriverManager.getConnection(server);
+          java.sql.Statement st = c.createStatement()) {
+        st.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
+    }
+  }
 }
