@@ -250,4 +250,17 @@ class HostileJsonInputTest {
     assertThat(kept, equalTo(expected.toByteArray()));
     assertThat(records.get(2).row(), equalTo(Map.of("id", 3L)));
   }
+
+  @Test
+  void aByteOrderMarkDoesNotShiftTheResync() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+    out.write(utf8("[{\"a\": 1}, bad, {\"a\": 2}]"));
+
+    List<ParsedRecord> records = read(json(), out.toByteArray());
+
+    assertThat(records, hasSize(3));
+    assertThat(records.get(1).raw(), equalTo(Map.of("_raw", "bad")));
+    assertThat(records.get(2).row(), equalTo(Map.of("a", 2L)));
+  }
 }
