@@ -74,6 +74,17 @@ public final class JsonSinkWriter implements SinkWriter {
             + " is not a finite number, which JSON cannot hold");
       }
     }
+    if (charset.name().startsWith("UTF-")) {
+      // A Unicode charset can only fail on a lone surrogate: look at the text, not serialise.
+      for (Map.Entry<String, Object> e : row.entrySet()) {
+        if (!Unwritable.encodableText(e.getKey(), e.getValue(), charset)) {
+          return java.util.Optional.of("field " + Unwritable.field(e.getKey())
+              + " (its name or value) cannot be encoded in " + charset.name()
+              + " (it would be altered)");
+        }
+      }
+      return java.util.Optional.empty();
+    }
     String text;
     try {
       text = MAPPER.writeValueAsString(row);

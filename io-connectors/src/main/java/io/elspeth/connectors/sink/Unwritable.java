@@ -57,6 +57,30 @@ public final class Unwritable {
     return encoder.canEncode(text);
   }
 
+  /** Whether a field's name and every string in its value (keys included) encode exactly. */
+  public static boolean encodableText(String name, Object value, Charset charset) {
+    if (!encodable(name, charset)) {
+      return false;
+    }
+    if (value instanceof String s) {
+      return encodable(s, charset);
+    }
+    if (value instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (!encodableText(String.valueOf(e.getKey()), e.getValue(), charset)) {
+          return false;
+        }
+      }
+    } else if (value instanceof List<?> l) {
+      for (Object item : l) {
+        if (!encodableText("", item, charset)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /**
    * The path of the first non-finite float (NaN, infinity) in {@code value} ({@code field},
    * {@code field.key}, {@code field[2]}), if any: JSON has no literal for them.
