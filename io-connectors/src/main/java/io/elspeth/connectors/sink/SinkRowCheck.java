@@ -10,27 +10,19 @@ import io.elspeth.audit.token.Token;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
-import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -49,9 +41,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       {@link StepTags#ROUTED} output), which records it {@code diverted} once written.
  *   <li>unset: the state fails and the token ends {@code failed}, both committed to the Landscape
  *       here (the run is about to fail, and a failed run's pending audit may never be committed),
- *       and a {@link Refusal} is output. {@link #barrier} turns the refusals of every sink into a
- *       side input that each {@link SinkWrite} reads before it writes anything: one refusal and
- *       no sink publishes.
+ *       and a {@link SinkWriteBarrier.Refusal} is output; {@link SinkWriteBarrier} turns the
+ *       refusals of every sink into a side input that each {@link SinkWrite} reads before it
+ *       writes anything: one refusal and no sink publishes.
  * </ul>
  *
  * Writable tokens continue on {@link StepTags#MAIN}; the records go to {@link StepTags#AUDIT}.
@@ -65,7 +57,7 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
   /** The outcome of a row a sink could not write and that was discarded or diverted. */
   public static final String DIVERTED = "diverted";
   /** Refusals of sinks without {@code on_write_failure}: each one fails the run. */
-  public static final TupleTag<Refusal> REFUSED = new TupleTag<>("refused") {};
+  public static final TupleTag<SinkWriteBarrier.Refusal> REFUSED = new TupleTag<>("refused") {};
 
   private final SinkWriter writer;
   private final @Nullable StepContext context;
@@ -98,7 +90,7 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     PCollectionTuple out = tokens.apply("CheckRows", ParDo.of(new CheckFn(context, writer))
         .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED)));
     StepTags.withCoders(out);
-    out.get(REFUSED).setCoder(SerializableCoder.of(Refusal.class));
+    out.get(REFUSED).setCoder(SerializableCoder.of(SinkWriteBarrier.Refusal.class));
     return out;
   }
 
@@ -110,88 +102,16 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     }
   }
 
-  /**
-   * The verdict over the refusals of every sink, as the side input each {@link SinkWrite} waits
-   * for before writing (see {@link SinkWrite#withBarrier}).
-   */
-  public static PCollectionView<Verdict> barrier(PCollectionList<Refusal> refusals) {
-    return refusals
-        .apply("sink-refusals", Flatten.pCollections())
-        .setCoder(SerializableCoder.of(Refusal.class))
-        .apply("sink-write-barrier", Combine.globally(new VerdictFn()).asSingletonView());
-  }
-
   /** The audit step of a token at a sink: one further for a token diverted to this sink. */
   static int stepIndex(StepContext ctx, Token token) {
     return DIVERTED.equals(token.pendingOutcome()) ? ctx.stepIndex() + 1 : ctx.stepIndex();
-  }
-
-  /** A row a sink without {@code on_write_failure} cannot write: it fails the run. */
-  public record Refusal(String sink, String rowId, long rowIndex, String tokenId, String reason)
-      implements Serializable {
-    static final Comparator<Refusal> ORDER = Comparator.comparingLong(Refusal::rowIndex)
-        .thenComparing(Refusal::tokenId).thenComparing(Refusal::sink);
-  }
-
-  /** How many rows were refused, and the first in source order. */
-  public record Verdict(long refused, @Nullable Refusal first) implements Serializable {
-    /** The run's failure: the sink, the row and the reason. */
-    public String message() {
-      if (first == null) {
-        throw new IllegalStateException("no row was refused");
-      }
-      return "sink '" + first.sink() + "' cannot write row " + first.rowIndex() + " (row_id "
-          + first.rowId() + ", token " + first.tokenId() + "): " + first.reason()
-          + "; the sink has no on_write_failure, so the run fails and no sink published"
-          + (refused > 1 ? " (" + refused + " rows could not be written)" : "");
-    }
-  }
-
-  static final class VerdictFn extends Combine.CombineFn<Refusal, Verdict, Verdict> {
-    @Override
-    public Verdict createAccumulator() {
-      return new Verdict(0, null);
-    }
-
-    @Override
-    public Verdict addInput(Verdict acc, Refusal r) {
-      return mergeAccumulators(List.of(acc, new Verdict(1, r)));
-    }
-
-    @Override
-    public Verdict mergeAccumulators(Iterable<Verdict> accs) {
-      long n = 0;
-      Refusal first = null;
-      for (Verdict v : accs) {
-        n += v.refused();
-        if (v.first() != null && (first == null || Refusal.ORDER.compare(v.first(), first) < 0)) {
-          first = v.first();
-        }
-      }
-      return new Verdict(n, first);
-    }
-
-    @Override
-    public Verdict extractOutput(Verdict acc) {
-      return acc;
-    }
-
-    @Override
-    public Coder<Verdict> getAccumulatorCoder(CoderRegistry registry, Coder<Refusal> input) {
-      return SerializableCoder.of(Verdict.class);
-    }
-
-    @Override
-    public Coder<Verdict> getDefaultOutputCoder(CoderRegistry registry, Coder<Refusal> input) {
-      return SerializableCoder.of(Verdict.class);
-    }
   }
 
   static final class CheckFn extends DoFn<Token, Token> {
     private final StepContext ctx;
     private final SinkWriter writer;
     private transient List<AuditRecord> failedAudit;
-    private transient List<Refusal> refusals;
+    private transient List<SinkWriteBarrier.Refusal> refusals;
 
     CheckFn(StepContext ctx, SinkWriter writer) {
       this.ctx = ctx;
@@ -253,8 +173,8 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
         failedAudit.add(failed);
         failedAudit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash,
             outcomeContext));
-        refusals.add(new Refusal(ctx.nodeName(), token.rowId(), token.rowIndex(),
-            token.tokenId(), reason));
+        refusals.add(new SinkWriteBarrier.Refusal(ctx.nodeName(), token.rowId(),
+            token.rowIndex(), token.tokenId(), reason));
       } else if (StepContext.DISCARD.equals(onFailure)) {
         audit.output(failed);
         audit.output(StepAudit.outcome(ctx.runId(), token, DIVERTED, DISCARD_SINK, errorHash,
@@ -287,7 +207,7 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
           LandscapeStores.release(url);
         }
       }
-      for (Refusal r : refusals) {
+      for (SinkWriteBarrier.Refusal r : refusals) {
         c.output(REFUSED, r, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
       }
       failedAudit = new ArrayList<>();

@@ -116,7 +116,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   private final Grouping grouping;
   private int runTokens = MAX_RUN_TOKENS;
   private long minTokensPerAuditPart = MIN_TOKENS_PER_AUDIT_PART;
-  private @Nullable PCollectionView<SinkRowCheck.Verdict> barrier;
+  private @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
 
   private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName,
       @Nullable String spillDirectory, Grouping grouping) {
@@ -146,10 +146,10 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   }
 
   /**
-   * Waits for the verdict over every sink's rows ({@link SinkRowCheck#barrier}) before writing,
+   * Waits for the verdict over every sink's rows ({@link SinkWriteBarrier#of}) before writing,
    * and writes nothing, failing the step with the verdict's message, when a row was refused.
    */
-  public SinkWrite withBarrier(PCollectionView<SinkRowCheck.Verdict> verdict) {
+  public SinkWrite withBarrier(PCollectionView<SinkWriteBarrier.Verdict> verdict) {
     SinkWrite copy = sized(new SinkWrite(context, writer, pluginName, spillDirectory, grouping));
     copy.barrier = verdict;
     return copy;
@@ -290,12 +290,12 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     private final String dir;
     private final boolean runsPerBundle;
     private final int runTokens;
-    private final @Nullable PCollectionView<SinkRowCheck.Verdict> barrier;
+    private final @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
     private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
 
     SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName, String dir,
         boolean runsPerBundle, int runTokens,
-        @Nullable PCollectionView<SinkRowCheck.Verdict> barrier) {
+        @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier) {
       this.runTokens = runTokens;
       this.barrier = barrier;
       this.ctx = ctx;
@@ -375,7 +375,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         ProcessContext c) throws IOException {
       List<RunFiles.Run> runs = new ArrayList<>();
       if (barrier != null) {
-        SinkRowCheck.Verdict verdict = c.sideInput(barrier);
+        SinkWriteBarrier.Verdict verdict = c.sideInput(barrier);
         if (verdict.refused() > 0) {
           // Another sink (or this one) cannot write a row: nothing is staged or published.
           if (runsPerBundle) {

@@ -142,7 +142,7 @@ class SinkRowCheckTest {
       PCollectionTuple fine = p.apply("fine", Create.of(List.of(token(5, "fine")))
           .withCoder(TokenCoder.of()))
           .apply("check-other", SinkRowCheck.of(csv).withContext(context(null)));
-      PCollectionView<SinkRowCheck.Verdict> barrier = SinkRowCheck.barrier(
+      PCollectionView<SinkWriteBarrier.Verdict> barrier = SinkWriteBarrier.of(
           PCollectionList.of(checked.get(SinkRowCheck.REFUSED)).and(fine.get(SinkRowCheck.REFUSED)));
       checked.get(StepTags.MAIN).apply("write-out",
           SinkWrite.to(json("o.jsonl")).withContext(context(null)).withBarrier(barrier));
@@ -160,11 +160,11 @@ class SinkRowCheckTest {
 
   @Test
   void theVerdictNamesTheFirstRefusedRowInSourceOrderAndCountsThemAll() {
-    SinkRowCheck.VerdictFn fn = new SinkRowCheck.VerdictFn();
-    SinkRowCheck.Verdict v = fn.createAccumulator();
-    v = fn.addInput(v, new SinkRowCheck.Refusal("b", "r9", 9, "t9", "late"));
-    v = fn.addInput(v, new SinkRowCheck.Refusal("a", "r3", 3, "t3", "early"));
-    SinkRowCheck.Verdict merged = fn.mergeAccumulators(List.of(v, fn.createAccumulator()));
+    SinkWriteBarrier.VerdictFn fn = new SinkWriteBarrier.VerdictFn();
+    SinkWriteBarrier.Verdict v = fn.createAccumulator();
+    v = fn.addInput(v, new SinkWriteBarrier.Refusal("b", "r9", 9, "t9", "late"));
+    v = fn.addInput(v, new SinkWriteBarrier.Refusal("a", "r3", 3, "t3", "early"));
+    SinkWriteBarrier.Verdict merged = fn.mergeAccumulators(List.of(v, fn.createAccumulator()));
     assertThat(merged.refused(), is(2L));
     assertThat(merged.first().rowIndex(), is(3L));
     assertThat(merged.message(), containsString("(2 rows could not be written)"));

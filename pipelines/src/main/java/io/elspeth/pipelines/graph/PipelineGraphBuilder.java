@@ -7,6 +7,7 @@ import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.connectors.sink.SinkWrite;
+import io.elspeth.connectors.sink.SinkWriteBarrier;
 import io.elspeth.connectors.sink.SinkWriter;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.plugin.Runners;
@@ -26,6 +27,7 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Partition;
@@ -195,7 +197,7 @@ public final class PipelineGraphBuilder {
           .withPayloadStore(settings.payloadStoreBasePath()));
     }
     Map<String, PCollection<Token>> writable = new LinkedHashMap<>();
-    List<PCollection<SinkRowCheck.Refusal>> refusals = new ArrayList<>();
+    List<PCollection<SinkWriteBarrier.Refusal>> refusals = new ArrayList<>();
     List<PCollection<Token>> diverted = new ArrayList<>();
     for (boolean diverting : List.of(true, false)) {
       for (int i = 0; i < sinkNames.size(); i++) {
@@ -210,7 +212,7 @@ public final class PipelineGraphBuilder {
           PCollection<Token> toThis = PCollectionList.of(diverted)
               .apply("diverted-to:" + name, Flatten.pCollections()).setCoder(TokenCoder.of())
               .apply("diverted-filter:" + name,
-                  org.apache.beam.sdk.transforms.Filter.by((Token t) -> name.equals(t.destination())))
+                  Filter.by((Token t) -> name.equals(t.destination())))
               .setCoder(TokenCoder.of());
           in = PCollectionList.of(in).and(toThis).apply("to-sink:" + name, Flatten.pCollections())
               .setCoder(TokenCoder.of());
@@ -225,7 +227,7 @@ public final class PipelineGraphBuilder {
         writable.put(sink.name(), checked.get(StepTags.MAIN));
       }
     }
-    PCollectionView<SinkRowCheck.Verdict> barrier = SinkRowCheck.barrier(
+    PCollectionView<SinkWriteBarrier.Verdict> barrier = SinkWriteBarrier.of(
         PCollectionList.of(refusals));
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
       audits.add(writable.get(sink.name()).apply("sink:" + sink.name(),
@@ -239,7 +241,7 @@ public final class PipelineGraphBuilder {
           .withMaxBatchSize(settings.landscapeCommitBatchSize())
           .withTelemetry(telemetryWiring(plan)));
     } else {
-      allAudit.apply("audit-dropped", org.apache.beam.sdk.transforms.Filter.by((AuditRecord r) -> false));
+      allAudit.apply("audit-dropped", Filter.by((AuditRecord r) -> false));
     }
   }
 
