@@ -171,10 +171,18 @@ public record RunReconciliation(long rows, long tokens, long discarded,
         + " batch", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome ="
             + " 'consumed_in_batch' AND NOT EXISTS (SELECT 1 FROM batch_members m WHERE"
             + " m.batch_id = o.batch_id AND m.token_id = o.token_id)");
+    // A row a sink could not write and discarded (diverted to __discard__) reached no sink.
     requireNone(c, runId, problems, "sink outcomes have no artifact", "SELECT COUNT(*) FROM"
-        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS"
+        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND o.sink_name <>"
+        + " '__discard__' AND NOT EXISTS"
         + " (SELECT 1 FROM node_states s JOIN artifacts a ON a.sink_node_id = s.node_id AND"
         + " a.run_id = s.run_id WHERE s.token_id = o.token_id)");
+    // A diverted row is written by the sink its outcome names, or discarded with a reason.
+    requireNone(c, runId, problems, "diverted outcomes have no failed state at the sink that"
+        + " could not write them", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND"
+        + " o.outcome = 'diverted' AND NOT EXISTS (SELECT 1 FROM node_states s JOIN nodes n ON"
+        + " n.node_id = s.node_id AND n.run_id = s.run_id WHERE s.token_id = o.token_id AND"
+        + " s.status = 'failed' AND n.node_type = 'sink')");
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
   }
 

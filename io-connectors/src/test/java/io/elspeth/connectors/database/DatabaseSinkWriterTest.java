@@ -238,4 +238,54 @@ class DatabaseSinkWriterTest {
       LandscapeStores.release(landscape);
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aValueItsDeclaredColumnTypeRefusesCannotBeWrittenAndTheOtherRowsAre(String dialect)
+      throws Exception {
+    String[] t = target(dialect);
+    SinkWriter w = writer(t, "schema",
+        map("mode", "free", "fields", List.of("id: int", "score: float", "ok: bool")));
+
+    assertThat(w.cannotWrite(map("id", 1L, "score", 2.5, "ok", true)).isPresent(), is(false));
+    assertThat(w.cannotWrite(map("id", 3.0, "score", 2L)).isPresent(), is(false));
+    assertThat(w.cannotWrite(map("id", "7")).orElseThrow(),
+        containsString("the value of field 'id' is not a whole number, which its INT column"));
+    assertThat(w.cannotWrite(map("id", 1.5)).orElseThrow(), containsString("'id'"));
+    assertThat(w.cannotWrite(map("id", 1L, "score", "high")).orElseThrow(),
+        containsString("field 'score' is not a number"));
+    assertThat(w.cannotWrite(map("id", 1L, "ok", "yes")).orElseThrow(),
+        containsString("field 'ok' is not a boolean"));
+    assertThat(w.cannotWrite(map("id", 1L, "big", java.math.BigInteger.TWO.pow(70)))
+        .orElseThrow(), containsString("field 'big' is a whole number beyond 64 bits"));
+
+    // What the check lets through is written exactly.
+    List<Map<String, Object>> rows = List.of(map("id", 1L, "score", 2.5, "ok", true),
+        map("id", 2L, "score", 3L, "ok", false));
+    rows.forEach(r -> assertThat(w.cannotWrite(r).isPresent(), is(false)));
+    w.write(rows, new OperationCalls("r", "op1"));
+    assertThat(select(t, "SELECT id FROM $T ORDER BY id"), contains("1", "2"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void whatTheDatabaseWouldAlterOrRefuseCannotBeWritten(String dialect) throws Exception {
+    String[] t = target(dialect);
+    SinkWriter w = writer(t);
+    java.util.Optional<String> nul = w.cannotWrite(map("id", 1L, "name", "a\u0000b"));
+    java.util.Optional<String> nan = w.cannotWrite(map("id", 1L, "score", Double.NaN));
+    assertThat(w.cannotWrite(map("id", 1L, "", "x")).orElseThrow(),
+        containsString("a field has an empty name, which cannot be a column"));
+    if (dialect.equals("postgresql")) {
+      assertThat(nul.orElseThrow(), containsString("field 'name' holds a NUL character"));
+      assertThat(nan.isPresent(), is(false));
+      // Proof that the check is needed: PostgreSQL refuses the whole write for that one row.
+      assertThrows(IOException.class, () -> writer(t).write(
+          List.of(map("id", 1L, "name", "a\u0000b")), new OperationCalls("r", "op1")));
+    } else {
+      assertThat(nul.isPresent(), is(false));
+      assertThat(nan.orElseThrow(), containsString("field 'score' is NaN, which SQLite stores as"
+          + " NULL"));
+    }
+  }
 }

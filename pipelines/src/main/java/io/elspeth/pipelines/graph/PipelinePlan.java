@@ -5,6 +5,7 @@ import io.elspeth.audit.record.EdgeRecord;
 import io.elspeth.audit.record.NodeRecord;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.token.Ids;
+import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.StepContext;
@@ -201,6 +202,14 @@ public final class PipelinePlan {
     for (int i = 0; i < settings.coalesce().size(); i++) {
       edges.add(new Edge(Ids.edgeId(), coalesceNode(i).nodeId(),
           sinks.get(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
+    }
+    // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
+    for (PipelineSettings.Sink k : settings.sinks().values()) {
+      String to = k.onWriteFailure();
+      if (to != null && !StepContext.DISCARD.equals(to)) {
+        edges.add(new Edge(Ids.edgeId(), sinks.get(k.name()).nodeId(), sinks.get(to).nodeId(),
+            SinkRowCheck.FAILSINK_EDGE, "divert"));
+      }
     }
   }
 

@@ -145,6 +145,30 @@ class CrashResumeEndToEndTest {
     assertExactlyOnceAndTrue();
   }
 
+  @ParameterizedTest(name = "rows diverted by on_write_failure, kill -9 at {0}")
+  @ValueSource(strings = {"sink.intent_recorded", "sink.published", "commit.outcomes_committed@1"})
+  void divertedRowsResumeExactlyOnce(String point) throws Exception {
+    Path settings = sqliteSettings();
+    // Every 10th customer has a character the ASCII normal sink cannot hold: it is diverted to
+    // the high sink, which then holds its id once (a diverted row's state is a step later).
+    Path input = dir.resolve("in.csv");
+    Files.writeString(input, Files.readString(input).replaceAll("(?m)^(\\d*0),c(\\d+),",
+        "$1,c\u00e9$2,"));
+    Files.writeString(settings, Files.readString(settings).replace(
+        "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv") + "}}",
+        "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv")
+            + ", encoding: ascii}, on_write_failure: high}"));
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
+        "-x");
+    assertThat(o.output(), o.killed(), is(true));
+    resumeToCompletion(settings);
+    assertExactlyOnceAndTrue();
+    try (Connection c = landscape()) {
+      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM token_outcomes WHERE outcome ="
+          + " 'diverted' AND sink_name = 'high'"), is(org.hamcrest.Matchers.greaterThan(0L)));
+    }
+  }
+
   @ParameterizedTest(name = "database sink, kill -9 at {0}")
   @ValueSource(strings = {"sink.intent_recorded", "sink.published", "commit.outcomes_committed@1"})
   void databaseSinkRunResumesExactlyOnce(String point) throws Exception {
