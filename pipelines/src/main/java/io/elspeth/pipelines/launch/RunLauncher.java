@@ -305,6 +305,18 @@ public final class RunLauncher {
         // prints with --verbose.
         LOG.error("run failed run_id={} reason={}", runId, failure);
       }
+      if (failure != null && !store.reachable()) {
+        // The Landscape's server is gone: nothing more can be recorded, so the run ends now
+        // instead of waiting on a reconciliation and a status it cannot write.
+        failure = "the Landscape database " + url + " stopped answering (" + failure + "); run "
+            + runId + " stays 'running' there: once the database answers again, `elspeth resume "
+            + runId + "` finishes it";
+        LOG.error("run failed run_id={} reason={}", runId, failure);
+        observer.phaseError(phase, failure, null);
+        telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
+            RunStatus.FAILED, 0, (System.nanoTime() - startNanos) / 1e6));
+        return new RunSummary(runId, "failed", null, failure, url.toString(), cause);
+      }
       if (failure != null) {
         observer.phaseError(phase, failure, null);
       } else {
