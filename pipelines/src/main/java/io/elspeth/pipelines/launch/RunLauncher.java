@@ -297,6 +297,8 @@ public final class RunLauncher {
           // Every audit record of the run is committed: its sinks' publications are settled.
           CrashPoint.reached("launch.pipeline_done");
           PublicationRepair.settleRun(store, runId);
+          // A sink task Flink restarted leaves the staged file of its killed attempt.
+          plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);

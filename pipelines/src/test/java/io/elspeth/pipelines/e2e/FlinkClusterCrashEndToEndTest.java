@@ -1,0 +1,140 @@
+package io.elspeth.pipelines.e2e;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import io.elspeth.audit.crash.CrashPoint;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A standalone Flink cluster's TaskManager is killed with SIGKILL while a sink writes (its task
+ * paused at {@code sink.staged}: the output staged, no intent recorded); a second TaskManager
+ * joins, Flink restarts the job's tasks there (the cluster's fixed-delay restart strategy), and
+ * the run still ends completed with every row exactly once and the artifacts hashing the files.
+ */
+@Tag("e2e")
+class FlinkClusterCrashEndToEndTest {
+  static final int ROWS = 1500;
+  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
+
+  @TempDir
+  Path dir;
+  private Path clusterDir;
+  private int restPort;
+  private String schema;
+
+  @AfterEach
+  void stopClusterAndDropSchema() throws Exception {
+    if (clusterDir != null) {
+      script(Map.of(), "stop");
+    }
+    if (schema != null) {
+      try (Connection c = DriverManager.getConnection(SERVER);
+          Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
+    }
+  }
+
+  @Test
+  void aTaskManagerKilledWhileASinkWritesIsReplacedAndTheRunIsExactlyOnce() throws Exception {
+    clusterDir = dir.resolve("cluster");
+    restPort = freePort();
+    Path signal = dir.resolve("paused");
+    // Only the first TaskManager pauses: it gets the crash point; the one added later does not.
+    CliHarness.Result started = script(Map.of(CrashPoint.AT_ENV, "sink.staged",
+        CrashPoint.SIGNAL_ENV, signal.toString()), "start");
+    assertThat("cluster start: " + started.out() + logs(), started.exitCode(), is(0));
+
+    schema = "flinkcrash_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    Path settings = CrashHarness.gatePipeline(dir, ROWS,
+        "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+    Path log = dir.resolve("run.log");
+    Process run = CrashHarness.start(null, null, log, "run", "-s", settings.toString(), "-x",
+        "--runner", "flink-cluster", "--flink-master", "localhost:" + restPort);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CrashHarness.TIMEOUT_SECONDS);
+      while (!Files.exists(signal) && run.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat("a sink task paused at sink.staged:\n" + Files.readString(log) + logs(),
+          Files.exists(signal), is(true));
+      CliHarness.Result added = script(Map.of(), "add-taskmanager");
+      assertThat(added.out(), added.exitCode(), is(0));
+      long taskManager = Long.parseLong(Files.readString(clusterDir.resolve("taskmanager.pid"))
+          .trim());
+      ProcessHandle.of(taskManager).ifPresent(ProcessHandle::destroyForcibly);
+
+      assertThat("the run ends:\n" + Files.readString(log) + logs(),
+          run.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS), is(true));
+      String output = Files.readString(log);
+      assertThat(output + logs(), run.exitValue(), is(0));
+      assertThat(output, containsString("completed"));
+    } finally {
+      run.destroyForcibly();
+    }
+    try (Connection c = DriverManager.getConnection(SERVER + "&currentSchema=" + schema)) {
+      CrashHarness.assertGatePipelineExactlyOnce(dir, ROWS, c);
+    }
+  }
+
+  private CliHarness.Result script(Map<String, String> env, String command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(SCRIPT.toString(), command);
+    pb.environment().putAll(env);
+    pb.environment().put("FLINK_CLUSTER_DIR", clusterDir.toString());
+    pb.environment().put("FLINK_REST_PORT", String.valueOf(restPort));
+    pb.environment().put("FLINK_RPC_PORT", String.valueOf(freePort()));
+    pb.environment().put("FLINK_CLUSTER_CLASSPATH", System.getProperty("java.class.path"));
+    // A killed TaskManager is noticed in seconds, not after Flink's default 50 s.
+    pb.environment().put("FLINK_CONF_EXTRA", "heartbeat.interval: 1000\nheartbeat.timeout: 8000");
+    Path out = Files.createTempFile(dir, "flink-cluster", ".out");
+    pb.redirectErrorStream(true).redirectOutput(out.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(240, TimeUnit.SECONDS)) {
+      p.destroy();
+      return new CliHarness.Result(-1, Files.readString(out), "timed out");
+    }
+    return new CliHarness.Result(p.exitValue(), Files.readString(out), "");
+  }
+
+  private String logs() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    Path logDir = clusterDir.resolve("log");
+    if (!Files.isDirectory(logDir)) {
+      return "";
+    }
+    try (var files = Files.list(logDir)) {
+      for (Path f : files.sorted().toList()) {
+        List<String> lines = Files.readAllLines(f);
+        sb.append("\n== ").append(f.getFileName()).append('\n').append(String.join("\n",
+            lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
