@@ -104,8 +104,9 @@ class FlinkClusterCrashEndToEndTest {
     pb.environment().put("FLINK_REST_PORT", String.valueOf(restPort));
     pb.environment().put("FLINK_RPC_PORT", String.valueOf(freePort()));
     pb.environment().put("FLINK_CLUSTER_CLASSPATH", System.getProperty("java.class.path"));
-    // A killed TaskManager is noticed in seconds, not after Flink's default 50 s.
-    pb.environment().put("FLINK_CONF_EXTRA", "heartbeat.interval: 1000\nheartbeat.timeout: 8000");
+    // A killed TaskManager is noticed after two failed heartbeat RPCs (4 s), not Flink's default
+    // 20 s; the timeout stays generous for a live TaskManager on a loaded machine.
+    pb.environment().put("FLINK_CONF_EXTRA", "heartbeat.interval: 2000\nheartbeat.timeout: 20000");
     Path out = Files.createTempFile(dir, "flink-cluster", ".out");
     pb.redirectErrorStream(true).redirectOutput(out.toFile());
     Process p = pb.start();

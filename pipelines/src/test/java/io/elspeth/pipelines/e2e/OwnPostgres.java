@@ -66,7 +66,7 @@ final class OwnPostgres implements AutoCloseable {
       pg.exec(List.of("chown", "postgres:postgres", home.toString()), false);
     }
     pg.exec(List.of(bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U", "postgres",
-        "-A", "trust", "--no-sync", "--no-instructions"), true);
+        "-A", "trust", "--no-sync"), true);
     pg.start();
     return pg;
   }
