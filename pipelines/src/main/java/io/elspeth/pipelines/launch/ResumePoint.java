@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.launch;
 
+import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.store.PlannerStatistics;
 import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.ownership.RunLease;
@@ -110,13 +111,18 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
     return lease.isEmpty() || !lease.get().isLive(System.currentTimeMillis());
   }
 
-  /** Adds the indexes of the rows {@code runId} recorded, and of those it finished. */
+  /**
+   * Adds the indexes of the rows {@code runId} recorded, and of those it finished: every token of
+   * the row has a terminal outcome, but the source tokens of attempts the runner abandoned (a
+   * Flink restart re-reads the source with new token ids), as reconciliation counts them.
+   */
   private static void finishedRows(Connection c, String runId, BitSet done, BitSet recorded)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT r.row_index, CASE WHEN EXISTS (SELECT 1"
         + " FROM tokens t WHERE t.row_id = r.row_id) AND NOT EXISTS (SELECT 1 FROM tokens t"
         + " WHERE t.row_id = r.row_id AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
-        + " o.token_id = t.token_id AND o.is_terminal = 1)) THEN 1 ELSE 0 END FROM rows r"
+        + " o.token_id = t.token_id AND o.is_terminal = 1) AND NOT ("
+        + RunReconciliation.ABANDONED_SOURCE_ATTEMPT + ")) THEN 1 ELSE 0 END FROM rows r"
         + " WHERE r.run_id = ?")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
