@@ -41,6 +41,19 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       + " u.fork_group_id IS NULL AND u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT"
       + " EXISTS (SELECT 1 FROM token_parents q WHERE q.token_id = u.token_id)";
 
+  /**
+   * SQL condition on a token {@code t}: a source token of an attempt a runner abandoned and
+   * restarted (Flink re-reads the source with new token ids), with no outcome at all, whose row
+   * another source token finished. It is an attempt, not an unfinished row: reconciliation and
+   * the resume's finished rows both leave it out.
+   */
+  public static final String ABANDONED_SOURCE_ATTEMPT = SOURCE_TOKEN + " AND NOT EXISTS (SELECT 1"
+      + " FROM token_outcomes ao WHERE ao.token_id = t.token_id) AND EXISTS (SELECT 1 FROM tokens u"
+      + " JOIN token_outcomes uo ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE"
+      + " u.row_id = t.row_id AND u.fork_group_id IS NULL AND u.join_group_id IS NULL AND"
+      + " u.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM token_parents q WHERE"
+      + " q.token_id = u.token_id))";
+
   public boolean reconciles() {
     return problems.isEmpty();
   }

@@ -53,6 +53,11 @@ public final class CsvSinkWriter implements SinkWriter {
   }
 
   @Override
+  public boolean appends() {
+    return append;
+  }
+
+  @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     return write(rows, calls, null);

@@ -51,6 +51,11 @@ public final class JsonSinkWriter implements SinkWriter {
   }
 
   @Override
+  public boolean appends() {
+    return append;
+  }
+
+  @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     return write(rows, calls, null);

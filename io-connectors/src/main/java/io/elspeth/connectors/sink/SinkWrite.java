@@ -337,6 +337,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
               System.currentTimeMillis(), null);
           LandscapeStore store = LandscapeStores.acquire(url);
           try {
+            refuseToAppendToALostAttempt(store, staging);
             PublicationRepair.awaitTokensRecorded(store, manifest.toString(), ctx.nodeName(),
                 TOKENS_RECORDED_TIMEOUT);
             SinkPublications.record(store, publication);
@@ -352,6 +353,40 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
           }
         }
       };
+    }
+
+    /**
+     * Refuses to publish when an earlier attempt of this sink in this run (a task Flink restarted)
+     * already published the target and died before the run settled it, and this write appends to
+     * that output: the rows would be in the file twice, the earlier attempt's copy under tokens
+     * the restarted job replaced. The run fails instead, and a resume finishes it from the
+     * Landscape (the repair completes the earlier publication's outcomes). A write that replaces
+     * the target replaces the earlier output too, and goes on.
+     */
+    private void refuseToAppendToALostAttempt(LandscapeStore store, SinkWriter.Staging staging)
+        throws IOException {
+      SinkWriter.Artifact base = staging.base();
+      if (!writer.appends() || base == null) {
+        return;
+      }
+      List<SinkPublication> unsettled;
+      try (java.sql.Connection c = store.connection()) {
+        unsettled = SinkPublications.unsettled(c, ctx.runId());
+      } catch (java.sql.SQLException e) {
+        throw new IOException("cannot read the sink publications of run " + ctx.runId() + ": "
+            + e.getMessage(), e);
+      }
+      for (SinkPublication earlier : unsettled) {
+        if (earlier.nodeId().equals(ctx.nodeId()) && earlier.target().equals(staging.target())
+            && earlier.newHash().equals(base.contentHash())
+            && !earlier.newHash().equals(earlier.baseHash())) {
+          throw new IOException("an earlier attempt of this sink in run " + ctx.runId()
+              + " published " + staging.target() + " (publication " + earlier.publicationId()
+              + ") and was lost before the run recorded its outcomes; this attempt appends to"
+              + " that output and would write its rows twice, so it stops: `elspeth resume "
+              + ctx.runId() + "` finishes the run from the Landscape");
+        }
+      }
     }
 
     /**

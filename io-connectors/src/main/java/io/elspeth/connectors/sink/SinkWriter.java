@@ -50,6 +50,14 @@ public interface SinkWriter extends Serializable {
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();
 
+  /**
+   * Whether {@link #write} keeps what the target holds and adds the rows to it (a resumed run's
+   * {@code mode: append}), rather than replacing it.
+   */
+  default boolean appends() {
+    return false;
+  }
+
   /** What a sink write produced: an artifacts row. */
   record Artifact(String artifactType, String pathOrUri, String contentHash, long sizeBytes) {}
 

@@ -67,6 +67,7 @@ public final class ElspethCli implements Runnable {
     if (Arrays.asList(args).contains(VERBOSE)) {
       // Read by slf4j-simple when the first logger is made, which is after this line.
       System.setProperty("org.slf4j.simpleLogger.log.io.elspeth", "debug");
+      System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
     }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);

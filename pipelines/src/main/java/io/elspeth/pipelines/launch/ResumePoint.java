@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.launch;
 
+import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.store.PlannerStatistics;
 import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.ownership.RunLease;
@@ -136,6 +137,8 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
    * processed again with the other members of its batch. The steps record a derived token and
    * its parent link before the parent's terminal outcome, and the Landscape commits records in
    * the order they were emitted, so a committed parent outcome implies its children are recorded.
+   * The source tokens of attempts the runner abandoned (a Flink restart re-reads the source with
+   * new token ids) are not open: reconciliation leaves them out the same way.
    */
   private static void finishedRows(Connection c, String runId, BitSet done, BitSet recorded)
       throws SQLException {
@@ -205,6 +208,7 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
       + " SELECT t.token_id FROM rows r JOIN tokens t ON t.row_id = r.row_id"
       + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o"
       + " WHERE o.token_id = t.token_id AND o.is_terminal = 1)"
+      + " AND NOT (" + RunReconciliation.ABANDONED_SOURCE_ATTEMPT + ")"
       + " UNION SELECT p.parent_token_id FROM token_parents p"
       + " JOIN open_tokens a ON p.token_id = a.token_id)";
 

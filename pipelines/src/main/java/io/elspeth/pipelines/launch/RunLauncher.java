@@ -301,6 +301,8 @@ public final class RunLauncher {
           // Every audit record of the run is committed: its sinks' publications are settled.
           CrashPoint.reached("launch.pipeline_done");
           PublicationRepair.settleRun(store, runId);
+          // A sink task Flink restarted leaves the staged file of its killed attempt.
+          plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);
@@ -308,6 +310,18 @@ public final class RunLauncher {
         // The reason in one line; the summary carries the exception, whose trace the CLI
         // prints with --verbose.
         LOG.error("run failed run_id={} reason={}", runId, failure);
+      }
+      if (failure != null && !store.reachable()) {
+        // The Landscape's server is gone: nothing more can be recorded, so the run ends now
+        // instead of waiting on a reconciliation and a status it cannot write.
+        failure = "the Landscape database " + url + " stopped answering (" + failure + "); run "
+            + runId + " stays 'running' there: once the database answers again, `elspeth resume "
+            + runId + "` finishes it";
+        LOG.error("run failed run_id={} reason={}", runId, failure);
+        observer.phaseError(phase, failure, null);
+        telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
+            RunStatus.FAILED, 0, (System.nanoTime() - startNanos) / 1e6));
+        return new RunSummary(runId, "failed", null, failure, url.toString(), cause);
       }
       if (failure != null) {
         observer.phaseError(phase, failure, null);

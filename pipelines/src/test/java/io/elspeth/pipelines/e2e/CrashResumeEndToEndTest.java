@@ -37,32 +37,7 @@ class CrashResumeEndToEndTest {
   Path dir;
 
   private Path settings(String landscapeUrl) throws Exception {
-    Path input = dir.resolve("in.csv");
-    StringBuilder csv = new StringBuilder("id,customer,amount\n");
-    for (int i = 0; i < ROWS; i++) {
-      csv.append(i).append(",c").append(i % 97).append(',').append((i * 37) % 2000).append(".5\n");
-    }
-    Files.writeString(input, csv);
-    return CliHarness.settings(dir, """
-        source:
-          plugin: csv
-          options:
-            path: %s
-            schema: {mode: strict, fields: ["id: int", "customer: str", "amount: float"]}
-            on_validation_failure: discard
-        transforms:
-          - plugin: passthrough
-        gates:
-          - name: big
-            condition: "row['amount'] > 1000"
-            routes: {"true": high, "false": continue}
-        sinks:
-          normal: {plugin: csv, options: {path: %s}}
-          high: {plugin: json, options: {path: %s}}
-        default_sink: normal
-        landscape: {url: "%s"}
-        """.formatted(input, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"),
-        landscapeUrl));
+    return CrashHarness.gatePipeline(dir, ROWS, landscapeUrl);
   }
 
   private static final String PG_SERVER = TestPostgres.get().jdbcUrl();
@@ -111,24 +86,8 @@ class CrashResumeEndToEndTest {
   }
 
   private void assertExactlyOnceAndTrue() throws Exception {
-    CrashHarness.assertExactlyOnce(CrashHarness.idsInSinks(dir.resolve("out/normal.csv"),
-        dir.resolve("out/high.jsonl")), ROWS);
     try (Connection c = landscape()) {
-      CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"),
-          dir.resolve("out/high.jsonl"));
-      CrashHarness.assertOneTerminalOutcomePerRow(c);
-      assertThat(CliHarness.count(c, "SELECT COUNT(DISTINCT row_index) FROM rows"),
-          is((long) ROWS));
-      List<Map<String, Object>> last = CliHarness.query(c,
-          "SELECT status FROM runs ORDER BY started_at DESC");
-      assertThat(last.get(0).get("status"), equalTo("completed"));
-      assertThat("no manifest is left once every publication is settled", CliHarness.count(c,
-          "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
-    }
-    try (var files = Files.list(dir.resolve("out"))) {
-      assertThat("only the sink files are left",
-          files.map(p -> p.getFileName().toString()).sorted().toList(),
-          equalTo(List.of("high.jsonl", "normal.csv")));
+      CrashHarness.assertGatePipelineExactlyOnce(dir, ROWS, c);
     }
   }
 
