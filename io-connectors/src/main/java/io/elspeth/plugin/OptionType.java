@@ -3,6 +3,12 @@ package io.elspeth.plugin;
 /** The shape a plugin option's value must have in the settings file. */
 public enum OptionType {
   STRING("a string"),
+  /**
+   * A string that is a credential: only its fingerprint reaches the audit record, and a run
+   * with one needs {@code ELSPETH_FINGERPRINT_KEY}. Secret detection trusts this declaration over
+   * the option's name, so {@code upsert_key} (a column list) is not a secret.
+   */
+  SECRET("a string (a secret)"),
   INT("an integer"),
   NUMBER("a number"),
   BOOL("a boolean (true or false)"),

@@ -13,7 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * environment variable {@value #AT_ENV} names a point ({@code sink.intent_recorded}, or
  * {@code commit.committed@3} for its third passage); then, at that passage, the process writes the
  * point's name to the file {@value #SIGNAL_ENV} names and stops there, so that the test can kill it
- * with SIGKILL at exactly that instant. Without a signal file it kills itself with SIGKILL.
+ * with SIGKILL at exactly that instant. Without a signal file it kills itself with SIGKILL. With
+ * {@value #RELEASE_ENV} naming a file as well, the pause ends when that file exists and the run
+ * goes on: a test can change the world at that instant (stop the Landscape's server) and watch
+ * what the run does next.
  *
  * <p>This is a test hook: it changes nothing unless the variable is set, and it is documented in
  * the README's "Crashes and resume" section with the list of points.
@@ -21,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CrashPoint {
   public static final String AT_ENV = "ELSPETH_CRASH_AT";
   public static final String SIGNAL_ENV = "ELSPETH_CRASH_SIGNAL";
+  public static final String RELEASE_ENV = "ELSPETH_CRASH_RELEASE";
 
   private static final String AT = System.getenv(AT_ENV);
   private static final ConcurrentHashMap<String, AtomicLong> PASSAGES = new ConcurrentHashMap<>();
@@ -47,10 +51,17 @@ public final class CrashPoint {
 
   private static void stopHere(String name) {
     String signal = System.getenv(SIGNAL_ENV);
+    String release = System.getenv(RELEASE_ENV);
     try {
       if (signal != null && !signal.isEmpty()) {
         Files.writeString(Path.of(signal), name + "\n", StandardCharsets.UTF_8,
             StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        if (release != null && !release.isEmpty()) {
+          while (!Files.exists(Path.of(release))) {
+            Thread.sleep(50);
+          }
+          return;
+        }
         while (true) {
           Thread.sleep(60_000);
         }

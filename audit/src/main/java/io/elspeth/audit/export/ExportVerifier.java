@@ -106,6 +106,11 @@ public final class ExportVerifier {
             + ") is not signed");
       }
       if (!matches(key.sign(CanonicalJson.canonicalize(body)), sig)) {
+        if (i == 0 && noSignatureMatches(lines, key)) {
+          return fail(runId, data.size(), null, "no signature in the file matches (" + lines.size()
+              + " signed lines): the key is probably not the one the export was signed with"
+              + " (check the key file or variable); with the right key, every line was altered");
+        }
         return fail(runId, data.size(), l.number(), "line " + l.number() + " (" + describe(body)
             + ") was altered: its signature does not match its content");
       }
@@ -144,6 +149,18 @@ public final class ExportVerifier {
     return new Verification(true, runId, data.size(), null, "verified " + data.size()
         + " records of run " + runId + ": every signature, the sequence and the hash chain"
         + " match");
+  }
+
+  /** True when no line's signature matches under {@code key}: the key, not the file, is wrong. */
+  private static boolean noSignatureMatches(List<Line> lines, SigningKey key) {
+    for (Line l : lines) {
+      Map<String, Object> body = new LinkedHashMap<>(l.record());
+      if (body.remove(SIGNATURE) instanceof String sig
+          && matches(key.sign(CanonicalJson.canonicalize(body)), sig)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String sequenceProblem(List<Line> data, int expected, Line found,

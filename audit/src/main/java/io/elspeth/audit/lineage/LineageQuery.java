@@ -272,7 +272,9 @@ public final class LineageQuery {
 
     Map<String, NodeStateLineage> sinkStates = new HashMap<>();
     for (Map.Entry<String, List<NodeStateLineage>> e : statesByToken.entrySet()) {
-      e.getValue().stream().filter(s -> "sink".equals(s.nodeType()))
+      // A failed sink state (a row the sink could not write) produced nothing of the artifact.
+      e.getValue().stream().filter(s -> "sink".equals(s.nodeType())
+              && !"failed".equals(s.status()))
           .reduce((first, second) -> second)
           .ifPresent(s -> sinkStates.put(e.getKey(), s));
     }

@@ -41,6 +41,19 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       + " u.fork_group_id IS NULL AND u.join_group_id IS NULL AND u.expand_group_id IS NULL AND NOT"
       + " EXISTS (SELECT 1 FROM token_parents q WHERE q.token_id = u.token_id)";
 
+  /**
+   * SQL condition on a token {@code t}: a source token of an attempt a runner abandoned and
+   * restarted (Flink re-reads the source with new token ids), with no outcome at all, whose row
+   * another source token finished. It is an attempt, not an unfinished row: reconciliation and
+   * the resume's finished rows both leave it out.
+   */
+  public static final String ABANDONED_SOURCE_ATTEMPT = SOURCE_TOKEN + " AND NOT EXISTS (SELECT 1"
+      + " FROM token_outcomes ao WHERE ao.token_id = t.token_id) AND EXISTS (SELECT 1 FROM tokens u"
+      + " JOIN token_outcomes uo ON uo.token_id = u.token_id AND uo.is_terminal = 1 WHERE"
+      + " u.row_id = t.row_id AND u.fork_group_id IS NULL AND u.join_group_id IS NULL AND"
+      + " u.expand_group_id IS NULL AND NOT EXISTS (SELECT 1 FROM token_parents q WHERE"
+      + " q.token_id = u.token_id))";
+
   public boolean reconciles() {
     return problems.isEmpty();
   }
@@ -171,10 +184,18 @@ public record RunReconciliation(long rows, long tokens, long discarded,
         + " batch", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome ="
             + " 'consumed_in_batch' AND NOT EXISTS (SELECT 1 FROM batch_members m WHERE"
             + " m.batch_id = o.batch_id AND m.token_id = o.token_id)");
+    // A row a sink could not write and discarded (diverted to __discard__) reached no sink.
     requireNone(c, runId, problems, "sink outcomes have no artifact", "SELECT COUNT(*) FROM"
-        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND NOT EXISTS"
+        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND o.sink_name <>"
+        + " '__discard__' AND NOT EXISTS"
         + " (SELECT 1 FROM node_states s JOIN artifacts a ON a.sink_node_id = s.node_id AND"
         + " a.run_id = s.run_id WHERE s.token_id = o.token_id)");
+    // A diverted row is written by the sink its outcome names, or discarded with a reason.
+    requireNone(c, runId, problems, "diverted outcomes have no failed state at the sink that"
+        + " could not write them", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND"
+        + " o.outcome = 'diverted' AND NOT EXISTS (SELECT 1 FROM node_states s JOIN nodes n ON"
+        + " n.node_id = s.node_id AND n.run_id = s.run_id WHERE s.token_id = o.token_id AND"
+        + " s.status = 'failed' AND n.node_type = 'sink')");
     return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
   }
 

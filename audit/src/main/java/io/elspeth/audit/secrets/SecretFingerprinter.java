@@ -5,6 +5,7 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by
  * {@code ELSPETH_FINGERPRINT_KEY}; credentials inside URLs are fingerprinted ({@link UrlRedactor}). Without a key, secrets are
  * dropped (never stored raw): the record shows {@code <key>_fingerprint: "unavailable"}.
+ *
+ * <p>Plugins declare which options are secrets ({@link #withDeclaredOptions}): a declared option
+ * is a secret exactly when declared so, whatever its name ({@code upsert_key}, a column list, is
+ * not); names nobody declared (nested mappings, headers) fall back to the name rule.
  */
 public final class SecretFingerprinter {
   public static final String KEY_ENV = "ELSPETH_FINGERPRINT_KEY";
@@ -33,14 +38,19 @@ public final class SecretFingerprinter {
 
   private final @Nullable String key;
   private final List<String> secretUrlParams;
+  private final Set<String> declaredSecret;
+  private final Set<String> declaredPlain;
 
   public SecretFingerprinter(@Nullable String key) {
-    this(key, List.of());
+    this(key, List.of(), Set.of(), Set.of());
   }
 
-  private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams) {
+  private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams,
+      Set<String> declaredSecret, Set<String> declaredPlain) {
     this.key = key == null || key.isEmpty() ? null : key;
     this.secretUrlParams = List.copyOf(secretUrlParams);
+    this.declaredSecret = Set.copyOf(declaredSecret);
+    this.declaredPlain = Set.copyOf(declaredPlain);
   }
 
   /**
@@ -48,7 +58,27 @@ public final class SecretFingerprinter {
    * as credential parameters in URLs when it scrubs.
    */
   public SecretFingerprinter withSecretUrlParams(Collection<String> names) {
-    return new SecretFingerprinter(key, names);
+    return new SecretFingerprinter(key, names, declaredSecret, declaredPlain);
+  }
+
+  /**
+   * This fingerprinter, knowing the option names plugins declared as secrets and those they
+   * declared as something else. A name declared both ways (by two plugins) stays a secret.
+   */
+  public SecretFingerprinter withDeclaredOptions(Collection<String> secretNames,
+      Collection<String> plainNames) {
+    Set<String> secret = new HashSet<>(declaredSecret);
+    secretNames.forEach(n -> secret.add(n.toLowerCase(Locale.ROOT)));
+    Set<String> plain = new HashSet<>(declaredPlain);
+    plainNames.forEach(n -> plain.add(n.toLowerCase(Locale.ROOT)));
+    plain.removeAll(secret);
+    return new SecretFingerprinter(key, secretUrlParams, secret, plain);
+  }
+
+  /** Whether a configuration key holds a secret: as declared, else by its name. */
+  public boolean isSecret(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return declaredSecret.contains(n) || !declaredPlain.contains(n) && isSecretKey(n);
   }
 
   /** Development mode: secrets may run without a key; they are then left out of the record. */
@@ -71,18 +101,18 @@ public final class SecretFingerprinter {
     return "true".equalsIgnoreCase(v != null ? v : System.getProperty("elspeth.allow-raw-secrets"));
   }
 
-  /** Key paths of every secret-named string in a configuration tree (e.g. transforms[0].options.api_key). */
-  public static List<String> secretPaths(@Nullable Object config) {
+  /** Key paths of every secret string in a configuration tree (e.g. transforms[0].options.api_key). */
+  public List<String> secretPaths(@Nullable Object config) {
     List<String> paths = new ArrayList<>();
     collect(config, "", paths);
     return paths;
   }
 
-  private static void collect(@Nullable Object value, String path, List<String> out) {
+  private void collect(@Nullable Object value, String path, List<String> out) {
     if (value instanceof Map<?, ?> map) {
       map.forEach((k, v) -> {
         String p = path.isEmpty() ? k.toString() : path + "." + k;
-        if (isSecretKey(k.toString()) && v instanceof String s && !s.isEmpty()) {
+        if (isSecret(k.toString()) && v instanceof String s && !s.isEmpty()) {
           out.add(p);
         } else {
           collect(v, p, out);
@@ -95,7 +125,7 @@ public final class SecretFingerprinter {
     }
   }
 
-  /** Whether a configuration key names a secret. */
+  /** Whether a configuration key's name looks like a secret's (the rule for undeclared names). */
   public static boolean isSecretKey(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return EXACT.contains(n) || SUFFIXES.stream().anyMatch(n::endsWith);
@@ -137,7 +167,7 @@ public final class SecretFingerprinter {
       for (Map.Entry<?, ?> e : map.entrySet()) {
         String k = e.getKey().toString();
         Object v = e.getValue();
-        if (isSecretKey(k) && v instanceof String s) {
+        if (isSecret(k) && v instanceof String s) {
           out.put(k + "_fingerprint", fingerprint(s));
         } else {
           out.put(k, scrub(v, urls));

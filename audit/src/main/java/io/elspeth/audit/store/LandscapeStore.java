@@ -7,9 +7,12 @@ import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.schema.LandscapeSchema;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -42,6 +46,9 @@ public final class LandscapeStore implements AutoCloseable {
    */
   private static final Set<String> VOLATILE_COLUMNS = Set.of("created_at", "recorded_at",
       "started_at", "completed_at", "registered_at", "duration_ms", "latency_ms", "attempt");
+
+  /** How long {@link #reachable} waits for the server. */
+  private static final int PROBE_SECONDS = 5;
 
   /**
    * The session settings of a SQLite Landscape connection (WAL, a property of the file, is set
@@ -72,6 +79,12 @@ public final class LandscapeStore implements AutoCloseable {
   private final LandscapeUrl url;
   private final HikariDataSource dataSource;
   private final Object writeLock = new Object();
+  /**
+   * Set when the server stopped answering; then each request for a connection first tries a
+   * fresh one outside the pool with a short timeout, instead of waiting the pool's 30 s for a
+   * connection the dead server cannot give (three such waits made a failed run take minutes).
+   */
+  private volatile boolean lost;
 
   private LandscapeStore(LandscapeUrl url, HikariDataSource dataSource) {
     this.url = url;
@@ -155,8 +168,65 @@ public final class LandscapeStore implements AutoCloseable {
 
   /** A connection for reads (lineage, reconciliation); the caller closes it. */
   public Connection connection() throws SQLException {
-    return dataSource.getConnection();
+    return pooledConnection();
   }
+
+  /** A connection of the pool; fails at once while the server is known not to answer. */
+  private Connection pooledConnection() throws SQLException {
+    if (lost) {
+      if (!reachable()) {
+        throw new SQLNonTransientConnectionException("the Landscape database " + url
+            + " does not answer", "08001");
+      }
+      lost = false;
+    }
+    try {
+      return dataSource.getConnection();
+    } catch (SQLException e) {
+      noteFailure(e);
+      throw e;
+    }
+  }
+
+  /** Remembers a failure that says the server is gone (SQL state class 08, or an I/O error). */
+  private void noteFailure(SQLException e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof java.io.IOException || t instanceof SQLTransientConnectionException
+          || t instanceof SQLNonTransientConnectionException
+          || (t instanceof SQLException q && q.getSQLState() != null
+              && q.getSQLState().startsWith("08"))) {
+        lost = dialect() != Dialect.SQLITE;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Whether the database accepts a new connection now, tried outside the pool within about
+   * {@value #PROBE_SECONDS} s (always true for SQLite, a local file).
+   */
+  public boolean reachable() {
+    if (dialect() == Dialect.SQLITE) {
+      return true;
+    }
+    Properties props = new Properties();
+    if (url.user() != null) {
+      props.setProperty("user", url.user());
+    }
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    String timeout = Integer.toString(PROBE_SECONDS);
+    props.setProperty("connectTimeout", timeout);
+    props.setProperty("loginTimeout", timeout);
+    props.setProperty("socketTimeout", timeout);
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), props)) {
+      return c.isValid(PROBE_SECONDS);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
 
   /**
    * Writes the records in one transaction, parents before children. Returns how many were new
@@ -368,7 +438,7 @@ public final class LandscapeStore implements AutoCloseable {
    */
   public boolean completeRun(String runId, String status, Instant completedAt) {
     synchronized (writeLock) {
-      try (Connection c = dataSource.getConnection();
+      try (Connection c = pooledConnection();
           PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, completed_at = ?"
               + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')")) {
         ps.setString(1, status);
@@ -376,6 +446,7 @@ public final class LandscapeStore implements AutoCloseable {
         ps.setString(3, runId);
         return ps.executeUpdate() == 1;
       } catch (SQLException e) {
+        noteFailure(e);
         throw new LandscapeWriteException(
             "cannot complete run " + runId + " in " + url + ": " + rootMessage(e), e);
       }
@@ -409,7 +480,7 @@ public final class LandscapeStore implements AutoCloseable {
    */
   private <T> T transaction(String failure, @Nullable TransactionWork<?> prepare,
       TransactionWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = pooledConnection()) {
       if (prepare != null) {
         prepare.apply(c);
       }
@@ -425,6 +496,7 @@ public final class LandscapeStore implements AutoCloseable {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
+      noteFailure(e);
       throw new LandscapeWriteException(failure + ": " + rootMessage(e), e);
     }
   }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,11 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same run exported from SQLite and from PostgreSQL (127.0.0.1:5432, its own schema) gives
+ * The same run exported from SQLite and from PostgreSQL (TestPostgres, its own schema) gives
  * the same records, so an export's signatures do not depend on the database behind it.
  */
 class ExportDialectTest {
-  private static final String ADMIN = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String ADMIN = TestPostgres.get().jdbcUrl();
   private static final SigningKey KEY = SigningKey.of("k".getBytes(StandardCharsets.UTF_8));
 
   @TempDir Path dir;
@@ -36,7 +37,7 @@ class ExportDialectTest {
       s.execute("CREATE SCHEMA " + schema);
       try {
         String postgres = export(LandscapeUrl.parse(
-            "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema));
+            TestPostgres.get().url() + "?currentSchema=" + schema));
         assertThat(postgres, is(sqlite));
       } finally {
         s.execute("DROP SCHEMA " + schema + " CASCADE");

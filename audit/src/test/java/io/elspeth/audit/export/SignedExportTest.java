@@ -116,8 +116,20 @@ class SignedExportTest {
         not(manifest(signed).get("final_hash")));
     ExportVerifier.Verification v = verify(signed, other);
     assertThat(v.valid(), is(false));
+    // Every signature fails: the key is the likelier culprit, and the message says so.
+    assertThat(v.message(), containsString("no signature in the file matches"));
+    assertThat(v.message(), containsString("the key is probably not the one the export was"
+        + " signed with"));
+  }
+
+  @Test
+  void withTheRightKeyOneAlteredFirstRecordIsNamedNotTheKey() throws Exception {
+    String[] lines = export("run-a", KEY).split("\n");
+    lines[0] = lines[0].replace("\"run_id\":\"run-a\"", "\"run_id\":\"run-A\"");
+    ExportVerifier.Verification v = verify(String.join("\n", lines) + "\n", KEY);
+    assertThat(v.valid(), is(false));
     assertThat(v.line(), is(1));
-    assertThat(v.message(), containsString("line 1 (run run_id=run-a) was altered"));
+    assertThat(v.message(), containsString("line 1 (run run_id=run-A) was altered"));
   }
 
   @Test

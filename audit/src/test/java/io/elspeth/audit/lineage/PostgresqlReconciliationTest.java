@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.is;
 import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -24,12 +25,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reconciliation on PostgreSQL (127.0.0.1:5432, a fresh schema per test) plans its checks on fresh
+ * Reconciliation on PostgreSQL (TestPostgres, a fresh schema per test) plans its checks on fresh
  * statistics: the row tables a run bulk-loaded are analyzed first, or the planner takes them for
  * nearly empty and nests loops over sequential scans (quadratic in the run).
  */
 class PostgresqlReconciliationTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
   private String schema;
 
   @BeforeEach
@@ -58,7 +59,7 @@ class PostgresqlReconciliationTest {
     f.artifact("art-1", "st-1", "snk", "/out.csv", at(5));
     f.outcome("out-0", "tok-0", "completed", "out", null, null, null);
     try (LandscapeStore store = LandscapeStore.open(LandscapeUrl.parse(
-        "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema))) {
+        TestPostgres.get().url() + "?currentSchema=" + schema))) {
       f.commit(store);
       assertThat("never analyzed before", reltuples(store), everyItem(is(-1.0)));
       RunReconciliation r;

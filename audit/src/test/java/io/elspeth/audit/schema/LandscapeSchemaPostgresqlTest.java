@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,14 +26,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs against the PostgreSQL server CI guarantees on 127.0.0.1:5432. Each test gets its own
+ * Runs against TestPostgres (the server on 5432, or an embedded one). Each test gets its own
  * schema, reached through the {@code currentSchema} JDBC parameter, and drops it afterwards. If the
  * server does not answer, {@link #createSchema()} throws and every test fails: these tests are
  * never skipped.
  */
 class LandscapeSchemaPostgresqlTest {
   private static final String URL =
-      "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=10&socketTimeout=120";
+      TestPostgres.get().jdbcUrl() + "&connectTimeout=10&socketTimeout=120";
 
   private final List<String> schemasToDrop = new ArrayList<>();
   private Connection admin;

@@ -1,6 +1,7 @@
 package io.elspeth.audit.secrets;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -44,5 +45,17 @@ class SecretFingerprinterTest {
       assertThat(name, SecretFingerprinter.isSecretKey(name), is(true));
     }
     assertThat(SecretFingerprinter.isSecretKey("endpoint"), is(false));
+  }
+
+  @Test
+  void declaredOptionsDecideOverTheNameRule() {
+    SecretFingerprinter f = new SecretFingerprinter("k")
+        .withDeclaredOptions(List.of("api_key", "pin"), List.of("upsert_key", "api_key"));
+    Object out = f.scrub(Map.of("upsert_key", "id", "pin", "1234", "api_key", "sk",
+        "other_key", "x"));
+    assertThat(out.toString(), containsString("upsert_key=id"));
+    assertThat(out.toString(), containsString("pin_fingerprint="));
+    assertThat("declared both ways: a secret", f.isSecret("api_key"), is(true));
+    assertThat("undeclared: by its name", f.isSecret("other_key"), is(true));
   }
 }

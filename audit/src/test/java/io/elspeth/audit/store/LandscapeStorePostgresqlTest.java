@@ -8,6 +8,7 @@ import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.record.RowRecord;
 import io.elspeth.audit.record.TokenRecord;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -20,13 +21,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every LandscapeStore test on PostgreSQL (127.0.0.1:5432, a fresh schema per test), where commits
+ * Every LandscapeStore test on PostgreSQL (TestPostgres, a fresh schema per test), where commits
  * go through COPY into a staging table and one idempotent INSERT ... SELECT; plus what only the
  * COPY path has to get right: text that needs escaping, and staging tables that a rolled-back
  * commit cannot leave behind in a bad state.
  */
 class LandscapeStorePostgresqlTest extends LandscapeStoreTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
   private String schema;
 
   @Override
@@ -35,7 +36,7 @@ class LandscapeStorePostgresqlTest extends LandscapeStoreTest {
     try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
-    return LandscapeUrl.parse("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+    return LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema=" + schema);
   }
 
   @Override

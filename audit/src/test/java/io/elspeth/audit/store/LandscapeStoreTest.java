@@ -87,6 +87,13 @@ class LandscapeStoreTest {
   }
 
   @Test
+  void aDatabaseThatAnswersIsReachableOutsideThePool() {
+    // The launcher asks this after a failed run; the server-dying case is an e2e test
+    // (LandscapeServerDiesEndToEndTest), which stops a PostgreSQL of its own.
+    assertThat(store.reachable(), is(true));
+  }
+
+  @Test
   void recommittingTheSameRecordIsANoOp() throws Exception {
     store.commit(List.of(row("h1")));
     assertThat(store.commit(List.of(row("h1"))), is(0));

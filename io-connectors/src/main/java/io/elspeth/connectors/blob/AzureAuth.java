@@ -32,9 +32,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class AzureAuth implements Serializable {
   /** The auth options every Azure Blob plugin accepts. */
   public static final List<OptionSpec> OPTIONS = List.of(
-      OptionSpec.optional("connection_string", OptionType.STRING, null,
+      OptionSpec.optional("connection_string", OptionType.SECRET, null,
           "storage account connection string (secret)"),
-      OptionSpec.optional("sas_token", OptionType.STRING, null,
+      OptionSpec.optional("sas_token", OptionType.SECRET, null,
           "shared access signature, with account_url (secret)"),
       OptionSpec.optional("account_url", OptionType.STRING, null,
           "https://<account>.blob.core.windows.net (with sas_token, managed identity or a"
@@ -43,7 +43,7 @@ public final class AzureAuth implements Serializable {
           "authenticate with DefaultAzureCredential (managed identity), with account_url"),
       OptionSpec.optional("tenant_id", OptionType.STRING, null, "service principal tenant"),
       OptionSpec.optional("client_id", OptionType.STRING, null, "service principal client id"),
-      OptionSpec.optional("client_secret", OptionType.STRING, null,
+      OptionSpec.optional("client_secret", OptionType.SECRET, null,
           "service principal secret (secret)"),
       OptionSpec.optional("max_tries", OptionType.INT, 4L,
           "attempts per HTTP request inside one call (the SDK's retry policy)"));

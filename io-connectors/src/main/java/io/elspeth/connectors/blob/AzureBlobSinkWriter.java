@@ -112,6 +112,14 @@ public final class AzureBlobSinkWriter implements SinkWriter {
         upload.sha256(), upload.bytes);
   }
 
+  /** What the file sinks refuse in the same format (a blob has no header to append to). */
+  @Override
+  public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
+    Charset charset = Charset.forName(encoding);
+    return format == Format.CSV ? CsvSinkWriter.unwritable(row, charset, List.of())
+        : JsonSinkWriter.unwritable(row, charset);
+  }
+
   private void serialise(Iterable<Map<String, Object>> rows, OutputStream out) throws IOException {
     Charset charset = Charset.forName(encoding);
     switch (format) {

@@ -151,6 +151,86 @@ public final class DatabaseSinkWriter implements SinkWriter {
     return artifactOf(rows);
   }
 
+  /**
+   * A row cannot be written when a value does not fit the column type its schema declares (an
+   * int column takes whole numbers within 64 bits, a float column numbers, a bool column
+   * booleans; binding anything else would fail the whole write or silently truncate), when a
+   * whole number is beyond 64 bits (no column type holds it exactly), when text holds a NUL
+   * character on PostgreSQL (its text type refuses it), or a NaN on SQLite (stored as NULL); and
+   * a field whose name cannot be a column (empty, or holding a NUL).
+   * Constraints of an existing table (NOT NULL, UNIQUE, CHECK) are not known here: a violation
+   * still fails the write.
+   */
+  @Override
+  public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
+    Map<String, FieldType> declared = new LinkedHashMap<>();
+    if (schema.mode() != SchemaSpec.Mode.DYNAMIC) {
+      for (FieldSpec f : schema.fields()) {
+        declared.put(f.name(), f.type());
+      }
+    }
+    for (Map.Entry<String, Object> e : row.entrySet()) {
+      String field = io.elspeth.connectors.sink.Unwritable.field(e.getKey());
+      if (e.getKey().isEmpty()) {
+        return java.util.Optional.of("a field has an empty name, which cannot be a column");
+      }
+      if (e.getKey().indexOf('\0') >= 0) {
+        return java.util.Optional.of("field " + field + " has a NUL character in its name, which"
+            + " cannot be a column");
+      }
+      Object v = e.getValue();
+      if (v == null) {
+        continue;
+      }
+      FieldType type = declared.get(e.getKey());
+      String problem = type == null ? null : switch (type) {
+        case INT -> isWhole(v) ? null : "is not a whole number, which its INT column requires";
+        case FLOAT -> v instanceof Number ? null : "is not a number, which its FLOAT column"
+            + " requires";
+        case BOOL -> v instanceof Boolean ? null : "is not a boolean, which its BOOLEAN column"
+            + " requires";
+        case STR, ANY -> null;
+      };
+      if (problem == null && v instanceof java.math.BigInteger b && b.bitLength() > 63) {
+        problem = "is a whole number beyond 64 bits, which no column type holds exactly";
+      }
+      if (problem == null && url.dialect() == Dialect.POSTGRESQL && textOf(v).indexOf('\0') >= 0) {
+        problem = "holds a NUL character, which PostgreSQL text cannot store";
+      }
+      if (problem == null && url.dialect() == Dialect.SQLITE && v instanceof Double d
+          && d.isNaN()) {
+        problem = "is NaN, which SQLite stores as NULL";
+      }
+      if (problem != null) {
+        return java.util.Optional.of("the value of field " + field + " " + problem);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** A whole number binding as a BIGINT exactly. */
+  private static boolean isWhole(Object v) {
+    if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+      return true;
+    }
+    if (v instanceof java.math.BigInteger b) {
+      return b.bitLength() <= 63;
+    }
+    // 3.0 binds as 3 without loss; 3.5 would be truncated.
+    return v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.2e18;
+  }
+
+  /** The text a value binds as (TEXT columns; nested values as canonical JSON). */
+  private static String textOf(Object v) {
+    if (v instanceof String s) {
+      return s;
+    }
+    if (v instanceof Map<?, ?> || v instanceof List<?>) {
+      return String.valueOf(v);
+    }
+    return "";
+  }
+
   /** The artifact of {@code rows}: the canonical JSON array of the rows, hashed as it streams. */
   private Artifact artifactOf(Iterable<Map<String, Object>> rows) {
     // '[' row (',' row)* ']'

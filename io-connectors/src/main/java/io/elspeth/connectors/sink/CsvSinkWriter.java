@@ -34,6 +34,8 @@ public final class CsvSinkWriter implements SinkWriter {
   private final boolean append;
   private final SchemaSpec schema;
   private final Map<String, String> displayHeaders;
+  /** The header of the file appended to, read once for {@link #cannotWrite}; empty if none. */
+  private transient @Nullable List<String> fixedHeader;
 
   public CsvSinkWriter(String path, char delimiter, String encoding, boolean append,
       SchemaSpec schema, Map<String, String> displayHeaders) {
@@ -51,9 +53,67 @@ public final class CsvSinkWriter implements SinkWriter {
   }
 
   @Override
+  public boolean appends() {
+    return append;
+  }
+
+  @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     return write(rows, calls, null);
+  }
+
+  /**
+   * A row cannot be written when appending to a file whose header lacks one of its fields (the
+   * header cannot grow, so the value would be lost) or when a cell's text (or a new column's
+   * name) cannot be encoded in {@code encoding}.
+   */
+  @Override
+  public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
+    List<String> header = fixedHeader;
+    if (header == null) {
+      try {
+        header = append ? existingHeader(Path.of(path), Charset.forName(encoding)) : List.of();
+      } catch (IOException | RuntimeException e) {
+        // The write itself reports an unreadable file; a row is not to blame for it.
+        header = List.of();
+      }
+      fixedHeader = header;
+    }
+    return unwritable(row, Charset.forName(encoding), header);
+  }
+
+  /**
+   * Why {@code row} cannot be a CSV record in {@code charset}: a field outside a non-empty
+   * {@code fixedHeader}, a field name or cell text the charset cannot encode, a nested value
+   * with no JSON text.
+   */
+  public static java.util.Optional<String> unwritable(Map<String, Object> row, Charset charset,
+      List<String> fixedHeader) {
+    for (Map.Entry<String, Object> e : row.entrySet()) {
+      String field = e.getKey();
+      if (!fixedHeader.isEmpty() && !fixedHeader.contains(field)) {
+        return java.util.Optional.of("field " + Unwritable.field(field)
+            + " is not a column of the existing header " + fixedHeader
+            + " (appending cannot add a column)");
+      }
+      if (fixedHeader.isEmpty() && !Unwritable.encodable(field, charset)) {
+        return java.util.Optional.of("field name " + Unwritable.field(field)
+            + " cannot be encoded in " + charset.name());
+      }
+      String text;
+      try {
+        text = CellText.of(e.getValue());
+      } catch (IllegalStateException ex) {
+        return java.util.Optional.of("field " + Unwritable.field(field)
+            + " holds a value with no JSON text");
+      }
+      if (!Unwritable.encodable(text, charset)) {
+        return java.util.Optional.of("the value of field " + Unwritable.field(field)
+            + " cannot be encoded in " + charset.name() + " (it would be altered)");
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   @Override

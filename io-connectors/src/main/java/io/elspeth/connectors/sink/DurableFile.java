@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,6 +14,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import io.elspeth.audit.crash.CrashPoint;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -43,7 +45,7 @@ final class DurableFile {
     Path target = path.toAbsolutePath();
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + target.getFileName(), STAGED_SUFFIX);
+    Path temp = createStaged(dir, target);
     SinkWriter.Artifact published;
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
@@ -71,6 +73,22 @@ final class DurableFile {
 
   /** The suffix of a staged file beside its target: {@code .<target name><random>.tmp}. */
   static final String STAGED_SUFFIX = ".tmp";
+
+  /**
+   * A new empty staged file. Not {@code Files.createTempFile}, which makes it owner-only (600):
+   * a sink's output is a file for others to read, so it follows the umask like other tools'.
+   */
+  private static Path createStaged(Path dir, Path target) throws IOException {
+    while (true) {
+      Path p = dir.resolve("." + target.getFileName()
+          + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + STAGED_SUFFIX);
+      try {
+        return Files.createFile(p);
+      } catch (FileAlreadyExistsException e) {
+        // Another writer drew the same name: draw again.
+      }
+    }
+  }
 
   /** Renames a durable staged file over its target in one step and makes the rename durable. */
   static void publish(Path staged, Path target) throws IOException {

@@ -51,9 +51,70 @@ public final class JsonSinkWriter implements SinkWriter {
   }
 
   @Override
+  public boolean appends() {
+    return append;
+  }
+
+  @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     return write(rows, calls, null);
+  }
+
+  @Override
+  public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
+    return unwritable(row, Charset.forName(encoding));
+  }
+
+  /**
+   * Why {@code row} cannot be a JSON object in {@code charset}: a NaN or infinity (JSON has no
+   * literal for them; Jackson would write an invalid {@code NaN} token), a value Jackson cannot
+   * serialise, or text the charset cannot encode (it would become {@code ?}).
+   */
+  public static java.util.Optional<String> unwritable(Map<String, Object> row, Charset charset) {
+    for (Map.Entry<String, Object> e : row.entrySet()) {
+      java.util.Optional<String> nonFinite = Unwritable.nonFinite(e.getKey(), e.getValue());
+      if (nonFinite.isPresent()) {
+        return java.util.Optional.of("the value at " + Unwritable.field(nonFinite.get())
+            + " is not a finite number, which JSON cannot hold");
+      }
+    }
+    if (charset.name().startsWith("UTF-")) {
+      // A Unicode charset can only fail on a lone surrogate: look at the text, not serialise.
+      for (Map.Entry<String, Object> e : row.entrySet()) {
+        if (!Unwritable.encodableText(e.getKey(), e.getValue(), charset)) {
+          return java.util.Optional.of("field " + Unwritable.field(e.getKey())
+              + " (its name or value) cannot be encoded in " + charset.name()
+              + " (it would be altered)");
+        }
+      }
+      return java.util.Optional.empty();
+    }
+    String text;
+    try {
+      text = MAPPER.writeValueAsString(row);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+      return java.util.Optional.of("the row cannot be serialised as JSON: "
+          + ex.getOriginalMessage());
+    }
+    if (!Unwritable.encodable(text, charset)) {
+      for (Map.Entry<String, Object> e : row.entrySet()) {
+        String field;
+        try {
+          field = MAPPER.writeValueAsString(Map.of(e.getKey(), e.getValue() == null ? ""
+              : e.getValue()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+          continue;
+        }
+        if (!Unwritable.encodable(field, charset)) {
+          return java.util.Optional.of("field " + Unwritable.field(e.getKey())
+              + " (its name or value) cannot be encoded in " + charset.name()
+              + " (it would be altered)");
+        }
+      }
+      return java.util.Optional.of("the row cannot be encoded in " + charset.name());
+    }
+    return java.util.Optional.empty();
   }
 
   @Override

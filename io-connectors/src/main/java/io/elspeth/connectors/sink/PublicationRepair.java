@@ -144,7 +144,17 @@ public final class PublicationRepair {
       Map<String, SinkWriter> writers) {
     List<SinkPublication> pending = read(store, c -> SinkPublications.unsettled(c, runId));
     Report report = new Report(0, 0, 0);
-    for (SinkPublication p : pending) {
+    for (int i = 0; i < pending.size(); i++) {
+      SinkPublication p = pending.get(i);
+      if (supersededByLater(p, pending.subList(i + 1, pending.size()))) {
+        // A sink task Flink restarted published again over this output (a replacing write: an
+        // appending one refuses to, see SinkWrite): its rows are the restarted attempt's now.
+        LOG.info("sink publication superseded by a restarted attempt run_id={} sink={} target={}",
+            p.runId(), p.sinkName(), p.target());
+        settle(store, p, "superseded");
+        report = report.plus(new Report(1, 0, 0));
+        continue;
+      }
       report = report.plus(repair(store, p, writers.get(p.sinkName())));
     }
     if (report.publications() > 0) {
@@ -152,6 +162,26 @@ public final class PublicationRepair {
           runId, report.publications(), report.renamed(), report.outcomesRecorded());
     }
     return report;
+  }
+
+  /**
+   * Whether a later publication of the same sink and file was staged over {@code p}'s output and
+   * is in place or can be put in place (its durable staged file is there): then {@code p}'s
+   * output is replaced, whatever the order of the repairs.
+   */
+  private static boolean supersededByLater(SinkPublication p, List<SinkPublication> later) {
+    if (p.staged() == null || p.newHash().equals(p.baseHash())) {
+      return false;
+    }
+    for (SinkPublication q : later) {
+      if (q.staged() != null && q.nodeId().equals(p.nodeId()) && q.target().equals(p.target())
+          && p.newHash().equals(q.baseHash())
+          && (q.newHash().equals(hashOrNull(Path.of(q.target())))
+              || q.newHash().equals(hashOrNull(Path.of(q.staged()))))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -56,6 +56,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -115,6 +116,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   private final Grouping grouping;
   private int runTokens = MAX_RUN_TOKENS;
   private long minTokensPerAuditPart = MIN_TOKENS_PER_AUDIT_PART;
+  private @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
 
   private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName,
       @Nullable String spillDirectory, Grouping grouping) {
@@ -143,9 +145,20 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     return sized(new SinkWrite(context, writer, pluginName, directory, grouping));
   }
 
+  /**
+   * Waits for the verdict over every sink's rows ({@link SinkWriteBarrier#of}) before writing,
+   * and writes nothing, failing the step with the verdict's message, when a row was refused.
+   */
+  public SinkWrite withBarrier(PCollectionView<SinkWriteBarrier.Verdict> verdict) {
+    SinkWrite copy = sized(new SinkWrite(context, writer, pluginName, spillDirectory, grouping));
+    copy.barrier = verdict;
+    return copy;
+  }
+
   private SinkWrite sized(SinkWrite copy) {
     copy.runTokens = runTokens;
     copy.minTokensPerAuditPart = minTokensPerAuditPart;
+    copy.barrier = barrier;
     return copy;
   }
 
@@ -157,6 +170,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   /** Small runs and audit parts, for tests of many runs. */
   SinkWrite withRunSizes(int tokensPerRun, long tokensPerAuditPart) {
     SinkWrite copy = new SinkWrite(context, writer, pluginName, spillDirectory, grouping);
+    copy.barrier = barrier;
     copy.runTokens = tokensPerRun;
     copy.minTokensPerAuditPart = tokensPerAuditPart;
     return copy;
@@ -191,10 +205,12 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
           .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
       grouped = KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present);
     }
+    ParDo.MultiOutput<KV<String, CoGbkResult>, AuditRecord> write = ParDo.of(new SinkWriteFn(
+        context, writer, pluginName, dir, runsPerBundle, runTokens, barrier))
+        .withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT));
     PCollectionTuple written = grouped
         .apply("GatherRows", CoGroupByKey.create())
-        .apply("WriteDurably", ParDo.of(new SinkWriteFn(context, writer, pluginName, dir,
-            runsPerBundle, runTokens)).withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT)));
+        .apply("WriteDurably", barrier == null ? write : write.withSideInputs(barrier));
     PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
     if (!runsPerBundle) {
       written.get(TO_AUDIT).setCoder(SerializableCoder.of(SinkRun.class));
@@ -274,11 +290,14 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     private final String dir;
     private final boolean runsPerBundle;
     private final int runTokens;
+    private final @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
     private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
 
     SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName, String dir,
-        boolean runsPerBundle, int runTokens) {
+        boolean runsPerBundle, int runTokens,
+        @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier) {
       this.runTokens = runTokens;
+      this.barrier = barrier;
       this.ctx = ctx;
       this.writer = writer;
       this.pluginName = pluginName;
@@ -318,6 +337,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
               System.currentTimeMillis(), null);
           LandscapeStore store = LandscapeStores.acquire(url);
           try {
+            refuseToAppendToALostAttempt(store, staging);
             PublicationRepair.awaitTokensRecorded(store, manifest.toString(), ctx.nodeName(),
                 TOKENS_RECORDED_TIMEOUT);
             SinkPublications.record(store, publication);
@@ -333,6 +353,40 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
           }
         }
       };
+    }
+
+    /**
+     * Refuses to publish when an earlier attempt of this sink in this run (a task Flink restarted)
+     * already published the target and died before the run settled it, and this write appends to
+     * that output: the rows would be in the file twice, the earlier attempt's copy under tokens
+     * the restarted job replaced. The run fails instead, and a resume finishes it from the
+     * Landscape (the repair completes the earlier publication's outcomes). A write that replaces
+     * the target replaces the earlier output too, and goes on.
+     */
+    private void refuseToAppendToALostAttempt(LandscapeStore store, SinkWriter.Staging staging)
+        throws IOException {
+      SinkWriter.Artifact base = staging.base();
+      if (!writer.appends() || base == null) {
+        return;
+      }
+      List<SinkPublication> unsettled;
+      try (java.sql.Connection c = store.connection()) {
+        unsettled = SinkPublications.unsettled(c, ctx.runId());
+      } catch (java.sql.SQLException e) {
+        throw new IOException("cannot read the sink publications of run " + ctx.runId() + ": "
+            + e.getMessage(), e);
+      }
+      for (SinkPublication earlier : unsettled) {
+        if (earlier.nodeId().equals(ctx.nodeId()) && earlier.target().equals(staging.target())
+            && earlier.newHash().equals(base.contentHash())
+            && !earlier.newHash().equals(earlier.baseHash())) {
+          throw new IOException("an earlier attempt of this sink in run " + ctx.runId()
+              + " published " + staging.target() + " (publication " + earlier.publicationId()
+              + ") and was lost before the run recorded its outcomes; this attempt appends to"
+              + " that output and would write its rows twice, so it stops: `elspeth resume "
+              + ctx.runId() + "` finishes the run from the Landscape");
+        }
+      }
     }
 
     /**
@@ -352,9 +406,19 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out)
-        throws IOException {
+    public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out,
+        ProcessContext c) throws IOException {
       List<RunFiles.Run> runs = new ArrayList<>();
+      if (barrier != null) {
+        SinkWriteBarrier.Verdict verdict = c.sideInput(barrier);
+        if (verdict.refused() > 0) {
+          // Another sink (or this one) cannot write a row: nothing is staged or published.
+          if (runsPerBundle) {
+            group.getValue().getAll(RUNS).forEach(r -> RunFiles.delete(r.path()));
+          }
+          throw new IOException(verdict.message());
+        }
+      }
       if (runsPerBundle) {
         group.getValue().getAll(RUNS).forEach(runs::add);
       } else {
@@ -461,13 +525,14 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   static void emitFor(StepContext ctx, SinkRun run, Token token, Consumer<AuditRecord> out) {
     boolean isFirst = token.tokenId().equals(run.firstTokenId());
     String stateId = isFirst ? run.firstStateId() : Ids.stateId();
+    int step = SinkRowCheck.stepIndex(ctx, token);
     Map<String, Object> output = new LinkedHashMap<>();
     output.put("row", token.data());
     output.put("artifact_path", run.artifactPath());
     output.put("content_hash", run.contentHash());
     String inputHash = CanonicalJson.tolerantHash(token.data());
     out.accept(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
-        ctx.stepIndex(), 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
+        step, 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
         run.perRowMs(), null, null, run.started(), run.done(), token.rowId()));
     String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
     out.accept(StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(),

@@ -36,8 +36,27 @@ public interface SinkWriter extends Serializable {
     return write(rows, calls);
   }
 
+  /**
+   * Why this writer cannot write {@code row} (a value its format, encoding or column cannot
+   * hold), or empty when it can. Every row a sink receives is checked before any sink stages its
+   * output, so such a row is handled by the sink's {@code on_write_failure} (discarded, diverted
+   * to another sink, or failing the run before anything is published) instead of failing the
+   * write half-way or being silently altered. The reason names fields, never their values.
+   */
+  default java.util.Optional<String> cannotWrite(Map<String, Object> row) {
+    return java.util.Optional.empty();
+  }
+
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();
+
+  /**
+   * Whether {@link #write} keeps what the target holds and adds the rows to it (a resumed run's
+   * {@code mode: append}), rather than replacing it.
+   */
+  default boolean appends() {
+    return false;
+  }
 
   /** What a sink write produced: an artifacts row. */
   record Artifact(String artifactType, String pathOrUri, String contentHash, long sizeBytes) {}

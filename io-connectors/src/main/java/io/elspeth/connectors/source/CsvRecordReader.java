@@ -85,7 +85,11 @@ public final class CsvRecordReader implements RecordReader {
     Charset scanned = byteLevel ? charset : StandardCharsets.UTF_8;
     byte delimiterByte = delimiterByte(scanned);
     Cursor cursor = new Cursor(scanned, byteLevel);
-    if (from.offset() == 0) {
+    if (from.offset() == 0 && !byteLevel) {
+      cursor.transcoding = new Utf8Transcoding(input.openAt(0), charset);
+      cursor.begin(new CsvScanner(cursor.transcoding, 0, 0, delimiterByte,
+          limits.maxFieldBytes(), limits.maxRowBytes(), null));
+    } else if (from.offset() == 0) {
       cursor.begin(scanner(input, 0, 0, delimiterByte, charset, byteLevel));
     } else {
       // The header is at the start of the file: read it, then go on where the read stopped.
@@ -128,6 +132,8 @@ public final class CsvRecordReader implements RecordReader {
     private final CharsetDecoder decoder;
     private final boolean byteLevel;
     private @Nullable CsvScanner scanner;
+    /** The UTF-8 view of a UTF-16/32 (or other multi-byte) input; null for byte-level input. */
+    private @Nullable Utf8Transcoding transcoding;
     private List<String> fields = List.of();
     private Map<String, String> resolution = Map.of();
     private long records;
@@ -202,6 +208,15 @@ public final class CsvRecordReader implements RecordReader {
             s.sha256(), charset), s.problem(), location);
       }
       String text = QuarantinedBytes.strict(decoder, s.bytes(), s.held());
+      if (text == null && transcoding != null) {
+        java.util.Optional<Utf8Transcoding.Original> original =
+            transcoding.original(s.start(), s.bytes(), s.held());
+        if (original.isPresent()) {
+          return ParsedRecord.malformed(original.get().raw(transcoding.charset()),
+              original.get().problem(transcoding.charset())
+                  + (s.problem() == null ? "" : "; " + s.problem()), location);
+        }
+      }
       if (text == null) {
         int bad = QuarantinedBytes.firstInvalid(s.bytes(), s.held(), charset);
         String problem = "bytes not valid " + charset.name() + ": 0x"

@@ -25,9 +25,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * top-level object, or JSON Lines (one object per line). Nothing is altered or dropped: an item
  * that is not an object, a line that is not JSON (kept verbatim), a line whose bytes are not
  * valid in the encoding (kept as base64 too) and an item over a {@link SourceLimits limit} (an
- * excerpt, its size and SHA-256) are malformed records, quarantined by the source. A JSON array
- * document that is itself broken (truncated, invalid bytes) cannot be resynchronised: the read
- * fails with the line and column of the damage.
+ * excerpt, its size and SHA-256) are malformed records, quarantined by the source. In a UTF-8
+ * JSON array, an element that is not valid JSON (a syntax error, invalid bytes) is quarantined
+ * with its raw bytes when where it ends is certain, and the array is read on; otherwise (a stray
+ * quote, a truncated file, another encoding) the read fails with the line and column.
  */
 public final class JsonRecordReader implements RecordReader {
   /** json: one document; jsonl: one document per line. */
@@ -75,11 +76,13 @@ public final class JsonRecordReader implements RecordReader {
             + from.offset());
       }
       InputStream in = input.openAt(from.offset());
-      return byteLevel
-          ? new LinesCursor(new ByteLines(in, from.offset(), from.lines(), limits.maxRowBytes()),
-              charset, true)
-          : new LinesCursor(new ByteLines(new Utf8Transcoding(in, charset), 0, from.lines(),
-              limits.maxRowBytes()), StandardCharsets.UTF_8, false);
+      if (byteLevel) {
+        return new LinesCursor(new ByteLines(in, from.offset(), from.lines(),
+            limits.maxRowBytes()), charset, null);
+      }
+      Utf8Transcoding transcoding = new Utf8Transcoding(in, charset);
+      return new LinesCursor(new ByteLines(transcoding, 0, from.lines(), limits.maxRowBytes()),
+          StandardCharsets.UTF_8, transcoding);
     }
     if (from.offset() != 0) {
       // A JSON array is read in one go: its items have no byte offsets to resume at.
@@ -94,12 +97,15 @@ public final class JsonRecordReader implements RecordReader {
     private final Charset charset;
     private final CharsetDecoder decoder;
     private final boolean byteLevel;
+    /** The UTF-8 view of a UTF-16/32 (or other multi-byte) input; null for byte-level input. */
+    private final @Nullable Utf8Transcoding transcoding;
 
-    LinesCursor(ByteLines lines, Charset charset, boolean byteLevel) {
+    LinesCursor(ByteLines lines, Charset charset, @Nullable Utf8Transcoding transcoding) {
       this.lines = lines;
       this.charset = charset;
       this.decoder = QuarantinedBytes.strictDecoder(charset);
-      this.byteLevel = byteLevel;
+      this.byteLevel = transcoding == null;
+      this.transcoding = transcoding;
     }
 
     @Override
@@ -116,6 +122,15 @@ public final class JsonRecordReader implements RecordReader {
               offset, 0, linesBefore);
         }
         String text = QuarantinedBytes.strict(decoder, line.bytes(), line.held());
+        if (text == null && transcoding != null) {
+          java.util.Optional<Utf8Transcoding.Original> original =
+              transcoding.original(line.start(), line.bytes(), line.held());
+          if (original.isPresent()) {
+            return new Item(ParsedRecord.malformed(original.get().raw(transcoding.charset()),
+                original.get().problem(transcoding.charset()), location), offset, 0,
+                linesBefore);
+          }
+        }
         if (text == null) {
           int bad = QuarantinedBytes.firstInvalid(line.bytes(), line.held(), charset);
           return new Item(ParsedRecord.malformed(QuarantinedBytes.undecodable(line.bytes(),
@@ -156,20 +171,42 @@ public final class JsonRecordReader implements RecordReader {
     }
   }
 
-  /** A JSON array (optionally under data_key), streamed item by item; not resumable. */
+  /**
+   * A JSON array (optionally under data_key), streamed item by item; not resumable. In UTF-8 an
+   * element Jackson cannot parse is quarantined with its raw bytes when {@link JsonArrayResync}
+   * finds its end for certain, and the array is read on from the next element with a new parser
+   * (fed {@code [} and the rest of the input); its locations are shifted back to the file's.
+   */
   private final class DocumentCursor extends LookaheadCursor {
-    private final JsonParser parser;
+    private final InputStream source;
+    private JsonParser parser;
+    /** The bytes since the last good element, for a resync; null when not UTF-8. */
+    private @Nullable RecordingInputStream recording;
     private boolean opened;
     private boolean ended;
     private int index;
+    /** Whether no element was read since the array (or a resync) started: no comma before one. */
+    private boolean firstInArray = true;
+    /** The current parser's offset, line and first-line column, to the file's. */
+    private long offsetShift;
+    private int lineShift;
+    private int firstLineColumnShift;
+    private long markOffset;
+    private int markLine = 1;
+    private int markColumn = 1;
 
     DocumentCursor(InputStream in, Charset charset) throws IOException {
+      this.source = in;
       // UTF-8 bytes go to Jackson's byte parser, which rejects invalid UTF-8 with its location;
       // other charsets are decoded strictly, so no byte is replaced silently.
-      this.parser = charset.equals(StandardCharsets.UTF_8)
-          ? MAPPER.getFactory().createParser(in)
-          : MAPPER.getFactory().createParser(
-              new InputStreamReader(in, QuarantinedBytes.strictDecoder(charset)));
+      if (charset.equals(StandardCharsets.UTF_8)) {
+        recording = new RecordingInputStream(in, 0, limits.maxRowBytes() + (64 << 10));
+        parser = MAPPER.getFactory().createParser(recording);
+      } else {
+        parser = MAPPER.getFactory().createParser(
+            new InputStreamReader(in, QuarantinedBytes.strictDecoder(charset)));
+      }
+      parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     }
 
     private void openArray() throws IOException {
@@ -198,33 +235,41 @@ public final class JsonRecordReader implements RecordReader {
       try {
         return fetchItem();
       } catch (JsonProcessingException e) {
-        throw new IOException("malformed JSON at line " + e.getLocation().getLineNr()
-            + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+        Item resynced = resync(e);
+        if (resynced != null) {
+          return resynced;
+        }
+        JsonLocation at = e.getLocation();
+        throw new IOException("malformed JSON at line " + line(at) + ", column " + column(at)
+            + ": " + e.getOriginalMessage(), e);
       } catch (java.nio.charset.CharacterCodingException e) {
         JsonLocation at = parser.currentLocation();
-        throw new IOException("bytes not valid " + encoding + " near line " + at.getLineNr()
-            + ", column " + at.getColumnNr(), e);
+        throw new IOException("bytes not valid " + encoding + " near line " + line(at)
+            + ", column " + column(at), e);
       }
     }
 
     private Item fetchItem() throws IOException {
       if (!opened) {
-        opened = true;
         openArray();
+        opened = true;
+        mark();
       }
       if (ended || parser.nextToken() == JsonToken.END_ARRAY) {
         ended = true;
         return new Item(null, ReadPosition.UNKNOWN, 0, 0);
       }
       if (parser.currentToken() == null) {
-        throw new IOException("malformed JSON at line " + parser.currentLocation().getLineNr()
-            + ", column " + parser.currentLocation().getColumnNr()
+        throw new IOException("malformed JSON at line " + line(parser.currentLocation())
+            + ", column " + column(parser.currentLocation())
             + ": the document ends before its array is closed");
       }
-      String location = "item " + index++ + " (line " + parser.currentTokenLocation().getLineNr()
-          + ")";
+      String location = "item " + index + " (line " + line(parser.currentTokenLocation()) + ")";
       long start = offsetOf(parser.currentTokenLocation());
       JsonNode node = MAPPER.readTree(parser);
+      index++;
+      firstInArray = false;
+      mark();
       long size = offsetOf(parser.currentLocation()) - start;
       String tooLarge = size > limits.maxRowBytes()
           ? "item is " + size + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")"
@@ -239,6 +284,79 @@ public final class JsonRecordReader implements RecordReader {
       return new Item(toParsed(node, location), ReadPosition.UNKNOWN, 0, 0);
     }
 
+    /** Remembers the end of the last good element (or the array's start) as the resync point. */
+    private void mark() {
+      if (recording != null) {
+        JsonLocation at = parser.currentLocation();
+        markOffset = offsetOf(at) + offsetShift;
+        markLine = line(at);
+        markColumn = column(at);
+        recording.mark(markOffset);
+      }
+    }
+
+    /**
+     * The broken element after the resync point as a quarantined record, the array then read on
+     * from the element after it; null when that is not possible for certain.
+     */
+    private @Nullable Item resync(JsonProcessingException e) throws IOException {
+      if (recording == null || !opened || ended || !recording.canReplay()) {
+        return null;
+      }
+      InputStream replay = new java.io.BufferedInputStream(recording.replayFromMark());
+      JsonArrayResync.Element element = JsonArrayResync.scan(replay, markOffset, markLine,
+          markColumn, !firstInArray, limits.maxRowBytes());
+      if (element == null) {
+        return null;
+      }
+      JsonLocation at = e.getLocation();
+      String where = "line " + line(at) + ", column " + column(at);
+      byte[] bytes = element.bytes();
+      int bad = QuarantinedBytes.firstInvalid(bytes, bytes.length, StandardCharsets.UTF_8);
+      Map<String, Object> raw;
+      String problem;
+      if (bad < bytes.length) {
+        raw = QuarantinedBytes.undecodable(bytes, bytes.length, StandardCharsets.UTF_8);
+        problem = "bytes not valid UTF-8: 0x" + String.format("%02X", bytes[bad]) + " at byte "
+            + (element.start() + bad) + " of the input";
+      } else {
+        raw = QuarantinedBytes.verbatim(new String(bytes, StandardCharsets.UTF_8));
+        problem = bytes.length == 0 ? "an empty array element (a stray comma)"
+            : "not valid JSON at " + where + ": " + e.getOriginalMessage();
+      }
+      String location = "item " + index++ + " (line " + element.line() + ")";
+      problem += element.arrayEnded() ? "; the array ends after it"
+          : "; the array is read on from line " + element.afterLine() + ", column "
+              + element.afterColumn();
+      if (element.arrayEnded()) {
+        ended = true;
+      } else {
+        // A new parser over '[' and the rest: its items are this array's next elements.
+        recording = new RecordingInputStream(replay, element.after(),
+            limits.maxRowBytes() + (64 << 10));
+        parser = MAPPER.getFactory().createParser(new java.io.SequenceInputStream(
+            new java.io.ByteArrayInputStream(new byte[] {'['}), recording));
+        parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+        offsetShift = element.after() - 1;
+        lineShift = element.afterLine() - 1;
+        firstLineColumnShift = element.afterColumn() - 2;
+        parser.nextToken();
+        firstInArray = true;
+        mark();
+      }
+      return new Item(ParsedRecord.malformed(raw, problem, location), ReadPosition.UNKNOWN, 0, 0);
+    }
+
+    /** The file's line of a location of the current parser. */
+    private int line(JsonLocation at) {
+      return at.getLineNr() + lineShift;
+    }
+
+    /** The file's column of a location of the current parser. */
+    private int column(JsonLocation at) {
+      return at.getLineNr() == 1 ? at.getColumnNr() + firstLineColumnShift : at.getColumnNr();
+    }
+
     @Override
     public Map<String, String> resolution() {
       return Map.of();
@@ -246,7 +364,11 @@ public final class JsonRecordReader implements RecordReader {
 
     @Override
     public void close() throws IOException {
-      parser.close();
+      try {
+        parser.close();
+      } finally {
+        source.close();
+      }
     }
   }
 

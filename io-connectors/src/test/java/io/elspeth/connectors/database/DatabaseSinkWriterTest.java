@@ -22,6 +22,7 @@ import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.testkit.BeamPipelines;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,9 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The database sink on SQLite and on PostgreSQL (127.0.0.1:5432, one schema per test). */
+/** The database sink on SQLite and on PostgreSQL (TestPostgres, one schema per test). */
 class DatabaseSinkWriterTest {
-  private static final String PG = "postgresql://postgres@127.0.0.1:5432/test";
+  private static final String PG = TestPostgres.get().url();
 
   @TempDir Path dir;
   private String pgSchema;
@@ -176,11 +177,12 @@ class DatabaseSinkWriterTest {
   @Test
   void theArtifactNamesTheDatabaseAndTableWithoutThePasswordAndHashesTheRows() throws Exception {
     String[] t = target("postgresql");
-    String[] withPassword = {"postgresql://postgres:s3cr3t-pw@127.0.0.1:5432/test", t[1]};
+    String hostPort = TestPostgres.get().hostPort();
+    String[] withPassword = {"postgresql://postgres:s3cr3t-pw@" + hostPort + "/test", t[1]};
     List<Map<String, Object>> rows = rows("", 1, 2);
     SinkWriter.Artifact a = writer(withPassword).write(rows, new OperationCalls("r", "op"));
     assertThat(a.artifactType(), is("database"));
-    assertThat(a.pathOrUri(), is("postgresql://127.0.0.1:5432/test#" + t[1]));
+    assertThat(a.pathOrUri(), is("postgresql://" + hostPort + "/test#" + t[1]));
     assertThat(a.contentHash(), is(CanonicalJson.stableHash(rows)));
   }
 
@@ -234,6 +236,56 @@ class DatabaseSinkWriterTest {
       assertThat(calls, containsInAnyOrder("success", "error"));
     } finally {
       LandscapeStores.release(landscape);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aValueItsDeclaredColumnTypeRefusesCannotBeWrittenAndTheOtherRowsAre(String dialect)
+      throws Exception {
+    String[] t = target(dialect);
+    SinkWriter w = writer(t, "schema",
+        map("mode", "free", "fields", List.of("id: int", "score: float", "ok: bool")));
+
+    assertThat(w.cannotWrite(map("id", 1L, "score", 2.5, "ok", true)).isPresent(), is(false));
+    assertThat(w.cannotWrite(map("id", 3.0, "score", 2L)).isPresent(), is(false));
+    assertThat(w.cannotWrite(map("id", "7")).orElseThrow(),
+        containsString("the value of field 'id' is not a whole number, which its INT column"));
+    assertThat(w.cannotWrite(map("id", 1.5)).orElseThrow(), containsString("'id'"));
+    assertThat(w.cannotWrite(map("id", 1L, "score", "high")).orElseThrow(),
+        containsString("field 'score' is not a number"));
+    assertThat(w.cannotWrite(map("id", 1L, "ok", "yes")).orElseThrow(),
+        containsString("field 'ok' is not a boolean"));
+    assertThat(w.cannotWrite(map("id", 1L, "big", java.math.BigInteger.TWO.pow(70)))
+        .orElseThrow(), containsString("field 'big' is a whole number beyond 64 bits"));
+
+    // What the check lets through is written exactly.
+    List<Map<String, Object>> rows = List.of(map("id", 1L, "score", 2.5, "ok", true),
+        map("id", 2L, "score", 3L, "ok", false));
+    rows.forEach(r -> assertThat(w.cannotWrite(r).isPresent(), is(false)));
+    w.write(rows, new OperationCalls("r", "op1"));
+    assertThat(select(t, "SELECT id FROM $T ORDER BY id"), contains("1", "2"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void whatTheDatabaseWouldAlterOrRefuseCannotBeWritten(String dialect) throws Exception {
+    String[] t = target(dialect);
+    SinkWriter w = writer(t);
+    java.util.Optional<String> nul = w.cannotWrite(map("id", 1L, "name", "a\u0000b"));
+    java.util.Optional<String> nan = w.cannotWrite(map("id", 1L, "score", Double.NaN));
+    assertThat(w.cannotWrite(map("id", 1L, "", "x")).orElseThrow(),
+        containsString("a field has an empty name, which cannot be a column"));
+    if (dialect.equals("postgresql")) {
+      assertThat(nul.orElseThrow(), containsString("field 'name' holds a NUL character"));
+      assertThat(nan.isPresent(), is(false));
+      // Proof that the check is needed: PostgreSQL refuses the whole write for that one row.
+      assertThrows(IOException.class, () -> writer(t).write(
+          List.of(map("id", 1L, "name", "a\u0000b")), new OperationCalls("r", "op1")));
+    } else {
+      assertThat(nul.isPresent(), is(false));
+      assertThat(nan.orElseThrow(), containsString("field 'score' is NaN, which SQLite stores as"
+          + " NULL"));
     }
   }
 }

@@ -2,6 +2,7 @@ package io.elspeth.connectors.sink;
 
 import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
@@ -319,5 +320,37 @@ class CsvSinkWriterTest {
     OperationCalls calls = new OperationCalls("run-test", "op_calls");
     writer(file).write(List.of(row("id", 1L)), calls);
     assertThat(calls.calls(), hasSize(0));
+  }
+
+  @Test
+  void aRowWithAFieldOutsideTheHeaderOfTheFileAppendedToCannotBeWrittenButOthersCan()
+      throws IOException {
+    Path file = dir.resolve("out.csv");
+    Files.writeString(file, "id,name\n1,a\n");
+    CsvSinkWriter append = new CsvSinkWriter(file.toString(), ',', "utf-8", true,
+        SchemaSpec.dynamic(), Map.of());
+
+    assertThat(append.cannotWrite(row("id", 2L, "name", "b")).isPresent(), is(false));
+    assertThat(append.cannotWrite(row("id", 3L, "name", "c", "extra", "x")).orElseThrow(),
+        allOf(containsString("field 'extra' is not a column of the existing header [id, name]"),
+            containsString("appending cannot add a column")));
+  }
+
+  @Test
+  void aValueTheEncodingCannotHoldCannotBeWrittenInsteadOfBecomingAQuestionMark() {
+    CsvSinkWriter ascii = new CsvSinkWriter(dir.resolve("a.csv").toString(), ',', "ascii",
+        false, SchemaSpec.dynamic(), Map.of());
+    CsvSinkWriter utf8 = writer(dir.resolve("u.csv"));
+
+    assertThat(ascii.cannotWrite(row("id", 1L, "name", "caf\u00e9")).orElseThrow(),
+        containsString("the value of field 'name' cannot be encoded in US-ASCII"));
+    assertThat(ascii.cannotWrite(row("n\u00e4me", "x")).orElseThrow(),
+        containsString("field name 'n\u00e4me' cannot be encoded in US-ASCII"));
+    assertThat(ascii.cannotWrite(row("id", 1L, "name", "cafe", "nested", Map.of("k", "v")))
+        .isPresent(), is(false));
+    assertThat(utf8.cannotWrite(row("name", "caf\u00e9 \ud83d\ude00")).isPresent(), is(false));
+    // A lone surrogate has no UTF-8 encoding at all.
+    assertThat(utf8.cannotWrite(row("name", "a\ud800b")).orElseThrow(),
+        containsString("the value of field 'name' cannot be encoded in UTF-8"));
   }
 }

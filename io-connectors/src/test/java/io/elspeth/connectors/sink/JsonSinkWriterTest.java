@@ -202,4 +202,31 @@ class JsonSinkWriterTest {
       assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));
     }
   }
+
+  @Test
+  void nonFiniteNumbersCannotBeWrittenAnywhereInTheRow() {
+    JsonSinkWriter w = jsonl(dir.resolve("o.jsonl"), false);
+
+    assertThat(w.cannotWrite(row("id", 1L, "score", Double.NaN)).orElseThrow(),
+        containsString("the value at 'score' is not a finite number, which JSON cannot hold"));
+    assertThat(w.cannotWrite(row("id", 1L, "scores", List.of(1.0, Double.POSITIVE_INFINITY)))
+        .orElseThrow(), containsString("'scores[1]'"));
+    assertThat(w.cannotWrite(row("id", 1L, "m", Map.of("x", Double.NEGATIVE_INFINITY)))
+        .orElseThrow(), containsString("'m.x'"));
+    assertThat(w.cannotWrite(row("id", 1L, "score", 1.5, "m", Map.of("x", List.of())))
+        .isPresent(), is(false));
+  }
+
+  @Test
+  void textTheEncodingCannotHoldCannotBeWritten() {
+    JsonSinkWriter latin1 = new JsonSinkWriter(dir.resolve("o.json").toString(),
+        JsonSinkWriter.Format.JSON, 0, "iso-8859-1", false);
+    JsonSinkWriter utf8 = jsonl(dir.resolve("o.jsonl"), false);
+
+    assertThat(latin1.cannotWrite(row("id", 1L, "name", "caf\u00e9")).isPresent(), is(false));
+    assertThat(latin1.cannotWrite(row("id", 1L, "name", "\u20ac5")).orElseThrow(),
+        containsString("field 'name' (its name or value) cannot be encoded in ISO-8859-1"));
+    assertThat(utf8.cannotWrite(row("id", 1L, "note", List.of("ok", "\udc00"))).orElseThrow(),
+        containsString("field 'note'"));
+  }
 }

@@ -2,18 +2,24 @@ package io.elspeth.connectors.sink;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.in;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.elspeth.audit.publication.SinkPublication;
+import io.elspeth.audit.publication.SinkPublications;
 import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.record.OperationRecord;
 import io.elspeth.audit.record.TokenOutcomeRecord;
+import io.elspeth.audit.store.LandscapeStore;
+import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.schema.SchemaSpec;
@@ -84,6 +90,40 @@ class SinkWriteTest {
   /** Tokens 0..2 created out of source order; token 1 was routed, the others completed. */
   private static List<Token> shuffledTokens() {
     return List.of(token(2, "completed"), token(0, "completed"), token(1, "routed"));
+  }
+
+  /**
+   * A task Flink restarted after its killed attempt published (renamed) the target, in a run
+   * whose sinks append: the restarted attempt must not append its rows to the killed attempt's
+   * copy of them. It fails with a message that says to resume; the target is left as it was.
+   */
+  @Test
+  void anAppendingWriteRefusesToAddToTheOutputOfALostAttemptOfItsRun() throws Throwable {
+    Path target = dir.resolve("out.csv").toAbsolutePath();
+    Files.writeString(target, "id,name\n0,n0\n1,n1\n2,n2\n");
+    String published = sha256OfFile(target.toString());
+    LandscapeUrl url = LandscapeUrl.parse("sqlite:///" + dir.resolve("audit.db"));
+    try (LandscapeStore store = LandscapeStore.open(url)) {
+      SinkPublications.record(store, new SinkPublication("pub-lost", RUN, SINK_NODE, SINK_NAME,
+          STEP, "file", target.toString(), dir.resolve(".out.csv1.tmp").toString(),
+          dir.resolve(".out.csv.pub-lost.elspeth-manifest").toString(), 3, null, null,
+          Files.size(target), published, System.currentTimeMillis(), null));
+    }
+    CsvSinkWriter appending = new CsvSinkWriter(target.toString(), ',', "utf-8", true,
+        SchemaSpec.dynamic(), Map.of());
+    Throwable failure = assertThrows(Throwable.class, () -> BeamPipelines.test(p -> {
+      p.apply(Create.of(shuffledTokens()).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(appending).withContext(CONTEXT.withLandscape(url)));
+      p.run().waitUntilFinish();
+    }));
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    assertThat(messages.toString(), containsString("would write its rows twice"));
+    assertThat(messages.toString(), containsString("elspeth resume " + RUN));
+    assertThat("the target is as the lost attempt left it", sha256OfFile(target.toString()),
+        is(published));
   }
 
   @Test

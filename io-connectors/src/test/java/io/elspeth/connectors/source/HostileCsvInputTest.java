@@ -201,13 +201,68 @@ class HostileCsvInputTest {
   }
 
   @Test
-  void utf16InputWithAnUnpairedSurrogateFailsNamingTheByteInsteadOfReplacingIt() {
+  void utf16InputWithAnUnpairedSurrogateQuarantinesThatRecordWithItsExactBytes()
+      throws IOException {
     byte[] content = {(byte) 0xFE, (byte) 0xFF, 0, 'i', 0, 'd', 0, '\n', (byte) 0xD8, 0, 0, 'x',
-        0, '\n'};
+        0, '\n', 0, 'y', 0, '\n'};
+
+    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false,
+        Map.of()), content);
+
+    assertThat(records, hasSize(2));
+    assertThat(records.get(0).problem(),
+        containsString("bytes not valid UTF-16: 0xD800 at byte 8 of the input"));
+    assertThat(Base64.getDecoder().decode((String) records.get(0).raw().get("_raw_base64")),
+        equalTo(new byte[] {(byte) 0xD8, 0, 0, 'x'}));
+    assertThat(records.get(1).row(), equalTo(Map.of("id", "y")));
+  }
+
+  @Test
+  void littleEndianUtf16KeepsEveryBadSequenceOfARecordAndItsText() throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xFE});   // little-endian byte order mark
+    out.writeBytes("id,name\n1,".getBytes(StandardCharsets.UTF_16LE));
+    out.writeBytes(new byte[] {0, (byte) 0xDC});             // a lone low surrogate
+    out.writeBytes("caf\u00e9 \ud83d\ude00".getBytes(StandardCharsets.UTF_16LE));
+    out.writeBytes(new byte[] {0, (byte) 0xD8});             // a lone high surrogate
+    out.writeBytes("\n2,ok\n".getBytes(StandardCharsets.UTF_16LE));
+    byte[] content = out.toByteArray();
+
+    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false,
+        Map.of()), content);
+
+    assertThat(records, hasSize(2));
+    byte[] kept = Base64.getDecoder().decode((String) records.get(0).raw().get("_raw_base64"));
+    int start = 2 + "id,name\n".length() * 2;
+    int end = content.length - "\n2,ok\n".length() * 2;
+    assertThat(kept, equalTo(java.util.Arrays.copyOfRange(content, start, end)));
+    assertThat(records.get(0).problem(), containsString("0x00DC at byte " + (start + 4)));
+    assertThat(records.get(1).row(), equalTo(Map.of("id", "2", "name", "ok")));
+  }
+
+  @Test
+  void anOddByteAtTheEndOfAUtf16FileIsKeptWithTheLastRecord() throws IOException {
+    byte[] text = "id\n1\n2".getBytes(StandardCharsets.UTF_16BE);
+    byte[] content = java.util.Arrays.copyOf(text, text.length + 1);
+    content[text.length] = 'z';
+
+    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16BE", 0, List.of(), false,
+        Map.of()), content);
+
+    assertThat(records, hasSize(2));
+    assertThat(records.get(0).row(), equalTo(Map.of("id", "1")));
+    assertThat(Base64.getDecoder().decode((String) records.get(1).raw().get("_raw_base64")),
+        equalTo(new byte[] {0, '2', 'z'}));
+  }
+
+  @Test
+  void inAMultiByteCharsetWhoseEncodingIsNotUniqueABadByteStillFailsTheRead() {
+    byte[] content = {'i', 'd', '\n', (byte) 0x81, (byte) 0x20, '\n'};
 
     IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-        () -> read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false, Map.of()), content));
+        () -> read(new CsvRecordReader(',', "Shift_JIS", 0, List.of(), false, Map.of()),
+            content));
 
-    assertThat(e.getMessage(), containsString("bytes not valid UTF-16"));
+    assertThat(e.getMessage(), containsString("bytes not valid Shift_JIS"));
   }
 }

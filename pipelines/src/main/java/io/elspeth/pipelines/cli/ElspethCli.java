@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
     description = "Auditable Sense/Decide/Act pipelines on Apache Beam.",
     subcommands = {RunCommand.class, ResumeCommand.class, RunsCommand.class, ValidateCommand.class, PluginsCommand.class,
         ExplainCommand.class, ExportCommand.class, VerifyCommand.class, PurgeCommand.class,
+        TestkitToolCommand.ChaosLlm.class, TestkitToolCommand.Azurite.class,
         CommandLine.HelpCommand.class})
 public final class ElspethCli implements Runnable {
   static final String VERBOSE = "--verbose";
@@ -66,6 +67,7 @@ public final class ElspethCli implements Runnable {
     if (Arrays.asList(args).contains(VERBOSE)) {
       // Read by slf4j-simple when the first logger is made, which is after this line.
       System.setProperty("org.slf4j.simpleLogger.log.io.elspeth", "debug");
+      System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
     }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);

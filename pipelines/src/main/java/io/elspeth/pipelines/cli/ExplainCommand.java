@@ -6,6 +6,7 @@ import io.elspeth.audit.lineage.LineageHtml;
 import io.elspeth.audit.lineage.LineageQuery;
 import io.elspeth.audit.lineage.LineageRenderer;
 import io.elspeth.audit.lineage.RowLineage;
+import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadLookup;
 import io.elspeth.audit.store.LandscapeStore;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -97,11 +99,25 @@ final class ExplainCommand implements Callable<Integer> {
         return 1;
       }
       Optional<RowLineage> lineage = LineageQuery.explainRow(c, runId.get(), row);
+      if (lineage.isEmpty() && target.row != null) {
+        // A resumed run skips the rows the runs it resumes finished: explain the row where it was.
+        List<String> chain = Resumptions.chainEndingAt(c, runId.get());
+        for (int i = chain.size() - 2; i >= 0 && lineage.isEmpty(); i--) {
+          lineage = LineageQuery.explainRow(c, chain.get(i), row);
+          if (lineage.isPresent()) {
+            spec.commandLine().getErr().println("run " + runId.get() + " has no row '" + row
+                + "': it resumed run " + chain.get(i) + ", which finished it; explaining it"
+                + " there");
+            runId = Optional.of(chain.get(i));
+          }
+        }
+      }
       if (lineage.isEmpty()) {
         CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no row '" + row
             + "'");
         return 1;
       }
+      Optional<String> resumedBy = Resumptions.resumedBy(c, runId.get());
       PayloadLookup payload = PayloadLookup.find(payloadStore(),
           lineage.get().row().sourceDataRef());
       if (html != null) {
@@ -109,8 +125,18 @@ final class ExplainCommand implements Callable<Integer> {
             LineageHtml.RunGraph.read(c, runId.get()), payload), StandardCharsets.UTF_8);
         spec.commandLine().getErr().println("wrote " + html);
       }
-      spec.commandLine().getOut().println(json ? withPayload(lineage.get(), payload)
-          : LineageRenderer.text(lineage.get()) + "source payload: " + payload.describe());
+      long rowIndex = lineage.get().row().rowIndex();
+      String resumeNote = null;
+      if (resumedBy.isPresent()) {
+        resumeNote = hasRow(c, resumedBy.get(), rowIndex)
+            ? "this run did not finish the row: run " + resumedBy.get() + " resumed it and"
+                + " processed the row again (elspeth explain --run " + resumedBy.get() + " --row "
+                + rowIndex + ")"
+            : "run " + resumedBy.get() + " resumed this run and skipped the row, finished here";
+      }
+      spec.commandLine().getOut().println(json ? withPayload(lineage.get(), payload, resumedBy)
+          : LineageRenderer.text(lineage.get()) + "source payload: " + payload.describe()
+              + (resumeNote == null ? "" : "\n" + resumeNote));
       return 0;
     }
   }
@@ -122,15 +148,28 @@ final class ExplainCommand implements Callable<Integer> {
   }
 
   /** The lineage JSON with {@code source_payload}: status, ref and the stored row if any. */
-  private static String withPayload(RowLineage lineage, PayloadLookup payload)
-      throws Exception {
+  private static String withPayload(RowLineage lineage, PayloadLookup payload,
+      Optional<String> resumedBy) throws Exception {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = (ObjectNode) mapper.readTree(LineageRenderer.json(lineage));
+    root.put("resumed_by_run_id", resumedBy.orElse(null));
     ObjectNode p = root.putObject("source_payload");
     p.put("status", payload.status().label());
     p.put("ref", payload.ref());
     p.set("data", payload.text() == null ? null : mapper.readTree(payload.text()));
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  private static boolean hasRow(Connection c, String runId, long rowIndex)
+      throws java.sql.SQLException {
+    try (java.sql.PreparedStatement ps = c.prepareStatement(
+        "SELECT 1 FROM rows WHERE run_id = ? AND row_index = ?")) {
+      ps.setString(1, runId);
+      ps.setLong(2, rowIndex);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   private static String rowOfToken(Connection c, String runId, String token)

@@ -82,6 +82,7 @@ final class JsonRunReport implements RunObserver {
     e.put("failed", summary.outcomes("failed"));
     e.put("quarantined", summary.outcomes("quarantined"));
     e.put("routed", summary.outcomes("routed"));
+    e.put("diverted", summary.outcomes("diverted"));
     e.put("duration_seconds", durationSeconds);
     e.put("exit_code", exitCode);
     e.put("error", summary.failure());

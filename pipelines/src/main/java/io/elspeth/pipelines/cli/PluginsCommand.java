@@ -37,6 +37,9 @@ final class PluginsCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       boolean verbose = allOptions || CliErrors.verbose(spec);
       String kind = null;
+      // One column for every option name, so the longest (retry_on_status_codes ...) aligns.
+      int width = PluginRegistry.builtIn().all().stream()
+          .flatMap(p -> p.options().stream()).mapToInt(o -> o.name().length()).max().orElse(0);
       for (PluginDescriptor p : PluginRegistry.builtIn().all()) {
         if (!p.kind().name().equals(kind)) {
           kind = p.kind().name();
@@ -45,12 +48,21 @@ final class PluginsCommand implements Runnable {
         out.printf("  %-28s %s%n", p.name(), p.description());
         if (verbose) {
           for (OptionSpec o : p.options()) {
-            out.printf("      %-24s %s%s%s%n", o.name(), o.required() ? "required " : "",
-                o.type().expected(), o.defaultValue() == null ? "" : " (default " + o.defaultValue() + ")");
+            out.printf("      %-" + width + "s  %s%s%s%n", o.name(),
+                o.required() ? "required " : "", o.type().expected(), defaultText(o));
           }
         }
       }
       return 0;
+    }
+
+    /** {@code (default x)}; an empty string shows as {@code ""} rather than as nothing. */
+    static String defaultText(OptionSpec o) {
+      Object d = o.defaultValue();
+      if (d == null) {
+        return "";
+      }
+      return " (default " + (d instanceof String s && s.isEmpty() ? "\"\"" : d) + ")";
     }
   }
 }

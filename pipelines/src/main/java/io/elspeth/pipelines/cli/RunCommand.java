@@ -43,8 +43,9 @@ final class RunCommand implements Callable<Integer> {
     // Invalid settings reach the CLI's handler: exit 1 with every problem.
     PipelineSettings s = runner.apply(settings.load());
     if (!execute) {
-      printPlan(out, s);
+      // Preflight first: a missing input is the one line to read, not the end of a long plan.
       RunLauncher.preflight(s);
+      printPlan(out, s);
       out.println("dry run: validated; add --execute to run");
       return 0;
     }

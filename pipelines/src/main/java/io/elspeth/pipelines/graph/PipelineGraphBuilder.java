@@ -5,7 +5,10 @@ import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.ClientSettings;
+import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.connectors.sink.SinkWrite;
+import io.elspeth.connectors.sink.SinkWriteBarrier;
+import io.elspeth.connectors.sink.SinkWriter;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.plugin.Runners;
 import io.elspeth.plugin.StepContext;
@@ -24,6 +27,7 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Partition;
@@ -31,6 +35,7 @@ import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
@@ -135,6 +140,7 @@ public final class PipelineGraphBuilder {
       PipelineSettings.Gate g = settings.gates().get(i);
       PCollectionTuple out = main.apply("gate:" + g.name(),
           GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
+              .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
               .withContext(plan.context(plan.gateNode(i), null)));
       audits.add(out.get(StepTags.AUDIT));
       routed.add(out.get(StepTags.ROUTED));
@@ -181,19 +187,59 @@ public final class PipelineGraphBuilder {
           }
           return index;
         }));
-    for (int i = 0; i < sinkNames.size(); i++) {
-      PipelineSettings.Sink sink = settings.sinks().get(sinkNames.get(i));
-      PipelinePlan.Node node = plan.sinks().get(sink.name());
-      StepContext ctx = plan.context(node, null)
+    // Every row is checked against what its sink can write before any sink writes: diverting
+    // sinks first (a sink that receives diverted rows never diverts itself), then the others
+    // with the rows diverted to them; one refused row and no sink publishes.
+    Map<String, SinkWriter> writers = new LinkedHashMap<>();
+    Map<String, StepContext> contexts = new LinkedHashMap<>();
+    for (PipelineSettings.Sink sink : settings.sinks().values()) {
+      writers.put(sink.name(), sink.descriptor().create(plan.sinkOptions(sink)));
+      StepContext ctx = plan.context(plan.sinks().get(sink.name()), sink.onWriteFailure())
           .withPayloadStore(settings.payloadStoreBasePath());
       if (!commitAudit) {
         // Nothing is committed, so a sink has no tokens in the Landscape to wait for and no
         // publication to record there: it publishes at once, as a step tested alone does.
         ctx = ctx.withLandscape(null);
       }
-      audits.add(bySink.get(i).setCoder(TokenCoder.of()).apply("sink:" + sink.name(),
-          SinkWrite.to(sink.descriptor().create(plan.sinkOptions(sink))).withPluginName(sink.plugin())
-              .withContext(ctx)));
+      contexts.put(sink.name(), ctx);
+    }
+    Map<String, PCollection<Token>> writable = new LinkedHashMap<>();
+    List<PCollection<SinkWriteBarrier.Refusal>> refusals = new ArrayList<>();
+    List<PCollection<Token>> diverted = new ArrayList<>();
+    for (boolean diverting : List.of(true, false)) {
+      for (int i = 0; i < sinkNames.size(); i++) {
+        PipelineSettings.Sink sink = settings.sinks().get(sinkNames.get(i));
+        String failure = sink.onWriteFailure();
+        if (diverting != (failure != null && !StepContext.DISCARD.equals(failure))) {
+          continue;
+        }
+        PCollection<Token> in = bySink.get(i).setCoder(TokenCoder.of());
+        if (!diverting && !diverted.isEmpty()) {
+          String name = sink.name();
+          PCollection<Token> toThis = PCollectionList.of(diverted)
+              .apply("diverted-to:" + name, Flatten.pCollections()).setCoder(TokenCoder.of())
+              .apply("diverted-filter:" + name,
+                  Filter.by((Token t) -> name.equals(t.destination())))
+              .setCoder(TokenCoder.of());
+          in = PCollectionList.of(in).and(toThis).apply("to-sink:" + name, Flatten.pCollections())
+              .setCoder(TokenCoder.of());
+        }
+        PCollectionTuple checked = in.apply("sink-check:" + sink.name(),
+            SinkRowCheck.of(writers.get(sink.name())).withContext(contexts.get(sink.name())));
+        audits.add(checked.get(StepTags.AUDIT));
+        refusals.add(checked.get(SinkRowCheck.REFUSED));
+        if (diverting) {
+          diverted.add(checked.get(StepTags.ROUTED));
+        }
+        writable.put(sink.name(), checked.get(StepTags.MAIN));
+      }
+    }
+    PCollectionView<SinkWriteBarrier.Verdict> barrier = SinkWriteBarrier.of(
+        PCollectionList.of(refusals));
+    for (PipelineSettings.Sink sink : settings.sinks().values()) {
+      audits.add(writable.get(sink.name()).apply("sink:" + sink.name(),
+          SinkWrite.to(writers.get(sink.name())).withPluginName(sink.plugin())
+              .withContext(contexts.get(sink.name())).withBarrier(barrier)));
     }
     PCollection<AuditRecord> allAudit = PCollectionList.of(audits)
         .apply("all-audit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
@@ -202,7 +248,7 @@ public final class PipelineGraphBuilder {
           .withMaxBatchSize(settings.landscapeCommitBatchSize())
           .withTelemetry(telemetryWiring(plan)));
     } else {
-      allAudit.apply("audit-dropped", org.apache.beam.sdk.transforms.Filter.by((AuditRecord r) -> false));
+      allAudit.apply("audit-dropped", Filter.by((AuditRecord r) -> false));
     }
   }
 

@@ -5,9 +5,11 @@ import io.elspeth.audit.record.EdgeRecord;
 import io.elspeth.audit.record.NodeRecord;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.token.Ids;
+import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.StepContext;
+import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.transforms.gate.GateStep;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,8 +48,11 @@ public final class PipelinePlan {
   private final List<Edge> edges = new ArrayList<>();
   /** Rows the run being resumed finished, which this run's source skips; null when not resuming. */
   private final java.util.@Nullable BitSet resumedDone;
+  /** Per gate step, the fork branches the runs being resumed delivered; empty when not resuming. */
+  private final Map<Integer, DeliveredBranches> deliveredForks;
 
-  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone) {
+  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone,
+      Map<Integer, DeliveredBranches> deliveredForks) {
     this.runId = plan.runId;
     this.settings = plan.settings;
     this.source = plan.source;
@@ -55,11 +60,21 @@ public final class PipelinePlan {
     this.sinks.putAll(plan.sinks);
     this.edges.addAll(plan.edges);
     this.resumedDone = (java.util.BitSet) resumedDone.clone();
+    this.deliveredForks = Map.copyOf(deliveredForks);
   }
 
-  /** This plan, for a run that resumes another: its source skips the rows already done. */
-  public PipelinePlan resuming(java.util.BitSet done) {
-    return new PipelinePlan(this, done);
+  /**
+   * This plan, for a run that resumes another: its source skips the rows already done, and its
+   * gates do not fork a row again to the branches {@code deliveredForks} (per gate step) name.
+   */
+  public PipelinePlan resuming(java.util.BitSet done,
+      Map<Integer, DeliveredBranches> deliveredForks) {
+    return new PipelinePlan(this, done, deliveredForks);
+  }
+
+  /** The fork branches of the gate at {@code step} that the runs being resumed delivered. */
+  public DeliveredBranches deliveredForks(int step) {
+    return deliveredForks.getOrDefault(step, DeliveredBranches.none());
   }
 
   /** The source's context: the run's payload store, and the rows to skip when resuming. */
@@ -103,9 +118,11 @@ public final class PipelinePlan {
 
   private PipelinePlan(String runId, PipelineSettings settings, SecretFingerprinter secrets) {
     // Node configs name URLs too (base_url, endpoint): the run's extra credential names apply.
-    secrets = secrets.withSecretUrlParams(
-        io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved()));
+    secrets = io.elspeth.pipelines.settings.DeclaredSecrets.apply(settings, secrets
+        .withSecretUrlParams(
+            io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved())));
     this.resumedDone = null;
+    this.deliveredForks = Map.of();
     this.runId = runId;
     this.settings = settings;
     Set<String> ids = new HashSet<>();
@@ -185,6 +202,14 @@ public final class PipelinePlan {
     for (int i = 0; i < settings.coalesce().size(); i++) {
       edges.add(new Edge(Ids.edgeId(), coalesceNode(i).nodeId(),
           sinks.get(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
+    }
+    // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
+    for (PipelineSettings.Sink k : settings.sinks().values()) {
+      String to = k.onWriteFailure();
+      if (to != null && !StepContext.DISCARD.equals(to)) {
+        edges.add(new Edge(Ids.edgeId(), sinks.get(k.name()).nodeId(), sinks.get(to).nodeId(),
+            SinkRowCheck.FAILSINK_EDGE, "divert"));
+      }
     }
   }
 

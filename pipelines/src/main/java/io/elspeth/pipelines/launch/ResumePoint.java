@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.launch;
 
+import io.elspeth.audit.reconcile.RunReconciliation;
 import io.elspeth.audit.store.PlannerStatistics;
 import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.ownership.RunLease;
@@ -11,6 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import io.elspeth.transforms.gate.DeliveredBranches;
 import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.Set;
@@ -19,16 +23,23 @@ import java.util.stream.Collectors;
 
 /**
  * Where a resumed run starts: the run it resumes, and the source rows that run and the runs it
- * resumed in turn finished (every token of the row has its terminal outcome), which the new run
+ * resumed in turn finished (every token of the row, and every token derived from them, has its
+ * terminal outcome), which the new run
  * skips so no row is written twice and no external call is paid twice for it. A run can be
  * resumed only with the same DAG (the same deterministic node ids), only if it did not complete,
  * only when its owner is gone (its lease is not live), and only once: a run that another run
  * resumed is refused, naming that run.
  *
+ * <p>A row that is not finished may still have fork branches that are: each such branch (its
+ * child token and everything derived from it reached terminal outcomes, and the gate forked the
+ * row only once in that run) is listed in {@link #deliveredForks} under the gate's step, and the
+ * gate does not fork the row to it again.
+ *
  * @param chain the runs whose finished rows are skipped, oldest first, ending with the resumed one
+ * @param deliveredForks per gate step, the fork branches the chain delivered for unfinished rows
  */
 public record ResumePoint(String previousRunId, List<String> chain, BitSet done, long rowsDone,
-    long rowsRecorded) {
+    long rowsRecorded, Map<Integer, DeliveredBranches> deliveredForks) {
 
   /**
    * Reads the resume point of {@code previousRunId}; throws ResumeException when it cannot be
@@ -86,11 +97,18 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
     List<String> chain = Resumptions.chainEndingAt(c, previousRunId);
     BitSet done = new BitSet();
     BitSet recordedRows = new BitSet();
+    boolean forks = plan.settings().gates().stream().anyMatch(g -> !g.forkTo().isEmpty());
+    Map<Integer, DeliveredBranches.Builder> delivered = new TreeMap<>();
     for (String run : chain) {
       finishedRows(c, run, done, recordedRows);
+      if (forks) {
+        deliveredForks(c, run, delivered);
+      }
     }
+    Map<Integer, DeliveredBranches> deliveredForks = new TreeMap<>();
+    delivered.forEach((step, b) -> deliveredForks.put(step, b.build()));
     return new ResumePoint(previousRunId, chain, done, done.cardinality(),
-        recordedRows.cardinality());
+        recordedRows.cardinality(), Map.copyOf(deliveredForks));
   }
 
   /**
@@ -110,13 +128,23 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
     return lease.isEmpty() || !lease.get().isLive(System.currentTimeMillis());
   }
 
-  /** Adds the indexes of the rows {@code runId} recorded, and of those it finished. */
+  /**
+   * Adds the indexes of the rows {@code runId} recorded, and of those it finished. A row is
+   * finished when none of its tokens is open, a token being open when it has no terminal outcome
+   * or when any token derived from it (a fork's branch, an expansion's child, a batch's output, a
+   * coalesce's merged row; {@code token_parents} leads from child to parent) is open: a row
+   * {@code consumed_in_batch} whose batch output never reached a sink is not finished, and is
+   * processed again with the other members of its batch. The steps record a derived token and
+   * its parent link before the parent's terminal outcome, and the Landscape commits records in
+   * the order they were emitted, so a committed parent outcome implies its children are recorded.
+   * The source tokens of attempts the runner abandoned (a Flink restart re-reads the source with
+   * new token ids) are not open: reconciliation leaves them out the same way.
+   */
   private static void finishedRows(Connection c, String runId, BitSet done, BitSet recorded)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT r.row_index, CASE WHEN EXISTS (SELECT 1"
-        + " FROM tokens t WHERE t.row_id = r.row_id) AND NOT EXISTS (SELECT 1 FROM tokens t"
-        + " WHERE t.row_id = r.row_id AND NOT EXISTS (SELECT 1 FROM token_outcomes o WHERE"
-        + " o.token_id = t.token_id AND o.is_terminal = 1)) THEN 1 ELSE 0 END FROM rows r"
+    BitSet withTokens = new BitSet();
+    try (PreparedStatement ps = c.prepareStatement("SELECT r.row_index, CASE WHEN EXISTS"
+        + " (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id) THEN 1 ELSE 0 END FROM rows r"
         + " WHERE r.run_id = ?")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -124,12 +152,65 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
           int index = Math.toIntExact(rs.getLong(1));
           recorded.set(index);
           if (rs.getInt(2) == 1) {
-            done.set(index);
+            withTokens.set(index);
           }
         }
       }
     }
+    // Open tokens and, through token_parents, every token they derive from; then their rows.
+    // Computed as one set joined back to rows (not a per-row probe of the set), so the cost
+    // follows the number of open tokens, which after an early crash can be most of a run.
+    try (PreparedStatement ps = c.prepareStatement(OPEN_TOKENS
+        + " SELECT DISTINCT r.row_index FROM open_tokens a JOIN tokens t ON t.token_id = a.token_id"
+        + " JOIN rows r ON r.row_id = t.row_id WHERE r.run_id = ?")) {
+      ps.setString(1, runId);
+      ps.setString(2, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          withTokens.clear(Math.toIntExact(rs.getLong(1)));
+        }
+      }
+    }
+    done.or(withTokens);
   }
+
+  /**
+   * Adds the fork branches {@code runId} delivered for rows it did not finish: a fork child (a
+   * token with a branch name) that is not open, the only child of its row on that branch at that
+   * gate step in the run (a row expanded or batched before the gate is forked several times, and
+   * its branches cannot be told apart, so it is processed again whole).
+   */
+  private static void deliveredForks(Connection c, String runId,
+      Map<Integer, DeliveredBranches.Builder> delivered) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(OPEN_TOKENS
+        + " SELECT r.row_index, t.step_in_pipeline, t.branch_name FROM rows r"
+        + " JOIN tokens t ON t.row_id = r.row_id LEFT JOIN open_tokens a ON a.token_id = t.token_id"
+        + " WHERE r.run_id = ? AND t.fork_group_id IS NOT NULL AND t.branch_name IS NOT NULL"
+        + " AND t.step_in_pipeline IS NOT NULL"
+        + " GROUP BY r.row_index, t.step_in_pipeline, t.branch_name"
+        + " HAVING COUNT(*) = 1 AND COUNT(a.token_id) = 0")) {
+      ps.setString(1, runId);
+      ps.setString(2, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          delivered.computeIfAbsent(rs.getInt(2), k -> DeliveredBranches.builder())
+              .add(rs.getLong(1), rs.getString(3), runId);
+        }
+      }
+    }
+  }
+
+  /**
+   * The tokens of a run (its one parameter) that are open: without a terminal outcome, or with a
+   * token derived from them (through {@code token_parents}, child to parent) that is.
+   */
+  private static final String OPEN_TOKENS = "WITH RECURSIVE open_tokens(token_id) AS ("
+      + " SELECT t.token_id FROM rows r JOIN tokens t ON t.row_id = r.row_id"
+      + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes o"
+      + " WHERE o.token_id = t.token_id AND o.is_terminal = 1)"
+      + " AND NOT (" + RunReconciliation.ABANDONED_SOURCE_ATTEMPT + ")"
+      + " UNION SELECT p.parent_token_id FROM token_parents p"
+      + " JOIN open_tokens a ON p.token_id = a.token_id)";
 
   /** The run cannot be resumed; the message says why. */
   public static final class ResumeException extends RuntimeException {

@@ -19,6 +19,8 @@ import io.elspeth.connectors.sink.PublicationRepair;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.transforms.gate.DeliveredBranches;
+import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -92,7 +94,7 @@ public final class RunLauncher {
       boolean rawSecretsAllowed) {
     List<String> problems = new ArrayList<>();
     if (!secrets.hasKey() && !rawSecretsAllowed) {
-      for (String path : SecretFingerprinter.secretPaths(settings.resolved())) {
+      for (String path : DeclaredSecrets.apply(settings, secrets).secretPaths(settings.resolved())) {
         problems.add(path + ": a secret is configured but " + SecretFingerprinter.KEY_ENV
             + " is not set, so it cannot be fingerprinted for the audit record; set "
             + SecretFingerprinter.KEY_ENV + " (or " + SecretFingerprinter.ALLOW_RAW_ENV
@@ -126,8 +128,8 @@ public final class RunLauncher {
     AutoCloseable alive = null;
     try {
       String runId = Ids.runId();
-      SecretFingerprinter secrets = SecretFingerprinter.fromEnvironment().withSecretUrlParams(
-          ClientSettings.secretUrlParams(settings.resolved()));
+      SecretFingerprinter secrets = DeclaredSecrets.apply(settings, SecretFingerprinter
+          .fromEnvironment().withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
       PipelinePlan plan = PipelinePlan.of(runId, settings, secrets);
       Object auditedSettings = secrets.scrub(settings.resolved());
       Instant started = Instant.now();
@@ -137,7 +139,7 @@ public final class RunLauncher {
       alive = RunLeases.keepAlive(store, lease);
       if (resumeOf != null) {
         resumed = repairAndReadResumePoint(store, resumeOf, runId, plan);
-        plan = plan.resuming(resumed.done());
+        plan = plan.resuming(resumed.done(), resumed.deliveredForks());
       }
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
@@ -148,6 +150,8 @@ public final class RunLauncher {
         link.put("run_id", resumed.previousRunId());
         link.put("rows_recorded", resumed.rowsRecorded());
         link.put("rows_skipped", resumed.rowsDone());
+        link.put("fork_branches_delivered", resumed.deliveredForks().values().stream()
+            .mapToLong(DeliveredBranches::size).sum());
         graph.add(new PreflightResultRecord(Ids.groupId(), runId, "dependency_run", "resume_of",
             CanonicalJson.canonicalize(link), started));
         LOG.info("resuming run_id={} of={} rows_skipped={}", runId, resumeOf, resumed.rowsDone());
@@ -165,7 +169,7 @@ public final class RunLauncher {
         }
         RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime(),
             estimatedRows);
-        flushTelemetry(telemetry, summary.succeeded());
+        flushTelemetry(telemetry, summary);
         return summary;
       } finally {
         TelemetryManagers.release(runId);
@@ -297,6 +301,8 @@ public final class RunLauncher {
           // Every audit record of the run is committed: its sinks' publications are settled.
           CrashPoint.reached("launch.pipeline_done");
           PublicationRepair.settleRun(store, runId);
+          // A sink task Flink restarted leaves the staged file of its killed attempt.
+          plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
         }
       } catch (RuntimeException e) {
         failure = rootMessage(e);
@@ -304,6 +310,18 @@ public final class RunLauncher {
         // The reason in one line; the summary carries the exception, whose trace the CLI
         // prints with --verbose.
         LOG.error("run failed run_id={} reason={}", runId, failure);
+      }
+      if (failure != null && !store.reachable()) {
+        // The Landscape's server is gone: nothing more can be recorded, so the run ends now
+        // instead of waiting on a reconciliation and a status it cannot write.
+        failure = "the Landscape database " + url + " stopped answering (" + failure + "); run "
+            + runId + " stays 'running' there: once the database answers again, `elspeth resume "
+            + runId + "` finishes it";
+        LOG.error("run failed run_id={} reason={}", runId, failure);
+        observer.phaseError(phase, failure, null);
+        telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
+            RunStatus.FAILED, 0, (System.nanoTime() - startNanos) / 1e6));
+        return new RunSummary(runId, "failed", null, failure, url.toString(), cause);
       }
       if (failure != null) {
         observer.phaseError(phase, failure, null);
@@ -349,15 +367,17 @@ public final class RunLauncher {
    * Waits (bounded) for queued telemetry. A total exporter failure with
    * fail_on_total_exporter_failure raises only when the run succeeded: it never masks a run error.
    */
-  private static void flushTelemetry(TelemetryManager telemetry, boolean runSucceeded) {
+  private static void flushTelemetry(TelemetryManager telemetry, RunSummary summary) {
     try {
       if (!telemetry.flush(TELEMETRY_FLUSH_TIMEOUT)) {
         LOG.warn("telemetry flush timed out run_id={} after={}", telemetry.runId(),
             TELEMETRY_FLUSH_TIMEOUT);
       }
     } catch (TelemetryFailureException e) {
-      if (runSucceeded) {
-        throw e;
+      if (summary.succeeded()) {
+        // The exit status is the telemetry's, but the user must learn what became of the run.
+        throw new TelemetryFailureException(e.getMessage() + "\nThe run itself finished and its"
+            + " Landscape record is complete:\n" + summary.describe());
       }
       LOG.warn("Telemetry flush failed after a failed run run_id={} error={}", telemetry.runId(),
           e.getMessage());

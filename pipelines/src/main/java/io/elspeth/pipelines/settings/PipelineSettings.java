@@ -118,9 +118,12 @@ public record PipelineSettings(
     return coalesce.stream().filter(c -> c.branches().contains(path)).findFirst();
   }
 
-  /** A configured sink. */
+  /**
+   * A configured sink; {@code onWriteFailure} is where rows it cannot write go ({@code discard}
+   * or another sink's name), null when such a row fails the run before any sink publishes.
+   */
   public record Sink(String name, String plugin, SinkPlugin descriptor, PluginOptions options,
-      Map<String, Object> config) {}
+      Map<String, Object> config, @Nullable String onWriteFailure) {}
 
   /**
    * The payload store folder ({@code payload_store.base_path}, ELSPETH's default when unset) as

@@ -9,6 +9,7 @@ import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
 import io.elspeth.plugin.SourcePlugin;
+import io.elspeth.plugin.StepContext;
 import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.runners.RunnerOptions;
 import io.elspeth.runners.RunnerProfile;
@@ -104,6 +105,9 @@ public final class SettingsValidator {
       OptionSpec.optional("persistence_path", OptionType.STRING, null, ""),
       OptionSpec.optional("services", OptionType.OBJECT, null,
           "per service: {name: {requests_per_minute}}"));
+
+  /** The sink key naming where rows the sink cannot write go. */
+  static final String ON_WRITE_FAILURE = "on_write_failure";
 
   private final PluginRegistry registry;
 
@@ -307,13 +311,69 @@ public final class SettingsValidator {
         continue;
       }
       Resolved<SinkPlugin> r = plugin(e.getValue(), path, registry::sink, registry.sinkNames(),
-          Set.of(), names, problems);
+          Set.of(ON_WRITE_FAILURE), names, problems);
+      String onWriteFailure = onWriteFailure(e.getKey(), e.getValue(), names, problems);
       if (r != null) {
+        Map<String, Object> config = r.config;
+        if (onWriteFailure != null) {
+          config = new LinkedHashMap<>(config);
+          config.put(ON_WRITE_FAILURE, onWriteFailure);
+        }
         sinks.put(e.getKey(), new PipelineSettings.Sink(e.getKey(), r.plugin, r.descriptor,
-            r.options, r.config));
+            r.options, config, onWriteFailure));
+      }
+    }
+    // A sink that receives another's unwritable rows may only discard its own: no chains, so no
+    // cycles, and a diverted row is written or discarded at the second sink.
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      Object raw1 = e.getValue() instanceof Map<?, ?> sm ? sm.get(ON_WRITE_FAILURE) : null;
+      String target = raw1 instanceof String s ? s.strip() : null;
+      if (target == null || target.equals(StepContext.DISCARD) || target.equals(e.getKey())
+          || !(m.get(target) instanceof Map<?, ?> t)) {
+        continue;
+      }
+      Object next = t.get(ON_WRITE_FAILURE);
+      if (next != null && !(next instanceof String n && n.strip().equals(StepContext.DISCARD))) {
+        problems.add("sinks." + e.getKey() + "." + ON_WRITE_FAILURE + " and sinks." + target
+            + "." + ON_WRITE_FAILURE + ": '" + e.getKey() + "' diverts to '" + target
+            + "', which diverts in turn to '" + next + "'; a sink that receives diverted rows may"
+            + " only discard the rows it cannot write (on_write_failure: discard, or unset)");
       }
     }
     return sinks;
+  }
+
+  /**
+   * A sink's {@code on_write_failure} (beside {@code plugin}, as ELSPETH writes it): {@code
+   * discard} or the name of another configured sink; null when unset.
+   */
+  private static @Nullable String onWriteFailure(String sink, Object raw, Set<String> sinkNames,
+      List<String> problems) {
+    if (!(raw instanceof Map<?, ?> m) || !m.containsKey(ON_WRITE_FAILURE)) {
+      return null;
+    }
+    String key = "sinks." + sink + "." + ON_WRITE_FAILURE;
+    Object value = m.get(ON_WRITE_FAILURE);
+    if (!(value instanceof String s) || s.isBlank()) {
+      problems.add(key + ": expected 'discard' or the name of another sink, got "
+          + OptionsValidator.describe(value));
+      return null;
+    }
+    String target = s.strip();
+    if (target.equals(StepContext.DISCARD)) {
+      return target;
+    }
+    if (target.equals(sink)) {
+      problems.add(key + ": '" + sink + "' cannot be its own failure sink (use 'discard' or"
+          + " another sink)");
+      return null;
+    }
+    if (!sinkNames.contains(target)) {
+      problems.add(key + ": no sink named '" + target + "' (configured sinks: " + sinkNames
+          + "; or 'discard')");
+      return null;
+    }
+    return target;
   }
 
   private PipelineSettings.Source source(@Nullable Object raw, Set<String> sinkNames,
@@ -554,7 +614,9 @@ public final class SettingsValidator {
     }
     for (String key : m.keySet()) {
       if (!key.equals("plugin") && !key.equals("options") && !extraKeys.contains(key)) {
-        problems.add(path + "." + key + ": unknown key (expected plugin, options)");
+        problems.add(path + "." + key + ": unknown key (expected plugin, options"
+            + (extraKeys.isEmpty() ? "" : ", " + String.join(", ", new java.util.TreeSet<>(extraKeys)))
+            + ")");
       }
     }
     Object name = m.get("plugin");

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,6 +68,15 @@ final class CrashHarness {
    * {@code log}; with {@code crashAt}, it writes {@code signal} and pauses at that point.
    */
   static Process start(String crashAt, Path signal, Path log, String... args) throws IOException {
+    return start(crashAt, signal, null, log, args);
+  }
+
+  /**
+   * As {@link #start(String, Path, Path, String...)}; with {@code release}, the process pauses at
+   * the point only until that file exists, then goes on.
+   */
+  static Process start(String crashAt, Path signal, Path release, Path log, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
         "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
@@ -76,8 +87,69 @@ final class CrashHarness {
     if (crashAt != null) {
       pb.environment().put(CrashPoint.AT_ENV, crashAt);
       pb.environment().put(CrashPoint.SIGNAL_ENV, signal.toString());
+      if (release != null) {
+        pb.environment().put(CrashPoint.RELEASE_ENV, release.toString());
+      }
     }
     return pb.start();
+  }
+
+  /**
+   * The crash tests' pipeline: {@code rows} CSV rows (id, customer, amount) → passthrough → a
+   * gate sending amounts above 1000 to {@code out/high.jsonl}, the rest to
+   * {@code out/normal.csv}; the Landscape at {@code landscapeUrl}. Returns the settings file.
+   */
+  static Path gatePipeline(Path dir, int rows, String landscapeUrl) throws IOException {
+    Path input = dir.resolve("in.csv");
+    StringBuilder csv = new StringBuilder("id,customer,amount\n");
+    for (int i = 0; i < rows; i++) {
+      csv.append(i).append(",c").append(i % 97).append(',').append((i * 37) % 2000).append(".5\n");
+    }
+    Files.writeString(input, csv);
+    return CliHarness.settings(dir, """
+        source:
+          plugin: csv
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "customer: str", "amount: float"]}
+            on_validation_failure: discard
+        transforms:
+          - plugin: passthrough
+        gates:
+          - name: big
+            condition: "row['amount'] > 1000"
+            routes: {"true": high, "false": continue}
+        sinks:
+          normal: {plugin: csv, options: {path: %s}}
+          high: {plugin: json, options: {path: %s}}
+        default_sink: normal
+        landscape: {url: "%s"}
+        """.formatted(input, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"),
+        landscapeUrl));
+  }
+
+  /**
+   * What must hold after the {@link #gatePipeline}'s resume chain ends: each id in exactly one
+   * sink, the artifacts hashing the files, one terminal outcome per source row, the newest run
+   * completed, every publication settled and no staged file or manifest left.
+   */
+  static void assertGatePipelineExactlyOnce(Path dir, int rows, Connection c) throws Exception {
+    assertExactlyOnce(idsInSinks(dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl")),
+        rows);
+    assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"));
+    assertOneTerminalOutcomePerRow(c);
+    assertThat(CliHarness.count(c, "SELECT COUNT(DISTINCT row_index) FROM rows"),
+        is((long) rows));
+    List<Map<String, Object>> last = CliHarness.query(c,
+        "SELECT status FROM runs ORDER BY started_at DESC");
+    assertThat(last.get(0).get("status"), equalTo("completed"));
+    assertThat("no manifest is left once every publication is settled", CliHarness.count(c,
+        "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
+    try (var files = Files.list(dir.resolve("out"))) {
+      assertThat("only the sink files are left",
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
+          equalTo(List.of("high.jsonl", "normal.csv")));
+    }
   }
 
   /** Source ids found in the CSV sink (column {@code id}) and the JSONL sink, with their counts. */
@@ -141,6 +213,34 @@ final class CrashHarness {
             + " FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
             + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
             + " WHERE n <> 1"), is(0L));
+  }
+
+  /** The source row indexes with a terminal outcome recorded in run {@code runId}. */
+  static Set<Long> rowsWithTerminalOutcome(Connection c, String runId) throws Exception {
+    return rowIndexes(c, "SELECT DISTINCT r.row_index FROM token_outcomes o JOIN tokens t"
+        + " ON t.token_id = o.token_id JOIN rows r ON r.row_id = t.row_id WHERE o.is_terminal = 1"
+        + " AND o.run_id = '" + runId + "'");
+  }
+
+  /** The source row indexes for which run {@code runId} recorded an external call. */
+  static Set<Long> rowsCalled(Connection c, String runId) throws Exception {
+    return rowIndexes(c, "SELECT DISTINCT r.row_index FROM calls k JOIN node_states s"
+        + " ON s.state_id = k.state_id JOIN tokens t ON t.token_id = s.token_id JOIN rows r"
+        + " ON r.row_id = t.row_id WHERE s.run_id = '" + runId + "'");
+  }
+
+  /** How many external calls of node states run {@code runId} recorded. */
+  static long llmCalls(Connection c, String runId) throws Exception {
+    return CliHarness.count(c, "SELECT COUNT(*) FROM calls k JOIN node_states s"
+        + " ON s.state_id = k.state_id WHERE s.run_id = '" + runId + "'");
+  }
+
+  private static Set<Long> rowIndexes(Connection c, String sql) throws Exception {
+    Set<Long> out = new TreeSet<>();
+    for (Map<String, Object> row : CliHarness.query(c, sql)) {
+      out.add(((Number) row.get("row_index")).longValue());
+    }
+    return out;
   }
 
   /** The newest run that no other run resumed and that did not complete: the one to resume. */

@@ -3,6 +3,7 @@ package io.elspeth.pipelines.e2e;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("e2e")
 class DatabaseSinkEndToEndTest {
-  private static final String PG_JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
+  private static final String PG_JDBC =
+      "jdbc:postgresql://" + TestPostgres.get().hostPort() + "/test";
 
   @TempDir Path dir;
   private String schema;
@@ -102,7 +104,8 @@ class DatabaseSinkEndToEndTest {
         Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
-    runTwiceAndCheck("postgresql://postgres:secret@127.0.0.1:5432/test", schema + ".people");
+    runTwiceAndCheck("postgresql://postgres:secret@" + TestPostgres.get().hostPort() + "/test",
+        schema + ".people");
     try (Connection c = DriverManager.getConnection(PG_JDBC, "postgres", null)) {
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM " + schema + ".people"), is(5L));
     }

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("e2e")
 class FlinkClusterEndToEndTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
   private static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
   private static Path clusterDir;
   private static int restPort;
@@ -59,7 +60,7 @@ class FlinkClusterEndToEndTest {
     try {
       Path settings = CliHarness.example("threshold_gate", dir);
       Files.writeString(settings, Files.readString(settings).replaceAll("url: sqlite:///\\S+",
-          "url: \"postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema + "\""));
+          "url: \"" + TestPostgres.get().url() + "?currentSchema=" + schema + "\""));
       CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute",
           "--runner", "flink-cluster", "--flink-master", "localhost:" + restPort);
       assertThat(r.err() + logs(), r.exitCode(), is(0));

@@ -13,6 +13,7 @@ import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("e2e")
 class FlinkRunnerEndToEndTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -73,7 +74,7 @@ class FlinkRunnerEndToEndTest {
   }
 
   private static String url(String schema) {
-    return "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema;
+    return TestPostgres.get().url() + "?currentSchema=" + schema;
   }
 
   /** The example in its own folder with a PostgreSQL Landscape in its own schema. */

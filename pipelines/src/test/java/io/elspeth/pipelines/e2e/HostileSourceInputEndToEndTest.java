@@ -236,4 +236,57 @@ class HostileSourceInputEndToEndTest {
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM rows"), is(0L));
     }
   }
+
+  @Test
+  void brokenElementsOfAJsonArrayAreQuarantinedVerbatimAndTheOtherElementsGoOn()
+      throws Exception {
+    Path input = dir.resolve("in.json");
+    Files.writeString(input, "[\n  {\"id\": 1, \"name\": \"a\"},\n  garbage,\n"
+        + "  {\"id\": 3, \"name\": \"c\",, \"x\": 1},\n  {\"id\": 4, \"name\": \"d\"}\n]\n");
+
+    CliHarness.Result r = run(pipeline("json", input, STRICT, "json", "out.jsonl"));
+
+    assertThat(r.err(), r.exitCode(), is(0));
+    assertThat(CliHarness.lines(dir.resolve("out.jsonl")), hasSize(2));
+    List<Map<String, Object>> q = quarantined();
+    assertThat(q.stream().map(m -> m.get("_raw")).toList(),
+        equalTo(List.of("garbage", "{\"id\": 3, \"name\": \"c\",, \"x\": 1}")));
+    try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
+      LandscapeInvariants.assertReconciles(c);
+      assertThat(LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("completed@out", 2L, "quarantined@quarantine", 2L)));
+      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+          allOf(containsString("item 1 (line 3)"), containsString("not valid JSON at line 3"),
+              containsString("item 2 (line 4)")));
+    }
+  }
+
+  @Test
+  void aUtf16CsvWithALoneSurrogateQuarantinesThatRowWithItsExactBytes() throws Exception {
+    Path input = dir.resolve("in.csv");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write("id,name\n1,a\n2,b".getBytes(StandardCharsets.UTF_16));
+    bytes.write(new byte[] {(byte) 0xDC, 0});
+    bytes.write("\n3,c\n".getBytes(StandardCharsets.UTF_16BE));
+    Files.write(input, bytes.toByteArray());
+
+    CliHarness.Result r = run(pipeline("csv", input, STRICT, "csv", "out.csv")
+        .replace("on_validation_failure: quarantine",
+            "on_validation_failure: quarantine\n    encoding: utf-16"));
+
+    assertThat(r.err(), r.exitCode(), is(0));
+    assertThat(CliHarness.lines(dir.resolve("out.csv")), equalTo(List.of("id,name", "1,a", "3,c")));
+    List<Map<String, Object>> q = quarantined();
+    assertThat(q, hasSize(1));
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.write("2,b".getBytes(StandardCharsets.UTF_16BE));
+    expected.write(new byte[] {(byte) 0xDC, 0});
+    assertThat(Base64.getDecoder().decode((String) q.get(0).get("_raw_base64")),
+        equalTo(expected.toByteArray()));
+    try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
+      LandscapeInvariants.assertReconciles(c);
+      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+          containsString("bytes not valid UTF-16: 0xDC00 at byte"));
+    }
+  }
 }

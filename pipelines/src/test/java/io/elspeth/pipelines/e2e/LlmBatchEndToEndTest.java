@@ -18,6 +18,7 @@ import io.elspeth.testkit.chaosllm.ChaosConfig;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 import io.elspeth.testkit.otlp.OtlpReceiver;
 import io.elspeth.testkit.otlp.ReceivedSpan;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -230,15 +231,16 @@ class LlmBatchEndToEndTest {
   void aPostgresLandscapeTakesTheCheckpointsAndTheRowResults() throws Exception {
     ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate().withRowFaults(4, 0, 0, 0));
     String schema = "e2e_batch_" + java.util.UUID.randomUUID().toString().replace("-", "");
-    String admin = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    String admin = TestPostgres.get().jdbcUrl();
     try (Connection c = java.sql.DriverManager.getConnection(admin);
         java.sql.Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
     try {
       String yaml = settings(server, 12, 6, "").replace("landscape: {url: \"sqlite:///"
-          + dir.resolve("landscape.db") + "\"}", "landscape: {url: \"postgresql://postgres@"
-          + "127.0.0.1:5432/test?currentSchema=" + schema + "\"}");
+          + dir.resolve("landscape.db") + "\"}", "landscape: {url: \""
+          + TestPostgres.get().url()
+          + "?currentSchema=" + schema + "\"}");
       LlmTransformsEndToEndTest.run(dir, yaml);
       try (Connection c = java.sql.DriverManager.getConnection(admin + "&currentSchema="
           + schema)) {

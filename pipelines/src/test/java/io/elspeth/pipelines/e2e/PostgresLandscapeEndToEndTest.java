@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,10 +20,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CLI with a PostgreSQL Landscape (127.0.0.1:5432, database test), one schema per test. */
+/** The CLI with a PostgreSQL Landscape (TestPostgres, database test), one schema per test. */
 @Tag("e2e")
 class PostgresLandscapeEndToEndTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
 
   @TempDir
   Path dir;
@@ -58,7 +59,7 @@ class PostgresLandscapeEndToEndTest {
   @Test
   void aRunRecordsItsWholeLineageInPostgresql() throws Exception {
     Path settings = pipelineWithLandscape(
-        "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+        TestPostgres.get().url() + "?currentSchema=" + schema);
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
     assertThat(r.err(), r.exitCode(), is(0));
     try (Connection c = landscape()) {
@@ -67,7 +68,7 @@ class PostgresLandscapeEndToEndTest {
           equalTo(Map.of("completed@valid", 3L, "quarantined@quarantine", 3L)));
     }
     CliHarness.Result explain = CliHarness.run("explain", "--run", "latest", "--row", "1",
-        "--database", "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+        "--database", TestPostgres.get().url() + "?currentSchema=" + schema);
     assertThat(explain.err(), explain.exitCode(), is(0));
     assertThat(explain.out(), containsString("quarantined"));
   }

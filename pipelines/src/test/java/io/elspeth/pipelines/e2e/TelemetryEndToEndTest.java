@@ -193,9 +193,10 @@ class TelemetryEndToEndTest {
   @Test
   void aTotalFailureFailsTheCommandOnlyAfterTheRunCompleted(@TempDir Path dir)
       throws Exception {
+    CliHarness.Result r;
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       receiver.failWith(503);
-      CliHarness.Result r = run(dir, """
+      r = run(dir, """
           telemetry:
             enabled: true
             granularity: rows
@@ -206,10 +207,16 @@ class TelemetryEndToEndTest {
           """.formatted(receiver.httpEndpoint()));
       assertThat(r.exitCode(), is(1));
       assertThat(r.err(), containsString("telemetry: All 1 exporters failed"));
+      // What became of the run is said, with its id and counts, beside the telemetry error.
+      assertThat(r.err(), containsString("The run itself finished and its Landscape record is"
+          + " complete:"));
+      assertThat(r.err(), containsString("  rows: 4 recorded"));
     }
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
+      Object runId = CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id");
       assertThat(CliHarness.query(c, "SELECT status FROM runs").get(0),
           equalTo(Map.of("status", "completed")));
+      assertThat(r.err(), containsString("run " + runId + ": completed"));
     }
   }
 

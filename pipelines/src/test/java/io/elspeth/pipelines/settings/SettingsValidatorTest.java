@@ -112,4 +112,55 @@ class SettingsValidatorTest {
     assertThat(p, hasItem(startsWith("gates[0].routes: required")));
     assertThat(p, hasItem(startsWith("gates[1].condition: required")));
   }
+
+  private static final String THREE_SINKS = """
+      source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
+      default_sink: out
+      sinks:
+        out:
+          plugin: csv
+          options: {path: out.csv}
+          on_write_failure: %s
+        failed:
+          plugin: json
+          options: {path: failed.jsonl}
+          on_write_failure: %s
+        spare:
+          plugin: json
+          options: {path: spare.jsonl}
+      """;
+
+  @Test
+  void onWriteFailureBesidePluginIsDiscardOrAnotherSinkAndIsPartOfTheSinkConfig() {
+    PipelineSettings s = validator.validate(file, yaml(THREE_SINKS.formatted("failed",
+        "discard")));
+    assertThat(s.sinks().get("out").onWriteFailure(), is("failed"));
+    assertThat(s.sinks().get("failed").onWriteFailure(), is("discard"));
+    assertThat(s.sinks().get("spare").onWriteFailure(), is((String) null));
+    assertThat(s.sinks().get("out").config().get("on_write_failure"), is("failed"));
+    assertThat(validator.validate(file, yaml(THREE_SINKS.formatted("discard", "spare")))
+        .sinks().get("failed").onWriteFailure(), is("spare"));
+  }
+
+  @Test
+  void onWriteFailureMustNameAnotherSinkAndNoChainOfThem() {
+    assertThat(problems(THREE_SINKS.formatted("nowhere", "discard")), hasItem(startsWith(
+        "sinks.out.on_write_failure: no sink named 'nowhere' (configured sinks: [out, failed,"
+            + " spare]; or 'discard') (line 7")));
+    assertThat(problems(THREE_SINKS.formatted("out", "discard")), hasItem(startsWith(
+        "sinks.out.on_write_failure: 'out' cannot be its own failure sink")));
+    assertThat(problems(THREE_SINKS.formatted("\"\"", "discard")), hasItem(startsWith(
+        "sinks.out.on_write_failure: expected 'discard' or the name of another sink, got")));
+    // A chain (and so a cycle: out -> failed -> out) is refused naming both keys and lines.
+    assertThat(problems(THREE_SINKS.formatted("failed", "spare")), hasItem(startsWith(
+        "sinks.out.on_write_failure and sinks.failed.on_write_failure: 'out' diverts to"
+            + " 'failed', which diverts in turn to 'spare'")));
+    List<String> cycle = problems(THREE_SINKS.formatted("failed", "out"));
+    assertThat(cycle, hasItem(org.hamcrest.Matchers.allOf(startsWith(
+        "sinks.out.on_write_failure and sinks.failed.on_write_failure:"),
+        org.hamcrest.Matchers.endsWith("(lines 7 and 11)"))));
+    assertThat(problems(MINIMAL.replace("options: {path: out.csv}}",
+        "options: {path: out.csv}, on_write_failur: discard}")), hasItem(startsWith(
+        "sinks.out.on_write_failur: unknown key (expected plugin, options, on_write_failure)")));
+  }
 }

@@ -669,7 +669,8 @@ public final class TelemetryManager implements AutoCloseable {
         } finally {
           lock.unlock();
         }
-        LOG.warn("Telemetry exporter failed exporter={} events={} error={}", exporter.name(),
+        // DEBUG: the health line below is the user's one report of this failure.
+        LOG.debug("Telemetry exporter failed exporter={} events={} error={}", exporter.name(),
             batch.size(), result.error());
         if (!healthOnly && (count <= 10 || count % REPORT_INTERVAL == 0)) {
           health.add(new HealthEvent.ExporterFailed(Instant.now(), runId, exporter.name(), count,

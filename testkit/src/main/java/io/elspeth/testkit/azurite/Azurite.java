@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  * its data.
  *
  * <p>The executable is found, in order, at {@code $AZURITE_BIN} (the {@code azurite-blob} file or
- * the folder holding it), at {@code ~/.cache/elspeth-azurite/node_modules/.bin/azurite-blob}
- * (where {@code .ci/run} installs it), or on the {@code PATH}.
+ * the folder holding it), at {@code ~/.cache/elspeth-azurite/node_modules/.bin/azurite-blob}, or
+ * on the {@code PATH}; when none has it, it is installed there with npm ({@link
+ * AzuriteExecutable}).
  *
  * <pre>{@code try (Azurite azurite = Azurite.start()) {
  *   BlobServiceClient c = new BlobServiceClientBuilder()
@@ -50,13 +51,21 @@ public final class Azurite implements AutoCloseable {
     this.debugLog = debugLog;
   }
 
-  /** Starts Azurite Blob and waits until it answers. */
+  /** Starts Azurite Blob on a free port and waits until it answers. */
   public static Azurite start() {
-    Path executable = executable();
+    try {
+      return start(freePort());
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free loopback port for Azurite", e);
+    }
+  }
+
+  /** Starts Azurite Blob on {@code port} and waits until it answers. */
+  public static Azurite start(int port) {
+    Path executable = AzuriteExecutable.findOrInstall();
     try {
       Path location = Files.createTempDirectory("azurite-");
       Path debugLog = location.resolve("debug.log");
-      int port = freePort();
       List<String> command = new ArrayList<>(List.of(executable.toString(),
           "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port),
           "--location", location.resolve("data").toString(),
@@ -72,28 +81,6 @@ public final class Azurite implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start Azurite from " + executable, e);
     }
-  }
-
-  private static Path executable() {
-    List<Path> candidates = new ArrayList<>();
-    String env = System.getenv("AZURITE_BIN");
-    if (env != null && !env.isBlank()) {
-      Path p = Path.of(env);
-      candidates.add(Files.isDirectory(p) ? p.resolve("azurite-blob") : p);
-    }
-    candidates.add(Path.of(System.getProperty("user.home"), ".cache", "elspeth-azurite",
-        "node_modules", ".bin", "azurite-blob"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(java.io.File.pathSeparator)) {
-        candidates.add(Path.of(dir, "azurite-blob"));
-      }
-    }
-    return candidates.stream().filter(Files::isExecutable).findFirst()
-        .orElseThrow(() -> new IllegalStateException("azurite-blob not found (looked at "
-            + candidates.subList(0, Math.min(2, candidates.size())) + " and the PATH): install"
-            + " it with `npm install --prefix ~/.cache/elspeth-azurite azurite@3` or set"
-            + " AZURITE_BIN"));
   }
 
   private static int freePort() throws IOException {

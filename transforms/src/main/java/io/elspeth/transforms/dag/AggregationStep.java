@@ -337,11 +337,6 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         return;
       }
       Instant now = Instant.now();
-      for (Token m : members) {
-        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null, m.rowId()));
-      }
       String expandGroupId = Ids.groupId();
       for (int j = 0; j < outputs.size(); j++) {
         BatchTransform.BatchOutput o = outputs.get(j);
@@ -359,6 +354,14 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           audit.accept(new TokenParentRecord(child.tokenId(), parents.get(p).tokenId(), p));
         }
         main.accept(child);
+      }
+      // After the outputs and their parent links: a committed terminal outcome of a member then
+      // implies its batch's outputs are recorded (a resume reads an open output as an unfinished
+      // batch and processes its members again).
+      for (Token m : members) {
+        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
+            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
+            null, m.rowId()));
       }
     }
 
@@ -463,13 +466,13 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           main.accept(m.withData(row, stateId));
           continue;
         }
-        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null, m.rowId()));
         Token child = m.child(0, row, stateId);
         audit.accept(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
             expandGroupId, null, ctx.stepIndex(), now));
         audit.accept(new TokenParentRecord(child.tokenId(), m.tokenId(), 0));
+        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
+            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
+            null, m.rowId()));
         main.accept(child);
       }
     }

@@ -45,6 +45,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * sharing one routing group; and the parent's {@code forked} outcome with the path names as
  * {@code expected_branches_json}. All are emitted by the same element, so they reach the
  * Landscape commit together.
+ *
+ * <p>In a resumed run, {@link #withDeliveredBranches} names the branches a run being resumed
+ * already delivered for a row (the row was processed again because another of its branches did
+ * not finish): the gate forks the row to the other paths only, and its {@code forked} outcome
+ * names the paths it forked to as {@code expected_branches_json} and the delivered ones, with the
+ * run that delivered each, in its context ({@code {"delivered_by_runs": {path: run_id}}}).
  */
 public final class GateStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   public static final String CONTINUE = "continue";
@@ -55,22 +61,24 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
   private final Map<String, String> routes;
   private final List<String> forkTo;
   private final @Nullable StepContext context;
+  private final DeliveredBranches delivered;
 
   private GateStep(GateExpression condition, Map<String, String> routes, List<String> forkTo,
-      @Nullable StepContext context) {
+      @Nullable StepContext context, DeliveredBranches delivered) {
     this.condition = condition;
     this.routes = Map.copyOf(routes);
     this.forkTo = List.copyOf(forkTo);
     this.context = context;
+    this.delivered = java.util.Objects.requireNonNull(delivered, "delivered");
   }
 
   /** A gate over {@code condition} with {@code routes}: result label to sink name or continue. */
   public static GateStep of(GateExpression condition, Map<String, String> routes) {
-    return new GateStep(condition, routes, List.of(), null);
+    return new GateStep(condition, routes, List.of(), null, DeliveredBranches.none());
   }
 
   public GateStep withContext(StepContext ctx) {
-    return new GateStep(condition, routes, forkTo, ctx);
+    return new GateStep(condition, routes, forkTo, ctx, delivered);
   }
 
   /**
@@ -78,7 +86,12 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
    * labelled with each path name.
    */
   public GateStep withForkTo(List<String> paths) {
-    return new GateStep(condition, routes, paths, context);
+    return new GateStep(condition, routes, paths, context, delivered);
+  }
+
+  /** The fork branches runs being resumed already delivered, which this gate does not fork to. */
+  public GateStep withDeliveredBranches(DeliveredBranches branches) {
+    return new GateStep(condition, routes, forkTo, context, branches);
   }
 
   /** The output of the child tokens forked to {@code path}. */
@@ -123,7 +136,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       tags = tags.and(branchTag(path));
     }
     PCollectionTuple out = StepTags.withCoders(input.apply(
-        ParDo.of(new GateFn(condition, routes, forkTo, context))
+        ParDo.of(new GateFn(condition, routes, forkTo, context, delivered))
             .withOutputTags(StepTags.MAIN, tags)));
     for (String path : forkTo) {
       out.get(branchTag(path)).setCoder(TokenCoder.of());
@@ -143,13 +156,15 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
     private final Map<String, String> routes;
     private final List<String> forkTo;
     private final StepContext ctx;
+    private final DeliveredBranches delivered;
 
     GateFn(GateExpression condition, Map<String, String> routes, List<String> forkTo,
-        StepContext ctx) {
+        StepContext ctx, DeliveredBranches delivered) {
       this.condition = condition;
       this.routes = routes;
       this.forkTo = forkTo;
       this.ctx = ctx;
+      this.delivered = delivered;
     }
 
     @ProcessElement
@@ -217,13 +232,28 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       String routingGroupId = Ids.groupId();
       String reasonHash = CanonicalJson.stableHash(reason);
       Instant now = Instant.now();
+      // Paths a run being resumed delivered for this row are not forked to again; a child keeps
+      // its path's index, so its place in the source order is the one it had.
+      Map<String, String> deliveredBy = new LinkedHashMap<>();
+      List<String> paths = new java.util.ArrayList<>();
+      for (String path : forkTo) {
+        delivered.deliveredBy(parent.rowIndex(), path).ifPresentOrElse(
+            run -> deliveredBy.put(path, run), () -> paths.add(path));
+      }
       for (int i = 0; i < forkTo.size(); i++) {
         String path = forkTo.get(i);
+        if (deliveredBy.containsKey(path)) {
+          continue;
+        }
         audit.output(new RoutingEventRecord(Ids.eventId(), stateId, ctx.edgeId(path),
             routingGroupId, i, "copy", reasonHash, null, now));
       }
       for (int i = 0; i < forkTo.size(); i++) {
         String path = forkTo.get(i);
+        if (deliveredBy.containsKey(path)) {
+          Metrics.counter(GateStep.class, "branches_delivered_earlier").inc();
+          continue;
+        }
         // Each child carries its own copy of the row (Token copies its data map).
         Token child = parent.child(i, parent.data(), stateId);
         audit.output(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), forkGroupId,
@@ -232,8 +262,10 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
         out.get(branchTag(path)).output(child);
       }
       audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
-          parent.tokenId(), "forked", 1, now, null, null, forkGroupId, null, null, null, null,
-          CanonicalJson.canonicalize(forkTo), parent.rowId()));
+          parent.tokenId(), "forked", 1, now, null, null, forkGroupId, null, null, null,
+          deliveredBy.isEmpty() ? null
+              : CanonicalJson.canonicalize(Map.of("delivered_by_runs", deliveredBy)),
+          CanonicalJson.canonicalize(paths), parent.rowId()));
       Metrics.counter(GateStep.class, "rows_forked").inc();
     }
   }

@@ -88,11 +88,11 @@ public final class LlmPlugin implements TransformPlugin {
       own.add(OptionSpec.required("deployment_name", OptionType.STRING, "Azure OpenAI deployment"));
       own.add(OptionSpec.required("endpoint", OptionType.STRING,
           "https://<resource>.openai.azure.com"));
-      own.add(OptionSpec.required("api_key", OptionType.STRING, "Azure OpenAI key"));
+      own.add(OptionSpec.required("api_key", OptionType.SECRET, "Azure OpenAI key"));
       own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
       own.add(OptionSpec.optional("model", OptionType.STRING, null, azureModel));
     } else {
-      own.add(OptionSpec.required("api_key", OptionType.STRING, "OpenRouter key"));
+      own.add(OptionSpec.required("api_key", OptionType.SECRET, "OpenRouter key"));
       own.add(OptionSpec.optional("base_url", OptionType.STRING, "https://openrouter.ai/api/v1",
           "API base URL"));
       own.add(OptionSpec.required("model", OptionType.STRING, "model, e.g. openai/gpt-4o-mini"));

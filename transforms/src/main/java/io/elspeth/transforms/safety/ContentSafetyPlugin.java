@@ -45,7 +45,7 @@ public final class ContentSafetyPlugin implements TransformPlugin {
     List<OptionSpec> own = new ArrayList<>(List.of(
         OptionSpec.required("endpoint", OptionType.STRING,
             "https://<resource>.cognitiveservices.azure.com"),
-        OptionSpec.required("api_key", OptionType.STRING, "Content Safety key"),
+        OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
         OptionSpec.required("fields", OptionType.STRING_OR_LIST,
             "field or fields to analyze; 'all' analyzes every string field"),
         OptionSpec.required("thresholds", OptionType.INT_MAP,

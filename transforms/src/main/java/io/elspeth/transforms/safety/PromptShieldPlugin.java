@@ -41,7 +41,7 @@ public final class PromptShieldPlugin implements TransformPlugin {
     List<OptionSpec> own = new ArrayList<>(List.of(
         OptionSpec.required("endpoint", OptionType.STRING,
             "https://<resource>.cognitiveservices.azure.com"),
-        OptionSpec.required("api_key", OptionType.STRING, "Content Safety key"),
+        OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
         OptionSpec.required("fields", OptionType.STRING_OR_LIST,
             "field or fields to check; 'all' checks every string field")));
     own.addAll(PoolSettings.options());

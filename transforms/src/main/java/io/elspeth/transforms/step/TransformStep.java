@@ -2,6 +2,7 @@ package io.elspeth.transforms.step;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.canonical.CanonicalizationException;
+import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
@@ -238,6 +239,10 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         calls.add(call);
       }
 
+      boolean any() {
+        return !calls.isEmpty();
+      }
+
       List<CallRecord> recorded() {
         synchronized (calls) {
           return new ArrayList<>(calls);
@@ -257,6 +262,11 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       TransformResult result;
       try {
         result = transform.apply(new LinkedHashMap<>(token.data()), calls);
+        if (calls.any()) {
+          // A test hook (inert unless ELSPETH_CRASH_AT names it): the row's external calls
+          // were answered and paid, and none of their records is committed yet.
+          CrashPoint.reached("transform.called");
+        }
         checkCanonical(result);
       } catch (RuntimeException e) {
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.

@@ -17,11 +17,13 @@ import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.testkit.BeamPipelines;
+import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.gate.expression.GateExpression;
 import io.elspeth.transforms.step.StepOutputs;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -69,6 +71,43 @@ class GateForkTest {
             containsInAnyOrder("e-a", "e-b"));
         assertThat(events.stream().map(RoutingEventRecord::routingGroupId).distinct().count(),
             equalTo(1L));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void aResumedRunForksARowOnlyToTheBranchesNotDeliveredBefore() throws Throwable {
+    Token parent = Token.fromSource("row-7", 7, row("id", 1L));
+    Token other = Token.fromSource("row-8", 8, row("id", 1L));
+    DeliveredBranches delivered = DeliveredBranches.builder().add(7, "path_b", "run-0").build();
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(Create.of(List.of(parent, other))
+              .withCoder(TokenCoder.of()))
+          .apply(GateStep.of(GateExpression.parse("row['id'] == 1"), Map.of("true", "fork",
+              "false", "continue")).withForkTo(List.of("path_a", "path_b"))
+              .withDeliveredBranches(delivered).withContext(CTX));
+      PAssert.that(out.get(GateStep.branchTag("path_a"))).satisfies(a -> {
+        assertThat(StreamSupport.stream(a.spliterator(), false).map(Token::rowIndex).toList(),
+            containsInAnyOrder(7L, 8L));
+        return null;
+      });
+      PAssert.that(out.get(GateStep.branchTag("path_b"))).satisfies(b -> {
+        assertThat("row 7's path_b was delivered by run-0",
+            StreamSupport.stream(b.spliterator(), false).map(Token::rowIndex).toList(),
+            contains(8L));
+        return null;
+      });
+      PAssert.that(StepOutputs.gather(out)).satisfies(emitted -> {
+        StepOutputs s = StepOutputs.of(emitted);
+        TokenOutcomeRecord forked = s.audit(TokenOutcomeRecord.class).stream()
+            .filter(o -> o.tokenId().equals(parent.tokenId())).findFirst().orElseThrow();
+        assertThat(forked.expectedBranchesJson(), equalTo("[\"path_a\"]"));
+        assertThat(forked.contextJson(),
+            equalTo("{\"delivered_by_runs\":{\"path_b\":\"run-0\"}}"));
+        assertThat(s.audit(RoutingEventRecord.class), hasSize(3));
+        assertThat(s.audit(TokenParentRecord.class), hasSize(3));
         return null;
       });
       p.run().waitUntilFinish();
