@@ -42,7 +42,7 @@ public final class PublicationRepair {
 
   private PublicationRepair() {}
 
-  /** What a repair did. */
+  /** What a repair did; {@code renamed}: staged outputs published (renamed or committed). */
   public record Report(int publications, int renamed, long outcomesRecorded) {
     Report plus(Report o) {
       return new Report(publications + o.publications, renamed + o.renamed,
@@ -174,10 +174,11 @@ public final class PublicationRepair {
   static Report repair(LandscapeStore store, SinkPublication p, @Nullable SinkWriter writer) {
     int renamed = 0;
     if (p.staged() == null) {
-      // Published in one step (a transaction): the target says whether it committed.
+      // Published in one step (a transaction or a block list's commit): the target says
+      // whether it committed; output staged at the target (blocks) may still be committed.
       java.util.Optional<Boolean> committed;
       try {
-        committed = writer == null ? java.util.Optional.empty() : writer.published(p.publicationId());
+        committed = writer == null ? java.util.Optional.empty() : writer.published(p);
       } catch (IOException e) {
         throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
             + ": cannot ask " + p.target() + " whether publication " + p.publicationId()
@@ -189,8 +190,19 @@ public final class PublicationRepair {
             + " the sink is not configured as it was");
       }
       if (!committed.get()) {
-        abandon(store, p);
-        return new Report(1, 0, 0);
+        boolean finished;
+        try {
+          finished = writer.finishPublication(p);
+        } catch (IOException e) {
+          throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
+              + ": cannot finish publication " + p.publicationId() + " to " + p.target() + ": "
+              + e.getMessage());
+        }
+        if (!finished) {
+          abandon(store, p);
+          return new Report(1, 0, 0);
+        }
+        renamed = 1;
       }
     } else {
       Path target = Path.of(p.target());

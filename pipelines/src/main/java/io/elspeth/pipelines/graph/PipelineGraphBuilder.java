@@ -187,7 +187,7 @@ public final class PipelineGraphBuilder {
       StepContext ctx = plan.context(node, null)
           .withPayloadStore(settings.payloadStoreBasePath());
       audits.add(bySink.get(i).setCoder(TokenCoder.of()).apply("sink:" + sink.name(),
-          SinkWrite.to(sink.descriptor().create(plan.sinkOptions(sink))).withPluginName(sink.plugin())
+          SinkWrite.to(plan.sinkWriter(sink)).withPluginName(sink.plugin())
               .withContext(ctx)));
     }
     PCollection<AuditRecord> allAudit = PCollectionList.of(audits)

@@ -47,7 +47,11 @@ public final class PipelinePlan {
   /** Rows the run being resumed finished, which this run's source skips; null when not resuming. */
   private final java.util.@Nullable BitSet resumedDone;
 
-  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone) {
+  /** What each sink needs of the runs resumed, by sink name; empty when not resuming. */
+  private final Map<String, io.elspeth.plugin.SinkResume> sinkResumes = new LinkedHashMap<>();
+
+  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone,
+      Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
     this.runId = plan.runId;
     this.settings = plan.settings;
     this.source = plan.source;
@@ -55,11 +59,28 @@ public final class PipelinePlan {
     this.sinks.putAll(plan.sinks);
     this.edges.addAll(plan.edges);
     this.resumedDone = (java.util.BitSet) resumedDone.clone();
+    this.sinkResumes.putAll(sinkResumes);
   }
 
   /** This plan, for a run that resumes another: its source skips the rows already done. */
   public PipelinePlan resuming(java.util.BitSet done) {
-    return new PipelinePlan(this, done);
+    return new PipelinePlan(this, done, Map.of());
+  }
+
+  /**
+   * This plan, for a run that resumes another: its source skips the rows already done, and its
+   * sinks continue what the resumed runs published ({@code sinkResumes} by sink name).
+   */
+  public PipelinePlan resuming(java.util.BitSet done,
+      Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
+    return new PipelinePlan(this, done, sinkResumes);
+  }
+
+  /** A sink's writer for this run: continuing the resumed runs' output when resuming. */
+  public io.elspeth.connectors.sink.SinkWriter sinkWriter(PipelineSettings.Sink sink) {
+    io.elspeth.plugin.SinkResume resume = sinkResumes.get(sink.name());
+    return resume == null ? sink.descriptor().create(sinkOptions(sink))
+        : sink.descriptor().createResuming(sinkOptions(sink), resume);
   }
 
   /** The source's context: the run's payload store, and the rows to skip when resuming. */
