@@ -221,10 +221,14 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     } catch (IOException | RuntimeException e) {
       throw failed(calls, stageRequest, "stage blocks of " + where, e, t0);
     }
-    Map<String, Object> staged = new LinkedHashMap<>();
-    staged.put("blocks", upload.blockIds.size());
-    staged.put("bytes", upload.bytes);
-    calls.success(BlobCallPayload.CALL_TYPE, stageRequest, staged, BlobCallPayload.millisSince(t0));
+    if (!upload.blockIds.isEmpty()) {
+      // An empty output stages nothing: no request, no call.
+      Map<String, Object> staged = new LinkedHashMap<>();
+      staged.put("blocks", upload.blockIds.size());
+      staged.put("bytes", upload.bytes);
+      calls.success(BlobCallPayload.CALL_TYPE, stageRequest, staged,
+          BlobCallPayload.millisSince(t0));
+    }
 
     List<String> blockList = new ArrayList<>(keepBase ? base.committedIds() : List.of());
     blockList.addAll(upload.blockIds);
