@@ -2,7 +2,6 @@ package io.elspeth.connectors.blob;
 
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
-import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -164,7 +163,8 @@ public final class AzureBlobSinkWriter implements SinkWriter {
 
     Base base = inspect(blob, blobName, where, calls);
     boolean append = appendTo != null && base != null && base.size() > 0;
-    if (base != null && !append && !overwrite) {
+    // The blob a resumed run continues is its chain's own (even when empty): no overwrite check.
+    if (base != null && appendTo == null && !overwrite) {
       throw new IOException("cannot upload " + where + ": the blob exists and overwrite is false");
     }
     // Blocks the blob already has are kept only when appending lines to blocks of our own.
@@ -216,7 +216,8 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       if (baseBytesToRewrite != null) {
         upload.write(baseBytesToRewrite);
       }
-      serialise(rows, fields, append && base.size() > 0 ? false : includeHeader, oldItems, upload);
+      // An appended CSV keeps the blob's header and writes no second one.
+      serialise(rows, fields, !append && includeHeader, oldItems, upload);
       upload.finish();
     } catch (IOException | RuntimeException e) {
       throw failed(calls, stageRequest, "stage blocks of " + where, e, t0);
@@ -251,8 +252,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
    * still {@code etag} (null: still absent).
    */
   private void commit(BlockBlobClient blob, String blobName, String where, List<String> blockList,
-      @Nullable String etag, String publicationId, @Nullable OperationCalls calls)
-      throws IOException {
+      @Nullable String etag, String publicationId, OperationCalls calls) throws IOException {
     Map<String, Object> request = BlobCallPayload.request("commit_block_list", auth, container,
         blobName);
     request.put("blocks", blockList.size());
@@ -267,17 +267,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     try {
       response = blob.commitBlockListWithResponse(options, null, Context.NONE);
     } catch (RuntimeException e) {
-      if (calls == null) {
-        throw new IOException(BlobFailure.of("commit " + where, e).message());
-      }
       throw failed(calls, request, "commit " + where, e, t0);
     }
-    if (calls != null) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("status_code", response.getStatusCode());
-      out.put("etag", response.getValue().getETag());
-      calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
-    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("status_code", response.getStatusCode());
+    out.put("etag", response.getValue().getETag());
+    calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
   }
 
   private IOException failed(OperationCalls calls, Map<String, Object> request, String action,
@@ -291,28 +286,23 @@ public final class AzureBlobSinkWriter implements SinkWriter {
 
   /** The blob as it is: null when absent. */
   private @Nullable Base inspect(BlockBlobClient blob, String blobName, String where,
-      @Nullable OperationCalls calls) throws IOException {
+      OperationCalls calls) throws IOException {
     Map<String, Object> request = BlobCallPayload.request("inspect", auth, container, blobName);
     long t0 = System.nanoTime();
     Base base;
     try {
       base = Base.of(blob);
     } catch (RuntimeException e) {
-      if (calls == null) {
-        throw new IOException(BlobFailure.of("inspect " + where, e).message());
-      }
       throw failed(calls, request, "inspect " + where, e, t0);
     }
-    if (calls != null) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("exists", base != null);
-      if (base != null) {
-        out.put("etag", base.etag());
-        out.put("size", base.size());
-        out.put("committed_blocks", base.committedIds().size());
-      }
-      calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("exists", base != null);
+    if (base != null) {
+      out.put("etag", base.etag());
+      out.put("size", base.size());
+      out.put("committed_blocks", base.committedIds().size());
     }
+    calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
     return base;
   }
 
@@ -415,9 +405,9 @@ public final class AzureBlobSinkWriter implements SinkWriter {
    * was changed outside elspeth: refused.
    */
   @Override
-  public Optional<Boolean> published(SinkPublication p) throws IOException {
+  public Optional<Boolean> published(SinkPublication p, OperationCalls calls) throws IOException {
     BlockBlobClient blob = blobOf(p);
-    Base now = inspect(blob, nameOf(p), "'" + p.target() + "'", null);
+    Base now = inspect(blob, nameOf(p), "'" + p.target() + "'", calls);
     if (now == null || !p.publicationId().equals(now.publication())) {
       return Optional.of(false);
     }
@@ -437,11 +427,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
    * publication's output was changed outside elspeth: refused.
    */
   @Override
-  public boolean finishPublication(SinkPublication p) throws IOException {
+  public boolean finishPublication(SinkPublication p, OperationCalls calls) throws IOException {
     BlockBlobClient blob = blobOf(p);
     String where = "'" + p.target() + "'";
-    Base now = inspect(blob, nameOf(p), where, null);
-    String nowHash = now == null ? null : hashOf(blob, now, where);
+    Base now = inspect(blob, nameOf(p), where, calls);
+    String nowHash = now == null ? null
+        : download(blob, nameOf(p), where, now, calls, false).sha256();
     if (!java.util.Objects.equals(nowHash, p.baseHash())) {
       throw new IOException("the Landscape recorded that " + p.target() + " was being published"
           + " with SHA-256 " + p.newHash() + " (publication " + p.publicationId() + "), but the"
@@ -453,11 +444,16 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     long stagedBytes = 0;
     Boolean keepBase = null;
     BlockList blocks;
+    Map<String, Object> request = BlobCallPayload.request("list_staged_blocks", auth, container,
+        nameOf(p));
+    long t0 = System.nanoTime();
     try {
       blocks = blob.listBlocks(BlockListType.UNCOMMITTED);
     } catch (RuntimeException e) {
-      throw new IOException(BlobFailure.of("list the staged blocks of " + where, e).message());
+      throw failed(calls, request, "list the staged blocks of " + where, e, t0);
     }
+    calls.success(BlobCallPayload.CALL_TYPE, request, Map.of("uncommitted_blocks",
+        blocks.getUncommittedBlocks().size()), BlobCallPayload.millisSince(t0));
     String prefix = p.publicationId() + "-";
     List<Block> ours = new ArrayList<>();
     for (Block b : blocks.getUncommittedBlocks()) {
@@ -489,27 +485,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       return false;
     }
     commit(blob, nameOf(p), where, list, now == null ? null : now.etag(), p.publicationId(),
-        null);
+        calls);
     return true;
   }
 
   private static final String EMPTY_SHA256 =
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-  private String hashOf(BlockBlobClient blob, Base base, String where) throws IOException {
-    MessageDigest digest = sha256();
-    try (InputStream in = blob.openInputStream(new BlobInputStreamOptions()
-        .setRequestConditions(new BlobRequestConditions().setIfMatch(base.etag())))) {
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        digest.update(buf, 0, n);
-      }
-    } catch (RuntimeException e) {
-      throw new IOException(BlobFailure.of("download " + where, e).message());
-    }
-    return HexFormat.of().formatHex(digest.digest());
-  }
 
   private String nameOf(SinkPublication p) throws IOException {
     if (!p.target().startsWith(uriPrefix())) {

@@ -8,6 +8,8 @@ import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.operation.OperationAudit;
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -176,28 +178,46 @@ public final class PublicationRepair {
     if (p.staged() == null) {
       // Published in one step (a transaction or a block list's commit): the target says
       // whether it committed; output staged at the target (blocks) may still be committed.
+      // The requests this makes to the target's service are the sink's calls, recorded in the
+      // run that published, under a sink_write operation of their own.
+      StepContext ctx = new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(),
+          Map.of(), null);
+      String operationId = Ids.operationId();
+      OperationCalls calls = new OperationCalls(p.runId(), operationId);
+      Instant started = Instant.now();
+      Map<String, Object> input = new java.util.LinkedHashMap<>();
+      input.put("repair_of_publication", p.publicationId());
+      input.put("target", p.target());
       java.util.Optional<Boolean> committed;
+      boolean finished = false;
       try {
-        committed = writer == null ? java.util.Optional.empty() : writer.published(p);
-      } catch (IOException e) {
-        throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-            + ": cannot ask " + p.target() + " whether publication " + p.publicationId()
-            + " committed: " + e.getMessage());
-      }
-      if (committed.isEmpty()) {
-        throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-            + ": publication " + p.publicationId() + " to " + p.target() + " cannot be checked:"
-            + " the sink is not configured as it was");
-      }
-      if (!committed.get()) {
-        boolean finished;
         try {
-          finished = writer.finishPublication(p);
+          committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
         } catch (IOException e) {
           throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-              + ": cannot finish publication " + p.publicationId() + " to " + p.target() + ": "
-              + e.getMessage());
+              + ": cannot ask " + p.target() + " whether publication " + p.publicationId()
+              + " committed: " + e.getMessage());
         }
+        if (committed.isEmpty()) {
+          throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
+              + ": publication " + p.publicationId() + " to " + p.target() + " cannot be"
+              + " checked: the sink is not configured as it was");
+        }
+        if (!committed.get()) {
+          try {
+            finished = writer.finishPublication(p, calls);
+          } catch (IOException e) {
+            throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
+                + ": cannot finish publication " + p.publicationId() + " to " + p.target() + ": "
+                + e.getMessage());
+          }
+        }
+      } catch (RepairException e) {
+        recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
+        throw e;
+      }
+      recordCalls(store, ctx, operationId, started, input, calls, null);
+      if (!committed.get()) {
         if (!finished) {
           abandon(store, p);
           return new Report(1, 0, 0);
@@ -237,6 +257,19 @@ public final class PublicationRepair {
     CrashPoint.reached("resume.publication_repaired");
     settle(store, p, "published");
     return new Report(1, renamed, recorded);
+  }
+
+  /** Commits the repair's calls (if it made any) under their operation; failed: {@code error}. */
+  private static void recordCalls(LandscapeStore store, StepContext ctx, String operationId,
+      Instant started, Map<String, Object> input, OperationCalls calls, @Nullable String error) {
+    if (calls.calls().isEmpty()) {
+      return;
+    }
+    List<AuditRecord> records = new ArrayList<>();
+    records.add(OperationAudit.finished(ctx, operationId, "sink_write", started, input,
+        error == null ? Map.of("repaired", true) : null, error));
+    records.addAll(calls.calls());
+    store.commit(records);
   }
 
   private static void abandon(LandscapeStore store, SinkPublication p) {

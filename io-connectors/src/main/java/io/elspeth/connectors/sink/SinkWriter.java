@@ -75,10 +75,10 @@ public interface SinkWriter extends Serializable {
    * For a writer that does not stage a local file (its {@link Staging#staged()} is null):
    * whether publication {@code p} changed its target. Writers whose target names the
    * publication by its id alone ask {@link #published(String)}; a blob is found by the target
-   * the publication recorded.
+   * the publication recorded. Requests to an external service are recorded in {@code calls}.
    */
   default java.util.Optional<Boolean> published(
-      io.elspeth.audit.publication.SinkPublication p) throws IOException {
+      io.elspeth.audit.publication.SinkPublication p, OperationCalls calls) throws IOException {
     return published(p.publicationId());
   }
 
@@ -88,10 +88,10 @@ public interface SinkWriter extends Serializable {
    * is still as {@code p} found it, and returns true; false when the target never changed and
    * the output cannot be published (the publication is void: its rows are written again). Throws
    * when the target changed otherwise. Other writers return false: a rolled-back transaction
-   * left nothing to finish.
+   * left nothing to finish. Requests to an external service are recorded in {@code calls}.
    */
-  default boolean finishPublication(io.elspeth.audit.publication.SinkPublication p)
-      throws IOException {
+  default boolean finishPublication(io.elspeth.audit.publication.SinkPublication p,
+      OperationCalls calls) throws IOException {
     return false;
   }
 }

@@ -113,6 +113,11 @@ class AzureBlobSinkPublicationTest {
     }
   }
 
+  /** The calls of a repair (recorded by PublicationRepair under an operation of its own). */
+  private static OperationCalls repair() {
+    return new OperationCalls("run", "op_repair");
+  }
+
   private static byte[] bytes(BlobContainerClient c, String name) {
     return c.getBlobClient(name).downloadContent().toBytes();
   }
@@ -145,8 +150,8 @@ class AzureBlobSinkPublicationTest {
     assertThat(blob.getProperties().getMetadata().get(AzureBlobSinkWriter.PUBLICATION_KEY),
         is(publisher.id));
     assertThat(uncommitted(c, "out/run-1.jsonl"), hasSize(0));
-    assertThat(writer(c, "blob_path", "x", "format", "jsonl").published(publisher.publication()),
-        is(Optional.of(true)));
+    assertThat(writer(c, "blob_path", "x", "format", "jsonl")
+        .published(publisher.publication(), repair()), is(Optional.of(true)));
     // inspect, stage_blocks, commit_block_list: each a recorded call
     assertThat(calls.calls(), hasSize(3));
   }
@@ -164,12 +169,15 @@ class AzureBlobSinkPublicationTest {
     assertThat(publisher.staging.base().contentHash(), is(CanonicalJson.sha256Hex(before)));
 
     SinkPublication p = publisher.publication();
-    assertThat(w.published(p), is(Optional.of(false)));
-    assertThat("the staged blocks are committed", w.finishPublication(p), is(true));
+    assertThat(w.published(p, repair()), is(Optional.of(false)));
+    OperationCalls repairCalls = repair();
+    assertThat("the staged blocks are committed", w.finishPublication(p, repairCalls), is(true));
+    // inspect, download (the blob is still the base), list_staged_blocks, commit_block_list
+    assertThat(repairCalls.calls(), hasSize(4));
     byte[] after = bytes(c, "t.csv");
     assertThat(CanonicalJson.sha256Hex(after), is(p.newHash()));
     assertThat(new String(after, StandardCharsets.UTF_8), containsString("row 29"));
-    assertThat(w.published(p), is(Optional.of(true)));
+    assertThat(w.published(p, repair()), is(Optional.of(true)));
   }
 
   @Test
@@ -184,7 +192,7 @@ class AzureBlobSinkPublicationTest {
     SinkPublication other = new SinkPublication(Ids.groupId(), "run", "node", "sink", 1, "file",
         staged.target(), null, null, 0, null, null, staged.newSize(), staged.newHash(), 0L,
         null);
-    assertThat(w.finishPublication(other), is(false));
+    assertThat(w.finishPublication(other, repair()), is(false));
     assertThat(c.getBlobClient("gone.csv").exists(), is(false));
   }
 
@@ -197,7 +205,7 @@ class AzureBlobSinkPublicationTest {
         publisher));
     BlobFixture.upload(c, "moved.csv", "someone else's\n");
     IOException e = assertThrows(IOException.class,
-        () -> w.finishPublication(publisher.publication()));
+        () -> w.finishPublication(publisher.publication(), repair()));
     assertThat(e.getMessage(), containsString("changed outside elspeth"));
     assertThat(BlobFixture.download(c, "moved.csv"), is("someone else's\n"));
   }
@@ -244,6 +252,20 @@ class AzureBlobSinkPublicationTest {
   }
 
   @Test
+  void withoutOverwriteAResumedRunStillContinuesItsChainsBlobEvenAnEmptyOne()
+      throws IOException {
+    BlobContainerClient c = BlobFixture.container(azurite);
+    SinkWriter.Artifact empty = writer(c, "blob_path", "keep.jsonl", "format", "jsonl",
+        "overwrite", false).write(List.of(), new OperationCalls("r1", "op"), new Recorder(false));
+    assertThat(empty.sizeBytes(), is(0L));
+    SinkWriter.Artifact second = resumed(c, "r1", empty.pathOrUri(), "blob_path", "keep.jsonl",
+        "format", "jsonl", "overwrite", false).write(rows(0, 2), new OperationCalls("r2", "op"),
+        new Recorder(false));
+    assertThat(BlobFixture.download(c, "keep.jsonl").split("\n").length, is(2));
+    assertThat(second.contentHash(), is(CanonicalJson.sha256Hex(bytes(c, "keep.jsonl"))));
+  }
+
+  @Test
   void aJsonArrayIsRewrittenWithItsItemsFirstWhenAppendedTo() throws IOException {
     BlobContainerClient c = BlobFixture.container(azurite);
     SinkWriter.Artifact first = writer(c, "blob_path", "a.json", "format", "json")
@@ -269,9 +291,9 @@ class AzureBlobSinkPublicationTest {
         publisher));
     SinkPublication p = publisher.publication();
     assertThat(p.newHash(), is(first.contentHash()));
-    assertThat(w.finishPublication(p), is(true));
+    assertThat(w.finishPublication(p, repair()), is(true));
     assertThat(CanonicalJson.sha256Hex(bytes(c, "e.csv")), is(first.contentHash()));
-    assertThat(w.published(p), is(Optional.of(true)));
+    assertThat(w.published(p, repair()), is(Optional.of(true)));
   }
 
   @Test

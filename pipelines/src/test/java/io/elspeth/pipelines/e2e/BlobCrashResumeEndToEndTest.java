@@ -251,6 +251,10 @@ class BlobCrashResumeEndToEndTest {
         assertThat("the interrupted publication's rows are the first run's", CliHarness.count(c,
             "SELECT COUNT(*) FROM elspeth_sink_publications WHERE run_id = '" + first + "'"
                 + " AND resolution = 'published'"), org.hamcrest.Matchers.greaterThan(0L));
+        assertThat("the repair's blob requests are calls of the first run", CliHarness.count(c,
+            "SELECT COUNT(*) FROM calls c JOIN operations o ON o.operation_id = c.operation_id"
+                + " WHERE o.run_id = '" + first + "' AND o.operation_type = 'sink_write'"),
+            org.hamcrest.Matchers.greaterThan(0L));
       }
     }
   }
