@@ -176,54 +176,12 @@ public final class PublicationRepair {
   static Report repair(LandscapeStore store, SinkPublication p, @Nullable SinkWriter writer) {
     int renamed = 0;
     if (p.staged() == null) {
-      // Published in one step (a transaction or a block list's commit): the target says
-      // whether it committed; output staged at the target (blocks) may still be committed.
-      // The requests this makes to the target's service are the sink's calls, recorded in the
-      // run that published, under a sink_write operation of their own.
-      StepContext ctx = new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(),
-          Map.of(), null);
-      String operationId = Ids.operationId();
-      OperationCalls calls = new OperationCalls(p.runId(), operationId);
-      Instant started = Instant.now();
-      Map<String, Object> input = new java.util.LinkedHashMap<>();
-      input.put("repair_of_publication", p.publicationId());
-      input.put("target", p.target());
-      java.util.Optional<Boolean> committed;
-      boolean finished = false;
-      try {
-        try {
-          committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
-        } catch (IOException e) {
-          throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-              + ": cannot ask " + p.target() + " whether publication " + p.publicationId()
-              + " committed: " + e.getMessage());
-        }
-        if (committed.isEmpty()) {
-          throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-              + ": publication " + p.publicationId() + " to " + p.target() + " cannot be"
-              + " checked: the sink is not configured as it was");
-        }
-        if (!committed.get()) {
-          try {
-            finished = writer.finishPublication(p, calls);
-          } catch (IOException e) {
-            throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-                + ": cannot finish publication " + p.publicationId() + " to " + p.target() + ": "
-                + e.getMessage());
-          }
-        }
-      } catch (RepairException e) {
-        recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
-        throw e;
+      AtTarget at = askTarget(store, p, writer);
+      if (at == AtTarget.VOID) {
+        abandon(store, p);
+        return new Report(1, 0, 0);
       }
-      recordCalls(store, ctx, operationId, started, input, calls, null);
-      if (!committed.get()) {
-        if (!finished) {
-          abandon(store, p);
-          return new Report(1, 0, 0);
-        }
-        renamed = 1;
-      }
+      renamed = at == AtTarget.FINISHED ? 1 : 0;
     } else {
       Path target = Path.of(p.target());
       String now = hashOrNull(target);
@@ -257,6 +215,54 @@ public final class PublicationRepair {
     CrashPoint.reached("resume.publication_repaired");
     settle(store, p, "published");
     return new Report(1, renamed, recorded);
+  }
+
+  /** What the target of a publication without a local staged file says of it. */
+  private enum AtTarget { COMMITTED, FINISHED, VOID }
+
+  /**
+   * Asks the target of a publication made in one step (a transaction or a block list's commit)
+   * whether it committed, and has output staged at the target (blocks) committed now if it did
+   * not and the target never changed. The requests this makes to the target's service are the
+   * sink's calls, recorded in the run that published under a sink_write operation of their own.
+   */
+  private static AtTarget askTarget(LandscapeStore store, SinkPublication p,
+      @Nullable SinkWriter writer) {
+    StepContext ctx = new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(),
+        Map.of(), null);
+    String operationId = Ids.operationId();
+    OperationCalls calls = new OperationCalls(p.runId(), operationId);
+    Instant started = Instant.now();
+    Map<String, Object> input = new java.util.LinkedHashMap<>();
+    input.put("repair_of_publication", p.publicationId());
+    input.put("target", p.target());
+    String sink = "sink '" + p.sinkName() + "' of run " + p.runId();
+    AtTarget at;
+    try {
+      java.util.Optional<Boolean> committed;
+      try {
+        committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
+      } catch (IOException e) {
+        throw new RepairException(sink + ": cannot ask " + p.target() + " whether publication "
+            + p.publicationId() + " committed: " + e.getMessage());
+      }
+      if (committed.isEmpty()) {
+        throw new RepairException(sink + ": publication " + p.publicationId() + " to "
+            + p.target() + " cannot be checked: the sink is not configured as it was");
+      }
+      try {
+        at = committed.get() ? AtTarget.COMMITTED
+            : writer.finishPublication(p, calls) ? AtTarget.FINISHED : AtTarget.VOID;
+      } catch (IOException e) {
+        throw new RepairException(sink + ": cannot finish publication " + p.publicationId()
+            + " to " + p.target() + ": " + e.getMessage());
+      }
+    } catch (RepairException e) {
+      recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
+      throw e;
+    }
+    recordCalls(store, ctx, operationId, started, input, calls, null);
+    return at;
   }
 
   /** Commits the repair's calls (if it made any) under their operation; failed: {@code error}. */
