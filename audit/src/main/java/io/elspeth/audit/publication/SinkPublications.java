@@ -67,6 +67,31 @@ public final class SinkPublications {
   }
 
   /**
+   * The target that sink node {@code nodeId} last published in any of {@code runIds} (a resume
+   * chain): where a resumed run's sink appends when its target is not fixed by its settings (a
+   * blob named after the run and the time). Empty when none of them published.
+   */
+  public static java.util.Optional<String> lastPublishedTarget(Connection c, List<String> runIds,
+      String nodeId) throws SQLException {
+    if (runIds.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String marks = String.join(", ", runIds.stream().map(r -> "?").toList());
+    try (PreparedStatement ps = c.prepareStatement("SELECT target FROM " + TABLE
+        + " WHERE node_id = ? AND resolution = 'published' AND run_id IN (" + marks + ")"
+        + " ORDER BY recorded_ms DESC, publication_id DESC")) {
+      ps.setString(1, nodeId);
+      int i = 2;
+      for (String r : runIds) {
+        ps.setString(i++, r);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+      }
+    }
+  }
+
+  /**
    * Marks one publication settled with its resolution: {@code published} (every token of its
    * manifest has its outcome committed) or {@code abandoned} (the target never changed, and no
    * token of it has an outcome from this sink).

@@ -7,6 +7,7 @@ import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SinkPlugin;
+import io.elspeth.plugin.SinkResume;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +29,9 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
 
   @Override
   public String description() {
-    return "Uploads rows as one CSV, JSON or JSONL block blob (staged blocks, committed once);"
-        + " the upload is an audited call";
+    return "Uploads rows as one CSV, JSON or JSONL block blob (staged blocks, committed once"
+        + " after the Landscape recorded the intent); a resumed run appends; every request is an"
+        + " audited call";
   }
 
   @Override
@@ -79,8 +81,21 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
     return AzureBlobSourcePlugin.nested(options, "csv_options", CSV_OPTIONS);
   }
 
+  /**
+   * A resumed run appends to the blob its chain last published; when the chain published none,
+   * {@code {{ run_id }}} in blob_path is the chain's first run.
+   */
+  @Override
+  public SinkWriter createResuming(PluginOptions options, SinkResume resume) {
+    return writer(options).resuming(resume.firstRunId(), resume.lastPublishedTarget());
+  }
+
   @Override
   public SinkWriter create(PluginOptions options) {
+    return writer(options);
+  }
+
+  private static AzureBlobSinkWriter writer(PluginOptions options) {
     PluginOptions csv = csvOptions(options).options();
     return new AzureBlobSinkWriter(AzureAuth.from(options), options.requiredString("container"),
         options.requiredString("blob_path"),

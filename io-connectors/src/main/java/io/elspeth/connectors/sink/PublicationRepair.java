@@ -8,6 +8,8 @@ import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.operation.OperationAudit;
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +44,7 @@ public final class PublicationRepair {
 
   private PublicationRepair() {}
 
-  /** What a repair did. */
+  /** What a repair did; {@code renamed}: staged outputs published (renamed or committed). */
   public record Report(int publications, int renamed, long outcomesRecorded) {
     Report plus(Report o) {
       return new Report(publications + o.publications, renamed + o.renamed,
@@ -204,24 +206,12 @@ public final class PublicationRepair {
   static Report repair(LandscapeStore store, SinkPublication p, @Nullable SinkWriter writer) {
     int renamed = 0;
     if (p.staged() == null) {
-      // Published in one step (a transaction): the target says whether it committed.
-      java.util.Optional<Boolean> committed;
-      try {
-        committed = writer == null ? java.util.Optional.empty() : writer.published(p.publicationId());
-      } catch (IOException e) {
-        throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-            + ": cannot ask " + p.target() + " whether publication " + p.publicationId()
-            + " committed: " + e.getMessage());
-      }
-      if (committed.isEmpty()) {
-        throw new RepairException("sink '" + p.sinkName() + "' of run " + p.runId()
-            + ": publication " + p.publicationId() + " to " + p.target() + " cannot be checked:"
-            + " the sink is not configured as it was");
-      }
-      if (!committed.get()) {
+      AtTarget at = askTarget(store, p, writer);
+      if (at == AtTarget.VOID) {
         abandon(store, p);
         return new Report(1, 0, 0);
       }
+      renamed = at == AtTarget.FINISHED ? 1 : 0;
     } else {
       Path target = Path.of(p.target());
       String now = hashOrNull(target);
@@ -255,6 +245,67 @@ public final class PublicationRepair {
     CrashPoint.reached("resume.publication_repaired");
     settle(store, p, "published");
     return new Report(1, renamed, recorded);
+  }
+
+  /** What the target of a publication without a local staged file says of it. */
+  private enum AtTarget { COMMITTED, FINISHED, VOID }
+
+  /**
+   * Asks the target of a publication made in one step (a transaction or a block list's commit)
+   * whether it committed, and has output staged at the target (blocks) committed now if it did
+   * not and the target never changed. The requests this makes to the target's service are the
+   * sink's calls, recorded in the run that published under a sink_write operation of their own.
+   */
+  private static AtTarget askTarget(LandscapeStore store, SinkPublication p,
+      @Nullable SinkWriter writer) {
+    StepContext ctx = new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(),
+        Map.of(), null);
+    String operationId = Ids.operationId();
+    OperationCalls calls = new OperationCalls(p.runId(), operationId);
+    Instant started = Instant.now();
+    Map<String, Object> input = new java.util.LinkedHashMap<>();
+    input.put("repair_of_publication", p.publicationId());
+    input.put("target", p.target());
+    String sink = "sink '" + p.sinkName() + "' of run " + p.runId();
+    AtTarget at;
+    try {
+      java.util.Optional<Boolean> committed;
+      try {
+        committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
+      } catch (IOException e) {
+        throw new RepairException(sink + ": cannot ask " + p.target() + " whether publication "
+            + p.publicationId() + " committed: " + e.getMessage());
+      }
+      if (committed.isEmpty()) {
+        throw new RepairException(sink + ": publication " + p.publicationId() + " to "
+            + p.target() + " cannot be checked: the sink is not configured as it was");
+      }
+      try {
+        at = committed.get() ? AtTarget.COMMITTED
+            : writer.finishPublication(p, calls) ? AtTarget.FINISHED : AtTarget.VOID;
+      } catch (IOException e) {
+        throw new RepairException(sink + ": cannot finish publication " + p.publicationId()
+            + " to " + p.target() + ": " + e.getMessage());
+      }
+    } catch (RepairException e) {
+      recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
+      throw e;
+    }
+    recordCalls(store, ctx, operationId, started, input, calls, null);
+    return at;
+  }
+
+  /** Commits the repair's calls (if it made any) under their operation; failed: {@code error}. */
+  private static void recordCalls(LandscapeStore store, StepContext ctx, String operationId,
+      Instant started, Map<String, Object> input, OperationCalls calls, @Nullable String error) {
+    if (calls.calls().isEmpty()) {
+      return;
+    }
+    List<AuditRecord> records = new ArrayList<>();
+    records.add(OperationAudit.finished(ctx, operationId, "sink_write", started, input,
+        error == null ? Map.of("repaired", true) : null, error));
+    records.addAll(calls.calls());
+    store.commit(records);
   }
 
   private static void abandon(LandscapeStore store, SinkPublication p) {

@@ -89,4 +89,28 @@ public interface SinkWriter extends Serializable {
   default java.util.Optional<Boolean> published(String publicationId) throws IOException {
     return java.util.Optional.empty();
   }
+
+  /**
+   * For a writer that does not stage a local file (its {@link Staging#staged()} is null):
+   * whether publication {@code p} changed its target. Writers whose target names the
+   * publication by its id alone ask {@link #published(String)}; a blob is found by the target
+   * the publication recorded. Requests to an external service are recorded in {@code calls}.
+   */
+  default java.util.Optional<Boolean> published(
+      io.elspeth.audit.publication.SinkPublication p, OperationCalls calls) throws IOException {
+    return published(p.publicationId());
+  }
+
+  /**
+   * For a writer whose staged output lives at its target's own service (a blob's uncommitted
+   * blocks): publishes the output that interrupted publication {@code p} staged, when the target
+   * is still as {@code p} found it, and returns true; false when the target never changed and
+   * the output cannot be published (the publication is void: its rows are written again). Throws
+   * when the target changed otherwise. Other writers return false: a rolled-back transaction
+   * left nothing to finish. Requests to an external service are recorded in {@code calls}.
+   */
+  default boolean finishPublication(io.elspeth.audit.publication.SinkPublication p,
+      OperationCalls calls) throws IOException {
+    return false;
+  }
 }

@@ -193,7 +193,7 @@ public final class PipelineGraphBuilder {
     Map<String, SinkWriter> writers = new LinkedHashMap<>();
     Map<String, StepContext> contexts = new LinkedHashMap<>();
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
-      writers.put(sink.name(), sink.descriptor().create(plan.sinkOptions(sink)));
+      writers.put(sink.name(), plan.sinkWriter(sink));
       StepContext ctx = plan.context(plan.sinks().get(sink.name()), sink.onWriteFailure())
           .withPayloadStore(settings.payloadStoreBasePath());
       if (!commitAudit) {

@@ -51,8 +51,12 @@ public final class PipelinePlan {
   /** Per gate step, the fork branches the runs being resumed delivered; empty when not resuming. */
   private final Map<Integer, DeliveredBranches> deliveredForks;
 
+  /** What each sink needs of the runs resumed, by sink name; empty when not resuming. */
+  private final Map<String, io.elspeth.plugin.SinkResume> sinkResumes = new LinkedHashMap<>();
+
   private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone,
-      Map<Integer, DeliveredBranches> deliveredForks) {
+      Map<Integer, DeliveredBranches> deliveredForks,
+      Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
     this.runId = plan.runId;
     this.settings = plan.settings;
     this.source = plan.source;
@@ -61,20 +65,30 @@ public final class PipelinePlan {
     this.edges.addAll(plan.edges);
     this.resumedDone = (java.util.BitSet) resumedDone.clone();
     this.deliveredForks = Map.copyOf(deliveredForks);
+    this.sinkResumes.putAll(sinkResumes);
   }
 
   /**
-   * This plan, for a run that resumes another: its source skips the rows already done, and its
-   * gates do not fork a row again to the branches {@code deliveredForks} (per gate step) name.
+   * This plan, for a run that resumes another: its source skips the rows already done, its
+   * gates do not fork a row again to the branches {@code deliveredForks} (per gate step) name,
+   * and its sinks continue what the resumed runs published ({@code sinkResumes} by sink name).
    */
   public PipelinePlan resuming(java.util.BitSet done,
-      Map<Integer, DeliveredBranches> deliveredForks) {
-    return new PipelinePlan(this, done, deliveredForks);
+      Map<Integer, DeliveredBranches> deliveredForks,
+      Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
+    return new PipelinePlan(this, done, deliveredForks, sinkResumes);
   }
 
   /** The fork branches of the gate at {@code step} that the runs being resumed delivered. */
   public DeliveredBranches deliveredForks(int step) {
     return deliveredForks.getOrDefault(step, DeliveredBranches.none());
+  }
+
+  /** A sink's writer for this run: continuing the resumed runs' output when resuming. */
+  public io.elspeth.connectors.sink.SinkWriter sinkWriter(PipelineSettings.Sink sink) {
+    io.elspeth.plugin.SinkResume resume = sinkResumes.get(sink.name());
+    return resume == null ? sink.descriptor().create(sinkOptions(sink))
+        : sink.descriptor().createResuming(sinkOptions(sink), resume);
   }
 
   /** The source's context: the run's payload store, and the rows to skip when resuming. */

@@ -3,6 +3,7 @@ package io.elspeth.pipelines.launch;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.ownership.Resumptions;
+import io.elspeth.audit.publication.SinkPublications;
 import io.elspeth.audit.ownership.RunLease;
 import io.elspeth.audit.ownership.RunLeases;
 import io.elspeth.audit.record.AuditRecord;
@@ -23,6 +24,7 @@ import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
+import io.elspeth.plugin.SinkResume;
 import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.event.TelemetryEvent.PhaseAction;
 import io.elspeth.telemetry.event.TelemetryEvent.PipelinePhase;
@@ -139,7 +141,8 @@ public final class RunLauncher {
       alive = RunLeases.keepAlive(store, lease);
       if (resumeOf != null) {
         resumed = repairAndReadResumePoint(store, resumeOf, runId, plan);
-        plan = plan.resuming(resumed.done(), resumed.deliveredForks());
+        plan = plan.resuming(resumed.done(), resumed.deliveredForks(),
+            sinkResumes(store, resumed.chain(), plan));
       }
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
@@ -266,6 +269,25 @@ public final class RunLauncher {
       throw new IllegalStateException("cannot read run " + resumeOf + " to resume it: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What each sink continues of the repaired chain: the chain's first run, and the target the
+   * sink last published in it (a blob named after the run and the time is appended to there).
+   */
+  private static Map<String, SinkResume> sinkResumes(LandscapeStore store, List<String> chain,
+      PipelinePlan plan) {
+    Map<String, SinkResume> out = new LinkedHashMap<>();
+    try (Connection c = store.connection()) {
+      for (Map.Entry<String, PipelinePlan.Node> sink : plan.sinks().entrySet()) {
+        out.put(sink.getKey(), new SinkResume(chain.get(0), SinkPublications
+            .lastPublishedTarget(c, chain, sink.getValue().nodeId()).orElse(null)));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read what the sinks of run "
+          + chain.get(chain.size() - 1) + " published: " + e.getMessage(), e);
+    }
+    return out;
   }
 
   private RunSummary execute(PipelinePlan plan, LandscapeStore store, String runId,

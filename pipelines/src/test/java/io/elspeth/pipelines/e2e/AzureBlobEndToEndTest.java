@@ -114,10 +114,11 @@ class AzureBlobEndToEndTest {
           + " 'source_load' AND status = 'completed'"), is(1L));
       assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM operations WHERE operation_type ="
           + " 'sink_write' AND status = 'completed'"), is(2L));
-      // One download and one upload; every call hangs off an operation, none failed.
+      // One download; the sink's inspect, stage_blocks and commit_block_list: every call hangs
+      // off an operation, none failed.
       assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls WHERE call_type = 'http' AND"
-          + " status = 'success' AND operation_id IS NOT NULL AND state_id IS NULL"), is(2L));
-      assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls"), is(2L));
+          + " status = 'success' AND operation_id IS NOT NULL AND state_id IS NULL"), is(4L));
+      assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls"), is(4L));
       assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls c JOIN operations o ON"
           + " o.operation_id = c.operation_id WHERE c.call_id = 'call_' || o.operation_id ||"
           + " '_0'"), is(2L));

@@ -55,10 +55,11 @@ class AzureBlobSentimentEndToEndTest {
             "routed@blocked", 1L, "routed@flagged", 1L, "routed@attacks", 1L)));
         String runId = (String) CliHarness.query(db, "SELECT run_id FROM runs").get(0)
             .get("run_id");
-        // One download and one upload per sink (five), each under its operation.
+        // One download; per sink (five) an inspect, a stage_blocks (not for the empty
+        // llm_errors) and a commit_block_list, each under its operation.
         assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls c JOIN operations o ON"
             + " o.operation_id = c.operation_id WHERE c.call_type = 'http' AND c.status ="
-            + " 'success'"), is(6L));
+            + " 'success'"), is(15L));
         assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM operations WHERE status ="
             + " 'completed'"), is(6L));
         assertThat(CliHarness.count(db, "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"),
