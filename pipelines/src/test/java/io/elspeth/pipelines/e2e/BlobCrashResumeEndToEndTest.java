@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.e2e;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -71,7 +72,7 @@ class BlobCrashResumeEndToEndTest {
     container.create();
   }
 
-  private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String PG_SERVER = TestPostgres.get().jdbcUrl();
   /** The PostgreSQL schema of a test with a PostgreSQL Landscape; null with SQLite. */
   private String pgSchema;
 
@@ -95,7 +96,7 @@ class BlobCrashResumeEndToEndTest {
     try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
-    return settings("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + pgSchema);
+    return settings(TestPostgres.get().url() + "?currentSchema=" + pgSchema);
   }
 
   private Path settings(String landscapeUrl) throws Exception {

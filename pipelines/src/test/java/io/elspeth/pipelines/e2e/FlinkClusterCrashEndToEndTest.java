@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.e2e;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class FlinkClusterCrashEndToEndTest {
   static final int ROWS = 1500;
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String SERVER = TestPostgres.get().jdbcUrl();
   private static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
 
   @TempDir
@@ -70,7 +71,7 @@ class FlinkClusterCrashEndToEndTest {
       s.execute("CREATE SCHEMA " + schema);
     }
     return CrashHarness.gatePipeline(dir, ROWS,
-        "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
+        TestPostgres.get().url() + "?currentSchema=" + schema);
   }
 
   private Connection landscape() throws Exception {

@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.e2e;
 
+import io.elspeth.testkit.postgres.TestPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
@@ -228,14 +229,14 @@ class SinkWriteFailureEndToEndTest {
 
   @Test
   void onFlinkAFailureSinkReceivesTheRowAndWithoutTheOptionNoSinkPublishes() throws Exception {
-    String server = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    String server = TestPostgres.get().jdbcUrl();
     String schema = "owf_" + java.util.UUID.randomUUID().toString().replace("-", "");
     try (Connection c = java.sql.DriverManager.getConnection(server);
         java.sql.Statement st = c.createStatement()) {
       st.execute("CREATE SCHEMA " + schema);
     }
     try {
-      String landscape = "landscape: {url: \"postgresql://postgres@127.0.0.1:5432/test"
+      String landscape = "landscape: {url: \"" + TestPostgres.get().url()
           + "?currentSchema=" + schema + "\"}";
       String diverting = pipeline("on_write_failure: failed")
           .replaceAll("landscape: \\{url: \"sqlite:///[^\"]+\"\\}", landscape);
