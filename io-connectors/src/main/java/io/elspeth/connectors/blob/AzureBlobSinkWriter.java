@@ -122,6 +122,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     this.appendTo = appendTo;
   }
 
+  /** A resumed run's writer keeps the blob its chain published and adds the rows to it. */
+  @Override
+  public boolean appends() {
+    return appendTo != null;
+  }
+
   /**
    * This writer for a run that resumes others: it appends to {@code appendTo}, the blob they
    * last published (its artifact path or its name), or when they published none writes the

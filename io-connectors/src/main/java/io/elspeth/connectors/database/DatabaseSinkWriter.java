@@ -282,6 +282,12 @@ public final class DatabaseSinkWriter implements SinkWriter {
     }
   }
 
+  /** {@code if_exists: append} keeps the table's rows and adds these (a resumed run's mode). */
+  @Override
+  public boolean appends() {
+    return ifExists == IfExists.APPEND;
+  }
+
   @Override
   public java.util.Optional<Boolean> published(String publicationId) throws IOException {
     try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {

@@ -361,12 +361,13 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
      * that output: the rows would be in the file twice, the earlier attempt's copy under tokens
      * the restarted job replaced. The run fails instead, and a resume finishes it from the
      * Landscape (the repair completes the earlier publication's outcomes). A write that replaces
-     * the target replaces the earlier output too, and goes on.
+     * the target replaces the earlier output too, and goes on. A one-step writer (the database
+     * sink: no base to compare) asks the target whether the earlier publication committed.
      */
     private void refuseToAppendToALostAttempt(LandscapeStore store, SinkWriter.Staging staging)
         throws IOException {
       SinkWriter.Artifact base = staging.base();
-      if (!writer.appends() || base == null) {
+      if (!writer.appends()) {
         return;
       }
       List<SinkPublication> unsettled;
@@ -377,9 +378,15 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
             + e.getMessage(), e);
       }
       for (SinkPublication earlier : unsettled) {
-        if (earlier.nodeId().equals(ctx.nodeId()) && earlier.target().equals(staging.target())
-            && earlier.newHash().equals(base.contentHash())
-            && !earlier.newHash().equals(earlier.baseHash())) {
+        if (!earlier.nodeId().equals(ctx.nodeId()) || !earlier.target().equals(staging.target())) {
+          continue;
+        }
+        boolean lostOutputIsThere = base != null
+            ? earlier.newHash().equals(base.contentHash())
+                && !earlier.newHash().equals(earlier.baseHash())
+            : earlier.staged() == null
+                && writer.published(earlier.publicationId()).orElse(false);
+        if (lostOutputIsThere) {
           throw new IOException("an earlier attempt of this sink in run " + ctx.runId()
               + " published " + staging.target() + " (publication " + earlier.publicationId()
               + ") and was lost before the run recorded its outcomes; this attempt appends to"

@@ -22,6 +22,7 @@ import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
+import io.elspeth.connectors.database.DatabaseSinkWriter;
 import io.elspeth.connectors.schema.SchemaSpec;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.testkit.BeamPipelines;
@@ -124,6 +125,48 @@ class SinkWriteTest {
     assertThat(messages.toString(), containsString("elspeth resume " + RUN));
     assertThat("the target is as the lost attempt left it", sha256OfFile(target.toString()),
         is(published));
+  }
+
+  /**
+   * The same for a one-step writer: a database sink whose killed attempt's transaction committed
+   * (its marker row is in the target) must not insert the rows again when it appends.
+   */
+  @Test
+  void anAppendingDatabaseWriteRefusesWhenALostAttemptOfItsRunCommitted() throws Throwable {
+    LandscapeUrl target = LandscapeUrl.parse("sqlite:///" + dir.resolve("sink.db"));
+    DatabaseSinkWriter appending = new DatabaseSinkWriter(target, "items",
+        DatabaseSinkWriter.IfExists.APPEND, SchemaSpec.dynamic(), List.of(), 100);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(target.jdbcUrl());
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE items (id INTEGER, name TEXT)");
+      st.execute("INSERT INTO items VALUES (0, 'n0'), (1, 'n1'), (2, 'n2')");
+      st.execute("CREATE TABLE elspeth_sink_commits (publication_id VARCHAR(64) PRIMARY KEY,"
+          + " table_name VARCHAR(256))");
+      st.execute("INSERT INTO elspeth_sink_commits VALUES ('pub-lost', 'items')");
+    }
+    LandscapeUrl url = LandscapeUrl.parse("sqlite:///" + dir.resolve("audit.db"));
+    try (LandscapeStore store = LandscapeStore.open(url)) {
+      SinkPublications.record(store, new SinkPublication("pub-lost", RUN, SINK_NODE, SINK_NAME,
+          STEP, "table", appending.target(), null,
+          dir.resolve("pub-lost.elspeth-manifest").toString(), 3, null, null, 3, "rows-hash",
+          System.currentTimeMillis(), null));
+    }
+    Throwable failure = assertThrows(Throwable.class, () -> BeamPipelines.test(p -> {
+      p.apply(Create.of(shuffledTokens()).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(appending).withContext(CONTEXT.withLandscape(url)));
+      p.run().waitUntilFinish();
+    }));
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    assertThat(messages.toString(), containsString("would write its rows twice"));
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(target.jdbcUrl());
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM items")) {
+      rs.next();
+      assertThat("the table is as the lost attempt left it", rs.getInt(1), is(3));
+    }
   }
 
   @Test
