@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("e2e")
 class ProgressEndToEndTest {
-  /** Enough rows for a run of several seconds, so that several one-second reports fall in it. */
+  /**
+   * Rows for a run of a second or more; the tests report every 0.2 s, so that several reports
+   * fall in a run even on a fast machine with a warm JVM (8,000 rows can take one second).
+   */
   private static final int ROWS = 8_000;
   private static final Pattern TEXT_PROGRESS = Pattern.compile(
       "^progress: ([\\d,]+) rows read, ([\\d,]+) processed \\(([\\d,]+) succeeded, ([\\d,]+)"
@@ -74,7 +77,7 @@ class ProgressEndToEndTest {
   @Test
   void textProgressOnStderrCountsUpToTheRunAndNamesThePhases() throws Exception {
     CliHarness.Result r = CliHarness.run("run", "-s", settings("text").toString(), "--execute",
-        "--progress-interval", "1");
+        "--progress-interval", "0.2");
     assertThat(r.err(), r.exitCode(), is(0));
     List<long[]> progress = new ArrayList<>();
     for (String line : r.err().split("\n")) {
@@ -109,7 +112,7 @@ class ProgressEndToEndTest {
   @Test
   void jsonFormatPrintsElspethsEventsAsJsonLines() throws Exception {
     CliHarness.Result r = CliHarness.run("run", "-s", settings("json").toString(), "--execute",
-        "--progress-interval", "1", "--format", "json");
+        "--progress-interval", "0.2", "--format", "json");
     assertThat(r.err(), r.exitCode(), is(0));
     List<JsonNode> events = new ArrayList<>();
     for (String line : r.out().split("\n")) {
