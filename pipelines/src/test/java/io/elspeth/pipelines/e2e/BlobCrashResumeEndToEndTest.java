@@ -100,47 +100,11 @@ class BlobCrashResumeEndToEndTest {
   }
 
   private Path settings(String landscapeUrl) throws Exception {
-    Path input = dir.resolve("in.csv");
-    StringBuilder csv = new StringBuilder("id,customer,amount\n");
-    for (int i = 0; i < ROWS; i++) {
-      csv.append(i).append(",c").append(i % 97).append(',').append((i * 37) % 2000).append(".5\n");
-    }
-    Files.writeString(input, csv);
-    return CliHarness.settings(dir, """
-        source:
-          plugin: csv
-          options:
-            path: %s
-            schema: {mode: strict, fields: ["id: int", "customer: str", "amount: float"]}
-            on_validation_failure: discard
-        transforms:
-          - plugin: passthrough
-        gates:
-          - name: big
-            condition: "row['amount'] > 1000"
-            routes: {"true": high, "false": continue}
-        sinks:
-          normal:
-            plugin: azure_blob
-            options:
-              connection_string: "%s"
-              container: %s
-              blob_path: "out/{{ run_id }}/normal.csv"
-              format: csv
-              upload_block_size: 4096
-          high:
-            plugin: azure_blob
-            options:
-              connection_string: "%s"
-              container: %s
-              blob_path: out/high.jsonl
-              format: jsonl
-              overwrite: false
-              upload_block_size: 4096
-        default_sink: normal
-        landscape: {url: "%s"}
-        """.formatted(input, azurite.connectionString(), container.getBlobContainerName(),
-        azurite.connectionString(), container.getBlobContainerName(), landscapeUrl));
+    String blob = "plugin: azure_blob, options: {connection_string: \"" + azurite.connectionString()
+        + "\", container: " + container.getBlobContainerName() + ", upload_block_size: 4096, ";
+    return CrashHarness.gatePipeline(dir, ROWS, landscapeUrl,
+        "normal: {" + blob + "blob_path: \"out/{{ run_id }}/normal.csv\", format: csv}}",
+        "high: {" + blob + "blob_path: out/high.jsonl, format: jsonl, overwrite: false}}");
   }
 
   private Connection landscape() throws Exception {

@@ -100,6 +100,14 @@ final class CrashHarness {
    * {@code out/normal.csv}; the Landscape at {@code landscapeUrl}. Returns the settings file.
    */
   static Path gatePipeline(Path dir, int rows, String landscapeUrl) throws IOException {
+    return gatePipeline(dir, rows, landscapeUrl,
+        "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv") + "}}",
+        "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}");
+  }
+
+  /** The same pipeline with other sinks: the YAML of the {@code normal} and {@code high} sinks. */
+  static Path gatePipeline(Path dir, int rows, String landscapeUrl, String normalSink,
+      String highSink) throws IOException {
     Path input = dir.resolve("in.csv");
     StringBuilder csv = new StringBuilder("id,customer,amount\n");
     for (int i = 0; i < rows; i++) {
@@ -120,12 +128,11 @@ final class CrashHarness {
             condition: "row['amount'] > 1000"
             routes: {"true": high, "false": continue}
         sinks:
-          normal: {plugin: csv, options: {path: %s}}
-          high: {plugin: json, options: {path: %s}}
+          %s
+          %s
         default_sink: normal
         landscape: {url: "%s"}
-        """.formatted(input, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"),
-        landscapeUrl));
+        """.formatted(input, normalSink, highSink, landscapeUrl));
   }
 
   /**
