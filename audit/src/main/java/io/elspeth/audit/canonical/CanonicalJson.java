@@ -240,6 +240,11 @@ public final class CanonicalJson {
         "unsupported type " + value.getClass().getSimpleName() + " at " + path);
   }
 
+  /** Python's {@code isoformat()} of the instant in UTC: microseconds only when not zero. */
+  public static String isoformat(java.time.Instant value) {
+    return isoUtc(value.atOffset(ZoneOffset.UTC));
+  }
+
   /** Python's {@code isoformat()} of the UTC value: microseconds only when not zero. */
   private static String isoUtc(OffsetDateTime value) {
     OffsetDateTime utc = value.withOffsetSameInstant(ZoneOffset.UTC);

@@ -53,12 +53,25 @@ public final class ExportVerifier {
   /** A parsed line. */
   private record Line(int number, Map<String, Object> record) {}
 
-  /** Verifies the export read from {@code in} with {@code key}. */
+  /**
+   * Verifies the export read from {@code in} with {@code key}: JSON lines (as {@code elspeth
+   * export} and a {@code jsonl} sink write it), or one JSON array of the records (as a
+   * {@code json} sink writes a post-run export), whose elements messages number as lines.
+   */
   public static Verification verify(BufferedReader in, SigningKey key) throws IOException {
+    List<String> texts;
+    try {
+      texts = in.lines().toList();
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause(); // not UTF-8, or unreadable: the caller reports it
+    }
+    String first = texts.stream().filter(t -> !t.isBlank()).findFirst().orElse("").strip();
+    if (first.startsWith("[")) {
+      return verifyArray(String.join("\n", texts), key);
+    }
     List<Line> lines = new ArrayList<>();
-    String text;
     int number = 0;
-    while ((text = in.readLine()) != null) {
+    for (String text : texts) {
       number++;
       if (text.isBlank()) {
         continue;
@@ -77,6 +90,34 @@ public final class ExportVerifier {
       Map<String, Object> record = (Map<String, Object>) map;
       lines.add(new Line(number, record));
     }
+    return verify(lines, key);
+  }
+
+  private static Verification verifyArray(String text, SigningKey key) {
+    Object parsed;
+    try {
+      parsed = CanonicalJson.parse(text);
+    } catch (CanonicalizationException e) {
+      return fail(null, 0, null, "the file is not a valid JSON array (it was altered or cut): "
+          + e.getMessage());
+    }
+    if (!(parsed instanceof List<?> items)) {
+      return fail(null, 0, null, "the file is not a JSON array of records");
+    }
+    List<Line> lines = new ArrayList<>();
+    for (Object item : items) {
+      if (!(item instanceof Map<?, ?> map)) {
+        return fail(null, lines.size(), lines.size() + 1, "element " + (lines.size() + 1)
+            + " of the array is not a JSON object");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> record = (Map<String, Object>) map;
+      lines.add(new Line(lines.size() + 1, record));
+    }
+    return verify(lines, key);
+  }
+
+  private static Verification verify(List<Line> lines, SigningKey key) {
     int manifestAt = -1;
     for (int i = 0; i < lines.size(); i++) {
       if (MANIFEST.equals(lines.get(i).record().get("record_type"))) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,13 +57,22 @@ public final class ExportWriter {
    */
   public static Summary write(String runId, List<Map<String, Object>> records, Writer out,
       @Nullable SigningKey key, Instant exportedAt) throws IOException {
-    if (key == null) {
-      for (Map<String, Object> r : records) {
-        out.write(CanonicalJson.canonicalize(r));
-        out.write('\n');
-      }
-      return new Summary(records.size(), null);
+    List<Map<String, Object>> lines = key == null ? records
+        : signed(runId, records, key, exportedAt);
+    for (Map<String, Object> r : lines) {
+      out.write(CanonicalJson.canonicalize(r));
+      out.write('\n');
     }
+    return summary(lines, key != null);
+  }
+
+  /**
+   * {@code records} of {@code runId} signed as {@link #write} signs them: each with its sequence
+   * and signature, then the manifest. For writers that are not JSON lines (a sink, CSV files).
+   */
+  public static List<Map<String, Object>> signed(String runId, List<Map<String, Object>> records,
+      SigningKey key, Instant exportedAt) {
+    List<Map<String, Object>> out = new ArrayList<>(records.size() + 1);
     MessageDigest chain = sha256();
     long sequence = 0;
     for (Map<String, Object> r : records) {
@@ -71,22 +81,28 @@ public final class ExportWriter {
       String signature = key.sign(CanonicalJson.canonicalize(signed));
       signed.put(SIGNATURE, signature);
       chain.update(signature.getBytes(StandardCharsets.US_ASCII));
-      out.write(CanonicalJson.canonicalize(signed));
-      out.write('\n');
+      out.add(signed);
     }
-    String finalHash = HexFormat.of().formatHex(chain.digest());
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("record_type", MANIFEST);
     manifest.put("run_id", runId);
     manifest.put("record_count", (long) records.size());
-    manifest.put("final_hash", finalHash);
+    manifest.put("final_hash", HexFormat.of().formatHex(chain.digest()));
     manifest.put("hash_algorithm", "sha256");
     manifest.put("signature_algorithm", "hmac-sha256");
     manifest.put("exported_at", exportedAt.toString());
     manifest.put(SIGNATURE, key.sign(CanonicalJson.canonicalize(manifest)));
-    out.write(CanonicalJson.canonicalize(manifest));
-    out.write('\n');
-    return new Summary(records.size(), finalHash);
+    out.add(manifest);
+    return out;
+  }
+
+  /** What {@code lines} (as {@link #signed} returns them when {@code signed}) hold. */
+  public static Summary summary(List<Map<String, Object>> lines, boolean signed) {
+    if (!signed) {
+      return new Summary(lines.size(), null);
+    }
+    Map<String, Object> manifest = lines.get(lines.size() - 1);
+    return new Summary(lines.size() - 1, (String) manifest.get("final_hash"));
   }
 
   static MessageDigest sha256() {

@@ -85,6 +85,8 @@ public final class LandscapeStore implements AutoCloseable {
    * connection the dead server cannot give (three such waits made a failed run take minutes).
    */
   private volatile boolean lost;
+  /** The run's change journal ({@code landscape.dump_to_jsonl}); null when there is none. */
+  private volatile io.elspeth.audit.journal.@Nullable LandscapeJournal journal;
 
   private LandscapeStore(LandscapeUrl url, HikariDataSource dataSource) {
     this.url = url;
@@ -261,7 +263,31 @@ public final class LandscapeStore implements AutoCloseable {
     return commitOrdered(byTable, records.size());
   }
 
+  /**
+   * Journals every write of this store from now on to {@code options}' file, after the write
+   * committed (null: no journal). The launcher sets it for the run; every writer of this JVM
+   * shares the store, and so the journal.
+   */
+  public void useJournal(io.elspeth.audit.journal.LandscapeJournal.@Nullable Options options) {
+    io.elspeth.audit.journal.LandscapeJournal current = journal;
+    if (options == null) {
+      journal = null;
+    } else if (current == null || !current.options().equals(options)) {
+      journal = new io.elspeth.audit.journal.LandscapeJournal(options);
+    }
+  }
+
   private List<AuditRecord> commitOrdered(Map<String, List<AuditRecord>> byTable, int size) {
+    List<AuditRecord> inserted = insertOrdered(byTable, size);
+    // After the commit, never before: the journal must not hold a write that was rolled back.
+    io.elspeth.audit.journal.LandscapeJournal j = journal;
+    if (j != null) {
+      j.inserted(inserted);
+    }
+    return inserted;
+  }
+
+  private List<AuditRecord> insertOrdered(Map<String, List<AuditRecord>> byTable, int size) {
     return transaction("Landscape commit of " + size + " records to " + url + " failed",
         c -> {
           if (dialect() == Dialect.POSTGRESQL) {
@@ -437,20 +463,53 @@ public final class LandscapeStore implements AutoCloseable {
    * (terminal runs are immutable).
    */
   public boolean completeRun(String runId, String status, Instant completedAt) {
+    String sql = "UPDATE runs SET status = ?, completed_at = ?"
+        + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')";
+    return update("complete run " + runId, sql, List.of(status, completedAt, runId)) == 1;
+  }
+
+  /**
+   * Records the post-run export's progress on a run (ELSPETH's {@code set_export_status}):
+   * {@code pending} with its format and sink, then {@code completed} (with the time) or
+   * {@code failed} with the error.
+   */
+  public void setExportStatus(String runId, String status, @Nullable String error,
+      @Nullable String format, @Nullable String sink, Instant at) {
+    switch (status) {
+      case "pending" -> update("set the export status of run " + runId, "UPDATE runs SET"
+          + " export_status = ?, export_error = NULL, export_format = ?, export_sink = ?"
+          + " WHERE run_id = ?", java.util.Arrays.asList(status, format, sink, runId));
+      case "completed" -> update("set the export status of run " + runId, "UPDATE runs SET"
+          + " export_status = ?, export_error = NULL, exported_at = ? WHERE run_id = ?",
+          List.of(status, at, runId));
+      case "failed" -> update("set the export status of run " + runId, "UPDATE runs SET"
+          + " export_status = ?, export_error = ? WHERE run_id = ?",
+          java.util.Arrays.asList(status, error, runId));
+      default -> throw new IllegalArgumentException("export status must be pending, completed"
+          + " or failed, got " + status);
+    }
+  }
+
+  /** One UPDATE in its own transaction, journaled after it commits; returns the rows changed. */
+  private int update(String what, String sql, List<Object> parameters) {
+    int changed;
     synchronized (writeLock) {
-      try (Connection c = pooledConnection();
-          PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, completed_at = ?"
-              + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')")) {
-        ps.setString(1, status);
-        SqlValues.bind(ps, 2, completedAt, dialect());
-        ps.setString(3, runId);
-        return ps.executeUpdate() == 1;
+      try (Connection c = pooledConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < parameters.size(); i++) {
+          SqlValues.bind(ps, i + 1, parameters.get(i), dialect());
+        }
+        changed = ps.executeUpdate();
       } catch (SQLException e) {
         noteFailure(e);
-        throw new LandscapeWriteException(
-            "cannot complete run " + runId + " in " + url + ": " + rootMessage(e), e);
+        throw new LandscapeWriteException("cannot " + what + " in " + url + ": "
+            + rootMessage(e), e);
+      }
+      io.elspeth.audit.journal.LandscapeJournal j = journal;
+      if (j != null && changed > 0) {
+        j.statement(sql, parameters);
       }
     }
+    return changed;
   }
 
   /** Work on one connection inside a transaction. */

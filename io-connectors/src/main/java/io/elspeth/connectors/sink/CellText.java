@@ -2,7 +2,6 @@ package io.elspeth.connectors.sink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -37,24 +36,6 @@ final class CellText {
   }
 
   static String pythonFloat(double d) {
-    if (Double.isNaN(d)) {
-      return "nan";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "inf" : "-inf";
-    }
-    double abs = Math.abs(d);
-    if (abs == 0.0 || (abs >= 1e-4 && abs < 1e16)) {
-      String plain = new BigDecimal(Double.toString(d)).toPlainString();
-      return plain.contains(".") ? plain : plain + ".0";
-    }
-    String s = Double.toString(d);
-    int e = s.indexOf('E');
-    String mantissa = s.substring(0, e);
-    if (mantissa.endsWith(".0")) {
-      mantissa = mantissa.substring(0, mantissa.length() - 2);
-    }
-    int exponent = Integer.parseInt(s.substring(e + 1));
-    return mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
+    return io.elspeth.audit.canonical.PythonRepr.floatRepr(d);
   }
 }

@@ -76,7 +76,7 @@ final class JsonRunReport implements RunObserver {
     int exitCode = summary.succeeded() ? 0 : 1;
     Map<String, Object> e = event("run_completed");
     e.put("run_id", summary.runId());
-    e.put("status", summary.status());
+    e.put("status", summary.partial() ? "partial" : summary.status());
     e.put("total_rows", summary.counts() == null ? 0 : summary.counts().rows());
     e.put("succeeded", summary.outcomes("completed"));
     e.put("failed", summary.outcomes("failed"));
@@ -85,7 +85,7 @@ final class JsonRunReport implements RunObserver {
     e.put("diverted", summary.outcomes("diverted"));
     e.put("duration_seconds", durationSeconds);
     e.put("exit_code", exitCode);
-    e.put("error", summary.failure());
+    e.put("error", summary.partial() ? summary.exportFailure() : summary.failure());
     e.put("landscape", summary.landscape());
     print(out, e);
     return exitCode;

@@ -66,6 +66,11 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     }
     err.println(CliErrors.scrub(summary.describe()));
+    if (summary.partial()) {
+      CliErrors.print(err, "run " + summary.runId() + " completed, but its audit export failed: "
+          + summary.exportFailure());
+      return 1;
+    }
     String reason = "run " + summary.runId() + " failed: " + summary.failure();
     if (summary.cause() != null) {
       CliErrors.print(err, new RunFailed(reason, summary.cause()), verbose);

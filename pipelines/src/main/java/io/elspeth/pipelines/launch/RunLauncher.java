@@ -105,6 +105,12 @@ public final class RunLauncher {
     }
     settings.source().descriptor().preflight(settings.source().options())
         .forEach(p -> problems.add("source.options." + p));
+    String signingKey = System.getenv(io.elspeth.audit.export.SigningKey.ENV);
+    if (settings.export() != null && settings.export().sign()
+        && (signingKey == null || signingKey.isEmpty())) {
+      problems.add("landscape.export.sign: a signed export needs the HMAC key in the environment"
+          + " variable " + io.elspeth.audit.export.SigningKey.ENV + ", which is not set");
+    }
     if (!problems.isEmpty()) {
       throw new SettingsException(settings.file(), problems);
     }
@@ -129,6 +135,8 @@ public final class RunLauncher {
     LandscapeStore store = LandscapeStores.acquire(url);
     AutoCloseable alive = null;
     try {
+      // Every writer of this JVM shares the store, so they all journal through it.
+      store.useJournal(settings.journal());
       String runId = Ids.runId();
       SecretFingerprinter secrets = DeclaredSecrets.apply(settings, SecretFingerprinter
           .fromEnvironment().withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
@@ -179,6 +187,9 @@ public final class RunLauncher {
       }
     } finally {
       closeQuietly(alive);
+      if (settings.journal() != null) {
+        store.useJournal(null);
+      }
       LandscapeStores.release(url);
     }
   }
@@ -343,7 +354,7 @@ public final class RunLauncher {
         observer.phaseError(phase, failure, null);
         telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
             RunStatus.FAILED, 0, (System.nanoTime() - startNanos) / 1e6));
-        return new RunSummary(runId, "failed", null, failure, url.toString(), cause);
+        return new RunSummary(runId, "failed", null, failure, url.toString(), cause, null);
       }
       if (failure != null) {
         observer.phaseError(phase, failure, null);
@@ -377,8 +388,31 @@ public final class RunLauncher {
       telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
           failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,
           failure == null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
-      return new RunSummary(runId, status, counts, failure, url.toString(), cause);
+      String exportFailure = null;
+      if (failure == null && plan.settings().export() != null) {
+        exportFailure = export(store, runId, plan.settings().export(), telemetry);
+      }
+      return new RunSummary(runId, status, counts, failure, url.toString(), cause, exportFailure);
     }
+  }
+
+  /**
+   * The post-run export of a completed run; its error, or null. As in ELSPETH, a failed export
+   * leaves the run completed.
+   */
+  private @Nullable String export(LandscapeStore store, String runId,
+      io.elspeth.pipelines.settings.LandscapeExport export, TelemetryManager telemetry) {
+    long start = System.nanoTime();
+    observer.phaseStarted(RunPhase.EXPORT, "exporting", export.sink().name());
+    telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
+        PipelinePhase.EXPORT, PhaseAction.EXPORTING));
+    Optional<String> error = PostRunExport.export(store, runId, export, System.getenv());
+    if (error.isPresent()) {
+      observer.phaseError(RunPhase.EXPORT, error.get(), export.sink().name());
+      return error.get();
+    }
+    observer.phaseCompleted(RunPhase.EXPORT, seconds(start));
+    return null;
   }
 
   private static double seconds(long sinceNanos) {

@@ -9,7 +9,9 @@ public enum RunPhase {
   /** The rows flow: source, transforms, gates, sinks, Landscape commits. */
   PROCESS,
   /** The run checked against its Landscape record (RunReconciliation) and completed. */
-  RECONCILE;
+  RECONCILE,
+  /** The completed run's audit trail exported to its sink ({@code landscape.export}). */
+  EXPORT;
 
   /** The phase's name in events ({@code graph}, {@code process}, {@code reconcile}). */
   public String value() {

@@ -7,12 +7,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * What a run did: its id, status, reconciled counts, and the failure reason when it failed, with
  * the exception behind it when there was one (the CLI prints its trace with --verbose).
+ * {@code exportFailure} is why the post-run export of a completed run failed (null when it
+ * succeeded or there was none): the run stays completed, but did not fully succeed (ELSPETH's
+ * PARTIAL).
  */
 public record RunSummary(String runId, String status, @Nullable RunReconciliation counts,
-    @Nullable String failure, String landscape, @Nullable Throwable cause) {
+    @Nullable String failure, String landscape, @Nullable Throwable cause,
+    @Nullable String exportFailure) {
 
+  /** The run completed and, if one was configured, its export too. */
   public boolean succeeded() {
-    return "completed".equals(status);
+    return "completed".equals(status) && exportFailure == null;
+  }
+
+  /** The run completed but its post-run export failed. */
+  public boolean partial() {
+    return "completed".equals(status) && exportFailure != null;
   }
 
   /** The run's terminal outcomes named {@code outcome}, over all sinks (0 without counts). */
@@ -42,6 +52,9 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
     }
     if (failure != null) {
       sb.append("  reason: ").append(failure).append('\n');
+    }
+    if (exportFailure != null) {
+      sb.append("  export: failed: ").append(exportFailure).append('\n');
     }
     sb.append("  landscape: ").append(landscape);
     return sb.toString();

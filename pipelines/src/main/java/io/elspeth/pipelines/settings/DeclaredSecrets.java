@@ -23,6 +23,9 @@ public final class DeclaredSecrets {
     settings.transforms().forEach(t -> plugins.add(t.descriptor()));
     settings.aggregations().forEach(a -> plugins.add(a.descriptor()));
     settings.sinks().values().forEach(s -> plugins.add(s.descriptor()));
+    if (settings.export() != null) {
+      plugins.add(settings.export().sink().descriptor());
+    }
     Set<String> secret = new LinkedHashSet<>();
     Set<String> plain = new LinkedHashSet<>();
     for (PluginDescriptor d : plugins) {

@@ -28,6 +28,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param resolved the settings as loaded (after profiles and variable substitution), recorded
  *     on the run once secrets are fingerprinted
  * @param runner the runner and its options ({@code runner:} section; direct when absent)
+ * @param export the post-run export ({@code landscape.export}); null when not enabled. Its sink
+ *     is not in {@code sinks}: it receives no rows, only the export
+ * @param journal the JSONL change journal ({@code landscape.dump_to_jsonl}); null when off
  */
 public record PipelineSettings(
     Path file,
@@ -41,14 +44,16 @@ public record PipelineSettings(
     Map<String, Object> resolved,
     List<Aggregation> aggregations,
     List<Coalesce> coalesce,
-    RunnerOptions runner) {
+    RunnerOptions runner,
+    @Nullable LandscapeExport export,
+    io.elspeth.audit.journal.LandscapeJournal.@Nullable Options journal) {
 
   /** Settings without aggregations or joins. */
   public PipelineSettings(Path file, Source source, List<Transform> transforms, List<Gate> gates,
       LinkedHashMap<String, Sink> sinks, String defaultSink, LandscapeUrl landscape,
       TelemetrySettings telemetry, Map<String, Object> resolved) {
     this(file, source, transforms, gates, sinks, defaultSink, landscape, telemetry, resolved,
-        List.of(), List.of(), RunnerOptions.defaults(RunnerProfile.DIRECT));
+        List.of(), List.of(), RunnerOptions.defaults(RunnerProfile.DIRECT), null, null);
   }
 
   /**
@@ -56,12 +61,12 @@ public record PipelineSettings(
    * section); throws {@link SettingsException} naming the key when the runner cannot run them.
    */
   public PipelineSettings onRunner(RunnerOptions other) {
-    List<String> problems = SettingsValidator.runnerProblems(other, landscape);
+    List<String> problems = SettingsValidator.runnerProblems(other, landscape, journal);
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, resolved, aggregations, coalesce, other);
+        telemetry, resolved, aggregations, coalesce, other, export, journal);
   }
 
   /** The configured source. */

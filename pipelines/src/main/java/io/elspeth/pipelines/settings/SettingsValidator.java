@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.settings;
 
+import io.elspeth.audit.journal.LandscapeJournal;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.client.RateLimits;
 import io.elspeth.plugin.OptionSpec;
@@ -169,7 +170,16 @@ public final class SettingsValidator {
     }
     RunnerOptions runner = section(raw, "runner", RUNNER, sinkNames, problems)
         .map(SettingsValidator::runnerOptions).orElse(RunnerOptions.defaults(RunnerProfile.DIRECT));
-    problems.addAll(runnerProblems(runner, landscape));
+    LandscapeExport export = LandscapeExport.parse(raw.get("landscape") instanceof Map<?, ?> lm
+        ? lm.get("export") : null, sinks, problems);
+    if (export != null) {
+      problems.addAll(LandscapeExport.sharedSinkProblems(export, source, transforms, gates,
+          aggregations, sinks, defaultSink));
+      // The export sink receives no rows: it is not a sink of the pipeline's graph.
+      sinks.remove(export.sink().name());
+    }
+    LandscapeJournal.Options journal = journal(raw, landscape, problems);
+    problems.addAll(runnerProblems(runner, landscape, journal));
     problems.addAll(OutputConflicts.find(source, sinks, landscape, payloadBasePath(raw),
         telemetry.healthFile()));
     if (!problems.isEmpty()) {
@@ -177,7 +187,33 @@ public final class SettingsValidator {
           raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, raw, aggregations, coalesce, runner);
+        telemetry, raw, aggregations, coalesce, runner, export, journal);
+  }
+
+  /**
+   * {@code landscape.dump_to_jsonl} and its options as the journal's settings (paths made
+   * absolute, so every worker writes the same file), or null when the journal is off.
+   */
+  private static LandscapeJournal.@Nullable Options journal(Map<String, Object> raw,
+      @Nullable LandscapeUrl landscape, List<String> problems) {
+    if (!(raw.get("landscape") instanceof Map<?, ?> m)
+        || !Boolean.TRUE.equals(m.get("dump_to_jsonl")) || landscape == null) {
+      return null;
+    }
+    Object path = m.get("dump_to_jsonl_path");
+    java.nio.file.Path file = path instanceof String p ? java.nio.file.Path.of(p).toAbsolutePath()
+        : LandscapeJournal.defaultPath(landscape);
+    if (file == null) {
+      problems.add("landscape.dump_to_jsonl_path: required when dump_to_jsonl is on and the"
+          + " Landscape is not a SQLite file (" + landscape + ")");
+      return null;
+    }
+    boolean payloads = Boolean.TRUE.equals(m.get("dump_to_jsonl_include_payloads"));
+    Object base = m.get("dump_to_jsonl_payload_base_path");
+    String payloadBase = !payloads ? null : java.nio.file.Path.of(base instanceof String b ? b
+        : payloadBasePath(raw)).toAbsolutePath().toString();
+    return new LandscapeJournal.Options(file.toString(),
+        Boolean.TRUE.equals(m.get("dump_to_jsonl_fail_on_error")), payloads, payloadBase);
   }
 
   /** {@code payload_store.base_path} as configured, ELSPETH's default when unset. */
@@ -209,8 +245,15 @@ public final class SettingsValidator {
    * problems, and a SQLite Landscape on a runner whose steps may run in other JVMs (a SQLite
    * file has one writer and is not reachable from another machine).
    */
-  static List<String> runnerProblems(RunnerOptions runner, @Nullable LandscapeUrl landscape) {
+  static List<String> runnerProblems(RunnerOptions runner, @Nullable LandscapeUrl landscape,
+      io.elspeth.audit.journal.LandscapeJournal.@Nullable Options journal) {
     List<String> problems = new ArrayList<>(runner.problems());
+    if (journal != null && runner.profile() == RunnerProfile.FLINK_CLUSTER) {
+      problems.add("landscape.dump_to_jsonl: the journal is a local file written by every process"
+          + " that writes the Landscape; on the " + runner.profile().configName() + " runner"
+          + " those are Flink workers on other machines, so it is supported only with the"
+          + " direct and flink-local runners");
+    }
     if (landscape != null && runner.profile().distributed()
         && landscape.dialect() == io.elspeth.audit.schema.Dialect.SQLITE) {
       problems.add("landscape.url: the " + runner.profile().configName() + " runner needs a"
@@ -560,13 +603,6 @@ public final class SettingsValidator {
     if (!r.options().bool("enabled", true)) {
       problems.add("landscape.enabled: the Landscape is the legal record of a run and cannot be"
           + " disabled");
-    }
-    Map<String, Object> export = r.options().map("export");
-    if (Boolean.TRUE.equals(export.get("enabled"))) {
-      problems.add("landscape.export: post-run export is not supported by this version yet");
-    }
-    if (r.options().bool("dump_to_jsonl", false)) {
-      problems.add("landscape.dump_to_jsonl: the JSONL journal is not supported by this version yet");
     }
     if (r.options().integer("commit_batch_size", 1) < 1) {
       problems.add("landscape.commit_batch_size: expected 1 or more, got "
