@@ -84,4 +84,57 @@ final class CliHarness {
   static List<String> lines(Path file) throws IOException {
     return Files.readAllLines(file);
   }
+
+  /**
+   * Runs {@code elspeth args...} in a fresh JVM in {@code dir}, with {@code env} added to its
+   * environment and {@code ELSPETH_SIGNING_KEY} only if {@code env} sets it: for commands that
+   * read the key from their real environment.
+   */
+  static Result runInNewJvm(Path dir, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().remove("ELSPETH_SIGNING_KEY");
+    pb.environment().putAll(env);
+    Path out = dir.resolve("proc.out");
+    Path err = dir.resolve("proc.err");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    int code = p.waitFor();
+    return new Result(code, Files.readString(out), Files.readString(err));
+  }
+
+  /** A schema of its own on the test PostgreSQL server, dropped on close. */
+  static final class PgSchema implements AutoCloseable {
+    private final String name = "e2e_" + java.util.UUID.randomUUID().toString().replace("-", "");
+
+    PgSchema() throws SQLException {
+      try (Connection c = DriverManager.getConnection(
+          io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
+          Statement s = c.createStatement()) {
+        s.execute("CREATE SCHEMA " + name);
+      }
+    }
+
+    /** The Landscape URL of the schema, for settings. */
+    String url() {
+      return io.elspeth.testkit.postgres.TestPostgres.get().url() + "?currentSchema=" + name;
+    }
+
+    Connection connect() throws SQLException {
+      return DriverManager.getConnection(io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl()
+          + "&currentSchema=" + name);
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (Connection c = DriverManager.getConnection(
+          io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
+          Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA " + name + " CASCADE");
+      }
+    }
+  }
 }

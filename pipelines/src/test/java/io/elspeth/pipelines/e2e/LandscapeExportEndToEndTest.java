@@ -11,18 +11,14 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.pipelines.cli.ElspethCli;
-import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,21 +67,9 @@ class LandscapeExportEndToEndTest {
     return "sqlite:///" + dir.resolve("audit.db");
   }
 
-  /** {@code elspeth args...} in a fresh JVM in {@code dir}, with {@code env} as its signing key. */
-  private CliHarness.Result inProcess(Map<String, String> env, String... args)
+  private CliHarness.Result inNewJvm(Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-    pb.environment().remove("ELSPETH_SIGNING_KEY");
-    pb.environment().putAll(env);
-    Path out = dir.resolve("proc.out");
-    Path err = dir.resolve("proc.err");
-    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    int code = p.waitFor();
-    return new CliHarness.Result(code, Files.readString(out), Files.readString(err));
+    return CliHarness.runInNewJvm(dir, env, args);
   }
 
   private static Map<String, Object> run(Connection c) throws Exception {
@@ -129,14 +113,14 @@ class LandscapeExportEndToEndTest {
   @Test
   void aSignedJsonlExportIsWhatElspethExportWritesAndVerifies() throws Exception {
     Path settings = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
-    CliHarness.Result r = inProcess(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
+    CliHarness.Result r = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
         settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     List<Map<String, Object>> records = jsonLines(dir.resolve("trail.jsonl"));
     assertThat(records.get(records.size() - 1).get("record_type"), is("manifest"));
     assertThat(records, everyItem(org.hamcrest.Matchers.hasKey("signature")));
 
-    CliHarness.Result verified = inProcess(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
+    CliHarness.Result verified = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
         dir.resolve("trail.jsonl").toString());
     assertThat(verified.err(), verified.exitCode(), is(0));
     assertThat(verified.out(), containsString("OK: "));
@@ -144,7 +128,7 @@ class LandscapeExportEndToEndTest {
     // The records `elspeth export --sign` writes, but for the run's own record: the post-run
     // export reads the run while its export is pending (as ELSPETH's does), a later export once
     // it completed.
-    CliHarness.Result exported = inProcess(Map.of("ELSPETH_SIGNING_KEY", KEY), "export",
+    CliHarness.Result exported = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "export",
         "--run", "latest", "--database", dir.resolve("audit.db").toString(), "--output",
         dir.resolve("cli.jsonl").toString(), "--sign");
     assertThat(exported.err(), exported.exitCode(), is(0));
@@ -156,7 +140,7 @@ class LandscapeExportEndToEndTest {
       assertThat(CanonicalJson.canonicalize(records.get(i)),
           is(CanonicalJson.canonicalize(cli.get(i))));
     }
-    CliHarness.Result otherKey = inProcess(Map.of("ELSPETH_SIGNING_KEY", "another key"),
+    CliHarness.Result otherKey = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", "another key"),
         "verify", dir.resolve("trail.jsonl").toString());
     assertThat(otherKey.exitCode(), is(1));
   }
@@ -166,11 +150,11 @@ class LandscapeExportEndToEndTest {
     Path settings = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
     Files.writeString(settings, Files.readString(settings).replace(", format: jsonl", "")
         .replace("trail.jsonl", "trail.json"));
-    CliHarness.Result r = inProcess(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
+    CliHarness.Result r = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
         settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(Files.readString(dir.resolve("trail.json")), startsWith("["));
-    CliHarness.Result verified = inProcess(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
+    CliHarness.Result verified = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
         dir.resolve("trail.json").toString());
     assertThat(verified.err(), verified.exitCode(), is(0));
   }
@@ -252,27 +236,17 @@ class LandscapeExportEndToEndTest {
 
   @Test
   void aPostgresqlLandscapeExportsAsSqliteDoes() throws Exception {
-    String schema = "e2e_" + UUID.randomUUID().toString().replace("-", "");
-    String server = TestPostgres.get().jdbcUrl();
-    try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    try {
-      Path settings = settings("{enabled: true, sink: trail, format: json}",
-          TestPostgres.get().url() + "?currentSchema=" + schema);
+    try (CliHarness.PgSchema schema = new CliHarness.PgSchema()) {
+      Path settings = settings("{enabled: true, sink: trail, format: json}", schema.url());
       CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
       assertThat(r.err(), r.exitCode(), is(0));
       List<Map<String, Object>> records = jsonLines(dir.resolve("trail.jsonl"));
       assertThat(records.stream().filter(x -> "row".equals(x.get("record_type"))).count(),
           is(4L));
-      try (Connection c = DriverManager.getConnection(server + "&currentSchema=" + schema)) {
+      try (Connection c = schema.connect()) {
         Map<String, Object> run = run(c);
         assertThat(run.get("export_status"), is("completed"));
         assertThat(records.get(0).get("run_id"), is(run.get("run_id")));
-      }
-    } finally {
-      try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
-        s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
     }
   }
@@ -296,7 +270,7 @@ class LandscapeExportEndToEndTest {
     assertThat(r.err(), containsString("landscape.export.format"));
 
     Path unsigned = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
-    r = inProcess(Map.of(), "run", "-s", unsigned.toString(), "-x");
+    r = inNewJvm(Map.of(), "run", "-s", unsigned.toString(), "-x");
     assertThat(r.exitCode(), is(1));
     assertThat(r.err(), containsString("landscape.export.sign: a signed export needs the HMAC"
         + " key in the environment variable ELSPETH_SIGNING_KEY"));

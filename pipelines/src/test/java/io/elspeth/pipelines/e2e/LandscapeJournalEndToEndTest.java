@@ -6,16 +6,12 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
 import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,24 +119,15 @@ class LandscapeJournalEndToEndTest {
 
   @Test
   void aPostgresqlLandscapeOnFlinksLocalClusterJournalsEveryRecordOnce() throws Exception {
-    String schema = "e2e_" + UUID.randomUUID().toString().replace("-", "");
-    String server = TestPostgres.get().jdbcUrl();
-    try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    try {
+    try (CliHarness.PgSchema schema = new CliHarness.PgSchema()) {
       Path journal = dir.resolve("pg.journal.jsonl");
-      Path settings = settings("{url: \"" + TestPostgres.get().url() + "?currentSchema="
-          + schema + "\", dump_to_jsonl: true, dump_to_jsonl_path: " + journal + "}",
+      Path settings = settings("{url: \"" + schema.url() + "\", dump_to_jsonl: true,"
+          + " dump_to_jsonl_path: " + journal + "}",
           "runner: {profile: flink-local, parallelism: 2}");
       CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
       assertThat(r.err(), r.exitCode(), is(0));
-      try (Connection c = DriverManager.getConnection(server + "&currentSchema=" + schema)) {
+      try (Connection c = schema.connect()) {
         assertThat(journaled(journal), is(stored(c)));
-      }
-    } finally {
-      try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
-        s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
     }
   }

@@ -7,13 +7,11 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
-import io.elspeth.pipelines.cli.ElspethCli;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -32,21 +30,9 @@ class SignedExportEndToEndTest {
 
   @TempDir Path dir;
 
-  /** Runs {@code elspeth args...} in a fresh JVM in {@code dir} with {@code env} added. */
   private CliHarness.Result elspeth(Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-    pb.environment().remove("ELSPETH_SIGNING_KEY");
-    pb.environment().putAll(env);
-    Path out = dir.resolve("proc.out");
-    Path err = dir.resolve("proc.err");
-    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    int code = p.waitFor();
-    return new CliHarness.Result(code, Files.readString(out), Files.readString(err));
+    return CliHarness.runInNewJvm(dir, env, args);
   }
 
   @Test
