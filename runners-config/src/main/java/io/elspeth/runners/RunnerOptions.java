@@ -27,7 +27,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param parallelism workers (DirectRunner threads, Flink task parallelism); 0: one per core
  *     (flink-cluster: the cluster's default)
  * @param maxParallelism Flink's maximum parallelism (key groups); 0: Flink's default
- * @param flinkMaster the JobManager's {@code host:port} (REST port); flink-cluster only
+ * @param flinkMaster the JobManager's {@code host:port} (REST port), or {@value #FLINK_MASTER_AUTO}:
+ *     the Flink client that runs this program (`flink run`, the REST jar upload) decides;
+ *     flink-cluster only
  * @param checkpointingIntervalMs 0: no checkpoints (batch mode)
  * @param restartAttempts times Flink restarts a failed job before failing the run
  * @param flinkConfDir a folder holding a flink-conf.yaml to start from, or null (its
@@ -55,6 +57,12 @@ public record RunnerOptions(
       return name().toLowerCase(Locale.ROOT);
     }
   }
+
+  /**
+   * {@code flink_master} for a program that a Flink client runs (the job jar under
+   * {@code flink run} or the REST jar upload): the job goes to that client's cluster.
+   */
+  public static final String FLINK_MASTER_AUTO = "auto";
 
   /** Documented defaults (the README's runner table lists the same). */
   public static final int DEFAULT_RESTART_ATTEMPTS = 3;
@@ -154,8 +162,10 @@ public record RunnerOptions(
       if (flinkMaster == null || flinkMaster.isBlank()) {
         problems.add("runner.flink_master: the flink-cluster runner needs the JobManager's"
             + " host:port (settings runner.flink_master or --flink-master)");
-      } else if (!flinkMaster.matches("[^\\s:/]+:\\d{1,5}")) {
-        problems.add("runner.flink_master: expected host:port (the JobManager's REST port), got '"
+      } else if (!flinkMaster.equals(FLINK_MASTER_AUTO)
+          && !flinkMaster.matches("[^\\s:/]+:\\d{1,5}")) {
+        problems.add("runner.flink_master: expected host:port (the JobManager's REST port) or '"
+            + FLINK_MASTER_AUTO + "' (the Flink client running the job jar), got '"
             + flinkMaster + "'");
       }
     }
@@ -186,9 +196,16 @@ public record RunnerOptions(
     if (profile == RunnerProfile.FLINK_LOCAL) {
       options.setFlinkMaster("[local]");
       options.setParallelism(parallelism > 0 ? parallelism : cores);
+    } else if (FLINK_MASTER_AUTO.equals(flinkMaster)) {
+      // Beam's "[auto]": the execution environment of the Flink client running this program,
+      // which ships the job jar it was given.
+      options.setFlinkMaster("[auto]");
+      options.setParallelism(parallelism > 0 ? parallelism : -1);
     } else {
       options.setFlinkMaster(flinkMaster);
       options.setParallelism(parallelism > 0 ? parallelism : -1);
+      // One jar, Flink left out (the cluster has it), instead of every jar of our classpath.
+      options.setFilesToStage(List.of(FlinkJobJar.locate().toString()));
     }
     if (maxParallelism > 0) {
       options.setMaxParallelism(maxParallelism);

@@ -59,10 +59,10 @@ class RunnerOptionsTest {
   @Test
   void aCheckpointingIntervalRunsTheJobInStreamingModeWithCheckpoints() {
     FlinkPipelineOptions o = RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER)
-        .withFlinkMaster("localhost:8081")
+        .withFlinkMaster(RunnerOptions.FLINK_MASTER_AUTO)
         .withCheckpointing(2000, RunnerOptions.CheckpointingMode.AT_LEAST_ONCE, 30000, 500)
         .pipelineOptions().as(FlinkPipelineOptions.class);
-    assertThat(o.getFlinkMaster(), is("localhost:8081"));
+    assertThat(o.getFlinkMaster(), is("[auto]"));
     assertThat(o.isStreaming(), is(true));
     assertThat(o.getCheckpointingInterval(), is(2000L));
     assertThat(o.getCheckpointingMode(), is("AT_LEAST_ONCE"));
@@ -76,6 +76,55 @@ class RunnerOptionsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER).pipelineOptions());
     assertThat(e.getMessage().startsWith("runner.flink_master"), is(true));
+  }
+
+  @Test
+  void flinkClusterSubmitsTheJobJarAsTheJobsOnlyJar(@TempDir Path tmp) throws Exception {
+    Path jar = Files.createFile(tmp.resolve("pipelines-1-flink-job.jar"));
+    String before = System.getProperty(FlinkJobJar.PROPERTY);
+    System.setProperty(FlinkJobJar.PROPERTY, jar.toString());
+    try {
+      FlinkPipelineOptions o = (FlinkPipelineOptions) RunnerOptions.defaults(
+          RunnerProfile.FLINK_CLUSTER).withFlinkMaster("localhost:8081").pipelineOptions();
+      assertThat(o.getFlinkMaster(), is("localhost:8081"));
+      assertThat(o.getFilesToStage(), is(java.util.List.of(jar.toString())));
+    } finally {
+      if (before == null) {
+        System.clearProperty(FlinkJobJar.PROPERTY);
+      } else {
+        System.setProperty(FlinkJobJar.PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
+  void aMissingJobJarIsNamedWithWhereItWasLookedFor(@TempDir Path tmp) {
+    String before = System.getProperty(FlinkJobJar.PROPERTY);
+    System.setProperty(FlinkJobJar.PROPERTY, tmp.resolve("absent.jar").toString());
+    try {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER)
+              .withFlinkMaster("localhost:8081").pipelineOptions());
+      assertThat(e.getMessage(), containsString("absent.jar, which does not exist"));
+    } finally {
+      if (before == null) {
+        System.clearProperty(FlinkJobJar.PROPERTY);
+      } else {
+        System.setProperty(FlinkJobJar.PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
+  void autoRunsOnTheClusterOfTheFlinkClientRunningTheProgram() {
+    RunnerOptions auto = RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER)
+        .withFlinkMaster(RunnerOptions.FLINK_MASTER_AUTO);
+    assertThat(auto.problems().isEmpty(), is(true));
+    FlinkPipelineOptions o = (FlinkPipelineOptions) auto.pipelineOptions();
+    assertThat(o.getFlinkMaster(), is("[auto]"));
+    assertThat(o.getFilesToStage() == null, is(true));
+    assertThat(RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER).withFlinkMaster("nowhere")
+        .problems().get(0), containsString("or 'auto'"));
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.is;
 
 import io.elspeth.audit.crash.CrashPoint;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,17 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
 class FlinkClusterCrashEndToEndTest {
   static final int ROWS = 1500;
   private static final String SERVER = TestPostgres.get().jdbcUrl();
-  private static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
 
   @TempDir
   Path dir;
-  private Path clusterDir;
-  private int restPort;
+  private FlinkClusterScript cluster;
   private String schema;
 
   @AfterEach
   void stopClusterAndDropSchema() throws Exception {
-    if (clusterDir != null) {
+    if (cluster != null) {
       script(Map.of(), "stop");
     }
     if (schema != null) {
@@ -55,8 +52,7 @@ class FlinkClusterCrashEndToEndTest {
 
   /** Starts a cluster whose first TaskManager pauses at {@code point}; returns the signal. */
   private Path startClusterPausingAt(String point) throws Exception {
-    clusterDir = dir.resolve("cluster");
-    restPort = freePort();
+    cluster = new FlinkClusterScript(dir.resolve("cluster"));
     Path signal = dir.resolve("paused");
     // Only the first TaskManager pauses: it gets the crash point; the one added later does not.
     CliHarness.Result started = script(Map.of(CrashPoint.AT_ENV, point,
@@ -87,7 +83,7 @@ class FlinkClusterCrashEndToEndTest {
     Path log = dir.resolve("run-" + System.nanoTime() + ".log");
     String[] all = java.util.Arrays.copyOf(args, args.length + 4);
     System.arraycopy(new String[] {"--runner", "flink-cluster", "--flink-master",
-        "localhost:" + restPort}, 0, all, args.length, 4);
+        "localhost:" + cluster.restPort}, 0, all, args.length, 4);
     Process run = CrashHarness.start(null, null, log, all);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CrashHarness.TIMEOUT_SECONDS);
@@ -98,7 +94,7 @@ class FlinkClusterCrashEndToEndTest {
           is(true));
       CliHarness.Result added = script(Map.of(), "add-taskmanager");
       assertThat(added.out(), added.exitCode(), is(0));
-      long taskManager = Long.parseLong(Files.readString(clusterDir.resolve("taskmanager.pid"))
+      long taskManager = Long.parseLong(Files.readString(cluster.dir.resolve("taskmanager.pid"))
           .trim());
       ProcessHandle.of(taskManager).ifPresent(ProcessHandle::destroyForcibly);
       assertThat("the run ends:\n" + Files.readString(log) + logs(),
@@ -155,44 +151,14 @@ class FlinkClusterCrashEndToEndTest {
   }
 
   private CliHarness.Result script(Map<String, String> env, String command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(SCRIPT.toString(), command);
-    pb.environment().putAll(env);
-    pb.environment().put("FLINK_CLUSTER_DIR", clusterDir.toString());
-    pb.environment().put("FLINK_REST_PORT", String.valueOf(restPort));
-    pb.environment().put("FLINK_RPC_PORT", String.valueOf(freePort()));
-    pb.environment().put("FLINK_CLUSTER_CLASSPATH", System.getProperty("java.class.path"));
+    Map<String, String> all = new java.util.HashMap<>(env);
     // A killed TaskManager is noticed after two failed heartbeat RPCs (4 s), not Flink's default
     // 20 s; the timeout stays generous for a live TaskManager on a loaded machine.
-    pb.environment().put("FLINK_CONF_EXTRA", "heartbeat.interval: 2000\nheartbeat.timeout: 20000");
-    Path out = Files.createTempFile(dir, "flink-cluster", ".out");
-    pb.redirectErrorStream(true).redirectOutput(out.toFile());
-    Process p = pb.start();
-    if (!p.waitFor(240, TimeUnit.SECONDS)) {
-      p.destroy();
-      return new CliHarness.Result(-1, Files.readString(out), "timed out");
-    }
-    return new CliHarness.Result(p.exitValue(), Files.readString(out), "");
+    all.put("FLINK_CONF_EXTRA", "heartbeat.interval: 2000\nheartbeat.timeout: 20000");
+    return cluster.run(all, command);
   }
 
   private String logs() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    Path logDir = clusterDir.resolve("log");
-    if (!Files.isDirectory(logDir)) {
-      return "";
-    }
-    try (var files = Files.list(logDir)) {
-      for (Path f : files.sorted().toList()) {
-        List<String> lines = Files.readAllLines(f);
-        sb.append("\n== ").append(f.getFileName()).append('\n').append(String.join("\n",
-            lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-      }
-    }
-    return sb.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return cluster == null ? "" : cluster.logs();
   }
 }

@@ -1,17 +1,19 @@
 package io.elspeth.pipelines.e2e;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
+import io.elspeth.runners.FlinkJobJar;
 import io.elspeth.testkit.postgres.TestPostgres;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,35 +26,99 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A standalone Flink cluster (JobManager and TaskManager JVMs started by
- * {@code runners-config/bin/flink-cluster} on loopback) receives the job {@code elspeth run
- * --runner flink-cluster} submits; the run's Landscape (PostgreSQL, written from the TaskManager
- * JVM) and outputs are complete.
+ * {@code runners-config/bin/flink-cluster} on loopback, with Flink's classes only) runs elspeth's
+ * Flink job jar, submitted by {@code elspeth run --runner flink-cluster} and by Flink's own client
+ * ({@code flink run JAR run -s settings.yaml --execute}); the run's Landscape (PostgreSQL,
+ * written from the TaskManager JVM) and outputs are complete.
  */
 @Tag("e2e")
 class FlinkClusterEndToEndTest {
   private static final String SERVER = TestPostgres.get().jdbcUrl();
-  private static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
-  private static Path clusterDir;
-  private static int restPort;
+  private static FlinkClusterScript cluster;
 
   @TempDir
   Path dir;
 
   @BeforeAll
   static void startCluster(@TempDir Path tmp) throws Exception {
-    clusterDir = tmp.resolve("cluster");
-    restPort = freePort();
-    CliHarness.Result r = script("start");
-    assertThat("cluster start: " + r.out() + r.err() + logs(), r.exitCode(), is(0));
+    cluster = new FlinkClusterScript(tmp.resolve("cluster"));
+    CliHarness.Result r = cluster.run(Map.of(), "start");
+    assertThat("cluster start: " + r.out() + r.err() + cluster.logs(), r.exitCode(), is(0));
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    script("stop");
+    cluster.run(Map.of(), "stop");
   }
 
   @Test
-  void aJobSubmittedToTheClusterLeavesAWholeLandscapeAndItsOutputs() throws Exception {
+  void aJobSubmittedByElspethLeavesAWholeLandscapeAndItsOutputs() throws Exception {
+    inASchema(settings -> {
+      CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute",
+          "--runner", "flink-cluster", "--flink-master", "localhost:" + cluster.restPort);
+      assertThat(r.err() + cluster.logs(), r.exitCode(), is(0));
+    });
+  }
+
+  /**
+   * The door of a cluster a team runs itself: Flink's command-line client ({@code flink run},
+   * whose main class is {@code CliFrontend}) on Flink's classpath, given the job jar and the
+   * elspeth arguments; the run goes to the client's cluster ({@code --flink-master auto}).
+   */
+  @Test
+  void flinkRunTakesTheJobJarWithTheSettingsFileAsItsArgument() throws Exception {
+    inASchema(settings -> {
+      Path log = dir.resolve("flink-run.log");
+      ProcessBuilder pb = new ProcessBuilder(flinkRun(null, settings)).redirectErrorStream(true)
+          .redirectOutput(log.toFile());
+      pb.environment().put("FLINK_CONF_DIR", cluster.dir.resolve("conf").toString());
+      Process p = pb.start();
+      assertThat("flink run ends", p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
+          is(true));
+      assertThat(Files.readString(log) + cluster.logs(), p.exitValue(), is(0));
+    });
+  }
+
+  /**
+   * A detached submission ({@code flink run -d}, as the REST API's jar run also is) is refused
+   * before anything is recorded: elspeth could not wait for the job to complete the run.
+   */
+  @Test
+  void aDetachedSubmissionIsRefusedBeforeAnyRecord() throws Exception {
+    Path settings = CliHarness.example("threshold_gate", dir);
+    Path log = dir.resolve("flink-run-detached.log");
+    ProcessBuilder pb = new ProcessBuilder(flinkRun("-d", settings)).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("FLINK_CONF_DIR", cluster.dir.resolve("conf").toString());
+    Process p = pb.start();
+    assertThat("flink run -d ends", p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
+        is(true));
+    String output = Files.readString(log);
+    assertThat(output, p.exitValue(), is(not(0)));
+    assertThat(output, containsString("elspeth's job jar runs attached only"));
+    assertThat(Files.exists(dir.resolve("landscape.db")), is(false));
+  }
+
+  /** Flink's command-line client: {@code flink run [OPTION] -m MASTER JOB_JAR run -s FILE -x}. */
+  private static List<String> flinkRun(String option, Path settings) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-cp", FlinkClusterScript.flinkClasspath(),
+        "org.apache.flink.client.cli.CliFrontend", "run"));
+    if (option != null) {
+      command.add(option);
+    }
+    command.addAll(List.of("-m", "localhost:" + cluster.restPort, FlinkJobJar.locate().toString(),
+        "run", "-s", settings.toString(), "--execute"));
+    return command;
+  }
+
+  private interface Submission {
+    void submit(Path settings) throws Exception;
+  }
+
+  /** The threshold_gate example with its Landscape in a schema of its own, submitted and checked. */
+  private void inASchema(Submission submission) throws Exception {
     String schema = "flinkcl_" + UUID.randomUUID().toString().replace("-", "");
     try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
@@ -61,9 +127,7 @@ class FlinkClusterEndToEndTest {
       Path settings = CliHarness.example("threshold_gate", dir);
       Files.writeString(settings, Files.readString(settings).replaceAll("url: sqlite:///\\S+",
           "url: \"" + TestPostgres.get().url() + "?currentSchema=" + schema + "\""));
-      CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute",
-          "--runner", "flink-cluster", "--flink-master", "localhost:" + restPort);
-      assertThat(r.err() + logs(), r.exitCode(), is(0));
+      submission.submit(settings);
       try (Connection c = DriverManager.getConnection(SERVER + "&currentSchema=" + schema)) {
         LandscapeInvariants.assertReconciles(c);
         assertThat(LandscapeInvariants.outcomes(c),
@@ -75,42 +139,6 @@ class FlinkClusterEndToEndTest {
       try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
-    }
-  }
-
-  private static CliHarness.Result script(String command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(SCRIPT.toString(), command);
-    pb.environment().put("FLINK_CLUSTER_DIR", clusterDir.toString());
-    pb.environment().put("FLINK_REST_PORT", String.valueOf(restPort));
-    pb.environment().put("FLINK_RPC_PORT", String.valueOf(freePort()));
-    // The JVMs get this test's classpath, built by Maven (bin/elspeth would build the project).
-    pb.environment().put("FLINK_CLUSTER_CLASSPATH", System.getProperty("java.class.path"));
-    Path out = Files.createTempFile("flink-cluster", ".out");
-    pb.redirectErrorStream(true).redirectOutput(out.toFile());
-    Process p = pb.start();
-    if (!p.waitFor(240, TimeUnit.SECONDS)) {
-      p.destroy();
-      return new CliHarness.Result(-1, Files.readString(out), "timed out");
-    }
-    return new CliHarness.Result(p.exitValue(), Files.readString(out), "");
-  }
-
-  private static String logs() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (String name : List.of("jobmanager.log", "taskmanager.log")) {
-      Path f = clusterDir.resolve("log").resolve(name);
-      if (Files.exists(f)) {
-        List<String> lines = Files.readAllLines(f);
-        sb.append("\n== ").append(name).append('\n')
-            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-      }
-    }
-    return sb.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }
