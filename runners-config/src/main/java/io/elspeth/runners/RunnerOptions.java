@@ -56,7 +56,7 @@ public record RunnerOptions(
     }
   }
 
-  /** Documented defaults (the README's runner table lists the same). */
+  /** Documented defaults (docs/runners.md lists the same). */
   public static final int DEFAULT_RESTART_ATTEMPTS = 3;
   public static final long DEFAULT_RESTART_DELAY_MS = 1000;
   public static final long DEFAULT_CHECKPOINT_TIMEOUT_MS = 600_000;
