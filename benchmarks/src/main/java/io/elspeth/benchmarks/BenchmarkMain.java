@@ -88,7 +88,7 @@ public final class BenchmarkMain implements Callable<Integer> {
         // Longer runs than the others: telemetry's fixed costs per run (its exporter's start, the
         // HTTP or gRPC client's per-request code, interpreted for a JVM's first few thousand
         // requests, the last flush) weighed about a tenth of a 4 s, 20,000-row run, and a run of
-        // the real pipeline is 1M rows. See the README.
+        // the real pipeline is 1M rows. See docs/benchmarks.md.
         // Five pairs rather than three: one pair's ratio moves by about 8 % either way on this
         // 2-core machine, and the figure's goal is within that of where it sits.
         new TelemetryScenario(telemetryRows, telemetryRuns),

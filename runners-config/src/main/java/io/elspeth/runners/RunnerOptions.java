@@ -60,11 +60,11 @@ public record RunnerOptions(
 
   /**
    * {@code flink_master} for a program that a Flink client runs (the job jar under
-   * {@code flink run} or the REST jar upload): the job goes to that client's cluster.
+   * {@code flink run}): the job goes to that client's cluster.
    */
   public static final String FLINK_MASTER_AUTO = "auto";
 
-  /** Documented defaults (the README's runner table lists the same). */
+  /** Documented defaults (docs/runners.md lists the same). */
   public static final int DEFAULT_RESTART_ATTEMPTS = 3;
   public static final long DEFAULT_RESTART_DELAY_MS = 1000;
   public static final long DEFAULT_CHECKPOINT_TIMEOUT_MS = 600_000;

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * what the run does next.
  *
  * <p>This is a test hook: it changes nothing unless the variable is set, and it is documented in
- * the README's "Crashes and resume" section with the list of points.
+ * docs/reliability.md ("Test hooks") with the list of points.
  */
 public final class CrashPoint {
   public static final String AT_ENV = "ELSPETH_CRASH_AT";

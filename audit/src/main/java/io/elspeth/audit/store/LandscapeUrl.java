@@ -1,75 +1,49 @@
 package io.elspeth.audit.store;
 
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.audit.schema.Dialect;
-import io.elspeth.audit.secrets.UrlRedactor;
 import java.io.Serializable;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A Landscape database address in ELSPETH's SQLAlchemy style: {@code sqlite:///relative.db},
- * {@code sqlite:////absolute.db}, or {@code postgresql://user[:password]@host[:port]/db}. Plain
- * JDBC URLs are accepted too. {@link #toString()} never shows the password.
+ * The Landscape's database: a {@link JdbcUrl} in the Landscape's role, so a signature that takes
+ * one says it opens the audit database, not a user's. {@link #toString()} never shows the
+ * password.
  */
-public record LandscapeUrl(
-    String jdbcUrl, Dialect dialect, @Nullable String user, @Nullable String password,
-    String redacted) implements Serializable {
-
-  private static final Pattern POSTGRES = Pattern.compile(
-      "postgres(?:ql)?(?:\\+\\w+)?://(?:([^:@/]*)(?::([^@/]*))?@)?([^/:?]+)(?::(\\d+))?/([^?]+)(\\?.*)?");
+public record LandscapeUrl(JdbcUrl address) implements Serializable {
 
   /** Parses a URL; throws IllegalArgumentException with what was expected. */
   public static LandscapeUrl parse(String url) {
-    String u = url.trim();
-    if (u.startsWith("sqlite:///")) {
-      String path = u.substring("sqlite:///".length());
-      if (path.isEmpty()) {
-        throw new IllegalArgumentException(
-            "sqlite URL has no path: expected sqlite:///relative/path.db or sqlite:////abs/path.db");
-      }
-      String file = path.equals(":memory:") ? path : Path.of(path).toAbsolutePath().toString();
-      return new LandscapeUrl("jdbc:sqlite:" + file, Dialect.SQLITE, null, null, u);
-    }
-    if (u.startsWith("jdbc:sqlite:")) {
-      return new LandscapeUrl(u, Dialect.SQLITE, null, null, u);
-    }
-    Matcher m = POSTGRES.matcher(u);
-    if (m.matches()) {
-      String user = m.group(1) == null ? null : decode(m.group(1));
-      String password = m.group(2) == null ? null : decode(m.group(2));
-      String port = m.group(4) == null ? "5432" : m.group(4);
-      String query = m.group(6) == null ? "" : m.group(6);
-      String jdbc = "jdbc:postgresql://" + m.group(3) + ":" + port + "/" + m.group(5) + query;
-      String shown = "postgresql://" + (user == null ? "" : user + (password == null ? "" : ":***") + "@")
-          + m.group(3) + ":" + port + "/" + m.group(5) + query;
-      return new LandscapeUrl(jdbc, Dialect.POSTGRESQL, user, password, redact(shown));
-    }
-    if (u.startsWith("jdbc:postgresql:")) {
-      return new LandscapeUrl(u, Dialect.POSTGRESQL, null, null, u.replaceAll("password=[^&]*", "password=***"));
-    }
-    throw new IllegalArgumentException("unsupported Landscape URL '" + redact(u)
-        + "': expected sqlite:///path.db or postgresql://user:password@host:port/database");
+    return new LandscapeUrl(JdbcUrl.parse(url, "Landscape URL"));
   }
 
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Hides credentials in any text: the URLs in it as {@link UrlRedactor#masking()} does (user-info
-   * passwords, credential query parameters), and a {@code password=} outside a URL (a JDBC
-   * driver's message).
-   */
+  /** Hides credentials in any text; see {@link JdbcUrl#redact(String)}. */
   public static String redact(String text) {
-    return UrlRedactor.masking().text(text).replaceAll("password=[^&\\s]*", "password=***");
+    return JdbcUrl.redact(text);
+  }
+
+  public String jdbcUrl() {
+    return address.jdbcUrl();
+  }
+
+  public Dialect dialect() {
+    return address.dialect();
+  }
+
+  public @Nullable String user() {
+    return address.user();
+  }
+
+  public @Nullable String password() {
+    return address.password();
+  }
+
+  public String redacted() {
+    return address.redacted();
   }
 
   @Override
   public String toString() {
-    return redacted;
+    return address.toString();
   }
 }

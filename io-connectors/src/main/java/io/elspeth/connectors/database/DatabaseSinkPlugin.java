@@ -1,6 +1,6 @@
 package io.elspeth.connectors.database;
 
-import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.connectors.plugins.SourceOptions;
 import io.elspeth.connectors.schema.FieldSpec;
 import io.elspeth.connectors.schema.SchemaSpec;
@@ -49,9 +49,9 @@ public final class DatabaseSinkPlugin implements SinkPlugin {
   public List<String> validate(PluginOptions options) {
     List<String> problems = new ArrayList<>();
     try {
-      LandscapeUrl.parse(options.requiredString("url"));
+      JdbcUrl.parse(options.requiredString("url"));
     } catch (IllegalArgumentException e) {
-      problems.add("url: " + e.getMessage().replace("Landscape URL", "database URL"));
+      problems.add("url: " + e.getMessage());
     }
     String table = options.requiredString("table");
     if (!DatabaseSinkWriter.validTableName(table)) {
@@ -75,7 +75,7 @@ public final class DatabaseSinkPlugin implements SinkPlugin {
 
   @Override
   public SinkWriter create(PluginOptions options) {
-    return new DatabaseSinkWriter(LandscapeUrl.parse(options.requiredString("url")),
+    return new DatabaseSinkWriter(JdbcUrl.parse(options.requiredString("url")),
         options.requiredString("table"),
         "replace".equals(options.string("if_exists")) ? DatabaseSinkWriter.IfExists.REPLACE
             : DatabaseSinkWriter.IfExists.APPEND,

@@ -2,8 +2,8 @@ package io.elspeth.connectors.database;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.crash.CrashPoint;
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.audit.schema.Dialect;
-import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.connectors.schema.FieldSpec;
 import io.elspeth.connectors.schema.FieldType;
@@ -48,14 +48,14 @@ public final class DatabaseSinkWriter implements SinkWriter {
   static final String PROVIDER = "jdbc";
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  private final LandscapeUrl url;
+  private final JdbcUrl url;
   private final String table;
   private final IfExists ifExists;
   private final SchemaSpec schema;
   private final List<String> upsertKey;
   private final int batchSize;
 
-  public DatabaseSinkWriter(LandscapeUrl url, String table, IfExists ifExists, SchemaSpec schema,
+  public DatabaseSinkWriter(JdbcUrl url, String table, IfExists ifExists, SchemaSpec schema,
       List<String> upsertKey, int batchSize) {
     this.url = url;
     this.table = table;
@@ -146,7 +146,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
     } catch (SQLException e) {
       // The failed statement was recorded as a failed call; the message names the table only.
       throw new IOException("database write to table '" + table + "' failed: "
-          + LandscapeUrl.redact(String.valueOf(e.getMessage())));
+          + JdbcUrl.redact(String.valueOf(e.getMessage())));
     }
     return artifactOf(rows);
   }
@@ -306,7 +306,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
       }
     } catch (SQLException e) {
       throw new IOException("cannot read " + COMMITS_TABLE + " in " + databaseUri() + ": "
-          + LandscapeUrl.redact(String.valueOf(e.getMessage())));
+          + JdbcUrl.redact(String.valueOf(e.getMessage())));
     }
   }
 
@@ -405,7 +405,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", e.getClass().getSimpleName());
     m.put("sql_state", String.valueOf(e.getSQLState()));
-    m.put("message", LandscapeUrl.redact(String.valueOf(e.getMessage())));
+    m.put("message", JdbcUrl.redact(String.valueOf(e.getMessage())));
     return m;
   }
 

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
@@ -53,7 +54,7 @@ class DatabaseSinkWriterTest {
   @AfterEach
   void dropSchema() throws SQLException {
     if (pgSchema != null) {
-      try (Connection c = DriverManager.getConnection(LandscapeUrl.parse(PG).jdbcUrl(),
+      try (Connection c = DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(),
           "postgres", null); Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA IF EXISTS " + pgSchema + " CASCADE");
       }
@@ -66,7 +67,7 @@ class DatabaseSinkWriterTest {
       return new String[] {"sqlite:///" + dir.resolve("sink.db").toAbsolutePath(), "items"};
     }
     pgSchema = "sink_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection(LandscapeUrl.parse(PG).jdbcUrl(),
+    try (Connection c = DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(),
         "postgres", null); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
@@ -102,7 +103,7 @@ class DatabaseSinkWriterTest {
   }
 
   private static List<String> select(String[] target, String sql) throws SQLException {
-    LandscapeUrl url = LandscapeUrl.parse(target[0]);
+    JdbcUrl url = JdbcUrl.parse(target[0]);
     try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql.replace("$T", target[1]))) {
@@ -172,6 +173,17 @@ class DatabaseSinkWriterTest {
     List<CallRecord> recorded = calls.calls();
     assertThat(recorded.get(recorded.size() - 1).status(), is("error"));
     assertThat(recorded.get(recorded.size() - 1).errorJson(), containsString("sql_state"));
+  }
+
+  /** A bad url is reported as the sink's database URL, not the Landscape's, without its password. */
+  @Test
+  void anUnsupportedUrlIsReportedAsTheDatabaseUrl() {
+    DatabaseSinkPlugin plugin = new DatabaseSinkPlugin();
+    OptionsValidator.Result r = OptionsValidator.validate(
+        map("url", "mysql://u:pw@host/db", "table", "items"), plugin.options(), "options", Set.of());
+    assertThat(plugin.validate(r.options()), contains(
+        "url: unsupported database URL 'mysql://u:***@host/db': expected sqlite:///path.db or"
+            + " postgresql://user:password@host:port/database"));
   }
 
   @Test

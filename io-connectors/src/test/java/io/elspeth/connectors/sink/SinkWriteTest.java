@@ -133,7 +133,8 @@ class SinkWriteTest {
    */
   @Test
   void anAppendingDatabaseWriteRefusesWhenALostAttemptOfItsRunCommitted() throws Throwable {
-    LandscapeUrl target = LandscapeUrl.parse("sqlite:///" + dir.resolve("sink.db"));
+    io.elspeth.audit.jdbc.JdbcUrl target =
+        io.elspeth.audit.jdbc.JdbcUrl.parse("sqlite:///" + dir.resolve("sink.db"));
     DatabaseSinkWriter appending = new DatabaseSinkWriter(target, "items",
         DatabaseSinkWriter.IfExists.APPEND, SchemaSpec.dynamic(), List.of(), 100);
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(target.jdbcUrl());

@@ -20,7 +20,7 @@ import java.util.Map;
 /**
  * Fuzz targets for the source readers (Jazzer). {@code mvn test} runs the committed seeds in
  * {@code SourceReadersFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes each target for its
- * {@code maxDuration} (README, "Fuzzing"). Jazzer itself reports an undocumented exception, an
+ * {@code maxDuration} (docs/testing.md, "Fuzzing"). Jazzer itself reports an undocumented exception, an
  * OutOfMemoryError or a StackOverflowError; the assertions state what must hold of any input.
  */
 class SourceReadersFuzzTest {

@@ -1,5 +1,6 @@
 package io.elspeth.pipelines.settings;
 
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.schema.LandscapeSchema;
 import io.elspeth.audit.store.LandscapeUrl;
@@ -81,8 +82,8 @@ final class OutputConflicts {
   }
 
   private void landscape(LandscapeUrl url) {
-    landscapeDatabase = database(url);
-    sqliteFile(url).ifPresent(f -> FileIdentity.of(f).ifPresent(db -> {
+    landscapeDatabase = database(url.address());
+    sqliteFile(url.address()).ifPresent(f -> FileIdentity.of(f).ifPresent(db -> {
       files.add(new FileUse("landscape.url", db, Role.LANDSCAPE, "the Landscape database"));
       // SQLite keeps a transaction's pages beside the database; a file there is lost or corrupts it.
       for (String suffix : List.of("-wal", "-shm", "-journal")) {
@@ -130,9 +131,9 @@ final class OutputConflicts {
     if (url == null || table == null) {
       return;
     }
-    LandscapeUrl parsed;
+    JdbcUrl parsed;
     try {
-      parsed = LandscapeUrl.parse(url);
+      parsed = JdbcUrl.parse(url);
     } catch (IllegalArgumentException e) {
       return; // the plugin's own validation reports it
     }
@@ -260,7 +261,7 @@ final class OutputConflicts {
   }
 
   /** A SQLite database's file as configured, or empty (a server database, or in memory). */
-  private static Optional<String> sqliteFile(LandscapeUrl url) {
+  private static Optional<String> sqliteFile(JdbcUrl url) {
     if (url.dialect() != Dialect.SQLITE) {
       return Optional.empty();
     }
@@ -276,7 +277,7 @@ final class OutputConflicts {
   }
 
   /** One name per database: a SQLite file's resolved path, or a server's host, port and name. */
-  private static String database(LandscapeUrl url) {
+  private static String database(JdbcUrl url) {
     Optional<String> file = sqliteFile(url);
     if (file.isPresent()) {
       return "sqlite:" + FileIdentity.of(file.get()).map(FileIdentity::toString).orElse(file.get());

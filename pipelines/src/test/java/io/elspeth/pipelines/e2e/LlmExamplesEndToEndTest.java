@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shipped LLM and Azure AI examples run as the README says, against ChaosLLM. */
+/** The shipped LLM and Azure AI examples run as docs/llm-plugins.md says, against ChaosLLM. */
 @Tag("e2e")
 class LlmExamplesEndToEndTest {
   @TempDir

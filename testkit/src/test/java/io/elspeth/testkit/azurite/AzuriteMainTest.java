@@ -13,7 +13,7 @@ import picocli.CommandLine;
 class AzuriteMainTest {
   @TempDir Path dir;
 
-  /** The README's upload command for the Azure Blob example: container made, blob written. */
+  /** The upload command of docs/plugins.md for the Azure Blob example: container made, blob written. */
   @Test
   void uploadCreatesTheContainerAndWritesTheFileAsTheBlob() throws Exception {
     Path input = Files.writeString(dir.resolve("input.csv"), "id,text\n1,hello\n");

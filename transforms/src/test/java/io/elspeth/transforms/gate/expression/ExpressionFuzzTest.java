@@ -26,7 +26,7 @@ import java.util.Random;
  * ExpressionEvaluationException} when evaluating); never an {@link OutOfMemoryError}, a {@link
  * StackOverflowError} or any other exception. A plain {@code mvn test} runs the committed seeds in
  * {@code src/test/resources/.../ExpressionFuzzTestInputs/<method>/}; {@code JAZZER_FUZZ=1} fuzzes
- * (see README, "Fuzzing").
+ * (see docs/testing.md, "Fuzzing").
  */
 class ExpressionFuzzTest {
 
