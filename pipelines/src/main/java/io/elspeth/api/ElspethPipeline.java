@@ -89,7 +89,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     if (landscape != null) {
       overrideLandscape(raw, landscape);
     }
-    PipelineSettings settings = new SettingsValidator(PluginRegistry.builtIn())
+    PipelineSettings settings = new SettingsValidator(PluginRegistry.installed())
         .validate(source.origin(), raw);
     return new ElspethPipeline(source, profile, landscape, observer, settings);
   }
