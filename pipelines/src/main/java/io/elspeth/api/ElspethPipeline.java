@@ -12,6 +12,7 @@ import io.elspeth.pipelines.launch.RunObserver;
 import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.RelativePaths;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
@@ -51,7 +52,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code runner:} section is only read by the command. The Landscape is the settings'
  * {@code landscape.url}, unless {@link #withLandscape} or the {@link ElspethPipelineOptions}
  * option {@code landscapeUrl} names another. Relative paths in the settings are read against the
- * working directory, as the command reads them.
+ * working directory, as the command reads them (or against the base folder given to
+ * {@link #fromYaml(String, Path)}).
  *
  * <p>An instance is applied to one pipeline once (it holds that run's plan until
  * {@link #run(Pipeline)}); make another for another pipeline.
@@ -61,8 +63,12 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   /** The file name settings given as text are reported under. */
   static final String INLINE_NAME = "<inline settings>";
 
-  /** Where settings come from: a file, or YAML text reported as if it were a file. */
-  private record SettingsSource(@Nullable Path file, @Nullable String yaml, Path origin) {}
+  /**
+   * Where settings come from: a file, or YAML text reported as if it were a file; relative paths
+   * of the text read against {@code baseDir} when given (else the working directory).
+   */
+  private record SettingsSource(@Nullable Path file, @Nullable String yaml, Path origin,
+      @Nullable Path baseDir) {}
 
   private final transient @Nullable SettingsSource source;
   private final transient @Nullable String profile;
@@ -86,11 +92,14 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     Map<String, Object> raw = source.file() != null
         ? SettingsLoader.load(source.file(), profile)
         : SettingsLoader.loadText(source.yaml(), source.origin(), profile);
+    PluginRegistry plugins = PluginRegistry.installed();
+    if (source.baseDir() != null) {
+      RelativePaths.resolve(raw, source.baseDir(), plugins);
+    }
     if (landscape != null) {
       overrideLandscape(raw, landscape);
     }
-    PipelineSettings settings = new SettingsValidator(PluginRegistry.installed())
-        .validate(source.origin(), raw);
+    PipelineSettings settings = new SettingsValidator(plugins).validate(source.origin(), raw);
     return new ElspethPipeline(source, profile, landscape, observer, settings);
   }
 
@@ -102,26 +111,30 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
    * @throws SettingsException listing every problem, as the command reports them
    */
   public static ElspethPipeline fromYaml(String yaml) {
-    return fromYaml(yaml, Path.of("").toAbsolutePath());
+    Objects.requireNonNull(yaml, "yaml");
+    return load(new SettingsSource(null, yaml, Path.of("").toAbsolutePath().resolve(INLINE_NAME),
+        null), null, null, RunObserver.NONE);
   }
 
   /**
-   * The pipeline the settings in {@code yaml} declare, read as a settings file in
-   * {@code baseDir} would be: its {@code .env} supplies {@code ${VAR}}s the environment does not,
-   * and error messages name {@code baseDir/<inline settings>}. Relative paths are still read
-   * against the working directory (where the runner's workers resolve them).
+   * The pipeline the settings in {@code yaml} declare, with their relative paths read against
+   * {@code baseDir}: every option declared a path (source and file sink {@code path}, template
+   * and lookup files, {@code payload_store.base_path}, ...) and a SQLite {@code landscape.url}.
+   * The {@code .env} of {@code baseDir} supplies {@code ${VAR}}s the environment does not, and
+   * error messages name {@code baseDir/<inline settings>}.
    */
   public static ElspethPipeline fromYaml(String yaml, Path baseDir) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(baseDir, "baseDir");
-    return load(new SettingsSource(null, yaml, baseDir.toAbsolutePath().resolve(INLINE_NAME)),
-        null, null, RunObserver.NONE);
+    Path base = baseDir.toAbsolutePath();
+    return load(new SettingsSource(null, yaml, base.resolve(INLINE_NAME), base), null, null,
+        RunObserver.NONE);
   }
 
   /** The pipeline a settings file declares, loaded and validated as the command does. */
   public static ElspethPipeline fromFile(Path file) {
     Objects.requireNonNull(file, "file");
-    return load(new SettingsSource(file, null, file), null, null, RunObserver.NONE);
+    return load(new SettingsSource(file, null, file, null), null, null, RunObserver.NONE);
   }
 
   /** The pipeline of settings already validated (the command's path). */

@@ -144,6 +144,34 @@ class ElspethPipelineTest {
   }
 
   @Test
+  void relativePathsAreReadAgainstTheBaseFolder(@TempDir Path base) {
+    ElspethPipeline elspeth = ElspethPipeline.fromYaml("""
+        source:
+          plugin: csv
+          options:
+            path: in/input.csv
+            schema: {mode: observed}
+            on_validation_failure: discard
+        sinks:
+          out: {plugin: csv, options: {path: out.csv}}
+          abs: {plugin: csv, options: {path: /tmp/elspeth-abs.csv}}
+        default_sink: out
+        payload_store: {base_path: payloads}
+        landscape: {url: "sqlite:///audit/landscape.db"}
+        """, base);
+    var settings = elspeth.settings();
+    assertThat(settings.source().options().string("path"),
+        equalTo(base.resolve("in/input.csv").toString()));
+    assertThat(settings.sinks().get("out").options().string("path"),
+        equalTo(base.resolve("out.csv").toString()));
+    assertThat(settings.sinks().get("abs").options().string("path"),
+        equalTo("/tmp/elspeth-abs.csv"));
+    assertThat(settings.payloadStoreBasePath(), equalTo(base.resolve("payloads").toString()));
+    assertThat(settings.landscape().jdbcUrl(),
+        equalTo("jdbc:sqlite:" + base.resolve("audit/landscape.db")));
+  }
+
+  @Test
   void anUnknownSinkIsNamedWithTheConfiguredOnes(TestPipeline p) throws IOException {
     ElspethResult result = p.apply("elspeth", ElspethPipeline.fromYaml(settings()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
