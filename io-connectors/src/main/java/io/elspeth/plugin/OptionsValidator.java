@@ -72,7 +72,7 @@ public final class OptionsValidator {
   private static @Nullable String typeProblem(OptionSpec spec, Object value, Set<String> sinks) {
     String got = "got " + describe(value);
     switch (spec.type()) {
-      case STRING, SECRET -> {
+      case STRING, SECRET, PATH -> {
         if (!(value instanceof String s)) {
           return "expected " + spec.type().expected() + ", " + got;
         }

@@ -1,14 +1,11 @@
 package io.elspeth.audit.token;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -22,7 +19,6 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  */
 public final class TokenCoder extends AtomicCoder<Token> {
   private static final TokenCoder INSTANCE = new TokenCoder();
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final StringUtf8Coder STRING = StringUtf8Coder.of();
   private static final NullableCoder<String> NULLABLE_STRING = NullableCoder.of(STRING);
   private static final ListCoder<String> STRINGS = ListCoder.of(STRING);
@@ -41,7 +37,7 @@ public final class TokenCoder extends AtomicCoder<Token> {
     STRINGS.encode(token.parentTokenIds(), out);
     VarLongCoder.of().encode(token.rowIndex(), out);
     INTS.encode(token.order(), out);
-    ByteArrayCoder.of().encode(MAPPER.writeValueAsBytes(token.data()), out);
+    RowDataCoder.of().encode(token.data(), out);
     NULLABLE_STRING.encode(token.lastStateId(), out);
     NULLABLE_STRING.encode(token.destination(), out);
     NULLABLE_STRING.encode(token.pendingOutcome(), out);
@@ -49,18 +45,19 @@ public final class TokenCoder extends AtomicCoder<Token> {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public Token decode(InputStream in) throws IOException {
     String rowId = STRING.decode(in);
     String tokenId = STRING.decode(in);
     List<String> parents = STRINGS.decode(in);
     long rowIndex = VarLongCoder.of().decode(in);
     List<Integer> order = INTS.decode(in);
-    Object data = CanonicalJson.toPlain(MAPPER.readTree(ByteArrayCoder.of().decode(in)));
-    if (!(data instanceof Map)) {
-      throw new CoderException("token " + tokenId + " data is not a JSON object");
+    Map<String, Object> data;
+    try {
+      data = RowDataCoder.of().decode(in);
+    } catch (CoderException e) {
+      throw new CoderException("token " + tokenId + ": " + e.getMessage());
     }
-    return new Token(rowId, tokenId, parents, rowIndex, order, (Map<String, Object>) data,
+    return new Token(rowId, tokenId, parents, rowIndex, order, data,
         NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in),
         NULLABLE_STRING.decode(in));
   }

@@ -24,7 +24,7 @@ public final class CsvSinkPlugin implements SinkPlugin {
   @Override
   public List<OptionSpec> options() {
     return List.of(
-        OptionSpec.required("path", OptionType.STRING, "output file"),
+        OptionSpec.required("path", OptionType.PATH, "output file"),
         OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
         OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
         OptionSpec.oneOf("mode", "write", List.of("write", "append"),

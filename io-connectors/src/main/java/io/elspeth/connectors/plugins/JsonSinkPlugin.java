@@ -23,7 +23,7 @@ public final class JsonSinkPlugin implements SinkPlugin {
   @Override
   public List<OptionSpec> options() {
     return List.of(
-        OptionSpec.required("path", OptionType.STRING, "output file"),
+        OptionSpec.required("path", OptionType.PATH, "output file"),
         OptionSpec.oneOf("format", null, List.of("json", "jsonl"),
             "json or jsonl; from the file extension when absent (.jsonl -> jsonl)"),
         OptionSpec.optional("indent", OptionType.INT, null, "indent a json array by this many spaces"),

@@ -14,7 +14,7 @@ public final class SourceOptions {
       "row schema: {mode: dynamic|strict|free, fields: [\"name: type\"]} or {fields: dynamic}");
   public static final OptionSpec ON_VALIDATION_FAILURE = OptionSpec.required("on_validation_failure",
       OptionType.SINK_NAME, "'discard' or the sink that receives rows failing the schema");
-  public static final OptionSpec PATH = OptionSpec.required("path", OptionType.STRING, "input file");
+  public static final OptionSpec PATH = OptionSpec.required("path", OptionType.PATH, "input file");
   public static final OptionSpec ENCODING = OptionSpec.optional("encoding", OptionType.STRING, "utf-8",
       "text encoding of the file");
 

@@ -21,7 +21,7 @@ import io.elspeth.connectors.split.ReadPosition;
 import io.elspeth.connectors.split.ReadRange;
 import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.StepAudit;
-import io.elspeth.plugin.Runners;
+import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.io.Serializable;
@@ -162,7 +162,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     return copy;
   }
 
-  /** Where runs are made; AUTO (per bundle on the DirectRunner only) unless a test says. */
+  /** Where runs are made; AUTO (the sinkRunsPerBundle pipeline option) unless a test says. */
   SinkWrite withGrouping(Grouping g) {
     return sized(new SinkWrite(context, writer, pluginName, spillDirectory, g));
   }
@@ -189,7 +189,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         : System.getProperty("java.io.tmpdir"))
         .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key)).toString();
     boolean runsPerBundle = grouping == Grouping.RUNS || (grouping == Grouping.AUTO
-        && Runners.isDirect(tokens.getPipeline().getOptions()));
+        && ElspethPipelineOptions.of(tokens.getPipeline().getOptions()).getSinkRunsPerBundle());
     PCollection<KV<String, Integer>> present = tokens.getPipeline()
         .apply("SinkPresent", Create.of(KV.of(key, 1))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));

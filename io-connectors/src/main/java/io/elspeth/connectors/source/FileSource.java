@@ -2,7 +2,7 @@ package io.elspeth.connectors.source;
 
 import io.elspeth.connectors.schema.RowValidator;
 import io.elspeth.connectors.schema.SchemaSpec;
-import io.elspeth.plugin.Runners;
+import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import org.apache.beam.sdk.io.FileIO;
@@ -85,7 +85,7 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     }
     SourceReadFn fn = new SourceReadFn(context, new SourceBoundary(context, reader,
         new RowValidator(schema, reader.textValues()), onValidationFailure), minRecordsPerPart,
-        Runners.isDirect(input.getPipeline().getOptions()));
+        ElspethPipelineOptions.of(input.getPipeline().getOptions()).getPaceSourceToCommit());
     return StepTags.withCoders(input
         .apply("Match", FileIO.match().filepattern(path)
             .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))

@@ -4,6 +4,7 @@ import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.plugin.OptionSpec;
 import io.elspeth.plugin.PluginDescriptor;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,9 +39,10 @@ final class PluginsCommand implements Runnable {
       boolean verbose = allOptions || CliErrors.verbose(spec);
       String kind = null;
       // One column for every option name, so the longest (retry_on_status_codes ...) aligns.
-      int width = PluginRegistry.builtIn().all().stream()
+      List<PluginDescriptor> plugins = PluginRegistry.installed().all();
+      int width = plugins.stream()
           .flatMap(p -> p.options().stream()).mapToInt(o -> o.name().length()).max().orElse(0);
-      for (PluginDescriptor p : PluginRegistry.builtIn().all()) {
+      for (PluginDescriptor p : plugins) {
         if (!p.kind().name().equals(kind)) {
           kind = p.kind().name();
           out.println(kind.toLowerCase() + "s:");

@@ -22,6 +22,6 @@ final class SettingsOption {
     CliErrors.forgetSecrets();
     Map<String, Object> raw = SettingsLoader.load(file, profile);
     CliErrors.secretsOf(raw);
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(file, raw);
+    return new SettingsValidator(PluginRegistry.installed()).validate(file, raw);
   }
 }

@@ -10,7 +10,7 @@ import io.elspeth.connectors.sink.SinkWrite;
 import io.elspeth.connectors.sink.SinkWriteBarrier;
 import io.elspeth.connectors.sink.SinkWriter;
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.plugin.Runners;
+import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
 import io.elspeth.transforms.dag.AggregationStep;
@@ -64,28 +64,37 @@ public final class PipelineGraphBuilder {
   }
 
   /**
-   * Whether rows are spread over buckets after the source. Always on a distributed runner (the
-   * per-row work runs in parallel). On the DirectRunner only for a pooled step: the source's
-   * read is checkpointed into bounded bundles that the runner already processes side by side,
-   * while a Reshuffle there is a group it holds in memory until the source ends, which would
-   * hold the whole input; a pooled step still needs the buckets to keep its pool busy.
+   * Whether rows are spread over buckets after the source: when the pipeline's
+   * {@code spreadRowsAfterSource} option says (by default on a distributed runner, where the
+   * per-row work runs in parallel), and always for a pooled step. The DirectRunner's default is
+   * off: the source's read is checkpointed into bounded bundles that the runner already
+   * processes side by side, while a Reshuffle there is a group it holds in memory until the
+   * source ends, which would hold the whole input; a pooled step still needs the buckets to keep
+   * its pool busy.
    */
   static boolean spreadsRows(PipelineOptions options, List<RowTransform> transforms) {
-    boolean direct = Runners.isDirect(options);
-    return !direct || transforms.stream().anyMatch(t -> t.poolSize() > 1);
+    return ElspethPipelineOptions.of(options).getSpreadRowsAfterSource()
+        || transforms.stream().anyMatch(t -> t.poolSize() > 1);
   }
 
   private PipelineGraphBuilder() {}
 
-  public static void build(Pipeline pipeline, PipelinePlan plan) {
-    build(pipeline, plan, true);
+  /**
+   * What a built pipeline offers to assert on: the tokens each sink writes (by sink name, in the
+   * settings' order) and every audit record the Landscape commit receives.
+   */
+  public record Outputs(Map<String, PCollection<Token>> sinkTokens,
+      PCollection<AuditRecord> audit) {}
+
+  public static Outputs build(Pipeline pipeline, PipelinePlan plan) {
+    return build(pipeline, plan, true);
   }
 
   /**
    * Builds the pipeline; with {@code commitAudit} false the audit records are made but not
    * committed. Only the benchmark harness uses that, to measure what the Landscape costs.
    */
-  public static void build(Pipeline pipeline, PipelinePlan plan, boolean commitAudit) {
+  public static Outputs build(Pipeline pipeline, PipelinePlan plan, boolean commitAudit) {
     PipelineSettings settings = plan.settings();
     List<PCollection<AuditRecord>> audits = new ArrayList<>();
     List<PCollection<Token>> routed = new ArrayList<>();
@@ -250,6 +259,9 @@ public final class PipelineGraphBuilder {
     } else {
       allAudit.apply("audit-dropped", Filter.by((AuditRecord r) -> false));
     }
+    Map<String, PCollection<Token>> bySinkName = new LinkedHashMap<>();
+    sinkNames.forEach(name -> bySinkName.put(name, writable.get(name)));
+    return new Outputs(java.util.Collections.unmodifiableMap(bySinkName), allAudit);
   }
 
   /**

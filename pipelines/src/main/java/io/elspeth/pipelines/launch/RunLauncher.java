@@ -24,6 +24,7 @@ import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
+import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.SinkResume;
 import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.event.TelemetryEvent.PhaseAction;
@@ -42,8 +43,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,16 +134,60 @@ public final class RunLauncher {
 
   private RunSummary run(PipelineSettings settings, @Nullable String resumeOf) {
     preflight(settings);
+    PipelinePlan planned = PipelinePlan.of(Ids.runId(), settings, runSecrets(settings));
+    return launch(planned, resumeOf, plan -> {
+      Pipeline pipeline = Pipeline.create(pipelineOptions(plan.settings()));
+      PipelineGraphBuilder.build(pipeline, plan);
+      return pipeline;
+    });
+  }
+
+  /**
+   * Runs {@code pipeline}, in which {@link PipelineGraphBuilder} already built {@code plan} (the
+   * Java API's path, {@code io.elspeth.api.ElspethPipeline}): the same checks, run and graph
+   * records, reconciliation and completion as a run of the command line.
+   */
+  public RunSummary run(Pipeline pipeline, PipelinePlan plan) {
+    return launch(plan, null, p -> pipeline);
+  }
+
+  /** The secrets of a run of {@code settings}: its declared secret options and URL parameters. */
+  public static SecretFingerprinter runSecrets(PipelineSettings settings) {
+    return DeclaredSecrets.apply(settings, SecretFingerprinter.fromEnvironment()
+        .withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
+  }
+
+  /**
+   * The Beam options of a command-line run: the runner profile's, with the execution-model
+   * options the steps read ({@link ElspethPipelineOptions}) set from the profile.
+   */
+  static PipelineOptions pipelineOptions(PipelineSettings settings) {
+    PipelineOptions options = settings.runner().pipelineOptions();
+    boolean inProcess = !settings.runner().profile().distributed();
+    ElspethPipelineOptions elspeth = ElspethPipelineOptions.of(options);
+    elspeth.setPaceSourceToCommit(inProcess);
+    elspeth.setSinkRunsPerBundle(inProcess);
+    elspeth.setSpreadRowsAfterSource(!inProcess);
+    return options;
+  }
+
+  /**
+   * Records the run of {@code planned} (resuming {@code resumeOf} when not null), builds its
+   * Beam pipeline with {@code buildGraph}, runs it to the end, reconciles and completes the run.
+   */
+  private RunSummary launch(PipelinePlan planned, @Nullable String resumeOf,
+      Function<PipelinePlan, Pipeline> buildGraph) {
+    PipelineSettings settings = planned.settings();
+    preflight(settings);
     LandscapeUrl url = settings.landscape();
     LandscapeStore store = LandscapeStores.acquire(url);
     AutoCloseable alive = null;
     try {
       // Every writer of this JVM shares the store, so they all journal through it.
       store.useJournal(settings.journal());
-      String runId = Ids.runId();
-      SecretFingerprinter secrets = DeclaredSecrets.apply(settings, SecretFingerprinter
-          .fromEnvironment().withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
-      PipelinePlan plan = PipelinePlan.of(runId, settings, secrets);
+      String runId = planned.runId();
+      SecretFingerprinter secrets = runSecrets(settings);
+      PipelinePlan plan = planned;
       Object auditedSettings = secrets.scrub(settings.resolved());
       Instant started = Instant.now();
       List<AuditRecord> graph = new ArrayList<>();
@@ -178,7 +225,7 @@ public final class RunLauncher {
         if (estimatedRows >= 0 && resumed != null) {
           estimatedRows = Math.max(0, estimatedRows - resumed.rowsDone());
         }
-        RunSummary summary = execute(plan, store, runId, telemetry, System.nanoTime(),
+        RunSummary summary = execute(plan, buildGraph, store, runId, telemetry, System.nanoTime(),
             estimatedRows);
         flushTelemetry(telemetry, summary);
         return summary;
@@ -301,8 +348,9 @@ public final class RunLauncher {
     return out;
   }
 
-  private RunSummary execute(PipelinePlan plan, LandscapeStore store, String runId,
-      TelemetryManager telemetry, long startNanos, long estimatedRows) {
+  private RunSummary execute(PipelinePlan plan, Function<PipelinePlan, Pipeline> buildGraph,
+      LandscapeStore store, String runId, TelemetryManager telemetry, long startNanos,
+      long estimatedRows) {
     LandscapeUrl url = plan.settings().landscape();
     {
       String failure = null;
@@ -311,10 +359,9 @@ public final class RunLauncher {
       long phaseStart = System.nanoTime();
       try {
         observer.phaseStarted(phase, "building", null);
-        Pipeline pipeline = Pipeline.create(plan.settings().runner().pipelineOptions());
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.GRAPH, PhaseAction.BUILDING));
-        PipelineGraphBuilder.build(pipeline, plan);
+        Pipeline pipeline = buildGraph.apply(plan);
         observer.phaseCompleted(phase, seconds(phaseStart));
         telemetry.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), runId,
             PipelinePhase.SOURCE, PhaseAction.INITIALIZING));
@@ -337,7 +384,8 @@ public final class RunLauncher {
           // A sink task Flink restarted leaves the staged file of its killed attempt.
           plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError e) {
+        // A TestPipeline rethrows a failed PAssert as its AssertionError: the run failed.
         failure = rootMessage(e);
         cause = e;
         // The reason in one line; the summary carries the exception, whose trace the CLI

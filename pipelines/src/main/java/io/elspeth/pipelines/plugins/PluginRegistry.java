@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 
 /** Every plugin a settings file can name, by kind and name. */
 public final class PluginRegistry {
@@ -60,16 +61,63 @@ public final class PluginRegistry {
   }
 
   /**
+   * The built-in plugins and every plugin found on the classpath: a jar lists its plugin classes
+   * (each a {@link SourcePlugin}, {@link TransformPlugin}, {@link AggregationPlugin} or
+   * {@link SinkPlugin} with a public no-argument constructor) in
+   * {@code META-INF/services/io.elspeth.plugin.PluginDescriptor}. What the command and the Java
+   * API validate settings against.
+   *
+   * @throws IllegalStateException when a found plugin's name is taken by another of its kind
+   */
+  public static PluginRegistry installed() {
+    return builtIn().with(ServiceLoader.load(PluginDescriptor.class));
+  }
+
+  /** This registry and {@code plugins}, each filed under its kind. */
+  PluginRegistry with(Iterable<PluginDescriptor> plugins) {
+    PluginRegistry r = copy();
+    for (PluginDescriptor p : plugins) {
+      if (p instanceof SourcePlugin s) {
+        add(r.sources, s);
+      } else if (p instanceof TransformPlugin t) {
+        add(r.transforms, t);
+      } else if (p instanceof AggregationPlugin a) {
+        add(r.aggregations, a);
+      } else if (p instanceof SinkPlugin k) {
+        add(r.sinks, k);
+      } else {
+        throw new IllegalStateException("plugin " + p.getClass().getName() + " (listed in"
+            + " META-INF/services/" + PluginDescriptor.class.getName() + ") is none of"
+            + " SourcePlugin, TransformPlugin, AggregationPlugin, SinkPlugin");
+      }
+    }
+    return r;
+  }
+
+  private static <P extends PluginDescriptor> void add(Map<String, P> kind, P plugin) {
+    P taken = kind.putIfAbsent(plugin.name(), plugin);
+    if (taken != null && taken.getClass() != plugin.getClass()) {
+      throw new IllegalStateException(plugin.kind() + " plugin name '" + plugin.name() + "' of "
+          + plugin.getClass().getName() + " is already taken by " + taken.getClass().getName());
+    }
+  }
+
+  private PluginRegistry copy() {
+    PluginRegistry r = new PluginRegistry();
+    r.sources.putAll(sources);
+    r.transforms.putAll(transforms);
+    r.sinks.putAll(sinks);
+    r.aggregations.putAll(aggregations);
+    return r;
+  }
+
+  /**
    * This registry and one more transform plugin. Only code can call it (settings name the
    * built-in plugins): tests add a plugin that injects a failure into a runner's task.
    */
   public PluginRegistry withTransform(TransformPlugin plugin) {
-    PluginRegistry r = new PluginRegistry();
-    r.sources.putAll(sources);
-    r.transforms.putAll(transforms);
+    PluginRegistry r = copy();
     r.transforms.put(plugin.name(), plugin);
-    r.sinks.putAll(sinks);
-    r.aggregations.putAll(aggregations);
     return r;
   }
 

@@ -31,14 +31,33 @@ public final class SettingsLoader {
 
   /** Loads with the process environment and the .env files. */
   public static Map<String, Object> load(Path file, @Nullable String profile) {
+    return load(file, profile, environment(file.toAbsolutePath().getParent()));
+  }
+
+  /**
+   * Loads settings given as YAML text, as if read from a file in {@code baseDir} named
+   * {@code origin} (the name error messages show): the same profiles, variables, limits and
+   * checks as a file, with the {@code .env} of {@code baseDir}.
+   */
+  public static Map<String, Object> loadText(String yaml, Path origin, @Nullable String profile) {
+    int size = yaml.getBytes(StandardCharsets.UTF_8).length;
+    if (size > SettingsYaml.MAX_BYTES) {
+      throw new SettingsException(origin, List.of("the settings are " + size + " bytes; settings"
+          + " may have at most " + SettingsYaml.MAX_BYTES + " bytes (1 MiB)"));
+    }
+    return parse(origin, yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml, profile,
+        environment(origin.toAbsolutePath().getParent()));
+  }
+
+  /** The process environment over the .env in {@code folder} over the working directory's. */
+  private static Map<String, String> environment(@Nullable Path folder) {
     Map<String, String> env = new HashMap<>();
     env.putAll(DotEnv.read(Path.of(".env")));
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      env.putAll(DotEnv.read(parent.resolve(".env")));
+    if (folder != null) {
+      env.putAll(DotEnv.read(folder.resolve(".env")));
     }
     env.putAll(System.getenv());
-    return load(file, profile, env);
+    return env;
   }
 
   /**
@@ -80,13 +99,18 @@ public final class SettingsLoader {
   }
 
   /** Loads with an explicit environment (tests). */
-  @SuppressWarnings("unchecked")
   public static Map<String, Object> load(Path file, @Nullable String profile,
       Map<String, String> env) {
     if (!Files.isRegularFile(file)) {
       throw new SettingsException(file, List.of("settings file not found"));
     }
-    SettingsYaml.Parsed yaml = SettingsYaml.parse(file, text(file));
+    return parse(file, text(file), profile, env);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(Path file, String text, @Nullable String profile,
+      Map<String, String> env) {
+    SettingsYaml.Parsed yaml = SettingsYaml.parse(file, text);
     Object parsed = yaml.value();
     if (!(parsed instanceof Map<?, ?>)) {
       throw new SettingsException(file, List.of(

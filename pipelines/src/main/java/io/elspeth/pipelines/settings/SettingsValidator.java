@@ -72,7 +72,7 @@ public final class SettingsValidator {
       OptionSpec.optional("exponential_base", OptionType.NUMBER, 2.0, "back-off growth"));
   private static final List<OptionSpec> PAYLOAD_STORE = List.of(
       OptionSpec.oneOf("backend", "filesystem", List.of("filesystem"), "payload store kind"),
-      OptionSpec.optional("base_path", OptionType.STRING, DEFAULT_PAYLOAD_BASE_PATH,
+      OptionSpec.optional("base_path", OptionType.PATH, DEFAULT_PAYLOAD_BASE_PATH,
           "store folder"),
       OptionSpec.optional("retention_days", OptionType.INT, 90L, "days payloads are kept"));
   private static final List<OptionSpec> CHECKPOINT = List.of(
@@ -98,14 +98,19 @@ public final class SettingsValidator {
       OptionSpec.optional("restart_delay_ms", OptionType.INT,
           RunnerOptions.DEFAULT_RESTART_DELAY_MS, "pause before a Flink restart"),
       OptionSpec.optional("object_reuse", OptionType.BOOL, false, "Flink object reuse"),
-      OptionSpec.optional("flink_conf_dir", OptionType.STRING, null,
+      OptionSpec.optional("flink_conf_dir", OptionType.PATH, null,
           "folder of a flink-conf.yaml"));
   private static final List<OptionSpec> RATE_LIMIT = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, ""),
       OptionSpec.optional("default_requests_per_minute", OptionType.INT, 60L, ""),
-      OptionSpec.optional("persistence_path", OptionType.STRING, null, ""),
+      OptionSpec.optional("persistence_path", OptionType.PATH, null, ""),
       OptionSpec.optional("services", OptionType.OBJECT, null,
           "per service: {name: {requests_per_minute}}"));
+
+  /** The options of the settings sections of a fixed shape, by section key. */
+  static final Map<String, List<OptionSpec>> SECTIONS = Map.of("landscape", LANDSCAPE,
+      "concurrency", CONCURRENCY, "retry", RETRY, "payload_store", PAYLOAD_STORE,
+      "checkpoint", CHECKPOINT, "runner", RUNNER, "rate_limit", RATE_LIMIT);
 
   /** The sink key naming where rows the sink cannot write go. */
   static final String ON_WRITE_FAILURE = "on_write_failure";

@@ -39,12 +39,12 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
     List<OptionSpec> specs = new ArrayList<>(List.of(own));
     specs.add(OptionSpec.optional("template", OptionType.STRING, null,
         "Jinja2 prompt template over row and lookup (or template_file)"));
-    specs.add(OptionSpec.optional("template_file", OptionType.STRING, null,
+    specs.add(OptionSpec.optional("template_file", OptionType.PATH, null,
         "file holding the prompt template"));
     specs.add(OptionSpec.optional("template_source", OptionType.STRING, null,
         "where the template came from, recorded for audit"));
     specs.add(OptionSpec.optional("system_prompt", OptionType.STRING, null, "system message"));
-    specs.add(OptionSpec.optional("system_prompt_file", OptionType.STRING, null,
+    specs.add(OptionSpec.optional("system_prompt_file", OptionType.PATH, null,
         "file holding the system message"));
     specs.add(OptionSpec.optional("system_prompt_source", OptionType.STRING, null,
         "where the system prompt came from, recorded for audit"));
@@ -54,7 +54,7 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
         "output field for the response (metadata fields get it as prefix)"));
     specs.add(OptionSpec.optional("lookup", OptionType.OBJECT, null,
         "data the template sees as lookup (or lookup_file)"));
-    specs.add(OptionSpec.optional("lookup_file", OptionType.STRING, null, "YAML file of lookup data"));
+    specs.add(OptionSpec.optional("lookup_file", OptionType.PATH, null, "YAML file of lookup data"));
     specs.add(OptionSpec.optional("lookup_source", OptionType.STRING, null,
         "where the lookup came from, recorded for audit"));
     specs.add(OptionSpec.optional("timeout_seconds", OptionType.NUMBER, 60.0,

@@ -20,7 +20,7 @@ import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.CallAudit;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.testkit.BeamPipelines;
-import io.elspeth.transforms.step.StepOutputs;
+import io.elspeth.testkit.beam.StepOutputs;
 import io.elspeth.transforms.step.TransformResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -20,7 +20,7 @@ import io.elspeth.testkit.BeamPipelines;
 import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.gate.expression.GateExpression;
-import io.elspeth.transforms.step.StepOutputs;
+import io.elspeth.testkit.beam.StepOutputs;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;

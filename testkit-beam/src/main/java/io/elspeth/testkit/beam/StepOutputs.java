@@ -1,4 +1,4 @@
-package io.elspeth.transforms.step;
+package io.elspeth.testkit.beam;
 
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.token.Token;
