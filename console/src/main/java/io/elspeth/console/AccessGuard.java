@@ -1,5 +1,6 @@
 package io.elspeth.console;
 
+import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
@@ -7,14 +8,9 @@ import io.javalin.http.SameSite;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Set;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -35,7 +31,9 @@ final class AccessGuard {
 
   private AccessGuard(@Nullable String token) {
     this.token = token;
-    this.sessionValue = token == null ? null : hmac(token, "elspeth-web-session");
+    // The cookie holds a keyed hash of the token, never the token itself.
+    this.sessionValue = token == null ? null
+        : new SecretFingerprinter(token).fingerprint("elspeth-web-session");
   }
 
   /**
@@ -45,13 +43,13 @@ final class AccessGuard {
    */
   static AccessGuard forBinding(String host, @Nullable String token) {
     if (token != null && token.isBlank()) {
-      throw new ConsoleConfigException(WebConsole.TOKEN_ENV + " is set but empty: give it a long random"
-          + " value, or unset it to serve loopback only");
+      throw new ConsoleConfigException(WebConsole.TOKEN_ENV + " is set but empty: give it a"
+          + " long random value, or unset it to serve loopback only");
     }
     if (token == null && !isLoopback(host)) {
       throw new ConsoleConfigException("--host " + host + " is not a loopback address: set "
-          + WebConsole.TOKEN_ENV + " to an access token first (requests must then send it as a bearer"
-          + " header or through the login form)");
+          + WebConsole.TOKEN_ENV + " to an access token first (requests must then send it as a"
+          + " bearer header or through the login form)");
     }
     return new AccessGuard(token);
   }
@@ -143,16 +141,5 @@ final class AccessGuard {
     }
     return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8),
         b.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The cookie holds a keyed hash of the token, never the token itself. */
-  private static String hmac(String key, String message) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is required of every JVM", e);
-    }
   }
 }

@@ -82,8 +82,9 @@ final class ExplainCommand implements Callable<Integer> {
       CliErrors.print(spec.commandLine().getErr(), overwrites.get());
       return 1;
     }
-    if (payloadDir != null && !Files.isDirectory(payloadDir)) {
-      CliErrors.print(spec.commandLine().getErr(), "no payload store at " + payloadDir);
+    Optional<String> noPayloads = LandscapeOption.missingPayloadDir(payloadDir);
+    if (noPayloads.isPresent()) {
+      CliErrors.print(spec.commandLine().getErr(), noPayloads.get());
       return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {

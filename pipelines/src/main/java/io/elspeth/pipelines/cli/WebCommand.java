@@ -6,7 +6,6 @@ import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.console.ConsoleConfigException;
 import io.elspeth.console.WebConsole;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -57,8 +56,9 @@ final class WebCommand implements Callable<Integer> {
       CliErrors.print(spec.commandLine().getErr(), missing.get());
       return 1;
     }
-    if (payloadDir != null && !Files.isDirectory(payloadDir)) {
-      CliErrors.print(spec.commandLine().getErr(), "no payload store at " + payloadDir);
+    Optional<String> noPayloads = LandscapeOption.missingPayloadDir(payloadDir);
+    if (noPayloads.isPresent()) {
+      CliErrors.print(spec.commandLine().getErr(), noPayloads.get());
       return 1;
     }
     String token = env.get(WebConsole.TOKEN_ENV);
