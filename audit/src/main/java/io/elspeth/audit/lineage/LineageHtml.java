@@ -65,9 +65,15 @@ public final class LineageHtml {
       ".edge path{fill:none;stroke:#c0c5ce;stroke-width:1.2}",
       ".edge.taken path{stroke:#1570ef;stroke-width:3}",
       ".edge text{font-size:10px;fill:#475467}",
-      ".edge.taken text{fill:#1570ef;font-weight:600}");
+      ".edge.taken text{fill:#1570ef;font-weight:600}",
+      ".node .count{font-size:12px;font-weight:600;fill:#344054}");
 
   private LineageHtml() {}
+
+  /** The style sheet of the page (the web console serves it as a file of its own). */
+  public static String css() {
+    return CSS;
+  }
 
   /**
    * The DAG of a run, as registered in {@code nodes} and {@code edges}.
@@ -131,11 +137,22 @@ public final class LineageHtml {
         .append("</title>\n<style>\n").append(CSS).append("\n</style></head>\n<body>\n");
     h.append("<h1>").append(esc("Row " + row.rowIndex() + " of run " + lineage.run().runId()))
         .append("</h1>\n");
+    h.append(body(lineage, graph, sourcePayload));
+    h.append("</body>\n</html>\n");
+    return h.toString();
+  }
+
+  /**
+   * The content of {@link #page} without the document around it and its heading: the facts, the
+   * DAG with the row's path, validation errors and every token. The web console embeds it.
+   */
+  public static String body(RowLineage lineage, RunGraph graph, PayloadLookup sourcePayload) {
+    StringBuilder h = new StringBuilder(16_384);
     facts(h, lineage, sourcePayload);
     Set<String> visited = visitedNodes(lineage);
     Set<String> taken = takenEdges(lineage, graph);
     h.append("<h2>Path through the pipeline</h2>\n");
-    svg(h, graph, visited, taken);
+    svg(h, graph, visited, taken, Map.of(), Map.of());
     if (!lineage.validationErrors().isEmpty()) {
       h.append("<h2>Validation errors</h2>\n<table><tr><th>error</th><th>destination</th>"
           + "<th>violation</th><th>field</th><th>expected</th><th>actual</th></tr>\n");
@@ -152,7 +169,21 @@ public final class LineageHtml {
     for (TokenLineage t : lineage.tokens()) {
       token(h, t);
     }
-    h.append("</body>\n</html>\n");
+    return h.toString();
+  }
+
+  /**
+   * The run's DAG alone, as an SVG element, with a count on every node and edge: the web
+   * console's run page. A node's count is a text with id {@code count-node-<node id>}, an edge's
+   * {@code count-edge-<edge id>}, so a page can update them in place.
+   *
+   * @param nodeCounts the text to show on each node, by node id (absent: none)
+   * @param edgeCounts the text to show on each edge, by edge id (absent: none)
+   */
+  public static String dagSvg(RunGraph graph, Map<String, String> nodeCounts,
+      Map<String, String> edgeCounts) {
+    StringBuilder h = new StringBuilder(4_096);
+    svg(h, graph, Set.of(), Set.of(), nodeCounts, edgeCounts);
     return h.toString();
   }
 
@@ -248,7 +279,7 @@ public final class LineageHtml {
   }
 
   private static void svg(StringBuilder h, RunGraph graph, Set<String> visited,
-      Set<String> taken) {
+      Set<String> taken, Map<String, String> nodeCounts, Map<String, String> edgeCounts) {
     Map<String, Integer> layer = layers(graph);
     Map<Integer, Integer> rowsInLayer = new HashMap<>();
     Map<String, int[]> pos = new HashMap<>();
@@ -294,7 +325,13 @@ public final class LineageHtml {
             .append("\" marker-end=\"url(#").append(drawTaken ? "arrow-taken" : "arrow")
             .append(")\"/><text x=\"").append((x1 + x2) / 2).append("\" y=\"")
             .append((y1 + y2) / 2 - 4).append("\" text-anchor=\"middle\">")
-            .append(esc(e.label())).append("</text></g>\n");
+            .append(esc(e.label()));
+        String count = edgeCounts.get(e.edgeId());
+        if (count != null) {
+          h.append(" <tspan class=\"count\" id=\"").append(esc("count-edge-" + e.edgeId()))
+              .append("\">").append(esc(count)).append("</tspan>");
+        }
+        h.append("</text></g>\n");
       }
     }
     for (GraphNode n : graph.nodes()) {
@@ -306,10 +343,18 @@ public final class LineageHtml {
           .append("<rect x=\"").append(p[0]).append("\" y=\"").append(p[1])
           .append("\" width=\"").append(BOX_W).append("\" height=\"").append(BOX_H)
           .append("\" rx=\"6\"/><text x=\"").append(p[0] + 10).append("\" y=\"")
-          .append(p[1] + 19).append("\">").append(esc(clip(n.nodeId(), 30)))
+          .append(p[1] + 19).append("\">").append(esc(clip(n.nodeId(), nodeCounts.containsKey(n.nodeId()) ? 22 : 30)))
           .append("</text><text class=\"kind\" x=\"").append(p[0] + 10).append("\" y=\"")
           .append(p[1] + 36).append("\">").append(esc(n.nodeType() + " · " + n.pluginName()))
-          .append("</text></g>\n");
+          .append("</text>");
+      String count = nodeCounts.get(n.nodeId());
+      if (count != null) {
+        h.append("<text class=\"count\" text-anchor=\"end\" x=\"").append(p[0] + BOX_W - 8)
+            .append("\" y=\"").append(p[1] + 19).append("\" id=\"")
+            .append(esc("count-node-" + n.nodeId())).append("\">").append(esc(count))
+            .append("</text>");
+      }
+      h.append("</g>\n");
     }
     h.append("</svg>\n");
   }
@@ -402,8 +447,8 @@ public final class LineageHtml {
 
   // ---------------------------------------------------------------- text helpers
 
-  /** Escapes text for element content and attribute values. */
-  static String esc(@Nullable String text) {
+  /** Escapes text for element content and attribute values ({@code -} for null). */
+  public static String esc(@Nullable String text) {
     if (text == null) {
       return "-";
     }

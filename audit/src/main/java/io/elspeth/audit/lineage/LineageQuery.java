@@ -129,6 +129,24 @@ public final class LineageQuery {
     return Optional.of(new RowLineage(run.get(), sourceRow, validationErrors, tokens, batches));
   }
 
+  /**
+   * The row a token of {@code runId} belongs to, for explaining a row by one of its tokens.
+   *
+   * @return the row id, or empty when the run has no such token
+   * @throws SQLException when the database cannot be read
+   */
+  public static Optional<String> rowOfToken(Connection c, String runId, String tokenId)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT row_id FROM tokens WHERE token_id = ? AND run_id = ?")) {
+      ps.setString(1, tokenId);
+      ps.setString(2, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- run, row, validation errors
 
   private static Optional<Run> readRun(Connection c, String runId) throws SQLException {

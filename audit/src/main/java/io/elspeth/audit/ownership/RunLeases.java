@@ -70,6 +70,19 @@ public final class RunLeases {
     return lease;
   }
 
+  /**
+   * The status to show for a run: its recorded status, but {@code interrupted} for a run recorded
+   * as running whose owner is gone (its process died; {@code elspeth resume} may take it over).
+   */
+  public static String displayStatus(Connection c, String runId, String recordedStatus,
+      long nowMs) throws SQLException {
+    if (!"running".equals(recordedStatus)) {
+      return recordedStatus;
+    }
+    Optional<RunLease> lease = of(c, runId);
+    return lease.isPresent() && !lease.get().isLive(nowMs) ? "interrupted" : recordedStatus;
+  }
+
   /** The lease of {@code runId}, if it ever had one (runs from before leases have none). */
   public static Optional<RunLease> of(Connection c, String runId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE

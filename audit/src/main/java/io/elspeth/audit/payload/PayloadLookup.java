@@ -25,7 +25,9 @@ public record PayloadLookup(Status status, @Nullable String ref, byte @Nullable 
     /** No reference was recorded. */
     NEVER_STORED,
     /** A reference exists but no store was given to read it from. */
-    STORE_NOT_CONFIGURED;
+    STORE_NOT_CONFIGURED,
+    /** The stored content does not match its key: reported by {@link #inspect} only. */
+    CORRUPT;
 
     /** Lowercase name, as ELSPETH prints it. */
     public String label() {
@@ -45,6 +47,19 @@ public record PayloadLookup(Status status, @Nullable String ref, byte @Nullable 
       return new PayloadLookup(Status.AVAILABLE, ref, store.retrieve(ref));
     } catch (PayloadNotFoundException e) {
       return new PayloadLookup(Status.PURGED, ref, null);
+    }
+  }
+
+  /**
+   * As {@link #find}, but content that does not match its key is reported as
+   * {@link Status#CORRUPT} instead of thrown: for pages that show an auditor the state of every
+   * payload.
+   */
+  public static PayloadLookup inspect(@Nullable PayloadStore store, @Nullable String ref) {
+    try {
+      return find(store, ref);
+    } catch (PayloadIntegrityException e) {
+      return new PayloadLookup(Status.CORRUPT, ref, null);
     }
   }
 

@@ -146,6 +146,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     return uriPrefix() + blobPath;
   }
 
+  @Override
+  public io.elspeth.connectors.lineage.DatasetName dataset() {
+    return io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container,
+        blobPath);
+  }
+
   private String uriPrefix() {
     return auth.account() + "/" + container + "/";
   }

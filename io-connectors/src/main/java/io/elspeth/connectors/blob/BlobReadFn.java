@@ -57,6 +57,8 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
     Instant started = Instant.now();
     String operationId = Ids.operationId();
     OperationCalls calls = new OperationCalls(ctx.runId(), operationId);
+    io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container, blob.name())
+        .reportRead();
     Map<String, Object> request = BlobCallPayload.request("download", auth, container,
         blob.name());
     if (blob.etag() != null) {

@@ -84,6 +84,16 @@ public final class DatabaseSinkWriter implements SinkWriter {
     return databaseUri() + "#" + table;
   }
 
+  /** The table written: system the JDBC scheme, then the address without credentials, table. */
+  @Override
+  public io.elspeth.connectors.lineage.DatasetName dataset() {
+    String uri = databaseUri();
+    int colon = uri.indexOf(':');
+    String scheme = colon > 0 ? uri.substring(0, colon) : "jdbc";
+    return new io.elspeth.connectors.lineage.DatasetName(scheme,
+        java.util.List.of(colon > 0 ? uri.substring(colon + 1) : uri, table));
+  }
+
   /** The database's address without user or password. */
   String databaseUri() {
     return url.toString().replaceFirst("://[^/@]*@", "://");

@@ -50,6 +50,11 @@ public interface SinkWriter extends Serializable {
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();
 
+  /** The dataset written, for Beam's lineage metric (default: the target as a file). */
+  default io.elspeth.connectors.lineage.DatasetName dataset() {
+    return io.elspeth.connectors.lineage.DatasetName.file(target());
+  }
+
   /**
    * Whether {@link #write} keeps what the target holds and adds the rows to it (a resumed run's
    * {@code mode: append}), rather than replacing it.

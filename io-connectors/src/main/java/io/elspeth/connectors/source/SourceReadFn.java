@@ -88,6 +88,7 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       throws IOException {
     ReadRange range = tracker.currentRestriction();
     Map<String, Object> input = Map.of("path", file.getMetadata().resourceId().toString());
+    io.elspeth.connectors.lineage.DatasetName.file(input.get("path").toString()).reportRead();
     RecordReader.Input opener = offset -> {
       if (offset == 0) {
         return Channels.newInputStream(file.open());

@@ -74,6 +74,17 @@ class DatabaseSinkWriterTest {
     return new String[] {PG, pgSchema + ".items"};
   }
 
+  @Test
+  void theTableIsNamedForBeamLineageWithoutCredentials() {
+    io.elspeth.connectors.lineage.DatasetName d = writer(new String[] {
+        "postgresql://alice:s3cret@db.example:5432/sales", "items"}).dataset();
+    assertThat(d.system(), is("postgresql"));
+    assertThat(d.segments().get(d.segments().size() - 1), is("items"));
+    assertThat(d.fullyQualifiedName(), org.hamcrest.Matchers.not(
+        org.hamcrest.Matchers.containsString("s3cret")));
+    assertThat(d.fullyQualifiedName(), org.hamcrest.Matchers.containsString("db.example"));
+  }
+
   private static SinkWriter writer(String[] target, Object... more) {
     Map<String, Object> raw = map("url", target[0], "table", target[1]);
     raw.putAll(map(more));

@@ -171,6 +171,21 @@ class SinkWriteTest {
   }
 
   @Test
+  void theFileWrittenIsReportedToBeamLineageAsASink() throws Throwable {
+    String path = dir.resolve("lineage.csv").toString();
+    BeamPipelines.test(p -> {
+      p.apply(Create.of(shuffledTokens()).withCoder(TokenCoder.of()))
+          .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT));
+      org.apache.beam.sdk.PipelineResult result = p.run();
+      result.waitUntilFinish();
+      assertThat(org.apache.beam.sdk.metrics.Lineage.query(result.metrics(),
+          org.apache.beam.sdk.metrics.Lineage.Type.SINK),
+          org.hamcrest.Matchers.hasItem(io.elspeth.connectors.lineage.DatasetName.file(path)
+              .fullyQualifiedName()));
+    });
+  }
+
+  @Test
   void fileHoldsTheRowsInSourceOrder() throws Throwable {
     String path = dir.resolve("out.csv").toString();
     BeamPipelines.test(p -> {

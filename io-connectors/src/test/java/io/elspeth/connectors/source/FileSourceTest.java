@@ -209,6 +209,20 @@ class FileSourceTest {
   }
 
   @Test
+  void theFileReadIsReportedToBeamLineageAsASource() throws Throwable {
+    String path = csvFile(CSV);
+    BeamPipelines.test(p -> {
+      p.apply(source(path, "quarantine"));
+      org.apache.beam.sdk.PipelineResult result = p.run();
+      result.waitUntilFinish();
+      assertThat(org.apache.beam.sdk.metrics.Lineage.query(result.metrics(),
+          org.apache.beam.sdk.metrics.Lineage.Type.SOURCE),
+          org.hamcrest.Matchers.hasItem(io.elspeth.connectors.lineage.DatasetName.file(path)
+              .fullyQualifiedName()));
+    });
+  }
+
+  @Test
   void invalidRowComesOutOnRoutedToTheQuarantineSinkWithItsRawData() throws Throwable {
     String path = csvFile(CSV);
     BeamPipelines.test(p -> {

@@ -82,8 +82,9 @@ final class ExplainCommand implements Callable<Integer> {
       CliErrors.print(spec.commandLine().getErr(), overwrites.get());
       return 1;
     }
-    if (payloadDir != null && !Files.isDirectory(payloadDir)) {
-      CliErrors.print(spec.commandLine().getErr(), "no payload store at " + payloadDir);
+    Optional<String> noPayloads = LandscapeOption.missingPayloadDir(payloadDir);
+    if (noPayloads.isPresent()) {
+      CliErrors.print(spec.commandLine().getErr(), noPayloads.get());
       return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
@@ -92,7 +93,8 @@ final class ExplainCommand implements Callable<Integer> {
         CliErrors.print(spec.commandLine().getErr(), "no run '" + run + "' in " + url);
         return 1;
       }
-      String row = target.row != null ? target.row : rowOfToken(c, runId.get(), target.token);
+      String row = target.row != null ? target.row
+          : LineageQuery.rowOfToken(c, runId.get(), target.token).orElse(null);
       if (row == null) {
         CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no token '"
             + target.token + "'");
@@ -168,18 +170,6 @@ final class ExplainCommand implements Callable<Integer> {
       ps.setLong(2, rowIndex);
       try (java.sql.ResultSet rs = ps.executeQuery()) {
         return rs.next();
-      }
-    }
-  }
-
-  private static String rowOfToken(Connection c, String runId, String token)
-      throws java.sql.SQLException {
-    try (java.sql.PreparedStatement ps = c.prepareStatement(
-        "SELECT row_id FROM tokens WHERE token_id = ? AND run_id = ?")) {
-      ps.setString(1, token);
-      ps.setString(2, runId);
-      try (java.sql.ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
       }
     }
   }

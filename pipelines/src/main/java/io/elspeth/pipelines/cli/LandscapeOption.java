@@ -53,6 +53,12 @@ final class LandscapeOption {
     return Optional.empty();
   }
 
+  /** The error to print when a {@code --payload-dir} was given that is not a folder. */
+  static Optional<String> missingPayloadDir(@Nullable Path payloadDir) {
+    return payloadDir != null && !Files.isDirectory(payloadDir)
+        ? Optional.of("no payload store at " + payloadDir) : Optional.empty();
+  }
+
   /** The error to print when {@code url} is a SQLite file that does not exist. */
   static Optional<String> missing(LandscapeUrl url) {
     if (url.jdbcUrl().startsWith("jdbc:sqlite:")) {

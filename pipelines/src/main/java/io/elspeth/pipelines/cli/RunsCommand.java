@@ -66,11 +66,8 @@ final class RunsCommand implements Callable<Integer> {
               + " ORDER BY started_at, run_id")) {
         while (rs.next()) {
           String runId = rs.getString(1);
-          String status = rs.getString(2);
+          String status = RunLeases.displayStatus(c, runId, rs.getString(2), now);
           Optional<RunLease> lease = RunLeases.of(c, runId);
-          if ("running".equals(status) && lease.isPresent() && !lease.get().isLive(now)) {
-            status = "interrupted";
-          }
           Map<String, Object> run = new LinkedHashMap<>();
           run.put("run_id", runId);
           run.put("status", status);
