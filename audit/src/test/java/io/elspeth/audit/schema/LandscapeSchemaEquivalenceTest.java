@@ -1,5 +1,8 @@
 package io.elspeth.audit.schema;
 
+import static io.elspeth.audit.schema.SqlRows.execute;
+import static io.elspeth.audit.schema.SqlRows.query;
+import static io.elspeth.audit.schema.SqlRows.rows;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -194,32 +197,5 @@ class LandscapeSchemaEquivalenceTest {
   private static String normalise(String sql) {
     return sql.replaceAll("--[^\n]*", " ").replaceAll("\\s+", " ")
         .replaceAll("\\( ", "(").replaceAll(" \\)", ")").trim();
-  }
-
-  private static void execute(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static List<List<String>> query(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      return rows(s.executeQuery(sql));
-    }
-  }
-
-  private static List<List<String>> rows(ResultSet rs) throws SQLException {
-    try (rs) {
-      List<List<String>> result = new ArrayList<>();
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        result.add(row);
-      }
-      return result;
-    }
   }
 }

@@ -1,5 +1,8 @@
 package io.elspeth.audit.schema;
 
+import static io.elspeth.audit.schema.SqlRows.execute;
+import static io.elspeth.audit.schema.SqlRows.query;
+import static io.elspeth.audit.schema.SqlRows.rows;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
@@ -348,32 +351,5 @@ class LandscapeSchemaPostgresqlTest {
             + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '"
             + schema
             + "' ORDER BY c.relname");
-  }
-
-  private static void execute(Connection connection, String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static List<List<String>> query(Connection connection, String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      return rows(s.executeQuery(sql));
-    }
-  }
-
-  private static List<List<String>> rows(ResultSet rs) throws SQLException {
-    try (rs) {
-      List<List<String>> result = new ArrayList<>();
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        result.add(row);
-      }
-      return result;
-    }
   }
 }

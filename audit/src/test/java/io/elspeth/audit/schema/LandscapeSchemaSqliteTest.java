@@ -421,18 +421,6 @@ class LandscapeSchemaSqliteTest {
   }
 
   private List<List<String>> query(String sql) throws SQLException {
-    List<List<String>> result = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        result.add(row);
-      }
-    }
-    return result;
+    return SqlRows.query(c, sql);
   }
 }
