@@ -1,25 +1,30 @@
 package io.elspeth.audit.schema;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * The SQL dialects the Landscape schema exists for. Each has its own DDL script, because column
- * types differ: timestamps are {@code TIMESTAMP WITH TIME ZONE} on PostgreSQL and ISO-8601 UTC
- * {@code TEXT} on SQLite; floats are {@code DOUBLE PRECISION} and {@code REAL}.
+ * The SQL dialects the Landscape schema exists for. The schema is written once (the Flyway
+ * migrations under {@code io/elspeth/audit/schema/migration}); the only thing that differs is two
+ * column types, which each dialect gives as {@link #placeholders() placeholder values}: timestamps
+ * are {@code TIMESTAMP WITH TIME ZONE} on PostgreSQL and ISO-8601 UTC {@code TEXT} on SQLite;
+ * floats are {@code DOUBLE PRECISION} and {@code REAL}.
  */
 public enum Dialect {
   /** SQLite through org.xerial sqlite-jdbc; URLs start with {@code jdbc:sqlite:}. */
-  SQLITE("jdbc:sqlite:", "sqlite"),
+  SQLITE("jdbc:sqlite:", "TEXT", "REAL"),
   /** PostgreSQL through the PostgreSQL JDBC driver; URLs start with {@code jdbc:postgresql:}. */
-  POSTGRESQL("jdbc:postgresql:", "postgresql");
+  POSTGRESQL("jdbc:postgresql:", "TIMESTAMP WITH TIME ZONE", "DOUBLE PRECISION");
 
   private final String urlPrefix;
-  private final String scriptPrefix;
+  private final String timestampType;
+  private final String floatType;
 
-  Dialect(String urlPrefix, String scriptPrefix) {
+  Dialect(String urlPrefix, String timestampType, String floatType) {
     this.urlPrefix = urlPrefix;
-    this.scriptPrefix = scriptPrefix;
+    this.timestampType = timestampType;
+    this.floatType = floatType;
   }
 
   /**
@@ -43,9 +48,12 @@ public enum Dialect {
             + "': expected jdbc:sqlite:<file> or jdbc:postgresql://<host>/<database>");
   }
 
-  /** Class-path resource (relative to this package) holding the DDL of one schema version. */
-  String ddlResource(int version) {
-    return scriptPrefix + "-v" + version + ".sql";
+  /**
+   * The values of the placeholders the migrations use for the column types that differ between
+   * dialects: {@code ${timestamp_type}} and {@code ${float_type}}.
+   */
+  Map<String, String> placeholders() {
+    return Map.of("timestamp_type", timestampType, "float_type", floatType);
   }
 
   private static String schemeOf(String jdbcUrl) {

@@ -6,6 +6,7 @@ import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.schema.LandscapeSchema;
+import io.elspeth.audit.schema.SchemaAccess;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -93,8 +94,19 @@ public final class LandscapeStore implements AutoCloseable {
     this.dataSource = dataSource;
   }
 
-  /** Opens the database and creates or checks its schema. */
+  /**
+   * Opens the database and checks its schema ({@link SchemaAccess#CHECK}): what every opener but
+   * the launcher does.
+   */
   public static LandscapeStore open(LandscapeUrl url) {
+    return open(url, SchemaAccess.CHECK);
+  }
+
+  /**
+   * Opens the database and migrates ({@link SchemaAccess#MIGRATE}, the launcher, once per start)
+   * or checks its schema.
+   */
+  public static LandscapeStore open(LandscapeUrl url, SchemaAccess access) {
     createSqliteFolder(url);
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url.jdbcUrl());
@@ -130,17 +142,27 @@ public final class LandscapeStore implements AutoCloseable {
           "cannot open the Landscape database " + url + ": " + rootMessage(e), e);
     }
     LandscapeStore store = new LandscapeStore(url, ds);
-    try (Connection c = ds.getConnection()) {
-      LandscapeSchema.ensure(c, url.dialect());
-    } catch (SQLException e) {
-      ds.close();
-      throw new LandscapeWriteException(
-          "cannot create the Landscape schema in " + url + ": " + rootMessage(e), e);
+    try {
+      store.applySchema(access);
     } catch (RuntimeException e) {
       ds.close();
       throw e;
     }
     return store;
+  }
+
+  /**
+   * Migrates or checks the schema of this open store ({@link LandscapeSchema#apply}); the
+   * launcher calls it with {@link SchemaAccess#MIGRATE} when the store was already open in its
+   * JVM.
+   */
+  public void applySchema(SchemaAccess access) {
+    try {
+      LandscapeSchema.apply(dataSource, access);
+    } catch (SQLException e) {
+      throw new LandscapeWriteException(
+          "cannot create or check the Landscape schema in " + url + ": " + rootMessage(e), e);
+    }
   }
 
   private static void createSqliteFolder(LandscapeUrl url) {

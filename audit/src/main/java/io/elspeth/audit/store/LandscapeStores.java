@@ -1,5 +1,6 @@
 package io.elspeth.audit.store;
 
+import io.elspeth.audit.schema.SchemaAccess;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -22,12 +23,27 @@ public final class LandscapeStores {
     }
   }
 
-  /** The shared store for {@code url}, opened on first use. Pair with {@link #release}. */
+  /**
+   * The shared store for {@code url}, opened on first use with its schema checked ({@link
+   * SchemaAccess#CHECK}): what workers and every other opener but the launcher do. Pair with
+   * {@link #release}.
+   */
   public static synchronized LandscapeStore acquire(LandscapeUrl url) {
+    return acquire(url, SchemaAccess.CHECK);
+  }
+
+  /**
+   * The shared store for {@code url}; with {@link SchemaAccess#MIGRATE} (the launcher, once per
+   * start) its schema is migrated even when the store was already open in this JVM. Pair with
+   * {@link #release}.
+   */
+  public static synchronized LandscapeStore acquire(LandscapeUrl url, SchemaAccess access) {
     Entry e = OPEN.get(url);
     if (e == null) {
-      e = new Entry(LandscapeStore.open(url));
+      e = new Entry(LandscapeStore.open(url, access));
       OPEN.put(url, e);
+    } else if (access == SchemaAccess.MIGRATE) {
+      e.store.applySchema(access);
     }
     e.references++;
     return e.store;

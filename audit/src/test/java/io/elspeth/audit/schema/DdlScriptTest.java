@@ -58,7 +58,7 @@ class DdlScriptTest {
 
   private static List<String> createdObjects(Dialect dialect) {
     Pattern created = Pattern.compile("^CREATE (?:UNIQUE )?(TABLE|INDEX) (\\w+)");
-    return DdlScript.load(dialect.ddlResource(LandscapeSchema.CURRENT_VERSION)).stream()
+    return DdlScript.load(DdlScript.firstReleased(dialect)).stream()
         .map(
             statement -> {
               Matcher m = created.matcher(statement);

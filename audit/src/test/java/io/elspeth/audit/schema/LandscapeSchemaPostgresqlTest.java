@@ -1,5 +1,8 @@
 package io.elspeth.audit.schema;
 
+import static io.elspeth.audit.schema.SqlRows.execute;
+import static io.elspeth.audit.schema.SqlRows.query;
+import static io.elspeth.audit.schema.SqlRows.rows;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
@@ -21,9 +24,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Runs against TestPostgres (the server on 5432, or an embedded one). Each test gets its own
@@ -69,23 +78,24 @@ class LandscapeSchemaPostgresqlTest {
   }
 
   @Test
-  void ensureCreatesAllTwentyTablesInTheConnectionsCurrentSchemaAndRecordsVersionOne()
+  void migrateCreatesAllTwentyTablesInTheConnectionsCurrentSchemaAndRecordsVersionOne()
       throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+    migrate(schema);
 
     List<String> expected = new ArrayList<>(LandscapeSchema.tableNames());
     expected.add(LandscapeSchema.VERSION_TABLE);
     expected.addAll(ExtensionTables.names());
     assertThat(tablesIn(schema), containsInAnyOrder(expected.toArray()));
-    assertThat(LandscapeSchema.readVersion(c), is(1));
+    assertThat(LandscapeSchema.readVersion(c), is(2));
     assertThat(
-        query(admin, "SELECT version FROM " + schema + ".landscape_schema_version"),
-        contains(List.of("1")));
+        query(admin, "SELECT version FROM " + schema + ".landscape_schema_history"
+            + " ORDER BY installed_rank"),
+        contains(List.of("1"), List.of("2")));
   }
 
   @Test
-  void ensureCreatesExactlyTheColumnsOfTheSpecWithPostgresqlTypes() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+  void migrateCreatesExactlyTheColumnsOfTheSpecWithPostgresqlTypes() throws SQLException {
+    migrate(schema);
 
     for (Map.Entry<String, List<String>> table : ExpectedLandscape.COLUMNS.entrySet()) {
       List<String> actual =
@@ -98,13 +108,11 @@ class LandscapeSchemaPostgresqlTest {
     assertThat(columnType("node_states", "duration_ms"), is("double precision|null"));
     assertThat(columnType("secret_resolutions", "timestamp"), is("double precision|null"));
     assertThat(columnType("runs", "settings_json"), is("text|null"));
-    assertThat(
-        columnType("landscape_schema_version", "applied_at"), is("timestamp with time zone|null"));
   }
 
   @Test
-  void ensureCreatesTheTerminalOutcomePartialUniqueIndex() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+  void migrateCreatesTheTerminalOutcomePartialUniqueIndex() throws SQLException {
+    migrate(schema);
 
     assertThat(
         indexDefinition("ix_token_outcomes_terminal_unique"),
@@ -125,8 +133,8 @@ class LandscapeSchemaPostgresqlTest {
   }
 
   @Test
-  void ensureCreatesEveryNamedIndex() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+  void migrateCreatesEveryNamedIndex() throws SQLException {
+    migrate(schema);
 
     List<String> indexes =
         query(admin, "SELECT indexname FROM pg_indexes WHERE schemaname = '" + schema + "'")
@@ -143,41 +151,41 @@ class LandscapeSchemaPostgresqlTest {
   }
 
   @Test
-  void ensureOnACurrentSchemaIsANoOp() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+  void migrateOnACurrentSchemaIsANoOp() throws SQLException {
+    migrate(schema);
     List<List<String>> objectsBefore = schemaObjects();
     List<List<String>> versionBefore =
-        query(admin, "SELECT * FROM " + schema + ".landscape_schema_version");
+        query(admin, "SELECT * FROM " + schema + ".landscape_schema_history");
 
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+    assertThat(migrate(schema), is(0));
 
     assertThat(schemaObjects(), equalTo(objectsBefore));
     assertThat(
-        query(admin, "SELECT * FROM " + schema + ".landscape_schema_version"),
+        query(admin, "SELECT * FROM " + schema + ".landscape_schema_history"),
         equalTo(versionBefore));
-    assertThat(c.getAutoCommit(), is(true));
   }
 
   @Test
-  void ensureRefusesASchemaWithAnotherVersion() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
-    execute(admin, "UPDATE " + schema + ".landscape_schema_version SET version = 99");
+  void migrateRefusesASchemaWithAnotherVersion() throws SQLException {
+    migrate(schema);
+    execute(admin, "UPDATE " + schema + ".landscape_schema_history SET version = '99'"
+        + " WHERE version = '2'");
 
     SchemaVersionException e =
         assertThrows(
-            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.POSTGRESQL));
+            SchemaVersionException.class, () -> migrate(schema));
 
     assertThat(
         e.getMessage(),
         allOf(
             containsString("found version 99"),
-            containsString("expected version 1"),
+            containsString("expected version 2"),
             containsString(schema)));
     assertThat(LandscapeSchema.readVersion(c), is(99));
   }
 
   @Test
-  void ensureIgnoresLandscapeTablesOfOtherSchemasOnTheSearchPath() throws SQLException {
+  void migrateIgnoresLandscapeTablesOfOtherSchemasOnTheSearchPath() throws SQLException {
     String other = newSchema("o_");
     execute(admin, "CREATE TABLE " + other + ".runs (run_id VARCHAR(64) PRIMARY KEY)");
     execute(admin, "CREATE TABLE " + other + ".landscape_schema_version (version INTEGER)");
@@ -187,31 +195,31 @@ class LandscapeSchemaPostgresqlTest {
         DriverManager.getConnection(URL + "&currentSchema=" + schema + "," + other)) {
       assertThat(LandscapeSchema.readVersion(both), is(-1));
 
-      LandscapeSchema.ensure(both, Dialect.POSTGRESQL);
+      LandscapeSchema.apply(dataSource(schema + "," + other), SchemaAccess.MIGRATE);
 
-      assertThat(LandscapeSchema.readVersion(both), is(1));
+      assertThat(LandscapeSchema.readVersion(both), is(2));
     }
     assertThat(tablesIn(schema).size(), is(21 + ExtensionTables.names().size()));
     assertThat(tablesIn(other), containsInAnyOrder("runs", "landscape_schema_version"));
   }
 
   @Test
-  void ensureLeavesNoPartialSchemaWhenCreationFails() throws SQLException {
+  void migrateLeavesNoPartialSchemaWhenCreationFails() throws SQLException {
     execute(admin, "CREATE TABLE " + schema + ".ix_checkpoints_run_seq (x INTEGER)");
 
-    assertThrows(SQLException.class, () -> LandscapeSchema.ensure(c, Dialect.POSTGRESQL));
+    assertThrows(SchemaVersionException.class, () -> migrate(schema));
 
-    assertThat(tablesIn(schema), contains("ix_checkpoints_run_seq"));
-    assertThat(LandscapeSchema.readVersion(c), is(-1));
+    assertThat(tablesIn(schema), contains("ix_checkpoints_run_seq", "landscape_schema_history"));
+    assertThat(LandscapeSchema.readVersion(c), is(0));
   }
 
   @Test
-  void ensureFailsWhenTheConnectionHasNoCurrentSchema() throws SQLException {
+  void migrateFailsWhenTheConnectionHasNoCurrentSchema() throws SQLException {
     try (Connection nowhere =
         DriverManager.getConnection(URL + "&currentSchema=" + schema + "_does_not_exist")) {
       SQLException e =
           assertThrows(
-              SQLException.class, () -> LandscapeSchema.ensure(nowhere, Dialect.POSTGRESQL));
+              SQLException.class, () -> migrate(schema + "_does_not_exist"));
 
       assertThat(e.getMessage(), containsString("no current schema"));
       assertThat(LandscapeSchema.readVersion(nowhere), is(-1));
@@ -220,7 +228,7 @@ class LandscapeSchemaPostgresqlTest {
 
   @Test
   void callsHasParentRejectsBothParentsAndNeither() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+    migrate(schema);
     rows.runWithToken("run1", "tok1");
     rows.nodeState("run1", "tok1", "state1");
     rows.operation("run1", "op_1");
@@ -240,7 +248,7 @@ class LandscapeSchemaPostgresqlTest {
 
   @Test
   void aTransformErrorMustNameANodeOfItsRun() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.POSTGRESQL);
+    migrate(schema);
     rows.runWithToken("run1", "tok1");
 
     SQLException e = assertThrows(SQLException.class, () -> execute(c,
@@ -251,11 +259,44 @@ class LandscapeSchemaPostgresqlTest {
     assertThat(e.getSQLState(), is("23503"));
   }
 
+  @Test
+  void concurrentStartsMigrateOnceAndBothSucceed() throws Exception {
+    ExecutorService starts = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch ready = new CountDownLatch(2);
+      Callable<Integer> start = () -> {
+        ready.countDown();
+        ready.await();
+        return migrate(schema);
+      };
+      Future<Integer> first = starts.submit(start);
+      Future<Integer> second = starts.submit(start);
+
+      // One start applied both migrations; the other waited on Flyway's lock and found them.
+      assertThat(List.of(first.get(), second.get()), containsInAnyOrder(2, 0));
+    } finally {
+      starts.shutdownNow();
+    }
+    assertThat(query(admin, "SELECT version, success FROM " + schema
+            + ".landscape_schema_history ORDER BY installed_rank"),
+        contains(List.of("1", "t"), List.of("2", "t")));
+  }
+
   private String newSchema(String prefix) throws SQLException {
     String name = prefix + UUID.randomUUID().toString().replace("-", "");
     execute(admin, "CREATE SCHEMA " + name);
     schemasToDrop.add(name);
     return name;
+  }
+
+  private static int migrate(String schemaName) throws SQLException {
+    return LandscapeSchema.apply(dataSource(schemaName), SchemaAccess.MIGRATE);
+  }
+
+  private static PGSimpleDataSource dataSource(String currentSchema) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(URL + "&currentSchema=" + currentSchema);
+    return ds;
   }
 
   private List<String> tablesIn(String schemaName) throws SQLException {
@@ -310,32 +351,5 @@ class LandscapeSchemaPostgresqlTest {
             + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '"
             + schema
             + "' ORDER BY c.relname");
-  }
-
-  private static void execute(Connection connection, String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static List<List<String>> query(Connection connection, String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      return rows(s.executeQuery(sql));
-    }
-  }
-
-  private static List<List<String>> rows(ResultSet rs) throws SQLException {
-    try (rs) {
-      List<List<String>> result = new ArrayList<>();
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        result.add(row);
-      }
-      return result;
-    }
   }
 }

@@ -27,15 +27,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
 
 class LandscapeSchemaSqliteTest {
   @TempDir Path dir;
 
   private Connection c;
+  private SQLiteDataSource dataSource;
   private LandscapeRows rows;
 
   @BeforeEach
   void openDatabase() throws SQLException {
+    dataSource = new SQLiteDataSource();
+    dataSource.setUrl("jdbc:sqlite:" + dir.resolve("landscape.db"));
     c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("landscape.db"));
     execute("PRAGMA foreign_keys = ON");
     rows = new LandscapeRows(c, Dialect.SQLITE);
@@ -49,25 +53,23 @@ class LandscapeSchemaSqliteTest {
   }
 
   @Test
-  void ensureCreatesAllTwentyLandscapeTablesAndRecordsVersionOne() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateCreatesAllTwentyLandscapeTablesAndRecordsEachMigration() throws SQLException {
+    assertThat(migrate(), is(LandscapeSchema.CURRENT_VERSION));
 
     List<String> expected = new ArrayList<>(LandscapeSchema.tableNames());
     expected.add(LandscapeSchema.VERSION_TABLE);
     expected.addAll(ExtensionTables.names());
     assertThat(tables(), containsInAnyOrder(expected.toArray()));
-    assertThat(LandscapeSchema.readVersion(c), is(1));
-    List<List<String>> versionRows =
-        query("SELECT version, applied_at, description FROM landscape_schema_version");
-    assertThat(versionRows.size(), is(1));
-    assertThat(versionRows.get(0).get(0), is("1"));
-    assertThat(Instant.parse(versionRows.get(0).get(1)), notNullValue());
-    assertThat(versionRows.get(0).get(2), notNullValue());
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
+    assertThat(query("SELECT version, script, success FROM landscape_schema_history"
+            + " ORDER BY installed_rank"),
+        contains(List.of("1", "V1__landscape_tables.sql", "1"),
+            List.of("2", "V2__elspeth_tables.sql", "1")));
   }
 
   @Test
-  void ensureCreatesExactlyTheColumnsOfTheSpecInTableOrder() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateCreatesExactlyTheColumnsOfTheSpecInTableOrder() throws SQLException {
+    migrate();
 
     for (Map.Entry<String, List<String>> table : ExpectedLandscape.COLUMNS.entrySet()) {
       List<String> actual = new ArrayList<>();
@@ -76,14 +78,11 @@ class LandscapeSchemaSqliteTest {
       }
       assertThat(table.getKey(), actual, equalTo(table.getValue()));
     }
-    assertThat(
-        query("PRAGMA table_info(landscape_schema_version)").stream().map(r -> r.get(1)).toList(),
-        contains("version", "applied_at", "description"));
   }
 
   @Test
-  void ensureUsesSqliteTypesForTimestampsAndFloats() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateUsesSqliteTypesForTimestampsAndFloats() throws SQLException {
+    migrate();
 
     assertThat(columnType("runs", "started_at"), is("TEXT"));
     assertThat(columnType("runs", "run_id"), is("VARCHAR(64)"));
@@ -93,8 +92,8 @@ class LandscapeSchemaSqliteTest {
   }
 
   @Test
-  void ensureCreatesEveryNamedIndexAndThePartialUniqueIndexes() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateCreatesEveryNamedIndexAndThePartialUniqueIndexes() throws SQLException {
+    migrate();
 
     List<String> indexes =
         query("SELECT name FROM sqlite_master WHERE type = 'index'").stream()
@@ -113,133 +112,128 @@ class LandscapeSchemaSqliteTest {
   }
 
   @Test
-  void ensureOnACurrentDatabaseIsANoOp() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateOnACurrentDatabaseIsANoOp() throws SQLException {
+    migrate();
     List<List<String>> schemaBefore = schemaObjects();
-    List<List<String>> versionBefore = query("SELECT * FROM landscape_schema_version");
+    List<List<String>> versionBefore = query("SELECT * FROM landscape_schema_history");
 
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    assertThat(migrate(), is(0));
+    assertThat(check(), is(0));
 
     assertThat(schemaObjects(), equalTo(schemaBefore));
-    assertThat(query("SELECT * FROM landscape_schema_version"), equalTo(versionBefore));
+    assertThat(query("SELECT * FROM landscape_schema_history"), equalTo(versionBefore));
   }
 
   @Test
-  void ensureCommitsItsOwnTransactionAndRestoresAutoCommit() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void checkCreatesTheSchemaInAnEmptyDatabase() throws SQLException {
+    assertThat(check(), is(LandscapeSchema.CURRENT_VERSION));
 
-    assertThat(c.getAutoCommit(), is(true));
-    try (Connection other = DriverManager.getConnection(c.getMetaData().getURL())) {
-      assertThat(LandscapeSchema.readVersion(other), is(1));
-    }
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
   }
 
   @Test
-  void ensureJoinsTheCallersTransactionWhenAutoCommitIsOff() throws SQLException {
-    c.setAutoCommit(false);
-
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
-    c.rollback();
-
-    assertThat(tables(), empty());
-    assertThat(LandscapeSchema.readVersion(c), is(-1));
-  }
-
-  @Test
-  void ensureRefusesADatabaseWithAnotherVersionAndChangesNothing() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
-    execute("UPDATE landscape_schema_version SET version = 99");
+  void checkRefusesALandscapeNotYetMigratedAndMigrateBringsItUp() throws SQLException {
+    migrate();
+    execute("DROP TABLE elspeth_sink_publications");
+    execute("DELETE FROM landscape_schema_history WHERE version = '2'");
     List<List<String>> schemaBefore = schemaObjects();
 
-    SchemaVersionException e =
-        assertThrows(
-            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
+
+    assertThat(e.getMessage(), allOf(containsString("version 1 and not migrated yet"),
+        containsString("elspeth run --execute")));
+    assertThat(e.foundVersion(), is(1));
+    assertThat(schemaObjects(), equalTo(schemaBefore));
+    assertThat(migrate(), is(1));
+    assertThat(LandscapeSchema.readVersion(c), is(2));
+    assertThat(tables(), hasItems("elspeth_sink_publications"));
+  }
+
+  @Test
+  void migrateRefusesADatabaseWithAnotherVersionAndChangesNothing() throws SQLException {
+    migrate();
+    execute("UPDATE landscape_schema_history SET version = '99' WHERE version = '2'");
+    List<List<String>> schemaBefore = schemaObjects();
+
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, this::migrate);
+    SchemaVersionException checked = assertThrows(SchemaVersionException.class, this::check);
 
     assertThat(
         e.getMessage(),
-        allOf(containsString("found version 99"), containsString("expected version 1")));
+        allOf(containsString("found version 99"), containsString("expected version 2"),
+            containsString("newer release")));
+    assertThat(checked.getMessage(), equalTo(e.getMessage()));
     assertThat(e.foundVersion(), is(99));
-    assertThat(e.expectedVersion(), is(1));
+    assertThat(e.expectedVersion(), is(2));
     assertThat(schemaObjects(), equalTo(schemaBefore));
     assertThat(LandscapeSchema.readVersion(c), is(99));
   }
 
   @Test
-  void ensureRefusesLandscapeTablesWithoutAVersionTableAndChangesNothing() throws SQLException {
+  void migrateRefusesLandscapeTablesWithoutAVersionTableAndChangesNothing() throws SQLException {
     // What a database written by ELSPETH itself looks like to us: Landscape tables, no version.
     execute("CREATE TABLE runs (run_id VARCHAR(64) NOT NULL PRIMARY KEY)");
     execute("CREATE TABLE nodes (node_id VARCHAR(64) NOT NULL, run_id VARCHAR(64) NOT NULL)");
 
     SchemaVersionException e =
         assertThrows(
-            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+            SchemaVersionException.class, () -> migrate());
 
     assertThat(
         e.getMessage(),
         allOf(
             containsString("runs, nodes"),
-            containsString("landscape_schema_version"),
-            containsString("expected version 1")));
+            containsString("landscape_schema_history"),
+            containsString("expected version 2")));
     assertThat(e.foundVersion(), is(SchemaVersionException.NO_VERSION));
     assertThat(tables(), containsInAnyOrder("runs", "nodes"));
   }
 
   @Test
-  void ensureRefusesARecordedVersionWhoseTablesAreMissing() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+  void migrateRefusesARecordedVersionWhoseTablesAreMissing() throws SQLException {
+    migrate();
     execute("DROP TABLE preflight_results");
 
     SchemaVersionException e =
         assertThrows(
-            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+            SchemaVersionException.class, () -> migrate());
 
     assertThat(e.getMessage(), containsString("missing: preflight_results"));
     assertThat(tables(), not(hasItems("preflight_results")));
   }
 
   @Test
-  void ensureRefusesAVersionTableWithoutAVersion() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
-    execute("DELETE FROM landscape_schema_version");
+  void migrateRefusesAVersionTableWithoutAVersion() throws SQLException {
+    migrate();
+    execute("DELETE FROM landscape_schema_history");
 
-    SchemaVersionException e =
-        assertThrows(
-            SchemaVersionException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, this::migrate);
 
-    assertThat(e.getMessage(), containsString("records no version"));
-    assertThat(query("SELECT COUNT(*) FROM landscape_schema_version").get(0).get(0), is("0"));
+    assertThat(e.getMessage(), containsString("records no applied version"));
+    assertThat(query("SELECT COUNT(*) FROM landscape_schema_history").get(0).get(0), is("0"));
   }
 
   @Test
-  void ensureLeavesNoPartialSchemaWhenCreationFails() throws SQLException {
+  void migrateLeavesNoPartialSchemaWhenCreationFails() throws SQLException {
     // A foreign table whose name collides with one of our index names makes creation fail late.
     execute("CREATE TABLE ix_checkpoints_run_seq (x INTEGER)");
 
-    assertThrows(SQLException.class, () -> LandscapeSchema.ensure(c, Dialect.SQLITE));
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, this::migrate);
 
-    assertThat(tables(), contains("ix_checkpoints_run_seq"));
-    assertThat(LandscapeSchema.readVersion(c), is(-1));
-    assertThat(c.getAutoCommit(), is(true));
+    assertThat(e.getMessage(), containsString("rolled back"));
+    // Only the history, which records the foreign table's database as "no Landscape" (0).
+    assertThat(tables(), contains("ix_checkpoints_run_seq", "landscape_schema_history"));
+    assertThat(LandscapeSchema.readVersion(c), is(0));
   }
 
   @Test
-  void ensureCreatesTheSchemaBesideTablesThatAreNotLandscapeTables() throws SQLException {
+  void migrateCreatesTheSchemaBesideTablesThatAreNotLandscapeTables() throws SQLException {
     execute("CREATE TABLE unrelated (x INTEGER)");
 
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
 
-    assertThat(LandscapeSchema.readVersion(c), is(1));
+    assertThat(LandscapeSchema.readVersion(c), is(2));
     assertThat(tables(), hasItems("unrelated", "runs", "preflight_results"));
-  }
-
-  @Test
-  void ensureRefusesADialectThatIsNotTheConnections() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> LandscapeSchema.ensure(c, Dialect.POSTGRESQL));
-
-    assertThat(e.getMessage(), containsString("SQLITE connection"));
   }
 
   @Test
@@ -249,7 +243,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void terminalOutcomeIndexRejectsASecondTerminalOutcomeForOneToken() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
     rows.outcome("out_1", "run1", "tok1", "completed", 1);
 
@@ -263,7 +257,7 @@ class LandscapeSchemaSqliteTest {
   @Test
   void terminalOutcomeIndexAcceptsSeveralBufferedOutcomesBesideOneTerminalOutcome()
       throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
     rows.token("run1", "tok2");
 
@@ -280,7 +274,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void isTerminalAcceptsOnlyZeroOrOne() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
 
     SQLException e =
@@ -292,7 +286,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void callsHasParentRejectsACallWithBothParents() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
     rows.nodeState("run1", "tok1", "state1");
     rows.operation("run1", "op_1");
@@ -305,7 +299,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void callsHasParentRejectsACallWithNeitherParent() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
 
     SQLException e = assertThrows(SQLException.class, () -> rows.call("call1", null, null, 0));
 
@@ -314,7 +308,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void callIndexIsUniquePerStateAndPerOperationButNotAcrossThem() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
     rows.nodeState("run1", "tok1", "state1");
     rows.operation("run1", "op_1");
@@ -333,7 +327,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void aTransformErrorMustNameANodeOfItsRun() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
 
     // Foreign keys to runs, nodes and edges (written before rows flow) are declared; those
@@ -348,7 +342,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void preflightResultTypeIsLimitedToTheThreeKnownTypes() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
     rows.runWithToken("run1", "tok1");
     rows.preflight("pf1", "run1", "dependency_run");
     rows.preflight("pf2", "run1", "commencement_gate");
@@ -362,7 +356,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void everyForeignKeyReferencesAPrimaryOrUniqueKey() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
 
     // SQLite reports a foreign key without a unique parent key ("foreign key mismatch") only
     // when the key is used; foreign_key_check uses all of them.
@@ -374,7 +368,7 @@ class LandscapeSchemaSqliteTest {
 
   @Test
   void noTableCarriesAContentHashColumnExceptTheSpecsArtifacts() throws SQLException {
-    LandscapeSchema.ensure(c, Dialect.SQLITE);
+    migrate();
 
     List<String> tablesWithContentHash = new ArrayList<>();
     for (String table : tables()) {
@@ -385,6 +379,14 @@ class LandscapeSchemaSqliteTest {
       }
     }
     assertThat(tablesWithContentHash, contains("artifacts"));
+  }
+
+  private int migrate() throws SQLException {
+    return LandscapeSchema.apply(dataSource, SchemaAccess.MIGRATE);
+  }
+
+  private int check() throws SQLException {
+    return LandscapeSchema.apply(dataSource, SchemaAccess.CHECK);
   }
 
   private List<String> tables() throws SQLException {
@@ -419,18 +421,6 @@ class LandscapeSchemaSqliteTest {
   }
 
   private List<List<String>> query(String sql) throws SQLException {
-    List<List<String>> result = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        result.add(row);
-      }
-    }
-    return result;
+    return SqlRows.query(c, sql);
   }
 }

@@ -14,6 +14,7 @@ import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
+import io.elspeth.audit.schema.SchemaAccess;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.store.LandscapeWriteException;
 import io.elspeth.connectors.sink.PublicationRepair;
@@ -180,7 +181,8 @@ public final class RunLauncher {
     PipelineSettings settings = planned.settings();
     preflight(settings);
     LandscapeUrl url = settings.landscape();
-    LandscapeStore store = LandscapeStores.acquire(url);
+    // The launcher is the one opener that migrates the Landscape; workers only check it.
+    LandscapeStore store = LandscapeStores.acquire(url, SchemaAccess.MIGRATE);
     AutoCloseable alive = null;
     try {
       // Every writer of this JVM shares the store, so they all journal through it.

@@ -8,12 +8,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a DDL resource of this package and splits it into statements. The format is deliberately
+ * Reads the hand-written DDL of the first released schema version (test resources
+ * {@code released/sqlite-v1.sql} and {@code released/postgresql-v1.sql}, which the first release
+ * ran through this class to create a Landscape) and splits it into statements.
+ *
+ * <p>Reads a DDL resource of this package and splits it into statements. The format is deliberately
  * simple so no SQL parser is needed: a statement ends with a semicolon at the end of a line, lines
  * whose first non-blank characters are {@code --} are comments, and no other semicolon may occur.
  */
 final class DdlScript {
   private DdlScript() {}
+
+  /** The resource (relative to this package) of the first released schema of {@code dialect}. */
+  static String firstReleased(Dialect dialect) {
+    return "released/" + dialect.name().toLowerCase(java.util.Locale.ROOT) + "-v1.sql";
+  }
 
   /** The statements of the resource {@code name}, relative to this package, in file order. */
   static List<String> load(String name) {

@@ -1,0 +1,6 @@
+-- The extension tables as the first release created them (ExtensionTables.DDL, run "when
+-- missing" on every open), for tests that rebuild a first-release Landscape.
+CREATE TABLE IF NOT EXISTS elspeth_run_leases ( run_id VARCHAR(64) NOT NULL PRIMARY KEY, owner_id VARCHAR(64) NOT NULL, host VARCHAR(255) NOT NULL, pid BIGINT NOT NULL, process_started_ms BIGINT, acquired_ms BIGINT NOT NULL, heartbeat_ms BIGINT NOT NULL, released_ms BIGINT);
+CREATE TABLE IF NOT EXISTS elspeth_resumptions ( resumed_run_id VARCHAR(64) NOT NULL PRIMARY KEY, resumed_by_run_id VARCHAR(64) NOT NULL, claimed_ms BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS elspeth_sink_publications ( publication_id VARCHAR(64) NOT NULL PRIMARY KEY, run_id VARCHAR(64) NOT NULL, node_id VARCHAR(128) NOT NULL, sink_name VARCHAR(128) NOT NULL, step_index INTEGER NOT NULL, artifact_type VARCHAR(64) NOT NULL, target TEXT NOT NULL, staged TEXT, manifest TEXT, token_count BIGINT NOT NULL, base_size BIGINT, base_hash VARCHAR(64), new_size BIGINT NOT NULL, new_hash VARCHAR(64) NOT NULL, recorded_ms BIGINT NOT NULL, settled_ms BIGINT, resolution VARCHAR(16));
+CREATE INDEX IF NOT EXISTS ix_elspeth_sink_publications_run ON elspeth_sink_publications (run_id);
