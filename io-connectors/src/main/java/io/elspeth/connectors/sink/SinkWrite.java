@@ -431,17 +431,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       } else {
         // The runner's group may be larger than memory (Flink's is spilled and re-iterable):
         // sort it in runs on this worker's disk.
-        List<Token> buffer = new ArrayList<>();
-        for (Token t : group.getValue().getAll(TOKENS)) {
-          buffer.add(t);
-          if (buffer.size() >= runTokens) {
-            runs.add(RunFiles.write(Path.of(dir), buffer));
-            buffer = new ArrayList<>();
-          }
-        }
-        if (!buffer.isEmpty()) {
-          runs.add(RunFiles.write(Path.of(dir), buffer));
-        }
+        runs.addAll(RunFiles.spill(Path.of(dir), group.getValue().getAll(TOKENS), runTokens));
       }
       long count = runs.stream().mapToLong(RunFiles.Run::count).sum();
       Iterable<Token> merged = RunFiles.merge(runs);
