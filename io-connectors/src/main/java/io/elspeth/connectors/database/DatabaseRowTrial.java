@@ -24,8 +24,8 @@ import java.util.TreeMap;
  * <p>The rows go in batches of the sink's {@code batch_size}, each one JDBC batch behind a
  * savepoint: a batch that passes stays in the transaction, so a later row repeating its key is
  * refused (the first in source order is kept, as the write would keep it). Only a batch that
- * fails is rolled back to its savepoint and tried row by row, each row behind its own savepoint,
- * to find the refused ones. On PostgreSQL deferred constraints are made immediate so that they
+ * fails is rolled back to its savepoint and halved, each half tried the same way, down to a few
+ * rows tried one by one behind their own savepoints, to find the refused ones. On PostgreSQL deferred constraints are made immediate so that they
  * are checked per row, not at a commit that never comes.
  *
  * <p>A refusal's reason is the database's message, first line only (PostgreSQL's DETAIL line
@@ -34,6 +34,8 @@ import java.util.TreeMap;
  */
 final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   static final int MAX_REASON = 1000;
+  /** A failing batch of at most this many rows is tried row by row. */
+  private static final int ONE_BY_ONE = 8;
   /** SQLite's primary result codes of a refused row: SQLITE_TOOBIG, _CONSTRAINT, _MISMATCH. */
   private static final List<Integer> SQLITE_ROW_ERRORS = List.of(18, 19, 20);
 
@@ -92,12 +94,18 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
     return refused;
   }
 
+  /**
+   * Tries {@code rows} (at {@code first} in the sink's rows) as one JDBC batch behind a savepoint;
+   * a failing batch is rolled back and halved until the refused rows are found (a batch with one
+   * bad row costs some 2·log2(size) smaller batches, not a statement per row), the last few rows
+   * one by one.
+   */
   private void tryBatch(Connection c, PreparedStatement ps, DatabaseSinkWriter.Insert insert,
-      List<Map<String, Object>> batch, long first, SortedMap<Long, String> refused)
+      List<Map<String, Object>> rows, long first, SortedMap<Long, String> refused)
       throws SQLException {
     Savepoint whole = c.setSavepoint();
     try {
-      for (Map<String, Object> row : batch) {
+      for (Map<String, Object> row : rows) {
         insert.bind(ps, row);
         ps.addBatch();
       }
@@ -108,8 +116,20 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
       ps.clearBatch();
       c.rollback(whole);
     }
+    if (rows.size() <= ONE_BY_ONE) {
+      tryEach(c, ps, insert, rows, first, refused);
+      return;
+    }
+    int half = rows.size() / 2;
+    tryBatch(c, ps, insert, rows.subList(0, half), first, refused);
+    tryBatch(c, ps, insert, rows.subList(half, rows.size()), first + half, refused);
+  }
+
+  private void tryEach(Connection c, PreparedStatement ps, DatabaseSinkWriter.Insert insert,
+      List<Map<String, Object>> rows, long first, SortedMap<Long, String> refused)
+      throws SQLException {
     long position = first;
-    for (Map<String, Object> row : batch) {
+    for (Map<String, Object> row : rows) {
       Savepoint one = c.setSavepoint();
       try {
         insert.bind(ps, row);
