@@ -98,6 +98,23 @@ final class RunFiles {
     return runs;
   }
 
+  /** The rows of {@code tokens}, as a writer takes them; iterable as often as the tokens are. */
+  static Iterable<java.util.Map<String, Object>> rows(Iterable<Token> tokens) {
+    return () -> new Iterator<>() {
+      private final Iterator<Token> it = tokens.iterator();
+
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public java.util.Map<String, Object> next() {
+        return it.next().data();
+      }
+    };
+  }
+
   /**
    * Writes {@code tokens}, in their order, as a durable file in the run-file format (fsynced): a
    * sink's manifest of the tokens it publishes, read again by a resume's repair.

@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -435,19 +434,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       }
       long count = runs.stream().mapToLong(RunFiles.Run::count).sum();
       Iterable<Token> merged = RunFiles.merge(runs);
-      Iterable<Map<String, Object>> rows = () -> new Iterator<>() {
-        private final Iterator<Token> it = merged.iterator();
-
-        @Override
-        public boolean hasNext() {
-          return it.hasNext();
-        }
-
-        @Override
-        public Map<String, Object> next() {
-          return it.next().data();
-        }
-      };
+      Iterable<Map<String, Object>> rows = RunFiles.rows(merged);
 
       Instant started = Instant.now();
       String operationId = Ids.operationId();

@@ -7,9 +7,7 @@ import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -114,19 +112,7 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
         Iterable<Token> merged = RunFiles.merge(runs);
         SortedMap<Long, String> refused;
         try {
-          refused = check.refused(() -> new Iterator<Map<String, Object>>() {
-            private final Iterator<Token> it = merged.iterator();
-
-            @Override
-            public boolean hasNext() {
-              return it.hasNext();
-            }
-
-            @Override
-            public Map<String, Object> next() {
-              return it.next().data();
-            }
-          });
+          refused = check.refused(RunFiles.rows(merged));
         } catch (IOException | RuntimeException e) {
           throw new IOException("sink '" + sink + "' cannot try its rows on its target: "
               + e.getMessage(), e);

@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.connectors.sink.SinkWriter;
-import io.elspeth.plugin.OptionsValidator;
-import io.elspeth.plugin.PluginOptions;
 import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,10 +20,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -97,22 +93,11 @@ class DatabaseRowTrialTest {
   }
 
   private static SinkWriter writer(String[] target, Object... more) {
-    Map<String, Object> raw = map("url", target[0], "table", target[1]);
-    raw.putAll(map(more));
-    DatabaseSinkPlugin plugin = new DatabaseSinkPlugin();
-    OptionsValidator.Result r = OptionsValidator.validate(raw, plugin.options(), "options",
-        Set.of());
-    PluginOptions options = r.options();
-    assertThat(r.problems().toString(), r.problems().isEmpty(), is(true));
-    return plugin.create(options);
+    return DatabaseSinkWriterTest.writer(target, more);
   }
 
   private static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
+    return DatabaseSinkWriterTest.map(kv);
   }
 
   private static SortedMap<Long, String> tried(SinkWriter w, List<Map<String, Object>> rows)

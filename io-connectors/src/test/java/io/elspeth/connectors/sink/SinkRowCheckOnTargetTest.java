@@ -184,20 +184,12 @@ class SinkRowCheckOnTargetTest {
           SinkWrite.to(csv).withContext(context(null)).withBarrier(barrier));
       p.run().waitUntilFinish();
     }));
-    String message = rootMessage(e);
+    String message = SinkRowCheckTest.rootMessage(e);
     assertThat(message, containsString("sink 'db' cannot write row 1 (row_id row-1"));
     assertThat(message, containsString("UNIQUE constraint failed: items.id"));
     assertThat(message, containsString("no sink published (3 rows could not be written)"));
     assertThat(java.nio.file.Files.exists(other), is(false));
     assertThat(ids(), is(List.of(1L)));
-  }
-
-  private static String rootMessage(Throwable e) {
-    StringBuilder all = new StringBuilder();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      all.append(t.getMessage()).append('\n');
-    }
-    return all.toString();
   }
 
   private List<Long> ids() throws Exception {
