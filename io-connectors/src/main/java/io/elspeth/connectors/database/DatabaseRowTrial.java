@@ -50,15 +50,15 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   @Override
   public SortedMap<Long, String> refused(Iterable<Map<String, Object>> rows) throws IOException {
     SortedMap<Long, String> refused = new TreeMap<>();
-    DatabaseSinkWriter.Insert insert = writer.insertOf(rows);
-    if (insert.fields().isEmpty()) {
-      return refused;
-    }
     try (Connection c = writer.connect()) {
       c.setAutoCommit(false);
       try {
         if (!tableExists(c)) {
           // The write creates it from the rows' types: nothing but the types to refuse a row.
+          return refused;
+        }
+        DatabaseSinkWriter.Insert insert = writer.insertOf(rows);
+        if (insert.fields().isEmpty()) {
           return refused;
         }
         try (Statement s = c.createStatement()) {
