@@ -115,35 +115,23 @@ public final class DatabaseSinkWriter implements SinkWriter {
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
       @Nullable Publisher publisher) throws IOException {
     boolean oneTransaction = publisher != null;
-    List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
-    for (String key : upsertKey) {
-      if (!fields.contains(key)) {
-        throw new IOException("upsert_key field '" + key + "' is in no row and not in the schema");
-      }
-    }
-    for (String f : fields) {
-      if (f.isEmpty()) {
-        throw new IOException("a row has an empty field name, which cannot be a column");
-      }
-    }
-    Map<String, String> types = columnTypes(fields, rows);
+    Insert insert = insertOf(rows);
     Artifact artifact = oneTransaction ? artifactOf(rows) : null;
-    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+    try (Connection c = connect()) {
       c.setAutoCommit(false);
-      prepareTable(c, types, calls, !oneTransaction);
-      if (!fields.isEmpty()) {
-        String insert = insertSql(fields);
+      prepareTable(c, insert.types(), calls, !oneTransaction);
+      if (!insert.fields().isEmpty()) {
         List<Map<String, Object>> batch = new ArrayList<>(batchSize);
         int batchIndex = 0;
         for (Map<String, Object> row : rows) {
           batch.add(row);
           if (batch.size() == batchSize) {
-            insertBatch(c, insert, fields, types, batch, batchIndex++, calls, !oneTransaction);
+            insertBatch(c, insert, batch, batchIndex++, calls, !oneTransaction);
             batch.clear();
           }
         }
         if (!batch.isEmpty()) {
-          insertBatch(c, insert, fields, types, batch, batchIndex, calls, !oneTransaction);
+          insertBatch(c, insert, batch, batchIndex, calls, !oneTransaction);
         }
       }
       if (oneTransaction) {
@@ -162,14 +150,84 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   /**
+   * The INSERT of {@code rows}: every field of the schema and of the rows as a column, the SQL
+   * column types (declared, else inferred from the values), and the statement (an upsert with
+   * an {@code upsertKey}). Throws when a row's field cannot be a column or a key field is in no
+   * row.
+   */
+  Insert insertOf(Iterable<Map<String, Object>> rows) throws IOException {
+    List<String> fields = CsvSinkWriter.fieldsOf(schema, rows);
+    for (String key : upsertKey) {
+      if (!fields.contains(key)) {
+        throw new IOException("upsert_key field '" + key + "' is in no row and not in the schema");
+      }
+    }
+    for (String f : fields) {
+      if (f.isEmpty()) {
+        throw new IOException("a row has an empty field name, which cannot be a column");
+      }
+    }
+    return new Insert(fields, columnTypes(fields, rows),
+        fields.isEmpty() ? "" : insertSql(fields), url.dialect());
+  }
+
+  /** An INSERT of rows with these fields, as columns of these SQL types. */
+  record Insert(List<String> fields, Map<String, String> types, String sql, Dialect dialect) {
+    /** Binds the values of {@code row} to {@code ps}, a statement of {@link #sql()}. */
+    void bind(PreparedStatement ps, Map<String, Object> row) throws SQLException {
+      for (int i = 0; i < fields.size(); i++) {
+        DatabaseSinkWriter.bind(ps, i + 1, types.get(fields.get(i)), row.get(fields.get(i)),
+            dialect);
+      }
+    }
+  }
+
+  /**
+   * A connection to the sink's database, with the credentials of its URL. On SQLite foreign keys
+   * are enforced (SQLite's default is to ignore them): a table that declares one means it.
+   */
+  Connection connect() throws SQLException {
+    Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+    if (url.dialect() == Dialect.SQLITE) {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA foreign_keys = ON");
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+    }
+    return c;
+  }
+
+  Dialect dialect() {
+    return url.dialect();
+  }
+
+  String table() {
+    return table;
+  }
+
+  /**
+   * With {@code if_exists: append}, the rows are tried on the table first when it exists
+   * ({@link DatabaseRowTrial}): its constraints are known only to the database. A table the sink
+   * creates ({@code replace}, or a missing one) has no constraints but its column types, which
+   * {@link #cannotWrite} checks.
+   */
+  @Override
+  public java.util.Optional<TargetCheck> targetCheck() {
+    return ifExists == IfExists.APPEND ? java.util.Optional.of(new DatabaseRowTrial(this, batchSize))
+        : java.util.Optional.empty();
+  }
+
+  /**
    * A row cannot be written when a value does not fit the column type its schema declares (an
    * int column takes whole numbers within 64 bits, a float column numbers, a bool column
    * booleans; binding anything else would fail the whole write or silently truncate), when a
    * whole number is beyond 64 bits (no column type holds it exactly), when text holds a NUL
    * character on PostgreSQL (its text type refuses it), or a NaN on SQLite (stored as NULL); and
    * a field whose name cannot be a column (empty, or holding a NUL).
-   * Constraints of an existing table (NOT NULL, UNIQUE, CHECK) are not known here: a violation
-   * still fails the write.
+   * Constraints of an existing table (NOT NULL, UNIQUE, CHECK, ...) are not known here: the
+   * database itself is asked by the {@link #targetCheck() target check}.
    */
   @Override
   public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
@@ -341,12 +399,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
     if (!columns.isEmpty()) {
       ddl.add("CREATE TABLE IF NOT EXISTS " + quoted + " (" + columns + ")");
     }
-    if (!upsertKey.isEmpty()) {
-      // ON CONFLICT needs a unique index on the key; an appended-to table may predate it.
-      ddl.add("CREATE UNIQUE INDEX IF NOT EXISTS " + quote("ux_" + table.replace('.', '_') + "_"
-          + String.join("_", upsertKey)) + " ON " + quoted + " (" + upsertKey.stream()
-          .map(DatabaseSinkWriter::quote).collect(Collectors.joining(", ")) + ")");
-    }
+    upsertIndexSql().ifPresent(ddl::add);
     if (ddl.isEmpty()) {
       return;
     }
@@ -368,21 +421,32 @@ public final class DatabaseSinkWriter implements SinkWriter {
     calls.success("sql", request, Map.of("statements", ddl.size()), millisSince(t0));
   }
 
-  private void insertBatch(Connection c, String sql, List<String> fields,
-      Map<String, String> types, List<Map<String, Object>> batch, int batchIndex,
-      OperationCalls calls, boolean commit) throws SQLException {
+  /**
+   * With an {@code upsertKey}, the unique index ON CONFLICT needs on the key (an appended-to
+   * table may predate it).
+   */
+  java.util.Optional<String> upsertIndexSql() {
+    if (upsertKey.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("CREATE UNIQUE INDEX IF NOT EXISTS " + quote("ux_"
+        + table.replace('.', '_') + "_" + String.join("_", upsertKey)) + " ON " + quoteTable()
+        + " (" + upsertKey.stream().map(DatabaseSinkWriter::quote)
+        .collect(Collectors.joining(", ")) + ")");
+  }
+
+  private void insertBatch(Connection c, Insert insert, List<Map<String, Object>> batch,
+      int batchIndex, OperationCalls calls, boolean commit) throws SQLException {
     Map<String, Object> request = request("insert");
-    request.put("statement", sql);
+    request.put("statement", insert.sql());
     request.put("batch_index", batchIndex);
     request.put("row_count", batch.size());
     request.put("rows_hash", CanonicalJson.stableHash(batch));
     long t0 = System.nanoTime();
     long affected = 0;
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(insert.sql())) {
       for (Map<String, Object> row : batch) {
-        for (int i = 0; i < fields.size(); i++) {
-          bind(ps, i + 1, types.get(fields.get(i)), row.get(fields.get(i)));
-        }
+        insert.bind(ps, row);
         ps.addBatch();
       }
       for (int n : ps.executeBatch()) {
@@ -507,10 +571,17 @@ public final class DatabaseSinkWriter implements SinkWriter {
     };
   }
 
-  private static void bind(PreparedStatement ps, int index, String sqlType, Object value)
-      throws SQLException {
+  /**
+   * Binds one value. On PostgreSQL text goes untyped, as a literal would: the column of an
+   * existing table decides its type (a date, a number, jsonb), and a text it cannot take is a
+   * refusal of that row (invalid input syntax), not of every row of the batch for a mismatched
+   * parameter type.
+   */
+  private static void bind(PreparedStatement ps, int index, String sqlType, Object value,
+      Dialect dialect) throws SQLException {
+    boolean untypedText = dialect == Dialect.POSTGRESQL && "TEXT".equals(sqlType);
     if (value == null) {
-      ps.setNull(index, switch (sqlType) {
+      ps.setNull(index, untypedText ? Types.OTHER : switch (sqlType) {
         case "BIGINT" -> Types.BIGINT;
         case "BOOLEAN" -> Types.BOOLEAN;
         case "TEXT" -> Types.VARCHAR;
@@ -521,14 +592,21 @@ public final class DatabaseSinkWriter implements SinkWriter {
     switch (sqlType) {
       case "BIGINT" -> ps.setLong(index, ((Number) value).longValue());
       case "BOOLEAN" -> ps.setBoolean(index, (Boolean) value);
-      case "TEXT" -> ps.setString(index, value instanceof String s ? s
-          : value instanceof Map<?, ?> || value instanceof List<?>
-              ? CanonicalJson.canonicalize(value) : String.valueOf(value));
+      case "TEXT" -> {
+        String text = value instanceof String s ? s
+            : value instanceof Map<?, ?> || value instanceof List<?>
+                ? CanonicalJson.canonicalize(value) : String.valueOf(value);
+        if (untypedText) {
+          ps.setObject(index, text, Types.OTHER);
+        } else {
+          ps.setString(index, text);
+        }
+      }
       default -> ps.setDouble(index, ((Number) value).doubleValue());
     }
   }
 
-  private String quoteTable() {
+  String quoteTable() {
     return java.util.Arrays.stream(table.split("\\.")).map(DatabaseSinkWriter::quote)
         .collect(Collectors.joining("."));
   }

@@ -79,6 +79,43 @@ final class RunFiles {
   }
 
   /**
+   * Spills {@code tokens} (a runner's group, possibly larger than memory) as sorted runs of at
+   * most {@code runTokens} tokens each in {@code dir}.
+   */
+  static List<Run> spill(Path dir, Iterable<Token> tokens, int runTokens) throws IOException {
+    List<Run> runs = new ArrayList<>();
+    List<Token> buffer = new ArrayList<>();
+    for (Token t : tokens) {
+      buffer.add(t);
+      if (buffer.size() >= runTokens) {
+        runs.add(write(dir, buffer));
+        buffer = new ArrayList<>();
+      }
+    }
+    if (!buffer.isEmpty()) {
+      runs.add(write(dir, buffer));
+    }
+    return runs;
+  }
+
+  /** The rows of {@code tokens}, as a writer takes them; iterable as often as the tokens are. */
+  static Iterable<java.util.Map<String, Object>> rows(Iterable<Token> tokens) {
+    return () -> new Iterator<>() {
+      private final Iterator<Token> it = tokens.iterator();
+
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public java.util.Map<String, Object> next() {
+        return it.next().data();
+      }
+    };
+  }
+
+  /**
    * Writes {@code tokens}, in their order, as a durable file in the run-file format (fsynced): a
    * sink's manifest of the tokens it publishes, read again by a resume's repair.
    */

@@ -2,11 +2,13 @@ package io.elspeth.connectors.sink;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
+import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
@@ -18,11 +20,15 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -46,7 +52,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       writes anything: one refusal and no sink publishes.
  * </ul>
  *
- * Writable tokens continue on {@link StepTags#MAIN}; the records go to {@link StepTags#AUDIT}.
+ * A writer with a {@link SinkWriter#targetCheck() target check} (a database table's constraints)
+ * has the rows its format can hold tried on the target too, all of the sink's rows together and
+ * in source order ({@link TargetRowCheck}); a row the target refuses is handled the same way,
+ * with the target's reason.
+ *
+ * <p>Writable tokens continue on {@link StepTags#MAIN}; the records go to {@link StepTags#AUDIT}.
  * The manifest a sink later writes thus lists only the tokens it writes.
  */
 public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollectionTuple> {
@@ -61,17 +72,20 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
 
   private final SinkWriter writer;
   private final @Nullable StepContext context;
+  private final SinkWrite.Grouping grouping;
 
-  private SinkRowCheck(SinkWriter writer, @Nullable StepContext context) {
+  private SinkRowCheck(SinkWriter writer, @Nullable StepContext context,
+      SinkWrite.Grouping grouping) {
     this.writer = writer;
     this.context = context;
+    this.grouping = grouping;
   }
 
   public static SinkRowCheck of(SinkWriter writer) {
     if (writer == null) {
       throw new IllegalArgumentException("a writer is required");
     }
-    return new SinkRowCheck(writer, null);
+    return new SinkRowCheck(writer, null, SinkWrite.Grouping.AUTO);
   }
 
   /** The sink's context; its {@code onError} is the sink's {@code on_write_failure}. */
@@ -79,7 +93,12 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     if (ctx == null) {
       throw new IllegalArgumentException("withContext() needs a context");
     }
-    return new SinkRowCheck(writer, ctx);
+    return new SinkRowCheck(writer, ctx, grouping);
+  }
+
+  /** How the rows tried on the target are gathered; AUTO unless a test says. */
+  SinkRowCheck withGrouping(SinkWrite.Grouping g) {
+    return new SinkRowCheck(writer, context, g);
   }
 
   @Override
@@ -87,11 +106,43 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    PCollectionTuple out = tokens.apply("CheckRows", ParDo.of(new CheckFn(context, writer))
-        .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED)));
+    PCollectionTuple formats = withCoders(tokens.apply("CheckRows",
+        ParDo.of(new CheckFn(context, writer, null))
+            .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
+    java.util.Optional<SinkWriter.TargetCheck> target = writer.targetCheck();
+    if (target.isEmpty()) {
+      return formats;
+    }
+    // The rows the format can hold are tried on the target itself, all of the sink's rows in one
+    // place and in source order (so a key repeated anywhere in the run is seen); the few refused
+    // ones are handed, by token id, to a second check that handles them like format failures.
+    PCollection<Token> writable = formats.get(StepTags.MAIN);
+    PCollectionView<Map<String, String>> refusedByTarget = writable
+        .apply("TryOnTarget", TargetRowCheck.of(target.get(), context, grouping))
+        .apply("TargetRefusals", View.asMap());
+    PCollectionTuple targets = withCoders(writable.apply("CheckOnTarget",
+        ParDo.of(new CheckFn(context, writer, refusedByTarget))
+            .withSideInputs(refusedByTarget)
+            .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
+    return PCollectionTuple.of(StepTags.MAIN, targets.get(StepTags.MAIN))
+        .and(StepTags.ROUTED, both(formats, targets, StepTags.ROUTED, "Routed")
+            .setCoder(TokenCoder.of()))
+        .and(StepTags.AUDIT, both(formats, targets, StepTags.AUDIT, "Audit")
+            .setCoder(AuditRecordCoder.of()))
+        .and(REFUSED, both(formats, targets, REFUSED, "Refused")
+            .setCoder(SerializableCoder.of(SinkWriteBarrier.Refusal.class)));
+  }
+
+  private static PCollectionTuple withCoders(PCollectionTuple out) {
     StepTags.withCoders(out);
     out.get(REFUSED).setCoder(SerializableCoder.of(SinkWriteBarrier.Refusal.class));
     return out;
+  }
+
+  private static <T> PCollection<T> both(PCollectionTuple a, PCollectionTuple b, TupleTag<T> tag,
+      String name) {
+    return PCollectionList.of(a.get(tag)).and(b.get(tag))
+        .apply("All" + name, Flatten.pCollections());
   }
 
   @Override
@@ -110,12 +161,16 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
   static final class CheckFn extends DoFn<Token, Token> {
     private final StepContext ctx;
     private final SinkWriter writer;
+    /** The target's refusals by token id; null: the row is checked by the writer's format. */
+    private final @Nullable PCollectionView<Map<String, String>> refusedByTarget;
     private transient List<AuditRecord> failedAudit;
     private transient List<SinkWriteBarrier.Refusal> refusals;
 
-    CheckFn(StepContext ctx, SinkWriter writer) {
+    CheckFn(StepContext ctx, SinkWriter writer,
+        @Nullable PCollectionView<Map<String, String>> refusedByTarget) {
       this.ctx = ctx;
       this.writer = writer;
+      this.refusedByTarget = refusedByTarget;
     }
 
     @StartBundle
@@ -125,12 +180,16 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     }
 
     @ProcessElement
-    public void process(@Element Token token, MultiOutputReceiver out) {
+    public void process(@Element Token token, MultiOutputReceiver out, ProcessContext c) {
       String reason;
-      try {
-        reason = writer.cannotWrite(token.data()).orElse(null);
-      } catch (RuntimeException e) {
-        reason = "the row cannot be checked: " + e.getMessage();
+      if (refusedByTarget != null) {
+        reason = c.sideInput(refusedByTarget).get(token.tokenId());
+      } else {
+        try {
+          reason = writer.cannotWrite(token.data()).orElse(null);
+        } catch (RuntimeException e) {
+          reason = "the row cannot be checked: " + e.getMessage();
+        }
       }
       if (reason == null) {
         out.get(StepTags.MAIN).output(token);

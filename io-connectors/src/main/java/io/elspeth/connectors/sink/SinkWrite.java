@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -431,33 +430,11 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       } else {
         // The runner's group may be larger than memory (Flink's is spilled and re-iterable):
         // sort it in runs on this worker's disk.
-        List<Token> buffer = new ArrayList<>();
-        for (Token t : group.getValue().getAll(TOKENS)) {
-          buffer.add(t);
-          if (buffer.size() >= runTokens) {
-            runs.add(RunFiles.write(Path.of(dir), buffer));
-            buffer = new ArrayList<>();
-          }
-        }
-        if (!buffer.isEmpty()) {
-          runs.add(RunFiles.write(Path.of(dir), buffer));
-        }
+        runs.addAll(RunFiles.spill(Path.of(dir), group.getValue().getAll(TOKENS), runTokens));
       }
       long count = runs.stream().mapToLong(RunFiles.Run::count).sum();
       Iterable<Token> merged = RunFiles.merge(runs);
-      Iterable<Map<String, Object>> rows = () -> new Iterator<>() {
-        private final Iterator<Token> it = merged.iterator();
-
-        @Override
-        public boolean hasNext() {
-          return it.hasNext();
-        }
-
-        @Override
-        public Map<String, Object> next() {
-          return it.next().data();
-        }
-      };
+      Iterable<Map<String, Object>> rows = RunFiles.rows(merged);
 
       Instant started = Instant.now();
       String operationId = Ids.operationId();

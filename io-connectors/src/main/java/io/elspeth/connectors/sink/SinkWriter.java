@@ -47,6 +47,28 @@ public interface SinkWriter extends Serializable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * A check of rows against the target itself, for what only the target knows (the constraints
+   * of an existing database table); empty when {@link #cannotWrite} knows everything. It is asked
+   * once over all rows of the sink, in source order, before any sink stages its output, and its
+   * refusals are handled by {@code on_write_failure} like those of {@link #cannotWrite}.
+   */
+  default java.util.Optional<TargetCheck> targetCheck() {
+    return java.util.Optional.empty();
+  }
+
+  /** Rows tried against the target without changing it (see {@link SinkWriter#targetCheck}). */
+  interface TargetCheck extends Serializable {
+    /**
+     * The rows the target refuses, by their position in {@code rows} (from 0), with the target's
+     * reason; a row refused because of an earlier row of {@code rows} (a duplicate key) is refused
+     * and the earlier one kept. Leaves the target as it was. Throws when the rows cannot be
+     * tried at all (the target is unreachable, a column is missing): that fails the run.
+     */
+    java.util.SortedMap<Long, String> refused(Iterable<Map<String, Object>> rows)
+        throws IOException;
+  }
+
   /** Where the output goes, for plans and messages; never holds a secret. */
   String target();
 

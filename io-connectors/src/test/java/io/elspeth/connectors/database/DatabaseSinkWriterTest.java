@@ -85,7 +85,7 @@ class DatabaseSinkWriterTest {
     assertThat(d.fullyQualifiedName(), org.hamcrest.Matchers.containsString("db.example"));
   }
 
-  private static SinkWriter writer(String[] target, Object... more) {
+  static SinkWriter writer(String[] target, Object... more) {
     Map<String, Object> raw = map("url", target[0], "table", target[1]);
     raw.putAll(map(more));
     DatabaseSinkPlugin plugin = new DatabaseSinkPlugin();
@@ -97,7 +97,7 @@ class DatabaseSinkWriterTest {
     return plugin.create(options);
   }
 
-  private static Map<String, Object> map(Object... kv) {
+  static Map<String, Object> map(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       m.put((String) kv[i], kv[i + 1]);

@@ -171,7 +171,7 @@ class SinkRowCheckTest {
     assertThat(fn.createAccumulator().first(), nullValue());
   }
 
-  private static String rootMessage(Throwable e) {
+  static String rootMessage(Throwable e) {
     StringBuilder all = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
       all.append(t.getMessage()).append('\n');
