@@ -2,7 +2,7 @@ package io.elspeth.connectors.sink;
 
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
-import io.elspeth.plugin.Runners;
+import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
         + safe(ctx.runId()) + "-" + safe(key)).toString();
     PCollection<KV<String, Iterable<RunFiles.Run>>> runs;
     if (grouping == SinkWrite.Grouping.RUNS || (grouping == SinkWrite.Grouping.AUTO
-        && Runners.isDirect(tokens.getPipeline().getOptions()))) {
+        && ElspethPipelineOptions.of(tokens.getPipeline().getOptions()).getSinkRunsPerBundle())) {
       runs = tokens
           .apply("SpillRuns", ParDo.of(new SinkWrite.SpillRunsFn(key, dir,
               SinkWrite.MAX_RUN_TOKENS)))

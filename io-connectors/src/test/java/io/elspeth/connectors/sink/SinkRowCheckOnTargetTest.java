@@ -70,7 +70,7 @@ class SinkRowCheckOnTargetTest {
       s.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
       s.execute("INSERT INTO items VALUES (1, 'taken')");
     }
-    return new DatabaseSinkWriter(LandscapeUrl.parse(url()), "items",
+    return new DatabaseSinkWriter(io.elspeth.audit.jdbc.JdbcUrl.parse(url()), "items",
         DatabaseSinkWriter.IfExists.APPEND, SchemaSpec.dynamic(), List.of(), 2);
   }
 
