@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,6 +69,63 @@ class LandscapeServerDiesEndToEndTest {
       }
 
       pg.start();
+      String runId;
+      try (Connection c = DriverManager.getConnection(pg.jdbcUrl())) {
+        runId = CrashHarness.runToResume(c);
+      }
+      CrashHarness.Outcome resumed = CrashHarness.elspeth(dir, null, "resume", runId, "-s",
+          settings.toString(), "-x");
+      assertThat(resumed.output(), resumed.exitCode(), is(0));
+      assertThat(resumed.output(), containsString("completed"));
+      try (Connection c = DriverManager.getConnection(pg.jdbcUrl())) {
+        CrashHarness.assertGatePipelineExactlyOnce(dir, ROWS, c);
+      }
+    }
+  }
+
+  /**
+   * The server goes silent instead (SIGSTOP of its processes: its sockets stay open and nothing
+   * comes back), which no socket error reveals: the silence guard notices that the server does
+   * not answer a new connection within the URL's {@code serverSilenceTimeout}, aborts the run's
+   * blocked connections, and the run ends with the same message. Once the server wakes (SIGCONT),
+   * the resume finishes the run exactly once.
+   */
+  @Test
+  void aSilentServerFailsTheRunWithinItsSilenceTimeoutAndTheResumeFinishesIt() throws Exception {
+    Optional<Path> bin = OwnPostgres.binaries();
+    Assumptions.assumeTrue(bin.isPresent(), "no PostgreSQL initdb/pg_ctl installed");
+    try (OwnPostgres pg = OwnPostgres.start(bin.get())) {
+      Path settings = CrashHarness.gatePipeline(dir, ROWS,
+          pg.landscapeUrl() + "?serverSilenceTimeout=5");
+      Path signal = dir.resolve("paused");
+      Path release = dir.resolve("release");
+      Path log = dir.resolve("run.log");
+      String point = "commit.committed@2";
+      Process run = CrashHarness.start(point, signal, release, log, "run", "-s",
+          settings.toString(), "-x");
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CrashHarness.TIMEOUT_SECONDS);
+        while (!Files.exists(signal) && run.isAlive() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat("the run paused at " + point + ":\n" + Files.readString(log),
+            Files.exists(signal), is(true));
+        pg.silence();
+        Files.writeString(release, "go");
+        boolean ended = run.waitFor(FAIL_FAST_SECONDS, TimeUnit.SECONDS);
+        String output = Files.readString(log);
+        assertThat("the run ends within " + FAIL_FAST_SECONDS + " s of its Landscape going"
+            + " silent:\n" + output, ended, is(true));
+        assertThat(output, run.exitValue(), not(is(0)));
+        assertThat(output, containsString("stopped answering"));
+        assertThat(output, containsString("elspeth resume "));
+        assertThat("no stack trace without --verbose:\n" + output, output,
+            not(containsString("\tat ")));
+      } finally {
+        run.destroyForcibly();
+        pg.wake();
+      }
+
       String runId;
       try (Connection c = DriverManager.getConnection(pg.jdbcUrl())) {
         runId = CrashHarness.runToResume(c);
