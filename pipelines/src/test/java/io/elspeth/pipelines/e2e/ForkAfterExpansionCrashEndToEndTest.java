@@ -183,18 +183,9 @@ class ForkAfterExpansionCrashEndToEndTest {
     try (Connection c = CrashHarness.sqlite(db())) {
       killAndResume(point, settings, c);
       for (String sink : List.of("left.csv", "right.csv")) {
-        long count = 0;
-        long sum = 0;
-        List<String> lines = Files.readAllLines(dir.resolve("out").resolve(sink),
-            StandardCharsets.UTF_8);
-        List<String> header = List.of(lines.get(0).split(","));
-        for (String line : lines.subList(1, lines.size())) {
-          String[] f = line.split(",");
-          count += Long.parseLong(f[header.indexOf("count")]);
-          sum += Long.parseLong(f[header.indexOf("sum")]);
-        }
-        assertThat("rows counted in the batches of " + sink, count, is((long) ROWS));
-        assertThat("sum over the batches of " + sink, sum, is(expectedSum));
+        long[] totals = DagCrashResumeEndToEndTest.countAndSum(dir.resolve("out").resolve(sink));
+        assertThat("rows counted in the batches of " + sink, totals[0], is((long) ROWS));
+        assertThat("sum over the batches of " + sink, totals[1], is(expectedSum));
       }
       CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/left.csv"),
           dir.resolve("out/right.csv"));
