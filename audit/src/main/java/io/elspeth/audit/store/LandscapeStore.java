@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -52,6 +53,26 @@ public final class LandscapeStore implements AutoCloseable {
   private static final int PROBE_SECONDS = 5;
 
   /**
+   * The Landscape URL's query parameter (PostgreSQL) naming how many seconds a server may stay
+   * silent, neither answering a new connection nor closing its sockets, before the run stops
+   * waiting for it (see {@link SilentServerGuard}); it is not passed to the driver.
+   */
+  public static final String SILENCE_TIMEOUT_PARAM = "serverSilenceTimeout";
+  /** The default of {@link #SILENCE_TIMEOUT_PARAM}, in seconds. */
+  public static final int DEFAULT_SILENCE_SECONDS = 60;
+
+  /**
+   * The PostgreSQL driver's settings a Landscape connection gets unless its URL sets them: TCP
+   * keepalive (a peer host that is gone is noticed by the kernel), at most 10 s to open the TCP
+   * connection and 30 s to log in, so that no new connection waits forever on a server that does
+   * not answer. There is no socket timeout by default: a long query on a healthy server must not
+   * fail; a silent server is caught by {@link SilentServerGuard} instead. Any of them, and the
+   * driver's {@code socketTimeout}, can be set in the URL's query.
+   */
+  public static final Map<String, String> POSTGRES_DEFAULTS = orderedMap("tcpKeepAlive", "true",
+      "connectTimeout", "10", "loginTimeout", "30");
+
+  /**
    * The session settings of a SQLite Landscape connection (WAL, a property of the file, is set
    * when it is opened). {@code synchronous=NORMAL}: in WAL mode a commit survives a crash of the
    * process, and the WAL is synced at each checkpoint. A run's commits append to about twenty
@@ -78,7 +99,10 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   private final LandscapeUrl url;
+  /** The URL the driver gets: the Landscape URL without {@link #SILENCE_TIMEOUT_PARAM}. */
+  private final String driverUrl;
   private final HikariDataSource dataSource;
+  private final @Nullable SilentServerGuard guard;
   private final Object writeLock = new Object();
   /**
    * Set when the server stopped answering; then each request for a connection first tries a
@@ -89,9 +113,73 @@ public final class LandscapeStore implements AutoCloseable {
   /** The run's change journal ({@code landscape.dump_to_jsonl}); null when there is none. */
   private volatile io.elspeth.audit.journal.@Nullable LandscapeJournal journal;
 
-  private LandscapeStore(LandscapeUrl url, HikariDataSource dataSource) {
+  private LandscapeStore(LandscapeUrl url, String driverUrl, HikariDataSource dataSource,
+      @Nullable Duration silence) {
     this.url = url;
+    this.driverUrl = driverUrl;
     this.dataSource = dataSource;
+    this.guard = silence == null ? null
+        : new SilentServerGuard(url.toString(), silence, () -> answers(silence),
+            () -> lost = true);
+  }
+
+  /** The value of {@code param} in the query of {@code jdbcUrl}, if it is there. */
+  static @Nullable String queryParam(String jdbcUrl, String param) {
+    int q = jdbcUrl.indexOf('?');
+    if (q < 0) {
+      return null;
+    }
+    for (String pair : jdbcUrl.substring(q + 1).split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(param)) {
+        return pair.substring(eq + 1);
+      }
+    }
+    return null;
+  }
+
+  /** {@code jdbcUrl} without {@code param} in its query. */
+  static String withoutQueryParam(String jdbcUrl, String param) {
+    int q = jdbcUrl.indexOf('?');
+    if (q < 0) {
+      return jdbcUrl;
+    }
+    List<String> kept = new ArrayList<>();
+    for (String pair : jdbcUrl.substring(q + 1).split("&")) {
+      if (!pair.isEmpty() && !pair.equals(param) && !pair.startsWith(param + "=")) {
+        kept.add(pair);
+      }
+    }
+    return jdbcUrl.substring(0, q) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+  }
+
+  /** How long a PostgreSQL Landscape's server may stay silent; null for SQLite (a file). */
+  static @Nullable Duration silenceTimeout(LandscapeUrl url) {
+    if (url.dialect() == Dialect.SQLITE) {
+      return null;
+    }
+    String value = queryParam(url.jdbcUrl(), SILENCE_TIMEOUT_PARAM);
+    if (value == null) {
+      return Duration.ofSeconds(DEFAULT_SILENCE_SECONDS);
+    }
+    try {
+      int seconds = Integer.parseInt(value);
+      if (seconds >= 1) {
+        return Duration.ofSeconds(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new LandscapeWriteException("the Landscape URL " + url + " sets "
+        + SILENCE_TIMEOUT_PARAM + "=" + value + ": expected a whole number of seconds, 1 or more",
+        null);
+  }
+
+  /** The driver properties of a PostgreSQL connection: {@link #POSTGRES_DEFAULTS}. */
+  private static Properties postgresDefaults() {
+    Properties props = new Properties();
+    POSTGRES_DEFAULTS.forEach(props::setProperty);
+    return props;
   }
 
   /**
@@ -108,8 +196,10 @@ public final class LandscapeStore implements AutoCloseable {
    */
   public static LandscapeStore open(LandscapeUrl url, SchemaAccess access) {
     createSqliteFolder(url);
+    Duration silence = silenceTimeout(url);
+    String driverUrl = withoutQueryParam(url.jdbcUrl(), SILENCE_TIMEOUT_PARAM);
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url.jdbcUrl());
+    config.setJdbcUrl(driverUrl);
     config.setPoolName("landscape");
     config.setAutoCommit(true);
     if (url.user() != null) {
@@ -132,6 +222,8 @@ public final class LandscapeStore implements AutoCloseable {
       });
     } else {
       config.setMaximumPoolSize(4);
+      // Defaults only: the driver lets the URL's own parameters win over these properties.
+      POSTGRES_DEFAULTS.forEach(config::addDataSourceProperty);
     }
     config.setConnectionTimeout(30_000);
     HikariDataSource ds;
@@ -141,11 +233,11 @@ public final class LandscapeStore implements AutoCloseable {
       throw new LandscapeWriteException(
           "cannot open the Landscape database " + url + ": " + rootMessage(e), e);
     }
-    LandscapeStore store = new LandscapeStore(url, ds);
+    LandscapeStore store = new LandscapeStore(url, driverUrl, ds, silence);
     try {
       store.applySchema(access);
     } catch (RuntimeException e) {
-      ds.close();
+      store.close();
       throw e;
     }
     return store;
@@ -205,11 +297,36 @@ public final class LandscapeStore implements AutoCloseable {
       lost = false;
     }
     try {
-      return dataSource.getConnection();
+      Connection c = dataSource.getConnection();
+      return guard == null ? c : guard.watch(c);
     } catch (SQLException e) {
       noteFailure(e);
       throw e;
     }
+  }
+
+  /**
+   * A connection of its own, outside the pool, for a reader that keeps it for the whole run (the
+   * progress poller): with the driver's settings of the pool's connections, and watched for a
+   * silent server as they are. The caller closes it.
+   */
+  public Connection separateConnection() throws SQLException {
+    if (dialect() == Dialect.SQLITE) {
+      return DriverManager.getConnection(driverUrl);
+    }
+    if (lost && !reachable()) {
+      throw new SQLNonTransientConnectionException("the Landscape database " + url
+          + " does not answer", "08001");
+    }
+    Properties props = postgresDefaults();
+    if (url.user() != null) {
+      props.setProperty("user", url.user());
+    }
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    Connection c = DriverManager.getConnection(driverUrl, props);
+    return guard == null ? c : guard.watch(c);
   }
 
   /** Remembers a failure that says the server is gone (SQL state class 08, or an I/O error). */
@@ -244,10 +361,34 @@ public final class LandscapeStore implements AutoCloseable {
     props.setProperty("connectTimeout", timeout);
     props.setProperty("loginTimeout", timeout);
     props.setProperty("socketTimeout", timeout);
-    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), props)) {
+    try (Connection c = DriverManager.getConnection(driverUrl, props)) {
       return c.isValid(PROBE_SECONDS);
     } catch (SQLException e) {
       return false;
+    }
+  }
+
+  /**
+   * Whether the server answers a new connection within {@code silence}: it lets one in, or it
+   * refuses it with an error of its own (too many clients, starting up), which a silent server
+   * cannot send. A refused TCP connection or a timeout is no answer.
+   */
+  private boolean answers(Duration silence) {
+    Properties props = new Properties();
+    if (url.user() != null) {
+      props.setProperty("user", url.user());
+    }
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    String timeout = Long.toString(silence.toSeconds());
+    props.setProperty("connectTimeout", timeout);
+    props.setProperty("loginTimeout", timeout);
+    props.setProperty("socketTimeout", timeout);
+    try (Connection c = DriverManager.getConnection(driverUrl, props)) {
+      return c.isValid((int) silence.toSeconds());
+    } catch (SQLException e) {
+      return e.getSQLState() != null && !e.getSQLState().startsWith("08");
     }
   }
 
@@ -593,6 +734,9 @@ public final class LandscapeStore implements AutoCloseable {
 
   @Override
   public void close() {
+    if (guard != null) {
+      guard.close();
+    }
     dataSource.close();
   }
 }

@@ -93,4 +93,30 @@ class LandscapeStorePostgresqlTest extends LandscapeStoreTest {
     assertThat(store.commitNew(List.of(bad.get(0))).size(), is(1));
     assertThat(text("SELECT COUNT(*) FROM rows"), is("5001"));
   }
+
+  @Test
+  void theSilenceTimeoutIsReadFromTheUrlAndNotPassedToTheDriver() throws Exception {
+    LandscapeUrl url = LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema=" + schema
+        + "&serverSilenceTimeout=7");
+    assertThat(LandscapeStore.silenceTimeout(url), is(java.time.Duration.ofSeconds(7)));
+    assertThat(LandscapeStore.withoutQueryParam("jdbc:postgresql://h:1/d?a=1&"
+        + "serverSilenceTimeout=7&b=2", LandscapeStore.SILENCE_TIMEOUT_PARAM),
+        is("jdbc:postgresql://h:1/d?a=1&b=2"));
+    assertThat(LandscapeStore.silenceTimeout(LandscapeUrl.parse(TestPostgres.get().url())),
+        is(java.time.Duration.ofSeconds(LandscapeStore.DEFAULT_SILENCE_SECONDS)));
+    try (LandscapeStore silenced = LandscapeStore.open(url)) {
+      assertThat(silenced.commit(List.of(new RowRecord("row-s", "run1", "src", 0, "h", null,
+          at))), is(1));
+      try (Connection c = silenced.separateConnection(); Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM rows")) {
+        rs.next();
+        assertThat(rs.getLong(1), is(1L));
+      }
+    }
+    LandscapeWriteException bad = assertThrows(LandscapeWriteException.class,
+        () -> LandscapeStore.silenceTimeout(LandscapeUrl.parse(TestPostgres.get().url()
+            + "?serverSilenceTimeout=soon")));
+    assertThat(bad.getMessage(), org.hamcrest.Matchers.containsString(
+        "serverSilenceTimeout=soon: expected a whole number of seconds"));
+  }
 }

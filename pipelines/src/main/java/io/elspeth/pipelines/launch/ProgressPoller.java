@@ -1,8 +1,7 @@
 package io.elspeth.pipelines.launch;
 
-import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.audit.store.LandscapeStore;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +27,7 @@ final class ProgressPoller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressPoller.class);
   private static final int WAIT_PER_POLL_TIME = 20;
 
-  private final LandscapeUrl url;
+  private final LandscapeStore store;
   private final String runId;
   private final Duration interval;
   private final long estimatedRows;
@@ -38,9 +37,9 @@ final class ProgressPoller implements AutoCloseable {
   private final Thread thread;
   private @Nullable Connection connection;
 
-  private ProgressPoller(LandscapeUrl url, String runId, Duration interval, long estimatedRows,
+  private ProgressPoller(LandscapeStore store, String runId, Duration interval, long estimatedRows,
       RunObserver observer, long startNanos) {
-    this.url = url;
+    this.store = store;
     this.runId = runId;
     this.interval = interval;
     this.estimatedRows = estimatedRows;
@@ -54,10 +53,10 @@ final class ProgressPoller implements AutoCloseable {
    * Starts polling every {@code interval}; {@code estimatedRows} is -1 when the source's size is
    * unknown.
    */
-  static ProgressPoller start(LandscapeUrl url, String runId, Duration interval,
+  static ProgressPoller start(LandscapeStore store, String runId, Duration interval,
       long estimatedRows, RunObserver observer, long startNanos) {
     ProgressPoller poller =
-        new ProgressPoller(url, runId, interval, estimatedRows, observer, startNanos);
+        new ProgressPoller(store, runId, interval, estimatedRows, observer, startNanos);
     poller.thread.start();
     return poller;
   }
@@ -99,6 +98,15 @@ final class ProgressPoller implements AutoCloseable {
       observer.progress(read());
     } catch (SQLException | RuntimeException e) {
       LOG.debug("progress poll failed run_id={} error={}", runId, e.getMessage());
+      // A connection the server dropped (or the silence guard aborted) is opened again.
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException closing) {
+          LOG.debug("progress connection close failed run_id={}", runId);
+        }
+        connection = null;
+      }
     }
   }
 
@@ -140,8 +148,9 @@ final class ProgressPoller implements AutoCloseable {
 
   private Connection connection() throws SQLException {
     if (connection == null) {
-      connection = url.user() == null ? DriverManager.getConnection(url.jdbcUrl())
-          : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+      // Its own connection (a SQLite Landscape's pool has one, for the commits), with the
+      // pool's driver settings and watched for a silent server as the pool's connections are.
+      connection = store.separateConnection();
     }
     return connection;
   }

@@ -14,7 +14,14 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.transforms.gate.DeliveredBranches;
+import io.elspeth.transforms.gate.GateStep;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.Set;
@@ -30,10 +37,11 @@ import java.util.stream.Collectors;
  * only when its owner is gone (its lease is not live), and only once: a run that another run
  * resumed is refused, naming that run.
  *
- * <p>A row that is not finished may still have fork branches that are: each such branch (its
- * child token and everything derived from it reached terminal outcomes, and the gate forked the
- * row only once in that run) is listed in {@link #deliveredForks} under the gate's step, and the
- * gate does not fork the row to it again.
+ * <p>A row that is not finished may still have fork branches that are: each such branch of each
+ * token the gate forked (its child token and everything derived from it reached terminal
+ * outcomes) is listed in {@link #deliveredForks} under the gate's step, with the token's row and
+ * order (an expanded or batched row reaches a gate as several tokens), and the gate does not fork
+ * that token to it again.
  *
  * @param chain the runs whose finished rows are skipped, oldest first, ending with the resumed one
  * @param deliveredForks per gate step, the fork branches the chain delivered for unfinished rows
@@ -176,27 +184,65 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
 
   /**
    * Adds the fork branches {@code runId} delivered for rows it did not finish: a fork child (a
-   * token with a branch name) that is not open, the only child of its row on that branch at that
-   * gate step in the run (a row expanded or batched before the gate is forked several times, and
-   * its branches cannot be told apart, so it is processed again whole).
+   * token with a branch name) that is not open, named by its row, the order of the token the gate
+   * forked (which the gate's {@code forked} outcome records for a token derived from its row, an
+   * expansion child or a batch output, see {@link GateStep#TOKEN_ORDER}) and its branch. A
+   * branch that the run forked more than once for the same row, order and gate (a run recorded
+   * before the order was, whose expanded rows' tokens cannot be told apart) is left out: its row
+   * is forked to it again.
    */
   private static void deliveredForks(Connection c, String runId,
       Map<Integer, DeliveredBranches.Builder> delivered) throws SQLException {
+    record Branch(long rowIndex, int step, List<Integer> order, String name) {}
+    Map<Branch, Integer> forked = new HashMap<>();
+    Set<Branch> finished = new HashSet<>();
     try (PreparedStatement ps = c.prepareStatement(OPEN_TOKENS
-        + " SELECT r.row_index, t.step_in_pipeline, t.branch_name FROM rows r"
-        + " JOIN tokens t ON t.row_id = r.row_id LEFT JOIN open_tokens a ON a.token_id = t.token_id"
+        + " SELECT r.row_index, t.step_in_pipeline, t.branch_name, o.context_json,"
+        + " CASE WHEN a.token_id IS NULL THEN 1 ELSE 0 END FROM rows r"
+        + " JOIN tokens t ON t.row_id = r.row_id JOIN token_parents p ON p.token_id = t.token_id"
+        + " JOIN token_outcomes o ON o.token_id = p.parent_token_id AND o.outcome = 'forked'"
+        + " AND o.is_terminal = 1 LEFT JOIN open_tokens a ON a.token_id = t.token_id"
         + " WHERE r.run_id = ? AND t.fork_group_id IS NOT NULL AND t.branch_name IS NOT NULL"
-        + " AND t.step_in_pipeline IS NOT NULL"
-        + " GROUP BY r.row_index, t.step_in_pipeline, t.branch_name"
-        + " HAVING COUNT(*) = 1 AND COUNT(a.token_id) = 0")) {
+        + " AND t.step_in_pipeline IS NOT NULL")) {
       ps.setString(1, runId);
       ps.setString(2, runId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          delivered.computeIfAbsent(rs.getInt(2), k -> DeliveredBranches.builder())
-              .add(rs.getLong(1), rs.getString(3), runId);
+          Branch b = new Branch(rs.getLong(1), rs.getInt(2), tokenOrder(rs.getString(4)),
+              rs.getString(3));
+          forked.merge(b, 1, Integer::sum);
+          if (rs.getInt(5) == 1) {
+            finished.add(b);
+          }
         }
       }
+    }
+    for (Branch b : finished) {
+      if (forked.get(b) == 1) {
+        delivered.computeIfAbsent(b.step(), k -> DeliveredBranches.builder())
+            .add(b.rowIndex(), b.order(), b.name(), runId);
+      }
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The forked token's order recorded in a {@code forked} outcome's context; empty if none. */
+  private static List<Integer> tokenOrder(@Nullable String contextJson) throws SQLException {
+    if (contextJson == null) {
+      return List.of();
+    }
+    try {
+      JsonNode order = JSON.readTree(contextJson).get(GateStep.TOKEN_ORDER);
+      if (order == null) {
+        return List.of();
+      }
+      List<Integer> out = new ArrayList<>();
+      order.forEach(n -> out.add(n.intValue()));
+      return out;
+    } catch (JsonProcessingException e) {
+      throw new SQLException("a forked outcome's context is not JSON: " + e.getOriginalMessage(),
+          e);
     }
   }
 

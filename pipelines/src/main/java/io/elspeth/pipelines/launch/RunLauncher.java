@@ -373,7 +373,7 @@ public final class RunLauncher {
         phaseStart = System.nanoTime();
         observer.phaseStarted(phase, "processing", plan.settings().source().plugin());
         PipelineResult.State state;
-        try (ProgressPoller poller = progressInterval == null ? null : ProgressPoller.start(url,
+        try (ProgressPoller poller = progressInterval == null ? null : ProgressPoller.start(store,
             runId, progressInterval, estimatedRows, observer, startNanos)) {
           state = pipeline.run().waitUntilFinish();
         }

@@ -92,21 +92,13 @@ class DagCrashResumeEndToEndTest {
         landscape: {url: "sqlite:///%s"}
         """.formatted(input, out, db()));
     runKilledAt(point, settings);
-    long count = 0;
-    long sum = 0;
-    List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
-    List<String> header = List.of(lines.get(0).split(","));
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",");
-      count += Long.parseLong(f[header.indexOf("count")]);
-      sum += Long.parseLong(f[header.indexOf("sum")]);
-    }
+    long[] totals = countAndSum(out);
     long expectedSum = 0;
     for (int i = 0; i < ROWS; i++) {
       expectedSum += i % 23;
     }
-    assertThat("rows counted in the published batches", count, is((long) ROWS));
-    assertThat("sum over the published batches", sum, is(expectedSum));
+    assertThat("rows counted in the published batches", totals[0], is((long) ROWS));
+    assertThat("sum over the published batches", totals[1], is(expectedSum));
     try (Connection c = CrashHarness.sqlite(db())) {
       CrashHarness.assertArtifactsMatchFiles(c, out);
     }
@@ -117,6 +109,20 @@ class DagCrashResumeEndToEndTest {
       assertThat(explained.output(), explained.exitCode(), is(0));
       assertThat(explained.output(), containsString("Row " + row + " "));
     }
+  }
+
+  /** The {@code count} and the {@code sum} over the rows of a CSV file of batch_stats outputs. */
+  static long[] countAndSum(Path csv) throws Exception {
+    long count = 0;
+    long sum = 0;
+    List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+    List<String> header = List.of(lines.get(0).split(","));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      count += Long.parseLong(f[header.indexOf("count")]);
+      sum += Long.parseLong(f[header.indexOf("sum")]);
+    }
+    return new long[] {count, sum};
   }
 
   @ParameterizedTest(name = "fork to a sink and a coalesce, kill -9 at {0}")

@@ -22,6 +22,8 @@ final class OwnPostgres implements AutoCloseable {
   private final Path home;
   private final Path data;
   private final int port;
+  /** The processes {@link #silence} stopped, until {@link #wake}. */
+  private List<String> silenced = List.of();
 
   private OwnPostgres(Path bin, Path home, int port) {
     this.bin = bin;
@@ -85,6 +87,35 @@ final class OwnPostgres implements AutoCloseable {
         "-w", "stop"), true);
   }
 
+  /**
+   * Makes the server silent without closing anything: SIGSTOP to its postmaster and every
+   * backend, so connections stay open and no byte comes back (a hung host, a network cut).
+   */
+  void silence() throws Exception {
+    long postmaster = Long.parseLong(
+        Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    List<String> pids = new ArrayList<>();
+    pids.add(Long.toString(postmaster));
+    ProcessHandle.of(postmaster).ifPresent(h -> h.descendants()
+        .forEach(d -> pids.add(Long.toString(d.pid()))));
+    silenced = pids;
+    signal("-STOP", pids);
+  }
+
+  /** Ends {@link #silence}: SIGCONT to the processes it stopped. */
+  void wake() throws Exception {
+    if (!silenced.isEmpty()) {
+      signal("-CONT", silenced);
+      silenced = List.of();
+    }
+  }
+
+  private void signal(String signal, List<String> pids) throws Exception {
+    List<String> command = new ArrayList<>(List.of("kill", signal));
+    command.addAll(pids);
+    exec(command, true);
+  }
+
   /** The Landscape URL of this server's {@code postgres} database. */
   String landscapeUrl() {
     return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
@@ -97,6 +128,7 @@ final class OwnPostgres implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
+      wake();
       if (Files.exists(data.resolve("postmaster.pid"))) {
         stopImmediately();
       }

@@ -1,24 +1,31 @@
 package io.elspeth.transforms.gate;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The fork branches of one gate that runs being resumed already delivered: for a source row
- * index, the branch names whose child token, and everything derived from it, reached terminal
- * outcomes, each with the run that delivered it. A resumed run processes such a row again for its
- * unfinished branches only; the gate forks it to the others, so a sink fed by a delivered branch
- * does not receive the row twice and that branch's external calls are not paid again.
+ * The fork branches of one gate that runs being resumed already delivered. A branch is delivered
+ * for one token reaching the gate, named by its source row index and its {@link
+ * io.elspeth.audit.token.Token#order() order} (empty for the row itself; the child index of an
+ * expansion, the output index of a batch, the path index of an earlier fork, which are the same
+ * in every run of the pipeline), when its child token, and everything derived from it, reached
+ * terminal outcomes; each with the run that delivered it. A resumed run processes such a row
+ * again for its unfinished branches only: the gate forks each token to the others, so a sink fed
+ * by a delivered branch does not receive the token twice and that branch's external calls are
+ * not paid again.
  */
 public final class DeliveredBranches implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   private static final DeliveredBranches NONE = new DeliveredBranches(Map.of());
 
-  private final Map<Long, Map<String, String>> byRow;
+  /** Row index, then token order, then branch name to the run that delivered it. */
+  private final Map<Long, Map<List<Integer>, Map<String, String>>> byRow;
 
-  private DeliveredBranches(Map<Long, Map<String, String>> byRow) {
+  private DeliveredBranches(Map<Long, Map<List<Integer>, Map<String, String>>> byRow) {
     this.byRow = byRow;
   }
 
@@ -32,9 +39,16 @@ public final class DeliveredBranches implements Serializable {
     return new Builder();
   }
 
-  /** The run that delivered {@code branch} of the row at {@code rowIndex}, if one did. */
-  public Optional<String> deliveredBy(long rowIndex, String branch) {
-    Map<String, String> branches = byRow.get(rowIndex);
+  /**
+   * The run that delivered {@code branch} of the token of the row at {@code rowIndex} whose order
+   * is {@code order}, if one did.
+   */
+  public Optional<String> deliveredBy(long rowIndex, List<Integer> order, String branch) {
+    Map<List<Integer>, Map<String, String>> tokens = byRow.get(rowIndex);
+    if (tokens == null) {
+      return Optional.empty();
+    }
+    Map<String, String> branches = tokens.get(order);
     return branches == null ? Optional.empty() : Optional.ofNullable(branches.get(branch));
   }
 
@@ -42,18 +56,23 @@ public final class DeliveredBranches implements Serializable {
     return byRow.isEmpty();
   }
 
-  /** The number of (row, branch) pairs. */
+  /** The number of (token, branch) pairs. */
   public int size() {
-    return byRow.values().stream().mapToInt(Map::size).sum();
+    return byRow.values().stream().flatMap(t -> t.values().stream()).mapToInt(Map::size).sum();
   }
 
   /** Builds a {@link DeliveredBranches}. */
   public static final class Builder {
-    private final Map<Long, Map<String, String>> byRow = new HashMap<>();
+    private final Map<Long, Map<List<Integer>, Map<String, String>>> byRow = new HashMap<>();
 
-    /** Records that {@code runId} delivered {@code branch} of the row at {@code rowIndex}. */
-    public Builder add(long rowIndex, String branch, String runId) {
-      byRow.computeIfAbsent(rowIndex, k -> new HashMap<>()).putIfAbsent(branch, runId);
+    /**
+     * Records that {@code runId} delivered {@code branch} of the token of the row at {@code
+     * rowIndex} whose order is {@code order}; the first run recorded for a branch is kept.
+     */
+    public Builder add(long rowIndex, List<Integer> order, String branch, String runId) {
+      byRow.computeIfAbsent(rowIndex, k -> new HashMap<>())
+          .computeIfAbsent(new ArrayList<>(order), k -> new HashMap<>())
+          .putIfAbsent(branch, runId);
       return this;
     }
 

@@ -47,13 +47,21 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Landscape commit together.
  *
  * <p>In a resumed run, {@link #withDeliveredBranches} names the branches a run being resumed
- * already delivered for a row (the row was processed again because another of its branches did
- * not finish): the gate forks the row to the other paths only, and its {@code forked} outcome
- * names the paths it forked to as {@code expected_branches_json} and the delivered ones, with the
- * run that delivered each, in its context ({@code {"delivered_by_runs": {path: run_id}}}).
+ * already delivered for a token (its row was processed again because another branch did not
+ * finish); a token is named by its row and its order, so each of the several tokens of an
+ * expanded or batched row is told apart: the gate forks the token to the other paths only, and
+ * its {@code forked} outcome names the paths it forked to as {@code expected_branches_json} and
+ * the delivered ones, with the run that delivered each, in its context ({@code
+ * {"delivered_by_runs": {path: run_id}}}). The context of a derived token's {@code forked}
+ * outcome also holds its order ({@value #TOKEN_ORDER}), which the resume reads.
  */
 public final class GateStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   public static final String CONTINUE = "continue";
+  /**
+   * The key of a forked outcome's context holding the forked token's order among the tokens of
+   * its row (absent for the row's own token).
+   */
+  public static final String TOKEN_ORDER = "token_order";
   /** The route destination that forks the row to every {@code fork_to} path. */
   public static final String FORK = "fork";
 
@@ -219,6 +227,24 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
           null));
     }
   
+    /**
+     * The forked outcome's context: for a token derived from its row (an expansion child, a batch
+     * output, a branch of an earlier fork), its {@code token_order}, which names it among its
+     * row's tokens in every run, so that a resume can tell which of the row's tokens a delivered
+     * branch belongs to; and the paths runs being resumed delivered, with the run of each. Null
+     * when there is neither.
+     */
+    private static @Nullable String forkContext(Token parent, Map<String, String> deliveredBy) {
+      Map<String, Object> context = new LinkedHashMap<>();
+      if (!deliveredBy.isEmpty()) {
+        context.put("delivered_by_runs", deliveredBy);
+      }
+      if (!parent.order().isEmpty()) {
+        context.put(TOKEN_ORDER, parent.order());
+      }
+      return context.isEmpty() ? null : CanonicalJson.canonicalize(context);
+    }
+
     /** A result label cut short for the failure reason, which must not carry a huge value. */
     private static String shortened(String label) {
       return label.length() <= 200 ? label : label.substring(0, 200) + "...";
@@ -237,7 +263,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       Map<String, String> deliveredBy = new LinkedHashMap<>();
       List<String> paths = new java.util.ArrayList<>();
       for (String path : forkTo) {
-        delivered.deliveredBy(parent.rowIndex(), path).ifPresentOrElse(
+        delivered.deliveredBy(parent.rowIndex(), parent.order(), path).ifPresentOrElse(
             run -> deliveredBy.put(path, run), () -> paths.add(path));
       }
       for (int i = 0; i < forkTo.size(); i++) {
@@ -263,9 +289,7 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       }
       audit.output(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
           parent.tokenId(), "forked", 1, now, null, null, forkGroupId, null, null, null,
-          deliveredBy.isEmpty() ? null
-              : CanonicalJson.canonicalize(Map.of("delivered_by_runs", deliveredBy)),
-          CanonicalJson.canonicalize(paths), parent.rowId()));
+          forkContext(parent, deliveredBy), CanonicalJson.canonicalize(paths), parent.rowId()));
       Metrics.counter(GateStep.class, "rows_forked").inc();
     }
   }

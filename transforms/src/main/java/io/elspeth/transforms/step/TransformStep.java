@@ -323,7 +323,8 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         main.add(child);
         audit.add(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
             expandGroupId, null, ctx.stepIndex(), now));
-        audit.add(new TokenParentRecord(child.tokenId(), parent.tokenId(), 0));
+        // The child's index among its siblings, as ELSPETH records it.
+        audit.add(new TokenParentRecord(child.tokenId(), parent.tokenId(), i));
       }
       audit.add(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
           parent.tokenId(), "expanded", 1, now, null, null, null, null, expandGroupId, null, null,

@@ -81,7 +81,8 @@ class GateForkTest {
   void aResumedRunForksARowOnlyToTheBranchesNotDeliveredBefore() throws Throwable {
     Token parent = Token.fromSource("row-7", 7, row("id", 1L));
     Token other = Token.fromSource("row-8", 8, row("id", 1L));
-    DeliveredBranches delivered = DeliveredBranches.builder().add(7, "path_b", "run-0").build();
+    DeliveredBranches delivered = DeliveredBranches.builder().add(7, List.of(), "path_b", "run-0")
+        .build();
     BeamPipelines.test(p -> {
       PCollectionTuple out = p.apply(Create.of(List.of(parent, other))
               .withCoder(TokenCoder.of()))
@@ -108,6 +109,42 @@ class GateForkTest {
             equalTo("{\"delivered_by_runs\":{\"path_b\":\"run-0\"}}"));
         assertThat(s.audit(RoutingEventRecord.class), hasSize(3));
         assertThat(s.audit(TokenParentRecord.class), hasSize(3));
+        return null;
+      });
+      p.run().waitUntilFinish();
+    });
+  }
+
+  @Test
+  void aResumedRunTellsTheTokensOfAnExpandedRowApart() throws Throwable {
+    Token source = Token.fromSource("row-7", 7, row("id", 1L));
+    Token first = source.child(0, row("id", 1L), "s-1");
+    Token second = source.child(1, row("id", 1L), "s-1");
+    // The second expansion child's path_b was delivered; the first child's was not.
+    DeliveredBranches delivered = DeliveredBranches.builder().add(7, List.of(1), "path_b",
+        "run-0").build();
+    BeamPipelines.test(p -> {
+      PCollectionTuple out = p.apply(Create.of(List.of(first, second))
+              .withCoder(TokenCoder.of()))
+          .apply(GateStep.of(GateExpression.parse("row['id'] == 1"), Map.of("true", "fork",
+              "false", "continue")).withForkTo(List.of("path_a", "path_b"))
+              .withDeliveredBranches(delivered).withContext(CTX));
+      PAssert.that(out.get(GateStep.branchTag("path_a"))).satisfies(a -> {
+        assertThat(StreamSupport.stream(a.spliterator(), false).map(t -> t.order().get(0))
+            .toList(), containsInAnyOrder(0, 1));
+        return null;
+      });
+      PAssert.that(out.get(GateStep.branchTag("path_b"))).satisfies(b -> {
+        assertThat(StreamSupport.stream(b.spliterator(), false).map(Token::order).toList(),
+            contains(List.of(0, 1)));
+        return null;
+      });
+      PAssert.that(StepOutputs.gather(out)).satisfies(emitted -> {
+        StepOutputs s = StepOutputs.of(emitted);
+        List<String> contexts = s.audit(TokenOutcomeRecord.class).stream()
+            .map(TokenOutcomeRecord::contextJson).toList();
+        assertThat(contexts, containsInAnyOrder("{\"token_order\":[0]}",
+            "{\"delivered_by_runs\":{\"path_b\":\"run-0\"},\"token_order\":[1]}"));
         return null;
       });
       p.run().waitUntilFinish();
