@@ -43,13 +43,16 @@ final class FieldContracts {
         Set<String> missing = new TreeSet<>(required);
         missing.removeAll(guaranteed);
         if (!missing.isEmpty()) {
-          problems.add(consumer.path() + ".options." + TransformOptions.REQUIRED_INPUT_FIELDS
+          boolean declared = consumer.options().asMap()
+              .get(TransformOptions.REQUIRED_INPUT_FIELDS) != null;
+          problems.add(consumer.path() + ".options."
+              + (declared ? TransformOptions.REQUIRED_INPUT_FIELDS : "schema.required_fields")
               + ": " + consumer.plugin() + " requires " + new TreeSet<>(required) + " but "
               + producer.path() + " (" + producer.plugin() + ") guarantees "
               + (guaranteed.isEmpty() ? "no fields (dynamic schema)" : new TreeSet<>(guaranteed))
               + "; missing " + missing + ". Declare them in " + producer.path()
               + "'s schema (strict or free fields, or guaranteed_fields), or remove them from"
-              + " required_input_fields if they are truly optional");
+              + " the requirement if they are truly optional");
         }
       }
       producer = consumer;
