@@ -1,8 +1,6 @@
 package io.elspeth.pipelines.settings;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,34 +17,19 @@ final class EndpointDefaults {
 
   private EndpointDefaults() {}
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> apply(Map<String, Object> settings, Map<String, String> env) {
     String baseUrl = env.get(OPENROUTER_BASE_URL);
     if (baseUrl == null || baseUrl.isBlank()) {
       return settings;
     }
-    Map<String, Object> out = new LinkedHashMap<>(settings);
-    for (String section : List.of("transforms", "aggregations")) {
-      if (!(out.get(section) instanceof List<?> entries)) {
-        continue;
+    return PluginEntries.mapOptions(settings, (plugin, options) -> {
+      if (!isOpenRouter(plugin, options) || options.get("base_url") != null) {
+        return options;
       }
-      List<Object> withDefaults = new ArrayList<>();
-      for (Object entry : entries) {
-        if (entry instanceof Map<?, ?> e && e.get("options") instanceof Map<?, ?> options
-            && isOpenRouter(e.get("plugin"), (Map<String, Object>) options)
-            && options.get("base_url") == null) {
-          Map<String, Object> o = new LinkedHashMap<>((Map<String, Object>) options);
-          o.put("base_url", baseUrl.strip());
-          Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) e);
-          copy.put("options", o);
-          withDefaults.add(copy);
-        } else {
-          withDefaults.add(entry);
-        }
-      }
-      out.put(section, withDefaults);
-    }
-    return out;
+      Map<String, Object> o = new LinkedHashMap<>(options);
+      o.put("base_url", baseUrl.strip());
+      return o;
+    });
   }
 
   /** ELSPETH RC2's {@code openrouter_*} plugins, and the current {@code llm} with {@code provider: openrouter}. */

@@ -1,9 +1,7 @@
 package io.elspeth.pipelines.settings;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,27 +20,9 @@ final class PluginFileOptions {
   private PluginFileOptions() {}
 
   /** The settings with every relative file option of {@code transforms} and {@code aggregations} made absolute. */
-  @SuppressWarnings("unchecked")
   static Map<String, Object> resolve(Map<String, Object> settings, Path settingsFile) {
     Path folder = settingsFile.toAbsolutePath().getParent();
-    Map<String, Object> out = new LinkedHashMap<>(settings);
-    for (String section : List.of("transforms", "aggregations")) {
-      if (!(out.get(section) instanceof List<?> entries)) {
-        continue;
-      }
-      List<Object> resolved = new ArrayList<>();
-      for (Object entry : entries) {
-        if (entry instanceof Map<?, ?> e && e.get("options") instanceof Map<?, ?> options) {
-          Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) e);
-          copy.put("options", resolveOptions((Map<String, Object>) options, folder));
-          resolved.add(copy);
-        } else {
-          resolved.add(entry);
-        }
-      }
-      out.put(section, resolved);
-    }
-    return out;
+    return PluginEntries.mapOptions(settings, (plugin, options) -> resolveOptions(options, folder));
   }
 
   private static Map<String, Object> resolveOptions(Map<String, Object> options, Path folder) {

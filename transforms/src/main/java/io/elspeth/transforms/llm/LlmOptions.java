@@ -178,6 +178,11 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
     out.put(prefix + "_model", model);
     out.put(prefix + "_template_hash", r.templateHash());
     out.put(prefix + "_variables_hash", r.variablesHash());
+    addSources(out, prefix);
+  }
+
+  /** {@code _template_source}, {@code _lookup_hash}, {@code _lookup_source}, {@code _system_prompt_source}. */
+  private void addSources(Map<String, Object> out, String prefix) {
     out.put(prefix + "_template_source", templateSource);
     out.put(prefix + "_lookup_hash", lookupHash);
     out.put(prefix + "_lookup_source", lookupSource);
@@ -195,9 +200,6 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
     out.put(field + "_template_hash", r.templateHash());
     out.put(field + "_variables_hash", r.variablesHash());
     out.put(field + "_prompt_hash", r.promptHash());
-    out.put(field + "_template_source", templateSource);
-    out.put(field + "_lookup_hash", lookupHash);
-    out.put(field + "_lookup_source", lookupSource);
-    out.put(field + "_system_prompt_source", systemPromptSource);
+    addSources(out, field);
   }
 }

@@ -19,8 +19,8 @@ import java.util.Map;
  * per (case study × criterion) per row, all recorded under the row's node state in order. The
  * template sees ELSPETH's synthetic {@code row} ({@code row.input_1..N}, {@code row.criterion},
  * {@code row.case_study}, {@code row.row}; see {@link #variables}), {@code lookup}, and
- * {@code input_1..N}, {@code case_study}, {@code criterion} at the top level. Each answer must be a JSON object whose
- * mapped keys have their declared types; any query that fails fails the row (all or nothing),
+ * {@code input_1..N}, {@code case_study}, {@code criterion} at the top level. Each answer must
+ * be a JSON object whose mapped keys have their declared types; any query that fails fails the row (all or nothing),
  * with the query named and the raw answer recorded.
  */
 final class MultiQueryLlmTransform extends ExternalCallTransform {
