@@ -21,6 +21,15 @@ public interface PluginDescriptor {
     return List.of();
   }
 
+  /**
+   * Fields every output row of this plugin has beyond those its {@code schema} declares (an LLM
+   * transform's response field and its {@code _usage} and {@code _model}): ELSPETH's computed
+   * {@code guaranteed_fields}, which the steps after it may name in {@code required_input_fields}.
+   */
+  default java.util.Set<String> computedGuaranteedFields(PluginOptions options) {
+    return java.util.Set.of();
+  }
+
   /** Plugin version recorded on the node. */
   default String version() {
     return "1.0.0";

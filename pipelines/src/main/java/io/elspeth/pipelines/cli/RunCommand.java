@@ -63,6 +63,14 @@ final class RunCommand implements Callable<Integer> {
   static int report(RunSummary summary, PrintWriter out, PrintWriter err, boolean verbose) {
     if (summary.succeeded()) {
       out.println(summary.describe());
+      long failed = summary.outcomes("failed");
+      if (failed > 0) {
+        // ELSPETH stops the run at the first row a transform rejects without on_error; here the
+        // run goes on and records every such row, so say so instead of ending quietly.
+        err.println("warning: " + failed + " row(s) failed (rejected by a step without on_error,"
+            + " or the step raised); their reasons are in the Landscape: elspeth explain"
+            + " --run " + summary.runId() + " --row <row_id>, or give the step on_error: <sink>");
+      }
       return 0;
     }
     err.println(CliErrors.scrub(summary.describe()));

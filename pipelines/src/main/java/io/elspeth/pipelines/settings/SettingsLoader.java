@@ -23,6 +23,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code profiles:} overrides chosen by name, and {@code ${VAR}} / {@code ${VAR:-default}}
  * replaced in string values from the environment and a {@code .env} file (the real environment
  * wins; the {@code .env} beside the settings file, then the one in the working directory).
+ * Plugin file options are then resolved from the settings file's folder
+ * ({@link PluginFileOptions}) and OpenRouter endpoints defaulted from the environment
+ * ({@link EndpointDefaults}).
  */
 public final class SettingsLoader {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
@@ -124,7 +127,9 @@ public final class SettingsLoader {
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
-    return new LocatedSettings((Map<String, Object>) substituted,
+    Map<String, Object> settings = PluginFileOptions.resolve(
+        EndpointDefaults.apply((Map<String, Object>) substituted, env), file);
+    return new LocatedSettings(settings,
         profiled ? profileLocations(yaml.locations(), profile) : yaml.locations());
   }
 

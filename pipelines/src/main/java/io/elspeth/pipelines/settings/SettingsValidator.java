@@ -45,7 +45,7 @@ public final class SettingsValidator {
   private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
       "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
       "retry", "payload_store", "checkpoint", "rate_limit", "telemetry", "run_mode",
-      "replay_from", "runner"));
+      "replay_from", "runner", "name", "description"));
 
   private static final List<OptionSpec> LANDSCAPE = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, "the Landscape cannot be disabled"),
@@ -129,6 +129,12 @@ public final class SettingsValidator {
         problems.add(key + ": unknown settings key (expected one of " + TOP_LEVEL + ")");
       }
     }
+    // ELSPETH's pipeline name and description: recorded with the run's settings, nothing else.
+    for (String key : List.of("name", "description")) {
+      if (raw.get(key) != null && !(raw.get(key) instanceof String)) {
+        problems.add(key + ": expected a string, got " + OptionsValidator.describe(raw.get(key)));
+      }
+    }
     Set<String> sinkNames = sinkNames(raw.get("sinks"));
     LinkedHashMap<String, PipelineSettings.Sink> sinks = sinks(raw.get("sinks"), problems);
     PipelineSettings.Source source = source(raw.get("source"), sinkNames, problems);
@@ -141,6 +147,9 @@ public final class SettingsValidator {
     List<PipelineSettings.Coalesce> coalesce = DagSettings.coalesce(raw.get("coalesce"), gates,
         sinkNames, problems);
     DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
+    if (problems.isEmpty()) {
+      problems.addAll(fieldContracts(source, transforms, aggregations));
+    }
     Object runMode = raw.get("run_mode");
     if (runMode != null && !"live".equals(runMode)) {
       problems.add("run_mode: only 'live' is supported, got " + OptionsValidator.describe(runMode));
@@ -219,6 +228,24 @@ public final class SettingsValidator {
         : payloadBasePath(raw)).toAbsolutePath().toString();
     return new LandscapeJournal.Options(file.toString(),
         Boolean.TRUE.equals(m.get("dump_to_jsonl_fail_on_error")), payloads, payloadBase);
+  }
+
+  /** ELSPETH's contracts along the row chain: source, transforms, then aggregations. */
+  private static List<String> fieldContracts(PipelineSettings.Source source,
+      List<PipelineSettings.Transform> transforms, List<PipelineSettings.Aggregation> aggregations) {
+    List<FieldContracts.Step> chain = new ArrayList<>();
+    for (int i = 0; i < transforms.size(); i++) {
+      PipelineSettings.Transform t = transforms.get(i);
+      chain.add(new FieldContracts.Step("transforms[" + i + "]", t.plugin(), t.descriptor(),
+          t.options()));
+    }
+    for (int i = 0; i < aggregations.size(); i++) {
+      PipelineSettings.Aggregation a = aggregations.get(i);
+      chain.add(new FieldContracts.Step("aggregations[" + i + "]", a.plugin(), a.descriptor(),
+          a.options()));
+    }
+    return FieldContracts.check(new FieldContracts.Step("source", source.plugin(),
+        source.descriptor(), source.options()), chain);
   }
 
   /** {@code payload_store.base_path} as configured, ELSPETH's default when unset. */

@@ -44,6 +44,15 @@ final class CliHarness {
         .replace("examples/", REPO.resolve("examples") + "/");
     Path settings = dir.resolve("settings.yaml");
     Files.writeString(settings, yaml);
+    // Template and lookup files are found beside the settings file, as ELSPETH finds them.
+    try (var files = Files.list(REPO.resolve("examples").resolve(name))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String n = f.getFileName().toString();
+        if (n.endsWith(".j2") || (n.endsWith(".yaml") && !n.equals("settings.yaml"))) {
+          Files.copy(f, dir.resolve(n));
+        }
+      }
+    }
     return settings;
   }
 

@@ -94,10 +94,14 @@ class DagEndToEndTest {
     runExample("batch_aggregation");
     List<String> out = lines(dir.resolve("batch_summaries.csv"));
     assertThat(out, hasSize(4)); // header + batches of 5, 5 and 2
+    assertThat("ELSPETH's batch_stats fields, in its order", out.get(0),
+        equalTo("count,sum,batch_size,mean,category"));
     long total = 0;
     for (String line : out.subList(1, out.size())) {
       String[] f = line.split(",");
-      total += Long.parseLong(f[1]);
+      total += Long.parseLong(f[0]);
+      assertThat("batch_size is the batch's row count", f[2], equalTo(f[0]));
+      assertThat("sum is a float", f[1], org.hamcrest.Matchers.matchesPattern("-?\\d+\\.\\d+"));
     }
     assertThat("every row is counted once", total, is(12L));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {

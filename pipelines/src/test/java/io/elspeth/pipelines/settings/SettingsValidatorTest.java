@@ -163,4 +163,87 @@ class SettingsValidatorTest {
         "options: {path: out.csv}, on_write_failur: discard}")), hasItem(startsWith(
         "sinks.out.on_write_failur: unknown key (expected plugin, options, on_write_failure)")));
   }
+
+  @Test
+  void topLevelNameAndDescriptionAreAcceptedAsStrings() {
+    PipelineSettings s = validator.validate(file, yaml(MINIMAL
+        + "name: nightly\ndescription: Nightly scoring\n"));
+    assertThat(s.resolved().get("name"), is("nightly"));
+    assertThat(problems(MINIMAL + "name: [a]\n"), hasItem(startsWith("name: expected a string")));
+  }
+
+  private static final String STRICT_SOURCE = """
+      source:
+        plugin: csv
+        options:
+          path: in.csv
+          on_validation_failure: discard
+          schema: {mode: strict, fields: ["id: int", "text: str", "note: str?"]}
+      sinks: {out: {plugin: csv, options: {path: out.csv}}}
+      """;
+
+  @Test
+  void requiredInputFieldsMustBeGuaranteedByTheStepBefore() {
+    validator.validate(file, yaml(STRICT_SOURCE + """
+        transforms:
+          - plugin: passthrough
+            options: {required_input_fields: [id, text], schema: {mode: free, fields: ["id: int"]}}
+          - plugin: passthrough
+            options: {required_input_fields: [id]}
+        """));
+    List<String> p = problems(STRICT_SOURCE + """
+        transforms:
+          - plugin: passthrough
+            options: {required_input_fields: [text, note]}
+        """);
+    assertThat(p, hasItem(startsWith("transforms[0].options.required_input_fields: passthrough"
+        + " requires [note, text] but source (csv) guarantees [id, text]; missing [note]")));
+  }
+
+  @Test
+  void guaranteedFieldsAndAnLlmsComputedFieldsSatisfyTheContract() {
+    validator.validate(file, yaml(STRICT_SOURCE + """
+        transforms:
+          - plugin: passthrough
+            options: {schema: {fields: dynamic, guaranteed_fields: [score]}}
+          - plugin: openrouter_llm
+            options: {api_key: k, model: m, template: "{{ row.score }}",
+                      required_input_fields: [score], response_field: answer}
+          - plugin: passthrough
+            options: {required_input_fields: [answer, answer_usage, answer_model]}
+        """));
+  }
+
+  @Test
+  void schemaRequiredFieldsAreAContractTooAndAnEmptyListOptsOut() {
+    assertThat(problems(STRICT_SOURCE + """
+        transforms:
+          - plugin: passthrough
+            options: {schema: {fields: dynamic, required_fields: [missing]}}
+        """), hasItem(startsWith("transforms[0].options.schema.required_fields: passthrough"
+        + " requires [missing]")));
+    validator.validate(file, yaml(STRICT_SOURCE + """
+        transforms:
+          - plugin: passthrough
+            options: {required_input_fields: [], schema: {fields: dynamic, required_fields: [x]}}
+        """));
+  }
+
+  @Test
+  void requiredInputFieldsAreIdentifiersListedOnce() {
+    List<String> p = problems(STRICT_SOURCE + """
+        aggregations:
+          - name: totals
+            plugin: batch_stats
+            trigger: {count: 2}
+            output_mode: transform
+            options: {value_field: id, required_input_fields: [id, "not valid", id, " "]}
+        """);
+    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields[1]: must be"
+        + " a valid identifier, got 'not valid'")));
+    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields: 'id' is"
+        + " listed twice")));
+    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields[3]: cannot"
+        + " be empty")));
+  }
 }

@@ -36,7 +36,8 @@ public final class BatchReplicatePlugin implements AggregationPlugin {
         OptionSpec.optional("include_copy_index", OptionType.BOOL, true,
             "add copy_index (0-based) to each copy"),
         OptionSpec.optional("max_copies", OptionType.INT, 1000L, "largest copy count accepted"),
-        OptionSpec.optional("schema", OptionType.SCHEMA, null, "row schema"));
+        OptionSpec.optional("schema", OptionType.SCHEMA, null, "row schema"),
+        io.elspeth.transforms.local.TransformOptions.requiredInputFields());
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.BatchTransform;
-import io.elspeth.transforms.local.TransformOptions;
 import java.util.List;
 import java.util.Set;
 
@@ -64,15 +63,20 @@ public final class BatchLlmPlugin implements AggregationPlugin {
       own.add(OptionSpec.optional("max_wait_hours", OptionType.NUMBER, 24L,
           "how long a job may run before its rows fail (at most 24)"));
     }
-    // The Batch API is one job per batch: the row pool options do not apply to it. Row checks
-    // (required_input_fields) are a row transform's; aggregations do not take them.
+    // The Batch API is one job per batch: the row pool options do not apply to it.
     Set<String> left = azure
-        ? Set.of(TransformOptions.REQUIRED_INPUT_FIELDS, "pool_size", "min_dispatch_delay_ms",
-            "max_dispatch_delay_ms", "backoff_multiplier", "recovery_step_ms",
-            "max_capacity_retry_seconds")
-        : Set.of(TransformOptions.REQUIRED_INPUT_FIELDS);
+        ? Set.of("pool_size", "min_dispatch_delay_ms", "max_dispatch_delay_ms",
+            "backoff_multiplier", "recovery_step_ms", "max_capacity_retry_seconds")
+        : Set.of();
     return LlmOptions.with(own.toArray(OptionSpec[]::new)).stream()
         .filter(o -> !left.contains(o.name())).toList();
+  }
+
+  /** ELSPETH's computed guarantees: {@code <response_field>}, {@code _usage}, {@code _model}. */
+  @Override
+  public java.util.Set<String> computedGuaranteedFields(PluginOptions options) {
+    String field = options.requiredString("response_field");
+    return new java.util.LinkedHashSet<>(List.of(field, field + "_usage", field + "_model"));
   }
 
   @Override

@@ -164,6 +164,32 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
   }
 
   /**
+   * ELSPETH's metadata fields of one multi-query answer, after its mapped fields:
+   * {@code <prefix>_usage} (zero token counts when the service reported none), {@code _model},
+   * {@code _template_hash}, {@code _variables_hash}, {@code _template_source},
+   * {@code _lookup_hash}, {@code _lookup_source}, {@code _system_prompt_source}.
+   */
+  public void addQueryMetadata(Map<String, Object> out, String prefix, PromptTemplate.Rendered r,
+      Map<String, Object> usage, String model) {
+    Map<String, Object> zero = new LinkedHashMap<>();
+    zero.put("prompt_tokens", 0L);
+    zero.put("completion_tokens", 0L);
+    out.put(prefix + "_usage", usage == null || usage.isEmpty() ? zero : usage);
+    out.put(prefix + "_model", model);
+    out.put(prefix + "_template_hash", r.templateHash());
+    out.put(prefix + "_variables_hash", r.variablesHash());
+    addSources(out, prefix);
+  }
+
+  /** {@code _template_source}, {@code _lookup_hash}, {@code _lookup_source}, {@code _system_prompt_source}. */
+  private void addSources(Map<String, Object> out, String prefix) {
+    out.put(prefix + "_template_source", templateSource);
+    out.put(prefix + "_lookup_hash", lookupHash);
+    out.put(prefix + "_lookup_source", lookupSource);
+    out.put(prefix + "_system_prompt_source", systemPromptSource);
+  }
+
+  /**
    * ELSPETH's metadata fields beside the response: {@code <field>_usage}, {@code _model},
    * {@code _template_hash}, {@code _variables_hash}, {@code _prompt_hash}, and the sources.
    */
@@ -174,9 +200,6 @@ public record LlmOptions(@Nullable String model, PromptTemplate template,
     out.put(field + "_template_hash", r.templateHash());
     out.put(field + "_variables_hash", r.variablesHash());
     out.put(field + "_prompt_hash", r.promptHash());
-    out.put(field + "_template_source", templateSource);
-    out.put(field + "_lookup_hash", lookupHash);
-    out.put(field + "_lookup_source", lookupSource);
-    out.put(field + "_system_prompt_source", systemPromptSource);
+    addSources(out, field);
   }
 }

@@ -10,7 +10,9 @@ import io.elspeth.transforms.step.RowTransform;
 import io.elspeth.transforms.step.TransformPlugin;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The LLM transform plugins: {@code azure_llm}, {@code azure_multi_query_llm} (Azure OpenAI,
@@ -135,6 +137,32 @@ public final class LlmPlugin implements TransformPlugin {
     } catch (IllegalArgumentException e) {
       return key + ": expected an http(s) URL, got '" + UrlRedactor.masking().url(String.valueOf(url)) + "'";
     }
+  }
+
+  /**
+   * ELSPETH's computed guarantees: {@code <response_field>}, {@code _usage}, {@code _model}; for
+   * multi-query, every {@code <case>_<criterion>} prefix's mapped fields, {@code _usage} and
+   * {@code _model}.
+   */
+  @Override
+  public Set<String> computedGuaranteedFields(PluginOptions options) {
+    Set<String> fields = new LinkedHashSet<>();
+    if (!multiQuery) {
+      String field = options.requiredString("response_field");
+      fields.addAll(List.of(field, field + "_usage", field + "_model"));
+      return fields;
+    }
+    MultiQuery queries = MultiQuery.parse(options, new ArrayList<>());
+    if (queries != null) {
+      for (MultiQuery.CaseStudy cs : queries.caseStudies()) {
+        for (MultiQuery.Criterion cr : queries.criteria()) {
+          String prefix = cs.name() + "_" + cr.name();
+          queries.outputMapping().values().forEach(f -> fields.add(prefix + "_" + f.suffix()));
+          fields.addAll(List.of(prefix + "_usage", prefix + "_model"));
+        }
+      }
+    }
+    return fields;
   }
 
   @Override

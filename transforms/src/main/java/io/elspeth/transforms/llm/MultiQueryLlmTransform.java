@@ -17,9 +17,10 @@ import java.util.Map;
 /**
  * {@code azure_multi_query_llm} and {@code openrouter_multi_query_llm}: one JSON-answer query
  * per (case study × criterion) per row, all recorded under the row's node state in order. The
- * template sees {@code row}, {@code lookup}, {@code input_1..N} (the case study's input
- * fields), {@code case_study} and {@code criterion}. Each answer must be a JSON object whose
- * mapped keys have their declared types; any query that fails fails the row (all or nothing),
+ * template sees ELSPETH's synthetic {@code row} ({@code row.input_1..N}, {@code row.criterion},
+ * {@code row.case_study}, {@code row.row}; see {@link #variables}), {@code lookup}, and
+ * {@code input_1..N}, {@code case_study}, {@code criterion} at the top level. Each answer must
+ * be a JSON object whose mapped keys have their declared types; any query that fails fails the row (all or nothing),
  * with the query named and the raw answer recorded.
  */
 final class MultiQueryLlmTransform extends ExternalCallTransform {
@@ -67,19 +68,24 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   /** Runs one query into {@code out}; returns the row's error reason when it fails. */
   private Map<String, Object> query(Map<String, Object> row, MultiQuery.CaseStudy cs,
       MultiQuery.Criterion cr, String prefix, CallSink calls, Map<String, Object> out) {
-    Map<String, Object> vars = llm.variables(row);
+    Map<String, Object> synthetic = new LinkedHashMap<>();
     for (int i = 0; i < cs.inputFields().size(); i++) {
-      vars.put("input_" + (i + 1), row.get(cs.inputFields().get(i)));
+      String field = cs.inputFields().get(i);
+      if (!row.containsKey(field)) {
+        return reason("missing_input_field", prefix, "field", field);
+      }
+      synthetic.put("input_" + (i + 1), row.get(field));
     }
-    vars.put("case_study", cs.asVariable());
-    vars.put("criterion", cr.asVariable());
-    Map<String, Object> hashed = new LinkedHashMap<>(vars);
-    hashed.remove("lookup");
+    synthetic.put("criterion", cr.asVariable());
+    synthetic.put("case_study", cs.asVariable());
+    synthetic.put("row", row);
     PromptTemplate.Rendered rendered;
     try {
-      rendered = llm.template().render(vars, hashed);
+      rendered = llm.template().render(variables(row, synthetic), synthetic);
     } catch (PromptTemplate.RenderException e) {
-      return reason("template_rendering_failed", prefix, "error", e.getMessage());
+      Map<String, Object> r = reason("template_rendering_failed", prefix, "error", e.getMessage());
+      r.put("template_hash", llm.template().hash());
+      return r;
     }
     Integer maxTokens = cr.maxTokens() != null ? cr.maxTokens() : llm.maxTokens();
     AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
@@ -117,10 +123,28 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       return r;
     }
     out.putAll(fields);
-    out.put(prefix + "_usage", response.usage());
-    out.put(prefix + "_template_hash", rendered.templateHash());
-    out.put(prefix + "_variables_hash", rendered.variablesHash());
+    llm.addQueryMetadata(out, prefix, rendered, response.usage(), response.model());
     return null;
+  }
+
+  /**
+   * What one query's template sees. ELSPETH renders with {@code row} bound to the synthetic row
+   * {@code {input_1.., criterion, case_study, row}} (so {@code row.input_1},
+   * {@code row.criterion.description}, {@code row.row.<field>}); here {@code row} also resolves
+   * the original row's own fields where the synthetic row has no such key (so {@code row.<field>}
+   * keeps working), and {@code input_N}, {@code criterion}, {@code case_study} are also top-level
+   * names. The variables hash covers exactly ELSPETH's synthetic row.
+   */
+  private Map<String, Object> variables(Map<String, Object> row, Map<String, Object> synthetic) {
+    Map<String, Object> view = new LinkedHashMap<>(row);
+    view.putAll(synthetic);
+    Map<String, Object> vars = llm.variables(view);
+    synthetic.forEach((k, v) -> {
+      if (!k.equals("row")) {
+        vars.put(k, v);
+      }
+    });
+    return vars;
   }
 
   private static Map<String, Object> reason(String reason, String query, String key,

@@ -57,6 +57,13 @@ final class Lexer {
    *     f-strings, bytes literals and complex literals
    */
   static List<Token> tokenize(String source) {
+    int nul = source.indexOf('\0');
+    if (nul >= 0) {
+      // Python refuses source holding a NUL character anywhere, string literals included.
+      throw new ExpressionSyntaxException(
+          "the expression contains a NUL character (\\0); write it as the escape '\\x00'"
+              + " inside a string literal", nul);
+    }
     Lexer lexer = new Lexer(source);
     lexer.run();
     return lexer.tokens;

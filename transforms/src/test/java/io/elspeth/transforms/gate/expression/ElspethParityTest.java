@@ -92,6 +92,19 @@ class ElspethParityTest {
   }
 
   @Test
+  void aNulCharacterIsRefusedAsPythonRefusesSourceHoldingOne() {
+    assertThat(refused("row['\0x'] == 1"), containsString("NUL character"));
+    assertThat(refused("row['x'] == '\0value'"), containsString("at column 13"));
+    assertThat(eval("row['x'] == '\\x00value'", "x", "\0value"), is(true));
+  }
+
+  @Test
+  void thePowerOperatorIsRefusedSoNoExponentTowerCanBeBuilt() {
+    assertThat(refused("10**10**10 > 0"), containsString("the power operator '**' is not allowed"));
+    assertThat(refused("row['x'] ** 2"), containsString("'**' is not allowed"));
+  }
+
+  @Test
   void isNoneChecksAreAccepted() {
     assertThat(eval("row.get('x') is None"), is(true));
     assertThat(eval("None is not row['x']", "x", 1L), is(true));
