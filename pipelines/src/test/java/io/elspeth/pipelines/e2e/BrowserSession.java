@@ -23,8 +23,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 final class BrowserSession implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  /** Where the console's screenshots for the documentation are kept. */
-  static final Path IMAGES = CliHarness.REPO.resolve("docs/images");
+  /**
+   * Where a test run leaves the console's screenshots: {@code pipelines/target/web-screenshots},
+   * so that running the tests changes no tracked file; with {@code -Delspeth.docs.screenshots=true}
+   * they refresh the documentation's {@code docs/images} instead.
+   */
+  static final Path IMAGES = Boolean.getBoolean("elspeth.docs.screenshots")
+      ? CliHarness.REPO.resolve("docs/images")
+      : CliHarness.REPO.resolve("pipelines/target/web-screenshots");
 
   final WebDriver driver;
   private final Path profile;
@@ -50,7 +56,7 @@ final class BrowserSession implements AutoCloseable {
     return new WebDriverWait(driver, Duration.ofSeconds(60));
   }
 
-  /** Saves the page as {@code docs/images/<name>.png}. */
+  /** Saves the page as {@code <IMAGES>/<name>.png}. */
   void screenshot(String name) throws IOException {
     Files.createDirectories(IMAGES);
     Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
