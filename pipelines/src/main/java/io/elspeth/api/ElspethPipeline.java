@@ -1,7 +1,6 @@
 package io.elspeth.api;
 
 import io.elspeth.audit.schema.Dialect;
-import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.RowDataCoder;
 import io.elspeth.audit.token.Token;
@@ -263,6 +262,6 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     b.add(org.apache.beam.sdk.transforms.display.DisplayData.item("settings",
         settings.file().toString()));
     b.add(org.apache.beam.sdk.transforms.display.DisplayData.item("landscape",
-        LandscapeUrl.redact(settings.landscape().toString())));
+        settings.landscape().toString())); // LandscapeUrl prints itself redacted
   }
 }

@@ -1,7 +1,7 @@
 package io.elspeth.connectors.database;
 
 import io.elspeth.audit.schema.Dialect;
-import io.elspeth.audit.store.LandscapeUrl;
+import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.connectors.sink.SinkWriter;
 import java.io.IOException;
 import java.sql.Connection;
@@ -163,7 +163,7 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
     if (newline >= 0) {
       m = m.substring(0, newline).strip();
     }
-    m = LandscapeUrl.redact(m);
+    m = JdbcUrl.redact(m);
     return m.length() > MAX_REASON ? m.substring(0, MAX_REASON) + "..." : m;
   }
 

@@ -39,6 +39,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -100,7 +101,15 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   static final java.time.Duration TOKENS_RECORDED_TIMEOUT = java.time.Duration.ofMinutes(10);
 
   /** Where runs are made: per bundle before grouping, or after grouping the tokens. */
-  enum Grouping { AUTO, RUNS, TOKENS }
+  enum Grouping {
+    AUTO, RUNS, TOKENS;
+
+    /** Whether runs are made per bundle in a pipeline with these options (AUTO: the option). */
+    boolean runsPerBundle(PipelineOptions options) {
+      return this == RUNS
+          || (this == AUTO && ElspethPipelineOptions.of(options).getSinkRunsPerBundle());
+    }
+  }
 
   private static final TupleTag<Token> TOKENS = new TupleTag<>("tokens") {};
   private static final TupleTag<RunFiles.Run> RUNS = new TupleTag<>("runs") {};
@@ -187,8 +196,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     String dir = Path.of(spillDirectory != null ? spillDirectory
         : System.getProperty("java.io.tmpdir"))
         .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key)).toString();
-    boolean runsPerBundle = grouping == Grouping.RUNS || (grouping == Grouping.AUTO
-        && ElspethPipelineOptions.of(tokens.getPipeline().getOptions()).getSinkRunsPerBundle());
+    boolean runsPerBundle = grouping.runsPerBundle(tokens.getPipeline().getOptions());
     PCollection<KV<String, Integer>> present = tokens.getPipeline()
         .apply("SinkPresent", Create.of(KV.of(key, 1))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));

@@ -2,7 +2,6 @@ package io.elspeth.connectors.sink;
 
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
-import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,8 +52,7 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
     String dir = Path.of(System.getProperty("java.io.tmpdir")).resolve("elspeth-check-"
         + safe(ctx.runId()) + "-" + safe(key)).toString();
     PCollection<KV<String, Iterable<RunFiles.Run>>> runs;
-    if (grouping == SinkWrite.Grouping.RUNS || (grouping == SinkWrite.Grouping.AUTO
-        && ElspethPipelineOptions.of(tokens.getPipeline().getOptions()).getSinkRunsPerBundle())) {
+    if (grouping.runsPerBundle(tokens.getPipeline().getOptions())) {
       runs = tokens
           .apply("SpillRuns", ParDo.of(new SinkWrite.SpillRunsFn(key, dir,
               SinkWrite.MAX_RUN_TOKENS)))
