@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.erdtman.jcs.JsonCanonicalizer;
 import org.erdtman.jcs.NumberToJSON;
 
 /**
@@ -39,26 +38,19 @@ public final class CanonicalJson {
   /** Stored in every run: the version of the canonicalisation and hash rules. */
   public static final String CANONICAL_VERSION = "sha256-rfc8785-v1";
 
-  private static final long MAX_SAFE_INTEGER = 9007199254740991L;
+  static final long MAX_SAFE_INTEGER = 9007199254740991L;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
   private CanonicalJson() {}
 
-  /** Canonical JSON text of a value made of maps, lists, strings, numbers, booleans and nulls. */
+  /**
+   * Canonical JSON text of a value made of maps, lists, strings, numbers, booleans and nulls,
+   * written in one pass ({@link CanonicalWriter}): the same text RFC 8785's reference
+   * serialiser gives for the value's plain JSON, without writing and re-parsing that JSON.
+   */
   public static String canonicalize(@Nullable Object value) {
-    Object normalized = normalize(value, "$");
-    try {
-      String plain = MAPPER.writeValueAsString(normalized);
-      if (normalized instanceof Map || normalized instanceof List) {
-        return new JsonCanonicalizer(plain).getEncodedString();
-      }
-      // The JCS library takes a document (object or array): canonicalise a scalar inside one.
-      String wrapped = new JsonCanonicalizer("[" + plain + "]").getEncodedString();
-      return wrapped.substring(1, wrapped.length() - 1);
-    } catch (IOException e) {
-      throw new CanonicalizationException("cannot canonicalize value: " + e.getMessage(), e);
-    }
+    return CanonicalWriter.write(value);
   }
 
   /** UTF-8 bytes of {@link #canonicalize}. */
@@ -170,89 +162,19 @@ public final class CanonicalJson {
     return node.canConvertToLong() ? (Object) node.longValue() : big;
   }
 
-  private static @Nullable Object normalize(@Nullable Object value, String path) {
-    if (value == null || value instanceof String || value instanceof Boolean) {
-      return value;
-    }
-    if (value instanceof JsonNode node) {
-      return normalize(toPlain(node), path);
-    }
-    if (value instanceof Double || value instanceof Float) {
-      double d = ((Number) value).doubleValue();
-      if (Double.isNaN(d) || Double.isInfinite(d)) {
-        throw new CanonicalizationException(
-            "non-finite float " + d + " at " + path + " cannot be canonicalized");
-      }
-      return d;
-    }
-    if (value instanceof Long || value instanceof Integer || value instanceof Short
-        || value instanceof Byte) {
-      long l = ((Number) value).longValue();
-      checkSafeInteger(BigInteger.valueOf(l), path);
-      return l;
-    }
-    if (value instanceof BigInteger bi) {
-      checkSafeInteger(bi, path);
-      return bi.longValue();
-    }
-    if (value instanceof BigDecimal bd) {
-      return bd.toString();
-    }
-    if (value instanceof byte[] bytes) {
-      return Map.of("__bytes__", Base64.getEncoder().encodeToString(bytes));
-    }
-    if (value instanceof Instant instant) {
-      return isoUtc(instant.atOffset(ZoneOffset.UTC));
-    }
-    if (value instanceof OffsetDateTime odt) {
-      return isoUtc(odt);
-    }
-    if (value instanceof ZonedDateTime zdt) {
-      return isoUtc(zdt.toOffsetDateTime());
-    }
-    if (value instanceof LocalDateTime ldt) {
-      return isoUtc(ldt.atOffset(ZoneOffset.UTC));
-    }
-    if (value instanceof Enum<?> e) {
-      return e.name().toLowerCase(java.util.Locale.ROOT);
-    }
-    if (value instanceof Map<?, ?> map) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (!(e.getKey() instanceof String key)) {
-          throw new CanonicalizationException("non-string key " + e.getKey() + " at " + path);
-        }
-        out.put(key, normalize(e.getValue(), path + "." + key));
-      }
-      return out;
-    }
-    if (value instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      for (int i = 0; i < list.size(); i++) {
-        out.add(normalize(list.get(i), path + "[" + i + "]"));
-      }
-      return out;
-    }
-    if (value instanceof Object[] array) {
-      return normalize(List.of(array), path);
-    }
-    throw new CanonicalizationException(
-        "unsupported type " + value.getClass().getSimpleName() + " at " + path);
-  }
-
   /** Python's {@code isoformat()} of the instant in UTC: microseconds only when not zero. */
   public static String isoformat(java.time.Instant value) {
     return isoUtc(value.atOffset(ZoneOffset.UTC));
   }
 
   /** Python's {@code isoformat()} of the UTC value: microseconds only when not zero. */
-  private static String isoUtc(OffsetDateTime value) {
+  static String isoUtc(OffsetDateTime value) {
     OffsetDateTime utc = value.withOffsetSameInstant(ZoneOffset.UTC);
     int micros = utc.getNano() / 1000;
     return SECONDS.format(utc) + (micros == 0 ? "" : String.format(".%06d", micros)) + "+00:00";
   }
 
-  private static void checkSafeInteger(BigInteger value, String path) {
+  static void checkSafeInteger(BigInteger value, String path) {
     if (value.abs().compareTo(BigInteger.valueOf(MAX_SAFE_INTEGER)) > 0) {
       throw new CanonicalizationException(
           "integer " + value + " at " + path + " is outside ±(2^53-1) and cannot be canonicalized");
