@@ -9,6 +9,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,25 +64,142 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     return problems.isEmpty();
   }
 
+  /** Opens another connection to the same Landscape, for a check run beside the others. */
+  @FunctionalInterface
+  public interface Connections {
+    Connection open() throws SQLException;
+  }
+
   /**
-   * Reads the run's counts and checks its invariants, after refreshing the planner's statistics
-   * ({@link PlannerStatistics}) so that every check is planned for the size the run has.
+   * Reads the run's counts and checks its invariants on one connection, after refreshing the
+   * planner's statistics ({@link PlannerStatistics}) so that every check is planned for the size
+   * the run has.
    */
   public static RunReconciliation of(Connection c, String runId) throws SQLException {
+    return of(c, runId, null, 1);
+  }
+
+  /**
+   * As {@link #of(Connection, String)}, with the checks shared among {@code workers} connections
+   * ({@code c} and {@code workers - 1} opened from {@code more}): each check is a scan of one
+   * table of the run, independent of the others, and reading them side by side takes the run's
+   * reconciliation from the sum of the scans towards the longest (a million-row run on SQLite
+   * spent 13 s in them on one connection).
+   */
+  public static RunReconciliation of(Connection c, String runId, @Nullable Connections more,
+      int workers) throws SQLException {
     PlannerStatistics.refresh(c);
-    // PostgreSQL compiles a query costed above jit_above_cost with LLVM: about 0.7 s for one of
-    // these checks at 100,000 rows, more than the check itself takes to run, and each runs once.
-    boolean postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
-    if (postgres) {
-      execute(c, "SET jit = off");
-    }
-    try {
-      return check(c, runId);
-    } finally {
-      if (postgres) {
-        // The connection goes back to a pool: leave it as it was.
-        execute(c, "RESET jit");
+    try (Session first = Session.of(c, false)) {
+      Counts counts = counts(c, runId);
+      List<Check> checks = checks();
+      long[] found = new long[checks.size()];
+      runChecks(first, runId, checks, found, more == null ? 1 : Math.max(1, workers), more);
+      List<String> problems = new ArrayList<>();
+      for (int i = 0; i < checks.size(); i++) {
+        if (found[i] > 0) {
+          problems.add(found[i] + " " + checks.get(i).what());
+        }
       }
+      // Implied by "rows have no finished token" finding none, so read only when it found some.
+      if (found[indexOf(checks, ROWS_UNFINISHED)] > 0) {
+        long tokenless = timedCount(c, "source rows have no token", "SELECT COUNT(*) FROM rows r"
+            + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.row_id ="
+            + " r.row_id)", runId);
+        if (tokenless > 0) {
+          problems.add(0, tokenless + " source rows have no token");
+        }
+      }
+      return new RunReconciliation(counts.rows, counts.tokens, counts.discarded, counts.outcomes,
+          problems);
+    }
+  }
+
+  /**
+   * A connection set up for the checks, and put back as it was when closed (pooled connections
+   * go back to their pool). PostgreSQL compiles a query costed above jit_above_cost with LLVM:
+   * about 0.7 s for one of these checks at 100,000 rows, more than the check itself takes to run,
+   * and each runs once.
+   */
+  private record Session(Connection connection, boolean postgres, boolean owned)
+      implements AutoCloseable {
+    static Session of(Connection c, boolean owned) throws SQLException {
+      boolean postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+      if (postgres) {
+        execute(c, "SET jit = off");
+      }
+      return new Session(c, postgres, owned);
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try {
+        if (postgres && !owned) {
+          execute(connection, "RESET jit");
+        }
+      } finally {
+        if (owned) {
+          connection.close();
+        }
+      }
+    }
+  }
+
+  private static int indexOf(List<Check> checks, String what) {
+    for (int i = 0; i < checks.size(); i++) {
+      if (checks.get(i).what().equals(what)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no check " + what);
+  }
+
+  /** Runs the checks from a shared queue on {@code workers} connections; counts into found. */
+  private static void runChecks(Session first, String runId, List<Check> checks, long[] found,
+      int workers, @Nullable Connections more) throws SQLException {
+    AtomicInteger next = new AtomicInteger();
+    if (workers == 1) {
+      drain(first.connection(), runId, checks, found, next);
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(workers - 1, r -> {
+      Thread t = new Thread(r, "reconciliation");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> others = new ArrayList<>();
+      for (int w = 1; w < workers; w++) {
+        others.add(pool.submit(() -> {
+          try (Session own = Session.of(more.open(), true)) {
+            drain(own.connection(), runId, checks, found, next);
+          }
+          return null;
+        }));
+      }
+      drain(first.connection(), runId, checks, found, next);
+      for (Future<?> other : others) {
+        try {
+          other.get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof SQLException sql) {
+            throw sql;
+          }
+          throw new SQLException("reconciliation check failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while reconciling", e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void drain(Connection c, String runId, List<Check> checks, long[] found,
+      AtomicInteger next) throws SQLException {
+    for (int i = next.getAndIncrement(); i < checks.size(); i = next.getAndIncrement()) {
+      Check check = checks.get(i);
+      found[i] = timedCount(c, check.what(), check.sql(), runId);
     }
   }
 
@@ -86,7 +209,9 @@ public record RunReconciliation(long rows, long tokens, long discarded,
     }
   }
 
-  private static RunReconciliation check(Connection c, String runId) throws SQLException {
+  private record Counts(long rows, long tokens, long discarded, Map<String, Long> outcomes) {}
+
+  private static Counts counts(Connection c, String runId) throws SQLException {
     long rows = count(c, "SELECT COUNT(*) FROM rows WHERE run_id = ?", runId);
     long tokens = count(c, "SELECT COUNT(*) FROM tokens WHERE run_id = ?", runId);
     long discarded = count(c,
@@ -103,112 +228,119 @@ public record RunReconciliation(long rows, long tokens, long discarded,
         }
       }
     }
-    List<String> problems = new ArrayList<>();
-    requireNone(c, runId, problems, "source rows have no token", "SELECT COUNT(*) FROM rows r"
-        + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.row_id = r.row_id)");
+    return new Counts(rows, tokens, discarded, outcomes);
+  }
+
+  /** A check: the query (every {@code ?} the run id) counts what it names; 0 is sound. */
+  private record Check(String what, String sql) {}
+
+  /** The check whose finding none implies that every source row has a token. */
+  private static final String ROWS_UNFINISHED = "rows have no finished token";
+
+  /** The run's invariants, the longest scans first (they are shared among connections). */
+  private static List<Check> checks() {
+    List<Check> checks = new ArrayList<>();
     // A runner that restarts a failed task (Flink) re-reads the source with new token ids; what
     // the abandoned attempt committed stays: a source token without any outcome, of a row that
     // another source token finished. It is an attempt, not a lost row.
     // NOT EXISTS on the terminal-outcome index: SQLite 3.50 plans a LEFT JOIN to a materialised
     // DISTINCT without an index, a scan per token (16 s for 20,000 tokens).
-    requireNone(c, runId, problems, "tokens have no terminal outcome", "SELECT COUNT(*) FROM"
+    checks.add(new Check("tokens have no terminal outcome", "SELECT COUNT(*) FROM"
         + " tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM token_outcomes f WHERE"
         + " f.token_id = t.token_id AND f.is_terminal = 1 AND f.run_id = t.run_id) AND NOT ("
         + SOURCE_TOKEN + " AND NOT EXISTS (SELECT 1 FROM token_outcomes o"
-        + " WHERE o.token_id = t.token_id) AND t.row_id IN (" + FINISHED_ROWS + "))");
-    requireNone(c, runId, problems, "rows were finished by more than one source attempt",
+        + " WHERE o.token_id = t.token_id) AND t.row_id IN (" + FINISHED_ROWS + "))"));
+    checks.add(new Check("rows were finished by more than one source attempt",
         "SELECT COUNT(*) FROM (SELECT t.row_id FROM tokens t JOIN token_outcomes o ON o.token_id ="
             + " t.token_id AND o.is_terminal = 1 WHERE t.run_id = ? AND " + SOURCE_TOKEN
-            + " GROUP BY t.row_id HAVING COUNT(DISTINCT t.token_id) > 1) x");
+            + " GROUP BY t.row_id HAVING COUNT(DISTINCT t.token_id) > 1) x"));
+    // A row a sink could not write and discarded (diverted to __discard__) reached no sink.
+    checks.add(new Check("sink outcomes have no artifact", "SELECT COUNT(*) FROM"
+        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND o.sink_name <>"
+        + " '__discard__' AND NOT EXISTS"
+        + " (SELECT 1 FROM node_states s JOIN artifacts a ON a.sink_node_id = s.node_id AND"
+        + " a.run_id = s.run_id WHERE s.token_id = o.token_id)"));
     // Referential integrity across bundles (not declared as foreign keys: see the schema).
-    requireNone(c, runId, problems, "outcomes name a token that is not in this run",
+    checks.add(new Check("outcomes name a token that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
-            + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)");
+            + " tokens t WHERE t.token_id = o.token_id AND t.run_id = o.run_id)"));
     // An abandoned attempt may have committed a visit but not its token (they commit in
     // different bundles): a state of a token that was never recorded and that nothing finished.
     // A surviving token always has an outcome, so a state of an unrecorded token with an outcome
     // is lost lineage.
-    requireNone(c, runId, problems, "node states name a token that is not in this run",
+    checks.add(new Check("node states name a token that is not in this run",
         "SELECT COUNT(*) FROM node_states s WHERE s.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
             + " tokens t WHERE t.token_id = s.token_id AND t.run_id = s.run_id) AND EXISTS"
-            + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = s.token_id)");
-    requireNone(c, runId, problems, "rows have no finished token", "SELECT COUNT(*) FROM rows r"
+            + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = s.token_id)"));
+    checks.add(new Check(ROWS_UNFINISHED, "SELECT COUNT(*) FROM rows r"
         + " WHERE r.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t JOIN token_outcomes o ON"
-        + " o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)");
-    requireNone(c, runId, problems, "tokens name a row that is not in this run",
+        + " o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)"));
+    checks.add(new Check("tokens name a row that is not in this run",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND NOT EXISTS (SELECT 1 FROM rows r"
-            + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)");
-    requireNone(c, runId, problems, "token parent links name a missing token",
+            + " WHERE r.row_id = t.row_id AND r.run_id = t.run_id)"));
+    checks.add(new Check("token parent links name a missing token",
         "SELECT COUNT(*) FROM token_parents p JOIN tokens t ON t.token_id = p.token_id WHERE"
             + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens q WHERE q.token_id ="
-            + " p.parent_token_id AND q.run_id = t.run_id)");
-    requireNone(c, runId, problems, "routing events name a missing node state",
+            + " p.parent_token_id AND q.run_id = t.run_id)"));
+    checks.add(new Check("routing events name a missing node state",
         "SELECT COUNT(*) FROM routing_events e JOIN edges g ON g.edge_id = e.edge_id WHERE"
             + " g.run_id = ? AND NOT EXISTS (SELECT 1 FROM node_states s WHERE s.state_id ="
-            + " e.state_id)");
+            + " e.state_id)"));
     // Calls carry no run id; a call whose parent is missing is broken whichever run it is in.
-    requireNone(c, runId, problems, "calls name a missing node state or operation",
+    checks.add(new Check("calls name a missing node state or operation",
         "SELECT COUNT(*) FROM calls k WHERE CAST(? AS VARCHAR(64)) IS NOT NULL AND ("
             + "(k.state_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM node_states s WHERE"
             + " s.state_id = k.state_id)) OR (k.operation_id IS NOT NULL AND NOT EXISTS (SELECT 1"
-            + " FROM operations o WHERE o.operation_id = k.operation_id)))");
-    requireNone(c, runId, problems, "artifacts name a missing node state",
+            + " FROM operations o WHERE o.operation_id = k.operation_id)))"));
+    checks.add(new Check("artifacts name a missing node state",
         "SELECT COUNT(*) FROM artifacts a WHERE a.run_id = ? AND NOT EXISTS (SELECT 1 FROM"
-            + " node_states s WHERE s.state_id = a.produced_by_state_id)");
+            + " node_states s WHERE s.state_id = a.produced_by_state_id)"));
     // The DAG's lineage links, written by other bundles than the tokens they name.
-    requireNone(c, runId, problems, "child tokens (fork, join or expand group) have no parent link",
+    checks.add(new Check("child tokens (fork, join or expand group) have no parent link",
         "SELECT COUNT(*) FROM tokens t WHERE t.run_id = ? AND (t.fork_group_id IS NOT NULL OR"
             + " t.join_group_id IS NOT NULL OR t.expand_group_id IS NOT NULL) AND NOT EXISTS"
-            + " (SELECT 1 FROM token_parents p WHERE p.token_id = t.token_id)");
-    requireNone(c, runId, problems, "forked outcomes have no child token in their fork group",
+            + " (SELECT 1 FROM token_parents p WHERE p.token_id = t.token_id)"));
+    checks.add(new Check("forked outcomes have no child token in their fork group",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'forked' AND"
             + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.fork_group_id = o.fork_group_id AND"
-            + " t.run_id = o.run_id)");
-    requireNone(c, runId, problems, "coalesced outcomes have no merged token in their join group",
+            + " t.run_id = o.run_id)"));
+    checks.add(new Check("coalesced outcomes have no merged token in their join group",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome = 'coalesced' AND"
             + " NOT EXISTS (SELECT 1 FROM tokens t WHERE t.join_group_id = o.join_group_id AND"
-            + " t.run_id = o.run_id)");
-    requireNone(c, runId, problems, "outcomes name a batch that is not in this run",
+            + " t.run_id = o.run_id)"));
+    checks.add(new Check("outcomes name a batch that is not in this run",
         "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.batch_id IS NOT NULL AND"
             + " NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = o.batch_id AND"
-            + " b.run_id = o.run_id)");
-    requireNone(c, runId, problems, "batch members name a token that is not in this run",
+            + " b.run_id = o.run_id)"));
+    checks.add(new Check("batch members name a token that is not in this run",
         "SELECT COUNT(*) FROM batch_members m JOIN batches b ON b.batch_id = m.batch_id WHERE"
             + " b.run_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = m.token_id"
-            + " AND t.run_id = b.run_id)");
-    requireNone(c, runId, problems, "batch members name a batch that was never recorded",
+            + " AND t.run_id = b.run_id)"));
+    checks.add(new Check("batch members name a batch that was never recorded",
         "SELECT COUNT(*) FROM batch_members m JOIN tokens t ON t.token_id = m.token_id WHERE"
             + " t.run_id = ? AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id ="
-            + " m.batch_id)");
-    requireNone(c, runId, problems, "consumed_in_batch outcomes whose token is not a member of the"
+            + " m.batch_id)"));
+    checks.add(new Check("consumed_in_batch outcomes whose token is not a member of the"
         + " batch", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND o.outcome ="
             + " 'consumed_in_batch' AND NOT EXISTS (SELECT 1 FROM batch_members m WHERE"
-            + " m.batch_id = o.batch_id AND m.token_id = o.token_id)");
-    // A row a sink could not write and discarded (diverted to __discard__) reached no sink.
-    requireNone(c, runId, problems, "sink outcomes have no artifact", "SELECT COUNT(*) FROM"
-        + " token_outcomes o WHERE o.run_id = ? AND o.sink_name IS NOT NULL AND o.sink_name <>"
-        + " '__discard__' AND NOT EXISTS"
-        + " (SELECT 1 FROM node_states s JOIN artifacts a ON a.sink_node_id = s.node_id AND"
-        + " a.run_id = s.run_id WHERE s.token_id = o.token_id)");
+            + " m.batch_id = o.batch_id AND m.token_id = o.token_id)"));
     // A diverted row is written by the sink its outcome names, or discarded with a reason.
-    requireNone(c, runId, problems, "diverted outcomes have no failed state at the sink that"
+    checks.add(new Check("diverted outcomes have no failed state at the sink that"
         + " could not write them", "SELECT COUNT(*) FROM token_outcomes o WHERE o.run_id = ? AND"
         + " o.outcome = 'diverted' AND NOT EXISTS (SELECT 1 FROM node_states s JOIN nodes n ON"
         + " n.node_id = s.node_id AND n.run_id = s.run_id WHERE s.token_id = o.token_id AND"
-        + " s.status = 'failed' AND n.node_type = 'sink')");
-    return new RunReconciliation(rows, tokens, discarded, outcomes, problems);
+        + " s.status = 'failed' AND n.node_type = 'sink')"));
+    return checks;
   }
 
-  /** Adds "N what" to the problems when the query (run-id parameters) counts any. */
-  private static void requireNone(Connection c, String runId, List<String> problems, String what,
-      String sql) throws SQLException {
+  /** Counts with {@code sql} (every {@code ?} the run id), logging the check's time. */
+  private static long timedCount(Connection c, String what, String sql, String runId)
+      throws SQLException {
     long start = System.nanoTime();
     long n = count(c, sql, runId);
     LOG.debug("reconciliation check={} found={} ms={}", what.replace(' ', '_'), n,
         (System.nanoTime() - start) / 1_000_000);
-    if (n > 0) {
-      problems.add(n + " " + what);
-    }
+    return n;
   }
 
   /** Counts with {@code sql}, whose every {@code ?} is the run id. */

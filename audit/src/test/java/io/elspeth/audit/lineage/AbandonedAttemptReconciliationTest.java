@@ -90,4 +90,29 @@ class AbandonedAttemptReconciliationTest {
     assertThat(reconcile(f).problems(), contains("1 tokens have no terminal outcome",
         "1 rows have no finished token"));
   }
+
+  @Test
+  void checksSharedAmongConnectionsFindWhatOneConnectionFinds() throws Exception {
+    LineageFixture f = run();
+    f.completed("st-orphan", "tok-never-recorded", "snk", 1, null, at(3), at(4));
+    f.outcome("out-orphan", "tok-never-recorded", "completed", "out", null, null, null);
+    // A row nothing ever reached: no token at all, so no finished token either.
+    f.row("row-lost", 1, "src");
+    try (LandscapeStore store = LandscapeStore.open(
+        LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db")))) {
+      f.commit(store);
+      RunReconciliation alone;
+      RunReconciliation shared;
+      try (Connection c = store.connection()) {
+        alone = RunReconciliation.of(c, "run-r");
+      }
+      try (Connection c = store.connection()) {
+        shared = RunReconciliation.of(c, "run-r", store::separateConnection, 3);
+      }
+      assertThat(shared, is(alone));
+      assertThat(shared.problems(), contains("1 source rows have no token",
+          "1 outcomes name a token that is not in this run",
+          "1 node states name a token that is not in this run", "1 rows have no finished token"));
+    }
+  }
 }

@@ -418,7 +418,9 @@ public final class RunLauncher {
       CrashPoint.reached("launch.reconcile");
       String reconcileError = null;
       try (Connection c = store.connection()) {
-        counts = RunReconciliation.of(c, runId);
+        // Side by side on the machine's cores (at most 4): the run's own work is over.
+        counts = RunReconciliation.of(c, runId, store::separateConnection,
+            Math.min(4, Runtime.getRuntime().availableProcessors()));
         if (!counts.reconciles()) {
           reconcileError = "the Landscape does not reconcile: "
               + String.join("; ", counts.problems());
