@@ -39,6 +39,21 @@ final class CrashHarness {
   record Outcome(boolean killed, int exitCode, String output) {}
 
   /**
+   * The kill points a crash test runs: {@code bounded} (a few points that cover each commit and
+   * publication stage) in the usual test run, and {@code all} when the long crash set is asked
+   * for with {@code -Delspeth.crash.full=true} or {@code ELSPETH_CRASH_FULL=1} (each point is a
+   * killed process and a resume, about half a minute; the whole set would add minutes to CI).
+   */
+  static java.util.stream.Stream<String> killPoints(List<String> all, List<String> bounded) {
+    if (!all.containsAll(bounded)) {
+      throw new IllegalArgumentException("bounded kill points " + bounded + " not all in " + all);
+    }
+    boolean full = Boolean.getBoolean("elspeth.crash.full")
+        || "1".equals(System.getenv("ELSPETH_CRASH_FULL"));
+    return (full ? all : bounded).stream();
+  }
+
+  /**
    * Runs {@code elspeth args...}; with {@code crashAt}, waits until the process reaches that point
    * and kills it with SIGKILL (Process.destroyForcibly sends SIGKILL on Unix).
    */

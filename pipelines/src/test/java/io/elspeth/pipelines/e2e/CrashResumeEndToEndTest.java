@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.UUID;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -91,10 +91,16 @@ class CrashResumeEndToEndTest {
     }
   }
 
+  static java.util.stream.Stream<String> sqliteKillPoints() {
+    return CrashHarness.killPoints(List.of("commit.committed@2", "sink.staged",
+        "sink.intent_recorded", "sink.published", "commit.outcomes_committed@1",
+        "commit.outcomes_committed@2", "launch.pipeline_done", "launch.reconcile",
+        "launch.complete"), List.of("commit.committed@2", "sink.published",
+        "commit.outcomes_committed@2", "launch.reconcile"));
+  }
+
   @ParameterizedTest(name = "kill -9 at {0}")
-  @ValueSource(strings = {"commit.committed@2", "sink.staged", "sink.intent_recorded",
-      "sink.published", "commit.outcomes_committed@1", "commit.outcomes_committed@2",
-      "launch.pipeline_done", "launch.reconcile", "launch.complete"})
+  @org.junit.jupiter.params.provider.MethodSource("sqliteKillPoints")
   void sqliteDirectRunResumesExactlyOnce(String point) throws Exception {
     Path settings = sqliteSettings();
     CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
