@@ -59,7 +59,16 @@ class ElspethReadersEndToEndTest {
       // ELSPETH's connections enforce foreign keys (PRAGMA foreign_keys=ON): every declared key
       // holds for every stored row.
       assertThat(CliHarness.query(c, "PRAGMA foreign_key_check"), empty());
+      // What ELSPETH current's opener does to it: stamp its schema epoch.
+      try (java.sql.Statement st = c.createStatement()) {
+        st.execute("PRAGMA user_version = 2");
+      }
     }
+    // Our own tools read it on after ELSPETH has opened it.
+    CliHarness.Result explain = CliHarness.run("explain", "--run", "latest", "--row", "2",
+        "--database", "sqlite:///" + db);
+    assertThat(explain.err(), explain.exitCode(), is(0));
+    assertThat(explain.out(), org.hamcrest.Matchers.containsString("(divert)"));
   }
 
   @Test
