@@ -18,7 +18,17 @@ public record NodeRecord(
     String configJson,
     Instant registeredAt,
     @Nullable String schemaMode,
-    @Nullable String schemaFieldsJson) implements AuditRecord {
+    @Nullable String schemaFieldsJson,
+    @Nullable String inputContractJson,
+    @Nullable String outputContractJson) implements AuditRecord {
+
+  /** A node without recorded schema contracts. */
+  public NodeRecord(String nodeId, String runId, String pluginName, String nodeType,
+      String pluginVersion, String determinism, String configHash, String configJson,
+      Instant registeredAt, @Nullable String schemaMode, @Nullable String schemaFieldsJson) {
+    this(nodeId, runId, pluginName, nodeType, pluginVersion, determinism, configHash, configJson,
+        registeredAt, schemaMode, schemaFieldsJson, null, null);
+  }
 
   @Override
   public String table() {
@@ -49,6 +59,8 @@ public record NodeRecord(
     c.put("registered_at", registeredAt);
     c.put("schema_mode", schemaMode);
     c.put("schema_fields_json", schemaFieldsJson);
+    c.put("input_contract_json", inputContractJson);
+    c.put("output_contract_json", outputContractJson);
     return c;
   }
 }

@@ -17,7 +17,18 @@ public record RunRecord(
     String canonicalVersion,
     @Nullable String sourceSchemaJson,
     @Nullable String sourceFieldResolutionJson,
-    String status) implements AuditRecord {
+    String status,
+    @Nullable String schemaContractJson,
+    @Nullable String schemaContractHash) implements AuditRecord {
+
+  /** A run without a recorded schema contract. */
+  public RunRecord(String runId, Instant startedAt, @Nullable Instant completedAt,
+      String configHash, String settingsJson, @Nullable String reproducibilityGrade,
+      String canonicalVersion, @Nullable String sourceSchemaJson,
+      @Nullable String sourceFieldResolutionJson, String status) {
+    this(runId, startedAt, completedAt, configHash, settingsJson, reproducibilityGrade,
+        canonicalVersion, sourceSchemaJson, sourceFieldResolutionJson, status, null, null);
+  }
 
   @Override
   public String table() {
@@ -47,6 +58,8 @@ public record RunRecord(
     c.put("source_schema_json", sourceSchemaJson);
     c.put("source_field_resolution_json", sourceFieldResolutionJson);
     c.put("status", status);
+    c.put("schema_contract_json", schemaContractJson);
+    c.put("schema_contract_hash", schemaContractHash);
     return c;
   }
 }

@@ -23,6 +23,15 @@ final class LandscapeMigrations {
   /** Where the migrations live on the class path. */
   static final String LOCATION = "classpath:io/elspeth/audit/schema/migration";
 
+  /**
+   * Where the migrations of one dialect live, beside {@link #LOCATION}: from version 3, for what
+   * the two databases must do differently (a foreign key SQLite can only get by copying the table,
+   * and PostgreSQL must not enforce while bundles commit in any order).
+   */
+  static String dialectLocation(Dialect dialect) {
+    return LOCATION + "-" + dialect.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   private LandscapeMigrations() {}
 
   /**
@@ -38,7 +47,7 @@ final class LandscapeMigrations {
       String baselineVersion, String baselineDescription) {
     Flyway flyway = Flyway.configure(LandscapeMigrations.class.getClassLoader())
         .dataSource(dataSource)
-        .locations(LOCATION)
+        .locations(LOCATION, dialectLocation(location.dialect()))
         .failOnMissingLocations(true)
         .table(LandscapeSchema.VERSION_TABLE)
         // Exactly the place SchemaInspection looked at; never create or switch schemas.

@@ -64,7 +64,8 @@ class LandscapeSchemaSqliteTest {
     assertThat(query("SELECT version, script, success FROM landscape_schema_history"
             + " ORDER BY installed_rank"),
         contains(List.of("1", "V1__landscape_tables.sql", "1"),
-            List.of("2", "V2__elspeth_tables.sql", "1")));
+            List.of("2", "V2__elspeth_tables.sql", "1"),
+            List.of("3", "V3__transform_errors_token_fk.sql", "1")));
   }
 
   @Test
@@ -135,7 +136,7 @@ class LandscapeSchemaSqliteTest {
   void checkRefusesALandscapeNotYetMigratedAndMigrateBringsItUp() throws SQLException {
     migrate();
     execute("DROP TABLE elspeth_sink_publications");
-    execute("DELETE FROM landscape_schema_history WHERE version = '2'");
+    execute("DELETE FROM landscape_schema_history WHERE version IN ('2', '3')");
     List<List<String>> schemaBefore = schemaObjects();
 
     SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
@@ -144,8 +145,8 @@ class LandscapeSchemaSqliteTest {
         containsString("elspeth run --execute")));
     assertThat(e.foundVersion(), is(1));
     assertThat(schemaObjects(), equalTo(schemaBefore));
-    assertThat(migrate(), is(1));
-    assertThat(LandscapeSchema.readVersion(c), is(2));
+    assertThat(migrate(), is(2));
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
     assertThat(tables(), hasItems("elspeth_sink_publications"));
   }
 
@@ -160,11 +161,11 @@ class LandscapeSchemaSqliteTest {
 
     assertThat(
         e.getMessage(),
-        allOf(containsString("found version 99"), containsString("expected version 2"),
+        allOf(containsString("found version 99"), containsString("expected version 3"),
             containsString("newer release")));
     assertThat(checked.getMessage(), equalTo(e.getMessage()));
     assertThat(e.foundVersion(), is(99));
-    assertThat(e.expectedVersion(), is(2));
+    assertThat(e.expectedVersion(), is(LandscapeSchema.CURRENT_VERSION));
     assertThat(schemaObjects(), equalTo(schemaBefore));
     assertThat(LandscapeSchema.readVersion(c), is(99));
   }
@@ -184,7 +185,7 @@ class LandscapeSchemaSqliteTest {
         allOf(
             containsString("runs, nodes"),
             containsString("landscape_schema_history"),
-            containsString("expected version 2")));
+            containsString("expected version 3")));
     assertThat(e.foundVersion(), is(SchemaVersionException.NO_VERSION));
     assertThat(tables(), containsInAnyOrder("runs", "nodes"));
   }
@@ -232,7 +233,7 @@ class LandscapeSchemaSqliteTest {
 
     migrate();
 
-    assertThat(LandscapeSchema.readVersion(c), is(2));
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
     assertThat(tables(), hasItems("unrelated", "runs", "preflight_results"));
   }
 
@@ -363,7 +364,7 @@ class LandscapeSchemaSqliteTest {
     assertThat(query("PRAGMA foreign_key_check"), empty());
     assertThat(
         query("SELECT COUNT(*) FROM pragma_foreign_key_list('transform_errors')").get(0).get(0),
-        is("2"));
+        is("4"));
   }
 
   @Test

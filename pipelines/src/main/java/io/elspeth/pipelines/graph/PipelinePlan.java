@@ -32,10 +32,15 @@ public final class PipelinePlan {
   public static final int MAX_NODE_ID = 64;
   public static final String ENGINE_VERSION = "engine:0.1.0";
 
-  /** One node of the DAG. */
+  /**
+   * One node of the DAG; the contracts are ELSPETH's JSON of the schema contract of the rows
+   * the node takes and gives ({@code nodes.input_contract_json} / {@code output_contract_json}),
+   * null when the node declares no schema.
+   */
   public record Node(String nodeId, String name, String nodeType, String pluginName,
       String pluginVersion, String determinism, int step, Map<String, Object> auditConfig,
-      String schemaMode) {}
+      String schemaMode, @Nullable String inputContractJson,
+      @Nullable String outputContractJson) {}
 
   /** One edge of the DAG. */
   public record Edge(String edgeId, String from, String to, String label, String mode) {}
@@ -141,16 +146,20 @@ public final class PipelinePlan {
     this.settings = settings;
     Set<String> ids = new HashSet<>();
     PipelineSettings.Source s = settings.source();
+    // What the source gives is the run's contract (runs.schema_contract_json).
     source = node("source", s.plugin(), "source", s.plugin(), s.descriptor(), 0, s.config(),
-        secrets, ids, s.options().schema().mode().configName());
+        secrets, ids, s.options().schema().mode().configName(), null,
+        SchemaContracts.of(s.options().schema()).toJson());
     int step = 1;
     for (PipelineSettings.Transform t : settings.transforms()) {
       processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(), step++,
-          t.config(), secrets, ids, t.options().schema().mode().configName()));
+          t.config(), secrets, ids, t.options().schema().mode().configName(),
+          SchemaContracts.of(t.options().schema()).toJson(), null));
     }
     for (PipelineSettings.Aggregation a : settings.aggregations()) {
       processing.add(node("aggregation", a.name(), "aggregation", a.plugin(), a.descriptor(),
-          step++, a.config(), secrets, ids, a.options().schema().mode().configName()));
+          step++, a.config(), secrets, ids, a.options().schema().mode().configName(),
+          SchemaContracts.of(a.options().schema()).toJson(), null));
     }
     for (PipelineSettings.Gate g : settings.gates()) {
       Map<String, Object> config = new LinkedHashMap<>();
@@ -160,15 +169,18 @@ public final class PipelinePlan {
         config.put("fork_to", g.forkTo());
       }
       processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
-          "config_gate", ENGINE_VERSION, "deterministic", step++, config, "dynamic"));
+          "config_gate", ENGINE_VERSION, "deterministic", step++, config, "dynamic", null,
+          null));
     }
     for (PipelineSettings.Coalesce c : settings.coalesce()) {
       processing.add(new Node(id("coalesce", c.name(), c.config(), ids), c.name(), "coalesce",
-          "coalesce", ENGINE_VERSION, "deterministic", step++, c.config(), "dynamic"));
+          "coalesce", ENGINE_VERSION, "deterministic", step++, c.config(), "dynamic", null,
+          null));
     }
     for (PipelineSettings.Sink k : settings.sinks().values()) {
       sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), step,
-          k.config(), secrets, ids, k.options().schema().mode().configName()));
+          k.config(), secrets, ids, k.options().schema().mode().configName(),
+          SchemaContracts.of(k.options().schema()).toJson(), null));
     }
     // The main path: source -> transforms, aggregations, gates -> default sink. A coalesce sits
     // off it: fork paths lead in, its merged rows continue to the default sink.
@@ -235,11 +247,13 @@ public final class PipelinePlan {
 
   private static Node node(String prefix, String name, String type, String plugin,
       PluginDescriptor descriptor, int step, Map<String, Object> config,
-      SecretFingerprinter secrets, Set<String> ids, String schemaMode) {
+      SecretFingerprinter secrets, Set<String> ids, String schemaMode,
+      @Nullable String inputContractJson, @Nullable String outputContractJson) {
     @SuppressWarnings("unchecked")
     Map<String, Object> audited = (Map<String, Object>) secrets.scrub(config);
     return new Node(id(prefix, name, audited, ids), name, type, plugin, descriptor.version(),
-        descriptor.determinism(), step, audited, schemaMode);
+        descriptor.determinism(), step, audited, schemaMode, inputContractJson,
+        outputContractJson);
   }
 
   private static String id(String prefix, String name, Object config, Set<String> ids) {
@@ -260,6 +274,11 @@ public final class PipelinePlan {
 
   public String runId() {
     return runId;
+  }
+
+  /** The run's schema contract: what the source gives (ELSPETH's runs.schema_contract_json). */
+  public io.elspeth.audit.contract.SchemaContractRecord runContract() {
+    return SchemaContracts.of(settings.source().options().schema());
   }
 
   public PipelineSettings settings() {
@@ -326,7 +345,8 @@ public final class PipelinePlan {
     for (Node n : nodes()) {
       records.add(new NodeRecord(n.nodeId(), runId, n.pluginName(), n.nodeType(),
           n.pluginVersion(), n.determinism(), CanonicalJson.stableHash(n.auditConfig()),
-          CanonicalJson.canonicalize(n.auditConfig()), now, n.schemaMode(), null));
+          CanonicalJson.canonicalize(n.auditConfig()), now, n.schemaMode(), null,
+          n.inputContractJson(), n.outputContractJson()));
     }
     for (Edge e : edges) {
       records.add(new EdgeRecord(e.edgeId(), runId, e.from(), e.to(), e.label(), e.mode(), now));

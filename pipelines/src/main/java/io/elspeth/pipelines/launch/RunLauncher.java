@@ -201,9 +201,10 @@ public final class RunLauncher {
         plan = plan.resuming(resumed.done(), resumed.deliveredForks(),
             sinkResumes(store, resumed.chain(), plan));
       }
+      io.elspeth.audit.contract.SchemaContractRecord contract = plan.runContract();
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
-          null, null, "running"));
+          null, null, "running", contract.toJson(), contract.versionHash()));
       graph.addAll(plan.graphRecords(started));
       if (resumed != null) {
         Map<String, Object> link = new LinkedHashMap<>();
