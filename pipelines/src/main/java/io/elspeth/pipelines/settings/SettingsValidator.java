@@ -49,7 +49,10 @@ public final class SettingsValidator {
 
   private static final List<OptionSpec> LANDSCAPE = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, "the Landscape cannot be disabled"),
-      OptionSpec.oneOf("backend", null, List.of("sqlite", "postgresql"), "database kind"),
+      OptionSpec.oneOf("backend", null, List.of("sqlite", "sqlcipher", "postgresql"),
+          "database kind (sqlcipher is refused: no encrypted SQLite here)"),
+      OptionSpec.optional("encryption_key_env", OptionType.STRING, null,
+          "SQLCipher key variable (refused with sqlcipher)"),
       OptionSpec.optional("url", OptionType.STRING, DEFAULT_LANDSCAPE_URL,
           "sqlite:///path.db or postgresql://user:password@host:port/db"),
       OptionSpec.optional("commit_batch_size", OptionType.INT,
@@ -123,9 +126,33 @@ public final class SettingsValidator {
 
   /** Validates; throws {@link SettingsException} listing every problem. */
   public PipelineSettings validate(Path file, Map<String, Object> raw) {
+    if (!CurrentFormat.isCurrent(raw)) {
+      return validateRc2(file, raw, raw);
+    }
+    // ELSPETH's current format: translated into the RC2 form; the run records what was written.
+    List<String> wiring = new ArrayList<>();
+    CurrentFormat.Translation translation = CurrentFormat.translate(raw, wiring);
+    if (!wiring.isEmpty()) {
+      throw new SettingsException(file,
+          raw instanceof LocatedSettings located ? located.annotate(wiring) : wiring);
+    }
+    try {
+      // Problems name the translated steps: renamed to the file's steps, then located in it.
+      return validateRc2(file, translation.settings(), raw);
+    } catch (SettingsException e) {
+      List<String> inFile = translation.inFileTerms(e.problems());
+      throw new SettingsException(file,
+          raw instanceof LocatedSettings located ? located.annotate(inFile) : inFile);
+    }
+  }
+
+  private PipelineSettings validateRc2(Path file, Map<String, Object> raw,
+      Map<String, Object> asWritten) {
     List<String> problems = new ArrayList<>();
     for (String key : raw.keySet()) {
-      if (!TOP_LEVEL.contains(key)) {
+      if (CurrentFormat.REFUSED_TOP_LEVEL.containsKey(key)) {
+        problems.add(key + ": " + CurrentFormat.REFUSED_TOP_LEVEL.get(key));
+      } else if (!TOP_LEVEL.contains(key)) {
         problems.add(key + ": unknown settings key (expected one of " + TOP_LEVEL + ")");
       }
     }
@@ -201,7 +228,7 @@ public final class SettingsValidator {
           raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, raw, aggregations, coalesce, runner, export, journal);
+        telemetry, asWritten, aggregations, coalesce, runner, export, journal);
   }
 
   /**
@@ -321,7 +348,21 @@ public final class SettingsValidator {
               + DagSettings.AGGREGATION_KEYS + ")");
         }
       }
-      if (a.containsKey("on_error")) {
+      // ELSPETH's current format gives every aggregation an on_error; a plugin without row
+      // errors of its own (batch_stats, batch_replicate) fails a batch whole, so the value is
+      // checked and recorded, and a failed batch's rows end failed as before.
+      Object aggregationOnError = null;
+      boolean pluginHasOnError = a.get("plugin") instanceof String pn0
+          && registry.aggregation(pn0).map(d -> d.options().stream()
+              .anyMatch(o -> o.name().equals("on_error"))).orElse(true);
+      if (a.containsKey("on_error") && !pluginHasOnError) {
+        aggregationOnError = a.get("on_error");
+        if (!(aggregationOnError instanceof String oe) || !(oe.equals(StepContext.DISCARD)
+            || sinkNames.contains(oe))) {
+          problems.add(path + ".on_error: expected 'discard' or a sink name " + sinkNames
+              + ", got " + OptionsValidator.describe(aggregationOnError));
+        }
+      } else if (a.containsKey("on_error")) {
         Map<String, Object> merged = plugin.get("options") instanceof Map<?, ?> opts
             ? new LinkedHashMap<>((Map<String, Object>) opts) : new LinkedHashMap<>();
         if (merged.containsKey("on_error")) {
@@ -348,6 +389,9 @@ public final class SettingsValidator {
         config.put("options", r.options.asMap());
         if (expected != null) {
           config.put("expected_output_count", expected);
+        }
+        if (aggregationOnError != null) {
+          config.put("on_error", aggregationOnError);
         }
         out.add(new PipelineSettings.Aggregation(name, r.plugin, r.descriptor, r.options, trigger,
             mode, expected, config));
@@ -498,6 +542,10 @@ public final class SettingsValidator {
         entry.put("options", new LinkedHashMap<>(Map.of("on_error", topOnError)));
       }
       Object nameValue = entry.remove("name");
+      entry = UnifiedLlm.resolve(entry, path, problems);
+      if (entry == null) {
+        continue;
+      }
       Resolved<TransformPlugin> r = plugin(entry, path, registry::transform,
           registry.transformNames(), Set.of(), sinkNames, problems);
       if (r == null) {
@@ -639,6 +687,13 @@ public final class SettingsValidator {
     if (r.options().integer("commit_batch_size", 1) < 1) {
       problems.add("landscape.commit_batch_size: expected 1 or more, got "
           + r.options().integer("commit_batch_size", 1));
+    }
+    if ("sqlcipher".equals(r.options().string("backend"))
+        || m.containsKey("encryption_key_env")) {
+      problems.add("landscape.backend: sqlcipher (an encrypted SQLite Landscape, with"
+          + " encryption_key_env) is not supported: this project has no SQLCipher driver; use"
+          + " backend sqlite on an encrypted volume, or postgresql with encryption at rest");
+      return null;
     }
     String url = r.options().requiredString("url");
     try {
