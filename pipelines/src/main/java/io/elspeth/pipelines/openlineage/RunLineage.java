@@ -1,0 +1,134 @@
+package io.elspeth.pipelines.openlineage;
+
+import io.elspeth.audit.store.LandscapeStore;
+import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.pipelines.settings.LineageSettings;
+import io.elspeth.pipelines.settings.PipelineSettings;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenLineage events of the runs one launch records (the run, and the run it resumes when
+ * that one is found interrupted), emitted each after the Landscape write it reports committed.
+ * Nothing here can fail a run: a failure to name a dataset or read a count is logged and the
+ * event goes without it.
+ */
+public final class RunLineage implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RunLineage.class);
+  /** How long the end of a launch waits for queued events. */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  /** Rows each sink received: its terminal outcomes, through the token_outcomes run index. */
+  static final String ROWS_PER_SINK = "SELECT sink_name, COUNT(*) FROM token_outcomes"
+      + " WHERE run_id = ? AND is_terminal = 1 AND sink_name IS NOT NULL GROUP BY sink_name";
+
+  private final LineageEmitter emitter;
+  private final @Nullable RunEvents events;
+
+  RunLineage(LineageEmitter emitter, @Nullable RunEvents events) {
+    this.emitter = emitter;
+    this.events = events;
+  }
+
+  /** No lineage: every call does nothing. */
+  public static RunLineage none() {
+    return new RunLineage(LineageEmitter.none(), null);
+  }
+
+  /**
+   * The lineage of runs of {@code plan}, per its {@code lineage:} section (none when the
+   * section configures no transport); {@code settingsHash} is the hash recorded on the run.
+   */
+  public static RunLineage open(PipelinePlan plan, String settingsHash) {
+    PipelineSettings settings = plan.settings();
+    LineageSettings lineage = settings.lineage();
+    if (!lineage.enabled()) {
+      return none();
+    }
+    RunDatasets datasets;
+    try {
+      datasets = RunDatasets.of(plan);
+    } catch (RuntimeException e) {
+      LOG.warn("openlineage datasets not named, events carry none error={}", e.getMessage());
+      datasets = new RunDatasets(java.util.Optional.empty(), Map.of());
+    }
+    RunEvents events = new RunEvents(lineage.namespace(), jobName(settings),
+        settings.resolved().get("description") instanceof String d ? d : null, settingsHash,
+        lineage.consoleUrl(), datasets);
+    return new RunLineage(new LineageEmitter(LineageTransport.of(lineage)), events);
+  }
+
+  /** The job's name: the settings' {@code name}, else the settings file's name without suffix. */
+  static String jobName(PipelineSettings settings) {
+    if (settings.resolved().get("name") instanceof String name && !name.isBlank()) {
+      return name;
+    }
+    String file = settings.file().getFileName().toString();
+    int dot = file.lastIndexOf('.');
+    return dot > 0 ? file.substring(0, dot) : file;
+  }
+
+  /** {@code START} of {@code runId}, once its run and graph records are committed. */
+  public void started(String runId) {
+    if (events != null) {
+      emitter.emit(events.start(runId, Instant.now()));
+    }
+  }
+
+  /** {@code RUNNING} of {@code runId}, with the rows the Landscape has recorded so far. */
+  public void running(String runId, long rowsRead) {
+    if (events != null) {
+      emitter.emit(events.running(runId, Instant.now(), rowsRead));
+    }
+  }
+
+  /** {@code ABORT} of {@code runId}, once it was recorded as interrupted. */
+  public void aborted(String runId) {
+    if (events != null) {
+      emitter.emit(events.aborted(runId, Instant.now()));
+    }
+  }
+
+  /**
+   * {@code COMPLETE} of {@code runId} (or {@code FAIL} with {@code failure}), once its status is
+   * committed: the rows read and the rows each sink received, read from the Landscape.
+   */
+  public void ended(String runId, LandscapeStore store, @Nullable String failure, long rowsRead) {
+    if (events == null) {
+      return;
+    }
+    // Null when they cannot be read: the event then carries no output counts, not zeros.
+    Map<String, Long> perSink = new LinkedHashMap<>();
+    try (Connection c = store.connection();
+        PreparedStatement ps = c.prepareStatement(ROWS_PER_SINK)) {
+      ps.setString(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          perSink.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("openlineage output counts not read run_id={} error={}", runId, e.getMessage());
+      perSink = null;
+    }
+    emitter.emit(events.ended(runId, Instant.now(), failure, rowsRead, perSink));
+  }
+
+  /** Deliveries that failed so far. */
+  public long failures() {
+    return emitter.failures();
+  }
+
+  @Override
+  public void close() {
+    emitter.close(CLOSE_TIMEOUT);
+  }
+}
