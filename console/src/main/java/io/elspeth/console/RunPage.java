@@ -20,7 +20,8 @@ final class RunPage {
   /** Everything the page shows, read in one request. */
   record Content(RunSummary summary, String configHash, RunGraph graph, RunDagCounts counts,
       ErrorGroups errors, List<CallStats> calls, List<LlmUsage> llm, boolean priced,
-      boolean payloadStore, List<RowRef> rows, @Nullable Long nextAfter, boolean signedExport) {}
+      boolean payloadStore, TelemetryHealth telemetry, List<RowRef> rows,
+      @Nullable Long nextAfter, boolean signedExport) {}
 
   /** A row of the rows list. */
   record RowRef(long rowIndex, String rowId) {}
@@ -73,6 +74,7 @@ final class RunPage {
       h.append("</table>\n");
     }
     llm(h, c);
+    telemetry(h, c.telemetry());
     h.append("<h2>Rows</h2>\n<form class=\"search\" method=\"get\" action=\"")
         .append(esc(base + "/rows")).append("\"><input name=\"q\" id=\"row-query\""
             + " placeholder=\"row id, row index or token id\" aria-label=\"row\"/>"
@@ -115,6 +117,19 @@ final class RunPage {
               : c.priced() ? "no price for this model" : "no prices (--llm-prices)"))
           .append("</tr>\n");
     }
+    h.append("</table>\n");
+  }
+
+  private static void telemetry(StringBuilder h, TelemetryHealth t) {
+    h.append("<h2>Telemetry health</h2>\n<table id=\"telemetry-health\"><tr><th>state</th><td"
+        + " id=\"telemetry-state\">").append(esc(t.state())).append("</td></tr>\n<tr><th>why</th>")
+        .append(Page.td(t.explanation())).append("</tr>\n");
+    if (!t.exporters().isEmpty()) {
+      h.append("<tr><th>exporters</th>").append(Page.td(String.join(", ", t.exporters())))
+          .append("</tr>\n");
+    }
+    t.facts().forEach((k, v) -> h.append("<tr><th>").append(esc(k)).append("</th>")
+        .append(Page.td(v)).append("</tr>\n"));
     h.append("</table>\n");
   }
 

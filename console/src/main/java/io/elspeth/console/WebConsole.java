@@ -319,7 +319,8 @@ public final class WebConsole implements AutoCloseable {
       }
       ctx.html(RunPage.render(new RunPage.Content(summary, configHash(c, runId), graph,
           RunDagCounts.read(c, runId, graph), ErrorGroups.read(c, runId), calls, llm,
-          !llmPrices.byModel().isEmpty(), payloads != null, rows, nextAfter, signingKey != null)));
+          !llmPrices.byModel().isEmpty(), payloads != null, TelemetryHealth.read(c, runId), rows,
+          nextAfter, signingKey != null)));
     }
   }
 
