@@ -223,7 +223,7 @@ public final class RunLauncher {
       store.commit(graph);
       LOG.info("run started run_id={} landscape={} runner={}", runId, url,
           settings.runner().profile().configName());
-      lineage.started(runId);
+      lineage.started(runId, store);
       TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());
       try {
         telemetry.handleEvent(new TelemetryEvent.RunStarted(Instant.now(), runId,

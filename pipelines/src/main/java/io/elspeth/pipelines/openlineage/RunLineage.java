@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,17 +33,23 @@ public final class RunLineage implements AutoCloseable {
   static final String ROWS_PER_SINK = "SELECT sink_name, COUNT(*) FROM token_outcomes"
       + " WHERE run_id = ? AND is_terminal = 1 AND sink_name IS NOT NULL GROUP BY sink_name";
 
+  /** Rows a run has recorded so far, through the (run_id, row_index) key. */
+  static final String ROWS_OF_RUN = "SELECT COUNT(*) FROM rows WHERE run_id = ?";
+
   private final LineageEmitter emitter;
   private final @Nullable RunEvents events;
+  private final Duration runningInterval;
+  private @Nullable ScheduledExecutorService running;
 
-  RunLineage(LineageEmitter emitter, @Nullable RunEvents events) {
+  RunLineage(LineageEmitter emitter, @Nullable RunEvents events, Duration runningInterval) {
     this.emitter = emitter;
     this.events = events;
+    this.runningInterval = runningInterval;
   }
 
   /** No lineage: every call does nothing. */
   public static RunLineage none() {
-    return new RunLineage(LineageEmitter.none(), null);
+    return new RunLineage(LineageEmitter.none(), null, Duration.ofSeconds(60));
   }
 
   /**
@@ -63,7 +72,8 @@ public final class RunLineage implements AutoCloseable {
     RunEvents events = new RunEvents(lineage.namespace(), jobName(settings),
         settings.resolved().get("description") instanceof String d ? d : null, settingsHash,
         lineage.consoleUrl(), datasets);
-    return new RunLineage(new LineageEmitter(LineageTransport.of(lineage)), events);
+    return new RunLineage(new LineageEmitter(LineageTransport.of(lineage)), events,
+        lineage.runningInterval());
   }
 
   /** The job's name: the settings' {@code name}, else the settings file's name without suffix. */
@@ -76,10 +86,46 @@ public final class RunLineage implements AutoCloseable {
     return dot > 0 ? file.substring(0, dot) : file;
   }
 
-  /** {@code START} of {@code runId}, once its run and graph records are committed. */
-  public void started(String runId) {
-    if (events != null) {
-      emitter.emit(events.start(runId, Instant.now()));
+  /**
+   * {@code START} of {@code runId}, once its run and graph records are committed; then, every
+   * running interval until {@link #ended}, {@code RUNNING} with the rows {@code store} holds.
+   */
+  public void started(String runId, LandscapeStore store) {
+    if (events == null) {
+      return;
+    }
+    emitter.emit(events.start(runId, Instant.now()));
+    running = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "openlineage-running");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = runningInterval.toMillis();
+    running.scheduleAtFixedRate(() -> runningNow(runId, store), every, every,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void runningNow(String runId, LandscapeStore store) {
+    try (Connection c = store.connection();
+        PreparedStatement ps = c.prepareStatement(ROWS_OF_RUN)) {
+      ps.setString(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        running(runId, rs.next() ? rs.getLong(1) : 0);
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("openlineage RUNNING event skipped run_id={} error={}", runId, e.getMessage());
+    }
+  }
+
+  private void stopRunning() {
+    if (running != null) {
+      running.shutdown(); // cancels the next RUNNING; one being sent finishes first
+      try {
+        running.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      running = null;
     }
   }
 
@@ -105,6 +151,7 @@ public final class RunLineage implements AutoCloseable {
     if (events == null) {
       return;
     }
+    stopRunning();
     // Null when they cannot be read: the event then carries no output counts, not zeros.
     Map<String, Long> perSink = new LinkedHashMap<>();
     try (Connection c = store.connection();
@@ -129,6 +176,7 @@ public final class RunLineage implements AutoCloseable {
 
   @Override
   public void close() {
+    stopRunning();
     emitter.close(CLOSE_TIMEOUT);
   }
 }

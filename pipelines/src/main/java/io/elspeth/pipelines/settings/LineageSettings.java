@@ -23,9 +23,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param http the HTTP transport, or null
  * @param file the file the events are appended to, or null
  * @param console whether events are written to the log
+ * @param runningInterval how often a run still going sends a {@code RUNNING} event
  */
 public record LineageSettings(String namespace, @Nullable String consoleUrl,
-    @Nullable Http http, @Nullable Path file, boolean console) {
+    @Nullable Http http, @Nullable Path file, boolean console, Duration runningInterval) {
 
   /** The default job namespace. */
   public static final String DEFAULT_NAMESPACE = "elspeth";
@@ -61,7 +62,9 @@ public record LineageSettings(String namespace, @Nullable String consoleUrl,
       OptionSpec.optional("http", OptionType.OBJECT, null,
           "HTTP transport: {url, endpoint, api_key, timeout_seconds}"),
       OptionSpec.optional("file", OptionType.PATH, null, "file the events are appended to"),
-      OptionSpec.optional("console", OptionType.BOOL, false, "write the events to the log"));
+      OptionSpec.optional("console", OptionType.BOOL, false, "write the events to the log"),
+      OptionSpec.optional("running_interval_seconds", OptionType.NUMBER, 60.0,
+          "how often a run still going sends a RUNNING event"));
 
   private static final List<OptionSpec> HTTP_OPTIONS = List.of(
       OptionSpec.required("url", OptionType.STRING,
@@ -75,7 +78,8 @@ public record LineageSettings(String namespace, @Nullable String consoleUrl,
 
   /** No lineage: nothing is emitted. */
   public static LineageSettings disabled() {
-    return new LineageSettings(DEFAULT_NAMESPACE, null, null, null, false);
+    return new LineageSettings(DEFAULT_NAMESPACE, null, null, null, false,
+        Duration.ofSeconds(60));
   }
 
   /** Whether any transport is configured. */
@@ -116,8 +120,15 @@ public record LineageSettings(String namespace, @Nullable String consoleUrl,
     }
     Http http = o.has("http") ? http(m.get("http"), problems) : null;
     String file = o.string("file");
+    double running = ((Number) o.asMap().get("running_interval_seconds")).doubleValue();
+    if (running <= 0) {
+      problems.add("lineage.running_interval_seconds: expected a positive number of seconds, got "
+          + running);
+      return disabled();
+    }
     return new LineageSettings(namespace, consoleUrl, http,
-        file == null ? null : Path.of(file).toAbsolutePath(), o.bool("console", false));
+        file == null ? null : Path.of(file).toAbsolutePath(), o.bool("console", false),
+        Duration.ofMillis(Math.round(running * 1000)));
   }
 
   private static @Nullable Http http(@Nullable Object raw, List<String> problems) {

@@ -66,7 +66,8 @@ class LlmLiveConsoleEndToEndTest {
         + "sinks:\n  out: {plugin: json, options: {path: " + dir.resolve("out.jsonl") + "}}\n"
         + "default_sink: out\n"
         + "payload_store: {base_path: " + dir.resolve("payloads") + "}\n"
-        + "landscape: {url: \"sqlite:///" + db + "\"}\n";
+        + "landscape: {url: \"sqlite:///" + db + "\"}\n"
+        + "lineage: {file: " + dir.resolve("lineage.jsonl") + ", running_interval_seconds: 0.5}\n";
     Path settings = CliHarness.settings(dir, yaml);
     CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(
         () -> CliHarness.run("run", "-s", settings.toString(), "--execute"));
@@ -106,6 +107,24 @@ class LlmLiveConsoleEndToEndTest {
           greaterThanOrEqualTo(progress.get(i - 1).path("rows").asLong()));
     }
     assertThat(llmDone(running.get(0)), lessThan((long) ROWS));
+
+    // The run's OpenLineage events: START, RUNNING while it ran (rows so far), COMPLETE.
+    List<JsonNode> lineage = CliHarness.lines(dir.resolve("lineage.jsonl")).stream()
+        .map(LlmLiveConsoleEndToEndTest::parse).toList();
+    List<String> types = lineage.stream().map(e -> e.path("eventType").asText()).toList();
+    assertThat(types.toString(), types.get(0), is("START"));
+    assertThat(types.toString(), types.get(types.size() - 1), is("COMPLETE"));
+    assertThat(types.toString(), types.subList(1, types.size() - 1).stream()
+        .allMatch("RUNNING"::equals), is(true));
+    assertThat(types.toString(), types.size(), greaterThanOrEqualTo(3));
+    for (JsonNode e : lineage) {
+      assertThat(e.toString(), io.elspeth.pipelines.openlineage.OpenLineageSchemaCheck
+          .problems(e.toString()), org.hamcrest.Matchers.empty());
+    }
+    assertThat(lineage.get(1).at("/inputs/0/inputFacets/inputStatistics/rowCount").asLong(),
+        lessThan((long) ROWS + 1));
+    assertThat(lineage.get(lineage.size() - 1).at("/outputs/0/outputFacets/outputStatistics"
+        + "/rowCount").asLong(), is((long) ROWS));
   }
 
   /** The node states the LLM step has committed, from its DAG label ({@code n} or {@code n ✓ m ✗}). */
