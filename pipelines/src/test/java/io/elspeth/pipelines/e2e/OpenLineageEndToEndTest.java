@@ -61,6 +61,7 @@ class OpenLineageEndToEndTest {
         default_sink: normal
         landscape:
           url: sqlite:///%1$s/landscape.db
+        payload_store: {base_path: %1$s/payloads}
         %3$s
         """.formatted(dir, sinkOptions, lineage);
   }
@@ -219,6 +220,33 @@ class OpenLineageEndToEndTest {
     assertThat(down.out() + down.err(), not(containsString(API_KEY)));
     // The file transport still got both events.
     assertThat(CliHarness.lines(dir.resolve("down/lineage/events.jsonl")).size(), is(2));
+  }
+
+  @Test
+  void aResumeSendsAbortForTheRunItFindsInterrupted(@TempDir Path dir) throws Exception {
+    Path settings = CrashHarness.gatePipeline(dir, 40, "sqlite:///" + dir.resolve("l.db"));
+    Path events = dir.resolve("lineage.jsonl");
+    Files.writeString(settings, Files.readString(settings) + "lineage: {file: " + events + "}\n");
+    // kill -9 once the rows are through: the run stays 'running', with no end sent.
+    CrashHarness.Outcome o = CrashHarness.elspeth(dir, "launch.reconcile", "run", "-s",
+        settings.toString(), "-x");
+    assertThat(o.output(), o.killed(), is(true));
+    String first;
+    try (Connection c = CliHarness.landscape(dir.resolve("l.db"))) {
+      first = (String) CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id");
+    }
+    CliHarness.Result r = CliHarness.run("resume", first, "-s", settings.toString(), "-x");
+    assertThat(r.err(), r.exitCode(), is(0));
+    List<JsonNode> sent = CliHarness.lines(events).stream().map(OpenLineageEndToEndTest::parse)
+        .toList();
+    List<String> seen = sent.stream().map(e -> e.path("eventType").asText() + " "
+        + e.at("/run/facets/elspeth/landscapeRunId").asText()).toList();
+    String second = sent.get(sent.size() - 1).at("/run/facets/elspeth/landscapeRunId").asText();
+    assertThat(seen, contains("START " + first, "ABORT " + first, "START " + second,
+        "COMPLETE " + second));
+    for (JsonNode e : sent) {
+      assertThat(e.toString(), OpenLineageSchemaCheck.problems(e.toString()), empty());
+    }
   }
 
   @Test
