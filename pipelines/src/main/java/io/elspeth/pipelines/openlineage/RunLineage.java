@@ -57,6 +57,16 @@ public final class RunLineage implements AutoCloseable {
    * section configures no transport); {@code settingsHash} is the hash recorded on the run.
    */
   public static RunLineage open(PipelinePlan plan, String settingsHash) {
+    try {
+      return openOrThrow(plan, settingsHash);
+    } catch (RuntimeException e) {
+      // Lineage never fails a run, not even one whose lineage cannot be set up.
+      LOG.warn("openlineage disabled for this run: cannot set it up error={}", e.getMessage());
+      return none();
+    }
+  }
+
+  private static RunLineage openOrThrow(PipelinePlan plan, String settingsHash) {
     PipelineSettings settings = plan.settings();
     LineageSettings lineage = settings.lineage();
     if (!lineage.enabled()) {
