@@ -19,8 +19,9 @@ final class RunPage {
 
   /** Everything the page shows, read in one request. */
   record Content(RunSummary summary, String configHash, RunGraph graph, RunDagCounts counts,
-      ErrorGroups errors, List<CallStats> calls, List<RowRef> rows, @Nullable Long nextAfter,
-      boolean signedExport) {}
+      ErrorGroups errors, List<CallStats> calls, List<LlmUsage> llm, boolean priced,
+      boolean payloadStore, TelemetryHealth telemetry, List<RowRef> rows,
+      @Nullable Long nextAfter, boolean signedExport) {}
 
   /** A row of the rows list. */
   record RowRef(long rowIndex, String rowId) {}
@@ -72,6 +73,8 @@ final class RunPage {
       }
       h.append("</table>\n");
     }
+    llm(h, c);
+    telemetry(h, c.telemetry());
     h.append("<h2>Rows</h2>\n<form class=\"search\" method=\"get\" action=\"")
         .append(esc(base + "/rows")).append("\"><input name=\"q\" id=\"row-query\""
             + " placeholder=\"row id, row index or token id\" aria-label=\"row\"/>"
@@ -90,6 +93,44 @@ final class RunPage {
       }
     }
     return Page.frame("Run " + s.runId(), h.toString());
+  }
+
+  /** LLM tokens per step and model, with the estimated cost when prices are configured. */
+  private static void llm(StringBuilder h, Content c) {
+    if (c.llm().isEmpty()) {
+      return;
+    }
+    h.append("<h2>LLM tokens per step</h2>\n");
+    if (!c.payloadStore()) {
+      h.append("<p class=\"note\">Token usage is kept in the stored LLM responses: start the"
+          + " console with --payload-dir to read it.</p>\n");
+    }
+    h.append("<table id=\"llm-usage\"><tr><th>step</th><th>model</th><th>calls</th>"
+        + "<th>unread</th><th>prompt tokens</th><th>completion tokens</th><th>total tokens</th>"
+        + "<th>estimated cost</th></tr>\n");
+    for (LlmUsage u : c.llm()) {
+      h.append("<tr>").append(Page.td(u.nodeId())).append(Page.td(u.model()))
+          .append(Page.num(u.calls())).append(Page.num(u.unread()))
+          .append(Page.num(u.promptTokens())).append(Page.num(u.completionTokens()))
+          .append(Page.num(u.totalTokens()))
+          .append(Page.td(u.cost() != null ? String.format(Locale.ROOT, "$%.4f", u.cost())
+              : c.priced() ? "no price for this model" : "no prices (--llm-prices)"))
+          .append("</tr>\n");
+    }
+    h.append("</table>\n");
+  }
+
+  private static void telemetry(StringBuilder h, TelemetryHealth t) {
+    h.append("<h2>Telemetry health</h2>\n<table id=\"telemetry-health\"><tr><th>state</th><td"
+        + " id=\"telemetry-state\">").append(esc(t.state())).append("</td></tr>\n<tr><th>why</th>")
+        .append(Page.td(t.explanation())).append("</tr>\n");
+    if (!t.exporters().isEmpty()) {
+      h.append("<tr><th>exporters</th>").append(Page.td(String.join(", ", t.exporters())))
+          .append("</tr>\n");
+    }
+    t.facts().forEach((k, v) -> h.append("<tr><th>").append(esc(k)).append("</th>")
+        .append(Page.td(v)).append("</tr>\n"));
+    h.append("</table>\n");
   }
 
   private static void errors(StringBuilder h, String title, String id,

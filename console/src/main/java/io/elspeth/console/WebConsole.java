@@ -66,6 +66,7 @@ public final class WebConsole implements AutoCloseable {
   private final LandscapeStore store;
   private final @Nullable PayloadStore payloads;
   private final @Nullable SigningKey signingKey;
+  private final LlmPrices llmPrices;
   private final AccessGuard guard;
   private final ProgressStream progress;
   private final Javalin app;
@@ -75,6 +76,7 @@ public final class WebConsole implements AutoCloseable {
     this.store = b.store;
     this.payloads = b.payloads;
     this.signingKey = b.signingKey;
+    this.llmPrices = b.llmPrices;
     this.guard = AccessGuard.forBinding(b.host, b.accessToken);
     this.progress = new ProgressStream(b.store, b.pollInterval);
     this.host = b.host;
@@ -99,6 +101,7 @@ public final class WebConsole implements AutoCloseable {
     private @Nullable String accessToken;
     private @Nullable SigningKey signingKey;
     private Duration pollInterval = Duration.ofSeconds(1);
+    private LlmPrices llmPrices = LlmPrices.none();
 
     private Builder(LandscapeStore store) {
       this.store = store;
@@ -134,6 +137,12 @@ public final class WebConsole implements AutoCloseable {
     /** The key that signs downloaded exports ({@code ELSPETH_SIGNING_KEY}); null: unsigned. */
     public Builder withSigningKey(@Nullable SigningKey key) {
       this.signingKey = key;
+      return this;
+    }
+
+    /** Prices of LLM tokens for the run page's estimated cost (default none: not estimated). */
+    public Builder withLlmPrices(LlmPrices prices) {
+      this.llmPrices = Objects.requireNonNull(prices, "prices");
       return this;
     }
 
@@ -285,8 +294,13 @@ public final class WebConsole implements AutoCloseable {
       }
       RunGraph graph = RunGraph.read(c, runId);
       List<CallStats> calls = new ArrayList<>();
+      List<LlmUsage> llm = new ArrayList<>();
       for (GraphNode n : graph.nodes()) {
-        calls.addAll(CallStats.read(c, runId, n.nodeId()).values());
+        Map<String, CallStats> stats = CallStats.read(c, runId, n.nodeId());
+        calls.addAll(stats.values());
+        if (stats.containsKey("llm")) {
+          llm.addAll(LlmUsage.read(c, runId, n.nodeId(), payloads, llmPrices));
+        }
       }
       List<RunPage.RowRef> rows = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(ROWS_PAGE)) {
@@ -304,8 +318,9 @@ public final class WebConsole implements AutoCloseable {
         nextAfter = rows.get(ROWS_PER_PAGE - 1).rowIndex();
       }
       ctx.html(RunPage.render(new RunPage.Content(summary, configHash(c, runId), graph,
-          RunDagCounts.read(c, runId, graph), ErrorGroups.read(c, runId), calls, rows, nextAfter,
-          signingKey != null)));
+          RunDagCounts.read(c, runId, graph), ErrorGroups.read(c, runId), calls, llm,
+          !llmPrices.byModel().isEmpty(), payloads != null, TelemetryHealth.read(c, runId), rows,
+          nextAfter, signingKey != null)));
     }
   }
 

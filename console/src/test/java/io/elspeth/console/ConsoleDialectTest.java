@@ -102,7 +102,7 @@ class ConsoleDialectTest {
   }
 
   /** csv source -> gate (odd rows to 'high') -> sinks normal / high; calls on the gate. */
-  private static List<AuditRecord> run(String runId, int rows) {
+  static List<AuditRecord> run(String runId, int rows) {
     List<AuditRecord> r = new ArrayList<>();
     r.add(new RunRecord(runId, T0, T0.plusSeconds(3), hash("config"), "{}", null,
         CanonicalJson.CANONICAL_VERSION, null, null, "completed"));
@@ -151,7 +151,7 @@ class ConsoleDialectTest {
     return r;
   }
 
-  private static String hash(String label) {
+  static String hash(String label) {
     return CanonicalJson.stableHash(Map.of("label", label));
   }
 }

@@ -36,6 +36,8 @@ class ConsoleQueryPlanTest {
         RunDagCounts.ROUTED, ErrorGroups.VALIDATION, ErrorGroups.transform(false),
         WebConsole.ROWS_PAGE, WebConsole.ROW_BY_ID, WebConsole.ROW_BY_TOKEN));
     queries.addAll(CallStats.CALLS_OF_NODE);
+    queries.add(LlmUsage.LLM_CALLS_OF_NODE);
+    queries.add(TelemetryHealth.SETTINGS_OF_RUN);
     queries.add(fullScan); // the detector's own check: this one must be reported
     List<String> scans = new ArrayList<>();
     try (LandscapeStore store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir

@@ -5,6 +5,7 @@ import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.console.ConsoleConfigException;
+import io.elspeth.console.LlmPrices;
 import io.elspeth.console.WebConsole;
 import java.nio.file.Path;
 import java.util.Map;
@@ -42,6 +43,11 @@ final class WebCommand implements Callable<Integer> {
       description = "Payload store to show stored rows, requests and responses from.")
   Path payloadDir;
 
+  @Option(names = "--llm-prices", paramLabel = "FILE",
+      description = "JSON prices of LLM tokens for estimated costs: {\"<model>\": {\"prompt\":"
+          + " <USD per million>, \"completion\": <USD per million>}}.")
+  Path llmPrices;
+
   @Spec
   CommandSpec spec;
 
@@ -63,9 +69,16 @@ final class WebCommand implements Callable<Integer> {
     }
     String token = env.get(WebConsole.TOKEN_ENV);
     SigningKey key = env.containsKey(SigningKey.ENV) ? SigningKey.fromEnvironment(env) : null;
+    LlmPrices prices;
+    try {
+      prices = llmPrices == null ? LlmPrices.none() : LlmPrices.read(llmPrices);
+    } catch (ConsoleConfigException e) {
+      CliErrors.print(spec.commandLine().getErr(), e.getMessage());
+      return 1;
+    }
     try (LandscapeStore store = LandscapeStore.open(url);
         WebConsole console = WebConsole.builder(store).withHost(host).withPort(port)
-            .withAccessToken(token).withSigningKey(key)
+            .withAccessToken(token).withSigningKey(key).withLlmPrices(prices)
             .withPayloadStore(payloadDir == null ? null : FilesystemPayloadStore.at(payloadDir))
             .start()) {
       spec.commandLine().getErr().println("elspeth web: serving " + url + " at " + console.url()

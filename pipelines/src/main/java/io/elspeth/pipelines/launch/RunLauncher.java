@@ -21,6 +21,7 @@ import io.elspeth.connectors.sink.PublicationRepair;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
+import io.elspeth.pipelines.openlineage.RunLineage;
 import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.PipelineSettings;
@@ -184,6 +185,7 @@ public final class RunLauncher {
     // The launcher is the one opener that migrates the Landscape; workers only check it.
     LandscapeStore store = LandscapeStores.acquire(url, SchemaAccess.MIGRATE);
     AutoCloseable alive = null;
+    RunLineage lineage = RunLineage.none();
     try {
       // Every writer of this JVM shares the store, so they all journal through it.
       store.useJournal(settings.journal());
@@ -191,10 +193,12 @@ public final class RunLauncher {
       SecretFingerprinter secrets = runSecrets(settings);
       PipelinePlan plan = planned;
       Object auditedSettings = secrets.scrub(settings.resolved());
+      lineage = RunLineage.open(planned, CanonicalJson.stableHash(auditedSettings));
       Instant started = Instant.now();
       List<AuditRecord> graph = new ArrayList<>();
       ResumePoint resumed = null;
-      RunLease lease = resumeOf == null ? takeLease(store, runId) : claim(store, resumeOf, runId, plan);
+      RunLease lease = resumeOf == null ? takeLease(store, runId)
+          : claim(store, resumeOf, runId, plan, lineage);
       alive = RunLeases.keepAlive(store, lease);
       if (resumeOf != null) {
         resumed = repairAndReadResumePoint(store, resumeOf, runId, plan);
@@ -220,6 +224,7 @@ public final class RunLauncher {
       store.commit(graph);
       LOG.info("run started run_id={} landscape={} runner={}", runId, url,
           settings.runner().profile().configName());
+      lineage.started(runId, store);
       TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());
       try {
         telemetry.handleEvent(new TelemetryEvent.RunStarted(Instant.now(), runId,
@@ -228,8 +233,8 @@ public final class RunLauncher {
         if (estimatedRows >= 0 && resumed != null) {
           estimatedRows = Math.max(0, estimatedRows - resumed.rowsDone());
         }
-        RunSummary summary = execute(plan, buildGraph, store, runId, telemetry, System.nanoTime(),
-            estimatedRows);
+        RunSummary summary = execute(plan, buildGraph, store, runId, telemetry, lineage,
+            System.nanoTime(), estimatedRows);
         flushTelemetry(telemetry, summary);
         return summary;
       } finally {
@@ -237,6 +242,8 @@ public final class RunLauncher {
       }
     } finally {
       closeQuietly(alive);
+      // Bounded wait for the events still queued; a lineage failure never fails the run.
+      lineage.close();
       if (settings.journal() != null) {
         store.useJournal(null);
       }
@@ -266,7 +273,7 @@ public final class RunLauncher {
    * interrupted.
    */
   private static RunLease claim(LandscapeStore store, String resumeOf, String runId,
-      PipelinePlan plan) {
+      PipelinePlan plan, RunLineage lineage) {
     // One connection at a time: the SQLite pool has one.
     try (Connection c = store.connection()) {
       ResumePoint.of(c, resumeOf, plan, null);
@@ -298,6 +305,7 @@ public final class RunLauncher {
     }
     if (store.completeRun(resumeOf, "interrupted", Instant.now())) {
       LOG.info("run marked interrupted run_id={} (its owner is gone)", resumeOf);
+      lineage.aborted(resumeOf);
     }
     return lease;
   }
@@ -352,8 +360,8 @@ public final class RunLauncher {
   }
 
   private RunSummary execute(PipelinePlan plan, Function<PipelinePlan, Pipeline> buildGraph,
-      LandscapeStore store, String runId, TelemetryManager telemetry, long startNanos,
-      long estimatedRows) {
+      LandscapeStore store, String runId, TelemetryManager telemetry, RunLineage lineage,
+      long startNanos, long estimatedRows) {
     LandscapeUrl url = plan.settings().landscape();
     {
       String failure = null;
@@ -433,6 +441,7 @@ public final class RunLauncher {
       String status = failure == null ? "completed" : "failed";
       CrashPoint.reached("launch.complete");
       store.completeRun(runId, status, Instant.now());
+      lineage.ended(runId, store, failure, counts == null ? 0 : counts.rows());
       if (reconcileError != null) {
         observer.phaseError(RunPhase.RECONCILE, reconcileError, null);
       } else {

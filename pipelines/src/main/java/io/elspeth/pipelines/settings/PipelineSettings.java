@@ -151,6 +151,19 @@ public record PipelineSettings(
     return size instanceof Number n ? n.intValue() : LandscapeCommit.DEFAULT_MAX_BATCH_SIZE;
   }
 
+  /**
+   * Where the run's OpenLineage events go ({@code lineage:}, checked by the validator; its
+   * {@code file} already made absolute against the settings file's folder).
+   */
+  public LineageSettings lineage() {
+    List<String> problems = new java.util.ArrayList<>();
+    LineageSettings lineage = LineageSettings.parse(resolved.get("lineage"), problems);
+    if (!problems.isEmpty()) {
+      throw new SettingsException(file, problems);
+    }
+    return lineage;
+  }
+
   /** Where quarantined source rows go: a sink name, or discard. */
   public String onValidationFailure() {
     String v = source.options().string("on_validation_failure");

@@ -45,7 +45,7 @@ public final class SettingsValidator {
   private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
       "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
       "retry", "payload_store", "checkpoint", "rate_limit", "telemetry", "run_mode",
-      "replay_from", "runner", "name", "description"));
+      "replay_from", "runner", "name", "description", "lineage"));
 
   private static final List<OptionSpec> LANDSCAPE = List.of(
       OptionSpec.optional("enabled", OptionType.BOOL, true, "the Landscape cannot be disabled"),
@@ -113,7 +113,8 @@ public final class SettingsValidator {
   /** The options of the settings sections of a fixed shape, by section key. */
   static final Map<String, List<OptionSpec>> SECTIONS = Map.of("landscape", LANDSCAPE,
       "concurrency", CONCURRENCY, "retry", RETRY, "payload_store", PAYLOAD_STORE,
-      "checkpoint", CHECKPOINT, "runner", RUNNER, "rate_limit", RATE_LIMIT);
+      "checkpoint", CHECKPOINT, "runner", RUNNER, "rate_limit", RATE_LIMIT,
+      "lineage", LineageSettings.OPTIONS);
 
   /** The sink key naming where rows the sink cannot write go. */
   static final String ON_WRITE_FAILURE = "on_write_failure";
@@ -220,6 +221,7 @@ public final class SettingsValidator {
       sinks.remove(export.sink().name());
     }
     LandscapeJournal.Options journal = journal(raw, landscape, problems);
+    LineageSettings.parse(raw.get("lineage"), problems);
     problems.addAll(runnerProblems(runner, landscape, journal));
     problems.addAll(OutputConflicts.find(source, sinks, landscape, payloadBasePath(raw),
         telemetry.healthFile()));
