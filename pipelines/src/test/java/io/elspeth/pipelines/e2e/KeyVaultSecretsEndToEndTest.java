@@ -175,6 +175,32 @@ class KeyVaultSecretsEndToEndTest {
     assertThat(r.err(), containsString("secrets.vault_url: must use https"));
   }
 
+  /**
+   * The production sign-in, unchanged: a fresh JVM whose {@code DefaultAzureCredential} finds
+   * the service principal in the standard {@code AZURE_*} variables (the authority host pointed
+   * at the fake) and trusts the fake's certificate through the standard JVM properties.
+   */
+  @Test
+  void defaultAzureCredentialSignsInFromTheEnvironmentInAFreshJvm() throws Exception {
+    ChaosLlmServer llm = ChaosLlmFixture.with(ChaosConfig.builder().build());
+    Path settings = CliHarness.settings(dir, yaml(
+        "    OPENROUTER_KEY: openrouter-key\n    TENANT_CODE: tenant-code\n"));
+    long before = vault.authorizedSecretReads();
+    CliHarness.Result r = CliHarness.runInNewJvm(dir, Map.of(
+        "AZURE_TENANT_ID", FakeKeyVault.TENANT,
+        "AZURE_CLIENT_ID", FakeKeyVault.CLIENT_ID,
+        "AZURE_CLIENT_SECRET", FakeKeyVault.CLIENT_SECRET,
+        "AZURE_AUTHORITY_HOST", vault.url(),
+        "JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + llm.trustStorePath()
+            + " -Djavax.net.ssl.trustStorePassword=" + llm.trustStorePassword()
+            + " -Djavax.net.ssl.trustStoreType=PKCS12"),
+        "validate", "-s", settings.toString());
+    assertThat(r.out() + r.err(), r.exitCode(), is(0));
+    assertThat(vault.authorizedSecretReads() - before, is(2L));
+    assertThat(r.out() + r.err(), allOf(not(containsString(API_KEY)),
+        not(containsString(TENANT_CODE))));
+  }
+
   @Test
   void theFingerprintKeyMayComeFromTheVaultWhereverItIsMapped() {
     vault.put("fp-key", "fingerprint-key-from-the-vault");

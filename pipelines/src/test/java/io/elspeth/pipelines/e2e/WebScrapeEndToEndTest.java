@@ -134,6 +134,15 @@ class WebScrapeEndToEndTest {
   }
 
   @Test
+  void pluginsListShowsWebScrapeAndItsOptions() {
+    CliHarness.Result r = CliHarness.run("plugins", "list", "-v");
+    assertThat(r.err(), r.exitCode(), is(0));
+    assertThat(r.out(), containsString("web_scrape"));
+    assertThat(r.out(), containsString("fingerprint_mode"));
+    assertThat(r.out(), containsString("abuse_contact"));
+  }
+
+  @Test
   void aRowWhoseFieldsCollideWithTheOutputFailsBeforeAnyFetch() throws Exception {
     Path in = dir.resolve("input.jsonl");
     Files.writeString(in, "{\"id\": 0, \"url\": \"" + web.url() + "/page/rates\"}\n"

@@ -146,8 +146,17 @@ final class SsrfGuard implements Serializable {
       String t = text.trim();
       int slash = t.indexOf('/');
       String addr = slash < 0 ? t : t.substring(0, slash);
-      if (!addr.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+      boolean v4 = addr.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+      if (!v4 && !addr.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
         throw new IllegalArgumentException("not an IP address");
+      }
+      // Checked here so that getByName below never falls back to a DNS lookup.
+      if (v4) {
+        for (String octet : addr.split("\\.")) {
+          if (Integer.parseInt(octet) > 255) {
+            throw new IllegalArgumentException("not an IP address");
+          }
+        }
       }
       byte[] bytes;
       try {

@@ -35,8 +35,10 @@ class PageContentTest {
 
   @Test
   void strippedElementsAreConfigurable() {
+    // Script and style bodies are never text; stripping decides what else goes.
     assertThat(PageContent.extract(PAGE, "text", List.of("ul", "title")),
-        is("Policy Rates are fixed at 5%. alert('x')"));
+        is("Policy Rates are fixed at 5%."));
+    assertThat(PageContent.extract(PAGE, "raw", List.of("ul")), containsString("<ul>"));
   }
 
   @Test
