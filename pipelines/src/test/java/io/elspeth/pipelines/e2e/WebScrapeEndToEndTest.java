@@ -139,7 +139,7 @@ class WebScrapeEndToEndTest {
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(r.out(), containsString("web_scrape"));
     assertThat(r.out(), containsString("fingerprint_mode"));
-    assertThat(r.out(), containsString("abuse_contact"));
+    assertThat(r.out(), containsString("strip_elements"));
   }
 
   @Test
