@@ -45,7 +45,15 @@ public final class KeyVaultSecretReader {
 
   /** A reader of {@code vaultUrl} signed in with {@code DefaultAzureCredential}. */
   public static KeyVaultSecretReader open(String vaultUrl) {
-    return open(vaultUrl, new DefaultAzureCredentialBuilder().build());
+    DefaultAzureCredentialBuilder credential = new DefaultAzureCredentialBuilder();
+    String authority = com.azure.core.util.Configuration.getGlobalConfiguration()
+        .get("AZURE_AUTHORITY_HOST");
+    if (authority != null && isLoopback(authority)) {
+      // Instance discovery asks login.microsoftonline.com whether the authority is Microsoft's;
+      // a loopback authority (a local sign-in fake) never is, so the question is skipped for it.
+      credential.disableInstanceDiscovery();
+    }
+    return open(vaultUrl, credential.build());
   }
 
   /** A reader of {@code vaultUrl} signed in with {@code credential}. */
@@ -129,7 +137,12 @@ public final class KeyVaultSecretReader {
   }
 
   static boolean isLoopback(String vaultUrl) {
-    String host = URI.create(vaultUrl).getHost();
+    String host;
+    try {
+      host = URI.create(vaultUrl).getHost();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
     if (host == null) {
       return false;
     }
