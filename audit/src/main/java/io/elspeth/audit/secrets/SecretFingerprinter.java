@@ -60,7 +60,7 @@ public final class SecretFingerprinter {
    * This fingerprinter, also replacing each of {@code values} (secrets known by value, such as
    * those loaded from Key Vault) wherever it appears inside a string it scrubs, whatever the
    * key: a secret substituted into a URL or a header template is then fingerprinted too, as
-   * {@code [secret <fingerprint>]}. Values shorter than 4 characters are not searched for.
+   * {@code <fingerprint:HEX>}. Values shorter than 4 characters are not searched for.
    */
   public SecretFingerprinter withKnownValues(Collection<String> values) {
     java.util.TreeSet<String> all = new java.util.TreeSet<>(
@@ -221,12 +221,12 @@ public final class SecretFingerprinter {
     values.stream().filter(v -> v != null && v.length() >= 4).forEach(PROCESS_KNOWN::add);
   }
 
-  /** {@code s} with every known secret value replaced by {@code [secret <fingerprint>]}. */
+  /** {@code s} with every known secret value replaced by {@code <fingerprint:HEX>}. */
   public String replaceKnownValues(String s) {
     String out = s;
     for (String v : knownValues) {
       if (out.contains(v)) {
-        out = out.replace(v, "[secret " + fingerprint(v) + "]");
+        out = out.replace(v, "<fingerprint:" + fingerprint(v) + ">");
       }
     }
     return out;

@@ -118,8 +118,8 @@ class KeyVaultSecretsEndToEndTest {
       String settings = (String) CliHarness.query(c, "SELECT settings_json FROM runs").get(0)
           .get("settings_json");
       // The URL parameter was substituted from the vault, and is fingerprinted in the record.
-      assertThat(settings, containsString("tenant=[secret " + keyed.fingerprint(TENANT_CODE)
-          + "]"));
+      assertThat(settings, containsString("tenant=<fingerprint:" + keyed.fingerprint(TENANT_CODE)
+          + ">"));
       for (String column : everyColumn(c)) {
         assertThat(column, allOf(not(containsString(API_KEY)),
             not(containsString(TENANT_CODE))));
