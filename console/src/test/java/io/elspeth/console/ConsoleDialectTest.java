@@ -71,7 +71,8 @@ class ConsoleDialectTest {
 
   private void pagesShowTheRun(LandscapeUrl url) throws Exception {
     try (LandscapeStore store = LandscapeStore.open(url)) {
-      store.commit(run("run-1", 5));
+      store.commit(run("run-1", 5, false));
+      store.commit(run("run-2", 5, true));
       try (WebConsole console = WebConsole.builder(store).withPort(0).start()) {
         String base = "http://127.0.0.1:" + console.port();
         String day = LocalDate.ofInstant(T0, ZoneOffset.UTC).toString();
@@ -90,6 +91,11 @@ class ConsoleDialectTest {
         String row = get(base + "/runs/run-1/rows/1");
         assertThat(row, containsString("route &#39;true&#39;"));
         assertThat(get(base + "/runs/run-1/rows/tok3"), containsString("Row 3 of run run-1"));
+        // A run recorded as ELSPETH RC2 records it: a routing event for each continue as well.
+        String rc2 = get(base + "/runs/run-2");
+        assertThat(rc2, containsString("id=\"count-edge-be3\">2<"));
+        assertThat(rc2, containsString("id=\"count-edge-be2\">2<"));
+        assertThat(rc2, containsString("id=\"count-node-gate\">5<"));
       }
     }
   }
@@ -103,6 +109,15 @@ class ConsoleDialectTest {
 
   /** csv source -> gate (odd rows to 'high') -> sinks normal / high; calls on the gate. */
   static List<AuditRecord> run(String runId, int rows) {
+    return run(runId, rows, false);
+  }
+
+  /**
+   * csv source -> gate (odd rows to 'high') -> sinks normal / high; calls on the gate; with
+   * {@code continueEvents}, a routing event on the continue edge for each row that continued.
+   */
+  static List<AuditRecord> run(String runId, int rows, boolean continueEvents) {
+    String p = continueEvents ? "b" : ""; // ids are unique across runs
     List<AuditRecord> r = new ArrayList<>();
     r.add(new RunRecord(runId, T0, T0.plusSeconds(3), hash("config"), "{}", null,
         CanonicalJson.CANONICAL_VERSION, null, null, "completed"));
@@ -111,14 +126,14 @@ class ConsoleDialectTest {
       r.add(new NodeRecord(n[0], runId, n[1], n[2], "1", "deterministic", hash(n[0]), "{}", T0,
           null, null));
     }
-    r.add(new EdgeRecord("e1", runId, "source", "gate", "continue", "move", T0));
-    r.add(new EdgeRecord("e2", runId, "gate", "normal", "continue", "move", T0));
-    r.add(new EdgeRecord("e3", runId, "gate", "high", "true", "move", T0));
+    r.add(new EdgeRecord(p + "e1", runId, "source", "gate", "continue", "move", T0));
+    r.add(new EdgeRecord(p + "e2", runId, "gate", "normal", "continue", "move", T0));
+    r.add(new EdgeRecord(p + "e3", runId, "gate", "high", "true", "move", T0));
     double[] latencies = {5, 10, 20};
     for (int i = 0; i < rows; i++) {
       Instant at = T0.plusMillis(10 + i);
-      String row = "row" + i;
-      String token = "tok" + i;
+      String row = p + "row" + i;
+      String token = p + "tok" + i;
       String data = hash("data" + i);
       boolean big = i % 2 == 1;
       r.add(new RowRecord(row, runId, "source", i, data, null, at));
@@ -127,16 +142,19 @@ class ConsoleDialectTest {
           data, "{\"condition\":\"row['amount'] > 100\",\"result\":" + big
               + ",\"route_label\":\"" + big + "\"}", 0.25, null, null, at, at));
       if (i < latencies.length) {
-        r.add(new CallRecord("c" + i, "s1-" + token, null, 0, "llm", i == 0 ? "error" : "success",
+        r.add(new CallRecord(p + "c" + i, "s1-" + token, null, 0, "llm", i == 0 ? "error" : "success",
             hash("req" + i), null, i == 0 ? null : hash("resp" + i), null,
             i == 0 ? "{\"type\":\"rate_limit\",\"message\":\"429\"}" : null, latencies[i], at));
       }
       if (big) {
-        r.add(new RoutingEventRecord("re-" + token, "s1-" + token, "e3", "grp-" + token, 0,
+        r.add(new RoutingEventRecord("re-" + token, "s1-" + token, p + "e3", "grp-" + token, 0,
+            "move", hash("reason"), null, at));
+      } else if (continueEvents && i != 4) {
+        r.add(new RoutingEventRecord("re-" + token, "s1-" + token, p + "e2", "grp-" + token, 0,
             "move", hash("reason"), null, at));
       }
       if (i == 4) {
-        r.add(new TransformErrorRecord("te" + i, runId, token, "gate", data, null,
+        r.add(new TransformErrorRecord(p + "te" + i, runId, token, "gate", data, null,
             "{\"reason\":\"llm_failed\"}", "discard", at));
         r.add(new TokenOutcomeRecord("out-" + token, runId, token, "failed", 1, at, null, null,
             null, null, null, null, null, null));

@@ -20,6 +20,49 @@ public final class PythonRepr {
     return sb.toString();
   }
 
+  /**
+   * JSON text as Python's {@code json.dumps(value, indent=indent)} writes it: each item of a
+   * list or object on its own line, indented by {@code indent} spaces per level, items separated
+   * by "," and keys by ": ", ASCII only; empty lists and objects stay {@code []} and {@code {}}.
+   * A negative {@code indent} is Python's {@code indent=None}: {@link #json(Object)}.
+   */
+  public static String json(@Nullable Object value, int indent) {
+    StringBuilder sb = new StringBuilder();
+    if (indent < 0) {
+      appendPython(sb, value);
+    } else {
+      appendIndented(sb, value, indent, 0);
+    }
+    return sb.toString();
+  }
+
+  private static void appendIndented(StringBuilder sb, @Nullable Object value, int indent,
+      int level) {
+    if (value instanceof List<?> list && !list.isEmpty()) {
+      String inner = "\n" + " ".repeat(indent * (level + 1));
+      sb.append('[');
+      for (int i = 0; i < list.size(); i++) {
+        sb.append(i > 0 ? "," + inner : inner);
+        appendIndented(sb, list.get(i), indent, level + 1);
+      }
+      sb.append('\n').append(" ".repeat(indent * level)).append(']');
+    } else if (value instanceof Map<?, ?> map && !map.isEmpty()) {
+      String inner = "\n" + " ".repeat(indent * (level + 1));
+      sb.append('{');
+      boolean first = true;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        sb.append(first ? inner : "," + inner);
+        first = false;
+        appendString(sb, String.valueOf(e.getKey()));
+        sb.append(": ");
+        appendIndented(sb, e.getValue(), indent, level + 1);
+      }
+      sb.append('\n').append(" ".repeat(indent * level)).append('}');
+    } else {
+      appendPython(sb, value);
+    }
+  }
+
   private static void appendPython(StringBuilder sb, @Nullable Object value) {
     if (value == null) {
       sb.append("null");
@@ -94,7 +137,10 @@ public final class PythonRepr {
       return d > 0 ? "inf" : "-inf";
     }
     double abs = Math.abs(d);
-    if (abs == 0.0 || (abs >= 1e-4 && abs < 1e16)) {
+    if (abs == 0.0) {
+      return 1 / d < 0 ? "-0.0" : "0.0"; // BigDecimal has no negative zero; Python keeps it
+    }
+    if (abs >= 1e-4 && abs < 1e16) {
       String plain = new BigDecimal(Double.toString(d)).toPlainString();
       return plain.contains(".") ? plain : plain + ".0";
     }

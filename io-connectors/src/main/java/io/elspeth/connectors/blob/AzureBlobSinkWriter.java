@@ -410,9 +410,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       case JSON -> {
         Iterable<?> items = oldItems.isEmpty() ? rows : () -> Stream.concat(oldItems.stream(),
             StreamSupport.stream(rows.spliterator(), false)).iterator();
-        JsonSinkWriter.print(out, charset, JsonSinkWriter.Format.JSON, 0, items);
+        // ELSPETH's blob sink writes json.dumps(rows, indent=2).
+        JsonSinkWriter.print(out, charset, JsonSinkWriter.Format.JSON, 2, items);
       }
-      case JSONL -> JsonSinkWriter.print(out, charset, JsonSinkWriter.Format.JSONL, 0, rows);
+      // Each line ended by "\n" (ELSPETH's blob sink leaves the last one open; a blob appended
+      // to later needs it closed).
+      case JSONL -> JsonSinkWriter.print(out, charset, JsonSinkWriter.Format.JSONL, -1, rows);
     }
     out.flush();
   }

@@ -49,7 +49,8 @@ public final class JsonSinkPlugin implements SinkPlugin {
     }
     return new JsonSinkWriter(path,
         "jsonl".equals(format) ? JsonSinkWriter.Format.JSONL : JsonSinkWriter.Format.JSON,
-        (int) options.integer("indent", 0), options.string("encoding"),
+        // No indent is ELSPETH's indent=None (one line); indent: 0 is Python's indent=0.
+        (int) options.integer("indent", -1), options.string("encoding"),
         "append".equals(options.string("mode")));
   }
 }

@@ -19,7 +19,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.Set;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * CSV sink file. The header is the schema's declared fields followed by any other field the rows
@@ -144,28 +143,53 @@ public final class CsvSinkWriter implements SinkWriter {
 
   /**
    * Prints rows as CSV to {@code out} (left open): the header (display names) when asked, then
-   * one record per row with a cell per field, values as Python writes them.
+   * one record per row with a cell per field, values as Python writes them; byte for byte as
+   * ELSPETH's csv sink (Python's {@code csv.DictWriter} defaults): records end with "\r\n", a
+   * cell is quoted only when it holds the delimiter, a quote, "\r" or "\n" (quotes doubled), and
+   * a record of one empty cell is written {@code ""}.
    */
   public static void print(OutputStream out, Charset charset, char delimiter, List<String> fields,
       Map<String, String> displayHeaders, boolean header, Iterable<Map<String, Object>> rows)
       throws IOException {
-    Writer writer = new OutputStreamWriter(new NonClosing(out), charset);
-    CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter)
-        .setRecordSeparator("\n").get();
-    try (CSVPrinter printer = new CSVPrinter(writer, format)) {
-      if (header && !fields.isEmpty()) {
-        List<String> shown = new ArrayList<>();
-        fields.forEach(f -> shown.add(displayHeaders.getOrDefault(f, f)));
-        printer.printRecord(shown);
+    Writer writer = new java.io.BufferedWriter(new OutputStreamWriter(new NonClosing(out),
+        charset));
+    if (header && !fields.isEmpty()) {
+      List<String> shown = new ArrayList<>();
+      fields.forEach(f -> shown.add(displayHeaders.getOrDefault(f, f)));
+      printRecord(writer, delimiter, shown);
+    }
+    List<String> cells = new ArrayList<>(fields.size());
+    for (Map<String, Object> row : rows) {
+      cells.clear();
+      for (String f : fields) {
+        cells.add(CellText.of(row.get(f)));
       }
-      for (Map<String, Object> row : rows) {
-        List<String> cells = new ArrayList<>(fields.size());
-        for (String f : fields) {
-          cells.add(CellText.of(row.get(f)));
-        }
-        printer.printRecord(cells);
+      printRecord(writer, delimiter, cells);
+    }
+    writer.flush();
+  }
+
+  private static void printRecord(Writer writer, char delimiter, List<String> cells)
+      throws IOException {
+    if (cells.size() == 1 && cells.get(0).isEmpty()) {
+      writer.write("\"\"\r\n"); // Python's csv writes a lone empty cell quoted
+      return;
+    }
+    for (int i = 0; i < cells.size(); i++) {
+      if (i > 0) {
+        writer.write(delimiter);
+      }
+      String cell = cells.get(i);
+      if (cell.indexOf(delimiter) >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\r') >= 0
+          || cell.indexOf('\n') >= 0) {
+        writer.write('"');
+        writer.write(cell.replace("\"", "\"\""));
+        writer.write('"');
+      } else {
+        writer.write(cell);
       }
     }
+    writer.write("\r\n");
   }
 
   /** The schema's declared fields, then every other field of the rows in order of appearance. */

@@ -1,12 +1,10 @@
 package io.elspeth.connectors.sink;
 
 import io.elspeth.connectors.operation.OperationCalls;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.canonical.PythonRepr;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +20,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * JSON sink file: {@code json} writes one array of row objects (indented when {@code indent} is
- * set), {@code jsonl} one object per line. {@code append} adds to an existing file (for an array:
+ * 0 or more, on one line when it is negative: the settings' default), {@code jsonl} one object per
+ * line; both as ELSPETH writes them (see {@link #print}). {@code append} adds to an existing file (for an array:
  * the existing items are kept first).
  */
 public final class JsonSinkWriter implements SinkWriter {
@@ -144,32 +143,38 @@ public final class JsonSinkWriter implements SinkWriter {
     }, publisher);
   }
 
-  /** Prints items to {@code out} (left open) as one JSON array or as JSON Lines. */
+  /**
+   * Prints items to {@code out} (left open) as one JSON array or as JSON Lines, byte for byte as
+   * ELSPETH's json sink writes them with Python's {@code json.dump}: ASCII only, ", " between
+   * items and ": " after keys; an array without a trailing newline, indented by {@code indent}
+   * spaces per level when {@code indent} is 0 or more ({@code json.dump(rows, indent=indent)}),
+   * on one line when it is negative ({@code indent=None}, ELSPETH's default); a JSON Lines file
+   * one object per line, each line ended by "\n" ({@code indent} does not apply).
+   */
   public static void print(OutputStream out, Charset charset, Format format, int indent,
       Iterable<?> items) throws IOException {
     Writer writer = new OutputStreamWriter(out, charset);
     if (format == Format.JSONL) {
       for (Object row : items) {
-        writer.write(MAPPER.writeValueAsString(row));
+        writer.write(PythonRepr.json(row));
         writer.write('\n');
       }
     } else {
-      JsonGenerator gen = MAPPER.getFactory().createGenerator(writer);
-      if (indent > 0) {
-        DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-            .withObjectIndenter(new DefaultIndenter(" ".repeat(indent), "\n"))
-            .withArrayIndenter(new DefaultIndenter(" ".repeat(indent), "\n"));
-        gen.setPrettyPrinter(pp);
-      }
-      gen.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
       // Item by item, as one array: the items may be streamed from disk.
-      gen.writeStartArray();
+      String inner = indent < 0 ? "" : "\n" + " ".repeat(indent);
+      boolean first = true;
+      writer.write('[');
       for (Object item : items) {
-        MAPPER.writeValue(gen, item);
+        writer.write(first ? inner : (indent < 0 ? ", " : "," + inner));
+        first = false;
+        String text = PythonRepr.json(item, indent);
+        // An item's own lines are one level deeper than the array's.
+        writer.write(indent <= 0 ? text : text.replace("\n", "\n" + " ".repeat(indent)));
       }
-      gen.writeEndArray();
-      gen.flush();
-      writer.write('\n');
+      if (!first && indent >= 0) {
+        writer.write('\n');
+      }
+      writer.write(']');
     }
     writer.flush();
   }

@@ -228,7 +228,7 @@ class AzureBlobSinkPublicationTest {
     assertThat(second.pathOrUri(), is(first.pathOrUri()));
     assertThat(second.contentHash(), is(CanonicalJson.sha256Hex(content)));
     assertThat(second.sizeBytes(), is((long) content.length));
-    List<String> lines = List.of(new String(content, StandardCharsets.UTF_8).split("\n"));
+    List<String> lines = List.of(new String(content, StandardCharsets.UTF_8).split("\r\n"));
     assertThat(lines, hasSize(26));
     assertThat(lines.get(0), is("id,name"));
     assertThat(lines.stream().filter(l -> l.equals("id,name")).count(), is(1L));

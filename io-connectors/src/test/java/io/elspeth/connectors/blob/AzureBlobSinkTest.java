@@ -139,7 +139,7 @@ class AzureBlobSinkTest {
     sink(c, "blob_path", "x.csv", "csv_options", map("delimiter", ";", "include_header", false))
         .write(people(), new OperationCalls("r", "op"));
     assertThat(new String(c.getBlobClient("x.csv").downloadContent().toBytes(),
-        StandardCharsets.UTF_8), is("1;alice;2.5\n2;bob, jr;3.0\n"));
+        StandardCharsets.UTF_8), is("1;alice;2.5\r\n2;bob, jr;3.0\r\n"));
   }
 
   @Test

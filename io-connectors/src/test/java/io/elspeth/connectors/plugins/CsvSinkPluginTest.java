@@ -78,7 +78,7 @@ class CsvSinkPluginTest {
 
     plugin.create(opts).write(List.of(options("name", "alice", "id", 1L, "extra", true)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("ID|name|extra\n1|alice|True\n"));
+    assertThat(Files.readString(file), is("ID|name|extra\r\n1|alice|True\r\n"));
   }
 
   @Test
@@ -88,6 +88,6 @@ class CsvSinkPluginTest {
 
     plugin.create(opts).write(List.of(options("id", 2L)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("id\n1\n2\n"));
+    assertThat(Files.readString(file), is("id\n1\n2\r\n"));
   }
 }

@@ -52,7 +52,7 @@ class JsonSinkPluginTest {
     plugin.create(valid(Map.of("path", file.toString())))
         .write(List.of(Map.of("id", 1L), Map.of("id", 2L)), FILE_CALLS);
 
-    assertThat(Files.readAllLines(file), contains("{\"id\":1}", "{\"id\":2}"));
+    assertThat(Files.readAllLines(file), contains("{\"id\": 1}", "{\"id\": 2}"));
   }
 
   @Test

@@ -73,6 +73,33 @@ class CsvSinkWriterTest {
   }
 
   @Test
+  void writesPythonsCsvBytesCrLfAndMinimalQuoting() throws IOException {
+    Path file = dir.resolve("out.csv");
+
+    writer(file).write(List.of(
+        row("id", 1L, "name", "a, b", "note", "say \"hi\"", "x", 1e-05, "big", 1e16, "neg", -0.0,
+            "ok", true, "none", null, "u", "\u00e9\ud83d\ude00"),
+        row("id", 2L, "name", " lead", "note", "line\nbreak", "x", 10000000.0, "big", 0.1,
+            "neg", -1.5, "ok", false, "none", null, "u", "#x")), FILE_CALLS);
+
+    // What Python 3's csv.DictWriter (ELSPETH's csv sink) writes for these rows.
+    assertThat(Files.readString(file), equalTo("id,name,note,x,big,neg,ok,none,u\r\n"
+        + "1,\"a, b\",\"say \"\"hi\"\"\",1e-05,1e+16,-0.0,True,,\u00e9\ud83d\ude00\r\n"
+        + "2, lead,\"line\nbreak\",10000000.0,0.1,-1.5,False,,#x\r\n"));
+  }
+
+  @Test
+  void aLoneEmptyCellIsWrittenQuotedAsPythonDoes() throws IOException {
+    Path file = dir.resolve("out.csv");
+    Map<String, Object> empty = new java.util.HashMap<>();
+    empty.put("a", "");
+
+    writer(file).write(List.of(empty), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo("a\r\n\"\"\r\n"));
+  }
+
+  @Test
   void headerIsTheUnionOfRowKeysInFirstSeenOrder() throws IOException {
     Path file = dir.resolve("out.csv");
 
@@ -137,7 +164,7 @@ class CsvSinkWriterTest {
 
     writer(file).write(List.of(row("a", "x", "b", null)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("a,b\nx,\n"));
+    assertThat(Files.readString(file), is("a,b\r\nx,\r\n"));
   }
 
   @Test
@@ -168,7 +195,7 @@ class CsvSinkWriterTest {
 
     writer.write(List.of(row("a", 1L, "b", "x,y")), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("a;b\n1;x,y\n"));
+    assertThat(Files.readString(file), is("a;b\r\n1;x,y\r\n"));
   }
 
   @Test
@@ -189,7 +216,7 @@ class CsvSinkWriterTest {
 
     writer(file).write(List.of(row("id", 7L)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("id\n7\n"));
+    assertThat(Files.readString(file), is("id\r\n7\r\n"));
   }
 
   @Test
@@ -219,7 +246,7 @@ class CsvSinkWriterTest {
         () -> appending.write(List.of(row("id", 2L, "note", "would be lost")), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("'note'"));
-    assertThat(Files.readString(file), is("id\n1\n"));
+    assertThat(Files.readString(file), is("id\r\n1\r\n"));
   }
 
   @Test
@@ -243,7 +270,7 @@ class CsvSinkWriterTest {
 
     appending.write(List.of(row("id", 1L)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("id\n1\n"));
+    assertThat(Files.readString(file), is("id\r\n1\r\n"));
   }
 
   @Test
@@ -278,7 +305,7 @@ class CsvSinkWriterTest {
 
     writer(file).write(List.of(row("id", 1L)), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("id\n1\n"));
+    assertThat(Files.readString(file), is("id\r\n1\r\n"));
   }
 
   @Test
@@ -311,7 +338,7 @@ class CsvSinkWriterTest {
 
     writer.write(List.of(), FILE_CALLS);
 
-    assertThat(Files.readString(file), is("id,name\n"));
+    assertThat(Files.readString(file), is("id,name\r\n"));
   }
 
   @Test

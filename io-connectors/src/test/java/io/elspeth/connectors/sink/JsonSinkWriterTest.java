@@ -55,11 +55,82 @@ class JsonSinkWriterTest {
     return parsed;
   }
 
+  /** Rows whose every value has its own Python spelling: floats, -0.0, non-ASCII, quotes. */
+  private static List<Map<String, Object>> pythonRows() {
+    return List.of(
+        row("id", 1L, "name", "a, b", "note", "say \"hi\"", "x", 1e-05, "big", 1e16, "neg", -0.0,
+            "ok", true, "none", null, "u", "\u00e9\ud83d\ude00", "nested",
+            row("k", List.of(1L, 2.5d))),
+        row("id", 2L, "name", " lead", "note", "line\nbreak", "x", 10000000.0, "big", 0.1,
+            "neg", -1.5, "ok", false, "none", null, "u", "#x", "nested", row()));
+  }
+
+  // The expected texts below are what Python 3's json.dump writes for pythonRows(), as
+  // ELSPETH's json sink calls it: json.dump(rows, f, indent=...) and json.dump(row, f) + "\n".
+  private static final String PY_ROW_1 = "{\"id\": 1, \"name\": \"a, b\", \"note\":"
+      + " \"say \\\"hi\\\"\", \"x\": 1e-05, \"big\": 1e+16, \"neg\": -0.0, \"ok\": true,"
+      + " \"none\": null, \"u\": \"\\u00e9\\ud83d\\ude00\", \"nested\": {\"k\": [1, 2.5]}}";
+  private static final String PY_ROW_2 = "{\"id\": 2, \"name\": \" lead\", \"note\":"
+      + " \"line\\nbreak\", \"x\": 10000000.0, \"big\": 0.1, \"neg\": -1.5, \"ok\": false,"
+      + " \"none\": null, \"u\": \"#x\", \"nested\": {}}";
+
+  @Test
+  void jsonFormatWritesPythonsJsonDumpBytesWithoutATrailingNewline() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, -1, false).write(pythonRows(), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo("[" + PY_ROW_1 + ", " + PY_ROW_2 + "]"));
+  }
+
+  @Test
+  void jsonFormatWithIndentWritesPythonsIndentedBytes() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 2, false).write(pythonRows(), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo("[\n  {\n    \"id\": 1,\n    \"name\": \"a, b\",\n"
+        + "    \"note\": \"say \\\"hi\\\"\",\n    \"x\": 1e-05,\n    \"big\": 1e+16,\n"
+        + "    \"neg\": -0.0,\n    \"ok\": true,\n    \"none\": null,\n"
+        + "    \"u\": \"\\u00e9\\ud83d\\ude00\",\n    \"nested\": {\n      \"k\": [\n        1,\n"
+        + "        2.5\n      ]\n    }\n  },\n  {\n    \"id\": 2,\n    \"name\": \" lead\",\n"
+        + "    \"note\": \"line\\nbreak\",\n    \"x\": 10000000.0,\n    \"big\": 0.1,\n"
+        + "    \"neg\": -1.5,\n    \"ok\": false,\n    \"none\": null,\n    \"u\": \"#x\",\n"
+        + "    \"nested\": {}\n  }\n]"));
+  }
+
+  @Test
+  void jsonFormatWithIndentZeroBreaksLinesWithoutIndenting() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 0, false).write(List.of(row("id", 1L, "k", List.of(1L))), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo("[\n{\n\"id\": 1,\n\"k\": [\n1\n]\n}\n]"));
+  }
+
+  @Test
+  void emptyJsonArrayIsTwoBrackets() throws IOException {
+    Path file = dir.resolve("out.json");
+
+    json(file, 2, false).write(List.of(), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo("[]"));
+  }
+
+  @Test
+  void jsonlFormatWritesPythonsJsonDumpBytesOneLineEach() throws IOException {
+    Path file = dir.resolve("out.jsonl");
+
+    jsonl(file, false).write(pythonRows(), FILE_CALLS);
+
+    assertThat(Files.readString(file), equalTo(PY_ROW_1 + "\n" + PY_ROW_2 + "\n"));
+  }
+
   @Test
   void jsonFormatWritesOneArrayOfTheRowsInOrder() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")), FILE_CALLS);
+    json(file, -1, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b"))));
@@ -69,7 +140,7 @@ class JsonSinkWriterTest {
   void jsonFormatWithoutIndentIsOneLine() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L), row("id", 2L)), FILE_CALLS);
+    json(file, -1, false).write(List.of(row("id", 1L), row("id", 2L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file), hasSize(1));
   }
@@ -94,7 +165,7 @@ class JsonSinkWriterTest {
     Path file = dir.resolve("out.json");
     Map<String, Object> value = row("n", null, "b", true, "m", row("k", List.of(1L, 2.5d)));
 
-    json(file, 0, false).write(List.of(value), FILE_CALLS);
+    json(file, -1, false).write(List.of(value), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of(value)));
   }
@@ -103,7 +174,7 @@ class JsonSinkWriterTest {
   void jsonFormatWithNoRowsWritesAnEmptyArray() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(), FILE_CALLS);
+    json(file, -1, false).write(List.of(), FILE_CALLS);
 
     assertThat(CanonicalJson.parse(Files.readString(file)), equalTo(List.of()));
   }
@@ -163,7 +234,7 @@ class JsonSinkWriterTest {
     Files.writeString(file, "{\"not\": \"an array\"}");
 
     IOException e = assertThrows(IOException.class,
-        () -> json(file, 0, true).write(List.of(row("id", 1L)), FILE_CALLS));
+        () -> json(file, -1, true).write(List.of(row("id", 1L)), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("does not hold a JSON array"));
     assertThat(Files.readString(file), is("{\"not\": \"an array\"}"));
@@ -195,8 +266,8 @@ class JsonSinkWriterTest {
   void noTemporaryFilesAreLeftBehind() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, 0, false).write(List.of(row("id", 1L)), FILE_CALLS);
-    json(file, 0, true).write(List.of(row("id", 2L)), FILE_CALLS);
+    json(file, -1, false).write(List.of(row("id", 1L)), FILE_CALLS);
+    json(file, -1, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));

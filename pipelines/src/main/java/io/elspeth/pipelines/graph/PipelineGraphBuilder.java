@@ -278,7 +278,9 @@ public final class PipelineGraphBuilder {
     }
     java.util.Map<String, String> destinations = new java.util.HashMap<>();
     for (PipelinePlan.Edge e : plan.edges()) {
-      destinations.put(e.edgeId(), names.getOrDefault(e.to(), e.to()));
+      // A gate's continue decision has a routing event too; its telemetry says "continue".
+      destinations.put(e.edgeId(), io.elspeth.transforms.gate.GateStep.CONTINUE.equals(e.label())
+          ? io.elspeth.transforms.gate.GateStep.CONTINUE : names.getOrDefault(e.to(), e.to()));
     }
     return new LandscapeCommit.TelemetryWiring(plan.runId(), plan.settings().telemetry(), nodes,
         destinations, plan.settings().payloadStoreBasePath());

@@ -168,9 +168,11 @@ public final class PipelinePlan {
       if (!g.forkTo().isEmpty()) {
         config.put("fork_to", g.forkTo());
       }
+      // ELSPETH names a config gate's plugin after the gate (config_gate:NAME), so that two
+      // gates of one run are told apart by plugin name too.
       processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
-          "config_gate", ENGINE_VERSION, "deterministic", step++, config, "dynamic", null,
-          null));
+          "config_gate:" + g.name(), ENGINE_VERSION, "deterministic", step++, config, "dynamic",
+          null, null));
     }
     for (PipelineSettings.Coalesce c : settings.coalesce()) {
       processing.add(new Node(id("coalesce", c.name(), c.config(), ids), c.name(), "coalesce",

@@ -139,7 +139,7 @@ class BadInputEndToEndTest {
     CliHarness.Result r = CliHarness.run("run", "-s", s.toString(), "--execute");
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(CliHarness.lines(dir.resolve("q.jsonl")), equalTo(java.util.List.of(
-        "{\"_raw\":42}", "{\"_raw\":[1,2]}")));
+        "{\"_raw\": 42}", "{\"_raw\": [1, 2]}")));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertThat(LandscapeInvariants.outcomes(c),

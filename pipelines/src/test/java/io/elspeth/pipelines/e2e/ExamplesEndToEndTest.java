@@ -47,7 +47,10 @@ class ExamplesEndToEndTest {
       LandscapeInvariants.assertReconciles(c);
       assertThat(LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@normal", 3L, "routed@high_values", 3L)));
-      assertThat(count(c, "SELECT COUNT(*) FROM routing_events"), is(3L));
+      // One event per gate decision, continue included (as ELSPETH records them).
+      assertThat(count(c, "SELECT COUNT(*) FROM routing_events"), is(6L));
+      assertThat(count(c, "SELECT COUNT(*) FROM routing_events r JOIN edges e"
+          + " ON e.edge_id = r.edge_id WHERE e.label = 'continue'"), is(3L));
       LandscapeInvariants.assertSourceHashes(c, List.of(
           row(1L, "alice", 250.0), row(2L, "bob", 1500.5), row(3L, "carol", 999.99),
           row(4L, "dave", 1000.01), row(5L, "erin", 42.0), row(6L, "frank", 20000.0)));

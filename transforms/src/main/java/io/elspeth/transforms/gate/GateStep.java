@@ -33,8 +33,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A config gate as a step: evaluates its condition on each row and follows the route for the
  * result ({@code "true"}/{@code "false"} for booleans, the value's text otherwise). {@code
- * continue} passes the token on; a sink name routes it there with a {@code move} routing event
- * (outcome {@code routed}, recorded at the sink). The node state records {condition, result,
+ * continue} passes the token on with a {@code move} routing event on the gate's {@code continue}
+ * edge, as ELSPETH records every gate decision; a sink name routes it there with a {@code move}
+ * routing event on the route label's edge (outcome {@code routed}, recorded at the sink). The node state records {condition, result,
  * route_label}. A result with no route, or a condition that cannot be evaluated on the row
  * (including one that exceeds its evaluation budget, see {@code ExpressionLimits}), fails the row
  * with the reason recorded.
@@ -211,13 +212,17 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
           evaluation));
       String destination = routes.get(label);
       Metrics.counter(GateStep.class, "route_" + label).inc();
+      // ELSPETH's ConfigGateReason: the condition and the route label (not the raw value).
+      Map<String, Object> reason = new LinkedHashMap<>();
+      reason.put("condition", condition.source());
+      reason.put("result", label);
       if (CONTINUE.equals(destination)) {
+        // As ELSPETH records it (AUD-002): every decision has its routing event, a continue one
+        // on the gate's continue edge; emitted with the node state, so it is in the same commit.
+        audit.output(StepAudit.routing(stateId, ctx.edgeId(CONTINUE), "move", reason));
         out.get(StepTags.MAIN).output(token.touchedBy(stateId));
         return;
       }
-      Map<String, Object> reason = new LinkedHashMap<>();
-      reason.put("condition", condition.source());
-      reason.put("result", recordable(result));
       if (FORK.equals(destination)) {
         fork(token, stateId, reason, out);
         return;

@@ -78,7 +78,7 @@ class GateStepTest {
         assertThat(event.edgeId(), equalTo("edge-high"));
         assertThat(event.stateId(), equalTo(out.only(NodeStateRecord.class).stateId()));
         assertThat(event.reasonHash(),
-            equalTo(CanonicalJson.stableHash(row("condition", AMOUNT, "result", true))));
+            equalTo(CanonicalJson.stableHash(row("condition", AMOUNT, "result", "true"))));
         return null;
       });
       p.run().waitUntilFinish();
@@ -107,16 +107,24 @@ class GateStepTest {
   }
 
   @Test
-  void rowNotMeetingTheConditionContinuesWithoutARoutingEvent() throws Throwable {
+  void rowNotMeetingTheConditionContinuesWithAMoveEventOnTheContinueEdge() throws Throwable {
     Token low = Token.fromSource("row-2", 1, row("id", 2L, "amount", 100L));
     BeamPipelines.test(p -> {
       PAssert.that(gate(p, AMOUNT, AMOUNT_ROUTES, low)).satisfies(emitted -> {
         StepOutputs out = StepOutputs.of(emitted);
         assertThat(out.routed(), empty());
-        assertThat(out.audit(RoutingEventRecord.class), empty());
         assertThat(out.main(), hasSize(1));
         Token token = out.main().get(0);
         NodeStateRecord state = out.only(NodeStateRecord.class);
+        // ELSPETH records every gate decision, continue included (AUD-002): one move event on
+        // the continue edge, its reason the condition and the route label.
+        RoutingEventRecord event = out.only(RoutingEventRecord.class);
+        assertThat(event.edgeId(), equalTo("edge-continue"));
+        assertThat(event.mode(), equalTo("move"));
+        assertThat(event.ordinal(), equalTo(0));
+        assertThat(event.stateId(), equalTo(state.stateId()));
+        assertThat(event.reasonHash(),
+            equalTo(CanonicalJson.stableHash(row("condition", AMOUNT, "result", "false"))));
         assertThat(token.tokenId(), equalTo(low.tokenId()));
         assertThat(token.destination(), equalTo(null));
         assertThat(token.lastStateId(), equalTo(state.stateId()));
@@ -138,7 +146,9 @@ class GateStepTest {
         assertThat(out.routed().stream().map(Token::tokenId).toList(), contains(book.tokenId()));
         assertThat(out.routed().get(0).destination(), equalTo("bookSink"));
         assertThat(out.main().stream().map(Token::tokenId).toList(), contains(toy.tokenId()));
-        assertThat(out.only(RoutingEventRecord.class).edgeId(), equalTo("edge-books"));
+        // One event per decision: the book's on its route's edge, the toy's on continue.
+        assertThat(out.audit(RoutingEventRecord.class).stream().map(RoutingEventRecord::edgeId)
+            .sorted().toList(), contains("edge-books", "edge-continue"));
         return null;
       });
       p.run().waitUntilFinish();
