@@ -223,6 +223,81 @@ class ReplayVerifyEndToEndTest {
   }
 
   @Test
+  void replayReproducesRecordedFailuresAndRetriesCallForCall() throws Exception {
+    // A third of the requests fail with 429 or 503 at first: the recorded run retried them.
+    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder().seed(7)
+        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("neutral")
+        .fault(FaultKind.RATE_LIMIT, 20).fault(FaultKind.SERVICE_UNAVAILABLE, 15).build());
+    String recorded = record(server);
+    ChaosLlmFixture.with(ChaosConfig.builder().fault(FaultKind.INTERNAL_ERROR, 100).build());
+
+    CliHarness.Result replay = run(settings(server, "replay", PLACEHOLDER_KEY,
+        "{{ row.text }}", "replay", recorded));
+
+    assertThat(replay.err(), replay.exitCode(), is(0));
+    assertThat(server.stats().totalRequests(), is(0L));
+    assertThat(outputs("replay"), equalTo(outputs("live")));
+    try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
+      String replayed = lastRunId(c);
+      assertThat(count(c, "SELECT COUNT(*) FROM calls c JOIN node_states s ON s.state_id ="
+          + " c.state_id WHERE s.run_id = '" + recorded + "' AND c.status = 'error'"),
+          greaterThan(0L));
+      // The same answers, failures included, in the same number of attempts.
+      assertThat(answers(c, replayed), equalTo(answers(c, recorded)));
+    }
+  }
+
+  @Test
+  void replayAnswersABatchJobFromTheRecording() throws Exception {
+    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
+        .responseMode(ChaosConfig.ResponseMode.ECHO).build());
+    input();
+    String live = batchSettings(server, "live", LlmTransformsEndToEndTest.SECRET, null, null);
+    CliHarness.Result r = run(live);
+    assertThat(r.err(), r.exitCode(), is(0));
+    String recorded;
+    try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
+      recorded = lastRunId(c);
+    }
+    ChaosLlmFixture.with(ChaosConfig.builder().fault(FaultKind.INTERNAL_ERROR, 100).build());
+
+    CliHarness.Result replay = run(batchSettings(server, "replay", PLACEHOLDER_KEY, "replay",
+        recorded));
+
+    assertThat(replay.err(), replay.exitCode(), is(0));
+    assertThat(server.stats().totalRequests(), is(0L));
+    assertThat(outputs("replay"), equalTo(outputs("live")));
+    assertThat(outputs("live").get("out"), hasSize(5));
+  }
+
+  private String batchSettings(ChaosLlmServer server, String tag, String key, String mode,
+      String replayFrom) throws Exception {
+    Path out = Files.createDirectories(dir.resolve("out").resolve(tag));
+    return LlmTransformsEndToEndTest.header(dir, dir.resolve("input.jsonl"))
+        + (mode == null ? "" : "run_mode: " + mode + "\nreplay_from: " + replayFrom + "\n")
+        + "aggregations:\n"
+        + "  - name: classify\n"
+        + "    plugin: azure_batch_llm\n"
+        + "    trigger: {count: 5}\n"
+        + "    output_mode: transform\n"
+        + "    on_error: errors\n"
+        + "    options:\n"
+        + "      deployment_name: gpt-4o-batch\n"
+        + "      endpoint: " + server.httpsUrl() + "\n"
+        + "      api_key: " + key + "\n"
+        + "      template: \"Classify: {{ row.text }}\"\n"
+        + "      poll_interval_seconds: 0.05\n"
+        + "      max_wait_hours: 1\n"
+        + "      schema: {fields: dynamic}\n"
+        + "sinks:\n"
+        + "  out: {plugin: json, options: {path: " + out.resolve("out.jsonl") + "}}\n"
+        + "  errors: {plugin: json, options: {path: " + out.resolve("errors.jsonl") + "}}\n"
+        + "default_sink: out\n"
+        + "payload_store: {base_path: " + dir.resolve("payloads") + "}\n"
+        + "landscape: {url: \"sqlite:///" + dir.resolve("landscape.db") + "\"}\n";
+  }
+
+  @Test
   void replayOfAnUnrecordedRequestFailsTheRunNamingTheMiss() throws Exception {
     ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
         .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("neutral").build());
