@@ -14,4 +14,16 @@ public final class ReplayException extends RuntimeException {
   public ReplayException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * Throws the replay failure behind {@code e} (itself, or a cause: a call made on a pool
+   * thread), so that a step's handler of plugin failures does not turn it into a row error.
+   */
+  public static void rethrowIfReplay(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ReplayException replay) {
+        throw replay;
+      }
+    }
+  }
 }

@@ -276,10 +276,9 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
           CrashPoint.reached("transform.called");
         }
         checkCanonical(result);
-      } catch (io.elspeth.connectors.replay.ReplayException e) {
-        // The recording cannot answer: the run fails, as ELSPETH's ReplayMissError does.
-        throw e;
       } catch (RuntimeException e) {
+        // The recording cannot answer: the run fails, as ELSPETH's ReplayMissError does.
+        io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.
         String message = e.getClass().getSimpleName() + ": "
             + transform.urls().text(e.getMessage());
