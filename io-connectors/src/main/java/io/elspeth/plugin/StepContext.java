@@ -20,6 +20,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     where a source stores each row's canonical JSON; null when rows are not stored
  * @param resumedDone for a source in a resumed run: the indexes of the rows that reached their
  *     terminal outcomes in the run being resumed, which this run skips; null otherwise
+ * @param replay the recorded run a replay or verify run answers from or compares with; null in
+ *     a live run
  */
 public record StepContext(
     String runId,
@@ -30,13 +32,33 @@ public record StepContext(
     @Nullable String onError,
     @Nullable LandscapeUrl landscape,
     @Nullable String payloadStore,
-    @Nullable BitSet resumedDone)
+    @Nullable BitSet resumedDone,
+    io.elspeth.connectors.replay.@Nullable ReplaySource replay)
     implements Serializable {
 
   public static final String DISCARD = "discard";
 
   public StepContext {
     edgeIds = Map.copyOf(edgeIds);
+  }
+
+  /** A context of a live run. */
+  public StepContext(String runId, String nodeId, String nodeName, int stepIndex,
+      Map<String, String> edgeIds, @Nullable String onError, @Nullable LandscapeUrl landscape,
+      @Nullable String payloadStore, @Nullable BitSet resumedDone) {
+    this(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape, payloadStore,
+        resumedDone, null);
+  }
+
+  /** This context, in a replay or verify run of {@code source} (null: a live run). */
+  public StepContext withReplay(io.elspeth.connectors.replay.@Nullable ReplaySource source) {
+    return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
+        payloadStore, resumedDone, source);
+  }
+
+  /** Where this step's external calls are answered from in a replay run; null otherwise. */
+  public io.elspeth.connectors.replay.@Nullable ReplaySource replaySource() {
+    return replay != null && replay.replays() ? replay : null;
   }
 
   /** A context without a Landscape of its own (steps tested alone). */
@@ -48,19 +70,19 @@ public record StepContext(
   /** This context, committing failure trails to {@code url} (null: none, as a step tested alone). */
   public StepContext withLandscape(@Nullable LandscapeUrl url) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, url,
-        payloadStore, resumedDone);
+        payloadStore, resumedDone, replay);
   }
 
   /** This context, storing source rows in the payload store at {@code basePath}. */
   public StepContext withPayloadStore(String basePath) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
-        basePath, resumedDone);
+        basePath, resumedDone, replay);
   }
 
   /** This (source) context, skipping the rows a resumed run already finished. */
   public StepContext withResumedDone(BitSet done) {
     return new StepContext(runId, nodeId, nodeName, stepIndex, edgeIds, onError, landscape,
-        payloadStore, (BitSet) done.clone());
+        payloadStore, (BitSet) done.clone(), replay);
   }
 
   /** Whether the row at {@code rowIndex} reached its outcomes in the run this one resumes. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.secrets.UrlRedactor;
+import io.elspeth.connectors.replay.CallReplayer;
+import io.elspeth.connectors.replay.ReplaySource;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -190,6 +192,10 @@ public final class AuditedHttpClient implements AutoCloseable {
       boolean redirectIsAnswer) throws ExternalCallException {
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
+    ReplaySource replay = sink.replay();
+    if (replay != null) {
+      return replayed(replay, request, index, started, sink, reader);
+    }
     HttpResponse<byte[]> answer;
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
@@ -232,11 +238,44 @@ public final class AuditedHttpClient implements AutoCloseable {
     response.put("headers", SensitiveHeaders.response(responseHeaders));
     response.put("body_size", bytes.length);
     response.put("body", body);
+    return answered(request, index, latency, sink, reader, response, bytes);
+  }
+
+  /**
+   * A call of a replay run: the recorded answer to the same request goes through the same
+   * reading as a live one, and is recorded with the same request and response, so the replay's
+   * hashes are the recorded run's. No byte goes on the network.
+   */
+  private <T> T replayed(ReplaySource source, Map<String, Object> request, int index,
+      long started, CallSink sink, ResponseReader<T> reader) throws ExternalCallException {
+    CallReplayer.Answer recorded = CallReplayer.of(source).answer("http", request);
+    double latency = CallAudit.millisSince(started);
+    Map<String, Object> response = recorded.response();
+    if (response == null || !(response.get("status_code") instanceof Number)) {
+      // The recorded attempt got no answer (a timeout, a refused connection): so does this one.
+      Map<String, Object> error = recorded.error() != null ? recorded.error()
+          : Map.of("type", "NetworkError", "message", "no response recorded");
+      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
+      throw ReplayedFailures.exception(error, null);
+    }
+    return answered(request, index, latency, sink, reader, response,
+        ReplayedFailures.bytesOf(response.get("body")));
+  }
+
+  /** Reads and records an answer, live or replayed: {@code response} as it is recorded. */
+  private <T> T answered(Map<String, Object> request, int index, double latency, CallSink sink,
+      ResponseReader<T> reader, Map<String, Object> response, byte[] bytes)
+      throws ExternalCallException {
+    int status = ((Number) response.get("status_code")).intValue();
+    boolean ok = status >= 200 && status < 300;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> headers = response.get("headers") instanceof Map<?, ?> h
+        ? (Map<String, Object>) h : Map.of();
+    Object body = response.get("body");
     if (ok) {
       T value;
       try {
-        value = reader.read(new Response(status, SensitiveHeaders.response(responseHeaders), body,
-            bytes));
+        value = reader.read(new Response(status, headers, body, bytes));
       } catch (ExternalCallException e) {
         CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, e.toError(),
             latency);
@@ -258,9 +297,17 @@ public final class AuditedHttpClient implements AutoCloseable {
     error.put("status_code", status);
     CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
     throw new ExternalCallException(ExternalCallException.forStatus(status), "HTTP " + status,
-        status).withRetryAfter(RetryPolicy.retryAfter(
-            answer.headers().firstValue("retry-after-ms").orElse(null),
-            answer.headers().firstValue("retry-after").orElse(null), Instant.now()));
+        status).withRetryAfter(RetryPolicy.retryAfter(header(headers, "retry-after-ms"),
+            header(headers, "retry-after"), Instant.now()));
+  }
+
+  private static @Nullable String header(Map<String, Object> headers, String name) {
+    for (Map.Entry<String, Object> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase(name) && e.getValue() != null) {
+        return String.valueOf(e.getValue());
+      }
+    }
+    return null;
   }
 
   /** The body as recorded: parsed JSON, text, or base64 for binary content. */

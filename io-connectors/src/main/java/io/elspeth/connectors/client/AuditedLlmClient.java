@@ -35,6 +35,8 @@ import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.CallRecord;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.secrets.UrlRedactor;
+import io.elspeth.connectors.replay.CallReplayer;
+import io.elspeth.connectors.replay.ReplaySource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,6 +291,10 @@ public final class AuditedLlmClient implements AutoCloseable {
         null, null);
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
+    ReplaySource replay = sink.replay();
+    if (replay != null) {
+      return replayedAzure(replay, r, request, requested, index, started, sink);
+    }
     Response<BinaryData> answer;
     byte[] bytes;
     try {
@@ -328,6 +334,36 @@ public final class AuditedLlmClient implements AutoCloseable {
       throw outcome.failure();
     }
     return outcome.chat();
+  }
+
+  /**
+   * A call of a replay run: the recorded answer to the same request, recorded again with the
+   * same request and response (so the same hashes), and no byte on the network.
+   */
+  @SuppressWarnings("unchecked")
+  private ChatResponse replayedAzure(ReplaySource source, ChatRequest r,
+      Map<String, Object> request, CallRecord.Telemetry requested, int index, long started,
+      CallSink sink) throws ExternalCallException {
+    CallReplayer.Answer recorded = CallReplayer.of(source).answer("llm", request);
+    double latency = CallAudit.millisSince(started);
+    Map<String, Object> response = recorded.response();
+    if (!recorded.failed() && response != null && response.get("content") instanceof String c) {
+      String model = response.get("model") instanceof String m ? m : r.model();
+      Map<String, Object> usage = response.get("usage") instanceof Map<?, ?> u
+          ? new LinkedHashMap<>((Map<String, Object>) u) : new LinkedHashMap<>();
+      CallRecord.Telemetry details = new CallRecord.Telemetry(provider, null, r.model(), model,
+          usage.get("prompt_tokens") instanceof Number p ? p.longValue() : null,
+          usage.get("completion_tokens") instanceof Number n ? n.longValue() : null);
+      CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency,
+          details);
+      return new ChatResponse(c, model, usage);
+    }
+    Map<String, Object> error = recorded.error() != null ? recorded.error()
+        : Map.of("type", ExternalCallException.Kind.INVALID_RESPONSE.type(),
+            "message", "the recorded call has no answer");
+    CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency,
+        requested);
+    throw ReplayedFailures.exception(error, null);
   }
 
   /** Reads a 2xx answer; anything but a chat completion with content is a failed outcome. */

@@ -23,4 +23,12 @@ public interface CallSink {
   default @Nullable PayloadStore payloads() {
     return null;
   }
+
+  /**
+   * The recorded run this state's calls are answered from ({@code run_mode: replay}); null (live
+   * and verify runs): calls go to the network.
+   */
+  default io.elspeth.connectors.replay.@Nullable ReplaySource replay() {
+    return null;
+  }
 }

@@ -87,6 +87,10 @@ final class JsonRunReport implements RunObserver {
     e.put("exit_code", exitCode);
     e.put("error", summary.partial() ? summary.exportFailure() : summary.failure());
     e.put("landscape", summary.landscape());
+    if (summary.verification() != null) {
+      // A verify run's report (run_mode: verify); absent from other runs' events.
+      e.put("verification", summary.verification().toJson());
+    }
     print(out, e);
     return exitCode;
   }

@@ -338,7 +338,7 @@ public final class PipelinePlan {
       }
     }
     return new StepContext(runId, node.nodeId(), node.name(), node.step(), out, onError)
-        .withLandscape(settings.landscape());
+        .withLandscape(settings.landscape()).withReplay(settings.replaySource(runId));
   }
 
   /** Node and edge records, registered before any row is processed. */

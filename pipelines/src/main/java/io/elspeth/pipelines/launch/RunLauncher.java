@@ -3,7 +3,13 @@ package io.elspeth.pipelines.launch;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.ownership.Resumptions;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.publication.SinkPublications;
+import io.elspeth.connectors.replay.CallReplayer;
+import io.elspeth.connectors.replay.RecordedCalls;
+import io.elspeth.connectors.replay.ReplaySource;
+import io.elspeth.connectors.replay.RunVerification;
+import io.elspeth.connectors.replay.VerificationReport;
 import io.elspeth.audit.ownership.RunLease;
 import io.elspeth.audit.ownership.RunLeases;
 import io.elspeth.audit.record.AuditRecord;
@@ -223,6 +229,7 @@ public final class RunLauncher {
       Instant started = Instant.now();
       List<AuditRecord> graph = new ArrayList<>();
       ResumePoint resumed = null;
+      checkReplaySource(store, settings);
       RunLease lease = resumeOf == null ? takeLease(store, runId)
           : claim(store, resumeOf, runId, plan, lineage);
       alive = RunLeases.keepAlive(store, lease);
@@ -241,6 +248,17 @@ public final class RunLauncher {
             r.latencyMs()));
       }
       graph.addAll(plan.graphRecords(started));
+      String replayFrom = settings.replayFrom();
+      if (replayFrom != null) {
+        // Beside run_mode and replay_from in settings_json: where a reader of the run looks for
+        // the runs it depends on (as a resume records the run it resumes).
+        Map<String, Object> link = new LinkedHashMap<>();
+        link.put("run_id", replayFrom);
+        link.put("run_mode", settings.runMode());
+        graph.add(new PreflightResultRecord(Ids.groupId(), runId, "dependency_run",
+            "replay_from", CanonicalJson.canonicalize(link), started));
+        LOG.info("{} run run_id={} replay_from={}", settings.runMode(), runId, replayFrom);
+      }
       if (resumed != null) {
         Map<String, Object> link = new LinkedHashMap<>();
         link.put("run_id", resumed.previousRunId());
@@ -266,12 +284,16 @@ public final class RunLauncher {
         }
         RunSummary summary = execute(plan, buildGraph, store, runId, telemetry, lineage,
             System.nanoTime(), estimatedRows);
+        if (ReplaySource.VERIFY.equals(settings.runMode()) && summary.counts() != null) {
+          summary = summary.withVerification(verify(store, runId, settings));
+        }
         flushTelemetry(telemetry, summary);
         return summary;
       } finally {
         TelemetryManagers.release(runId);
       }
     } finally {
+      CallReplayer.forget(planned.runId());
       closeQuietly(alive);
       // Bounded wait for the events still queued; a lineage failure never fails the run.
       lineage.close();
@@ -280,6 +302,49 @@ public final class RunLauncher {
       }
       LandscapeStores.release(url);
     }
+  }
+
+  /** A replay or verify run's recorded run must be in this Landscape, and be another run. */
+  private static void checkReplaySource(LandscapeStore store, PipelineSettings settings) {
+    String from = settings.replayFrom();
+    if (from == null) {
+      return;
+    }
+    boolean exists;
+    try (Connection c = store.connection()) {
+      exists = RecordedCalls.runExists(c, from);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read run " + from + " (replay_from): "
+          + e.getMessage(), e);
+    }
+    if (!exists) {
+      throw new SettingsException(settings.file(), List.of("replay_from: run " + from
+          + " is not in the Landscape " + settings.landscape() + " (run_mode: "
+          + settings.runMode() + " needs a recorded run of it; `elspeth runs` lists them)"));
+    }
+  }
+
+  /**
+   * Compares a verify run's answers with its recorded run's, records the report in the Landscape
+   * (the run's {@code dependency_run} preflight result {@code verified_against}) and returns it.
+   */
+  private static VerificationReport verify(LandscapeStore store, String runId,
+      PipelineSettings settings) {
+    String from = java.util.Objects.requireNonNull(settings.replayFrom());
+    VerificationReport report;
+    try (Connection c = store.connection()) {
+      report = RunVerification.verify(c, runId, from,
+          FilesystemPayloadStore.at(Path.of(settings.payloadStoreBasePath())));
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot compare run " + runId + " with run " + from
+          + ": " + e.getMessage(), e);
+    }
+    store.commit(List.of(new PreflightResultRecord(Ids.groupId(), runId, "dependency_run",
+        "verified_against", CanonicalJson.canonicalize(report.toJson()), Instant.now())));
+    LOG.info("verified run_id={} replay_from={} calls={} matched={} differ={} not_recorded={}",
+        runId, from, report.totalCalls(), report.matches(), report.mismatches(),
+        report.missingRecordings());
+    return report;
   }
 
   private static void closeQuietly(@Nullable AutoCloseable alive) {

@@ -9,11 +9,26 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * the exception behind it when there was one (the CLI prints its trace with --verbose).
  * {@code exportFailure} is why the post-run export of a completed run failed (null when it
  * succeeded or there was none): the run stays completed, but did not fully succeed (ELSPETH's
- * PARTIAL).
+ * PARTIAL). {@code verification} is what a verify run found (null in other runs).
  */
 public record RunSummary(String runId, String status, @Nullable RunReconciliation counts,
     @Nullable String failure, String landscape, @Nullable Throwable cause,
-    @Nullable String exportFailure) {
+    @Nullable String exportFailure,
+    io.elspeth.connectors.replay.@Nullable VerificationReport verification) {
+
+  /** A summary of a live or replay run. */
+  public RunSummary(String runId, String status, @Nullable RunReconciliation counts,
+      @Nullable String failure, String landscape, @Nullable Throwable cause,
+      @Nullable String exportFailure) {
+    this(runId, status, counts, failure, landscape, cause, exportFailure, null);
+  }
+
+  /** This summary with a verify run's report. */
+  public RunSummary withVerification(
+      io.elspeth.connectors.replay.@Nullable VerificationReport report) {
+    return new RunSummary(runId, status, counts, failure, landscape, cause, exportFailure,
+        report);
+  }
 
   /** The run completed and, if one was configured, its export too. */
   public boolean succeeded() {
@@ -55,6 +70,9 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
     }
     if (exportFailure != null) {
       sb.append("  export: failed: ").append(exportFailure).append('\n');
+    }
+    if (verification != null) {
+      sb.append("  ").append(verification.describe().replace("\n", "\n  ")).append('\n');
     }
     sb.append("  landscape: ").append(landscape);
     return sb.toString();

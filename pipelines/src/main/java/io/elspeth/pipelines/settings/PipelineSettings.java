@@ -130,6 +130,29 @@ public record PipelineSettings(
   public record Sink(String name, String plugin, SinkPlugin descriptor, PluginOptions options,
       Map<String, Object> config, @Nullable String onWriteFailure) {}
 
+  /** {@code run_mode}: live (the default), replay or verify. */
+  public String runMode() {
+    Object mode = resolved.get("run_mode");
+    return mode == null ? io.elspeth.connectors.replay.ReplaySource.LIVE : mode.toString();
+  }
+
+  /** {@code replay_from}: the recorded run of a replay or verify run; null in a live run. */
+  public @Nullable String replayFrom() {
+    Object from = resolved.get("replay_from");
+    return from == null || io.elspeth.connectors.replay.ReplaySource.LIVE.equals(runMode()) ? null
+        : from.toString();
+  }
+
+  /**
+   * The recorded run the steps of run {@code runId} answer from (replay) or compare with
+   * (verify); null in a live run.
+   */
+  public io.elspeth.connectors.replay.@Nullable ReplaySource replaySource(String runId) {
+    String from = replayFrom();
+    return from == null ? null : new io.elspeth.connectors.replay.ReplaySource(runMode(), from,
+        runId, landscape, payloadStoreBasePath());
+  }
+
   /**
    * The payload store folder ({@code payload_store.base_path}, ELSPETH's default when unset) as
    * an absolute path, so every worker of a local run writes to the same folder.

@@ -37,6 +37,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * key path (e.g. {@code transforms[2].options.fields}) and what was expected.
  */
 public final class SettingsValidator {
+  private static final String BLOB = "azure_blob";
+
   /** ELSPETH's default Landscape location. */
   public static final String DEFAULT_LANDSCAPE_URL = "sqlite:///./state/audit.db";
   /** ELSPETH's default payload store folder ({@code payload_store.base_path}). */
@@ -178,13 +180,7 @@ public final class SettingsValidator {
     if (problems.isEmpty()) {
       problems.addAll(fieldContracts(source, transforms, aggregations));
     }
-    Object runMode = raw.get("run_mode");
-    if (runMode != null && !"live".equals(runMode)) {
-      problems.add("run_mode: only 'live' is supported, got " + OptionsValidator.describe(runMode));
-    }
-    if (raw.get("replay_from") != null) {
-      problems.add("replay_from: replay runs are not supported by this version");
-    }
+    problems.addAll(runModeProblems(raw, source, sinks));
     LandscapeUrl landscape = landscape(raw.get("landscape"), problems);
     section(raw, "concurrency", CONCURRENCY, sinkNames, problems).ifPresent(o -> {
       if (o.integer("max_workers", 1) < 1) {
@@ -231,6 +227,45 @@ public final class SettingsValidator {
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
         telemetry, asWritten, aggregations, coalesce, runner, export, journal);
+  }
+
+  /**
+   * {@code run_mode} (live, replay, verify) and {@code replay_from}, the recorded run, which
+   * replay and verify need (ELSPETH's {@code validate_replay_from}). A replay answers the external
+   * calls of node states from the recording; Azure Blob sources and sinks read and write outside
+   * it, so a replay run of them is refused rather than half live.
+   */
+  private static List<String> runModeProblems(Map<String, Object> raw,
+      PipelineSettings.@Nullable Source source, Map<String, PipelineSettings.Sink> sinks) {
+    List<String> problems = new ArrayList<>();
+    Object runMode = raw.get("run_mode");
+    if (runMode != null && !List.of("live", "replay", "verify").contains(runMode)) {
+      problems.add("run_mode: expected live, replay or verify, got "
+          + OptionsValidator.describe(runMode));
+      return problems;
+    }
+    Object replayFrom = raw.get("replay_from");
+    if (replayFrom != null && !(replayFrom instanceof String s && !s.isBlank())) {
+      problems.add("replay_from: expected the run id of a recorded run, got "
+          + OptionsValidator.describe(replayFrom));
+    }
+    if (("replay".equals(runMode) || "verify".equals(runMode)) && replayFrom == null) {
+      problems.add("replay_from: required when run_mode is '" + runMode + "' (the run id whose"
+          + " recorded calls this run " + ("replay".equals(runMode) ? "replays" : "verifies")
+          + ")");
+    }
+    if ("replay".equals(runMode)) {
+      if (source != null && BLOB.equals(source.plugin())) {
+        problems.add("run_mode: replay cannot replay source plugin " + BLOB + ": the Landscape"
+            + " keeps only hashes of its Blob Storage reads; copy the input locally, or use"
+            + " run_mode: verify");
+      }
+      sinks.values().stream().filter(k -> BLOB.equals(k.plugin())).forEach(k -> problems.add(
+          "sinks." + k.name() + ": run_mode: replay cannot replay sink plugin " + BLOB
+              + " (a replay makes no network call, and a blob write is one); write a local"
+              + " file, or use run_mode: verify"));
+    }
+    return problems;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -162,6 +163,43 @@ class SettingsValidatorTest {
     assertThat(problems(MINIMAL.replace("options: {path: out.csv}}",
         "options: {path: out.csv}, on_write_failur: discard}")), hasItem(startsWith(
         "sinks.out.on_write_failur: unknown key (expected plugin, options, on_write_failure)")));
+  }
+
+  @Test
+  void runModeIsLiveReplayOrVerifyAndTheLastTwoNeedReplayFrom() {
+    PipelineSettings live = validator.validate(file, yaml(MINIMAL));
+    assertThat(live.runMode(), is("live"));
+    assertThat(live.replaySource("run-b"), is(nullValue()));
+    PipelineSettings replay = validator.validate(file, yaml(MINIMAL
+        + "run_mode: replay\nreplay_from: run-a\n"));
+    assertThat(replay.replayFrom(), is("run-a"));
+    assertThat(replay.replaySource("run-b").replays(), is(true));
+    assertThat(validator.validate(file, yaml(MINIMAL + "run_mode: verify\nreplay_from: run-a\n"))
+        .replaySource("run-b").replays(), is(false));
+    // ELSPETH ignores replay_from in a live run.
+    assertThat(validator.validate(file, yaml(MINIMAL + "replay_from: run-a\n")).replayFrom(),
+        is(nullValue()));
+    assertThat(problems(MINIMAL + "run_mode: replay\n"),
+        hasItem(startsWith("replay_from: required when run_mode is 'replay'")));
+    assertThat(problems(MINIMAL + "run_mode: verify\n"),
+        hasItem(startsWith("replay_from: required when run_mode is 'verify'")));
+    assertThat(problems(MINIMAL + "run_mode: rerun\nreplay_from: run-a\n"),
+        hasItem(startsWith("run_mode: expected live, replay or verify, got")));
+    assertThat(problems(MINIMAL + "run_mode: replay\nreplay_from: [a]\n"),
+        hasItem(startsWith("replay_from: expected the run id of a recorded run")));
+  }
+
+  @Test
+  void aReplayOfBlobSourcesOrSinksIsRefusedNamingTheKey() {
+    List<String> p = problems("""
+        source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
+        sinks: {out: {plugin: azure_blob, options: {container: c, blob_path: o.csv, format: csv,
+          connection_string: "UseDevelopmentStorage=true"}}}
+        run_mode: replay
+        replay_from: run-a
+        """);
+    assertThat(p, hasItem(startsWith("sinks.out: run_mode: replay cannot replay sink plugin"
+        + " azure_blob")));
   }
 
   @Test

@@ -305,6 +305,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         CanonicalJson.canonicalize(outputs.stream().map(BatchTransform.BatchOutput::row).toList());
         checkOutputs(outputs, rows.size());
       } catch (RuntimeException e) {
+        io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         String message = e instanceof BatchTransform.BatchRejectedException ? e.getMessage()
             : e.getClass().getSimpleName() + ": " + e.getMessage();
         audit.accept(StepAudit.failed(ctx, stateId, first, CanonicalJson.stableHash(input),
@@ -399,6 +400,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           }
         }
       } catch (RuntimeException e) {
+        // The recording cannot answer: the run fails, as in a row transform.
+        io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         // A plugin bug: the batch fails, every member with it, the calls made so far recorded.
         work.syncPayloads();
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();

@@ -154,6 +154,11 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     public @Nullable PayloadStore payloads() {
       return payloads;
     }
+
+    @Override
+    public io.elspeth.connectors.replay.@Nullable ReplaySource replay() {
+      return ctx.replaySource();
+    }
   }
 
   @Override

@@ -211,12 +211,20 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private static final class StateCalls implements CallSink {
       private final String stateId;
       private final @Nullable PayloadStore payloads;
+      private final io.elspeth.connectors.replay.@Nullable ReplaySource replay;
       private final AtomicInteger next = new AtomicInteger();
       private final List<CallRecord> calls = Collections.synchronizedList(new ArrayList<>());
 
-      StateCalls(String stateId, @Nullable PayloadStore payloads) {
+      StateCalls(String stateId, @Nullable PayloadStore payloads,
+          io.elspeth.connectors.replay.@Nullable ReplaySource replay) {
         this.stateId = stateId;
         this.payloads = payloads;
+        this.replay = replay;
+      }
+
+      @Override
+      public io.elspeth.connectors.replay.@Nullable ReplaySource replay() {
+        return replay;
       }
 
       @Override
@@ -254,7 +262,7 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private RowOutcome compute(Token token) {
       Instant started = Instant.now();
       String stateId = Ids.stateId();
-      StateCalls calls = new StateCalls(stateId, callPayloads);
+      StateCalls calls = new StateCalls(stateId, callPayloads, ctx.replaySource());
       List<AuditRecord> audit = new ArrayList<>();
       List<Token> main = new ArrayList<>();
       List<Token> routed = new ArrayList<>();
@@ -274,6 +282,8 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         }
         checkCanonical(result);
       } catch (RuntimeException e) {
+        // The recording cannot answer: the run fails, as ELSPETH's ReplayMissError does.
+        io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.
         String message = e.getClass().getSimpleName() + ": "
             + transform.urls().text(e.getMessage());
