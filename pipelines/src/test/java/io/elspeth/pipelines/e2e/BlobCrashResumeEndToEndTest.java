@@ -145,7 +145,7 @@ class BlobCrashResumeEndToEndTest {
 
     Map<Long, Integer> ids = new HashMap<>();
     String csv = new String(content(normal), StandardCharsets.UTF_8);
-    List<String> lines = List.of(csv.split("\n"));
+    List<String> lines = List.of(csv.split("\r?\n"));
     assertThat(lines.get(0), is("id,customer,amount"));
     for (String line : lines.subList(1, lines.size())) {
       ids.merge(Long.parseLong(line.substring(0, line.indexOf(','))), 1, Integer::sum);

@@ -54,7 +54,7 @@ class WebScrapeEndToEndTest {
         + "      url_field: url\n      content_field: page\n      fingerprint_field: page_fp\n"
         + "      format: markdown\n"
         + "      http:\n        abuse_contact: audit@example.com\n"
-        + "        scraping_reason: rate monitoring\n        timeout: 1\n"
+        + "        scraping_reason: rate monitoring\n        timeout: 2\n"
         + "        allowed_hosts: [127.0.0.0/8]\n"
         + "      on_error: llm_errors\n"
         + LlmTransformsEndToEndTest.footer(dir);
