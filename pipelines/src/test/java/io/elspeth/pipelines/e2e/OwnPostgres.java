@@ -73,12 +73,19 @@ final class OwnPostgres implements AutoCloseable {
     return pg;
   }
 
-  /** Starts (or restarts) the server and waits until it accepts connections. */
+  /**
+   * Starts (or restarts) the server and waits until it accepts connections. {@code fsync=off}
+   * only: an immediate stop kills the server's processes, not the machine, so what the server
+   * wrote stays in the kernel's cache. {@code synchronous_commit} stays on: with it off, a commit
+   * is acknowledged before its WAL leaves the server's memory, and an immediate stop then loses
+   * commits the run was told had succeeded (a sink's publication intent), which no database
+   * client can be exactly-once against.
+   */
   void start() throws Exception {
     exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
         home.resolve("server.log").toString(), "-w", "-t", "60", "-o",
         "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + home
-            + " -c fsync=off -c synchronous_commit=off", "start"), true);
+            + " -c fsync=off", "start"), true);
   }
 
   /** Stops the server the way a crash does: every backend killed, no checkpoint. */
