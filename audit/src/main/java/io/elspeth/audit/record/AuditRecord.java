@@ -12,7 +12,8 @@ import java.util.Map;
 public sealed interface AuditRecord extends Serializable
     permits RunRecord, NodeRecord, EdgeRecord, RowRecord, TokenRecord, TokenParentRecord, TokenOutcomeRecord, NodeStateRecord,
         RoutingEventRecord, OperationRecord, CallRecord, ArtifactRecord, ValidationErrorRecord,
-        TransformErrorRecord, BatchRecord, BatchMemberRecord, PreflightResultRecord, CheckpointRecord {
+        TransformErrorRecord, BatchRecord, BatchMemberRecord, PreflightResultRecord, CheckpointRecord,
+        SecretResolutionRecord {
 
   /** The Landscape table this record belongs to. */
   String table();

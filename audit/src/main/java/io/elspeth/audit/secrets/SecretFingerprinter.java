@@ -40,17 +40,36 @@ public final class SecretFingerprinter {
   private final List<String> secretUrlParams;
   private final Set<String> declaredSecret;
   private final Set<String> declaredPlain;
+  /** Secret values known by value (Key Vault secrets), longest first. */
+  private final List<String> knownValues;
 
   public SecretFingerprinter(@Nullable String key) {
-    this(key, List.of(), Set.of(), Set.of());
+    this(key, List.of(), Set.of(), Set.of(), List.of());
   }
 
   private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams,
-      Set<String> declaredSecret, Set<String> declaredPlain) {
+      Set<String> declaredSecret, Set<String> declaredPlain, List<String> knownValues) {
     this.key = key == null || key.isEmpty() ? null : key;
     this.secretUrlParams = List.copyOf(secretUrlParams);
     this.declaredSecret = Set.copyOf(declaredSecret);
     this.declaredPlain = Set.copyOf(declaredPlain);
+    this.knownValues = List.copyOf(knownValues);
+  }
+
+  /**
+   * This fingerprinter, also replacing each of {@code values} (secrets known by value, such as
+   * those loaded from Key Vault) wherever it appears inside a string it scrubs, whatever the
+   * key: a secret substituted into a URL or a header template is then fingerprinted too, as
+   * {@code <fingerprint:HEX>}. Values shorter than 4 characters are not searched for.
+   */
+  public SecretFingerprinter withKnownValues(Collection<String> values) {
+    java.util.TreeSet<String> all = new java.util.TreeSet<>(
+        java.util.Comparator.comparingInt(String::length).reversed()
+            .thenComparing(java.util.Comparator.naturalOrder()));
+    all.addAll(knownValues);
+    values.stream().filter(v -> v != null && v.length() >= 4).forEach(all::add);
+    return new SecretFingerprinter(key, secretUrlParams, declaredSecret, declaredPlain,
+        new ArrayList<>(all));
   }
 
   /**
@@ -58,7 +77,7 @@ public final class SecretFingerprinter {
    * as credential parameters in URLs when it scrubs.
    */
   public SecretFingerprinter withSecretUrlParams(Collection<String> names) {
-    return new SecretFingerprinter(key, names, declaredSecret, declaredPlain);
+    return new SecretFingerprinter(key, names, declaredSecret, declaredPlain, knownValues);
   }
 
   /**
@@ -72,7 +91,7 @@ public final class SecretFingerprinter {
     Set<String> plain = new HashSet<>(declaredPlain);
     plainNames.forEach(n -> plain.add(n.toLowerCase(Locale.ROOT)));
     plain.removeAll(secret);
-    return new SecretFingerprinter(key, secretUrlParams, secret, plain);
+    return new SecretFingerprinter(key, secretUrlParams, secret, plain, knownValues);
   }
 
   /** Whether a configuration key holds a secret: as declared, else by its name. */
@@ -87,7 +106,9 @@ public final class SecretFingerprinter {
   /** Keyed from {@code ELSPETH_FINGERPRINT_KEY} (or the system property elspeth.fingerprint.key). */
   public static SecretFingerprinter fromEnvironment() {
     String key = System.getenv(KEY_ENV);
-    return new SecretFingerprinter(key != null ? key : System.getProperty("elspeth.fingerprint.key"));
+    SecretFingerprinter f = new SecretFingerprinter(key != null ? key
+        : System.getProperty("elspeth.fingerprint.key"));
+    return PROCESS_KNOWN.isEmpty() ? f : f.withKnownValues(PROCESS_KNOWN);
   }
 
   /** Whether fingerprints can be made (a key is set). */
@@ -180,9 +201,34 @@ public final class SecretFingerprinter {
       list.forEach(v -> out.add(scrub(v, urls)));
       return out;
     }
-    if (value instanceof String s && s.contains("://")) {
-      return urls.text(s);
+    if (value instanceof String s) {
+      String known = replaceKnownValues(s);
+      return known.contains("://") ? urls.text(known) : known;
     }
     return value;
+  }
+
+  /**
+   * Secret values this JVM learned by value (the Key Vault secrets of the settings it loaded):
+   * every fingerprinter {@link #fromEnvironment()} makes replaces them, so a client built on a
+   * worker of this JVM scrubs them from what it records even where they are not under a
+   * secret-named key or credential parameter.
+   */
+  private static final Set<String> PROCESS_KNOWN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Adds to the values every {@link #fromEnvironment()} fingerprinter replaces. */
+  public static void registerKnownValues(Collection<String> values) {
+    values.stream().filter(v -> v != null && v.length() >= 4).forEach(PROCESS_KNOWN::add);
+  }
+
+  /** {@code s} with every known secret value replaced by {@code <fingerprint:HEX>}. */
+  public String replaceKnownValues(String s) {
+    String out = s;
+    for (String v : knownValues) {
+      if (out.contains(v)) {
+        out = out.replace(v, "<fingerprint:" + fingerprint(v) + ">");
+      }
+    }
+    return out;
   }
 }

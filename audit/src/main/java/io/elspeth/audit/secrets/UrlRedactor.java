@@ -92,7 +92,9 @@ public final class UrlRedactor {
   }
 
   /** One URL ({@code scheme://[user[:password]@]host[/path][?query][#fragment]}) redacted. */
-  public String url(String url) {
+  public String url(String raw) {
+    // Secrets known by value (Key Vault's) go first, wherever in the URL they were put.
+    String url = fingerprinter.replaceKnownValues(raw);
     int schemeEnd = url.indexOf("://");
     if (schemeEnd < 0) {
       return url;

@@ -58,4 +58,20 @@ class SecretFingerprinterTest {
     assertThat("declared both ways: a secret", f.isSecret("api_key"), is(true));
     assertThat("undeclared: by its name", f.isSecret("other_key"), is(true));
   }
+
+  @Test
+  void secretsKnownByValueAreReplacedWhereverTheyAppear() {
+    SecretFingerprinter f = new SecretFingerprinter("k").withKnownValues(List.of("vault-value-1",
+        "abc"));
+    Object out = f.scrub(Map.of("base_url", "https://h/api?tenant=vault-value-1&x=1",
+        "note", "prefix vault-value-1 suffix", "short", "abc"));
+    String fp = f.fingerprint("vault-value-1");
+    assertThat(out.toString(), containsString("tenant=<fingerprint:" + fp + ">&x=1"));
+    assertThat(out.toString(), containsString("prefix <fingerprint:" + fp + "> suffix"));
+    assertThat(out.toString(), not(containsString("vault-value-1")));
+    assertThat("values under 4 characters are not searched for", out.toString(),
+        containsString("short=abc"));
+    assertThat(new UrlRedactor(f, List.of()).url("https://h/p/vault-value-1"),
+        is("https://h/p/<fingerprint:" + fp + ">"));
+  }
 }

@@ -168,10 +168,28 @@ public final class AuditedHttpClient implements AutoCloseable {
     return request;
   }
 
+  /**
+   * GETs a web page, recorded as one call with the body as text: a 2xx answer, or a 3xx answer
+   * with a {@code Location} (a redirect the caller decides whether to follow, each hop its own
+   * call), is returned; anything else is recorded as an error and thrown classified.
+   */
+  public Response getPage(String url, Map<String, String> headers, Duration timeout,
+      CallSink sink) throws ExternalCallException {
+    return send(url, headers, HttpRequest.BodyPublishers.noBody(), "GET",
+        request("GET", url, headers), timeout, sink, true, r -> r, true);
+  }
+
   private <T> T send(String url, Map<String, String> headers,
       HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
       Duration timeout, CallSink sink, boolean textBody, ResponseReader<T> reader)
       throws ExternalCallException {
+    return send(url, headers, publisher, method, request, timeout, sink, textBody, reader, false);
+  }
+
+  private <T> T send(String url, Map<String, String> headers,
+      HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
+      Duration timeout, CallSink sink, boolean textBody, ResponseReader<T> reader,
+      boolean redirectIsAnswer) throws ExternalCallException {
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
     ReplaySource replay = sink.replay();
@@ -210,7 +228,8 @@ public final class AuditedHttpClient implements AutoCloseable {
     String contentType = answer.headers().firstValue("content-type").orElse("")
         .toLowerCase(Locale.ROOT);
     int status = answer.statusCode();
-    boolean ok = status >= 200 && status < 300;
+    boolean ok = status >= 200 && status < 300 || redirectIsAnswer && status >= 300
+        && status < 400 && answer.headers().firstValue("location").isPresent();
     byte[] bytes = answer.body() == null ? new byte[0] : answer.body();
     Object body = textBody && ok ? new String(bytes, StandardCharsets.UTF_8)
         : body(bytes, contentType);

@@ -129,6 +129,13 @@ final class CliErrors {
   static void secretsOf(@Nullable Object settings) {
     List<String> values = new ArrayList<>();
     collect(settings, values);
+    // Key Vault secrets are secrets whatever option they were substituted into.
+    if (settings instanceof Map<?, ?> map) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> loaded = (Map<String, Object>) map;
+      io.elspeth.pipelines.settings.SettingsSecrets.of(loaded).values().values().stream()
+          .filter(v -> v.length() >= 4).forEach(values::add);
+    }
     SECRETS.set(List.copyOf(values));
   }
 

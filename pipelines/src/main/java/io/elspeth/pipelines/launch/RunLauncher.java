@@ -30,6 +30,9 @@ import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.openlineage.RunLineage;
 import io.elspeth.transforms.gate.DeliveredBranches;
 import io.elspeth.pipelines.settings.DeclaredSecrets;
+import io.elspeth.pipelines.settings.SettingsSecrets;
+import io.elspeth.pipelines.secrets.LoadedSecrets;
+import io.elspeth.audit.record.SecretResolutionRecord;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.plugin.ElspethPipelineOptions;
@@ -100,7 +103,29 @@ public final class RunLauncher {
    * ELSPETH does, unless {@code ELSPETH_ALLOW_RAW_SECRETS=true}, which leaves them out).
    */
   public static void preflight(PipelineSettings settings) {
-    preflight(settings, SecretFingerprinter.fromEnvironment(), SecretFingerprinter.rawSecretsAllowed());
+    preflight(settings, fingerprinter(settings), SecretFingerprinter.rawSecretsAllowed());
+  }
+
+  /**
+   * Keyed from the environment, or by the {@code ELSPETH_FINGERPRINT_KEY} the settings'
+   * {@code secrets:} block loaded from Key Vault (then also set as the system property
+   * {@code elspeth.fingerprint.key}, so this JVM's clients fingerprint with the same key).
+   */
+  private static SecretFingerprinter fingerprinter(PipelineSettings settings) {
+    SecretFingerprinter.registerKnownValues(SettingsSecrets.of(settings).values().values());
+    String loaded = SettingsSecrets.of(settings).value(SecretFingerprinter.KEY_ENV);
+    if (loaded == null) {
+      return SecretFingerprinter.fromEnvironment();
+    }
+    String env = System.getenv(SecretFingerprinter.KEY_ENV);
+    if (env != null && !env.isEmpty() && !env.equals(loaded)) {
+      // Clients of this JVM read the environment first: two keys would make two fingerprints.
+      throw new SettingsException(settings.file(), List.of("secrets.mapping."
+          + SecretFingerprinter.KEY_ENV + ": the fingerprint key loaded from Key Vault differs"
+          + " from the environment variable " + SecretFingerprinter.KEY_ENV + "; unset one"));
+    }
+    System.setProperty("elspeth.fingerprint.key", loaded);
+    return new SecretFingerprinter(loaded);
   }
 
   static void preflight(PipelineSettings settings, SecretFingerprinter secrets,
@@ -161,8 +186,9 @@ public final class RunLauncher {
 
   /** The secrets of a run of {@code settings}: its declared secret options and URL parameters. */
   public static SecretFingerprinter runSecrets(PipelineSettings settings) {
-    return DeclaredSecrets.apply(settings, SecretFingerprinter.fromEnvironment()
-        .withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())));
+    return DeclaredSecrets.apply(settings, fingerprinter(settings)
+        .withSecretUrlParams(ClientSettings.secretUrlParams(settings.resolved())))
+        .withKnownValues(SettingsSecrets.of(settings).values().values());
   }
 
   /**
@@ -216,6 +242,11 @@ public final class RunLauncher {
       graph.add(new RunRecord(runId, started, null, CanonicalJson.stableHash(auditedSettings),
           CanonicalJson.canonicalize(auditedSettings), null, CanonicalJson.CANONICAL_VERSION,
           null, null, "running", contract.toJson(), contract.versionHash()));
+      for (LoadedSecrets.Resolution r : SettingsSecrets.of(settings).resolutions()) {
+        graph.add(new SecretResolutionRecord(Ids.groupId(), runId, r.resolvedAt(),
+            r.envVarName(), "keyvault", r.vaultUrl(), r.secretName(), r.fingerprint(),
+            r.latencyMs()));
+      }
       graph.addAll(plan.graphRecords(started));
       String replayFrom = settings.replayFrom();
       if (replayFrom != null) {

@@ -19,6 +19,7 @@ import io.elspeth.transforms.llm.LlmPlugin;
 import io.elspeth.transforms.local.TruncatePlugin;
 import io.elspeth.transforms.safety.ContentSafetyPlugin;
 import io.elspeth.transforms.safety.PromptShieldPlugin;
+import io.elspeth.transforms.web.WebScrapePlugin;
 import io.elspeth.transforms.step.TransformPlugin;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.BatchReplicatePlugin;
@@ -50,7 +51,7 @@ public final class PluginRegistry {
             new KeywordFilterPlugin(), new JsonExplodePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
     LlmPlugin.all().forEach(p -> r.transforms.put(p.name(), p));
-    List.of(new ContentSafetyPlugin(), new PromptShieldPlugin())
+    List.of(new ContentSafetyPlugin(), new PromptShieldPlugin(), new WebScrapePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
     List.of(new CsvSinkPlugin(), new JsonSinkPlugin(), new AzureBlobSinkPlugin(),
             new DatabaseSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));

@@ -21,9 +21,23 @@ final class LocatedSettings extends LinkedHashMap<String, Object> {
   /** Only needed until validation; not carried where the settings are serialised. */
   private final transient Map<String, String> locations;
 
+  /** What the secrets: block loaded; in memory only, never serialised with the settings. */
+  private final transient io.elspeth.pipelines.secrets.LoadedSecrets secrets;
+
   LocatedSettings(Map<String, Object> settings, Map<String, String> locations) {
+    this(settings, locations, io.elspeth.pipelines.secrets.LoadedSecrets.none());
+  }
+
+  LocatedSettings(Map<String, Object> settings, Map<String, String> locations,
+      io.elspeth.pipelines.secrets.LoadedSecrets secrets) {
     super(settings);
     this.locations = Map.copyOf(locations);
+    this.secrets = secrets;
+  }
+
+  /** The secrets the settings' secrets: block loaded (none after deserialisation). */
+  io.elspeth.pipelines.secrets.LoadedSecrets secrets() {
+    return secrets == null ? io.elspeth.pipelines.secrets.LoadedSecrets.none() : secrets;
   }
 
   /**

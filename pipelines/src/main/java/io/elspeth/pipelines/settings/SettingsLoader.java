@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.elspeth.pipelines.secrets.LoadedSecrets;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -123,6 +124,12 @@ public final class SettingsLoader {
     List<String> problems = new ArrayList<>();
     boolean profiled = root.containsKey("default") || root.containsKey("profiles");
     root = applyProfile(root, profile, problems);
+    // The secrets: block is read before variables are substituted: its values feed them.
+    LoadedSecrets secrets = SettingsSecrets.load(file, root.get(SecretsSettings.KEY), env);
+    env = SettingsSecrets.overlay(env, secrets);
+    // Recorded as secret_resolutions, not with the settings (as in ELSPETH).
+    root = new LinkedHashMap<>(root);
+    root.remove(SecretsSettings.KEY);
     Object substituted = substitute(root, "", env, problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
@@ -130,7 +137,7 @@ public final class SettingsLoader {
     Map<String, Object> settings = PluginFileOptions.resolve(
         EndpointDefaults.apply((Map<String, Object>) substituted, env), file);
     return new LocatedSettings(settings,
-        profiled ? profileLocations(yaml.locations(), profile) : yaml.locations());
+        profiled ? profileLocations(yaml.locations(), profile) : yaml.locations(), secrets);
   }
 
   /** Where each merged key came from: the profile's override, else the default block. */

@@ -164,6 +164,14 @@ public final class ChaosLlmServer implements AutoCloseable {
     return URI.create("https://" + urlHost() + ":" + https.getAddress().getPort());
   }
 
+  /**
+   * The server side of this server's TLS certificate, so another fake of the same JVM (the fake
+   * Key Vault, the fake web server) can serve under the certificate the JVM already trusts.
+   */
+  public javax.net.ssl.SSLContext serverTlsContext() {
+    return certificate.serverContext();
+  }
+
   /** The PEM of the self-signed certificate generated at start. */
   public Path certificatePath() {
     return certificate.certificatePem();

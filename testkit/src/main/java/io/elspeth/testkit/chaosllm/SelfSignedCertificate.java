@@ -39,12 +39,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * written as PEM and as a PKCS12 truststore so clients can trust it through the standard JVM
  * settings ({@code javax.net.ssl.trustStore}); the key never leaves memory.
  */
-record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLContext serverContext) {
+public record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLContext serverContext) {
 
-  static final String TRUSTSTORE_PASSWORD = "chaosllm";
+  public static final String TRUSTSTORE_PASSWORD = "chaosllm";
   private static final char[] KEY_PASSWORD = "chaosllm-key".toCharArray();
 
-  static SelfSignedCertificate generate(Path dir) {
+  public static SelfSignedCertificate generate(Path dir) {
     try {
       // EC P-256: key generation takes milliseconds, where RSA-2048 would slow every test's start.
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");

@@ -23,6 +23,15 @@ public interface RowTransform extends Serializable {
     return apply(row);
   }
 
+  /**
+   * The fields this transform adds to every row; a row that already has one of them fails
+   * before the transform runs ({@link FieldCollisions}). Empty: the transform adds no fixed
+   * fields (or overwriting is what it is for, like {@code field_mapper}).
+   */
+  default java.util.Set<String> declaredOutputFields() {
+    return java.util.Set.of();
+  }
+
   /** Builds per-instance resources (clients, templates) before the first row. */
   default void setup() {}
 

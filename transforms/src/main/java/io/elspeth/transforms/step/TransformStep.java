@@ -269,6 +269,11 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       String inputHash = CanonicalJson.tolerantHash(token.data());
       TransformResult result;
       try {
+        List<String> collisions = FieldCollisions.detect(token.data().keySet(),
+            transform.declaredOutputFields());
+        if (!collisions.isEmpty()) {
+          throw new FieldCollisions.CollisionException(ctx.nodeName(), collisions);
+        }
         result = transform.apply(new LinkedHashMap<>(token.data()), calls);
         if (calls.any()) {
           // A test hook (inert unless ELSPETH_CRASH_AT names it): the row's external calls
