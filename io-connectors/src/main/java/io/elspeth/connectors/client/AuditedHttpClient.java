@@ -194,7 +194,7 @@ public final class AuditedHttpClient implements AutoCloseable {
     long started = System.nanoTime();
     ReplaySource replay = sink.replay();
     if (replay != null) {
-      return replayed(replay, request, index, started, sink, reader);
+      return replayed(replay, request, index, started, sink, reader, redirectIsAnswer);
     }
     HttpResponse<byte[]> answer;
     try {
@@ -238,7 +238,7 @@ public final class AuditedHttpClient implements AutoCloseable {
     response.put("headers", SensitiveHeaders.response(responseHeaders));
     response.put("body_size", bytes.length);
     response.put("body", body);
-    return answered(request, index, latency, sink, reader, response, bytes);
+    return answered(request, index, latency, sink, reader, response, bytes, redirectIsAnswer);
   }
 
   /**
@@ -247,7 +247,8 @@ public final class AuditedHttpClient implements AutoCloseable {
    * hashes are the recorded run's. No byte goes on the network.
    */
   private <T> T replayed(ReplaySource source, Map<String, Object> request, int index,
-      long started, CallSink sink, ResponseReader<T> reader) throws ExternalCallException {
+      long started, CallSink sink, ResponseReader<T> reader, boolean redirectIsAnswer)
+      throws ExternalCallException {
     CallReplayer.Answer recorded = CallReplayer.of(source).answer("http", request);
     double latency = CallAudit.millisSince(started);
     Map<String, Object> response = recorded.response();
@@ -259,18 +260,23 @@ public final class AuditedHttpClient implements AutoCloseable {
       throw ReplayedFailures.exception(error, null);
     }
     return answered(request, index, latency, sink, reader, response,
-        ReplayedFailures.bytesOf(response.get("body")));
+        ReplayedFailures.bytesOf(response.get("body")), redirectIsAnswer);
   }
 
-  /** Reads and records an answer, live or replayed: {@code response} as it is recorded. */
+  /**
+   * Reads and records an answer, live or replayed: {@code response} as it is recorded. With
+   * {@code redirectIsAnswer} (a page fetch that follows redirects itself), a 3xx with a
+   * {@code Location} is an answer too.
+   */
   private <T> T answered(Map<String, Object> request, int index, double latency, CallSink sink,
-      ResponseReader<T> reader, Map<String, Object> response, byte[] bytes)
-      throws ExternalCallException {
+      ResponseReader<T> reader, Map<String, Object> response, byte[] bytes,
+      boolean redirectIsAnswer) throws ExternalCallException {
     int status = ((Number) response.get("status_code")).intValue();
-    boolean ok = status >= 200 && status < 300;
     @SuppressWarnings("unchecked")
     Map<String, Object> headers = response.get("headers") instanceof Map<?, ?> h
         ? (Map<String, Object>) h : Map.of();
+    boolean ok = status >= 200 && status < 300 || redirectIsAnswer && status >= 300
+        && status < 400 && header(headers, "location") != null;
     Object body = response.get("body");
     if (ok) {
       T value;
