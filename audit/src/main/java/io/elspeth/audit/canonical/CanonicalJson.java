@@ -38,7 +38,8 @@ public final class CanonicalJson {
   /** Stored in every run: the version of the canonicalisation and hash rules. */
   public static final String CANONICAL_VERSION = "sha256-rfc8785-v1";
 
-  static final long MAX_SAFE_INTEGER = 9007199254740991L;
+  /** The largest integer canonical JSON keeps exact (2^53 - 1), as ELSPETH does. */
+  public static final long MAX_SAFE_INTEGER = 9007199254740991L;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.util.VarInt;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -113,13 +112,6 @@ public final class RowDataCoder extends AtomicCoder<Map<String, Object>> {
     return (Map<String, Object>) data;
   }
 
-  /** The earlier JSON form of a row, kept to test that such bytes still decode. */
-  static byte[] jsonForm(Map<String, Object> row) throws IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    ByteArrayCoder.of().encode(MAPPER.writeValueAsBytes(row), out);
-    return out.toByteArray();
-  }
-
   @Override
   public void verifyDeterministic() {}
 
@@ -182,7 +174,7 @@ public final class RowDataCoder extends AtomicCoder<Map<String, Object>> {
 
     private static boolean isSafe(long l) {
       // Outside ±(2^53-1) the JSON form read some integers back as doubles: keep that reading.
-      return l >= -9007199254740991L && l <= 9007199254740991L;
+      return l >= -CanonicalJson.MAX_SAFE_INTEGER && l <= CanonicalJson.MAX_SAFE_INTEGER;
     }
 
     private static boolean hasStringKeys(Map<?, ?> map) {

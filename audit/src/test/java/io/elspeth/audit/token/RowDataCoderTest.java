@@ -48,7 +48,10 @@ class RowDataCoderTest {
     row.put("id", 7L);
     row.put("note", "x".repeat(300));
     row.put("nested", List.of(Map.of("a", 1.5)));
-    byte[] json = RowDataCoder.jsonForm(row);
+    // The earlier form: the row's JSON as a length-prefixed byte array.
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    org.apache.beam.sdk.coders.ByteArrayCoder.of().encode(MAPPER.writeValueAsBytes(row), bytes);
+    byte[] json = bytes.toByteArray();
     Map<String, Object> decoded = RowDataCoder.of().decode(new ByteArrayInputStream(json));
     assertThat(decoded, is(row));
   }

@@ -228,8 +228,8 @@ public final class AuditedHttpClient implements AutoCloseable {
     String contentType = answer.headers().firstValue("content-type").orElse("")
         .toLowerCase(Locale.ROOT);
     int status = answer.statusCode();
-    boolean ok = status >= 200 && status < 300 || redirectIsAnswer && status >= 300
-        && status < 400 && answer.headers().firstValue("location").isPresent();
+    boolean ok = isAnswer(status, redirectIsAnswer,
+        answer.headers().firstValue("location").isPresent());
     byte[] bytes = answer.body() == null ? new byte[0] : answer.body();
     Object body = textBody && ok ? new String(bytes, StandardCharsets.UTF_8)
         : body(bytes, contentType);
@@ -275,8 +275,7 @@ public final class AuditedHttpClient implements AutoCloseable {
     @SuppressWarnings("unchecked")
     Map<String, Object> headers = response.get("headers") instanceof Map<?, ?> h
         ? (Map<String, Object>) h : Map.of();
-    boolean ok = status >= 200 && status < 300 || redirectIsAnswer && status >= 300
-        && status < 400 && header(headers, "location") != null;
+    boolean ok = isAnswer(status, redirectIsAnswer, header(headers, "location") != null);
     Object body = response.get("body");
     if (ok) {
       T value;
@@ -305,6 +304,15 @@ public final class AuditedHttpClient implements AutoCloseable {
     throw new ExternalCallException(ExternalCallException.forStatus(status), "HTTP " + status,
         status).withRetryAfter(RetryPolicy.retryAfter(header(headers, "retry-after-ms"),
             header(headers, "retry-after"), Instant.now()));
+  }
+
+  /**
+   * Whether a status answers the call: a 2xx, or for a page fetch that follows redirects itself
+   * a 3xx with a {@code Location}.
+   */
+  private static boolean isAnswer(int status, boolean redirectIsAnswer, boolean hasLocation) {
+    return status >= 200 && status < 300
+        || redirectIsAnswer && status >= 300 && status < 400 && hasLocation;
   }
 
   private static @Nullable String header(Map<String, Object> headers, String name) {
