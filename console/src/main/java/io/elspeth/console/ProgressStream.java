@@ -28,13 +28,15 @@ final class ProgressStream implements AutoCloseable {
 
   private final LandscapeStore store;
   private final Duration every;
+  private final SettledRuns settled;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "elspeth-web-progress");
     t.setDaemon(true);
     return t;
   });
 
-  ProgressStream(LandscapeStore store, Duration every) {
+  ProgressStream(LandscapeStore store, Duration every, SettledRuns settled) {
+    this.settled = settled;
     this.store = store;
     this.every = every;
   }
@@ -50,7 +52,8 @@ final class ProgressStream implements AutoCloseable {
         return;
       }
       try (Connection c = store.connection()) {
-        RunProgress now = RunProgress.read(c, runId, graph, System.currentTimeMillis());
+        RunProgress now = RunProgress.read(c, runId, graph, System.currentTimeMillis(),
+            settled);
         if (!now.equals(last.get())) {
           client.sendEvent("progress", JSON.writeValueAsString(now));
           last.set(now);

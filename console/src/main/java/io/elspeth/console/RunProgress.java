@@ -13,13 +13,14 @@ import java.util.Map;
 record RunProgress(String status, long rows, Map<String, String> nodes, Map<String, String> edges,
     Map<String, Long> sinks, String duration) {
 
-  static RunProgress read(Connection c, String runId, RunGraph graph, long nowMs)
-      throws SQLException {
-    RunSummary summary = RunSummaries.one(c, runId, nowMs);
+  static RunProgress read(Connection c, String runId, RunGraph graph, long nowMs,
+      SettledRuns settled) throws SQLException {
+    RunSummary summary = RunSummaries.one(c, runId, nowMs, settled);
     if (summary == null) {
       throw new IllegalStateException("run " + runId + " disappeared from the Landscape");
     }
-    RunDagCounts counts = RunDagCounts.read(c, runId, graph);
+    RunDagCounts counts = settled.get(runId, summary.status(), "dag",
+        () -> RunDagCounts.read(c, runId, graph));
     return new RunProgress(summary.status(), summary.rows(), counts.nodeLabels(),
         counts.edgeLabels(), summary.sinkOutcomes(),
         summary.duration() == null ? "-" : summary.duration());

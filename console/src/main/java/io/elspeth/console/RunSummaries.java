@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * The runs list: one page of runs, newest first, with their rows and outcomes per sink. Each run
- * costs two index range reads ({@code rows} by run id, {@code token_outcomes} by run id), so a
- * page stays fast however many rows the Landscape holds.
+ * costs two index range reads ({@code rows} by run id, {@code token_outcomes} by run id), read
+ * once for a settled run ({@link SettledRuns}), so a page stays fast however many rows the
+ * Landscape holds.
  */
 final class RunSummaries {
   static final String ROWS_OF_RUN = "SELECT COUNT(*) FROM rows WHERE run_id = ?";
@@ -27,7 +28,8 @@ final class RunSummaries {
   /** The page of {@code filter}, and whether a next page exists. */
   record Page(List<RunSummary> runs, boolean hasNext) {}
 
-  static Page read(Connection c, RunFilter filter, long nowMs) throws SQLException {
+  static Page read(Connection c, RunFilter filter, long nowMs, SettledRuns settled)
+      throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT run_id, status, started_at, completed_at"
         + " FROM runs WHERE 1 = 1");
     List<Object> params = new ArrayList<>();
@@ -70,27 +72,30 @@ final class RunSummaries {
     List<RunSummary> runs = new ArrayList<>();
     for (String[] r : picked.subList(Math.min(first, picked.size()),
         Math.min(first + RunFilter.PAGE_SIZE, picked.size()))) {
-      runs.add(summary(c, r[0], r[1], r[2], r[3], nowMs));
+      runs.add(summary(c, r[0], r[1], r[2], r[3], nowMs, settled));
     }
     return new Page(runs, hasNext);
   }
 
   /** One run's line; {@code null} when there is no such run. */
-  static RunSummary one(Connection c, String runId, long nowMs) throws SQLException {
+  static RunSummary one(Connection c, String runId, long nowMs, SettledRuns settled)
+      throws SQLException {
     try (PreparedStatement ps = LandscapeReads.prepare(c, "SELECT status, started_at,"
         + " completed_at FROM runs WHERE run_id = ?", runId); ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
         return null;
       }
       return summary(c, runId, RunLeases.displayStatus(c, runId, rs.getString(1), nowMs),
-          str(rs.getObject(2)), str(rs.getObject(3)), nowMs);
+          str(rs.getObject(2)), str(rs.getObject(3)), nowMs, settled);
     }
   }
 
   private static RunSummary summary(Connection c, String runId, String status, String started,
-      String completed, long nowMs) throws SQLException {
-    long rows = LandscapeReads.count(c, ROWS_OF_RUN, runId);
-    var outcomes = LandscapeReads.counts(c, OUTCOMES_OF_RUN, runId);
+      String completed, long nowMs, SettledRuns settled) throws SQLException {
+    long rows = settled.get(runId, status, "rows",
+        () -> LandscapeReads.count(c, ROWS_OF_RUN, runId));
+    var outcomes = settled.get(runId, status, "outcomes",
+        () -> LandscapeReads.counts(c, OUTCOMES_OF_RUN, runId));
     Instant start = LandscapeReads.instant(started);
     Instant end = completed != null ? LandscapeReads.instant(completed)
         : status.equals("running") ? Instant.ofEpochMilli(nowMs) : null;

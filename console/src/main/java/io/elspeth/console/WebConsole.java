@@ -14,6 +14,7 @@ import io.elspeth.audit.store.LandscapeStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -69,6 +70,8 @@ public final class WebConsole implements AutoCloseable {
   private final LlmPrices llmPrices;
   private final AccessGuard guard;
   private final ProgressStream progress;
+  /** Counts of runs that can no longer change, read once (a million-row run's take seconds). */
+  private final SettledRuns settled = new SettledRuns();
   private final Javalin app;
   private final String host;
 
@@ -78,7 +81,7 @@ public final class WebConsole implements AutoCloseable {
     this.signingKey = b.signingKey;
     this.llmPrices = b.llmPrices;
     this.guard = AccessGuard.forBinding(b.host, b.accessToken);
-    this.progress = new ProgressStream(b.store, b.pollInterval);
+    this.progress = new ProgressStream(b.store, b.pollInterval, settled);
     this.host = b.host;
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
@@ -259,7 +262,7 @@ public final class WebConsole implements AutoCloseable {
         ctx.queryParam("to"), ctx.queryParam("page"));
     try (Connection c = store.connection()) {
       ctx.html(RunsListPage.render(filter, RunSummaries.read(c, filter,
-          System.currentTimeMillis())));
+          System.currentTimeMillis(), settled)));
     }
   }
 
@@ -287,19 +290,22 @@ public final class WebConsole implements AutoCloseable {
     String runId = ctx.pathParam("run");
     long after = parseLong(ctx.queryParam("after"), "after", -1);
     try (Connection c = store.connection()) {
-      RunSummary summary = RunSummaries.one(c, runId, System.currentTimeMillis());
+      RunSummary summary = RunSummaries.one(c, runId, System.currentTimeMillis(), settled);
       if (summary == null) {
         message(ctx, HttpStatus.NOT_FOUND, "Not found", "no run '" + runId + "'");
         return;
       }
       RunGraph graph = RunGraph.read(c, runId);
+      String status = summary.status();
       List<CallStats> calls = new ArrayList<>();
       List<LlmUsage> llm = new ArrayList<>();
       for (GraphNode n : graph.nodes()) {
-        Map<String, CallStats> stats = CallStats.read(c, runId, n.nodeId());
+        Map<String, CallStats> stats = settled.get(runId, status, "calls " + n.nodeId(),
+            () -> CallStats.read(c, runId, n.nodeId()));
         calls.addAll(stats.values());
         if (stats.containsKey("llm")) {
-          llm.addAll(LlmUsage.read(c, runId, n.nodeId(), payloads, llmPrices));
+          llm.addAll(settled.get(runId, status, "llm " + n.nodeId(),
+              () -> LlmUsage.read(c, runId, n.nodeId(), payloads, llmPrices)));
         }
       }
       List<RunPage.RowRef> rows = new ArrayList<>();
@@ -318,7 +324,8 @@ public final class WebConsole implements AutoCloseable {
         nextAfter = rows.get(ROWS_PER_PAGE - 1).rowIndex();
       }
       ctx.html(RunPage.render(new RunPage.Content(summary, configHash(c, runId), graph,
-          RunDagCounts.read(c, runId, graph), ErrorGroups.read(c, runId), calls, llm,
+          settled.get(runId, status, "dag", () -> RunDagCounts.read(c, runId, graph)),
+          settled.get(runId, status, "errors", () -> ErrorGroups.read(c, runId)), calls, llm,
           !llmPrices.byModel().isEmpty(), payloads != null, TelemetryHealth.read(c, runId), rows,
           nextAfter, signingKey != null)));
     }
@@ -327,31 +334,35 @@ public final class WebConsole implements AutoCloseable {
   private void reconciliation(Context ctx) throws SQLException {
     String runId = ctx.pathParam("run");
     try (Connection c = store.connection()) {
-      if (RunSummaries.one(c, runId, System.currentTimeMillis()) == null) {
+      RunSummary summary = RunSummaries.one(c, runId, System.currentTimeMillis(), settled);
+      if (summary == null) {
         message(ctx, HttpStatus.NOT_FOUND, "Not found", "no run '" + runId + "'");
         return;
       }
-      ctx.html(ReconciliationPage.render(runId, RunReconciliation.of(c, runId)));
+      // Every check scans the run: a settled run is checked once per console, not per view.
+      ctx.html(ReconciliationPage.render(runId, settled.get(runId, summary.status(),
+          "reconciliation", () -> RunReconciliation.of(c, runId))));
     }
   }
 
   /** The run as JSON lines in ELSPETH's record order, signed when a signing key is set. */
   private void export(Context ctx) throws SQLException, IOException {
     String runId = ctx.pathParam("run");
-    List<Map<String, Object>> records;
     try (Connection c = store.connection()) {
-      if (RunSummaries.one(c, runId, System.currentTimeMillis()) == null) {
+      if (RunSummaries.one(c, runId, System.currentTimeMillis(), settled) == null) {
         message(ctx, HttpStatus.NOT_FOUND, "Not found", "no run '" + runId + "'");
         return;
       }
-      records = LandscapeExporter.exportRun(c, runId);
+      ctx.contentType("application/x-ndjson; charset=utf-8");
+      ctx.header("Content-Disposition", "attachment; filename=\"run-" + runId.replaceAll(
+          "[^A-Za-z0-9_.-]", "_") + (signingKey == null ? "" : "-signed") + ".jsonl\"");
+      // Streamed a window of rows at a time: a million-row run is sent in bounded memory.
+      Writer out = new BufferedWriter(new OutputStreamWriter(ctx.outputStream(),
+          StandardCharsets.UTF_8), 1 << 16);
+      ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, signingKey,
+          Instant.now());
+      out.flush();
     }
-    ctx.contentType("application/x-ndjson; charset=utf-8");
-    ctx.header("Content-Disposition", "attachment; filename=\"run-" + runId.replaceAll(
-        "[^A-Za-z0-9_.-]", "_") + (signingKey == null ? "" : "-signed") + ".jsonl\"");
-    Writer out = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
-    ExportWriter.write(runId, records, out, signingKey, Instant.now());
-    out.flush();
   }
 
   private void rowSearch(Context ctx) {

@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,13 +58,27 @@ public final class ExportWriter {
    */
   public static Summary write(String runId, List<Map<String, Object>> records, Writer out,
       @Nullable SigningKey key, Instant exportedAt) throws IOException {
-    List<Map<String, Object>> lines = key == null ? records
-        : signed(runId, records, key, exportedAt);
-    for (Map<String, Object> r : lines) {
-      out.write(CanonicalJson.canonicalize(r));
+    return write(runId, records.iterator(), out, key, exportedAt);
+  }
+
+  /**
+   * As {@link #write(String, List, Writer, SigningKey, Instant)}, one record at a time as
+   * {@code records} yields them ({@link LandscapeExporter#records}): a run of any size is written
+   * in bounded memory.
+   */
+  public static Summary write(String runId, Iterator<Map<String, Object>> records, Writer out,
+      @Nullable SigningKey key, Instant exportedAt) throws IOException {
+    SignedRecords signed = key == null ? null : new SignedRecords(runId, records, key,
+        exportedAt);
+    Iterator<Map<String, Object>> lines = signed == null ? records : signed;
+    long count = 0;
+    while (lines.hasNext()) {
+      out.write(CanonicalJson.canonicalize(lines.next()));
       out.write('\n');
+      count++;
     }
-    return summary(lines, key != null);
+    return signed == null ? new Summary(count, null)
+        : new Summary(signed.recordCount(), signed.finalHash());
   }
 
   /**
@@ -73,27 +88,76 @@ public final class ExportWriter {
   public static List<Map<String, Object>> signed(String runId, List<Map<String, Object>> records,
       SigningKey key, Instant exportedAt) {
     List<Map<String, Object>> out = new ArrayList<>(records.size() + 1);
-    MessageDigest chain = sha256();
-    long sequence = 0;
-    for (Map<String, Object> r : records) {
-      Map<String, Object> signed = new LinkedHashMap<>(r);
-      signed.put(SEQUENCE, sequence++);
-      String signature = key.sign(CanonicalJson.canonicalize(signed));
-      signed.put(SIGNATURE, signature);
-      chain.update(signature.getBytes(StandardCharsets.US_ASCII));
-      out.add(signed);
-    }
-    Map<String, Object> manifest = new LinkedHashMap<>();
-    manifest.put("record_type", MANIFEST);
-    manifest.put("run_id", runId);
-    manifest.put("record_count", (long) records.size());
-    manifest.put("final_hash", HexFormat.of().formatHex(chain.digest()));
-    manifest.put("hash_algorithm", "sha256");
-    manifest.put("signature_algorithm", "hmac-sha256");
-    manifest.put("exported_at", exportedAt.toString());
-    manifest.put(SIGNATURE, key.sign(CanonicalJson.canonicalize(manifest)));
-    out.add(manifest);
+    new SignedRecords(runId, records.iterator(), key, exportedAt).forEachRemaining(out::add);
     return out;
+  }
+
+  /**
+   * {@code records} of {@code runId} signed one at a time as {@link #write} signs them, the
+   * manifest last.
+   */
+  public static Iterator<Map<String, Object>> signing(String runId,
+      Iterator<Map<String, Object>> records, SigningKey key, Instant exportedAt) {
+    return new SignedRecords(runId, records, key, exportedAt);
+  }
+
+  /** Signs records as they pass, and yields the manifest after the last. */
+  private static final class SignedRecords implements Iterator<Map<String, Object>> {
+    private final String runId;
+    private final Iterator<Map<String, Object>> records;
+    private final SigningKey key;
+    private final Instant exportedAt;
+    private final MessageDigest chain = sha256();
+    private long sequence;
+    private @Nullable String finalHash;
+
+    SignedRecords(String runId, Iterator<Map<String, Object>> records, SigningKey key,
+        Instant exportedAt) {
+      this.runId = runId;
+      this.records = records;
+      this.key = key;
+      this.exportedAt = exportedAt;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return finalHash == null;
+    }
+
+    @Override
+    public Map<String, Object> next() {
+      if (finalHash != null) {
+        throw new java.util.NoSuchElementException();
+      }
+      if (records.hasNext()) {
+        Map<String, Object> signed = new LinkedHashMap<>(records.next());
+        signed.put(SEQUENCE, sequence++);
+        String signature = key.sign(CanonicalJson.canonicalize(signed));
+        signed.put(SIGNATURE, signature);
+        chain.update(signature.getBytes(StandardCharsets.US_ASCII));
+        return signed;
+      }
+      String hash = HexFormat.of().formatHex(chain.digest());
+      Map<String, Object> manifest = new LinkedHashMap<>();
+      manifest.put("record_type", MANIFEST);
+      manifest.put("run_id", runId);
+      manifest.put("record_count", sequence);
+      manifest.put("final_hash", hash);
+      manifest.put("hash_algorithm", "sha256");
+      manifest.put("signature_algorithm", "hmac-sha256");
+      manifest.put("exported_at", exportedAt.toString());
+      manifest.put(SIGNATURE, key.sign(CanonicalJson.canonicalize(manifest)));
+      finalHash = hash;
+      return manifest;
+    }
+
+    long recordCount() {
+      return sequence;
+    }
+
+    @Nullable String finalHash() {
+      return finalHash;
+    }
   }
 
   /** What {@code lines} (as {@link #signed} returns them when {@code signed}) hold. */

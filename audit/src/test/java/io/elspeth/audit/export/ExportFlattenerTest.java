@@ -30,14 +30,37 @@ class ExportFlattenerTest {
   }
 
   @Test
-  void groupsByRecordTypeInExportOrderWithTheSortedUnionOfKeys() {
-    Map<String, List<Map<String, Object>>> rows = ExportFlattener.csvRows(List.of(
+  void groupsByRecordTypeInExportOrderWithTheSortedUnionOfKeys() throws Exception {
+    try (CsvExportGroups groups = CsvExportGroups.of(List.of(
         map("record_type", "run", "run_id", "r"),
         map("record_type", "node", "node_id", "a"),
-        map("record_type", "node", "node_id", "b", "config", map("x", 1L))));
-    assertThat(rows.keySet(), contains("run", "node"));
-    assertThat(rows.get("node").get(0).keySet(), contains("config.x", "node_id", "record_type"));
-    assertThat(rows.get("node").get(0).get("config.x"), is((Object) null));
+        map("record_type", "node", "node_id", "b", "config", map("x", 1L, "y", 2.0)))
+        .iterator())) {
+      assertThat(groups.types(), contains("run", "node"));
+      assertThat(groups.count("node"), is(2L));
+      List<Map<String, Object>> nodes = new java.util.ArrayList<>();
+      groups.rows("node").forEach(nodes::add);
+      assertThat(nodes.get(0).keySet(), contains("config.x", "config.y", "node_id",
+          "record_type"));
+      assertThat(nodes.get(0).get("config.x"), is((Object) null));
+      // Values keep their Java types through the spill: 2.0 stays a Double.
+      assertThat(nodes.get(1).get("config.x"), is((Object) 1L));
+      assertThat(nodes.get(1).get("config.y"), is((Object) 2.0));
+      // A group reads again from its start.
+      List<Map<String, Object>> again = new java.util.ArrayList<>();
+      groups.rows("node").forEach(again::add);
+      assertThat(again, is(nodes));
+    }
+  }
+
+  @Test
+  void theSpillFolderIsGoneOnceClosed() throws Exception {
+    CsvExportGroups groups = CsvExportGroups.of(List.of(map("record_type", "run", "run_id",
+        "r")).iterator());
+    java.nio.file.Path folder = groups.folder();
+    assertThat(java.nio.file.Files.isDirectory(folder), is(true));
+    groups.close();
+    assertThat(java.nio.file.Files.exists(folder), is(false));
   }
 
   @Test

@@ -15,8 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
       return 1;
     }
     String runId;
-    List<Map<String, Object>> records;
+    ExportWriter.Summary summary;
     try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
       Optional<String> resolved = LineageQuery.resolveRun(c, run);
       if (resolved.isEmpty()) {
@@ -76,26 +74,27 @@ final class ExportCommand implements Callable<Integer> {
         return 1;
       }
       runId = resolved.get();
-      records = LandscapeExporter.exportRun(c, runId);
-    }
-    Instant now = Instant.now();
-    ExportWriter.Summary summary;
-    if (output == null) {
-      Writer out = spec.commandLine().getOut();
-      summary = ExportWriter.write(runId, records, out, key, now);
-      out.flush();
-    } else {
-      Path target = output.toAbsolutePath();
-      Files.createDirectories(target.getParent());
-      Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-      try {
-        try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-          summary = ExportWriter.write(runId, records, out, key, now);
+      // Streamed from the Landscape a window of rows at a time: a run of any size.
+      Instant now = Instant.now();
+      if (output == null) {
+        Writer out = spec.commandLine().getOut();
+        summary = ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, key, now);
+        out.flush();
+      } else {
+        Path target = output.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(),
+            ".tmp");
+        try {
+          try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+            summary = ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, key,
+                now);
+          }
+          Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(temp);
         }
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(temp);
       }
     }
     err.println("exported " + summary.recordCount() + " records of run " + runId

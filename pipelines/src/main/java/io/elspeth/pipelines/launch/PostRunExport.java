@@ -1,6 +1,6 @@
 package io.elspeth.pipelines.launch;
 
-import io.elspeth.audit.export.ExportFlattener;
+import io.elspeth.audit.export.CsvExportGroups;
 import io.elspeth.audit.export.ExportWriter;
 import io.elspeth.audit.export.LandscapeExporter;
 import io.elspeth.audit.export.SigningKey;
@@ -12,7 +12,7 @@ import io.elspeth.pipelines.settings.LandscapeExport;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -48,27 +48,46 @@ final class PostRunExport {
         Instant.now());
     try {
       SigningKey key = export.sign() ? SigningKey.fromEnvironment(env) : null;
-      List<Map<String, Object>> records;
+      Instant exportedAt = Instant.now();
+      long[] written = {0};
       try (Connection c = store.connection()) {
-        records = LandscapeExporter.exportRun(c, runId);
-      }
-      if (key != null) {
-        records = ExportWriter.signed(runId, records, key, Instant.now());
-      }
-      OperationCalls calls = new OperationCalls(runId, "export_" + runId);
-      if (export.format() == LandscapeExport.Format.JSON) {
-        export.sink().descriptor().create(export.sink().options()).write(records, calls);
-      } else {
-        Path folder = folder(export);
-        for (Map.Entry<String, List<Map<String, Object>>> type
-            : ExportFlattener.csvRows(records).entrySet()) {
-          new CsvSinkWriter(folder.resolve(type.getKey() + ".csv").toString(), ',', "utf-8",
-              false, SchemaSpec.dynamic(), Map.of()).write(type.getValue(), calls);
+        // Read from the Landscape a window of rows at a time, as the sink takes them: a run of
+        // any size is exported in bounded memory. Each pass reads the run again (a writer may
+        // read its rows twice), signed with the same time, so every pass yields the same records.
+        Iterable<Map<String, Object>> records = () -> {
+          Iterator<Map<String, Object>> read = LandscapeExporter.records(c, runId);
+          Iterator<Map<String, Object>> signed = key == null ? read
+              : ExportWriter.signing(runId, read, key, exportedAt);
+          written[0] = 0;
+          return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return signed.hasNext();
+            }
+
+            @Override
+            public Map<String, Object> next() {
+              written[0]++;
+              return signed.next();
+            }
+          };
+        };
+        OperationCalls calls = new OperationCalls(runId, "export_" + runId);
+        if (export.format() == LandscapeExport.Format.JSON) {
+          export.sink().descriptor().create(export.sink().options()).write(records, calls);
+        } else {
+          Path folder = folder(export);
+          try (CsvExportGroups groups = CsvExportGroups.of(records.iterator())) {
+            for (String type : groups.types()) {
+              new CsvSinkWriter(folder.resolve(type + ".csv").toString(), ',', "utf-8",
+                  false, SchemaSpec.dynamic(), Map.of()).write(groups.rows(type), calls);
+            }
+          }
         }
       }
       store.setExportStatus(runId, "completed", null, null, null, Instant.now());
       LOG.info("run exported run_id={} sink={} format={} records={} signed={}", runId, sinkName,
-          export.format().configName(), records.size(), key != null);
+          export.format().configName(), written[0], key != null);
       return Optional.empty();
     } catch (Exception e) {
       String error = "export of run " + runId + " to sink '" + sinkName + "' failed: "
