@@ -296,7 +296,7 @@ public final class ChaosLlmServer implements AutoCloseable {
   }
 
   private ObjectNode statsJson() {
-    ObjectNode json = ChaosConfig.TREES.valueToTree(stats());
+    ObjectNode json = ChaosConfigTrees.TREES.valueToTree(stats());
     json.put("run_id", engine.runId()).put("in_burst", engine.faults().inBurst());
     ObjectNode batch = json.putObject("batch_api");
     batchApi.callCounts().forEach(batch::put);
