@@ -25,7 +25,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * reentrant).
  */
 final class EventQueue {
-  /** How long the export thread lets a batch fill before sending it (a flush waits at most this). */
+  /**
+   * How long the export thread lets a batch fill before sending it (a flush waits at most this).
+   */
   private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** How the hand-over of one event ended. */

@@ -66,7 +66,9 @@ final class ExporterFanOut {
     return results;
   }
 
-  /** Waits until {@code deadline} (System.nanoTime()) for each result; a missing one is a failure. */
+  /**
+   * Waits until {@code deadline} (System.nanoTime()) for each result; a missing one is a failure.
+   */
   List<ExportResult> await(List<CompletableFuture<ExportResult>> pending, long deadline)
       throws InterruptedException {
     List<ExportResult> results = new ArrayList<>(pending.size());

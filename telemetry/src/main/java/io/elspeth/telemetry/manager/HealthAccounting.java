@@ -66,7 +66,10 @@ final class HealthAccounting {
     }
   }
 
-  /** Counts {@code n} events dropped for {@code reason}, adding the report it is due to {@code health}. */
+  /**
+   * Counts {@code n} events dropped for {@code reason}, adding the report it is due to {@code
+   * health}.
+   */
   void countDrop(String reason, long n, List<HealthEvent> health) {
     lock.lock();
     try {
