@@ -89,16 +89,7 @@ final class PrimaryParser {
           "row.get must be called, as row.get(key) or row.get(key, default)", attribute.start());
     }
     Token open = in.advance();
-    List<Node> arguments = new ArrayList<>();
-    while (!in.peek().isOp(")")) {
-      arguments.add(expression.get());
-      if (in.peek().isOp(",")) {
-        in.advance();
-      } else if (!in.peek().isOp(")")) {
-        throw in.expected("',' or ')' in the row.get(...) arguments");
-      }
-    }
-    in.advance();
+    List<Node> arguments = parseArguments("row.get");
     if (arguments.isEmpty() || arguments.size() > 2) {
       throw new ExpressionSyntaxException(
           "row.get() takes 1 or 2 positional arguments (key[, default]) but "
@@ -187,16 +178,7 @@ final class PrimaryParser {
   /** The parenthesised positional arguments of a call of {@code builtin}, named at {@code name}. */
   private Node parseCall(Builtin builtin, Token name) {
     Token open = in.advance();
-    List<Node> arguments = new ArrayList<>();
-    while (!in.peek().isOp(")")) {
-      arguments.add(expression.get());
-      if (in.peek().isOp(",")) {
-        in.advance();
-      } else if (!in.peek().isOp(")")) {
-        throw in.expected("',' or ')' in the " + builtin.pythonName() + "(...) arguments");
-      }
-    }
-    in.advance();
+    List<Node> arguments = parseArguments(builtin.pythonName());
     if (!builtin.accepts(arguments.size())) {
       throw new ExpressionSyntaxException(
           builtin.pythonName() + "() takes " + builtin.arity() + " but " + arguments.size()
@@ -204,6 +186,21 @@ final class PrimaryParser {
           open.start());
     }
     return new Node.Call(builtin, arguments, name.start());
+  }
+
+  /** The positional arguments of a call of {@code callee}, after its '(' and up to its ')'. */
+  private List<Node> parseArguments(String callee) {
+    List<Node> arguments = new ArrayList<>();
+    while (!in.peek().isOp(")")) {
+      arguments.add(expression.get());
+      if (in.peek().isOp(",")) {
+        in.advance();
+      } else if (!in.peek().isOp(")")) {
+        throw in.expected("',' or ')' in the " + callee + "(...) arguments");
+      }
+    }
+    in.advance();
+    return arguments;
   }
 
   /** A dict {@code {k: v, ...}} or set {@code {a, b}} display; {@code {}} is an empty dict. */
