@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * {@link #flush}. Health events (failures, drops, disabling, periodic snapshots) go to the
  * last-resort channel and to the exporters. Nothing here throws into a producer.
  *
- * <p>This class is the front door and the lifecycle; the work is done by its parts, one job
- * each: {@link EventQueue} (the bounded queue and its backpressure), {@link ExportWorker} (the
- * export thread: batching, in-flight bound, lifecycle barriers, snapshots), {@link
- * ExporterFanOut} (one batch to every exporter), {@link InFlightBatches} (results still out),
- * {@link FailureStreak} (results accounted in FIFO order, the total-failure streak), {@link
- * HealthAccounting} (the counters) and {@link HealthReporter} (where health events go). They
+ * <p>This class is the front door and the lifecycle; the work is done by its package-private
+ * parts, one job each: {@code EventQueue} (the bounded queue and its backpressure), {@code
+ * ExportWorker} (the export thread: batching, in-flight bound, lifecycle barriers, snapshots),
+ * {@code ExporterFanOut} (one batch to every exporter), {@code InFlightBatches} (results still
+ * out), {@code FailureStreak} (results accounted in FIFO order, the total-failure streak), {@code
+ * HealthAccounting} (the counters) and {@code HealthReporter} (where health events go). They
  * share one lock, so that a batch's accounting, a disable and the queue it empties are one step.
  */
 public final class TelemetryManager implements AutoCloseable {

@@ -25,7 +25,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Every source (built-in defaults, a named preset, a YAML file, command-line overrides,
  * {@code POST /admin/config}, the {@link ChaosConfigBuilder}) is a JSON tree deep-merged over the
- * previous one and bound once ({@link ChaosConfigTrees}), so all of them validate the same way:
+ * previous one and bound once ({@code ChaosConfigTrees}), so all of them validate the same way:
  * an unknown key or a value out of range is a {@link ChaosConfigException} naming the source and
  * the key.
  */
