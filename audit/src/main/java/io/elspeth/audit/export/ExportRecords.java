@@ -3,7 +3,7 @@ package io.elspeth.audit.export;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.canonical.CanonicalizationException;
 import io.elspeth.audit.lineage.AuditIntegrityException;
-import io.elspeth.audit.lineage.LineageQuery;
+import io.elspeth.audit.lineage.StoredValues;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -239,7 +239,7 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
               record.put(column.substring(0, column.length() - "_json".length()),
                   json(value, recordType, id, column));
             } else if (column.endsWith("_at")) {
-              record.put(column, LineageQuery.time(value, recordType, id, column));
+              record.put(column, StoredValues.time(value, recordType, id, column));
             } else {
               record.put(column, scalar(value));
             }

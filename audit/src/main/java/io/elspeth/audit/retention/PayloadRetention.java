@@ -1,6 +1,6 @@
 package io.elspeth.audit.retention;
 
-import io.elspeth.audit.lineage.LineageQuery;
+import io.elspeth.audit.lineage.StoredValues;
 import io.elspeth.audit.payload.PayloadStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -104,7 +104,7 @@ public final class PayloadRetention {
       while (rs.next()) {
         String runId = rs.getString(1);
         String status = rs.getString(2);
-        String completed = LineageQuery.time(rs.getObject(3), "runs", runId, "completed_at");
+        String completed = StoredValues.time(rs.getObject(3), "runs", runId, "completed_at");
         if (("completed".equals(status) || "failed".equals(status)) && completed != null
             && Instant.parse(completed).isBefore(cutoff)) {
           expired.add(runId);

@@ -596,18 +596,18 @@ class LineageQueryTest {
   @Test
   void timestampsOfBothDialectsBecomeIsoUtcText() {
     String expected = "2026-01-31T12:00:00.123456Z";
-    assertThat(LineageQuery.time("2026-01-31 12:00:00.123456", "t", "id", "c"), is(expected));
-    assertThat(LineageQuery.time("2026-01-31 12:00:00", "t", "id", "c"),
+    assertThat(StoredValues.time("2026-01-31 12:00:00.123456", "t", "id", "c"), is(expected));
+    assertThat(StoredValues.time("2026-01-31 12:00:00", "t", "id", "c"),
         is("2026-01-31T12:00:00.000000Z"));
-    assertThat(LineageQuery.time("2026-01-31T13:00:00.123456+01:00", "t", "id", "c"),
+    assertThat(StoredValues.time("2026-01-31T13:00:00.123456+01:00", "t", "id", "c"),
         is(expected));
-    assertThat(LineageQuery.time(Timestamp.from(Instant.parse(expected)), "t", "id", "c"),
+    assertThat(StoredValues.time(Timestamp.from(Instant.parse(expected)), "t", "id", "c"),
         is(expected));
-    assertThat(LineageQuery.time(OffsetDateTime.parse("2026-01-31T12:00:00.123456Z"), "t", "id",
+    assertThat(StoredValues.time(OffsetDateTime.parse("2026-01-31T12:00:00.123456Z"), "t", "id",
         "c"), is(expected));
-    assertThat(LineageQuery.time(null, "t", "id", "c"), nullValue());
+    assertThat(StoredValues.time(null, "t", "id", "c"), nullValue());
     AuditIntegrityException e = assertThrows(AuditIntegrityException.class,
-        () -> LineageQuery.time("yesterday", "runs", "run-7", "started_at"));
+        () -> StoredValues.time("yesterday", "runs", "run-7", "started_at"));
     assertThat(e.getMessage(), containsString("run-7"));
   }
 }

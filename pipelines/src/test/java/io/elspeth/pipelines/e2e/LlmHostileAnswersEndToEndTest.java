@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.testkit.chaosllm.ChaosConfig;
+import io.elspeth.testkit.chaosllm.ChaosConfigBuilder;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 import io.elspeth.testkit.chaosllm.ChaosStats;
 import io.elspeth.testkit.chaosllm.FaultKind;
@@ -51,7 +52,7 @@ class LlmHostileAnswersEndToEndTest {
    * seed 183 the first 41 draws reach every kind, and every run here sends at least 50 requests.
    */
   private static ChaosConfig everyFault() {
-    ChaosConfig.Builder b = ChaosConfig.builder().seed(183).selectionMode("weighted")
+    ChaosConfigBuilder b = ChaosConfig.builder().seed(183).selectionMode("weighted")
         .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
         .template("{\"score\": 3, \"rationale\": \"ok\"}")
         .timeoutSec(2.5, 2.5).slowResponseSec(0.01, 0.05).connectionFailedLeadSec(0, 0.05)

@@ -16,6 +16,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.testkit.chaosllm.ChaosConfig;
+import io.elspeth.testkit.chaosllm.ChaosConfigBuilder;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 import io.elspeth.testkit.chaosllm.FaultKind;
 import java.nio.charset.StandardCharsets;
@@ -261,7 +262,7 @@ class LlmTransformsEndToEndTest {
 
   @Test
   void withTwentyPercentFaultsEveryRowEndsOnceAndEveryAttemptIsRecorded() throws Exception {
-    ChaosConfig.Builder faults = ChaosConfig.builder().seed(42)
+    ChaosConfigBuilder faults = ChaosConfig.builder().seed(42)
         .responseMode(ChaosConfig.ResponseMode.ECHO)
         .timeoutSec(1, 1).slowResponseSec(0.05, 0.1).connectionFailedLeadSec(0.05, 0.1)
         .set("error_injection.connection_stall_sec", List.of(1, 1))

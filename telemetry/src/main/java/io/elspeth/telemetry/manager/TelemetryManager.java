@@ -4,21 +4,11 @@ import io.elspeth.telemetry.config.BackpressureMode;
 import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.event.HealthEvent;
 import io.elspeth.telemetry.event.TelemetryEvent;
-import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
 import io.elspeth.telemetry.health.LastResortChannel;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
@@ -33,81 +23,44 @@ import org.slf4j.LoggerFactory;
  * {@link #flush}. Health events (failures, drops, disabling, periodic snapshots) go to the
  * last-resort channel and to the exporters. Nothing here throws into a producer.
  *
- * <p>Batches are handed to each exporter in FIFO order through {@link
- * TelemetryExporter#exportAsync}; up to {@code maxInFlight} batches may be awaiting their
- * results at once, so a backend's request latency does not set the pace. Results are accounted
- * in FIFO order too (failure counts, the streak, flush progress), exactly as if each batch had
- * been exported synchronously. A batch holding a lifecycle event (RunStarted, PhaseChanged,
- * RunFinished) is a barrier: it is sent alone in flight and waited for, so run boundaries reach
- * the backend in order even when row batches overtake each other on the wire.
+ * <p>This class is the front door and the lifecycle; the work is done by its package-private
+ * parts, one job each: {@code EventQueue} (the bounded queue and its backpressure), {@code
+ * ExportWorker} (the export thread: batching, in-flight bound, lifecycle barriers, snapshots),
+ * {@code ExporterFanOut} (one batch to every exporter), {@code InFlightBatches} (results still
+ * out), {@code FailureStreak} (results accounted in FIFO order, the total-failure streak), {@code
+ * HealthAccounting} (the counters) and {@code HealthReporter} (where health events go). They
+ * share one lock, so that a batch's accounting, a disable and the queue it empties are one step.
  */
 public final class TelemetryManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryManager.class);
-  /** Drops and failures are reported at the first one and then every this many. */
-  static final int REPORT_INTERVAL = 100;
 
   private final String runId;
   private final Granularity granularity;
-  private final BackpressureMode mode;
-  private final boolean failOnTotal;
-  private final int maxConsecutiveFailures;
-  private final List<TelemetryExporter> exporters;
-  private final LastResortChannel channel;
-  private final int capacity;
-  private final int maxBatch;
-  private final int maxInFlight;
-  private final Duration exportTimeout;
-  /** How long the export thread lets a batch fill before sending it (a flush waits at most this). */
-  private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
-  private final Duration blockTimeout;
   private final Duration closeTimeout;
-  private final Duration healthInterval;
-
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notEmpty = lock.newCondition();
-  private final Condition notFull = lock.newCondition();
-  private final Condition progressed = lock.newCondition();
-  private final ArrayDeque<TelemetryEvent> queue = new ArrayDeque<>();
-  /** Batches handed to the exporters whose results are not accounted yet, oldest first. */
-  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+  private final EventQueue queue;
+  private final InFlightBatches inFlight;
+  private final ExporterFanOut exporters;
+  private final HealthAccounting accounting;
+  private final FailureStreak streak;
+  private final HealthReporter reporter;
   private final @Nullable Thread exportThread;
-
-  // Guarded by lock.
-  private long enqueued;
-  private long completed;
-  private long emitted;
-  private long dropped;
-  private long reportedDrops;
-  private long discardedAtShutdown;
-  /** Time producers have waited for room in block mode: what telemetry cost the pipeline. */
-  private long producerWaitNanos;
-  private int consecutiveTotalFailures;
-  private boolean shutdown;
-  private boolean closed;
-  private volatile boolean disabled;
-  private @Nullable TelemetryFailureException storedFailure;
-  private final Map<String, Long> exporterFailures = new LinkedHashMap<>();
+  private boolean closed; // guarded by lock
 
   private TelemetryManager(Builder b) {
     this.runId = b.runId;
     this.granularity = b.granularity;
-    this.mode = b.mode;
-    this.failOnTotal = b.failOnTotal;
-    this.maxConsecutiveFailures = b.maxConsecutiveFailures;
-    this.exporters = List.copyOf(b.exporters);
-    this.channel = b.channel;
-    this.capacity = b.capacity;
-    this.maxBatch = b.maxBatch;
-    this.maxInFlight = b.maxInFlight;
-    this.exportTimeout = b.exportTimeout;
-    this.blockTimeout = b.blockTimeout;
     this.closeTimeout = b.closeTimeout;
-    this.healthInterval = b.healthInterval;
-    for (TelemetryExporter e : exporters) {
-      exporterFailures.put(e.name(), 0L);
-    }
+    this.queue = new EventQueue(lock, b.capacity, b.maxBatch, b.mode, b.blockTimeout);
+    this.inFlight = new InFlightBatches(lock);
+    this.exporters = new ExporterFanOut(b.exporters, b.exportTimeout);
+    this.accounting = new HealthAccounting(lock, runId, queue, exporters.names());
+    this.streak = new FailureStreak(lock, accounting, queue, exporters.names(),
+        b.maxConsecutiveFailures, b.failOnTotal);
+    this.reporter = new HealthReporter(b.channel, queue, accounting);
     if (b.enabled && !exporters.isEmpty()) {
-      Thread t = new Thread(this::exportLoop, "telemetry-export-" + runId);
+      Thread t = new Thread(new ExportWorker(queue, inFlight, exporters, streak, accounting,
+          reporter, b.maxInFlight, b.healthInterval), "telemetry-export-" + runId);
       t.setDaemon(true); // close() drains it; a stuck backend must not keep the JVM alive
       exportThread = t;
       t.start();
@@ -131,7 +84,7 @@ public final class TelemetryManager implements AutoCloseable {
 
   /** Whether events reach any exporter (enabled, with exporters, not self-disabled). */
   public boolean active() {
-    return exportThread != null && !disabled;
+    return exportThread != null && !accounting.disabled();
   }
 
   /** Whether an event of this type would be emitted at the configured granularity. */
@@ -157,64 +110,37 @@ public final class TelemetryManager implements AutoCloseable {
     List<HealthEvent> health = new ArrayList<>(1);
     lock.lock();
     try {
-      boolean onExportThread = Thread.currentThread() == exportThread;
-      long deadline = System.nanoTime() + blockTimeout.toNanos();
+      // An exporter calling back from the export thread must never wait on itself.
+      boolean mayWait = Thread.currentThread() != exportThread;
+      long deadline = queue.handOverDeadline();
       for (TelemetryEvent event : events) {
         if (!event.emittedAt(granularity)) {
           continue;
         }
-        if (shutdown) {
-          discardedAtShutdown++; // each event handed over after shutdown, as one by one
-        } else if (!disabled) {
-          offer(event, onExportThread, deadline, health);
+        if (queue.isShutdown()) {
+          accounting.countDiscardedAtShutdown(1); // each one handed over after shutdown
+        } else if (!accounting.disabled()) {
+          offer(event, mayWait, deadline, health);
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      countDrop("interrupted", 1, health);
+      accounting.countDrop("interrupted", 1, health);
     } finally {
       lock.unlock();
-      report(health);
+      reporter.report(health);
     }
   }
 
-  /**
-   * Must hold the lock, with the manager neither shut down nor disabled. Queues one event, or
-   * counts why not (a wait for room can end in a shutdown).
-   */
-  private void offer(TelemetryEvent event, boolean onExportThread, long deadline,
+  /** Must hold the lock. Queues one event, or counts why not. */
+  private void offer(TelemetryEvent event, boolean mayWait, long deadline,
       List<HealthEvent> health) throws InterruptedException {
-    if (queue.size() >= capacity) {
-      if (mode == BackpressureMode.BLOCK && !onExportThread) {
-        long waitStart = System.nanoTime();
-        long nanos = deadline - waitStart;
-        while (queue.size() >= capacity && nanos > 0 && !shutdown) {
-          nanos = notFull.awaitNanos(nanos);
-        }
-        producerWaitNanos += System.nanoTime() - waitStart;
-        if (shutdown) {
-          discardedAtShutdown++;
-          return;
-        }
-        if (queue.size() >= capacity) {
-          countDrop("block_timeout", 1, health);
-          return;
-        }
-      } else {
-        // drop mode, or a re-entrant call from an exporter (which must never wait on itself).
-        queue.pollFirst();
-        completed++;
-        countDrop("queue_full", 1, health);
-        progressed.signalAll();
-      }
-    }
-    queue.addLast(event);
-    enqueued++;
-    // The export thread waits for the first event of a batch, then lingers until the batch is
-    // full: only those two moments need it awake. Signalling every event woke it (a context
-    // switch on every event) just to go back to sleep.
-    if (queue.size() == 1 || queue.size() == maxBatch) {
-      notEmpty.signal();
+    switch (queue.offer(event, mayWait, deadline)) {
+      case QUEUED -> { }
+      case EVICTED_OLDEST -> accounting.countDrop("queue_full", 1, health);
+      case TIMED_OUT -> accounting.countDrop("block_timeout", 1, health);
+      case SHUT_DOWN -> accounting.countDiscardedAtShutdown(1);
+      default -> throw new IllegalStateException("unknown offer outcome");
     }
   }
 
@@ -231,28 +157,18 @@ public final class TelemetryManager implements AutoCloseable {
     List<HealthEvent> health = new ArrayList<>(1);
     lock.lock();
     try {
-      if (disabled) {
+      if (accounting.disabled()) {
         return;
       }
-      if (shutdown) {
-        discardedAtShutdown += n;
+      if (queue.isShutdown()) {
+        accounting.countDiscardedAtShutdown(n);
         return;
       }
-      countDrop(reason, n, health);
+      accounting.countDrop(reason, n, health);
     } finally {
       lock.unlock();
     }
-    report(health);
-  }
-
-  /** Must hold the lock. Reports the first drop and then every REPORT_INTERVAL. */
-  private void countDrop(String reason, long n, List<HealthEvent> health) {
-    dropped += n;
-    if (reportedDrops == 0 || dropped - reportedDrops >= REPORT_INTERVAL) {
-      health.add(new HealthEvent.EventsDropped(Instant.now(), runId, reason,
-          dropped - reportedDrops, dropped));
-      reportedDrops = dropped;
-    }
+    reporter.report(health);
   }
 
   /**
@@ -260,46 +176,31 @@ public final class TelemetryManager implements AutoCloseable {
    * passes (returns false then). Raises a stored total-failure error once, then clears it.
    */
   public boolean flush(Duration timeout) {
-    if (exportThread == null) {
+    Thread worker = exportThread;
+    if (worker == null) {
       return true;
     }
-    boolean drained;
     lock.lock();
     try {
-      if (Thread.currentThread() != exportThread) {
-        long target = enqueued;
-        long nanos = timeout.toNanos();
-        while (completed < target && nanos > 0 && exportThread.isAlive()) {
-          nanos = progressed.awaitNanos(nanos);
-        }
-        drained = completed >= target;
-      } else {
-        drained = queue.isEmpty();
-      }
-      TelemetryFailureException failure = storedFailure;
-      storedFailure = null;
+      boolean drained = Thread.currentThread() != worker
+          ? queue.awaitDone(timeout, worker::isAlive)
+          : queue.isEmpty();
+      TelemetryFailureException failure = streak.takeStoredFailure();
       if (failure != null) {
         throw failure;
       }
+      return drained;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     } finally {
       lock.unlock();
     }
-    return drained;
   }
 
   /** Counters now. */
   public HealthMetrics health() {
-    lock.lock();
-    try {
-      return new HealthMetrics(emitted, dropped, discardedAtShutdown, exporterFailures,
-          consecutiveTotalFailures, queue.size(), capacity, producerWaitNanos / 1_000_000,
-          disabled);
-    } finally {
-      lock.unlock();
-    }
+    return accounting.metrics();
   }
 
   /**
@@ -309,7 +210,8 @@ public final class TelemetryManager implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (exportThread == null) {
+    Thread worker = exportThread;
+    if (worker == null) {
       return;
     }
     lock.lock();
@@ -318,15 +220,13 @@ public final class TelemetryManager implements AutoCloseable {
         return;
       }
       closed = true;
-      shutdown = true;
-      notEmpty.signalAll();
-      notFull.signalAll();
+      queue.shutdown();
     } finally {
       lock.unlock();
     }
-    if (Thread.currentThread() != exportThread) {
+    if (Thread.currentThread() != worker) {
       try {
-        exportThread.join(closeTimeout.toMillis());
+        worker.join(closeTimeout.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -334,402 +234,25 @@ public final class TelemetryManager implements AutoCloseable {
     List<HealthEvent> health = new ArrayList<>();
     lock.lock();
     try {
-      long unsent = queue.size();
-      long unconfirmed = 0;
-      for (InFlight f : inFlight) {
-        f.abandoned = true;
-        unconfirmed += f.batch.size();
-      }
+      long unsent = queue.removeAll().size();
+      // Events sent but not confirmed are counted too: nothing says they arrived.
+      long unconfirmed = inFlight.abandonAll();
+      queue.markDone(unconfirmed);
       if (unsent + unconfirmed > 0) {
         LOG.error("Export thread did not exit cleanly within timeout run_id={} discarded={}",
             runId, unsent + unconfirmed);
-        // Events sent but not confirmed are counted too: nothing says they arrived.
-        discardedAtShutdown += unsent + unconfirmed;
-        completed += unsent + unconfirmed;
-        queue.clear();
-        inFlight.clear();
-        progressed.signalAll();
+        accounting.countDiscardedAtShutdown(unsent + unconfirmed);
       }
-      if (dropped > reportedDrops) {
-        health.add(new HealthEvent.EventsDropped(Instant.now(), runId, "summary",
-            dropped - reportedDrops, dropped));
-        reportedDrops = dropped;
-      }
-      health.add(snapshot(true));
+      accounting.addUnreportedDrops(health);
+      health.add(accounting.snapshot(true));
     } finally {
       lock.unlock();
     }
-    health.forEach(channel::write);
-    if (exportThread.isAlive()) {
-      exportThread.interrupt();
+    health.forEach(reporter::lastResort);
+    if (worker.isAlive()) {
+      worker.interrupt();
     }
-    for (TelemetryExporter e : exporters) {
-      try {
-        e.close();
-      } catch (RuntimeException ex) {
-        LOG.warn("Exporter close failed exporter={} error={}", e.name(), ex.toString());
-      }
-    }
-  }
-
-  private HealthEvent.HealthSnapshot snapshot(boolean last) {
-    return new HealthEvent.HealthSnapshot(Instant.now(), runId, emitted, dropped,
-        discardedAtShutdown, exporterFailures, consecutiveTotalFailures, queue.size(), capacity,
-        producerWaitNanos / 1_000_000, disabled, last);
-  }
-
-  /** Writes health events to the last-resort channel and, while telemetry works, queues them. */
-  private void report(List<HealthEvent> health) {
-    for (HealthEvent h : health) {
-      channel.write(h);
-      enqueueHealth(h);
-    }
-  }
-
-  private void enqueueHealth(HealthEvent h) {
-    lock.lock();
-    try {
-      // Never evict or wait for a health event: it is already on the last-resort channel.
-      if (!shutdown && !disabled && queue.size() < capacity) {
-        queue.addLast(h);
-        enqueued++;
-        notEmpty.signal();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** One batch handed to every exporter, with each exporter's pending result. */
-  private static final class InFlight {
-    final List<TelemetryEvent> batch;
-    final List<CompletableFuture<ExportResult>> results;
-    /** System.nanoTime() after which a missing result counts as a failure. */
-    final long deadline;
-    /** Set by close() when it gave up on this batch; it is then no longer accounted here. */
-    boolean abandoned;
-
-    InFlight(List<TelemetryEvent> batch, List<CompletableFuture<ExportResult>> results,
-        long deadline) {
-      this.batch = batch;
-      this.results = results;
-      this.deadline = deadline;
-    }
-
-    /** Every result is in, or the deadline has passed. */
-    boolean settleable() {
-      if (System.nanoTime() - deadline >= 0) {
-        return true;
-      }
-      for (CompletableFuture<ExportResult> r : results) {
-        if (!r.isDone()) {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
-  private void exportLoop() {
-    long nextSnapshot = System.nanoTime() + healthInterval.toNanos();
-    try {
-      while (true) {
-        settleFinished();
-        List<TelemetryEvent> batch = new ArrayList<>();
-        lock.lock();
-        try {
-          while (queue.isEmpty() && !shutdown && !headDone()) {
-            InFlight head = inFlight.peekFirst();
-            long until = head != null && head.deadline - nextSnapshot < 0 ? head.deadline
-                : nextSnapshot;
-            long wait = until - System.nanoTime();
-            if (wait <= 0) {
-              break;
-            }
-            notEmpty.awaitNanos(wait);
-          }
-          if (queue.isEmpty() && shutdown) {
-            break;
-          }
-          if (!queue.isEmpty()) {
-            // Let a batch fill for a moment: exporting each trickle of events as it arrives
-            // makes one backend request per few events, and the producers then wait on a full
-            // queue.
-            long lingerUntil = System.nanoTime() + LINGER_NANOS;
-            while (queue.size() < maxBatch && !shutdown) {
-              long wait = lingerUntil - System.nanoTime();
-              if (wait <= 0) {
-                break;
-              }
-              notEmpty.awaitNanos(wait);
-            }
-            while (!queue.isEmpty() && batch.size() < maxBatch) {
-              batch.add(queue.pollFirst());
-            }
-            notFull.signalAll();
-          }
-        } finally {
-          lock.unlock();
-        }
-        if (System.nanoTime() - nextSnapshot >= 0) {
-          nextSnapshot = System.nanoTime() + healthInterval.toNanos();
-          HealthEvent.HealthSnapshot s;
-          lock.lock();
-          try {
-            s = snapshot(false);
-          } finally {
-            lock.unlock();
-          }
-          channel.write(s);
-          if (!disabled) {
-            batch.add(s);
-          }
-        }
-        if (!batch.isEmpty()) {
-          dispatch(batch);
-        }
-      }
-      // Shutdown: everything is sent; wait for the answers still out.
-      settleAll();
-    } catch (InterruptedException e) {
-      // close() gave up waiting; it counts what is left.
-    }
-  }
-
-  /** Must hold the lock. Whether the oldest batch in flight can be accounted now. */
-  private boolean headDone() {
-    InFlight head = inFlight.peekFirst();
-    return head != null && head.settleable();
-  }
-
-  private static boolean isBarrier(List<TelemetryEvent> batch) {
-    for (TelemetryEvent e : batch) {
-      if (!(e instanceof HealthEvent) && e.minimumGranularity() == Granularity.LIFECYCLE) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Hands the batch to every exporter, keeping at most maxInFlight batches unaccounted. */
-  private void dispatch(List<TelemetryEvent> batch) throws InterruptedException {
-    boolean barrier = isBarrier(batch);
-    if (barrier) {
-      settleAll();
-    }
-    while (inFlightCount() >= maxInFlight) {
-      settleHead();
-    }
-    if (disabled) {
-      skip(batch);
-      return;
-    }
-    List<CompletableFuture<ExportResult>> results = new ArrayList<>(exporters.size());
-    for (TelemetryExporter exporter : exporters) {
-      CompletableFuture<ExportResult> r;
-      try {
-        r = exporter.exportAsync(batch);
-        if (r == null) {
-          r = CompletableFuture.completedFuture(
-              ExportResult.failure("the exporter returned no result"));
-        }
-      } catch (RuntimeException e) {
-        // An exporter defect: counted like a backend failure, never propagated to the pipeline.
-        r = CompletableFuture.completedFuture(ExportResult.failure(e));
-      }
-      // Wake the export loop when a result comes in, so it is accounted without delay.
-      r.whenComplete((x, t) -> {
-        lock.lock();
-        try {
-          notEmpty.signalAll();
-        } finally {
-          lock.unlock();
-        }
-      });
-      results.add(r);
-    }
-    lock.lock();
-    try {
-      inFlight.addLast(new InFlight(batch, results, System.nanoTime() + exportTimeout.toNanos()));
-    } finally {
-      lock.unlock();
-    }
-    if (barrier) {
-      settleAll();
-    }
-  }
-
-  /**
-   * A batch taken off the queue before the failure streak disabled telemetry, found disabled once
-   * room in flight was made: it is not sent (it would only fail, and count a failure past the
-   * streak), and its events are dropped as the queued ones were (health events aside, which are
-   * on the last-resort channel already).
-   */
-  private void skip(List<TelemetryEvent> batch) {
-    lock.lock();
-    try {
-      long events = batch.stream().filter(e -> !(e instanceof HealthEvent)).count();
-      dropped += events;
-      reportedDrops = dropped;
-      completed += batch.size();
-      progressed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private int inFlightCount() {
-    lock.lock();
-    try {
-      return inFlight.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Accounts the batches at the head whose results are all in, without waiting. */
-  private void settleFinished() throws InterruptedException {
-    while (true) {
-      lock.lock();
-      try {
-        if (!headDone()) {
-          return;
-        }
-      } finally {
-        lock.unlock();
-      }
-      settleHead();
-    }
-  }
-
-  private void settleAll() throws InterruptedException {
-    while (inFlightCount() > 0) {
-      settleHead();
-    }
-  }
-
-  /** Waits (bounded by the export timeout) for the oldest batch's results and accounts them. */
-  private void settleHead() throws InterruptedException {
-    InFlight head;
-    lock.lock();
-    try {
-      head = inFlight.peekFirst();
-    } finally {
-      lock.unlock();
-    }
-    if (head == null) {
-      return;
-    }
-    long deadline = head.deadline;
-    List<ExportResult> results = new ArrayList<>(head.results.size());
-    for (CompletableFuture<ExportResult> r : head.results) {
-      ExportResult result;
-      try {
-        result = r.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (result == null) {
-          result = ExportResult.failure("the exporter returned no result");
-        }
-      } catch (TimeoutException e) {
-        result = ExportResult.failure("no result within " + exportTimeout.toMillis() + " ms");
-      } catch (ExecutionException e) {
-        result = ExportResult.failure(e.getCause() == null ? e : e.getCause());
-      }
-      results.add(result);
-    }
-    lock.lock();
-    try {
-      if (head.abandoned || inFlight.peekFirst() != head) {
-        return; // close() gave up on it and counted it
-      }
-      inFlight.pollFirst();
-    } finally {
-      lock.unlock();
-    }
-    account(head.batch, results);
-  }
-
-  /** Counts one batch's results, in FIFO order: failures per exporter, the streak, progress. */
-  private void account(List<TelemetryEvent> batch, List<ExportResult> results) {
-    List<HealthEvent> health = new ArrayList<>();
-    boolean healthOnly = batch.stream().allMatch(e -> e instanceof HealthEvent);
-    int failures = 0;
-    for (int i = 0; i < exporters.size(); i++) {
-      TelemetryExporter exporter = exporters.get(i);
-      ExportResult result = results.get(i);
-      if (!result.success() && healthOnly) {
-        // Health events are already on the last-resort channel; losing their copy to a broken
-        // exporter is not counted, or a dead backend would feed on its own failure reports.
-        failures++;
-      } else if (!result.success()) {
-        failures++;
-        long count;
-        lock.lock();
-        try {
-          count = exporterFailures.merge(exporter.name(), 1L, Long::sum);
-        } finally {
-          lock.unlock();
-        }
-        // DEBUG: the health line below is the user's one report of this failure.
-        LOG.debug("Telemetry exporter failed exporter={} events={} error={}", exporter.name(),
-            batch.size(), result.error());
-        if (!healthOnly && (count <= 10 || count % REPORT_INTERVAL == 0)) {
-          health.add(new HealthEvent.ExporterFailed(Instant.now(), runId, exporter.name(), count,
-              batch.size(), String.valueOf(result.error())));
-        }
-      }
-    }
-    lock.lock();
-    try {
-      if (failures < exporters.size()) {
-        emitted += batch.size();
-        consecutiveTotalFailures = 0;
-      } else if (healthOnly) {
-        LOG.debug("health events not exported run_id={} count={}", runId, batch.size());
-      } else {
-        consecutiveTotalFailures++;
-        dropped += batch.size();
-        if (consecutiveTotalFailures == 1 || consecutiveTotalFailures % REPORT_INTERVAL == 0) {
-          health.add(new HealthEvent.AllExportersFailing(Instant.now(), runId,
-              consecutiveTotalFailures, dropped));
-        }
-        reportedDrops = dropped;
-        if (consecutiveTotalFailures >= maxConsecutiveFailures) {
-          String message = "All " + exporters.size() + " exporters failed "
-              + consecutiveTotalFailures + " consecutive times.";
-          if (failOnTotal) {
-            storedFailure = new TelemetryFailureException("telemetry: " + message
-                + " (fail_on_total_exporter_failure is true)");
-          } else if (!disabled) {
-            disabled = true;
-            // Later events would only fail too: drop what is queued, counted (health events
-            // among them are already on the last-resort channel, so not counted as dropped).
-            long rest = queue.size();
-            long restEvents = queue.stream().filter(q -> !(q instanceof HealthEvent)).count();
-            queue.clear();
-            completed += rest;
-            dropped += restEvents;
-            reportedDrops = dropped;
-            LOG.error("Telemetry disabled after repeated total failures run_id={} "
-                + "consecutive_failures={} events_dropped={}", runId, consecutiveTotalFailures,
-                dropped);
-            health.add(new HealthEvent.TelemetryDisabled(Instant.now(), runId, message,
-                consecutiveTotalFailures, dropped));
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    // Report before marking the batch done, so a flush that waited for this batch also covers
-    // the health events it caused.
-    report(health);
-    lock.lock();
-    try {
-      completed += batch.size();
-      progressed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    exporters.shutdown();
   }
 
   /** Settings of a manager; defaults as ELSPETH's internal defaults. */

@@ -1,27 +1,21 @@
 package io.elspeth.testkit.chaosllm;
 
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.TREES;
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.bind;
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.defaultsTree;
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.merge;
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.presetTree;
+import static io.elspeth.testkit.chaosllm.ChaosConfigTrees.yamlFile;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -30,9 +24,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code content_safety}, {@code prompt_shield} and {@code auth} for the Azure AI endpoints.
  *
  * <p>Every source (built-in defaults, a named preset, a YAML file, command-line overrides,
- * {@code POST /admin/config}, the {@link Builder}) is a JSON tree deep-merged over the previous
- * one and bound once here, so all of them validate the same way: an unknown key or a value out of
- * range is a {@link ChaosConfigException} naming the source and the key.
+ * {@code POST /admin/config}, the {@link ChaosConfigBuilder}) is a JSON tree deep-merged over the
+ * previous one and bound once ({@code ChaosConfigTrees}), so all of them validate the same way:
+ * an unknown key or a value out of range is a {@link ChaosConfigException} naming the source and
+ * the key.
  */
 public record ChaosConfig(
     Server server,
@@ -48,17 +43,6 @@ public record ChaosConfig(
   /** The preset names, as in the reference ChaosLLM. */
   public static final List<String> PRESETS =
       List.of("silent", "gentle", "realistic", "chaos", "stress_aimd", "stress_extreme");
-
-  /** Binds configuration trees (snake_case keys) and renders them back for the admin API. */
-  static final ObjectMapper TREES =
-      JsonMapper.builder()
-          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .build();
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final String RESOURCES = "/io/elspeth/testkit/chaosllm/";
 
   public ChaosConfig {
     require(server != null, "server is required");
@@ -355,13 +339,13 @@ public record ChaosConfig(
   }
 
   /** A builder starting from the defaults. */
-  public static Builder builder() {
-    return new Builder(defaultsTree());
+  public static ChaosConfigBuilder builder() {
+    return new ChaosConfigBuilder(defaultsTree());
   }
 
   /** A builder starting from this configuration. */
-  public Builder toBuilder() {
-    return new Builder(toTree());
+  public ChaosConfigBuilder toBuilder() {
+    return new ChaosConfigBuilder(toTree());
   }
 
   /** This configuration as the snake_case tree {@code GET /admin/config} returns. */
@@ -377,248 +361,6 @@ public record ChaosConfig(
     ObjectNode tree = toTree();
     merge(tree, (ObjectNode) updates);
     return bind(tree, source);
-  }
-
-  /**
-   * Fluent construction over a configuration tree; each call overrides one key.
-   *
-   * <pre>{@code ChaosConfig.preset("gentle").toBuilder().port(0).seed(42).fault(FaultKind.RATE_LIMIT, 20).build()}</pre>
-   */
-  public static final class Builder {
-    private final ObjectNode tree;
-
-    private Builder(ObjectNode tree) {
-      this.tree = tree;
-    }
-
-    /** Sets one key by its dotted snake_case path, e.g. {@code error_injection.burst.enabled}. */
-    public Builder set(String dottedPath, @Nullable Object value) {
-      String[] parts = dottedPath.split("\\.");
-      ObjectNode node = tree;
-      for (int i = 0; i < parts.length - 1; i++) {
-        JsonNode child = node.get(parts[i]);
-        if (!(child instanceof ObjectNode)) {
-          child = node.putObject(parts[i]);
-        }
-        node = (ObjectNode) child;
-      }
-      node.set(parts[parts.length - 1], TREES.valueToTree(value));
-      return this;
-    }
-
-    /** Deep-merges a partial configuration (nested maps with snake_case keys). */
-    public Builder merge(Map<String, ?> partial) {
-      ChaosConfig.merge(tree, TREES.valueToTree(partial));
-      return this;
-    }
-
-    public Builder host(String host) {
-      return set("server.host", host);
-    }
-
-    /** The HTTP port, 0 for a free one. */
-    public Builder port(int port) {
-      return set("server.port", port);
-    }
-
-    /** The HTTPS port, 0 for a free one. */
-    public Builder httpsPort(int port) {
-      return set("server.https_port", port);
-    }
-
-    /** Where the certificate and truststore are written (default: a new temporary directory). */
-    public Builder tlsDir(Path dir) {
-      return set("server.tls_dir", dir.toString());
-    }
-
-    /** Seeds every random choice (faults, delays, generated text) for reproducible runs. */
-    public Builder seed(long seed) {
-      return set("seed", seed);
-    }
-
-    public Builder latency(int baseMs, int jitterMs) {
-      return set("latency.base_ms", baseMs).set("latency.jitter_ms", jitterMs);
-    }
-
-    public Builder responseMode(ResponseMode mode) {
-      return set("response.mode", mode.wire());
-    }
-
-    /** Template mode with this Jinja2 body. */
-    public Builder template(String body) {
-      return responseMode(ResponseMode.TEMPLATE).set("response.template.body", body);
-    }
-
-    /** Preset mode over this JSONL bank, {@code random} or {@code sequential}. */
-    public Builder presetBank(Path file, String selection) {
-      return responseMode(ResponseMode.PRESET)
-          .set("response.preset.file", file.toString())
-          .set("response.preset.selection", selection);
-    }
-
-    public Builder randomWords(int minWords, int maxWords) {
-      return set("response.random.min_words", minWords).set("response.random.max_words", maxWords);
-    }
-
-    /** The percentage (0–100) of requests that get {@code kind}. */
-    public Builder fault(FaultKind kind, double pct) {
-      return set("error_injection." + kind.key() + "_pct", pct);
-    }
-
-    /** {@code priority} (first kind that fires, in {@link FaultKind} order) or {@code weighted}. */
-    public Builder selectionMode(String mode) {
-      return set("error_injection.selection_mode", mode);
-    }
-
-    public Builder retryAfterSec(double min, double max) {
-      return set("error_injection.retry_after_sec", List.of(min, max));
-    }
-
-    public Builder timeoutSec(double min, double max) {
-      return set("error_injection.timeout_sec", List.of(min, max));
-    }
-
-    public Builder slowResponseSec(double min, double max) {
-      return set("error_injection.slow_response_sec", List.of(min, max));
-    }
-
-    public Builder connectionFailedLeadSec(double min, double max) {
-      return set("error_injection.connection_failed_lead_sec", List.of(min, max));
-    }
-
-    public Builder connectionStallSec(double startMin, double startMax, double stallMin, double stallMax) {
-      return set("error_injection.connection_stall_start_sec", List.of(startMin, startMax))
-          .set("error_injection.connection_stall_sec", List.of(stallMin, stallMax));
-    }
-
-    public Builder burst(boolean enabled, int intervalSec, int durationSec, double rateLimitPct, double capacityPct) {
-      return set("error_injection.burst.enabled", enabled)
-          .set("error_injection.burst.interval_sec", intervalSec)
-          .set("error_injection.burst.duration_sec", durationSec)
-          .set("error_injection.burst.rate_limit_pct", rateLimitPct)
-          .set("error_injection.burst.capacity_pct", capacityPct);
-    }
-
-    /** Adds a Content Safety trigger: {@code word} in the text scores {@code category} at {@code severity}. */
-    public Builder contentSafetyTrigger(String word, String category, int severity) {
-      ArrayNode triggers = arrayAt("content_safety", "triggers");
-      triggers.addObject().put("word", word).put("category", category).put("severity", severity);
-      return this;
-    }
-
-    /** Replaces the Content Safety triggers with none: every category scores 0. */
-    public Builder noContentSafetyTriggers() {
-      arrayAt("content_safety", "triggers").removeAll();
-      return this;
-    }
-
-    /** Adds a phrase Prompt Shield reports as an attack. */
-    public Builder promptShieldAttackPhrase(String phrase) {
-      arrayAt("prompt_shield", "attack_phrases").add(phrase);
-      return this;
-    }
-
-    /** Only these keys are accepted (default: any non-empty key). */
-    public Builder apiKeys(String... keys) {
-      return set("auth.api_keys", List.of(keys));
-    }
-
-    public ChaosConfig build() {
-      return bind(tree.deepCopy(), "builder");
-    }
-
-    private ArrayNode arrayAt(String section, String key) {
-      JsonNode node = tree.get(section);
-      ObjectNode object = node instanceof ObjectNode o ? o : tree.putObject(section);
-      JsonNode array = object.get(key);
-      return array instanceof ArrayNode a ? a : object.putArray(key);
-    }
-  }
-
-  // ---------------------------------------------------------------- trees
-
-  private static ObjectNode defaultsTree() {
-    return resourceTree("defaults.yaml");
-  }
-
-  private static ObjectNode presetTree(String name) {
-    if (!PRESETS.contains(name)) {
-      throw new ChaosConfigException(
-          "unknown ChaosLLM preset '" + name + "'; available: " + String.join(", ", PRESETS));
-    }
-    return resourceTree("presets/" + name + ".yaml");
-  }
-
-  private static ObjectNode resourceTree(String name) {
-    try (InputStream in = ChaosConfig.class.getResourceAsStream(RESOURCES + name)) {
-      if (in == null) {
-        throw new IllegalStateException("ChaosLLM resource missing from the testkit jar: " + name);
-      }
-      return (ObjectNode) YAML.readTree(in);
-    } catch (IOException e) {
-      throw new IllegalStateException("ChaosLLM resource unreadable: " + name, e);
-    }
-  }
-
-  private static ObjectNode yamlFile(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new ChaosConfigException("ChaosLLM config file not found: " + file);
-    }
-    try {
-      JsonNode node = YAML.readTree(file.toFile());
-      if (node == null || node.isMissingNode() || node.isNull()) {
-        return TREES.createObjectNode();
-      }
-      if (!node.isObject()) {
-        throw new ChaosConfigException(file + ": expected a YAML mapping at the top level");
-      }
-      return (ObjectNode) node;
-    } catch (JsonProcessingException e) {
-      throw new ChaosConfigException(file + ": invalid YAML: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new ChaosConfigException(file + ": cannot read: " + e.getMessage(), e);
-    }
-  }
-
-  /** Objects merge key by key; anything else (scalars, lists) replaces. */
-  private static void merge(ObjectNode base, ObjectNode override) {
-    Iterator<Map.Entry<String, JsonNode>> fields = override.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
-      JsonNode existing = base.get(field.getKey());
-      if (existing instanceof ObjectNode existingObject && field.getValue() instanceof ObjectNode overrideObject) {
-        merge(existingObject, overrideObject);
-      } else {
-        base.set(field.getKey(), field.getValue().deepCopy());
-      }
-    }
-  }
-
-  private static ChaosConfig bind(ObjectNode tree, String source) {
-    // The reference's server.workers and metrics.* have no meaning here (one JVM, in-memory
-    // counters); they are accepted so the reference's preset and config files load unchanged.
-    if (tree.get("server") instanceof ObjectNode server) {
-      server.remove("workers");
-    }
-    tree.remove("metrics");
-    try {
-      return TREES.treeToValue(tree, ChaosConfig.class);
-    } catch (JsonMappingException e) {
-      String key = e.getPath().stream()
-          .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-          .collect(Collectors.joining(".")).replace(".[", "[");
-      Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : null;
-      String message = cause != null ? cause.getMessage() : firstLine(e.getOriginalMessage());
-      throw new ChaosConfigException(
-          "ChaosLLM config (" + source + ")" + (key.isEmpty() ? "" : " at '" + key + "'") + ": " + message, e);
-    } catch (JsonProcessingException e) {
-      throw new ChaosConfigException("ChaosLLM config (" + source + "): " + firstLine(e.getOriginalMessage()), e);
-    }
-  }
-
-  private static String firstLine(String message) {
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   private static void require(boolean condition, String message) {

@@ -215,7 +215,7 @@ public final class ChaosLlmMain implements Runnable {
     @Override
     public Integer call() throws Exception {
       spec.commandLine().getOut().println(
-          ChaosConfig.TREES.writerWithDefaultPrettyPrinter().writeValueAsString(options.load().toTree()));
+          ChaosConfigTrees.TREES.writerWithDefaultPrettyPrinter().writeValueAsString(options.load().toTree()));
       return 0;
     }
   }

@@ -152,7 +152,7 @@ class ChaosLlmFaultsTest {
 
   @Test
   void weightedSelectionReachesEveryKind() throws Exception {
-    ChaosConfig.Builder b = ChaosConfig.builder().seed(7).selectionMode("weighted")
+    ChaosConfigBuilder b = ChaosConfig.builder().seed(7).selectionMode("weighted")
         .timeoutSec(0.2, 0.2).connectionFailedLeadSec(0, 0.01).connectionStallSec(0, 0, 0.2, 0.2)
         .slowResponseSec(0.01, 0.02).retryAfterSec(0, 0);
     for (FaultKind kind : FaultKind.values()) {

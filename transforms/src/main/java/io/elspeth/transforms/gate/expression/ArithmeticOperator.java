@@ -33,12 +33,12 @@ enum ArithmeticOperator {
    */
   Object apply(Object left, Object right, EvaluationBudget budget) {
     return switch (this) {
-      case ADD -> PythonValues.add(left, right, budget);
-      case SUBTRACT -> PythonValues.subtract(left, right, budget);
-      case MULTIPLY -> PythonValues.multiply(left, right, budget);
-      case TRUE_DIVIDE -> PythonValues.trueDivide(left, right);
-      case FLOOR_DIVIDE -> PythonValues.floorDivide(left, right);
-      case MODULO -> PythonValues.modulo(left, right);
+      case ADD -> PythonArithmetic.add(left, right, budget);
+      case SUBTRACT -> PythonArithmetic.subtract(left, right, budget);
+      case MULTIPLY -> PythonArithmetic.multiply(left, right, budget);
+      case TRUE_DIVIDE -> PythonArithmetic.trueDivide(left, right);
+      case FLOOR_DIVIDE -> PythonArithmetic.floorDivide(left, right);
+      case MODULO -> PythonArithmetic.modulo(left, right);
     };
   }
 }

@@ -1,6 +1,16 @@
 package io.elspeth.transforms.gate.expression;
 
+import static io.elspeth.transforms.gate.expression.PythonNumbers.asDouble;
+import static io.elspeth.transforms.gate.expression.PythonNumbers.isInteger;
+import static io.elspeth.transforms.gate.expression.PythonNumbers.isNumber;
+import static io.elspeth.transforms.gate.expression.PythonValues.normalize;
+import static io.elspeth.transforms.gate.expression.PythonValues.typeName;
+
+import io.elspeth.transforms.gate.expression.PythonValues.Failure;
+import java.math.BigInteger;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The built-in functions a gate expression may call, the same set as ELSPETH's: {@code len},
@@ -61,12 +71,80 @@ enum Builtin {
     Object argument = arguments.isEmpty() ? null : arguments.get(0);
     boolean none = arguments.isEmpty();
     return switch (this) {
-      case LEN -> PythonValues.length(argument);
-      case STR -> none ? "" : PythonValues.str(argument, budget);
-      case INT -> none ? (Object) 0L : PythonValues.toInt(argument, budget);
-      case FLOAT -> none ? (Object) 0.0 : PythonValues.toFloat(argument);
+      case LEN -> length(argument);
+      case STR -> none ? "" : str(argument, budget);
+      case INT -> none ? (Object) 0L : toInt(argument, budget);
+      case FLOAT -> none ? (Object) 0.0 : toFloat(argument);
       case BOOL -> !none && PythonValues.isTruthy(argument);
-      case ABS -> PythonValues.abs(argument, budget);
+      case ABS -> abs(argument, budget);
     };
+  }
+
+  /** Python {@code len()}: code points of a str, elements of a list, tuple, set or dict. */
+  private static Object length(Object value) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (long) ((String) v).codePointCount(0, ((String) v).length());
+    } else if (v instanceof Collection) {
+      return (long) ((Collection<?>) v).size();
+    } else if (v instanceof Map) {
+      return (long) ((Map<?, ?>) v).size();
+    }
+    throw new Failure("TypeError: object of type '" + typeName(v) + "' has no len()");
+  }
+
+  /** Python {@code str()}: a str itself, an int's digits, otherwise the {@code repr}. */
+  static String str(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof String) {
+      return (String) v;
+    }
+    if (v instanceof Long || v instanceof BigInteger) {
+      return PythonNumbers.intText(v, budget);
+    }
+    long room = budget.remainingChars();
+    StringBuilder out = new StringBuilder();
+    if (!PythonValues.appendRepr(out, v, room)) {
+      budget.chars(room + 1);
+    }
+    budget.chars(out.length());
+    return out.toString();
+  }
+
+  /** Python {@code int()} of a bool, int, float or decimal str. */
+  private static Object toInt(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (isInteger(v)) {
+      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
+    } else if (v instanceof Double) {
+      return PythonNumbers.truncate((Double) v, budget);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseInt((String) v, budget);
+    }
+    throw new Failure("TypeError: int() argument must be a string, a bytes-like object or a real"
+        + " number, not '" + typeName(v) + "'");
+  }
+
+  /** Python {@code float()} of a bool, int, float or str. */
+  private static Object toFloat(Object value) {
+    Object v = normalize(value);
+    if (isNumber(v)) {
+      return asDouble(v);
+    } else if (v instanceof String) {
+      return PythonNumbers.parseFloat((String) v);
+    }
+    throw new Failure("TypeError: float() argument must be a string or a real number, not '"
+        + typeName(v) + "'");
+  }
+
+  /** Python {@code abs()}; a bool becomes an int. */
+  private static Object abs(Object value, EvaluationBudget budget) {
+    Object v = normalize(value);
+    if (v instanceof Double) {
+      return Math.abs((Double) v);
+    } else if (isInteger(v)) {
+      return PythonNumbers.abs(v, budget);
+    }
+    throw new Failure("TypeError: bad operand type for abs(): '" + typeName(v) + "'");
   }
 }

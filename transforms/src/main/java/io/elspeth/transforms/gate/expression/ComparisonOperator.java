@@ -26,16 +26,16 @@ enum ComparisonOperator {
    */
   boolean test(Object left, Object right, EvaluationBudget budget) {
     return switch (this) {
-      case EQ -> PythonValues.pyEquals(left, right, budget);
-      case NE -> !PythonValues.pyEquals(left, right, budget);
-      case LT -> PythonValues.ordered(symbol, order -> order < 0, left, right, budget);
-      case LE -> PythonValues.ordered(symbol, order -> order <= 0, left, right, budget);
-      case GT -> PythonValues.ordered(symbol, order -> order > 0, left, right, budget);
-      case GE -> PythonValues.ordered(symbol, order -> order >= 0, left, right, budget);
-      case IN -> PythonValues.contains(right, left, budget);
-      case NOT_IN -> !PythonValues.contains(right, left, budget);
-      case IS -> PythonValues.isSameObject(left, right);
-      case IS_NOT -> !PythonValues.isSameObject(left, right);
+      case EQ -> PythonComparisons.pyEquals(left, right, budget);
+      case NE -> !PythonComparisons.pyEquals(left, right, budget);
+      case LT -> PythonComparisons.ordered(symbol, order -> order < 0, left, right, budget);
+      case LE -> PythonComparisons.ordered(symbol, order -> order <= 0, left, right, budget);
+      case GT -> PythonComparisons.ordered(symbol, order -> order > 0, left, right, budget);
+      case GE -> PythonComparisons.ordered(symbol, order -> order >= 0, left, right, budget);
+      case IN -> PythonComparisons.contains(right, left, budget);
+      case NOT_IN -> !PythonComparisons.contains(right, left, budget);
+      case IS -> PythonComparisons.isSameObject(left, right);
+      case IS_NOT -> !PythonComparisons.isSameObject(left, right);
     };
   }
 }

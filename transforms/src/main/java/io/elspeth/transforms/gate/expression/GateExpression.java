@@ -130,7 +130,7 @@ public final class GateExpression implements Serializable {
    */
   public static String pythonStr(Object value) {
     try {
-      return PythonValues.str(value, new EvaluationBudget(ExpressionLimits.DEFAULT));
+      return Builtin.str(value, new EvaluationBudget(ExpressionLimits.DEFAULT));
     } catch (ExpressionEvaluationException | PythonValues.Failure tooBig) {
       return PythonValues.repr(value);
     }

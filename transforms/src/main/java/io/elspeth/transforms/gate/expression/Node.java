@@ -113,7 +113,7 @@ sealed interface Node {
         valueValues.add(values.get(i).evaluate(in));
       }
       try {
-        return PythonValues.dict(keyValues, valueValues, in.budget());
+        return PythonContainers.dict(keyValues, valueValues, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       }
@@ -140,7 +140,7 @@ sealed interface Node {
     public Object evaluate(Evaluation in) {
       List<Object> values = Node.evaluateDisplay(elements, in);
       try {
-        return PythonValues.set(values, in.budget());
+        return PythonContainers.set(values, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       }
@@ -191,7 +191,7 @@ sealed interface Node {
       Object container = target.evaluate(in);
       Object key = index.evaluate(in);
       try {
-        return PythonValues.subscript(container, key, target instanceof RowReference, in.budget());
+        return PythonContainers.subscript(container, key, target instanceof RowReference, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {
@@ -216,7 +216,7 @@ sealed interface Node {
       Object keyValue = key.evaluate(in);
       Object fallbackValue = fallback.evaluate(in);
       try {
-        return PythonValues.get(in.row(), keyValue, fallbackValue, in.budget());
+        return PythonContainers.get(in.row(), keyValue, fallbackValue, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {
@@ -251,7 +251,7 @@ sealed interface Node {
       in.budget().step();
       Object value = operand.evaluate(in);
       try {
-        return PythonValues.negate(value, in.budget());
+        return PythonArithmetic.negate(value, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {
@@ -272,7 +272,7 @@ sealed interface Node {
       in.budget().step();
       Object value = operand.evaluate(in);
       try {
-        return PythonValues.plus(value);
+        return PythonArithmetic.plus(value);
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {
