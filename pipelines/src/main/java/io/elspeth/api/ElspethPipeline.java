@@ -417,7 +417,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       return this;
     }
 
-    /** The next transform step, in order; its {@code withContext} and client settings are not used. */
+    /** The next transform step, in order (its {@code withContext} and client settings unused). */
     public Builder transform(PluginTransform<?> step) {
       transforms.add(Objects.requireNonNull(step, "step").settingsEntry());
       return this;
@@ -429,7 +429,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       return this;
     }
 
-    /** Sink {@code name}: plugin {@code plugin} ({@code csv}, {@code json}, ...) with its options. */
+    /** Sink {@code name}: plugin {@code plugin} ({@code csv}, {@code json}, ...), its options. */
     public Builder sink(String name, String plugin, Map<String, Object> options) {
       sinks.put(Objects.requireNonNull(name, "name"), entry(plugin, options));
       return this;

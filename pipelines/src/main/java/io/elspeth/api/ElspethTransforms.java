@@ -38,6 +38,11 @@ public final class ElspethTransforms {
     return new AzureLlm(null, Map.of(), null, ClientSettings.defaults());
   }
 
+  /** {@code openrouter_llm}: one chat completion per row on OpenRouter. */
+  public static OpenRouterLlm openRouterLlm() {
+    return new OpenRouterLlm(null, Map.of(), null, ClientSettings.defaults());
+  }
+
   /** {@code field_mapper} renaming fields by {@code mapping} (old name to new). */
   public static FieldMapper fieldMapper(Map<String, String> mapping) {
     Objects.requireNonNull(mapping, "mapping");

@@ -148,4 +148,37 @@ class ElspethLlmTransformsTest {
     assertThat(Files.readString(landscape.file(), java.nio.charset.StandardCharsets.ISO_8859_1),
         not(containsString(KEY)));
   }
+
+  @Test
+  void anOpenRouterLlmTransformRecordsEachHttpCallWithoutTheBearerToken(TestPipeline p) {
+    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
+        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("positive").build());
+    StepResult scored = p.apply(ElspethTransforms.rows(reviews(2)))
+        .apply(ElspethTransforms.openRouterLlm()
+            .withModel("openai/gpt-4o-mini")
+            .withBaseUrl(server.httpUrl() + "/api/v1")
+            .withApiKey(KEY)
+            .withTemplate("{{ row.text }}"));
+
+    PAssert.that(scored.main()).satisfies(tokens -> {
+      List<Object> answers = new ArrayList<>();
+      tokens.forEach(t -> answers.add(t.data().get("llm_response")));
+      assertThat(answers, hasSize(2));
+      assertThat(answers, everyItem(equalTo("positive")));
+      return null;
+    });
+    PAssert.that(scored.audit()).satisfies(records -> {
+      List<String> calls = new ArrayList<>();
+      records.forEach(r -> {
+        if (r instanceof CallRecord c) {
+          calls.add(c.callType() + " " + c.status());
+        }
+      });
+      assertThat(calls, hasSize(2));
+      assertThat(calls, everyItem(equalTo("http success")));
+      assertThat(records.toString(), not(containsString(KEY)));
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
 }

@@ -162,7 +162,8 @@ class ElspethTransformsTest {
   private ElspethPipeline built(Path input) {
     return ElspethPipeline.builder()
         .source("csv", Map.of("path", input.toString(),
-            "schema", Map.of("mode", "strict", "fields", List.of("id: int", "amt: int", "note: str")),
+            "schema", Map.of("mode", "strict",
+                "fields", List.of("id: int", "amt: int", "note: str")),
             "on_validation_failure", "discard"))
         .transform(ElspethTransforms.fieldMapper(Map.of("amt", "amount")).named("rename"))
         .gate(ElspethTransforms.gate("row['amount'] > 1000").named("threshold")
