@@ -10,9 +10,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What an Elspeth pipeline needs of the run beyond its settings: the Landscape to record in,
- * progress reports, and how the steps adapt to the runner's execution model. The {@code elspeth}
- * launcher sets every option from the runner profile it starts; a Beam program may set them like
- * any pipeline option ({@code --landscapeUrl=sqlite:///audit.db}). Steps read these options, never
+ * the telemetry to emit, progress reports, and how the steps adapt to the runner's execution
+ * model. The {@code elspeth} launcher sets every option from the runner profile it starts; a
+ * Beam program may set them like any pipeline option ({@code --landscapeUrl=sqlite:///audit.db},
+ * {@code --telemetry=...}). Steps read these options, never
  * the runner's class, so a {@code TestPipeline} runs the code path the CLI runs.
  *
  * <p>The execution-model options default from the runner when nobody set them: on the
@@ -27,6 +28,13 @@ public interface ElspethPipelineOptions extends PipelineOptions {
   @Nullable String getLandscapeUrl();
 
   void setLandscapeUrl(@Nullable String url);
+
+  @Description("The settings' telemetry section as JSON or YAML (e.g. {\"enabled\": true,"
+      + " \"exporters\": [{\"name\": \"console\"}]}), validated as the settings' own; overrides"
+      + " the settings' telemetry")
+  @Nullable String getTelemetry();
+
+  void setTelemetry(@Nullable String telemetry);
 
   @Description("Seconds between progress reports read from the Landscape while rows flow; unset:"
       + " no reports")

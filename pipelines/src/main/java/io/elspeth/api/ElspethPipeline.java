@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -72,22 +74,34 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   private final transient @Nullable SettingsSource source;
   private final transient @Nullable String profile;
   private final transient @Nullable String landscape;
+  /** The settings' {@code telemetry:} section given by the pipeline option, or null. */
+  private final transient @Nullable Map<String, Object> telemetry;
   private final transient RunObserver observer;
   private final transient PipelineSettings settings;
   private transient @Nullable PipelinePlan plan;
   private transient @Nullable Pipeline appliedTo;
+  /** The launcher's plan of a resumed run, which {@link #expand} builds instead of its own. */
+  private transient @Nullable PipelinePlan resumePlan;
 
   private ElspethPipeline(@Nullable SettingsSource source, @Nullable String profile,
-      @Nullable String landscape, RunObserver observer, PipelineSettings settings) {
+      @Nullable String landscape, @Nullable Map<String, Object> telemetry, RunObserver observer,
+      PipelineSettings settings) {
     this.source = source;
     this.profile = profile;
     this.landscape = landscape;
+    this.telemetry = telemetry;
     this.observer = observer;
     this.settings = settings;
   }
 
   private static ElspethPipeline load(SettingsSource source, @Nullable String profile,
       @Nullable String landscape, RunObserver observer) {
+    return load(source, profile, landscape, null, observer);
+  }
+
+  private static ElspethPipeline load(SettingsSource source, @Nullable String profile,
+      @Nullable String landscape, @Nullable Map<String, Object> telemetry,
+      RunObserver observer) {
     Map<String, Object> raw = source.file() != null
         ? SettingsLoader.load(source.file(), profile)
         : SettingsLoader.loadText(source.yaml(), source.origin(), profile);
@@ -98,8 +112,11 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     if (landscape != null) {
       overrideLandscape(raw, landscape);
     }
+    if (telemetry != null) {
+      raw.put("telemetry", telemetry);
+    }
     PipelineSettings settings = new SettingsValidator(plugins).validate(source.origin(), raw);
-    return new ElspethPipeline(source, profile, landscape, observer, settings);
+    return new ElspethPipeline(source, profile, landscape, telemetry, observer, settings);
   }
 
   /**
@@ -136,16 +153,26 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     return load(new SettingsSource(file, null, file, null), null, null, RunObserver.NONE);
   }
 
+  /**
+   * A pipeline declared in Java instead of YAML: a source, typed steps
+   * ({@link ElspethTransforms}), gates and sinks. {@link Builder#build()} writes the settings a
+   * file would hold and loads them with the command's loader and validator, so a built pipeline
+   * is checked, planned, run and recorded exactly as the same settings in a file.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
   /** The pipeline of settings already validated (the command's path). */
   public static ElspethPipeline of(PipelineSettings settings) {
-    return new ElspethPipeline(null, null, null, RunObserver.NONE,
+    return new ElspethPipeline(null, null, null, null, RunObserver.NONE,
         Objects.requireNonNull(settings, "settings"));
   }
 
   /** These settings with profile {@code name} applied over their {@code default:} block. */
   public ElspethPipeline withProfile(String name) {
     Objects.requireNonNull(name, "name");
-    return load(requireSource("withProfile"), name, landscape, observer);
+    return load(requireSource("withProfile"), name, landscape, telemetry, observer);
   }
 
   /**
@@ -155,12 +182,12 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
    */
   public ElspethPipeline withLandscape(String url) {
     Objects.requireNonNull(url, "url");
-    return load(requireSource("withLandscape"), profile, url, observer);
+    return load(requireSource("withLandscape"), profile, url, telemetry, observer);
   }
 
   /** This pipeline, telling {@code observer} the phases and progress of {@link #run}. */
   public ElspethPipeline withObserver(RunObserver observer) {
-    return new ElspethPipeline(source, profile, landscape,
+    return new ElspethPipeline(source, profile, landscape, telemetry,
         Objects.requireNonNull(observer, "observer"), settings);
   }
 
@@ -177,6 +204,53 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     return settings;
   }
 
+  /**
+   * The settings a run on a pipeline with {@code options} uses: these, with the Landscape and
+   * the telemetry the pipeline options name (unless {@link #withLandscape} named one), checked
+   * against the runner and pre-flighted as the command checks a run.
+   */
+  private PipelineSettings runSettings(PipelineOptions options) {
+    PipelineSettings run = settings;
+    ElspethPipelineOptions elspeth = ElspethPipelineOptions.of(options);
+    String optionLandscape = landscape == null ? elspeth.getLandscapeUrl() : null;
+    Map<String, Object> optionTelemetry = elspeth.getTelemetry() == null ? null
+        : parseTelemetry(elspeth.getTelemetry());
+    if (optionLandscape != null || optionTelemetry != null) {
+      String what = optionLandscape != null ? "the landscapeUrl option" : "the telemetry option";
+      run = load(requireSource(what), profile, optionLandscape != null ? optionLandscape
+          : landscape, optionTelemetry != null ? optionTelemetry : telemetry, observer).settings;
+    }
+    if (!ElspethPipelineOptions.inProcessRunner(options)
+        && run.landscape().dialect() == Dialect.SQLITE) {
+      throw new SettingsException(run.file(), List.of("landscape.url: the runner "
+          + options.getRunner().getSimpleName() + " may run steps in other JVMs;"
+          + " it needs a server database every worker can reach"
+          + " (postgresql://user@host:port/db), not a SQLite Landscape (" + run.landscape()
+          + ")"));
+    }
+    RunLauncher.preflight(run);
+    return run;
+  }
+
+  /** The {@code telemetry} pipeline option: the settings' telemetry section as JSON or YAML. */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> parseTelemetry(String text) {
+    Object parsed;
+    try {
+      parsed = new com.fasterxml.jackson.databind.ObjectMapper(
+          new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(text, Object.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SettingsException(settings.file(), List.of("telemetry (the telemetry pipeline"
+          + " option): not JSON or YAML: " + e.getOriginalMessage()));
+    }
+    if (!(parsed instanceof Map<?, ?> m)) {
+      throw new SettingsException(settings.file(), List.of("telemetry (the telemetry pipeline"
+          + " option): expected a mapping like the settings' telemetry section, got "
+          + io.elspeth.plugin.OptionsValidator.describe(parsed)));
+    }
+    return new LinkedHashMap<>((Map<String, Object>) m);
+  }
+
   @Override
   public ElspethResult expand(PBegin input) {
     if (plan != null) {
@@ -184,22 +258,11 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
           + " make another (fromYaml, fromFile) for each pipeline");
     }
     Pipeline pipeline = input.getPipeline();
-    PipelineSettings run = settings;
-    String optionLandscape = ElspethPipelineOptions.of(pipeline.getOptions()).getLandscapeUrl();
-    if (landscape == null && optionLandscape != null) {
-      run = load(requireSource("the landscapeUrl option"), profile, optionLandscape, observer)
-          .settings;
+    PipelinePlan planned = resumePlan;
+    if (planned == null) {
+      PipelineSettings run = runSettings(pipeline.getOptions());
+      planned = PipelinePlan.of(Ids.runId(), run, RunLauncher.runSecrets(run));
     }
-    if (!ElspethPipelineOptions.inProcessRunner(pipeline.getOptions())
-        && run.landscape().dialect() == Dialect.SQLITE) {
-      throw new SettingsException(run.file(), List.of("landscape.url: the runner "
-          + pipeline.getOptions().getRunner().getSimpleName() + " may run steps in other JVMs;"
-          + " it needs a server database every worker can reach"
-          + " (postgresql://user@host:port/db), not a SQLite Landscape (" + run.landscape()
-          + ")"));
-    }
-    RunLauncher.preflight(run);
-    PipelinePlan planned = PipelinePlan.of(Ids.runId(), run, RunLauncher.runSecrets(run));
     PipelineGraphBuilder.Outputs outputs = PipelineGraphBuilder.build(pipeline, planned);
     Map<String, PCollection<Map<String, Object>>> rows = new LinkedHashMap<>();
     outputs.sinkTokens().forEach((name, tokens) -> rows.put(name, tokens
@@ -229,14 +292,67 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       throw new IllegalStateException("apply this ElspethPipeline to the pipeline before running"
           + " it: pipeline.apply(\"elspeth\", elspeth), then elspeth.run(pipeline)");
     }
+    return result(launcher(pipeline).run(pipeline, plan));
+  }
+
+  /**
+   * Resumes run {@code runId} of these settings on {@code pipeline}, as {@code elspeth resume
+   * RUN_ID --execute} does, on the command's code path: the run is claimed (a second resume of
+   * it is refused), the outputs of its interrupted publications repaired, and a new run records
+   * the rows {@code runId} did not finish, skipping the source rows it did and appending to the
+   * sinks; the new run records the one it resumes as its {@code dependency_run}.
+   *
+   * <p>Unlike {@link #run}, the pipeline must not have this transform applied yet: which rows to
+   * skip is read from the Landscape when the run starts, and the transform is applied then (as
+   * step {@code elspeth}). To assert on the resumed run's rows, use
+   * {@link #resume(Pipeline, String, Consumer)}.
+   *
+   * @throws IllegalStateException when the run cannot be resumed (completed, unknown, another
+   *     pipeline, or being resumed by another process)
+   */
+  public RunResult resume(Pipeline pipeline, String runId) {
+    return resume(pipeline, runId, result -> {});
+  }
+
+  /**
+   * {@link #resume(Pipeline, String)}, handing {@code assertions} the resumed run's
+   * {@link ElspethResult} once the transform is applied, before the pipeline runs (the place for
+   * PAssert).
+   */
+  public RunResult resume(Pipeline pipeline, String runId, Consumer<ElspethResult> assertions) {
+    Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(assertions, "assertions");
+    if (plan != null) {
+      throw new IllegalStateException("this ElspethPipeline is already applied to a pipeline;"
+          + " resume applies it itself: make another (fromYaml, fromFile) and pass the pipeline"
+          + " without it");
+    }
+    PipelineSettings run = runSettings(pipeline.getOptions());
+    PipelinePlan planned = PipelinePlan.of(Ids.runId(), run, RunLauncher.runSecrets(run));
+    return result(launcher(pipeline).resume(planned, runId, pipeline.getOptions(), resuming -> {
+      resumePlan = resuming;
+      try {
+        assertions.accept(pipeline.apply("elspeth", this));
+      } finally {
+        resumePlan = null;
+      }
+      return pipeline;
+    }));
+  }
+
+  private RunLauncher launcher(Pipeline pipeline) {
     Double seconds = ElspethPipelineOptions.of(pipeline.getOptions()).getProgressIntervalSeconds();
     if (seconds != null && !(seconds > 0)) {
       throw new IllegalArgumentException("progressIntervalSeconds: expected more than 0, got "
           + seconds);
     }
-    RunLauncher launcher = new RunLauncher(observer,
+    return new RunLauncher(observer,
         seconds == null ? null : Duration.ofNanos((long) (seconds * 1e9)));
-    RunSummary summary = launcher.run(pipeline, plan);
+  }
+
+  /** The run's result; a failed PAssert is thrown as its AssertionError, as TestPipeline does. */
+  private static RunResult result(RunSummary summary) {
     for (Throwable t = summary.cause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof AssertionError assertion) {
         throw assertion;
@@ -263,5 +379,131 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
         settings.file().toString()));
     b.add(org.apache.beam.sdk.transforms.display.DisplayData.item("landscape",
         settings.landscape().toString())); // LandscapeUrl prints itself redacted
+  }
+
+  /**
+   * Settings built in Java: each call adds what a settings file's key would hold. Plugin options
+   * are the plugins' settings options (by their settings names); {@code ${VAR}} in a value is
+   * read from the environment, as in a file; relative paths are read against the working
+   * directory.
+   *
+   * <pre>{@code
+   * ElspethPipeline elspeth = ElspethPipeline.builder()
+   *     .source("csv", Map.of("path", "orders.csv", "schema", Map.of("mode", "observed"),
+   *         "on_validation_failure", "discard"))
+   *     .transform(ElspethTransforms.fieldMapper(Map.of("amt", "amount")))
+   *     .gate(ElspethTransforms.gate("row['amount'] > 1000").named("threshold")
+   *         .route("true", "high").route("false", "continue"))
+   *     .sink("normal", "csv", Map.of("path", "normal.csv"))
+   *     .sink("high", "json", Map.of("path", "high.jsonl", "format", "jsonl"))
+   *     .defaultSink("normal")
+   *     .landscape("sqlite:///audit.db")
+   *     .build();
+   * }</pre>
+   */
+  public static final class Builder {
+    /** The file name built settings are reported under. */
+    static final String BUILT_NAME = "<built settings>";
+    private final Map<String, Object> raw = new LinkedHashMap<>();
+    private final List<Object> transforms = new java.util.ArrayList<>();
+    private final List<Object> gates = new java.util.ArrayList<>();
+    private final Map<String, Object> sinks = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** The source: plugin {@code plugin} ({@code csv}, {@code json}, ...) with its options. */
+    public Builder source(String plugin, Map<String, Object> options) {
+      raw.put("source", entry(plugin, options));
+      return this;
+    }
+
+    /** The next transform step, in order (its {@code withContext} and client settings unused). */
+    public Builder transform(PluginTransform<?> step) {
+      transforms.add(Objects.requireNonNull(step, "step").settingsEntry());
+      return this;
+    }
+
+    /** The next gate, in order (gates run after the transforms, as in a settings file). */
+    public Builder gate(Gate gate) {
+      gates.add(Objects.requireNonNull(gate, "gate").settingsEntry());
+      return this;
+    }
+
+    /** Sink {@code name}: plugin {@code plugin} ({@code csv}, {@code json}, ...), its options. */
+    public Builder sink(String name, String plugin, Map<String, Object> options) {
+      sinks.put(Objects.requireNonNull(name, "name"), entry(plugin, options));
+      return this;
+    }
+
+    /** The sink rows reach when no step routes them elsewhere. */
+    public Builder defaultSink(String name) {
+      raw.put("default_sink", Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /** The Landscape URL ({@code sqlite:///path}, {@code postgresql://user@host:port/db}). */
+    public Builder landscape(String url) {
+      raw.put("landscape", new LinkedHashMap<>(Map.of("url", Objects.requireNonNull(url, "url"))));
+      return this;
+    }
+
+    /**
+     * Any other top-level settings key ({@code retry}, {@code rate_limit}, {@code payload_store},
+     * {@code telemetry}, {@code landscape} with more than a URL, ...) with the value a file would
+     * hold under it.
+     */
+    public Builder setting(String key, Object value) {
+      Objects.requireNonNull(key, "key");
+      if (List.of("source", "transforms", "gates", "sinks").contains(key)) {
+        throw new IllegalArgumentException(key + ": set with source(), transform(), gate(),"
+            + " sink()");
+      }
+      raw.put(key, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    private static Map<String, Object> entry(String plugin, Map<String, Object> options) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("plugin", Objects.requireNonNull(plugin, "plugin"));
+      entry.put("options", new LinkedHashMap<>(Objects.requireNonNull(options, "options")));
+      return entry;
+    }
+
+    /** The settings as a file would hold them (secrets included: keep it in memory). */
+    String yaml() {
+      Map<String, Object> settings = new LinkedHashMap<>();
+      if (raw.containsKey("source")) {
+        settings.put("source", raw.get("source"));
+      }
+      if (!transforms.isEmpty()) {
+        settings.put("transforms", transforms);
+      }
+      if (!gates.isEmpty()) {
+        settings.put("gates", gates);
+      }
+      settings.put("sinks", sinks);
+      raw.forEach((k, v) -> settings.putIfAbsent(k, v));
+      try {
+        // Long values stay on one line: a split double-quoted scalar is folded back by rules
+        // a template's whitespace should not depend on.
+        return new com.fasterxml.jackson.databind.ObjectMapper(
+            com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.SPLIT_LINES)
+                .build()).writeValueAsString(settings);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalArgumentException("settings values must be plain JSON values (String,"
+            + " Long, Double, Boolean, List, Map): " + e.getOriginalMessage(), e);
+      }
+    }
+
+    /**
+     * The pipeline these settings declare, validated as the command validates a file.
+     *
+     * @throws SettingsException listing every problem, as the command reports them
+     */
+    public ElspethPipeline build() {
+      return load(new SettingsSource(null, yaml(), Path.of("").toAbsolutePath()
+          .resolve(BUILT_NAME), null), null, null, RunObserver.NONE);
+    }
   }
 }

@@ -109,9 +109,7 @@ public final class PipelineGraphBuilder {
     ClientSettings clients = ClientSettings.from(settings.resolved(), plan.runId());
     List<RowTransform> rowTransforms = new ArrayList<>();
     for (PipelineSettings.Transform t : settings.transforms()) {
-      RowTransform rowTransform = t.descriptor().create(t.options(), clients);
-      rowTransforms.add(t.requiredInputFields().isEmpty() ? rowTransform
-          : new RequiredInputFields(t.requiredInputFields(), rowTransform));
+      rowTransforms.add(rowTransform(t.descriptor(), t.options(), clients));
     }
     PCollection<Token> main = sourced.get(StepTags.MAIN);
     if (spreadsRows(pipeline.getOptions(), rowTransforms)) {
@@ -262,6 +260,19 @@ public final class PipelineGraphBuilder {
     Map<String, PCollection<Token>> bySinkName = new LinkedHashMap<>();
     sinkNames.forEach(name -> bySinkName.put(name, writable.get(name)));
     return new Outputs(java.util.Collections.unmodifiableMap(bySinkName), allAudit);
+  }
+
+  /**
+   * The work of one transform plugin with validated {@code options}: the plugin's own row
+   * transform, behind the {@code required_input_fields} check when the options name fields. The
+   * one way a transform step's work is made, for settings and for the Java API's typed plugins.
+   */
+  public static RowTransform rowTransform(io.elspeth.transforms.step.TransformPlugin plugin,
+      io.elspeth.plugin.PluginOptions options, ClientSettings clients) {
+    RowTransform rowTransform = plugin.create(options, clients);
+    List<String> required = options.strings(
+        io.elspeth.transforms.local.TransformOptions.REQUIRED_INPUT_FIELDS);
+    return required.isEmpty() ? rowTransform : new RequiredInputFields(required, rowTransform);
   }
 
   /**

@@ -168,7 +168,7 @@ public final class RunLauncher {
   private RunSummary run(PipelineSettings settings, @Nullable String resumeOf) {
     preflight(settings);
     PipelinePlan planned = PipelinePlan.of(Ids.runId(), settings, runSecrets(settings));
-    return launch(planned, resumeOf, plan -> {
+    return launch(planned, resumeOf, settings.runner().profile().configName(), plan -> {
       Pipeline pipeline = Pipeline.create(pipelineOptions(plan.settings()));
       PipelineGraphBuilder.build(pipeline, plan);
       return pipeline;
@@ -181,7 +181,25 @@ public final class RunLauncher {
    * records, reconciliation and completion as a run of the command line.
    */
   public RunSummary run(Pipeline pipeline, PipelinePlan plan) {
-    return launch(plan, null, p -> pipeline);
+    return launch(plan, null, runnerName(pipeline.getOptions()), p -> pipeline);
+  }
+
+  /**
+   * Resumes {@code previousRunId} with a new run planned as {@code plan}, as {@link #resume(
+   * PipelineSettings, String)} does, on a pipeline of the caller's (the Java API's path):
+   * {@code buildGraph} builds the resuming plan it is given into that pipeline once the resumed
+   * run is claimed and repaired and the rows to skip are known, and returns the pipeline, whose
+   * runner is {@code runner}'s.
+   */
+  public RunSummary resume(PipelinePlan plan, String previousRunId, PipelineOptions runner,
+      Function<PipelinePlan, Pipeline> buildGraph) {
+    return launch(plan, java.util.Objects.requireNonNull(previousRunId, "previousRunId"),
+        runnerName(runner), buildGraph);
+  }
+
+  /** The runner of a pipeline built outside the launcher, as the run's log line names it. */
+  private static String runnerName(PipelineOptions options) {
+    return options.getRunner().getSimpleName();
   }
 
   /** The secrets of a run of {@code settings}: its declared secret options and URL parameters. */
@@ -209,7 +227,7 @@ public final class RunLauncher {
    * Records the run of {@code planned} (resuming {@code resumeOf} when not null), builds its
    * Beam pipeline with {@code buildGraph}, runs it to the end, reconciles and completes the run.
    */
-  private RunSummary launch(PipelinePlan planned, @Nullable String resumeOf,
+  private RunSummary launch(PipelinePlan planned, @Nullable String resumeOf, String runner,
       Function<PipelinePlan, Pipeline> buildGraph) {
     PipelineSettings settings = planned.settings();
     preflight(settings);
@@ -271,8 +289,9 @@ public final class RunLauncher {
         LOG.info("resuming run_id={} of={} rows_skipped={}", runId, resumeOf, resumed.rowsDone());
       }
       store.commit(graph);
-      LOG.info("run started run_id={} landscape={} runner={}", runId, url,
-          settings.runner().profile().configName());
+      // The runner that runs the pipeline: the settings' profile for the command, the
+      // pipeline's own for the Java API (whose settings' runner section is not read).
+      LOG.info("run started run_id={} landscape={} runner={}", runId, url, runner);
       lineage.started(runId, store);
       TelemetryManager telemetry = TelemetryManagers.acquire(runId, settings.telemetry());
       try {

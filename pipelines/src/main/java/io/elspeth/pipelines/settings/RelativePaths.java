@@ -12,16 +12,47 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Reads the relative paths of loaded settings against a base folder instead of the working
- * directory: every option declared {@link OptionType#PATH} (of the plugins the settings name and
- * of the settings' own sections) and a SQLite {@code landscape.url}. Values that are not strings,
- * absolute paths, and plugins or keys the validator will reject are left as they are, for the
- * validator to report.
+ * The one place relative paths of loaded settings are made absolute, for two rules:
+ *
+ * <ul>
+ *   <li>{@link #pluginFilesAgainstSettings}: the file options of transform and aggregation
+ *       plugins ({@code template_file}, {@code lookup_file}, {@code system_prompt_file}) are read
+ *       against the settings file's folder, as ELSPETH reads them, whatever the working
+ *       directory (every load);
+ *   <li>{@link #resolve}: every option declared {@link OptionType#PATH} (of the plugins the
+ *       settings name and of the settings' own sections) and a SQLite {@code landscape.url} are
+ *       read against a base folder instead of the working directory (the Java API's
+ *       {@code fromYaml(text, baseDir)}).
+ * </ul>
+ *
+ * <p>A file option made absolute keeps the path as written as its {@code *_source} (what ELSPETH
+ * records) unless one is given. Values that are not strings, absolute paths, and plugins or keys
+ * the validator will reject are left as they are, for the validator to report.
  */
 public final class RelativePaths {
   private static final String SQLITE = "sqlite:///";
+  /** Plugin file option → the option recording where its content came from. */
+  private static final Map<String, String> FILE_SOURCES = Map.of(
+      "template_file", "template_source",
+      "lookup_file", "lookup_source",
+      "system_prompt_file", "system_prompt_source");
 
   private RelativePaths() {}
+
+  /**
+   * The settings with every relative file option of {@code transforms} and {@code aggregations}
+   * ({@code template_file}, {@code lookup_file}, {@code system_prompt_file}) made absolute
+   * against the folder of {@code settingsFile}.
+   */
+  static Map<String, Object> pluginFilesAgainstSettings(Map<String, Object> settings,
+      Path settingsFile) {
+    Path folder = settingsFile.toAbsolutePath().getParent();
+    return PluginEntries.mapOptions(settings, (plugin, options) -> {
+      Map<String, Object> out = new java.util.LinkedHashMap<>(options);
+      FILE_SOURCES.keySet().forEach(key -> resolveOption(out, key, folder));
+      return out;
+    });
+  }
 
   /** Resolves, in place, the relative paths of {@code raw} (loaded settings) against {@code base}. */
   public static void resolve(Map<String, Object> raw, Path base, PluginRegistry registry) {
@@ -62,10 +93,25 @@ public final class RelativePaths {
 
   private static void resolveOptions(Map<?, ?> options, List<OptionSpec> specs, Path dir) {
     for (OptionSpec spec : specs) {
-      if (spec.type() == OptionType.PATH && options.get(spec.name()) instanceof String value
-          && !value.isEmpty() && !isAbsolute(value)) {
-        put(options, spec.name(), dir.resolve(value).toString());
+      if (spec.type() == OptionType.PATH) {
+        resolveOption(options, spec.name(), dir);
       }
+    }
+  }
+
+  /**
+   * Makes option {@code key} of {@code options} absolute against {@code dir} when it is a
+   * relative path, recording the path as written as its {@code *_source} when it has one.
+   */
+  private static void resolveOption(Map<?, ?> options, String key, Path dir) {
+    if (!(options.get(key) instanceof String written) || written.isBlank()
+        || isAbsolute(written)) {
+      return;
+    }
+    put(options, key, dir.resolve(written).normalize().toString());
+    String source = FILE_SOURCES.get(key);
+    if (source != null && options.get(source) == null) {
+      put(options, source, written);
     }
   }
 

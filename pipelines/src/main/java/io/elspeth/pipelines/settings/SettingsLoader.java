@@ -25,8 +25,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * replaced in string values from the environment and a {@code .env} file (the real environment
  * wins; the {@code .env} beside the settings file, then the one in the working directory).
  * Plugin file options are then resolved from the settings file's folder
- * ({@link PluginFileOptions}) and OpenRouter endpoints defaulted from the environment
- * ({@link EndpointDefaults}).
+ * ({@link RelativePaths#pluginFilesAgainstSettings}) and OpenRouter endpoints defaulted from the
+ * environment ({@link EndpointDefaults}).
  */
 public final class SettingsLoader {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
@@ -134,7 +134,7 @@ public final class SettingsLoader {
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }
-    Map<String, Object> settings = PluginFileOptions.resolve(
+    Map<String, Object> settings = RelativePaths.pluginFilesAgainstSettings(
         EndpointDefaults.apply((Map<String, Object>) substituted, env), file);
     return new LocatedSettings(settings,
         profiled ? profileLocations(yaml.locations(), profile) : yaml.locations(), secrets);

@@ -10,7 +10,7 @@ import io.elspeth.testkit.chaosllm.ChaosLlmServer;
  * trusts must be the only one: it is started before the first TLS connection and never
  * replaced. Product code trusts it only through those standard properties.
  */
-final class ChaosLlmFixture {
+public final class ChaosLlmFixture {
   private static ChaosLlmServer server;
 
   private ChaosLlmFixture() {}
@@ -19,7 +19,7 @@ final class ChaosLlmFixture {
    * The shared server, now running {@code config} with fresh counters and Batch API jobs that
    * complete at once without faults (a test that wants others configures them).
    */
-  static synchronized ChaosLlmServer with(ChaosConfig config) {
+  public static synchronized ChaosLlmServer with(ChaosConfig config) {
     install(config);
     server.reset();
     server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
@@ -31,7 +31,7 @@ final class ChaosLlmFixture {
    * reconfigure it. {@link ChaosLlmTrust} calls this before the first test of the JVM, so no
    * earlier TLS use (an exporter, a blob client) can fix the default trust store first.
    */
-  static synchronized void install(ChaosConfig config) {
+  public static synchronized void install(ChaosConfig config) {
     if (server == null) {
       server = ChaosLlmServer.start(config);
       System.setProperty("javax.net.ssl.trustStore", server.trustStorePath().toString());

@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.elspeth.api.ElspethPipeline;
 import io.elspeth.api.ElspethResult;
+import io.elspeth.api.ElspethTransforms;
+import io.elspeth.api.StepResult;
 import io.elspeth.api.RunResult;
 import io.elspeth.pipelines.cli.ElspethCli;
 import io.elspeth.testkit.beam.ElspethExtension;
@@ -16,6 +18,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.testing.PAssert;
@@ -83,5 +86,18 @@ class UppercasePluginTest {
     RunResult run = elspeth.run(p);
     assertThat(run.toString(), run.succeeded(), equalTo(true));
     landscape.assertRun(run.runId()).reconciles().hasOutcomes("out", "completed", 2);
+  }
+
+  @Test
+  void theJavaApiAppliesThePluginAsATransformOfItsOwn(TestPipeline p) {
+    StepResult upper = p.apply(ElspethTransforms.rows(List.of(Map.of("name", "ada"),
+            Map.of("name", "grace"))))
+        .apply(ElspethTransforms.transform("uppercase").withOption("fields", List.of("name")));
+    PAssert.that(upper.main()).satisfies(tokens -> {
+      assertThat(StreamSupport.stream(tokens.spliterator(), false)
+          .map(t -> (String) t.data().get("name")).sorted().toList(), contains("ADA", "GRACE"));
+      return null;
+    });
+    p.run().waitUntilFinish();
   }
 }
