@@ -152,6 +152,18 @@ public final class AzureBlobSinkWriter implements SinkWriter {
         blobPath);
   }
 
+  /**
+   * The blob {@code blob_path} names for {@code runId} (the blob a resumed writer appends to, or
+   * its chain's first run's): the name {@link #write} uploads, but for a path templated with
+   * {@code timestamp}, which is rendered with the time this is asked.
+   */
+  @Override
+  public io.elspeth.connectors.lineage.DatasetName dataset(String runId) {
+    String name = appendTo != null ? appendTo : BlobPathTemplate.render(blobPath,
+        nameRunId != null ? nameRunId : runId, Instant.now());
+    return io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container, name);
+  }
+
   private String uriPrefix() {
     return auth.account() + "/" + container + "/";
   }

@@ -453,7 +453,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       SinkWriter.Artifact artifact;
       try {
         artifact = writer.write(rows, calls, publisher(runs));
-        writer.dataset().reportWritten();
+        writer.dataset(ctx.runId()).reportWritten();
       } catch (IOException | RuntimeException e) {
         runs.forEach(r -> RunFiles.delete(r.path()));
         String message = "sink '" + ctx.nodeName() + "' could not write " + writer.target()

@@ -78,6 +78,14 @@ public interface SinkWriter extends Serializable {
   }
 
   /**
+   * The dataset a run with id {@code runId} writes: {@link #dataset()} unless the target's name
+   * depends on the run (a blob path templated with {@code run_id}).
+   */
+  default io.elspeth.connectors.lineage.DatasetName dataset(String runId) {
+    return dataset();
+  }
+
+  /**
    * Whether {@link #write} keeps what the target holds and adds the rows to it (a resumed run's
    * {@code mode: append}), rather than replacing it.
    */

@@ -113,6 +113,29 @@ class AzureBlobSourceTest {
   }
 
   @Test
+  void eachBlobReadIsReportedToBeamLineageAsASourceWithoutItsCredentials() throws Throwable {
+    BlobContainerClient c = BlobFixture.container(azurite);
+    for (int b = 0; b < 2; b++) {
+      BlobFixture.upload(c, "in/part-" + b + ".csv", "id,name\n" + b + ",n" + b + "\n");
+    }
+    BeamPipelines.test(p -> {
+      read(p, byConnectionString(c, "blob_path", "in/part-*.csv", "schema",
+          map("mode", "strict", "fields", List.of("id: int", "name: str"))));
+      org.apache.beam.sdk.PipelineResult result = p.run();
+      result.waitUntilFinish();
+      java.util.Set<String> sources = org.apache.beam.sdk.metrics.Lineage.query(
+          result.metrics(), org.apache.beam.sdk.metrics.Lineage.Type.SOURCE);
+      for (int b = 0; b < 2; b++) {
+        assertThat(sources, org.hamcrest.Matchers.hasItem(
+            io.elspeth.connectors.lineage.DatasetName.azureBlob(azurite.accountUrl(),
+                c.getBlobContainerName(), "in/part-" + b + ".csv").fullyQualifiedName()));
+      }
+      assertThat(String.join(" ", sources), org.hamcrest.Matchers.not(
+          containsString(Azurite.ACCOUNT_KEY)));
+    });
+  }
+
+  @Test
   void aHostileCsvBlobLosesNoRowAndAltersNoByte() throws Throwable {
     BlobContainerClient c = BlobFixture.container(azurite);
     java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();

@@ -107,6 +107,7 @@ public final class RunEvents {
     e.put("schemaURL", SPEC + "#/$defs/RunEvent");
     e.set("run", run(runId, failure));
     e.set("job", job());
+    RunDatasets datasets = this.datasets.forRun(runId);
     ArrayNode inputs = e.putArray("inputs");
     datasets.input().ifPresent(in -> {
       ObjectNode d = dataset(in);

@@ -146,6 +146,59 @@ class AzureBlobEndToEndTest {
   }
 
   @Test
+  void blobDatasetsAreNamedInOpenLineageEventsWithoutTheSasToken() throws Exception {
+    BlobContainerClient c = container();
+    c.getBlobClient("in/feedback.csv").upload(BinaryData.fromString(
+        "id,text\n1,great\n2,awful\nx,broken id\n3,fine\n"), true);
+    String sas = sas(c);
+    Path s = settings(c, sas, "in/feedback.csv");
+    Path events = dir.resolve("lineage.jsonl");
+    Files.writeString(s, Files.readString(s) + "lineage: {namespace: blobs, file: " + events
+        + "}\n");
+    CliHarness.Result r = CliHarness.run("run", "-s", s.toString(), "--execute");
+    assertThat(r.err(), r.exitCode(), is(0));
+    String runId;
+    try (Connection db = CliHarness.landscape(dir.resolve("audit.db"))) {
+      runId = (String) CliHarness.query(db, "SELECT run_id FROM runs").get(0).get("run_id");
+    }
+    List<String> lines = CliHarness.lines(events);
+    assertThat(lines, hasSize(2));
+    String namespace = "wasbs://" + c.getBlobContainerName() + "@" + Azurite.ACCOUNT_NAME
+        + ".dfs.core.windows.net";
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : lines) {
+      assertThat(line, io.elspeth.pipelines.openlineage.OpenLineageSchemaCheck.problems(line),
+          org.hamcrest.Matchers.empty());
+      com.fasterxml.jackson.databind.JsonNode e = json.readTree(line);
+      assertThat(e.at("/inputs/0/namespace").asText(), is(namespace));
+      assertThat(e.at("/inputs/0/name").asText(), is("in/feedback.csv"));
+      List<String> fields = new java.util.ArrayList<>();
+      e.at("/inputs/0/facets/schema/fields").forEach(f -> fields.add(f.path("name").asText()));
+      assertThat(fields, org.hamcrest.Matchers.contains("id", "text"));
+      List<String> outputs = new java.util.ArrayList<>();
+      e.path("outputs").forEach(o -> outputs.add(o.path("namespace").asText() + " "
+          + o.path("name").asText()));
+      assertThat(outputs, org.hamcrest.Matchers.hasItem(namespace + " results/" + runId
+          + "/out.jsonl"));
+    }
+    com.fasterxml.jackson.databind.JsonNode complete = json.readTree(lines.get(1));
+    assertThat(complete.path("eventType").asText(), is("COMPLETE"));
+    assertThat(complete.at("/inputs/0/inputFacets/inputStatistics/rowCount").asLong(), is(4L));
+    for (com.fasterxml.jackson.databind.JsonNode o : complete.path("outputs")) {
+      if (o.path("namespace").asText().equals(namespace)) {
+        assertThat(o.at("/outputFacets/outputStatistics/rowCount").asLong(), is(3L));
+      }
+    }
+    String signature = sas.replaceAll(".*sig=([^&]*).*", "$1");
+    String all = String.join("\n", lines);
+    for (String secret : List.of(signature, java.net.URLDecoder.decode(signature,
+        StandardCharsets.UTF_8), Azurite.ACCOUNT_KEY)) {
+      assertThat("secret in the lineage events", all.contains(secret), is(false));
+    }
+  }
+
+  @Test
   void aGlobReadsManyBlobsInOneRun() throws Exception {
     BlobContainerClient c = container();
     for (int b = 0; b < 3; b++) {
