@@ -297,7 +297,7 @@ class SinkWriteTest {
     assertThat(Files.size(Path.of(path)), is(0L));
   }
 
-  /** 1,000 tokens, shuffled, some routed: enough for many runs of 100 and audit parts of 300. */
+  /** 1,000 tokens, shuffled, some routed: many spill files of 100 and audit parts of 300. */
   private static List<Token> manyTokens() {
     List<Token> tokens = new java.util.ArrayList<>();
     for (long i = 0; i < 1000; i++) {
@@ -309,8 +309,8 @@ class SinkWriteTest {
 
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.EnumSource(value = SinkWrite.Grouping.class,
-      names = {"RUNS", "TOKENS"})
-  void manyRunsMergeIntoSourceOrderAndEveryTokenIsRecordedOnceAfterTheWrite(
+      names = {"SPILL_FILES", "TOKENS"})
+  void manySpillFilesMergeIntoSourceOrderAndEveryTokenIsRecordedOnceAfterTheWrite(
       SinkWrite.Grouping grouping) throws Throwable {
     String path = dir.resolve("many.csv").toString();
     Path spill = dir.resolve("spill");
@@ -321,7 +321,7 @@ class SinkWriteTest {
       PCollection<AuditRecord> audit = p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
           .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT)
               .withSpillDirectory(spill.toString()).withGrouping(grouping)
-              .withRunSizes(100, 300));
+              .withSpillSizes(100, 300));
 
       PAssert.that(audit).satisfies(records -> {
         List<OperationRecord> operations = all(records, OperationRecord.class);
@@ -351,19 +351,19 @@ class SinkWriteTest {
     for (int i = 0; i < 1000; i++) {
       assertThat(lines.get(i + 1), is(i + ",n" + i));
     }
-    assertThat("scratch run files are deleted",
+    assertThat("scratch spill files are deleted",
         !Files.exists(spill) || Files.walk(spill).noneMatch(Files::isRegularFile), is(true));
   }
 
   @Test
-  void runsMergeIntoSourceOrderOnEveryPass() throws IOException {
+  void spillFilesMergeIntoSourceOrderOnEveryPass() throws IOException {
     List<Token> tokens = manyTokens();
-    List<RunFiles.Run> runs = new java.util.ArrayList<>();
+    List<SpillFiles.SpillFile> spills = new java.util.ArrayList<>();
     for (int from = 0; from < tokens.size(); from += 300) {
-      runs.add(RunFiles.write(dir.resolve("runs"),
+      spills.add(SpillFiles.write(dir.resolve("spills"),
           new java.util.ArrayList<>(tokens.subList(from, Math.min(tokens.size(), from + 300)))));
     }
-    Iterable<Token> merged = RunFiles.merge(runs);
+    Iterable<Token> merged = SpillFiles.merge(spills);
     for (int pass = 0; pass < 2; pass++) {
       List<Long> indexes = new java.util.ArrayList<>();
       merged.forEach(t -> indexes.add(t.rowIndex()));
@@ -372,7 +372,7 @@ class SinkWriteTest {
         assertThat(indexes.get(i), is((long) i));
       }
     }
-    assertThat(runs.stream().mapToLong(RunFiles.Run::count).sum(), is(1000L));
+    assertThat(spills.stream().mapToLong(SpillFiles.SpillFile::count).sum(), is(1000L));
   }
 
   private static long fileSize(String path) {
