@@ -88,6 +88,35 @@ class SinkWriteTest {
     return new CsvSinkWriter(path, ',', "utf-8", false, SchemaSpec.dynamic(), Map.of());
   }
 
+  /** Each withX refuses a missing or meaningless argument where it is called, naming itself. */
+  @Test
+  void withersRefuseBadArgumentsAtTheCallAndLeaveTheOriginalAsItWas() {
+    SinkWrite write = SinkWrite.to(csvWriter(dir.resolve("w.csv").toString()));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> SinkWrite.to(null))
+        .getMessage(), containsString("SinkWrite.to()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withContext(null))
+        .getMessage(), containsString("withContext()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withPluginName(" "))
+        .getMessage(), containsString("withPluginName()"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> write.withSpillDirectory(null)).getMessage(),
+        containsString("withSpillDirectory()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withBarrier(null))
+        .getMessage(), containsString("withBarrier()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withSpillSizes(0, 1))
+        .getMessage(), containsString("withSpillSizes()"));
+
+    SinkWrite named = write.withPluginName("csv");
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(named).toString(),
+        containsString("csv"));
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(write).toString(),
+        containsString("CsvSinkWriter"));
+    IllegalStateException noContext = assertThrows(IllegalStateException.class,
+        () -> org.apache.beam.sdk.Pipeline.create().apply(Create.empty(TokenCoder.of()))
+            .apply(named));
+    assertThat(noContext.getMessage(), is("withContext() is required"));
+  }
+
   /** Tokens 0..2 created out of source order; token 1 was routed, the others completed. */
   private static List<Token> shuffledTokens() {
     return List.of(token(2, "completed"), token(0, "completed"), token(1, "routed"));
