@@ -2,6 +2,7 @@ package io.elspeth.connectors.blob;
 
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -70,6 +71,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * list), {@code download} (the base, read to hash it and, for CSV, its header), {@code
  * stage_blocks} and {@code commit_block_list}. The artifact is the blob's URL (no SAS) with the
  * SHA-256 and size of the committed content.
+ *
+ * <p>The container's client is built once per DoFn instance by {@link #setup()} (the DoFn's
+ * {@code @Setup}) and dropped by {@link #teardown()}; a writer used without {@code setup()}
+ * builds one for each call.
  */
 public final class AzureBlobSinkWriter implements SinkWriter {
   /** Output formats. */
@@ -97,6 +102,8 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   private final @Nullable String nameRunId;
   /** The blob this writer appends to (a resumed run's); null: the rendered blob_path. */
   private final @Nullable String appendTo;
+  /** The container's client of a set-up writer; null before {@link #setup()}. */
+  private transient @Nullable BlobContainerClient client;
 
   public AzureBlobSinkWriter(AzureAuth auth, String container, String blobPath, Format format,
       boolean overwrite, char delimiter, String encoding, boolean includeHeader, SchemaSpec schema,
@@ -168,6 +175,29 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     return auth.account() + "/" + container + "/";
   }
 
+  /** Builds the container's client (no request is made: a failure is a failed call later). */
+  @Override
+  public synchronized void setup() {
+    if (client == null) {
+      client = containerClient();
+    }
+  }
+
+  /** Drops the client; the SDK's synchronous client holds nothing that must be closed. */
+  @Override
+  public synchronized void teardown() {
+    client = null;
+  }
+
+  /** The set-up client, or one built for this call. */
+  private synchronized BlobContainerClient blobContainer() {
+    return client != null ? client : containerClient();
+  }
+
+  private BlobContainerClient containerClient() {
+    return auth.serviceClient().getBlobContainerClient(container);
+  }
+
   @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
@@ -188,8 +218,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     String blobName = appendTo != null ? appendTo : BlobPathTemplate.render(blobPath,
         nameRunId != null ? nameRunId : calls.runId(), Instant.now());
     String where = "'" + container + "/" + blobName + "'";
-    BlockBlobClient blob = auth.serviceClient().getBlobContainerClient(container)
-        .getBlobClient(blobName).getBlockBlobClient();
+    BlockBlobClient blob = blobContainer().getBlobClient(blobName).getBlockBlobClient();
     String publicationId = publisher != null ? publisher.publicationId() : Ids.groupId();
     MessageDigest digest = sha256();
 
@@ -536,8 +565,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   }
 
   private BlockBlobClient blobOf(SinkPublication p) throws IOException {
-    return auth.serviceClient().getBlobContainerClient(container).getBlobClient(nameOf(p))
-        .getBlockBlobClient();
+    return blobContainer().getBlobClient(nameOf(p)).getBlockBlobClient();
   }
 
   /** Block ids: {@code <publication id>-<a|w>-<index>}; a keeps the base's blocks before them. */

@@ -1,5 +1,7 @@
 package io.elspeth.connectors.blob;
 
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.connectors.schema.RowValidator;
@@ -8,6 +10,7 @@ import io.elspeth.connectors.source.RecordReader;
 import io.elspeth.connectors.source.SourceBoundary;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import java.io.Serializable;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
@@ -37,81 +40,161 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
   /** Blocks the SDK downloads at a time: memory per blob being read. */
   public static final int DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
 
-  private final @Nullable AzureAuth auth;
-  private final @Nullable String container;
-  private final @Nullable String blobPath;
-  private final @Nullable RecordReader reader;
-  private final SchemaSpec schema;
-  private final @Nullable StepContext context;
-  private final String onValidationFailure;
-  private final int blockSize;
+  /**
+   * What an AzureBlobSource is configured with. Immutable: each {@code withX} returns a new
+   * transform holding a copy with one change ({@link #toBuilder()}).
+   */
+  record Config(@Nullable AzureAuth auth, @Nullable String container, @Nullable String blobPath,
+      @Nullable RecordReader reader, SchemaSpec schema, @Nullable StepContext context,
+      String onValidationFailure, int blockSize) implements Serializable {
+    Builder toBuilder() {
+      return new Builder(this);
+    }
 
-  private AzureBlobSource(@Nullable AzureAuth auth, @Nullable String container,
-      @Nullable String blobPath, @Nullable RecordReader reader, SchemaSpec schema,
-      @Nullable StepContext context, String onValidationFailure, int blockSize) {
-    this.auth = auth;
-    this.container = container;
-    this.blobPath = blobPath;
-    this.reader = reader;
-    this.schema = schema;
-    this.context = context;
-    this.onValidationFailure = onValidationFailure;
-    this.blockSize = blockSize;
+    /** A copy of a {@link Config} being changed. */
+    static final class Builder {
+      private @Nullable AzureAuth auth;
+      private @Nullable String container;
+      private @Nullable String blobPath;
+      private @Nullable RecordReader reader;
+      private SchemaSpec schema;
+      private @Nullable StepContext context;
+      private String onValidationFailure;
+      private int blockSize;
+
+      private Builder(Config c) {
+        auth = c.auth;
+        container = c.container;
+        blobPath = c.blobPath;
+        reader = c.reader;
+        schema = c.schema;
+        context = c.context;
+        onValidationFailure = c.onValidationFailure;
+        blockSize = c.blockSize;
+      }
+
+      Builder auth(AzureAuth value) {
+        auth = value;
+        return this;
+      }
+
+      Builder container(String value) {
+        container = value;
+        return this;
+      }
+
+      Builder blobPath(String value) {
+        blobPath = value;
+        return this;
+      }
+
+      Builder reader(RecordReader value) {
+        reader = value;
+        return this;
+      }
+
+      Builder schema(SchemaSpec value) {
+        schema = value;
+        return this;
+      }
+
+      Builder context(StepContext value) {
+        context = value;
+        return this;
+      }
+
+      Builder onValidationFailure(String value) {
+        onValidationFailure = value;
+        return this;
+      }
+
+      Builder blockSize(int value) {
+        blockSize = value;
+        return this;
+      }
+
+      Config build() {
+        return new Config(auth, container, blobPath, reader, schema, context,
+            onValidationFailure, blockSize);
+      }
+    }
   }
 
+  private final Config config;
+
+  private AzureBlobSource(Config config) {
+    this.config = config;
+  }
+
+  /**
+   * A source with no blob yet: {@link #withAuth}, {@link #withContainer}, {@link #withBlobPath},
+   * {@link #withReader} and {@link #withContext} are required; the schema is dynamic, rows
+   * failing validation are discarded and blocks are {@value #DEFAULT_BLOCK_SIZE} bytes unless
+   * set.
+   */
   public static AzureBlobSource read() {
-    return new AzureBlobSource(null, null, null, null, SchemaSpec.dynamic(), null,
-        StepContext.DISCARD, DEFAULT_BLOCK_SIZE);
+    return new AzureBlobSource(new Config(null, null, null, null, SchemaSpec.dynamic(),
+        null, StepContext.DISCARD, DEFAULT_BLOCK_SIZE));
   }
 
+  /** How to authenticate to the storage account. */
   public AzureBlobSource withAuth(AzureAuth a) {
-    return new AzureBlobSource(a, container, blobPath, reader, schema, context,
-        onValidationFailure, blockSize);
+    checkArgument(a != null, "withAuth() needs an AzureAuth, got null");
+    return new AzureBlobSource(config.toBuilder().auth(a).build());
   }
 
+  /** The container the blobs are in. */
   public AzureBlobSource withContainer(String c) {
-    return new AzureBlobSource(auth, c, blobPath, reader, schema, context, onValidationFailure,
-        blockSize);
+    checkArgument(c != null && !c.isBlank(), "withContainer() needs a container name, got '%s'",
+        c);
+    return new AzureBlobSource(config.toBuilder().container(c).build());
   }
 
   /** One blob's name, or a glob ({@code *}, {@code **}, {@code ?}) naming many. */
   public AzureBlobSource withBlobPath(String path) {
-    return new AzureBlobSource(auth, container, path, reader, schema, context,
-        onValidationFailure, blockSize);
+    checkArgument(path != null && !path.isBlank(), "withBlobPath() needs a blob name or glob,"
+        + " got '%s'", path);
+    return new AzureBlobSource(config.toBuilder().blobPath(path).build());
   }
 
+  /** How a blob's bytes become records (CSV, JSON, JSONL). */
   public AzureBlobSource withReader(RecordReader r) {
-    return new AzureBlobSource(auth, container, blobPath, r, schema, context, onValidationFailure,
-        blockSize);
+    checkArgument(r != null, "withReader() needs a RecordReader, got null");
+    return new AzureBlobSource(config.toBuilder().reader(r).build());
   }
 
+  /** The schema each record is validated against at the boundary. */
   public AzureBlobSource withSchema(SchemaSpec spec) {
-    return new AzureBlobSource(auth, container, blobPath, reader, spec, context,
-        onValidationFailure, blockSize);
+    checkArgument(spec != null, "withSchema() needs a SchemaSpec, got null");
+    return new AzureBlobSource(config.toBuilder().schema(spec).build());
   }
 
+  /** The source step's context: its run, node and Landscape. */
   public AzureBlobSource withContext(StepContext ctx) {
-    return new AzureBlobSource(auth, container, blobPath, reader, schema, ctx,
-        onValidationFailure, blockSize);
+    checkArgument(ctx != null, "withContext() needs a context, got null");
+    return new AzureBlobSource(config.toBuilder().context(ctx).build());
   }
 
   /** {@code discard} or the name of the sink that receives quarantined rows. */
   public AzureBlobSource withOnValidationFailure(String destination) {
-    return new AzureBlobSource(auth, container, blobPath, reader, schema, context, destination,
-        blockSize);
+    checkArgument(destination != null && !destination.isBlank(),
+        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'", destination);
+    return new AzureBlobSource(config.toBuilder().onValidationFailure(destination).build());
   }
 
   /** Bytes fetched per download request (default 4 MiB). */
   public AzureBlobSource withBlockSize(int bytes) {
-    if (bytes < 1) {
-      throw new IllegalArgumentException("withBlockSize() must be positive, got " + bytes);
-    }
-    return new AzureBlobSource(auth, container, blobPath, reader, schema, context,
-        onValidationFailure, bytes);
+    checkArgument(bytes >= 1, "withBlockSize() must be positive, got %s", bytes);
+    return new AzureBlobSource(config.toBuilder().blockSize(bytes).build());
   }
 
   @Override
   public PCollectionTuple expand(PBegin input) {
+    AzureAuth auth = config.auth();
+    String container = config.container();
+    String blobPath = config.blobPath();
+    RecordReader reader = config.reader();
+    StepContext context = config.context();
     if (auth == null) {
       throw new IllegalStateException("withAuth() is required");
     }
@@ -133,13 +216,13 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
             .withOutputTags(ListBlobsFn.BLOBS, TupleTagList.of(StepTags.AUDIT)));
     listed.get(StepTags.AUDIT).setCoder(AuditRecordCoder.of());
     SourceBoundary boundary = new SourceBoundary(context, reader,
-        new RowValidator(schema, reader.textValues()), onValidationFailure);
+        new RowValidator(config.schema(), reader.textValues()), config.onValidationFailure());
     PCollectionTuple read = StepTags.withCoders(listed.get(ListBlobsFn.BLOBS)
         .setCoder(SerializableCoder.of(BlobRef.class))
         // Each blob to its own worker: a glob's blobs are read in parallel.
         .apply("SpreadBlobs", Reshuffle.viaRandomKey())
         .apply("DownloadAndValidate", ParDo.of(new BlobReadFn(context, auth, container, boundary,
-            blockSize)).withOutputTags(StepTags.MAIN, StepTags.additional())));
+            config.blockSize())).withOutputTags(StepTags.MAIN, StepTags.additional())));
     PCollection<AuditRecord> audit = PCollectionList.of(listed.get(StepTags.AUDIT))
         .and(read.get(StepTags.AUDIT))
         .apply("AllSourceAudit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
@@ -150,10 +233,11 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.addIfNotNull(DisplayData.item("container", container))
-        .addIfNotNull(DisplayData.item("blobPath", blobPath))
+    AzureAuth auth = config.auth();
+    builder.addIfNotNull(DisplayData.item("container", config.container()))
+        .addIfNotNull(DisplayData.item("blobPath", config.blobPath()))
         .addIfNotNull(DisplayData.item("account", auth == null ? null : auth.account()))
-        .add(DisplayData.item("schemaMode", schema.mode().configName()))
-        .add(DisplayData.item("onValidationFailure", onValidationFailure));
+        .add(DisplayData.item("schemaMode", config.schema().mode().configName()))
+        .add(DisplayData.item("onValidationFailure", config.onValidationFailure()));
   }
 }

@@ -1,7 +1,6 @@
 package io.elspeth.connectors.database;
 
 import io.elspeth.audit.schema.Dialect;
-import io.elspeth.audit.jdbc.JdbcUrl;
 import io.elspeth.connectors.sink.SinkWriter;
 import java.io.IOException;
 import java.sql.Connection;
@@ -47,10 +46,21 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
     this.batchSize = batchSize;
   }
 
+  /** The trial borrows its connection from the writer's pool: set up with the checking DoFn. */
+  @Override
+  public void setup() {
+    writer.setup();
+  }
+
+  @Override
+  public void teardown() {
+    writer.teardown();
+  }
+
   @Override
   public SortedMap<Long, String> refused(Iterable<Map<String, Object>> rows) throws IOException {
     SortedMap<Long, String> refused = new TreeMap<>();
-    try (Connection c = writer.connect()) {
+    try (DatabaseSinkWriter.Lease lease = writer.lease(); Connection c = lease.connection()) {
       c.setAutoCommit(false);
       try {
         if (!tableExists(c)) {
@@ -158,12 +168,11 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   }
 
   private static String firstLine(SQLException e) {
-    String m = String.valueOf(e.getMessage()).strip();
+    String m = DatabaseSinkWriter.messageOf(e).strip();
     int newline = m.indexOf('\n');
     if (newline >= 0) {
       m = m.substring(0, newline).strip();
     }
-    m = JdbcUrl.redact(m);
     return m.length() > MAX_REASON ? m.substring(0, MAX_REASON) + "..." : m;
   }
 

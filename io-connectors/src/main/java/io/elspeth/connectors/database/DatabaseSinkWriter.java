@@ -1,5 +1,7 @@
 package io.elspeth.connectors.database;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.jdbc.JdbcUrl;
@@ -13,9 +15,9 @@ import io.elspeth.connectors.sink.SinkWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -39,6 +41,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>The artifact is {@code database}, its URI the database without credentials and the table
  * ({@code postgresql://host:5432/db#table}), its hash the SHA-256 of the inserted rows'
  * canonical JSON.
+ *
+ * <p>Connections come from one HikariCP pool per DoFn instance, opened by {@link #setup()} (the
+ * DoFn's {@code @Setup}) and closed by {@link #teardown()}: a write borrows one connection for
+ * its transaction, and the publication check it makes while that transaction is open borrows a
+ * second, so the pool holds at most {@value #POOL_SIZE}, made when first needed and kept between
+ * bundles. A writer used without {@code setup()} opens a pool for each call and closes it before
+ * returning.
  */
 public final class DatabaseSinkWriter implements SinkWriter {
   /** What to do with a table that exists. */
@@ -54,6 +63,20 @@ public final class DatabaseSinkWriter implements SinkWriter {
   private final SchemaSpec schema;
   private final List<String> upsertKey;
   private final int batchSize;
+  /** The pool of a set-up writer; null before {@link #setup()} and after {@link #teardown()}. */
+  private transient @Nullable HikariDataSource pool;
+  /** How many setups the pool serves: a writer shared by two DoFns in one JVM keeps one pool. */
+  private transient int setups;
+
+  /**
+   * Connections a writer's pool holds at most: one for a write's transaction and one for the
+   * publication check made while it is open (or a target check's trial).
+   */
+  public static final int POOL_SIZE = 2;
+  /** How long a write waits for a connection before it fails. */
+  static final long CONNECTION_TIMEOUT_MS = 15_000;
+  /** The PostgreSQL {@code application_name} of the sink's connections, unless the URL sets one. */
+  public static final String APPLICATION_NAME = "elspeth database sink";
 
   public DatabaseSinkWriter(JdbcUrl url, String table, IfExists ifExists, SchemaSpec schema,
       List<String> upsertKey, int batchSize) {
@@ -100,6 +123,91 @@ public final class DatabaseSinkWriter implements SinkWriter {
   }
 
   @Override
+  public synchronized void setup() {
+    if (setups++ == 0) {
+      pool = openPool();
+    }
+  }
+
+  @Override
+  public synchronized void teardown() {
+    if (setups == 0) {
+      return;
+    }
+    if (--setups == 0 && pool != null) {
+      pool.close();
+      pool = null;
+    }
+  }
+
+  /**
+   * A pool of at most {@value #POOL_SIZE} connections to the sink's database, none made yet: a
+   * database that cannot be reached fails the statement that needs it, inside the write, not the
+   * DoFn's setup. On SQLite each connection enforces foreign keys (SQLite's default is to ignore
+   * them): a table that declares one means it.
+   */
+  private HikariDataSource openPool() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url.jdbcUrl());
+    if (url.user() != null) {
+      config.setUsername(url.user());
+    }
+    if (url.password() != null) {
+      config.setPassword(url.password());
+    }
+    // The pool's name shows in HikariCP's log lines: the table, never the URL's credentials.
+    config.setPoolName("elspeth-database-sink:" + table);
+    config.setMaximumPoolSize(POOL_SIZE);
+    config.setMinimumIdle(0);
+    config.setInitializationFailTimeout(-1);
+    config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
+    if (url.dialect() == Dialect.SQLITE) {
+      config.setConnectionInitSql("PRAGMA foreign_keys = ON");
+    } else {
+      // A default only: the driver lets an ApplicationName in the URL win.
+      config.addDataSourceProperty("ApplicationName", APPLICATION_NAME);
+    }
+    return new HikariDataSource(config);
+  }
+
+  /**
+   * Connections for one call: from the pool of a set-up writer, else from a pool opened for the
+   * call and closed with the lease.
+   */
+  Lease lease() {
+    HikariDataSource p;
+    synchronized (this) {
+      p = pool;
+    }
+    return p != null ? new Lease(p, false) : new Lease(openPool(), true);
+  }
+
+  /** Connections borrowed for one call (see {@link #lease()}). */
+  record Lease(HikariDataSource pool, boolean ownsPool) implements AutoCloseable {
+    /** A connection of the pool; closing it gives it back, its transaction rolled back. */
+    Connection connection() throws SQLException {
+      return pool.getConnection();
+    }
+
+    @Override
+    public void close() {
+      if (ownsPool) {
+        pool.close();
+      }
+    }
+  }
+
+  /**
+   * The message of a failed statement or connection, credentials masked; a connection the pool
+   * could not make is named by the driver's reason, not the pool's timeout.
+   */
+  static String messageOf(SQLException e) {
+    Throwable reason = e instanceof SQLTransientConnectionException && e.getCause() != null
+        ? e.getCause() : e;
+    return JdbcUrl.redact(String.valueOf(reason.getMessage()));
+  }
+
+  @Override
   public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls)
       throws IOException {
     return write(rows, calls, null);
@@ -117,7 +225,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
     boolean oneTransaction = publisher != null;
     Insert insert = insertOf(rows);
     Artifact artifact = oneTransaction ? artifactOf(rows) : null;
-    try (Connection c = connect()) {
+    try (Lease lease = lease(); Connection c = lease.connection()) {
       c.setAutoCommit(false);
       prepareTable(c, insert.types(), calls, !oneTransaction);
       if (!insert.fields().isEmpty()) {
@@ -143,8 +251,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
       }
     } catch (SQLException e) {
       // The failed statement was recorded as a failed call; the message names the table only.
-      throw new IOException("database write to table '" + table + "' failed: "
-          + JdbcUrl.redact(String.valueOf(e.getMessage())));
+      throw new IOException("database write to table '" + table + "' failed: " + messageOf(e));
     }
     return artifactOf(rows);
   }
@@ -180,23 +287,6 @@ public final class DatabaseSinkWriter implements SinkWriter {
             dialect);
       }
     }
-  }
-
-  /**
-   * A connection to the sink's database, with the credentials of its URL. On SQLite foreign keys
-   * are enforced (SQLite's default is to ignore them): a table that declares one means it.
-   */
-  Connection connect() throws SQLException {
-    Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-    if (url.dialect() == Dialect.SQLITE) {
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA foreign_keys = ON");
-      } catch (SQLException e) {
-        c.close();
-        throw e;
-      }
-    }
-    return c;
   }
 
   Dialect dialect() {
@@ -358,7 +448,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
 
   @Override
   public java.util.Optional<Boolean> published(String publicationId) throws IOException {
-    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+    try (Lease lease = lease(); Connection c = lease.connection()) {
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + commitsTable()
           + " WHERE publication_id = ?")) {
         ps.setString(1, publicationId);
@@ -374,7 +464,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
       }
     } catch (SQLException e) {
       throw new IOException("cannot read " + COMMITS_TABLE + " in " + databaseUri() + ": "
-          + JdbcUrl.redact(String.valueOf(e.getMessage())));
+          + messageOf(e));
     }
   }
 

@@ -110,7 +110,7 @@ public final class PublicationRepair {
   static void awaitTokensRecorded(LandscapeStore store, String manifest, String sinkName,
       java.time.Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (RunFiles.Reader reader = new RunFiles.Reader(manifest, 0)) {
+    try (SpillFiles.Reader reader = new SpillFiles.Reader(manifest, 0)) {
       List<Token> chunk = new ArrayList<>(CHUNK);
       Token t;
       boolean more = true;
@@ -271,6 +271,10 @@ public final class PublicationRepair {
     try {
       java.util.Optional<Boolean> committed;
       try {
+        if (writer != null) {
+          // One client (one pool) for the question and the finishing, released below.
+          writer.setup();
+        }
         committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
       } catch (IOException e) {
         throw new RepairException(sink + ": cannot ask " + p.target() + " whether publication "
@@ -290,6 +294,10 @@ public final class PublicationRepair {
     } catch (RepairException e) {
       recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
       throw e;
+    } finally {
+      if (writer != null) {
+        writer.teardown();
+      }
     }
     recordCalls(store, ctx, operationId, started, input, calls, null);
     return at;
@@ -329,7 +337,7 @@ public final class PublicationRepair {
     Instant at = Instant.ofEpochMilli(p.recordedMs());
     long recorded = 0;
     // Reads and commits take turns on the store's connections (SQLite's pool holds one).
-    try (RunFiles.Reader reader = new RunFiles.Reader(manifest, 0)) {
+    try (SpillFiles.Reader reader = new SpillFiles.Reader(manifest, 0)) {
       boolean artifactMissing = !read(store, c -> hasArtifact(c, p));
       String firstToken = null;
       List<Token> chunk = new ArrayList<>(CHUNK);
@@ -375,13 +383,13 @@ public final class PublicationRepair {
     Set<String> done = read(store, c -> terminal(c, chunk));
     List<AuditRecord> records = new ArrayList<>();
     // No token is the artifact's "first": a missing artifact is recorded after the chunks.
-    SinkWrite.SinkRun run = new SinkWrite.SinkRun(p.manifest(), p.tokenCount(),
-        "", "", p.artifactType(), p.target(), p.newHash(),
-        p.newSize(), at, at, 0.0);
+    SinkWrite.WrittenSpillFile manifest = new SinkWrite.WrittenSpillFile(p.manifest(),
+        p.tokenCount(), "", "", p.artifactType(), p.target(), p.newHash(), p.newSize(), at, at,
+        0.0);
     long missing = 0;
     for (Token t : chunk) {
       if (!done.contains(t.tokenId())) {
-        SinkWrite.emitFor(ctx, run, t, records::add);
+        SinkWrite.emitFor(ctx, manifest, t, records::add);
         missing++;
       }
     }

@@ -1,5 +1,7 @@
 package io.elspeth.connectors.sink;
 
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.commit.AuditBacklog;
 import io.elspeth.audit.record.ArtifactRecord;
@@ -68,14 +70,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * calls the writer made, and the tokens' outcomes (completed, routed or quarantined) emitted for
  * the Landscape: no outcome exists for output that is not durable.
  *
- * <p>Memory stays bounded whatever the sink receives: tokens are spilled as sorted runs to local
- * scratch files (the spill directory, {@code java.io.tmpdir} unless set), the runs are merged
- * into the output as it is written, and the audit records are emitted from the run files. On the
- * DirectRunner, which holds a group's contents and a bundle's outputs in memory, each bundle
- * spills its own runs before only their names are grouped, and the audit records are emitted by
- * a splittable read of each run file, in bounded bundles. On other runners (Flink batch groups on
- * disk and streams a step's outputs) the sink's tokens are grouped, then spilled and merged by the
- * one worker that writes, so scratch files never cross machines.
+ * <p>Memory stays bounded whatever the sink receives: tokens are spilled to local scratch files
+ * in sorted parts (spill files, in the spill directory: {@code java.io.tmpdir} unless set), the
+ * spill files are merged into the output as it is written, and the audit records are emitted from
+ * them. On the DirectRunner, which holds a group's contents and a bundle's outputs in memory, each
+ * bundle spills its own tokens before only the spill files' names are grouped, and the audit
+ * records are emitted by a splittable read of each spill file, in bounded bundles. On other
+ * runners (Flink batch groups on disk and streams a step's outputs) the sink's tokens are grouped,
+ * then spilled and merged by the one worker that writes, so scratch files never cross machines.
+ *
+ * <p>The writer has the writing DoFn's lifecycle: {@link SinkWriter#setup()} in its
+ * {@code @Setup} (the database sink's connection pool, the blob sink's client, once per DoFn
+ * instance) and {@link SinkWriter#teardown()} in its {@code @Teardown}.
  *
  * <p>A write that fails commits its {@code sink_write} operation (failed) and the calls the writer
  * recorded, failed ones included, straight to the run's Landscape, then fails the step: Beam
@@ -83,11 +89,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>A sink that receives no rows still writes its (empty) output, so every configured sink has
  * an artifact to reconcile against.
+ *
+ * <pre>{@code tokens.apply(SinkWrite.to(writer).withContext(ctx).withPluginName("csv"))}</pre>
  */
 public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<AuditRecord>> {
-  /** Tokens per spilled run: what one spilling step holds at most. */
-  static final int MAX_RUN_TOKENS = 20_000;
-  /** Audit records of a run are emitted in parts of at least this many tokens. */
+  /** Tokens per spill file: what one spilling step holds at most. */
+  static final int MAX_SPILL_FILE_TOKENS = 20_000;
+  /** Audit records of a spill file are emitted in parts of at least this many tokens. */
   static final long MIN_TOKENS_PER_AUDIT_PART = 2048;
   /**
    * Sink outcomes a run's audit readers may have emitted ahead of the commit in this JVM before
@@ -96,61 +104,133 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
    */
   static final long MAX_UNCOMMITTED_OUTCOMES = 20_000;
 
-
   /** How long a sink waits for the Landscape to record its tokens before it publishes. */
   static final java.time.Duration TOKENS_RECORDED_TIMEOUT = java.time.Duration.ofMinutes(10);
 
-  /** Where runs are made: per bundle before grouping, or after grouping the tokens. */
+  /** Where tokens are spilled: per bundle before grouping, or after grouping the tokens. */
   enum Grouping {
-    AUTO, RUNS, TOKENS;
+    AUTO, SPILL_FILES, TOKENS;
 
-    /** Whether runs are made per bundle in a pipeline with these options (AUTO: the option). */
-    boolean runsPerBundle(PipelineOptions options) {
-      return this == RUNS
+    /**
+     * Whether each bundle spills its tokens in a pipeline with these options (AUTO: the
+     * {@code sinkRunsPerBundle} option, named before spill files were).
+     */
+    boolean spillsPerBundle(PipelineOptions options) {
+      return this == SPILL_FILES
           || (this == AUTO && ElspethPipelineOptions.of(options).getSinkRunsPerBundle());
     }
   }
 
   private static final TupleTag<Token> TOKENS = new TupleTag<>("tokens") {};
-  private static final TupleTag<RunFiles.Run> RUNS = new TupleTag<>("runs") {};
+  private static final TupleTag<SpillFiles.SpillFile> SPILL_FILES =
+      new TupleTag<>("spill-files") {};
   private static final TupleTag<Integer> PRESENT = new TupleTag<>("present") {};
   private static final TupleTag<AuditRecord> WRITTEN = new TupleTag<>("written") {};
-  private static final TupleTag<SinkRun> TO_AUDIT = new TupleTag<>("to-audit") {};
+  private static final TupleTag<WrittenSpillFile> TO_AUDIT = new TupleTag<>("to-audit") {};
 
-  private final @Nullable StepContext context;
-  private final @Nullable SinkWriter writer;
-  private final String pluginName;
-  private final @Nullable String spillDirectory;
-  private final Grouping grouping;
-  private int runTokens = MAX_RUN_TOKENS;
-  private long minTokensPerAuditPart = MIN_TOKENS_PER_AUDIT_PART;
-  private @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
+  /**
+   * What a SinkWrite is configured with. Immutable: each {@code withX} returns a new transform
+   * holding a copy with one change ({@link #toBuilder()}).
+   */
+  record Config(@Nullable StepContext context, SinkWriter writer, String pluginName,
+      @Nullable String spillDirectory, Grouping grouping, int spillFileTokens,
+      long minTokensPerAuditPart, @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier)
+      implements Serializable {
+    Builder toBuilder() {
+      return new Builder(this);
+    }
 
-  private SinkWrite(@Nullable StepContext context, @Nullable SinkWriter writer, String pluginName,
-      @Nullable String spillDirectory, Grouping grouping) {
-    this.context = context;
-    this.writer = writer;
-    this.pluginName = pluginName;
-    this.spillDirectory = spillDirectory;
-    this.grouping = grouping;
+    /** A copy of a {@link Config} being changed. */
+    static final class Builder {
+      private @Nullable StepContext context;
+      private SinkWriter writer;
+      private String pluginName;
+      private @Nullable String spillDirectory;
+      private Grouping grouping;
+      private int spillFileTokens;
+      private long minTokensPerAuditPart;
+      private @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
+
+      private Builder(Config c) {
+        context = c.context;
+        writer = c.writer;
+        pluginName = c.pluginName;
+        spillDirectory = c.spillDirectory;
+        grouping = c.grouping;
+        spillFileTokens = c.spillFileTokens;
+        minTokensPerAuditPart = c.minTokensPerAuditPart;
+        barrier = c.barrier;
+      }
+
+      Builder context(StepContext value) {
+        context = value;
+        return this;
+      }
+
+      Builder pluginName(String value) {
+        pluginName = value;
+        return this;
+      }
+
+      Builder spillDirectory(String value) {
+        spillDirectory = value;
+        return this;
+      }
+
+      Builder grouping(Grouping value) {
+        grouping = value;
+        return this;
+      }
+
+      Builder spillSizes(int tokensPerSpillFile, long tokensPerAuditPart) {
+        spillFileTokens = tokensPerSpillFile;
+        minTokensPerAuditPart = tokensPerAuditPart;
+        return this;
+      }
+
+      Builder barrier(PCollectionView<SinkWriteBarrier.Verdict> value) {
+        barrier = value;
+        return this;
+      }
+
+      Config build() {
+        return new Config(context, writer, pluginName, spillDirectory, grouping,
+            spillFileTokens, minTokensPerAuditPart, barrier);
+      }
+    }
   }
 
+  private final Config config;
+
+  private SinkWrite(Config config) {
+    this.config = config;
+  }
+
+  /** Writes a sink's tokens with {@code writer}; {@link #withContext} is required. */
   public static SinkWrite to(SinkWriter writer) {
-    return new SinkWrite(null, writer, writer.getClass().getSimpleName(), null, Grouping.AUTO);
+    checkArgument(writer != null, "SinkWrite.to() needs a writer, got null");
+    return new SinkWrite(new Config(null, writer, writer.getClass().getSimpleName(), null,
+        Grouping.AUTO, MAX_SPILL_FILE_TOKENS, MIN_TOKENS_PER_AUDIT_PART, null));
   }
 
+  /** The sink step's context: its run, node, Landscape and payload store. */
   public SinkWrite withContext(StepContext ctx) {
-    return sized(new SinkWrite(ctx, writer, pluginName, spillDirectory, grouping));
+    checkArgument(ctx != null, "withContext() needs a context, got null");
+    return new SinkWrite(config.toBuilder().context(ctx).build());
   }
 
   /** The plugin name recorded in the sink_write operation's input. */
   public SinkWrite withPluginName(String name) {
-    return sized(new SinkWrite(context, writer, name, spillDirectory, grouping));
+    checkArgument(name != null && !name.isBlank(), "withPluginName() needs a name, got '%s'",
+        name);
+    return new SinkWrite(config.toBuilder().pluginName(name).build());
   }
 
-  /** The local directory for the sink's scratch run files; {@code java.io.tmpdir} by default. */
-  public SinkWrite withSpillDirectory(@Nullable String directory) {
-    return sized(new SinkWrite(context, writer, pluginName, directory, grouping));
+  /** The local directory for the sink's scratch spill files; {@code java.io.tmpdir} by default. */
+  public SinkWrite withSpillDirectory(String directory) {
+    checkArgument(directory != null && !directory.isBlank(),
+        "withSpillDirectory() needs a directory, got '%s'", directory);
+    return new SinkWrite(config.toBuilder().spillDirectory(directory).build());
   }
 
   /**
@@ -158,54 +238,50 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
    * and writes nothing, failing the step with the verdict's message, when a row was refused.
    */
   public SinkWrite withBarrier(PCollectionView<SinkWriteBarrier.Verdict> verdict) {
-    SinkWrite copy = sized(new SinkWrite(context, writer, pluginName, spillDirectory, grouping));
-    copy.barrier = verdict;
-    return copy;
+    checkArgument(verdict != null, "withBarrier() needs the verdict's view, got null");
+    return new SinkWrite(config.toBuilder().barrier(verdict).build());
   }
 
-  private SinkWrite sized(SinkWrite copy) {
-    copy.runTokens = runTokens;
-    copy.minTokensPerAuditPart = minTokensPerAuditPart;
-    copy.barrier = barrier;
-    return copy;
-  }
-
-  /** Where runs are made; AUTO (the sinkRunsPerBundle pipeline option) unless a test says. */
+  /** Where tokens are spilled; AUTO (the sinkRunsPerBundle pipeline option) unless a test says. */
   SinkWrite withGrouping(Grouping g) {
-    return sized(new SinkWrite(context, writer, pluginName, spillDirectory, g));
+    checkArgument(g != null, "withGrouping() needs a grouping, got null");
+    return new SinkWrite(config.toBuilder().grouping(g).build());
   }
 
-  /** Small runs and audit parts, for tests of many runs. */
-  SinkWrite withRunSizes(int tokensPerRun, long tokensPerAuditPart) {
-    SinkWrite copy = new SinkWrite(context, writer, pluginName, spillDirectory, grouping);
-    copy.barrier = barrier;
-    copy.runTokens = tokensPerRun;
-    copy.minTokensPerAuditPart = tokensPerAuditPart;
-    return copy;
+  /** Small spill files and audit parts, for tests of many spill files. */
+  SinkWrite withSpillSizes(int tokensPerSpillFile, long tokensPerAuditPart) {
+    checkArgument(tokensPerSpillFile > 0, "withSpillSizes() needs tokens per spill file > 0,"
+        + " got %s", tokensPerSpillFile);
+    checkArgument(tokensPerAuditPart > 0, "withSpillSizes() needs tokens per audit part > 0,"
+        + " got %s", tokensPerAuditPart);
+    return new SinkWrite(config.toBuilder().spillSizes(tokensPerSpillFile, tokensPerAuditPart)
+        .build());
   }
 
   @Override
   public PCollection<AuditRecord> expand(PCollection<Token> tokens) {
+    StepContext context = config.context();
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    if (writer == null) {
-      throw new IllegalStateException("a writer is required");
-    }
+    SinkWriter writer = config.writer();
+    @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier = config.barrier();
     String key = context.nodeId();
-    String dir = Path.of(spillDirectory != null ? spillDirectory
+    String dir = Path.of(config.spillDirectory() != null ? config.spillDirectory()
         : System.getProperty("java.io.tmpdir"))
         .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key)).toString();
-    boolean runsPerBundle = grouping.runsPerBundle(tokens.getPipeline().getOptions());
+    boolean spillsPerBundle =
+        config.grouping().spillsPerBundle(tokens.getPipeline().getOptions());
     PCollection<KV<String, Integer>> present = tokens.getPipeline()
         .apply("SinkPresent", Create.of(KV.of(key, 1))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));
     KeyedPCollectionTuple<String> grouped;
-    if (runsPerBundle) {
-      PCollection<KV<String, RunFiles.Run>> runs = tokens
-          .apply("SpillRuns", ParDo.of(new SpillRunsFn(key, dir, runTokens)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), RunFiles.RunCoder.of()));
-      grouped = KeyedPCollectionTuple.of(RUNS, runs).and(PRESENT, present);
+    if (spillsPerBundle) {
+      PCollection<KV<String, SpillFiles.SpillFile>> spills = tokens
+          .apply("SpillBundles",
+              ParDo.of(new SpillBundleFn(key, dir, config.spillFileTokens())))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), SpillFiles.SpillFileCoder.of()));
+      grouped = KeyedPCollectionTuple.of(SPILL_FILES, spills).and(PRESENT, present);
     } else {
       PCollection<KV<String, Token>> keyed = tokens
           .apply("KeyBySink", WithKeys.of(key))
@@ -213,19 +289,21 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       grouped = KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present);
     }
     ParDo.MultiOutput<KV<String, CoGbkResult>, AuditRecord> write = ParDo.of(new SinkWriteFn(
-        context, writer, pluginName, dir, runsPerBundle, runTokens, barrier))
+        context, writer, config.pluginName(), dir, spillsPerBundle, config.spillFileTokens(),
+        barrier))
         .withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT));
     PCollectionTuple written = grouped
         .apply("GatherRows", CoGroupByKey.create())
         .apply("WriteDurably", barrier == null ? write : write.withSideInputs(barrier));
     PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
-    if (!runsPerBundle) {
-      written.get(TO_AUDIT).setCoder(SerializableCoder.of(SinkRun.class));
+    if (!spillsPerBundle) {
+      written.get(TO_AUDIT).setCoder(SerializableCoder.of(WrittenSpillFile.class));
       return direct;
     }
     PCollection<AuditRecord> perToken = written.get(TO_AUDIT)
-        .setCoder(SerializableCoder.of(SinkRun.class))
-        .apply("RecordOutcomes", ParDo.of(new RunAuditFn(context, minTokensPerAuditPart)))
+        .setCoder(SerializableCoder.of(WrittenSpillFile.class))
+        .apply("RecordOutcomes", ParDo.of(new SpillFileAuditFn(context,
+            config.minTokensPerAuditPart())))
         .setCoder(AuditRecordCoder.of());
     return PCollectionList.of(direct).and(perToken)
         .apply("SinkAudit", Flatten.pCollections())
@@ -238,31 +316,29 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("plugin", pluginName));
-    if (writer != null) {
-      builder.add(DisplayData.item("target", writer.target()));
-    }
+    builder.add(DisplayData.item("plugin", config.pluginName()))
+        .add(DisplayData.item("target", config.writer().target()));
   }
 
   /**
-   * A run file whose tokens are durably written, with what their audit records need: the write's
+   * A spill file whose tokens are durably written, with what their audit records need: the write's
    * times, the artifact, and the first token in source order (the artifact's node state).
    */
-  record SinkRun(String path, long count, String firstTokenId, String firstStateId,
+  record WrittenSpillFile(String path, long count, String firstTokenId, String firstStateId,
       String artifactType, String artifactPath, String contentHash, long sizeBytes,
       Instant started, Instant done, double perRowMs) implements Serializable {}
 
-  /** Spills each bundle's tokens as sorted runs; outputs the runs' names, keyed by sink. */
-  static final class SpillRunsFn extends DoFn<Token, KV<String, RunFiles.Run>> {
+  /** Spills each bundle's tokens as sorted spill files; outputs their names, keyed by sink. */
+  static final class SpillBundleFn extends DoFn<Token, KV<String, SpillFiles.SpillFile>> {
     private final String key;
     private final String dir;
-    private final int runTokens;
+    private final int spillFileTokens;
     private transient List<Token> buffer;
 
-    SpillRunsFn(String key, String dir, int runTokens) {
+    SpillBundleFn(String key, String dir, int spillFileTokens) {
       this.key = key;
       this.dir = dir;
-      this.runTokens = runTokens;
+      this.spillFileTokens = spillFileTokens;
     }
 
     @StartBundle
@@ -271,11 +347,11 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element Token token, OutputReceiver<KV<String, RunFiles.Run>> out)
+    public void process(@Element Token token, OutputReceiver<KV<String, SpillFiles.SpillFile>> out)
         throws IOException {
       buffer.add(token);
-      if (buffer.size() >= runTokens) {
-        out.output(KV.of(key, RunFiles.write(Path.of(dir), buffer)));
+      if (buffer.size() >= spillFileTokens) {
+        out.output(KV.of(key, SpillFiles.write(Path.of(dir), buffer)));
         buffer = new ArrayList<>();
       }
     }
@@ -283,33 +359,47 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     @FinishBundle
     public void finish(FinishBundleContext c) throws IOException {
       if (!buffer.isEmpty()) {
-        c.output(KV.of(key, RunFiles.write(Path.of(dir), buffer)),
+        c.output(KV.of(key, SpillFiles.write(Path.of(dir), buffer)),
             GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
         buffer = new ArrayList<>();
       }
     }
   }
 
+  /**
+   * Writes a sink's gathered tokens with the writer, which it sets up once per DoFn instance (its
+   * pool or client) and tears down with the instance.
+   */
   static final class SinkWriteFn extends DoFn<KV<String, CoGbkResult>, AuditRecord> {
     private final StepContext ctx;
     private final SinkWriter writer;
     private final String pluginName;
     private final String dir;
-    private final boolean runsPerBundle;
-    private final int runTokens;
+    private final boolean spillsPerBundle;
+    private final int spillFileTokens;
     private final @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
     private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
 
     SinkWriteFn(StepContext ctx, SinkWriter writer, String pluginName, String dir,
-        boolean runsPerBundle, int runTokens,
+        boolean spillsPerBundle, int spillFileTokens,
         @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier) {
-      this.runTokens = runTokens;
+      this.spillFileTokens = spillFileTokens;
       this.barrier = barrier;
       this.ctx = ctx;
       this.writer = writer;
       this.pluginName = pluginName;
       this.dir = dir;
-      this.runsPerBundle = runsPerBundle;
+      this.spillsPerBundle = spillsPerBundle;
+    }
+
+    @Setup
+    public void setup() throws IOException {
+      writer.setup();
+    }
+
+    @Teardown
+    public void teardown() {
+      writer.teardown();
     }
 
     /**
@@ -318,7 +408,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
      * Landscape; only then does the writer replace the target. Without a Landscape (a step tested
      * alone) the writer publishes at once.
      */
-    private SinkWriter.@Nullable Publisher publisher(List<RunFiles.Run> runs) {
+    private SinkWriter.@Nullable Publisher publisher(List<SpillFiles.SpillFile> spills) {
       LandscapeUrl url = ctx.landscape();
       if (url == null) {
         return null;
@@ -333,7 +423,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         @Override
         public void beforePublish(SinkWriter.Staging staging) throws IOException {
           Path manifest = manifestPath(staging, publicationId);
-          long tokens = RunFiles.writeDurable(manifest, RunFiles.merge(runs));
+          long tokens = SpillFiles.writeDurable(manifest, SpillFiles.merge(spills));
           DurableFile.syncDirectory(manifest.getParent());
           SinkWriter.Artifact base = staging.base();
           SinkPublication publication = new SinkPublication(publicationId, ctx.runId(),
@@ -422,27 +512,28 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     @ProcessElement
     public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out,
         ProcessContext c) throws IOException {
-      List<RunFiles.Run> runs = new ArrayList<>();
+      List<SpillFiles.SpillFile> spills = new ArrayList<>();
       if (barrier != null) {
         SinkWriteBarrier.Verdict verdict = c.sideInput(barrier);
         if (verdict.refused() > 0) {
           // Another sink (or this one) cannot write a row: nothing is staged or published.
-          if (runsPerBundle) {
-            group.getValue().getAll(RUNS).forEach(r -> RunFiles.delete(r.path()));
+          if (spillsPerBundle) {
+            group.getValue().getAll(SPILL_FILES).forEach(r -> SpillFiles.delete(r.path()));
           }
           throw new IOException(verdict.message());
         }
       }
-      if (runsPerBundle) {
-        group.getValue().getAll(RUNS).forEach(runs::add);
+      if (spillsPerBundle) {
+        group.getValue().getAll(SPILL_FILES).forEach(spills::add);
       } else {
         // The runner's group may be larger than memory (Flink's is spilled and re-iterable):
-        // sort it in runs on this worker's disk.
-        runs.addAll(RunFiles.spill(Path.of(dir), group.getValue().getAll(TOKENS), runTokens));
+        // sort it into spill files on this worker's disk.
+        spills.addAll(SpillFiles.spill(Path.of(dir), group.getValue().getAll(TOKENS),
+            spillFileTokens));
       }
-      long count = runs.stream().mapToLong(RunFiles.Run::count).sum();
-      Iterable<Token> merged = RunFiles.merge(runs);
-      Iterable<Map<String, Object>> rows = RunFiles.rows(merged);
+      long count = spills.stream().mapToLong(SpillFiles.SpillFile::count).sum();
+      Iterable<Token> merged = SpillFiles.merge(spills);
+      Iterable<Map<String, Object>> rows = SpillFiles.rows(merged);
 
       Instant started = Instant.now();
       String operationId = Ids.operationId();
@@ -452,10 +543,10 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       opInput.put("row_count", Math.toIntExact(count));
       SinkWriter.Artifact artifact;
       try {
-        artifact = writer.write(rows, calls, publisher(runs));
+        artifact = writer.write(rows, calls, publisher(spills));
         writer.dataset(ctx.runId()).reportWritten();
       } catch (IOException | RuntimeException e) {
-        runs.forEach(r -> RunFiles.delete(r.path()));
+        spills.forEach(r -> SpillFiles.delete(r.path()));
         String message = "sink '" + ctx.nodeName() + "' could not write " + writer.target()
             + ": " + e.getMessage();
         IOException failure = new IOException(message + " (sink_write operation " + operationId
@@ -476,13 +567,13 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
           opOutput, null));
       calls.calls().forEach(audit::output);
       if (count == 0) {
-        runs.forEach(r -> RunFiles.delete(r.path()));
+        spills.forEach(r -> SpillFiles.delete(r.path()));
         return;
       }
-      // The first token in source order is the head of one of the runs.
+      // The first token in source order is the head of one of the spill files.
       Token first = null;
-      for (RunFiles.Run run : runs) {
-        try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), 0)) {
+      for (SpillFiles.SpillFile spill : spills) {
+        try (SpillFiles.Reader reader = new SpillFiles.Reader(spill.path(), 0)) {
           Token head = reader.next();
           if (head != null && (first == null || Token.compareBySourceOrder(head, first) < 0)) {
             first = head;
@@ -491,21 +582,22 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
       }
       String firstStateId = Ids.stateId();
       double perRowMs = totalMs / count;
-      for (RunFiles.Run run : runs) {
-        SinkRun sinkRun = new SinkRun(run.path(), run.count(), first.tokenId(), firstStateId,
+      for (SpillFiles.SpillFile spill : spills) {
+        WrittenSpillFile written = new WrittenSpillFile(spill.path(), spill.count(),
+            first.tokenId(), firstStateId,
             artifact.artifactType(), artifact.pathOrUri(), artifact.contentHash(),
             artifact.sizeBytes(), started, done, perRowMs);
-        if (runsPerBundle) {
-          out.get(TO_AUDIT).output(sinkRun);
+        if (spillsPerBundle) {
+          out.get(TO_AUDIT).output(written);
         } else {
-          // Outputs stream on these runners: emit from the run file here, on the disk it is on.
-          try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), 0)) {
+          // Outputs stream on these runners: emit from the spill file here, on the disk it is on.
+          try (SpillFiles.Reader reader = new SpillFiles.Reader(spill.path(), 0)) {
             Token t;
             while ((t = reader.next()) != null) {
-              emitFor(ctx, sinkRun, t, audit::output);
+              emitFor(ctx, written, t, audit::output);
             }
           }
-          RunFiles.delete(run.path());
+          SpillFiles.delete(spill.path());
         }
       }
     }
@@ -515,46 +607,47 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
    * Emits a written token's sink node state and outcome, and after the first token's state the
    * sink's artifact (which names that state).
    */
-  static void emitFor(StepContext ctx, SinkRun run, Token token, Consumer<AuditRecord> out) {
-    boolean isFirst = token.tokenId().equals(run.firstTokenId());
-    String stateId = isFirst ? run.firstStateId() : Ids.stateId();
+  static void emitFor(StepContext ctx, WrittenSpillFile written, Token token,
+      Consumer<AuditRecord> out) {
+    boolean isFirst = token.tokenId().equals(written.firstTokenId());
+    String stateId = isFirst ? written.firstStateId() : Ids.stateId();
     int step = SinkRowCheck.stepIndex(ctx, token);
     Map<String, Object> output = new LinkedHashMap<>();
     output.put("row", token.data());
-    output.put("artifact_path", run.artifactPath());
-    output.put("content_hash", run.contentHash());
+    output.put("artifact_path", written.artifactPath());
+    output.put("content_hash", written.contentHash());
     String inputHash = CanonicalJson.tolerantHash(token.data());
     out.accept(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
         step, 0, "completed", inputHash, CanonicalJson.tolerantHash(output), null,
-        run.perRowMs(), null, null, run.started(), run.done(), token.rowId()));
+        written.perRowMs(), null, null, written.started(), written.done(), token.rowId()));
     String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
     out.accept(StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(),
         token.errorHash(), null));
     if (isFirst) {
-      out.accept(new ArtifactRecord(Ids.artifactId(), ctx.runId(), run.firstStateId(),
-          ctx.nodeId(), run.artifactType(), run.artifactPath(), run.contentHash(),
-          run.sizeBytes(), null, run.done()));
+      out.accept(new ArtifactRecord(Ids.artifactId(), ctx.runId(), written.firstStateId(),
+          ctx.nodeId(), written.artifactType(), written.artifactPath(), written.contentHash(),
+          written.sizeBytes(), null, written.done()));
     }
   }
 
   /**
-   * Emits the audit records of one written run file as a splittable read over the file, so the
+   * Emits the audit records of one written spill file as a splittable read over the file, so the
    * DirectRunner checkpoints it and no bundle holds a whole sink's records; deletes the file when
    * its last record is out.
    */
   @DoFn.BoundedPerElement
-  static final class RunAuditFn extends DoFn<SinkRun, AuditRecord> {
+  static final class SpillFileAuditFn extends DoFn<WrittenSpillFile, AuditRecord> {
     private final StepContext ctx;
     private final long minTokensPerPart;
 
-    RunAuditFn(StepContext ctx, long minTokensPerPart) {
+    SpillFileAuditFn(StepContext ctx, long minTokensPerPart) {
       this.ctx = ctx;
       this.minTokensPerPart = minTokensPerPart;
     }
 
     @GetInitialRestriction
-    public ReadRange initialRestriction(@Element SinkRun run) {
-      return ReadRange.whole(ReadPosition.start(0), "", run.done());
+    public ReadRange initialRestriction(@Element WrittenSpillFile written) {
+      return ReadRange.whole(ReadPosition.start(0), "", written.done());
     }
 
     @GetRestrictionCoder
@@ -573,25 +666,26 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element SinkRun run, RestrictionTracker<ReadRange, ReadClaim> tracker,
-        OutputReceiver<AuditRecord> out) throws IOException {
+    public void process(@Element WrittenSpillFile written,
+        RestrictionTracker<ReadRange, ReadClaim> tracker, OutputReceiver<AuditRecord> out)
+        throws IOException {
       ReadPosition position = tracker.currentRestriction().from();
       java.util.function.LongConsumer outcomesEmitted =
           AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SINK_OUTCOMES);
-      try (RunFiles.Reader reader = new RunFiles.Reader(run.path(), position.offset())) {
+      try (SpillFiles.Reader reader = new SpillFiles.Reader(written.path(), position.offset())) {
         Token t;
         while ((t = reader.next()) != null) {
           ReadPosition next = position.atOffset(reader.offset(), 0, 0).after(0);
           if (!tracker.tryClaim(new ReadClaim(position, next))) {
             return;
           }
-          emitFor(ctx, run, t, out::output);
+          emitFor(ctx, written, t, out::output);
           outcomesEmitted.accept(1);
           position = next;
         }
       }
       if (tracker.tryClaim(ReadClaim.end(position))) {
-        RunFiles.delete(run.path());
+        SpillFiles.delete(written.path());
       }
     }
   }

@@ -16,8 +16,25 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code calls}, under the sink_write operation; a failed call is recorded before the writer
  * throws, so the failure leaves its trail. Local file writers record no calls: a file is an
  * operation and an artifact.
+ *
+ * <p>A writer has the lifecycle of the DoFn that uses it: {@link #setup()} from the DoFn's
+ * {@code @Setup} acquires what it talks to (the database sink's connection pool, the blob sink's
+ * service client) once per DoFn instance, and {@link #teardown()} from its {@code @Teardown}
+ * releases it; each DoFn instance holds its own deserialized copy of the writer. A writer used
+ * outside a DoFn without {@code setup()} (a test, a post-run export) acquires them for each call
+ * and releases them before it returns.
  */
 public interface SinkWriter extends Serializable {
+  /**
+   * Acquires what this writer talks to, kept until {@link #teardown()}; a no-op for writers that
+   * hold nothing (the file writers). Cheap and offline: a target that cannot be reached fails the
+   * first call that needs it, where the failure is recorded as a call of the write.
+   */
+  default void setup() throws IOException {}
+
+  /** Releases what {@link #setup()} acquired; safe to call when it did not run. */
+  default void teardown() {}
+
   /**
    * Writes {@code rows}, in their order. The rows may be iterated more than once (a writer that
    * needs the fields of every row before the first one, as a CSV header does, makes two passes);
@@ -57,8 +74,17 @@ public interface SinkWriter extends Serializable {
     return java.util.Optional.empty();
   }
 
-  /** Rows tried against the target without changing it (see {@link SinkWriter#targetCheck}). */
+  /**
+   * Rows tried against the target without changing it (see {@link SinkWriter#targetCheck}). It
+   * has its writer's lifecycle: {@code setup}/{@code teardown} from the checking DoFn's own.
+   */
   interface TargetCheck extends Serializable {
+    /** Acquires what the check talks to, as {@link SinkWriter#setup()} does. */
+    default void setup() throws IOException {}
+
+    /** Releases what {@link #setup()} acquired. */
+    default void teardown() {}
+
     /**
      * The rows the target refuses, by their position in {@code rows} (from 0), with the target's
      * reason; a row refused because of an earlier row of {@code rows} (a duplicate key) is refused

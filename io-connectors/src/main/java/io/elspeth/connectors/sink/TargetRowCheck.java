@@ -25,9 +25,9 @@ import org.apache.beam.sdk.values.PCollection;
  * in source order, whatever bundles the runner made: a row repeating the key of a row in another
  * bundle must be refused, and the same one (the later in source order) on every runner and
  * attempt. So the sink's tokens are brought to one worker and sorted into source order on its
- * disk as the write itself does ({@link RunFiles}): on the DirectRunner, which holds a group in
- * memory, each bundle spills its runs and only their names are grouped; elsewhere the tokens are
- * grouped (Flink spills a group to disk) and spilled by the worker that checks them.
+ * disk as the write itself does ({@link SpillFiles}): on the DirectRunner, which holds a group in
+ * memory, each bundle spills its tokens and only the spill files' names are grouped; elsewhere
+ * the tokens are grouped (Flink spills a group to disk) and spilled by the worker that checks them.
  */
 final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV<String, String>>> {
   private final SinkWriter.TargetCheck check;
@@ -51,22 +51,23 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
     String key = ctx.nodeId();
     String dir = Path.of(System.getProperty("java.io.tmpdir")).resolve("elspeth-check-"
         + safe(ctx.runId()) + "-" + safe(key)).toString();
-    PCollection<KV<String, Iterable<RunFiles.Run>>> runs;
-    if (grouping.runsPerBundle(tokens.getPipeline().getOptions())) {
-      runs = tokens
-          .apply("SpillRuns", ParDo.of(new SinkWrite.SpillRunsFn(key, dir,
-              SinkWrite.MAX_RUN_TOKENS)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), RunFiles.RunCoder.of()))
-          .apply("GatherRuns", GroupByKey.create());
+    PCollection<KV<String, Iterable<SpillFiles.SpillFile>>> spills;
+    if (grouping.spillsPerBundle(tokens.getPipeline().getOptions())) {
+      spills = tokens
+          .apply("SpillBundles", ParDo.of(new SinkWrite.SpillBundleFn(key, dir,
+              SinkWrite.MAX_SPILL_FILE_TOKENS)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), SpillFiles.SpillFileCoder.of()))
+          .apply("GatherSpillFiles", GroupByKey.create());
     } else {
-      runs = tokens
+      spills = tokens
           .apply("KeyBySink", WithKeys.of(key))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()))
           .apply("GatherTokens", GroupByKey.create())
           .apply("SpillGroup", ParDo.of(new SpillGroupFn(dir)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), IterableCoder.of(RunFiles.RunCoder.of())));
+          .setCoder(KvCoder.of(StringUtf8Coder.of(),
+              IterableCoder.of(SpillFiles.SpillFileCoder.of())));
     }
-    return runs.apply("TryRows", ParDo.of(new TryFn(check, ctx.nodeName())))
+    return spills.apply("TryRows", ParDo.of(new TryFn(check, ctx.nodeName())))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
@@ -74,9 +75,9 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
     return id.replaceAll("[^A-Za-z0-9_.-]", "_");
   }
 
-  /** Sorts a grouped sink's tokens into runs on this worker's disk. */
+  /** Sorts a grouped sink's tokens into spill files on this worker's disk. */
   static final class SpillGroupFn
-      extends DoFn<KV<String, Iterable<Token>>, KV<String, Iterable<RunFiles.Run>>> {
+      extends DoFn<KV<String, Iterable<Token>>, KV<String, Iterable<SpillFiles.SpillFile>>> {
     private final String dir;
 
     SpillGroupFn(String dir) {
@@ -85,14 +86,18 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
 
     @ProcessElement
     public void process(@Element KV<String, Iterable<Token>> group,
-        OutputReceiver<KV<String, Iterable<RunFiles.Run>>> out) throws IOException {
+        OutputReceiver<KV<String, Iterable<SpillFiles.SpillFile>>> out) throws IOException {
       out.output(KV.of(group.getKey(),
-          RunFiles.spill(Path.of(dir), group.getValue(), SinkWrite.MAX_RUN_TOKENS)));
+          SpillFiles.spill(Path.of(dir), group.getValue(), SinkWrite.MAX_SPILL_FILE_TOKENS)));
     }
   }
 
-  /** Tries the merged runs on the target; outputs the refused tokens with the reason. */
-  static final class TryFn extends DoFn<KV<String, Iterable<RunFiles.Run>>, KV<String, String>> {
+  /**
+   * Tries the merged spill files on the target; outputs the refused tokens with the reason. The
+   * check is set up once per DoFn instance (the database sink's pool) and torn down with it.
+   */
+  static final class TryFn
+      extends DoFn<KV<String, Iterable<SpillFiles.SpillFile>>, KV<String, String>> {
     private final SinkWriter.TargetCheck check;
     private final String sink;
 
@@ -101,16 +106,26 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
       this.sink = sink;
     }
 
+    @Setup
+    public void setup() throws IOException {
+      check.setup();
+    }
+
+    @Teardown
+    public void teardown() {
+      check.teardown();
+    }
+
     @ProcessElement
-    public void process(@Element KV<String, Iterable<RunFiles.Run>> group,
+    public void process(@Element KV<String, Iterable<SpillFiles.SpillFile>> group,
         OutputReceiver<KV<String, String>> out) throws IOException {
-      List<RunFiles.Run> runs = new ArrayList<>();
-      group.getValue().forEach(runs::add);
+      List<SpillFiles.SpillFile> spills = new ArrayList<>();
+      group.getValue().forEach(spills::add);
       try {
-        Iterable<Token> merged = RunFiles.merge(runs);
+        Iterable<Token> merged = SpillFiles.merge(spills);
         SortedMap<Long, String> refused;
         try {
-          refused = check.refused(RunFiles.rows(merged));
+          refused = check.refused(SpillFiles.rows(merged));
         } catch (IOException | RuntimeException e) {
           throw new IOException("sink '" + sink + "' cannot try its rows on its target: "
               + e.getMessage(), e);
@@ -127,7 +142,7 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
           }
         }
       } finally {
-        runs.forEach(r -> RunFiles.delete(r.path()));
+        spills.forEach(r -> SpillFiles.delete(r.path()));
       }
     }
   }

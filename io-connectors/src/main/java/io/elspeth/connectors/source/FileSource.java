@@ -1,5 +1,7 @@
 package io.elspeth.connectors.source;
 
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
 import io.elspeth.connectors.schema.RowValidator;
 import io.elspeth.connectors.schema.SchemaSpec;
 import io.elspeth.plugin.ElspethPipelineOptions;
@@ -29,47 +31,57 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
   private final SchemaSpec schema;
   private final @Nullable StepContext context;
   private final String onValidationFailure;
-  private long minRecordsPerPart = SourceReadFn.MIN_RECORDS_PER_PART;
+  private final long minRecordsPerPart;
 
   private FileSource(@Nullable String path, @Nullable RecordReader reader, SchemaSpec schema,
-      @Nullable StepContext context, String onValidationFailure) {
+      @Nullable StepContext context, String onValidationFailure, long minRecordsPerPart) {
     this.path = path;
     this.reader = reader;
     this.schema = schema;
     this.context = context;
     this.onValidationFailure = onValidationFailure;
+    this.minRecordsPerPart = minRecordsPerPart;
   }
 
   public static FileSource read() {
-    return new FileSource(null, null, SchemaSpec.dynamic(), null, StepContext.DISCARD);
+    return new FileSource(null, null, SchemaSpec.dynamic(), null, StepContext.DISCARD,
+        SourceReadFn.MIN_RECORDS_PER_PART);
   }
 
   public FileSource from(String filePath) {
-    return new FileSource(filePath, reader, schema, context, onValidationFailure);
+    checkArgument(filePath != null && !filePath.isBlank(), "from() needs a path, got '%s'",
+        filePath);
+    return new FileSource(filePath, reader, schema, context, onValidationFailure,
+        minRecordsPerPart);
   }
 
   public FileSource withReader(RecordReader recordReader) {
-    return new FileSource(path, recordReader, schema, context, onValidationFailure);
+    checkArgument(recordReader != null, "withReader() needs a RecordReader, got null");
+    return new FileSource(path, recordReader, schema, context, onValidationFailure,
+        minRecordsPerPart);
   }
 
   public FileSource withSchema(SchemaSpec spec) {
-    return new FileSource(path, reader, spec, context, onValidationFailure);
+    checkArgument(spec != null, "withSchema() needs a SchemaSpec, got null");
+    return new FileSource(path, reader, spec, context, onValidationFailure, minRecordsPerPart);
   }
 
   public FileSource withContext(StepContext ctx) {
-    return new FileSource(path, reader, schema, ctx, onValidationFailure);
+    checkArgument(ctx != null, "withContext() needs a context, got null");
+    return new FileSource(path, reader, schema, ctx, onValidationFailure, minRecordsPerPart);
   }
 
   /** {@code discard} or the name of the sink that receives quarantined rows. */
   public FileSource withOnValidationFailure(String destination) {
-    return new FileSource(path, reader, schema, context, destination);
+    checkArgument(destination != null && !destination.isBlank(),
+        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'", destination);
+    return new FileSource(path, reader, schema, context, destination, minRecordsPerPart);
   }
 
   /** Parts of the read are at least this many records (tests make small parts). */
   FileSource withMinRecordsPerPart(long records) {
-    FileSource copy = new FileSource(path, reader, schema, context, onValidationFailure);
-    copy.minRecordsPerPart = records;
-    return copy;
+    checkArgument(records > 0, "withMinRecordsPerPart() must be positive, got %s", records);
+    return new FileSource(path, reader, schema, context, onValidationFailure, records);
   }
 
   @Override

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Rows a database table's constraints refuse, found before any sink writes and handled by
  * {@code on_write_failure}, whatever bundles the rows came in: a key repeated in another bundle
- * refuses the later row in source order, with runs spilled per bundle (the DirectRunner's way)
+ * refuses the later row in source order, with spill files made per bundle (the DirectRunner's way)
  * or the tokens grouped first (other runners').
  */
 class SinkRowCheckOnTargetTest {
@@ -98,7 +98,7 @@ class SinkRowCheckOnTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = SinkWrite.Grouping.class, names = {"RUNS", "TOKENS"})
+  @EnumSource(value = SinkWrite.Grouping.class, names = {"SPILL_FILES", "TOKENS"})
   void discardRecordsEachRefusedRowWithTheDatabasesReason(SinkWrite.Grouping grouping)
       throws Throwable {
     DatabaseSinkWriter writer = writer();
@@ -138,7 +138,7 @@ class SinkRowCheckOnTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = SinkWrite.Grouping.class, names = {"RUNS", "TOKENS"})
+  @EnumSource(value = SinkWrite.Grouping.class, names = {"SPILL_FILES", "TOKENS"})
   void aFailureSinkReceivesTheRefusedRowsWithTheReason(SinkWrite.Grouping grouping)
       throws Throwable {
     DatabaseSinkWriter writer = writer();

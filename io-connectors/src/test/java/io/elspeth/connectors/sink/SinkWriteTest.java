@@ -88,6 +88,35 @@ class SinkWriteTest {
     return new CsvSinkWriter(path, ',', "utf-8", false, SchemaSpec.dynamic(), Map.of());
   }
 
+  /** Each withX refuses a missing or meaningless argument where it is called, naming itself. */
+  @Test
+  void withersRefuseBadArgumentsAtTheCallAndLeaveTheOriginalAsItWas() {
+    SinkWrite write = SinkWrite.to(csvWriter(dir.resolve("w.csv").toString()));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> SinkWrite.to(null))
+        .getMessage(), containsString("SinkWrite.to()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withContext(null))
+        .getMessage(), containsString("withContext()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withPluginName(" "))
+        .getMessage(), containsString("withPluginName()"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> write.withSpillDirectory(null)).getMessage(),
+        containsString("withSpillDirectory()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withBarrier(null))
+        .getMessage(), containsString("withBarrier()"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> write.withSpillSizes(0, 1))
+        .getMessage(), containsString("withSpillSizes()"));
+
+    SinkWrite named = write.withPluginName("csv");
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(named).toString(),
+        containsString("csv"));
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(write).toString(),
+        containsString("CsvSinkWriter"));
+    IllegalStateException noContext = assertThrows(IllegalStateException.class,
+        () -> org.apache.beam.sdk.Pipeline.create().apply(Create.empty(TokenCoder.of()))
+            .apply(named));
+    assertThat(noContext.getMessage(), is("withContext() is required"));
+  }
+
   /** Tokens 0..2 created out of source order; token 1 was routed, the others completed. */
   private static List<Token> shuffledTokens() {
     return List.of(token(2, "completed"), token(0, "completed"), token(1, "routed"));
@@ -297,7 +326,7 @@ class SinkWriteTest {
     assertThat(Files.size(Path.of(path)), is(0L));
   }
 
-  /** 1,000 tokens, shuffled, some routed: enough for many runs of 100 and audit parts of 300. */
+  /** 1,000 tokens, shuffled, some routed: many spill files of 100 and audit parts of 300. */
   private static List<Token> manyTokens() {
     List<Token> tokens = new java.util.ArrayList<>();
     for (long i = 0; i < 1000; i++) {
@@ -309,8 +338,8 @@ class SinkWriteTest {
 
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.EnumSource(value = SinkWrite.Grouping.class,
-      names = {"RUNS", "TOKENS"})
-  void manyRunsMergeIntoSourceOrderAndEveryTokenIsRecordedOnceAfterTheWrite(
+      names = {"SPILL_FILES", "TOKENS"})
+  void manySpillFilesMergeIntoSourceOrderAndEveryTokenIsRecordedOnceAfterTheWrite(
       SinkWrite.Grouping grouping) throws Throwable {
     String path = dir.resolve("many.csv").toString();
     Path spill = dir.resolve("spill");
@@ -321,7 +350,7 @@ class SinkWriteTest {
       PCollection<AuditRecord> audit = p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
           .apply(SinkWrite.to(csvWriter(path)).withContext(CONTEXT)
               .withSpillDirectory(spill.toString()).withGrouping(grouping)
-              .withRunSizes(100, 300));
+              .withSpillSizes(100, 300));
 
       PAssert.that(audit).satisfies(records -> {
         List<OperationRecord> operations = all(records, OperationRecord.class);
@@ -351,19 +380,19 @@ class SinkWriteTest {
     for (int i = 0; i < 1000; i++) {
       assertThat(lines.get(i + 1), is(i + ",n" + i));
     }
-    assertThat("scratch run files are deleted",
+    assertThat("scratch spill files are deleted",
         !Files.exists(spill) || Files.walk(spill).noneMatch(Files::isRegularFile), is(true));
   }
 
   @Test
-  void runsMergeIntoSourceOrderOnEveryPass() throws IOException {
+  void spillFilesMergeIntoSourceOrderOnEveryPass() throws IOException {
     List<Token> tokens = manyTokens();
-    List<RunFiles.Run> runs = new java.util.ArrayList<>();
+    List<SpillFiles.SpillFile> spills = new java.util.ArrayList<>();
     for (int from = 0; from < tokens.size(); from += 300) {
-      runs.add(RunFiles.write(dir.resolve("runs"),
+      spills.add(SpillFiles.write(dir.resolve("spills"),
           new java.util.ArrayList<>(tokens.subList(from, Math.min(tokens.size(), from + 300)))));
     }
-    Iterable<Token> merged = RunFiles.merge(runs);
+    Iterable<Token> merged = SpillFiles.merge(spills);
     for (int pass = 0; pass < 2; pass++) {
       List<Long> indexes = new java.util.ArrayList<>();
       merged.forEach(t -> indexes.add(t.rowIndex()));
@@ -372,7 +401,7 @@ class SinkWriteTest {
         assertThat(indexes.get(i), is((long) i));
       }
     }
-    assertThat(runs.stream().mapToLong(RunFiles.Run::count).sum(), is(1000L));
+    assertThat(spills.stream().mapToLong(SpillFiles.SpillFile::count).sum(), is(1000L));
   }
 
   private static long fileSize(String path) {

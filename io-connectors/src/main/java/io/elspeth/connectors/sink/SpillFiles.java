@@ -30,43 +30,43 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Sorted runs of a sink's tokens spilled to local files, so that a sink writes its output in
- * source order without holding its tokens: each run is a file of tokens in source order
- * (length-prefixed {@link TokenCoder} bytes), and {@link #merge} streams the runs merged.
- * A run file is scratch: it is not fsynced, and it is deleted once the sink's audit records
+ * A sink's tokens spilled to local files in sorted parts, so that a sink writes its output in
+ * source order without holding its tokens: each spill file holds tokens in source order
+ * (length-prefixed {@link TokenCoder} bytes), and {@link #merge} streams the files merged.
+ * A spill file is scratch: it is not fsynced, and it is deleted once the sink's audit records
  * are emitted from it.
  */
-final class RunFiles {
-  private RunFiles() {}
+final class SpillFiles {
+  private SpillFiles() {}
 
-  /** One run: its file and how many tokens it holds. */
-  record Run(String path, long count) implements Serializable {}
+  /** One spill file: its path and how many tokens it holds. */
+  record SpillFile(String path, long count) implements Serializable {}
 
-  /** Coder of {@link Run}. */
-  static final class RunCoder extends AtomicCoder<Run> {
-    private static final RunCoder INSTANCE = new RunCoder();
+  /** Coder of {@link SpillFile}. */
+  static final class SpillFileCoder extends AtomicCoder<SpillFile> {
+    private static final SpillFileCoder INSTANCE = new SpillFileCoder();
 
-    static RunCoder of() {
+    static SpillFileCoder of() {
       return INSTANCE;
     }
 
     @Override
-    public void encode(Run value, OutputStream out) throws IOException {
+    public void encode(SpillFile value, OutputStream out) throws IOException {
       StringUtf8Coder.of().encode(value.path(), out);
       VarLongCoder.of().encode(value.count(), out);
     }
 
     @Override
-    public Run decode(InputStream in) throws IOException {
-      return new Run(StringUtf8Coder.of().decode(in), VarLongCoder.of().decode(in));
+    public SpillFile decode(InputStream in) throws IOException {
+      return new SpillFile(StringUtf8Coder.of().decode(in), VarLongCoder.of().decode(in));
     }
   }
 
-  /** Sorts {@code tokens} into source order and writes them as a new run file in {@code dir}. */
-  static Run write(Path dir, List<Token> tokens) throws IOException {
+  /** Sorts {@code tokens} into source order and writes them as a new spill file in {@code dir}. */
+  static SpillFile write(Path dir, List<Token> tokens) throws IOException {
     tokens.sort(Token::compareBySourceOrder);
     Files.createDirectories(dir);
-    Path file = Files.createTempFile(dir, "run-", ".tokens");
+    Path file = Files.createTempFile(dir, "spill-", ".tokens");
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
         Channels.newOutputStream(FileChannel.open(file, StandardOpenOption.WRITE)), 1 << 16))) {
       for (Token t : tokens) {
@@ -75,27 +75,28 @@ final class RunFiles {
         out.write(bytes);
       }
     }
-    return new Run(file.toString(), tokens.size());
+    return new SpillFile(file.toString(), tokens.size());
   }
 
   /**
-   * Spills {@code tokens} (a runner's group, possibly larger than memory) as sorted runs of at
-   * most {@code runTokens} tokens each in {@code dir}.
+   * Spills {@code tokens} (a runner's group, possibly larger than memory) as sorted spill files
+   * of at most {@code spillFileTokens} tokens each in {@code dir}.
    */
-  static List<Run> spill(Path dir, Iterable<Token> tokens, int runTokens) throws IOException {
-    List<Run> runs = new ArrayList<>();
+  static List<SpillFile> spill(Path dir, Iterable<Token> tokens, int spillFileTokens)
+      throws IOException {
+    List<SpillFile> files = new ArrayList<>();
     List<Token> buffer = new ArrayList<>();
     for (Token t : tokens) {
       buffer.add(t);
-      if (buffer.size() >= runTokens) {
-        runs.add(write(dir, buffer));
+      if (buffer.size() >= spillFileTokens) {
+        files.add(write(dir, buffer));
         buffer = new ArrayList<>();
       }
     }
     if (!buffer.isEmpty()) {
-      runs.add(write(dir, buffer));
+      files.add(write(dir, buffer));
     }
-    return runs;
+    return files;
   }
 
   /** The rows of {@code tokens}, as a writer takes them; iterable as often as the tokens are. */
@@ -116,7 +117,7 @@ final class RunFiles {
   }
 
   /**
-   * Writes {@code tokens}, in their order, as a durable file in the run-file format (fsynced): a
+   * Writes {@code tokens}, in their order, as a durable file in the spill-file format (fsynced): a
    * sink's manifest of the tokens it publishes, read again by a resume's repair.
    */
   static long writeDurable(Path file, Iterable<Token> tokens) throws IOException {
@@ -137,7 +138,7 @@ final class RunFiles {
     return count;
   }
 
-  /** Reads the tokens of a run file from a byte offset that starts a token. */
+  /** Reads the tokens of a spill file from a byte offset that starts a token. */
   static final class Reader implements Closeable {
     private final DataInputStream in;
     private long offset;
@@ -176,11 +177,11 @@ final class RunFiles {
   }
 
   /**
-   * The tokens of {@code runs} merged into source order. Each iteration reads the files again,
-   * holding one token per run; an iterator closes its files when it is exhausted.
+   * The tokens of {@code files} merged into source order. Each iteration reads the files again,
+   * holding one token per file; an iterator closes its files when it is exhausted.
    */
-  static Iterable<Token> merge(List<Run> runs) {
-    return () -> new Merge(runs);
+  static Iterable<Token> merge(List<SpillFile> files) {
+    return () -> new Merge(files);
   }
 
   private static final class Merge implements Iterator<Token> {
@@ -189,11 +190,11 @@ final class RunFiles {
     private final PriorityQueue<Head> heads =
         new PriorityQueue<>((a, b) -> Token.compareBySourceOrder(a.token(), b.token()));
 
-    Merge(List<Run> runs) {
+    Merge(List<SpillFile> files) {
       List<Reader> opened = new ArrayList<>();
       try {
-        for (Run run : runs) {
-          Reader reader = new Reader(run.path(), 0);
+        for (SpillFile file : files) {
+          Reader reader = new Reader(file.path(), 0);
           opened.add(reader);
           advance(reader);
         }
@@ -242,7 +243,7 @@ final class RunFiles {
     }
   }
 
-  /** Deletes a run file, and its directory once empty; scratch, so failures are ignored. */
+  /** Deletes a spill file, and its directory once empty; scratch, so failures are ignored. */
   static void delete(String path) {
     try {
       Path file = Path.of(path);
