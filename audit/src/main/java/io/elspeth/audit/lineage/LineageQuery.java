@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -302,7 +303,7 @@ public final class LineageQuery {
 
     List<TokenLineage> result = new ArrayList<>();
     for (String tokenId : treeOrder(tokens, parents)) {
-      TokenRow t = tokens.get(tokenId);
+      TokenRow t = Objects.requireNonNull(tokens.get(tokenId), "treeOrder lists known tokens");
       NodeStateLineage sinkState = sinkStates.get(tokenId);
       Artifact artifact = sinkState == null ? null
           : pickArtifact(sinkState, artifactsBySink.getOrDefault(sinkState.nodeId(), List.of()));
