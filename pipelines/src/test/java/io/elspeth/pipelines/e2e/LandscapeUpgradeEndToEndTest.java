@@ -55,21 +55,11 @@ class LandscapeUpgradeEndToEndTest {
     assertThat(run.err(), run.exitCode(), is(0));
 
     try (Connection c = CliHarness.landscape(db)) {
-      assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-      assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
-              + " ORDER BY installed_rank"),
-          contains(Map.of("version", "1", "type", "BASELINE"),
-              Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+      assertMigratedFromTheFirstRelease(c);
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
           is(2L));
     }
-    ObjectMapper json = new ObjectMapper();
-    for (String row : List.of("1", "6")) {
-      CliHarness.Result explained = explain(db, row);
-      assertThat(explained.err(), explained.exitCode(), is(0));
-      JsonNode expected = json.readTree(V1.resolve("explain-row" + row + ".json").toFile());
-      assertThat("row " + row, json.readTree(explained.out()), equalTo(expected));
-    }
+    assertOldRunExplainsAsTheFirstReleaseDid(db);
   }
 
   @Test
@@ -90,22 +80,12 @@ class LandscapeUpgradeEndToEndTest {
     assertThat(migrated.out(), containsString("migrated from schema version 1 to version "
         + LandscapeSchema.CURRENT_VERSION));
     try (Connection c = CliHarness.landscape(db)) {
-      assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-      assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
-              + " ORDER BY installed_rank"),
-          contains(Map.of("version", "1", "type", "BASELINE"),
-              Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+      assertMigratedFromTheFirstRelease(c);
       // No run was started: the Landscape holds the first release's one run only.
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs"), is(1L));
     }
 
-    ObjectMapper json = new ObjectMapper();
-    for (String row : List.of("1", "6")) {
-      CliHarness.Result explained = explain(db, row);
-      assertThat(explained.err(), explained.exitCode(), is(0));
-      JsonNode expected = json.readTree(V1.resolve("explain-row" + row + ".json").toFile());
-      assertThat("row " + row, json.readTree(explained.out()), equalTo(expected));
-    }
+    assertOldRunExplainsAsTheFirstReleaseDid(db);
 
     // A second migrate finds nothing to do and changes nothing.
     CliHarness.Result again = CliHarness.run("landscape", "migrate", "--database", db.toString());
@@ -122,6 +102,25 @@ class LandscapeUpgradeEndToEndTest {
     assertThat(refused.exitCode(), is(1));
     assertThat(refused.err(), containsString("no Landscape database at " + db));
     assertThat(Files.exists(db), is(false));
+  }
+
+  /** The history of a first-release Landscape brought to the current version. */
+  private static void assertMigratedFromTheFirstRelease(Connection c) throws Exception {
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
+    assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
+            + " ORDER BY installed_rank"),
+        contains(Map.of("version", "1", "type", "BASELINE"),
+            Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+  }
+
+  private static void assertOldRunExplainsAsTheFirstReleaseDid(Path db) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String row : List.of("1", "6")) {
+      CliHarness.Result explained = explain(db, row);
+      assertThat(explained.err(), explained.exitCode(), is(0));
+      JsonNode expected = json.readTree(V1.resolve("explain-row" + row + ".json").toFile());
+      assertThat("row " + row, json.readTree(explained.out()), equalTo(expected));
+    }
   }
 
   private static CliHarness.Result explain(Path db, String row) {
