@@ -39,7 +39,7 @@ public final class PluginOptions implements Serializable {
   public String requiredString(String name) {
     String v = string(name);
     if (v == null) {
-      throw new IllegalStateException("option '" + name + "' was validated as required");
+      throw new IllegalStateException("option '" + name + "' was validated as required (or has a default)");
     }
     return v;
   }

@@ -103,7 +103,7 @@ public final class CanonicalJson {
   }
 
   /** Parses JSON text into plain Java values (LinkedHashMap, ArrayList, String, Long, Double...). */
-  public static Object parse(String json) {
+  public static @Nullable Object parse(String json) {
     try {
       return toPlain(MAPPER.readTree(json));
     } catch (JsonProcessingException e) {

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -318,13 +319,16 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       }
     }
 
+    // Beam calls teardown last, after a setup that may have failed half-way: the fields set up
+    // there are nulled (released) here, and may be null already.
+    @SuppressWarnings("NullAway")
     @Teardown
     public void teardown() {
       if (idleFlusher != null) {
         idleFlusher.shutdownNow();
         idleFlusher = null;
       }
-      if (telemetry != null) {
+      if (telemetry != null && wiring != null) {
         telemetry = null;
         TelemetryManagers.release(wiring.runId());
       }
@@ -522,7 +526,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
     private TelemetryEvent stateEvent(NodeStateRecord s, String row, Context context,
         Instant now) {
-      NodeInfo node = wiring.nodes().get(s.nodeId());
+      // emitsEvent(s) was true: the node is known.
+      NodeInfo node = Objects.requireNonNull(wiring.nodes().get(s.nodeId()), s.nodeId());
       if (node.nodeType().equals("transform")) {
         NodeStateStatus status = TelemetryEvent.parse(NodeStateStatus.class, s.status());
         return new TelemetryEvent.TransformCompleted(now, wiring.runId(), row, s.tokenId(),

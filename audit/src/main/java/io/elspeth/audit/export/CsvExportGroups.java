@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The rows of ELSPETH's CSV export (spec/landscape.md §7.3), one group per record type in the
@@ -100,7 +101,8 @@ public final class CsvExportGroups implements AutoCloseable {
 
   /** The number of rows of {@code type}. */
   public long count(String type) {
-    return groups.get(type).count;
+    Group g = groups.get(type);
+    return g == null ? 0 : g.count;
   }
 
   /** The rows of {@code type}, each keyed by the group's sorted keys; readable more than once. */
@@ -112,7 +114,7 @@ public final class CsvExportGroups implements AutoCloseable {
     List<String> keys = Collections.unmodifiableList(new ArrayList<>(g.keys));
     return () -> new Iterator<>() {
       private long read;
-      private ObjectInputStream in;
+      private @Nullable ObjectInputStream in;
 
       @Override
       public boolean hasNext() {
@@ -130,11 +132,13 @@ public final class CsvExportGroups implements AutoCloseable {
           throw new NoSuchElementException();
         }
         try {
-          if (in == null) {
-            in = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(g.file),
+          ObjectInputStream stream = in;
+          if (stream == null) {
+            stream = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(g.file),
                 1 << 16));
+            in = stream;
           }
-          Map<String, Object> flat = (Map<String, Object>) in.readObject();
+          Map<String, Object> flat = (Map<String, Object>) stream.readObject();
           read++;
           Map<String, Object> row = new LinkedHashMap<>();
           keys.forEach(k -> row.put(k, flat.get(k)));
@@ -150,9 +154,10 @@ public final class CsvExportGroups implements AutoCloseable {
       }
 
       private void closeQuietly() {
-        if (in != null) {
+        ObjectInputStream stream = in;
+        if (stream != null) {
           try {
-            in.close();
+            stream.close();
           } catch (IOException ignored) {
             // Read to the end, or failing anyway: nothing more to report.
           }

@@ -75,7 +75,8 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
 
     @Override
     public synchronized SQLException getCause() {
-      return (SQLException) super.getCause();
+      // Always built with its SQLException (the constructor's only form).
+      return (SQLException) java.util.Objects.requireNonNull(super.getCause());
     }
   }
 
@@ -155,8 +156,8 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
     if (rows.isEmpty()) {
       return false;
     }
-    long first = ((Number) rows.get(0).get("row_index")).longValue();
-    long last = ((Number) rows.get(rows.size() - 1).get("row_index")).longValue();
+    long first = rowIndex(rows.get(0));
+    long last = rowIndex(rows.get(rows.size() - 1));
     lastRowIndex = last;
     Object[] window = {runId, runId, first, last};
     Map<String, List<Map<String, Object>>> tokensByRow = group(read("token",
@@ -200,6 +201,12 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
       }
     }
     return true;
+  }
+
+  /** A row record's index (the column is NOT NULL). */
+  private static long rowIndex(Map<String, Object> row) {
+    return ((Number) java.util.Objects.requireNonNull(row.get("row_index"),
+        "rows.row_index")).longValue();
   }
 
   /** Groups records by a column, keeping each group in query order. */

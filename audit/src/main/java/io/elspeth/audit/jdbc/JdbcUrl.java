@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -75,7 +76,7 @@ public record JdbcUrl(
    * driver's message).
    */
   public static String redact(String text) {
-    return UrlRedactor.masking().text(text).replaceAll("password=[^&\\s]*", "password=***");
+    return Objects.requireNonNull(UrlRedactor.masking().text(text)).replaceAll("password=[^&\\s]*", "password=***");
   }
 
   @Override

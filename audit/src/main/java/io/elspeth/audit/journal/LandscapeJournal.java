@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,6 +170,8 @@ public final class LandscapeJournal {
   }
 
   private Map<String, Object> payloadsOf(AuditRecord call) {
+    // Only called with include_payloads, which the constructor refuses without a payload store.
+    PayloadStore store = Objects.requireNonNull(payloads, "payloads");
     Map<String, Object> columns = call.columns();
     Map<String, Object> out = new LinkedHashMap<>();
     for (String side : List.of("request", "response")) {
@@ -179,7 +182,7 @@ public final class LandscapeJournal {
       if (ref instanceof String key) {
         try {
           payload = StandardCharsets.UTF_8.newDecoder()
-              .decode(ByteBuffer.wrap(payloads.retrieve(key))).toString();
+              .decode(ByteBuffer.wrap(store.retrieve(key))).toString();
         } catch (PayloadIntegrityException e) {
           throw e; // a payload that does not match its hash is an audit integrity failure
         } catch (CharacterCodingException e) {

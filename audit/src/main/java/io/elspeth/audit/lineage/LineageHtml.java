@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -286,7 +287,7 @@ public final class LineageHtml {
     int maxLayer = 0;
     int maxRow = 0;
     for (GraphNode n : graph.nodes()) {
-      int l = layer.get(n.nodeId());
+      int l = Objects.requireNonNull(layer.get(n.nodeId()), "every node has a layer");
       int r = rowsInLayer.merge(l, 1, Integer::sum) - 1;
       pos.put(n.nodeId(), new int[] {MARGIN + l * (BOX_W + GAP_X), MARGIN + r * (BOX_H + GAP_Y)});
       maxLayer = Math.max(maxLayer, l);
@@ -335,7 +336,7 @@ public final class LineageHtml {
       }
     }
     for (GraphNode n : graph.nodes()) {
-      int[] p = pos.get(n.nodeId());
+      int[] p = Objects.requireNonNull(pos.get(n.nodeId()), "every node was placed above");
       boolean hit = visited.contains(n.nodeId());
       h.append("<g class=\"node").append(hit ? " visited" : "").append("\" id=\"")
           .append(esc("node-" + n.nodeId())).append("\"><title>")

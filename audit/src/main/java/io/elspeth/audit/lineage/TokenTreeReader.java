@@ -119,7 +119,8 @@ final class TokenTreeReader {
 
     List<TokenLineage> result = new ArrayList<>();
     for (String tokenId : treeOrder(tokens, parents)) {
-      TokenRow t = tokens.get(tokenId);
+      // treeOrder yields the keys of tokens only.
+      TokenRow t = java.util.Objects.requireNonNull(tokens.get(tokenId), tokenId);
       NodeStateLineage sinkState = sinkStates.get(tokenId);
       Artifact artifact = sinkState == null ? null
           : pickArtifact(sinkState, artifactsBySink.getOrDefault(sinkState.nodeId(), List.of()));

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ public final class RunLeases {
   private static final String TABLE = ExtensionTables.RUN_LEASES;
   private static final String COLUMNS = "run_id, owner_id, host, pid, process_started_ms,"
       + " acquired_ms, heartbeat_ms, released_ms";
-  private static volatile String localHost;
+  private static volatile @Nullable String localHost;
 
   private RunLeases() {}
 

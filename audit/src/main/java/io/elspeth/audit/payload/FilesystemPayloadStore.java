@@ -21,6 +21,7 @@ import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -170,7 +171,8 @@ public final class FilesystemPayloadStore implements PayloadStore {
       retrieve(key);
       return key;
     }
-    Path dir = target.getParent();
+    // pathOf(key) is a file in one of the store's folders.
+    Path dir = Objects.requireNonNull(target.getParent(), "a payload's folder");
     Path temp = null;
     try {
       // A source stores a payload per row: the temporary file is created and opened by one

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** Reads and writes {@link SinkPublication}s: the Landscape's record of what sinks publish. */
 public final class SinkPublications {
@@ -41,9 +42,8 @@ public final class SinkPublications {
         ps.setString(14, p.newHash());
         ps.setLong(15, p.recordedMs());
         setLong(ps, 16, p.settledMs());
-        ps.executeUpdate();
+        return ps.executeUpdate();
       }
-      return null;
     });
     CrashPoint.reached("sink.intent_recorded");
   }
@@ -109,7 +109,7 @@ public final class SinkPublications {
     });
   }
 
-  private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+  private static void setLong(PreparedStatement ps, int i, @Nullable Long v) throws SQLException {
     if (v == null) {
       ps.setNull(i, Types.BIGINT);
     } else {
@@ -117,7 +117,7 @@ public final class SinkPublications {
     }
   }
 
-  private static Long longOrNull(ResultSet rs, int i) throws SQLException {
+  private static @Nullable Long longOrNull(ResultSet rs, int i) throws SQLException {
     long v = rs.getLong(i);
     return rs.wasNull() ? null : v;
   }

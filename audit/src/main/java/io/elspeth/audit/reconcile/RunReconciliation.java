@@ -157,10 +157,11 @@ public record RunReconciliation(long rows, long tokens, long discarded,
   private static void runChecks(Session first, String runId, List<Check> checks, long[] found,
       int workers, @Nullable Connections more) throws SQLException {
     AtomicInteger next = new AtomicInteger();
-    if (workers == 1) {
+    if (workers == 1 || more == null) {
       drain(first.connection(), runId, checks, found, next);
       return;
     }
+    Connections extra = more;
     ExecutorService pool = Executors.newFixedThreadPool(workers - 1, r -> {
       Thread t = new Thread(r, "reconciliation");
       t.setDaemon(true);
@@ -170,7 +171,7 @@ public record RunReconciliation(long rows, long tokens, long discarded,
       List<Future<?>> others = new ArrayList<>();
       for (int w = 1; w < workers; w++) {
         others.add(pool.submit(() -> {
-          try (Session own = Session.of(more.open(), true)) {
+          try (Session own = Session.of(extra.open(), true)) {
             drain(own.connection(), runId, checks, found, next);
           }
           return null;

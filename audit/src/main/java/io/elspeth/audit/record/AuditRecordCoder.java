@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.util.VarInt;
@@ -178,9 +179,10 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
   private static void writeValue(Kind kind, Class<?> type, @Nullable Object v,
       DataOutputStream out) throws IOException {
     switch (kind) {
-      case INT -> VarInt.encode((Integer) v, out);
-      case LONG -> VarInt.encode((Long) v, out);
-      case DOUBLE -> out.writeDouble((Double) v);
+      // Primitive columns (INT, LONG, DOUBLE) are never null: the record's own check.
+      case INT -> VarInt.encode((Integer) Objects.requireNonNull(v), out);
+      case LONG -> VarInt.encode((Long) Objects.requireNonNull(v), out);
+      case DOUBLE -> out.writeDouble((Double) Objects.requireNonNull(v));
       default -> {
         out.writeBoolean(v != null);
         if (v == null) {

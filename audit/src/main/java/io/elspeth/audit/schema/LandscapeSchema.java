@@ -80,8 +80,7 @@ public final class LandscapeSchema {
       if (access == SchemaAccess.CHECK) {
         throw new SchemaVersionException(where.description() + ": this Landscape was written by"
             + " the first release (schema version 1, before migrations) and is not migrated yet"
-            + " (expected version " + CURRENT_VERSION + "). Only the process that starts a run"
-            + " migrates: start a run against it once (`elspeth run --execute` or `elspeth resume --execute`), then retry."
+            + " (expected version " + CURRENT_VERSION + "). " + howToMigrate(where)
             + " Nothing was changed.", FIRST_RELEASED_VERSION, CURRENT_VERSION);
       }
       int applied = LandscapeMigrations.migrate(dataSource, where,
@@ -147,9 +146,7 @@ public final class LandscapeSchema {
     } else if (access == SchemaAccess.CHECK) {
       throw new SchemaVersionException(where.description() + ": the Landscape is at schema"
           + " version " + version + " and not migrated yet (expected version " + CURRENT_VERSION
-          + "). Only the process that starts a run migrates: start a run against it once (`elspeth run --execute` or `elspeth"
-          + " resume --execute`), then retry. Nothing was changed.", version,
-          CURRENT_VERSION);
+          + "). " + howToMigrate(where) + " Nothing was changed.", version, CURRENT_VERSION);
     }
     // Flyway validates the applied migrations' checksums and applies what is pending under its
     // lock; a concurrent start that got there first leaves nothing to apply.
@@ -159,6 +156,28 @@ public final class LandscapeSchema {
           version, CURRENT_VERSION);
     }
     return applied;
+  }
+
+  /**
+   * What a checking opener tells the operator to do with a Landscape that is not migrated yet:
+   * the command that migrates it (with the SQLite file it names; a PostgreSQL URL is left for the
+   * operator to fill in, since its password must not be printed), or a run's start.
+   */
+  static String howToMigrate(SchemaInspection.Location where) {
+    String database = "URL";
+    String sqlitePrefix = "jdbc:sqlite:";
+    if (where.dialect() == Dialect.SQLITE && where.description().contains(sqlitePrefix)) {
+      String file = where.description().substring(
+          where.description().indexOf(sqlitePrefix) + sqlitePrefix.length());
+      if (file.indexOf('?') >= 0) {
+        file = file.substring(0, file.indexOf('?'));
+      }
+      database = file.matches("[A-Za-z0-9_./:=+@%-]+") ? file
+          : "'" + file.replace("'", "'\\''") + "'";
+    }
+    return "Migrate it once with `elspeth landscape migrate --database " + database + "` (or"
+        + " start a run against it: `elspeth run --execute` and `elspeth resume --execute`"
+        + " migrate too), then retry.";
   }
 
   /** Accepts a first-release Landscape only when it is complete and says version 1. */

@@ -456,7 +456,7 @@ public final class LandscapeStore implements AutoCloseable {
           if (dialect() == Dialect.POSTGRESQL) {
             PostgresCopyInsert.ensureStaging(c, byTable.keySet());
           }
-          return null;
+          return byTable.keySet();
         },
         c -> {
           List<AuditRecord> inserted = new ArrayList<>(size);

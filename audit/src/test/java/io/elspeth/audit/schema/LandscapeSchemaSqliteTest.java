@@ -142,6 +142,7 @@ class LandscapeSchemaSqliteTest {
     SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
 
     assertThat(e.getMessage(), allOf(containsString("version 1 and not migrated yet"),
+        containsString("`elspeth landscape migrate --database "),
         containsString("elspeth run --execute")));
     assertThat(e.foundVersion(), is(1));
     assertThat(schemaObjects(), equalTo(schemaBefore));

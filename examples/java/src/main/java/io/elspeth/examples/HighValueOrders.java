@@ -6,6 +6,7 @@ import io.elspeth.api.RunResult;
 import io.elspeth.plugin.ElspethPipelineOptions;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -41,7 +42,8 @@ public final class HighValueOrders {
   public static PCollection<Double> highValueTotal(ElspethResult result) {
     return result.sink("high")
         .apply("amount", MapElements.into(TypeDescriptors.doubles())
-            .via((Map<String, Object> row) -> ((Number) row.get("amount")).doubleValue()))
+            .via((Map<String, Object> row) -> ((Number) Objects.requireNonNull(row.get("amount"), "amount"))
+                .doubleValue()))
         .apply("total", Sum.doublesGlobally());
   }
 

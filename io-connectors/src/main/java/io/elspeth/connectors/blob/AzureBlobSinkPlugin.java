@@ -11,6 +11,7 @@ import io.elspeth.plugin.SinkResume;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code azure_blob} sink: all rows serialised as CSV, JSON or JSONL and uploaded as one block
@@ -59,9 +60,9 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
     List<String> problems = new ArrayList<>(AzureAuth.problems(options));
     OptionsValidator.Result csv = csvOptions(options);
     problems.addAll(csv.problems());
-    if (csv.options() != null && csv.options().string("delimiter").length() != 1) {
+    if (csv.options() != null && csv.options().requiredString("delimiter").length() != 1) {
       problems.add("csv_options.delimiter: expected a single character, got '"
-          + csv.options().string("delimiter") + "'");
+          + csv.options().requiredString("delimiter") + "'");
     }
     if (!"csv".equals(options.string("format")) && options.has("csv_options")) {
       problems.add("csv_options: only applies to format csv, not " + options.string("format"));
@@ -96,12 +97,13 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
   }
 
   private static AzureBlobSinkWriter writer(PluginOptions options) {
-    PluginOptions csv = csvOptions(options).options();
+    PluginOptions csv = Objects.requireNonNull(csvOptions(options).options(),
+        "csv_options were validated");
     return new AzureBlobSinkWriter(AzureAuth.from(options), options.requiredString("container"),
         options.requiredString("blob_path"),
         AzureBlobSinkWriter.Format.valueOf(options.requiredString("format").toUpperCase()),
-        options.bool("overwrite", true), csv.string("delimiter").charAt(0),
-        csv.string("encoding"), csv.bool("include_header", true), options.schema(),
+        options.bool("overwrite", true), csv.requiredString("delimiter").charAt(0),
+        csv.requiredString("encoding"), csv.bool("include_header", true), options.schema(),
         (int) options.integer("upload_block_size", AzureBlobSinkWriter.DEFAULT_BLOCK_SIZE));
   }
 }

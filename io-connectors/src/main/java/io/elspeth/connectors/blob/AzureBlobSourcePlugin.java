@@ -13,6 +13,7 @@ import io.elspeth.plugin.StepContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
@@ -82,7 +83,7 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
     problems.addAll(json.problems());
     String format = options.string("format");
     if (csv.options() != null) {
-      String d = csv.options().string("delimiter");
+      String d = csv.options().requiredString("delimiter");
       if (d.length() != 1) {
         problems.add("csv_options.delimiter: expected a single character, got '" + d + "'");
       }
@@ -129,21 +130,26 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
             AzureBlobSource.DEFAULT_BLOCK_SIZE));
   }
 
+  /** The options of a nested block that {@link #validate} accepted. */
+  private static PluginOptions validated(OptionsValidator.Result nested) {
+    return Objects.requireNonNull(nested.options(), "nested options were validated");
+  }
+
   static RecordReader reader(PluginOptions options) {
     String format = options.requiredString("format");
     if ("csv".equals(format)) {
-      PluginOptions csv = nested(options, "csv_options", CSV_OPTIONS).options();
+      PluginOptions csv = validated(nested(options, "csv_options", CSV_OPTIONS));
       @SuppressWarnings("unchecked")
       Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
       // With a header row, `columns` would rename nothing: it names a headerless file's fields.
       List<String> columns = csv.bool("has_header", true) ? List.of() : options.strings("columns");
-      return new CsvRecordReader(csv.string("delimiter").charAt(0), csv.string("encoding"),
-          (int) csv.integer("skip_rows", 0), columns, options.bool("normalize_fields", false),
+      return new CsvRecordReader(csv.requiredString("delimiter").charAt(0),
+          csv.requiredString("encoding"), (int) csv.integer("skip_rows", 0), columns, options.bool("normalize_fields", false),
           mapping).withLimits(SourceOptions.limits(options));
     }
-    PluginOptions json = nested(options, "json_options", JSON_OPTIONS).options();
+    PluginOptions json = validated(nested(options, "json_options", JSON_OPTIONS));
     return new JsonRecordReader("jsonl".equals(format) ? JsonRecordReader.Format.JSONL
-        : JsonRecordReader.Format.JSON, json.string("data_key"), json.string("encoding"))
+        : JsonRecordReader.Format.JSON, json.string("data_key"), json.requiredString("encoding"))
         .withLimits(SourceOptions.limits(options));
   }
 }

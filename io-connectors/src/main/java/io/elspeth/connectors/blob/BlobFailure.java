@@ -5,6 +5,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What went wrong with a Blob Storage request, described for a user and for the Landscape
@@ -72,7 +73,7 @@ public record BlobFailure(String type, String message, int status) {
     };
   }
 
-  private static BlobStorageException find(Throwable error) {
+  private static @Nullable BlobStorageException find(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof BlobStorageException s) {
         return s;

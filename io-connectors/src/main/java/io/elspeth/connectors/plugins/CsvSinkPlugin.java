@@ -46,8 +46,8 @@ public final class CsvSinkPlugin implements SinkPlugin {
   @Override
   @SuppressWarnings("unchecked")
   public SinkWriter create(PluginOptions options) {
-    return new CsvSinkWriter(options.requiredString("path"), options.string("delimiter").charAt(0),
-        options.string("encoding"), "append".equals(options.string("mode")), options.schema(),
+    return new CsvSinkWriter(options.requiredString("path"), options.requiredString("delimiter").charAt(0),
+        options.requiredString("encoding"), "append".equals(options.string("mode")), options.schema(),
         (Map<String, String>) (Map<?, ?>) options.map("headers"));
   }
 }

@@ -64,8 +64,8 @@ public final class CsvSourcePlugin implements SourcePlugin {
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
     @SuppressWarnings("unchecked")
     Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
-    CsvRecordReader reader = new CsvRecordReader(options.string("delimiter").charAt(0),
-        options.string("encoding"), (int) options.integer("skip_rows", 0),
+    CsvRecordReader reader = new CsvRecordReader(options.requiredString("delimiter").charAt(0),
+        options.requiredString("encoding"), (int) options.integer("skip_rows", 0),
         options.strings("columns"), options.bool("normalize_fields", false), mapping)
         .withLimits(SourceOptions.limits(options));
     return FileSource.read().from(options.requiredString("path")).withReader(reader)

@@ -50,7 +50,7 @@ public final class JsonSinkPlugin implements SinkPlugin {
     return new JsonSinkWriter(path,
         "jsonl".equals(format) ? JsonSinkWriter.Format.JSONL : JsonSinkWriter.Format.JSON,
         // No indent is ELSPETH's indent=None (one line); indent: 0 is Python's indent=0.
-        (int) options.integer("indent", -1), options.string("encoding"),
+        (int) options.integer("indent", -1), options.requiredString("encoding"),
         "append".equals(options.string("mode")));
   }
 }

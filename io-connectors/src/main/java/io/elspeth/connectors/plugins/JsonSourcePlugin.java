@@ -61,7 +61,7 @@ public final class JsonSourcePlugin implements SourcePlugin {
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
     JsonRecordReader reader = new JsonRecordReader(
         "jsonl".equals(format(options)) ? JsonRecordReader.Format.JSONL : JsonRecordReader.Format.JSON,
-        options.string("data_key"), options.string("encoding"))
+        options.string("data_key"), options.requiredString("encoding"))
         .withLimits(SourceOptions.limits(options));
     return FileSource.read().from(options.requiredString("path")).withReader(reader)
         .withSchema(options.schema()).withContext(context)

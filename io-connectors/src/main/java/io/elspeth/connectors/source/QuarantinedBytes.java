@@ -8,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The raw data of a record that could not become a row, in the shape quarantine keeps it:
@@ -49,7 +50,7 @@ final class QuarantinedBytes {
   }
 
   /** {@code bytes} decoded strictly, or null when they are not valid in the decoder's charset. */
-  static String strict(CharsetDecoder decoder, byte[] bytes, int length) {
+  static @Nullable String strict(CharsetDecoder decoder, byte[] bytes, int length) {
     try {
       return decoder.reset().decode(ByteBuffer.wrap(bytes, 0, length)).toString();
     } catch (CharacterCodingException e) {

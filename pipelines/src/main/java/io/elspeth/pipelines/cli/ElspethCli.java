@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
     description = "Auditable Sense/Decide/Act pipelines on Apache Beam.",
     subcommands = {RunCommand.class, ResumeCommand.class, RunsCommand.class, ValidateCommand.class, PluginsCommand.class,
         ExplainCommand.class, ExportCommand.class, VerifyCommand.class, PurgeCommand.class,
+        LandscapeCommand.class,
         WebCommand.class,
         TestkitToolCommand.ChaosLlm.class, TestkitToolCommand.Azurite.class,
         CommandLine.HelpCommand.class})

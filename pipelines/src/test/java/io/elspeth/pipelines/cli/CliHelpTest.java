@@ -32,8 +32,9 @@ class CliHelpTest {
   @Test
   void theTopLevelHelpListsTheTestkitTools() {
     Out o = cli("--help");
-    assertThat(o.out(), containsString("  chaosllm  Run ChaosLLM, the fake OpenAI/Azure AI server"));
-    assertThat(o.out(), containsString("  azurite   Run Azurite, the Azure Blob emulator"));
+    assertThat(o.out(), containsString("  chaosllm   Run ChaosLLM, the fake OpenAI/Azure AI server"));
+    assertThat(o.out(), containsString("  azurite    Run Azurite, the Azure Blob emulator"));
+    assertThat(o.out(), containsString("  landscape  Maintain a Landscape database"));
   }
 
   @Test

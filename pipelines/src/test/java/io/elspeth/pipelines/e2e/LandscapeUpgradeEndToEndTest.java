@@ -55,14 +55,65 @@ class LandscapeUpgradeEndToEndTest {
     assertThat(run.err(), run.exitCode(), is(0));
 
     try (Connection c = CliHarness.landscape(db)) {
-      assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-      assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
-              + " ORDER BY installed_rank"),
-          contains(Map.of("version", "1", "type", "BASELINE"),
-              Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+      assertMigratedFromTheFirstRelease(c);
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
           is(2L));
     }
+    assertOldRunExplainsAsTheFirstReleaseDid(db);
+  }
+
+  @Test
+  void landscapeMigrateUpgradesAFirstReleaseLandscapeWithoutARunAndExplainThenWorks()
+      throws Exception {
+    Path db = dir.resolve("landscape.db");
+    Files.copy(V1.resolve("threshold-gate-landscape.db"), db);
+
+    // The refusal names the command that migrates this very file.
+    CliHarness.Result refused = explain(db, "1");
+    assertThat(refused.exitCode(), is(1));
+    assertThat(refused.err(),
+        containsString("`elspeth landscape migrate --database " + db + "`"));
+
+    CliHarness.Result migrated =
+        CliHarness.run("landscape", "migrate", "--database", db.toString());
+    assertThat(migrated.err(), migrated.exitCode(), is(0));
+    assertThat(migrated.out(), containsString("migrated from schema version 1 to version "
+        + LandscapeSchema.CURRENT_VERSION));
+    try (Connection c = CliHarness.landscape(db)) {
+      assertMigratedFromTheFirstRelease(c);
+      // No run was started: the Landscape holds the first release's one run only.
+      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs"), is(1L));
+    }
+
+    assertOldRunExplainsAsTheFirstReleaseDid(db);
+
+    // A second migrate finds nothing to do and changes nothing.
+    CliHarness.Result again = CliHarness.run("landscape", "migrate", "--database", db.toString());
+    assertThat(again.err(), again.exitCode(), is(0));
+    assertThat(again.out(), containsString("nothing to migrate"));
+  }
+
+  @Test
+  void landscapeMigrateRefusesAMissingFileAndCreatesNothing() {
+    Path db = dir.resolve("absent.db");
+
+    CliHarness.Result refused = CliHarness.run("landscape", "migrate", "--database", db.toString());
+
+    assertThat(refused.exitCode(), is(1));
+    assertThat(refused.err(), containsString("no Landscape database at " + db));
+    assertThat(Files.exists(db), is(false));
+  }
+
+  /** The history of a first-release Landscape brought to the current version. */
+  private static void assertMigratedFromTheFirstRelease(Connection c) throws Exception {
+    assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
+    assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
+            + " ORDER BY installed_rank"),
+        contains(Map.of("version", "1", "type", "BASELINE"),
+            Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+  }
+
+  private static void assertOldRunExplainsAsTheFirstReleaseDid(Path db) throws Exception {
     ObjectMapper json = new ObjectMapper();
     for (String row : List.of("1", "6")) {
       CliHarness.Result explained = explain(db, row);

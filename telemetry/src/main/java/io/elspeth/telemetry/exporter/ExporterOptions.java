@@ -39,29 +39,40 @@ public final class ExporterOptions {
     }
   }
 
-  public @Nullable String string(String key, @Nullable String fallback, boolean required) {
+  /** {@code key}'s non-empty string, else {@code fallback} (recording why, when it is wrong). */
+  public String string(String key, String fallback, boolean required) {
+    String s = optionalString(key, required);
+    return s == null ? fallback : s;
+  }
+
+  /** {@code key}'s non-empty string, else null (recording why, when it is wrong). */
+  public @Nullable String optionalString(String key) {
+    return optionalString(key, false);
+  }
+
+  private @Nullable String optionalString(String key, boolean required) {
     Object v = options.get(key);
     if (v == null) {
       if (required) {
         problems.add("options." + key + ": required");
       }
-      return fallback;
+      return null;
     }
     if (!(v instanceof String s) || s.isBlank()) {
       problems.add("options." + key + ": expected a non-empty string");
-      return fallback;
+      return null;
     }
     return s;
   }
 
   public String choice(String key, String fallback, Set<String> allowed) {
     String s = string(key, fallback, false);
-    if (s != null && !allowed.contains(s)) {
+    if (!allowed.contains(s)) {
       problems.add("options." + key + ": expected one of " + allowed.stream().sorted().toList()
           + ", got '" + s + "'");
       return fallback;
     }
-    return s == null ? fallback : s;
+    return s;
   }
 
   public int integer(String key, int fallback, int min, int max) {

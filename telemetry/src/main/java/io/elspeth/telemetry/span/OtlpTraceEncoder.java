@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -375,7 +376,7 @@ public final class OtlpTraceEncoder {
           tag(ANY_DOUBLE);
           fixed64(Double.doubleToRawLongBits(((Number) value).doubleValue()));
         }
-        default -> lengthDelimited(ANY_STRING, utf8);
+        default -> lengthDelimited(ANY_STRING, Objects.requireNonNull(utf8, "a string's bytes"));
       }
     }
   }
@@ -386,7 +387,10 @@ public final class OtlpTraceEncoder {
       case BOOLEAN -> 2;
       case LONG -> 1 + varintSize(((Number) value).longValue());
       case DOUBLE -> 9;
-      default -> 1 + varintSize(utf8.length) + utf8.length;
+      default -> {
+        int length = Objects.requireNonNull(utf8, "a string's bytes").length;
+        yield 1 + varintSize(length) + length;
+      }
     };
   }
 

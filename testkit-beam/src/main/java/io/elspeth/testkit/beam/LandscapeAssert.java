@@ -56,7 +56,7 @@ public final class LandscapeAssert {
   /** The run's status in the Landscape is {@code status} (completed, failed, ...). */
   public LandscapeAssert hasStatus(String status) {
     String actual = query("SELECT status FROM runs WHERE run_id = ?", rs -> rs.next()
-        ? rs.getString(1) : null);
+        ? rs.getString(1) : "(no such run)");
     if (!status.equals(actual)) {
       throw new AssertionError("run " + runId + " has status " + actual + ", expected " + status);
     }

@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.Serializable;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A Jinja2 prompt template (rendered by Jinjava) with the hashes ELSPETH records: the template's
@@ -61,7 +62,7 @@ public final class PromptTemplate implements Serializable {
   }
 
   /** Problems rendering the template with no row at all, other than missing variables. */
-  public static String syntaxProblem(String text) {
+  public static @Nullable String syntaxProblem(String text) {
     try {
       new Jinjava().renderForResult(text, Map.of()).getErrors().stream()
           .filter(e -> e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code azure_monitor}: spans to Application Insights through its ingestion API
@@ -87,7 +88,8 @@ public final class AzureMonitorExporter implements TelemetryExporter {
   }
 
   record Config(String instrumentationKey, String ingestionEndpoint, String serviceName,
-      String serviceVersion, String environment, int batchSize, Duration timeout) {}
+      @Nullable String serviceVersion, @Nullable String environment, int batchSize,
+      Duration timeout) {}
 
   static Config parse(ExporterOptions o) {
     String cs = o.string("connection_string", "", true);
@@ -108,8 +110,8 @@ public final class AzureMonitorExporter implements TelemetryExporter {
       o.problem("connection_string", "IngestionEndpoint must be an http(s) URL");
     }
     String service = o.string("service_name", "elspeth", true);
-    String version = o.string("service_version", null, false);
-    String env = o.string("deployment_environment", null, false);
+    String version = o.optionalString("service_version");
+    String env = o.optionalString("deployment_environment");
     int batch = o.integer("batch_size", 100, 1, 100_000);
     int timeout = o.integer("timeout_ms", 10_000, 1, 600_000);
     return new Config(key, ingestion, service, version, env, batch, Duration.ofMillis(timeout));

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code datadog} options and construction: spans over OTLP to a local Datadog Agent's OTLP receiver (no API key: the
@@ -30,7 +31,7 @@ public final class DatadogExporter {
 
   private DatadogExporter() {}
 
-  record Config(String serviceName, String env, String host, int port, String version,
+  record Config(String serviceName, String env, String host, int port, @Nullable String version,
       String protocol, int batchSize, long maxRequestBytes, Duration timeout) {
     String endpoint() {
       return protocol.equals("grpc") ? "http://" + host + ":" + port
@@ -47,7 +48,7 @@ public final class DatadogExporter {
     // Required as at ELSPETH HEAD: a silent default port sends to the wrong place.
     o.require("agent_port");
     int port = o.integer("agent_port", 4318, 1, 65535);
-    String version = o.string("version", null, false);
+    String version = o.optionalString("version");
     String protocol = o.choice("protocol", "http/protobuf", Set.of("grpc", "http/protobuf"));
     int batch = o.integer("batch_size", SpanBatchSender.DEFAULT_BATCH_SIZE, 1, 100_000);
     long maxBytes = OtlpExporter.maxRequestBytes(o);

@@ -23,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +105,8 @@ final class OtlpTransport {
         grpc.send(body, response -> outcome.complete(result(response)),
             t -> outcome.complete(ExportResult.failure(t)));
       } else {
-        http.send(body, response -> outcome.complete(result(response)),
+        // Exactly one of the two senders is set (see the factory).
+        Objects.requireNonNull(http, "http").send(body, response -> outcome.complete(result(response)),
             t -> outcome.complete(ExportResult.failure(t)));
       }
     } catch (RuntimeException e) {
@@ -238,7 +240,8 @@ final class OtlpTransport {
 
   /** Ends the sender, then its executor, waiting at most {@code timeout}. */
   void close(Duration timeout) {
-    CompletableResultCode done = grpc != null ? grpc.shutdown() : http.shutdown();
+    CompletableResultCode done = grpc != null ? grpc.shutdown()
+        : Objects.requireNonNull(http, "http").shutdown();
     done.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
     executor.shutdown();
   }

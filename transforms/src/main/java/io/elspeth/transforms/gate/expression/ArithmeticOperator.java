@@ -1,5 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /** The binary arithmetic operators of the gate language, each with its Python semantics. */
 enum ArithmeticOperator {
   ADD("+"),
@@ -16,7 +18,7 @@ enum ArithmeticOperator {
   }
 
   /** Returns the operator written as {@code symbol}, or {@code null} if there is none. */
-  static ArithmeticOperator forSymbol(String symbol) {
+  static @Nullable ArithmeticOperator forSymbol(String symbol) {
     for (ArithmeticOperator operator : values()) {
       if (operator.symbol.equals(symbol)) {
         return operator;

@@ -11,6 +11,7 @@ import java.math.BigInteger;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The built-in functions a gate expression may call, the same set as ELSPETH's: {@code len},
@@ -36,7 +37,7 @@ enum Builtin {
   }
 
   /** Returns the built-in called {@code name}, or {@code null} if there is none. */
-  static Builtin named(String name) {
+  static @Nullable Builtin named(String name) {
     for (Builtin builtin : values()) {
       if (builtin.pythonName.equals(name)) {
         return builtin;

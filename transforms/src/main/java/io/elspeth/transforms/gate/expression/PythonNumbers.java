@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Python's numeric tower over normalised values: {@code bool} ({@link Boolean}), {@code int}
@@ -47,7 +48,7 @@ final class PythonNumbers {
   }
 
   /** The int value of a bool or int; {@code null} when it does not fit in a long. */
-  static Long asLongOrNull(Object v) {
+  static @Nullable Long asLongOrNull(Object v) {
     if (v instanceof Boolean) {
       return (Boolean) v ? 1L : 0L;
     }
@@ -57,8 +58,18 @@ final class PythonNumbers {
     return null;
   }
 
+  /** The int value of a bool or a long-sized int; callers have checked it is one. */
+  private static long asLong(Object v) {
+    Long x = asLongOrNull(v);
+    if (x == null) {
+      throw new IllegalStateException("expected a bool or a long-sized int, got "
+          + v.getClass().getSimpleName());
+    }
+    return x;
+  }
+
   static BigInteger asBig(Object v) {
-    return v instanceof BigInteger ? (BigInteger) v : BigInteger.valueOf(asLongOrNull(v));
+    return v instanceof BigInteger ? (BigInteger) v : BigInteger.valueOf(asLong(v));
   }
 
   /** Converts a number to float as Python does, refusing an int too large for a float. */
@@ -73,7 +84,7 @@ final class PythonNumbers {
       }
       return d;
     }
-    return (double) asLongOrNull(v);
+    return (double) asLong(v);
   }
 
   /** An int result: a {@link Long} when it fits, else the {@link BigInteger}. */
@@ -93,7 +104,7 @@ final class PythonNumbers {
    *
    * @return negative, zero or positive, or {@code null} when a NaN makes them unordered
    */
-  static Integer compare(Object a, Object b) {
+  static @Nullable Integer compare(Object a, Object b) {
     if (!(a instanceof Double) && !(b instanceof Double)) {
       Long x = asLongOrNull(a);
       Long y = asLongOrNull(b);
@@ -278,7 +289,7 @@ final class PythonNumbers {
   /** The decimal text of an int, with Python's digit limit. */
   static String intText(Object v, EvaluationBudget budget) {
     if (!(v instanceof BigInteger)) {
-      return Long.toString(asLongOrNull(v));
+      return Long.toString(asLong(v));
     }
     BigInteger big = (BigInteger) v;
     if (big.bitLength() * DIGITS_PER_BIT > MAX_STR_DIGITS + 1) {
