@@ -28,6 +28,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ELSPETH's named multi-query ({@code plugin: llm} with {@code queries}) through the CLI against
@@ -209,17 +211,19 @@ class NamedQueriesEndToEndTest {
   }
 
   /**
-   * ELSPETH's {@code openrouter_multi_query_assessment/settings.yaml}, unchanged, run from a
-   * checkout of its example folder as ELSPETH's README runs it, the endpoint and key from the
-   * environment.
+   * ELSPETH's OpenRouter named-query examples, unchanged, run from a checkout of their folder as
+   * ELSPETH's READMEs run them, the endpoint and key from the environment.
+   * {@code schema_contracts_llm_assessment} names its input fields by their normalized headers
+   * ({@code CS1: Symptoms & Signs} as {@code cs1_symptoms_signs}).
    */
-  @Test
-  void elspethsOpenRouterMultiQueryExampleRunsUnchanged() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"openrouter_multi_query_assessment", "schema_contracts_llm_assessment"})
+  void elspethsOpenRouterNamedQueryExamplesRunUnchanged(String name) throws Exception {
     assumeTrue(Files.isDirectory(REFERENCE), "ELSPETH's repository is not at " + REFERENCE);
     ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
         .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
         .template("{\"score\": 72, \"rationale\": \"consistent\"}").build());
-    String example = "examples/openrouter_multi_query_assessment/";
+    String example = "examples/" + name + "/";
     for (String f : List.of("settings.yaml", "input.csv")) {
       extract(dir, example + f);
     }
