@@ -219,20 +219,23 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
    */
   public Map<String, Object> answerSchema() {
     Map<String, Object> properties = new LinkedHashMap<>();
-    outputMapping.forEach((key, f) -> {
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("type", f.type().equals("enum") ? "string" : f.type());
-      if (f.type().equals("enum")) {
-        p.put("enum", f.values());
-      }
-      properties.put(key, p);
-    });
+    outputMapping.forEach((key, f) -> properties.put(key, jsonType(f.type(), f.values())));
     Map<String, Object> schema = new LinkedHashMap<>();
     schema.put("type", "object");
     schema.put("properties", properties);
     schema.put("required", new ArrayList<>(outputMapping.keySet()));
     schema.put("additionalProperties", false);
     return schema;
+  }
+
+  /** The JSON Schema of one output field: its type; an enum is a string from {@code values}. */
+  static Map<String, Object> jsonType(String type, List<String> values) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("type", type.equals("enum") ? "string" : type);
+    if (type.equals("enum")) {
+      p.put("enum", values);
+    }
+    return p;
   }
 
   /**

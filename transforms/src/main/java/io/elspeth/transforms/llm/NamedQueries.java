@@ -51,12 +51,7 @@ public record NamedQueries(List<Query> queries) implements Serializable {
       }
       Map<String, Object> properties = new LinkedHashMap<>();
       for (OutputField f : outputFields) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("type", f.type().equals("enum") ? "string" : f.type());
-        if (f.type().equals("enum")) {
-          p.put("enum", f.values());
-        }
-        properties.put(f.suffix(), p);
+        properties.put(f.suffix(), MultiQuery.jsonType(f.type(), f.values()));
       }
       Map<String, Object> schema = new LinkedHashMap<>();
       schema.put("type", "object");
