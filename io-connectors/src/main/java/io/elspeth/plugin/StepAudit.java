@@ -27,12 +27,21 @@ public final class StepAudit {
   public static NodeStateRecord completed(
       StepContext ctx, String stateId, Token token, Object input, Object output, Instant started,
       @Nullable Object contextAfter) {
+    return completed(ctx, stateId, token, input, output, started, contextAfter, null);
+  }
+
+  /** As above, with the step's success reason recorded as {@code success_reason_json}. */
+  public static NodeStateRecord completed(
+      StepContext ctx, String stateId, Token token, Object input, Object output, Instant started,
+      @Nullable Object contextAfter, @Nullable Object successReason) {
     Instant done = Instant.now();
     return new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(),
         ctx.stepIndex(), 0, "completed", CanonicalJson.stableHash(input),
         CanonicalJson.stableHash(output),
         contextAfter == null ? null : CanonicalJson.canonicalize(contextAfter),
-        millis(started, done), null, null, started, done, token.rowId());
+        millis(started, done), null,
+        successReason == null ? null : CanonicalJson.canonicalize(successReason), started, done,
+        token.rowId());
   }
 
   /** A failed visit; {@code error} becomes the state's error_json. */

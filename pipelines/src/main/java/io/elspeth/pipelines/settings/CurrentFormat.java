@@ -95,6 +95,29 @@ final class CurrentFormat {
     return false;
   }
 
+  /**
+   * ELSPETH's current CSV sources always normalize their headers to identifiers
+   * ({@code CS1: Symptoms & Signs} → {@code cs1_symptoms_signs}; its {@code csv_source} has no
+   * switch for it), where RC2's did so only with {@code normalize_fields: true}: a CSV source,
+   * or an Azure Blob source reading CSV, gets {@code normalize_fields: true} unless it says
+   * otherwise.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> normalizedHeaders(Map<String, Object> source) {
+    boolean csv = "csv".equals(source.get("plugin")) || ("azure_blob".equals(source.get("plugin"))
+        && source.get("options") instanceof Map<?, ?> o
+        && "csv".equals(o.get("format") == null ? "csv" : o.get("format")));
+    if (!csv || !(source.get("options") instanceof Map<?, ?> options)
+        || options.containsKey("normalize_fields")) {
+      return source;
+    }
+    Map<String, Object> o = new LinkedHashMap<>((Map<String, Object>) options);
+    o.put("normalize_fields", true);
+    Map<String, Object> out = new LinkedHashMap<>(source);
+    out.put("options", o);
+    return out;
+  }
+
   /** Translates current-format settings; every wiring problem goes to {@code problems}. */
   @SuppressWarnings("unchecked")
   static Translation translate(Map<String, Object> raw, List<String> problems) {
@@ -297,7 +320,7 @@ final class CurrentFormat {
         case "source" -> {
           Map<String, Object> s = new LinkedHashMap<>((Map<String, Object>) value);
           s.remove("on_success");
-          out.put(key, s);
+          out.put(key, normalizedHeaders(s));
         }
         case "transforms" -> out.put(key, lists.get(Kind.TRANSFORM));
         case "aggregations" -> out.put(key, lists.get(Kind.AGGREGATION));

@@ -9,15 +9,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * ELSPETH's current unified LLM transform, {@code plugin: llm} with {@code provider: azure} or
  * {@code provider: openrouter}, resolved to this project's {@code azure_llm} /
- * {@code openrouter_llm}, whose options are the same ({@code provider} aside). What the unified
- * plugin has and these do not is refused by name: {@code queries} (per-query templates and
- * output fields; the multi-query plugins here take {@code case_studies} × {@code criteria}) and
- * {@code tracing} (Langfuse; not available here).
+ * {@code openrouter_llm}, whose options are the same ({@code provider} aside); with
+ * {@code queries} (ELSPETH's named multi-query) to {@code azure_multi_query_llm} /
+ * {@code openrouter_multi_query_llm}, which run named queries beside their own
+ * {@code case_studies} × {@code criteria}. What the unified plugin has and these do not is
+ * refused by name: {@code tracing} (Langfuse; not available here).
  */
 final class UnifiedLlm {
   static final String PLUGIN = "llm";
   private static final Map<String, String> BY_PROVIDER = Map.of(
       "azure", "azure_llm", "openrouter", "openrouter_llm");
+  private static final Map<String, String> MULTI_QUERY_BY_PROVIDER = Map.of(
+      "azure", "azure_multi_query_llm", "openrouter", "openrouter_multi_query_llm");
 
   private UnifiedLlm() {}
 
@@ -35,17 +38,12 @@ final class UnifiedLlm {
         ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<>();
     int before = problems.size();
     Object provider = options.remove("provider");
-    String plugin = provider instanceof String p ? BY_PROVIDER.get(p) : null;
+    String plugin = provider instanceof String p
+        ? (options.get("queries") != null ? MULTI_QUERY_BY_PROVIDER : BY_PROVIDER).get(p) : null;
     if (plugin == null) {
       problems.add(path + ".options.provider: required for plugin llm (one of "
           + new java.util.TreeSet<>(BY_PROVIDER.keySet()) + "), got "
           + OptionsValidator.describe(provider));
-    }
-    if (options.containsKey("queries")) {
-      problems.add(path + ".options.queries: multi-query with plugin llm (named queries, each"
-          + " with its own template, input_fields and output_fields) is not supported here; use"
-          + " azure_multi_query_llm or openrouter_multi_query_llm with case_studies, criteria"
-          + " and output_mapping (docs/llm-plugins.md)");
     }
     Object tracing = options.remove("tracing");
     if (tracing != null) {

@@ -234,7 +234,8 @@ class CurrentFormatEndToEndTest {
         + "      template: x\n      tracing: {provider: langfuse, public_key: p}\n"
         + "  - name: t2\n    plugin: llm\n    input: mid\n    on_success: b\n"
         + "    on_error: discard\n    options:\n      provider: openrouter\n      model: m\n"
-        + "      api_key: k\n      template: x\n      queries: {q1: {input_fields: {t: notes}}}\n"
+        + "      api_key: k\n      template: x\n      queries: {q1: {input_fields: {t: notes},"
+        + " output_fields: [{suffix: s, type: float}]}}\n"
         + SINKS.replace("landscape: {url: \"sqlite:///@DIR@/landscape.db\"}",
             "landscape: {backend: sqlcipher, url: \"sqlite:///@DIR@/landscape.db\","
                 + " encryption_key_env: KEY}"));
@@ -243,7 +244,8 @@ class CurrentFormatEndToEndTest {
         containsString("commencement_gates: commencement gates"),
         containsString("collection_probes: collection probes"),
         containsString("transforms[0].options.tracing: provider 'langfuse' is not available here"),
-        containsString("transforms[1].options.queries: multi-query with plugin llm"),
+        containsString("transforms[1].options.queries.q1.output_fields[0].type: required, one of"
+            + " [string, integer, number, boolean, enum], got float"),
         containsString("landscape.backend: sqlcipher")));
   }
 

@@ -60,7 +60,8 @@ public final class LlmPlugin implements TransformPlugin {
 
   @Override
   public String description() {
-    return (multiQuery ? "Case studies x criteria JSON queries per row" : "One chat completion per row")
+    return (multiQuery ? "Several queries per row (case studies x criteria, or named queries)"
+        : "One chat completion per row")
         + (azure ? " on Azure OpenAI" : " on OpenRouter") + ", every call audited";
   }
 
@@ -118,6 +119,9 @@ public final class LlmPlugin implements TransformPlugin {
     List<String> problems = endpointProblems(options, azure);
     if (multiQuery) {
       MultiQuery.parse(options, problems);
+      if (MultiQuery.named(options)) {
+        NamedQueries.parse(options.asMap().get("queries"), problems);
+      }
     }
     return problems;
   }
@@ -142,7 +146,8 @@ public final class LlmPlugin implements TransformPlugin {
   /**
    * ELSPETH's computed guarantees: {@code <response_field>}, {@code _usage}, {@code _model}; for
    * multi-query, every {@code <case>_<criterion>} prefix's mapped fields, {@code _usage} and
-   * {@code _model}.
+   * {@code _model}; for named queries, each query's {@code <name>_<suffix>} fields and
+   * {@code <name>_<response_field>} with its {@code _usage} and {@code _model}.
    */
   @Override
   public Set<String> computedGuaranteedFields(PluginOptions options) {
@@ -150,6 +155,13 @@ public final class LlmPlugin implements TransformPlugin {
     if (!multiQuery) {
       String field = options.requiredString("response_field");
       fields.addAll(List.of(field, field + "_usage", field + "_model"));
+      return fields;
+    }
+    if (MultiQuery.named(options)) {
+      NamedQueries named = NamedQueries.parse(options.asMap().get("queries"), new ArrayList<>());
+      if (named != null) {
+        fields.addAll(named.guaranteedFields(options.requiredString("response_field")));
+      }
       return fields;
     }
     MultiQuery queries = MultiQuery.parse(options, new ArrayList<>());
@@ -183,6 +195,13 @@ public final class LlmPlugin implements TransformPlugin {
       return new LlmTransform(endpoint, llm, client, pool);
     }
     List<String> problems = new ArrayList<>();
+    if (MultiQuery.named(options)) {
+      NamedQueries named = NamedQueries.parse(options.asMap().get("queries"), problems);
+      if (named == null) {
+        throw new IllegalStateException("named queries were validated: " + problems);
+      }
+      return new MultiQueryLlmTransform(endpoint, llm, named, client, pool);
+    }
     MultiQuery queries = MultiQuery.parse(options, problems);
     if (queries == null) {
       throw new IllegalStateException("multi-query options were validated: " + problems);

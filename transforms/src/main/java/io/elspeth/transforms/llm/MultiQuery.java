@@ -56,20 +56,51 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
 
   public static List<OptionSpec> options() {
     return List.of(
-        OptionSpec.required("case_studies", OptionType.ANY,
-            "list of {name, input_fields, context, description}"),
-        OptionSpec.required("criteria", OptionType.ANY,
-            "list of {name, code, description, subcriteria, max_tokens}"),
-        OptionSpec.required("output_mapping", OptionType.OBJECT,
-            "JSON key -> {suffix, type: string|integer|number|boolean|enum, values}"),
+        OptionSpec.optional("case_studies", OptionType.ANY, null,
+            "list of {name, input_fields, context, description} (required unless queries)"),
+        OptionSpec.optional("criteria", OptionType.ANY, null,
+            "list of {name, code, description, subcriteria, max_tokens} (required unless"
+                + " queries)"),
+        OptionSpec.optional("output_mapping", OptionType.OBJECT, null,
+            "JSON key -> {suffix, type: string|integer|number|boolean|enum, values} (required"
+                + " unless queries)"),
+        OptionSpec.optional("queries", OptionType.ANY, null,
+            "ELSPETH's named queries instead of case_studies x criteria: {name: {input_fields,"
+                + " template, output_fields, response_format, max_tokens}}"),
         OptionSpec.oneOf("response_format", "standard", List.of("standard", "structured"),
             "standard: JSON mode (json_object); structured: a strict JSON schema of the"
                 + " output_mapping sent, answers held to it"));
   }
 
-  /** Parses the options, adding a message per problem to {@code problems}. */
+  /** Whether the options give ELSPETH's named {@code queries} (parsed by {@link NamedQueries}). */
+  public static boolean named(PluginOptions o) {
+    return o.asMap().get("queries") != null;
+  }
+
+  /**
+   * Parses the options, adding a message per problem to {@code problems}: the case studies ×
+   * criteria form, or, with {@code queries}, checks that none of its keys is given too (then
+   * returns null; read the queries with {@link NamedQueries#parse}).
+   */
   public static @Nullable MultiQuery parse(PluginOptions o, List<String> problems) {
     int before = problems.size();
+    if (named(o)) {
+      for (String key : List.of("case_studies", "criteria", "output_mapping")) {
+        if (o.asMap().get(key) != null) {
+          problems.add(key + ": give either queries (named queries) or case_studies, criteria"
+              + " and output_mapping, not both");
+        }
+      }
+      return null;
+    }
+    for (String key : List.of("case_studies", "criteria", "output_mapping")) {
+      if (o.asMap().get(key) == null) {
+        problems.add(key + ": required (or give queries, ELSPETH's named queries)");
+      }
+    }
+    if (problems.size() > before) {
+      return null;
+    }
     List<CaseStudy> cases = new ArrayList<>();
     List<Map<String, Object>> rawCases = maps(o.asMap().get("case_studies"), "case_studies",
         problems);
@@ -188,20 +219,23 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
    */
   public Map<String, Object> answerSchema() {
     Map<String, Object> properties = new LinkedHashMap<>();
-    outputMapping.forEach((key, f) -> {
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("type", f.type().equals("enum") ? "string" : f.type());
-      if (f.type().equals("enum")) {
-        p.put("enum", f.values());
-      }
-      properties.put(key, p);
-    });
+    outputMapping.forEach((key, f) -> properties.put(key, jsonType(f.type(), f.values())));
     Map<String, Object> schema = new LinkedHashMap<>();
     schema.put("type", "object");
     schema.put("properties", properties);
     schema.put("required", new ArrayList<>(outputMapping.keySet()));
     schema.put("additionalProperties", false);
     return schema;
+  }
+
+  /** The JSON Schema of one output field: its type; an enum is a string from {@code values}. */
+  static Map<String, Object> jsonType(String type, List<String> values) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("type", type.equals("enum") ? "string" : type);
+    if (type.equals("enum")) {
+      p.put("enum", values);
+    }
+    return p;
   }
 
   /**

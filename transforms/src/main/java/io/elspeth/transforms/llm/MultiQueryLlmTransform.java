@@ -13,28 +13,45 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code azure_multi_query_llm} and {@code openrouter_multi_query_llm}: one JSON-answer query
- * per (case study × criterion) per row, all recorded under the row's node state in order. The
- * template sees ELSPETH's synthetic {@code row} ({@code row.input_1..N}, {@code row.criterion},
- * {@code row.case_study}, {@code row.row}; see {@link #variables}), {@code lookup}, and
- * {@code input_1..N}, {@code case_study}, {@code criterion} at the top level. Each answer must
- * be a JSON object whose mapped keys have their declared types; any query that fails fails the row (all or nothing),
- * with the query named and the raw answer recorded.
+ * {@code azure_multi_query_llm} and {@code openrouter_multi_query_llm} (and ELSPETH's current
+ * {@code plugin: llm} with {@code queries}, resolved to them): several queries per row, all
+ * recorded under the row's node state in order, and any query that fails fails the row (all or
+ * nothing). With {@code queries} they are ELSPETH's named queries ({@link #applyNamed}).
+ * Otherwise one JSON-answer query per (case study × criterion): the template sees ELSPETH's
+ * synthetic {@code row} ({@code row.input_1..N}, {@code row.criterion}, {@code row.case_study},
+ * {@code row.row}; see {@link #variables}), {@code lookup}, and {@code input_1..N},
+ * {@code case_study}, {@code criterion} at the top level; each answer must be a JSON object
+ * whose mapped keys have their declared types, and a failure names the query and records the
+ * raw answer.
  */
 final class MultiQueryLlmTransform extends ExternalCallTransform {
   private final LlmEndpoint endpoint;
   private final LlmOptions llm;
-  private final MultiQuery queries;
+  private final @Nullable MultiQuery queries;
+  private final @Nullable NamedQueries named;
   private transient AuditedLlmClient client;
 
   MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm, MultiQuery queries,
       ClientSettings client, PoolSettings pool) {
+    this(endpoint, llm, queries, null, client, pool);
+  }
+
+  MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm, NamedQueries named,
+      ClientSettings client, PoolSettings pool) {
+    this(endpoint, llm, null, named, client, pool);
+  }
+
+  private MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm,
+      @Nullable MultiQuery queries, @Nullable NamedQueries named, ClientSettings client,
+      PoolSettings pool) {
     super(client, pool, endpoint.service());
     this.endpoint = endpoint;
     this.llm = llm;
     this.queries = queries;
+    this.named = named;
   }
 
   @Override
@@ -52,6 +69,9 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
 
   @Override
   public TransformResult apply(Map<String, Object> row, CallSink calls) {
+    if (named != null) {
+      return applyNamed(row, calls);
+    }
     Map<String, Object> out = new LinkedHashMap<>(row);
     for (MultiQuery.CaseStudy cs : queries.caseStudies()) {
       for (MultiQuery.Criterion cr : queries.criteria()) {
@@ -125,6 +145,163 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     out.putAll(fields);
     llm.addQueryMetadata(out, prefix, rendered, response.usage(), response.model());
     return null;
+  }
+
+  /**
+   * ELSPETH's named queries over one row. Each query's template sees {@code row} bound to its
+   * context: every {@code input_fields} variable with its row field's value, and
+   * {@code source_row} (the whole row); {@code lookup} as usual. The row succeeds only if every
+   * query does (all or nothing). With {@code pool_size} 1 the queries stop at the first failure,
+   * as ELSPETH's sequential mode does; with a pool every query is asked, as ELSPETH's parallel
+   * mode does, and the error names all that failed. The node state's success reason is
+   * ELSPETH's: {@code multi_query_enriched}, the fields added, and per query the template,
+   * variables and lookup hashes and sources.
+   */
+  private TransformResult applyNamed(Map<String, Object> row, CallSink calls) {
+    List<NamedQueries.Query> all = named.queries();
+    boolean askAll = poolSize() > 1;
+    Map<String, Object> added = new LinkedHashMap<>();
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("model", llm.model());
+    Map<String, Object> firstFailure = null;
+    int firstIndex = -1;
+    List<String> failed = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      Map<String, Object> failure = namedQuery(row, all.get(i), i, calls, added, metadata);
+      if (failure == null) {
+        continue;
+      }
+      if (firstFailure == null) {
+        firstFailure = failure;
+        firstIndex = i;
+      }
+      failed.add(all.get(i).name());
+      if (!askAll) {
+        firstFailure.put("discarded_successful_queries", (long) i);
+        return TransformResult.error(firstFailure);
+      }
+    }
+    if (firstFailure != null) {
+      firstFailure.put("failed_query_name", all.get(firstIndex).name());
+      firstFailure.put("failed_query_index", (long) firstIndex);
+      firstFailure.put("discarded_successful_queries", (long) (all.size() - failed.size()));
+      firstFailure.put("failed_queries", failed);
+      firstFailure.put("total_count", (long) all.size());
+      return TransformResult.error(firstFailure);
+    }
+    Map<String, Object> out = new LinkedHashMap<>(row);
+    out.putAll(added);
+    Map<String, Object> reason = new LinkedHashMap<>();
+    reason.put("action", "multi_query_enriched");
+    reason.put("queries_completed", (long) all.size());
+    reason.put("fields_added", new ArrayList<>(added.keySet()));
+    reason.put("metadata", metadata);
+    return TransformResult.success(out, reason);
+  }
+
+  /**
+   * Runs one named query, its fields into {@code added} and its audit metadata into
+   * {@code metadata}; returns the row's error reason (ELSPETH's) when it fails.
+   */
+  private @Nullable Map<String, Object> namedQuery(Map<String, Object> row,
+      NamedQueries.Query q, int index, CallSink calls, Map<String, Object> added,
+      Map<String, Object> metadata) {
+    Map<String, Object> context = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : q.inputFields().entrySet()) {
+      if (!row.containsKey(e.getValue())) {
+        Map<String, Object> r = namedReason("template_context_failed", q, index);
+        r.put("error", "'" + e.getValue() + "'");
+        return r;
+      }
+      context.put(e.getKey(), row.get(e.getValue()));
+    }
+    context.put("source_row", row);
+    PromptTemplate template = q.template() != null ? q.template() : llm.template();
+    PromptTemplate.Rendered rendered;
+    try {
+      rendered = template.render(llm.variables(context), context);
+    } catch (PromptTemplate.RenderException e) {
+      Map<String, Object> r = namedReason("template_rendering_failed", q, index);
+      r.put("error", e.getMessage());
+      r.put("template_hash", template.hash());
+      return r;
+    }
+    AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
+        llm.systemPrompt(), rendered.prompt(), llm.temperature(),
+        q.maxTokens() != null ? q.maxTokens() : llm.maxTokens(), q.requestFormat());
+    AuditedLlmClient.ChatResponse response;
+    try {
+      response = call(() -> client.chat(request, calls));
+    } catch (ExternalCallException e) {
+      Map<String, Object> r = e.rowError("multi_query_failed");
+      r.put("failed_query_name", q.name());
+      r.put("failed_query_index", (long) index);
+      return r;
+    }
+    String content = stripFences(response.content());
+    String responseField = q.name() + "_" + llm.responseField();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    if (q.outputFields() != null) {
+      Object parsed;
+      try {
+        parsed = CanonicalJson.parse(content);
+      } catch (RuntimeException e) {
+        Map<String, Object> r = namedReason("json_parse_failed", q, index);
+        r.put("error", e.getMessage());
+        r.put("raw_response_preview", content.substring(0, Math.min(500, content.length())));
+        return r;
+      }
+      if (!(parsed instanceof Map<?, ?> answer)) {
+        Map<String, Object> r = namedReason("invalid_json_type", q, index);
+        r.put("expected", "object");
+        r.put("actual", parsed == null ? "null" : parsed instanceof List ? "list"
+            : parsed instanceof String ? "str" : parsed.getClass().getSimpleName());
+        return r;
+      }
+      for (NamedQueries.OutputField f : q.outputFields()) {
+        if (!answer.containsKey(f.suffix())) {
+          Map<String, Object> r = namedReason("missing_output_field", q, index);
+          r.put("field", f.suffix());
+          List<String> available = new ArrayList<>();
+          answer.keySet().forEach(k -> available.add(String.valueOf(k)));
+          r.put("available_fields", available);
+          return r;
+        }
+        Object value = answer.get(f.suffix());
+        String problem = f.problem(value);
+        if (problem != null) {
+          Map<String, Object> r = namedReason("field_type_mismatch", q, index);
+          r.put("field", f.suffix());
+          r.put("error", problem);
+          String shown = String.valueOf(value);
+          r.put("value", shown.substring(0, Math.min(200, shown.length())));
+          return r;
+        }
+        fields.put(q.name() + "_" + f.suffix(), value);
+      }
+    }
+    fields.put(responseField, content);
+    fields.put(responseField + "_usage",
+        response.usage() == null || response.usage().isEmpty() ? null : response.usage());
+    fields.put(responseField + "_model", response.model());
+    added.putAll(fields);
+    metadata.put(responseField + "_template_hash", rendered.templateHash());
+    metadata.put(responseField + "_variables_hash", rendered.variablesHash());
+    metadata.put(responseField + "_template_source",
+        q.template() != null ? null : llm.templateSource());
+    metadata.put(responseField + "_lookup_hash", llm.lookupHash());
+    metadata.put(responseField + "_lookup_source", llm.lookupSource());
+    metadata.put(responseField + "_system_prompt_source", llm.systemPromptSource());
+    return null;
+  }
+
+  private static Map<String, Object> namedReason(String reason, NamedQueries.Query q,
+      int index) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("reason", reason);
+    r.put("query_name", q.name());
+    r.put("query_index", (long) index);
+    return r;
   }
 
   /**

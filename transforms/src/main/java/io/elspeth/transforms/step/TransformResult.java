@@ -2,12 +2,21 @@ package io.elspeth.transforms.step;
 
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** What a transform made of a row: a new row, several rows (1 to N), or a processing error. */
 public sealed interface TransformResult {
 
-  /** The row continues with this data. */
-  record Success(Map<String, Object> row) implements TransformResult {}
+  /**
+   * The row continues with this data; {@code successReason}, when given, is recorded as the node
+   * state's {@code success_reason_json} (ELSPETH's {@code TransformResult.success_reason}).
+   */
+  record Success(Map<String, Object> row, @Nullable Map<String, Object> successReason)
+      implements TransformResult {
+    public Success(Map<String, Object> row) {
+      this(row, null);
+    }
+  }
 
   /** The row is replaced by these child rows (deaggregation); never empty. */
   record Expanded(List<Map<String, Object>> rows) implements TransformResult {
@@ -27,6 +36,10 @@ public sealed interface TransformResult {
 
   static TransformResult success(Map<String, Object> row) {
     return new Success(row);
+  }
+
+  static TransformResult success(Map<String, Object> row, Map<String, Object> successReason) {
+    return new Success(row, successReason);
   }
 
   static TransformResult error(Map<String, Object> reason) {

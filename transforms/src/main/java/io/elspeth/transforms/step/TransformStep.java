@@ -298,7 +298,8 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       }
       Counter counter;
       if (result instanceof TransformResult.Success s) {
-        audit.add(StepAudit.completed(ctx, stateId, token, token.data(), s.row(), started, null));
+        audit.add(StepAudit.completed(ctx, stateId, token, token.data(), s.row(), started, null,
+            s.successReason()));
         main.add(token.withData(s.row(), stateId));
         counter = succeeded;
       } else if (result instanceof TransformResult.Expanded x) {
