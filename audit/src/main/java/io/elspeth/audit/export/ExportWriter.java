@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -82,19 +81,8 @@ public final class ExportWriter {
   }
 
   /**
-   * {@code records} of {@code runId} signed as {@link #write} signs them: each with its sequence
-   * and signature, then the manifest. For writers that are not JSON lines (a sink, CSV files).
-   */
-  public static List<Map<String, Object>> signed(String runId, List<Map<String, Object>> records,
-      SigningKey key, Instant exportedAt) {
-    List<Map<String, Object>> out = new ArrayList<>(records.size() + 1);
-    new SignedRecords(runId, records.iterator(), key, exportedAt).forEachRemaining(out::add);
-    return out;
-  }
-
-  /**
    * {@code records} of {@code runId} signed one at a time as {@link #write} signs them, the
-   * manifest last.
+   * manifest last: for writers that are not JSON lines (a sink, CSV files).
    */
   public static Iterator<Map<String, Object>> signing(String runId,
       Iterator<Map<String, Object>> records, SigningKey key, Instant exportedAt) {
@@ -158,15 +146,6 @@ public final class ExportWriter {
     @Nullable String finalHash() {
       return finalHash;
     }
-  }
-
-  /** What {@code lines} (as {@link #signed} returns them when {@code signed}) hold. */
-  public static Summary summary(List<Map<String, Object>> lines, boolean signed) {
-    if (!signed) {
-      return new Summary(lines.size(), null);
-    }
-    Map<String, Object> manifest = lines.get(lines.size() - 1);
-    return new Summary(lines.size() - 1, (String) manifest.get("final_hash"));
   }
 
   static MessageDigest sha256() {
