@@ -66,7 +66,7 @@ final class ProgressPoller implements AutoCloseable {
     try {
       while (!stop.await(waitNanos, TimeUnit.NANOSECONDS)) {
         long t0 = System.nanoTime();
-        pollAndReport();
+        pollAndReport(false);
         waitNanos = Math.max(interval.toNanos(), (System.nanoTime() - t0) * WAIT_PER_POLL_TIME);
       }
     } catch (InterruptedException e) {
@@ -83,7 +83,7 @@ final class ProgressPoller implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    pollAndReport();
+    pollAndReport(true);
     if (connection != null) {
       try {
         connection.close();
@@ -93,9 +93,9 @@ final class ProgressPoller implements AutoCloseable {
     }
   }
 
-  private void pollAndReport() {
+  private void pollAndReport(boolean last) {
     try {
-      observer.progress(read());
+      observer.progress(read(last));
     } catch (SQLException | RuntimeException e) {
       LOG.debug("progress poll failed run_id={} error={}", runId, e.getMessage());
       // A connection the server dropped (or the silence guard aborted) is opened again.
@@ -110,7 +110,7 @@ final class ProgressPoller implements AutoCloseable {
     }
   }
 
-  private RunProgress read() throws SQLException {
+  private RunProgress read(boolean last) throws SQLException {
     Connection c = connection();
     long rows;
     try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM rows WHERE run_id = ?")) {
@@ -143,7 +143,7 @@ final class ProgressPoller implements AutoCloseable {
       }
     }
     return new RunProgress(rows, processed, succeeded, routed, quarantined, failed,
-        (System.nanoTime() - startNanos) / 1e9, estimatedRows);
+        (System.nanoTime() - startNanos) / 1e9, estimatedRows, last);
   }
 
   private Connection connection() throws SQLException {

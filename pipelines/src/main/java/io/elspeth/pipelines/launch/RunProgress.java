@@ -15,9 +15,18 @@ import java.util.OptionalLong;
  * @param failed outcomes {@code failed}
  * @param elapsedSeconds since the run started
  * @param estimatedRows the source's estimated row count, when its size is known (-1: unknown)
+ * @param last the report made once the rows stopped moving: the counts are the run's, and the
+ *     estimate (sampled from the source's first MiB) is no longer a measure of what is left
  */
 public record RunProgress(long rowsRead, long rowsProcessed, long succeeded, long routed,
-    long quarantined, long failed, double elapsedSeconds, long estimatedRows) {
+    long quarantined, long failed, double elapsedSeconds, long estimatedRows, boolean last) {
+
+  /** A report while rows move. */
+  public RunProgress(long rowsRead, long rowsProcessed, long succeeded, long routed,
+      long quarantined, long failed, double elapsedSeconds, long estimatedRows) {
+    this(rowsRead, rowsProcessed, succeeded, routed, quarantined, failed, elapsedSeconds,
+        estimatedRows, false);
+  }
 
   /** Rows processed per second since the run started (ELSPETH's rate). */
   public double rowsPerSecond() {
@@ -36,7 +45,7 @@ public record RunProgress(long rowsRead, long rowsProcessed, long succeeded, lon
    */
   public OptionalDouble secondsLeft() {
     double rate = elapsedSeconds > 0 ? rowsRead / elapsedSeconds : 0;
-    if (estimatedRows < 0 || rate <= 0 || rowsRead >= estimatedRows) {
+    if (last || estimatedRows < 0 || rate <= 0 || rowsRead >= estimatedRows) {
       return OptionalDouble.empty();
     }
     return OptionalDouble.of((estimatedRows - rowsRead) / rate);
