@@ -2,7 +2,7 @@ package io.elspeth.console;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.elspeth.audit.lineage.LineageHtml.RunGraph;
+import io.elspeth.audit.lineage.RunGraph;
 import io.elspeth.audit.store.LandscapeStore;
 import io.javalin.http.sse.SseClient;
 import java.sql.Connection;

@@ -1,8 +1,8 @@
 package io.elspeth.console;
 
-import io.elspeth.audit.lineage.LineageHtml.GraphEdge;
-import io.elspeth.audit.lineage.LineageHtml.GraphNode;
-import io.elspeth.audit.lineage.LineageHtml.RunGraph;
+import io.elspeth.audit.lineage.RunGraph;
+import io.elspeth.audit.lineage.RunGraph.GraphEdge;
+import io.elspeth.audit.lineage.RunGraph.GraphNode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static io.elspeth.console.Page.enc;
 import static io.elspeth.console.Page.esc;
 
 import io.elspeth.audit.lineage.LineageHtml;
-import io.elspeth.audit.lineage.LineageHtml.RunGraph;
+import io.elspeth.audit.lineage.RunGraph;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

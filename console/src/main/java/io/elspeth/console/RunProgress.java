@@ -1,6 +1,6 @@
 package io.elspeth.console;
 
-import io.elspeth.audit.lineage.LineageHtml.RunGraph;
+import io.elspeth.audit.lineage.RunGraph;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;

@@ -77,7 +77,7 @@ class LineageHtmlTest {
   private String page(PayloadLookup payload) throws Exception {
     try (Connection c = store.connection()) {
       RowLineage lineage = LineageQuery.explainRow(c, "run-h", "0").orElseThrow();
-      return LineageHtml.page(lineage, LineageHtml.RunGraph.read(c, "run-h"), payload);
+      return LineageHtml.page(lineage, RunGraph.read(c, "run-h"), payload);
     }
   }
 

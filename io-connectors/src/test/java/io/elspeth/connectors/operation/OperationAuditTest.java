@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,13 +44,20 @@ class OperationAuditTest {
     }
 
     @Override
-    public synchronized ExportResult export(List<TelemetryEvent> batch) {
+    public synchronized CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
       events.addAll(batch);
-      return ExportResult.SUCCESS;
+      return CompletableFuture.completedFuture(ExportResult.SUCCESS);
     }
 
     @Override
-    public void close() {}
+    public CompletableFuture<ExportResult> flush() {
+      return CompletableFuture.completedFuture(ExportResult.SUCCESS); // keeps nothing back
+    }
+
+    @Override
+    public CompletableFuture<ExportResult> shutdown() {
+      return flush();
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.elspeth.audit.lineage.LineageHtml;
 import io.elspeth.audit.lineage.LineageQuery;
 import io.elspeth.audit.lineage.LineageRenderer;
 import io.elspeth.audit.lineage.RowLineage;
+import io.elspeth.audit.lineage.RunGraph;
 import io.elspeth.audit.ownership.Resumptions;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadLookup;
@@ -124,7 +125,7 @@ final class ExplainCommand implements Callable<Integer> {
           lineage.get().row().sourceDataRef());
       if (html != null) {
         Files.writeString(html, LineageHtml.page(lineage.get(),
-            LineageHtml.RunGraph.read(c, runId.get()), payload), StandardCharsets.UTF_8);
+            RunGraph.read(c, runId.get()), payload), StandardCharsets.UTF_8);
         spec.commandLine().getErr().println("wrote " + html);
       }
       long rowIndex = lineage.get().row().rowIndex();

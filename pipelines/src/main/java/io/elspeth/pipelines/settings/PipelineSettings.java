@@ -61,7 +61,7 @@ public record PipelineSettings(
    * section); throws {@link SettingsException} naming the key when the runner cannot run them.
    */
   public PipelineSettings onRunner(RunnerOptions other) {
-    List<String> problems = SettingsValidator.runnerProblems(other, landscape, journal);
+    List<String> problems = RunnerSection.runnerProblems(other, landscape, journal);
     if (!problems.isEmpty()) {
       throw new SettingsException(file, problems);
     }

@@ -69,7 +69,7 @@ public final class RelativePaths {
     if (raw.get("sinks") instanceof Map<?, ?> sinks) {
       sinks.values().forEach(k -> plugin(k, registry::sink, dir));
     }
-    SettingsValidator.SECTIONS.forEach((key, specs) -> {
+    RunSections.SECTIONS.forEach((key, specs) -> {
       if (raw.get(key) instanceof Map<?, ?> section) {
         resolveOptions(section, specs, dir);
       }

@@ -5,31 +5,36 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A telemetry backend. The manager calls {@link #exportAsync} from its single export thread
- * only, in FIFO order, with batches of events; it may hand over the next batch before the
- * previous one's result is in (up to its in-flight bound). A failure is reported as a value
- * (never swallowed), so the manager's failure counters mean what they say. {@link #close} is
- * idempotent.
+ * A telemetry backend, shaped like the OpenTelemetry SDK's {@code SpanExporter}: {@link #export},
+ * {@link #flush}, {@link #shutdown}, each answering with a result to come rather than throwing.
+ * The manager calls {@link #export} from its single export thread only, in FIFO order, with
+ * batches of events; it may hand over the next batch before the previous one's result is in (up
+ * to its in-flight bound). A failure is reported as a value (never swallowed), so the manager's
+ * failure counters mean what they say. {@link UnfinishedExports} keeps the exports an
+ * asynchronous exporter has started, for its {@link #flush}.
  */
 public interface TelemetryExporter {
   /** The name used in settings ({@code telemetry.exporters[].name}). */
   String name();
 
   /**
-   * Delivers the batch synchronously: when it returns, the batch has been delivered or has
-   * failed. Must not throw for backend problems (report them in the result).
+   * Starts delivering the batch and returns its outcome to come: an exporter whose backend takes
+   * several requests at once returns before the answer, a synchronous one returns it completed.
+   * Must not throw for backend problems (complete with a failure instead). After
+   * {@link #shutdown} it answers with a failure and sends nothing.
    */
-  ExportResult export(List<TelemetryEvent> batch);
+  CompletableFuture<ExportResult> export(List<TelemetryEvent> batch);
 
   /**
-   * Starts delivering the batch and returns its outcome to come; an exporter whose backend takes
-   * several requests at once overrides this to return before the answer. The default delivers
-   * synchronously. Must not throw for backend problems (complete with a failure instead).
+   * Completes once every batch handed to {@link #export} before this call has been delivered or
+   * has failed (written out, answered by the backend): a failure when any of them failed. An
+   * exporter that buffers nothing answers at once.
    */
-  default CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
-    return CompletableFuture.completedFuture(export(batch));
-  }
+  CompletableFuture<ExportResult> flush();
 
-  /** Releases resources; safe to call more than once. */
-  void close();
+  /**
+   * Flushes, then releases what the exporter holds (threads, connections); later exports fail.
+   * Idempotent: a second call answers as the first. The result is the flush's.
+   */
+  CompletableFuture<ExportResult> shutdown();
 }

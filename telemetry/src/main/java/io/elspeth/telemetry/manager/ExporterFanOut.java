@@ -51,7 +51,7 @@ final class ExporterFanOut {
     for (TelemetryExporter exporter : exporters) {
       CompletableFuture<ExportResult> r;
       try {
-        r = exporter.exportAsync(batch);
+        r = exporter.export(batch);
         if (r == null) {
           r = CompletableFuture.completedFuture(
               ExportResult.failure("the exporter returned no result"));
@@ -89,13 +89,31 @@ final class ExporterFanOut {
     return results;
   }
 
-  /** Closes every exporter; a failure to close one is logged, and the others still closed. */
-  void shutdown() {
+  /**
+   * Shuts every exporter down (each flushes what it still holds, then releases it), waiting for
+   * each at most {@code wait}: the manager's close has already waited for the answers it needed.
+   * A failure to shut one down is logged, and the others are still shut down.
+   */
+  void shutdown(Duration wait) {
     for (TelemetryExporter e : exporters) {
+      ExportResult result;
       try {
-        e.close();
+        CompletableFuture<ExportResult> r = e.shutdown();
+        result = r == null ? ExportResult.failure("the exporter returned no result")
+            : r.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException ex) {
+        result = ExportResult.failure("no answer within " + wait.toMillis() + " ms");
+      } catch (ExecutionException ex) {
+        result = ExportResult.failure(ex.getCause() == null ? ex : ex.getCause());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        result = ExportResult.failure("interrupted");
       } catch (RuntimeException ex) {
-        LOG.warn("Exporter close failed exporter={} error={}", e.name(), ex.toString());
+        result = ExportResult.failure(ex);
+      }
+      if (result == null || !result.success()) {
+        LOG.warn("Exporter shutdown failed exporter={} error={}", e.name(),
+            result == null ? "the exporter returned no result" : result.error());
       }
     }
   }

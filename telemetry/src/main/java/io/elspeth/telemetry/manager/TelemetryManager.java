@@ -206,7 +206,7 @@ public final class TelemetryManager implements AutoCloseable {
   /**
    * Stops accepting events, lets the export thread deliver what is queued (up to the close
    * timeout; what is left then is counted as discarded at shutdown), writes the final health
-   * snapshot and closes the exporters. Idempotent.
+   * snapshot and shuts the exporters down (each flushes, then releases). Idempotent.
    */
   @Override
   public void close() {
@@ -252,7 +252,7 @@ public final class TelemetryManager implements AutoCloseable {
     if (worker.isAlive()) {
       worker.interrupt();
     }
-    exporters.shutdown();
+    exporters.shutdown(closeTimeout);
   }
 
   /** Settings of a manager; defaults as ELSPETH's internal defaults. */

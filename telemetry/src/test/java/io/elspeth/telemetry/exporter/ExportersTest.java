@@ -55,9 +55,9 @@ class ExportersTest {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
           "protocol", "http/protobuf", "headers", Map.of("x-tenant", "t1"), "batch_size", 2));
-      assertThat(e.export(events()).success(), is(true));
-      e.close();
-      e.close();
+      assertThat(e.export(events()).join().success(), is(true));
+      e.shutdown().join();
+      e.shutdown().join();
       List<ReceivedSpan> spans = receiver.spans();
       assertThat(spans.stream().map(ReceivedSpan::name).toList(),
           contains("RunStarted", "GateEvaluated", "ExternalCallCompleted"));
@@ -91,8 +91,8 @@ class ExportersTest {
   void otlpOverGrpcDeliversTheSameSpans() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
-      assertThat(e.export(events()).success(), is(true));
-      e.close();
+      assertThat(e.export(events()).join().success(), is(true));
+      e.shutdown().join();
       assertThat(receiver.spans().stream().map(ReceivedSpan::transport).toList(),
           contains("grpc", "grpc", "grpc"));
       assertThat(receiver.spans().get(0).traceId(), is(EventSpans.traceId("run-42")));
@@ -105,14 +105,14 @@ class ExportersTest {
       receiver.failWith(503);
       TelemetryExporter http = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
           "protocol", "http/protobuf", "headers", Map.of("Authorization", "Bearer s3cret")));
-      ExportResult r = http.export(events());
-      http.close();
+      ExportResult r = http.export(events()).join();
+      http.shutdown().join();
       assertThat(r.success(), is(false));
       assertThat(r.error(), not(containsString("s3cret")));
       assertThat(r.error(), is("HTTP 503"));
       TelemetryExporter grpc = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
-      ExportResult g = grpc.export(events());
-      grpc.close();
+      ExportResult g = grpc.export(events()).join();
+      grpc.shutdown().join();
       assertThat(g.success(), is(false));
       assertThat(g.error(), is("gRPC status UNAVAILABLE: receiver told to fail"));
     }
@@ -124,8 +124,8 @@ class ExportersTest {
       int port = Integer.parseInt(agent.httpEndpoint().replaceAll(".*:(\\d+)/.*", "$1"));
       TelemetryExporter e = create("datadog", Map.of("service_name", "pipeline-a", "env",
           "staging", "agent_host", "127.0.0.1", "agent_port", port, "version", "1.2.3"));
-      assertThat(e.export(events()).success(), is(true));
-      e.close();
+      assertThat(e.export(events()).join().success(), is(true));
+      e.shutdown().join();
       ReceivedSpan call = agent.spans().get(2);
       assertThat(call.attributes(), hasEntry("elspeth.run_id", "run-42"));
       assertThat(call.attributes(), hasEntry("elspeth.event_type", "ExternalCallCompleted"));
@@ -155,8 +155,8 @@ class ExportersTest {
           + ingestion.baseUrl();
       TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
           "service_name", "pipeline-a", "deployment_environment", "test"));
-      assertThat(e.export(events()).success(), is(true));
-      e.close();
+      assertThat(e.export(events()).join().success(), is(true));
+      e.shutdown().join();
       assertThat(ingestion.requests(), hasSize(1));
       HttpCaptureServer.Request req = ingestion.requests().get(0);
       assertThat(req.method(), is("POST"));
@@ -193,7 +193,7 @@ class ExportersTest {
       String cs = "InstrumentationKey=secret-ikey;IngestionEndpoint=" + ingestion.baseUrl();
       TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
           "service_name", "s"));
-      ExportResult r = e.export(events());
+      ExportResult r = e.export(events()).join();
       assertThat(r.success(), is(false));
       assertThat(r.error(), containsString("HTTP 500"));
       assertThat(r.error(), not(containsString("secret-ikey")));
@@ -205,14 +205,14 @@ class ExportersTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ConsoleExporter json = ConsoleExporter.to(new PrintStream(out, true, StandardCharsets.UTF_8),
         false);
-    assertThat(json.export(events().subList(0, 1)).success(), is(true));
+    assertThat(json.export(events().subList(0, 1)).join().success(), is(true));
     assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
         "{\"timestamp\":\"2026-03-01T10:15:30.123456789Z\",\"run_id\":\"run-42\","
             + "\"config_hash\":\"cfg\",\"source_plugin\":\"csv\",\"event_type\":\"RunStarted\"}"));
     out.reset();
     ConsoleExporter pretty = ConsoleExporter.to(new PrintStream(out, true,
         StandardCharsets.UTF_8), true);
-    pretty.export(events().subList(1, 2));
+    pretty.export(events().subList(1, 2)).join();
     assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
         "[2026-03-01T10:15:30.123456789Z] GateEvaluated: run-42 (destinations=[\"high\"], "
             + "node_id=gate_x, plugin_name=x, routing_mode=move, row_id=row-1, token_id=tok-1)"));
@@ -349,6 +349,32 @@ class ExportersTest {
   }
 
   @Test
+  void consoleFlushWaitsForTheBatchesHandedOverAndShutdownFlushesFirst() {
+    SlowStream stream = new SlowStream();
+    ConsoleExporter console = ConsoleExporter.to(new PrintStream(stream, true,
+        StandardCharsets.UTF_8), false);
+    var first = console.export(List.of(row(0)));
+    var second = console.export(List.of(row(1)));
+    var flushed = console.flush();
+    assertThat(flushed.isDone(), is(false)); // the terminal is stuck
+    stream.open.countDown();
+    assertThat(flushed.join(), is(ExportResult.SUCCESS));
+    assertThat(first.isDone() && second.isDone(), is(true));
+    var third = console.export(List.of(row(2)));
+    var shutdown = console.shutdown();
+    assertThat(shutdown.join(), is(ExportResult.SUCCESS));
+    assertThat(third.isDone(), is(true));
+    String written;
+    synchronized (stream.written) {
+      written = stream.written.toString(StandardCharsets.UTF_8);
+    }
+    assertThat(written.split("\n").length, is(3));
+    assertThat(console.shutdown(), is(org.hamcrest.Matchers.sameInstance(shutdown)));
+    assertThat(console.export(List.of(row(3))).join(),
+        is(ExportResult.failure("console: the exporter is shut down")));
+  }
+
+  @Test
   void consoleWritesOnItsOwnThreadInOrderAndReportsWriteErrors() throws Exception {
     SlowStream stream = new SlowStream();
     ConsoleExporter console = ConsoleExporter.to(new PrintStream(stream, true,
@@ -380,7 +406,7 @@ class ExportersTest {
     m.close();
     assertThat(health.exporterFailures().get("console"), is(1L));
     assertThat(health.eventsEmitted(), is(4L));
-    assertThat(console.exportAsync(List.of(row(5))).join().success(), is(false));
+    assertThat(console.export(List.of(row(5))).join().success(), is(false));
   }
 
   @Test

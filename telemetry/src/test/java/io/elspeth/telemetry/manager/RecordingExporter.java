@@ -5,6 +5,7 @@ import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -21,7 +22,7 @@ final class RecordingExporter implements TelemetryExporter {
   volatile CountDownLatch gate;
   final CountDownLatch entered = new CountDownLatch(1);
   volatile Consumer<TelemetryEvent> onExport;
-  int closes;
+  int shutdowns;
 
   RecordingExporter(String name) {
     this.name = name;
@@ -37,8 +38,9 @@ final class RecordingExporter implements TelemetryExporter {
     return name;
   }
 
+  /** Synchronous: the export thread waits here while the gate is shut. */
   @Override
-  public ExportResult export(List<TelemetryEvent> batch) {
+  public CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
     entered.countDown();
     CountDownLatch g = gate;
     if (g != null) {
@@ -53,20 +55,27 @@ final class RecordingExporter implements TelemetryExporter {
     }
     synchronized (this) {
       if (failing) {
-        return ExportResult.failure("backend down");
+        return CompletableFuture.completedFuture(ExportResult.failure("backend down"));
       }
       received.addAll(batch);
       batchSizes.add(batch.size());
     }
-    return ExportResult.SUCCESS;
+    return CompletableFuture.completedFuture(ExportResult.SUCCESS);
   }
 
   synchronized List<TelemetryEvent> received() {
     return List.copyOf(received);
   }
 
+  /** Nothing is buffered: every export has finished when it returns. */
   @Override
-  public synchronized void close() {
-    closes++;
+  public CompletableFuture<ExportResult> flush() {
+    return CompletableFuture.completedFuture(ExportResult.SUCCESS);
+  }
+
+  @Override
+  public synchronized CompletableFuture<ExportResult> shutdown() {
+    shutdowns++;
+    return CompletableFuture.completedFuture(ExportResult.SUCCESS);
   }
 }

@@ -293,7 +293,7 @@ class TelemetryManagerTest {
   }
 
   @Test
-  void flushAndCloseAreIdempotentAndCloseCountsDiscardedEvents() {
+  void flushAndCloseAreIdempotentAndCloseShutsTheExportersDownOnceAndCountsDiscardedEvents() {
     RecordingExporter a = new RecordingExporter("a");
     TelemetryManager m = builder(a).build();
     m.handleEvent(row(1));
@@ -303,7 +303,7 @@ class TelemetryManagerTest {
     m.close();
     m.handleEvent(row(2)); // after close: discarded, counted
     assertThat(m.flush(LONG), is(true));
-    assertThat(a.closes, is(1));
+    assertThat(a.shutdowns, is(1));
     assertThat(m.health().discardedAtShutdown(), is(1L));
     assertThat(rowIds(a.received()), contains("row-1"));
   }

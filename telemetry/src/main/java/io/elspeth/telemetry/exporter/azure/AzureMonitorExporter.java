@@ -7,6 +7,7 @@ import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.ExporterOptions;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
+import io.elspeth.telemetry.exporter.UnfinishedExports;
 import io.elspeth.telemetry.span.EventSpans;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -67,6 +68,9 @@ public final class AzureMonitorExporter implements TelemetryExporter {
   private final int batchSize;
   private final Duration timeout;
   private final HttpClient http;
+  private final UnfinishedExports unfinished = new UnfinishedExports();
+  /** Set by the first shutdown; its answer is given again to later calls. */
+  private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
   private AzureMonitorExporter(Config c) {
     this.instrumentationKey = c.instrumentationKey();
@@ -135,18 +139,19 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     return NAME;
   }
 
-  @Override
-  public ExportResult export(List<TelemetryEvent> batch) {
-    return exportAsync(batch).join();
-  }
-
   /**
    * Sends the batch in requests of at most {@code batch_size} envelopes, one after another, and
    * returns before the answers: the manager keeps up to {@code max_in_flight} batches waiting on
    * ingestion at once. A failed or unanswered request fails the batch (reported, not retried).
    */
   @Override
-  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
+  public CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
+    synchronized (this) {
+      if (shutdown != null) {
+        return CompletableFuture.completedFuture(
+            ExportResult.failure(NAME + ": the exporter is shut down"));
+      }
+    }
     List<SpanData> spans;
     try {
       spans = EventSpans.toSpans(batch, resource, EventSpans.Style.PLAIN, EXTRA);
@@ -157,9 +162,15 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     sendFrom(spans, 0, outcome);
     // Each request has its own timeout; this bounds a client that never answers.
     int requests = Math.max(1, (spans.size() + batchSize - 1) / batchSize);
-    return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
-        + timeout.toMillis() + " ms"), timeout.toMillis() * requests + 1000,
-        TimeUnit.MILLISECONDS);
+    return unfinished.track(outcome.completeOnTimeout(ExportResult.failure(
+        "export timed out after " + timeout.toMillis() + " ms"),
+        timeout.toMillis() * requests + 1000, TimeUnit.MILLISECONDS));
+  }
+
+  /** Completes once every batch handed over so far has been answered (or timed out). */
+  @Override
+  public CompletableFuture<ExportResult> flush() {
+    return unfinished.flush();
   }
 
   /** Sends the request at {@code from}, then (when it succeeded) the next: in order. */
@@ -256,8 +267,19 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     return e;
   }
 
+  /**
+   * Stops taking batches and waits (up to the request timeout) for the answers still out. There
+   * is nothing else to release: java.net.http.HttpClient needs no explicit release on Java 17.
+   */
   @Override
-  public void close() {
-    // java.net.http.HttpClient needs no explicit release on Java 17.
+  public CompletableFuture<ExportResult> shutdown() {
+    synchronized (this) {
+      if (shutdown == null) {
+        shutdown = unfinished.flush().completeOnTimeout(ExportResult.failure(NAME
+            + ": answers still out after " + timeout.toMillis() + " ms"), timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
+      }
+      return shutdown;
+    }
   }
 }

@@ -5,15 +5,19 @@ import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.ExporterOptions;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
+import io.elspeth.telemetry.exporter.UnfinishedExports;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code console}: one line per event, JSON ({@code format: json}, the default) or the pretty
@@ -27,20 +31,23 @@ public final class ConsoleExporter implements TelemetryExporter {
   public static final String NAME = "console";
   static final Set<String> OPTIONS = Set.of("format", "output");
 
-  /** How long close waits for the batches still being written. */
-  private static final long CLOSE_WAIT_MS = 5_000;
+  /** How long shutdown waits for the batches still being written. */
+  private static final long SHUTDOWN_WAIT_MS = 5_000;
 
   private final boolean pretty;
   private final PrintStream out;
   /** One thread: lines come out in the order the batches were handed over. */
   private final ExecutorService writer;
+  private final UnfinishedExports unfinished = new UnfinishedExports();
+  /** The answer of the first shutdown, given again to later calls. */
+  private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
   ConsoleExporter(boolean pretty, PrintStream out) {
     this.pretty = pretty;
     this.out = out;
     this.writer = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "telemetry-console");
-      t.setDaemon(true); // never keeps the JVM alive; close() drains it
+      t.setDaemon(true); // never keeps the JVM alive; shutdown() drains it
       return t;
     });
   }
@@ -78,20 +85,21 @@ public final class ConsoleExporter implements TelemetryExporter {
   }
 
   @Override
-  public ExportResult export(List<TelemetryEvent> batch) {
-    return exportAsync(batch).join();
-  }
-
-  @Override
-  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
+  public CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
     List<TelemetryEvent> events = List.copyOf(batch);
     try {
-      return CompletableFuture.supplyAsync(() -> write(events), writer)
-          .exceptionally(t -> ExportResult.failure(t.getCause() != null ? t.getCause() : t));
+      return unfinished.track(CompletableFuture.supplyAsync(() -> write(events), writer)
+          .exceptionally(t -> ExportResult.failure(t.getCause() != null ? t.getCause() : t)));
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(
-          ExportResult.failure("console: the exporter is closed"));
+          ExportResult.failure("console: the exporter is shut down"));
     }
+  }
+
+  /** Completes once the batches handed over so far are written to the stream. */
+  @Override
+  public CompletableFuture<ExportResult> flush() {
+    return unfinished.flush();
   }
 
   private ExportResult write(List<TelemetryEvent> batch) {
@@ -105,18 +113,29 @@ public final class ConsoleExporter implements TelemetryExporter {
         : ExportResult.SUCCESS;
   }
 
+  /**
+   * Stops taking batches, waits (up to 5 s) until those handed over are written, then stops the
+   * writer thread. The exporter does not own stdout or stderr: they stay open.
+   */
   @Override
-  public void close() {
-    // The exporter does not own stdout or stderr: it only stops its writer, once the batches
-    // handed over are written.
-    writer.shutdown();
-    try {
-      if (!writer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
-        writer.shutdownNow();
+  public synchronized CompletableFuture<ExportResult> shutdown() {
+    if (shutdown == null) {
+      writer.shutdown(); // takes no new batch; those queued are still written
+      ExportResult flushed;
+      try {
+        flushed = unfinished.flush().get(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        flushed = ExportResult.failure("console: batches still unwritten after "
+            + SHUTDOWN_WAIT_MS + " ms");
+      } catch (ExecutionException e) {
+        flushed = ExportResult.failure(e.getCause() != null ? e.getCause() : e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        flushed = ExportResult.failure("console: interrupted while flushing");
       }
-    } catch (InterruptedException e) {
-      writer.shutdownNow();
-      Thread.currentThread().interrupt();
+      writer.shutdownNow(); // idle once flushed; otherwise stuck on the stream
+      shutdown = CompletableFuture.completedFuture(flushed);
     }
+    return shutdown;
   }
 }

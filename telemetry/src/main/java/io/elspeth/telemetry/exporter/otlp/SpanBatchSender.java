@@ -3,18 +3,20 @@ package io.elspeth.telemetry.exporter.otlp;
 import io.elspeth.telemetry.event.TelemetryEvent;
 import io.elspeth.telemetry.exporter.ExportResult;
 import io.elspeth.telemetry.exporter.TelemetryExporter;
+import io.elspeth.telemetry.exporter.UnfinishedExports;
 import io.elspeth.telemetry.span.OtlpTraceEncoder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Sends events as spans over OTLP: encoded by {@link OtlpTraceEncoder} into requests of at most
  * {@code batchSize} spans and {@code maxRequestBytes} bytes, a batch's requests one after another
  * through an {@link OtlpTransport}, whose answers become one {@link ExportResult} (a failed or
  * timed-out request fails the batch, never ignored). The transport answers asynchronously, so
- * {@link #exportAsync} returns before the backend does and the manager can keep several batches
+ * {@link #export} returns before the backend does and the manager can keep several batches
  * in flight. The exporter built by the {@code otlp} and {@code datadog} settings.
  */
 public final class SpanBatchSender implements TelemetryExporter {
@@ -37,7 +39,9 @@ public final class SpanBatchSender implements TelemetryExporter {
   private final int batchSize;
   private final long maxRequestBytes;
   private final Duration timeout;
-  private boolean closed;
+  private final UnfinishedExports unfinished = new UnfinishedExports();
+  /** Set by the first shutdown; its answer is given again to later calls. */
+  private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
   SpanBatchSender(String name, OtlpTransport transport, OtlpTraceEncoder encoder, int batchSize,
       long maxRequestBytes, Duration timeout) {
@@ -55,12 +59,13 @@ public final class SpanBatchSender implements TelemetryExporter {
   }
 
   @Override
-  public ExportResult export(List<TelemetryEvent> batch) {
-    return exportAsync(batch).join();
-  }
-
-  @Override
-  public CompletableFuture<ExportResult> exportAsync(List<TelemetryEvent> batch) {
+  public CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
+    synchronized (this) {
+      if (shutdown != null) {
+        return CompletableFuture.completedFuture(
+            ExportResult.failure(name + ": the exporter is shut down"));
+      }
+    }
     List<byte[]> requests;
     try {
       requests = encoder.requests(batch, batchSize, maxRequestBytes);
@@ -70,9 +75,15 @@ public final class SpanBatchSender implements TelemetryExporter {
     CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
     sendFrom(requests, 0, outcome);
     // The senders time their requests out themselves; this bounds one that never answers.
-    return outcome.completeOnTimeout(ExportResult.failure("export timed out after "
+    return unfinished.track(outcome.completeOnTimeout(ExportResult.failure("export timed out after "
         + timeout.toMillis() + " ms"), timeout.toMillis() * Math.max(1, requests.size()) + 1000,
-        TimeUnit.MILLISECONDS);
+        TimeUnit.MILLISECONDS));
+  }
+
+  /** Completes once every batch handed over so far has been answered (or timed out). */
+  @Override
+  public CompletableFuture<ExportResult> flush() {
+    return unfinished.flush();
   }
 
   /** Sends request {@code next}, then (when it succeeded) the one after: a batch's in order. */
@@ -90,11 +101,26 @@ public final class SpanBatchSender implements TelemetryExporter {
     });
   }
 
+  /**
+   * Stops taking batches, waits (up to the request timeout) for the answers still out, then shuts
+   * the transport and its request threads down.
+   */
   @Override
-  public synchronized void close() {
-    if (!closed) {
-      closed = true;
-      transport.close(timeout);
+  public CompletableFuture<ExportResult> shutdown() {
+    CompletableFuture<ExportResult> answer;
+    synchronized (this) {
+      if (shutdown != null) {
+        return shutdown;
+      }
+      answer = new CompletableFuture<>();
+      shutdown = answer;
     }
+    // Outside the lock: the answers being waited for may need it (export checks it).
+    ExportResult flushed = unfinished.flush().completeOnTimeout(ExportResult.failure(name
+        + ": answers still out after " + timeout.toMillis() + " ms"), timeout.toMillis(),
+        TimeUnit.MILLISECONDS).join();
+    transport.close(timeout);
+    answer.complete(flushed);
+    return answer;
   }
 }

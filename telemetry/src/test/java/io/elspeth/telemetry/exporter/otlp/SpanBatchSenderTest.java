@@ -2,7 +2,9 @@ package io.elspeth.telemetry.exporter.otlp;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.sameInstance;
 
 import io.elspeth.telemetry.config.ExporterSettings;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** A batch cut into OTLP requests reaches a receiver in order; the answers a transport reads. */
@@ -47,8 +50,8 @@ class SpanBatchSenderTest {
       // 10 spans take 2 requests.
       TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
           receiver.grpcEndpoint(), "max_request_bytes", 20_000)));
-      assertThat(e.export(rows(10, 2000)).success(), is(true));
-      e.close();
+      assertThat(e.export(rows(10, 2000)).join().success(), is(true));
+      e.shutdown().join();
       assertThat(receiver.requests(), is(2));
       List<String> rowIds = receiver.spans().stream().map(s -> s.attr("row_id"))
           .toList();
@@ -68,5 +71,39 @@ class SpanBatchSenderTest {
     assertThat(OtlpTransport.partialSuccess(new byte[] {0x0A, 0x00}).success(), is(true));
     assertThat(OtlpTransport.partialSuccess(new byte[0]).success(), is(true));
     assertThat(OtlpTransport.partialSuccess(new byte[] {0x0A, 0x05, 0x08}).success(), is(false));
+  }
+
+  @Test
+  void shutdownDeliversTheBatchesStillOutThenRefusesMore() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
+          receiver.grpcEndpoint())));
+      List<CompletableFuture<ExportResult>> sent = List.of(e.export(rows(3, 10)),
+          e.export(rows(2, 10)));
+      CompletableFuture<ExportResult> shutdown = e.shutdown();
+      assertThat(shutdown.join(), is(ExportResult.SUCCESS));
+      assertThat(sent.stream().allMatch(CompletableFuture::isDone), is(true));
+      assertThat(receiver.spans(), hasSize(5));
+      assertThat(e.shutdown(), is(sameInstance(shutdown)));
+      assertThat(e.export(rows(1, 10)).join(),
+          is(ExportResult.failure("otlp: the exporter is shut down")));
+      assertThat(receiver.spans(), hasSize(5));
+    }
+  }
+
+  @Test
+  void flushWaitsForTheBatchesHandedOverAndSaysWhichFailed() {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
+          receiver.httpEndpoint(), "protocol", "http/protobuf")));
+      assertThat(e.flush().join(), is(ExportResult.SUCCESS)); // nothing handed over yet
+      receiver.failWith(503);
+      CompletableFuture<ExportResult> first = e.export(rows(1, 10));
+      CompletableFuture<ExportResult> second = e.export(rows(1, 10));
+      ExportResult flushed = e.flush().join();
+      assertThat(first.isDone() && second.isDone(), is(true));
+      assertThat(flushed, is(ExportResult.failure("2 of 2 batches failed; the first: HTTP 503")));
+      e.shutdown().join();
+    }
   }
 }

@@ -32,20 +32,20 @@ final class ConstantBudgetCheck {
 
   /** The children of {@code node} that every evaluation of {@code node} evaluates. */
   private static List<Node> alwaysEvaluated(Node node) {
-    if (node instanceof Node.Conditional conditional) {
+    if (node instanceof OperatorNode.Conditional conditional) {
       return List.of(conditional.condition());
-    } else if (node instanceof Node.And and) {
+    } else if (node instanceof OperatorNode.And and) {
       return and.operands().subList(0, 1);
-    } else if (node instanceof Node.Or or) {
+    } else if (node instanceof OperatorNode.Or or) {
       return or.operands().subList(0, 1);
-    } else if (node instanceof Node.Comparison comparison) {
+    } else if (node instanceof OperatorNode.Comparison comparison) {
       return comparison.operands().subList(0, 2);
     }
     return node.children();
   }
 
   private static void tryEvaluate(Node constant, ExpressionLimits limits) {
-    if (constant instanceof Node.Literal) {
+    if (constant instanceof AtomNode.Literal) {
       return;
     }
     try {
@@ -61,7 +61,7 @@ final class ConstantBudgetCheck {
   }
 
   private static boolean readsRow(Node node) {
-    if (node instanceof Node.RowReference || node instanceof Node.RowGet) {
+    if (node instanceof AtomNode.RowReference || node instanceof PrimaryNode.RowGet) {
       return true;
     }
     for (Node child : node.children()) {
@@ -74,17 +74,17 @@ final class ConstantBudgetCheck {
 
   /** The column of the first operator in {@code node}, for the error message. */
   private static int column(Node node) {
-    if (node instanceof Node.Arithmetic arithmetic) {
+    if (node instanceof OperatorNode.Arithmetic arithmetic) {
       return arithmetic.column();
-    } else if (node instanceof Node.Subscript subscript) {
+    } else if (node instanceof PrimaryNode.Subscript subscript) {
       return subscript.column();
-    } else if (node instanceof Node.Negative negative) {
+    } else if (node instanceof OperatorNode.Negative negative) {
       return negative.column();
-    } else if (node instanceof Node.Positive positive) {
+    } else if (node instanceof OperatorNode.Positive positive) {
       return positive.column();
-    } else if (node instanceof Node.Comparison comparison) {
+    } else if (node instanceof OperatorNode.Comparison comparison) {
       return comparison.columns().get(0);
-    } else if (node instanceof Node.Call call) {
+    } else if (node instanceof PrimaryNode.Call call) {
       return call.column();
     }
     for (Node child : node.children()) {

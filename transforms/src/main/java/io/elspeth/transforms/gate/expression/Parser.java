@@ -101,7 +101,7 @@ final class Parser {
       }
       in.advance();
       Node alternative = parseExpression();
-      return new Node.Conditional(condition, body, alternative);
+      return new OperatorNode.Conditional(condition, body, alternative);
     } finally {
       in.leave();
     }
@@ -114,7 +114,7 @@ final class Parser {
       in.advance();
       operands.add(parseAnd());
     }
-    return operands.size() == 1 ? operands.get(0) : new Node.Or(operands);
+    return operands.size() == 1 ? operands.get(0) : new OperatorNode.Or(operands);
   }
 
   private Node parseAnd() {
@@ -124,7 +124,7 @@ final class Parser {
       in.advance();
       operands.add(parseNot());
     }
-    return operands.size() == 1 ? operands.get(0) : new Node.And(operands);
+    return operands.size() == 1 ? operands.get(0) : new OperatorNode.And(operands);
   }
 
   private Node parseNot() {
@@ -134,7 +134,7 @@ final class Parser {
     in.advance();
     in.enter();
     try {
-      return new Node.Not(parseNot());
+      return new OperatorNode.Not(parseNot());
     } finally {
       in.leave();
     }
@@ -167,11 +167,11 @@ final class Parser {
     }
     return operators.isEmpty()
         ? operands.get(0)
-        : new Node.Comparison(operands, operators, columns);
+        : new OperatorNode.Comparison(operands, operators, columns);
   }
 
   private static boolean isNone(Node node) {
-    return node instanceof Node.Literal literal && literal.value() == null;
+    return node instanceof AtomNode.Literal literal && literal.value() == null;
   }
 
   /** Consumes and returns a comparison operator at the current position, if there is one. */
@@ -217,7 +217,7 @@ final class Parser {
     while (in.peek().isOp("+") || in.peek().isOp("-")) {
       Token operator = in.advance();
       left =
-          new Node.Arithmetic(
+          new OperatorNode.Arithmetic(
               ArithmeticOperator.forSymbol(operator.text()), left, parseTerm(), operator.start());
     }
     return left;
@@ -228,7 +228,7 @@ final class Parser {
     while (in.peek().isOp("*") || in.peek().isOp("/") || in.peek().isOp("//") || in.peek().isOp("%")) {
       Token operator = in.advance();
       left =
-          new Node.Arithmetic(
+          new OperatorNode.Arithmetic(
               ArithmeticOperator.forSymbol(operator.text()), left, parseUnary(), operator.start());
     }
     return left;
@@ -247,8 +247,8 @@ final class Parser {
     try {
       Node operand = parseUnary();
       return token.isOp("-")
-          ? new Node.Negative(operand, token.start())
-          : new Node.Positive(operand, token.start());
+          ? new OperatorNode.Negative(operand, token.start())
+          : new OperatorNode.Positive(operand, token.start());
     } finally {
       in.leave();
     }

@@ -38,7 +38,7 @@ final class PrimaryParser {
               token.start());
         }
         in.advance();
-        node = new Node.Subscript(node, parseSubscriptIndex(), token.start());
+        node = new PrimaryNode.Subscript(node, parseSubscriptIndex(), token.start());
       } else if (token.isOp(".")) {
         node = parseRowGet(node);
       } else if (token.isOp("(")) {
@@ -53,9 +53,9 @@ final class PrimaryParser {
 
   /** Whether subscripting {@code node} is allowed: it is the row or was read from it. */
   private static boolean isRowDerived(Node node) {
-    return node instanceof Node.RowReference
-        || node instanceof Node.Subscript
-        || node instanceof Node.RowGet;
+    return node instanceof AtomNode.RowReference
+        || node instanceof PrimaryNode.Subscript
+        || node instanceof PrimaryNode.RowGet;
   }
 
   private Node parseSubscriptIndex() {
@@ -78,7 +78,7 @@ final class PrimaryParser {
       throw in.expected("an attribute name after '.'");
     }
     in.advance();
-    boolean isRowGet = receiver instanceof Node.RowReference && attribute.text().equals("get");
+    boolean isRowGet = receiver instanceof AtomNode.RowReference && attribute.text().equals("get");
     if (!isRowGet) {
       throw new ExpressionSyntaxException(
           "attribute access is not allowed (only row.get(...)): '." + attribute.text() + "'",
@@ -97,18 +97,18 @@ final class PrimaryParser {
               + " were given",
           open.start());
     }
-    Node fallback = arguments.size() == 2 ? arguments.get(1) : new Node.Literal(null);
-    return new Node.RowGet(arguments.get(0), fallback, attribute.start());
+    Node fallback = arguments.size() == 2 ? arguments.get(1) : new AtomNode.Literal(null);
+    return new PrimaryNode.RowGet(arguments.get(0), fallback, attribute.start());
   }
 
   private Node parseAtom() {
     Token token = in.peek();
     if (token.kind() == Token.Kind.NUMBER) {
       in.advance();
-      return new Node.Literal(token.value());
+      return new AtomNode.Literal(token.value());
     }
     if (token.kind() == Token.Kind.STRING) {
-      return new Node.Literal(parseStrings());
+      return new AtomNode.Literal(parseStrings());
     }
     if (token.kind() == Token.Kind.NAME) {
       return parseName(token);
@@ -151,10 +151,10 @@ final class PrimaryParser {
     }
     Node node =
         switch (token.text()) {
-          case "row" -> new Node.RowReference();
-          case "True" -> new Node.Literal(Boolean.TRUE);
-          case "False" -> new Node.Literal(Boolean.FALSE);
-          case "None" -> new Node.Literal(null);
+          case "row" -> new AtomNode.RowReference();
+          case "True" -> new AtomNode.Literal(Boolean.TRUE);
+          case "False" -> new AtomNode.Literal(Boolean.FALSE);
+          case "None" -> new AtomNode.Literal(null);
           default -> null;
         };
     if (node != null) {
@@ -185,7 +185,7 @@ final class PrimaryParser {
               + (arguments.size() == 1 ? " was" : " were") + " given",
           open.start());
     }
-    return new Node.Call(builtin, arguments, name.start());
+    return new PrimaryNode.Call(builtin, arguments, name.start());
   }
 
   /** The positional arguments of a call of {@code callee}, after its '(' and up to its ')'. */
@@ -208,14 +208,14 @@ final class PrimaryParser {
     Token open = in.advance();
     if (in.peek().isOp("}")) {
       in.advance();
-      return new Node.DictDisplay(List.of(), List.of(), open.start());
+      return new AtomNode.DictDisplay(List.of(), List.of(), open.start());
     }
     Node first = expression.get();
     if (!in.peek().isOp(":")) {
       List<Node> elements = new ArrayList<>();
       elements.add(first);
       parseRemainingElements(elements, "}", "set");
-      return new Node.SetDisplay(elements, open.start());
+      return new AtomNode.SetDisplay(elements, open.start());
     }
     in.advance();
     List<Node> keys = new ArrayList<>();
@@ -232,7 +232,7 @@ final class PrimaryParser {
       values.add(expression.get());
     }
     in.expect("}", "',' or '}' in the dict");
-    return new Node.DictDisplay(keys, values, open.start());
+    return new AtomNode.DictDisplay(keys, values, open.start());
   }
 
   /** A parenthesised expression, or a tuple {@code ()}, {@code (a,)} or {@code (a, b)}. */
@@ -240,7 +240,7 @@ final class PrimaryParser {
     in.advance();
     if (in.peek().isOp(")")) {
       in.advance();
-      return new Node.Sequence(List.of());
+      return new AtomNode.Sequence(List.of());
     }
     Node first = expression.get();
     if (in.peek().isOp(")")) {
@@ -253,7 +253,7 @@ final class PrimaryParser {
     List<Node> elements = new ArrayList<>();
     elements.add(first);
     parseRemainingElements(elements, ")", "tuple");
-    return new Node.Sequence(elements);
+    return new AtomNode.Sequence(elements);
   }
 
   private Node parseList() {
@@ -265,7 +265,7 @@ final class PrimaryParser {
     } else {
       in.advance();
     }
-    return new Node.Sequence(elements);
+    return new AtomNode.Sequence(elements);
   }
 
   /** Parses {@code (',' expression)* [','] close} after the first element of a display. */
