@@ -468,13 +468,35 @@ public final class DatabaseSinkWriter implements SinkWriter {
     }
   }
 
+  /**
+   * Whether the commits table is missing from the schema this sink's statements name: the
+   * table's own ({@code schema.table}), else the connection's current schema (PostgreSQL's
+   * {@code current_schema()}, SQLite's {@code main}). A commits table in another schema is
+   * another sink's and says nothing about this one's publications.
+   */
   private boolean tableMissing(Connection c) throws SQLException {
     if (!c.getAutoCommit()) {
       c.rollback();
     }
-    try (java.sql.ResultSet rs = c.getMetaData().getTables(null, null, COMMITS_TABLE, null)) {
+    int dot = table.indexOf('.');
+    @Nullable String schemaName = dot >= 0 ? table.substring(0, dot)
+        : url.dialect() == Dialect.SQLITE ? "main" : c.getSchema();
+    if (schemaName == null) {
+      // No schema on the search_path exists: an unqualified name resolves to no table at all.
+      return true;
+    }
+    java.sql.DatabaseMetaData meta = c.getMetaData();
+    String escape = meta.getSearchStringEscape();
+    try (java.sql.ResultSet rs = meta.getTables(null, likeExactly(schemaName, escape),
+        likeExactly(COMMITS_TABLE, escape), null)) {
       return !rs.next();
     }
+  }
+
+  /** {@code name} as a metadata search pattern matching only itself ({@code _} is a wildcard). */
+  private static String likeExactly(String name, String escape) {
+    return name.replace(escape, escape + escape).replace("_", escape + "_")
+        .replace("%", escape + "%");
   }
 
   private void prepareTable(Connection c, Map<String, String> types, OperationCalls calls,

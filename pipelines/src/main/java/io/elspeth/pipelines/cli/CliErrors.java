@@ -3,7 +3,9 @@ package io.elspeth.pipelines.cli;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.blob.BlobFailure;
+import io.elspeth.pipelines.settings.DeclaredSecrets;
 import io.elspeth.pipelines.settings.SettingsException;
+import io.elspeth.plugin.PluginDescriptor;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -11,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * How the CLI reports a failure: {@code elspeth: <message>} with the messages of the cause chain
  * (each said once), and the stack trace only when asked for with {@code --verbose}. Every text
  * printed goes through {@link #scrub}: URL passwords, account keys and SAS signatures, and the
- * values of the settings' secret-named keys never reach the terminal.
+ * values of the settings' secret options (by declared type, else by name) never reach the
+ * terminal.
  */
 final class CliErrors {
   static final String PREFIX = "elspeth: ";
@@ -123,12 +127,17 @@ final class CliErrors {
   private static final ThreadLocal<List<String>> SECRETS = ThreadLocal.withInitial(List::of);
 
   /**
-   * Remembers the values of the secret-named keys of loaded settings, so a message that quotes
-   * one (a parser echoing a connection string) prints {@code ***} instead.
+   * Remembers the values of the secret options of loaded settings, so a message that quotes one
+   * (a parser echoing a connection string) prints {@code ***} instead.
    */
-  static void secretsOf(@Nullable Object settings) {
+  static void secretsOf(@Nullable Object settings,
+      Collection<? extends PluginDescriptor> plugins) {
+    // The settings are scrubbed before they are validated, so before it is known which plugin
+    // an option belongs to: names go by the types all the plugins declare (upsert_key, a
+    // column, is printed), and by the name rule where no plugin declares them.
+    SecretFingerprinter names = DeclaredSecrets.of(plugins, new SecretFingerprinter(null));
     List<String> values = new ArrayList<>();
-    collect(settings, values);
+    collect(settings, names, values);
     // Key Vault secrets are secrets whatever option they were substituted into.
     if (settings instanceof Map<?, ?> map) {
       @SuppressWarnings("unchecked")
@@ -143,18 +152,18 @@ final class CliErrors {
     SECRETS.remove();
   }
 
-  private static void collect(@Nullable Object value, List<String> out) {
+  private static void collect(@Nullable Object value, SecretFingerprinter names,
+      List<String> out) {
     if (value instanceof Map<?, ?> map) {
       map.forEach((k, v) -> {
-        if (SecretFingerprinter.isSecretKey(String.valueOf(k)) && v instanceof String s
-            && s.length() >= 4) {
+        if (names.isSecret(String.valueOf(k)) && v instanceof String s && s.length() >= 4) {
           out.add(s);
         } else {
-          collect(v, out);
+          collect(v, names, out);
         }
       });
     } else if (value instanceof List<?> list) {
-      list.forEach(v -> collect(v, out));
+      list.forEach(v -> collect(v, names, out));
     }
   }
 

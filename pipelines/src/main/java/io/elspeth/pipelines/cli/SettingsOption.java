@@ -21,7 +21,8 @@ final class SettingsOption {
   PipelineSettings load() {
     CliErrors.forgetSecrets();
     Map<String, Object> raw = SettingsLoader.load(file, profile);
-    CliErrors.secretsOf(raw);
-    return new SettingsValidator(PluginRegistry.installed()).validate(file, raw);
+    PluginRegistry plugins = PluginRegistry.installed();
+    CliErrors.secretsOf(raw, plugins.all());
+    return new SettingsValidator(plugins).validate(file, raw);
   }
 }

@@ -5,6 +5,7 @@ import io.elspeth.plugin.OptionSpec;
 import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginDescriptor;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +27,16 @@ public final class DeclaredSecrets {
     if (settings.export() != null) {
       plugins.add(settings.export().sink().descriptor());
     }
+    return of(plugins, f);
+  }
+
+  /**
+   * {@code f} knowing the option types {@code plugins} declare: the settings' own plugins for a
+   * run, or every installed plugin before the settings are validated (a name one plugin declares
+   * secret then stays a secret for all).
+   */
+  public static SecretFingerprinter of(Collection<? extends PluginDescriptor> plugins,
+      SecretFingerprinter f) {
     Set<String> secret = new LinkedHashSet<>();
     Set<String> plain = new LinkedHashSet<>();
     for (PluginDescriptor d : plugins) {

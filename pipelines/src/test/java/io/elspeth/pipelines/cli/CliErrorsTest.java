@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import io.elspeth.pipelines.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,7 +52,7 @@ class CliErrorsTest {
   @Test
   void secretsAreScrubbedFromMessagesAndTraces() {
     CliErrors.secretsOf(Map.of("transforms", List.of(Map.of("options",
-        Map.of("api_key", "sk-live-123456")))));
+        Map.of("api_key", "sk-live-123456")))), PluginRegistry.installed().all());
     RuntimeException e = new RuntimeException("bad key sk-live-123456 for"
         + " postgresql://u:hunter2@h/db and AccountKey=abcdef==;",
         new IllegalStateException("again sk-live-123456"));
@@ -61,6 +62,18 @@ class CliErrorsTest {
         + " postgresql://u:***@h/db"), containsString("Caused by: java.lang.IllegalStateException:"
         + " again ***"), containsString("\tat "), not(containsString("sk-live")),
         not(containsString("hunter2")), not(containsString("abcdef"))));
+  }
+
+  @Test
+  void anOptionDeclaredNotSecretIsPrintedWhateverItsName() {
+    CliErrors.secretsOf(Map.of(
+        "sinks", Map.of("out", Map.of("plugin", "database", "options",
+            Map.of("upsert_key", "customer_ref", "url", "sqlite:///x.db"))),
+        "transforms", List.of(Map.of("options", Map.of("custom_key", "undeclared-secret")))),
+        PluginRegistry.installed().all());
+    assertThat(CliErrors.message(new IllegalStateException("upsert_key field 'customer_ref' is"
+        + " in no row; custom_key undeclared-secret")),
+        is("upsert_key field 'customer_ref' is in no row; custom_key ***"));
   }
 
   @Test

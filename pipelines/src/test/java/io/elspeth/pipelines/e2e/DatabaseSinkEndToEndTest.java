@@ -1,7 +1,9 @@
 package io.elspeth.pipelines.e2e;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
@@ -109,6 +111,20 @@ class DatabaseSinkEndToEndTest {
     try (Connection c = DriverManager.getConnection(PG_JDBC, "postgres", null)) {
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM " + schema + ".people"), is(5L));
     }
+  }
+
+  /** upsert_key names a column: it is no secret, so the error prints it (issue 26). */
+  @Test
+  void anUpsertKeyInNoRowIsNamedInTheError() throws Exception {
+    Path settings = settings("sqlite:///" + dir.resolve("target.db"), "people", "audit.db");
+    Files.writeString(settings, Files.readString(settings)
+        .replace("upsert_key: id", "upsert_key: customer_ref")
+        .replace("      schema: {mode: strict, fields: [\"id: int\", \"name: str\"]}\n"
+            + "default_sink", "default_sink"));
+    CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
+    assertThat(r.err(), r.exitCode(), is(1));
+    assertThat(r.err(), containsString("upsert_key field 'customer_ref' is in no row"));
+    assertThat(r.err(), not(containsString("***")));
   }
 
   @Test

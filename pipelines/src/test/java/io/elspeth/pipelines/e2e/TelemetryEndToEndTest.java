@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.telemetry.span.EventSpans;
 import io.elspeth.testkit.otlp.OtlpReceiver;
 import io.elspeth.testkit.otlp.ReceivedSpan;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -194,18 +197,34 @@ class TelemetryEndToEndTest {
   void aTotalFailureFailsTheCommandOnlyAfterTheRunCompleted(@TempDir Path dir)
       throws Exception {
     CliHarness.Result r;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       receiver.failWith(503);
-      r = run(dir, """
-          telemetry:
-            enabled: true
-            granularity: rows
-            max_consecutive_failures: 1
-            exporters:
-              - name: otlp
-                options: {endpoint: "%s", protocol: http/protobuf}
-          """.formatted(receiver.httpEndpoint()));
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try {
+        r = run(dir, """
+            telemetry:
+              enabled: true
+              granularity: rows
+              max_consecutive_failures: 1
+              exporters:
+                - name: otlp
+                  options: {endpoint: "%s", protocol: http/protobuf}
+            """.formatted(receiver.httpEndpoint()));
+      } finally {
+        System.setErr(stderr);
+      }
       assertThat(r.exitCode(), is(1));
+      // Each exporter failure is reported once, by its health line: no log line beside it.
+      List<String> logged = captured.toString(StandardCharsets.UTF_8).lines()
+          .toList();
+      assertThat(logged, hasItem(containsString("\"event_type\":\"ExporterFailed\"")));
+      assertThat(logged, everyItem(not(containsString(" WARN "))));
+      List<String> failures = logged.stream().filter(l -> l.contains("\"ExporterFailed\""))
+          .map(l -> l.replaceAll(".*\"failures\":(\\d+).*", "$1")).toList();
+      assertThat("one line per failure", failures.size(),
+          is((int) failures.stream().distinct().count()));
       assertThat(r.err(), containsString("telemetry: All 1 exporters failed"));
       // What became of the run is said, with its id and counts, beside the telemetry error.
       assertThat(r.err(), containsString("The run itself finished and its Landscape record is"
