@@ -406,7 +406,9 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     static final String BUILT_NAME = "<built settings>";
     private final Map<String, Object> raw = new LinkedHashMap<>();
     private final List<Object> transforms = new java.util.ArrayList<>();
+    private final List<Object> aggregations = new java.util.ArrayList<>();
     private final List<Object> gates = new java.util.ArrayList<>();
+    private final List<Object> coalesces = new java.util.ArrayList<>();
     private final Map<String, Object> sinks = new LinkedHashMap<>();
 
     private Builder() {}
@@ -417,9 +419,36 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       return this;
     }
 
+    /**
+     * The source, a typed one ({@link ElspethSources}: {@code ElspethSources.csv(path)...});
+     * its {@code withContext} is unused (the run places it).
+     */
+    public Builder source(SourceTransform<?> source) {
+      raw.put("source", Objects.requireNonNull(source, "source").settingsEntry());
+      return this;
+    }
+
     /** The next transform step, in order (its {@code withContext} and client settings unused). */
     public Builder transform(PluginTransform<?> step) {
       transforms.add(Objects.requireNonNull(step, "step").settingsEntry());
+      return this;
+    }
+
+    /**
+     * The next aggregation, in order (aggregations run after the transforms and before the
+     * gates, as in a settings file; its {@code withContext} and client settings unused).
+     */
+    public Builder aggregation(AggregationTransform<?> aggregation) {
+      aggregations.add(Objects.requireNonNull(aggregation, "aggregation").settingsEntry());
+      return this;
+    }
+
+    /**
+     * A coalesce joining fork paths of a gate added with {@link #gate} (a route to
+     * {@code fork} and {@code forkTo}); its merged rows go to the default sink.
+     */
+    public Builder coalesce(Coalesce coalesce) {
+      coalesces.add(Objects.requireNonNull(coalesce, "coalesce").settingsEntry());
       return this;
     }
 
@@ -432,6 +461,16 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     /** Sink {@code name}: plugin {@code plugin} ({@code csv}, {@code json}, ...), its options. */
     public Builder sink(String name, String plugin, Map<String, Object> options) {
       sinks.put(Objects.requireNonNull(name, "name"), entry(plugin, options));
+      return this;
+    }
+
+    /**
+     * Sink {@code name}, a typed one ({@link ElspethSinks}: {@code ElspethSinks.json(path)...});
+     * its {@code named} and {@code withContext} are unused (the name is {@code name}).
+     */
+    public Builder sink(String name, SinkTransform<?> sink) {
+      sinks.put(Objects.requireNonNull(name, "name"),
+          Objects.requireNonNull(sink, "sink").settingsEntry());
       return this;
     }
 
@@ -454,9 +493,10 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
      */
     public Builder setting(String key, Object value) {
       Objects.requireNonNull(key, "key");
-      if (List.of("source", "transforms", "gates", "sinks").contains(key)) {
-        throw new IllegalArgumentException(key + ": set with source(), transform(), gate(),"
-            + " sink()");
+      if (List.of("source", "transforms", "aggregations", "gates", "coalesce", "sinks")
+          .contains(key)) {
+        throw new IllegalArgumentException(key + ": set with source(), transform(),"
+            + " aggregation(), gate(), coalesce(), sink()");
       }
       raw.put(key, Objects.requireNonNull(value, "value"));
       return this;
@@ -478,8 +518,14 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       if (!transforms.isEmpty()) {
         settings.put("transforms", transforms);
       }
+      if (!aggregations.isEmpty()) {
+        settings.put("aggregations", aggregations);
+      }
       if (!gates.isEmpty()) {
         settings.put("gates", gates);
+      }
+      if (!coalesces.isEmpty()) {
+        settings.put("coalesce", coalesces);
       }
       settings.put("sinks", sinks);
       raw.forEach((k, v) -> settings.putIfAbsent(k, v));

@@ -6,6 +6,8 @@ import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.gate.expression.ExpressionSyntaxException;
 import io.elspeth.transforms.gate.expression.GateExpression;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +25,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@link StepResult#main()} and routed ones on {@link StepResult#routed()}; added to
  * {@link ElspethPipeline#builder()} it is one of the pipeline's {@code gates:}.
  *
+ * <p>A route to {@code fork} copies the token to every path of {@link #forkTo} (the settings'
+ * {@code fork_to}): the token ends {@code forked} and one child per path continues; alone, each
+ * path's children leave on {@link StepResult#branch(String)}, to be joined by a
+ * {@link Coalesce}; in a built pipeline a path is a coalesce's branch or a sink's name.
+ *
  * <pre>{@code
  * StepResult gated = tokens.apply(ElspethTransforms.gate("row['amount'] > 1000")
  *     .named("threshold").route("true", "high").route("false", "continue"));
+ * StepResult forked = tokens.apply(ElspethTransforms.gate("True").named("split")
+ *     .route("true", "fork").forkTo("scored", "checked"));
  * }</pre>
  */
 public final class Gate extends PTransform<PCollection<Token>, StepResult> {
@@ -34,13 +43,15 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
   private final String condition;
   private final @Nullable String name;
   private final LinkedHashMap<String, String> routes;
+  private final List<String> forkTo;
   private final @Nullable StepContext context;
 
   Gate(String condition, @Nullable String name, Map<String, String> routes,
-      @Nullable StepContext context) {
+      List<String> forkTo, @Nullable StepContext context) {
     this.condition = Objects.requireNonNull(condition, "condition");
     this.name = name;
     this.routes = new LinkedHashMap<>(routes);
+    this.forkTo = List.copyOf(forkTo);
     this.context = context;
   }
 
@@ -50,28 +61,33 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     if (name.isBlank()) {
       throw new IllegalArgumentException("named: expected a non-blank gate name");
     }
-    return new Gate(condition, name, routes, context);
+    return new Gate(condition, name, routes, forkTo, context);
   }
 
   /**
    * Tokens whose condition result has label {@code label} go to {@code destination}: a sink's
-   * name, or {@code continue}.
+   * name, {@code continue}, or {@code fork} (to every path of {@link #forkTo}).
    */
   public Gate route(String label, String destination) {
     Objects.requireNonNull(label, "label");
     Objects.requireNonNull(destination, "destination");
-    if (GateStep.FORK.equals(destination)) {
-      throw new IllegalArgumentException("route " + label + ": forks are declared in settings"
-          + " (gates[].fork_to with a coalesce), not on a gate applied alone");
-    }
     Map<String, String> next = new LinkedHashMap<>(routes);
     next.put(label, destination);
-    return new Gate(condition, name, next, context);
+    return new Gate(condition, name, next, forkTo, context);
+  }
+
+  /**
+   * The paths a route to {@code fork} copies the token to, in order (the settings'
+   * {@code fork_to}): each a {@link Coalesce} branch or, in a built pipeline, a sink's name.
+   */
+  public Gate forkTo(String... paths) {
+    Objects.requireNonNull(paths, "paths");
+    return new Gate(condition, name, routes, List.of(paths), context);
   }
 
   /** This gate minting its audit records in {@code context} (a run the caller recorded). */
   public Gate withContext(StepContext context) {
-    return new Gate(condition, name, routes, Objects.requireNonNull(context, "context"));
+    return new Gate(condition, name, routes, forkTo, Objects.requireNonNull(context, "context"));
   }
 
   public String condition() {
@@ -87,12 +103,20 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     return java.util.Collections.unmodifiableMap(routes);
   }
 
+  /** The fork paths, in order; empty when the gate does not fork. */
+  public List<String> forkPaths() {
+    return forkTo;
+  }
+
   /** The gate as a settings file's {@code gates:} entry. */
   Map<String, Object> settingsEntry() {
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("name", gateName());
     entry.put("condition", condition);
     entry.put("routes", new LinkedHashMap<>(routes));
+    if (!forkTo.isEmpty()) {
+      entry.put("fork_to", forkTo);
+    }
     return entry;
   }
 
@@ -113,6 +137,22 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     if (routes.isEmpty()) {
       problems.add(path + ".routes: expected at least one route (route(label, destination))");
     }
+    // The settings validator's fork rules, for a gate applied alone.
+    if (routes.containsValue(GateStep.FORK) && forkTo.isEmpty()) {
+      problems.add(path + ".routes: 'fork' needs the gate's fork_to (forkTo(paths...))");
+    }
+    if (!forkTo.isEmpty() && !routes.containsValue(GateStep.FORK)) {
+      problems.add(path + ".fork_to: no route goes to 'fork', so the paths are never used");
+    }
+    Set<String> seen = new HashSet<>();
+    for (String p : forkTo) {
+      if (p.isBlank() || Set.of(GateStep.CONTINUE, GateStep.FORK, "discard").contains(p)) {
+        problems.add(path + ".fork_to: expected a path name (a sink name or a coalesce branch),"
+            + " got '" + p + "'");
+      } else if (!seen.add(p)) {
+        problems.add(path + ".fork_to: path '" + p + "' is listed twice");
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
@@ -122,14 +162,18 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
   @Override
   public StepResult expand(PCollection<Token> input) {
     GateExpression parsed = parsed();
+    List<String> labels = new ArrayList<>(routes.keySet());
+    labels.addAll(forkTo);
     StepContext ctx = context != null ? context : PluginTransform.standaloneContext("config_gate",
-        gateName(), null, routes.keySet().toArray(String[]::new));
-    return StepResult.of(input.apply(GateStep.of(parsed, routes).withContext(ctx)));
+        gateName(), null, labels.toArray(String[]::new));
+    return StepResult.of(input.apply(GateStep.of(parsed, routes).withForkTo(forkTo)
+        .withContext(ctx)), forkTo);
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     builder.add(DisplayData.item("gate", gateName()))
-        .add(DisplayData.item("condition", condition));
+        .add(DisplayData.item("condition", condition))
+        .add(DisplayData.item("forkTo", forkTo.toString()));
   }
 }

@@ -5,14 +5,12 @@ import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.plugins.PluginRegistry;
-import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.transforms.gate.GateStep;
 import io.elspeth.transforms.local.TransformOptions;
 import io.elspeth.transforms.step.TransformPlugin;
 import io.elspeth.transforms.step.TransformStep;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,21 +149,11 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
    * @throws IllegalArgumentException listing every problem, each with its option's path
    */
   public PluginOptions validated() {
-    TransformPlugin descriptor = descriptor();
-    String path = "transforms[" + stepName() + "].options";
-    Object onError = options.get(TransformOptions.ON_ERROR);
     // Alone there are no configured sinks: the sink on_error names is the one routed rows go to.
-    Set<String> sinks = onError instanceof String s ? Set.of(s) : Set.of();
-    OptionsValidator.Result r = OptionsValidator.validate(options, descriptor.options(), path,
-        sinks);
-    List<String> problems = new ArrayList<>(r.problems());
-    if (r.options() != null) {
-      descriptor.validate(r.options()).forEach(p -> problems.add(path + "." + p));
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(plugin + ": " + String.join("; ", problems));
-    }
-    return r.options();
+    Object onError = options.get(TransformOptions.ON_ERROR);
+    return PluginOptionsCheck.validated(descriptor(), options,
+        "transforms[" + stepName() + "].options", onError instanceof String s ? Set.of(s)
+            : Set.of());
   }
 
   private TransformPlugin descriptor() {

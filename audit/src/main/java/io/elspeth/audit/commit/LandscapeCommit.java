@@ -126,6 +126,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     private final Counter committed = Metrics.counter(LandscapeCommit.class, "records_committed");
     private final Counter transactions = Metrics.counter(LandscapeCommit.class, "transactions");
     private transient LandscapeStore store;
+    /** Commits a buffer, then emits the telemetry of what it inserted. */
+    private transient LandscapeWriter writer;
     private transient List<AuditRecord> buffer;
     private transient @Nullable TelemetryManager telemetry;
     private transient @Nullable CommittedEvents events;
@@ -162,6 +164,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
             ? FilesystemPayloadStore.at(Path.of(wiring.payloadStore())) : null;
         events = new CommittedEvents(wiring, payloads);
       }
+      LandscapeWriter plain = LandscapeWriter.to(store).withAfterCommit(CommitFn::committed);
+      writer = events == null ? plain : plain.withTelemetry(telemetry, events);
       buffer = new ArrayList<>();
       idleFlusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "landscape-idle-flush");
@@ -231,12 +235,9 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (buffer.isEmpty()) {
         return;
       }
-      // Throws when the transaction fails: nothing below runs, so no telemetry for these records.
-      List<AuditRecord> inserted = store.commitNew(buffer);
-      CrashPoint.reached("commit.committed");
-      if (hasOutcome(buffer)) {
-        CrashPoint.reached("commit.outcomes_committed");
-      }
+      // Throws when the transaction fails: nothing below runs, and no telemetry for these
+      // records; the writer emits the telemetry of what the transaction inserted.
+      writer.commit(buffer);
       if (onRunnerThread) {
         committed.inc(buffer.size());
         transactions.inc();
@@ -244,13 +245,19 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         idleCommitted += buffer.size();
         idleTransactions++;
       }
-      List<AuditRecord> done = buffer;
       buffer = new ArrayList<>();
-      countForReaders(done);
-      emit(done, inserted);
     }
 
-    private static boolean hasOutcome(List<AuditRecord> records) {
+    /** After the transaction, before its telemetry: crash points, then the readers' counts. */
+    private static void committed(List<? extends AuditRecord> done, List<AuditRecord> inserted) {
+      CrashPoint.reached("commit.committed");
+      if (hasOutcome(done)) {
+        CrashPoint.reached("commit.outcomes_committed");
+      }
+      countForReaders(done);
+    }
+
+    private static boolean hasOutcome(List<? extends AuditRecord> records) {
       for (AuditRecord r : records) {
         if (r instanceof io.elspeth.audit.record.TokenOutcomeRecord) {
           return true;
@@ -260,7 +267,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     /** Tells the readers in this JVM how far the commit has come ({@link AuditBacklog}). */
-    private static void countForReaders(List<AuditRecord> done) {
+    private static void countForReaders(List<? extends AuditRecord> done) {
       String run = null;
       long rows = 0;
       long outcomes = 0;
@@ -301,24 +308,6 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       }
     }
 
-    /**
-     * Events of the records this transaction inserted; a retried bundle's records that were
-     * already committed (and telemetered) the first time emit nothing again.
-     */
-    private void emit(List<AuditRecord> done, List<AuditRecord> inserted) {
-      TelemetryManager t = telemetry;
-      if (t == null || events == null || inserted.isEmpty() || !t.wants(Granularity.ROWS)) {
-        return;
-      }
-      // Never throws: a record whose event cannot be built is counted as dropped instead, so
-      // telemetry never changes a step's outcome.
-      CommittedEvents.Built built = events.of(done, inserted, t.wants(Granularity.FULL));
-      t.handleEvents(built.events());
-      if (built.dropped() > 0) {
-        t.countDropped("unbuildable", built.dropped());
-      }
-    }
-
     // Beam calls teardown last, after a setup that may have failed half-way: the fields set up
     // there are nulled (released) here, and may be null already.
     @SuppressWarnings("NullAway")
@@ -335,6 +324,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (store != null) {
         LandscapeStores.release(url);
         store = null;
+        writer = null;
       }
     }
   }
@@ -353,7 +343,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
    * writers are filling. An event that still cannot be built (a record made without its row, a
    * malformed record) is counted as dropped by the manager, never lost silently.
    */
-  static final class CommittedEvents {
+  static final class CommittedEvents implements CommitEvents {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedEvents.class);
     private final TelemetryWiring wiring;
     private final @Nullable PayloadStore payloads;
@@ -365,15 +355,19 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       this.payloads = payloads;
     }
 
-    /** The events of one committed transaction, and how many could not be built. */
-    record Built(List<TelemetryEvent> events, int dropped) {}
+    @Override
+    public Granularity minimum() {
+      return Granularity.ROWS;
+    }
 
     /**
      * The events of the {@code inserted} records (parent-before-child, as the store returns them)
      * of a transaction of {@code records}. The context maps are built only when a record needs
      * them: steps put the row and first token on their records, so most transactions never do.
      */
-    Built of(List<AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
+    @Override
+    public Built of(List<? extends AuditRecord> records, List<AuditRecord> inserted,
+        boolean calls) {
       Context context = new Context(records);
       Instant now = Instant.now();
       String runId = wiring.runId();
@@ -423,14 +417,14 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
      * of rows, states, routing events, operations), each map built on first use.
      */
     private static final class Context {
-      private final List<AuditRecord> records;
+      private final List<? extends AuditRecord> records;
       private @Nullable Map<String, String> rowOfToken;
       private @Nullable Map<String, String> firstTokenOfRow;
       private @Nullable Map<String, NodeStateRecord> states;
       private @Nullable Map<String, List<RoutingEventRecord>> routes;
       private @Nullable Map<String, OperationRecord> operations;
 
-      Context(List<AuditRecord> records) {
+      Context(List<? extends AuditRecord> records) {
         this.records = records;
       }
 

@@ -2,9 +2,13 @@ package io.elspeth.examples;
 
 import io.elspeth.api.ElspethPipeline;
 import io.elspeth.api.ElspethResult;
+import io.elspeth.api.ElspethSinks;
+import io.elspeth.api.ElspethSources;
+import io.elspeth.api.ElspethTransforms;
 import io.elspeth.api.RunResult;
 import io.elspeth.plugin.ElspethPipelineOptions;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.sdk.Pipeline;
@@ -45,6 +49,27 @@ public final class HighValueOrders {
             .via((Map<String, Object> row) -> ((Number) Objects.requireNonNull(row.get("amount"), "amount"))
                 .doubleValue()))
         .apply("total", Sum.doublesGlobally());
+  }
+
+  /**
+   * The settings of {@code orders.yaml} declared in Java instead, with typed sources and sinks:
+   * the orders of {@code orders} over 1000 to {@code high.csv} in {@code outputs}, the others
+   * to {@code normal.csv}, rows failing the schema to {@code quarantine.jsonl}.
+   */
+  public static ElspethPipeline built(Path orders, Path outputs) {
+    return ElspethPipeline.builder()
+        .source(ElspethSources.csv(orders)
+            .withSchema(Map.of("mode", "strict",
+                "fields", List.of("id: int", "customer: str", "amount: float")))
+            .withOnValidationFailure("quarantine"))
+        .gate(ElspethTransforms.gate("row['amount'] > 1000").named("amount_threshold")
+            .route("true", "high").route("false", "continue"))
+        .sink("normal", ElspethSinks.csv(outputs.resolve("normal.csv")))
+        .sink("high", ElspethSinks.csv(outputs.resolve("high.csv")))
+        .sink("quarantine", ElspethSinks.json(outputs.resolve("quarantine.jsonl"))
+            .withFormat("jsonl"))
+        .defaultSink("normal")
+        .build();
   }
 
   public static void main(String[] args) {

@@ -59,4 +59,22 @@ class HighValueOrdersTest {
         .hasOutcomes("quarantine", "quarantined", 1)
         .rowReachedSink(2, "high");
   }
+
+  @Test
+  void theSamePipelineBuiltInJavaTotalsTheSameAndReconciles(TestPipeline p,
+      TestLandscape landscape) throws IOException {
+    Path input = Files.writeString(dir.resolve("orders.csv"),
+        "id,customer,amount\n1,alice,250\n2,bob,1500.5\n3,carol,2000\n4,dave,oops\n");
+    ElspethPipeline elspeth = HighValueOrders.built(input, dir);
+
+    ElspethResult result = p.apply("elspeth", elspeth);
+    PAssert.thatSingleton(HighValueOrders.highValueTotal(result)).isEqualTo(3500.5);
+    RunResult run = elspeth.run(p);
+
+    assertThat(run.toString(), run.succeeded(), equalTo(true));
+    landscape.assertRun(run.runId())
+        .reconciles()
+        .hasOutcomes("high", "routed", 2)
+        .hasOutcomes("quarantine", "quarantined", 1);
+  }
 }

@@ -1,8 +1,8 @@
 package io.elspeth.connectors.operation;
 
 import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.audit.commit.CallTelemetry;
-import io.elspeth.audit.record.CallRecord;
+import io.elspeth.audit.commit.LandscapeWriter;
+import io.elspeth.audit.commit.StepTrailEvents;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.OperationRecord;
 import io.elspeth.audit.store.LandscapeStores;
@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.manager.TelemetryManagers;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -55,8 +54,12 @@ public final class OperationAudit {
     try {
       var store = LandscapeStores.acquire(url);
       acquired = true;
-      List<AuditRecord> inserted = store.commitNew(records);
-      emitCalls(ctx, inserted);
+      // Telemetry for the calls this commit inserted, after it: a retry re-committing the same
+      // trail emits nothing again. The provider is the step's name (the record has no plugin).
+      LandscapeWriter.to(store)
+          .withTelemetry(TelemetryManagers.find(ctx.runId()).orElse(null),
+              new StepTrailEvents(ctx.runId(), ctx.nodeName(), null, null))
+          .commit(records);
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
     } finally {
@@ -64,22 +67,5 @@ public final class OperationAudit {
         LandscapeStores.release(url);
       }
     }
-  }
-
-  /**
-   * Telemetry after the commit, as the Landscape commit does for the records it writes: one
-   * {@code ExternalCallCompleted} per call the commit inserted (a retry re-committing the same
-   * trail emits nothing again), through the run's manager when this JVM holds one. The provider
-   * is the step's name (the record does not carry its plugin).
-   */
-  private static void emitCalls(StepContext ctx, List<AuditRecord> inserted) {
-    TelemetryManagers.find(ctx.runId()).filter(m -> m.wants(Granularity.FULL)).ifPresent(m -> {
-      Instant now = Instant.now();
-      for (AuditRecord r : inserted) {
-        if (r instanceof CallRecord c) {
-          m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), null, now));
-        }
-      }
-    });
   }
 }

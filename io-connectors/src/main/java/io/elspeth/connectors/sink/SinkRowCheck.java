@@ -1,5 +1,8 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.audit.commit.LandscapeWriter;
+import io.elspeth.audit.commit.StepTrailEvents;
+import io.elspeth.telemetry.manager.TelemetryManagers;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
@@ -261,7 +264,12 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
       if (url != null) {
         var store = LandscapeStores.acquire(url);
         try {
-          store.commitNew(failedAudit);
+          // The refused rows' failed outcomes are telemetered after the commit, as the
+          // Landscape commit's are; a retried bundle's re-commit emits nothing again.
+          LandscapeWriter.to(store)
+              .withTelemetry(TelemetryManagers.find(ctx.runId()).orElse(null),
+                  new StepTrailEvents(ctx.runId(), ctx.nodeName(), null, null))
+              .commit(failedAudit);
         } finally {
           LandscapeStores.release(url);
         }

@@ -1,7 +1,8 @@
 package io.elspeth.transforms.dag;
 
 import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.audit.commit.CallTelemetry;
+import io.elspeth.audit.commit.LandscapeWriter;
+import io.elspeth.audit.commit.StepTrailEvents;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
@@ -16,7 +17,6 @@ import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.client.CallAudit;
 import io.elspeth.connectors.client.CallSink;
 import io.elspeth.plugin.StepContext;
-import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.manager.TelemetryManagers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -194,11 +194,15 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
         records.add(pending);
         records.addAll(calls);
         records.add(checkpoint);
-        store.commit(records);
+        // Telemetry for the calls this commit inserted, after it: a retried flush that
+        // re-commits a checkpoint already on record emits nothing again.
+        LandscapeWriter.to(store)
+            .withTelemetry(TelemetryManagers.find(ctx.runId()).orElse(null),
+                new StepTrailEvents(ctx.runId(), ctx.nodeName(), first.tokenId(), payloads))
+            .commit(records);
       } finally {
         LandscapeStores.release(url);
       }
-      emit(calls);
       LOG.info("batch checkpoint committed node={} batch_id={} checkpoint_id={} state_id={}",
           ctx.nodeName(), batchId, checkpointId, stateId);
       calls.clear();
@@ -222,17 +226,6 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       throw new IllegalStateException("cannot number the checkpoint of aggregation "
           + ctx.nodeName() + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Telemetry for calls committed here, after the commit, as the Landscape commit does. */
-  private void emit(List<CallRecord> committed) {
-    TelemetryManagers.find(ctx.runId()).filter(m -> m.wants(Granularity.FULL)).ifPresent(m -> {
-      Instant now = Instant.now();
-      for (CallRecord c : committed) {
-        m.handleEvent(CallTelemetry.event(ctx.runId(), c, ctx.nodeName(), first.tokenId(), now,
-            payloads));
-      }
-    });
   }
 
   @Override
