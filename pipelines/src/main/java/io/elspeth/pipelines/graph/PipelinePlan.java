@@ -185,10 +185,10 @@ public final class PipelinePlan {
           null, null));
     }
     int sinkStep = processing.size() + 1;
-    for (PipelineSettings.Sink s2 : settings.sinks().values()) {
-      sinks.put(s2.name(), node("sink", s2.name(), "sink", s2.plugin(), s2.descriptor(), sinkStep,
-          s2.config(), secrets, ids, s2.options().schema().mode().configName(),
-          SchemaContracts.of(s2.options().schema()).toJson(), null));
+    for (PipelineSettings.Sink k : settings.sinks().values()) {
+      sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), sinkStep,
+          k.config(), secrets, ids, k.options().schema().mode().configName(),
+          SchemaContracts.of(k.options().schema()).toJson(), null));
     }
     // Each output goes to the sink of its name or to the step reading the connection.
     Map<String, Node> readers = new LinkedHashMap<>();
@@ -240,19 +240,19 @@ public final class PipelinePlan {
       if (w.onContinue() != null) {
         connect(gate, w.onContinue(), GateStep.CONTINUE, "move", readers);
       }
-      Set<String> steps2 = new java.util.LinkedHashSet<>();
+      Set<String> furtherSteps = new java.util.LinkedHashSet<>();
       g.routes().forEach((label, dest) -> {
         if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
           connect(gate, dest, label, "move", readers);
           if (!sinks.containsKey(dest)) {
-            steps2.add(readers.get(dest).nodeId());
+            furtherSteps.add(readers.get(dest).nodeId());
           }
         }
       });
       // As ELSPETH's DAG builder: a gate whose routes lead to one further step also has a
       // continue edge to it (its fallthrough).
-      if (w.onContinue() == null && steps2.size() == 1) {
-        String to = steps2.iterator().next();
+      if (w.onContinue() == null && furtherSteps.size() == 1) {
+        String to = furtherSteps.iterator().next();
         edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to, GateStep.CONTINUE, "move"));
       }
       // Fork paths are labelled with their names; a path straight to a sink or coalesce copies

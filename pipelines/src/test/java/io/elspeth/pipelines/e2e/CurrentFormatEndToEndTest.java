@@ -212,8 +212,9 @@ class CurrentFormatEndToEndTest {
         + "transforms:\n"
         + "  - {name: t1, plugin: passthrough, input: after, on_success: a, on_error: discard,"
         + " options: {schema: {mode: observed}}}\n" + SINKS);
-    assertThat(err, containsString("coalesce[0].on_success: expected a sink [a, b], got string 'after';"
-        + " to send the merged rows to a step, leave on_success out and give the step input: j"));
+    assertThat(err, containsString("coalesce[0].on_success: expected a sink [a, b], got string"
+        + " 'after'; to send the merged rows to a step, leave on_success out and give the step"
+        + " input: j"));
   }
 
   @Test
