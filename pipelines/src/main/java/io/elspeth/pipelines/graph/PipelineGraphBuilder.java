@@ -10,6 +10,7 @@ import io.elspeth.connectors.sink.SinkWrite;
 import io.elspeth.connectors.sink.SinkWriteBarrier;
 import io.elspeth.connectors.sink.SinkWriter;
 import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.Wiring;
 import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
@@ -39,11 +40,11 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Turns a {@link PipelinePlan} into a Beam pipeline: the source step, each transform,
- * aggregation and gate step in order, fork paths to their coalesce (or to the sink they name),
- * the main path and every coalesce's merged rows to the default sink, every routed token
- * partitioned to its sink's durable write, and every step's audit output flattened into one
- * Landscape commit.
+ * Turns a {@link PipelinePlan} into a Beam pipeline: the source step, then each transform,
+ * aggregation, gate and coalesce reading the connection its {@link Wiring} names (a gate's routes
+ * and fork paths, a coalesce's branches each a connection of their own), every output named after
+ * a sink routed there, every routed token partitioned to its sink's durable write, and every
+ * step's audit output flattened into one Landscape commit.
  */
 public final class PipelineGraphBuilder {
   /** Buckets rows are spread over after the source; a few per worker thread. */
@@ -78,6 +79,57 @@ public final class PipelineGraphBuilder {
   }
 
   private PipelineGraphBuilder() {}
+
+  /**
+   * The connections built so far (connection name to the tokens on it), and the way to a sink:
+   * a step's output named after a sink goes there, to be recorded {@code completed} once
+   * written (a gate's route to a sink records {@code routed} itself).
+   */
+  private static final class Outlets {
+    private final java.util.Set<String> sinks;
+    private final List<PCollection<Token>> routed;
+    private final Map<String, PCollection<Token>> connections = new LinkedHashMap<>();
+
+    Outlets(java.util.Set<String> sinks, List<PCollection<Token>> routed) {
+      this.sinks = sinks;
+      this.routed = routed;
+    }
+
+    void write(String name, PCollection<Token> tokens, String producer) {
+      if (!sinks.contains(name)) {
+        if (connections.putIfAbsent(name, tokens) != null) {
+          throw new IllegalStateException("connection '" + name + "' written twice");
+        }
+        return;
+      }
+      routed.add(tokens.apply("to-sink:" + producer + ":" + name, MapElements
+              .into(TypeDescriptor.of(Token.class))
+              .via((Token t) -> t.routedTo(name, "completed", null)))
+          .setCoder(TokenCoder.of()));
+    }
+
+    boolean has(String connection) {
+      return connections.containsKey(connection);
+    }
+
+    PCollection<Token> read(String connection) {
+      PCollection<Token> tokens = connections.get(connection);
+      if (tokens == null) {
+        throw new IllegalStateException("connection '" + connection + "' not built yet");
+      }
+      return tokens;
+    }
+
+    List<String> missing(Wiring wiring) {
+      List<String> out = new ArrayList<>();
+      wiring.transforms().forEach(t -> out.add(t.input()));
+      wiring.aggregations().forEach(a -> out.add(a.input()));
+      wiring.gates().forEach(g -> out.add(g.input()));
+      wiring.coalesce().forEach(c -> out.addAll(c.branchInputs().values()));
+      out.removeIf(connections::containsKey);
+      return out;
+    }
+  }
 
   /**
    * What a built pipeline offers to assert on: the tokens each sink writes (by sink name, in the
@@ -120,68 +172,103 @@ public final class PipelineGraphBuilder {
           .setCoder(TokenCoder.of());
     }
 
-    for (int i = 0; i < settings.transforms().size(); i++) {
-      PipelineSettings.Transform t = settings.transforms().get(i);
-      RowTransform rowTransform = rowTransforms.get(i);
-      PCollectionTuple out = main.apply("transform:" + t.name(),
-          TransformStep.of(rowTransform).withContext(plan.context(processing.get(i), t.onError())
-              .withPayloadStore(settings.payloadStoreBasePath())));
-      audits.add(out.get(StepTags.AUDIT));
-      routed.add(out.get(StepTags.ROUTED));
-      main = out.get(StepTags.MAIN);
-    }
-    for (int i = 0; i < settings.aggregations().size(); i++) {
-      PipelineSettings.Aggregation a = settings.aggregations().get(i);
-      PCollectionTuple out = main.apply("aggregation:" + a.name(),
-          AggregationStep.of(a.descriptor().create(a.options(), clients), a.trigger())
-              .withOutputMode(a.outputMode()).withExpectedOutputCount(a.expectedOutputCount())
-              .withContext(plan.context(plan.aggregationNode(i), a.onError())
-                  .withPayloadStore(settings.payloadStoreBasePath())));
-      audits.add(out.get(StepTags.AUDIT));
-      routed.add(out.get(StepTags.ROUTED));
-      main = out.get(StepTags.MAIN);
-    }
-    String defaultSink = settings.defaultSink();
-    Map<String, PCollection<Token>> forkPaths = new LinkedHashMap<>();
-    for (int i = 0; i < settings.gates().size(); i++) {
-      PipelineSettings.Gate g = settings.gates().get(i);
-      PCollectionTuple out = main.apply("gate:" + g.name(),
-          GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
-              .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
-              .withContext(plan.context(plan.gateNode(i), null)));
-      audits.add(out.get(StepTags.AUDIT));
-      routed.add(out.get(StepTags.ROUTED));
-      main = out.get(StepTags.MAIN);
-      for (String path : g.forkTo()) {
-        PCollection<Token> children = out.get(GateStep.branchTag(path));
-        if (settings.coalesceOf(path).isPresent()) {
-          forkPaths.put(path, children);
-        } else {
-          // A path named after a sink ends there: the child completes at that sink.
-          routed.add(children.apply("fork-to-sink:" + path, MapElements
-              .into(TypeDescriptor.of(Token.class))
-              .via((Token t) -> t.routedTo(path, "completed", null))).setCoder(TokenCoder.of()));
+    // Every step reads the connection its wiring names and its outputs become the connections
+    // (or sinks) they name: built in the order rows reach the steps, each once its inputs exist.
+    Wiring wiring = settings.wiring();
+    Outlets outlets = new Outlets(settings.sinks().keySet(), routed);
+    outlets.write(wiring.sourceOutput(), main, "source");
+    int count = settings.transforms().size() + settings.aggregations().size()
+        + settings.gates().size() + settings.coalesce().size();
+    boolean[] built = new boolean[count];
+    for (int remaining = count; remaining > 0; ) {
+      int before = remaining;
+      for (int i = 0; i < settings.transforms().size(); i++) {
+        Wiring.Step w = wiring.transforms().get(i);
+        if (built[i] || !outlets.has(w.input())) {
+          continue;
         }
+        PipelineSettings.Transform t = settings.transforms().get(i);
+        PCollectionTuple out = outlets.read(w.input()).apply("transform:" + t.name(),
+            TransformStep.of(rowTransforms.get(i)).withContext(
+                plan.context(processing.get(i), t.onError())
+                    .withPayloadStore(settings.payloadStoreBasePath())));
+        audits.add(out.get(StepTags.AUDIT));
+        routed.add(out.get(StepTags.ROUTED));
+        outlets.write(w.output(), out.get(StepTags.MAIN), t.name());
+        built[i] = true;
+        remaining--;
+      }
+      int base = settings.transforms().size();
+      for (int i = 0; i < settings.aggregations().size(); i++) {
+        Wiring.Step w = wiring.aggregations().get(i);
+        if (built[base + i] || !outlets.has(w.input())) {
+          continue;
+        }
+        PipelineSettings.Aggregation a = settings.aggregations().get(i);
+        PCollectionTuple out = outlets.read(w.input()).apply("aggregation:" + a.name(),
+            AggregationStep.of(a.descriptor().create(a.options(), clients), a.trigger())
+                .withOutputMode(a.outputMode()).withExpectedOutputCount(a.expectedOutputCount())
+                .withContext(plan.context(plan.aggregationNode(i), a.onError())
+                    .withPayloadStore(settings.payloadStoreBasePath())));
+        audits.add(out.get(StepTags.AUDIT));
+        routed.add(out.get(StepTags.ROUTED));
+        outlets.write(w.output(), out.get(StepTags.MAIN), a.name());
+        built[base + i] = true;
+        remaining--;
+      }
+      base += settings.aggregations().size();
+      for (int i = 0; i < settings.gates().size(); i++) {
+        Wiring.GateWires w = wiring.gates().get(i);
+        if (built[base + i] || !outlets.has(w.input())) {
+          continue;
+        }
+        PipelineSettings.Gate g = settings.gates().get(i);
+        java.util.Set<String> connections = Wiring.connectionRoutes(g, settings.sinks().keySet());
+        PCollectionTuple out = outlets.read(w.input()).apply("gate:" + g.name(),
+            GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
+                .withConnections(connections)
+                .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
+                .withContext(plan.context(plan.gateNode(i), null)));
+        audits.add(out.get(StepTags.AUDIT));
+        routed.add(out.get(StepTags.ROUTED));
+        if (w.onContinue() != null) {
+          outlets.write(w.onContinue(), out.get(StepTags.MAIN), g.name());
+        }
+        for (String c : connections) {
+          outlets.write(c, out.get(GateStep.connectionTag(c)), g.name() + ":" + c);
+        }
+        for (String path : g.forkTo()) {
+          // A path to a sink ends there: the child completes at that sink.
+          outlets.write(w.forkOutputs().getOrDefault(path, path), out.get(GateStep.branchTag(path)),
+              "fork:" + path);
+        }
+        built[base + i] = true;
+        remaining--;
+      }
+      base += settings.gates().size();
+      for (int i = 0; i < settings.coalesce().size(); i++) {
+        Wiring.CoalesceWires w = wiring.coalesce().get(i);
+        if (built[base + i] || !w.branchInputs().values().stream().allMatch(outlets::has)) {
+          continue;
+        }
+        PipelineSettings.Coalesce c = settings.coalesce().get(i);
+        List<PCollection<Token>> inputs = new ArrayList<>();
+        c.branches().forEach(b -> inputs.add(outlets.read(w.branchInputs().get(b))));
+        PCollectionTuple out = PCollectionList.of(inputs).apply("coalesce:" + c.name(),
+            CoalesceStep.of(c.branches(), c.policy(), c.merge()).withQuorum(c.quorumCount())
+                .withSelectBranch(c.selectBranch()).withTimeoutSeconds(c.timeoutSeconds())
+                .withContext(plan.context(plan.coalesceNode(i), null)));
+        audits.add(out.get(StepTags.AUDIT));
+        routed.add(out.get(StepTags.ROUTED));
+        outlets.write(w.output(), out.get(StepTags.MAIN), c.name());
+        built[base + i] = true;
+        remaining--;
+      }
+      if (remaining == before) {
+        throw new IllegalStateException("steps of the plan read connections no step writes: "
+            + outlets.missing(wiring));
       }
     }
-    List<PCollection<Token>> toDefault = new ArrayList<>(List.of(main));
-    for (int i = 0; i < settings.coalesce().size(); i++) {
-      PipelineSettings.Coalesce c = settings.coalesce().get(i);
-      List<PCollection<Token>> inputs = new ArrayList<>();
-      c.branches().forEach(b -> inputs.add(forkPaths.get(b)));
-      PCollectionTuple out = PCollectionList.of(inputs).apply("coalesce:" + c.name(),
-          CoalesceStep.of(c.branches(), c.policy(), c.merge()).withQuorum(c.quorumCount())
-              .withSelectBranch(c.selectBranch()).withTimeoutSeconds(c.timeoutSeconds())
-              .withContext(plan.context(plan.coalesceNode(i), null)));
-      audits.add(out.get(StepTags.AUDIT));
-      routed.add(out.get(StepTags.ROUTED));
-      toDefault.add(out.get(StepTags.MAIN));
-    }
-    routed.add(PCollectionList.of(toDefault).apply("to-default", Flatten.pCollections())
-        .setCoder(TokenCoder.of())
-        .apply("to-default-sink", MapElements.into(TypeDescriptor.of(Token.class))
-            .via((Token t) -> t.routedTo(defaultSink, "completed", null)))
-        .setCoder(TokenCoder.of()));
 
     List<String> sinkNames = new ArrayList<>(settings.sinks().keySet());
     PCollectionList<Token> bySink = PCollectionList.of(routed)

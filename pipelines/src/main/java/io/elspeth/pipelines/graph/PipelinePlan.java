@@ -7,6 +7,7 @@ import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.pipelines.settings.PipelineSettings;
+import io.elspeth.pipelines.settings.Wiring;
 import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.transforms.gate.DeliveredBranches;
@@ -23,8 +24,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The DAG of one run, before Beam: node ids (deterministic across runs, as ELSPETH builds them:
  * {@code <prefix>_<name>_<12 hex of the config hash>}), audit step numbers (source 0, then
- * transforms, aggregations, gates and coalesces 1..N in that order, every sink N+1), edges with
- * their labels (fork paths labelled with the path name, mode {@code copy}), and the
+ * transforms, aggregations, gates and coalesces 1..N in the order rows reach them through the
+ * settings' {@link Wiring}, every sink N+1), edges with their labels (a gate route to a further
+ * step labelled with the route, fork paths with the path name), and the
  * {@link StepContext} each step mints its records with.
  */
 public final class PipelinePlan {
@@ -150,15 +152,18 @@ public final class PipelinePlan {
     source = node("source", s.plugin(), "source", s.plugin(), s.descriptor(), 0, s.config(),
         secrets, ids, s.options().schema().mode().configName(), null,
         SchemaContracts.of(s.options().schema()).toJson());
-    int step = 1;
+    Wiring wiring = settings.wiring();
+    // Steps are numbered in the order rows reach them (a step after the steps it reads from).
+    List<Integer> steps = stepNumbers(settings, wiring);
+    int next = 0;
     for (PipelineSettings.Transform t : settings.transforms()) {
-      processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(), step++,
-          t.config(), secrets, ids, t.options().schema().mode().configName(),
+      processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(),
+          steps.get(next++), t.config(), secrets, ids, t.options().schema().mode().configName(),
           SchemaContracts.of(t.options().schema()).toJson(), null));
     }
     for (PipelineSettings.Aggregation a : settings.aggregations()) {
       processing.add(node("aggregation", a.name(), "aggregation", a.plugin(), a.descriptor(),
-          step++, a.config(), secrets, ids, a.options().schema().mode().configName(),
+          steps.get(next++), a.config(), secrets, ids, a.options().schema().mode().configName(),
           SchemaContracts.of(a.options().schema()).toJson(), null));
     }
     for (PipelineSettings.Gate g : settings.gates()) {
@@ -171,28 +176,44 @@ public final class PipelinePlan {
       // ELSPETH names a config gate's plugin after the gate (config_gate:NAME), so that two
       // gates of one run are told apart by plugin name too.
       processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
-          "config_gate:" + g.name(), ENGINE_VERSION, "deterministic", step++, config, "dynamic",
-          null, null));
+          "config_gate:" + g.name(), ENGINE_VERSION, "deterministic", steps.get(next++), config,
+          "dynamic", null, null));
     }
     for (PipelineSettings.Coalesce c : settings.coalesce()) {
       processing.add(new Node(id("coalesce", c.name(), c.config(), ids), c.name(), "coalesce",
-          "coalesce", ENGINE_VERSION, "deterministic", step++, c.config(), "dynamic", null,
-          null));
+          "coalesce", ENGINE_VERSION, "deterministic", steps.get(next++), c.config(), "dynamic",
+          null, null));
     }
+    int sinkStep = processing.size() + 1;
     for (PipelineSettings.Sink k : settings.sinks().values()) {
-      sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), step,
+      sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), sinkStep,
           k.config(), secrets, ids, k.options().schema().mode().configName(),
           SchemaContracts.of(k.options().schema()).toJson(), null));
     }
-    // The main path: source -> transforms, aggregations, gates -> default sink. A coalesce sits
-    // off it: fork paths lead in, its merged rows continue to the default sink.
-    Node previous = source;
-    for (Node n : processing.subList(0, processing.size() - settings.coalesce().size())) {
-      edges.add(new Edge(Ids.edgeId(), previous.nodeId(), n.nodeId(), GateStep.CONTINUE, "move"));
-      previous = n;
+    // Each output goes to the sink of its name or to the step reading the connection.
+    Map<String, Node> readers = new LinkedHashMap<>();
+    for (int i = 0; i < wiring.transforms().size(); i++) {
+      readers.put(wiring.transforms().get(i).input(), processing.get(i));
     }
-    edges.add(new Edge(Ids.edgeId(), previous.nodeId(), sinks.get(settings.defaultSink()).nodeId(),
-        GateStep.CONTINUE, "move"));
+    for (int i = 0; i < wiring.aggregations().size(); i++) {
+      readers.put(wiring.aggregations().get(i).input(), aggregationNode(i));
+    }
+    for (int i = 0; i < wiring.gates().size(); i++) {
+      readers.put(wiring.gates().get(i).input(), gateNode(i));
+    }
+    for (int i = 0; i < wiring.coalesce().size(); i++) {
+      Node join = coalesceNode(i);
+      wiring.coalesce().get(i).branchInputs().values().forEach(c -> readers.put(c, join));
+    }
+    connect(source, wiring.sourceOutput(), GateStep.CONTINUE, "move", readers);
+    for (int i = 0; i < wiring.transforms().size(); i++) {
+      connect(processing.get(i), wiring.transforms().get(i).output(), GateStep.CONTINUE, "move",
+          readers);
+    }
+    for (int i = 0; i < wiring.aggregations().size(); i++) {
+      connect(aggregationNode(i), wiring.aggregations().get(i).output(), GateStep.CONTINUE,
+          "move", readers);
+    }
     String quarantine = settings.onValidationFailure();
     if (!StepContext.DISCARD.equals(quarantine)) {
       edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinks.get(quarantine).nodeId(),
@@ -214,22 +235,43 @@ public final class PipelinePlan {
     }
     for (int i = 0; i < settings.gates().size(); i++) {
       PipelineSettings.Gate g = settings.gates().get(i);
+      Wiring.GateWires w = wiring.gates().get(i);
       Node gate = gateNode(i);
+      if (w.onContinue() != null) {
+        connect(gate, w.onContinue(), GateStep.CONTINUE, "move", readers);
+      }
+      Set<String> furtherSteps = new java.util.LinkedHashSet<>();
       g.routes().forEach((label, dest) -> {
         if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
-          edges.add(new Edge(Ids.edgeId(), gate.nodeId(), sinks.get(dest).nodeId(), label, "move"));
+          connect(gate, dest, label, "move", readers);
+          if (!sinks.containsKey(dest)) {
+            furtherSteps.add(readers.get(dest).nodeId());
+          }
         }
       });
-      // Fork paths are labelled with their names and copy the row.
+      // As ELSPETH's DAG builder: a gate whose routes lead to one further step also has a
+      // continue edge to it (its fallthrough).
+      if (w.onContinue() == null && furtherSteps.size() == 1) {
+        String to = furtherSteps.iterator().next();
+        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to, GateStep.CONTINUE, "move"));
+      }
+      // Fork paths are labelled with their names; a path straight to a sink or coalesce copies
+      // the row, a path read by a step moves it there (ELSPETH's edges for both).
       for (String path : g.forkTo()) {
-        int join = settings.coalesce().indexOf(settings.coalesceOf(path).orElse(null));
-        Node to = join >= 0 ? coalesceNode(join) : sinks.get(path);
-        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to.nodeId(), path, "copy"));
+        String output = w.forkOutputs().getOrDefault(path, path);
+        Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
+        if (to == null) {
+          throw new IllegalStateException("fork path '" + path + "' of gate '" + g.name()
+              + "' leads to '" + output + "', which no step reads");
+        }
+        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to.nodeId(), path,
+            to.nodeType().equals("transform") || to.nodeType().equals("aggregation")
+                || to.nodeType().equals("gate") ? "move" : "copy"));
       }
     }
     for (int i = 0; i < settings.coalesce().size(); i++) {
-      edges.add(new Edge(Ids.edgeId(), coalesceNode(i).nodeId(),
-          sinks.get(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
+      connect(coalesceNode(i), wiring.coalesce().get(i).output(), GateStep.CONTINUE, "move",
+          readers);
     }
     // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
     for (PipelineSettings.Sink k : settings.sinks().values()) {
@@ -239,6 +281,69 @@ public final class PipelinePlan {
             SinkRowCheck.FAILSINK_EDGE, "divert"));
       }
     }
+  }
+
+  /** An edge from {@code from} to the sink named {@code output} or the step reading it. */
+  private void connect(Node from, String output, String label, String mode,
+      Map<String, Node> readers) {
+    Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
+    if (to == null) {
+      throw new IllegalStateException("'" + output + "' written by " + from.name()
+          + " is neither a sink nor read by a step");
+    }
+    edges.add(new Edge(Ids.edgeId(), from.nodeId(), to.nodeId(), label, mode));
+  }
+
+  /**
+   * The step numbers of the transforms, aggregations, gates and coalesces (in that order of
+   * the settings' lists): 1.. in the order rows reach them, each step after every step whose
+   * output it reads. For an RC2 chain this is the lists' order.
+   */
+  static List<Integer> stepNumbers(PipelineSettings settings, Wiring wiring) {
+    List<List<String>> inputs = new ArrayList<>();
+    List<List<String>> outputs = new ArrayList<>();
+    wiring.transforms().forEach(t -> {
+      inputs.add(List.of(t.input()));
+      outputs.add(List.of(t.output()));
+    });
+    wiring.aggregations().forEach(a -> {
+      inputs.add(List.of(a.input()));
+      outputs.add(List.of(a.output()));
+    });
+    for (int i = 0; i < wiring.gates().size(); i++) {
+      Wiring.GateWires g = wiring.gates().get(i);
+      inputs.add(List.of(g.input()));
+      List<String> out = new ArrayList<>(settings.gates().get(i).routes().values());
+      if (g.onContinue() != null) {
+        out.add(g.onContinue());
+      }
+      out.addAll(g.forkOutputs().values());
+      outputs.add(out);
+    }
+    wiring.coalesce().forEach(c -> {
+      inputs.add(List.copyOf(c.branchInputs().values()));
+      outputs.add(List.of(c.output()));
+    });
+    Set<String> written = new HashSet<>(List.of(wiring.sourceOutput()));
+    Integer[] steps = new Integer[inputs.size()];
+    int next = 1;
+    for (boolean progress = true; progress; ) {
+      progress = false;
+      for (int i = 0; i < inputs.size(); i++) {
+        if (steps[i] == null && written.containsAll(inputs.get(i))) {
+          steps[i] = next++;
+          written.addAll(outputs.get(i));
+          progress = true;
+        }
+      }
+    }
+    for (int i = 0; i < steps.length; i++) {
+      if (steps[i] == null) {
+        throw new IllegalStateException("step " + i + " of the plan reads " + inputs.get(i)
+            + ", which no step before it writes");
+      }
+    }
+    return List.of(steps);
   }
 
   /** Plans a run of validated settings. */
@@ -291,7 +396,10 @@ public final class PipelinePlan {
     return source;
   }
 
-  /** Transforms, aggregations, gates, then coalesces: pipeline (and step) order. */
+  /**
+   * Transforms, aggregations, gates, then coalesces, as the settings list them; their step
+   * numbers say the order rows reach them.
+   */
   public List<Node> processing() {
     return List.copyOf(processing);
   }
@@ -324,7 +432,7 @@ public final class PipelinePlan {
   public List<Node> nodes() {
     List<Node> all = new ArrayList<>();
     all.add(source);
-    all.addAll(processing);
+    processing.stream().sorted(java.util.Comparator.comparingInt(Node::step)).forEach(all::add);
     all.addAll(sinks.values());
     return all;
   }

@@ -16,14 +16,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * ELSPETH's current settings format (explicit wiring: {@code on_success} on the source and steps,
  * {@code input} on transforms, gates and aggregations, routes naming connections or sinks, no
- * {@code default_sink}), recognised from the file itself and translated into the RC2 form this
- * project's DAG is built from: one chain source → transforms → aggregations → gates, gate routes
- * to a sink, {@code continue} (the next step) or {@code fork}, and coalesced rows to the default
- * sink. A wiring that chain cannot express is refused with the key that asks for it.
+ * {@code default_sink}), recognised from the file itself and translated into the steps of the
+ * RC2 form (each list in the order rows reach its steps) plus the {@link Wiring} that says which
+ * connection each step reads and where its outputs go: any DAG of steps, such as a tree of gates,
+ * transforms on fork branches, or a gate reading a coalesce's merged rows.
  *
  * <p>Connections are resolved as ELSPETH's DAG builder resolves them: a name that is a sink is a
  * sink; an aggregation or coalesce without {@code on_success} produces a connection named after
- * itself; each connection has one producer and one consumer.
+ * itself; each connection has one producer and one reader; a coalesce's {@code on_success} names
+ * a sink; every step is reached from the source and no connection leads back to its writer.
  */
 final class CurrentFormat {
   /** Top-level keys of the current format whose features this project does not have. */
@@ -35,7 +36,8 @@ final class CurrentFormat {
       "collection_probes", "collection probes (vector-store readiness checks before a run) are"
           + " not supported");
 
-  private static final Pattern STEP_PATH = Pattern.compile("(transforms|gates|aggregations)\\[(\\d+)]");
+  private static final Pattern STEP_PATH =
+      Pattern.compile("(transforms|gates|aggregations|coalesce)\\[(\\d+)]");
 
   private enum Kind { TRANSFORM, AGGREGATION, GATE }
 
@@ -55,7 +57,8 @@ final class CurrentFormat {
    * Translated settings and how to name the translated steps in problems: the translated lists
    * may be in another order than the file's.
    */
-  record Translation(Map<String, Object> settings, Map<String, String> originalPaths) {
+  record Translation(Map<String, Object> settings, Map<String, String> originalPaths,
+      @Nullable Wiring wiring) {
     /** Problems about the translated settings, with step paths as the file writes them. */
     List<String> inFileTerms(List<String> problems) {
       List<String> out = new ArrayList<>();
@@ -145,8 +148,9 @@ final class CurrentFormat {
       list.forEach(c -> coalesce.add(c instanceof Map<?, ?> m ? (Map<String, Object>) m : null));
     }
 
-    // Consumers: connection -> the step whose input it is.
+    // Readers: connection -> the step whose input it is, or "coalesce[i]" for a branch.
     Map<String, Step> consumers = new LinkedHashMap<>();
+    Map<String, String> readers = new LinkedHashMap<>();
     for (Step s : steps) {
       Object input = s.entry.get("input");
       if (!(input instanceof String in) || in.isBlank()) {
@@ -165,155 +169,211 @@ final class CurrentFormat {
       if (other != null) {
         problems.add(s.path() + ".input and " + other.path() + ".input: both read connection '"
             + conn + "'; a connection has one reader (use a gate with fork_to to copy rows)");
+      } else {
+        readers.put(conn, s.describe());
       }
     }
     // Coalesce branches: branch name -> the connection it reads (list form: the same name).
+    List<LinkedHashMap<String, String>> branchInputs = new ArrayList<>();
     Map<String, String> branchOfConnection = new LinkedHashMap<>();
-    List<List<String>> coalesceBranches = new ArrayList<>();
+    Set<String> branchNames = new LinkedHashSet<>();
     for (int i = 0; i < coalesce.size(); i++) {
       Map<String, Object> c = coalesce.get(i);
-      List<String> names = new ArrayList<>();
-      coalesceBranches.add(names);
+      LinkedHashMap<String, String> inputs = new LinkedHashMap<>();
+      branchInputs.add(inputs);
       if (c == null) {
         continue;
       }
       Object b = c.get("branches");
       if (b instanceof Map<?, ?> bm) {
-        bm.forEach((k, v) -> {
-          names.add(k.toString());
-          if (v instanceof String conn) {
-            branchOfConnection.put(conn.strip(), k.toString());
-          }
-        });
+        bm.forEach((k, v) -> inputs.put(k.toString(), v instanceof String conn ? conn.strip()
+            : k.toString()));
       } else if (b instanceof List<?> bl) {
         bl.forEach(v -> {
-          if (v instanceof String s) {
-            names.add(s);
-            branchOfConnection.put(s.strip(), s);
+          if (v instanceof String name) {
+            inputs.put(name.strip(), name.strip());
           }
         });
       }
+      for (Map.Entry<String, String> e : inputs.entrySet()) {
+        branchNames.add(e.getKey());
+        String where = "coalesce[" + i + "].branches." + e.getKey();
+        if (consumers.containsKey(e.getValue()) || readers.containsKey(e.getValue())) {
+          problems.add(where + ": reads connection '" + e.getValue() + "', which "
+              + readers.get(e.getValue()) + " reads too; a connection has one reader");
+        } else {
+          readers.put(e.getValue(), where);
+          branchOfConnection.put(e.getValue(), e.getKey());
+        }
+      }
     }
 
-    // Walk the chain from the source.
+    // Producers: connection -> who writes it. Each step's outputs, as written.
+    Map<String, String> producers = new LinkedHashMap<>();
+    Map<Step, String> outputs = new LinkedHashMap<>();
+    Map<Step, Map<String, Object>> gateRoutes = new LinkedHashMap<>();
+    Map<Step, Map<String, String>> gateForks = new LinkedHashMap<>();
     Map<String, Object> source = raw.get("source") instanceof Map<?, ?> m
         ? (Map<String, Object>) m : null;
     Object first = source == null ? null : source.get("on_success");
-    List<Step> chain = new ArrayList<>();
-    String endSink = null;
-    Map<Step, Map<String, Object>> gateRoutes = new LinkedHashMap<>();
-    Map<Step, List<String>> gateForks = new LinkedHashMap<>();
+    String sourceOutput = null;
     if (source != null && !(first instanceof String f && !f.isBlank())) {
       problems.add("source.on_success: required (a sink name, or the connection the first step"
           + " reads as its input), got " + OptionsValidator.describe(first));
     } else if (source != null) {
-      String next = ((String) first).strip();
-      String from = "source.on_success";
-      while (next != null) {
-        if (sinks.contains(next)) {
-          endSink = next;
-          break;
-        }
-        Step s = consumers.get(next);
-        if (s == null) {
-          problems.add(from + ": '" + next + "' is neither a sink " + sinks
-              + " nor the input of a transform, gate or aggregation (inputs: "
-              + new TreeSet<>(consumers.keySet()) + ")");
-          break;
-        }
-        if (chain.contains(s)) {
-          problems.add(from + ": '" + next + "' leads back to " + s.describe()
-              + "; a pipeline has no cycles");
-          break;
-        }
-        Step previous = chain.isEmpty() ? null : chain.get(chain.size() - 1);
-        if (previous != null && previous.kind.ordinal() > s.kind.ordinal()) {
-          problems.add(s.path() + ".input: " + s.describe() + " reads the output of "
-              + previous.describe() + "; this project runs a pipeline's transforms, then its"
-              + " aggregations, then its gates, so a " + what(s.kind) + " cannot follow a "
-              + what(previous.kind) + " (reorder the steps, or move the routing to the end)");
-          break;
-        }
-        chain.add(s);
-        if (s.kind == Kind.GATE) {
-          next = gate(s, sinks, consumers, branchOfConnection, gateRoutes, gateForks, problems);
-          from = s.path() + ".routes";
-        } else {
-          Object out = s.entry.get("on_success");
-          if (out == null && s.kind == Kind.AGGREGATION) {
-            next = s.entry.get("name") instanceof String n ? n : null;
-          } else if (!(out instanceof String o) || o.isBlank()) {
-            problems.add(s.path() + ".on_success: required (a sink name, or the connection the"
-                + " next step reads), got " + OptionsValidator.describe(out));
-            next = null;
-          } else {
-            next = o.strip();
-          }
-          from = s.path() + ".on_success";
-        }
-      }
+      sourceOutput = ((String) first).strip();
+      produce(sourceOutput, "source.on_success", sinks, producers, problems);
     }
     for (Step s : steps) {
-      if (!chain.contains(s) && s.entry.get("input") instanceof String in
-          && consumers.get(in.strip()) == s && problems.isEmpty()) {
-        problems.add(s.path() + ".input: no step's on_success or gate route leads to '"
-            + in.strip() + "' along the pipeline from the source, so " + s.describe()
-            + " would never receive a row (steps on a fork branch, or after a coalesce, are"
-            + " not supported: fork paths go straight to a sink or a coalesce, and a coalesce"
-            + " goes to a sink)");
-      }
-    }
-
-    // Coalesce output goes to the default sink.
-    Set<String> coalesceSinks = new LinkedHashSet<>();
-    for (int i = 0; i < coalesce.size(); i++) {
-      Map<String, Object> c = coalesce.get(i);
-      if (c == null) {
+      if (s.kind == Kind.GATE) {
+        gate(s, sinks, readers, branchNames, branchOfConnection, producers, gateRoutes,
+            gateForks, problems);
         continue;
       }
-      Object out = c.get("on_success");
-      String name = c.get("name") instanceof String n ? n : "coalesce[" + i + "]";
-      if (out instanceof String o && sinks.contains(o.strip())) {
-        coalesceSinks.add(o.strip());
-      } else if (out == null && consumers.containsKey(name)) {
-        problems.add("coalesce[" + i + "]: " + consumers.get(name).describe() + " reads the"
-            + " merged rows of coalesce '" + name + "'; here a coalesce writes its merged rows to"
-            + " a sink: give the coalesce on_success: <sink>");
+      Object out = s.entry.get("on_success");
+      String output;
+      if (out == null && s.kind == Kind.AGGREGATION && s.entry.get("name") instanceof String n) {
+        output = n; // ELSPETH: an aggregation without on_success produces its own name
+      } else if (!(out instanceof String o) || o.isBlank()) {
+        problems.add(s.path() + ".on_success: required (a sink name, or the connection the"
+            + " next step reads), got " + OptionsValidator.describe(out));
+        continue;
       } else {
-        problems.add("coalesce[" + i + "].on_success: required (the sink the merged rows go to),"
-            + " got " + OptionsValidator.describe(out) + "; sinks: " + sinks);
+        output = o.strip();
+      }
+      outputs.put(s, output);
+      produce(output, s.path() + ".on_success", sinks, producers, problems);
+    }
+    List<String> coalesceOutputs = new ArrayList<>();
+    for (int i = 0; i < coalesce.size(); i++) {
+      Map<String, Object> c = coalesce.get(i);
+      String name = c != null && c.get("name") instanceof String n ? n : "coalesce[" + i + "]";
+      Object out = c == null ? null : c.get("on_success");
+      if (c == null) {
+        coalesceOutputs.add("");
+      } else if (out instanceof String o && sinks.contains(o.strip())) {
+        coalesceOutputs.add(o.strip());
+      } else if (out == null) {
+        // As ELSPETH: without on_success the merged rows are the connection named after it.
+        coalesceOutputs.add(name);
+        produce(name, "coalesce[" + i + "]", sinks, producers, problems);
+      } else {
+        coalesceOutputs.add("");
+        problems.add("coalesce[" + i + "].on_success: expected a sink " + sinks + ", got "
+            + OptionsValidator.describe(out) + "; to send the merged rows to a step, leave"
+            + " on_success out and give the step input: " + name);
       }
     }
-    if (coalesceSinks.size() > 1 || endSink != null && !coalesceSinks.isEmpty()
-        && !coalesceSinks.contains(endSink)) {
-      problems.add("coalesce: the merged rows of every coalesce go to the pipeline's one"
-          + " continuing sink here; they name " + coalesceSinks
-          + (endSink == null ? "" : " and the main path ends at '" + endSink + "'"));
-    }
-    String defaultSink = endSink != null ? endSink
-        : !coalesceSinks.isEmpty() ? coalesceSinks.iterator().next()
-        : firstRouteSink(gateRoutes, sinks);
+    // Every connection written is read, and every one read is written.
+    producers.forEach((conn, who) -> {
+      if (!readers.containsKey(conn)) {
+        problems.add(who + ": '" + conn + "' is neither a sink " + sinks
+            + " nor the input of a transform, gate or aggregation (inputs: "
+            + new TreeSet<>(consumers.keySet()) + ")");
+      }
+    });
+    readers.forEach((conn, who) -> {
+      if (!producers.containsKey(conn) && problems.isEmpty()) {
+        problems.add(who + ": no step's on_success, gate route or fork path writes connection '"
+            + conn + "', so it would never receive a row (connections written: "
+            + new TreeSet<>(producers.keySet()) + ")");
+      }
+    });
 
-    // The RC2 form.
+    // The order the steps run in: from the source, each step after the steps it reads from.
+    List<Step> order = new ArrayList<>();
+    List<Integer> coalesceOrder = new ArrayList<>();
+    if (problems.isEmpty()) {
+      Map<String, List<String>> next = new LinkedHashMap<>(); // node -> connections it writes
+      Map<String, String> nodeOf = new LinkedHashMap<>(); // connection -> node reading it
+      consumers.forEach((conn, s) -> nodeOf.put(conn, s.path()));
+      for (int i = 0; i < coalesce.size(); i++) {
+        for (String conn : branchInputs.get(i).values()) {
+          nodeOf.put(conn, "coalesce[" + i + "]");
+        }
+      }
+      producers.forEach((conn, who) -> next.computeIfAbsent(node(who), k -> new ArrayList<>())
+          .add(conn));
+      Map<String, Integer> indegree = new LinkedHashMap<>();
+      nodeOf.values().forEach(n -> indegree.merge(n, 1, Integer::sum));
+      List<String> ready = new ArrayList<>(List.of("source"));
+      Set<String> reached = new LinkedHashSet<>();
+      while (!ready.isEmpty()) {
+        String n = ready.remove(0);
+        reached.add(n);
+        for (Step s : steps) {
+          if (s.path().equals(n)) {
+            order.add(s);
+          }
+        }
+        if (n.startsWith("coalesce[")) {
+          coalesceOrder.add(Integer.parseInt(n.substring(9, n.length() - 1)));
+        }
+        for (String conn : next.getOrDefault(n, List.of())) {
+          String reader = nodeOf.get(conn);
+          if (reader != null && indegree.merge(reader, -1, Integer::sum) == 0) {
+            ready.add(reader);
+          }
+        }
+      }
+      for (Step s : steps) {
+        if (!reached.contains(s.path())) {
+          problems.add(s.path() + ".input: " + s.describe() + " is not reached from the source:"
+              + " no chain of on_success, routes and fork paths from source.on_success leads to"
+              + " its input, or its input leads back to itself (a pipeline has no cycles)");
+        }
+      }
+      for (int i = 0; i < coalesce.size(); i++) {
+        if (coalesce.get(i) != null && !coalesceOrder.contains(i)) {
+          problems.add("coalesce[" + i + "]: not reached from the source (its branches "
+              + branchInputs.get(i).values() + " are not all written along the pipeline, or"
+              + " lead back to it)");
+        }
+      }
+    }
+
+    // The RC2 form, each list in the order its steps run, and the wiring beside it.
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, String> originalPaths = new LinkedHashMap<>();
     Map<Kind, List<Object>> lists = new LinkedHashMap<>();
     for (Kind k : Kind.values()) {
       lists.put(k, new ArrayList<>());
     }
-    for (Step s : chain) {
+    List<Wiring.Step> transformWires = new ArrayList<>();
+    List<Wiring.Step> aggregationWires = new ArrayList<>();
+    List<Wiring.GateWires> gateWires = new ArrayList<>();
+    String defaultSink = sourceOutput != null && sinks.contains(sourceOutput) ? sourceOutput
+        : null;
+    for (Step s : order) {
       Map<String, Object> e = new LinkedHashMap<>(s.entry);
-      e.remove("input");
+      String input = ((String) e.remove("input")).strip();
       e.remove("on_success");
       if (s.kind == Kind.GATE) {
         e.put("routes", gateRoutes.get(s));
         if (gateForks.containsKey(s)) {
-          e.put("fork_to", gateForks.get(s));
+          e.put("fork_to", new ArrayList<>(gateForks.get(s).keySet()));
         }
+        gateWires.add(new Wiring.GateWires(input, null, gateForks.getOrDefault(s, Map.of())));
+        for (Object d : gateRoutes.get(s).values()) {
+          defaultSink = defaultSink == null && d instanceof String ds && sinks.contains(ds) ? ds
+              : defaultSink;
+        }
+      } else {
+        String output = outputs.get(s);
+        (s.kind == Kind.TRANSFORM ? transformWires : aggregationWires)
+            .add(new Wiring.Step(input, output));
+        defaultSink = defaultSink == null && sinks.contains(output) ? output : defaultSink;
       }
       List<Object> list = lists.get(s.kind);
       originalPaths.put(section(s.kind) + "[" + list.size() + "]", s.path());
       list.add(e);
+    }
+    List<Wiring.CoalesceWires> coalesceWires = new ArrayList<>();
+    for (int i : coalesceOrder) {
+      coalesceWires.add(new Wiring.CoalesceWires(branchInputs.get(i), coalesceOutputs.get(i)));
+      if (defaultSink == null && sinks.contains(coalesceOutputs.get(i))) {
+        defaultSink = coalesceOutputs.get(i);
+      }
     }
     raw.forEach((key, value) -> {
       switch (key) {
@@ -327,14 +387,11 @@ final class CurrentFormat {
         case "gates" -> out.put(key, lists.get(Kind.GATE));
         case "coalesce" -> {
           List<Object> cs = new ArrayList<>();
-          for (int i = 0; i < coalesce.size(); i++) {
-            if (coalesce.get(i) == null) {
-              cs.add(((List<Object>) value).get(i));
-              continue;
-            }
+          for (int i : coalesceOrder) {
             Map<String, Object> c = new LinkedHashMap<>(coalesce.get(i));
             c.remove("on_success");
-            c.put("branches", coalesceBranches.get(i));
+            c.put("branches", new ArrayList<>(branchInputs.get(i).keySet()));
+            originalPaths.put("coalesce[" + cs.size() + "]", "coalesce[" + i + "]");
             cs.add(c);
           }
           out.put(key, cs);
@@ -343,22 +400,48 @@ final class CurrentFormat {
         default -> out.put(key, value);
       }
     });
+    // Not where rows go (the wiring says that): the sink RC2-shaped checks take as the main one.
+    if (defaultSink == null && !sinks.isEmpty()) {
+      defaultSink = sinks.iterator().next();
+    }
     if (defaultSink != null) {
       out.put("default_sink", defaultSink);
     }
-    return new Translation(out, originalPaths);
+    Wiring wiring = sourceOutput == null ? null : new Wiring(sourceOutput, transformWires,
+        aggregationWires, gateWires, coalesceWires);
+    return new Translation(out, originalPaths, wiring);
+  }
+
+  /** The node a producer description names: "source", "transforms[0]", "coalesce[1]". */
+  private static String node(String who) {
+    int dot = who.indexOf('.');
+    return dot < 0 ? who : who.substring(0, dot);
+  }
+
+  /** Registers {@code who} as the writer of {@code name}, unless it is a sink. */
+  private static void produce(String name, String who, Set<String> sinks,
+      Map<String, String> producers, List<String> problems) {
+    if (sinks.contains(name)) {
+      return;
+    }
+    String other = producers.putIfAbsent(name, who);
+    if (other != null && !node(other).equals(node(who))) {
+      problems.add(who + " and " + other + ": both write connection '" + name + "'; a"
+          + " connection has one writer");
+    }
   }
 
   /**
-   * A gate's routes in RC2 terms; returns the connection it continues to (null when every route
-   * ends at a sink or a fork). At most one connection: gates run one after another here.
+   * A gate's routes as written (a sink, fork, or a connection a further step reads) and its
+   * fork paths, each under the name the coalesce knows it by, with what it writes: a sink, or a
+   * connection a step or coalesce branch reads.
    */
-  private static @Nullable String gate(Step s, Set<String> sinks, Map<String, Step> consumers,
-      Map<String, String> branchOfConnection, Map<Step, Map<String, Object>> gateRoutes,
-      Map<Step, List<String>> gateForks, List<String> problems) {
+  private static void gate(Step s, Set<String> sinks, Map<String, String> readers,
+      Set<String> branchNames, Map<String, String> branchOfConnection,
+      Map<String, String> producers, Map<Step, Map<String, Object>> gateRoutes,
+      Map<Step, Map<String, String>> gateForks, List<String> problems) {
     Map<String, Object> routes = new LinkedHashMap<>();
     gateRoutes.put(s, routes);
-    Set<String> connections = new LinkedHashSet<>();
     if (s.entry.get("routes") instanceof Map<?, ?> rm) {
       rm.forEach((label, dest) -> {
         if (!(dest instanceof String d)) {
@@ -369,65 +452,34 @@ final class CurrentFormat {
         if (target.equals(GateStep.CONTINUE)) {
           problems.add(s.path() + ".routes." + label + ": 'continue' is not part of the current"
               + " format; name the connection the next step reads (or a sink)");
-        } else if (target.equals(GateStep.FORK) || sinks.contains(target)) {
-          routes.put(label.toString(), target);
-        } else {
-          connections.add(target);
-          routes.put(label.toString(), GateStep.CONTINUE);
+          return;
+        }
+        routes.put(label.toString(), target);
+        if (!target.equals(GateStep.FORK)) {
+          produce(target, s.path() + ".routes." + label, sinks, producers, problems);
         }
       });
     }
     if (s.entry.get("fork_to") instanceof List<?> forks) {
-      List<String> paths = new ArrayList<>();
+      Map<String, String> paths = new LinkedHashMap<>();
       for (int i = 0; i < forks.size(); i++) {
         if (!(forks.get(i) instanceof String f)) {
           continue;
         }
         String path = f.strip();
         if (sinks.contains(path)) {
-          paths.add(path);
-        } else if (branchOfConnection.containsKey(path)) {
-          // The fork path is named for the coalesce branch it feeds (nested merge keys).
-          paths.add(branchOfConnection.get(path));
-        } else if (consumers.containsKey(path)) {
-          problems.add(s.path() + ".fork_to[" + i + "]: fork path '" + path + "' is read by "
-              + consumers.get(path).describe() + "; steps on a fork branch are not supported"
-              + " here (a fork path goes straight to a sink or to a coalesce branch)");
-        } else {
-          paths.add(path);
+          paths.put(path, path);
+          continue;
         }
+        // A path is a coalesce branch's name; a path naming the connection a branch reads
+        // is known to the coalesce by the branch's name (its nested merge key).
+        String name = !branchNames.contains(path) && branchOfConnection.containsKey(path)
+            ? branchOfConnection.get(path) : path;
+        paths.put(name, path);
+        produce(path, s.path() + ".fork_to[" + i + "]", sinks, producers, problems);
       }
       gateForks.put(s, paths);
     }
-    if (connections.size() > 1) {
-      problems.add(s.path() + ".routes: routes to " + connections.size() + " connections "
-          + connections + "; this project runs gates one after another, so a gate's routes go"
-          + " to sinks, to fork, or to one next step (a tree of gates is not supported)");
-      return null;
-    }
-    if (connections.isEmpty()) {
-      return null;
-    }
-    String next = connections.iterator().next();
-    if (!consumers.containsKey(next)) {
-      problems.add(s.path() + ".routes: '" + next + "' is neither a sink " + sinks
-          + " nor the input of a transform, gate or aggregation (inputs: "
-          + new TreeSet<>(consumers.keySet()) + ")");
-      return null;
-    }
-    return next;
-  }
-
-  private static @Nullable String firstRouteSink(Map<Step, Map<String, Object>> gateRoutes,
-      Set<String> sinks) {
-    for (Map<String, Object> routes : gateRoutes.values()) {
-      for (Object d : routes.values()) {
-        if (d instanceof String sink && sinks.contains(sink)) {
-          return sink;
-        }
-      }
-    }
-    return null;
   }
 
   private static String section(Kind kind) {

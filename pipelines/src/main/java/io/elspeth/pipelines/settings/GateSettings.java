@@ -23,7 +23,7 @@ final class GateSettings {
 
   @SuppressWarnings("unchecked")
   static List<PipelineSettings.Gate> gates(@Nullable Object raw, Set<String> sinkNames,
-      List<String> problems) {
+      Set<String> connections, List<String> problems) {
     List<PipelineSettings.Gate> out = new ArrayList<>();
     if (raw == null) {
       return out;
@@ -83,7 +83,7 @@ final class GateSettings {
             } else if (d.equals(GateStep.FORK) && forkTo.isEmpty()) {
               problems.add(lp + ": 'fork' needs the gate's fork_to (the paths to fork to)");
             } else if (!d.equals(GateStep.CONTINUE) && !d.equals(GateStep.FORK)
-                && !sinkNames.contains(d)) {
+                && !sinkNames.contains(d) && !connections.contains(d)) {
               problems.add(lp + ": no sink named '" + d + "' (configured sinks: " + sinkNames
                   + "; or 'continue', or 'fork' with fork_to)");
             } else {

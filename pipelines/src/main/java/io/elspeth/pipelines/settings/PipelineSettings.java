@@ -31,6 +31,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param export the post-run export ({@code landscape.export}); null when not enabled. Its sink
  *     is not in {@code sinks}: it receives no rows, only the export
  * @param journal the JSONL change journal ({@code landscape.dump_to_jsonl}); null when off
+ * @param connections the steps' named connections of a current-format file; null for an RC2
+ *     file, whose steps form the chain {@link Wiring#chain} describes
  */
 public record PipelineSettings(
     Path file,
@@ -46,7 +48,29 @@ public record PipelineSettings(
     List<Coalesce> coalesce,
     RunnerOptions runner,
     @Nullable LandscapeExport export,
-    io.elspeth.audit.journal.LandscapeJournal.@Nullable Options journal) {
+    io.elspeth.audit.journal.LandscapeJournal.@Nullable Options journal,
+    @Nullable Wiring connections) {
+
+  /** Settings of an RC2 file: its steps form one chain. */
+  public PipelineSettings(Path file, Source source, List<Transform> transforms, List<Gate> gates,
+      LinkedHashMap<String, Sink> sinks, String defaultSink, LandscapeUrl landscape,
+      TelemetrySettings telemetry, Map<String, Object> resolved, List<Aggregation> aggregations,
+      List<Coalesce> coalesce, RunnerOptions runner, @Nullable LandscapeExport export,
+      io.elspeth.audit.journal.LandscapeJournal.@Nullable Options journal) {
+    this(file, source, transforms, gates, sinks, defaultSink, landscape, telemetry, resolved,
+        aggregations, coalesce, runner, export, journal, null);
+  }
+
+  /** Where each step reads and sends its rows: the file's connections, or the RC2 chain. */
+  public Wiring wiring() {
+    return connections != null ? connections : Wiring.chain(this);
+  }
+
+  /** These settings with the named connections of a current-format file. */
+  PipelineSettings withConnections(Wiring wiring) {
+    return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
+        telemetry, resolved, aggregations, coalesce, runner, export, journal, wiring);
+  }
 
   /** Settings without aggregations or joins. */
   public PipelineSettings(Path file, Source source, List<Transform> transforms, List<Gate> gates,
@@ -66,7 +90,7 @@ public record PipelineSettings(
       throw new SettingsException(file, problems);
     }
     return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
-        telemetry, resolved, aggregations, coalesce, other, export, journal);
+        telemetry, resolved, aggregations, coalesce, other, export, journal, connections);
   }
 
   /** The configured source. */

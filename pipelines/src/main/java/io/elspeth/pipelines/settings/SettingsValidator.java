@@ -10,11 +10,14 @@ import io.elspeth.runners.RunnerProfile;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Validates loaded settings before anything runs and reports every problem at once, each with its
@@ -40,7 +43,7 @@ public final class SettingsValidator {
   /** Validates; throws {@link SettingsException} listing every problem. */
   public PipelineSettings validate(Path file, Map<String, Object> raw) {
     if (!CurrentFormat.isCurrent(raw)) {
-      return validateRc2(file, raw, raw);
+      return validateRc2(file, raw, raw, null);
     }
     // ELSPETH's current format: translated into the RC2 form; the run records what was written.
     List<String> wiring = new ArrayList<>();
@@ -51,7 +54,10 @@ public final class SettingsValidator {
     }
     try {
       // Problems name the translated steps: renamed to the file's steps, then located in it.
-      return validateRc2(file, translation.settings(), raw);
+      PipelineSettings settings = validateRc2(file, translation.settings(), raw,
+          translation.wiring());
+      return translation.wiring() == null ? settings
+          : settings.withConnections(translation.wiring());
     } catch (SettingsException e) {
       List<String> inFile = translation.inFileTerms(e.problems());
       throw new SettingsException(file,
@@ -59,8 +65,12 @@ public final class SettingsValidator {
     }
   }
 
+  /**
+   * Validates settings in the RC2 form; {@code wiring} is the current format's connections when
+   * the settings were translated from it (gate routes may then name connections), else null.
+   */
   private PipelineSettings validateRc2(Path file, Map<String, Object> raw,
-      Map<String, Object> asWritten) {
+      Map<String, Object> asWritten, @Nullable Wiring wiring) {
     List<String> problems = new ArrayList<>();
     for (String key : raw.keySet()) {
       if (CurrentFormat.REFUSED_TOP_LEVEL.containsKey(key)) {
@@ -82,7 +92,8 @@ public final class SettingsValidator {
     PipelineSettings.Source source = steps.source(raw.get("source"), sinkNames, problems);
     List<PipelineSettings.Transform> transforms = steps.transforms(raw.get("transforms"),
         sinkNames, problems);
-    List<PipelineSettings.Gate> gates = GateSettings.gates(raw.get("gates"), sinkNames, problems);
+    List<PipelineSettings.Gate> gates = GateSettings.gates(raw.get("gates"), sinkNames,
+        wiring == null ? Set.of() : readConnections(wiring), problems);
     String defaultSink = SinkSettings.defaultSink(raw.get("default_sink"), sinkNames, problems);
     List<PipelineSettings.Aggregation> aggregations = steps.aggregations(raw.get("aggregations"),
         sinkNames, problems);
@@ -90,7 +101,8 @@ public final class SettingsValidator {
         sinkNames, problems);
     DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
     if (problems.isEmpty()) {
-      problems.addAll(fieldContracts(source, transforms, aggregations));
+      problems.addAll(wiring == null ? fieldContracts(source, transforms, aggregations)
+          : fieldContracts(source, transforms, aggregations, gates, wiring));
     }
     problems.addAll(RunSections.runModeProblems(raw, source, sinks));
     LandscapeUrl landscape = LandscapeSection.landscape(raw.get("landscape"), problems);
@@ -161,4 +173,65 @@ public final class SettingsValidator {
         source.descriptor(), source.options()), chain);
   }
 
+  /** The connections some step or coalesce branch reads, which a gate's routes may name. */
+  private static Set<String> readConnections(Wiring wiring) {
+    Set<String> out = new HashSet<>();
+    wiring.transforms().forEach(t -> out.add(t.input()));
+    wiring.aggregations().forEach(a -> out.add(a.input()));
+    wiring.gates().forEach(g -> out.add(g.input()));
+    wiring.coalesce().forEach(c -> out.addAll(c.branchInputs().values()));
+    return out;
+  }
+
+  /**
+   * The field contracts of a wired pipeline: each transform or aggregation against the step
+   * whose rows it reads (through any gates, which pass rows on unchanged). A step reading a
+   * coalesce's merged rows is not checked: the merged row's fields are the branches' rows.
+   */
+  private static List<String> fieldContracts(PipelineSettings.Source source,
+      List<PipelineSettings.Transform> transforms, List<PipelineSettings.Aggregation> aggregations,
+      List<PipelineSettings.Gate> gates, Wiring wiring) {
+    Map<String, FieldContracts.Step> writers = new HashMap<>();
+    Map<String, String> gateInputOf = new HashMap<>();
+    FieldContracts.Step sourceStep = new FieldContracts.Step("source", source.plugin(),
+        source.descriptor(), source.options());
+    writers.put(wiring.sourceOutput(), sourceStep);
+    List<FieldContracts.Step> steps = new ArrayList<>();
+    List<String> inputs = new ArrayList<>();
+    for (int i = 0; i < transforms.size(); i++) {
+      PipelineSettings.Transform t = transforms.get(i);
+      FieldContracts.Step step = new FieldContracts.Step("transforms[" + i + "]", t.plugin(),
+          t.descriptor(), t.options());
+      writers.put(wiring.transforms().get(i).output(), step);
+      steps.add(step);
+      inputs.add(wiring.transforms().get(i).input());
+    }
+    for (int i = 0; i < aggregations.size(); i++) {
+      PipelineSettings.Aggregation a = aggregations.get(i);
+      FieldContracts.Step step = new FieldContracts.Step("aggregations[" + i + "]", a.plugin(),
+          a.descriptor(), a.options());
+      writers.put(wiring.aggregations().get(i).output(), step);
+      steps.add(step);
+      inputs.add(wiring.aggregations().get(i).input());
+    }
+    for (int i = 0; i < gates.size(); i++) {
+      String in = wiring.gates().get(i).input();
+      gates.get(i).routes().values().forEach(d -> gateInputOf.put(d, in));
+      wiring.gates().get(i).forkOutputs().values().forEach(d -> gateInputOf.put(d, in));
+    }
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      String conn = inputs.get(i);
+      // Gates pass rows on as they are: the contract is with the step before them.
+      for (int hops = 0; !writers.containsKey(conn) && gateInputOf.containsKey(conn)
+          && hops <= gates.size(); hops++) {
+        conn = gateInputOf.get(conn);
+      }
+      FieldContracts.Step producer = writers.get(conn);
+      if (producer != null) {
+        problems.addAll(FieldContracts.check(producer, List.of(steps.get(i))));
+      }
+    }
+    return problems;
+  }
 }

@@ -86,13 +86,16 @@ class CurrentFormatEndToEndTest {
         Files.readString(current.resolve("long_names.csv")), containsString(",a very long \r\n"));
     try (Connection c = CliHarness.landscape(current.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      // The steps keep their names; the gate routes that named a connection are continue edges.
+      // The steps keep their names; a gate route naming a connection is an edge labelled with
+      // the route, beside the gate's continue edge to its one further step (as ELSPETH's DAG).
       assertThat(query(c, "SELECT plugin_name FROM nodes WHERE node_type = 'transform'"
           + " ORDER BY node_id").stream().map(m -> m.get("plugin_name")).toList(),
           equalTo(List.of("keyword_filter", "truncate")));
       assertThat(count(c, "SELECT COUNT(*) FROM nodes WHERE node_id LIKE 'transform_screen_%'"),
           is(1L));
-      assertThat(count(c, "SELECT COUNT(*) FROM edges WHERE label = 'continue'"), is(5L));
+      assertThat(count(c, "SELECT COUNT(*) FROM edges WHERE label = 'continue'"), is(4L));
+      assertThat(count(c, "SELECT COUNT(*) FROM edges d JOIN nodes n ON n.node_id ="
+          + " d.to_node_id WHERE d.label = 'false' AND n.node_type = 'gate'"), is(1L));
       // The run records the settings as written, in the current format.
       String recorded = (String) query(c, "SELECT settings_json FROM runs").get(0)
           .get("settings_json");
@@ -177,15 +180,15 @@ class CurrentFormatEndToEndTest {
       + "landscape: {url: \"sqlite:///@DIR@/landscape.db\"}\n";
 
   @Test
-  void aTreeOfGatesIsRefusedNamingTheGateAndItsConnections() throws Exception {
-    String err = refused(SOURCE + "gates:\n"
-        + "  - {name: g1, input: loaded, condition: \"row['amount'] > 1\","
-        + " routes: {'true': left, 'false': right}}\n"
-        + "  - {name: g2, input: left, condition: \"True\", routes: {'true': a, 'false': b}}\n"
-        + "  - {name: g3, input: right, condition: \"True\", routes: {'true': a, 'false': b}}\n"
-        + SINKS);
-    assertThat(err, allOf(containsString("gates[0].routes: routes to 2 connections [left, right]"),
-        containsString("a tree of gates is not supported"), containsString("(line 9, column")));
+  void stepsNoRowReachesAreRefusedNamingTheStep() throws Exception {
+    String err = refused(SOURCE.replace("on_success: loaded", "on_success: a") + "transforms:\n"
+        + "  - {name: t1, plugin: passthrough, input: x, on_success: y, on_error: discard,"
+        + " options: {schema: {mode: observed}}}\n"
+        + "  - {name: t2, plugin: passthrough, input: y, on_success: x, on_error: discard,"
+        + " options: {schema: {mode: observed}}}\n" + SINKS);
+    assertThat(err, allOf(containsString("transforms[0].input: transforms[0] ('t1') is not"
+        + " reached from the source"), containsString("a pipeline has no cycles"),
+        containsString("(line 9, column")));
   }
 
   @Test
@@ -201,27 +204,17 @@ class CurrentFormatEndToEndTest {
   }
 
   @Test
-  void aTransformAfterAGateIsRefusedWithTheOrderThisProjectRuns() throws Exception {
-    String err = refused(SOURCE + "gates:\n"
-        + "  - {name: g1, input: loaded, condition: \"True\", routes: {'true': next, 'false': b}}\n"
-        + "transforms:\n"
-        + "  - {name: t1, plugin: passthrough, input: next, on_success: a, on_error: discard,"
-        + " options: {schema: {mode: observed}}}\n" + SINKS);
-    assertThat(err, containsString("transforms[0].input: transforms[0] ('t1') reads the output"
-        + " of gates[0] ('g1'); this project runs a pipeline's transforms, then its aggregations,"
-        + " then its gates"));
-  }
-
-  @Test
-  void stepsOnAForkBranchAreRefused() throws Exception {
+  void aCoalesceSendingItsRowsToAConnectionIsRefusedAsInElspeth() throws Exception {
     String err = refused(SOURCE + "gates:\n"
         + "  - {name: g1, input: loaded, condition: \"True\", routes: {'true': fork, 'false': b},"
         + " fork_to: [p1, p2]}\n"
+        + "coalesce:\n  - {name: j, branches: [p1, p2], on_success: after}\n"
         + "transforms:\n"
-        + "  - {name: t1, plugin: passthrough, input: p1, on_success: a, on_error: discard,"
+        + "  - {name: t1, plugin: passthrough, input: after, on_success: a, on_error: discard,"
         + " options: {schema: {mode: observed}}}\n" + SINKS);
-    assertThat(err, containsString("gates[0].fork_to[0]: fork path 'p1' is read by"
-        + " transforms[0] ('t1'); steps on a fork branch are not supported here"));
+    assertThat(err, containsString("coalesce[0].on_success: expected a sink [a, b], got string"
+        + " 'after'; to send the merged rows to a step, leave on_success out and give the step"
+        + " input: j"));
   }
 
   @Test

@@ -176,4 +176,81 @@ class DagCrashResumeEndToEndTest {
       CrashHarness.assertArtifactsMatchFiles(c, merged, copies);
     }
   }
+
+  @ParameterizedTest(name = "steps on fork branches, a gate after the coalesce, kill -9 at {0}")
+  @ValueSource(strings = {"sink.published", "commit.outcomes_committed@1"})
+  void everyRowOfAWiredDagIsInItsSinkOnce(String point) throws Exception {
+    Path input = input();
+    Path high = dir.resolve("out/high.jsonl");
+    Path low = dir.resolve("out/low.jsonl");
+    Path copies = dir.resolve("out/copies.jsonl");
+    Path small = dir.resolve("out/small.jsonl");
+    // ELSPETH's current format: transforms read the fork paths, the coalesce's branches read
+    // the transforms' outputs, and a gate reads the merged rows.
+    Path settings = CliHarness.settings(dir, """
+        source:
+          plugin: csv
+          on_success: raw
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "price: int", "category: str"]}
+            on_validation_failure: discard
+        gates:
+          - name: split
+            input: raw
+            condition: "row['price'] >= 10"
+            routes: {"true": fork, "false": small}
+            fork_to: [path_a, path_b, copies]
+          - name: by_cost
+            input: join
+            condition: "row['path_b']['cost'] >= 15"
+            routes: {"true": high, "false": low}
+        transforms:
+          - {name: keep_a, plugin: passthrough, input: path_a, on_success: a_done,
+             on_error: discard, options: {schema: {mode: observed}}}
+          - {name: map_b, plugin: field_mapper, input: path_b, on_success: b_done,
+             on_error: discard, options: {mapping: {id: id, price: cost}, select_only: true,
+             schema: {mode: observed}}}
+        coalesce:
+          - name: join
+            branches: {path_a: a_done, path_b: b_done}
+            policy: require_all
+            merge: nested
+        sinks:
+          high: {plugin: json, on_write_failure: discard, options: {path: %s}}
+          low: {plugin: json, on_write_failure: discard, options: {path: %s}}
+          copies: {plugin: json, on_write_failure: discard, options: {path: %s}}
+          small: {plugin: json, on_write_failure: discard, options: {path: %s}}
+        landscape: {url: "sqlite:///%s"}
+        """.formatted(input, high, low, copies, small, db()));
+    runKilledAt(point, settings);
+    ObjectMapper mapper = new ObjectMapper();
+    Map<Long, Integer> merged = new HashMap<>();
+    for (Path file : List.of(high, low)) {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        JsonNode n = mapper.readTree(line);
+        long id = n.get("path_b").get("id").asLong();
+        assertThat("row " + id + " in " + file.getFileName(), n.get("path_b").get("cost").asInt()
+            >= 15, is(file.equals(high)));
+        merged.merge(id, 1, Integer::sum);
+      }
+    }
+    Map<Long, Integer> copied = new HashMap<>();
+    for (String line : Files.readAllLines(copies, StandardCharsets.UTF_8)) {
+      copied.merge(mapper.readTree(line).get("id").asLong(), 1, Integer::sum);
+    }
+    Map<Long, Integer> smalls = new HashMap<>();
+    for (String line : Files.readAllLines(small, StandardCharsets.UTF_8)) {
+      smalls.merge(mapper.readTree(line).get("id").asLong(), 1, Integer::sum);
+    }
+    for (int i = 0; i < ROWS; i++) {
+      boolean forked = i % 23 >= 10;
+      assertThat("merged row " + i, merged.getOrDefault((long) i, 0), is(forked ? 1 : 0));
+      assertThat("copy of row " + i, copied.getOrDefault((long) i, 0), is(forked ? 1 : 0));
+      assertThat("small row " + i, smalls.getOrDefault((long) i, 0), is(forked ? 0 : 1));
+    }
+    try (Connection c = CrashHarness.sqlite(db())) {
+      CrashHarness.assertArtifactsMatchFiles(c, high, low, copies, small);
+    }
+  }
 }

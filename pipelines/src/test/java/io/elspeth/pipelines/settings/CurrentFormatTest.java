@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** ELSPETH's current format translated into the RC2 chain, and its refusals. */
+/** ELSPETH's current format translated into steps and their wiring, and its refusals. */
 class CurrentFormatTest {
   private final SettingsValidator validator = new SettingsValidator(PluginRegistry.builtIn());
   private final Path file = Path.of("settings.yaml");
@@ -74,14 +74,16 @@ class CurrentFormatTest {
   }
 
   @Test
-  void gateRoutesToTheNextStepBecomeContinue() throws Exception {
+  void gateRoutesKeepTheConnectionTheyNameAndTheWiringSaysWhoReadsIt() throws Exception {
     PipelineSettings s = validator.validate(file, yaml(SOURCE + """
         gates:
           - {name: g1, input: loaded, condition: "row['x'] > 1", routes: {'true': a, 'false': next}}
           - {name: g2, input: next, condition: "len(str(row['y'])) > 2", routes: {'true': a, 'false': b}}
         """ + SINKS));
-    assertThat(s.gates().get(0).routes(), is(Map.of("true", "a", "false", "continue")));
+    assertThat(s.gates().get(0).routes(), is(Map.of("true", "a", "false", "next")));
     assertThat(s.gates().get(1).routes(), is(Map.of("true", "a", "false", "b")));
+    assertThat(s.wiring().sourceOutput(), is("loaded"));
+    assertThat(s.wiring().gates().get(1).input(), is("next"));
   }
 
   @Test

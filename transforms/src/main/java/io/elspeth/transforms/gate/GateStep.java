@@ -47,6 +47,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code expected_branches_json}. All are emitted by the same element, so they reach the
  * Landscape commit together.
  *
+ * <p>A route to a connection (ELSPETH's current format names the connection the next step
+ * reads, with {@link #withConnections}) passes the token on to {@link #connectionTag(String)}
+ * with a {@code move} routing event on the edge of the route's label, as ELSPETH's gate executor
+ * records a route to a processing node; several routes may lead to several connections (a tree
+ * of gates).
+ *
  * <p>In a resumed run, {@link #withDeliveredBranches} names the branches a run being resumed
  * already delivered for a token (its row was processed again because another branch did not
  * finish); a token is named by its row and its order, so each of the several tokens of an
@@ -71,23 +77,40 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
   private final List<String> forkTo;
   private final @Nullable StepContext context;
   private final DeliveredBranches delivered;
+  private final java.util.Set<String> connections;
 
   private GateStep(GateExpression condition, Map<String, String> routes, List<String> forkTo,
-      @Nullable StepContext context, DeliveredBranches delivered) {
+      @Nullable StepContext context, DeliveredBranches delivered,
+      java.util.Set<String> connections) {
     this.condition = condition;
     this.routes = Map.copyOf(routes);
     this.forkTo = List.copyOf(forkTo);
     this.context = context;
     this.delivered = java.util.Objects.requireNonNull(delivered, "delivered");
+    this.connections = java.util.Set.copyOf(connections);
   }
 
   /** A gate over {@code condition} with {@code routes}: result label to sink name or continue. */
   public static GateStep of(GateExpression condition, Map<String, String> routes) {
-    return new GateStep(condition, routes, List.of(), null, DeliveredBranches.none());
+    return new GateStep(condition, routes, List.of(), null, DeliveredBranches.none(),
+        java.util.Set.of());
   }
 
   public GateStep withContext(StepContext ctx) {
-    return new GateStep(condition, routes, forkTo, ctx, delivered);
+    return new GateStep(condition, routes, forkTo, ctx, delivered, connections);
+  }
+
+  /**
+   * The route destinations that are connections read by further steps (not sinks); the context
+   * must have an edge labelled with each route label leading to one.
+   */
+  public GateStep withConnections(java.util.Set<String> names) {
+    return new GateStep(condition, routes, forkTo, context, delivered, names);
+  }
+
+  /** The output of the tokens routed to connection {@code name}. */
+  public static TupleTag<Token> connectionTag(String name) {
+    return new TupleTag<>("connection:" + name) {};
   }
 
   /**
@@ -95,12 +118,12 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
    * labelled with each path name.
    */
   public GateStep withForkTo(List<String> paths) {
-    return new GateStep(condition, routes, paths, context, delivered);
+    return new GateStep(condition, routes, paths, context, delivered, connections);
   }
 
   /** The fork branches runs being resumed already delivered, which this gate does not fork to. */
   public GateStep withDeliveredBranches(DeliveredBranches branches) {
-    return new GateStep(condition, routes, forkTo, context, branches);
+    return new GateStep(condition, routes, forkTo, context, branches, connections);
   }
 
   /** The output of the child tokens forked to {@code path}. */
@@ -144,11 +167,17 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
     for (String path : forkTo) {
       tags = tags.and(branchTag(path));
     }
+    for (String name : connections) {
+      tags = tags.and(connectionTag(name));
+    }
     PCollectionTuple out = StepTags.withCoders(input.apply(
-        ParDo.of(new GateFn(condition, routes, forkTo, context, delivered))
+        ParDo.of(new GateFn(condition, routes, forkTo, context, delivered, connections))
             .withOutputTags(StepTags.MAIN, tags)));
     for (String path : forkTo) {
       out.get(branchTag(path)).setCoder(TokenCoder.of());
+    }
+    for (String name : connections) {
+      out.get(connectionTag(name)).setCoder(TokenCoder.of());
     }
     return out;
   }
@@ -166,14 +195,16 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
     private final List<String> forkTo;
     private final StepContext ctx;
     private final DeliveredBranches delivered;
+    private final java.util.Set<String> connections;
 
     GateFn(GateExpression condition, Map<String, String> routes, List<String> forkTo,
-        StepContext ctx, DeliveredBranches delivered) {
+        StepContext ctx, DeliveredBranches delivered, java.util.Set<String> connections) {
       this.condition = condition;
       this.routes = routes;
       this.forkTo = forkTo;
       this.ctx = ctx;
       this.delivered = delivered;
+      this.connections = connections;
     }
 
     @ProcessElement
@@ -228,6 +259,11 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
         return;
       }
       audit.output(StepAudit.routing(stateId, ctx.edgeId(label), "move", reason));
+      if (connections.contains(destination)) {
+        // On to the step that reads the connection; the token's outcome is recorded later.
+        out.get(connectionTag(destination)).output(token.touchedBy(stateId));
+        return;
+      }
       out.get(StepTags.ROUTED).output(token.touchedBy(stateId).routedTo(destination, "routed",
           null));
     }
