@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -264,7 +265,7 @@ public final class ChaosBatchApi {
     return n;
   }
 
-  private record Part(String name, @Nullable String filename, byte[] content) {}
+  private record Part(@Nullable String name, @Nullable String filename, byte[] content) {}
 
   private static @Nullable String boundary(String contentType) {
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
@@ -437,7 +438,10 @@ public final class ChaosBatchApi {
     int ok = 0;
     int failed = 0;
     int position = 0;
-    for (String line : new String(files.get(batch.inputFileId).content(),
+    // Files are never deleted, and a batch is created only for an uploaded input file.
+    StoredFile input = Objects.requireNonNull(files.get(batch.inputFileId),
+        () -> "batch " + batch.id + ": input file " + batch.inputFileId + " is not stored");
+    for (String line : new String(input.content(),
         StandardCharsets.UTF_8).split("\n")) {
       if (line.isBlank()) {
         continue;
