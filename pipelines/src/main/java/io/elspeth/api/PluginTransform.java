@@ -165,7 +165,7 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(plugin + ": " + String.join("; ", problems));
     }
-    return r.options();
+    return Objects.requireNonNull(r.options(), "options without problems are validated");
   }
 
   private TransformPlugin descriptor() {

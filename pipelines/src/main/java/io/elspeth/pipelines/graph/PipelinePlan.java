@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -191,17 +192,17 @@ public final class PipelinePlan {
       edges.add(new Edge(Ids.edgeId(), previous.nodeId(), n.nodeId(), GateStep.CONTINUE, "move"));
       previous = n;
     }
-    edges.add(new Edge(Ids.edgeId(), previous.nodeId(), sinks.get(settings.defaultSink()).nodeId(),
+    edges.add(new Edge(Ids.edgeId(), previous.nodeId(), sinkNode(settings.defaultSink()).nodeId(),
         GateStep.CONTINUE, "move"));
     String quarantine = settings.onValidationFailure();
     if (!StepContext.DISCARD.equals(quarantine)) {
-      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinks.get(quarantine).nodeId(),
+      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinkNode(quarantine).nodeId(),
           "__quarantine__", "divert"));
     }
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
       if (t.onError() != null && !StepContext.DISCARD.equals(t.onError())) {
-        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinks.get(t.onError()).nodeId(),
+        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinkNode(t.onError()).nodeId(),
             "__error_" + t.name() + "__", "divert"));
       }
     }
@@ -209,7 +210,7 @@ public final class PipelinePlan {
       PipelineSettings.Aggregation a = settings.aggregations().get(i);
       if (a.onError() != null && !StepContext.DISCARD.equals(a.onError())) {
         edges.add(new Edge(Ids.edgeId(), aggregationNode(i).nodeId(),
-            sinks.get(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
+            sinkNode(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
       }
     }
     for (int i = 0; i < settings.gates().size(); i++) {
@@ -217,28 +218,33 @@ public final class PipelinePlan {
       Node gate = gateNode(i);
       g.routes().forEach((label, dest) -> {
         if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
-          edges.add(new Edge(Ids.edgeId(), gate.nodeId(), sinks.get(dest).nodeId(), label, "move"));
+          edges.add(new Edge(Ids.edgeId(), gate.nodeId(), sinkNode(dest).nodeId(), label, "move"));
         }
       });
       // Fork paths are labelled with their names and copy the row.
       for (String path : g.forkTo()) {
         int join = settings.coalesce().indexOf(settings.coalesceOf(path).orElse(null));
-        Node to = join >= 0 ? coalesceNode(join) : sinks.get(path);
+        Node to = join >= 0 ? coalesceNode(join) : sinkNode(path);
         edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to.nodeId(), path, "copy"));
       }
     }
     for (int i = 0; i < settings.coalesce().size(); i++) {
       edges.add(new Edge(Ids.edgeId(), coalesceNode(i).nodeId(),
-          sinks.get(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
+          sinkNode(settings.defaultSink()).nodeId(), GateStep.CONTINUE, "move"));
     }
     // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
     for (PipelineSettings.Sink k : settings.sinks().values()) {
       String to = k.onWriteFailure();
       if (to != null && !StepContext.DISCARD.equals(to)) {
-        edges.add(new Edge(Ids.edgeId(), sinks.get(k.name()).nodeId(), sinks.get(to).nodeId(),
+        edges.add(new Edge(Ids.edgeId(), sinkNode(k.name()).nodeId(), sinkNode(to).nodeId(),
             SinkRowCheck.FAILSINK_EDGE, "divert"));
       }
     }
+  }
+
+  /** The node of a sink the validated settings name (they name only declared sinks). */
+  private Node sinkNode(@Nullable String name) {
+    return Objects.requireNonNull(sinks.get(name), () -> "no sink named '" + name + "'");
   }
 
   /** Plans a run of validated settings. */
@@ -252,7 +258,8 @@ public final class PipelinePlan {
       SecretFingerprinter secrets, Set<String> ids, String schemaMode,
       @Nullable String inputContractJson, @Nullable String outputContractJson) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> audited = (Map<String, Object>) secrets.scrub(config);
+    Map<String, Object> audited = (Map<String, Object>) Objects.requireNonNull(
+        secrets.scrub(config), "the scrubbed copy of a map");
     return new Node(id(prefix, name, audited, ids), name, type, plugin, descriptor.version(),
         descriptor.determinism(), step, audited, schemaMode, inputContractJson,
         outputContractJson);
@@ -330,7 +337,7 @@ public final class PipelinePlan {
   }
 
   /** The audit context of a node: its ids, step and outgoing edges. */
-  public StepContext context(Node node, String onError) {
+  public StepContext context(Node node, @Nullable String onError) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Edge e : edges) {
       if (e.from().equals(node.nodeId())) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -207,7 +208,7 @@ final class CurrentFormat {
       problems.add("source.on_success: required (a sink name, or the connection the first step"
           + " reads as its input), got " + OptionsValidator.describe(first));
     } else if (source != null) {
-      String next = ((String) first).strip();
+      String next = String.valueOf(first).strip(); // a non-blank String, checked above
       String from = "source.on_success";
       while (next != null) {
         if (sinks.contains(next)) {
@@ -311,7 +312,7 @@ final class CurrentFormat {
           e.put("fork_to", gateForks.get(s));
         }
       }
-      List<Object> list = lists.get(s.kind);
+      List<Object> list = Objects.requireNonNull(lists.get(s.kind), () -> "no section for " + s.kind);
       originalPaths.put(section(s.kind) + "[" + list.size() + "]", s.path());
       list.add(e);
     }

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -177,7 +178,7 @@ public final class SettingsValidator {
     List<PipelineSettings.Coalesce> coalesce = DagSettings.coalesce(raw.get("coalesce"), gates,
         sinkNames, problems);
     DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
-    if (problems.isEmpty()) {
+    if (problems.isEmpty() && source != null) { // no problems: there is a source
       problems.addAll(fieldContracts(source, transforms, aggregations));
     }
     problems.addAll(runModeProblems(raw, source, sinks));
@@ -225,7 +226,10 @@ public final class SettingsValidator {
       throw new SettingsException(file,
           raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
-    return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
+    // No problems: each part that was required is there.
+    return new PipelineSettings(file, Objects.requireNonNull(source, "source"), transforms, gates,
+        sinks, Objects.requireNonNull(defaultSink, "default_sink"),
+        Objects.requireNonNull(landscape, "landscape"),
         telemetry, asWritten, aggregations, coalesce, runner, export, journal);
   }
 
@@ -320,14 +324,14 @@ public final class SettingsValidator {
 
   /** The {@code runner:} section as runner options (its values already type-checked). */
   private static RunnerOptions runnerOptions(PluginOptions o) {
-    RunnerProfile profile = RunnerProfile.byName(o.string("profile")).orElseThrow();
+    RunnerProfile profile = RunnerProfile.byName(o.requiredString("profile")).orElseThrow();
     return RunnerOptions.defaults(profile)
         .withParallelism((int) o.integer("parallelism", 0))
         .withMaxParallelism((int) o.integer("max_parallelism", 0))
         .withFlinkMaster(o.string("flink_master"))
         .withCheckpointing(o.integer("checkpointing_interval_ms", 0),
             RunnerOptions.CheckpointingMode.valueOf(
-                o.string("checkpointing_mode").toUpperCase(java.util.Locale.ROOT)),
+                o.requiredString("checkpointing_mode").toUpperCase(java.util.Locale.ROOT)),
             o.integer("checkpoint_timeout_ms", RunnerOptions.DEFAULT_CHECKPOINT_TIMEOUT_MS),
             o.integer("min_pause_between_checkpoints_ms", 0))
         .withRestarts((int) o.integer("restart_attempts", RunnerOptions.DEFAULT_RESTART_ATTEMPTS),
@@ -532,7 +536,7 @@ public final class SettingsValidator {
     return target;
   }
 
-  private PipelineSettings.Source source(@Nullable Object raw, Set<String> sinkNames,
+  private PipelineSettings.@Nullable Source source(@Nullable Object raw, Set<String> sinkNames,
       List<String> problems) {
     if (raw == null) {
       problems.add("source: required ({plugin, options})");
