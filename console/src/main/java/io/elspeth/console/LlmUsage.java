@@ -43,7 +43,7 @@ record LlmUsage(String nodeId, String model, long calls, long unread, long promp
       while (rs.next()) {
         JsonNode response = response(payloads, rs.getString(1));
         JsonNode usage = response == null ? null : response.get("usage");
-        if (usage == null || !usage.isObject()) {
+        if (response == null || usage == null || !usage.isObject()) {
           byModel.computeIfAbsent(UNKNOWN_MODEL, k -> new long[5])[1]++;
           continue;
         }

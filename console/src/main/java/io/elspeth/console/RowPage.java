@@ -13,6 +13,7 @@ import io.elspeth.audit.lineage.RowLineage.TokenLineage;
 import io.elspeth.audit.lineage.RunGraph;
 import io.elspeth.audit.payload.PayloadLookup;
 import io.elspeth.audit.payload.PayloadStore;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -141,7 +142,8 @@ final class RowPage {
       canonical = null;
     }
     return new PayloadCheck(found, recordedHash.equals(canonical)
-        || recordedHash.equals(CanonicalJson.sha256Hex(found.content())));
+        || recordedHash.equals(CanonicalJson.sha256Hex(Objects.requireNonNull(found.content(),
+            "a payload with text has content"))));
   }
 
   private static String pretty(String json) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Row counts on a run's DAG: per node, the rows read (source) or the node states recorded by
@@ -74,7 +75,7 @@ record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long>
     return new RunDagCounts(states, edges);
   }
 
-  static long total(Map<String, Long> byStatus) {
+  static long total(@Nullable Map<String, Long> byStatus) {
     return byStatus == null ? 0 : byStatus.values().stream().mapToLong(Long::longValue).sum();
   }
 

@@ -24,9 +24,10 @@ record RunFilter(@Nullable String status, @Nullable LocalDate from, @Nullable Lo
           + "'");
     }
     int p = 0;
-    if (blankToNull(page) != null) {
+    String pageText = blankToNull(page);
+    if (pageText != null) {
       try {
-        p = Integer.parseInt(page.trim());
+        p = Integer.parseInt(pageText.trim());
       } catch (NumberFormatException e) {
         p = -1;
       }

@@ -10,6 +10,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The runs list: one page of runs, newest first, with their rows and outcomes per sink. Each run
@@ -78,7 +80,7 @@ final class RunSummaries {
   }
 
   /** One run's line; {@code null} when there is no such run. */
-  static RunSummary one(Connection c, String runId, long nowMs, SettledRuns settled)
+  static @Nullable RunSummary one(Connection c, String runId, long nowMs, SettledRuns settled)
       throws SQLException {
     try (PreparedStatement ps = LandscapeReads.prepare(c, "SELECT status, started_at,"
         + " completed_at FROM runs WHERE run_id = ?", runId); ResultSet rs = ps.executeQuery()) {
@@ -90,8 +92,8 @@ final class RunSummaries {
     }
   }
 
-  private static RunSummary summary(Connection c, String runId, String status, String started,
-      String completed, long nowMs, SettledRuns settled) throws SQLException {
+  private static RunSummary summary(Connection c, String runId, String status,
+      @Nullable String started, @Nullable String completed, long nowMs, SettledRuns settled) throws SQLException {
     long rows = settled.get(runId, status, "rows",
         () -> LandscapeReads.count(c, ROWS_OF_RUN, runId));
     var outcomes = settled.get(runId, status, "outcomes",
@@ -99,7 +101,8 @@ final class RunSummaries {
     Instant start = LandscapeReads.instant(started);
     Instant end = completed != null ? LandscapeReads.instant(completed)
         : status.equals("running") ? Instant.ofEpochMilli(nowMs) : null;
-    return new RunSummary(runId, status, LandscapeReads.display(started),
+    return new RunSummary(runId, status, Objects.requireNonNull(LandscapeReads.display(started),
+        () -> "run " + runId + " has no started_at"),
         LandscapeReads.display(completed), LandscapeReads.duration(start, end), rows, outcomes);
   }
 
@@ -111,7 +114,7 @@ final class RunSummaries {
         : day + " 00:00:00";
   }
 
-  private static String str(Object o) {
+  private static @Nullable String str(@Nullable Object o) {
     return o == null ? null : o.toString();
   }
 }

@@ -423,7 +423,7 @@ public final class WebConsole implements AutoCloseable {
     }
   }
 
-  private static void message(Context ctx, HttpStatus status, String title, String text) {
+  private static void message(Context ctx, HttpStatus status, String title, @Nullable String text) {
     ctx.status(status).html(Page.frame(title, "<p class=\"bad\" id=\"message\">"
         + Page.esc(text) + "</p>\n"));
   }

@@ -104,7 +104,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       RunObserver observer) {
     Map<String, Object> raw = source.file() != null
         ? SettingsLoader.load(source.file(), profile)
-        : SettingsLoader.loadText(source.yaml(), source.origin(), profile);
+        : SettingsLoader.loadText(Objects.requireNonNull(source.yaml(),
+            "a settings source without a file has YAML text"), source.origin(), profile);
     PluginRegistry plugins = PluginRegistry.installed();
     if (source.baseDir() != null) {
       RelativePaths.resolve(raw, source.baseDir(), plugins);

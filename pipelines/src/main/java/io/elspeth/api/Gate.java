@@ -156,7 +156,7 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
-    return parsed;
+    return Objects.requireNonNull(parsed, "a condition without problems is parsed");
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +39,7 @@ public final class MemoryScenario {
     Path input = workDir.resolve("scenario6-input.csv");
     ScenarioPipeline.writeInput(input, Math.toIntExact(rows));
     Path settings = ScenarioPipeline.settingsFile(workDir, input, "");
-    Path dir = settings.getParent();
+    Path dir = Objects.requireNonNull(settings.getParent(), "settings file has no parent directory");
     Path gcLog = dir.resolve("gc.log");
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),

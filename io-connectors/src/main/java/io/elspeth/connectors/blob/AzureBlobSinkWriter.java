@@ -42,6 +42,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -229,7 +230,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       throw new IOException("cannot upload " + where + ": the blob exists and overwrite is false");
     }
     // Blocks the blob already has are kept only when appending lines to blocks of our own.
-    boolean keepBase = append && format != Format.JSON && base.ownBlocks();
+    boolean keepBase = append && base != null && format != Format.JSON && base.ownBlocks();
     List<String> header = List.of();
     List<Object> oldItems = List.of();
     byte[] baseBytesToRewrite = null;
@@ -242,7 +243,8 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       if (append) {
         header = format == Format.CSV && includeHeader ? csvHeader(content.firstLine()) : header;
         if (format == Format.JSON) {
-          oldItems = jsonItems(content.bytes(), where);
+          oldItems = jsonItems(Objects.requireNonNull(content.bytes(),
+              "the base of a JSON append is downloaded with its bytes"), where);
         } else if (!keepBase) {
           baseBytesToRewrite = content.bytes();
         }
@@ -263,7 +265,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
 
     // Stage: the new blocks, hashed after the kept base's bytes (the committed blob's content).
     if (keepBase) {
-      digest = afterBase;
+      digest = Objects.requireNonNull(afterBase, "a kept base is downloaded and hashed");
     }
     Map<String, Object> stageRequest = BlobCallPayload.request("stage_blocks", auth, container,
         blobName);
@@ -292,15 +294,16 @@ public final class AzureBlobSinkWriter implements SinkWriter {
           BlobCallPayload.millisSince(t0));
     }
 
-    List<String> blockList = new ArrayList<>(keepBase ? base.committedIds() : List.of());
+    List<String> blockList = new ArrayList<>(keepBase && base != null ? base.committedIds() : List.of());
     blockList.addAll(upload.blockIds);
-    long size = (keepBase ? base.size() : 0) + upload.bytes;
+    long size = (keepBase && base != null ? base.size() : 0) + upload.bytes;
     String hash = HexFormat.of().formatHex(upload.digest.digest());
     Artifact output = new Artifact("file", uriPrefix() + blobName, hash, size);
     if (publisher != null) {
       CrashPoint.reached("sink.staged");
       publisher.beforePublish(new Staging(output.pathOrUri(), null, base == null ? null
-          : new Artifact("file", output.pathOrUri(), baseHash, base.size()), output));
+          : new Artifact("file", output.pathOrUri(), Objects.requireNonNull(baseHash,
+              "a base is downloaded and hashed"), base.size()), output));
     }
     commit(blob, blobName, where, blockList, base == null ? null : base.etag(), publicationId,
         calls);
@@ -528,7 +531,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     }
     ours.sort(java.util.Comparator.comparing(b -> decode(b.getName())));
     for (Block b : ours) {
-      String id = decode(b.getName());
+      String id = Objects.requireNonNull(decode(b.getName()), "only blocks with our ids are kept");
       keepBase = id.charAt(prefix.length()) == 'a';
       staged.add(b.getName());
       stagedBytes += b.getSizeLong();

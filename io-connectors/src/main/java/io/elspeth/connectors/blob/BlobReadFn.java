@@ -21,6 +21,7 @@ import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Downloads one blob as a stream (the SDK fetches it in blocks of {@code blockSize} bytes, so a
@@ -88,7 +89,7 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
       if (counted == null || counted.failure != null) {
         // The download itself failed: before the first byte, or part-way through the stream.
         BlobFailure failure = BlobFailure.of("download " + where,
-            counted == null ? e : counted.failure);
+            counted == null || counted.failure == null ? e : counted.failure);
         calls.error(BlobCallPayload.CALL_TYPE, request, failure.asError(), ms);
         message = "azure_blob source: " + failure.message();
       } else {
@@ -113,7 +114,7 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
     calls.calls().forEach(audit::output);
   }
 
-  private static Map<String, Object> response(long bytes, String etag) {
+  private static Map<String, Object> response(long bytes, @Nullable String etag) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status_code", 200);
     r.put("bytes", bytes);
@@ -126,7 +127,7 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
   /** Counts the bytes downloaded and remembers a failure of the download stream itself. */
   static final class CountingStream extends FilterInputStream {
     long bytes;
-    Exception failure;
+    @Nullable Exception failure;
 
     CountingStream(InputStream in) {
       super(in);

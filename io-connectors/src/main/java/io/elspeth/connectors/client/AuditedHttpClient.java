@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -271,7 +272,8 @@ public final class AuditedHttpClient implements AutoCloseable {
   private <T> T answered(Map<String, Object> request, int index, double latency, CallSink sink,
       ResponseReader<T> reader, Map<String, Object> response, byte[] bytes,
       boolean redirectIsAnswer) throws ExternalCallException {
-    int status = ((Number) response.get("status_code")).intValue();
+    int status = ((Number) Objects.requireNonNull(response.get("status_code"),
+        "a recorded response has its status_code")).intValue();
     @SuppressWarnings("unchecked")
     Map<String, Object> headers = response.get("headers") instanceof Map<?, ?> h
         ? (Map<String, Object>) h : Map.of();

@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -252,7 +253,8 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (!"json_schema".equals(format.get("type"))) {
       return new ChatCompletionsJsonResponseFormat();
     }
-    Map<?, ?> spec = (Map<?, ?>) format.get("json_schema");
+    Map<?, ?> spec = (Map<?, ?>) Objects.requireNonNull(format.get("json_schema"),
+        "response_format of type json_schema has a 'json_schema' object");
     return new ChatCompletionsJsonSchemaResponseFormat(
         new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
             .setStrict(Boolean.TRUE.equals(spec.get("strict")))
@@ -301,7 +303,8 @@ public final class AuditedLlmClient implements AutoCloseable {
       // The protocol method hands back the body as received; the convenience method
       // (getChatCompletions) dereferences it blindly, so an empty 200 was a NullPointerException
       // with no call record.
-      answer = azure.getChatCompletionsWithResponse(deployment,
+      answer = Objects.requireNonNull(azure, "an azure client has its OpenAI client")
+          .getChatCompletionsWithResponse(deployment,
           BinaryData.fromObject(azureOptions(r)), new RequestOptions());
       BinaryData value = answer.getValue();
       bytes = value == null ? new byte[0] : value.toBytes();
@@ -333,7 +336,7 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (outcome.failure() != null) {
       throw outcome.failure();
     }
-    return outcome.chat();
+    return Objects.requireNonNull(outcome.chat(), "an outcome without a failure has its answer");
   }
 
   /**
@@ -422,7 +425,8 @@ public final class AuditedLlmClient implements AutoCloseable {
       return new Outcome(response, null, new ExternalCallException(kind, problem, null),
           details);
     }
-    return new Outcome(response, new ChatResponse(content, model, usage), null, details);
+    return new Outcome(response, new ChatResponse(Objects.requireNonNull(content,
+        "content without a problem"), model, usage), null, details);
   }
 
   /** What an error status brought: {@code {status_code, body_size?, body?}}; null without one. */
@@ -479,7 +483,7 @@ public final class AuditedLlmClient implements AutoCloseable {
   static ExternalCallException classify(RuntimeException e, UrlRedactor urls) {
     ExternalCallException c = classifyRaw(e);
     String redacted = urls.text(c.getMessage());
-    return redacted.equals(c.getMessage()) ? c
+    return redacted == null || redacted.equals(c.getMessage()) ? c
         : new ExternalCallException(c.kind(), redacted, c.statusCode())
             .withRetryAfter(c.retryAfter());
   }
@@ -538,7 +542,9 @@ public final class AuditedLlmClient implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Authorization", "Bearer " + apiKey);
     headers.put("Content-Type", "application/json");
-    return http.post(chatUrl, headers, body, timeout, sink, answer -> readOpenRouter(r, answer));
+    return Objects.requireNonNull(http, "an openrouter client has its HTTP client").post(
+        Objects.requireNonNull(chatUrl, "an openrouter client has its chat URL"), headers, body,
+        timeout, sink, answer -> readOpenRouter(r, answer));
   }
 
   /** A 2xx answer as a chat completion; anything else fails the (then error-recorded) call. */

@@ -2,6 +2,7 @@ package io.elspeth.connectors.client;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Makes one logical call with retries, every attempt being its own audited call (the attempt
@@ -23,7 +24,7 @@ public final class CallRetrier implements Serializable {
   private final PoolSettings pool;
   private final String service;
   private final CallClock clock;
-  private transient AimdThrottle throttle;
+  private transient @Nullable AimdThrottle throttle; // created on first use (transient: not serialised)
 
   public CallRetrier(ClientSettings settings, PoolSettings pool, String service) {
     this(settings, pool, service, CallClock.SYSTEM);

@@ -3,6 +3,7 @@ package io.elspeth.connectors.client;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -58,7 +59,7 @@ public final class ExternalCallException extends Exception {
 
   /** This failure, with the wait the service asked for ({@code Retry-After}); null: none. */
   public ExternalCallException withRetryAfter(@Nullable Duration wait) {
-    return new ExternalCallException(kind, getMessage(), statusCode, attempts, wait);
+    return new ExternalCallException(kind, message(), statusCode, attempts, wait);
   }
 
   /** The class of an HTTP error status. */
@@ -101,8 +102,13 @@ public final class ExternalCallException extends Exception {
     return retryAfter;
   }
 
+  /** The message this was constructed with (never null: every constructor takes one). */
+  private String message() {
+    return Objects.requireNonNull(getMessage(), "constructed with a message");
+  }
+
   ExternalCallException afterAttempts(int n) {
-    return new ExternalCallException(kind, getMessage(), statusCode, n, retryAfter);
+    return new ExternalCallException(kind, message(), statusCode, n, retryAfter);
   }
 
   /** The error reason of a row whose call failed for good: {reason, error, attempts}. */

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -242,7 +243,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
           insertBatch(c, insert, batch, batchIndex, calls, !oneTransaction);
         }
       }
-      if (oneTransaction) {
+      if (publisher != null && artifact != null) { // oneTransaction: both are set
         markCommitted(c, publisher.publicationId());
         publisher.beforePublish(new Staging(target(), null, null, artifact));
         c.commit();
@@ -283,8 +284,9 @@ public final class DatabaseSinkWriter implements SinkWriter {
     /** Binds the values of {@code row} to {@code ps}, a statement of {@link #sql()}. */
     void bind(PreparedStatement ps, Map<String, Object> row) throws SQLException {
       for (int i = 0; i < fields.size(); i++) {
-        DatabaseSinkWriter.bind(ps, i + 1, types.get(fields.get(i)), row.get(fields.get(i)),
-            dialect);
+        String field = fields.get(i);
+        DatabaseSinkWriter.bind(ps, i + 1, Objects.requireNonNull(types.get(field),
+            () -> "no SQL type for field '" + field + "'"), row.get(field), dialect);
       }
     }
   }
@@ -689,7 +691,7 @@ public final class DatabaseSinkWriter implements SinkWriter {
    * refusal of that row (invalid input syntax), not of every row of the batch for a mismatched
    * parameter type.
    */
-  private static void bind(PreparedStatement ps, int index, String sqlType, Object value,
+  private static void bind(PreparedStatement ps, int index, String sqlType, @Nullable Object value,
       Dialect dialect) throws SQLException {
     boolean untypedText = dialect == Dialect.POSTGRESQL && "TEXT".equals(sqlType);
     if (value == null) {

@@ -128,7 +128,7 @@ public final class KeyVaultSecretReader {
     return value;
   }
 
-  private static String firstLine(String message) {
+  private static String firstLine(@Nullable String message) {
     if (message == null) {
       return "(no detail)";
     }

@@ -127,7 +127,7 @@ public final class CallReplayer {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> asMap(Object parsed) {
+  private static Map<String, Object> asMap(@Nullable Object parsed) {
     if (!(parsed instanceof Map<?, ?>)) {
       throw new ReplayException("recorded payload is not a JSON object: "
           + String.valueOf(parsed).substring(0, Math.min(80, String.valueOf(parsed).length())));

@@ -199,7 +199,7 @@ public final class FieldNormalizer {
               + entry.getKey()
               + "'");
     }
-    if (firstName != null) {
+    if (firstName != null && firstOriginals != null) { // set together
       throw new FieldNameCollisionException(
           what + ": " + String.join("; ", details), firstName, firstOriginals);
     }

@@ -14,6 +14,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import io.elspeth.audit.crash.CrashPoint;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -43,7 +44,7 @@ final class DurableFile {
   static SinkWriter.Artifact write(Path path, Body body, SinkWriter.@Nullable Publisher publisher)
       throws IOException {
     Path target = path.toAbsolutePath();
-    Path dir = target.getParent();
+    Path dir = parentOf(target);
     Files.createDirectories(dir);
     Path temp = createStaged(dir, target);
     SinkWriter.Artifact published;
@@ -97,7 +98,11 @@ final class DurableFile {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING);
     }
-    syncDirectory(target.getParent());
+    syncDirectory(parentOf(target));
+  }
+
+  private static Path parentOf(Path file) {
+    return Objects.requireNonNull(file.getParent(), () -> "'" + file + "' is not a file in a directory");
   }
 
   /** Makes a directory's entries durable (a rename survives a power cut), where the OS allows. */

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
@@ -280,7 +282,7 @@ public final class PublicationRepair {
         throw new RepairException(sink + ": cannot ask " + p.target() + " whether publication "
             + p.publicationId() + " committed: " + e.getMessage());
       }
-      if (committed.isEmpty()) {
+      if (committed.isEmpty() || writer == null) { // no writer: committed is empty
         throw new RepairException(sink + ": publication " + p.publicationId() + " to "
             + p.target() + " cannot be checked: the sink is not configured as it was");
       }
@@ -356,7 +358,8 @@ public final class PublicationRepair {
       if (artifactMissing && firstToken != null) {
         // As the sink does: the artifact names the node state of its first token.
         String first = firstToken;
-        String firstState = read(store, c -> stateOf(c, first, p.nodeId()));
+        String firstState = read(store,
+            c -> Optional.ofNullable(stateOf(c, first, p.nodeId()))).orElse(null);
         if (firstState == null) {
           throw new IllegalStateException("token " + firstToken + " has no state at sink '"
               + p.sinkName() + "' after its outcome was recorded");
@@ -383,7 +386,8 @@ public final class PublicationRepair {
     Set<String> done = read(store, c -> terminal(c, chunk));
     List<AuditRecord> records = new ArrayList<>();
     // No token is the artifact's "first": a missing artifact is recorded after the chunks.
-    SinkWrite.WrittenSpillFile manifest = new SinkWrite.WrittenSpillFile(p.manifest(),
+    SinkWrite.WrittenSpillFile manifest = new SinkWrite.WrittenSpillFile(Objects.requireNonNull(
+        p.manifest(), "recordMissingOutcomes checked the manifest"),
         p.tokenCount(), "", "", p.artifactType(), p.target(), p.newHash(), p.newSize(), at, at,
         0.0);
     long missing = 0;

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -424,7 +425,8 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         public void beforePublish(SinkWriter.Staging staging) throws IOException {
           Path manifest = manifestPath(staging, publicationId);
           long tokens = SpillFiles.writeDurable(manifest, SpillFiles.merge(spills));
-          DurableFile.syncDirectory(manifest.getParent());
+          DurableFile.syncDirectory(Objects.requireNonNull(manifest.getParent(),
+              "a manifest is a file in a directory"));
           SinkWriter.Artifact base = staging.base();
           SinkPublication publication = new SinkPublication(publicationId, ctx.runId(),
               ctx.nodeId(), ctx.nodeName(), ctx.stepIndex(), staging.output().artifactType(),
@@ -579,6 +581,10 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
             first = head;
           }
         }
+      }
+      if (first == null) {
+        throw new IllegalStateException("sink '" + ctx.nodeName() + "' wrote " + count
+            + " tokens but none of its spill files has a first token");
       }
       String firstStateId = Ids.stateId();
       double perRowMs = totalMs / count;

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -205,7 +206,8 @@ public final class CsvRecordReader implements RecordReader {
       String location = s.location();
       if (!s.complete()) {
         return ParsedRecord.malformed(QuarantinedBytes.cut(s.bytes(), s.held(), s.size(),
-            s.sha256(), charset), s.problem(), location);
+            Objects.requireNonNull(s.sha256(), "an incomplete record has its hash"), charset),
+            Objects.requireNonNull(s.problem(), "an incomplete record has its problem"), location);
       }
       String text = QuarantinedBytes.strict(decoder, s.bytes(), s.held());
       if (text == null && transcoding != null) {

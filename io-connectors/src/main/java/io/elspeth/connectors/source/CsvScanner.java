@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -268,7 +269,8 @@ final class CsvScanner implements Closeable {
     lines = firstLine;
     String sha = null;
     if (lineSize > maxRowBytes) {
-      sha = HexFormat.of().formatHex(firstLineDigest.digest());
+      sha = HexFormat.of().formatHex(Objects.requireNonNull(firstLineDigest,
+          "a first line over max_row_bytes is hashed").digest());
     }
     return new Scanned(start, start + lineSize, firstLine, firstLine, rec,
         (int) Math.min(held, lineSize), lineSize, sha, problem);

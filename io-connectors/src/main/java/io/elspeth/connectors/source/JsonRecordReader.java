@@ -18,6 +18,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -117,7 +118,8 @@ public final class JsonRecordReader implements RecordReader {
         String location = "line " + line.number();
         if (!line.complete()) {
           return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(line.bytes(), line.held(),
-              line.size(), line.sha256(), charset), "line is " + line.size()
+              line.size(), Objects.requireNonNull(line.sha256(), "an incomplete line has its hash"),
+              charset), "line is " + line.size()
               + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")", location),
               offset, 0, linesBefore);
         }

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -104,7 +105,8 @@ public final class SourceBoundary implements Serializable {
     if (rec.isMalformed()) {
       problem = rec.problem();
     } else {
-      Validation v = validator.validate(rec.row());
+      Validation v = validator.validate(Objects.requireNonNull(rec.row(),
+          "a well-formed record has a row"));
       if (v.isValid()) {
         data = v.row();
         problem = canonicalProblem(data);
@@ -130,7 +132,7 @@ public final class SourceBoundary implements Serializable {
   public void emit(Decision d, long index, DoFn.MultiOutputReceiver out) {
     switch (d.kind()) {
       case 0 -> {
-        emitValid(d.data(), index, out);
+        emitValid(Objects.requireNonNull(d.data(), "a valid row has its data"), index, out);
         valid.inc();
       }
       case 1, 2 -> {

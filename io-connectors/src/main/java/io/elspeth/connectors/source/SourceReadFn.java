@@ -87,8 +87,9 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       RestrictionTracker<ReadRange, ReadClaim> tracker, MultiOutputReceiver out)
       throws IOException {
     ReadRange range = tracker.currentRestriction();
-    Map<String, Object> input = Map.of("path", file.getMetadata().resourceId().toString());
-    io.elspeth.connectors.lineage.DatasetName.file(input.get("path").toString()).reportRead();
+    String path = file.getMetadata().resourceId().toString();
+    Map<String, Object> input = Map.of("path", path);
+    io.elspeth.connectors.lineage.DatasetName.file(path).reportRead();
     RecordReader.Input opener = offset -> {
       if (offset == 0) {
         return Channels.newInputStream(file.open());

@@ -47,7 +47,7 @@ public final class ElspethCli implements Runnable {
     });
     cli.setParameterExceptionHandler((ex, args) -> {
       CommandLine c = ex.getCommandLine();
-      c.getErr().println(CliErrors.PREFIX + CliErrors.scrub(ex.getMessage()));
+      c.getErr().println(CliErrors.PREFIX + CliErrors.scrub(String.valueOf(ex.getMessage())));
       c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
       c.getErr().flush();
       return 2;

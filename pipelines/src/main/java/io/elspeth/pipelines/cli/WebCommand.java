@@ -73,7 +73,7 @@ final class WebCommand implements Callable<Integer> {
     try {
       prices = llmPrices == null ? LlmPrices.none() : LlmPrices.read(llmPrices);
     } catch (ConsoleConfigException e) {
-      CliErrors.print(spec.commandLine().getErr(), e.getMessage());
+      CliErrors.print(spec.commandLine().getErr(), String.valueOf(e.getMessage()));
       return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url);
@@ -89,7 +89,7 @@ final class WebCommand implements Callable<Integer> {
       stopped.await();
       return 0;
     } catch (ConsoleConfigException e) {
-      CliErrors.print(spec.commandLine().getErr(), e.getMessage());
+      CliErrors.print(spec.commandLine().getErr(), String.valueOf(e.getMessage()));
       return 1;
     }
   }

@@ -28,6 +28,7 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import io.elspeth.audit.record.AuditRecordCoder;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -288,7 +289,7 @@ public final class PipelineGraphBuilder {
     Map<String, StepContext> contexts = new LinkedHashMap<>();
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
       writers.put(sink.name(), plan.sinkWriter(sink));
-      StepContext ctx = plan.context(plan.sinks().get(sink.name()), sink.onWriteFailure())
+      StepContext ctx = plan.context(named(plan.sinks(), sink.name(), "sink node"), sink.onWriteFailure())
           .withPayloadStore(settings.payloadStoreBasePath());
       if (!commitAudit) {
         // Nothing is committed, so a sink has no tokens in the Landscape to wait for and no
@@ -302,7 +303,7 @@ public final class PipelineGraphBuilder {
     List<PCollection<Token>> diverted = new ArrayList<>();
     for (boolean diverting : List.of(true, false)) {
       for (int i = 0; i < sinkNames.size(); i++) {
-        PipelineSettings.Sink sink = settings.sinks().get(sinkNames.get(i));
+        PipelineSettings.Sink sink = named(settings.sinks(), sinkNames.get(i), "sink");
         String failure = sink.onWriteFailure();
         if (diverting != (failure != null && !StepContext.DISCARD.equals(failure))) {
           continue;
@@ -319,7 +320,8 @@ public final class PipelineGraphBuilder {
               .setCoder(TokenCoder.of());
         }
         PCollectionTuple checked = in.apply("sink-check:" + sink.name(),
-            SinkRowCheck.of(writers.get(sink.name())).withContext(contexts.get(sink.name())));
+            SinkRowCheck.of(named(writers, sink.name(), "sink writer"))
+                .withContext(named(contexts, sink.name(), "sink context")));
         audits.add(checked.get(StepTags.AUDIT));
         refusals.add(checked.get(SinkRowCheck.REFUSED));
         if (diverting) {
@@ -331,9 +333,9 @@ public final class PipelineGraphBuilder {
     PCollectionView<SinkWriteBarrier.Verdict> barrier = SinkWriteBarrier.of(
         PCollectionList.of(refusals));
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
-      audits.add(writable.get(sink.name()).apply("sink:" + sink.name(),
-          SinkWrite.to(writers.get(sink.name())).withPluginName(sink.plugin())
-              .withContext(contexts.get(sink.name())).withBarrier(barrier)));
+      audits.add(named(writable, sink.name(), "sink input").apply("sink:" + sink.name(),
+          SinkWrite.to(named(writers, sink.name(), "sink writer")).withPluginName(sink.plugin())
+              .withContext(named(contexts, sink.name(), "sink context")).withBarrier(barrier)));
     }
     PCollection<AuditRecord> allAudit = PCollectionList.of(audits)
         .apply("all-audit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
@@ -382,5 +384,10 @@ public final class PipelineGraphBuilder {
     }
     return new LandscapeCommit.TelemetryWiring(plan.runId(), plan.settings().telemetry(), nodes,
         destinations, plan.settings().payloadStoreBasePath());
+  }
+
+  /** What {@code byName} holds for {@code name}: every sink of validated settings has one. */
+  private static <V> V named(Map<String, V> byName, String name, String what) {
+    return Objects.requireNonNull(byName.get(name), () -> "no " + what + " for sink '" + name + "'");
   }
 }

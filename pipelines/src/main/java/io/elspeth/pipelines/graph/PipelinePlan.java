@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -216,13 +217,13 @@ public final class PipelinePlan {
     }
     String quarantine = settings.onValidationFailure();
     if (!StepContext.DISCARD.equals(quarantine)) {
-      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinks.get(quarantine).nodeId(),
+      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinkNode(quarantine).nodeId(),
           "__quarantine__", "divert"));
     }
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
       if (t.onError() != null && !StepContext.DISCARD.equals(t.onError())) {
-        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinks.get(t.onError()).nodeId(),
+        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinkNode(t.onError()).nodeId(),
             "__error_" + t.name() + "__", "divert"));
       }
     }
@@ -230,7 +231,7 @@ public final class PipelinePlan {
       PipelineSettings.Aggregation a = settings.aggregations().get(i);
       if (a.onError() != null && !StepContext.DISCARD.equals(a.onError())) {
         edges.add(new Edge(Ids.edgeId(), aggregationNode(i).nodeId(),
-            sinks.get(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
+            sinkNode(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
       }
     }
     for (int i = 0; i < settings.gates().size(); i++) {
@@ -277,7 +278,7 @@ public final class PipelinePlan {
     for (PipelineSettings.Sink k : settings.sinks().values()) {
       String to = k.onWriteFailure();
       if (to != null && !StepContext.DISCARD.equals(to)) {
-        edges.add(new Edge(Ids.edgeId(), sinks.get(k.name()).nodeId(), sinks.get(to).nodeId(),
+        edges.add(new Edge(Ids.edgeId(), sinkNode(k.name()).nodeId(), sinkNode(to).nodeId(),
             SinkRowCheck.FAILSINK_EDGE, "divert"));
       }
     }
@@ -357,7 +358,8 @@ public final class PipelinePlan {
       SecretFingerprinter secrets, Set<String> ids, String schemaMode,
       @Nullable String inputContractJson, @Nullable String outputContractJson) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> audited = (Map<String, Object>) secrets.scrub(config);
+    Map<String, Object> audited = (Map<String, Object>) Objects.requireNonNull(
+        secrets.scrub(config), "the scrubbed copy of a map");
     return new Node(id(prefix, name, audited, ids), name, type, plugin, descriptor.version(),
         descriptor.determinism(), step, audited, schemaMode, inputContractJson,
         outputContractJson);
@@ -438,7 +440,7 @@ public final class PipelinePlan {
   }
 
   /** The audit context of a node: its ids, step and outgoing edges. */
-  public StepContext context(Node node, String onError) {
+  public StepContext context(Node node, @Nullable String onError) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Edge e : edges) {
       if (e.from().equals(node.nodeId())) {

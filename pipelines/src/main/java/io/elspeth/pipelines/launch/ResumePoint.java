@@ -218,7 +218,7 @@ public record ResumePoint(String previousRunId, List<String> chain, BitSet done,
       }
     }
     for (Branch b : finished) {
-      if (forked.get(b) == 1) {
+      if (forked.getOrDefault(b, 0) == 1) {
         delivered.computeIfAbsent(b.step(), k -> DeliveredBranches.builder())
             .add(b.rowIndex(), b.order(), b.name(), runId);
       }

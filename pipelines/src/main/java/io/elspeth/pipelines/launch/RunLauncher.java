@@ -564,7 +564,7 @@ public final class RunLauncher {
       }
       telemetry.handleEvent(new TelemetryEvent.RunFinished(Instant.now(), runId,
           failure == null ? RunStatus.COMPLETED : RunStatus.FAILED,
-          failure == null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
+          failure == null && counts != null ? counts.rows() : 0, (System.nanoTime() - startNanos) / 1e6));
       String exportFailure = null;
       if (failure == null && plan.settings().export() != null) {
         exportFailure = export(store, runId, plan.settings().export(), telemetry);

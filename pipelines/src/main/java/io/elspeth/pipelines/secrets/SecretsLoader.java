@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +94,8 @@ public final class SecretsLoader {
         fingerprinter = new SecretFingerprinter(var.equals(keyName) ? value : envKey);
       }
       values.put(var, value);
-      resolutions.add(new LoadedSecrets.Resolution(var, vaultUrl, secret, at, latencyMs,
+      resolutions.add(new LoadedSecrets.Resolution(var, Objects.requireNonNull(vaultUrl,
+          "a secret read from a vault has its vault_url"), secret, at, latencyMs,
           fingerprinter.fingerprint(value)));
       LOG.info("secret loaded env_var={} secret={} vault={} latency_ms={}", var, secret,
           vaultUrl, Math.round(latencyMs));

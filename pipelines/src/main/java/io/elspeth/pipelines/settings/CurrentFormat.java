@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -364,7 +365,7 @@ final class CurrentFormat {
             .add(new Wiring.Step(input, output));
         defaultSink = defaultSink == null && sinks.contains(output) ? output : defaultSink;
       }
-      List<Object> list = lists.get(s.kind);
+      List<Object> list = Objects.requireNonNull(lists.get(s.kind), () -> "no section for " + s.kind);
       originalPaths.put(section(s.kind) + "[" + list.size() + "]", s.path());
       list.add(e);
     }

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -289,7 +290,8 @@ final class DagSettings {
         config.put("timeout_seconds", timeout);
         config.put("quorum_count", quorum);
         config.put("select_branch", select);
-        out.add(new PipelineSettings.Coalesce(name, gateOfPath.get(branches.get(0)), branches,
+        out.add(new PipelineSettings.Coalesce(name, Objects.requireNonNull(
+            gateOfPath.get(branches.get(0)), "checked above: each branch is a gate's fork path"), branches,
             policy, merge, timeout, quorum, (String) select, config));
       }
     }

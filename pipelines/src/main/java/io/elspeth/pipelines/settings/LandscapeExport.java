@@ -67,7 +67,7 @@ public record LandscapeExport(PipelineSettings.Sink sink, Format format, boolean
           + " sinks: " + sinks.keySet());
       return null;
     }
-    Format format = Format.valueOf(o.string("format").toUpperCase(java.util.Locale.ROOT));
+    Format format = Format.valueOf(o.requiredString("format").toUpperCase(java.util.Locale.ROOT));
     if (format == Format.CSV && !(sink.options().asMap().get("path") instanceof String)) {
       problems.add("landscape.export.format: csv writes one file per record type into a folder"
           + " named after the sink's path, but sink '" + sinkName + "' (" + sink.plugin()
@@ -81,7 +81,8 @@ public record LandscapeExport(PipelineSettings.Sink sink, Format format, boolean
    * Problems when the export sink also receives rows of the pipeline: its output would be
    * overwritten by the export (or mix rows and audit records), so it must be a sink of its own.
    */
-  static List<String> sharedSinkProblems(LandscapeExport export, PipelineSettings.Source source,
+  static List<String> sharedSinkProblems(LandscapeExport export,
+      PipelineSettings.@Nullable Source source,
       List<PipelineSettings.Transform> transforms, List<PipelineSettings.Gate> gates,
       List<PipelineSettings.Aggregation> aggregations,
       Map<String, PipelineSettings.Sink> sinks, @Nullable String defaultSink) {
@@ -90,7 +91,7 @@ public record LandscapeExport(PipelineSettings.Sink sink, Format format, boolean
     if (name.equals(defaultSink)) {
       users.add("default_sink");
     }
-    if (name.equals(source.options().string("on_validation_failure"))) {
+    if (source != null && name.equals(source.options().string("on_validation_failure"))) {
       users.add("source.options.on_validation_failure");
     }
     for (int i = 0; i < transforms.size(); i++) {

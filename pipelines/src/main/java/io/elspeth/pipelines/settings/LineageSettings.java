@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -120,7 +121,8 @@ public record LineageSettings(String namespace, @Nullable String consoleUrl,
     }
     Http http = o.has("http") ? http(m.get("http"), problems) : null;
     String file = o.string("file");
-    double running = ((Number) o.asMap().get("running_interval_seconds")).doubleValue();
+    double running = ((Number) Objects.requireNonNull(o.asMap().get("running_interval_seconds"),
+        "running_interval_seconds has a default")).doubleValue();
     if (running <= 0) {
       problems.add("lineage.running_interval_seconds: expected a positive number of seconds, got "
           + running);
@@ -160,7 +162,7 @@ public record LineageSettings(String namespace, @Nullable String consoleUrl,
       return null;
     }
     String apiKey = o.string("api_key");
-    return new Http(uri, o.string("endpoint"), apiKey == null || apiKey.isEmpty() ? null : apiKey,
+    return new Http(uri, o.requiredString("endpoint"), apiKey == null || apiKey.isEmpty() ? null : apiKey,
         Duration.ofMillis(Math.round(timeout * 1000)));
   }
 

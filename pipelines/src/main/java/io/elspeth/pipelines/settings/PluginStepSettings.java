@@ -29,7 +29,7 @@ final class PluginStepSettings {
     this.registry = registry;
   }
 
-  PipelineSettings.Source source(@Nullable Object raw, Set<String> sinkNames,
+  PipelineSettings.@Nullable Source source(@Nullable Object raw, Set<String> sinkNames,
       List<String> problems) {
     if (raw == null) {
       problems.add("source: required ({plugin, options})");

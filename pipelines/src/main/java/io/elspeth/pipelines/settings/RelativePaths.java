@@ -8,6 +8,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -46,7 +47,8 @@ public final class RelativePaths {
    */
   static Map<String, Object> pluginFilesAgainstSettings(Map<String, Object> settings,
       Path settingsFile) {
-    Path folder = settingsFile.toAbsolutePath().getParent();
+    Path folder = Objects.requireNonNull(settingsFile.toAbsolutePath().getParent(),
+        () -> "'" + settingsFile + "' is not a file in a folder");
     return PluginEntries.mapOptions(settings, (plugin, options) -> {
       Map<String, Object> out = new java.util.LinkedHashMap<>(options);
       FILE_SOURCES.keySet().forEach(key -> resolveOption(out, key, folder));

@@ -40,14 +40,14 @@ final class RunnerSection {
 
   /** The {@code runner:} section as runner options (its values already type-checked). */
   static RunnerOptions runnerOptions(PluginOptions o) {
-    RunnerProfile profile = RunnerProfile.byName(o.string("profile")).orElseThrow();
+    RunnerProfile profile = RunnerProfile.byName(o.requiredString("profile")).orElseThrow();
     return RunnerOptions.defaults(profile)
         .withParallelism((int) o.integer("parallelism", 0))
         .withMaxParallelism((int) o.integer("max_parallelism", 0))
         .withFlinkMaster(o.string("flink_master"))
         .withCheckpointing(o.integer("checkpointing_interval_ms", 0),
             RunnerOptions.CheckpointingMode.valueOf(
-                o.string("checkpointing_mode").toUpperCase(java.util.Locale.ROOT)),
+                o.requiredString("checkpointing_mode").toUpperCase(java.util.Locale.ROOT)),
             o.integer("checkpoint_timeout_ms", RunnerOptions.DEFAULT_CHECKPOINT_TIMEOUT_MS),
             o.integer("min_pause_between_checkpoints_ms", 0))
         .withRestarts((int) o.integer("restart_attempts", RunnerOptions.DEFAULT_RESTART_ATTEMPTS),

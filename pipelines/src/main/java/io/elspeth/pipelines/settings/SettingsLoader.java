@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.elspeth.pipelines.secrets.LoadedSecrets;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -135,7 +136,8 @@ public final class SettingsLoader {
       throw new SettingsException(file, problems);
     }
     Map<String, Object> settings = RelativePaths.pluginFilesAgainstSettings(
-        EndpointDefaults.apply((Map<String, Object>) substituted, env), file);
+        EndpointDefaults.apply((Map<String, Object>) Objects.requireNonNull(substituted,
+            "the substituted settings map"), env), file);
     return new LocatedSettings(settings,
         profiled ? profileLocations(yaml.locations(), profile) : yaml.locations(), secrets);
   }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -100,7 +101,7 @@ public final class SettingsValidator {
     List<PipelineSettings.Coalesce> coalesce = DagSettings.coalesce(raw.get("coalesce"), gates,
         sinkNames, problems);
     DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
-    if (problems.isEmpty()) {
+    if (problems.isEmpty() && source != null) { // no problems: there is a source
       problems.addAll(wiring == null ? fieldContracts(source, transforms, aggregations)
           : fieldContracts(source, transforms, aggregations, gates, wiring));
     }
@@ -151,7 +152,10 @@ public final class SettingsValidator {
       throw new SettingsException(file,
           raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
-    return new PipelineSettings(file, source, transforms, gates, sinks, defaultSink, landscape,
+    // No problems: each part that was required is there.
+    return new PipelineSettings(file, Objects.requireNonNull(source, "source"), transforms, gates,
+        sinks, Objects.requireNonNull(defaultSink, "default_sink"),
+        Objects.requireNonNull(landscape, "landscape"),
         telemetry, asWritten, aggregations, coalesce, runner, export, journal);
   }
 

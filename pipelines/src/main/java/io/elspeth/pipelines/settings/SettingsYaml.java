@@ -270,7 +270,7 @@ final class SettingsYaml {
         || tag.equals(Tag.INT) && (typed instanceof Long || typed instanceof BigInteger)
         || tag.equals(Tag.FLOAT) && typed instanceof Number;
     if (agrees) {
-      return tag.equals(Tag.FLOAT) ? ((Number) typed).doubleValue() : typed;
+      return tag.equals(Tag.FLOAT) && typed instanceof Number n ? n.doubleValue() : typed;
     }
     problems.add(unsupportedTag(node, path));
     return null;

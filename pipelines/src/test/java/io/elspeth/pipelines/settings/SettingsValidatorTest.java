@@ -49,6 +49,21 @@ class SettingsValidatorTest {
   }
 
   @Test
+  void aMissingSourceIsNamedWhenTheLandscapeIsExported() {
+    // The export's shared-sink check once read the source's options and threw a
+    // NullPointerException here instead of naming the missing source.
+    List<String> p = problems("""
+        sinks:
+          out: {plugin: csv, options: {path: out.csv}}
+          audit_trail: {plugin: json, options: {path: audit.jsonl}}
+        default_sink: out
+        landscape:
+          export: {enabled: true, sink: audit_trail, format: json}
+        """);
+    assertThat(p, hasItem(startsWith("source: required")));
+  }
+
+  @Test
   void unknownTopLevelKeysAndIncompleteSectionsAreNamed() {
     List<String> p = problems(MINIMAL + "sourse: {}\naggregations: [{name: a}]\n");
     assertThat(p, hasItem(startsWith("sourse: unknown settings key")));

@@ -20,6 +20,7 @@ import static io.elspeth.testkit.chaosllm.HttpReplies.sendJson;
 import static io.elspeth.testkit.chaosllm.HttpReplies.sleepMs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.elspeth.testkit.chaosllm.FaultInjector.Fault;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -91,9 +93,9 @@ final class ChaosApiRoutes {
     try {
       request = JSON.readTree(body);
     } catch (IOException e) {
-      request = null;
+      request = MissingNode.getInstance(); // not an object: answered 400 just below
     }
-    String invalid = request == null || !request.isObject() ? "the request body must be a JSON object" : validate(endpoint, request);
+    String invalid = !request.isObject() ? "the request body must be a JSON object" : validate(endpoint, request);
     if (invalid != null) {
       counters.count(endpoint, "bad_request", 400);
       sendJson(exchange, 400, error("InvalidRequestBody", invalid, "invalid_request_error"), Map.of());
@@ -134,10 +136,12 @@ final class ChaosApiRoutes {
         exchange.getRequestHeaders().getFirst("Content-Type"), body,
         request -> chatCompletion(current, request.path("model").asText(null), request, null, null));
     counters.count(endpoint, answer.status() == 200 ? "success" : "bad_request", answer.status());
-    if (answer.raw() != null) {
-      send(exchange, answer.status(), "application/octet-stream", answer.raw(), Map.of());
+    byte[] raw = answer.raw();
+    if (raw != null) {
+      send(exchange, answer.status(), "application/octet-stream", raw, Map.of());
     } else {
-      sendJson(exchange, answer.status(), answer.json(), Map.of());
+      sendJson(exchange, answer.status(), Objects.requireNonNull(answer.json(),
+          "a Batch API answer without a raw body has a JSON one"), Map.of());
     }
   }
 

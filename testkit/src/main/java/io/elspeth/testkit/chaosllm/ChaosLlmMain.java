@@ -109,7 +109,7 @@ public final class ChaosLlmMain implements Runnable {
       put(overrides, "latency", latency.isEmpty() ? null : latency);
       put(overrides, "response", responseMode == null ? null : Map.of("mode", responseMode));
       // The CLI's own default port is the reference's 8000 (and 8001 for HTTPS); the library's is 0.
-      if (port == null && (config == null || !mentionsPort())) {
+      if (port == null && (config == null || !mentionsPort(config))) {
         Map<String, Object> defaults = new LinkedHashMap<>(server);
         defaults.putIfAbsent("port", 8000);
         defaults.putIfAbsent("https_port", 8001);
@@ -118,7 +118,7 @@ public final class ChaosLlmMain implements Runnable {
       return ChaosConfig.load(preset, config, overrides);
     }
 
-    private boolean mentionsPort() {
+    private static boolean mentionsPort(Path config) {
       return ChaosConfig.fromYaml(config).server().port() != 0;
     }
 

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -31,7 +32,8 @@ final class FaultResponses {
 
   static void connectionFault(HttpExchange exchange, ChaosEngine current, String endpoint, @Nullable String deployment,
       JsonNode request, Fault fault) throws IOException, InterruptedException {
-    switch (fault.kind()) {
+    FaultKind kind = Objects.requireNonNull(fault.kind(), "a connection fault has a kind");
+    switch (kind) {
       case TIMEOUT -> {
         sleepMs(Math.round(fault.delaySec() * 1000));
         sendJson(exchange, 504, error("GatewayTimeout", "Gateway timeout.", "server_error"), Map.of());
@@ -52,12 +54,12 @@ final class FaultResponses {
         sleepMs(Math.round(fault.stallSec() * 1000));
         throw new DropConnection();
       }
-      default -> throw new IllegalStateException("not a connection fault: " + fault.kind());
+      default -> throw new IllegalStateException("not a connection fault: " + kind);
     }
   }
 
   static void httpFault(HttpExchange exchange, Fault fault) throws IOException {
-    FaultKind kind = fault.kind();
+    FaultKind kind = Objects.requireNonNull(fault.kind(), "an HTTP fault has a kind");
     Map<String, String> headers = new HashMap<>();
     if (kind == FaultKind.RATE_LIMIT || kind == FaultKind.CAPACITY_529) {
       headers.put("Retry-After", Integer.toString(fault.retryAfterSec()));

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.UUID;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * How ChaosLLM writes to the wire: JSON and raw bodies with the request-id headers the real
@@ -28,7 +29,7 @@ final class HttpReplies {
     }
   }
 
-  static ObjectNode error(String code, String message, String type) {
+  static ObjectNode error(String code, @Nullable String message, String type) {
     ObjectNode body = JSON.createObjectNode();
     body.putObject("error").put("code", code).put("message", message).put("type", type);
     return body;

@@ -94,7 +94,10 @@ final class ResponseGenerator {
       }
     }
     return switch (mode) {
-      case RANDOM -> schema(request) != null ? fitting(schema(request)) : randomWords();
+      case RANDOM -> {
+        JsonNode schema = schema(request);
+        yield schema != null ? fitting(schema) : randomWords();
+      }
       case ECHO -> lastMessage(request, "user");
       case TEMPLATE -> render(template, request, model, deployment);
       case PRESET -> fromBank();

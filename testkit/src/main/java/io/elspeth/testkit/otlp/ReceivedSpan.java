@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * One span as decoded from the OTLP protobuf: name, hex trace and span ids, start/end nanos,
@@ -47,7 +48,7 @@ public record ReceivedSpan(String name, String traceId, String spanId, String pa
   }
 
   /** A string attribute, or null. */
-  public String attr(String key) {
+  public @Nullable String attr(String key) {
     Object v = attributes.get(key);
     return v == null ? null : String.valueOf(v);
   }

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The one place tests find PostgreSQL: the server on {@code 127.0.0.1:5432} (trust auth, user
@@ -32,7 +33,7 @@ public final class TestPostgres {
   private static final int SERVER_PORT = 5432;
   private static final String DATABASE = "test";
 
-  private static volatile TestPostgres instance;
+  private static volatile @Nullable TestPostgres instance;
 
   private final int port;
   private final boolean embedded;
@@ -87,7 +88,7 @@ public final class TestPostgres {
   }
 
   /** Why the server on 5432 cannot be used, or null when it can. */
-  private static String serverRefusal() {
+  private static @Nullable String serverRefusal() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(HOST, SERVER_PORT), 1000);
     } catch (IOException e) {
