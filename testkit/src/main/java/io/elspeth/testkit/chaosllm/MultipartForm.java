@@ -16,7 +16,7 @@ final class MultipartForm {
   private MultipartForm() {}
 
   /** One part: the {@code name} and {@code filename} of its Content-Disposition, and its bytes. */
-  record Part(String name, @Nullable String filename, byte[] content) {}
+  record Part(@Nullable String name, @Nullable String filename, byte[] content) {}
 
   /** The boundary of a multipart/form-data content type, or null when it is not one. */
   static @Nullable String boundary(String contentType) {
