@@ -347,6 +347,11 @@ public final class PipelinePlan {
     return List.of(steps);
   }
 
+  /** The node of a sink the validated settings name (they name only declared sinks). */
+  private Node sinkNode(@Nullable String name) {
+    return Objects.requireNonNull(sinks.get(name), () -> "no sink named '" + name + "'");
+  }
+
   /** Plans a run of validated settings. */
   public static PipelinePlan of(String runId, PipelineSettings settings,
       SecretFingerprinter secrets) {
