@@ -254,7 +254,8 @@ public final class PipelineGraphBuilder {
         }
         PipelineSettings.Coalesce c = settings.coalesce().get(i);
         List<PCollection<Token>> inputs = new ArrayList<>();
-        c.branches().forEach(b -> inputs.add(outlets.read(w.branchInputs().get(b))));
+        c.branches().forEach(b -> inputs.add(outlets.read(Objects.requireNonNull(
+            w.branchInputs().get(b), () -> "coalesce '" + c.name() + "' has no input for " + b))));
         PCollectionTuple out = PCollectionList.of(inputs).apply("coalesce:" + c.name(),
             CoalesceStep.of(c.branches(), c.policy(), c.merge()).withQuorum(c.quorumCount())
                 .withSelectBranch(c.selectBranch()).withTimeoutSeconds(c.timeoutSeconds())

@@ -246,7 +246,8 @@ public final class PipelinePlan {
         if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
           connect(gate, dest, label, "move", readers);
           if (!sinks.containsKey(dest)) {
-            furtherSteps.add(readers.get(dest).nodeId());
+            // connect(...) above refused a destination that is neither a sink nor read.
+            furtherSteps.add(Objects.requireNonNull(readers.get(dest), dest).nodeId());
           }
         }
       });

@@ -221,8 +221,8 @@ final class CurrentFormat {
     if (source != null && !(first instanceof String f && !f.isBlank())) {
       problems.add("source.on_success: required (a sink name, or the connection the first step"
           + " reads as its input), got " + OptionsValidator.describe(first));
-    } else if (source != null) {
-      sourceOutput = ((String) first).strip();
+    } else if (source != null && first instanceof String f) { // a non-blank String, above
+      sourceOutput = f.strip();
       produce(sourceOutput, "source.on_success", sinks, producers, problems);
     }
     for (Step s : steps) {
@@ -347,20 +347,23 @@ final class CurrentFormat {
         : null;
     for (Step s : order) {
       Map<String, Object> e = new LinkedHashMap<>(s.entry);
-      String input = ((String) e.remove("input")).strip();
+      // Every step in the order has a String input (a step without one is not reached).
+      String input = String.valueOf(e.remove("input")).strip();
       e.remove("on_success");
       if (s.kind == Kind.GATE) {
-        e.put("routes", gateRoutes.get(s));
+        Map<String, Object> routes = gateRoutes.get(s);
+        e.put("routes", routes);
         if (gateForks.containsKey(s)) {
           e.put("fork_to", new ArrayList<>(gateForks.get(s).keySet()));
         }
         gateWires.add(new Wiring.GateWires(input, null, gateForks.getOrDefault(s, Map.of())));
-        for (Object d : gateRoutes.get(s).values()) {
+        for (Object d : routes == null ? List.of() : routes.values()) {
           defaultSink = defaultSink == null && d instanceof String ds && sinks.contains(ds) ? ds
               : defaultSink;
         }
       } else {
-        String output = outputs.get(s);
+        String output = Objects.requireNonNull(outputs.get(s),
+            () -> s.describe() + " has no output (a step in the order writes one)");
         (s.kind == Kind.TRANSFORM ? transformWires : aggregationWires)
             .add(new Wiring.Step(input, output));
         defaultSink = defaultSink == null && sinks.contains(output) ? output : defaultSink;
