@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregates table) is migrated by `elspeth landscape migrate` and its run still shows, computed.
  */
 @Tag("e2e")
-class RunAggregatesEndToEndTest {
+class LlmRunAggregatesEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final int ROWS = 20;
