@@ -86,7 +86,9 @@ final class SettledRuns {
     synchronized (byRun) {
       Map<String, Object> kept = byRun.get(runId);
       if (kept != null && kept.containsKey(what)) {
-        return cast(kept.get(what));
+        @SuppressWarnings("unchecked")
+        T value = (T) kept.get(what);
+        return value;
       }
       lookUp = kept == null || !kept.containsKey(LOOKED_UP);
     }
@@ -94,10 +96,12 @@ final class SettledRuns {
       Optional<Map<String, Object>> entries = stored.entries(c, runId);
       synchronized (byRun) {
         Map<String, Object> kept = byRun.computeIfAbsent(runId, k -> new LinkedHashMap<>());
-        kept.put(LOOKED_UP, Boolean.TRUE);
+        kept.put(LOOKED_UP, true);
         entries.ifPresent(kept::putAll);
         if (kept.containsKey(what)) {
-          return cast(kept.get(what));
+          @SuppressWarnings("unchecked")
+          T value = (T) kept.get(what);
+          return value;
         }
       }
     }
@@ -107,10 +111,5 @@ final class SettledRuns {
       byRun.computeIfAbsent(runId, k -> new LinkedHashMap<>()).put(what, value);
     }
     return value;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T cast(Object kept) {
-    return (T) kept;
   }
 }
