@@ -29,10 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * RunAggregates aggregates = RunAggregates.compute(c, runId, reconciliation, payloads);
- * store.completeRun(runId, "completed", Instant.now(), tx -> {
- *   aggregates.writeTo(tx, System.currentTimeMillis());
- *   return null;
- * });
+ * store.completeRun(runId, "completed", Instant.now(),
+ *     tx -> aggregates.writeTo(tx, System.currentTimeMillis()));
  * }</pre>
  */
 public final class RunAggregates {
@@ -108,9 +106,10 @@ public final class RunAggregates {
     }
   }
 
-  /** Records these aggregates on {@code c}, inside the caller's transaction. */
-  public void writeTo(Connection c, long recordedMs) throws SQLException {
+  /** Records these aggregates on {@code c}, inside the caller's transaction; returns them. */
+  public RunAggregates writeTo(Connection c, long recordedMs) throws SQLException {
     StoredRunAggregates.write(c, runId, FORMAT, recordedMs, toJson());
+    return this;
   }
 
   /** The stored document: one JSON object, one field per figure the pages show. */

@@ -60,12 +60,15 @@ public final class StoredRunAggregates {
     }
   }
 
-  /** Forgets the aggregates of {@code runId}: its views are computed from its records again. */
-  public static void delete(Connection c, String runId) throws SQLException {
+  /**
+   * Forgets the aggregates of {@code runId}: its views are computed from its records again.
+   * Returns whether it had any.
+   */
+  public static boolean delete(Connection c, String runId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE
         + " WHERE run_id = ?")) {
       ps.setString(1, runId);
-      ps.executeUpdate();
+      return ps.executeUpdate() > 0;
     }
   }
 }

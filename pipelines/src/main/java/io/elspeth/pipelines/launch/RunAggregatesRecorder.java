@@ -57,10 +57,8 @@ final class RunAggregatesRecorder {
       @Nullable RunAggregates aggregates) {
     if (aggregates != null) {
       try {
-        return store.completeRun(runId, status, Instant.now(), tx -> {
-          aggregates.writeTo(tx, System.currentTimeMillis());
-          return null;
-        });
+        return store.completeRun(runId, status, Instant.now(),
+            tx -> aggregates.writeTo(tx, System.currentTimeMillis()));
       } catch (LandscapeWriteException e) {
         LOG.warn("run aggregates not recorded (the console computes them) run_id={} error={}",
             runId, e.getMessage());
@@ -86,19 +84,15 @@ final class RunAggregatesRecorder {
         fresh = RunAggregates.compute(c, runId, RunReconciliation.of(c, runId),
             FilesystemPayloadStore.at(Path.of(payloadBase)));
       }
-      store.inTransaction("record the aggregates of run " + runId, tx -> {
-        fresh.writeTo(tx, System.currentTimeMillis());
-        return null;
-      });
+      store.inTransaction("record the aggregates of run " + runId,
+          tx -> fresh.writeTo(tx, System.currentTimeMillis()));
       LOG.info("run aggregates recorded again after repair run_id={}", runId);
     } catch (SQLException | RuntimeException e) {
       LOG.warn("run aggregates not recorded again after repair, forgotten instead run_id={}"
           + " error={}", runId, e.toString());
       try {
-        store.inTransaction("forget the aggregates of run " + runId, tx -> {
-          StoredRunAggregates.delete(tx, runId);
-          return null;
-        });
+        store.inTransaction("forget the aggregates of run " + runId,
+            tx -> StoredRunAggregates.delete(tx, runId));
       } catch (LandscapeWriteException gone) {
         // Nothing can be written: the resume fails on its next write with this same cause.
         LOG.warn("run aggregates not forgotten run_id={} error={}", runId, gone.toString());
