@@ -34,9 +34,12 @@ record LlmUsage(String nodeId, String model, long calls, long unread, long promp
       + " JOIN calls c ON c.state_id = s.state_id"
       + " WHERE s.node_id = ? AND s.run_id = ? AND c.call_type = 'llm' AND c.status = 'success'";
 
-  /** The LLM usage of {@code nodeId} in {@code runId}, one entry per model; empty: no LLM call. */
+  /**
+   * The LLM usage of {@code nodeId} in {@code runId}, one entry per model, without cost (see
+   * {@link #priced}); empty: no LLM call.
+   */
   static List<LlmUsage> read(Connection c, String runId, String nodeId,
-      @Nullable PayloadStore payloads, LlmPrices prices) throws SQLException {
+      @Nullable PayloadStore payloads) throws SQLException {
     Map<String, long[]> byModel = new TreeMap<>();
     try (PreparedStatement ps = LandscapeReads.prepare(c, LLM_CALLS_OF_NODE, nodeId, runId);
         ResultSet rs = ps.executeQuery()) {
@@ -57,12 +60,22 @@ record LlmUsage(String nodeId, String model, long calls, long unread, long promp
       }
     }
     List<LlmUsage> out = new ArrayList<>();
-    byModel.forEach((model, a) -> {
-      Double cost = a[0] == 0 ? null : prices.of(model).map(p -> (a[2] * p.promptPerMillion()
-          + a[3] * p.completionPerMillion()) / 1_000_000.0).orElse(null);
-      out.add(new LlmUsage(nodeId, model, a[0] + a[1], a[1], a[2], a[3], a[4], cost));
-    });
+    byModel.forEach((model, a) -> out.add(new LlmUsage(nodeId, model, a[0] + a[1], a[1], a[2],
+        a[3], a[4], null)));
     return out;
+  }
+
+  /**
+   * This usage with its estimated cost at {@code prices}: applied when a page is drawn, since
+   * prices are the console's and the usage may have been recorded when the run ended.
+   */
+  LlmUsage priced(LlmPrices prices) {
+    long read = calls - unread;
+    Double estimate = read == 0 ? null : prices.of(model).map(p -> (promptTokens
+        * p.promptPerMillion() + completionTokens * p.completionPerMillion()) / 1_000_000.0)
+        .orElse(null);
+    return new LlmUsage(nodeId, model, calls, unread, promptTokens, completionTokens,
+        totalTokens, estimate);
   }
 
   /** The stored response, or null when it cannot be read (not stored, purged, corrupt). */

@@ -101,7 +101,9 @@ final class RunPage {
       return;
     }
     h.append("<h2>LLM tokens per step</h2>\n");
-    if (!c.payloadStore()) {
+    // Usage recorded when the run ended was read with the run's payload store: the note is for
+    // calls whose response could not be read, by a console without one.
+    if (!c.payloadStore() && c.llm().stream().anyMatch(u -> u.unread() > 0)) {
       h.append("<p class=\"note\">Token usage is kept in the stored LLM responses: start the"
           + " console with --payload-dir to read it.</p>\n");
     }

@@ -19,7 +19,7 @@ record RunProgress(String status, long rows, Map<String, String> nodes, Map<Stri
     if (summary == null) {
       throw new IllegalStateException("run " + runId + " disappeared from the Landscape");
     }
-    RunDagCounts counts = settled.get(runId, summary.status(), "dag",
+    RunDagCounts counts = settled.get(c, runId, summary.status(), SettledRuns.DAG,
         () -> RunDagCounts.read(c, runId, graph));
     return new RunProgress(summary.status(), summary.rows(), counts.nodeLabels(),
         counts.edgeLabels(), summary.sinkOutcomes(),

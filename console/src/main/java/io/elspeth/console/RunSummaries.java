@@ -15,9 +15,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The runs list: one page of runs, newest first, with their rows and outcomes per sink. Each run
- * costs two index range reads ({@code rows} by run id, {@code token_outcomes} by run id), read
- * once for a settled run ({@link SettledRuns}), so a page stays fast however many rows the
- * Landscape holds.
+ * costs two index range reads ({@code rows} by run id, {@code token_outcomes} by run id), or for a
+ * settled run one read of its stored aggregates, once ({@link SettledRuns}), so a page stays
+ * fast however many rows the Landscape holds.
  */
 final class RunSummaries {
   static final String ROWS_OF_RUN = "SELECT COUNT(*) FROM rows WHERE run_id = ?";
@@ -93,10 +93,11 @@ final class RunSummaries {
   }
 
   private static RunSummary summary(Connection c, String runId, String status,
-      @Nullable String started, @Nullable String completed, long nowMs, SettledRuns settled) throws SQLException {
-    long rows = settled.get(runId, status, "rows",
+      @Nullable String started, @Nullable String completed, long nowMs, SettledRuns settled)
+      throws SQLException {
+    long rows = settled.get(c, runId, status, SettledRuns.ROWS,
         () -> LandscapeReads.count(c, ROWS_OF_RUN, runId));
-    var outcomes = settled.get(runId, status, "outcomes",
+    var outcomes = settled.get(c, runId, status, SettledRuns.OUTCOMES,
         () -> LandscapeReads.counts(c, OUTCOMES_OF_RUN, runId));
     Instant start = LandscapeReads.instant(started);
     Instant end = completed != null ? LandscapeReads.instant(completed)

@@ -300,12 +300,13 @@ public final class WebConsole implements AutoCloseable {
       List<CallStats> calls = new ArrayList<>();
       List<LlmUsage> llm = new ArrayList<>();
       for (GraphNode n : graph.nodes()) {
-        Map<String, CallStats> stats = settled.get(runId, status, "calls " + n.nodeId(),
-            () -> CallStats.read(c, runId, n.nodeId()));
+        Map<String, CallStats> stats = settled.get(c, runId, status,
+            SettledRuns.calls(n.nodeId()), () -> CallStats.read(c, runId, n.nodeId()));
         calls.addAll(stats.values());
         if (stats.containsKey("llm")) {
-          llm.addAll(settled.get(runId, status, "llm " + n.nodeId(),
-              () -> LlmUsage.read(c, runId, n.nodeId(), payloads, llmPrices)));
+          List<LlmUsage> usage = settled.get(c, runId, status, SettledRuns.llm(n.nodeId()),
+              () -> LlmUsage.read(c, runId, n.nodeId(), payloads));
+          usage.forEach(u -> llm.add(u.priced(llmPrices)));
         }
       }
       List<RunPage.RowRef> rows = new ArrayList<>();
@@ -324,8 +325,10 @@ public final class WebConsole implements AutoCloseable {
         nextAfter = rows.get(ROWS_PER_PAGE - 1).rowIndex();
       }
       ctx.html(RunPage.render(new RunPage.Content(summary, configHash(c, runId), graph,
-          settled.get(runId, status, "dag", () -> RunDagCounts.read(c, runId, graph)),
-          settled.get(runId, status, "errors", () -> ErrorGroups.read(c, runId)), calls, llm,
+          settled.get(c, runId, status, SettledRuns.DAG, () -> RunDagCounts.read(c, runId,
+              graph)),
+          settled.get(c, runId, status, SettledRuns.ERRORS, () -> ErrorGroups.read(c, runId)),
+          calls, llm,
           !llmPrices.byModel().isEmpty(), payloads != null, TelemetryHealth.read(c, runId), rows,
           nextAfter, signingKey != null)));
     }
@@ -339,9 +342,10 @@ public final class WebConsole implements AutoCloseable {
         message(ctx, HttpStatus.NOT_FOUND, "Not found", "no run '" + runId + "'");
         return;
       }
-      // Every check scans the run: a settled run is checked once per console, not per view.
-      ctx.html(ReconciliationPage.render(runId, settled.get(runId, summary.status(),
-          "reconciliation", () -> RunReconciliation.of(c, runId))));
+      // Every check scans the run: a settled run's was recorded when it ended, or is checked
+      // once per console, not per view.
+      ctx.html(ReconciliationPage.render(runId, settled.get(c, runId, summary.status(),
+          SettledRuns.RECONCILIATION, () -> RunReconciliation.of(c, runId))));
     }
   }
 

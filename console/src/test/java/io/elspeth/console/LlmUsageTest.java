@@ -35,7 +35,7 @@ class LlmUsageTest {
   @TempDir Path dir;
 
   /** The shared test run, plus LLM calls on the gate whose responses are stored. */
-  private List<AuditRecord> run(PayloadStore payloads) {
+  static List<AuditRecord> run(PayloadStore payloads) {
     List<AuditRecord> r = new java.util.ArrayList<>(ConsoleDialectTest.run("run-1", 5));
     Instant at = Instant.parse("2026-01-31T12:00:01Z");
     String[][] calls = {

@@ -626,9 +626,42 @@ public final class LandscapeStore implements AutoCloseable {
    * (terminal runs are immutable).
    */
   public boolean completeRun(String runId, String status, Instant completedAt) {
-    String sql = "UPDATE runs SET status = ?, completed_at = ?"
-        + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')";
-    return update("complete run " + runId, sql, List.of(status, completedAt, runId)) == 1;
+    return update("complete run " + runId, COMPLETE_RUN, List.of(status, completedAt, runId)) == 1;
+  }
+
+  private static final String COMPLETE_RUN = "UPDATE runs SET status = ?, completed_at = ?"
+      + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')";
+
+  /**
+   * As {@link #completeRun(String, String, Instant)}, with {@code alongside} written in the same
+   * transaction when the run was still running (the launcher records the run's aggregates so:
+   * a completed run always has them). Either both commit or neither does.
+   */
+  public boolean completeRun(String runId, String status, Instant completedAt,
+      TransactionWork<?> alongside) {
+    List<Object> parameters = List.of(status, completedAt, runId);
+    boolean completed;
+    synchronized (writeLock) {
+      completed = transaction("cannot complete run " + runId + " in " + url, null, c -> {
+        int changed;
+        try (PreparedStatement ps = c.prepareStatement(COMPLETE_RUN)) {
+          for (int i = 0; i < parameters.size(); i++) {
+            SqlValues.bind(ps, i + 1, parameters.get(i), dialect());
+          }
+          changed = ps.executeUpdate();
+        }
+        if (changed == 1) {
+          alongside.apply(c);
+        }
+        return changed == 1;
+      });
+      // The journal keeps ELSPETH's statements: the run's status, not our derived aggregates.
+      io.elspeth.audit.journal.LandscapeJournal j = journal;
+      if (j != null && completed) {
+        j.statement(COMPLETE_RUN, parameters);
+      }
+    }
+    return completed;
   }
 
   /**

@@ -77,6 +77,7 @@ class LandscapeSchemaEquivalenceTest {
         LandscapeSchema.apply(ds, SchemaAccess.MIGRATE);
         try (Connection c = DriverManager.getConnection(base + "&currentSchema=" + released)) {
           FirstRelease.create(c, Dialect.POSTGRESQL);
+          applyScript(c, Dialect.POSTGRESQL, RUN_AGGREGATES);
         }
 
         Map<String, List<String>> fromMigrations = postgresqlSchema(admin, migrated);
@@ -116,18 +117,29 @@ class LandscapeSchemaEquivalenceTest {
     assertThat(sqliteSchema(migrated), equalTo(sqliteSchema(released)));
   }
 
+  /** Version 4: the run aggregates table, the same on both dialects. */
+  private static final String RUN_AGGREGATES =
+      "/io/elspeth/audit/schema/migration/V4__run_aggregates.sql";
+
   /**
    * The expected schema's changes since the first release on SQLite, as statements on a
    * first-release Landscape: version 3 (transform_errors copied into a table with the foreign key
-   * to tokens that ELSPETH's opener requires). Version 2 created the extension tables the first
-   * release already had; on PostgreSQL version 3 changes no structure.
+   * to tokens that ELSPETH's opener requires) and version 4 (the run aggregates table). Version 2
+   * created the extension tables the first release already had; on PostgreSQL version 3 changes
+   * no structure.
    */
   private static void applyLaterSqliteChanges(Connection c) throws SQLException {
-    String name = "/io/elspeth/audit/schema/migration-sqlite/V3__transform_errors_token_fk.sql";
+    applyScript(c, Dialect.SQLITE,
+        "/io/elspeth/audit/schema/migration-sqlite/V3__transform_errors_token_fk.sql");
+    applyScript(c, Dialect.SQLITE, RUN_AGGREGATES);
+  }
+
+  private static void applyScript(Connection c, Dialect dialect, String name)
+      throws SQLException {
     try (java.io.InputStream in = LandscapeSchemaEquivalenceTest.class.getResourceAsStream(name);
         Statement s = c.createStatement()) {
       String script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      for (Map.Entry<String, String> p : Dialect.SQLITE.placeholders().entrySet()) {
+      for (Map.Entry<String, String> p : dialect.placeholders().entrySet()) {
         script = script.replace("${" + p.getKey() + "}", p.getValue());
       }
       for (String ddl : DdlScript.split(script, name)) {

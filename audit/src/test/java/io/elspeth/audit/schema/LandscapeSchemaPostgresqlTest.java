@@ -90,7 +90,7 @@ class LandscapeSchemaPostgresqlTest {
     assertThat(
         query(admin, "SELECT version FROM " + schema + ".landscape_schema_history"
             + " ORDER BY installed_rank"),
-        contains(List.of("1"), List.of("2"), List.of("3")));
+        contains(List.of("1"), List.of("2"), List.of("3"), List.of("4")));
   }
 
   @Test
@@ -179,7 +179,7 @@ class LandscapeSchemaPostgresqlTest {
         e.getMessage(),
         allOf(
             containsString("found version 99"),
-            containsString("expected version 3"),
+            containsString("expected version 4"),
             containsString(schema)));
     assertThat(LandscapeSchema.readVersion(c), is(99));
   }
@@ -273,13 +273,13 @@ class LandscapeSchemaPostgresqlTest {
       Future<Integer> second = starts.submit(start);
 
       // One start applied all migrations; the other waited on Flyway's lock and found them.
-      assertThat(List.of(first.get(), second.get()), containsInAnyOrder(3, 0));
+      assertThat(List.of(first.get(), second.get()), containsInAnyOrder(4, 0));
     } finally {
       starts.shutdownNow();
     }
     assertThat(query(admin, "SELECT version, success FROM " + schema
             + ".landscape_schema_history ORDER BY installed_rank"),
-        contains(List.of("1", "t"), List.of("2", "t"), List.of("3", "t")));
+        contains(List.of("1", "t"), List.of("2", "t"), List.of("3", "t"), List.of("4", "t")));
   }
 
   private String newSchema(String prefix) throws SQLException {

@@ -65,7 +65,8 @@ class LandscapeSchemaSqliteTest {
             + " ORDER BY installed_rank"),
         contains(List.of("1", "V1__landscape_tables.sql", "1"),
             List.of("2", "V2__elspeth_tables.sql", "1"),
-            List.of("3", "V3__transform_errors_token_fk.sql", "1")));
+            List.of("3", "V3__transform_errors_token_fk.sql", "1"),
+            List.of("4", "V4__run_aggregates.sql", "1")));
   }
 
   @Test
@@ -136,7 +137,8 @@ class LandscapeSchemaSqliteTest {
   void checkRefusesALandscapeNotYetMigratedAndMigrateBringsItUp() throws SQLException {
     migrate();
     execute("DROP TABLE elspeth_sink_publications");
-    execute("DELETE FROM landscape_schema_history WHERE version IN ('2', '3')");
+    execute("DROP TABLE elspeth_run_aggregates");
+    execute("DELETE FROM landscape_schema_history WHERE version IN ('2', '3', '4')");
     List<List<String>> schemaBefore = schemaObjects();
 
     SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
@@ -146,9 +148,31 @@ class LandscapeSchemaSqliteTest {
         containsString("elspeth run --execute")));
     assertThat(e.foundVersion(), is(1));
     assertThat(schemaObjects(), equalTo(schemaBefore));
-    assertThat(migrate(), is(2));
+    assertThat(migrate(), is(3));
     assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-    assertThat(tables(), hasItems("elspeth_sink_publications"));
+    assertThat(tables(), hasItems("elspeth_sink_publications", "elspeth_run_aggregates"));
+  }
+
+  @Test
+  void checkRefusesAVersionThreeLandscapeAndMigrateAddsTheRunAggregatesTable()
+      throws SQLException {
+    migrate();
+    // A Landscape of the release before version 4: no run aggregates table.
+    execute("DROP TABLE elspeth_run_aggregates");
+    execute("DELETE FROM landscape_schema_history WHERE version = '4'");
+    List<List<String>> schemaBefore = schemaObjects();
+
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
+
+    assertThat(e.getMessage(), containsString("version 3 and not migrated yet"));
+    assertThat(e.foundVersion(), is(3));
+    assertThat(schemaObjects(), equalTo(schemaBefore));
+    assertThat(migrate(), is(1));
+    assertThat(LandscapeSchema.readVersion(c), is(4));
+    assertThat(tables(), hasItems("elspeth_run_aggregates"));
+    assertThat(query("SELECT name FROM pragma_table_info('elspeth_run_aggregates')"
+        + " ORDER BY cid"), contains(List.of("run_id"), List.of("format_version"),
+            List.of("recorded_ms"), List.of("aggregates_json")));
   }
 
   @Test
@@ -162,7 +186,7 @@ class LandscapeSchemaSqliteTest {
 
     assertThat(
         e.getMessage(),
-        allOf(containsString("found version 99"), containsString("expected version 3"),
+        allOf(containsString("found version 99"), containsString("expected version 4"),
             containsString("newer release")));
     assertThat(checked.getMessage(), equalTo(e.getMessage()));
     assertThat(e.foundVersion(), is(99));
@@ -186,7 +210,7 @@ class LandscapeSchemaSqliteTest {
         allOf(
             containsString("runs, nodes"),
             containsString("landscape_schema_history"),
-            containsString("expected version 3")));
+            containsString("expected version 4")));
     assertThat(e.foundVersion(), is(SchemaVersionException.NO_VERSION));
     assertThat(tables(), containsInAnyOrder("runs", "nodes"));
   }

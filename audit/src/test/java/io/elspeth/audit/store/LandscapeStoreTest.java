@@ -145,6 +145,36 @@ class LandscapeStoreTest {
   }
 
   @Test
+  void completingARunWritesItsAggregatesInTheSameTransactionOrNeither() throws Exception {
+    LandscapeWriteException e = assertThrows(LandscapeWriteException.class,
+        () -> store.completeRun("run1", "completed", now, c -> {
+          io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 5L, "{}");
+          throw new java.sql.SQLException("the aggregates cannot be written");
+        }));
+    assertThat(e.getMessage(), containsString("the aggregates cannot be written"));
+    assertThat("the status rolled back with them",
+        count("SELECT COUNT(*) FROM runs WHERE status = 'running'"), is(1L));
+    assertThat(count("SELECT COUNT(*) FROM elspeth_run_aggregates"), is(0L));
+
+    assertThat(store.completeRun("run1", "completed", now, c -> {
+      io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 5L, "{\"rows\":1}");
+      return null;
+    }), is(true));
+    assertThat(count("SELECT COUNT(*) FROM runs WHERE status = 'completed'"), is(1L));
+    try (Connection c = store.connection()) {
+      assertThat(io.elspeth.audit.aggregates.StoredRunAggregates.read(c, "run1").orElseThrow(),
+          is(new io.elspeth.audit.aggregates.StoredRunAggregates.Stored(1, 5L, "{\"rows\":1}")));
+    }
+    // A settled run is not completed again, and its aggregates are left as they were.
+    assertThat(store.completeRun("run1", "failed", now, c -> {
+      io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 6L, "{}");
+      return null;
+    }), is(false));
+    assertThat(count("SELECT COUNT(*) FROM elspeth_run_aggregates WHERE recorded_ms = 5"),
+        is(1L));
+  }
+
+  @Test
   void aClosedDatabaseFailsTheWriteWithTheReason() {
     store.close();
     LandscapeWriteException e = assertThrows(LandscapeWriteException.class,

@@ -443,7 +443,11 @@ public final class RunLauncher {
       writers.put(sink.name(), sink.descriptor().create(plan.sinkOptions(sink)));
     }
     for (String run : chain) {
-      PublicationRepair.repairRun(store, run, writers);
+      if (PublicationRepair.repairRun(store, run, writers).outcomesRecorded() > 0) {
+        // A failed run of the chain got outcomes: its stored aggregates are out of date.
+        RunAggregatesRecorder.refreshAfterRepair(store, run,
+            plan.settings().payloadStoreBasePath());
+      }
     }
     plan.fileSinkPaths().forEach(path -> PublicationRepair.removeOrphans(Path.of(path)));
     CrashPoint.reached("resume.repaired");
@@ -554,8 +558,13 @@ public final class RunLauncher {
       }
       failure = failure != null ? failure : reconcileError;
       String status = failure == null ? "completed" : "failed";
+      // What the console shows of the settled run, recorded with its status: its first view
+      // then reads one row, not the run.
+      io.elspeth.console.RunAggregates aggregates = counts == null ? null
+          : RunAggregatesRecorder.read(store, runId, counts,
+              plan.settings().payloadStoreBasePath());
       CrashPoint.reached("launch.complete");
-      store.completeRun(runId, status, Instant.now());
+      RunAggregatesRecorder.complete(store, runId, status, aggregates);
       lineage.ended(runId, store, failure, counts == null ? 0 : counts.rows());
       if (reconcileError != null) {
         observer.phaseError(RunPhase.RECONCILE, reconcileError, null);

@@ -165,12 +165,34 @@ final class CrashHarness {
     List<Map<String, Object>> last = CliHarness.query(c,
         "SELECT status FROM runs ORDER BY started_at DESC");
     assertThat(last.get(0).get("status"), equalTo("completed"));
+    assertStoredAggregatesAreCurrent(c);
     assertThat("no manifest is left once every publication is settled", CliHarness.count(c,
         "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
     try (var files = Files.list(dir.resolve("out"))) {
       assertThat("only the sink files are left",
           files.map(p -> p.getFileName().toString()).sorted().toList(),
           equalTo(List.of("high.jsonl", "normal.csv")));
+    }
+  }
+
+  /**
+   * Every completed run of the chain recorded its aggregates when it ended, and every stored
+   * document of the chain (a failed run's included, which a resume's repair may have changed)
+   * equals the aggregates computed from the run's records now.
+   */
+  static void assertStoredAggregatesAreCurrent(Connection c) throws Exception {
+    for (Map<String, Object> run : CliHarness.query(c, "SELECT run_id, status FROM runs")) {
+      String runId = (String) run.get("run_id");
+      java.util.Optional<io.elspeth.console.RunAggregates> stored =
+          io.elspeth.console.RunAggregates.stored(c, runId);
+      if (run.get("status").equals("completed")) {
+        assertThat("run " + runId + " recorded its aggregates", stored.isPresent(), is(true));
+      }
+      if (stored.isPresent()) {
+        assertThat("run " + runId, stored.get().toJson(), equalTo(io.elspeth.console.RunAggregates
+            .compute(c, runId, io.elspeth.audit.reconcile.RunReconciliation.of(c, runId), null)
+            .toJson()));
+      }
     }
   }
 

@@ -110,7 +110,8 @@ class LandscapeUpgradeEndToEndTest {
     assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
             + " ORDER BY installed_rank"),
         contains(Map.of("version", "1", "type", "BASELINE"),
-            Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL")));
+            Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL"),
+            Map.of("version", "4", "type", "SQL")));
   }
 
   private static void assertOldRunExplainsAsTheFirstReleaseDid(Path db) throws Exception {
