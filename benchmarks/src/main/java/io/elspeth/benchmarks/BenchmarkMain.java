@@ -25,51 +25,78 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs the end-to-end benchmark scenarios, each measuring its subject and baseline side by side
- * in this one process, and prints the figures as a table (also written as JSON and Markdown).
+ * Runs the end-to-end benchmark scenarios, each measuring its subject and baseline side by side in
+ * this one process, and prints the figures as a table (also written as JSON and Markdown).
  */
-@Command(name = "benchmarks", mixinStandardHelpOptions = true,
+@Command(
+    name = "benchmarks",
+    mixinStandardHelpOptions = true,
     description = "Run the end-to-end benchmark scenarios and report ratios.")
 public final class BenchmarkMain implements Callable<Integer> {
-  @Option(names = "--runs", defaultValue = "3", description = "Repetitions per scenario (default 3).")
+  @Option(
+      names = "--runs",
+      defaultValue = "3",
+      description = "Repetitions per scenario (default 3).")
   int runs;
 
-  @Option(names = "--rows", defaultValue = "20000", description = "Rows per measurement (default 20000).")
+  @Option(
+      names = "--rows",
+      defaultValue = "20000",
+      description = "Rows per measurement (default 20000).")
   int rows;
 
-  @Option(names = "--telemetry-rows", defaultValue = "100000",
+  @Option(
+      names = "--telemetry-rows",
+      defaultValue = "100000",
       description = "Rows per measurement of telemetry-full-on-off (default 100000).")
   int telemetryRows;
 
-  @Option(names = "--telemetry-runs", defaultValue = "9",
+  @Option(
+      names = "--telemetry-runs",
+      defaultValue = "9",
       description = "Measured pairs of telemetry-full-on-off (default 9).")
   int telemetryRuns;
 
-  @Option(names = "--scenario", split = ",", description = "Scenarios to run (default: all). One of"
-      + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
-      + " landscape-commit-postgresql-copy, flink-local-vs-direct, flink-local-landscape-on-off,"
-      + " scaling-direct-sqlite,"
-      + " scaling-direct-postgresql, scaling-flink-local-postgresql, memory-bounded.")
+  @Option(
+      names = "--scenario",
+      split = ",",
+      description =
+          "Scenarios to run (default: all). One of"
+              + " azure-llm-pool, pipeline-landscape-on-off, telemetry-full-on-off, landscape-commit-sqlite, landscape-commit-postgresql,"
+              + " landscape-commit-postgresql-copy, flink-local-vs-direct, flink-local-landscape-on-off,"
+              + " scaling-direct-sqlite,"
+              + " scaling-direct-postgresql, scaling-flink-local-postgresql, memory-bounded.")
   List<String> only;
 
-  @Option(names = "--scaling-rows", defaultValue = "2000",
-      description = "Small size of the scaling-* scenarios, which also run ten times as many"
-          + " rows (default 2000; the issue's figure: 100000).")
+  @Option(
+      names = "--scaling-rows",
+      defaultValue = "2000",
+      description =
+          "Small size of the scaling-* scenarios, which also run ten times as many"
+              + " rows (default 2000; the issue's figure: 100000).")
   int scalingRows;
 
-  @Option(names = "--memory-rows", defaultValue = "1000000",
+  @Option(
+      names = "--memory-rows",
+      defaultValue = "1000000",
       description = "Rows of the memory-bounded scenario (default 1000000).")
   long memoryRows;
 
-  @Option(names = "--memory-heap-mib", defaultValue = "512",
+  @Option(
+      names = "--memory-heap-mib",
+      defaultValue = "512",
       description = "Heap limit of the memory-bounded scenario's JVM in MiB (default 512).")
   long memoryHeapMib;
 
-  @Option(names = "--memory-timeout-minutes", defaultValue = "40",
+  @Option(
+      names = "--memory-timeout-minutes",
+      defaultValue = "40",
       description = "How long the memory-bounded run may take (default 40).")
   long memoryTimeoutMinutes;
 
-  @Option(names = "--out", defaultValue = "benchmarks/results",
+  @Option(
+      names = "--out",
+      defaultValue = "benchmarks/results",
       description = "Folder for figures.json and figures.md (default benchmarks/results).")
   Path out;
 
@@ -80,27 +107,33 @@ public final class BenchmarkMain implements Callable<Integer> {
       System.setProperty("elspeth.fingerprint.key", "benchmark-fingerprint-key");
     }
     // The LLM scenario sets the JVM trust store, read once at the first TLS use: it runs first.
-    List<Scenario> scenarios = List.of(
-        // 2,000 rows (25 s at the ideal): long enough that the step's steady rate, not the set-up
-        // of its first connections (8 TLS handshakes, 0.3-0.5 s here), decides the figure.
-        new LlmPoolScenario(Math.min(rows, 2000)),
-        new PipelineAuditScenario(rows),
-        // Longer runs than the others: telemetry's fixed costs per run (its exporter's start, the
-        // HTTP or gRPC client's per-request code, interpreted for a JVM's first few thousand
-        // requests, the last flush) weighed about a tenth of a 4 s, 20,000-row run, and a run of
-        // the real pipeline is 1M rows. See docs/benchmarks.md.
-        // Five pairs rather than three: one pair's ratio moves by about 8 % either way on this
-        // 2-core machine, and the figure's goal is within that of where it sits.
-        new TelemetryScenario(telemetryRows, telemetryRuns),
-        new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
-        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows),
-        new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL,
-            LandscapeCommitScenario.Baseline.COPY, rows),
-        new FlinkLocalScenario(rows),
-        new PipelineAuditScenario(rows, RunnerProfile.FLINK_LOCAL),
-        new ScalingScenario(ScalingScenario.Setup.DIRECT_SQLITE, scalingRows),
-        new ScalingScenario(ScalingScenario.Setup.DIRECT_POSTGRESQL, scalingRows),
-        new ScalingScenario(ScalingScenario.Setup.FLINK_LOCAL_POSTGRESQL, scalingRows));
+    List<Scenario> scenarios =
+        List.of(
+            // 2,000 rows (25 s at the ideal): long enough that the step's steady rate, not the
+            // set-up
+            // of its first connections (8 TLS handshakes, 0.3-0.5 s here), decides the figure.
+            new LlmPoolScenario(Math.min(rows, 2000)),
+            new PipelineAuditScenario(rows),
+            // Longer runs than the others: telemetry's fixed costs per run (its exporter's start,
+            // the
+            // HTTP or gRPC client's per-request code, interpreted for a JVM's first few thousand
+            // requests, the last flush) weighed about a tenth of a 4 s, 20,000-row run, and a run
+            // of
+            // the real pipeline is 1M rows. See docs/benchmarks.md.
+            // Five pairs rather than three: one pair's ratio moves by about 8 % either way on this
+            // 2-core machine, and the figure's goal is within that of where it sits.
+            new TelemetryScenario(telemetryRows, telemetryRuns),
+            new LandscapeCommitScenario(LandscapeCommitScenario.Database.SQLITE, rows),
+            new LandscapeCommitScenario(LandscapeCommitScenario.Database.POSTGRESQL, rows),
+            new LandscapeCommitScenario(
+                LandscapeCommitScenario.Database.POSTGRESQL,
+                LandscapeCommitScenario.Baseline.COPY,
+                rows),
+            new FlinkLocalScenario(rows),
+            new PipelineAuditScenario(rows, RunnerProfile.FLINK_LOCAL),
+            new ScalingScenario(ScalingScenario.Setup.DIRECT_SQLITE, scalingRows),
+            new ScalingScenario(ScalingScenario.Setup.DIRECT_POSTGRESQL, scalingRows),
+            new ScalingScenario(ScalingScenario.Setup.FLINK_LOCAL_POSTGRESQL, scalingRows));
     Path work = Files.createTempDirectory("elspeth-bench");
     List<Figure> figures = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
@@ -123,8 +156,14 @@ public final class BenchmarkMain implements Callable<Integer> {
     MemoryScenario memoryScenario =
         new MemoryScenario(memoryRows, memoryHeapMib, memoryTimeoutMinutes);
     if (only == null || only.contains(memoryScenario.name())) {
-      System.err.println("benchmark: " + memoryScenario.name() + " (" + memoryRows + " rows, -Xmx"
-          + memoryHeapMib + "m)");
+      System.err.println(
+          "benchmark: "
+              + memoryScenario.name()
+              + " ("
+              + memoryRows
+              + " rows, -Xmx"
+              + memoryHeapMib
+              + "m)");
       memory.add(memoryScenario.run(work));
     }
     Map<String, String> env = new LinkedHashMap<>();
@@ -145,8 +184,10 @@ public final class BenchmarkMain implements Callable<Integer> {
     System.err.println("benchmark: figures written to " + out.toAbsolutePath());
     // Not deleted here: the runs leave gigabytes in millions of small files (each row's
     // payload), which take the disk about 30 s per 100,000-row run to unlink.
-    System.err.println("benchmark: the runs' Landscapes, payloads and outputs are in " + work
-        + " (delete it when done)");
+    System.err.println(
+        "benchmark: the runs' Landscapes, payloads and outputs are in "
+            + work
+            + " (delete it when done)");
     return failed.isEmpty() ? 0 : 1;
   }
 

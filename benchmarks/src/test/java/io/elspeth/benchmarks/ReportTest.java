@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aFigureIsTheMedianRatioOfSideBySideMeasurements() {
-    Figure f = new Figure("s", "d", "rows/s", List.of(90.0, 50.0, 80.0), List.of(100.0, 100.0,
-        100.0), 0.8);
+    Figure f =
+        new Figure(
+            "s", "d", "rows/s", List.of(90.0, 50.0, 80.0), List.of(100.0, 100.0, 100.0), 0.8);
     assertThat(f.medianRatio(), closeTo(0.8, 1e-9));
     assertThat(f.minRatio(), closeTo(0.5, 1e-9));
     assertThat(f.maxRatio(), closeTo(0.9, 1e-9));
@@ -33,30 +33,54 @@ class ReportTest {
 
   @Test
   void theReportIsWrittenAsJsonAndMarkdown() throws Exception {
-    Report r = new Report(Instant.EPOCH, Map.of("cores", "2"), List.of(new Figure("s", "d",
-        "rows/s", List.of(1.0), List.of(2.0), null)));
+    Report r =
+        new Report(
+            Instant.EPOCH,
+            Map.of("cores", "2"),
+            List.of(new Figure("s", "d", "rows/s", List.of(1.0), List.of(2.0), null)));
     r.writeTo(dir);
     assertThat(Files.readString(dir.resolve("figures.md")), containsString("| s | d | 1.0 | 2.0"));
-    assertThat(Files.readString(dir.resolve("figures.json")), containsString("\"median_ratio\" : 0.5"));
+    assertThat(
+        Files.readString(dir.resolve("figures.json")), containsString("\"median_ratio\" : 0.5"));
     assertThat(r.table(), containsString("0.500"));
   }
 
   @Test
   void aMemoryFigureIsReportedBesideTheRatios() throws Exception {
-    Report r = new Report(Instant.EPOCH, Map.of("cores", "2"), List.of(), List.of(
-        new MemoryFigure("memory-bounded", "d", 1000, 512, false, 10.0, 400, 511, 480, 7,
-            "exit 3: java.lang.OutOfMemoryError: Java heap space")));
+    Report r =
+        new Report(
+            Instant.EPOCH,
+            Map.of("cores", "2"),
+            List.of(),
+            List.of(
+                new MemoryFigure(
+                    "memory-bounded",
+                    "d",
+                    1000,
+                    512,
+                    false,
+                    10.0,
+                    400,
+                    511,
+                    480,
+                    7,
+                    "exit 3: java.lang.OutOfMemoryError: Java heap space")));
     r.writeTo(dir);
-    assertThat(Files.readString(dir.resolve("figures.md")),
-        containsString("| memory-bounded | d | no | 400 of 1000 | 10 | 40 | 511 | 480 | 512 | 7 |"));
-    assertThat(Files.readString(dir.resolve("figures.json")), containsString("\"peakHeapMiB\" : 511"));
+    assertThat(
+        Files.readString(dir.resolve("figures.md")),
+        containsString(
+            "| memory-bounded | d | no | 400 of 1000 | 10 | 40 | 511 | 480 | 512 | 7 |"));
+    assertThat(
+        Files.readString(dir.resolve("figures.json")), containsString("\"peakHeapMiB\" : 511"));
     assertThat(r.table(), containsString("DID NOT COMPLETE, 400 of 1000 rows recorded"));
   }
 
   @Test
   void theGcLogGivesThePeakHeapBeforeAndAfterCollections() throws Exception {
     Path log = dir.resolve("gc.log");
-    Files.writeString(log, """
+    Files.writeString(
+        log,
+        """
         [0.010s][info][gc] Using G1
         [1.234s][info][gc] GC(0) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(256M) 2.345ms
         [2.000s][info][gc] GC(1) Pause Young (Normal) (G1 Evacuation Pause) 300M->120M(512M) 5.1ms

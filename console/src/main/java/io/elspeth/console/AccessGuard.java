@@ -14,11 +14,11 @@ import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Who may read the console. Bound to loopback without a token, every request from this machine
- * is served, but only with a loopback {@code Host} header (a page of another site cannot reach it
- * through DNS rebinding). With a token (required off loopback), a request must carry it as
- * {@code Authorization: Bearer <token>} or as the session cookie the login form sets; anything
- * else gets the login page (HTML) or 401.
+ * Who may read the console. Bound to loopback without a token, every request from this machine is
+ * served, but only with a loopback {@code Host} header (a page of another site cannot reach it
+ * through DNS rebinding). With a token (required off loopback), a request must carry it as {@code
+ * Authorization: Bearer <token>} or as the session cookie the login form sets; anything else gets
+ * the login page (HTML) or 401.
  */
 final class AccessGuard {
   static final String COOKIE = "elspeth_session";
@@ -32,8 +32,8 @@ final class AccessGuard {
   private AccessGuard(@Nullable String token) {
     this.token = token;
     // The cookie holds a keyed hash of the token, never the token itself.
-    this.sessionValue = token == null ? null
-        : new SecretFingerprinter(token).fingerprint("elspeth-web-session");
+    this.sessionValue =
+        token == null ? null : new SecretFingerprinter(token).fingerprint("elspeth-web-session");
   }
 
   /**
@@ -43,13 +43,19 @@ final class AccessGuard {
    */
   static AccessGuard forBinding(String host, @Nullable String token) {
     if (token != null && token.isBlank()) {
-      throw new ConsoleConfigException(WebConsole.TOKEN_ENV + " is set but empty: give it a"
-          + " long random value, or unset it to serve loopback only");
+      throw new ConsoleConfigException(
+          WebConsole.TOKEN_ENV
+              + " is set but empty: give it a"
+              + " long random value, or unset it to serve loopback only");
     }
     if (token == null && !isLoopback(host)) {
-      throw new ConsoleConfigException("--host " + host + " is not a loopback address: set "
-          + WebConsole.TOKEN_ENV + " to an access token first (requests must then send it as a"
-          + " bearer header or through the login form)");
+      throw new ConsoleConfigException(
+          "--host "
+              + host
+              + " is not a loopback address: set "
+              + WebConsole.TOKEN_ENV
+              + " to an access token first (requests must then send it as a"
+              + " bearer header or through the login form)");
     }
     return new AccessGuard(token);
   }
@@ -85,7 +91,8 @@ final class AccessGuard {
       return true;
     }
     String auth = ctx.header("Authorization");
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+    if (auth != null
+        && auth.regionMatches(true, 0, "Bearer ", 0, 7)
         && same(auth.substring(7).trim(), token)) {
       return true;
     }
@@ -96,7 +103,8 @@ final class AccessGuard {
     if (ctx.method().name().equals("GET") && accepts(ctx, "text/html")) {
       ctx.redirect(LOGIN_PATH);
     } else {
-      ctx.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer realm=\"elspeth\"")
+      ctx.status(HttpStatus.UNAUTHORIZED)
+          .header("WWW-Authenticate", "Bearer realm=\"elspeth\"")
           .result("an access token is required");
     }
     return false;
@@ -139,7 +147,7 @@ final class AccessGuard {
     if (a == null || b == null) {
       return false;
     }
-    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8),
-        b.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 }

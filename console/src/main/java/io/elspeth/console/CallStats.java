@@ -22,18 +22,29 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param failuresByKind failed calls by error type
  * @param p50 median latency in ms (null when no call recorded one), likewise p95 and p99
  */
-record CallStats(String nodeId, String callType, long calls, Map<String, Long> failuresByKind,
-    @Nullable Double p50, @Nullable Double p95, @Nullable Double p99, @Nullable Double max) {
+record CallStats(
+    String nodeId,
+    String callType,
+    long calls,
+    Map<String, Long> failuresByKind,
+    @Nullable Double p50,
+    @Nullable Double p95,
+    @Nullable Double p99,
+    @Nullable Double max) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String COLUMNS = "SELECT c.call_type, c.status, c.latency_ms,"
-      + " c.error_json FROM ";
+  private static final String COLUMNS =
+      "SELECT c.call_type, c.status, c.latency_ms," + " c.error_json FROM ";
+
   /** Calls made while processing rows, and calls of the source's and sinks' operations. */
-  static final List<String> CALLS_OF_NODE = List.of(
-      COLUMNS + "node_states s JOIN calls c ON c.state_id = s.state_id"
-          + " WHERE s.node_id = ? AND s.run_id = ?",
-      COLUMNS + "operations o JOIN calls c ON c.operation_id = o.operation_id"
-          + " WHERE o.node_id = ? AND o.run_id = ?");
+  static final List<String> CALLS_OF_NODE =
+      List.of(
+          COLUMNS
+              + "node_states s JOIN calls c ON c.state_id = s.state_id"
+              + " WHERE s.node_id = ? AND s.run_id = ?",
+          COLUMNS
+              + "operations o JOIN calls c ON c.operation_id = o.operation_id"
+              + " WHERE o.node_id = ? AND o.run_id = ?");
 
   /** The calls of {@code nodeId} in {@code runId}, one entry per call type. */
   static Map<String, CallStats> read(Connection c, String runId, String nodeId)
@@ -77,8 +88,15 @@ record CallStats(String nodeId, String callType, long calls, Map<String, Long> f
     CallStats stats(String nodeId, String type) {
       double[] sorted = Arrays.copyOf(latencies, n);
       Arrays.sort(sorted);
-      return new CallStats(nodeId, type, calls, failures, percentile(sorted, 50),
-          percentile(sorted, 95), percentile(sorted, 99), n == 0 ? null : sorted[n - 1]);
+      return new CallStats(
+          nodeId,
+          type,
+          calls,
+          failures,
+          percentile(sorted, 50),
+          percentile(sorted, 95),
+          percentile(sorted, 99),
+          n == 0 ? null : sorted[n - 1]);
     }
 
     private static String kind(String status, @Nullable String errorJson) {

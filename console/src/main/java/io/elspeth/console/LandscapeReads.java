@@ -21,16 +21,17 @@ final class LandscapeReads {
   private LandscapeReads() {}
 
   static long count(Connection c, String sql, Object... params) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(c, sql, params);
+        ResultSet rs = ps.executeQuery()) {
       return rs.next() ? rs.getLong(1) : 0;
     }
   }
 
   /** {@code SELECT key, COUNT(*) ... GROUP BY key} as a map in result order (null key: "-"). */
-  static Map<String, Long> counts(Connection c, String sql, Object... params)
-      throws SQLException {
+  static Map<String, Long> counts(Connection c, String sql, Object... params) throws SQLException {
     Map<String, Long> counts = new LinkedHashMap<>();
-    try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(c, sql, params);
+        ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String key = rs.getString(1);
         counts.merge(key == null ? "-" : key, rs.getLong(2), Long::sum);
@@ -39,8 +40,7 @@ final class LandscapeReads {
     return counts;
   }
 
-  static PreparedStatement prepare(Connection c, String sql, Object... params)
-      throws SQLException {
+  static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
     PreparedStatement ps = c.prepareStatement(sql);
     for (int i = 0; i < params.length; i++) {
       ps.setObject(i + 1, params[i]);

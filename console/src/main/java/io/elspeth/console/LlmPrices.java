@@ -11,10 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Prices of LLM tokens, for the run page's estimated cost: per model, US dollars per million
- * prompt tokens and per million completion tokens, read from a JSON file
- * ({@code elspeth web --llm-prices FILE}):
+ * Prices of LLM tokens, for the run page's estimated cost: per model, US dollars per million prompt
+ * tokens and per million completion tokens, read from a JSON file ({@code elspeth web --llm-prices
+ * FILE}):
+ *
  * <pre>{"gpt-4o": {"prompt": 2.50, "completion": 10.00}}</pre>
+ *
  * A model the service reports as {@code gpt-4o-2024-08-06} takes the price of the longest
  * configured name it starts with. Prices change and differ by contract, so none are built in.
  */
@@ -39,29 +41,39 @@ public record LlmPrices(Map<String, Price> byModel) {
     try {
       root = JSON.readTree(file.toFile());
     } catch (IOException e) {
-      throw new ConsoleConfigException("--llm-prices " + file + ": cannot read it as JSON: "
-          + e.getMessage());
+      throw new ConsoleConfigException(
+          "--llm-prices " + file + ": cannot read it as JSON: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
-      throw new ConsoleConfigException("--llm-prices " + file + ": expected a JSON object"
-          + " {\"<model>\": {\"prompt\": <USD per million>, \"completion\": <USD per million>}}");
+      throw new ConsoleConfigException(
+          "--llm-prices "
+              + file
+              + ": expected a JSON object"
+              + " {\"<model>\": {\"prompt\": <USD per million>, \"completion\": <USD per million>}}");
     }
     Map<String, Price> prices = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
-    root.fields().forEachRemaining(e -> {
-      JsonNode p = e.getValue().get("prompt");
-      JsonNode c = e.getValue().get("completion");
-      if (p == null || !p.isNumber() || p.asDouble() < 0 || c == null || !c.isNumber()
-          || c.asDouble() < 0) {
-        problems.add(e.getKey() + ": expected {\"prompt\": <number >= 0>, \"completion\":"
-            + " <number >= 0>} (US dollars per million tokens)");
-      } else {
-        prices.put(e.getKey(), new Price(p.asDouble(), c.asDouble()));
-      }
-    });
+    root.fields()
+        .forEachRemaining(
+            e -> {
+              JsonNode p = e.getValue().get("prompt");
+              JsonNode c = e.getValue().get("completion");
+              if (p == null
+                  || !p.isNumber()
+                  || p.asDouble() < 0
+                  || c == null
+                  || !c.isNumber()
+                  || c.asDouble() < 0) {
+                problems.add(
+                    e.getKey()
+                        + ": expected {\"prompt\": <number >= 0>, \"completion\":"
+                        + " <number >= 0>} (US dollars per million tokens)");
+              } else {
+                prices.put(e.getKey(), new Price(p.asDouble(), c.asDouble()));
+              }
+            });
     if (!problems.isEmpty()) {
-      throw new ConsoleConfigException("--llm-prices " + file + ": " + String.join("; ",
-          problems));
+      throw new ConsoleConfigException("--llm-prices " + file + ": " + String.join("; ", problems));
     }
     return new LlmPrices(prices);
   }
@@ -72,7 +84,8 @@ public record LlmPrices(Map<String, Price> byModel) {
     if (exact != null) {
       return Optional.of(exact);
     }
-    return byModel.entrySet().stream().filter(e -> model.startsWith(e.getKey()))
+    return byModel.entrySet().stream()
+        .filter(e -> model.startsWith(e.getKey()))
         .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
         .map(Map.Entry::getValue);
   }

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server-sent events of a running run: every poll interval it reads what the Landscape has
- * committed for the run ({@link RunProgress}) and sends a {@code progress} event when that
- * changed; when the run has finished it sends a last event and closes the stream. One thread
- * polls for every open stream, so a browser cannot make the console start threads.
+ * committed for the run ({@link RunProgress}) and sends a {@code progress} event when that changed;
+ * when the run has finished it sends a last event and closes the stream. One thread polls for every
+ * open stream, so a browser cannot make the console start threads.
  */
 final class ProgressStream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressStream.class);
@@ -29,11 +29,13 @@ final class ProgressStream implements AutoCloseable {
   private final LandscapeStore store;
   private final Duration every;
   private final SettledRuns settled;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "elspeth-web-progress");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "elspeth-web-progress");
+            t.setDaemon(true);
+            return t;
+          });
 
   ProgressStream(LandscapeStore store, Duration every, SettledRuns settled) {
     this.settled = settled;
@@ -46,28 +48,29 @@ final class ProgressStream implements AutoCloseable {
     client.keepAlive();
     AtomicReference<RunProgress> last = new AtomicReference<>();
     AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
-    Runnable poll = () -> {
-      if (client.terminated()) {
-        cancel(task);
-        return;
-      }
-      try (Connection c = store.connection()) {
-        RunProgress now = RunProgress.read(c, runId, graph, System.currentTimeMillis(),
-            settled);
-        if (!now.equals(last.get())) {
-          client.sendEvent("progress", JSON.writeValueAsString(now));
-          last.set(now);
-        }
-        if (now.finished()) {
-          cancel(task);
-          client.close();
-        }
-      } catch (SQLException | JsonProcessingException | RuntimeException e) {
-        LOG.warn("web console progress failed run_id={} error={}", runId, e.toString());
-        cancel(task);
-        client.close();
-      }
-    };
+    Runnable poll =
+        () -> {
+          if (client.terminated()) {
+            cancel(task);
+            return;
+          }
+          try (Connection c = store.connection()) {
+            RunProgress now =
+                RunProgress.read(c, runId, graph, System.currentTimeMillis(), settled);
+            if (!now.equals(last.get())) {
+              client.sendEvent("progress", JSON.writeValueAsString(now));
+              last.set(now);
+            }
+            if (now.finished()) {
+              cancel(task);
+              client.close();
+            }
+          } catch (SQLException | JsonProcessingException | RuntimeException e) {
+            LOG.warn("web console progress failed run_id={} error={}", runId, e.toString());
+            cancel(task);
+            client.close();
+          }
+        };
     client.onClose(() -> cancel(task));
     task.set(timer.scheduleWithFixedDelay(poll, 0, every.toMillis(), TimeUnit.MILLISECONDS));
   }

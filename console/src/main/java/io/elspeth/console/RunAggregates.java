@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.aggregates.StoredRunAggregates;
-import io.elspeth.audit.lineage.RunGraph.GraphNode;
 import io.elspeth.audit.lineage.RunGraph;
+import io.elspeth.audit.lineage.RunGraph.GraphNode;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.reconcile.RunReconciliation;
 import java.sql.Connection;
@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What the console shows of a settled run that it would otherwise read from the whole run: rows,
  * outcomes per sink, counts on the DAG, error groups, external calls and LLM tokens per step (the
- * tokens only: prices are the console's, applied when a page is drawn), and the reconciliation.
- * The launcher computes them when the run ends, with the same queries the console would run, and
+ * tokens only: prices are the console's, applied when a page is drawn), and the reconciliation. The
+ * launcher computes them when the run ends, with the same queries the console would run, and
  * records them as one JSON document ({@link StoredRunAggregates}, format {@value #FORMAT}) in the
  * transaction that marks the run completed or failed; the console's first view of the run then
  * reads one row instead of the run.
@@ -35,18 +35,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunAggregates {
   /**
-   * The shape of the stored document. A document of another format (written by another release)
-   * is not read: the console computes the run's aggregates from its records instead.
+   * The shape of the stored document. A document of another format (written by another release) is
+   * not read: the console computes the run's aggregates from its records instead.
    */
   public static final int FORMAT = 1;
 
   private static final Logger LOG = LoggerFactory.getLogger(RunAggregates.class);
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   /** The document: what {@link SettledRuns} keeps of a run, under the same names. */
-  record Content(long rows, Map<String, Long> outcomes, RunDagCounts dag, ErrorGroups errors,
-      Map<String, Map<String, CallStats>> calls, Map<String, List<LlmUsage>> llm,
+  record Content(
+      long rows,
+      Map<String, Long> outcomes,
+      RunDagCounts dag,
+      ErrorGroups errors,
+      Map<String, Map<String, CallStats>> calls,
+      Map<String, List<LlmUsage>> llm,
       RunReconciliation reconciliation) {}
 
   private final String runId;
@@ -62,8 +67,9 @@ public final class RunAggregates {
    * {@code reconciliation} is the run's, which the launcher has just checked; {@code payloads}
    * holds the LLM responses whose token usage is summed (null: every LLM call is unread).
    */
-  public static RunAggregates compute(Connection c, String runId,
-      RunReconciliation reconciliation, @Nullable PayloadStore payloads) throws SQLException {
+  public static RunAggregates compute(
+      Connection c, String runId, RunReconciliation reconciliation, @Nullable PayloadStore payloads)
+      throws SQLException {
     RunGraph graph = RunGraph.read(c, runId);
     Map<String, Map<String, CallStats>> calls = new LinkedHashMap<>();
     Map<String, List<LlmUsage>> llm = new LinkedHashMap<>();
@@ -74,11 +80,16 @@ public final class RunAggregates {
         llm.put(n.nodeId(), LlmUsage.read(c, runId, n.nodeId(), payloads));
       }
     }
-    return new RunAggregates(runId, new Content(
-        LandscapeReads.count(c, RunSummaries.ROWS_OF_RUN, runId),
-        LandscapeReads.counts(c, RunSummaries.OUTCOMES_OF_RUN, runId),
-        RunDagCounts.read(c, runId, graph), ErrorGroups.read(c, runId), calls, llm,
-        reconciliation));
+    return new RunAggregates(
+        runId,
+        new Content(
+            LandscapeReads.count(c, RunSummaries.ROWS_OF_RUN, runId),
+            LandscapeReads.counts(c, RunSummaries.OUTCOMES_OF_RUN, runId),
+            RunDagCounts.read(c, runId, graph),
+            ErrorGroups.read(c, runId),
+            calls,
+            llm,
+            reconciliation));
   }
 
   /**
@@ -92,16 +103,23 @@ public final class RunAggregates {
       return Optional.empty();
     }
     if (stored.get().formatVersion() != FORMAT) {
-      LOG.info("stored run aggregates of another format are computed instead run_id={}"
-          + " format={} expected={}", runId, stored.get().formatVersion(), FORMAT);
+      LOG.info(
+          "stored run aggregates of another format are computed instead run_id={}"
+              + " format={} expected={}",
+          runId,
+          stored.get().formatVersion(),
+          FORMAT);
       return Optional.empty();
     }
     try {
-      return Optional.of(new RunAggregates(runId,
-          JSON.readValue(stored.get().json(), Content.class)));
+      return Optional.of(
+          new RunAggregates(runId, JSON.readValue(stored.get().json(), Content.class)));
     } catch (JsonProcessingException e) {
-      LOG.warn("stored run aggregates do not read; computed from the run instead run_id={}"
-          + " error={}", runId, e.getOriginalMessage());
+      LOG.warn(
+          "stored run aggregates do not read; computed from the run instead run_id={}"
+              + " error={}",
+          runId,
+          e.getOriginalMessage());
       return Optional.empty();
     }
   }
@@ -117,8 +135,13 @@ public final class RunAggregates {
     try {
       return JSON.writeValueAsString(content);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("the aggregates of run " + runId + " do not write as"
-          + " JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "the aggregates of run "
+              + runId
+              + " do not write as"
+              + " JSON: "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -146,7 +169,8 @@ public final class RunAggregates {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof RunAggregates other && runId.equals(other.runId)
+    return o instanceof RunAggregates other
+        && runId.equals(other.runId)
         && content.equals(other.content);
   }
 

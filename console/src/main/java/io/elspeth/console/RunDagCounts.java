@@ -18,22 +18,23 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * plus, for the one edge into a node that no routing event names (a {@code continue} edge), the
  * node's states that no routing event brought there.
  *
- * <p>Every query is an index range read of one node of one run ({@code ix_node_states_node},
- * {@code ix_routing_events_state}, the rows' {@code (run_id, row_index)} key), never a scan of a
- * table.
+ * <p>Every query is an index range read of one node of one run ({@code ix_node_states_node}, {@code
+ * ix_routing_events_state}, the rows' {@code (run_id, row_index)} key), never a scan of a table.
  *
  * @param nodeStates states by node id, then by status
  * @param edges tokens per edge id
  */
 record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long> edges) {
 
-  static final String SOURCE_ROWS = "SELECT COUNT(*) FROM rows WHERE run_id = ? AND"
-      + " source_node_id = ?";
-  static final String NODE_STATES = "SELECT status, COUNT(*) FROM node_states"
-      + " WHERE node_id = ? AND run_id = ? GROUP BY status ORDER BY status";
-  static final String ROUTED = "SELECT re.edge_id, COUNT(*) FROM node_states s"
-      + " JOIN routing_events re ON re.state_id = s.state_id"
-      + " WHERE s.node_id = ? AND s.run_id = ? GROUP BY re.edge_id";
+  static final String SOURCE_ROWS =
+      "SELECT COUNT(*) FROM rows WHERE run_id = ? AND" + " source_node_id = ?";
+  static final String NODE_STATES =
+      "SELECT status, COUNT(*) FROM node_states"
+          + " WHERE node_id = ? AND run_id = ? GROUP BY status ORDER BY status";
+  static final String ROUTED =
+      "SELECT re.edge_id, COUNT(*) FROM node_states s"
+          + " JOIN routing_events re ON re.state_id = s.state_id"
+          + " WHERE s.node_id = ? AND s.run_id = ? GROUP BY re.edge_id";
 
   static RunDagCounts read(Connection c, String runId, RunGraph graph) throws SQLException {
     Map<String, Map<String, Long>> states = new LinkedHashMap<>();
@@ -44,8 +45,8 @@ record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long>
     }
     for (GraphNode n : graph.nodes()) {
       if ("source".equals(n.nodeType())) {
-        states.put(n.nodeId(), Map.of("rows", LandscapeReads.count(c, SOURCE_ROWS, runId,
-            n.nodeId())));
+        states.put(
+            n.nodeId(), Map.of("rows", LandscapeReads.count(c, SOURCE_ROWS, runId, n.nodeId())));
         continue;
       }
       states.put(n.nodeId(), LandscapeReads.counts(c, NODE_STATES, n.nodeId(), runId));
@@ -60,16 +61,21 @@ record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long>
       into.computeIfAbsent(e.to(), k -> new ArrayList<>()).add(e);
     }
     for (Map.Entry<String, List<GraphEdge>> target : into.entrySet()) {
-      List<GraphEdge> unrouted = target.getValue().stream()
-          .filter(e -> !routed.containsKey(e.edgeId())).toList();
-      GraphEdge plain = unrouted.size() == 1 ? unrouted.get(0) : unrouted.stream()
-          .filter(e -> "continue".equals(e.label())).findFirst().orElse(null);
+      List<GraphEdge> unrouted =
+          target.getValue().stream().filter(e -> !routed.containsKey(e.edgeId())).toList();
+      GraphEdge plain =
+          unrouted.size() == 1
+              ? unrouted.get(0)
+              : unrouted.stream()
+                  .filter(e -> "continue".equals(e.label()))
+                  .findFirst()
+                  .orElse(null);
       if (plain == null) {
         continue;
       }
       long arrived = total(states.get(target.getKey()));
-      long routedIn = target.getValue().stream().mapToLong(e -> routed.getOrDefault(e.edgeId(),
-          0L)).sum();
+      long routedIn =
+          target.getValue().stream().mapToLong(e -> routed.getOrDefault(e.edgeId(), 0L)).sum();
       edges.put(plain.edgeId(), Math.max(0, arrived - routedIn));
     }
     return new RunDagCounts(states, edges);
@@ -82,11 +88,13 @@ record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long>
   /** The text drawn on each node: {@code 120} or {@code 118 ✓ 2 ✗}. */
   Map<String, String> nodeLabels() {
     Map<String, String> labels = new LinkedHashMap<>();
-    nodeStates.forEach((node, byStatus) -> {
-      long failed = byStatus.getOrDefault("failed", 0L);
-      long all = total(byStatus);
-      labels.put(node, failed == 0 ? Long.toString(all) : (all - failed) + " ✓ " + failed + " ✗");
-    });
+    nodeStates.forEach(
+        (node, byStatus) -> {
+          long failed = byStatus.getOrDefault("failed", 0L);
+          long all = total(byStatus);
+          labels.put(
+              node, failed == 0 ? Long.toString(all) : (all - failed) + " ✓ " + failed + " ✗");
+        });
     return labels;
   }
 

@@ -10,18 +10,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * owner is gone), runs started on or after {@code from} and before the day after {@code to}, and
  * the page (0-based).
  */
-record RunFilter(@Nullable String status, @Nullable LocalDate from, @Nullable LocalDate to,
-    int page) {
+record RunFilter(
+    @Nullable String status, @Nullable LocalDate from, @Nullable LocalDate to, int page) {
   static final Set<String> STATUSES = Set.of("running", "completed", "failed", "interrupted");
   static final int PAGE_SIZE = 25;
 
   /** Reads the query parameters of the runs list; a bad value is a user error naming it. */
-  static RunFilter parse(@Nullable String status, @Nullable String from, @Nullable String to,
-      @Nullable String page) {
+  static RunFilter parse(
+      @Nullable String status, @Nullable String from, @Nullable String to, @Nullable String page) {
     String s = blankToNull(status);
     if (s != null && !STATUSES.contains(s)) {
-      throw new IllegalArgumentException("status must be one of " + STATUSES + ", not '" + s
-          + "'");
+      throw new IllegalArgumentException("status must be one of " + STATUSES + ", not '" + s + "'");
     }
     int p = 0;
     String pageText = blankToNull(page);
@@ -46,8 +45,7 @@ record RunFilter(@Nullable String status, @Nullable LocalDate from, @Nullable Lo
     try {
       return LocalDate.parse(v);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(name + " must be a date like 2026-12-07, not '" + v
-          + "'");
+      throw new IllegalArgumentException(name + " must be a date like 2026-12-07, not '" + v + "'");
     }
   }
 

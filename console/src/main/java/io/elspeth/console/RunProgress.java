@@ -10,19 +10,30 @@ import java.util.Map;
  * counts on its DAG and its outcomes per sink. Sent to the browser as the {@code progress} event
  * whenever it changes.
  */
-record RunProgress(String status, long rows, Map<String, String> nodes, Map<String, String> edges,
-    Map<String, Long> sinks, String duration) {
+record RunProgress(
+    String status,
+    long rows,
+    Map<String, String> nodes,
+    Map<String, String> edges,
+    Map<String, Long> sinks,
+    String duration) {
 
-  static RunProgress read(Connection c, String runId, RunGraph graph, long nowMs,
-      SettledRuns settled) throws SQLException {
+  static RunProgress read(
+      Connection c, String runId, RunGraph graph, long nowMs, SettledRuns settled)
+      throws SQLException {
     RunSummary summary = RunSummaries.one(c, runId, nowMs, settled);
     if (summary == null) {
       throw new IllegalStateException("run " + runId + " disappeared from the Landscape");
     }
-    RunDagCounts counts = settled.get(c, runId, summary.status(), SettledRuns.DAG,
-        () -> RunDagCounts.read(c, runId, graph));
-    return new RunProgress(summary.status(), summary.rows(), counts.nodeLabels(),
-        counts.edgeLabels(), summary.sinkOutcomes(),
+    RunDagCounts counts =
+        settled.get(
+            c, runId, summary.status(), SettledRuns.DAG, () -> RunDagCounts.read(c, runId, graph));
+    return new RunProgress(
+        summary.status(),
+        summary.rows(),
+        counts.nodeLabels(),
+        counts.edgeLabels(),
+        summary.sinkOutcomes(),
         summary.duration() == null ? "-" : summary.duration());
   }
 

@@ -16,14 +16,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The runs list: one page of runs, newest first, with their rows and outcomes per sink. Each run
  * costs two index range reads ({@code rows} by run id, {@code token_outcomes} by run id), or for a
- * settled run one read of its stored aggregates, once ({@link SettledRuns}), so a page stays
- * fast however many rows the Landscape holds.
+ * settled run one read of its stored aggregates, once ({@link SettledRuns}), so a page stays fast
+ * however many rows the Landscape holds.
  */
 final class RunSummaries {
   static final String ROWS_OF_RUN = "SELECT COUNT(*) FROM rows WHERE run_id = ?";
-  static final String OUTCOMES_OF_RUN = "SELECT COALESCE(sink_name, outcome), COUNT(*)"
-      + " FROM token_outcomes WHERE run_id = ? AND is_terminal = 1"
-      + " GROUP BY COALESCE(sink_name, outcome) ORDER BY 1";
+  static final String OUTCOMES_OF_RUN =
+      "SELECT COALESCE(sink_name, outcome), COUNT(*)"
+          + " FROM token_outcomes WHERE run_id = ? AND is_terminal = 1"
+          + " GROUP BY COALESCE(sink_name, outcome) ORDER BY 1";
 
   private RunSummaries() {}
 
@@ -32,13 +33,13 @@ final class RunSummaries {
 
   static Page read(Connection c, RunFilter filter, long nowMs, SettledRuns settled)
       throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT run_id, status, started_at, completed_at"
-        + " FROM runs WHERE 1 = 1");
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT run_id, status, started_at, completed_at" + " FROM runs WHERE 1 = 1");
     List<Object> params = new ArrayList<>();
     if (filter.status() != null) {
       // interrupted is a running run whose owner is gone: decided per run below.
-      boolean running = filter.status().equals("running")
-          || filter.status().equals("interrupted");
+      boolean running = filter.status().equals("running") || filter.status().equals("interrupted");
       sql.append(" AND status = ?");
       params.add(running ? "running" : filter.status());
     }
@@ -51,11 +52,14 @@ final class RunSummaries {
       params.add(bound(filter.to().plusDays(1), c));
     }
     sql.append(" ORDER BY started_at DESC, run_id DESC");
-    boolean liveness = filter.status() != null
-        && (filter.status().equals("running") || filter.status().equals("interrupted"));
+    boolean liveness =
+        filter.status() != null
+            && (filter.status().equals("running") || filter.status().equals("interrupted"));
     if (!liveness) {
       // Running runs are few; the others are paged in SQL.
-      sql.append(" LIMIT ").append(RunFilter.PAGE_SIZE + 1).append(" OFFSET ")
+      sql.append(" LIMIT ")
+          .append(RunFilter.PAGE_SIZE + 1)
+          .append(" OFFSET ")
           .append((long) filter.page() * RunFilter.PAGE_SIZE);
     }
     List<String[]> picked = new ArrayList<>();
@@ -72,8 +76,9 @@ final class RunSummaries {
     int first = liveness ? filter.page() * RunFilter.PAGE_SIZE : 0;
     boolean hasNext = picked.size() > first + RunFilter.PAGE_SIZE;
     List<RunSummary> runs = new ArrayList<>();
-    for (String[] r : picked.subList(Math.min(first, picked.size()),
-        Math.min(first + RunFilter.PAGE_SIZE, picked.size()))) {
+    for (String[] r :
+        picked.subList(
+            Math.min(first, picked.size()), Math.min(first + RunFilter.PAGE_SIZE, picked.size()))) {
       runs.add(summary(c, r[0], r[1], r[2], r[3], nowMs, settled));
     }
     return new Page(runs, hasNext);
@@ -82,36 +87,67 @@ final class RunSummaries {
   /** One run's line; {@code null} when there is no such run. */
   static @Nullable RunSummary one(Connection c, String runId, long nowMs, SettledRuns settled)
       throws SQLException {
-    try (PreparedStatement ps = LandscapeReads.prepare(c, "SELECT status, started_at,"
-        + " completed_at FROM runs WHERE run_id = ?", runId); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps =
+            LandscapeReads.prepare(
+                c,
+                "SELECT status, started_at," + " completed_at FROM runs WHERE run_id = ?",
+                runId);
+        ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
         return null;
       }
-      return summary(c, runId, RunLeases.displayStatus(c, runId, rs.getString(1), nowMs),
-          str(rs.getObject(2)), str(rs.getObject(3)), nowMs, settled);
+      return summary(
+          c,
+          runId,
+          RunLeases.displayStatus(c, runId, rs.getString(1), nowMs),
+          str(rs.getObject(2)),
+          str(rs.getObject(3)),
+          nowMs,
+          settled);
     }
   }
 
-  private static RunSummary summary(Connection c, String runId, String status,
-      @Nullable String started, @Nullable String completed, long nowMs, SettledRuns settled)
+  private static RunSummary summary(
+      Connection c,
+      String runId,
+      String status,
+      @Nullable String started,
+      @Nullable String completed,
+      long nowMs,
+      SettledRuns settled)
       throws SQLException {
-    long rows = settled.get(c, runId, status, SettledRuns.ROWS,
-        () -> LandscapeReads.count(c, ROWS_OF_RUN, runId));
-    var outcomes = settled.get(c, runId, status, SettledRuns.OUTCOMES,
-        () -> LandscapeReads.counts(c, OUTCOMES_OF_RUN, runId));
+    long rows =
+        settled.get(
+            c, runId, status, SettledRuns.ROWS, () -> LandscapeReads.count(c, ROWS_OF_RUN, runId));
+    var outcomes =
+        settled.get(
+            c,
+            runId,
+            status,
+            SettledRuns.OUTCOMES,
+            () -> LandscapeReads.counts(c, OUTCOMES_OF_RUN, runId));
     Instant start = LandscapeReads.instant(started);
-    Instant end = completed != null ? LandscapeReads.instant(completed)
-        : status.equals("running") ? Instant.ofEpochMilli(nowMs) : null;
-    return new RunSummary(runId, status, Objects.requireNonNull(LandscapeReads.display(started),
-        () -> "run " + runId + " has no started_at"),
-        LandscapeReads.display(completed), LandscapeReads.duration(start, end), rows, outcomes);
+    Instant end =
+        completed != null
+            ? LandscapeReads.instant(completed)
+            : status.equals("running") ? Instant.ofEpochMilli(nowMs) : null;
+    return new RunSummary(
+        runId,
+        status,
+        Objects.requireNonNull(
+            LandscapeReads.display(started), () -> "run " + runId + " has no started_at"),
+        LandscapeReads.display(completed),
+        LandscapeReads.duration(start, end),
+        rows,
+        outcomes);
   }
 
   /** Midnight UTC of {@code day}, in the form the dialect stores started_at. */
   private static Object bound(LocalDate day, Connection c) throws SQLException {
     boolean postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
     // SQLite keeps UTC text 'yyyy-MM-dd HH:mm:ss.SSSSSS', which compares in time order.
-    return postgres ? java.sql.Timestamp.from(day.atStartOfDay().toInstant(ZoneOffset.UTC))
+    return postgres
+        ? java.sql.Timestamp.from(day.atStartOfDay().toInstant(ZoneOffset.UTC))
         : day + " 00:00:00";
   }
 

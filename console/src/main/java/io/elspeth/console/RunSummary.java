@@ -10,5 +10,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param rows source rows recorded so far
  * @param sinkOutcomes terminal outcomes by sink name (or outcome, for tokens that reached none)
  */
-record RunSummary(String runId, String status, String startedAt, @Nullable String completedAt,
-    @Nullable String duration, long rows, Map<String, Long> sinkOutcomes) {}
+record RunSummary(
+    String runId,
+    String status,
+    String startedAt,
+    @Nullable String completedAt,
+    @Nullable String duration,
+    long rows,
+    Map<String, Long> sinkOutcomes) {}

@@ -13,28 +13,42 @@ final class RunsListPage {
   static String render(RunFilter filter, RunSummaries.Page page) {
     StringBuilder h = new StringBuilder(8_192);
     h.append("<form class=\"filters\" method=\"get\" action=\"/\">")
-        .append("<label>status<select name=\"status\" id=\"filter-status\"><option value=\"\">any"
-            + "</option>");
+        .append(
+            "<label>status<select name=\"status\" id=\"filter-status\"><option value=\"\">any"
+                + "</option>");
     for (String s : new String[] {"running", "completed", "failed", "interrupted"}) {
-      h.append("<option").append(s.equals(filter.status()) ? " selected=\"selected\"" : "")
-          .append(">").append(s).append("</option>");
+      h.append("<option")
+          .append(s.equals(filter.status()) ? " selected=\"selected\"" : "")
+          .append(">")
+          .append(s)
+          .append("</option>");
     }
     h.append("</select></label><label>started from<input type=\"date\" name=\"from\" value=\"")
-        .append(filter.from() == null ? "" : filter.from()).append("\"/></label>")
+        .append(filter.from() == null ? "" : filter.from())
+        .append("\"/></label>")
         .append("<label>to<input type=\"date\" name=\"to\" value=\"")
-        .append(filter.to() == null ? "" : filter.to()).append("\"/></label>")
+        .append(filter.to() == null ? "" : filter.to())
+        .append("\"/></label>")
         .append("<button id=\"apply-filters\">Filter</button></form>\n");
     if (page.runs().isEmpty()) {
       h.append("<p class=\"note\" id=\"no-runs\">No runs match.</p>\n");
     } else {
-      h.append("<table id=\"runs\"><tr><th>run</th><th>status</th><th>started</th>"
-          + "<th>duration</th><th>rows</th><th>outcomes per sink</th></tr>\n");
+      h.append(
+          "<table id=\"runs\"><tr><th>run</th><th>status</th><th>started</th>"
+              + "<th>duration</th><th>rows</th><th>outcomes per sink</th></tr>\n");
       for (RunSummary r : page.runs()) {
-        h.append("<tr class=\"run\" data-run=\"").append(esc(r.runId())).append("\"><td class=\"mono\">")
-            .append(Page.link("/runs/" + enc(r.runId()), r.runId())).append("</td><td>")
-            .append(Page.status(r.status())).append("</td>").append(Page.td(r.startedAt()))
-            .append(Page.td(r.duration())).append(Page.num(r.rows()))
-            .append(Page.td(outcomes(r.sinkOutcomes()))).append("</tr>\n");
+        h.append("<tr class=\"run\" data-run=\"")
+            .append(esc(r.runId()))
+            .append("\"><td class=\"mono\">")
+            .append(Page.link("/runs/" + enc(r.runId()), r.runId()))
+            .append("</td><td>")
+            .append(Page.status(r.status()))
+            .append("</td>")
+            .append(Page.td(r.startedAt()))
+            .append(Page.td(r.duration()))
+            .append(Page.num(r.rows()))
+            .append(Page.td(outcomes(r.sinkOutcomes())))
+            .append("</tr>\n");
       }
       h.append("</table>\n");
     }
@@ -50,13 +64,21 @@ final class RunsListPage {
   }
 
   static String outcomes(Map<String, Long> bySink) {
-    return bySink.isEmpty() ? "-" : bySink.entrySet().stream()
-        .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    return bySink.isEmpty()
+        ? "-"
+        : bySink.entrySet().stream()
+            .map(e -> e.getKey() + " " + e.getValue())
+            .collect(Collectors.joining(", "));
   }
 
   private static String query(RunFilter f, int page) {
-    return "/?status=" + (f.status() == null ? "" : enc(f.status()))
-        + "&from=" + (f.from() == null ? "" : f.from()) + "&to=" + (f.to() == null ? "" : f.to())
-        + "&page=" + page;
+    return "/?status="
+        + (f.status() == null ? "" : enc(f.status()))
+        + "&from="
+        + (f.from() == null ? "" : f.from())
+        + "&to="
+        + (f.to() == null ? "" : f.to())
+        + "&page="
+        + page;
   }
 }

@@ -8,14 +8,14 @@ import java.util.Optional;
 
 /**
  * What the pages compute from a whole run (its counts per sink and per DAG node, its calls per
- * step, its error groups, its reconciliation), kept in memory for runs that can no longer
- * change: those the Landscape records as {@code completed} or {@code failed} (a resume continues
- * under a new run id). A settled run's first view takes them from the aggregates the launcher
- * stored when the run ended ({@link RunAggregates}, one row by key); a run without them (written
- * before schema version 4, or whose aggregates could not be recorded) is read from its records:
- * each of those reads is an index range read of the run, linear in its size, seconds for a
- * million-row run, paid once. A running run is always read afresh. The least recently viewed
- * runs are dropped beyond {@value #MAX_RUNS}.
+ * step, its error groups, its reconciliation), kept in memory for runs that can no longer change:
+ * those the Landscape records as {@code completed} or {@code failed} (a resume continues under a
+ * new run id). A settled run's first view takes them from the aggregates the launcher stored when
+ * the run ended ({@link RunAggregates}, one row by key); a run without them (written before schema
+ * version 4, or whose aggregates could not be recorded) is read from its records: each of those
+ * reads is an index range read of the run, linear in its size, seconds for a million-row run, paid
+ * once. A running run is always read afresh. The least recently viewed runs are dropped beyond
+ * {@value #MAX_RUNS}.
  */
 final class SettledRuns {
   static final int MAX_RUNS = 64;
@@ -24,6 +24,7 @@ final class SettledRuns {
   static final String DAG = "dag";
   static final String ERRORS = "errors";
   static final String RECONCILIATION = "reconciliation";
+
   /** Marks a run whose stored aggregates were looked up (found or not): looked up once. */
   private static final String LOOKED_UP = " looked up";
 
@@ -73,9 +74,9 @@ final class SettledRuns {
   }
 
   /**
-   * {@code what} of {@code runId}: kept when the run is settled ({@code status} is the run's
-   * status in the Landscape), taken from its stored aggregates on {@code c} when it has them,
-   * read afresh otherwise.
+   * {@code what} of {@code runId}: kept when the run is settled ({@code status} is the run's status
+   * in the Landscape), taken from its stored aggregates on {@code c} when it has them, read afresh
+   * otherwise.
    */
   <T> T get(Connection c, String runId, String status, String what, Read<T> read)
       throws SQLException {

@@ -15,22 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The telemetry health of a run, from what was recorded: the run's settings in the Landscape
- * say whether telemetry was on, to which exporters, and where its health events were appended
- * ({@code telemetry.health_file}); that file, when the console can read it, holds the run's
- * health events (drops, exporter failures, self-disabling, snapshots). The Landscape itself
- * holds no telemetry health: telemetry comes after the audit and never writes to it, so without
- * a health file the health went to the run's stderr only, and the page says so.
+ * The telemetry health of a run, from what was recorded: the run's settings in the Landscape say
+ * whether telemetry was on, to which exporters, and where its health events were appended ({@code
+ * telemetry.health_file}); that file, when the console can read it, holds the run's health events
+ * (drops, exporter failures, self-disabling, snapshots). The Landscape itself holds no telemetry
+ * health: telemetry comes after the audit and never writes to it, so without a health file the
+ * health went to the run's stderr only, and the page says so.
  *
  * @param state one of {@code off}, {@code healthy}, {@code degraded}, {@code unknown}
  * @param explanation what the state rests on, in a sentence
  * @param facts figures read from the last snapshot and the failure events, in order
  */
-record TelemetryHealth(String state, String explanation, List<String> exporters,
-    Map<String, String> facts) {
+record TelemetryHealth(
+    String state, String explanation, List<String> exporters, Map<String, String> facts) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String SETTINGS_OF_RUN = "SELECT settings_json FROM runs WHERE run_id = ?";
@@ -43,21 +42,25 @@ record TelemetryHealth(String state, String explanation, List<String> exporters,
         try {
           telemetry = JSON.readTree(rs.getString(1)).get("telemetry");
         } catch (IOException e) {
-          return new TelemetryHealth("unknown", "the run's recorded settings are not JSON",
-              List.of(), Map.of());
+          return new TelemetryHealth(
+              "unknown", "the run's recorded settings are not JSON", List.of(), Map.of());
         }
       }
     }
     if (telemetry == null || !telemetry.path("enabled").asBoolean(false)) {
-      return new TelemetryHealth("off", "telemetry was not enabled for this run", List.of(),
-          Map.of());
+      return new TelemetryHealth(
+          "off", "telemetry was not enabled for this run", List.of(), Map.of());
     }
     List<String> exporters = new ArrayList<>();
     telemetry.path("exporters").forEach(e -> exporters.add(e.path("name").asText("?")));
     String file = telemetry.path("health_file").asText(null);
     if (file == null || file.isEmpty()) {
-      return new TelemetryHealth("unknown", "this run wrote its health events to its stderr only;"
-          + " set telemetry.health_file to see them here", exporters, Map.of());
+      return new TelemetryHealth(
+          "unknown",
+          "this run wrote its health events to its stderr only;"
+              + " set telemetry.health_file to see them here",
+          exporters,
+          Map.of());
     }
     return fromFile(Path.of(file), runId, exporters);
   }
@@ -65,9 +68,14 @@ record TelemetryHealth(String state, String explanation, List<String> exporters,
   /** The run's health events in the health file (JSON lines of every run that shares it). */
   static TelemetryHealth fromFile(Path file, String runId, List<String> exporters) {
     if (!Files.isReadable(file)) {
-      return new TelemetryHealth("unknown", "the health file " + file + " is not readable here"
-          + " (the console reads it on its own machine, relative paths from its own folder)",
-          exporters, Map.of());
+      return new TelemetryHealth(
+          "unknown",
+          "the health file "
+              + file
+              + " is not readable here"
+              + " (the console reads it on its own machine, relative paths from its own folder)",
+          exporters,
+          Map.of());
     }
     JsonNode snapshot = null;
     Map<String, Long> events = new TreeMap<>();
@@ -91,8 +99,11 @@ record TelemetryHealth(String state, String explanation, List<String> exporters,
         }
       }
     } catch (IOException e) {
-      return new TelemetryHealth("unknown", "cannot read the health file " + file + ": "
-          + e.getMessage(), exporters, Map.of());
+      return new TelemetryHealth(
+          "unknown",
+          "cannot read the health file " + file + ": " + e.getMessage(),
+          exporters,
+          Map.of());
     }
     Map<String, String> facts = new java.util.LinkedHashMap<>();
     events.forEach((type, n) -> facts.put(type + " events", Long.toString(n)));
@@ -102,21 +113,30 @@ record TelemetryHealth(String state, String explanation, List<String> exporters,
       facts.put("events dropped", snapshot.path("events_dropped").asText());
       facts.put("exporter failures", snapshot.path("exporter_failures").toString());
       facts.put("disabled", snapshot.path("disabled").asText());
-      facts.put("last snapshot", snapshot.path("timestamp").asText()
-          + (snapshot.path("last").asBoolean(false) ? " (at close)" : ""));
-      degraded |= snapshot.path("events_dropped").asLong(0) > 0
-          || snapshot.path("disabled").asBoolean(false);
+      facts.put(
+          "last snapshot",
+          snapshot.path("timestamp").asText()
+              + (snapshot.path("last").asBoolean(false) ? " (at close)" : ""));
+      degraded |=
+          snapshot.path("events_dropped").asLong(0) > 0
+              || snapshot.path("disabled").asBoolean(false);
       for (JsonNode n : snapshot.path("exporter_failures")) {
         degraded |= n.asLong(0) > 0;
       }
     }
     if (snapshot == null && events.isEmpty()) {
-      return new TelemetryHealth("unknown", "the health file " + file + " holds no event of this"
-          + " run", exporters, facts);
+      return new TelemetryHealth(
+          "unknown",
+          "the health file " + file + " holds no event of this" + " run",
+          exporters,
+          facts);
     }
-    return new TelemetryHealth(degraded ? "degraded" : "healthy", degraded
-        ? "telemetry lost or failed to deliver events (health file " + file + ")"
-        : "no drop, failure or self-disabling reported (health file " + file + ")",
-        exporters, facts);
+    return new TelemetryHealth(
+        degraded ? "degraded" : "healthy",
+        degraded
+            ? "telemetry lost or failed to deliver events (health file " + file + ")"
+            : "no drop, failure or self-disabling reported (health file " + file + ")",
+        exporters,
+        facts);
   }
 }

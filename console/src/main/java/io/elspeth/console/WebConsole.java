@@ -46,11 +46,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Pages: the runs list ({@code /}), a run ({@code /runs/{run}}) with its live progress
- * ({@code /runs/{run}/events}), its reconciliation and its export, and a row's lineage
- * ({@code /runs/{run}/rows/{row}}). Only GET routes read the Landscape; the one POST is the login
- * form, which sets a cookie. Every answer carries security headers (a strict Content Security
- * Policy, no framing, no sniffing, no referrer, no caching).
+ * <p>Pages: the runs list ({@code /}), a run ({@code /runs/{run}}) with its live progress ({@code
+ * /runs/{run}/events}), its reconciliation and its export, and a row's lineage ({@code
+ * /runs/{run}/rows/{row}}). Only GET routes read the Landscape; the one POST is the login form,
+ * which sets a cookie. Every answer carries security headers (a strict Content Security Policy, no
+ * framing, no sniffing, no referrer, no caching).
  */
 public final class WebConsole implements AutoCloseable {
   /** The environment variable the CLI reads the access token from. */
@@ -58,9 +58,13 @@ public final class WebConsole implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebConsole.class);
   private static final int ROWS_PER_PAGE = 50;
+
   /** A page of a run's rows, by the (run_id, row_index) key. */
-  static final String ROWS_PAGE = "SELECT row_index, row_id FROM rows WHERE run_id = ? AND"
-      + " row_index > ? ORDER BY row_index LIMIT " + (ROWS_PER_PAGE + 1);
+  static final String ROWS_PAGE =
+      "SELECT row_index, row_id FROM rows WHERE run_id = ? AND"
+          + " row_index > ? ORDER BY row_index LIMIT "
+          + (ROWS_PER_PAGE + 1);
+
   static final String ROW_BY_ID = "SELECT run_id, row_id FROM rows WHERE row_id = ?";
   static final String ROW_BY_TOKEN = "SELECT run_id, row_id FROM tokens WHERE token_id = ?";
 
@@ -70,8 +74,10 @@ public final class WebConsole implements AutoCloseable {
   private final LlmPrices llmPrices;
   private final AccessGuard guard;
   private final ProgressStream progress;
+
   /** Counts of runs that can no longer change, read once (a million-row run's take seconds). */
   private final SettledRuns settled = new SettledRuns();
+
   private final Javalin app;
   private final String host;
 
@@ -83,10 +89,12 @@ public final class WebConsole implements AutoCloseable {
     this.guard = AccessGuard.forBinding(b.host, b.accessToken);
     this.progress = new ProgressStream(b.store, b.pollInterval, settled);
     this.host = b.host;
-    this.app = Javalin.create(config -> {
-      config.showJavalinBanner = false;
-      config.http.defaultContentType = "text/html; charset=utf-8";
-    });
+    this.app =
+        Javalin.create(
+            config -> {
+              config.showJavalinBanner = false;
+              config.http.defaultContentType = "text/html; charset=utf-8";
+            });
     routes();
   }
 
@@ -166,7 +174,9 @@ public final class WebConsole implements AutoCloseable {
     public WebConsole start() {
       WebConsole console = new WebConsole(this);
       console.app.start(host, port);
-      LOG.info("web console serving url={} token_required={}", console.url(),
+      LOG.info(
+          "web console serving url={} token_required={}",
+          console.url(),
           console.guard.tokenRequired());
       return console;
     }
@@ -192,23 +202,27 @@ public final class WebConsole implements AutoCloseable {
   // ---------------------------------------------------------------- routes
 
   private void routes() {
-    app.before(ctx -> {
-      securityHeaders(ctx);
-      if (!guard.admit(ctx)) {
-        ctx.skipRemainingHandlers();
-      }
-    });
+    app.before(
+        ctx -> {
+          securityHeaders(ctx);
+          if (!guard.admit(ctx)) {
+            ctx.skipRemainingHandlers();
+          }
+        });
     app.get("/console.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(Page.css()));
-    app.get("/console.js", ctx -> ctx.contentType("text/javascript; charset=utf-8")
-        .result(resource("console.js")));
+    app.get(
+        "/console.js",
+        ctx -> ctx.contentType("text/javascript; charset=utf-8").result(resource("console.js")));
     app.get(AccessGuard.LOGIN_PATH, ctx -> ctx.html(LoginPage.render(false)));
-    app.post(AccessGuard.LOGIN_PATH, ctx -> {
-      if (guard.logIn(ctx, ctx.formParam("token"))) {
-        ctx.redirect("/");
-      } else {
-        ctx.status(HttpStatus.UNAUTHORIZED).html(LoginPage.render(true));
-      }
-    });
+    app.post(
+        AccessGuard.LOGIN_PATH,
+        ctx -> {
+          if (guard.logIn(ctx, ctx.formParam("token"))) {
+            ctx.redirect("/");
+          } else {
+            ctx.status(HttpStatus.UNAUTHORIZED).html(LoginPage.render(true));
+          }
+        });
     app.get("/", this::runsList);
     app.get("/find", this::find);
     app.get("/runs/{run}", this::run);
@@ -216,39 +230,56 @@ public final class WebConsole implements AutoCloseable {
     app.get("/runs/{run}/export.jsonl", this::export);
     app.get("/runs/{run}/rows", this::rowSearch);
     app.get("/runs/{run}/rows/{row}", this::row);
-    app.sse("/runs/{run}/events", client -> {
-      String runId = client.ctx().pathParam("run");
-      RunGraph graph;
-      try (Connection c = store.connection()) {
-        graph = RunGraph.read(c, runId);
-      } catch (SQLException e) {
-        LOG.warn("web console cannot read the graph run_id={} error={}", runId, e.getMessage());
-        client.close();
-        return;
-      }
-      progress.follow(client, runId, graph);
-    });
-    app.exception(IllegalArgumentException.class, (e, ctx) -> message(ctx,
-        HttpStatus.BAD_REQUEST, "Bad request", e.getMessage()));
-    app.exception(AuditIntegrityException.class, (e, ctx) -> message(ctx,
-        HttpStatus.INTERNAL_SERVER_ERROR, "The audit trail contradicts itself", e.getMessage()));
-    app.exception(SQLException.class, (e, ctx) -> {
-      LOG.warn("web console cannot read the Landscape path={} error={}", ctx.path(),
-          e.getMessage());
-      message(ctx, HttpStatus.SERVICE_UNAVAILABLE, "The Landscape cannot be read",
-          e.getMessage());
-    });
-    app.error(404, ctx -> {
-      if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint")) {
-        message(ctx, HttpStatus.NOT_FOUND, "Not found", "nothing at " + ctx.path());
-      }
-    });
+    app.sse(
+        "/runs/{run}/events",
+        client -> {
+          String runId = client.ctx().pathParam("run");
+          RunGraph graph;
+          try (Connection c = store.connection()) {
+            graph = RunGraph.read(c, runId);
+          } catch (SQLException e) {
+            LOG.warn("web console cannot read the graph run_id={} error={}", runId, e.getMessage());
+            client.close();
+            return;
+          }
+          progress.follow(client, runId, graph);
+        });
+    app.exception(
+        IllegalArgumentException.class,
+        (e, ctx) -> message(ctx, HttpStatus.BAD_REQUEST, "Bad request", e.getMessage()));
+    app.exception(
+        AuditIntegrityException.class,
+        (e, ctx) ->
+            message(
+                ctx,
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "The audit trail contradicts itself",
+                e.getMessage()));
+    app.exception(
+        SQLException.class,
+        (e, ctx) -> {
+          LOG.warn(
+              "web console cannot read the Landscape path={} error={}", ctx.path(), e.getMessage());
+          message(
+              ctx, HttpStatus.SERVICE_UNAVAILABLE, "The Landscape cannot be read", e.getMessage());
+        });
+    app.error(
+        404,
+        ctx -> {
+          if (ctx.result() == null
+              || ctx.result().isEmpty()
+              || ctx.result().startsWith("Endpoint")) {
+            message(ctx, HttpStatus.NOT_FOUND, "Not found", "nothing at " + ctx.path());
+          }
+        });
   }
 
   private static void securityHeaders(Context ctx) {
-    ctx.header("Content-Security-Policy", "default-src 'none'; script-src 'self';"
-        + " style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self';"
-        + " frame-ancestors 'none'; base-uri 'none'");
+    ctx.header(
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self';"
+            + " style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self';"
+            + " frame-ancestors 'none'; base-uri 'none'");
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("X-Frame-Options", "DENY");
     ctx.header("Referrer-Policy", "no-referrer");
@@ -258,11 +289,16 @@ public final class WebConsole implements AutoCloseable {
   }
 
   private void runsList(Context ctx) throws SQLException {
-    RunFilter filter = RunFilter.parse(ctx.queryParam("status"), ctx.queryParam("from"),
-        ctx.queryParam("to"), ctx.queryParam("page"));
+    RunFilter filter =
+        RunFilter.parse(
+            ctx.queryParam("status"),
+            ctx.queryParam("from"),
+            ctx.queryParam("to"),
+            ctx.queryParam("page"));
     try (Connection c = store.connection()) {
-      ctx.html(RunsListPage.render(filter, RunSummaries.read(c, filter,
-          System.currentTimeMillis(), settled)));
+      ctx.html(
+          RunsListPage.render(
+              filter, RunSummaries.read(c, filter, System.currentTimeMillis(), settled)));
     }
   }
 
@@ -300,12 +336,22 @@ public final class WebConsole implements AutoCloseable {
       List<CallStats> calls = new ArrayList<>();
       List<LlmUsage> llm = new ArrayList<>();
       for (GraphNode n : graph.nodes()) {
-        Map<String, CallStats> stats = settled.get(c, runId, status,
-            SettledRuns.calls(n.nodeId()), () -> CallStats.read(c, runId, n.nodeId()));
+        Map<String, CallStats> stats =
+            settled.get(
+                c,
+                runId,
+                status,
+                SettledRuns.calls(n.nodeId()),
+                () -> CallStats.read(c, runId, n.nodeId()));
         calls.addAll(stats.values());
         if (stats.containsKey("llm")) {
-          List<LlmUsage> usage = settled.get(c, runId, status, SettledRuns.llm(n.nodeId()),
-              () -> LlmUsage.read(c, runId, n.nodeId(), payloads));
+          List<LlmUsage> usage =
+              settled.get(
+                  c,
+                  runId,
+                  status,
+                  SettledRuns.llm(n.nodeId()),
+                  () -> LlmUsage.read(c, runId, n.nodeId(), payloads));
           usage.forEach(u -> llm.add(u.priced(llmPrices)));
         }
       }
@@ -324,13 +370,24 @@ public final class WebConsole implements AutoCloseable {
         rows = rows.subList(0, ROWS_PER_PAGE);
         nextAfter = rows.get(ROWS_PER_PAGE - 1).rowIndex();
       }
-      ctx.html(RunPage.render(new RunPage.Content(summary, configHash(c, runId), graph,
-          settled.get(c, runId, status, SettledRuns.DAG, () -> RunDagCounts.read(c, runId,
-              graph)),
-          settled.get(c, runId, status, SettledRuns.ERRORS, () -> ErrorGroups.read(c, runId)),
-          calls, llm,
-          !llmPrices.byModel().isEmpty(), payloads != null, TelemetryHealth.read(c, runId), rows,
-          nextAfter, signingKey != null)));
+      ctx.html(
+          RunPage.render(
+              new RunPage.Content(
+                  summary,
+                  configHash(c, runId),
+                  graph,
+                  settled.get(
+                      c, runId, status, SettledRuns.DAG, () -> RunDagCounts.read(c, runId, graph)),
+                  settled.get(
+                      c, runId, status, SettledRuns.ERRORS, () -> ErrorGroups.read(c, runId)),
+                  calls,
+                  llm,
+                  !llmPrices.byModel().isEmpty(),
+                  payloads != null,
+                  TelemetryHealth.read(c, runId),
+                  rows,
+                  nextAfter,
+                  signingKey != null)));
     }
   }
 
@@ -344,8 +401,15 @@ public final class WebConsole implements AutoCloseable {
       }
       // Every check scans the run: a settled run's was recorded when it ended, or is checked
       // once per console, not per view.
-      ctx.html(ReconciliationPage.render(runId, settled.get(c, runId, summary.status(),
-          SettledRuns.RECONCILIATION, () -> RunReconciliation.of(c, runId))));
+      ctx.html(
+          ReconciliationPage.render(
+              runId,
+              settled.get(
+                  c,
+                  runId,
+                  summary.status(),
+                  SettledRuns.RECONCILIATION,
+                  () -> RunReconciliation.of(c, runId))));
     }
   }
 
@@ -358,13 +422,18 @@ public final class WebConsole implements AutoCloseable {
         return;
       }
       ctx.contentType("application/x-ndjson; charset=utf-8");
-      ctx.header("Content-Disposition", "attachment; filename=\"run-" + runId.replaceAll(
-          "[^A-Za-z0-9_.-]", "_") + (signingKey == null ? "" : "-signed") + ".jsonl\"");
+      ctx.header(
+          "Content-Disposition",
+          "attachment; filename=\"run-"
+              + runId.replaceAll("[^A-Za-z0-9_.-]", "_")
+              + (signingKey == null ? "" : "-signed")
+              + ".jsonl\"");
       // Streamed a window of rows at a time: a million-row run is sent in bounded memory.
-      Writer out = new BufferedWriter(new OutputStreamWriter(ctx.outputStream(),
-          StandardCharsets.UTF_8), 1 << 16);
-      ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, signingKey,
-          Instant.now());
+      Writer out =
+          new BufferedWriter(
+              new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8), 1 << 16);
+      ExportWriter.write(
+          runId, LandscapeExporter.records(c, runId), out, signingKey, Instant.now());
       out.flush();
     }
   }
@@ -389,8 +458,11 @@ public final class WebConsole implements AutoCloseable {
         }
       }
       if (lineage.isEmpty()) {
-        message(ctx, HttpStatus.NOT_FOUND, "Not found", "run '" + runId + "' has no row or"
-            + " token '" + wanted + "'");
+        message(
+            ctx,
+            HttpStatus.NOT_FOUND,
+            "Not found",
+            "run '" + runId + "' has no row or" + " token '" + wanted + "'");
         return;
       }
       ctx.html(RowPage.render(lineage.get(), RunGraph.read(c, runId), payloads));
@@ -400,8 +472,8 @@ public final class WebConsole implements AutoCloseable {
   // ---------------------------------------------------------------- helpers
 
   private static String configHash(Connection c, String runId) throws SQLException {
-    try (PreparedStatement ps = LandscapeReads.prepare(c,
-        "SELECT config_hash FROM runs WHERE run_id = ?", runId);
+    try (PreparedStatement ps =
+            LandscapeReads.prepare(c, "SELECT config_hash FROM runs WHERE run_id = ?", runId);
         ResultSet rs = ps.executeQuery()) {
       return rs.next() ? rs.getString(1) : "-";
     }
@@ -411,7 +483,8 @@ public final class WebConsole implements AutoCloseable {
       throws SQLException {
     try (PreparedStatement ps = LandscapeReads.prepare(c, sql, param);
         ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)})
+      return rs.next()
+          ? Optional.of(new String[] {rs.getString(1), rs.getString(2)})
           : Optional.empty();
     }
   }
@@ -428,8 +501,8 @@ public final class WebConsole implements AutoCloseable {
   }
 
   private static void message(Context ctx, HttpStatus status, String title, @Nullable String text) {
-    ctx.status(status).html(Page.frame(title, "<p class=\"bad\" id=\"message\">"
-        + Page.esc(text) + "</p>\n"));
+    ctx.status(status)
+        .html(Page.frame(title, "<p class=\"bad\" id=\"message\">" + Page.esc(text) + "</p>\n"));
   }
 
   private static String resource(String name) {

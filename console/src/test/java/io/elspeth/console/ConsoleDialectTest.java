@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The console's pages over the same run in SQLite and in PostgreSQL (TestPostgres, a schema of
- * its own): the runs list with its date filter, the run page's counts, error groups and call
+ * The console's pages over the same run in SQLite and in PostgreSQL (TestPostgres, a schema of its
+ * own): the runs list with its date filter, the run page's counts, error groups and call
  * statistics, and a row page, as HTTP answers.
  */
 class ConsoleDialectTest {
@@ -61,8 +61,7 @@ class ConsoleDialectTest {
         Statement s = admin.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
       try {
-        pagesShowTheRun(LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema="
-            + schema));
+        pagesShowTheRun(LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema=" + schema));
       } finally {
         s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
@@ -76,8 +75,10 @@ class ConsoleDialectTest {
       try (WebConsole console = WebConsole.builder(store).withPort(0).start()) {
         String base = "http://127.0.0.1:" + console.port();
         String day = LocalDate.ofInstant(T0, ZoneOffset.UTC).toString();
-        assertThat(get(base + "/?from=" + day + "&to=" + day), containsString("data-run=\"run-1\""));
-        assertThat(get(base + "/?from=" + LocalDate.parse(day).plusDays(1)),
+        assertThat(
+            get(base + "/?from=" + day + "&to=" + day), containsString("data-run=\"run-1\""));
+        assertThat(
+            get(base + "/?from=" + LocalDate.parse(day).plusDays(1)),
             not(containsString("data-run=\"run-1\"")));
         String page = get(base + "/runs/run-1");
         assertThat(page, containsString("id=\"count-node-source\">5<"));
@@ -101,8 +102,9 @@ class ConsoleDialectTest {
   }
 
   private static String get(String url) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(url + "\n" + r.body(), r.statusCode(), is(200));
     return r.body();
   }
@@ -113,18 +115,34 @@ class ConsoleDialectTest {
   }
 
   /**
-   * csv source -> gate (odd rows to 'high') -> sinks normal / high; calls on the gate; with
-   * {@code continueEvents}, a routing event on the continue edge for each row that continued.
+   * csv source -> gate (odd rows to 'high') -> sinks normal / high; calls on the gate; with {@code
+   * continueEvents}, a routing event on the continue edge for each row that continued.
    */
   static List<AuditRecord> run(String runId, int rows, boolean continueEvents) {
     String p = continueEvents ? "b" : ""; // ids are unique across runs
     List<AuditRecord> r = new ArrayList<>();
-    r.add(new RunRecord(runId, T0, T0.plusSeconds(3), hash("config"), "{}", null,
-        CanonicalJson.CANONICAL_VERSION, null, null, "completed"));
-    for (String[] n : new String[][] {{"source", "csv", "source"}, {"gate", "config_gate", "gate"},
-        {"normal", "csv", "sink"}, {"high", "json", "sink"}}) {
-      r.add(new NodeRecord(n[0], runId, n[1], n[2], "1", "deterministic", hash(n[0]), "{}", T0,
-          null, null));
+    r.add(
+        new RunRecord(
+            runId,
+            T0,
+            T0.plusSeconds(3),
+            hash("config"),
+            "{}",
+            null,
+            CanonicalJson.CANONICAL_VERSION,
+            null,
+            null,
+            "completed"));
+    for (String[] n :
+        new String[][] {
+          {"source", "csv", "source"},
+          {"gate", "config_gate", "gate"},
+          {"normal", "csv", "sink"},
+          {"high", "json", "sink"}
+        }) {
+      r.add(
+          new NodeRecord(
+              n[0], runId, n[1], n[2], "1", "deterministic", hash(n[0]), "{}", T0, null, null));
     }
     r.add(new EdgeRecord(p + "e1", runId, "source", "gate", "continue", "move", T0));
     r.add(new EdgeRecord(p + "e2", runId, "gate", "normal", "continue", "move", T0));
@@ -138,33 +156,133 @@ class ConsoleDialectTest {
       boolean big = i % 2 == 1;
       r.add(new RowRecord(row, runId, "source", i, data, null, at));
       r.add(new TokenRecord(token, row, runId, null, null, null, null, null, at));
-      r.add(new NodeStateRecord("s1-" + token, token, runId, "gate", 1, 0, "completed", data,
-          data, "{\"condition\":\"row['amount'] > 100\",\"result\":" + big
-              + ",\"route_label\":\"" + big + "\"}", 0.25, null, null, at, at));
+      r.add(
+          new NodeStateRecord(
+              "s1-" + token,
+              token,
+              runId,
+              "gate",
+              1,
+              0,
+              "completed",
+              data,
+              data,
+              "{\"condition\":\"row['amount'] > 100\",\"result\":"
+                  + big
+                  + ",\"route_label\":\""
+                  + big
+                  + "\"}",
+              0.25,
+              null,
+              null,
+              at,
+              at));
       if (i < latencies.length) {
-        r.add(new CallRecord(p + "c" + i, "s1-" + token, null, 0, "llm", i == 0 ? "error" : "success",
-            hash("req" + i), null, i == 0 ? null : hash("resp" + i), null,
-            i == 0 ? "{\"type\":\"rate_limit\",\"message\":\"429\"}" : null, latencies[i], at));
+        r.add(
+            new CallRecord(
+                p + "c" + i,
+                "s1-" + token,
+                null,
+                0,
+                "llm",
+                i == 0 ? "error" : "success",
+                hash("req" + i),
+                null,
+                i == 0 ? null : hash("resp" + i),
+                null,
+                i == 0 ? "{\"type\":\"rate_limit\",\"message\":\"429\"}" : null,
+                latencies[i],
+                at));
       }
       if (big) {
-        r.add(new RoutingEventRecord("re-" + token, "s1-" + token, p + "e3", "grp-" + token, 0,
-            "move", hash("reason"), null, at));
+        r.add(
+            new RoutingEventRecord(
+                "re-" + token,
+                "s1-" + token,
+                p + "e3",
+                "grp-" + token,
+                0,
+                "move",
+                hash("reason"),
+                null,
+                at));
       } else if (continueEvents && i != 4) {
-        r.add(new RoutingEventRecord("re-" + token, "s1-" + token, p + "e2", "grp-" + token, 0,
-            "move", hash("reason"), null, at));
+        r.add(
+            new RoutingEventRecord(
+                "re-" + token,
+                "s1-" + token,
+                p + "e2",
+                "grp-" + token,
+                0,
+                "move",
+                hash("reason"),
+                null,
+                at));
       }
       if (i == 4) {
-        r.add(new TransformErrorRecord(p + "te" + i, runId, token, "gate", data, null,
-            "{\"reason\":\"llm_failed\"}", "discard", at));
-        r.add(new TokenOutcomeRecord("out-" + token, runId, token, "failed", 1, at, null, null,
-            null, null, null, null, null, null));
+        r.add(
+            new TransformErrorRecord(
+                p + "te" + i,
+                runId,
+                token,
+                "gate",
+                data,
+                null,
+                "{\"reason\":\"llm_failed\"}",
+                "discard",
+                at));
+        r.add(
+            new TokenOutcomeRecord(
+                "out-" + token,
+                runId,
+                token,
+                "failed",
+                1,
+                at,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
         continue;
       }
       String sink = big ? "high" : "normal";
-      r.add(new NodeStateRecord("s2-" + token, token, runId, sink, 2, 0, "completed", data,
-          hash("sink" + i), null, 1.0, null, null, at, at));
-      r.add(new TokenOutcomeRecord("out-" + token, runId, token, big ? "routed" : "completed", 1,
-          at, sink, null, null, null, null, null, null, null));
+      r.add(
+          new NodeStateRecord(
+              "s2-" + token,
+              token,
+              runId,
+              sink,
+              2,
+              0,
+              "completed",
+              data,
+              hash("sink" + i),
+              null,
+              1.0,
+              null,
+              null,
+              at,
+              at));
+      r.add(
+          new TokenOutcomeRecord(
+              "out-" + token,
+              runId,
+              token,
+              big ? "routed" : "completed",
+              1,
+              at,
+              sink,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null));
     }
     return r;
   }

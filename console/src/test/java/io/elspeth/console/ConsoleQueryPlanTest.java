@@ -17,31 +17,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The console's queries on SQLite read through indexes: no plan step scans a row table (a
- * {@code SCAN t} without an index), so a page costs what the run it shows holds, not what the
- * Landscape holds.
+ * The console's queries on SQLite read through indexes: no plan step scans a row table (a {@code
+ * SCAN t} without an index), so a page costs what the run it shows holds, not what the Landscape
+ * holds.
  */
 class ConsoleQueryPlanTest {
   /** A full pass over a table or over a whole index of it (SEARCH is a range read). */
   private static final Pattern TABLE_SCAN = Pattern.compile("\\bSCAN \\w+");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void everyQueryOfAPageUsesAnIndex() throws Exception {
     String fullScan = "SELECT COUNT(*) FROM node_states WHERE status = ?";
-    List<String> queries = new ArrayList<>(List.of(RunSummaries.ROWS_OF_RUN,
-        RunSummaries.OUTCOMES_OF_RUN, RunDagCounts.SOURCE_ROWS, RunDagCounts.NODE_STATES,
-        RunDagCounts.ROUTED, ErrorGroups.VALIDATION, ErrorGroups.transform(false),
-        WebConsole.ROWS_PAGE, WebConsole.ROW_BY_ID, WebConsole.ROW_BY_TOKEN));
+    List<String> queries =
+        new ArrayList<>(
+            List.of(
+                RunSummaries.ROWS_OF_RUN,
+                RunSummaries.OUTCOMES_OF_RUN,
+                RunDagCounts.SOURCE_ROWS,
+                RunDagCounts.NODE_STATES,
+                RunDagCounts.ROUTED,
+                ErrorGroups.VALIDATION,
+                ErrorGroups.transform(false),
+                WebConsole.ROWS_PAGE,
+                WebConsole.ROW_BY_ID,
+                WebConsole.ROW_BY_TOKEN));
     queries.addAll(CallStats.CALLS_OF_NODE);
     queries.add(LlmUsage.LLM_CALLS_OF_NODE);
     queries.add(TelemetryHealth.SETTINGS_OF_RUN);
     queries.add(fullScan); // the detector's own check: this one must be reported
     List<String> scans = new ArrayList<>();
-    try (LandscapeStore store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir
-        + "/landscape.db")); Connection c = store.connection()) {
+    try (LandscapeStore store =
+            LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir + "/landscape.db"));
+        Connection c = store.connection()) {
       for (String sql : queries) {
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
           int params = ps.getParameterMetaData().getParameterCount();

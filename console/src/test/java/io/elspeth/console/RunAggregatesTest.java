@@ -74,10 +74,12 @@ class RunAggregatesTest {
         assertThat(RunAggregates.stored(c, "run-1").isPresent(), is(false));
         computed = RunAggregates.compute(c, "run-1", RunReconciliation.of(c, "run-1"), payloads);
       }
-      store.inTransaction("record", tx -> {
-        computed.writeTo(tx, 1L);
-        return null;
-      });
+      store.inTransaction(
+          "record",
+          tx -> {
+            computed.writeTo(tx, 1L);
+            return null;
+          });
       try (Connection c = store.connection()) {
         RunAggregates stored = RunAggregates.stored(c, "run-1").orElseThrow();
         assertThat(stored, equalTo(computed));
@@ -88,15 +90,25 @@ class RunAggregatesTest {
 
       // A row recorded after the aggregates were: the run page's count is the stored one, so the
       // page read the stored aggregates, not the run.
-      store.commit(List.of(new RowRecord("late", "run-1", "source", 99,
-          ConsoleDialectTest.hash("late"), null, Instant.parse("2026-01-31T12:00:02Z"))));
+      store.commit(
+          List.of(
+              new RowRecord(
+                  "late",
+                  "run-1",
+                  "source",
+                  99,
+                  ConsoleDialectTest.hash("late"),
+                  null,
+                  Instant.parse("2026-01-31T12:00:02Z"))));
       String later = get(store, payloads, "/runs/run-1");
       assertThat(later, containsString("id=\"run-rows\">5<"));
       assertThat(later, containsString("id=\"count-node-source\">5<"));
-      store.inTransaction("forget", tx -> {
-        StoredRunAggregates.delete(tx, "run-1");
-        return null;
-      });
+      store.inTransaction(
+          "forget",
+          tx -> {
+            StoredRunAggregates.delete(tx, "run-1");
+            return null;
+          });
       String computedAgain = get(store, payloads, "/runs/run-1");
       assertThat(computedAgain, containsString("id=\"run-rows\">6<"));
       assertThat(computedAgain, not(containsString("id=\"run-rows\">5<")));
@@ -113,8 +125,8 @@ class RunAggregatesTest {
       s.execute("DROP TABLE elspeth_run_aggregates");
       s.execute("DELETE FROM landscape_schema_history WHERE version = '4'");
     }
-    SchemaVersionException refused = assertThrows(SchemaVersionException.class,
-        () -> LandscapeStore.open(url).close());
+    SchemaVersionException refused =
+        assertThrows(SchemaVersionException.class, () -> LandscapeStore.open(url).close());
     assertThat(refused.getMessage(), containsString("version 3 and not migrated yet"));
     LandscapeStore.open(url, SchemaAccess.MIGRATE).close();
     try (LandscapeStore store = LandscapeStore.open(url)) {
@@ -132,10 +144,13 @@ class RunAggregatesTest {
   /** {@code path} from a console started afresh: nothing kept in memory from an earlier view. */
   private static String get(LandscapeStore store, PayloadStore payloads, String path)
       throws Exception {
-    try (WebConsole console = WebConsole.builder(store).withPort(0).withPayloadStore(payloads)
-        .start()) {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + console.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    try (WebConsole console =
+        WebConsole.builder(store).withPort(0).withPayloadStore(payloads).start()) {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(path + "\n" + r.body(), r.statusCode(), is(200));
       return r.body();
     }

@@ -17,8 +17,9 @@ class SettledRunsTest {
     SettledRuns settled = new SettledRuns(NONE);
     AtomicInteger reads = new AtomicInteger();
     for (int i = 0; i < 3; i++) {
-      assertThat(settled.get(null, "done", "completed", "rows",
-          () -> (long) reads.incrementAndGet()), is(1L));
+      assertThat(
+          settled.get(null, "done", "completed", "rows", () -> (long) reads.incrementAndGet()),
+          is(1L));
     }
     assertThat(settled.get(null, "done", "completed", "outcomes", reads::incrementAndGet), is(2));
     assertThat(settled.get(null, "broken", "failed", "rows", reads::incrementAndGet), is(3));
@@ -34,20 +35,22 @@ class SettledRunsTest {
   @Test
   void aSettledRunsStoredAggregatesAreLookedUpOnceAndReadInsteadOfTheRun() throws Exception {
     AtomicInteger lookups = new AtomicInteger();
-    SettledRuns settled = new SettledRuns((c, runId) -> {
-      lookups.incrementAndGet();
-      return runId.equals("stored") ? Optional.of(Map.of("rows", 42L)) : Optional.empty();
-    });
+    SettledRuns settled =
+        new SettledRuns(
+            (c, runId) -> {
+              lookups.incrementAndGet();
+              return runId.equals("stored") ? Optional.of(Map.of("rows", 42L)) : Optional.empty();
+            });
     AtomicInteger reads = new AtomicInteger();
-    assertThat(settled.get(null, "stored", "completed", "rows",
-        () -> (long) reads.incrementAndGet()), is(42L));
-    assertThat(settled.get(null, "stored", "completed", "rows",
-        () -> (long) reads.incrementAndGet()), is(42L));
+    assertThat(
+        settled.get(null, "stored", "completed", "rows", () -> (long) reads.incrementAndGet()),
+        is(42L));
+    assertThat(
+        settled.get(null, "stored", "completed", "rows", () -> (long) reads.incrementAndGet()),
+        is(42L));
     // What the stored aggregates do not hold is read from the run, and kept.
-    assertThat(settled.get(null, "stored", "completed", "outcomes", reads::incrementAndGet),
-        is(1));
-    assertThat(settled.get(null, "stored", "completed", "outcomes", reads::incrementAndGet),
-        is(1));
+    assertThat(settled.get(null, "stored", "completed", "outcomes", reads::incrementAndGet), is(1));
+    assertThat(settled.get(null, "stored", "completed", "outcomes", reads::incrementAndGet), is(1));
     assertThat(settled.get(null, "old", "failed", "rows", reads::incrementAndGet), is(2));
     assertThat(settled.get(null, "old", "failed", "outcomes", reads::incrementAndGet), is(3));
     assertThat("one look-up per settled run", lookups.get(), is(2));

@@ -5,8 +5,8 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One option a plugin accepts: its name, type, whether it is required, its default, and for
- * strings the allowed values.
+ * One option a plugin accepts: its name, type, whether it is required, its default, and for strings
+ * the allowed values.
  */
 public record OptionSpec(
     String name,
@@ -29,7 +29,7 @@ public record OptionSpec(
   /** A string option restricted to {@code allowed}, defaulting to {@code defaultValue}. */
   public static OptionSpec oneOf(
       String name, @Nullable String defaultValue, List<String> allowed, String description) {
-    return new OptionSpec(name, OptionType.STRING, false, defaultValue, List.copyOf(allowed),
-        description);
+    return new OptionSpec(
+        name, OptionType.STRING, false, defaultValue, List.copyOf(allowed), description);
   }
 }

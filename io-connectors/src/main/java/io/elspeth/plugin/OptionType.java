@@ -4,14 +4,14 @@ package io.elspeth.plugin;
 public enum OptionType {
   STRING("a string"),
   /**
-   * A string naming a local file or folder: read against the working directory, or against the
-   * base folder settings given as text to the Java API are read from.
+   * A string naming a local file or folder: read against the working directory, or against the base
+   * folder settings given as text to the Java API are read from.
    */
   PATH("a file path"),
   /**
-   * A string that is a credential: only its fingerprint reaches the audit record, and a run
-   * with one needs {@code ELSPETH_FINGERPRINT_KEY}. Secret detection trusts this declaration over
-   * the option's name, so {@code upsert_key} (a column list) is not a secret.
+   * A string that is a credential: only its fingerprint reaches the audit record, and a run with
+   * one needs {@code ELSPETH_FINGERPRINT_KEY}. Secret detection trusts this declaration over the
+   * option's name, so {@code upsert_key} (a column list) is not a secret.
    */
   SECRET("a string (a secret)"),
   INT("an integer"),

@@ -11,8 +11,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Checks a mapping of options against their {@link OptionSpec}s: unknown keys, missing required
- * ones, wrong types, values outside their allowed set, and sink references that name no sink.
- * Every problem is reported with its key path; defaults are filled in.
+ * ones, wrong types, values outside their allowed set, and sink references that name no sink. Every
+ * problem is reported with its key path; defaults are filled in.
  */
 public final class OptionsValidator {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -27,16 +27,24 @@ public final class OptionsValidator {
    *
    * @param sinkNames the configured sinks, for options of type SINK_NAME ('discard' is allowed)
    */
-  public static Result validate(@Nullable Map<String, Object> raw, List<OptionSpec> specs,
-      String path, Set<String> sinkNames) {
+  public static Result validate(
+      @Nullable Map<String, Object> raw,
+      List<OptionSpec> specs,
+      String path,
+      Set<String> sinkNames) {
     Map<String, Object> given = raw == null ? Map.of() : raw;
     List<String> problems = new ArrayList<>();
     Map<String, OptionSpec> byName = new LinkedHashMap<>();
     specs.forEach(s -> byName.put(s.name(), s));
     for (String key : given.keySet()) {
       if (!byName.containsKey(key)) {
-        problems.add(path + "." + key + ": unknown option (expected one of "
-            + byName.keySet().stream().sorted().toList() + ")");
+        problems.add(
+            path
+                + "."
+                + key
+                + ": unknown option (expected one of "
+                + byName.keySet().stream().sorted().toList()
+                + ")");
       }
     }
     Map<String, Object> values = new LinkedHashMap<>();
@@ -46,8 +54,13 @@ public final class OptionsValidator {
       Object value = given.get(spec.name());
       if (value == null) {
         if (spec.required()) {
-          problems.add(p + ": required option missing (expected " + spec.type().expected() + ": "
-              + spec.description() + ")");
+          problems.add(
+              p
+                  + ": required option missing (expected "
+                  + spec.type().expected()
+                  + ": "
+                  + spec.description()
+                  + ")");
         } else if (spec.defaultValue() != null) {
           values.put(spec.name(), spec.defaultValue());
         }
@@ -60,8 +73,11 @@ public final class OptionsValidator {
       }
       if (spec.type() == OptionType.SCHEMA) {
         SchemaSpec.ParseResult parsed = SchemaSpec.parse(MAPPER.valueToTree(value));
-        parsed.problems().forEach(m -> problems.add(p + (m.contains(":") && !m.startsWith(" ")
-            ? "." + m : ": " + m)));
+        parsed
+            .problems()
+            .forEach(
+                m ->
+                    problems.add(p + (m.contains(":") && !m.startsWith(" ") ? "." + m : ": " + m)));
         schema = parsed.spec();
       }
       values.put(spec.name(), value);
@@ -101,14 +117,16 @@ public final class OptionsValidator {
         }
       }
       case STRING_OR_LIST -> {
-        boolean ok = value instanceof String
-            || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
+        boolean ok =
+            value instanceof String
+                || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
         if (!ok) {
           return "expected " + spec.type().expected() + ", " + got;
         }
       }
       case STRING_MAP -> {
-        if (!(value instanceof Map<?, ?> m) || !m.values().stream().allMatch(String.class::isInstance)) {
+        if (!(value instanceof Map<?, ?> m)
+            || !m.values().stream().allMatch(String.class::isInstance)) {
           return "expected " + spec.type().expected() + ", " + got;
         }
       }
@@ -128,7 +146,10 @@ public final class OptionsValidator {
           return "expected " + spec.type().expected() + " or 'discard', " + got;
         }
         if (!s.equals(StepContext.DISCARD) && !sinks.contains(s)) {
-          return "no sink named '" + s + "' (configured sinks: " + sinks.stream().sorted().toList()
+          return "no sink named '"
+              + s
+              + "' (configured sinks: "
+              + sinks.stream().sorted().toList()
               + "; or 'discard')";
         }
       }

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * What the settings validator and {@code elspeth plugins list} know of a plugin: its name, kind,
- * options, and the checks its options need beyond their types (a regex that must compile, a
- * number that must be positive).
+ * options, and the checks its options need beyond their types (a regex that must compile, a number
+ * that must be positive).
  */
 public interface PluginDescriptor {
   String name();

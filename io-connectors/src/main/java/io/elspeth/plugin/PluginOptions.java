@@ -10,9 +10,9 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A plugin's options after validation, with defaults applied. Values are plain JSON values
- * (String, Long, Double, Boolean, List, Map); the typed getters trust that validation checked
- * the types, and fail loudly if a plugin asks for an option it did not declare.
+ * A plugin's options after validation, with defaults applied. Values are plain JSON values (String,
+ * Long, Double, Boolean, List, Map); the typed getters trust that validation checked the types, and
+ * fail loudly if a plugin asks for an option it did not declare.
  */
 public final class PluginOptions implements Serializable {
   private final Map<String, Object> values;
@@ -39,7 +39,8 @@ public final class PluginOptions implements Serializable {
   public String requiredString(String name) {
     String v = string(name);
     if (v == null) {
-      throw new IllegalStateException("option '" + name + "' was validated as required (or has a default)");
+      throw new IllegalStateException(
+          "option '" + name + "' was validated as required (or has a default)");
     }
     return v;
   }

@@ -6,8 +6,8 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
- * A source plugin: builds the step that loads rows, outputting {@link StepTags} main (valid
- * rows), routed (quarantined rows) and audit.
+ * A source plugin: builds the step that loads rows, outputting {@link StepTags} main (valid rows),
+ * routed (quarantined rows) and audit.
  */
 public interface SourcePlugin extends PluginDescriptor {
   PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context);

@@ -1,9 +1,9 @@
 package io.elspeth.plugin;
 
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
-import io.elspeth.audit.record.AuditRecordCoder;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;

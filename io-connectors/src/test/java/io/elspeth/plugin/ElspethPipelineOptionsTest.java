@@ -31,9 +31,12 @@ class ElspethPipelineOptionsTest {
 
   @Test
   void optionsParseFromTheCommandLineAndWinOverTheRunnersDefault() {
-    ElspethPipelineOptions options = PipelineOptionsFactory.fromArgs(
-        "--runner=DirectRunner", "--landscapeUrl=sqlite:///a.db", "--sinkRunsPerBundle=false")
-        .as(ElspethPipelineOptions.class);
+    ElspethPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=DirectRunner",
+                "--landscapeUrl=sqlite:///a.db",
+                "--sinkRunsPerBundle=false")
+            .as(ElspethPipelineOptions.class);
     assertThat(options.getLandscapeUrl(), equalTo("sqlite:///a.db"));
     assertThat(options.getSinkRunsPerBundle(), equalTo(false));
     assertThat(options.getPaceSourceToCommit(), equalTo(true));

@@ -54,12 +54,15 @@ class OptionsValidatorTest {
 
   @Test
   void unknownOptionIsReportedWithItsPathAndTheKnownOptions() {
-    OptionsValidator.Result result = validate(options("feilds", List.of("a")),
-        OptionSpec.optional("fields", OptionType.STRING_LIST, null, "fields"),
-        OptionSpec.optional("mode", OptionType.STRING, null, "mode"));
+    OptionsValidator.Result result =
+        validate(
+            options("feilds", List.of("a")),
+            OptionSpec.optional("fields", OptionType.STRING_LIST, null, "fields"),
+            OptionSpec.optional("mode", OptionType.STRING, null, "mode"));
 
-    assertThat(result.problems(), contains(
-        "transforms[0].options.feilds: unknown option (expected one of [fields, mode])"));
+    assertThat(
+        result.problems(),
+        contains("transforms[0].options.feilds: unknown option (expected one of [fields, mode])"));
   }
 
   @Test
@@ -68,7 +71,9 @@ class OptionsValidatorTest {
         validate(options(), OptionSpec.required("fields", OptionType.STRING_LIST, "the fields"));
 
     assertThat(result.problems(), hasSize(1));
-    assertThat(result.problems().get(0), startsWith("transforms[0].options.fields: required option missing"));
+    assertThat(
+        result.problems().get(0),
+        startsWith("transforms[0].options.fields: required option missing"));
     assertThat(result.problems().get(0), containsString("a list of strings"));
   }
 
@@ -82,8 +87,9 @@ class OptionsValidatorTest {
 
   @Test
   void nullOptionsAreTreatedAsEmpty() {
-    OptionsValidator.Result result = OptionsValidator.validate(null,
-        List.of(OptionSpec.optional("n", OptionType.INT, 5L, "n")), PATH, SINKS);
+    OptionsValidator.Result result =
+        OptionsValidator.validate(
+            null, List.of(OptionSpec.optional("n", OptionType.INT, 5L, "n")), PATH, SINKS);
 
     assertThat(result.problems(), is(empty()));
     assertThat(result.options().asMap(), is(Map.of("n", 5L)));
@@ -91,10 +97,12 @@ class OptionsValidatorTest {
 
   @Test
   void defaultsAreFilledForAbsentOptionalOptions() {
-    OptionsValidator.Result result = validate(options("given", "x"),
-        OptionSpec.optional("given", OptionType.STRING, "default", "given"),
-        OptionSpec.optional("count", OptionType.INT, 10L, "count"),
-        OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
+    OptionsValidator.Result result =
+        validate(
+            options("given", "x"),
+            OptionSpec.optional("given", OptionType.STRING, "default", "given"),
+            OptionSpec.optional("count", OptionType.INT, 10L, "count"),
+            OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
 
     assertThat(result.options().asMap(), is(Map.of("given", "x", "count", 10L, "mode", "write")));
   }
@@ -110,35 +118,43 @@ class OptionsValidatorTest {
 
   @Test
   void stringRejectsANumber() {
-    assertThat(onlyProblem(OptionType.STRING, 5L),
+    assertThat(
+        onlyProblem(OptionType.STRING, 5L),
         is("transforms[0].options.opt: expected a string, got integer 5"));
   }
 
   @Test
   void stringOutsideItsAllowedValuesIsReportedWithThem() {
-    OptionsValidator.Result result = validate(options("mode", "overwrite"),
-        OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
+    OptionsValidator.Result result =
+        validate(
+            options("mode", "overwrite"),
+            OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
 
-    assertThat(result.problems(), contains(
-        "transforms[0].options.mode: expected one of [write, append], got 'overwrite'"));
+    assertThat(
+        result.problems(),
+        contains("transforms[0].options.mode: expected one of [write, append], got 'overwrite'"));
   }
 
   @Test
   void stringWithinItsAllowedValuesIsAccepted() {
-    OptionsValidator.Result result = validate(options("mode", "append"),
-        OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
+    OptionsValidator.Result result =
+        validate(
+            options("mode", "append"),
+            OptionSpec.oneOf("mode", "write", List.of("write", "append"), "mode"));
 
     assertThat(result.options().string("mode"), is("append"));
   }
 
   @Test
   void intRejectsAString() {
-    assertThat(onlyProblem(OptionType.INT, "5"), containsString("expected an integer, got string '5'"));
+    assertThat(
+        onlyProblem(OptionType.INT, "5"), containsString("expected an integer, got string '5'"));
   }
 
   @Test
   void intRejectsADecimal() {
-    assertThat(onlyProblem(OptionType.INT, 2.5d), containsString("expected an integer, got number 2.5"));
+    assertThat(
+        onlyProblem(OptionType.INT, 2.5d), containsString("expected an integer, got number 2.5"));
   }
 
   @Test
@@ -149,7 +165,8 @@ class OptionsValidatorTest {
 
   @Test
   void boolRejectsTheStringTrue() {
-    assertThat(onlyProblem(OptionType.BOOL, "true"),
+    assertThat(
+        onlyProblem(OptionType.BOOL, "true"),
         containsString("expected a boolean (true or false), got string 'true'"));
   }
 
@@ -160,12 +177,14 @@ class OptionsValidatorTest {
 
   @Test
   void stringListRejectsASingleString() {
-    assertThat(onlyProblem(OptionType.STRING_LIST, "a"), containsString("expected a list of strings"));
+    assertThat(
+        onlyProblem(OptionType.STRING_LIST, "a"), containsString("expected a list of strings"));
   }
 
   @Test
   void stringListRejectsAListWithANonString() {
-    assertThat(onlyProblem(OptionType.STRING_LIST, List.of("a", 1L)),
+    assertThat(
+        onlyProblem(OptionType.STRING_LIST, List.of("a", 1L)),
         containsString("expected a list of strings, got a list"));
   }
 
@@ -176,13 +195,15 @@ class OptionsValidatorTest {
 
   @Test
   void stringMapRejectsANonStringValue() {
-    assertThat(onlyProblem(OptionType.STRING_MAP, Map.of("a", 1L)),
+    assertThat(
+        onlyProblem(OptionType.STRING_MAP, Map.of("a", 1L)),
         containsString("expected a mapping of strings to strings, got a mapping"));
   }
 
   @Test
   void stringMapRejectsAList() {
-    assertThat(onlyProblem(OptionType.STRING_MAP, List.of("a")),
+    assertThat(
+        onlyProblem(OptionType.STRING_MAP, List.of("a")),
         containsString("expected a mapping of strings to strings, got a list"));
   }
 
@@ -193,7 +214,8 @@ class OptionsValidatorTest {
 
   @Test
   void intMapRejectsAStringValue() {
-    assertThat(onlyProblem(OptionType.INT_MAP, Map.of("a", "1")),
+    assertThat(
+        onlyProblem(OptionType.INT_MAP, Map.of("a", "1")),
         containsString("expected a mapping of strings to integers, got a mapping"));
   }
 
@@ -204,13 +226,17 @@ class OptionsValidatorTest {
 
   @Test
   void sinkNameMustNameAConfiguredSink() {
-    assertThat(onlyProblem(OptionType.SINK_NAME, "quarantin"), is("transforms[0].options.opt: "
-        + "no sink named 'quarantin' (configured sinks: [output, quarantine]; or 'discard')"));
+    assertThat(
+        onlyProblem(OptionType.SINK_NAME, "quarantin"),
+        is(
+            "transforms[0].options.opt: "
+                + "no sink named 'quarantin' (configured sinks: [output, quarantine]; or 'discard')"));
   }
 
   @Test
   void sinkNameRejectsANonString() {
-    assertThat(onlyProblem(OptionType.SINK_NAME, true),
+    assertThat(
+        onlyProblem(OptionType.SINK_NAME, true),
         containsString("expected the name of a configured sink or 'discard', got boolean true"));
   }
 
@@ -226,25 +252,30 @@ class OptionsValidatorTest {
 
   @Test
   void everyProblemIsReportedAtOnce() {
-    OptionsValidator.Result result = validate(options("fields", "id", "extra", 1L, "count", "x"),
-        OptionSpec.required("fields", OptionType.STRING_LIST, "fields"),
-        OptionSpec.required("on_error", OptionType.SINK_NAME, "sink"),
-        OptionSpec.optional("count", OptionType.INT, 1L, "count"));
+    OptionsValidator.Result result =
+        validate(
+            options("fields", "id", "extra", 1L, "count", "x"),
+            OptionSpec.required("fields", OptionType.STRING_LIST, "fields"),
+            OptionSpec.required("on_error", OptionType.SINK_NAME, "sink"),
+            OptionSpec.optional("count", OptionType.INT, 1L, "count"));
 
     assertThat(result.options(), is(nullValue()));
     assertThat(result.problems(), hasSize(4));
-    assertThat(result.problems(), containsInAnyOrder(
-        startsWith("transforms[0].options.extra: unknown option"),
-        startsWith("transforms[0].options.fields: expected a list of strings"),
-        startsWith("transforms[0].options.on_error: required option missing"),
-        startsWith("transforms[0].options.count: expected an integer")));
+    assertThat(
+        result.problems(),
+        containsInAnyOrder(
+            startsWith("transforms[0].options.extra: unknown option"),
+            startsWith("transforms[0].options.fields: expected a list of strings"),
+            startsWith("transforms[0].options.on_error: required option missing"),
+            startsWith("transforms[0].options.count: expected an integer")));
   }
 
   @Test
   void schemaOptionIsParsedIntoTheOptionsSchema() {
-    OptionsValidator.Result result = validate(
-        options("schema", options("mode", "strict", "fields", List.of("id: int"))),
-        OptionSpec.optional("schema", OptionType.SCHEMA, null, "schema"));
+    OptionsValidator.Result result =
+        validate(
+            options("schema", options("mode", "strict", "fields", List.of("id: int"))),
+            OptionSpec.optional("schema", OptionType.SCHEMA, null, "schema"));
 
     assertThat(result.options(), is(notNullValue()));
     assertThat(result.options().schema().mode(), is(SchemaSpec.Mode.STRICT));
@@ -253,18 +284,22 @@ class OptionsValidatorTest {
 
   @Test
   void schemaProblemsCarryTheKeyPathIntoTheSchema() {
-    OptionsValidator.Result result = validate(
-        options("schema", options("mode", "strict", "fields", List.of("id: integer"))),
-        OptionSpec.optional("schema", OptionType.SCHEMA, null, "schema"));
+    OptionsValidator.Result result =
+        validate(
+            options("schema", options("mode", "strict", "fields", List.of("id: integer"))),
+            OptionSpec.optional("schema", OptionType.SCHEMA, null, "schema"));
 
-    assertThat(result.problems(),
+    assertThat(
+        result.problems(),
         hasItem(startsWith("transforms[0].options.schema.fields[0]: unknown type 'integer'")));
   }
 
   @Test
   void schemaThatIsNotAMappingIsATypeProblem() {
-    assertThat(onlyProblem(OptionType.SCHEMA, "dynamic"),
-        containsString("expected a schema ({mode, fields} or {fields: dynamic}), got string 'dynamic'"));
+    assertThat(
+        onlyProblem(OptionType.SCHEMA, "dynamic"),
+        containsString(
+            "expected a schema ({mode, fields} or {fields: dynamic}), got string 'dynamic'"));
   }
 
   @Test

@@ -25,11 +25,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * An aggregation (the settings' {@code aggregations:} entry) as a Beam transform over tokens: a
- * batch plugin, its trigger ({@link #withCount}, {@link #withTimeoutSeconds},
- * {@link #withCondition}; at least one) and how rows continue after a flush
- * ({@link #withOutputMode}). Applied, it runs the settings' aggregation step
- * ({@link AggregationStep}) with the plugin's own batch work; added to
- * {@link ElspethPipeline.Builder#aggregation} it is written as the settings entry a file holds.
+ * batch plugin, its trigger ({@link #withCount}, {@link #withTimeoutSeconds}, {@link
+ * #withCondition}; at least one) and how rows continue after a flush ({@link #withOutputMode}).
+ * Applied, it runs the settings' aggregation step ({@link AggregationStep}) with the plugin's own
+ * batch work; added to {@link ElspethPipeline.Builder#aggregation} it is written as the settings
+ * entry a file holds.
  *
  * <pre>{@code
  * StepResult totals = tokens.apply(ElspethTransforms.batchStats("amount")
@@ -47,10 +47,17 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
    *
    * @param outputMode {@code transform} or {@code passthrough}; null: the settings' default
    */
-  record Spec(String plugin, @Nullable String name, Map<String, Object> options,
-      @Nullable Integer count, @Nullable Double timeoutSeconds, @Nullable String condition,
-      AggregationStep.@Nullable OutputMode outputMode, @Nullable Integer expectedOutputCount,
-      @Nullable String onError) implements java.io.Serializable {
+  record Spec(
+      String plugin,
+      @Nullable String name,
+      Map<String, Object> options,
+      @Nullable Integer count,
+      @Nullable Double timeoutSeconds,
+      @Nullable String condition,
+      AggregationStep.@Nullable OutputMode outputMode,
+      @Nullable Integer expectedOutputCount,
+      @Nullable String onError)
+      implements java.io.Serializable {
     Spec {
       options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
@@ -85,8 +92,17 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     }
     Map<String, Object> next = new LinkedHashMap<>(spec.options());
     next.put(key, value);
-    return with(new Spec(spec.plugin(), spec.name(), next, spec.count(), spec.timeoutSeconds(),
-        spec.condition(), spec.outputMode(), spec.expectedOutputCount(), spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            next,
+            spec.count(),
+            spec.timeoutSeconds(),
+            spec.condition(),
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /** The aggregation's name (the settings' {@code name:}); the plugin's name when not given. */
@@ -95,9 +111,17 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     if (name.isBlank()) {
       throw new IllegalArgumentException("named: expected a non-blank aggregation name");
     }
-    return with(new Spec(spec.plugin(), name, spec.options(), spec.count(),
-        spec.timeoutSeconds(), spec.condition(), spec.outputMode(), spec.expectedOutputCount(),
-        spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            name,
+            spec.options(),
+            spec.count(),
+            spec.timeoutSeconds(),
+            spec.condition(),
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /** Flushes the batch once it holds {@code rows} rows (trigger {@code count}). */
@@ -105,48 +129,90 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     if (rows < 1) {
       throw new IllegalArgumentException("withCount: expected at least 1 row, got " + rows);
     }
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), rows,
-        spec.timeoutSeconds(), spec.condition(), spec.outputMode(), spec.expectedOutputCount(),
-        spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            rows,
+            spec.timeoutSeconds(),
+            spec.condition(),
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /** Flushes the batch {@code seconds} after its first row (trigger {@code timeout_seconds}). */
   public T withTimeoutSeconds(double seconds) {
     if (!(seconds > 0) || !Double.isFinite(seconds)) {
-      throw new IllegalArgumentException("withTimeoutSeconds: expected a number of seconds above"
-          + " 0, got " + seconds);
+      throw new IllegalArgumentException(
+          "withTimeoutSeconds: expected a number of seconds above" + " 0, got " + seconds);
     }
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), spec.count(), seconds,
-        spec.condition(), spec.outputMode(), spec.expectedOutputCount(), spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            spec.count(),
+            seconds,
+            spec.condition(),
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /**
-   * Flushes the batch when {@code condition} holds after a row is added (trigger
-   * {@code condition}); it sees {@code row['batch_count']} and {@code row['batch_age_seconds']}.
+   * Flushes the batch when {@code condition} holds after a row is added (trigger {@code
+   * condition}); it sees {@code row['batch_count']} and {@code row['batch_age_seconds']}.
    */
   public T withCondition(String condition) {
     Objects.requireNonNull(condition, "condition");
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), spec.count(),
-        spec.timeoutSeconds(), condition, spec.outputMode(), spec.expectedOutputCount(),
-        spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            spec.count(),
+            spec.timeoutSeconds(),
+            condition,
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /** How rows continue after a flush: the plugin's output rows (default) or the members. */
   public T withOutputMode(AggregationStep.OutputMode mode) {
     Objects.requireNonNull(mode, "mode");
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), spec.count(),
-        spec.timeoutSeconds(), spec.condition(), mode, spec.expectedOutputCount(),
-        spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            spec.count(),
+            spec.timeoutSeconds(),
+            spec.condition(),
+            mode,
+            spec.expectedOutputCount(),
+            spec.onError()));
   }
 
   /** Transform mode: a batch whose plugin gives another number of rows fails. */
   public T withExpectedOutputCount(int rows) {
     if (rows < 0) {
-      throw new IllegalArgumentException("withExpectedOutputCount: expected 0 or more, got "
-          + rows);
+      throw new IllegalArgumentException(
+          "withExpectedOutputCount: expected 0 or more, got " + rows);
     }
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), spec.count(),
-        spec.timeoutSeconds(), spec.condition(), spec.outputMode(), rows, spec.onError()));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            spec.count(),
+            spec.timeoutSeconds(),
+            spec.condition(),
+            spec.outputMode(),
+            rows,
+            spec.onError()));
   }
 
   /**
@@ -156,9 +222,17 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
    */
   public T withOnError(String sink) {
     Objects.requireNonNull(sink, "sink");
-    return with(new Spec(spec.plugin(), spec.name(), spec.options(), spec.count(),
-        spec.timeoutSeconds(), spec.condition(), spec.outputMode(), spec.expectedOutputCount(),
-        sink));
+    return with(
+        new Spec(
+            spec.plugin(),
+            spec.name(),
+            spec.options(),
+            spec.count(),
+            spec.timeoutSeconds(),
+            spec.condition(),
+            spec.outputMode(),
+            spec.expectedOutputCount(),
+            sink));
   }
 
   /** This aggregation minting its audit records in {@code context} (a run the caller recorded). */
@@ -225,9 +299,16 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
   }
 
   private AggregationPlugin descriptor() {
-    return PluginRegistry.installed().aggregation(spec.plugin()).orElseThrow(() ->
-        new IllegalArgumentException("no aggregation plugin named '" + spec.plugin()
-            + "' (installed: " + PluginRegistry.installed().aggregationNames() + ")"));
+    return PluginRegistry.installed()
+        .aggregation(spec.plugin())
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no aggregation plugin named '"
+                        + spec.plugin()
+                        + "' (installed: "
+                        + PluginRegistry.installed().aggregationNames()
+                        + ")"));
   }
 
   /** Whether the plugin answers row by row and so takes {@code on_error} among its options. */
@@ -244,8 +325,10 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     String path = "aggregations[" + aggregationName() + "].trigger";
     List<String> problems = new ArrayList<>();
     if (spec.count() == null && spec.timeoutSeconds() == null && spec.condition() == null) {
-      problems.add(path + ": needs at least one of count, timeout_seconds, condition"
-          + " (withCount, withTimeoutSeconds, withCondition)");
+      problems.add(
+          path
+              + ": needs at least one of count, timeout_seconds, condition"
+              + " (withCount, withTimeoutSeconds, withCondition)");
     }
     GateExpression condition = null;
     String source = spec.condition();
@@ -255,8 +338,11 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
         // A trial on the fields the trigger provides catches a condition that can never run.
         condition.evaluate(Map.of("batch_count", 1L, "batch_age_seconds", 0.0));
       } catch (ExpressionSyntaxException | ExpressionEvaluationException e) {
-        problems.add(path + ".condition: " + e.getMessage()
-            + " (the condition sees row['batch_count'] and row['batch_age_seconds'])");
+        problems.add(
+            path
+                + ".condition: "
+                + e.getMessage()
+                + " (the condition sees row['batch_count'] and row['batch_age_seconds'])");
       }
     }
     if (!problems.isEmpty()) {
@@ -272,7 +358,9 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     if (onError != null && takesOnError(plugin)) {
       options.put("on_error", onError);
     }
-    return PluginOptionsCheck.validated(plugin, options,
+    return PluginOptionsCheck.validated(
+        plugin,
+        options,
         "aggregations[" + aggregationName() + "].options",
         onError == null ? Set.of() : Set.of(onError));
   }
@@ -283,19 +371,25 @@ public abstract class AggregationTransform<T extends AggregationTransform<T>>
     AggregationTrigger trigger = trigger();
     PluginOptions options = validated(plugin);
     @Nullable String onError = options.string("on_error");
-    StepContext ctx = context != null ? context
-        : PluginTransform.standaloneContext("aggregation", aggregationName(), onError);
-    return StepResult.of(input.apply(AggregationStep.of(plugin.create(options, clients), trigger)
-        .withOutputMode(Objects.requireNonNullElse(spec.outputMode(),
-            AggregationStep.OutputMode.TRANSFORM))
-        .withExpectedOutputCount(spec.expectedOutputCount())
-        .withContext(ctx)));
+    StepContext ctx =
+        context != null
+            ? context
+            : PluginTransform.standaloneContext("aggregation", aggregationName(), onError);
+    return StepResult.of(
+        input.apply(
+            AggregationStep.of(plugin.create(options, clients), trigger)
+                .withOutputMode(
+                    Objects.requireNonNullElse(
+                        spec.outputMode(), AggregationStep.OutputMode.TRANSFORM))
+                .withExpectedOutputCount(spec.expectedOutputCount())
+                .withContext(ctx)));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     // Only names: option values may hold keys.
-    builder.add(DisplayData.item("plugin", spec.plugin()))
+    builder
+        .add(DisplayData.item("plugin", spec.plugin()))
         .add(DisplayData.item("aggregation", aggregationName()));
   }
 }

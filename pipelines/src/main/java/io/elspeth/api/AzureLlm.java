@@ -8,10 +8,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The {@code azure_llm} plugin as a transform: one chat completion per row on an Azure OpenAI
  * deployment, every call recorded. Each wither sets the settings option named in its Javadoc;
- * required: {@link #withDeployment}, {@link #withEndpoint}, {@link #withApiKey}, and one of
- * {@code withTemplate} and {@code withTemplateFile} ({@link LlmTransform}). Defaults are the
- * plugin's ({@code elspeth plugins list} shows them): {@code api_version} 2024-10-21,
- * {@code model} the deployment, {@code response_field} llm_response, {@code temperature} 0.
+ * required: {@link #withDeployment}, {@link #withEndpoint}, {@link #withApiKey}, and one of {@code
+ * withTemplate} and {@code withTemplateFile} ({@link LlmTransform}). Defaults are the plugin's
+ * ({@code elspeth plugins list} shows them): {@code api_version} 2024-10-21, {@code model} the
+ * deployment, {@code response_field} llm_response, {@code temperature} 0.
  *
  * <pre>{@code
  * StepResult scored = tokens.apply("classify", ElspethTransforms.azureLlm()
@@ -27,14 +27,20 @@ public final class AzureLlm extends LlmTransform<AzureLlm> {
   private static final long serialVersionUID = 1L;
   static final String PLUGIN = "azure_llm";
 
-  AzureLlm(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  AzureLlm(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     super(PLUGIN, stepName, options, context, clients);
   }
 
   @Override
-  AzureLlm copy(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  AzureLlm copy(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     return new AzureLlm(stepName, options, context, clients);
   }
 

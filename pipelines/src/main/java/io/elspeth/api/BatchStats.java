@@ -5,8 +5,8 @@ import io.elspeth.plugin.StepContext;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code batch_stats}: one summary row per batch ({@code count}, {@code sum},
- * {@code batch_size} and {@code mean} of a numeric field), with typed options.
+ * {@code batch_stats}: one summary row per batch ({@code count}, {@code sum}, {@code batch_size}
+ * and {@code mean} of a numeric field), with typed options.
  */
 public final class BatchStats extends AggregationTransform<BatchStats> {
   private static final long serialVersionUID = 1L;

@@ -16,12 +16,12 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A coalesce (the settings' {@code coalesce:} entry) as a Beam transform: joins the children of
- * one fork, one input per branch in the order of {@code branches}, in the settings' join step
- * ({@link CoalesceStep}): held until the policy is met, then merged into one token of the row
- * (on {@link StepResult#main()}); a join that cannot be made ends its branch tokens
- * {@code failed}. Added to {@link ElspethPipeline.Builder#coalesce} it is written as the settings
- * entry a file holds, its merged rows going to the default sink.
+ * A coalesce (the settings' {@code coalesce:} entry) as a Beam transform: joins the children of one
+ * fork, one input per branch in the order of {@code branches}, in the settings' join step ({@link
+ * CoalesceStep}): held until the policy is met, then merged into one token of the row (on {@link
+ * StepResult#main()}); a join that cannot be made ends its branch tokens {@code failed}. Added to
+ * {@link ElspethPipeline.Builder#coalesce} it is written as the settings entry a file holds, its
+ * merged rows going to the default sink.
  *
  * <pre>{@code
  * StepResult forked = tokens.apply(ElspethTransforms.gate("True").named("split")
@@ -42,9 +42,15 @@ public final class Coalesce extends PTransform<PCollectionList<Token>, StepResul
   private final @Nullable Double timeoutSeconds;
   private final @Nullable StepContext context;
 
-  Coalesce(@Nullable String name, List<String> branches, CoalesceStep.Policy policy,
-      CoalesceStep.Merge merge, @Nullable Integer quorum, @Nullable String selectBranch,
-      @Nullable Double timeoutSeconds, @Nullable StepContext context) {
+  Coalesce(
+      @Nullable String name,
+      List<String> branches,
+      CoalesceStep.Policy policy,
+      CoalesceStep.Merge merge,
+      @Nullable Integer quorum,
+      @Nullable String selectBranch,
+      @Nullable Double timeoutSeconds,
+      @Nullable StepContext context) {
     this.name = name;
     this.branches = List.copyOf(branches);
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -61,8 +67,8 @@ public final class Coalesce extends PTransform<PCollectionList<Token>, StepResul
     if (name.isBlank()) {
       throw new IllegalArgumentException("named: expected a non-blank coalesce name");
     }
-    return new Coalesce(name, branches, policy, merge, quorum, selectBranch, timeoutSeconds,
-        context);
+    return new Coalesce(
+        name, branches, policy, merge, quorum, selectBranch, timeoutSeconds, context);
   }
 
   /** Waits for every branch; a branch missing at the timeout or the end fails (the default). */
@@ -114,15 +120,22 @@ public final class Coalesce extends PTransform<PCollectionList<Token>, StepResul
   /** Resolves a join still open {@code seconds} after its first branch arrived. */
   public Coalesce withTimeoutSeconds(double seconds) {
     if (!(seconds > 0) || !Double.isFinite(seconds)) {
-      throw new IllegalArgumentException("withTimeoutSeconds: expected a number of seconds above"
-          + " 0, got " + seconds);
+      throw new IllegalArgumentException(
+          "withTimeoutSeconds: expected a number of seconds above" + " 0, got " + seconds);
     }
     return new Coalesce(name, branches, policy, merge, quorum, selectBranch, seconds, context);
   }
 
   /** This coalesce minting its audit records in {@code context} (a run the caller recorded). */
   public Coalesce withContext(StepContext context) {
-    return new Coalesce(name, branches, policy, merge, quorum, selectBranch, timeoutSeconds,
+    return new Coalesce(
+        name,
+        branches,
+        policy,
+        merge,
+        quorum,
+        selectBranch,
+        timeoutSeconds,
         Objects.requireNonNull(context, "context"));
   }
 
@@ -175,12 +188,17 @@ public final class Coalesce extends PTransform<PCollectionList<Token>, StepResul
       }
     }
     if (quorum != null && quorum > branches.size()) {
-      problems.add(path + ".quorum_count: " + quorum + " is more than the " + branches.size()
-          + " branches");
+      problems.add(
+          path + ".quorum_count: " + quorum + " is more than the " + branches.size() + " branches");
     }
     if (selectBranch != null && !branches.contains(selectBranch)) {
-      problems.add(path + ".select_branch: required for merge select, one of " + branches
-          + ", got '" + selectBranch + "'");
+      problems.add(
+          path
+              + ".select_branch: required for merge select, one of "
+              + branches
+              + ", got '"
+              + selectBranch
+              + "'");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
@@ -191,20 +209,34 @@ public final class Coalesce extends PTransform<PCollectionList<Token>, StepResul
   public StepResult expand(PCollectionList<Token> input) {
     check();
     if (input.size() != branches.size()) {
-      throw new IllegalArgumentException(coalesceName() + ": joins " + branches.size()
-          + " branches " + branches + " but was given " + input.size() + " inputs; give one"
-          + " per branch, in that order");
+      throw new IllegalArgumentException(
+          coalesceName()
+              + ": joins "
+              + branches.size()
+              + " branches "
+              + branches
+              + " but was given "
+              + input.size()
+              + " inputs; give one"
+              + " per branch, in that order");
     }
-    StepContext ctx = context != null ? context
-        : PluginTransform.standaloneContext("coalesce", coalesceName(), null);
-    return StepResult.of(input.apply(CoalesceStep.of(branches, policy, merge)
-        .withQuorum(quorum).withSelectBranch(selectBranch).withTimeoutSeconds(timeoutSeconds)
-        .withContext(ctx)));
+    StepContext ctx =
+        context != null
+            ? context
+            : PluginTransform.standaloneContext("coalesce", coalesceName(), null);
+    return StepResult.of(
+        input.apply(
+            CoalesceStep.of(branches, policy, merge)
+                .withQuorum(quorum)
+                .withSelectBranch(selectBranch)
+                .withTimeoutSeconds(timeoutSeconds)
+                .withContext(ctx)));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("coalesce", coalesceName()))
+    builder
+        .add(DisplayData.item("coalesce", coalesceName()))
         .add(DisplayData.item("branches", branches.toString()))
         .add(DisplayData.item("policy", policy.configName()))
         .add(DisplayData.item("merge", merge.configName()));

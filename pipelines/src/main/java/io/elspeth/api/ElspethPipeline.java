@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
@@ -49,42 +49,50 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Settings are loaded and validated when the transform is made, with the command's loader and
  * validator, so bad settings fail there with the command's messages ({@link SettingsException}).
- * The pipeline's runner is the one of the {@link Pipeline} it is applied to; the settings'
- * {@code runner:} section is only read by the command. The Landscape is the settings'
- * {@code landscape.url}, unless {@link #withLandscape} or the {@link ElspethPipelineOptions}
- * option {@code landscapeUrl} names another. Relative paths in the settings are read against the
- * working directory, as the command reads them (or against the base folder given to
- * {@link #fromYaml(String, Path)}).
+ * The pipeline's runner is the one of the {@link Pipeline} it is applied to; the settings' {@code
+ * runner:} section is only read by the command. The Landscape is the settings' {@code
+ * landscape.url}, unless {@link #withLandscape} or the {@link ElspethPipelineOptions} option {@code
+ * landscapeUrl} names another. Relative paths in the settings are read against the working
+ * directory, as the command reads them (or against the base folder given to {@link
+ * #fromYaml(String, Path)}).
  *
- * <p>An instance is applied to one pipeline once (it holds that run's plan until
- * {@link #run(Pipeline)}); make another for another pipeline.
+ * <p>An instance is applied to one pipeline once (it holds that run's plan until {@link
+ * #run(Pipeline)}); make another for another pipeline.
  */
 public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   private static final long serialVersionUID = 1L;
+
   /** The file name settings given as text are reported under. */
   static final String INLINE_NAME = "<inline settings>";
 
   /**
-   * Where settings come from: a file, or YAML text reported as if it were a file; relative paths
-   * of the text read against {@code baseDir} when given (else the working directory).
+   * Where settings come from: a file, or YAML text reported as if it were a file; relative paths of
+   * the text read against {@code baseDir} when given (else the working directory).
    */
-  private record SettingsSource(@Nullable Path file, @Nullable String yaml, Path origin,
-      @Nullable Path baseDir) {}
+  private record SettingsSource(
+      @Nullable Path file, @Nullable String yaml, Path origin, @Nullable Path baseDir) {}
 
   private final transient @Nullable SettingsSource source;
   private final transient @Nullable String profile;
   private final transient @Nullable String landscape;
+
   /** The settings' {@code telemetry:} section given by the pipeline option, or null. */
   private final transient @Nullable Map<String, Object> telemetry;
+
   private final transient RunObserver observer;
   private final transient PipelineSettings settings;
   private transient @Nullable PipelinePlan plan;
   private transient @Nullable Pipeline appliedTo;
+
   /** The launcher's plan of a resumed run, which {@link #expand} builds instead of its own. */
   private transient @Nullable PipelinePlan resumePlan;
 
-  private ElspethPipeline(@Nullable SettingsSource source, @Nullable String profile,
-      @Nullable String landscape, @Nullable Map<String, Object> telemetry, RunObserver observer,
+  private ElspethPipeline(
+      @Nullable SettingsSource source,
+      @Nullable String profile,
+      @Nullable String landscape,
+      @Nullable Map<String, Object> telemetry,
+      RunObserver observer,
       PipelineSettings settings) {
     this.source = source;
     this.profile = profile;
@@ -94,18 +102,28 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     this.settings = settings;
   }
 
-  private static ElspethPipeline load(SettingsSource source, @Nullable String profile,
-      @Nullable String landscape, RunObserver observer) {
+  private static ElspethPipeline load(
+      SettingsSource source,
+      @Nullable String profile,
+      @Nullable String landscape,
+      RunObserver observer) {
     return load(source, profile, landscape, null, observer);
   }
 
-  private static ElspethPipeline load(SettingsSource source, @Nullable String profile,
-      @Nullable String landscape, @Nullable Map<String, Object> telemetry,
+  private static ElspethPipeline load(
+      SettingsSource source,
+      @Nullable String profile,
+      @Nullable String landscape,
+      @Nullable Map<String, Object> telemetry,
       RunObserver observer) {
-    Map<String, Object> raw = source.file() != null
-        ? SettingsLoader.load(source.file(), profile)
-        : SettingsLoader.loadText(Objects.requireNonNull(source.yaml(),
-            "a settings source without a file has YAML text"), source.origin(), profile);
+    Map<String, Object> raw =
+        source.file() != null
+            ? SettingsLoader.load(source.file(), profile)
+            : SettingsLoader.loadText(
+                Objects.requireNonNull(
+                    source.yaml(), "a settings source without a file has YAML text"),
+                source.origin(),
+                profile);
     PluginRegistry plugins = PluginRegistry.installed();
     if (source.baseDir() != null) {
       RelativePaths.resolve(raw, source.baseDir(), plugins);
@@ -121,30 +139,36 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   }
 
   /**
-   * The pipeline the settings in {@code yaml} declare (either format the command reads: plain,
-   * or {@code default:} with {@code profiles:}); relative paths are read against the working
+   * The pipeline the settings in {@code yaml} declare (either format the command reads: plain, or
+   * {@code default:} with {@code profiles:}); relative paths are read against the working
    * directory, and {@code ${VAR}} from the environment and the working directory's {@code .env}.
    *
    * @throws SettingsException listing every problem, as the command reports them
    */
   public static ElspethPipeline fromYaml(String yaml) {
     Objects.requireNonNull(yaml, "yaml");
-    return load(new SettingsSource(null, yaml, Path.of("").toAbsolutePath().resolve(INLINE_NAME),
-        null), null, null, RunObserver.NONE);
+    return load(
+        new SettingsSource(null, yaml, Path.of("").toAbsolutePath().resolve(INLINE_NAME), null),
+        null,
+        null,
+        RunObserver.NONE);
   }
 
   /**
    * The pipeline the settings in {@code yaml} declare, with their relative paths read against
-   * {@code baseDir}: every option declared a path (source and file sink {@code path}, template
-   * and lookup files, {@code payload_store.base_path}, ...) and a SQLite {@code landscape.url}.
-   * The {@code .env} of {@code baseDir} supplies {@code ${VAR}}s the environment does not, and
-   * error messages name {@code baseDir/<inline settings>}.
+   * {@code baseDir}: every option declared a path (source and file sink {@code path}, template and
+   * lookup files, {@code payload_store.base_path}, ...) and a SQLite {@code landscape.url}. The
+   * {@code .env} of {@code baseDir} supplies {@code ${VAR}}s the environment does not, and error
+   * messages name {@code baseDir/<inline settings>}.
    */
   public static ElspethPipeline fromYaml(String yaml, Path baseDir) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(baseDir, "baseDir");
     Path base = baseDir.toAbsolutePath();
-    return load(new SettingsSource(null, yaml, base.resolve(INLINE_NAME), base), null, null,
+    return load(
+        new SettingsSource(null, yaml, base.resolve(INLINE_NAME), base),
+        null,
+        null,
         RunObserver.NONE);
   }
 
@@ -155,10 +179,10 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   }
 
   /**
-   * A pipeline declared in Java instead of YAML: a source, typed steps
-   * ({@link ElspethTransforms}), gates and sinks. {@link Builder#build()} writes the settings a
-   * file would hold and loads them with the command's loader and validator, so a built pipeline
-   * is checked, planned, run and recorded exactly as the same settings in a file.
+   * A pipeline declared in Java instead of YAML: a source, typed steps ({@link ElspethTransforms}),
+   * gates and sinks. {@link Builder#build()} writes the settings a file would hold and loads them
+   * with the command's loader and validator, so a built pipeline is checked, planned, run and
+   * recorded exactly as the same settings in a file.
    */
   public static Builder builder() {
     return new Builder();
@@ -166,8 +190,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
 
   /** The pipeline of settings already validated (the command's path). */
   public static ElspethPipeline of(PipelineSettings settings) {
-    return new ElspethPipeline(null, null, null, null, RunObserver.NONE,
-        Objects.requireNonNull(settings, "settings"));
+    return new ElspethPipeline(
+        null, null, null, null, RunObserver.NONE, Objects.requireNonNull(settings, "settings"));
   }
 
   /** These settings with profile {@code name} applied over their {@code default:} block. */
@@ -177,9 +201,9 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   }
 
   /**
-   * These settings recording in the Landscape at {@code url} ({@code sqlite:///path} or
-   * {@code postgresql://user@host:port/db}) instead of their {@code landscape.url}; wins over
-   * the {@code landscapeUrl} pipeline option.
+   * These settings recording in the Landscape at {@code url} ({@code sqlite:///path} or {@code
+   * postgresql://user@host:port/db}) instead of their {@code landscape.url}; wins over the {@code
+   * landscapeUrl} pipeline option.
    */
   public ElspethPipeline withLandscape(String url) {
     Objects.requireNonNull(url, "url");
@@ -188,14 +212,21 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
 
   /** This pipeline, telling {@code observer} the phases and progress of {@link #run}. */
   public ElspethPipeline withObserver(RunObserver observer) {
-    return new ElspethPipeline(source, profile, landscape, telemetry,
-        Objects.requireNonNull(observer, "observer"), settings);
+    return new ElspethPipeline(
+        source,
+        profile,
+        landscape,
+        telemetry,
+        Objects.requireNonNull(observer, "observer"),
+        settings);
   }
 
   private SettingsSource requireSource(String what) {
     if (source == null) {
-      throw new IllegalStateException(what + "() needs settings loaded by fromYaml or fromFile;"
-          + " these were validated before (ElspethPipeline.of)");
+      throw new IllegalStateException(
+          what
+              + "() needs settings loaded by fromYaml or fromFile;"
+              + " these were validated before (ElspethPipeline.of)");
     }
     return source;
   }
@@ -206,28 +237,39 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   }
 
   /**
-   * The settings a run on a pipeline with {@code options} uses: these, with the Landscape and
-   * the telemetry the pipeline options name (unless {@link #withLandscape} named one), checked
-   * against the runner and pre-flighted as the command checks a run.
+   * The settings a run on a pipeline with {@code options} uses: these, with the Landscape and the
+   * telemetry the pipeline options name (unless {@link #withLandscape} named one), checked against
+   * the runner and pre-flighted as the command checks a run.
    */
   private PipelineSettings runSettings(PipelineOptions options) {
     PipelineSettings run = settings;
     ElspethPipelineOptions elspeth = ElspethPipelineOptions.of(options);
     String optionLandscape = landscape == null ? elspeth.getLandscapeUrl() : null;
-    Map<String, Object> optionTelemetry = elspeth.getTelemetry() == null ? null
-        : parseTelemetry(elspeth.getTelemetry());
+    Map<String, Object> optionTelemetry =
+        elspeth.getTelemetry() == null ? null : parseTelemetry(elspeth.getTelemetry());
     if (optionLandscape != null || optionTelemetry != null) {
       String what = optionLandscape != null ? "the landscapeUrl option" : "the telemetry option";
-      run = load(requireSource(what), profile, optionLandscape != null ? optionLandscape
-          : landscape, optionTelemetry != null ? optionTelemetry : telemetry, observer).settings;
+      run =
+          load(
+                  requireSource(what),
+                  profile,
+                  optionLandscape != null ? optionLandscape : landscape,
+                  optionTelemetry != null ? optionTelemetry : telemetry,
+                  observer)
+              .settings;
     }
     if (!ElspethPipelineOptions.inProcessRunner(options)
         && run.landscape().dialect() == Dialect.SQLITE) {
-      throw new SettingsException(run.file(), List.of("landscape.url: the runner "
-          + options.getRunner().getSimpleName() + " may run steps in other JVMs;"
-          + " it needs a server database every worker can reach"
-          + " (postgresql://user@host:port/db), not a SQLite Landscape (" + run.landscape()
-          + ")"));
+      throw new SettingsException(
+          run.file(),
+          List.of(
+              "landscape.url: the runner "
+                  + options.getRunner().getSimpleName()
+                  + " may run steps in other JVMs;"
+                  + " it needs a server database every worker can reach"
+                  + " (postgresql://user@host:port/db), not a SQLite Landscape ("
+                  + run.landscape()
+                  + ")"));
     }
     RunLauncher.preflight(run);
     return run;
@@ -238,16 +280,25 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   private Map<String, Object> parseTelemetry(String text) {
     Object parsed;
     try {
-      parsed = new com.fasterxml.jackson.databind.ObjectMapper(
-          new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(text, Object.class);
+      parsed =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+                  new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+              .readValue(text, Object.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new SettingsException(settings.file(), List.of("telemetry (the telemetry pipeline"
-          + " option): not JSON or YAML: " + e.getOriginalMessage()));
+      throw new SettingsException(
+          settings.file(),
+          List.of(
+              "telemetry (the telemetry pipeline"
+                  + " option): not JSON or YAML: "
+                  + e.getOriginalMessage()));
     }
     if (!(parsed instanceof Map<?, ?> m)) {
-      throw new SettingsException(settings.file(), List.of("telemetry (the telemetry pipeline"
-          + " option): expected a mapping like the settings' telemetry section, got "
-          + io.elspeth.plugin.OptionsValidator.describe(parsed)));
+      throw new SettingsException(
+          settings.file(),
+          List.of(
+              "telemetry (the telemetry pipeline"
+                  + " option): expected a mapping like the settings' telemetry section, got "
+                  + io.elspeth.plugin.OptionsValidator.describe(parsed)));
     }
     return new LinkedHashMap<>((Map<String, Object>) m);
   }
@@ -255,8 +306,9 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   @Override
   public ElspethResult expand(PBegin input) {
     if (plan != null) {
-      throw new IllegalStateException("this ElspethPipeline is already applied to a pipeline;"
-          + " make another (fromYaml, fromFile) for each pipeline");
+      throw new IllegalStateException(
+          "this ElspethPipeline is already applied to a pipeline;"
+              + " make another (fromYaml, fromFile) for each pipeline");
     }
     Pipeline pipeline = input.getPipeline();
     PipelinePlan planned = resumePlan;
@@ -266,47 +318,58 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     }
     PipelineGraphBuilder.Outputs outputs = PipelineGraphBuilder.build(pipeline, planned);
     Map<String, PCollection<Map<String, Object>>> rows = new LinkedHashMap<>();
-    outputs.sinkTokens().forEach((name, tokens) -> rows.put(name, tokens
-        .apply("rows-of:" + name, MapElements.into(TypeDescriptors.maps(
-                TypeDescriptors.strings(), new org.apache.beam.sdk.values.TypeDescriptor<Object>() {}))
-            .via(Token::data))
-        .setCoder(RowDataCoder.of())));
+    outputs
+        .sinkTokens()
+        .forEach(
+            (name, tokens) ->
+                rows.put(
+                    name,
+                    tokens
+                        .apply(
+                            "rows-of:" + name,
+                            MapElements.into(
+                                    TypeDescriptors.maps(
+                                        TypeDescriptors.strings(),
+                                        new org.apache.beam.sdk.values.TypeDescriptor<Object>() {}))
+                                .via(Token::data))
+                        .setCoder(RowDataCoder.of())));
     this.plan = planned;
     this.appliedTo = pipeline;
     return new ElspethResult(pipeline, rows, outputs.audit());
   }
 
   /**
-   * Runs {@code pipeline}, to which this transform was applied, as the {@code elspeth} command
-   * runs a pipeline: records the run and its graph, runs the pipeline to the end, reconciles the
-   * run in the Landscape and completes it. The {@code progressIntervalSeconds} pipeline option
-   * makes the observer ({@link #withObserver}) hear progress while rows flow.
+   * Runs {@code pipeline}, to which this transform was applied, as the {@code elspeth} command runs
+   * a pipeline: records the run and its graph, runs the pipeline to the end, reconciles the run in
+   * the Landscape and completes it. The {@code progressIntervalSeconds} pipeline option makes the
+   * observer ({@link #withObserver}) hear progress while rows flow.
    *
    * <p>A failed run is returned with status {@code failed} and its reason; a failing PAssert is
-   * thrown (as its {@link AssertionError}) after the run is recorded as failed, so a test fails
-   * the way a plain {@code TestPipeline.run()} fails it.
+   * thrown (as its {@link AssertionError}) after the run is recorded as failed, so a test fails the
+   * way a plain {@code TestPipeline.run()} fails it.
    *
    * @throws IllegalStateException when this transform was not applied to {@code pipeline}
    */
   public RunResult run(Pipeline pipeline) {
     if (plan == null || appliedTo != pipeline) {
-      throw new IllegalStateException("apply this ElspethPipeline to the pipeline before running"
-          + " it: pipeline.apply(\"elspeth\", elspeth), then elspeth.run(pipeline)");
+      throw new IllegalStateException(
+          "apply this ElspethPipeline to the pipeline before running"
+              + " it: pipeline.apply(\"elspeth\", elspeth), then elspeth.run(pipeline)");
     }
     return result(launcher(pipeline).run(pipeline, plan));
   }
 
   /**
    * Resumes run {@code runId} of these settings on {@code pipeline}, as {@code elspeth resume
-   * RUN_ID --execute} does, on the command's code path: the run is claimed (a second resume of
-   * it is refused), the outputs of its interrupted publications repaired, and a new run records
-   * the rows {@code runId} did not finish, skipping the source rows it did and appending to the
-   * sinks; the new run records the one it resumes as its {@code dependency_run}.
+   * RUN_ID --execute} does, on the command's code path: the run is claimed (a second resume of it
+   * is refused), the outputs of its interrupted publications repaired, and a new run records the
+   * rows {@code runId} did not finish, skipping the source rows it did and appending to the sinks;
+   * the new run records the one it resumes as its {@code dependency_run}.
    *
    * <p>Unlike {@link #run}, the pipeline must not have this transform applied yet: which rows to
-   * skip is read from the Landscape when the run starts, and the transform is applied then (as
-   * step {@code elspeth}). To assert on the resumed run's rows, use
-   * {@link #resume(Pipeline, String, Consumer)}.
+   * skip is read from the Landscape when the run starts, and the transform is applied then (as step
+   * {@code elspeth}). To assert on the resumed run's rows, use {@link #resume(Pipeline, String,
+   * Consumer)}.
    *
    * @throws IllegalStateException when the run cannot be resumed (completed, unknown, another
    *     pipeline, or being resumed by another process)
@@ -316,40 +379,46 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   }
 
   /**
-   * {@link #resume(Pipeline, String)}, handing {@code assertions} the resumed run's
-   * {@link ElspethResult} once the transform is applied, before the pipeline runs (the place for
-   * PAssert).
+   * {@link #resume(Pipeline, String)}, handing {@code assertions} the resumed run's {@link
+   * ElspethResult} once the transform is applied, before the pipeline runs (the place for PAssert).
    */
   public RunResult resume(Pipeline pipeline, String runId, Consumer<ElspethResult> assertions) {
     Objects.requireNonNull(pipeline, "pipeline");
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(assertions, "assertions");
     if (plan != null) {
-      throw new IllegalStateException("this ElspethPipeline is already applied to a pipeline;"
-          + " resume applies it itself: make another (fromYaml, fromFile) and pass the pipeline"
-          + " without it");
+      throw new IllegalStateException(
+          "this ElspethPipeline is already applied to a pipeline;"
+              + " resume applies it itself: make another (fromYaml, fromFile) and pass the pipeline"
+              + " without it");
     }
     PipelineSettings run = runSettings(pipeline.getOptions());
     PipelinePlan planned = PipelinePlan.of(Ids.runId(), run, RunLauncher.runSecrets(run));
-    return result(launcher(pipeline).resume(planned, runId, pipeline.getOptions(), resuming -> {
-      resumePlan = resuming;
-      try {
-        assertions.accept(pipeline.apply("elspeth", this));
-      } finally {
-        resumePlan = null;
-      }
-      return pipeline;
-    }));
+    return result(
+        launcher(pipeline)
+            .resume(
+                planned,
+                runId,
+                pipeline.getOptions(),
+                resuming -> {
+                  resumePlan = resuming;
+                  try {
+                    assertions.accept(pipeline.apply("elspeth", this));
+                  } finally {
+                    resumePlan = null;
+                  }
+                  return pipeline;
+                }));
   }
 
   private RunLauncher launcher(Pipeline pipeline) {
     Double seconds = ElspethPipelineOptions.of(pipeline.getOptions()).getProgressIntervalSeconds();
     if (seconds != null && !(seconds > 0)) {
-      throw new IllegalArgumentException("progressIntervalSeconds: expected more than 0, got "
-          + seconds);
+      throw new IllegalArgumentException(
+          "progressIntervalSeconds: expected more than 0, got " + seconds);
     }
-    return new RunLauncher(observer,
-        seconds == null ? null : Duration.ofNanos((long) (seconds * 1e9)));
+    return new RunLauncher(
+        observer, seconds == null ? null : Duration.ofNanos((long) (seconds * 1e9)));
   }
 
   /** The run's result; a failed PAssert is thrown as its AssertionError, as TestPipeline does. */
@@ -362,12 +431,16 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     return new RunResult(summary);
   }
 
-  /** Puts {@code url} in the settings' landscape section (and drops a backend that names another). */
+  /**
+   * Puts {@code url} in the settings' landscape section (and drops a backend that names another).
+   */
   @SuppressWarnings("unchecked")
   private static void overrideLandscape(Map<String, Object> raw, String url) {
     Object section = raw.get("landscape");
-    Map<String, Object> landscape = section instanceof Map<?, ?> m
-        ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<>();
+    Map<String, Object> landscape =
+        section instanceof Map<?, ?> m
+            ? new LinkedHashMap<>((Map<String, Object>) m)
+            : new LinkedHashMap<>();
     landscape.put("url", url);
     landscape.remove("backend");
     raw.put("landscape", landscape);
@@ -376,17 +449,18 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   /** Only for the Landscape URL in display data: never the password. */
   @Override
   public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder b) {
-    b.add(org.apache.beam.sdk.transforms.display.DisplayData.item("settings",
-        settings.file().toString()));
-    b.add(org.apache.beam.sdk.transforms.display.DisplayData.item("landscape",
-        settings.landscape().toString())); // LandscapeUrl prints itself redacted
+    b.add(
+        org.apache.beam.sdk.transforms.display.DisplayData.item(
+            "settings", settings.file().toString()));
+    b.add(
+        org.apache.beam.sdk.transforms.display.DisplayData.item(
+            "landscape", settings.landscape().toString())); // LandscapeUrl prints itself redacted
   }
 
   /**
    * Settings built in Java: each call adds what a settings file's key would hold. Plugin options
-   * are the plugins' settings options (by their settings names); {@code ${VAR}} in a value is
-   * read from the environment, as in a file; relative paths are read against the working
-   * directory.
+   * are the plugins' settings options (by their settings names); {@code ${VAR}} in a value is read
+   * from the environment, as in a file; relative paths are read against the working directory.
    *
    * <pre>{@code
    * ElspethPipeline elspeth = ElspethPipeline.builder()
@@ -405,6 +479,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   public static final class Builder {
     /** The file name built settings are reported under. */
     static final String BUILT_NAME = "<built settings>";
+
     private final Map<String, Object> raw = new LinkedHashMap<>();
     private final List<Object> transforms = new java.util.ArrayList<>();
     private final List<Object> aggregations = new java.util.ArrayList<>();
@@ -421,8 +496,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     }
 
     /**
-     * The source, a typed one ({@link ElspethSources}: {@code ElspethSources.csv(path)...});
-     * its {@code withContext} is unused (the run places it).
+     * The source, a typed one ({@link ElspethSources}: {@code ElspethSources.csv(path)...}); its
+     * {@code withContext} is unused (the run places it).
      */
     public Builder source(SourceTransform<?> source) {
       raw.put("source", Objects.requireNonNull(source, "source").settingsEntry());
@@ -436,8 +511,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     }
 
     /**
-     * The next aggregation, in order (aggregations run after the transforms and before the
-     * gates, as in a settings file; its {@code withContext} and client settings unused).
+     * The next aggregation, in order (aggregations run after the transforms and before the gates,
+     * as in a settings file; its {@code withContext} and client settings unused).
      */
     public Builder aggregation(AggregationTransform<?> aggregation) {
       aggregations.add(Objects.requireNonNull(aggregation, "aggregation").settingsEntry());
@@ -445,8 +520,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     }
 
     /**
-     * A coalesce joining fork paths of a gate added with {@link #gate} (a route to
-     * {@code fork} and {@code forkTo}); its merged rows go to the default sink.
+     * A coalesce joining fork paths of a gate added with {@link #gate} (a route to {@code fork} and
+     * {@code forkTo}); its merged rows go to the default sink.
      */
     public Builder coalesce(Coalesce coalesce) {
       coalesces.add(Objects.requireNonNull(coalesce, "coalesce").settingsEntry());
@@ -470,7 +545,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
      * its {@code named} and {@code withContext} are unused (the name is {@code name}).
      */
     public Builder sink(String name, SinkTransform<?> sink) {
-      sinks.put(Objects.requireNonNull(name, "name"),
+      sinks.put(
+          Objects.requireNonNull(name, "name"),
           Objects.requireNonNull(sink, "sink").settingsEntry());
       return this;
     }
@@ -496,8 +572,10 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       Objects.requireNonNull(key, "key");
       if (List.of("source", "transforms", "aggregations", "gates", "coalesce", "sinks")
           .contains(key)) {
-        throw new IllegalArgumentException(key + ": set with source(), transform(),"
-            + " aggregation(), gate(), coalesce(), sink()");
+        throw new IllegalArgumentException(
+            key
+                + ": set with source(), transform(),"
+                + " aggregation(), gate(), coalesce(), sink()");
       }
       raw.put(key, Objects.requireNonNull(value, "value"));
       return this;
@@ -534,12 +612,17 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
         // Long values stay on one line: a split double-quoted scalar is folded back by rules
         // a template's whitespace should not depend on.
         return new com.fasterxml.jackson.databind.ObjectMapper(
-            com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
-                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.SPLIT_LINES)
-                .build()).writeValueAsString(settings);
+                com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+                    .disable(
+                        com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.SPLIT_LINES)
+                    .build())
+            .writeValueAsString(settings);
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalArgumentException("settings values must be plain JSON values (String,"
-            + " Long, Double, Boolean, List, Map): " + e.getOriginalMessage(), e);
+        throw new IllegalArgumentException(
+            "settings values must be plain JSON values (String,"
+                + " Long, Double, Boolean, List, Map): "
+                + e.getOriginalMessage(),
+            e);
       }
     }
 
@@ -549,8 +632,11 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
      * @throws SettingsException listing every problem, as the command reports them
      */
     public ElspethPipeline build() {
-      return load(new SettingsSource(null, yaml(), Path.of("").toAbsolutePath()
-          .resolve(BUILT_NAME), null), null, null, RunObserver.NONE);
+      return load(
+          new SettingsSource(null, yaml(), Path.of("").toAbsolutePath().resolve(BUILT_NAME), null),
+          null,
+          null,
+          RunObserver.NONE);
     }
   }
 }

@@ -12,16 +12,18 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * What an applied {@link ElspethPipeline} offers to a Beam program: the rows each sink receives
- * and the audit records the Landscape commits, as collections to assert on (PAssert) or to
- * process further.
+ * What an applied {@link ElspethPipeline} offers to a Beam program: the rows each sink receives and
+ * the audit records the Landscape commits, as collections to assert on (PAssert) or to process
+ * further.
  */
 public final class ElspethResult implements POutput {
   private final Pipeline pipeline;
   private final Map<String, PCollection<Map<String, Object>>> sinks;
   private final PCollection<AuditRecord> audit;
 
-  ElspethResult(Pipeline pipeline, Map<String, PCollection<Map<String, Object>>> sinks,
+  ElspethResult(
+      Pipeline pipeline,
+      Map<String, PCollection<Map<String, Object>>> sinks,
       PCollection<AuditRecord> audit) {
     this.pipeline = pipeline;
     this.sinks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
@@ -37,8 +39,8 @@ public final class ElspethResult implements POutput {
   public PCollection<Map<String, Object>> sink(String name) {
     PCollection<Map<String, Object>> rows = sinks.get(name);
     if (rows == null) {
-      throw new IllegalArgumentException("no sink named '" + name + "' (the settings configure "
-          + sinks.keySet() + ")");
+      throw new IllegalArgumentException(
+          "no sink named '" + name + "' (the settings configure " + sinks.keySet() + ")");
     }
     return rows;
   }
@@ -67,6 +69,6 @@ public final class ElspethResult implements POutput {
   }
 
   @Override
-  public void finishSpecifyingOutput(String transformName, org.apache.beam.sdk.values.PInput input,
-      PTransform<?, ?> transform) {}
+  public void finishSpecifyingOutput(
+      String transformName, org.apache.beam.sdk.values.PInput input, PTransform<?, ?> transform) {}
 }

@@ -44,7 +44,8 @@ public final class ElspethSinks {
   public static Database database(String url, String table) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(table, "table");
-    return new Database(PluginEntry.of("database"), null, null, null).with("url", url)
+    return new Database(PluginEntry.of("database"), null, null, null)
+        .with("url", url)
         .with("table", table);
   }
 
@@ -53,7 +54,8 @@ public final class ElspethSinks {
     Objects.requireNonNull(container, "container");
     Objects.requireNonNull(blobPath, "blobPath");
     return new AzureBlob(PluginEntry.of("azure_blob"), null, null, null)
-        .with("container", container).with("blob_path", blobPath);
+        .with("container", container)
+        .with("blob_path", blobPath);
   }
 
   /** Any installed sink plugin by name (a plugin jar's too), options by settings name. */
@@ -65,13 +67,19 @@ public final class ElspethSinks {
   public static final class Csv extends SinkTransform<Csv> {
     private static final long serialVersionUID = 1L;
 
-    Csv(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Csv(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       super(entry, name, onWriteFailure, context);
     }
 
     @Override
-    Csv copy(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Csv copy(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       return new Csv(entry, name, onWriteFailure, context);
     }
@@ -96,13 +104,19 @@ public final class ElspethSinks {
   public static final class Json extends SinkTransform<Json> {
     private static final long serialVersionUID = 1L;
 
-    Json(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Json(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       super(entry, name, onWriteFailure, context);
     }
 
     @Override
-    Json copy(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Json copy(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       return new Json(entry, name, onWriteFailure, context);
     }
@@ -127,13 +141,19 @@ public final class ElspethSinks {
   public static final class Database extends SinkTransform<Database> {
     private static final long serialVersionUID = 1L;
 
-    Database(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Database(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       super(entry, name, onWriteFailure, context);
     }
 
     @Override
-    Database copy(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Database copy(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       return new Database(entry, name, onWriteFailure, context);
     }
@@ -163,13 +183,19 @@ public final class ElspethSinks {
   public static final class AzureBlob extends SinkTransform<AzureBlob> {
     private static final long serialVersionUID = 1L;
 
-    AzureBlob(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    AzureBlob(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       super(entry, name, onWriteFailure, context);
     }
 
     @Override
-    AzureBlob copy(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    AzureBlob copy(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       return new AzureBlob(entry, name, onWriteFailure, context);
     }
@@ -209,13 +235,19 @@ public final class ElspethSinks {
   public static final class Any extends SinkTransform<Any> {
     private static final long serialVersionUID = 1L;
 
-    Any(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Any(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       super(entry, name, onWriteFailure, context);
     }
 
     @Override
-    Any copy(PluginEntry entry, @Nullable String name, @Nullable String onWriteFailure,
+    Any copy(
+        PluginEntry entry,
+        @Nullable String name,
+        @Nullable String onWriteFailure,
         @Nullable StepContext context) {
       return new Any(entry, name, onWriteFailure, context);
     }

@@ -41,7 +41,8 @@ public final class ElspethSources {
   public static AzureBlob azureBlob(String container, String blobPath) {
     Objects.requireNonNull(container, "container");
     Objects.requireNonNull(blobPath, "blobPath");
-    return new AzureBlob(PluginEntry.of("azure_blob"), null).with("container", container)
+    return new AzureBlob(PluginEntry.of("azure_blob"), null)
+        .with("container", container)
         .with("blob_path", blobPath);
   }
 
@@ -167,10 +168,12 @@ public final class ElspethSources {
     }
 
     /** Authenticates as a service principal on {@code accountUrl}. */
-    public AzureBlob withServicePrincipal(String accountUrl, String tenantId, String clientId,
-        String clientSecret) {
-      return with("account_url", accountUrl).with("tenant_id", tenantId)
-          .with("client_id", clientId).with("client_secret", clientSecret);
+    public AzureBlob withServicePrincipal(
+        String accountUrl, String tenantId, String clientId, String clientSecret) {
+      return with("account_url", accountUrl)
+          .with("tenant_id", tenantId)
+          .with("client_id", clientId)
+          .with("client_secret", clientSecret);
     }
   }
 

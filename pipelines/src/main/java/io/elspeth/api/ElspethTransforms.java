@@ -69,32 +69,39 @@ public final class ElspethTransforms {
    */
   public static AnyAggregation aggregation(String plugin) {
     Objects.requireNonNull(plugin, "plugin");
-    return new AnyAggregation(AggregationTransform.Spec.of(plugin), null,
-        ClientSettings.defaults());
+    return new AnyAggregation(
+        AggregationTransform.Spec.of(plugin), null, ClientSettings.defaults());
   }
 
   /** {@code batch_stats} summarising numeric field {@code valueField} of each batch. */
   public static BatchStats batchStats(String valueField) {
     Objects.requireNonNull(valueField, "valueField");
-    return new BatchStats(AggregationTransform.Spec.of("batch_stats"), null,
-        ClientSettings.defaults()).withValueField(valueField);
+    return new BatchStats(
+            AggregationTransform.Spec.of("batch_stats"), null, ClientSettings.defaults())
+        .withValueField(valueField);
   }
 
   /** {@code batch_replicate}: each row of a batch copied by its copy count. */
   public static BatchReplicate batchReplicate() {
-    return new BatchReplicate(AggregationTransform.Spec.of("batch_replicate"), null,
-        ClientSettings.defaults());
+    return new BatchReplicate(
+        AggregationTransform.Spec.of("batch_replicate"), null, ClientSettings.defaults());
   }
 
   /**
-   * A coalesce joining the children of one fork's {@code branches} (paths of a gate's
-   * {@code forkTo}); {@code require_all} and {@code union} until told otherwise.
+   * A coalesce joining the children of one fork's {@code branches} (paths of a gate's {@code
+   * forkTo}); {@code require_all} and {@code union} until told otherwise.
    */
   public static Coalesce coalesce(String... branches) {
     Objects.requireNonNull(branches, "branches");
-    return new Coalesce(null, List.of(branches),
+    return new Coalesce(
+        null,
+        List.of(branches),
         io.elspeth.transforms.dag.CoalesceStep.Policy.REQUIRE_ALL,
-        io.elspeth.transforms.dag.CoalesceStep.Merge.UNION, null, null, null, null);
+        io.elspeth.transforms.dag.CoalesceStep.Merge.UNION,
+        null,
+        null,
+        null,
+        null);
   }
 
   /**

@@ -19,14 +19,20 @@ public final class FieldMapper extends PluginTransform<FieldMapper> {
   private static final long serialVersionUID = 1L;
   static final String PLUGIN = "field_mapper";
 
-  FieldMapper(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  FieldMapper(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     super(PLUGIN, stepName, options, context, clients);
   }
 
   @Override
-  FieldMapper copy(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  FieldMapper copy(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     return new FieldMapper(stepName, options, context, clients);
   }
 

@@ -7,28 +7,28 @@ import io.elspeth.transforms.gate.expression.ExpressionSyntaxException;
 import io.elspeth.transforms.gate.expression.GateExpression;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A gate as a transform: evaluates {@code condition} (the settings' safe expression over
- * {@code row}) on each token and routes it by the result's label ({@code "true"},
- * {@code "false"}, or the value as text) to a sink or on ({@code continue}), in the step the
- * settings' gates run ({@link GateStep}). Alone, continuing tokens leave on
- * {@link StepResult#main()} and routed ones on {@link StepResult#routed()}; added to
- * {@link ElspethPipeline#builder()} it is one of the pipeline's {@code gates:}.
+ * A gate as a transform: evaluates {@code condition} (the settings' safe expression over {@code
+ * row}) on each token and routes it by the result's label ({@code "true"}, {@code "false"}, or the
+ * value as text) to a sink or on ({@code continue}), in the step the settings' gates run ({@link
+ * GateStep}). Alone, continuing tokens leave on {@link StepResult#main()} and routed ones on {@link
+ * StepResult#routed()}; added to {@link ElspethPipeline#builder()} it is one of the pipeline's
+ * {@code gates:}.
  *
  * <p>A route to {@code fork} copies the token to every path of {@link #forkTo} (the settings'
  * {@code fork_to}): the token ends {@code forked} and one child per path continues; alone, each
- * path's children leave on {@link StepResult#branch(String)}, to be joined by a
- * {@link Coalesce}; in a built pipeline a path is a coalesce's branch or a sink's name.
+ * path's children leave on {@link StepResult#branch(String)}, to be joined by a {@link Coalesce};
+ * in a built pipeline a path is a coalesce's branch or a sink's name.
  *
  * <pre>{@code
  * StepResult gated = tokens.apply(ElspethTransforms.gate("row['amount'] > 1000")
@@ -46,8 +46,12 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
   private final List<String> forkTo;
   private final @Nullable StepContext context;
 
-  Gate(String condition, @Nullable String name, Map<String, String> routes,
-      List<String> forkTo, @Nullable StepContext context) {
+  Gate(
+      String condition,
+      @Nullable String name,
+      Map<String, String> routes,
+      List<String> forkTo,
+      @Nullable StepContext context) {
     this.condition = Objects.requireNonNull(condition, "condition");
     this.name = name;
     this.routes = new LinkedHashMap<>(routes);
@@ -65,8 +69,8 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
   }
 
   /**
-   * Tokens whose condition result has label {@code label} go to {@code destination}: a sink's
-   * name, {@code continue}, or {@code fork} (to every path of {@link #forkTo}).
+   * Tokens whose condition result has label {@code label} go to {@code destination}: a sink's name,
+   * {@code continue}, or {@code fork} (to every path of {@link #forkTo}).
    */
   public Gate route(String label, String destination) {
     Objects.requireNonNull(label, "label");
@@ -77,8 +81,8 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
   }
 
   /**
-   * The paths a route to {@code fork} copies the token to, in order (the settings'
-   * {@code fork_to}): each a {@link Coalesce} branch or, in a built pipeline, a sink's name.
+   * The paths a route to {@code fork} copies the token to, in order (the settings' {@code
+   * fork_to}): each a {@link Coalesce} branch or, in a built pipeline, a sink's name.
    */
   public Gate forkTo(String... paths) {
     Objects.requireNonNull(paths, "paths");
@@ -147,8 +151,12 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     Set<String> seen = new HashSet<>();
     for (String p : forkTo) {
       if (p.isBlank() || Set.of(GateStep.CONTINUE, GateStep.FORK, "discard").contains(p)) {
-        problems.add(path + ".fork_to: expected a path name (a sink name or a coalesce branch),"
-            + " got '" + p + "'");
+        problems.add(
+            path
+                + ".fork_to: expected a path name (a sink name or a coalesce branch),"
+                + " got '"
+                + p
+                + "'");
       } else if (!seen.add(p)) {
         problems.add(path + ".fork_to: path '" + p + "' is listed twice");
       }
@@ -164,15 +172,19 @@ public final class Gate extends PTransform<PCollection<Token>, StepResult> {
     GateExpression parsed = parsed();
     List<String> labels = new ArrayList<>(routes.keySet());
     labels.addAll(forkTo);
-    StepContext ctx = context != null ? context : PluginTransform.standaloneContext("config_gate",
-        gateName(), null, labels.toArray(String[]::new));
-    return StepResult.of(input.apply(GateStep.of(parsed, routes).withForkTo(forkTo)
-        .withContext(ctx)), forkTo);
+    StepContext ctx =
+        context != null
+            ? context
+            : PluginTransform.standaloneContext(
+                "config_gate", gateName(), null, labels.toArray(String[]::new));
+    return StepResult.of(
+        input.apply(GateStep.of(parsed, routes).withForkTo(forkTo).withContext(ctx)), forkTo);
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("gate", gateName()))
+    builder
+        .add(DisplayData.item("gate", gateName()))
         .add(DisplayData.item("condition", condition))
         .add(DisplayData.item("forkTo", forkTo.toString()));
   }

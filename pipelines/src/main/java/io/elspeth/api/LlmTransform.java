@@ -9,16 +9,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The options every LLM plugin shares (ELSPETH's {@code LLMConfig}): the prompt template, system
- * prompt, lookup data, response field, sampling and pool options. {@link AzureLlm} and
- * {@link OpenRouterLlm} add where the model is and how to reach it.
+ * prompt, lookup data, response field, sampling and pool options. {@link AzureLlm} and {@link
+ * OpenRouterLlm} add where the model is and how to reach it.
  *
  * @param <T> the concrete LLM transform, which every {@code withX} returns
  */
 public abstract class LlmTransform<T extends LlmTransform<T>> extends PluginTransform<T> {
   private static final long serialVersionUID = 1L;
 
-  LlmTransform(String plugin, @Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  LlmTransform(
+      String plugin,
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     super(plugin, stepName, options, context, clients);
   }
 
@@ -29,8 +33,8 @@ public abstract class LlmTransform<T extends LlmTransform<T>> extends PluginTran
 
   /**
    * {@code template_file}: a file holding the template, read when the transform is applied; a
-   * relative path is read against the working directory, and recorded as written
-   * ({@code template_source}).
+   * relative path is read against the working directory, and recorded as written ({@code
+   * template_source}).
    */
   public T withTemplateFile(Path file) {
     return withFile("template_file", "template_source", file);
@@ -87,7 +91,6 @@ public abstract class LlmTransform<T extends LlmTransform<T>> extends PluginTran
    */
   private T withFile(String key, String sourceKey, Path file) {
     Objects.requireNonNull(file, key);
-    return with(key, file.toAbsolutePath().normalize().toString())
-        .with(sourceKey, file.toString());
+    return with(key, file.toAbsolutePath().normalize().toString()).with(sourceKey, file.toString());
   }
 }

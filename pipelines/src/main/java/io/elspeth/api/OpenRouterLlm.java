@@ -6,10 +6,10 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The {@code openrouter_llm} plugin as a transform: one chat completion per row on OpenRouter
- * over HTTP, every call recorded (the bearer token never). Required: {@link #withModel},
- * {@link #withApiKey}, and one of {@code withTemplate} and {@code withTemplateFile}
- * ({@link LlmTransform}); {@code base_url} defaults to {@code https://openrouter.ai/api/v1}.
+ * The {@code openrouter_llm} plugin as a transform: one chat completion per row on OpenRouter over
+ * HTTP, every call recorded (the bearer token never). Required: {@link #withModel}, {@link
+ * #withApiKey}, and one of {@code withTemplate} and {@code withTemplateFile} ({@link
+ * LlmTransform}); {@code base_url} defaults to {@code https://openrouter.ai/api/v1}.
  *
  * <pre>{@code
  * StepResult scored = tokens.apply(ElspethTransforms.openRouterLlm()
@@ -22,14 +22,20 @@ public final class OpenRouterLlm extends LlmTransform<OpenRouterLlm> {
   private static final long serialVersionUID = 1L;
   static final String PLUGIN = "openrouter_llm";
 
-  OpenRouterLlm(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  OpenRouterLlm(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     super(PLUGIN, stepName, options, context, clients);
   }
 
   @Override
-  OpenRouterLlm copy(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  OpenRouterLlm copy(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     return new OpenRouterLlm(stepName, options, context, clients);
   }
 

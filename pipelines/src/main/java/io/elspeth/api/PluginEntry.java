@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A source's or sink's plugin and its options by their settings names, as a settings file's
- * entry holds them; every wither of the typed sources and sinks makes a new one.
+ * A source's or sink's plugin and its options by their settings names, as a settings file's entry
+ * holds them; every wither of the typed sources and sinks makes a new one.
  */
 record PluginEntry(String plugin, Map<String, Object> options) implements Serializable {
   PluginEntry {

@@ -20,10 +20,10 @@ final class PluginOptionsCheck {
    * @param sinks the sink names an {@code on_error} option may name
    * @throws IllegalArgumentException listing every problem, each with its option's path
    */
-  static PluginOptions validated(PluginDescriptor descriptor, Map<String, Object> options,
-      String path, Set<String> sinks) {
-    OptionsValidator.Result r = OptionsValidator.validate(options, descriptor.options(), path,
-        sinks);
+  static PluginOptions validated(
+      PluginDescriptor descriptor, Map<String, Object> options, String path, Set<String> sinks) {
+    OptionsValidator.Result r =
+        OptionsValidator.validate(options, descriptor.options(), path, sinks);
     List<String> problems = new ArrayList<>(r.problems());
     PluginOptions validated = r.options();
     if (validated != null) {

@@ -26,14 +26,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * A transform plugin as a Beam transform over tokens, with typed options. Its options are the
  * plugin's settings options (the keys a settings file writes under {@code options:}), checked by
  * the plugin's own validator, and its work is the plugin's own row transform in the step the
- * settings run ({@link TransformStep}): applied alone or added to an
- * {@link ElspethPipeline#builder()}, it runs the code a settings file runs.
+ * settings run ({@link TransformStep}): applied alone or added to an {@link
+ * ElspethPipeline#builder()}, it runs the code a settings file runs.
  *
  * <p>Applied on its own it gives a {@link StepResult}: the tokens that continue, the tokens its
- * {@code on_error} routes, and the audit records it minted. Those records belong to a run of
- * its own (a fresh run id and node id) unless {@link #withContext} places the step in a run the
- * caller recorded; to record a whole run in a Landscape, add the step to
- * {@link ElspethPipeline#builder()}.
+ * {@code on_error} routes, and the audit records it minted. Those records belong to a run of its
+ * own (a fresh run id and node id) unless {@link #withContext} places the step in a run the caller
+ * recorded; to record a whole run in a Landscape, add the step to {@link
+ * ElspethPipeline#builder()}.
  *
  * @param <T> the concrete transform, which every {@code withX} returns
  */
@@ -47,8 +47,12 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
   private final @Nullable StepContext context;
   private final ClientSettings clients;
 
-  PluginTransform(String plugin, @Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients) {
+  PluginTransform(
+      String plugin,
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients) {
     this.plugin = Objects.requireNonNull(plugin, "plugin");
     this.stepName = stepName;
     this.options = new LinkedHashMap<>(options);
@@ -57,8 +61,11 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
   }
 
   /** The same transform with these fields; every wither goes through it. */
-  abstract T copy(@Nullable String stepName, Map<String, Object> options,
-      @Nullable StepContext context, ClientSettings clients);
+  abstract T copy(
+      @Nullable String stepName,
+      Map<String, Object> options,
+      @Nullable StepContext context,
+      ClientSettings clients);
 
   /** This transform with option {@code key} (its settings name) set to {@code value}. */
   final T with(String key, Object value) {
@@ -89,9 +96,8 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
   }
 
   /**
-   * Rows this transform rejects go to sink {@code sink} (or {@code discard}: they end
-   * quarantined); without it a rejected row fails. Alone, the routed rows leave on
-   * {@link StepResult#routed()}.
+   * Rows this transform rejects go to sink {@code sink} (or {@code discard}: they end quarantined);
+   * without it a rejected row fails. Alone, the routed rows leave on {@link StepResult#routed()}.
    */
   public T withOnError(String sink) {
     return with(TransformOptions.ON_ERROR, Objects.requireNonNull(sink, "sink"));
@@ -103,9 +109,9 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
   }
 
   /**
-   * This transform minting its audit records in {@code context} (run, node, step and edge ids
-   * of a run the caller recorded) instead of a run of its own. Applied alone only; a step added
-   * to {@link ElspethPipeline#builder()} takes its place in that pipeline's run.
+   * This transform minting its audit records in {@code context} (run, node, step and edge ids of a
+   * run the caller recorded) instead of a run of its own. Applied alone only; a step added to
+   * {@link ElspethPipeline#builder()} takes its place in that pipeline's run.
    */
   public T withContext(StepContext context) {
     return copy(stepName, options, Objects.requireNonNull(context, "context"), clients);
@@ -151,40 +157,59 @@ public abstract class PluginTransform<T extends PluginTransform<T>>
   public PluginOptions validated() {
     // Alone there are no configured sinks: the sink on_error names is the one routed rows go to.
     Object onError = options.get(TransformOptions.ON_ERROR);
-    return PluginOptionsCheck.validated(descriptor(), options,
-        "transforms[" + stepName() + "].options", onError instanceof String s ? Set.of(s)
-            : Set.of());
+    return PluginOptionsCheck.validated(
+        descriptor(),
+        options,
+        "transforms[" + stepName() + "].options",
+        onError instanceof String s ? Set.of(s) : Set.of());
   }
 
   private TransformPlugin descriptor() {
-    return PluginRegistry.installed().transform(plugin).orElseThrow(() ->
-        new IllegalArgumentException("no transform plugin named '" + plugin + "' (installed: "
-            + PluginRegistry.installed().transformNames() + ")"));
+    return PluginRegistry.installed()
+        .transform(plugin)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no transform plugin named '"
+                        + plugin
+                        + "' (installed: "
+                        + PluginRegistry.installed().transformNames()
+                        + ")"));
   }
 
   @Override
   public StepResult expand(PCollection<Token> input) {
     PluginOptions validated = validated();
-    StepContext ctx = context != null ? context
-        : standaloneContext("transform", stepName(), validated.string(TransformOptions.ON_ERROR));
-    return StepResult.of(input.apply(TransformStep.of(
-        PipelineGraphBuilder.rowTransform(descriptor(), validated, clients)).withContext(ctx)));
+    StepContext ctx =
+        context != null
+            ? context
+            : standaloneContext(
+                "transform", stepName(), validated.string(TransformOptions.ON_ERROR));
+    return StepResult.of(
+        input.apply(
+            TransformStep.of(PipelineGraphBuilder.rowTransform(descriptor(), validated, clients))
+                .withContext(ctx)));
   }
 
   /**
-   * The context of a step applied alone: a run of its own, the node named after the step, and
-   * an edge for each label the step may route by ({@code continue}, its error edge, routes).
+   * The context of a step applied alone: a run of its own, the node named after the step, and an
+   * edge for each label the step may route by ({@code continue}, its error edge, routes).
    */
-  static StepContext standaloneContext(String nodeType, String name, @Nullable String onError,
-      String... routeLabels) {
+  static StepContext standaloneContext(
+      String nodeType, String name, @Nullable String onError, String... routeLabels) {
     Map<String, String> edges = new LinkedHashMap<>();
     edges.put(GateStep.CONTINUE, Ids.edgeId());
     edges.put("__error_" + name + "__", Ids.edgeId());
     for (String label : routeLabels) {
       edges.put(label, Ids.edgeId());
     }
-    return new StepContext(Ids.runId(), nodeType + "_" + name.replaceAll("[^A-Za-z0-9_]", "_"),
-        name, 1, edges, onError);
+    return new StepContext(
+        Ids.runId(),
+        nodeType + "_" + name.replaceAll("[^A-Za-z0-9_]", "_"),
+        name,
+        1,
+        edges,
+        onError);
   }
 
   @Override

@@ -5,8 +5,8 @@ import io.elspeth.pipelines.launch.RunSummary;
 import java.util.Optional;
 
 /**
- * How a run of an {@link ElspethPipeline} ended, as recorded in its Landscape: the run id,
- * the status ({@code completed} or {@code failed}), the reconciled counts, and why it failed.
+ * How a run of an {@link ElspethPipeline} ended, as recorded in its Landscape: the run id, the
+ * status ({@code completed} or {@code failed}), the reconciled counts, and why it failed.
  */
 public final class RunResult {
   private final RunSummary summary;

@@ -14,17 +14,16 @@ import java.util.Set;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
-import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A source plugin as a Beam transform with typed options ({@link ElspethSources}): its options
- * are the plugin's settings options, checked by the plugin's own validator, and applied it runs
- * the plugin's own read ({@link SourcePlugin#create}, what the settings' graph applies). Alone it
- * gives a {@link StepResult}: the valid rows as tokens on {@link StepResult#main()}, rows failing
- * the schema on {@link StepResult#routed()} (to the {@code on_validation_failure} sink) and the
- * audit records; added to {@link ElspethPipeline.Builder#source(SourceTransform)} it is the
- * pipeline's {@code source:}.
+ * A source plugin as a Beam transform with typed options ({@link ElspethSources}): its options are
+ * the plugin's settings options, checked by the plugin's own validator, and applied it runs the
+ * plugin's own read ({@link SourcePlugin#create}, what the settings' graph applies). Alone it gives
+ * a {@link StepResult}: the valid rows as tokens on {@link StepResult#main()}, rows failing the
+ * schema on {@link StepResult#routed()} (to the {@code on_validation_failure} sink) and the audit
+ * records; added to {@link ElspethPipeline.Builder#source(SourceTransform)} it is the pipeline's
+ * {@code source:}.
  *
  * @param <T> the concrete transform, which every {@code withX} returns
  */
@@ -53,8 +52,8 @@ public abstract class SourceTransform<T extends SourceTransform<T>>
   }
 
   /**
-   * The rows' schema as a settings file writes it, e.g. {@code Map.of("mode", "fixed",
-   * "fields", List.of("id: int", "amount: float"))}.
+   * The rows' schema as a settings file writes it, e.g. {@code Map.of("mode", "fixed", "fields",
+   * List.of("id: int", "amount: float"))}.
    */
   public T withSchema(Map<String, Object> schema) {
     return with("schema", new LinkedHashMap<>(Objects.requireNonNull(schema, "schema")));
@@ -66,8 +65,8 @@ public abstract class SourceTransform<T extends SourceTransform<T>>
   }
 
   /**
-   * A row failing the schema goes to sink {@code sink}, or is dropped (quarantined) with
-   * {@code discard} ({@code on_validation_failure}).
+   * A row failing the schema goes to sink {@code sink}, or is dropped (quarantined) with {@code
+   * discard} ({@code on_validation_failure}).
    */
   public T withOnValidationFailure(String sink) {
     return with("on_validation_failure", Objects.requireNonNull(sink, "sink"));
@@ -93,9 +92,16 @@ public abstract class SourceTransform<T extends SourceTransform<T>>
   }
 
   private SourcePlugin descriptor() {
-    return PluginRegistry.installed().source(entry.plugin()).orElseThrow(() ->
-        new IllegalArgumentException("no source plugin named '" + entry.plugin()
-            + "' (installed: " + PluginRegistry.installed().sourceNames() + ")"));
+    return PluginRegistry.installed()
+        .source(entry.plugin())
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no source plugin named '"
+                        + entry.plugin()
+                        + "' (installed: "
+                        + PluginRegistry.installed().sourceNames()
+                        + ")"));
   }
 
   /**
@@ -105,7 +111,10 @@ public abstract class SourceTransform<T extends SourceTransform<T>>
    */
   public PluginOptions validated() {
     Object failures = entry.options().get("on_validation_failure");
-    return PluginOptionsCheck.validated(descriptor(), entry.options(), "source.options",
+    return PluginOptionsCheck.validated(
+        descriptor(),
+        entry.options(),
+        "source.options",
         failures instanceof String s ? Set.of(s) : Set.of());
   }
 
@@ -120,8 +129,14 @@ public abstract class SourceTransform<T extends SourceTransform<T>>
       edges.put(GateStep.CONTINUE, Ids.edgeId());
       // Where rows failing the schema are diverted (on_validation_failure names a sink).
       edges.put("__quarantine__", Ids.edgeId());
-      ctx = new StepContext(Ids.runId(), "source_" + entry.plugin(), entry.plugin(), 0, edges,
-          options.string("on_validation_failure"));
+      ctx =
+          new StepContext(
+              Ids.runId(),
+              "source_" + entry.plugin(),
+              entry.plugin(),
+              0,
+              edges,
+              options.string("on_validation_failure"));
     }
     return StepResult.of(input.apply("read:" + entry.plugin(), plugin.create(options, ctx)));
   }

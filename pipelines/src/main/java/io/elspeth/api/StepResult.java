@@ -20,8 +20,8 @@ import org.apache.beam.sdk.values.TupleTag;
 /**
  * What one plugin step applied on its own gives: the tokens that continue ({@link #main()}), the
  * tokens routed to a sink (their {@code destination()} names it: a gate's route, a transform's
- * {@code on_error}), and the audit records the step minted for the Landscape ({@link #audit()});
- * a forking gate's children leave by path on {@link #branch(String)}.
+ * {@code on_error}), and the audit records the step minted for the Landscape ({@link #audit()}); a
+ * forking gate's children leave by path on {@link #branch(String)}.
  */
 public final class StepResult implements POutput {
   private final Pipeline pipeline;
@@ -30,8 +30,12 @@ public final class StepResult implements POutput {
   private final PCollection<AuditRecord> audit;
   private final Map<String, PCollection<Token>> branches;
 
-  private StepResult(Pipeline pipeline, PCollection<Token> main, PCollection<Token> routed,
-      PCollection<AuditRecord> audit, Map<String, PCollection<Token>> branches) {
+  private StepResult(
+      Pipeline pipeline,
+      PCollection<Token> main,
+      PCollection<Token> routed,
+      PCollection<AuditRecord> audit,
+      Map<String, PCollection<Token>> branches) {
     this.pipeline = pipeline;
     this.main = main;
     this.routed = routed;
@@ -50,22 +54,25 @@ public final class StepResult implements POutput {
     for (String path : forkPaths) {
       branches.put(path, tuple.get(GateStep.branchTag(path)));
     }
-    return new StepResult(tuple.getPipeline(), tuple.get(StepTags.MAIN),
-        tuple.get(StepTags.ROUTED), tuple.get(StepTags.AUDIT),
+    return new StepResult(
+        tuple.getPipeline(),
+        tuple.get(StepTags.MAIN),
+        tuple.get(StepTags.ROUTED),
+        tuple.get(StepTags.AUDIT),
         Collections.unmodifiableMap(branches));
   }
 
   /**
-   * The child tokens a forking gate copied to {@code path} (one of its {@code forkTo} paths),
-   * each with {@code branchName()} {@code path}: the input of a {@link Coalesce} branch.
+   * The child tokens a forking gate copied to {@code path} (one of its {@code forkTo} paths), each
+   * with {@code branchName()} {@code path}: the input of a {@link Coalesce} branch.
    *
    * @throws IllegalArgumentException when the step has no such fork path
    */
   public PCollection<Token> branch(String path) {
     PCollection<Token> children = branches.get(path);
     if (children == null) {
-      throw new IllegalArgumentException("no fork path '" + path + "' (this step's paths: "
-          + branches.keySet() + ")");
+      throw new IllegalArgumentException(
+          "no fork path '" + path + "' (this step's paths: " + branches.keySet() + ")");
     }
     return children;
   }
@@ -106,6 +113,6 @@ public final class StepResult implements POutput {
   }
 
   @Override
-  public void finishSpecifyingOutput(String transformName, PInput input,
-      PTransform<?, ?> transform) {}
+  public void finishSpecifyingOutput(
+      String transformName, PInput input, PTransform<?, ?> transform) {}
 }

@@ -32,21 +32,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ElspethPipelineFlinkTest {
   private static final String SERVER = TestPostgres.get().jdbcUrl();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final String schema = "api_flink_" + UUID.randomUUID().toString().replace("-", "");
 
   @AfterEach
   void dropSchema() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
   }
 
   @Test
   void aFlinkPipelineRunsTheSettingsAndItsLandscapeReconciles() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
     Path input = dir.resolve("input.csv");
@@ -55,7 +56,9 @@ class ElspethPipelineFlinkTest {
       csv.append(i).append(',').append(i * 50).append('\n');
     }
     Files.writeString(input, csv);
-    ElspethPipeline elspeth = ElspethPipeline.fromYaml("""
+    ElspethPipeline elspeth =
+        ElspethPipeline.fromYaml(
+                """
         source:
           plugin: csv
           options:
@@ -71,9 +74,13 @@ class ElspethPipelineFlinkTest {
           high: {plugin: csv, options: {path: %s}}
         default_sink: normal
         payload_store: {base_path: %s}
-        """.formatted(input, dir.resolve("normal.csv"), dir.resolve("high.csv"),
-        dir.resolve("payloads")))
-        .withLandscape(TestPostgres.get().url() + "?currentSchema=" + schema);
+        """
+                    .formatted(
+                        input,
+                        dir.resolve("normal.csv"),
+                        dir.resolve("high.csv"),
+                        dir.resolve("payloads")))
+            .withLandscape(TestPostgres.get().url() + "?currentSchema=" + schema);
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster("[local]");
@@ -81,18 +88,24 @@ class ElspethPipelineFlinkTest {
     Pipeline p = Pipeline.create(options);
 
     ElspethResult result = p.apply("elspeth", elspeth);
-    PAssert.that(result.sink("high")).satisfies(rows -> {
-      assertThat(StreamSupport.stream(rows.spliterator(), false)
-          .map(r -> ((Number) r.get("id")).longValue()).toList(),
-          containsInAnyOrder(java.util.stream.LongStream.rangeClosed(21, 40).boxed()
-              .toArray(Long[]::new)));
-      return null;
-    });
+    PAssert.that(result.sink("high"))
+        .satisfies(
+            rows -> {
+              assertThat(
+                  StreamSupport.stream(rows.spliterator(), false)
+                      .map(r -> ((Number) r.get("id")).longValue())
+                      .toList(),
+                  containsInAnyOrder(
+                      java.util.stream.LongStream.rangeClosed(21, 40)
+                          .boxed()
+                          .toArray(Long[]::new)));
+              return null;
+            });
     RunResult run = elspeth.run(p);
 
     assertThat(run.toString(), run.status(), equalTo("completed"));
-    new LandscapeAssert(() -> DriverManager.getConnection(SERVER + "&currentSchema=" + schema),
-        run.runId())
+    new LandscapeAssert(
+            () -> DriverManager.getConnection(SERVER + "&currentSchema=" + schema), run.runId())
         .reconciles()
         .hasOutcomes("high", "routed", 20)
         .hasOutcomes("normal", "completed", 20);

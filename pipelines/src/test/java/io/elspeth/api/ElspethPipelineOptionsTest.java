@@ -23,14 +23,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code telemetry} pipeline option: the settings' telemetry section given to a Beam program
- * as an option, validated as the settings' own, and used by the launcher's lifecycle events and
- * the Landscape commit's row events alike.
+ * The {@code telemetry} pipeline option: the settings' telemetry section given to a Beam program as
+ * an option, validated as the settings' own, and used by the launcher's lifecycle events and the
+ * Landscape commit's row events alike.
  */
 @ExtendWith(ElspethExtension.class)
 class ElspethPipelineOptionsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String settings() throws Exception {
     Path input = Files.writeString(dir.resolve("in.csv"), "id,name\n1,a\n2,b\n3,c\n");
@@ -43,18 +42,22 @@ class ElspethPipelineOptionsTest {
             on_validation_failure: discard
         sinks:
           out: {plugin: csv, options: {path: %s}}
-        """.formatted(input, dir.resolve("out.csv"));
+        """
+        .formatted(input, dir.resolve("out.csv"));
   }
 
   @Test
   void theTelemetryOptionSendsTheRunsEventsToItsExporter(TestPipeline p, TestLandscape landscape)
       throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      ElspethPipelineOptions.of(p.getOptions()).setTelemetry("""
+      ElspethPipelineOptions.of(p.getOptions())
+          .setTelemetry(
+              """
           {"enabled": true, "granularity": "full",
            "exporters": [{"name": "otlp",
                           "options": {"endpoint": "%s", "protocol": "http/protobuf"}}]}
-          """.formatted(receiver.httpEndpoint()));
+          """
+                  .formatted(receiver.httpEndpoint()));
       ElspethPipeline elspeth = ElspethPipeline.fromYaml(settings());
       p.apply("elspeth", elspeth);
 
@@ -69,21 +72,22 @@ class ElspethPipelineOptionsTest {
       // Row events come from the Landscape commit, after its transactions.
       assertThat(names.stream().filter("RowCreated"::equals).count(), equalTo(3L));
       assertThat(names, hasItem("TokenCompleted"));
-      assertThat(spans.stream().map(s -> s.attr("run_id")).toList(), everyItem(
-          equalTo(run.runId())));
+      assertThat(
+          spans.stream().map(s -> s.attr("run_id")).toList(), everyItem(equalTo(run.runId())));
     }
   }
 
   @Test
   void aBadTelemetryOptionFailsWithTheSettingsValidatorsMessage() throws Exception {
-    var options = PipelineOptionsFactory.fromArgs(
-        "--telemetry={\"enabled\": true, \"exporters\": [{\"name\": \"carrier_pigeon\"}]}")
-        .create();
+    var options =
+        PipelineOptionsFactory.fromArgs(
+                "--telemetry={\"enabled\": true, \"exporters\": [{\"name\": \"carrier_pigeon\"}]}")
+            .create();
     var pipeline = org.apache.beam.sdk.Pipeline.create(options);
     ElspethPipeline elspeth = ElspethPipeline.fromYaml(settings());
 
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> pipeline.apply("elspeth", elspeth));
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> pipeline.apply("elspeth", elspeth));
 
     assertThat(e.getMessage(), containsString("telemetry.exporters"));
     assertThat(e.getMessage(), containsString("carrier_pigeon"));

@@ -28,13 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java API on a TestPipeline (DirectRunner): settings applied as one transform, the rows each
- * sink receives and the audit records as collections PAssert checks, and a run recorded,
- * reconciled and completed in a fresh Landscape, as the command records it.
+ * sink receives and the audit records as collections PAssert checks, and a run recorded, reconciled
+ * and completed in a fresh Landscape, as the command records it.
  */
 @ExtendWith(ElspethExtension.class)
 class ElspethPipelineTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** A gate routing amounts over 1000 to {@code high}; the others go to {@code normal}. */
   private String settings() throws IOException {
@@ -68,39 +67,51 @@ class ElspethPipelineTest {
         default_sink: normal
         landscape:
           url: sqlite:///%s
-        """.formatted(input, dir.resolve("normal.csv"), dir.resolve("high.jsonl"),
-        dir.resolve("quarantine.jsonl"), dir.resolve("settings-landscape.db"));
+        """
+        .formatted(
+            input,
+            dir.resolve("normal.csv"),
+            dir.resolve("high.jsonl"),
+            dir.resolve("quarantine.jsonl"),
+            dir.resolve("settings-landscape.db"));
   }
 
   @Test
-  void sinksReceiveTheRowsTheGateRoutesAndTheRunReconciles(TestPipeline p,
-      TestLandscape landscape) throws IOException {
+  void sinksReceiveTheRowsTheGateRoutesAndTheRunReconciles(TestPipeline p, TestLandscape landscape)
+      throws IOException {
     ElspethPipeline elspeth = ElspethPipeline.fromYaml(settings());
     ElspethResult result = p.apply("elspeth", elspeth);
-    PAssert.that(result.sink("high")).satisfies(rows -> {
-      assertThat(ids(rows), containsInAnyOrder(2L, 4L));
-      return null;
-    });
-    PAssert.that(result.sink("normal")).satisfies(rows -> {
-      assertThat(ids(rows), containsInAnyOrder(1L, 3L));
-      return null;
-    });
-    PAssert.that(result.audit()).satisfies(records -> {
-      List<String> outcomes = new ArrayList<>();
-      for (AuditRecord r : records) {
-        if (r instanceof TokenOutcomeRecord o) {
-          outcomes.add(o.outcome());
-        }
-      }
-      assertThat(outcomes, hasItem("routed"));
-      return null;
-    });
+    PAssert.that(result.sink("high"))
+        .satisfies(
+            rows -> {
+              assertThat(ids(rows), containsInAnyOrder(2L, 4L));
+              return null;
+            });
+    PAssert.that(result.sink("normal"))
+        .satisfies(
+            rows -> {
+              assertThat(ids(rows), containsInAnyOrder(1L, 3L));
+              return null;
+            });
+    PAssert.that(result.audit())
+        .satisfies(
+            records -> {
+              List<String> outcomes = new ArrayList<>();
+              for (AuditRecord r : records) {
+                if (r instanceof TokenOutcomeRecord o) {
+                  outcomes.add(o.outcome());
+                }
+              }
+              assertThat(outcomes, hasItem("routed"));
+              return null;
+            });
 
     RunResult run = elspeth.run(p);
 
     assertThat(run.toString(), run.status(), equalTo("completed"));
     assertThat(run.counts().orElseThrow().rows(), equalTo(5L));
-    landscape.assertRun(run.runId())
+    landscape
+        .assertRun(run.runId())
         .reconciles()
         .hasStatus("completed")
         .hasOutcomes("high", "routed", 2)
@@ -113,20 +124,22 @@ class ElspethPipelineTest {
   }
 
   @Test
-  void aFailingAssertionFailsTheTestAndTheRunIsRecordedFailed(TestPipeline p,
-      TestLandscape landscape) throws IOException {
+  void aFailingAssertionFailsTheTestAndTheRunIsRecordedFailed(
+      TestPipeline p, TestLandscape landscape) throws IOException {
     ElspethPipeline elspeth = ElspethPipeline.fromYaml(settings());
     ElspethResult result = p.apply("elspeth", elspeth);
-    PAssert.that(result.sink("high")).satisfies(rows -> {
-      assertThat(ids(rows), containsInAnyOrder(1L));
-      return null;
-    });
+    PAssert.that(result.sink("high"))
+        .satisfies(
+            rows -> {
+              assertThat(ids(rows), containsInAnyOrder(1L));
+              return null;
+            });
 
     AssertionError error = assertThrows(AssertionError.class, () -> elspeth.run(p));
 
     assertThat(error.getMessage(), containsString("Expected"));
-    try (var c = landscape.connect(); var rs = c.createStatement()
-        .executeQuery("SELECT status FROM runs")) {
+    try (var c = landscape.connect();
+        var rs = c.createStatement().executeQuery("SELECT status FROM runs")) {
       rs.next();
       assertThat(rs.getString(1), equalTo("failed"));
     } catch (java.sql.SQLException e) {
@@ -136,16 +149,20 @@ class ElspethPipelineTest {
 
   @Test
   void badSettingsFailWithTheCommandsMessage(@TempDir Path base) {
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> ElspethPipeline.fromYaml("source:\n  plugin: nope\nsinks: {}\n", base));
-    assertThat(e.getMessage(), containsString(base.resolve(ElspethPipeline.INLINE_NAME)
-        .toString()));
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> ElspethPipeline.fromYaml("source:\n  plugin: nope\nsinks: {}\n", base));
+    assertThat(
+        e.getMessage(), containsString(base.resolve(ElspethPipeline.INLINE_NAME).toString()));
     assertThat(e.getMessage(), containsString("source.plugin"));
   }
 
   @Test
   void relativePathsAreReadAgainstTheBaseFolder(@TempDir Path base) {
-    ElspethPipeline elspeth = ElspethPipeline.fromYaml("""
+    ElspethPipeline elspeth =
+        ElspethPipeline.fromYaml(
+            """
         source:
           plugin: csv
           options:
@@ -158,41 +175,49 @@ class ElspethPipelineTest {
         default_sink: out
         payload_store: {base_path: payloads}
         landscape: {url: "sqlite:///audit/landscape.db"}
-        """, base);
+        """,
+            base);
     var settings = elspeth.settings();
-    assertThat(settings.source().options().string("path"),
+    assertThat(
+        settings.source().options().string("path"),
         equalTo(base.resolve("in/input.csv").toString()));
-    assertThat(settings.sinks().get("out").options().string("path"),
+    assertThat(
+        settings.sinks().get("out").options().string("path"),
         equalTo(base.resolve("out.csv").toString()));
-    assertThat(settings.sinks().get("abs").options().string("path"),
-        equalTo("/tmp/elspeth-abs.csv"));
+    assertThat(
+        settings.sinks().get("abs").options().string("path"), equalTo("/tmp/elspeth-abs.csv"));
     assertThat(settings.payloadStoreBasePath(), equalTo(base.resolve("payloads").toString()));
-    assertThat(settings.landscape().jdbcUrl(),
+    assertThat(
+        settings.landscape().jdbcUrl(),
         equalTo("jdbc:sqlite:" + base.resolve("audit/landscape.db")));
   }
 
   @Test
   void anUnknownSinkIsNamedWithTheConfiguredOnes(TestPipeline p) throws IOException {
     ElspethResult result = p.apply("elspeth", ElspethPipeline.fromYaml(settings()));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> result.sink("hihg"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> result.sink("hihg"));
     assertThat(e.getMessage(), containsString("[normal, high, quarantine]"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
-  void profilesApplyAsOnTheCommandLine(TestPipeline p, TestLandscape landscape)
-      throws IOException {
+  void profilesApplyAsOnTheCommandLine(TestPipeline p, TestLandscape landscape) throws IOException {
     String flat = settings();
-    String profiled = "default:\n" + flat.indent(2) + "profiles:\n  strict:\n    gates:\n"
-        + "      - name: threshold\n        condition: \"row['amount'] > 100\"\n"
-        + "        routes: {\"true\": high, \"false\": continue}\n";
+    String profiled =
+        "default:\n"
+            + flat.indent(2)
+            + "profiles:\n  strict:\n    gates:\n"
+            + "      - name: threshold\n        condition: \"row['amount'] > 100\"\n"
+            + "        routes: {\"true\": high, \"false\": continue}\n";
     ElspethPipeline elspeth = ElspethPipeline.fromYaml(profiled).withProfile("strict");
     ElspethResult result = p.apply("elspeth", elspeth);
-    PAssert.that(result.sink("high")).satisfies(rows -> {
-      assertThat(ids(rows), containsInAnyOrder(1L, 2L, 3L, 4L));
-      return null;
-    });
+    PAssert.that(result.sink("high"))
+        .satisfies(
+            rows -> {
+              assertThat(ids(rows), containsInAnyOrder(1L, 2L, 3L, 4L));
+              return null;
+            });
     RunResult run = elspeth.run(p);
     assertThat(run.toString(), run.succeeded(), equalTo(true));
     landscape.assertRun(run.runId()).reconciles().hasOutcomes("high", "routed", 4);
@@ -208,6 +233,7 @@ class ElspethPipelineTest {
 
   private static List<Long> ids(Iterable<Map<String, Object>> rows) {
     return StreamSupport.stream(rows.spliterator(), false)
-        .map(r -> ((Number) r.get("id")).longValue()).toList();
+        .map(r -> ((Number) r.get("id")).longValue())
+        .toList();
   }
 }

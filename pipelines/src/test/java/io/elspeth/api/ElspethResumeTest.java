@@ -32,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(ElspethExtension.class)
 class ElspethResumeTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String settings() throws Exception {
     Path input = dir.resolve("in.csv");
@@ -49,7 +48,8 @@ class ElspethResumeTest {
           - plugin: passthrough
         sinks:
           out: {plugin: csv, options: {path: %s}}
-        """.formatted(input, dir.resolve("out.csv"));
+        """
+        .formatted(input, dir.resolve("out.csv"));
   }
 
   /** A whole first run on a plain DirectRunner pipeline recording in {@code landscape}. */
@@ -65,36 +65,51 @@ class ElspethResumeTest {
 
   /** What a crash after three rows leaves: later rows without outcomes or output, run failed. */
   private void interruptAfterThreeRows(TestLandscape landscape, String runId) throws Exception {
-    try (Connection c = landscape.connect(); Statement s = c.createStatement()) {
-      s.execute("DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
-          + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 3)");
+    try (Connection c = landscape.connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
+              + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 3)");
       s.execute("UPDATE runs SET status = 'failed' WHERE run_id = '" + runId + "'");
     }
     Files.write(dir.resolve("out.csv"), List.of("id,name", "0,a", "1,b", "2,c"));
   }
 
   @Test
-  void anInterruptedRunResumedThroughTheApiFinishesOnlyTheUnfinishedRows(TestPipeline p,
-      TestLandscape landscape) throws Exception {
+  void anInterruptedRunResumedThroughTheApiFinishesOnlyTheUnfinishedRows(
+      TestPipeline p, TestLandscape landscape) throws Exception {
     String settings = settings();
     String first = firstRun(settings, landscape);
     interruptAfterThreeRows(landscape, first);
 
-    RunResult resumed = ElspethPipeline.fromYaml(settings).resume(p, first, result ->
-        PAssert.that(result.sink("out")).satisfies(rows -> {
-          List<Long> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(((Number) r.get("id")).longValue()));
-          assertThat(ids, containsInAnyOrder(3L, 4L, 5L));
-          return null;
-        }));
+    RunResult resumed =
+        ElspethPipeline.fromYaml(settings)
+            .resume(
+                p,
+                first,
+                result ->
+                    PAssert.that(result.sink("out"))
+                        .satisfies(
+                            rows -> {
+                              List<Long> ids = new ArrayList<>();
+                              rows.forEach(r -> ids.add(((Number) r.get("id")).longValue()));
+                              assertThat(ids, containsInAnyOrder(3L, 4L, 5L));
+                              return null;
+                            }));
 
     assertThat(resumed.toString(), resumed.status(), equalTo("completed"));
-    assertThat(Files.readAllLines(dir.resolve("out.csv")),
+    assertThat(
+        Files.readAllLines(dir.resolve("out.csv")),
         equalTo(List.of("id,name", "0,a", "1,b", "2,c", "3,d", "4,e", "5,f")));
     landscape.assertRun(resumed.runId()).reconciles().hasOutcomes("out", "completed", 3);
-    try (Connection c = landscape.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT result_type, result_json FROM preflight_results"
-            + " WHERE run_id = '" + resumed.runId() + "'")) {
+    try (Connection c = landscape.connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT result_type, result_json FROM preflight_results"
+                    + " WHERE run_id = '"
+                    + resumed.runId()
+                    + "'")) {
       rs.next();
       assertThat(rs.getString(1), equalTo("dependency_run"));
       assertThat(rs.getString(2), containsString(first));
@@ -108,8 +123,10 @@ class ElspethResumeTest {
     Pipeline again = Pipeline.create(PipelineOptionsFactory.create());
     ElspethPipelineOptions.of(again.getOptions()).setLandscapeUrl(landscape.url());
 
-    ResumePoint.ResumeException e = assertThrows(ResumePoint.ResumeException.class,
-        () -> ElspethPipeline.fromYaml(settings).resume(again, first));
+    ResumePoint.ResumeException e =
+        assertThrows(
+            ResumePoint.ResumeException.class,
+            () -> ElspethPipeline.fromYaml(settings).resume(again, first));
 
     assertThat(e.getMessage(), containsString("nothing to resume"));
   }

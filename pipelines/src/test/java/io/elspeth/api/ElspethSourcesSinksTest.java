@@ -32,14 +32,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sources and sinks as transforms of their own with typed options ({@link ElspethSources},
- * {@link ElspethSinks}): applied alone, and in a built pipeline whose settings are the ones the
- * same YAML declares and whose run reconciles.
+ * Sources and sinks as transforms of their own with typed options ({@link ElspethSources}, {@link
+ * ElspethSinks}): applied alone, and in a built pipeline whose settings are the ones the same YAML
+ * declares and whose run reconciles.
  */
 @ExtendWith(ElspethExtension.class)
 class ElspethSourcesSinksTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path input() throws IOException {
     Path input = dir.resolve("orders.csv");
@@ -52,34 +51,43 @@ class ElspethSourcesSinksTest {
   }
 
   @Test
-  void aCsvSourceAloneGivesItsValidRowsAsTokensAndRoutesTheRest(TestPipeline p)
-      throws IOException {
-    StepResult read = p.apply("orders", ElspethSources.csv(input()).withSchema(schema())
-        .withOnValidationFailure("rejects"));
+  void aCsvSourceAloneGivesItsValidRowsAsTokensAndRoutesTheRest(TestPipeline p) throws IOException {
+    StepResult read =
+        p.apply(
+            "orders",
+            ElspethSources.csv(input()).withSchema(schema()).withOnValidationFailure("rejects"));
 
-    PAssert.that(read.main()).satisfies(tokens -> {
-      List<Long> ids = new ArrayList<>();
-      for (Token t : tokens) {
-        ids.add(((Number) t.data().get("id")).longValue());
-      }
-      assertThat(ids, containsInAnyOrder(1L, 2L, 4L));
-      return null;
-    });
-    PAssert.that(read.routed()).satisfies(tokens -> {
-      List<String> routed = new ArrayList<>();
-      for (Token t : tokens) {
-        routed.add(t.data().get("id") + "->" + t.destination() + "/" + t.pendingOutcome());
-      }
-      assertThat("the row whose id is not an int goes to on_validation_failure", routed,
-          contains("three->rejects/quarantined"));
-      return null;
-    });
-    PAssert.that(read.audit()).satisfies(records -> {
-      List<String> tables = new ArrayList<>();
-      records.forEach(r -> tables.add(r.table()));
-      assertThat(tables, hasItem("validation_errors"));
-      return null;
-    });
+    PAssert.that(read.main())
+        .satisfies(
+            tokens -> {
+              List<Long> ids = new ArrayList<>();
+              for (Token t : tokens) {
+                ids.add(((Number) t.data().get("id")).longValue());
+              }
+              assertThat(ids, containsInAnyOrder(1L, 2L, 4L));
+              return null;
+            });
+    PAssert.that(read.routed())
+        .satisfies(
+            tokens -> {
+              List<String> routed = new ArrayList<>();
+              for (Token t : tokens) {
+                routed.add(t.data().get("id") + "->" + t.destination() + "/" + t.pendingOutcome());
+              }
+              assertThat(
+                  "the row whose id is not an int goes to on_validation_failure",
+                  routed,
+                  contains("three->rejects/quarantined"));
+              return null;
+            });
+    PAssert.that(read.audit())
+        .satisfies(
+            records -> {
+              List<String> tables = new ArrayList<>();
+              records.forEach(r -> tables.add(r.table()));
+              assertThat(tables, hasItem("validation_errors"));
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 
@@ -100,35 +108,55 @@ class ElspethSourcesSinksTest {
 
   @Test
   void badSourceAndSinkOptionsFailWhenAppliedWithThePluginsOwnMessages(TestPipeline p) {
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-        () -> p.apply(ElspethSources.csv(dir.resolve("x.csv")).withObservedSchema()));
-    assertThat(missing.getMessage(), containsString(
-        "source.options.on_validation_failure: required option missing"));
-    IllegalArgumentException delimiter = assertThrows(IllegalArgumentException.class,
-        () -> p.apply(ElspethSources.csv(dir.resolve("x.csv")).withDelimiter(";;")
-            .withObservedSchema().withOnValidationFailure("discard")));
-    assertThat(delimiter.getMessage(), containsString(
-        "source.options.delimiter: expected a single character"));
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> p.apply(ElspethSources.csv(dir.resolve("x.csv")).withObservedSchema()));
+    assertThat(
+        missing.getMessage(),
+        containsString("source.options.on_validation_failure: required option missing"));
+    IllegalArgumentException delimiter =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                p.apply(
+                    ElspethSources.csv(dir.resolve("x.csv"))
+                        .withDelimiter(";;")
+                        .withObservedSchema()
+                        .withOnValidationFailure("discard")));
+    assertThat(
+        delimiter.getMessage(),
+        containsString("source.options.delimiter: expected a single character"));
     var tokens = p.apply(ElspethTransforms.rows(List.of(Map.of("id", 1L))));
-    IllegalArgumentException mode = assertThrows(IllegalArgumentException.class,
-        () -> tokens.apply(ElspethSinks.csv(dir.resolve("o.csv")).withMode("overwrite")
-            .named("o")));
+    IllegalArgumentException mode =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                tokens.apply(
+                    ElspethSinks.csv(dir.resolve("o.csv")).withMode("overwrite").named("o")));
     assertThat(mode.getMessage(), containsString("sinks.o.options.mode"));
-    IllegalArgumentException divert = assertThrows(IllegalArgumentException.class,
-        () -> tokens.apply(ElspethSinks.csv(dir.resolve("o.csv")).withOnWriteFailure("other")));
+    IllegalArgumentException divert =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> tokens.apply(ElspethSinks.csv(dir.resolve("o.csv")).withOnWriteFailure("other")));
     assertThat(divert.getMessage(), containsString("needs that sink, so a built pipeline"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
   private ElspethPipeline built(Path input, Path db) {
     return ElspethPipeline.builder()
-        .source(ElspethSources.csv(input).withSchema(schema())
-            .withOnValidationFailure("discard"))
-        .gate(ElspethTransforms.gate("row['amt'] > 1000").named("threshold")
-            .route("true", "high").route("false", "continue"))
+        .source(ElspethSources.csv(input).withSchema(schema()).withOnValidationFailure("discard"))
+        .gate(
+            ElspethTransforms.gate("row['amt'] > 1000")
+                .named("threshold")
+                .route("true", "high")
+                .route("false", "continue"))
         .sink("normal", ElspethSinks.csv(dir.resolve("normal.csv")))
-        .sink("high", ElspethSinks.database("sqlite:///" + db, "high_orders")
-            .withIfExists("replace").withOnWriteFailure("discard"))
+        .sink(
+            "high",
+            ElspethSinks.database("sqlite:///" + db, "high_orders")
+                .withIfExists("replace")
+                .withOnWriteFailure("discard"))
         .defaultSink("normal")
         .build();
   }
@@ -138,7 +166,9 @@ class ElspethSourcesSinksTest {
     Path input = input();
     Path db = dir.resolve("shop.db");
     PipelineSettings built = built(input, db).settings();
-    PipelineSettings yaml = ElspethPipeline.fromYaml("""
+    PipelineSettings yaml =
+        ElspethPipeline.fromYaml(
+                """
         source:
           plugin: csv
           options:
@@ -156,29 +186,46 @@ class ElspethSourcesSinksTest {
             options: {url: "sqlite:///%s", table: high_orders, if_exists: replace}
             on_write_failure: discard
         default_sink: normal
-        """.formatted(input, dir.resolve("normal.csv"), db)).settings();
+        """
+                    .formatted(input, dir.resolve("normal.csv"), db))
+            .settings();
     assertThat(built.resolved(), equalTo(yaml.resolved()));
     assertThat(built.sinks().get("high").config(), equalTo(yaml.sinks().get("high").config()));
   }
 
   @Test
   void blobSourcesAndSinksAreWrittenAsTheirSettings() {
-    Map<String, Object> source = ElspethSources.azureBlob("in", "orders/*.csv")
-        .withConnectionString("${AZURE_STORAGE_CONNECTION_STRING}").withFormat("csv")
-        .withObservedSchema().withOnValidationFailure("discard").settingsEntry();
+    Map<String, Object> source =
+        ElspethSources.azureBlob("in", "orders/*.csv")
+            .withConnectionString("${AZURE_STORAGE_CONNECTION_STRING}")
+            .withFormat("csv")
+            .withObservedSchema()
+            .withOnValidationFailure("discard")
+            .settingsEntry();
     assertThat(source.get("plugin"), is("azure_blob"));
-    assertThat(((Map<?, ?>) source.get("options")).keySet(), contains("container", "blob_path",
-        "connection_string", "format", "schema", "on_validation_failure"));
-    Map<String, Object> sink = ElspethSinks.azureBlob("out", "runs/{{ run_id }}.jsonl")
-        .withSasToken("https://acct.blob.core.windows.net", "${SAS}").withFormat("jsonl")
-        .withOverwrite(false).settingsEntry();
-    assertThat(((Map<?, ?>) sink.get("options")).keySet(), contains("container", "blob_path",
-        "account_url", "sas_token", "format", "overwrite"));
+    assertThat(
+        ((Map<?, ?>) source.get("options")).keySet(),
+        contains(
+            "container",
+            "blob_path",
+            "connection_string",
+            "format",
+            "schema",
+            "on_validation_failure"));
+    Map<String, Object> sink =
+        ElspethSinks.azureBlob("out", "runs/{{ run_id }}.jsonl")
+            .withSasToken("https://acct.blob.core.windows.net", "${SAS}")
+            .withFormat("jsonl")
+            .withOverwrite(false)
+            .settingsEntry();
+    assertThat(
+        ((Map<?, ?>) sink.get("options")).keySet(),
+        contains("container", "blob_path", "account_url", "sas_token", "format", "overwrite"));
   }
 
   @Test
-  void aBuiltPipelineWithTypedSourceAndSinksWritesTheDatabaseAndReconciles(TestPipeline p,
-      TestLandscape landscape) throws Exception {
+  void aBuiltPipelineWithTypedSourceAndSinksWritesTheDatabaseAndReconciles(
+      TestPipeline p, TestLandscape landscape) throws Exception {
     Path db = dir.resolve("shop.db");
     ElspethPipeline elspeth = built(input(), db);
     p.apply("elspeth", elspeth);
@@ -186,7 +233,8 @@ class ElspethSourcesSinksTest {
     RunResult run = elspeth.run(p);
 
     assertThat(run.toString(), run.status(), equalTo("completed"));
-    landscape.assertRun(run.runId())
+    landscape
+        .assertRun(run.runId())
         .reconciles()
         .hasOutcomes("high", "routed", 2)
         .hasOutcomes("normal", "completed", 1);

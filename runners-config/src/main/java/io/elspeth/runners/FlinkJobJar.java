@@ -9,8 +9,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Elspeth's Flink job jar: the product with every library it needs but Flink itself (the build
  * shades it into {@code pipelines/target/pipelines-VERSION-flink-job.jar}). The flink-cluster
- * runner submits it as the job's only jar, so a cluster needs nothing of ours on its classpath
- * and receives one jar instead of the whole classpath.
+ * runner submits it as the job's only jar, so a cluster needs nothing of ours on its classpath and
+ * receives one jar instead of the whole classpath.
  *
  * <p>Found at the system property {@value #PROPERTY} (set by {@code bin/elspeth}), else the
  * environment variable {@value #ENV}, else the jar this code runs from when that is the job jar
@@ -34,9 +34,14 @@ public final class FlinkJobJar {
     if (configured != null && !configured.isBlank()) {
       Path jar = Path.of(configured);
       if (!Files.isRegularFile(jar)) {
-        throw new IllegalStateException("the flink-cluster runner submits elspeth's Flink job jar,"
-            + " and " + from + " names " + jar + ", which does not exist: bin/elspeth builds it"
-            + " (or `./mvnw -B -DskipTests install`)");
+        throw new IllegalStateException(
+            "the flink-cluster runner submits elspeth's Flink job jar,"
+                + " and "
+                + from
+                + " names "
+                + jar
+                + ", which does not exist: bin/elspeth builds it"
+                + " (or `./mvnw -B -DskipTests install`)");
       }
       return jar;
     }
@@ -44,9 +49,14 @@ public final class FlinkJobJar {
     if (running != null && running.getFileName().toString().endsWith(SUFFIX)) {
       return running;
     }
-    throw new IllegalStateException("the flink-cluster runner submits elspeth's Flink job jar"
-        + " (pipelines/target/pipelines-VERSION" + SUFFIX + "), and none was given: run through"
-        + " bin/elspeth, which builds and passes it, or set " + ENV + " to its path");
+    throw new IllegalStateException(
+        "the flink-cluster runner submits elspeth's Flink job jar"
+            + " (pipelines/target/pipelines-VERSION"
+            + SUFFIX
+            + "), and none was given: run through"
+            + " bin/elspeth, which builds and passes it, or set "
+            + ENV
+            + " to its path");
   }
 
   private static @Nullable Path runningJar() {

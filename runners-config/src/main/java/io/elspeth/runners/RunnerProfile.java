@@ -7,16 +7,16 @@ import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * The runners a pipeline can run on. {@code direct}: Beam's DirectRunner in this JVM.
- * {@code flink-local}: Beam's FlinkRunner on an embedded Flink mini-cluster in this JVM.
- * {@code flink-cluster}: the FlinkRunner submitting to a running Flink cluster
- * ({@code flink_master host:port}). The options of each are set by {@link RunnerOptions}.
+ * The runners a pipeline can run on. {@code direct}: Beam's DirectRunner in this JVM. {@code
+ * flink-local}: Beam's FlinkRunner on an embedded Flink mini-cluster in this JVM. {@code
+ * flink-cluster}: the FlinkRunner submitting to a running Flink cluster ({@code flink_master
+ * host:port}). The options of each are set by {@link RunnerOptions}.
  */
 public enum RunnerProfile {
   DIRECT("direct", "Beam DirectRunner on this machine", false),
   FLINK_LOCAL("flink-local", "Beam FlinkRunner on an embedded Flink mini-cluster", true),
-  FLINK_CLUSTER("flink-cluster", "Beam FlinkRunner submitting to a Flink cluster (flink_master)",
-      true);
+  FLINK_CLUSTER(
+      "flink-cluster", "Beam FlinkRunner submitting to a Flink cluster (flink_master)", true);
 
   private final String configName;
   private final String description;
@@ -46,7 +46,8 @@ public enum RunnerProfile {
 
   public static Optional<RunnerProfile> byName(String name) {
     return Arrays.stream(values())
-        .filter(p -> p.configName.equals(name.toLowerCase(Locale.ROOT))).findFirst();
+        .filter(p -> p.configName.equals(name.toLowerCase(Locale.ROOT)))
+        .findFirst();
   }
 
   /** The configuration names of every profile, for messages. */

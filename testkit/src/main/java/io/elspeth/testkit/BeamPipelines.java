@@ -26,13 +26,15 @@ public final class BeamPipelines {
   /** Runs {@code body} with a fresh TestPipeline and the rule's checks. */
   public static void test(Body body) throws Throwable {
     TestPipeline pipeline = TestPipeline.create();
-    Statement statement = new Statement() {
-      @Override
-      public void evaluate() throws Throwable {
-        body.accept(pipeline);
-      }
-    };
-    pipeline.apply(statement, Description.createTestDescription(BeamPipelines.class, "pipeline"))
+    Statement statement =
+        new Statement() {
+          @Override
+          public void evaluate() throws Throwable {
+            body.accept(pipeline);
+          }
+        };
+    pipeline
+        .apply(statement, Description.createTestDescription(BeamPipelines.class, "pipeline"))
         .evaluate();
   }
 }

@@ -9,14 +9,10 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +21,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.erdtman.jcs.NumberToJSON;
 
 /**
- * RFC 8785 (JCS) canonical JSON with ELSPETH's normalisation rules, and the SHA-256 hashes built
- * on it. The same value always gives the same bytes, whatever map order it was built in.
+ * RFC 8785 (JCS) canonical JSON with ELSPETH's normalisation rules, and the SHA-256 hashes built on
+ * it. The same value always gives the same bytes, whatever map order it was built in.
  *
  * <p>Normalisation (ELSPETH {@code core/canonical.py}): NaN and infinities are rejected, integers
  * outside ±(2^53−1) are rejected, {@code byte[]} becomes {@code {"__bytes__": base64}}, date-times
@@ -40,15 +36,17 @@ public final class CanonicalJson {
 
   /** The largest integer canonical JSON keeps exact (2^53 - 1), as ELSPETH does. */
   public static final long MAX_SAFE_INTEGER = 9007199254740991L;
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+  private static final DateTimeFormatter SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
   private CanonicalJson() {}
 
   /**
    * Canonical JSON text of a value made of maps, lists, strings, numbers, booleans and nulls,
-   * written in one pass ({@link CanonicalWriter}): the same text RFC 8785's reference
-   * serialiser gives for the value's plain JSON, without writing and re-parsing that JSON.
+   * written in one pass ({@link CanonicalWriter}): the same text RFC 8785's reference serialiser
+   * gives for the value's plain JSON, without writing and re-parsing that JSON.
    */
   public static String canonicalize(@Nullable Object value) {
     return CanonicalWriter.write(value);
@@ -102,7 +100,9 @@ public final class CanonicalJson {
     }
   }
 
-  /** Parses JSON text into plain Java values (LinkedHashMap, ArrayList, String, Long, Double...). */
+  /**
+   * Parses JSON text into plain Java values (LinkedHashMap, ArrayList, String, Long, Double...).
+   */
   public static @Nullable Object parse(String json) {
     try {
       return toPlain(MAPPER.readTree(json));
@@ -139,10 +139,10 @@ public final class CanonicalJson {
   }
 
   /**
-   * An integer literal as a Long, except one outside ±(2^53−1) that is exactly RFC 8785's text
-   * for a double: JCS writes doubles below 1e21 (1e20, 1.00000000000001e17) as integer digits, so
-   * that text reads back as the double it was made from (same canonical text, same hash). Other
-   * unsafe integers stay integers, which canonicalisation refuses.
+   * An integer literal as a Long, except one outside ±(2^53−1) that is exactly RFC 8785's text for
+   * a double: JCS writes doubles below 1e21 (1e20, 1.00000000000001e17) as integer digits, so that
+   * text reads back as the double it was made from (same canonical text, same hash). Other unsafe
+   * integers stay integers, which canonicalisation refuses.
    */
   private static Object integral(JsonNode node) {
     if (node.canConvertToLong()) {

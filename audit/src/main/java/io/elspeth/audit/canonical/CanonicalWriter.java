@@ -20,17 +20,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.erdtman.jcs.NumberToJSON;
 
 /**
- * Writes the RFC 8785 canonical JSON of a value in one pass, applying ELSPETH's normalisation as
- * it goes. It replaces "normalise into a copy, write plain JSON with Jackson, parse that text with
- * the JCS library and serialise it again": three passes and two copies of every row, which were
- * the largest single cost of the pipeline's own code in profiles (every row is hashed several
- * times). The output is the JCS library's byte for byte: object members sorted by their UTF-16
- * code units ({@link String#compareTo}), numbers in ECMAScript form ({@link NumberToJSON}),
- * strings escaped as ECMAScript's {@code JSON.stringify} does; a test compares the two on random
- * values.
+ * Writes the RFC 8785 canonical JSON of a value in one pass, applying ELSPETH's normalisation as it
+ * goes. It replaces "normalise into a copy, write plain JSON with Jackson, parse that text with the
+ * JCS library and serialise it again": three passes and two copies of every row, which were the
+ * largest single cost of the pipeline's own code in profiles (every row is hashed several times).
+ * The output is the JCS library's byte for byte: object members sorted by their UTF-16 code units
+ * ({@link String#compareTo}), numbers in ECMAScript form ({@link NumberToJSON}), strings escaped as
+ * ECMAScript's {@code JSON.stringify} does; a test compares the two on random values.
  *
- * <p>The path of an offending value ({@code $.a[2].b}) is built only when a value is refused:
- * each level adds its segment while the exception unwinds.
+ * <p>The path of an offending value ({@code $.a[2].b}) is built only when a value is refused: each
+ * level adds its segment while the exception unwinds.
  */
 final class CanonicalWriter {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -56,7 +55,9 @@ final class CanonicalWriter {
       string(s);
     } else if (value instanceof Boolean b) {
       out.append(b ? "true" : "false");
-    } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+    } else if (value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
         || value instanceof Byte) {
       integer(((Number) value).longValue());
     } else if (value instanceof Double || value instanceof Float) {
@@ -208,7 +209,8 @@ final class CanonicalWriter {
     String message() {
       String path = "$" + String.join("", segments);
       int at = template.indexOf('\u0000');
-      return at >= 0 ? template.substring(0, at) + path + template.substring(at + 1)
+      return at >= 0
+          ? template.substring(0, at) + path + template.substring(at + 1)
           : template + path;
     }
   }

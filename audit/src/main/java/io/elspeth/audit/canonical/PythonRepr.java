@@ -7,8 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Values as Python writes them, for outputs that must match ELSPETH's byte for byte: floats in
- * {@code repr} form and JSON in {@code json.dumps}'s default form. (Canonical JSON, for hashes,
- * is {@link CanonicalJson}.)
+ * {@code repr} form and JSON in {@code json.dumps}'s default form. (Canonical JSON, for hashes, is
+ * {@link CanonicalJson}.)
  */
 public final class PythonRepr {
   private PythonRepr() {}
@@ -21,10 +21,10 @@ public final class PythonRepr {
   }
 
   /**
-   * JSON text as Python's {@code json.dumps(value, indent=indent)} writes it: each item of a
-   * list or object on its own line, indented by {@code indent} spaces per level, items separated
-   * by "," and keys by ": ", ASCII only; empty lists and objects stay {@code []} and {@code {}}.
-   * A negative {@code indent} is Python's {@code indent=None}: {@link #json(Object)}.
+   * JSON text as Python's {@code json.dumps(value, indent=indent)} writes it: each item of a list
+   * or object on its own line, indented by {@code indent} spaces per level, items separated by ","
+   * and keys by ": ", ASCII only; empty lists and objects stay {@code []} and {@code {}}. A
+   * negative {@code indent} is Python's {@code indent=None}: {@link #json(Object)}.
    */
   public static String json(@Nullable Object value, int indent) {
     StringBuilder sb = new StringBuilder();
@@ -36,8 +36,8 @@ public final class PythonRepr {
     return sb.toString();
   }
 
-  private static void appendIndented(StringBuilder sb, @Nullable Object value, int indent,
-      int level) {
+  private static void appendIndented(
+      StringBuilder sb, @Nullable Object value, int indent, int level) {
     if (value instanceof List<?> list && !list.isEmpty()) {
       String inner = "\n" + " ".repeat(indent * (level + 1));
       sb.append('[');

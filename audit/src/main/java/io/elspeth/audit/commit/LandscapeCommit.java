@@ -1,5 +1,6 @@
 package io.elspeth.audit.commit;
 
+import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
@@ -13,7 +14,6 @@ import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
-import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.telemetry.config.Granularity;
 import io.elspeth.telemetry.config.TelemetrySettings;
 import io.elspeth.telemetry.event.TelemetryEvent;
@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Commits the audit records of a pipeline to the Landscape: records are buffered per bundle and
- * written in one transaction when the bundle finishes, or earlier when the buffer reaches its
- * cap. A failed commit fails the bundle, so the run fails rather than produce output without its
- * audit record. With {@link #withTelemetry}, the records of each transaction that committed, and
- * only those, are turned into row and call telemetry events after the commit.
+ * written in one transaction when the bundle finishes, or earlier when the buffer reaches its cap.
+ * A failed commit fails the bundle, so the run fails rather than produce output without its audit
+ * record. With {@link #withTelemetry}, the records of each transaction that committed, and only
+ * those, are turned into row and call telemetry events after the commit.
  *
  * <pre>{@code auditRecords.apply(LandscapeCommit.to(url).withMaxBatchSize(2000));}</pre>
  */
@@ -57,8 +57,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
   private final int maxBatchSize;
   private final @Nullable TelemetryWiring telemetry;
 
-  private LandscapeCommit(LandscapeUrl url, int maxBatchSize,
-      @Nullable TelemetryWiring telemetry) {
+  private LandscapeCommit(LandscapeUrl url, int maxBatchSize, @Nullable TelemetryWiring telemetry) {
     this.url = url;
     this.maxBatchSize = maxBatchSize;
     this.telemetry = telemetry;
@@ -90,16 +89,23 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
    * of the run's payload store (call payloads at {@code full} are read from it; null: calls go
    * without payloads).
    */
-  public record TelemetryWiring(String runId, TelemetrySettings settings,
-      Map<String, NodeInfo> nodes, Map<String, String> edgeDestinations,
-      @Nullable String payloadStore) implements Serializable {
+  public record TelemetryWiring(
+      String runId,
+      TelemetrySettings settings,
+      Map<String, NodeInfo> nodes,
+      Map<String, String> edgeDestinations,
+      @Nullable String payloadStore)
+      implements Serializable {
     public TelemetryWiring {
       nodes = Map.copyOf(nodes);
       edgeDestinations = Map.copyOf(edgeDestinations);
     }
 
     /** Wiring of a run without a payload store. */
-    public TelemetryWiring(String runId, TelemetrySettings settings, Map<String, NodeInfo> nodes,
+    public TelemetryWiring(
+        String runId,
+        TelemetrySettings settings,
+        Map<String, NodeInfo> nodes,
         Map<String, String> edgeDestinations) {
       this(runId, settings, nodes, edgeDestinations, null);
     }
@@ -113,7 +119,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("landscape", url.toString()))
+    builder
+        .add(DisplayData.item("landscape", url.toString()))
         .add(DisplayData.item("maxBatchSize", maxBatchSize))
         .add(DisplayData.item("telemetry", telemetry != null && telemetry.settings().enabled()));
   }
@@ -126,24 +133,30 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     private final Counter committed = Metrics.counter(LandscapeCommit.class, "records_committed");
     private final Counter transactions = Metrics.counter(LandscapeCommit.class, "transactions");
     private transient LandscapeStore store;
+
     /** Commits a buffer, then emits the telemetry of what it inserted. */
     private transient LandscapeWriter writer;
+
     private transient List<AuditRecord> buffer;
     private transient @Nullable TelemetryManager telemetry;
     private transient @Nullable CommittedEvents events;
+
     /** Flushes a buffer left idle (see {@link #IDLE_FLUSH_MILLIS}); null until set up. */
     private transient java.util.concurrent.@Nullable ScheduledExecutorService idleFlusher;
+
     private transient volatile long lastAddedNanos;
+
     /** A failure of an idle flush, rethrown on the runner's thread. */
     private transient volatile @Nullable RuntimeException idleFailure;
+
     private transient long idleCommitted;
     private transient long idleTransactions;
 
     /**
-     * A buffer that got no record for this long is committed without waiting for the bundle to
-     * end: on runners whose bundles span a whole partition (Flink batch), the tail of the rows'
-     * records would otherwise wait for the end of the input, after the sinks that need them
-     * committed first (a sink publishes only once its tokens are recorded).
+     * A buffer that got no record for this long is committed without waiting for the bundle to end:
+     * on runners whose bundles span a whole partition (Flink batch), the tail of the rows' records
+     * would otherwise wait for the end of the input, after the sinks that need them committed first
+     * (a sink publishes only once its tokens are recorded).
      */
     static final long IDLE_FLUSH_MILLIS = 200;
 
@@ -159,20 +172,27 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (wiring != null && wiring.settings().enabled()) {
         telemetry = TelemetryManagers.acquire(wiring.runId(), wiring.settings());
         // Payloads are read only for call events, which only full emits.
-        PayloadStore payloads = wiring.payloadStore() != null
-            && wiring.settings().granularity().includes(Granularity.FULL)
-            ? FilesystemPayloadStore.at(Path.of(wiring.payloadStore())) : null;
+        PayloadStore payloads =
+            wiring.payloadStore() != null
+                    && wiring.settings().granularity().includes(Granularity.FULL)
+                ? FilesystemPayloadStore.at(Path.of(wiring.payloadStore()))
+                : null;
         events = new CommittedEvents(wiring, payloads);
       }
       LandscapeWriter plain = LandscapeWriter.to(store).withAfterCommit(CommitFn::committed);
       writer = events == null ? plain : plain.withTelemetry(telemetry, events);
       buffer = new ArrayList<>();
-      idleFlusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "landscape-idle-flush");
-        t.setDaemon(true);
-        return t;
-      });
-      idleFlusher.scheduleWithFixedDelay(this::flushIfIdle, IDLE_FLUSH_MILLIS, IDLE_FLUSH_MILLIS,
+      idleFlusher =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "landscape-idle-flush");
+                t.setDaemon(true);
+                return t;
+              });
+      idleFlusher.scheduleWithFixedDelay(
+          this::flushIfIdle,
+          IDLE_FLUSH_MILLIS,
+          IDLE_FLUSH_MILLIS,
           java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
@@ -198,7 +218,9 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     private synchronized void flushIfIdle() {
-      if (buffer == null || buffer.isEmpty() || idleFailure != null
+      if (buffer == null
+          || buffer.isEmpty()
+          || idleFailure != null
           || System.nanoTime() - lastAddedNanos < IDLE_FLUSH_MILLIS * 1_000_000L) {
         return;
       }
@@ -222,8 +244,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     /**
-     * Commits the buffer. Beam's metrics count only on the runner's threads, so what an idle
-     * flush commits is counted at the next call on one.
+     * Commits the buffer. Beam's metrics count only on the runner's threads, so what an idle flush
+     * commits is counted at the next call on one.
      */
     private void flush(boolean onRunnerThread) {
       if (onRunnerThread && idleTransactions > 0) {
@@ -277,8 +299,10 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
           AuditBacklog.progressed(s.runId());
           progressTold = true;
         }
-        String of = r instanceof RowRecord row ? row.runId()
-            : r instanceof TokenOutcomeRecord o && o.sinkName() != null ? o.runId() : null;
+        String of =
+            r instanceof RowRecord row
+                ? row.runId()
+                : r instanceof TokenOutcomeRecord o && o.sinkName() != null ? o.runId() : null;
         if (of == null) {
           continue;
         }
@@ -330,12 +354,12 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
   }
 
   /**
-   * The one mapping from committed audit records to telemetry events: RowCreated from a source
-   * row (with its first token, carried on the row record); TransformCompleted or GateEvaluated
-   * from a node state by node type (gate destinations from its routing events); TokenCompleted
-   * from a terminal outcome (sink name as recorded); ExternalCallCompleted from a call (at full
-   * only, with its stored payloads). Every record of the transaction gives context (rows, tokens,
-   * states, operations); only the inserted ones give events.
+   * The one mapping from committed audit records to telemetry events: RowCreated from a source row
+   * (with its first token, carried on the row record); TransformCompleted or GateEvaluated from a
+   * node state by node type (gate destinations from its routing events); TokenCompleted from a
+   * terminal outcome (sink name as recorded); ExternalCallCompleted from a call (at full only, with
+   * its stored payloads). Every record of the transaction gives context (rows, tokens, states,
+   * operations); only the inserted ones give events.
    *
    * <p>The row of a state's or an outcome's token travels with the record (its maker had the
    * token), so nothing is read back from the Landscape here: a token committed by another
@@ -347,6 +371,7 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     private static final Logger LOG = LoggerFactory.getLogger(CommittedEvents.class);
     private final TelemetryWiring wiring;
     private final @Nullable PayloadStore payloads;
+
     /** Events of this commit instance that could not be built so far. */
     private long unbuildable;
 
@@ -366,8 +391,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
      * them: steps put the row and first token on their records, so most transactions never do.
      */
     @Override
-    public Built of(List<? extends AuditRecord> records, List<AuditRecord> inserted,
-        boolean calls) {
+    public Built of(
+        List<? extends AuditRecord> records, List<AuditRecord> inserted, boolean calls) {
       Context context = new Context(records);
       Instant now = Instant.now();
       String runId = wiring.runId();
@@ -376,13 +401,14 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       for (AuditRecord r : inserted) {
         try {
           if (r instanceof RowRecord row) {
-            String token = row.tokenId() != null ? row.tokenId()
-                : context.firstTokenOfRow().get(row.rowId());
+            String token =
+                row.tokenId() != null ? row.tokenId() : context.firstTokenOfRow().get(row.rowId());
             if (token == null) {
               dropped += unbuildable(r, "the row's first token is not known");
             } else {
-              out.add(new TelemetryEvent.RowCreated(now, runId, row.rowId(), token,
-                  row.sourceDataHash()));
+              out.add(
+                  new TelemetryEvent.RowCreated(
+                      now, runId, row.rowId(), token, row.sourceDataHash()));
             }
           } else if (r instanceof NodeStateRecord s) {
             if (!emitsEvent(s)) {
@@ -401,8 +427,9 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
             if (row == null) {
               dropped += unbuildable(r, "the token's row is not known");
             } else {
-              out.add(new TelemetryEvent.TokenCompleted(now, runId, row, o.tokenId(),
-                  o.outcome(), o.sinkName()));
+              out.add(
+                  new TelemetryEvent.TokenCompleted(
+                      now, runId, row, o.tokenId(), o.outcome(), o.sinkName()));
             }
           }
         } catch (RuntimeException e) {
@@ -413,8 +440,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     /**
-     * What every record of the transaction tells about the others (rows of tokens, first tokens
-     * of rows, states, routing events, operations), each map built on first use.
+     * What every record of the transaction tells about the others (rows of tokens, first tokens of
+     * rows, states, routing events, operations), each map built on first use.
      */
     private static final class Context {
       private final List<? extends AuditRecord> records;
@@ -445,8 +472,10 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         if (firstTokenOfRow == null) {
           firstTokenOfRow = new HashMap<>();
           for (AuditRecord r : records) {
-            if (r instanceof TokenRecord token && token.forkGroupId() == null
-                && token.joinGroupId() == null && token.expandGroupId() == null) {
+            if (r instanceof TokenRecord token
+                && token.forkGroupId() == null
+                && token.joinGroupId() == null
+                && token.expandGroupId() == null) {
               firstTokenOfRow.putIfAbsent(token.rowId(), token.tokenId());
             }
           }
@@ -481,8 +510,8 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       }
 
       /** The transaction's records of one type by their key. */
-      private <T extends AuditRecord> Map<String, T> index(Class<T> type,
-          java.util.function.Function<T, String> key) {
+      private <T extends AuditRecord> Map<String, T> index(
+          Class<T> type, java.util.function.Function<T, String> key) {
         Map<String, T> byKey = new HashMap<>();
         for (AuditRecord r : records) {
           if (type.isInstance(r)) {
@@ -495,14 +524,19 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
     }
 
     /**
-     * Logs why a record's event cannot be built (the first ten, then every thousandth: the count
-     * is the manager's); the caller counts it as dropped.
+     * Logs why a record's event cannot be built (the first ten, then every thousandth: the count is
+     * the manager's); the caller counts it as dropped.
      */
     private int unbuildable(AuditRecord r, String why) {
       long n = ++unbuildable;
       if (n <= 10 || n % 1000 == 0) {
-        LOG.warn("telemetry_event_unbuildable run_id={} table={} key={} reason={} count={}",
-            wiring.runId(), r.table(), r.columns().get(r.keyColumns().get(0)), why, n);
+        LOG.warn(
+            "telemetry_event_unbuildable run_id={} table={} key={} reason={} count={}",
+            wiring.runId(),
+            r.table(),
+            r.columns().get(r.keyColumns().get(0)),
+            why,
+            n);
       }
       return 1;
     }
@@ -514,19 +548,26 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
         return false;
       }
       return node.nodeType().equals("transform")
-          && (s.status().equals("completed") || s.status().equals("failed"))
+              && (s.status().equals("completed") || s.status().equals("failed"))
           || node.nodeType().equals("gate") && s.status().equals("completed");
     }
 
-    private TelemetryEvent stateEvent(NodeStateRecord s, String row, Context context,
-        Instant now) {
+    private TelemetryEvent stateEvent(NodeStateRecord s, String row, Context context, Instant now) {
       // emitsEvent(s) was true: the node is known.
       NodeInfo node = Objects.requireNonNull(wiring.nodes().get(s.nodeId()), s.nodeId());
       if (node.nodeType().equals("transform")) {
         NodeStateStatus status = TelemetryEvent.parse(NodeStateStatus.class, s.status());
-        return new TelemetryEvent.TransformCompleted(now, wiring.runId(), row, s.tokenId(),
-            s.nodeId(), node.pluginName(), status, s.durationMs() == null ? 0.0 : s.durationMs(),
-            s.inputHash(), status == NodeStateStatus.FAILED ? null : s.outputHash());
+        return new TelemetryEvent.TransformCompleted(
+            now,
+            wiring.runId(),
+            row,
+            s.tokenId(),
+            s.nodeId(),
+            node.pluginName(),
+            status,
+            s.durationMs() == null ? 0.0 : s.durationMs(),
+            s.inputHash(),
+            status == NodeStateStatus.FAILED ? null : s.outputHash());
       }
       List<String> destinations = new ArrayList<>();
       RoutingMode mode = RoutingMode.MOVE;
@@ -537,19 +578,24 @@ public final class LandscapeCommit extends PTransform<PCollection<AuditRecord>, 
       if (destinations.isEmpty()) {
         destinations.add("continue");
       }
-      return new TelemetryEvent.GateEvaluated(now, wiring.runId(), row, s.tokenId(),
-          s.nodeId(), node.name(), mode, destinations);
+      return new TelemetryEvent.GateEvaluated(
+          now, wiring.runId(), row, s.tokenId(), s.nodeId(), node.name(), mode, destinations);
     }
 
     /** Provider: the plugin of the node whose state or operation made the call. */
     private TelemetryEvent callEvent(CallRecord c, Context context, Instant now) {
       NodeStateRecord state = c.stateId() == null ? null : context.states().get(c.stateId());
-      OperationRecord op = c.operationId() == null ? null
-          : context.operations().get(c.operationId());
+      OperationRecord op =
+          c.operationId() == null ? null : context.operations().get(c.operationId());
       String nodeId = state != null ? state.nodeId() : op != null ? op.nodeId() : null;
       NodeInfo node = nodeId == null ? null : wiring.nodes().get(nodeId);
-      return CallTelemetry.event(wiring.runId(), c, node == null ? "unknown" : node.pluginName(),
-          state == null ? null : state.tokenId(), now, payloads);
+      return CallTelemetry.event(
+          wiring.runId(),
+          c,
+          node == null ? "unknown" : node.pluginName(),
+          state == null ? null : state.tokenId(),
+          now,
+          payloads);
     }
   }
 }

@@ -14,12 +14,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * checkpoint, refused sink rows). Its contract, audit first and telemetry after:
  *
  * <ol>
- *   <li>the records are committed in one transaction (idempotent: a record already there with
- *       the same content is not inserted again; other content fails the transaction);
+ *   <li>the records are committed in one transaction (idempotent: a record already there with the
+ *       same content is not inserted again; other content fails the transaction);
  *   <li>a failed transaction throws, and no telemetry is emitted for any of its records;
- *   <li>only after the transaction committed, the telemetry events of exactly the records it
- *       newly inserted are emitted, so a retried bundle or flush that commits records its first
- *       attempt committed emits nothing for them again.
+ *   <li>only after the transaction committed, the telemetry events of exactly the records it newly
+ *       inserted are emitted, so a retried bundle or flush that commits records its first attempt
+ *       committed emits nothing for them again.
  * </ol>
  *
  * <pre>{@code
@@ -43,8 +43,11 @@ public final class LandscapeWriter {
   private final @Nullable CommitEvents events;
   private final AfterCommit afterCommit;
 
-  private LandscapeWriter(LandscapeStore store, @Nullable TelemetryManager telemetry,
-      @Nullable CommitEvents events, AfterCommit afterCommit) {
+  private LandscapeWriter(
+      LandscapeStore store,
+      @Nullable TelemetryManager telemetry,
+      @Nullable CommitEvents events,
+      AfterCommit afterCommit) {
     this.store = store;
     this.telemetry = telemetry;
     this.events = events;
@@ -53,23 +56,23 @@ public final class LandscapeWriter {
 
   /** A writer to {@code store} emitting no telemetry (until {@link #withTelemetry}). */
   public static LandscapeWriter to(LandscapeStore store) {
-    return new LandscapeWriter(Objects.requireNonNull(store, "store"), null, null,
-        AfterCommit.NONE);
+    return new LandscapeWriter(
+        Objects.requireNonNull(store, "store"), null, null, AfterCommit.NONE);
   }
 
   /**
-   * This writer emitting {@code events} of each committed transaction through {@code manager};
-   * a null manager (telemetry off, or no manager for the run in this JVM) emits nothing.
+   * This writer emitting {@code events} of each committed transaction through {@code manager}; a
+   * null manager (telemetry off, or no manager for the run in this JVM) emits nothing.
    */
   public LandscapeWriter withTelemetry(@Nullable TelemetryManager manager, CommitEvents events) {
-    return new LandscapeWriter(store, manager, Objects.requireNonNull(events, "events"),
-        afterCommit);
+    return new LandscapeWriter(
+        store, manager, Objects.requireNonNull(events, "events"), afterCommit);
   }
 
   /**
    * This writer running {@code hook} after each transaction committed and before its telemetry
-   * (counters, crash points of the recovery tests); a hook that throws stops the telemetry of
-   * that transaction, never the commit.
+   * (counters, crash points of the recovery tests); a hook that throws stops the telemetry of that
+   * transaction, never the commit.
    */
   public LandscapeWriter withAfterCommit(AfterCommit hook) {
     return new LandscapeWriter(store, telemetry, events, Objects.requireNonNull(hook, "hook"));

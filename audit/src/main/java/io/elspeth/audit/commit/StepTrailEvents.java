@@ -12,16 +12,17 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The events of a trail a step commits itself (a failed operation, a batch checkpoint, a
- * refused sink row), where the run's graph is not at hand: one {@code ExternalCallCompleted} per
- * inserted call (at {@code full}; provider: the step's name unless the call names its own) and
- * one {@code TokenCompleted} per inserted terminal outcome that carries its row.
+ * The events of a trail a step commits itself (a failed operation, a batch checkpoint, a refused
+ * sink row), where the run's graph is not at hand: one {@code ExternalCallCompleted} per inserted
+ * call (at {@code full}; provider: the step's name unless the call names its own) and one {@code
+ * TokenCompleted} per inserted terminal outcome that carries its row.
  *
  * @param tokenId the token a call is made for when the call does not name one (null: none)
  * @param payloads where call payloads are read back from at {@code full} (null: events without)
  */
-public record StepTrailEvents(String runId, String stepName, @Nullable String tokenId,
-    @Nullable PayloadStore payloads) implements CommitEvents {
+public record StepTrailEvents(
+    String runId, String stepName, @Nullable String tokenId, @Nullable PayloadStore payloads)
+    implements CommitEvents {
 
   @Override
   public Granularity minimum() {
@@ -29,8 +30,7 @@ public record StepTrailEvents(String runId, String stepName, @Nullable String to
   }
 
   @Override
-  public Built of(List<? extends AuditRecord> records, List<AuditRecord> inserted,
-      boolean full) {
+  public Built of(List<? extends AuditRecord> records, List<AuditRecord> inserted, boolean full) {
     Instant now = Instant.now();
     List<TelemetryEvent> out = new ArrayList<>();
     int dropped = 0;
@@ -43,8 +43,9 @@ public record StepTrailEvents(String runId, String stepName, @Nullable String to
           if (row == null) {
             dropped++;
           } else {
-            out.add(new TelemetryEvent.TokenCompleted(now, runId, row, o.tokenId(), o.outcome(),
-                o.sinkName()));
+            out.add(
+                new TelemetryEvent.TokenCompleted(
+                    now, runId, row, o.tokenId(), o.outcome(), o.sinkName()));
           }
         }
       } catch (RuntimeException e) {

@@ -11,12 +11,12 @@ import java.util.Set;
 /**
  * A schema contract as ELSPETH records it in {@code runs.schema_contract_json} and {@code
  * nodes.input_contract_json} / {@code output_contract_json}: the JSON of its {@code
- * ContractAuditRecord} ({@code {"fields": [...], "locked": ..., "mode": ..., "version_hash":
- * ...}}, canonical JSON, fields sorted by name), whose {@code version_hash} ELSPETH's readers
- * recompute when they restore the contract (a mismatch is an integrity error to them). The hash
- * is the first 32 hex characters of the SHA-256 of the canonical JSON of {@code {"mode",
- * "locked", "fields": [{"n", "o", "t", "r", "s", "nullable"}]}}, as ELSPETH's {@code
- * SchemaContract.version_hash()} computes it; {@code runs.schema_contract_hash} holds it too.
+ * ContractAuditRecord} ({@code {"fields": [...], "locked": ..., "mode": ..., "version_hash": ...}},
+ * canonical JSON, fields sorted by name), whose {@code version_hash} ELSPETH's readers recompute
+ * when they restore the contract (a mismatch is an integrity error to them). The hash is the first
+ * 32 hex characters of the SHA-256 of the canonical JSON of {@code {"mode", "locked", "fields":
+ * [{"n", "o", "t", "r", "s", "nullable"}]}}, as ELSPETH's {@code SchemaContract.version_hash()}
+ * computes it; {@code runs.schema_contract_hash} holds it too.
  *
  * @param mode {@code FIXED}, {@code FLEXIBLE} or {@code OBSERVED}
  * @param locked whether the field types are final (ELSPETH: a fixed schema from the start)
@@ -25,6 +25,7 @@ import java.util.Set;
 public record SchemaContractRecord(String mode, boolean locked, List<Field> fields) {
   /** The modes ELSPETH's readers accept. */
   public static final Set<String> MODES = Set.of("FIXED", "FLEXIBLE", "OBSERVED");
+
   /** The type names ELSPETH's readers accept ({@code CONTRACT_TYPE_MAP}); {@code object} = any. */
   public static final Set<String> PYTHON_TYPES =
       Set.of("int", "str", "float", "bool", "NoneType", "datetime", "object");
@@ -39,16 +40,25 @@ public record SchemaContractRecord(String mode, boolean locked, List<Field> fiel
    * @param source {@code declared} (from settings) or {@code inferred} (from data)
    * @param nullable whether null is a valid value
    */
-  public record Field(String name, String originalName, String pythonType, boolean required,
-      String source, boolean nullable) {
+  public record Field(
+      String name,
+      String originalName,
+      String pythonType,
+      boolean required,
+      String source,
+      boolean nullable) {
     public Field {
       if (!PYTHON_TYPES.contains(pythonType)) {
-        throw new IllegalArgumentException("contract field '" + name + "': type '" + pythonType
-            + "' is none of " + PYTHON_TYPES);
+        throw new IllegalArgumentException(
+            "contract field '" + name + "': type '" + pythonType + "' is none of " + PYTHON_TYPES);
       }
       if (!source.equals("declared") && !source.equals("inferred")) {
-        throw new IllegalArgumentException("contract field '" + name + "': source '" + source
-            + "' is neither declared nor inferred");
+        throw new IllegalArgumentException(
+            "contract field '"
+                + name
+                + "': source '"
+                + source
+                + "' is neither declared nor inferred");
       }
     }
 

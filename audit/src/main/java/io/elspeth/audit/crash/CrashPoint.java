@@ -9,14 +9,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Named instants of a run at which the crash tests kill the process. Inert unless the
- * environment variable {@value #AT_ENV} names a point ({@code sink.intent_recorded}, or
- * {@code commit.committed@3} for its third passage); then, at that passage, the process writes the
- * point's name to the file {@value #SIGNAL_ENV} names and stops there, so that the test can kill it
- * with SIGKILL at exactly that instant. Without a signal file it kills itself with SIGKILL. With
- * {@value #RELEASE_ENV} naming a file as well, the pause ends when that file exists and the run
- * goes on: a test can change the world at that instant (stop the Landscape's server) and watch
- * what the run does next.
+ * Named instants of a run at which the crash tests kill the process. Inert unless the environment
+ * variable {@value #AT_ENV} names a point ({@code sink.intent_recorded}, or {@code
+ * commit.committed@3} for its third passage); then, at that passage, the process writes the point's
+ * name to the file {@value #SIGNAL_ENV} names and stops there, so that the test can kill it with
+ * SIGKILL at exactly that instant. Without a signal file it kills itself with SIGKILL. With {@value
+ * #RELEASE_ENV} naming a file as well, the pause ends when that file exists and the run goes on: a
+ * test can change the world at that instant (stop the Landscape's server) and watch what the run
+ * does next.
  *
  * <p>This is a test hook: it changes nothing unless the variable is set, and it is documented in
  * docs/reliability.md ("Test hooks") with the list of points.
@@ -54,8 +54,13 @@ public final class CrashPoint {
     String release = System.getenv(RELEASE_ENV);
     try {
       if (signal != null && !signal.isEmpty()) {
-        Files.writeString(Path.of(signal), name + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        Files.writeString(
+            Path.of(signal),
+            name + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND,
+            StandardOpenOption.SYNC);
         if (release != null && !release.isEmpty()) {
           while (!Files.exists(Path.of(release))) {
             Thread.sleep(50);
@@ -67,7 +72,9 @@ public final class CrashPoint {
         }
       }
       new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid()))
-          .inheritIO().start().waitFor();
+          .inheritIO()
+          .start()
+          .waitFor();
       Thread.sleep(60_000);
     } catch (IOException | InterruptedException e) {
       Runtime.getRuntime().halt(137);

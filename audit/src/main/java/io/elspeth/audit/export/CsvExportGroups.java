@@ -19,16 +19,15 @@ import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The rows of ELSPETH's CSV export (spec/landscape.md §7.3), one group per record type in the
- * order the types first appear, each row flattened ({@link ExportFlattener#flatten}) and keyed by
- * the sorted union of its group's keys (absent: null).
+ * The rows of ELSPETH's CSV export (spec/landscape.md §7.3), one group per record type in the order
+ * the types first appear, each row flattened ({@link ExportFlattener#flatten}) and keyed by the
+ * sorted union of its group's keys (absent: null).
  *
  * <p>The union of a group's keys is known only after its last record, so the flattened rows are
  * spilled to a file per type in a private temporary folder in one pass over the records and read
- * back, aligned, when the group is written: a run of any size is exported in bounded memory.
- * Values keep their Java types through the spill (Java serialization of strings, numbers,
- * booleans and nulls), so a CSV cell reads as it would have without it. {@link #close} deletes
- * the folder.
+ * back, aligned, when the group is written: a run of any size is exported in bounded memory. Values
+ * keep their Java types through the spill (Java serialization of strings, numbers, booleans and
+ * nulls), so a CSV cell reads as it would have without it. {@link #close} deletes the folder.
  */
 public final class CsvExportGroups implements AutoCloseable {
   private final Path folder;
@@ -42,8 +41,8 @@ public final class CsvExportGroups implements AutoCloseable {
 
     Group(Path file) throws IOException {
       this.file = file;
-      this.out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(file),
-          1 << 16));
+      this.out =
+          new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
     }
   }
 
@@ -55,8 +54,8 @@ public final class CsvExportGroups implements AutoCloseable {
   /**
    * Flattens {@code records} into groups spilled under a new temporary folder.
    *
-   * @throws io.elspeth.audit.lineage.AuditIntegrityException when two keys flatten to one name,
-   *     or a number is NaN or infinite
+   * @throws io.elspeth.audit.lineage.AuditIntegrityException when two keys flatten to one name, or
+   *     a number is NaN or infinite
    * @throws IOException when the spill cannot be written
    */
   public static CsvExportGroups of(Iterator<Map<String, Object>> records) throws IOException {
@@ -75,7 +74,8 @@ public final class CsvExportGroups implements AutoCloseable {
         Map<String, Object> flat = ExportFlattener.flatten(record);
         g.keys.addAll(flat.keySet());
         g.out.writeObject(new LinkedHashMap<>(flat));
-        // Forget the written objects: the stream would otherwise keep every one for back-references.
+        // Forget the written objects: the stream would otherwise keep every one for
+        // back-references.
         g.out.reset();
         g.count++;
       }
@@ -112,59 +112,61 @@ public final class CsvExportGroups implements AutoCloseable {
       return List.of();
     }
     List<String> keys = Collections.unmodifiableList(new ArrayList<>(g.keys));
-    return () -> new Iterator<>() {
-      private long read;
-      private @Nullable ObjectInputStream in;
+    return () ->
+        new Iterator<>() {
+          private long read;
+          private @Nullable ObjectInputStream in;
 
-      @Override
-      public boolean hasNext() {
-        if (read < g.count) {
-          return true;
-        }
-        closeQuietly();
-        return false;
-      }
-
-      @Override
-      @SuppressWarnings("unchecked")
-      public Map<String, Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        try {
-          ObjectInputStream stream = in;
-          if (stream == null) {
-            stream = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(g.file),
-                1 << 16));
-            in = stream;
+          @Override
+          public boolean hasNext() {
+            if (read < g.count) {
+              return true;
+            }
+            closeQuietly();
+            return false;
           }
-          Map<String, Object> flat = (Map<String, Object>) stream.readObject();
-          read++;
-          Map<String, Object> row = new LinkedHashMap<>();
-          keys.forEach(k -> row.put(k, flat.get(k)));
-          return row;
-        } catch (IOException e) {
-          closeQuietly();
-          throw new UncheckedIOException("cannot read the CSV export's spill " + g.file, e);
-        } catch (ClassNotFoundException e) {
-          closeQuietly();
-          throw new IllegalStateException("the CSV export's spill " + g.file
-              + " holds an unknown class", e);
-        }
-      }
 
-      private void closeQuietly() {
-        ObjectInputStream stream = in;
-        if (stream != null) {
-          try {
-            stream.close();
-          } catch (IOException ignored) {
-            // Read to the end, or failing anyway: nothing more to report.
+          @Override
+          @SuppressWarnings("unchecked")
+          public Map<String, Object> next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            try {
+              ObjectInputStream stream = in;
+              if (stream == null) {
+                stream =
+                    new ObjectInputStream(
+                        new BufferedInputStream(Files.newInputStream(g.file), 1 << 16));
+                in = stream;
+              }
+              Map<String, Object> flat = (Map<String, Object>) stream.readObject();
+              read++;
+              Map<String, Object> row = new LinkedHashMap<>();
+              keys.forEach(k -> row.put(k, flat.get(k)));
+              return row;
+            } catch (IOException e) {
+              closeQuietly();
+              throw new UncheckedIOException("cannot read the CSV export's spill " + g.file, e);
+            } catch (ClassNotFoundException e) {
+              closeQuietly();
+              throw new IllegalStateException(
+                  "the CSV export's spill " + g.file + " holds an unknown class", e);
+            }
           }
-          in = null;
-        }
-      }
-    };
+
+          private void closeQuietly() {
+            ObjectInputStream stream = in;
+            if (stream != null) {
+              try {
+                stream.close();
+              } catch (IOException ignored) {
+                // Read to the end, or failing anyway: nothing more to report.
+              }
+              in = null;
+            }
+          }
+        };
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.elspeth.audit.export;
 
-import io.elspeth.audit.lineage.AuditIntegrityException;
 import io.elspeth.audit.canonical.PythonRepr;
+import io.elspeth.audit.lineage.AuditIntegrityException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,8 +9,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Flattens an export record into a row of ELSPETH's CSV export (spec/landscape.md §7.3): nested
- * maps with dot notation ({@code settings.source.plugin}), lists as JSON text as Python's
- * {@code json.dumps} writes it. {@link CsvExportGroups} groups the rows by record type.
+ * maps with dot notation ({@code settings.source.plugin}), lists as JSON text as Python's {@code
+ * json.dumps} writes it. {@link CsvExportGroups} groups the rows by record type.
  */
 public final class ExportFlattener {
   private ExportFlattener() {}
@@ -33,8 +33,11 @@ public final class ExportFlattener {
       checkFinite(value, key);
       Object flat = value instanceof List<?> list ? pythonJson(list, key) : value;
       if (out.containsKey(key)) {
-        throw new AuditIntegrityException("CSV export: the key '" + key + "' occurs twice once"
-            + " nested fields are flattened with dots; export as json instead");
+        throw new AuditIntegrityException(
+            "CSV export: the key '"
+                + key
+                + "' occurs twice once"
+                + " nested fields are flattened with dots; export as json instead");
       }
       out.put(key, flat);
     }
@@ -58,8 +61,12 @@ public final class ExportFlattener {
   private static void checkFinite(@Nullable Object value, String key) {
     if ((value instanceof Double d && !Double.isFinite(d))
         || (value instanceof Float f && !Float.isFinite(f))) {
-      throw new AuditIntegrityException("CSV export: " + key + " is " + value
-          + "; NaN and infinity are not allowed in audit data");
+      throw new AuditIntegrityException(
+          "CSV export: "
+              + key
+              + " is "
+              + value
+              + "; NaN and infinity are not allowed in audit data");
     }
   }
 }

@@ -23,29 +23,34 @@ import java.util.NoSuchElementException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The export records of one run, in the order {@link LandscapeExporter} documents, read lazily:
- * the run-level records first, then the rows a window of {@value #ROWS_PER_WINDOW} rows at a time
- * (each window's tokens, parents, outcomes, states, routing events and calls read with one query
- * per table, restricted to the window's rows through the {@code (run_id, row_index)} key and the
+ * The export records of one run, in the order {@link LandscapeExporter} documents, read lazily: the
+ * run-level records first, then the rows a window of {@value #ROWS_PER_WINDOW} rows at a time (each
+ * window's tokens, parents, outcomes, states, routing events and calls read with one query per
+ * table, restricted to the window's rows through the {@code (run_id, row_index)} key and the
  * indexes on {@code token_id} and {@code state_id}), then batches and artifacts.
  *
- * <p>Why: a million-row run has about ten million records; read whole, as a list of maps, they
- * need gigabytes of heap, and the console's download or {@code elspeth export} of such a run ran
- * out of memory. A window holds a few thousand rows' records at a time whatever the run's size.
+ * <p>Why: a million-row run has about ten million records; read whole, as a list of maps, they need
+ * gigabytes of heap, and the console's download or {@code elspeth export} of such a run ran out of
+ * memory. A window holds a few thousand rows' records at a time whatever the run's size.
  *
- * <p>The caller owns the connection and keeps it open while iterating. A database error is
- * thrown as {@link ExportReadException}; a stored value that cannot be read as
- * {@link AuditIntegrityException}.
+ * <p>The caller owns the connection and keeps it open while iterating. A database error is thrown
+ * as {@link ExportReadException}; a stored value that cannot be read as {@link
+ * AuditIntegrityException}.
  */
 public final class ExportRecords implements Iterator<Map<String, Object>> {
   /** Rows whose records are read together. */
   static final int ROWS_PER_WINDOW = 2_000;
 
   /** The row ids of the window: {@code ?} run id, first and last row index. */
-  private static final String WINDOW = "SELECT w.row_id FROM rows w WHERE w.run_id = ? AND"
-      + " w.row_index BETWEEN ? AND ?";
+  private static final String WINDOW =
+      "SELECT w.row_id FROM rows w WHERE w.run_id = ? AND" + " w.row_index BETWEEN ? AND ?";
 
-  private enum Phase { RUN, ROWS, TAIL, DONE }
+  private enum Phase {
+    RUN,
+    ROWS,
+    TAIL,
+    DONE
+  }
 
   private final Connection c;
   private final String runId;
@@ -110,20 +115,32 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
           return;
         }
         buffer.addAll(runs);
-        buffer.addAll(read("secret_resolution", "SELECT * FROM secret_resolutions WHERE"
-            + " run_id = ? ORDER BY \"timestamp\", resolution_id"));
-        buffer.addAll(read("node", "SELECT * FROM nodes WHERE run_id = ?"
-            + " ORDER BY registered_at, node_id"));
-        buffer.addAll(read("edge", "SELECT * FROM edges WHERE run_id = ?"
-            + " ORDER BY created_at, edge_id"));
-        Map<String, List<Map<String, Object>>> operationCalls = group(read("call",
-            "SELECT k.* FROM calls k JOIN operations o ON o.operation_id = k.operation_id"
-                + " WHERE o.run_id = ? ORDER BY k.operation_id, k.call_index"), "operation_id");
-        for (Map<String, Object> op : read("operation", "SELECT * FROM operations"
-            + " WHERE run_id = ? ORDER BY started_at, operation_id")) {
+        buffer.addAll(
+            read(
+                "secret_resolution",
+                "SELECT * FROM secret_resolutions WHERE"
+                    + " run_id = ? ORDER BY \"timestamp\", resolution_id"));
+        buffer.addAll(
+            read(
+                "node",
+                "SELECT * FROM nodes WHERE run_id = ?" + " ORDER BY registered_at, node_id"));
+        buffer.addAll(
+            read("edge", "SELECT * FROM edges WHERE run_id = ?" + " ORDER BY created_at, edge_id"));
+        Map<String, List<Map<String, Object>>> operationCalls =
+            group(
+                read(
+                    "call",
+                    "SELECT k.* FROM calls k JOIN operations o ON o.operation_id = k.operation_id"
+                        + " WHERE o.run_id = ? ORDER BY k.operation_id, k.call_index"),
+                "operation_id");
+        for (Map<String, Object> op :
+            read(
+                "operation",
+                "SELECT * FROM operations"
+                    + " WHERE run_id = ? ORDER BY started_at, operation_id")) {
           buffer.add(op);
-          buffer.addAll(operationCalls.getOrDefault(String.valueOf(op.get("operation_id")),
-              List.of()));
+          buffer.addAll(
+              operationCalls.getOrDefault(String.valueOf(op.get("operation_id")), List.of()));
         }
         phase = Phase.ROWS;
       }
@@ -133,26 +150,39 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
         }
       }
       case TAIL -> {
-        Map<String, List<Map<String, Object>>> members = group(read("batch_member",
-            "SELECT m.* FROM batch_members m JOIN batches b ON b.batch_id = m.batch_id"
-                + " WHERE b.run_id = ? ORDER BY m.batch_id, m.ordinal"), "batch_id");
-        for (Map<String, Object> batch : read("batch", "SELECT * FROM batches WHERE run_id = ?"
-            + " ORDER BY created_at, batch_id")) {
+        Map<String, List<Map<String, Object>>> members =
+            group(
+                read(
+                    "batch_member",
+                    "SELECT m.* FROM batch_members m JOIN batches b ON b.batch_id = m.batch_id"
+                        + " WHERE b.run_id = ? ORDER BY m.batch_id, m.ordinal"),
+                "batch_id");
+        for (Map<String, Object> batch :
+            read(
+                "batch",
+                "SELECT * FROM batches WHERE run_id = ?" + " ORDER BY created_at, batch_id")) {
           buffer.add(batch);
           buffer.addAll(members.getOrDefault(String.valueOf(batch.get("batch_id")), List.of()));
         }
-        buffer.addAll(read("artifact", "SELECT * FROM artifacts WHERE run_id = ?"
-            + " ORDER BY created_at, artifact_id"));
+        buffer.addAll(
+            read(
+                "artifact",
+                "SELECT * FROM artifacts WHERE run_id = ?" + " ORDER BY created_at, artifact_id"));
         phase = Phase.DONE;
       }
-      case DONE -> { }
+      case DONE -> {}
     }
   }
 
   /** Buffers the records of the next window of rows; false when no row is left. */
   private boolean nextWindow() throws SQLException {
-    List<Map<String, Object>> rows = read("row", "SELECT * FROM rows WHERE run_id = ? AND"
-        + " row_index > ? ORDER BY row_index LIMIT ?", runId, lastRowIndex, rowsPerWindow);
+    List<Map<String, Object>> rows =
+        read(
+            "row",
+            "SELECT * FROM rows WHERE run_id = ? AND" + " row_index > ? ORDER BY row_index LIMIT ?",
+            runId,
+            lastRowIndex,
+            rowsPerWindow);
     if (rows.isEmpty()) {
       return false;
     }
@@ -160,34 +190,73 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
     long last = rowIndex(rows.get(rows.size() - 1));
     lastRowIndex = last;
     Object[] window = {runId, runId, first, last};
-    Map<String, List<Map<String, Object>>> tokensByRow = group(read("token",
-        "SELECT t.* FROM tokens t WHERE t.run_id = ? AND t.row_id IN (" + WINDOW + ")"
-            + " ORDER BY t.created_at, t.token_id", window), "row_id");
-    Map<String, List<Map<String, Object>>> parents = group(read("token_parent",
-        "SELECT p.* FROM token_parents p JOIN tokens t ON t.token_id = p.token_id"
-            + " WHERE t.run_id = ? AND t.row_id IN (" + WINDOW + ") ORDER BY p.token_id,"
-            + " p.ordinal", window), "token_id");
-    Map<String, List<Map<String, Object>>> outcomes = group(read("token_outcome",
-        "SELECT o.* FROM token_outcomes o JOIN tokens t ON t.token_id = o.token_id"
-            + " WHERE o.run_id = ? AND t.row_id IN (" + WINDOW + ") ORDER BY o.recorded_at,"
-            + " o.outcome_id", window), "token_id");
-    Map<String, List<Map<String, Object>>> states = group(read("node_state",
-        "SELECT s.* FROM node_states s JOIN tokens t ON t.token_id = s.token_id"
-            + " WHERE s.run_id = ? AND t.row_id IN (" + WINDOW + ") ORDER BY s.step_index,"
-            + " s.attempt, s.state_id", window), "token_id");
-    Map<String, List<Map<String, Object>>> routing = group(read("routing_event",
-        "SELECT e.* FROM routing_events e JOIN node_states s ON s.state_id = e.state_id"
-            + " JOIN tokens t ON t.token_id = s.token_id WHERE s.run_id = ? AND t.row_id IN ("
-            + WINDOW + ") ORDER BY e.ordinal, e.routing_group_id, e.event_id", window),
-        "state_id");
-    Map<String, List<Map<String, Object>>> stateCalls = group(read("call",
-        "SELECT k.* FROM calls k JOIN node_states s ON s.state_id = k.state_id"
-            + " JOIN tokens t ON t.token_id = s.token_id WHERE s.run_id = ? AND t.row_id IN ("
-            + WINDOW + ") ORDER BY k.call_index, k.call_id", window), "state_id");
+    Map<String, List<Map<String, Object>>> tokensByRow =
+        group(
+            read(
+                "token",
+                "SELECT t.* FROM tokens t WHERE t.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ")"
+                    + " ORDER BY t.created_at, t.token_id",
+                window),
+            "row_id");
+    Map<String, List<Map<String, Object>>> parents =
+        group(
+            read(
+                "token_parent",
+                "SELECT p.* FROM token_parents p JOIN tokens t ON t.token_id = p.token_id"
+                    + " WHERE t.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ") ORDER BY p.token_id,"
+                    + " p.ordinal",
+                window),
+            "token_id");
+    Map<String, List<Map<String, Object>>> outcomes =
+        group(
+            read(
+                "token_outcome",
+                "SELECT o.* FROM token_outcomes o JOIN tokens t ON t.token_id = o.token_id"
+                    + " WHERE o.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ") ORDER BY o.recorded_at,"
+                    + " o.outcome_id",
+                window),
+            "token_id");
+    Map<String, List<Map<String, Object>>> states =
+        group(
+            read(
+                "node_state",
+                "SELECT s.* FROM node_states s JOIN tokens t ON t.token_id = s.token_id"
+                    + " WHERE s.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ") ORDER BY s.step_index,"
+                    + " s.attempt, s.state_id",
+                window),
+            "token_id");
+    Map<String, List<Map<String, Object>>> routing =
+        group(
+            read(
+                "routing_event",
+                "SELECT e.* FROM routing_events e JOIN node_states s ON s.state_id = e.state_id"
+                    + " JOIN tokens t ON t.token_id = s.token_id WHERE s.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ") ORDER BY e.ordinal, e.routing_group_id, e.event_id",
+                window),
+            "state_id");
+    Map<String, List<Map<String, Object>>> stateCalls =
+        group(
+            read(
+                "call",
+                "SELECT k.* FROM calls k JOIN node_states s ON s.state_id = k.state_id"
+                    + " JOIN tokens t ON t.token_id = s.token_id WHERE s.run_id = ? AND t.row_id IN ("
+                    + WINDOW
+                    + ") ORDER BY k.call_index, k.call_id",
+                window),
+            "state_id");
     for (Map<String, Object> row : rows) {
       buffer.add(row);
-      for (Map<String, Object> token
-          : tokensByRow.getOrDefault(String.valueOf(row.get("row_id")), List.of())) {
+      for (Map<String, Object> token :
+          tokensByRow.getOrDefault(String.valueOf(row.get("row_id")), List.of())) {
         String tokenId = String.valueOf(token.get("token_id"));
         buffer.add(token);
         buffer.addAll(parents.getOrDefault(tokenId, List.of()));
@@ -205,8 +274,8 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
 
   /** A row record's index (the column is NOT NULL). */
   private static long rowIndex(Map<String, Object> row) {
-    return ((Number) java.util.Objects.requireNonNull(row.get("row_index"),
-        "rows.row_index")).longValue();
+    return ((Number) java.util.Objects.requireNonNull(row.get("row_index"), "rows.row_index"))
+        .longValue();
   }
 
   /** Groups records by a column, keeping each group in query order. */
@@ -243,7 +312,8 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
             String column = columns[i];
             Object value = rs.getObject(i);
             if (column.endsWith("_json")) {
-              record.put(column.substring(0, column.length() - "_json".length()),
+              record.put(
+                  column.substring(0, column.length() - "_json".length()),
                   json(value, recordType, id, column));
             } else if (column.endsWith("_at")) {
               record.put(column, StoredValues.time(value, recordType, id, column));
@@ -258,16 +328,23 @@ public final class ExportRecords implements Iterator<Map<String, Object>> {
     return records;
   }
 
-  private static @Nullable Object json(@Nullable Object value, String recordType, String id,
-      String column) {
+  private static @Nullable Object json(
+      @Nullable Object value, String recordType, String id, String column) {
     if (value == null) {
       return null;
     }
     try {
       return CanonicalJson.parse(value.toString());
     } catch (CanonicalizationException e) {
-      throw new AuditIntegrityException(recordType + " " + id + ": column " + column
-          + " does not hold valid JSON: " + e.getMessage(), e);
+      throw new AuditIntegrityException(
+          recordType
+              + " "
+              + id
+              + ": column "
+              + column
+              + " does not hold valid JSON: "
+              + e.getMessage(),
+          e);
     }
   }
 

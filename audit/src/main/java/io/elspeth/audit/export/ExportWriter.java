@@ -19,23 +19,25 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * them when given a {@link SigningKey} (spec/landscape.md §7.2):
  *
  * <ul>
- *   <li>each record gets {@value #SEQUENCE} (its 0-based position) and {@value #SIGNATURE} =
- *       hex HMAC-SHA256 of the canonical JSON of the record without its signature;
+ *   <li>each record gets {@value #SEQUENCE} (its 0-based position) and {@value #SIGNATURE} = hex
+ *       HMAC-SHA256 of the canonical JSON of the record without its signature;
  *   <li>a running SHA-256 is fed the ASCII signature of each record in order;
- *   <li>a last {@code manifest} record carries the run id, {@code record_count} (records before
- *       the manifest), {@code final_hash} (the running hash), the algorithms, {@code exported_at}
- *       and its own signature.
+ *   <li>a last {@code manifest} record carries the run id, {@code record_count} (records before the
+ *       manifest), {@code final_hash} (the running hash), the algorithms, {@code exported_at} and
+ *       its own signature.
  * </ul>
  *
- * <p>The sequence number is ours, not ELSPETH's: signed into each record, it lets
- * {@link ExportVerifier} tell a missing or reordered record from an altered one. An unsigned
- * export is the bare records, with no sequence, signature or manifest, as in ELSPETH.
+ * <p>The sequence number is ours, not ELSPETH's: signed into each record, it lets {@link
+ * ExportVerifier} tell a missing or reordered record from an altered one. An unsigned export is the
+ * bare records, with no sequence, signature or manifest, as in ELSPETH.
  */
 public final class ExportWriter {
   /** The signature field of a signed record. */
   public static final String SIGNATURE = "signature";
+
   /** The position field of a signed record. */
   public static final String SEQUENCE = "export_sequence";
+
   /** The record type of the manifest. */
   public static final String MANIFEST = "manifest";
 
@@ -55,20 +57,29 @@ public final class ExportWriter {
    * @param exportedAt the time recorded in the manifest
    * @throws IOException when {@code out} cannot be written
    */
-  public static Summary write(String runId, List<Map<String, Object>> records, Writer out,
-      @Nullable SigningKey key, Instant exportedAt) throws IOException {
+  public static Summary write(
+      String runId,
+      List<Map<String, Object>> records,
+      Writer out,
+      @Nullable SigningKey key,
+      Instant exportedAt)
+      throws IOException {
     return write(runId, records.iterator(), out, key, exportedAt);
   }
 
   /**
-   * As {@link #write(String, List, Writer, SigningKey, Instant)}, one record at a time as
-   * {@code records} yields them ({@link LandscapeExporter#records}): a run of any size is written
-   * in bounded memory.
+   * As {@link #write(String, List, Writer, SigningKey, Instant)}, one record at a time as {@code
+   * records} yields them ({@link LandscapeExporter#records}): a run of any size is written in
+   * bounded memory.
    */
-  public static Summary write(String runId, Iterator<Map<String, Object>> records, Writer out,
-      @Nullable SigningKey key, Instant exportedAt) throws IOException {
-    SignedRecords signed = key == null ? null : new SignedRecords(runId, records, key,
-        exportedAt);
+  public static Summary write(
+      String runId,
+      Iterator<Map<String, Object>> records,
+      Writer out,
+      @Nullable SigningKey key,
+      Instant exportedAt)
+      throws IOException {
+    SignedRecords signed = key == null ? null : new SignedRecords(runId, records, key, exportedAt);
     Iterator<Map<String, Object>> lines = signed == null ? records : signed;
     long count = 0;
     while (lines.hasNext()) {
@@ -76,7 +87,8 @@ public final class ExportWriter {
       out.write('\n');
       count++;
     }
-    return signed == null ? new Summary(count, null)
+    return signed == null
+        ? new Summary(count, null)
         : new Summary(signed.recordCount(), signed.finalHash());
   }
 
@@ -84,8 +96,8 @@ public final class ExportWriter {
    * {@code records} of {@code runId} signed one at a time as {@link #write} signs them, the
    * manifest last: for writers that are not JSON lines (a sink, CSV files).
    */
-  public static Iterator<Map<String, Object>> signing(String runId,
-      Iterator<Map<String, Object>> records, SigningKey key, Instant exportedAt) {
+  public static Iterator<Map<String, Object>> signing(
+      String runId, Iterator<Map<String, Object>> records, SigningKey key, Instant exportedAt) {
     return new SignedRecords(runId, records, key, exportedAt);
   }
 
@@ -99,8 +111,8 @@ public final class ExportWriter {
     private long sequence;
     private @Nullable String finalHash;
 
-    SignedRecords(String runId, Iterator<Map<String, Object>> records, SigningKey key,
-        Instant exportedAt) {
+    SignedRecords(
+        String runId, Iterator<Map<String, Object>> records, SigningKey key, Instant exportedAt) {
       this.runId = runId;
       this.records = records;
       this.key = key;

@@ -9,9 +9,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The HMAC-SHA256 key that signs and verifies exports: the UTF-8 bytes of the environment
- * variable {@value #ENV}, as ELSPETH reads it. Fail-closed: an unset or empty key is an error,
- * never an unsigned export. The key never appears in {@link #toString()} or in any message.
+ * The HMAC-SHA256 key that signs and verifies exports: the UTF-8 bytes of the environment variable
+ * {@value #ENV}, as ELSPETH reads it. Fail-closed: an unset or empty key is an error, never an
+ * unsigned export. The key never appears in {@link #toString()} or in any message.
  */
 public final class SigningKey {
   /** The environment variable that holds the key. */
@@ -31,8 +31,10 @@ public final class SigningKey {
   public static SigningKey fromEnvironment(Map<String, String> env) {
     String value = env.get(ENV);
     if (value == null || value.isEmpty()) {
-      throw new MissingSigningKeyException(ENV + " is not set: signing and verifying an export"
-          + " need the HMAC key in this environment variable");
+      throw new MissingSigningKeyException(
+          ENV
+              + " is not set: signing and verifying an export"
+              + " need the HMAC key in this environment variable");
     }
     return of(value.getBytes(StandardCharsets.UTF_8));
   }

@@ -6,8 +6,8 @@ import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.payload.PayloadIntegrityException;
 import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.AuditRecord;
-import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.schema.Dialect;
+import io.elspeth.audit.store.LandscapeUrl;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -29,19 +29,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ELSPETH's JSONL change journal ({@code landscape.dump_to_jsonl}): an append-only emergency
- * backup of the Landscape's writes, not the legal record. The store hands it the writes of a
- * transaction <em>after</em> the transaction committed, so the journal never holds a write the
- * Landscape rolled back; one line per statement, as ELSPETH writes it (Python's
- * {@code json.dumps}): {@code {"timestamp", "statement", "parameters", "executemany"}}, and with
- * {@code include_payloads}, an INSERT into {@code calls} also carries the request and response
- * payloads read from the payload store ({@code payloads: [...]} for a batch).
+ * ELSPETH's JSONL change journal ({@code landscape.dump_to_jsonl}): an append-only emergency backup
+ * of the Landscape's writes, not the legal record. The store hands it the writes of a transaction
+ * <em>after</em> the transaction committed, so the journal never holds a write the Landscape rolled
+ * back; one line per statement, as ELSPETH writes it (Python's {@code json.dumps}): {@code
+ * {"timestamp", "statement", "parameters", "executemany"}}, and with {@code include_payloads}, an
+ * INSERT into {@code calls} also carries the request and response payloads read from the payload
+ * store ({@code payloads: [...]} for a batch).
  *
- * <p>Appends are serialised in this JVM and locked on the file across processes, so the workers
- * of one machine (threads of the direct runner, task slots of a local Flink cluster) write whole
- * lines to one file. A write that fails is logged; with {@code fail_on_error} it fails the write
- * that caused it (and so the run), otherwise the journal stops for the rest of the run, as in
- * ELSPETH RC2. A payload whose stored bytes do not match its hash always fails.
+ * <p>Appends are serialised in this JVM and locked on the file across processes, so the workers of
+ * one machine (threads of the direct runner, task slots of a local Flink cluster) write whole lines
+ * to one file. A write that fails is logged; with {@code fail_on_error} it fails the write that
+ * caused it (and so the run), otherwise the journal stops for the rest of the run, as in ELSPETH
+ * RC2. A payload whose stored bytes do not match its hash always fails.
  */
 public final class LandscapeJournal {
   private static final Logger LOG = LoggerFactory.getLogger(LandscapeJournal.class);
@@ -52,11 +52,12 @@ public final class LandscapeJournal {
    * @param path the journal file (absolute)
    * @param failOnError whether a failed write fails the run
    * @param includePayloads whether call INSERTs carry their payloads
-   * @param payloadBasePath the payload store folder payloads are read from (required with
-   *     {@code includePayloads})
+   * @param payloadBasePath the payload store folder payloads are read from (required with {@code
+   *     includePayloads})
    */
-  public record Options(String path, boolean failOnError, boolean includePayloads,
-      @Nullable String payloadBasePath) implements Serializable {
+  public record Options(
+      String path, boolean failOnError, boolean includePayloads, @Nullable String payloadBasePath)
+      implements Serializable {
     public Options {
       if (includePayloads && payloadBasePath == null) {
         throw new IllegalArgumentException("payloadBasePath is required with includePayloads");
@@ -65,8 +66,8 @@ public final class LandscapeJournal {
   }
 
   /**
-   * ELSPETH's default journal file: the SQLite database file with suffix .journal.jsonl; null
-   * for a server database or an in-memory SQLite one (the path must then be given).
+   * ELSPETH's default journal file: the SQLite database file with suffix .journal.jsonl; null for a
+   * server database or an in-memory SQLite one (the path must then be given).
    */
   public static @Nullable Path defaultPath(LandscapeUrl url) {
     String file = url.jdbcUrl().replaceFirst("^jdbc:sqlite:", "").replaceFirst("\\?.*$", "");
@@ -96,8 +97,10 @@ public final class LandscapeJournal {
   public LandscapeJournal(Options options) {
     this.options = options;
     this.path = Path.of(options.path()).toAbsolutePath();
-    this.payloads = options.includePayloads()
-        ? FilesystemPayloadStore.at(Path.of(options.payloadBasePath())) : null;
+    this.payloads =
+        options.includePayloads()
+            ? FilesystemPayloadStore.at(Path.of(options.payloadBasePath()))
+            : null;
   }
 
   public Options options() {
@@ -117,8 +120,14 @@ public final class LandscapeJournal {
     List<String> lines = new ArrayList<>(byTable.size());
     for (List<AuditRecord> group : byTable.values()) {
       List<String> columns = new ArrayList<>(group.get(0).columns().keySet());
-      String sql = "INSERT INTO " + group.get(0).table() + " (" + String.join(", ", columns)
-          + ") VALUES (" + String.join(", ", columns.stream().map(c -> "?").toList()) + ")";
+      String sql =
+          "INSERT INTO "
+              + group.get(0).table()
+              + " ("
+              + String.join(", ", columns)
+              + ") VALUES ("
+              + String.join(", ", columns.stream().map(c -> "?").toList())
+              + ")";
       List<List<Object>> parameters = new ArrayList<>(group.size());
       for (AuditRecord r : group) {
         parameters.add(normalize(new ArrayList<>(r.columns().values())));
@@ -141,8 +150,8 @@ public final class LandscapeJournal {
     append(List.of(PythonRepr.json(line(Instant.now(), sql, normalize(parameters), false))));
   }
 
-  private static Map<String, Object> line(Instant now, String sql, Object parameters,
-      boolean many) {
+  private static Map<String, Object> line(
+      Instant now, String sql, Object parameters, boolean many) {
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("timestamp", CanonicalJson.isoformat(now));
     line.put("statement", sql);
@@ -181,8 +190,11 @@ public final class LandscapeJournal {
       String payload = null;
       if (ref instanceof String key) {
         try {
-          payload = StandardCharsets.UTF_8.newDecoder()
-              .decode(ByteBuffer.wrap(store.retrieve(key))).toString();
+          payload =
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .decode(ByteBuffer.wrap(store.retrieve(key)))
+                  .toString();
         } catch (PayloadIntegrityException e) {
           throw e; // a payload that does not match its hash is an audit integrity failure
         } catch (CharacterCodingException e) {
@@ -202,8 +214,8 @@ public final class LandscapeJournal {
   private String failed(String what, Exception e) {
     LOG.error("Landscape journal {} error={}", what, e.getMessage());
     if (options.failOnError()) {
-      throw new JournalWriteException("Landscape journal " + path + ": " + what + ": "
-          + e.getMessage(), e);
+      throw new JournalWriteException(
+          "Landscape journal " + path + ": " + what + ": " + e.getMessage(), e);
     }
     return what + ": " + e.getMessage();
   }
@@ -218,8 +230,12 @@ public final class LandscapeJournal {
       }
       try {
         Files.createDirectories(path.getParent());
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        try (FileChannel ch =
+                FileChannel.open(
+                    path,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
             FileLock ignored = ch.lock()) {
           ByteBuffer buffer = ByteBuffer.wrap(bytes);
           while (buffer.hasRemaining()) {
@@ -229,8 +245,8 @@ public final class LandscapeJournal {
       } catch (IOException | RuntimeException e) {
         LOG.error("Landscape journal write failed path={} error={}", path, e.getMessage());
         if (options.failOnError()) {
-          throw new JournalWriteException("cannot write the Landscape journal " + path + ": "
-              + e.getMessage(), e);
+          throw new JournalWriteException(
+              "cannot write the Landscape journal " + path + ": " + e.getMessage(), e);
         }
         disabled = true;
         LOG.error("Landscape journal disabled for the rest of the run path={}", path);

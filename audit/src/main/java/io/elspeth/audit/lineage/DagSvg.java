@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * Draws a run's DAG as an inline SVG element, left to right in layers (a node's layer is the
- * longest path to it), optionally highlighting the nodes and edges a row took and showing a
- * count on nodes and edges. The classes it uses are styled by {@link LineageHtml#css()}.
+ * longest path to it), optionally highlighting the nodes and edges a row took and showing a count
+ * on nodes and edges. The classes it uses are styled by {@link LineageHtml#css()}.
  */
 final class DagSvg {
   private static final int BOX_W = 200;
@@ -48,11 +48,16 @@ final class DagSvg {
   }
 
   /**
-   * Appends the SVG of {@code graph} to {@code h}: nodes in {@code visited} and edges in
-   * {@code taken} highlighted, counts shown by node and edge id where given.
+   * Appends the SVG of {@code graph} to {@code h}: nodes in {@code visited} and edges in {@code
+   * taken} highlighted, counts shown by node and edge id where given.
    */
-  static void svg(StringBuilder h, RunGraph graph, Set<String> visited,
-      Set<String> taken, Map<String, String> nodeCounts, Map<String, String> edgeCounts) {
+  static void svg(
+      StringBuilder h,
+      RunGraph graph,
+      Set<String> visited,
+      Set<String> taken,
+      Map<String, String> nodeCounts,
+      Map<String, String> edgeCounts) {
     Map<String, Integer> layer = layers(graph);
     Map<Integer, Integer> rowsInLayer = new HashMap<>();
     Map<String, int[]> pos = new HashMap<>();
@@ -67,16 +72,24 @@ final class DagSvg {
     }
     int width = 2 * MARGIN + (maxLayer + 1) * BOX_W + maxLayer * GAP_X;
     int height = 2 * MARGIN + (maxRow + 1) * BOX_H + maxRow * GAP_Y;
-    h.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"").append(width)
-        .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width)
-        .append(' ').append(height).append("\">\n<title>")
-        .append(esc("DAG of the run with the row's path highlighted")).append("</title>\n")
-        .append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\""
-            + " markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
-            + "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#98a2b3\"/></marker>"
-            + "<marker id=\"arrow-taken\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\""
-            + " markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">"
-            + "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#1570ef\"/></marker></defs>\n");
+    h.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height)
+        .append("\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
+        .append("\">\n<title>")
+        .append(esc("DAG of the run with the row's path highlighted"))
+        .append("</title>\n")
+        .append(
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\""
+                + " markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
+                + "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#98a2b3\"/></marker>"
+                + "<marker id=\"arrow-taken\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\""
+                + " markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">"
+                + "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#1570ef\"/></marker></defs>\n");
     // Edges not taken first, so the taken path is drawn on top.
     for (boolean drawTaken : new boolean[] {false, true}) {
       for (GraphEdge e : graph.edges()) {
@@ -90,19 +103,41 @@ final class DagSvg {
         int x2 = b[0];
         int y2 = b[1] + BOX_H / 2;
         int bend = Math.max(30, (x2 - x1) / 2);
-        h.append("<g class=\"edge").append(drawTaken ? " taken" : "").append("\"><title>")
+        h.append("<g class=\"edge")
+            .append(drawTaken ? " taken" : "")
+            .append("\"><title>")
             .append(esc(e.label() + " (" + e.mode() + "): " + e.from() + " -> " + e.to()))
-            .append("</title><path d=\"M").append(x1).append(',').append(y1).append(" C")
-            .append(x1 + bend).append(',').append(y1).append(' ').append(x2 - bend).append(',')
-            .append(y2).append(' ').append(x2).append(',').append(y2)
-            .append("\" marker-end=\"url(#").append(drawTaken ? "arrow-taken" : "arrow")
-            .append(")\"/><text x=\"").append((x1 + x2) / 2).append("\" y=\"")
-            .append((y1 + y2) / 2 - 4).append("\" text-anchor=\"middle\">")
+            .append("</title><path d=\"M")
+            .append(x1)
+            .append(',')
+            .append(y1)
+            .append(" C")
+            .append(x1 + bend)
+            .append(',')
+            .append(y1)
+            .append(' ')
+            .append(x2 - bend)
+            .append(',')
+            .append(y2)
+            .append(' ')
+            .append(x2)
+            .append(',')
+            .append(y2)
+            .append("\" marker-end=\"url(#")
+            .append(drawTaken ? "arrow-taken" : "arrow")
+            .append(")\"/><text x=\"")
+            .append((x1 + x2) / 2)
+            .append("\" y=\"")
+            .append((y1 + y2) / 2 - 4)
+            .append("\" text-anchor=\"middle\">")
             .append(esc(e.label()));
         String count = edgeCounts.get(e.edgeId());
         if (count != null) {
-          h.append(" <tspan class=\"count\" id=\"").append(esc("count-edge-" + e.edgeId()))
-              .append("\">").append(esc(count)).append("</tspan>");
+          h.append(" <tspan class=\"count\" id=\"")
+              .append(esc("count-edge-" + e.edgeId()))
+              .append("\">")
+              .append(esc(count))
+              .append("</tspan>");
         }
         h.append("</text></g>\n");
       }
@@ -110,21 +145,44 @@ final class DagSvg {
     for (GraphNode n : graph.nodes()) {
       int[] p = Objects.requireNonNull(pos.get(n.nodeId()), "every node was placed above");
       boolean hit = visited.contains(n.nodeId());
-      h.append("<g class=\"node").append(hit ? " visited" : "").append("\" id=\"")
-          .append(esc("node-" + n.nodeId())).append("\"><title>")
-          .append(esc(n.nodeId() + (hit ? " (visited by this row)" : ""))).append("</title>")
-          .append("<rect x=\"").append(p[0]).append("\" y=\"").append(p[1])
-          .append("\" width=\"").append(BOX_W).append("\" height=\"").append(BOX_H)
-          .append("\" rx=\"6\"/><text x=\"").append(p[0] + 10).append("\" y=\"")
-          .append(p[1] + 19).append("\">").append(esc(clip(n.nodeId(), nodeCounts.containsKey(n.nodeId()) ? 22 : 30)))
-          .append("</text><text class=\"kind\" x=\"").append(p[0] + 10).append("\" y=\"")
-          .append(p[1] + 36).append("\">").append(esc(n.nodeType() + " · " + n.pluginName()))
+      h.append("<g class=\"node")
+          .append(hit ? " visited" : "")
+          .append("\" id=\"")
+          .append(esc("node-" + n.nodeId()))
+          .append("\"><title>")
+          .append(esc(n.nodeId() + (hit ? " (visited by this row)" : "")))
+          .append("</title>")
+          .append("<rect x=\"")
+          .append(p[0])
+          .append("\" y=\"")
+          .append(p[1])
+          .append("\" width=\"")
+          .append(BOX_W)
+          .append("\" height=\"")
+          .append(BOX_H)
+          .append("\" rx=\"6\"/><text x=\"")
+          .append(p[0] + 10)
+          .append("\" y=\"")
+          .append(p[1] + 19)
+          .append("\">")
+          .append(esc(clip(n.nodeId(), nodeCounts.containsKey(n.nodeId()) ? 22 : 30)))
+          .append("</text><text class=\"kind\" x=\"")
+          .append(p[0] + 10)
+          .append("\" y=\"")
+          .append(p[1] + 36)
+          .append("\">")
+          .append(esc(n.nodeType() + " · " + n.pluginName()))
           .append("</text>");
       String count = nodeCounts.get(n.nodeId());
       if (count != null) {
-        h.append("<text class=\"count\" text-anchor=\"end\" x=\"").append(p[0] + BOX_W - 8)
-            .append("\" y=\"").append(p[1] + 19).append("\" id=\"")
-            .append(esc("count-node-" + n.nodeId())).append("\">").append(esc(count))
+        h.append("<text class=\"count\" text-anchor=\"end\" x=\"")
+            .append(p[0] + BOX_W - 8)
+            .append("\" y=\"")
+            .append(p[1] + 19)
+            .append("\" id=\"")
+            .append(esc("count-node-" + n.nodeId()))
+            .append("\">")
+            .append(esc(count))
             .append("</text>");
       }
       h.append("</g>\n");

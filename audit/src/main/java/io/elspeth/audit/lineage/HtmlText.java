@@ -7,8 +7,8 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Text for the lineage page: escaping for XHTML, table cells and fact rows, and the short forms
- * the page shows values in ({@code -} for absent, clipped names, compact or pretty JSON).
+ * Text for the lineage page: escaping for XHTML, table cells and fact rows, and the short forms the
+ * page shows values in ({@code -} for absent, clipped names, compact or pretty JSON).
  */
 final class HtmlText {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +51,10 @@ final class HtmlText {
   }
 
   static void fact(StringBuilder h, String name, String value) {
-    h.append("<tr><td>").append(esc(name)).append("</td><td class=\"mono\">").append(esc(value))
+    h.append("<tr><td>")
+        .append(esc(name))
+        .append("</td><td class=\"mono\">")
+        .append(esc(value))
         .append("</td></tr>\n");
   }
 

@@ -11,8 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * A query over many ids run as few statements as the database allows: the ids go into IN lists
- * of at most {@value #CHUNK} bound parameters each, duplicates removed.
+ * A query over many ids run as few statements as the database allows: the ids go into IN lists of
+ * at most {@value #CHUNK} bound parameters each, duplicates removed.
  */
 final class InListQuery {
   /** The most ids bound in one IN list. */
@@ -27,11 +27,16 @@ final class InListQuery {
   }
 
   /**
-   * Runs {@code sqlTemplate} (whose {@code %s} is the IN list) once per chunk of at most
-   * {@value #CHUNK} distinct ids, binding {@code leading} first.
+   * Runs {@code sqlTemplate} (whose {@code %s} is the IN list) once per chunk of at most {@value
+   * #CHUNK} distinct ids, binding {@code leading} first.
    */
-  static void inChunks(Connection c, String sqlTemplate, List<String> leading,
-      Collection<String> ids, RowReader reader) throws SQLException {
+  static void inChunks(
+      Connection c,
+      String sqlTemplate,
+      List<String> leading,
+      Collection<String> ids,
+      RowReader reader)
+      throws SQLException {
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(ids));
     for (int from = 0; from < distinct.size(); from += CHUNK) {
       List<String> chunk = distinct.subList(from, Math.min(from + CHUNK, distinct.size()));
@@ -52,5 +57,4 @@ final class InListQuery {
       }
     }
   }
-
 }

@@ -24,14 +24,14 @@ import java.util.regex.Pattern;
  *
  * <p>The reads are batched per table: one query each for the run, the row, its validation errors
  * and its tokens, then one query per table (token_parents, node_states, routing_events, calls,
- * transform_errors, token_outcomes, artifacts) with the ids in IN lists of at most
- * {@value #CHUNK} entries. Nothing is written; the caller owns and closes the connection.
+ * transform_errors, token_outcomes, artifacts) with the ids in IN lists of at most {@value #CHUNK}
+ * entries. Nothing is written; the caller owns and closes the connection.
  *
- * <p>Integrity is checked while reading, and a contradiction throws
- * {@link AuditIntegrityException}: a token of the row that belongs to another run, a token with
- * more than one terminal outcome, a parent token that does not exist (or belongs to another run),
- * a token with more than one (or an empty) group id, a group id without parents or parents
- * without a group id, a node state of another run, and stored JSON that does not parse.
+ * <p>Integrity is checked while reading, and a contradiction throws {@link
+ * AuditIntegrityException}: a token of the row that belongs to another run, a token with more than
+ * one terminal outcome, a parent token that does not exist (or belongs to another run), a token
+ * with more than one (or an empty) group id, a group id without parents or parents without a group
+ * id, a node state of another run, and stored JSON that does not parse.
  */
 public final class LineageQuery {
   /** The most ids bound in one IN list. */
@@ -57,8 +57,9 @@ public final class LineageQuery {
       throws SQLException {
     String wanted = runIdOrLatest.trim();
     if (wanted.equals(LATEST)) {
-      try (PreparedStatement ps = c.prepareStatement(
-              "SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1");
+      try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1");
           ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
       }
@@ -72,9 +73,9 @@ public final class LineageQuery {
   }
 
   /**
-   * Full lineage of one source row of {@code runId}. The row is given as its row_id or as a
-   * decimal row_index (a row_id of the run is tried first). Empty when the run does not exist or
-   * has no such row.
+   * Full lineage of one source row of {@code runId}. The row is given as its row_id or as a decimal
+   * row_index (a row_id of the run is tried first). Empty when the run does not exist or has no
+   * such row.
    *
    * @param c an open connection to the Landscape
    * @param runId the run (resolve {@value #LATEST} first with {@link #resolveRun})
@@ -108,8 +109,8 @@ public final class LineageQuery {
    */
   public static Optional<String> rowOfToken(Connection c, String runId, String tokenId)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT row_id FROM tokens WHERE token_id = ? AND run_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT row_id FROM tokens WHERE token_id = ? AND run_id = ?")) {
       ps.setString(1, tokenId);
       ps.setString(2, runId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -121,26 +122,33 @@ public final class LineageQuery {
   // ---------------------------------------------------------------- run, row, validation errors
 
   private static Optional<Run> readRun(Connection c, String runId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT run_id, status, started_at,"
-        + " completed_at, config_hash FROM runs WHERE run_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT run_id, status, started_at,"
+                + " completed_at, config_hash FROM runs WHERE run_id = ?")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
-        return Optional.of(new Run(rs.getString(1), rs.getString(2),
-            requiredTime(rs.getObject(3), "runs", runId, "started_at"),
-            time(rs.getObject(4), "runs", runId, "completed_at"), rs.getString(5)));
+        return Optional.of(
+            new Run(
+                rs.getString(1),
+                rs.getString(2),
+                requiredTime(rs.getObject(3), "runs", runId, "started_at"),
+                time(rs.getObject(4), "runs", runId, "completed_at"),
+                rs.getString(5)));
       }
     }
   }
 
   private static Optional<SourceRow> findRow(Connection c, String runId, String rowIdOrIndex)
       throws SQLException {
-    String select = "SELECT r.row_id, r.row_index, r.source_node_id, n.plugin_name,"
-        + " r.source_data_hash, r.source_data_ref, r.created_at FROM rows r"
-        + " LEFT JOIN nodes n ON n.node_id = r.source_node_id AND n.run_id = r.run_id"
-        + " WHERE r.run_id = ? AND ";
+    String select =
+        "SELECT r.row_id, r.row_index, r.source_node_id, n.plugin_name,"
+            + " r.source_data_hash, r.source_data_ref, r.created_at FROM rows r"
+            + " LEFT JOIN nodes n ON n.node_id = r.source_node_id AND n.run_id = r.run_id"
+            + " WHERE r.run_id = ? AND ";
     try (PreparedStatement ps = c.prepareStatement(select + "r.row_id = ?")) {
       ps.setString(1, runId);
       ps.setString(2, rowIdOrIndex);
@@ -162,33 +170,51 @@ public final class LineageQuery {
         return Optional.empty();
       }
       String rowId = rs.getString(1);
-      return Optional.of(new SourceRow(rowId, rs.getLong(2), rs.getString(3), rs.getString(4),
-          rs.getString(5), rs.getString(6), requiredTime(rs.getObject(7), "rows", rowId,
-              "created_at")));
+      return Optional.of(
+          new SourceRow(
+              rowId,
+              rs.getLong(2),
+              rs.getString(3),
+              rs.getString(4),
+              rs.getString(5),
+              rs.getString(6),
+              requiredTime(rs.getObject(7), "rows", rowId, "created_at")));
     }
   }
 
   private static List<ValidationError> readValidationErrors(
       Connection c, String runId, SourceRow row) throws SQLException {
     List<ValidationError> errors = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT error_id, node_id, row_hash, error,"
-        + " schema_mode, destination, violation_type, original_field_name,"
-        + " normalized_field_name, expected_type, actual_type, created_at"
-        + " FROM validation_errors WHERE run_id = ? AND row_hash = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT error_id, node_id, row_hash, error,"
+                + " schema_mode, destination, violation_type, original_field_name,"
+                + " normalized_field_name, expected_type, actual_type, created_at"
+                + " FROM validation_errors WHERE run_id = ? AND row_hash = ?")) {
       ps.setString(1, runId);
       ps.setString(2, row.sourceDataHash());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String id = rs.getString(1);
-          errors.add(new ValidationError(id, rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-              rs.getString(9), rs.getString(10), rs.getString(11),
-              requiredTime(rs.getObject(12), "validation_errors", id, "created_at")));
+          errors.add(
+              new ValidationError(
+                  id,
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  rs.getString(7),
+                  rs.getString(8),
+                  rs.getString(9),
+                  rs.getString(10),
+                  rs.getString(11),
+                  requiredTime(rs.getObject(12), "validation_errors", id, "created_at")));
         }
       }
     }
-    errors.sort(Comparator.comparing(ValidationError::createdAt)
-        .thenComparing(ValidationError::errorId));
+    errors.sort(
+        Comparator.comparing(ValidationError::createdAt).thenComparing(ValidationError::errorId));
     return errors;
   }
 }

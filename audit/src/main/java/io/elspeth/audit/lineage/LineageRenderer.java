@@ -41,9 +41,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Child tokens (fork, expand, coalesce) are indented under their first parent.
  */
 public final class LineageRenderer {
-  private static final ObjectMapper PRETTY = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper PRETTY =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper COMPACT = new ObjectMapper();
   private static final String INDENT = "  ";
 
@@ -54,8 +55,12 @@ public final class LineageRenderer {
     try {
       return PRETTY.writeValueAsString(lineage);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise the lineage of row "
-          + lineage.row().rowId() + ": " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "cannot serialise the lineage of row "
+              + lineage.row().rowId()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -63,12 +68,23 @@ public final class LineageRenderer {
   public static String text(RowLineage lineage) {
     StringBuilder out = new StringBuilder();
     RowLineage.Run run = lineage.run();
-    out.append("Run ").append(run.runId()).append(' ').append(run.status())
-        .append(" started ").append(run.startedAt())
-        .append(" completed ").append(orDash(run.completedAt()))
-        .append(" config ").append(short12(run.configHash())).append('\n');
+    out.append("Run ")
+        .append(run.runId())
+        .append(' ')
+        .append(run.status())
+        .append(" started ")
+        .append(run.startedAt())
+        .append(" completed ")
+        .append(orDash(run.completedAt()))
+        .append(" config ")
+        .append(short12(run.configHash()))
+        .append('\n');
     RowLineage.SourceRow row = lineage.row();
-    out.append("Row ").append(row.rowIndex()).append(" (").append(row.rowId()).append(") from ")
+    out.append("Row ")
+        .append(row.rowIndex())
+        .append(" (")
+        .append(row.rowId())
+        .append(") from ")
         .append(row.sourceNodeId());
     if (row.sourcePluginName() != null) {
       out.append(" [").append(row.sourcePluginName()).append(']');
@@ -98,35 +114,55 @@ public final class LineageRenderer {
 
   /** A batch: its trigger, the rows it consumed (the way back) and the tokens it produced. */
   private static void batch(StringBuilder out, RowLineage.BatchLineage b) {
-    out.append("batch ").append(b.batchId()).append(" at ").append(b.aggregationNodeId())
-        .append(' ').append(b.status()).append(" trigger ").append(orDash(b.triggerType()));
+    out.append("batch ")
+        .append(b.batchId())
+        .append(" at ")
+        .append(b.aggregationNodeId())
+        .append(' ')
+        .append(b.status())
+        .append(" trigger ")
+        .append(orDash(b.triggerType()));
     if (b.triggerReason() != null) {
       out.append(" (").append(b.triggerReason()).append(')');
     }
     out.append('\n');
     for (RowLineage.BatchToken m : b.members()) {
-      out.append(INDENT).append("member ").append(m.ordinal()).append(": token ")
-          .append(m.tokenId()).append(" from row ").append(batchRow(m)).append('\n');
+      out.append(INDENT)
+          .append("member ")
+          .append(m.ordinal())
+          .append(": token ")
+          .append(m.tokenId())
+          .append(" from row ")
+          .append(batchRow(m))
+          .append('\n');
     }
     for (RowLineage.BatchToken o : b.outputs()) {
-      out.append(INDENT).append("output ").append(o.ordinal()).append(": token ")
-          .append(o.tokenId()).append(" of row ").append(batchRow(o)).append('\n');
+      out.append(INDENT)
+          .append("output ")
+          .append(o.ordinal())
+          .append(": token ")
+          .append(o.tokenId())
+          .append(" of row ")
+          .append(batchRow(o))
+          .append('\n');
     }
   }
 
   private static String batchRow(RowLineage.BatchToken t) {
-    return (t.rowIndex() == null ? "?" : t.rowIndex().toString()) + " ("
-        + orDash(t.rowId()) + ")";
+    return (t.rowIndex() == null ? "?" : t.rowIndex().toString()) + " (" + orDash(t.rowId()) + ")";
   }
 
   private static String validationError(ValidationError v) {
     StringBuilder s = new StringBuilder(v.error());
-    s.append(" (schema ").append(v.schemaMode()).append(", destination '")
-        .append(v.destination()).append("'");
+    s.append(" (schema ")
+        .append(v.schemaMode())
+        .append(", destination '")
+        .append(v.destination())
+        .append("'");
     if (v.violationType() != null) {
       s.append(", ").append(v.violationType());
-      String field = v.originalFieldName() != null ? v.originalFieldName()
-          : v.normalizedFieldName();
+      String field =
+          v.originalFieldName() != null ? v.originalFieldName() : v.normalizedFieldName();
       if (field != null) {
         s.append(" field '").append(field).append("'");
       }
@@ -161,8 +197,9 @@ public final class LineageRenderer {
       notes.add("branch '" + t.branchName() + "'");
     }
     if (!t.parentTokenIds().isEmpty()) {
-      notes.add((t.parentTokenIds().size() == 1 ? "parent " : "parents ")
-          + String.join(", ", t.parentTokenIds()));
+      notes.add(
+          (t.parentTokenIds().size() == 1 ? "parent " : "parents ")
+              + String.join(", ", t.parentTokenIds()));
     }
     if (!notes.isEmpty()) {
       out.append(" (").append(String.join(", ", notes)).append(')');
@@ -173,15 +210,22 @@ public final class LineageRenderer {
       state(out, s, inner);
     }
     for (TransformError e : t.transformErrors()) {
-      out.append(inner).append("transform error at ").append(e.transformId()).append(" -> '")
-          .append(e.destination()).append("': ").append(compact(e.errorDetailsJson()))
+      out.append(inner)
+          .append("transform error at ")
+          .append(e.transformId())
+          .append(" -> '")
+          .append(e.destination())
+          .append("': ")
+          .append(compact(e.errorDetailsJson()))
           .append('\n');
     }
     if (t.outcomes().isEmpty()) {
       out.append(inner).append("outcome: none recorded\n");
     }
     for (Outcome o : t.outcomes()) {
-      out.append(inner).append("outcome: ").append(outcome(o, o.isTerminal() ? t.artifact() : null))
+      out.append(inner)
+          .append("outcome: ")
+          .append(outcome(o, o.isTerminal() ? t.artifact() : null))
           .append('\n');
     }
     for (TokenLineage child : lineage.children(t.tokenId())) {
@@ -190,28 +234,43 @@ public final class LineageRenderer {
   }
 
   private static void state(StringBuilder out, NodeStateLineage s, String pad) {
-    out.append(pad).append("step ").append(s.stepIndex()).append(' ').append(s.nodeId())
-        .append(" [").append(s.pluginName() == null ? "?" : s.pluginName()).append("] ")
+    out.append(pad)
+        .append("step ")
+        .append(s.stepIndex())
+        .append(' ')
+        .append(s.nodeId())
+        .append(" [")
+        .append(s.pluginName() == null ? "?" : s.pluginName())
+        .append("] ")
         .append(s.status());
     if (s.attempt() > 0) {
       out.append(" attempt ").append(s.attempt());
     }
-    out.append(" in=").append(short12(s.inputHash())).append(" out=")
-        .append(short12(s.outputHash())).append('\n');
+    out.append(" in=")
+        .append(short12(s.inputHash()))
+        .append(" out=")
+        .append(short12(s.outputHash()))
+        .append('\n');
     String inner = pad + INDENT;
     if (s.errorJson() != null) {
       out.append(inner).append("error: ").append(compact(s.errorJson())).append('\n');
     }
     JsonNode ctx = s.contextAfterJson();
-    boolean gate = "gate".equals(s.nodeType())
-        || (ctx != null && ctx.isObject() && ctx.has("route_label"));
+    boolean gate =
+        "gate".equals(s.nodeType()) || (ctx != null && ctx.isObject() && ctx.has("route_label"));
     if (gate && ctx != null && ctx.isObject()) {
       if (ctx.has("condition") || ctx.has("result")) {
-        out.append(inner).append("gate: ").append(scalar(ctx.get("condition"))).append(" => ")
-            .append(scalar(ctx.get("result"))).append('\n');
+        out.append(inner)
+            .append("gate: ")
+            .append(scalar(ctx.get("condition")))
+            .append(" => ")
+            .append(scalar(ctx.get("result")))
+            .append('\n');
       }
       if (s.routingEvents().isEmpty() && ctx.hasNonNull("route_label")) {
-        out.append(inner).append("route '").append(scalar(ctx.get("route_label")))
+        out.append(inner)
+            .append("route '")
+            .append(scalar(ctx.get("route_label")))
             .append("' -> continue\n");
       }
     }
@@ -223,12 +282,19 @@ public final class LineageRenderer {
       out.append(orDash(e.toNodeId())).append(" (").append(e.mode()).append(")\n");
     }
     for (Call c : s.calls()) {
-      out.append(inner).append("call ").append(c.callIndex()).append(' ').append(c.callType())
-          .append(' ').append(c.status()).append(" req=").append(short12(c.requestHash()))
-          .append(" resp=").append(short12(c.responseHash()));
+      out.append(inner)
+          .append("call ")
+          .append(c.callIndex())
+          .append(' ')
+          .append(c.callType())
+          .append(' ')
+          .append(c.status())
+          .append(" req=")
+          .append(short12(c.requestHash()))
+          .append(" resp=")
+          .append(short12(c.responseHash()));
       if (c.latencyMs() != null) {
-        out.append(" latency=").append(String.format(Locale.ROOT, "%.1fms",
-            c.latencyMs()));
+        out.append(" latency=").append(String.format(Locale.ROOT, "%.1fms", c.latencyMs()));
       }
       if (c.errorJson() != null) {
         out.append(" error=").append(compact(c.errorJson()));
@@ -246,8 +312,11 @@ public final class LineageRenderer {
       s.append(" at sink '").append(o.sinkName()).append('\'');
     }
     if (artifact != null) {
-      s.append(" -> ").append(artifact.pathOrUri()).append(" (sha256 ")
-          .append(shortHash(artifact.contentHash())).append(')');
+      s.append(" -> ")
+          .append(artifact.pathOrUri())
+          .append(" (sha256 ")
+          .append(shortHash(artifact.contentHash()))
+          .append(')');
     }
     List<String> notes = new ArrayList<>();
     if (o.errorHash() != null) {

@@ -10,14 +10,14 @@ import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Everything the Landscape knows about one source row of one run, as read by
- * {@link LineageQuery#explainRow}: the run, the row, the source's validation errors for it, and
- * every token the row became, each with its node states (and their routing events and calls),
- * transform errors, outcomes and the artifact of the sink it reached.
+ * Everything the Landscape knows about one source row of one run, as read by {@link
+ * LineageQuery#explainRow}: the run, the row, the source's validation errors for it, and every
+ * token the row became, each with its node states (and their routing events and calls), transform
+ * errors, outcomes and the artifact of the sink it reached.
  *
- * <p>All types are immutable records whose public accessors Jackson serialises directly;
- * {@link LineageRenderer#json} writes them with snake_case keys. Timestamps are ISO-8601 UTC text
- * ({@code 2026-01-31T12:00:00.123456Z}); stored JSON columns are parsed into {@link JsonNode}.
+ * <p>All types are immutable records whose public accessors Jackson serialises directly; {@link
+ * LineageRenderer#json} writes them with snake_case keys. Timestamps are ISO-8601 UTC text ({@code
+ * 2026-01-31T12:00:00.123456Z}); stored JSON columns are parsed into {@link JsonNode}.
  *
  * @param run the run the row belongs to
  * @param row the source row
@@ -25,11 +25,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     source_data_hash, oldest first
  * @param tokens every token of the row (tokens.row_id), parents before their children
  * @param batches the aggregation batches the row's tokens were buffered into, and those whose
- *     members are parents of the row's tokens (the way back from a batch output to every source
- *     row that went into it), by batch id
+ *     members are parents of the row's tokens (the way back from a batch output to every source row
+ *     that went into it), by batch id
  */
 public record RowLineage(
-    Run run, SourceRow row, List<ValidationError> validationErrors, List<TokenLineage> tokens,
+    Run run,
+    SourceRow row,
+    List<ValidationError> validationErrors,
+    List<TokenLineage> tokens,
     List<BatchLineage> batches) {
 
   /** Copies the lists so the lineage stays immutable. */
@@ -77,7 +80,10 @@ public record RowLineage(
    * @param configHash stable hash of the resolved settings
    */
   public record Run(
-      String runId, String status, String startedAt, @Nullable String completedAt,
+      String runId,
+      String status,
+      String startedAt,
+      @Nullable String completedAt,
       String configHash) {}
 
   /**
@@ -92,8 +98,13 @@ public record RowLineage(
    * @param createdAt ISO-8601 UTC
    */
   public record SourceRow(
-      String rowId, long rowIndex, String sourceNodeId, @Nullable String sourcePluginName,
-      String sourceDataHash, @Nullable String sourceDataRef, String createdAt) {}
+      String rowId,
+      long rowIndex,
+      String sourceNodeId,
+      @Nullable String sourcePluginName,
+      String sourceDataHash,
+      @Nullable String sourceDataRef,
+      String createdAt) {}
 
   /**
    * A source validation error ({@code validation_errors}) matched to the row by row_hash.
@@ -112,10 +123,18 @@ public record RowLineage(
    * @param createdAt ISO-8601 UTC
    */
   public record ValidationError(
-      String errorId, @Nullable String nodeId, String rowHash, String error, String schemaMode,
-      String destination, @Nullable String violationType, @Nullable String originalFieldName,
-      @Nullable String normalizedFieldName, @Nullable String expectedType,
-      @Nullable String actualType, String createdAt) {}
+      String errorId,
+      @Nullable String nodeId,
+      String rowHash,
+      String error,
+      String schemaMode,
+      String destination,
+      @Nullable String violationType,
+      @Nullable String originalFieldName,
+      @Nullable String normalizedFieldName,
+      @Nullable String expectedType,
+      @Nullable String actualType,
+      String createdAt) {}
 
   /**
    * One token of the row and everything recorded about it.
@@ -131,14 +150,22 @@ public record RowLineage(
    * @param nodeStates the token's node states by step_index, then attempt
    * @param transformErrors transform errors recorded for the token, oldest first
    * @param outcomes the token's outcomes (buffered ones and at most one terminal), oldest first
-   * @param artifact the artifact of the sink the token reached, null if it reached none or the
-   *     sink recorded no artifact
+   * @param artifact the artifact of the sink the token reached, null if it reached none or the sink
+   *     recorded no artifact
    */
   public record TokenLineage(
-      String tokenId, List<String> parentTokenIds, @Nullable String forkGroupId,
-      @Nullable String joinGroupId, @Nullable String expandGroupId, @Nullable String branchName,
-      @Nullable Integer stepInPipeline, String createdAt, List<NodeStateLineage> nodeStates,
-      List<TransformError> transformErrors, List<Outcome> outcomes, @Nullable Artifact artifact) {
+      String tokenId,
+      List<String> parentTokenIds,
+      @Nullable String forkGroupId,
+      @Nullable String joinGroupId,
+      @Nullable String expandGroupId,
+      @Nullable String branchName,
+      @Nullable Integer stepInPipeline,
+      String createdAt,
+      List<NodeStateLineage> nodeStates,
+      List<TransformError> transformErrors,
+      List<Outcome> outcomes,
+      @Nullable Artifact artifact) {
 
     /** Copies the lists so the lineage stays immutable. */
     public TokenLineage {
@@ -157,9 +184,11 @@ public record RowLineage(
     /** The token's last visit to a sink node (node_type {@code sink}), if any. */
     @JsonIgnore
     public Optional<NodeStateLineage> sinkState() {
-      return nodeStates.stream().filter(s -> "sink".equals(s.nodeType()))
-          .max(Comparator.comparingInt(NodeStateLineage::stepIndex)
-              .thenComparingInt(NodeStateLineage::attempt));
+      return nodeStates.stream()
+          .filter(s -> "sink".equals(s.nodeType()))
+          .max(
+              Comparator.comparingInt(NodeStateLineage::stepIndex)
+                  .thenComparingInt(NodeStateLineage::attempt));
     }
   }
 
@@ -186,11 +215,23 @@ public record RowLineage(
    * @param calls external calls made in this state, by call_index
    */
   public record NodeStateLineage(
-      String stateId, String nodeId, @Nullable String pluginName, @Nullable String nodeType,
-      int stepIndex, int attempt, String status, String inputHash, @Nullable String outputHash,
-      @Nullable Double durationMs, String startedAt, @Nullable String completedAt,
-      @Nullable JsonNode errorJson, @Nullable JsonNode contextAfterJson,
-      @Nullable JsonNode successReasonJson, List<RoutingEvent> routingEvents, List<Call> calls) {
+      String stateId,
+      String nodeId,
+      @Nullable String pluginName,
+      @Nullable String nodeType,
+      int stepIndex,
+      int attempt,
+      String status,
+      String inputHash,
+      @Nullable String outputHash,
+      @Nullable Double durationMs,
+      String startedAt,
+      @Nullable String completedAt,
+      @Nullable JsonNode errorJson,
+      @Nullable JsonNode contextAfterJson,
+      @Nullable JsonNode successReasonJson,
+      List<RoutingEvent> routingEvents,
+      List<Call> calls) {
 
     /** Copies the lists so the lineage stays immutable. */
     public NodeStateLineage {
@@ -214,9 +255,16 @@ public record RowLineage(
    * @param reasonRef payload-store key of the reason
    */
   public record RoutingEvent(
-      String eventId, String edgeId, @Nullable String label, @Nullable String toNodeId,
-      @Nullable String toNodeType, String mode, String routingGroupId, int ordinal,
-      @Nullable String reasonHash, @Nullable String reasonRef) {}
+      String eventId,
+      String edgeId,
+      @Nullable String label,
+      @Nullable String toNodeId,
+      @Nullable String toNodeType,
+      String mode,
+      String routingGroupId,
+      int ordinal,
+      @Nullable String reasonHash,
+      @Nullable String reasonRef) {}
 
   /**
    * An external call made during a node state ({@code calls}).
@@ -233,9 +281,16 @@ public record RowLineage(
    * @param errorJson the stored error, parsed
    */
   public record Call(
-      String callId, int callIndex, String callType, String status, String requestHash,
-      @Nullable String requestRef, @Nullable String responseHash, @Nullable String responseRef,
-      @Nullable Double latencyMs, @Nullable JsonNode errorJson) {}
+      String callId,
+      int callIndex,
+      String callType,
+      String status,
+      String requestHash,
+      @Nullable String requestRef,
+      @Nullable String responseHash,
+      @Nullable String responseRef,
+      @Nullable Double latencyMs,
+      @Nullable JsonNode errorJson) {}
 
   /**
    * A legitimate processing error a transform returned for the token ({@code transform_errors}).
@@ -248,15 +303,19 @@ public record RowLineage(
    * @param createdAt ISO-8601 UTC
    */
   public record TransformError(
-      String errorId, String transformId, String rowHash, @Nullable JsonNode errorDetailsJson,
-      String destination, String createdAt) {}
+      String errorId,
+      String transformId,
+      String rowHash,
+      @Nullable JsonNode errorDetailsJson,
+      String destination,
+      String createdAt) {}
 
   /**
    * An outcome of the token ({@code token_outcomes}).
    *
    * @param outcomeId token_outcomes.outcome_id
-   * @param outcome completed, routed, forked, failed, quarantined, consumed_in_batch,
-   *     coalesced, expanded, diverted or buffered
+   * @param outcome completed, routed, forked, failed, quarantined, consumed_in_batch, coalesced,
+   *     expanded, diverted or buffered
    * @param isTerminal false only for buffered
    * @param recordedAt ISO-8601 UTC
    * @param sinkName the sink the token ended in
@@ -269,10 +328,17 @@ public record RowLineage(
    * @param contextJson the stored context, parsed
    */
   public record Outcome(
-      String outcomeId, String outcome, @JsonProperty("is_terminal") boolean isTerminal,
-      String recordedAt, @Nullable String sinkName, @Nullable String batchId,
-      @Nullable String forkGroupId, @Nullable String joinGroupId, @Nullable String expandGroupId,
-      @Nullable String errorHash, @Nullable JsonNode expectedBranchesJson,
+      String outcomeId,
+      String outcome,
+      @JsonProperty("is_terminal") boolean isTerminal,
+      String recordedAt,
+      @Nullable String sinkName,
+      @Nullable String batchId,
+      @Nullable String forkGroupId,
+      @Nullable String joinGroupId,
+      @Nullable String expandGroupId,
+      @Nullable String errorHash,
+      @Nullable JsonNode expectedBranchesJson,
       @Nullable JsonNode contextJson) {}
 
   /**
@@ -301,9 +367,14 @@ public record RowLineage(
    * @param outputs tokens created from the batch (transform mode), with their rows
    */
   public record BatchLineage(
-      String batchId, String aggregationNodeId, @Nullable String aggregationStateId,
-      @Nullable String triggerType, @Nullable String triggerReason, String status,
-      List<BatchToken> members, List<BatchToken> outputs) {
+      String batchId,
+      String aggregationNodeId,
+      @Nullable String aggregationStateId,
+      @Nullable String triggerType,
+      @Nullable String triggerReason,
+      String status,
+      List<BatchToken> members,
+      List<BatchToken> outputs) {
 
     /** Copies the lists so the lineage stays immutable. */
     public BatchLineage {
@@ -324,6 +395,12 @@ public record RowLineage(
       int ordinal, String tokenId, @Nullable String rowId, @Nullable Long rowIndex) {}
 
   public record Artifact(
-      String artifactId, String sinkNodeId, String producedByStateId, String artifactType,
-      String pathOrUri, String contentHash, long sizeBytes, String createdAt) {}
+      String artifactId,
+      String sinkNodeId,
+      String producedByStateId,
+      String artifactType,
+      String pathOrUri,
+      String contentHash,
+      long sizeBytes,
+      String createdAt) {}
 }

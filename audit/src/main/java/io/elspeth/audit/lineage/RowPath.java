@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The path a row took through its run's DAG: the nodes its tokens visited and the edges they
- * took, which the lineage page highlights.
+ * The path a row took through its run's DAG: the nodes its tokens visited and the edges they took,
+ * which the lineage page highlights.
  *
  * @param visitedNodes ids of the nodes a token of the row has a state at
  * @param takenEdges ids of the edges the row took
@@ -36,8 +36,8 @@ record RowPath(Set<String> visitedNodes, Set<String> takenEdges) {
   }
 
   /**
-   * Edges the row took: those of its routing events, and between consecutive states of a token
-   * the edge joining their nodes (the {@code continue} edge when there are several).
+   * Edges the row took: those of its routing events, and between consecutive states of a token the
+   * edge joining their nodes (the {@code continue} edge when there are several).
    */
   private static Set<String> takenEdges(RowLineage lineage, RunGraph graph) {
     Set<String> taken = new HashSet<>();
@@ -52,13 +52,15 @@ record RowPath(Set<String> visitedNodes, Set<String> takenEdges) {
           String to = states.get(i + 1).nodeId();
           GraphEdge pick = null;
           for (GraphEdge e : graph.edges()) {
-            if (e.from().equals(from) && e.to().equals(to)
+            if (e.from().equals(from)
+                && e.to().equals(to)
                 && (pick == null || "continue".equals(e.label()))) {
               pick = e;
             }
           }
-          if (pick != null && states.get(i).routingEvents().stream()
-              .noneMatch(r -> r.toNodeId() != null && r.toNodeId().equals(to))) {
+          if (pick != null
+              && states.get(i).routingEvents().stream()
+                  .noneMatch(r -> r.toNodeId() != null && r.toNodeId().equals(to))) {
             taken.add(pick.edgeId());
           }
         }

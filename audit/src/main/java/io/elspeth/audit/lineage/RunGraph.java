@@ -26,8 +26,10 @@ public record RunGraph(List<GraphNode> nodes, List<GraphEdge> edges) {
    */
   public static RunGraph read(Connection c, String runId) throws SQLException {
     List<GraphNode> nodes = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT node_id, plugin_name, node_type"
-        + " FROM nodes WHERE run_id = ? ORDER BY registered_at, node_id")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT node_id, plugin_name, node_type"
+                + " FROM nodes WHERE run_id = ? ORDER BY registered_at, node_id")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -36,13 +38,20 @@ public record RunGraph(List<GraphNode> nodes, List<GraphEdge> edges) {
       }
     }
     List<GraphEdge> edges = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT edge_id, from_node_id, to_node_id,"
-        + " label, default_mode FROM edges WHERE run_id = ? ORDER BY created_at, edge_id")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT edge_id, from_node_id, to_node_id,"
+                + " label, default_mode FROM edges WHERE run_id = ? ORDER BY created_at, edge_id")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          edges.add(new GraphEdge(rs.getString(1), rs.getString(2), rs.getString(3),
-              rs.getString(4), rs.getString(5)));
+          edges.add(
+              new GraphEdge(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5)));
         }
       }
     }

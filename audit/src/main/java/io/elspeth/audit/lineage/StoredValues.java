@@ -16,13 +16,14 @@ import java.time.format.DateTimeParseException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Values read back from Landscape columns, made the same whichever dialect stored them:
- * timestamps as fixed-width ISO-8601 UTC text, JSON text as a tree, nullable numbers. A value
- * that cannot be what its column says throws {@link AuditIntegrityException} naming the table,
- * the record and the column.
+ * Values read back from Landscape columns, made the same whichever dialect stored them: timestamps
+ * as fixed-width ISO-8601 UTC text, JSON text as a tree, nullable numbers. A value that cannot be
+ * what its column says throws {@link AuditIntegrityException} naming the table, the record and the
+ * column.
  */
 public final class StoredValues {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Fixed-width ISO-8601 UTC with microseconds, so that the text sorts in time order. */
   private static final DateTimeFormatter ISO_MICROS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -39,21 +40,26 @@ public final class StoredValues {
     return rs.wasNull() ? null : v;
   }
 
-  static @Nullable JsonNode json(
-      @Nullable String text, String table, String id, String column) {
+  static @Nullable JsonNode json(@Nullable String text, String table, String id, String column) {
     if (text == null) {
       return null;
     }
     try {
       return JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new AuditIntegrityException(table + " " + id + ": column " + column
-          + " does not hold valid JSON: " + e.getOriginalMessage(), e);
+      throw new AuditIntegrityException(
+          table
+              + " "
+              + id
+              + ": column "
+              + column
+              + " does not hold valid JSON: "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
-  static String requiredTime(@Nullable Object value, String table, String id,
-      String column) {
+  static String requiredTime(@Nullable Object value, String table, String id, String column) {
     String t = time(value, table, id, column);
     if (t == null) {
       throw new AuditIntegrityException(table + " " + id + ": column " + column + " is NULL");
@@ -63,9 +69,9 @@ public final class StoredValues {
 
   /**
    * A timestamp as read from either dialect, as fixed-width ISO-8601 UTC text with microseconds
-   * ({@code 2026-01-31T12:00:00.123456Z}, which sorts in time order): SQLite text
-   * {@code yyyy-MM-dd HH:mm:ss[.ffffff]} (UTC wall-clock) or ISO-8601 with an offset, PostgreSQL
-   * {@link Timestamp} or {@link OffsetDateTime}.
+   * ({@code 2026-01-31T12:00:00.123456Z}, which sorts in time order): SQLite text {@code yyyy-MM-dd
+   * HH:mm:ss[.ffffff]} (UTC wall-clock) or ISO-8601 with an offset, PostgreSQL {@link Timestamp} or
+   * {@link OffsetDateTime}.
    */
   public static @Nullable String time(
       @Nullable Object value, String table, String id, String column) {
@@ -100,8 +106,16 @@ public final class StoredValues {
       try {
         return OffsetDateTime.parse(text).toInstant();
       } catch (DateTimeParseException offset) {
-        throw new AuditIntegrityException(table + " " + id + ": column " + column
-            + " holds '" + value + "', which is not a timestamp", offset);
+        throw new AuditIntegrityException(
+            table
+                + " "
+                + id
+                + ": column "
+                + column
+                + " holds '"
+                + value
+                + "', which is not a timestamp",
+            offset);
       }
     }
   }

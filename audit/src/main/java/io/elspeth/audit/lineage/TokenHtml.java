@@ -42,33 +42,55 @@ final class TokenHtml {
     if (!notes.isEmpty()) {
       h.append("<p class=\"note\">").append(esc(String.join("; ", notes))).append("</p>\n");
     }
-    h.append("<table><tr><th>step</th><th>node</th><th>status</th><th>input hash</th>"
-        + "<th>output hash</th><th>duration</th><th>details</th></tr>\n");
+    h.append(
+        "<table><tr><th>step</th><th>node</th><th>status</th><th>input hash</th>"
+            + "<th>output hash</th><th>duration</th><th>details</th></tr>\n");
     for (NodeStateLineage s : t.nodeStates()) {
-      h.append("<tr><td>").append(s.stepIndex())
-          .append(s.attempt() > 0 ? esc(" (attempt " + s.attempt() + ")") : "").append("</td>")
+      h.append("<tr><td>")
+          .append(s.stepIndex())
+          .append(s.attempt() > 0 ? esc(" (attempt " + s.attempt() + ")") : "")
+          .append("</td>")
           .append(td(s.nodeId() + " [" + orDash(s.pluginName()) + "]"))
-          .append("<td class=\"").append("failed".equals(s.status()) ? "bad" : "ok").append("\">")
-          .append(esc(s.status())).append("</td>").append(mono(s.inputHash()))
-          .append(mono(s.outputHash())).append(td(s.durationMs() == null ? null
-              : String.format(Locale.ROOT, "%.1f ms", s.durationMs())))
+          .append("<td class=\"")
+          .append("failed".equals(s.status()) ? "bad" : "ok")
+          .append("\">")
+          .append(esc(s.status()))
+          .append("</td>")
+          .append(mono(s.inputHash()))
+          .append(mono(s.outputHash()))
+          .append(
+              td(
+                  s.durationMs() == null
+                      ? null
+                      : String.format(Locale.ROOT, "%.1f ms", s.durationMs())))
           .append("<td>");
       details(h, s);
       h.append("</td></tr>\n");
     }
     h.append("</table>\n");
     for (TransformError e : t.transformErrors()) {
-      h.append("<p class=\"bad\">").append(esc("transform error at " + e.transformId() + " -> '"
-          + e.destination() + "': " + compact(e.errorDetailsJson()))).append("</p>\n");
+      h.append("<p class=\"bad\">")
+          .append(
+              esc(
+                  "transform error at "
+                      + e.transformId()
+                      + " -> '"
+                      + e.destination()
+                      + "': "
+                      + compact(e.errorDetailsJson())))
+          .append("</p>\n");
     }
     if (t.outcomes().isEmpty()) {
       h.append("<p class=\"bad\">No outcome recorded.</p>\n");
     }
     for (Outcome o : t.outcomes()) {
-      h.append("<p><strong>Outcome:</strong> ").append(esc(o.outcome()
-          + (o.isTerminal() ? "" : " (not terminal)")
-          + (o.sinkName() == null ? "" : " at sink '" + o.sinkName() + "'")
-          + (o.errorHash() == null ? "" : ", error hash " + o.errorHash())))
+      h.append("<p><strong>Outcome:</strong> ")
+          .append(
+              esc(
+                  o.outcome()
+                      + (o.isTerminal() ? "" : " (not terminal)")
+                      + (o.sinkName() == null ? "" : " at sink '" + o.sinkName() + "'")
+                      + (o.errorHash() == null ? "" : ", error hash " + o.errorHash())))
           .append("</p>\n");
     }
     Artifact a = t.artifact();
@@ -86,21 +108,42 @@ final class TokenHtml {
     List<String> lines = new ArrayList<>();
     JsonNode ctx = s.contextAfterJson();
     if (ctx != null && ctx.isObject() && (ctx.has("condition") || ctx.has("route_label"))) {
-      lines.add("gate: " + scalar(ctx.get("condition")) + " => " + scalar(ctx.get("result"))
-          + (ctx.hasNonNull("route_label") ? " (route '" + scalar(ctx.get("route_label"))
-              + "')" : ""));
+      lines.add(
+          "gate: "
+              + scalar(ctx.get("condition"))
+              + " => "
+              + scalar(ctx.get("result"))
+              + (ctx.hasNonNull("route_label")
+                  ? " (route '" + scalar(ctx.get("route_label")) + "')"
+                  : ""));
     }
     for (RoutingEvent e : s.routingEvents()) {
-      lines.add("route '" + orDash(e.label()) + "' -> " + orDash(e.toNodeId()) + " ("
-          + e.mode() + ")" + (e.reasonHash() == null ? "" : " reason " + e.reasonHash()));
+      lines.add(
+          "route '"
+              + orDash(e.label())
+              + "' -> "
+              + orDash(e.toNodeId())
+              + " ("
+              + e.mode()
+              + ")"
+              + (e.reasonHash() == null ? "" : " reason " + e.reasonHash()));
     }
     for (Call c : s.calls()) {
-      lines.add("call " + c.callIndex() + " " + c.callType() + " " + c.status()
-          + (c.latencyMs() == null ? "" : String.format(Locale.ROOT, " %.1f ms", c.latencyMs()))
-          + " request " + c.requestHash() + (c.requestRef() == null ? "" : " ref " + c.requestRef())
-          + " response " + orDash(c.responseHash())
-          + (c.responseRef() == null ? "" : " ref " + c.responseRef())
-          + (c.errorJson() == null ? "" : " error " + compact(c.errorJson())));
+      lines.add(
+          "call "
+              + c.callIndex()
+              + " "
+              + c.callType()
+              + " "
+              + c.status()
+              + (c.latencyMs() == null ? "" : String.format(Locale.ROOT, " %.1f ms", c.latencyMs()))
+              + " request "
+              + c.requestHash()
+              + (c.requestRef() == null ? "" : " ref " + c.requestRef())
+              + " response "
+              + orDash(c.responseHash())
+              + (c.responseRef() == null ? "" : " ref " + c.responseRef())
+              + (c.errorJson() == null ? "" : " error " + compact(c.errorJson())));
     }
     if (s.errorJson() != null) {
       lines.add("error: " + compact(s.errorJson()));

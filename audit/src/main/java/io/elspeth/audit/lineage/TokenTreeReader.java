@@ -36,40 +36,64 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads the tree of a row's tokens (parents before children, siblings in creation order) with
- * everything attached to each token, and checks the tree while reading it: every token of the
- * row's run, every parent existing in that run, at most one group id per token, and a group id
- * exactly when the token has parents.
+ * everything attached to each token, and checks the tree while reading it: every token of the row's
+ * run, every parent existing in that run, at most one group id per token, and a group id exactly
+ * when the token has parents.
  */
 final class TokenTreeReader {
   private TokenTreeReader() {}
 
   /** A tokens row before its children tables are attached. */
   private record TokenRow(
-      String tokenId, String runId, @Nullable String forkGroupId, @Nullable String joinGroupId,
-      @Nullable String expandGroupId, @Nullable String branchName,
-      @Nullable Integer stepInPipeline, String createdAt) {}
+      String tokenId,
+      String runId,
+      @Nullable String forkGroupId,
+      @Nullable String joinGroupId,
+      @Nullable String expandGroupId,
+      @Nullable String branchName,
+      @Nullable Integer stepInPipeline,
+      String createdAt) {}
 
   static List<TokenLineage> readTokenTree(Connection c, String runId, String rowId)
       throws SQLException {
     Map<String, TokenRow> tokens = new LinkedHashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT token_id, run_id, fork_group_id,"
-        + " join_group_id, expand_group_id, branch_name, step_in_pipeline, created_at"
-        + " FROM tokens WHERE row_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT token_id, run_id, fork_group_id,"
+                + " join_group_id, expand_group_id, branch_name, step_in_pipeline, created_at"
+                + " FROM tokens WHERE row_id = ?")) {
       ps.setString(1, rowId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String id = rs.getString(1);
           Long step = longOrNull(rs, 7);
-          tokens.put(id, new TokenRow(id, rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), rs.getString(6), step == null ? null : step.intValue(),
-              requiredTime(rs.getObject(8), "tokens", id, "created_at")));
+          tokens.put(
+              id,
+              new TokenRow(
+                  id,
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  step == null ? null : step.intValue(),
+                  requiredTime(rs.getObject(8), "tokens", id, "created_at")));
         }
       }
     }
     for (TokenRow t : tokens.values()) {
       if (!runId.equals(t.runId())) {
-        throw new AuditIntegrityException("token " + t.tokenId() + " of row " + rowId
-            + " belongs to run " + t.runId() + ", but row " + rowId + " belongs to run " + runId);
+        throw new AuditIntegrityException(
+            "token "
+                + t.tokenId()
+                + " of row "
+                + rowId
+                + " belongs to run "
+                + t.runId()
+                + ", but row "
+                + rowId
+                + " belongs to run "
+                + runId);
       }
     }
     if (tokens.isEmpty()) {
@@ -90,16 +114,31 @@ final class TokenTreeReader {
     Map<String, List<NodeStateLineage>> statesByToken = new HashMap<>();
     for (StateRow s : stateRows) {
       NodeStateLineage bare = s.state();
-      NodeStateLineage full = new NodeStateLineage(bare.stateId(), bare.nodeId(),
-          bare.pluginName(), bare.nodeType(), bare.stepIndex(), bare.attempt(), bare.status(),
-          bare.inputHash(), bare.outputHash(), bare.durationMs(), bare.startedAt(),
-          bare.completedAt(), bare.errorJson(), bare.contextAfterJson(),
-          bare.successReasonJson(), routing.getOrDefault(bare.stateId(), List.of()),
-          calls.getOrDefault(bare.stateId(), List.of()));
+      NodeStateLineage full =
+          new NodeStateLineage(
+              bare.stateId(),
+              bare.nodeId(),
+              bare.pluginName(),
+              bare.nodeType(),
+              bare.stepIndex(),
+              bare.attempt(),
+              bare.status(),
+              bare.inputHash(),
+              bare.outputHash(),
+              bare.durationMs(),
+              bare.startedAt(),
+              bare.completedAt(),
+              bare.errorJson(),
+              bare.contextAfterJson(),
+              bare.successReasonJson(),
+              routing.getOrDefault(bare.stateId(), List.of()),
+              calls.getOrDefault(bare.stateId(), List.of()));
       statesByToken.computeIfAbsent(s.tokenId(), k -> new ArrayList<>()).add(full);
     }
-    Comparator<NodeStateLineage> stateOrder = Comparator.comparingInt(NodeStateLineage::stepIndex)
-        .thenComparingInt(NodeStateLineage::attempt).thenComparing(NodeStateLineage::stateId);
+    Comparator<NodeStateLineage> stateOrder =
+        Comparator.comparingInt(NodeStateLineage::stepIndex)
+            .thenComparingInt(NodeStateLineage::attempt)
+            .thenComparing(NodeStateLineage::stateId);
     statesByToken.values().forEach(l -> l.sort(stateOrder));
 
     Map<String, List<TransformError>> transformErrors = readTransformErrors(c, runId, tokenIds);
@@ -108,27 +147,43 @@ final class TokenTreeReader {
     Map<String, NodeStateLineage> sinkStates = new HashMap<>();
     for (Map.Entry<String, List<NodeStateLineage>> e : statesByToken.entrySet()) {
       // A failed sink state (a row the sink could not write) produced nothing of the artifact.
-      e.getValue().stream().filter(s -> "sink".equals(s.nodeType())
-              && !"failed".equals(s.status()))
+      e.getValue().stream()
+          .filter(s -> "sink".equals(s.nodeType()) && !"failed".equals(s.status()))
           .reduce((first, second) -> second)
           .ifPresent(s -> sinkStates.put(e.getKey(), s));
     }
-    Map<String, List<Artifact>> artifactsBySink = readArtifacts(c, runId,
-        sinkStates.values().stream().map(NodeStateLineage::nodeId)
-            .collect(Collectors.toCollection(LinkedHashSet::new)));
+    Map<String, List<Artifact>> artifactsBySink =
+        readArtifacts(
+            c,
+            runId,
+            sinkStates.values().stream()
+                .map(NodeStateLineage::nodeId)
+                .collect(Collectors.toCollection(LinkedHashSet::new)));
 
     List<TokenLineage> result = new ArrayList<>();
     for (String tokenId : treeOrder(tokens, parents)) {
       // treeOrder yields the keys of tokens only.
       TokenRow t = java.util.Objects.requireNonNull(tokens.get(tokenId), tokenId);
       NodeStateLineage sinkState = sinkStates.get(tokenId);
-      Artifact artifact = sinkState == null ? null
-          : pickArtifact(sinkState, artifactsBySink.getOrDefault(sinkState.nodeId(), List.of()));
-      result.add(new TokenLineage(tokenId, parents.getOrDefault(tokenId, List.of()),
-          t.forkGroupId(), t.joinGroupId(), t.expandGroupId(), t.branchName(),
-          t.stepInPipeline(), t.createdAt(), statesByToken.getOrDefault(tokenId, List.of()),
-          transformErrors.getOrDefault(tokenId, List.of()),
-          outcomes.getOrDefault(tokenId, List.of()), artifact));
+      Artifact artifact =
+          sinkState == null
+              ? null
+              : pickArtifact(
+                  sinkState, artifactsBySink.getOrDefault(sinkState.nodeId(), List.of()));
+      result.add(
+          new TokenLineage(
+              tokenId,
+              parents.getOrDefault(tokenId, List.of()),
+              t.forkGroupId(),
+              t.joinGroupId(),
+              t.expandGroupId(),
+              t.branchName(),
+              t.stepInPipeline(),
+              t.createdAt(),
+              statesByToken.getOrDefault(tokenId, List.of()),
+              transformErrors.getOrDefault(tokenId, List.of()),
+              outcomes.getOrDefault(tokenId, List.of()),
+              artifact));
     }
     return result;
   }
@@ -138,8 +193,11 @@ final class TokenTreeReader {
       Connection c, String runId, Map<String, TokenRow> tokens) throws SQLException {
     record Link(String tokenId, String parentId, int ordinal) {}
     List<Link> links = new ArrayList<>();
-    inChunks(c, "SELECT token_id, parent_token_id, ordinal FROM token_parents"
-        + " WHERE token_id IN (%s)", List.of(), tokens.keySet(),
+    inChunks(
+        c,
+        "SELECT token_id, parent_token_id, ordinal FROM token_parents" + " WHERE token_id IN (%s)",
+        List.of(),
+        tokens.keySet(),
         rs -> links.add(new Link(rs.getString(1), rs.getString(2), rs.getInt(3))));
     links.sort(Comparator.comparing(Link::tokenId).thenComparingInt(Link::ordinal));
     Map<String, List<String>> parents = new HashMap<>();
@@ -152,17 +210,34 @@ final class TokenTreeReader {
     }
     if (!childOfOutside.isEmpty()) {
       Map<String, String> runOf = new HashMap<>();
-      inChunks(c, "SELECT token_id, run_id FROM tokens WHERE token_id IN (%s)", List.of(),
-          childOfOutside.keySet(), rs -> runOf.put(rs.getString(1), rs.getString(2)));
+      inChunks(
+          c,
+          "SELECT token_id, run_id FROM tokens WHERE token_id IN (%s)",
+          List.of(),
+          childOfOutside.keySet(),
+          rs -> runOf.put(rs.getString(1), rs.getString(2)));
       for (Map.Entry<String, String> e : childOfOutside.entrySet()) {
         String parentRun = runOf.get(e.getKey());
         if (parentRun == null) {
-          throw new AuditIntegrityException("token_parents names parent token " + e.getKey()
-              + " of token " + e.getValue() + ", but token " + e.getKey() + " does not exist");
+          throw new AuditIntegrityException(
+              "token_parents names parent token "
+                  + e.getKey()
+                  + " of token "
+                  + e.getValue()
+                  + ", but token "
+                  + e.getKey()
+                  + " does not exist");
         }
         if (!runId.equals(parentRun)) {
-          throw new AuditIntegrityException("parent token " + e.getKey() + " of token "
-              + e.getValue() + " belongs to run " + parentRun + ", not to run " + runId);
+          throw new AuditIntegrityException(
+              "parent token "
+                  + e.getKey()
+                  + " of token "
+                  + e.getValue()
+                  + " belongs to run "
+                  + parentRun
+                  + ", not to run "
+                  + runId);
         }
       }
     }
@@ -182,17 +257,28 @@ final class TokenTreeReader {
         }
       }
       if (groups.size() > 1) {
-        throw new AuditIntegrityException("token " + t.tokenId()
-            + " has more than one of fork_group_id, join_group_id and expand_group_id: " + groups);
+        throw new AuditIntegrityException(
+            "token "
+                + t.tokenId()
+                + " has more than one of fork_group_id, join_group_id and expand_group_id: "
+                + groups);
       }
       boolean hasParents = parents.containsKey(t.tokenId());
       if (!groups.isEmpty() && !hasParents) {
-        throw new AuditIntegrityException("token " + t.tokenId() + " has group id "
-            + groups.get(0) + " but no parent in token_parents");
+        throw new AuditIntegrityException(
+            "token "
+                + t.tokenId()
+                + " has group id "
+                + groups.get(0)
+                + " but no parent in token_parents");
       }
       if (groups.isEmpty() && hasParents) {
-        throw new AuditIntegrityException("token " + t.tokenId() + " has parents "
-            + parents.get(t.tokenId()) + " but no fork, join or expand group id");
+        throw new AuditIntegrityException(
+            "token "
+                + t.tokenId()
+                + " has parents "
+                + parents.get(t.tokenId())
+                + " but no fork, join or expand group id");
       }
     }
   }
@@ -205,8 +291,10 @@ final class TokenTreeReader {
     Map<String, List<String>> children = new HashMap<>();
     List<String> roots = new ArrayList<>();
     for (TokenRow t : byCreation) {
-      List<String> inRow = parents.getOrDefault(t.tokenId(), List.of()).stream()
-          .filter(tokens::containsKey).toList();
+      List<String> inRow =
+          parents.getOrDefault(t.tokenId(), List.of()).stream()
+              .filter(tokens::containsKey)
+              .toList();
       if (inRow.isEmpty()) {
         roots.add(t.tokenId());
       } else {

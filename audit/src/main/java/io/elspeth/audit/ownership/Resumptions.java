@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Which run resumed which. A run is resumed at most once: the claim is the primary key of
- * {@value ExtensionTables#RESUMPTIONS}, so of two resumes started at once the second insert fails
- * and that resume is refused. The runs of one resume chain are followed backwards from the newest.
+ * Which run resumed which. A run is resumed at most once: the claim is the primary key of {@value
+ * ExtensionTables#RESUMPTIONS}, so of two resumes started at once the second insert fails and that
+ * resume is refused. The runs of one resume chain are followed backwards from the newest.
  */
 public final class Resumptions {
   private static final String TABLE = ExtensionTables.RESUMPTIONS;
@@ -42,8 +42,11 @@ public final class Resumptions {
 
   /** Inserts the claim of {@code resumedRunId} by {@code byRunId}; fails if one exists. */
   public static void claim(Connection c, String resumedRunId, String byRunId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE
-        + " (resumed_run_id, resumed_by_run_id, claimed_ms) VALUES (?, ?, ?)")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + TABLE
+                + " (resumed_run_id, resumed_by_run_id, claimed_ms) VALUES (?, ?, ?)")) {
       ps.setString(1, resumedRunId);
       ps.setString(2, byRunId);
       ps.setLong(3, System.currentTimeMillis());
@@ -54,8 +57,9 @@ public final class Resumptions {
   /** Drops a claim whose resuming run never got recorded (its process died at once). */
   public static void dropClaim(Connection c, String resumedRunId, String byRunId)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE
-        + " WHERE resumed_run_id = ? AND resumed_by_run_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "DELETE FROM " + TABLE + " WHERE resumed_run_id = ? AND resumed_by_run_id = ?")) {
       ps.setString(1, resumedRunId);
       ps.setString(2, byRunId);
       ps.executeUpdate();

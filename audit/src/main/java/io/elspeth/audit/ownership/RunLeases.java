@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class RunLeases {
   private static final Logger LOG = LoggerFactory.getLogger(RunLeases.class);
   private static final String TABLE = ExtensionTables.RUN_LEASES;
-  private static final String COLUMNS = "run_id, owner_id, host, pid, process_started_ms,"
-      + " acquired_ms, heartbeat_ms, released_ms";
+  private static final String COLUMNS =
+      "run_id, owner_id, host, pid, process_started_ms,"
+          + " acquired_ms, heartbeat_ms, released_ms";
   private static volatile @Nullable String localHost;
 
   private RunLeases() {}
@@ -50,10 +51,19 @@ public final class RunLeases {
   public static RunLease insert(Connection c, String runId) throws SQLException {
     ProcessHandle self = ProcessHandle.current();
     long now = System.currentTimeMillis();
-    RunLease lease = new RunLease(runId, UUID.randomUUID().toString(), localHost(), self.pid(),
-        self.info().startInstant().map(i -> i.toEpochMilli()).orElse(null), now, now, null);
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (" + COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+    RunLease lease =
+        new RunLease(
+            runId,
+            UUID.randomUUID().toString(),
+            localHost(),
+            self.pid(),
+            self.info().startInstant().map(i -> i.toEpochMilli()).orElse(null),
+            now,
+            now,
+            null);
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, lease.runId());
       ps.setString(2, lease.ownerId());
       ps.setString(3, lease.host());
@@ -75,8 +85,8 @@ public final class RunLeases {
    * The status to show for a run: its recorded status, but {@code interrupted} for a run recorded
    * as running whose owner is gone (its process died; {@code elspeth resume} may take it over).
    */
-  public static String displayStatus(Connection c, String runId, String recordedStatus,
-      long nowMs) throws SQLException {
+  public static String displayStatus(Connection c, String runId, String recordedStatus, long nowMs)
+      throws SQLException {
     if (!"running".equals(recordedStatus)) {
       return recordedStatus;
     }
@@ -86,8 +96,8 @@ public final class RunLeases {
 
   /** The lease of {@code runId}, if it ever had one (runs from before leases have none). */
   public static Optional<RunLease> of(Connection c, String runId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE
-        + " WHERE run_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE run_id = ?")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -97,8 +107,16 @@ public final class RunLeases {
         Long processStarted = rs.wasNull() ? null : started;
         long released = rs.getLong(8);
         Long releasedMs = rs.wasNull() ? null : released;
-        return Optional.of(new RunLease(rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getLong(4), processStarted, rs.getLong(6), rs.getLong(7), releasedMs));
+        return Optional.of(
+            new RunLease(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getLong(4),
+                processStarted,
+                rs.getLong(6),
+                rs.getLong(7),
+                releasedMs));
       }
     }
   }
@@ -109,19 +127,26 @@ public final class RunLeases {
    * other hosts only after {@link RunLease#STALE_AFTER}.
    */
   public static AutoCloseable keepAlive(LandscapeStore store, RunLease lease) {
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "elspeth-lease-" + lease.runId());
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "elspeth-lease-" + lease.runId());
+              t.setDaemon(true);
+              return t;
+            });
     long every = RunLease.HEARTBEAT_INTERVAL.toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        update(store, lease, "heartbeat_ms");
-      } catch (RuntimeException e) {
-        LOG.warn("run lease heartbeat failed run_id={} error={}", lease.runId(), e.getMessage());
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            update(store, lease, "heartbeat_ms");
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "run lease heartbeat failed run_id={} error={}", lease.runId(), e.getMessage());
+          }
+        },
+        every,
+        every,
+        TimeUnit.MILLISECONDS);
     return () -> {
       timer.shutdownNow();
       try {
@@ -133,14 +158,21 @@ public final class RunLeases {
   }
 
   private static void update(LandscapeStore store, RunLease lease, String column) {
-    store.inTransaction("renew the lease of run " + lease.runId(), c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET " + column
-          + " = ? WHERE run_id = ? AND owner_id = ?")) {
-        ps.setLong(1, System.currentTimeMillis());
-        ps.setString(2, lease.runId());
-        ps.setString(3, lease.ownerId());
-        return ps.executeUpdate();
-      }
-    });
+    store.inTransaction(
+        "renew the lease of run " + lease.runId(),
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE "
+                      + TABLE
+                      + " SET "
+                      + column
+                      + " = ? WHERE run_id = ? AND owner_id = ?")) {
+            ps.setLong(1, System.currentTimeMillis());
+            ps.setString(2, lease.runId());
+            ps.setString(3, lease.ownerId());
+            return ps.executeUpdate();
+          }
+        });
   }
 }

@@ -6,12 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -28,36 +28,40 @@ import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The payload store on a local (or mounted) file system, laid out as ELSPETH's
- * {@code FilesystemPayloadStore}: {@code <base_path>/<first 2 hex>/<64 hex>}.
+ * The payload store on a local (or mounted) file system, laid out as ELSPETH's {@code
+ * FilesystemPayloadStore}: {@code <base_path>/<first 2 hex>/<64 hex>}.
  *
  * <p>Writes are durable and atomic: the bytes go to a uniquely named temporary file in the target
  * folder, which is fsynced, renamed into place and the folder fsynced, so a reader sees either
- * nothing or the whole payload; a temporary file is removed on any failure. Content already
- * present is re-read and verified instead of rewritten. Reads re-hash the bytes and compare with
- * the key in constant time. A key must be 64 lowercase hex characters and resolve inside the base
- * folder, so a key can never name a file elsewhere.
+ * nothing or the whole payload; a temporary file is removed on any failure. Content already present
+ * is re-read and verified instead of rewritten. Reads re-hash the bytes and compare with the key in
+ * constant time. A key must be 64 lowercase hex characters and resolve inside the base folder, so a
+ * key can never name a file elsewhere.
  *
- * <p>Safe for concurrent use by threads and processes: two writers of one key write the same
- * bytes, and the rename replaces atomically.
+ * <p>Safe for concurrent use by threads and processes: two writers of one key write the same bytes,
+ * and the rename replaces atomically.
  */
 public final class FilesystemPayloadStore implements PayloadStore {
   private static final Pattern KEY = Pattern.compile("[a-f0-9]{64}");
 
   private final Path base;
+
   /** Payloads written by {@link #storeDeferred} whose durability {@link #syncDeferred} owes. */
   private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Temporary files are named by this store's random prefix and a counter. */
   private final String tempPrefix = randomHex();
+
   private final AtomicLong tempCounter = new AtomicLong();
+
   /**
-   * Payload files are readable and writable by their owner only (they hold row data), as
-   * {@code Files.createTempFile} made them; null where the file system has no POSIX permissions.
+   * Payload files are readable and writable by their owner only (they hold row data), as {@code
+   * Files.createTempFile} made them; null where the file system has no POSIX permissions.
    */
   private static final @Nullable FileAttribute<?> OWNER_ONLY =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-          ? PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
-              PosixFilePermission.OWNER_WRITE))
+          ? PosixFilePermissions.asFileAttribute(
+              EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))
           : null;
 
   private FilesystemPayloadStore(Path base) {
@@ -91,8 +95,8 @@ public final class FilesystemPayloadStore implements PayloadStore {
   /**
    * This store as a {@link PayloadStore} whose {@code store} is {@link #storeDeferred}: for a
    * writer handing the store to code that stores one payload at a time (audited clients storing
-   * each call's request and response), which then owes one {@link #syncDeferred} before the
-   * records referring to them can commit.
+   * each call's request and response), which then owes one {@link #syncDeferred} before the records
+   * referring to them can commit.
    */
   public PayloadStore deferring() {
     FilesystemPayloadStore store = this;
@@ -153,8 +157,11 @@ public final class FilesystemPayloadStore implements PayloadStore {
   /** syncfs(2) of the store's file system through coreutils; false where that is unavailable. */
   private boolean syncFileSystem() {
     try {
-      Process p = new ProcessBuilder("sync", "-f", base.toString()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder("sync", "-f", base.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return p.waitFor() == 0;
     } catch (IOException e) {
       return false;
@@ -181,8 +188,14 @@ public final class FilesystemPayloadStore implements PayloadStore {
       // of a 200,000-row run's time).
       FileChannel opened = null;
       while (opened == null) {
-        Path candidate = dir.resolve("." + key.substring(0, 8) + "-" + tempPrefix
-            + Long.toHexString(tempCounter.incrementAndGet()) + ".tmp");
+        Path candidate =
+            dir.resolve(
+                "."
+                    + key.substring(0, 8)
+                    + "-"
+                    + tempPrefix
+                    + Long.toHexString(tempCounter.incrementAndGet())
+                    + ".tmp");
         try {
           opened = createNew(candidate);
           temp = candidate;
@@ -201,8 +214,7 @@ public final class FilesystemPayloadStore implements PayloadStore {
           ch.force(true);
         }
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       temp = null;
       if (durable) {
         syncFolder(dir);
@@ -211,8 +223,8 @@ public final class FilesystemPayloadStore implements PayloadStore {
       }
       return key;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot store payload " + key + " in " + base + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot store payload " + key + " in " + base + ": " + e.getMessage(), e);
     } finally {
       if (temp != null) {
         try {
@@ -225,9 +237,10 @@ public final class FilesystemPayloadStore implements PayloadStore {
   }
 
   private static FileChannel createNew(Path file) throws IOException {
-    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE);
-    return OWNER_ONLY == null ? FileChannel.open(file, options)
+    Set<StandardOpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return OWNER_ONLY == null
+        ? FileChannel.open(file, options)
         : FileChannel.open(file, options, OWNER_ONLY);
   }
 
@@ -243,7 +256,8 @@ public final class FilesystemPayloadStore implements PayloadStore {
       ch.force(true);
     } catch (IOException e) {
       // Some platforms (Windows) cannot open a folder; there the rename is still atomic.
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT)
+      if (!System.getProperty("os.name", "")
+          .toLowerCase(java.util.Locale.ROOT)
           .startsWith("windows")) {
         throw e;
       }
@@ -259,14 +273,14 @@ public final class FilesystemPayloadStore implements PayloadStore {
     } catch (NoSuchFileException e) {
       throw new PayloadNotFoundException(key, base.toString());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read payload " + key + " in " + base + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read payload " + key + " in " + base + ": " + e.getMessage(), e);
     }
     String actual = CanonicalJson.sha256Hex(content);
-    if (!MessageDigest.isEqual(actual.getBytes(StandardCharsets.US_ASCII),
-        key.getBytes(StandardCharsets.US_ASCII))) {
-      throw new PayloadIntegrityException("payload " + key + " in " + base
-          + " is corrupt: its content hashes to " + actual);
+    if (!MessageDigest.isEqual(
+        actual.getBytes(StandardCharsets.US_ASCII), key.getBytes(StandardCharsets.US_ASCII))) {
+      throw new PayloadIntegrityException(
+          "payload " + key + " in " + base + " is corrupt: its content hashes to " + actual);
     }
     return content;
   }
@@ -281,16 +295,16 @@ public final class FilesystemPayloadStore implements PayloadStore {
     try {
       return Files.deleteIfExists(pathOf(key));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete payload " + key + " in " + base + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot delete payload " + key + " in " + base + ": " + e.getMessage(), e);
     }
   }
 
   /** The file of a key; refuses anything that is not a SHA-256 hex key inside the base. */
   Path pathOf(String key) {
     if (key == null || !KEY.matcher(key).matches()) {
-      throw new IllegalArgumentException("invalid payload key '" + key
-          + "': expected 64 lowercase hex characters (a SHA-256)");
+      throw new IllegalArgumentException(
+          "invalid payload key '" + key + "': expected 64 lowercase hex characters (a SHA-256)");
     }
     Path path = base.resolve(key.substring(0, 2)).resolve(key).normalize();
     if (!path.startsWith(base)) {

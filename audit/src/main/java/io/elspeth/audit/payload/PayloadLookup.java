@@ -5,10 +5,9 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Whether a payload the Landscape references can be read back, as ELSPETH's
- * {@code get_row_data} reports it. A purged payload is a normal state (retention), not an error;
- * content that does not match its key is corruption and {@link #find} throws
- * {@link PayloadIntegrityException}.
+ * Whether a payload the Landscape references can be read back, as ELSPETH's {@code get_row_data}
+ * reports it. A purged payload is a normal state (retention), not an error; content that does not
+ * match its key is corruption and {@link #find} throws {@link PayloadIntegrityException}.
  *
  * @param status what was found
  * @param ref the reference looked up (null when none was recorded)
@@ -51,9 +50,8 @@ public record PayloadLookup(Status status, @Nullable String ref, byte @Nullable 
   }
 
   /**
-   * As {@link #find}, but content that does not match its key is reported as
-   * {@link Status#CORRUPT} instead of thrown: for pages that show an auditor the state of every
-   * payload.
+   * As {@link #find}, but content that does not match its key is reported as {@link Status#CORRUPT}
+   * instead of thrown: for pages that show an auditor the state of every payload.
    */
   public static PayloadLookup inspect(@Nullable PayloadStore store, @Nullable String ref) {
     try {

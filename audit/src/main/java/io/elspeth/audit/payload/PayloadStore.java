@@ -1,10 +1,10 @@
 package io.elspeth.audit.payload;
 
 /**
- * Content-addressed storage for payloads the Landscape references by hash (row data, call
- * requests and responses, routing reasons): ELSPETH's {@code PayloadStore} protocol. A key is the
- * lowercase hex SHA-256 of the bytes, so for canonical JSON the reference equals the recorded
- * hash. Reading back always verifies the content against its key.
+ * Content-addressed storage for payloads the Landscape references by hash (row data, call requests
+ * and responses, routing reasons): ELSPETH's {@code PayloadStore} protocol. A key is the lowercase
+ * hex SHA-256 of the bytes, so for canonical JSON the reference equals the recorded hash. Reading
+ * back always verifies the content against its key.
  */
 public interface PayloadStore {
   /**

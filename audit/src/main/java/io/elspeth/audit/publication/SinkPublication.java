@@ -4,8 +4,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What one sink was about to publish, recorded in the Landscape before it published: the target,
- * the staged output that becomes it, the manifest of the tokens it holds, and the target's size
- * and SHA-256 before and after. Recorded after the staged output and the manifest are durable and
+ * the staged output that becomes it, the manifest of the tokens it holds, and the target's size and
+ * SHA-256 before and after. Recorded after the staged output and the manifest are durable and
  * before the target changes, so after a crash the Landscape alone says whether a target may have
  * changed and how to finish the change; {@code settledMs} is set once every token of the manifest
  * has its outcome committed.

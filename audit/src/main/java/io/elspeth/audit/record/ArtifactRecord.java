@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code artifacts}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code artifacts}; see spec/landscape.md for the meaning of each
+ * column.
+ */
 public record ArtifactRecord(
     String artifactId,
     String runId,
@@ -17,7 +20,8 @@ public record ArtifactRecord(
     @Nullable String contentHash,
     @Nullable Long sizeBytes,
     @Nullable String idempotencyKey,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

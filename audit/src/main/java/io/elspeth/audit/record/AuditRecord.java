@@ -10,9 +10,24 @@ import java.util.Map;
  * whose key exists with other content is an integrity error.
  */
 public sealed interface AuditRecord extends Serializable
-    permits RunRecord, NodeRecord, EdgeRecord, RowRecord, TokenRecord, TokenParentRecord, TokenOutcomeRecord, NodeStateRecord,
-        RoutingEventRecord, OperationRecord, CallRecord, ArtifactRecord, ValidationErrorRecord,
-        TransformErrorRecord, BatchRecord, BatchMemberRecord, PreflightResultRecord, CheckpointRecord,
+    permits RunRecord,
+        NodeRecord,
+        EdgeRecord,
+        RowRecord,
+        TokenRecord,
+        TokenParentRecord,
+        TokenOutcomeRecord,
+        NodeStateRecord,
+        RoutingEventRecord,
+        OperationRecord,
+        CallRecord,
+        ArtifactRecord,
+        ValidationErrorRecord,
+        TransformErrorRecord,
+        BatchRecord,
+        BatchMemberRecord,
+        PreflightResultRecord,
+        CheckpointRecord,
         SecretResolutionRecord {
 
   /** The Landscape table this record belongs to. */
@@ -21,7 +36,10 @@ public sealed interface AuditRecord extends Serializable
   /** Primary-key columns of {@link #table()}, in key order. */
   List<String> keyColumns();
 
-  /** Every column of the row, in table order; values are String, Long, Integer, Double, Instant or null. */
+  /**
+   * Every column of the row, in table order; values are String, Long, Integer, Double, Instant or
+   * null.
+   */
   Map<String, Object> columns();
 
   /** Commit order: a record may reference records of a lower rank committed in the same batch. */

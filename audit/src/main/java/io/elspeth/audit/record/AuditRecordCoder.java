@@ -31,31 +31,37 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * component, a null flag before every nullable value). On Flink every record crosses a coder, and
  * Java serialisation of each record (class descriptors included) cost several times the record.
  *
- * <p>The layout follows the record classes themselves, so a component added to a record is
- * encoded without a change here; a component of a type not listed above is Java-serialised.
- * Records never serve as grouping keys, so the encoding need not be deterministic.
+ * <p>The layout follows the record classes themselves, so a component added to a record is encoded
+ * without a change here; a component of a type not listed above is Java-serialised. Records never
+ * serve as grouping keys, so the encoding need not be deterministic.
  */
 public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
   private static final AuditRecordCoder INSTANCE = new AuditRecordCoder();
 
-  /** Record types by tag: the permitted subclasses, sorted by name so tags do not depend on order. */
-  private static final List<Class<?>> TYPES = Arrays.stream(AuditRecord.class.getPermittedSubclasses())
-      .sorted(Comparator.comparing(Class::getName)).toList();
+  /**
+   * Record types by tag: the permitted subclasses, sorted by name so tags do not depend on order.
+   */
+  private static final List<Class<?>> TYPES =
+      Arrays.stream(AuditRecord.class.getPermittedSubclasses())
+          .sorted(Comparator.comparing(Class::getName))
+          .toList();
 
   /** Each record type's tag, looked up once per class rather than searched per record. */
-  private static final ClassValue<Integer> TAGS = new ClassValue<>() {
-    @Override
-    protected Integer computeValue(Class<?> type) {
-      return TYPES.indexOf(type);
-    }
-  };
+  private static final ClassValue<Integer> TAGS =
+      new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+          return TYPES.indexOf(type);
+        }
+      };
 
-  private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
-    @Override
-    protected Shape computeValue(Class<?> type) {
-      return Shape.of(type);
-    }
-  };
+  private static final ClassValue<Shape> SHAPES =
+      new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+          return Shape.of(type);
+        }
+      };
 
   private AuditRecordCoder() {}
 
@@ -92,12 +98,21 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
 
   /** How one component is written. */
   private enum Kind {
-    STRING, INT, LONG, DOUBLE, BOXED_INT, BOXED_LONG, BOXED_DOUBLE, INSTANT, RECORD, SERIALIZED
+    STRING,
+    INT,
+    LONG,
+    DOUBLE,
+    BOXED_INT,
+    BOXED_LONG,
+    BOXED_DOUBLE,
+    INSTANT,
+    RECORD,
+    SERIALIZED
   }
 
   /** A record type's components, their accessors and its canonical constructor. */
-  private record Shape(Kind[] kinds, Class<?>[] types, MethodHandle[] getters,
-      MethodHandle constructor) {
+  private record Shape(
+      Kind[] kinds, Class<?>[] types, MethodHandle[] getters, MethodHandle constructor) {
     static Shape of(Class<?> type) {
       RecordComponent[] components = type.getRecordComponents();
       if (components == null) {
@@ -111,13 +126,16 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
         for (int i = 0; i < components.length; i++) {
           types[i] = components[i].getType();
           kinds[i] = kindOf(types[i]);
-          getters[i] = lookup.unreflect(components[i].getAccessor())
-              .asType(MethodType.methodType(Object.class, Object.class));
+          getters[i] =
+              lookup
+                  .unreflect(components[i].getAccessor())
+                  .asType(MethodType.methodType(Object.class, Object.class));
         }
-        MethodHandle constructor = lookup.findConstructor(type,
-            MethodType.methodType(void.class, types))
-            .asSpreader(Object[].class, components.length)
-            .asType(MethodType.methodType(Object.class, Object[].class));
+        MethodHandle constructor =
+            lookup
+                .findConstructor(type, MethodType.methodType(void.class, types))
+                .asSpreader(Object[].class, components.length)
+                .asType(MethodType.methodType(Object.class, Object[].class));
         return new Shape(kinds, types, getters, constructor);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot reach the components of " + type.getName(), e);
@@ -176,8 +194,8 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
     }
   }
 
-  private static void writeValue(Kind kind, Class<?> type, @Nullable Object v,
-      DataOutputStream out) throws IOException {
+  private static void writeValue(Kind kind, Class<?> type, @Nullable Object v, DataOutputStream out)
+      throws IOException {
     switch (kind) {
       // Primitive columns (INT, LONG, DOUBLE) are never null: the record's own check.
       case INT -> VarInt.encode((Integer) Objects.requireNonNull(v), out);
@@ -231,11 +249,12 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
       return null;
     }
     switch (kind) {
-      case STRING: {
-        byte[] bytes = new byte[VarInt.decodeInt(in)];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-      }
+      case STRING:
+        {
+          byte[] bytes = new byte[VarInt.decodeInt(in)];
+          in.readFully(bytes);
+          return new String(bytes, StandardCharsets.UTF_8);
+        }
       case BOXED_INT:
         return VarInt.decodeInt(in);
       case BOXED_LONG:
@@ -246,15 +265,16 @@ public final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
         return Instant.ofEpochSecond(VarInt.decodeLong(in), VarInt.decodeInt(in));
       case RECORD:
         return SHAPES.get(type).read(in);
-      default: {
-        byte[] bytes = new byte[VarInt.decodeInt(in)];
-        in.readFully(bytes);
-        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-          return ois.readObject();
-        } catch (ClassNotFoundException e) {
-          throw new CoderException("unknown class in an audit record: " + e.getMessage(), e);
+      default:
+        {
+          byte[] bytes = new byte[VarInt.decodeInt(in)];
+          in.readFully(bytes);
+          try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return ois.readObject();
+          } catch (ClassNotFoundException e) {
+            throw new CoderException("unknown class in an audit record: " + e.getMessage(), e);
+          }
         }
-      }
     }
   }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A row of the Landscape table {@code batch_members}: token {@code tokenId} is the
- * {@code ordinal}-th row buffered into batch {@code batchId}. Written when the token is buffered.
+ * A row of the Landscape table {@code batch_members}: token {@code tokenId} is the {@code
+ * ordinal}-th row buffered into batch {@code batchId}. Written when the token is buffered.
  */
 public record BatchMemberRecord(String batchId, String tokenId, int ordinal)
     implements AuditRecord {

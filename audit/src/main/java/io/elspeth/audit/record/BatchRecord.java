@@ -8,8 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A row of the Landscape table {@code batches}: one aggregation batch, written once when it is
- * flushed (the Landscape is append-only, so the batch is recorded in its final status, completed
- * or failed, rather than moved through draft and executing).
+ * flushed (the Landscape is append-only, so the batch is recorded in its final status, completed or
+ * failed, rather than moved through draft and executing).
  */
 public record BatchRecord(
     String batchId,
@@ -21,7 +21,8 @@ public record BatchRecord(
     int attempt,
     String status,
     Instant createdAt,
-    @Nullable Instant completedAt) implements AuditRecord {
+    @Nullable Instant completedAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

@@ -9,9 +9,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A row of the Landscape table {@code calls}; see spec/landscape.md for the meaning of each column.
  *
- * @param telemetry what the call's telemetry event says beyond the columns (not stored: the
- *     {@code calls} table has no such columns, and the stored payloads keep model and usage for
- *     the audit); null: the provider is the node's plugin and the token the node state's
+ * @param telemetry what the call's telemetry event says beyond the columns (not stored: the {@code
+ *     calls} table has no such columns, and the stored payloads keep model and usage for the
+ *     audit); null: the provider is the node's plugin and the token the node state's
  */
 public record CallRecord(
     String callId,
@@ -27,15 +27,39 @@ public record CallRecord(
     @Nullable String errorJson,
     @Nullable Double latencyMs,
     Instant createdAt,
-    @Nullable Telemetry telemetry) implements AuditRecord {
+    @Nullable Telemetry telemetry)
+    implements AuditRecord {
 
   /** A call record whose telemetry names the node's plugin and the state's token. */
-  public CallRecord(String callId, @Nullable String stateId, @Nullable String operationId,
-      int callIndex, String callType, String status, String requestHash,
-      @Nullable String requestRef, @Nullable String responseHash, @Nullable String responseRef,
-      @Nullable String errorJson, @Nullable Double latencyMs, Instant createdAt) {
-    this(callId, stateId, operationId, callIndex, callType, status, requestHash, requestRef,
-        responseHash, responseRef, errorJson, latencyMs, createdAt, null);
+  public CallRecord(
+      String callId,
+      @Nullable String stateId,
+      @Nullable String operationId,
+      int callIndex,
+      String callType,
+      String status,
+      String requestHash,
+      @Nullable String requestRef,
+      @Nullable String responseHash,
+      @Nullable String responseRef,
+      @Nullable String errorJson,
+      @Nullable Double latencyMs,
+      Instant createdAt) {
+    this(
+        callId,
+        stateId,
+        operationId,
+        callIndex,
+        callType,
+        status,
+        requestHash,
+        requestRef,
+        responseHash,
+        responseRef,
+        errorJson,
+        latencyMs,
+        createdAt,
+        null);
   }
 
   /**
@@ -45,14 +69,32 @@ public record CallRecord(
    * model asked for, the model that answered (null without an answer) and the token counts the
    * provider reported (null: not reported).
    */
-  public record Telemetry(@Nullable String provider, @Nullable String tokenId,
-      @Nullable String requestModel, @Nullable String responseModel, @Nullable Long inputTokens,
-      @Nullable Long outputTokens) implements java.io.Serializable {}
+  public record Telemetry(
+      @Nullable String provider,
+      @Nullable String tokenId,
+      @Nullable String requestModel,
+      @Nullable String responseModel,
+      @Nullable Long inputTokens,
+      @Nullable Long outputTokens)
+      implements java.io.Serializable {}
 
   /** This call with the telemetry {@code t}. */
   public CallRecord withTelemetry(@Nullable Telemetry t) {
-    return new CallRecord(callId, stateId, operationId, callIndex, callType, status, requestHash,
-        requestRef, responseHash, responseRef, errorJson, latencyMs, createdAt, t);
+    return new CallRecord(
+        callId,
+        stateId,
+        operationId,
+        callIndex,
+        callType,
+        status,
+        requestHash,
+        requestRef,
+        responseHash,
+        responseRef,
+        errorJson,
+        latencyMs,
+        createdAt,
+        t);
   }
 
   @Override

@@ -7,15 +7,15 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A row of the Landscape table {@code checkpoints}: what a step must know to carry on after the
- * run stopped, committed before the step waits on it. Written today by an aggregation whose batch
- * plugin submitted work that finishes later (the Azure Batch API): its
- * {@code aggregation_state_json} names the submitted batch and the rows in it, so a resumed run
- * polls that batch instead of submitting (and paying for) it again.
+ * A row of the Landscape table {@code checkpoints}: what a step must know to carry on after the run
+ * stopped, committed before the step waits on it. Written today by an aggregation whose batch
+ * plugin submitted work that finishes later (the Azure Batch API): its {@code
+ * aggregation_state_json} names the submitted batch and the rows in it, so a resumed run polls that
+ * batch instead of submitting (and paying for) it again.
  *
- * <p>Node ids are derived from the node's plugin and configuration, and a run resumes only with
- * the same node ids, so {@code upstream_topology_hash} and {@code checkpoint_node_config_hash}
- * hold hashes of the node ids the checkpoint was taken under.
+ * <p>Node ids are derived from the node's plugin and configuration, and a run resumes only with the
+ * same node ids, so {@code upstream_topology_hash} and {@code checkpoint_node_config_hash} hold
+ * hashes of the node ids the checkpoint was taken under.
  */
 public record CheckpointRecord(
     String checkpointId,
@@ -28,7 +28,8 @@ public record CheckpointRecord(
     Instant createdAt,
     String upstreamTopologyHash,
     String checkpointNodeConfigHash,
-    @Nullable Integer formatVersion) implements AuditRecord {
+    @Nullable Integer formatVersion)
+    implements AuditRecord {
 
   @Override
   public String table() {

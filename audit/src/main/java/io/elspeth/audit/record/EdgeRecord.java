@@ -4,9 +4,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code edges}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code edges}; see spec/landscape.md for the meaning of each column.
+ */
 public record EdgeRecord(
     String edgeId,
     String runId,
@@ -14,7 +15,8 @@ public record EdgeRecord(
     String toNodeId,
     String label,
     String defaultMode,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

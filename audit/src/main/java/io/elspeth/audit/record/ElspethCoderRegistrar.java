@@ -25,8 +25,8 @@ public final class ElspethCoderRegistrar implements CoderProviderRegistrar {
   private static final class Provider extends CoderProvider {
     @Override
     @SuppressWarnings("unchecked")
-    public <T> Coder<T> coderFor(TypeDescriptor<T> type,
-        List<? extends Coder<?>> componentCoders) throws CannotProvideCoderException {
+    public <T> Coder<T> coderFor(TypeDescriptor<T> type, List<? extends Coder<?>> componentCoders)
+        throws CannotProvideCoderException {
       Class<? super T> raw = type.getRawType();
       if (raw == Token.class) {
         return (Coder<T>) TokenCoder.of();

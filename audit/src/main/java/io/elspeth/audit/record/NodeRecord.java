@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code nodes}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code nodes}; see spec/landscape.md for the meaning of each column.
+ */
 public record NodeRecord(
     String nodeId,
     String runId,
@@ -20,14 +22,36 @@ public record NodeRecord(
     @Nullable String schemaMode,
     @Nullable String schemaFieldsJson,
     @Nullable String inputContractJson,
-    @Nullable String outputContractJson) implements AuditRecord {
+    @Nullable String outputContractJson)
+    implements AuditRecord {
 
   /** A node without recorded schema contracts. */
-  public NodeRecord(String nodeId, String runId, String pluginName, String nodeType,
-      String pluginVersion, String determinism, String configHash, String configJson,
-      Instant registeredAt, @Nullable String schemaMode, @Nullable String schemaFieldsJson) {
-    this(nodeId, runId, pluginName, nodeType, pluginVersion, determinism, configHash, configJson,
-        registeredAt, schemaMode, schemaFieldsJson, null, null);
+  public NodeRecord(
+      String nodeId,
+      String runId,
+      String pluginName,
+      String nodeType,
+      String pluginVersion,
+      String determinism,
+      String configHash,
+      String configJson,
+      Instant registeredAt,
+      @Nullable String schemaMode,
+      @Nullable String schemaFieldsJson) {
+    this(
+        nodeId,
+        runId,
+        pluginName,
+        nodeType,
+        pluginVersion,
+        determinism,
+        configHash,
+        configJson,
+        registeredAt,
+        schemaMode,
+        schemaFieldsJson,
+        null,
+        null);
   }
 
   @Override

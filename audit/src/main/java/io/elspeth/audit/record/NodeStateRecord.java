@@ -30,22 +30,64 @@ public record NodeStateRecord(
     @Nullable String successReasonJson,
     Instant startedAt,
     @Nullable Instant completedAt,
-    @Nullable String rowId) implements AuditRecord {
+    @Nullable String rowId)
+    implements AuditRecord {
 
   /** A node state whose token's row is not carried with it. */
-  public NodeStateRecord(String stateId, String tokenId, String runId, String nodeId,
-      int stepIndex, int attempt, String status, String inputHash, @Nullable String outputHash,
-      @Nullable String contextAfterJson, @Nullable Double durationMs, @Nullable String errorJson,
-      @Nullable String successReasonJson, Instant startedAt, @Nullable Instant completedAt) {
-    this(stateId, tokenId, runId, nodeId, stepIndex, attempt, status, inputHash, outputHash,
-        contextAfterJson, durationMs, errorJson, successReasonJson, startedAt, completedAt, null);
+  public NodeStateRecord(
+      String stateId,
+      String tokenId,
+      String runId,
+      String nodeId,
+      int stepIndex,
+      int attempt,
+      String status,
+      String inputHash,
+      @Nullable String outputHash,
+      @Nullable String contextAfterJson,
+      @Nullable Double durationMs,
+      @Nullable String errorJson,
+      @Nullable String successReasonJson,
+      Instant startedAt,
+      @Nullable Instant completedAt) {
+    this(
+        stateId,
+        tokenId,
+        runId,
+        nodeId,
+        stepIndex,
+        attempt,
+        status,
+        inputHash,
+        outputHash,
+        contextAfterJson,
+        durationMs,
+        errorJson,
+        successReasonJson,
+        startedAt,
+        completedAt,
+        null);
   }
 
   /** This state as the {@code attempt}-th visit of its token to its step. */
   public NodeStateRecord withAttempt(int attempt) {
-    return new NodeStateRecord(stateId, tokenId, runId, nodeId, stepIndex, attempt, status,
-        inputHash, outputHash, contextAfterJson, durationMs, errorJson, successReasonJson,
-        startedAt, completedAt, rowId);
+    return new NodeStateRecord(
+        stateId,
+        tokenId,
+        runId,
+        nodeId,
+        stepIndex,
+        attempt,
+        status,
+        inputHash,
+        outputHash,
+        contextAfterJson,
+        durationMs,
+        errorJson,
+        successReasonJson,
+        startedAt,
+        completedAt,
+        rowId);
   }
 
   @Override

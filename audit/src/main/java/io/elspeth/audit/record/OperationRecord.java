@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code operations}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code operations}; see spec/landscape.md for the meaning of each
+ * column.
+ */
 public record OperationRecord(
     String operationId,
     String runId,
@@ -20,7 +23,8 @@ public record OperationRecord(
     @Nullable String outputDataRef,
     @Nullable String outputDataHash,
     @Nullable String errorMessage,
-    @Nullable Double durationMs) implements AuditRecord {
+    @Nullable Double durationMs)
+    implements AuditRecord {
 
   @Override
   public String table() {

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A row of the Landscape table {@code preflight_results}: a check or dependency recorded before
- * a run processes rows. A resumed run records the run it resumes as a {@code dependency_run}.
+ * A row of the Landscape table {@code preflight_results}: a check or dependency recorded before a
+ * run processes rows. A resumed run records the run it resumes as a {@code dependency_run}.
  */
 public record PreflightResultRecord(
     String resultId,
@@ -15,7 +15,8 @@ public record PreflightResultRecord(
     String resultType,
     String name,
     String resultJson,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

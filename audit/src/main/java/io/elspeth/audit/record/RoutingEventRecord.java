@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code routing_events}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code routing_events}; see spec/landscape.md for the meaning of
+ * each column.
+ */
 public record RoutingEventRecord(
     String eventId,
     String stateId,
@@ -16,7 +19,8 @@ public record RoutingEventRecord(
     String mode,
     @Nullable String reasonHash,
     @Nullable String reasonRef,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

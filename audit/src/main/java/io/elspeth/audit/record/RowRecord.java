@@ -21,11 +21,18 @@ public record RowRecord(
     String sourceDataHash,
     @Nullable String sourceDataRef,
     Instant createdAt,
-    @Nullable String tokenId) implements AuditRecord {
+    @Nullable String tokenId)
+    implements AuditRecord {
 
   /** A row whose first token is not carried with it. */
-  public RowRecord(String rowId, String runId, String sourceNodeId, long rowIndex,
-      String sourceDataHash, @Nullable String sourceDataRef, Instant createdAt) {
+  public RowRecord(
+      String rowId,
+      String runId,
+      String sourceNodeId,
+      long rowIndex,
+      String sourceDataHash,
+      @Nullable String sourceDataRef,
+      Instant createdAt) {
     this(rowId, runId, sourceNodeId, rowIndex, sourceDataHash, sourceDataRef, createdAt, null);
   }
 

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code runs}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code runs}; see spec/landscape.md for the meaning of each column.
+ */
 public record RunRecord(
     String runId,
     Instant startedAt,
@@ -19,15 +21,34 @@ public record RunRecord(
     @Nullable String sourceFieldResolutionJson,
     String status,
     @Nullable String schemaContractJson,
-    @Nullable String schemaContractHash) implements AuditRecord {
+    @Nullable String schemaContractHash)
+    implements AuditRecord {
 
   /** A run without a recorded schema contract. */
-  public RunRecord(String runId, Instant startedAt, @Nullable Instant completedAt,
-      String configHash, String settingsJson, @Nullable String reproducibilityGrade,
-      String canonicalVersion, @Nullable String sourceSchemaJson,
-      @Nullable String sourceFieldResolutionJson, String status) {
-    this(runId, startedAt, completedAt, configHash, settingsJson, reproducibilityGrade,
-        canonicalVersion, sourceSchemaJson, sourceFieldResolutionJson, status, null, null);
+  public RunRecord(
+      String runId,
+      Instant startedAt,
+      @Nullable Instant completedAt,
+      String configHash,
+      String settingsJson,
+      @Nullable String reproducibilityGrade,
+      String canonicalVersion,
+      @Nullable String sourceSchemaJson,
+      @Nullable String sourceFieldResolutionJson,
+      String status) {
+    this(
+        runId,
+        startedAt,
+        completedAt,
+        configHash,
+        settingsJson,
+        reproducibilityGrade,
+        canonicalVersion,
+        sourceSchemaJson,
+        sourceFieldResolutionJson,
+        status,
+        null,
+        null);
   }
 
   @Override

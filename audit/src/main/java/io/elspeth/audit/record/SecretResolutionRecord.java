@@ -8,8 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A row of the Landscape table {@code secret_resolutions}: one secret the run's {@code secrets:}
- * block loaded from Azure Key Vault before the settings were read, recorded by its HMAC
- * fingerprint only (never its value). {@code resolvedAt} may be before the run started.
+ * block loaded from Azure Key Vault before the settings were read, recorded by its HMAC fingerprint
+ * only (never its value). {@code resolvedAt} may be before the run started.
  */
 public record SecretResolutionRecord(
     String resolutionId,
@@ -20,7 +20,8 @@ public record SecretResolutionRecord(
     @Nullable String vaultUrl,
     @Nullable String secretName,
     String fingerprint,
-    @Nullable Double latencyMs) implements AuditRecord {
+    @Nullable Double latencyMs)
+    implements AuditRecord {
 
   @Override
   public String table() {

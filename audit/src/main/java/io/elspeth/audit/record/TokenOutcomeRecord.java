@@ -11,8 +11,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * each column.
  *
  * @param rowId the source row of the token (not stored: the {@code tokens} table has it); carried
- *     so that the commit can emit the outcome's telemetry without reading the token back,
- *     whichever transaction commits the token; null when the maker did not know it
+ *     so that the commit can emit the outcome's telemetry without reading the token back, whichever
+ *     transaction commits the token; null when the maker did not know it
  */
 public record TokenOutcomeRecord(
     String outcomeId,
@@ -29,16 +29,40 @@ public record TokenOutcomeRecord(
     @Nullable String errorHash,
     @Nullable String contextJson,
     @Nullable String expectedBranchesJson,
-    @Nullable String rowId) implements AuditRecord {
+    @Nullable String rowId)
+    implements AuditRecord {
 
   /** An outcome whose token's row is not carried with it. */
-  public TokenOutcomeRecord(String outcomeId, String runId, String tokenId, String outcome,
-      int isTerminal, Instant recordedAt, @Nullable String sinkName, @Nullable String batchId,
-      @Nullable String forkGroupId, @Nullable String joinGroupId, @Nullable String expandGroupId,
-      @Nullable String errorHash, @Nullable String contextJson,
+  public TokenOutcomeRecord(
+      String outcomeId,
+      String runId,
+      String tokenId,
+      String outcome,
+      int isTerminal,
+      Instant recordedAt,
+      @Nullable String sinkName,
+      @Nullable String batchId,
+      @Nullable String forkGroupId,
+      @Nullable String joinGroupId,
+      @Nullable String expandGroupId,
+      @Nullable String errorHash,
+      @Nullable String contextJson,
       @Nullable String expectedBranchesJson) {
-    this(outcomeId, runId, tokenId, outcome, isTerminal, recordedAt, sinkName, batchId,
-        forkGroupId, joinGroupId, expandGroupId, errorHash, contextJson, expectedBranchesJson,
+    this(
+        outcomeId,
+        runId,
+        tokenId,
+        outcome,
+        isTerminal,
+        recordedAt,
+        sinkName,
+        batchId,
+        forkGroupId,
+        joinGroupId,
+        expandGroupId,
+        errorHash,
+        contextJson,
+        expectedBranchesJson,
         null);
   }
 

@@ -1,16 +1,15 @@
 package io.elspeth.audit.record;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code token_parents}; see spec/landscape.md for the meaning of each column. */
-public record TokenParentRecord(
-    String tokenId,
-    String parentTokenId,
-    int ordinal) implements AuditRecord {
+/**
+ * A row of the Landscape table {@code token_parents}; see spec/landscape.md for the meaning of each
+ * column.
+ */
+public record TokenParentRecord(String tokenId, String parentTokenId, int ordinal)
+    implements AuditRecord {
 
   @Override
   public String table() {

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code tokens}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code tokens}; see spec/landscape.md for the meaning of each
+ * column.
+ */
 public record TokenRecord(
     String tokenId,
     String rowId,
@@ -16,7 +19,8 @@ public record TokenRecord(
     @Nullable String expandGroupId,
     @Nullable String branchName,
     @Nullable Integer stepInPipeline,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code transform_errors}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code transform_errors}; see spec/landscape.md for the meaning of
+ * each column.
+ */
 public record TransformErrorRecord(
     String errorId,
     String runId,
@@ -16,7 +19,8 @@ public record TransformErrorRecord(
     @Nullable String rowDataJson,
     @Nullable String errorDetailsJson,
     String destination,
-    Instant createdAt) implements AuditRecord {
+    Instant createdAt)
+    implements AuditRecord {
 
   @Override
   public String table() {

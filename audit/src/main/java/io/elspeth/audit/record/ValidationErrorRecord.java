@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A row of the Landscape table {@code validation_errors}; see spec/landscape.md for the meaning of each column. */
+/**
+ * A row of the Landscape table {@code validation_errors}; see spec/landscape.md for the meaning of
+ * each column.
+ */
 public record ValidationErrorRecord(
     String errorId,
     String runId,
@@ -21,7 +24,8 @@ public record ValidationErrorRecord(
     @Nullable String originalFieldName,
     @Nullable String normalizedFieldName,
     @Nullable String expectedType,
-    @Nullable String actualType) implements AuditRecord {
+    @Nullable String actualType)
+    implements AuditRecord {
 
   @Override
   public String table() {

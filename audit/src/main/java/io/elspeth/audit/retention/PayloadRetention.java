@@ -40,20 +40,29 @@ public final class PayloadRetention {
   /** One place a payload reference is kept: the run column and the reference column. */
   private record RefSource(String from, String runColumn, String refColumn) {}
 
-  private static final List<RefSource> SOURCES = List.of(
-      new RefSource("rows", "run_id", "source_data_ref"),
-      new RefSource("operations", "run_id", "input_data_ref"),
-      new RefSource("operations", "run_id", "output_data_ref"),
-      new RefSource("calls k JOIN node_states s ON s.state_id = k.state_id", "s.run_id",
-          "k.request_ref"),
-      new RefSource("calls k JOIN node_states s ON s.state_id = k.state_id", "s.run_id",
-          "k.response_ref"),
-      new RefSource("calls k JOIN operations o ON o.operation_id = k.operation_id", "o.run_id",
-          "k.request_ref"),
-      new RefSource("calls k JOIN operations o ON o.operation_id = k.operation_id", "o.run_id",
-          "k.response_ref"),
-      new RefSource("routing_events r JOIN node_states s ON s.state_id = r.state_id",
-          "s.run_id", "r.reason_ref"));
+  private static final List<RefSource> SOURCES =
+      List.of(
+          new RefSource("rows", "run_id", "source_data_ref"),
+          new RefSource("operations", "run_id", "input_data_ref"),
+          new RefSource("operations", "run_id", "output_data_ref"),
+          new RefSource(
+              "calls k JOIN node_states s ON s.state_id = k.state_id", "s.run_id", "k.request_ref"),
+          new RefSource(
+              "calls k JOIN node_states s ON s.state_id = k.state_id",
+              "s.run_id",
+              "k.response_ref"),
+          new RefSource(
+              "calls k JOIN operations o ON o.operation_id = k.operation_id",
+              "o.run_id",
+              "k.request_ref"),
+          new RefSource(
+              "calls k JOIN operations o ON o.operation_id = k.operation_id",
+              "o.run_id",
+              "k.response_ref"),
+          new RefSource(
+              "routing_events r JOIN node_states s ON s.state_id = r.state_id",
+              "s.run_id",
+              "r.reason_ref"));
 
   private PayloadRetention() {}
 
@@ -93,19 +102,19 @@ public final class PayloadRetention {
    */
   public static Plan plan(Connection c, int retentionDays, Instant asOf) throws SQLException {
     if (retentionDays < 1) {
-      throw new IllegalArgumentException("retention days must be at least 1, got "
-          + retentionDays);
+      throw new IllegalArgumentException("retention days must be at least 1, got " + retentionDays);
     }
     Instant cutoff = asOf.minus(Duration.ofDays(retentionDays));
     Set<String> expired = new TreeSet<>();
-    try (PreparedStatement ps = c.prepareStatement(
-            "SELECT run_id, status, completed_at FROM runs");
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT run_id, status, completed_at FROM runs");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String runId = rs.getString(1);
         String status = rs.getString(2);
         String completed = StoredValues.time(rs.getObject(3), "runs", runId, "completed_at");
-        if (("completed".equals(status) || "failed".equals(status)) && completed != null
+        if (("completed".equals(status) || "failed".equals(status))
+            && completed != null
             && Instant.parse(completed).isBefore(cutoff)) {
           expired.add(runId);
         }
@@ -113,14 +122,35 @@ public final class PayloadRetention {
     }
     Set<String> candidates = new TreeSet<>();
     for (RefSource s : SOURCES) {
-      inChunks(c, "SELECT DISTINCT " + s.refColumn() + " FROM " + s.from() + " WHERE "
-          + s.runColumn() + " IN (%s) AND " + s.refColumn() + " IS NOT NULL", expired,
+      inChunks(
+          c,
+          "SELECT DISTINCT "
+              + s.refColumn()
+              + " FROM "
+              + s.from()
+              + " WHERE "
+              + s.runColumn()
+              + " IN (%s) AND "
+              + s.refColumn()
+              + " IS NOT NULL",
+          expired,
           rs -> candidates.add(rs.getString(1)));
     }
     Set<String> shared = new HashSet<>();
     for (RefSource s : SOURCES) {
-      inChunks(c, "SELECT DISTINCT " + s.runColumn() + ", " + s.refColumn() + " FROM "
-          + s.from() + " WHERE " + s.refColumn() + " IN (%s)", candidates, rs -> {
+      inChunks(
+          c,
+          "SELECT DISTINCT "
+              + s.runColumn()
+              + ", "
+              + s.refColumn()
+              + " FROM "
+              + s.from()
+              + " WHERE "
+              + s.refColumn()
+              + " IN (%s)",
+          candidates,
+          rs -> {
             if (!expired.contains(rs.getString(1))) {
               shared.add(rs.getString(2));
             }
@@ -132,8 +162,8 @@ public final class PayloadRetention {
   }
 
   /**
-   * Deletes the blobs of {@code refs} from {@code store}: each is checked with
-   * {@code exists} and then deleted. A failure is counted and the purge goes on.
+   * Deletes the blobs of {@code refs} from {@code store}: each is checked with {@code exists} and
+   * then deleted. A failure is counted and the purge goes on.
    */
   public static Result purge(PayloadStore store, Collection<String> refs) {
     int deleted = 0;
@@ -158,8 +188,9 @@ public final class PayloadRetention {
     void read(ResultSet rs) throws SQLException;
   }
 
-  private static void inChunks(Connection c, String sqlTemplate, Collection<String> ids,
-      RowReader reader) throws SQLException {
+  private static void inChunks(
+      Connection c, String sqlTemplate, Collection<String> ids, RowReader reader)
+      throws SQLException {
     List<String> all = new ArrayList<>(ids);
     for (int from = 0; from < all.size(); from += CHUNK) {
       List<String> chunk = all.subList(from, Math.min(from + CHUNK, all.size()));

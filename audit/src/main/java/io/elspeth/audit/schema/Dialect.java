@@ -28,11 +28,11 @@ public enum Dialect {
   }
 
   /**
-   * The dialect of a JDBC URL, judged by its scheme ({@code jdbc:sqlite:...} or
-   * {@code jdbc:postgresql:...}, case-insensitive).
+   * The dialect of a JDBC URL, judged by its scheme ({@code jdbc:sqlite:...} or {@code
+   * jdbc:postgresql:...}, case-insensitive).
    *
-   * @throws IllegalArgumentException if the URL names another database; the message shows only
-   *     the scheme, never the rest of the URL, which may hold a password
+   * @throws IllegalArgumentException if the URL names another database; the message shows only the
+   *     scheme, never the rest of the URL, which may hold a password
    */
   public static Dialect fromJdbcUrl(String jdbcUrl) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");

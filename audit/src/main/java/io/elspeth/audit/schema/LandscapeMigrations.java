@@ -37,37 +37,44 @@ final class LandscapeMigrations {
   /**
    * Applies the pending migrations in {@code location}'s schema.
    *
-   * @param baselineVersion the version to record first when the schema holds tables but no
-   *     history: {@code 1} for a Landscape of the first release, {@code 0} for a database that
-   *     holds only tables that are not the Landscape's
+   * @param baselineVersion the version to record first when the schema holds tables but no history:
+   *     {@code 1} for a Landscape of the first release, {@code 0} for a database that holds only
+   *     tables that are not the Landscape's
    * @param baselineDescription what that first record says
    * @return the number of migrations applied
    */
-  static int migrate(DataSource dataSource, SchemaInspection.Location location,
-      String baselineVersion, String baselineDescription) {
-    Flyway flyway = Flyway.configure(LandscapeMigrations.class.getClassLoader())
-        .dataSource(dataSource)
-        .locations(LOCATION, dialectLocation(location.dialect()))
-        .failOnMissingLocations(true)
-        .table(LandscapeSchema.VERSION_TABLE)
-        // Exactly the place SchemaInspection looked at; never create or switch schemas.
-        .defaultSchema(location.schema())
-        .schemas(location.schema())
-        .createSchemas(false)
-        .placeholders(location.dialect().placeholders())
-        .baselineOnMigrate(true)
-        .baselineVersion(baselineVersion)
-        .baselineDescription(baselineDescription)
-        .validateMigrationNaming(true)
-        .cleanDisabled(true)
-        .load();
+  static int migrate(
+      DataSource dataSource,
+      SchemaInspection.Location location,
+      String baselineVersion,
+      String baselineDescription) {
+    Flyway flyway =
+        Flyway.configure(LandscapeMigrations.class.getClassLoader())
+            .dataSource(dataSource)
+            .locations(LOCATION, dialectLocation(location.dialect()))
+            .failOnMissingLocations(true)
+            .table(LandscapeSchema.VERSION_TABLE)
+            // Exactly the place SchemaInspection looked at; never create or switch schemas.
+            .defaultSchema(location.schema())
+            .schemas(location.schema())
+            .createSchemas(false)
+            .placeholders(location.dialect().placeholders())
+            .baselineOnMigrate(true)
+            .baselineVersion(baselineVersion)
+            .baselineDescription(baselineDescription)
+            .validateMigrationNaming(true)
+            .cleanDisabled(true)
+            .load();
     try {
       MigrateResult result = flyway.migrate();
       return result.migrationsExecuted;
     } catch (FlywayException e) {
-      throw new SchemaVersionException(location.description()
-          + ": migrating the Landscape schema failed, and the failed step was rolled back: "
-          + e.getMessage(), SchemaVersionException.NO_VERSION, LandscapeSchema.CURRENT_VERSION);
+      throw new SchemaVersionException(
+          location.description()
+              + ": migrating the Landscape schema failed, and the failed step was rolled back: "
+              + e.getMessage(),
+          SchemaVersionException.NO_VERSION,
+          LandscapeSchema.CURRENT_VERSION);
     }
   }
 }

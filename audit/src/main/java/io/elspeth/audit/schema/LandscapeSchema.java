@@ -36,11 +36,28 @@ public final class LandscapeSchema {
   /** Flyway's history of the applied migrations; ours, not one of ELSPETH's tables. */
   public static final String VERSION_TABLE = "landscape_schema_history";
 
-  private static final List<String> TABLE_NAMES = List.of("runs", "nodes", "edges", "rows",
-      "tokens", "token_parents", "token_outcomes", "node_states", "operations", "calls",
-      "artifacts", "routing_events", "batches", "batch_members", "batch_outputs",
-      "validation_errors", "transform_errors", "checkpoints", "secret_resolutions",
-      "preflight_results");
+  private static final List<String> TABLE_NAMES =
+      List.of(
+          "runs",
+          "nodes",
+          "edges",
+          "rows",
+          "tokens",
+          "token_parents",
+          "token_outcomes",
+          "node_states",
+          "operations",
+          "calls",
+          "artifacts",
+          "routing_events",
+          "batches",
+          "batch_members",
+          "batch_outputs",
+          "validation_errors",
+          "transform_errors",
+          "checkpoints",
+          "secret_resolutions",
+          "preflight_results");
 
   /** The version the first release's hand-written schema recorded; migration 1 reproduces it. */
   private static final int FIRST_RELEASED_VERSION = 1;
@@ -52,10 +69,10 @@ public final class LandscapeSchema {
    * #CURRENT_VERSION}, migrating it only when {@code access} is {@link SchemaAccess#MIGRATE}.
    *
    * <p>Each migration is one transaction on both dialects, so a failure leaves the schema at the
-   * last version that completed. On PostgreSQL Flyway holds a lock while it migrates, so
-   * concurrent starts against one Landscape migrate once; the others find the work done. SQLite
-   * enforces the declared foreign keys only on connections opened with {@code PRAGMA
-   * foreign_keys=ON}, a property of the connection this method does not change.
+   * last version that completed. On PostgreSQL Flyway holds a lock while it migrates, so concurrent
+   * starts against one Landscape migrate once; the others find the work done. SQLite enforces the
+   * declared foreign keys only on connections opened with {@code PRAGMA foreign_keys=ON}, a
+   * property of the connection this method does not change.
    *
    * @param dataSource connections to the Landscape; on PostgreSQL their current schema holds it
    * @param access whether this opener may migrate
@@ -78,104 +95,164 @@ public final class LandscapeSchema {
     if (found.legacy()) {
       checkFirstRelease(found);
       if (access == SchemaAccess.CHECK) {
-        throw new SchemaVersionException(where.description() + ": this Landscape was written by"
-            + " the first release (schema version 1, before migrations) and is not migrated yet"
-            + " (expected version " + CURRENT_VERSION + "). " + howToMigrate(where)
-            + " Nothing was changed.", FIRST_RELEASED_VERSION, CURRENT_VERSION);
+        throw new SchemaVersionException(
+            where.description()
+                + ": this Landscape was written by"
+                + " the first release (schema version 1, before migrations) and is not migrated yet"
+                + " (expected version "
+                + CURRENT_VERSION
+                + "). "
+                + howToMigrate(where)
+                + " Nothing was changed.",
+            FIRST_RELEASED_VERSION,
+            CURRENT_VERSION);
       }
-      int applied = LandscapeMigrations.migrate(dataSource, where,
-          Integer.toString(FIRST_RELEASED_VERSION), "Landscape schema v1 of the first release,"
-              + " created " + found.legacyAppliedAt() + " (was landscape_schema_version)");
-      LOG.info("Landscape schema migrated landscape={} from=1 to={}", where.description(),
+      int applied =
+          LandscapeMigrations.migrate(
+              dataSource,
+              where,
+              Integer.toString(FIRST_RELEASED_VERSION),
+              "Landscape schema v1 of the first release,"
+                  + " created "
+                  + found.legacyAppliedAt()
+                  + " (was landscape_schema_version)");
+      LOG.info(
+          "Landscape schema migrated landscape={} from=1 to={}",
+          where.description(),
           CURRENT_VERSION);
       return applied;
     }
     List<String> present = found.landscapeTablesPresent();
     if (!present.isEmpty()) {
-      throw new SchemaVersionException(where.description() + ": Landscape tables exist ("
-          + String.join(", ", present) + ") but no " + VERSION_TABLE + " table records their"
-          + " version (found no version, expected version " + CURRENT_VERSION + "). The database"
-          + " was not created by this software (for example by ELSPETH itself), or it was"
-          + " damaged; it is refused rather than modified, and nothing was changed. Point the"
-          + " Landscape at a new, empty database (or PostgreSQL schema).",
-          SchemaVersionException.NO_VERSION, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": Landscape tables exist ("
+              + String.join(", ", present)
+              + ") but no "
+              + VERSION_TABLE
+              + " table records their"
+              + " version (found no version, expected version "
+              + CURRENT_VERSION
+              + "). The database"
+              + " was not created by this software (for example by ELSPETH itself), or it was"
+              + " damaged; it is refused rather than modified, and nothing was changed. Point the"
+              + " Landscape at a new, empty database (or PostgreSQL schema).",
+          SchemaVersionException.NO_VERSION,
+          CURRENT_VERSION);
     }
     // No Landscape yet. Tables that are not ours may share the database: baseline at 0 below
     // them so that Flyway, which otherwise refuses a non-empty schema, creates ours beside them.
-    return LandscapeMigrations.migrate(dataSource, where, "0",
-        "no Landscape before this version");
+    return LandscapeMigrations.migrate(dataSource, where, "0", "no Landscape before this version");
   }
 
-  private static int applyToManaged(DataSource dataSource, SchemaAccess access,
-      SchemaInspection found) {
+  private static int applyToManaged(
+      DataSource dataSource, SchemaAccess access, SchemaInspection found) {
     SchemaInspection.Location where = found.location();
     int version = found.managedVersion();
     if (version == SchemaVersionException.NO_VERSION && found.landscapeTablesPresent().isEmpty()) {
       // A start that is creating the Landscape right now has committed Flyway's empty history
       // but not yet the tables: let Flyway wait for its lock and find the work done.
-      return LandscapeMigrations.migrate(dataSource, where, "0",
-          "no Landscape before this version");
+      return LandscapeMigrations.migrate(
+          dataSource, where, "0", "no Landscape before this version");
     }
     if (version == SchemaVersionException.NO_VERSION) {
-      throw new SchemaVersionException(where.description() + ": the table " + VERSION_TABLE
-          + " exists but records no applied version (found none, expected version "
-          + CURRENT_VERSION + "). The state of this schema is unknown, so nothing was changed."
-          + " Point the Landscape at a new, empty database (or PostgreSQL schema), or restore"
-          + " this one from a backup.", version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": the table "
+              + VERSION_TABLE
+              + " exists but records no applied version (found none, expected version "
+              + CURRENT_VERSION
+              + "). The state of this schema is unknown, so nothing was changed."
+              + " Point the Landscape at a new, empty database (or PostgreSQL schema), or restore"
+              + " this one from a backup.",
+          version,
+          CURRENT_VERSION);
     }
     if (version > CURRENT_VERSION) {
-      throw new SchemaVersionException(where.description()
-          + ": Landscape schema version mismatch: found version " + version + ", expected"
-          + " version " + CURRENT_VERSION + ". The database was written by a newer release of"
-          + " this software; run that release against it, or point this one at a new, empty"
-          + " database. Nothing was changed.", version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": Landscape schema version mismatch: found version "
+              + version
+              + ", expected"
+              + " version "
+              + CURRENT_VERSION
+              + ". The database was written by a newer release of"
+              + " this software; run that release against it, or point this one at a new, empty"
+              + " database. Nothing was changed.",
+          version,
+          CURRENT_VERSION);
     }
     if (version == CURRENT_VERSION) {
       List<String> missing = found.landscapeTablesMissing();
       if (!missing.isEmpty()) {
-        throw new SchemaVersionException(where.description() + ": found version " + version
-            + " recorded (expected version " + CURRENT_VERSION + ") but Landscape tables are"
-            + " missing: " + String.join(", ", missing) + ". The schema was damaged after it"
-            + " was created; nothing was changed. Restore the database from a backup, or point"
-            + " the Landscape at a new, empty database.", version, CURRENT_VERSION);
+        throw new SchemaVersionException(
+            where.description()
+                + ": found version "
+                + version
+                + " recorded (expected version "
+                + CURRENT_VERSION
+                + ") but Landscape tables are"
+                + " missing: "
+                + String.join(", ", missing)
+                + ". The schema was damaged after it"
+                + " was created; nothing was changed. Restore the database from a backup, or point"
+                + " the Landscape at a new, empty database.",
+            version,
+            CURRENT_VERSION);
       }
       // Current: nothing to migrate, so Flyway is not started (it costs the launcher about 0.7 s
       // of CPU per start, mostly loading its classes and plugins). Its checksum validation runs
       // whenever there is something to apply.
       return 0;
     } else if (access == SchemaAccess.CHECK) {
-      throw new SchemaVersionException(where.description() + ": the Landscape is at schema"
-          + " version " + version + " and not migrated yet (expected version " + CURRENT_VERSION
-          + "). " + howToMigrate(where) + " Nothing was changed.", version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": the Landscape is at schema"
+              + " version "
+              + version
+              + " and not migrated yet (expected version "
+              + CURRENT_VERSION
+              + "). "
+              + howToMigrate(where)
+              + " Nothing was changed.",
+          version,
+          CURRENT_VERSION);
     }
     // Flyway validates the applied migrations' checksums and applies what is pending under its
     // lock; a concurrent start that got there first leaves nothing to apply.
     int applied = LandscapeMigrations.migrate(dataSource, where, "0", "unused");
     if (applied > 0) {
-      LOG.info("Landscape schema migrated landscape={} from={} to={}", where.description(),
-          version, CURRENT_VERSION);
+      LOG.info(
+          "Landscape schema migrated landscape={} from={} to={}",
+          where.description(),
+          version,
+          CURRENT_VERSION);
     }
     return applied;
   }
 
   /**
-   * What a checking opener tells the operator to do with a Landscape that is not migrated yet:
-   * the command that migrates it (with the SQLite file it names; a PostgreSQL URL is left for the
+   * What a checking opener tells the operator to do with a Landscape that is not migrated yet: the
+   * command that migrates it (with the SQLite file it names; a PostgreSQL URL is left for the
    * operator to fill in, since its password must not be printed), or a run's start.
    */
   static String howToMigrate(SchemaInspection.Location where) {
     String database = "URL";
     String sqlitePrefix = "jdbc:sqlite:";
     if (where.dialect() == Dialect.SQLITE && where.description().contains(sqlitePrefix)) {
-      String file = where.description().substring(
-          where.description().indexOf(sqlitePrefix) + sqlitePrefix.length());
+      String file =
+          where
+              .description()
+              .substring(where.description().indexOf(sqlitePrefix) + sqlitePrefix.length());
       if (file.indexOf('?') >= 0) {
         file = file.substring(0, file.indexOf('?'));
       }
-      database = file.matches("[A-Za-z0-9_./:=+@%-]+") ? file
-          : "'" + file.replace("'", "'\\''") + "'";
+      database =
+          file.matches("[A-Za-z0-9_./:=+@%-]+") ? file : "'" + file.replace("'", "'\\''") + "'";
     }
-    return "Migrate it once with `elspeth landscape migrate --database " + database + "` (or"
+    return "Migrate it once with `elspeth landscape migrate --database "
+        + database
+        + "` (or"
         + " start a run against it: `elspeth run --execute` and `elspeth resume --execute`"
         + " migrate too), then retry.";
   }
@@ -185,28 +262,50 @@ public final class LandscapeSchema {
     SchemaInspection.Location where = found.location();
     int version = found.legacyVersion();
     if (version == SchemaVersionException.NO_VERSION) {
-      throw new SchemaVersionException(where.description() + ": the table "
-          + SchemaInspection.LEGACY_VERSION_TABLE + " exists but records no version (found"
-          + " none, expected version " + FIRST_RELEASED_VERSION + " to migrate from). The state"
-          + " of this schema is unknown, so nothing was changed. Point the Landscape at a new,"
-          + " empty database (or PostgreSQL schema), or restore this one from a backup.",
-          version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": the table "
+              + SchemaInspection.LEGACY_VERSION_TABLE
+              + " exists but records no version (found"
+              + " none, expected version "
+              + FIRST_RELEASED_VERSION
+              + " to migrate from). The state"
+              + " of this schema is unknown, so nothing was changed. Point the Landscape at a new,"
+              + " empty database (or PostgreSQL schema), or restore this one from a backup.",
+          version,
+          CURRENT_VERSION);
     }
     if (version != FIRST_RELEASED_VERSION) {
-      throw new SchemaVersionException(where.description()
-          + ": Landscape schema version mismatch: found version " + version + " in "
-          + SchemaInspection.LEGACY_VERSION_TABLE + ", expected version "
-          + FIRST_RELEASED_VERSION + " (the only one recorded there) to migrate to version "
-          + CURRENT_VERSION + ". No release of this software wrote it; nothing was changed.",
-          version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": Landscape schema version mismatch: found version "
+              + version
+              + " in "
+              + SchemaInspection.LEGACY_VERSION_TABLE
+              + ", expected version "
+              + FIRST_RELEASED_VERSION
+              + " (the only one recorded there) to migrate to version "
+              + CURRENT_VERSION
+              + ". No release of this software wrote it; nothing was changed.",
+          version,
+          CURRENT_VERSION);
     }
     List<String> missing = found.landscapeTablesMissing();
     if (!missing.isEmpty()) {
-      throw new SchemaVersionException(where.description() + ": found version " + version
-          + " recorded (expected version " + CURRENT_VERSION + ") but Landscape tables are"
-          + " missing: " + String.join(", ", missing) + ". The schema was damaged after it was"
-          + " created; nothing was changed. Restore the database from a backup, or point the"
-          + " Landscape at a new, empty database.", version, CURRENT_VERSION);
+      throw new SchemaVersionException(
+          where.description()
+              + ": found version "
+              + version
+              + " recorded (expected version "
+              + CURRENT_VERSION
+              + ") but Landscape tables are"
+              + " missing: "
+              + String.join(", ", missing)
+              + ". The schema was damaged after it was"
+              + " created; nothing was changed. Restore the database from a backup, or point the"
+              + " Landscape at a new, empty database.",
+          version,
+          CURRENT_VERSION);
     }
   }
 

@@ -68,8 +68,11 @@ record SchemaInspection(
     String appliedAt = null;
     if (tables.contains(LEGACY_VERSION_TABLE)) {
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT version, applied_at FROM "
-              + location.qualified(LEGACY_VERSION_TABLE) + " ORDER BY version DESC")) {
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT version, applied_at FROM "
+                      + location.qualified(LEGACY_VERSION_TABLE)
+                      + " ORDER BY version DESC")) {
         if (rs.next()) {
           legacy = rs.getInt(1);
           appliedAt = rs.getString(2);
@@ -83,18 +86,25 @@ record SchemaInspection(
   private static int managedVersion(Connection c, Location location) throws SQLException {
     int highest = SchemaVersionException.NO_VERSION;
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version FROM "
-            + location.qualified(LandscapeSchema.VERSION_TABLE)
-            + " WHERE success AND version IS NOT NULL")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT version FROM "
+                    + location.qualified(LandscapeSchema.VERSION_TABLE)
+                    + " WHERE success AND version IS NOT NULL")) {
       while (rs.next()) {
         String version = rs.getString(1);
         try {
           highest = Math.max(highest, Integer.parseInt(version.trim()));
         } catch (NumberFormatException e) {
-          throw new SchemaVersionException(location.description() + ": "
-              + LandscapeSchema.VERSION_TABLE + " records version '" + version
-              + "', which no release of this software wrote (its versions are whole numbers)."
-              + " Nothing was changed.", SchemaVersionException.NO_VERSION,
+          throw new SchemaVersionException(
+              location.description()
+                  + ": "
+                  + LandscapeSchema.VERSION_TABLE
+                  + " records version '"
+                  + version
+                  + "', which no release of this software wrote (its versions are whole numbers)."
+                  + " Nothing was changed.",
+              SchemaVersionException.NO_VERSION,
               LandscapeSchema.CURRENT_VERSION);
         }
       }
@@ -111,17 +121,19 @@ record SchemaInspection(
     Set<String> names = new HashSet<>();
     if (location.dialect() == Dialect.SQLITE) {
       try (Statement statement = c.createStatement();
-          ResultSet rs = statement.executeQuery(
-              "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")) {
+          ResultSet rs =
+              statement.executeQuery(
+                  "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")) {
         while (rs.next()) {
           names.add(rs.getString(1).toLowerCase(Locale.ROOT));
         }
       }
     } else {
-      try (PreparedStatement statement = c.prepareStatement(
-          "SELECT c.relname FROM pg_catalog.pg_class c"
-              + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-              + " WHERE n.nspname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')")) {
+      try (PreparedStatement statement =
+          c.prepareStatement(
+              "SELECT c.relname FROM pg_catalog.pg_class c"
+                  + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE n.nspname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')")) {
         statement.setString(1, location.schema());
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
@@ -157,14 +169,19 @@ record SchemaInspection(
     /** The SQL state (invalid_schema_name) of the failure when PostgreSQL has no current schema. */
     static final String NO_CURRENT_SCHEMA = "3F000";
 
-    /** A table's name as it must appear in SQL: qualified on PostgreSQL, so that a temporary
-     * table of the same name can never shadow ours. */
+    /**
+     * A table's name as it must appear in SQL: qualified on PostgreSQL, so that a temporary table
+     * of the same name can never shadow ours.
+     */
     String qualified(String table) {
-      return dialect == Dialect.SQLITE ? table
+      return dialect == Dialect.SQLITE
+          ? table
           : "\"" + schema.replace("\"", "\"\"") + "\"." + table;
     }
 
-    /** @throws SQLException on PostgreSQL when the connection has no current schema */
+    /**
+     * @throws SQLException on PostgreSQL when the connection has no current schema
+     */
     static Location of(Connection c, Dialect dialect) throws SQLException {
       if (dialect == Dialect.SQLITE) {
         return new Location(dialect, "main", "SQLite database " + c.getMetaData().getURL());
@@ -177,9 +194,12 @@ record SchemaInspection(
           throw new SQLException(
               "The PostgreSQL connection has no current schema: none of the schemas on its"
                   + " search_path exists. Create the schema, or fix the currentSchema JDBC"
-                  + " parameter.", NO_CURRENT_SCHEMA);
+                  + " parameter.",
+              NO_CURRENT_SCHEMA);
         }
-        return new Location(dialect, schema,
+        return new Location(
+            dialect,
+            schema,
             "PostgreSQL schema \"" + schema + "\" of database \"" + rs.getString(2) + "\"");
       }
     }

@@ -1,11 +1,11 @@
 package io.elspeth.audit.schema;
 
 /**
- * The database holds something this code must not use or change: a newer schema version, an
- * older one a non-launcher opener may not migrate, Landscape tables without a recorded version, or
- * a recorded version with tables missing (thrown before anything is changed); or a migration
- * failed (its transaction was rolled back, so the schema stays at the last version that
- * completed). The message says what was found, what was expected, and what the operator can do.
+ * The database holds something this code must not use or change: a newer schema version, an older
+ * one a non-launcher opener may not migrate, Landscape tables without a recorded version, or a
+ * recorded version with tables missing (thrown before anything is changed); or a migration failed
+ * (its transaction was rolled back, so the schema stays at the last version that completed). The
+ * message says what was found, what was expected, and what the operator can do.
  */
 public class SchemaVersionException extends RuntimeException {
   private static final long serialVersionUID = 1L;

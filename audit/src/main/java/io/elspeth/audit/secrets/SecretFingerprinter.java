@@ -19,27 +19,39 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Keeps secrets out of the Landscape (ELSPETH §4.6): in configuration recorded for audit, every
  * string under a secret-like key ({@code api_key}, {@code password}, {@code *_token}, ...) is
- * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by
- * {@code ELSPETH_FINGERPRINT_KEY}; credentials inside URLs are fingerprinted ({@link UrlRedactor}). Without a key, secrets are
+ * replaced by {@code <key>_fingerprint}, an HMAC-SHA256 keyed by {@code ELSPETH_FINGERPRINT_KEY};
+ * credentials inside URLs are fingerprinted ({@link UrlRedactor}). Without a key, secrets are
  * dropped (never stored raw): the record shows {@code <key>_fingerprint: "unavailable"}.
  *
- * <p>Plugins declare which options are secrets ({@link #withDeclaredOptions}): a declared option
- * is a secret exactly when declared so, whatever its name ({@code upsert_key}, a column list, is
- * not); names nobody declared (nested mappings, headers) fall back to the name rule.
+ * <p>Plugins declare which options are secrets ({@link #withDeclaredOptions}): a declared option is
+ * a secret exactly when declared so, whatever its name ({@code upsert_key}, a column list, is not);
+ * names nobody declared (nested mappings, headers) fall back to the name rule.
  */
 public final class SecretFingerprinter {
   public static final String KEY_ENV = "ELSPETH_FINGERPRINT_KEY";
 
-  private static final Set<String> EXACT = Set.of("api_key", "api-key", "authorization",
-      "connection_string", "credential", "password", "secret", "token", "x-api-key", "sas_token",
-      "client_secret", "account_key");
-  private static final List<String> SUFFIXES = List.of("_secret", "_key", "_token", "_password",
-      "_credential", "_connection_string");
+  private static final Set<String> EXACT =
+      Set.of(
+          "api_key",
+          "api-key",
+          "authorization",
+          "connection_string",
+          "credential",
+          "password",
+          "secret",
+          "token",
+          "x-api-key",
+          "sas_token",
+          "client_secret",
+          "account_key");
+  private static final List<String> SUFFIXES =
+      List.of("_secret", "_key", "_token", "_password", "_credential", "_connection_string");
 
   private final @Nullable String key;
   private final List<String> secretUrlParams;
   private final Set<String> declaredSecret;
   private final Set<String> declaredPlain;
+
   /** Secret values known by value (Key Vault secrets), longest first. */
   private final List<String> knownValues;
 
@@ -47,8 +59,12 @@ public final class SecretFingerprinter {
     this(key, List.of(), Set.of(), Set.of(), List.of());
   }
 
-  private SecretFingerprinter(@Nullable String key, Collection<String> secretUrlParams,
-      Set<String> declaredSecret, Set<String> declaredPlain, List<String> knownValues) {
+  private SecretFingerprinter(
+      @Nullable String key,
+      Collection<String> secretUrlParams,
+      Set<String> declaredSecret,
+      Set<String> declaredPlain,
+      List<String> knownValues) {
     this.key = key == null || key.isEmpty() ? null : key;
     this.secretUrlParams = List.copyOf(secretUrlParams);
     this.declaredSecret = Set.copyOf(declaredSecret);
@@ -58,18 +74,20 @@ public final class SecretFingerprinter {
 
   /**
    * This fingerprinter, also replacing each of {@code values} (secrets known by value, such as
-   * those loaded from Key Vault) wherever it appears inside a string it scrubs, whatever the
-   * key: a secret substituted into a URL or a header template is then fingerprinted too, as
-   * {@code <fingerprint:HEX>}. Values shorter than 4 characters are not searched for.
+   * those loaded from Key Vault) wherever it appears inside a string it scrubs, whatever the key: a
+   * secret substituted into a URL or a header template is then fingerprinted too, as {@code
+   * <fingerprint:HEX>}. Values shorter than 4 characters are not searched for.
    */
   public SecretFingerprinter withKnownValues(Collection<String> values) {
-    java.util.TreeSet<String> all = new java.util.TreeSet<>(
-        java.util.Comparator.comparingInt(String::length).reversed()
-            .thenComparing(java.util.Comparator.naturalOrder()));
+    java.util.TreeSet<String> all =
+        new java.util.TreeSet<>(
+            java.util.Comparator.comparingInt(String::length)
+                .reversed()
+                .thenComparing(java.util.Comparator.naturalOrder()));
     all.addAll(knownValues);
     values.stream().filter(v -> v != null && v.length() >= 4).forEach(all::add);
-    return new SecretFingerprinter(key, secretUrlParams, declaredSecret, declaredPlain,
-        new ArrayList<>(all));
+    return new SecretFingerprinter(
+        key, secretUrlParams, declaredSecret, declaredPlain, new ArrayList<>(all));
   }
 
   /**
@@ -84,8 +102,8 @@ public final class SecretFingerprinter {
    * This fingerprinter, knowing the option names plugins declared as secrets and those they
    * declared as something else. A name declared both ways (by two plugins) stays a secret.
    */
-  public SecretFingerprinter withDeclaredOptions(Collection<String> secretNames,
-      Collection<String> plainNames) {
+  public SecretFingerprinter withDeclaredOptions(
+      Collection<String> secretNames, Collection<String> plainNames) {
     Set<String> secret = new HashSet<>(declaredSecret);
     secretNames.forEach(n -> secret.add(n.toLowerCase(Locale.ROOT)));
     Set<String> plain = new HashSet<>(declaredPlain);
@@ -103,11 +121,13 @@ public final class SecretFingerprinter {
   /** Development mode: secrets may run without a key; they are then left out of the record. */
   public static final String ALLOW_RAW_ENV = "ELSPETH_ALLOW_RAW_SECRETS";
 
-  /** Keyed from {@code ELSPETH_FINGERPRINT_KEY} (or the system property elspeth.fingerprint.key). */
+  /**
+   * Keyed from {@code ELSPETH_FINGERPRINT_KEY} (or the system property elspeth.fingerprint.key).
+   */
   public static SecretFingerprinter fromEnvironment() {
     String key = System.getenv(KEY_ENV);
-    SecretFingerprinter f = new SecretFingerprinter(key != null ? key
-        : System.getProperty("elspeth.fingerprint.key"));
+    SecretFingerprinter f =
+        new SecretFingerprinter(key != null ? key : System.getProperty("elspeth.fingerprint.key"));
     return PROCESS_KNOWN.isEmpty() ? f : f.withKnownValues(PROCESS_KNOWN);
   }
 
@@ -122,7 +142,9 @@ public final class SecretFingerprinter {
     return "true".equalsIgnoreCase(v != null ? v : System.getProperty("elspeth.allow-raw-secrets"));
   }
 
-  /** Key paths of every secret string in a configuration tree (e.g. transforms[0].options.api_key). */
+  /**
+   * Key paths of every secret string in a configuration tree (e.g. transforms[0].options.api_key).
+   */
   public List<String> secretPaths(@Nullable Object config) {
     List<String> paths = new ArrayList<>();
     collect(config, "", paths);
@@ -131,14 +153,15 @@ public final class SecretFingerprinter {
 
   private void collect(@Nullable Object value, String path, List<String> out) {
     if (value instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> {
-        String p = path.isEmpty() ? k.toString() : path + "." + k;
-        if (isSecret(k.toString()) && v instanceof String s && !s.isEmpty()) {
-          out.add(p);
-        } else {
-          collect(v, p, out);
-        }
-      });
+      map.forEach(
+          (k, v) -> {
+            String p = path.isEmpty() ? k.toString() : path + "." + k;
+            if (isSecret(k.toString()) && v instanceof String s && !s.isEmpty()) {
+              out.add(p);
+            } else {
+              collect(v, p, out);
+            }
+          });
     } else if (value instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) {
         collect(list.get(i), path + "[" + i + "]", out);
@@ -173,8 +196,8 @@ public final class SecretFingerprinter {
 
   /**
    * A copy of a configuration tree fit for the audit record: secret-named strings fingerprinted,
-   * and credentials inside any URL-shaped string ({@link UrlRedactor}, with
-   * {@code extraUrlParams} as the run's {@code landscape.secret_url_params}) fingerprinted.
+   * and credentials inside any URL-shaped string ({@link UrlRedactor}, with {@code extraUrlParams}
+   * as the run's {@code landscape.secret_url_params}) fingerprinted.
    */
   public @Nullable Object scrub(@Nullable Object value, Collection<String> extraUrlParams) {
     List<String> names = new ArrayList<>(secretUrlParams);
@@ -214,7 +237,8 @@ public final class SecretFingerprinter {
    * worker of this JVM scrubs them from what it records even where they are not under a
    * secret-named key or credential parameter.
    */
-  private static final Set<String> PROCESS_KNOWN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> PROCESS_KNOWN =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Adds to the values every {@link #fromEnvironment()} fingerprinter replaces. */
   public static void registerKnownValues(Collection<String> values) {

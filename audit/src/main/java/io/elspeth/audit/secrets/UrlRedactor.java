@@ -12,30 +12,62 @@ import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Keeps credentials that travel inside URLs out of everything a run leaves behind (the
- * Landscape's settings, node configs and call payloads, telemetry, logs, exception messages):
- * the password of the user-info ({@code user:PASSWORD@host}) and the value of every query or
- * fragment parameter whose name is a credential become {@code <fingerprint:HEX>} (HMAC-SHA256
- * keyed by {@code ELSPETH_FINGERPRINT_KEY}, as {@link SecretFingerprinter} makes for settings),
- * or {@code ***} without a key. The user name, host, path and the other parameters stay, so the
- * record still says where a call went.
+ * Keeps credentials that travel inside URLs out of everything a run leaves behind (the Landscape's
+ * settings, node configs and call payloads, telemetry, logs, exception messages): the password of
+ * the user-info ({@code user:PASSWORD@host}) and the value of every query or fragment parameter
+ * whose name is a credential become {@code <fingerprint:HEX>} (HMAC-SHA256 keyed by {@code
+ * ELSPETH_FINGERPRINT_KEY}, as {@link SecretFingerprinter} makes for settings), or {@code ***}
+ * without a key. The user name, host, path and the other parameters stay, so the record still says
+ * where a call went.
  *
- * <p>A parameter is a credential when its name (case-insensitive, percent-decoded) is one of
- * {@link #BUILT_IN_PARAMS}, one of the run's {@code landscape.secret_url_params}, a secret-named
- * settings key ({@link SecretFingerprinter#isSecretKey}), or has a word (split on
- * non-alphanumerics) that names one ({@code key}, {@code token}, {@code signature}, ...), so
- * {@code X-Amz-Signature} is and {@code monkey} is not. Redacting is idempotent.
+ * <p>A parameter is a credential when its name (case-insensitive, percent-decoded) is one of {@link
+ * #BUILT_IN_PARAMS}, one of the run's {@code landscape.secret_url_params}, a secret-named settings
+ * key ({@link SecretFingerprinter#isSecretKey}), or has a word (split on non-alphanumerics) that
+ * names one ({@code key}, {@code token}, {@code signature}, ...), so {@code X-Amz-Signature} is and
+ * {@code monkey} is not. Redacting is idempotent.
  */
 public final class UrlRedactor {
   /** Query and fragment parameter names that carry credentials wherever they appear. */
-  public static final Set<String> BUILT_IN_PARAMS = Set.of("api_key", "api-key", "apikey", "key",
-      "code", "sig", "signature", "token", "access_token", "refresh_token", "id_token", "secret",
-      "client_secret", "password", "passwd", "pwd", "auth", "authorization", "credential",
-      "credentials", "x-api-key", "subscription-key", "bearer");
+  public static final Set<String> BUILT_IN_PARAMS =
+      Set.of(
+          "api_key",
+          "api-key",
+          "apikey",
+          "key",
+          "code",
+          "sig",
+          "signature",
+          "token",
+          "access_token",
+          "refresh_token",
+          "id_token",
+          "secret",
+          "client_secret",
+          "password",
+          "passwd",
+          "pwd",
+          "auth",
+          "authorization",
+          "credential",
+          "credentials",
+          "x-api-key",
+          "subscription-key",
+          "bearer");
 
   /** Words that make a parameter name a credential ({@code x-amz-signature}, {@code my_token}). */
-  private static final Set<String> WORDS = Set.of("key", "apikey", "token", "secret", "password",
-      "passwd", "signature", "sig", "credential", "credentials", "authorization");
+  private static final Set<String> WORDS =
+      Set.of(
+          "key",
+          "apikey",
+          "token",
+          "secret",
+          "password",
+          "passwd",
+          "signature",
+          "sig",
+          "credential",
+          "credentials",
+          "authorization");
 
   /** What replaces a secret when no fingerprint key is set. */
   public static final String MASK = "***";
@@ -56,8 +88,8 @@ public final class UrlRedactor {
   }
 
   /**
-   * Masking only ({@code ***}), with the built-in names: for messages shown where no key is at
-   * hand (a {@code toString}, a CLI error line).
+   * Masking only ({@code ***}), with the built-in names: for messages shown where no key is at hand
+   * (a {@code toString}, a CLI error line).
    */
   public static UrlRedactor masking() {
     return new UrlRedactor(new SecretFingerprinter(null), List.of());
@@ -107,7 +139,8 @@ public final class UrlRedactor {
     int at = authority.lastIndexOf('@');
     int colon = at < 0 ? -1 : authority.indexOf(':');
     if (colon >= 0 && colon < at) {
-      out.append(authority, 0, colon + 1).append(secret(authority.substring(colon + 1, at)))
+      out.append(authority, 0, colon + 1)
+          .append(secret(authority.substring(colon + 1, at)))
           .append(authority.substring(at));
     } else {
       out.append(authority);
@@ -158,7 +191,8 @@ public final class UrlRedactor {
 
   /** The recorded form of one (still percent-encoded) secret value; empty and redacted stay. */
   private String secret(String encoded) {
-    if (encoded.isEmpty() || encoded.equals(MASK)
+    if (encoded.isEmpty()
+        || encoded.equals(MASK)
         || encoded.startsWith("<fingerprint:") && encoded.endsWith(">")) {
       return encoded;
     }

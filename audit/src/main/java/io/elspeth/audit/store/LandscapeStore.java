@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Landscape database: a pooled JDBC connection, the schema, and the one way records are
- * written. {@link #commit} writes a batch of records in one transaction with JDBC batching;
- * records are append-only and idempotent: a record whose key exists with the same content is a
- * no-op (a retried commit), with other content an integrity error.
+ * written. {@link #commit} writes a batch of records in one transaction with JDBC batching; records
+ * are append-only and idempotent: a record whose key exists with the same content is a no-op (a
+ * retried commit), with other content an integrity error.
  *
  * <p>SQLite allows one writer: the pool has one connection, the database runs in WAL mode with a
  * busy timeout, and commits are serialised in this JVM.
@@ -42,12 +42,20 @@ public final class LandscapeStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LandscapeStore.class);
 
   /**
-   * Columns a retried attempt legitimately records differently for the same fact (when it
-   * happened, how long it took, which attempt it was); ignored when checking that a record already
-   * committed is the same record.
+   * Columns a retried attempt legitimately records differently for the same fact (when it happened,
+   * how long it took, which attempt it was); ignored when checking that a record already committed
+   * is the same record.
    */
-  private static final Set<String> VOLATILE_COLUMNS = Set.of("created_at", "recorded_at",
-      "started_at", "completed_at", "registered_at", "duration_ms", "latency_ms", "attempt");
+  private static final Set<String> VOLATILE_COLUMNS =
+      Set.of(
+          "created_at",
+          "recorded_at",
+          "started_at",
+          "completed_at",
+          "registered_at",
+          "duration_ms",
+          "latency_ms",
+          "attempt");
 
   /** How long {@link #reachable} waits for the server. */
   private static final int PROBE_SECONDS = 5;
@@ -58,6 +66,7 @@ public final class LandscapeStore implements AutoCloseable {
    * waiting for it (see {@link SilentServerGuard}); it is not passed to the driver.
    */
   public static final String SILENCE_TIMEOUT_PARAM = "serverSilenceTimeout";
+
   /** The default of {@link #SILENCE_TIMEOUT_PARAM}, in seconds. */
   public static final int DEFAULT_SILENCE_SECONDS = 60;
 
@@ -69,23 +78,31 @@ public final class LandscapeStore implements AutoCloseable {
    * fail; a silent server is caught by {@link SilentServerGuard} instead. Any of them, and the
    * driver's {@code socketTimeout}, can be set in the URL's query.
    */
-  public static final Map<String, String> POSTGRES_DEFAULTS = orderedMap("tcpKeepAlive", "true",
-      "connectTimeout", "10", "loginTimeout", "30");
+  public static final Map<String, String> POSTGRES_DEFAULTS =
+      orderedMap("tcpKeepAlive", "true", "connectTimeout", "10", "loginTimeout", "30");
 
   /**
-   * The session settings of a SQLite Landscape connection (WAL, a property of the file, is set
-   * when it is opened). {@code synchronous=NORMAL}: in WAL mode a commit survives a crash of the
+   * The session settings of a SQLite Landscape connection (WAL, a property of the file, is set when
+   * it is opened). {@code synchronous=NORMAL}: in WAL mode a commit survives a crash of the
    * process, and the WAL is synced at each checkpoint. A run's commits append to about twenty
-   * B-trees (tables and their indexes): a 64 MiB page cache keeps their right edges and inner
-   * pages in memory as the file grows past the default 2 MB cache (a 1M-row run's Landscape is
-   * about 4 GB). A checkpoint every 16,384 WAL pages (64 MiB) rather than 1,000: each checkpoint
-   * syncs the WAL and the database file, and with the default a 200,000-row run checkpointed
-   * about 190 times, whose syncs (which also wait for the payload files written meanwhile) took
-   * most of its commits' time; a larger WAL also copies a page that many transactions rewrote
-   * (a B-tree's right edge) to the database once per checkpoint instead of once per 4 MB.
+   * B-trees (tables and their indexes): a 64 MiB page cache keeps their right edges and inner pages
+   * in memory as the file grows past the default 2 MB cache (a 1M-row run's Landscape is about 4
+   * GB). A checkpoint every 16,384 WAL pages (64 MiB) rather than 1,000: each checkpoint syncs the
+   * WAL and the database file, and with the default a 200,000-row run checkpointed about 190 times,
+   * whose syncs (which also wait for the payload files written meanwhile) took most of its commits'
+   * time; a larger WAL also copies a page that many transactions rewrote (a B-tree's right edge) to
+   * the database once per checkpoint instead of once per 4 MB.
    */
-  public static final Map<String, String> SQLITE_PRAGMAS = orderedMap("busy_timeout", "30000",
-      "synchronous", "NORMAL", "cache_size", "-65536", "wal_autocheckpoint", "16384");
+  public static final Map<String, String> SQLITE_PRAGMAS =
+      orderedMap(
+          "busy_timeout",
+          "30000",
+          "synchronous",
+          "NORMAL",
+          "cache_size",
+          "-65536",
+          "wal_autocheckpoint",
+          "16384");
 
   /** The one of {@link #SQLITE_PRAGMAS} the driver takes no connection property for. */
   private static final String RUN_AT_CONNECT = "wal_autocheckpoint";
@@ -99,28 +116,34 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   private final LandscapeUrl url;
+
   /** The URL the driver gets: the Landscape URL without {@link #SILENCE_TIMEOUT_PARAM}. */
   private final String driverUrl;
+
   private final HikariDataSource dataSource;
   private final @Nullable SilentServerGuard guard;
   private final Object writeLock = new Object();
+
   /**
-   * Set when the server stopped answering; then each request for a connection first tries a
-   * fresh one outside the pool with a short timeout, instead of waiting the pool's 30 s for a
-   * connection the dead server cannot give (three such waits made a failed run take minutes).
+   * Set when the server stopped answering; then each request for a connection first tries a fresh
+   * one outside the pool with a short timeout, instead of waiting the pool's 30 s for a connection
+   * the dead server cannot give (three such waits made a failed run take minutes).
    */
   private volatile boolean lost;
+
   /** The run's change journal ({@code landscape.dump_to_jsonl}); null when there is none. */
   private volatile io.elspeth.audit.journal.@Nullable LandscapeJournal journal;
 
-  private LandscapeStore(LandscapeUrl url, String driverUrl, HikariDataSource dataSource,
-      @Nullable Duration silence) {
+  private LandscapeStore(
+      LandscapeUrl url, String driverUrl, HikariDataSource dataSource, @Nullable Duration silence) {
     this.url = url;
     this.driverUrl = driverUrl;
     this.dataSource = dataSource;
-    this.guard = silence == null ? null
-        : new SilentServerGuard(url.toString(), silence, () -> answers(silence),
-            () -> lost = true);
+    this.guard =
+        silence == null
+            ? null
+            : new SilentServerGuard(
+                url.toString(), silence, () -> answers(silence), () -> lost = true);
   }
 
   /** The value of {@code param} in the query of {@code jdbcUrl}, if it is there. */
@@ -170,8 +193,14 @@ public final class LandscapeStore implements AutoCloseable {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new LandscapeWriteException("the Landscape URL " + url + " sets "
-        + SILENCE_TIMEOUT_PARAM + "=" + value + ": expected a whole number of seconds, 1 or more",
+    throw new LandscapeWriteException(
+        "the Landscape URL "
+            + url
+            + " sets "
+            + SILENCE_TIMEOUT_PARAM
+            + "="
+            + value
+            + ": expected a whole number of seconds, 1 or more",
         null);
   }
 
@@ -191,8 +220,8 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   /**
-   * Opens the database and migrates ({@link SchemaAccess#MIGRATE}, the launcher, once per start)
-   * or checks its schema.
+   * Opens the database and migrates ({@link SchemaAccess#MIGRATE}, the launcher, once per start) or
+   * checks its schema.
    */
   public static LandscapeStore open(LandscapeUrl url, SchemaAccess access) {
     createSqliteFolder(url);
@@ -213,13 +242,14 @@ public final class LandscapeStore implements AutoCloseable {
       config.addDataSourceProperty("journal_mode", "WAL");
       // The connection's session settings: driver properties, and one statement (the driver
       // runs only the first of several) for the pragma it has no property for.
-      SQLITE_PRAGMAS.forEach((pragma, value) -> {
-        if (pragma.equals(RUN_AT_CONNECT)) {
-          config.setConnectionInitSql("PRAGMA " + pragma + " = " + value);
-        } else {
-          config.addDataSourceProperty(pragma, value);
-        }
-      });
+      SQLITE_PRAGMAS.forEach(
+          (pragma, value) -> {
+            if (pragma.equals(RUN_AT_CONNECT)) {
+              config.setConnectionInitSql("PRAGMA " + pragma + " = " + value);
+            } else {
+              config.addDataSourceProperty(pragma, value);
+            }
+          });
     } else {
       config.setMaximumPoolSize(4);
       // Defaults only: the driver lets the URL's own parameters win over these properties.
@@ -244,9 +274,8 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   /**
-   * Migrates or checks the schema of this open store ({@link LandscapeSchema#apply}); the
-   * launcher calls it with {@link SchemaAccess#MIGRATE} when the store was already open in its
-   * JVM.
+   * Migrates or checks the schema of this open store ({@link LandscapeSchema#apply}); the launcher
+   * calls it with {@link SchemaAccess#MIGRATE} when the store was already open in its JVM.
    */
   public void applySchema(SchemaAccess access) {
     try {
@@ -262,15 +291,17 @@ public final class LandscapeStore implements AutoCloseable {
     if (url.dialect() != Dialect.SQLITE || url.jdbcUrl().contains(":memory:")) {
       return;
     }
-    java.nio.file.Path parent = java.nio.file.Path.of(url.jdbcUrl().substring(prefix.length()))
-        .toAbsolutePath().getParent();
+    java.nio.file.Path parent =
+        java.nio.file.Path.of(url.jdbcUrl().substring(prefix.length()))
+            .toAbsolutePath()
+            .getParent();
     try {
       if (parent != null) {
         java.nio.file.Files.createDirectories(parent);
       }
     } catch (java.io.IOException e) {
-      throw new LandscapeWriteException("cannot create the folder of the Landscape database "
-          + url + ": " + e.getMessage(), e);
+      throw new LandscapeWriteException(
+          "cannot create the folder of the Landscape database " + url + ": " + e.getMessage(), e);
     }
   }
 
@@ -291,8 +322,8 @@ public final class LandscapeStore implements AutoCloseable {
   private Connection pooledConnection() throws SQLException {
     if (lost) {
       if (!reachable()) {
-        throw new SQLNonTransientConnectionException("the Landscape database " + url
-            + " does not answer", "08001");
+        throw new SQLNonTransientConnectionException(
+            "the Landscape database " + url + " does not answer", "08001");
       }
       lost = false;
     }
@@ -315,8 +346,8 @@ public final class LandscapeStore implements AutoCloseable {
       return DriverManager.getConnection(driverUrl);
     }
     if (lost && !reachable()) {
-      throw new SQLNonTransientConnectionException("the Landscape database " + url
-          + " does not answer", "08001");
+      throw new SQLNonTransientConnectionException(
+          "the Landscape database " + url + " does not answer", "08001");
     }
     Properties props = postgresDefaults();
     if (url.user() != null) {
@@ -332,9 +363,11 @@ public final class LandscapeStore implements AutoCloseable {
   /** Remembers a failure that says the server is gone (SQL state class 08, or an I/O error). */
   private void noteFailure(SQLException e) {
     for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof java.io.IOException || t instanceof SQLTransientConnectionException
+      if (t instanceof java.io.IOException
+          || t instanceof SQLTransientConnectionException
           || t instanceof SQLNonTransientConnectionException
-          || (t instanceof SQLException q && q.getSQLState() != null
+          || (t instanceof SQLException q
+              && q.getSQLState() != null
               && q.getSQLState().startsWith("08"))) {
         lost = dialect() != Dialect.SQLITE;
         return;
@@ -343,8 +376,8 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   /**
-   * Whether the database accepts a new connection now, tried outside the pool within about
-   * {@value #PROBE_SECONDS} s (always true for SQLite, a local file).
+   * Whether the database accepts a new connection now, tried outside the pool within about {@value
+   * #PROBE_SECONDS} s (always true for SQLite, a local file).
    */
   public boolean reachable() {
     if (dialect() == Dialect.SQLITE) {
@@ -392,10 +425,9 @@ public final class LandscapeStore implements AutoCloseable {
     }
   }
 
-
   /**
-   * Writes the records in one transaction, parents before children. Returns how many were new
-   * (the rest were already there with the same content).
+   * Writes the records in one transaction, parents before children. Returns how many were new (the
+   * rest were already there with the same content).
    */
   public int commit(List<? extends AuditRecord> records) {
     return commitNew(records).size();
@@ -404,9 +436,9 @@ public final class LandscapeStore implements AutoCloseable {
   /**
    * Writes the records in one transaction, parents before children, and returns the records this
    * transaction inserted (a node state of a retried visit recorded as its next attempt counts as
-   * inserted), in parent-before-child order; the ones already there with the same content are
-   * left out, so a retried bundle's re-commit returns nothing. When the driver cannot say whether
-   * a batched row was inserted, the record counts as inserted.
+   * inserted), in parent-before-child order; the ones already there with the same content are left
+   * out, so a retried bundle's re-commit returns nothing. When the driver cannot say whether a
+   * batched row was inserted, the record counts as inserted.
    */
   public List<AuditRecord> commitNew(List<? extends AuditRecord> records) {
     if (records.isEmpty()) {
@@ -414,8 +446,10 @@ public final class LandscapeStore implements AutoCloseable {
     }
     List<AuditRecord> ordered = new ArrayList<>(records);
     ordered.sort(Comparator.comparingInt(AuditRecord::rank));
-    Map<String, List<AuditRecord>> byTable = ordered.stream()
-        .collect(Collectors.groupingBy(AuditRecord::table, LinkedHashMap::new, Collectors.toList()));
+    Map<String, List<AuditRecord>> byTable =
+        ordered.stream()
+            .collect(
+                Collectors.groupingBy(AuditRecord::table, LinkedHashMap::new, Collectors.toList()));
     // SQLite has one writer: commits are serialised in this JVM. PostgreSQL takes concurrent
     // transactions from the pool.
     if (dialect() == Dialect.SQLITE) {
@@ -428,8 +462,8 @@ public final class LandscapeStore implements AutoCloseable {
 
   /**
    * Journals every write of this store from now on to {@code options}' file, after the write
-   * committed (null: no journal). The launcher sets it for the run; every writer of this JVM
-   * shares the store, and so the journal.
+   * committed (null: no journal). The launcher sets it for the run; every writer of this JVM shares
+   * the store, and so the journal.
    */
   public void useJournal(io.elspeth.audit.journal.LandscapeJournal.@Nullable Options options) {
     io.elspeth.audit.journal.LandscapeJournal current = journal;
@@ -451,7 +485,8 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   private List<AuditRecord> insertOrdered(Map<String, List<AuditRecord>> byTable, int size) {
-    return transaction("Landscape commit of " + size + " records to " + url + " failed",
+    return transaction(
+        "Landscape commit of " + size + " records to " + url + " failed",
         c -> {
           if (dialect() == Dialect.POSTGRESQL) {
             PostgresCopyInsert.ensureStaging(c, byTable.keySet());
@@ -475,8 +510,14 @@ public final class LandscapeStore implements AutoCloseable {
     }
     AuditRecord first = group.get(0);
     List<String> columns = new ArrayList<>(first.columns().keySet());
-    String sql = "INSERT INTO " + first.table() + " (" + String.join(", ", columns) + ") VALUES ("
-        + String.join(", ", columns.stream().map(x -> "?").toList()) + ") ON CONFLICT DO NOTHING";
+    String sql =
+        "INSERT INTO "
+            + first.table()
+            + " ("
+            + String.join(", ", columns)
+            + ") VALUES ("
+            + String.join(", ", columns.stream().map(x -> "?").toList())
+            + ") ON CONFLICT DO NOTHING";
     int[] counts;
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (AuditRecord r : group) {
@@ -506,9 +547,8 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   /**
-   * PostgreSQL: the group goes in through COPY and one idempotent INSERT ... SELECT
-   * ({@link PostgresCopyInsert}); a record it did not insert is checked as a skipped batched
-   * insert is.
+   * PostgreSQL: the group goes in through COPY and one idempotent INSERT ... SELECT ({@link
+   * PostgresCopyInsert}); a record it did not insert is checked as a skipped batched insert is.
    */
   private void copyGroup(Connection c, List<AuditRecord> group, List<AuditRecord> inserted)
       throws SQLException {
@@ -542,11 +582,16 @@ public final class LandscapeStore implements AutoCloseable {
    */
   private boolean verifyIdentical(Connection c, AuditRecord record) throws SQLException {
     Map<String, Object> columns = record.columns();
-    String where = record.keyColumns().stream().map(k -> k + " = ?")
-        .collect(Collectors.joining(" AND "));
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT " + String.join(", ", columns.keySet()) + " FROM " + record.table() + " WHERE "
-            + where)) {
+    String where =
+        record.keyColumns().stream().map(k -> k + " = ?").collect(Collectors.joining(" AND "));
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + String.join(", ", columns.keySet())
+                + " FROM "
+                + record.table()
+                + " WHERE "
+                + where)) {
       int i = 1;
       for (String k : record.keyColumns()) {
         SqlValues.bind(ps, i++, columns.get(k), dialect());
@@ -557,9 +602,13 @@ public final class LandscapeStore implements AutoCloseable {
             insertAsNextAttempt(c, state);
             return true;
           }
-          throw new LandscapeIntegrityException("Landscape refused a " + record.table()
-              + " record " + keyOf(record) + ": it conflicts with another record on a unique"
-              + " constraint (for token_outcomes: a second terminal outcome for one token)");
+          throw new LandscapeIntegrityException(
+              "Landscape refused a "
+                  + record.table()
+                  + " record "
+                  + keyOf(record)
+                  + ": it conflicts with another record on a unique"
+                  + " constraint (for token_outcomes: a second terminal outcome for one token)");
         }
         int col = 1;
         for (Map.Entry<String, Object> e : columns.entrySet()) {
@@ -570,9 +619,13 @@ public final class LandscapeStore implements AutoCloseable {
           String stored = SqlValues.comparable(storedValue);
           String mine = SqlValues.comparable(e.getValue());
           if (!Objects.equals(stored, mine)) {
-            throw new LandscapeIntegrityException("Landscape integrity error: " + record.table()
-                + " " + keyOf(record) + " exists with different content in column "
-                + e.getKey());
+            throw new LandscapeIntegrityException(
+                "Landscape integrity error: "
+                    + record.table()
+                    + " "
+                    + keyOf(record)
+                    + " exists with different content in column "
+                    + e.getKey());
           }
         }
       }
@@ -587,8 +640,10 @@ public final class LandscapeStore implements AutoCloseable {
    */
   private void insertAsNextAttempt(Connection c, NodeStateRecord state) throws SQLException {
     int attempt;
-    try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(attempt), -1) + 1 FROM"
-        + " node_states WHERE token_id = ? AND (step_index = ? OR node_id = ?)")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT COALESCE(MAX(attempt), -1) + 1 FROM"
+                + " node_states WHERE token_id = ? AND (step_index = ? OR node_id = ?)")) {
       ps.setString(1, state.tokenId());
       ps.setInt(2, state.stepIndex());
       ps.setString(3, state.nodeId());
@@ -599,25 +654,39 @@ public final class LandscapeStore implements AutoCloseable {
     }
     NodeStateRecord next = state.withAttempt(attempt);
     Map<String, Object> columns = next.columns();
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO node_states ("
-        + String.join(", ", columns.keySet()) + ") VALUES ("
-        + String.join(", ", columns.keySet().stream().map(x -> "?").toList()) + ")")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO node_states ("
+                + String.join(", ", columns.keySet())
+                + ") VALUES ("
+                + String.join(", ", columns.keySet().stream().map(x -> "?").toList())
+                + ")")) {
       int i = 1;
       for (Object v : columns.values()) {
         SqlValues.bind(ps, i++, v, dialect());
       }
       ps.executeUpdate();
     } catch (SQLException e) {
-      throw new LandscapeIntegrityException("Landscape refused node state " + state.stateId()
-          + " as attempt " + attempt + ": " + rootMessage(e), e);
+      throw new LandscapeIntegrityException(
+          "Landscape refused node state "
+              + state.stateId()
+              + " as attempt "
+              + attempt
+              + ": "
+              + rootMessage(e),
+          e);
     }
-    LOG.info("node state recorded as a retry attempt state_id={} token_id={} attempt={}",
-        state.stateId(), state.tokenId(), attempt);
+    LOG.info(
+        "node state recorded as a retry attempt state_id={} token_id={} attempt={}",
+        state.stateId(),
+        state.tokenId(),
+        attempt);
   }
 
   private static String keyOf(AuditRecord r) {
     Map<String, Object> cols = r.columns();
-    return r.keyColumns().stream().map(k -> k + "=" + cols.get(k))
+    return r.keyColumns().stream()
+        .map(k -> k + "=" + cols.get(k))
         .collect(Collectors.joining(",", "(", ")"));
   }
 
@@ -629,32 +698,37 @@ public final class LandscapeStore implements AutoCloseable {
     return update("complete run " + runId, COMPLETE_RUN, List.of(status, completedAt, runId)) == 1;
   }
 
-  private static final String COMPLETE_RUN = "UPDATE runs SET status = ?, completed_at = ?"
-      + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')";
+  private static final String COMPLETE_RUN =
+      "UPDATE runs SET status = ?, completed_at = ?"
+          + " WHERE run_id = ? AND status NOT IN ('completed', 'failed', 'interrupted')";
 
   /**
    * As {@link #completeRun(String, String, Instant)}, with {@code alongside} written in the same
-   * transaction when the run was still running (the launcher records the run's aggregates so:
-   * a completed run always has them). Either both commit or neither does.
+   * transaction when the run was still running (the launcher records the run's aggregates so: a
+   * completed run always has them). Either both commit or neither does.
    */
-  public boolean completeRun(String runId, String status, Instant completedAt,
-      TransactionWork<?> alongside) {
+  public boolean completeRun(
+      String runId, String status, Instant completedAt, TransactionWork<?> alongside) {
     List<Object> parameters = List.of(status, completedAt, runId);
     boolean completed;
     synchronized (writeLock) {
-      completed = transaction("cannot complete run " + runId + " in " + url, null, c -> {
-        int changed;
-        try (PreparedStatement ps = c.prepareStatement(COMPLETE_RUN)) {
-          for (int i = 0; i < parameters.size(); i++) {
-            SqlValues.bind(ps, i + 1, parameters.get(i), dialect());
-          }
-          changed = ps.executeUpdate();
-        }
-        if (changed == 1) {
-          alongside.apply(c);
-        }
-        return changed == 1;
-      });
+      completed =
+          transaction(
+              "cannot complete run " + runId + " in " + url,
+              null,
+              c -> {
+                int changed;
+                try (PreparedStatement ps = c.prepareStatement(COMPLETE_RUN)) {
+                  for (int i = 0; i < parameters.size(); i++) {
+                    SqlValues.bind(ps, i + 1, parameters.get(i), dialect());
+                  }
+                  changed = ps.executeUpdate();
+                }
+                if (changed == 1) {
+                  alongside.apply(c);
+                }
+                return changed == 1;
+              });
       // The journal keeps ELSPETH's statements: the run's status, not our derived aggregates.
       io.elspeth.audit.journal.LandscapeJournal j = journal;
       if (j != null && completed) {
@@ -665,24 +739,39 @@ public final class LandscapeStore implements AutoCloseable {
   }
 
   /**
-   * Records the post-run export's progress on a run (ELSPETH's {@code set_export_status}):
-   * {@code pending} with its format and sink, then {@code completed} (with the time) or
-   * {@code failed} with the error.
+   * Records the post-run export's progress on a run (ELSPETH's {@code set_export_status}): {@code
+   * pending} with its format and sink, then {@code completed} (with the time) or {@code failed}
+   * with the error.
    */
-  public void setExportStatus(String runId, String status, @Nullable String error,
-      @Nullable String format, @Nullable String sink, Instant at) {
+  public void setExportStatus(
+      String runId,
+      String status,
+      @Nullable String error,
+      @Nullable String format,
+      @Nullable String sink,
+      Instant at) {
     switch (status) {
-      case "pending" -> update("set the export status of run " + runId, "UPDATE runs SET"
-          + " export_status = ?, export_error = NULL, export_format = ?, export_sink = ?"
-          + " WHERE run_id = ?", java.util.Arrays.asList(status, format, sink, runId));
-      case "completed" -> update("set the export status of run " + runId, "UPDATE runs SET"
-          + " export_status = ?, export_error = NULL, exported_at = ? WHERE run_id = ?",
-          List.of(status, at, runId));
-      case "failed" -> update("set the export status of run " + runId, "UPDATE runs SET"
-          + " export_status = ?, export_error = ? WHERE run_id = ?",
-          java.util.Arrays.asList(status, error, runId));
-      default -> throw new IllegalArgumentException("export status must be pending, completed"
-          + " or failed, got " + status);
+      case "pending" ->
+          update(
+              "set the export status of run " + runId,
+              "UPDATE runs SET"
+                  + " export_status = ?, export_error = NULL, export_format = ?, export_sink = ?"
+                  + " WHERE run_id = ?",
+              java.util.Arrays.asList(status, format, sink, runId));
+      case "completed" ->
+          update(
+              "set the export status of run " + runId,
+              "UPDATE runs SET"
+                  + " export_status = ?, export_error = NULL, exported_at = ? WHERE run_id = ?",
+              List.of(status, at, runId));
+      case "failed" ->
+          update(
+              "set the export status of run " + runId,
+              "UPDATE runs SET" + " export_status = ?, export_error = ? WHERE run_id = ?",
+              java.util.Arrays.asList(status, error, runId));
+      default ->
+          throw new IllegalArgumentException(
+              "export status must be pending, completed" + " or failed, got " + status);
     }
   }
 
@@ -690,15 +779,16 @@ public final class LandscapeStore implements AutoCloseable {
   private int update(String what, String sql, List<Object> parameters) {
     int changed;
     synchronized (writeLock) {
-      try (Connection c = pooledConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      try (Connection c = pooledConnection();
+          PreparedStatement ps = c.prepareStatement(sql)) {
         for (int i = 0; i < parameters.size(); i++) {
           SqlValues.bind(ps, i + 1, parameters.get(i), dialect());
         }
         changed = ps.executeUpdate();
       } catch (SQLException e) {
         noteFailure(e);
-        throw new LandscapeWriteException("cannot " + what + " in " + url + ": "
-            + rootMessage(e), e);
+        throw new LandscapeWriteException(
+            "cannot " + what + " in " + url + ": " + rootMessage(e), e);
       }
       io.elspeth.audit.journal.LandscapeJournal j = journal;
       if (j != null && changed > 0) {
@@ -733,8 +823,8 @@ public final class LandscapeStore implements AutoCloseable {
    * Runs {@code work} in one transaction on a connection of the pool, after {@code prepare}
    * (outside the transaction); a failure is a LandscapeWriteException saying {@code failure}.
    */
-  private <T> T transaction(String failure, @Nullable TransactionWork<?> prepare,
-      TransactionWork<T> work) {
+  private <T> T transaction(
+      String failure, @Nullable TransactionWork<?> prepare, TransactionWork<T> work) {
     try (Connection c = pooledConnection()) {
       if (prepare != null) {
         prepare.apply(c);

@@ -25,8 +25,8 @@ public final class LandscapeStores {
 
   /**
    * The shared store for {@code url}, opened on first use with its schema checked ({@link
-   * SchemaAccess#CHECK}): what workers and every other opener but the launcher do. Pair with
-   * {@link #release}.
+   * SchemaAccess#CHECK}): what workers and every other opener but the launcher do. Pair with {@link
+   * #release}.
    */
   public static synchronized LandscapeStore acquire(LandscapeUrl url) {
     return acquire(url, SchemaAccess.CHECK);

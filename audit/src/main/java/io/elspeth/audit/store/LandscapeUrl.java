@@ -7,8 +7,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The Landscape's database: a {@link JdbcUrl} in the Landscape's role, so a signature that takes
- * one says it opens the audit database, not a user's. {@link #toString()} never shows the
- * password.
+ * one says it opens the audit database, not a user's. {@link #toString()} never shows the password.
  */
 public record LandscapeUrl(JdbcUrl address) implements Serializable {
 

@@ -14,18 +14,31 @@ import org.slf4j.LoggerFactory;
  * <p>Why: a run bulk-loads these tables in minutes, and autovacuum (when it is on at all) analyzes
  * them long after. Without statistics PostgreSQL guesses that a run id selects 0.5 % of a table and
  * plans the integrity checks' anti-joins as nested loops over sequential scans: 59 s for a
- * 20,000-row run, hours for 200,000 rows. With them it hashes: linear. PostgreSQL's ANALYZE reads
- * a fixed-size sample (3,000 rows a table here), so its cost barely grows with the run. On SQLite
- * the checks are planned on the indexes whatever the statistics say, and its ANALYZE reads whole
+ * 20,000-row run, hours for 200,000 rows. With them it hashes: linear. PostgreSQL's ANALYZE reads a
+ * fixed-size sample (3,000 rows a table here), so its cost barely grows with the run. On SQLite the
+ * checks are planned on the indexes whatever the statistics say, and its ANALYZE reads whole
  * tables, so nothing is done there.
  */
 public final class PlannerStatistics {
   private static final Logger LOG = LoggerFactory.getLogger(PlannerStatistics.class);
 
   /** The tables a run writes while rows move; the run-level ones stay small. */
-  private static final List<String> ROW_TABLES = List.of("rows", "tokens", "token_parents",
-      "token_outcomes", "node_states", "operations", "calls", "artifacts", "routing_events",
-      "batches", "batch_members", "batch_outputs", "validation_errors", "transform_errors");
+  private static final List<String> ROW_TABLES =
+      List.of(
+          "rows",
+          "tokens",
+          "token_parents",
+          "token_outcomes",
+          "node_states",
+          "operations",
+          "calls",
+          "artifacts",
+          "routing_events",
+          "batches",
+          "batch_members",
+          "batch_outputs",
+          "validation_errors",
+          "transform_errors");
 
   /** ANALYZE samples 300 rows per unit of target. */
   private static final int STATISTICS_TARGET = 10;
@@ -52,7 +65,9 @@ public final class PlannerStatistics {
         s.execute("RESET default_statistics_target");
       }
     }
-    LOG.debug("landscape statistics refreshed tables={} ms={}", ROW_TABLES.size(),
+    LOG.debug(
+        "landscape statistics refreshed tables={} ms={}",
+        ROW_TABLES.size(),
         (System.nanoTime() - start) / 1_000_000);
   }
 }

@@ -18,12 +18,12 @@ import java.util.WeakHashMap;
 import org.postgresql.PGConnection;
 
 /**
- * Inserts one table's records on PostgreSQL at COPY speed, with the idempotency of
- * {@code INSERT ... ON CONFLICT DO NOTHING}: the records are copied into a staging table of the
- * session ({@code elspeth_stage_<table>}, temporary, emptied at every commit), then moved with one
- * {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING <key>} in the caller's
- * transaction. The keys returned are the records inserted; the caller checks the others against
- * what is stored, as it does for a batched insert.
+ * Inserts one table's records on PostgreSQL at COPY speed, with the idempotency of {@code INSERT
+ * ... ON CONFLICT DO NOTHING}: the records are copied into a staging table of the session ({@code
+ * elspeth_stage_<table>}, temporary, emptied at every commit), then moved with one {@code INSERT
+ * ... SELECT ... ON CONFLICT DO NOTHING RETURNING <key>} in the caller's transaction. The keys
+ * returned are the records inserted; the caller checks the others against what is stored, as it
+ * does for a batched insert.
  *
  * <p>Staging tables are made once per database session, in auto-commit (so a rolled-back commit
  * never leaves this class believing in a table that is gone), and remembered per physical
@@ -42,15 +42,20 @@ final class PostgresCopyInsert {
   /** Makes the staging tables of {@code tables} this session lacks; {@code c} is in auto-commit. */
   static void ensureStaging(Connection c, Set<String> tables) throws SQLException {
     PGConnection pg = c.unwrap(PGConnection.class);
-    Set<String> made = STAGED.computeIfAbsent(pg, k -> Collections.synchronizedSet(new HashSet<>()));
+    Set<String> made =
+        STAGED.computeIfAbsent(pg, k -> Collections.synchronizedSet(new HashSet<>()));
     for (String table : tables) {
       if (made.contains(table)) {
         continue;
       }
       try (Statement s = c.createStatement()) {
         // LIKE: the table's columns and NOT NULLs, none of its keys, so the copy never conflicts.
-        s.execute("CREATE TEMPORARY TABLE IF NOT EXISTS " + stagingTable(table) + " (LIKE "
-            + table + ") ON COMMIT DELETE ROWS");
+        s.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS "
+                + stagingTable(table)
+                + " (LIKE "
+                + table
+                + ") ON COMMIT DELETE ROWS");
       }
       made.add(table);
     }
@@ -72,16 +77,27 @@ final class PostgresCopyInsert {
       CopyText.appendRow(text, r.columns().values());
     }
     try {
-      c.unwrap(PGConnection.class).getCopyAPI().copyIn(
-          "COPY " + stage + " (" + cols + ") FROM STDIN", new StringReader(text.toString()));
+      c.unwrap(PGConnection.class)
+          .getCopyAPI()
+          .copyIn(
+              "COPY " + stage + " (" + cols + ") FROM STDIN", new StringReader(text.toString()));
     } catch (IOException e) {
       throw new SQLException("COPY into " + stage + " failed: " + e.getMessage(), e);
     }
     List<String> keys = first.keyColumns();
     Map<String, Integer> inserted = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + cols
-        + ") SELECT " + cols + " FROM " + stage + " ON CONFLICT DO NOTHING RETURNING "
-        + String.join(", ", keys))) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " ("
+                + cols
+                + ") SELECT "
+                + cols
+                + " FROM "
+                + stage
+                + " ON CONFLICT DO NOTHING RETURNING "
+                + String.join(", ", keys))) {
       try (ResultSet rs = ps.executeQuery()) {
         String[] values = new String[keys.size()];
         while (rs.next()) {

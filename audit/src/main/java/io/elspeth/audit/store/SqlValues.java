@@ -15,9 +15,9 @@ import java.time.temporal.ChronoUnit;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * How record values are bound and compared per dialect. Timestamps are UTC, microsecond
- * precision: text {@code yyyy-MM-dd HH:mm:ss.SSSSSS} on SQLite (as ELSPETH writes them),
- * {@code timestamptz} on PostgreSQL.
+ * How record values are bound and compared per dialect. Timestamps are UTC, microsecond precision:
+ * text {@code yyyy-MM-dd HH:mm:ss.SSSSSS} on SQLite (as ELSPETH writes them), {@code timestamptz}
+ * on PostgreSQL.
  */
 final class SqlValues {
   private static final DateTimeFormatter SQLITE_TIME =
@@ -43,8 +43,8 @@ final class SqlValues {
   /**
    * {@code yyyy-MM-dd HH:mm:ss.SSSSSS} (UTC, truncated to microseconds), as {@link #SQLITE_TIME}
    * formats it, written directly: every record carries timestamps, and the formatter's general
-   * machinery was a tenth of the commit's own CPU. Years outside 1..9999 (yyyy is the year of
-   * era) take the formatter.
+   * machinery was a tenth of the commit's own CPU. Years outside 1..9999 (yyyy is the year of era)
+   * take the formatter.
    */
   static String sqliteText(Instant instant) {
     long seconds = instant.getEpochSecond();

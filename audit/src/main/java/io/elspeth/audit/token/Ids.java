@@ -7,8 +7,8 @@ import java.util.UUID;
 
 /**
  * Identifier minting. Row ids are deterministic from (run, source node, position) so a retried
- * source bundle mints the same rows; every other id is unique per attempt and time-ordered
- * (UUID version 7), so records sort by creation and an abandoned attempt never collides with the
+ * source bundle mints the same rows; every other id is unique per attempt and time-ordered (UUID
+ * version 7), so records sort by creation and an abandoned attempt never collides with the
  * surviving one.
  */
 public final class Ids {

@@ -21,16 +21,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * to equal bytes, and a decoded row holds the plain values a step reads (String, Long, Double,
  * Boolean, List, Map, null). {@link TokenCoder} encodes a token's data with it.
  *
- * <p>The values rows are made of are written in a small tagged binary form (one pass each way,
- * the whole row read with one call): on Flink every row crosses this coder several times, and
- * writing JSON with Jackson and reading it back through a tree were the pipeline's largest coder
- * cost. A value of any other type (a BigInteger, a Float, a non-finite double, a set, a map with
- * keys that are not strings, ...) is written as its JSON and read back as plain values, exactly as
- * the JSON coder before did, so a decoded row is the same whichever form carried it.
+ * <p>The values rows are made of are written in a small tagged binary form (one pass each way, the
+ * whole row read with one call): on Flink every row crosses this coder several times, and writing
+ * JSON with Jackson and reading it back through a tree were the pipeline's largest coder cost. A
+ * value of any other type (a BigInteger, a Float, a non-finite double, a set, a map with keys that
+ * are not strings, ...) is written as its JSON and read back as plain values, exactly as the JSON
+ * coder before did, so a decoded row is the same whichever form carried it.
  *
  * <p>Rows encoded by the earlier JSON form (a sink's durable manifest read again by a resume's
- * repair) still decode: that form started with the JSON's length, never 0; this one starts with
- * a 0 byte.
+ * repair) still decode: that form started with the JSON's length, never 0; this one starts with a 0
+ * byte.
  */
 public final class RowDataCoder extends AtomicCoder<Map<String, Object>> {
   private static final RowDataCoder INSTANCE = new RowDataCoder();
@@ -143,8 +143,11 @@ public final class RowDataCoder extends AtomicCoder<Map<String, Object>> {
         string(s);
       } else if (value instanceof Boolean b) {
         tag(b ? TRUE : FALSE);
-      } else if ((value instanceof Long || value instanceof Integer || value instanceof Short
-          || value instanceof Byte) && isSafe(((Number) value).longValue())) {
+      } else if ((value instanceof Long
+              || value instanceof Integer
+              || value instanceof Short
+              || value instanceof Byte)
+          && isSafe(((Number) value).longValue())) {
         tag(LONG);
         long l = ((Number) value).longValue();
         varlong((l << 1) ^ (l >> 63));
@@ -258,37 +261,41 @@ public final class RowDataCoder extends AtomicCoder<Map<String, Object>> {
           return Boolean.FALSE;
         case TRUE:
           return Boolean.TRUE;
-        case LONG: {
-          long z = varlong();
-          return (z >>> 1) ^ -(z & 1);
-        }
-        case DOUBLE: {
-          check(8);
-          long bits = 0;
-          for (int i = 0; i < 8; i++) {
-            bits = (bits << 8) | (bytes[at++] & 0xFF);
+        case LONG:
+          {
+            long z = varlong();
+            return (z >>> 1) ^ -(z & 1);
           }
-          return Double.longBitsToDouble(bits);
-        }
+        case DOUBLE:
+          {
+            check(8);
+            long bits = 0;
+            for (int i = 0; i < 8; i++) {
+              bits = (bits << 8) | (bytes[at++] & 0xFF);
+            }
+            return Double.longBitsToDouble(bits);
+          }
         case STRING:
           return string();
-        case LIST: {
-          int n = varint();
-          List<Object> list = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
-            list.add(value());
+        case LIST:
+          {
+            int n = varint();
+            List<Object> list = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              list.add(value());
+            }
+            return list;
           }
-          return list;
-        }
         case MAP:
           return mapEntries();
-        case JSON: {
-          int n = varint();
-          check(n);
-          Object plain = CanonicalJson.toPlain(MAPPER.readTree(bytes, at, n));
-          at += n;
-          return plain;
-        }
+        case JSON:
+          {
+            int n = varint();
+            check(n);
+            Object plain = CanonicalJson.toPlain(MAPPER.readTree(bytes, at, n));
+            at += n;
+            return plain;
+          }
         default:
           throw new CoderException("row data: unknown value tag " + tag);
       }

@@ -9,10 +9,10 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One instance of a source row on one path through the pipeline: the element every step reads
- * and writes. It carries the audit identity (row, token, parents, the last node state) with the
- * row data, and, once a step has decided where it ends, its destination sink and the outcome the
- * sink records after the write is durable.
+ * One instance of a source row on one path through the pipeline: the element every step reads and
+ * writes. It carries the audit identity (row, token, parents, the last node state) with the row
+ * data, and, once a step has decided where it ends, its destination sink and the outcome the sink
+ * records after the write is durable.
  *
  * @param rowId deterministic id of the source row (run, source node, position)
  * @param tokenId unique per attempt (time-ordered UUID)
@@ -47,14 +47,23 @@ public record Token(
 
   /** A source token: no parents, a new token id. */
   public static Token fromSource(String rowId, long rowIndex, Map<String, Object> data) {
-    return new Token(rowId, Ids.tokenId(), List.of(), rowIndex, List.of(), data, null, null, null,
-        null);
+    return new Token(
+        rowId, Ids.tokenId(), List.of(), rowIndex, List.of(), data, null, null, null, null);
   }
 
   /** The same token with new data, touched by {@code stateId}. */
   public Token withData(Map<String, Object> newData, String stateId) {
-    return new Token(rowId, tokenId, parentTokenIds, rowIndex, order, newData, stateId,
-        destination, pendingOutcome, errorHash);
+    return new Token(
+        rowId,
+        tokenId,
+        parentTokenIds,
+        rowIndex,
+        order,
+        newData,
+        stateId,
+        destination,
+        pendingOutcome,
+        errorHash);
   }
 
   /** The same token touched by {@code stateId}, data unchanged. */
@@ -64,16 +73,34 @@ public record Token(
 
   /** This token sent to a sink, where {@code outcome} is recorded once the write is durable. */
   public Token routedTo(String sinkName, String outcome, @Nullable String errorHash) {
-    return new Token(rowId, tokenId, parentTokenIds, rowIndex, order, data, lastStateId, sinkName,
-        outcome, errorHash);
+    return new Token(
+        rowId,
+        tokenId,
+        parentTokenIds,
+        rowIndex,
+        order,
+        data,
+        lastStateId,
+        sinkName,
+        outcome,
+        errorHash);
   }
 
   /** A child token of this one (expansion), the {@code index}-th of its siblings. */
   public Token child(int index, Map<String, Object> childData, String stateId) {
     List<Integer> childOrder = new ArrayList<>(order);
     childOrder.add(index);
-    return new Token(rowId, Ids.tokenId(), List.of(tokenId), rowIndex, childOrder, childData,
-        stateId, null, null, null);
+    return new Token(
+        rowId,
+        Ids.tokenId(),
+        List.of(tokenId),
+        rowIndex,
+        childOrder,
+        childData,
+        stateId,
+        null,
+        null,
+        null);
   }
 
   /** Orders tokens as their rows appeared in the source, children after their parent's place. */

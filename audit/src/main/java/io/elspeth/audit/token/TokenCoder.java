@@ -57,8 +57,16 @@ public final class TokenCoder extends AtomicCoder<Token> {
     } catch (CoderException e) {
       throw new CoderException("token " + tokenId + ": " + e.getMessage());
     }
-    return new Token(rowId, tokenId, parents, rowIndex, order, data,
-        NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in),
+    return new Token(
+        rowId,
+        tokenId,
+        parents,
+        rowIndex,
+        order,
+        data,
+        NULLABLE_STRING.decode(in),
+        NULLABLE_STRING.decode(in),
+        NULLABLE_STRING.decode(in),
         NULLABLE_STRING.decode(in));
   }
 

@@ -7,10 +7,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Fuzz target for canonical JSON (Jazzer). {@code mvn test} runs the committed seeds in
- * {@code CanonicalJsonFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes for {@code maxDuration}.
- * Any text either parses or fails with {@link CanonicalizationException}; a value either
- * canonicalises or fails with it; canonical text is a fixed point and its hash is stable.
+ * Fuzz target for canonical JSON (Jazzer). {@code mvn test} runs the committed seeds in {@code
+ * CanonicalJsonFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes for {@code maxDuration}. Any text
+ * either parses or fails with {@link CanonicalizationException}; a value either canonicalises or
+ * fails with it; canonical text is a fixed point and its hash is stable.
  */
 class CanonicalJsonFuzzTest {
 
@@ -34,7 +34,8 @@ class CanonicalJsonFuzzTest {
       return;
     }
     assertThat(CanonicalJson.canonicalize(CanonicalJson.parse(canonical)), is(canonical));
-    assertThat(CanonicalJson.stableHash(CanonicalJson.parse(canonical)),
+    assertThat(
+        CanonicalJson.stableHash(CanonicalJson.parse(canonical)),
         is(CanonicalJson.stableHash(value)));
   }
 }

@@ -28,10 +28,13 @@ class CanonicalJsonTest {
     input.put("null", null);
     input.put("list", List.of(1L, 2L, 3L));
     input.put("nested", Map.of("a", 1L));
-    assertThat(CanonicalJson.canonicalize(input), is(
-        "{\"bool\":true,\"float\":3.14,\"int\":42,\"list\":[1,2,3],\"nested\":{\"a\":1},"
-            + "\"null\":null,\"string\":\"hello\"}"));
-    assertThat(CanonicalJson.stableHash(input),
+    assertThat(
+        CanonicalJson.canonicalize(input),
+        is(
+            "{\"bool\":true,\"float\":3.14,\"int\":42,\"list\":[1,2,3],\"nested\":{\"a\":1},"
+                + "\"null\":null,\"string\":\"hello\"}"));
+    assertThat(
+        CanonicalJson.stableHash(input),
         is("aed53055632a45e17618f46527c07dba463b2ae719e2f6832b2735308a3bf2e1"));
   }
 
@@ -49,23 +52,27 @@ class CanonicalJsonTest {
   @Test
   void rejectsNanAndInfinity() {
     assertThrows(CanonicalizationException.class, () -> CanonicalJson.canonicalize(Double.NaN));
-    CanonicalizationException e = assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(Map.of("x", Double.POSITIVE_INFINITY)));
+    CanonicalizationException e =
+        assertThrows(
+            CanonicalizationException.class,
+            () -> CanonicalJson.canonicalize(Map.of("x", Double.POSITIVE_INFINITY)));
     assertThat(e.getMessage(), containsString("$.x"));
   }
 
   @Test
   void rejectsIntegersBeyondTheSafeRange() {
     assertThat(CanonicalJson.canonicalize(9007199254740991L), is("9007199254740991"));
-    assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(9007199254740992L));
-    assertThrows(CanonicalizationException.class,
+    assertThrows(
+        CanonicalizationException.class, () -> CanonicalJson.canonicalize(9007199254740992L));
+    assertThrows(
+        CanonicalizationException.class,
         () -> CanonicalJson.canonicalize(new BigInteger("-9007199254740992")));
   }
 
   @Test
   void writesFloatsInEcmaScriptForm() {
-    assertThat(CanonicalJson.canonicalize(List.of(1.0, -0.0, 1e21, 1e-7, 0.1)),
+    assertThat(
+        CanonicalJson.canonicalize(List.of(1.0, -0.0, 1e21, 1e-7, 0.1)),
         is("[1,0,1e+21,1e-7,0.1]"));
   }
 
@@ -73,12 +80,15 @@ class CanonicalJsonTest {
   void encodesBytesDecimalsAndDateTimesAsTheReferenceDoes() {
     assertThat(CanonicalJson.canonicalize(new byte[] {1, 2, 3}), is("{\"__bytes__\":\"AQID\"}"));
     assertThat(CanonicalJson.canonicalize(new BigDecimal("1E+100")), is("\"1E+100\""));
-    assertThat(CanonicalJson.canonicalize(Instant.parse("2024-01-01T00:00:00Z")),
+    assertThat(
+        CanonicalJson.canonicalize(Instant.parse("2024-01-01T00:00:00Z")),
         is("\"2024-01-01T00:00:00+00:00\""));
-    assertThat(CanonicalJson.canonicalize(LocalDateTime.parse("2024-01-01T10:30:00")),
+    assertThat(
+        CanonicalJson.canonicalize(LocalDateTime.parse("2024-01-01T10:30:00")),
         is("\"2024-01-01T10:30:00+00:00\""));
-    assertThat(CanonicalJson.canonicalize(
-        OffsetDateTime.of(2024, 1, 1, 12, 0, 0, 0, ZoneOffset.ofHours(2))),
+    assertThat(
+        CanonicalJson.canonicalize(
+            OffsetDateTime.of(2024, 1, 1, 12, 0, 0, 0, ZoneOffset.ofHours(2))),
         is("\"2024-01-01T10:00:00+00:00\""));
   }
 
@@ -121,7 +131,7 @@ class CanonicalJsonTest {
   void anUnsafeIntegerThatNoDoubleHoldsIsStillRefused() {
     Object parsed = CanonicalJson.parse("[9007199254740993, 1152921504606846976]");
 
-    org.junit.jupiter.api.Assertions.assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(parsed));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        CanonicalizationException.class, () -> CanonicalJson.canonicalize(parsed));
   }
 }

@@ -18,9 +18,9 @@ import org.erdtman.jcs.JsonCanonicalizer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The one-pass writer gives the JCS library's text byte for byte: random values made of every
- * type a row holds are written both ways, the library's way being the old path (plain JSON by
- * Jackson, then {@link JsonCanonicalizer}).
+ * The one-pass writer gives the JCS library's text byte for byte: random values made of every type
+ * a row holds are written both ways, the library's way being the old path (plain JSON by Jackson,
+ * then {@link JsonCanonicalizer}).
  */
 class CanonicalWriterTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -40,8 +40,8 @@ class CanonicalWriterTest {
         map.put("v", value);
         document = map;
       }
-      String reference = new JsonCanonicalizer(MAPPER.writeValueAsString(document))
-          .getEncodedString();
+      String reference =
+          new JsonCanonicalizer(MAPPER.writeValueAsString(document)).getEncodedString();
       assertThat("value " + document, CanonicalJson.canonicalize(document), is(reference));
     }
   }
@@ -54,7 +54,8 @@ class CanonicalWriterTest {
     assertThat(CanonicalJson.canonicalize("a\u0001\"b"), is("\"a\\u0001\\\"b\""));
     assertThat(CanonicalJson.canonicalize(null), is("null"));
     assertThat(CanonicalJson.canonicalize(new BigDecimal("1.50")), is("\"1.50\""));
-    assertThat(CanonicalJson.canonicalize(Instant.parse("2026-01-02T03:04:05.000006Z")),
+    assertThat(
+        CanonicalJson.canonicalize(Instant.parse("2026-01-02T03:04:05.000006Z")),
         is("\"2026-01-02T03:04:05.000006+00:00\""));
   }
 
@@ -62,18 +63,28 @@ class CanonicalWriterTest {
   void namesThePathOfARefusedValue() {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("a", List.of(1, Map.of("b", Double.NaN)));
-    CanonicalizationException e = assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(row));
+    CanonicalizationException e =
+        assertThrows(CanonicalizationException.class, () -> CanonicalJson.canonicalize(row));
     assertThat(e.getMessage(), is("non-finite float NaN at $.a[1].b cannot be canonicalized"));
-    e = assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(Map.of("n", List.of(BigInteger.TWO.pow(70)))));
-    assertThat(e.getMessage(), is("integer " + BigInteger.TWO.pow(70)
-        + " at $.n[0] is outside ±(2^53-1) and cannot be canonicalized"));
-    e = assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(Map.of("x", Map.of(1, "one"))));
+    e =
+        assertThrows(
+            CanonicalizationException.class,
+            () -> CanonicalJson.canonicalize(Map.of("n", List.of(BigInteger.TWO.pow(70)))));
+    assertThat(
+        e.getMessage(),
+        is(
+            "integer "
+                + BigInteger.TWO.pow(70)
+                + " at $.n[0] is outside ±(2^53-1) and cannot be canonicalized"));
+    e =
+        assertThrows(
+            CanonicalizationException.class,
+            () -> CanonicalJson.canonicalize(Map.of("x", Map.of(1, "one"))));
     assertThat(e.getMessage(), is("non-string key 1 at $.x"));
-    e = assertThrows(CanonicalizationException.class,
-        () -> CanonicalJson.canonicalize(List.of(new Object())));
+    e =
+        assertThrows(
+            CanonicalizationException.class,
+            () -> CanonicalJson.canonicalize(List.of(new Object())));
     assertThat(e.getMessage(), containsString("unsupported type Object at $[0]"));
   }
 
@@ -119,14 +130,15 @@ class CanonicalWriterTest {
     StringBuilder s = new StringBuilder();
     int n = random.nextInt(8);
     for (int i = 0; i < n; i++) {
-      s.append(switch (random.nextInt(6)) {
-        case 0 -> (char) random.nextInt(0x20);
-        case 1 -> "\"\\/".charAt(random.nextInt(3));
-        case 2 -> (char) (0x80 + random.nextInt(0x800));
-        case 3 -> "\uD83D\uDE00";
-        case 4 -> (char) (0xE000 + random.nextInt(0x1000));
-        default -> (char) ('a' + random.nextInt(26));
-      });
+      s.append(
+          switch (random.nextInt(6)) {
+            case 0 -> (char) random.nextInt(0x20);
+            case 1 -> "\"\\/".charAt(random.nextInt(3));
+            case 2 -> (char) (0x80 + random.nextInt(0x800));
+            case 3 -> "\uD83D\uDE00";
+            case 4 -> (char) (0xE000 + random.nextInt(0x1000));
+            default -> (char) ('a' + random.nextInt(26));
+          });
     }
     return s.toString();
   }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class AuditBacklogTest {
   private static final AuditBacklog.Kind K = AuditBacklog.Kind.SINK_OUTCOMES;
+
   private static String run() {
     return "run-" + UUID.randomUUID();
   }
@@ -16,8 +17,10 @@ class AuditBacklogTest {
   void readersAreNotHeldBackByACommitThatHasNotCommittedASinkOutcome() {
     String run = run();
     AuditBacklog.emitter(run, K).accept(1_000_000);
-    assertThat("no commit seen (the audit not committed): never behind",
-        AuditBacklog.behind(run, K, 10), is(false));
+    assertThat(
+        "no commit seen (the audit not committed): never behind",
+        AuditBacklog.behind(run, K, 10),
+        is(false));
     assertThat("an unknown run is never behind", AuditBacklog.behind(run(), K, 10), is(false));
   }
 

@@ -26,18 +26,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LandscapeCommitTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
   private LandscapeUrl prepared() {
     LandscapeUrl url = LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db"));
     try (LandscapeStore store = LandscapeStore.open(url)) {
-      store.commit(List.of(
-          new RunRecord("run1", now, null, "h", "{}", null, "v", null, null, "running"),
-          new NodeRecord("src", "run1", "csv", "source", "1", "io_read", "h", "{}", now, null,
-              null)));
+      store.commit(
+          List.of(
+              new RunRecord("run1", now, null, "h", "{}", null, "v", null, null, "running"),
+              new NodeRecord(
+                  "src", "run1", "csv", "source", "1", "io_read", "h", "{}", now, null, null)));
     }
     return url;
   }
@@ -51,8 +51,10 @@ class LandscapeCommitTest {
   }
 
   private long countRows(LandscapeUrl url) throws Exception {
-    try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection();
-        Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM rows")) {
+    try (LandscapeStore store = LandscapeStore.open(url);
+        Connection c = store.connection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM rows")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -63,11 +65,12 @@ class LandscapeCommitTest {
     LandscapeUrl url = prepared();
     List<AuditRecord> records = new ArrayList<>(rows(50));
     records.addAll(rows(10)); // a retried bundle re-emits records already written
-    BeamPipelines.test(p -> {
-      p.apply(Create.of(records).withCoder(AuditRecordCoder.of()))
-          .apply(LandscapeCommit.to(url).withMaxBatchSize(7));
-      p.run().waitUntilFinish();
-    });
+    BeamPipelines.test(
+        p -> {
+          p.apply(Create.of(records).withCoder(AuditRecordCoder.of()))
+              .apply(LandscapeCommit.to(url).withMaxBatchSize(7));
+          p.run().waitUntilFinish();
+        });
     assertThat(countRows(url), is(50L));
   }
 
@@ -76,18 +79,22 @@ class LandscapeCommitTest {
     LandscapeUrl url = prepared();
     List<AuditRecord> records = new ArrayList<>(rows(3));
     records.add(new RowRecord("row1", "run1", "src", 1, "another-hash", null, now));
-    Pipeline.PipelineExecutionException e = assertThrows(Pipeline.PipelineExecutionException.class,
-        () -> BeamPipelines.test(p -> {
-          p.apply(Create.of(records).withCoder(AuditRecordCoder.of()))
-              .apply(LandscapeCommit.to(url).withMaxBatchSize(1));
-          p.run().waitUntilFinish();
-        }));
+    Pipeline.PipelineExecutionException e =
+        assertThrows(
+            Pipeline.PipelineExecutionException.class,
+            () ->
+                BeamPipelines.test(
+                    p -> {
+                      p.apply(Create.of(records).withCoder(AuditRecordCoder.of()))
+                          .apply(LandscapeCommit.to(url).withMaxBatchSize(1));
+                      p.run().waitUntilFinish();
+                    }));
     assertThat(e.getMessage(), containsString("different content"));
   }
 
   @Test
   void rejectsABatchSizeBelowOne() {
-    assertThrows(IllegalArgumentException.class,
-        () -> LandscapeCommit.to(prepared()).withMaxBatchSize(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> LandscapeCommit.to(prepared()).withMaxBatchSize(0));
   }
 }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same run exported from SQLite and from PostgreSQL (TestPostgres, its own schema) gives
- * the same records, so an export's signatures do not depend on the database behind it.
+ * The same run exported from SQLite and from PostgreSQL (TestPostgres, its own schema) gives the
+ * same records, so an export's signatures do not depend on the database behind it.
  */
 class ExportDialectTest {
   private static final String ADMIN = TestPostgres.get().jdbcUrl();
@@ -36,8 +36,8 @@ class ExportDialectTest {
         Statement s = admin.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
       try {
-        String postgres = export(LandscapeUrl.parse(
-            TestPostgres.get().url() + "?currentSchema=" + schema));
+        String postgres =
+            export(LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema=" + schema));
         assertThat(postgres, is(sqlite));
       } finally {
         s.execute("DROP SCHEMA " + schema + " CASCADE");
@@ -47,12 +47,18 @@ class ExportDialectTest {
 
   private static String export(LandscapeUrl url) throws Exception {
     try (LandscapeStore store = LandscapeStore.open(url)) {
-      ExportFixture.commitRun(store, "run-d", "completed", ExportFixture.T0,
-          ExportFixture.T0.plusSeconds(2), Arrays.asList("a".repeat(64), null), "b".repeat(64));
+      ExportFixture.commitRun(
+          store,
+          "run-d",
+          "completed",
+          ExportFixture.T0,
+          ExportFixture.T0.plusSeconds(2),
+          Arrays.asList("a".repeat(64), null),
+          "b".repeat(64));
       StringWriter out = new StringWriter();
       try (Connection c = store.connection()) {
-        ExportWriter.write("run-d", LandscapeExporter.exportRun(c, "run-d"), out, KEY,
-            Instant.EPOCH);
+        ExportWriter.write(
+            "run-d", LandscapeExporter.exportRun(c, "run-d"), out, KEY, Instant.EPOCH);
       }
       return out.toString();
     }

@@ -23,25 +23,31 @@ class ExportFlattenerTest {
 
   @Test
   void nestedMapsFlattenWithDotsAndListsBecomePythonJson() {
-    Map<String, Object> flat = ExportFlattener.flatten(map("record_type", "run",
-        "settings", map("source", map("plugin", "csv"), "fields", List.of("id: int", "é", 1.5))));
+    Map<String, Object> flat =
+        ExportFlattener.flatten(
+            map(
+                "record_type",
+                "run",
+                "settings",
+                map("source", map("plugin", "csv"), "fields", List.of("id: int", "é", 1.5))));
     assertThat(flat.get("settings.source.plugin"), is("csv"));
     assertThat(flat.get("settings.fields"), is("[\"id: int\", \"\\u00e9\", 1.5]"));
   }
 
   @Test
   void groupsByRecordTypeInExportOrderWithTheSortedUnionOfKeys() throws Exception {
-    try (CsvExportGroups groups = CsvExportGroups.of(List.of(
-        map("record_type", "run", "run_id", "r"),
-        map("record_type", "node", "node_id", "a"),
-        map("record_type", "node", "node_id", "b", "config", map("x", 1L, "y", 2.0)))
-        .iterator())) {
+    try (CsvExportGroups groups =
+        CsvExportGroups.of(
+            List.of(
+                    map("record_type", "run", "run_id", "r"),
+                    map("record_type", "node", "node_id", "a"),
+                    map("record_type", "node", "node_id", "b", "config", map("x", 1L, "y", 2.0)))
+                .iterator())) {
       assertThat(groups.types(), contains("run", "node"));
       assertThat(groups.count("node"), is(2L));
       List<Map<String, Object>> nodes = new java.util.ArrayList<>();
       groups.rows("node").forEach(nodes::add);
-      assertThat(nodes.get(0).keySet(), contains("config.x", "config.y", "node_id",
-          "record_type"));
+      assertThat(nodes.get(0).keySet(), contains("config.x", "config.y", "node_id", "record_type"));
       assertThat(nodes.get(0).get("config.x"), is((Object) null));
       // Values keep their Java types through the spill: 2.0 stays a Double.
       assertThat(nodes.get(1).get("config.x"), is((Object) 1L));
@@ -55,8 +61,8 @@ class ExportFlattenerTest {
 
   @Test
   void theSpillFolderIsGoneOnceClosed() throws Exception {
-    CsvExportGroups groups = CsvExportGroups.of(List.of(map("record_type", "run", "run_id",
-        "r")).iterator());
+    CsvExportGroups groups =
+        CsvExportGroups.of(List.of(map("record_type", "run", "run_id", "r")).iterator());
     java.nio.file.Path folder = groups.folder();
     assertThat(java.nio.file.Files.isDirectory(folder), is(true));
     groups.close();
@@ -65,12 +71,16 @@ class ExportFlattenerTest {
 
   @Test
   void aKeyCollisionOrANonFiniteNumberFailsTheExport() {
-    AuditIntegrityException collision = assertThrows(AuditIntegrityException.class,
-        () -> ExportFlattener.flatten(map("a", map("b", 1L), "a.b", 2L)));
+    AuditIntegrityException collision =
+        assertThrows(
+            AuditIntegrityException.class,
+            () -> ExportFlattener.flatten(map("a", map("b", 1L), "a.b", 2L)));
     assertThat(collision.getMessage(), containsString("'a.b' occurs twice"));
-    assertThrows(AuditIntegrityException.class,
+    assertThrows(
+        AuditIntegrityException.class,
         () -> ExportFlattener.flatten(map("x", List.of(Double.NaN))));
-    assertThrows(AuditIntegrityException.class,
+    assertThrows(
+        AuditIntegrityException.class,
         () -> ExportFlattener.flatten(map("x", Double.POSITIVE_INFINITY)));
   }
 }

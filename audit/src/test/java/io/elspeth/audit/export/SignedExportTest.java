@@ -39,10 +39,22 @@ class SignedExportTest {
   @BeforeEach
   void landscape() {
     store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db")));
-    ExportFixture.commitRun(store, "run-a", "completed", ExportFixture.T0,
-        ExportFixture.T0.plusSeconds(1), Arrays.asList(null, null), null);
-    ExportFixture.commitRun(store, "run-b", "completed", ExportFixture.T0.plusSeconds(5),
-        ExportFixture.T0.plusSeconds(6), Arrays.asList((String) null), null);
+    ExportFixture.commitRun(
+        store,
+        "run-a",
+        "completed",
+        ExportFixture.T0,
+        ExportFixture.T0.plusSeconds(1),
+        Arrays.asList(null, null),
+        null);
+    ExportFixture.commitRun(
+        store,
+        "run-b",
+        "completed",
+        ExportFixture.T0.plusSeconds(5),
+        ExportFixture.T0.plusSeconds(6),
+        Arrays.asList((String) null),
+        null);
   }
 
   @AfterEach
@@ -62,8 +74,7 @@ class SignedExportTest {
     return out.toString();
   }
 
-  private static ExportVerifier.Verification verify(String text, SigningKey key)
-      throws Exception {
+  private static ExportVerifier.Verification verify(String text, SigningKey key) throws Exception {
     return ExportVerifier.verify(new BufferedReader(new StringReader(text)), key);
   }
 
@@ -71,12 +82,33 @@ class SignedExportTest {
   void exportsOneRunInElspethsDeterministicRecordOrder() throws Exception {
     List<Object> types = records("run-a").stream().map(r -> r.get("record_type")).toList();
 
-    assertThat(types, contains("run", "node", "node", "node", "node", "edge", "edge", "edge",
-        "operation", "call",
-        "row", "token", "token_outcome", "node_state", "node_state", "node_state",
-        "row", "token", "token_outcome", "node_state", "node_state", "routing_event",
-        "node_state",
-        "artifact"));
+    assertThat(
+        types,
+        contains(
+            "run",
+            "node",
+            "node",
+            "node",
+            "node",
+            "edge",
+            "edge",
+            "edge",
+            "operation",
+            "call",
+            "row",
+            "token",
+            "token_outcome",
+            "node_state",
+            "node_state",
+            "node_state",
+            "row",
+            "token",
+            "token_outcome",
+            "node_state",
+            "node_state",
+            "routing_event",
+            "node_state",
+            "artifact"));
   }
 
   @Test
@@ -87,8 +119,12 @@ class SignedExportTest {
     assertThat(run.get("settings"), is(Map.of("source", Map.of("plugin", "csv"))));
     assertThat(run.get("started_at"), is("2026-01-31T12:00:00.123456Z"));
     assertThat(run, not(hasKey("settings_json")));
-    assertThat(records.stream().map(r -> CanonicalJson.canonicalize(r))
-        .filter(s -> s.contains("run-b")).toList(), empty());
+    assertThat(
+        records.stream()
+            .map(r -> CanonicalJson.canonicalize(r))
+            .filter(s -> s.contains("run-b"))
+            .toList(),
+        empty());
   }
 
   @Test
@@ -112,14 +148,16 @@ class SignedExportTest {
     SigningKey other = SigningKey.of("other".getBytes(StandardCharsets.UTF_8));
     String signed = export("run-a", KEY);
 
-    assertThat(manifest(export("run-a", other)).get("final_hash"),
+    assertThat(
+        manifest(export("run-a", other)).get("final_hash"),
         not(manifest(signed).get("final_hash")));
     ExportVerifier.Verification v = verify(signed, other);
     assertThat(v.valid(), is(false));
     // Every signature fails: the key is the likelier culprit, and the message says so.
     assertThat(v.message(), containsString("no signature in the file matches"));
-    assertThat(v.message(), containsString("the key is probably not the one the export was"
-        + " signed with"));
+    assertThat(
+        v.message(),
+        containsString("the key is probably not the one the export was" + " signed with"));
   }
 
   @Test
@@ -143,8 +181,11 @@ class SignedExportTest {
 
     assertThat(v.valid(), is(false));
     assertThat(v.line(), is(target + 1));
-    assertThat(v.message(), containsString("line 14 (node_state state_id=s0-tok0-run-a)"
-        + " was altered: its signature does not match its content"));
+    assertThat(
+        v.message(),
+        containsString(
+            "line 14 (node_state state_id=s0-tok0-run-a)"
+                + " was altered: its signature does not match its content"));
   }
 
   @Test
@@ -207,11 +248,13 @@ class SignedExportTest {
 
   @Test
   void signingFailsClosedWithoutAKeyAndNeverShowsTheKey() {
-    SigningKey.MissingSigningKeyException unset = assertThrows(
-        SigningKey.MissingSigningKeyException.class,
-        () -> SigningKey.fromEnvironment(Map.of()));
+    SigningKey.MissingSigningKeyException unset =
+        assertThrows(
+            SigningKey.MissingSigningKeyException.class,
+            () -> SigningKey.fromEnvironment(Map.of()));
     assertThat(unset.getMessage(), containsString("ELSPETH_SIGNING_KEY is not set"));
-    assertThrows(SigningKey.MissingSigningKeyException.class,
+    assertThrows(
+        SigningKey.MissingSigningKeyException.class,
         () -> SigningKey.fromEnvironment(Map.of("ELSPETH_SIGNING_KEY", "")));
     SigningKey key = SigningKey.fromEnvironment(Map.of("ELSPETH_SIGNING_KEY", "hunter2"));
     assertThat(key.toString(), not(containsString("hunter2")));

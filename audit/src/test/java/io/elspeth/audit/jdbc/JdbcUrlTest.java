@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 class JdbcUrlTest {
   @Test
   void aUserDatabaseUrlIsNamedAsOneInItsError() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> JdbcUrl.parse("mysql://u:pw@host/db"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> JdbcUrl.parse("mysql://u:pw@host/db"));
     assertThat(e.getMessage(), startsWith("unsupported database URL 'mysql://u:"));
     assertThat(e.getMessage(), not(containsString(":pw@")));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> JdbcUrl.parse("sqlite:///"))
-        .getMessage(), startsWith("sqlite database URL has no path"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> JdbcUrl.parse("sqlite:///"))
+            .getMessage(),
+        startsWith("sqlite database URL has no path"));
   }
 
   @Test
@@ -28,7 +30,9 @@ class JdbcUrlTest {
     assertThat(LandscapeUrl.parse(url).address(), is(JdbcUrl.parse(url)));
     assertThat(JdbcUrl.parse(url).dialect(), is(Dialect.POSTGRESQL));
     assertThat(JdbcUrl.parse(url).toString(), not(containsString("s3cret")));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> LandscapeUrl.parse("x://h/d"))
-        .getMessage(), startsWith("unsupported Landscape URL"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> LandscapeUrl.parse("x://h/d"))
+            .getMessage(),
+        startsWith("unsupported Landscape URL"));
   }
 }

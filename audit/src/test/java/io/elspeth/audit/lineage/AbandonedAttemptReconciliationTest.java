@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * finished, not a lost row; two attempts that both finish a row are a contradiction.
  */
 class AbandonedAttemptReconciliationTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static LineageFixture run() {
     LineageFixture f = new LineageFixture("run-r", at(0), null);
@@ -40,8 +39,8 @@ class AbandonedAttemptReconciliationTest {
   }
 
   private RunReconciliation reconcile(LineageFixture f) throws Exception {
-    try (LandscapeStore store = LandscapeStore.open(
-        LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db")))) {
+    try (LandscapeStore store =
+        LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db")))) {
       f.commit(store);
       try (Connection c = store.connection()) {
         return RunReconciliation.of(c, "run-r");
@@ -68,8 +67,9 @@ class AbandonedAttemptReconciliationTest {
     LineageFixture f = run();
     f.completed("st-orphan", "tok-never-recorded", "snk", 1, null, at(3), at(4));
     f.outcome("out-orphan", "tok-never-recorded", "completed", "out", null, null, null);
-    assertThat(reconcile(f).problems(), org.hamcrest.Matchers.hasItem(
-        "1 node states name a token that is not in this run"));
+    assertThat(
+        reconcile(f).problems(),
+        org.hamcrest.Matchers.hasItem("1 node states name a token that is not in this run"));
   }
 
   @Test
@@ -77,8 +77,8 @@ class AbandonedAttemptReconciliationTest {
     LineageFixture f = run();
     f.completed("st-a1", "tok-abandoned", "snk", 1, null, at(3), at(4));
     f.outcome("out-abandoned", "tok-abandoned", "completed", "out", null, null, null);
-    assertThat(reconcile(f).problems(),
-        contains("1 rows were finished by more than one source attempt"));
+    assertThat(
+        reconcile(f).problems(), contains("1 rows were finished by more than one source attempt"));
   }
 
   @Test
@@ -87,8 +87,9 @@ class AbandonedAttemptReconciliationTest {
     f.row("row-1", 1, "src");
     f.token("tok-lost", "row-1", null, null, at(20));
     f.completed("st-l0", "tok-lost", "src", 0, null, at(20), at(21));
-    assertThat(reconcile(f).problems(), contains("1 tokens have no terminal outcome",
-        "1 rows have no finished token"));
+    assertThat(
+        reconcile(f).problems(),
+        contains("1 tokens have no terminal outcome", "1 rows have no finished token"));
   }
 
   @Test
@@ -98,8 +99,8 @@ class AbandonedAttemptReconciliationTest {
     f.outcome("out-orphan", "tok-never-recorded", "completed", "out", null, null, null);
     // A row nothing ever reached: no token at all, so no finished token either.
     f.row("row-lost", 1, "src");
-    try (LandscapeStore store = LandscapeStore.open(
-        LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db")))) {
+    try (LandscapeStore store =
+        LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db")))) {
       f.commit(store);
       RunReconciliation alone;
       RunReconciliation shared;
@@ -110,9 +111,13 @@ class AbandonedAttemptReconciliationTest {
         shared = RunReconciliation.of(c, "run-r", store::separateConnection, 3);
       }
       assertThat(shared, is(alone));
-      assertThat(shared.problems(), contains("1 source rows have no token",
-          "1 outcomes name a token that is not in this run",
-          "1 node states name a token that is not in this run", "1 rows have no finished token"));
+      assertThat(
+          shared.problems(),
+          contains(
+              "1 source rows have no token",
+              "1 outcomes name a token that is not in this run",
+              "1 node states name a token that is not in this run",
+              "1 rows have no finished token"));
     }
   }
 }

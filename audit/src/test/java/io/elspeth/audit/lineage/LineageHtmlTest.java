@@ -45,8 +45,11 @@ class LineageHtmlTest {
   void landscape() {
     store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db")));
     LineageFixture f = new LineageFixture("run-h", at(0), at(60_000));
-    f.node(SOURCE, "csv", "source").node(ENRICH, "http_enrich", "transform")
-        .node(GATE, "config_gate", "gate").node(OUTPUT, "csv", "sink").node(HIGH, "csv", "sink")
+    f.node(SOURCE, "csv", "source")
+        .node(ENRICH, "http_enrich", "transform")
+        .node(GATE, "config_gate", "gate")
+        .node(OUTPUT, "csv", "sink")
+        .node(HIGH, "csv", "sink")
         .node(ERRORS, "json", "sink");
     f.edge("e-src", SOURCE, ENRICH, "continue", "move")
         .edge("e-enrich", ENRICH, GATE, "continue", "move")
@@ -58,14 +61,26 @@ class LineageHtmlTest {
     f.completed("s-a0", "tok-a", SOURCE, 0, null, at(0), at(1));
     f.completed("s-a1", "tok-a", ENRICH, 1, null, at(1), at(2));
     f.call("c-a1", "s-a1", 0, "success", null);
-    f.completed("s-a2", "tok-a", GATE, 2, "{\"condition\":\"row['amount'] > 100 && 1 < 2\","
-        + "\"result\":true,\"route_label\":\"true\"}", at(2), at(3));
+    f.completed(
+        "s-a2",
+        "tok-a",
+        GATE,
+        2,
+        "{\"condition\":\"row['amount'] > 100 && 1 < 2\","
+            + "\"result\":true,\"route_label\":\"true\"}",
+        at(2),
+        at(3));
     f.routing("ev-a2", "s-a2", "e-high", "move");
     f.completed("s-a3", "tok-a", HIGH, 3, null, at(10), at(20));
     f.artifact("art-high", "s-a3", HIGH, "/out/high.csv", at(20));
     f.outcome("out-a", "tok-a", "routed", "high", null, null, null);
-    f.transformError("terr-a", "tok-a", ENRICH, hash("row-a"),
-        "{\"reason\":\"" + EVIL.replace("'", "\\u0027") + "\"}", "errors");
+    f.transformError(
+        "terr-a",
+        "tok-a",
+        ENRICH,
+        hash("row-a"),
+        "{\"reason\":\"" + EVIL.replace("'", "\\u0027") + "\"}",
+        "errors");
     f.commit(store);
   }
 
@@ -85,14 +100,15 @@ class LineageHtmlTest {
     DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
     f.setNamespaceAware(false);
     f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-    return f.newDocumentBuilder().parse(new ByteArrayInputStream(
-        html.getBytes(StandardCharsets.UTF_8)));
+    return f.newDocumentBuilder()
+        .parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static List<String> attributes(Document doc, String xpath, String attribute)
       throws Exception {
-    NodeList nodes = (NodeList) XPathFactory.newInstance().newXPath()
-        .evaluate(xpath, doc, XPathConstants.NODESET);
+    NodeList nodes =
+        (NodeList)
+            XPathFactory.newInstance().newXPath().evaluate(xpath, doc, XPathConstants.NODESET);
     List<String> values = new ArrayList<>();
     for (int i = 0; i < nodes.getLength(); i++) {
       values.add(((Element) nodes.item(i)).getAttribute(attribute));
@@ -107,12 +123,15 @@ class LineageHtmlTest {
 
     Document doc = parse(page(PayloadLookup.find(payloads, ref)));
 
-    assertThat(attributes(doc, "//*[@class='node visited']", "id"), containsInAnyOrder(
-        "node-" + SOURCE, "node-" + ENRICH, "node-" + GATE, "node-" + HIGH));
-    assertThat(attributes(doc, "//*[@class='node']", "id"), containsInAnyOrder(
-        "node-" + OUTPUT, "node-" + ERRORS));
-    assertThat(attributes(doc, "//*[@class='edge taken']/*[local-name()='title']/..", "class")
-        .size(), is(3));
+    assertThat(
+        attributes(doc, "//*[@class='node visited']", "id"),
+        containsInAnyOrder("node-" + SOURCE, "node-" + ENRICH, "node-" + GATE, "node-" + HIGH));
+    assertThat(
+        attributes(doc, "//*[@class='node']", "id"),
+        containsInAnyOrder("node-" + OUTPUT, "node-" + ERRORS));
+    assertThat(
+        attributes(doc, "//*[@class='edge taken']/*[local-name()='title']/..", "class").size(),
+        is(3));
     String text = doc.getDocumentElement().getTextContent();
     assertThat(text, containsString("available (ref " + ref + ")"));
     assertThat(text, containsString("\"amount\" : 150"));

@@ -73,9 +73,13 @@ class LineageQueryTest {
 
   private static LineageFixture runOne() {
     LineageFixture f = new LineageFixture("run-1", at(0), at(3_600_000));
-    f.node(SOURCE, "csv", "source").node(ENRICH, "http_enrich", "transform")
-        .node(GATE, "config_gate", "gate").node(OUTPUT, "csv", "sink").node(HIGH, "csv", "sink")
-        .node(QUARANTINE, "csv", "sink").node(ERRORS, "json", "sink");
+    f.node(SOURCE, "csv", "source")
+        .node(ENRICH, "http_enrich", "transform")
+        .node(GATE, "config_gate", "gate")
+        .node(OUTPUT, "csv", "sink")
+        .node(HIGH, "csv", "sink")
+        .node(QUARANTINE, "csv", "sink")
+        .node(ERRORS, "json", "sink");
     f.edge("e-src", SOURCE, ENRICH, "continue", "move")
         .edge("e-enrich", ENRICH, GATE, "continue", "move")
         .edge("e-gate", GATE, OUTPUT, "continue", "move")
@@ -98,11 +102,17 @@ class LineageQueryTest {
     // row-b: quarantined by the source
     f.row("row-b", 1, SOURCE);
     f.token("tok-b", "row-b", null, null, at(1));
-    f.failed("s-b0", "tok-b", SOURCE, 0,
-        "{\"exception\":\"amount: not an int\",\"type\":\"ValidationError\"}", at(1), at(2));
+    f.failed(
+        "s-b0",
+        "tok-b",
+        SOURCE,
+        0,
+        "{\"exception\":\"amount: not an int\",\"type\":\"ValidationError\"}",
+        at(1),
+        at(2));
     f.routing("ev-b0", "s-b0", "e-quar", "divert");
-    f.validationError("verr-b", SOURCE, hash("row-b"), "amount: expected int, got str",
-        "quarantine");
+    f.validationError(
+        "verr-b", SOURCE, hash("row-b"), "amount: expected int, got str", "quarantine");
     f.validationError("verr-other", SOURCE, hash("some other row"), "other", "quarantine");
     f.completed("s-b3", "tok-b", QUARANTINE, 3, null, at(30), at(31));
     f.artifact("art-quar", "s-b3", QUARANTINE, "/out/quarantine.csv", at(31));
@@ -112,12 +122,23 @@ class LineageQueryTest {
     f.row("row-c", 2, SOURCE);
     f.token("tok-c", "row-c", null, null, at(2));
     f.completed("s-c0", "tok-c", SOURCE, 0, null, at(2), at(3));
-    f.failed("s-c1", "tok-c", ENRICH, 1,
-        "{\"exception\":\"lookup failed\",\"type\":\"TransformError\"}", at(3), at(4));
+    f.failed(
+        "s-c1",
+        "tok-c",
+        ENRICH,
+        1,
+        "{\"exception\":\"lookup failed\",\"type\":\"TransformError\"}",
+        at(3),
+        at(4));
     f.call("c-c1", "s-c1", 0, "error", "{\"message\":\"503\",\"type\":\"HTTPError\"}");
     f.routing("ev-c1", "s-c1", "e-err", "divert");
-    f.transformError("terr-c", "tok-c", ENRICH, hash("row-c"),
-        "{\"reason\":\"api_error\",\"status\":503}", "errors");
+    f.transformError(
+        "terr-c",
+        "tok-c",
+        ENRICH,
+        hash("row-c"),
+        "{\"reason\":\"api_error\",\"status\":503}",
+        "errors");
     f.completed("s-c3", "tok-c", ERRORS, 3, null, at(40), at(41));
     f.artifact("art-err", "s-c3", ERRORS, "/out/errors.json", at(41));
     f.outcome("out-c", "tok-c", "routed", "errors", null, null, null);
@@ -126,10 +147,15 @@ class LineageQueryTest {
     f.row("row-d", 3, SOURCE);
     f.token("tok-d", "row-d", null, null, at(3));
     f.completed("s-d0", "tok-d", SOURCE, 0, null, at(3), at(4));
-    f.failed("s-d1", "tok-d", ENRICH, 1,
-        "{\"exception\":\"boom\",\"type\":\"TransformError\"}", at(4), at(5));
-    f.transformError("terr-d", "tok-d", ENRICH, hash("row-d"), "{\"reason\":\"boom\"}",
-        "discard");
+    f.failed(
+        "s-d1",
+        "tok-d",
+        ENRICH,
+        1,
+        "{\"exception\":\"boom\",\"type\":\"TransformError\"}",
+        at(4),
+        at(5));
+    f.transformError("terr-d", "tok-d", ENRICH, hash("row-d"), "{\"reason\":\"boom\"}", "discard");
     f.outcome("out-d", "tok-d", "failed", null, null, "abcdabcdabcdabcd", null);
 
     // row-e: the gate says false, the row continues to sink 'output'
@@ -137,9 +163,14 @@ class LineageQueryTest {
     f.token("tok-e", "row-e", null, null, at(4));
     f.completed("s-e0", "tok-e", SOURCE, 0, null, at(4), at(5));
     f.completed("s-e1", "tok-e", ENRICH, 1, null, at(5), at(6));
-    f.completed("s-e2", "tok-e", GATE, 2,
+    f.completed(
+        "s-e2",
+        "tok-e",
+        GATE,
+        2,
         "{\"condition\":\"row['amount'] > 100\",\"result\":false,\"route_label\":\"continue\"}",
-        at(6), at(7));
+        at(6),
+        at(7));
     f.completed("s-e3", "tok-e", OUTPUT, 3, null, at(50), at(51));
     f.artifact("art-out", "s-e3", OUTPUT, "/out/output.csv", at(51));
     f.outcome("out-e", "tok-e", "completed", "output", null, null, null);
@@ -148,7 +179,8 @@ class LineageQueryTest {
 
   private static LineageFixture runTwo() {
     LineageFixture f = new LineageFixture("run-2", at(3_600_000), null);
-    f.node(SOURCE2, "json", "source").node(EXPLODE, "json_explode", "transform")
+    f.node(SOURCE2, "json", "source")
+        .node(EXPLODE, "json_explode", "transform")
         .node(OUTPUT, "jsonl", "sink");
     f.edge("e2-src", SOURCE2, EXPLODE, "continue", "move")
         .edge("e2-out", EXPLODE, OUTPUT, "continue", "move");
@@ -192,7 +224,8 @@ class LineageQueryTest {
   }
 
   private void sql(String... statements) throws SQLException {
-    try (Connection c = store.connection(); Statement st = c.createStatement()) {
+    try (Connection c = store.connection();
+        Statement st = c.createStatement()) {
       for (String s : statements) {
         st.execute(s);
       }
@@ -207,10 +240,26 @@ class LineageQueryTest {
   void validRowThroughTransformGateAndSinkHasItsWholeLineage() throws SQLException {
     RowLineage l = explain("run-1", "row-a");
 
-    assertThat(l.run(), equalTo(new RowLineage.Run("run-1", "completed",
-        "2026-01-31T12:00:00.000000Z", "2026-01-31T13:00:00.000000Z", hash("config-run-1"))));
-    assertThat(l.row(), equalTo(new RowLineage.SourceRow("row-a", 0, SOURCE, "csv",
-        hash("row-a"), hash("row-a"), "2026-01-31T12:00:00.000000Z")));
+    assertThat(
+        l.run(),
+        equalTo(
+            new RowLineage.Run(
+                "run-1",
+                "completed",
+                "2026-01-31T12:00:00.000000Z",
+                "2026-01-31T13:00:00.000000Z",
+                hash("config-run-1"))));
+    assertThat(
+        l.row(),
+        equalTo(
+            new RowLineage.SourceRow(
+                "row-a",
+                0,
+                SOURCE,
+                "csv",
+                hash("row-a"),
+                hash("row-a"),
+                "2026-01-31T12:00:00.000000Z")));
     assertThat(l.validationErrors(), empty());
     assertThat(l.tokens(), hasSize(1));
 
@@ -221,7 +270,8 @@ class LineageQueryTest {
     assertThat(t.joinGroupId(), nullValue());
     assertThat(t.expandGroupId(), nullValue());
     assertThat(t.stepInPipeline(), nullValue());
-    assertThat(t.nodeStates().stream().map(NodeStateLineage::stateId).toList(),
+    assertThat(
+        t.nodeStates().stream().map(NodeStateLineage::stateId).toList(),
         contains("s-a0", "s-a1", "s-a2", "s-a3"));
 
     NodeStateLineage source = t.nodeStates().get(0);
@@ -244,16 +294,40 @@ class LineageQueryTest {
     NodeStateLineage enrich = t.nodeStates().get(1);
     assertThat(enrich.pluginName(), is("http_enrich"));
     assertThat(enrich.nodeType(), is("transform"));
-    assertThat(enrich.calls(), contains(new Call("c-a1", 0, "http", "success", hash("req-c-a1"),
-        null, hash("resp-c-a1"), null, 12.5, null)));
+    assertThat(
+        enrich.calls(),
+        contains(
+            new Call(
+                "c-a1",
+                0,
+                "http",
+                "success",
+                hash("req-c-a1"),
+                null,
+                hash("resp-c-a1"),
+                null,
+                12.5,
+                null)));
 
     NodeStateLineage gate = t.nodeStates().get(2);
     assertThat(gate.nodeType(), is("gate"));
     assertThat(gate.contextAfterJson().get("condition").asText(), is("row['amount'] > 100"));
     assertThat(gate.contextAfterJson().get("result").asBoolean(), is(true));
     assertThat(gate.contextAfterJson().get("route_label").asText(), is("true"));
-    assertThat(gate.routingEvents(), contains(new RoutingEvent("ev-a2", "e-high", "true", HIGH,
-        "sink", "move", "grp-ev-a2", 0, hash("reason-ev-a2"), null)));
+    assertThat(
+        gate.routingEvents(),
+        contains(
+            new RoutingEvent(
+                "ev-a2",
+                "e-high",
+                "true",
+                HIGH,
+                "sink",
+                "move",
+                "grp-ev-a2",
+                0,
+                hash("reason-ev-a2"),
+                null)));
 
     NodeStateLineage sink = t.nodeStates().get(3);
     assertThat(sink.nodeType(), is("sink"));
@@ -268,33 +342,65 @@ class LineageQueryTest {
     assertThat(o.sinkName(), is("high"));
     assertThat(o.errorHash(), nullValue());
     assertThat(t.terminalOutcome().orElseThrow(), equalTo(o));
-    assertThat(t.artifact(), equalTo(new Artifact("art-high", HIGH, "s-a3", "file",
-        "/out/high.csv", hash("content-art-high"), 123L, "2026-01-31T12:00:00.020000Z")));
+    assertThat(
+        t.artifact(),
+        equalTo(
+            new Artifact(
+                "art-high",
+                HIGH,
+                "s-a3",
+                "file",
+                "/out/high.csv",
+                hash("content-art-high"),
+                123L,
+                "2026-01-31T12:00:00.020000Z")));
   }
 
   @Test
   void textOfTheValidRowShowsEveryHop() throws SQLException {
     String text = LineageRenderer.text(explain("run-1", "row-a"));
 
-    List<String> expected = List.of(
-        "Run run-1 completed started 2026-01-31T12:00:00.000000Z completed"
-            + " 2026-01-31T13:00:00.000000Z config " + h12("config-run-1"),
-        "Row 0 (row-a) from " + SOURCE + " [csv] hash " + hash("row-a"),
-        "token tok-a",
-        "  step 0 " + SOURCE + " [csv] completed in=" + h12("in-s-a0") + " out="
-            + h12("out-s-a0"),
-        "  step 1 " + ENRICH + " [http_enrich] completed in=" + h12("in-s-a1") + " out="
-            + h12("out-s-a1"),
-        "    call 0 http success req=" + h12("req-c-a1") + " resp=" + h12("resp-c-a1")
-            + " latency=12.5ms",
-        "  step 2 " + GATE + " [config_gate] completed in=" + h12("in-s-a2") + " out="
-            + h12("out-s-a2"),
-        "    gate: row['amount'] > 100 => true",
-        "    route 'true' -> sink " + HIGH + " (move)",
-        "  step 3 " + HIGH + " [csv] completed in=" + h12("in-s-a3") + " out="
-            + h12("out-s-a3"),
-        "  outcome: routed at sink 'high' -> /out/high.csv (sha256 "
-            + h12("content-art-high") + "...)");
+    List<String> expected =
+        List.of(
+            "Run run-1 completed started 2026-01-31T12:00:00.000000Z completed"
+                + " 2026-01-31T13:00:00.000000Z config "
+                + h12("config-run-1"),
+            "Row 0 (row-a) from " + SOURCE + " [csv] hash " + hash("row-a"),
+            "token tok-a",
+            "  step 0 "
+                + SOURCE
+                + " [csv] completed in="
+                + h12("in-s-a0")
+                + " out="
+                + h12("out-s-a0"),
+            "  step 1 "
+                + ENRICH
+                + " [http_enrich] completed in="
+                + h12("in-s-a1")
+                + " out="
+                + h12("out-s-a1"),
+            "    call 0 http success req="
+                + h12("req-c-a1")
+                + " resp="
+                + h12("resp-c-a1")
+                + " latency=12.5ms",
+            "  step 2 "
+                + GATE
+                + " [config_gate] completed in="
+                + h12("in-s-a2")
+                + " out="
+                + h12("out-s-a2"),
+            "    gate: row['amount'] > 100 => true",
+            "    route 'true' -> sink " + HIGH + " (move)",
+            "  step 3 "
+                + HIGH
+                + " [csv] completed in="
+                + h12("in-s-a3")
+                + " out="
+                + h12("out-s-a3"),
+            "  outcome: routed at sink 'high' -> /out/high.csv (sha256 "
+                + h12("content-art-high")
+                + "...)");
     assertThat(text, is(String.join("\n", expected) + "\n"));
   }
 
@@ -305,8 +411,13 @@ class LineageQueryTest {
 
     assertThat(text, containsString("    gate: row['amount'] > 100 => false\n"));
     assertThat(text, containsString("    route 'continue' -> continue\n"));
-    assertThat(text, containsString("  outcome: completed at sink 'output' -> /out/output.csv"
-        + " (sha256 " + h12("content-art-out") + "...)\n"));
+    assertThat(
+        text,
+        containsString(
+            "  outcome: completed at sink 'output' -> /out/output.csv"
+                + " (sha256 "
+                + h12("content-art-out")
+                + "...)\n"));
     assertThat(l.tokens().get(0).artifact().artifactId(), is("art-out"));
   }
 
@@ -314,9 +425,22 @@ class LineageQueryTest {
   void quarantinedRowHasItsValidationErrorDivertAndQuarantineSink() throws SQLException {
     RowLineage l = explain("run-1", "row-b");
 
-    assertThat(l.validationErrors(), contains(new ValidationError("verr-b", SOURCE,
-        hash("row-b"), "amount: expected int, got str", "fixed", "quarantine", "type_mismatch",
-        "Amount", "amount", "int", "str", "2026-01-31T12:00:00.000000Z")));
+    assertThat(
+        l.validationErrors(),
+        contains(
+            new ValidationError(
+                "verr-b",
+                SOURCE,
+                hash("row-b"),
+                "amount: expected int, got str",
+                "fixed",
+                "quarantine",
+                "type_mismatch",
+                "Amount",
+                "amount",
+                "int",
+                "str",
+                "2026-01-31T12:00:00.000000Z")));
     TokenLineage t = l.tokens().get(0);
     NodeStateLineage source = t.nodeStates().get(0);
     assertThat(source.status(), is("failed"));
@@ -333,18 +457,28 @@ class LineageQueryTest {
     assertThat(t.artifact().pathOrUri(), is("/out/quarantine.csv"));
 
     String text = LineageRenderer.text(l);
-    assertThat(text, containsString("validation errors:\n  - amount: expected int, got str"
-        + " (schema fixed, destination 'quarantine', type_mismatch field 'Amount' expected int"
-        + " actual str)\n"));
-    assertThat(text, containsString("  step 0 " + SOURCE + " [csv] failed in="
-        + h12("in-s-b0") + " out=-\n"));
-    assertThat(text, containsString(
-        "    error: {\"exception\":\"amount: not an int\",\"type\":\"ValidationError\"}\n"));
-    assertThat(text, containsString("    route '__quarantine__' -> sink " + QUARANTINE
-        + " (divert)\n"));
-    assertThat(text, containsString("  outcome: quarantined at sink 'quarantine' ->"
-        + " /out/quarantine.csv (sha256 " + h12("content-art-quar")
-        + "...) (error_hash e1e1e1e1e1e1e1e1)\n"));
+    assertThat(
+        text,
+        containsString(
+            "validation errors:\n  - amount: expected int, got str"
+                + " (schema fixed, destination 'quarantine', type_mismatch field 'Amount' expected int"
+                + " actual str)\n"));
+    assertThat(
+        text,
+        containsString("  step 0 " + SOURCE + " [csv] failed in=" + h12("in-s-b0") + " out=-\n"));
+    assertThat(
+        text,
+        containsString(
+            "    error: {\"exception\":\"amount: not an int\",\"type\":\"ValidationError\"}\n"));
+    assertThat(
+        text, containsString("    route '__quarantine__' -> sink " + QUARANTINE + " (divert)\n"));
+    assertThat(
+        text,
+        containsString(
+            "  outcome: quarantined at sink 'quarantine' ->"
+                + " /out/quarantine.csv (sha256 "
+                + h12("content-art-quar")
+                + "...) (error_hash e1e1e1e1e1e1e1e1)\n"));
   }
 
   @Test
@@ -366,12 +500,20 @@ class LineageQueryTest {
     assertThat(t.artifact().artifactId(), is("art-err"));
 
     String text = LineageRenderer.text(l);
-    assertThat(text, containsString("    call 0 http error req=" + h12("req-c-c1")
-        + " resp=- latency=12.5ms error={\"message\":\"503\",\"type\":\"HTTPError\"}\n"));
-    assertThat(text, containsString("    route '__error_enrich__' -> sink " + ERRORS
-        + " (divert)\n"));
-    assertThat(text, containsString("  transform error at " + ENRICH
-        + " -> 'errors': {\"reason\":\"api_error\",\"status\":503}\n"));
+    assertThat(
+        text,
+        containsString(
+            "    call 0 http error req="
+                + h12("req-c-c1")
+                + " resp=- latency=12.5ms error={\"message\":\"503\",\"type\":\"HTTPError\"}\n"));
+    assertThat(
+        text, containsString("    route '__error_enrich__' -> sink " + ERRORS + " (divert)\n"));
+    assertThat(
+        text,
+        containsString(
+            "  transform error at "
+                + ENRICH
+                + " -> 'errors': {\"reason\":\"api_error\",\"status\":503}\n"));
     assertThat(text, containsString("  outcome: routed at sink 'errors' -> /out/errors.json"));
   }
 
@@ -387,18 +529,22 @@ class LineageQueryTest {
     assertThat(t.transformErrors().get(0).destination(), is("discard"));
     String text = LineageRenderer.text(l);
     assertThat(text, containsString("  outcome: failed (error_hash abcdabcdabcdabcd)\n"));
-    assertThat(text, containsString("  transform error at " + ENRICH
-        + " -> 'discard': {\"reason\":\"boom\"}\n"));
+    assertThat(
+        text,
+        containsString(
+            "  transform error at " + ENRICH + " -> 'discard': {\"reason\":\"boom\"}\n"));
   }
 
   @Test
   void explodedRowHasTwoChildrenEachReachingTheSink() throws SQLException {
     RowLineage l = explain("run-2", "row-x");
 
-    assertThat(l.tokens().stream().map(TokenLineage::tokenId).toList(),
+    assertThat(
+        l.tokens().stream().map(TokenLineage::tokenId).toList(),
         contains("tok-x", "tok-x1", "tok-x2"));
     assertThat(l.rootTokens().stream().map(TokenLineage::tokenId).toList(), contains("tok-x"));
-    assertThat(l.children("tok-x").stream().map(TokenLineage::tokenId).toList(),
+    assertThat(
+        l.children("tok-x").stream().map(TokenLineage::tokenId).toList(),
         contains("tok-x1", "tok-x2"));
 
     TokenLineage parent = l.tokens().get(0);
@@ -424,20 +570,29 @@ class LineageQueryTest {
       assertThat(child.artifact().artifactId(), is("art-x"));
       assertThat(child.artifact().pathOrUri(), is("/out/run2.jsonl"));
     }
-    assertThat(explain("run-2", "row-y").tokens().get(0).artifact().artifactId(),
-        is("art-early"));
+    assertThat(explain("run-2", "row-y").tokens().get(0).artifact().artifactId(), is("art-early"));
 
     String text = LineageRenderer.text(l);
     assertThat(text, containsString("token tok-x\n"));
-    assertThat(text, containsString("  outcome: expanded (expand group grp-x, expected"
-        + " {\"count\":2})\n"));
-    assertThat(text, containsString("  token tok-x1 (expand group grp-x, parent tok-x)\n"
-        + "    step 2 " + OUTPUT + " [jsonl] completed"));
+    assertThat(
+        text,
+        containsString("  outcome: expanded (expand group grp-x, expected" + " {\"count\":2})\n"));
+    assertThat(
+        text,
+        containsString(
+            "  token tok-x1 (expand group grp-x, parent tok-x)\n"
+                + "    step 2 "
+                + OUTPUT
+                + " [jsonl] completed"));
     assertThat(text, containsString("  token tok-x2 (expand group grp-x, parent tok-x)\n"));
-    assertThat(text, containsString("    outcome: completed at sink 'output' -> /out/run2.jsonl"
-        + " (sha256 " + h12("content-art-x") + "...)\n"));
-    assertThat(text.indexOf("token tok-x1"), is(lessThan(
-        text.indexOf("token tok-x2"))));
+    assertThat(
+        text,
+        containsString(
+            "    outcome: completed at sink 'output' -> /out/run2.jsonl"
+                + " (sha256 "
+                + h12("content-art-x")
+                + "...)\n"));
+    assertThat(text.indexOf("token tok-x1"), is(lessThan(text.indexOf("token tok-x2"))));
   }
 
   @Test
@@ -478,8 +633,9 @@ class LineageQueryTest {
 
   @Test
   void parentTokenThatDoesNotExistIsAnIntegrityError() throws SQLException {
-    sql("INSERT INTO token_parents (token_id, parent_token_id, ordinal)"
-        + " VALUES ('tok-x1', 'tok-ghost', 1)");
+    sql(
+        "INSERT INTO token_parents (token_id, parent_token_id, ordinal)"
+            + " VALUES ('tok-x1', 'tok-ghost', 1)");
 
     AuditIntegrityException e =
         assertThrows(AuditIntegrityException.class, () -> explain("run-2", "row-x"));
@@ -489,8 +645,9 @@ class LineageQueryTest {
 
   @Test
   void tokenOfAnotherRunUnderTheRowIsAnIntegrityError() throws SQLException {
-    sql("INSERT INTO tokens (token_id, row_id, run_id, created_at)"
-        + " VALUES ('tok-stray', 'row-a', 'run-2', '2026-01-31 12:00:00.000000')");
+    sql(
+        "INSERT INTO tokens (token_id, row_id, run_id, created_at)"
+            + " VALUES ('tok-stray', 'row-a', 'run-2', '2026-01-31 12:00:00.000000')");
 
     AuditIntegrityException e =
         assertThrows(AuditIntegrityException.class, () -> explain("run-1", "row-a"));
@@ -500,7 +657,8 @@ class LineageQueryTest {
   @Test
   void secondTerminalOutcomeIsAnIntegrityError() throws SQLException {
     // the unique index makes this impossible; drop it to simulate a damaged database
-    sql("DROP INDEX ix_token_outcomes_terminal_unique",
+    sql(
+        "DROP INDEX ix_token_outcomes_terminal_unique",
         "INSERT INTO token_outcomes (outcome_id, run_id, token_id, outcome, is_terminal,"
             + " recorded_at, sink_name) VALUES ('out-a2', 'run-1', 'tok-a', 'completed', 1,"
             + " '2026-01-31 12:00:01.000000', 'output')");
@@ -532,7 +690,8 @@ class LineageQueryTest {
   @Test
   void moreTokensThanOneInListAreReadInChunks() throws SQLException {
     LineageFixture f = new LineageFixture("run-3", at(0), at(1000));
-    f.node(SOURCE2, "json", "source").node(EXPLODE, "json_explode", "transform")
+    f.node(SOURCE2, "json", "source")
+        .node(EXPLODE, "json_explode", "transform")
         .node(OUTPUT, "jsonl", "sink");
     f.row("row-big", 0, SOURCE2);
     f.token("tok-big", "row-big", null, null, at(0));
@@ -555,7 +714,9 @@ class LineageQueryTest {
     assertThat(l.tokens(), hasSize(children + 1));
     List<String> missing = new ArrayList<>();
     for (TokenLineage t : l.tokens().subList(1, children + 1)) {
-      if (t.nodeStates().size() != 1 || t.outcomes().size() != 1 || t.artifact() == null
+      if (t.nodeStates().size() != 1
+          || t.outcomes().size() != 1
+          || t.artifact() == null
           || !t.parentTokenIds().equals(List.of("tok-big"))) {
         missing.add(t.tokenId());
       }
@@ -582,14 +743,13 @@ class LineageQueryTest {
     assertThat(gate.get("context_after_json").get("route_label").asText(), is("true"));
     assertThat(gate.get("plugin_name").asText(), is("config_gate"));
     assertThat(gate.get("routing_events").get(0).get("to_node_id").asText(), is(HIGH));
-    assertThat(token.get("node_states").get(1).get("calls").get(0).get("latency_ms").asDouble(),
-        is(12.5));
+    assertThat(
+        token.get("node_states").get(1).get("calls").get(0).get("latency_ms").asDouble(), is(12.5));
     assertThat(token.get("outcomes").get(0).get("is_terminal").asBoolean(), is(true));
     assertThat(token.get("outcomes").get(0).get("sink_name").asText(), is("high"));
     assertThat(token.get("artifact").get("path_or_uri").asText(), is("/out/high.csv"));
     assertThat(token.get("artifact").get("size_bytes").asLong(), is(123L));
-    assertThat(token.get("artifact").get("content_hash").asText(),
-        is(hash("content-art-high")));
+    assertThat(token.get("artifact").get("content_hash").asText(), is(hash("content-art-high")));
     assertThat(LineageRenderer.json(explain("run-1", "row-a")), containsString("\n  \"run\""));
   }
 
@@ -597,17 +757,20 @@ class LineageQueryTest {
   void timestampsOfBothDialectsBecomeIsoUtcText() {
     String expected = "2026-01-31T12:00:00.123456Z";
     assertThat(StoredValues.time("2026-01-31 12:00:00.123456", "t", "id", "c"), is(expected));
-    assertThat(StoredValues.time("2026-01-31 12:00:00", "t", "id", "c"),
+    assertThat(
+        StoredValues.time("2026-01-31 12:00:00", "t", "id", "c"),
         is("2026-01-31T12:00:00.000000Z"));
-    assertThat(StoredValues.time("2026-01-31T13:00:00.123456+01:00", "t", "id", "c"),
+    assertThat(StoredValues.time("2026-01-31T13:00:00.123456+01:00", "t", "id", "c"), is(expected));
+    assertThat(
+        StoredValues.time(Timestamp.from(Instant.parse(expected)), "t", "id", "c"), is(expected));
+    assertThat(
+        StoredValues.time(OffsetDateTime.parse("2026-01-31T12:00:00.123456Z"), "t", "id", "c"),
         is(expected));
-    assertThat(StoredValues.time(Timestamp.from(Instant.parse(expected)), "t", "id", "c"),
-        is(expected));
-    assertThat(StoredValues.time(OffsetDateTime.parse("2026-01-31T12:00:00.123456Z"), "t", "id",
-        "c"), is(expected));
     assertThat(StoredValues.time(null, "t", "id", "c"), nullValue());
-    AuditIntegrityException e = assertThrows(AuditIntegrityException.class,
-        () -> StoredValues.time("yesterday", "runs", "run-7", "started_at"));
+    AuditIntegrityException e =
+        assertThrows(
+            AuditIntegrityException.class,
+            () -> StoredValues.time("yesterday", "runs", "run-7", "started_at"));
     assertThat(e.getMessage(), containsString("run-7"));
   }
 }

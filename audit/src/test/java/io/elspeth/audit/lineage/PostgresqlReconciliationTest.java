@@ -36,14 +36,16 @@ class PostgresqlReconciliationTest {
   @BeforeEach
   void createSchema() throws Exception {
     schema = "t_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
   }
 
   @AfterEach
   void dropSchema() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
   }
@@ -58,8 +60,9 @@ class PostgresqlReconciliationTest {
     f.completed("st-1", "tok-0", "snk", 1, null, at(3), at(4));
     f.artifact("art-1", "st-1", "snk", "/out.csv", at(5));
     f.outcome("out-0", "tok-0", "completed", "out", null, null, null);
-    try (LandscapeStore store = LandscapeStore.open(LandscapeUrl.parse(
-        TestPostgres.get().url() + "?currentSchema=" + schema))) {
+    try (LandscapeStore store =
+        LandscapeStore.open(
+            LandscapeUrl.parse(TestPostgres.get().url() + "?currentSchema=" + schema))) {
       f.commit(store);
       assertThat("never analyzed before", reltuples(store), everyItem(is(-1.0)));
       RunReconciliation r;
@@ -67,8 +70,8 @@ class PostgresqlReconciliationTest {
         String jit = show(c, "jit");
         String target = show(c, "default_statistics_target");
         r = RunReconciliation.of(c, "run-pg");
-        assertThat("the pooled connection's settings are left as they were", show(c, "jit"),
-            is(jit));
+        assertThat(
+            "the pooled connection's settings are left as they were", show(c, "jit"), is(jit));
         assertThat(show(c, "default_statistics_target"), is(target));
       }
       assertThat(r.problems(), empty());
@@ -81,7 +84,8 @@ class PostgresqlReconciliationTest {
   }
 
   private static String show(Connection c, String setting) throws Exception {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW " + setting)) {
       rs.next();
       return rs.getString(1);
     }
@@ -89,10 +93,12 @@ class PostgresqlReconciliationTest {
 
   private List<Double> reltuples(LandscapeStore store) throws Exception {
     List<Double> values = new ArrayList<>();
-    try (Connection c = store.connection(); PreparedStatement ps = c.prepareStatement(
-        "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE n.nspname = ? AND c.relname IN ('rows', 'tokens', 'node_states',"
-            + " 'token_outcomes') ORDER BY c.relname")) {
+    try (Connection c = store.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE n.nspname = ? AND c.relname IN ('rows', 'tokens', 'node_states',"
+                    + " 'token_outcomes') ORDER BY c.relname")) {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -16,13 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The checks read in fewer passes than one query each (the artifact check through the sinks'
- * node ids, "rows have no finished token" derived from the count of finished rows): each still
- * finds what it names, alone and on shared connections.
+ * The checks read in fewer passes than one query each (the artifact check through the sinks' node
+ * ids, "rows have no finished token" derived from the count of finished rows): each still finds
+ * what it names, alone and on shared connections.
  */
 class ReconciliationChecksTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Two rows through a source and a sink that wrote an artifact. */
   private static LineageFixture run() {
@@ -40,8 +39,9 @@ class ReconciliationChecksTest {
   }
 
   private RunReconciliation reconcile(LineageFixture f, int workers) throws Exception {
-    try (LandscapeStore store = LandscapeStore.open(
-        LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape-" + workers + ".db")))) {
+    try (LandscapeStore store =
+        LandscapeStore.open(
+            LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape-" + workers + ".db")))) {
       f.commit(store);
       try (var c = store.connection()) {
         return RunReconciliation.of(c, "run-c", store::separateConnection, workers);
@@ -75,8 +75,9 @@ class ReconciliationChecksTest {
     LineageFixture f = run();
     f.row("row-2", 2, "src");
     for (int workers : new int[] {1, 3}) {
-      assertThat(reconcile(f, workers).problems(), contains("1 source rows have no token",
-          "1 rows have no finished token"));
+      assertThat(
+          reconcile(f, workers).problems(),
+          contains("1 source rows have no token", "1 rows have no finished token"));
     }
   }
 

@@ -32,8 +32,9 @@ class FilesystemPayloadStoreTest {
     String key = store.store(row);
 
     assertThat(key, is(CanonicalJson.stableHash(Map.of("id", 1, "name", "alice"))));
-    assertThat(Files.isRegularFile(dir.resolve("payloads").resolve(key.substring(0, 2))
-        .resolve(key)), is(true));
+    assertThat(
+        Files.isRegularFile(dir.resolve("payloads").resolve(key.substring(0, 2)).resolve(key)),
+        is(true));
     assertThat(store.exists(key), is(true));
     assertThat(store.retrieve(key), equalTo(row));
   }
@@ -60,8 +61,8 @@ class FilesystemPayloadStoreTest {
     Path file = store.pathOf(key);
     Files.writeString(file, "{\"amount\":900}");
 
-    PayloadIntegrityException read = assertThrows(PayloadIntegrityException.class,
-        () -> store.retrieve(key));
+    PayloadIntegrityException read =
+        assertThrows(PayloadIntegrityException.class, () -> store.retrieve(key));
     assertThat(read.getMessage(), containsString(key));
     assertThat(read.getMessage(), containsString("corrupt"));
     assertThrows(PayloadIntegrityException.class, () -> store.store(content));
@@ -75,8 +76,8 @@ class FilesystemPayloadStoreTest {
     assertThat(store.delete(key), is(true));
     assertThat(store.delete(key), is(false));
     assertThat(store.exists(key), is(false));
-    PayloadNotFoundException e = assertThrows(PayloadNotFoundException.class,
-        () -> store.retrieve(key));
+    PayloadNotFoundException e =
+        assertThrows(PayloadNotFoundException.class, () -> store.retrieve(key));
     assertThat(e.key(), is(key));
   }
 
@@ -84,10 +85,18 @@ class FilesystemPayloadStoreTest {
   void keysThatAreNotSha256HexAreRefusedSoNoPathCanEscapeTheStore() throws IOException {
     Files.writeString(dir.resolve("secret.txt"), "do not read");
     FilesystemPayloadStore store = store();
-    for (String key : new String[] {"../secret.txt", "../../etc/passwd",
-        "ab/../../secret.txt", "A".repeat(64), "a".repeat(63), "/" + "a".repeat(63), ""}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> store.retrieve(key), key);
+    for (String key :
+        new String[] {
+          "../secret.txt",
+          "../../etc/passwd",
+          "ab/../../secret.txt",
+          "A".repeat(64),
+          "a".repeat(63),
+          "/" + "a".repeat(63),
+          ""
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> store.retrieve(key), key);
       assertThat(e.getMessage(), containsString("expected 64 lowercase hex characters"));
       assertThrows(IllegalArgumentException.class, () -> store.exists(key), key);
       assertThrows(IllegalArgumentException.class, () -> store.delete(key), key);
@@ -103,8 +112,8 @@ class FilesystemPayloadStoreTest {
     PayloadLookup available = PayloadLookup.find(store, key);
     assertThat(available.status(), is(PayloadLookup.Status.AVAILABLE));
     assertThat(available.text(), is("{\"a\":1}"));
-    assertThat(PayloadLookup.find(null, key).status(),
-        is(PayloadLookup.Status.STORE_NOT_CONFIGURED));
+    assertThat(
+        PayloadLookup.find(null, key).status(), is(PayloadLookup.Status.STORE_NOT_CONFIGURED));
     assertThat(PayloadLookup.find(store, null).status(), is(PayloadLookup.Status.NEVER_STORED));
     store.delete(key);
     PayloadLookup purged = PayloadLookup.find(store, key);
@@ -116,24 +125,29 @@ class FilesystemPayloadStoreTest {
   @Test
   void deferredStoresAreReadableAndBecomeDurableTogether() throws Exception {
     FilesystemPayloadStore deferred = FilesystemPayloadStore.at(dir.resolve("deferred"));
-    String a = deferred.storeDeferred("{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    String b = deferred.storeDeferred("{\"b\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String a =
+        deferred.storeDeferred("{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String b =
+        deferred.storeDeferred("{\"b\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     deferred.syncDeferred();
-    org.hamcrest.MatcherAssert.assertThat(new String(deferred.retrieve(a),
-        java.nio.charset.StandardCharsets.UTF_8), org.hamcrest.Matchers.is("{\"a\":1}"));
+    org.hamcrest.MatcherAssert.assertThat(
+        new String(deferred.retrieve(a), java.nio.charset.StandardCharsets.UTF_8),
+        org.hamcrest.Matchers.is("{\"a\":1}"));
     org.hamcrest.MatcherAssert.assertThat(deferred.exists(b), org.hamcrest.Matchers.is(true));
   }
 
   @Test
   void payloadFilesAreTheOwnersOnlyAsTheTemporaryFilesTheyWereRenamedFrom() throws IOException {
-    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault()
-        .supportedFileAttributeViews().contains("posix"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
     FilesystemPayloadStore store = store();
 
     String key = store.storeDeferred("{\"ssn\":\"1\"}".getBytes(StandardCharsets.UTF_8));
 
-    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(store.pathOf(key))), is("rw-------"));
+    assertThat(
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(store.pathOf(key))),
+        is("rw-------"));
   }
 
   @Test
@@ -155,12 +169,15 @@ class FilesystemPayloadStoreTest {
       throws Exception {
     FilesystemPayloadStore a = store();
     FilesystemPayloadStore b = store();
-    java.util.List<String> keys = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    Thread other = new Thread(() -> {
-      for (int i = 0; i < 50; i++) {
-        keys.add(b.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
-      }
-    });
+    java.util.List<String> keys =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Thread other =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 50; i++) {
+                keys.add(b.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+              }
+            });
     other.start();
     for (int i = 0; i < 50; i++) {
       keys.add(a.storeDeferred(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));

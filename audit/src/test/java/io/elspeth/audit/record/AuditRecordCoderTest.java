@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class AuditRecordCoderTest {
   /**
-   * Every audit record type, built from its components (so a component added later is covered
-   * too), with every value set and with every reference component null where the record allows.
+   * Every audit record type, built from its components (so a component added later is covered too),
+   * with every value set and with every reference component null where the record allows.
    */
   @Test
   void everyRecordTypeRoundTripsWithValuesAndWithNulls() throws Exception {
@@ -38,17 +38,24 @@ class AuditRecordCoderTest {
 
   @Test
   void aCallWithItsTelemetryRoundTripsAndIsSmallerThanJavaSerialisation() throws Exception {
-    CallRecord call = ((CallRecord) build(CallRecord.class, false)).withTelemetry(
-        new CallRecord.Telemetry("azure", "tok-1", "gpt-4o", "gpt-4o-2024", 12L, 34L));
+    CallRecord call =
+        ((CallRecord) build(CallRecord.class, false))
+            .withTelemetry(
+                new CallRecord.Telemetry("azure", "tok-1", "gpt-4o", "gpt-4o-2024", 12L, 34L));
     CoderProperties.coderDecodeEncodeEqual(AuditRecordCoder.of(), call);
-    assertThat(((CallRecord) CoderUtils.decodeFromByteArray(AuditRecordCoder.of(),
-        CoderUtils.encodeToByteArray(AuditRecordCoder.of(), call))).telemetry(),
+    assertThat(
+        ((CallRecord)
+                CoderUtils.decodeFromByteArray(
+                    AuditRecordCoder.of(),
+                    CoderUtils.encodeToByteArray(AuditRecordCoder.of(), call)))
+            .telemetry(),
         is(call.telemetry()));
     java.io.ByteArrayOutputStream java = new java.io.ByteArrayOutputStream();
     try (java.io.ObjectOutputStream oos = new java.io.ObjectOutputStream(java)) {
       oos.writeObject(call);
     }
-    assertThat(CoderUtils.encodeToByteArray(AuditRecordCoder.of(), call).length,
+    assertThat(
+        CoderUtils.encodeToByteArray(AuditRecordCoder.of(), call).length,
         lessThan(java.size() / 2));
   }
 

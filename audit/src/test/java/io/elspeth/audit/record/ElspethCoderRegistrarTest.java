@@ -22,9 +22,8 @@ class ElspethCoderRegistrarTest {
 
   @Test
   void auditRecordsOfAnyTypeGetTheAuditRecordCoder() throws Exception {
-    assertThat(registry.getCoder(AuditRecord.class),
-        sameInstance((Object) AuditRecordCoder.of()));
-    assertThat(registry.getCoder(NodeStateRecord.class),
-        sameInstance((Object) AuditRecordCoder.of()));
+    assertThat(registry.getCoder(AuditRecord.class), sameInstance((Object) AuditRecordCoder.of()));
+    assertThat(
+        registry.getCoder(NodeStateRecord.class), sameInstance((Object) AuditRecordCoder.of()));
   }
 }

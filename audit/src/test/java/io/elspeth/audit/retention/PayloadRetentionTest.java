@@ -47,17 +47,41 @@ class PayloadRetentionTest {
     sharedWithInterrupted = payloads.store(bytes("{\"row\":\"resumable\"}"));
     recentOnly = payloads.store(bytes("{\"row\":\"recent\"}"));
     Instant old = NOW.minus(Duration.ofDays(40));
-    ExportFixture.commitRun(landscape, "old-completed", "completed", old, old.plusSeconds(60),
-        Arrays.asList(oldOnly, sharedWithRecent, null), oldCall);
-    ExportFixture.commitRun(landscape, "old-failed", "failed", old, old.plusSeconds(60),
-        Arrays.asList(sharedWithInterrupted), null);
-    ExportFixture.commitRun(landscape, "old-interrupted", "interrupted", old,
-        old.plusSeconds(60), Arrays.asList(sharedWithInterrupted), null);
+    ExportFixture.commitRun(
+        landscape,
+        "old-completed",
+        "completed",
+        old,
+        old.plusSeconds(60),
+        Arrays.asList(oldOnly, sharedWithRecent, null),
+        oldCall);
+    ExportFixture.commitRun(
+        landscape,
+        "old-failed",
+        "failed",
+        old,
+        old.plusSeconds(60),
+        Arrays.asList(sharedWithInterrupted),
+        null);
+    ExportFixture.commitRun(
+        landscape,
+        "old-interrupted",
+        "interrupted",
+        old,
+        old.plusSeconds(60),
+        Arrays.asList(sharedWithInterrupted),
+        null);
     Instant recent = NOW.minus(Duration.ofDays(3));
-    ExportFixture.commitRun(landscape, "recent", "completed", recent, recent.plusSeconds(60),
-        Arrays.asList(sharedWithRecent, recentOnly), null);
-    ExportFixture.commitRun(landscape, "still-running", "running", old, null,
-        Arrays.asList((String) null), null);
+    ExportFixture.commitRun(
+        landscape,
+        "recent",
+        "completed",
+        recent,
+        recent.plusSeconds(60),
+        Arrays.asList(sharedWithRecent, recentOnly),
+        null);
+    ExportFixture.commitRun(
+        landscape, "still-running", "running", old, null, Arrays.asList((String) null), null);
   }
 
   @AfterEach
@@ -83,8 +107,10 @@ class PayloadRetentionTest {
   @Test
   void aDryRunDeletesNothingAndExecuteDeletesOnlyThePlannedBlobs() throws Exception {
     PayloadRetention.Plan plan = plan(30);
-    assertThat(List.of(oldOnly, sharedWithRecent, oldCall, sharedWithInterrupted, recentOnly)
-        .stream().allMatch(payloads::exists), is(true));
+    assertThat(
+        List.of(oldOnly, sharedWithRecent, oldCall, sharedWithInterrupted, recentOnly).stream()
+            .allMatch(payloads::exists),
+        is(true));
 
     PayloadRetention.Result result = PayloadRetention.purge(payloads, plan.refs());
 
@@ -120,11 +146,13 @@ class PayloadRetentionTest {
 
   private List<String> landscapeRows() throws Exception {
     List<String> rows = new ArrayList<>();
-    try (Connection c = landscape.connection(); Statement s = c.createStatement()) {
-      for (String sql : List.of(
-          "SELECT row_id, source_data_hash, source_data_ref FROM rows ORDER BY row_id",
-          "SELECT call_id, request_hash, response_hash, response_ref FROM calls ORDER BY call_id",
-          "SELECT run_id, status, reproducibility_grade FROM runs ORDER BY run_id")) {
+    try (Connection c = landscape.connection();
+        Statement s = c.createStatement()) {
+      for (String sql :
+          List.of(
+              "SELECT row_id, source_data_hash, source_data_ref FROM rows ORDER BY row_id",
+              "SELECT call_id, request_hash, response_hash, response_ref FROM calls ORDER BY call_id",
+              "SELECT run_id, status, reproducibility_grade FROM runs ORDER BY run_id")) {
         try (ResultSet rs = s.executeQuery(sql)) {
           while (rs.next()) {
             StringBuilder line = new StringBuilder();

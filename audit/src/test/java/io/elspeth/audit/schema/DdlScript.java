@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the hand-written DDL of the first released schema version (test resources
- * {@code released/sqlite-v1.sql} and {@code released/postgresql-v1.sql}, which the first release
- * ran through this class to create a Landscape) and splits it into statements.
+ * Reads the hand-written DDL of the first released schema version (test resources {@code
+ * released/sqlite-v1.sql} and {@code released/postgresql-v1.sql}, which the first release ran
+ * through this class to create a Landscape) and splits it into statements.
  *
  * <p>Reads a DDL resource of this package and splits it into statements. The format is deliberately
  * simple so no SQL parser is needed: a statement ends with a semicolon at the end of a line, lines
@@ -57,7 +57,10 @@ final class DdlScript {
       String body = ends ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
       if (body.indexOf(';') >= 0) {
         throw new IllegalStateException(
-            name + " line " + (i + 1) + ": a semicolon may only end a statement at the end of a line");
+            name
+                + " line "
+                + (i + 1)
+                + ": a semicolon may only end a statement at the end of a line");
       }
       if (current.length() > 0) {
         current.append('\n');

@@ -17,10 +17,12 @@ public final class FirstRelease {
       for (String ddl : DdlScript.load(DdlScript.firstReleased(dialect))) {
         s.execute(ddl);
       }
-      s.execute("INSERT INTO " + SchemaInspection.LEGACY_VERSION_TABLE
-          + " (version, applied_at, description) VALUES (1, "
-          + (dialect == Dialect.SQLITE ? "'2026-12-01T00:00:00Z'" : "now()")
-          + ", 'Landscape schema v1: the 20 tables of ELSPETH HEAD de732358')");
+      s.execute(
+          "INSERT INTO "
+              + SchemaInspection.LEGACY_VERSION_TABLE
+              + " (version, applied_at, description) VALUES (1, "
+              + (dialect == Dialect.SQLITE ? "'2026-12-01T00:00:00Z'" : "now()")
+              + ", 'Landscape schema v1: the 20 tables of ELSPETH HEAD de732358')");
       for (String ddl : DdlScript.load("released/elspeth-tables-v1.sql")) {
         s.execute(ddl);
       }

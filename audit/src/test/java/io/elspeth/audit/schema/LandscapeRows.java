@@ -30,19 +30,54 @@ final class LandscapeRows {
     insert(
         "runs",
         values(
-            "run_id", runId, "started_at", T0, "config_hash", HASH, "settings_json", "{}",
-            "canonical_version", "sha256-rfc8785-v1", "status", "running"));
+            "run_id",
+            runId,
+            "started_at",
+            T0,
+            "config_hash",
+            HASH,
+            "settings_json",
+            "{}",
+            "canonical_version",
+            "sha256-rfc8785-v1",
+            "status",
+            "running"));
     insert(
         "nodes",
         values(
-            "node_id", "source_csv", "run_id", runId, "plugin_name", "csv", "node_type", "source",
-            "plugin_version", "1.0.0", "determinism", "io_read", "config_hash", HASH,
-            "config_json", "{}", "registered_at", T0));
+            "node_id",
+            "source_csv",
+            "run_id",
+            runId,
+            "plugin_name",
+            "csv",
+            "node_type",
+            "source",
+            "plugin_version",
+            "1.0.0",
+            "determinism",
+            "io_read",
+            "config_hash",
+            HASH,
+            "config_json",
+            "{}",
+            "registered_at",
+            T0));
     insert(
         "rows",
         values(
-            "row_id", runId + "-row", "run_id", runId, "source_node_id", "source_csv",
-            "row_index", 0, "source_data_hash", HASH, "created_at", T0));
+            "row_id",
+            runId + "-row",
+            "run_id",
+            runId,
+            "source_node_id",
+            "source_csv",
+            "row_index",
+            0,
+            "source_data_hash",
+            HASH,
+            "created_at",
+            T0));
     token(runId, tokenId);
   }
 
@@ -57,8 +92,23 @@ final class LandscapeRows {
     insert(
         "node_states",
         values(
-            "state_id", stateId, "token_id", tokenId, "run_id", runId, "node_id", "source_csv",
-            "step_index", 0, "attempt", 0, "status", "open", "input_hash", HASH, "started_at",
+            "state_id",
+            stateId,
+            "token_id",
+            tokenId,
+            "run_id",
+            runId,
+            "node_id",
+            "source_csv",
+            "step_index",
+            0,
+            "attempt",
+            0,
+            "status",
+            "open",
+            "input_hash",
+            HASH,
+            "started_at",
             T0));
   }
 
@@ -66,8 +116,18 @@ final class LandscapeRows {
     insert(
         "operations",
         values(
-            "operation_id", operationId, "run_id", runId, "node_id", "source_csv",
-            "operation_type", "source_load", "started_at", T0, "status", "open"));
+            "operation_id",
+            operationId,
+            "run_id",
+            runId,
+            "node_id",
+            "source_csv",
+            "operation_type",
+            "source_load",
+            "started_at",
+            T0,
+            "status",
+            "open"));
   }
 
   void outcome(String outcomeId, String runId, String tokenId, String outcome, int isTerminal)
@@ -75,16 +135,36 @@ final class LandscapeRows {
     insert(
         "token_outcomes",
         values(
-            "outcome_id", outcomeId, "run_id", runId, "token_id", tokenId, "outcome", outcome,
-            "is_terminal", isTerminal, "recorded_at", T0));
+            "outcome_id",
+            outcomeId,
+            "run_id",
+            runId,
+            "token_id",
+            tokenId,
+            "outcome",
+            outcome,
+            "is_terminal",
+            isTerminal,
+            "recorded_at",
+            T0));
   }
 
   /** A call; pass null for the parent that should be absent. */
   void call(String callId, String stateId, String operationId, int callIndex) throws SQLException {
     Map<String, Object> v =
         values(
-            "call_id", callId, "call_index", callIndex, "call_type", "http", "status", "success",
-            "request_hash", HASH, "created_at", T0);
+            "call_id",
+            callId,
+            "call_index",
+            callIndex,
+            "call_type",
+            "http",
+            "status",
+            "success",
+            "request_hash",
+            HASH,
+            "created_at",
+            T0);
     v.put("state_id", stateId);
     v.put("operation_id", operationId);
     insert("calls", v);
@@ -94,8 +174,18 @@ final class LandscapeRows {
     insert(
         "preflight_results",
         values(
-            "result_id", resultId, "run_id", runId, "result_type", resultType, "name", "gate",
-            "result_json", "{}", "created_at", T0));
+            "result_id",
+            resultId,
+            "run_id",
+            runId,
+            "result_type",
+            resultType,
+            "name",
+            "gate",
+            "result_json",
+            "{}",
+            "created_at",
+            T0));
   }
 
   /** INSERT of the given columns; Instants become timestamptz on PostgreSQL, ISO text on SQLite. */

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -54,10 +53,14 @@ class LandscapeSchemaEquivalenceTest {
 
     Map<String, List<String>> fromMigrations = sqliteSchema(migrated);
     // Version 3's change on SQLite: the foreign key ELSPETH's opener requires.
-    assertThat(fromMigrations.get("transform_errors").stream()
-        .filter(f -> f.startsWith("fk ") && f.contains("tokens")).toList(),
-        equalTo(List.of("fk [1, 0, tokens, token_id, token_id, NO ACTION, RESTRICT, NONE]",
-            "fk [1, 1, tokens, run_id, run_id, NO ACTION, RESTRICT, NONE]")));
+    assertThat(
+        fromMigrations.get("transform_errors").stream()
+            .filter(f -> f.startsWith("fk ") && f.contains("tokens"))
+            .toList(),
+        equalTo(
+            List.of(
+                "fk [1, 0, tokens, token_id, token_id, NO ACTION, RESTRICT, NONE]",
+                "fk [1, 1, tokens, run_id, run_id, NO ACTION, RESTRICT, NONE]")));
     Map<String, List<String>> fromReleasedDdl = sqliteSchema(released);
 
     assertSameSchema(fromMigrations, fromReleasedDdl);
@@ -125,17 +128,18 @@ class LandscapeSchemaEquivalenceTest {
    * The expected schema's changes since the first release on SQLite, as statements on a
    * first-release Landscape: version 3 (transform_errors copied into a table with the foreign key
    * to tokens that ELSPETH's opener requires) and version 4 (the run aggregates table). Version 2
-   * created the extension tables the first release already had; on PostgreSQL version 3 changes
-   * no structure.
+   * created the extension tables the first release already had; on PostgreSQL version 3 changes no
+   * structure.
    */
   private static void applyLaterSqliteChanges(Connection c) throws SQLException {
-    applyScript(c, Dialect.SQLITE,
+    applyScript(
+        c,
+        Dialect.SQLITE,
         "/io/elspeth/audit/schema/migration-sqlite/V3__transform_errors_token_fk.sql");
     applyScript(c, Dialect.SQLITE, RUN_AGGREGATES);
   }
 
-  private static void applyScript(Connection c, Dialect dialect, String name)
-      throws SQLException {
+  private static void applyScript(Connection c, Dialect dialect, String name) throws SQLException {
     try (java.io.InputStream in = LandscapeSchemaEquivalenceTest.class.getResourceAsStream(name);
         Statement s = c.createStatement()) {
       String script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -154,8 +158,8 @@ class LandscapeSchemaEquivalenceTest {
   private static Map<String, List<String>> sqliteSchema(String url) throws SQLException {
     Map<String, List<String>> schema = new TreeMap<>();
     try (Connection c = DriverManager.getConnection(url)) {
-      for (List<String> table : query(c,
-          "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+      for (List<String> table :
+          query(c, "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
         String name = table.get(0);
         if (VERSION_TABLES.contains(name)) {
           continue;
@@ -166,10 +170,17 @@ class LandscapeSchemaEquivalenceTest {
         query(c, "PRAGMA foreign_key_list(" + name + ")").forEach(r -> facts.add("fk " + r));
         for (List<String> index : query(c, "PRAGMA index_list(" + name + ")")) {
           // seq, name, unique, origin (c: CREATE INDEX, u: UNIQUE, pk), partial
-          facts.add("index " + index.subList(1, index.size())
-              + query(c, "PRAGMA index_xinfo(" + index.get(1) + ")")
-              + normalise(String.valueOf(query(c,
-                  "SELECT sql FROM sqlite_master WHERE name = '" + index.get(1) + "'"))));
+          facts.add(
+              "index "
+                  + index.subList(1, index.size())
+                  + query(c, "PRAGMA index_xinfo(" + index.get(1) + ")")
+                  + normalise(
+                      String.valueOf(
+                          query(
+                              c,
+                              "SELECT sql FROM sqlite_master WHERE name = '"
+                                  + index.get(1)
+                                  + "'"))));
         }
         // The CHECK constraints live only in the CREATE TABLE text: compare it without comments
         // and layout.
@@ -184,58 +195,76 @@ class LandscapeSchemaEquivalenceTest {
   private static Map<String, List<String>> postgresqlSchema(Connection admin, String schemaName)
       throws SQLException {
     Map<String, List<String>> schema = new TreeMap<>();
-    for (List<String> table : query(admin, "SELECT tablename FROM pg_tables WHERE schemaname = '"
-        + schemaName + "' ORDER BY tablename")) {
+    for (List<String> table :
+        query(
+            admin,
+            "SELECT tablename FROM pg_tables WHERE schemaname = '"
+                + schemaName
+                + "' ORDER BY tablename")) {
       String name = table.get(0);
       if (VERSION_TABLES.contains(name)) {
         continue;
       }
       List<String> facts = new ArrayList<>();
-      try (PreparedStatement ps = admin.prepareStatement("SELECT ordinal_position, column_name,"
-          + " data_type, character_maximum_length, numeric_precision, is_nullable, column_default"
-          + " FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
-          + " ORDER BY ordinal_position")) {
+      try (PreparedStatement ps =
+          admin.prepareStatement(
+              "SELECT ordinal_position, column_name,"
+                  + " data_type, character_maximum_length, numeric_precision, is_nullable, column_default"
+                  + " FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
+                  + " ORDER BY ordinal_position")) {
         ps.setString(1, schemaName);
         ps.setString(2, name);
         rows(ps.executeQuery()).forEach(r -> facts.add("column " + r));
       }
-      try (PreparedStatement ps = admin.prepareStatement("SELECT con.conname, con.contype,"
-          + " pg_get_constraintdef(con.oid) FROM pg_constraint con"
-          + " JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
-          + " WHERE n.nspname = ? AND t.relname = ? ORDER BY con.contype, con.conname")) {
+      try (PreparedStatement ps =
+          admin.prepareStatement(
+              "SELECT con.conname, con.contype,"
+                  + " pg_get_constraintdef(con.oid) FROM pg_constraint con"
+                  + " JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+                  + " WHERE n.nspname = ? AND t.relname = ? ORDER BY con.contype, con.conname")) {
         ps.setString(1, schemaName);
         ps.setString(2, name);
-        rows(ps.executeQuery()).forEach(r -> facts.add(
-            "constraint " + r.toString().replace(schemaName + ".", "<schema>.")));
+        rows(ps.executeQuery())
+            .forEach(
+                r ->
+                    facts.add("constraint " + r.toString().replace(schemaName + ".", "<schema>.")));
       }
-      try (PreparedStatement ps = admin.prepareStatement("SELECT indexname, indexdef FROM"
-          + " pg_indexes WHERE schemaname = ? AND tablename = ? ORDER BY indexname")) {
+      try (PreparedStatement ps =
+          admin.prepareStatement(
+              "SELECT indexname, indexdef FROM"
+                  + " pg_indexes WHERE schemaname = ? AND tablename = ? ORDER BY indexname")) {
         ps.setString(1, schemaName);
         ps.setString(2, name);
-        rows(ps.executeQuery()).forEach(r -> facts.add(
-            "index " + r.toString().replace(schemaName + ".", "<schema>.")));
+        rows(ps.executeQuery())
+            .forEach(
+                r -> facts.add("index " + r.toString().replace(schemaName + ".", "<schema>.")));
       }
       schema.put(name, facts);
     }
     return schema;
   }
 
-  private static void assertSameSchema(Map<String, List<String>> fromMigrations,
-      Map<String, List<String>> fromReleasedDdl) {
+  private static void assertSameSchema(
+      Map<String, List<String>> fromMigrations, Map<String, List<String>> fromReleasedDdl) {
     assertThat(fromMigrations.keySet(), hasSize(20 + ExtensionTables.names().size()));
     assertThat(fromMigrations.keySet(), equalTo(fromReleasedDdl.keySet()));
     for (String table : fromMigrations.keySet()) {
       List<String> migrated = fromMigrations.get(table);
       List<String> released = fromReleasedDdl.get(table);
       for (int i = 0; i < Math.max(migrated.size(), released.size()); i++) {
-        assertThat(table + " fact " + i, i < migrated.size() ? migrated.get(i) : null,
+        assertThat(
+            table + " fact " + i,
+            i < migrated.size() ? migrated.get(i) : null,
             equalTo(i < released.size() ? released.get(i) : null));
       }
     }
   }
 
   private static String normalise(String sql) {
-    return sql.replaceAll("--[^\n]*", " ").replaceAll("\\s+", " ")
-        .replaceAll("\\( ", "(").replaceAll(" \\)", ")").trim();
+    return sql.replaceAll("--[^\n]*", " ")
+        .replaceAll("\\s+", " ")
+        .replaceAll("\\( ", "(")
+        .replaceAll(" \\)", ")")
+        .trim();
   }
 }

@@ -17,7 +17,6 @@ import io.elspeth.testkit.postgres.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -88,8 +87,12 @@ class LandscapeSchemaPostgresqlTest {
     assertThat(tablesIn(schema), containsInAnyOrder(expected.toArray()));
     assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
     assertThat(
-        query(admin, "SELECT version FROM " + schema + ".landscape_schema_history"
-            + " ORDER BY installed_rank"),
+        query(
+            admin,
+            "SELECT version FROM "
+                + schema
+                + ".landscape_schema_history"
+                + " ORDER BY installed_rank"),
         contains(List.of("1"), List.of("2"), List.of("3"), List.of("4")));
   }
 
@@ -98,8 +101,7 @@ class LandscapeSchemaPostgresqlTest {
     migrate(schema);
 
     for (Map.Entry<String, List<String>> table : ExpectedLandscape.COLUMNS.entrySet()) {
-      List<String> actual =
-          columns(table.getKey()).stream().map(column -> column.get(0)).toList();
+      List<String> actual = columns(table.getKey()).stream().map(column -> column.get(0)).toList();
       assertThat(table.getKey(), actual, equalTo(table.getValue()));
     }
     assertThat(columnType("runs", "started_at"), is("timestamp with time zone|null"));
@@ -125,8 +127,7 @@ class LandscapeSchemaPostgresqlTest {
     rows.outcome("out_3", "run1", "tok1", "completed", 1);
 
     SQLException e =
-        assertThrows(
-            SQLException.class, () -> rows.outcome("out_4", "run1", "tok1", "failed", 1));
+        assertThrows(SQLException.class, () -> rows.outcome("out_4", "run1", "tok1", "failed", 1));
 
     assertThat(e.getSQLState(), is("23505"));
     assertThat(e.getMessage(), containsString("ix_token_outcomes_terminal_unique"));
@@ -168,12 +169,14 @@ class LandscapeSchemaPostgresqlTest {
   @Test
   void migrateRefusesASchemaWithAnotherVersion() throws SQLException {
     migrate(schema);
-    execute(admin, "UPDATE " + schema + ".landscape_schema_history SET version = '99'"
-        + " WHERE version = '2'");
+    execute(
+        admin,
+        "UPDATE "
+            + schema
+            + ".landscape_schema_history SET version = '99'"
+            + " WHERE version = '2'");
 
-    SchemaVersionException e =
-        assertThrows(
-            SchemaVersionException.class, () -> migrate(schema));
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, () -> migrate(schema));
 
     assertThat(
         e.getMessage(),
@@ -217,9 +220,7 @@ class LandscapeSchemaPostgresqlTest {
   void migrateFailsWhenTheConnectionHasNoCurrentSchema() throws SQLException {
     try (Connection nowhere =
         DriverManager.getConnection(URL + "&currentSchema=" + schema + "_does_not_exist")) {
-      SQLException e =
-          assertThrows(
-              SQLException.class, () -> migrate(schema + "_does_not_exist"));
+      SQLException e = assertThrows(SQLException.class, () -> migrate(schema + "_does_not_exist"));
 
       assertThat(e.getMessage(), containsString("no current schema"));
       assertThat(LandscapeSchema.readVersion(nowhere), is(-1));
@@ -251,10 +252,15 @@ class LandscapeSchemaPostgresqlTest {
     migrate(schema);
     rows.runWithToken("run1", "tok1");
 
-    SQLException e = assertThrows(SQLException.class, () -> execute(c,
-        "INSERT INTO transform_errors (error_id, run_id, token_id, transform_id, row_hash,"
-            + " destination, created_at) VALUES ('terr_1', 'run1', 'tok1', 'no_such_node', 'h',"
-            + " 'discard', now())"));
+    SQLException e =
+        assertThrows(
+            SQLException.class,
+            () ->
+                execute(
+                    c,
+                    "INSERT INTO transform_errors (error_id, run_id, token_id, transform_id, row_hash,"
+                        + " destination, created_at) VALUES ('terr_1', 'run1', 'tok1', 'no_such_node', 'h',"
+                        + " 'discard', now())"));
 
     assertThat(e.getSQLState(), is("23503"));
   }
@@ -264,11 +270,12 @@ class LandscapeSchemaPostgresqlTest {
     ExecutorService starts = Executors.newFixedThreadPool(2);
     try {
       CountDownLatch ready = new CountDownLatch(2);
-      Callable<Integer> start = () -> {
-        ready.countDown();
-        ready.await();
-        return migrate(schema);
-      };
+      Callable<Integer> start =
+          () -> {
+            ready.countDown();
+            ready.await();
+            return migrate(schema);
+          };
       Future<Integer> first = starts.submit(start);
       Future<Integer> second = starts.submit(start);
 
@@ -277,8 +284,12 @@ class LandscapeSchemaPostgresqlTest {
     } finally {
       starts.shutdownNow();
     }
-    assertThat(query(admin, "SELECT version, success FROM " + schema
-            + ".landscape_schema_history ORDER BY installed_rank"),
+    assertThat(
+        query(
+            admin,
+            "SELECT version, success FROM "
+                + schema
+                + ".landscape_schema_history ORDER BY installed_rank"),
         contains(List.of("1", "t"), List.of("2", "t"), List.of("3", "t"), List.of("4", "t")));
   }
 

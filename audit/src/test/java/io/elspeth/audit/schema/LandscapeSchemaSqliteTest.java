@@ -10,16 +10,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,9 +58,12 @@ class LandscapeSchemaSqliteTest {
     expected.addAll(ExtensionTables.names());
     assertThat(tables(), containsInAnyOrder(expected.toArray()));
     assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-    assertThat(query("SELECT version, script, success FROM landscape_schema_history"
-            + " ORDER BY installed_rank"),
-        contains(List.of("1", "V1__landscape_tables.sql", "1"),
+    assertThat(
+        query(
+            "SELECT version, script, success FROM landscape_schema_history"
+                + " ORDER BY installed_rank"),
+        contains(
+            List.of("1", "V1__landscape_tables.sql", "1"),
             List.of("2", "V2__elspeth_tables.sql", "1"),
             List.of("3", "V3__transform_errors_token_fk.sql", "1"),
             List.of("4", "V4__run_aggregates.sql", "1")));
@@ -143,9 +143,12 @@ class LandscapeSchemaSqliteTest {
 
     SchemaVersionException e = assertThrows(SchemaVersionException.class, this::check);
 
-    assertThat(e.getMessage(), allOf(containsString("version 1 and not migrated yet"),
-        containsString("`elspeth landscape migrate --database "),
-        containsString("elspeth run --execute")));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("version 1 and not migrated yet"),
+            containsString("`elspeth landscape migrate --database "),
+            containsString("elspeth run --execute")));
     assertThat(e.foundVersion(), is(1));
     assertThat(schemaObjects(), equalTo(schemaBefore));
     assertThat(migrate(), is(3));
@@ -154,8 +157,7 @@ class LandscapeSchemaSqliteTest {
   }
 
   @Test
-  void checkRefusesAVersionThreeLandscapeAndMigrateAddsTheRunAggregatesTable()
-      throws SQLException {
+  void checkRefusesAVersionThreeLandscapeAndMigrateAddsTheRunAggregatesTable() throws SQLException {
     migrate();
     // A Landscape of the release before version 4: no run aggregates table.
     execute("DROP TABLE elspeth_run_aggregates");
@@ -170,9 +172,13 @@ class LandscapeSchemaSqliteTest {
     assertThat(migrate(), is(1));
     assertThat(LandscapeSchema.readVersion(c), is(4));
     assertThat(tables(), hasItems("elspeth_run_aggregates"));
-    assertThat(query("SELECT name FROM pragma_table_info('elspeth_run_aggregates')"
-        + " ORDER BY cid"), contains(List.of("run_id"), List.of("format_version"),
-            List.of("recorded_ms"), List.of("aggregates_json")));
+    assertThat(
+        query("SELECT name FROM pragma_table_info('elspeth_run_aggregates')" + " ORDER BY cid"),
+        contains(
+            List.of("run_id"),
+            List.of("format_version"),
+            List.of("recorded_ms"),
+            List.of("aggregates_json")));
   }
 
   @Test
@@ -186,7 +192,9 @@ class LandscapeSchemaSqliteTest {
 
     assertThat(
         e.getMessage(),
-        allOf(containsString("found version 99"), containsString("expected version 4"),
+        allOf(
+            containsString("found version 99"),
+            containsString("expected version 4"),
             containsString("newer release")));
     assertThat(checked.getMessage(), equalTo(e.getMessage()));
     assertThat(e.foundVersion(), is(99));
@@ -201,9 +209,7 @@ class LandscapeSchemaSqliteTest {
     execute("CREATE TABLE runs (run_id VARCHAR(64) NOT NULL PRIMARY KEY)");
     execute("CREATE TABLE nodes (node_id VARCHAR(64) NOT NULL, run_id VARCHAR(64) NOT NULL)");
 
-    SchemaVersionException e =
-        assertThrows(
-            SchemaVersionException.class, () -> migrate());
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, () -> migrate());
 
     assertThat(
         e.getMessage(),
@@ -220,9 +226,7 @@ class LandscapeSchemaSqliteTest {
     migrate();
     execute("DROP TABLE preflight_results");
 
-    SchemaVersionException e =
-        assertThrows(
-            SchemaVersionException.class, () -> migrate());
+    SchemaVersionException e = assertThrows(SchemaVersionException.class, () -> migrate());
 
     assertThat(e.getMessage(), containsString("missing: preflight_results"));
     assertThat(tables(), not(hasItems("preflight_results")));
@@ -274,8 +278,7 @@ class LandscapeSchemaSqliteTest {
     rows.outcome("out_1", "run1", "tok1", "completed", 1);
 
     SQLException e =
-        assertThrows(
-            SQLException.class, () -> rows.outcome("out_2", "run1", "tok1", "failed", 1));
+        assertThrows(SQLException.class, () -> rows.outcome("out_2", "run1", "tok1", "failed", 1));
 
     assertThat(e.getMessage(), containsString("UNIQUE constraint failed: token_outcomes.token_id"));
   }
@@ -358,10 +361,14 @@ class LandscapeSchemaSqliteTest {
 
     // Foreign keys to runs, nodes and edges (written before rows flow) are declared; those
     // between records committed by independent bundles are checked at run end instead.
-    SQLException e = assertThrows(SQLException.class, () -> execute(
-        "INSERT INTO transform_errors (error_id, run_id, token_id, transform_id, row_hash,"
-            + " destination, created_at) VALUES ('terr_1', 'run1', 'tok1', 'no_such_node', 'h',"
-            + " 'discard', '2026-01-01 00:00:00')"));
+    SQLException e =
+        assertThrows(
+            SQLException.class,
+            () ->
+                execute(
+                    "INSERT INTO transform_errors (error_id, run_id, token_id, transform_id, row_hash,"
+                        + " destination, created_at) VALUES ('terr_1', 'run1', 'tok1', 'no_such_node', 'h',"
+                        + " 'discard', '2026-01-01 00:00:00')"));
 
     assertThat(e.getMessage(), containsString("FOREIGN KEY constraint failed"));
   }

@@ -15,8 +15,12 @@ class SecretFingerprinterTest {
   void replacesSecretKeysWithKeyedFingerprints() {
     SecretFingerprinter f = new SecretFingerprinter("k");
     @SuppressWarnings("unchecked")
-    Map<String, Object> out = (Map<String, Object>) f.scrub(Map.of("options",
-        Map.of("api_key", "sk-123", "endpoint", "https://x", "sas_token", "sv=1")));
+    Map<String, Object> out =
+        (Map<String, Object>)
+            f.scrub(
+                Map.of(
+                    "options",
+                    Map.of("api_key", "sk-123", "endpoint", "https://x", "sas_token", "sv=1")));
     @SuppressWarnings("unchecked")
     Map<String, Object> options = (Map<String, Object>) out.get("options");
     assertThat(options, not(hasKey("api_key")));
@@ -40,8 +44,15 @@ class SecretFingerprinterTest {
 
   @Test
   void recognisesSecretNamesAsTheReferenceDoes() {
-    for (String name : List.of("api_key", "x-api-key", "client_secret", "auth_token",
-        "db_password", "connection_string", "storage_connection_string")) {
+    for (String name :
+        List.of(
+            "api_key",
+            "x-api-key",
+            "client_secret",
+            "auth_token",
+            "db_password",
+            "connection_string",
+            "storage_connection_string")) {
       assertThat(name, SecretFingerprinter.isSecretKey(name), is(true));
     }
     assertThat(SecretFingerprinter.isSecretKey("endpoint"), is(false));
@@ -49,10 +60,11 @@ class SecretFingerprinterTest {
 
   @Test
   void declaredOptionsDecideOverTheNameRule() {
-    SecretFingerprinter f = new SecretFingerprinter("k")
-        .withDeclaredOptions(List.of("api_key", "pin"), List.of("upsert_key", "api_key"));
-    Object out = f.scrub(Map.of("upsert_key", "id", "pin", "1234", "api_key", "sk",
-        "other_key", "x"));
+    SecretFingerprinter f =
+        new SecretFingerprinter("k")
+            .withDeclaredOptions(List.of("api_key", "pin"), List.of("upsert_key", "api_key"));
+    Object out =
+        f.scrub(Map.of("upsert_key", "id", "pin", "1234", "api_key", "sk", "other_key", "x"));
     assertThat(out.toString(), containsString("upsert_key=id"));
     assertThat(out.toString(), containsString("pin_fingerprint="));
     assertThat("declared both ways: a secret", f.isSecret("api_key"), is(true));
@@ -61,17 +73,27 @@ class SecretFingerprinterTest {
 
   @Test
   void secretsKnownByValueAreReplacedWhereverTheyAppear() {
-    SecretFingerprinter f = new SecretFingerprinter("k").withKnownValues(List.of("vault-value-1",
-        "abc"));
-    Object out = f.scrub(Map.of("base_url", "https://h/api?tenant=vault-value-1&x=1",
-        "note", "prefix vault-value-1 suffix", "short", "abc"));
+    SecretFingerprinter f =
+        new SecretFingerprinter("k").withKnownValues(List.of("vault-value-1", "abc"));
+    Object out =
+        f.scrub(
+            Map.of(
+                "base_url",
+                "https://h/api?tenant=vault-value-1&x=1",
+                "note",
+                "prefix vault-value-1 suffix",
+                "short",
+                "abc"));
     String fp = f.fingerprint("vault-value-1");
     assertThat(out.toString(), containsString("tenant=<fingerprint:" + fp + ">&x=1"));
     assertThat(out.toString(), containsString("prefix <fingerprint:" + fp + "> suffix"));
     assertThat(out.toString(), not(containsString("vault-value-1")));
-    assertThat("values under 4 characters are not searched for", out.toString(),
+    assertThat(
+        "values under 4 characters are not searched for",
+        out.toString(),
         containsString("short=abc"));
-    assertThat(new UrlRedactor(f, List.of()).url("https://h/p/vault-value-1"),
+    assertThat(
+        new UrlRedactor(f, List.of()).url("https://h/p/vault-value-1"),
         is("https://h/p/<fingerprint:" + fp + ">"));
   }
 }

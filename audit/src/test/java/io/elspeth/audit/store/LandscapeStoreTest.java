@@ -25,8 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LandscapeStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   LandscapeStore store;
   private final Instant now = Instant.parse("2026-01-01T00:00:00.123456Z");
@@ -39,11 +38,12 @@ class LandscapeStoreTest {
   @BeforeEach
   void open() throws Exception {
     store = LandscapeStore.open(url());
-    store.commit(List.of(
-        new RunRecord("run1", now, null, "h", "{}", null, "sha256-rfc8785-v1", null, null,
-            "running"),
-        new NodeRecord("src", "run1", "csv", "source", "1", "io_read", "h", "{}", now, null,
-            null)));
+    store.commit(
+        List.of(
+            new RunRecord(
+                "run1", now, null, "h", "{}", null, "sha256-rfc8785-v1", null, null, "running"),
+            new NodeRecord(
+                "src", "run1", "csv", "source", "1", "io_read", "h", "{}", now, null, null)));
   }
 
   @AfterEach
@@ -52,7 +52,8 @@ class LandscapeStoreTest {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = store.connection(); Statement s = c.createStatement();
+    try (Connection c = store.connection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
@@ -70,7 +71,8 @@ class LandscapeStoreTest {
     for (java.util.Map.Entry<String, String> p : LandscapeStore.SQLITE_PRAGMAS.entrySet()) {
       // synchronous reads back as its number (NORMAL is 1).
       String expected = p.getKey().equals("synchronous") ? "1" : p.getValue();
-      try (Connection c = store.connection(); Statement s = c.createStatement();
+      try (Connection c = store.connection();
+          Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("PRAGMA " + p.getKey())) {
         rs.next();
         assertThat(p.getKey(), rs.getString(1), is(expected));
@@ -80,8 +82,11 @@ class LandscapeStoreTest {
 
   @Test
   void writesABatchInOneTransactionParentsFirst() throws Exception {
-    int inserted = store.commit(List.of(
-        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now), row("h1")));
+    int inserted =
+        store.commit(
+            List.of(
+                new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now),
+                row("h1")));
     assertThat(inserted, is(2));
     assertThat(count("SELECT COUNT(*) FROM tokens"), is(1L));
   }
@@ -117,24 +122,43 @@ class LandscapeStoreTest {
   @Test
   void aKeyWithOtherContentIsAnIntegrityError() {
     store.commit(List.of(row("h1")));
-    LandscapeIntegrityException e = assertThrows(LandscapeIntegrityException.class,
-        () -> store.commit(List.of(row("h2"))));
+    LandscapeIntegrityException e =
+        assertThrows(LandscapeIntegrityException.class, () -> store.commit(List.of(row("h2"))));
     assertThat(e.getMessage(), containsString("source_data_hash"));
   }
 
   @Test
   void aSecondTerminalOutcomeForATokenIsRefusedAndTheBatchRolledBack() throws Exception {
-    store.commit(List.of(row("h1"),
-        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
+    store.commit(
+        List.of(
+            row("h1"), new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
     store.commit(List.of(outcome("out_1", "completed")));
-    assertThrows(LandscapeIntegrityException.class, () -> store.commit(List.of(
-        new RowRecord("row2", "run1", "src", 1, "h", null, now), outcome("out_2", "failed"))));
+    assertThrows(
+        LandscapeIntegrityException.class,
+        () ->
+            store.commit(
+                List.of(
+                    new RowRecord("row2", "run1", "src", 1, "h", null, now),
+                    outcome("out_2", "failed"))));
     assertThat("the whole batch rolled back", count("SELECT COUNT(*) FROM rows"), is(1L));
   }
 
   private TokenOutcomeRecord outcome(String id, String outcome) {
-    return new TokenOutcomeRecord(id, "run1", "tok1", outcome, 1, now, "out", null, null, null,
-        null, "failed".equals(outcome) ? "e" : null, null, null);
+    return new TokenOutcomeRecord(
+        id,
+        "run1",
+        "tok1",
+        outcome,
+        1,
+        now,
+        "out",
+        null,
+        null,
+        null,
+        null,
+        "failed".equals(outcome) ? "e" : null,
+        null,
+        null);
   }
 
   @Test
@@ -146,39 +170,62 @@ class LandscapeStoreTest {
 
   @Test
   void completingARunWritesItsAggregatesInTheSameTransactionOrNeither() throws Exception {
-    LandscapeWriteException e = assertThrows(LandscapeWriteException.class,
-        () -> store.completeRun("run1", "completed", now, c -> {
-          io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 5L, "{}");
-          throw new java.sql.SQLException("the aggregates cannot be written");
-        }));
+    LandscapeWriteException e =
+        assertThrows(
+            LandscapeWriteException.class,
+            () ->
+                store.completeRun(
+                    "run1",
+                    "completed",
+                    now,
+                    c -> {
+                      io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 5L, "{}");
+                      throw new java.sql.SQLException("the aggregates cannot be written");
+                    }));
     assertThat(e.getMessage(), containsString("the aggregates cannot be written"));
-    assertThat("the status rolled back with them",
-        count("SELECT COUNT(*) FROM runs WHERE status = 'running'"), is(1L));
+    assertThat(
+        "the status rolled back with them",
+        count("SELECT COUNT(*) FROM runs WHERE status = 'running'"),
+        is(1L));
     assertThat(count("SELECT COUNT(*) FROM elspeth_run_aggregates"), is(0L));
 
-    assertThat(store.completeRun("run1", "completed", now, c -> {
-      io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 5L, "{\"rows\":1}");
-      return null;
-    }), is(true));
+    assertThat(
+        store.completeRun(
+            "run1",
+            "completed",
+            now,
+            c -> {
+              io.elspeth.audit.aggregates.StoredRunAggregates.write(
+                  c, "run1", 1, 5L, "{\"rows\":1}");
+              return null;
+            }),
+        is(true));
     assertThat(count("SELECT COUNT(*) FROM runs WHERE status = 'completed'"), is(1L));
     try (Connection c = store.connection()) {
-      assertThat(io.elspeth.audit.aggregates.StoredRunAggregates.read(c, "run1").orElseThrow(),
+      assertThat(
+          io.elspeth.audit.aggregates.StoredRunAggregates.read(c, "run1").orElseThrow(),
           is(new io.elspeth.audit.aggregates.StoredRunAggregates.Stored(1, 5L, "{\"rows\":1}")));
     }
     // A settled run is not completed again, and its aggregates are left as they were.
-    assertThat(store.completeRun("run1", "failed", now, c -> {
-      io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 6L, "{}");
-      return null;
-    }), is(false));
-    assertThat(count("SELECT COUNT(*) FROM elspeth_run_aggregates WHERE recorded_ms = 5"),
-        is(1L));
+    assertThat(
+        store.completeRun(
+            "run1",
+            "failed",
+            now,
+            c -> {
+              io.elspeth.audit.aggregates.StoredRunAggregates.write(c, "run1", 1, 6L, "{}");
+              return null;
+            }),
+        is(false));
+    assertThat(count("SELECT COUNT(*) FROM elspeth_run_aggregates WHERE recorded_ms = 5"), is(1L));
   }
 
   @Test
   void aClosedDatabaseFailsTheWriteWithTheReason() {
     store.close();
-    LandscapeWriteException e = assertThrows(LandscapeWriteException.class,
-        () -> store.commit(List.<AuditRecord>of(row("h1"))));
+    LandscapeWriteException e =
+        assertThrows(
+            LandscapeWriteException.class, () -> store.commit(List.<AuditRecord>of(row("h1"))));
     assertThat(e.getMessage(), containsString("Landscape commit"));
   }
 
@@ -192,30 +239,43 @@ class LandscapeStoreTest {
 
   @Test
   void aRetriedVisitIsRecordedAsTheNextAttemptAndTheOutcomeOnce() throws Exception {
-    store.commit(List.of(row("h1"),
-        new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
+    store.commit(
+        List.of(
+            row("h1"), new TokenRecord("tok1", "row1", "run1", null, null, null, null, null, now)));
     // Attempt 1 of a bundle: its state commits, then the bundle fails before its output is used.
-    store.commit(List.of(state("state-a"),
-        terminal("run1", "tok1", "completed", now)));
+    store.commit(List.of(state("state-a"), terminal("run1", "tok1", "completed", now)));
     // Beam retries the bundle: a new state id for the same visit, the same outcome again.
-    store.commit(List.of(state("state-b"),
-        terminal("run1", "tok1", "completed", now.plusSeconds(1))));
+    store.commit(
+        List.of(state("state-b"), terminal("run1", "tok1", "completed", now.plusSeconds(1))));
     assertThat(count("SELECT COUNT(*) FROM node_states WHERE token_id = 'tok1'"), is(2L));
     assertThat(count("SELECT MAX(attempt) FROM node_states WHERE token_id = 'tok1'"), is(1L));
     assertThat(count("SELECT COUNT(*) FROM token_outcomes WHERE token_id = 'tok1'"), is(1L));
     // A retry that contradicts the recorded outcome is refused.
-    assertThrows(LandscapeIntegrityException.class, () -> store.commit(List.of(
-        terminal("run1", "tok1", "failed", now))));
+    assertThrows(
+        LandscapeIntegrityException.class,
+        () -> store.commit(List.of(terminal("run1", "tok1", "failed", now))));
   }
 
   private io.elspeth.audit.record.NodeStateRecord state(String id) {
-    return new io.elspeth.audit.record.NodeStateRecord(id, "tok1", "run1", "src", 0, 0,
-        "completed", "h1", "h1", null, 0.0, null, null, now, now);
+    return new io.elspeth.audit.record.NodeStateRecord(
+        id, "tok1", "run1", "src", 0, 0, "completed", "h1", "h1", null, 0.0, null, null, now, now);
   }
 
   private TokenOutcomeRecord terminal(String run, String token, String outcome, Instant at) {
-    return new TokenOutcomeRecord(io.elspeth.audit.token.Ids.terminalOutcomeId(token), run, token,
-        outcome, 1, at, "completed".equals(outcome) ? "out" : null, null, null, null, null,
-        "failed".equals(outcome) ? "e" : null, null, null);
+    return new TokenOutcomeRecord(
+        io.elspeth.audit.token.Ids.terminalOutcomeId(token),
+        run,
+        token,
+        outcome,
+        1,
+        at,
+        "completed".equals(outcome) ? "out" : null,
+        null,
+        null,
+        null,
+        null,
+        "failed".equals(outcome) ? "e" : null,
+        null,
+        null);
   }
 }

@@ -26,14 +26,16 @@ class LandscapeUrlTest {
     assertThat(u.user(), is("bob"));
     assertThat(u.password(), is("s3cret"));
     assertThat(u.toString(), not(containsString("s3cret")));
-    assertThat(LandscapeUrl.parse("postgresql://postgres@127.0.0.1/test").jdbcUrl(),
+    assertThat(
+        LandscapeUrl.parse("postgresql://postgres@127.0.0.1/test").jdbcUrl(),
         is("jdbc:postgresql://127.0.0.1:5432/test"));
   }
 
   @Test
   void anUnsupportedUrlSaysWhatWasExpectedWithoutThePassword() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> LandscapeUrl.parse("mysql://u:pw@host/db"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LandscapeUrl.parse("mysql://u:pw@host/db"));
     assertThat(e.getMessage(), containsString("expected sqlite:///"));
     assertThat(e.getMessage(), not(containsString(":pw@")));
   }

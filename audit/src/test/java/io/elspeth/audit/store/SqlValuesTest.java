@@ -19,14 +19,22 @@ class SqlValuesTest {
     Random random = new Random(7);
     long max = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
     for (int i = 0; i < 20_000; i++) {
-      Instant t = Instant.ofEpochSecond(Math.floorMod(random.nextLong(), max),
-          random.nextInt(1_000_000_000));
+      Instant t =
+          Instant.ofEpochSecond(
+              Math.floorMod(random.nextLong(), max), random.nextInt(1_000_000_000));
       assertThat(SqlValues.sqliteText(t), is(REFERENCE.format(t.truncatedTo(ChronoUnit.MICROS))));
     }
-    for (String edge : new String[] {"1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "0000-06-01T00:00:00Z",
-        "2024-02-29T23:59:59.999999999Z", "1969-12-31T23:59:59.000001Z"}) {
+    for (String edge :
+        new String[] {
+          "1970-01-01T00:00:00Z",
+          "0001-01-01T00:00:00Z",
+          "0000-06-01T00:00:00Z",
+          "2024-02-29T23:59:59.999999999Z",
+          "1969-12-31T23:59:59.000001Z"
+        }) {
       Instant t = Instant.parse(edge);
-      assertThat(edge, SqlValues.sqliteText(t), is(REFERENCE.format(t.truncatedTo(ChronoUnit.MICROS))));
+      assertThat(
+          edge, SqlValues.sqliteText(t), is(REFERENCE.format(t.truncatedTo(ChronoUnit.MICROS))));
     }
   }
 

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The binary row form decodes to exactly what the JSON form decoded to (the same plain values,
- * types included), for every kind of value a row may hold; JSON-form bytes still decode; equal
- * rows give equal bytes.
+ * types included), for every kind of value a row may hold; JSON-form bytes still decode; equal rows
+ * give equal bytes.
  */
 class RowDataCoderTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -62,8 +62,11 @@ class RowDataCoderTest {
     for (int i = 0; i < 1_000; i++) {
       Map<String, Object> row = randomRow(random);
       Map<String, Object> copy = roundTrip(row);
-      assertThat(Arrays.equals(CoderUtils.encodeToByteArray(RowDataCoder.of(), copy),
-          CoderUtils.encodeToByteArray(RowDataCoder.of(), roundTrip(copy))), is(true));
+      assertThat(
+          Arrays.equals(
+              CoderUtils.encodeToByteArray(RowDataCoder.of(), copy),
+              CoderUtils.encodeToByteArray(RowDataCoder.of(), roundTrip(copy))),
+          is(true));
     }
   }
 
@@ -72,13 +75,16 @@ class RowDataCoderTest {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("a", "some text");
     byte[] bytes = CoderUtils.encodeToByteArray(RowDataCoder.of(), row);
-    assertThrows(CoderException.class, () -> CoderUtils.decodeFromByteArray(RowDataCoder.of(),
-        Arrays.copyOf(bytes, bytes.length - 3)));
+    assertThrows(
+        CoderException.class,
+        () ->
+            CoderUtils.decodeFromByteArray(
+                RowDataCoder.of(), Arrays.copyOf(bytes, bytes.length - 3)));
   }
 
   private static Map<String, Object> roundTrip(Map<String, Object> row) throws Exception {
-    return CoderUtils.decodeFromByteArray(RowDataCoder.of(),
-        CoderUtils.encodeToByteArray(RowDataCoder.of(), row));
+    return CoderUtils.decodeFromByteArray(
+        RowDataCoder.of(), CoderUtils.encodeToByteArray(RowDataCoder.of(), row));
   }
 
   /** The value's class names, recursively, to compare types as well as values. */
@@ -115,8 +121,8 @@ class RowDataCoderTest {
       case 4 -> random.nextInt();
       case 5 -> random.nextDouble() * 1000;
       case 6 -> Double.longBitsToDouble(random.nextLong());
-      case 7 -> new double[] {Double.NaN, Double.POSITIVE_INFINITY, -0.0, 1e20, 1e21}[
-          random.nextInt(5)];
+      case 7 ->
+          new double[] {Double.NaN, Double.POSITIVE_INFINITY, -0.0, 1e20, 1e21}[random.nextInt(5)];
       case 8 -> random.nextFloat();
       case 9 -> BigInteger.valueOf(random.nextLong()).multiply(BigInteger.valueOf(1L << 40));
       case 10 -> new BigDecimal(random.nextInt(100_000)).movePointLeft(random.nextInt(5));
@@ -129,7 +135,8 @@ class RowDataCoderTest {
         Map<Object, Object> map = new LinkedHashMap<>();
         int n = random.nextInt(4);
         for (int i = 0; i < n; i++) {
-          map.put(random.nextInt(10) == 0 ? (Object) random.nextInt(9) : "k" + random.nextInt(9),
+          map.put(
+              random.nextInt(10) == 0 ? (Object) random.nextInt(9) : "k" + random.nextInt(9),
               randomValue(random, depth + 1));
         }
         yield map;

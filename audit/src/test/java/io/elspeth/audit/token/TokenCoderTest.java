@@ -22,15 +22,17 @@ class TokenCoderTest {
     data.put("score", 1.5);
     data.put("tags", List.of("a", "b"));
     data.put("missing", null);
-    return Token.fromSource("row1", 3, data).child(2, data, "state1")
+    return Token.fromSource("row1", 3, data)
+        .child(2, data, "state1")
         .routedTo("out", "routed", "abcd");
   }
 
   @Test
   void roundTripsEveryField() throws Exception {
     Token t = sample();
-    Token back = CoderUtils.decodeFromByteArray(TokenCoder.of(),
-        CoderUtils.encodeToByteArray(TokenCoder.of(), t));
+    Token back =
+        CoderUtils.decodeFromByteArray(
+            TokenCoder.of(), CoderUtils.encodeToByteArray(TokenCoder.of(), t));
     assertThat(back, equalTo(t));
     assertThat(back.data().get("id"), is(7L));
   }
@@ -38,8 +40,11 @@ class TokenCoderTest {
   @Test
   void encodesDeterministically() throws Exception {
     Token t = sample();
-    assertThat(Arrays.equals(CoderUtils.encodeToByteArray(TokenCoder.of(), t),
-        CoderUtils.encodeToByteArray(TokenCoder.of(), t)), is(true));
+    assertThat(
+        Arrays.equals(
+            CoderUtils.encodeToByteArray(TokenCoder.of(), t),
+            CoderUtils.encodeToByteArray(TokenCoder.of(), t)),
+        is(true));
   }
 
   @Test
@@ -61,7 +66,9 @@ class TokenCoderTest {
     assertThat(Ids.terminalOutcomeId("tok").length(), is(16));
     String first = Ids.stateId();
     // The first 48 bits are the creation millisecond, so ids sort by creation time.
-    assertThat("time-ordered", Ids.stateId().substring(0, 12).compareTo(first.substring(0, 12)),
+    assertThat(
+        "time-ordered",
+        Ids.stateId().substring(0, 12).compareTo(first.substring(0, 12)),
         greaterThan(-1));
     assertThat(Ids.errorHash("x").length(), lessThan(17));
   }

@@ -25,11 +25,11 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Telemetry's per-event costs at {@code full} in the exporting JVM, for one OTLP request of 512
  * events (128 rows of scenario 4's pipeline, four events each): what the OTLP exporter runs,
- * building and encoding the spans in one pass ({@code buildAndEncodeOwn}, {@link OtlpTraceEncoder});
- * and, to compare with, the SDK's way: building its span data ({@code buildSpans}), then encoding
- * it with the SDK's immutable-data marshaler ({@code encodeSpansImmutable}) or its default
- * low-allocation one ({@code encodeSpans}, {@code buildAndEncode}). Divide by 512 for the cost
- * of one event.
+ * building and encoding the spans in one pass ({@code buildAndEncodeOwn}, {@link
+ * OtlpTraceEncoder}); and, to compare with, the SDK's way: building its span data ({@code
+ * buildSpans}), then encoding it with the SDK's immutable-data marshaler ({@code
+ * encodeSpansImmutable}) or its default low-allocation one ({@code encodeSpans}, {@code
+ * buildAndEncode}). Divide by 512 for the cost of one event.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,8 +45,8 @@ public class SpanExportBenchmark {
 
   @Setup
   public void setUp() {
-    resource = Resource.getDefault().merge(Resource.builder().put("service.name", "elspeth")
-        .build());
+    resource =
+        Resource.getDefault().merge(Resource.builder().put("service.name", "elspeth").build());
     String run = "01a234be442a7a2fa5fdca220847c705";
     String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     events = new ArrayList<>();
@@ -55,12 +55,31 @@ public class SpanExportBenchmark {
       String row = "row-" + run.substring(0, 8) + "-" + i;
       String token = "tok-" + run.substring(0, 8) + "-" + i;
       events.add(new TelemetryEvent.RowCreated(now, run, row, token, hash));
-      events.add(new TelemetryEvent.TransformCompleted(now, run, row, token, "field_mapper_1",
-          "field_mapper", NodeStateStatus.COMPLETED, 0.02, hash, hash));
-      events.add(new TelemetryEvent.GateEvaluated(now, run, row, token, "gate_big", "big",
-          RoutingMode.MOVE, List.of(i % 2 == 0 ? "high" : "continue")));
-      events.add(new TelemetryEvent.TokenCompleted(now, run, row, token, "completed",
-          i % 2 == 0 ? "high" : "low"));
+      events.add(
+          new TelemetryEvent.TransformCompleted(
+              now,
+              run,
+              row,
+              token,
+              "field_mapper_1",
+              "field_mapper",
+              NodeStateStatus.COMPLETED,
+              0.02,
+              hash,
+              hash));
+      events.add(
+          new TelemetryEvent.GateEvaluated(
+              now,
+              run,
+              row,
+              token,
+              "gate_big",
+              "big",
+              RoutingMode.MOVE,
+              List.of(i % 2 == 0 ? "high" : "continue")));
+      events.add(
+          new TelemetryEvent.TokenCompleted(
+              now, run, row, token, "completed", i % 2 == 0 ? "high" : "low"));
     }
     spans = EventSpans.toSpans(events, resource, EventSpans.Style.PLAIN, Map.of());
     encoder = new OtlpTraceEncoder(resource, EventSpans.Style.PLAIN, Map.of());

@@ -6,15 +6,20 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One figure of the harness: a throughput measured with the thing under test ({@code measured})
- * and without it or against its reference ({@code baseline}), side by side in the same run, once
- * per repetition. The figure is the ratio measured ÷ baseline: its median over the repetitions,
- * and its spread (min and max).
+ * One figure of the harness: a throughput measured with the thing under test ({@code measured}) and
+ * without it or against its reference ({@code baseline}), side by side in the same run, once per
+ * repetition. The figure is the ratio measured ÷ baseline: its median over the repetitions, and its
+ * spread (min and max).
  *
  * @param goal the ratio the project aims for, or null when the issue sets none
  */
-public record Figure(String scenario, String description, String unit, List<Double> measured,
-    List<Double> baseline, @Nullable Double goal) {
+public record Figure(
+    String scenario,
+    String description,
+    String unit,
+    List<Double> measured,
+    List<Double> baseline,
+    @Nullable Double goal) {
 
   public Figure {
     if (measured.size() != baseline.size() || measured.isEmpty()) {

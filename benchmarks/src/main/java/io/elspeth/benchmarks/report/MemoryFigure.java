@@ -13,9 +13,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     completed; how far it got when it did not)
  * @param failure why the run did not complete, or null when it did
  */
-public record MemoryFigure(String scenario, String description, long rows, long heapLimitMiB,
-    boolean completed, double seconds, long rowsRecorded, long peakHeapMiB, long peakLiveMiB,
-    int collections, @Nullable String failure) {
+public record MemoryFigure(
+    String scenario,
+    String description,
+    long rows,
+    long heapLimitMiB,
+    boolean completed,
+    double seconds,
+    long rowsRecorded,
+    long peakHeapMiB,
+    long peakLiveMiB,
+    int collections,
+    @Nullable String failure) {
 
   /** Rows recorded per second of the run. */
   public double rowsPerSecond() {

@@ -26,12 +26,15 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 /**
  * Scenario 2: records/s through the Landscape commit transform (Beam DirectRunner, per-bundle
  * transactions, idempotent inserts) ÷ records/s of a plain load of the same records into the same
- * tables on one connection, no idempotency check: raw JDBC batched inserts, or (PostgreSQL,
- * {@link Baseline#COPY}) plain COPY straight into the tables, the fastest way PostgreSQL loads.
+ * tables on one connection, no idempotency check: raw JDBC batched inserts, or (PostgreSQL, {@link
+ * Baseline#COPY}) plain COPY straight into the tables, the fastest way PostgreSQL loads.
  */
 public final class LandscapeCommitScenario implements Scenario {
   /** Which database: a SQLite file, or a fresh schema on the PostgreSQL server. */
-  public enum Database { SQLITE, POSTGRESQL }
+  public enum Database {
+    SQLITE,
+    POSTGRESQL
+  }
 
   /** What the commit is compared with. */
   public enum Baseline {
@@ -63,29 +66,45 @@ public final class LandscapeCommitScenario implements Scenario {
 
   @Override
   public String name() {
-    return "landscape-commit-" + database.name().toLowerCase()
+    return "landscape-commit-"
+        + database.name().toLowerCase()
         + (baseline == Baseline.COPY ? "-copy" : "");
   }
 
   @Override
   public Figure run(int runs, Path workDir) throws Exception {
     long records = (long) rows * SyntheticAudit.RECORDS_PER_ROW;
-    SideBySide.Rates rates = SideBySide.rates(runs, records, () -> timeCommit(fresh(workDir)),
-        () -> baseline == Baseline.COPY ? timeCopy(fresh(workDir)) : timeRaw(fresh(workDir)));
-    return new Figure(name(), "Landscape commit transform vs "
-        + (baseline == Baseline.COPY ? "plain COPY into the same tables, "
-            : "raw JDBC batched inserts, ")
-        + rows + " rows x " + SyntheticAudit.RECORDS_PER_ROW + " records", "records/s",
-        rates.measured(), rates.baseline(), 0.8);
+    SideBySide.Rates rates =
+        SideBySide.rates(
+            runs,
+            records,
+            () -> timeCommit(fresh(workDir)),
+            () -> baseline == Baseline.COPY ? timeCopy(fresh(workDir)) : timeRaw(fresh(workDir)));
+    return new Figure(
+        name(),
+        "Landscape commit transform vs "
+            + (baseline == Baseline.COPY
+                ? "plain COPY into the same tables, "
+                : "raw JDBC batched inserts, ")
+            + rows
+            + " rows x "
+            + SyntheticAudit.RECORDS_PER_ROW
+            + " records",
+        "records/s",
+        rates.measured(),
+        rates.baseline(),
+        0.8);
   }
 
   private LandscapeUrl fresh(Path workDir) throws Exception {
     LandscapeUrl url;
     if (database == Database.SQLITE) {
-      url = LandscapeUrl.parse("sqlite:///" + workDir.resolve("commit-" + UUID.randomUUID() + ".db"));
+      url =
+          LandscapeUrl.parse("sqlite:///" + workDir.resolve("commit-" + UUID.randomUUID() + ".db"));
     } else {
       String schema = "bench_" + UUID.randomUUID().toString().replace("-", "");
-      try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+      try (Connection c = DriverManager.getConnection(PG_SERVER);
+          Statement s = c.createStatement()) {
         s.execute("CREATE SCHEMA " + schema);
       }
       url = LandscapeUrl.parse("postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema);
@@ -100,8 +119,9 @@ public final class LandscapeCommitScenario implements Scenario {
   private double timeCommit(LandscapeUrl url) {
     Pipeline p = Pipeline.create(RunnerProfile.DIRECT.options(0));
     p.apply(GenerateSequence.from(0).to(rows))
-        .apply(FlatMapElements.into(TypeDescriptor.of(AuditRecord.class))
-            .via((Long i) -> SyntheticAudit.forRow(i)))
+        .apply(
+            FlatMapElements.into(TypeDescriptor.of(AuditRecord.class))
+                .via((Long i) -> SyntheticAudit.forRow(i)))
         .setCoder(AuditRecordCoder.of())
         .apply(LandscapeCommit.to(url));
     long start = System.nanoTime();
@@ -109,16 +129,24 @@ public final class LandscapeCommitScenario implements Scenario {
     result.waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
     long tx = counter(result, "transactions");
-    System.err.printf("  commit: %d records in %d transactions (%.1f per transaction)%n",
-        counter(result, "records_committed"), tx,
+    System.err.printf(
+        "  commit: %d records in %d transactions (%.1f per transaction)%n",
+        counter(result, "records_committed"),
+        tx,
         tx == 0 ? 0.0 : counter(result, "records_committed") / (double) tx);
     return seconds;
   }
 
   private static long counter(org.apache.beam.sdk.PipelineResult result, String name) {
-    var q = result.metrics().queryMetrics(org.apache.beam.sdk.metrics.MetricsFilter.builder()
-        .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named(LandscapeCommit.class, name))
-        .build());
+    var q =
+        result
+            .metrics()
+            .queryMetrics(
+                org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                    .addNameFilter(
+                        org.apache.beam.sdk.metrics.MetricNameFilter.named(
+                            LandscapeCommit.class, name))
+                    .build());
     long total = 0;
     for (var c : q.getCounters()) {
       total += c.getAttempted();
@@ -129,8 +157,10 @@ public final class LandscapeCommitScenario implements Scenario {
   /** Seconds to insert the same records with plain batched JDBC on one connection. */
   private double timeRaw(LandscapeUrl url) throws Exception {
     long start = System.nanoTime();
-    try (Connection c = url.user() == null ? DriverManager.getConnection(url.jdbcUrl())
-        : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+    try (Connection c =
+        url.user() == null
+            ? DriverManager.getConnection(url.jdbcUrl())
+            : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
       if (database == Database.SQLITE) {
         // The pragmas the Landscape's own connection runs with (WAL is a property of the file).
         try (Statement s = c.createStatement()) {
@@ -147,9 +177,13 @@ public final class LandscapeCommitScenario implements Scenario {
           PreparedStatement ps = statements.computeIfAbsent(r.table(), t -> prepare(c, r));
           int col = 1;
           for (Object v : r.columns().values()) {
-            ps.setObject(col++, v instanceof java.time.Instant in
-                ? (database == Database.SQLITE ? in.toString() : in.atOffset(java.time.ZoneOffset.UTC))
-                : v);
+            ps.setObject(
+                col++,
+                v instanceof java.time.Instant in
+                    ? (database == Database.SQLITE
+                        ? in.toString()
+                        : in.atOffset(java.time.ZoneOffset.UTC))
+                    : v);
           }
           ps.addBatch();
           pending++;
@@ -187,13 +221,14 @@ public final class LandscapeCommitScenario implements Scenario {
       for (long i = 0; i < rows; i++) {
         for (AuditRecord r : SyntheticAudit.forRow(i)) {
           columnsOf.computeIfAbsent(r.table(), t -> String.join(", ", r.columns().keySet()));
-          CopyText.appendRow(byTable.computeIfAbsent(r.table(), t -> new StringBuilder()),
-              r.columns().values());
+          CopyText.appendRow(
+              byTable.computeIfAbsent(r.table(), t -> new StringBuilder()), r.columns().values());
           pending++;
         }
         if (pending >= RAW_BATCH || i == rows - 1) {
           for (Map.Entry<String, StringBuilder> e : byTable.entrySet()) {
-            copy.copyIn("COPY " + e.getKey() + " (" + columnsOf.get(e.getKey()) + ") FROM STDIN",
+            copy.copyIn(
+                "COPY " + e.getKey() + " (" + columnsOf.get(e.getKey()) + ") FROM STDIN",
                 new java.io.StringReader(e.getValue().toString()));
           }
           c.commit();
@@ -208,8 +243,14 @@ public final class LandscapeCommitScenario implements Scenario {
   private static PreparedStatement prepare(Connection c, AuditRecord r) {
     List<String> cols = new ArrayList<>(r.columns().keySet());
     try {
-      return c.prepareStatement("INSERT INTO " + r.table() + " (" + String.join(", ", cols)
-          + ") VALUES (" + String.join(", ", cols.stream().map(x -> "?").toList()) + ")");
+      return c.prepareStatement(
+          "INSERT INTO "
+              + r.table()
+              + " ("
+              + String.join(", ", cols)
+              + ") VALUES ("
+              + String.join(", ", cols.stream().map(x -> "?").toList())
+              + ")");
     } catch (java.sql.SQLException e) {
       throw new IllegalStateException("cannot prepare insert into " + r.table(), e);
     }

@@ -27,12 +27,12 @@ import java.util.UUID;
 import org.apache.beam.runners.direct.DirectOptions;
 
 /**
- * Scenario 3: an {@code azure_llm} step (the real Azure SDK, HTTPS) against the fake server at
- * 100 ms latency. rows/s of the step (rows ÷ the span from its first node state's start to its
- * last one's end, read from the Landscape) ÷ the ideal (pool_size × parallel instances ÷ 0.1 s).
- * The parallel instances are the DirectRunner's workers ({@code targetParallelism}): its fixed
- * pool of that many threads runs one bundle, so one instance of the step, at a time each.
- * Must run before any other TLS use in the JVM: the JVM reads its trust store once.
+ * Scenario 3: an {@code azure_llm} step (the real Azure SDK, HTTPS) against the fake server at 100
+ * ms latency. rows/s of the step (rows ÷ the span from its first node state's start to its last
+ * one's end, read from the Landscape) ÷ the ideal (pool_size × parallel instances ÷ 0.1 s). The
+ * parallel instances are the DirectRunner's workers ({@code targetParallelism}): its fixed pool of
+ * that many threads runs one bundle, so one instance of the step, at a time each. Must run before
+ * any other TLS use in the JVM: the JVM reads its trust store once.
  */
 public final class LlmPoolScenario implements Scenario {
   private static final int LATENCY_MS = 100;
@@ -55,8 +55,12 @@ public final class LlmPoolScenario implements Scenario {
     double ideal = POOL_SIZE * instances / (LATENCY_MS / 1000.0);
     List<Double> measured = new ArrayList<>();
     List<Double> baseline = new ArrayList<>();
-    try (ChaosLlmServer server = ChaosLlmServer.start(ChaosConfig.builder()
-        .latency(LATENCY_MS, 0).responseMode(ChaosConfig.ResponseMode.ECHO).build())) {
+    try (ChaosLlmServer server =
+        ChaosLlmServer.start(
+            ChaosConfig.builder()
+                .latency(LATENCY_MS, 0)
+                .responseMode(ChaosConfig.ResponseMode.ECHO)
+                .build())) {
       System.setProperty("javax.net.ssl.trustStore", server.trustStorePath().toString());
       System.setProperty("javax.net.ssl.trustStorePassword", server.trustStorePassword());
       System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
@@ -72,9 +76,21 @@ public final class LlmPoolScenario implements Scenario {
         baseline.add(ideal);
       }
     }
-    return new Figure(name(), "azure_llm, " + rows + " rows, fake server at " + LATENCY_MS
-        + " ms: step rows/s vs pool_size " + POOL_SIZE + " x " + instances + " instances / 0.1 s",
-        "rows/s", measured, baseline, 0.9);
+    return new Figure(
+        name(),
+        "azure_llm, "
+            + rows
+            + " rows, fake server at "
+            + LATENCY_MS
+            + " ms: step rows/s vs pool_size "
+            + POOL_SIZE
+            + " x "
+            + instances
+            + " instances / 0.1 s",
+        "rows/s",
+        measured,
+        baseline,
+        0.9);
   }
 
   private PipelineSettings settings(Path workDir, Path input, ChaosLlmServer server)
@@ -82,7 +98,9 @@ public final class LlmPoolScenario implements Scenario {
     Path out = workDir.resolve("s3-" + UUID.randomUUID());
     Files.createDirectories(out);
     Path file = out.resolve("settings.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         source:
           plugin: csv
           options:
@@ -105,10 +123,17 @@ public final class LlmPoolScenario implements Scenario {
         default_sink: out
         landscape: {url: "sqlite:///%s"}
         payload_store: {base_path: %s}
-        """.formatted(input, server.httpsUrl(), POOL_SIZE, out.resolve("out.jsonl"),
-        out.resolve("errors.jsonl"), out.resolve("landscape.db"), out.resolve("payloads")));
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(file,
-        SettingsLoader.load(file, null, Map.of()));
+        """
+            .formatted(
+                input,
+                server.httpsUrl(),
+                POOL_SIZE,
+                out.resolve("out.jsonl"),
+                out.resolve("errors.jsonl"),
+                out.resolve("landscape.db"),
+                out.resolve("payloads")));
+    return new SettingsValidator(PluginRegistry.builtIn())
+        .validate(file, SettingsLoader.load(file, null, Map.of()));
   }
 
   private double stepRowsPerSecond(PipelineSettings settings) throws Exception {
@@ -117,10 +142,15 @@ public final class LlmPoolScenario implements Scenario {
       throw new IllegalStateException("benchmark run failed: " + summary.failure());
     }
     String db = settings.landscape().jdbcUrl();
-    try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT MIN(started_at), MAX(completed_at), COUNT(*) FROM"
-            + " node_states s JOIN nodes n ON n.node_id = s.node_id AND n.run_id = s.run_id"
-            + " WHERE n.plugin_name = 'azure_llm' AND s.run_id = '" + summary.runId() + "'")) {
+    try (Connection c = DriverManager.getConnection(db);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT MIN(started_at), MAX(completed_at), COUNT(*) FROM"
+                    + " node_states s JOIN nodes n ON n.node_id = s.node_id AND n.run_id = s.run_id"
+                    + " WHERE n.plugin_name = 'azure_llm' AND s.run_id = '"
+                    + summary.runId()
+                    + "'")) {
       rs.next();
       Instant first = time(rs.getString(1));
       Instant last = time(rs.getString(2));

@@ -39,20 +39,36 @@ public final class MemoryScenario {
     Path input = workDir.resolve("scenario6-input.csv");
     ScenarioPipeline.writeInput(input, Math.toIntExact(rows));
     Path settings = ScenarioPipeline.settingsFile(workDir, input, "");
-    Path dir = Objects.requireNonNull(settings.getParent(), "settings file has no parent directory");
+    Path dir =
+        Objects.requireNonNull(settings.getParent(), "settings file has no parent directory");
     Path gcLog = dir.resolve("gc.log");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heapMiB + "m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heapMiB + "m",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-Xlog:gc:file=" + gcLog));
     String fingerprintKey = System.getProperty("elspeth.fingerprint.key");
     if (fingerprintKey != null) {
       command.add("-Delspeth.fingerprint.key=" + fingerprintKey);
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        ElspethCli.class.getName(), "run", "-s", settings.toString(), "--execute"));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            ElspethCli.class.getName(),
+            "run",
+            "-s",
+            settings.toString(),
+            "--execute"));
     Path output = dir.resolve("cli-output.txt");
-    Process child = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    Process child =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
     long started = System.nanoTime();
     String failure = null;
     if (!child.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
@@ -64,10 +80,22 @@ public final class MemoryScenario {
       failure = "exit " + child.exitValue() + ": " + lastLine(output);
     }
     GcLog gc = GcLog.read(gcLog);
-    return new MemoryFigure(name(), "scenario 1 pipeline through the CLI, " + rows
-        + " rows, DirectRunner, -Xmx" + heapMiB + "m", rows, heapMiB, failure == null, seconds,
-        rowsRecorded(dir.resolve("landscape.db")), gc.peakBeforeMiB(), gc.peakAfterMiB(),
-        gc.collections(), failure);
+    return new MemoryFigure(
+        name(),
+        "scenario 1 pipeline through the CLI, "
+            + rows
+            + " rows, DirectRunner, -Xmx"
+            + heapMiB
+            + "m",
+        rows,
+        heapMiB,
+        failure == null,
+        seconds,
+        rowsRecorded(dir.resolve("landscape.db")),
+        gc.peakBeforeMiB(),
+        gc.peakAfterMiB(),
+        gc.collections(),
+        failure);
   }
 
   private static long rowsRecorded(Path landscape) {
@@ -75,8 +103,8 @@ public final class MemoryScenario {
       return 0;
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + landscape);
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM rows")) {
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM rows")) {
       return rs.next() ? rs.getLong(1) : 0;
     } catch (SQLException e) {
       return 0;

@@ -34,7 +34,8 @@ public final class PipelineAuditScenario implements Scenario {
 
   @Override
   public String name() {
-    return profile == RunnerProfile.DIRECT ? "pipeline-landscape-on-off"
+    return profile == RunnerProfile.DIRECT
+        ? "pipeline-landscape-on-off"
         : profile.configName() + "-landscape-on-off";
   }
 
@@ -45,18 +46,31 @@ public final class PipelineAuditScenario implements Scenario {
     List<String> schemas = new ArrayList<>();
     SideBySide.Rates rates;
     try {
-      rates = SideBySide.rates(runs, rows,
-          () -> ScenarioPipeline.timeRun(settings(workDir, input, schemas)),
-          () -> timeWithoutCommit(settings(workDir, input, schemas)));
+      rates =
+          SideBySide.rates(
+              runs,
+              rows,
+              () -> ScenarioPipeline.timeRun(settings(workDir, input, schemas)),
+              () -> timeWithoutCommit(settings(workDir, input, schemas)));
     } finally {
       ScenarioPipeline.dropSchemas(schemas);
     }
-    return new Figure(name(), "CSV -> field_mapper -> gate -> 2 CSV sinks, " + rows
-        + " rows, " + (profile == RunnerProfile.DIRECT ? "DirectRunner, SQLite"
-            : profile.configName() + " parallelism " + FlinkLocalScenario.FLINK_PARALLELISM
-                + ", PostgreSQL")
-        + " Landscape: Landscape on vs audit not committed", "rows/s", rates.measured(),
-        rates.baseline(), 0.5);
+    return new Figure(
+        name(),
+        "CSV -> field_mapper -> gate -> 2 CSV sinks, "
+            + rows
+            + " rows, "
+            + (profile == RunnerProfile.DIRECT
+                ? "DirectRunner, SQLite"
+                : profile.configName()
+                    + " parallelism "
+                    + FlinkLocalScenario.FLINK_PARALLELISM
+                    + ", PostgreSQL")
+            + " Landscape: Landscape on vs audit not committed",
+        "rows/s",
+        rates.measured(),
+        rates.baseline(),
+        0.5);
   }
 
   private PipelineSettings settings(Path workDir, Path input, List<String> schemas)
@@ -64,16 +78,21 @@ public final class PipelineAuditScenario implements Scenario {
     if (profile == RunnerProfile.DIRECT) {
       return ScenarioPipeline.settings(workDir, input, "");
     }
-    PipelineSettings settings = ScenarioPipeline.settings(workDir, input,
-        ScenarioPipeline.newPostgresLandscape(schemas), "");
-    return settings.onRunner(settings.runner().withProfile(profile)
-        .withParallelism(FlinkLocalScenario.FLINK_PARALLELISM));
+    PipelineSettings settings =
+        ScenarioPipeline.settings(
+            workDir, input, ScenarioPipeline.newPostgresLandscape(schemas), "");
+    return settings.onRunner(
+        settings
+            .runner()
+            .withProfile(profile)
+            .withParallelism(FlinkLocalScenario.FLINK_PARALLELISM));
   }
 
   private double timeWithoutCommit(PipelineSettings settings) {
     long start = System.nanoTime();
     Pipeline pipeline = Pipeline.create(settings.runner().pipelineOptions());
-    PipelineGraphBuilder.build(pipeline,
+    PipelineGraphBuilder.build(
+        pipeline,
         PipelinePlan.of("bench-" + UUID.randomUUID(), settings, new SecretFingerprinter(null)),
         false);
     pipeline.run().waitUntilFinish();

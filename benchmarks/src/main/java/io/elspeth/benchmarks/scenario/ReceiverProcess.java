@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The testkit's counting OTLP receiver ({@link OtlpReceiver#main}) in a JVM of its own, as a
- * collector runs beside a pipeline: decoding the protobuf then allocates in its heap and
- * collects in its own GC pauses, not in those of the pipeline being measured. It still runs on
- * this machine's cores, so its CPU is not taken out of the figure.
+ * collector runs beside a pipeline: decoding the protobuf then allocates in its heap and collects
+ * in its own GC pauses, not in those of the pipeline being measured. It still runs on this
+ * machine's cores, so its CPU is not taken out of the figure.
  */
 final class ReceiverProcess implements AutoCloseable {
   private final Process process;
@@ -25,8 +25,8 @@ final class ReceiverProcess implements AutoCloseable {
 
   private ReceiverProcess(Process process) throws IOException {
     this.process = process;
-    this.out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8));
+    this.out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     String first = out.readLine();
     String[] endpoints = first == null ? new String[0] : first.strip().split(" ");
@@ -40,9 +40,16 @@ final class ReceiverProcess implements AutoCloseable {
   /** Starts the receiver with this JVM's class path; its own logs go to this process's stderr. */
   static ReceiverProcess start() throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), OtlpReceiver.class.getName()))
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-Xmx256m",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    OtlpReceiver.class.getName()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     return new ReceiverProcess(p);
   }
 

@@ -11,12 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Does a run's cost grow linearly with its rows? Scenario 1's pipeline (CSV → field_mapper →
- * gate → two CSV sinks, Landscape on, reconciliation included) at {@code rows} and at ten times
- * as many, on one runner and Landscape database: rows/s at the large size ÷ rows/s at the small
- * one. Linear cost gives 1; the goal, 10/11, is time(10 n) ≤ 11 time(n). The harness's default
- * sizes are small (fixed costs weigh more there, which flatters the figure); the issue's are
- * 100,000 and 1,000,000 ({@code --scaling-rows 100000}).
+ * Does a run's cost grow linearly with its rows? Scenario 1's pipeline (CSV → field_mapper → gate →
+ * two CSV sinks, Landscape on, reconciliation included) at {@code rows} and at ten times as many,
+ * on one runner and Landscape database: rows/s at the large size ÷ rows/s at the small one. Linear
+ * cost gives 1; the goal, 10/11, is time(10 n) ≤ 11 time(n). The harness's default sizes are small
+ * (fixed costs weigh more there, which flatters the figure); the issue's are 100,000 and 1,000,000
+ * ({@code --scaling-rows 100000}).
  */
 public final class ScalingScenario implements Scenario {
   /** The runner and Landscape of one figure. */
@@ -83,30 +83,53 @@ public final class ScalingScenario implements Scenario {
       for (int i = 0; i < runs; i++) {
         ScenarioPipeline.Timed ts = time(workDir, small, rows, schemas);
         ScenarioPipeline.Timed tl = time(workDir, large, rows * FACTOR, schemas);
-        System.err.printf("  %d rows: %.1f s (reconcile %.1f s); %d rows: %.1f s (reconcile"
-                + " %.1f s, %.1f %%); time ratio %.2f%n", rows, ts.seconds(),
-            ts.reconcileSeconds(), rows * FACTOR, tl.seconds(), tl.reconcileSeconds(),
-            100 * tl.reconcileSeconds() / tl.seconds(), tl.seconds() / ts.seconds());
+        System.err.printf(
+            "  %d rows: %.1f s (reconcile %.1f s); %d rows: %.1f s (reconcile"
+                + " %.1f s, %.1f %%); time ratio %.2f%n",
+            rows,
+            ts.seconds(),
+            ts.reconcileSeconds(),
+            rows * FACTOR,
+            tl.seconds(),
+            tl.reconcileSeconds(),
+            100 * tl.reconcileSeconds() / tl.seconds(),
+            tl.seconds() / ts.seconds());
         smallRates.add(rows / ts.seconds());
         largeRates.add(rows * (double) FACTOR / tl.seconds());
-        largeWithoutReconcile.add(
-            rows * (double) FACTOR / (tl.seconds() - tl.reconcileSeconds()));
+        largeWithoutReconcile.add(rows * (double) FACTOR / (tl.seconds() - tl.reconcileSeconds()));
       }
     } finally {
       ScenarioPipeline.dropSchemas(schemas);
     }
-    String what = "CSV -> field_mapper -> gate -> 2 CSV sinks on " + setup.profile.configName()
-        + ", " + (setup.postgresql ? "PostgreSQL" : "SQLite") + " Landscape";
+    String what =
+        "CSV -> field_mapper -> gate -> 2 CSV sinks on "
+            + setup.profile.configName()
+            + ", "
+            + (setup.postgresql ? "PostgreSQL" : "SQLite")
+            + " Landscape";
     return List.of(
-        new Figure(name(), what + ": rows/s at " + rows * FACTOR + " rows vs at " + rows
-            + " rows", "rows/s", largeRates, smallRates, 1.0 / 1.1),
-        new Figure(name() + "-reconcile", what + ", " + rows * FACTOR + " rows: rows/s of the"
-            + " whole run vs without its reconciliation (1 - reconciliation's share)", "rows/s",
-            largeRates, largeWithoutReconcile, 0.95));
+        new Figure(
+            name(),
+            what + ": rows/s at " + rows * FACTOR + " rows vs at " + rows + " rows",
+            "rows/s",
+            largeRates,
+            smallRates,
+            1.0 / 1.1),
+        new Figure(
+            name() + "-reconcile",
+            what
+                + ", "
+                + rows * FACTOR
+                + " rows: rows/s of the"
+                + " whole run vs without its reconciliation (1 - reconciliation's share)",
+            "rows/s",
+            largeRates,
+            largeWithoutReconcile,
+            0.95));
   }
 
-  private ScenarioPipeline.Timed time(Path workDir, Path input, int inputRows,
-      List<String> schemas) throws Exception {
+  private ScenarioPipeline.Timed time(Path workDir, Path input, int inputRows, List<String> schemas)
+      throws Exception {
     String url = null;
     String schema = null;
     if (setup.postgresql) {
@@ -114,14 +137,23 @@ public final class ScalingScenario implements Scenario {
       schema = schemas.get(schemas.size() - 1);
     }
     PipelineSettings settings = ScenarioPipeline.settings(workDir, input, url, "");
-    settings = settings.onRunner(settings.runner().withProfile(setup.profile)
-        .withParallelism(setup.profile == RunnerProfile.DIRECT ? 0
-            : FlinkLocalScenario.FLINK_PARALLELISM));
+    settings =
+        settings.onRunner(
+            settings
+                .runner()
+                .withProfile(setup.profile)
+                .withParallelism(
+                    setup.profile == RunnerProfile.DIRECT
+                        ? 0
+                        : FlinkLocalScenario.FLINK_PARALLELISM));
     ScenarioPipeline.Timed timed = ScenarioPipeline.timeRunPhases(settings);
-    long bytes = schema != null ? postgresBytes(schema)
-        : sqliteBytes(settings.landscape().jdbcUrl().substring("jdbc:sqlite:".length()));
-    System.err.printf("  landscape: %d rows, %.1f MB, %.0f bytes per row%n", inputRows,
-        bytes / 1e6, bytes / (double) inputRows);
+    long bytes =
+        schema != null
+            ? postgresBytes(schema)
+            : sqliteBytes(settings.landscape().jdbcUrl().substring("jdbc:sqlite:".length()));
+    System.err.printf(
+        "  landscape: %d rows, %.1f MB, %.0f bytes per row%n",
+        inputRows, bytes / 1e6, bytes / (double) inputRows);
     return timed;
   }
 
@@ -135,9 +167,11 @@ public final class ScalingScenario implements Scenario {
   /** The tables of the schema with their indexes and TOAST, as PostgreSQL stores them. */
   private static long postgresBytes(String schema) throws Exception {
     try (Connection c = DriverManager.getConnection(ScenarioPipeline.PG_SERVER);
-        java.sql.PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM("
-            + "pg_total_relation_size(t.oid)), 0) FROM pg_class t JOIN pg_namespace n"
-            + " ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relkind = 'r'")) {
+        java.sql.PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT COALESCE(SUM("
+                    + "pg_total_relation_size(t.oid)), 0) FROM pg_class t JOIN pg_namespace n"
+                    + " ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relkind = 'r'")) {
       ps.setString(1, schema);
       try (java.sql.ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -145,5 +179,4 @@ public final class ScalingScenario implements Scenario {
       }
     }
   }
-
 }

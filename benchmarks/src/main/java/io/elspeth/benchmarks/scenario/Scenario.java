@@ -4,7 +4,9 @@ import io.elspeth.benchmarks.report.Figure;
 import java.nio.file.Path;
 import java.util.List;
 
-/** One end-to-end benchmark: measures its subject and its baseline side by side, {@code runs} times. */
+/**
+ * One end-to-end benchmark: measures its subject and its baseline side by side, {@code runs} times.
+ */
 public interface Scenario {
   String name();
 

@@ -29,9 +29,12 @@ final class SyntheticAudit {
 
   static List<AuditRecord> graph() {
     List<AuditRecord> g = new ArrayList<>();
-    g.add(new RunRecord(RUN, T0, null, "h", "{}", null, "sha256-rfc8785-v1", null, null, "running"));
-    for (String[] n : new String[][] {{SOURCE, "csv", "source"}, {TRANSFORM, "passthrough",
-        "transform"}, {SINK, "csv", "sink"}}) {
+    g.add(
+        new RunRecord(RUN, T0, null, "h", "{}", null, "sha256-rfc8785-v1", null, null, "running"));
+    for (String[] n :
+        new String[][] {
+          {SOURCE, "csv", "source"}, {TRANSFORM, "passthrough", "transform"}, {SINK, "csv", "sink"}
+        }) {
       g.add(new NodeRecord(n[0], RUN, n[1], n[2], "1", "deterministic", "h", "{}", T0, null, null));
     }
     return g;
@@ -45,13 +48,72 @@ final class SyntheticAudit {
     return List.of(
         new RowRecord(rowId, RUN, SOURCE, i, hash, null, at, token),
         new TokenRecord(token, rowId, RUN, null, null, null, null, null, at),
-        new NodeStateRecord("s0-" + i, token, RUN, SOURCE, 0, 0, "completed", hash, hash, null,
-            0.0, null, null, at, at, rowId),
-        new NodeStateRecord("s1-" + i, token, RUN, TRANSFORM, 1, 0, "completed", hash, hash, null,
-            0.1, null, null, at, at, rowId),
-        new NodeStateRecord("s2-" + i, token, RUN, SINK, 2, 0, "completed", hash, hash, null, 0.1,
-            null, null, at, at, rowId),
-        new TokenOutcomeRecord(Ids.terminalOutcomeId(token), RUN, token, "completed", 1, at, "out",
-            null, null, null, null, null, null, null, rowId));
+        new NodeStateRecord(
+            "s0-" + i,
+            token,
+            RUN,
+            SOURCE,
+            0,
+            0,
+            "completed",
+            hash,
+            hash,
+            null,
+            0.0,
+            null,
+            null,
+            at,
+            at,
+            rowId),
+        new NodeStateRecord(
+            "s1-" + i,
+            token,
+            RUN,
+            TRANSFORM,
+            1,
+            0,
+            "completed",
+            hash,
+            hash,
+            null,
+            0.1,
+            null,
+            null,
+            at,
+            at,
+            rowId),
+        new NodeStateRecord(
+            "s2-" + i,
+            token,
+            RUN,
+            SINK,
+            2,
+            0,
+            "completed",
+            hash,
+            hash,
+            null,
+            0.1,
+            null,
+            null,
+            at,
+            at,
+            rowId),
+        new TokenOutcomeRecord(
+            Ids.terminalOutcomeId(token),
+            RUN,
+            token,
+            "completed",
+            1,
+            at,
+            "out",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            rowId));
   }
 }

@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * CPU time of this JVM's threads whose names match, over a span of time, including threads that
- * end within it (telemetry's export thread ends with its run): each matching thread's CPU time is
- * read every {@code periodMillis}, and a thread counts with its last reading. A thread's CPU in
- * its last period before it ends is missed, so the figure is a lower bound by at most a period's
- * CPU per thread.
+ * CPU time of this JVM's threads whose names match, over a span of time, including threads that end
+ * within it (telemetry's export thread ends with its run): each matching thread's CPU time is read
+ * every {@code periodMillis}, and a thread counts with its last reading. A thread's CPU in its last
+ * period before it ends is missed, so the figure is a lower bound by at most a period's CPU per
+ * thread.
  */
 final class ThreadCpuSampler implements AutoCloseable {
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -27,16 +27,19 @@ final class ThreadCpuSampler implements AutoCloseable {
     sample();
     // Threads alive at the start count from there, not from their own start.
     firstNanos.putAll(lastNanos);
-    sampler = new Thread(() -> {
-      while (!stopped) {
-        try {
-          Thread.sleep(periodMillis);
-        } catch (InterruptedException e) {
-          return;
-        }
-        sample();
-      }
-    }, "bench-thread-cpu");
+    sampler =
+        new Thread(
+            () -> {
+              while (!stopped) {
+                try {
+                  Thread.sleep(periodMillis);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                sample();
+              }
+            },
+            "bench-thread-cpu");
     sampler.setDaemon(true);
     sampler.start();
   }

@@ -44,30 +44,44 @@ public final class HighValueOrders {
 
   /** The total amount of the orders the {@code high} sink receives. */
   public static PCollection<Double> highValueTotal(ElspethResult result) {
-    return result.sink("high")
-        .apply("amount", MapElements.into(TypeDescriptors.doubles())
-            .via((Map<String, Object> row) -> ((Number) Objects.requireNonNull(row.get("amount"), "amount"))
-                .doubleValue()))
+    return result
+        .sink("high")
+        .apply(
+            "amount",
+            MapElements.into(TypeDescriptors.doubles())
+                .via(
+                    (Map<String, Object> row) ->
+                        ((Number) Objects.requireNonNull(row.get("amount"), "amount"))
+                            .doubleValue()))
         .apply("total", Sum.doublesGlobally());
   }
 
   /**
-   * The settings of {@code orders.yaml} declared in Java instead, with typed sources and sinks:
-   * the orders of {@code orders} over 1000 to {@code high.csv} in {@code outputs}, the others
-   * to {@code normal.csv}, rows failing the schema to {@code quarantine.jsonl}.
+   * The settings of {@code orders.yaml} declared in Java instead, with typed sources and sinks: the
+   * orders of {@code orders} over 1000 to {@code high.csv} in {@code outputs}, the others to {@code
+   * normal.csv}, rows failing the schema to {@code quarantine.jsonl}.
    */
   public static ElspethPipeline built(Path orders, Path outputs) {
     return ElspethPipeline.builder()
-        .source(ElspethSources.csv(orders)
-            .withSchema(Map.of("mode", "strict",
-                "fields", List.of("id: int", "customer: str", "amount: float")))
-            .withOnValidationFailure("quarantine"))
-        .gate(ElspethTransforms.gate("row['amount'] > 1000").named("amount_threshold")
-            .route("true", "high").route("false", "continue"))
+        .source(
+            ElspethSources.csv(orders)
+                .withSchema(
+                    Map.of(
+                        "mode",
+                        "strict",
+                        "fields",
+                        List.of("id: int", "customer: str", "amount: float")))
+                .withOnValidationFailure("quarantine"))
+        .gate(
+            ElspethTransforms.gate("row['amount'] > 1000")
+                .named("amount_threshold")
+                .route("true", "high")
+                .route("false", "continue"))
         .sink("normal", ElspethSinks.csv(outputs.resolve("normal.csv")))
         .sink("high", ElspethSinks.csv(outputs.resolve("high.csv")))
-        .sink("quarantine", ElspethSinks.json(outputs.resolve("quarantine.jsonl"))
-            .withFormat("jsonl"))
+        .sink(
+            "quarantine",
+            ElspethSinks.json(outputs.resolve("quarantine.jsonl")).withFormat("jsonl"))
         .defaultSink("normal")
         .build();
   }
@@ -77,12 +91,16 @@ public final class HighValueOrders {
     Pipeline pipeline = Pipeline.create(options);
     ElspethPipeline elspeth = ElspethPipeline.fromFile(Path.of(options.getSettings()));
     ElspethResult result = pipeline.apply("elspeth", elspeth);
-    highValueTotal(result).apply("print", ParDo.of(new DoFn<Double, Void>() {
-      @ProcessElement
-      public void print(@Element Double total) {
-        System.out.println("high-value orders total " + total);
-      }
-    }));
+    highValueTotal(result)
+        .apply(
+            "print",
+            ParDo.of(
+                new DoFn<Double, Void>() {
+                  @ProcessElement
+                  public void print(@Element Double total) {
+                    System.out.println("high-value orders total " + total);
+                  }
+                }));
     RunResult run = elspeth.run(pipeline);
     System.out.println(run);
     System.exit(run.succeeded() ? 0 : 1);

@@ -20,15 +20,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** The example program's step, tested as a Beam user tests: TestPipeline, PAssert, testkit. */
 @ExtendWith(ElspethExtension.class)
 class HighValueOrdersTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void totalsTheHighValueOrdersAndTheRunReconciles(TestPipeline p, TestLandscape landscape)
       throws IOException {
-    Path input = Files.writeString(dir.resolve("orders.csv"),
-        "id,customer,amount\n1,alice,250\n2,bob,1500.5\n3,carol,2000\n4,dave,oops\n");
-    ElspethPipeline elspeth = ElspethPipeline.fromYaml("""
+    Path input =
+        Files.writeString(
+            dir.resolve("orders.csv"),
+            "id,customer,amount\n1,alice,250\n2,bob,1500.5\n3,carol,2000\n4,dave,oops\n");
+    ElspethPipeline elspeth =
+        ElspethPipeline.fromYaml(
+            """
         source:
           plugin: csv
           options:
@@ -44,15 +47,20 @@ class HighValueOrdersTest {
           high: {plugin: csv, options: {path: %s}}
           quarantine: {plugin: json, options: {path: %s}}
         default_sink: normal
-        """.formatted(input, dir.resolve("normal.csv"), dir.resolve("high.csv"),
-        dir.resolve("quarantine.jsonl")));
+        """
+                .formatted(
+                    input,
+                    dir.resolve("normal.csv"),
+                    dir.resolve("high.csv"),
+                    dir.resolve("quarantine.jsonl")));
 
     ElspethResult result = p.apply("elspeth", elspeth);
     PAssert.thatSingleton(HighValueOrders.highValueTotal(result)).isEqualTo(3500.5);
     RunResult run = elspeth.run(p);
 
     assertThat(run.toString(), run.succeeded(), equalTo(true));
-    landscape.assertRun(run.runId())
+    landscape
+        .assertRun(run.runId())
         .reconciles()
         .hasOutcomes("high", "routed", 2)
         .hasOutcomes("normal", "completed", 1)
@@ -61,10 +69,12 @@ class HighValueOrdersTest {
   }
 
   @Test
-  void theSamePipelineBuiltInJavaTotalsTheSameAndReconciles(TestPipeline p,
-      TestLandscape landscape) throws IOException {
-    Path input = Files.writeString(dir.resolve("orders.csv"),
-        "id,customer,amount\n1,alice,250\n2,bob,1500.5\n3,carol,2000\n4,dave,oops\n");
+  void theSamePipelineBuiltInJavaTotalsTheSameAndReconciles(TestPipeline p, TestLandscape landscape)
+      throws IOException {
+    Path input =
+        Files.writeString(
+            dir.resolve("orders.csv"),
+            "id,customer,amount\n1,alice,250\n2,bob,1500.5\n3,carol,2000\n4,dave,oops\n");
     ElspethPipeline elspeth = HighValueOrders.built(input, dir);
 
     ElspethResult result = p.apply("elspeth", elspeth);
@@ -72,7 +82,8 @@ class HighValueOrdersTest {
     RunResult run = elspeth.run(p);
 
     assertThat(run.toString(), run.succeeded(), equalTo(true));
-    landscape.assertRun(run.runId())
+    landscape
+        .assertRun(run.runId())
         .reconciles()
         .hasOutcomes("high", "routed", 2)
         .hasOutcomes("quarantine", "quarantined", 1);

@@ -14,14 +14,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * {@code azure_blob} sink: all rows serialised as CSV, JSON or JSONL and uploaded as one block
- * blob at a templated path ({@code {{ run_id }}}, {@code {{ timestamp }}}).
+ * {@code azure_blob} sink: all rows serialised as CSV, JSON or JSONL and uploaded as one block blob
+ * at a templated path ({@code {{ run_id }}}, {@code {{ timestamp }}}).
  */
 public final class AzureBlobSinkPlugin implements SinkPlugin {
-  static final List<OptionSpec> CSV_OPTIONS = List.of(
-      OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
-      OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
-      OptionSpec.optional("include_header", OptionType.BOOL, true, "write a header row"));
+  static final List<OptionSpec> CSV_OPTIONS =
+      List.of(
+          OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
+          OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
+          OptionSpec.optional("include_header", OptionType.BOOL, true, "write a header row"));
 
   @Override
   public String name() {
@@ -39,18 +40,38 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
   public List<OptionSpec> options() {
     List<OptionSpec> options = new ArrayList<>(AzureAuth.OPTIONS);
     options.add(OptionSpec.required("container", OptionType.STRING, "blob container"));
-    options.add(OptionSpec.required("blob_path", OptionType.STRING,
-        "blob name; a Jinja template over run_id and timestamp"));
-    options.add(OptionSpec.oneOf("format", "csv", List.of("csv", "json", "jsonl"),
-        "how rows are serialised"));
-    options.add(OptionSpec.optional("overwrite", OptionType.BOOL, true,
-        "replace an existing blob; false fails the write if the blob exists"));
-    options.add(OptionSpec.optional("csv_options", OptionType.OBJECT, null,
-        "{delimiter: ',', encoding: utf-8, include_header: true}"));
-    options.add(OptionSpec.optional("upload_block_size", OptionType.INT,
-        (long) AzureBlobSinkWriter.DEFAULT_BLOCK_SIZE, "bytes per staged block"));
-    options.add(OptionSpec.optional("validate_input", OptionType.BOOL, false,
-        "accepted for compatibility; rows are validated at the source"));
+    options.add(
+        OptionSpec.required(
+            "blob_path",
+            OptionType.STRING,
+            "blob name; a Jinja template over run_id and timestamp"));
+    options.add(
+        OptionSpec.oneOf(
+            "format", "csv", List.of("csv", "json", "jsonl"), "how rows are serialised"));
+    options.add(
+        OptionSpec.optional(
+            "overwrite",
+            OptionType.BOOL,
+            true,
+            "replace an existing blob; false fails the write if the blob exists"));
+    options.add(
+        OptionSpec.optional(
+            "csv_options",
+            OptionType.OBJECT,
+            null,
+            "{delimiter: ',', encoding: utf-8, include_header: true}"));
+    options.add(
+        OptionSpec.optional(
+            "upload_block_size",
+            OptionType.INT,
+            (long) AzureBlobSinkWriter.DEFAULT_BLOCK_SIZE,
+            "bytes per staged block"));
+    options.add(
+        OptionSpec.optional(
+            "validate_input",
+            OptionType.BOOL,
+            false,
+            "accepted for compatibility; rows are validated at the source"));
     options.add(SourceOptions.SCHEMA);
     return options;
   }
@@ -61,8 +82,10 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
     OptionsValidator.Result csv = csvOptions(options);
     problems.addAll(csv.problems());
     if (csv.options() != null && csv.options().requiredString("delimiter").length() != 1) {
-      problems.add("csv_options.delimiter: expected a single character, got '"
-          + csv.options().requiredString("delimiter") + "'");
+      problems.add(
+          "csv_options.delimiter: expected a single character, got '"
+              + csv.options().requiredString("delimiter")
+              + "'");
     }
     if (!"csv".equals(options.string("format")) && options.has("csv_options")) {
       problems.add("csv_options: only applies to format csv, not " + options.string("format"));
@@ -97,13 +120,18 @@ public final class AzureBlobSinkPlugin implements SinkPlugin {
   }
 
   private static AzureBlobSinkWriter writer(PluginOptions options) {
-    PluginOptions csv = Objects.requireNonNull(csvOptions(options).options(),
-        "csv_options were validated");
-    return new AzureBlobSinkWriter(AzureAuth.from(options), options.requiredString("container"),
+    PluginOptions csv =
+        Objects.requireNonNull(csvOptions(options).options(), "csv_options were validated");
+    return new AzureBlobSinkWriter(
+        AzureAuth.from(options),
+        options.requiredString("container"),
         options.requiredString("blob_path"),
         AzureBlobSinkWriter.Format.valueOf(options.requiredString("format").toUpperCase()),
-        options.bool("overwrite", true), csv.requiredString("delimiter").charAt(0),
-        csv.requiredString("encoding"), csv.bool("include_header", true), options.schema(),
+        options.bool("overwrite", true),
+        csv.requiredString("delimiter").charAt(0),
+        csv.requiredString("encoding"),
+        csv.bool("include_header", true),
+        options.schema(),
         (int) options.integer("upload_block_size", AzureBlobSinkWriter.DEFAULT_BLOCK_SIZE));
   }
 }

@@ -51,35 +51,38 @@ import org.apache.commons.csv.CSVParser;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Serialises a sink's rows (CSV, JSON array or JSONL, as the file sinks write them) into one
- * block blob, in the steps of the sink publication protocol: the blob as it is (the base) is
- * inspected, the output is staged as uncommitted blocks of {@code blockSize} while it is
- * produced and hashed, the publisher records the intent, and only then is the block list
- * committed, in one request, conditional on the blob still being the base (absent, or the same
- * ETag) and tagged with the publication's id in the blob's metadata ({@value #PUBLICATION_KEY}),
- * so that {@link #published} can tell after a crash whether the commit happened, and
- * {@link #finishPublication} can commit blocks a crash left staged. Without {@code overwrite} an
- * existing blob fails the write.
+ * Serialises a sink's rows (CSV, JSON array or JSONL, as the file sinks write them) into one block
+ * blob, in the steps of the sink publication protocol: the blob as it is (the base) is inspected,
+ * the output is staged as uncommitted blocks of {@code blockSize} while it is produced and hashed,
+ * the publisher records the intent, and only then is the block list committed, in one request,
+ * conditional on the blob still being the base (absent, or the same ETag) and tagged with the
+ * publication's id in the blob's metadata ({@value #PUBLICATION_KEY}), so that {@link #published}
+ * can tell after a crash whether the commit happened, and {@link #finishPublication} can commit
+ * blocks a crash left staged. Without {@code overwrite} an existing blob fails the write.
  *
  * <p>A writer made by {@link #resuming} appends to the blob the runs it resumes published: the
  * committed blocks of that blob are kept (they are re-listed, not re-uploaded) and the new rows'
- * blocks follow them; CSV writes no second header and keeps the blob's columns. A JSON array
- * cannot grow by blocks, so it is rewritten whole with the old items first (also a blob whose
- * blocks were not written by this sink).
+ * blocks follow them; CSV writes no second header and keeps the blob's columns. A JSON array cannot
+ * grow by blocks, so it is rewritten whole with the old items first (also a blob whose blocks were
+ * not written by this sink).
  *
- * <p>Each Blob Storage request group is one {@code http} call (provider {@code
- * azure_blob_storage}) under the sink_write operation: {@code inspect} (properties and block
- * list), {@code download} (the base, read to hash it and, for CSV, its header), {@code
- * stage_blocks} and {@code commit_block_list}. The artifact is the blob's URL (no SAS) with the
- * SHA-256 and size of the committed content.
+ * <p>Each Blob Storage request group is one {@code http} call (provider {@code azure_blob_storage})
+ * under the sink_write operation: {@code inspect} (properties and block list), {@code download}
+ * (the base, read to hash it and, for CSV, its header), {@code stage_blocks} and {@code
+ * commit_block_list}. The artifact is the blob's URL (no SAS) with the SHA-256 and size of the
+ * committed content.
  *
  * <p>The container's client is built once per DoFn instance by {@link #setup()} (the DoFn's
- * {@code @Setup}) and dropped by {@link #teardown()}; a writer used without {@code setup()}
- * builds one for each call.
+ * {@code @Setup}) and dropped by {@link #teardown()}; a writer used without {@code setup()} builds
+ * one for each call.
  */
 public final class AzureBlobSinkWriter implements SinkWriter {
   /** Output formats. */
-  public enum Format { CSV, JSON, JSONL }
+  public enum Format {
+    CSV,
+    JSON,
+    JSONL
+  }
 
   /** Bytes per staged block (default 4 MiB): memory used by an upload beyond the rows. */
   public static final int DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
@@ -99,23 +102,55 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   private final boolean includeHeader;
   private final SchemaSpec schema;
   private final int blockSize;
+
   /** The run whose id names the blob; null: the writing run. */
   private final @Nullable String nameRunId;
+
   /** The blob this writer appends to (a resumed run's); null: the rendered blob_path. */
   private final @Nullable String appendTo;
+
   /** The container's client of a set-up writer; null before {@link #setup()}. */
   private transient @Nullable BlobContainerClient client;
 
-  public AzureBlobSinkWriter(AzureAuth auth, String container, String blobPath, Format format,
-      boolean overwrite, char delimiter, String encoding, boolean includeHeader, SchemaSpec schema,
+  public AzureBlobSinkWriter(
+      AzureAuth auth,
+      String container,
+      String blobPath,
+      Format format,
+      boolean overwrite,
+      char delimiter,
+      String encoding,
+      boolean includeHeader,
+      SchemaSpec schema,
       int blockSize) {
-    this(auth, container, blobPath, format, overwrite, delimiter, encoding, includeHeader, schema,
-        blockSize, null, null);
+    this(
+        auth,
+        container,
+        blobPath,
+        format,
+        overwrite,
+        delimiter,
+        encoding,
+        includeHeader,
+        schema,
+        blockSize,
+        null,
+        null);
   }
 
-  private AzureBlobSinkWriter(AzureAuth auth, String container, String blobPath, Format format,
-      boolean overwrite, char delimiter, String encoding, boolean includeHeader, SchemaSpec schema,
-      int blockSize, @Nullable String nameRunId, @Nullable String appendTo) {
+  private AzureBlobSinkWriter(
+      AzureAuth auth,
+      String container,
+      String blobPath,
+      Format format,
+      boolean overwrite,
+      char delimiter,
+      String encoding,
+      boolean includeHeader,
+      SchemaSpec schema,
+      int blockSize,
+      @Nullable String nameRunId,
+      @Nullable String appendTo) {
     this.auth = auth;
     this.container = container;
     this.blobPath = blobPath;
@@ -137,16 +172,31 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   }
 
   /**
-   * This writer for a run that resumes others: it appends to {@code appendTo}, the blob they
-   * last published (its artifact path or its name), or when they published none writes the
-   * blob that {@code blob_path} names for {@code firstRunId} (the run the resumed chain began
-   * with: a resume continues that run's output).
+   * This writer for a run that resumes others: it appends to {@code appendTo}, the blob they last
+   * published (its artifact path or its name), or when they published none writes the blob that
+   * {@code blob_path} names for {@code firstRunId} (the run the resumed chain began with: a resume
+   * continues that run's output).
    */
   public AzureBlobSinkWriter resuming(String firstRunId, @Nullable String appendTo) {
-    String name = appendTo == null ? null : appendTo.startsWith(uriPrefix())
-        ? appendTo.substring(uriPrefix().length()) : appendTo;
-    return new AzureBlobSinkWriter(auth, container, blobPath, format, overwrite, delimiter,
-        encoding, includeHeader, schema, blockSize, firstRunId, name);
+    String name =
+        appendTo == null
+            ? null
+            : appendTo.startsWith(uriPrefix())
+                ? appendTo.substring(uriPrefix().length())
+                : appendTo;
+    return new AzureBlobSinkWriter(
+        auth,
+        container,
+        blobPath,
+        format,
+        overwrite,
+        delimiter,
+        encoding,
+        includeHeader,
+        schema,
+        blockSize,
+        firstRunId,
+        name);
   }
 
   @Override
@@ -156,19 +206,21 @@ public final class AzureBlobSinkWriter implements SinkWriter {
 
   @Override
   public io.elspeth.connectors.lineage.DatasetName dataset() {
-    return io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container,
-        blobPath);
+    return io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container, blobPath);
   }
 
   /**
    * The blob {@code blob_path} names for {@code runId} (the blob a resumed writer appends to, or
-   * its chain's first run's): the name {@link #write} uploads, but for a path templated with
-   * {@code timestamp}, which is rendered with the time this is asked.
+   * its chain's first run's): the name {@link #write} uploads, but for a path templated with {@code
+   * timestamp}, which is rendered with the time this is asked.
    */
   @Override
   public io.elspeth.connectors.lineage.DatasetName dataset(String runId) {
-    String name = appendTo != null ? appendTo : BlobPathTemplate.render(blobPath,
-        nameRunId != null ? nameRunId : runId, Instant.now());
+    String name =
+        appendTo != null
+            ? appendTo
+            : BlobPathTemplate.render(
+                blobPath, nameRunId != null ? nameRunId : runId, Instant.now());
     return io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container, name);
   }
 
@@ -209,15 +261,20 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   @Override
   public java.util.Optional<String> cannotWrite(Map<String, Object> row) {
     Charset charset = Charset.forName(encoding);
-    return format == Format.CSV ? CsvSinkWriter.unwritable(row, charset, List.of())
+    return format == Format.CSV
+        ? CsvSinkWriter.unwritable(row, charset, List.of())
         : JsonSinkWriter.unwritable(row, charset);
   }
 
   @Override
-  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
-      @Nullable Publisher publisher) throws IOException {
-    String blobName = appendTo != null ? appendTo : BlobPathTemplate.render(blobPath,
-        nameRunId != null ? nameRunId : calls.runId(), Instant.now());
+  public Artifact write(
+      Iterable<Map<String, Object>> rows, OperationCalls calls, @Nullable Publisher publisher)
+      throws IOException {
+    String blobName =
+        appendTo != null
+            ? appendTo
+            : BlobPathTemplate.render(
+                blobPath, nameRunId != null ? nameRunId : calls.runId(), Instant.now());
     String where = "'" + container + "/" + blobName + "'";
     BlockBlobClient blob = blobContainer().getBlobClient(blobName).getBlockBlobClient();
     String publicationId = publisher != null ? publisher.publicationId() : Ids.groupId();
@@ -243,8 +300,11 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       if (append) {
         header = format == Format.CSV && includeHeader ? csvHeader(content.firstLine()) : header;
         if (format == Format.JSON) {
-          oldItems = jsonItems(Objects.requireNonNull(content.bytes(),
-              "the base of a JSON append is downloaded with its bytes"), where);
+          oldItems =
+              jsonItems(
+                  Objects.requireNonNull(
+                      content.bytes(), "the base of a JSON append is downloaded with its bytes"),
+                  where);
         } else if (!keepBase) {
           baseBytesToRewrite = content.bytes();
         }
@@ -256,8 +316,13 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       for (Map<String, Object> row : rows) {
         for (String key : row.keySet()) {
           if (!fields.contains(key)) {
-            throw new IOException("cannot append to " + where + ": field '" + key
-                + "' is not in its header " + fields);
+            throw new IOException(
+                "cannot append to "
+                    + where
+                    + ": field '"
+                    + key
+                    + "' is not in its header "
+                    + fields);
           }
         }
       }
@@ -267,14 +332,14 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     if (keepBase) {
       digest = Objects.requireNonNull(afterBase, "a kept base is downloaded and hashed");
     }
-    Map<String, Object> stageRequest = BlobCallPayload.request("stage_blocks", auth, container,
-        blobName);
+    Map<String, Object> stageRequest =
+        BlobCallPayload.request("stage_blocks", auth, container, blobName);
     stageRequest.put("format", format.name().toLowerCase());
     stageRequest.put("publication_id", publicationId);
     stageRequest.put("append", append);
     long t0 = System.nanoTime();
-    BlockUpload upload = new BlockUpload(blob, blockSize, blockPrefix(publicationId, keepBase),
-        digest);
+    BlockUpload upload =
+        new BlockUpload(blob, blockSize, blockPrefix(publicationId, keepBase), digest);
     try {
       if (baseBytesToRewrite != null) {
         upload.write(baseBytesToRewrite);
@@ -290,43 +355,63 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       Map<String, Object> staged = new LinkedHashMap<>();
       staged.put("blocks", upload.blockIds.size());
       staged.put("bytes", upload.bytes);
-      calls.success(BlobCallPayload.CALL_TYPE, stageRequest, staged,
-          BlobCallPayload.millisSince(t0));
+      calls.success(
+          BlobCallPayload.CALL_TYPE, stageRequest, staged, BlobCallPayload.millisSince(t0));
     }
 
-    List<String> blockList = new ArrayList<>(keepBase && base != null ? base.committedIds() : List.of());
+    List<String> blockList =
+        new ArrayList<>(keepBase && base != null ? base.committedIds() : List.of());
     blockList.addAll(upload.blockIds);
     long size = (keepBase && base != null ? base.size() : 0) + upload.bytes;
     String hash = HexFormat.of().formatHex(upload.digest.digest());
     Artifact output = new Artifact("file", uriPrefix() + blobName, hash, size);
     if (publisher != null) {
       CrashPoint.reached("sink.staged");
-      publisher.beforePublish(new Staging(output.pathOrUri(), null, base == null ? null
-          : new Artifact("file", output.pathOrUri(), Objects.requireNonNull(baseHash,
-              "a base is downloaded and hashed"), base.size()), output));
+      publisher.beforePublish(
+          new Staging(
+              output.pathOrUri(),
+              null,
+              base == null
+                  ? null
+                  : new Artifact(
+                      "file",
+                      output.pathOrUri(),
+                      Objects.requireNonNull(baseHash, "a base is downloaded and hashed"),
+                      base.size()),
+              output));
     }
-    commit(blob, blobName, where, blockList, base == null ? null : base.etag(), publicationId,
-        calls);
+    commit(
+        blob, blobName, where, blockList, base == null ? null : base.etag(), publicationId, calls);
     CrashPoint.reached("sink.published");
     return output;
   }
 
   /**
-   * Commits {@code blockList} with the publication's id in the metadata, only if the blob is
-   * still {@code etag} (null: still absent).
+   * Commits {@code blockList} with the publication's id in the metadata, only if the blob is still
+   * {@code etag} (null: still absent).
    */
-  private void commit(BlockBlobClient blob, String blobName, String where, List<String> blockList,
-      @Nullable String etag, String publicationId, OperationCalls calls) throws IOException {
-    Map<String, Object> request = BlobCallPayload.request("commit_block_list", auth, container,
-        blobName);
+  private void commit(
+      BlockBlobClient blob,
+      String blobName,
+      String where,
+      List<String> blockList,
+      @Nullable String etag,
+      String publicationId,
+      OperationCalls calls)
+      throws IOException {
+    Map<String, Object> request =
+        BlobCallPayload.request("commit_block_list", auth, container, blobName);
     request.put("blocks", blockList.size());
     request.put("publication_id", publicationId);
     request.put("if_match", etag == null ? "absent" : etag);
     long t0 = System.nanoTime();
-    BlockBlobCommitBlockListOptions options = new BlockBlobCommitBlockListOptions(blockList)
-        .setMetadata(Map.of(PUBLICATION_KEY, publicationId))
-        .setRequestConditions(etag == null ? new BlobRequestConditions().setIfNoneMatch("*")
-            : new BlobRequestConditions().setIfMatch(etag));
+    BlockBlobCommitBlockListOptions options =
+        new BlockBlobCommitBlockListOptions(blockList)
+            .setMetadata(Map.of(PUBLICATION_KEY, publicationId))
+            .setRequestConditions(
+                etag == null
+                    ? new BlobRequestConditions().setIfNoneMatch("*")
+                    : new BlobRequestConditions().setIfMatch(etag));
     Response<BlockBlobItem> response;
     try {
       response = blob.commitBlockListWithResponse(options, null, Context.NONE);
@@ -339,18 +424,19 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
   }
 
-  private IOException failed(OperationCalls calls, Map<String, Object> request, String action,
-      Exception e, long t0) {
+  private IOException failed(
+      OperationCalls calls, Map<String, Object> request, String action, Exception e, long t0) {
     BlobFailure failure = BlobFailure.of(action, e);
-    calls.error(BlobCallPayload.CALL_TYPE, request, failure.asError(),
-        BlobCallPayload.millisSince(t0));
+    calls.error(
+        BlobCallPayload.CALL_TYPE, request, failure.asError(), BlobCallPayload.millisSince(t0));
     // The SDK's exception is not chained: its text may quote request URLs.
     return new IOException(failure.message());
   }
 
   /** The blob as it is: null when absent. */
-  private @Nullable Base inspect(BlockBlobClient blob, String blobName, String where,
-      OperationCalls calls) throws IOException {
+  private @Nullable Base inspect(
+      BlockBlobClient blob, String blobName, String where, OperationCalls calls)
+      throws IOException {
     Map<String, Object> request = BlobCallPayload.request("inspect", auth, container, blobName);
     long t0 = System.nanoTime();
     Base base;
@@ -374,23 +460,31 @@ public final class AzureBlobSinkWriter implements SinkWriter {
    * What a download of the base gave: its hash, a digest that has consumed its content (to go on
    * hashing what follows it), its first line, and (when kept) its bytes.
    */
-  private record BaseContent(String sha256, MessageDigest afterBase, String firstLine,
-      byte @Nullable [] bytes) {}
+  private record BaseContent(
+      String sha256, MessageDigest afterBase, String firstLine, byte @Nullable [] bytes) {}
 
   /**
-   * Reads the base (as of its ETag) to hash it; keeps its bytes when {@code keep} (a rewrite,
-   * or a JSON array whose items are read back).
+   * Reads the base (as of its ETag) to hash it; keeps its bytes when {@code keep} (a rewrite, or a
+   * JSON array whose items are read back).
    */
-  private BaseContent download(BlockBlobClient blob, String blobName, String where, Base base,
-      OperationCalls calls, boolean keep) throws IOException {
+  private BaseContent download(
+      BlockBlobClient blob,
+      String blobName,
+      String where,
+      Base base,
+      OperationCalls calls,
+      boolean keep)
+      throws IOException {
     Map<String, Object> request = BlobCallPayload.request("download", auth, container, blobName);
     request.put("if_match", base.etag());
     long t0 = System.nanoTime();
     MessageDigest digest = sha256();
     ByteArrayOutputStream firstLine = new ByteArrayOutputStream();
     ByteArrayOutputStream kept = keep ? new ByteArrayOutputStream() : null;
-    try (InputStream in = blob.openInputStream(new BlobInputStreamOptions()
-        .setRequestConditions(new BlobRequestConditions().setIfMatch(base.etag())))) {
+    try (InputStream in =
+        blob.openInputStream(
+            new BlobInputStreamOptions()
+                .setRequestConditions(new BlobRequestConditions().setIfMatch(base.etag())))) {
       byte[] buf = new byte[1 << 16];
       boolean lineDone = false;
       int n;
@@ -421,7 +515,10 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     out.put("content_hash", hash);
     out.put("bytes", base.size());
     calls.success(BlobCallPayload.CALL_TYPE, request, out, BlobCallPayload.millisSince(t0));
-    return new BaseContent(hash, afterBase, firstLine.toString(Charset.forName(encoding)),
+    return new BaseContent(
+        hash,
+        afterBase,
+        firstLine.toString(Charset.forName(encoding)),
         kept == null ? null : kept.toByteArray());
   }
 
@@ -429,8 +526,10 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     if (firstLine.isEmpty()) {
       return List.of();
     }
-    try (CSVParser parser = CSVParser.parse(new StringReader(firstLine),
-        CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get())) {
+    try (CSVParser parser =
+        CSVParser.parse(
+            new StringReader(firstLine),
+            CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get())) {
       var it = parser.iterator();
       return it.hasNext() ? it.next().toList() : List.of();
     }
@@ -446,14 +545,24 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     return items;
   }
 
-  private void serialise(Iterable<Map<String, Object>> rows, List<String> fields, boolean header,
-      List<Object> oldItems, OutputStream out) throws IOException {
+  private void serialise(
+      Iterable<Map<String, Object>> rows,
+      List<String> fields,
+      boolean header,
+      List<Object> oldItems,
+      OutputStream out)
+      throws IOException {
     Charset charset = Charset.forName(encoding);
     switch (format) {
       case CSV -> CsvSinkWriter.print(out, charset, delimiter, fields, Map.of(), header, rows);
       case JSON -> {
-        Iterable<?> items = oldItems.isEmpty() ? rows : () -> Stream.concat(oldItems.stream(),
-            StreamSupport.stream(rows.spliterator(), false)).iterator();
+        Iterable<?> items =
+            oldItems.isEmpty()
+                ? rows
+                : () ->
+                    Stream.concat(
+                            oldItems.stream(), StreamSupport.stream(rows.spliterator(), false))
+                        .iterator();
         // ELSPETH's blob sink writes json.dumps(rows, indent=2).
         JsonSinkWriter.print(out, charset, JsonSinkWriter.Format.JSON, 2, items);
       }
@@ -465,11 +574,11 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   }
 
   /**
-   * Whether {@code p} committed: the blob it names carries its id in the metadata (set by the
-   * same request that commits the blocks). Every commit replaces the metadata, so a later commit
-   * hides an earlier one: a repair asks about a blob's publications oldest first, each repaired
-   * before the next run writes. A blob carrying the id with another size than the publication's
-   * was changed outside elspeth: refused.
+   * Whether {@code p} committed: the blob it names carries its id in the metadata (set by the same
+   * request that commits the blocks). Every commit replaces the metadata, so a later commit hides
+   * an earlier one: a repair asks about a blob's publications oldest first, each repaired before
+   * the next run writes. A blob carrying the id with another size than the publication's was
+   * changed outside elspeth: refused.
    */
   @Override
   public Optional<Boolean> published(SinkPublication p, OperationCalls calls) throws IOException {
@@ -479,9 +588,16 @@ public final class AzureBlobSinkWriter implements SinkWriter {
       return Optional.of(false);
     }
     if (now.size() != p.newSize()) {
-      throw new IOException("the blob " + p.target() + " was committed by publication "
-          + p.publicationId() + " with " + p.newSize() + " bytes but holds " + now.size()
-          + ": it was changed outside elspeth");
+      throw new IOException(
+          "the blob "
+              + p.target()
+              + " was committed by publication "
+              + p.publicationId()
+              + " with "
+              + p.newSize()
+              + " bytes but holds "
+              + now.size()
+              + ": it was changed outside elspeth");
     }
     return Optional.of(true);
   }
@@ -498,29 +614,40 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     BlockBlobClient blob = blobOf(p);
     String where = "'" + p.target() + "'";
     Base now = inspect(blob, nameOf(p), where, calls);
-    String nowHash = now == null ? null
-        : download(blob, nameOf(p), where, now, calls, false).sha256();
+    String nowHash =
+        now == null ? null : download(blob, nameOf(p), where, now, calls, false).sha256();
     if (!java.util.Objects.equals(nowHash, p.baseHash())) {
-      throw new IOException("the Landscape recorded that " + p.target() + " was being published"
-          + " with SHA-256 " + p.newHash() + " (publication " + p.publicationId() + "), but the"
-          + " blob is " + (now == null ? "absent" : "different (SHA-256 " + nowHash + ")")
-          + ", neither that output nor what it replaced: it was changed outside elspeth."
-          + " Restore the blob with that hash before resuming.");
+      throw new IOException(
+          "the Landscape recorded that "
+              + p.target()
+              + " was being published"
+              + " with SHA-256 "
+              + p.newHash()
+              + " (publication "
+              + p.publicationId()
+              + "), but the"
+              + " blob is "
+              + (now == null ? "absent" : "different (SHA-256 " + nowHash + ")")
+              + ", neither that output nor what it replaced: it was changed outside elspeth."
+              + " Restore the blob with that hash before resuming.");
     }
     List<String> staged = new ArrayList<>();
     long stagedBytes = 0;
     Boolean keepBase = null;
     BlockList blocks;
-    Map<String, Object> request = BlobCallPayload.request("list_staged_blocks", auth, container,
-        nameOf(p));
+    Map<String, Object> request =
+        BlobCallPayload.request("list_staged_blocks", auth, container, nameOf(p));
     long t0 = System.nanoTime();
     try {
       blocks = blob.listBlocks(BlockListType.UNCOMMITTED);
     } catch (RuntimeException e) {
       throw failed(calls, request, "list the staged blocks of " + where, e, t0);
     }
-    calls.success(BlobCallPayload.CALL_TYPE, request, Map.of("uncommitted_blocks",
-        blocks.getUncommittedBlocks().size()), BlobCallPayload.millisSince(t0));
+    calls.success(
+        BlobCallPayload.CALL_TYPE,
+        request,
+        Map.of("uncommitted_blocks", blocks.getUncommittedBlocks().size()),
+        BlobCallPayload.millisSince(t0));
     String prefix = p.publicationId() + "-";
     List<Block> ours = new ArrayList<>();
     for (Block b : blocks.getUncommittedBlocks()) {
@@ -538,8 +665,9 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     }
     List<String> list = new ArrayList<>();
     long size = stagedBytes;
-    boolean contentIsBase = p.newSize() == (now == null ? 0 : now.size())
-        && p.newHash().equals(nowHash == null ? EMPTY_SHA256 : nowHash);
+    boolean contentIsBase =
+        p.newSize() == (now == null ? 0 : now.size())
+            && p.newHash().equals(nowHash == null ? EMPTY_SHA256 : nowHash);
     if (Boolean.TRUE.equals(keepBase) || (staged.isEmpty() && contentIsBase && now != null)) {
       if (now == null || now.committedBytes() != now.size()) {
         return false;
@@ -551,8 +679,7 @@ public final class AzureBlobSinkWriter implements SinkWriter {
     if (size != p.newSize() || (staged.isEmpty() && !contentIsBase)) {
       return false;
     }
-    commit(blob, nameOf(p), where, list, now == null ? null : now.etag(), p.publicationId(),
-        calls);
+    commit(blob, nameOf(p), where, list, now == null ? null : now.etag(), p.publicationId(), calls);
     return true;
   }
 
@@ -561,8 +688,14 @@ public final class AzureBlobSinkWriter implements SinkWriter {
 
   private String nameOf(SinkPublication p) throws IOException {
     if (!p.target().startsWith(uriPrefix())) {
-      throw new IOException("publication " + p.publicationId() + " wrote " + p.target()
-          + ", which is not in container " + uriPrefix() + " that this sink writes");
+      throw new IOException(
+          "publication "
+              + p.publicationId()
+              + " wrote "
+              + p.target()
+              + ", which is not in container "
+              + uriPrefix()
+              + " that this sink writes");
     }
     return p.target().substring(uriPrefix().length());
   }
@@ -593,20 +726,29 @@ public final class AzureBlobSinkWriter implements SinkWriter {
   }
 
   /** Characters of a block id (base64 of {@code <32 hex>-a-<8 digits>}). */
-  private static final int BLOCK_ID_CHARS = Base64.getEncoder().encodeToString(
-      blockPrefix("0".repeat(32), true).concat("00000000").getBytes(StandardCharsets.US_ASCII))
-      .length();
+  private static final int BLOCK_ID_CHARS =
+      Base64.getEncoder()
+          .encodeToString(
+              blockPrefix("0".repeat(32), true)
+                  .concat("00000000")
+                  .getBytes(StandardCharsets.US_ASCII))
+          .length();
 
   /**
-   * A blob as it is: ETag, size, committed block ids and their total size, and the publication
-   * that committed it.
+   * A blob as it is: ETag, size, committed block ids and their total size, and the publication that
+   * committed it.
    */
-  record Base(String etag, long size, List<String> committedIds, long committedBytes,
-      boolean idsOurs, @Nullable String publication) {
+  record Base(
+      String etag,
+      long size,
+      List<String> committedIds,
+      long committedBytes,
+      boolean idsOurs,
+      @Nullable String publication) {
     /**
-     * Whether new blocks can follow the committed ones: they are this sink's (block ids of a
-     * blob all have one length) and make up all its content (a blob uploaded in one request has
-     * no committed blocks).
+     * Whether new blocks can follow the committed ones: they are this sink's (block ids of a blob
+     * all have one length) and make up all its content (a blob uploaded in one request has no
+     * committed blocks).
      */
     boolean ownBlocks() {
       return idsOurs && committedBytes == size;
@@ -633,7 +775,12 @@ public final class AzureBlobSinkWriter implements SinkWriter {
         ours &= b.getName().length() == BLOCK_ID_CHARS;
       }
       Map<String, String> meta = props.getMetadata();
-      return new Base(props.getETag(), props.getBlobSize(), List.copyOf(ids), total, ours,
+      return new Base(
+          props.getETag(),
+          props.getBlobSize(),
+          List.copyOf(ids),
+          total,
+          ours,
           meta == null ? null : meta.get(PUBLICATION_KEY));
     }
   }
@@ -685,8 +832,11 @@ public final class AzureBlobSinkWriter implements SinkWriter {
         return;
       }
       // Block ids must all have the same length within a blob: a fixed-width index.
-      String id = Base64.getEncoder().encodeToString(String.format("%s%08d", idPrefix,
-          blockIds.size()).getBytes(StandardCharsets.US_ASCII));
+      String id =
+          Base64.getEncoder()
+              .encodeToString(
+                  String.format("%s%08d", idPrefix, blockIds.size())
+                      .getBytes(StandardCharsets.US_ASCII));
       digest.update(ByteBuffer.wrap(buffer, 0, filled));
       blob.stageBlock(id, new ByteArrayInputStream(buffer, 0, filled), filled);
       blockIds.add(id);

@@ -27,14 +27,15 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An Azure Blob Storage source as a step: one blob, or every blob matching a glob, downloaded as
- * a stream and parsed like the file sources (CSV, JSON, JSONL), each record validated at the
- * boundary. Many blobs are spread over workers and read in parallel with disjoint row-index
- * ranges. Outputs the step's main (valid rows), routed (quarantined rows) and audit records; every
- * listing and download is an {@code http} call under a {@code source_load} operation.
+ * An Azure Blob Storage source as a step: one blob, or every blob matching a glob, downloaded as a
+ * stream and parsed like the file sources (CSV, JSON, JSONL), each record validated at the
+ * boundary. Many blobs are spread over workers and read in parallel with disjoint row-index ranges.
+ * Outputs the step's main (valid rows), routed (quarantined rows) and audit records; every listing
+ * and download is an {@code http} call under a {@code source_load} operation.
  *
  * <pre>{@code AzureBlobSource.read().withAuth(auth).withContainer("in").withBlobPath("data/*.csv")
- *     .withReader(reader).withSchema(schema).withContext(ctx).withOnValidationFailure("quarantine")}</pre>
+ *     .withReader(reader).withSchema(schema).withContext(ctx).withOnValidationFailure("quarantine")}
+ * </pre>
  */
 public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> {
   /** Blocks the SDK downloads at a time: memory per blob being read. */
@@ -44,9 +45,16 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
    * What an AzureBlobSource is configured with. Immutable: each {@code withX} returns a new
    * transform holding a copy with one change ({@link #toBuilder()}).
    */
-  record Config(@Nullable AzureAuth auth, @Nullable String container, @Nullable String blobPath,
-      @Nullable RecordReader reader, SchemaSpec schema, @Nullable StepContext context,
-      String onValidationFailure, int blockSize) implements Serializable {
+  record Config(
+      @Nullable AzureAuth auth,
+      @Nullable String container,
+      @Nullable String blobPath,
+      @Nullable RecordReader reader,
+      SchemaSpec schema,
+      @Nullable StepContext context,
+      String onValidationFailure,
+      int blockSize)
+      implements Serializable {
     Builder toBuilder() {
       return new Builder(this);
     }
@@ -114,8 +122,8 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
       }
 
       Config build() {
-        return new Config(auth, container, blobPath, reader, schema, context,
-            onValidationFailure, blockSize);
+        return new Config(
+            auth, container, blobPath, reader, schema, context, onValidationFailure, blockSize);
       }
     }
   }
@@ -128,13 +136,20 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
 
   /**
    * A source with no blob yet: {@link #withAuth}, {@link #withContainer}, {@link #withBlobPath},
-   * {@link #withReader} and {@link #withContext} are required; the schema is dynamic, rows
-   * failing validation are discarded and blocks are {@value #DEFAULT_BLOCK_SIZE} bytes unless
-   * set.
+   * {@link #withReader} and {@link #withContext} are required; the schema is dynamic, rows failing
+   * validation are discarded and blocks are {@value #DEFAULT_BLOCK_SIZE} bytes unless set.
    */
   public static AzureBlobSource read() {
-    return new AzureBlobSource(new Config(null, null, null, null, SchemaSpec.dynamic(),
-        null, StepContext.DISCARD, DEFAULT_BLOCK_SIZE));
+    return new AzureBlobSource(
+        new Config(
+            null,
+            null,
+            null,
+            null,
+            SchemaSpec.dynamic(),
+            null,
+            StepContext.DISCARD,
+            DEFAULT_BLOCK_SIZE));
   }
 
   /** How to authenticate to the storage account. */
@@ -145,15 +160,16 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
 
   /** The container the blobs are in. */
   public AzureBlobSource withContainer(String c) {
-    checkArgument(c != null && !c.isBlank(), "withContainer() needs a container name, got '%s'",
-        c);
+    checkArgument(c != null && !c.isBlank(), "withContainer() needs a container name, got '%s'", c);
     return new AzureBlobSource(config.toBuilder().container(c).build());
   }
 
   /** One blob's name, or a glob ({@code *}, {@code **}, {@code ?}) naming many. */
   public AzureBlobSource withBlobPath(String path) {
-    checkArgument(path != null && !path.isBlank(), "withBlobPath() needs a blob name or glob,"
-        + " got '%s'", path);
+    checkArgument(
+        path != null && !path.isBlank(),
+        "withBlobPath() needs a blob name or glob," + " got '%s'",
+        path);
     return new AzureBlobSource(config.toBuilder().blobPath(path).build());
   }
 
@@ -177,8 +193,10 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
 
   /** {@code discard} or the name of the sink that receives quarantined rows. */
   public AzureBlobSource withOnValidationFailure(String destination) {
-    checkArgument(destination != null && !destination.isBlank(),
-        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'", destination);
+    checkArgument(
+        destination != null && !destination.isBlank(),
+        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'",
+        destination);
     return new AzureBlobSource(config.toBuilder().onValidationFailure(destination).build());
   }
 
@@ -210,22 +228,36 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    PCollectionTuple listed = input
-        .apply("BlobPath", Create.of(blobPath).withCoder(StringUtf8Coder.of()))
-        .apply("ListBlobs", ParDo.of(new ListBlobsFn(context, auth, container))
-            .withOutputTags(ListBlobsFn.BLOBS, TupleTagList.of(StepTags.AUDIT)));
+    PCollectionTuple listed =
+        input
+            .apply("BlobPath", Create.of(blobPath).withCoder(StringUtf8Coder.of()))
+            .apply(
+                "ListBlobs",
+                ParDo.of(new ListBlobsFn(context, auth, container))
+                    .withOutputTags(ListBlobsFn.BLOBS, TupleTagList.of(StepTags.AUDIT)));
     listed.get(StepTags.AUDIT).setCoder(AuditRecordCoder.of());
-    SourceBoundary boundary = new SourceBoundary(context, reader,
-        new RowValidator(config.schema(), reader.textValues()), config.onValidationFailure());
-    PCollectionTuple read = StepTags.withCoders(listed.get(ListBlobsFn.BLOBS)
-        .setCoder(SerializableCoder.of(BlobRef.class))
-        // Each blob to its own worker: a glob's blobs are read in parallel.
-        .apply("SpreadBlobs", Reshuffle.viaRandomKey())
-        .apply("DownloadAndValidate", ParDo.of(new BlobReadFn(context, auth, container, boundary,
-            config.blockSize())).withOutputTags(StepTags.MAIN, StepTags.additional())));
-    PCollection<AuditRecord> audit = PCollectionList.of(listed.get(StepTags.AUDIT))
-        .and(read.get(StepTags.AUDIT))
-        .apply("AllSourceAudit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
+    SourceBoundary boundary =
+        new SourceBoundary(
+            context,
+            reader,
+            new RowValidator(config.schema(), reader.textValues()),
+            config.onValidationFailure());
+    PCollectionTuple read =
+        StepTags.withCoders(
+            listed
+                .get(ListBlobsFn.BLOBS)
+                .setCoder(SerializableCoder.of(BlobRef.class))
+                // Each blob to its own worker: a glob's blobs are read in parallel.
+                .apply("SpreadBlobs", Reshuffle.viaRandomKey())
+                .apply(
+                    "DownloadAndValidate",
+                    ParDo.of(new BlobReadFn(context, auth, container, boundary, config.blockSize()))
+                        .withOutputTags(StepTags.MAIN, StepTags.additional())));
+    PCollection<AuditRecord> audit =
+        PCollectionList.of(listed.get(StepTags.AUDIT))
+            .and(read.get(StepTags.AUDIT))
+            .apply("AllSourceAudit", Flatten.pCollections())
+            .setCoder(AuditRecordCoder.of());
     return PCollectionTuple.of(StepTags.MAIN, read.get(StepTags.MAIN))
         .and(StepTags.ROUTED, read.get(StepTags.ROUTED))
         .and(StepTags.AUDIT, audit);
@@ -234,7 +266,8 @@ public final class AzureBlobSource extends PTransform<PBegin, PCollectionTuple> 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     AzureAuth auth = config.auth();
-    builder.addIfNotNull(DisplayData.item("container", config.container()))
+    builder
+        .addIfNotNull(DisplayData.item("container", config.container()))
         .addIfNotNull(DisplayData.item("blobPath", config.blobPath()))
         .addIfNotNull(DisplayData.item("account", auth == null ? null : auth.account()))
         .add(DisplayData.item("schemaMode", config.schema().mode().configName()))

@@ -24,16 +24,24 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  * CSV, JSON or JSONL with the file sources' options and schema modes.
  */
 public final class AzureBlobSourcePlugin implements SourcePlugin {
-  static final List<OptionSpec> CSV_OPTIONS = List.of(
-      OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
-      OptionSpec.optional("has_header", OptionType.BOOL, true,
-          "the first row names the fields (false needs `columns`)"),
-      OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
-      OptionSpec.optional("skip_rows", OptionType.INT, 0L, "lines to skip before the header"));
-  static final List<OptionSpec> JSON_OPTIONS = List.of(
-      OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
-      OptionSpec.optional("data_key", OptionType.STRING, null,
-          "read the array under this key of a top-level object (format json)"));
+  static final List<OptionSpec> CSV_OPTIONS =
+      List.of(
+          OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
+          OptionSpec.optional(
+              "has_header",
+              OptionType.BOOL,
+              true,
+              "the first row names the fields (false needs `columns`)"),
+          OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
+          OptionSpec.optional("skip_rows", OptionType.INT, 0L, "lines to skip before the header"));
+  static final List<OptionSpec> JSON_OPTIONS =
+      List.of(
+          OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
+          OptionSpec.optional(
+              "data_key",
+              OptionType.STRING,
+              null,
+              "read the array under this key of a top-level object (format json)"));
 
   @Override
   public String name() {
@@ -50,22 +58,42 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
   public List<OptionSpec> options() {
     List<OptionSpec> options = new ArrayList<>(AzureAuth.OPTIONS);
     options.add(OptionSpec.required("container", OptionType.STRING, "blob container"));
-    options.add(OptionSpec.required("blob_path", OptionType.STRING,
-        "blob name, or a glob (*, **, ?) naming many blobs"));
-    options.add(OptionSpec.oneOf("format", "csv", List.of("csv", "json", "jsonl"),
-        "how the blob is parsed"));
-    options.add(OptionSpec.optional("csv_options", OptionType.OBJECT, null,
-        "{delimiter: ',', has_header: true, encoding: utf-8, skip_rows: 0}"));
-    options.add(OptionSpec.optional("json_options", OptionType.OBJECT, null,
-        "{encoding: utf-8, data_key}"));
-    options.add(OptionSpec.optional("columns", OptionType.STRING_LIST, null,
-        "field names for CSV without a header row"));
-    options.add(OptionSpec.optional("normalize_fields", OptionType.BOOL, false,
-        "turn CSV header names into safe identifiers"));
-    options.add(OptionSpec.optional("field_mapping", OptionType.STRING_MAP, null,
-        "rename fields after normalization: {from: to}"));
-    options.add(OptionSpec.optional("download_block_size", OptionType.INT,
-        (long) AzureBlobSource.DEFAULT_BLOCK_SIZE, "bytes fetched per download request"));
+    options.add(
+        OptionSpec.required(
+            "blob_path", OptionType.STRING, "blob name, or a glob (*, **, ?) naming many blobs"));
+    options.add(
+        OptionSpec.oneOf(
+            "format", "csv", List.of("csv", "json", "jsonl"), "how the blob is parsed"));
+    options.add(
+        OptionSpec.optional(
+            "csv_options",
+            OptionType.OBJECT,
+            null,
+            "{delimiter: ',', has_header: true, encoding: utf-8, skip_rows: 0}"));
+    options.add(
+        OptionSpec.optional(
+            "json_options", OptionType.OBJECT, null, "{encoding: utf-8, data_key}"));
+    options.add(
+        OptionSpec.optional(
+            "columns", OptionType.STRING_LIST, null, "field names for CSV without a header row"));
+    options.add(
+        OptionSpec.optional(
+            "normalize_fields",
+            OptionType.BOOL,
+            false,
+            "turn CSV header names into safe identifiers"));
+    options.add(
+        OptionSpec.optional(
+            "field_mapping",
+            OptionType.STRING_MAP,
+            null,
+            "rename fields after normalization: {from: to}"));
+    options.add(
+        OptionSpec.optional(
+            "download_block_size",
+            OptionType.INT,
+            (long) AzureBlobSource.DEFAULT_BLOCK_SIZE,
+            "bytes fetched per download request"));
     options.add(SourceOptions.MAX_FIELD_BYTES);
     options.add(SourceOptions.MAX_ROW_BYTES);
     options.add(SourceOptions.SCHEMA);
@@ -91,8 +119,9 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
         problems.add("csv_options.has_header: false needs `columns` to name the fields");
       }
       if (csv.options().bool("has_header", true) && options.has("columns")) {
-        problems.add("columns: names the fields of CSV without a header row; set"
-            + " csv_options.has_header: false, or remove columns");
+        problems.add(
+            "columns: names the fields of CSV without a header row; set"
+                + " csv_options.has_header: false, or remove columns");
       }
       if (csv.options().integer("skip_rows", 0) < 0) {
         problems.add("csv_options.skip_rows: expected 0 or more");
@@ -113,21 +142,22 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
     return problems;
   }
 
-  static OptionsValidator.Result nested(PluginOptions options, String key,
-      List<OptionSpec> specs) {
+  static OptionsValidator.Result nested(PluginOptions options, String key, List<OptionSpec> specs) {
     return OptionsValidator.validate(options.map(key), specs, key, Set.of());
   }
 
   @Override
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
-    return AzureBlobSource.read().withAuth(AzureAuth.from(options))
+    return AzureBlobSource.read()
+        .withAuth(AzureAuth.from(options))
         .withContainer(options.requiredString("container"))
         .withBlobPath(options.requiredString("blob_path"))
         .withReader(reader(options))
-        .withSchema(options.schema()).withContext(context)
+        .withSchema(options.schema())
+        .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"))
-        .withBlockSize((int) options.integer("download_block_size",
-            AzureBlobSource.DEFAULT_BLOCK_SIZE));
+        .withBlockSize(
+            (int) options.integer("download_block_size", AzureBlobSource.DEFAULT_BLOCK_SIZE));
   }
 
   /** The options of a nested block that {@link #validate} accepted. */
@@ -143,13 +173,20 @@ public final class AzureBlobSourcePlugin implements SourcePlugin {
       Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
       // With a header row, `columns` would rename nothing: it names a headerless file's fields.
       List<String> columns = csv.bool("has_header", true) ? List.of() : options.strings("columns");
-      return new CsvRecordReader(csv.requiredString("delimiter").charAt(0),
-          csv.requiredString("encoding"), (int) csv.integer("skip_rows", 0), columns, options.bool("normalize_fields", false),
-          mapping).withLimits(SourceOptions.limits(options));
+      return new CsvRecordReader(
+              csv.requiredString("delimiter").charAt(0),
+              csv.requiredString("encoding"),
+              (int) csv.integer("skip_rows", 0),
+              columns,
+              options.bool("normalize_fields", false),
+              mapping)
+          .withLimits(SourceOptions.limits(options));
     }
     PluginOptions json = validated(nested(options, "json_options", JSON_OPTIONS));
-    return new JsonRecordReader("jsonl".equals(format) ? JsonRecordReader.Format.JSONL
-        : JsonRecordReader.Format.JSON, json.string("data_key"), json.requiredString("encoding"))
+    return new JsonRecordReader(
+            "jsonl".equals(format) ? JsonRecordReader.Format.JSONL : JsonRecordReader.Format.JSON,
+            json.string("data_key"),
+            json.requiredString("encoding"))
         .withLimits(SourceOptions.limits(options));
   }
 }

@@ -14,8 +14,8 @@ final class BlobCallPayload {
 
   private BlobCallPayload() {}
 
-  static Map<String, Object> request(String operation, AzureAuth auth, String container,
-      @Nullable String blob) {
+  static Map<String, Object> request(
+      String operation, AzureAuth auth, String container, @Nullable String blob) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("provider", PROVIDER);
     r.put("operation", operation);

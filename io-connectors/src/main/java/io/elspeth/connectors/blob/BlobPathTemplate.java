@@ -10,9 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A sink's blob path as a Jinja template over {@code run_id} and {@code timestamp} (the write's
- * UTC time, ISO-8601 to the second, e.g. {@code 2026-01-31T09:15:00Z}). An unknown variable or a
- * syntax error is an error, never an empty path segment.
+ * A sink's blob path as a Jinja template over {@code run_id} and {@code timestamp} (the write's UTC
+ * time, ISO-8601 to the second, e.g. {@code 2026-01-31T09:15:00Z}). An unknown variable or a syntax
+ * error is an error, never an empty path segment.
  */
 public final class BlobPathTemplate {
   private BlobPathTemplate() {}
@@ -26,13 +26,17 @@ public final class BlobPathTemplate {
     RenderResult result = jinja.renderForResult(template, vars);
     if (!result.getErrors().isEmpty()) {
       TemplateError first = result.getErrors().get(0);
-      throw new IllegalArgumentException("blob_path template '" + template + "': "
-          + first.getMessage());
+      throw new IllegalArgumentException(
+          "blob_path template '" + template + "': " + first.getMessage());
     }
     String path = result.getOutput().strip();
     if (path.isEmpty() || path.endsWith("/")) {
-      throw new IllegalArgumentException("blob_path template '" + template
-          + "' renders to '" + path + "', which is not a blob name");
+      throw new IllegalArgumentException(
+          "blob_path template '"
+              + template
+              + "' renders to '"
+              + path
+              + "', which is not a blob name");
     }
     return path;
   }

@@ -26,9 +26,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Downloads one blob as a stream (the SDK fetches it in blocks of {@code blockSize} bytes, so a
  * blob is never held whole) and parses it through the {@link SourceBoundary} as it arrives. The
- * read is one {@code source_load} operation with one {@code http} call (provider
- * {@code azure_blob_storage}), recorded whether the download succeeds or fails. A failed read
- * commits that trail itself and then fails the step with a message naming the blob and the cause.
+ * read is one {@code source_load} operation with one {@code http} call (provider {@code
+ * azure_blob_storage}), recorded whether the download succeeds or fails. A failed read commits that
+ * trail itself and then fails the step with a message naming the blob and the cause.
  */
 final class BlobReadFn extends DoFn<BlobRef, Token> {
   private final StepContext ctx;
@@ -39,8 +39,8 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
   private final Counter bytesRead = Metrics.counter(BlobReadFn.class, "bytes_downloaded");
   private transient BlobContainerClient client;
 
-  BlobReadFn(StepContext ctx, AzureAuth auth, String container, SourceBoundary boundary,
-      int blockSize) {
+  BlobReadFn(
+      StepContext ctx, AzureAuth auth, String container, SourceBoundary boundary, int blockSize) {
     this.ctx = ctx;
     this.auth = auth;
     this.container = container;
@@ -60,8 +60,7 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
     OperationCalls calls = new OperationCalls(ctx.runId(), operationId);
     io.elspeth.connectors.lineage.DatasetName.azureBlob(auth.account(), container, blob.name())
         .reportRead();
-    Map<String, Object> request = BlobCallPayload.request("download", auth, container,
-        blob.name());
+    Map<String, Object> request = BlobCallPayload.request("download", auth, container, blob.name());
     if (blob.etag() != null) {
       request.put("if_match", blob.etag());
     }
@@ -88,29 +87,40 @@ final class BlobReadFn extends DoFn<BlobRef, Token> {
       String message;
       if (counted == null || counted.failure != null) {
         // The download itself failed: before the first byte, or part-way through the stream.
-        BlobFailure failure = BlobFailure.of("download " + where,
-            counted == null || counted.failure == null ? e : counted.failure);
+        BlobFailure failure =
+            BlobFailure.of(
+                "download " + where,
+                counted == null || counted.failure == null ? e : counted.failure);
         calls.error(BlobCallPayload.CALL_TYPE, request, failure.asError(), ms);
         message = "azure_blob source: " + failure.message();
       } else {
         calls.success(BlobCallPayload.CALL_TYPE, request, response(counted.bytes, null), ms);
-        message = "azure_blob source: cannot parse " + where + ": "
-            + BlobFailure.scrub(String.valueOf(e.getMessage()));
+        message =
+            "azure_blob source: cannot parse "
+                + where
+                + ": "
+                + BlobFailure.scrub(String.valueOf(e.getMessage()));
       }
       // The SDK's exception is not chained: its text may quote request URLs.
       IOException failure = new IOException(message);
-      OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, operationId, "source_load",
-          started, input, null, message), calls, failure);
+      OperationAudit.commitFailure(
+          ctx,
+          OperationAudit.finished(ctx, operationId, "source_load", started, input, null, message),
+          calls,
+          failure);
       throw failure;
     }
     bytesRead.inc(counted.bytes);
-    calls.success(BlobCallPayload.CALL_TYPE, request, response(counted.bytes, etag),
+    calls.success(
+        BlobCallPayload.CALL_TYPE,
+        request,
+        response(counted.bytes, etag),
         BlobCallPayload.millisSince(t0));
     DoFn.OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
     Map<String, Object> output = counts.asOutput();
     output.put("bytes", counted.bytes);
-    audit.output(OperationAudit.finished(ctx, operationId, "source_load", started, input, output,
-        null));
+    audit.output(
+        OperationAudit.finished(ctx, operationId, "source_load", started, input, output, null));
     calls.calls().forEach(audit::output);
   }
 

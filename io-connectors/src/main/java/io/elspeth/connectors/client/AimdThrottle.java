@@ -35,8 +35,10 @@ public final class AimdThrottle {
   }
 
   public synchronized void onCapacityError() {
-    long grown = (long) Math.ceil(Math.max(delayMs * pool.backoffMultiplier(),
-        Math.max(1, pool.recoveryStepMs())));
+    long grown =
+        (long)
+            Math.ceil(
+                Math.max(delayMs * pool.backoffMultiplier(), Math.max(1, pool.recoveryStepMs())));
     delayMs = Math.min(pool.maxDispatchDelayMs(), Math.max(pool.minDispatchDelayMs(), grown));
   }
 

@@ -25,19 +25,18 @@ import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An HTTP client (on {@link java.net.http.HttpClient}) whose every request is one audited call
- * of type {@code http} (ELSPETH's {@code AuditedHTTPClient}): request
- * {@code {method, url, headers, json}} and response {@code {status_code, headers, body_size,
- * body}} hashed as canonical JSON, with credentials in headers fingerprinted or dropped and
- * credentials in the URL (user-info password, credential query parameters: {@link UrlRedactor})
- * fingerprinted before anything is hashed or kept. A 2xx answer the caller's
- * {@link ResponseReader} accepts is a success; a 2xx answer it rejects (an empty body, HTML, a
- * JSON document without the payload) is recorded as an error with the response as received and
- * the reader's failure; a 4xx or 5xx answer is recorded as an error with its response and thrown
- * classified; a transport failure is recorded without a response and thrown as a network error.
- * Whatever happens, the request that was sent has exactly one call record. It does not retry:
- * {@link CallRetrier} does, one record per attempt. Build it in {@code @Setup}; it is
- * thread-safe.
+ * An HTTP client (on {@link java.net.http.HttpClient}) whose every request is one audited call of
+ * type {@code http} (ELSPETH's {@code AuditedHTTPClient}): request {@code {method, url, headers,
+ * json}} and response {@code {status_code, headers, body_size, body}} hashed as canonical JSON,
+ * with credentials in headers fingerprinted or dropped and credentials in the URL (user-info
+ * password, credential query parameters: {@link UrlRedactor}) fingerprinted before anything is
+ * hashed or kept. A 2xx answer the caller's {@link ResponseReader} accepts is a success; a 2xx
+ * answer it rejects (an empty body, HTML, a JSON document without the payload) is recorded as an
+ * error with the response as received and the reader's failure; a 4xx or 5xx answer is recorded as
+ * an error with its response and thrown classified; a transport failure is recorded without a
+ * response and thrown as a network error. Whatever happens, the request that was sent has exactly
+ * one call record. It does not retry: {@link CallRetrier} does, one record per attempt. Build it in
+ * {@code @Setup}; it is thread-safe.
  */
 public final class AuditedHttpClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,8 +46,8 @@ public final class AuditedHttpClient implements AutoCloseable {
   private final SecretFingerprinter fingerprinter;
   private final UrlRedactor urls;
 
-  private AuditedHttpClient(HttpClient http, SecretFingerprinter fingerprinter,
-      Collection<String> secretUrlParams) {
+  private AuditedHttpClient(
+      HttpClient http, SecretFingerprinter fingerprinter, Collection<String> secretUrlParams) {
     this.http = http;
     this.fingerprinter = fingerprinter;
     this.urls = new UrlRedactor(fingerprinter, secretUrlParams);
@@ -60,14 +59,18 @@ public final class AuditedHttpClient implements AutoCloseable {
   }
 
   /**
-   * As {@link #create(Duration)}, with the run's extra credential parameter names
-   * ({@code landscape.secret_url_params}, {@link ClientSettings#secretUrlParams()}).
+   * As {@link #create(Duration)}, with the run's extra credential parameter names ({@code
+   * landscape.secret_url_params}, {@link ClientSettings#secretUrlParams()}).
    */
-  public static AuditedHttpClient create(Duration connectTimeout,
-      Collection<String> secretUrlParams) {
-    return new AuditedHttpClient(HttpClient.newBuilder().connectTimeout(connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER).build(),
-        SecretFingerprinter.fromEnvironment(), secretUrlParams);
+  public static AuditedHttpClient create(
+      Duration connectTimeout, Collection<String> secretUrlParams) {
+    return new AuditedHttpClient(
+        HttpClient.newBuilder()
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build(),
+        SecretFingerprinter.fromEnvironment(),
+        secretUrlParams);
   }
 
   /** How this client redacts URLs: for callers that put a URL in a message of their own. */
@@ -89,15 +92,16 @@ public final class AuditedHttpClient implements AutoCloseable {
    * What came back from a successful call: the body as recorded, and the bytes as received (for
    * callers that parse a non-JSON body themselves, e.g. a JSON-lines file).
    */
-  public record Response(int statusCode, Map<String, Object> headers, @Nullable Object body,
-      byte[] raw) {}
+  public record Response(
+      int statusCode, Map<String, Object> headers, @Nullable Object body, byte[] raw) {}
 
   /**
    * POSTs {@code json} to {@code url}, records the call under {@code sink}'s state, and returns a
    * 2xx response.
    */
-  public Response post(String url, Map<String, String> headers, Object json, Duration timeout,
-      CallSink sink) throws ExternalCallException {
+  public Response post(
+      String url, Map<String, String> headers, Object json, Duration timeout, CallSink sink)
+      throws ExternalCallException {
     return post(url, headers, json, timeout, sink, r -> r);
   }
 
@@ -105,43 +109,85 @@ public final class AuditedHttpClient implements AutoCloseable {
    * POSTs {@code json} to {@code url} and reads a 2xx answer with {@code reader}; the call is
    * recorded under {@code sink}'s state as a success only when the reader accepts the answer.
    */
-  public <T> T post(String url, Map<String, String> headers, Object json, Duration timeout,
-      CallSink sink, ResponseReader<T> reader) throws ExternalCallException {
+  public <T> T post(
+      String url,
+      Map<String, String> headers,
+      Object json,
+      Duration timeout,
+      CallSink sink,
+      ResponseReader<T> reader)
+      throws ExternalCallException {
     Map<String, Object> request = request("POST", url, headers);
     request.put("json", json);
     Map<String, String> sent = new LinkedHashMap<>(headers);
-    return send(url, sent, HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)),
-        "POST", request, timeout, sink, false, reader);
+    return send(
+        url,
+        sent,
+        HttpRequest.BodyPublishers.ofString(CanonicalJson.canonicalize(json)),
+        "POST",
+        request,
+        timeout,
+        sink,
+        false,
+        reader);
   }
 
   /**
-   * GETs {@code url}, recorded as one call. With {@code textBody} the response body is recorded
-   * as UTF-8 text whatever its content type (a downloaded JSON-lines file, which services send as
+   * GETs {@code url}, recorded as one call. With {@code textBody} the response body is recorded as
+   * UTF-8 text whatever its content type (a downloaded JSON-lines file, which services send as
    * {@code application/octet-stream}).
    */
-  public Response get(String url, Map<String, String> headers, Duration timeout, CallSink sink,
-      boolean textBody) throws ExternalCallException {
-    return send(url, headers, HttpRequest.BodyPublishers.noBody(), "GET",
-        request("GET", url, headers), timeout, sink, textBody, r -> r);
+  public Response get(
+      String url, Map<String, String> headers, Duration timeout, CallSink sink, boolean textBody)
+      throws ExternalCallException {
+    return send(
+        url,
+        headers,
+        HttpRequest.BodyPublishers.noBody(),
+        "GET",
+        request("GET", url, headers),
+        timeout,
+        sink,
+        textBody,
+        r -> r);
   }
 
   /**
-   * POSTs a {@code multipart/form-data} body of text {@code fields} and one file part
-   * ({@code fileField}, {@code fileName}, bytes {@code file}), recorded as one call whose request
-   * names the fields and the file's name, size and SHA-256 (the file's content is recorded by the
-   * caller where it matters, e.g. one call per row for a batch of prompts).
+   * POSTs a {@code multipart/form-data} body of text {@code fields} and one file part ({@code
+   * fileField}, {@code fileName}, bytes {@code file}), recorded as one call whose request names the
+   * fields and the file's name, size and SHA-256 (the file's content is recorded by the caller
+   * where it matters, e.g. one call per row for a batch of prompts).
    */
-  public Response postMultipart(String url, Map<String, String> headers,
-      Map<String, String> fields, String fileField, String fileName, byte[] file,
-      Duration timeout, CallSink sink) throws ExternalCallException {
+  public Response postMultipart(
+      String url,
+      Map<String, String> headers,
+      Map<String, String> fields,
+      String fileField,
+      String fileName,
+      byte[] file,
+      Duration timeout,
+      CallSink sink)
+      throws ExternalCallException {
     String boundary = "elspeth-" + java.util.UUID.randomUUID().toString().replace("-", "");
     java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(file.length + 512);
     StringBuilder head = new StringBuilder();
-    fields.forEach((k, v) -> head.append("--").append(boundary).append("\r\n")
-        .append("Content-Disposition: form-data; name=\"").append(k).append("\"\r\n\r\n")
-        .append(v).append("\r\n"));
-    head.append("--").append(boundary).append("\r\n").append("Content-Disposition: form-data;"
-        + " name=\"").append(fileField).append("\"; filename=\"").append(fileName)
+    fields.forEach(
+        (k, v) ->
+            head.append("--")
+                .append(boundary)
+                .append("\r\n")
+                .append("Content-Disposition: form-data; name=\"")
+                .append(k)
+                .append("\"\r\n\r\n")
+                .append(v)
+                .append("\r\n"));
+    head.append("--")
+        .append(boundary)
+        .append("\r\n")
+        .append("Content-Disposition: form-data;" + " name=\"")
+        .append(fileField)
+        .append("\"; filename=\"")
+        .append(fileName)
         .append("\"\r\nContent-Type: application/octet-stream\r\n\r\n");
     body.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
     body.writeBytes(file);
@@ -157,8 +203,16 @@ public final class AuditedHttpClient implements AutoCloseable {
     filePart.put("sha256", CanonicalJson.sha256Hex(file));
     multipart.put("file", filePart);
     request.put("multipart", multipart);
-    return send(url, sent, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()), "POST",
-        request, timeout, sink, false, r -> r);
+    return send(
+        url,
+        sent,
+        HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()),
+        "POST",
+        request,
+        timeout,
+        sink,
+        false,
+        r -> r);
   }
 
   private Map<String, Object> request(String method, String url, Map<String, String> headers) {
@@ -170,27 +224,51 @@ public final class AuditedHttpClient implements AutoCloseable {
   }
 
   /**
-   * GETs a web page, recorded as one call with the body as text: a 2xx answer, or a 3xx answer
-   * with a {@code Location} (a redirect the caller decides whether to follow, each hop its own
-   * call), is returned; anything else is recorded as an error and thrown classified.
+   * GETs a web page, recorded as one call with the body as text: a 2xx answer, or a 3xx answer with
+   * a {@code Location} (a redirect the caller decides whether to follow, each hop its own call), is
+   * returned; anything else is recorded as an error and thrown classified.
    */
-  public Response getPage(String url, Map<String, String> headers, Duration timeout,
-      CallSink sink) throws ExternalCallException {
-    return send(url, headers, HttpRequest.BodyPublishers.noBody(), "GET",
-        request("GET", url, headers), timeout, sink, true, r -> r, true);
+  public Response getPage(String url, Map<String, String> headers, Duration timeout, CallSink sink)
+      throws ExternalCallException {
+    return send(
+        url,
+        headers,
+        HttpRequest.BodyPublishers.noBody(),
+        "GET",
+        request("GET", url, headers),
+        timeout,
+        sink,
+        true,
+        r -> r,
+        true);
   }
 
-  private <T> T send(String url, Map<String, String> headers,
-      HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
-      Duration timeout, CallSink sink, boolean textBody, ResponseReader<T> reader)
+  private <T> T send(
+      String url,
+      Map<String, String> headers,
+      HttpRequest.BodyPublisher publisher,
+      String method,
+      Map<String, Object> request,
+      Duration timeout,
+      CallSink sink,
+      boolean textBody,
+      ResponseReader<T> reader)
       throws ExternalCallException {
     return send(url, headers, publisher, method, request, timeout, sink, textBody, reader, false);
   }
 
-  private <T> T send(String url, Map<String, String> headers,
-      HttpRequest.BodyPublisher publisher, String method, Map<String, Object> request,
-      Duration timeout, CallSink sink, boolean textBody, ResponseReader<T> reader,
-      boolean redirectIsAnswer) throws ExternalCallException {
+  private <T> T send(
+      String url,
+      Map<String, String> headers,
+      HttpRequest.BodyPublisher publisher,
+      String method,
+      Map<String, Object> request,
+      Duration timeout,
+      CallSink sink,
+      boolean textBody,
+      ResponseReader<T> reader,
+      boolean redirectIsAnswer)
+      throws ExternalCallException {
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
     ReplaySource replay = sink.replay();
@@ -199,41 +277,62 @@ public final class AuditedHttpClient implements AutoCloseable {
     }
     HttpResponse<byte[]> answer;
     try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-          .method(method, publisher);
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(url)).timeout(timeout).method(method, publisher);
       headers.forEach(b::header);
       answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      ExternalCallException failure = new ExternalCallException(ExternalCallException.Kind.NETWORK,
-          transportMessage(e), null);
-      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
-          transportError(e), CallAudit.millisSince(started));
+      ExternalCallException failure =
+          new ExternalCallException(ExternalCallException.Kind.NETWORK, transportMessage(e), null);
+      CallAudit.record(
+          sink,
+          index,
+          "http",
+          CallAudit.ERROR,
+          request,
+          null,
+          transportError(e),
+          CallAudit.millisSince(started));
       throw failure;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
-          transportError(e), CallAudit.millisSince(started));
+      CallAudit.record(
+          sink,
+          index,
+          "http",
+          CallAudit.ERROR,
+          request,
+          null,
+          transportError(e),
+          CallAudit.millisSince(started));
       throw new ExternalCallException(ExternalCallException.Kind.NETWORK, "interrupted", null);
     } catch (RuntimeException e) {
       // A request the JDK client refused to build or send (a bad URL, a restricted header): no
       // response, but still this attempt's record, and a row error rather than a crash.
-      ExternalCallException failure = new ExternalCallException(ExternalCallException.Kind.CLIENT,
-          transportMessage(e), null);
-      CallAudit.record(sink, index, "http", CallAudit.ERROR, request, null,
-          transportError(e), CallAudit.millisSince(started));
+      ExternalCallException failure =
+          new ExternalCallException(ExternalCallException.Kind.CLIENT, transportMessage(e), null);
+      CallAudit.record(
+          sink,
+          index,
+          "http",
+          CallAudit.ERROR,
+          request,
+          null,
+          transportError(e),
+          CallAudit.millisSince(started));
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
     Map<String, String> responseHeaders = new LinkedHashMap<>();
     answer.headers().map().forEach((k, v) -> responseHeaders.put(k, String.join(", ", v)));
-    String contentType = answer.headers().firstValue("content-type").orElse("")
-        .toLowerCase(Locale.ROOT);
+    String contentType =
+        answer.headers().firstValue("content-type").orElse("").toLowerCase(Locale.ROOT);
     int status = answer.statusCode();
-    boolean ok = isAnswer(status, redirectIsAnswer,
-        answer.headers().firstValue("location").isPresent());
+    boolean ok =
+        isAnswer(status, redirectIsAnswer, answer.headers().firstValue("location").isPresent());
     byte[] bytes = answer.body() == null ? new byte[0] : answer.body();
-    Object body = textBody && ok ? new String(bytes, StandardCharsets.UTF_8)
-        : body(bytes, contentType);
+    Object body =
+        textBody && ok ? new String(bytes, StandardCharsets.UTF_8) : body(bytes, contentType);
     Map<String, Object> response = new LinkedHashMap<>();
     response.put("status_code", status);
     response.put("headers", SensitiveHeaders.response(responseHeaders));
@@ -243,40 +342,65 @@ public final class AuditedHttpClient implements AutoCloseable {
   }
 
   /**
-   * A call of a replay run: the recorded answer to the same request goes through the same
-   * reading as a live one, and is recorded with the same request and response, so the replay's
-   * hashes are the recorded run's. No byte goes on the network.
+   * A call of a replay run: the recorded answer to the same request goes through the same reading
+   * as a live one, and is recorded with the same request and response, so the replay's hashes are
+   * the recorded run's. No byte goes on the network.
    */
-  private <T> T replayed(ReplaySource source, Map<String, Object> request, int index,
-      long started, CallSink sink, ResponseReader<T> reader, boolean redirectIsAnswer)
+  private <T> T replayed(
+      ReplaySource source,
+      Map<String, Object> request,
+      int index,
+      long started,
+      CallSink sink,
+      ResponseReader<T> reader,
+      boolean redirectIsAnswer)
       throws ExternalCallException {
     CallReplayer.Answer recorded = CallReplayer.of(source).answer("http", request);
     double latency = CallAudit.millisSince(started);
     Map<String, Object> response = recorded.response();
     if (response == null || !(response.get("status_code") instanceof Number)) {
       // The recorded attempt got no answer (a timeout, a refused connection): so does this one.
-      Map<String, Object> error = recorded.error() != null ? recorded.error()
-          : Map.of("type", "NetworkError", "message", "no response recorded");
+      Map<String, Object> error =
+          recorded.error() != null
+              ? recorded.error()
+              : Map.of("type", "NetworkError", "message", "no response recorded");
       CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
       throw ReplayedFailures.exception(error, null);
     }
-    return answered(request, index, latency, sink, reader, response,
-        ReplayedFailures.bytesOf(response.get("body")), redirectIsAnswer);
+    return answered(
+        request,
+        index,
+        latency,
+        sink,
+        reader,
+        response,
+        ReplayedFailures.bytesOf(response.get("body")),
+        redirectIsAnswer);
   }
 
   /**
-   * Reads and records an answer, live or replayed: {@code response} as it is recorded. With
-   * {@code redirectIsAnswer} (a page fetch that follows redirects itself), a 3xx with a
-   * {@code Location} is an answer too.
+   * Reads and records an answer, live or replayed: {@code response} as it is recorded. With {@code
+   * redirectIsAnswer} (a page fetch that follows redirects itself), a 3xx with a {@code Location}
+   * is an answer too.
    */
-  private <T> T answered(Map<String, Object> request, int index, double latency, CallSink sink,
-      ResponseReader<T> reader, Map<String, Object> response, byte[] bytes,
-      boolean redirectIsAnswer) throws ExternalCallException {
-    int status = ((Number) Objects.requireNonNull(response.get("status_code"),
-        "a recorded response has its status_code")).intValue();
+  private <T> T answered(
+      Map<String, Object> request,
+      int index,
+      double latency,
+      CallSink sink,
+      ResponseReader<T> reader,
+      Map<String, Object> response,
+      byte[] bytes,
+      boolean redirectIsAnswer)
+      throws ExternalCallException {
+    int status =
+        ((Number)
+                Objects.requireNonNull(
+                    response.get("status_code"), "a recorded response has its status_code"))
+            .intValue();
     @SuppressWarnings("unchecked")
-    Map<String, Object> headers = response.get("headers") instanceof Map<?, ?> h
-        ? (Map<String, Object>) h : Map.of();
+    Map<String, Object> headers =
+        response.get("headers") instanceof Map<?, ?> h ? (Map<String, Object>) h : Map.of();
     boolean ok = isAnswer(status, redirectIsAnswer, header(headers, "location") != null);
     Object body = response.get("body");
     if (ok) {
@@ -284,15 +408,17 @@ public final class AuditedHttpClient implements AutoCloseable {
       try {
         value = reader.read(new Response(status, headers, body, bytes));
       } catch (ExternalCallException e) {
-        CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, e.toError(),
-            latency);
+        CallAudit.record(
+            sink, index, "http", CallAudit.ERROR, request, response, e.toError(), latency);
         throw e;
       } catch (RuntimeException e) {
-        ExternalCallException failure = new ExternalCallException(
-            ExternalCallException.Kind.INVALID_RESPONSE,
-            "unreadable response: " + e.getClass().getSimpleName(), status);
-        CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response,
-            failure.toError(), latency);
+        ExternalCallException failure =
+            new ExternalCallException(
+                ExternalCallException.Kind.INVALID_RESPONSE,
+                "unreadable response: " + e.getClass().getSimpleName(),
+                status);
+        CallAudit.record(
+            sink, index, "http", CallAudit.ERROR, request, response, failure.toError(), latency);
         throw failure;
       }
       CallAudit.record(sink, index, "http", CallAudit.SUCCESS, request, response, null, latency);
@@ -303,14 +429,16 @@ public final class AuditedHttpClient implements AutoCloseable {
     error.put("message", "HTTP " + status);
     error.put("status_code", status);
     CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
-    throw new ExternalCallException(ExternalCallException.forStatus(status), "HTTP " + status,
-        status).withRetryAfter(RetryPolicy.retryAfter(header(headers, "retry-after-ms"),
-            header(headers, "retry-after"), Instant.now()));
+    throw new ExternalCallException(
+            ExternalCallException.forStatus(status), "HTTP " + status, status)
+        .withRetryAfter(
+            RetryPolicy.retryAfter(
+                header(headers, "retry-after-ms"), header(headers, "retry-after"), Instant.now()));
   }
 
   /**
-   * Whether a status answers the call: a 2xx, or for a page fetch that follows redirects itself
-   * a 3xx with a {@code Location}.
+   * Whether a status answers the call: a 2xx, or for a page fetch that follows redirects itself a
+   * 3xx with a {@code Location}.
    */
   private static boolean isAnswer(int status, boolean redirectIsAnswer, boolean hasLocation) {
     return status >= 200 && status < 300
@@ -338,13 +466,15 @@ public final class AuditedHttpClient implements AutoCloseable {
         Map<String, Object> failed = new LinkedHashMap<>();
         failed.put("_json_parse_failed", true);
         failed.put("_error", e.getClass().getSimpleName());
-        failed.put("_raw_text", text.length() > MAX_RAW_TEXT ? text.substring(0, MAX_RAW_TEXT)
-            : text);
+        failed.put(
+            "_raw_text", text.length() > MAX_RAW_TEXT ? text.substring(0, MAX_RAW_TEXT) : text);
         return failed;
       }
     }
-    if (contentType.startsWith("text/") || contentType.contains("xml")
-        || contentType.contains("form-urlencoded") || contentType.isEmpty() && bytes.length == 0) {
+    if (contentType.startsWith("text/")
+        || contentType.contains("xml")
+        || contentType.contains("form-urlencoded")
+        || contentType.isEmpty() && bytes.length == 0) {
       return text;
     }
     return Map.of("_binary", Base64.getEncoder().encodeToString(bytes));
@@ -363,8 +493,8 @@ public final class AuditedHttpClient implements AutoCloseable {
 
   private Map<String, Object> transportError(Exception e) {
     Map<String, Object> error = new LinkedHashMap<>();
-    error.put("type", e instanceof HttpTimeoutException ? "TimeoutError"
-        : e.getClass().getSimpleName());
+    error.put(
+        "type", e instanceof HttpTimeoutException ? "TimeoutError" : e.getClass().getSimpleName());
     error.put("message", transportMessage(e));
     return error;
   }

@@ -50,35 +50,38 @@ import java.util.concurrent.TimeoutException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A chat-completion client whose every attempt is one audited call (ELSPETH's
- * {@code AuditedLLMClient}). Two back ends:
+ * A chat-completion client whose every attempt is one audited call (ELSPETH's {@code
+ * AuditedLLMClient}). Two back ends:
  *
  * <ul>
  *   <li>{@link #azure}: the Azure OpenAI SDK ({@code com.azure:azure-ai-openai}) with an API key
  *       credential, its own retries off (every attempt must be recorded, so {@link CallRetrier}
  *       retries), called through its protocol method so the answer is read here, as received.
- *       Recorded as call type {@code llm}: request {@code {model, messages, temperature,
- *       provider, max_tokens?, response_format?}}, response {@code {content, model, usage,
- *       raw_response}} for a chat completion, or {@code {status_code, body_size, body}} as
- *       received for anything else (an empty body, HTML, truncated JSON, an error status),
- *       error {@code {type, message, retryable, status_code?}}.
- *   <li>{@link #openRouter}: OpenRouter's OpenAI-compatible HTTP API through the
- *       {@link AuditedHttpClient}, recorded as call type {@code http} with the bearer token
- *       fingerprinted.
+ *       Recorded as call type {@code llm}: request {@code {model, messages, temperature, provider,
+ *       max_tokens?, response_format?}}, response {@code {content, model, usage, raw_response}} for
+ *       a chat completion, or {@code {status_code, body_size, body}} as received for anything else
+ *       (an empty body, HTML, truncated JSON, an error status), error {@code {type, message,
+ *       retryable, status_code?}}.
+ *   <li>{@link #openRouter}: OpenRouter's OpenAI-compatible HTTP API through the {@link
+ *       AuditedHttpClient}, recorded as call type {@code http} with the bearer token fingerprinted.
  * </ul>
  *
- * <p>Build in {@code @Setup}; thread-safe. Every attempt has exactly one call record, whatever
- * came back; a failed attempt is recorded, then thrown classified (never as a runtime exception).
+ * <p>Build in {@code @Setup}; thread-safe. Every attempt has exactly one call record, whatever came
+ * back; a failed attempt is recorded, then thrown classified (never as a runtime exception).
  * Messages and recorded URLs go through {@link UrlRedactor}.
  */
 public final class AuditedLlmClient implements AutoCloseable {
   /**
-   * One chat request. {@code responseFormat} is OpenAI's {@code response_format} object, sent
-   * and recorded as given: null (plain text), {@link #JSON_OBJECT}, or
-   * {@link #jsonSchema(String, Map)}.
+   * One chat request. {@code responseFormat} is OpenAI's {@code response_format} object, sent and
+   * recorded as given: null (plain text), {@link #JSON_OBJECT}, or {@link #jsonSchema(String,
+   * Map)}.
    */
-  public record ChatRequest(String model, List<Map<String, Object>> messages, double temperature,
-      @Nullable Integer maxTokens, @Nullable Map<String, Object> responseFormat) {
+  public record ChatRequest(
+      String model,
+      List<Map<String, Object>> messages,
+      double temperature,
+      @Nullable Integer maxTokens,
+      @Nullable Map<String, Object> responseFormat) {
     /** {@code {"type": "json_object"}}: JSON mode, any object. */
     public static final Map<String, Object> JSON_OBJECT = Map.of("type", "json_object");
 
@@ -87,21 +90,34 @@ public final class AuditedLlmClient implements AutoCloseable {
     }
 
     /** With JSON mode on or off. */
-    public ChatRequest(String model, List<Map<String, Object>> messages, double temperature,
-        @Nullable Integer maxTokens, boolean jsonResponse) {
+    public ChatRequest(
+        String model,
+        List<Map<String, Object>> messages,
+        double temperature,
+        @Nullable Integer maxTokens,
+        boolean jsonResponse) {
       this(model, messages, temperature, maxTokens, jsonResponse ? JSON_OBJECT : null);
     }
 
     /** A system prompt (when given) followed by one user message. */
-    public static ChatRequest of(String model, @Nullable String systemPrompt, String prompt,
-        double temperature, @Nullable Integer maxTokens, boolean jsonResponse) {
-      return of(model, systemPrompt, prompt, temperature, maxTokens,
-          jsonResponse ? JSON_OBJECT : null);
+    public static ChatRequest of(
+        String model,
+        @Nullable String systemPrompt,
+        String prompt,
+        double temperature,
+        @Nullable Integer maxTokens,
+        boolean jsonResponse) {
+      return of(
+          model, systemPrompt, prompt, temperature, maxTokens, jsonResponse ? JSON_OBJECT : null);
     }
 
     /** As above, with a {@code response_format} object (null: plain text). */
-    public static ChatRequest of(String model, @Nullable String systemPrompt, String prompt,
-        double temperature, @Nullable Integer maxTokens,
+    public static ChatRequest of(
+        String model,
+        @Nullable String systemPrompt,
+        String prompt,
+        double temperature,
+        @Nullable Integer maxTokens,
         @Nullable Map<String, Object> responseFormat) {
       List<Map<String, Object>> messages = new ArrayList<>();
       if (systemPrompt != null && !systemPrompt.isEmpty()) {
@@ -112,8 +128,8 @@ public final class AuditedLlmClient implements AutoCloseable {
     }
 
     /**
-     * Structured outputs: {@code {"type": "json_schema", "json_schema": {"name", "strict":
-     * true, "schema"}}}, the service held to {@code schema}.
+     * Structured outputs: {@code {"type": "json_schema", "json_schema": {"name", "strict": true,
+     * "schema"}}}, the service held to {@code schema}.
      */
     public static Map<String, Object> jsonSchema(String name, Map<String, Object> schema) {
       Map<String, Object> spec = new LinkedHashMap<>();
@@ -151,9 +167,15 @@ public final class AuditedLlmClient implements AutoCloseable {
   private final Duration timeout;
   private final UrlRedactor urls;
 
-  private AuditedLlmClient(String provider, @Nullable OpenAIClient azure,
-      @Nullable String deployment, @Nullable AuditedHttpClient http, @Nullable String chatUrl,
-      @Nullable String apiKey, Duration timeout, UrlRedactor urls) {
+  private AuditedLlmClient(
+      String provider,
+      @Nullable OpenAIClient azure,
+      @Nullable String deployment,
+      @Nullable AuditedHttpClient http,
+      @Nullable String chatUrl,
+      @Nullable String apiKey,
+      Duration timeout,
+      UrlRedactor urls) {
     this.provider = provider;
     this.azure = azure;
     this.deployment = deployment;
@@ -168,32 +190,54 @@ public final class AuditedLlmClient implements AutoCloseable {
    * An Azure OpenAI client for one deployment. The Azure SDK accepts key credentials over HTTPS
    * only; the endpoint's certificate is checked against the JVM's trust store.
    */
-  public static AuditedLlmClient azure(String endpoint, String apiKey, String apiVersion,
-      String deployment, Duration timeout) {
+  public static AuditedLlmClient azure(
+      String endpoint, String apiKey, String apiVersion, String deployment, Duration timeout) {
     return azure(endpoint, apiKey, apiVersion, deployment, timeout, List.of());
   }
 
   /** As above, with the run's extra credential parameter names for URLs in messages. */
-  public static AuditedLlmClient azure(String endpoint, String apiKey, String apiVersion,
-      String deployment, Duration timeout, Collection<String> secretUrlParams) {
-    HttpClient transport = HttpClient.createDefault(new HttpClientOptions()
-        .setResponseTimeout(timeout).setReadTimeout(timeout).setConnectTimeout(timeout));
+  public static AuditedLlmClient azure(
+      String endpoint,
+      String apiKey,
+      String apiVersion,
+      String deployment,
+      Duration timeout,
+      Collection<String> secretUrlParams) {
+    HttpClient transport =
+        HttpClient.createDefault(
+            new HttpClientOptions()
+                .setResponseTimeout(timeout)
+                .setReadTimeout(timeout)
+                .setConnectTimeout(timeout));
     // The configured api-version goes on the wire even when this SDK release has no enum
     // constant for it (ELSPETH's default, 2024-10-21, is one of those).
-    HttpPipelinePolicy apiVersionPolicy = (context, next) -> {
-      context.getHttpRequest().setUrl(UrlBuilder.parse(context.getHttpRequest().getUrl())
-          .setQueryParameter("api-version", apiVersion).toString());
-      return next.process();
-    };
-    OpenAIClient client = new OpenAIClientBuilder()
-        .endpoint(endpoint)
-        .credential(new AzureKeyCredential(apiKey))
-        .httpClient(transport)
-        .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))))
-        .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
-        .addPolicy(apiVersionPolicy)
-        .buildClient();
-    return new AuditedLlmClient("azure", client, deployment, null, null, null, timeout,
+    HttpPipelinePolicy apiVersionPolicy =
+        (context, next) -> {
+          context
+              .getHttpRequest()
+              .setUrl(
+                  UrlBuilder.parse(context.getHttpRequest().getUrl())
+                      .setQueryParameter("api-version", apiVersion)
+                      .toString());
+          return next.process();
+        };
+    OpenAIClient client =
+        new OpenAIClientBuilder()
+            .endpoint(endpoint)
+            .credential(new AzureKeyCredential(apiKey))
+            .httpClient(transport)
+            .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))))
+            .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
+            .addPolicy(apiVersionPolicy)
+            .buildClient();
+    return new AuditedLlmClient(
+        "azure",
+        client,
+        deployment,
+        null,
+        null,
+        null,
+        timeout,
         new UrlRedactor(SecretFingerprinter.fromEnvironment(), secretUrlParams));
   }
 
@@ -203,16 +247,16 @@ public final class AuditedLlmClient implements AutoCloseable {
   }
 
   /** As above, with the run's extra credential parameter names for recorded URLs. */
-  public static AuditedLlmClient openRouter(String baseUrl, String apiKey, Duration timeout,
-      Collection<String> secretUrlParams) {
+  public static AuditedLlmClient openRouter(
+      String baseUrl, String apiKey, Duration timeout, Collection<String> secretUrlParams) {
     // The path goes before any query or fragment the base URL carries.
     int cut = firstOf(baseUrl, "?#");
     String base = baseUrl.substring(0, cut);
-    String url = (base.endsWith("/") ? base + "chat/completions" : base + "/chat/completions")
-        + baseUrl.substring(cut);
+    String url =
+        (base.endsWith("/") ? base + "chat/completions" : base + "/chat/completions")
+            + baseUrl.substring(cut);
     AuditedHttpClient http = AuditedHttpClient.create(timeout, secretUrlParams);
-    return new AuditedLlmClient("openrouter", null, null, http, url, apiKey, timeout,
-        http.urls());
+    return new AuditedLlmClient("openrouter", null, null, http, url, apiKey, timeout, http.urls());
   }
 
   private static int firstOf(String s, String chars) {
@@ -253,27 +297,32 @@ public final class AuditedLlmClient implements AutoCloseable {
     if (!"json_schema".equals(format.get("type"))) {
       return new ChatCompletionsJsonResponseFormat();
     }
-    Map<?, ?> spec = (Map<?, ?>) Objects.requireNonNull(format.get("json_schema"),
-        "response_format of type json_schema has a 'json_schema' object");
+    Map<?, ?> spec =
+        (Map<?, ?>)
+            Objects.requireNonNull(
+                format.get("json_schema"),
+                "response_format of type json_schema has a 'json_schema' object");
     return new ChatCompletionsJsonSchemaResponseFormat(
         new ChatCompletionsJsonSchemaResponseFormatJsonSchema(String.valueOf(spec.get("name")))
             .setStrict(Boolean.TRUE.equals(spec.get("strict")))
-            .setSchema(com.azure.core.util.BinaryData.fromString(
-                CanonicalJson.canonicalize(spec.get("schema")))));
+            .setSchema(
+                com.azure.core.util.BinaryData.fromString(
+                    CanonicalJson.canonicalize(spec.get("schema")))));
   }
 
   private ChatCompletionsOptions azureOptions(ChatRequest r) {
     List<ChatRequestMessage> messages = new ArrayList<>();
     for (Map<String, Object> m : r.messages()) {
       String content = String.valueOf(m.get("content"));
-      messages.add(switch (String.valueOf(m.get("role"))) {
-        case "system" -> new ChatRequestSystemMessage(content);
-        case "assistant" -> new ChatRequestAssistantMessage(content);
-        default -> new ChatRequestUserMessage(content);
-      });
+      messages.add(
+          switch (String.valueOf(m.get("role"))) {
+            case "system" -> new ChatRequestSystemMessage(content);
+            case "assistant" -> new ChatRequestAssistantMessage(content);
+            default -> new ChatRequestUserMessage(content);
+          });
     }
-    ChatCompletionsOptions options = new ChatCompletionsOptions(messages)
-        .setTemperature(r.temperature()).setModel(r.model());
+    ChatCompletionsOptions options =
+        new ChatCompletionsOptions(messages).setTemperature(r.temperature()).setModel(r.model());
     if (r.maxTokens() != null) {
       options.setMaxTokens(r.maxTokens());
     }
@@ -284,13 +333,16 @@ public final class AuditedLlmClient implements AutoCloseable {
   }
 
   /** What one Azure attempt came to: the response as recorded, and the answer or the failure. */
-  private record Outcome(Map<String, Object> response, @Nullable ChatResponse chat,
-      @Nullable ExternalCallException failure, CallRecord.@Nullable Telemetry telemetry) {}
+  private record Outcome(
+      Map<String, Object> response,
+      @Nullable ChatResponse chat,
+      @Nullable ExternalCallException failure,
+      CallRecord.@Nullable Telemetry telemetry) {}
 
   private ChatResponse chatAzure(ChatRequest r, CallSink sink) throws ExternalCallException {
     Map<String, Object> request = requestRecord(r);
-    CallRecord.Telemetry requested = new CallRecord.Telemetry(provider, null, r.model(), null,
-        null, null);
+    CallRecord.Telemetry requested =
+        new CallRecord.Telemetry(provider, null, r.model(), null, null, null);
     int index = sink.nextCallIndex();
     long started = System.nanoTime();
     ReplaySource replay = sink.replay();
@@ -303,15 +355,24 @@ public final class AuditedLlmClient implements AutoCloseable {
       // The protocol method hands back the body as received; the convenience method
       // (getChatCompletions) dereferences it blindly, so an empty 200 was a NullPointerException
       // with no call record.
-      answer = Objects.requireNonNull(azure, "an azure client has its OpenAI client")
-          .getChatCompletionsWithResponse(deployment,
-          BinaryData.fromObject(azureOptions(r)), new RequestOptions());
+      answer =
+          Objects.requireNonNull(azure, "an azure client has its OpenAI client")
+              .getChatCompletionsWithResponse(
+                  deployment, BinaryData.fromObject(azureOptions(r)), new RequestOptions());
       BinaryData value = answer.getValue();
       bytes = value == null ? new byte[0] : value.toBytes();
     } catch (RuntimeException e) {
       ExternalCallException failure = classify(e, urls);
-      CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, errorResponse(e),
-          failure.toError(), CallAudit.millisSince(started), requested);
+      CallAudit.record(
+          sink,
+          index,
+          "llm",
+          CallAudit.ERROR,
+          request,
+          errorResponse(e),
+          failure.toError(),
+          CallAudit.millisSince(started),
+          requested);
       throw failure;
     }
     double latency = CallAudit.millisSince(started);
@@ -319,20 +380,36 @@ public final class AuditedLlmClient implements AutoCloseable {
     Map<String, Object> received = new LinkedHashMap<>();
     received.put("status_code", status);
     received.put("body_size", bytes.length);
-    received.put("body", AuditedHttpClient.body(bytes, String.valueOf(
-        answer.getHeaders().getValue(HttpHeaderName.CONTENT_TYPE)).toLowerCase(Locale.ROOT)));
+    received.put(
+        "body",
+        AuditedHttpClient.body(
+            bytes,
+            String.valueOf(answer.getHeaders().getValue(HttpHeaderName.CONTENT_TYPE))
+                .toLowerCase(Locale.ROOT)));
     Outcome outcome;
     try {
       outcome = readAzure(r, status, bytes, received);
     } catch (RuntimeException e) {
-      outcome = new Outcome(received, null, new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE,
-          "unreadable response: " + e.getClass().getSimpleName(), status), null);
+      outcome =
+          new Outcome(
+              received,
+              null,
+              new ExternalCallException(
+                  ExternalCallException.Kind.INVALID_RESPONSE,
+                  "unreadable response: " + e.getClass().getSimpleName(),
+                  status),
+              null);
     }
-    CallAudit.record(sink, index, "llm",
-        outcome.failure() == null ? CallAudit.SUCCESS : CallAudit.ERROR, request,
-        outcome.response(), outcome.failure() == null ? null : outcome.failure().toError(),
-        latency, outcome.telemetry() == null ? requested : outcome.telemetry());
+    CallAudit.record(
+        sink,
+        index,
+        "llm",
+        outcome.failure() == null ? CallAudit.SUCCESS : CallAudit.ERROR,
+        request,
+        outcome.response(),
+        outcome.failure() == null ? null : outcome.failure().toError(),
+        latency,
+        outcome.telemetry() == null ? requested : outcome.telemetry());
     if (outcome.failure() != null) {
       throw outcome.failure();
     }
@@ -340,41 +417,62 @@ public final class AuditedLlmClient implements AutoCloseable {
   }
 
   /**
-   * A call of a replay run: the recorded answer to the same request, recorded again with the
-   * same request and response (so the same hashes), and no byte on the network.
+   * A call of a replay run: the recorded answer to the same request, recorded again with the same
+   * request and response (so the same hashes), and no byte on the network.
    */
   @SuppressWarnings("unchecked")
-  private ChatResponse replayedAzure(ReplaySource source, ChatRequest r,
-      Map<String, Object> request, CallRecord.Telemetry requested, int index, long started,
-      CallSink sink) throws ExternalCallException {
+  private ChatResponse replayedAzure(
+      ReplaySource source,
+      ChatRequest r,
+      Map<String, Object> request,
+      CallRecord.Telemetry requested,
+      int index,
+      long started,
+      CallSink sink)
+      throws ExternalCallException {
     CallReplayer.Answer recorded = CallReplayer.of(source).answer("llm", request);
     double latency = CallAudit.millisSince(started);
     Map<String, Object> response = recorded.response();
     if (!recorded.failed() && response != null && response.get("content") instanceof String c) {
       String model = response.get("model") instanceof String m ? m : r.model();
-      Map<String, Object> usage = response.get("usage") instanceof Map<?, ?> u
-          ? new LinkedHashMap<>((Map<String, Object>) u) : new LinkedHashMap<>();
-      CallRecord.Telemetry details = new CallRecord.Telemetry(provider, null, r.model(), model,
-          usage.get("prompt_tokens") instanceof Number p ? p.longValue() : null,
-          usage.get("completion_tokens") instanceof Number n ? n.longValue() : null);
-      CallAudit.record(sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency,
-          details);
+      Map<String, Object> usage =
+          response.get("usage") instanceof Map<?, ?> u
+              ? new LinkedHashMap<>((Map<String, Object>) u)
+              : new LinkedHashMap<>();
+      CallRecord.Telemetry details =
+          new CallRecord.Telemetry(
+              provider,
+              null,
+              r.model(),
+              model,
+              usage.get("prompt_tokens") instanceof Number p ? p.longValue() : null,
+              usage.get("completion_tokens") instanceof Number n ? n.longValue() : null);
+      CallAudit.record(
+          sink, index, "llm", CallAudit.SUCCESS, request, response, null, latency, details);
       return new ChatResponse(c, model, usage);
     }
-    Map<String, Object> error = recorded.error() != null ? recorded.error()
-        : Map.of("type", ExternalCallException.Kind.INVALID_RESPONSE.type(),
-            "message", "the recorded call has no answer");
-    CallAudit.record(sink, index, "llm", CallAudit.ERROR, request, response, error, latency,
-        requested);
+    Map<String, Object> error =
+        recorded.error() != null
+            ? recorded.error()
+            : Map.of(
+                "type",
+                ExternalCallException.Kind.INVALID_RESPONSE.type(),
+                "message",
+                "the recorded call has no answer");
+    CallAudit.record(
+        sink, index, "llm", CallAudit.ERROR, request, response, error, latency, requested);
     throw ReplayedFailures.exception(error, null);
   }
 
   /** Reads a 2xx answer; anything but a chat completion with content is a failed outcome. */
-  private Outcome readAzure(ChatRequest r, int status, byte[] bytes,
-      Map<String, Object> received) {
+  private Outcome readAzure(ChatRequest r, int status, byte[] bytes, Map<String, Object> received) {
     if (bytes.length == 0) {
-      return new Outcome(received, null, new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE, "empty response body", status), null);
+      return new Outcome(
+          received,
+          null,
+          new ExternalCallException(
+              ExternalCallException.Kind.INVALID_RESPONSE, "empty response body", status),
+          null);
     }
     ChatCompletions completions;
     try (JsonReader reader = JsonProviders.createReader(bytes)) {
@@ -383,9 +481,14 @@ public final class AuditedLlmClient implements AutoCloseable {
       completions = null;
     }
     if (completions == null) {
-      return new Outcome(received, null, new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE, "response is not a chat completion",
-          status), null);
+      return new Outcome(
+          received,
+          null,
+          new ExternalCallException(
+              ExternalCallException.Kind.INVALID_RESPONSE,
+              "response is not a chat completion",
+              status),
+          null);
     }
     Map<String, Object> usage = usage(completions.getUsage());
     Object raw = received.get("body");
@@ -407,8 +510,7 @@ public final class AuditedLlmClient implements AutoCloseable {
       if (content == null && CompletionsFinishReason.TOOL_CALLS.equals(first.getFinishReason())) {
         content = "";
       } else if (content == null) {
-        problem = "LLM returned null content (finish_reason "
-            + first.getFinishReason() + ")";
+        problem = "LLM returned null content (finish_reason " + first.getFinishReason() + ")";
       }
     }
     String model = completions.getModel() == null ? r.model() : completions.getModel();
@@ -419,14 +521,18 @@ public final class AuditedLlmClient implements AutoCloseable {
     response.put("raw_response", raw);
     CallRecord.Telemetry details = llmDetails(r, model, completions.getUsage());
     if (problem != null) {
-      ExternalCallException.Kind kind = choices == null || choices.isEmpty()
-          ? ExternalCallException.Kind.INVALID_RESPONSE
-          : ExternalCallException.Kind.CONTENT_POLICY;
-      return new Outcome(response, null, new ExternalCallException(kind, problem, null),
-          details);
+      ExternalCallException.Kind kind =
+          choices == null || choices.isEmpty()
+              ? ExternalCallException.Kind.INVALID_RESPONSE
+              : ExternalCallException.Kind.CONTENT_POLICY;
+      return new Outcome(response, null, new ExternalCallException(kind, problem, null), details);
     }
-    return new Outcome(response, new ChatResponse(Objects.requireNonNull(content,
-        "content without a problem"), model, usage), null, details);
+    return new Outcome(
+        response,
+        new ChatResponse(
+            Objects.requireNonNull(content, "content without a problem"), model, usage),
+        null,
+        details);
   }
 
   /** What an error status brought: {@code {status_code, body_size?, body?}}; null without one. */
@@ -450,16 +556,24 @@ public final class AuditedLlmClient implements AutoCloseable {
     }
     if (bytes != null) {
       response.put("body_size", bytes.length);
-      response.put("body", AuditedHttpClient.body(bytes, String.valueOf(h.getResponse()
-          .getHeaderValue(HttpHeaderName.CONTENT_TYPE)).toLowerCase(Locale.ROOT)));
+      response.put(
+          "body",
+          AuditedHttpClient.body(
+              bytes,
+              String.valueOf(h.getResponse().getHeaderValue(HttpHeaderName.CONTENT_TYPE))
+                  .toLowerCase(Locale.ROOT)));
     }
     return response;
   }
 
   /** Model and token counts for the call's telemetry (ELSPETH's TokenUsage: prompt/completion). */
-  private CallRecord.Telemetry llmDetails(ChatRequest r, String model,
-      @Nullable CompletionsUsage u) {
-    return new CallRecord.Telemetry(provider, null, r.model(), model,
+  private CallRecord.Telemetry llmDetails(
+      ChatRequest r, String model, @Nullable CompletionsUsage u) {
+    return new CallRecord.Telemetry(
+        provider,
+        null,
+        r.model(),
+        model,
         u == null ? null : (long) u.getPromptTokens(),
         u == null ? null : (long) u.getCompletionTokens());
   }
@@ -483,7 +597,8 @@ public final class AuditedLlmClient implements AutoCloseable {
   static ExternalCallException classify(RuntimeException e, UrlRedactor urls) {
     ExternalCallException c = classifyRaw(e);
     String redacted = urls.text(c.getMessage());
-    return redacted == null || redacted.equals(c.getMessage()) ? c
+    return redacted == null || redacted.equals(c.getMessage())
+        ? c
         : new ExternalCallException(c.kind(), redacted, c.statusCode())
             .withRetryAfter(c.retryAfter());
   }
@@ -493,31 +608,43 @@ public final class AuditedLlmClient implements AutoCloseable {
       int status = h.getResponse().getStatusCode();
       String m = String.valueOf(h.getMessage()).toLowerCase(Locale.ROOT);
       ExternalCallException.Kind kind = ExternalCallException.forStatus(status);
-      if (status == 400 && (m.contains("content_filter") || m.contains("content management")
-          || m.contains("responsibleaipolicyviolation"))) {
+      if (status == 400
+          && (m.contains("content_filter")
+              || m.contains("content management")
+              || m.contains("responsibleaipolicyviolation"))) {
         kind = ExternalCallException.Kind.CONTENT_POLICY;
       } else if (status == 400 && (m.contains("context_length") || m.contains("maximum context"))) {
         kind = ExternalCallException.Kind.CONTEXT_LENGTH;
       }
-      return new ExternalCallException(kind, "HTTP " + status + ": " + firstLine(h.getMessage()),
-          status).withRetryAfter(RetryPolicy.retryAfter(
-              h.getResponse().getHeaders().getValue(HttpHeaderName.fromString("retry-after-ms")),
-              h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER),
-              java.time.Instant.now()));
+      return new ExternalCallException(
+              kind, "HTTP " + status + ": " + firstLine(h.getMessage()), status)
+          .withRetryAfter(
+              RetryPolicy.retryAfter(
+                  h.getResponse()
+                      .getHeaders()
+                      .getValue(HttpHeaderName.fromString("retry-after-ms")),
+                  h.getResponse().getHeaders().getValue(HttpHeaderName.RETRY_AFTER),
+                  java.time.Instant.now()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
       if (name.contains("Json") || name.contains("Deserializ")) {
-        return new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-            "unreadable response: " + t.getClass().getSimpleName(), null);
+        return new ExternalCallException(
+            ExternalCallException.Kind.INVALID_RESPONSE,
+            "unreadable response: " + t.getClass().getSimpleName(),
+            null);
       }
       if (t instanceof IOException || t instanceof TimeoutException) {
-        return new ExternalCallException(ExternalCallException.Kind.NETWORK,
-            t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()), null);
+        return new ExternalCallException(
+            ExternalCallException.Kind.NETWORK,
+            t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()),
+            null);
       }
     }
-    return new ExternalCallException(ExternalCallException.Kind.CLIENT,
-        e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()), null);
+    return new ExternalCallException(
+        ExternalCallException.Kind.CLIENT,
+        e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()),
+        null);
   }
 
   private static String firstLine(@Nullable String m) {
@@ -542,9 +669,14 @@ public final class AuditedLlmClient implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Authorization", "Bearer " + apiKey);
     headers.put("Content-Type", "application/json");
-    return Objects.requireNonNull(http, "an openrouter client has its HTTP client").post(
-        Objects.requireNonNull(chatUrl, "an openrouter client has its chat URL"), headers, body,
-        timeout, sink, answer -> readOpenRouter(r, answer));
+    return Objects.requireNonNull(http, "an openrouter client has its HTTP client")
+        .post(
+            Objects.requireNonNull(chatUrl, "an openrouter client has its chat URL"),
+            headers,
+            body,
+            timeout,
+            sink,
+            answer -> readOpenRouter(r, answer));
   }
 
   /** A 2xx answer as a chat completion; anything else fails the (then error-recorded) call. */
@@ -552,22 +684,28 @@ public final class AuditedLlmClient implements AutoCloseable {
       throws ExternalCallException {
     Object parsed = answer.body();
     if (answer.raw().length == 0) {
-      throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-          "empty response body", answer.statusCode());
+      throw new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE, "empty response body", answer.statusCode());
     }
     if (AuditedHttpClient.isUnparsedJson(parsed) || !(parsed instanceof Map<?, ?> json)) {
-      throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-          "response is not a JSON object", answer.statusCode());
+      throw new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE,
+          "response is not a JSON object",
+          answer.statusCode());
     }
-    if (!(json.get("choices") instanceof List<?> choices) || choices.isEmpty()
+    if (!(json.get("choices") instanceof List<?> choices)
+        || choices.isEmpty()
         || !(choices.get(0) instanceof Map<?, ?> choice)
         || !(choice.get("message") instanceof Map<?, ?> message)) {
-      throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-          "LLM returned no choices", answer.statusCode());
+      throw new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE,
+          "LLM returned no choices",
+          answer.statusCode());
     }
     Object content = message.get("content");
     if (content == null) {
-      throw new ExternalCallException(ExternalCallException.Kind.CONTENT_POLICY,
+      throw new ExternalCallException(
+          ExternalCallException.Kind.CONTENT_POLICY,
           "LLM returned null content (finish_reason " + choice.get("finish_reason") + ")",
           answer.statusCode());
     }

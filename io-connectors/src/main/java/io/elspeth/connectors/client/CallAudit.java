@@ -10,8 +10,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Builds the {@code calls} row of one external call (ELSPETH's {@code record_call}): request and
- * response hashed as canonical JSON (so a reader can recompute them from the payloads), the
- * error as canonical JSON, the latency; with a payload store, the payloads themselves are stored
+ * response hashed as canonical JSON (so a reader can recompute them from the payloads), the error
+ * as canonical JSON, the latency; with a payload store, the payloads themselves are stored
  * (content-addressed: the ref is the hash). Payloads must already be free of secrets.
  */
 public final class CallAudit {
@@ -21,9 +21,15 @@ public final class CallAudit {
   private CallAudit() {}
 
   /** Records one call under {@code sink}'s state and returns the record. */
-  public static CallRecord record(CallSink sink, int callIndex, String callType, String status,
-      Map<String, Object> request, @Nullable Map<String, Object> response,
-      @Nullable Map<String, Object> error, double latencyMs) {
+  public static CallRecord record(
+      CallSink sink,
+      int callIndex,
+      String callType,
+      String status,
+      Map<String, Object> request,
+      @Nullable Map<String, Object> response,
+      @Nullable Map<String, Object> error,
+      double latencyMs) {
     return record(sink, callIndex, callType, status, request, response, error, latencyMs, null);
   }
 
@@ -31,17 +37,38 @@ public final class CallAudit {
    * Records one call under {@code sink}'s state, with what its telemetry says beyond the columns
    * (an LLM call's provider, models and usage; not Landscape columns), and returns the record.
    */
-  public static CallRecord record(CallSink sink, int callIndex, String callType, String status,
-      Map<String, Object> request, @Nullable Map<String, Object> response,
-      @Nullable Map<String, Object> error, double latencyMs, CallRecord.@Nullable Telemetry telemetry) {
+  public static CallRecord record(
+      CallSink sink,
+      int callIndex,
+      String callType,
+      String status,
+      Map<String, Object> request,
+      @Nullable Map<String, Object> response,
+      @Nullable Map<String, Object> error,
+      double latencyMs,
+      CallRecord.@Nullable Telemetry telemetry) {
     PayloadStore store = sink.payloads();
     String requestRef = store == null ? null : store.store(CanonicalJson.canonicalBytes(request));
-    String responseRef = store == null || response == null ? null
-        : store.store(CanonicalJson.canonicalBytes(response));
-    CallRecord call = new CallRecord(UUID.randomUUID().toString().replace("-", ""),
-        sink.stateId(), null, callIndex, callType, status, CanonicalJson.stableHash(request),
-        requestRef, response == null ? null : CanonicalJson.stableHash(response), responseRef,
-        error == null ? null : CanonicalJson.canonicalize(error), latencyMs, Instant.now(), telemetry);
+    String responseRef =
+        store == null || response == null
+            ? null
+            : store.store(CanonicalJson.canonicalBytes(response));
+    CallRecord call =
+        new CallRecord(
+            UUID.randomUUID().toString().replace("-", ""),
+            sink.stateId(),
+            null,
+            callIndex,
+            callType,
+            status,
+            CanonicalJson.stableHash(request),
+            requestRef,
+            response == null ? null : CanonicalJson.stableHash(response),
+            responseRef,
+            error == null ? null : CanonicalJson.canonicalize(error),
+            latencyMs,
+            Instant.now(),
+            telemetry);
     sink.record(call);
     return call;
   }

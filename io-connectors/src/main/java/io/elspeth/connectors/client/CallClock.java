@@ -5,8 +5,8 @@ import java.time.Duration;
 
 /**
  * Time as the retry, AIMD and rate-limit classes see it: a monotonic reading and a way to wait.
- * Production uses {@link #SYSTEM}; tests pass a clock that records each wait and moves its own
- * time instead of sleeping, so back-off sequences are checked without timing real time.
+ * Production uses {@link #SYSTEM}; tests pass a clock that records each wait and moves its own time
+ * instead of sleeping, so back-off sequences are checked without timing real time.
  */
 public interface CallClock extends Serializable {
   /** The real clock: {@link System#nanoTime()} and {@link Thread#sleep}. */

@@ -6,12 +6,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Makes one logical call with retries, every attempt being its own audited call (the attempt
- * function records it): each dispatch waits for the AIMD delay and the service's rate limit;
- * a capacity error (429/503) slows the throttle and is retried for up to the pool's
- * {@code max_capacity_retry_seconds}; another retryable error is retried up to
- * {@code retry.max_attempts} with exponential back-off; anything else fails at once. A
- * {@code Retry-After} the service sent is waited out before the next attempt, whatever the
- * back-off or throttle would have waited.
+ * function records it): each dispatch waits for the AIMD delay and the service's rate limit; a
+ * capacity error (429/503) slows the throttle and is retried for up to the pool's {@code
+ * max_capacity_retry_seconds}; another retryable error is retried up to {@code retry.max_attempts}
+ * with exponential back-off; anything else fails at once. A {@code Retry-After} the service sent is
+ * waited out before the next attempt, whatever the back-off or throttle would have waited.
  */
 public final class CallRetrier implements Serializable {
   /** One attempt; it records its own call record before returning or throwing. */
@@ -24,15 +23,15 @@ public final class CallRetrier implements Serializable {
   private final PoolSettings pool;
   private final String service;
   private final CallClock clock;
-  private transient @Nullable AimdThrottle throttle; // created on first use (transient: not serialised)
+  private transient @Nullable AimdThrottle
+      throttle; // created on first use (transient: not serialised)
 
   public CallRetrier(ClientSettings settings, PoolSettings pool, String service) {
     this(settings, pool, service, CallClock.SYSTEM);
   }
 
   /** With the clock the retrier, its throttle and the rate limits read and wait on. */
-  public CallRetrier(ClientSettings settings, PoolSettings pool, String service,
-      CallClock clock) {
+  public CallRetrier(ClientSettings settings, PoolSettings pool, String service, CallClock clock) {
     this.settings = settings;
     this.pool = pool;
     this.service = service;
@@ -60,8 +59,8 @@ public final class CallRetrier implements Serializable {
       return call(attempt);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ExternalCallException(ExternalCallException.Kind.NETWORK,
-          "interrupted while waiting to retry", null);
+      throw new ExternalCallException(
+          ExternalCallException.Kind.NETWORK, "interrupted while waiting to retry", null);
     }
   }
 

@@ -5,9 +5,9 @@ import io.elspeth.audit.record.CallRecord;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Where an audited client puts the call records of one node state: it hands out the state's
- * call indexes (0, 1, 2... in the order calls start, unique across clients and retries) and
- * collects the records, which the step writes with the state. Implementations are thread-safe.
+ * Where an audited client puts the call records of one node state: it hands out the state's call
+ * indexes (0, 1, 2... in the order calls start, unique across clients and retries) and collects the
+ * records, which the step writes with the state. Implementations are thread-safe.
  */
 public interface CallSink {
   /** The node state the calls belong to. */

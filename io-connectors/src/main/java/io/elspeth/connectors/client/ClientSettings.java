@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Run-level settings every audited client honours: the {@code retry} policy, the
- * {@code rate_limit}s per service, and the extra query-parameter names whose values are
- * credentials in a URL ({@code landscape.secret_url_params}, added to the built-in names of
- * {@link io.elspeth.audit.secrets.UrlRedactor}). Built by the graph builder from the validated
- * settings and handed to each external-call transform.
+ * Run-level settings every audited client honours: the {@code retry} policy, the {@code
+ * rate_limit}s per service, and the extra query-parameter names whose values are credentials in a
+ * URL ({@code landscape.secret_url_params}, added to the built-in names of {@link
+ * io.elspeth.audit.secrets.UrlRedactor}). Built by the graph builder from the validated settings
+ * and handed to each external-call transform.
  */
-public record ClientSettings(RetryPolicy retry, RateLimits rateLimits,
-    List<String> secretUrlParams) implements Serializable {
+public record ClientSettings(RetryPolicy retry, RateLimits rateLimits, List<String> secretUrlParams)
+    implements Serializable {
 
   public ClientSettings {
     secretUrlParams = List.copyOf(secretUrlParams);
@@ -29,8 +29,8 @@ public record ClientSettings(RetryPolicy retry, RateLimits rateLimits,
   }
 
   /**
-   * From the validated settings tree (its {@code retry} and {@code rate_limit} sections and
-   * {@code landscape.secret_url_params}).
+   * From the validated settings tree (its {@code retry} and {@code rate_limit} sections and {@code
+   * landscape.secret_url_params}).
    */
   @SuppressWarnings("unchecked")
   public static ClientSettings from(Map<String, Object> settings, String runId) {

@@ -9,8 +9,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A failed external call, classified (ELSPETH's LLM error classes): whether another attempt may
  * succeed, and whether the service said it is at capacity (429/503), which the AIMD throttle
- * answers by slowing down. The call is already recorded when this is thrown. Messages never
- * carry credentials.
+ * answers by slowing down. The call is already recorded when this is thrown. Messages never carry
+ * credentials.
  */
 public final class ExternalCallException extends Exception {
   /** The classes of failure. */
@@ -48,8 +48,12 @@ public final class ExternalCallException extends Exception {
     this(kind, message, statusCode, 1, null);
   }
 
-  private ExternalCallException(Kind kind, String message, @Nullable Integer statusCode,
-      int attempts, @Nullable Duration retryAfter) {
+  private ExternalCallException(
+      Kind kind,
+      String message,
+      @Nullable Integer statusCode,
+      int attempts,
+      @Nullable Duration retryAfter) {
     super(message);
     this.kind = kind;
     this.statusCode = statusCode;

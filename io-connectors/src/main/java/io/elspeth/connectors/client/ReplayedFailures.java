@@ -13,9 +13,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class ReplayedFailures {
   /** Failures of a request the JDK refused to send (not retryable), by their recorded type. */
-  private static final Set<String> CLIENT_SIDE = Set.of("IllegalArgumentException",
-      "NullPointerException", "IllegalStateException", "UnsupportedOperationException",
-      "SecurityException");
+  private static final Set<String> CLIENT_SIDE =
+      Set.of(
+          "IllegalArgumentException",
+          "NullPointerException",
+          "IllegalStateException",
+          "UnsupportedOperationException",
+          "SecurityException");
 
   private ReplayedFailures() {}
 
@@ -26,8 +30,9 @@ final class ReplayedFailures {
     Integer code = error.get("status_code") instanceof Number n ? n.intValue() : status;
     ExternalCallException.Kind kind = null;
     for (ExternalCallException.Kind k : ExternalCallException.Kind.values()) {
-      if (k.type().equals(type) && (!(error.get("retryable") instanceof Boolean r)
-          || r == new ExternalCallException(k, "", null).retryable())) {
+      if (k.type().equals(type)
+          && (!(error.get("retryable") instanceof Boolean r)
+              || r == new ExternalCallException(k, "", null).retryable())) {
         kind = k;
         break;
       }
@@ -36,8 +41,10 @@ final class ReplayedFailures {
       kind = ExternalCallException.forStatus(code);
     }
     if (kind == null) {
-      kind = CLIENT_SIDE.contains(type) ? ExternalCallException.Kind.CLIENT
-          : ExternalCallException.Kind.NETWORK;
+      kind =
+          CLIENT_SIDE.contains(type)
+              ? ExternalCallException.Kind.CLIENT
+              : ExternalCallException.Kind.NETWORK;
     }
     return new ExternalCallException(kind, message, code);
   }
@@ -53,7 +60,8 @@ final class ReplayedFailures {
     if (body instanceof Map<?, ?> m && m.size() == 1 && m.get("_binary") instanceof String b) {
       return Base64.getDecoder().decode(b);
     }
-    if (AuditedHttpClient.isUnparsedJson(body) && body instanceof Map<?, ?> m
+    if (AuditedHttpClient.isUnparsedJson(body)
+        && body instanceof Map<?, ?> m
         && m.get("_raw_text") instanceof String raw) {
       return raw.getBytes(StandardCharsets.UTF_8);
     }

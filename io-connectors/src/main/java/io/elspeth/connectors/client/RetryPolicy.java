@@ -10,13 +10,14 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The settings' {@code retry} section: how often a call failing with a retryable error (429,
- * 5xx, timeout, connection failure) is tried, and the exponential back-off between attempts.
+ * The settings' {@code retry} section: how often a call failing with a retryable error (429, 5xx,
+ * timeout, connection failure) is tried, and the exponential back-off between attempts.
  *
  * @param maxAttempts attempts in all, 1 or more
  */
-public record RetryPolicy(int maxAttempts, double initialDelaySeconds, double maxDelaySeconds,
-    double exponentialBase) implements Serializable {
+public record RetryPolicy(
+    int maxAttempts, double initialDelaySeconds, double maxDelaySeconds, double exponentialBase)
+    implements Serializable {
 
   public RetryPolicy {
     if (maxAttempts < 1) {
@@ -45,17 +46,19 @@ public record RetryPolicy(int maxAttempts, double initialDelaySeconds, double ma
 
   /** The wait before attempt {@code attempt + 1}, after {@code attempt} (1-based) failed. */
   public Duration backoff(int attempt) {
-    double seconds = Math.min(maxDelaySeconds,
-        initialDelaySeconds * Math.pow(exponentialBase, Math.max(0, attempt - 1)));
+    double seconds =
+        Math.min(
+            maxDelaySeconds,
+            initialDelaySeconds * Math.pow(exponentialBase, Math.max(0, attempt - 1)));
     return Duration.ofNanos((long) (Math.max(0, seconds) * 1_000_000_000L));
   }
 
   /**
-   * The wait a failed response asks for: {@code retry-after-ms} (Azure OpenAI and OpenAI send
-   * it, in milliseconds) when readable, else {@code Retry-After}; null when neither says.
+   * The wait a failed response asks for: {@code retry-after-ms} (Azure OpenAI and OpenAI send it,
+   * in milliseconds) when readable, else {@code Retry-After}; null when neither says.
    */
-  public static @Nullable Duration retryAfter(@Nullable String retryAfterMs,
-      @Nullable String retryAfter, Instant now) {
+  public static @Nullable Duration retryAfter(
+      @Nullable String retryAfterMs, @Nullable String retryAfter, Instant now) {
     if (retryAfterMs != null) {
       try {
         double ms = Double.parseDouble(retryAfterMs.strip());
@@ -70,9 +73,9 @@ public record RetryPolicy(int maxAttempts, double initialDelaySeconds, double ma
   }
 
   /**
-   * The wait a {@code Retry-After} header asks for: delay-seconds (RFC 9110; a decimal is
-   * accepted, as some services send one) or an HTTP date, measured from {@code now}. Null when
-   * the header is absent or unreadable; never negative.
+   * The wait a {@code Retry-After} header asks for: delay-seconds (RFC 9110; a decimal is accepted,
+   * as some services send one) or an HTTP date, measured from {@code now}. Null when the header is
+   * absent or unreadable; never negative.
    */
   public static @Nullable Duration parseRetryAfter(@Nullable String value, Instant now) {
     if (value == null || value.isBlank()) {

@@ -15,26 +15,29 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Asks the database which rows an existing table refuses (NOT NULL, PRIMARY KEY and UNIQUE,
- * CHECK, FOREIGN KEY, a value too long for VARCHAR(n) or out of its numeric range, text of the
- * wrong type on PostgreSQL or in a SQLite STRICT table), by inserting them, exactly as the write
- * will, in a transaction that is always rolled back.
+ * Asks the database which rows an existing table refuses (NOT NULL, PRIMARY KEY and UNIQUE, CHECK,
+ * FOREIGN KEY, a value too long for VARCHAR(n) or out of its numeric range, text of the wrong type
+ * on PostgreSQL or in a SQLite STRICT table), by inserting them, exactly as the write will, in a
+ * transaction that is always rolled back.
  *
  * <p>The rows go in batches of the sink's {@code batch_size}, each one JDBC batch behind a
  * savepoint: a batch that passes stays in the transaction, so a later row repeating its key is
- * refused (the first in source order is kept, as the write would keep it). Only a batch that
- * fails is rolled back to its savepoint and halved, each half tried the same way, down to a few
- * rows tried one by one behind their own savepoints, to find the refused ones. On PostgreSQL deferred constraints are made immediate so that they
- * are checked per row, not at a commit that never comes.
+ * refused (the first in source order is kept, as the write would keep it). Only a batch that fails
+ * is rolled back to its savepoint and halved, each half tried the same way, down to a few rows
+ * tried one by one behind their own savepoints, to find the refused ones. On PostgreSQL deferred
+ * constraints are made immediate so that they are checked per row, not at a commit that never
+ * comes.
  *
  * <p>A refusal's reason is the database's message, first line only (PostgreSQL's DETAIL line
- * repeats the row's values), credentials masked, at most {@value #MAX_REASON} characters. An
- * error that is not about the row (a missing column, a lost connection) fails the check.
+ * repeats the row's values), credentials masked, at most {@value #MAX_REASON} characters. An error
+ * that is not about the row (a missing column, a lost connection) fails the check.
  */
 final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   static final int MAX_REASON = 1000;
+
   /** A failing batch of at most this many rows is tried row by row. */
   private static final int ONE_BY_ONE = 8;
+
   /** SQLite's primary result codes of a refused row: SQLITE_TOOBIG, _CONSTRAINT, _MISMATCH. */
   private static final List<Integer> SQLITE_ROW_ERRORS = List.of(18, 19, 20);
 
@@ -60,7 +63,8 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   @Override
   public SortedMap<Long, String> refused(Iterable<Map<String, Object>> rows) throws IOException {
     SortedMap<Long, String> refused = new TreeMap<>();
-    try (DatabaseSinkWriter.Lease lease = writer.lease(); Connection c = lease.connection()) {
+    try (DatabaseSinkWriter.Lease lease = writer.lease();
+        Connection c = lease.connection()) {
       c.setAutoCommit(false);
       try {
         if (!tableExists(c)) {
@@ -98,8 +102,13 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
         c.rollback();
       }
     } catch (SQLException e) {
-      throw new IOException("cannot try the rows on table '" + writer.table() + "' of "
-          + writer.databaseUri() + ": " + firstLine(e));
+      throw new IOException(
+          "cannot try the rows on table '"
+              + writer.table()
+              + "' of "
+              + writer.databaseUri()
+              + ": "
+              + firstLine(e));
     }
     return refused;
   }
@@ -110,8 +119,13 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
    * bad row costs some 2·log2(size) smaller batches, not a statement per row), the last few rows
    * one by one.
    */
-  private void tryBatch(Connection c, PreparedStatement ps, DatabaseSinkWriter.Insert insert,
-      List<Map<String, Object>> rows, long first, SortedMap<Long, String> refused)
+  private void tryBatch(
+      Connection c,
+      PreparedStatement ps,
+      DatabaseSinkWriter.Insert insert,
+      List<Map<String, Object>> rows,
+      long first,
+      SortedMap<Long, String> refused)
       throws SQLException {
     Savepoint whole = c.setSavepoint();
     try {
@@ -135,8 +149,13 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
     tryBatch(c, ps, insert, rows.subList(half, rows.size()), first + half, refused);
   }
 
-  private void tryEach(Connection c, PreparedStatement ps, DatabaseSinkWriter.Insert insert,
-      List<Map<String, Object>> rows, long first, SortedMap<Long, String> refused)
+  private void tryEach(
+      Connection c,
+      PreparedStatement ps,
+      DatabaseSinkWriter.Insert insert,
+      List<Map<String, Object>> rows,
+      long first,
+      SortedMap<Long, String> refused)
       throws SQLException {
     long position = first;
     for (Map<String, Object> row : rows) {

@@ -31,16 +31,30 @@ public final class DatabaseSinkPlugin implements SinkPlugin {
   @Override
   public List<OptionSpec> options() {
     return List.of(
-        OptionSpec.required("url", OptionType.STRING,
+        OptionSpec.required(
+            "url",
+            OptionType.STRING,
             "sqlite:///path.db or postgresql://user:password@host:port/database"),
         OptionSpec.required("table", OptionType.STRING, "table name, or schema.table"),
-        OptionSpec.oneOf("if_exists", "append", List.of("append", "replace"),
+        OptionSpec.oneOf(
+            "if_exists",
+            "append",
+            List.of("append", "replace"),
             "append adds rows (creating the table if missing); replace drops and recreates it"),
-        OptionSpec.optional("upsert_key", OptionType.STRING_OR_LIST, null,
+        OptionSpec.optional(
+            "upsert_key",
+            OptionType.STRING_OR_LIST,
+            null,
             "field(s) identifying a row: an existing row with the same key is updated"),
-        OptionSpec.optional("batch_size", OptionType.INT, (long) DatabaseSinkWriter.DEFAULT_BATCH_SIZE,
+        OptionSpec.optional(
+            "batch_size",
+            OptionType.INT,
+            (long) DatabaseSinkWriter.DEFAULT_BATCH_SIZE,
             "rows per INSERT batch (one transaction and one call each)"),
-        OptionSpec.optional("validate_input", OptionType.BOOL, false,
+        OptionSpec.optional(
+            "validate_input",
+            OptionType.BOOL,
+            false,
             "accepted for compatibility; rows are validated at the source"),
         SourceOptions.SCHEMA);
   }
@@ -55,8 +69,11 @@ public final class DatabaseSinkPlugin implements SinkPlugin {
     }
     String table = options.requiredString("table");
     if (!DatabaseSinkWriter.validTableName(table)) {
-      problems.add("table: expected a name of letters, digits and _ (optionally schema.table),"
-          + " got '" + table + "'");
+      problems.add(
+          "table: expected a name of letters, digits and _ (optionally schema.table),"
+              + " got '"
+              + table
+              + "'");
     }
     if (options.integer("batch_size", 1) < 1) {
       problems.add("batch_size: expected 1 or more");
@@ -75,11 +92,14 @@ public final class DatabaseSinkPlugin implements SinkPlugin {
 
   @Override
   public SinkWriter create(PluginOptions options) {
-    return new DatabaseSinkWriter(JdbcUrl.parse(options.requiredString("url")),
+    return new DatabaseSinkWriter(
+        JdbcUrl.parse(options.requiredString("url")),
         options.requiredString("table"),
-        "replace".equals(options.string("if_exists")) ? DatabaseSinkWriter.IfExists.REPLACE
+        "replace".equals(options.string("if_exists"))
+            ? DatabaseSinkWriter.IfExists.REPLACE
             : DatabaseSinkWriter.IfExists.APPEND,
-        options.schema(), options.strings("upsert_key"),
+        options.schema(),
+        options.strings("upsert_key"),
         (int) options.integer("batch_size", DatabaseSinkWriter.DEFAULT_BATCH_SIZE));
   }
 }

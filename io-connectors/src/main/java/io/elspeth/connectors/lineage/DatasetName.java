@@ -5,12 +5,11 @@ import java.util.Objects;
 import org.apache.beam.sdk.metrics.Lineage;
 
 /**
- * A dataset a source reads or a sink writes, named the way Beam's lineage metric
- * ({@link Lineage}) names datasets: a system ({@code file}, {@code abs} for Azure Blob Storage,
- * the JDBC scheme of a database) and the segments of its fully qualified name. Reported from
- * the DoFn that does the I/O, so runners that surface Beam lineage show the pipeline's inputs
- * and outputs. Never holds a secret: paths, account, container and blob names, database address
- * without credentials, table.
+ * A dataset a source reads or a sink writes, named the way Beam's lineage metric ({@link Lineage})
+ * names datasets: a system ({@code file}, {@code abs} for Azure Blob Storage, the JDBC scheme of a
+ * database) and the segments of its fully qualified name. Reported from the DoFn that does the I/O,
+ * so runners that surface Beam lineage show the pipeline's inputs and outputs. Never holds a
+ * secret: paths, account, container and blob names, database address without credentials, table.
  *
  * @param system Beam's lineage system
  * @param segments the name's parts, outermost first

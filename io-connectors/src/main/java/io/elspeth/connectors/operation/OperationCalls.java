@@ -10,11 +10,11 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Collects the external calls made under one {@code source_load} or {@code sink_write}
- * operation of a run, numbering them 0, 1, 2... so each gets the deterministic id
- * {@code call_<operation_id>_<index>}. Payloads are hashed, never stored raw, so a caller puts in
- * them only what identifies the call (provider, container, blob, row counts), never a secret.
- * The records are handed to the Landscape with the operation they belong to.
+ * Collects the external calls made under one {@code source_load} or {@code sink_write} operation of
+ * a run, numbering them 0, 1, 2... so each gets the deterministic id {@code
+ * call_<operation_id>_<index>}. Payloads are hashed, never stored raw, so a caller puts in them
+ * only what identifies the call (provider, container, blob, row counts), never a secret. The
+ * records are handed to the Landscape with the operation they belong to.
  */
 public final class OperationCalls {
   private final String runId;
@@ -36,14 +36,14 @@ public final class OperationCalls {
   }
 
   /** A successful call: {@code response} is what came back (hashed). */
-  public synchronized CallRecord success(String callType, Object request, @Nullable Object response,
-      double latencyMs) {
+  public synchronized CallRecord success(
+      String callType, Object request, @Nullable Object response, double latencyMs) {
     return add(callType, "success", request, response, null, latencyMs);
   }
 
   /** A failed call: {@code error} (type and a message free of secrets) becomes error_json. */
-  public synchronized CallRecord error(String callType, Object request, Map<String, Object> error,
-      double latencyMs) {
+  public synchronized CallRecord error(
+      String callType, Object request, Map<String, Object> error, double latencyMs) {
     return add(callType, "error", request, null, error, latencyMs);
   }
 
@@ -57,13 +57,29 @@ public final class OperationCalls {
     return calls.stream().anyMatch(c -> "error".equals(c.status()));
   }
 
-  private CallRecord add(String callType, String status, Object request,
-      @Nullable Object response, @Nullable Map<String, Object> error, double latencyMs) {
+  private CallRecord add(
+      String callType,
+      String status,
+      Object request,
+      @Nullable Object response,
+      @Nullable Map<String, Object> error,
+      double latencyMs) {
     int index = calls.size();
-    CallRecord call = new CallRecord(Ids.operationCallId(operationId, index), null, operationId,
-        index, callType, status, CanonicalJson.stableHash(request), null,
-        response == null ? null : CanonicalJson.stableHash(response), null,
-        error == null ? null : CanonicalJson.canonicalize(error), latencyMs, Instant.now());
+    CallRecord call =
+        new CallRecord(
+            Ids.operationCallId(operationId, index),
+            null,
+            operationId,
+            index,
+            callType,
+            status,
+            CanonicalJson.stableHash(request),
+            null,
+            response == null ? null : CanonicalJson.stableHash(response),
+            null,
+            error == null ? null : CanonicalJson.canonicalize(error),
+            latencyMs,
+            Instant.now());
     calls.add(call);
     return call;
   }

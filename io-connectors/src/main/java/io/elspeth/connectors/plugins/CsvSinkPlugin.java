@@ -27,12 +27,18 @@ public final class CsvSinkPlugin implements SinkPlugin {
         OptionSpec.required("path", OptionType.PATH, "output file"),
         OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"),
         OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
-        OptionSpec.oneOf("mode", "write", List.of("write", "append"),
+        OptionSpec.oneOf(
+            "mode",
+            "write",
+            List.of("write", "append"),
             "write replaces the file; append adds rows to it"),
-        OptionSpec.optional("validate_input", OptionType.BOOL, false,
+        OptionSpec.optional(
+            "validate_input",
+            OptionType.BOOL,
+            false,
             "accepted for compatibility; rows are validated at the source"),
-        OptionSpec.optional("headers", OptionType.STRING_MAP, null,
-            "display names for columns: {field: header}"),
+        OptionSpec.optional(
+            "headers", OptionType.STRING_MAP, null, "display names for columns: {field: header}"),
         SourceOptions.SCHEMA);
   }
 
@@ -40,14 +46,19 @@ public final class CsvSinkPlugin implements SinkPlugin {
   public List<String> validate(PluginOptions options) {
     String d = options.string("delimiter");
     return d != null && d.length() != 1
-        ? List.of("delimiter: expected a single character, got '" + d + "'") : List.of();
+        ? List.of("delimiter: expected a single character, got '" + d + "'")
+        : List.of();
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public SinkWriter create(PluginOptions options) {
-    return new CsvSinkWriter(options.requiredString("path"), options.requiredString("delimiter").charAt(0),
-        options.requiredString("encoding"), "append".equals(options.string("mode")), options.schema(),
+    return new CsvSinkWriter(
+        options.requiredString("path"),
+        options.requiredString("delimiter").charAt(0),
+        options.requiredString("encoding"),
+        "append".equals(options.string("mode")),
+        options.schema(),
         (Map<String, String>) (Map<?, ?>) options.map("headers"));
   }
 }

@@ -30,13 +30,23 @@ public final class CsvSourcePlugin implements SourcePlugin {
   public List<OptionSpec> options() {
     List<OptionSpec> options = new ArrayList<>(SourceOptions.common());
     options.add(OptionSpec.optional("delimiter", OptionType.STRING, ",", "field delimiter"));
-    options.add(OptionSpec.optional("skip_rows", OptionType.INT, 0L, "lines to skip before the header"));
-    options.add(OptionSpec.optional("columns", OptionType.STRING_LIST, null,
-        "field names for a file without a header row"));
-    options.add(OptionSpec.optional("normalize_fields", OptionType.BOOL, false,
-        "turn header names into safe identifiers"));
-    options.add(OptionSpec.optional("field_mapping", OptionType.STRING_MAP, null,
-        "rename fields after normalization: {from: to}"));
+    options.add(
+        OptionSpec.optional("skip_rows", OptionType.INT, 0L, "lines to skip before the header"));
+    options.add(
+        OptionSpec.optional(
+            "columns",
+            OptionType.STRING_LIST,
+            null,
+            "field names for a file without a header row"));
+    options.add(
+        OptionSpec.optional(
+            "normalize_fields", OptionType.BOOL, false, "turn header names into safe identifiers"));
+    options.add(
+        OptionSpec.optional(
+            "field_mapping",
+            OptionType.STRING_MAP,
+            null,
+            "rename fields after normalization: {from: to}"));
     return options;
   }
 
@@ -64,12 +74,20 @@ public final class CsvSourcePlugin implements SourcePlugin {
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
     @SuppressWarnings("unchecked")
     Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
-    CsvRecordReader reader = new CsvRecordReader(options.requiredString("delimiter").charAt(0),
-        options.requiredString("encoding"), (int) options.integer("skip_rows", 0),
-        options.strings("columns"), options.bool("normalize_fields", false), mapping)
-        .withLimits(SourceOptions.limits(options));
-    return FileSource.read().from(options.requiredString("path")).withReader(reader)
-        .withSchema(options.schema()).withContext(context)
+    CsvRecordReader reader =
+        new CsvRecordReader(
+                options.requiredString("delimiter").charAt(0),
+                options.requiredString("encoding"),
+                (int) options.integer("skip_rows", 0),
+                options.strings("columns"),
+                options.bool("normalize_fields", false),
+                mapping)
+            .withLimits(SourceOptions.limits(options));
+    return FileSource.read()
+        .from(options.requiredString("path"))
+        .withReader(reader)
+        .withSchema(options.schema())
+        .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));
   }
 }

@@ -24,13 +24,23 @@ public final class JsonSinkPlugin implements SinkPlugin {
   public List<OptionSpec> options() {
     return List.of(
         OptionSpec.required("path", OptionType.PATH, "output file"),
-        OptionSpec.oneOf("format", null, List.of("json", "jsonl"),
+        OptionSpec.oneOf(
+            "format",
+            null,
+            List.of("json", "jsonl"),
             "json or jsonl; from the file extension when absent (.jsonl -> jsonl)"),
-        OptionSpec.optional("indent", OptionType.INT, null, "indent a json array by this many spaces"),
+        OptionSpec.optional(
+            "indent", OptionType.INT, null, "indent a json array by this many spaces"),
         OptionSpec.optional("encoding", OptionType.STRING, "utf-8", "text encoding"),
-        OptionSpec.oneOf("mode", "write", List.of("write", "append"),
+        OptionSpec.oneOf(
+            "mode",
+            "write",
+            List.of("write", "append"),
             "write replaces the file; append adds rows to it"),
-        OptionSpec.optional("validate_input", OptionType.BOOL, false,
+        OptionSpec.optional(
+            "validate_input",
+            OptionType.BOOL,
+            false,
             "accepted for compatibility; rows are validated at the source"),
         SourceOptions.SCHEMA);
   }
@@ -47,10 +57,12 @@ public final class JsonSinkPlugin implements SinkPlugin {
     if (format == null) {
       format = path.toLowerCase().endsWith(".jsonl") ? "jsonl" : "json";
     }
-    return new JsonSinkWriter(path,
+    return new JsonSinkWriter(
+        path,
         "jsonl".equals(format) ? JsonSinkWriter.Format.JSONL : JsonSinkWriter.Format.JSON,
         // No indent is ELSPETH's indent=None (one line); indent: 0 is Python's indent=0.
-        (int) options.integer("indent", -1), options.requiredString("encoding"),
+        (int) options.integer("indent", -1),
+        options.requiredString("encoding"),
         "append".equals(options.string("mode")));
   }
 }

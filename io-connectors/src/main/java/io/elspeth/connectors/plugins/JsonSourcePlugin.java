@@ -28,10 +28,18 @@ public final class JsonSourcePlugin implements SourcePlugin {
   @Override
   public List<OptionSpec> options() {
     List<OptionSpec> options = new ArrayList<>(SourceOptions.common());
-    options.add(OptionSpec.oneOf("format", null, List.of("json", "jsonl"),
-        "json or jsonl; from the file extension when absent (.jsonl -> jsonl)"));
-    options.add(OptionSpec.optional("data_key", OptionType.STRING, null,
-        "read the array under this key of a top-level object"));
+    options.add(
+        OptionSpec.oneOf(
+            "format",
+            null,
+            List.of("json", "jsonl"),
+            "json or jsonl; from the file extension when absent (.jsonl -> jsonl)"));
+    options.add(
+        OptionSpec.optional(
+            "data_key",
+            OptionType.STRING,
+            null,
+            "read the array under this key of a top-level object"));
     return options;
   }
 
@@ -59,12 +67,19 @@ public final class JsonSourcePlugin implements SourcePlugin {
 
   @Override
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
-    JsonRecordReader reader = new JsonRecordReader(
-        "jsonl".equals(format(options)) ? JsonRecordReader.Format.JSONL : JsonRecordReader.Format.JSON,
-        options.string("data_key"), options.requiredString("encoding"))
-        .withLimits(SourceOptions.limits(options));
-    return FileSource.read().from(options.requiredString("path")).withReader(reader)
-        .withSchema(options.schema()).withContext(context)
+    JsonRecordReader reader =
+        new JsonRecordReader(
+                "jsonl".equals(format(options))
+                    ? JsonRecordReader.Format.JSONL
+                    : JsonRecordReader.Format.JSON,
+                options.string("data_key"),
+                options.requiredString("encoding"))
+            .withLimits(SourceOptions.limits(options));
+    return FileSource.read()
+        .from(options.requiredString("path"))
+        .withReader(reader)
+        .withSchema(options.schema())
+        .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));
   }
 }

@@ -33,9 +33,13 @@ public final class NullSourcePlugin implements SourcePlugin {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(SourceOptions.SCHEMA,
-        OptionSpec.optional("on_validation_failure", io.elspeth.plugin.OptionType.SINK_NAME,
-            StepContext.DISCARD, "unused: the null source yields no rows"));
+    return List.of(
+        SourceOptions.SCHEMA,
+        OptionSpec.optional(
+            "on_validation_failure",
+            io.elspeth.plugin.OptionType.SINK_NAME,
+            StepContext.DISCARD,
+            "unused: the null source yields no rows"));
   }
 
   @Override
@@ -43,9 +47,12 @@ public final class NullSourcePlugin implements SourcePlugin {
     return new PTransform<>() {
       @Override
       public PCollectionTuple expand(PBegin input) {
-        return StepTags.withCoders(input.apply(Create.of(context.nodeId()))
-            .apply(ParDo.of(new EmptyLoadFn(context))
-                .withOutputTags(StepTags.MAIN, StepTags.additional())));
+        return StepTags.withCoders(
+            input
+                .apply(Create.of(context.nodeId()))
+                .apply(
+                    ParDo.of(new EmptyLoadFn(context))
+                        .withOutputTags(StepTags.MAIN, StepTags.additional())));
       }
     };
   }
@@ -60,10 +67,22 @@ public final class NullSourcePlugin implements SourcePlugin {
     @ProcessElement
     public void process(MultiOutputReceiver out) {
       Instant now = Instant.now();
-      out.get(StepTags.AUDIT).output(new OperationRecord(Ids.operationId(), ctx.runId(),
-          ctx.nodeId(), "source_load", now, now, "completed", null,
-          CanonicalJson.stableHash(Map.of()), null,
-          CanonicalJson.stableHash(Map.of("rows_valid", 0)), null, 0.0));
+      out.get(StepTags.AUDIT)
+          .output(
+              new OperationRecord(
+                  Ids.operationId(),
+                  ctx.runId(),
+                  ctx.nodeId(),
+                  "source_load",
+                  now,
+                  now,
+                  "completed",
+                  null,
+                  CanonicalJson.stableHash(Map.of()),
+                  null,
+                  CanonicalJson.stableHash(Map.of("rows_valid", 0)),
+                  null,
+                  0.0));
     }
   }
 }

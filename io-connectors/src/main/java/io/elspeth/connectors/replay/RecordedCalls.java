@@ -11,15 +11,16 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Reads the calls of one run from the Landscape, in the order they were made (ELSPETH's
- * {@code find_call_by_request_hash}: chronological by {@code created_at}), each with its match
- * hash: that of its stored request payload, or its recorded request hash when the payload is
- * not stored (a Blob call's request is hashed only, and holds no secret).
+ * Reads the calls of one run from the Landscape, in the order they were made (ELSPETH's {@code
+ * find_call_by_request_hash}: chronological by {@code created_at}), each with its match hash: that
+ * of its stored request payload, or its recorded request hash when the payload is not stored (a
+ * Blob call's request is hashed only, and holds no secret).
  */
 public final class RecordedCalls {
-  private static final String COLUMNS = "c.call_id, c.call_type, c.status, c.request_hash,"
-      + " c.request_ref, c.response_hash, c.response_ref, c.error_json, c.latency_ms,"
-      + " c.created_at, c.call_index";
+  private static final String COLUMNS =
+      "c.call_id, c.call_type, c.status, c.request_hash,"
+          + " c.request_ref, c.response_hash, c.response_ref, c.error_json, c.latency_ms,"
+          + " c.created_at, c.call_index";
 
   private RecordedCalls() {}
 
@@ -34,18 +35,25 @@ public final class RecordedCalls {
   }
 
   /**
-   * The calls of {@code runId}'s node states (and, with {@code withOperations}, of its source
-   * loads and sink writes), oldest first.
+   * The calls of {@code runId}'s node states (and, with {@code withOperations}, of its source loads
+   * and sink writes), oldest first.
    */
-  public static List<RecordedCall> load(Connection c, String runId, @Nullable PayloadStore store,
-      boolean withOperations) throws SQLException {
+  public static List<RecordedCall> load(
+      Connection c, String runId, @Nullable PayloadStore store, boolean withOperations)
+      throws SQLException {
     List<RecordedCall> calls = new ArrayList<>();
-    String sql = "SELECT 'state' AS parent, " + COLUMNS + " FROM calls c JOIN node_states s"
-        + " ON s.state_id = c.state_id WHERE s.run_id = ?"
-        + (withOperations ? " UNION ALL SELECT 'operation' AS parent, " + COLUMNS
-            + " FROM calls c JOIN operations o ON o.operation_id = c.operation_id"
-            + " WHERE o.run_id = ?" : "")
-        + " ORDER BY created_at, call_index, call_id";
+    String sql =
+        "SELECT 'state' AS parent, "
+            + COLUMNS
+            + " FROM calls c JOIN node_states s"
+            + " ON s.state_id = c.state_id WHERE s.run_id = ?"
+            + (withOperations
+                ? " UNION ALL SELECT 'operation' AS parent, "
+                    + COLUMNS
+                    + " FROM calls c JOIN operations o ON o.operation_id = c.operation_id"
+                    + " WHERE o.run_id = ?"
+                : "")
+            + " ORDER BY created_at, call_index, call_id";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, runId);
       if (withOperations) {
@@ -56,19 +64,27 @@ public final class RecordedCalls {
           String requestHash = rs.getString("request_hash");
           String requestRef = rs.getString("request_ref");
           double latency = rs.getDouble("latency_ms");
-          calls.add(new RecordedCall(rs.getString("call_id"), rs.getString("parent"),
-              rs.getString("call_type"), rs.getString("status"), requestHash, requestRef,
-              matchHash(store, requestRef, requestHash), rs.getString("response_hash"),
-              rs.getString("response_ref"), rs.getString("error_json"),
-              rs.wasNull() ? null : latency));
+          calls.add(
+              new RecordedCall(
+                  rs.getString("call_id"),
+                  rs.getString("parent"),
+                  rs.getString("call_type"),
+                  rs.getString("status"),
+                  requestHash,
+                  requestRef,
+                  matchHash(store, requestRef, requestHash),
+                  rs.getString("response_hash"),
+                  rs.getString("response_ref"),
+                  rs.getString("error_json"),
+                  rs.wasNull() ? null : latency));
         }
       }
     }
     return calls;
   }
 
-  private static String matchHash(@Nullable PayloadStore store, @Nullable String requestRef,
-      String requestHash) {
+  private static String matchHash(
+      @Nullable PayloadStore store, @Nullable String requestRef, String requestHash) {
     if (store == null || requestRef == null || !store.exists(requestRef)) {
       return requestHash;
     }

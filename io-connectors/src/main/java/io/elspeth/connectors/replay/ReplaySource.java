@@ -5,8 +5,8 @@ import java.io.Serializable;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The recorded run a replay or verify run answers from or compares with ({@code run_mode},
- * {@code replay_from}): the Landscape holding it and the payload store holding its call payloads.
+ * The recorded run a replay or verify run answers from or compares with ({@code run_mode}, {@code
+ * replay_from}): the Landscape holding it and the payload store holding its call payloads.
  * Serializable, so it travels to the workers in a step's context.
  *
  * @param mode {@code replay} or {@code verify}
@@ -14,8 +14,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param runId the run replaying it (so two replays in one JVM count occurrences apart)
  * @param payloadStore base folder of the payload store; null when payloads are not stored
  */
-public record ReplaySource(String mode, String sourceRunId, String runId, LandscapeUrl landscape,
-    @Nullable String payloadStore) implements Serializable {
+public record ReplaySource(
+    String mode,
+    String sourceRunId,
+    String runId,
+    LandscapeUrl landscape,
+    @Nullable String payloadStore)
+    implements Serializable {
   public static final String LIVE = "live";
   public static final String REPLAY = "replay";
   public static final String VERIFY = "verify";

@@ -11,10 +11,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The hash a call is matched by across runs: ELSPETH's request hash (canonical JSON, SHA-256) of
- * the request as recorded, less what depends on the credentials in use: sensitive request
- * headers are left out and every secret fingerprint reads the same. So a replay run with no key
- * (or another key, or another {@code ELSPETH_FINGERPRINT_KEY}) still finds the recorded call,
- * while everything that was actually asked (model, messages, URL, body) must be identical.
+ * the request as recorded, less what depends on the credentials in use: sensitive request headers
+ * are left out and every secret fingerprint reads the same. So a replay run with no key (or another
+ * key, or another {@code ELSPETH_FINGERPRINT_KEY}) still finds the recorded call, while everything
+ * that was actually asked (model, messages, URL, body) must be identical.
  */
 public final class RequestMatch {
   private static final Pattern FINGERPRINT = Pattern.compile("<fingerprint:[0-9A-Za-z]+>");
@@ -38,20 +38,22 @@ public final class RequestMatch {
   private static @Nullable Object normalize(@Nullable Object value, boolean top) {
     if (value instanceof Map<?, ?> m) {
       Map<String, Object> out = new LinkedHashMap<>();
-      m.forEach((k, v) -> {
-        String key = String.valueOf(k);
-        if (top && "headers".equals(key) && v instanceof Map<?, ?> headers) {
-          Map<String, Object> kept = new LinkedHashMap<>();
-          headers.forEach((name, h) -> {
-            if (!SensitiveHeaders.isSensitive(String.valueOf(name))) {
-              kept.put(String.valueOf(name), normalize(h, false));
+      m.forEach(
+          (k, v) -> {
+            String key = String.valueOf(k);
+            if (top && "headers".equals(key) && v instanceof Map<?, ?> headers) {
+              Map<String, Object> kept = new LinkedHashMap<>();
+              headers.forEach(
+                  (name, h) -> {
+                    if (!SensitiveHeaders.isSensitive(String.valueOf(name))) {
+                      kept.put(String.valueOf(name), normalize(h, false));
+                    }
+                  });
+              out.put(key, kept);
+            } else {
+              out.put(key, normalize(v, false));
             }
           });
-          out.put(key, kept);
-        } else {
-          out.put(key, normalize(v, false));
-        }
-      });
       return out;
     }
     if (value instanceof List<?> l) {

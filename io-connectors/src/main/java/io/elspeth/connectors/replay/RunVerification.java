@@ -15,25 +15,28 @@ import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Compares the answers a verify run got with those its recorded run got (ELSPETH's
- * {@code CallVerifier}), from the two runs' Landscape records once the verify run's calls are
- * all committed: so it covers every audited call, of node states and of source loads and sink
- * writes, on any runner. Calls are paired as a replay pairs them (call type, request, n-th
- * occurrence); answers are compared by response hash, and where both payloads are stored, the
- * paths where they differ are listed.
+ * Compares the answers a verify run got with those its recorded run got (ELSPETH's {@code
+ * CallVerifier}), from the two runs' Landscape records once the verify run's calls are all
+ * committed: so it covers every audited call, of node states and of source loads and sink writes,
+ * on any runner. Calls are paired as a replay pairs them (call type, request, n-th occurrence);
+ * answers are compared by response hash, and where both payloads are stored, the paths where they
+ * differ are listed.
  */
 public final class RunVerification {
   /** At most this many differing calls are listed (all are counted). */
   static final int MAX_LISTED = 100;
+
   /** At most this many differing paths per call. */
   static final int MAX_CHANGES = 10;
+
   private static final int MAX_VALUE = 200;
 
   private RunVerification() {}
 
   /** Verifies {@code runId}'s calls against {@code sourceRunId}'s. */
-  public static VerificationReport verify(Connection c, String runId, String sourceRunId,
-      @Nullable PayloadStore store) throws SQLException {
+  public static VerificationReport verify(
+      Connection c, String runId, String sourceRunId, @Nullable PayloadStore store)
+      throws SQLException {
     List<RecordedCall> live = RecordedCalls.load(c, runId, store, true);
     Map<String, List<RecordedCall>> recorded = new HashMap<>();
     for (RecordedCall r : RecordedCalls.load(c, sourceRunId, store, true)) {
@@ -50,8 +53,8 @@ public final class RunVerification {
       String key = call.callType() + "|" + call.matchHash();
       int occurrence = taken.merge(key, 1, Integer::sum) - 1;
       List<RecordedCall> candidates = recorded.get(key);
-      RecordedCall baseline = candidates == null || occurrence >= candidates.size() ? null
-          : candidates.get(occurrence);
+      RecordedCall baseline =
+          candidates == null || occurrence >= candidates.size() ? null : candidates.get(occurrence);
       String kind;
       List<Map<String, Object>> changes = List.of();
       if (baseline == null) {
@@ -72,18 +75,34 @@ public final class RunVerification {
         mismatches++;
         kind = "mismatch";
         String liveText = RecordedCalls.responseText(store, call);
-        changes = recordedText != null && liveText != null
-            ? changes(CanonicalJson.parse(recordedText), CanonicalJson.parse(liveText))
-            : List.of(change("response_hash", baseline.responseHash(), call.responseHash()));
+        changes =
+            recordedText != null && liveText != null
+                ? changes(CanonicalJson.parse(recordedText), CanonicalJson.parse(liveText))
+                : List.of(change("response_hash", baseline.responseHash(), call.responseHash()));
       }
       if (differences.size() < MAX_LISTED) {
-        differences.add(new VerificationReport.Difference(kind, call.callId(), call.callType(),
-            call.requestHash(), baseline == null ? null : baseline.callId(),
-            baseline == null ? null : baseline.responseHash(), call.responseHash(), changes));
+        differences.add(
+            new VerificationReport.Difference(
+                kind,
+                call.callId(),
+                call.callType(),
+                call.requestHash(),
+                baseline == null ? null : baseline.callId(),
+                baseline == null ? null : baseline.responseHash(),
+                call.responseHash(),
+                changes));
       }
     }
-    return new VerificationReport(runId, sourceRunId, live.size(), matches, mismatches,
-        missingRecordings, missingPayloads, noResponse, differences);
+    return new VerificationReport(
+        runId,
+        sourceRunId,
+        live.size(),
+        matches,
+        mismatches,
+        missingRecordings,
+        missingPayloads,
+        noResponse,
+        differences);
   }
 
   /** The first paths (DeepDiff's {@code root['key'][0]} form) where two JSON values differ. */
@@ -93,8 +112,8 @@ public final class RunVerification {
     return out;
   }
 
-  private static void diff(String path, @Nullable Object a, @Nullable Object b,
-      List<Map<String, Object>> out) {
+  private static void diff(
+      String path, @Nullable Object a, @Nullable Object b, List<Map<String, Object>> out) {
     if (out.size() >= MAX_CHANGES) {
       return;
     }
@@ -103,15 +122,21 @@ public final class RunVerification {
       keys.addAll(ma.keySet());
       keys.addAll(mb.keySet());
       for (Object k : keys) {
-        diff(path + "['" + k + "']", ma.containsKey(k) ? ma.get(k) : Absent.VALUE,
-            mb.containsKey(k) ? mb.get(k) : Absent.VALUE, out);
+        diff(
+            path + "['" + k + "']",
+            ma.containsKey(k) ? ma.get(k) : Absent.VALUE,
+            mb.containsKey(k) ? mb.get(k) : Absent.VALUE,
+            out);
       }
       return;
     }
     if (a instanceof List<?> la && b instanceof List<?> lb) {
       for (int i = 0; i < Math.max(la.size(), lb.size()); i++) {
-        diff(path + "[" + i + "]", i < la.size() ? la.get(i) : Absent.VALUE,
-            i < lb.size() ? lb.get(i) : Absent.VALUE, out);
+        diff(
+            path + "[" + i + "]",
+            i < la.size() ? la.get(i) : Absent.VALUE,
+            i < lb.size() ? lb.get(i) : Absent.VALUE,
+            out);
       }
       return;
     }
@@ -135,8 +160,8 @@ public final class RunVerification {
     return v;
   }
 
-  private static Map<String, Object> change(String path, @Nullable Object recorded,
-      @Nullable Object live) {
+  private static Map<String, Object> change(
+      String path, @Nullable Object recorded, @Nullable Object live) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", path);
     m.put("recorded", recorded);
@@ -145,5 +170,7 @@ public final class RunVerification {
   }
 
   /** A key or index one side does not have. */
-  private enum Absent { VALUE }
+  private enum Absent {
+    VALUE
+  }
 }

@@ -30,7 +30,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>append {@code _} when it is a Python keyword ({@code class -> class_}).
  * </ol>
  *
- * <p>Examples: {@code "First Name" -> first_name}, {@code "2nd" -> _2nd}, {@code "  Amount ($) " ->
+ * <p>Examples: {@code "First Name" -> first_name}, {@code "2nd" -> _2nd}, {@code " Amount ($) " ->
  * amount}.
  */
 public final class FieldNormalizer {
@@ -44,10 +44,38 @@ public final class FieldNormalizer {
   /** Python's (hard) keywords that can survive lower-casing. */
   private static final Set<String> PYTHON_KEYWORDS =
       Set.of(
-          "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-          "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
-          "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-          "with", "yield");
+          "and",
+          "as",
+          "assert",
+          "async",
+          "await",
+          "break",
+          "class",
+          "continue",
+          "def",
+          "del",
+          "elif",
+          "else",
+          "except",
+          "finally",
+          "for",
+          "from",
+          "global",
+          "if",
+          "import",
+          "in",
+          "is",
+          "lambda",
+          "nonlocal",
+          "not",
+          "or",
+          "pass",
+          "raise",
+          "return",
+          "try",
+          "while",
+          "with",
+          "yield");
 
   private FieldNormalizer() {}
 
@@ -169,8 +197,7 @@ public final class FieldNormalizer {
     return result;
   }
 
-  private static void checkCollisions(
-      List<String> originals, List<String> resulting, String what) {
+  private static void checkCollisions(List<String> originals, List<String> resulting, String what) {
     Map<String, List<Integer>> positions = new LinkedHashMap<>();
     for (int i = 0; i < resulting.size(); i++) {
       positions.computeIfAbsent(resulting.get(i), k -> new ArrayList<>()).add(i);

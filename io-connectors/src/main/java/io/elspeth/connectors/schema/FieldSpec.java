@@ -25,7 +25,9 @@ public record FieldSpec(String name, FieldType type, boolean required) implement
     Objects.requireNonNull(type, "type");
     if (!isIdentifier(name)) {
       throw new IllegalArgumentException(
-          "invalid field name '" + name + "' (expected letters, digits and _, not starting with a digit)");
+          "invalid field name '"
+              + name
+              + "' (expected letters, digits and _, not starting with a digit)");
     }
   }
 

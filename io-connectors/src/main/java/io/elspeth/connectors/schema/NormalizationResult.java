@@ -7,8 +7,8 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The outcome of {@link FieldNormalizer#normalize}: the final field names and, for the audit
- * trail, which original header became which name.
+ * The outcome of {@link FieldNormalizer#normalize}: the final field names and, for the audit trail,
+ * which original header became which name.
  *
  * @param names the final field names, in column order
  * @param resolution original header to final field name, in column order (unmodifiable)

@@ -176,8 +176,7 @@ public record SchemaSpec(Mode mode, List<FieldSpec> fields) implements Serializa
       return new ParseResult(null, problems);
     }
     if (!node.isObject()) {
-      problems.add(
-          "expected a mapping with 'fields' (and 'mode'), got " + describeNode(node));
+      problems.add("expected a mapping with 'fields' (and 'mode'), got " + describeNode(node));
       return new ParseResult(null, problems);
     }
 
@@ -225,8 +224,7 @@ public record SchemaSpec(Mode mode, List<FieldSpec> fields) implements Serializa
                 + fieldsNode.asText()
                 + "'");
       } else if (mode != null && mode != Mode.DYNAMIC) {
-        problems.add(
-            "fields: 'dynamic' cannot be combined with mode '" + mode.configName() + "'");
+        problems.add("fields: 'dynamic' cannot be combined with mode '" + mode.configName() + "'");
       } else if (!modeGiven) {
         mode = Mode.DYNAMIC;
       }
@@ -282,8 +280,9 @@ public record SchemaSpec(Mode mode, List<FieldSpec> fields) implements Serializa
                   + describeNode(entry.getValue()));
           continue;
         }
-        spec = parseNameAndType(entry.getKey().strip(), entry.getValue().asText().strip(), path,
-            problems);
+        spec =
+            parseNameAndType(
+                entry.getKey().strip(), entry.getValue().asText().strip(), path, problems);
       } else {
         problems.add(
             path
@@ -301,12 +300,16 @@ public record SchemaSpec(Mode mode, List<FieldSpec> fields) implements Serializa
       String path = "fields." + entry.getKey();
       if (!entry.getValue().isTextual()) {
         problems.add(
-            path + ": expected a type name " + TYPE_HINT + ", got " + describeNode(entry.getValue()));
+            path
+                + ": expected a type name "
+                + TYPE_HINT
+                + ", got "
+                + describeNode(entry.getValue()));
         continue;
       }
       FieldSpec spec =
-          parseNameAndType(entry.getKey().strip(), entry.getValue().asText().strip(), path,
-              problems);
+          parseNameAndType(
+              entry.getKey().strip(), entry.getValue().asText().strip(), path, problems);
       addUnique(spec, path, seen, out, problems);
     }
   }
@@ -374,8 +377,7 @@ public record SchemaSpec(Mode mode, List<FieldSpec> fields) implements Serializa
     }
     for (int i = 0; i < value.size(); i++) {
       if (!value.get(i).isTextual()) {
-        problems.add(
-            key + "[" + i + "]: expected a field name, got " + describeNode(value.get(i)));
+        problems.add(key + "[" + i + "]: expected a field name, got " + describeNode(value.get(i)));
       }
     }
   }

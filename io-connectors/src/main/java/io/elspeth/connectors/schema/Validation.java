@@ -71,6 +71,8 @@ public final class Validation implements Serializable {
 
   @Override
   public String toString() {
-    return isValid() ? "Validation[valid " + row + "]" : "Validation[invalid: " + errorMessage() + "]";
+    return isValid()
+        ? "Validation[valid " + row + "]"
+        : "Validation[invalid: " + errorMessage() + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.audit.crash.CrashPoint;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -16,12 +17,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import io.elspeth.audit.crash.CrashPoint;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Writes a file so that it is either absent or whole: content goes to a temporary file in the
- * same directory, is fsynced, and is renamed over the target in one step.
+ * Writes a file so that it is either absent or whole: content goes to a temporary file in the same
+ * directory, is fsynced, and is renamed over the target in one step.
  */
 final class DurableFile {
   private DurableFile() {}
@@ -49,20 +49,25 @@ final class DurableFile {
     Path temp = createStaged(dir, target);
     SinkWriter.Artifact published;
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         OutputStream out = Channels.newOutputStream(channel);
         body.writeTo(out);
         out.flush();
         channel.force(true);
       }
       SinkWriter.Artifact staged = artifactOf(temp);
-      published = new SinkWriter.Artifact(staged.artifactType(), target.toString(),
-          staged.contentHash(), staged.sizeBytes());
+      published =
+          new SinkWriter.Artifact(
+              staged.artifactType(), target.toString(), staged.contentHash(), staged.sizeBytes());
       if (publisher != null) {
         CrashPoint.reached("sink.staged");
-        publisher.beforePublish(new SinkWriter.Staging(target.toString(), temp.toString(),
-            Files.exists(target) ? artifactOf(target) : null, published));
+        publisher.beforePublish(
+            new SinkWriter.Staging(
+                target.toString(),
+                temp.toString(),
+                Files.exists(target) ? artifactOf(target) : null,
+                published));
       }
       publish(temp, target);
       CrashPoint.reached("sink.published");
@@ -76,13 +81,17 @@ final class DurableFile {
   static final String STAGED_SUFFIX = ".tmp";
 
   /**
-   * A new empty staged file. Not {@code Files.createTempFile}, which makes it owner-only (600):
-   * a sink's output is a file for others to read, so it follows the umask like other tools'.
+   * A new empty staged file. Not {@code Files.createTempFile}, which makes it owner-only (600): a
+   * sink's output is a file for others to read, so it follows the umask like other tools'.
    */
   private static Path createStaged(Path dir, Path target) throws IOException {
     while (true) {
-      Path p = dir.resolve("." + target.getFileName()
-          + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + STAGED_SUFFIX);
+      Path p =
+          dir.resolve(
+              "."
+                  + target.getFileName()
+                  + Long.toUnsignedString(ThreadLocalRandom.current().nextLong())
+                  + STAGED_SUFFIX);
       try {
         return Files.createFile(p);
       } catch (FileAlreadyExistsException e) {
@@ -94,7 +103,8 @@ final class DurableFile {
   /** Renames a durable staged file over its target in one step and makes the rename durable. */
   static void publish(Path staged, Path target) throws IOException {
     try {
-      Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -102,7 +112,8 @@ final class DurableFile {
   }
 
   private static Path parentOf(Path file) {
-    return Objects.requireNonNull(file.getParent(), () -> "'" + file + "' is not a file in a directory");
+    return Objects.requireNonNull(
+        file.getParent(), () -> "'" + file + "' is not a file in a directory");
   }
 
   /** Makes a directory's entries durable (a rename survives a power cut), where the OS allows. */
@@ -124,7 +135,7 @@ final class DurableFile {
     try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
       in.transferTo(OutputStream.nullOutputStream());
     }
-    return new SinkWriter.Artifact("file", file.toString(),
-        HexFormat.of().formatHex(digest.digest()), Files.size(file));
+    return new SinkWriter.Artifact(
+        "file", file.toString(), HexFormat.of().formatHex(digest.digest()), Files.size(file));
   }
 }

@@ -1,10 +1,10 @@
 package io.elspeth.connectors.sink;
 
-import io.elspeth.connectors.operation.OperationCalls;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.canonical.PythonRepr;
+import io.elspeth.connectors.operation.OperationCalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,14 +19,17 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * JSON sink file: {@code json} writes one array of row objects (indented when {@code indent} is
- * 0 or more, on one line when it is negative: the settings' default), {@code jsonl} one object per
- * line; both as ELSPETH writes them (see {@link #print}). {@code append} adds to an existing file (for an array:
- * the existing items are kept first).
+ * JSON sink file: {@code json} writes one array of row objects (indented when {@code indent} is 0
+ * or more, on one line when it is negative: the settings' default), {@code jsonl} one object per
+ * line; both as ELSPETH writes them (see {@link #print}). {@code append} adds to an existing file
+ * (for an array: the existing items are kept first).
  */
 public final class JsonSinkWriter implements SinkWriter {
   /** json: one array; jsonl: one object per line. */
-  public enum Format { JSON, JSONL }
+  public enum Format {
+    JSON,
+    JSONL
+  }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -74,17 +77,22 @@ public final class JsonSinkWriter implements SinkWriter {
     for (Map.Entry<String, Object> e : row.entrySet()) {
       java.util.Optional<String> nonFinite = Unwritable.nonFinite(e.getKey(), e.getValue());
       if (nonFinite.isPresent()) {
-        return java.util.Optional.of("the value at " + Unwritable.field(nonFinite.get())
-            + " is not a finite number, which JSON cannot hold");
+        return java.util.Optional.of(
+            "the value at "
+                + Unwritable.field(nonFinite.get())
+                + " is not a finite number, which JSON cannot hold");
       }
     }
     if (charset.name().startsWith("UTF-")) {
       // A Unicode charset can only fail on a lone surrogate: look at the text, not serialise.
       for (Map.Entry<String, Object> e : row.entrySet()) {
         if (!Unwritable.encodableText(e.getKey(), e.getValue(), charset)) {
-          return java.util.Optional.of("field " + Unwritable.field(e.getKey())
-              + " (its name or value) cannot be encoded in " + charset.name()
-              + " (it would be altered)");
+          return java.util.Optional.of(
+              "field "
+                  + Unwritable.field(e.getKey())
+                  + " (its name or value) cannot be encoded in "
+                  + charset.name()
+                  + " (it would be altered)");
         }
       }
       return java.util.Optional.empty();
@@ -93,22 +101,26 @@ public final class JsonSinkWriter implements SinkWriter {
     try {
       text = MAPPER.writeValueAsString(row);
     } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-      return java.util.Optional.of("the row cannot be serialised as JSON: "
-          + ex.getOriginalMessage());
+      return java.util.Optional.of(
+          "the row cannot be serialised as JSON: " + ex.getOriginalMessage());
     }
     if (!Unwritable.encodable(text, charset)) {
       for (Map.Entry<String, Object> e : row.entrySet()) {
         String field;
         try {
-          field = MAPPER.writeValueAsString(Map.of(e.getKey(), e.getValue() == null ? ""
-              : e.getValue()));
+          field =
+              MAPPER.writeValueAsString(
+                  Map.of(e.getKey(), e.getValue() == null ? "" : e.getValue()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
           continue;
         }
         if (!Unwritable.encodable(field, charset)) {
-          return java.util.Optional.of("field " + Unwritable.field(e.getKey())
-              + " (its name or value) cannot be encoded in " + charset.name()
-              + " (it would be altered)");
+          return java.util.Optional.of(
+              "field "
+                  + Unwritable.field(e.getKey())
+                  + " (its name or value) cannot be encoded in "
+                  + charset.name()
+                  + " (it would be altered)");
         }
       }
       return java.util.Optional.of("the row cannot be encoded in " + charset.name());
@@ -117,8 +129,9 @@ public final class JsonSinkWriter implements SinkWriter {
   }
 
   @Override
-  public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
-      @Nullable Publisher publisher) throws IOException {
+  public Artifact write(
+      Iterable<Map<String, Object>> rows, OperationCalls calls, @Nullable Publisher publisher)
+      throws IOException {
     Path file = Path.of(path);
     Charset charset = Charset.forName(encoding);
     boolean keep = append && Files.exists(file) && Files.size(file) > 0;
@@ -130,29 +143,38 @@ public final class JsonSinkWriter implements SinkWriter {
       }
       existing.forEach(n -> existingItems.add(CanonicalJson.toPlain(n)));
     }
-    Iterable<?> items = existingItems.isEmpty() ? rows
-        : () -> java.util.stream.Stream.concat(existingItems.stream(),
-            java.util.stream.StreamSupport.stream(rows.spliterator(), false)).iterator();
-    return DurableFile.write(file, out -> {
-      if (keep && format == Format.JSONL) {
-        try (InputStream in = Files.newInputStream(file)) {
-          in.transferTo(out);
-        }
-      }
-      print(out, charset, format, indent, items);
-    }, publisher);
+    Iterable<?> items =
+        existingItems.isEmpty()
+            ? rows
+            : () ->
+                java.util.stream.Stream.concat(
+                        existingItems.stream(),
+                        java.util.stream.StreamSupport.stream(rows.spliterator(), false))
+                    .iterator();
+    return DurableFile.write(
+        file,
+        out -> {
+          if (keep && format == Format.JSONL) {
+            try (InputStream in = Files.newInputStream(file)) {
+              in.transferTo(out);
+            }
+          }
+          print(out, charset, format, indent, items);
+        },
+        publisher);
   }
 
   /**
    * Prints items to {@code out} (left open) as one JSON array or as JSON Lines, byte for byte as
-   * ELSPETH's json sink writes them with Python's {@code json.dump}: ASCII only, ", " between
-   * items and ": " after keys; an array without a trailing newline, indented by {@code indent}
-   * spaces per level when {@code indent} is 0 or more ({@code json.dump(rows, indent=indent)}),
-   * on one line when it is negative ({@code indent=None}, ELSPETH's default); a JSON Lines file
-   * one object per line, each line ended by "\n" ({@code indent} does not apply).
+   * ELSPETH's json sink writes them with Python's {@code json.dump}: ASCII only, ", " between items
+   * and ": " after keys; an array without a trailing newline, indented by {@code indent} spaces per
+   * level when {@code indent} is 0 or more ({@code json.dump(rows, indent=indent)}), on one line
+   * when it is negative ({@code indent=None}, ELSPETH's default); a JSON Lines file one object per
+   * line, each line ended by "\n" ({@code indent} does not apply).
    */
-  public static void print(OutputStream out, Charset charset, Format format, int indent,
-      Iterable<?> items) throws IOException {
+  public static void print(
+      OutputStream out, Charset charset, Format format, int indent, Iterable<?> items)
+      throws IOException {
     Writer writer = new OutputStreamWriter(out, charset);
     if (format == Format.JSONL) {
       for (Object row : items) {

@@ -1,9 +1,8 @@
 package io.elspeth.connectors.sink;
 
+import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.commit.LandscapeWriter;
 import io.elspeth.audit.commit.StepTrailEvents;
-import io.elspeth.telemetry.manager.TelemetryManagers;
-import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.record.NodeStateRecord;
@@ -15,6 +14,7 @@ import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import io.elspeth.telemetry.manager.TelemetryManagers;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -33,32 +33,31 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Checks every row that reaches a sink against what its writer can hold
- * ({@link SinkWriter#cannotWrite}) before any sink stages output, and handles a row it cannot
- * hold by the sink's {@code on_write_failure} (the context's {@code onError}):
+ * Checks every row that reaches a sink against what its writer can hold ({@link
+ * SinkWriter#cannotWrite}) before any sink stages output, and handles a row it cannot hold by the
+ * sink's {@code on_write_failure} (the context's {@code onError}):
  *
  * <ul>
- *   <li>{@code discard}: the sink's node state fails with the reason and the token ends
- *       {@code diverted} with sink {@value #DISCARD_SINK}; nothing is written.
+ *   <li>{@code discard}: the sink's node state fails with the reason and the token ends {@code
+ *       diverted} with sink {@value #DISCARD_SINK}; nothing is written.
  *   <li>a sink name: the sink's node state fails with the reason, a {@code divert} routing event
- *       crosses the {@value #FAILSINK_EDGE} edge, and the token, its row given
- *       {@code __diversion_reason} and {@code __diverted_from}, goes to that sink (the
- *       {@link StepTags#ROUTED} output), which records it {@code diverted} once written.
+ *       crosses the {@value #FAILSINK_EDGE} edge, and the token, its row given {@code
+ *       __diversion_reason} and {@code __diverted_from}, goes to that sink (the {@link
+ *       StepTags#ROUTED} output), which records it {@code diverted} once written.
  *   <li>unset: the state fails and the token ends {@code failed}, both committed to the Landscape
  *       here (the run is about to fail, and a failed run's pending audit may never be committed),
  *       and a {@link SinkWriteBarrier.Refusal} is output; {@link SinkWriteBarrier} turns the
- *       refusals of every sink into a side input that each {@link SinkWrite} reads before it
- *       writes anything: one refusal and no sink publishes.
+ *       refusals of every sink into a side input that each {@link SinkWrite} reads before it writes
+ *       anything: one refusal and no sink publishes.
  * </ul>
  *
  * A writer with a {@link SinkWriter#targetCheck() target check} (a database table's constraints)
- * has the rows its format can hold tried on the target too, all of the sink's rows together and
- * in source order ({@link TargetRowCheck}); a row the target refuses is handled the same way,
- * with the target's reason.
+ * has the rows its format can hold tried on the target too, all of the sink's rows together and in
+ * source order ({@link TargetRowCheck}); a row the target refuses is handled the same way, with the
+ * target's reason.
  *
  * <p>Writable tokens continue on {@link StepTags#MAIN}; the records go to {@link StepTags#AUDIT}.
  * The manifest a sink later writes thus lists only the tokens it writes.
@@ -66,10 +65,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollectionTuple> {
   /** Label of the edge from a sink to the sink its unwritable rows are diverted to (ELSPETH's). */
   public static final String FAILSINK_EDGE = "__failsink__";
+
   /** The sink name a discarded row's {@code diverted} outcome records (ELSPETH's). */
   public static final String DISCARD_SINK = "__discard__";
+
   /** The outcome of a row a sink could not write and that was discarded or diverted. */
   public static final String DIVERTED = "diverted";
+
   /** Refusals of sinks without {@code on_write_failure}: each one fails the run. */
   public static final TupleTag<SinkWriteBarrier.Refusal> REFUSED = new TupleTag<>("refused") {};
 
@@ -77,8 +79,8 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
   private final @Nullable StepContext context;
   private final SinkWrite.Grouping grouping;
 
-  private SinkRowCheck(SinkWriter writer, @Nullable StepContext context,
-      SinkWrite.Grouping grouping) {
+  private SinkRowCheck(
+      SinkWriter writer, @Nullable StepContext context, SinkWrite.Grouping grouping) {
     this.writer = writer;
     this.context = context;
     this.grouping = grouping;
@@ -109,9 +111,12 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    PCollectionTuple formats = withCoders(tokens.apply("CheckRows",
-        ParDo.of(new CheckFn(context, writer, null))
-            .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
+    PCollectionTuple formats =
+        withCoders(
+            tokens.apply(
+                "CheckRows",
+                ParDo.of(new CheckFn(context, writer, null))
+                    .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
     java.util.Optional<SinkWriter.TargetCheck> target = writer.targetCheck();
     if (target.isEmpty()) {
       return formats;
@@ -120,20 +125,28 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     // place and in source order (so a key repeated anywhere in the run is seen); the few refused
     // ones are handed, by token id, to a second check that handles them like format failures.
     PCollection<Token> writable = formats.get(StepTags.MAIN);
-    PCollectionView<Map<String, String>> refusedByTarget = writable
-        .apply("TryOnTarget", TargetRowCheck.of(target.get(), context, grouping))
-        .apply("TargetRefusals", View.asMap());
-    PCollectionTuple targets = withCoders(writable.apply("CheckOnTarget",
-        ParDo.of(new CheckFn(context, writer, refusedByTarget))
-            .withSideInputs(refusedByTarget)
-            .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
+    PCollectionView<Map<String, String>> refusedByTarget =
+        writable
+            .apply("TryOnTarget", TargetRowCheck.of(target.get(), context, grouping))
+            .apply("TargetRefusals", View.asMap());
+    PCollectionTuple targets =
+        withCoders(
+            writable.apply(
+                "CheckOnTarget",
+                ParDo.of(new CheckFn(context, writer, refusedByTarget))
+                    .withSideInputs(refusedByTarget)
+                    .withOutputTags(StepTags.MAIN, StepTags.additional().and(REFUSED))));
     return PCollectionTuple.of(StepTags.MAIN, targets.get(StepTags.MAIN))
-        .and(StepTags.ROUTED, both(formats, targets, StepTags.ROUTED, "Routed")
-            .setCoder(TokenCoder.of()))
-        .and(StepTags.AUDIT, both(formats, targets, StepTags.AUDIT, "Audit")
-            .setCoder(AuditRecordCoder.of()))
-        .and(REFUSED, both(formats, targets, REFUSED, "Refused")
-            .setCoder(SerializableCoder.of(SinkWriteBarrier.Refusal.class)));
+        .and(
+            StepTags.ROUTED,
+            both(formats, targets, StepTags.ROUTED, "Routed").setCoder(TokenCoder.of()))
+        .and(
+            StepTags.AUDIT,
+            both(formats, targets, StepTags.AUDIT, "Audit").setCoder(AuditRecordCoder.of()))
+        .and(
+            REFUSED,
+            both(formats, targets, REFUSED, "Refused")
+                .setCoder(SerializableCoder.of(SinkWriteBarrier.Refusal.class)));
   }
 
   private static PCollectionTuple withCoders(PCollectionTuple out) {
@@ -142,9 +155,10 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
     return out;
   }
 
-  private static <T> PCollection<T> both(PCollectionTuple a, PCollectionTuple b, TupleTag<T> tag,
-      String name) {
-    return PCollectionList.of(a.get(tag)).and(b.get(tag))
+  private static <T> PCollection<T> both(
+      PCollectionTuple a, PCollectionTuple b, TupleTag<T> tag, String name) {
+    return PCollectionList.of(a.get(tag))
+        .and(b.get(tag))
         .apply("All" + name, Flatten.pCollections());
   }
 
@@ -164,12 +178,16 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
   static final class CheckFn extends DoFn<Token, Token> {
     private final StepContext ctx;
     private final SinkWriter writer;
+
     /** The target's refusals by token id; null: the row is checked by the writer's format. */
     private final @Nullable PCollectionView<Map<String, String>> refusedByTarget;
+
     private transient List<AuditRecord> failedAudit;
     private transient List<SinkWriteBarrier.Refusal> refusals;
 
-    CheckFn(StepContext ctx, SinkWriter writer,
+    CheckFn(
+        StepContext ctx,
+        SinkWriter writer,
         @Nullable PCollectionView<Map<String, String>> refusedByTarget) {
       this.ctx = ctx;
       this.writer = writer;
@@ -224,32 +242,48 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
       error.put("type", errorType);
       error.put("phase", "write");
       Instant now = Instant.now();
-      NodeStateRecord failed = new NodeStateRecord(stateId, token.tokenId(), ctx.runId(),
-          ctx.nodeId(), stepIndex(ctx, token), 0, "failed",
-          CanonicalJson.tolerantHash(token.data()),
-          output == null ? null : CanonicalJson.stableHash(output), null, 0.0,
-          CanonicalJson.canonicalize(error), null, now, now, token.rowId());
+      NodeStateRecord failed =
+          new NodeStateRecord(
+              stateId,
+              token.tokenId(),
+              ctx.runId(),
+              ctx.nodeId(),
+              stepIndex(ctx, token),
+              0,
+              "failed",
+              CanonicalJson.tolerantHash(token.data()),
+              output == null ? null : CanonicalJson.stableHash(output),
+              null,
+              0.0,
+              CanonicalJson.canonicalize(error),
+              null,
+              now,
+              now,
+              token.rowId());
       Map<String, Object> outcomeContext = Map.of("sink_write_failure", context);
       OutputReceiver<AuditRecord> audit = out.get(StepTags.AUDIT);
       if (onFailure == null) {
         failedAudit.add(failed);
-        failedAudit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash,
-            outcomeContext));
-        refusals.add(new SinkWriteBarrier.Refusal(ctx.nodeName(), token.rowId(),
-            token.rowIndex(), token.tokenId(), reason));
+        failedAudit.add(
+            StepAudit.outcome(ctx.runId(), token, "failed", null, errorHash, outcomeContext));
+        refusals.add(
+            new SinkWriteBarrier.Refusal(
+                ctx.nodeName(), token.rowId(), token.rowIndex(), token.tokenId(), reason));
       } else if (StepContext.DISCARD.equals(onFailure)) {
         audit.output(failed);
-        audit.output(StepAudit.outcome(ctx.runId(), token, DIVERTED, DISCARD_SINK, errorHash,
-            outcomeContext));
+        audit.output(
+            StepAudit.outcome(
+                ctx.runId(), token, DIVERTED, DISCARD_SINK, errorHash, outcomeContext));
       } else {
         audit.output(failed);
-        audit.output(StepAudit.routing(stateId, ctx.edgeId(FAILSINK_EDGE), "divert",
-            Map.of("diversion_reason", reason)));
+        audit.output(
+            StepAudit.routing(
+                stateId, ctx.edgeId(FAILSINK_EDGE), "divert", Map.of("diversion_reason", reason)));
         Map<String, Object> data = new LinkedHashMap<>(token.data());
         data.put("__diversion_reason", reason);
         data.put("__diverted_from", ctx.nodeName());
-        out.get(StepTags.ROUTED).output(
-            token.withData(data, stateId).routedTo(onFailure, DIVERTED, errorHash));
+        out.get(StepTags.ROUTED)
+            .output(token.withData(data, stateId).routedTo(onFailure, DIVERTED, errorHash));
       }
     }
 
@@ -267,7 +301,8 @@ public final class SinkRowCheck extends PTransform<PCollection<Token>, PCollecti
           // The refused rows' failed outcomes are telemetered after the commit, as the
           // Landscape commit's are; a retried bundle's re-commit emits nothing again.
           LandscapeWriter.to(store)
-              .withTelemetry(TelemetryManagers.find(ctx.runId()).orElse(null),
+              .withTelemetry(
+                  TelemetryManagers.find(ctx.runId()).orElse(null),
                   new StepTrailEvents(ctx.runId(), ctx.nodeName(), null, null))
               .commit(failedAudit);
         } finally {

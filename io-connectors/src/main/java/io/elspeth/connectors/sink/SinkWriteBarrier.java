@@ -13,18 +13,17 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What stops every sink from publishing when one sink cannot write a row and has no
- * {@code on_write_failure}: the refusals of every {@link SinkRowCheck} become one verdict, a side
- * input each {@link SinkWrite} reads before it stages anything. Beam makes a side input ready
- * only once everything upstream of it is done, so no sink writes before every row of every sink
- * was checked.
+ * What stops every sink from publishing when one sink cannot write a row and has no {@code
+ * on_write_failure}: the refusals of every {@link SinkRowCheck} become one verdict, a side input
+ * each {@link SinkWrite} reads before it stages anything. Beam makes a side input ready only once
+ * everything upstream of it is done, so no sink writes before every row of every sink was checked.
  */
 public final class SinkWriteBarrier {
   private SinkWriteBarrier() {}
 
   /**
-   * The verdict over the refusals of every sink, as the side input each {@link SinkWrite} waits
-   * for before writing (see {@link SinkWrite#withBarrier}).
+   * The verdict over the refusals of every sink, as the side input each {@link SinkWrite} waits for
+   * before writing (see {@link SinkWrite#withBarrier}).
    */
   public static PCollectionView<Verdict> of(PCollectionList<Refusal> refusals) {
     return refusals
@@ -36,8 +35,10 @@ public final class SinkWriteBarrier {
   /** A row a sink without {@code on_write_failure} cannot write: it fails the run. */
   public record Refusal(String sink, String rowId, long rowIndex, String tokenId, String reason)
       implements Serializable {
-    static final Comparator<Refusal> ORDER = Comparator.comparingLong(Refusal::rowIndex)
-        .thenComparing(Refusal::tokenId).thenComparing(Refusal::sink);
+    static final Comparator<Refusal> ORDER =
+        Comparator.comparingLong(Refusal::rowIndex)
+            .thenComparing(Refusal::tokenId)
+            .thenComparing(Refusal::sink);
   }
 
   /** How many rows were refused, and the first in source order. */
@@ -47,8 +48,16 @@ public final class SinkWriteBarrier {
       if (first == null) {
         throw new IllegalStateException("no row was refused");
       }
-      return "sink '" + first.sink() + "' cannot write row " + first.rowIndex() + " (row_id "
-          + first.rowId() + ", token " + first.tokenId() + "): " + first.reason()
+      return "sink '"
+          + first.sink()
+          + "' cannot write row "
+          + first.rowIndex()
+          + " (row_id "
+          + first.rowId()
+          + ", token "
+          + first.tokenId()
+          + "): "
+          + first.reason()
           + "; the sink has no on_write_failure, so the run fails and no sink published"
           + (refused > 1 ? " (" + refused + " rows could not be written)" : "");
     }
@@ -93,5 +102,4 @@ public final class SinkWriteBarrier {
       return SerializableCoder.of(Verdict.class);
     }
   }
-
 }

@@ -32,9 +32,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A sink's tokens spilled to local files in sorted parts, so that a sink writes its output in
  * source order without holding its tokens: each spill file holds tokens in source order
- * (length-prefixed {@link TokenCoder} bytes), and {@link #merge} streams the files merged.
- * A spill file is scratch: it is not fsynced, and it is deleted once the sink's audit records
- * are emitted from it.
+ * (length-prefixed {@link TokenCoder} bytes), and {@link #merge} streams the files merged. A spill
+ * file is scratch: it is not fsynced, and it is deleted once the sink's audit records are emitted
+ * from it.
  */
 final class SpillFiles {
   private SpillFiles() {}
@@ -67,8 +67,11 @@ final class SpillFiles {
     tokens.sort(Token::compareBySourceOrder);
     Files.createDirectories(dir);
     Path file = Files.createTempFile(dir, "spill-", ".tokens");
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-        Channels.newOutputStream(FileChannel.open(file, StandardOpenOption.WRITE)), 1 << 16))) {
+    try (DataOutputStream out =
+        new DataOutputStream(
+            new BufferedOutputStream(
+                Channels.newOutputStream(FileChannel.open(file, StandardOpenOption.WRITE)),
+                1 << 16))) {
       for (Token t : tokens) {
         byte[] bytes = CoderUtils.encodeToByteArray(TokenCoder.of(), t);
         out.writeInt(bytes.length);
@@ -79,8 +82,8 @@ final class SpillFiles {
   }
 
   /**
-   * Spills {@code tokens} (a runner's group, possibly larger than memory) as sorted spill files
-   * of at most {@code spillFileTokens} tokens each in {@code dir}.
+   * Spills {@code tokens} (a runner's group, possibly larger than memory) as sorted spill files of
+   * at most {@code spillFileTokens} tokens each in {@code dir}.
    */
   static List<SpillFile> spill(Path dir, Iterable<Token> tokens, int spillFileTokens)
       throws IOException {
@@ -101,19 +104,20 @@ final class SpillFiles {
 
   /** The rows of {@code tokens}, as a writer takes them; iterable as often as the tokens are. */
   static Iterable<java.util.Map<String, Object>> rows(Iterable<Token> tokens) {
-    return () -> new Iterator<>() {
-      private final Iterator<Token> it = tokens.iterator();
+    return () ->
+        new Iterator<>() {
+          private final Iterator<Token> it = tokens.iterator();
 
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
 
-      @Override
-      public java.util.Map<String, Object> next() {
-        return it.next().data();
-      }
-    };
+          @Override
+          public java.util.Map<String, Object> next() {
+            return it.next().data();
+          }
+        };
   }
 
   /**
@@ -122,10 +126,11 @@ final class SpillFiles {
    */
   static long writeDurable(Path file, Iterable<Token> tokens) throws IOException {
     long count = 0;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-          Channels.newOutputStream(channel), 1 << 16));
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      DataOutputStream out =
+          new DataOutputStream(
+              new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
       for (Token t : tokens) {
         byte[] bytes = CoderUtils.encodeToByteArray(TokenCoder.of(), t);
         out.writeInt(bytes.length);
@@ -146,8 +151,8 @@ final class SpillFiles {
     Reader(String path, long offset) throws IOException {
       FileChannel channel = FileChannel.open(Path.of(path), StandardOpenOption.READ);
       channel.position(offset);
-      this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel),
-          1 << 14));
+      this.in =
+          new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 14));
       this.offset = offset;
     }
 

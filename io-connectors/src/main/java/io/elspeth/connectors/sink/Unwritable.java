@@ -23,7 +23,8 @@ public final class Unwritable {
     int n = Math.min(name.length(), MAX_NAME_CHARS);
     for (int i = 0; i < n; i++) {
       char ch = name.charAt(i);
-      if (Character.isHighSurrogate(ch) && i + 1 < n
+      if (Character.isHighSurrogate(ch)
+          && i + 1 < n
           && Character.isLowSurrogate(name.charAt(i + 1))) {
         sb.append(ch).append(name.charAt(++i));
       } else if (Character.isSurrogate(ch) || Character.isISOControl(ch)) {
@@ -44,7 +45,8 @@ public final class Unwritable {
     if (charset.equals(StandardCharsets.UTF_8) || charset.name().startsWith("UTF-")) {
       for (int i = 0; i < text.length(); i++) {
         char ch = text.charAt(i);
-        if (Character.isHighSurrogate(ch) && i + 1 < text.length()
+        if (Character.isHighSurrogate(ch)
+            && i + 1 < text.length()
             && Character.isLowSurrogate(text.charAt(i + 1))) {
           i++;
         } else if (Character.isSurrogate(ch)) {
@@ -82,8 +84,8 @@ public final class Unwritable {
   }
 
   /**
-   * The path of the first non-finite float (NaN, infinity) in {@code value} ({@code field},
-   * {@code field.key}, {@code field[2]}), if any: JSON has no literal for them.
+   * The path of the first non-finite float (NaN, infinity) in {@code value} ({@code field}, {@code
+   * field.key}, {@code field[2]}), if any: JSON has no literal for them.
    */
   public static Optional<String> nonFinite(String path, Object value) {
     if (value instanceof Double d && !Double.isFinite(d)

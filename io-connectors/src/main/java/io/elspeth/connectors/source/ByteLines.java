@@ -17,8 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class ByteLines implements Closeable {
   /** One line: {@code bytes[0, held)} are all of it when {@code sha256} is null. */
-  record Line(long start, long number, byte[] bytes, int held, long size,
-      @Nullable String sha256) {
+  record Line(long start, long number, byte[] bytes, int held, long size, @Nullable String sha256) {
     boolean complete() {
       return sha256 == null;
     }
@@ -70,8 +69,9 @@ final class ByteLines implements Closeable {
       long keep = Math.max(0, Math.min(n, maxLineBytes - size));
       if (keep > 0) {
         if (held + keep > line.length) {
-          line = Arrays.copyOf(line, (int) Math.min(Math.max(line.length * 2L, held + keep),
-              maxLineBytes));
+          line =
+              Arrays.copyOf(
+                  line, (int) Math.min(Math.max(line.length * 2L, held + keep), maxLineBytes));
         }
         System.arraycopy(buf, pos, line, held, (int) keep);
         held += (int) keep;

@@ -35,14 +35,31 @@ public final class CsvRecordReader implements RecordReader {
   private final Map<String, String> fieldMapping;
   private final SourceLimits limits;
 
-  public CsvRecordReader(char delimiter, String encoding, int skipRows, List<String> columns,
-      boolean normalizeFields, Map<String, String> fieldMapping) {
-    this(delimiter, encoding, skipRows, columns, normalizeFields, fieldMapping,
+  public CsvRecordReader(
+      char delimiter,
+      String encoding,
+      int skipRows,
+      List<String> columns,
+      boolean normalizeFields,
+      Map<String, String> fieldMapping) {
+    this(
+        delimiter,
+        encoding,
+        skipRows,
+        columns,
+        normalizeFields,
+        fieldMapping,
         SourceLimits.DEFAULT);
   }
 
-  private CsvRecordReader(char delimiter, String encoding, int skipRows, List<String> columns,
-      boolean normalizeFields, Map<String, String> fieldMapping, SourceLimits limits) {
+  private CsvRecordReader(
+      char delimiter,
+      String encoding,
+      int skipRows,
+      List<String> columns,
+      boolean normalizeFields,
+      Map<String, String> fieldMapping,
+      SourceLimits limits) {
     this.delimiter = delimiter;
     this.encoding = encoding;
     this.skipRows = skipRows;
@@ -54,8 +71,8 @@ public final class CsvRecordReader implements RecordReader {
 
   /** This reader with other size limits. */
   public CsvRecordReader withLimits(SourceLimits newLimits) {
-    return new CsvRecordReader(delimiter, encoding, skipRows, columns, normalizeFields,
-        fieldMapping, newLimits);
+    return new CsvRecordReader(
+        delimiter, encoding, skipRows, columns, normalizeFields, fieldMapping, newLimits);
   }
 
   @Override
@@ -72,7 +89,8 @@ public final class CsvRecordReader implements RecordReader {
     if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.US_ASCII)) {
       return true;
     }
-    return charset.canEncode() && charset.newEncoder().maxBytesPerChar() == 1
+    return charset.canEncode()
+        && charset.newEncoder().maxBytesPerChar() == 1
         && Arrays.equals("\n\r\"".getBytes(charset), new byte[] {'\n', '\r', '"'});
   }
 
@@ -88,8 +106,15 @@ public final class CsvRecordReader implements RecordReader {
     Cursor cursor = new Cursor(scanned, byteLevel);
     if (from.offset() == 0 && !byteLevel) {
       cursor.transcoding = new Utf8Transcoding(input.openAt(0), charset);
-      cursor.begin(new CsvScanner(cursor.transcoding, 0, 0, delimiterByte,
-          limits.maxFieldBytes(), limits.maxRowBytes(), null));
+      cursor.begin(
+          new CsvScanner(
+              cursor.transcoding,
+              0,
+              0,
+              delimiterByte,
+              limits.maxFieldBytes(),
+              limits.maxRowBytes(),
+              null));
     } else if (from.offset() == 0) {
       cursor.begin(scanner(input, 0, 0, delimiterByte, charset, byteLevel));
     } else {
@@ -105,27 +130,47 @@ public final class CsvRecordReader implements RecordReader {
   }
 
   private byte delimiterByte(Charset charset) throws IOException {
-    if (delimiter == '"' || delimiter == '\r' || delimiter == '\n'
+    if (delimiter == '"'
+        || delimiter == '\r'
+        || delimiter == '\n'
         || !charset.newEncoder().canEncode(delimiter)) {
-      throw new IOException("delimiter '" + delimiter + "' cannot separate " + encoding + " fields");
+      throw new IOException(
+          "delimiter '" + delimiter + "' cannot separate " + encoding + " fields");
     }
     byte[] b = String.valueOf(delimiter).getBytes(charset);
     if (b.length != 1) {
-      throw new IOException("delimiter '" + delimiter + "' is not a single byte in " + encoding
-          + "; use an ASCII delimiter");
+      throw new IOException(
+          "delimiter '"
+              + delimiter
+              + "' is not a single byte in "
+              + encoding
+              + "; use an ASCII delimiter");
     }
     return b[0];
   }
 
-  private CsvScanner scanner(Input input, long offset, long lines, byte delimiterByte,
-      Charset charset, boolean byteLevel) throws IOException {
+  private CsvScanner scanner(
+      Input input, long offset, long lines, byte delimiterByte, Charset charset, boolean byteLevel)
+      throws IOException {
     InputStream in = input.openAt(offset);
     if (!byteLevel) {
-      return new CsvScanner(new Utf8Transcoding(in, charset), 0, lines, delimiterByte,
-          limits.maxFieldBytes(), limits.maxRowBytes(), null);
+      return new CsvScanner(
+          new Utf8Transcoding(in, charset),
+          0,
+          lines,
+          delimiterByte,
+          limits.maxFieldBytes(),
+          limits.maxRowBytes(),
+          null);
     }
-    return new CsvScanner(in, offset, lines, delimiterByte, limits.maxFieldBytes(),
-        limits.maxRowBytes(), input.reopenable() ? input : null);
+    return new CsvScanner(
+        in,
+        offset,
+        lines,
+        delimiterByte,
+        limits.maxFieldBytes(),
+        limits.maxRowBytes(),
+        input.reopenable() ? input : null);
   }
 
   private final class Cursor extends LookaheadCursor {
@@ -133,8 +178,10 @@ public final class CsvRecordReader implements RecordReader {
     private final CharsetDecoder decoder;
     private final boolean byteLevel;
     private @Nullable CsvScanner scanner;
+
     /** The UTF-8 view of a UTF-16/32 (or other multi-byte) input; null for byte-level input. */
     private @Nullable Utf8Transcoding transcoding;
+
     private List<String> fields = List.of();
     private Map<String, String> resolution = Map.of();
     private long records;
@@ -174,13 +221,18 @@ public final class CsvRecordReader implements RecordReader {
     private List<String> header(CsvScanner s) throws IOException {
       CsvScanner.Scanned h = s.next();
       if (h == null) {
-        throw new IOException(skipRows == 0 ? "the file is empty: no header row"
-            : "no header row after the " + skipRows + " skipped lines");
+        throw new IOException(
+            skipRows == 0
+                ? "the file is empty: no header row"
+                : "no header row after the " + skipRows + " skipped lines");
       }
       String text = h.complete() ? QuarantinedBytes.strict(decoder, h.bytes(), h.held()) : null;
       if (h.problem() != null || text == null) {
-        throw new IOException("header row (" + h.location() + ") is unreadable: "
-            + (h.problem() != null ? h.problem() : "bytes not valid " + charset.name()));
+        throw new IOException(
+            "header row ("
+                + h.location()
+                + ") is unreadable: "
+                + (h.problem() != null ? h.problem() : "bytes not valid " + charset.name()));
       }
       return split(text, delimiter);
     }
@@ -195,8 +247,8 @@ public final class CsvRecordReader implements RecordReader {
       long before = records;
       CsvScanner.Scanned s = scanner.next();
       if (s == null) {
-        return new Item(null, byteLevel ? scanner.offset() : ReadPosition.UNKNOWN, before,
-            scanner.lines());
+        return new Item(
+            null, byteLevel ? scanner.offset() : ReadPosition.UNKNOWN, before, scanner.lines());
       }
       records++;
       return new Item(toParsed(s), offset, before, lines);
@@ -205,27 +257,41 @@ public final class CsvRecordReader implements RecordReader {
     private ParsedRecord toParsed(CsvScanner.Scanned s) {
       String location = s.location();
       if (!s.complete()) {
-        return ParsedRecord.malformed(QuarantinedBytes.cut(s.bytes(), s.held(), s.size(),
-            Objects.requireNonNull(s.sha256(), "an incomplete record has its hash"), charset),
-            Objects.requireNonNull(s.problem(), "an incomplete record has its problem"), location);
+        return ParsedRecord.malformed(
+            QuarantinedBytes.cut(
+                s.bytes(),
+                s.held(),
+                s.size(),
+                Objects.requireNonNull(s.sha256(), "an incomplete record has its hash"),
+                charset),
+            Objects.requireNonNull(s.problem(), "an incomplete record has its problem"),
+            location);
       }
       String text = QuarantinedBytes.strict(decoder, s.bytes(), s.held());
       if (text == null && transcoding != null) {
         java.util.Optional<Utf8Transcoding.Original> original =
             transcoding.original(s.start(), s.bytes(), s.held());
         if (original.isPresent()) {
-          return ParsedRecord.malformed(original.get().raw(transcoding.charset()),
+          return ParsedRecord.malformed(
+              original.get().raw(transcoding.charset()),
               original.get().problem(transcoding.charset())
-                  + (s.problem() == null ? "" : "; " + s.problem()), location);
+                  + (s.problem() == null ? "" : "; " + s.problem()),
+              location);
         }
       }
       if (text == null) {
         int bad = QuarantinedBytes.firstInvalid(s.bytes(), s.held(), charset);
-        String problem = "bytes not valid " + charset.name() + ": 0x"
-            + String.format("%02X", s.bytes()[bad]) + " at byte " + (s.start() + bad)
-            + " of the input" + (s.problem() == null ? "" : "; " + s.problem());
-        return ParsedRecord.malformed(QuarantinedBytes.undecodable(s.bytes(), s.held(), charset),
-            problem, location);
+        String problem =
+            "bytes not valid "
+                + charset.name()
+                + ": 0x"
+                + String.format("%02X", s.bytes()[bad])
+                + " at byte "
+                + (s.start() + bad)
+                + " of the input"
+                + (s.problem() == null ? "" : "; " + s.problem());
+        return ParsedRecord.malformed(
+            QuarantinedBytes.undecodable(s.bytes(), s.held(), charset), problem, location);
       }
       if (s.problem() != null) {
         return ParsedRecord.malformed(QuarantinedBytes.verbatim(text), s.problem(), location);
@@ -234,11 +300,12 @@ public final class CsvRecordReader implements RecordReader {
       if (values.size() != fields.size()) {
         Map<String, Object> raw = new LinkedHashMap<>();
         for (int i = 0; i < values.size(); i++) {
-          raw.put(i < fields.size() ? fields.get(i) : "_extra_" + (i - fields.size() + 1),
+          raw.put(
+              i < fields.size() ? fields.get(i) : "_extra_" + (i - fields.size() + 1),
               values.get(i));
         }
-        return ParsedRecord.malformed(raw, "expected " + fields.size() + " fields, got "
-            + values.size(), location);
+        return ParsedRecord.malformed(
+            raw, "expected " + fields.size() + " fields, got " + values.size(), location);
       }
       Map<String, Object> row = new LinkedHashMap<>();
       for (int i = 0; i < fields.size(); i++) {

@@ -11,20 +11,20 @@ import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Splits CSV input into records at the byte level, before anything is decoded, so each record
- * keeps its exact bytes, its byte range and the physical lines it covers. The grammar is the one
- * Apache Commons CSV's default format reads: a field that starts with {@code "} is quoted (
- * {@code ""} inside is a quote, line breaks are part of the value, only whitespace may follow the
- * closing quote); other fields run to the delimiter or the line end; CR, LF and CRLF end a line;
- * empty lines are skipped. It needs the delimiter, the quote and CR/LF to be single bytes that
- * are never part of another character: true of UTF-8 and ASCII-compatible single-byte charsets.
+ * Splits CSV input into records at the byte level, before anything is decoded, so each record keeps
+ * its exact bytes, its byte range and the physical lines it covers. The grammar is the one Apache
+ * Commons CSV's default format reads: a field that starts with {@code "} is quoted ( {@code ""}
+ * inside is a quote, line breaks are part of the value, only whitespace may follow the closing
+ * quote); other fields run to the delimiter or the line end; CR, LF and CRLF end a line; empty
+ * lines are skipped. It needs the delimiter, the quote and CR/LF to be single bytes that are never
+ * part of another character: true of UTF-8 and ASCII-compatible single-byte charsets.
  *
- * <p>Recovery, so that no byte is lost to a broken quote: a record whose quoting is broken (a
- * quote left open to the end of the input, or text after a closing quote) becomes one bad record
- * made of <em>its first physical line</em>, and scanning starts again at the next line. The lines
- * after it are read as records again, so a stray quote costs one line, never the rest of the file.
- * Every byte of the input is in exactly one record, a skipped empty line, a line break ending a
- * record, or the header/skipped lines before the first record.
+ * <p>Recovery, so that no byte is lost to a broken quote: a record whose quoting is broken (a quote
+ * left open to the end of the input, or text after a closing quote) becomes one bad record made of
+ * <em>its first physical line</em>, and scanning starts again at the next line. The lines after it
+ * are read as records again, so a stray quote costs one line, never the rest of the file. Every
+ * byte of the input is in exactly one record, a skipped empty line, a line break ending a record,
+ * or the header/skipped lines before the first record.
  *
  * <p>At most {@code maxRowBytes} bytes of a record are held; a longer one is scanned to its end
  * with its SHA-256 computed on the way and reported as oversized with its first bytes.
@@ -34,14 +34,22 @@ final class CsvScanner implements Closeable {
   private static final int QUOTE = '"';
 
   /**
-   * One record as it is in the input: {@code bytes[0, held)} are its first bytes (all of them
-   * when {@code sha256} is null), {@code size} its length, from {@code start} (inclusive) to
-   * {@code end} (exclusive, before the line break ending it).
+   * One record as it is in the input: {@code bytes[0, held)} are its first bytes (all of them when
+   * {@code sha256} is null), {@code size} its length, from {@code start} (inclusive) to {@code end}
+   * (exclusive, before the line break ending it).
    *
    * @param problem why the record cannot be a row (broken quoting, a limit), or null
    */
-  record Scanned(long start, long end, long firstLine, long lastLine, byte[] bytes, int held,
-      long size, @Nullable String sha256, @Nullable String problem) {
+  record Scanned(
+      long start,
+      long end,
+      long firstLine,
+      long lastLine,
+      byte[] bytes,
+      int held,
+      long size,
+      @Nullable String sha256,
+      @Nullable String problem) {
     boolean complete() {
       return sha256 == null;
     }
@@ -60,8 +68,10 @@ final class CsvScanner implements Closeable {
   private int pos;
   private int limit;
   private boolean eof;
+
   /** Byte offset of buf[pos] in the input. */
   private long offset;
+
   /** Line breaks consumed so far: the next byte is on line {@code lines + 1}. */
   private long lines;
 
@@ -76,11 +86,17 @@ final class CsvScanner implements Closeable {
 
   /**
    * @param in the input, positioned at byte {@code offset}, which is on line {@code lines + 1}
-   * @param reopen opens the input again at an offset, to re-read after a broken record too large
-   *     to hold; null when the input can be read only once
+   * @param reopen opens the input again at an offset, to re-read after a broken record too large to
+   *     hold; null when the input can be read only once
    */
-  CsvScanner(InputStream in, long offset, long lines, byte delimiter, long maxFieldBytes,
-      long maxRowBytes, RecordReader.@Nullable Input reopen) {
+  CsvScanner(
+      InputStream in,
+      long offset,
+      long lines,
+      byte delimiter,
+      long maxFieldBytes,
+      long maxRowBytes,
+      RecordReader.@Nullable Input reopen) {
     this.in = in;
     this.offset = offset;
     this.lines = lines;
@@ -157,8 +173,10 @@ final class CsvScanner implements Closeable {
         while (true) {
           b = peek();
           if (b < 0) {
-            broken = "unclosed quote: a quoted value of the record starting on line "
-                + firstLine + " runs to the end of the input";
+            broken =
+                "unclosed quote: a quoted value of the record starting on line "
+                    + firstLine
+                    + " runs to the end of the input";
             break fields;
           }
           if (b == '\r' || b == '\n') {
@@ -179,8 +197,12 @@ final class CsvScanner implements Closeable {
             break;
           }
           if (!isSpace(b)) {
-            broken = "text after the closing quote of field " + (field + 1) + " on line "
-                + (lines + 1) + " (a stray quote?)";
+            broken =
+                "text after the closing quote of field "
+                    + (field + 1)
+                    + " on line "
+                    + (lines + 1)
+                    + " (a stray quote?)";
             break fields;
           }
           take();
@@ -192,8 +214,14 @@ final class CsvScanner implements Closeable {
         }
       }
       if (oversized == null && size - fieldStart > maxFieldBytes) {
-        oversized = "field " + (field + 1) + " is " + (size - fieldStart)
-            + " bytes, over max_field_bytes (" + maxFieldBytes + ")";
+        oversized =
+            "field "
+                + (field + 1)
+                + " is "
+                + (size - fieldStart)
+                + " bytes, over max_field_bytes ("
+                + maxFieldBytes
+                + ")";
       }
       if (b != delimiter) {
         break;
@@ -208,8 +236,13 @@ final class CsvScanner implements Closeable {
     long lastLine = lines + 1;
     skipLineBreak();
     if (size > maxRowBytes) {
-      oversized = "record is " + size + " bytes, over max_row_bytes (" + maxRowBytes + ")"
-          + (oversized == null ? "" : "; " + oversized);
+      oversized =
+          "record is "
+              + size
+              + " bytes, over max_row_bytes ("
+              + maxRowBytes
+              + ")"
+              + (oversized == null ? "" : "; " + oversized);
     }
     if (oversized != null) {
       return new Scanned(start, end, firstLine, lastLine, rec, held, size, sha256(), oversized);
@@ -222,8 +255,12 @@ final class CsvScanner implements Closeable {
    * starts at the line after it, re-reading what this scan consumed beyond that line.
    */
   private Scanned recover(long start, long firstLine, String broken) throws IOException {
-    String problem = broken + "; line " + firstLine + " is quarantined and reading resumes at line "
-        + (firstLine + 1);
+    String problem =
+        broken
+            + "; line "
+            + firstLine
+            + " is quarantined and reading resumes at line "
+            + (firstLine + 1);
     if (firstLineSize < 0) {
       // The error is on the record's first line: the bad record is that whole line.
       int b = peek();
@@ -233,8 +270,16 @@ final class CsvScanner implements Closeable {
       }
       long end = offset;
       skipLineBreak();
-      return new Scanned(start, end, firstLine, firstLine, rec, held, size,
-          size > maxRowBytes ? sha256() : null, problem);
+      return new Scanned(
+          start,
+          end,
+          firstLine,
+          firstLine,
+          rec,
+          held,
+          size,
+          size > maxRowBytes ? sha256() : null,
+          problem);
     }
     long lineSize = firstLineSize;
     if (size <= maxRowBytes) {
@@ -262,18 +307,39 @@ final class CsvScanner implements Closeable {
       long end = offset;
       long lastLine = lines + 1;
       skipLineBreak();
-      return new Scanned(start, end, firstLine, lastLine, rec, held, size, sha256(), broken
-          + "; the record is too large to re-read (over max_row_bytes) and is quarantined whole");
+      return new Scanned(
+          start,
+          end,
+          firstLine,
+          lastLine,
+          rec,
+          held,
+          size,
+          sha256(),
+          broken
+              + "; the record is too large to re-read (over max_row_bytes) and is quarantined whole");
     }
     offset = secondLineOffset;
     lines = firstLine;
     String sha = null;
     if (lineSize > maxRowBytes) {
-      sha = HexFormat.of().formatHex(Objects.requireNonNull(firstLineDigest,
-          "a first line over max_row_bytes is hashed").digest());
+      sha =
+          HexFormat.of()
+              .formatHex(
+                  Objects.requireNonNull(
+                          firstLineDigest, "a first line over max_row_bytes is hashed")
+                      .digest());
     }
-    return new Scanned(start, start + lineSize, firstLine, firstLine, rec,
-        (int) Math.min(held, lineSize), lineSize, sha, problem);
+    return new Scanned(
+        start,
+        start + lineSize,
+        firstLine,
+        firstLine,
+        rec,
+        (int) Math.min(held, lineSize),
+        lineSize,
+        sha,
+        problem);
   }
 
   /** A line break inside a quoted value: part of the record. */

@@ -18,9 +18,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A file source (CSV, JSON, JSONL) as a step: matches the path with Beam's {@link FileIO}, reads
- * each file in order, validates every record against the schema at the boundary, and outputs
- * valid rows as tokens (main), invalid rows routed to the quarantine sink (routed), and their
- * audit records.
+ * each file in order, validates every record against the schema at the boundary, and outputs valid
+ * rows as tokens (main), invalid rows routed to the quarantine sink (routed), and their audit
+ * records.
  *
  * <pre>{@code FileSource.read().from(path).withReader(reader).withSchema(schema)
  *     .withContext(ctx).withOnValidationFailure("quarantine")}</pre>
@@ -33,8 +33,13 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
   private final String onValidationFailure;
   private final long minRecordsPerPart;
 
-  private FileSource(@Nullable String path, @Nullable RecordReader reader, SchemaSpec schema,
-      @Nullable StepContext context, String onValidationFailure, long minRecordsPerPart) {
+  private FileSource(
+      @Nullable String path,
+      @Nullable RecordReader reader,
+      SchemaSpec schema,
+      @Nullable StepContext context,
+      String onValidationFailure,
+      long minRecordsPerPart) {
     this.path = path;
     this.reader = reader;
     this.schema = schema;
@@ -44,21 +49,26 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
   }
 
   public static FileSource read() {
-    return new FileSource(null, null, SchemaSpec.dynamic(), null, StepContext.DISCARD,
+    return new FileSource(
+        null,
+        null,
+        SchemaSpec.dynamic(),
+        null,
+        StepContext.DISCARD,
         SourceReadFn.MIN_RECORDS_PER_PART);
   }
 
   public FileSource from(String filePath) {
-    checkArgument(filePath != null && !filePath.isBlank(), "from() needs a path, got '%s'",
-        filePath);
-    return new FileSource(filePath, reader, schema, context, onValidationFailure,
-        minRecordsPerPart);
+    checkArgument(
+        filePath != null && !filePath.isBlank(), "from() needs a path, got '%s'", filePath);
+    return new FileSource(
+        filePath, reader, schema, context, onValidationFailure, minRecordsPerPart);
   }
 
   public FileSource withReader(RecordReader recordReader) {
     checkArgument(recordReader != null, "withReader() needs a RecordReader, got null");
-    return new FileSource(path, recordReader, schema, context, onValidationFailure,
-        minRecordsPerPart);
+    return new FileSource(
+        path, recordReader, schema, context, onValidationFailure, minRecordsPerPart);
   }
 
   public FileSource withSchema(SchemaSpec spec) {
@@ -73,8 +83,10 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
 
   /** {@code discard} or the name of the sink that receives quarantined rows. */
   public FileSource withOnValidationFailure(String destination) {
-    checkArgument(destination != null && !destination.isBlank(),
-        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'", destination);
+    checkArgument(
+        destination != null && !destination.isBlank(),
+        "withOnValidationFailure() needs 'discard' or a sink name, got '%s'",
+        destination);
     return new FileSource(path, reader, schema, context, destination, minRecordsPerPart);
   }
 
@@ -95,19 +107,33 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
-    SourceReadFn fn = new SourceReadFn(context, new SourceBoundary(context, reader,
-        new RowValidator(schema, reader.textValues()), onValidationFailure), minRecordsPerPart,
-        ElspethPipelineOptions.of(input.getPipeline().getOptions()).getPaceSourceToCommit());
-    return StepTags.withCoders(input
-        .apply("Match", FileIO.match().filepattern(path)
-            .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-        .apply("ReadMatches", FileIO.readMatches())
-        .apply("ParseAndValidate", ParDo.of(fn).withOutputTags(StepTags.MAIN, StepTags.additional())));
+    SourceReadFn fn =
+        new SourceReadFn(
+            context,
+            new SourceBoundary(
+                context,
+                reader,
+                new RowValidator(schema, reader.textValues()),
+                onValidationFailure),
+            minRecordsPerPart,
+            ElspethPipelineOptions.of(input.getPipeline().getOptions()).getPaceSourceToCommit());
+    return StepTags.withCoders(
+        input
+            .apply(
+                "Match",
+                FileIO.match()
+                    .filepattern(path)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+            .apply("ReadMatches", FileIO.readMatches())
+            .apply(
+                "ParseAndValidate",
+                ParDo.of(fn).withOutputTags(StepTags.MAIN, StepTags.additional())));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.addIfNotNull(DisplayData.item("path", path))
+    builder
+        .addIfNotNull(DisplayData.item("path", path))
         .add(DisplayData.item("schemaMode", schema.mode().configName()))
         .add(DisplayData.item("onValidationFailure", onValidationFailure));
   }

@@ -8,31 +8,39 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Finds where a broken element of a JSON array ends, so the array can be read on from the next
  * element. From the end of the last good element it skips the separating comma, then follows the
- * element's structure (strings with their escapes, nested brackets) to the first comma or
- * closing bracket outside any string and bracket. It gives up, so the read fails as before,
- * whenever the boundary is not certain: the input ends inside a string or bracket (a stray quote
- * makes the rest of the file one string), a closing bracket does not match the open one, or the
- * element is over the row limit.
+ * element's structure (strings with their escapes, nested brackets) to the first comma or closing
+ * bracket outside any string and bracket. It gives up, so the read fails as before, whenever the
+ * boundary is not certain: the input ends inside a string or bracket (a stray quote makes the rest
+ * of the file one string), a closing bracket does not match the open one, or the element is over
+ * the row limit.
  */
 final class JsonArrayResync {
   private JsonArrayResync() {}
 
   /**
-   * A broken element: its bytes (without surrounding whitespace), where it starts, and whether
-   * the array ended right after it ({@code ]}) or goes on after a comma. The stream the scan
-   * read is left just after that comma or bracket; {@code after*} is that position.
+   * A broken element: its bytes (without surrounding whitespace), where it starts, and whether the
+   * array ended right after it ({@code ]}) or goes on after a comma. The stream the scan read is
+   * left just after that comma or bracket; {@code after*} is that position.
    */
-  record Element(byte[] bytes, long start, int line, int column, boolean arrayEnded, long after,
-      int afterLine, int afterColumn) {}
+  record Element(
+      byte[] bytes,
+      long start,
+      int line,
+      int column,
+      boolean arrayEnded,
+      long after,
+      int afterLine,
+      int afterColumn) {}
 
   /**
-   * Scans {@code in} (positioned at absolute {@code offset}, line and column) for the element
-   * after the last good one; {@code afterElement} says whether a comma separates them.
+   * Scans {@code in} (positioned at absolute {@code offset}, line and column) for the element after
+   * the last good one; {@code afterElement} says whether a comma separates them.
    *
    * @return the element, or null when its end is not certain
    */
-  static @Nullable Element scan(InputStream in, long offset, int line, int column,
-      boolean afterElement, long maxBytes) throws IOException {
+  static @Nullable Element scan(
+      InputStream in, long offset, int line, int column, boolean afterElement, long maxBytes)
+      throws IOException {
     Position at = new Position(offset, line, column);
     int b = skipWhitespace(in, at);
     if (afterElement && b == ',') {
@@ -83,15 +91,27 @@ final class JsonArrayResync {
     return null;
   }
 
-  private static Element element(ByteArrayOutputStream element, long start, int line, int column,
-      boolean arrayEnded, Position at) {
+  private static Element element(
+      ByteArrayOutputStream element,
+      long start,
+      int line,
+      int column,
+      boolean arrayEnded,
+      Position at) {
     byte[] bytes = element.toByteArray();
     int end = bytes.length;
     while (end > 0 && isWhitespace(bytes[end - 1])) {
       end--;
     }
-    return new Element(java.util.Arrays.copyOf(bytes, end), start, line, column, arrayEnded,
-        at.offset, at.line, at.column);
+    return new Element(
+        java.util.Arrays.copyOf(bytes, end),
+        start,
+        line,
+        column,
+        arrayEnded,
+        at.offset,
+        at.line,
+        at.column);
   }
 
   /** Where the scan is: the offset, line and column of the next byte. */

@@ -24,21 +24,24 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * JSON sources: a JSON array of objects (streamed), optionally found under {@code data_key} of a
  * top-level object, or JSON Lines (one object per line). Nothing is altered or dropped: an item
- * that is not an object, a line that is not JSON (kept verbatim), a line whose bytes are not
- * valid in the encoding (kept as base64 too) and an item over a {@link SourceLimits limit} (an
- * excerpt, its size and SHA-256) are malformed records, quarantined by the source. In a UTF-8
- * JSON array, an element that is not valid JSON (a syntax error, invalid bytes) is quarantined
- * with its raw bytes when where it ends is certain, and the array is read on; otherwise (a stray
- * quote, a truncated file, another encoding) the read fails with the line and column.
+ * that is not an object, a line that is not JSON (kept verbatim), a line whose bytes are not valid
+ * in the encoding (kept as base64 too) and an item over a {@link SourceLimits limit} (an excerpt,
+ * its size and SHA-256) are malformed records, quarantined by the source. In a UTF-8 JSON array, an
+ * element that is not valid JSON (a syntax error, invalid bytes) is quarantined with its raw bytes
+ * when where it ends is certain, and the array is read on; otherwise (a stray quote, a truncated
+ * file, another encoding) the read fails with the line and column.
  */
 public final class JsonRecordReader implements RecordReader {
   /** json: one document; jsonl: one document per line. */
-  public enum Format { JSON, JSONL }
+  public enum Format {
+    JSON,
+    JSONL
+  }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   // Trailing tokens fail a line: "{...} junk" must not be read as its first value alone.
-  private static final ObjectReader LINE = MAPPER.readerFor(JsonNode.class)
-      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectReader LINE =
+      MAPPER.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final Format format;
   private final @Nullable String dataKey;
@@ -49,8 +52,8 @@ public final class JsonRecordReader implements RecordReader {
     this(format, dataKey, encoding, SourceLimits.DEFAULT);
   }
 
-  private JsonRecordReader(Format format, @Nullable String dataKey, String encoding,
-      SourceLimits limits) {
+  private JsonRecordReader(
+      Format format, @Nullable String dataKey, String encoding, SourceLimits limits) {
     this.format = format;
     this.dataKey = dataKey;
     this.encoding = encoding;
@@ -73,17 +76,19 @@ public final class JsonRecordReader implements RecordReader {
     if (format == Format.JSONL) {
       boolean byteLevel = CsvRecordReader.byteLevel(charset);
       if (from.offset() != 0 && !byteLevel) {
-        throw new IOException("cannot resume reading " + encoding + " text at byte "
-            + from.offset());
+        throw new IOException(
+            "cannot resume reading " + encoding + " text at byte " + from.offset());
       }
       InputStream in = input.openAt(from.offset());
       if (byteLevel) {
-        return new LinesCursor(new ByteLines(in, from.offset(), from.lines(),
-            limits.maxRowBytes()), charset, null);
+        return new LinesCursor(
+            new ByteLines(in, from.offset(), from.lines(), limits.maxRowBytes()), charset, null);
       }
       Utf8Transcoding transcoding = new Utf8Transcoding(in, charset);
-      return new LinesCursor(new ByteLines(transcoding, 0, from.lines(), limits.maxRowBytes()),
-          StandardCharsets.UTF_8, transcoding);
+      return new LinesCursor(
+          new ByteLines(transcoding, 0, from.lines(), limits.maxRowBytes()),
+          StandardCharsets.UTF_8,
+          transcoding);
     }
     if (from.offset() != 0) {
       // A JSON array is read in one go: its items have no byte offsets to resume at.
@@ -98,6 +103,7 @@ public final class JsonRecordReader implements RecordReader {
     private final Charset charset;
     private final CharsetDecoder decoder;
     private final boolean byteLevel;
+
     /** The UTF-8 view of a UTF-16/32 (or other multi-byte) input; null for byte-level input. */
     private final @Nullable Utf8Transcoding transcoding;
 
@@ -117,28 +123,55 @@ public final class JsonRecordReader implements RecordReader {
       while ((line = lines.next()) != null) {
         String location = "line " + line.number();
         if (!line.complete()) {
-          return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(line.bytes(), line.held(),
-              line.size(), Objects.requireNonNull(line.sha256(), "an incomplete line has its hash"),
-              charset), "line is " + line.size()
-              + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")", location),
-              offset, 0, linesBefore);
+          return new Item(
+              ParsedRecord.malformed(
+                  QuarantinedBytes.cut(
+                      line.bytes(),
+                      line.held(),
+                      line.size(),
+                      Objects.requireNonNull(line.sha256(), "an incomplete line has its hash"),
+                      charset),
+                  "line is "
+                      + line.size()
+                      + " bytes, over max_row_bytes ("
+                      + limits.maxRowBytes()
+                      + ")",
+                  location),
+              offset,
+              0,
+              linesBefore);
         }
         String text = QuarantinedBytes.strict(decoder, line.bytes(), line.held());
         if (text == null && transcoding != null) {
           java.util.Optional<Utf8Transcoding.Original> original =
               transcoding.original(line.start(), line.bytes(), line.held());
           if (original.isPresent()) {
-            return new Item(ParsedRecord.malformed(original.get().raw(transcoding.charset()),
-                original.get().problem(transcoding.charset()), location), offset, 0,
+            return new Item(
+                ParsedRecord.malformed(
+                    original.get().raw(transcoding.charset()),
+                    original.get().problem(transcoding.charset()),
+                    location),
+                offset,
+                0,
                 linesBefore);
           }
         }
         if (text == null) {
           int bad = QuarantinedBytes.firstInvalid(line.bytes(), line.held(), charset);
-          return new Item(ParsedRecord.malformed(QuarantinedBytes.undecodable(line.bytes(),
-              line.held(), charset), "bytes not valid " + charset.name() + ": 0x"
-              + String.format("%02X", line.bytes()[bad]) + " at byte " + (line.start() + bad)
-              + " of the input", location), offset, 0, linesBefore);
+          return new Item(
+              ParsedRecord.malformed(
+                  QuarantinedBytes.undecodable(line.bytes(), line.held(), charset),
+                  "bytes not valid "
+                      + charset.name()
+                      + ": 0x"
+                      + String.format("%02X", line.bytes()[bad])
+                      + " at byte "
+                      + (line.start() + bad)
+                      + " of the input",
+                  location),
+              offset,
+              0,
+              linesBefore);
         }
         if (text.isBlank()) {
           continue;
@@ -147,15 +180,33 @@ public final class JsonRecordReader implements RecordReader {
         try {
           node = LINE.readTree(text);
         } catch (JsonProcessingException e) {
-          return new Item(ParsedRecord.malformed(QuarantinedBytes.verbatim(text),
-              "line is not valid JSON at column " + e.getLocation().getColumnNr() + ": "
-              + e.getOriginalMessage(), location), offset, 0, linesBefore);
+          return new Item(
+              ParsedRecord.malformed(
+                  QuarantinedBytes.verbatim(text),
+                  "line is not valid JSON at column "
+                      + e.getLocation().getColumnNr()
+                      + ": "
+                      + e.getOriginalMessage(),
+                  location),
+              offset,
+              0,
+              linesBefore);
         }
         String tooLarge = oversizedString(node, limits.maxFieldBytes());
         if (tooLarge != null) {
-          return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(line.bytes(), line.held(),
-              line.size(), CanonicalJson.sha256Hex(java.util.Arrays.copyOf(line.bytes(),
-                  line.held())), charset), tooLarge, location), offset, 0, linesBefore);
+          return new Item(
+              ParsedRecord.malformed(
+                  QuarantinedBytes.cut(
+                      line.bytes(),
+                      line.held(),
+                      line.size(),
+                      CanonicalJson.sha256Hex(java.util.Arrays.copyOf(line.bytes(), line.held())),
+                      charset),
+                  tooLarge,
+                  location),
+              offset,
+              0,
+              linesBefore);
         }
         return new Item(toParsed(node, location), offset, 0, linesBefore);
       }
@@ -182,15 +233,20 @@ public final class JsonRecordReader implements RecordReader {
   private final class DocumentCursor extends LookaheadCursor {
     private final InputStream source;
     private JsonParser parser;
+
     /** The bytes since the last good element, for a resync; null when not UTF-8. */
     private @Nullable RecordingInputStream recording;
+
     private boolean opened;
     private boolean ended;
     private int index;
+
     /** Whether no element was read since the array (or a resync) started: no comma before one. */
     private boolean firstInArray = true;
+
     /** The current parser's offset, line and first-line column, to the file's. */
     private long offsetShift;
+
     private int lineShift;
     private int firstLineColumnShift;
     private long markOffset;
@@ -205,8 +261,10 @@ public final class JsonRecordReader implements RecordReader {
         recording = new RecordingInputStream(in, 0, limits.maxRowBytes() + (64 << 10));
         parser = MAPPER.getFactory().createParser(recording);
       } else {
-        parser = MAPPER.getFactory().createParser(
-            new InputStreamReader(in, QuarantinedBytes.strictDecoder(charset)));
+        parser =
+            MAPPER
+                .getFactory()
+                .createParser(new InputStreamReader(in, QuarantinedBytes.strictDecoder(charset)));
       }
       parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     }
@@ -218,7 +276,8 @@ public final class JsonRecordReader implements RecordReader {
       }
       if (dataKey != null) {
         if (first != JsonToken.START_OBJECT) {
-          throw new IOException("expected a JSON object with key '" + dataKey + "' at the top level");
+          throw new IOException(
+              "expected a JSON object with key '" + dataKey + "' at the top level");
         }
         if (!seekKey(parser, dataKey)) {
           throw new IOException("data_key '" + dataKey + "' not found in the JSON document");
@@ -226,9 +285,11 @@ public final class JsonRecordReader implements RecordReader {
         first = parser.nextToken();
       }
       if (first != JsonToken.START_ARRAY) {
-        throw new IOException("expected a JSON array of objects"
-            + (dataKey == null ? " (set data_key to read an array inside an object)" : " under '"
-            + dataKey + "'"));
+        throw new IOException(
+            "expected a JSON array of objects"
+                + (dataKey == null
+                    ? " (set data_key to read an array inside an object)"
+                    : " under '" + dataKey + "'"));
       }
     }
 
@@ -242,12 +303,18 @@ public final class JsonRecordReader implements RecordReader {
           return resynced;
         }
         JsonLocation at = e.getLocation();
-        throw new IOException("malformed JSON at line " + line(at) + ", column " + column(at)
-            + ": " + e.getOriginalMessage(), e);
+        throw new IOException(
+            "malformed JSON at line "
+                + line(at)
+                + ", column "
+                + column(at)
+                + ": "
+                + e.getOriginalMessage(),
+            e);
       } catch (java.nio.charset.CharacterCodingException e) {
         JsonLocation at = parser.currentLocation();
-        throw new IOException("bytes not valid " + encoding + " near line " + line(at)
-            + ", column " + column(at), e);
+        throw new IOException(
+            "bytes not valid " + encoding + " near line " + line(at) + ", column " + column(at), e);
       }
     }
 
@@ -262,9 +329,12 @@ public final class JsonRecordReader implements RecordReader {
         return new Item(null, ReadPosition.UNKNOWN, 0, 0);
       }
       if (parser.currentToken() == null) {
-        throw new IOException("malformed JSON at line " + line(parser.currentLocation())
-            + ", column " + column(parser.currentLocation())
-            + ": the document ends before its array is closed");
+        throw new IOException(
+            "malformed JSON at line "
+                + line(parser.currentLocation())
+                + ", column "
+                + column(parser.currentLocation())
+                + ": the document ends before its array is closed");
       }
       String location = "item " + index + " (line " + line(parser.currentTokenLocation()) + ")";
       long start = offsetOf(parser.currentTokenLocation());
@@ -273,15 +343,23 @@ public final class JsonRecordReader implements RecordReader {
       firstInArray = false;
       mark();
       long size = offsetOf(parser.currentLocation()) - start;
-      String tooLarge = size > limits.maxRowBytes()
-          ? "item is " + size + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")"
-          : oversizedString(node, limits.maxFieldBytes());
+      String tooLarge =
+          size > limits.maxRowBytes()
+              ? "item is " + size + " bytes, over max_row_bytes (" + limits.maxRowBytes() + ")"
+              : oversizedString(node, limits.maxFieldBytes());
       if (tooLarge != null) {
-        byte[] json = CanonicalJson.tolerantJson(CanonicalJson.toPlain(node))
-            .getBytes(StandardCharsets.UTF_8);
-        return new Item(ParsedRecord.malformed(QuarantinedBytes.cut(json, json.length, size,
-            CanonicalJson.sha256Hex(json), StandardCharsets.UTF_8), tooLarge, location),
-            ReadPosition.UNKNOWN, 0, 0);
+        byte[] json =
+            CanonicalJson.tolerantJson(CanonicalJson.toPlain(node))
+                .getBytes(StandardCharsets.UTF_8);
+        return new Item(
+            ParsedRecord.malformed(
+                QuarantinedBytes.cut(
+                    json, json.length, size, CanonicalJson.sha256Hex(json), StandardCharsets.UTF_8),
+                tooLarge,
+                location),
+            ReadPosition.UNKNOWN,
+            0,
+            0);
       }
       return new Item(toParsed(node, location), ReadPosition.UNKNOWN, 0, 0);
     }
@@ -306,8 +384,9 @@ public final class JsonRecordReader implements RecordReader {
         return null;
       }
       InputStream replay = new java.io.BufferedInputStream(recording.replayFromMark());
-      JsonArrayResync.Element element = JsonArrayResync.scan(replay, markOffset, markLine,
-          markColumn, !firstInArray, limits.maxRowBytes());
+      JsonArrayResync.Element element =
+          JsonArrayResync.scan(
+              replay, markOffset, markLine, markColumn, !firstInArray, limits.maxRowBytes());
       if (element == null) {
         return null;
       }
@@ -319,25 +398,39 @@ public final class JsonRecordReader implements RecordReader {
       String problem;
       if (bad < bytes.length) {
         raw = QuarantinedBytes.undecodable(bytes, bytes.length, StandardCharsets.UTF_8);
-        problem = "bytes not valid UTF-8: 0x" + String.format("%02X", bytes[bad]) + " at byte "
-            + (element.start() + bad) + " of the input";
+        problem =
+            "bytes not valid UTF-8: 0x"
+                + String.format("%02X", bytes[bad])
+                + " at byte "
+                + (element.start() + bad)
+                + " of the input";
       } else {
         raw = QuarantinedBytes.verbatim(new String(bytes, StandardCharsets.UTF_8));
-        problem = bytes.length == 0 ? "an empty array element (a stray comma)"
-            : "not valid JSON at " + where + ": " + e.getOriginalMessage();
+        problem =
+            bytes.length == 0
+                ? "an empty array element (a stray comma)"
+                : "not valid JSON at " + where + ": " + e.getOriginalMessage();
       }
       String location = "item " + index++ + " (line " + element.line() + ")";
-      problem += element.arrayEnded() ? "; the array ends after it"
-          : "; the array is read on from line " + element.afterLine() + ", column "
-              + element.afterColumn();
+      problem +=
+          element.arrayEnded()
+              ? "; the array ends after it"
+              : "; the array is read on from line "
+                  + element.afterLine()
+                  + ", column "
+                  + element.afterColumn();
       if (element.arrayEnded()) {
         ended = true;
       } else {
         // A new parser over '[' and the rest: its items are this array's next elements.
-        recording = new RecordingInputStream(replay, element.after(),
-            limits.maxRowBytes() + (64 << 10));
-        parser = MAPPER.getFactory().createParser(new java.io.SequenceInputStream(
-            new java.io.ByteArrayInputStream(new byte[] {'['}), recording));
+        recording =
+            new RecordingInputStream(replay, element.after(), limits.maxRowBytes() + (64 << 10));
+        parser =
+            MAPPER
+                .getFactory()
+                .createParser(
+                    new java.io.SequenceInputStream(
+                        new java.io.ByteArrayInputStream(new byte[] {'['}), recording));
         parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
         offsetShift = element.after() - 1;
         lineShift = element.afterLine() - 1;
@@ -385,7 +478,8 @@ public final class JsonRecordReader implements RecordReader {
   static @Nullable String oversizedString(JsonNode node, long max) {
     if (node.isTextual()) {
       long bytes = utf8Length(node.textValue(), max);
-      return bytes > max ? "a string of " + bytes + " bytes is over max_field_bytes (" + max + ")"
+      return bytes > max
+          ? "a string of " + bytes + " bytes is over max_field_bytes (" + max + ")"
           : null;
     }
     if (node.isObject()) {
@@ -442,7 +536,10 @@ public final class JsonRecordReader implements RecordReader {
     }
     Map<String, Object> raw = new LinkedHashMap<>();
     raw.put("_raw", value);
-    return ParsedRecord.malformed(raw, "expected a JSON object, got "
-        + (node.isArray() ? "an array" : node.getNodeType().toString().toLowerCase()), location);
+    return ParsedRecord.malformed(
+        raw,
+        "expected a JSON object, got "
+            + (node.isArray() ? "an array" : node.getNodeType().toString().toLowerCase()),
+        location);
   }
 }

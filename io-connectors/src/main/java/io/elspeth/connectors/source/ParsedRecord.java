@@ -11,7 +11,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param location where the item was, for messages ("line 7", "item 3")
  */
 public record ParsedRecord(
-    @Nullable Map<String, Object> row, Map<String, Object> raw, @Nullable String problem,
+    @Nullable Map<String, Object> row,
+    Map<String, Object> raw,
+    @Nullable String problem,
     String location) {
 
   public static ParsedRecord row(Map<String, Object> row, String location) {

@@ -32,20 +32,21 @@ public interface RecordReader extends Serializable {
    * original field names to the names used in rows (empty when names were not changed).
    */
   default Map<String, String> read(InputStream in, Consumer<ParsedRecord> out) throws IOException {
-    Input once = new Input() {
-      @Override
-      public InputStream openAt(long offset) throws IOException {
-        if (offset != 0) {
-          throw new IOException("this input can only be read from its start");
-        }
-        return in;
-      }
+    Input once =
+        new Input() {
+          @Override
+          public InputStream openAt(long offset) throws IOException {
+            if (offset != 0) {
+              throw new IOException("this input can only be read from its start");
+            }
+            return in;
+          }
 
-      @Override
-      public boolean reopenable() {
-        return false;
-      }
-    };
+          @Override
+          public boolean reopenable() {
+            return false;
+          }
+        };
     try (RecordCursor cursor = open(once, ReadPosition.start(0))) {
       ParsedRecord rec;
       while ((rec = cursor.next()) != null) {

@@ -10,15 +10,18 @@ import java.util.Arrays;
 /**
  * An input stream that keeps the bytes it delivered since a mark (an absolute offset), so that a
  * reader which buffers ahead (Jackson reads in blocks) can be replaced mid-stream: {@link
- * #replayFromMark} yields the kept bytes followed by the rest of the input. Memory is bounded:
- * past {@code maxKept} bytes since the mark it stops keeping them and cannot replay.
+ * #replayFromMark} yields the kept bytes followed by the rest of the input. Memory is bounded: past
+ * {@code maxKept} bytes since the mark it stops keeping them and cannot replay.
  */
 final class RecordingInputStream extends FilterInputStream {
   private final long maxKept;
+
   /** Absolute offset of the next byte this stream delivers. */
   private long position;
+
   /** Absolute offset of {@code kept[0]}. */
   private long keptFrom;
+
   private byte[] kept = new byte[8192];
   private int keptLength;
   private long mark;
@@ -37,8 +40,8 @@ final class RecordingInputStream extends FilterInputStream {
   }
 
   /**
-   * Whether {@link #replayFromMark} can replay from the current mark (false when more than
-   * {@code maxKept} bytes came since it, and they were let go).
+   * Whether {@link #replayFromMark} can replay from the current mark (false when more than {@code
+   * maxKept} bytes came since it, and they were let go).
    */
   boolean canReplay() {
     return mark >= keptFrom && mark <= position;

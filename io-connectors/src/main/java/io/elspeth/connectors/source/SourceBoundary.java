@@ -32,9 +32,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Records every item a source reads at the Tier-3 boundary, whatever it is read from (a file, a
  * blob): a valid row becomes a row, a token and a completed step-0 node state; an invalid one
- * becomes a validation error and, unless discarded, a quarantined row routed to the quarantine
- * sink with a failed step-0 state and a divert routing event. Rows are numbered from the index
- * the caller gives, so inputs read in parallel can own disjoint index ranges.
+ * becomes a validation error and, unless discarded, a quarantined row routed to the quarantine sink
+ * with a failed step-0 state and a divert routing event. Rows are numbered from the index the
+ * caller gives, so inputs read in parallel can own disjoint index ranges.
  */
 public final class SourceBoundary implements Serializable {
   /** What one read produced. */
@@ -63,8 +63,8 @@ public final class SourceBoundary implements Serializable {
     return reader;
   }
 
-  public SourceBoundary(StepContext ctx, RecordReader reader, RowValidator validator,
-      String onValidationFailure) {
+  public SourceBoundary(
+      StepContext ctx, RecordReader reader, RowValidator validator, String onValidationFailure) {
     this.ctx = ctx;
     this.reader = reader;
     this.validator = validator;
@@ -72,17 +72,19 @@ public final class SourceBoundary implements Serializable {
   }
 
   /**
-   * Parses {@code in} with the reader and records each item, numbering rows from
-   * {@code firstIndex}; outputs go to the step's main, routed and audit outputs.
+   * Parses {@code in} with the reader and records each item, numbering rows from {@code
+   * firstIndex}; outputs go to the step's main, routed and audit outputs.
    */
   public Counts read(InputStream in, long firstIndex, DoFn.MultiOutputReceiver out)
       throws IOException {
     long[] counts = new long[4];
     long[] nextIndex = {firstIndex};
-    reader.read(in, rec -> {
-      int kind = handle(rec, nextIndex, out);
-      counts[kind]++;
-    });
+    reader.read(
+        in,
+        rec -> {
+          int kind = handle(rec, nextIndex, out);
+          counts[kind]++;
+        });
     // Outputs of this call become visible only after it returns: the rows' payloads are
     // durable before any row record can commit.
     syncPayloads();
@@ -90,12 +92,16 @@ public final class SourceBoundary implements Serializable {
   }
 
   /** What one item becomes, decided before anything of it is emitted. */
-  public record Decision(int kind, ParsedRecord record, @Nullable Map<String, Object> data,
-      @Nullable String problem, List<Violation> violations) {}
+  public record Decision(
+      int kind,
+      ParsedRecord record,
+      @Nullable Map<String, Object> data,
+      @Nullable String problem,
+      List<Violation> violations) {}
 
   /**
-   * Decides what {@code rec} becomes when it takes {@code index}, emitting nothing: its kind is
-   * 0 for a valid row, 1 for a quarantined one, 2 for a discarded one, 3 for a row a resumed run
+   * Decides what {@code rec} becomes when it takes {@code index}, emitting nothing: its kind is 0
+   * for a valid row, 1 for a quarantined one, 2 for a discarded one, 3 for a row a resumed run
    * skips (it reached its terminal outcomes in the run being resumed).
    */
   public Decision decide(ParsedRecord rec, long index) {
@@ -105,8 +111,8 @@ public final class SourceBoundary implements Serializable {
     if (rec.isMalformed()) {
       problem = rec.problem();
     } else {
-      Validation v = validator.validate(Objects.requireNonNull(rec.row(),
-          "a well-formed record has a row"));
+      Validation v =
+          validator.validate(Objects.requireNonNull(rec.row(), "a well-formed record has a row"));
       if (v.isValid()) {
         data = v.row();
         problem = canonicalProblem(data);
@@ -138,8 +144,13 @@ public final class SourceBoundary implements Serializable {
       case 1, 2 -> {
         boolean discard = d.kind() == 2;
         String message = d.record().location() + ": " + d.problem();
-        out.get(StepTags.AUDIT).output(validationError(d.record().raw(), message,
-            d.violations(), discard ? StepContext.DISCARD : onValidationFailure));
+        out.get(StepTags.AUDIT)
+            .output(
+                validationError(
+                    d.record().raw(),
+                    message,
+                    d.violations(),
+                    discard ? StepContext.DISCARD : onValidationFailure));
         if (discard) {
           discarded.inc();
         } else {
@@ -147,7 +158,7 @@ public final class SourceBoundary implements Serializable {
           quarantined.inc();
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 
@@ -186,16 +197,33 @@ public final class SourceBoundary implements Serializable {
     Token token = Token.fromSource(rowId, index, data);
     String stateId = Ids.stateId();
     DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
-    audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(data),
-        now, token.tokenId()));
+    audit.output(
+        new RowRecord(
+            rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(data), now, token.tokenId()));
     audit.output(tokenRecord(token, now));
-    audit.output(new NodeStateRecord(stateId, token.tokenId(), ctx.runId(), ctx.nodeId(), 0, 0,
-        "completed", hash, hash, null, 0.0, null, null, now, now, rowId));
+    audit.output(
+        new NodeStateRecord(
+            stateId,
+            token.tokenId(),
+            ctx.runId(),
+            ctx.nodeId(),
+            0,
+            0,
+            "completed",
+            hash,
+            hash,
+            null,
+            0.0,
+            null,
+            null,
+            now,
+            now,
+            rowId));
     out.get(StepTags.MAIN).output(token.touchedBy(stateId));
   }
 
-  private void emitQuarantined(Map<String, Object> raw, String message, long index,
-      DoFn.MultiOutputReceiver out) {
+  private void emitQuarantined(
+      Map<String, Object> raw, String message, long index, DoFn.MultiOutputReceiver out) {
     Instant now = Instant.now();
     String rowId = Ids.rowId(ctx.runId(), ctx.nodeId(), index);
     String hash = CanonicalJson.tolerantHash(raw);
@@ -203,21 +231,24 @@ public final class SourceBoundary implements Serializable {
     String stateId = Ids.stateId();
     String errorHash = Ids.errorHash(message);
     DoFn.OutputReceiver<io.elspeth.audit.record.AuditRecord> audit = out.get(StepTags.AUDIT);
-    audit.output(new RowRecord(rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(raw),
-        now, token.tokenId()));
+    audit.output(
+        new RowRecord(
+            rowId, ctx.runId(), ctx.nodeId(), index, hash, payloadRef(raw), now, token.tokenId()));
     audit.output(tokenRecord(token, now));
-    audit.output(StepAudit.failed(ctx, stateId, token, hash,
-        StepAudit.error(message, "ValidationError"), now));
-    audit.output(StepAudit.routing(stateId, ctx.edgeId("__quarantine__"), "divert",
-        Map.of("quarantine_error", message)));
-    out.get(StepTags.ROUTED).output(
-        token.touchedBy(stateId).routedTo(onValidationFailure, "quarantined", errorHash));
+    audit.output(
+        StepAudit.failed(
+            ctx, stateId, token, hash, StepAudit.error(message, "ValidationError"), now));
+    audit.output(
+        StepAudit.routing(
+            stateId, ctx.edgeId("__quarantine__"), "divert", Map.of("quarantine_error", message)));
+    out.get(StepTags.ROUTED)
+        .output(token.touchedBy(stateId).routedTo(onValidationFailure, "quarantined", errorHash));
   }
 
   /**
    * Stores the row's canonical JSON in the run's payload store and returns its key (equal to the
-   * row's hash); null when the run has no store or the row has no canonical form (a quarantined
-   * row hashed by its text). The store is durable before the row record is emitted.
+   * row's hash); null when the run has no store or the row has no canonical form (a quarantined row
+   * hashed by its text). The store is durable before the row record is emitted.
    */
   private @Nullable String payloadRef(Map<String, Object> row) {
     String base = ctx.payloadStore();
@@ -237,16 +268,23 @@ public final class SourceBoundary implements Serializable {
   }
 
   private TokenRecord tokenRecord(Token token, Instant now) {
-    return new TokenRecord(token.tokenId(), token.rowId(), ctx.runId(), null, null, null, null,
-        null, now);
+    return new TokenRecord(
+        token.tokenId(), token.rowId(), ctx.runId(), null, null, null, null, null, now);
   }
 
-  private ValidationErrorRecord validationError(Map<String, Object> raw, String message,
-      List<Violation> violations, String destination) {
+  private ValidationErrorRecord validationError(
+      Map<String, Object> raw, String message, List<Violation> violations, String destination) {
     Violation first = violations.isEmpty() ? null : violations.get(0);
-    return new ValidationErrorRecord(Ids.validationErrorId(), ctx.runId(), ctx.nodeId(),
-        CanonicalJson.tolerantHash(raw), CanonicalJson.tolerantJson(raw), message, validator.spec().mode().configName(),
-        destination, Instant.now(),
+    return new ValidationErrorRecord(
+        Ids.validationErrorId(),
+        ctx.runId(),
+        ctx.nodeId(),
+        CanonicalJson.tolerantHash(raw),
+        CanonicalJson.tolerantJson(raw),
+        message,
+        validator.spec().mode().configName(),
+        destination,
+        Instant.now(),
         first == null ? null : first.violationType(),
         first == null ? null : first.field(),
         first == null ? null : first.field(),

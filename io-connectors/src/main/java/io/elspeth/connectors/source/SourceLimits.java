@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The size contract of a source: no field over {@code maxFieldBytes} and no record over
- * {@code maxRowBytes} (both counted in the bytes of the input) passes the source; a larger record
- * is quarantined with an excerpt, its size and its SHA-256.
+ * The size contract of a source: no field over {@code maxFieldBytes} and no record over {@code
+ * maxRowBytes} (both counted in the bytes of the input) passes the source; a larger record is
+ * quarantined with an excerpt, its size and its SHA-256.
  *
  * <p>The ceiling {@link #CEILING} keeps every string a row can put on the path under the
  * 20,000,000-char limit of Jackson's {@code StreamReadConstraints}, which the Landscape, payload

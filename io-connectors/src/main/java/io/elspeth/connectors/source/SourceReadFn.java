@@ -25,18 +25,19 @@ import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 /**
  * Reads one source file through the {@link SourceBoundary}, as a splittable read: the restriction
  * is the position of the next record (byte offset, next row index, the reader's counts and the
- * tallies so far), so a runner may checkpoint between two records and resume exactly there, and
- * the DirectRunner, which holds a bundle's outputs in memory, emits the file in bounded bundles.
- * The file is never divided ahead of the read (a CSV record boundary cannot be found by seeking).
+ * tallies so far), so a runner may checkpoint between two records and resume exactly there, and the
+ * DirectRunner, which holds a bundle's outputs in memory, emits the file in bounded bundles. The
+ * file is never divided ahead of the read (a CSV record boundary cannot be found by seeking).
  *
  * <p>The whole read is one {@code source_load} operation (local file I/O makes no call records),
- * emitted by the part that reaches the end, with the counts of every part; a read that fails
- * leaves that operation, failed, in the Landscape.
+ * emitted by the part that reaches the end, with the counts of every part; a read that fails leaves
+ * that operation, failed, in the Landscape.
  */
 @DoFn.BoundedPerElement
 final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
   /** A checkpoint is taken after at least this many records of one process call. */
   static final long MIN_RECORDS_PER_PART = 4096;
+
   /** ... or after this many bytes. */
   static final long MIN_BYTES_PER_PART = 8L << 20;
 
@@ -78,35 +79,41 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART);
     }
     String runId = ctx.runId();
-    return new ReadRangeTracker(range, minRecordsPerPart, MIN_BYTES_PER_PART,
+    return new ReadRangeTracker(
+        range,
+        minRecordsPerPart,
+        MIN_BYTES_PER_PART,
         () -> AuditBacklog.behind(runId, AuditBacklog.Kind.SOURCE_ROWS, MAX_UNCOMMITTED_ROWS));
   }
 
   @ProcessElement
-  public void process(@Element FileIO.ReadableFile file,
-      RestrictionTracker<ReadRange, ReadClaim> tracker, MultiOutputReceiver out)
+  public void process(
+      @Element FileIO.ReadableFile file,
+      RestrictionTracker<ReadRange, ReadClaim> tracker,
+      MultiOutputReceiver out)
       throws IOException {
     ReadRange range = tracker.currentRestriction();
     String path = file.getMetadata().resourceId().toString();
     Map<String, Object> input = Map.of("path", path);
     io.elspeth.connectors.lineage.DatasetName.file(path).reportRead();
-    RecordReader.Input opener = offset -> {
-      if (offset == 0) {
-        return Channels.newInputStream(file.open());
-      }
-      if (file.getCompression() == Compression.UNCOMPRESSED
-          && file.getMetadata().isReadSeekEfficient()) {
-        SeekableByteChannel channel = file.openSeekable();
-        channel.position(offset);
-        return Channels.newInputStream(channel);
-      }
-      // Offsets count decompressed bytes: a compressed file is read again up to the offset.
-      InputStream in = Channels.newInputStream(file.open());
-      in.skipNBytes(offset);
-      return in;
-    };
-    java.util.function.LongConsumer rowsEmitted = paced
-        ? AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS) : n -> { };
+    RecordReader.Input opener =
+        offset -> {
+          if (offset == 0) {
+            return Channels.newInputStream(file.open());
+          }
+          if (file.getCompression() == Compression.UNCOMPRESSED
+              && file.getMetadata().isReadSeekEfficient()) {
+            SeekableByteChannel channel = file.openSeekable();
+            channel.position(offset);
+            return Channels.newInputStream(channel);
+          }
+          // Offsets count decompressed bytes: a compressed file is read again up to the offset.
+          InputStream in = Channels.newInputStream(file.open());
+          in.skipNBytes(offset);
+          return in;
+        };
+    java.util.function.LongConsumer rowsEmitted =
+        paced ? AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS) : n -> {};
     try (RecordCursor cursor = boundary.reader().open(opener, range.from())) {
       ReadPosition position = range.from();
       ParsedRecord rec;
@@ -127,16 +134,35 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
       boundary.syncPayloads();
       // A read stopped by a checkpoint (rec still set) leaves the end to the part that resumes.
       if (rec == null && tracker.tryClaim(ReadClaim.end(position))) {
-        out.get(StepTags.AUDIT).output(OperationAudit.finished(ctx, range.operationId(),
-            "source_load", range.started(), input, countsOf(position).asOutput(), null));
+        out.get(StepTags.AUDIT)
+            .output(
+                OperationAudit.finished(
+                    ctx,
+                    range.operationId(),
+                    "source_load",
+                    range.started(),
+                    input,
+                    countsOf(position).asOutput(),
+                    null));
       }
     } catch (IOException | RuntimeException e) {
       // A read error names the file: the reader knows only lines and columns.
-      Exception failure = e instanceof IOException
-          ? new IOException("cannot read '" + input.get("path") + "': " + e.getMessage(), e) : e;
-      OperationAudit.commitFailure(ctx, OperationAudit.finished(ctx, range.operationId(),
-          "source_load", range.started(), input, null, String.valueOf(failure.getMessage())),
-          new OperationCalls(ctx.runId(), range.operationId()), failure);
+      Exception failure =
+          e instanceof IOException
+              ? new IOException("cannot read '" + input.get("path") + "': " + e.getMessage(), e)
+              : e;
+      OperationAudit.commitFailure(
+          ctx,
+          OperationAudit.finished(
+              ctx,
+              range.operationId(),
+              "source_load",
+              range.started(),
+              input,
+              null,
+              String.valueOf(failure.getMessage())),
+          new OperationCalls(ctx.runId(), range.operationId()),
+          failure);
       if (failure instanceof IOException io) {
         throw io;
       }

@@ -18,12 +18,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Text in a charset whose line breaks or quotes are not single bytes (UTF-16, UTF-32, ...) as a
  * stream of UTF-8 bytes, decoded strictly, so nothing is altered silently.
  *
- * <p>In the UTF-16 and UTF-32 families a byte sequence that is not valid in the charset becomes
- * one {@code 0xFF} byte in the stream (never valid UTF-8, so the record holding it is
- * quarantined) and is remembered with its input offset; {@link #original} gives the record's
- * exact input bytes back (its text re-encoded, which these charsets do one way only, and the bad
- * sequences as they were) and the first bad sequence. In other charsets (whose encodings need not
- * be unique) a bad sequence fails the read with its byte offset.
+ * <p>In the UTF-16 and UTF-32 families a byte sequence that is not valid in the charset becomes one
+ * {@code 0xFF} byte in the stream (never valid UTF-8, so the record holding it is quarantined) and
+ * is remembered with its input offset; {@link #original} gives the record's exact input bytes back
+ * (its text re-encoded, which these charsets do one way only, and the bad sequences as they were)
+ * and the first bad sequence. In other charsets (whose encodings need not be unique) a bad sequence
+ * fails the read with its byte offset.
  */
 final class Utf8Transcoding extends InputStream {
   /** What stands for a bad input sequence in the UTF-8 stream. */
@@ -41,9 +41,13 @@ final class Utf8Transcoding extends InputStream {
 
     /** The reason: the first bad sequence and its input offset. */
     String problem(Charset charset) {
-      return "bytes not valid " + charset.name() + ": 0x"
-          + java.util.HexFormat.of().withUpperCase().formatHex(first.bytes()) + " at byte "
-          + first.inOffset() + " of the input";
+      return "bytes not valid "
+          + charset.name()
+          + ": 0x"
+          + java.util.HexFormat.of().withUpperCase().formatHex(first.bytes())
+          + " at byte "
+          + first.inOffset()
+          + " of the input";
     }
   }
 
@@ -54,14 +58,20 @@ final class Utf8Transcoding extends InputStream {
   private final ByteBuffer raw = ByteBuffer.allocate(1 << 14);
   private final CharBuffer chars = CharBuffer.allocate(1 << 14);
   private final ByteBuffer out = ByteBuffer.allocate(1 << 16);
+
   /** Null when a bad sequence fails the read (charsets outside the UTF-16/32 families). */
   private final @Nullable ArrayDeque<BadSequence> bad;
+
   private @Nullable Charset reencoding;
+
   /** Bytes per code unit: 2 for UTF-16, 4 for UTF-32. */
   private final int unit;
+
   private long consumed;
+
   /** UTF-8 bytes handed out before the current contents of {@code out}. */
   private long emitted;
+
   private boolean eof;
   private boolean flushed;
 
@@ -131,8 +141,8 @@ final class Utf8Transcoding extends InputStream {
     chars.compact();
     if (r.isError()) {
       if (bad == null) {
-        throw new IOException("bytes not valid " + charset.name() + " at byte " + consumed
-            + " of the input");
+        throw new IOException(
+            "bytes not valid " + charset.name() + " at byte " + consumed + " of the input");
       }
       // One code unit at most: Java's UTF-16 decoder reports a high surrogate with the unit
       // after it, which may be a line break that must stay one.
@@ -147,24 +157,29 @@ final class Utf8Transcoding extends InputStream {
   }
 
   /**
-   * The byte order the unmarked UTF-16 and UTF-32 decoders take from a byte order mark (big
-   * endian without one), to re-encode text exactly as it was.
+   * The byte order the unmarked UTF-16 and UTF-32 decoders take from a byte order mark (big endian
+   * without one), to re-encode text exactly as it was.
    */
   private void detectByteOrder() throws IOException {
     String name = charset.name().toUpperCase(Locale.ROOT);
     boolean utf32 = name.startsWith("UTF-32");
     byte[] head = in.readNBytes(utf32 ? 4 : 2);
-    boolean little = utf32 ? head.length == 4 && (head[0] & 0xFF) == 0xFF
-        && (head[1] & 0xFF) == 0xFE && head[2] == 0 && head[3] == 0
-        : head.length == 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE;
+    boolean little =
+        utf32
+            ? head.length == 4
+                && (head[0] & 0xFF) == 0xFF
+                && (head[1] & 0xFF) == 0xFE
+                && head[2] == 0
+                && head[3] == 0
+            : head.length == 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE;
     reencoding = Charset.forName((utf32 ? "UTF-32" : "UTF-16") + (little ? "LE" : "BE"));
     raw.put(head);
   }
 
   /**
    * The input bytes of the record whose UTF-8 bytes are {@code bytes[0, length)}, starting at
-   * {@code outStart} of this stream, and its first bad sequence; empty when it holds none (or
-   * bad sequences fail the read). Sequences before {@code outStart} are forgotten.
+   * {@code outStart} of this stream, and its first bad sequence; empty when it holds none (or bad
+   * sequences fail the read). Sequences before {@code outStart} are forgotten.
    */
   java.util.Optional<Original> original(long outStart, byte[] bytes, int length) {
     if (bad == null) {
@@ -197,8 +212,9 @@ final class Utf8Transcoding extends InputStream {
 
   private void reencode(byte[] utf8, int from, int to, ByteArrayOutputStream into) {
     if (to > from) {
-      into.writeBytes(new String(utf8, from, to - from, StandardCharsets.UTF_8)
-          .getBytes(reencoding == null ? charset : reencoding));
+      into.writeBytes(
+          new String(utf8, from, to - from, StandardCharsets.UTF_8)
+              .getBytes(reencoding == null ? charset : reencoding));
     }
   }
 

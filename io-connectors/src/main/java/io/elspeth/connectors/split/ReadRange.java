@@ -53,8 +53,16 @@ public record ReadRange(ReadPosition from, long end, String operationId, Instant
 
     @Override
     public ReadRange decode(InputStream in) throws IOException {
-      ReadPosition p = new ReadPosition(LONG.decode(in) - 1, LONG.decode(in), LONG.decode(in),
-          LONG.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in));
+      ReadPosition p =
+          new ReadPosition(
+              LONG.decode(in) - 1,
+              LONG.decode(in),
+              LONG.decode(in),
+              LONG.decode(in),
+              LONG.decode(in),
+              LONG.decode(in),
+              LONG.decode(in),
+              LONG.decode(in));
       long end = LONG.decode(in);
       String operationId = STRING.decode(in);
       Instant started = Instant.ofEpochSecond(LONG.decode(in), LONG.decode(in));

@@ -7,10 +7,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Tracks a sequential read over a {@link ReadRange}, one {@link ReadClaim} per record, and accepts
  * a checkpoint (a split at fraction 0) only after a record whose next position is known, and only
- * once this process call has claimed at least {@code minClaims} records or {@code minBytes}
- * bytes. Runners checkpoint often (the DirectRunner tries after every 100 outputs): the minimum
- * keeps each resumed part large enough to be worth its bundle, while a split at all bounds what
- * one bundle holds. Only checkpoints are supported: a read cannot be divided ahead of its reader.
+ * once this process call has claimed at least {@code minClaims} records or {@code minBytes} bytes.
+ * Runners checkpoint often (the DirectRunner tries after every 100 outputs): the minimum keeps each
+ * resumed part large enough to be worth its bundle, while a split at all bounds what one bundle
+ * holds. Only checkpoints are supported: a read cannot be divided ahead of its reader.
  */
 public final class ReadRangeTracker extends RestrictionTracker<ReadRange, ReadClaim> {
   private ReadRange range;
@@ -28,7 +28,10 @@ public final class ReadRangeTracker extends RestrictionTracker<ReadRange, ReadCl
    * As above; while {@code checkpointWanted} says so, a checkpoint is accepted after any claim,
    * whatever the minimums (a reader that must slow down ends its part at the runner's next try).
    */
-  public ReadRangeTracker(ReadRange range, long minClaims, long minBytes,
+  public ReadRangeTracker(
+      ReadRange range,
+      long minClaims,
+      long minBytes,
       java.util.function.BooleanSupplier checkpointWanted) {
     this.range = range;
     this.minClaims = minClaims;
@@ -67,26 +70,27 @@ public final class ReadRangeTracker extends RestrictionTracker<ReadRange, ReadCl
     }
     ReadPosition splitAt = last.next();
     long bytes = splitAt.offset() - range.from().offset();
-    if (!splitAt.isKnown() || splitAt.offset() >= range.end()
+    if (!splitAt.isKnown()
+        || splitAt.offset() >= range.end()
         || (claims < minClaims && bytes < minBytes && !checkpointWanted.getAsBoolean())) {
       return null;
     }
-    ReadRange primary = new ReadRange(range.from(), splitAt.offset(), range.operationId(),
-        range.started());
-    ReadRange residual = new ReadRange(splitAt, range.end(), range.operationId(),
-        range.started());
+    ReadRange primary =
+        new ReadRange(range.from(), splitAt.offset(), range.operationId(), range.started());
+    ReadRange residual = new ReadRange(splitAt, range.end(), range.operationId(), range.started());
     range = primary;
     return SplitResult.of(primary, residual);
   }
 
   @Override
   public void checkDone() throws IllegalStateException {
-    boolean done = last == null
-        ? range.from().isKnown() && range.from().offset() >= range.end()
-        : last.next().offset() >= range.end();
+    boolean done =
+        last == null
+            ? range.from().isKnown() && range.from().offset() >= range.end()
+            : last.next().offset() >= range.end();
     if (!done) {
-      throw new IllegalStateException("the read stopped before the end of " + range
-          + "; last claim " + last);
+      throw new IllegalStateException(
+          "the read stopped before the end of " + range + "; last claim " + last);
     }
   }
 

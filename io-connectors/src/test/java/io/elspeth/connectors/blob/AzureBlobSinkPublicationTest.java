@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The azure_blob sink's side of the publication protocol against Azurite: output staged as
- * uncommitted blocks before the intent is recorded, committed after, with the publication's id
- * in the metadata; a resumed run appending to the committed blocks; and the repair of a
- * publication a crash interrupted (commit the staged blocks, abandon, or refuse).
+ * uncommitted blocks before the intent is recorded, committed after, with the publication's id in
+ * the metadata; a resumed run appending to the committed blocks; and the repair of a publication a
+ * crash interrupted (commit the staged blocks, abandon, or refuse).
  */
 class AzureBlobSinkPublicationTest {
   private static Azurite azurite;
@@ -52,8 +52,14 @@ class AzureBlobSinkPublicationTest {
   }
 
   private static Map<String, Object> options(BlobContainerClient c, Object... more) {
-    Map<String, Object> raw = map("connection_string", azurite.connectionString(),
-        "container", c.getBlobContainerName(), "upload_block_size", 64L);
+    Map<String, Object> raw =
+        map(
+            "connection_string",
+            azurite.connectionString(),
+            "container",
+            c.getBlobContainerName(),
+            "upload_block_size",
+            64L);
     raw.putAll(map(more));
     return raw;
   }
@@ -63,11 +69,12 @@ class AzureBlobSinkPublicationTest {
     return (AzureBlobSinkWriter) plugin.create(BlobFixture.options(plugin, options(c, more)));
   }
 
-  private static AzureBlobSinkWriter resumed(BlobContainerClient c, String firstRun,
-      String lastTarget, Object... more) {
+  private static AzureBlobSinkWriter resumed(
+      BlobContainerClient c, String firstRun, String lastTarget, Object... more) {
     AzureBlobSinkPlugin plugin = new AzureBlobSinkPlugin();
-    return (AzureBlobSinkWriter) plugin.createResuming(BlobFixture.options(plugin,
-        options(c, more)), new SinkResume(firstRun, lastTarget));
+    return (AzureBlobSinkWriter)
+        plugin.createResuming(
+            BlobFixture.options(plugin, options(c, more)), new SinkResume(firstRun, lastTarget));
   }
 
   private static List<Map<String, Object>> rows(int from, int to) {
@@ -83,7 +90,7 @@ class AzureBlobSinkPublicationTest {
     final String id = Ids.groupId();
     final boolean refuse;
     SinkWriter.Staging staging;
-    Runnable check = () -> { };
+    Runnable check = () -> {};
 
     Recorder(boolean refuse) {
       this.refuse = refuse;
@@ -106,10 +113,23 @@ class AzureBlobSinkPublicationTest {
     /** The publication as the Landscape would hold it. */
     SinkPublication publication() {
       SinkWriter.Artifact base = staging.base();
-      return new SinkPublication(id, "run", "node", "sink", 1, "file", staging.target(),
-          staging.staged(), null, 0, base == null ? null : base.sizeBytes(),
-          base == null ? null : base.contentHash(), staging.output().sizeBytes(),
-          staging.output().contentHash(), 0L, null);
+      return new SinkPublication(
+          id,
+          "run",
+          "node",
+          "sink",
+          1,
+          "file",
+          staging.target(),
+          staging.staged(),
+          null,
+          0,
+          base == null ? null : base.sizeBytes(),
+          base == null ? null : base.contentHash(),
+          staging.output().sizeBytes(),
+          staging.output().contentHash(),
+          0L,
+          null);
     }
   }
 
@@ -123,7 +143,9 @@ class AzureBlobSinkPublicationTest {
   }
 
   private static List<Block> uncommitted(BlobContainerClient c, String name) {
-    return c.getBlobClient(name).getBlockBlobClient().listBlocks(BlockListType.ALL)
+    return c.getBlobClient(name)
+        .getBlockBlobClient()
+        .listBlocks(BlockListType.ALL)
         .getUncommittedBlocks();
   }
 
@@ -133,25 +155,29 @@ class AzureBlobSinkPublicationTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     Recorder publisher = new Recorder(false);
     BlockBlobClient blob = c.getBlobClient("out/run-1.jsonl").getBlockBlobClient();
-    publisher.check = () -> {
-      assertThat("nothing is visible before the intent", blob.exists(), is(false));
-      assertThat("the output is staged", uncommitted(c, "out/run-1.jsonl").size(),
-          greaterThan(1));
-    };
+    publisher.check =
+        () -> {
+          assertThat("nothing is visible before the intent", blob.exists(), is(false));
+          assertThat(
+              "the output is staged", uncommitted(c, "out/run-1.jsonl").size(), greaterThan(1));
+        };
     OperationCalls calls = new OperationCalls("run-1", "op");
-    SinkWriter.Artifact artifact = writer(c, "blob_path", "out/{{ run_id }}.jsonl",
-        "format", "jsonl").write(rows(0, 20), calls, publisher);
+    SinkWriter.Artifact artifact =
+        writer(c, "blob_path", "out/{{ run_id }}.jsonl", "format", "jsonl")
+            .write(rows(0, 20), calls, publisher);
 
     byte[] content = bytes(c, "out/run-1.jsonl");
     assertThat(artifact.contentHash(), is(CanonicalJson.sha256Hex(content)));
     assertThat(publisher.staging.output(), equalTo(artifact));
     assertThat(publisher.staging.base(), nullValue());
     assertThat(publisher.staging.staged(), nullValue());
-    assertThat(blob.getProperties().getMetadata().get(AzureBlobSinkWriter.PUBLICATION_KEY),
+    assertThat(
+        blob.getProperties().getMetadata().get(AzureBlobSinkWriter.PUBLICATION_KEY),
         is(publisher.id));
     assertThat(uncommitted(c, "out/run-1.jsonl"), hasSize(0));
-    assertThat(writer(c, "blob_path", "x", "format", "jsonl")
-        .published(publisher.publication(), repair()), is(Optional.of(true)));
+    assertThat(
+        writer(c, "blob_path", "x", "format", "jsonl").published(publisher.publication(), repair()),
+        is(Optional.of(true)));
     // inspect, stage_blocks, commit_block_list: each a recorded call
     assertThat(calls.calls(), hasSize(3));
   }
@@ -163,8 +189,8 @@ class AzureBlobSinkPublicationTest {
     byte[] before = bytes(c, "t.csv");
     Recorder publisher = new Recorder(true);
     AzureBlobSinkWriter w = writer(c, "blob_path", "t.csv");
-    assertThrows(IOException.class, () -> w.write(rows(10, 30), new OperationCalls("r1", "op"),
-        publisher));
+    assertThrows(
+        IOException.class, () -> w.write(rows(10, 30), new OperationCalls("r1", "op"), publisher));
     assertThat(bytes(c, "t.csv"), equalTo(before));
     assertThat(publisher.staging.base().contentHash(), is(CanonicalJson.sha256Hex(before)));
 
@@ -185,13 +211,28 @@ class AzureBlobSinkPublicationTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     Recorder publisher = new Recorder(true);
     AzureBlobSinkWriter w = writer(c, "blob_path", "gone.csv");
-    assertThrows(IOException.class, () -> w.write(rows(0, 5), new OperationCalls("r", "op"),
-        publisher));
+    assertThrows(
+        IOException.class, () -> w.write(rows(0, 5), new OperationCalls("r", "op"), publisher));
     SinkPublication staged = publisher.publication();
     // Another publication of the same output, which staged nothing: nothing to commit.
-    SinkPublication other = new SinkPublication(Ids.groupId(), "run", "node", "sink", 1, "file",
-        staged.target(), null, null, 0, null, null, staged.newSize(), staged.newHash(), 0L,
-        null);
+    SinkPublication other =
+        new SinkPublication(
+            Ids.groupId(),
+            "run",
+            "node",
+            "sink",
+            1,
+            "file",
+            staged.target(),
+            null,
+            null,
+            0,
+            null,
+            null,
+            staged.newSize(),
+            staged.newHash(),
+            0L,
+            null);
     assertThat(w.finishPublication(other, repair()), is(false));
     assertThat(c.getBlobClient("gone.csv").exists(), is(false));
   }
@@ -201,11 +242,12 @@ class AzureBlobSinkPublicationTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     Recorder publisher = new Recorder(true);
     AzureBlobSinkWriter w = writer(c, "blob_path", "moved.csv");
-    assertThrows(IOException.class, () -> w.write(rows(0, 5), new OperationCalls("r", "op"),
-        publisher));
+    assertThrows(
+        IOException.class, () -> w.write(rows(0, 5), new OperationCalls("r", "op"), publisher));
     BlobFixture.upload(c, "moved.csv", "someone else's\n");
-    IOException e = assertThrows(IOException.class,
-        () -> w.finishPublication(publisher.publication(), repair()));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> w.finishPublication(publisher.publication(), repair()));
     assertThat(e.getMessage(), containsString("changed outside elspeth"));
     assertThat(BlobFixture.download(c, "moved.csv"), is("someone else's\n"));
   }
@@ -213,16 +255,20 @@ class AzureBlobSinkPublicationTest {
   @Test
   void aResumedRunAppendsAfterTheCommittedBlocksWithoutASecondHeader() throws IOException {
     BlobContainerClient c = BlobFixture.container(azurite);
-    SinkWriter.Artifact first = writer(c, "blob_path", "out/{{ run_id }}.csv")
-        .write(rows(0, 10), new OperationCalls("run-a", "op"), new Recorder(false));
+    SinkWriter.Artifact first =
+        writer(c, "blob_path", "out/{{ run_id }}.csv")
+            .write(rows(0, 10), new OperationCalls("run-a", "op"), new Recorder(false));
     BlockBlobClient blob = c.getBlobClient("out/run-a.csv").getBlockBlobClient();
-    List<String> firstBlocks = blob.listBlocks(BlockListType.COMMITTED).getCommittedBlocks()
-        .stream().map(Block::getName).toList();
+    List<String> firstBlocks =
+        blob.listBlocks(BlockListType.COMMITTED).getCommittedBlocks().stream()
+            .map(Block::getName)
+            .toList();
 
     // The resumed run is run-b: the blob keeps the first run's name and rows.
     OperationCalls calls = new OperationCalls("run-b", "op");
-    SinkWriter.Artifact second = resumed(c, "run-a", first.pathOrUri(), "blob_path",
-        "out/{{ run_id }}.csv").write(rows(10, 25), calls, new Recorder(false));
+    SinkWriter.Artifact second =
+        resumed(c, "run-a", first.pathOrUri(), "blob_path", "out/{{ run_id }}.csv")
+            .write(rows(10, 25), calls, new Recorder(false));
 
     byte[] content = bytes(c, "out/run-a.csv");
     assertThat(second.pathOrUri(), is(first.pathOrUri()));
@@ -233,10 +279,14 @@ class AzureBlobSinkPublicationTest {
     assertThat(lines.get(0), is("id,name"));
     assertThat(lines.stream().filter(l -> l.equals("id,name")).count(), is(1L));
     assertThat(lines.get(25), is("24,row 24"));
-    List<String> now = blob.listBlocks(BlockListType.COMMITTED).getCommittedBlocks().stream()
-        .map(Block::getName).toList();
-    assertThat("the first run's blocks are kept, not uploaded again",
-        now.subList(0, firstBlocks.size()), equalTo(firstBlocks));
+    List<String> now =
+        blob.listBlocks(BlockListType.COMMITTED).getCommittedBlocks().stream()
+            .map(Block::getName)
+            .toList();
+    assertThat(
+        "the first run's blocks are kept, not uploaded again",
+        now.subList(0, firstBlocks.size()),
+        equalTo(firstBlocks));
     // inspect, download (hash and header), stage_blocks, commit_block_list
     assertThat(calls.calls(), hasSize(4));
     assertThat(c.getBlobClient("out/run-b.csv").exists(), is(false));
@@ -252,15 +302,24 @@ class AzureBlobSinkPublicationTest {
   }
 
   @Test
-  void withoutOverwriteAResumedRunStillContinuesItsChainsBlobEvenAnEmptyOne()
-      throws IOException {
+  void withoutOverwriteAResumedRunStillContinuesItsChainsBlobEvenAnEmptyOne() throws IOException {
     BlobContainerClient c = BlobFixture.container(azurite);
-    SinkWriter.Artifact empty = writer(c, "blob_path", "keep.jsonl", "format", "jsonl",
-        "overwrite", false).write(List.of(), new OperationCalls("r1", "op"), new Recorder(false));
+    SinkWriter.Artifact empty =
+        writer(c, "blob_path", "keep.jsonl", "format", "jsonl", "overwrite", false)
+            .write(List.of(), new OperationCalls("r1", "op"), new Recorder(false));
     assertThat(empty.sizeBytes(), is(0L));
-    SinkWriter.Artifact second = resumed(c, "r1", empty.pathOrUri(), "blob_path", "keep.jsonl",
-        "format", "jsonl", "overwrite", false).write(rows(0, 2), new OperationCalls("r2", "op"),
-        new Recorder(false));
+    SinkWriter.Artifact second =
+        resumed(
+                c,
+                "r1",
+                empty.pathOrUri(),
+                "blob_path",
+                "keep.jsonl",
+                "format",
+                "jsonl",
+                "overwrite",
+                false)
+            .write(rows(0, 2), new OperationCalls("r2", "op"), new Recorder(false));
     assertThat(BlobFixture.download(c, "keep.jsonl").split("\n").length, is(2));
     assertThat(second.contentHash(), is(CanonicalJson.sha256Hex(bytes(c, "keep.jsonl"))));
   }
@@ -268,14 +327,16 @@ class AzureBlobSinkPublicationTest {
   @Test
   void aJsonArrayIsRewrittenWithItsItemsFirstWhenAppendedTo() throws IOException {
     BlobContainerClient c = BlobFixture.container(azurite);
-    SinkWriter.Artifact first = writer(c, "blob_path", "a.json", "format", "json")
-        .write(rows(0, 4), new OperationCalls("r1", "op"), new Recorder(false));
-    SinkWriter.Artifact second = resumed(c, "r1", first.pathOrUri(), "blob_path", "a.json",
-        "format", "json").write(rows(4, 6), new OperationCalls("r2", "op"), new Recorder(false));
+    SinkWriter.Artifact first =
+        writer(c, "blob_path", "a.json", "format", "json")
+            .write(rows(0, 4), new OperationCalls("r1", "op"), new Recorder(false));
+    SinkWriter.Artifact second =
+        resumed(c, "r1", first.pathOrUri(), "blob_path", "a.json", "format", "json")
+            .write(rows(4, 6), new OperationCalls("r2", "op"), new Recorder(false));
     byte[] content = bytes(c, "a.json");
     assertThat(second.contentHash(), is(CanonicalJson.sha256Hex(content)));
-    Object parsed = CanonicalJson.toPlain(new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(content));
+    Object parsed =
+        CanonicalJson.toPlain(new com.fasterxml.jackson.databind.ObjectMapper().readTree(content));
     assertThat(((List<?>) parsed), hasSize(6));
     assertThat(((Map<?, ?>) ((List<?>) parsed).get(5)).get("name"), is("row 5"));
   }
@@ -283,12 +344,13 @@ class AzureBlobSinkPublicationTest {
   @Test
   void anInterruptedAppendOfNoRowsIsFinishedWithTheBlobsOwnBlocks() throws IOException {
     BlobContainerClient c = BlobFixture.container(azurite);
-    SinkWriter.Artifact first = writer(c, "blob_path", "e.csv")
-        .write(rows(0, 8), new OperationCalls("r1", "op"), new Recorder(false));
+    SinkWriter.Artifact first =
+        writer(c, "blob_path", "e.csv")
+            .write(rows(0, 8), new OperationCalls("r1", "op"), new Recorder(false));
     Recorder publisher = new Recorder(true);
     AzureBlobSinkWriter w = resumed(c, "r1", first.pathOrUri(), "blob_path", "e.csv");
-    assertThrows(IOException.class, () -> w.write(List.of(), new OperationCalls("r2", "op"),
-        publisher));
+    assertThrows(
+        IOException.class, () -> w.write(List.of(), new OperationCalls("r2", "op"), publisher));
     SinkPublication p = publisher.publication();
     assertThat(p.newHash(), is(first.contentHash()));
     assertThat(w.finishPublication(p, repair()), is(true));
@@ -301,12 +363,12 @@ class AzureBlobSinkPublicationTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     BlobFixture.upload(c, "one.jsonl", "{\"id\":0,\"name\":\"row 0\"}\n");
     String target = azurite.accountUrl() + "/" + c.getBlobContainerName() + "/one.jsonl";
-    SinkWriter.Artifact a = resumed(c, "r1", target, "blob_path", "one.jsonl", "format",
-        "jsonl").write(rows(1, 3), new OperationCalls("r2", "op"), new Recorder(false));
+    SinkWriter.Artifact a =
+        resumed(c, "r1", target, "blob_path", "one.jsonl", "format", "jsonl")
+            .write(rows(1, 3), new OperationCalls("r2", "op"), new Recorder(false));
     String text = BlobFixture.download(c, "one.jsonl");
     assertThat(text.split("\n").length, is(3));
     assertThat(text, containsString("row 0"));
-    assertThat(a.contentHash(), is(CanonicalJson.sha256Hex(text.getBytes(
-        StandardCharsets.UTF_8))));
+    assertThat(a.contentHash(), is(CanonicalJson.sha256Hex(text.getBytes(StandardCharsets.UTF_8))));
   }
 }

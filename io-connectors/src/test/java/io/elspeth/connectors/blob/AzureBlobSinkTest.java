@@ -48,8 +48,8 @@ class AzureBlobSinkTest {
   }
 
   private static SinkWriter sink(BlobContainerClient c, Object... more) {
-    Map<String, Object> raw = map("connection_string", azurite.connectionString(),
-        "container", c.getBlobContainerName());
+    Map<String, Object> raw =
+        map("connection_string", azurite.connectionString(), "container", c.getBlobContainerName());
     raw.putAll(map(more));
     AzureBlobSinkPlugin plugin = new AzureBlobSinkPlugin();
     return plugin.create(BlobFixture.options(plugin, raw));
@@ -68,34 +68,49 @@ class AzureBlobSinkTest {
   void rowsRoundTripThroughABlob(String format) throws Throwable {
     BlobContainerClient c = BlobFixture.container(azurite);
     OperationCalls calls = new OperationCalls("run-rt", "op_rt");
-    SinkWriter.Artifact artifact = sink(c, "blob_path", "out/{{ run_id }}/people." + format,
-        "format", format).write(people(), calls);
+    SinkWriter.Artifact artifact =
+        sink(c, "blob_path", "out/{{ run_id }}/people." + format, "format", format)
+            .write(people(), calls);
     String name = "out/run-rt/people." + format;
     byte[] uploaded = c.getBlobClient(name).downloadContent().toBytes();
     assertThat(artifact.contentHash(), is(CanonicalJson.sha256Hex(uploaded)));
     assertThat(artifact.sizeBytes(), is((long) uploaded.length));
-    assertThat(artifact.pathOrUri(), is(azurite.accountUrl() + "/" + c.getBlobContainerName()
-        + "/" + name));
+    assertThat(
+        artifact.pathOrUri(),
+        is(azurite.accountUrl() + "/" + c.getBlobContainerName() + "/" + name));
     // inspect, stage_blocks, commit_block_list
     assertThat(calls.calls(), hasSize(3));
     assertThat(calls.calls().stream().allMatch(call -> call.status().equals("success")), is(true));
 
     AzureBlobSourcePlugin source = new AzureBlobSourcePlugin();
-    Map<String, Object> raw = map("connection_string", azurite.connectionString(),
-        "container", c.getBlobContainerName(), "blob_path", name, "format", format,
-        "on_validation_failure", "discard", "schema",
-        map("mode", "strict", "fields", List.of("id: int", "name: str", "score: float")));
+    Map<String, Object> raw =
+        map(
+            "connection_string",
+            azurite.connectionString(),
+            "container",
+            c.getBlobContainerName(),
+            "blob_path",
+            name,
+            "format",
+            format,
+            "on_validation_failure",
+            "discard",
+            "schema",
+            map("mode", "strict", "fields", List.of("id: int", "name: str", "score: float")));
     StepContext ctx = new StepContext("run-rt", "src", "source", 0, Map.of(), null);
-    BeamPipelines.test(p -> {
-      PCollectionTuple out = p.apply(source.create(BlobFixture.options(source, raw), ctx));
-      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
-        List<Map<String, Object>> data = new ArrayList<>();
-        tokens.forEach((Token t) -> data.add(t.data()));
-        assertThat(data, containsInAnyOrder(people().toArray()));
-        return null;
-      });
-      p.run().waitUntilFinish();
-    });
+    BeamPipelines.test(
+        p -> {
+          PCollectionTuple out = p.apply(source.create(BlobFixture.options(source, raw), ctx));
+          PAssert.that(out.get(StepTags.MAIN))
+              .satisfies(
+                  tokens -> {
+                    List<Map<String, Object>> data = new ArrayList<>();
+                    tokens.forEach((Token t) -> data.add(t.data()));
+                    assertThat(data, containsInAnyOrder(people().toArray()));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
   }
 
   @Test
@@ -106,10 +121,14 @@ class AzureBlobSinkTest {
       rows.add(map("id", i, "text", "row number " + i));
     }
     OperationCalls calls = new OperationCalls("run-big", "op_big");
-    SinkWriter.Artifact artifact = sink(c, "blob_path", "big.jsonl", "format", "jsonl",
-        "upload_block_size", 4096L).write(rows, calls);
-    List<?> blocks = c.getBlobClient("big.jsonl").getBlockBlobClient()
-        .listBlocks(BlockListType.ALL).getCommittedBlocks();
+    SinkWriter.Artifact artifact =
+        sink(c, "blob_path", "big.jsonl", "format", "jsonl", "upload_block_size", 4096L)
+            .write(rows, calls);
+    List<?> blocks =
+        c.getBlobClient("big.jsonl")
+            .getBlockBlobClient()
+            .listBlocks(BlockListType.ALL)
+            .getCommittedBlocks();
     assertThat(blocks.size(), greaterThan(1));
     assertThat((long) blocks.size(), is((artifact.sizeBytes() + 4095) / 4096));
     assertThat(BlobFixture.download(c, "big.jsonl").split("\n").length, is(2_000));
@@ -121,16 +140,22 @@ class AzureBlobSinkTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     BlobFixture.upload(c, "keep.csv", "precious\n");
     OperationCalls calls = new OperationCalls("run-ow", "op_ow");
-    IOException e = assertThrows(IOException.class, () -> sink(c, "blob_path", "keep.csv",
-        "overwrite", false).write(people(), calls));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> sink(c, "blob_path", "keep.csv", "overwrite", false).write(people(), calls));
     assertThat(e.getMessage(), containsString("the blob exists and overwrite is false"));
     assertThat(BlobFixture.download(c, "keep.csv"), is("precious\n"));
     // The inspection that found the blob is on record; nothing was staged or committed.
     assertThat(calls.calls(), hasSize(1));
     CallRecord call = calls.calls().get(0);
     assertThat(call.status(), is("success"));
-    assertThat(c.getBlobClient("keep.csv").getBlockBlobClient().listBlocks(BlockListType.ALL)
-        .getUncommittedBlocks(), hasSize(0));
+    assertThat(
+        c.getBlobClient("keep.csv")
+            .getBlockBlobClient()
+            .listBlocks(BlockListType.ALL)
+            .getUncommittedBlocks(),
+        hasSize(0));
   }
 
   @Test
@@ -138,16 +163,27 @@ class AzureBlobSinkTest {
     BlobContainerClient c = BlobFixture.container(azurite);
     sink(c, "blob_path", "x.csv", "csv_options", map("delimiter", ";", "include_header", false))
         .write(people(), new OperationCalls("r", "op"));
-    assertThat(new String(c.getBlobClient("x.csv").downloadContent().toBytes(),
-        StandardCharsets.UTF_8), is("1;alice;2.5\r\n2;bob, jr;3.0\r\n"));
+    assertThat(
+        new String(c.getBlobClient("x.csv").downloadContent().toBytes(), StandardCharsets.UTF_8),
+        is("1;alice;2.5\r\n2;bob, jr;3.0\r\n"));
   }
 
   @Test
   void blobPathTemplateProblemsAreSettingsErrors() {
     AzureBlobSinkPlugin plugin = new AzureBlobSinkPlugin();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> BlobFixture.options(plugin, map("connection_string", azurite.connectionString(),
-            "container", "c", "blob_path", "out/{{ nope }}.csv")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                BlobFixture.options(
+                    plugin,
+                    map(
+                        "connection_string",
+                        azurite.connectionString(),
+                        "container",
+                        "c",
+                        "blob_path",
+                        "out/{{ nope }}.csv")));
     assertThat(e.getMessage(), containsString("blob_path"));
   }
 }

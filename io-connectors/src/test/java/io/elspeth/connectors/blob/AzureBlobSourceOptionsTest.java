@@ -28,17 +28,22 @@ class AzureBlobSourceOptionsTest {
     assertThat(refused(() -> source.withReader(null)), containsString("withReader()"));
     assertThat(refused(() -> source.withSchema(null)), containsString("withSchema()"));
     assertThat(refused(() -> source.withContext(null)), containsString("withContext()"));
-    assertThat(refused(() -> source.withOnValidationFailure(" ")),
+    assertThat(
+        refused(() -> source.withOnValidationFailure(" ")),
         containsString("withOnValidationFailure()"));
     assertThat(refused(() -> source.withBlockSize(0)), containsString("withBlockSize()"));
   }
 
   @Test
   void aWitherReturnsAChangedCopyAndLeavesTheOriginalAsItWas() {
-    AzureBlobSource base = AzureBlobSource.read().withContainer("in")
-        .withReader(new CsvRecordReader(',', "utf-8", 0, List.of(), false, Map.of()));
-    AzureBlobSource other = base.withContainer("elsewhere").withBlobPath("data/*.csv")
-        .withOnValidationFailure("quarantine");
+    AzureBlobSource base =
+        AzureBlobSource.read()
+            .withContainer("in")
+            .withReader(new CsvRecordReader(',', "utf-8", 0, List.of(), false, Map.of()));
+    AzureBlobSource other =
+        base.withContainer("elsewhere")
+            .withBlobPath("data/*.csv")
+            .withOnValidationFailure("quarantine");
     String before = DisplayData.from(base).toString();
     String after = DisplayData.from(other).toString();
     assertThat(before, not(containsString("elsewhere")));
@@ -46,9 +51,12 @@ class AzureBlobSourceOptionsTest {
     assertThat(after, containsString("elsewhere"));
     assertThat(after, containsString("data/*.csv"));
     assertThat(after, containsString("quarantine"));
-    IllegalStateException missing = assertThrows(IllegalStateException.class,
-        () -> other.expand(org.apache.beam.sdk.values.PBegin.in(
-            org.apache.beam.sdk.Pipeline.create())));
+    IllegalStateException missing =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                other.expand(
+                    org.apache.beam.sdk.values.PBegin.in(org.apache.beam.sdk.Pipeline.create())));
     assertThat(missing.getMessage(), is("withAuth() is required"));
   }
 }

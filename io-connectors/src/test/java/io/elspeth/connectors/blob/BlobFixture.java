@@ -35,14 +35,17 @@ final class BlobFixture {
   private BlobFixture() {}
 
   static BlobServiceClient service(Azurite azurite) {
-    return new BlobServiceClientBuilder().connectionString(azurite.connectionString())
+    return new BlobServiceClientBuilder()
+        .connectionString(azurite.connectionString())
         .buildClient();
   }
 
   /** A new container with a unique name. */
   static BlobContainerClient container(Azurite azurite) {
-    BlobContainerClient c = service(azurite).getBlobContainerClient(
-        "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 20));
+    BlobContainerClient c =
+        service(azurite)
+            .getBlobContainerClient(
+                "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 20));
     c.create();
     return c;
   }
@@ -57,15 +60,20 @@ final class BlobFixture {
 
   /** A container SAS (read, list, write, create) valid for an hour. */
   static String sas(BlobContainerClient c) {
-    return c.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
-        new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)
-            .setWritePermission(true).setCreatePermission(true)));
+    return c.generateSas(
+        new BlobServiceSasSignatureValues(
+            OffsetDateTime.now().plusHours(1),
+            new BlobContainerSasPermission()
+                .setReadPermission(true)
+                .setListPermission(true)
+                .setWritePermission(true)
+                .setCreatePermission(true)));
   }
 
   /** Plugin options validated the way the settings validator does it. */
   static PluginOptions options(PluginDescriptor plugin, Map<String, Object> raw) {
-    OptionsValidator.Result r = OptionsValidator.validate(raw, plugin.options(), "options",
-        Set.of("quarantine"));
+    OptionsValidator.Result r =
+        OptionsValidator.validate(raw, plugin.options(), "options", Set.of("quarantine"));
     if (!r.problems().isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", r.problems()));
     }
@@ -85,8 +93,10 @@ final class BlobFixture {
   }
 
   static <T> List<T> all(Iterable<AuditRecord> records, Class<T> type) {
-    return StreamSupport.stream(records.spliterator(), false).filter(type::isInstance)
-        .map(type::cast).toList();
+    return StreamSupport.stream(records.spliterator(), false)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
   }
 
   static LandscapeUrl landscape(Path dir) {
@@ -96,7 +106,8 @@ final class BlobFixture {
   /** Rows of a Landscape query, each column as a string. */
   static List<List<String>> query(LandscapeUrl url, String sql) throws SQLException {
     LandscapeStore store = LandscapeStores.acquire(url);
-    try (Connection c = store.connection(); PreparedStatement ps = c.prepareStatement(sql);
+    try (Connection c = store.connection();
+        PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
       List<List<String>> rows = new ArrayList<>();
       while (rs.next()) {
@@ -113,7 +124,8 @@ final class BlobFixture {
   }
 
   static boolean isOperation(AuditRecord r, String type, String status) {
-    return r instanceof OperationRecord o && o.operationType().equals(type)
+    return r instanceof OperationRecord o
+        && o.operationType().equals(type)
         && o.status().equals(status);
   }
 

@@ -62,8 +62,9 @@ class AimdThrottleTest {
     t.beforeDispatch();
     t.onSuccess();
     t.beforeDispatch();
-    assertThat(clock.sleeps(), contains(Duration.ofMillis(50), Duration.ofMillis(100),
-        Duration.ofMillis(50)));
+    assertThat(
+        clock.sleeps(),
+        contains(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(50)));
   }
 
   @Test

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A {@link CallClock} whose time moves only when something waits on it: each wait is recorded
- * and added to the time, and returns at once. Tests read the sequence of waits instead of
- * timing real time.
+ * A {@link CallClock} whose time moves only when something waits on it: each wait is recorded and
+ * added to the time, and returns at once. Tests read the sequence of waits instead of timing real
+ * time.
  */
 final class FakeClock implements CallClock {
   private static final long serialVersionUID = 1L;

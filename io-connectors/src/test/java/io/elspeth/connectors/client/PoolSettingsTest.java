@@ -27,25 +27,54 @@ class PoolSettingsTest {
 
   @Test
   void defaultsAreElspethsPoolDefaults() {
-    assertThat(PoolSettings.from(options(Map.of())),
-        is(new PoolSettings(1, 0, 5000, 2.0, 50, 3600)));
+    assertThat(
+        PoolSettings.from(options(Map.of())), is(new PoolSettings(1, 0, 5000, 2.0, 50, 3600)));
     assertThat(PoolSettings.validate(options(Map.of())), is(empty()));
   }
 
   @Test
   void givenValuesAreRead() {
-    assertThat(PoolSettings.from(options(Map.of("pool_size", 8L, "min_dispatch_delay_ms", 10L,
-        "max_dispatch_delay_ms", 200L, "backoff_multiplier", 1.5, "recovery_step_ms", 5L,
-        "max_capacity_retry_seconds", 30L))), is(new PoolSettings(8, 10, 200, 1.5, 5, 30)));
+    assertThat(
+        PoolSettings.from(
+            options(
+                Map.of(
+                    "pool_size",
+                    8L,
+                    "min_dispatch_delay_ms",
+                    10L,
+                    "max_dispatch_delay_ms",
+                    200L,
+                    "backoff_multiplier",
+                    1.5,
+                    "recovery_step_ms",
+                    5L,
+                    "max_capacity_retry_seconds",
+                    30L))),
+        is(new PoolSettings(8, 10, 200, 1.5, 5, 30)));
   }
 
   @Test
   void eachBadValueIsReportedNamingItsOption() {
-    List<String> problems = PoolSettings.validate(options(Map.of("pool_size", 0L,
-        "min_dispatch_delay_ms", 100L, "max_dispatch_delay_ms", 10L, "backoff_multiplier", 0.5,
-        "recovery_step_ms", -1L)));
-    assertThat(problems.stream().map(p -> p.substring(0, p.indexOf(':'))).toList(),
-        containsInAnyOrder("pool_size", "max_dispatch_delay_ms", "backoff_multiplier",
+    List<String> problems =
+        PoolSettings.validate(
+            options(
+                Map.of(
+                    "pool_size",
+                    0L,
+                    "min_dispatch_delay_ms",
+                    100L,
+                    "max_dispatch_delay_ms",
+                    10L,
+                    "backoff_multiplier",
+                    0.5,
+                    "recovery_step_ms",
+                    -1L)));
+    assertThat(
+        problems.stream().map(p -> p.substring(0, p.indexOf(':'))).toList(),
+        containsInAnyOrder(
+            "pool_size",
+            "max_dispatch_delay_ms",
+            "backoff_multiplier",
             "recovery_step_ms, max_capacity_retry_seconds"));
     assertThat(problems.get(0), startsWith("pool_size: expected 1 or more, got 0"));
   }

@@ -33,8 +33,8 @@ class RateLimitsTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(limits);
     }
-    try (ObjectInputStream in = new ObjectInputStream(
-        new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       return (RateLimits) in.readObject();
     }
   }
@@ -45,8 +45,9 @@ class RateLimitsTest {
     for (int i = 0; i < 4; i++) {
       limits.acquire("azure_openai", clock);
     }
-    assertThat(clock.sleeps(), contains(Duration.ofMillis(500), Duration.ofMillis(500),
-        Duration.ofMillis(500)));
+    assertThat(
+        clock.sleeps(),
+        contains(Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500)));
   }
 
   @Test
@@ -58,7 +59,9 @@ class RateLimitsTest {
     second.acquire("azure_openai", clock);
     first.acquire("azure_openai", clock);
     second.acquire("azure_openai", clock);
-    assertThat("60 per minute across both instances, not each", clock.sleeps(),
+    assertThat(
+        "60 per minute across both instances, not each",
+        clock.sleeps(),
         contains(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
   }
 
@@ -79,11 +82,12 @@ class RateLimitsTest {
     limits.acquire("azure_openai", clock);
     limits.acquire("openrouter", clock);
     RateLimits.from(section(1), runId + "-other").acquire("azure_openai", clock);
-    assertThat("first requests of a service and of a run never wait", clock.sleeps(),
-        is(empty()));
+    assertThat("first requests of a service and of a run never wait", clock.sleeps(), is(empty()));
     limits.acquire("openrouter", clock);
-    assertThat("unnamed services get default_requests_per_minute (600: 100 ms)",
-        clock.sleeps(), contains(Duration.ofMillis(100)));
+    assertThat(
+        "unnamed services get default_requests_per_minute (600: 100 ms)",
+        clock.sleeps(),
+        contains(Duration.ofMillis(100)));
   }
 
   @Test
@@ -100,11 +104,16 @@ class RateLimitsTest {
 
   @Test
   void badServiceEntriesAreReportedWithTheirKeyPath() {
-    List<String> problems = RateLimits.validateServices(Map.of(
-        "azure_openai", Map.of("requests_per_minute", 0L),
-        "openrouter", Map.of("requests_per_minute", "fast")));
+    List<String> problems =
+        RateLimits.validateServices(
+            Map.of(
+                "azure_openai", Map.of("requests_per_minute", 0L),
+                "openrouter", Map.of("requests_per_minute", "fast")));
     assertThat(problems.size(), is(2));
-    assertThat(problems, hasItem("rate_limit.services.azure_openai: expected"
-        + " {requests_per_minute: an integer of 1 or more}"));
+    assertThat(
+        problems,
+        hasItem(
+            "rate_limit.services.azure_openai: expected"
+                + " {requests_per_minute: an integer of 1 or more}"));
   }
 }

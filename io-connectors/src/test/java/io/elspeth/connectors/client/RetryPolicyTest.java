@@ -18,16 +18,23 @@ class RetryPolicyTest {
   @Test
   void backoffGrowsByTheBaseFromTheInitialDelayAndStopsAtTheCap() {
     RetryPolicy p = new RetryPolicy(6, 0.5, 3.0, 2.0);
-    assertThat(IntStream.rangeClosed(1, 5).mapToObj(p::backoff).toList(), is(List.of(
-        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(3), Duration.ofSeconds(3))));
+    assertThat(
+        IntStream.rangeClosed(1, 5).mapToObj(p::backoff).toList(),
+        is(
+            List.of(
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(3))));
   }
 
   @Test
   void aBaseOfThreeTriplesEachWait() {
     RetryPolicy p = new RetryPolicy(4, 1.0, 60.0, 3.0);
-    assertThat(List.of(p.backoff(1), p.backoff(2), p.backoff(3)), is(List.of(
-        Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(9))));
+    assertThat(
+        List.of(p.backoff(1), p.backoff(2), p.backoff(3)),
+        is(List.of(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(9))));
   }
 
   @Test
@@ -45,8 +52,8 @@ class RetryPolicyTest {
 
   @Test
   void fewerThanOneAttemptIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new RetryPolicy(0, 1, 1, 2));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(0, 1, 1, 2));
     assertThat(e.getMessage(), containsString("retry.max_attempts"));
   }
 
@@ -55,10 +62,13 @@ class RetryPolicyTest {
     Instant now = Instant.parse("2026-12-01T10:00:00Z");
     assertThat(RetryPolicy.parseRetryAfter("7", now), is(Duration.ofSeconds(7)));
     assertThat(RetryPolicy.parseRetryAfter(" 0.25 ", now), is(Duration.ofMillis(250)));
-    assertThat(RetryPolicy.parseRetryAfter("Tue, 01 Dec 2026 10:00:42 GMT", now),
+    assertThat(
+        RetryPolicy.parseRetryAfter("Tue, 01 Dec 2026 10:00:42 GMT", now),
         is(Duration.ofSeconds(42)));
-    assertThat("a date already past means now", RetryPolicy.parseRetryAfter(
-        "Tue, 01 Dec 2026 09:00:00 GMT", now), is(Duration.ZERO));
+    assertThat(
+        "a date already past means now",
+        RetryPolicy.parseRetryAfter("Tue, 01 Dec 2026 09:00:00 GMT", now),
+        is(Duration.ZERO));
     assertThat(RetryPolicy.parseRetryAfter("-3", now), is(Duration.ZERO));
     assertThat(RetryPolicy.parseRetryAfter("soon", now), is(nullValue()));
     assertThat(RetryPolicy.parseRetryAfter(null, now), is(nullValue()));

@@ -32,9 +32,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The database sink's trial of rows on an existing table, on SQLite and on PostgreSQL
- * (TestPostgres, one schema per test): each kind of constraint refuses exactly its rows, with
- * the database's message, a key repeated within the rows refuses the later row, the table is
- * left as it was, and the rows it lets through are then written.
+ * (TestPostgres, one schema per test): each kind of constraint refuses exactly its rows, with the
+ * database's message, a key repeated within the rows refuses the later row, the table is left as it
+ * was, and the rows it lets through are then written.
  */
 class DatabaseRowTrialTest {
   private static final String PG = TestPostgres.get().url();
@@ -45,7 +45,8 @@ class DatabaseRowTrialTest {
   @AfterEach
   void dropSchema() throws SQLException {
     if (pgSchema != null) {
-      try (Connection c = admin(); Statement s = c.createStatement()) {
+      try (Connection c = admin();
+          Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA IF EXISTS " + pgSchema + " CASCADE");
       }
     }
@@ -61,7 +62,8 @@ class DatabaseRowTrialTest {
       return new String[] {"sqlite:///" + dir.resolve("sink.db").toAbsolutePath(), "items"};
     }
     pgSchema = "trial_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = admin(); Statement s = c.createStatement()) {
+    try (Connection c = admin();
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
     return new String[] {PG, pgSchema + ".items"};
@@ -82,8 +84,8 @@ class DatabaseRowTrialTest {
     LandscapeUrl url = LandscapeUrl.parse(t[0]);
     try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(query.replace("$S.", pgSchema == null ? ""
-            : pgSchema + "."))) {
+        ResultSet rs =
+            s.executeQuery(query.replace("$S.", pgSchema == null ? "" : pgSchema + "."))) {
       List<String> out = new ArrayList<>();
       while (rs.next()) {
         out.add(rs.getString(1));
@@ -106,11 +108,12 @@ class DatabaseRowTrialTest {
   }
 
   /**
-   * The rows the trial lets through are written by the same writer without an error, and the
-   * table holds what it held plus them.
+   * The rows the trial lets through are written by the same writer without an error, and the table
+   * holds what it held plus them.
    */
-  private void writesTheRest(SinkWriter w, List<Map<String, Object>> rows,
-      SortedMap<Long, String> refused) throws IOException {
+  private void writesTheRest(
+      SinkWriter w, List<Map<String, Object>> rows, SortedMap<Long, String> refused)
+      throws IOException {
     List<Map<String, Object>> rest = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       if (!refused.containsKey((long) i)) {
@@ -124,18 +127,25 @@ class DatabaseRowTrialTest {
   @ValueSource(strings = {"sqlite", "postgresql"})
   void notNullRefusesTheRowWithTheNullAndLeavesTheTableAsItWas(String dialect) throws Exception {
     String[] t = target(dialect);
-    sql(t, "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    sql(
+        t,
+        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
         "INSERT INTO $S.items VALUES (100, 'old')");
     SinkWriter w = writer(t);
-    List<Map<String, Object>> rows = List.of(map("id", 1L, "name", "a"),
-        map("id", 2L, "name", null), map("id", 3L, "name", "c"));
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "name", "a"), map("id", 2L, "name", null), map("id", 3L, "name", "c"));
 
     SortedMap<Long, String> refused = tried(w, rows);
 
     assertThat(refused.keySet(), contains(1L));
     assertThat(refused.get(1L), containsString("table '" + t[1] + "' refused the row: "));
-    assertThat(refused.get(1L), containsString(dialect.equals("sqlite")
-        ? "NOT NULL constraint failed: items.name" : "null value in column \"name\""));
+    assertThat(
+        refused.get(1L),
+        containsString(
+            dialect.equals("sqlite")
+                ? "NOT NULL constraint failed: items.name"
+                : "null value in column \"name\""));
     assertThat(select(t, "SELECT id FROM $S.items"), contains("100"));
     writesTheRest(w, rows, refused);
     assertThat(select(t, "SELECT id FROM $S.items ORDER BY id"), contains("1", "3", "100"));
@@ -146,23 +156,28 @@ class DatabaseRowTrialTest {
   void aKeyInTheTableOrEarlierInTheRunRefusesTheLaterRowAcrossBatches(String dialect)
       throws Exception {
     String[] t = target(dialect);
-    sql(t, "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT UNIQUE)",
+    sql(
+        t,
+        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT UNIQUE)",
         "INSERT INTO $S.items VALUES (1, 'old')");
     // Batches of 2: the repeats are in other batches than the rows they repeat.
     SinkWriter w = writer(t, "batch_size", 2L);
-    List<Map<String, Object>> rows = List.of(
-        map("id", 1L, "name", "a"),       // 0: id in the table
-        map("id", 2L, "name", "b"),       // 1
-        map("id", 3L, "name", "old"),     // 2: name in the table
-        map("id", 2L, "name", "b2"),      // 3: id of row 1
-        map("id", 5L, "name", "b"),       // 4: name of row 1
-        map("id", 6L, "name", "f"));      // 5
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "name", "a"), // 0: id in the table
+            map("id", 2L, "name", "b"), // 1
+            map("id", 3L, "name", "old"), // 2: name in the table
+            map("id", 2L, "name", "b2"), // 3: id of row 1
+            map("id", 5L, "name", "b"), // 4: name of row 1
+            map("id", 6L, "name", "f")); // 5
 
     SortedMap<Long, String> refused = tried(w, rows);
 
     assertThat(refused.keySet(), contains(0L, 2L, 3L, 4L));
-    String unique = dialect.equals("sqlite") ? "UNIQUE constraint failed: items."
-        : "duplicate key value violates unique constraint";
+    String unique =
+        dialect.equals("sqlite")
+            ? "UNIQUE constraint failed: items."
+            : "duplicate key value violates unique constraint";
     refused.values().forEach(r -> assertThat(r, containsString(unique)));
     if (dialect.equals("sqlite")) {
       assertThat(refused.get(2L), containsString("items.name"));
@@ -179,25 +194,35 @@ class DatabaseRowTrialTest {
   @ValueSource(strings = {"sqlite", "postgresql"})
   void checkAndForeignKeyConstraintsRefuseTheirRows(String dialect) throws Exception {
     String[] t = target(dialect);
-    sql(t, "CREATE TABLE $S.customers (id BIGINT PRIMARY KEY)",
+    sql(
+        t,
+        "CREATE TABLE $S.customers (id BIGINT PRIMARY KEY)",
         "INSERT INTO $S.customers VALUES (7)",
         "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, qty BIGINT CHECK (qty > 0),"
-            + " customer BIGINT REFERENCES " + (pgSchema == null ? "" : pgSchema + ".")
+            + " customer BIGINT REFERENCES "
+            + (pgSchema == null ? "" : pgSchema + ".")
             + "customers (id))");
     SinkWriter w = writer(t);
-    List<Map<String, Object>> rows = List.of(map("id", 1L, "qty", 5L, "customer", 7L),
-        map("id", 2L, "qty", -1L, "customer", 7L), map("id", 3L, "qty", 1L, "customer", 8L),
-        map("id", 4L, "qty", 2L, "customer", null));
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "qty", 5L, "customer", 7L),
+            map("id", 2L, "qty", -1L, "customer", 7L),
+            map("id", 3L, "qty", 1L, "customer", 8L),
+            map("id", 4L, "qty", 2L, "customer", null));
 
     SortedMap<Long, String> refused = tried(w, rows);
 
     assertThat(refused.keySet(), contains(1L, 2L));
-    assertThat(refused.get(1L), dialect.equals("sqlite")
-        ? containsString("CHECK constraint failed: qty > 0")
-        : containsString("violates check constraint \"items_qty_check\""));
-    assertThat(refused.get(2L), dialect.equals("sqlite")
-        ? containsString("FOREIGN KEY constraint failed")
-        : containsString("violates foreign key constraint \"items_customer_fkey\""));
+    assertThat(
+        refused.get(1L),
+        dialect.equals("sqlite")
+            ? containsString("CHECK constraint failed: qty > 0")
+            : containsString("violates check constraint \"items_qty_check\""));
+    assertThat(
+        refused.get(2L),
+        dialect.equals("sqlite")
+            ? containsString("FOREIGN KEY constraint failed")
+            : containsString("violates foreign key constraint \"items_customer_fkey\""));
     writesTheRest(w, rows, refused);
     assertThat(select(t, "SELECT id FROM $S.items ORDER BY id"), contains("1", "4"));
   }
@@ -205,28 +230,34 @@ class DatabaseRowTrialTest {
   @Test
   void aDeferredForeignKeyIsCheckedPerRowOnPostgresql() throws Exception {
     String[] t = target("postgresql");
-    sql(t, "CREATE TABLE $S.customers (id BIGINT PRIMARY KEY)",
-        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, customer BIGINT REFERENCES " + pgSchema
+    sql(
+        t,
+        "CREATE TABLE $S.customers (id BIGINT PRIMARY KEY)",
+        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, customer BIGINT REFERENCES "
+            + pgSchema
             + ".customers (id) DEFERRABLE INITIALLY DEFERRED)");
-    SortedMap<Long, String> refused = tried(writer(t),
-        List.of(map("id", 1L, "customer", 9L), map("id", 2L, "customer", null)));
+    SortedMap<Long, String> refused =
+        tried(writer(t), List.of(map("id", 1L, "customer", 9L), map("id", 2L, "customer", null)));
     assertThat(refused.keySet(), contains(0L));
   }
 
   @Test
   void postgresqlRefusesTooLongTextOutOfRangeNumbersAndTextOfTheWrongType() throws Exception {
     String[] t = target("postgresql");
-    sql(t, "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, code VARCHAR(5), qty INTEGER,"
-        + " amount NUMERIC(5, 2), born DATE)");
+    sql(
+        t,
+        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, code VARCHAR(5), qty INTEGER,"
+            + " amount NUMERIC(5, 2), born DATE)");
     SinkWriter w = writer(t);
     // born: text the column must convert; "qty" mixes numbers and text (a dynamic schema).
-    List<Map<String, Object>> rows = List.of(
-        map("id", 1L, "code", "abcde", "qty", "5", "amount", 999.99, "born", "2020-01-31"),
-        map("id", 2L, "code", "abcdef", "qty", "5", "amount", 1.0, "born", "2020-01-31"),
-        map("id", 3L, "code", "a", "qty", "3000000000", "amount", 1.0, "born", "2020-01-31"),
-        map("id", 4L, "code", "a", "qty", "many", "amount", 1.0, "born", "2020-01-31"),
-        map("id", 5L, "code", "a", "qty", "1", "amount", 1000.0, "born", "2020-01-31"),
-        map("id", 6L, "code", "a", "qty", "1", "amount", 1.0, "born", "yesterday-ish"));
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "code", "abcde", "qty", "5", "amount", 999.99, "born", "2020-01-31"),
+            map("id", 2L, "code", "abcdef", "qty", "5", "amount", 1.0, "born", "2020-01-31"),
+            map("id", 3L, "code", "a", "qty", "3000000000", "amount", 1.0, "born", "2020-01-31"),
+            map("id", 4L, "code", "a", "qty", "many", "amount", 1.0, "born", "2020-01-31"),
+            map("id", 5L, "code", "a", "qty", "1", "amount", 1000.0, "born", "2020-01-31"),
+            map("id", 6L, "code", "a", "qty", "1", "amount", 1.0, "born", "yesterday-ish"));
 
     SortedMap<Long, String> refused = tried(w, rows);
 
@@ -244,16 +275,20 @@ class DatabaseRowTrialTest {
   void aSqliteStrictTableRefusesTextOfTheWrongTypeAndAPlainOneStoresIt() throws Exception {
     String[] t = target("sqlite");
     sql(t, "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, code TEXT) STRICT");
-    List<Map<String, Object>> rows = List.of(map("id", 1L, "qty", "5", "code", "abc"),
-        map("id", 2L, "qty", "many", "code", "a"));
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "qty", "5", "code", "abc"), map("id", 2L, "qty", "many", "code", "a"));
     SortedMap<Long, String> refused = tried(writer(t), rows);
     assertThat(refused.keySet(), contains(1L));
-    assertThat(refused.get(1L), containsString("cannot store TEXT value in INTEGER column"
-        + " items.qty"));
+    assertThat(
+        refused.get(1L),
+        containsString("cannot store TEXT value in INTEGER column" + " items.qty"));
 
     // Without STRICT, SQLite stores any value in any column, and VARCHAR(n) is not a limit.
-    sql(t, "DROP TABLE items", "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER,"
-        + " code VARCHAR(2))");
+    sql(
+        t,
+        "DROP TABLE items",
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER," + " code VARCHAR(2))");
     assertThat(tried(writer(t), rows).isEmpty(), is(true));
   }
 
@@ -261,21 +296,26 @@ class DatabaseRowTrialTest {
   @ValueSource(strings = {"sqlite", "postgresql"})
   void anUpsertUpdatesItsKeyButOtherConstraintsStillRefuse(String dialect) throws Exception {
     String[] t = target(dialect);
-    sql(t, "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT UNIQUE,"
-        + " qty BIGINT CHECK (qty > 0))", "INSERT INTO $S.items VALUES (1, 'one', 1)",
+    sql(
+        t,
+        "CREATE TABLE $S.items (id BIGINT PRIMARY KEY, name TEXT UNIQUE,"
+            + " qty BIGINT CHECK (qty > 0))",
+        "INSERT INTO $S.items VALUES (1, 'one', 1)",
         "INSERT INTO $S.items VALUES (2, 'two', 1)");
     SinkWriter w = writer(t, "upsert_key", "id");
-    List<Map<String, Object>> rows = List.of(
-        map("id", 1L, "name", "one", "qty", 5L),    // 0: updates row 1
-        map("id", 1L, "name", "uno", "qty", 6L),    // 1: updates it again (same run)
-        map("id", 3L, "name", "two", "qty", 1L),    // 2: name of row 2
-        map("id", 2L, "name", "two", "qty", -5L));  // 3: the update breaks the check
+    List<Map<String, Object>> rows =
+        List.of(
+            map("id", 1L, "name", "one", "qty", 5L), // 0: updates row 1
+            map("id", 1L, "name", "uno", "qty", 6L), // 1: updates it again (same run)
+            map("id", 3L, "name", "two", "qty", 1L), // 2: name of row 2
+            map("id", 2L, "name", "two", "qty", -5L)); // 3: the update breaks the check
 
     SortedMap<Long, String> refused = tried(w, rows);
 
     assertThat(refused.keySet(), contains(2L, 3L));
-    assertThat(refused.get(3L), anyOf(containsString("CHECK constraint failed"),
-        containsString("check constraint")));
+    assertThat(
+        refused.get(3L),
+        anyOf(containsString("CHECK constraint failed"), containsString("check constraint")));
     writesTheRest(w, rows, refused);
     assertThat(select(t, "SELECT name FROM $S.items ORDER BY id"), contains("uno", "two"));
   }
@@ -291,8 +331,9 @@ class DatabaseRowTrialTest {
     assertThat(tried(writer(t), List.of(map("id", 1L), map("id", 1L))).isEmpty(), is(true));
 
     sql(t, "CREATE TABLE $S.items (id BIGINT)");
-    IOException e = assertThrows(IOException.class,
-        () -> tried(writer(t), List.of(map("id", 1L, "extra", "x"))));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> tried(writer(t), List.of(map("id", 1L, "extra", "x"))));
     assertThat(e.getMessage(), containsString("cannot try the rows on table '" + t[1] + "'"));
     assertThat(e.getMessage(), containsString("extra"));
   }
@@ -303,14 +344,15 @@ class DatabaseRowTrialTest {
     String hostPort = TestPostgres.get().hostPort();
     String[] withPassword = {"postgresql://postgres:s3cretPW@" + hostPort + "/test", t[1]};
     sql(t, "CREATE TABLE $S.items (id BIGINT PRIMARY KEY)");
-    SortedMap<Long, String> refused = tried(writer(withPassword),
-        List.of(map("id", 1L), map("id", 1L)));
+    SortedMap<Long, String> refused =
+        tried(writer(withPassword), List.of(map("id", 1L), map("id", 1L)));
     assertThat(refused.keySet(), contains(1L));
     assertThat(refused.get(1L), not(containsString("s3cretPW")));
-    IOException e = assertThrows(IOException.class,
-        () -> tried(writer(withPassword), List.of(map("id", 1L, "extra", "x"))));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> tried(writer(withPassword), List.of(map("id", 1L, "extra", "x"))));
     assertThat(e.getMessage(), not(containsString("s3cretPW")));
     assertThat(e.getMessage(), containsString("postgresql://" + hostPort));
   }
-
 }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whether a publication committed is answered from the commits table of the sink's own schema:
- * on a PostgreSQL database where another schema holds an {@code elspeth_sink_commits} table
- * (another sink's), a sink whose schema has none yet answers "not published" instead of failing.
+ * Whether a publication committed is answered from the commits table of the sink's own schema: on a
+ * PostgreSQL database where another schema holds an {@code elspeth_sink_commits} table (another
+ * sink's), a sink whose schema has none yet answers "not published" instead of failing.
  */
 class DatabaseSinkCommitsSchemaTest {
   private String other;
@@ -33,7 +33,8 @@ class DatabaseSinkCommitsSchemaTest {
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     other = "commits_other_" + id;
     own = "commits_own_" + id;
-    try (Connection c = TestPostgres.get().connect(); Statement s = c.createStatement()) {
+    try (Connection c = TestPostgres.get().connect();
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + other);
       s.execute("CREATE SCHEMA " + own);
     }
@@ -45,7 +46,8 @@ class DatabaseSinkCommitsSchemaTest {
 
   @AfterEach
   void dropSchemas() throws SQLException {
-    try (Connection c = TestPostgres.get().connect(); Statement s = c.createStatement()) {
+    try (Connection c = TestPostgres.get().connect();
+        Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
       s.execute("DROP SCHEMA IF EXISTS " + own + " CASCADE");
     }
@@ -71,14 +73,16 @@ class DatabaseSinkCommitsSchemaTest {
     assertThat(w.published("other-1").orElseThrow(), is(false));
     w.write(List.of(map("id", 2L)), new OperationCalls("r", "op"), publisher("own-1"));
     assertThat(w.published("own-1").orElseThrow(), is(true));
-    assertThat("the other schema's publication is not this sink's",
-        w.published("other-1").orElseThrow(), is(false));
+    assertThat(
+        "the other schema's publication is not this sink's",
+        w.published("other-1").orElseThrow(),
+        is(false));
   }
 
   @Test
   void anUnqualifiedTableIsCheckedInTheConnectionsCurrentSchema() throws Exception {
-    SinkWriter w = writer(new String[] {
-        TestPostgres.get().url() + "?currentSchema=" + own, "items"});
+    SinkWriter w =
+        writer(new String[] {TestPostgres.get().url() + "?currentSchema=" + own, "items"});
     assertThat(w.published("other-1").orElseThrow(), is(false));
     w.write(List.of(map("id", 2L)), new OperationCalls("r", "op"), publisher("own-1"));
     assertThat(w.published("own-1").orElseThrow(), is(true));

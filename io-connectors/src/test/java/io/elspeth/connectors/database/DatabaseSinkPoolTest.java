@@ -38,11 +38,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The database sink's connections, counted by the PostgreSQL server itself
- * ({@code pg_stat_activity}, by an {@code ApplicationName} unique to each test): a set-up writer
- * keeps one pool of at most {@link DatabaseSinkWriter#POOL_SIZE} connections across its writes,
- * the sink step sets it up once per DoFn instance and closes it at teardown, and a writer used
- * without setup leaves nothing open.
+ * The database sink's connections, counted by the PostgreSQL server itself ({@code
+ * pg_stat_activity}, by an {@code ApplicationName} unique to each test): a set-up writer keeps one
+ * pool of at most {@link DatabaseSinkWriter#POOL_SIZE} connections across its writes, the sink step
+ * sets it up once per DoFn instance and closes it at teardown, and a writer used without setup
+ * leaves nothing open.
  */
 class DatabaseSinkPoolTest {
   private String schema;
@@ -54,24 +54,29 @@ class DatabaseSinkPoolTest {
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     schema = "pool_" + id;
     application = "elspeth-pool-test-" + id;
-    try (Connection c = TestPostgres.get().connect(); Statement s = c.createStatement()) {
+    try (Connection c = TestPostgres.get().connect();
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
-    target = new String[] {TestPostgres.get().url() + "?ApplicationName=" + application,
-        schema + ".items"};
+    target =
+        new String[] {
+          TestPostgres.get().url() + "?ApplicationName=" + application, schema + ".items"
+        };
   }
 
   @AfterEach
   void dropSchema() throws SQLException {
-    try (Connection c = TestPostgres.get().connect(); Statement s = c.createStatement()) {
+    try (Connection c = TestPostgres.get().connect();
+        Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
   }
 
   /** The server processes of the connections open under {@code application}. */
   static Set<Integer> backends(String application) {
-    try (Connection c = TestPostgres.get().connect(); PreparedStatement ps = c.prepareStatement(
-        "SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+    try (Connection c = TestPostgres.get().connect();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
       ps.setString(1, application);
       Set<Integer> pids = new TreeSet<>();
       try (ResultSet rs = ps.executeQuery()) {
@@ -97,7 +102,8 @@ class DatabaseSinkPoolTest {
   }
 
   private static long count(String table) throws SQLException {
-    try (Connection c = TestPostgres.get().connect(); Statement s = c.createStatement();
+    try (Connection c = TestPostgres.get().connect();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
       rs.next();
       return rs.getLong(1);
@@ -147,7 +153,9 @@ class DatabaseSinkPoolTest {
       CheckingPublisher publisher = new CheckingPublisher(w, application, true);
       Set<Integer> first = null;
       for (int i = 0; i < 5; i++) {
-        w.write(List.of(map("id", (long) i, "name", "n" + i)), new OperationCalls("r", "op" + i),
+        w.write(
+            List.of(map("id", (long) i, "name", "n" + i)),
+            new OperationCalls("r", "op" + i),
             publisher);
         Set<Integer> open = backends(application);
         assertThat("the pool keeps its connections between writes", open, is(not(empty())));
@@ -158,8 +166,7 @@ class DatabaseSinkPoolTest {
         assertThat("write " + i + " used the pool's connections, no new one", open, is(first));
       }
       for (Set<Integer> open : publisher.openWhilePublishing) {
-        assertThat("the write and its publication check: two connections", open,
-            is(first));
+        assertThat("the write and its publication check: two connections", open, is(first));
       }
       assertThat(first, hasSize(DatabaseSinkWriter.POOL_SIZE));
       assertThat(count(target[1]), is(6L));
@@ -196,6 +203,7 @@ class DatabaseSinkPoolTest {
 
   /** What the sink step did with an {@link ObservedWriter}, by the writer's application name. */
   private static final Map<String, AtomicInteger> SETUPS = new ConcurrentHashMap<>();
+
   private static final Map<String, AtomicInteger> TEARDOWNS = new ConcurrentHashMap<>();
   private static final Map<String, Set<Integer>> OPEN_AFTER_WRITE = new ConcurrentHashMap<>();
 
@@ -231,8 +239,9 @@ class DatabaseSinkPoolTest {
     }
 
     @Override
-    public Artifact write(Iterable<Map<String, Object>> rows, OperationCalls calls,
-        @Nullable Publisher publisher) throws IOException {
+    public Artifact write(
+        Iterable<Map<String, Object>> rows, OperationCalls calls, @Nullable Publisher publisher)
+        throws IOException {
       Artifact a = inner.write(rows, calls, publisher);
       OPEN_AFTER_WRITE.put(application, backends(application));
       return a;
@@ -249,15 +258,17 @@ class DatabaseSinkPoolTest {
     StepContext ctx = new StepContext("run-pool", "sink-node", "db", 2, Map.of(), null);
     List<Token> tokens = new ArrayList<>();
     for (long i = 0; i < 50; i++) {
-      tokens.add(Token.fromSource("row-" + i, i, map("id", i, "name", "n" + i))
-          .routedTo("db", "completed", null));
+      tokens.add(
+          Token.fromSource("row-" + i, i, map("id", i, "name", "n" + i))
+              .routedTo("db", "completed", null));
     }
     ObservedWriter observed = new ObservedWriter(writer(target), application);
-    BeamPipelines.test(p -> {
-      p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
-          .apply(SinkWrite.to(observed).withContext(ctx));
-      p.run().waitUntilFinish();
-    });
+    BeamPipelines.test(
+        p -> {
+          p.apply(Create.of(tokens).withCoder(TokenCoder.of()))
+              .apply(SinkWrite.to(observed).withContext(ctx));
+          p.run().waitUntilFinish();
+        });
 
     assertThat(count(target[1]), is(50L));
     int setups = SETUPS.get(application).get();

@@ -54,8 +54,9 @@ class DatabaseSinkWriterTest {
   @AfterEach
   void dropSchema() throws SQLException {
     if (pgSchema != null) {
-      try (Connection c = DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(),
-          "postgres", null); Statement s = c.createStatement()) {
+      try (Connection c =
+              DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(), "postgres", null);
+          Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA IF EXISTS " + pgSchema + " CASCADE");
       }
     }
@@ -67,8 +68,8 @@ class DatabaseSinkWriterTest {
       return new String[] {"sqlite:///" + dir.resolve("sink.db").toAbsolutePath(), "items"};
     }
     pgSchema = "sink_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(),
-        "postgres", null); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(JdbcUrl.parse(PG).jdbcUrl(), "postgres", null);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
     return new String[] {PG, pgSchema + ".items"};
@@ -76,12 +77,13 @@ class DatabaseSinkWriterTest {
 
   @Test
   void theTableIsNamedForBeamLineageWithoutCredentials() {
-    io.elspeth.connectors.lineage.DatasetName d = writer(new String[] {
-        "postgresql://alice:s3cret@db.example:5432/sales", "items"}).dataset();
+    io.elspeth.connectors.lineage.DatasetName d =
+        writer(new String[] {"postgresql://alice:s3cret@db.example:5432/sales", "items"}).dataset();
     assertThat(d.system(), is("postgresql"));
     assertThat(d.segments().get(d.segments().size() - 1), is("items"));
-    assertThat(d.fullyQualifiedName(), org.hamcrest.Matchers.not(
-        org.hamcrest.Matchers.containsString("s3cret")));
+    assertThat(
+        d.fullyQualifiedName(),
+        org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("s3cret")));
     assertThat(d.fullyQualifiedName(), org.hamcrest.Matchers.containsString("db.example"));
   }
 
@@ -89,8 +91,8 @@ class DatabaseSinkWriterTest {
     Map<String, Object> raw = map("url", target[0], "table", target[1]);
     raw.putAll(map(more));
     DatabaseSinkPlugin plugin = new DatabaseSinkPlugin();
-    OptionsValidator.Result r = OptionsValidator.validate(raw, plugin.options(), "options",
-        Set.of());
+    OptionsValidator.Result r =
+        OptionsValidator.validate(raw, plugin.options(), "options", Set.of());
     PluginOptions options = r.options();
     assertThat(r.problems(), hasSize(0));
     assertThat(plugin.validate(options), hasSize(0));
@@ -155,8 +157,10 @@ class DatabaseSinkWriterTest {
     assertThat(recorded, hasSize(4));
     assertThat(recorded.stream().map(CallRecord::callType).toList(), everyItem(is("sql")));
     assertThat(recorded.stream().map(CallRecord::status).toList(), everyItem(is("success")));
-    assertThat(recorded.stream().map(CallRecord::callId).toList(), contains(
-        "call_op_batches_0", "call_op_batches_1", "call_op_batches_2", "call_op_batches_3"));
+    assertThat(
+        recorded.stream().map(CallRecord::callId).toList(),
+        contains(
+            "call_op_batches_0", "call_op_batches_1", "call_op_batches_2", "call_op_batches_3"));
     assertThat(recorded.get(1).latencyMs() >= 0, is(true));
     assertThat(select(t, "SELECT COUNT(*) FROM $T"), contains("5"));
   }
@@ -168,8 +172,8 @@ class DatabaseSinkWriterTest {
     String[] t = target(dialect);
     writer(t, "upsert_key", "id").write(rows("", 1, 2), new OperationCalls("r", "op1"));
     writer(t, "upsert_key", "id").write(rows("-again", 1, 2, 3), new OperationCalls("r", "op2"));
-    assertThat(select(t, "SELECT name FROM $T ORDER BY id"),
-        contains("n1-again", "n2-again", "n3-again"));
+    assertThat(
+        select(t, "SELECT name FROM $T ORDER BY id"), contains("n1-again", "n2-again", "n3-again"));
   }
 
   @ParameterizedTest
@@ -178,23 +182,30 @@ class DatabaseSinkWriterTest {
     String[] t = target(dialect);
     writer(t).write(List.of(map("id", 1L)), new OperationCalls("r", "op1"));
     OperationCalls calls = new OperationCalls("r", "op2");
-    IOException e = assertThrows(IOException.class,
-        () -> writer(t).write(rows("", 2), calls));
+    IOException e = assertThrows(IOException.class, () -> writer(t).write(rows("", 2), calls));
     assertThat(e.getMessage(), containsString("database write to table '" + t[1] + "' failed"));
     List<CallRecord> recorded = calls.calls();
     assertThat(recorded.get(recorded.size() - 1).status(), is("error"));
     assertThat(recorded.get(recorded.size() - 1).errorJson(), containsString("sql_state"));
   }
 
-  /** A bad url is reported as the sink's database URL, not the Landscape's, without its password. */
+  /**
+   * A bad url is reported as the sink's database URL, not the Landscape's, without its password.
+   */
   @Test
   void anUnsupportedUrlIsReportedAsTheDatabaseUrl() {
     DatabaseSinkPlugin plugin = new DatabaseSinkPlugin();
-    OptionsValidator.Result r = OptionsValidator.validate(
-        map("url", "mysql://u:pw@host/db", "table", "items"), plugin.options(), "options", Set.of());
-    assertThat(plugin.validate(r.options()), contains(
-        "url: unsupported database URL 'mysql://u:***@host/db': expected sqlite:///path.db or"
-            + " postgresql://user:password@host:port/database"));
+    OptionsValidator.Result r =
+        OptionsValidator.validate(
+            map("url", "mysql://u:pw@host/db", "table", "items"),
+            plugin.options(),
+            "options",
+            Set.of());
+    assertThat(
+        plugin.validate(r.options()),
+        contains(
+            "url: unsupported database URL 'mysql://u:***@host/db': expected sqlite:///path.db or"
+                + " postgresql://user:password@host:port/database"));
   }
 
   @Test
@@ -212,11 +223,24 @@ class DatabaseSinkWriterTest {
   @Test
   void schemaTypesBecomeColumnTypes() throws Exception {
     String[] t = target("postgresql");
-    writer(t, "schema", map("mode", "free", "fields", List.of("id: int", "when: str",
-        "flag: bool", "x: float"))).write(List.of(map("id", 1L, "when", "now", "flag", true,
-        "x", 2.0, "extra", List.of(1L, "a"))), new OperationCalls("r", "op"));
-    assertThat(select(t, "SELECT data_type FROM information_schema.columns WHERE table_schema = '"
-        + pgSchema + "' AND table_name = 'items' ORDER BY ordinal_position"),
+    writer(
+            t,
+            "schema",
+            map(
+                "mode",
+                "free",
+                "fields",
+                List.of("id: int", "when: str", "flag: bool", "x: float")))
+        .write(
+            List.of(
+                map("id", 1L, "when", "now", "flag", true, "x", 2.0, "extra", List.of(1L, "a"))),
+            new OperationCalls("r", "op"));
+    assertThat(
+        select(
+            t,
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = '"
+                + pgSchema
+                + "' AND table_name = 'items' ORDER BY ordinal_position"),
         contains("bigint", "text", "boolean", "double precision", "text"));
     assertThat(select(t, "SELECT extra FROM $T"), contains("[1,\"a\"]"));
   }
@@ -227,24 +251,31 @@ class DatabaseSinkWriterTest {
     String[] t = target("sqlite");
     writer(t).write(List.of(map("id", 1L)), new OperationCalls("r", "op0"));
     LandscapeUrl landscape = LandscapeUrl.parse("sqlite:///" + dir.resolve("landscape.db"));
-    StepContext ctx = new StepContext("run-db", "sink-node", "db", 2, Map.of(), null)
-        .withLandscape(landscape);
-    Token token = Token.fromSource("row-1", 0, map("id", 2L, "name", "x"))
-        .routedTo("db", "completed", null);
-    Throwable failure = assertThrows(Throwable.class, () -> BeamPipelines.test(p -> {
-      p.apply(Create.of(List.of(token)).withCoder(TokenCoder.of()))
-          .apply(SinkWrite.to(writer(t)).withContext(ctx));
-      p.run().waitUntilFinish();
-    }));
+    StepContext ctx =
+        new StepContext("run-db", "sink-node", "db", 2, Map.of(), null).withLandscape(landscape);
+    Token token =
+        Token.fromSource("row-1", 0, map("id", 2L, "name", "x")).routedTo("db", "completed", null);
+    Throwable failure =
+        assertThrows(
+            Throwable.class,
+            () ->
+                BeamPipelines.test(
+                    p -> {
+                      p.apply(Create.of(List.of(token)).withCoder(TokenCoder.of()))
+                          .apply(SinkWrite.to(writer(t)).withContext(ctx));
+                      p.run().waitUntilFinish();
+                    }));
     StringBuilder messages = new StringBuilder();
     for (Throwable e = failure; e != null; e = e.getCause()) {
       messages.append(e.getMessage());
     }
     assertThat(messages.toString(), containsString("sink 'db' could not write"));
     var store = LandscapeStores.acquire(landscape);
-    try (Connection c = store.connection(); Statement s = c.createStatement()) {
+    try (Connection c = store.connection();
+        Statement s = c.createStatement()) {
       List<String> ops = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery("SELECT operation_type || ':' || status FROM operations")) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT operation_type || ':' || status FROM operations")) {
         while (rs.next()) {
           ops.add(rs.getString(1));
         }
@@ -267,24 +298,31 @@ class DatabaseSinkWriterTest {
   void aValueItsDeclaredColumnTypeRefusesCannotBeWrittenAndTheOtherRowsAre(String dialect)
       throws Exception {
     String[] t = target(dialect);
-    SinkWriter w = writer(t, "schema",
-        map("mode", "free", "fields", List.of("id: int", "score: float", "ok: bool")));
+    SinkWriter w =
+        writer(
+            t,
+            "schema",
+            map("mode", "free", "fields", List.of("id: int", "score: float", "ok: bool")));
 
     assertThat(w.cannotWrite(map("id", 1L, "score", 2.5, "ok", true)).isPresent(), is(false));
     assertThat(w.cannotWrite(map("id", 3.0, "score", 2L)).isPresent(), is(false));
-    assertThat(w.cannotWrite(map("id", "7")).orElseThrow(),
+    assertThat(
+        w.cannotWrite(map("id", "7")).orElseThrow(),
         containsString("the value of field 'id' is not a whole number, which its INT column"));
     assertThat(w.cannotWrite(map("id", 1.5)).orElseThrow(), containsString("'id'"));
-    assertThat(w.cannotWrite(map("id", 1L, "score", "high")).orElseThrow(),
+    assertThat(
+        w.cannotWrite(map("id", 1L, "score", "high")).orElseThrow(),
         containsString("field 'score' is not a number"));
-    assertThat(w.cannotWrite(map("id", 1L, "ok", "yes")).orElseThrow(),
+    assertThat(
+        w.cannotWrite(map("id", 1L, "ok", "yes")).orElseThrow(),
         containsString("field 'ok' is not a boolean"));
-    assertThat(w.cannotWrite(map("id", 1L, "big", java.math.BigInteger.TWO.pow(70)))
-        .orElseThrow(), containsString("field 'big' is a whole number beyond 64 bits"));
+    assertThat(
+        w.cannotWrite(map("id", 1L, "big", java.math.BigInteger.TWO.pow(70))).orElseThrow(),
+        containsString("field 'big' is a whole number beyond 64 bits"));
 
     // What the check lets through is written exactly.
-    List<Map<String, Object>> rows = List.of(map("id", 1L, "score", 2.5, "ok", true),
-        map("id", 2L, "score", 3L, "ok", false));
+    List<Map<String, Object>> rows =
+        List.of(map("id", 1L, "score", 2.5, "ok", true), map("id", 2L, "score", 3L, "ok", false));
     rows.forEach(r -> assertThat(w.cannotWrite(r).isPresent(), is(false)));
     w.write(rows, new OperationCalls("r", "op1"));
     assertThat(select(t, "SELECT id FROM $T ORDER BY id"), contains("1", "2"));
@@ -297,18 +335,24 @@ class DatabaseSinkWriterTest {
     SinkWriter w = writer(t);
     java.util.Optional<String> nul = w.cannotWrite(map("id", 1L, "name", "a\u0000b"));
     java.util.Optional<String> nan = w.cannotWrite(map("id", 1L, "score", Double.NaN));
-    assertThat(w.cannotWrite(map("id", 1L, "", "x")).orElseThrow(),
+    assertThat(
+        w.cannotWrite(map("id", 1L, "", "x")).orElseThrow(),
         containsString("a field has an empty name, which cannot be a column"));
     if (dialect.equals("postgresql")) {
       assertThat(nul.orElseThrow(), containsString("field 'name' holds a NUL character"));
       assertThat(nan.isPresent(), is(false));
       // Proof that the check is needed: PostgreSQL refuses the whole write for that one row.
-      assertThrows(IOException.class, () -> writer(t).write(
-          List.of(map("id", 1L, "name", "a\u0000b")), new OperationCalls("r", "op1")));
+      assertThrows(
+          IOException.class,
+          () ->
+              writer(t)
+                  .write(
+                      List.of(map("id", 1L, "name", "a\u0000b")), new OperationCalls("r", "op1")));
     } else {
       assertThat(nul.isPresent(), is(false));
-      assertThat(nan.orElseThrow(), containsString("field 'score' is NaN, which SQLite stores as"
-          + " NULL"));
+      assertThat(
+          nan.orElseThrow(),
+          containsString("field 'score' is NaN, which SQLite stores as" + " NULL"));
     }
   }
 }

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real {@code SecretClient} and {@code ClientSecretCredential} against the fake Key Vault
- * on loopback HTTPS: challenge-based sign-in, caching, and the failures a user can cause.
+ * The real {@code SecretClient} and {@code ClientSecretCredential} against the fake Key Vault on
+ * loopback HTTPS: challenge-based sign-in, caching, and the failures a user can cause.
  */
 class KeyVaultSecretReaderTest {
   @TempDir static Path tls;
@@ -41,13 +41,13 @@ class KeyVaultSecretReaderTest {
     try (InputStream in = Files.newInputStream(certificate.trustStore())) {
       trust.load(in, SelfSignedCertificate.TRUSTSTORE_PASSWORD.toCharArray());
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(null, tmf.getTrustManagers(), null);
-    http = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(client))
-        .build();
+    http =
+        new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(client)).build();
     vault.put("openai-key", "sk-very-secret-value").put("db-password", "hunter2-password");
   }
 
@@ -84,29 +84,45 @@ class KeyVaultSecretReaderTest {
 
   @Test
   void aMissingSecretNamesTheSecretAndTheVault() {
-    KeyVaultException e = assertThrows(KeyVaultException.class,
-        () -> reader(FakeKeyVault.CLIENT_SECRET).read("no-such-secret"));
-    assertThat(e.getMessage(), allOf(containsString("'no-such-secret'"),
-        containsString(vault.url()), containsString("no such secret")));
+    KeyVaultException e =
+        assertThrows(
+            KeyVaultException.class,
+            () -> reader(FakeKeyVault.CLIENT_SECRET).read("no-such-secret"));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("'no-such-secret'"),
+            containsString(vault.url()),
+            containsString("no such secret")));
     assertThat(e.secretName(), is("no-such-secret"));
   }
 
   @Test
   void aWrongClientSecretIsASignInFailureWithoutAnySecretInTheMessage() {
-    KeyVaultException e = assertThrows(KeyVaultException.class,
-        () -> reader("wrong-client-secret").read("db-password"));
-    assertThat(e.getMessage(), allOf(containsString("'db-password'"),
-        not(containsString("hunter2")), not(containsString("wrong-client-secret"))));
+    KeyVaultException e =
+        assertThrows(
+            KeyVaultException.class, () -> reader("wrong-client-secret").read("db-password"));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("'db-password'"),
+            not(containsString("hunter2")),
+            not(containsString("wrong-client-secret"))));
   }
 
   @Test
   void aVaultThatDeniesAccessSaysSo() {
     vault.failSecretReads(403);
     try {
-      KeyVaultException e = assertThrows(KeyVaultException.class,
-          () -> reader(FakeKeyVault.CLIENT_SECRET).read("openai-key"));
-      assertThat(e.getMessage(), allOf(containsString("'openai-key'"), containsString("403"),
-          not(containsString("sk-very-secret-value"))));
+      KeyVaultException e =
+          assertThrows(
+              KeyVaultException.class, () -> reader(FakeKeyVault.CLIENT_SECRET).read("openai-key"));
+      assertThat(
+          e.getMessage(),
+          allOf(
+              containsString("'openai-key'"),
+              containsString("403"),
+              not(containsString("sk-very-secret-value"))));
     } finally {
       vault.failSecretReads(0);
     }
@@ -114,8 +130,9 @@ class KeyVaultSecretReaderTest {
 
   @Test
   void aVaultNobodyListensOnCannotBeReached() {
-    KeyVaultSecretReader reader = KeyVaultSecretReader.open("https://127.0.0.1:1",
-        credential(FakeKeyVault.CLIENT_SECRET), http);
+    KeyVaultSecretReader reader =
+        KeyVaultSecretReader.open(
+            "https://127.0.0.1:1", credential(FakeKeyVault.CLIENT_SECRET), http);
     KeyVaultException e = assertThrows(KeyVaultException.class, () -> reader.read("openai-key"));
     assertThat(e.getMessage(), containsString("https://127.0.0.1:1"));
   }

@@ -31,8 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OperationAuditTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Keeps what it is given. */
   static final class Recording implements TelemetryExporter {
@@ -65,36 +64,53 @@ class OperationAuditTest {
     LandscapeUrl url = LandscapeUrl.parse("sqlite:///" + dir.resolve("l.db"));
     Instant now = Instant.now();
     try (LandscapeStore store = LandscapeStore.open(url)) {
-      store.commit(List.of(
-          new RunRecord("run-op", now, null, "h", "{}", null, "v", null, null, "running"),
-          new NodeRecord("sink_out", "run-op", "azure_blob", "sink", "1", "io_write", "h", "{}",
-              now, null, null)));
+      store.commit(
+          List.of(
+              new RunRecord("run-op", now, null, "h", "{}", null, "v", null, null, "running"),
+              new NodeRecord(
+                  "sink_out",
+                  "run-op",
+                  "azure_blob",
+                  "sink",
+                  "1",
+                  "io_write",
+                  "h",
+                  "{}",
+                  now,
+                  null,
+                  null)));
     }
     Recording exporter = new Recording();
-    TelemetryManager manager = TelemetryManager.builder("run-op").granularity(Granularity.FULL)
-        .exporter(exporter).build();
+    TelemetryManager manager =
+        TelemetryManager.builder("run-op").granularity(Granularity.FULL).exporter(exporter).build();
     TelemetryManagers.acquire("run-op", () -> manager);
     try {
-      StepContext ctx = new StepContext("run-op", "sink_out", "out", 2, Map.of(), null)
-          .withLandscape(url);
+      StepContext ctx =
+          new StepContext("run-op", "sink_out", "out", 2, Map.of(), null).withLandscape(url);
       OperationCalls calls = new OperationCalls("run-op", "op_1");
       calls.error("http", Map.of("method", "PUT"), Map.of("type", "BlobAlreadyExists"), 12.5);
-      OperationRecord op = OperationAudit.finished(ctx, "op_1", "sink_write", now, Map.of(),
-          null, "upload failed");
+      OperationRecord op =
+          OperationAudit.finished(ctx, "op_1", "sink_write", now, Map.of(), null, "upload failed");
       OperationAudit.commitFailure(ctx, op, calls, new IOException("upload failed"));
 
-      try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection();
+      try (LandscapeStore store = LandscapeStore.open(url);
+          Connection c = store.connection();
           Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM calls WHERE operation_id = 'op_1'"
-              + " AND status = 'error'")) {
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT COUNT(*) FROM calls WHERE operation_id = 'op_1'"
+                      + " AND status = 'error'")) {
         rs.next();
         assertThat(rs.getLong(1), is(1L));
       }
       manager.flush(Duration.ofSeconds(10));
-      List<TelemetryEvent> callsSeen = exporter.events.stream()
-          .filter(e -> e instanceof TelemetryEvent.ExternalCallCompleted).toList();
+      List<TelemetryEvent> callsSeen =
+          exporter.events.stream()
+              .filter(e -> e instanceof TelemetryEvent.ExternalCallCompleted)
+              .toList();
       assertThat(callsSeen, hasSize(1));
-      TelemetryEvent.ExternalCallCompleted e = (TelemetryEvent.ExternalCallCompleted) callsSeen.get(0);
+      TelemetryEvent.ExternalCallCompleted e =
+          (TelemetryEvent.ExternalCallCompleted) callsSeen.get(0);
       assertThat(e.operationId(), is("op_1"));
       assertThat(e.status(), is(TelemetryEvent.CallStatus.ERROR));
     } finally {

@@ -1,12 +1,12 @@
 package io.elspeth.connectors.plugins;
 
-import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import java.nio.file.Files;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CsvSinkPluginTest {
   /** File writers make no external calls; the recorder must stay empty. */
   private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
-
 
   private final CsvSinkPlugin plugin = new CsvSinkPlugin();
 
@@ -47,7 +46,8 @@ class CsvSinkPluginTest {
 
   @Test
   void pathIsRequired() {
-    assertThat(check(options()).problems(),
+    assertThat(
+        check(options()).problems(),
         contains(startsWith("sinks.out.options.path: required option missing")));
   }
 
@@ -65,18 +65,28 @@ class CsvSinkPluginTest {
 
   @Test
   void modeOtherThanWriteOrAppendIsAProblem() {
-    assertThat(check(options("path", "out.csv", "mode", "overwrite")).problems(),
+    assertThat(
+        check(options("path", "out.csv", "mode", "overwrite")).problems(),
         contains("sinks.out.options.mode: expected one of [write, append], got 'overwrite'"));
   }
 
   @Test
   void createdWriterUsesDelimiterSchemaAndDisplayHeaders() throws Exception {
     Path file = dir.resolve("out.csv");
-    PluginOptions opts = valid("path", file.toString(), "delimiter", "|",
-        "headers", Map.of("id", "ID"),
-        "schema", options("mode", "free", "fields", List.of("id: int", "name: str")));
+    PluginOptions opts =
+        valid(
+            "path",
+            file.toString(),
+            "delimiter",
+            "|",
+            "headers",
+            Map.of("id", "ID"),
+            "schema",
+            options("mode", "free", "fields", List.of("id: int", "name: str")));
 
-    plugin.create(opts).write(List.of(options("name", "alice", "id", 1L, "extra", true)), FILE_CALLS);
+    plugin
+        .create(opts)
+        .write(List.of(options("name", "alice", "id", 1L, "extra", true)), FILE_CALLS);
 
     assertThat(Files.readString(file), is("ID|name|extra\r\n1|alice|True\r\n"));
   }

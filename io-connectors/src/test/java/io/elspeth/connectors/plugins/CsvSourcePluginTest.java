@@ -65,8 +65,10 @@ class CsvSourcePluginTest {
   void pathAndOnValidationFailureAreRequired() {
     OptionsValidator.Result result = check(options());
 
-    assertThat(result.problems(), hasItem(startsWith("source.options.path: required option missing")));
-    assertThat(result.problems(),
+    assertThat(
+        result.problems(), hasItem(startsWith("source.options.path: required option missing")));
+    assertThat(
+        result.problems(),
         hasItem(startsWith("source.options.on_validation_failure: required option missing")));
   }
 
@@ -80,21 +82,24 @@ class CsvSourcePluginTest {
 
   @Test
   void delimiterOfMoreThanOneCharacterIsAProblem() {
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard", "delimiter", ";;");
+    PluginOptions opts =
+        valid("path", "in.csv", "on_validation_failure", "discard", "delimiter", ";;");
 
     assertThat(plugin.validate(opts), contains("delimiter: expected a single character, got ';;'"));
   }
 
   @Test
   void emptyDelimiterIsAProblem() {
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard", "delimiter", "");
+    PluginOptions opts =
+        valid("path", "in.csv", "on_validation_failure", "discard", "delimiter", "");
 
     assertThat(plugin.validate(opts), contains("delimiter: expected a single character, got ''"));
   }
 
   @Test
   void negativeSkipRowsIsAProblem() {
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard", "skip_rows", -1L);
+    PluginOptions opts =
+        valid("path", "in.csv", "on_validation_failure", "discard", "skip_rows", -1L);
 
     assertThat(plugin.validate(opts), contains("skip_rows: expected 0 or more"));
   }
@@ -105,27 +110,45 @@ class CsvSourcePluginTest {
     assertThat(defaults.integer("max_field_bytes", -1), is(10L << 20));
     assertThat(defaults.integer("max_row_bytes", -1), is(12L << 20));
 
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
-        "max_field_bytes", 20_000_000L, "max_row_bytes", 0L);
+    PluginOptions opts =
+        valid(
+            "path",
+            "in.csv",
+            "on_validation_failure",
+            "discard",
+            "max_field_bytes",
+            20_000_000L,
+            "max_row_bytes",
+            0L);
 
-    assertThat(plugin.validate(opts), contains(
-        "max_field_bytes: expected 1 to 12582912 (12 MiB), got 20000000",
-        "max_row_bytes: expected 1 to 12582912 (12 MiB), got 0"));
+    assertThat(
+        plugin.validate(opts),
+        contains(
+            "max_field_bytes: expected 1 to 12582912 (12 MiB), got 20000000",
+            "max_row_bytes: expected 1 to 12582912 (12 MiB), got 0"));
   }
 
   @Test
   void aQuoteCannotBeTheDelimiter() {
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
-        "delimiter", "\"");
+    PluginOptions opts =
+        valid("path", "in.csv", "on_validation_failure", "discard", "delimiter", "\"");
 
-    assertThat(plugin.validate(opts),
-        contains("delimiter: a quote or line break cannot separate fields"));
+    assertThat(
+        plugin.validate(opts), contains("delimiter: a quote or line break cannot separate fields"));
   }
 
   @Test
   void singleCharacterDelimiterAndSkipRowsHaveNoProblems() {
-    PluginOptions opts = valid("path", "in.csv", "on_validation_failure", "discard",
-        "delimiter", "\t", "skip_rows", 2L);
+    PluginOptions opts =
+        valid(
+            "path",
+            "in.csv",
+            "on_validation_failure",
+            "discard",
+            "delimiter",
+            "\t",
+            "skip_rows",
+            2L);
 
     assertThat(plugin.validate(opts), is(empty()));
   }
@@ -160,25 +183,41 @@ class CsvSourcePluginTest {
   @Test
   void createdSourceReadsWithTheConfiguredDelimiterSkipRowsColumnsAndSchema() throws Throwable {
     Path file = Files.writeString(dir.resolve("in.csv"), "exported by x\n1;alice\n2;bob\n");
-    PluginOptions opts = valid("path", file.toString(), "on_validation_failure", "discard",
-        "delimiter", ";", "skip_rows", 1L, "columns", List.of("id", "name"),
-        "schema", options("mode", "strict", "fields", List.of("id: int", "name: str")));
+    PluginOptions opts =
+        valid(
+            "path",
+            file.toString(),
+            "on_validation_failure",
+            "discard",
+            "delimiter",
+            ";",
+            "skip_rows",
+            1L,
+            "columns",
+            List.of("id", "name"),
+            "schema",
+            options("mode", "strict", "fields", List.of("id: int", "name: str")));
     StepContext ctx = new StepContext("run", "src", "source", 0, Map.of(), "discard");
 
-    BeamPipelines.test(p -> {
-      PCollectionTuple out = p.apply(plugin.create(opts, ctx));
+    BeamPipelines.test(
+        p -> {
+          PCollectionTuple out = p.apply(plugin.create(opts, ctx));
 
-      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        List<Token> sorted = new ArrayList<>();
-        tokens.forEach(sorted::add);
-        sorted.sort(Token::compareBySourceOrder);
-        sorted.forEach(t -> rows.add(t.data()));
-        assertThat(rows, contains(
-            options("id", 1L, "name", "alice"), options("id", 2L, "name", "bob")));
-        return null;
-      });
-      p.run().waitUntilFinish();
-    });
+          PAssert.that(out.get(StepTags.MAIN))
+              .satisfies(
+                  tokens -> {
+                    List<Map<String, Object>> rows = new ArrayList<>();
+                    List<Token> sorted = new ArrayList<>();
+                    tokens.forEach(sorted::add);
+                    sorted.sort(Token::compareBySourceOrder);
+                    sorted.forEach(t -> rows.add(t.data()));
+                    assertThat(
+                        rows,
+                        contains(
+                            options("id", 1L, "name", "alice"), options("id", 2L, "name", "bob")));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
   }
 }

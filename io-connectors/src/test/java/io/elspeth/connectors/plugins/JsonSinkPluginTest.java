@@ -1,11 +1,11 @@
 package io.elspeth.connectors.plugins;
 
-import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.plugin.PluginOptions;
 import java.nio.file.Files;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JsonSinkPluginTest {
   /** File writers make no external calls; the recorder must stay empty. */
   private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
-
 
   private final JsonSinkPlugin plugin = new JsonSinkPlugin();
 
@@ -49,7 +48,8 @@ class JsonSinkPluginTest {
   void createdWriterWritesJsonLinesForAJsonlPath() throws Exception {
     Path file = dir.resolve("out.jsonl");
 
-    plugin.create(valid(Map.of("path", file.toString())))
+    plugin
+        .create(valid(Map.of("path", file.toString())))
         .write(List.of(Map.of("id", 1L), Map.of("id", 2L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file), contains("{\"id\": 1}", "{\"id\": 2}"));
@@ -59,7 +59,8 @@ class JsonSinkPluginTest {
   void formatJsonOverridesAJsonlExtensionAndIndents() throws Exception {
     Path file = dir.resolve("out.jsonl");
 
-    plugin.create(valid(Map.of("path", file.toString(), "format", "json", "indent", 2L)))
+    plugin
+        .create(valid(Map.of("path", file.toString(), "format", "json", "indent", 2L)))
         .write(List.of(Map.of("id", 1L)), FILE_CALLS);
 
     assertThat(Files.readAllLines(file).get(0), is("["));

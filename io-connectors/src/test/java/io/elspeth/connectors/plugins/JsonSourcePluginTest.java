@@ -50,35 +50,52 @@ class JsonSourcePluginTest {
 
   @Test
   void dataKeyWithFormatJsonlIsAProblem() {
-    PluginOptions opts = valid("path", "in.json", "on_validation_failure", "discard",
-        "format", "jsonl", "data_key", "items");
+    PluginOptions opts =
+        valid(
+            "path",
+            "in.json",
+            "on_validation_failure",
+            "discard",
+            "format",
+            "jsonl",
+            "data_key",
+            "items");
 
     assertThat(plugin.validate(opts), contains("data_key: only applies to format json, not jsonl"));
   }
 
   @Test
   void dataKeyWithAJsonlExtensionAndNoFormatIsAProblem() {
-    PluginOptions opts = valid("path", "in.JSONL", "on_validation_failure", "discard",
-        "data_key", "items");
+    PluginOptions opts =
+        valid("path", "in.JSONL", "on_validation_failure", "discard", "data_key", "items");
 
     assertThat(plugin.validate(opts), contains(containsString("data_key")));
   }
 
   @Test
   void dataKeyWithFormatJsonHasNoProblems() {
-    PluginOptions opts = valid("path", "in.jsonl", "on_validation_failure", "discard",
-        "format", "json", "data_key", "items");
+    PluginOptions opts =
+        valid(
+            "path",
+            "in.jsonl",
+            "on_validation_failure",
+            "discard",
+            "format",
+            "json",
+            "data_key",
+            "items");
 
     assertThat(plugin.validate(opts), is(empty()));
   }
 
   @Test
   void formatOtherThanJsonOrJsonlIsAProblem() {
-    OptionsValidator.Result result = check(options("path", "in.json",
-        "on_validation_failure", "discard", "format", "csv"));
+    OptionsValidator.Result result =
+        check(options("path", "in.json", "on_validation_failure", "discard", "format", "csv"));
 
-    assertThat(result.problems(), contains(
-        "source.options.format: expected one of [json, jsonl], got 'csv'"));
+    assertThat(
+        result.problems(),
+        contains("source.options.format: expected one of [json, jsonl], got 'csv'"));
   }
 
   @Test
@@ -86,7 +103,8 @@ class JsonSourcePluginTest {
     Path missing = dir.resolve("missing.json");
     PluginOptions opts = valid("path", missing.toString(), "on_validation_failure", "discard");
 
-    assertThat(plugin.preflight(opts),
+    assertThat(
+        plugin.preflight(opts),
         contains("path: input file not found: " + missing.toAbsolutePath()));
   }
 
@@ -96,18 +114,22 @@ class JsonSourcePluginTest {
     PluginOptions opts = valid("path", file.toString(), "on_validation_failure", "discard");
     StepContext ctx = new StepContext("run", "src", "source", 0, Map.of(), "discard");
 
-    BeamPipelines.test(p -> {
-      PCollectionTuple out = p.apply(plugin.create(opts, ctx));
+    BeamPipelines.test(
+        p -> {
+          PCollectionTuple out = p.apply(plugin.create(opts, ctx));
 
-      PAssert.that(out.get(StepTags.MAIN)).satisfies(tokens -> {
-        List<Token> sorted = new ArrayList<>();
-        tokens.forEach(sorted::add);
-        sorted.sort(Token::compareBySourceOrder);
-        assertThat(sorted.stream().map(Token::data).toList(),
-            contains(options("id", 1L), options("id", 2L)));
-        return null;
-      });
-      p.run().waitUntilFinish();
-    });
+          PAssert.that(out.get(StepTags.MAIN))
+              .satisfies(
+                  tokens -> {
+                    List<Token> sorted = new ArrayList<>();
+                    tokens.forEach(sorted::add);
+                    sorted.sort(Token::compareBySourceOrder);
+                    assertThat(
+                        sorted.stream().map(Token::data).toList(),
+                        contains(options("id", 1L), options("id", 2L)));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
   }
 }

@@ -39,23 +39,26 @@ class NullSourcePluginTest {
     PluginOptions opts = new PluginOptions(Map.of(), null);
     StepContext ctx = new StepContext("run", "src", "source", 0, Map.of(), "discard");
 
-    BeamPipelines.test(p -> {
-      PCollectionTuple out = p.apply(plugin.create(opts, ctx));
+    BeamPipelines.test(
+        p -> {
+          PCollectionTuple out = p.apply(plugin.create(opts, ctx));
 
-      PAssert.that(out.get(StepTags.MAIN)).empty();
-      PAssert.that(out.get(StepTags.ROUTED)).empty();
-      PAssert.that(out.get(StepTags.AUDIT)).satisfies(records -> {
-        List<AuditRecord> list = new ArrayList<>();
-        records.forEach(list::add);
-        assertThat(list, hasSize(1));
-        assertThat(list.get(0), is(instanceOf(OperationRecord.class)));
-        OperationRecord op = (OperationRecord) list.get(0);
-        assertThat(op.operationType(), is("source_load"));
-        assertThat(op.nodeId(), is("src"));
-        assertThat(op.runId(), is("run"));
-        return null;
-      });
-      p.run().waitUntilFinish();
-    });
+          PAssert.that(out.get(StepTags.MAIN)).empty();
+          PAssert.that(out.get(StepTags.ROUTED)).empty();
+          PAssert.that(out.get(StepTags.AUDIT))
+              .satisfies(
+                  records -> {
+                    List<AuditRecord> list = new ArrayList<>();
+                    records.forEach(list::add);
+                    assertThat(list, hasSize(1));
+                    assertThat(list.get(0), is(instanceOf(OperationRecord.class)));
+                    OperationRecord op = (OperationRecord) list.get(0);
+                    assertThat(op.operationType(), is("source_load"));
+                    assertThat(op.nodeId(), is("src"));
+                    assertThat(op.runId(), is("run"));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
   }
 }

@@ -29,35 +29,45 @@ class RequestMatchTest {
 
   @Test
   void credentialsDoNotChangeTheMatchButWhatWasAskedDoes() {
-    String recorded = RequestMatch.hash(request("<fingerprint:aa11>",
-        "https://h/x?sig=<fingerprint:bb22>", "hello"));
+    String recorded =
+        RequestMatch.hash(
+            request("<fingerprint:aa11>", "https://h/x?sig=<fingerprint:bb22>", "hello"));
     // Another key, another fingerprint key, or none (the header dropped, the secret masked).
     Map<String, Object> noKey = request("x", "https://h/x?sig=***", "hello");
     ((Map<?, ?>) noKey.get("headers")).remove("ocp-apim-subscription-key");
-    assertThat(RequestMatch.hash(request("<fingerprint:cc33>",
-        "https://h/x?sig=<fingerprint:dd44>", "hello")), equalTo(recorded));
+    assertThat(
+        RequestMatch.hash(
+            request("<fingerprint:cc33>", "https://h/x?sig=<fingerprint:dd44>", "hello")),
+        equalTo(recorded));
     assertThat(RequestMatch.hash(noKey), equalTo(recorded));
-    assertThat(RequestMatch.hash(request("<fingerprint:aa11>",
-        "https://h/x?sig=<fingerprint:bb22>", "hello!")), not(equalTo(recorded)));
-    assertThat(RequestMatch.hash(request("<fingerprint:aa11>",
-        "https://other/x?sig=<fingerprint:bb22>", "hello")), not(equalTo(recorded)));
+    assertThat(
+        RequestMatch.hash(
+            request("<fingerprint:aa11>", "https://h/x?sig=<fingerprint:bb22>", "hello!")),
+        not(equalTo(recorded)));
+    assertThat(
+        RequestMatch.hash(
+            request("<fingerprint:aa11>", "https://other/x?sig=<fingerprint:bb22>", "hello")),
+        not(equalTo(recorded)));
   }
 
   @Test
   void aStoredPayloadMatchesTheRequestItWasStoredFrom() {
     Map<String, Object> r = request("<fingerprint:aa11>", "https://h/x", "hé \u2028 1e3");
-    assertThat(RequestMatch.hashOfPayload(CanonicalJson.canonicalize(r)),
-        equalTo(RequestMatch.hash(r)));
+    assertThat(
+        RequestMatch.hashOfPayload(CanonicalJson.canonicalize(r)), equalTo(RequestMatch.hash(r)));
   }
 
   @Test
   void changesNameThePathsWhereTwoAnswersDiffer() {
-    Object recorded = CanonicalJson.parse(
-        "{\"content\": \"neutral\", \"usage\": {\"total_tokens\": 3}, \"list\": [1, 2]}");
-    Object live = CanonicalJson.parse(
-        "{\"content\": \"changed\", \"usage\": {\"total_tokens\": 3}, \"list\": [1], \"x\": 1}");
+    Object recorded =
+        CanonicalJson.parse(
+            "{\"content\": \"neutral\", \"usage\": {\"total_tokens\": 3}, \"list\": [1, 2]}");
+    Object live =
+        CanonicalJson.parse(
+            "{\"content\": \"changed\", \"usage\": {\"total_tokens\": 3}, \"list\": [1], \"x\": 1}");
     List<Map<String, Object>> changes = RunVerification.changes(recorded, live);
-    assertThat(changes.stream().map(c -> c.get("path")).toList(),
+    assertThat(
+        changes.stream().map(c -> c.get("path")).toList(),
         contains("root['content']", "root['list'][1]", "root['x']"));
     assertThat(changes.get(0).get("recorded"), is("neutral"));
     assertThat(changes.get(0).get("live"), is("changed"));

@@ -153,6 +153,7 @@ class FieldNormalizerTest {
     mapping.put("a", "b");
     mapping.put("b", "a");
 
-    assertThat(FieldNormalizer.normalize(List.of("a", "b"), true, mapping).names(), contains("b", "a"));
+    assertThat(
+        FieldNormalizer.normalize(List.of("a", "b"), true, mapping).names(), contains("b", "a"));
   }
 }

@@ -86,14 +86,14 @@ class RowValidatorTest {
 
   @Test
   void csvIntRejectsDecimalText() {
-    assertThat(onlyViolation(csv("n: int").validate(row("n", "3.0"))).violationType(),
+    assertThat(
+        onlyViolation(csv("n: int").validate(row("n", "3.0"))).violationType(),
         is(Violation.TYPE_MISMATCH));
   }
 
   @Test
   void csvIntOutOfLongRangeIsTypeMismatch() {
-    Violation violation =
-        onlyViolation(csv("n: int").validate(row("n", "99999999999999999999")));
+    Violation violation = onlyViolation(csv("n: int").validate(row("n", "99999999999999999999")));
 
     assertThat(violation.message(), containsString("out of range"));
   }
@@ -302,14 +302,12 @@ class RowValidatorTest {
 
   @Test
   void jsonModeRejectsIntegralDoubleForIntField() {
-    assertThat(
-        onlyViolation(json("n: int").validate(row("n", 3.0d))).actualType(), is("float"));
+    assertThat(onlyViolation(json("n: int").validate(row("n", 3.0d))).actualType(), is("float"));
   }
 
   @Test
   void jsonModeRejectsBooleanForIntField() {
-    assertThat(
-        onlyViolation(json("n: int").validate(row("n", true))).actualType(), is("bool"));
+    assertThat(onlyViolation(json("n: int").validate(row("n", true))).actualType(), is("bool"));
   }
 
   @Test

@@ -50,7 +50,8 @@ class SchemaSpecTest {
 
   @Test
   void strictModeWithFieldStringsParsesEachField() {
-    SchemaSpec spec = parseOk("{'mode': 'strict', 'fields': ['id: int', 'name: str', 'score: float']}");
+    SchemaSpec spec =
+        parseOk("{'mode': 'strict', 'fields': ['id: int', 'name: str', 'score: float']}");
 
     assertThat(spec.mode(), is(SchemaSpec.Mode.STRICT));
     assertThat(
@@ -98,13 +99,16 @@ class SchemaSpecTest {
 
     assertThat(
         spec.fields(),
-        contains(new FieldSpec("id", FieldType.INT, true), new FieldSpec("x", FieldType.ANY, false)));
+        contains(
+            new FieldSpec("id", FieldType.INT, true), new FieldSpec("x", FieldType.ANY, false)));
   }
 
   @Test
   void laterReferenceModeNamesAreAccepted() {
-    assertThat(parseOk("{'mode': 'fixed', 'fields': ['a: int']}").mode(), is(SchemaSpec.Mode.STRICT));
-    assertThat(parseOk("{'mode': 'flexible', 'fields': ['a: int']}").mode(), is(SchemaSpec.Mode.FREE));
+    assertThat(
+        parseOk("{'mode': 'fixed', 'fields': ['a: int']}").mode(), is(SchemaSpec.Mode.STRICT));
+    assertThat(
+        parseOk("{'mode': 'flexible', 'fields': ['a: int']}").mode(), is(SchemaSpec.Mode.FREE));
     assertThat(parseOk("{'mode': 'observed'}").mode(), is(SchemaSpec.Mode.DYNAMIC));
   }
 
@@ -219,8 +223,10 @@ class SchemaSpecTest {
         spec.toConfig(),
         equalTo(
             Map.of(
-                "mode", "strict",
-                "fields", List.of(Map.of("name", "id", "type", "int", "required", true)))));
+                "mode",
+                "strict",
+                "fields",
+                List.of(Map.of("name", "id", "type", "int", "required", true)))));
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.elspeth.connectors.sink;
 
-import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
@@ -12,6 +11,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.connectors.schema.SchemaSpec;
 import java.io.IOException;
 import java.io.StringReader;
@@ -36,7 +36,6 @@ class CsvSinkWriterTest {
   /** File writers make no external calls; the recorder must stay empty. */
   private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
 
-
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @TempDir Path dir;
@@ -59,8 +58,9 @@ class CsvSinkWriterTest {
 
   private static List<List<String>> records(Path file) throws IOException {
     List<List<String>> out = new ArrayList<>();
-    try (CSVParser parser = CSVParser.parse(
-        new StringReader(Files.readString(file, StandardCharsets.UTF_8)), CSVFormat.DEFAULT)) {
+    try (CSVParser parser =
+        CSVParser.parse(
+            new StringReader(Files.readString(file, StandardCharsets.UTF_8)), CSVFormat.DEFAULT)) {
       for (CSVRecord r : parser) {
         out.add(r.toList());
       }
@@ -76,16 +76,56 @@ class CsvSinkWriterTest {
   void writesPythonsCsvBytesCrLfAndMinimalQuoting() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(
-        row("id", 1L, "name", "a, b", "note", "say \"hi\"", "x", 1e-05, "big", 1e16, "neg", -0.0,
-            "ok", true, "none", null, "u", "\u00e9\ud83d\ude00"),
-        row("id", 2L, "name", " lead", "note", "line\nbreak", "x", 10000000.0, "big", 0.1,
-            "neg", -1.5, "ok", false, "none", null, "u", "#x")), FILE_CALLS);
+    writer(file)
+        .write(
+            List.of(
+                row(
+                    "id",
+                    1L,
+                    "name",
+                    "a, b",
+                    "note",
+                    "say \"hi\"",
+                    "x",
+                    1e-05,
+                    "big",
+                    1e16,
+                    "neg",
+                    -0.0,
+                    "ok",
+                    true,
+                    "none",
+                    null,
+                    "u",
+                    "\u00e9\ud83d\ude00"),
+                row(
+                    "id",
+                    2L,
+                    "name",
+                    " lead",
+                    "note",
+                    "line\nbreak",
+                    "x",
+                    10000000.0,
+                    "big",
+                    0.1,
+                    "neg",
+                    -1.5,
+                    "ok",
+                    false,
+                    "none",
+                    null,
+                    "u",
+                    "#x")),
+            FILE_CALLS);
 
     // What Python 3's csv.DictWriter (ELSPETH's csv sink) writes for these rows.
-    assertThat(Files.readString(file), equalTo("id,name,note,x,big,neg,ok,none,u\r\n"
-        + "1,\"a, b\",\"say \"\"hi\"\"\",1e-05,1e+16,-0.0,True,,\u00e9\ud83d\ude00\r\n"
-        + "2, lead,\"line\nbreak\",10000000.0,0.1,-1.5,False,,#x\r\n"));
+    assertThat(
+        Files.readString(file),
+        equalTo(
+            "id,name,note,x,big,neg,ok,none,u\r\n"
+                + "1,\"a, b\",\"say \"\"hi\"\"\",1e-05,1e+16,-0.0,True,,\u00e9\ud83d\ude00\r\n"
+                + "2, lead,\"line\nbreak\",10000000.0,0.1,-1.5,False,,#x\r\n"));
   }
 
   @Test
@@ -103,7 +143,10 @@ class CsvSinkWriterTest {
   void headerIsTheUnionOfRowKeysInFirstSeenOrder() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("b", 1L, "a", 2L), row("a", 3L, "c", 4L), row("d", 5L, "b", 6L)), FILE_CALLS);
+    writer(file)
+        .write(
+            List.of(row("b", 1L, "a", 2L), row("a", 3L, "c", 4L), row("d", 5L, "b", 6L)),
+            FILE_CALLS);
 
     assertThat(records(file).get(0), contains("b", "a", "c", "d"));
   }
@@ -120,15 +163,21 @@ class CsvSinkWriterTest {
   @Test
   void declaredSchemaFieldsComeFirstThenOtherRowKeys() throws IOException {
     Path file = dir.resolve("out.csv");
-    CsvSinkWriter writer = new CsvSinkWriter(file.toString(), ',', "utf-8", false,
-        schema("{\"mode\": \"free\", \"fields\": [\"id: int\", \"name: str\", \"score: float?\"]}"),
-        Map.of());
+    CsvSinkWriter writer =
+        new CsvSinkWriter(
+            file.toString(),
+            ',',
+            "utf-8",
+            false,
+            schema(
+                "{\"mode\": \"free\", \"fields\": [\"id: int\", \"name: str\", \"score: float?\"]}"),
+            Map.of());
 
     writer.write(List.of(row("extra", "x", "name", "alice", "id", 1L)), FILE_CALLS);
 
-    assertThat(records(file), contains(
-        List.of("id", "name", "score", "extra"),
-        List.of("1", "alice", "", "x")));
+    assertThat(
+        records(file),
+        contains(List.of("id", "name", "score", "extra"), List.of("1", "alice", "", "x")));
   }
 
   @Test
@@ -144,7 +193,8 @@ class CsvSinkWriterTest {
   void floatsAreWrittenInPythonReprForm() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("a", 3.0d, "b", 1e-05d, "c", 0.1d, "d", 1e16d, "e", -2.5d)), FILE_CALLS);
+    writer(file)
+        .write(List.of(row("a", 3.0d, "b", 1e-05d, "c", 0.1d, "d", 1e16d, "e", -2.5d)), FILE_CALLS);
 
     assertThat(records(file).get(1), contains("3.0", "1e-05", "0.1", "1e+16", "-2.5"));
   }
@@ -171,7 +221,8 @@ class CsvSinkWriterTest {
   void nestedValuesAreWrittenAsJson() throws IOException {
     Path file = dir.resolve("out.csv");
 
-    writer(file).write(List.of(row("m", row("k", 1L, "v", "x"), "l", List.of(1L, "two"))), FILE_CALLS);
+    writer(file)
+        .write(List.of(row("m", row("k", 1L, "v", "x"), "l", List.of(1L, "two"))), FILE_CALLS);
 
     List<String> cells = records(file).get(1);
     assertThat(MAPPER.readTree(cells.get(0)), equalTo(MAPPER.readTree("{\"k\": 1, \"v\": \"x\"}")));
@@ -201,8 +252,14 @@ class CsvSinkWriterTest {
   @Test
   void displayHeadersRenameColumnsInTheHeaderRow() throws IOException {
     Path file = dir.resolve("out.csv");
-    CsvSinkWriter writer = new CsvSinkWriter(file.toString(), ',', "utf-8", false,
-        SchemaSpec.dynamic(), Map.of("id", "Customer ID"));
+    CsvSinkWriter writer =
+        new CsvSinkWriter(
+            file.toString(),
+            ',',
+            "utf-8",
+            false,
+            SchemaSpec.dynamic(),
+            Map.of("id", "Customer ID"));
 
     writer.write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
 
@@ -228,10 +285,8 @@ class CsvSinkWriterTest {
 
     appending.write(List.of(row("name", "bob", "id", 2L)), FILE_CALLS);
 
-    assertThat(records(file), contains(
-        List.of("id", "name"),
-        List.of("1", "alice"),
-        List.of("2", "bob")));
+    assertThat(
+        records(file), contains(List.of("id", "name"), List.of("1", "alice"), List.of("2", "bob")));
   }
 
   @Test
@@ -242,8 +297,10 @@ class CsvSinkWriterTest {
     CsvSinkWriter appending =
         new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of());
 
-    IOException e = assertThrows(IOException.class,
-        () -> appending.write(List.of(row("id", 2L, "note", "would be lost")), FILE_CALLS));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> appending.write(List.of(row("id", 2L, "note", "would be lost")), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("'note'"));
     assertThat(Files.readString(file), is("id\r\n1\r\n"));
@@ -277,7 +334,8 @@ class CsvSinkWriterTest {
   void artifactHashIsTheSha256OfTheFileBytesAndSizeIsTheFileSize() throws Exception {
     Path file = dir.resolve("out.csv");
 
-    SinkWriter.Artifact artifact = writer(file).write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
+    SinkWriter.Artifact artifact =
+        writer(file).write(List.of(row("id", 1L, "name", "alice")), FILE_CALLS);
 
     byte[] bytes = Files.readAllBytes(file);
     assertThat(artifact.contentHash(), is(sha256(bytes)));
@@ -316,7 +374,8 @@ class CsvSinkWriterTest {
     writer(file).write(List.of(row("id", 2L)), FILE_CALLS);
 
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.csv"));
+      assertThat(
+          files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.csv"));
     }
   }
 
@@ -333,8 +392,14 @@ class CsvSinkWriterTest {
   @Test
   void noRowsWithADeclaredSchemaWritesOnlyTheHeader() throws IOException {
     Path file = dir.resolve("out.csv");
-    CsvSinkWriter writer = new CsvSinkWriter(file.toString(), ',', "utf-8", false,
-        schema("{\"mode\": \"strict\", \"fields\": [\"id: int\", \"name: str\"]}"), Map.of());
+    CsvSinkWriter writer =
+        new CsvSinkWriter(
+            file.toString(),
+            ',',
+            "utf-8",
+            false,
+            schema("{\"mode\": \"strict\", \"fields\": [\"id: int\", \"name: str\"]}"),
+            Map.of());
 
     writer.write(List.of(), FILE_CALLS);
 
@@ -354,30 +419,37 @@ class CsvSinkWriterTest {
       throws IOException {
     Path file = dir.resolve("out.csv");
     Files.writeString(file, "id,name\n1,a\n");
-    CsvSinkWriter append = new CsvSinkWriter(file.toString(), ',', "utf-8", true,
-        SchemaSpec.dynamic(), Map.of());
+    CsvSinkWriter append =
+        new CsvSinkWriter(file.toString(), ',', "utf-8", true, SchemaSpec.dynamic(), Map.of());
 
     assertThat(append.cannotWrite(row("id", 2L, "name", "b")).isPresent(), is(false));
-    assertThat(append.cannotWrite(row("id", 3L, "name", "c", "extra", "x")).orElseThrow(),
-        allOf(containsString("field 'extra' is not a column of the existing header [id, name]"),
+    assertThat(
+        append.cannotWrite(row("id", 3L, "name", "c", "extra", "x")).orElseThrow(),
+        allOf(
+            containsString("field 'extra' is not a column of the existing header [id, name]"),
             containsString("appending cannot add a column")));
   }
 
   @Test
   void aValueTheEncodingCannotHoldCannotBeWrittenInsteadOfBecomingAQuestionMark() {
-    CsvSinkWriter ascii = new CsvSinkWriter(dir.resolve("a.csv").toString(), ',', "ascii",
-        false, SchemaSpec.dynamic(), Map.of());
+    CsvSinkWriter ascii =
+        new CsvSinkWriter(
+            dir.resolve("a.csv").toString(), ',', "ascii", false, SchemaSpec.dynamic(), Map.of());
     CsvSinkWriter utf8 = writer(dir.resolve("u.csv"));
 
-    assertThat(ascii.cannotWrite(row("id", 1L, "name", "caf\u00e9")).orElseThrow(),
+    assertThat(
+        ascii.cannotWrite(row("id", 1L, "name", "caf\u00e9")).orElseThrow(),
         containsString("the value of field 'name' cannot be encoded in US-ASCII"));
-    assertThat(ascii.cannotWrite(row("n\u00e4me", "x")).orElseThrow(),
+    assertThat(
+        ascii.cannotWrite(row("n\u00e4me", "x")).orElseThrow(),
         containsString("field name 'n\u00e4me' cannot be encoded in US-ASCII"));
-    assertThat(ascii.cannotWrite(row("id", 1L, "name", "cafe", "nested", Map.of("k", "v")))
-        .isPresent(), is(false));
+    assertThat(
+        ascii.cannotWrite(row("id", 1L, "name", "cafe", "nested", Map.of("k", "v"))).isPresent(),
+        is(false));
     assertThat(utf8.cannotWrite(row("name", "caf\u00e9 \ud83d\ude00")).isPresent(), is(false));
     // A lone surrogate has no UTF-8 encoding at all.
-    assertThat(utf8.cannotWrite(row("name", "a\ud800b")).orElseThrow(),
+    assertThat(
+        utf8.cannotWrite(row("name", "a\ud800b")).orElseThrow(),
         containsString("the value of field 'name' cannot be encoded in UTF-8"));
   }
 }

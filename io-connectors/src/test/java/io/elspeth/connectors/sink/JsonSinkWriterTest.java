@@ -1,6 +1,5 @@
 package io.elspeth.connectors.sink;
 
-import io.elspeth.connectors.operation.OperationCalls;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -11,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.connectors.operation.OperationCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JsonSinkWriterTest {
   /** File writers make no external calls; the recorder must stay empty. */
   private static final OperationCalls FILE_CALLS = new OperationCalls("run-test", "op_file");
-
 
   @TempDir Path dir;
 
@@ -58,21 +57,60 @@ class JsonSinkWriterTest {
   /** Rows whose every value has its own Python spelling: floats, -0.0, non-ASCII, quotes. */
   private static List<Map<String, Object>> pythonRows() {
     return List.of(
-        row("id", 1L, "name", "a, b", "note", "say \"hi\"", "x", 1e-05, "big", 1e16, "neg", -0.0,
-            "ok", true, "none", null, "u", "\u00e9\ud83d\ude00", "nested",
+        row(
+            "id",
+            1L,
+            "name",
+            "a, b",
+            "note",
+            "say \"hi\"",
+            "x",
+            1e-05,
+            "big",
+            1e16,
+            "neg",
+            -0.0,
+            "ok",
+            true,
+            "none",
+            null,
+            "u",
+            "\u00e9\ud83d\ude00",
+            "nested",
             row("k", List.of(1L, 2.5d))),
-        row("id", 2L, "name", " lead", "note", "line\nbreak", "x", 10000000.0, "big", 0.1,
-            "neg", -1.5, "ok", false, "none", null, "u", "#x", "nested", row()));
+        row(
+            "id",
+            2L,
+            "name",
+            " lead",
+            "note",
+            "line\nbreak",
+            "x",
+            10000000.0,
+            "big",
+            0.1,
+            "neg",
+            -1.5,
+            "ok",
+            false,
+            "none",
+            null,
+            "u",
+            "#x",
+            "nested",
+            row()));
   }
 
   // The expected texts below are what Python 3's json.dump writes for pythonRows(), as
   // ELSPETH's json sink calls it: json.dump(rows, f, indent=...) and json.dump(row, f) + "\n".
-  private static final String PY_ROW_1 = "{\"id\": 1, \"name\": \"a, b\", \"note\":"
-      + " \"say \\\"hi\\\"\", \"x\": 1e-05, \"big\": 1e+16, \"neg\": -0.0, \"ok\": true,"
-      + " \"none\": null, \"u\": \"\\u00e9\\ud83d\\ude00\", \"nested\": {\"k\": [1, 2.5]}}";
-  private static final String PY_ROW_2 = "{\"id\": 2, \"name\": \" lead\", \"note\":"
-      + " \"line\\nbreak\", \"x\": 10000000.0, \"big\": 0.1, \"neg\": -1.5, \"ok\": false,"
-      + " \"none\": null, \"u\": \"#x\", \"nested\": {}}";
+  private static final String PY_ROW_1 =
+      "{\"id\": 1, \"name\": \"a, b\", \"note\":"
+          + " \"say \\\"hi\\\"\", \"x\": 1e-05, \"big\": 1e+16, \"neg\": -0.0, \"ok\": true,"
+          + " \"none\": null, \"u\": \"\\u00e9\\ud83d\\ude00\", \"nested\": {\"k\": [1, 2.5]}}";
+  private static final String PY_ROW_2 =
+      "{\"id\": 2, \"name\": \" lead\", \"note\":"
+          + " \"line\\nbreak\", \"x\": 10000000.0, \"big\": 0.1, \"neg\": -1.5, \"ok\": false,"
+          + " \"none\": null, \"u\": \"#x\", \"nested\": {}}";
 
   @Test
   void jsonFormatWritesPythonsJsonDumpBytesWithoutATrailingNewline() throws IOException {
@@ -89,14 +127,17 @@ class JsonSinkWriterTest {
 
     json(file, 2, false).write(pythonRows(), FILE_CALLS);
 
-    assertThat(Files.readString(file), equalTo("[\n  {\n    \"id\": 1,\n    \"name\": \"a, b\",\n"
-        + "    \"note\": \"say \\\"hi\\\"\",\n    \"x\": 1e-05,\n    \"big\": 1e+16,\n"
-        + "    \"neg\": -0.0,\n    \"ok\": true,\n    \"none\": null,\n"
-        + "    \"u\": \"\\u00e9\\ud83d\\ude00\",\n    \"nested\": {\n      \"k\": [\n        1,\n"
-        + "        2.5\n      ]\n    }\n  },\n  {\n    \"id\": 2,\n    \"name\": \" lead\",\n"
-        + "    \"note\": \"line\\nbreak\",\n    \"x\": 10000000.0,\n    \"big\": 0.1,\n"
-        + "    \"neg\": -1.5,\n    \"ok\": false,\n    \"none\": null,\n    \"u\": \"#x\",\n"
-        + "    \"nested\": {}\n  }\n]"));
+    assertThat(
+        Files.readString(file),
+        equalTo(
+            "[\n  {\n    \"id\": 1,\n    \"name\": \"a, b\",\n"
+                + "    \"note\": \"say \\\"hi\\\"\",\n    \"x\": 1e-05,\n    \"big\": 1e+16,\n"
+                + "    \"neg\": -0.0,\n    \"ok\": true,\n    \"none\": null,\n"
+                + "    \"u\": \"\\u00e9\\ud83d\\ude00\",\n    \"nested\": {\n      \"k\": [\n        1,\n"
+                + "        2.5\n      ]\n    }\n  },\n  {\n    \"id\": 2,\n    \"name\": \" lead\",\n"
+                + "    \"note\": \"line\\nbreak\",\n    \"x\": 10000000.0,\n    \"big\": 0.1,\n"
+                + "    \"neg\": -1.5,\n    \"ok\": false,\n    \"none\": null,\n    \"u\": \"#x\",\n"
+                + "    \"nested\": {}\n  }\n]"));
   }
 
   @Test
@@ -130,9 +171,11 @@ class JsonSinkWriterTest {
   void jsonFormatWritesOneArrayOfTheRowsInOrder() throws IOException {
     Path file = dir.resolve("out.json");
 
-    json(file, -1, false).write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")), FILE_CALLS);
+    json(file, -1, false)
+        .write(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b")), FILE_CALLS);
 
-    assertThat(CanonicalJson.parse(Files.readString(file)),
+    assertThat(
+        CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L, "name", "a"), row("id", 2L, "name", "b"))));
   }
 
@@ -156,7 +199,8 @@ class JsonSinkWriterTest {
     assertThat(lines.get(1), is("  {"));
     assertThat(lines.get(2), containsString("    \"id\""));
     assertThat(lines.get(lines.size() - 1), is("]"));
-    assertThat(CanonicalJson.parse(Files.readString(file)),
+    assertThat(
+        CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L), row("id", 2L))));
   }
 
@@ -224,7 +268,8 @@ class JsonSinkWriterTest {
 
     json(file, 2, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
-    assertThat(CanonicalJson.parse(Files.readString(file)),
+    assertThat(
+        CanonicalJson.parse(Files.readString(file)),
         equalTo(List.of(row("id", 1L), row("id", 2L))));
   }
 
@@ -233,8 +278,10 @@ class JsonSinkWriterTest {
     Path file = dir.resolve("out.json");
     Files.writeString(file, "{\"not\": \"an array\"}");
 
-    IOException e = assertThrows(IOException.class,
-        () -> json(file, -1, true).write(List.of(row("id", 1L)), FILE_CALLS));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> json(file, -1, true).write(List.of(row("id", 1L)), FILE_CALLS));
 
     assertThat(e.getMessage(), containsString("does not hold a JSON array"));
     assertThat(Files.readString(file), is("{\"not\": \"an array\"}"));
@@ -247,7 +294,8 @@ class JsonSinkWriterTest {
     SinkWriter.Artifact artifact = json(file, 4, false).write(List.of(row("id", 1L)), FILE_CALLS);
 
     byte[] bytes = Files.readAllBytes(file);
-    assertThat(artifact.contentHash(),
+    assertThat(
+        artifact.contentHash(),
         is(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))));
     assertThat(artifact.sizeBytes(), is((long) bytes.length));
     assertThat(Path.of(artifact.pathOrUri()), is(file.toAbsolutePath()));
@@ -270,7 +318,8 @@ class JsonSinkWriterTest {
     json(file, -1, true).write(List.of(row("id", 2L)), FILE_CALLS);
 
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));
+      assertThat(
+          files.map(p -> p.getFileName().toString()).toList(), containsInAnyOrder("out.json"));
     }
   }
 
@@ -278,26 +327,34 @@ class JsonSinkWriterTest {
   void nonFiniteNumbersCannotBeWrittenAnywhereInTheRow() {
     JsonSinkWriter w = jsonl(dir.resolve("o.jsonl"), false);
 
-    assertThat(w.cannotWrite(row("id", 1L, "score", Double.NaN)).orElseThrow(),
+    assertThat(
+        w.cannotWrite(row("id", 1L, "score", Double.NaN)).orElseThrow(),
         containsString("the value at 'score' is not a finite number, which JSON cannot hold"));
-    assertThat(w.cannotWrite(row("id", 1L, "scores", List.of(1.0, Double.POSITIVE_INFINITY)))
-        .orElseThrow(), containsString("'scores[1]'"));
-    assertThat(w.cannotWrite(row("id", 1L, "m", Map.of("x", Double.NEGATIVE_INFINITY)))
-        .orElseThrow(), containsString("'m.x'"));
-    assertThat(w.cannotWrite(row("id", 1L, "score", 1.5, "m", Map.of("x", List.of())))
-        .isPresent(), is(false));
+    assertThat(
+        w.cannotWrite(row("id", 1L, "scores", List.of(1.0, Double.POSITIVE_INFINITY)))
+            .orElseThrow(),
+        containsString("'scores[1]'"));
+    assertThat(
+        w.cannotWrite(row("id", 1L, "m", Map.of("x", Double.NEGATIVE_INFINITY))).orElseThrow(),
+        containsString("'m.x'"));
+    assertThat(
+        w.cannotWrite(row("id", 1L, "score", 1.5, "m", Map.of("x", List.of()))).isPresent(),
+        is(false));
   }
 
   @Test
   void textTheEncodingCannotHoldCannotBeWritten() {
-    JsonSinkWriter latin1 = new JsonSinkWriter(dir.resolve("o.json").toString(),
-        JsonSinkWriter.Format.JSON, 0, "iso-8859-1", false);
+    JsonSinkWriter latin1 =
+        new JsonSinkWriter(
+            dir.resolve("o.json").toString(), JsonSinkWriter.Format.JSON, 0, "iso-8859-1", false);
     JsonSinkWriter utf8 = jsonl(dir.resolve("o.jsonl"), false);
 
     assertThat(latin1.cannotWrite(row("id", 1L, "name", "caf\u00e9")).isPresent(), is(false));
-    assertThat(latin1.cannotWrite(row("id", 1L, "name", "\u20ac5")).orElseThrow(),
+    assertThat(
+        latin1.cannotWrite(row("id", 1L, "name", "\u20ac5")).orElseThrow(),
         containsString("field 'name' (its name or value) cannot be encoded in ISO-8859-1"));
-    assertThat(utf8.cannotWrite(row("id", 1L, "note", List.of("ok", "\udc00"))).orElseThrow(),
+    assertThat(
+        utf8.cannotWrite(row("id", 1L, "note", List.of("ok", "\udc00"))).orElseThrow(),
         containsString("field 'note'"));
   }
 }

@@ -21,8 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PublicationRepairTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
    * A sink task Flink restarted replaced the file its killed attempt had published, and the run
@@ -42,23 +41,38 @@ class PublicationRepairTest {
       SinkPublications.record(store, publication("restarted", lost, replaced, 2000));
       PublicationRepair.Report report = PublicationRepair.repairRun(store, "run-1", Map.of());
       assertThat(report.publications(), is(2));
-      assertThat(resolutions(store), equalTo(Map.of("killed", "superseded",
-          "restarted", "published")));
+      assertThat(
+          resolutions(store), equalTo(Map.of("killed", "superseded", "restarted", "published")));
     }
   }
 
   private SinkPublication publication(String id, String base, String output, long at) {
-    return new SinkPublication(id, "run-1", "sink-node", "out", 3, "file",
+    return new SinkPublication(
+        id,
+        "run-1",
+        "sink-node",
+        "out",
+        3,
+        "file",
         dir.resolve("out.csv").toAbsolutePath().toString(),
-        dir.resolve(".out.csv" + at + ".tmp").toString(), null, 0, base == null ? null : 8L,
-        base, 8, output, at, null);
+        dir.resolve(".out.csv" + at + ".tmp").toString(),
+        null,
+        0,
+        base == null ? null : 8L,
+        base,
+        8,
+        output,
+        at,
+        null);
   }
 
   private static Map<String, String> resolutions(LandscapeStore store) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
-    try (Connection c = store.connection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT publication_id, resolution"
-            + " FROM elspeth_sink_publications")) {
+    try (Connection c = store.connection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT publication_id, resolution" + " FROM elspeth_sink_publications")) {
       while (rs.next()) {
         out.put(rs.getString(1), rs.getString(2));
       }

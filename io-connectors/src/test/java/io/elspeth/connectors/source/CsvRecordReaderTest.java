@@ -58,7 +58,8 @@ class CsvRecordReaderTest {
   void firstRowIsTheHeaderAndEachFollowingRowMapsHeaderToTextValue() throws IOException {
     ReadResult result = read(reader(), "id,name\n1,alice\n2,bob\n");
 
-    assertThat(rows(result), contains(row("id", "1", "name", "alice"), row("id", "2", "name", "bob")));
+    assertThat(
+        rows(result), contains(row("id", "1", "name", "alice"), row("id", "2", "name", "bob")));
   }
 
   @Test
@@ -80,9 +81,10 @@ class CsvRecordReaderTest {
   void quotedFieldMaySpanSeveralLines() throws IOException {
     ReadResult result = read(reader(), "id,note\n1,\"first line\nsecond, line\"\n2,plain\n");
 
-    assertThat(rows(result), contains(
-        row("id", "1", "note", "first line\nsecond, line"),
-        row("id", "2", "note", "plain")));
+    assertThat(
+        rows(result),
+        contains(
+            row("id", "1", "note", "first line\nsecond, line"), row("id", "2", "note", "plain")));
   }
 
   @Test
@@ -149,7 +151,8 @@ class CsvRecordReaderTest {
 
     ReadResult result = read(reader, "1,alice\n2,bob\n");
 
-    assertThat(rows(result), contains(row("id", "1", "name", "alice"), row("id", "2", "name", "bob")));
+    assertThat(
+        rows(result), contains(row("id", "1", "name", "alice"), row("id", "2", "name", "bob")));
     assertThat(result.records().get(0).location(), is("line 1"));
   }
 
@@ -160,7 +163,8 @@ class CsvRecordReaderTest {
 
     ReadResult result = read(reader, "1,alice\n");
 
-    assertThat(new ArrayList<>(result.records().get(0).row().keySet()),
+    assertThat(
+        new ArrayList<>(result.records().get(0).row().keySet()),
         contains("Customer ID", "Full Name"));
   }
 
@@ -190,13 +194,14 @@ class CsvRecordReaderTest {
 
   @Test
   void normalizeFieldsAndFieldMappingRenameFieldsAndReturnTheResolution() throws IOException {
-    CsvRecordReader reader = new CsvRecordReader(',', "utf-8", 0, List.of(), true,
-        Map.of("amount", "total"));
+    CsvRecordReader reader =
+        new CsvRecordReader(',', "utf-8", 0, List.of(), true, Map.of("amount", "total"));
 
     ReadResult result = read(reader, "First Name,Amount ($)\nalice,12\n");
 
     assertThat(result.records().get(0).row(), equalTo(row("first_name", "alice", "total", "12")));
-    assertThat(result.resolution(), equalTo(Map.of("First Name", "first_name", "Amount ($)", "total")));
+    assertThat(
+        result.resolution(), equalTo(Map.of("First Name", "first_name", "Amount ($)", "total")));
   }
 
   @Test

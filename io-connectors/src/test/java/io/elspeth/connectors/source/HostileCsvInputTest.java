@@ -28,8 +28,8 @@ class HostileCsvInputTest {
   /** Reads through a reopenable input, as the file source does. */
   private static List<ParsedRecord> read(CsvRecordReader reader, byte[] content)
       throws IOException {
-    RecordReader.Input input = offset ->
-        new ByteArrayInputStream(content, (int) offset, content.length - (int) offset);
+    RecordReader.Input input =
+        offset -> new ByteArrayInputStream(content, (int) offset, content.length - (int) offset);
     List<ParsedRecord> records = new ArrayList<>();
     try (RecordCursor cursor = reader.open(input, ReadPosition.start(0))) {
       ParsedRecord r;
@@ -56,8 +56,11 @@ class HostileCsvInputTest {
   @Test
   void aRecordWithInvalidUtf8IsQuarantinedWithItsExactBytesAndTheOthersAreRead()
       throws IOException {
-    byte[] content = concat("id,name\n1,a\n2,b".getBytes(StandardCharsets.UTF_8),
-        new byte[] {(byte) 0xFF, (byte) 0xFE}, "b\n3,c\n".getBytes(StandardCharsets.UTF_8));
+    byte[] content =
+        concat(
+            "id,name\n1,a\n2,b".getBytes(StandardCharsets.UTF_8),
+            new byte[] {(byte) 0xFF, (byte) 0xFE},
+            "b\n3,c\n".getBytes(StandardCharsets.UTF_8));
 
     List<ParsedRecord> records = read(reader(), content);
 
@@ -67,8 +70,13 @@ class HostileCsvInputTest {
     assertThat(bad.location(), is("line 3"));
     assertThat(bad.problem(), containsString("bytes not valid UTF-8: 0xFF at byte 15"));
     byte[] kept = Base64.getDecoder().decode((String) bad.raw().get("_raw_base64"));
-    assertThat(kept, equalTo(concat("2,b".getBytes(StandardCharsets.UTF_8),
-        new byte[] {(byte) 0xFF, (byte) 0xFE}, "b".getBytes(StandardCharsets.UTF_8))));
+    assertThat(
+        kept,
+        equalTo(
+            concat(
+                "2,b".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xFF, (byte) 0xFE},
+                "b".getBytes(StandardCharsets.UTF_8))));
     assertThat(bad.raw().get("_raw"), is("2,b\uFFFD\uFFFDb"));
     assertThat(records.get(2).row(), equalTo(Map.of("id", "3", "name", "c")));
   }
@@ -178,24 +186,26 @@ class HostileCsvInputTest {
 
     assertThat(records, hasSize(1));
     assertThat(records.get(0).problem(), containsString("too large to re-read"));
-    assertThat(records.get(0).raw().get("_raw_sha256"),
-        is(CanonicalJson.sha256Hex("1,\"open\n" + tail)));
+    assertThat(
+        records.get(0).raw().get("_raw_sha256"), is(CanonicalJson.sha256Hex("1,\"open\n" + tail)));
   }
 
   @Test
   void aHeaderWithBrokenQuotingIsAnError() {
-    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-        () -> read(reader(), "id,\"name\n1,a\n"));
+    IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class, () -> read(reader(), "id,\"name\n1,a\n"));
 
     assertThat(e.getMessage(), containsString("header row (line 1) is unreadable"));
   }
 
   @Test
   void aLatin1FileIsReadOnItsBytesAndResumesAtExactOffsets() throws IOException {
-    byte[] content = "id,name\n1,caf\u00e9\n2,\"x\u00ff\ny\"\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] content =
+        "id,name\n1,caf\u00e9\n2,\"x\u00ff\ny\"\n".getBytes(StandardCharsets.ISO_8859_1);
 
-    List<ParsedRecord> records = read(new CsvRecordReader(',', "ISO-8859-1", 0, List.of(), false,
-        Map.of()), content);
+    List<ParsedRecord> records =
+        read(new CsvRecordReader(',', "ISO-8859-1", 0, List.of(), false, Map.of()), content);
 
     assertThat(records.get(1).row(), equalTo(Map.of("id", "2", "name", "x\u00ff\ny")));
   }
@@ -203,16 +213,36 @@ class HostileCsvInputTest {
   @Test
   void utf16InputWithAnUnpairedSurrogateQuarantinesThatRecordWithItsExactBytes()
       throws IOException {
-    byte[] content = {(byte) 0xFE, (byte) 0xFF, 0, 'i', 0, 'd', 0, '\n', (byte) 0xD8, 0, 0, 'x',
-        0, '\n', 0, 'y', 0, '\n'};
+    byte[] content = {
+      (byte) 0xFE,
+      (byte) 0xFF,
+      0,
+      'i',
+      0,
+      'd',
+      0,
+      '\n',
+      (byte) 0xD8,
+      0,
+      0,
+      'x',
+      0,
+      '\n',
+      0,
+      'y',
+      0,
+      '\n'
+    };
 
-    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false,
-        Map.of()), content);
+    List<ParsedRecord> records =
+        read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false, Map.of()), content);
 
     assertThat(records, hasSize(2));
-    assertThat(records.get(0).problem(),
+    assertThat(
+        records.get(0).problem(),
         containsString("bytes not valid UTF-16: 0xD800 at byte 8 of the input"));
-    assertThat(Base64.getDecoder().decode((String) records.get(0).raw().get("_raw_base64")),
+    assertThat(
+        Base64.getDecoder().decode((String) records.get(0).raw().get("_raw_base64")),
         equalTo(new byte[] {(byte) 0xD8, 0, 0, 'x'}));
     assertThat(records.get(1).row(), equalTo(Map.of("id", "y")));
   }
@@ -220,16 +250,16 @@ class HostileCsvInputTest {
   @Test
   void littleEndianUtf16KeepsEveryBadSequenceOfARecordAndItsText() throws IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xFE});   // little-endian byte order mark
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xFE}); // little-endian byte order mark
     out.writeBytes("id,name\n1,".getBytes(StandardCharsets.UTF_16LE));
-    out.writeBytes(new byte[] {0, (byte) 0xDC});             // a lone low surrogate
+    out.writeBytes(new byte[] {0, (byte) 0xDC}); // a lone low surrogate
     out.writeBytes("caf\u00e9 \ud83d\ude00".getBytes(StandardCharsets.UTF_16LE));
-    out.writeBytes(new byte[] {0, (byte) 0xD8});             // a lone high surrogate
+    out.writeBytes(new byte[] {0, (byte) 0xD8}); // a lone high surrogate
     out.writeBytes("\n2,ok\n".getBytes(StandardCharsets.UTF_16LE));
     byte[] content = out.toByteArray();
 
-    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false,
-        Map.of()), content);
+    List<ParsedRecord> records =
+        read(new CsvRecordReader(',', "UTF-16", 0, List.of(), false, Map.of()), content);
 
     assertThat(records, hasSize(2));
     byte[] kept = Base64.getDecoder().decode((String) records.get(0).raw().get("_raw_base64"));
@@ -246,12 +276,13 @@ class HostileCsvInputTest {
     byte[] content = java.util.Arrays.copyOf(text, text.length + 1);
     content[text.length] = 'z';
 
-    List<ParsedRecord> records = read(new CsvRecordReader(',', "UTF-16BE", 0, List.of(), false,
-        Map.of()), content);
+    List<ParsedRecord> records =
+        read(new CsvRecordReader(',', "UTF-16BE", 0, List.of(), false, Map.of()), content);
 
     assertThat(records, hasSize(2));
     assertThat(records.get(0).row(), equalTo(Map.of("id", "1")));
-    assertThat(Base64.getDecoder().decode((String) records.get(1).raw().get("_raw_base64")),
+    assertThat(
+        Base64.getDecoder().decode((String) records.get(1).raw().get("_raw_base64")),
         equalTo(new byte[] {0, '2', 'z'}));
   }
 
@@ -259,9 +290,12 @@ class HostileCsvInputTest {
   void inAMultiByteCharsetWhoseEncodingIsNotUniqueABadByteStillFailsTheRead() {
     byte[] content = {'i', 'd', '\n', (byte) 0x81, (byte) 0x20, '\n'};
 
-    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-        () -> read(new CsvRecordReader(',', "Shift_JIS", 0, List.of(), false, Map.of()),
-            content));
+    IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class,
+            () ->
+                read(
+                    new CsvRecordReader(',', "Shift_JIS", 0, List.of(), false, Map.of()), content));
 
     assertThat(e.getMessage(), containsString("bytes not valid Shift_JIS"));
   }

@@ -47,7 +47,8 @@ class JsonRecordReaderTest {
 
   @Test
   void jsonArrayYieldsOneRowPerObjectInOrder() throws IOException {
-    List<ParsedRecord> records = read(json(), "[{\"id\": 1, \"name\": \"a\"}, {\"id\": 2, \"name\": \"b\"}]");
+    List<ParsedRecord> records =
+        read(json(), "[{\"id\": 1, \"name\": \"a\"}, {\"id\": 2, \"name\": \"b\"}]");
 
     assertThat(records, hasSize(2));
     assertThat(records.get(0).row(), equalTo(row("id", 1L, "name", "a")));
@@ -62,10 +63,13 @@ class JsonRecordReaderTest {
 
   @Test
   void dataKeyReadsTheArrayUnderThatKeySkippingOtherKeys() throws IOException {
-    JsonRecordReader reader = new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
+    JsonRecordReader reader =
+        new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
 
-    List<ParsedRecord> records = read(reader,
-        "{\"meta\": {\"results\": [{\"id\": 99}], \"n\": [1, 2]}, \"results\": [{\"id\": 1}]}");
+    List<ParsedRecord> records =
+        read(
+            reader,
+            "{\"meta\": {\"results\": [{\"id\": 99}], \"n\": [1, 2]}, \"results\": [{\"id\": 1}]}");
 
     assertThat(records, hasSize(1));
     assertThat(records.get(0).row(), equalTo(row("id", 1L)));
@@ -73,17 +77,19 @@ class JsonRecordReaderTest {
 
   @Test
   void missingDataKeyFailsNamingTheKey() {
-    JsonRecordReader reader = new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
+    JsonRecordReader reader =
+        new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
 
-    IOException e = assertThrows(IOException.class,
-        () -> read(reader, "{\"data\": [{\"id\": 1}]}"));
+    IOException e =
+        assertThrows(IOException.class, () -> read(reader, "{\"data\": [{\"id\": 1}]}"));
 
     assertThat(e.getMessage(), containsString("'results'"));
   }
 
   @Test
   void dataKeyOnATopLevelArrayFailsNamingTheKey() {
-    JsonRecordReader reader = new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
+    JsonRecordReader reader =
+        new JsonRecordReader(JsonRecordReader.Format.JSON, "results", "utf-8");
 
     IOException e = assertThrows(IOException.class, () -> read(reader, "[{\"id\": 1}]"));
 
@@ -144,7 +150,8 @@ class JsonRecordReaderTest {
 
   @Test
   void integersBecomeLongAndDecimalsBecomeDouble() throws IOException {
-    List<ParsedRecord> records = read(json(), "[{\"i\": 7, \"d\": 2.5, \"e\": 1e3, \"n\": [3, 0.5]}]");
+    List<ParsedRecord> records =
+        read(json(), "[{\"i\": 7, \"d\": 2.5, \"e\": 1e3, \"n\": [3, 0.5]}]");
 
     Map<String, Object> row = records.get(0).row();
     assertThat(row.get("i"), is(instanceOf(Long.class)));
@@ -155,7 +162,8 @@ class JsonRecordReaderTest {
 
   @Test
   void nullsBooleansAndNestedObjectsArePlainValues() throws IOException {
-    List<ParsedRecord> records = read(jsonl(), "{\"a\": null, \"b\": true, \"c\": {\"x\": \"y\"}}\n");
+    List<ParsedRecord> records =
+        read(jsonl(), "{\"a\": null, \"b\": true, \"c\": {\"x\": \"y\"}}\n");
 
     assertThat(records.get(0).row(), equalTo(row("a", null, "b", true, "c", row("x", "y"))));
   }

@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fuzz targets for the source readers (Jazzer). {@code mvn test} runs the committed seeds in
- * {@code SourceReadersFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes each target for its
- * {@code maxDuration} (docs/testing.md, "Fuzzing"). Jazzer itself reports an undocumented exception, an
+ * Fuzz targets for the source readers (Jazzer). {@code mvn test} runs the committed seeds in {@code
+ * SourceReadersFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes each target for its {@code
+ * maxDuration} (docs/testing.md, "Fuzzing"). Jazzer itself reports an undocumented exception, an
  * OutOfMemoryError or a StackOverflowError; the assertions state what must hold of any input.
  */
 class SourceReadersFuzzTest {
@@ -37,8 +37,15 @@ class SourceReadersFuzzTest {
 
     List<byte[]> scanned = new ArrayList<>();
     long cursor;
-    try (CsvScanner scanner = new CsvScanner(new ByteArrayInputStream(data), 0, 0,
-        (byte) delimiter, maxField, maxRow, reopenable ? input(data) : null)) {
+    try (CsvScanner scanner =
+        new CsvScanner(
+            new ByteArrayInputStream(data),
+            0,
+            0,
+            (byte) delimiter,
+            maxField,
+            maxRow,
+            reopenable ? input(data) : null)) {
       // The reader skips a UTF-8 byte order mark: it belongs to the file, not to a record.
       scanner.skipPrefix(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
       cursor = scanner.offset();
@@ -47,8 +54,11 @@ class SourceReadersFuzzTest {
         assertOnlyLineBreaks(data, cursor, s.start());
         assertThat(s.size(), is(s.end() - s.start()));
         assertThat((long) s.held(), lessThanOrEqualTo(Math.min(s.size(), maxRow)));
-        assertThat("the first bytes are the input's", Arrays.equals(data, (int) s.start(),
-            (int) s.start() + s.held(), s.bytes(), 0, s.held()), is(true));
+        assertThat(
+            "the first bytes are the input's",
+            Arrays.equals(
+                data, (int) s.start(), (int) s.start() + s.held(), s.bytes(), 0, s.held()),
+            is(true));
         byte[] bytes = Arrays.copyOfRange(data, (int) s.start(), (int) s.end());
         if (!s.complete()) {
           assertThat(s.sha256(), is(CanonicalJson.sha256Hex(bytes)));
@@ -63,8 +73,9 @@ class SourceReadersFuzzTest {
     assertOnlyLineBreaks(data, cursor, data.length);
 
     // The reader turns each record into exactly one row or malformed record, bytes unchanged.
-    CsvRecordReader reader = new CsvRecordReader(delimiter, "utf-8", 0, List.of("a", "b"), false,
-        Map.of()).withLimits(new SourceLimits(maxField, maxRow));
+    CsvRecordReader reader =
+        new CsvRecordReader(delimiter, "utf-8", 0, List.of("a", "b"), false, Map.of())
+            .withLimits(new SourceLimits(maxField, maxRow));
     List<ParsedRecord> records = new ArrayList<>();
     List<ReadPosition> after = new ArrayList<>();
     RecordReader.Input input = reopenable ? input(data) : once(data);
@@ -110,8 +121,8 @@ class SourceReadersFuzzTest {
       while ((line = byteLines.next()) != null) {
         assertOnlyLineBreaks(data, cursor, line.start());
         assertThat(line.number(), is(1 + lineBreaks(data, line.start())));
-        byte[] bytes = Arrays.copyOfRange(data, (int) line.start(),
-            (int) (line.start() + line.size()));
+        byte[] bytes =
+            Arrays.copyOfRange(data, (int) line.start(), (int) (line.start() + line.size()));
         assertThat(Arrays.equals(bytes, 0, line.held(), line.bytes(), 0, line.held()), is(true));
         if (!line.complete()) {
           assertThat(line.sha256(), is(CanonicalJson.sha256Hex(bytes)));
@@ -122,14 +133,24 @@ class SourceReadersFuzzTest {
     }
     assertOnlyLineBreaks(data, cursor, data.length);
 
-    JsonRecordReader reader = new JsonRecordReader(JsonRecordReader.Format.JSONL, null, "utf-8")
-        .withLimits(new SourceLimits(maxField, maxRow));
+    JsonRecordReader reader =
+        new JsonRecordReader(JsonRecordReader.Format.JSONL, null, "utf-8")
+            .withLimits(new SourceLimits(maxField, maxRow));
     List<ParsedRecord> records = new ArrayList<>();
     reader.read(new ByteArrayInputStream(data), records::add);
-    long blank = lines.stream().filter(l -> l.length <= maxRow
-        && new String(l, java.nio.charset.StandardCharsets.UTF_8).isBlank()
-        && QuarantinedBytes.strict(QuarantinedBytes.strictDecoder(
-            java.nio.charset.StandardCharsets.UTF_8), l, l.length) != null).count();
+    long blank =
+        lines.stream()
+            .filter(
+                l ->
+                    l.length <= maxRow
+                        && new String(l, java.nio.charset.StandardCharsets.UTF_8).isBlank()
+                        && QuarantinedBytes.strict(
+                                QuarantinedBytes.strictDecoder(
+                                    java.nio.charset.StandardCharsets.UTF_8),
+                                l,
+                                l.length)
+                            != null)
+            .count();
     assertThat(records.size(), is((int) (lines.size() - blank)));
   }
 
@@ -139,10 +160,11 @@ class SourceReadersFuzzTest {
     long maxField = in.consumeInt(1, 64);
     String dataKey = in.consumeBoolean() ? "data" : null;
     byte[] data = in.consumeRemainingAsBytes();
-    JsonRecordReader reader = new JsonRecordReader(JsonRecordReader.Format.JSON, dataKey,
-        "utf-8").withLimits(new SourceLimits(maxField, 256));
+    JsonRecordReader reader =
+        new JsonRecordReader(JsonRecordReader.Format.JSON, dataKey, "utf-8")
+            .withLimits(new SourceLimits(maxField, 256));
     try {
-      reader.read(new ByteArrayInputStream(data), r -> { });
+      reader.read(new ByteArrayInputStream(data), r -> {});
     } catch (IOException e) {
       // Documented: a broken document fails the read with a message (checked by unit tests).
       assertThat(e.getMessage() != null, is(true));

@@ -23,8 +23,8 @@ class ReadRangeTrackerTest {
   }
 
   private static ReadRangeTracker tracker(long minClaims) {
-    return new ReadRangeTracker(ReadRange.whole(ReadPosition.start(0), "op-1", STARTED),
-        minClaims, Long.MAX_VALUE);
+    return new ReadRangeTracker(
+        ReadRange.whole(ReadPosition.start(0), "op-1", STARTED), minClaims, Long.MAX_VALUE);
   }
 
   @Test
@@ -49,13 +49,23 @@ class ReadRangeTrackerTest {
   @Test
   void whileACheckpointIsWantedOneIsAcceptedAfterAnyClaimBelowTheMinimum() {
     boolean[] wanted = {false};
-    ReadRangeTracker t = new ReadRangeTracker(ReadRange.whole(ReadPosition.start(0), "op-1",
-        STARTED), 1000, Long.MAX_VALUE, () -> wanted[0]);
+    ReadRangeTracker t =
+        new ReadRangeTracker(
+            ReadRange.whole(ReadPosition.start(0), "op-1", STARTED),
+            1000,
+            Long.MAX_VALUE,
+            () -> wanted[0]);
     assertThat(t.tryClaim(record(0, 10, 0)), is(true));
     assertThat(t.trySplit(0), nullValue());
     wanted[0] = true;
-    assertThat("never before the first claim", new ReadRangeTracker(ReadRange.whole(
-        ReadPosition.start(0), "op-1", STARTED), 1000, Long.MAX_VALUE, () -> true).trySplit(0),
+    assertThat(
+        "never before the first claim",
+        new ReadRangeTracker(
+                ReadRange.whole(ReadPosition.start(0), "op-1", STARTED),
+                1000,
+                Long.MAX_VALUE,
+                () -> true)
+            .trySplit(0),
         nullValue());
 
     SplitResult<ReadRange> split = t.trySplit(0);
@@ -88,10 +98,12 @@ class ReadRangeTrackerTest {
 
   @Test
   void theRestrictionCoderKeepsEveryField() throws Exception {
-    ReadRange range = new ReadRange(new ReadPosition(ReadPosition.UNKNOWN, 7, 8, 9, 4, 2, 1, 3),
-        1234, "op-9", STARTED);
-    ReadRange decoded = CoderUtils.decodeFromByteArray(ReadRange.Coder.of(),
-        CoderUtils.encodeToByteArray(ReadRange.Coder.of(), range));
+    ReadRange range =
+        new ReadRange(
+            new ReadPosition(ReadPosition.UNKNOWN, 7, 8, 9, 4, 2, 1, 3), 1234, "op-9", STARTED);
+    ReadRange decoded =
+        CoderUtils.decodeFromByteArray(
+            ReadRange.Coder.of(), CoderUtils.encodeToByteArray(ReadRange.Coder.of(), range));
     assertThat(decoded, is(range));
   }
 }

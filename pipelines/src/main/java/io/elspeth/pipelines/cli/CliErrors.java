@@ -26,11 +26,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * How the CLI reports a failure: {@code elspeth: <message>} with the messages of the cause chain
  * (each said once), and the stack trace only when asked for with {@code --verbose}. Every text
  * printed goes through {@link #scrub}: URL passwords, account keys and SAS signatures, and the
- * values of the settings' secret options (by declared type, else by name) never reach the
- * terminal.
+ * values of the settings' secret options (by declared type, else by name) never reach the terminal.
  */
 final class CliErrors {
   static final String PREFIX = "elspeth: ";
+
   /** Causes followed at most (a cause chain can be cyclic or absurdly long). */
   private static final int MAX_CAUSES = 20;
 
@@ -104,8 +104,7 @@ final class CliErrors {
   private static List<Throwable> chain(Throwable e) {
     List<Throwable> chain = new ArrayList<>();
     Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = e; t != null && seen.add(t) && chain.size() < MAX_CAUSES;
-        t = t.getCause()) {
+    for (Throwable t = e; t != null && seen.add(t) && chain.size() < MAX_CAUSES; t = t.getCause()) {
       chain.add(t);
     }
     return chain;
@@ -127,11 +126,10 @@ final class CliErrors {
   private static final ThreadLocal<List<String>> SECRETS = ThreadLocal.withInitial(List::of);
 
   /**
-   * Remembers the values of the secret options of loaded settings, so a message that quotes one
-   * (a parser echoing a connection string) prints {@code ***} instead.
+   * Remembers the values of the secret options of loaded settings, so a message that quotes one (a
+   * parser echoing a connection string) prints {@code ***} instead.
    */
-  static void secretsOf(@Nullable Object settings,
-      Collection<? extends PluginDescriptor> plugins) {
+  static void secretsOf(@Nullable Object settings, Collection<? extends PluginDescriptor> plugins) {
     // The settings are scrubbed before they are validated, so before it is known which plugin
     // an option belongs to: names go by the types all the plugins declare (upsert_key, a
     // column, is printed), and by the name rule where no plugin declares them.
@@ -143,7 +141,8 @@ final class CliErrors {
       @SuppressWarnings("unchecked")
       Map<String, Object> loaded = (Map<String, Object>) map;
       io.elspeth.pipelines.settings.SettingsSecrets.of(loaded).values().values().stream()
-          .filter(v -> v.length() >= 4).forEach(values::add);
+          .filter(v -> v.length() >= 4)
+          .forEach(values::add);
     }
     SECRETS.set(List.copyOf(values));
   }
@@ -152,16 +151,16 @@ final class CliErrors {
     SECRETS.remove();
   }
 
-  private static void collect(@Nullable Object value, SecretFingerprinter names,
-      List<String> out) {
+  private static void collect(@Nullable Object value, SecretFingerprinter names, List<String> out) {
     if (value instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> {
-        if (names.isSecret(String.valueOf(k)) && v instanceof String s && s.length() >= 4) {
-          out.add(s);
-        } else {
-          collect(v, names, out);
-        }
-      });
+      map.forEach(
+          (k, v) -> {
+            if (names.isSecret(String.valueOf(k)) && v instanceof String s && s.length() >= 4) {
+              out.add(s);
+            } else {
+              collect(v, names, out);
+            }
+          });
     } else if (value instanceof List<?> list) {
       list.forEach(v -> collect(v, names, out));
     }

@@ -9,25 +9,39 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code elspeth} command. Exit codes: 0 success, 1 a failed run or invalid settings, 2 a
- * usage error. A failure prints {@code elspeth: <reason>} (for settings, every problem found);
- * its stack trace only with {@code --verbose}.
+ * The {@code elspeth} command. Exit codes: 0 success, 1 a failed run or invalid settings, 2 a usage
+ * error. A failure prints {@code elspeth: <reason>} (for settings, every problem found); its stack
+ * trace only with {@code --verbose}.
  */
-@Command(name = "elspeth", mixinStandardHelpOptions = true, version = "elspeth 0.1.0 (Apache Beam)",
+@Command(
+    name = "elspeth",
+    mixinStandardHelpOptions = true,
+    version = "elspeth 0.1.0 (Apache Beam)",
     description = "Auditable Sense/Decide/Act pipelines on Apache Beam.",
-    subcommands = {RunCommand.class, ResumeCommand.class, RunsCommand.class, ValidateCommand.class, PluginsCommand.class,
-        ExplainCommand.class, ExportCommand.class, VerifyCommand.class, PurgeCommand.class,
-        LandscapeCommand.class,
-        WebCommand.class,
-        TestkitToolCommand.ChaosLlm.class, TestkitToolCommand.Azurite.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      ResumeCommand.class,
+      RunsCommand.class,
+      ValidateCommand.class,
+      PluginsCommand.class,
+      ExplainCommand.class,
+      ExportCommand.class,
+      VerifyCommand.class,
+      PurgeCommand.class,
+      LandscapeCommand.class,
+      WebCommand.class,
+      TestkitToolCommand.ChaosLlm.class,
+      TestkitToolCommand.Azurite.class,
+      CommandLine.HelpCommand.class
+    })
 public final class ElspethCli implements Runnable {
   static final String VERBOSE = "--verbose";
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+  @Option(
+      names = VERBOSE,
+      scope = ScopeType.INHERIT,
       description = "On a failure, also print the stack trace (and debug logs of elspeth).")
   boolean verbose;
 
@@ -41,17 +55,19 @@ public final class ElspethCli implements Runnable {
     CommandLine cli = new CommandLine(new ElspethCli());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      CliErrors.print(commandLine.getErr(), ex, verbose(parseResult));
-      return 1;
-    });
-    cli.setParameterExceptionHandler((ex, args) -> {
-      CommandLine c = ex.getCommandLine();
-      c.getErr().println(CliErrors.PREFIX + CliErrors.scrub(String.valueOf(ex.getMessage())));
-      c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
-      c.getErr().flush();
-      return 2;
-    });
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          CliErrors.print(commandLine.getErr(), ex, verbose(parseResult));
+          return 1;
+        });
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println(CliErrors.PREFIX + CliErrors.scrub(String.valueOf(ex.getMessage())));
+          c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+          c.getErr().flush();
+          return 2;
+        });
     return cli;
   }
 

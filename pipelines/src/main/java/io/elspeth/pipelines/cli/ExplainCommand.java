@@ -27,24 +27,35 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elspeth explain --run RUN --row ROW --database URL}: the lineage of one source row,
- * from its source position and hash through every node state, gate decision and route, to the
- * sink artifact it reached.
+ * {@code elspeth explain --run RUN --row ROW --database URL}: the lineage of one source row, from
+ * its source position and hash through every node state, gate decision and route, to the sink
+ * artifact it reached.
  */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(
+    name = "explain",
+    mixinStandardHelpOptions = true,
     description = "Explain the lineage of one source row of a run.")
 final class ExplainCommand implements Callable<Integer> {
-  @Option(names = "--run", required = true, paramLabel = "RUN_ID",
+  @Option(
+      names = "--run",
+      required = true,
+      paramLabel = "RUN_ID",
       description = "Run id, or 'latest'.")
   String run;
 
   /** Exactly one of a row or a token names what to explain. */
   static final class Target {
-    @Option(names = "--row", required = true, paramLabel = "ROW",
+    @Option(
+        names = "--row",
+        required = true,
+        paramLabel = "ROW",
         description = "Row id, or the row's 0-based index in the source.")
     String row;
 
-    @Option(names = "--token", required = true, paramLabel = "TOKEN",
+    @Option(
+        names = "--token",
+        required = true,
+        paramLabel = "TOKEN",
         description = "Token id: explains the row it belongs to, with all its tokens.")
     String token;
   }
@@ -58,17 +69,24 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Machine-readable JSON instead of the text tree.")
   boolean json;
 
-  @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained"
-      + " HTML page drawing the row's path through the DAG.")
+  @Option(
+      names = "--html",
+      paramLabel = "FILE",
+      description =
+          "Also write a self-contained" + " HTML page drawing the row's path through the DAG.")
   Path html;
 
-  @Option(names = "--payload-dir", paramLabel = "DIR", description = "Payload store to read the"
-      + " source row from (default: " + SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH
-      + " when it exists).")
+  @Option(
+      names = "--payload-dir",
+      paramLabel = "DIR",
+      description =
+          "Payload store to read the"
+              + " source row from (default: "
+              + SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH
+              + " when it exists).")
   Path payloadDir;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -88,17 +106,21 @@ final class ExplainCommand implements Callable<Integer> {
       CliErrors.print(spec.commandLine().getErr(), noPayloads.get());
       return 1;
     }
-    try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
+    try (LandscapeStore store = LandscapeStore.open(url);
+        Connection c = store.connection()) {
       Optional<String> runId = LineageQuery.resolveRun(c, run);
       if (runId.isEmpty()) {
         CliErrors.print(spec.commandLine().getErr(), "no run '" + run + "' in " + url);
         return 1;
       }
-      String row = target.row != null ? target.row
-          : LineageQuery.rowOfToken(c, runId.get(), target.token).orElse(null);
+      String row =
+          target.row != null
+              ? target.row
+              : LineageQuery.rowOfToken(c, runId.get(), target.token).orElse(null);
       if (row == null) {
-        CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no token '"
-            + target.token + "'");
+        CliErrors.print(
+            spec.commandLine().getErr(),
+            "run " + runId.get() + " has no token '" + target.token + "'");
         return 1;
       }
       Optional<RowLineage> lineage = LineageQuery.explainRow(c, runId.get(), row);
@@ -108,51 +130,73 @@ final class ExplainCommand implements Callable<Integer> {
         for (int i = chain.size() - 2; i >= 0 && lineage.isEmpty(); i--) {
           lineage = LineageQuery.explainRow(c, chain.get(i), row);
           if (lineage.isPresent()) {
-            spec.commandLine().getErr().println("run " + runId.get() + " has no row '" + row
-                + "': it resumed run " + chain.get(i) + ", which finished it; explaining it"
-                + " there");
+            spec.commandLine()
+                .getErr()
+                .println(
+                    "run "
+                        + runId.get()
+                        + " has no row '"
+                        + row
+                        + "': it resumed run "
+                        + chain.get(i)
+                        + ", which finished it; explaining it"
+                        + " there");
             runId = Optional.of(chain.get(i));
           }
         }
       }
       if (lineage.isEmpty()) {
-        CliErrors.print(spec.commandLine().getErr(), "run " + runId.get() + " has no row '" + row
-            + "'");
+        CliErrors.print(
+            spec.commandLine().getErr(), "run " + runId.get() + " has no row '" + row + "'");
         return 1;
       }
       Optional<String> resumedBy = Resumptions.resumedBy(c, runId.get());
-      PayloadLookup payload = PayloadLookup.find(payloadStore(),
-          lineage.get().row().sourceDataRef());
+      PayloadLookup payload =
+          PayloadLookup.find(payloadStore(), lineage.get().row().sourceDataRef());
       if (html != null) {
-        Files.writeString(html, LineageHtml.page(lineage.get(),
-            RunGraph.read(c, runId.get()), payload), StandardCharsets.UTF_8);
+        Files.writeString(
+            html,
+            LineageHtml.page(lineage.get(), RunGraph.read(c, runId.get()), payload),
+            StandardCharsets.UTF_8);
         spec.commandLine().getErr().println("wrote " + html);
       }
       long rowIndex = lineage.get().row().rowIndex();
       String resumeNote = null;
       if (resumedBy.isPresent()) {
-        resumeNote = hasRow(c, resumedBy.get(), rowIndex)
-            ? "this run did not finish the row: run " + resumedBy.get() + " resumed it and"
-                + " processed the row again (elspeth explain --run " + resumedBy.get() + " --row "
-                + rowIndex + ")"
-            : "run " + resumedBy.get() + " resumed this run and skipped the row, finished here";
+        resumeNote =
+            hasRow(c, resumedBy.get(), rowIndex)
+                ? "this run did not finish the row: run "
+                    + resumedBy.get()
+                    + " resumed it and"
+                    + " processed the row again (elspeth explain --run "
+                    + resumedBy.get()
+                    + " --row "
+                    + rowIndex
+                    + ")"
+                : "run " + resumedBy.get() + " resumed this run and skipped the row, finished here";
       }
-      spec.commandLine().getOut().println(json ? withPayload(lineage.get(), payload, resumedBy)
-          : LineageRenderer.text(lineage.get()) + "source payload: " + payload.describe()
-              + (resumeNote == null ? "" : "\n" + resumeNote));
+      spec.commandLine()
+          .getOut()
+          .println(
+              json
+                  ? withPayload(lineage.get(), payload, resumedBy)
+                  : LineageRenderer.text(lineage.get())
+                      + "source payload: "
+                      + payload.describe()
+                      + (resumeNote == null ? "" : "\n" + resumeNote));
       return 0;
     }
   }
 
   private @Nullable FilesystemPayloadStore payloadStore() {
-    Path dir = payloadDir != null ? payloadDir
-        : Path.of(SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH);
+    Path dir =
+        payloadDir != null ? payloadDir : Path.of(SettingsValidator.DEFAULT_PAYLOAD_BASE_PATH);
     return payloadDir != null || Files.isDirectory(dir) ? FilesystemPayloadStore.at(dir) : null;
   }
 
   /** The lineage JSON with {@code source_payload}: status, ref and the stored row if any. */
-  private static String withPayload(RowLineage lineage, PayloadLookup payload,
-      Optional<String> resumedBy) throws Exception {
+  private static String withPayload(
+      RowLineage lineage, PayloadLookup payload, Optional<String> resumedBy) throws Exception {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = (ObjectNode) mapper.readTree(LineageRenderer.json(lineage));
     root.put("resumed_by_run_id", resumedBy.orElse(null));
@@ -165,8 +209,8 @@ final class ExplainCommand implements Callable<Integer> {
 
   private static boolean hasRow(Connection c, String runId, long rowIndex)
       throws java.sql.SQLException {
-    try (java.sql.PreparedStatement ps = c.prepareStatement(
-        "SELECT 1 FROM rows WHERE run_id = ? AND row_index = ?")) {
+    try (java.sql.PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM rows WHERE run_id = ? AND row_index = ?")) {
       ps.setString(1, runId);
       ps.setLong(2, rowIndex);
       try (java.sql.ResultSet rs = ps.executeQuery()) {

@@ -29,26 +29,37 @@ import picocli.CommandLine.Spec;
  * closed: without the key nothing is written. A file output is written to a temporary file and
  * renamed into place, so a failed export never leaves a partial file under the name.
  */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
     description = "Export a run of the Landscape as JSON lines, optionally signed.")
 final class ExportCommand implements Callable<Integer> {
-  @Option(names = "--run", required = true, paramLabel = "RUN_ID",
+  @Option(
+      names = "--run",
+      required = true,
+      paramLabel = "RUN_ID",
       description = "Run id, or 'latest'.")
   String run;
 
   @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
   String database;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
       description = "Write the export to FILE instead of standard output.")
   Path output;
 
-  @Option(names = "--sign", description = "Sign every record and add a manifest (HMAC-SHA256"
-      + " keyed by the environment variable " + SigningKey.ENV + ").")
+  @Option(
+      names = "--sign",
+      description =
+          "Sign every record and add a manifest (HMAC-SHA256"
+              + " keyed by the environment variable "
+              + SigningKey.ENV
+              + ").")
   boolean sign;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -67,7 +78,8 @@ final class ExportCommand implements Callable<Integer> {
     }
     String runId;
     ExportWriter.Summary summary;
-    try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
+    try (LandscapeStore store = LandscapeStore.open(url);
+        Connection c = store.connection()) {
       Optional<String> resolved = LineageQuery.resolveRun(c, run);
       if (resolved.isEmpty()) {
         CliErrors.print(err, "no run '" + run + "' in " + url);
@@ -83,23 +95,25 @@ final class ExportCommand implements Callable<Integer> {
       } else {
         Path target = output.toAbsolutePath();
         Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(),
-            ".tmp");
+        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
           try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-            summary = ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, key,
-                now);
+            summary = ExportWriter.write(runId, LandscapeExporter.records(c, runId), out, key, now);
           }
-          Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING,
-              StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
           Files.deleteIfExists(temp);
         }
       }
     }
-    err.println("exported " + summary.recordCount() + " records of run " + runId
-        + (output == null ? "" : " to " + output)
-        + (key == null ? " (unsigned)" : " (signed, final hash " + summary.finalHash() + ")"));
+    err.println(
+        "exported "
+            + summary.recordCount()
+            + " records of run "
+            + runId
+            + (output == null ? "" : " to " + output)
+            + (key == null ? " (unsigned)" : " (signed, final hash " + summary.finalHash() + ")"));
     return 0;
   }
 }

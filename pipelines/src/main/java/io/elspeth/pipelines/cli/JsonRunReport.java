@@ -14,9 +14,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A run's events as JSON lines, with the event names and fields of ELSPETH's {@code run --format
  * json} ({@code progress}, {@code phase_started}, {@code phase_completed}, {@code phase_error},
- * {@code run_completed}) and a few of ours ({@code rows_read}, {@code rows_routed},
- * {@code estimated_rows}, {@code eta_seconds}, {@code routed}, {@code error}). Errors go to stderr,
- * the rest to stdout, as ELSPETH does.
+ * {@code run_completed}) and a few of ours ({@code rows_read}, {@code rows_routed}, {@code
+ * estimated_rows}, {@code eta_seconds}, {@code routed}, {@code error}). Errors go to stderr, the
+ * rest to stdout, as ELSPETH does.
  */
 final class JsonRunReport implements RunObserver {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -15,12 +15,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code elspeth landscape migrate}: maintenance of a Landscape database. */
-@Command(name = "landscape", mixinStandardHelpOptions = true,
+@Command(
+    name = "landscape",
+    mixinStandardHelpOptions = true,
     description = "Maintain a Landscape database (migrate its schema).",
     subcommands = LandscapeCommand.MigrateCommand.class)
 final class LandscapeCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
@@ -33,15 +34,19 @@ final class LandscapeCommand implements Runnable {
    * {@code runs}, {@code export}, the web console and Flink workers (which only check the schema)
    * accept it. A current Landscape is left as it is.
    */
-  @Command(name = "migrate", mixinStandardHelpOptions = true,
-      description = "Migrate a Landscape written by an older release to this release's schema"
-          + " (version " + LandscapeSchema.CURRENT_VERSION + ").")
+  @Command(
+      name = "migrate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Migrate a Landscape written by an older release to this release's schema"
+              + " (version "
+              + LandscapeSchema.CURRENT_VERSION
+              + ").")
   static final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
     @Nullable String database;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -56,8 +61,12 @@ final class LandscapeCommand implements Runnable {
       // than a pending migration (newer, damaged, not a Landscape) is the error to print.
       int from;
       try (LandscapeStore current = LandscapeStore.open(url, SchemaAccess.CHECK)) {
-        out.println("Landscape " + url + " is at schema version "
-            + LandscapeSchema.CURRENT_VERSION + ", the current one: nothing to migrate.");
+        out.println(
+            "Landscape "
+                + url
+                + " is at schema version "
+                + LandscapeSchema.CURRENT_VERSION
+                + ", the current one: nothing to migrate.");
         return 0;
       } catch (SchemaVersionException e) {
         if (e.foundVersion() == SchemaVersionException.NO_VERSION
@@ -67,8 +76,14 @@ final class LandscapeCommand implements Runnable {
         from = e.foundVersion();
       }
       try (LandscapeStore migrated = LandscapeStore.open(url, SchemaAccess.MIGRATE)) {
-        out.println("Landscape " + url + " migrated from schema version " + from + " to version "
-            + LandscapeSchema.CURRENT_VERSION + ".");
+        out.println(
+            "Landscape "
+                + url
+                + " migrated from schema version "
+                + from
+                + " to version "
+                + LandscapeSchema.CURRENT_VERSION
+                + ".");
       }
       return 0;
     }

@@ -10,13 +10,16 @@ import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The {@code --database} option shared by the commands that read an existing Landscape: a
- * Landscape URL or a SQLite file path, defaulting to ELSPETH's location. Reading commands never
- * create a database, so a SQLite file that does not exist is reported instead of opened.
+ * The {@code --database} option shared by the commands that read an existing Landscape: a Landscape
+ * URL or a SQLite file path, defaulting to ELSPETH's location. Reading commands never create a
+ * database, so a SQLite file that does not exist is reported instead of opened.
  */
 final class LandscapeOption {
-  static final String DESCRIPTION = "Landscape URL (sqlite:///path.db, postgresql://...) or"
-      + " SQLite file path (default: " + SettingsValidator.DEFAULT_LANDSCAPE_URL + ").";
+  static final String DESCRIPTION =
+      "Landscape URL (sqlite:///path.db, postgresql://...) or"
+          + " SQLite file path (default: "
+          + SettingsValidator.DEFAULT_LANDSCAPE_URL
+          + ").";
 
   private LandscapeOption() {}
 
@@ -30,9 +33,9 @@ final class LandscapeOption {
   }
 
   /**
-   * The error to print when {@code output} (the file a command writes, named by {@code option})
-   * is the SQLite Landscape it reads, or one of its journal files: writing it would destroy the
-   * audit record.
+   * The error to print when {@code output} (the file a command writes, named by {@code option}) is
+   * the SQLite Landscape it reads, or one of its journal files: writing it would destroy the audit
+   * record.
    */
   static Optional<String> overwrites(@Nullable Path output, String option, LandscapeUrl url) {
     if (output == null || !url.jdbcUrl().startsWith("jdbc:sqlite:")) {
@@ -46,8 +49,13 @@ final class LandscapeOption {
     for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
       FileIdentity f = suffix.isEmpty() ? db.get() : db.get().sibling(suffix);
       if (out.get().sameFileAs(f)) {
-        return Optional.of(option + " " + output + " and --database resolve to the same file "
-            + f + ": writing it would destroy the Landscape; write elsewhere");
+        return Optional.of(
+            option
+                + " "
+                + output
+                + " and --database resolve to the same file "
+                + f
+                + ": writing it would destroy the Landscape; write elsewhere");
       }
     }
     return Optional.empty();
@@ -56,7 +64,8 @@ final class LandscapeOption {
   /** The error to print when a {@code --payload-dir} was given that is not a folder. */
   static Optional<String> missingPayloadDir(@Nullable Path payloadDir) {
     return payloadDir != null && !Files.isDirectory(payloadDir)
-        ? Optional.of("no payload store at " + payloadDir) : Optional.empty();
+        ? Optional.of("no payload store at " + payloadDir)
+        : Optional.empty();
   }
 
   /** The error to print when {@code url} is a SQLite file that does not exist. */

@@ -12,26 +12,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code elspeth plugins list}: every plugin a settings file can name. */
-@Command(name = "plugins", mixinStandardHelpOptions = true, description = "Plugin information.",
+@Command(
+    name = "plugins",
+    mixinStandardHelpOptions = true,
+    description = "Plugin information.",
     subcommands = PluginsCommand.ListCommand.class)
 final class PluginsCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true,
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
       description = "List the available sources, transforms and sinks.")
   static final class ListCommand implements Callable<Integer> {
     // --verbose is the global option (it shows the options too); -v is this command's own.
-    @Option(names = {"-v", "--all-options"}, description = "Show every option of every plugin.")
+    @Option(
+        names = {"-v", "--all-options"},
+        description = "Show every option of every plugin.")
     boolean allOptions;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -40,8 +45,12 @@ final class PluginsCommand implements Runnable {
       String kind = null;
       // One column for every option name, so the longest (retry_on_status_codes ...) aligns.
       List<PluginDescriptor> plugins = PluginRegistry.installed().all();
-      int width = plugins.stream()
-          .flatMap(p -> p.options().stream()).mapToInt(o -> o.name().length()).max().orElse(0);
+      int width =
+          plugins.stream()
+              .flatMap(p -> p.options().stream())
+              .mapToInt(o -> o.name().length())
+              .max()
+              .orElse(0);
       for (PluginDescriptor p : plugins) {
         if (!p.kind().name().equals(kind)) {
           kind = p.kind().name();
@@ -50,8 +59,12 @@ final class PluginsCommand implements Runnable {
         out.printf("  %-28s %s%n", p.name(), p.description());
         if (verbose) {
           for (OptionSpec o : p.options()) {
-            out.printf("      %-" + width + "s  %s%s%s%n", o.name(),
-                o.required() ? "required " : "", o.type().expected(), defaultText(o));
+            out.printf(
+                "      %-" + width + "s  %s%s%s%n",
+                o.name(),
+                o.required() ? "required " : "",
+                o.type().expected(),
+                defaultText(o));
           }
         }
       }

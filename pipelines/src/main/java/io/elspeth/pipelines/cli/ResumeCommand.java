@@ -19,30 +19,30 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elspeth resume RUN_ID -s FILE [--execute]}: a new run that processes only the source
- * rows the earlier run did not finish, appending to its sinks. Without {@code --execute} it says
- * how many rows would be skipped and processed.
+ * {@code elspeth resume RUN_ID -s FILE [--execute]}: a new run that processes only the source rows
+ * the earlier run did not finish, appending to its sinks. Without {@code --execute} it says how
+ * many rows would be skipped and processed.
  */
-@Command(name = "resume", mixinStandardHelpOptions = true,
+@Command(
+    name = "resume",
+    mixinStandardHelpOptions = true,
     description = "Resume a failed or interrupted run: process only the rows it did not finish.")
 final class ResumeCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RUN_ID", description = "The run to resume.")
   String runId;
 
-  @Mixin
-  SettingsOption settings;
+  @Mixin SettingsOption settings;
 
-  @Option(names = {"-x", "--execute"}, description = "Actually run (without it: show what would run).")
+  @Option(
+      names = {"-x", "--execute"},
+      description = "Actually run (without it: show what would run).")
   boolean execute;
 
-  @Mixin
-  RunnerOption runner;
+  @Mixin RunnerOption runner;
 
-  @Mixin
-  ProgressOptions progress;
+  @Mixin ProgressOptions progress;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -54,13 +54,23 @@ final class ResumeCommand implements Callable<Integer> {
       if (!execute) {
         LandscapeStore store = LandscapeStores.acquire(s.landscape());
         try (Connection c = store.connection()) {
-          ResumePoint point = ResumePoint.of(c,
-              runId, PipelinePlan.of("(plan)", s, new SecretFingerprinter(null)), null);
-          out.println("run " + runId + ": " + point.rowsDone() + " of " + point.rowsRecorded()
-              + " recorded rows finished" + (point.chain().size() > 1 ? " (over the resume chain "
-              + String.join(" -> ", point.chain()) + ")" : "") + "; a resume first completes the"
-              + " sink outputs the Landscape recorded as being published, then skips the finished"
-              + " rows and processes the rest of the source, appending to the sinks");
+          ResumePoint point =
+              ResumePoint.of(
+                  c, runId, PipelinePlan.of("(plan)", s, new SecretFingerprinter(null)), null);
+          out.println(
+              "run "
+                  + runId
+                  + ": "
+                  + point.rowsDone()
+                  + " of "
+                  + point.rowsRecorded()
+                  + " recorded rows finished"
+                  + (point.chain().size() > 1
+                      ? " (over the resume chain " + String.join(" -> ", point.chain()) + ")"
+                      : "")
+                  + "; a resume first completes the"
+                  + " sink outputs the Landscape recorded as being published, then skips the finished"
+                  + " rows and processes the rest of the source, appending to the sinks");
           out.println("dry run: add --execute to resume");
           return 0;
         } finally {
@@ -70,8 +80,8 @@ final class ResumeCommand implements Callable<Integer> {
       RunLauncher launcher = progress.launcher(spec);
       long start = System.nanoTime();
       RunSummary summary = launcher.resume(s, runId);
-      return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err,
-          CliErrors.verbose(spec));
+      return progress.report(
+          summary, (System.nanoTime() - start) / 1e9, out, err, CliErrors.verbose(spec));
     } catch (ResumePoint.ResumeException e) {
       CliErrors.print(err, e, CliErrors.verbose(spec));
       return 1;

@@ -1,10 +1,10 @@
 package io.elspeth.pipelines.cli;
 
+import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.launch.RunSummary;
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.audit.secrets.SecretFingerprinter;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,27 +14,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elspeth run -s FILE [--execute]}: without {@code --execute} validates and prints the
- * plan (as ELSPETH does); with it, runs the pipeline and prints the reconciled counts.
+ * {@code elspeth run -s FILE [--execute]}: without {@code --execute} validates and prints the plan
+ * (as ELSPETH does); with it, runs the pipeline and prints the reconciled counts.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
     description = "Validate and show the plan of a pipeline; run it with --execute.")
 final class RunCommand implements Callable<Integer> {
-  @Mixin
-  SettingsOption settings;
+  @Mixin SettingsOption settings;
 
-  @Option(names = {"-x", "--execute"},
+  @Option(
+      names = {"-x", "--execute"},
       description = "Actually run the pipeline (without it: validate and print the plan).")
   boolean execute;
 
-  @Mixin
-  RunnerOption runner;
+  @Mixin RunnerOption runner;
 
-  @Mixin
-  ProgressOptions progress;
+  @Mixin ProgressOptions progress;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -52,13 +51,13 @@ final class RunCommand implements Callable<Integer> {
     RunLauncher launcher = progress.launcher(spec);
     long start = System.nanoTime();
     RunSummary summary = launcher.run(s);
-    return progress.report(summary, (System.nanoTime() - start) / 1e9, out, err,
-        CliErrors.verbose(spec));
+    return progress.report(
+        summary, (System.nanoTime() - start) / 1e9, out, err, CliErrors.verbose(spec));
   }
 
   /**
-   * Prints a run's summary; 0 when it completed, 1 with its reason when it failed (and, with
-   * {@code verbose}, the failure's stack trace).
+   * Prints a run's summary; 0 when it completed, 1 with its reason when it failed (and, with {@code
+   * verbose}, the failure's stack trace).
    */
   static int report(RunSummary summary, PrintWriter out, PrintWriter err, boolean verbose) {
     if (summary.succeeded()) {
@@ -67,16 +66,25 @@ final class RunCommand implements Callable<Integer> {
       if (failed > 0) {
         // ELSPETH stops the run at the first row a transform rejects without on_error; here the
         // run goes on and records every such row, so say so instead of ending quietly.
-        err.println("warning: " + failed + " row(s) failed (rejected by a step without on_error,"
-            + " or the step raised); their reasons are in the Landscape: elspeth explain"
-            + " --run " + summary.runId() + " --row <row_id>, or give the step on_error: <sink>");
+        err.println(
+            "warning: "
+                + failed
+                + " row(s) failed (rejected by a step without on_error,"
+                + " or the step raised); their reasons are in the Landscape: elspeth explain"
+                + " --run "
+                + summary.runId()
+                + " --row <row_id>, or give the step on_error: <sink>");
       }
       return 0;
     }
     err.println(CliErrors.scrub(summary.describe()));
     if (summary.partial()) {
-      CliErrors.print(err, "run " + summary.runId() + " completed, but its audit export failed: "
-          + summary.exportFailure());
+      CliErrors.print(
+          err,
+          "run "
+              + summary.runId()
+              + " completed, but its audit export failed: "
+              + summary.exportFailure());
       return 1;
     }
     String reason = "run " + summary.runId() + " failed: " + summary.failure();
@@ -104,8 +112,17 @@ final class RunCommand implements Callable<Integer> {
     PipelinePlan plan = PipelinePlan.of("(plan)", s, new SecretFingerprinter(null));
     out.println("pipeline " + s.file());
     for (PipelinePlan.Node n : plan.nodes()) {
-      out.println("  step " + n.step() + "  " + n.nodeType() + "  " + n.name() + " ("
-          + n.pluginName() + ")  " + n.nodeId());
+      out.println(
+          "  step "
+              + n.step()
+              + "  "
+              + n.nodeType()
+              + "  "
+              + n.name()
+              + " ("
+              + n.pluginName()
+              + ")  "
+              + n.nodeId());
     }
     for (PipelinePlan.Edge e : plan.edges()) {
       out.println("  edge " + e.from() + " -[" + e.label() + "]-> " + e.to());

@@ -9,33 +9,50 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The runner options shared by run and resume; each one given overrides the settings'
- * {@code runner:} section, the rest of which still applies.
+ * The runner options shared by run and resume; each one given overrides the settings' {@code
+ * runner:} section, the rest of which still applies.
  */
 final class RunnerOption {
-  @Option(names = "--runner", paramLabel = "NAME", converter = ProfileName.class,
-      description = "Runner profile: direct, flink-local or flink-cluster (default: the settings'"
-          + " runner.profile, else direct).")
+  @Option(
+      names = "--runner",
+      paramLabel = "NAME",
+      converter = ProfileName.class,
+      description =
+          "Runner profile: direct, flink-local or flink-cluster (default: the settings'"
+              + " runner.profile, else direct).")
   @Nullable RunnerProfile runner;
 
   /** An unknown runner name is a usage error (exit 2), found before any settings are read. */
   static final class ProfileName implements ITypeConverter<RunnerProfile> {
     @Override
     public RunnerProfile convert(String value) {
-      return RunnerProfile.byName(value).orElseThrow(() -> new TypeConversionException(
-          "unknown runner '" + value + "' (expected one of " + RunnerProfile.names() + ")"));
+      return RunnerProfile.byName(value)
+          .orElseThrow(
+              () ->
+                  new TypeConversionException(
+                      "unknown runner '"
+                          + value
+                          + "' (expected one of "
+                          + RunnerProfile.names()
+                          + ")"));
     }
   }
 
-  @Option(names = "--parallelism", paramLabel = "N",
+  @Option(
+      names = "--parallelism",
+      paramLabel = "N",
       description = "Workers: DirectRunner threads or Flink parallelism (0: one per core).")
   @Nullable Integer parallelism;
 
-  @Option(names = "--flink-master", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--flink-master",
+      paramLabel = "HOST:PORT",
       description = "The Flink JobManager (REST port) the flink-cluster runner submits to.")
   @Nullable String flinkMaster;
 
-  @Option(names = "--checkpointing-interval", paramLabel = "MS",
+  @Option(
+      names = "--checkpointing-interval",
+      paramLabel = "MS",
       description = "Flink checkpoint interval in milliseconds (0: off).")
   @Nullable Long checkpointingInterval;
 

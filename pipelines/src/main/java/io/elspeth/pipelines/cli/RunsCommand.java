@@ -28,9 +28,12 @@ import picocli.CommandLine.Spec;
  * rows recorded, owner and last heartbeat. A run recorded as running whose owner is gone is shown
  * {@code interrupted}: its process died, and {@code elspeth resume} may take it over.
  */
-@Command(name = "runs", mixinStandardHelpOptions = true,
-    description = "List the runs of a Landscape: status (a dead owner's running run shows as"
-        + " interrupted), start, rows, owner, last heartbeat, resume links.")
+@Command(
+    name = "runs",
+    mixinStandardHelpOptions = true,
+    description =
+        "List the runs of a Landscape: status (a dead owner's running run shows as"
+            + " interrupted), start, rows, owner, last heartbeat, resume links.")
 final class RunsCommand implements Callable<Integer> {
   @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
   String database;
@@ -38,8 +41,7 @@ final class RunsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per run, one per line.")
   boolean json;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -52,7 +54,8 @@ final class RunsCommand implements Callable<Integer> {
       return 1;
     }
     List<Map<String, Object>> runs = new ArrayList<>();
-    try (LandscapeStore store = LandscapeStore.open(url); Connection c = store.connection()) {
+    try (LandscapeStore store = LandscapeStore.open(url);
+        Connection c = store.connection()) {
       Map<String, Long> rows = new HashMap<>();
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT run_id, COUNT(*) FROM rows GROUP BY run_id")) {
@@ -62,8 +65,10 @@ final class RunsCommand implements Callable<Integer> {
       }
       long now = System.currentTimeMillis();
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT run_id, status, started_at, completed_at FROM runs"
-              + " ORDER BY started_at, run_id")) {
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT run_id, status, started_at, completed_at FROM runs"
+                      + " ORDER BY started_at, run_id")) {
         while (rs.next()) {
           String runId = rs.getString(1);
           String status = RunLeases.displayStatus(c, runId, rs.getString(2), now);
@@ -76,8 +81,9 @@ final class RunsCommand implements Callable<Integer> {
           run.put("completed_at", completed == null ? null : completed.toString());
           run.put("rows", rows.getOrDefault(runId, 0L));
           run.put("owner", lease.map(RunLease::describe).orElse(null));
-          run.put("last_heartbeat", lease.map(l -> Instant.ofEpochMilli(l.heartbeatMs())
-              .toString()).orElse(null));
+          run.put(
+              "last_heartbeat",
+              lease.map(l -> Instant.ofEpochMilli(l.heartbeatMs()).toString()).orElse(null));
           run.put("resumes", Resumptions.resumedRun(c, runId).orElse(null));
           run.put("resumed_by", Resumptions.resumedBy(c, runId).orElse(null));
           runs.add(run);
@@ -91,14 +97,21 @@ final class RunsCommand implements Callable<Integer> {
       }
       return 0;
     }
-    out.printf("%-38s %-12s %-32s %10s  %-26s %s%n", "RUN", "STATUS", "STARTED", "ROWS",
-        "LAST HEARTBEAT", "RESUME LINKS");
+    out.printf(
+        "%-38s %-12s %-32s %10s  %-26s %s%n",
+        "RUN", "STATUS", "STARTED", "ROWS", "LAST HEARTBEAT", "RESUME LINKS");
     for (Map<String, Object> run : runs) {
-      String links = (run.get("resumes") == null ? "" : "resumes " + run.get("resumes") + " ")
-          + (run.get("resumed_by") == null ? "" : "resumed by " + run.get("resumed_by"));
-      out.printf("%-38s %-12s %-32s %10d  %-26s %s%n", run.get("run_id"), run.get("status"),
-          run.get("started_at"), (Long) run.get("rows"),
-          run.get("last_heartbeat") == null ? "-" : run.get("last_heartbeat"), links.trim());
+      String links =
+          (run.get("resumes") == null ? "" : "resumes " + run.get("resumes") + " ")
+              + (run.get("resumed_by") == null ? "" : "resumed by " + run.get("resumed_by"));
+      out.printf(
+          "%-38s %-12s %-32s %10d  %-26s %s%n",
+          run.get("run_id"),
+          run.get("status"),
+          run.get("started_at"),
+          (Long) run.get("rows"),
+          run.get("last_heartbeat") == null ? "-" : run.get("last_heartbeat"),
+          links.trim());
     }
     return 0;
   }

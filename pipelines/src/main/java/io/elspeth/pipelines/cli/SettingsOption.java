@@ -10,11 +10,16 @@ import picocli.CommandLine.Option;
 
 /** The settings options shared by run and validate. */
 final class SettingsOption {
-  @Option(names = {"-s", "--settings"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-s", "--settings"},
+      required = true,
+      paramLabel = "FILE",
       description = "Pipeline settings YAML file.")
   Path file;
 
-  @Option(names = {"-p", "--profile"}, paramLabel = "NAME",
+  @Option(
+      names = {"-p", "--profile"},
+      paramLabel = "NAME",
       description = "Profile under 'profiles:' to apply over 'default:'.")
   String profile;
 

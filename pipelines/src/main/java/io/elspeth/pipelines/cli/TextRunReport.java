@@ -17,39 +17,64 @@ final class TextRunReport implements RunObserver {
 
   @Override
   public void phaseStarted(RunPhase phase, String action, @Nullable String target) {
-    err.println("[" + phase.value().toUpperCase(Locale.ROOT) + "] " + action
-        + (target == null ? "" : " " + target) + "...");
+    err.println(
+        "["
+            + phase.value().toUpperCase(Locale.ROOT)
+            + "] "
+            + action
+            + (target == null ? "" : " " + target)
+            + "...");
   }
 
   @Override
   public void phaseCompleted(RunPhase phase, double durationSeconds) {
-    err.println("[" + phase.value().toUpperCase(Locale.ROOT) + "] done in "
-        + duration(durationSeconds));
+    err.println(
+        "[" + phase.value().toUpperCase(Locale.ROOT) + "] done in " + duration(durationSeconds));
   }
 
   @Override
   public void phaseError(RunPhase phase, String error, @Nullable String target) {
-    err.println("[" + phase.value().toUpperCase(Locale.ROOT) + "] error"
-        + (target == null ? "" : " (" + target + ")") + ": " + error);
+    err.println(
+        "["
+            + phase.value().toUpperCase(Locale.ROOT)
+            + "] error"
+            + (target == null ? "" : " (" + target + ")")
+            + ": "
+            + error);
   }
 
   @Override
   public void progress(RunProgress p) {
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-        "progress: %,d rows read, %,d processed (%,d succeeded, %,d routed, %,d quarantined,"
-            + " %,d failed), %,.0f rows/s, %s elapsed", p.rowsRead(), p.rowsProcessed(),
-        p.succeeded(), p.routed(), p.quarantined(), p.failed(), p.rowsPerSecond(),
-        duration(p.elapsedSeconds())));
-    p.estimate().ifPresent(total -> {
-      // The last report has the run's own counts: a share of a sampled estimate would only
-      // contradict them ("97 % of ~1,028,941 rows read" once all 1,000,000 were).
-      if (total > 0 && !p.last()) {
-        line.append(String.format(Locale.ROOT, ", %d%% of ~%,d rows read",
-            Math.min(100, p.rowsRead() * 100 / total), total));
-      }
-    });
-    p.secondsLeft().ifPresent(left -> line.append(", about ").append(duration(left))
-        .append(" left to read"));
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "progress: %,d rows read, %,d processed (%,d succeeded, %,d routed, %,d quarantined,"
+                    + " %,d failed), %,.0f rows/s, %s elapsed",
+                p.rowsRead(),
+                p.rowsProcessed(),
+                p.succeeded(),
+                p.routed(),
+                p.quarantined(),
+                p.failed(),
+                p.rowsPerSecond(),
+                duration(p.elapsedSeconds())));
+    p.estimate()
+        .ifPresent(
+            total -> {
+              // The last report has the run's own counts: a share of a sampled estimate would only
+              // contradict them ("97 % of ~1,028,941 rows read" once all 1,000,000 were).
+              if (total > 0 && !p.last()) {
+                line.append(
+                    String.format(
+                        Locale.ROOT,
+                        ", %d%% of ~%,d rows read",
+                        Math.min(100, p.rowsRead() * 100 / total),
+                        total));
+              }
+            });
+    p.secondsLeft()
+        .ifPresent(left -> line.append(", about ").append(duration(left)).append(" left to read"));
     err.println(line);
   }
 

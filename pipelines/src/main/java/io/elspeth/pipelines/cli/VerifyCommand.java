@@ -14,19 +14,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elspeth verify FILE}: checks a signed export with {@code ELSPETH_SIGNING_KEY}. Exit 0
- * when every record's signature, the sequence and the manifest's hash chain match; exit 1 naming
- * the first altered, missing or reordered record otherwise.
+ * {@code elspeth verify FILE}: checks a signed export with {@code ELSPETH_SIGNING_KEY}. Exit 0 when
+ * every record's signature, the sequence and the manifest's hash chain match; exit 1 naming the
+ * first altered, missing or reordered record otherwise.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Verify a signed export (key: the environment variable " + SigningKey.ENV
-        + ").")
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description = "Verify a signed export (key: the environment variable " + SigningKey.ENV + ").")
 final class VerifyCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The export to verify.")
   Path file;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -39,8 +39,9 @@ final class VerifyCommand implements Callable<Integer> {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       v = ExportVerifier.verify(in, key);
     } catch (CharacterCodingException e) {
-      spec.commandLine().getErr().println("FAILED: " + file + ": not UTF-8 text, so not an"
-          + " export");
+      spec.commandLine()
+          .getErr()
+          .println("FAILED: " + file + ": not UTF-8 text, so not an" + " export");
       return 1;
     }
     if (v.valid()) {

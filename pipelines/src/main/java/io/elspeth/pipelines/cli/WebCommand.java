@@ -19,37 +19,53 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code elspeth web --database URL [--host H] [--port P] [--payload-dir DIR]}: serves the
- * read-only web console over a Landscape until the process is stopped. Off loopback it requires
- * the access token in {@code ELSPETH_WEB_TOKEN}; exports it serves are signed with
- * {@code ELSPETH_SIGNING_KEY} when that is set.
+ * read-only web console over a Landscape until the process is stopped. Off loopback it requires the
+ * access token in {@code ELSPETH_WEB_TOKEN}; exports it serves are signed with {@code
+ * ELSPETH_SIGNING_KEY} when that is set.
  */
-@Command(name = "web", mixinStandardHelpOptions = true,
-    description = "Serve a read-only web console over a Landscape (runs, DAG with counts, row"
-        + " lineage, live progress).")
+@Command(
+    name = "web",
+    mixinStandardHelpOptions = true,
+    description =
+        "Serve a read-only web console over a Landscape (runs, DAG with counts, row"
+            + " lineage, live progress).")
 final class WebCommand implements Callable<Integer> {
   @Option(names = "--database", paramLabel = "URL", description = LandscapeOption.DESCRIPTION)
   String database;
 
-  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
-      description = "Address to bind (default: ${DEFAULT-VALUE}); any other than loopback"
-          + " requires " + WebConsole.TOKEN_ENV + ".")
+  @Option(
+      names = "--host",
+      paramLabel = "ADDRESS",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address to bind (default: ${DEFAULT-VALUE}); any other than loopback"
+              + " requires "
+              + WebConsole.TOKEN_ENV
+              + ".")
   String host;
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8765",
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "8765",
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(names = "--payload-dir", paramLabel = "DIR",
+  @Option(
+      names = "--payload-dir",
+      paramLabel = "DIR",
       description = "Payload store to show stored rows, requests and responses from.")
   Path payloadDir;
 
-  @Option(names = "--llm-prices", paramLabel = "FILE",
-      description = "JSON prices of LLM tokens for estimated costs: {\"<model>\": {\"prompt\":"
-          + " <USD per million>, \"completion\": <USD per million>}}.")
+  @Option(
+      names = "--llm-prices",
+      paramLabel = "FILE",
+      description =
+          "JSON prices of LLM tokens for estimated costs: {\"<model>\": {\"prompt\":"
+              + " <USD per million>, \"completion\": <USD per million>}}.")
   Path llmPrices;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** The environment, replaceable in tests. */
   Map<String, String> env = System.getenv();
@@ -77,13 +93,24 @@ final class WebCommand implements Callable<Integer> {
       return 1;
     }
     try (LandscapeStore store = LandscapeStore.open(url);
-        WebConsole console = WebConsole.builder(store).withHost(host).withPort(port)
-            .withAccessToken(token).withSigningKey(key).withLlmPrices(prices)
-            .withPayloadStore(payloadDir == null ? null : FilesystemPayloadStore.at(payloadDir))
-            .start()) {
-      spec.commandLine().getErr().println("elspeth web: serving " + url + " at " + console.url()
-          + (token == null ? " (loopback only)" : " (access token required)")
-          + "; stop with Ctrl-C");
+        WebConsole console =
+            WebConsole.builder(store)
+                .withHost(host)
+                .withPort(port)
+                .withAccessToken(token)
+                .withSigningKey(key)
+                .withLlmPrices(prices)
+                .withPayloadStore(payloadDir == null ? null : FilesystemPayloadStore.at(payloadDir))
+                .start()) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "elspeth web: serving "
+                  + url
+                  + " at "
+                  + console.url()
+                  + (token == null ? " (loopback only)" : " (access token required)")
+                  + "; stop with Ctrl-C");
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "elspeth-web-stop"));
       stopped.await();

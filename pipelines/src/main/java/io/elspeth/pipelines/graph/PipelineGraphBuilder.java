@@ -2,6 +2,7 @@ package io.elspeth.pipelines.graph;
 
 import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.ClientSettings;
@@ -24,11 +25,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
-import io.elspeth.audit.record.AuditRecordCoder;
-import java.util.Objects;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -43,21 +43,21 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 /**
  * Turns a {@link PipelinePlan} into a Beam pipeline: the source step, then each transform,
  * aggregation, gate and coalesce reading the connection its {@link Wiring} names (a gate's routes
- * and fork paths, a coalesce's branches each a connection of their own), every output named after
- * a sink routed there, every routed token partitioned to its sink's durable write, and every
- * step's audit output flattened into one Landscape commit.
+ * and fork paths, a coalesce's branches each a connection of their own), every output named after a
+ * sink routed there, every routed token partitioned to its sink's durable write, and every step's
+ * audit output flattened into one Landscape commit.
  */
 public final class PipelineGraphBuilder {
   /** Buckets rows are spread over after the source; a few per worker thread. */
   static final int SPREAD_BUCKETS = 16;
 
   /**
-   * Buckets for a pipeline with a pooled step (a transform with {@code pool_size} above 1): two
-   * per worker, at most {@link #SPREAD_BUCKETS}. Runners bundle per key, and a pooled step must
-   * finish every row of a bundle before the bundle ends, so its pool idles while it drains;
-   * fewer, larger bundles drain less often (400 rows in 16 buckets are 25-row bundles, and with
-   * a pool of 4 their last round runs one call: the step can reach at most 6.25/7 of its pool).
-   * Two per worker still lets a worker that finishes early take another bundle.
+   * Buckets for a pipeline with a pooled step (a transform with {@code pool_size} above 1): two per
+   * worker, at most {@link #SPREAD_BUCKETS}. Runners bundle per key, and a pooled step must finish
+   * every row of a bundle before the bundle ends, so its pool idles while it drains; fewer, larger
+   * bundles drain less often (400 rows in 16 buckets are 25-row bundles, and with a pool of 4 their
+   * last round runs one call: the step can reach at most 6.25/7 of its pool). Two per worker still
+   * lets a worker that finishes early take another bundle.
    */
   static int spreadBuckets(PipelineOptions options, List<RowTransform> transforms) {
     boolean pooled = transforms.stream().anyMatch(t -> t.poolSize() > 1);
@@ -66,13 +66,12 @@ public final class PipelineGraphBuilder {
   }
 
   /**
-   * Whether rows are spread over buckets after the source: when the pipeline's
-   * {@code spreadRowsAfterSource} option says (by default on a distributed runner, where the
-   * per-row work runs in parallel), and always for a pooled step. The DirectRunner's default is
-   * off: the source's read is checkpointed into bounded bundles that the runner already
-   * processes side by side, while a Reshuffle there is a group it holds in memory until the
-   * source ends, which would hold the whole input; a pooled step still needs the buckets to keep
-   * its pool busy.
+   * Whether rows are spread over buckets after the source: when the pipeline's {@code
+   * spreadRowsAfterSource} option says (by default on a distributed runner, where the per-row work
+   * runs in parallel), and always for a pooled step. The DirectRunner's default is off: the
+   * source's read is checkpointed into bounded bundles that the runner already processes side by
+   * side, while a Reshuffle there is a group it holds in memory until the source ends, which would
+   * hold the whole input; a pooled step still needs the buckets to keep its pool busy.
    */
   static boolean spreadsRows(PipelineOptions options, List<RowTransform> transforms) {
     return ElspethPipelineOptions.of(options).getSpreadRowsAfterSource()
@@ -82,9 +81,9 @@ public final class PipelineGraphBuilder {
   private PipelineGraphBuilder() {}
 
   /**
-   * The connections built so far (connection name to the tokens on it), and the way to a sink:
-   * a step's output named after a sink goes there, to be recorded {@code completed} once
-   * written (a gate's route to a sink records {@code routed} itself).
+   * The connections built so far (connection name to the tokens on it), and the way to a sink: a
+   * step's output named after a sink goes there, to be recorded {@code completed} once written (a
+   * gate's route to a sink records {@code routed} itself).
    */
   private static final class Outlets {
     private final java.util.Set<String> sinks;
@@ -103,10 +102,13 @@ public final class PipelineGraphBuilder {
         }
         return;
       }
-      routed.add(tokens.apply("to-sink:" + producer + ":" + name, MapElements
-              .into(TypeDescriptor.of(Token.class))
-              .via((Token t) -> t.routedTo(name, "completed", null)))
-          .setCoder(TokenCoder.of()));
+      routed.add(
+          tokens
+              .apply(
+                  "to-sink:" + producer + ":" + name,
+                  MapElements.into(TypeDescriptor.of(Token.class))
+                      .via((Token t) -> t.routedTo(name, "completed", null)))
+              .setCoder(TokenCoder.of()));
     }
 
     boolean has(String connection) {
@@ -136,8 +138,8 @@ public final class PipelineGraphBuilder {
    * What a built pipeline offers to assert on: the tokens each sink writes (by sink name, in the
    * settings' order) and every audit record the Landscape commit receives.
    */
-  public record Outputs(Map<String, PCollection<Token>> sinkTokens,
-      PCollection<AuditRecord> audit) {}
+  public record Outputs(
+      Map<String, PCollection<Token>> sinkTokens, PCollection<AuditRecord> audit) {}
 
   public static Outputs build(Pipeline pipeline, PipelinePlan plan) {
     return build(pipeline, plan, true);
@@ -153,8 +155,10 @@ public final class PipelineGraphBuilder {
     List<PCollection<Token>> routed = new ArrayList<>();
 
     PipelineSettings.Source source = settings.source();
-    PCollectionTuple sourced = pipeline.apply("source:" + source.plugin(),
-        source.descriptor().create(source.options(), plan.sourceContext()));
+    PCollectionTuple sourced =
+        pipeline.apply(
+            "source:" + source.plugin(),
+            source.descriptor().create(source.options(), plan.sourceContext()));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
     List<PipelinePlan.Node> processing = plan.processing();
@@ -168,9 +172,12 @@ public final class PipelineGraphBuilder {
     if (spreadsRows(pipeline.getOptions(), rowTransforms)) {
       // A file is read by one worker; spread its rows before the per-row work. A few buckets,
       // not one key per row: runners bundle per key, and per-row keys make one-element bundles.
-      main = main.apply("spread-rows", Reshuffle.<Token>viaRandomKey()
-              .withNumBuckets(spreadBuckets(pipeline.getOptions(), rowTransforms)))
-          .setCoder(TokenCoder.of());
+      main =
+          main.apply(
+                  "spread-rows",
+                  Reshuffle.<Token>viaRandomKey()
+                      .withNumBuckets(spreadBuckets(pipeline.getOptions(), rowTransforms)))
+              .setCoder(TokenCoder.of());
     }
 
     // Every step reads the connection its wiring names and its outputs become the connections
@@ -178,8 +185,11 @@ public final class PipelineGraphBuilder {
     Wiring wiring = settings.wiring();
     Outlets outlets = new Outlets(settings.sinks().keySet(), routed);
     outlets.write(wiring.sourceOutput(), main, "source");
-    int count = settings.transforms().size() + settings.aggregations().size()
-        + settings.gates().size() + settings.coalesce().size();
+    int count =
+        settings.transforms().size()
+            + settings.aggregations().size()
+            + settings.gates().size()
+            + settings.coalesce().size();
     boolean[] built = new boolean[count];
     for (int remaining = count; remaining > 0; ) {
       int before = remaining;
@@ -189,10 +199,15 @@ public final class PipelineGraphBuilder {
           continue;
         }
         PipelineSettings.Transform t = settings.transforms().get(i);
-        PCollectionTuple out = outlets.read(w.input()).apply("transform:" + t.name(),
-            TransformStep.of(rowTransforms.get(i)).withContext(
-                plan.context(processing.get(i), t.onError())
-                    .withPayloadStore(settings.payloadStoreBasePath())));
+        PCollectionTuple out =
+            outlets
+                .read(w.input())
+                .apply(
+                    "transform:" + t.name(),
+                    TransformStep.of(rowTransforms.get(i))
+                        .withContext(
+                            plan.context(processing.get(i), t.onError())
+                                .withPayloadStore(settings.payloadStoreBasePath())));
         audits.add(out.get(StepTags.AUDIT));
         routed.add(out.get(StepTags.ROUTED));
         outlets.write(w.output(), out.get(StepTags.MAIN), t.name());
@@ -206,11 +221,17 @@ public final class PipelineGraphBuilder {
           continue;
         }
         PipelineSettings.Aggregation a = settings.aggregations().get(i);
-        PCollectionTuple out = outlets.read(w.input()).apply("aggregation:" + a.name(),
-            AggregationStep.of(a.descriptor().create(a.options(), clients), a.trigger())
-                .withOutputMode(a.outputMode()).withExpectedOutputCount(a.expectedOutputCount())
-                .withContext(plan.context(plan.aggregationNode(i), a.onError())
-                    .withPayloadStore(settings.payloadStoreBasePath())));
+        PCollectionTuple out =
+            outlets
+                .read(w.input())
+                .apply(
+                    "aggregation:" + a.name(),
+                    AggregationStep.of(a.descriptor().create(a.options(), clients), a.trigger())
+                        .withOutputMode(a.outputMode())
+                        .withExpectedOutputCount(a.expectedOutputCount())
+                        .withContext(
+                            plan.context(plan.aggregationNode(i), a.onError())
+                                .withPayloadStore(settings.payloadStoreBasePath())));
         audits.add(out.get(StepTags.AUDIT));
         routed.add(out.get(StepTags.ROUTED));
         outlets.write(w.output(), out.get(StepTags.MAIN), a.name());
@@ -225,11 +246,16 @@ public final class PipelineGraphBuilder {
         }
         PipelineSettings.Gate g = settings.gates().get(i);
         java.util.Set<String> connections = Wiring.connectionRoutes(g, settings.sinks().keySet());
-        PCollectionTuple out = outlets.read(w.input()).apply("gate:" + g.name(),
-            GateStep.of(g.condition(), g.routes()).withForkTo(g.forkTo())
-                .withConnections(connections)
-                .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
-                .withContext(plan.context(plan.gateNode(i), null)));
+        PCollectionTuple out =
+            outlets
+                .read(w.input())
+                .apply(
+                    "gate:" + g.name(),
+                    GateStep.of(g.condition(), g.routes())
+                        .withForkTo(g.forkTo())
+                        .withConnections(connections)
+                        .withDeliveredBranches(plan.deliveredForks(plan.gateNode(i).step()))
+                        .withContext(plan.context(plan.gateNode(i), null)));
         audits.add(out.get(StepTags.AUDIT));
         routed.add(out.get(StepTags.ROUTED));
         if (w.onContinue() != null) {
@@ -240,7 +266,9 @@ public final class PipelineGraphBuilder {
         }
         for (String path : g.forkTo()) {
           // A path to a sink ends there: the child completes at that sink.
-          outlets.write(w.forkOutputs().getOrDefault(path, path), out.get(GateStep.branchTag(path)),
+          outlets.write(
+              w.forkOutputs().getOrDefault(path, path),
+              out.get(GateStep.branchTag(path)),
               "fork:" + path);
         }
         built[base + i] = true;
@@ -254,12 +282,23 @@ public final class PipelineGraphBuilder {
         }
         PipelineSettings.Coalesce c = settings.coalesce().get(i);
         List<PCollection<Token>> inputs = new ArrayList<>();
-        c.branches().forEach(b -> inputs.add(outlets.read(Objects.requireNonNull(
-            w.branchInputs().get(b), () -> "coalesce '" + c.name() + "' has no input for " + b))));
-        PCollectionTuple out = PCollectionList.of(inputs).apply("coalesce:" + c.name(),
-            CoalesceStep.of(c.branches(), c.policy(), c.merge()).withQuorum(c.quorumCount())
-                .withSelectBranch(c.selectBranch()).withTimeoutSeconds(c.timeoutSeconds())
-                .withContext(plan.context(plan.coalesceNode(i), null)));
+        c.branches()
+            .forEach(
+                b ->
+                    inputs.add(
+                        outlets.read(
+                            Objects.requireNonNull(
+                                w.branchInputs().get(b),
+                                () -> "coalesce '" + c.name() + "' has no input for " + b))));
+        PCollectionTuple out =
+            PCollectionList.of(inputs)
+                .apply(
+                    "coalesce:" + c.name(),
+                    CoalesceStep.of(c.branches(), c.policy(), c.merge())
+                        .withQuorum(c.quorumCount())
+                        .withSelectBranch(c.selectBranch())
+                        .withTimeoutSeconds(c.timeoutSeconds())
+                        .withContext(plan.context(plan.coalesceNode(i), null)));
         audits.add(out.get(StepTags.AUDIT));
         routed.add(out.get(StepTags.ROUTED));
         outlets.write(w.output(), out.get(StepTags.MAIN), c.name());
@@ -267,22 +306,27 @@ public final class PipelineGraphBuilder {
         remaining--;
       }
       if (remaining == before) {
-        throw new IllegalStateException("steps of the plan read connections no step writes: "
-            + outlets.missing(wiring));
+        throw new IllegalStateException(
+            "steps of the plan read connections no step writes: " + outlets.missing(wiring));
       }
     }
 
     List<String> sinkNames = new ArrayList<>(settings.sinks().keySet());
-    PCollectionList<Token> bySink = PCollectionList.of(routed)
-        .apply("all-routed", Flatten.pCollections())
-        .apply("by-sink", Partition.of(sinkNames.size(), (Token t, int n) -> {
-          int index = sinkNames.indexOf(t.destination());
-          if (index < 0) {
-            throw new IllegalStateException("token " + t.tokenId() + " routed to unknown sink "
-                + t.destination());
-          }
-          return index;
-        }));
+    PCollectionList<Token> bySink =
+        PCollectionList.of(routed)
+            .apply("all-routed", Flatten.pCollections())
+            .apply(
+                "by-sink",
+                Partition.of(
+                    sinkNames.size(),
+                    (Token t, int n) -> {
+                      int index = sinkNames.indexOf(t.destination());
+                      if (index < 0) {
+                        throw new IllegalStateException(
+                            "token " + t.tokenId() + " routed to unknown sink " + t.destination());
+                      }
+                      return index;
+                    }));
     // Every row is checked against what its sink can write before any sink writes: diverting
     // sinks first (a sink that receives diverted rows never diverts itself), then the others
     // with the rows diverted to them; one refused row and no sink publishes.
@@ -290,8 +334,9 @@ public final class PipelineGraphBuilder {
     Map<String, StepContext> contexts = new LinkedHashMap<>();
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
       writers.put(sink.name(), plan.sinkWriter(sink));
-      StepContext ctx = plan.context(named(plan.sinks(), sink.name(), "sink node"), sink.onWriteFailure())
-          .withPayloadStore(settings.payloadStoreBasePath());
+      StepContext ctx =
+          plan.context(named(plan.sinks(), sink.name(), "sink node"), sink.onWriteFailure())
+              .withPayloadStore(settings.payloadStoreBasePath());
       if (!commitAudit) {
         // Nothing is committed, so a sink has no tokens in the Landscape to wait for and no
         // publication to record there: it publishes at once, as a step tested alone does.
@@ -312,17 +357,25 @@ public final class PipelineGraphBuilder {
         PCollection<Token> in = bySink.get(i).setCoder(TokenCoder.of());
         if (!diverting && !diverted.isEmpty()) {
           String name = sink.name();
-          PCollection<Token> toThis = PCollectionList.of(diverted)
-              .apply("diverted-to:" + name, Flatten.pCollections()).setCoder(TokenCoder.of())
-              .apply("diverted-filter:" + name,
-                  Filter.by((Token t) -> name.equals(t.destination())))
-              .setCoder(TokenCoder.of());
-          in = PCollectionList.of(in).and(toThis).apply("to-sink:" + name, Flatten.pCollections())
-              .setCoder(TokenCoder.of());
+          PCollection<Token> toThis =
+              PCollectionList.of(diverted)
+                  .apply("diverted-to:" + name, Flatten.pCollections())
+                  .setCoder(TokenCoder.of())
+                  .apply(
+                      "diverted-filter:" + name,
+                      Filter.by((Token t) -> name.equals(t.destination())))
+                  .setCoder(TokenCoder.of());
+          in =
+              PCollectionList.of(in)
+                  .and(toThis)
+                  .apply("to-sink:" + name, Flatten.pCollections())
+                  .setCoder(TokenCoder.of());
         }
-        PCollectionTuple checked = in.apply("sink-check:" + sink.name(),
-            SinkRowCheck.of(named(writers, sink.name(), "sink writer"))
-                .withContext(named(contexts, sink.name(), "sink context")));
+        PCollectionTuple checked =
+            in.apply(
+                "sink-check:" + sink.name(),
+                SinkRowCheck.of(named(writers, sink.name(), "sink writer"))
+                    .withContext(named(contexts, sink.name(), "sink context")));
         audits.add(checked.get(StepTags.AUDIT));
         refusals.add(checked.get(SinkRowCheck.REFUSED));
         if (diverting) {
@@ -331,19 +384,28 @@ public final class PipelineGraphBuilder {
         writable.put(sink.name(), checked.get(StepTags.MAIN));
       }
     }
-    PCollectionView<SinkWriteBarrier.Verdict> barrier = SinkWriteBarrier.of(
-        PCollectionList.of(refusals));
+    PCollectionView<SinkWriteBarrier.Verdict> barrier =
+        SinkWriteBarrier.of(PCollectionList.of(refusals));
     for (PipelineSettings.Sink sink : settings.sinks().values()) {
-      audits.add(named(writable, sink.name(), "sink input").apply("sink:" + sink.name(),
-          SinkWrite.to(named(writers, sink.name(), "sink writer")).withPluginName(sink.plugin())
-              .withContext(named(contexts, sink.name(), "sink context")).withBarrier(barrier)));
+      audits.add(
+          named(writable, sink.name(), "sink input")
+              .apply(
+                  "sink:" + sink.name(),
+                  SinkWrite.to(named(writers, sink.name(), "sink writer"))
+                      .withPluginName(sink.plugin())
+                      .withContext(named(contexts, sink.name(), "sink context"))
+                      .withBarrier(barrier)));
     }
-    PCollection<AuditRecord> allAudit = PCollectionList.of(audits)
-        .apply("all-audit", Flatten.pCollections()).setCoder(AuditRecordCoder.of());
+    PCollection<AuditRecord> allAudit =
+        PCollectionList.of(audits)
+            .apply("all-audit", Flatten.pCollections())
+            .setCoder(AuditRecordCoder.of());
     if (commitAudit) {
-      allAudit.apply("landscape-commit", LandscapeCommit.to(settings.landscape())
-          .withMaxBatchSize(settings.landscapeCommitBatchSize())
-          .withTelemetry(telemetryWiring(plan)));
+      allAudit.apply(
+          "landscape-commit",
+          LandscapeCommit.to(settings.landscape())
+              .withMaxBatchSize(settings.landscapeCommitBatchSize())
+              .withTelemetry(telemetryWiring(plan)));
     } else {
       allAudit.apply("audit-dropped", Filter.by((AuditRecord r) -> false));
     }
@@ -354,21 +416,23 @@ public final class PipelineGraphBuilder {
 
   /**
    * The work of one transform plugin with validated {@code options}: the plugin's own row
-   * transform, behind the {@code required_input_fields} check when the options name fields. The
-   * one way a transform step's work is made, for settings and for the Java API's typed plugins.
+   * transform, behind the {@code required_input_fields} check when the options name fields. The one
+   * way a transform step's work is made, for settings and for the Java API's typed plugins.
    */
-  public static RowTransform rowTransform(io.elspeth.transforms.step.TransformPlugin plugin,
-      io.elspeth.plugin.PluginOptions options, ClientSettings clients) {
+  public static RowTransform rowTransform(
+      io.elspeth.transforms.step.TransformPlugin plugin,
+      io.elspeth.plugin.PluginOptions options,
+      ClientSettings clients) {
     RowTransform rowTransform = plugin.create(options, clients);
-    List<String> required = options.strings(
-        io.elspeth.transforms.local.TransformOptions.REQUIRED_INPUT_FIELDS);
+    List<String> required =
+        options.strings(io.elspeth.transforms.local.TransformOptions.REQUIRED_INPUT_FIELDS);
     return required.isEmpty() ? rowTransform : new RequiredInputFields(required, rowTransform);
   }
 
   /**
-   * What the Landscape commit needs to emit row telemetry after each transaction: the run id,
-   * the telemetry settings, every node's type and names, every edge's destination name, and the
-   * payload store (call payloads at full).
+   * What the Landscape commit needs to emit row telemetry after each transaction: the run id, the
+   * telemetry settings, every node's type and names, every edge's destination name, and the payload
+   * store (call payloads at full).
    */
   static LandscapeCommit.TelemetryWiring telemetryWiring(PipelinePlan plan) {
     java.util.Map<String, LandscapeCommit.NodeInfo> nodes = new java.util.HashMap<>();
@@ -380,15 +444,23 @@ public final class PipelineGraphBuilder {
     java.util.Map<String, String> destinations = new java.util.HashMap<>();
     for (PipelinePlan.Edge e : plan.edges()) {
       // A gate's continue decision has a routing event too; its telemetry says "continue".
-      destinations.put(e.edgeId(), io.elspeth.transforms.gate.GateStep.CONTINUE.equals(e.label())
-          ? io.elspeth.transforms.gate.GateStep.CONTINUE : names.getOrDefault(e.to(), e.to()));
+      destinations.put(
+          e.edgeId(),
+          io.elspeth.transforms.gate.GateStep.CONTINUE.equals(e.label())
+              ? io.elspeth.transforms.gate.GateStep.CONTINUE
+              : names.getOrDefault(e.to(), e.to()));
     }
-    return new LandscapeCommit.TelemetryWiring(plan.runId(), plan.settings().telemetry(), nodes,
-        destinations, plan.settings().payloadStoreBasePath());
+    return new LandscapeCommit.TelemetryWiring(
+        plan.runId(),
+        plan.settings().telemetry(),
+        nodes,
+        destinations,
+        plan.settings().payloadStoreBasePath());
   }
 
   /** What {@code byName} holds for {@code name}: every sink of validated settings has one. */
   private static <V> V named(Map<String, V> byName, String name, String what) {
-    return Objects.requireNonNull(byName.get(name), () -> "no " + what + " for sink '" + name + "'");
+    return Objects.requireNonNull(
+        byName.get(name), () -> "no " + what + " for sink '" + name + "'");
   }
 }

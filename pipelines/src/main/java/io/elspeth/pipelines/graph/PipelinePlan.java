@@ -27,22 +27,31 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code <prefix>_<name>_<12 hex of the config hash>}), audit step numbers (source 0, then
  * transforms, aggregations, gates and coalesces 1..N in the order rows reach them through the
  * settings' {@link Wiring}, every sink N+1), edges with their labels (a gate route to a further
- * step labelled with the route, fork paths with the path name), and the
- * {@link StepContext} each step mints its records with.
+ * step labelled with the route, fork paths with the path name), and the {@link StepContext} each
+ * step mints its records with.
  */
 public final class PipelinePlan {
   /** ELSPETH's node id length limit. */
   public static final int MAX_NODE_ID = 64;
+
   public static final String ENGINE_VERSION = "engine:0.1.0";
 
   /**
-   * One node of the DAG; the contracts are ELSPETH's JSON of the schema contract of the rows
-   * the node takes and gives ({@code nodes.input_contract_json} / {@code output_contract_json}),
-   * null when the node declares no schema.
+   * One node of the DAG; the contracts are ELSPETH's JSON of the schema contract of the rows the
+   * node takes and gives ({@code nodes.input_contract_json} / {@code output_contract_json}), null
+   * when the node declares no schema.
    */
-  public record Node(String nodeId, String name, String nodeType, String pluginName,
-      String pluginVersion, String determinism, int step, Map<String, Object> auditConfig,
-      String schemaMode, @Nullable String inputContractJson,
+  public record Node(
+      String nodeId,
+      String name,
+      String nodeType,
+      String pluginName,
+      String pluginVersion,
+      String determinism,
+      int step,
+      Map<String, Object> auditConfig,
+      String schemaMode,
+      @Nullable String inputContractJson,
       @Nullable String outputContractJson) {}
 
   /** One edge of the DAG. */
@@ -54,15 +63,19 @@ public final class PipelinePlan {
   private final List<Node> processing = new ArrayList<>();
   private final Map<String, Node> sinks = new LinkedHashMap<>();
   private final List<Edge> edges = new ArrayList<>();
+
   /** Rows the run being resumed finished, which this run's source skips; null when not resuming. */
   private final java.util.@Nullable BitSet resumedDone;
+
   /** Per gate step, the fork branches the runs being resumed delivered; empty when not resuming. */
   private final Map<Integer, DeliveredBranches> deliveredForks;
 
   /** What each sink needs of the runs resumed, by sink name; empty when not resuming. */
   private final Map<String, io.elspeth.plugin.SinkResume> sinkResumes = new LinkedHashMap<>();
 
-  private PipelinePlan(PipelinePlan plan, java.util.BitSet resumedDone,
+  private PipelinePlan(
+      PipelinePlan plan,
+      java.util.BitSet resumedDone,
       Map<Integer, DeliveredBranches> deliveredForks,
       Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
     this.runId = plan.runId;
@@ -77,11 +90,12 @@ public final class PipelinePlan {
   }
 
   /**
-   * This plan, for a run that resumes another: its source skips the rows already done, its
-   * gates do not fork a row again to the branches {@code deliveredForks} (per gate step) name,
-   * and its sinks continue what the resumed runs published ({@code sinkResumes} by sink name).
+   * This plan, for a run that resumes another: its source skips the rows already done, its gates do
+   * not fork a row again to the branches {@code deliveredForks} (per gate step) name, and its sinks
+   * continue what the resumed runs published ({@code sinkResumes} by sink name).
    */
-  public PipelinePlan resuming(java.util.BitSet done,
+  public PipelinePlan resuming(
+      java.util.BitSet done,
       Map<Integer, DeliveredBranches> deliveredForks,
       Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
     return new PipelinePlan(this, done, deliveredForks, sinkResumes);
@@ -95,14 +109,16 @@ public final class PipelinePlan {
   /** A sink's writer for this run: continuing the resumed runs' output when resuming. */
   public io.elspeth.connectors.sink.SinkWriter sinkWriter(PipelineSettings.Sink sink) {
     io.elspeth.plugin.SinkResume resume = sinkResumes.get(sink.name());
-    return resume == null ? sink.descriptor().create(sinkOptions(sink))
+    return resume == null
+        ? sink.descriptor().create(sinkOptions(sink))
         : sink.descriptor().createResuming(sinkOptions(sink), resume);
   }
 
   /** The source's context: the run's payload store, and the rows to skip when resuming. */
   public StepContext sourceContext() {
-    StepContext ctx = context(source, settings.onValidationFailure())
-        .withPayloadStore(settings.payloadStoreBasePath());
+    StepContext ctx =
+        context(source, settings.onValidationFailure())
+            .withPayloadStore(settings.payloadStoreBasePath());
     return resumedDone == null ? ctx : ctx.withResumedDone(resumedDone);
   }
 
@@ -120,16 +136,20 @@ public final class PipelinePlan {
   }
 
   /**
-   * A sink's options for this run: as configured, except that a resumed run appends to the
-   * output of the run it resumes (for sinks that can append: {@code mode} or {@code if_exists})
-   * instead of replacing it.
+   * A sink's options for this run: as configured, except that a resumed run appends to the output
+   * of the run it resumes (for sinks that can append: {@code mode} or {@code if_exists}) instead of
+   * replacing it.
    */
   public io.elspeth.plugin.PluginOptions sinkOptions(PipelineSettings.Sink sink) {
     // File sinks say it with `mode`, the database sink with `if_exists`.
-    List<String> appendKeys = sink.descriptor().options().stream()
-        .filter(o -> (o.name().equals("mode") || o.name().equals("if_exists"))
-            && o.allowedValues().contains("append"))
-        .map(o -> o.name()).toList();
+    List<String> appendKeys =
+        sink.descriptor().options().stream()
+            .filter(
+                o ->
+                    (o.name().equals("mode") || o.name().equals("if_exists"))
+                        && o.allowedValues().contains("append"))
+            .map(o -> o.name())
+            .toList();
     if (resumedDone == null || appendKeys.isEmpty()) {
       return sink.options();
     }
@@ -140,9 +160,11 @@ public final class PipelinePlan {
 
   private PipelinePlan(String runId, PipelineSettings settings, SecretFingerprinter secrets) {
     // Node configs name URLs too (base_url, endpoint): the run's extra credential names apply.
-    secrets = io.elspeth.pipelines.settings.DeclaredSecrets.apply(settings, secrets
-        .withSecretUrlParams(
-            io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved())));
+    secrets =
+        io.elspeth.pipelines.settings.DeclaredSecrets.apply(
+            settings,
+            secrets.withSecretUrlParams(
+                io.elspeth.connectors.client.ClientSettings.secretUrlParams(settings.resolved())));
     this.resumedDone = null;
     this.deliveredForks = Map.of();
     this.runId = runId;
@@ -150,22 +172,55 @@ public final class PipelinePlan {
     Set<String> ids = new HashSet<>();
     PipelineSettings.Source s = settings.source();
     // What the source gives is the run's contract (runs.schema_contract_json).
-    source = node("source", s.plugin(), "source", s.plugin(), s.descriptor(), 0, s.config(),
-        secrets, ids, s.options().schema().mode().configName(), null,
-        SchemaContracts.of(s.options().schema()).toJson());
+    source =
+        node(
+            "source",
+            s.plugin(),
+            "source",
+            s.plugin(),
+            s.descriptor(),
+            0,
+            s.config(),
+            secrets,
+            ids,
+            s.options().schema().mode().configName(),
+            null,
+            SchemaContracts.of(s.options().schema()).toJson());
     Wiring wiring = settings.wiring();
     // Steps are numbered in the order rows reach them (a step after the steps it reads from).
     List<Integer> steps = stepNumbers(settings, wiring);
     int next = 0;
     for (PipelineSettings.Transform t : settings.transforms()) {
-      processing.add(node("transform", t.name(), "transform", t.plugin(), t.descriptor(),
-          steps.get(next++), t.config(), secrets, ids, t.options().schema().mode().configName(),
-          SchemaContracts.of(t.options().schema()).toJson(), null));
+      processing.add(
+          node(
+              "transform",
+              t.name(),
+              "transform",
+              t.plugin(),
+              t.descriptor(),
+              steps.get(next++),
+              t.config(),
+              secrets,
+              ids,
+              t.options().schema().mode().configName(),
+              SchemaContracts.of(t.options().schema()).toJson(),
+              null));
     }
     for (PipelineSettings.Aggregation a : settings.aggregations()) {
-      processing.add(node("aggregation", a.name(), "aggregation", a.plugin(), a.descriptor(),
-          steps.get(next++), a.config(), secrets, ids, a.options().schema().mode().configName(),
-          SchemaContracts.of(a.options().schema()).toJson(), null));
+      processing.add(
+          node(
+              "aggregation",
+              a.name(),
+              "aggregation",
+              a.plugin(),
+              a.descriptor(),
+              steps.get(next++),
+              a.config(),
+              secrets,
+              ids,
+              a.options().schema().mode().configName(),
+              SchemaContracts.of(a.options().schema()).toJson(),
+              null));
     }
     for (PipelineSettings.Gate g : settings.gates()) {
       Map<String, Object> config = new LinkedHashMap<>();
@@ -176,20 +231,52 @@ public final class PipelinePlan {
       }
       // ELSPETH names a config gate's plugin after the gate (config_gate:NAME), so that two
       // gates of one run are told apart by plugin name too.
-      processing.add(new Node(id("config_gate", g.name(), config, ids), g.name(), "gate",
-          "config_gate:" + g.name(), ENGINE_VERSION, "deterministic", steps.get(next++), config,
-          "dynamic", null, null));
+      processing.add(
+          new Node(
+              id("config_gate", g.name(), config, ids),
+              g.name(),
+              "gate",
+              "config_gate:" + g.name(),
+              ENGINE_VERSION,
+              "deterministic",
+              steps.get(next++),
+              config,
+              "dynamic",
+              null,
+              null));
     }
     for (PipelineSettings.Coalesce c : settings.coalesce()) {
-      processing.add(new Node(id("coalesce", c.name(), c.config(), ids), c.name(), "coalesce",
-          "coalesce", ENGINE_VERSION, "deterministic", steps.get(next++), c.config(), "dynamic",
-          null, null));
+      processing.add(
+          new Node(
+              id("coalesce", c.name(), c.config(), ids),
+              c.name(),
+              "coalesce",
+              "coalesce",
+              ENGINE_VERSION,
+              "deterministic",
+              steps.get(next++),
+              c.config(),
+              "dynamic",
+              null,
+              null));
     }
     int sinkStep = processing.size() + 1;
     for (PipelineSettings.Sink k : settings.sinks().values()) {
-      sinks.put(k.name(), node("sink", k.name(), "sink", k.plugin(), k.descriptor(), sinkStep,
-          k.config(), secrets, ids, k.options().schema().mode().configName(),
-          SchemaContracts.of(k.options().schema()).toJson(), null));
+      sinks.put(
+          k.name(),
+          node(
+              "sink",
+              k.name(),
+              "sink",
+              k.plugin(),
+              k.descriptor(),
+              sinkStep,
+              k.config(),
+              secrets,
+              ids,
+              k.options().schema().mode().configName(),
+              SchemaContracts.of(k.options().schema()).toJson(),
+              null));
     }
     // Each output goes to the sink of its name or to the step reading the connection.
     Map<String, Node> readers = new LinkedHashMap<>();
@@ -208,30 +295,53 @@ public final class PipelinePlan {
     }
     connect(source, wiring.sourceOutput(), GateStep.CONTINUE, "move", readers);
     for (int i = 0; i < wiring.transforms().size(); i++) {
-      connect(processing.get(i), wiring.transforms().get(i).output(), GateStep.CONTINUE, "move",
+      connect(
+          processing.get(i),
+          wiring.transforms().get(i).output(),
+          GateStep.CONTINUE,
+          "move",
           readers);
     }
     for (int i = 0; i < wiring.aggregations().size(); i++) {
-      connect(aggregationNode(i), wiring.aggregations().get(i).output(), GateStep.CONTINUE,
-          "move", readers);
+      connect(
+          aggregationNode(i),
+          wiring.aggregations().get(i).output(),
+          GateStep.CONTINUE,
+          "move",
+          readers);
     }
     String quarantine = settings.onValidationFailure();
     if (!StepContext.DISCARD.equals(quarantine)) {
-      edges.add(new Edge(Ids.edgeId(), source.nodeId(), sinkNode(quarantine).nodeId(),
-          "__quarantine__", "divert"));
+      edges.add(
+          new Edge(
+              Ids.edgeId(),
+              source.nodeId(),
+              sinkNode(quarantine).nodeId(),
+              "__quarantine__",
+              "divert"));
     }
     for (int i = 0; i < settings.transforms().size(); i++) {
       PipelineSettings.Transform t = settings.transforms().get(i);
       if (t.onError() != null && !StepContext.DISCARD.equals(t.onError())) {
-        edges.add(new Edge(Ids.edgeId(), processing.get(i).nodeId(), sinkNode(t.onError()).nodeId(),
-            "__error_" + t.name() + "__", "divert"));
+        edges.add(
+            new Edge(
+                Ids.edgeId(),
+                processing.get(i).nodeId(),
+                sinkNode(t.onError()).nodeId(),
+                "__error_" + t.name() + "__",
+                "divert"));
       }
     }
     for (int i = 0; i < settings.aggregations().size(); i++) {
       PipelineSettings.Aggregation a = settings.aggregations().get(i);
       if (a.onError() != null && !StepContext.DISCARD.equals(a.onError())) {
-        edges.add(new Edge(Ids.edgeId(), aggregationNode(i).nodeId(),
-            sinkNode(a.onError()).nodeId(), "__error_" + a.name() + "__", "divert"));
+        edges.add(
+            new Edge(
+                Ids.edgeId(),
+                aggregationNode(i).nodeId(),
+                sinkNode(a.onError()).nodeId(),
+                "__error_" + a.name() + "__",
+                "divert"));
       }
     }
     for (int i = 0; i < settings.gates().size(); i++) {
@@ -242,15 +352,17 @@ public final class PipelinePlan {
         connect(gate, w.onContinue(), GateStep.CONTINUE, "move", readers);
       }
       Set<String> furtherSteps = new java.util.LinkedHashSet<>();
-      g.routes().forEach((label, dest) -> {
-        if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
-          connect(gate, dest, label, "move", readers);
-          if (!sinks.containsKey(dest)) {
-            // connect(...) above refused a destination that is neither a sink nor read.
-            furtherSteps.add(Objects.requireNonNull(readers.get(dest), dest).nodeId());
-          }
-        }
-      });
+      g.routes()
+          .forEach(
+              (label, dest) -> {
+                if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
+                  connect(gate, dest, label, "move", readers);
+                  if (!sinks.containsKey(dest)) {
+                    // connect(...) above refused a destination that is neither a sink nor read.
+                    furtherSteps.add(Objects.requireNonNull(readers.get(dest), dest).nodeId());
+                  }
+                }
+              });
       // As ELSPETH's DAG builder: a gate whose routes lead to one further step also has a
       // continue edge to it (its fallthrough).
       if (w.onContinue() == null && furtherSteps.size() == 1) {
@@ -263,55 +375,80 @@ public final class PipelinePlan {
         String output = w.forkOutputs().getOrDefault(path, path);
         Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
         if (to == null) {
-          throw new IllegalStateException("fork path '" + path + "' of gate '" + g.name()
-              + "' leads to '" + output + "', which no step reads");
+          throw new IllegalStateException(
+              "fork path '"
+                  + path
+                  + "' of gate '"
+                  + g.name()
+                  + "' leads to '"
+                  + output
+                  + "', which no step reads");
         }
-        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to.nodeId(), path,
-            to.nodeType().equals("transform") || to.nodeType().equals("aggregation")
-                || to.nodeType().equals("gate") ? "move" : "copy"));
+        edges.add(
+            new Edge(
+                Ids.edgeId(),
+                gate.nodeId(),
+                to.nodeId(),
+                path,
+                to.nodeType().equals("transform")
+                        || to.nodeType().equals("aggregation")
+                        || to.nodeType().equals("gate")
+                    ? "move"
+                    : "copy"));
       }
     }
     for (int i = 0; i < settings.coalesce().size(); i++) {
-      connect(coalesceNode(i), wiring.coalesce().get(i).output(), GateStep.CONTINUE, "move",
-          readers);
+      connect(
+          coalesceNode(i), wiring.coalesce().get(i).output(), GateStep.CONTINUE, "move", readers);
     }
     // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
     for (PipelineSettings.Sink k : settings.sinks().values()) {
       String to = k.onWriteFailure();
       if (to != null && !StepContext.DISCARD.equals(to)) {
-        edges.add(new Edge(Ids.edgeId(), sinkNode(k.name()).nodeId(), sinkNode(to).nodeId(),
-            SinkRowCheck.FAILSINK_EDGE, "divert"));
+        edges.add(
+            new Edge(
+                Ids.edgeId(),
+                sinkNode(k.name()).nodeId(),
+                sinkNode(to).nodeId(),
+                SinkRowCheck.FAILSINK_EDGE,
+                "divert"));
       }
     }
   }
 
   /** An edge from {@code from} to the sink named {@code output} or the step reading it. */
-  private void connect(Node from, String output, String label, String mode,
-      Map<String, Node> readers) {
+  private void connect(
+      Node from, String output, String label, String mode, Map<String, Node> readers) {
     Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
     if (to == null) {
-      throw new IllegalStateException("'" + output + "' written by " + from.name()
-          + " is neither a sink nor read by a step");
+      throw new IllegalStateException(
+          "'" + output + "' written by " + from.name() + " is neither a sink nor read by a step");
     }
     edges.add(new Edge(Ids.edgeId(), from.nodeId(), to.nodeId(), label, mode));
   }
 
   /**
-   * The step numbers of the transforms, aggregations, gates and coalesces (in that order of
-   * the settings' lists): 1.. in the order rows reach them, each step after every step whose
-   * output it reads. For an RC2 chain this is the lists' order.
+   * The step numbers of the transforms, aggregations, gates and coalesces (in that order of the
+   * settings' lists): 1.. in the order rows reach them, each step after every step whose output it
+   * reads. For an RC2 chain this is the lists' order.
    */
   static List<Integer> stepNumbers(PipelineSettings settings, Wiring wiring) {
     List<List<String>> inputs = new ArrayList<>();
     List<List<String>> outputs = new ArrayList<>();
-    wiring.transforms().forEach(t -> {
-      inputs.add(List.of(t.input()));
-      outputs.add(List.of(t.output()));
-    });
-    wiring.aggregations().forEach(a -> {
-      inputs.add(List.of(a.input()));
-      outputs.add(List.of(a.output()));
-    });
+    wiring
+        .transforms()
+        .forEach(
+            t -> {
+              inputs.add(List.of(t.input()));
+              outputs.add(List.of(t.output()));
+            });
+    wiring
+        .aggregations()
+        .forEach(
+            a -> {
+              inputs.add(List.of(a.input()));
+              outputs.add(List.of(a.output()));
+            });
     for (int i = 0; i < wiring.gates().size(); i++) {
       Wiring.GateWires g = wiring.gates().get(i);
       inputs.add(List.of(g.input()));
@@ -322,10 +459,13 @@ public final class PipelinePlan {
       out.addAll(g.forkOutputs().values());
       outputs.add(out);
     }
-    wiring.coalesce().forEach(c -> {
-      inputs.add(List.copyOf(c.branchInputs().values()));
-      outputs.add(List.of(c.output()));
-    });
+    wiring
+        .coalesce()
+        .forEach(
+            c -> {
+              inputs.add(List.copyOf(c.branchInputs().values()));
+              outputs.add(List.of(c.output()));
+            });
     Set<String> written = new HashSet<>(List.of(wiring.sourceOutput()));
     Integer[] steps = new Integer[inputs.size()];
     int next = 1;
@@ -341,8 +481,12 @@ public final class PipelinePlan {
     }
     for (int i = 0; i < steps.length; i++) {
       if (steps[i] == null) {
-        throw new IllegalStateException("step " + i + " of the plan reads " + inputs.get(i)
-            + ", which no step before it writes");
+        throw new IllegalStateException(
+            "step "
+                + i
+                + " of the plan reads "
+                + inputs.get(i)
+                + ", which no step before it writes");
       }
     }
     return List.of(steps);
@@ -354,20 +498,39 @@ public final class PipelinePlan {
   }
 
   /** Plans a run of validated settings. */
-  public static PipelinePlan of(String runId, PipelineSettings settings,
-      SecretFingerprinter secrets) {
+  public static PipelinePlan of(
+      String runId, PipelineSettings settings, SecretFingerprinter secrets) {
     return new PipelinePlan(runId, settings, secrets);
   }
 
-  private static Node node(String prefix, String name, String type, String plugin,
-      PluginDescriptor descriptor, int step, Map<String, Object> config,
-      SecretFingerprinter secrets, Set<String> ids, String schemaMode,
-      @Nullable String inputContractJson, @Nullable String outputContractJson) {
+  private static Node node(
+      String prefix,
+      String name,
+      String type,
+      String plugin,
+      PluginDescriptor descriptor,
+      int step,
+      Map<String, Object> config,
+      SecretFingerprinter secrets,
+      Set<String> ids,
+      String schemaMode,
+      @Nullable String inputContractJson,
+      @Nullable String outputContractJson) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> audited = (Map<String, Object>) Objects.requireNonNull(
-        secrets.scrub(config), "the scrubbed copy of a map");
-    return new Node(id(prefix, name, audited, ids), name, type, plugin, descriptor.version(),
-        descriptor.determinism(), step, audited, schemaMode, inputContractJson,
+    Map<String, Object> audited =
+        (Map<String, Object>)
+            Objects.requireNonNull(secrets.scrub(config), "the scrubbed copy of a map");
+    return new Node(
+        id(prefix, name, audited, ids),
+        name,
+        type,
+        plugin,
+        descriptor.version(),
+        descriptor.determinism(),
+        step,
+        audited,
+        schemaMode,
+        inputContractJson,
         outputContractJson);
   }
 
@@ -405,8 +568,8 @@ public final class PipelinePlan {
   }
 
   /**
-   * Transforms, aggregations, gates, then coalesces, as the settings list them; their step
-   * numbers say the order rows reach them.
+   * Transforms, aggregations, gates, then coalesces, as the settings list them; their step numbers
+   * say the order rows reach them.
    */
   public List<Node> processing() {
     return List.copyOf(processing);
@@ -424,8 +587,11 @@ public final class PipelinePlan {
 
   /** The node of {@code settings().coalesce().get(i)}. */
   public Node coalesceNode(int i) {
-    return processing.get(settings.transforms().size() + settings.aggregations().size()
-        + settings.gates().size() + i);
+    return processing.get(
+        settings.transforms().size()
+            + settings.aggregations().size()
+            + settings.gates().size()
+            + i);
   }
 
   public Map<String, Node> sinks() {
@@ -454,17 +620,29 @@ public final class PipelinePlan {
       }
     }
     return new StepContext(runId, node.nodeId(), node.name(), node.step(), out, onError)
-        .withLandscape(settings.landscape()).withReplay(settings.replaySource(runId));
+        .withLandscape(settings.landscape())
+        .withReplay(settings.replaySource(runId));
   }
 
   /** Node and edge records, registered before any row is processed. */
   public List<io.elspeth.audit.record.AuditRecord> graphRecords(Instant now) {
     List<io.elspeth.audit.record.AuditRecord> records = new ArrayList<>();
     for (Node n : nodes()) {
-      records.add(new NodeRecord(n.nodeId(), runId, n.pluginName(), n.nodeType(),
-          n.pluginVersion(), n.determinism(), CanonicalJson.stableHash(n.auditConfig()),
-          CanonicalJson.canonicalize(n.auditConfig()), now, n.schemaMode(), null,
-          n.inputContractJson(), n.outputContractJson()));
+      records.add(
+          new NodeRecord(
+              n.nodeId(),
+              runId,
+              n.pluginName(),
+              n.nodeType(),
+              n.pluginVersion(),
+              n.determinism(),
+              CanonicalJson.stableHash(n.auditConfig()),
+              CanonicalJson.canonicalize(n.auditConfig()),
+              now,
+              n.schemaMode(),
+              null,
+              n.inputContractJson(),
+              n.outputContractJson()));
     }
     for (Edge e : edges) {
       records.add(new EdgeRecord(e.edgeId(), runId, e.from(), e.to(), e.label(), e.mode(), now));

@@ -17,11 +17,11 @@ import org.slf4j.LoggerFactory;
  * that it works on every runner (a Flink cluster's workers included): two counts by run id on
  * indexed columns ({@code rows.run_id}, {@code token_outcomes.run_id}).
  *
- * <p>It has its own connection, outside the store's pool: on SQLite that pool is the one writer
- * the commits need, and a WAL reader never blocks it. A count grows with the run, so the wait
- * after a poll is at least twenty times what the poll took: polling never takes more than about
- * 5 % of the launcher's time. Progress is best effort: a failed poll is logged and skipped, never
- * a run failure.
+ * <p>It has its own connection, outside the store's pool: on SQLite that pool is the one writer the
+ * commits need, and a WAL reader never blocks it. A count grows with the run, so the wait after a
+ * poll is at least twenty times what the poll took: polling never takes more than about 5 % of the
+ * launcher's time. Progress is best effort: a failed poll is logged and skipped, never a run
+ * failure.
  */
 final class ProgressPoller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressPoller.class);
@@ -37,8 +37,13 @@ final class ProgressPoller implements AutoCloseable {
   private final Thread thread;
   private @Nullable Connection connection;
 
-  private ProgressPoller(LandscapeStore store, String runId, Duration interval, long estimatedRows,
-      RunObserver observer, long startNanos) {
+  private ProgressPoller(
+      LandscapeStore store,
+      String runId,
+      Duration interval,
+      long estimatedRows,
+      RunObserver observer,
+      long startNanos) {
     this.store = store;
     this.runId = runId;
     this.interval = interval;
@@ -53,8 +58,13 @@ final class ProgressPoller implements AutoCloseable {
    * Starts polling every {@code interval}; {@code estimatedRows} is -1 when the source's size is
    * unknown.
    */
-  static ProgressPoller start(LandscapeStore store, String runId, Duration interval,
-      long estimatedRows, RunObserver observer, long startNanos) {
+  static ProgressPoller start(
+      LandscapeStore store,
+      String runId,
+      Duration interval,
+      long estimatedRows,
+      RunObserver observer,
+      long startNanos) {
     ProgressPoller poller =
         new ProgressPoller(store, runId, interval, estimatedRows, observer, startNanos);
     poller.thread.start();
@@ -125,8 +135,10 @@ final class ProgressPoller implements AutoCloseable {
     long routed = 0;
     long quarantined = 0;
     long failed = 0;
-    try (PreparedStatement ps = c.prepareStatement("SELECT outcome, COUNT(*) FROM token_outcomes"
-        + " WHERE run_id = ? AND is_terminal = 1 GROUP BY outcome")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT outcome, COUNT(*) FROM token_outcomes"
+                + " WHERE run_id = ? AND is_terminal = 1 GROUP BY outcome")) {
       ps.setString(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -137,13 +149,21 @@ final class ProgressPoller implements AutoCloseable {
             case "routed" -> routed += n;
             case "quarantined" -> quarantined += n;
             case "failed" -> failed += n;
-            default -> { }
+            default -> {}
           }
         }
       }
     }
-    return new RunProgress(rows, processed, succeeded, routed, quarantined, failed,
-        (System.nanoTime() - startNanos) / 1e9, estimatedRows, last);
+    return new RunProgress(
+        rows,
+        processed,
+        succeeded,
+        routed,
+        quarantined,
+        failed,
+        (System.nanoTime() - startNanos) / 1e9,
+        estimatedRows,
+        last);
   }
 
   private Connection connection() throws SQLException {

@@ -2,7 +2,9 @@ package io.elspeth.pipelines.launch;
 
 import java.util.Locale;
 
-/** The steps of a run a {@link RunObserver} hears about, named as ELSPETH's CLI events name them. */
+/**
+ * The steps of a run a {@link RunObserver} hears about, named as ELSPETH's CLI events name them.
+ */
 public enum RunPhase {
   /** The settings turned into a Beam pipeline. */
   GRAPH,

@@ -18,14 +18,37 @@ import java.util.OptionalLong;
  * @param last the report made once the rows stopped moving: the counts are the run's, and the
  *     estimate (sampled from the source's first MiB) is no longer a measure of what is left
  */
-public record RunProgress(long rowsRead, long rowsProcessed, long succeeded, long routed,
-    long quarantined, long failed, double elapsedSeconds, long estimatedRows, boolean last) {
+public record RunProgress(
+    long rowsRead,
+    long rowsProcessed,
+    long succeeded,
+    long routed,
+    long quarantined,
+    long failed,
+    double elapsedSeconds,
+    long estimatedRows,
+    boolean last) {
 
   /** A report while rows move. */
-  public RunProgress(long rowsRead, long rowsProcessed, long succeeded, long routed,
-      long quarantined, long failed, double elapsedSeconds, long estimatedRows) {
-    this(rowsRead, rowsProcessed, succeeded, routed, quarantined, failed, elapsedSeconds,
-        estimatedRows, false);
+  public RunProgress(
+      long rowsRead,
+      long rowsProcessed,
+      long succeeded,
+      long routed,
+      long quarantined,
+      long failed,
+      double elapsedSeconds,
+      long estimatedRows) {
+    this(
+        rowsRead,
+        rowsProcessed,
+        succeeded,
+        routed,
+        quarantined,
+        failed,
+        elapsedSeconds,
+        estimatedRows,
+        false);
   }
 
   /** Rows processed per second since the run started (ELSPETH's rate). */
@@ -40,8 +63,8 @@ public record RunProgress(long rowsRead, long rowsProcessed, long succeeded, lon
 
   /**
    * Seconds left to read the source at the reading rate so far, when its size is known, rows are
-   * moving and some are left to read (an estimate, not a promise). Sinks that publish at the end
-   * of the rows (files) record their outcomes after that.
+   * moving and some are left to read (an estimate, not a promise). Sinks that publish at the end of
+   * the rows (files) record their outcomes after that.
    */
   public OptionalDouble secondsLeft() {
     double rate = elapsedSeconds > 0 ? rowsRead / elapsedSeconds : 0;

@@ -6,19 +6,29 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What a run did: its id, status, reconciled counts, and the failure reason when it failed, with
- * the exception behind it when there was one (the CLI prints its trace with --verbose).
- * {@code exportFailure} is why the post-run export of a completed run failed (null when it
- * succeeded or there was none): the run stays completed, but did not fully succeed (ELSPETH's
- * PARTIAL). {@code verification} is what a verify run found (null in other runs).
+ * the exception behind it when there was one (the CLI prints its trace with --verbose). {@code
+ * exportFailure} is why the post-run export of a completed run failed (null when it succeeded or
+ * there was none): the run stays completed, but did not fully succeed (ELSPETH's PARTIAL). {@code
+ * verification} is what a verify run found (null in other runs).
  */
-public record RunSummary(String runId, String status, @Nullable RunReconciliation counts,
-    @Nullable String failure, String landscape, @Nullable Throwable cause,
+public record RunSummary(
+    String runId,
+    String status,
+    @Nullable RunReconciliation counts,
+    @Nullable String failure,
+    String landscape,
+    @Nullable Throwable cause,
     @Nullable String exportFailure,
     io.elspeth.connectors.replay.@Nullable VerificationReport verification) {
 
   /** A summary of a live or replay run. */
-  public RunSummary(String runId, String status, @Nullable RunReconciliation counts,
-      @Nullable String failure, String landscape, @Nullable Throwable cause,
+  public RunSummary(
+      String runId,
+      String status,
+      @Nullable RunReconciliation counts,
+      @Nullable String failure,
+      String landscape,
+      @Nullable Throwable cause,
       @Nullable String exportFailure) {
     this(runId, status, counts, failure, landscape, cause, exportFailure, null);
   }
@@ -26,8 +36,7 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
   /** This summary with a verify run's report. */
   public RunSummary withVerification(
       io.elspeth.connectors.replay.@Nullable VerificationReport report) {
-    return new RunSummary(runId, status, counts, failure, landscape, cause, exportFailure,
-        report);
+    return new RunSummary(runId, status, counts, failure, landscape, cause, exportFailure, report);
   }
 
   /** The run completed and, if one was configured, its export too. */
@@ -47,7 +56,8 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
     }
     return counts.outcomes().entrySet().stream()
         .filter(e -> e.getKey().equals(outcome) || e.getKey().startsWith(outcome + "@"))
-        .mapToLong(Map.Entry::getValue).sum();
+        .mapToLong(Map.Entry::getValue)
+        .sum();
   }
 
   /** A few lines for the terminal. */
@@ -61,8 +71,11 @@ public record RunSummary(String runId, String status, @Nullable RunReconciliatio
       }
       sb.append('\n');
       for (Map.Entry<String, Long> e : counts.outcomes().entrySet()) {
-        sb.append("  ").append(e.getKey().replace("@", " at sink ")).append(": ")
-            .append(e.getValue()).append('\n');
+        sb.append("  ")
+            .append(e.getKey().replace("@", " at sink "))
+            .append(": ")
+            .append(e.getValue())
+            .append('\n');
       }
     }
     if (failure != null) {

@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Estimates how many rows a run's source holds, for the time-left estimate of its progress: a
- * local CSV or JSON-lines file, one row a line, its line count read from its first MiB and
- * scaled to its size (exact for a smaller file). Other sources (a JSON array, a blob, a glob)
- * give no estimate. The reader itself is not involved: this only looks at the file.
+ * Estimates how many rows a run's source holds, for the time-left estimate of its progress: a local
+ * CSV or JSON-lines file, one row a line, its line count read from its first MiB and scaled to its
+ * size (exact for a smaller file). Other sources (a JSON array, a blob, a glob) give no estimate.
+ * The reader itself is not involved: this only looks at the file.
  */
 final class SourceSize {
   private static final int SAMPLE_BYTES = 1 << 20;
@@ -22,8 +22,8 @@ final class SourceSize {
   /** The estimated row count, or -1 when it cannot be told. */
   static long estimateRows(PipelineSettings settings) {
     String plugin = settings.source().plugin();
-    String path = settings.source().options().has("path")
-        ? settings.source().options().string("path") : null;
+    String path =
+        settings.source().options().has("path") ? settings.source().options().string("path") : null;
     if (path == null) {
       return -1;
     }

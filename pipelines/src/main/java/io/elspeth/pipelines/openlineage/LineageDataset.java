@@ -11,11 +11,10 @@ import java.util.Objects;
 /**
  * A dataset of an OpenLineage event, named by OpenLineage's naming conventions
  * (https://openlineage.io/docs/spec/naming): a local file is namespace {@code file} and its
- * absolute path; a blob is namespace {@code wasbs://<container>@<account>.dfs.core.windows.net}
- * and its blob name; a PostgreSQL table is {@code postgres://<host>:<port>} and
- * {@code <database>.<schema>.<table>}. Built from the {@link DatasetName} the source or sink
- * reports to Beam's lineage metric, so both name the same dataset, and, like it, never holds a
- * secret.
+ * absolute path; a blob is namespace {@code wasbs://<container>@<account>.dfs.core.windows.net} and
+ * its blob name; a PostgreSQL table is {@code postgres://<host>:<port>} and {@code
+ * <database>.<schema>.<table>}. Built from the {@link DatasetName} the source or sink reports to
+ * Beam's lineage metric, so both name the same dataset, and, like it, never holds a secret.
  *
  * @param fields the declared schema's fields (empty when the schema is dynamic)
  */
@@ -30,10 +29,14 @@ public record LineageDataset(String namespace, String name, List<FieldSpec> fiel
   public static LineageDataset of(DatasetName dataset, List<FieldSpec> fields) {
     List<String> s = dataset.segments();
     return switch (dataset.system()) {
-      case "file" -> new LineageDataset("file",
-          Path.of(s.get(0)).toAbsolutePath().normalize().toString(), fields);
-      case "abs" -> new LineageDataset("wasbs://" + s.get(1) + "@" + storageAccount(s.get(0))
-          + ".dfs.core.windows.net", s.get(2), fields);
+      case "file" ->
+          new LineageDataset(
+              "file", Path.of(s.get(0)).toAbsolutePath().normalize().toString(), fields);
+      case "abs" ->
+          new LineageDataset(
+              "wasbs://" + s.get(1) + "@" + storageAccount(s.get(0)) + ".dfs.core.windows.net",
+              s.get(2),
+              fields);
       default -> table(dataset.system(), s.get(0), s.get(s.size() - 1), fields);
     };
   }
@@ -42,32 +45,32 @@ public record LineageDataset(String namespace, String name, List<FieldSpec> fiel
    * A table of a database sink: {@code system} is the JDBC scheme and {@code address} the
    * database's address without credentials ({@code //host:port/db?...} or {@code ///file.db}).
    */
-  private static LineageDataset table(String system, String address, String table,
-      List<FieldSpec> fields) {
+  private static LineageDataset table(
+      String system, String address, String table, List<FieldSpec> fields) {
     URI uri = URI.create(system + ":" + address);
     String scheme = system.toLowerCase(Locale.ROOT);
     if (scheme.equals("sqlite")) {
       // OpenLineage names no SQLite convention: the file's path says which database it is.
       String file = uri.getPath() == null ? address : uri.getPath();
-      return new LineageDataset("sqlite://" + Path.of(file).toAbsolutePath().normalize(), table,
-          fields);
+      return new LineageDataset(
+          "sqlite://" + Path.of(file).toAbsolutePath().normalize(), table, fields);
     }
     String database = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     if (scheme.startsWith("postgres")) {
       int port = uri.getPort() < 0 ? 5432 : uri.getPort();
       String qualified = table.contains(".") ? table : "public." + table;
-      return new LineageDataset("postgres://" + uri.getHost() + ":" + port,
-          database + "." + qualified, fields);
+      return new LineageDataset(
+          "postgres://" + uri.getHost() + ":" + port, database + "." + qualified, fields);
     }
     String hostPort = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
-    return new LineageDataset(scheme + "://" + hostPort,
-        database.isEmpty() ? table : database + "." + table, fields);
+    return new LineageDataset(
+        scheme + "://" + hostPort, database.isEmpty() ? table : database + "." + table, fields);
   }
 
   /**
-   * The storage account of an account endpoint as {@code AzureAuth.account()} shows it:
-   * {@code https://<account>.blob.core.windows.net}, or Azurite's
-   * {@code http://127.0.0.1:10000/<account>}.
+   * The storage account of an account endpoint as {@code AzureAuth.account()} shows it: {@code
+   * https://<account>.blob.core.windows.net}, or Azurite's {@code
+   * http://127.0.0.1:10000/<account>}.
    */
   static String storageAccount(String endpoint) {
     URI uri;

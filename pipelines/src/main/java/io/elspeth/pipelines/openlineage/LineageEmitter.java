@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends OpenLineage events to their transports on a thread of its own, in the order they were
- * emitted, so a slow or dead lineage server never holds a run up. Like telemetry, a failure
- * never changes a run: it is logged (at WARN, naming the transport and the event, never a
- * secret) and counted. {@link #close} waits, bounded, for the events still queued.
+ * emitted, so a slow or dead lineage server never holds a run up. Like telemetry, a failure never
+ * changes a run: it is logged (at WARN, naming the transport and the event, never a secret) and
+ * counted. {@link #close} waits, bounded, for the events still queued.
  */
 public final class LineageEmitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LineageEmitter.class);
@@ -28,11 +28,13 @@ public final class LineageEmitter implements AutoCloseable {
 
   public LineageEmitter(List<LineageTransport> transports) {
     this.transports = List.copyOf(transports);
-    this.sender = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "openlineage-emitter");
-      t.setDaemon(true);
-      return t;
-    });
+    this.sender =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "openlineage-emitter");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** An emitter that sends nothing: lineage is not configured. */
@@ -56,15 +58,15 @@ public final class LineageEmitter implements AutoCloseable {
     try {
       json = RunEvents.JSON.writeValueAsString(event);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("an OpenLineage event built from a JSON tree must serialize",
-          e);
+      throw new IllegalStateException(
+          "an OpenLineage event built from a JSON tree must serialize", e);
     }
     try {
       sender.execute(() -> send(type, runId, json));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       failures.addAndGet(transports.size());
-      LOG.warn("openlineage event dropped event_type={} run_id={}: the emitter is closed", type,
-          runId);
+      LOG.warn(
+          "openlineage event dropped event_type={} run_id={}: the emitter is closed", type, runId);
     }
   }
 
@@ -76,14 +78,23 @@ public final class LineageEmitter implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failures.incrementAndGet();
-        LOG.warn("openlineage event not delivered event_type={} run_id={} transport={}:"
-            + " interrupted", type, runId, transport);
+        LOG.warn(
+            "openlineage event not delivered event_type={} run_id={} transport={}:"
+                + " interrupted",
+            type,
+            runId,
+            transport);
         return;
       } catch (Exception e) {
         failures.incrementAndGet();
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        LOG.warn("openlineage event not delivered event_type={} run_id={} transport={}"
-            + " failures={} error={}", type, runId, transport, failures.get(),
+        LOG.warn(
+            "openlineage event not delivered event_type={} run_id={} transport={}"
+                + " failures={} error={}",
+            type,
+            runId,
+            transport,
+            failures.get(),
             LandscapeUrl.redact(why));
       }
     }
@@ -105,15 +116,19 @@ public final class LineageEmitter implements AutoCloseable {
     try {
       if (!sender.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         List<Runnable> left = sender.shutdownNow();
-        LOG.warn("openlineage events not delivered before the run ended events={} timeout={}",
-            left.size(), timeout);
+        LOG.warn(
+            "openlineage events not delivered before the run ended events={} timeout={}",
+            left.size(),
+            timeout);
       }
     } catch (InterruptedException e) {
       sender.shutdownNow();
       Thread.currentThread().interrupt();
     }
     if (failures.get() > 0) {
-      LOG.warn("openlineage deliveries failed failures={} delivered={}", failures.get(),
+      LOG.warn(
+          "openlineage deliveries failed failures={} delivered={}",
+          failures.get(),
           delivered.get());
     }
   }

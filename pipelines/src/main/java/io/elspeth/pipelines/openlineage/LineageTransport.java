@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where OpenLineage events go, as OpenLineage's clients name their transports. {@link #send}
- * throws on failure; the caller ({@link LineageEmitter}) counts and logs it. {@link #toString()}
- * names the destination without any secret.
+ * Where OpenLineage events go, as OpenLineage's clients name their transports. {@link #send} throws
+ * on failure; the caller ({@link LineageEmitter}) counts and logs it. {@link #toString()} names the
+ * destination without any secret.
  */
 public sealed interface LineageTransport {
 
@@ -54,15 +54,16 @@ public sealed interface LineageTransport {
 
     @Override
     public void send(String eventJson) throws IOException, InterruptedException {
-      HttpRequest.Builder request = HttpRequest.newBuilder(settings.eventsUri())
-          .timeout(settings.timeout())
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(eventJson, StandardCharsets.UTF_8));
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(settings.eventsUri())
+              .timeout(settings.timeout())
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(eventJson, StandardCharsets.UTF_8));
       if (settings.apiKey() != null) {
         request.header("Authorization", "Bearer " + settings.apiKey());
       }
-      HttpResponse<Void> response = client.send(request.build(),
-          HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() / 100 != 2) {
         throw new IOException("HTTP " + response.statusCode() + " from " + settings.eventsUri());
       }
@@ -81,8 +82,12 @@ public sealed interface LineageTransport {
       if (path.getParent() != null) {
         Files.createDirectories(path.getParent());
       }
-      Files.writeString(path, eventJson + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          path,
+          eventJson + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     }
 
     @Override

@@ -21,10 +21,12 @@ import java.util.function.Function;
  *
  * @param input the source's dataset, if it reads one
  * @param outputs each sink's dataset, by sink name
- * @param outputsOfRun each sink's dataset for a run id, where the name depends on the run (a
- *     blob path templated with {@code run_id}); {@link #forRun} applies them
+ * @param outputsOfRun each sink's dataset for a run id, where the name depends on the run (a blob
+ *     path templated with {@code run_id}); {@link #forRun} applies them
  */
-public record RunDatasets(Optional<LineageDataset> input, Map<String, LineageDataset> outputs,
+public record RunDatasets(
+    Optional<LineageDataset> input,
+    Map<String, LineageDataset> outputs,
     Map<String, Function<String, LineageDataset>> outputsOfRun) {
   public RunDatasets {
     outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
@@ -61,13 +63,18 @@ public record RunDatasets(Optional<LineageDataset> input, Map<String, LineageDat
 
   private static Optional<LineageDataset> source(PipelineSettings.Source source) {
     PluginOptions o = source.options();
-    DatasetName name = switch (source.plugin()) {
-      case "csv", "json" -> o.string("path") == null ? null : DatasetName.file(o.string("path"));
-      case "azure_blob" -> DatasetName.azureBlob(AzureAuth.from(o).account(),
-          o.requiredString("container"), o.requiredString("blob_path"));
-      // The null source reads nothing; a plugin not named here reads nothing ELSPETH names.
-      default -> null;
-    };
+    DatasetName name =
+        switch (source.plugin()) {
+          case "csv", "json" ->
+              o.string("path") == null ? null : DatasetName.file(o.string("path"));
+          case "azure_blob" ->
+              DatasetName.azureBlob(
+                  AzureAuth.from(o).account(),
+                  o.requiredString("container"),
+                  o.requiredString("blob_path"));
+          // The null source reads nothing; a plugin not named here reads nothing ELSPETH names.
+          default -> null;
+        };
     return Optional.ofNullable(name).map(n -> LineageDataset.of(n, fields(o)));
   }
 

@@ -20,18 +20,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OpenLineage events of the runs one launch records (the run, and the run it resumes when
- * that one is found interrupted), emitted each after the Landscape write it reports committed.
- * Nothing here can fail a run: a failure to name a dataset or read a count is logged and the
- * event goes without it.
+ * The OpenLineage events of the runs one launch records (the run, and the run it resumes when that
+ * one is found interrupted), emitted each after the Landscape write it reports committed. Nothing
+ * here can fail a run: a failure to name a dataset or read a count is logged and the event goes
+ * without it.
  */
 public final class RunLineage implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunLineage.class);
+
   /** How long the end of a launch waits for queued events. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
   /** Rows each sink received: its terminal outcomes, through the token_outcomes run index. */
-  static final String ROWS_PER_SINK = "SELECT sink_name, COUNT(*) FROM token_outcomes"
-      + " WHERE run_id = ? AND is_terminal = 1 AND sink_name IS NOT NULL GROUP BY sink_name";
+  static final String ROWS_PER_SINK =
+      "SELECT sink_name, COUNT(*) FROM token_outcomes"
+          + " WHERE run_id = ? AND is_terminal = 1 AND sink_name IS NOT NULL GROUP BY sink_name";
 
   /** Rows a run has recorded so far, through the (run_id, row_index) key. */
   static final String ROWS_OF_RUN = "SELECT COUNT(*) FROM rows WHERE run_id = ?";
@@ -53,8 +56,8 @@ public final class RunLineage implements AutoCloseable {
   }
 
   /**
-   * The lineage of runs of {@code plan}, per its {@code lineage:} section (none when the
-   * section configures no transport); {@code settingsHash} is the hash recorded on the run.
+   * The lineage of runs of {@code plan}, per its {@code lineage:} section (none when the section
+   * configures no transport); {@code settingsHash} is the hash recorded on the run.
    */
   public static RunLineage open(PipelinePlan plan, String settingsHash) {
     try {
@@ -79,11 +82,16 @@ public final class RunLineage implements AutoCloseable {
       LOG.warn("openlineage datasets not named, events carry none error={}", e.getMessage());
       datasets = new RunDatasets(java.util.Optional.empty(), Map.of());
     }
-    RunEvents events = new RunEvents(lineage.namespace(), jobName(settings),
-        settings.resolved().get("description") instanceof String d ? d : null, settingsHash,
-        lineage.consoleUrl(), datasets);
-    return new RunLineage(new LineageEmitter(LineageTransport.of(lineage)), events,
-        lineage.runningInterval());
+    RunEvents events =
+        new RunEvents(
+            lineage.namespace(),
+            jobName(settings),
+            settings.resolved().get("description") instanceof String d ? d : null,
+            settingsHash,
+            lineage.consoleUrl(),
+            datasets);
+    return new RunLineage(
+        new LineageEmitter(LineageTransport.of(lineage)), events, lineage.runningInterval());
   }
 
   /** The job's name: the settings' {@code name}, else the settings file's name without suffix. */
@@ -105,14 +113,16 @@ public final class RunLineage implements AutoCloseable {
       return;
     }
     emitter.emit(events.start(runId, Instant.now()));
-    running = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "openlineage-running");
-      t.setDaemon(true);
-      return t;
-    });
+    running =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "openlineage-running");
+              t.setDaemon(true);
+              return t;
+            });
     long every = runningInterval.toMillis();
-    running.scheduleAtFixedRate(() -> runningNow(runId, store), every, every,
-        TimeUnit.MILLISECONDS);
+    running.scheduleAtFixedRate(
+        () -> runningNow(runId, store), every, every, TimeUnit.MILLISECONDS);
   }
 
   private void runningNow(String runId, LandscapeStore store) {

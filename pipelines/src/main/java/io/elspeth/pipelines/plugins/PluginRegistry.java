@@ -11,20 +11,20 @@ import io.elspeth.connectors.plugins.NullSourcePlugin;
 import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.SinkPlugin;
 import io.elspeth.plugin.SourcePlugin;
-import io.elspeth.transforms.local.FieldMapperPlugin;
-import io.elspeth.transforms.local.JsonExplodePlugin;
-import io.elspeth.transforms.local.KeywordFilterPlugin;
-import io.elspeth.transforms.local.PassthroughPlugin;
-import io.elspeth.transforms.llm.LlmPlugin;
-import io.elspeth.transforms.local.TruncatePlugin;
-import io.elspeth.transforms.safety.ContentSafetyPlugin;
-import io.elspeth.transforms.safety.PromptShieldPlugin;
-import io.elspeth.transforms.web.WebScrapePlugin;
-import io.elspeth.transforms.step.TransformPlugin;
 import io.elspeth.transforms.dag.AggregationPlugin;
 import io.elspeth.transforms.dag.BatchReplicatePlugin;
 import io.elspeth.transforms.dag.BatchStatsPlugin;
 import io.elspeth.transforms.llm.BatchLlmPlugin;
+import io.elspeth.transforms.llm.LlmPlugin;
+import io.elspeth.transforms.local.FieldMapperPlugin;
+import io.elspeth.transforms.local.JsonExplodePlugin;
+import io.elspeth.transforms.local.KeywordFilterPlugin;
+import io.elspeth.transforms.local.PassthroughPlugin;
+import io.elspeth.transforms.local.TruncatePlugin;
+import io.elspeth.transforms.safety.ContentSafetyPlugin;
+import io.elspeth.transforms.safety.PromptShieldPlugin;
+import io.elspeth.transforms.step.TransformPlugin;
+import io.elspeth.transforms.web.WebScrapePlugin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,29 +44,43 @@ public final class PluginRegistry {
   /** The plugins shipped with this build. */
   public static PluginRegistry builtIn() {
     PluginRegistry r = new PluginRegistry();
-    List.of(new CsvSourcePlugin(), new JsonSourcePlugin(), new NullSourcePlugin(),
+    List.of(
+            new CsvSourcePlugin(),
+            new JsonSourcePlugin(),
+            new NullSourcePlugin(),
             new AzureBlobSourcePlugin())
         .forEach(p -> r.sources.put(p.name(), p));
-    List.of(new PassthroughPlugin(), new FieldMapperPlugin(), new TruncatePlugin(),
-            new KeywordFilterPlugin(), new JsonExplodePlugin())
+    List.of(
+            new PassthroughPlugin(),
+            new FieldMapperPlugin(),
+            new TruncatePlugin(),
+            new KeywordFilterPlugin(),
+            new JsonExplodePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
     LlmPlugin.all().forEach(p -> r.transforms.put(p.name(), p));
     List.of(new ContentSafetyPlugin(), new PromptShieldPlugin(), new WebScrapePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
-    List.of(new CsvSinkPlugin(), new JsonSinkPlugin(), new AzureBlobSinkPlugin(),
-            new DatabaseSinkPlugin()).forEach(p -> r.sinks.put(p.name(), p));
-    List.of(new BatchStatsPlugin(), new BatchReplicatePlugin(), BatchLlmPlugin.azureBatchLlm(),
-        BatchLlmPlugin.openRouterBatchLlm())
+    List.of(
+            new CsvSinkPlugin(),
+            new JsonSinkPlugin(),
+            new AzureBlobSinkPlugin(),
+            new DatabaseSinkPlugin())
+        .forEach(p -> r.sinks.put(p.name(), p));
+    List.of(
+            new BatchStatsPlugin(),
+            new BatchReplicatePlugin(),
+            BatchLlmPlugin.azureBatchLlm(),
+            BatchLlmPlugin.openRouterBatchLlm())
         .forEach(p -> r.aggregations.put(p.name(), p));
     return r;
   }
 
   /**
    * The built-in plugins and every plugin found on the classpath: a jar lists its plugin classes
-   * (each a {@link SourcePlugin}, {@link TransformPlugin}, {@link AggregationPlugin} or
-   * {@link SinkPlugin} with a public no-argument constructor) in
-   * {@code META-INF/services/io.elspeth.plugin.PluginDescriptor}. What the command and the Java
-   * API validate settings against.
+   * (each a {@link SourcePlugin}, {@link TransformPlugin}, {@link AggregationPlugin} or {@link
+   * SinkPlugin} with a public no-argument constructor) in {@code
+   * META-INF/services/io.elspeth.plugin.PluginDescriptor}. What the command and the Java API
+   * validate settings against.
    *
    * @throws IllegalStateException when a found plugin's name is taken by another of its kind
    */
@@ -87,9 +101,14 @@ public final class PluginRegistry {
       } else if (p instanceof SinkPlugin k) {
         add(r.sinks, k);
       } else {
-        throw new IllegalStateException("plugin " + p.getClass().getName() + " (listed in"
-            + " META-INF/services/" + PluginDescriptor.class.getName() + ") is none of"
-            + " SourcePlugin, TransformPlugin, AggregationPlugin, SinkPlugin");
+        throw new IllegalStateException(
+            "plugin "
+                + p.getClass().getName()
+                + " (listed in"
+                + " META-INF/services/"
+                + PluginDescriptor.class.getName()
+                + ") is none of"
+                + " SourcePlugin, TransformPlugin, AggregationPlugin, SinkPlugin");
       }
     }
     return r;
@@ -98,8 +117,14 @@ public final class PluginRegistry {
   private static <P extends PluginDescriptor> void add(Map<String, P> kind, P plugin) {
     P taken = kind.putIfAbsent(plugin.name(), plugin);
     if (taken != null && taken.getClass() != plugin.getClass()) {
-      throw new IllegalStateException(plugin.kind() + " plugin name '" + plugin.name() + "' of "
-          + plugin.getClass().getName() + " is already taken by " + taken.getClass().getName());
+      throw new IllegalStateException(
+          plugin.kind()
+              + " plugin name '"
+              + plugin.name()
+              + "' of "
+              + plugin.getClass().getName()
+              + " is already taken by "
+              + taken.getClass().getName());
     }
   }
 
@@ -113,8 +138,8 @@ public final class PluginRegistry {
   }
 
   /**
-   * This registry and one more transform plugin. Only code can call it (settings name the
-   * built-in plugins): tests add a plugin that injects a failure into a runner's task.
+   * This registry and one more transform plugin. Only code can call it (settings name the built-in
+   * plugins): tests add a plugin that injects a failure into a runner's task.
    */
   public PluginRegistry withTransform(TransformPlugin plugin) {
     PluginRegistry r = copy();

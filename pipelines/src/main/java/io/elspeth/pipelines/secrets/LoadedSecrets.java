@@ -7,8 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What a {@code secrets:} block loaded: the values by variable name (kept in memory only, for
- * {@code ${VAR}} substitution and for scrubbing them wherever they end up) and one
- * {@link Resolution} per secret for the Landscape's {@code secret_resolutions}.
+ * {@code ${VAR}} substitution and for scrubbing them wherever they end up) and one {@link
+ * Resolution} per secret for the Landscape's {@code secret_resolutions}.
  */
 public record LoadedSecrets(Map<String, String> values, List<Resolution> resolutions) {
 
@@ -26,8 +26,13 @@ public record LoadedSecrets(Map<String, String> values, List<Resolution> resolut
    *
    * @param fingerprint HMAC-SHA256 of the value keyed by {@code ELSPETH_FINGERPRINT_KEY}
    */
-  public record Resolution(String envVarName, String vaultUrl, String secretName,
-      Instant resolvedAt, double latencyMs, String fingerprint) {}
+  public record Resolution(
+      String envVarName,
+      String vaultUrl,
+      String secretName,
+      Instant resolvedAt,
+      double latencyMs,
+      String fingerprint) {}
 
   @Override
   public String toString() {

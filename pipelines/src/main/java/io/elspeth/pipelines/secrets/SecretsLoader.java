@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the secrets a {@code secrets:} block names, as ELSPETH does: nothing for
- * {@code source: env}; for {@code source: keyvault}, every mapped secret from the vault, the
- * fingerprint key first, all or nothing (a failure part-way loads none), each fingerprinted at
- * once. Fails before any fetch when no fingerprint key will be available, so no secret is
- * loaded that could not be recorded.
+ * Loads the secrets a {@code secrets:} block names, as ELSPETH does: nothing for {@code source:
+ * env}; for {@code source: keyvault}, every mapped secret from the vault, the fingerprint key
+ * first, all or nothing (a failure part-way loads none), each fingerprinted at once. Fails before
+ * any fetch when no fingerprint key will be available, so no secret is loaded that could not be
+ * recorded.
  */
 public final class SecretsLoader {
   private static final Logger LOG = LoggerFactory.getLogger(SecretsLoader.class);
@@ -37,8 +37,8 @@ public final class SecretsLoader {
   }
 
   /**
-   * The secrets of {@code settings}; {@code env} is the environment the settings are read with
-   * (it may hold {@code ELSPETH_FINGERPRINT_KEY}).
+   * The secrets of {@code settings}; {@code env} is the environment the settings are read with (it
+   * may hold {@code ELSPETH_FINGERPRINT_KEY}).
    *
    * @throws SecretsException naming the variable, the secret and the vault, never a value
    */
@@ -53,21 +53,31 @@ public final class SecretsLoader {
     }
     boolean keyMapped = settings.mapping().containsKey(keyName);
     if ((envKey == null || envKey.isEmpty()) && !keyMapped) {
-      throw new SecretsException("secrets: " + keyName + " is required when loading secrets from"
-          + " Key Vault: it keys the fingerprints that record each secret in the Landscape. Set"
-          + " the environment variable " + keyName + ", or map it from the vault"
-          + " (secrets.mapping." + keyName + ": <secret name>)");
+      throw new SecretsException(
+          "secrets: "
+              + keyName
+              + " is required when loading secrets from"
+              + " Key Vault: it keys the fingerprints that record each secret in the Landscape. Set"
+              + " the environment variable "
+              + keyName
+              + ", or map it from the vault"
+              + " (secrets.mapping."
+              + keyName
+              + ": <secret name>)");
     }
     // The fingerprint key first, so the other secrets can be fingerprinted whatever the order.
     List<Map.Entry<String, String>> ordered = new ArrayList<>();
     if (keyMapped) {
       ordered.add(Map.entry(keyName, settings.mapping().get(keyName)));
     }
-    settings.mapping().forEach((var, secret) -> {
-      if (!var.equals(keyName)) {
-        ordered.add(Map.entry(var, secret));
-      }
-    });
+    settings
+        .mapping()
+        .forEach(
+            (var, secret) -> {
+              if (!var.equals(keyName)) {
+                ordered.add(Map.entry(var, secret));
+              }
+            });
     String vaultUrl = settings.vaultUrl();
     KeyVaultSecretReader vault;
     try {
@@ -94,11 +104,20 @@ public final class SecretsLoader {
         fingerprinter = new SecretFingerprinter(var.equals(keyName) ? value : envKey);
       }
       values.put(var, value);
-      resolutions.add(new LoadedSecrets.Resolution(var, Objects.requireNonNull(vaultUrl,
-          "a secret read from a vault has its vault_url"), secret, at, latencyMs,
-          fingerprinter.fingerprint(value)));
-      LOG.info("secret loaded env_var={} secret={} vault={} latency_ms={}", var, secret,
-          vaultUrl, Math.round(latencyMs));
+      resolutions.add(
+          new LoadedSecrets.Resolution(
+              var,
+              Objects.requireNonNull(vaultUrl, "a secret read from a vault has its vault_url"),
+              secret,
+              at,
+              latencyMs,
+              fingerprinter.fingerprint(value)));
+      LOG.info(
+          "secret loaded env_var={} secret={} vault={} latency_ms={}",
+          var,
+          secret,
+          vaultUrl,
+          Math.round(latencyMs));
     }
     return new LoadedSecrets(values, resolutions);
   }

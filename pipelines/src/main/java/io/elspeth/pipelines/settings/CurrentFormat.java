@@ -17,30 +17,38 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * ELSPETH's current settings format (explicit wiring: {@code on_success} on the source and steps,
  * {@code input} on transforms, gates and aggregations, routes naming connections or sinks, no
- * {@code default_sink}), recognised from the file itself and translated into the steps of the
- * RC2 form (each list in the order rows reach its steps) plus the {@link Wiring} that says which
+ * {@code default_sink}), recognised from the file itself and translated into the steps of the RC2
+ * form (each list in the order rows reach its steps) plus the {@link Wiring} that says which
  * connection each step reads and where its outputs go: any DAG of steps, such as a tree of gates,
  * transforms on fork branches, or a gate reading a coalesce's merged rows.
  *
  * <p>Connections are resolved as ELSPETH's DAG builder resolves them: a name that is a sink is a
  * sink; an aggregation or coalesce without {@code on_success} produces a connection named after
- * itself; each connection has one producer and one reader; a coalesce's {@code on_success} names
- * a sink; every step is reached from the source and no connection leads back to its writer.
+ * itself; each connection has one producer and one reader; a coalesce's {@code on_success} names a
+ * sink; every step is reached from the source and no connection leads back to its writer.
  */
 final class CurrentFormat {
   /** Top-level keys of the current format whose features this project does not have. */
-  static final Map<String, String> REFUSED_TOP_LEVEL = Map.of(
-      "depends_on", "pipeline dependencies (run another settings file first) are not supported;"
-          + " run the pipelines one after another",
-      "commencement_gates", "commencement gates (pre-run checks over dependency results and"
-          + " collection probes) are not supported",
-      "collection_probes", "collection probes (vector-store readiness checks before a run) are"
-          + " not supported");
+  static final Map<String, String> REFUSED_TOP_LEVEL =
+      Map.of(
+          "depends_on",
+              "pipeline dependencies (run another settings file first) are not supported;"
+                  + " run the pipelines one after another",
+          "commencement_gates",
+              "commencement gates (pre-run checks over dependency results and"
+                  + " collection probes) are not supported",
+          "collection_probes",
+              "collection probes (vector-store readiness checks before a run) are"
+                  + " not supported");
 
   private static final Pattern STEP_PATH =
       Pattern.compile("(transforms|gates|aggregations|coalesce)\\[(\\d+)]");
 
-  private enum Kind { TRANSFORM, AGGREGATION, GATE }
+  private enum Kind {
+    TRANSFORM,
+    AGGREGATION,
+    GATE
+  }
 
   /** One processing step as written. */
   private record Step(Kind kind, int index, Map<String, Object> entry) {
@@ -55,11 +63,11 @@ final class CurrentFormat {
   }
 
   /**
-   * Translated settings and how to name the translated steps in problems: the translated lists
-   * may be in another order than the file's.
+   * Translated settings and how to name the translated steps in problems: the translated lists may
+   * be in another order than the file's.
    */
-  record Translation(Map<String, Object> settings, Map<String, String> originalPaths,
-      @Nullable Wiring wiring) {
+  record Translation(
+      Map<String, Object> settings, Map<String, String> originalPaths, @Nullable Wiring wiring) {
     /** Problems about the translated settings, with step paths as the file writes them. */
     List<String> inFileTerms(List<String> problems) {
       List<String> out = new ArrayList<>();
@@ -67,8 +75,8 @@ final class CurrentFormat {
         Matcher m = STEP_PATH.matcher(p);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
-          m.appendReplacement(sb, Matcher.quoteReplacement(
-              originalPaths.getOrDefault(m.group(), m.group())));
+          m.appendReplacement(
+              sb, Matcher.quoteReplacement(originalPaths.getOrDefault(m.group(), m.group())));
         }
         m.appendTail(sb);
         out.add(sb.toString());
@@ -80,8 +88,8 @@ final class CurrentFormat {
   private CurrentFormat() {}
 
   /**
-   * Whether the settings are in the current format: the source names where its rows go, or a
-   * step names its input. RC2 files have neither key.
+   * Whether the settings are in the current format: the source names where its rows go, or a step
+   * names its input. RC2 files have neither key.
    */
   static boolean isCurrent(Map<String, Object> raw) {
     if (raw.get("source") instanceof Map<?, ?> s && s.containsKey("on_success")) {
@@ -100,18 +108,20 @@ final class CurrentFormat {
   }
 
   /**
-   * ELSPETH's current CSV sources always normalize their headers to identifiers
-   * ({@code CS1: Symptoms & Signs} → {@code cs1_symptoms_signs}; its {@code csv_source} has no
-   * switch for it), where RC2's did so only with {@code normalize_fields: true}: a CSV source,
-   * or an Azure Blob source reading CSV, gets {@code normalize_fields: true} unless it says
-   * otherwise.
+   * ELSPETH's current CSV sources always normalize their headers to identifiers ({@code CS1:
+   * Symptoms & Signs} → {@code cs1_symptoms_signs}; its {@code csv_source} has no switch for it),
+   * where RC2's did so only with {@code normalize_fields: true}: a CSV source, or an Azure Blob
+   * source reading CSV, gets {@code normalize_fields: true} unless it says otherwise.
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> normalizedHeaders(Map<String, Object> source) {
-    boolean csv = "csv".equals(source.get("plugin")) || ("azure_blob".equals(source.get("plugin"))
-        && source.get("options") instanceof Map<?, ?> o
-        && "csv".equals(o.get("format") == null ? "csv" : o.get("format")));
-    if (!csv || !(source.get("options") instanceof Map<?, ?> options)
+    boolean csv =
+        "csv".equals(source.get("plugin"))
+            || ("azure_blob".equals(source.get("plugin"))
+                && source.get("options") instanceof Map<?, ?> o
+                && "csv".equals(o.get("format") == null ? "csv" : o.get("format")));
+    if (!csv
+        || !(source.get("options") instanceof Map<?, ?> options)
         || options.containsKey("normalize_fields")) {
       return source;
     }
@@ -130,9 +140,10 @@ final class CurrentFormat {
       m.keySet().forEach(k -> sinks.add(k.toString()));
     }
     if (raw.containsKey("default_sink")) {
-      problems.add("default_sink: not part of the current format (rows go where each step's"
-          + " on_success and each gate's routes say); remove it, or write the file in the RC2"
-          + " format without on_success and input");
+      problems.add(
+          "default_sink: not part of the current format (rows go where each step's"
+              + " on_success and each gate's routes say); remove it, or write the file in the RC2"
+              + " format without on_success and input");
     }
     List<Step> steps = new ArrayList<>();
     for (Kind kind : Kind.values()) {
@@ -155,21 +166,33 @@ final class CurrentFormat {
     for (Step s : steps) {
       Object input = s.entry.get("input");
       if (!(input instanceof String in) || in.isBlank()) {
-        problems.add(s.path() + ".input: required (the connection this " + what(s.kind)
-            + " reads: the on_success of the step before it, or a gate route), got "
-            + OptionsValidator.describe(input));
+        problems.add(
+            s.path()
+                + ".input: required (the connection this "
+                + what(s.kind)
+                + " reads: the on_success of the step before it, or a gate route), got "
+                + OptionsValidator.describe(input));
         continue;
       }
       String conn = in.strip();
       if (sinks.contains(conn)) {
-        problems.add(s.path() + ".input: '" + conn + "' is a sink; a step reads a connection"
-            + " (another step's on_success or a gate route)");
+        problems.add(
+            s.path()
+                + ".input: '"
+                + conn
+                + "' is a sink; a step reads a connection"
+                + " (another step's on_success or a gate route)");
         continue;
       }
       Step other = consumers.putIfAbsent(conn, s);
       if (other != null) {
-        problems.add(s.path() + ".input and " + other.path() + ".input: both read connection '"
-            + conn + "'; a connection has one reader (use a gate with fork_to to copy rows)");
+        problems.add(
+            s.path()
+                + ".input and "
+                + other.path()
+                + ".input: both read connection '"
+                + conn
+                + "'; a connection has one reader (use a gate with fork_to to copy rows)");
       } else {
         readers.put(conn, s.describe());
       }
@@ -187,21 +210,28 @@ final class CurrentFormat {
       }
       Object b = c.get("branches");
       if (b instanceof Map<?, ?> bm) {
-        bm.forEach((k, v) -> inputs.put(k.toString(), v instanceof String conn ? conn.strip()
-            : k.toString()));
+        bm.forEach(
+            (k, v) ->
+                inputs.put(k.toString(), v instanceof String conn ? conn.strip() : k.toString()));
       } else if (b instanceof List<?> bl) {
-        bl.forEach(v -> {
-          if (v instanceof String name) {
-            inputs.put(name.strip(), name.strip());
-          }
-        });
+        bl.forEach(
+            v -> {
+              if (v instanceof String name) {
+                inputs.put(name.strip(), name.strip());
+              }
+            });
       }
       for (Map.Entry<String, String> e : inputs.entrySet()) {
         branchNames.add(e.getKey());
         String where = "coalesce[" + i + "].branches." + e.getKey();
         if (consumers.containsKey(e.getValue()) || readers.containsKey(e.getValue())) {
-          problems.add(where + ": reads connection '" + e.getValue() + "', which "
-              + readers.get(e.getValue()) + " reads too; a connection has one reader");
+          problems.add(
+              where
+                  + ": reads connection '"
+                  + e.getValue()
+                  + "', which "
+                  + readers.get(e.getValue())
+                  + " reads too; a connection has one reader");
         } else {
           readers.put(e.getValue(), where);
           branchOfConnection.put(e.getValue(), e.getKey());
@@ -214,21 +244,31 @@ final class CurrentFormat {
     Map<Step, String> outputs = new LinkedHashMap<>();
     Map<Step, Map<String, Object>> gateRoutes = new LinkedHashMap<>();
     Map<Step, Map<String, String>> gateForks = new LinkedHashMap<>();
-    Map<String, Object> source = raw.get("source") instanceof Map<?, ?> m
-        ? (Map<String, Object>) m : null;
+    Map<String, Object> source =
+        raw.get("source") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
     Object first = source == null ? null : source.get("on_success");
     String sourceOutput = null;
     if (source != null && !(first instanceof String f && !f.isBlank())) {
-      problems.add("source.on_success: required (a sink name, or the connection the first step"
-          + " reads as its input), got " + OptionsValidator.describe(first));
+      problems.add(
+          "source.on_success: required (a sink name, or the connection the first step"
+              + " reads as its input), got "
+              + OptionsValidator.describe(first));
     } else if (source != null && first instanceof String f) { // a non-blank String, above
       sourceOutput = f.strip();
       produce(sourceOutput, "source.on_success", sinks, producers, problems);
     }
     for (Step s : steps) {
       if (s.kind == Kind.GATE) {
-        gate(s, sinks, readers, branchNames, branchOfConnection, producers, gateRoutes,
-            gateForks, problems);
+        gate(
+            s,
+            sinks,
+            readers,
+            branchNames,
+            branchOfConnection,
+            producers,
+            gateRoutes,
+            gateForks,
+            problems);
         continue;
       }
       Object out = s.entry.get("on_success");
@@ -236,8 +276,11 @@ final class CurrentFormat {
       if (out == null && s.kind == Kind.AGGREGATION && s.entry.get("name") instanceof String n) {
         output = n; // ELSPETH: an aggregation without on_success produces its own name
       } else if (!(out instanceof String o) || o.isBlank()) {
-        problems.add(s.path() + ".on_success: required (a sink name, or the connection the"
-            + " next step reads), got " + OptionsValidator.describe(out));
+        problems.add(
+            s.path()
+                + ".on_success: required (a sink name, or the connection the"
+                + " next step reads), got "
+                + OptionsValidator.describe(out));
         continue;
       } else {
         output = o.strip();
@@ -260,26 +303,45 @@ final class CurrentFormat {
         produce(name, "coalesce[" + i + "]", sinks, producers, problems);
       } else {
         coalesceOutputs.add("");
-        problems.add("coalesce[" + i + "].on_success: expected a sink " + sinks + ", got "
-            + OptionsValidator.describe(out) + "; to send the merged rows to a step, leave"
-            + " on_success out and give the step input: " + name);
+        problems.add(
+            "coalesce["
+                + i
+                + "].on_success: expected a sink "
+                + sinks
+                + ", got "
+                + OptionsValidator.describe(out)
+                + "; to send the merged rows to a step, leave"
+                + " on_success out and give the step input: "
+                + name);
       }
     }
     // Every connection written is read, and every one read is written.
-    producers.forEach((conn, who) -> {
-      if (!readers.containsKey(conn)) {
-        problems.add(who + ": '" + conn + "' is neither a sink " + sinks
-            + " nor the input of a transform, gate or aggregation (inputs: "
-            + new TreeSet<>(consumers.keySet()) + ")");
-      }
-    });
-    readers.forEach((conn, who) -> {
-      if (!producers.containsKey(conn) && problems.isEmpty()) {
-        problems.add(who + ": no step's on_success, gate route or fork path writes connection '"
-            + conn + "', so it would never receive a row (connections written: "
-            + new TreeSet<>(producers.keySet()) + ")");
-      }
-    });
+    producers.forEach(
+        (conn, who) -> {
+          if (!readers.containsKey(conn)) {
+            problems.add(
+                who
+                    + ": '"
+                    + conn
+                    + "' is neither a sink "
+                    + sinks
+                    + " nor the input of a transform, gate or aggregation (inputs: "
+                    + new TreeSet<>(consumers.keySet())
+                    + ")");
+          }
+        });
+    readers.forEach(
+        (conn, who) -> {
+          if (!producers.containsKey(conn) && problems.isEmpty()) {
+            problems.add(
+                who
+                    + ": no step's on_success, gate route or fork path writes connection '"
+                    + conn
+                    + "', so it would never receive a row (connections written: "
+                    + new TreeSet<>(producers.keySet())
+                    + ")");
+          }
+        });
 
     // The order the steps run in: from the source, each step after the steps it reads from.
     List<Step> order = new ArrayList<>();
@@ -293,8 +355,8 @@ final class CurrentFormat {
           nodeOf.put(conn, "coalesce[" + i + "]");
         }
       }
-      producers.forEach((conn, who) -> next.computeIfAbsent(node(who), k -> new ArrayList<>())
-          .add(conn));
+      producers.forEach(
+          (conn, who) -> next.computeIfAbsent(node(who), k -> new ArrayList<>()).add(conn));
       Map<String, Integer> indegree = new LinkedHashMap<>();
       nodeOf.values().forEach(n -> indegree.merge(n, 1, Integer::sum));
       List<String> ready = new ArrayList<>(List.of("source"));
@@ -319,16 +381,24 @@ final class CurrentFormat {
       }
       for (Step s : steps) {
         if (!reached.contains(s.path())) {
-          problems.add(s.path() + ".input: " + s.describe() + " is not reached from the source:"
-              + " no chain of on_success, routes and fork paths from source.on_success leads to"
-              + " its input, or its input leads back to itself (a pipeline has no cycles)");
+          problems.add(
+              s.path()
+                  + ".input: "
+                  + s.describe()
+                  + " is not reached from the source:"
+                  + " no chain of on_success, routes and fork paths from source.on_success leads to"
+                  + " its input, or its input leads back to itself (a pipeline has no cycles)");
         }
       }
       for (int i = 0; i < coalesce.size(); i++) {
         if (coalesce.get(i) != null && !coalesceOrder.contains(i)) {
-          problems.add("coalesce[" + i + "]: not reached from the source (its branches "
-              + branchInputs.get(i).values() + " are not all written along the pipeline, or"
-              + " lead back to it)");
+          problems.add(
+              "coalesce["
+                  + i
+                  + "]: not reached from the source (its branches "
+                  + branchInputs.get(i).values()
+                  + " are not all written along the pipeline, or"
+                  + " lead back to it)");
         }
       }
     }
@@ -343,8 +413,7 @@ final class CurrentFormat {
     List<Wiring.Step> transformWires = new ArrayList<>();
     List<Wiring.Step> aggregationWires = new ArrayList<>();
     List<Wiring.GateWires> gateWires = new ArrayList<>();
-    String defaultSink = sourceOutput != null && sinks.contains(sourceOutput) ? sourceOutput
-        : null;
+    String defaultSink = sourceOutput != null && sinks.contains(sourceOutput) ? sourceOutput : null;
     for (Step s : order) {
       Map<String, Object> e = new LinkedHashMap<>(s.entry);
       // Every step in the order has a String input (a step without one is not reached).
@@ -358,17 +427,22 @@ final class CurrentFormat {
         }
         gateWires.add(new Wiring.GateWires(input, null, gateForks.getOrDefault(s, Map.of())));
         for (Object d : routes == null ? List.of() : routes.values()) {
-          defaultSink = defaultSink == null && d instanceof String ds && sinks.contains(ds) ? ds
-              : defaultSink;
+          defaultSink =
+              defaultSink == null && d instanceof String ds && sinks.contains(ds)
+                  ? ds
+                  : defaultSink;
         }
       } else {
-        String output = Objects.requireNonNull(outputs.get(s),
-            () -> s.describe() + " has no output (a step in the order writes one)");
+        String output =
+            Objects.requireNonNull(
+                outputs.get(s),
+                () -> s.describe() + " has no output (a step in the order writes one)");
         (s.kind == Kind.TRANSFORM ? transformWires : aggregationWires)
             .add(new Wiring.Step(input, output));
         defaultSink = defaultSink == null && sinks.contains(output) ? output : defaultSink;
       }
-      List<Object> list = Objects.requireNonNull(lists.get(s.kind), () -> "no section for " + s.kind);
+      List<Object> list =
+          Objects.requireNonNull(lists.get(s.kind), () -> "no section for " + s.kind);
       originalPaths.put(section(s.kind) + "[" + list.size() + "]", s.path());
       list.add(e);
     }
@@ -379,31 +453,32 @@ final class CurrentFormat {
         defaultSink = coalesceOutputs.get(i);
       }
     }
-    raw.forEach((key, value) -> {
-      switch (key) {
-        case "source" -> {
-          Map<String, Object> s = new LinkedHashMap<>((Map<String, Object>) value);
-          s.remove("on_success");
-          out.put(key, normalizedHeaders(s));
-        }
-        case "transforms" -> out.put(key, lists.get(Kind.TRANSFORM));
-        case "aggregations" -> out.put(key, lists.get(Kind.AGGREGATION));
-        case "gates" -> out.put(key, lists.get(Kind.GATE));
-        case "coalesce" -> {
-          List<Object> cs = new ArrayList<>();
-          for (int i : coalesceOrder) {
-            Map<String, Object> c = new LinkedHashMap<>(coalesce.get(i));
-            c.remove("on_success");
-            c.put("branches", new ArrayList<>(branchInputs.get(i).keySet()));
-            originalPaths.put("coalesce[" + cs.size() + "]", "coalesce[" + i + "]");
-            cs.add(c);
+    raw.forEach(
+        (key, value) -> {
+          switch (key) {
+            case "source" -> {
+              Map<String, Object> s = new LinkedHashMap<>((Map<String, Object>) value);
+              s.remove("on_success");
+              out.put(key, normalizedHeaders(s));
+            }
+            case "transforms" -> out.put(key, lists.get(Kind.TRANSFORM));
+            case "aggregations" -> out.put(key, lists.get(Kind.AGGREGATION));
+            case "gates" -> out.put(key, lists.get(Kind.GATE));
+            case "coalesce" -> {
+              List<Object> cs = new ArrayList<>();
+              for (int i : coalesceOrder) {
+                Map<String, Object> c = new LinkedHashMap<>(coalesce.get(i));
+                c.remove("on_success");
+                c.put("branches", new ArrayList<>(branchInputs.get(i).keySet()));
+                originalPaths.put("coalesce[" + cs.size() + "]", "coalesce[" + i + "]");
+                cs.add(c);
+              }
+              out.put(key, cs);
+            }
+            case "default_sink" -> {}
+            default -> out.put(key, value);
           }
-          out.put(key, cs);
-        }
-        case "default_sink" -> { }
-        default -> out.put(key, value);
-      }
-    });
+        });
     // Not where rows go (the wiring says that): the sink RC2-shaped checks take as the main one.
     if (defaultSink == null && !sinks.isEmpty()) {
       defaultSink = sinks.iterator().next();
@@ -411,8 +486,10 @@ final class CurrentFormat {
     if (defaultSink != null) {
       out.put("default_sink", defaultSink);
     }
-    Wiring wiring = sourceOutput == null ? null : new Wiring(sourceOutput, transformWires,
-        aggregationWires, gateWires, coalesceWires);
+    Wiring wiring =
+        sourceOutput == null
+            ? null
+            : new Wiring(sourceOutput, transformWires, aggregationWires, gateWires, coalesceWires);
     return new Translation(out, originalPaths, wiring);
   }
 
@@ -423,46 +500,67 @@ final class CurrentFormat {
   }
 
   /** Registers {@code who} as the writer of {@code name}, unless it is a sink. */
-  private static void produce(String name, String who, Set<String> sinks,
-      Map<String, String> producers, List<String> problems) {
+  private static void produce(
+      String name,
+      String who,
+      Set<String> sinks,
+      Map<String, String> producers,
+      List<String> problems) {
     if (sinks.contains(name)) {
       return;
     }
     String other = producers.putIfAbsent(name, who);
     if (other != null && !node(other).equals(node(who))) {
-      problems.add(who + " and " + other + ": both write connection '" + name + "'; a"
-          + " connection has one writer");
+      problems.add(
+          who
+              + " and "
+              + other
+              + ": both write connection '"
+              + name
+              + "'; a"
+              + " connection has one writer");
     }
   }
 
   /**
-   * A gate's routes as written (a sink, fork, or a connection a further step reads) and its
-   * fork paths, each under the name the coalesce knows it by, with what it writes: a sink, or a
+   * A gate's routes as written (a sink, fork, or a connection a further step reads) and its fork
+   * paths, each under the name the coalesce knows it by, with what it writes: a sink, or a
    * connection a step or coalesce branch reads.
    */
-  private static void gate(Step s, Set<String> sinks, Map<String, String> readers,
-      Set<String> branchNames, Map<String, String> branchOfConnection,
-      Map<String, String> producers, Map<Step, Map<String, Object>> gateRoutes,
-      Map<Step, Map<String, String>> gateForks, List<String> problems) {
+  private static void gate(
+      Step s,
+      Set<String> sinks,
+      Map<String, String> readers,
+      Set<String> branchNames,
+      Map<String, String> branchOfConnection,
+      Map<String, String> producers,
+      Map<Step, Map<String, Object>> gateRoutes,
+      Map<Step, Map<String, String>> gateForks,
+      List<String> problems) {
     Map<String, Object> routes = new LinkedHashMap<>();
     gateRoutes.put(s, routes);
     if (s.entry.get("routes") instanceof Map<?, ?> rm) {
-      rm.forEach((label, dest) -> {
-        if (!(dest instanceof String d)) {
-          routes.put(label.toString(), dest);
-          return;
-        }
-        String target = d.strip();
-        if (target.equals(GateStep.CONTINUE)) {
-          problems.add(s.path() + ".routes." + label + ": 'continue' is not part of the current"
-              + " format; name the connection the next step reads (or a sink)");
-          return;
-        }
-        routes.put(label.toString(), target);
-        if (!target.equals(GateStep.FORK)) {
-          produce(target, s.path() + ".routes." + label, sinks, producers, problems);
-        }
-      });
+      rm.forEach(
+          (label, dest) -> {
+            if (!(dest instanceof String d)) {
+              routes.put(label.toString(), dest);
+              return;
+            }
+            String target = d.strip();
+            if (target.equals(GateStep.CONTINUE)) {
+              problems.add(
+                  s.path()
+                      + ".routes."
+                      + label
+                      + ": 'continue' is not part of the current"
+                      + " format; name the connection the next step reads (or a sink)");
+              return;
+            }
+            routes.put(label.toString(), target);
+            if (!target.equals(GateStep.FORK)) {
+              produce(target, s.path() + ".routes." + label, sinks, producers, problems);
+            }
+          });
     }
     if (s.entry.get("fork_to") instanceof List<?> forks) {
       Map<String, String> paths = new LinkedHashMap<>();
@@ -477,8 +575,10 @@ final class CurrentFormat {
         }
         // A path is a coalesce branch's name; a path naming the connection a branch reads
         // is known to the coalesce by the branch's name (its nested merge key).
-        String name = !branchNames.contains(path) && branchOfConnection.containsKey(path)
-            ? branchOfConnection.get(path) : path;
+        String name =
+            !branchNames.contains(path) && branchOfConnection.containsKey(path)
+                ? branchOfConnection.get(path)
+                : path;
         paths.put(name, path);
         produce(path, s.path() + ".fork_to[" + i + "]", sinks, producers, problems);
       }

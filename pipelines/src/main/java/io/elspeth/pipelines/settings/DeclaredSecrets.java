@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Tells a {@link SecretFingerprinter} which options the run's plugins declared as secrets
- * ({@link OptionType#SECRET}) and which as something else, so secret detection follows option
- * types rather than name suffixes (a database sink's {@code upsert_key} is a column list).
+ * Tells a {@link SecretFingerprinter} which options the run's plugins declared as secrets ({@link
+ * OptionType#SECRET}) and which as something else, so secret detection follows option types rather
+ * than name suffixes (a database sink's {@code upsert_key} is a column list).
  */
 public final class DeclaredSecrets {
   private DeclaredSecrets() {}
@@ -35,8 +35,8 @@ public final class DeclaredSecrets {
    * run, or every installed plugin before the settings are validated (a name one plugin declares
    * secret then stays a secret for all).
    */
-  public static SecretFingerprinter of(Collection<? extends PluginDescriptor> plugins,
-      SecretFingerprinter f) {
+  public static SecretFingerprinter of(
+      Collection<? extends PluginDescriptor> plugins, SecretFingerprinter f) {
     Set<String> secret = new LinkedHashSet<>();
     Set<String> plain = new LinkedHashSet<>();
     for (PluginDescriptor d : plugins) {

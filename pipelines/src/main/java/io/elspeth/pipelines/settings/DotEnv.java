@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@code .env} file as python-dotenv reads it: {@code KEY=value} lines, optional
- * {@code export} prefix, {@code #} comments, values optionally in single or double quotes. A
- * variable set twice is refused, naming both lines (never the values: they may be secrets).
+ * A {@code .env} file as python-dotenv reads it: {@code KEY=value} lines, optional {@code export}
+ * prefix, {@code #} comments, values optionally in single or double quotes. A variable set twice is
+ * refused, naming both lines (never the values: they may be secrets).
  */
 final class DotEnv {
   private DotEnv() {}
@@ -26,8 +26,8 @@ final class DotEnv {
     List<String> problems = new ArrayList<>();
     try {
       if (Files.size(file) > SettingsYaml.MAX_BYTES) {
-        throw new SettingsException(file, List.of("the file is larger than "
-            + SettingsYaml.MAX_BYTES + " bytes (1 MiB)"));
+        throw new SettingsException(
+            file, List.of("the file is larger than " + SettingsYaml.MAX_BYTES + " bytes (1 MiB)"));
       }
       List<String> lines = Files.readAllLines(file);
       for (int n = 1; n <= lines.size(); n++) {
@@ -44,8 +44,9 @@ final class DotEnv {
         }
         String key = l.substring(0, eq).strip();
         String value = l.substring(eq + 1).strip();
-        if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
-            || value.startsWith("'") && value.endsWith("'"))) {
+        if (value.length() >= 2
+            && (value.startsWith("\"") && value.endsWith("\"")
+                || value.startsWith("'") && value.endsWith("'"))) {
           value = value.substring(1, value.length() - 1);
         } else {
           int hash = value.indexOf(" #");
@@ -56,8 +57,8 @@ final class DotEnv {
         Integer first = lineOf.putIfAbsent(key, n);
         if (first != null) {
           // Which one wins is a guess nobody should have to make; the value is never shown.
-          problems.add(key + ": set twice, at line " + first + " and again at line " + n
-              + "; keep one");
+          problems.add(
+              key + ": set twice, at line " + first + " and again at line " + n + "; keep one");
         }
         values.put(key, value);
       }

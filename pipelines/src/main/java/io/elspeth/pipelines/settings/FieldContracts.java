@@ -14,14 +14,14 @@ import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * ELSPETH's field contracts between steps, checked when the settings are validated: a transform
- * or aggregation naming fields in {@code required_input_fields} (or, without it, in its schema's
+ * ELSPETH's field contracts between steps, checked when the settings are validated: a transform or
+ * aggregation naming fields in {@code required_input_fields} (or, without it, in its schema's
  * {@code required_fields}) needs the step before it to guarantee them. A step guarantees the
  * required fields its {@code schema} declares in {@code strict} or {@code free} mode, its schema's
  * {@code guaranteed_fields}, and the fields its plugin computes (an LLM's response field with
- * {@code _usage} and {@code _model}); a dynamic schema guarantees nothing else. As in ELSPETH,
- * each step answers for its own output: fields of earlier steps are not carried through.
- * An empty {@code required_input_fields} is an explicit opt-out.
+ * {@code _usage} and {@code _model}); a dynamic schema guarantees nothing else. As in ELSPETH, each
+ * step answers for its own output: fields of earlier steps are not carried through. An empty {@code
+ * required_input_fields} is an explicit opt-out.
  */
 final class FieldContracts {
   private FieldContracts() {}
@@ -43,16 +43,30 @@ final class FieldContracts {
         Set<String> missing = new TreeSet<>(required);
         missing.removeAll(guaranteed);
         if (!missing.isEmpty()) {
-          boolean declared = consumer.options().asMap()
-              .get(TransformOptions.REQUIRED_INPUT_FIELDS) != null;
-          problems.add(consumer.path() + ".options."
-              + (declared ? TransformOptions.REQUIRED_INPUT_FIELDS : "schema.required_fields")
-              + ": " + consumer.plugin() + " requires " + new TreeSet<>(required) + " but "
-              + producer.path() + " (" + producer.plugin() + ") guarantees "
-              + (guaranteed.isEmpty() ? "no fields (dynamic schema)" : new TreeSet<>(guaranteed))
-              + "; missing " + missing + ". Declare them in " + producer.path()
-              + "'s schema (strict or free fields, or guaranteed_fields), or remove them from"
-              + " the requirement if they are truly optional");
+          boolean declared =
+              consumer.options().asMap().get(TransformOptions.REQUIRED_INPUT_FIELDS) != null;
+          problems.add(
+              consumer.path()
+                  + ".options."
+                  + (declared ? TransformOptions.REQUIRED_INPUT_FIELDS : "schema.required_fields")
+                  + ": "
+                  + consumer.plugin()
+                  + " requires "
+                  + new TreeSet<>(required)
+                  + " but "
+                  + producer.path()
+                  + " ("
+                  + producer.plugin()
+                  + ") guarantees "
+                  + (guaranteed.isEmpty()
+                      ? "no fields (dynamic schema)"
+                      : new TreeSet<>(guaranteed))
+                  + "; missing "
+                  + missing
+                  + ". Declare them in "
+                  + producer.path()
+                  + "'s schema (strict or free fields, or guaranteed_fields), or remove them from"
+                  + " the requirement if they are truly optional");
         }
       }
       producer = consumer;

@@ -12,10 +12,10 @@ import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Which file a configured path names: relative to the working directory, {@code .} and
- * {@code ..} applied, every symbolic link on the way followed (also where the file itself does
- * not exist yet, so a sink under a linked folder is seen for what it is), and, for a file that
- * exists, its file key (so two hard links to one file are one file).
+ * Which file a configured path names: relative to the working directory, {@code .} and {@code ..}
+ * applied, every symbolic link on the way followed (also where the file itself does not exist yet,
+ * so a sink under a linked folder is seen for what it is), and, for a file that exists, its file
+ * key (so two hard links to one file are one file).
  *
  * @param path the path with every link resolved
  * @param fileKey the file system's identity of an existing file, or null

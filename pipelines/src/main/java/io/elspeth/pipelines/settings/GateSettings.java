@@ -22,15 +22,16 @@ final class GateSettings {
   private GateSettings() {}
 
   @SuppressWarnings("unchecked")
-  static List<PipelineSettings.Gate> gates(@Nullable Object raw, Set<String> sinkNames,
-      Set<String> connections, List<String> problems) {
+  static List<PipelineSettings.Gate> gates(
+      @Nullable Object raw, Set<String> sinkNames, Set<String> connections, List<String> problems) {
     List<PipelineSettings.Gate> out = new ArrayList<>();
     if (raw == null) {
       return out;
     }
     if (!(raw instanceof List<?> list)) {
-      problems.add("gates: expected a list of {name, condition, routes}, got "
-          + OptionsValidator.describe(raw));
+      problems.add(
+          "gates: expected a list of {name, condition, routes}, got "
+              + OptionsValidator.describe(raw));
       return out;
     }
     Set<String> names = new HashSet<>();
@@ -42,12 +43,12 @@ final class GateSettings {
       }
       for (String key : g.keySet()) {
         if (!Set.of("name", "condition", "routes", "fork_to").contains(key)) {
-          problems.add(path + "." + key + ": unknown key (expected name, condition, routes,"
-              + " fork_to)");
+          problems.add(
+              path + "." + key + ": unknown key (expected name, condition, routes," + " fork_to)");
         }
       }
-      List<String> forkTo = DagSettings.forkTo(g.get("fork_to"), path + ".fork_to", sinkNames,
-          problems);
+      List<String> forkTo =
+          DagSettings.forkTo(g.get("fork_to"), path + ".fork_to", sinkNames, problems);
       Object name = g.get("name");
       if (!(name instanceof String n) || n.isBlank()) {
         problems.add(path + ".name: required (a string naming the gate)");
@@ -57,7 +58,8 @@ final class GateSettings {
       GateExpression condition = null;
       Object c = g.get("condition");
       if (!(c instanceof String cs) || cs.isBlank()) {
-        problems.add(path + ".condition: required (an expression over row, e.g. row['amount'] > 100)");
+        problems.add(
+            path + ".condition: required (an expression over row, e.g. row['amount'] > 100)");
       } else {
         try {
           condition = GateExpression.parse(cs);
@@ -75,21 +77,31 @@ final class GateSettings {
           if (rm.isEmpty()) {
             problems.add(path + ".routes: expected at least one route");
           }
-          rm.forEach((label, dest) -> {
-            String lp = path + ".routes." + label;
-            if (!(dest instanceof String d)) {
-              problems.add(lp + ": expected a sink name or 'continue', got "
-                  + OptionsValidator.describe(dest));
-            } else if (d.equals(GateStep.FORK) && forkTo.isEmpty()) {
-              problems.add(lp + ": 'fork' needs the gate's fork_to (the paths to fork to)");
-            } else if (!d.equals(GateStep.CONTINUE) && !d.equals(GateStep.FORK)
-                && !sinkNames.contains(d) && !connections.contains(d)) {
-              problems.add(lp + ": no sink named '" + d + "' (configured sinks: " + sinkNames
-                  + "; or 'continue', or 'fork' with fork_to)");
-            } else {
-              routes.put(label, d);
-            }
-          });
+          rm.forEach(
+              (label, dest) -> {
+                String lp = path + ".routes." + label;
+                if (!(dest instanceof String d)) {
+                  problems.add(
+                      lp
+                          + ": expected a sink name or 'continue', got "
+                          + OptionsValidator.describe(dest));
+                } else if (d.equals(GateStep.FORK) && forkTo.isEmpty()) {
+                  problems.add(lp + ": 'fork' needs the gate's fork_to (the paths to fork to)");
+                } else if (!d.equals(GateStep.CONTINUE)
+                    && !d.equals(GateStep.FORK)
+                    && !sinkNames.contains(d)
+                    && !connections.contains(d)) {
+                  problems.add(
+                      lp
+                          + ": no sink named '"
+                          + d
+                          + "' (configured sinks: "
+                          + sinkNames
+                          + "; or 'continue', or 'fork' with fork_to)");
+                } else {
+                  routes.put(label, d);
+                }
+              });
         }
       }
       if (!forkTo.isEmpty() && rr instanceof Map<?, ?> rmap && !rmap.containsValue(GateStep.FORK)) {

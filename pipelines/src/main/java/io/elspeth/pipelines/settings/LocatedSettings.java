@@ -8,15 +8,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loaded settings that remember where each key path was written in the file
- * ({@code sinks.out.options.path} → {@code line 12, column 7}), so a validation problem, which
- * starts with its key path, can also say where to look.
+ * Loaded settings that remember where each key path was written in the file ({@code
+ * sinks.out.options.path} → {@code line 12, column 7}), so a validation problem, which starts with
+ * its key path, can also say where to look.
  */
 final class LocatedSettings extends LinkedHashMap<String, Object> {
   private static final long serialVersionUID = 1L;
+
   /** A key path: names and list indexes joined by dots. */
-  private static final Pattern KEY_PATH = Pattern.compile(
-      "[A-Za-z_][\\w-]*(?:\\[\\d+])*(?:\\.[\\w-]+(?:\\[\\d+])*)*");
+  private static final Pattern KEY_PATH =
+      Pattern.compile("[A-Za-z_][\\w-]*(?:\\[\\d+])*(?:\\.[\\w-]+(?:\\[\\d+])*)*");
 
   /** Only needed until validation; not carried where the settings are serialised. */
   private final transient Map<String, String> locations;
@@ -28,7 +29,9 @@ final class LocatedSettings extends LinkedHashMap<String, Object> {
     this(settings, locations, io.elspeth.pipelines.secrets.LoadedSecrets.none());
   }
 
-  LocatedSettings(Map<String, Object> settings, Map<String, String> locations,
+  LocatedSettings(
+      Map<String, Object> settings,
+      Map<String, String> locations,
       io.elspeth.pipelines.secrets.LoadedSecrets secrets) {
     super(settings);
     this.locations = Map.copyOf(locations);
@@ -41,8 +44,8 @@ final class LocatedSettings extends LinkedHashMap<String, Object> {
   }
 
   /**
-   * Each problem with the location of the key paths it begins with (the first, and a second
-   * after {@code " and "}): {@code (line 12, column 7)}, or {@code (lines 12 and 15)}.
+   * Each problem with the location of the key paths it begins with (the first, and a second after
+   * {@code " and "}): {@code (line 12, column 7)}, or {@code (lines 12 and 15)}.
    */
   List<String> annotate(List<String> problems) {
     if (locations == null || locations.isEmpty()) {
@@ -71,7 +74,9 @@ final class LocatedSettings extends LinkedHashMap<String, Object> {
     if (where.size() == 1 || where.get(0).equals(where.get(1))) {
       return where.get(0);
     }
-    return "lines " + where.get(0).replaceFirst("^line (\\d+).*", "$1") + " and "
+    return "lines "
+        + where.get(0).replaceFirst("^line (\\d+).*", "$1")
+        + " and "
         + where.get(1).replaceFirst("^line (\\d+).*", "$1");
   }
 

@@ -18,32 +18,38 @@ import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Settings whose parts would destroy each other's data: two writers on one file, blob or table;
- * a sink over the source's input; a sink over the Landscape's SQLite file (or its journals) or
- * inside the payload store. Each problem names both settings keys and the file they share.
+ * Settings whose parts would destroy each other's data: two writers on one file, blob or table; a
+ * sink over the source's input; a sink over the Landscape's SQLite file (or its journals) or inside
+ * the payload store. Each problem names both settings keys and the file they share.
  *
  * <p>Paths are compared as {@link FileIdentity} resolves them (working directory, {@code ..},
  * symbolic links, hard links). Only the settings are compared, never an earlier run: a resume
  * appending to the files its first run wrote is what resume is for.
  *
- * <p>Database sinks: two on one table conflict unless both only append ({@code if_exists:
- * append}, no {@code upsert_key}): a {@code replace} drops the other's rows and an upsert
- * overwrites them, while plain appends only add rows that each sink's artifact hashes for itself.
- * A SQLite database sink never shares the Landscape's file (one writer per SQLite file; the audit
- * commit would wait on, or fail against, the sink). On a server database the Landscape's own
- * tables are refused and other tables allowed.
+ * <p>Database sinks: two on one table conflict unless both only append ({@code if_exists: append},
+ * no {@code upsert_key}): a {@code replace} drops the other's rows and an upsert overwrites them,
+ * while plain appends only add rows that each sink's artifact hashes for itself. A SQLite database
+ * sink never shares the Landscape's file (one writer per SQLite file; the audit commit would wait
+ * on, or fail against, the sink). On a server database the Landscape's own tables are refused and
+ * other tables allowed.
  */
 final class OutputConflicts {
-  private static final Pattern PG_JDBC = Pattern.compile(
-      "jdbc:postgresql://([^/:?]+)(?::(\\d+))?/([^?]*)(\\?.*)?");
+  private static final Pattern PG_JDBC =
+      Pattern.compile("jdbc:postgresql://([^/:?]+)(?::(\\d+))?/([^?]*)(\\?.*)?");
 
   /** What a file is to the run. */
-  private enum Role { INPUT, SINK, DATABASE_SINK, LANDSCAPE, TELEMETRY }
+  private enum Role {
+    INPUT,
+    SINK,
+    DATABASE_SINK,
+    LANDSCAPE,
+    TELEMETRY
+  }
 
   private record FileUse(String key, FileIdentity file, Role role, String what) {}
 
-  private record TableUse(String key, String database, String table, String shown,
-      boolean appendOnly) {}
+  private record TableUse(
+      String key, String database, String table, String shown, boolean appendOnly) {}
 
   private record BlobUse(String key, String account, String container, String path) {}
 
@@ -57,12 +63,15 @@ final class OutputConflicts {
   private OutputConflicts() {}
 
   /**
-   * The conflicts among the parts that validated; {@code payloadBasePath} and {@code healthFile}
-   * as configured (relative paths are relative to the working directory).
+   * The conflicts among the parts that validated; {@code payloadBasePath} and {@code healthFile} as
+   * configured (relative paths are relative to the working directory).
    */
-  static List<String> find(PipelineSettings.@Nullable Source source,
-      Map<String, PipelineSettings.Sink> sinks, @Nullable LandscapeUrl landscape,
-      String payloadBasePath, @Nullable String healthFile) {
+  static List<String> find(
+      PipelineSettings.@Nullable Source source,
+      Map<String, PipelineSettings.Sink> sinks,
+      @Nullable LandscapeUrl landscape,
+      String payloadBasePath,
+      @Nullable String healthFile) {
     OutputConflicts c = new OutputConflicts();
     if (landscape != null) {
       c.landscape(landscape);
@@ -83,23 +92,35 @@ final class OutputConflicts {
 
   private void landscape(LandscapeUrl url) {
     landscapeDatabase = database(url.address());
-    sqliteFile(url.address()).ifPresent(f -> FileIdentity.of(f).ifPresent(db -> {
-      files.add(new FileUse("landscape.url", db, Role.LANDSCAPE, "the Landscape database"));
-      // SQLite keeps a transaction's pages beside the database; a file there is lost or corrupts it.
-      for (String suffix : List.of("-wal", "-shm", "-journal")) {
-        files.add(new FileUse("landscape.url", db.sibling(suffix), Role.LANDSCAPE,
-            "the Landscape's SQLite journal"));
-      }
-    }));
+    sqliteFile(url.address())
+        .ifPresent(
+            f ->
+                FileIdentity.of(f)
+                    .ifPresent(
+                        db -> {
+                          files.add(
+                              new FileUse(
+                                  "landscape.url", db, Role.LANDSCAPE, "the Landscape database"));
+                          // SQLite keeps a transaction's pages beside the database; a file there is
+                          // lost or corrupts it.
+                          for (String suffix : List.of("-wal", "-shm", "-journal")) {
+                            files.add(
+                                new FileUse(
+                                    "landscape.url",
+                                    db.sibling(suffix),
+                                    Role.LANDSCAPE,
+                                    "the Landscape's SQLite journal"));
+                          }
+                        }));
   }
 
   private void source(PipelineSettings.Source source) {
     PluginOptions o = source.options();
     switch (source.plugin()) {
-      case "csv", "json" -> file("source.options.path", o.string("path"), Role.INPUT,
-          "the source's input");
+      case "csv", "json" ->
+          file("source.options.path", o.string("path"), Role.INPUT, "the source's input");
       case "azure_blob" -> blobSource = blob("source.options", o);
-      default -> { }
+      default -> {}
     }
   }
 
@@ -115,7 +136,7 @@ final class OutputConflicts {
         }
       }
       case "database" -> database(key, o);
-      default -> { }
+      default -> {}
     }
   }
 
@@ -137,8 +158,8 @@ final class OutputConflicts {
     } catch (IllegalArgumentException e) {
       return; // the plugin's own validation reports it
     }
-    sqliteFile(parsed).ifPresent(f -> file(key + ".url", f, Role.DATABASE_SINK,
-        "a database sink's SQLite file"));
+    sqliteFile(parsed)
+        .ifPresent(f -> file(key + ".url", f, Role.DATABASE_SINK, "a database sink's SQLite file"));
     String t = table.toLowerCase(Locale.ROOT);
     if (!t.contains(".")) {
       t = (parsed.dialect() == Dialect.POSTGRESQL ? "public." : "main.") + t;
@@ -172,8 +193,13 @@ final class OutputConflicts {
         }
         FileUse writer = a.role() == Role.INPUT || a.role() == Role.LANDSCAPE ? b : a;
         FileUse other = writer == a ? b : a;
-        problems.add(writer.key() + " and " + other.key() + " resolve to the same file "
-            + writer.file() + consequence(other));
+        problems.add(
+            writer.key()
+                + " and "
+                + other.key()
+                + " resolve to the same file "
+                + writer.file()
+                + consequence(other));
       }
     }
   }
@@ -199,21 +225,33 @@ final class OutputConflicts {
     Set<String> landscapeTables = Set.copyOf(LandscapeSchema.tableNames());
     for (int i = 0; i < tables.size(); i++) {
       TableUse a = tables.get(i);
-      if (a.database().equals(landscapeDatabase) && a.database().startsWith("postgresql:")
+      if (a.database().equals(landscapeDatabase)
+          && a.database().startsWith("postgresql:")
           && landscapeTables.contains(a.table().substring(a.table().indexOf('.') + 1))
           && a.table().startsWith("public.")) {
-        problems.add(a.key() + ".table: '" + a.shown() + "' is a Landscape table and "
-            + a.key() + ".url is the Landscape database (landscape.url); the sink would write"
-            + " into the audit record: choose another table or database");
+        problems.add(
+            a.key()
+                + ".table: '"
+                + a.shown()
+                + "' is a Landscape table and "
+                + a.key()
+                + ".url is the Landscape database (landscape.url); the sink would write"
+                + " into the audit record: choose another table or database");
       }
       for (int j = i + 1; j < tables.size(); j++) {
         TableUse b = tables.get(j);
-        if (a.database().equals(b.database()) && a.table().equals(b.table())
+        if (a.database().equals(b.database())
+            && a.table().equals(b.table())
             && !(a.appendOnly() && b.appendOnly())) {
-          problems.add(a.key() + ".table and " + b.key() + ".table name the same table '"
-              + a.shown() + "' in one database: with if_exists: replace or an upsert_key one sink"
-              + " would drop or overwrite the other's rows (two sinks may share a table only when"
-              + " both just append)");
+          problems.add(
+              a.key()
+                  + ".table and "
+                  + b.key()
+                  + ".table name the same table '"
+                  + a.shown()
+                  + "' in one database: with if_exists: replace or an upsert_key one sink"
+                  + " would drop or overwrite the other's rows (two sinks may share a table only when"
+                  + " both just append)");
         }
       }
     }
@@ -223,16 +261,33 @@ final class OutputConflicts {
     for (int i = 0; i < blobSinks.size(); i++) {
       BlobUse a = blobSinks.get(i);
       if (blobSource != null && sameContainer(a, blobSource) && reads(blobSource, a.path())) {
-        problems.add(a.key() + ".blob_path and " + blobSource.key() + ".blob_path name the same"
-            + " blob " + a.container() + "/" + a.path() + " of " + a.account()
-            + ": the run would overwrite its own input");
+        problems.add(
+            a.key()
+                + ".blob_path and "
+                + blobSource.key()
+                + ".blob_path name the same"
+                + " blob "
+                + a.container()
+                + "/"
+                + a.path()
+                + " of "
+                + a.account()
+                + ": the run would overwrite its own input");
       }
       for (int j = i + 1; j < blobSinks.size(); j++) {
         BlobUse b = blobSinks.get(j);
         if (sameContainer(a, b) && a.path().equals(b.path())) {
-          problems.add(a.key() + ".blob_path and " + b.key() + ".blob_path name the same blob "
-              + a.container() + "/" + a.path() + " of " + a.account()
-              + ": one would overwrite the other's rows");
+          problems.add(
+              a.key()
+                  + ".blob_path and "
+                  + b.key()
+                  + ".blob_path name the same blob "
+                  + a.container()
+                  + "/"
+                  + a.path()
+                  + " of "
+                  + a.account()
+                  + ": one would overwrite the other's rows");
         }
       }
     }
@@ -245,7 +300,8 @@ final class OutputConflicts {
   /** Whether the source reads the blob a sink writes (its name, or a glob matching it). */
   private static boolean reads(BlobUse source, String sinkPath) {
     BlobGlob glob = new BlobGlob(source.path());
-    return glob.isGlob() ? !sinkPath.contains("{{") && glob.matches(sinkPath)
+    return glob.isGlob()
+        ? !sinkPath.contains("{{") && glob.matches(sinkPath)
         : source.path().equals(sinkPath);
   }
 
@@ -253,9 +309,14 @@ final class OutputConflicts {
     for (FileUse f : files) {
       if ((f.role() == Role.SINK || f.role() == Role.DATABASE_SINK || f.role() == Role.TELEMETRY)
           && f.file().isWithin(store)) {
-        problems.add(f.key() + " resolves to " + f.file() + ", inside the payload store "
-            + store + " (payload_store.base_path): payloads are named by their hash and purged by"
-            + " age; keep outputs elsewhere");
+        problems.add(
+            f.key()
+                + " resolves to "
+                + f.file()
+                + ", inside the payload store "
+                + store
+                + " (payload_store.base_path): payloads are named by their hash and purged by"
+                + " age; keep outputs elsewhere");
       }
     }
   }
@@ -284,8 +345,12 @@ final class OutputConflicts {
     }
     Matcher m = PG_JDBC.matcher(url.jdbcUrl());
     if (m.matches()) {
-      return "postgresql://" + m.group(1).toLowerCase(Locale.ROOT) + ":"
-          + (m.group(2) == null ? "5432" : m.group(2)) + "/" + m.group(3);
+      return "postgresql://"
+          + m.group(1).toLowerCase(Locale.ROOT)
+          + ":"
+          + (m.group(2) == null ? "5432" : m.group(2))
+          + "/"
+          + m.group(3);
     }
     return url.jdbcUrl();
   }

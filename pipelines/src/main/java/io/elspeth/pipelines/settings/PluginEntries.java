@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 
-/** Rewrites the {@code options} of every {@code transforms} and {@code aggregations} entry of loaded settings. */
+/**
+ * Rewrites the {@code options} of every {@code transforms} and {@code aggregations} entry of loaded
+ * settings.
+ */
 final class PluginEntries {
   private PluginEntries() {}
 
@@ -15,7 +18,8 @@ final class PluginEntries {
    * without an options mapping, and everything else, are left as they are.
    */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> mapOptions(Map<String, Object> settings,
+  static Map<String, Object> mapOptions(
+      Map<String, Object> settings,
       BiFunction<Object, Map<String, Object>, Map<String, Object>> rewrite) {
     Map<String, Object> out = new LinkedHashMap<>(settings);
     for (String section : List.of("transforms", "aggregations")) {

@@ -20,22 +20,33 @@ final class PluginResolver {
   private PluginResolver() {}
 
   /** A resolved entry: the plugin's name, descriptor, checked options and recorded config. */
-  record Resolved<P extends PluginDescriptor>(String plugin, P descriptor,
-      PluginOptions options, Map<String, Object> config) {}
+  record Resolved<P extends PluginDescriptor>(
+      String plugin, P descriptor, PluginOptions options, Map<String, Object> config) {}
 
   @SuppressWarnings("unchecked")
-  static <P extends PluginDescriptor> @Nullable Resolved<P> plugin(Object raw,
-      String path, Function<String, Optional<P>> lookup, List<String> known, Set<String> extraKeys,
-      Set<String> sinkNames, List<String> problems) {
+  static <P extends PluginDescriptor> @Nullable Resolved<P> plugin(
+      Object raw,
+      String path,
+      Function<String, Optional<P>> lookup,
+      List<String> known,
+      Set<String> extraKeys,
+      Set<String> sinkNames,
+      List<String> problems) {
     Map<String, Object> m = mapOrProblem(raw, path, problems);
     if (m == null) {
       return null;
     }
     for (String key : m.keySet()) {
       if (!key.equals("plugin") && !key.equals("options") && !extraKeys.contains(key)) {
-        problems.add(path + "." + key + ": unknown key (expected plugin, options"
-            + (extraKeys.isEmpty() ? "" : ", " + String.join(", ", new java.util.TreeSet<>(extraKeys)))
-            + ")");
+        problems.add(
+            path
+                + "."
+                + key
+                + ": unknown key (expected plugin, options"
+                + (extraKeys.isEmpty()
+                    ? ""
+                    : ", " + String.join(", ", new java.util.TreeSet<>(extraKeys)))
+                + ")");
       }
     }
     Object name = m.get("plugin");
@@ -45,18 +56,19 @@ final class PluginResolver {
     }
     Optional<P> descriptor = lookup.apply(pluginName);
     if (descriptor.isEmpty()) {
-      problems.add(path + ".plugin: unknown plugin '" + pluginName + "' (expected one of " + known
-          + ")");
+      problems.add(
+          path + ".plugin: unknown plugin '" + pluginName + "' (expected one of " + known + ")");
       return null;
     }
     Object options = m.get("options");
     if (options != null && !(options instanceof Map<?, ?>)) {
-      problems.add(path + ".options: expected a mapping, got " + OptionsValidator.describe(options));
+      problems.add(
+          path + ".options: expected a mapping, got " + OptionsValidator.describe(options));
       return null;
     }
     Map<String, Object> opts = options == null ? Map.of() : (Map<String, Object>) options;
-    OptionsValidator.Result r = OptionsValidator.validate(opts, descriptor.get().options(),
-        path + ".options", sinkNames);
+    OptionsValidator.Result r =
+        OptionsValidator.validate(opts, descriptor.get().options(), path + ".options", sinkNames);
     problems.addAll(r.problems());
     if (r.options() == null) {
       return null;
@@ -73,8 +85,8 @@ final class PluginResolver {
   }
 
   @SuppressWarnings("unchecked")
-  static @Nullable Map<String, Object> mapOrProblem(@Nullable Object raw, String path,
-      List<String> problems) {
+  static @Nullable Map<String, Object> mapOrProblem(
+      @Nullable Object raw, String path, List<String> problems) {
     if (raw instanceof Map<?, ?> m) {
       return (Map<String, Object>) m;
     }

@@ -18,9 +18,9 @@ import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The plugin steps rows pass through: {@code source}, {@code transforms} (with ELSPETH's
- * {@code on_error} beside the plugin or in its options, and the unified LLM form) and
- * {@code aggregations}, each resolved against the registry.
+ * The plugin steps rows pass through: {@code source}, {@code transforms} (with ELSPETH's {@code
+ * on_error} beside the plugin or in its options, and the unified LLM form) and {@code
+ * aggregations}, each resolved against the registry.
  */
 final class PluginStepSettings {
   private final PluginRegistry registry;
@@ -29,28 +29,31 @@ final class PluginStepSettings {
     this.registry = registry;
   }
 
-  PipelineSettings.@Nullable Source source(@Nullable Object raw, Set<String> sinkNames,
-      List<String> problems) {
+  PipelineSettings.@Nullable Source source(
+      @Nullable Object raw, Set<String> sinkNames, List<String> problems) {
     if (raw == null) {
       problems.add("source: required ({plugin, options})");
       return null;
     }
-    Resolved<SourcePlugin> r = plugin(raw, "source", registry::source, registry.sourceNames(),
-        Set.of(), sinkNames, problems);
-    return r == null ? null
+    Resolved<SourcePlugin> r =
+        plugin(
+            raw, "source", registry::source, registry.sourceNames(), Set.of(), sinkNames, problems);
+    return r == null
+        ? null
         : new PipelineSettings.Source(r.plugin(), r.descriptor(), r.options(), r.config());
   }
 
   @SuppressWarnings("unchecked")
-  List<PipelineSettings.Transform> transforms(@Nullable Object raw, Set<String> sinkNames,
-      List<String> problems) {
+  List<PipelineSettings.Transform> transforms(
+      @Nullable Object raw, Set<String> sinkNames, List<String> problems) {
     List<PipelineSettings.Transform> out = new ArrayList<>();
     if (raw == null) {
       return out;
     }
     if (!(raw instanceof List<?> list)) {
-      problems.add("transforms: expected a list of {plugin, options}, got "
-          + OptionsValidator.describe(raw));
+      problems.add(
+          "transforms: expected a list of {plugin, options}, got "
+              + OptionsValidator.describe(raw));
       return out;
     }
     Set<String> used = new HashSet<>();
@@ -58,8 +61,10 @@ final class PluginStepSettings {
       String path = "transforms[" + i + "]";
       Object item = list.get(i);
       if (!(item instanceof Map<?, ?>)) {
-        problems.add(path + ": expected a mapping {plugin, options}, got "
-            + OptionsValidator.describe(item));
+        problems.add(
+            path
+                + ": expected a mapping {plugin, options}, got "
+                + OptionsValidator.describe(item));
         continue;
       }
       // HEAD writes on_error beside plugin; RC2 inside options. Accept both, one place.
@@ -80,8 +85,15 @@ final class PluginStepSettings {
       if (entry == null) {
         continue;
       }
-      Resolved<TransformPlugin> r = plugin(entry, path, registry::transform,
-          registry.transformNames(), Set.of(), sinkNames, problems);
+      Resolved<TransformPlugin> r =
+          plugin(
+              entry,
+              path,
+              registry::transform,
+              registry.transformNames(),
+              Set.of(),
+              sinkNames,
+              problems);
       if (r == null) {
         continue;
       }
@@ -94,20 +106,30 @@ final class PluginStepSettings {
         }
         unique = name + "_" + n;
       }
-      out.add(new PipelineSettings.Transform(unique, r.plugin(), r.descriptor(), r.options(),
-          r.options().string(TransformOptions.ON_ERROR),
-          r.options().strings(TransformOptions.REQUIRED_INPUT_FIELDS), r.config()));
+      out.add(
+          new PipelineSettings.Transform(
+              unique,
+              r.plugin(),
+              r.descriptor(),
+              r.options(),
+              r.options().string(TransformOptions.ON_ERROR),
+              r.options().strings(TransformOptions.REQUIRED_INPUT_FIELDS),
+              r.config()));
     }
     return out;
   }
 
-  /** {@code aggregations}: each {name, plugin, trigger, output_mode, expected_output_count?, options}. */
+  /**
+   * {@code aggregations}: each {name, plugin, trigger, output_mode, expected_output_count?,
+   * options}.
+   */
   @SuppressWarnings("unchecked")
-  List<PipelineSettings.Aggregation> aggregations(@Nullable Object raw,
-      Set<String> sinkNames, List<String> problems) {
+  List<PipelineSettings.Aggregation> aggregations(
+      @Nullable Object raw, Set<String> sinkNames, List<String> problems) {
     List<PipelineSettings.Aggregation> out = new ArrayList<>();
-    List<Map<String, Object>> entries = DagSettings.entries(raw, "aggregations",
-        "{name, plugin, trigger, output_mode, options}", problems);
+    List<Map<String, Object>> entries =
+        DagSettings.entries(
+            raw, "aggregations", "{name, plugin, trigger, output_mode, options}", problems);
     Set<String> names = new HashSet<>();
     for (int i = 0; i < entries.size(); i++) {
       String path = "aggregations[" + i + "]";
@@ -123,27 +145,41 @@ final class PluginStepSettings {
           // As for transforms: on_error beside plugin (HEAD) or inside options (RC2).
           continue;
         } else if (!DagSettings.AGGREGATION_KEYS.contains(e.getKey())) {
-          problems.add(path + "." + e.getKey() + ": unknown key (expected one of "
-              + DagSettings.AGGREGATION_KEYS + ")");
+          problems.add(
+              path
+                  + "."
+                  + e.getKey()
+                  + ": unknown key (expected one of "
+                  + DagSettings.AGGREGATION_KEYS
+                  + ")");
         }
       }
       // ELSPETH's current format gives every aggregation an on_error; a plugin without row
       // errors of its own (batch_stats, batch_replicate) fails a batch whole, so the value is
       // checked and recorded, and a failed batch's rows end failed as before.
       Object aggregationOnError = null;
-      boolean pluginHasOnError = a.get("plugin") instanceof String pn0
-          && registry.aggregation(pn0).map(d -> d.options().stream()
-              .anyMatch(o -> o.name().equals("on_error"))).orElse(true);
+      boolean pluginHasOnError =
+          a.get("plugin") instanceof String pn0
+              && registry
+                  .aggregation(pn0)
+                  .map(d -> d.options().stream().anyMatch(o -> o.name().equals("on_error")))
+                  .orElse(true);
       if (a.containsKey("on_error") && !pluginHasOnError) {
         aggregationOnError = a.get("on_error");
-        if (!(aggregationOnError instanceof String oe) || !(oe.equals(StepContext.DISCARD)
-            || sinkNames.contains(oe))) {
-          problems.add(path + ".on_error: expected 'discard' or a sink name " + sinkNames
-              + ", got " + OptionsValidator.describe(aggregationOnError));
+        if (!(aggregationOnError instanceof String oe)
+            || !(oe.equals(StepContext.DISCARD) || sinkNames.contains(oe))) {
+          problems.add(
+              path
+                  + ".on_error: expected 'discard' or a sink name "
+                  + sinkNames
+                  + ", got "
+                  + OptionsValidator.describe(aggregationOnError));
         }
       } else if (a.containsKey("on_error")) {
-        Map<String, Object> merged = plugin.get("options") instanceof Map<?, ?> opts
-            ? new LinkedHashMap<>((Map<String, Object>) opts) : new LinkedHashMap<>();
+        Map<String, Object> merged =
+            plugin.get("options") instanceof Map<?, ?> opts
+                ? new LinkedHashMap<>((Map<String, Object>) opts)
+                : new LinkedHashMap<>();
         if (merged.containsKey("on_error")) {
           problems.add(path + ".on_error: given both beside plugin and in options; keep one");
         }
@@ -153,10 +189,18 @@ final class PluginStepSettings {
       String name = DagSettings.name(a, path, names, "aggregation", sinkNames, problems);
       var trigger = DagSettings.trigger(a.get("trigger"), path + ".trigger", problems);
       var mode = DagSettings.outputMode(a.get("output_mode"), path + ".output_mode", problems);
-      Integer expected = DagSettings.positiveInt(a.get("expected_output_count"),
-          path + ".expected_output_count", 0, problems);
-      Resolved<io.elspeth.transforms.dag.AggregationPlugin> r = plugin(plugin, path,
-          registry::aggregation, registry.aggregationNames(), Set.of(), sinkNames, problems);
+      Integer expected =
+          DagSettings.positiveInt(
+              a.get("expected_output_count"), path + ".expected_output_count", 0, problems);
+      Resolved<io.elspeth.transforms.dag.AggregationPlugin> r =
+          plugin(
+              plugin,
+              path,
+              registry::aggregation,
+              registry.aggregationNames(),
+              Set.of(),
+              sinkNames,
+              problems);
       if (r == null && a.get("plugin") instanceof String pn && registry.transform(pn).isPresent()) {
         problems.add(path + ".plugin: '" + pn + "' is a row transform; name it under transforms");
       }
@@ -172,8 +216,9 @@ final class PluginStepSettings {
         if (aggregationOnError != null) {
           config.put("on_error", aggregationOnError);
         }
-        out.add(new PipelineSettings.Aggregation(name, r.plugin(), r.descriptor(), r.options(), trigger,
-            mode, expected, config));
+        out.add(
+            new PipelineSettings.Aggregation(
+                name, r.plugin(), r.descriptor(), r.options(), trigger, mode, expected, config));
       }
     }
     return out;

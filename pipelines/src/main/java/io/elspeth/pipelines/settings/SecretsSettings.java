@@ -13,15 +13,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The top-level {@code secrets:} block, as ELSPETH reads it: where the values of {@code ${VAR}}
  * references come from. {@code source: env} (the default) is the environment and {@code .env};
  * {@code source: keyvault} fetches each {@code mapping} entry (environment variable name → Key
- * Vault secret name) from the vault at {@code vault_url} before variables are substituted, and
- * the fetched values override the environment's.
+ * Vault secret name) from the vault at {@code vault_url} before variables are substituted, and the
+ * fetched values override the environment's.
  *
  * @param source {@code env} or {@code keyvault}
  * @param vaultUrl the vault's literal https URL (no trailing slash); null for {@code env}
  * @param mapping variable name → secret name, in file order
  */
-public record SecretsSettings(String source, @Nullable String vaultUrl,
-    Map<String, String> mapping) {
+public record SecretsSettings(
+    String source, @Nullable String vaultUrl, Map<String, String> mapping) {
 
   public static final String KEY = "secrets";
   private static final List<String> KEYS = List.of("source", "vault_url", "mapping");
@@ -40,16 +40,17 @@ public record SecretsSettings(String source, @Nullable String vaultUrl,
   }
 
   /**
-   * Parses the raw (not yet substituted) {@code secrets:} value, adding each problem to
-   * {@code problems} under {@code secrets.<key>}; null or absent is {@link #env()}.
+   * Parses the raw (not yet substituted) {@code secrets:} value, adding each problem to {@code
+   * problems} under {@code secrets.<key>}; null or absent is {@link #env()}.
    */
   public static SecretsSettings parse(@Nullable Object raw, List<String> problems) {
     if (raw == null) {
       return env();
     }
     if (!(raw instanceof Map<?, ?> map)) {
-      problems.add("secrets: expected a mapping (source, vault_url, mapping), got "
-          + OptionsValidator.describe(raw));
+      problems.add(
+          "secrets: expected a mapping (source, vault_url, mapping), got "
+              + OptionsValidator.describe(raw));
       return env();
     }
     int before = problems.size();
@@ -60,19 +61,21 @@ public record SecretsSettings(String source, @Nullable String vaultUrl,
     }
     Object source = map.get("source") == null ? "env" : map.get("source");
     if (!"env".equals(source) && !"keyvault".equals(source)) {
-      problems.add("secrets.source: expected 'env' or 'keyvault', got "
-          + OptionsValidator.describe(source));
+      problems.add(
+          "secrets.source: expected 'env' or 'keyvault', got " + OptionsValidator.describe(source));
     }
     String vaultUrl = vaultUrl(map.get("vault_url"), problems);
     Map<String, String> mapping = mapping(map.get("mapping"), problems);
     if ("keyvault".equals(source)) {
       if (vaultUrl == null && map.get("vault_url") == null) {
-        problems.add("secrets.vault_url: required when secrets.source is 'keyvault'"
-            + " (https://<vault>.vault.azure.net)");
+        problems.add(
+            "secrets.vault_url: required when secrets.source is 'keyvault'"
+                + " (https://<vault>.vault.azure.net)");
       }
       if (mapping.isEmpty() && problems.size() == before) {
-        problems.add("secrets.mapping: required when secrets.source is 'keyvault' (a mapping of"
-            + " environment variable name to Key Vault secret name; cannot be empty)");
+        problems.add(
+            "secrets.mapping: required when secrets.source is 'keyvault' (a mapping of"
+                + " environment variable name to Key Vault secret name; cannot be empty)");
       }
     }
     if (problems.size() > before) {
@@ -91,8 +94,9 @@ public record SecretsSettings(String source, @Nullable String vaultUrl,
     }
     if (s.contains("${")) {
       // The vault is read before variables are substituted: a variable here could never be set.
-      problems.add("secrets.vault_url: cannot contain ${VAR} references (secrets are loaded"
-          + " before variables are substituted); write the literal https URL");
+      problems.add(
+          "secrets.vault_url: cannot contain ${VAR} references (secrets are loaded"
+              + " before variables are substituted); write the literal https URL");
       return null;
     }
     URI uri;
@@ -119,26 +123,40 @@ public record SecretsSettings(String source, @Nullable String vaultUrl,
       return out;
     }
     if (!(raw instanceof Map<?, ?> map)) {
-      problems.add("secrets.mapping: expected a mapping of environment variable name to Key"
-          + " Vault secret name, got " + OptionsValidator.describe(raw));
+      problems.add(
+          "secrets.mapping: expected a mapping of environment variable name to Key"
+              + " Vault secret name, got "
+              + OptionsValidator.describe(raw));
       return out;
     }
     List<String> bad = new ArrayList<>();
-    map.forEach((k, v) -> {
-      String name = String.valueOf(k);
-      if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        bad.add("secrets.mapping." + name + ": not an environment variable name"
-            + " (letters, digits and _, not starting with a digit)");
-      } else if (!(v instanceof String s) || s.isBlank()) {
-        bad.add("secrets.mapping." + name + ": expected the Key Vault secret name, got "
-            + OptionsValidator.describe(v));
-      } else if (!s.matches("[0-9A-Za-z-]{1,127}")) {
-        bad.add("secrets.mapping." + name + ": '" + s + "' is not a Key Vault secret name"
-            + " (1-127 letters, digits and dashes)");
-      } else {
-        out.put(name, s);
-      }
-    });
+    map.forEach(
+        (k, v) -> {
+          String name = String.valueOf(k);
+          if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            bad.add(
+                "secrets.mapping."
+                    + name
+                    + ": not an environment variable name"
+                    + " (letters, digits and _, not starting with a digit)");
+          } else if (!(v instanceof String s) || s.isBlank()) {
+            bad.add(
+                "secrets.mapping."
+                    + name
+                    + ": expected the Key Vault secret name, got "
+                    + OptionsValidator.describe(v));
+          } else if (!s.matches("[0-9A-Za-z-]{1,127}")) {
+            bad.add(
+                "secrets.mapping."
+                    + name
+                    + ": '"
+                    + s
+                    + "' is not a Key Vault secret name"
+                    + " (1-127 letters, digits and dashes)");
+          } else {
+            out.put(name, s);
+          }
+        });
     problems.addAll(bad);
     return out;
   }

@@ -27,7 +27,9 @@ public class SettingsException extends RuntimeException {
 
   private static String format(Path file, List<String> problems) {
     StringBuilder sb = new StringBuilder();
-    sb.append(file).append(": ").append(problems.size())
+    sb.append(file)
+        .append(": ")
+        .append(problems.size())
         .append(problems.size() == 1 ? " problem" : " problems");
     for (String p : problems) {
       sb.append("\n  - ").append(p);

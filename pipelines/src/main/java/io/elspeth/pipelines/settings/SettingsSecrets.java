@@ -11,9 +11,9 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Where the settings loader meets the {@code secrets:} block: parses it, loads its secrets
- * (Key Vault values override the environment's, as in ELSPETH), and hands what was loaded to
- * the launcher, which records it.
+ * Where the settings loader meets the {@code secrets:} block: parses it, loads its secrets (Key
+ * Vault values override the environment's, as in ELSPETH), and hands what was loaded to the
+ * launcher, which records it.
  */
 public final class SettingsSecrets {
   /** Replaced only by tests that open vaults with their own credential. */

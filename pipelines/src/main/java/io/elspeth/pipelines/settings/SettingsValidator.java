@@ -3,8 +3,8 @@ package io.elspeth.pipelines.settings;
 import io.elspeth.audit.journal.LandscapeJournal;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.connectors.client.RateLimits;
-import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.pipelines.plugins.PluginRegistry;
+import io.elspeth.plugin.OptionsValidator;
 import io.elspeth.runners.RunnerOptions;
 import io.elspeth.runners.RunnerProfile;
 import io.elspeth.telemetry.config.TelemetrySettings;
@@ -27,13 +27,33 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class SettingsValidator {
   /** ELSPETH's default Landscape location. */
   public static final String DEFAULT_LANDSCAPE_URL = "sqlite:///./state/audit.db";
+
   /** ELSPETH's default payload store folder ({@code payload_store.base_path}). */
   public static final String DEFAULT_PAYLOAD_BASE_PATH = ".elspeth/payloads";
 
-  private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("source", "transforms",
-      "gates", "aggregations", "coalesce", "sinks", "default_sink", "landscape", "concurrency",
-      "retry", "payload_store", "checkpoint", "rate_limit", "telemetry", "run_mode",
-      "replay_from", "runner", "name", "description", "lineage"));
+  private static final Set<String> TOP_LEVEL =
+      new LinkedHashSet<>(
+          List.of(
+              "source",
+              "transforms",
+              "gates",
+              "aggregations",
+              "coalesce",
+              "sinks",
+              "default_sink",
+              "landscape",
+              "concurrency",
+              "retry",
+              "payload_store",
+              "checkpoint",
+              "rate_limit",
+              "telemetry",
+              "run_mode",
+              "replay_from",
+              "runner",
+              "name",
+              "description",
+              "lineage"));
 
   private final PluginRegistry registry;
 
@@ -50,28 +70,29 @@ public final class SettingsValidator {
     List<String> wiring = new ArrayList<>();
     CurrentFormat.Translation translation = CurrentFormat.translate(raw, wiring);
     if (!wiring.isEmpty()) {
-      throw new SettingsException(file,
-          raw instanceof LocatedSettings located ? located.annotate(wiring) : wiring);
+      throw new SettingsException(
+          file, raw instanceof LocatedSettings located ? located.annotate(wiring) : wiring);
     }
     try {
       // Problems name the translated steps: renamed to the file's steps, then located in it.
-      PipelineSettings settings = validateRc2(file, translation.settings(), raw,
-          translation.wiring());
-      return translation.wiring() == null ? settings
+      PipelineSettings settings =
+          validateRc2(file, translation.settings(), raw, translation.wiring());
+      return translation.wiring() == null
+          ? settings
           : settings.withConnections(translation.wiring());
     } catch (SettingsException e) {
       List<String> inFile = translation.inFileTerms(e.problems());
-      throw new SettingsException(file,
-          raw instanceof LocatedSettings located ? located.annotate(inFile) : inFile);
+      throw new SettingsException(
+          file, raw instanceof LocatedSettings located ? located.annotate(inFile) : inFile);
     }
   }
 
   /**
-   * Validates settings in the RC2 form; {@code wiring} is the current format's connections when
-   * the settings were translated from it (gate routes may then name connections), else null.
+   * Validates settings in the RC2 form; {@code wiring} is the current format's connections when the
+   * settings were translated from it (gate routes may then name connections), else null.
    */
-  private PipelineSettings validateRc2(Path file, Map<String, Object> raw,
-      Map<String, Object> asWritten, @Nullable Wiring wiring) {
+  private PipelineSettings validateRc2(
+      Path file, Map<String, Object> raw, Map<String, Object> asWritten, @Nullable Wiring wiring) {
     List<String> problems = new ArrayList<>();
     for (String key : raw.keySet()) {
       if (CurrentFormat.REFUSED_TOP_LEVEL.containsKey(key)) {
@@ -87,37 +108,46 @@ public final class SettingsValidator {
       }
     }
     Set<String> sinkNames = SinkSettings.sinkNames(raw.get("sinks"));
-    LinkedHashMap<String, PipelineSettings.Sink> sinks = new SinkSettings(registry).sinks(
-        raw.get("sinks"), problems);
+    LinkedHashMap<String, PipelineSettings.Sink> sinks =
+        new SinkSettings(registry).sinks(raw.get("sinks"), problems);
     PluginStepSettings steps = new PluginStepSettings(registry);
     PipelineSettings.Source source = steps.source(raw.get("source"), sinkNames, problems);
-    List<PipelineSettings.Transform> transforms = steps.transforms(raw.get("transforms"),
-        sinkNames, problems);
-    List<PipelineSettings.Gate> gates = GateSettings.gates(raw.get("gates"), sinkNames,
-        wiring == null ? Set.of() : readConnections(wiring), problems);
+    List<PipelineSettings.Transform> transforms =
+        steps.transforms(raw.get("transforms"), sinkNames, problems);
+    List<PipelineSettings.Gate> gates =
+        GateSettings.gates(
+            raw.get("gates"),
+            sinkNames,
+            wiring == null ? Set.of() : readConnections(wiring),
+            problems);
     String defaultSink = SinkSettings.defaultSink(raw.get("default_sink"), sinkNames, problems);
-    List<PipelineSettings.Aggregation> aggregations = steps.aggregations(raw.get("aggregations"),
-        sinkNames, problems);
-    List<PipelineSettings.Coalesce> coalesce = DagSettings.coalesce(raw.get("coalesce"), gates,
-        sinkNames, problems);
+    List<PipelineSettings.Aggregation> aggregations =
+        steps.aggregations(raw.get("aggregations"), sinkNames, problems);
+    List<PipelineSettings.Coalesce> coalesce =
+        DagSettings.coalesce(raw.get("coalesce"), gates, sinkNames, problems);
     DagSettings.checkForkPaths(gates, coalesce, sinkNames, problems);
     if (problems.isEmpty() && source != null) { // no problems: there is a source
-      problems.addAll(wiring == null ? fieldContracts(source, transforms, aggregations)
-          : fieldContracts(source, transforms, aggregations, gates, wiring));
+      problems.addAll(
+          wiring == null
+              ? fieldContracts(source, transforms, aggregations)
+              : fieldContracts(source, transforms, aggregations, gates, wiring));
     }
     problems.addAll(RunSections.runModeProblems(raw, source, sinks));
     LandscapeUrl landscape = LandscapeSection.landscape(raw.get("landscape"), problems);
     RunSections.section(raw, "concurrency", RunSections.CONCURRENCY, sinkNames, problems)
-        .ifPresent(o -> {
-          if (o.integer("max_workers", 1) < 1) {
-            problems.add("concurrency.max_workers: expected 1 or more");
-          }
-        });
-    RunSections.section(raw, "retry", RunSections.RETRY, sinkNames, problems).ifPresent(o -> {
-      if (o.integer("max_attempts", 1) < 1) {
-        problems.add("retry.max_attempts: expected 1 or more");
-      }
-    });
+        .ifPresent(
+            o -> {
+              if (o.integer("max_workers", 1) < 1) {
+                problems.add("concurrency.max_workers: expected 1 or more");
+              }
+            });
+    RunSections.section(raw, "retry", RunSections.RETRY, sinkNames, problems)
+        .ifPresent(
+            o -> {
+              if (o.integer("max_attempts", 1) < 1) {
+                problems.add("retry.max_attempts: expected 1 or more");
+              }
+            });
     RunSections.section(raw, "payload_store", RunSections.PAYLOAD_STORE, sinkNames, problems);
     RunSections.section(raw, "checkpoint", RunSections.CHECKPOINT, sinkNames, problems);
     RunSections.section(raw, "rate_limit", RunSections.RATE_LIMIT, sinkNames, problems)
@@ -132,49 +162,71 @@ public final class SettingsValidator {
         telemetry = parsed.settings();
       }
     }
-    RunnerOptions runner = RunSections.section(raw, "runner", RunnerSection.RUNNER, sinkNames,
-        problems).map(RunnerSection::runnerOptions)
-        .orElse(RunnerOptions.defaults(RunnerProfile.DIRECT));
-    LandscapeExport export = LandscapeExport.parse(raw.get("landscape") instanceof Map<?, ?> lm
-        ? lm.get("export") : null, sinks, problems);
+    RunnerOptions runner =
+        RunSections.section(raw, "runner", RunnerSection.RUNNER, sinkNames, problems)
+            .map(RunnerSection::runnerOptions)
+            .orElse(RunnerOptions.defaults(RunnerProfile.DIRECT));
+    LandscapeExport export =
+        LandscapeExport.parse(
+            raw.get("landscape") instanceof Map<?, ?> lm ? lm.get("export") : null,
+            sinks,
+            problems);
     if (export != null) {
-      problems.addAll(LandscapeExport.sharedSinkProblems(export, source, transforms, gates,
-          aggregations, sinks, defaultSink));
+      problems.addAll(
+          LandscapeExport.sharedSinkProblems(
+              export, source, transforms, gates, aggregations, sinks, defaultSink));
       // The export sink receives no rows: it is not a sink of the pipeline's graph.
       sinks.remove(export.sink().name());
     }
     LandscapeJournal.Options journal = LandscapeSection.journal(raw, landscape, problems);
     LineageSettings.parse(raw.get("lineage"), problems);
     problems.addAll(RunnerSection.runnerProblems(runner, landscape, journal));
-    problems.addAll(OutputConflicts.find(source, sinks, landscape,
-        RunSections.payloadBasePath(raw), telemetry.healthFile()));
+    problems.addAll(
+        OutputConflicts.find(
+            source, sinks, landscape, RunSections.payloadBasePath(raw), telemetry.healthFile()));
     if (!problems.isEmpty()) {
-      throw new SettingsException(file,
-          raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
+      throw new SettingsException(
+          file, raw instanceof LocatedSettings located ? located.annotate(problems) : problems);
     }
     // No problems: each part that was required is there.
-    return new PipelineSettings(file, Objects.requireNonNull(source, "source"), transforms, gates,
-        sinks, Objects.requireNonNull(defaultSink, "default_sink"),
+    return new PipelineSettings(
+        file,
+        Objects.requireNonNull(source, "source"),
+        transforms,
+        gates,
+        sinks,
+        Objects.requireNonNull(defaultSink, "default_sink"),
         Objects.requireNonNull(landscape, "landscape"),
-        telemetry, asWritten, aggregations, coalesce, runner, export, journal);
+        telemetry,
+        asWritten,
+        aggregations,
+        coalesce,
+        runner,
+        export,
+        journal);
   }
 
   /** ELSPETH's contracts along the row chain: source, transforms, then aggregations. */
-  private static List<String> fieldContracts(PipelineSettings.Source source,
-      List<PipelineSettings.Transform> transforms, List<PipelineSettings.Aggregation> aggregations) {
+  private static List<String> fieldContracts(
+      PipelineSettings.Source source,
+      List<PipelineSettings.Transform> transforms,
+      List<PipelineSettings.Aggregation> aggregations) {
     List<FieldContracts.Step> chain = new ArrayList<>();
     for (int i = 0; i < transforms.size(); i++) {
       PipelineSettings.Transform t = transforms.get(i);
-      chain.add(new FieldContracts.Step("transforms[" + i + "]", t.plugin(), t.descriptor(),
-          t.options()));
+      chain.add(
+          new FieldContracts.Step(
+              "transforms[" + i + "]", t.plugin(), t.descriptor(), t.options()));
     }
     for (int i = 0; i < aggregations.size(); i++) {
       PipelineSettings.Aggregation a = aggregations.get(i);
-      chain.add(new FieldContracts.Step("aggregations[" + i + "]", a.plugin(), a.descriptor(),
-          a.options()));
+      chain.add(
+          new FieldContracts.Step(
+              "aggregations[" + i + "]", a.plugin(), a.descriptor(), a.options()));
     }
-    return FieldContracts.check(new FieldContracts.Step("source", source.plugin(),
-        source.descriptor(), source.options()), chain);
+    return FieldContracts.check(
+        new FieldContracts.Step("source", source.plugin(), source.descriptor(), source.options()),
+        chain);
   }
 
   /** The connections some step or coalesce branch reads, which a gate's routes may name. */
@@ -188,32 +240,36 @@ public final class SettingsValidator {
   }
 
   /**
-   * The field contracts of a wired pipeline: each transform or aggregation against the step
-   * whose rows it reads (through any gates, which pass rows on unchanged). A step reading a
-   * coalesce's merged rows is not checked: the merged row's fields are the branches' rows.
+   * The field contracts of a wired pipeline: each transform or aggregation against the step whose
+   * rows it reads (through any gates, which pass rows on unchanged). A step reading a coalesce's
+   * merged rows is not checked: the merged row's fields are the branches' rows.
    */
-  private static List<String> fieldContracts(PipelineSettings.Source source,
-      List<PipelineSettings.Transform> transforms, List<PipelineSettings.Aggregation> aggregations,
-      List<PipelineSettings.Gate> gates, Wiring wiring) {
+  private static List<String> fieldContracts(
+      PipelineSettings.Source source,
+      List<PipelineSettings.Transform> transforms,
+      List<PipelineSettings.Aggregation> aggregations,
+      List<PipelineSettings.Gate> gates,
+      Wiring wiring) {
     Map<String, FieldContracts.Step> writers = new HashMap<>();
     Map<String, String> gateInputOf = new HashMap<>();
-    FieldContracts.Step sourceStep = new FieldContracts.Step("source", source.plugin(),
-        source.descriptor(), source.options());
+    FieldContracts.Step sourceStep =
+        new FieldContracts.Step("source", source.plugin(), source.descriptor(), source.options());
     writers.put(wiring.sourceOutput(), sourceStep);
     List<FieldContracts.Step> steps = new ArrayList<>();
     List<String> inputs = new ArrayList<>();
     for (int i = 0; i < transforms.size(); i++) {
       PipelineSettings.Transform t = transforms.get(i);
-      FieldContracts.Step step = new FieldContracts.Step("transforms[" + i + "]", t.plugin(),
-          t.descriptor(), t.options());
+      FieldContracts.Step step =
+          new FieldContracts.Step("transforms[" + i + "]", t.plugin(), t.descriptor(), t.options());
       writers.put(wiring.transforms().get(i).output(), step);
       steps.add(step);
       inputs.add(wiring.transforms().get(i).input());
     }
     for (int i = 0; i < aggregations.size(); i++) {
       PipelineSettings.Aggregation a = aggregations.get(i);
-      FieldContracts.Step step = new FieldContracts.Step("aggregations[" + i + "]", a.plugin(),
-          a.descriptor(), a.options());
+      FieldContracts.Step step =
+          new FieldContracts.Step(
+              "aggregations[" + i + "]", a.plugin(), a.descriptor(), a.options());
       writers.put(wiring.aggregations().get(i).output(), step);
       steps.add(step);
       inputs.add(wiring.aggregations().get(i).input());
@@ -227,8 +283,9 @@ public final class SettingsValidator {
     for (int i = 0; i < steps.size(); i++) {
       String conn = inputs.get(i);
       // Gates pass rows on as they are: the contract is with the step before them.
-      for (int hops = 0; !writers.containsKey(conn) && gateInputOf.containsKey(conn)
-          && hops <= gates.size(); hops++) {
+      for (int hops = 0;
+          !writers.containsKey(conn) && gateInputOf.containsKey(conn) && hops <= gates.size();
+          hops++) {
         conn = gateInputOf.get(conn);
       }
       FieldContracts.Step producer = writers.get(conn);

@@ -27,35 +27,40 @@ import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
- * Turns the text of a settings file into plain values (maps, lists, strings, {@code Long} /
- * {@code BigInteger}, {@code Double}, {@code Boolean}, null), refusing what would make a file
- * mean something other than it says: a key given twice in one mapping (both lines named), an
- * alias that expands without bound (billion laughs), nesting past {@link #MAX_DEPTH}, and tags
- * other than YAML's standard scalar ones.
+ * Turns the text of a settings file into plain values (maps, lists, strings, {@code Long} / {@code
+ * BigInteger}, {@code Double}, {@code Boolean}, null), refusing what would make a file mean
+ * something other than it says: a key given twice in one mapping (both lines named), an alias that
+ * expands without bound (billion laughs), nesting past {@link #MAX_DEPTH}, and tags other than
+ * YAML's standard scalar ones.
  *
- * <p>The file is only <em>composed</em> by SnakeYAML (a node tree with line marks); no Java
- * object is ever constructed from a tag. Plain scalars are typed as the YAML 1.2 core schema does
- * ({@code yes}/{@code on} stay strings, as before with Jackson); merge keys ({@code <<}) are
- * applied, explicit keys winning.
+ * <p>The file is only <em>composed</em> by SnakeYAML (a node tree with line marks); no Java object
+ * is ever constructed from a tag. Plain scalars are typed as the YAML 1.2 core schema does ({@code
+ * yes}/{@code on} stay strings, as before with Jackson); merge keys ({@code <<}) are applied,
+ * explicit keys winning.
  */
 final class SettingsYaml {
   /** The largest settings file read: far above any real pipeline, far below a memory problem. */
   static final int MAX_BYTES = 1 << 20;
+
   /** Nesting deeper than this is refused (SnakeYAML's own default, checked while composing). */
   static final int MAX_DEPTH = 50;
+
   /** Aliases to a mapping or list in one file. */
   static final int MAX_COLLECTION_ALIASES = 50;
+
   /** Values after expanding aliases and merges: bounds what a few aliases can blow up to. */
   static final int MAX_VALUES = 100_000;
 
   private static final String MERGE = "<<";
+
   /** SnakeYAML's implicit typing, only to tell an explicit tag from an implicit one. */
   private static final Resolver RESOLVER = new Resolver();
+
   private static final Pattern INT = Pattern.compile("[-+]?[0-9][0-9_]*");
   private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F_]+");
   private static final Pattern OCT = Pattern.compile("0o[0-7_]+");
-  private static final Pattern FLOAT = Pattern.compile(
-      "[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?");
+  private static final Pattern FLOAT =
+      Pattern.compile("[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?");
   private static final Pattern INF = Pattern.compile("[-+]?\\.(inf|Inf|INF)");
   private static final Pattern NAN = Pattern.compile("\\.(nan|NaN|NAN)");
   private static final Set<String> NULLS = Set.of("", "~", "null", "Null", "NULL");
@@ -73,8 +78,8 @@ final class SettingsYaml {
   }
 
   /**
-   * A parsed file: its value, and where each key path (and list item) was written, as
-   * {@code line L, column C}.
+   * A parsed file: its value, and where each key path (and list item) was written, as {@code line
+   * L, column C}.
    */
   record Parsed(@Nullable Object value, Map<String, String> locations) {}
 
@@ -90,8 +95,8 @@ final class SettingsYaml {
     try {
       root = new Yaml(options()).compose(new StringReader(text));
     } catch (MarkedYAMLException e) {
-      throw new SettingsException(file, List.of("malformed YAML: " + where(e.getProblemMark())
-          + describe(e)));
+      throw new SettingsException(
+          file, List.of("malformed YAML: " + where(e.getProblemMark()) + describe(e)));
     } catch (YAMLException e) {
       throw new SettingsException(file, List.of("malformed YAML: " + e.getMessage()));
     }
@@ -131,8 +136,9 @@ final class SettingsYaml {
 
   /** "line L, column C: " of a mark (1-based), or nothing. */
   static String where(@Nullable Mark mark) {
-    return mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1)
-        + ": ";
+    return mark == null
+        ? ""
+        : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
   }
 
   private static String at(Node node) {
@@ -149,13 +155,19 @@ final class SettingsYaml {
       throw new TooLarge(path);
     }
     if (!inProgress.add(node)) {
-      problems.add(label(path) + "alias at " + line(node) + " refers to a mapping or list that"
-          + " contains it (a recursive alias)");
+      problems.add(
+          label(path)
+              + "alias at "
+              + line(node)
+              + " refers to a mapping or list that"
+              + " contains it (a recursive alias)");
       return null;
     }
     try {
-      Tag expected = node.getNodeId() == NodeId.sequence ? Tag.SEQ
-          : node.getNodeId() == NodeId.mapping ? Tag.MAP : null;
+      Tag expected =
+          node.getNodeId() == NodeId.sequence
+              ? Tag.SEQ
+              : node.getNodeId() == NodeId.mapping ? Tag.MAP : null;
       if (expected != null && !node.getTag().equals(expected)) {
         problems.add(unsupportedTag(node, path));
         return null;
@@ -191,8 +203,12 @@ final class SettingsYaml {
     for (NodeTuple tuple : node.getValue()) {
       Node keyNode = tuple.getKeyNode();
       if (!(keyNode instanceof ScalarNode k)) {
-        problems.add(label(path) + "a key at " + line(keyNode) + " is a mapping or list; keys"
-            + " must be plain names");
+        problems.add(
+            label(path)
+                + "a key at "
+                + line(keyNode)
+                + " is a mapping or list; keys"
+                + " must be plain names");
         continue;
       }
       String key = k.getValue();
@@ -203,16 +219,25 @@ final class SettingsYaml {
       String childPath = path.isEmpty() ? key : path + "." + key;
       Node first = keyNodes.putIfAbsent(key, keyNode);
       if (first != null) {
-        problems.add(childPath + ": duplicate key at " + line(first) + " and again at "
-            + line(keyNode) + " (only one would be kept; remove or rename one of them)");
+        problems.add(
+            childPath
+                + ": duplicate key at "
+                + line(first)
+                + " and again at "
+                + line(keyNode)
+                + " (only one would be kept; remove or rename one of them)");
         continue;
       }
       locations.putIfAbsent(childPath, at(keyNode));
       out.put(key, value(tuple.getValueNode(), childPath));
     }
     if (merges.size() > 1) {
-      problems.add(label(path) + "'<<' given " + merges.size() + " times in one mapping; give one"
-          + " '<<' with a list of mappings");
+      problems.add(
+          label(path)
+              + "'<<' given "
+              + merges.size()
+              + " times in one mapping; give one"
+              + " '<<' with a list of mappings");
     }
     for (Node merge : merges) {
       merge(merge, path).forEach(out::putIfAbsent);
@@ -226,8 +251,12 @@ final class SettingsYaml {
     List<Node> sources = node instanceof SequenceNode s ? s.getValue() : List.of(node);
     for (Node source : sources) {
       if (!(source instanceof MappingNode)) {
-        problems.add(label(path) + "'<<' at " + line(source) + " must name a mapping (or a list"
-            + " of mappings)");
+        problems.add(
+            label(path)
+                + "'<<' at "
+                + line(source)
+                + " must name a mapping (or a list"
+                + " of mappings)");
         continue;
       }
       Object value = value(source, path);
@@ -241,8 +270,14 @@ final class SettingsYaml {
   private @Nullable Object scalar(ScalarNode node, String path) {
     Object value = typed(node, path);
     if (value instanceof Double d && !Double.isFinite(d)) {
-      problems.add(label(path) + "'" + node.getValue() + "' at " + line(node) + " is not a finite"
-          + " number; settings numbers must be finite");
+      problems.add(
+          label(path)
+              + "'"
+              + node.getValue()
+              + "' at "
+              + line(node)
+              + " is not a finite"
+              + " number; settings numbers must be finite");
       return null;
     }
     return value;
@@ -251,9 +286,10 @@ final class SettingsYaml {
   private @Nullable Object typed(ScalarNode node, String path) {
     String text = node.getValue();
     Tag tag = node.getTag();
-    boolean implicit = node.isPlain()
-        ? tag.equals(RESOLVER.resolve(NodeId.scalar, text, true))
-        : tag.equals(Tag.STR);
+    boolean implicit =
+        node.isPlain()
+            ? tag.equals(RESOLVER.resolve(NodeId.scalar, text, true))
+            : tag.equals(Tag.STR);
     if (!node.isPlain() && implicit) {
       return text;
     }
@@ -265,10 +301,11 @@ final class SettingsYaml {
       return text;
     }
     Object typed = plain(text);
-    boolean agrees = tag.equals(Tag.NULL) && typed == null
-        || tag.equals(Tag.BOOL) && typed instanceof Boolean
-        || tag.equals(Tag.INT) && (typed instanceof Long || typed instanceof BigInteger)
-        || tag.equals(Tag.FLOAT) && typed instanceof Number;
+    boolean agrees =
+        tag.equals(Tag.NULL) && typed == null
+            || tag.equals(Tag.BOOL) && typed instanceof Boolean
+            || tag.equals(Tag.INT) && (typed instanceof Long || typed instanceof BigInteger)
+            || tag.equals(Tag.FLOAT) && typed instanceof Number;
     if (agrees) {
       return tag.equals(Tag.FLOAT) && typed instanceof Number n ? n.doubleValue() : typed;
     }
@@ -277,8 +314,14 @@ final class SettingsYaml {
   }
 
   private static String unsupportedTag(Node node, String path) {
-    return label(path) + "tag " + node.getTag() + " at " + line(node) + ", column "
-        + (node.getStartMark().getColumn() + 1) + " is not supported (settings are plain values;"
+    return label(path)
+        + "tag "
+        + node.getTag()
+        + " at "
+        + line(node)
+        + ", column "
+        + (node.getStartMark().getColumn() + 1)
+        + " is not supported (settings are plain values;"
         + " only !!str, !!int, !!float, !!bool and !!null are accepted)";
   }
 
@@ -326,10 +369,16 @@ final class SettingsYaml {
   /** The expansion budget is spent: stop at once rather than collect more problems. */
   private static final class TooLarge extends RuntimeException {
     TooLarge(String path) {
-      super("the settings expand to more than " + MAX_VALUES + " values"
-          + (path.isEmpty() ? "" : " (at " + path + ")")
-          + ": aliases (*name) repeat a mapping or list too many times; write it out, or use"
-          + " fewer aliases", null, false, false);
+      super(
+          "the settings expand to more than "
+              + MAX_VALUES
+              + " values"
+              + (path.isEmpty() ? "" : " (at " + path + ")")
+              + ": aliases (*name) repeat a mapping or list too many times; write it out, or use"
+              + " fewer aliases",
+          null,
+          false,
+          false);
     }
   }
 }

@@ -16,9 +16,9 @@ import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code sinks} and {@code default_sink}: each sink's plugin and options, its
- * {@code on_write_failure} (discard, or another sink that only discards), and the sink rows go to
- * when no route names one.
+ * {@code sinks} and {@code default_sink}: each sink's plugin and options, its {@code
+ * on_write_failure} (discard, or another sink that only discards), and the sink rows go to when no
+ * route names one.
  */
 final class SinkSettings {
   /** The sink key naming where rows the sink cannot write go. */
@@ -38,8 +38,7 @@ final class SinkSettings {
     return names;
   }
 
-  LinkedHashMap<String, PipelineSettings.Sink> sinks(@Nullable Object raw,
-      List<String> problems) {
+  LinkedHashMap<String, PipelineSettings.Sink> sinks(@Nullable Object raw, List<String> problems) {
     LinkedHashMap<String, PipelineSettings.Sink> sinks = new LinkedHashMap<>();
     if (raw == null) {
       problems.add("sinks: required (a mapping of sink name to {plugin, options}, at least one)");
@@ -59,8 +58,15 @@ final class SinkSettings {
         problems.add(path + ": '" + e.getKey() + "' is reserved and cannot name a sink");
         continue;
       }
-      Resolved<SinkPlugin> r = plugin(e.getValue(), path, registry::sink, registry.sinkNames(),
-          Set.of(ON_WRITE_FAILURE), names, problems);
+      Resolved<SinkPlugin> r =
+          plugin(
+              e.getValue(),
+              path,
+              registry::sink,
+              registry.sinkNames(),
+              Set.of(ON_WRITE_FAILURE),
+              names,
+              problems);
       String onWriteFailure = onWriteFailure(e.getKey(), e.getValue(), names, problems);
       if (r != null) {
         Map<String, Object> config = r.config();
@@ -68,8 +74,10 @@ final class SinkSettings {
           config = new LinkedHashMap<>(config);
           config.put(ON_WRITE_FAILURE, onWriteFailure);
         }
-        sinks.put(e.getKey(), new PipelineSettings.Sink(e.getKey(), r.plugin(), r.descriptor(),
-            r.options(), config, onWriteFailure));
+        sinks.put(
+            e.getKey(),
+            new PipelineSettings.Sink(
+                e.getKey(), r.plugin(), r.descriptor(), r.options(), config, onWriteFailure));
       }
     }
     // A sink that receives another's unwritable rows may only discard its own: no chains, so no
@@ -77,16 +85,31 @@ final class SinkSettings {
     for (Map.Entry<String, Object> e : m.entrySet()) {
       Object raw1 = e.getValue() instanceof Map<?, ?> sm ? sm.get(ON_WRITE_FAILURE) : null;
       String target = raw1 instanceof String s ? s.strip() : null;
-      if (target == null || target.equals(StepContext.DISCARD) || target.equals(e.getKey())
+      if (target == null
+          || target.equals(StepContext.DISCARD)
+          || target.equals(e.getKey())
           || !(m.get(target) instanceof Map<?, ?> t)) {
         continue;
       }
       Object next = t.get(ON_WRITE_FAILURE);
       if (next != null && !(next instanceof String n && n.strip().equals(StepContext.DISCARD))) {
-        problems.add("sinks." + e.getKey() + "." + ON_WRITE_FAILURE + " and sinks." + target
-            + "." + ON_WRITE_FAILURE + ": '" + e.getKey() + "' diverts to '" + target
-            + "', which diverts in turn to '" + next + "'; a sink that receives diverted rows may"
-            + " only discard the rows it cannot write (on_write_failure: discard, or unset)");
+        problems.add(
+            "sinks."
+                + e.getKey()
+                + "."
+                + ON_WRITE_FAILURE
+                + " and sinks."
+                + target
+                + "."
+                + ON_WRITE_FAILURE
+                + ": '"
+                + e.getKey()
+                + "' diverts to '"
+                + target
+                + "', which diverts in turn to '"
+                + next
+                + "'; a sink that receives diverted rows may"
+                + " only discard the rows it cannot write (on_write_failure: discard, or unset)");
       }
     }
     return sinks;
@@ -96,16 +119,18 @@ final class SinkSettings {
    * A sink's {@code on_write_failure} (beside {@code plugin}, as ELSPETH writes it): {@code
    * discard} or the name of another configured sink; null when unset.
    */
-  private static @Nullable String onWriteFailure(String sink, Object raw, Set<String> sinkNames,
-      List<String> problems) {
+  private static @Nullable String onWriteFailure(
+      String sink, Object raw, Set<String> sinkNames, List<String> problems) {
     if (!(raw instanceof Map<?, ?> m) || !m.containsKey(ON_WRITE_FAILURE)) {
       return null;
     }
     String key = "sinks." + sink + "." + ON_WRITE_FAILURE;
     Object value = m.get(ON_WRITE_FAILURE);
     if (!(value instanceof String s) || s.isBlank()) {
-      problems.add(key + ": expected 'discard' or the name of another sink, got "
-          + OptionsValidator.describe(value));
+      problems.add(
+          key
+              + ": expected 'discard' or the name of another sink, got "
+              + OptionsValidator.describe(value));
       return null;
     }
     String target = s.strip();
@@ -113,31 +138,43 @@ final class SinkSettings {
       return target;
     }
     if (target.equals(sink)) {
-      problems.add(key + ": '" + sink + "' cannot be its own failure sink (use 'discard' or"
-          + " another sink)");
+      problems.add(
+          key
+              + ": '"
+              + sink
+              + "' cannot be its own failure sink (use 'discard' or"
+              + " another sink)");
       return null;
     }
     if (!sinkNames.contains(target)) {
-      problems.add(key + ": no sink named '" + target + "' (configured sinks: " + sinkNames
-          + "; or 'discard')");
+      problems.add(
+          key
+              + ": no sink named '"
+              + target
+              + "' (configured sinks: "
+              + sinkNames
+              + "; or 'discard')");
       return null;
     }
     return target;
   }
 
-  static @Nullable String defaultSink(@Nullable Object raw, Set<String> sinkNames,
-      List<String> problems) {
+  static @Nullable String defaultSink(
+      @Nullable Object raw, Set<String> sinkNames, List<String> problems) {
     if (raw == null) {
       if (sinkNames.size() == 1) {
         return sinkNames.iterator().next();
       }
-      problems.add("default_sink: required when there is more than one sink (one of "
-          + sinkNames + ")");
+      problems.add(
+          "default_sink: required when there is more than one sink (one of " + sinkNames + ")");
       return null;
     }
     if (!(raw instanceof String s) || !sinkNames.contains(s)) {
-      problems.add("default_sink: expected one of the configured sinks " + sinkNames + ", got "
-          + OptionsValidator.describe(raw));
+      problems.add(
+          "default_sink: expected one of the configured sinks "
+              + sinkNames
+              + ", got "
+              + OptionsValidator.describe(raw));
       return null;
     }
     return s;

@@ -11,9 +11,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Where each step of a pipeline reads its rows and where it sends them: ELSPETH's named
- * connections, as a DAG. Every output is a name: a name that is a sink is that sink, any other
- * name is a connection, produced by one step and read by one step or coalesce branch. The lists
- * are in the order of {@link PipelineSettings}'s lists of the same steps.
+ * connections, as a DAG. Every output is a name: a name that is a sink is that sink, any other name
+ * is a connection, produced by one step and read by one step or coalesce branch. The lists are in
+ * the order of {@link PipelineSettings}'s lists of the same steps.
  *
  * <p>An RC2 file has no connections of its own: {@link #chain} wires it as the chain it means
  * (source, transforms, aggregations, gates, each {@code continue} to the next, the last one and
@@ -26,15 +26,19 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     has none), and what each fork path produces (a sink, or a connection by the path's name)
  * @param coalesce each coalesce's branch inputs (branch name → connection) and output
  */
-public record Wiring(String sourceOutput, List<Step> transforms, List<Step> aggregations,
-    List<GateWires> gates, List<CoalesceWires> coalesce) {
+public record Wiring(
+    String sourceOutput,
+    List<Step> transforms,
+    List<Step> aggregations,
+    List<GateWires> gates,
+    List<CoalesceWires> coalesce) {
 
   /** A transform's or aggregation's input and output. */
   public record Step(String input, String output) {}
 
   /** A gate's input, its RC2 {@code continue} target, and each fork path's output. */
-  public record GateWires(String input, @Nullable String onContinue,
-      Map<String, String> forkOutputs) {
+  public record GateWires(
+      String input, @Nullable String onContinue, Map<String, String> forkOutputs) {
     public GateWires {
       forkOutputs = Map.copyOf(forkOutputs);
     }
@@ -56,9 +60,9 @@ public record Wiring(String sourceOutput, List<Step> transforms, List<Step> aggr
   }
 
   /**
-   * The wiring an RC2 file means: source → transforms → aggregations → gates, each gate's
-   * {@code continue} to the next step (the last one's to the default sink), fork paths to their
-   * coalesce branch or sink, every coalesce to the default sink.
+   * The wiring an RC2 file means: source → transforms → aggregations → gates, each gate's {@code
+   * continue} to the next step (the last one's to the default sink), fork paths to their coalesce
+   * branch or sink, every coalesce to the default sink.
    */
   public static Wiring chain(PipelineSettings s) {
     int n = 0;
@@ -95,18 +99,22 @@ public record Wiring(String sourceOutput, List<Step> transforms, List<Step> aggr
   /** The gate route destinations that are connections (not a sink, continue or fork). */
   public static Set<String> connectionRoutes(PipelineSettings.Gate gate, Set<String> sinks) {
     Set<String> out = new LinkedHashSet<>();
-    gate.routes().values().forEach(d -> {
-      if (!sinks.contains(d) && !d.equals(io.elspeth.transforms.gate.GateStep.CONTINUE)
-          && !d.equals(io.elspeth.transforms.gate.GateStep.FORK)) {
-        out.add(d);
-      }
-    });
+    gate.routes()
+        .values()
+        .forEach(
+            d -> {
+              if (!sinks.contains(d)
+                  && !d.equals(io.elspeth.transforms.gate.GateStep.CONTINUE)
+                  && !d.equals(io.elspeth.transforms.gate.GateStep.FORK)) {
+                out.add(d);
+              }
+            });
     return out;
   }
 
   /**
-   * What reads connection {@code name}: a transform, aggregation or gate (its kind and index), or
-   * a coalesce branch; empty for a sink or a connection nothing reads.
+   * What reads connection {@code name}: a transform, aggregation or gate (its kind and index), or a
+   * coalesce branch; empty for a sink or a connection nothing reads.
    */
   public Optional<Reader> readerOf(String name) {
     for (int i = 0; i < transforms.size(); i++) {
@@ -137,6 +145,11 @@ public record Wiring(String sourceOutput, List<Step> transforms, List<Step> aggr
   /** The step that reads a connection; {@code branch} names the coalesce branch it feeds. */
   public record Reader(Kind kind, int index, @Nullable String branch) {
     /** The kinds of steps that read connections. */
-    public enum Kind { TRANSFORM, AGGREGATION, GATE, COALESCE }
+    public enum Kind {
+      TRANSFORM,
+      AGGREGATION,
+      GATE,
+      COALESCE
+    }
   }
 }

@@ -28,15 +28,15 @@ class CliErrorsTest {
   @Test
   void theCauseChainIsSaidOnceOutermostFirst() {
     IOException io = new IOException("sink 'out' could not write /x/out.csv");
-    RuntimeException wrapped = new RuntimeException(new IllegalStateException(
-        "run failed", new UncheckedIOException(io)));
-    assertThat(CliErrors.message(wrapped),
-        is("run failed: sink 'out' could not write /x/out.csv"));
+    RuntimeException wrapped =
+        new RuntimeException(new IllegalStateException("run failed", new UncheckedIOException(io)));
+    assertThat(CliErrors.message(wrapped), is("run failed: sink 'out' could not write /x/out.csv"));
   }
 
   @Test
   void fileErrorsSayWhatHappenedToThePath() {
-    assertThat(CliErrors.message(new UncheckedIOException(new NoSuchFileException("/proc/x"))),
+    assertThat(
+        CliErrors.message(new UncheckedIOException(new NoSuchFileException("/proc/x"))),
         is("no such file or folder: /proc/x"));
     assertThat(CliErrors.message(new MalformedInputException(1)), is("not valid UTF-8 text"));
   }
@@ -51,36 +51,54 @@ class CliErrorsTest {
 
   @Test
   void secretsAreScrubbedFromMessagesAndTraces() {
-    CliErrors.secretsOf(Map.of("transforms", List.of(Map.of("options",
-        Map.of("api_key", "sk-live-123456")))), PluginRegistry.installed().all());
-    RuntimeException e = new RuntimeException("bad key sk-live-123456 for"
-        + " postgresql://u:hunter2@h/db and AccountKey=abcdef==;",
-        new IllegalStateException("again sk-live-123456"));
+    CliErrors.secretsOf(
+        Map.of("transforms", List.of(Map.of("options", Map.of("api_key", "sk-live-123456")))),
+        PluginRegistry.installed().all());
+    RuntimeException e =
+        new RuntimeException(
+            "bad key sk-live-123456 for" + " postgresql://u:hunter2@h/db and AccountKey=abcdef==;",
+            new IllegalStateException("again sk-live-123456"));
     StringWriter err = new StringWriter();
     CliErrors.print(new PrintWriter(err), e, true);
-    assertThat(err.toString(), allOf(containsString("elspeth: bad key *** for"
-        + " postgresql://u:***@h/db"), containsString("Caused by: java.lang.IllegalStateException:"
-        + " again ***"), containsString("\tat "), not(containsString("sk-live")),
-        not(containsString("hunter2")), not(containsString("abcdef"))));
+    assertThat(
+        err.toString(),
+        allOf(
+            containsString("elspeth: bad key *** for" + " postgresql://u:***@h/db"),
+            containsString("Caused by: java.lang.IllegalStateException:" + " again ***"),
+            containsString("\tat "),
+            not(containsString("sk-live")),
+            not(containsString("hunter2")),
+            not(containsString("abcdef"))));
   }
 
   @Test
   void anOptionDeclaredNotSecretIsPrintedWhateverItsName() {
-    CliErrors.secretsOf(Map.of(
-        "sinks", Map.of("out", Map.of("plugin", "database", "options",
-            Map.of("upsert_key", "customer_ref", "url", "sqlite:///x.db"))),
-        "transforms", List.of(Map.of("options", Map.of("custom_key", "undeclared-secret")))),
+    CliErrors.secretsOf(
+        Map.of(
+            "sinks",
+                Map.of(
+                    "out",
+                    Map.of(
+                        "plugin",
+                        "database",
+                        "options",
+                        Map.of("upsert_key", "customer_ref", "url", "sqlite:///x.db"))),
+            "transforms", List.of(Map.of("options", Map.of("custom_key", "undeclared-secret")))),
         PluginRegistry.installed().all());
-    assertThat(CliErrors.message(new IllegalStateException("upsert_key field 'customer_ref' is"
-        + " in no row; custom_key undeclared-secret")),
+    assertThat(
+        CliErrors.message(
+            new IllegalStateException(
+                "upsert_key field 'customer_ref' is" + " in no row; custom_key undeclared-secret")),
         is("upsert_key field 'customer_ref' is in no row; custom_key ***"));
   }
 
   @Test
   void withoutVerboseThereIsOneLineAndNoTrace() {
     StringWriter err = new StringWriter();
-    CliErrors.print(new PrintWriter(err), new IllegalStateException("broken", new IOException(
-        "disk full")), false);
+    CliErrors.print(
+        new PrintWriter(err),
+        new IllegalStateException("broken", new IOException("disk full")),
+        false);
     assertThat(err.toString(), is("elspeth: broken: disk full" + System.lineSeparator()));
   }
 }

@@ -24,15 +24,17 @@ class CliHelpTest {
   private static Out cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ElspethCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-        .execute(args);
+    int code =
+        ElspethCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
     return new Out(code, out.toString(), err.toString());
   }
 
   @Test
   void theTopLevelHelpListsTheTestkitTools() {
     Out o = cli("--help");
-    assertThat(o.out(), containsString("  chaosllm   Run ChaosLLM, the fake OpenAI/Azure AI server"));
+    assertThat(
+        o.out(), containsString("  chaosllm   Run ChaosLLM, the fake OpenAI/Azure AI server"));
     assertThat(o.out(), containsString("  azurite    Run Azurite, the Azure Blob emulator"));
     assertThat(o.out(), containsString("  landscape  Maintain a Landscape database"));
   }
@@ -64,12 +66,18 @@ class CliHelpTest {
 
   @Test
   void aDryRunWithAMissingInputPrintsTheErrorWithoutThePlan(@TempDir Path dir) throws Exception {
-    Path settings = Files.writeString(dir.resolve("s.yaml"), """
+    Path settings =
+        Files.writeString(
+            dir.resolve("s.yaml"),
+            """
         source: {plugin: csv, options: {path: %s, on_validation_failure: discard}}
         sinks: {out: {plugin: csv, options: {path: %s}}}
         landscape: {url: "sqlite:///%s"}
-        """.formatted(dir.resolve("missing.csv"), dir.resolve("out.csv"),
-        dir.resolve("landscape.db")));
+        """
+                .formatted(
+                    dir.resolve("missing.csv"),
+                    dir.resolve("out.csv"),
+                    dir.resolve("landscape.db")));
     Out o = cli("run", "-s", settings.toString());
     assertThat(o.code(), is(1));
     assertThat(o.err(), containsString("missing.csv"));

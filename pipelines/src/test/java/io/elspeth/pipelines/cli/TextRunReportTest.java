@@ -19,8 +19,7 @@ class TextRunReportTest {
 
   @Test
   void aReportWhileRowsMoveSaysTheShareOfTheEstimateAndTheTimeLeft() {
-    String line = line(new RunProgress(250_000, 240_000, 200_000, 40_000, 0, 0, 50.0,
-        1_028_941));
+    String line = line(new RunProgress(250_000, 240_000, 200_000, 40_000, 0, 0, 50.0, 1_028_941));
     assertThat(line, containsString("250,000 rows read"));
     assertThat(line, containsString("24% of ~1,028,941 rows read"));
     assertThat(line, containsString("left to read"));
@@ -28,8 +27,8 @@ class TextRunReportTest {
 
   @Test
   void theLastReportGivesTheRunsCountsWithoutTheSampledEstimate() {
-    RunProgress last = new RunProgress(1_000_000, 1_000_000, 500_000, 500_000, 0, 0, 244.0,
-        1_028_941, true);
+    RunProgress last =
+        new RunProgress(1_000_000, 1_000_000, 500_000, 500_000, 0, 0, 244.0, 1_028_941, true);
     String line = line(last);
     assertThat(line, containsString("1,000,000 rows read, 1,000,000 processed"));
     assertThat(line, not(containsString("~1,028,941")));

@@ -5,10 +5,10 @@ import io.elspeth.testkit.chaosllm.ChaosConfig;
 import io.elspeth.testkit.chaosllm.ChaosLlmServer;
 
 /**
- * One ChaosLLM server for the whole test JVM, reconfigured per test. The JVM's default TLS
- * context reads {@code javax.net.ssl.trustStore} once, so the server whose certificate it
- * trusts must be the only one: it is started before the first TLS connection and never
- * replaced. Product code trusts it only through those standard properties.
+ * One ChaosLLM server for the whole test JVM, reconfigured per test. The JVM's default TLS context
+ * reads {@code javax.net.ssl.trustStore} once, so the server whose certificate it trusts must be
+ * the only one: it is started before the first TLS connection and never replaced. Product code
+ * trusts it only through those standard properties.
  */
 public final class ChaosLlmFixture {
   private static ChaosLlmServer server;

@@ -28,8 +28,9 @@ final class CliHarness {
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ElspethCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-        .execute(args);
+    int code =
+        ElspethCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
     return new Result(code, out.toString(), err.toString());
   }
 
@@ -39,9 +40,10 @@ final class CliHarness {
    */
   static Path example(String name, Path dir) throws IOException {
     String yaml = Files.readString(REPO.resolve("examples").resolve(name).resolve("settings.yaml"));
-    yaml = yaml.replace("sqlite:///examples/" + name + "/output/", "sqlite:///" + dir + "/")
-        .replace("examples/" + name + "/output/", dir + "/")
-        .replace("examples/", REPO.resolve("examples") + "/");
+    yaml =
+        yaml.replace("sqlite:///examples/" + name + "/output/", "sqlite:///" + dir + "/")
+            .replace("examples/" + name + "/output/", dir + "/")
+            .replace("examples/", REPO.resolve("examples") + "/");
     Path settings = dir.resolve("settings.yaml");
     Files.writeString(settings, yaml);
     // Template and lookup files are found beside the settings file, as ELSPETH finds them.
@@ -68,7 +70,8 @@ final class CliHarness {
   }
 
   static long count(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }
@@ -76,7 +79,8 @@ final class CliHarness {
 
   static List<Map<String, Object>> query(Connection c, String sql) throws SQLException {
     List<Map<String, Object>> rows = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       int n = rs.getMetaData().getColumnCount();
       while (rs.next()) {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -96,14 +100,18 @@ final class CliHarness {
 
   /**
    * Runs {@code elspeth args...} in a fresh JVM in {@code dir}, with {@code env} added to its
-   * environment and {@code ELSPETH_SIGNING_KEY} only if {@code env} sets it: for commands that
-   * read the key from their real environment.
+   * environment and {@code ELSPETH_SIGNING_KEY} only if {@code env} sets it: for commands that read
+   * the key from their real environment.
    */
   static Result runInNewJvm(Path dir, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ElspethCli.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
     pb.environment().remove("ELSPETH_SIGNING_KEY");
@@ -120,8 +128,9 @@ final class CliHarness {
     private final String name = "e2e_" + java.util.UUID.randomUUID().toString().replace("-", "");
 
     PgSchema() throws SQLException {
-      try (Connection c = DriverManager.getConnection(
-          io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
+      try (Connection c =
+              DriverManager.getConnection(
+                  io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
           Statement s = c.createStatement()) {
         s.execute("CREATE SCHEMA " + name);
       }
@@ -133,14 +142,15 @@ final class CliHarness {
     }
 
     Connection connect() throws SQLException {
-      return DriverManager.getConnection(io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl()
-          + "&currentSchema=" + name);
+      return DriverManager.getConnection(
+          io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl() + "&currentSchema=" + name);
     }
 
     @Override
     public void close() throws SQLException {
-      try (Connection c = DriverManager.getConnection(
-          io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
+      try (Connection c =
+              DriverManager.getConnection(
+                  io.elspeth.testkit.postgres.TestPostgres.get().jdbcUrl());
           Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA " + name + " CASCADE");
       }

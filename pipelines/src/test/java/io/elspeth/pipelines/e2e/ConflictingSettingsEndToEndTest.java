@@ -27,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConflictingSettingsEndToEndTest {
   private static final String INPUT = "id,amount\n1,10\n2,20\n";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path input;
   private FileTime inputTime;
@@ -52,7 +51,8 @@ class ConflictingSettingsEndToEndTest {
         default_sink: normal
         landscape: {url: "sqlite:///%1$s/audit.db"}
         payload_store: {base_path: %1$s/payloads}
-        """.formatted(dir, sinks.indent(2).stripTrailing());
+        """
+        .formatted(dir, sinks.indent(2).stripTrailing());
   }
 
   /** Stderr of the CLI: what it printed and whatever was logged to System.err meanwhile. */
@@ -72,21 +72,32 @@ class ConflictingSettingsEndToEndTest {
 
   private void assertRefused(String yaml, String expected) throws Exception {
     Path s = CliHarness.settings(dir, yaml);
-    for (Function<Path, String[]> command : java.util.List.<Function<Path, String[]>>of(
-        f -> new String[] {"validate", "-s", f.toString()},
-        f -> new String[] {"run", "-s", f.toString(), "--execute"},
-        f -> new String[] {"resume", "01a24f4ab8507a5dad13f5f579d4c4a0", "-s", f.toString(),
-            "--execute"})) {
+    for (Function<Path, String[]> command :
+        java.util.List.<Function<Path, String[]>>of(
+            f -> new String[] {"validate", "-s", f.toString()},
+            f -> new String[] {"run", "-s", f.toString(), "--execute"},
+            f ->
+                new String[] {
+                  "resume", "01a24f4ab8507a5dad13f5f579d4c4a0", "-s", f.toString(), "--execute"
+                })) {
       Outcome o = cli(command.apply(s));
       assertThat(o.err(), o.exitCode(), is(1));
-      assertThat(o.err(), allOf(containsString("elspeth: " + s), containsString(expected),
-          not(containsString("\tat ")), not(containsString("Exception"))));
+      assertThat(
+          o.err(),
+          allOf(
+              containsString("elspeth: " + s),
+              containsString(expected),
+              not(containsString("\tat ")),
+              not(containsString("Exception"))));
     }
     Outcome verbose = cli("validate", "-s", s.toString(), "--verbose");
     assertThat(verbose.exitCode(), is(1));
-    assertThat(verbose.err(), allOf(containsString(expected),
-        containsString("io.elspeth.pipelines.settings.SettingsException"),
-        containsString("\tat io.elspeth.pipelines.settings.")));
+    assertThat(
+        verbose.err(),
+        allOf(
+            containsString(expected),
+            containsString("io.elspeth.pipelines.settings.SettingsException"),
+            containsString("\tat io.elspeth.pipelines.settings.")));
     assertThat(Files.readString(input), is(INPUT));
     assertThat(Files.getLastModifiedTime(input), is(inputTime));
     assertThat(Files.exists(dir.resolve("audit.db")), is(false));
@@ -98,55 +109,80 @@ class ConflictingSettingsEndToEndTest {
 
   @Test
   void aSinkOnTheInputIsRefused() throws Exception {
-    assertRefused(pipeline(csv("normal", dir + "/sub/../in.csv")),
+    assertRefused(
+        pipeline(csv("normal", dir + "/sub/../in.csv")),
         "sinks.normal.options.path and source.options.path resolve to the same file "
-            + input.toRealPath() + ": the run would overwrite its own input");
+            + input.toRealPath()
+            + ": the run would overwrite its own input");
   }
 
   @Test
   void twoSinksOnOneFileAreRefused() throws Exception {
     Path real = Files.createDirectories(dir.resolve("real"));
     Files.createSymbolicLink(dir.resolve("link"), real);
-    assertRefused(pipeline(csv("normal", dir + "/link/out.csv") + "\n"
-        + "high: {plugin: json, options: {path: " + real + "/out.csv, format: jsonl}}"),
+    assertRefused(
+        pipeline(
+            csv("normal", dir + "/link/out.csv")
+                + "\n"
+                + "high: {plugin: json, options: {path: "
+                + real
+                + "/out.csv, format: jsonl}}"),
         "sinks.normal.options.path and sinks.high.options.path resolve to the same file "
             + real.toRealPath().resolve("out.csv"));
   }
 
   @Test
   void aDuplicateSinkNameIsRefusedNamingBothLines() throws Exception {
-    assertRefused(pipeline(csv("normal", dir.resolve("a.csv")) + "\n"
-        + csv("normal", dir.resolve("b.csv"))),
+    assertRefused(
+        pipeline(csv("normal", dir.resolve("a.csv")) + "\n" + csv("normal", dir.resolve("b.csv"))),
         "sinks.normal: duplicate key at line 5 and again at line 6");
   }
 
   @Test
   void aSinkOnTheLandscapeOrInsideThePayloadStoreIsRefused() throws Exception {
-    assertRefused(pipeline(csv("normal", dir.resolve("audit.db-wal"))),
+    assertRefused(
+        pipeline(csv("normal", dir.resolve("audit.db-wal"))),
         "sinks.normal.options.path and landscape.url resolve to the same file "
             + dir.toRealPath().resolve("audit.db-wal"));
-    assertRefused(pipeline(csv("normal", dir.resolve("payloads/out.csv"))),
-        "sinks.normal.options.path resolves to " + dir.toRealPath().resolve("payloads/out.csv")
+    assertRefused(
+        pipeline(csv("normal", dir.resolve("payloads/out.csv"))),
+        "sinks.normal.options.path resolves to "
+            + dir.toRealPath().resolve("payloads/out.csv")
             + ", inside the payload store");
   }
 
   @Test
   void twoDatabaseSinksReplacingOneTableAreRefused() throws Exception {
     String url = "sqlite:///" + dir + "/out.db";
-    assertRefused(pipeline("normal: {plugin: database, options: {url: \"" + url + "\", table: t,"
-        + " if_exists: replace}}\nother: {plugin: database, options: {url: \"" + url + "\","
-        + " table: T}}"), "sinks.normal.options.table and sinks.other.options.table name the same"
-        + " table 't' in one database");
+    assertRefused(
+        pipeline(
+            "normal: {plugin: database, options: {url: \""
+                + url
+                + "\", table: t,"
+                + " if_exists: replace}}\nother: {plugin: database, options: {url: \""
+                + url
+                + "\","
+                + " table: T}}"),
+        "sinks.normal.options.table and sinks.other.options.table name the same"
+            + " table 't' in one database");
   }
 
   @Test
   void aPasswordInAnInvalidUrlNeverReachesStderr() throws Exception {
-    Path s = CliHarness.settings(dir, pipeline(csv("normal", dir.resolve("out.csv")))
-        .replace("sqlite:///" + dir + "/audit.db", "mysql://admin:hunter2pw@db.example/audit"));
+    Path s =
+        CliHarness.settings(
+            dir,
+            pipeline(csv("normal", dir.resolve("out.csv")))
+                .replace(
+                    "sqlite:///" + dir + "/audit.db", "mysql://admin:hunter2pw@db.example/audit"));
     Outcome o = cli("run", "-s", s.toString(), "--execute", "--verbose");
     assertThat(o.exitCode(), is(1));
-    assertThat(o.err(), allOf(containsString("landscape.url: unsupported Landscape URL"),
-        containsString("admin:***@"), not(containsString("hunter2pw"))));
+    assertThat(
+        o.err(),
+        allOf(
+            containsString("landscape.url: unsupported Landscape URL"),
+            containsString("admin:***@"),
+            not(containsString("hunter2pw"))));
   }
 
   @Test
@@ -154,9 +190,13 @@ class ConflictingSettingsEndToEndTest {
     Path s = CliHarness.settings(dir, pipeline(csv("normal", dir.resolve("out.csv"))));
     Outcome o = cli("run", "-s", s.toString(), "--runner", "bogus");
     assertThat(o.exitCode(), is(2));
-    assertThat(o.err(), allOf(containsString("elspeth: Invalid value for option '--runner':"
-        + " unknown runner 'bogus' (expected one of [direct, flink-local, flink-cluster])"),
-        not(containsString("\tat "))));
+    assertThat(
+        o.err(),
+        allOf(
+            containsString(
+                "elspeth: Invalid value for option '--runner':"
+                    + " unknown runner 'bogus' (expected one of [direct, flink-local, flink-cluster])"),
+            not(containsString("\tat "))));
   }
 
   @Test
@@ -165,8 +205,12 @@ class ConflictingSettingsEndToEndTest {
     Path s = CliHarness.settings(dir, pipeline(csv("normal", dir.resolve("blocker/out.csv"))));
     Outcome quiet = cli("run", "-s", s.toString(), "--execute");
     assertThat(quiet.err(), quiet.exitCode(), is(1));
-    assertThat(quiet.err(), allOf(containsString("elspeth: run "), containsString(" failed: sink"
-        + " 'normal' could not write"), not(containsString("\tat "))));
+    assertThat(
+        quiet.err(),
+        allOf(
+            containsString("elspeth: run "),
+            containsString(" failed: sink" + " 'normal' could not write"),
+            not(containsString("\tat "))));
     Outcome verbose = cli("--verbose", "run", "-s", s.toString(), "--execute");
     assertThat(verbose.exitCode(), is(1));
     assertThat(verbose.err(), allOf(containsString("elspeth: run "), containsString("\tat ")));
@@ -178,17 +222,41 @@ class ConflictingSettingsEndToEndTest {
     Path db = dir.resolve("audit.db");
     Files.writeString(db, "stands in for a Landscape");
     Files.createSymbolicLink(dir.resolve("db-link"), db);
-    Outcome export = cli("export", "--run", "latest", "--database", db.toString(), "--output",
-        dir.resolve("db-link").toString());
+    Outcome export =
+        cli(
+            "export",
+            "--run",
+            "latest",
+            "--database",
+            db.toString(),
+            "--output",
+            dir.resolve("db-link").toString());
     assertThat(export.err(), export.exitCode(), is(1));
-    assertThat(export.err(), allOf(containsString("elspeth: --output " + dir.resolve("db-link")
-        + " and --database resolve to the same file " + db.toRealPath()),
-        not(containsString("\tat "))));
-    Outcome explain = cli("explain", "--run", "latest", "--row", "0", "--database", db.toString(),
-        "--html", dir.resolve("audit.db-wal").toString());
+    assertThat(
+        export.err(),
+        allOf(
+            containsString(
+                "elspeth: --output "
+                    + dir.resolve("db-link")
+                    + " and --database resolve to the same file "
+                    + db.toRealPath()),
+            not(containsString("\tat "))));
+    Outcome explain =
+        cli(
+            "explain",
+            "--run",
+            "latest",
+            "--row",
+            "0",
+            "--database",
+            db.toString(),
+            "--html",
+            dir.resolve("audit.db-wal").toString());
     assertThat(explain.exitCode(), is(1));
-    assertThat(explain.err(), containsString("--html " + dir.resolve("audit.db-wal")
-        + " and --database resolve to the same file"));
+    assertThat(
+        explain.err(),
+        containsString(
+            "--html " + dir.resolve("audit.db-wal") + " and --database resolve to the same file"));
     assertThat(Files.readString(db), is("stands in for a Landscape"));
     assertThat(Files.exists(dir.resolve("audit.db-wal")), is(false));
   }

@@ -40,16 +40,16 @@ final class CrashHarness {
 
   /**
    * The kill points a crash test runs: {@code bounded} (a few points that cover each commit and
-   * publication stage) in the usual test run, and {@code all} when the long crash set is asked
-   * for with {@code -Delspeth.crash.full=true} or {@code ELSPETH_CRASH_FULL=1} (each point is a
-   * killed process and a resume, about half a minute; the whole set would add minutes to CI).
+   * publication stage) in the usual test run, and {@code all} when the long crash set is asked for
+   * with {@code -Delspeth.crash.full=true} or {@code ELSPETH_CRASH_FULL=1} (each point is a killed
+   * process and a resume, about half a minute; the whole set would add minutes to CI).
    */
   static java.util.stream.Stream<String> killPoints(List<String> all, List<String> bounded) {
     if (!all.containsAll(bounded)) {
       throw new IllegalArgumentException("bounded kill points " + bounded + " not all in " + all);
     }
-    boolean full = Boolean.getBoolean("elspeth.crash.full")
-        || "1".equals(System.getenv("ELSPETH_CRASH_FULL"));
+    boolean full =
+        Boolean.getBoolean("elspeth.crash.full") || "1".equals(System.getenv("ELSPETH_CRASH_FULL"));
     return (full ? all : bounded).stream();
   }
 
@@ -63,7 +63,8 @@ final class CrashHarness {
     Process p = start(crashAt, signal, log, args);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
     while (System.nanoTime() < deadline) {
-      if (crashAt != null && Files.exists(signal)
+      if (crashAt != null
+          && Files.exists(signal)
           && Files.readString(signal).contains(crashAt.split("@")[0])) {
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
@@ -74,13 +75,20 @@ final class CrashHarness {
       }
     }
     p.destroyForcibly();
-    throw new AssertionError("elspeth " + String.join(" ", args) + " neither reached "
-        + crashAt + " nor ended in " + TIMEOUT_SECONDS + " s:\n" + Files.readString(log));
+    throw new AssertionError(
+        "elspeth "
+            + String.join(" ", args)
+            + " neither reached "
+            + crashAt
+            + " nor ended in "
+            + TIMEOUT_SECONDS
+            + " s:\n"
+            + Files.readString(log));
   }
 
   /**
-   * Starts {@code elspeth args...} as a process on the test JVM's classpath, its output in
-   * {@code log}; with {@code crashAt}, it writes {@code signal} and pauses at that point.
+   * Starts {@code elspeth args...} as a process on the test JVM's classpath, its output in {@code
+   * log}; with {@code crashAt}, it writes {@code signal} and pauses at that point.
    */
   static Process start(String crashAt, Path signal, Path log, String... args) throws IOException {
     return start(crashAt, signal, null, log, args);
@@ -92,12 +100,17 @@ final class CrashHarness {
    */
   static Process start(String crashAt, Path signal, Path release, Path log, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), ElspethCli.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ElspethCli.class.getName()));
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("ELSPETH_ALLOW_RAW_SECRETS", "true");
     if (crashAt != null) {
       pb.environment().put(CrashPoint.AT_ENV, crashAt);
@@ -110,26 +123,32 @@ final class CrashHarness {
   }
 
   /**
-   * The crash tests' pipeline: {@code rows} CSV rows (id, customer, amount) → passthrough → a
-   * gate sending amounts above 1000 to {@code out/high.jsonl}, the rest to
-   * {@code out/normal.csv}; the Landscape at {@code landscapeUrl}. Returns the settings file.
+   * The crash tests' pipeline: {@code rows} CSV rows (id, customer, amount) → passthrough → a gate
+   * sending amounts above 1000 to {@code out/high.jsonl}, the rest to {@code out/normal.csv}; the
+   * Landscape at {@code landscapeUrl}. Returns the settings file.
    */
   static Path gatePipeline(Path dir, int rows, String landscapeUrl) throws IOException {
-    return gatePipeline(dir, rows, landscapeUrl,
+    return gatePipeline(
+        dir,
+        rows,
+        landscapeUrl,
         "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv") + "}}",
         "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}");
   }
 
   /** The same pipeline with other sinks: the YAML of the {@code normal} and {@code high} sinks. */
-  static Path gatePipeline(Path dir, int rows, String landscapeUrl, String normalSink,
-      String highSink) throws IOException {
+  static Path gatePipeline(
+      Path dir, int rows, String landscapeUrl, String normalSink, String highSink)
+      throws IOException {
     Path input = dir.resolve("in.csv");
     StringBuilder csv = new StringBuilder("id,customer,amount\n");
     for (int i = 0; i < rows; i++) {
       csv.append(i).append(",c").append(i % 97).append(',').append((i * 37) % 2000).append(".5\n");
     }
     Files.writeString(input, csv);
-    return CliHarness.settings(dir, """
+    return CliHarness.settings(
+        dir,
+        """
         source:
           plugin: csv
           options:
@@ -147,7 +166,8 @@ final class CrashHarness {
           %s
         default_sink: normal
         landscape: {url: "%s"}
-        """.formatted(input, normalSink, highSink, landscapeUrl));
+        """
+            .formatted(input, normalSink, highSink, landscapeUrl));
   }
 
   /**
@@ -156,20 +176,23 @@ final class CrashHarness {
    * completed, every publication settled and no staged file or manifest left.
    */
   static void assertGatePipelineExactlyOnce(Path dir, int rows, Connection c) throws Exception {
-    assertExactlyOnce(idsInSinks(dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl")),
-        rows);
+    assertExactlyOnce(
+        idsInSinks(dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl")), rows);
     assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"), dir.resolve("out/high.jsonl"));
     assertOneTerminalOutcomePerRow(c);
-    assertThat(CliHarness.count(c, "SELECT COUNT(DISTINCT row_index) FROM rows"),
-        is((long) rows));
-    List<Map<String, Object>> last = CliHarness.query(c,
-        "SELECT status FROM runs ORDER BY started_at DESC");
+    assertThat(CliHarness.count(c, "SELECT COUNT(DISTINCT row_index) FROM rows"), is((long) rows));
+    List<Map<String, Object>> last =
+        CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC");
     assertThat(last.get(0).get("status"), equalTo("completed"));
     assertStoredAggregatesAreCurrent(c);
-    assertThat("no manifest is left once every publication is settled", CliHarness.count(c,
-        "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
+    assertThat(
+        "no manifest is left once every publication is settled",
+        CliHarness.count(
+            c, "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"),
+        is(0L));
     try (var files = Files.list(dir.resolve("out"))) {
-      assertThat("only the sink files are left",
+      assertThat(
+          "only the sink files are left",
           files.map(p -> p.getFileName().toString()).sorted().toList(),
           equalTo(List.of("high.jsonl", "normal.csv")));
     }
@@ -189,9 +212,13 @@ final class CrashHarness {
         assertThat("run " + runId + " recorded its aggregates", stored.isPresent(), is(true));
       }
       if (stored.isPresent()) {
-        assertThat("run " + runId, stored.get().toJson(), equalTo(io.elspeth.console.RunAggregates
-            .compute(c, runId, io.elspeth.audit.reconcile.RunReconciliation.of(c, runId), null)
-            .toJson()));
+        assertThat(
+            "run " + runId,
+            stored.get().toJson(),
+            equalTo(
+                io.elspeth.console.RunAggregates.compute(
+                        c, runId, io.elspeth.audit.reconcile.RunReconciliation.of(c, runId), null)
+                    .toJson()));
       }
     }
   }
@@ -228,20 +255,28 @@ final class CrashHarness {
         wrong.add(i + " x" + count);
       }
     }
-    assertThat("ids not exactly once (first 20): "
-        + wrong.subList(0, Math.min(20, wrong.size())), wrong.size(), is(0));
+    assertThat(
+        "ids not exactly once (first 20): " + wrong.subList(0, Math.min(20, wrong.size())),
+        wrong.size(),
+        is(0));
     assertThat(ids.size(), is(n));
   }
 
   /** Asserts that the newest artifact recorded for each file has the file's SHA-256 and size. */
   static void assertArtifactsMatchFiles(Connection c, Path... files) throws Exception {
     for (Path f : files) {
-      List<Map<String, Object>> rows = CliHarness.query(c, "SELECT content_hash, size_bytes"
-          + " FROM artifacts WHERE path_or_uri = '" + f.toAbsolutePath()
-          + "' ORDER BY created_at DESC");
+      List<Map<String, Object>> rows =
+          CliHarness.query(
+              c,
+              "SELECT content_hash, size_bytes"
+                  + " FROM artifacts WHERE path_or_uri = '"
+                  + f.toAbsolutePath()
+                  + "' ORDER BY created_at DESC");
       assertThat("no artifact recorded for " + f, rows.isEmpty(), is(false));
       assertThat("artifact hash of " + f, rows.get(0).get("content_hash"), equalTo(sha256(f)));
-      assertThat("artifact size of " + f, ((Number) rows.get(0).get("size_bytes")).longValue(),
+      assertThat(
+          "artifact size of " + f,
+          ((Number) rows.get(0).get("size_bytes")).longValue(),
           equalTo(Files.size(f)));
     }
   }
@@ -252,31 +287,47 @@ final class CrashHarness {
 
   /** Asserts that every source row index has exactly one terminal outcome over all runs. */
   static void assertOneTerminalOutcomePerRow(Connection c) throws Exception {
-    assertThat("every source row has exactly one terminal outcome over the chain",
-        CliHarness.count(c, "SELECT COUNT(*) FROM (SELECT r.row_index, COUNT(o.token_id) n"
-            + " FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
-            + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
-            + " WHERE n <> 1"), is(0L));
+    assertThat(
+        "every source row has exactly one terminal outcome over the chain",
+        CliHarness.count(
+            c,
+            "SELECT COUNT(*) FROM (SELECT r.row_index, COUNT(o.token_id) n"
+                + " FROM rows r JOIN tokens t ON t.row_id = r.row_id LEFT JOIN token_outcomes o"
+                + " ON o.token_id = t.token_id AND o.is_terminal = 1 GROUP BY r.row_index) x"
+                + " WHERE n <> 1"),
+        is(0L));
   }
 
   /** The source row indexes with a terminal outcome recorded in run {@code runId}. */
   static Set<Long> rowsWithTerminalOutcome(Connection c, String runId) throws Exception {
-    return rowIndexes(c, "SELECT DISTINCT r.row_index FROM token_outcomes o JOIN tokens t"
-        + " ON t.token_id = o.token_id JOIN rows r ON r.row_id = t.row_id WHERE o.is_terminal = 1"
-        + " AND o.run_id = '" + runId + "'");
+    return rowIndexes(
+        c,
+        "SELECT DISTINCT r.row_index FROM token_outcomes o JOIN tokens t"
+            + " ON t.token_id = o.token_id JOIN rows r ON r.row_id = t.row_id WHERE o.is_terminal = 1"
+            + " AND o.run_id = '"
+            + runId
+            + "'");
   }
 
   /** The source row indexes for which run {@code runId} recorded an external call. */
   static Set<Long> rowsCalled(Connection c, String runId) throws Exception {
-    return rowIndexes(c, "SELECT DISTINCT r.row_index FROM calls k JOIN node_states s"
-        + " ON s.state_id = k.state_id JOIN tokens t ON t.token_id = s.token_id JOIN rows r"
-        + " ON r.row_id = t.row_id WHERE s.run_id = '" + runId + "'");
+    return rowIndexes(
+        c,
+        "SELECT DISTINCT r.row_index FROM calls k JOIN node_states s"
+            + " ON s.state_id = k.state_id JOIN tokens t ON t.token_id = s.token_id JOIN rows r"
+            + " ON r.row_id = t.row_id WHERE s.run_id = '"
+            + runId
+            + "'");
   }
 
   /** How many external calls of node states run {@code runId} recorded. */
   static long llmCalls(Connection c, String runId) throws Exception {
-    return CliHarness.count(c, "SELECT COUNT(*) FROM calls k JOIN node_states s"
-        + " ON s.state_id = k.state_id WHERE s.run_id = '" + runId + "'");
+    return CliHarness.count(
+        c,
+        "SELECT COUNT(*) FROM calls k JOIN node_states s"
+            + " ON s.state_id = k.state_id WHERE s.run_id = '"
+            + runId
+            + "'");
   }
 
   private static Set<Long> rowIndexes(Connection c, String sql) throws Exception {
@@ -289,10 +340,13 @@ final class CrashHarness {
 
   /** The newest run that no other run resumed and that did not complete: the one to resume. */
   static String runToResume(Connection c) throws Exception {
-    List<Map<String, Object>> rows = CliHarness.query(c, "SELECT run_id FROM runs r WHERE"
-        + " status <> 'completed' AND NOT EXISTS (SELECT 1 FROM elspeth_resumptions x"
-        + " JOIN runs b ON b.run_id = x.resumed_by_run_id WHERE x.resumed_run_id = r.run_id)"
-        + " ORDER BY started_at DESC");
+    List<Map<String, Object>> rows =
+        CliHarness.query(
+            c,
+            "SELECT run_id FROM runs r WHERE"
+                + " status <> 'completed' AND NOT EXISTS (SELECT 1 FROM elspeth_resumptions x"
+                + " JOIN runs b ON b.run_id = x.resumed_by_run_id WHERE x.resumed_run_id = r.run_id)"
+                + " ORDER BY started_at DESC");
     assertThat("a run to resume", rows.isEmpty(), is(false));
     return rows.get(0).get("run_id").toString();
   }

@@ -26,21 +26,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * kill -9 at every dangerous instant of a run, then {@code elspeth resume}: every source row ends
  * in exactly one sink, the Landscape's artifacts hash the files as they are, every source row has
- * exactly one terminal outcome over the runs of the resume chain, and the last run completes.
- * The processes are real and killed with SIGKILL at named crash points (see CrashPoint).
+ * exactly one terminal outcome over the runs of the resume chain, and the last run completes. The
+ * processes are real and killed with SIGKILL at named crash points (see CrashPoint).
  */
 @Tag("e2e")
 class CrashResumeEndToEndTest {
   static final int ROWS = 1500;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path settings(String landscapeUrl) throws Exception {
     return CrashHarness.gatePipeline(dir, ROWS, landscapeUrl);
   }
 
   private static final String PG_SERVER = TestPostgres.get().jdbcUrl();
+
   /** The PostgreSQL schema of a test with a PostgreSQL Landscape; null with SQLite. */
   private String pgSchema;
 
@@ -51,7 +51,8 @@ class CrashResumeEndToEndTest {
   /** Settings with a Landscape in a PostgreSQL schema of this test's own. */
   private Path postgresSettings() throws Exception {
     pgSchema = "crash_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(PG_SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + pgSchema);
     }
     return settings(TestPostgres.get().url() + "?currentSchema=" + pgSchema);
@@ -68,7 +69,8 @@ class CrashResumeEndToEndTest {
   }
 
   private Connection landscape() throws Exception {
-    return pgSchema == null ? CrashHarness.sqlite(dir.resolve("audit.db"))
+    return pgSchema == null
+        ? CrashHarness.sqlite(dir.resolve("audit.db"))
         : DriverManager.getConnection(PG_SERVER + "&currentSchema=" + pgSchema);
   }
 
@@ -78,8 +80,8 @@ class CrashResumeEndToEndTest {
     try (Connection c = landscape()) {
       runId = CrashHarness.runToResume(c);
     }
-    String[] args = concat(new String[] {"resume", runId, "-s", settings.toString(), "-x"},
-        runnerArgs);
+    String[] args =
+        concat(new String[] {"resume", runId, "-s", settings.toString(), "-x"}, runnerArgs);
     CrashHarness.Outcome o = CrashHarness.elspeth(dir, null, args);
     assertThat(o.output(), o.exitCode(), is(0));
     assertThat(o.output(), containsString("completed"));
@@ -92,19 +94,30 @@ class CrashResumeEndToEndTest {
   }
 
   static java.util.stream.Stream<String> sqliteKillPoints() {
-    return CrashHarness.killPoints(List.of("commit.committed@2", "sink.staged",
-        "sink.intent_recorded", "sink.published", "commit.outcomes_committed@1",
-        "commit.outcomes_committed@2", "launch.pipeline_done", "launch.reconcile",
-        "launch.complete"), List.of("commit.committed@2", "sink.published",
-        "commit.outcomes_committed@2", "launch.reconcile"));
+    return CrashHarness.killPoints(
+        List.of(
+            "commit.committed@2",
+            "sink.staged",
+            "sink.intent_recorded",
+            "sink.published",
+            "commit.outcomes_committed@1",
+            "commit.outcomes_committed@2",
+            "launch.pipeline_done",
+            "launch.reconcile",
+            "launch.complete"),
+        List.of(
+            "commit.committed@2",
+            "sink.published",
+            "commit.outcomes_committed@2",
+            "launch.reconcile"));
   }
 
   @ParameterizedTest(name = "kill -9 at {0}")
   @org.junit.jupiter.params.provider.MethodSource("sqliteKillPoints")
   void sqliteDirectRunResumesExactlyOnce(String point) throws Exception {
     Path settings = sqliteSettings();
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     resumeToCompletion(settings);
     assertExactlyOnceAndTrue();
@@ -117,20 +130,28 @@ class CrashResumeEndToEndTest {
     // Every 10th customer has a character the ASCII normal sink cannot hold: it is diverted to
     // the high sink, which then holds its id once (a diverted row's state is a step later).
     Path input = dir.resolve("in.csv");
-    Files.writeString(input, Files.readString(input).replaceAll("(?m)^(\\d*0),c(\\d+),",
-        "$1,c\u00e9$2,"));
-    Files.writeString(settings, Files.readString(settings).replace(
-        "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv") + "}}",
-        "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv")
-            + ", encoding: ascii}, on_write_failure: high}"));
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    Files.writeString(
+        input, Files.readString(input).replaceAll("(?m)^(\\d*0),c(\\d+),", "$1,c\u00e9$2,"));
+    Files.writeString(
+        settings,
+        Files.readString(settings)
+            .replace(
+                "normal: {plugin: csv, options: {path: " + dir.resolve("out/normal.csv") + "}}",
+                "normal: {plugin: csv, options: {path: "
+                    + dir.resolve("out/normal.csv")
+                    + ", encoding: ascii}, on_write_failure: high}"));
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     resumeToCompletion(settings);
     assertExactlyOnceAndTrue();
     try (Connection c = landscape()) {
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM token_outcomes WHERE outcome ="
-          + " 'diverted' AND sink_name = 'high'"), is(org.hamcrest.Matchers.greaterThan(0L)));
+      assertThat(
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM token_outcomes WHERE outcome ="
+                  + " 'diverted' AND sink_name = 'high'"),
+          is(org.hamcrest.Matchers.greaterThan(0L)));
     }
   }
 
@@ -146,11 +167,13 @@ class CrashResumeEndToEndTest {
   @ValueSource(strings = {"sink.intent_recorded", "sink.published"})
   void postgresDatabaseSinkRunResumesExactlyOnce(String point) throws Exception {
     String target = "sink_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(PG_SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(PG_SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + target);
     }
     try {
-      databaseSinkResumesExactlyOnce(point,
+      databaseSinkResumesExactlyOnce(
+          point,
           TestPostgres.get().url() + "?currentSchema=" + target,
           () -> DriverManager.getConnection(PG_SERVER + "&currentSchema=" + target));
     } finally {
@@ -170,16 +193,21 @@ class CrashResumeEndToEndTest {
   private void databaseSinkResumesExactlyOnce(String point, String sinkUrl, Target target)
       throws Exception {
     Path settings = sqliteSettings();
-    Files.writeString(settings, Files.readString(settings).replace(
-        "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}",
-        "high: {plugin: database, options: {url: \"" + sinkUrl + "\", table: high,"
-            + " if_exists: replace}}"));
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    Files.writeString(
+        settings,
+        Files.readString(settings)
+            .replace(
+                "high: {plugin: json, options: {path: " + dir.resolve("out/high.jsonl") + "}}",
+                "high: {plugin: database, options: {url: \""
+                    + sinkUrl
+                    + "\", table: high,"
+                    + " if_exists: replace}}"));
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     resumeToCompletion(settings);
-    Map<Long, Integer> ids = CrashHarness.idsInSinks(dir.resolve("out/normal.csv"),
-        dir.resolve("none.jsonl"));
+    Map<Long, Integer> ids =
+        CrashHarness.idsInSinks(dir.resolve("out/normal.csv"), dir.resolve("none.jsonl"));
     try (Connection c = target.open()) {
       for (Map<String, Object> row : CliHarness.query(c, "SELECT id FROM high")) {
         ids.merge(((Number) row.get("id")).longValue(), 1, Integer::sum);
@@ -189,8 +217,11 @@ class CrashResumeEndToEndTest {
     try (Connection c = landscape()) {
       CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/normal.csv"));
       CrashHarness.assertOneTerminalOutcomePerRow(c);
-      assertThat(CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC").get(0)
-          .get("status"), equalTo("completed"));
+      assertThat(
+          CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC")
+              .get(0)
+              .get("status"),
+          equalTo("completed"));
     }
   }
 
@@ -198,8 +229,8 @@ class CrashResumeEndToEndTest {
   @ValueSource(strings = {"sink.intent_recorded", "commit.outcomes_committed@1"})
   void postgresLandscapeRunResumesExactlyOnce(String point) throws Exception {
     Path settings = postgresSettings();
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     resumeToCompletion(settings);
     assertExactlyOnceAndTrue();
@@ -209,8 +240,18 @@ class CrashResumeEndToEndTest {
   @ValueSource(strings = {"sink.intent_recorded", "sink.published"})
   void flinkLocalRunResumesExactlyOnce(String point) throws Exception {
     Path settings = postgresSettings();
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x", "--runner", "flink-local", "--parallelism", "2");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(
+            dir,
+            point,
+            "run",
+            "-s",
+            settings.toString(),
+            "-x",
+            "--runner",
+            "flink-local",
+            "--parallelism",
+            "2");
     assertThat(o.output(), o.killed(), is(true));
     resumeToCompletion(settings, "--runner", "flink-local", "--parallelism", "2");
     assertExactlyOnceAndTrue();
@@ -220,14 +261,16 @@ class CrashResumeEndToEndTest {
   @ValueSource(strings = {"sink.published", "commit.outcomes_committed@1"})
   void aResumeKilledInTurnIsResumedAgain(String point) throws Exception {
     Path settings = sqliteSettings();
-    assertThat(CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x")
-        .killed(), is(true));
+    assertThat(
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x").killed(),
+        is(true));
     String first;
     try (Connection c = landscape()) {
       first = CrashHarness.runToResume(c);
     }
-    CrashHarness.Outcome killedResume = CrashHarness.elspeth(dir,
-        "resume.publication_repaired", "resume", first, "-s", settings.toString(), "-x");
+    CrashHarness.Outcome killedResume =
+        CrashHarness.elspeth(
+            dir, "resume.publication_repaired", "resume", first, "-s", settings.toString(), "-x");
     assertThat(killedResume.output(), killedResume.killed(), is(true));
     resumeToCompletion(settings);
     assertExactlyOnceAndTrue();
@@ -236,19 +279,26 @@ class CrashResumeEndToEndTest {
   @Test
   void aResumeKilledWhileItsOwnSinksPublishIsResumedAgain() throws Exception {
     Path settings = sqliteSettings();
-    assertThat(CrashHarness.elspeth(dir, "commit.committed@3", "run", "-s",
-        settings.toString(), "-x").killed(), is(true));
+    assertThat(
+        CrashHarness.elspeth(dir, "commit.committed@3", "run", "-s", settings.toString(), "-x")
+            .killed(),
+        is(true));
     String first;
     try (Connection c = landscape()) {
       first = CrashHarness.runToResume(c);
     }
-    assertThat(CrashHarness.elspeth(dir, "sink.published", "resume", first, "-s",
-        settings.toString(), "-x").killed(), is(true));
+    assertThat(
+        CrashHarness.elspeth(
+                dir, "sink.published", "resume", first, "-s", settings.toString(), "-x")
+            .killed(),
+        is(true));
     resumeToCompletion(settings);
     assertExactlyOnceAndTrue();
     try (Connection c = landscape()) {
-      assertThat("three runs in the chain", CliHarness.count(c,
-          "SELECT COUNT(*) FROM elspeth_resumptions"), is(2L));
+      assertThat(
+          "three runs in the chain",
+          CliHarness.count(c, "SELECT COUNT(*) FROM elspeth_resumptions"),
+          is(2L));
     }
   }
 
@@ -257,8 +307,15 @@ class CrashResumeEndToEndTest {
     Path settings = sqliteSettings();
     // The crash point pauses the process without killing it: its lease stays live.
     Path signal = dir.resolve("paused");
-    Process owner = CrashHarness.start("sink.published", signal, dir.resolve("paused.log"),
-        "run", "-s", settings.toString(), "-x");
+    Process owner =
+        CrashHarness.start(
+            "sink.published",
+            signal,
+            dir.resolve("paused.log"),
+            "run",
+            "-s",
+            settings.toString(),
+            "-x");
     try {
       for (int i = 0; i < 2400 && !Files.exists(signal); i++) {
         Thread.sleep(100);
@@ -272,26 +329,30 @@ class CrashResumeEndToEndTest {
       assertThat(refused.err(), refused.exitCode(), is(1));
       assertThat(refused.err(), containsString("is still running"));
       assertThat(refused.err(), containsString("pid " + owner.pid()));
-      CliHarness.Result listed = CliHarness.run("runs", "--database",
-          dir.resolve("audit.db").toString());
+      CliHarness.Result listed =
+          CliHarness.run("runs", "--database", dir.resolve("audit.db").toString());
       assertThat(listed.out(), containsString("running"));
 
       owner.destroyForcibly().waitFor();
-      CliHarness.Result interrupted = CliHarness.run("runs", "--database",
-          dir.resolve("audit.db").toString(), "--json");
+      CliHarness.Result interrupted =
+          CliHarness.run("runs", "--database", dir.resolve("audit.db").toString(), "--json");
       assertThat(interrupted.out(), containsString("\"status\":\"interrupted\""));
 
       // Two resumes at once: exactly one runs, the other is refused.
-      CompletableFuture<CrashHarness.Outcome> a = CompletableFuture.supplyAsync(() -> resume(
-          runId, settings));
-      CompletableFuture<CrashHarness.Outcome> b = CompletableFuture.supplyAsync(() -> resume(
-          runId, settings));
+      CompletableFuture<CrashHarness.Outcome> a =
+          CompletableFuture.supplyAsync(() -> resume(runId, settings));
+      CompletableFuture<CrashHarness.Outcome> b =
+          CompletableFuture.supplyAsync(() -> resume(runId, settings));
       CrashHarness.Outcome ra = a.get();
       CrashHarness.Outcome rb = b.get();
       assertThat(ra.output() + "\n----\n" + rb.output(), ra.exitCode() + rb.exitCode(), is(1));
       CrashHarness.Outcome loser = ra.exitCode() == 1 ? ra : rb;
-      assertThat(loser.output(), anyOf(containsString("already resumed by run"),
-          containsString("is being resumed by run"), containsString("is still running")));
+      assertThat(
+          loser.output(),
+          anyOf(
+              containsString("already resumed by run"),
+              containsString("is being resumed by run"),
+              containsString("is still running")));
       assertExactlyOnceAndTrue();
 
       CliHarness.Result again = CliHarness.run("resume", runId, "-s", settings.toString(), "-x");

@@ -25,15 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ELSPETH's current settings format (explicit wiring) run through the CLI: each pipeline of
- * {@code src/test/resources/current-format} is run in the current format and in the RC2 format,
- * and both leave the same sink files; what the current format asks for and this project cannot
- * do is refused at validation with the file, key, line and reason.
+ * ELSPETH's current settings format (explicit wiring) run through the CLI: each pipeline of {@code
+ * src/test/resources/current-format} is run in the current format and in the RC2 format, and both
+ * leave the same sink files; what the current format asks for and this project cannot do is refused
+ * at validation with the file, key, line and reason.
  */
 @Tag("e2e")
 class CurrentFormatEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** A resource pipeline written into its own folder beside a copy of the input. */
   private Path pipeline(String name, String folder, Map<String, String> values) throws Exception {
@@ -47,8 +46,8 @@ class CurrentFormatEndToEndTest {
   }
 
   private static String resource(String name) throws Exception {
-    try (InputStream in = CurrentFormatEndToEndTest.class.getResourceAsStream(
-        "/current-format/" + name)) {
+    try (InputStream in =
+        CurrentFormatEndToEndTest.class.getResourceAsStream("/current-format/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -58,15 +57,19 @@ class CurrentFormatEndToEndTest {
     assertThat(r.err(), r.exitCode(), is(0));
   }
 
-  /** Runs both forms; asserts each named output is the same file in both, and returns the folders. */
-  private Path[] bothFormsWriteTheSame(String pipeline, Map<String, String> values,
-      String... outputs) throws Exception {
+  /**
+   * Runs both forms; asserts each named output is the same file in both, and returns the folders.
+   */
+  private Path[] bothFormsWriteTheSame(
+      String pipeline, Map<String, String> values, String... outputs) throws Exception {
     Path current = pipeline(pipeline + "-current.yaml", pipeline + "-current", values);
     Path rc2 = pipeline(pipeline + "-rc2.yaml", pipeline + "-rc2", values);
     runs(current);
     runs(rc2);
     for (String output : outputs) {
-      assertThat(output, Files.readString(current.resolveSibling(output)),
+      assertThat(
+          output,
+          Files.readString(current.resolveSibling(output)),
           equalTo(Files.readString(rc2.resolveSibling(output))));
     }
     return new Path[] {current.getParent(), rc2.getParent()};
@@ -74,33 +77,50 @@ class CurrentFormatEndToEndTest {
 
   @Test
   void explicitWiringRoutesAsTheRc2ChainDoes() throws Exception {
-    Path[] folders = bothFormsWriteTheSame("routing", Map.of(),
-        "big.csv", "long_names.csv", "short_names.csv", "blocked.csv");
+    Path[] folders =
+        bothFormsWriteTheSame(
+            "routing", Map.of(), "big.csv", "long_names.csv", "short_names.csv", "blocked.csv");
     Path current = folders[0];
     // Rows went everywhere the wiring says: a sink route, a connection to the next gate, on_error.
     assertThat(Files.readAllLines(current.resolve("big.csv")), hasSize(2));
     assertThat(Files.readAllLines(current.resolve("short_names.csv")), hasSize(2));
     assertThat(Files.readAllLines(current.resolve("long_names.csv")), hasSize(4));
     assertThat(Files.readAllLines(current.resolve("blocked.csv")), hasSize(3));
-    assertThat("truncate ran between the filter and the gates",
-        Files.readString(current.resolve("long_names.csv")), containsString(",a very long \r\n"));
+    assertThat(
+        "truncate ran between the filter and the gates",
+        Files.readString(current.resolve("long_names.csv")),
+        containsString(",a very long \r\n"));
     try (Connection c = CliHarness.landscape(current.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       // The steps keep their names; a gate route naming a connection is an edge labelled with
       // the route, beside the gate's continue edge to its one further step (as ELSPETH's DAG).
-      assertThat(query(c, "SELECT plugin_name FROM nodes WHERE node_type = 'transform'"
-          + " ORDER BY node_id").stream().map(m -> m.get("plugin_name")).toList(),
+      assertThat(
+          query(
+                  c,
+                  "SELECT plugin_name FROM nodes WHERE node_type = 'transform'"
+                      + " ORDER BY node_id")
+              .stream()
+              .map(m -> m.get("plugin_name"))
+              .toList(),
           equalTo(List.of("keyword_filter", "truncate")));
-      assertThat(count(c, "SELECT COUNT(*) FROM nodes WHERE node_id LIKE 'transform_screen_%'"),
-          is(1L));
+      assertThat(
+          count(c, "SELECT COUNT(*) FROM nodes WHERE node_id LIKE 'transform_screen_%'"), is(1L));
       assertThat(count(c, "SELECT COUNT(*) FROM edges WHERE label = 'continue'"), is(4L));
-      assertThat(count(c, "SELECT COUNT(*) FROM edges d JOIN nodes n ON n.node_id ="
-          + " d.to_node_id WHERE d.label = 'false' AND n.node_type = 'gate'"), is(1L));
+      assertThat(
+          count(
+              c,
+              "SELECT COUNT(*) FROM edges d JOIN nodes n ON n.node_id ="
+                  + " d.to_node_id WHERE d.label = 'false' AND n.node_type = 'gate'"),
+          is(1L));
       // The run records the settings as written, in the current format.
-      String recorded = (String) query(c, "SELECT settings_json FROM runs").get(0)
-          .get("settings_json");
-      assertThat(recorded, allOf(containsString("\"on_success\""), containsString("\"input\""),
-          not(containsString("default_sink"))));
+      String recorded =
+          (String) query(c, "SELECT settings_json FROM runs").get(0).get("settings_json");
+      assertThat(
+          recorded,
+          allOf(
+              containsString("\"on_success\""),
+              containsString("\"input\""),
+              not(containsString("default_sink"))));
     }
   }
 
@@ -110,8 +130,7 @@ class CurrentFormatEndToEndTest {
     List<String> lines = Files.readAllLines(current.resolve("merged.jsonl"));
     assertThat(lines, hasSize(7));
     // Branch names (not the connections they read) key the nested merge, as in ELSPETH.
-    assertThat(lines, everyItem(allOf(containsString("\"left\":"),
-        containsString("\"right\":"))));
+    assertThat(lines, everyItem(allOf(containsString("\"left\":"), containsString("\"right\":"))));
     try (Connection c = CliHarness.landscape(current.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertThat(count(c, "SELECT COUNT(*) FROM edges WHERE default_mode = 'copy'"), is(2L));
@@ -121,42 +140,57 @@ class CurrentFormatEndToEndTest {
   @Test
   void aggregationWithInputOnSuccessAndOnErrorBatchesAsRc2() throws Exception {
     Path current = bothFormsWriteTheSame("aggregation", Map.of(), "stats.csv")[0];
-    assertThat(Files.readAllLines(current.resolve("stats.csv")), equalTo(List.of(
-        "count,sum,batch_size,mean", "3,380.0,3,126.66666666666667",
-        "3,185.0,3,61.666666666666664", "1,60.0,1,60.0")));
+    assertThat(
+        Files.readAllLines(current.resolve("stats.csv")),
+        equalTo(
+            List.of(
+                "count,sum,batch_size,mean", "3,380.0,3,126.66666666666667",
+                "3,185.0,3,61.666666666666664", "1,60.0,1,60.0")));
     try (Connection c = CliHarness.landscape(current.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      // on_write_failure naming another sink: the failsink edge (as docs/database-sink-constraints.md).
+      // on_write_failure naming another sink: the failsink edge (as
+      // docs/database-sink-constraints.md).
       assertThat(count(c, "SELECT COUNT(*) FROM edges WHERE default_mode = 'divert'"), is(1L));
-      assertThat((String) query(c, "SELECT config_json FROM nodes WHERE node_type ="
-          + " 'aggregation'").get(0).get("config_json"), containsString("\"on_error\":\"discard\""));
+      assertThat(
+          (String)
+              query(c, "SELECT config_json FROM nodes WHERE node_type =" + " 'aggregation'")
+                  .get(0)
+                  .get("config_json"),
+          containsString("\"on_error\":\"discard\""));
     }
   }
 
   @Test
   void unifiedLlmWithAProviderCallsAsTheProvidersPlugin() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("retail").build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("retail")
+                .build());
     Map<String, String> values = Map.of("@LLM@", server.httpUrl() + "/api/v1");
     Path current = pipeline("llm-current.yaml", "llm-current", values);
     Path rc2 = pipeline("llm-rc2.yaml", "llm-rc2", values);
     runs(current);
     runs(rc2);
-    List<Map<String, Object>> a = LlmTransformsEndToEndTest.jsonl(
-        current.resolveSibling("answered.jsonl"));
-    List<Map<String, Object>> b = LlmTransformsEndToEndTest.jsonl(
-        rc2.resolveSibling("answered.jsonl"));
+    List<Map<String, Object>> a =
+        LlmTransformsEndToEndTest.jsonl(current.resolveSibling("answered.jsonl"));
+    List<Map<String, Object>> b =
+        LlmTransformsEndToEndTest.jsonl(rc2.resolveSibling("answered.jsonl"));
     assertThat(a, hasSize(7));
     assertThat(a.stream().map(m -> m.get("label")).toList(), everyItem(equalTo("retail")));
-    assertThat(a.stream().map(m -> m.get("id")).toList(),
+    assertThat(
+        a.stream().map(m -> m.get("id")).toList(),
         equalTo(b.stream().map(m -> m.get("id")).toList()));
-    assertThat(a.stream().map(m -> m.get("label_model")).toList(),
+    assertThat(
+        a.stream().map(m -> m.get("label_model")).toList(),
         equalTo(b.stream().map(m -> m.get("label_model")).toList()));
     try (Connection c = CliHarness.landscape(current.resolveSibling("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE status = 'success'"), is(7L));
     }
-    assertThat(Files.readString(current.resolveSibling("landscape.db"), StandardCharsets.ISO_8859_1),
+    assertThat(
+        Files.readString(current.resolveSibling("landscape.db"), StandardCharsets.ISO_8859_1),
         not(containsString("current-format-test-key")));
   }
 
@@ -171,83 +205,123 @@ class CurrentFormatEndToEndTest {
     return r.err();
   }
 
-  private static final String SOURCE = "source:\n  plugin: csv\n  on_success: loaded\n"
-      + "  options:\n    path: \"@DIR@/orders.csv\"\n    schema: {mode: observed}\n"
-      + "    on_validation_failure: discard\n";
-  private static final String SINKS = "sinks:\n"
-      + "  a: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/a.csv\"}}\n"
-      + "  b: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/b.csv\"}}\n"
-      + "landscape: {url: \"sqlite:///@DIR@/landscape.db\"}\n";
+  private static final String SOURCE =
+      "source:\n  plugin: csv\n  on_success: loaded\n"
+          + "  options:\n    path: \"@DIR@/orders.csv\"\n    schema: {mode: observed}\n"
+          + "    on_validation_failure: discard\n";
+  private static final String SINKS =
+      "sinks:\n"
+          + "  a: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/a.csv\"}}\n"
+          + "  b: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/b.csv\"}}\n"
+          + "landscape: {url: \"sqlite:///@DIR@/landscape.db\"}\n";
 
   @Test
   void stepsNoRowReachesAreRefusedNamingTheStep() throws Exception {
-    String err = refused(SOURCE.replace("on_success: loaded", "on_success: a") + "transforms:\n"
-        + "  - {name: t1, plugin: passthrough, input: x, on_success: y, on_error: discard,"
-        + " options: {schema: {mode: observed}}}\n"
-        + "  - {name: t2, plugin: passthrough, input: y, on_success: x, on_error: discard,"
-        + " options: {schema: {mode: observed}}}\n" + SINKS);
-    assertThat(err, allOf(containsString("transforms[0].input: transforms[0] ('t1') is not"
-        + " reached from the source"), containsString("a pipeline has no cycles"),
-        containsString("(line 9, column")));
+    String err =
+        refused(
+            SOURCE.replace("on_success: loaded", "on_success: a")
+                + "transforms:\n"
+                + "  - {name: t1, plugin: passthrough, input: x, on_success: y, on_error: discard,"
+                + " options: {schema: {mode: observed}}}\n"
+                + "  - {name: t2, plugin: passthrough, input: y, on_success: x, on_error: discard,"
+                + " options: {schema: {mode: observed}}}\n"
+                + SINKS);
+    assertThat(
+        err,
+        allOf(
+            containsString(
+                "transforms[0].input: transforms[0] ('t1') is not" + " reached from the source"),
+            containsString("a pipeline has no cycles"),
+            containsString("(line 9, column")));
   }
 
   @Test
   void wiringMistakesNameTheKeyAndLine() throws Exception {
-    String err = refused(SOURCE + "transforms:\n"
-        + "  - {name: t1, plugin: passthrough, input: loaded, on_success: nowhere,"
-        + " on_error: discard, options: {schema: {mode: observed}}}\n"
-        + SINKS + "default_sink: a\n");
-    assertThat(err, allOf(containsString("default_sink: not part of the current format"),
-        containsString("transforms[0].on_success: 'nowhere' is neither a sink [a, b] nor the"
-            + " input of a transform, gate or aggregation"),
-        containsString("(line 9, column")));
+    String err =
+        refused(
+            SOURCE
+                + "transforms:\n"
+                + "  - {name: t1, plugin: passthrough, input: loaded, on_success: nowhere,"
+                + " on_error: discard, options: {schema: {mode: observed}}}\n"
+                + SINKS
+                + "default_sink: a\n");
+    assertThat(
+        err,
+        allOf(
+            containsString("default_sink: not part of the current format"),
+            containsString(
+                "transforms[0].on_success: 'nowhere' is neither a sink [a, b] nor the"
+                    + " input of a transform, gate or aggregation"),
+            containsString("(line 9, column")));
   }
 
   @Test
   void aCoalesceSendingItsRowsToAConnectionIsRefusedAsInElspeth() throws Exception {
-    String err = refused(SOURCE + "gates:\n"
-        + "  - {name: g1, input: loaded, condition: \"True\", routes: {'true': fork, 'false': b},"
-        + " fork_to: [p1, p2]}\n"
-        + "coalesce:\n  - {name: j, branches: [p1, p2], on_success: after}\n"
-        + "transforms:\n"
-        + "  - {name: t1, plugin: passthrough, input: after, on_success: a, on_error: discard,"
-        + " options: {schema: {mode: observed}}}\n" + SINKS);
-    assertThat(err, containsString("coalesce[0].on_success: expected a sink [a, b], got string"
-        + " 'after'; to send the merged rows to a step, leave on_success out and give the step"
-        + " input: j"));
+    String err =
+        refused(
+            SOURCE
+                + "gates:\n"
+                + "  - {name: g1, input: loaded, condition: \"True\", routes: {'true': fork, 'false': b},"
+                + " fork_to: [p1, p2]}\n"
+                + "coalesce:\n  - {name: j, branches: [p1, p2], on_success: after}\n"
+                + "transforms:\n"
+                + "  - {name: t1, plugin: passthrough, input: after, on_success: a, on_error: discard,"
+                + " options: {schema: {mode: observed}}}\n"
+                + SINKS);
+    assertThat(
+        err,
+        containsString(
+            "coalesce[0].on_success: expected a sink [a, b], got string"
+                + " 'after'; to send the merged rows to a step, leave on_success out and give the step"
+                + " input: j"));
   }
 
   @Test
   void unsupportedFeaturesAreRefusedByName() throws Exception {
-    String err = refused(SOURCE + "depends_on:\n  - {name: first, settings: other.yaml}\n"
-        + "commencement_gates: []\ncollection_probes: []\n"
-        + "transforms:\n  - name: t1\n    plugin: llm\n    input: loaded\n    on_success: mid\n"
-        + "    on_error: discard\n    options:\n      provider: azure\n"
-        + "      deployment_name: d\n      endpoint: https://127.0.0.1:9\n      api_key: k\n"
-        + "      template: x\n      tracing: {provider: langfuse, public_key: p}\n"
-        + "  - name: t2\n    plugin: llm\n    input: mid\n    on_success: b\n"
-        + "    on_error: discard\n    options:\n      provider: openrouter\n      model: m\n"
-        + "      api_key: k\n      template: x\n      queries: {q1: {input_fields: {t: notes},"
-        + " output_fields: [{suffix: s, type: float}]}}\n"
-        + SINKS.replace("landscape: {url: \"sqlite:///@DIR@/landscape.db\"}",
-            "landscape: {backend: sqlcipher, url: \"sqlite:///@DIR@/landscape.db\","
-                + " encryption_key_env: KEY}"));
-    assertThat(err, allOf(
-        containsString("depends_on: pipeline dependencies"),
-        containsString("commencement_gates: commencement gates"),
-        containsString("collection_probes: collection probes"),
-        containsString("transforms[0].options.tracing: provider 'langfuse' is not available here"),
-        containsString("transforms[1].options.queries.q1.output_fields[0].type: required, one of"
-            + " [string, integer, number, boolean, enum], got float"),
-        containsString("landscape.backend: sqlcipher")));
+    String err =
+        refused(
+            SOURCE
+                + "depends_on:\n  - {name: first, settings: other.yaml}\n"
+                + "commencement_gates: []\ncollection_probes: []\n"
+                + "transforms:\n  - name: t1\n    plugin: llm\n    input: loaded\n    on_success: mid\n"
+                + "    on_error: discard\n    options:\n      provider: azure\n"
+                + "      deployment_name: d\n      endpoint: https://127.0.0.1:9\n      api_key: k\n"
+                + "      template: x\n      tracing: {provider: langfuse, public_key: p}\n"
+                + "  - name: t2\n    plugin: llm\n    input: mid\n    on_success: b\n"
+                + "    on_error: discard\n    options:\n      provider: openrouter\n      model: m\n"
+                + "      api_key: k\n      template: x\n      queries: {q1: {input_fields: {t: notes},"
+                + " output_fields: [{suffix: s, type: float}]}}\n"
+                + SINKS.replace(
+                    "landscape: {url: \"sqlite:///@DIR@/landscape.db\"}",
+                    "landscape: {backend: sqlcipher, url: \"sqlite:///@DIR@/landscape.db\","
+                        + " encryption_key_env: KEY}"));
+    assertThat(
+        err,
+        allOf(
+            containsString("depends_on: pipeline dependencies"),
+            containsString("commencement_gates: commencement gates"),
+            containsString("collection_probes: collection probes"),
+            containsString(
+                "transforms[0].options.tracing: provider 'langfuse' is not available here"),
+            containsString(
+                "transforms[1].options.queries.q1.output_fields[0].type: required, one of"
+                    + " [string, integer, number, boolean, enum], got float"),
+            containsString("landscape.backend: sqlcipher")));
   }
 
   @Test
   void aMissingProviderIsRefused() throws Exception {
-    String err = refused(SOURCE + "transforms:\n  - name: t1\n    plugin: llm\n"
-        + "    input: loaded\n    on_success: a\n    on_error: discard\n"
-        + "    options: {model: m, api_key: k, template: x}\n" + SINKS);
-    assertThat(err, containsString("transforms[0].options.provider: required for plugin llm"
-        + " (one of [azure, openrouter]), got null"));
+    String err =
+        refused(
+            SOURCE
+                + "transforms:\n  - name: t1\n    plugin: llm\n"
+                + "    input: loaded\n    on_success: a\n    on_error: discard\n"
+                + "    options: {model: m, api_key: k, template: x}\n"
+                + SINKS);
+    assertThat(
+        err,
+        containsString(
+            "transforms[0].options.provider: required for plugin llm"
+                + " (one of [azure, openrouter]), got null"));
   }
 }

@@ -20,18 +20,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * kill -9 of runs whose rows do not travel alone: a batch aggregation (a row's terminal
- * {@code consumed_in_batch} says nothing about whether its batch's output reached a sink) and a
- * fork whose branches end at different sinks (one branch published, the other not). After
- * {@code elspeth resume}, every row counts once in the published batch outputs, and every
- * branch of every row is in its sink exactly once.
+ * kill -9 of runs whose rows do not travel alone: a batch aggregation (a row's terminal {@code
+ * consumed_in_batch} says nothing about whether its batch's output reached a sink) and a fork whose
+ * branches end at different sinks (one branch published, the other not). After {@code elspeth
+ * resume}, every row counts once in the published batch outputs, and every branch of every row is
+ * in its sink exactly once.
  */
 @Tag("e2e")
 class DagCrashResumeEndToEndTest {
   static final int ROWS = 600;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path input() throws Exception {
     Path input = dir.resolve("in.csv");
@@ -48,32 +47,39 @@ class DagCrashResumeEndToEndTest {
   }
 
   private void runKilledAt(String point, Path settings) throws Exception {
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     String runId;
     try (Connection c = CrashHarness.sqlite(db())) {
       runId = CrashHarness.runToResume(c);
     }
-    CrashHarness.Outcome r = CrashHarness.elspeth(dir, null, "resume", runId, "-s",
-        settings.toString(), "-x");
+    CrashHarness.Outcome r =
+        CrashHarness.elspeth(dir, null, "resume", runId, "-s", settings.toString(), "-x");
     assertThat(r.output(), r.exitCode(), is(0));
     assertThat(r.output(), containsString("completed"));
     try (Connection c = CrashHarness.sqlite(db())) {
-      assertThat(CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC").get(0)
-          .get("status"), equalTo("completed"));
-      assertThat(CliHarness.count(c,
-          "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
+      assertThat(
+          CliHarness.query(c, "SELECT status FROM runs ORDER BY started_at DESC")
+              .get(0)
+              .get("status"),
+          equalTo("completed"));
+      assertThat(
+          CliHarness.count(
+              c, "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"),
+          is(0L));
     }
   }
 
   @ParameterizedTest(name = "batch aggregation, kill -9 at {0}")
-  @ValueSource(strings = {"commit.outcomes_committed@2", "sink.intent_recorded",
-      "sink.published"})
+  @ValueSource(strings = {"commit.outcomes_committed@2", "sink.intent_recorded", "sink.published"})
   void everyRowCountsOnceInThePublishedBatches(String point) throws Exception {
     Path input = input();
     Path out = dir.resolve("out/batches.csv");
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -90,7 +96,8 @@ class DagCrashResumeEndToEndTest {
           out: {plugin: csv, options: {path: %s}}
         default_sink: out
         landscape: {url: "sqlite:///%s"}
-        """.formatted(input, out, db()));
+        """
+                .formatted(input, out, db()));
     runKilledAt(point, settings);
     long[] totals = countAndSum(out);
     long expectedSum = 0;
@@ -104,8 +111,17 @@ class DagCrashResumeEndToEndTest {
     }
     // Every row is explained from the newest run, wherever in the chain it was finished.
     for (String row : List.of("0", String.valueOf(ROWS - 1))) {
-      CrashHarness.Outcome explained = CrashHarness.elspeth(dir, null, "explain", "--database",
-          "sqlite:///" + db(), "--run", "latest", "--row", row);
+      CrashHarness.Outcome explained =
+          CrashHarness.elspeth(
+              dir,
+              null,
+              "explain",
+              "--database",
+              "sqlite:///" + db(),
+              "--run",
+              "latest",
+              "--row",
+              row);
       assertThat(explained.output(), explained.exitCode(), is(0));
       assertThat(explained.output(), containsString("Row " + row + " "));
     }
@@ -131,7 +147,10 @@ class DagCrashResumeEndToEndTest {
     Path input = input();
     Path merged = dir.resolve("out/merged.jsonl");
     Path copies = dir.resolve("out/copies.jsonl");
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -153,7 +172,8 @@ class DagCrashResumeEndToEndTest {
           copies: {plugin: json, options: {path: %s}}
         default_sink: merged
         landscape: {url: "sqlite:///%s"}
-        """.formatted(input, merged, copies, db()));
+        """
+                .formatted(input, merged, copies, db()));
     runKilledAt(point, settings);
     Map<Long, Integer> mergedIds = new HashMap<>();
     ObjectMapper mapper = new ObjectMapper();
@@ -187,7 +207,10 @@ class DagCrashResumeEndToEndTest {
     Path small = dir.resolve("out/small.jsonl");
     // ELSPETH's current format: transforms read the fork paths, the coalesce's branches read
     // the transforms' outputs, and a gate reads the merged rows.
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           on_success: raw
@@ -222,7 +245,8 @@ class DagCrashResumeEndToEndTest {
           copies: {plugin: json, on_write_failure: discard, options: {path: %s}}
           small: {plugin: json, on_write_failure: discard, options: {path: %s}}
         landscape: {url: "sqlite:///%s"}
-        """.formatted(input, high, low, copies, small, db()));
+        """
+                .formatted(input, high, low, copies, small, db()));
     runKilledAt(point, settings);
     ObjectMapper mapper = new ObjectMapper();
     Map<Long, Integer> merged = new HashMap<>();
@@ -230,8 +254,10 @@ class DagCrashResumeEndToEndTest {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         JsonNode n = mapper.readTree(line);
         long id = n.get("path_b").get("id").asLong();
-        assertThat("row " + id + " in " + file.getFileName(), n.get("path_b").get("cost").asInt()
-            >= 15, is(file.equals(high)));
+        assertThat(
+            "row " + id + " in " + file.getFileName(),
+            n.get("path_b").get("cost").asInt() >= 15,
+            is(file.equals(high)));
         merged.merge(id, 1, Integer::sum);
       }
     }

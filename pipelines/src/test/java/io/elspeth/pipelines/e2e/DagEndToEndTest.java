@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DagEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private void runExample(String name) throws Exception {
     Path settings = CliHarness.example(name, dir);
@@ -39,20 +38,36 @@ class DagEndToEndTest {
   }
 
   private String explain(String row) {
-    CliHarness.Result r = CliHarness.run("explain", "--run", "latest", "--row", row,
-        "--database", dir.resolve("landscape.db").toString());
+    CliHarness.Result r =
+        CliHarness.run(
+            "explain",
+            "--run",
+            "latest",
+            "--row",
+            row,
+            "--database",
+            dir.resolve("landscape.db").toString());
     assertThat(r.err(), r.exitCode(), is(0));
     return r.out();
   }
 
   /** Every token with a fork, join or expand group has parent links to tokens of the run. */
   private static void assertChildrenHaveParents(Connection c) throws Exception {
-    assertThat("children without parents", count(c, "SELECT COUNT(*) FROM tokens t WHERE"
-        + " (t.fork_group_id IS NOT NULL OR t.join_group_id IS NOT NULL OR t.expand_group_id IS"
-        + " NOT NULL) AND NOT EXISTS (SELECT 1 FROM token_parents p WHERE p.token_id ="
-        + " t.token_id)"), is(0L));
-    assertThat("parent links to missing tokens", count(c, "SELECT COUNT(*) FROM token_parents p"
-        + " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = p.parent_token_id)"),
+    assertThat(
+        "children without parents",
+        count(
+            c,
+            "SELECT COUNT(*) FROM tokens t WHERE"
+                + " (t.fork_group_id IS NOT NULL OR t.join_group_id IS NOT NULL OR t.expand_group_id IS"
+                + " NOT NULL) AND NOT EXISTS (SELECT 1 FROM token_parents p WHERE p.token_id ="
+                + " t.token_id)"),
+        is(0L));
+    assertThat(
+        "parent links to missing tokens",
+        count(
+            c,
+            "SELECT COUNT(*) FROM token_parents p"
+                + " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = p.parent_token_id)"),
         is(0L));
   }
 
@@ -69,16 +84,40 @@ class DagEndToEndTest {
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertChildrenHaveParents(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("forked", 3L, "coalesced", 6L,
-          "completed@output", 5L, "completed@audit_copy", 3L)));
-      assertThat("fork children carry their branch", count(c, "SELECT COUNT(*) FROM tokens"
-          + " WHERE fork_group_id IS NOT NULL AND branch_name IS NULL"), is(0L));
-      assertThat("each merged token has both branch tokens as parents", count(c,
-          "SELECT COUNT(*) FROM tokens t WHERE t.join_group_id IS NOT NULL AND (SELECT COUNT(*)"
-              + " FROM token_parents p WHERE p.token_id = t.token_id) <> 2"), is(0L));
-      assertThat("forked outcomes list the paths", count(c, "SELECT COUNT(*) FROM token_outcomes"
-          + " WHERE outcome = 'forked' AND expected_branches_json ="
-          + " '[\"path_a\",\"path_b\",\"audit_copy\"]'"), is(3L));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(
+              Map.of(
+                  "forked",
+                  3L,
+                  "coalesced",
+                  6L,
+                  "completed@output",
+                  5L,
+                  "completed@audit_copy",
+                  3L)));
+      assertThat(
+          "fork children carry their branch",
+          count(
+              c,
+              "SELECT COUNT(*) FROM tokens"
+                  + " WHERE fork_group_id IS NOT NULL AND branch_name IS NULL"),
+          is(0L));
+      assertThat(
+          "each merged token has both branch tokens as parents",
+          count(
+              c,
+              "SELECT COUNT(*) FROM tokens t WHERE t.join_group_id IS NOT NULL AND (SELECT COUNT(*)"
+                  + " FROM token_parents p WHERE p.token_id = t.token_id) <> 2"),
+          is(0L));
+      assertThat(
+          "forked outcomes list the paths",
+          count(
+              c,
+              "SELECT COUNT(*) FROM token_outcomes"
+                  + " WHERE outcome = 'forked' AND expected_branches_json ="
+                  + " '[\"path_a\",\"path_b\",\"audit_copy\"]'"),
+          is(3L));
     }
     String text = explain("0");
     assertThat(text, containsString("outcome: forked"));
@@ -94,7 +133,9 @@ class DagEndToEndTest {
     runExample("batch_aggregation");
     List<String> out = lines(dir.resolve("batch_summaries.csv"));
     assertThat(out, hasSize(4)); // header + batches of 5, 5 and 2
-    assertThat("ELSPETH's batch_stats fields, in its order", out.get(0),
+    assertThat(
+        "ELSPETH's batch_stats fields, in its order",
+        out.get(0),
         equalTo("count,sum,batch_size,mean,category"));
     long total = 0;
     for (String line : out.subList(1, out.size())) {
@@ -107,18 +148,28 @@ class DagEndToEndTest {
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertChildrenHaveParents(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("consumed_in_batch", 12L,
-          "completed@output", 3L)));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("consumed_in_batch", 12L, "completed@output", 3L)));
       assertThat(count(c, "SELECT COUNT(*) FROM batches WHERE status = 'completed'"), is(3L));
       assertThat(count(c, "SELECT COUNT(*) FROM batches WHERE trigger_type = 'count'"), is(2L));
-      assertThat(count(c, "SELECT COUNT(*) FROM batches WHERE trigger_type = 'end_of_source'"),
-          is(1L));
+      assertThat(
+          count(c, "SELECT COUNT(*) FROM batches WHERE trigger_type = 'end_of_source'"), is(1L));
       assertThat(count(c, "SELECT COUNT(*) FROM batch_members"), is(12L));
-      assertThat("each row was buffered before it was consumed", count(c, "SELECT COUNT(*) FROM"
-          + " token_outcomes WHERE outcome = 'buffered' AND is_terminal = 0"), is(12L));
-      Map<String, Object> output = query(c, "SELECT t.row_id, t.token_id FROM tokens t"
-          + " WHERE t.expand_group_id IS NOT NULL AND (SELECT COUNT(*)"
-          + " FROM token_parents p WHERE p.token_id = t.token_id) = 5 LIMIT 1").get(0);
+      assertThat(
+          "each row was buffered before it was consumed",
+          count(
+              c,
+              "SELECT COUNT(*) FROM"
+                  + " token_outcomes WHERE outcome = 'buffered' AND is_terminal = 0"),
+          is(12L));
+      Map<String, Object> output =
+          query(
+                  c,
+                  "SELECT t.row_id, t.token_id FROM tokens t"
+                      + " WHERE t.expand_group_id IS NOT NULL AND (SELECT COUNT(*)"
+                      + " FROM token_parents p WHERE p.token_id = t.token_id) = 5 LIMIT 1")
+              .get(0);
       String text = explain(output.get("row_id").toString());
       assertThat(text, containsString("batch "));
       assertThat(text, containsString("trigger count"));
@@ -138,12 +189,18 @@ class DagEndToEndTest {
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertChildrenHaveParents(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("consumed_in_batch", 6L,
-          "completed@output", 11L)));
-      assertThat("each copy belongs to the row of its one parent", count(c, "SELECT COUNT(*)"
-          + " FROM tokens t JOIN token_parents p ON p.token_id = t.token_id JOIN tokens q ON"
-          + " q.token_id = p.parent_token_id WHERE t.expand_group_id IS NOT NULL AND"
-          + " q.row_id <> t.row_id"), is(0L));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("consumed_in_batch", 6L, "completed@output", 11L)));
+      assertThat(
+          "each copy belongs to the row of its one parent",
+          count(
+              c,
+              "SELECT COUNT(*)"
+                  + " FROM tokens t JOIN token_parents p ON p.token_id = t.token_id JOIN tokens q ON"
+                  + " q.token_id = p.parent_token_id WHERE t.expand_group_id IS NOT NULL AND"
+                  + " q.row_id <> t.row_id"),
+          is(0L));
     }
     String text = explain("2"); // gamma: three copies
     assertThat(text, containsString("outcome: consumed_in_batch"));

@@ -12,21 +12,20 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Random small DAGs (a filter with an error sink, a routing gate, a passthrough aggregation, a
- * fork to two joined paths and optionally a sink path, each coalesce policy) over random rows,
- * run through the CLI: the outcomes of every path in the Landscape and the lines of every sink
- * file equal what a model of the DAG predicts, so rows in = out + routed + quarantined + failed
- * on each path, and the run reconciles. A handful of seeds keeps it fast.
+ * Random small DAGs (a filter with an error sink, a routing gate, a passthrough aggregation, a fork
+ * to two joined paths and optionally a sink path, each coalesce policy) over random rows, run
+ * through the CLI: the outcomes of every path in the Landscape and the lines of every sink file
+ * equal what a model of the DAG predicts, so rows in = out + routed + quarantined + failed on each
+ * path, and the run reconciles. A handful of seeds keeps it fast.
  */
 @Tag("e2e")
 class DagPropertyEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @ParameterizedTest
   @ValueSource(longs = {1, 7, 42, 1234})
@@ -37,8 +36,7 @@ class DagPropertyEndToEndTest {
     boolean route = random.nextBoolean();
     boolean aggregate = random.nextBoolean();
     boolean sinkPath = random.nextBoolean();
-    String policy = List.of("require_all", "best_effort", "first", "quorum").get(
-        random.nextInt(4));
+    String policy = List.of("require_all", "best_effort", "first", "quorum").get(random.nextInt(4));
     String merge = List.of("union", "nested", "select").get(random.nextInt(3));
 
     StringBuilder csv = new StringBuilder("id,amount,note\n");
@@ -49,7 +47,11 @@ class DagPropertyEndToEndTest {
     for (int i = 0; i < n; i++) {
       long amount = random.nextInt(200);
       boolean isBad = random.nextInt(4) == 0;
-      csv.append(i).append(',').append(amount).append(',').append(isBad ? "bad" : "ok")
+      csv.append(i)
+          .append(',')
+          .append(amount)
+          .append(',')
+          .append(isBad ? "bad" : "ok")
           .append('\n');
       if (filter && isBad) {
         bad++;
@@ -63,28 +65,37 @@ class DagPropertyEndToEndTest {
     }
     Files.writeString(dir.resolve("input.csv"), csv.toString());
     StringBuilder yaml = new StringBuilder();
-    yaml.append("source:\n  plugin: csv\n  options:\n    path: ").append(dir.resolve("input.csv"))
-        .append("\n    schema: {mode: strict, fields: [\"id: int\", \"amount: int\","
-            + " \"note: str\"]}\n    on_validation_failure: discard\n");
+    yaml.append("source:\n  plugin: csv\n  options:\n    path: ")
+        .append(dir.resolve("input.csv"))
+        .append(
+            "\n    schema: {mode: strict, fields: [\"id: int\", \"amount: int\","
+                + " \"note: str\"]}\n    on_validation_failure: discard\n");
     if (filter) {
-      yaml.append("transforms:\n  - plugin: keyword_filter\n    options: {fields: note,"
-          + " blocked_patterns: [\"bad\"], on_error: rejected}\n");
+      yaml.append(
+          "transforms:\n  - plugin: keyword_filter\n    options: {fields: note,"
+              + " blocked_patterns: [\"bad\"], on_error: rejected}\n");
     }
     if (aggregate) {
       yaml.append("aggregations:\n  - name: hold\n    plugin: batch_stats\n    trigger: {count: ")
-          .append(1 + random.nextInt(4)).append("}\n    output_mode: passthrough\n"
-              + "    options: {value_field: amount}\n");
+          .append(1 + random.nextInt(4))
+          .append("}\n    output_mode: passthrough\n" + "    options: {value_field: amount}\n");
     }
     yaml.append("gates:\n");
     if (route) {
-      yaml.append("  - name: big\n    condition: \"row['amount'] > 150\"\n"
-          + "    routes: {\"true\": high, \"false\": continue}\n");
+      yaml.append(
+          "  - name: big\n    condition: \"row['amount'] > 150\"\n"
+              + "    routes: {\"true\": high, \"false\": continue}\n");
     }
-    yaml.append("  - name: split\n    condition: \"row['amount'] % 2 == 0\"\n"
-        + "    routes: {\"true\": fork, \"false\": continue}\n    fork_to: [p1, p2")
-        .append(sinkPath ? ", copies" : "").append("]\n");
-    yaml.append("coalesce:\n  - name: join\n    branches: [p1, p2]\n    policy: ").append(policy)
-        .append("\n    merge: ").append(merge).append('\n');
+    yaml.append(
+            "  - name: split\n    condition: \"row['amount'] % 2 == 0\"\n"
+                + "    routes: {\"true\": fork, \"false\": continue}\n    fork_to: [p1, p2")
+        .append(sinkPath ? ", copies" : "")
+        .append("]\n");
+    yaml.append("coalesce:\n  - name: join\n    branches: [p1, p2]\n    policy: ")
+        .append(policy)
+        .append("\n    merge: ")
+        .append(merge)
+        .append('\n');
     if (policy.equals("quorum")) {
       yaml.append("    quorum_count: 1\n");
     }
@@ -93,11 +104,15 @@ class DagPropertyEndToEndTest {
     }
     yaml.append("sinks:\n");
     for (String sink : List.of("out", "rejected", "high", "copies")) {
-      yaml.append("  ").append(sink).append(": {plugin: json, options: {path: ")
-          .append(dir.resolve(sink + ".jsonl")).append("}}\n");
+      yaml.append("  ")
+          .append(sink)
+          .append(": {plugin: json, options: {path: ")
+          .append(dir.resolve(sink + ".jsonl"))
+          .append("}}\n");
     }
     yaml.append("default_sink: out\nlandscape:\n  url: sqlite:///")
-        .append(dir.resolve("landscape.db")).append('\n');
+        .append(dir.resolve("landscape.db"))
+        .append('\n');
     Path settings = CliHarness.settings(dir, yaml.toString());
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
     assertThat(yaml + r.err(), r.exitCode(), is(0));
@@ -127,16 +142,21 @@ class DagPropertyEndToEndTest {
         assertThat(label, merged <= forked, is(true));
       }
       // The path into the coalesce: every branch token ends coalesced or failed.
-      assertThat(label, CliHarness.count(c, "SELECT COUNT(*) FROM tokens WHERE branch_name IN"
-          + " ('p1', 'p2')"), is(2 * forked));
+      assertThat(
+          label,
+          CliHarness.count(c, "SELECT COUNT(*) FROM tokens WHERE branch_name IN" + " ('p1', 'p2')"),
+          is(2 * forked));
       // rows in = out + routed + quarantined + failed, on the main path.
       assertThat(label, (long) n, equalTo(plain + bad + high + forked));
       // The sink files hold exactly the rows the Landscape says reached them.
       for (String sink : List.of("out", "rejected", "high", "copies")) {
-        long lines = CliHarness.lines(dir.resolve(sink + ".jsonl")).stream()
-            .filter(l -> !l.isBlank()).count();
-        long recorded = outcomes.getOrDefault("completed@" + sink, 0L)
-            + outcomes.getOrDefault("routed@" + sink, 0L);
+        long lines =
+            CliHarness.lines(dir.resolve(sink + ".jsonl")).stream()
+                .filter(l -> !l.isBlank())
+                .count();
+        long recorded =
+            outcomes.getOrDefault("completed@" + sink, 0L)
+                + outcomes.getOrDefault("routed@" + sink, 0L);
         assertThat(label + sink, lines, is(recorded));
       }
     }

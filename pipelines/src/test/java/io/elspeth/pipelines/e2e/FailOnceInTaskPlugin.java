@@ -18,11 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Test-only transform {@code test_fail_once}: passes rows through, and on the {@code on_row}-th
- * row it sees in this JVM kills its runner task, once per {@code marker} file (created when it
- * fires, so a restarted task goes through). It throws an {@link Error}, as a crashing worker
- * would: a RuntimeException is a plugin bug the step records as a failed row, which is not what
- * this simulates. Registered only by tests ({@link io.elspeth.pipelines.plugins.PluginRegistry#withTransform}).
+ * Test-only transform {@code test_fail_once}: passes rows through, and on the {@code on_row}-th row
+ * it sees in this JVM kills its runner task, once per {@code marker} file (created when it fires,
+ * so a restarted task goes through). It throws an {@link Error}, as a crashing worker would: a
+ * RuntimeException is a plugin bug the step records as a failed row, which is not what this
+ * simulates. Registered only by tests ({@link
+ * io.elspeth.pipelines.plugins.PluginRegistry#withTransform}).
  */
 final class FailOnceInTaskPlugin implements TransformPlugin {
   /** What the injected failure throws. */

@@ -1,18 +1,17 @@
 package io.elspeth.pipelines.e2e;
 
-import io.elspeth.testkit.postgres.TestPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 import io.elspeth.audit.crash.CrashPoint;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +31,7 @@ class FlinkClusterCrashEndToEndTest {
   static final int ROWS = 1500;
   private static final String SERVER = TestPostgres.get().jdbcUrl();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private FlinkClusterScript cluster;
   private String schema;
 
@@ -55,19 +53,20 @@ class FlinkClusterCrashEndToEndTest {
     cluster = new FlinkClusterScript(dir.resolve("cluster"));
     Path signal = dir.resolve("paused");
     // Only the first TaskManager pauses: it gets the crash point; the one added later does not.
-    CliHarness.Result started = script(Map.of(CrashPoint.AT_ENV, point,
-        CrashPoint.SIGNAL_ENV, signal.toString()), "start");
+    CliHarness.Result started =
+        script(Map.of(CrashPoint.AT_ENV, point, CrashPoint.SIGNAL_ENV, signal.toString()), "start");
     assertThat("cluster start: " + started.out() + logs(), started.exitCode(), is(0));
     return signal;
   }
 
   private Path settings() throws Exception {
     schema = "flinkcrash_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
-    return CrashHarness.gatePipeline(dir, ROWS,
-        TestPostgres.get().url() + "?currentSchema=" + schema);
+    return CrashHarness.gatePipeline(
+        dir, ROWS, TestPostgres.get().url() + "?currentSchema=" + schema);
   }
 
   private Connection landscape() throws Exception {
@@ -78,27 +77,34 @@ class FlinkClusterCrashEndToEndTest {
    * Runs {@code elspeth args} against the cluster; once a task of the first TaskManager paused,
    * adds a TaskManager and kills the first with SIGKILL; returns the command's outcome.
    */
-  private CrashHarness.Outcome killTaskManagerDuring(Path signal, String... args)
-      throws Exception {
+  private CrashHarness.Outcome killTaskManagerDuring(Path signal, String... args) throws Exception {
     Path log = dir.resolve("run-" + System.nanoTime() + ".log");
     String[] all = java.util.Arrays.copyOf(args, args.length + 4);
-    System.arraycopy(new String[] {"--runner", "flink-cluster", "--flink-master",
-        "localhost:" + cluster.restPort}, 0, all, args.length, 4);
+    System.arraycopy(
+        new String[] {
+          "--runner", "flink-cluster", "--flink-master", "localhost:" + cluster.restPort
+        },
+        0,
+        all,
+        args.length,
+        4);
     Process run = CrashHarness.start(null, null, log, all);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CrashHarness.TIMEOUT_SECONDS);
       while (!Files.exists(signal) && run.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      assertThat("a sink task paused:\n" + Files.readString(log) + logs(), Files.exists(signal),
-          is(true));
+      assertThat(
+          "a sink task paused:\n" + Files.readString(log) + logs(), Files.exists(signal), is(true));
       CliHarness.Result added = script(Map.of(), "add-taskmanager");
       assertThat(added.out(), added.exitCode(), is(0));
-      long taskManager = Long.parseLong(Files.readString(cluster.dir.resolve("taskmanager.pid"))
-          .trim());
+      long taskManager =
+          Long.parseLong(Files.readString(cluster.dir.resolve("taskmanager.pid")).trim());
       ProcessHandle.of(taskManager).ifPresent(ProcessHandle::destroyForcibly);
-      assertThat("the run ends:\n" + Files.readString(log) + logs(),
-          run.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS), is(true));
+      assertThat(
+          "the run ends:\n" + Files.readString(log) + logs(),
+          run.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
+          is(true));
       return new CrashHarness.Outcome(false, run.exitValue(), Files.readString(log));
     } finally {
       run.destroyForcibly();
@@ -109,8 +115,7 @@ class FlinkClusterCrashEndToEndTest {
   void aTaskManagerKilledWhileASinkWritesIsReplacedAndTheRunIsExactlyOnce() throws Exception {
     Path signal = startClusterPausingAt("sink.staged");
     Path settings = settings();
-    CrashHarness.Outcome o = killTaskManagerDuring(signal, "run", "-s", settings.toString(),
-        "-x");
+    CrashHarness.Outcome o = killTaskManagerDuring(signal, "run", "-s", settings.toString(), "-x");
     assertThat(o.output() + logs(), o.exitCode(), is(0));
     assertThat(o.output(), containsString("completed"));
     try (Connection c = landscape()) {
@@ -127,23 +132,25 @@ class FlinkClusterCrashEndToEndTest {
   void aRestartedSinkOfAResumedRunRefusesToWriteItsRowsTwiceAndTheNextResumeIsExactlyOnce()
       throws Exception {
     Path settings = settings();
-    assertThat(CrashHarness.elspeth(dir, "commit.committed@2", "run", "-s",
-        settings.toString(), "-x").killed(), is(true));
+    assertThat(
+        CrashHarness.elspeth(dir, "commit.committed@2", "run", "-s", settings.toString(), "-x")
+            .killed(),
+        is(true));
     Path signal = startClusterPausingAt("sink.published");
     String first;
     try (Connection c = landscape()) {
       first = CrashHarness.runToResume(c);
     }
-    CrashHarness.Outcome refused = killTaskManagerDuring(signal, "resume", first, "-s",
-        settings.toString(), "-x");
+    CrashHarness.Outcome refused =
+        killTaskManagerDuring(signal, "resume", first, "-s", settings.toString(), "-x");
     assertThat(refused.output() + logs(), refused.exitCode(), is(1));
     assertThat(refused.output(), containsString("would write its rows twice"));
     String second;
     try (Connection c = landscape()) {
       second = CrashHarness.runToResume(c);
     }
-    CrashHarness.Outcome resumed = CrashHarness.elspeth(dir, null, "resume", second, "-s",
-        settings.toString(), "-x");
+    CrashHarness.Outcome resumed =
+        CrashHarness.elspeth(dir, null, "resume", second, "-s", settings.toString(), "-x");
     assertThat(resumed.output(), resumed.exitCode(), is(0));
     try (Connection c = landscape()) {
       CrashHarness.assertGatePipelineExactlyOnce(dir, ROWS, c);

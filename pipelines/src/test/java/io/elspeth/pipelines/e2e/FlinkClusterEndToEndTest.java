@@ -25,19 +25,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A standalone Flink cluster (JobManager and TaskManager JVMs started by
- * {@code runners-config/bin/flink-cluster} on loopback, with Flink's classes only) runs elspeth's
- * Flink job jar, submitted by {@code elspeth run --runner flink-cluster} and by Flink's own client
- * ({@code flink run JAR run -s settings.yaml --execute}); the run's Landscape (PostgreSQL,
- * written from the TaskManager JVM) and outputs are complete.
+ * A standalone Flink cluster (JobManager and TaskManager JVMs started by {@code
+ * runners-config/bin/flink-cluster} on loopback, with Flink's classes only) runs elspeth's Flink
+ * job jar, submitted by {@code elspeth run --runner flink-cluster} and by Flink's own client
+ * ({@code flink run JAR run -s settings.yaml --execute}); the run's Landscape (PostgreSQL, written
+ * from the TaskManager JVM) and outputs are complete.
  */
 @Tag("e2e")
 class FlinkClusterEndToEndTest {
   private static final String SERVER = TestPostgres.get().jdbcUrl();
   private static FlinkClusterScript cluster;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void startCluster(@TempDir Path tmp) throws Exception {
@@ -53,30 +52,44 @@ class FlinkClusterEndToEndTest {
 
   @Test
   void aJobSubmittedByElspethLeavesAWholeLandscapeAndItsOutputs() throws Exception {
-    inASchema(settings -> {
-      CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute",
-          "--runner", "flink-cluster", "--flink-master", "localhost:" + cluster.restPort);
-      assertThat(r.err() + cluster.logs(), r.exitCode(), is(0));
-    });
+    inASchema(
+        settings -> {
+          CliHarness.Result r =
+              CliHarness.run(
+                  "run",
+                  "-s",
+                  settings.toString(),
+                  "--execute",
+                  "--runner",
+                  "flink-cluster",
+                  "--flink-master",
+                  "localhost:" + cluster.restPort);
+          assertThat(r.err() + cluster.logs(), r.exitCode(), is(0));
+        });
   }
 
   /**
-   * The door of a cluster a team runs itself: Flink's command-line client ({@code flink run},
-   * whose main class is {@code CliFrontend}) on Flink's classpath, given the job jar and the
-   * elspeth arguments; the run goes to the client's cluster ({@code --flink-master auto}).
+   * The door of a cluster a team runs itself: Flink's command-line client ({@code flink run}, whose
+   * main class is {@code CliFrontend}) on Flink's classpath, given the job jar and the elspeth
+   * arguments; the run goes to the client's cluster ({@code --flink-master auto}).
    */
   @Test
   void flinkRunTakesTheJobJarWithTheSettingsFileAsItsArgument() throws Exception {
-    inASchema(settings -> {
-      Path log = dir.resolve("flink-run.log");
-      ProcessBuilder pb = new ProcessBuilder(flinkRun(null, settings)).redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().put("FLINK_CONF_DIR", cluster.dir.resolve("conf").toString());
-      Process p = pb.start();
-      assertThat("flink run ends", p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
-          is(true));
-      assertThat(Files.readString(log) + cluster.logs(), p.exitValue(), is(0));
-    });
+    inASchema(
+        settings -> {
+          Path log = dir.resolve("flink-run.log");
+          ProcessBuilder pb =
+              new ProcessBuilder(flinkRun(null, settings))
+                  .redirectErrorStream(true)
+                  .redirectOutput(log.toFile());
+          pb.environment().put("FLINK_CONF_DIR", cluster.dir.resolve("conf").toString());
+          Process p = pb.start();
+          assertThat(
+              "flink run ends",
+              p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
+              is(true));
+          assertThat(Files.readString(log) + cluster.logs(), p.exitValue(), is(0));
+        });
   }
 
   /**
@@ -87,12 +100,14 @@ class FlinkClusterEndToEndTest {
   void aDetachedSubmissionIsRefusedBeforeAnyRecord() throws Exception {
     Path settings = CliHarness.example("threshold_gate", dir);
     Path log = dir.resolve("flink-run-detached.log");
-    ProcessBuilder pb = new ProcessBuilder(flinkRun("-d", settings)).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(flinkRun("-d", settings))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("FLINK_CONF_DIR", cluster.dir.resolve("conf").toString());
     Process p = pb.start();
-    assertThat("flink run -d ends", p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS),
-        is(true));
+    assertThat(
+        "flink run -d ends", p.waitFor(CrashHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS), is(true));
     String output = Files.readString(log);
     assertThat(output, p.exitValue(), is(not(0)));
     assertThat(output, containsString("elspeth's job jar runs attached only"));
@@ -101,15 +116,27 @@ class FlinkClusterEndToEndTest {
 
   /** Flink's command-line client: {@code flink run [OPTION] -m MASTER JOB_JAR run -s FILE -x}. */
   private static List<String> flinkRun(String option, Path settings) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-cp", FlinkClusterScript.flinkClasspath(),
-        "org.apache.flink.client.cli.CliFrontend", "run"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                FlinkClusterScript.flinkClasspath(),
+                "org.apache.flink.client.cli.CliFrontend",
+                "run"));
     if (option != null) {
       command.add(option);
     }
-    command.addAll(List.of("-m", "localhost:" + cluster.restPort, FlinkJobJar.locate().toString(),
-        "run", "-s", settings.toString(), "--execute"));
+    command.addAll(
+        List.of(
+            "-m",
+            "localhost:" + cluster.restPort,
+            FlinkJobJar.locate().toString(),
+            "run",
+            "-s",
+            settings.toString(),
+            "--execute"));
     return command;
   }
 
@@ -117,26 +144,35 @@ class FlinkClusterEndToEndTest {
     void submit(Path settings) throws Exception;
   }
 
-  /** The threshold_gate example with its Landscape in a schema of its own, submitted and checked. */
+  /**
+   * The threshold_gate example with its Landscape in a schema of its own, submitted and checked.
+   */
   private void inASchema(Submission submission) throws Exception {
     String schema = "flinkcl_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
     try {
       Path settings = CliHarness.example("threshold_gate", dir);
-      Files.writeString(settings, Files.readString(settings).replaceAll("url: sqlite:///\\S+",
-          "url: \"" + TestPostgres.get().url() + "?currentSchema=" + schema + "\""));
+      Files.writeString(
+          settings,
+          Files.readString(settings)
+              .replaceAll(
+                  "url: sqlite:///\\S+",
+                  "url: \"" + TestPostgres.get().url() + "?currentSchema=" + schema + "\""));
       submission.submit(settings);
       try (Connection c = DriverManager.getConnection(SERVER + "&currentSchema=" + schema)) {
         LandscapeInvariants.assertReconciles(c);
-        assertThat(LandscapeInvariants.outcomes(c),
+        assertThat(
+            LandscapeInvariants.outcomes(c),
             equalTo(Map.of("completed@normal", 3L, "routed@high_values", 3L)));
       }
       assertThat(CliHarness.lines(dir.resolve("normal.csv")).size(), is(4));
       assertThat(CliHarness.lines(dir.resolve("high_values.csv")).size(), is(4));
     } finally {
-      try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+      try (Connection c = DriverManager.getConnection(SERVER);
+          Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
     }

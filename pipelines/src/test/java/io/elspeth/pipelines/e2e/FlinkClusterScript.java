@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A standalone Flink cluster on loopback, driven through {@code runners-config/bin/flink-cluster}
- * as a user would: its JVMs run Flink's classes only (the build's
- * {@code runners-config/target/flink-cluster-classpath.txt}), so every elspeth class a job needs
- * must come in elspeth's Flink job jar, as on a cluster a team runs itself.
+ * as a user would: its JVMs run Flink's classes only (the build's {@code
+ * runners-config/target/flink-cluster-classpath.txt}), so every elspeth class a job needs must come
+ * in elspeth's Flink job jar, as on a cluster a team runs itself.
  */
 final class FlinkClusterScript {
   static final Path SCRIPT = CliHarness.REPO.resolve("runners-config/bin/flink-cluster");
@@ -61,8 +61,10 @@ final class FlinkClusterScript {
     try (var files = Files.list(logDir)) {
       for (Path f : files.sorted().toList()) {
         List<String> lines = Files.readAllLines(f);
-        sb.append("\n== ").append(f.getFileName()).append('\n').append(String.join("\n",
-            lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+        sb.append("\n== ")
+            .append(f.getFileName())
+            .append('\n')
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
       }
     }
     return sb.toString();

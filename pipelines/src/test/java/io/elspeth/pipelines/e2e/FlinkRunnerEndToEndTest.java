@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.launch.RunSummary;
@@ -46,14 +45,14 @@ class FlinkRunnerEndToEndTest {
   private static final String SERVER = TestPostgres.get().jdbcUrl();
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<String> schemas = new ArrayList<>();
 
   @AfterEach
   void dropSchemas() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       for (String schema : schemas) {
         s.execute("DROP SCHEMA " + schema + " CASCADE");
       }
@@ -62,7 +61,8 @@ class FlinkRunnerEndToEndTest {
 
   private String newSchema() throws Exception {
     String schema = "flink_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
     schemas.add(schema);
@@ -81,15 +81,23 @@ class FlinkRunnerEndToEndTest {
   private Path example(String name, String runDir, String schema) throws IOException {
     Path d = Files.createDirectories(dir.resolve(runDir));
     Path settings = CliHarness.example(name, d);
-    String yaml = Files.readString(settings)
-        .replaceAll("url: sqlite:///\\S+", "url: \"" + url(schema) + "\"");
+    String yaml =
+        Files.readString(settings)
+            .replaceAll("url: sqlite:///\\S+", "url: \"" + url(schema) + "\"");
     Files.writeString(settings, yaml);
     return settings;
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"threshold_gate", "validation_quarantine", "fork_coalesce",
-      "json_explode", "boolean_routing", "keyword_filter"})
+  @ValueSource(
+      strings = {
+        "threshold_gate",
+        "validation_quarantine",
+        "fork_coalesce",
+        "json_explode",
+        "boolean_routing",
+        "keyword_filter"
+      })
   void anExampleGivesTheSameOutputAndLineageOnFlinkLocalAsOnDirect(String example)
       throws Exception {
     String directSchema = newSchema();
@@ -99,13 +107,24 @@ class FlinkRunnerEndToEndTest {
 
     CliHarness.Result d = CliHarness.run("run", "-s", direct.toString(), "--execute");
     assertThat(d.err(), d.exitCode(), is(0));
-    CliHarness.Result f = CliHarness.run("run", "-s", flink.toString(), "--execute",
-        "--runner", "flink-local", "--parallelism", "2");
+    CliHarness.Result f =
+        CliHarness.run(
+            "run",
+            "-s",
+            flink.toString(),
+            "--execute",
+            "--runner",
+            "flink-local",
+            "--parallelism",
+            "2");
     assertThat(f.err(), f.exitCode(), is(0));
 
-    assertThat("sink contents", sinkContents(flink.getParent()),
+    assertThat(
+        "sink contents",
+        sinkContents(flink.getParent()),
         equalTo(sinkContents(direct.getParent())));
-    try (Connection dc = landscape(directSchema); Connection fc = landscape(flinkSchema)) {
+    try (Connection dc = landscape(directSchema);
+        Connection fc = landscape(flinkSchema)) {
       LandscapeInvariants.assertReconciles(fc);
       assertThat("lineage shape", lineageShape(fc), equalTo(lineageShape(dc)));
     }
@@ -118,7 +137,10 @@ class FlinkRunnerEndToEndTest {
     int rows = 10_500;
     Path input = idAmountCsv(dir.resolve("large.csv"), rows);
     String schema = newSchema();
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -130,9 +152,11 @@ class FlinkRunnerEndToEndTest {
         landscape: {url: "%s"}
         payload_store: {base_path: %s}
         runner: {profile: flink-local, parallelism: 2}
-        """.formatted(input, dir.resolve("out.csv"), url(schema), dir.resolve("payloads")));
-    PipelineSettings s = new SettingsValidator(PluginRegistry.builtIn())
-        .validate(settings, SettingsLoader.load(settings, null, Map.of()));
+        """
+                .formatted(input, dir.resolve("out.csv"), url(schema), dir.resolve("payloads")));
+    PipelineSettings s =
+        new SettingsValidator(PluginRegistry.builtIn())
+            .validate(settings, SettingsLoader.load(settings, null, Map.of()));
 
     RunSummary summary = new RunLauncher().run(s);
 
@@ -140,13 +164,16 @@ class FlinkRunnerEndToEndTest {
     List<String> out = CliHarness.lines(dir.resolve("out.csv"));
     assertThat("every row in the sink, once", new HashSet<>(out).size() - 1, is(rows));
     try (Connection c = landscape(schema)) {
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM token_outcomes WHERE outcome ="
-          + " 'completed'"), is((long) rows));
+      assertThat(
+          CliHarness.count(
+              c, "SELECT COUNT(*) FROM token_outcomes WHERE outcome =" + " 'completed'"),
+          is((long) rows));
     }
   }
 
   @Test
-  void aKilledFlinkTaskIsRestartedFromItsCheckpointAndTheLandscapeStaysConsistent() throws Exception {
+  void aKilledFlinkTaskIsRestartedFromItsCheckpointAndTheLandscapeStaysConsistent()
+      throws Exception {
     int rows = 3000;
     Path input = idAmountCsv(dir.resolve("input.csv"), rows);
     Path marker = dir.resolve("failed-once");
@@ -155,7 +182,10 @@ class FlinkRunnerEndToEndTest {
     // every 20 records, so the first attempt's visits before the failing step commit before it
     // fails. (In Flink's batch mode the audit of a task reaches the commit only once the task
     // has finished, so an attempt that fails commits nothing.)
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -179,11 +209,18 @@ class FlinkRunnerEndToEndTest {
         payload_store: {base_path: %s}
         runner: {profile: flink-local, parallelism: 2, restart_attempts: 2, restart_delay_ms: 200,
                  checkpointing_interval_ms: 300}
-        """.formatted(input, marker, rows * 3 / 4, dir.resolve("normal.csv"),
-        dir.resolve("high.csv"), url(schema), dir.resolve("payloads")));
-    PipelineSettings s = new SettingsValidator(
-        PluginRegistry.builtIn().withTransform(new FailOnceInTaskPlugin()))
-        .validate(settings, SettingsLoader.load(settings, null, Map.of()));
+        """
+                .formatted(
+                    input,
+                    marker,
+                    rows * 3 / 4,
+                    dir.resolve("normal.csv"),
+                    dir.resolve("high.csv"),
+                    url(schema),
+                    dir.resolve("payloads")));
+    PipelineSettings s =
+        new SettingsValidator(PluginRegistry.builtIn().withTransform(new FailOnceInTaskPlugin()))
+            .validate(settings, SettingsLoader.load(settings, null, Map.of()));
 
     RunSummary summary = new RunLauncher().run(s);
 
@@ -194,53 +231,97 @@ class FlinkRunnerEndToEndTest {
     assertThat("every row reached its sink once", normal.size() - 1 + high.size() - 1, is(rows));
     assertThat(new HashSet<>(normal).size() + new HashSet<>(high).size() - 2, is(rows));
     try (Connection c = landscape(schema)) {
-      assertThat("one run, completed", CliHarness.count(c,
-          "SELECT COUNT(*) FROM runs WHERE status = 'completed'"), is(1L));
-      assertThat("each row recorded once", CliHarness.count(c, "SELECT COUNT(*) FROM rows"),
+      assertThat(
+          "one run, completed",
+          CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
+          is(1L));
+      assertThat(
+          "each row recorded once",
+          CliHarness.count(c, "SELECT COUNT(*) FROM rows"),
           is((long) rows));
-      assertThat("each row has exactly one token with a terminal outcome", CliHarness.count(c,
-          "SELECT COUNT(*) FROM rows r WHERE (SELECT COUNT(*) FROM tokens t JOIN token_outcomes o"
-              + " ON o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)"
-              + " <> 1"), is(0L));
-      assertThat("no token has two terminal outcomes", CliHarness.count(c, "SELECT COUNT(*) FROM"
-          + " (SELECT token_id FROM token_outcomes WHERE is_terminal = 1 GROUP BY token_id"
-          + " HAVING COUNT(*) > 1) x"), is(0L));
+      assertThat(
+          "each row has exactly one token with a terminal outcome",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM rows r WHERE (SELECT COUNT(*) FROM tokens t JOIN token_outcomes o"
+                  + " ON o.token_id = t.token_id AND o.is_terminal = 1 WHERE t.row_id = r.row_id)"
+                  + " <> 1"),
+          is(0L));
+      assertThat(
+          "no token has two terminal outcomes",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM"
+                  + " (SELECT token_id FROM token_outcomes WHERE is_terminal = 1 GROUP BY token_id"
+                  + " HAVING COUNT(*) > 1) x"),
+          is(0L));
       // The surviving lineage of every output row is whole: its token went through the source,
       // both transforms, the gate and its sink, each visit completed.
-      assertThat("every finished token's lineage is whole", CliHarness.count(c, "SELECT COUNT(*)"
-          + " FROM token_outcomes o WHERE o.is_terminal = 1 AND (SELECT COUNT(DISTINCT s.node_id)"
-          + " FROM node_states s WHERE s.token_id = o.token_id AND s.status = 'completed') <> 5"),
+      assertThat(
+          "every finished token's lineage is whole",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*)"
+                  + " FROM token_outcomes o WHERE o.is_terminal = 1 AND (SELECT COUNT(DISTINCT s.node_id)"
+                  + " FROM node_states s WHERE s.token_id = o.token_id AND s.status = 'completed') <> 5"),
           is(0L));
       // Flink restarts the failed region: from the source (new tokens: the abandoned attempt's
       // source tokens stay, without outcomes) or from a persisted shuffle (the same tokens: the
       // abandoned visits stay as earlier attempts of the same token and node).
-      long abandonedTokens = CliHarness.count(c, "SELECT COUNT(*) FROM tokens t WHERE NOT EXISTS"
-          + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = t.token_id)");
-      long retriedVisits = CliHarness.count(c, "SELECT COUNT(*) FROM node_states WHERE attempt > 0");
-      System.err.println("retry test: abandoned source tokens=" + abandonedTokens
-          + " retried visits=" + retriedVisits);
-      long orphanVisits = CliHarness.count(c, "SELECT COUNT(*) FROM node_states s WHERE NOT"
-          + " EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)");
-      assertThat("the first attempt committed records before the failure",
-          abandonedTokens + retriedVisits + orphanVisits, greaterThan(0L));
-      assertThat("each abandoned source token is of a row that finished through another",
-          CliHarness.count(c, "SELECT COUNT(*) FROM tokens t WHERE NOT EXISTS (SELECT 1 FROM"
-              + " token_outcomes o WHERE o.token_id = t.token_id) AND NOT EXISTS (SELECT 1 FROM"
-              + " tokens u JOIN token_outcomes o ON o.token_id = u.token_id AND o.is_terminal = 1"
-              + " WHERE u.row_id = t.row_id AND u.token_id <> t.token_id)"), is(0L));
-      assertThat("a retried visit is numbered after the visit it replaces, once per attempt",
-          CliHarness.count(c, "SELECT COUNT(*) FROM (SELECT token_id, node_id, attempt FROM"
-              + " node_states GROUP BY token_id, node_id, attempt HAVING COUNT(*) > 1) x"), is(0L));
+      long abandonedTokens =
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM tokens t WHERE NOT EXISTS"
+                  + " (SELECT 1 FROM token_outcomes o WHERE o.token_id = t.token_id)");
+      long retriedVisits =
+          CliHarness.count(c, "SELECT COUNT(*) FROM node_states WHERE attempt > 0");
+      System.err.println(
+          "retry test: abandoned source tokens="
+              + abandonedTokens
+              + " retried visits="
+              + retriedVisits);
+      long orphanVisits =
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM node_states s WHERE NOT"
+                  + " EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)");
+      assertThat(
+          "the first attempt committed records before the failure",
+          abandonedTokens + retriedVisits + orphanVisits,
+          greaterThan(0L));
+      assertThat(
+          "each abandoned source token is of a row that finished through another",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM tokens t WHERE NOT EXISTS (SELECT 1 FROM"
+                  + " token_outcomes o WHERE o.token_id = t.token_id) AND NOT EXISTS (SELECT 1 FROM"
+                  + " tokens u JOIN token_outcomes o ON o.token_id = u.token_id AND o.is_terminal = 1"
+                  + " WHERE u.row_id = t.row_id AND u.token_id <> t.token_id)"),
+          is(0L));
+      assertThat(
+          "a retried visit is numbered after the visit it replaces, once per attempt",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM (SELECT token_id, node_id, attempt FROM"
+                  + " node_states GROUP BY token_id, node_id, attempt HAVING COUNT(*) > 1) x"),
+          is(0L));
       // A visit of an abandoned attempt may have committed without its token (another bundle):
       // it is reachable by its token id and node, and nothing finished that token.
-      assertThat("no outcome refers to an abandoned visit's unrecorded token",
-          CliHarness.count(c, "SELECT COUNT(*) FROM node_states s JOIN token_outcomes o ON"
-              + " o.token_id = s.token_id WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE"
-              + " t.token_id = s.token_id)"), is(0L));
-      long unrecordedTokenVisits = CliHarness.count(c, "SELECT COUNT(*) FROM node_states s"
-          + " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)");
-      System.err.println("retry test: visits of unrecorded abandoned tokens="
-          + unrecordedTokenVisits);
+      assertThat(
+          "no outcome refers to an abandoned visit's unrecorded token",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM node_states s JOIN token_outcomes o ON"
+                  + " o.token_id = s.token_id WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE"
+                  + " t.token_id = s.token_id)"),
+          is(0L));
+      long unrecordedTokenVisits =
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM node_states s"
+                  + " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.token_id = s.token_id)");
+      System.err.println(
+          "retry test: visits of unrecorded abandoned tokens=" + unrecordedTokenVisits);
     }
   }
 
@@ -287,20 +368,39 @@ class FlinkRunnerEndToEndTest {
    */
   private static Map<String, Long> lineageShape(Connection c) throws Exception {
     Map<String, Long> shape = new TreeMap<>();
-    for (String table : List.of("rows", "tokens", "token_parents", "routing_events", "batches",
-        "batch_members", "artifacts", "validation_errors", "transform_errors", "calls")) {
+    for (String table :
+        List.of(
+            "rows",
+            "tokens",
+            "token_parents",
+            "routing_events",
+            "batches",
+            "batch_members",
+            "artifacts",
+            "validation_errors",
+            "transform_errors",
+            "calls")) {
       shape.put("count " + table, CliHarness.count(c, "SELECT COUNT(*) FROM " + table));
     }
-    put(shape, c, "SELECT 'outcome row ' || r.row_index || ' ' || o.outcome || '@' ||"
-        + " COALESCE(o.sink_name, '-') AS k, COUNT(*) AS n FROM token_outcomes o JOIN tokens t ON"
-        + " t.token_id = o.token_id JOIN rows r ON r.row_id = t.row_id GROUP BY 1");
-    put(shape, c, "SELECT 'state row ' || r.row_index || ' ' || n.plugin_name || ' ' ||"
-        + " n.node_type || ' ' || s.status AS k, COUNT(*) AS n FROM node_states s JOIN tokens t ON"
-        + " t.token_id = s.token_id JOIN rows r ON r.row_id = t.row_id JOIN nodes n ON"
-        + " n.node_id = s.node_id GROUP BY 1");
-    put(shape, c, "SELECT 'calls row ' || r.row_index AS k, COUNT(*) AS n FROM calls k JOIN"
-        + " node_states s ON s.state_id = k.state_id JOIN tokens t ON t.token_id = s.token_id"
-        + " JOIN rows r ON r.row_id = t.row_id GROUP BY 1");
+    put(
+        shape,
+        c,
+        "SELECT 'outcome row ' || r.row_index || ' ' || o.outcome || '@' ||"
+            + " COALESCE(o.sink_name, '-') AS k, COUNT(*) AS n FROM token_outcomes o JOIN tokens t ON"
+            + " t.token_id = o.token_id JOIN rows r ON r.row_id = t.row_id GROUP BY 1");
+    put(
+        shape,
+        c,
+        "SELECT 'state row ' || r.row_index || ' ' || n.plugin_name || ' ' ||"
+            + " n.node_type || ' ' || s.status AS k, COUNT(*) AS n FROM node_states s JOIN tokens t ON"
+            + " t.token_id = s.token_id JOIN rows r ON r.row_id = t.row_id JOIN nodes n ON"
+            + " n.node_id = s.node_id GROUP BY 1");
+    put(
+        shape,
+        c,
+        "SELECT 'calls row ' || r.row_index AS k, COUNT(*) AS n FROM calls k JOIN"
+            + " node_states s ON s.state_id = k.state_id JOIN tokens t ON t.token_id = s.token_id"
+            + " JOIN rows r ON r.row_id = t.row_id GROUP BY 1");
     return shape;
   }
 
@@ -313,11 +413,13 @@ class FlinkRunnerEndToEndTest {
   @Test
   void aSqliteLandscapeIsRefusedOnFlink() throws Exception {
     Path settings = CliHarness.example("threshold_gate", dir);
-    CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute",
-        "--runner", "flink-local");
+    CliHarness.Result r =
+        CliHarness.run("run", "-s", settings.toString(), "--execute", "--runner", "flink-local");
     assertThat(r.exitCode(), is(1));
-    assertThat(r.err(), org.hamcrest.Matchers.containsString("landscape.url: the flink-local"
-        + " runner needs a server database"));
+    assertThat(
+        r.err(),
+        org.hamcrest.Matchers.containsString(
+            "landscape.url: the flink-local" + " runner needs a server database"));
     assertThat("nothing ran", Files.exists(dir.resolve("normal.csv")), is(false));
   }
 }

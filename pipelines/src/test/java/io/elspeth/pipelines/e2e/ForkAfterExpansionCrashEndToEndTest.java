@@ -21,18 +21,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * kill -9 of runs whose gate forks one source row several times: each row is expanded (or its
- * rows are batched) before a gate that forks every token to two sinks, and the process is killed
- * once one sink has published and the other has not. After {@code elspeth resume}, each derived
- * token is in each sink exactly once: the resumed gate forks every expansion child and every
- * batch output only to the branches not yet delivered for it.
+ * kill -9 of runs whose gate forks one source row several times: each row is expanded (or its rows
+ * are batched) before a gate that forks every token to two sinks, and the process is killed once
+ * one sink has published and the other has not. After {@code elspeth resume}, each derived token is
+ * in each sink exactly once: the resumed gate forks every expansion child and every batch output
+ * only to the branches not yet delivered for it.
  */
 @Tag("e2e")
 class ForkAfterExpansionCrashEndToEndTest {
   static final int ROWS = 400;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path db() {
     return dir.resolve("audit.db");
@@ -47,8 +46,12 @@ class ForkAfterExpansionCrashEndToEndTest {
       for (int k = 0; k <= i % 4; k++) {
         items.add(String.valueOf(i * 10 + k));
       }
-      jsonl.append("{\"id\": ").append(i).append(", \"items\": [")
-          .append(String.join(", ", items)).append("]}\n");
+      jsonl
+          .append("{\"id\": ")
+          .append(i)
+          .append(", \"items\": [")
+          .append(String.join(", ", items))
+          .append("]}\n");
     }
     Files.writeString(input, jsonl);
     return input;
@@ -63,7 +66,9 @@ class ForkAfterExpansionCrashEndToEndTest {
   }
 
   private Path expandThenFork(String landscapeUrl) throws Exception {
-    return CliHarness.settings(dir, """
+    return CliHarness.settings(
+        dir,
+        """
         source:
           plugin: json
           options:
@@ -83,24 +88,33 @@ class ForkAfterExpansionCrashEndToEndTest {
           right: {plugin: json, options: {path: %s}}
         default_sink: left
         landscape: {url: "%s"}
-        """.formatted(orders(), dir.resolve("out/left.csv"), dir.resolve("out/right.jsonl"),
-        landscapeUrl));
+        """
+            .formatted(
+                orders(),
+                dir.resolve("out/left.csv"),
+                dir.resolve("out/right.jsonl"),
+                landscapeUrl));
   }
 
   /** Kills the run at {@code point}, resumes it, and checks that the resume completed. */
   private void killAndResume(String point, Path settings, Connection landscape) throws Exception {
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(),
-        "-x");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, point, "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     String runId = CrashHarness.runToResume(landscape);
-    CrashHarness.Outcome r = CrashHarness.elspeth(dir, null, "resume", runId, "-s",
-        settings.toString(), "-x");
+    CrashHarness.Outcome r =
+        CrashHarness.elspeth(dir, null, "resume", runId, "-s", settings.toString(), "-x");
     assertThat(r.output(), r.exitCode(), is(0));
     assertThat(r.output(), containsString("completed"));
-    assertThat(CliHarness.query(landscape, "SELECT status FROM runs ORDER BY started_at DESC")
-        .get(0).get("status"), equalTo("completed"));
-    assertThat(CliHarness.count(landscape,
-        "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"), is(0L));
+    assertThat(
+        CliHarness.query(landscape, "SELECT status FROM runs ORDER BY started_at DESC")
+            .get(0)
+            .get("status"),
+        equalTo("completed"));
+    assertThat(
+        CliHarness.count(
+            landscape, "SELECT COUNT(*) FROM elspeth_sink_publications WHERE settled_ms IS NULL"),
+        is(0L));
   }
 
   private void assertEveryItemOnceInEachSink() throws Exception {
@@ -112,8 +126,7 @@ class ForkAfterExpansionCrashEndToEndTest {
     }
     Map<Long, Integer> right = new HashMap<>();
     ObjectMapper mapper = new ObjectMapper();
-    for (String line : Files.readAllLines(dir.resolve("out/right.jsonl"),
-        StandardCharsets.UTF_8)) {
+    for (String line : Files.readAllLines(dir.resolve("out/right.jsonl"), StandardCharsets.UTF_8)) {
       JsonNode n = mapper.readTree(line);
       right.merge(n.get("item").asLong(), 1, Integer::sum);
     }
@@ -127,8 +140,10 @@ class ForkAfterExpansionCrashEndToEndTest {
           }
         }
       }
-      assertThat("items not exactly once (first 20): "
-          + wrong.subList(0, Math.min(20, wrong.size())), wrong.size(), is(0));
+      assertThat(
+          "items not exactly once (first 20): " + wrong.subList(0, Math.min(20, wrong.size())),
+          wrong.size(),
+          is(0));
       assertThat((long) sink.size(), is(items()));
     }
   }
@@ -140,8 +155,8 @@ class ForkAfterExpansionCrashEndToEndTest {
     try (Connection c = CrashHarness.sqlite(db())) {
       killAndResume(point, settings, c);
       assertEveryItemOnceInEachSink();
-      CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/left.csv"),
-          dir.resolve("out/right.jsonl"));
+      CrashHarness.assertArtifactsMatchFiles(
+          c, dir.resolve("out/left.csv"), dir.resolve("out/right.jsonl"));
     }
   }
 
@@ -156,7 +171,10 @@ class ForkAfterExpansionCrashEndToEndTest {
       expectedSum += i % 23;
     }
     Files.writeString(input, csv);
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -179,7 +197,8 @@ class ForkAfterExpansionCrashEndToEndTest {
           right: {plugin: csv, options: {path: %s}}
         default_sink: left
         landscape: {url: "sqlite:///%s"}
-        """.formatted(input, dir.resolve("out/left.csv"), dir.resolve("out/right.csv"), db()));
+        """
+                .formatted(input, dir.resolve("out/left.csv"), dir.resolve("out/right.csv"), db()));
     try (Connection c = CrashHarness.sqlite(db())) {
       killAndResume(point, settings, c);
       for (String sink : List.of("left.csv", "right.csv")) {
@@ -187,8 +206,8 @@ class ForkAfterExpansionCrashEndToEndTest {
         assertThat("rows counted in the batches of " + sink, totals[0], is((long) ROWS));
         assertThat("sum over the batches of " + sink, totals[1], is(expectedSum));
       }
-      CrashHarness.assertArtifactsMatchFiles(c, dir.resolve("out/left.csv"),
-          dir.resolve("out/right.csv"));
+      CrashHarness.assertArtifactsMatchFiles(
+          c, dir.resolve("out/left.csv"), dir.resolve("out/right.csv"));
     }
   }
 }

@@ -33,11 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HostileSourceInputEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  private String pipeline(String plugin, Path input, String schema, String outPlugin,
-      String outFile) {
+  private String pipeline(
+      String plugin, Path input, String schema, String outPlugin, String outFile) {
     return """
         source:
           plugin: %s
@@ -55,8 +54,15 @@ class HostileSourceInputEndToEndTest {
         default_sink: out
         landscape:
           url: sqlite:///%s
-        """.formatted(plugin, input, schema, outPlugin, dir.resolve(outFile),
-        dir.resolve("q.jsonl"), dir.resolve("audit.db"));
+        """
+        .formatted(
+            plugin,
+            input,
+            schema,
+            outPlugin,
+            dir.resolve(outFile),
+            dir.resolve("q.jsonl"),
+            dir.resolve("audit.db"));
   }
 
   private static final String STRICT = "{mode: strict, fields: [\"id: int\", \"name: str\"]}";
@@ -67,13 +73,16 @@ class HostileSourceInputEndToEndTest {
 
   @SuppressWarnings("unchecked")
   private List<Map<String, Object>> quarantined() throws Exception {
-    return CliHarness.lines(dir.resolve("q.jsonl")).stream().map(l -> {
-      try {
-        return (Map<String, Object>) JSON.readValue(l, Map.class);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }).toList();
+    return CliHarness.lines(dir.resolve("q.jsonl")).stream()
+        .map(
+            l -> {
+              try {
+                return (Map<String, Object>) JSON.readValue(l, Map.class);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            })
+        .toList();
   }
 
   @Test
@@ -92,15 +101,19 @@ class HostileSourceInputEndToEndTest {
     assertThat(CliHarness.lines(dir.resolve("out.csv")), equalTo(List.of("id,name", "1,a", "3,c")));
     List<Map<String, Object>> q = quarantined();
     assertThat(q, hasSize(1));
-    assertThat(Base64.getDecoder().decode((String) q.get(0).get("_raw_base64")), equalTo(
-        new byte[] {'2', ',', 'b', (byte) 0xFF, (byte) 0xFE, 'b'}));
+    assertThat(
+        Base64.getDecoder().decode((String) q.get(0).get("_raw_base64")),
+        equalTo(new byte[] {'2', ',', 'b', (byte) 0xFF, (byte) 0xFE, 'b'}));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@out", 2L, "quarantined@quarantine", 1L)));
-      assertThat(CliHarness.query(c, "SELECT error, row_data_json FROM validation_errors")
-          .toString(), allOf(containsString("line 3: bytes not valid UTF-8: 0xFF"),
-          containsString("_raw_base64")));
+      assertThat(
+          CliHarness.query(c, "SELECT error, row_data_json FROM validation_errors").toString(),
+          allOf(
+              containsString("line 3: bytes not valid UTF-8: 0xFF"),
+              containsString("_raw_base64")));
     }
   }
 
@@ -124,10 +137,13 @@ class HostileSourceInputEndToEndTest {
     }
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@out", 5L, "quarantined@quarantine", 1L)));
-      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
-          allOf(containsString("line 4: unclosed quote"),
+      assertThat(
+          CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+          allOf(
+              containsString("line 4: unclosed quote"),
               containsString("reading resumes at line 5")));
     }
   }
@@ -148,10 +164,13 @@ class HostileSourceInputEndToEndTest {
     assertThat(q.get("_raw_sha256"), is(CanonicalJson.sha256Hex("2," + big)));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@out", 2L, "quarantined@quarantine", 1L)));
-      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
-          allOf(containsString("line 3: record is 31457282 bytes, over max_row_bytes"),
+      assertThat(
+          CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+          allOf(
+              containsString("line 3: record is 31457282 bytes, over max_row_bytes"),
               containsString("field 2 is 31457280 bytes, over max_field_bytes (10485760)")));
     }
   }
@@ -192,8 +211,12 @@ class HostileSourceInputEndToEndTest {
     assertThat(r.exitCode(), is(1));
     List<String> reasons = r.err().lines().filter(l -> l.contains("reason:")).toList();
     assertThat(r.err(), reasons, hasSize(1));
-    assertThat(reasons.get(0), allOf(containsString(input.toString()),
-        containsString("malformed JSON at line 3, column"), containsString("end-of-input")));
+    assertThat(
+        reasons.get(0),
+        allOf(
+            containsString(input.toString()),
+            containsString("malformed JSON at line 3, column"),
+            containsString("end-of-input")));
     String logged = captured.toString(StandardCharsets.UTF_8);
     assertThat(logged, containsString("run failed run_id="));
     assertThat(logged, not(containsString("\tat ")));
@@ -216,8 +239,8 @@ class HostileSourceInputEndToEndTest {
     Path input = dir.resolve("empty.csv");
     Files.writeString(input, "");
 
-    CliHarness.Result r = run(pipeline("csv", input,
-        "{mode: free, fields: [\"id: int\"]}", "csv", "out.csv"));
+    CliHarness.Result r =
+        run(pipeline("csv", input, "{mode: free, fields: [\"id: int\"]}", "csv", "out.csv"));
 
     assertThat(r.exitCode(), is(1));
     assertThat(r.err(), containsString("empty.csv"));
@@ -238,25 +261,31 @@ class HostileSourceInputEndToEndTest {
   }
 
   @Test
-  void brokenElementsOfAJsonArrayAreQuarantinedVerbatimAndTheOtherElementsGoOn()
-      throws Exception {
+  void brokenElementsOfAJsonArrayAreQuarantinedVerbatimAndTheOtherElementsGoOn() throws Exception {
     Path input = dir.resolve("in.json");
-    Files.writeString(input, "[\n  {\"id\": 1, \"name\": \"a\"},\n  garbage,\n"
-        + "  {\"id\": 3, \"name\": \"c\",, \"x\": 1},\n  {\"id\": 4, \"name\": \"d\"}\n]\n");
+    Files.writeString(
+        input,
+        "[\n  {\"id\": 1, \"name\": \"a\"},\n  garbage,\n"
+            + "  {\"id\": 3, \"name\": \"c\",, \"x\": 1},\n  {\"id\": 4, \"name\": \"d\"}\n]\n");
 
     CliHarness.Result r = run(pipeline("json", input, STRICT, "json", "out.jsonl"));
 
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(CliHarness.lines(dir.resolve("out.jsonl")), hasSize(2));
     List<Map<String, Object>> q = quarantined();
-    assertThat(q.stream().map(m -> m.get("_raw")).toList(),
+    assertThat(
+        q.stream().map(m -> m.get("_raw")).toList(),
         equalTo(List.of("garbage", "{\"id\": 3, \"name\": \"c\",, \"x\": 1}")));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@out", 2L, "quarantined@quarantine", 2L)));
-      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
-          allOf(containsString("item 1 (line 3)"), containsString("not valid JSON at line 3"),
+      assertThat(
+          CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+          allOf(
+              containsString("item 1 (line 3)"),
+              containsString("not valid JSON at line 3"),
               containsString("item 2 (line 4)")));
     }
   }
@@ -270,9 +299,12 @@ class HostileSourceInputEndToEndTest {
     bytes.write("\n3,c\n".getBytes(StandardCharsets.UTF_16BE));
     Files.write(input, bytes.toByteArray());
 
-    CliHarness.Result r = run(pipeline("csv", input, STRICT, "csv", "out.csv")
-        .replace("on_validation_failure: quarantine",
-            "on_validation_failure: quarantine\n    encoding: utf-16"));
+    CliHarness.Result r =
+        run(
+            pipeline("csv", input, STRICT, "csv", "out.csv")
+                .replace(
+                    "on_validation_failure: quarantine",
+                    "on_validation_failure: quarantine\n    encoding: utf-16"));
 
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(CliHarness.lines(dir.resolve("out.csv")), equalTo(List.of("id,name", "1,a", "3,c")));
@@ -281,11 +313,13 @@ class HostileSourceInputEndToEndTest {
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     expected.write("2,b".getBytes(StandardCharsets.UTF_16BE));
     expected.write(new byte[] {(byte) 0xDC, 0});
-    assertThat(Base64.getDecoder().decode((String) q.get(0).get("_raw_base64")),
+    assertThat(
+        Base64.getDecoder().decode((String) q.get(0).get("_raw_base64")),
         equalTo(expected.toByteArray()));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
+      assertThat(
+          CliHarness.query(c, "SELECT error FROM validation_errors").toString(),
           containsString("bytes not valid UTF-16: 0xDC00 at byte"));
     }
   }

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code landscape.export} through the CLI: after the run completes its audit trail goes to the
- * export sink (json or csv), signed exports pass {@code elspeth verify}, a failed export leaves
- * the run completed with its export failed and exit 1, resumed runs and PostgreSQL Landscapes
- * export too, and settings that cannot work are refused before anything runs.
+ * export sink (json or csv), signed exports pass {@code elspeth verify}, a failed export leaves the
+ * run completed with its export failed and exit 1, resumed runs and PostgreSQL Landscapes export
+ * too, and settings that cannot work are refused before anything runs.
  */
 @Tag("e2e")
 class LandscapeExportEndToEndTest {
@@ -39,7 +39,9 @@ class LandscapeExportEndToEndTest {
   private Path settings(String export, String landscapeUrl) throws IOException {
     Path input = dir.resolve("in.csv");
     Files.writeString(input, "id,kind\n1,a\n2,b\n3,a\n4,b\n");
-    return CliHarness.settings(dir, """
+    return CliHarness.settings(
+        dir,
+        """
         source:
           plugin: csv
           options:
@@ -58,9 +60,16 @@ class LandscapeExportEndToEndTest {
         landscape:
           url: "%s"
           export: %s
-        """.formatted(input, dir.resolve("as.csv"), dir.resolve("bs.csv"),
-        "{plugin: json, options: {path: " + dir.resolve("trail.jsonl")
-            + ", format: jsonl, schema: {fields: dynamic}}}", landscapeUrl, export));
+        """
+            .formatted(
+                input,
+                dir.resolve("as.csv"),
+                dir.resolve("bs.csv"),
+                "{plugin: json, options: {path: "
+                    + dir.resolve("trail.jsonl")
+                    + ", format: jsonl, schema: {fields: dynamic}}}",
+                landscapeUrl,
+                export));
   }
 
   private String sqlite() {
@@ -73,8 +82,11 @@ class LandscapeExportEndToEndTest {
   }
 
   private static Map<String, Object> run(Connection c) throws Exception {
-    return CliHarness.query(c, "SELECT run_id, status, export_status, export_error,"
-        + " export_format, export_sink, exported_at FROM runs ORDER BY started_at").get(0);
+    return CliHarness.query(
+            c,
+            "SELECT run_id, status, export_status, export_error,"
+                + " export_format, export_sink, exported_at FROM runs ORDER BY started_at")
+        .get(0);
   }
 
   @SuppressWarnings("unchecked")
@@ -92,8 +104,9 @@ class LandscapeExportEndToEndTest {
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> records = (List<Map<String, Object>>) CanonicalJson.parse(
-        Files.readString(dir.resolve("audit_trail.json")));
+    List<Map<String, Object>> records =
+        (List<Map<String, Object>>)
+            CanonicalJson.parse(Files.readString(dir.resolve("audit_trail.json")));
     assertThat(records.get(0).get("record_type"), is("run"));
     assertThat(records.stream().filter(x -> "row".equals(x.get("record_type"))).count(), is(5L));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
@@ -104,8 +117,10 @@ class LandscapeExportEndToEndTest {
       assertThat(run.get("export_format"), is("json"));
       assertThat(run.get("export_sink"), is("audit_trail"));
       assertThat(run.get("exported_at"), not(nullValue()));
-      assertThat("the export sink is not a node of the pipeline", CliHarness.count(c,
-          "SELECT COUNT(*) FROM nodes WHERE node_id LIKE 'sink_audit_trail%'"), is(0L));
+      assertThat(
+          "the export sink is not a node of the pipeline",
+          CliHarness.count(c, "SELECT COUNT(*) FROM nodes WHERE node_id LIKE 'sink_audit_trail%'"),
+          is(0L));
     }
     assertThat(CliHarness.lines(dir.resolve("corporate.csv")).size(), is(3));
   }
@@ -113,49 +128,65 @@ class LandscapeExportEndToEndTest {
   @Test
   void aSignedJsonlExportIsWhatElspethExportWritesAndVerifies() throws Exception {
     Path settings = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
-    CliHarness.Result r = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
-        settings.toString(), "-x");
+    CliHarness.Result r =
+        inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     List<Map<String, Object>> records = jsonLines(dir.resolve("trail.jsonl"));
     assertThat(records.get(records.size() - 1).get("record_type"), is("manifest"));
     assertThat(records, everyItem(org.hamcrest.Matchers.hasKey("signature")));
 
-    CliHarness.Result verified = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
-        dir.resolve("trail.jsonl").toString());
+    CliHarness.Result verified =
+        inNewJvm(
+            Map.of("ELSPETH_SIGNING_KEY", KEY), "verify", dir.resolve("trail.jsonl").toString());
     assertThat(verified.err(), verified.exitCode(), is(0));
     assertThat(verified.out(), containsString("OK: "));
 
     // The records `elspeth export --sign` writes, but for the run's own record: the post-run
     // export reads the run while its export is pending (as ELSPETH's does), a later export once
     // it completed.
-    CliHarness.Result exported = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "export",
-        "--run", "latest", "--database", dir.resolve("audit.db").toString(), "--output",
-        dir.resolve("cli.jsonl").toString(), "--sign");
+    CliHarness.Result exported =
+        inNewJvm(
+            Map.of("ELSPETH_SIGNING_KEY", KEY),
+            "export",
+            "--run",
+            "latest",
+            "--database",
+            dir.resolve("audit.db").toString(),
+            "--output",
+            dir.resolve("cli.jsonl").toString(),
+            "--sign");
     assertThat(exported.err(), exported.exitCode(), is(0));
     List<Map<String, Object>> cli = jsonLines(dir.resolve("cli.jsonl"));
     assertThat(cli.size(), is(records.size()));
     assertThat(records.get(0).get("export_status"), is("pending"));
     assertThat(cli.get(0).get("export_status"), is("completed"));
     for (int i = 1; i < cli.size() - 1; i++) {
-      assertThat(CanonicalJson.canonicalize(records.get(i)),
-          is(CanonicalJson.canonicalize(cli.get(i))));
+      assertThat(
+          CanonicalJson.canonicalize(records.get(i)), is(CanonicalJson.canonicalize(cli.get(i))));
     }
-    CliHarness.Result otherKey = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", "another key"),
-        "verify", dir.resolve("trail.jsonl").toString());
+    CliHarness.Result otherKey =
+        inNewJvm(
+            Map.of("ELSPETH_SIGNING_KEY", "another key"),
+            "verify",
+            dir.resolve("trail.jsonl").toString());
     assertThat(otherKey.exitCode(), is(1));
   }
 
   @Test
   void aJsonArrayExportVerifiesToo() throws Exception {
     Path settings = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
-    Files.writeString(settings, Files.readString(settings).replace(", format: jsonl", "")
-        .replace("trail.jsonl", "trail.json"));
-    CliHarness.Result r = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s",
-        settings.toString(), "-x");
+    Files.writeString(
+        settings,
+        Files.readString(settings)
+            .replace(", format: jsonl", "")
+            .replace("trail.jsonl", "trail.json"));
+    CliHarness.Result r =
+        inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "run", "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(Files.readString(dir.resolve("trail.json")), startsWith("["));
-    CliHarness.Result verified = inNewJvm(Map.of("ELSPETH_SIGNING_KEY", KEY), "verify",
-        dir.resolve("trail.json").toString());
+    CliHarness.Result verified =
+        inNewJvm(
+            Map.of("ELSPETH_SIGNING_KEY", KEY), "verify", dir.resolve("trail.json").toString());
     assertThat(verified.err(), verified.exitCode(), is(0));
   }
 
@@ -178,7 +209,9 @@ class LandscapeExportEndToEndTest {
     List<String> header = List.of(rows.get(0).split(","));
     assertThat("the header is sorted", header, equalTo(header.stream().sorted().toList()));
     String runHeader = CliHarness.lines(folder.resolve("run.csv")).get(0);
-    assertThat("nested settings are flattened with dots", runHeader,
+    assertThat(
+        "nested settings are flattened with dots",
+        runHeader,
         containsString("settings.source.plugin"));
     assertThat(Files.exists(dir.resolve("trail.jsonl")), is(false));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
@@ -191,8 +224,12 @@ class LandscapeExportEndToEndTest {
   void aFailedExportLeavesTheRunCompletedAndExitsOne() throws Exception {
     Path settings = settings("{enabled: true, sink: trail, format: json}", sqlite());
     Files.writeString(dir.resolve("blocker"), "a file where the export's folder should be");
-    Files.writeString(settings, Files.readString(settings).replace(
-        dir.resolve("trail.jsonl").toString(), dir.resolve("blocker/trail.jsonl").toString()));
+    Files.writeString(
+        settings,
+        Files.readString(settings)
+            .replace(
+                dir.resolve("trail.jsonl").toString(),
+                dir.resolve("blocker/trail.jsonl").toString()));
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
     assertThat(r.exitCode(), is(1));
     assertThat(r.err(), containsString("completed, but its audit export failed"));
@@ -215,19 +252,22 @@ class LandscapeExportEndToEndTest {
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"));
         Statement s = c.createStatement()) {
       firstRun = run(c).get("run_id").toString();
-      s.execute("DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
-          + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 2)");
+      s.execute(
+          "DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
+              + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 2)");
       s.execute("UPDATE runs SET status = 'failed' WHERE run_id = '" + firstRun + "'");
     }
     Files.write(dir.resolve("as.csv"), List.of("id,kind", "1,a"));
     Files.write(dir.resolve("bs.csv"), List.of("id,kind", "2,b"));
-    CliHarness.Result resumed = CliHarness.run("resume", firstRun, "-s", settings.toString(),
-        "-x");
+    CliHarness.Result resumed = CliHarness.run("resume", firstRun, "-s", settings.toString(), "-x");
     assertThat(resumed.err(), resumed.exitCode(), is(0));
     List<Map<String, Object>> records = jsonLines(dir.resolve("trail.jsonl"));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
-      Map<String, Object> second = CliHarness.query(c, "SELECT run_id, export_status FROM runs"
-          + " WHERE run_id <> '" + firstRun + "'").get(0);
+      Map<String, Object> second =
+          CliHarness.query(
+                  c,
+                  "SELECT run_id, export_status FROM runs" + " WHERE run_id <> '" + firstRun + "'")
+              .get(0);
       assertThat(records.get(0).get("run_id"), is(second.get("run_id")));
       assertThat(second.get("export_status"), is("completed"));
     }
@@ -241,8 +281,7 @@ class LandscapeExportEndToEndTest {
       CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
       assertThat(r.err(), r.exitCode(), is(0));
       List<Map<String, Object>> records = jsonLines(dir.resolve("trail.jsonl"));
-      assertThat(records.stream().filter(x -> "row".equals(x.get("record_type"))).count(),
-          is(4L));
+      assertThat(records.stream().filter(x -> "row".equals(x.get("record_type"))).count(), is(4L));
       try (Connection c = schema.connect()) {
         Map<String, Object> run = run(c);
         assertThat(run.get("export_status"), is("completed"));
@@ -256,8 +295,11 @@ class LandscapeExportEndToEndTest {
     Path routed = settings("{enabled: true, sink: bs, format: json}", sqlite());
     CliHarness.Result r = CliHarness.run("run", "-s", routed.toString(), "-x");
     assertThat(r.exitCode(), is(1));
-    assertThat(r.err(), containsString("landscape.export.sink: sink 'bs' also receives pipeline"
-        + " rows (gates[0].routes.true)"));
+    assertThat(
+        r.err(),
+        containsString(
+            "landscape.export.sink: sink 'bs' also receives pipeline"
+                + " rows (gates[0].routes.true)"));
 
     Path missing = settings("{enabled: true, sink: nowhere}", sqlite());
     r = CliHarness.run("run", "-s", missing.toString(), "-x");
@@ -272,8 +314,11 @@ class LandscapeExportEndToEndTest {
     Path unsigned = settings("{enabled: true, sink: trail, format: json, sign: true}", sqlite());
     r = inNewJvm(Map.of(), "run", "-s", unsigned.toString(), "-x");
     assertThat(r.exitCode(), is(1));
-    assertThat(r.err(), containsString("landscape.export.sign: a signed export needs the HMAC"
-        + " key in the environment variable ELSPETH_SIGNING_KEY"));
+    assertThat(
+        r.err(),
+        containsString(
+            "landscape.export.sign: a signed export needs the HMAC"
+                + " key in the environment variable ELSPETH_SIGNING_KEY"));
     assertThat("nothing ran", Files.exists(dir.resolve("audit.db")), is(false));
   }
 }

@@ -19,16 +19,32 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code landscape.dump_to_jsonl} through the CLI: the journal holds exactly the records the
  * Landscape committed (table by table), on SQLite with the direct runner and on PostgreSQL with
- * Flink's local cluster; a journal that cannot be written stops (or, with fail_on_error, fails
- * the run).
+ * Flink's local cluster; a journal that cannot be written stops (or, with fail_on_error, fails the
+ * run).
  */
 @Tag("e2e")
 class LandscapeJournalEndToEndTest {
   /** Every table of audit records. */
-  private static final List<String> TABLES = List.of("runs", "nodes", "edges", "rows", "tokens",
-      "token_parents", "node_states", "token_outcomes", "routing_events", "operations", "calls",
-      "batches", "batch_members", "artifacts", "checkpoints", "preflight_results",
-      "transform_errors", "validation_errors");
+  private static final List<String> TABLES =
+      List.of(
+          "runs",
+          "nodes",
+          "edges",
+          "rows",
+          "tokens",
+          "token_parents",
+          "node_states",
+          "token_outcomes",
+          "routing_events",
+          "operations",
+          "calls",
+          "batches",
+          "batch_members",
+          "artifacts",
+          "checkpoints",
+          "preflight_results",
+          "transform_errors",
+          "validation_errors");
 
   @TempDir Path dir;
 
@@ -43,8 +59,8 @@ class LandscapeJournalEndToEndTest {
         continue;
       }
       String table = sql.substring("INSERT INTO ".length(), sql.indexOf(" ("));
-      long n = Boolean.TRUE.equals(m.get("executemany")) ? ((List<?>) m.get("parameters")).size()
-          : 1;
+      long n =
+          Boolean.TRUE.equals(m.get("executemany")) ? ((List<?>) m.get("parameters")).size() : 1;
       counts.merge(table, n, Long::sum);
     }
     return counts;
@@ -68,7 +84,9 @@ class LandscapeJournalEndToEndTest {
       rows.append("{\"id\": ").append(i).append(", \"note\": \"n").append(i).append("\"}\n");
     }
     Files.writeString(input, rows);
-    return CliHarness.settings(dir, """
+    return CliHarness.settings(
+        dir,
+        """
         source:
           plugin: json
           options:
@@ -88,8 +106,9 @@ class LandscapeJournalEndToEndTest {
         default_sink: odds
         landscape: %s
         %s
-        """.formatted(input, dir.resolve("odds.jsonl"), dir.resolve("evens.jsonl"), landscape,
-        runner));
+        """
+            .formatted(
+                input, dir.resolve("odds.jsonl"), dir.resolve("evens.jsonl"), landscape, runner));
   }
 
   @Test
@@ -108,8 +127,8 @@ class LandscapeJournalEndToEndTest {
 
   @Test
   void theDefaultJournalSitsBesideTheSqliteDatabase() throws Exception {
-    Path settings = settings("{url: \"sqlite:///" + dir.resolve("audit.db")
-        + "\", dump_to_jsonl: true}", "");
+    Path settings =
+        settings("{url: \"sqlite:///" + dir.resolve("audit.db") + "\", dump_to_jsonl: true}", "");
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
@@ -121,9 +140,15 @@ class LandscapeJournalEndToEndTest {
   void aPostgresqlLandscapeOnFlinksLocalClusterJournalsEveryRecordOnce() throws Exception {
     try (CliHarness.PgSchema schema = new CliHarness.PgSchema()) {
       Path journal = dir.resolve("pg.journal.jsonl");
-      Path settings = settings("{url: \"" + schema.url() + "\", dump_to_jsonl: true,"
-          + " dump_to_jsonl_path: " + journal + "}",
-          "runner: {profile: flink-local, parallelism: 2}");
+      Path settings =
+          settings(
+              "{url: \""
+                  + schema.url()
+                  + "\", dump_to_jsonl: true,"
+                  + " dump_to_jsonl_path: "
+                  + journal
+                  + "}",
+              "runner: {profile: flink-local, parallelism: 2}");
       CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "-x");
       assertThat(r.err(), r.exitCode(), is(0));
       try (Connection c = schema.connect()) {
@@ -135,13 +160,27 @@ class LandscapeJournalEndToEndTest {
   @Test
   void anUnwritableJournalStopsWithoutFailingTheRunUnlessFailOnError() throws Exception {
     Path folder = Files.createDirectories(dir.resolve("journal-is-a-folder"));
-    Path lenient = settings("{url: \"sqlite:///" + dir.resolve("a.db") + "\", dump_to_jsonl:"
-        + " true, dump_to_jsonl_path: " + folder + "}", "");
+    Path lenient =
+        settings(
+            "{url: \"sqlite:///"
+                + dir.resolve("a.db")
+                + "\", dump_to_jsonl:"
+                + " true, dump_to_jsonl_path: "
+                + folder
+                + "}",
+            "");
     CliHarness.Result r = CliHarness.run("run", "-s", lenient.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
 
-    Path strict = settings("{url: \"sqlite:///" + dir.resolve("b.db") + "\", dump_to_jsonl:"
-        + " true, dump_to_jsonl_path: " + folder + ", dump_to_jsonl_fail_on_error: true}", "");
+    Path strict =
+        settings(
+            "{url: \"sqlite:///"
+                + dir.resolve("b.db")
+                + "\", dump_to_jsonl:"
+                + " true, dump_to_jsonl_path: "
+                + folder
+                + ", dump_to_jsonl_fail_on_error: true}",
+            "");
     r = CliHarness.run("run", "-s", strict.toString(), "-x");
     assertThat(r.exitCode(), is(1));
     assertThat(r.err(), containsString("cannot write the Landscape journal " + folder));
@@ -149,11 +188,15 @@ class LandscapeJournalEndToEndTest {
 
   @Test
   void aServerLandscapeNeedsAJournalPath() throws Exception {
-    Path settings = settings("{url: \"postgresql://postgres@127.0.0.1:5432/test\","
-        + " dump_to_jsonl: true}", "");
+    Path settings =
+        settings(
+            "{url: \"postgresql://postgres@127.0.0.1:5432/test\"," + " dump_to_jsonl: true}", "");
     CliHarness.Result r = CliHarness.run("validate", "-s", settings.toString());
     assertThat(r.exitCode(), is(1));
-    assertThat(r.err(), containsString("landscape.dump_to_jsonl_path: required when"
-        + " dump_to_jsonl is on and the Landscape is not a SQLite file"));
+    assertThat(
+        r.err(),
+        containsString(
+            "landscape.dump_to_jsonl_path: required when"
+                + " dump_to_jsonl is on and the Landscape is not a SQLite file"));
   }
 }

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Landscape written by the first release (schema version 1, before migrations) is upgraded in
- * place by the next run's launcher, and its old run explains exactly as the first release
- * explained it. The resources under {@code landscape-v1/} were made by the first release's CLI:
- * {@code elspeth run} of the threshold_gate example (with a seventh, malformed row), and {@code
- * elspeth explain --json} of rows 1 and 6 of that run.
+ * place by the next run's launcher, and its old run explains exactly as the first release explained
+ * it. The resources under {@code landscape-v1/} were made by the first release's CLI: {@code
+ * elspeth run} of the threshold_gate example (with a seventh, malformed row), and {@code elspeth
+ * explain --json} of rows 1 and 6 of that run.
  */
 @Tag("e2e")
 class LandscapeUpgradeEndToEndTest {
@@ -43,8 +43,12 @@ class LandscapeUpgradeEndToEndTest {
     // Openers other than the launcher only check: explain refuses the unmigrated Landscape.
     CliHarness.Result refused = explain(db, "1");
     assertThat(refused.exitCode(), not(is(0)));
-    assertThat(refused.err(), allOf(containsString("written by the first release"),
-        containsString("not migrated yet"), containsString("elspeth run --execute")));
+    assertThat(
+        refused.err(),
+        allOf(
+            containsString("written by the first release"),
+            containsString("not migrated yet"),
+            containsString("elspeth run --execute")));
     try (Connection c = CliHarness.landscape(db)) {
       assertThat(LandscapeSchema.readVersion(c), is(1));
     }
@@ -56,8 +60,8 @@ class LandscapeUpgradeEndToEndTest {
 
     try (Connection c = CliHarness.landscape(db)) {
       assertMigratedFromTheFirstRelease(c);
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
-          is(2L));
+      assertThat(
+          CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"), is(2L));
     }
     assertOldRunExplainsAsTheFirstReleaseDid(db);
   }
@@ -71,14 +75,15 @@ class LandscapeUpgradeEndToEndTest {
     // The refusal names the command that migrates this very file.
     CliHarness.Result refused = explain(db, "1");
     assertThat(refused.exitCode(), is(1));
-    assertThat(refused.err(),
-        containsString("`elspeth landscape migrate --database " + db + "`"));
+    assertThat(refused.err(), containsString("`elspeth landscape migrate --database " + db + "`"));
 
     CliHarness.Result migrated =
         CliHarness.run("landscape", "migrate", "--database", db.toString());
     assertThat(migrated.err(), migrated.exitCode(), is(0));
-    assertThat(migrated.out(), containsString("migrated from schema version 1 to version "
-        + LandscapeSchema.CURRENT_VERSION));
+    assertThat(
+        migrated.out(),
+        containsString(
+            "migrated from schema version 1 to version " + LandscapeSchema.CURRENT_VERSION));
     try (Connection c = CliHarness.landscape(db)) {
       assertMigratedFromTheFirstRelease(c);
       // No run was started: the Landscape holds the first release's one run only.
@@ -107,10 +112,13 @@ class LandscapeUpgradeEndToEndTest {
   /** The history of a first-release Landscape brought to the current version. */
   private static void assertMigratedFromTheFirstRelease(Connection c) throws Exception {
     assertThat(LandscapeSchema.readVersion(c), is(LandscapeSchema.CURRENT_VERSION));
-    assertThat(CliHarness.query(c, "SELECT version, type FROM landscape_schema_history"
-            + " ORDER BY installed_rank"),
-        contains(Map.of("version", "1", "type", "BASELINE"),
-            Map.of("version", "2", "type", "SQL"), Map.of("version", "3", "type", "SQL"),
+    assertThat(
+        CliHarness.query(
+            c, "SELECT version, type FROM landscape_schema_history" + " ORDER BY installed_rank"),
+        contains(
+            Map.of("version", "1", "type", "BASELINE"),
+            Map.of("version", "2", "type", "SQL"),
+            Map.of("version", "3", "type", "SQL"),
             Map.of("version", "4", "type", "SQL")));
   }
 
@@ -125,7 +133,16 @@ class LandscapeUpgradeEndToEndTest {
   }
 
   private static CliHarness.Result explain(Path db, String row) {
-    return CliHarness.run("explain", "--database", "sqlite:///" + db, "--run", OLD_RUN,
-        "--row", row, "--json", "--payload-dir", V1.resolve("payloads").toString());
+    return CliHarness.run(
+        "explain",
+        "--database",
+        "sqlite:///" + db,
+        "--run",
+        OLD_RUN,
+        "--row",
+        row,
+        "--json",
+        "--payload-dir",
+        V1.resolve("payloads").toString());
   }
 }

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LargeInputEndToEndTest {
   private static final int ROWS = 12_500;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aMultiPartSourceAndMultiRunSinksKeepSourceOrderAndReconcile() throws Exception {
@@ -40,7 +39,10 @@ class LargeInputEndToEndTest {
     Files.writeString(input, csv);
     Path spill = Files.createDirectories(dir.resolve("spill"));
     Path db = dir.resolve("landscape.db");
-    Path settings = CliHarness.settings(dir, """
+    Path settings =
+        CliHarness.settings(
+            dir,
+            """
         source:
           plugin: csv
           options:
@@ -61,8 +63,14 @@ class LargeInputEndToEndTest {
         default_sink: normal
         landscape: {url: "sqlite:///%s"}
         payload_store: {base_path: %s}
-        """.formatted(input, dir.resolve("normal.csv"), dir.resolve("high.csv"),
-        dir.resolve("quarantine.csv"), db, dir.resolve("payloads")));
+        """
+                .formatted(
+                    input,
+                    dir.resolve("normal.csv"),
+                    dir.resolve("high.csv"),
+                    dir.resolve("quarantine.csv"),
+                    db,
+                    dir.resolve("payloads")));
 
     String tmp = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", spill.toString());
@@ -77,37 +85,59 @@ class LargeInputEndToEndTest {
     List<Long> normal = ids(dir.resolve("normal.csv"));
     List<Long> high = ids(dir.resolve("high.csv"));
     List<Long> quarantined = ids(dir.resolve("quarantine.csv"));
-    assertThat("every row in one sink", normal.size() + high.size() + quarantined.size(),
-        is(ROWS));
+    assertThat("every row in one sink", normal.size() + high.size() + quarantined.size(), is(ROWS));
     assertThat("quarantined rows", (long) quarantined.size(), is((ROWS + 96L) / 97));
     for (List<Long> sink : List.of(normal, high, quarantined)) {
       assertThat("rows in source order", sink, is(sink.stream().sorted().toList()));
     }
     try (Connection c = CliHarness.landscape(db)) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat("each row recorded once", CliHarness.count(c, "SELECT COUNT(*) FROM rows"),
+      assertThat(
+          "each row recorded once",
+          CliHarness.count(c, "SELECT COUNT(*) FROM rows"),
           is((long) ROWS));
-      assertThat("row indexes 0..n-1", CliHarness.count(c,
-          "SELECT COUNT(DISTINCT row_index) FROM rows WHERE row_index BETWEEN 0 AND "
-              + (ROWS - 1)), is((long) ROWS));
-      assertThat("one source_load, completed", CliHarness.count(c, "SELECT COUNT(*) FROM"
-          + " operations WHERE operation_type = 'source_load' AND status = 'completed'"), is(1L));
-      assertThat("one artifact per non-empty sink",
-          CliHarness.count(c, "SELECT COUNT(*) FROM artifacts"), is(3L));
+      assertThat(
+          "row indexes 0..n-1",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(DISTINCT row_index) FROM rows WHERE row_index BETWEEN 0 AND "
+                  + (ROWS - 1)),
+          is((long) ROWS));
+      assertThat(
+          "one source_load, completed",
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM"
+                  + " operations WHERE operation_type = 'source_load' AND status = 'completed'"),
+          is(1L));
+      assertThat(
+          "one artifact per non-empty sink",
+          CliHarness.count(c, "SELECT COUNT(*) FROM artifacts"),
+          is(3L));
     }
     try (Stream<Path> left = Files.walk(spill)) {
-      assertThat("no scratch run file is left", left.filter(Files::isRegularFile)
-          .map(f -> spill.relativize(f).toString()).filter(f -> f.startsWith("elspeth-spill-"))
-          .toList(), is(List.of()));
+      assertThat(
+          "no scratch run file is left",
+          left.filter(Files::isRegularFile)
+              .map(f -> spill.relativize(f).toString())
+              .filter(f -> f.startsWith("elspeth-spill-"))
+              .toList(),
+          is(List.of()));
     }
   }
 
   /** The ids of a sink file in file order (a quoted note may span lines). */
   private static List<Long> ids(Path file) throws Exception {
     List<Long> ids = new ArrayList<>();
-    try (var parser = org.apache.commons.csv.CSVParser.parse(file,
-        java.nio.charset.StandardCharsets.UTF_8, org.apache.commons.csv.CSVFormat.DEFAULT.builder()
-            .setHeader().setSkipHeaderRecord(true).get())) {
+    try (var parser =
+        org.apache.commons.csv.CSVParser.parse(
+            file,
+            java.nio.charset.StandardCharsets.UTF_8,
+            org.apache.commons.csv.CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get())) {
       parser.forEach(rec -> ids.add(Long.parseLong(rec.get("id"))));
     }
     return ids;

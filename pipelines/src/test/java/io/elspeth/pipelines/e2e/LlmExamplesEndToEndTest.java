@@ -19,16 +19,22 @@ import org.junit.jupiter.api.io.TempDir;
 /** The shipped LLM and Azure AI examples run as docs/llm-plugins.md says, against ChaosLLM. */
 @Tag("e2e")
 class LlmExamplesEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private CliHarness.Result runExample(String name, ChaosLlmServer server) throws Exception {
     Path settings = CliHarness.example(name, dir);
     String key = LlmTransformsEndToEndTest.SECRET;
-    Files.writeString(dir.resolve(".env"), String.join("\n",
-        "AZURE_OPENAI_ENDPOINT=" + server.httpsUrl(), "AZURE_OPENAI_KEY=" + key,
-        "AZURE_ENDPOINT=" + server.httpsUrl(), "AZURE_KEY=" + key,
-        "OPENROUTER_BASE_URL=" + server.httpUrl() + "/api/v1", "OPENROUTER_API_KEY=" + key) + "\n");
+    Files.writeString(
+        dir.resolve(".env"),
+        String.join(
+                "\n",
+                "AZURE_OPENAI_ENDPOINT=" + server.httpsUrl(),
+                "AZURE_OPENAI_KEY=" + key,
+                "AZURE_ENDPOINT=" + server.httpsUrl(),
+                "AZURE_KEY=" + key,
+                "OPENROUTER_BASE_URL=" + server.httpUrl() + "/api/v1",
+                "OPENROUTER_API_KEY=" + key)
+            + "\n");
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
     assertThat(r.err(), r.exitCode(), is(0));
     // The .env holds the key on purpose; everything the run wrote must not.
@@ -39,8 +45,13 @@ class LlmExamplesEndToEndTest {
 
   @Test
   void azureOpenAiSentiment() throws Exception {
-    runExample("azure_openai_sentiment", ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("positive").build()));
+    runExample(
+        "azure_openai_sentiment",
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("positive")
+                .build()));
     assertThat(LlmTransformsEndToEndTest.jsonl(dir.resolve("results.jsonl")), hasSize(4));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
@@ -50,14 +61,18 @@ class LlmExamplesEndToEndTest {
 
   @Test
   void azureBatchSentiment() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("positive").build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("positive")
+                .build());
     runExample("azure_batch_sentiment", server);
     var rows = LlmTransformsEndToEndTest.jsonl(dir.resolve("results.jsonl"));
     assertThat(rows, hasSize(10));
     assertThat(rows.get(0).get("sentiment"), equalTo("positive"));
-    assertThat(server.batchApi().calls(io.elspeth.testkit.chaosllm.ChaosBatchApi.BATCHES_CREATE),
-        is(3L));
+    assertThat(
+        server.batchApi().calls(io.elspeth.testkit.chaosllm.ChaosBatchApi.BATCHES_CREATE), is(3L));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"), is(10L));
@@ -68,8 +83,10 @@ class LlmExamplesEndToEndTest {
 
   @Test
   void openRouterSentimentWithTemplateAndLookupFiles() throws Exception {
-    runExample("openrouter_sentiment", ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.ECHO).build()));
+    runExample(
+        "openrouter_sentiment",
+        ChaosLlmFixture.with(
+            ChaosConfig.builder().responseMode(ChaosConfig.ResponseMode.ECHO).build()));
     String results = Files.readString(dir.resolve("results.csv"));
     assertThat(results.contains("positive, negative, neutral"), is(true));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
@@ -80,9 +97,13 @@ class LlmExamplesEndToEndTest {
 
   @Test
   void multiQueryAssessment() throws Exception {
-    runExample("multi_query_assessment", ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
-        .template("{\"score\": 3, \"rationale\": \"{{ model }}\"}").build()));
+    runExample(
+        "multi_query_assessment",
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("{\"score\": 3, \"rationale\": \"{{ model }}\"}")
+                .build()));
     var rows = LlmTransformsEndToEndTest.jsonl(dir.resolve("assessments.jsonl"));
     assertThat(rows, hasSize(3));
     assertThat(rows.get(0).get("context_clarity_score"), equalTo(3));
@@ -94,12 +115,18 @@ class LlmExamplesEndToEndTest {
 
   @Test
   void contentSafetyChain() throws Exception {
-    runExample("content_safety_chain", ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("neutral").build()));
+    runExample(
+        "content_safety_chain",
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("neutral")
+                .build()));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("completed@results", 2L,
-          "routed@flagged", 1L, "routed@attacks", 1L)));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("completed@results", 2L, "routed@flagged", 1L, "routed@attacks", 1L)));
     }
   }
 }

@@ -38,13 +38,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run records its aggregates when it ends (schema version 4), and the console's pages drawn
- * from them are the pages drawn from the run's records: `elspeth run` of a pipeline with
- * quarantined rows, a gate, and an LLM step whose calls ChaosLLM partly refuses (failed calls,
- * transform errors, token usage), on SQLite and PostgreSQL. The stored document equals one
- * computed afterwards, field by field; the run page, the reconciliation page and the runs list
- * are the same HTML with the stored aggregates and without them. A Landscape of version 3 (no
- * aggregates table) is migrated by `elspeth landscape migrate` and its run still shows, computed.
+ * A run records its aggregates when it ends (schema version 4), and the console's pages drawn from
+ * them are the pages drawn from the run's records: `elspeth run` of a pipeline with quarantined
+ * rows, a gate, and an LLM step whose calls ChaosLLM partly refuses (failed calls, transform
+ * errors, token usage), on SQLite and PostgreSQL. The stored document equals one computed
+ * afterwards, field by field; the run page, the reconciliation page and the runs list are the same
+ * HTML with the stored aggregates and without them. A Landscape of version 3 (no aggregates table)
+ * is migrated by `elspeth landscape migrate` and its run still shows, computed.
  */
 @Tag("e2e")
 class LlmRunAggregatesEndToEndTest {
@@ -52,8 +52,7 @@ class LlmRunAggregatesEndToEndTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final int ROWS = 20;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The pages of one run, as a console started afresh serves them. */
   record Pages(String runsList, String run, String reconciliation) {}
@@ -67,26 +66,29 @@ class LlmRunAggregatesEndToEndTest {
     Pages fromRecords = storedEqualsComputed(url, runId);
 
     // The Landscape as the release before version 4 left it: no aggregates table.
-    try (Connection c = CliHarness.landscape(db); Statement s = c.createStatement()) {
+    try (Connection c = CliHarness.landscape(db);
+        Statement s = c.createStatement()) {
       s.execute("DROP TABLE elspeth_run_aggregates");
       s.execute("DELETE FROM landscape_schema_history WHERE version = '4'");
     }
-    CliHarness.Result refused = CliHarness.run("explain", "--run", runId, "--row", "1",
-        "--database", db.toString());
+    CliHarness.Result refused =
+        CliHarness.run("explain", "--run", runId, "--row", "1", "--database", db.toString());
     assertThat(refused.err(), containsString("version 3 and not migrated yet"));
-    CliHarness.Result migrated = CliHarness.run("landscape", "migrate", "--database",
-        db.toString());
+    CliHarness.Result migrated =
+        CliHarness.run("landscape", "migrate", "--database", db.toString());
     assertThat(migrated.err(), migrated.exitCode(), is(0));
-    assertThat(migrated.out(), containsString("migrated from schema version 3 to version "
-        + LandscapeSchema.CURRENT_VERSION));
+    assertThat(
+        migrated.out(),
+        containsString(
+            "migrated from schema version 3 to version " + LandscapeSchema.CURRENT_VERSION));
     try (LandscapeStore store = LandscapeStore.open(url)) {
       try (Connection c = store.connection()) {
         assertThat(StoredRunAggregates.read(c, runId).isPresent(), is(false));
       }
       assertThat(pages(store, runId), equalTo(fromRecords));
     }
-    CliHarness.Result explain = CliHarness.run("explain", "--run", runId, "--row", "1",
-        "--database", db.toString());
+    CliHarness.Result explain =
+        CliHarness.run("explain", "--run", runId, "--row", "1", "--database", db.toString());
     assertThat(explain.err(), explain.exitCode(), is(0));
   }
 
@@ -106,8 +108,8 @@ class LlmRunAggregatesEndToEndTest {
   }
 
   /**
-   * Compares the aggregates the run stored with ones computed from its records now, and the
-   * pages drawn from each; returns the pages drawn from the records.
+   * Compares the aggregates the run stored with ones computed from its records now, and the pages
+   * drawn from each; returns the pages drawn from the records.
    */
   private Pages storedEqualsComputed(LandscapeUrl url, String runId) throws Exception {
     PayloadStore payloads = FilesystemPayloadStore.at(dir.resolve("payloads"));
@@ -115,8 +117,9 @@ class LlmRunAggregatesEndToEndTest {
       RunAggregates stored;
       RunAggregates computed;
       try (Connection c = store.connection()) {
-        stored = RunAggregates.stored(c, runId)
-            .orElseThrow(() -> new AssertionError("run " + runId + " recorded no aggregates"));
+        stored =
+            RunAggregates.stored(c, runId)
+                .orElseThrow(() -> new AssertionError("run " + runId + " recorded no aggregates"));
         computed = RunAggregates.compute(c, runId, RunReconciliation.of(c, runId), payloads);
       }
       JsonNode s = JSON.readTree(stored.toJson());
@@ -131,8 +134,10 @@ class LlmRunAggregatesEndToEndTest {
       assertThat(k.toString(), k.at("/errors/transform").size(), greaterThan(0));
       assertThat(k.toString(), k.at("/dag/edges").size(), greaterThan(0));
       assertThat(k.toString(), k.get("llm").size(), is(1));
-      assertThat(k.toString(), k.get("llm").elements().next().get(0).get("promptTokens")
-          .asLong(), greaterThan(0L));
+      assertThat(
+          k.toString(),
+          k.get("llm").elements().next().get(0).get("promptTokens").asLong(),
+          greaterThan(0L));
       assertThat(k.toString(), k.at("/reconciliation/problems").size(), is(0));
       assertThat(k.toString(), k.get("outcomes").size(), greaterThan(2));
       boolean failedCalls = false;
@@ -144,10 +149,12 @@ class LlmRunAggregatesEndToEndTest {
       assertThat(k.toString(), failedCalls, is(true));
 
       Pages fromStored = pages(store, runId);
-      store.inTransaction("forget the aggregates of run " + runId, tx -> {
-        StoredRunAggregates.delete(tx, runId);
-        return null;
-      });
+      store.inTransaction(
+          "forget the aggregates of run " + runId,
+          tx -> {
+            StoredRunAggregates.delete(tx, runId);
+            return null;
+          });
       Pages fromRecords = pages(store, runId);
       assertThat(fromStored.run(), equalTo(fromRecords.run()));
       assertThat(fromStored.reconciliation(), equalTo(fromRecords.reconciliation()));
@@ -160,11 +167,14 @@ class LlmRunAggregatesEndToEndTest {
 
   /** The pages of {@code runId} from a console started afresh (nothing kept in memory). */
   private Pages pages(LandscapeStore store, String runId) throws Exception {
-    try (WebConsole console = WebConsole.builder(store).withPort(0)
-        .withPayloadStore(FilesystemPayloadStore.at(dir.resolve("payloads"))).start()) {
+    try (WebConsole console =
+        WebConsole.builder(store)
+            .withPort(0)
+            .withPayloadStore(FilesystemPayloadStore.at(dir.resolve("payloads")))
+            .start()) {
       String base = console.url();
-      return new Pages(get(base), get(base + "runs/" + runId),
-          get(base + "runs/" + runId + "/reconciliation"));
+      return new Pages(
+          get(base), get(base + "runs/" + runId), get(base + "runs/" + runId + "/reconciliation"));
     }
   }
 
@@ -174,36 +184,63 @@ class LlmRunAggregatesEndToEndTest {
    * amounts to their own sink. Returns the run id.
    */
   private String run(String landscapeUrl) throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder().seed(7)
-        .template("positive").fault(FaultKind.FORBIDDEN, 35).build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .seed(7)
+                .template("positive")
+                .fault(FaultKind.FORBIDDEN, 35)
+                .build());
     StringBuilder csv = new StringBuilder("id,text,amount\n");
     for (int i = 0; i < ROWS; i++) {
-      csv.append(i).append(",review ").append(i).append(',')
-          .append(i % 7 == 3 ? "lots" : Integer.toString(i * 10)).append('\n');
+      csv.append(i)
+          .append(",review ")
+          .append(i)
+          .append(',')
+          .append(i % 7 == 3 ? "lots" : Integer.toString(i * 10))
+          .append('\n');
     }
     Path in = dir.resolve("input.csv");
     Files.writeString(in, csv.toString());
-    String yaml = "source:\n  plugin: csv\n  options:\n    path: " + in + "\n"
-        + "    schema:\n      mode: strict\n      fields: [\"id: int\", \"text: str\","
-        + " \"amount: int\"]\n    on_validation_failure: quarantine\n"
-        + "transforms:\n  - plugin: azure_llm\n    options:\n"
-        + "      deployment_name: gpt-4o-mini\n"
-        + "      endpoint: " + server.httpsUrl() + "\n"
-        + "      api_key: " + LlmTransformsEndToEndTest.SECRET + "\n"
-        + "      template: \"Sentiment of: {{ row.text }}\"\n"
-        + "      response_field: sentiment\n"
-        + "      on_error: llm_errors\n"
-        + "gates:\n  - name: large\n    condition: \"row['amount'] > 100\"\n"
-        + "    routes:\n      \"true\": large\n      \"false\": continue\n"
-        + "sinks:\n"
-        + "  out: {plugin: json, options: {path: " + dir.resolve("out.jsonl") + "}}\n"
-        + "  large: {plugin: json, options: {path: " + dir.resolve("large.jsonl") + "}}\n"
-        + "  llm_errors: {plugin: json, options: {path: " + dir.resolve("errors.jsonl") + "}}\n"
-        + "  quarantine: {plugin: json, options: {path: " + dir.resolve("quarantine.jsonl")
-        + "}}\n"
-        + "default_sink: out\n"
-        + "payload_store: {base_path: " + dir.resolve("payloads") + "}\n"
-        + "landscape: {url: \"" + landscapeUrl + "\"}\n";
+    String yaml =
+        "source:\n  plugin: csv\n  options:\n    path: "
+            + in
+            + "\n"
+            + "    schema:\n      mode: strict\n      fields: [\"id: int\", \"text: str\","
+            + " \"amount: int\"]\n    on_validation_failure: quarantine\n"
+            + "transforms:\n  - plugin: azure_llm\n    options:\n"
+            + "      deployment_name: gpt-4o-mini\n"
+            + "      endpoint: "
+            + server.httpsUrl()
+            + "\n"
+            + "      api_key: "
+            + LlmTransformsEndToEndTest.SECRET
+            + "\n"
+            + "      template: \"Sentiment of: {{ row.text }}\"\n"
+            + "      response_field: sentiment\n"
+            + "      on_error: llm_errors\n"
+            + "gates:\n  - name: large\n    condition: \"row['amount'] > 100\"\n"
+            + "    routes:\n      \"true\": large\n      \"false\": continue\n"
+            + "sinks:\n"
+            + "  out: {plugin: json, options: {path: "
+            + dir.resolve("out.jsonl")
+            + "}}\n"
+            + "  large: {plugin: json, options: {path: "
+            + dir.resolve("large.jsonl")
+            + "}}\n"
+            + "  llm_errors: {plugin: json, options: {path: "
+            + dir.resolve("errors.jsonl")
+            + "}}\n"
+            + "  quarantine: {plugin: json, options: {path: "
+            + dir.resolve("quarantine.jsonl")
+            + "}}\n"
+            + "default_sink: out\n"
+            + "payload_store: {base_path: "
+            + dir.resolve("payloads")
+            + "}\n"
+            + "landscape: {url: \""
+            + landscapeUrl
+            + "\"}\n";
     Path settings = CliHarness.settings(dir, yaml);
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
     assertThat(r.err(), r.exitCode(), is(0));
@@ -222,8 +259,9 @@ class LlmRunAggregatesEndToEndTest {
   }
 
   private static String get(String url) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(url + "\n" + r.body(), r.statusCode(), is(200));
     return r.body();
   }

@@ -33,23 +33,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code response_format: structured} end to end through the CLI: each query sends a strict
- * JSON schema built from the {@code output_mapping} (through the Azure SDK and over OpenRouter's
- * HTTP API), the fake server answers within it, and answers that break it are transform errors
- * with the raw response recorded, never a crash.
+ * {@code response_format: structured} end to end through the CLI: each query sends a strict JSON
+ * schema built from the {@code output_mapping} (through the Azure SDK and over OpenRouter's HTTP
+ * API), the fake server answers within it, and answers that break it are transform errors with the
+ * raw response recorded, never a crash.
  */
 @Tag("e2e")
 class LlmStructuredOutputEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> PREFIXES = List.of("cs1_tone", "cs2_tone");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path input(int rows) throws Exception {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < rows; i++) {
-      b.append("{\"id\": ").append(i).append(", \"text\": \"review number ").append(i)
+      b.append("{\"id\": ")
+          .append(i)
+          .append(", \"text\": \"review number ")
+          .append(i)
           .append("\"}\n");
     }
     Path in = dir.resolve("input.jsonl");
@@ -58,8 +60,13 @@ class LlmStructuredOutputEndToEndTest {
   }
 
   private static String multiQuery(String plugin, String connection) {
-    return "transforms:\n  - plugin: " + plugin + "\n    options:\n" + connection
-        + "      api_key: " + SECRET + "\n"
+    return "transforms:\n  - plugin: "
+        + plugin
+        + "\n    options:\n"
+        + connection
+        + "      api_key: "
+        + SECRET
+        + "\n"
         + "      template: \"Case {{ case_study.name }} on {{ criterion.name }}: {{ input_1 }}\"\n"
         + "      case_studies:\n"
         + "        - {name: cs1, input_fields: [text]}\n"
@@ -77,16 +84,19 @@ class LlmStructuredOutputEndToEndTest {
   }
 
   private static String azure(ChaosLlmServer server) {
-    return multiQuery("azure_multi_query_llm", "      deployment_name: gpt-4o\n"
-        + "      endpoint: " + server.httpsUrl() + "\n");
+    return multiQuery(
+        "azure_multi_query_llm",
+        "      deployment_name: gpt-4o\n" + "      endpoint: " + server.httpsUrl() + "\n");
   }
 
   /** The response_format of every recorded request, read back from the payload store. */
   private List<Object> requestFormats(Connection c, String field) throws Exception {
     List<Object> formats = new java.util.ArrayList<>();
     for (Map<String, Object> call : query(c, "SELECT request_ref FROM calls")) {
-      Map<?, ?> request = JSON.readValue(Files.readString(payload(dir.resolve("payloads"),
-          (String) call.get("request_ref"))), Map.class);
+      Map<?, ?> request =
+          JSON.readValue(
+              Files.readString(payload(dir.resolve("payloads"), (String) call.get("request_ref"))),
+              Map.class);
       Object body = field == null ? request : request.get(field);
       formats.add(((Map<?, ?>) body).get("response_format"));
     }
@@ -100,10 +110,11 @@ class LlmStructuredOutputEndToEndTest {
     assertThat(spec.get("name"), equalTo("query_response"));
     assertThat(spec.get("strict"), equalTo(true));
     Map<?, ?> schema = (Map<?, ?>) spec.get("schema");
-    assertThat(schema.get("required"),
-        equalTo(List.of("score", "rationale", "confidence", "flagged")));
+    assertThat(
+        schema.get("required"), equalTo(List.of("score", "rationale", "confidence", "flagged")));
     assertThat(schema.get("additionalProperties"), equalTo(false));
-    assertThat(((Map<?, ?>) schema.get("properties")).get("confidence"),
+    assertThat(
+        ((Map<?, ?>) schema.get("properties")).get("confidence"),
         equalTo(Map.of("type", "string", "enum", List.of("low", "medium", "high"))));
   }
 
@@ -135,38 +146,41 @@ class LlmStructuredOutputEndToEndTest {
 
   @Test
   void answersThatBreakTheSchemaAreTransformErrorsWithTheRawResponse() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder().seed(5)
-        .fault(FaultKind.SCHEMA_VIOLATION, 100).build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder().seed(5).fault(FaultKind.SCHEMA_VIOLATION, 100).build());
     CliHarness.Result r = run(dir, header(dir, input(6)) + azure(server) + footer(dir));
     assertThat(jsonl(dir.resolve("out.jsonl")), hasSize(0));
     assertThat(jsonl(dir.resolve("errors.jsonl")), hasSize(6));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
       assertThat(LandscapeInvariants.outcomes(c).get("routed@llm_errors"), is(6L));
-      List<Map<String, Object>> errors = query(c,
-          "SELECT error_details_json FROM transform_errors");
+      List<Map<String, Object>> errors =
+          query(c, "SELECT error_details_json FROM transform_errors");
       assertThat(errors, hasSize(6));
       for (Map<String, Object> e : errors) {
         Map<?, ?> reason = JSON.readValue(e.get("error_details_json").toString(), Map.class);
         assertThat(reason.get("reason"), equalTo("response_validation_failed"));
         assertThat(reason.get("query"), equalTo("cs1_tone"));
         assertThat("the raw answer is kept", reason.get("raw_response"), notNullValue());
-        assertThat(reason.get("problems").toString(), reason.get("problems"),
-            instanceOf(List.class));
+        assertThat(
+            reason.get("problems").toString(), reason.get("problems"), instanceOf(List.class));
       }
       // The first query of each row fails, so the row stops there: one call per row.
       assertThat(count(c, "SELECT COUNT(*) FROM calls"), is(6L));
-      assertThat(query(c, "SELECT status FROM runs").get(0).get("status"),
-          equalTo("completed"));
+      assertThat(query(c, "SELECT status FROM runs").get(0).get("status"), equalTo("completed"));
     }
     assertNoSecret(dir, r);
   }
 
   @Test
   void anAnswerThatIsNotJsonIsAParseErrorWithTheRawResponse() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("I think it is fine.")
-        .build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("I think it is fine.")
+                .build());
     run(dir, header(dir, input(2)) + azure(server) + footer(dir));
     assertThat(jsonl(dir.resolve("errors.jsonl")), hasSize(2));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
@@ -182,9 +196,17 @@ class LlmStructuredOutputEndToEndTest {
   @Test
   void openRouterStructuredQueriesSendTheSchemaInTheRequestBody() throws Exception {
     ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder().seed(3).build());
-    CliHarness.Result r = run(dir, header(dir, input(3)) + multiQuery(
-        "openrouter_multi_query_llm", "      model: openai/gpt-4o\n"
-            + "      base_url: " + server.httpUrl() + "/api/v1\n") + footer(dir));
+    CliHarness.Result r =
+        run(
+            dir,
+            header(dir, input(3))
+                + multiQuery(
+                    "openrouter_multi_query_llm",
+                    "      model: openai/gpt-4o\n"
+                        + "      base_url: "
+                        + server.httpUrl()
+                        + "/api/v1\n")
+                + footer(dir));
     assertThat(jsonl(dir.resolve("out.jsonl")), hasSize(3));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);

@@ -33,24 +33,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The LLM transforms end to end through the CLI against ChaosLLM, through the real Azure OpenAI
- * SDK (over HTTPS, trusting the fake server's certificate through the JVM trust store) and the
- * audited HTTP client: outputs, one Landscape call per attempt with hashes that recompute from
- * the stored payloads, routing of failed rows, and no secret anywhere.
+ * The LLM transforms end to end through the CLI against ChaosLLM, through the real Azure OpenAI SDK
+ * (over HTTPS, trusting the fake server's certificate through the JVM trust store) and the audited
+ * HTTP client: outputs, one Landscape call per attempt with hashes that recompute from the stored
+ * payloads, routing of failed rows, and no secret anywhere.
  */
 @Tag("e2e")
 class LlmTransformsEndToEndTest {
   static final String SECRET = "sk-elspeth-test-5f1c2b7e9d";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path input(int rows) throws Exception {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < rows; i++) {
-      b.append("{\"id\": ").append(i).append(", \"text\": \"review number ").append(i)
-          .append(" was ").append(i % 2 == 0 ? "great" : "awful").append("\"}\n");
+      b.append("{\"id\": ")
+          .append(i)
+          .append(", \"text\": \"review number ")
+          .append(i)
+          .append(" was ")
+          .append(i % 2 == 0 ? "great" : "awful")
+          .append("\"}\n");
     }
     Path in = dir.resolve("input.jsonl");
     Files.writeString(in, b.toString());
@@ -58,18 +62,28 @@ class LlmTransformsEndToEndTest {
   }
 
   static String header(Path dir, Path in) {
-    return "source:\n  plugin: json\n  options:\n    path: " + in + "\n"
+    return "source:\n  plugin: json\n  options:\n    path: "
+        + in
+        + "\n"
         + "    schema: {fields: dynamic}\n    on_validation_failure: discard\n";
   }
 
   static String footer(Path dir) {
     return "sinks:\n"
-        + "  out: {plugin: json, options: {path: " + dir.resolve("out.jsonl") + "}}\n"
-        + "  llm_errors: {plugin: json, options: {path: " + dir.resolve("errors.jsonl") + "}}\n"
+        + "  out: {plugin: json, options: {path: "
+        + dir.resolve("out.jsonl")
+        + "}}\n"
+        + "  llm_errors: {plugin: json, options: {path: "
+        + dir.resolve("errors.jsonl")
+        + "}}\n"
         + "default_sink: out\n"
         + "retry: {max_attempts: 3, initial_delay_seconds: 0.01, max_delay_seconds: 0.05}\n"
-        + "payload_store: {base_path: " + dir.resolve("payloads") + "}\n"
-        + "landscape: {url: \"sqlite:///" + dir.resolve("landscape.db") + "\"}\n";
+        + "payload_store: {base_path: "
+        + dir.resolve("payloads")
+        + "}\n"
+        + "landscape: {url: \"sqlite:///"
+        + dir.resolve("landscape.db")
+        + "\"}\n";
   }
 
   static CliHarness.Result run(Path dir, String yaml) throws Exception {
@@ -93,18 +107,22 @@ class LlmTransformsEndToEndTest {
 
   /** Each call's hashes recompute from the payloads stored under its refs. */
   static void assertCallHashesRecompute(Connection c, Path payloads) throws Exception {
-    List<Map<String, Object>> calls = query(c, "SELECT request_hash, request_ref, response_hash,"
-        + " response_ref FROM calls");
+    List<Map<String, Object>> calls =
+        query(c, "SELECT request_hash, request_ref, response_hash," + " response_ref FROM calls");
     assertThat(calls.size(), greaterThan(0));
     for (Map<String, Object> call : calls) {
       assertThat(call.get("request_ref"), equalTo(call.get("request_hash")));
       byte[] request = Files.readAllBytes(payload(payloads, (String) call.get("request_ref")));
-      assertThat(CanonicalJson.stableHash(CanonicalJson.parse(
-          new String(request, StandardCharsets.UTF_8))), equalTo(call.get("request_hash")));
+      assertThat(
+          CanonicalJson.stableHash(
+              CanonicalJson.parse(new String(request, StandardCharsets.UTF_8))),
+          equalTo(call.get("request_hash")));
       if (call.get("response_ref") != null) {
         byte[] response = Files.readAllBytes(payload(payloads, (String) call.get("response_ref")));
-        assertThat(CanonicalJson.stableHash(CanonicalJson.parse(
-            new String(response, StandardCharsets.UTF_8))), equalTo(call.get("response_hash")));
+        assertThat(
+            CanonicalJson.stableHash(
+                CanonicalJson.parse(new String(response, StandardCharsets.UTF_8))),
+            equalTo(call.get("response_hash")));
       }
     }
   }
@@ -143,48 +161,70 @@ class LlmTransformsEndToEndTest {
   private String azureLlm(ChaosLlmServer server, String extra) {
     return "transforms:\n  - plugin: azure_llm\n    options:\n"
         + "      deployment_name: gpt-4o-mini\n"
-        + "      endpoint: " + server.httpsUrl() + "\n"
-        + "      api_key: " + SECRET + "\n"
+        + "      endpoint: "
+        + server.httpsUrl()
+        + "\n"
+        + "      api_key: "
+        + SECRET
+        + "\n"
         + "      system_prompt: You classify sentiment.\n"
         + "      template: \"Sentiment of: {{ row.text }}\"\n"
         + "      response_field: sentiment\n"
-        + "      on_error: llm_errors\n" + extra;
+        + "      on_error: llm_errors\n"
+        + extra;
   }
 
   @Test
   void azureLlmAnswersEveryRowAndRecordsOneCallPerRow() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.ECHO).build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder().responseMode(ChaosConfig.ResponseMode.ECHO).build());
     Path in = input(6);
-    CliHarness.Result r = run(dir, header(dir, in) + azureLlm(server, "      pool_size: 3\n")
-        + footer(dir));
+    CliHarness.Result r =
+        run(dir, header(dir, in) + azureLlm(server, "      pool_size: 3\n") + footer(dir));
     List<Map<String, Object>> out = jsonl(dir.resolve("out.jsonl"));
     assertThat(out, hasSize(6));
     for (int i = 0; i < 6; i++) {
       Map<String, Object> row = out.get(i);
       assertThat("rows keep source order", ((Number) row.get("id")).intValue(), is(i));
       assertThat(row.get("sentiment"), equalTo("Sentiment of: " + row.get("text")));
-      assertThat(row.get("sentiment_template_hash"),
+      assertThat(
+          row.get("sentiment_template_hash"),
           equalTo(CanonicalJson.sha256Hex("Sentiment of: {{ row.text }}")));
       assertThat(row.get("sentiment_model"), notNullValue());
     }
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"
-          + " AND status = 'success' AND call_index = 0"), is(6L));
-      assertThat("every call belongs to a completed node state of the transform", count(c,
-          "SELECT COUNT(*) FROM calls k JOIN node_states s ON s.state_id = k.state_id"
-              + " WHERE s.status = 'completed'"), is(6L));
+      assertThat(
+          count(
+              c,
+              "SELECT COUNT(*) FROM calls WHERE call_type = 'llm'"
+                  + " AND status = 'success' AND call_index = 0"),
+          is(6L));
+      assertThat(
+          "every call belongs to a completed node state of the transform",
+          count(
+              c,
+              "SELECT COUNT(*) FROM calls k JOIN node_states s ON s.state_id = k.state_id"
+                  + " WHERE s.status = 'completed'"),
+          is(6L));
       // The request recorded is ELSPETH's LLMCallRequest of the rendered prompt.
       Map<String, Object> request = new LinkedHashMap<>();
       request.put("model", "gpt-4o-mini");
-      request.put("messages", List.of(
-          Map.of("role", "system", "content", "You classify sentiment."),
-          Map.of("role", "user", "content", "Sentiment of: " + out.get(0).get("text"))));
+      request.put(
+          "messages",
+          List.of(
+              Map.of("role", "system", "content", "You classify sentiment."),
+              Map.of("role", "user", "content", "Sentiment of: " + out.get(0).get("text"))));
       request.put("temperature", 0.0);
       request.put("provider", "azure");
-      assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE request_hash = '"
-          + CanonicalJson.stableHash(request) + "'"), is(1L));
+      assertThat(
+          count(
+              c,
+              "SELECT COUNT(*) FROM calls WHERE request_hash = '"
+                  + CanonicalJson.stableHash(request)
+                  + "'"),
+          is(1L));
       assertCallHashesRecompute(c, dir.resolve("payloads"));
     }
     assertThat(server.stats().totalRequests(), is(6L));
@@ -193,24 +233,35 @@ class LlmTransformsEndToEndTest {
 
   @Test
   void openRouterLlmRecordsHttpCallsWithoutTheBearerToken() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE).template("positive").build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("positive")
+                .build());
     Path in = input(4);
-    String transform = "transforms:\n  - plugin: openrouter_llm\n    options:\n"
-        + "      model: openai/gpt-4o-mini\n"
-        + "      base_url: " + server.httpUrl() + "/api/v1\n"
-        + "      api_key: " + SECRET + "\n"
-        + "      template: \"{{ row.text }}\"\n"
-        + "      on_error: llm_errors\n";
+    String transform =
+        "transforms:\n  - plugin: openrouter_llm\n    options:\n"
+            + "      model: openai/gpt-4o-mini\n"
+            + "      base_url: "
+            + server.httpUrl()
+            + "/api/v1\n"
+            + "      api_key: "
+            + SECRET
+            + "\n"
+            + "      template: \"{{ row.text }}\"\n"
+            + "      on_error: llm_errors\n";
     CliHarness.Result r = run(dir, header(dir, in) + transform + footer(dir));
     List<Map<String, Object>> out = jsonl(dir.resolve("out.jsonl"));
     assertThat(out, hasSize(4));
-    assertThat(out.stream().map(m -> m.get("llm_response")).toList(),
-        everyItem(equalTo("positive")));
+    assertThat(
+        out.stream().map(m -> m.get("llm_response")).toList(), everyItem(equalTo("positive")));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(count(c, "SELECT COUNT(*) FROM calls WHERE call_type = 'http'"
-          + " AND status = 'success'"), is(4L));
+      assertThat(
+          count(
+              c, "SELECT COUNT(*) FROM calls WHERE call_type = 'http'" + " AND status = 'success'"),
+          is(4L));
       assertCallHashesRecompute(c, dir.resolve("payloads"));
     }
     assertNoSecret(dir, r);
@@ -218,27 +269,36 @@ class LlmTransformsEndToEndTest {
 
   @Test
   void multiQueryFillsEveryCaseCriterionFieldAndRoutesInvalidAnswers() throws Exception {
-    ChaosLlmServer server = ChaosLlmFixture.with(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
-        .template("{% if 'awful' in user_message %}{\"score\": \"bad\", \"rationale\": \"x\"}"
-            + "{% else %}{\"score\": 4, \"rationale\": \"fine\"}{% endif %}").build());
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template(
+                    "{% if 'awful' in user_message %}{\"score\": \"bad\", \"rationale\": \"x\"}"
+                        + "{% else %}{\"score\": 4, \"rationale\": \"fine\"}{% endif %}")
+                .build());
     Path in = input(4);
-    String transform = "transforms:\n  - plugin: azure_multi_query_llm\n    options:\n"
-        + "      deployment_name: gpt-4o\n"
-        + "      endpoint: " + server.httpsUrl() + "\n"
-        + "      api_key: " + SECRET + "\n"
-        + "      template: \"Case {{ case_study.name }} on {{ criterion.name }}: {{ input_1 }}\"\n"
-        + "      case_studies:\n"
-        + "        - {name: cs1, input_fields: [text]}\n"
-        + "        - {name: cs2, input_fields: [text], context: second}\n"
-        + "      criteria:\n"
-        + "        - {name: clarity, code: C1}\n"
-        + "        - {name: tone, code: T1, max_tokens: 50}\n"
-        + "      output_mapping:\n"
-        + "        score: {suffix: score, type: integer}\n"
-        + "        rationale: {suffix: rationale, type: string}\n"
-        + "      pool_size: 2\n"
-        + "      on_error: llm_errors\n";
+    String transform =
+        "transforms:\n  - plugin: azure_multi_query_llm\n    options:\n"
+            + "      deployment_name: gpt-4o\n"
+            + "      endpoint: "
+            + server.httpsUrl()
+            + "\n"
+            + "      api_key: "
+            + SECRET
+            + "\n"
+            + "      template: \"Case {{ case_study.name }} on {{ criterion.name }}: {{ input_1 }}\"\n"
+            + "      case_studies:\n"
+            + "        - {name: cs1, input_fields: [text]}\n"
+            + "        - {name: cs2, input_fields: [text], context: second}\n"
+            + "      criteria:\n"
+            + "        - {name: clarity, code: C1}\n"
+            + "        - {name: tone, code: T1, max_tokens: 50}\n"
+            + "      output_mapping:\n"
+            + "        score: {suffix: score, type: integer}\n"
+            + "        rationale: {suffix: rationale, type: string}\n"
+            + "      pool_size: 2\n"
+            + "      on_error: llm_errors\n";
     run(dir, header(dir, in) + transform + footer(dir));
     List<Map<String, Object>> out = jsonl(dir.resolve("out.jsonl"));
     List<Map<String, Object>> errors = jsonl(dir.resolve("errors.jsonl"));
@@ -254,20 +314,28 @@ class LlmTransformsEndToEndTest {
       LandscapeInvariants.assertReconciles(c);
       // Good rows: 4 queries each; bad rows stop at their first invalid answer.
       assertThat(count(c, "SELECT COUNT(*) FROM calls"), is(2 * 4L + 2));
-      assertThat(count(c, "SELECT COUNT(*) FROM transform_errors WHERE error_details_json LIKE"
-          + " '%response_validation_failed%'"), is(2L));
+      assertThat(
+          count(
+              c,
+              "SELECT COUNT(*) FROM transform_errors WHERE error_details_json LIKE"
+                  + " '%response_validation_failed%'"),
+          is(2L));
       assertCallHashesRecompute(c, dir.resolve("payloads"));
     }
   }
 
   @Test
   void withTwentyPercentFaultsEveryRowEndsOnceAndEveryAttemptIsRecorded() throws Exception {
-    ChaosConfigBuilder faults = ChaosConfig.builder().seed(42)
-        .responseMode(ChaosConfig.ResponseMode.ECHO)
-        .timeoutSec(1, 1).slowResponseSec(0.05, 0.1).connectionFailedLeadSec(0.05, 0.1)
-        .set("error_injection.connection_stall_sec", List.of(1, 1))
-        .set("error_injection.connection_stall_start_sec", List.of(0, 0))
-        .set("error_injection.retry_after_sec", List.of(0, 0));
+    ChaosConfigBuilder faults =
+        ChaosConfig.builder()
+            .seed(42)
+            .responseMode(ChaosConfig.ResponseMode.ECHO)
+            .timeoutSec(1, 1)
+            .slowResponseSec(0.05, 0.1)
+            .connectionFailedLeadSec(0.05, 0.1)
+            .set("error_injection.connection_stall_sec", List.of(1, 1))
+            .set("error_injection.connection_stall_start_sec", List.of(0, 0))
+            .set("error_injection.retry_after_sec", List.of(0, 0));
     Map<FaultKind, Double> pct = new LinkedHashMap<>();
     pct.put(FaultKind.RATE_LIMIT, 3.0);
     pct.put(FaultKind.CAPACITY_529, 1.0);
@@ -292,9 +360,14 @@ class LlmTransformsEndToEndTest {
     ChaosLlmServer server = ChaosLlmFixture.with(faults.build());
     int rows = 40;
     Path in = input(rows);
-    CliHarness.Result r = run(dir, header(dir, in) + azureLlm(server,
-        "      pool_size: 4\n      timeout_seconds: 0.5\n      max_dispatch_delay_ms: 50\n")
-        + footer(dir));
+    CliHarness.Result r =
+        run(
+            dir,
+            header(dir, in)
+                + azureLlm(
+                    server,
+                    "      pool_size: 4\n      timeout_seconds: 0.5\n      max_dispatch_delay_ms: 50\n")
+                + footer(dir));
     List<Map<String, Object>> out = jsonl(dir.resolve("out.jsonl"));
     List<Map<String, Object>> errors = jsonl(dir.resolve("errors.jsonl"));
     assertThat("rows in = out + routed", out.size() + errors.size(), is(rows));
@@ -304,24 +377,37 @@ class LlmTransformsEndToEndTest {
     assertThat("no row lost or duplicated", ids.stream().distinct().count(), is((long) rows));
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c).getOrDefault("routed@llm_errors", 0L),
+      assertThat(
+          LandscapeInvariants.outcomes(c).getOrDefault("routed@llm_errors", 0L),
           is((long) errors.size()));
-      assertThat("every routed row has its error recorded", count(c,
-          "SELECT COUNT(*) FROM transform_errors WHERE destination = 'llm_errors'"),
+      assertThat(
+          "every routed row has its error recorded",
+          count(c, "SELECT COUNT(*) FROM transform_errors WHERE destination = 'llm_errors'"),
           is((long) errors.size()));
       // The server counts a request when it has answered it; one it still holds after the
       // client timed out is recorded here but not yet counted there.
-      assertThat("a call record for every request the server answered", count(c,
-          "SELECT COUNT(*) FROM calls"), greaterThanOrEqualTo(server.stats().totalRequests()));
-      assertThat("at least one attempt per row", count(c,
-          "SELECT COUNT(*) FROM calls WHERE call_index = 0"), is((long) rows));
-      assertThat("faults were injected and recorded", count(c,
-          "SELECT COUNT(*) FROM calls WHERE status = 'error' AND error_json IS NOT NULL"),
+      assertThat(
+          "a call record for every request the server answered",
+          count(c, "SELECT COUNT(*) FROM calls"),
+          greaterThanOrEqualTo(server.stats().totalRequests()));
+      assertThat(
+          "at least one attempt per row",
+          count(c, "SELECT COUNT(*) FROM calls WHERE call_index = 0"),
+          is((long) rows));
+      assertThat(
+          "faults were injected and recorded",
+          count(c, "SELECT COUNT(*) FROM calls WHERE status = 'error' AND error_json IS NOT NULL"),
           greaterThan(0L));
-      assertThat("retries are later call indexes of the same state",
-          count(c, "SELECT COUNT(*) FROM calls WHERE call_index > 0"), greaterThan(0L));
-      assertThat("no call without its node state", count(c, "SELECT COUNT(*) FROM calls k"
-          + " WHERE NOT EXISTS (SELECT 1 FROM node_states s WHERE s.state_id = k.state_id)"),
+      assertThat(
+          "retries are later call indexes of the same state",
+          count(c, "SELECT COUNT(*) FROM calls WHERE call_index > 0"),
+          greaterThan(0L));
+      assertThat(
+          "no call without its node state",
+          count(
+              c,
+              "SELECT COUNT(*) FROM calls k"
+                  + " WHERE NOT EXISTS (SELECT 1 FROM node_states s WHERE s.state_id = k.state_id)"),
           is(0L));
       for (Map<String, Object> e : query(c, "SELECT error_details_json FROM transform_errors")) {
         assertThat(e.get("error_details_json").toString(), containsString("llm_call_failed"));
@@ -330,7 +416,9 @@ class LlmTransformsEndToEndTest {
       assertCallHashesRecompute(c, dir.resolve("payloads"));
     }
     assertNoSecret(dir, r);
-    assertThat("the server injected faults", server.stats().totalRequests()
-        - server.stats().outcome("success"), greaterThan(0L));
+    assertThat(
+        "the server injected faults",
+        server.stats().totalRequests() - server.stats().outcome("success"),
+        greaterThan(0L));
   }
 }

@@ -27,18 +27,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * OpenLineage events of runs made through the CLI, read by a receiver on loopback and from the
- * file transport, each checked against the official OpenLineage JSON schema: START then COMPLETE
- * (or FAIL) naming the input file and the sink files with their schemas and row counts, the run
- * linked to its Landscape run; the API key sent only in the Authorization header; a lineage
- * server that fails leaves the run, its outputs and its Landscape as they would be without it.
+ * OpenLineage events of runs made through the CLI, read by a receiver on loopback and from the file
+ * transport, each checked against the official OpenLineage JSON schema: START then COMPLETE (or
+ * FAIL) naming the input file and the sink files with their schemas and row counts, the run linked
+ * to its Landscape run; the API key sent only in the Authorization header; a lineage server that
+ * fails leaves the run, its outputs and its Landscape as they would be without it.
  */
 @Tag("e2e")
 class OpenLineageEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String API_KEY = "ol-test-key-7f3a9c21d4";
-  private static final String INPUT = "id,customer,amount\n1,alice,250\n2,bob,1500.5\n"
-      + "3,carol,not-a-number\n4,dave,20000\n";
+  private static final String INPUT =
+      "id,customer,amount\n1,alice,250\n2,bob,1500.5\n" + "3,carol,not-a-number\n4,dave,20000\n";
 
   private static String settings(Path dir, String sinkOptions, String lineage) {
     return """
@@ -63,7 +63,8 @@ class OpenLineageEndToEndTest {
           url: sqlite:///%1$s/landscape.db
         payload_store: {base_path: %1$s/payloads}
         %3$s
-        """.formatted(dir, sinkOptions, lineage);
+        """
+        .formatted(dir, sinkOptions, lineage);
   }
 
   private static String lineage(Path dir, String url) {
@@ -73,7 +74,8 @@ class OpenLineageEndToEndTest {
           console_url: http://127.0.0.1:8765
           http: {url: "%s", api_key: %s, timeout_seconds: 2}
           file: %s/lineage/events.jsonl
-        """.formatted(url, API_KEY, dir);
+        """
+        .formatted(url, API_KEY, dir);
   }
 
   private static CliHarness.Result run(Path dir, String yaml) throws Exception {
@@ -103,25 +105,28 @@ class OpenLineageEndToEndTest {
   private static Map<String, Long> outputCounts(JsonNode event) {
     Map<String, Long> out = new LinkedHashMap<>();
     for (JsonNode o : event.path("outputs")) {
-      out.put(Path.of(o.path("name").asText()).getFileName().toString(),
+      out.put(
+          Path.of(o.path("name").asText()).getFileName().toString(),
           o.at("/outputFacets/outputStatistics/rowCount").asLong(-1));
     }
     return out;
   }
 
   @Test
-  void aCompletedRunSendsStartThenCompleteOverHttpAndToTheFile(@TempDir Path dir)
-      throws Exception {
+  void aCompletedRunSendsStartThenCompleteOverHttpAndToTheFile(@TempDir Path dir) throws Exception {
     try (OpenLineageReceiver receiver = OpenLineageReceiver.start()) {
       CliHarness.Result r = run(dir, settings(dir, "", lineage(dir, receiver.url())));
       assertThat(r.err(), r.exitCode(), is(0));
       String runId = runId(dir);
       List<OpenLineageReceiver.Received> got = receiver.received();
-      assertThat(got.stream().map(g -> parse(g.body()).path("eventType").asText()).toList(),
+      assertThat(
+          got.stream().map(g -> parse(g.body()).path("eventType").asText()).toList(),
           contains("START", "COMPLETE"));
-      assertThat(got.stream().map(OpenLineageReceiver.Received::authorization).toList(),
+      assertThat(
+          got.stream().map(OpenLineageReceiver.Received::authorization).toList(),
           everyItem(is("Bearer " + API_KEY)));
-      assertThat(got.stream().map(OpenLineageReceiver.Received::contentType).toList(),
+      assertThat(
+          got.stream().map(OpenLineageReceiver.Received::contentType).toList(),
           everyItem(containsString("application/json")));
       for (OpenLineageReceiver.Received g : got) {
         assertThat(g.body(), OpenLineageSchemaCheck.problems(g.body()), empty());
@@ -133,32 +138,40 @@ class OpenLineageEndToEndTest {
         assertThat(e.at("/job/namespace").asText(), is("finance"));
         assertThat(e.at("/job/name").asText(), is("big-spenders"));
         assertThat(e.at("/run/facets/elspeth/landscapeRunId").asText(), is(runId));
-        assertThat(e.at("/run/facets/elspeth/consoleUrl").asText(),
+        assertThat(
+            e.at("/run/facets/elspeth/consoleUrl").asText(),
             is("http://127.0.0.1:8765/runs/" + runId));
         assertThat(e.at("/run/runId").asText().replace("-", ""), is(runId));
         assertThat(e.at("/inputs/0/namespace").asText(), is("file"));
         assertThat(e.at("/inputs/0/name").asText(), is(dir.resolve("input.csv").toString()));
         List<String> fields = new ArrayList<>();
-        e.at("/inputs/0/facets/schema/fields").forEach(f -> fields.add(f.path("name").asText()
-            + ":" + f.path("type").asText()));
+        e.at("/inputs/0/facets/schema/fields")
+            .forEach(f -> fields.add(f.path("name").asText() + ":" + f.path("type").asText()));
         assertThat(fields, contains("id:int", "customer:str", "amount:float"));
         List<String> outputs = new ArrayList<>();
-        e.path("outputs").forEach(o -> outputs.add(o.path("namespace").asText() + " "
-            + o.path("name").asText()));
-        assertThat(outputs, containsInAnyOrder("file " + dir.resolve("normal.csv"),
-            "file " + dir.resolve("high.csv"), "file " + dir.resolve("quarantine.jsonl")));
+        e.path("outputs")
+            .forEach(
+                o -> outputs.add(o.path("namespace").asText() + " " + o.path("name").asText()));
+        assertThat(
+            outputs,
+            containsInAnyOrder(
+                "file " + dir.resolve("normal.csv"),
+                "file " + dir.resolve("high.csv"),
+                "file " + dir.resolve("quarantine.jsonl")));
       }
       assertThat(start.at("/inputs/0/inputFacets").isMissingNode(), is(true));
       // The counts are the Landscape's: 4 rows read; 1 normal, 2 high, 1 quarantined.
       assertThat(complete.at("/inputs/0/inputFacets/inputStatistics/rowCount").asLong(), is(4L));
-      assertThat(outputCounts(complete), is(Map.of("normal.csv", 1L, "high.csv", 2L,
-          "quarantine.jsonl", 1L)));
+      assertThat(
+          outputCounts(complete),
+          is(Map.of("normal.csv", 1L, "high.csv", 2L, "quarantine.jsonl", 1L)));
       // The file transport (relative to the settings file) holds the same events.
       List<String> lines = CliHarness.lines(dir.resolve("lineage/events.jsonl"));
       assertThat(lines, is(got.stream().map(OpenLineageReceiver.Received::body).toList()));
       // The key reached the receiver's header only: not the Landscape, not the CLI's output.
-      assertThat(new String(Files.readAllBytes(dir.resolve("landscape.db")),
-          StandardCharsets.ISO_8859_1), not(containsString(API_KEY)));
+      assertThat(
+          new String(Files.readAllBytes(dir.resolve("landscape.db")), StandardCharsets.ISO_8859_1),
+          not(containsString(API_KEY)));
       assertThat(r.out() + r.err(), not(containsString(API_KEY)));
     }
   }
@@ -167,11 +180,15 @@ class OpenLineageEndToEndTest {
   void aFailedRunSendsFailWithItsError(@TempDir Path dir) throws Exception {
     try (OpenLineageReceiver receiver = OpenLineageReceiver.start()) {
       // Row 1 cannot be written to an ASCII file: the run fails before any sink publishes.
-      CliHarness.Result r = run(dir, settings(dir, ", encoding: ascii",
-          lineage(dir, receiver.url())), INPUT.replace("1,alice", "1,al\u00efce"));
+      CliHarness.Result r =
+          run(
+              dir,
+              settings(dir, ", encoding: ascii", lineage(dir, receiver.url())),
+              INPUT.replace("1,alice", "1,al\u00efce"));
       assertThat(r.err(), r.exitCode(), not(is(0)));
       List<JsonNode> events = receiver.received().stream().map(g -> parse(g.body())).toList();
-      assertThat(events.stream().map(e -> e.path("eventType").asText()).toList(),
+      assertThat(
+          events.stream().map(e -> e.path("eventType").asText()).toList(),
           contains("START", "FAIL"));
       for (OpenLineageReceiver.Received g : receiver.received()) {
         assertThat(g.body(), OpenLineageSchemaCheck.problems(g.body()), empty());
@@ -180,8 +197,8 @@ class OpenLineageEndToEndTest {
       assertThat(fail.at("/run/facets/errorMessage/message").asText(), containsString("normal"));
       assertThat(fail.at("/run/facets/errorMessage/programmingLanguage").asText(), is("Java"));
       try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
-        assertThat(CliHarness.query(c, "SELECT status FROM runs").get(0).get("status"),
-            is("failed"));
+        assertThat(
+            CliHarness.query(c, "SELECT status FROM runs").get(0).get("status"), is("failed"));
       }
     }
   }
@@ -206,12 +223,14 @@ class OpenLineageEndToEndTest {
       assertThat(receiver.received().size(), is(2));
     }
     for (String f : List.of("normal.csv", "high.csv", "quarantine.jsonl")) {
-      assertThat(f, Files.readString(dir.resolve("down").resolve(f)),
+      assertThat(
+          f,
+          Files.readString(dir.resolve("down").resolve(f)),
           is(Files.readString(dir.resolve("plain").resolve(f))));
     }
     try (Connection c = CliHarness.landscape(dir.resolve("down/landscape.db"))) {
-      assertThat(CliHarness.query(c, "SELECT status FROM runs").get(0).get("status"),
-          is("completed"));
+      assertThat(
+          CliHarness.query(c, "SELECT status FROM runs").get(0).get("status"), is("completed"));
     }
     String logged = log.toString(StandardCharsets.UTF_8);
     assertThat(logged, containsString("openlineage event not delivered event_type=START"));
@@ -228,8 +247,8 @@ class OpenLineageEndToEndTest {
     Path events = dir.resolve("lineage.jsonl");
     Files.writeString(settings, Files.readString(settings) + "lineage: {file: " + events + "}\n");
     // kill -9 once the rows are through: the run stays 'running', with no end sent.
-    CrashHarness.Outcome o = CrashHarness.elspeth(dir, "launch.reconcile", "run", "-s",
-        settings.toString(), "-x");
+    CrashHarness.Outcome o =
+        CrashHarness.elspeth(dir, "launch.reconcile", "run", "-s", settings.toString(), "-x");
     assertThat(o.output(), o.killed(), is(true));
     String first;
     try (Connection c = CliHarness.landscape(dir.resolve("l.db"))) {
@@ -237,13 +256,20 @@ class OpenLineageEndToEndTest {
     }
     CliHarness.Result r = CliHarness.run("resume", first, "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
-    List<JsonNode> sent = CliHarness.lines(events).stream().map(OpenLineageEndToEndTest::parse)
-        .toList();
-    List<String> seen = sent.stream().map(e -> e.path("eventType").asText() + " "
-        + e.at("/run/facets/elspeth/landscapeRunId").asText()).toList();
+    List<JsonNode> sent =
+        CliHarness.lines(events).stream().map(OpenLineageEndToEndTest::parse).toList();
+    List<String> seen =
+        sent.stream()
+            .map(
+                e ->
+                    e.path("eventType").asText()
+                        + " "
+                        + e.at("/run/facets/elspeth/landscapeRunId").asText())
+            .toList();
     String second = sent.get(sent.size() - 1).at("/run/facets/elspeth/landscapeRunId").asText();
-    assertThat(seen, contains("START " + first, "ABORT " + first, "START " + second,
-        "COMPLETE " + second));
+    assertThat(
+        seen,
+        contains("START " + first, "ABORT " + first, "START " + second, "COMPLETE " + second));
     for (JsonNode e : sent) {
       assertThat(e.toString(), OpenLineageSchemaCheck.problems(e.toString()), empty());
     }
@@ -251,14 +277,29 @@ class OpenLineageEndToEndTest {
 
   @Test
   void aBadLineageSectionIsRefusedNamingTheKey(@TempDir Path dir) throws Exception {
-    CliHarness.Result r = run(dir, settings(dir, "", """
+    CliHarness.Result r =
+        run(
+            dir,
+            settings(
+                dir,
+                "",
+                """
         lineage:
           http: {url: "localhost:5000"}
         """));
     assertThat(r.exitCode(), not(is(0)));
-    assertThat(r.err(), containsString("lineage.http.url: expected an http(s) URL such as"
-        + " http://localhost:5000, got 'localhost:5000'"));
-    r = run(dir, settings(dir, "", """
+    assertThat(
+        r.err(),
+        containsString(
+            "lineage.http.url: expected an http(s) URL such as"
+                + " http://localhost:5000, got 'localhost:5000'"));
+    r =
+        run(
+            dir,
+            settings(
+                dir,
+                "",
+                """
         lineage:
           consol: true
         """));

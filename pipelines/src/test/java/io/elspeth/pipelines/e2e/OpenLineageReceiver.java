@@ -11,9 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An OpenLineage HTTP endpoint on loopback (the JDK's HTTP server): it keeps every POST to
- * {@code /api/v1/lineage} (its body and Authorization header) and answers with the status set
- * ({@code 201}, as Marquez does, unless told to fail).
+ * An OpenLineage HTTP endpoint on loopback (the JDK's HTTP server): it keeps every POST to {@code
+ * /api/v1/lineage} (its body and Authorization header) and answers with the status set ({@code
+ * 201}, as Marquez does, unless told to fail).
  */
 final class OpenLineageReceiver implements AutoCloseable {
   /** One request received. */
@@ -28,19 +28,23 @@ final class OpenLineageReceiver implements AutoCloseable {
   }
 
   static OpenLineageReceiver start() throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-        0), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     OpenLineageReceiver r = new OpenLineageReceiver(server);
-    server.createContext("/api/v1/lineage", exchange -> {
-      try (InputStream in = exchange.getRequestBody()) {
-        r.received.add(new Received(exchange.getRequestURI().getPath(),
-            exchange.getRequestHeaders().getFirst("Authorization"),
-            String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
-            new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-      }
-      exchange.sendResponseHeaders(r.status, -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/api/v1/lineage",
+        exchange -> {
+          try (InputStream in = exchange.getRequestBody()) {
+            r.received.add(
+                new Received(
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+          }
+          exchange.sendResponseHeaders(r.status, -1);
+          exchange.close();
+        });
     server.start();
     return r;
   }

@@ -12,16 +12,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A PostgreSQL server of one test's own (initdb + pg_ctl in a temp folder, on a free loopback
- * port, trust authentication), so the test can stop it with {@code pg_ctl stop -m immediate}
- * without touching the shared server on 5432. initdb refuses root: as root the tools run as the
- * {@code postgres} OS user through {@code runuser}, in a folder that user owns.
+ * A PostgreSQL server of one test's own (initdb + pg_ctl in a temp folder, on a free loopback port,
+ * trust authentication), so the test can stop it with {@code pg_ctl stop -m immediate} without
+ * touching the shared server on 5432. initdb refuses root: as root the tools run as the {@code
+ * postgres} OS user through {@code runuser}, in a folder that user owns.
  */
 final class OwnPostgres implements AutoCloseable {
   private final Path bin;
   private final Path home;
   private final Path data;
   private final int port;
+
   /** The processes {@link #silence} stopped, until {@link #wake}. */
   private List<String> silenced = List.of();
 
@@ -39,9 +40,12 @@ final class OwnPostgres implements AutoCloseable {
       return Optional.empty();
     }
     try (Stream<Path> versions = Files.list(root)) {
-      return versions.map(v -> v.resolve("bin"))
-          .filter(b -> Files.isExecutable(b.resolve("initdb"))
-              && Files.isExecutable(b.resolve("pg_ctl")))
+      return versions
+          .map(v -> v.resolve("bin"))
+          .filter(
+              b ->
+                  Files.isExecutable(b.resolve("initdb"))
+                      && Files.isExecutable(b.resolve("pg_ctl")))
           .max(Comparator.comparing(b -> versionOf(b.getParent())));
     } catch (IOException e) {
       return Optional.empty();
@@ -67,44 +71,75 @@ final class OwnPostgres implements AutoCloseable {
     if (isRoot()) {
       pg.exec(List.of("chown", "postgres:postgres", home.toString()), false);
     }
-    pg.exec(List.of(bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U", "postgres",
-        "-A", "trust", "--no-sync"), true);
+    pg.exec(
+        List.of(
+            bin.resolve("initdb").toString(),
+            "-D",
+            pg.data.toString(),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync"),
+        true);
     pg.start();
     return pg;
   }
 
   /**
-   * Starts (or restarts) the server and waits until it accepts connections. {@code fsync=off}
-   * only: an immediate stop kills the server's processes, not the machine, so what the server
-   * wrote stays in the kernel's cache. {@code synchronous_commit} stays on: with it off, a commit
-   * is acknowledged before its WAL leaves the server's memory, and an immediate stop then loses
-   * commits the run was told had succeeded (a sink's publication intent), which no database
-   * client can be exactly-once against.
+   * Starts (or restarts) the server and waits until it accepts connections. {@code fsync=off} only:
+   * an immediate stop kills the server's processes, not the machine, so what the server wrote stays
+   * in the kernel's cache. {@code synchronous_commit} stays on: with it off, a commit is
+   * acknowledged before its WAL leaves the server's memory, and an immediate stop then loses
+   * commits the run was told had succeeded (a sink's publication intent), which no database client
+   * can be exactly-once against.
    */
   void start() throws Exception {
-    exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
-        home.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-        "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + home
-            + " -c fsync=off", "start"), true);
+    exec(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            home.resolve("server.log").toString(),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            "-p "
+                + port
+                + " -c listen_addresses=127.0.0.1 -c unix_socket_directories="
+                + home
+                + " -c fsync=off",
+            "start"),
+        true);
   }
 
   /** Stops the server the way a crash does: every backend killed, no checkpoint. */
   void stopImmediately() throws Exception {
-    exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate",
-        "-w", "stop"), true);
+    exec(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop"),
+        true);
   }
 
   /**
-   * Makes the server silent without closing anything: SIGSTOP to its postmaster and every
-   * backend, so connections stay open and no byte comes back (a hung host, a network cut).
+   * Makes the server silent without closing anything: SIGSTOP to its postmaster and every backend,
+   * so connections stay open and no byte comes back (a hung host, a network cut).
    */
   void silence() throws Exception {
-    long postmaster = Long.parseLong(
-        Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    long postmaster =
+        Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
     List<String> pids = new ArrayList<>();
     pids.add(Long.toString(postmaster));
-    ProcessHandle.of(postmaster).ifPresent(h -> h.descendants()
-        .forEach(d -> pids.add(Long.toString(d.pid()))));
+    ProcessHandle.of(postmaster)
+        .ifPresent(h -> h.descendants().forEach(d -> pids.add(Long.toString(d.pid()))));
     silenced = pids;
     signal("-STOP", pids);
   }
@@ -161,15 +196,15 @@ final class OwnPostgres implements AutoCloseable {
     full.addAll(command);
     Path log = Files.createTempFile("elspeth-own-pg-cmd", ".log");
     try {
-      Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile())
-          .start();
+      Process p =
+          new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("timed out: " + String.join(" ", full));
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", full) + " exited " + p.exitValue()
-            + ":\n" + Files.readString(log));
+        throw new IllegalStateException(
+            String.join(" ", full) + " exited " + p.exitValue() + ":\n" + Files.readString(log));
       }
     } finally {
       Files.deleteIfExists(log);

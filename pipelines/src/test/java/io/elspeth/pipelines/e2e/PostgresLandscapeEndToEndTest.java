@@ -25,22 +25,23 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresLandscapeEndToEndTest {
   private static final String SERVER = TestPostgres.get().jdbcUrl();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String schema;
 
   @BeforeEach
   void createSchema() throws Exception {
     schema = "e2e_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
   }
 
   @AfterEach
   void dropSchema() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(SERVER);
+        Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA " + schema + " CASCADE");
     }
   }
@@ -51,24 +52,32 @@ class PostgresLandscapeEndToEndTest {
 
   private Path pipelineWithLandscape(String url) throws Exception {
     Path settings = CliHarness.example("validation_quarantine", dir);
-    String yaml = Files.readString(settings).replaceAll("url: sqlite:///\\S+", "url: \"" + url + "\"");
+    String yaml =
+        Files.readString(settings).replaceAll("url: sqlite:///\\S+", "url: \"" + url + "\"");
     Files.writeString(settings, yaml);
     return settings;
   }
 
   @Test
   void aRunRecordsItsWholeLineageInPostgresql() throws Exception {
-    Path settings = pipelineWithLandscape(
-        TestPostgres.get().url() + "?currentSchema=" + schema);
+    Path settings = pipelineWithLandscape(TestPostgres.get().url() + "?currentSchema=" + schema);
     CliHarness.Result r = CliHarness.run("run", "-s", settings.toString(), "--execute");
     assertThat(r.err(), r.exitCode(), is(0));
     try (Connection c = landscape()) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@valid", 3L, "quarantined@quarantine", 3L)));
     }
-    CliHarness.Result explain = CliHarness.run("explain", "--run", "latest", "--row", "1",
-        "--database", TestPostgres.get().url() + "?currentSchema=" + schema);
+    CliHarness.Result explain =
+        CliHarness.run(
+            "explain",
+            "--run",
+            "latest",
+            "--row",
+            "1",
+            "--database",
+            TestPostgres.get().url() + "?currentSchema=" + schema);
     assertThat(explain.err(), explain.exitCode(), is(0));
     assertThat(explain.out(), containsString("quarantined"));
   }
@@ -80,7 +89,9 @@ class PostgresLandscapeEndToEndTest {
     assertThat(r.exitCode(), is(1));
     assertThat(r.err(), containsString("cannot open the Landscape database"));
     assertThat(r.err() + r.out(), not(containsString("hunter2")));
-    assertThat("no output is written without its audit record",
-        Files.exists(dir.resolve("valid.csv")), is(false));
+    assertThat(
+        "no output is written without its audit record",
+        Files.exists(dir.resolve("valid.csv")),
+        is(false));
   }
 }

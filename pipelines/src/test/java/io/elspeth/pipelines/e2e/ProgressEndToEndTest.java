@@ -31,17 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class ProgressEndToEndTest {
   /**
-   * Rows for a run of a second or more; the tests report every 0.2 s, so that several reports
-   * fall in a run even on a fast machine with a warm JVM (8,000 rows can take one second).
+   * Rows for a run of a second or more; the tests report every 0.2 s, so that several reports fall
+   * in a run even on a fast machine with a warm JVM (8,000 rows can take one second).
    */
   private static final int ROWS = 8_000;
-  private static final Pattern TEXT_PROGRESS = Pattern.compile(
-      "^progress: ([\\d,]+) rows read, ([\\d,]+) processed \\(([\\d,]+) succeeded, ([\\d,]+)"
-          + " routed, ([\\d,]+) quarantined, ([\\d,]+) failed\\), [\\d,]+ rows/s, .* elapsed.*$");
+
+  private static final Pattern TEXT_PROGRESS =
+      Pattern.compile(
+          "^progress: ([\\d,]+) rows read, ([\\d,]+) processed \\(([\\d,]+) succeeded, ([\\d,]+)"
+              + " routed, ([\\d,]+) quarantined, ([\\d,]+) failed\\), [\\d,]+ rows/s, .* elapsed.*$");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path settings(String name) throws Exception {
     Path input = dir.resolve("input.csv");
@@ -53,7 +54,9 @@ class ProgressEndToEndTest {
       Files.writeString(input, csv);
     }
     Path run = Files.createDirectories(dir.resolve(name));
-    return CliHarness.settings(run, """
+    return CliHarness.settings(
+        run,
+        """
         source:
           plugin: csv
           options:
@@ -70,14 +73,20 @@ class ProgressEndToEndTest {
         default_sink: normal
         landscape: {url: "sqlite:///%s"}
         payload_store: {base_path: %s}
-        """.formatted(input, run.resolve("normal.csv"), run.resolve("high.csv"),
-        run.resolve("landscape.db"), run.resolve("payloads")));
+        """
+            .formatted(
+                input,
+                run.resolve("normal.csv"),
+                run.resolve("high.csv"),
+                run.resolve("landscape.db"),
+                run.resolve("payloads")));
   }
 
   @Test
   void textProgressOnStderrCountsUpToTheRunAndNamesThePhases() throws Exception {
-    CliHarness.Result r = CliHarness.run("run", "-s", settings("text").toString(), "--execute",
-        "--progress-interval", "0.2");
+    CliHarness.Result r =
+        CliHarness.run(
+            "run", "-s", settings("text").toString(), "--execute", "--progress-interval", "0.2");
     assertThat(r.err(), r.exitCode(), is(0));
     List<long[]> progress = new ArrayList<>();
     for (String line : r.err().split("\n")) {
@@ -92,9 +101,13 @@ class ProgressEndToEndTest {
     }
     assertThat(r.err(), progress.size(), greaterThanOrEqualTo(2));
     for (int i = 1; i < progress.size(); i++) {
-      assertThat("rows read never go down", progress.get(i)[0],
+      assertThat(
+          "rows read never go down",
+          progress.get(i)[0],
           greaterThanOrEqualTo(progress.get(i - 1)[0]));
-      assertThat("processed never goes down", progress.get(i)[1],
+      assertThat(
+          "processed never goes down",
+          progress.get(i)[1],
           greaterThanOrEqualTo(progress.get(i - 1)[1]));
     }
     long[] first = progress.get(0);
@@ -111,8 +124,16 @@ class ProgressEndToEndTest {
 
   @Test
   void jsonFormatPrintsElspethsEventsAsJsonLines() throws Exception {
-    CliHarness.Result r = CliHarness.run("run", "-s", settings("json").toString(), "--execute",
-        "--progress-interval", "0.2", "--format", "json");
+    CliHarness.Result r =
+        CliHarness.run(
+            "run",
+            "-s",
+            settings("json").toString(),
+            "--execute",
+            "--progress-interval",
+            "0.2",
+            "--format",
+            "json");
     assertThat(r.err(), r.exitCode(), is(0));
     List<JsonNode> events = new ArrayList<>();
     for (String line : r.out().split("\n")) {
@@ -121,45 +142,58 @@ class ProgressEndToEndTest {
       }
     }
     List<String> names = events.stream().map(e -> e.get("event").asText()).toList();
-    assertThat(names, everyItem(is(in(Set.of("progress", "phase_started", "phase_completed",
-        "run_completed")))));
-    List<JsonNode> progress = events.stream()
-        .filter(e -> e.get("event").asText().equals("progress")).toList();
+    assertThat(
+        names,
+        everyItem(is(in(Set.of("progress", "phase_started", "phase_completed", "run_completed")))));
+    List<JsonNode> progress =
+        events.stream().filter(e -> e.get("event").asText().equals("progress")).toList();
     assertThat(r.out(), progress.size(), greaterThanOrEqualTo(2));
     for (int i = 1; i < progress.size(); i++) {
-      assertThat(progress.get(i).get("rows_processed").asLong(),
+      assertThat(
+          progress.get(i).get("rows_processed").asLong(),
           greaterThanOrEqualTo(progress.get(i - 1).get("rows_processed").asLong()));
     }
     JsonNode last = progress.get(progress.size() - 1);
     assertThat(last.get("rows_processed").asLong(), is((long) ROWS));
     assertThat(last.get("rows_read").asLong(), is((long) ROWS));
-    assertThat(last.get("rows_succeeded").asLong() + last.get("rows_routed").asLong(),
-        is((long) ROWS));
+    assertThat(
+        last.get("rows_succeeded").asLong() + last.get("rows_routed").asLong(), is((long) ROWS));
     assertThat(last.get("rows_failed").asLong(), is(0L));
     assertThat(last.get("rows_quarantined").asLong(), is(0L));
-    assertThat("the file is under the sampled MiB: its count is exact",
-        last.get("estimated_rows").asLong(), is((long) ROWS));
-    assertThat(last.has("rows_per_second") && last.has("elapsed_seconds")
-        && last.has("eta_seconds"), is(true));
-    List<String> started = events.stream()
-        .filter(e -> e.get("event").asText().equals("phase_started"))
-        .map(e -> e.get("phase").asText()).toList();
+    assertThat(
+        "the file is under the sampled MiB: its count is exact",
+        last.get("estimated_rows").asLong(),
+        is((long) ROWS));
+    assertThat(
+        last.has("rows_per_second") && last.has("elapsed_seconds") && last.has("eta_seconds"),
+        is(true));
+    List<String> started =
+        events.stream()
+            .filter(e -> e.get("event").asText().equals("phase_started"))
+            .map(e -> e.get("phase").asText())
+            .toList();
     assertThat(started, hasItem("process"));
     assertThat(started, hasItem("reconcile"));
     JsonNode summary = events.get(events.size() - 1);
     assertThat(summary.get("event").asText(), is("run_completed"));
     assertThat(summary.get("status").asText(), is("completed"));
     assertThat(summary.get("total_rows").asLong(), is((long) ROWS));
-    assertThat(summary.get("succeeded").asLong() + summary.get("routed").asLong(),
-        is((long) ROWS));
+    assertThat(summary.get("succeeded").asLong() + summary.get("routed").asLong(), is((long) ROWS));
     assertThat(summary.get("exit_code").asInt(), is(0));
     assertThat(summary.get("run_id").asText().isEmpty(), is(false));
   }
 
   @Test
   void quietPrintsNoProgressAndNoPhases() throws Exception {
-    CliHarness.Result r = CliHarness.run("run", "-s", settings("quiet").toString(), "--execute",
-        "--progress-interval", "1", "--quiet");
+    CliHarness.Result r =
+        CliHarness.run(
+            "run",
+            "-s",
+            settings("quiet").toString(),
+            "--execute",
+            "--progress-interval",
+            "1",
+            "--quiet");
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(r.err(), not(containsString("progress:")));
     assertThat(r.err(), not(containsString("[PROCESS]")));
@@ -169,9 +203,11 @@ class ProgressEndToEndTest {
 
   @Test
   void aProgressIntervalOfZeroIsAUsageError() throws Exception {
-    CliHarness.Result r = CliHarness.run("run", "-s", settings("zero").toString(), "--execute",
-        "--progress-interval", "0");
+    CliHarness.Result r =
+        CliHarness.run(
+            "run", "-s", settings("zero").toString(), "--execute", "--progress-interval", "0");
     assertThat(r.exitCode(), is(2));
-    assertThat(r.err(), containsString("--progress-interval: expected a number of seconds above 0"));
+    assertThat(
+        r.err(), containsString("--progress-interval: expected a number of seconds above 0"));
   }
 }

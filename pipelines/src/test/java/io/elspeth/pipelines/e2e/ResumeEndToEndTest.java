@@ -15,16 +15,19 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Resuming a run that stopped part-way: only the unfinished rows run again, appended to the sinks. */
+/**
+ * Resuming a run that stopped part-way: only the unfinished rows run again, appended to the sinks.
+ */
 @Tag("e2e")
 class ResumeEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path settings(String extraTransform) throws Exception {
     Path input = dir.resolve("in.csv");
     Files.writeString(input, "id,name\n0,a\n1,b\n2,c\n3,d\n4,e\n5,f\n");
-    return CliHarness.settings(dir, """
+    return CliHarness.settings(
+        dir,
+        """
         source:
           plugin: csv
           options:
@@ -37,7 +40,8 @@ class ResumeEndToEndTest {
         sinks:
           out: {plugin: csv, options: {path: %s}}
         landscape: {url: "sqlite:///%s"}
-        """.formatted(input, extraTransform, dir.resolve("out.csv"), dir.resolve("audit.db")));
+        """
+            .formatted(input, extraTransform, dir.resolve("out.csv"), dir.resolve("audit.db")));
   }
 
   private String firstRun(Path settings) throws Exception {
@@ -52,8 +56,9 @@ class ResumeEndToEndTest {
   private void crashAfterThreeRows(String runId) throws Exception {
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"));
         Statement s = c.createStatement()) {
-      s.execute("DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
-          + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 3)");
+      s.execute(
+          "DELETE FROM token_outcomes WHERE token_id IN (SELECT t.token_id FROM tokens t"
+              + " JOIN rows r ON r.row_id = t.row_id WHERE r.row_index >= 3)");
       s.execute("UPDATE runs SET status = 'failed' WHERE run_id = '" + runId + "'");
     }
     Files.write(dir.resolve("out.csv"), List.of("id,name", "0,a", "1,b", "2,c"));
@@ -71,22 +76,40 @@ class ResumeEndToEndTest {
 
     CliHarness.Result r = CliHarness.run("resume", first, "-s", settings.toString(), "-x");
     assertThat(r.err(), r.exitCode(), is(0));
-    assertThat(CliHarness.lines(dir.resolve("out.csv")),
+    assertThat(
+        CliHarness.lines(dir.resolve("out.csv")),
         equalTo(List.of("id,name", "0,a", "1,b", "2,c", "3,d", "4,e", "5,f")));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
-      String second = CliHarness.query(c, "SELECT run_id FROM runs WHERE run_id <> '" + first
-          + "'").get(0).get("run_id").toString();
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM rows WHERE run_id = '" + second + "'"),
-          is(3L));
-      assertThat(CliHarness.query(c, "SELECT row_index FROM rows WHERE run_id = '" + second
-          + "' ORDER BY row_index").stream().map(m -> ((Number) m.get("row_index")).longValue())
-          .toList(), equalTo(List.of(3L, 4L, 5L)));
-      Map<String, Object> link = CliHarness.query(c, "SELECT result_type, result_json FROM"
-          + " preflight_results WHERE run_id = '" + second + "'").get(0);
+      String second =
+          CliHarness.query(c, "SELECT run_id FROM runs WHERE run_id <> '" + first + "'")
+              .get(0)
+              .get("run_id")
+              .toString();
+      assertThat(
+          CliHarness.count(c, "SELECT COUNT(*) FROM rows WHERE run_id = '" + second + "'"), is(3L));
+      assertThat(
+          CliHarness.query(
+                  c,
+                  "SELECT row_index FROM rows WHERE run_id = '" + second + "' ORDER BY row_index")
+              .stream()
+              .map(m -> ((Number) m.get("row_index")).longValue())
+              .toList(),
+          equalTo(List.of(3L, 4L, 5L)));
+      Map<String, Object> link =
+          CliHarness.query(
+                  c,
+                  "SELECT result_type, result_json FROM"
+                      + " preflight_results WHERE run_id = '"
+                      + second
+                      + "'")
+              .get(0);
       assertThat(link.get("result_type"), is("dependency_run"));
       assertThat(link.get("result_json").toString(), containsString(first));
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE run_id = '" + second
-          + "' AND status = 'completed'"), is(1L));
+      assertThat(
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM runs WHERE run_id = '" + second + "' AND status = 'completed'"),
+          is(1L));
     }
   }
 

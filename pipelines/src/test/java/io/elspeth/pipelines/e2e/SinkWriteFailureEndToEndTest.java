@@ -1,6 +1,5 @@
 package io.elspeth.pipelines.e2e;
 
-import io.elspeth.testkit.postgres.TestPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
@@ -11,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.testkit.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,8 +33,7 @@ class SinkWriteFailureEndToEndTest {
   private static final String REASON =
       "the value of field 'name' cannot be encoded in US-ASCII (it would be altered)";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void writeInput() throws Exception {
@@ -69,7 +68,8 @@ class SinkWriteFailureEndToEndTest {
         default_sink: out
         landscape: {url: "sqlite:///%1$s/audit.db"}
         payload_store: {base_path: %1$s/payloads}
-        """.formatted(dir, onWriteFailure);
+        """
+        .formatted(dir, onWriteFailure);
   }
 
   private CliHarness.Result run(String settings) throws Exception {
@@ -77,7 +77,13 @@ class SinkWriteFailureEndToEndTest {
   }
 
   private CliHarness.Result explainRow1() {
-    return CliHarness.run("explain", "--run", "latest", "--row", "1", "--database",
+    return CliHarness.run(
+        "explain",
+        "--run",
+        "latest",
+        "--row",
+        "1",
+        "--database",
         dir.resolve("audit.db").toString());
   }
 
@@ -86,7 +92,8 @@ class SinkWriteFailureEndToEndTest {
     CliHarness.Result r = run(pipeline("on_write_failure: failed"));
 
     assertThat(r.err(), r.exitCode(), is(0));
-    assertThat(CliHarness.lines(dir.resolve("out.csv")),
+    assertThat(
+        CliHarness.lines(dir.resolve("out.csv")),
         equalTo(List.of("id,name", "0,alice", "3,carol")));
     List<String> failed = CliHarness.lines(dir.resolve("failed.jsonl"));
     assertThat(failed, hasSize(1));
@@ -97,17 +104,27 @@ class SinkWriteFailureEndToEndTest {
     assertThat(CliHarness.lines(dir.resolve("high.jsonl")), hasSize(1));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("completed@out", 2L,
-          "routed@high", 1L, "diverted@failed", 1L)));
-      assertThat(CliHarness.query(c, "SELECT e.label, e.default_mode, r.mode FROM routing_events r"
-          + " JOIN edges e ON e.edge_id = r.edge_id WHERE e.label = '__failsink__'"),
-          equalTo(List.of(Map.of("label", "__failsink__", "default_mode", "divert",
-              "mode", "divert"))));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("completed@out", 2L, "routed@high", 1L, "diverted@failed", 1L)));
+      assertThat(
+          CliHarness.query(
+              c,
+              "SELECT e.label, e.default_mode, r.mode FROM routing_events r"
+                  + " JOIN edges e ON e.edge_id = r.edge_id WHERE e.label = '__failsink__'"),
+          equalTo(
+              List.of(
+                  Map.of("label", "__failsink__", "default_mode", "divert", "mode", "divert"))));
     }
     String story = explainRow1().out();
-    assertThat(story, allOf(containsString("failed"), containsString("SinkDiversion"),
-        containsString(REASON), containsString("route '__failsink__'"),
-        containsString("diverted at sink 'failed' -> " + dir.resolve("failed.jsonl"))));
+    assertThat(
+        story,
+        allOf(
+            containsString("failed"),
+            containsString("SinkDiversion"),
+            containsString(REASON),
+            containsString("route '__failsink__'"),
+            containsString("diverted at sink 'failed' -> " + dir.resolve("failed.jsonl"))));
   }
 
   @Test
@@ -116,19 +133,29 @@ class SinkWriteFailureEndToEndTest {
 
     assertThat(r.err(), r.exitCode(), is(0));
     assertThat(r.out(), containsString("diverted at sink __discard__: 1"));
-    assertThat(CliHarness.lines(dir.resolve("out.csv")),
+    assertThat(
+        CliHarness.lines(dir.resolve("out.csv")),
         equalTo(List.of("id,name", "0,alice", "3,carol")));
     assertThat(CliHarness.lines(dir.resolve("failed.jsonl")), empty());
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("completed@out", 2L,
-          "routed@high", 1L, "diverted@__discard__", 1L)));
-      assertThat(CliHarness.query(c, "SELECT o.context_json FROM token_outcomes o WHERE"
-          + " o.outcome = 'diverted'").toString(), containsString(REASON));
+      assertThat(
+          LandscapeInvariants.outcomes(c),
+          equalTo(Map.of("completed@out", 2L, "routed@high", 1L, "diverted@__discard__", 1L)));
+      assertThat(
+          CliHarness.query(
+                  c,
+                  "SELECT o.context_json FROM token_outcomes o WHERE" + " o.outcome = 'diverted'")
+              .toString(),
+          containsString(REASON));
     }
     String story = explainRow1().out();
-    assertThat(story, allOf(containsString("SinkDiscard"), containsString(REASON),
-        containsString("diverted at sink '__discard__'")));
+    assertThat(
+        story,
+        allOf(
+            containsString("SinkDiscard"),
+            containsString(REASON),
+            containsString("diverted at sink '__discard__'")));
     // A discarded row reached no file: explain names none.
     assertThat(story, not(containsString("out.csv")));
   }
@@ -138,39 +165,62 @@ class SinkWriteFailureEndToEndTest {
     CliHarness.Result r = run(pipeline(""));
 
     assertThat(r.exitCode(), is(1));
-    assertThat(r.err(), allOf(containsString("sink 'out' cannot write row 1"),
-        containsString(REASON), containsString("no sink published")));
+    assertThat(
+        r.err(),
+        allOf(
+            containsString("sink 'out' cannot write row 1"),
+            containsString(REASON),
+            containsString("no sink published")));
     assertThat(r.err(), not(containsString("\tat ")));
     // No sink published, none staged a file or left a manifest behind.
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith("audit.db") && !n.equals("in.csv")
-              && !n.equals("settings.yaml") && !n.equals("payloads")).toList(), empty());
+      assertThat(
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(
+                  n ->
+                      !n.startsWith("audit.db")
+                          && !n.equals("in.csv")
+                          && !n.equals("settings.yaml")
+                          && !n.equals("payloads"))
+              .toList(),
+          empty());
     }
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
-      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"),
-          is(1L));
+      assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"), is(1L));
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM artifacts"), is(0L));
       assertThat(CliHarness.count(c, "SELECT COUNT(*) FROM elspeth_sink_publications"), is(0L));
       // The row's failure and its reason are on record, so explain can tell it.
       assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("failed", 1L)));
-      assertThat(CliHarness.query(c, "SELECT s.status, s.error_json FROM node_states s JOIN"
-          + " nodes n ON n.node_id = s.node_id AND n.run_id = s.run_id WHERE n.node_type ="
-          + " 'sink'").toString(), allOf(containsString("failed"),
-          containsString("SinkWriteFailure"), containsString(REASON)));
+      assertThat(
+          CliHarness.query(
+                  c,
+                  "SELECT s.status, s.error_json FROM node_states s JOIN"
+                      + " nodes n ON n.node_id = s.node_id AND n.run_id = s.run_id WHERE n.node_type ="
+                      + " 'sink'")
+              .toString(),
+          allOf(
+              containsString("failed"),
+              containsString("SinkWriteFailure"),
+              containsString(REASON)));
     }
-    assertThat(explainRow1().out(), allOf(containsString("SinkWriteFailure"),
-        containsString("outcome: failed")));
+    assertThat(
+        explainRow1().out(),
+        allOf(containsString("SinkWriteFailure"), containsString("outcome: failed")));
   }
 
   @Test
   void aDatabaseColumnThatRefusesAValueDivertsThatRowOnly() throws Exception {
-    Files.writeString(dir.resolve("in.jsonl"), """
+    Files.writeString(
+        dir.resolve("in.jsonl"),
+        """
         {"id": 1, "score": 1.5}
         {"id": 2, "score": "high"}
         {"id": 3, "score": 2}
         """);
-    CliHarness.Result r = run("""
+    CliHarness.Result r =
+        run(
+            """
         source:
           plugin: json
           options: {path: %1$s/in.jsonl, schema: {fields: dynamic}, on_validation_failure: discard}
@@ -188,21 +238,25 @@ class SinkWriteFailureEndToEndTest {
         default_sink: db
         landscape: {url: "sqlite:///%1$s/audit.db"}
         payload_store: {base_path: %1$s/payloads}
-        """.formatted(dir));
+        """
+                .formatted(dir));
 
     assertThat(r.err(), r.exitCode(), is(0));
     try (Connection c = CliHarness.landscape(dir.resolve("out.db"))) {
-      assertThat(CliHarness.query(c, "SELECT id FROM scores ORDER BY id").toString(),
+      assertThat(
+          CliHarness.query(c, "SELECT id FROM scores ORDER BY id").toString(),
           is("[{id=1}, {id=3}]"));
     }
-    Map<?, ?> diverted = JSON.readValue(CliHarness.lines(dir.resolve("failed.jsonl")).get(0),
-        Map.class);
+    Map<?, ?> diverted =
+        JSON.readValue(CliHarness.lines(dir.resolve("failed.jsonl")).get(0), Map.class);
     assertThat(diverted.get("score"), is("high"));
-    assertThat((String) diverted.get("__diversion_reason"), containsString(
-        "field 'score' is not a number, which its FLOAT column requires"));
+    assertThat(
+        (String) diverted.get("__diversion_reason"),
+        containsString("field 'score' is not a number, which its FLOAT column requires"));
     try (Connection c = CliHarness.landscape(dir.resolve("audit.db"))) {
       LandscapeInvariants.assertReconciles(c);
-      assertThat(LandscapeInvariants.outcomes(c),
+      assertThat(
+          LandscapeInvariants.outcomes(c),
           equalTo(Map.of("completed@db", 2L, "diverted@failed", 1L)));
     }
   }
@@ -212,19 +266,27 @@ class SinkWriteFailureEndToEndTest {
     Path settings = CliHarness.settings(dir, pipeline("on_write_failure: nowhere"));
     CliHarness.Result missing = CliHarness.run("validate", "-s", settings.toString());
     assertThat(missing.exitCode(), is(1));
-    assertThat(missing.err(), allOf(containsString(settings.toString()),
-        containsString("sinks.out.on_write_failure: no sink named 'nowhere'"),
-        containsString("(line 15, column 5)")));
+    assertThat(
+        missing.err(),
+        allOf(
+            containsString(settings.toString()),
+            containsString("sinks.out.on_write_failure: no sink named 'nowhere'"),
+            containsString("(line 15, column 5)")));
 
-    String chain = pipeline("on_write_failure: failed").replace(
-        "options: {path: " + dir + "/failed.jsonl}",
-        "options: {path: " + dir + "/failed.jsonl}\n    on_write_failure: out");
-    CliHarness.Result cycle = CliHarness.run("validate", "-s",
-        CliHarness.settings(dir, chain).toString());
+    String chain =
+        pipeline("on_write_failure: failed")
+            .replace(
+                "options: {path: " + dir + "/failed.jsonl}",
+                "options: {path: " + dir + "/failed.jsonl}\n    on_write_failure: out");
+    CliHarness.Result cycle =
+        CliHarness.run("validate", "-s", CliHarness.settings(dir, chain).toString());
     assertThat(cycle.exitCode(), is(1));
-    assertThat(cycle.err(), containsString("sinks.out.on_write_failure and"
-        + " sinks.failed.on_write_failure: 'out' diverts to 'failed', which diverts in turn to"
-        + " 'out'"));
+    assertThat(
+        cycle.err(),
+        containsString(
+            "sinks.out.on_write_failure and"
+                + " sinks.failed.on_write_failure: 'out' diverts to 'failed', which diverts in turn to"
+                + " 'out'"));
   }
 
   @Test
@@ -236,31 +298,49 @@ class SinkWriteFailureEndToEndTest {
       st.execute("CREATE SCHEMA " + schema);
     }
     try {
-      String landscape = "landscape: {url: \"" + TestPostgres.get().url()
-          + "?currentSchema=" + schema + "\"}";
-      String diverting = pipeline("on_write_failure: failed")
-          .replaceAll("landscape: \\{url: \"sqlite:///[^\"]+\"\\}", landscape);
-      CliHarness.Result r = CliHarness.run("run", "-s",
-          CliHarness.settings(dir, diverting).toString(), "--execute", "--runner", "flink-local");
+      String landscape =
+          "landscape: {url: \"" + TestPostgres.get().url() + "?currentSchema=" + schema + "\"}";
+      String diverting =
+          pipeline("on_write_failure: failed")
+              .replaceAll("landscape: \\{url: \"sqlite:///[^\"]+\"\\}", landscape);
+      CliHarness.Result r =
+          CliHarness.run(
+              "run",
+              "-s",
+              CliHarness.settings(dir, diverting).toString(),
+              "--execute",
+              "--runner",
+              "flink-local");
       assertThat(r.err(), r.exitCode(), is(0));
-      assertThat(CliHarness.lines(dir.resolve("out.csv")),
+      assertThat(
+          CliHarness.lines(dir.resolve("out.csv")),
           equalTo(List.of("id,name", "0,alice", "3,carol")));
       assertThat(CliHarness.lines(dir.resolve("failed.jsonl")).get(0), containsString(REASON));
-      try (Connection c = java.sql.DriverManager.getConnection(server + "&currentSchema="
-          + schema)) {
-        assertThat(LandscapeInvariants.outcomes(c), equalTo(Map.of("completed@out", 2L,
-            "routed@high", 1L, "diverted@failed", 1L)));
+      try (Connection c =
+          java.sql.DriverManager.getConnection(server + "&currentSchema=" + schema)) {
+        assertThat(
+            LandscapeInvariants.outcomes(c),
+            equalTo(Map.of("completed@out", 2L, "routed@high", 1L, "diverted@failed", 1L)));
       }
 
       for (String f : List.of("out.csv", "high.jsonl", "failed.jsonl")) {
         Files.delete(dir.resolve(f));
       }
-      CliHarness.Result failed = CliHarness.run("run", "-s", CliHarness.settings(dir,
-          diverting.replace("on_write_failure: failed", "")).toString(), "--execute",
-          "--runner", "flink-local");
+      CliHarness.Result failed =
+          CliHarness.run(
+              "run",
+              "-s",
+              CliHarness.settings(dir, diverting.replace("on_write_failure: failed", ""))
+                  .toString(),
+              "--execute",
+              "--runner",
+              "flink-local");
       assertThat(failed.exitCode(), is(1));
-      assertThat(failed.err(), allOf(containsString("sink 'out' cannot write row 1"),
-          containsString("no sink published")));
+      assertThat(
+          failed.err(),
+          allOf(
+              containsString("sink 'out' cannot write row 1"),
+              containsString("no sink published")));
       for (String f : List.of("out.csv", "high.jsonl", "failed.jsonl")) {
         assertThat(f, Files.exists(dir.resolve(f)), is(false));
       }

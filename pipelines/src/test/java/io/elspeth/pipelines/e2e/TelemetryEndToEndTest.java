@@ -30,14 +30,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CLI with telemetry: at granularity full to a live OTLP receiver, exactly the expected
- * events in order; with the exporter down, the same outputs and Landscape as without telemetry
- * and the health events on the last-resort channel.
+ * The CLI with telemetry: at granularity full to a live OTLP receiver, exactly the expected events
+ * in order; with the exporter down, the same outputs and Landscape as without telemetry and the
+ * health events on the last-resort channel.
  */
 @Tag("e2e")
 class TelemetryEndToEndTest {
-  private static final String INPUT = "id,customer,amount\n1,alice,250\n2,bob,1500.5\n"
-      + "3,carol,not-a-number\n4,dave,20000\n";
+  private static final String INPUT =
+      "id,customer,amount\n1,alice,250\n2,bob,1500.5\n" + "3,carol,not-a-number\n4,dave,20000\n";
 
   private static String settings(Path dir, String telemetry) {
     return """
@@ -61,7 +61,8 @@ class TelemetryEndToEndTest {
         landscape:
           url: sqlite:///%1$s/landscape.db
         %2$s
-        """.formatted(dir, telemetry);
+        """
+        .formatted(dir, telemetry);
   }
 
   private static CliHarness.Result run(Path dir, String telemetry) throws Exception {
@@ -78,24 +79,28 @@ class TelemetryEndToEndTest {
   }
 
   @Test
-  void fullGranularityDeliversExactlyTheExpectedEventsInOrder(@TempDir Path dir)
-      throws Exception {
+  void fullGranularityDeliversExactlyTheExpectedEventsInOrder(@TempDir Path dir) throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      CliHarness.Result r = run(dir, """
+      CliHarness.Result r =
+          run(
+              dir,
+              """
           telemetry:
             enabled: true
             granularity: full
             exporters:
               - name: otlp
                 options: {endpoint: "%s", protocol: http/protobuf}
-          """.formatted(receiver.httpEndpoint()));
+          """
+                  .formatted(receiver.httpEndpoint()));
       assertThat(r.err(), r.exitCode(), is(0));
       String runId = runId(dir);
       List<ReceivedSpan> spans = receiver.spans();
       List<String> names = spans.stream().map(ReceivedSpan::name).toList();
       // Lifecycle first and last, in order; the row events between them.
-      assertThat(names.subList(0, 4), contains("RunStarted", "PhaseChanged", "PhaseChanged",
-          "PhaseChanged"));
+      assertThat(
+          names.subList(0, 4),
+          contains("RunStarted", "PhaseChanged", "PhaseChanged", "PhaseChanged"));
       assertThat(names.get(names.size() - 1), is("RunFinished"));
       assertThat(spans.get(1).attr("phase"), is("graph"));
       assertThat(spans.get(2).attr("phase"), is("source"));
@@ -104,35 +109,52 @@ class TelemetryEndToEndTest {
       ReceivedSpan finished = spans.get(spans.size() - 1);
       assertThat(finished.attr("status"), is("completed"));
       assertThat(finished.attributes(), hasEntry("row_count", 4L));
-      assertThat(spans.stream().map(ReceivedSpan::traceId).toList(),
+      assertThat(
+          spans.stream().map(ReceivedSpan::traceId).toList(),
           everyItem(is(EventSpans.traceId(runId))));
       assertThat(spans.stream().map(sp -> sp.attr("run_id")).toList(), everyItem(is(runId)));
 
       List<ReceivedSpan> rows = spans.subList(4, spans.size() - 1);
       List<String> summary = new ArrayList<>();
       for (ReceivedSpan s : rows) {
-        summary.add(switch (s.name()) {
-          case "RowCreated" -> "RowCreated";
-          case "TransformCompleted" -> "TransformCompleted " + s.attr("plugin_name") + " "
-              + s.attr("status");
-          case "GateEvaluated" -> "GateEvaluated " + s.attr("plugin_name") + " "
-              + s.attributes().get("destinations");
-          case "TokenCompleted" -> "TokenCompleted " + s.attr("outcome") + " "
-              + s.attr("sink_name");
-          default -> s.name();
-        });
+        summary.add(
+            switch (s.name()) {
+              case "RowCreated" -> "RowCreated";
+              case "TransformCompleted" ->
+                  "TransformCompleted " + s.attr("plugin_name") + " " + s.attr("status");
+              case "GateEvaluated" ->
+                  "GateEvaluated "
+                      + s.attr("plugin_name")
+                      + " "
+                      + s.attributes().get("destinations");
+              case "TokenCompleted" ->
+                  "TokenCompleted " + s.attr("outcome") + " " + s.attr("sink_name");
+              default -> s.name();
+            });
       }
-      assertThat(summary, containsInAnyOrder(
-          "RowCreated", "RowCreated", "RowCreated", "RowCreated",
-          "TransformCompleted passthrough completed", "TransformCompleted passthrough completed",
-          "TransformCompleted passthrough completed",
-          "GateEvaluated big [continue]", "GateEvaluated big [high]", "GateEvaluated big [high]",
-          "TokenCompleted completed normal", "TokenCompleted routed high",
-          "TokenCompleted routed high", "TokenCompleted quarantined quarantine"));
+      assertThat(
+          summary,
+          containsInAnyOrder(
+              "RowCreated",
+              "RowCreated",
+              "RowCreated",
+              "RowCreated",
+              "TransformCompleted passthrough completed",
+              "TransformCompleted passthrough completed",
+              "TransformCompleted passthrough completed",
+              "GateEvaluated big [continue]",
+              "GateEvaluated big [high]",
+              "GateEvaluated big [high]",
+              "TokenCompleted completed normal",
+              "TokenCompleted routed high",
+              "TokenCompleted routed high",
+              "TokenCompleted quarantined quarantine"));
       // Every event of a row carries the row's id as recorded in the Landscape.
       try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
-        List<Object> rowIds = CliHarness.query(c, "SELECT row_id FROM rows").stream()
-            .map(m -> m.get("row_id")).toList();
+        List<Object> rowIds =
+            CliHarness.query(c, "SELECT row_id FROM rows").stream()
+                .map(m -> m.get("row_id"))
+                .toList();
         for (ReceivedSpan s : rows) {
           assertThat(s.name(), rowIds, hasItem(s.attributes().get("row_id")));
         }
@@ -148,7 +170,10 @@ class TelemetryEndToEndTest {
     Path health = dir.resolve("health.jsonl");
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       receiver.failWith(503);
-      CliHarness.Result down = run(dir.resolve("down"), """
+      CliHarness.Result down =
+          run(
+              dir.resolve("down"),
+              """
           telemetry:
             enabled: true
             granularity: full
@@ -162,11 +187,14 @@ class TelemetryEndToEndTest {
             exporters:
               - name: otlp
                 options: {endpoint: "%s", protocol: http/protobuf}
-          """.formatted(health, receiver.httpEndpoint()));
+          """
+                  .formatted(health, receiver.httpEndpoint()));
       assertThat(down.err(), down.exitCode(), is(0));
     }
     for (String file : List.of("normal.csv", "high.csv", "quarantine.jsonl")) {
-      assertThat(file, Files.readString(dir.resolve("down").resolve(file)),
+      assertThat(
+          file,
+          Files.readString(dir.resolve("down").resolve(file)),
           equalTo(Files.readString(dir.resolve("plain").resolve(file))));
     }
     assertThat(landscapeShape(dir.resolve("down")), equalTo(landscapeShape(dir.resolve("plain"))));
@@ -194,8 +222,7 @@ class TelemetryEndToEndTest {
   }
 
   @Test
-  void aTotalFailureFailsTheCommandOnlyAfterTheRunCompleted(@TempDir Path dir)
-      throws Exception {
+  void aTotalFailureFailsTheCommandOnlyAfterTheRunCompleted(@TempDir Path dir) throws Exception {
     CliHarness.Result r;
     PrintStream stderr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -203,7 +230,10 @@ class TelemetryEndToEndTest {
       receiver.failWith(503);
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       try {
-        r = run(dir, """
+        r =
+            run(
+                dir,
+                """
             telemetry:
               enabled: true
               granularity: rows
@@ -211,29 +241,34 @@ class TelemetryEndToEndTest {
               exporters:
                 - name: otlp
                   options: {endpoint: "%s", protocol: http/protobuf}
-            """.formatted(receiver.httpEndpoint()));
+            """
+                    .formatted(receiver.httpEndpoint()));
       } finally {
         System.setErr(stderr);
       }
       assertThat(r.exitCode(), is(1));
       // Each exporter failure is reported once, by its health line: no log line beside it.
-      List<String> logged = captured.toString(StandardCharsets.UTF_8).lines()
-          .toList();
+      List<String> logged = captured.toString(StandardCharsets.UTF_8).lines().toList();
       assertThat(logged, hasItem(containsString("\"event_type\":\"ExporterFailed\"")));
       assertThat(logged, everyItem(not(containsString(" WARN "))));
-      List<String> failures = logged.stream().filter(l -> l.contains("\"ExporterFailed\""))
-          .map(l -> l.replaceAll(".*\"failures\":(\\d+).*", "$1")).toList();
-      assertThat("one line per failure", failures.size(),
-          is((int) failures.stream().distinct().count()));
+      List<String> failures =
+          logged.stream()
+              .filter(l -> l.contains("\"ExporterFailed\""))
+              .map(l -> l.replaceAll(".*\"failures\":(\\d+).*", "$1"))
+              .toList();
+      assertThat(
+          "one line per failure", failures.size(), is((int) failures.stream().distinct().count()));
       assertThat(r.err(), containsString("telemetry: All 1 exporters failed"));
       // What became of the run is said, with its id and counts, beside the telemetry error.
-      assertThat(r.err(), containsString("The run itself finished and its Landscape record is"
-          + " complete:"));
+      assertThat(
+          r.err(),
+          containsString("The run itself finished and its Landscape record is" + " complete:"));
       assertThat(r.err(), containsString("  rows: 4 recorded"));
     }
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       Object runId = CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id");
-      assertThat(CliHarness.query(c, "SELECT status FROM runs").get(0),
+      assertThat(
+          CliHarness.query(c, "SELECT status FROM runs").get(0),
           equalTo(Map.of("status", "completed")));
       assertThat(r.err(), containsString("run " + runId + ": completed"));
     }
@@ -243,12 +278,18 @@ class TelemetryEndToEndTest {
   private static List<Map<String, Object>> landscapeShape(Path dir) throws Exception {
     try (Connection c = CliHarness.landscape(dir.resolve("landscape.db"))) {
       List<Map<String, Object>> shape = new ArrayList<>();
-      shape.addAll(CliHarness.query(c, "SELECT status, (SELECT COUNT(*) FROM rows) AS r, "
-          + "(SELECT COUNT(*) FROM tokens) AS t, (SELECT COUNT(*) FROM node_states) AS s, "
-          + "(SELECT COUNT(*) FROM artifacts) AS a FROM runs"));
-      shape.addAll(CliHarness.query(c, "SELECT r.row_index, o.outcome, o.sink_name, "
-          + "r.source_data_hash FROM token_outcomes o JOIN tokens t ON t.token_id = o.token_id "
-          + "JOIN rows r ON r.row_id = t.row_id ORDER BY r.row_index, o.outcome"));
+      shape.addAll(
+          CliHarness.query(
+              c,
+              "SELECT status, (SELECT COUNT(*) FROM rows) AS r, "
+                  + "(SELECT COUNT(*) FROM tokens) AS t, (SELECT COUNT(*) FROM node_states) AS s, "
+                  + "(SELECT COUNT(*) FROM artifacts) AS a FROM runs"));
+      shape.addAll(
+          CliHarness.query(
+              c,
+              "SELECT r.row_index, o.outcome, o.sink_name, "
+                  + "r.source_data_hash FROM token_outcomes o JOIN tokens t ON t.token_id = o.token_id "
+                  + "JOIN rows r ON r.row_id = t.row_id ORDER BY r.row_index, o.outcome"));
       return shape;
     }
   }

@@ -43,14 +43,13 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
  * {@code elspeth web} in a real browser (headless Chromium through Selenium), on Landscapes the
- * test makes: a run of the threshold-gate example through the CLI, and a run the test keeps
- * running while the page follows it.
+ * test makes: a run of the threshold-gate example through the CLI, and a run the test keeps running
+ * while the page follows it.
  */
 @Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebConsoleBrowserTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private LandscapeStore store;
   private WebConsole console;
@@ -61,8 +60,9 @@ class WebConsoleBrowserTest {
   @BeforeAll
   void runAnExampleAndServeIt() throws Exception {
     Path settings = CliHarness.example("threshold_gate", dir);
-    Files.writeString(settings, Files.readString(settings)
-        + "\npayload_store: {base_path: \"" + dir + "/payloads\"}\n");
+    Files.writeString(
+        settings,
+        Files.readString(settings) + "\npayload_store: {base_path: \"" + dir + "/payloads\"}\n");
     CliHarness.Result run = CliHarness.run("run", "--settings", settings.toString(), "--execute");
     assertThat(run.err(), run.exitCode(), is(0));
     store = LandscapeStore.open(LandscapeUrl.parse("sqlite:///" + dir + "/landscape.db"));
@@ -70,8 +70,11 @@ class WebConsoleBrowserTest {
       runId = CliHarness.query(c, "SELECT run_id FROM runs").get(0).get("run_id").toString();
       rows = CliHarness.count(c, "SELECT COUNT(*) FROM rows");
     }
-    console = WebConsole.builder(store).withPort(0)
-        .withPayloadStore(FilesystemPayloadStore.at(dir.resolve("payloads"))).start();
+    console =
+        WebConsole.builder(store)
+            .withPort(0)
+            .withPayloadStore(FilesystemPayloadStore.at(dir.resolve("payloads")))
+            .start();
     browser = new BrowserSession();
   }
 
@@ -101,8 +104,12 @@ class WebConsoleBrowserTest {
   @Test
   void runsListShowsTheRunWithStatusRowsAndSinks() throws Exception {
     browser.driver.get(url("/"));
-    WebElement line = browser.waiting().until(ExpectedConditions.presenceOfElementLocated(
-        By.cssSelector("tr.run[data-run='" + runId + "']")));
+    WebElement line =
+        browser
+            .waiting()
+            .until(
+                ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("tr.run[data-run='" + runId + "']")));
     List<WebElement> cells = line.findElements(By.tagName("td"));
     assertThat(cells.get(1).getText(), equalTo("completed"));
     assertThat(cells.get(4).getText(), equalTo(Long.toString(rows)));
@@ -113,8 +120,11 @@ class WebConsoleBrowserTest {
     browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("no-runs")));
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     browser.driver.get(url("/?status=completed&from=" + today + "&to=" + today));
-    browser.waiting().until(ExpectedConditions.presenceOfElementLocated(
-        By.cssSelector("tr.run[data-run='" + runId + "']")));
+    browser
+        .waiting()
+        .until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("tr.run[data-run='" + runId + "']")));
     browser.driver.get(url("/?from=" + today.plusDays(1)));
     browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("no-runs")));
   }
@@ -126,55 +136,83 @@ class WebConsoleBrowserTest {
     try (Connection c = store.connection()) {
       for (Map<String, Object> node : CliHarness.query(c, "SELECT node_id, node_type FROM nodes")) {
         String id = node.get("node_id").toString();
-        long expected = node.get("node_type").equals("source") ? rows
-            : CliHarness.count(c, "SELECT COUNT(*) FROM node_states WHERE node_id = '" + id + "'");
-        assertThat(id, browser.driver.findElement(By.id("count-node-" + id)).getText(),
+        long expected =
+            node.get("node_type").equals("source")
+                ? rows
+                : CliHarness.count(
+                    c, "SELECT COUNT(*) FROM node_states WHERE node_id = '" + id + "'");
+        assertThat(
+            id,
+            browser.driver.findElement(By.id("count-node-" + id)).getText(),
             startsWith(Long.toString(expected)));
       }
       // Every gate decision is an edge count: high values, then the rest to the default sink.
-      long high = CliHarness.count(c, "SELECT COUNT(*) FROM token_outcomes WHERE sink_name ="
-          + " 'high_values' AND is_terminal = 1");
+      long high =
+          CliHarness.count(
+              c,
+              "SELECT COUNT(*) FROM token_outcomes WHERE sink_name ="
+                  + " 'high_values' AND is_terminal = 1");
       assertThat(high, greaterThan(0L));
-      for (Map<String, Object> edge : CliHarness.query(c, "SELECT e.edge_id, n.plugin_name FROM"
-          + " edges e JOIN nodes n ON n.node_id = e.to_node_id WHERE n.node_type = 'sink'")) {
+      for (Map<String, Object> edge :
+          CliHarness.query(
+              c,
+              "SELECT e.edge_id, n.plugin_name FROM"
+                  + " edges e JOIN nodes n ON n.node_id = e.to_node_id WHERE n.node_type = 'sink'")) {
         String sink = edge.get("plugin_name").toString();
         String edgeId = edge.get("edge_id").toString();
-        long arrived = CliHarness.count(c, "SELECT COUNT(*) FROM node_states s JOIN edges e ON"
-            + " e.to_node_id = s.node_id WHERE e.edge_id = '" + edgeId + "'");
-        assertThat(sink + " " + edgeId, browser.driver.findElement(By.id("count-edge-" + edgeId))
-            .getText(), equalTo(Long.toString(arrived)));
+        long arrived =
+            CliHarness.count(
+                c,
+                "SELECT COUNT(*) FROM node_states s JOIN edges e ON"
+                    + " e.to_node_id = s.node_id WHERE e.edge_id = '"
+                    + edgeId
+                    + "'");
+        assertThat(
+            sink + " " + edgeId,
+            browser.driver.findElement(By.id("count-edge-" + edgeId)).getText(),
+            equalTo(Long.toString(arrived)));
       }
-      assertThat(browser.driver.findElement(By.id("sink-high_values")).getText(),
+      assertThat(
+          browser.driver.findElement(By.id("sink-high_values")).getText(),
           equalTo(Long.toString(high)));
     }
     browser.screenshot("web-run");
 
     browser.driver.findElement(By.linkText("Reconciliation")).click();
-    assertThat(browser.waiting().until(ExpectedConditions.presenceOfElementLocated(
-        By.id("reconciles"))).getText(), startsWith("The run reconciles"));
+    assertThat(
+        browser
+            .waiting()
+            .until(ExpectedConditions.presenceOfElementLocated(By.id("reconciles")))
+            .getText(),
+        startsWith("The run reconciles"));
   }
 
   @Test
   void rowPageDrawsTheRowsLineageWithHashesAndPayloadCheck() throws Exception {
     browser.driver.get(url("/runs/" + runId));
-    browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("row-query")))
+    browser
+        .waiting()
+        .until(ExpectedConditions.presenceOfElementLocated(By.id("row-query")))
         .sendKeys("0");
     browser.driver.findElement(By.id("find-row")).click();
-    WebElement lineage = browser.waiting().until(ExpectedConditions.presenceOfElementLocated(
-        By.id("lineage")));
+    WebElement lineage =
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("lineage")));
     assertThat(lineage.findElements(By.cssSelector("g.node.visited")).size(), greaterThan(1));
     assertThat(lineage.findElements(By.cssSelector("g.edge.taken")).size(), greaterThan(0));
     String sourceHash;
     try (Connection c = store.connection()) {
-      sourceHash = CliHarness.query(c, "SELECT source_data_hash FROM rows WHERE row_index = 0")
-          .get(0).get("source_data_hash").toString();
+      sourceHash =
+          CliHarness.query(c, "SELECT source_data_hash FROM rows WHERE row_index = 0")
+              .get(0)
+              .get("source_data_hash")
+              .toString();
     }
     assertThat(lineage.getText(), containsString(sourceHash));
     assertThat(lineage.getText(), containsString("gate:"));
-    assertThat(browser.driver.findElement(By.id("source-check")).getText(),
-        startsWith("available"));
-    assertThat(browser.driver.findElement(By.id("source-check")).getText(),
-        endsWith("matches its hash"));
+    assertThat(
+        browser.driver.findElement(By.id("source-check")).getText(), startsWith("available"));
+    assertThat(
+        browser.driver.findElement(By.id("source-check")).getText(), endsWith("matches its hash"));
     browser.screenshot("web-row");
   }
 
@@ -186,25 +224,37 @@ class WebConsoleBrowserTest {
         WebConsole liveConsole = WebConsole.builder(live).withPort(0).start()) {
       Instant t0 = Instant.now();
       String id = "live-run-1";
-      live.commit(List.of(new RunRecord(id, t0, null, "c0ffee", "{}", null,
-          CanonicalJson.CANONICAL_VERSION, null, null, "running"),
-          new NodeRecord("src", id, "csv", "source", "1", "io_read", "h", "{}", t0, null, null),
-          new NodeRecord("out", id, "csv", "sink", "1", "io_write", "h", "{}", t0, null, null),
-          new EdgeRecord("e1", id, "src", "out", "continue", "move", t0)));
+      live.commit(
+          List.of(
+              new RunRecord(
+                  id,
+                  t0,
+                  null,
+                  "c0ffee",
+                  "{}",
+                  null,
+                  CanonicalJson.CANONICAL_VERSION,
+                  null,
+                  null,
+                  "running"),
+              new NodeRecord("src", id, "csv", "source", "1", "io_read", "h", "{}", t0, null, null),
+              new NodeRecord("out", id, "csv", "sink", "1", "io_write", "h", "{}", t0, null, null),
+              new EdgeRecord("e1", id, "src", "out", "continue", "move", t0)));
       browser.driver.get("http://127.0.0.1:" + liveConsole.port() + "/runs/" + id);
       browser.waiting().until(ExpectedConditions.textToBe(By.id("run-rows"), "0"));
       WebElement page = browser.driver.findElement(By.tagName("html"));
       for (int i = 0; i < 3; i++) {
-        live.commit(List.of(new RowRecord("row-" + i, id, "src", i, "hash" + i, null,
-            Instant.now())));
+        live.commit(
+            List.of(new RowRecord("row-" + i, id, "src", i, "hash" + i, null, Instant.now())));
         String expected = Integer.toString(i + 1);
         browser.waiting().until(ExpectedConditions.textToBe(By.id("run-rows"), expected));
         browser.waiting().until(ExpectedConditions.textToBe(By.id("count-node-src"), expected));
       }
       browser.screenshot("web-live");
       live.completeRun(id, "completed", Instant.now());
-      browser.waiting().until(ExpectedConditions.textToBe(By.cssSelector("#run-status .status"),
-          "completed"));
+      browser
+          .waiting()
+          .until(ExpectedConditions.textToBe(By.cssSelector("#run-status .status"), "completed"));
       // The same document all along: the page updated in place, it was not reloaded.
       assertThat(page.getTagName(), equalTo("html"));
     }
@@ -212,44 +262,69 @@ class WebConsoleBrowserTest {
 
   @Test
   void offLoopbackTheConsoleWantsItsToken() throws Exception {
-    CliHarness.Result refused = CliHarness.run("web", "--database",
-        dir.resolve("landscape.db").toString(), "--host", "0.0.0.0", "--port", "0");
+    CliHarness.Result refused =
+        CliHarness.run(
+            "web",
+            "--database",
+            dir.resolve("landscape.db").toString(),
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0");
     assertThat(refused.exitCode(), is(1));
     assertThat(refused.err(), containsString("ELSPETH_WEB_TOKEN"));
 
     String token = "test-token-4b1d9e";
-    try (WebConsole open = WebConsole.builder(store).withHost("0.0.0.0").withPort(0)
-        .withAccessToken(token).start()) {
+    try (WebConsole open =
+        WebConsole.builder(store).withHost("0.0.0.0").withPort(0).withAccessToken(token).start()) {
       String base = "http://127.0.0.1:" + open.port();
       HttpClient http = HttpClient.newHttpClient();
-      HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(base
-          + "/runs/" + runId)).header("Accept", "application/json").build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> anonymous =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/runs/" + runId))
+                  .header("Accept", "application/json")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(anonymous.statusCode(), is(401));
       assertThat(anonymous.body(), not(containsString(runId)));
-      HttpResponse<String> bearer = http.send(HttpRequest.newBuilder(URI.create(base + "/runs/"
-          + runId)).header("Authorization", "Bearer " + token).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> bearer =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/runs/" + runId))
+                  .header("Authorization", "Bearer " + token)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(bearer.statusCode(), is(200));
-      assertThat(bearer.headers().firstValue("Content-Security-Policy").orElse(""),
+      assertThat(
+          bearer.headers().firstValue("Content-Security-Policy").orElse(""),
           containsString("default-src 'none'"));
       assertThat(bearer.headers().firstValue("X-Frame-Options").orElse(""), equalTo("DENY"));
-      HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/runs/"
-          + runId)).header("Authorization", "Bearer " + token)
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/runs/" + runId))
+                  .header("Authorization", "Bearer " + token)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(post.statusCode(), not(is(200)));
 
       browser.driver.manage().deleteAllCookies();
       browser.driver.get(base + "/");
-      browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("token")))
+      browser
+          .waiting()
+          .until(ExpectedConditions.presenceOfElementLocated(By.id("token")))
           .sendKeys("not-the-token");
       browser.driver.findElement(By.id("sign-in")).click();
       browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("login-failed")));
       browser.screenshot("web-login");
       browser.driver.findElement(By.id("token")).sendKeys(token);
       browser.driver.findElement(By.id("sign-in")).click();
-      assertThat(browser.waiting().until(ExpectedConditions.presenceOfAllElementsLocatedBy(
-          By.cssSelector("tr.run[data-run='" + runId + "']"))), hasSize(1));
+      assertThat(
+          browser
+              .waiting()
+              .until(
+                  ExpectedConditions.presenceOfAllElementsLocatedBy(
+                      By.cssSelector("tr.run[data-run='" + runId + "']"))),
+          hasSize(1));
     }
   }
 }

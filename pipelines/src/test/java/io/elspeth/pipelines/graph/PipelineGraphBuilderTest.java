@@ -21,19 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** Runs a whole (three-row) pipeline on the DirectRunner: tagged as the end-to-end tests are. */
 @Tag("e2e")
 class PipelineGraphBuilderTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
-   * The benchmark harness's baseline: audit records made but not committed. Its sinks must
-   * publish without waiting for tokens that nothing commits (they waited 600 s and failed).
+   * The benchmark harness's baseline: audit records made but not committed. Its sinks must publish
+   * without waiting for tokens that nothing commits (they waited 600 s and failed).
    */
   @Test
   void aPipelineWhoseAuditIsNotCommittedWritesItsSinksAndLeavesTheLandscapeEmpty()
       throws Exception {
     Files.writeString(dir.resolve("in.csv"), "id,amount\n1,5\n2,1500\n3,7\n");
     Path f = dir.resolve("s.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         source:
           plugin: csv
           options: {path: "%1$s/in.csv", schema: {mode: strict, fields: ["id: int", "amount: float"]},
@@ -48,12 +49,14 @@ class PipelineGraphBuilderTest {
         default_sink: normal
         landscape: {url: "sqlite:///%1$s/landscape.db"}
         payload_store: {base_path: "%1$s/payloads"}
-        """.formatted(dir));
-    PipelineSettings settings = new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+        """
+            .formatted(dir));
+    PipelineSettings settings =
+        new SettingsValidator(PluginRegistry.builtIn())
+            .validate(f, SettingsLoader.load(f, null, Map.of()));
     Pipeline pipeline = Pipeline.create(RunnerProfile.DIRECT.options(0));
-    PipelineGraphBuilder.build(pipeline,
-        PipelinePlan.of("unaudited-run", settings, new SecretFingerprinter(null)), false);
+    PipelineGraphBuilder.build(
+        pipeline, PipelinePlan.of("unaudited-run", settings, new SecretFingerprinter(null)), false);
 
     pipeline.run().waitUntilFinish();
 

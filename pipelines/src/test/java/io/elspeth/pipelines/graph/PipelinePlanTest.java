@@ -21,12 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PipelinePlanTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private PipelineSettings settings() throws Exception {
     Path f = dir.resolve("s.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         source: {plugin: csv, options: {path: in.csv, on_validation_failure: quarantine}}
         transforms:
           - plugin: keyword_filter
@@ -43,8 +44,8 @@ class PipelinePlanTest {
           quarantine: {plugin: json, options: {path: q.jsonl}}
         default_sink: out
         """);
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+    return new SettingsValidator(PluginRegistry.builtIn())
+        .validate(f, SettingsLoader.load(f, null, Map.of()));
   }
 
   @Test
@@ -56,7 +57,8 @@ class PipelinePlanTest {
     assertThat(ids, equalTo(b.nodes().stream().map(PipelinePlan.Node::nodeId).toList()));
     assertThat(a.source().nodeId(), startsWith("source_csv_"));
     assertThat(a.processing().get(2).nodeId(), startsWith("config_gate_big_"));
-    assertThat(a.processing().stream().map(PipelinePlan.Node::step).toList(), equalTo(List.of(1, 2, 3)));
+    assertThat(
+        a.processing().stream().map(PipelinePlan.Node::step).toList(), equalTo(List.of(1, 2, 3)));
     assertThat(a.sinks().get("out").step(), is(4));
     ids.forEach(id -> assertThat(id.length(), lessThanOrEqualTo(PipelinePlan.MAX_NODE_ID)));
     assertThat(a.processing().get(0).nodeId(), not(equalTo(a.processing().get(1).nodeId())));
@@ -65,17 +67,27 @@ class PipelinePlanTest {
   @Test
   void edgesCoverTheMainPathRoutesErrorsAndQuarantine() throws Exception {
     PipelinePlan plan = PipelinePlan.of("run", settings(), new SecretFingerprinter(null));
-    assertThat(plan.edges().stream().map(e -> e.label() + ":" + e.mode()).toList(),
-        containsInAnyOrder("continue:move", "continue:move", "continue:move", "continue:move",
-            "__quarantine__:divert", "__error_keyword_filter__:divert", "true:move"));
-    assertThat(plan.context(plan.processing().get(2), null).edgeId("true"),
+    assertThat(
+        plan.edges().stream().map(e -> e.label() + ":" + e.mode()).toList(),
+        containsInAnyOrder(
+            "continue:move",
+            "continue:move",
+            "continue:move",
+            "continue:move",
+            "__quarantine__:divert",
+            "__error_keyword_filter__:divert",
+            "true:move"));
+    assertThat(
+        plan.context(plan.processing().get(2), null).edgeId("true"),
         is(plan.edges().stream().filter(e -> e.label().equals("true")).findFirst().get().edgeId()));
   }
 
   @Test
   void dagNodesFollowTransformsInStepOrderAndForkPathsAreCopyEdges() throws Exception {
     Path f = dir.resolve("dag.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
         aggregations:
           - {name: hold, plugin: batch_stats, trigger: {count: 2}, output_mode: passthrough,
@@ -92,22 +104,36 @@ class PipelinePlanTest {
           copies: {plugin: csv, options: {path: copies.csv}}
         default_sink: out
         """);
-    PipelineSettings s = new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+    PipelineSettings s =
+        new SettingsValidator(PluginRegistry.builtIn())
+            .validate(f, SettingsLoader.load(f, null, Map.of()));
     PipelinePlan plan = PipelinePlan.of("run-a", s, new SecretFingerprinter(null));
-    assertThat(plan.processing().stream().map(PipelinePlan.Node::nodeType).toList(),
+    assertThat(
+        plan.processing().stream().map(PipelinePlan.Node::nodeType).toList(),
         equalTo(List.of("aggregation", "gate", "coalesce")));
     assertThat(plan.aggregationNode(0).nodeId(), startsWith("aggregation_hold_"));
     assertThat(plan.coalesceNode(0).nodeId(), startsWith("coalesce_join_"));
     assertThat(plan.coalesceNode(0).step(), is(3));
     assertThat(plan.sinks().get("out").step(), is(4));
     String gate = plan.gateNode(0).nodeId();
-    List<String> forkEdges = plan.edges().stream().filter(e -> e.from().equals(gate)
-        && e.mode().equals("copy")).map(e -> e.label() + "->" + e.to()).toList();
-    assertThat(forkEdges, containsInAnyOrder("a->" + plan.coalesceNode(0).nodeId(),
-        "b->" + plan.coalesceNode(0).nodeId(), "copies->" + plan.sinks().get("copies").nodeId()));
-    assertThat(plan.context(plan.coalesceNode(0), null).edgeId("continue"),
-        equalTo(plan.edges().stream().filter(e -> e.from().equals(plan.coalesceNode(0).nodeId()))
-            .findFirst().orElseThrow().edgeId()));
+    List<String> forkEdges =
+        plan.edges().stream()
+            .filter(e -> e.from().equals(gate) && e.mode().equals("copy"))
+            .map(e -> e.label() + "->" + e.to())
+            .toList();
+    assertThat(
+        forkEdges,
+        containsInAnyOrder(
+            "a->" + plan.coalesceNode(0).nodeId(),
+            "b->" + plan.coalesceNode(0).nodeId(),
+            "copies->" + plan.sinks().get("copies").nodeId()));
+    assertThat(
+        plan.context(plan.coalesceNode(0), null).edgeId("continue"),
+        equalTo(
+            plan.edges().stream()
+                .filter(e -> e.from().equals(plan.coalesceNode(0).nodeId()))
+                .findFirst()
+                .orElseThrow()
+                .edgeId()));
   }
 }

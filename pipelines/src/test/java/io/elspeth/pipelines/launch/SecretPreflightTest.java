@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.plugins.PluginRegistry;
-import io.elspeth.plugin.OptionSpec;
-import io.elspeth.plugin.OptionType;
-import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.SettingsException;
 import io.elspeth.pipelines.settings.SettingsLoader;
 import io.elspeth.pipelines.settings.SettingsValidator;
+import io.elspeth.plugin.OptionSpec;
+import io.elspeth.plugin.OptionType;
+import io.elspeth.plugin.PluginDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,13 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SecretPreflightTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private PipelineSettings withSecret() throws Exception {
     Files.writeString(dir.resolve("in.csv"), "id\n1\n");
     Path f = dir.resolve("s.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         source: {plugin: csv, options: {path: %s, on_validation_failure: discard}}
         sinks: {out: {plugin: csv, options: {path: %s}}}
         telemetry:
@@ -40,30 +41,38 @@ class SecretPreflightTest {
             - name: otlp
               options: {endpoint: "http://127.0.0.1:1/v1/traces", protocol: http/protobuf,
                         headers: {Authorization: "Bearer super-secret-token"}}
-        """.formatted(dir.resolve("in.csv"), dir.resolve("out.csv")));
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+        """
+            .formatted(dir.resolve("in.csv"), dir.resolve("out.csv")));
+    return new SettingsValidator(PluginRegistry.builtIn())
+        .validate(f, SettingsLoader.load(f, null, Map.of()));
   }
 
   @Test
   void aSecretWithoutAFingerprintKeyFailsClosedNamingTheKeyNotTheValue() throws Exception {
-    SettingsException e = assertThrows(SettingsException.class, () -> RunLauncher.preflight(
-        withSecret(), new SecretFingerprinter(null), false));
-    assertThat(e.getMessage(), containsString("Authorization: a secret is configured but"
-        + " ELSPETH_FINGERPRINT_KEY is not set"));
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> RunLauncher.preflight(withSecret(), new SecretFingerprinter(null), false));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "Authorization: a secret is configured but" + " ELSPETH_FINGERPRINT_KEY is not set"));
     assertThat(e.getMessage(), not(containsString("super-secret-token")));
   }
 
   private PipelineSettings databaseSinkWithUpsertKey() throws Exception {
     Files.writeString(dir.resolve("in.csv"), "id\n1\n");
     Path f = dir.resolve("db.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         source: {plugin: csv, options: {path: %s, on_validation_failure: discard}}
         sinks:
           out: {plugin: database, options: {url: "sqlite:///%s", table: people, upsert_key: id}}
-        """.formatted(dir.resolve("in.csv"), dir.resolve("out.db")));
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+        """
+            .formatted(dir.resolve("in.csv"), dir.resolve("out.db")));
+    return new SettingsValidator(PluginRegistry.builtIn())
+        .validate(f, SettingsLoader.load(f, null, Map.of()));
   }
 
   /** upsert_key ends in _key but the database sink declares it a column list, not a secret. */
@@ -73,7 +82,8 @@ class SecretPreflightTest {
     assertDoesNotThrow(() -> RunLauncher.preflight(s, new SecretFingerprinter(null), false));
     PipelinePlan plan = PipelinePlan.of("run", s, new SecretFingerprinter("k"));
     assertThat(plan.sinks().get("out").auditConfig().toString(), containsString("upsert_key=id"));
-    assertThat(plan.sinks().get("out").auditConfig().toString(),
+    assertThat(
+        plan.sinks().get("out").auditConfig().toString(),
         not(containsString("upsert_key_fingerprint")));
   }
 

@@ -23,17 +23,22 @@ import tools.jackson.databind.ObjectMapper;
 public final class OpenLineageSchemaCheck {
   private static final String SPEC = "https://openlineage.io/spec/";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(
-      SpecificationVersion.DRAFT_2020_12, b -> b
-          .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true)
-              .build())
-          .schemaIdResolvers(r -> r.mappings(OpenLineageSchemaCheck::classpath)));
-  private static final Schema RUN_EVENT = REGISTRY.getSchema(
-      SchemaLocation.of(SPEC + "2-0-2/OpenLineage.json#/$defs/RunEvent"));
+  private static final SchemaRegistry REGISTRY =
+      SchemaRegistry.withDefaultDialect(
+          SpecificationVersion.DRAFT_2020_12,
+          b ->
+              b.schemaRegistryConfig(
+                      SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build())
+                  .schemaIdResolvers(r -> r.mappings(OpenLineageSchemaCheck::classpath)));
+  private static final Schema RUN_EVENT =
+      REGISTRY.getSchema(SchemaLocation.of(SPEC + "2-0-2/OpenLineage.json#/$defs/RunEvent"));
 
   private OpenLineageSchemaCheck() {}
 
-  /** The vendored copy of a spec schema: {@code .../2-0-2/OpenLineage.json}, {@code .../facets/v/X.json}. */
+  /**
+   * The vendored copy of a spec schema: {@code .../2-0-2/OpenLineage.json}, {@code
+   * .../facets/v/X.json}.
+   */
   private static String classpath(String id) {
     if (id.equals(SPEC + "2-0-2/OpenLineage.json")) {
       return "classpath:openlineage/OpenLineage.json";

@@ -22,15 +22,24 @@ import org.junit.jupiter.api.Test;
 /** The events ELSPETH writes are valid OpenLineage 2-0-2 run events, facets included. */
 class RunEventsTest {
   private static final String RUN_ID = "0192f0c3a1b27cde8f00112233445566";
-  private static final List<FieldSpec> FIELDS = List.of(new FieldSpec("id", FieldType.INT, true),
-      new FieldSpec("text", FieldType.STR, false));
+  private static final List<FieldSpec> FIELDS =
+      List.of(
+          new FieldSpec("id", FieldType.INT, true), new FieldSpec("text", FieldType.STR, false));
 
   private static RunEvents events() {
-    return new RunEvents("elspeth", "sentiment", "Scores reviews", "sha256:abc",
-        "http://127.0.0.1:8765", new RunDatasets(
+    return new RunEvents(
+        "elspeth",
+        "sentiment",
+        "Scores reviews",
+        "sha256:abc",
+        "http://127.0.0.1:8765",
+        new RunDatasets(
             Optional.of(LineageDataset.of(DatasetName.file("/data/in.csv"), FIELDS)),
-            Map.of("out", LineageDataset.of(new DatasetName("postgresql",
-                List.of("//db.example:5433/audit", "scores")), FIELDS))));
+            Map.of(
+                "out",
+                LineageDataset.of(
+                    new DatasetName("postgresql", List.of("//db.example:5433/audit", "scores")),
+                    FIELDS))));
   }
 
   private static String json(ObjectNode n) {
@@ -41,9 +50,13 @@ class RunEventsTest {
   void everyEventTypeIsAValidRunEvent() {
     RunEvents events = events();
     Instant at = Instant.parse("2026-12-07T10:15:30.123Z");
-    for (ObjectNode e : List.of(events.start(RUN_ID, at), events.running(RUN_ID, at, 10),
-        events.ended(RUN_ID, at, null, 10, Map.of("out", 9L)),
-        events.ended(RUN_ID, at, "sink 'out' failed", 10, null), events.aborted(RUN_ID, at))) {
+    for (ObjectNode e :
+        List.of(
+            events.start(RUN_ID, at),
+            events.running(RUN_ID, at, 10),
+            events.ended(RUN_ID, at, null, 10, Map.of("out", 9L)),
+            events.ended(RUN_ID, at, "sink 'out' failed", 10, null),
+            events.aborted(RUN_ID, at))) {
       assertThat(e.path("eventType").asText(), OpenLineageSchemaCheck.problems(json(e)), empty());
     }
   }
@@ -54,7 +67,8 @@ class RunEventsTest {
     assertThat(e.path("eventType").asText(), is("COMPLETE"));
     assertThat(e.at("/run/runId").asText(), is("0192f0c3-a1b2-7cde-8f00-112233445566"));
     assertThat(e.at("/run/facets/elspeth/landscapeRunId").asText(), is(RUN_ID));
-    assertThat(e.at("/run/facets/elspeth/consoleUrl").asText(),
+    assertThat(
+        e.at("/run/facets/elspeth/consoleUrl").asText(),
         is("http://127.0.0.1:8765/runs/" + RUN_ID));
     assertThat(e.at("/job/facets/elspeth/settingsHash").asText(), is("sha256:abc"));
     assertThat(e.at("/job/facets/documentation/description").asText(), is("Scores reviews"));
@@ -86,10 +100,12 @@ class RunEventsTest {
     List<String> problems = OpenLineageSchemaCheck.problems(json(e));
     assertThat(problems, hasItem(startsWith("event: ")));
     assertThat(problems.toString(), problems.stream().anyMatch(p -> p.contains("runId")), is(true));
-    assertThat(problems.toString(), problems.stream().anyMatch(p -> p.contains("eventType")),
+    assertThat(
+        problems.toString(), problems.stream().anyMatch(p -> p.contains("eventType")), is(true));
+    assertThat(
+        problems.toString(),
+        problems.stream().anyMatch(p -> p.startsWith("inputs[0].facets.schema")),
         is(true));
-    assertThat(problems.toString(),
-        problems.stream().anyMatch(p -> p.startsWith("inputs[0].facets.schema")), is(true));
   }
 
   @Test
@@ -101,17 +117,19 @@ class RunEventsTest {
 
   @Test
   void datasetsFollowOpenLineageNaming() {
-    assertThat(List.of(
-        name(DatasetName.azureBlob("https://acct.blob.core.windows.net", "raw", "in/a.csv")),
-        name(DatasetName.azureBlob("http://127.0.0.1:10000/devstoreaccount1", "raw", "a.csv")),
-        name(new DatasetName("postgresql", List.of("//h/db", "s.t"))),
-        name(new DatasetName("sqlite", List.of("///tmp/x/../out.db", "results"))),
-        name(DatasetName.file("/tmp/a/../b.csv"))), contains(
-        "wasbs://raw@acct.dfs.core.windows.net in/a.csv",
-        "wasbs://raw@devstoreaccount1.dfs.core.windows.net a.csv",
-        "postgres://h:5432 db.s.t",
-        "sqlite:///tmp/out.db results",
-        "file /tmp/b.csv"));
+    assertThat(
+        List.of(
+            name(DatasetName.azureBlob("https://acct.blob.core.windows.net", "raw", "in/a.csv")),
+            name(DatasetName.azureBlob("http://127.0.0.1:10000/devstoreaccount1", "raw", "a.csv")),
+            name(new DatasetName("postgresql", List.of("//h/db", "s.t"))),
+            name(new DatasetName("sqlite", List.of("///tmp/x/../out.db", "results"))),
+            name(DatasetName.file("/tmp/a/../b.csv"))),
+        contains(
+            "wasbs://raw@acct.dfs.core.windows.net in/a.csv",
+            "wasbs://raw@devstoreaccount1.dfs.core.windows.net a.csv",
+            "postgres://h:5432 db.s.t",
+            "sqlite:///tmp/out.db results",
+            "file /tmp/b.csv"));
   }
 
   private static String name(DatasetName d) {

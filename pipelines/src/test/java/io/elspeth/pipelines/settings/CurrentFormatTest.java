@@ -30,10 +30,12 @@ class CurrentFormatTest {
     return assertThrows(SettingsException.class, () -> validator.validate(file, raw)).problems();
   }
 
-  private static final String SOURCE = """
+  private static final String SOURCE =
+      """
       source: {plugin: csv, on_success: loaded, options: {path: in.csv, on_validation_failure: discard}}
       """;
-  private static final String SINKS = """
+  private static final String SINKS =
+      """
       sinks:
         a: {plugin: csv, on_write_failure: discard, options: {path: a.csv}}
         b: {plugin: csv, on_write_failure: discard, options: {path: b.csv}}
@@ -41,21 +43,32 @@ class CurrentFormatTest {
 
   @Test
   void rc2FilesAreNotTheCurrentFormat() throws Exception {
-    assertThat(CurrentFormat.isCurrent(yaml("""
+    assertThat(
+        CurrentFormat.isCurrent(
+            yaml(
+                """
         source: {plugin: csv, options: {path: in.csv}}
         transforms: [{plugin: passthrough}]
-        """)), is(false));
+        """)),
+        is(false));
     assertThat(CurrentFormat.isCurrent(yaml(SOURCE)), is(true));
   }
 
   @Test
   void stepsWrittenOutOfOrderRunInTheirWiredOrderAndTheLastSinkIsTheDefault() throws Exception {
-    PipelineSettings s = validator.validate(file, yaml(SOURCE + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                SOURCE
+                    + """
         transforms:
           - {name: second, plugin: passthrough, input: middle, on_success: b, on_error: a}
           - {name: first, plugin: passthrough, input: loaded, on_success: middle, on_error: discard}
-        """ + SINKS));
-    assertThat(s.transforms().stream().map(PipelineSettings.Transform::name).toList(),
+        """
+                    + SINKS));
+    assertThat(
+        s.transforms().stream().map(PipelineSettings.Transform::name).toList(),
         contains("first", "second"));
     assertThat(s.defaultSink(), is("b"));
     assertThat(s.transforms().get(1).onError(), is("a"));
@@ -64,22 +77,32 @@ class CurrentFormatTest {
 
   @Test
   void problemsOfReorderedStepsNameTheStepAsWritten() throws Exception {
-    List<String> problems = problems(SOURCE + """
+    List<String> problems =
+        problems(
+            SOURCE
+                + """
         transforms:
           - {name: second, plugin: passthrough, input: middle, on_success: b, options: {bogus: 1}}
           - {name: first, plugin: passthrough, input: loaded, on_success: middle}
-        """ + SINKS);
+        """
+                + SINKS);
     assertThat(problems, hasItem(startsWith("transforms[0].options.bogus: unknown option")));
     assertThat(problems.get(0), org.hamcrest.Matchers.containsString("(line 3, column"));
   }
 
   @Test
   void gateRoutesKeepTheConnectionTheyNameAndTheWiringSaysWhoReadsIt() throws Exception {
-    PipelineSettings s = validator.validate(file, yaml(SOURCE + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                SOURCE
+                    + """
         gates:
           - {name: g1, input: loaded, condition: "row['x'] > 1", routes: {'true': a, 'false': next}}
           - {name: g2, input: next, condition: "len(str(row['y'])) > 2", routes: {'true': a, 'false': b}}
-        """ + SINKS));
+        """
+                    + SINKS));
     assertThat(s.gates().get(0).routes(), is(Map.of("true", "a", "false", "next")));
     assertThat(s.gates().get(1).routes(), is(Map.of("true", "a", "false", "b")));
     assertThat(s.wiring().sourceOutput(), is("loaded"));
@@ -88,7 +111,12 @@ class CurrentFormatTest {
 
   @Test
   void anAggregationWithoutOnSuccessProducesItsName() throws Exception {
-    PipelineSettings s = validator.validate(file, yaml(SOURCE + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                SOURCE
+                    + """
         aggregations:
           - name: totals
             plugin: batch_stats
@@ -98,19 +126,28 @@ class CurrentFormatTest {
             options: {value_field: x, schema: {mode: observed}}
         gates:
           - {name: g1, input: totals, condition: "row['count'] > 1", routes: {'true': a, 'false': b}}
-        """ + SINKS));
+        """
+                    + SINKS));
     assertThat(s.aggregations().get(0).config().get("on_error"), is("discard"));
     assertThat(s.gates().get(0).name(), is("g1"));
   }
 
   @Test
   void aConnectionReadTwiceOrNeverProducedIsRefused() throws Exception {
-    List<String> problems = problems(SOURCE + """
+    List<String> problems =
+        problems(
+            SOURCE
+                + """
         transforms:
           - {name: t1, plugin: passthrough, input: loaded, on_success: a}
           - {name: t2, plugin: passthrough, input: loaded, on_success: b}
-        """ + SINKS);
-    assertThat(problems, hasItem(startsWith("transforms[1].input and transforms[0].input: both"
-        + " read connection 'loaded'")));
+        """
+                + SINKS);
+    assertThat(
+        problems,
+        hasItem(
+            startsWith(
+                "transforms[1].input and transforms[0].input: both"
+                    + " read connection 'loaded'")));
   }
 }

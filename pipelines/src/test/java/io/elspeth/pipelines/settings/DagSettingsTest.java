@@ -21,7 +21,8 @@ class DagSettingsTest {
   private final SettingsValidator validator = new SettingsValidator(PluginRegistry.builtIn());
   private final Path file = Path.of("settings.yaml");
 
-  private static final String BASE = """
+  private static final String BASE =
+      """
       source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
       sinks:
         out: {plugin: csv, options: {path: out.csv}}
@@ -29,7 +30,8 @@ class DagSettingsTest {
       default_sink: out
       """;
 
-  private static final String FORK = """
+  private static final String FORK =
+      """
       gates:
         - name: split
           condition: "row['x'] > 1"
@@ -50,7 +52,13 @@ class DagSettingsTest {
 
   @Test
   void aForkJoinedByACoalesceIsAccepted() throws Exception {
-    PipelineSettings s = validator.validate(file, yaml(BASE + FORK + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                BASE
+                    + FORK
+                    + """
         coalesce:
           - {name: join, branches: [a, b], policy: quorum, quorum_count: 1, merge: select,
              select_branch: b, timeout_seconds: 2.5}
@@ -72,20 +80,29 @@ class DagSettingsTest {
 
   @Test
   void forkRouteWithoutForkToAndQuorumWithoutCountAreNamed() throws Exception {
-    List<String> p = problems(BASE + """
+    List<String> p =
+        problems(
+            BASE
+                + """
         gates:
           - {name: g, condition: "row['x'] > 1", routes: {"true": fork, "false": continue}}
         coalesce:
           - {name: j, branches: [a, zz], policy: quorum}
         """);
     assertThat(p, hasItem(startsWith("gates[0].routes.true: 'fork' needs the gate's fork_to")));
-    assertThat(p, hasItem(startsWith("coalesce[0].branches[0]: no gate forks to a path named 'a'")));
+    assertThat(
+        p, hasItem(startsWith("coalesce[0].branches[0]: no gate forks to a path named 'a'")));
     assertThat(p, hasItem(startsWith("coalesce[0].quorum_count: required for policy quorum")));
   }
 
   @Test
   void anAggregationIsResolvedWithItsTriggerAndMode() throws Exception {
-    PipelineSettings s = validator.validate(file, yaml(BASE + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                BASE
+                    + """
         aggregations:
           - name: totals
             plugin: batch_stats
@@ -101,7 +118,10 @@ class DagSettingsTest {
 
   @Test
   void aggregationProblemsAreNamedWithTheirKeyPaths() throws Exception {
-    List<String> p = problems(BASE + """
+    List<String> p =
+        problems(
+            BASE
+                + """
         aggregations:
           - name: t
             plugin: passthrough

@@ -19,21 +19,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code runner:} section and the command line's runner choice, checked at validation. */
 class RunnerSettingsTest {
-  private static final String PIPELINE = """
+  private static final String PIPELINE =
+      """
       source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
       sinks: {out: {plugin: csv, options: {path: out.csv}}}
       """;
   private static final String POSTGRES =
       "landscape: {url: \"postgresql://postgres@127.0.0.1:5432/test\"}\n";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private PipelineSettings validate(String yaml) throws Exception {
     Path f = dir.resolve("settings.yaml");
     Files.writeString(f, yaml);
-    return new SettingsValidator(PluginRegistry.builtIn()).validate(f,
-        SettingsLoader.load(f, null, Map.of()));
+    return new SettingsValidator(PluginRegistry.builtIn())
+        .validate(f, SettingsLoader.load(f, null, Map.of()));
   }
 
   private List<String> problems(String yaml) {
@@ -47,7 +47,11 @@ class RunnerSettingsTest {
 
   @Test
   void theRunnerSectionSetsEveryFlinkOption() throws Exception {
-    RunnerOptions r = validate(PIPELINE + POSTGRES + """
+    RunnerOptions r =
+        validate(
+                PIPELINE
+                    + POSTGRES
+                    + """
         runner:
           profile: flink-cluster
           flink_master: localhost:8081
@@ -60,43 +64,65 @@ class RunnerSettingsTest {
           restart_attempts: 5
           restart_delay_ms: 2000
           object_reuse: true
-        """).runner();
-    assertThat(r, is(RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER).withParallelism(4)
-        .withMaxParallelism(128).withFlinkMaster("localhost:8081")
-        .withCheckpointing(5000, RunnerOptions.CheckpointingMode.AT_LEAST_ONCE, 60000, 1000)
-        .withRestarts(5, 2000).withObjectReuse(true)));
+        """)
+            .runner();
+    assertThat(
+        r,
+        is(
+            RunnerOptions.defaults(RunnerProfile.FLINK_CLUSTER)
+                .withParallelism(4)
+                .withMaxParallelism(128)
+                .withFlinkMaster("localhost:8081")
+                .withCheckpointing(5000, RunnerOptions.CheckpointingMode.AT_LEAST_ONCE, 60000, 1000)
+                .withRestarts(5, 2000)
+                .withObjectReuse(true)));
   }
 
   @Test
   void aSqliteLandscapeIsRefusedOnAFlinkRunnerNamingTheKey() {
     List<String> p = problems(PIPELINE + "runner: {profile: flink-local}\n");
-    assertThat(p, contains(startsWith("landscape.url: the flink-local runner needs a server"
-        + " database")));
+    assertThat(
+        p,
+        contains(startsWith("landscape.url: the flink-local runner needs a server" + " database")));
   }
 
   @Test
   void theCommandLineChoiceOfFlinkIsCheckedAgainstTheLandscapeToo() throws Exception {
     PipelineSettings direct = validate(PIPELINE);
-    SettingsException e = assertThrows(SettingsException.class, () -> direct.onRunner(
-        direct.runner().withProfile(RunnerProfile.FLINK_CLUSTER).withFlinkMaster("h:1")));
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                direct.onRunner(
+                    direct
+                        .runner()
+                        .withProfile(RunnerProfile.FLINK_CLUSTER)
+                        .withFlinkMaster("h:1")));
     assertThat(e.problems(), contains(startsWith("landscape.url: the flink-cluster runner")));
     PipelineSettings pg = validate(PIPELINE + POSTGRES);
-    assertThat(pg.onRunner(pg.runner().withProfile(RunnerProfile.FLINK_LOCAL)).runner().profile(),
+    assertThat(
+        pg.onRunner(pg.runner().withProfile(RunnerProfile.FLINK_LOCAL)).runner().profile(),
         is(RunnerProfile.FLINK_LOCAL));
   }
 
   @Test
   void badRunnerValuesAreNamed() {
-    assertThat(problems(PIPELINE + "runner: {profile: spark}\n"),
-        hasItem(startsWith("runner.profile:")));
-    assertThat(problems(PIPELINE + POSTGRES + "runner: {profile: flink-cluster}\n"),
+    assertThat(
+        problems(PIPELINE + "runner: {profile: spark}\n"), hasItem(startsWith("runner.profile:")));
+    assertThat(
+        problems(PIPELINE + POSTGRES + "runner: {profile: flink-cluster}\n"),
         hasItem(startsWith("runner.flink_master: the flink-cluster runner needs")));
-    assertThat(problems(PIPELINE + POSTGRES
-            + "runner: {profile: flink-cluster, flink_master: \"http://x:8081\"}\n"),
+    assertThat(
+        problems(
+            PIPELINE
+                + POSTGRES
+                + "runner: {profile: flink-cluster, flink_master: \"http://x:8081\"}\n"),
         hasItem(startsWith("runner.flink_master: expected host:port")));
-    assertThat(problems(PIPELINE + "runner: {parallelism: -1, restart_attempts: -2}\n"),
+    assertThat(
+        problems(PIPELINE + "runner: {parallelism: -1, restart_attempts: -2}\n"),
         hasItem(startsWith("runner.parallelism: expected 0")));
-    assertThat(problems(PIPELINE + "runner: {parralelism: 2}\n"),
+    assertThat(
+        problems(PIPELINE + "runner: {parralelism: 2}\n"),
         hasItem(startsWith("runner.parralelism")));
   }
 }

@@ -13,12 +13,13 @@ import java.util.Map;
  * with problems, or in valid settings; never another exception, an endless expansion, an
  * OutOfMemoryError or a StackOverflowError (Jazzer reports those as findings).
  *
- * <p>A plain {@code mvn test} runs the committed inputs under
- * {@code src/test/resources/io/elspeth/pipelines/settings/SettingsFuzzTestInputs/loadAndValidate/}
- * (valid examples, hostile shapes, and every crash found so far); {@code JAZZER_FUZZ=1} fuzzes.
+ * <p>A plain {@code mvn test} runs the committed inputs under {@code
+ * src/test/resources/io/elspeth/pipelines/settings/SettingsFuzzTestInputs/loadAndValidate/} (valid
+ * examples, hostile shapes, and every crash found so far); {@code JAZZER_FUZZ=1} fuzzes.
  */
 class SettingsFuzzTest {
-  private static final SettingsValidator VALIDATOR = new SettingsValidator(PluginRegistry.builtIn());
+  private static final SettingsValidator VALIDATOR =
+      new SettingsValidator(PluginRegistry.builtIn());
   private static final Path FILE = tempFile();
   private static final Map<String, String> ENV = Map.of("OUT", "out.csv");
 
@@ -29,7 +30,8 @@ class SettingsFuzzTest {
       try {
         VALIDATOR.validate(FILE, SettingsLoader.load(FILE, profile, ENV));
       } catch (SettingsException e) {
-        if (e.problems().isEmpty() || e.problems().stream().anyMatch(p -> p == null || p.isBlank())) {
+        if (e.problems().isEmpty()
+            || e.problems().stream().anyMatch(p -> p == null || p.isBlank())) {
           throw new AssertionError("a settings error without a problem to show: " + e.getMessage());
         }
       }

@@ -29,7 +29,8 @@ class SettingsValidatorTest {
     }
   }
 
-  private static final String MINIMAL = """
+  private static final String MINIMAL =
+      """
       source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
       sinks: {out: {plugin: csv, options: {path: out.csv}}}
       """;
@@ -52,7 +53,9 @@ class SettingsValidatorTest {
   void aMissingSourceIsNamedWhenTheLandscapeIsExported() {
     // The export's shared-sink check once read the source's options and threw a
     // NullPointerException here instead of naming the missing source.
-    List<String> p = problems("""
+    List<String> p =
+        problems(
+            """
         sinks:
           out: {plugin: csv, options: {path: out.csv}}
           audit_trail: {plugin: json, options: {path: audit.jsonl}}
@@ -72,7 +75,12 @@ class SettingsValidatorTest {
 
   @Test
   void transformOnErrorBesidePluginIsAccepted() {
-    PipelineSettings s = validator.validate(file, yaml(MINIMAL + """
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                MINIMAL
+                    + """
         transforms:
           - plugin: keyword_filter
             on_error: out
@@ -81,13 +89,17 @@ class SettingsValidatorTest {
           - plugin: passthrough
         """));
     assertThat(s.transforms().get(0).onError(), is("out"));
-    assertThat(s.transforms().stream().map(PipelineSettings.Transform::name).toList(),
+    assertThat(
+        s.transforms().stream().map(PipelineSettings.Transform::name).toList(),
         contains("keyword_filter", "passthrough", "passthrough_2"));
   }
 
   @Test
   void telemetryIsValidatedAsTheReferenceDoes() {
-    List<String> p = problems(MINIMAL + """
+    List<String> p =
+        problems(
+            MINIMAL
+                + """
         telemetry:
           enabled: true
           granularity: everything
@@ -99,24 +111,32 @@ class SettingsValidatorTest {
     assertThat(p, hasItem(startsWith("telemetry.granularity: expected lifecycle, rows or full")));
     assertThat(p, hasItem(startsWith("telemetry.backpressure_mode: 'slow' is not implemented")));
     assertThat(p, hasItem(startsWith("telemetry.exporters[0].endpoint: unknown key")));
-    PipelineSettings ok = validator.validate(file, yaml(MINIMAL
-        + "telemetry: {enabled: true, granularity: rows, exporters: [{name: console}]}\n"));
+    PipelineSettings ok =
+        validator.validate(
+            file,
+            yaml(
+                MINIMAL
+                    + "telemetry: {enabled: true, granularity: rows, exporters: [{name: console}]}\n"));
     assertThat(ok.telemetry().granularity(), is(Granularity.ROWS));
   }
 
   @Test
   void landscapeSettingsAreChecked() {
-    assertThat(problems(MINIMAL + "landscape: {url: \"mysql://x/y\"}\n"),
+    assertThat(
+        problems(MINIMAL + "landscape: {url: \"mysql://x/y\"}\n"),
         hasItem(startsWith("landscape.url: unsupported Landscape URL")));
-    assertThat(problems(MINIMAL + "landscape: {enabled: false}\n"),
+    assertThat(
+        problems(MINIMAL + "landscape: {enabled: false}\n"),
         hasItem(startsWith("landscape.enabled: the Landscape is the legal record")));
-    assertThat(problems(MINIMAL + "landscape: {backend: postgresql, url: \"sqlite:///a.db\"}\n"),
+    assertThat(
+        problems(MINIMAL + "landscape: {backend: postgresql, url: \"sqlite:///a.db\"}\n"),
         hasItem(startsWith("landscape.backend: 'postgresql' does not match")));
   }
 
   @Test
   void sectionsOfRetryAndConcurrencyAreTypeChecked() {
-    List<String> p = problems(MINIMAL + "retry: {max_attempts: zero}\nconcurrency: {max_workers: 0}\n");
+    List<String> p =
+        problems(MINIMAL + "retry: {max_attempts: zero}\nconcurrency: {max_workers: 0}\n");
     assertThat(p, hasItem(startsWith("retry.max_attempts: expected an integer")));
     assertThat(p, hasItem(startsWith("concurrency.max_workers: expected 1 or more")));
   }
@@ -129,7 +149,8 @@ class SettingsValidatorTest {
     assertThat(p, hasItem(startsWith("gates[1].condition: required")));
   }
 
-  private static final String THREE_SINKS = """
+  private static final String THREE_SINKS =
+      """
       source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
       default_sink: out
       sinks:
@@ -148,36 +169,58 @@ class SettingsValidatorTest {
 
   @Test
   void onWriteFailureBesidePluginIsDiscardOrAnotherSinkAndIsPartOfTheSinkConfig() {
-    PipelineSettings s = validator.validate(file, yaml(THREE_SINKS.formatted("failed",
-        "discard")));
+    PipelineSettings s = validator.validate(file, yaml(THREE_SINKS.formatted("failed", "discard")));
     assertThat(s.sinks().get("out").onWriteFailure(), is("failed"));
     assertThat(s.sinks().get("failed").onWriteFailure(), is("discard"));
     assertThat(s.sinks().get("spare").onWriteFailure(), is((String) null));
     assertThat(s.sinks().get("out").config().get("on_write_failure"), is("failed"));
-    assertThat(validator.validate(file, yaml(THREE_SINKS.formatted("discard", "spare")))
-        .sinks().get("failed").onWriteFailure(), is("spare"));
+    assertThat(
+        validator
+            .validate(file, yaml(THREE_SINKS.formatted("discard", "spare")))
+            .sinks()
+            .get("failed")
+            .onWriteFailure(),
+        is("spare"));
   }
 
   @Test
   void onWriteFailureMustNameAnotherSinkAndNoChainOfThem() {
-    assertThat(problems(THREE_SINKS.formatted("nowhere", "discard")), hasItem(startsWith(
-        "sinks.out.on_write_failure: no sink named 'nowhere' (configured sinks: [out, failed,"
-            + " spare]; or 'discard') (line 7")));
-    assertThat(problems(THREE_SINKS.formatted("out", "discard")), hasItem(startsWith(
-        "sinks.out.on_write_failure: 'out' cannot be its own failure sink")));
-    assertThat(problems(THREE_SINKS.formatted("\"\"", "discard")), hasItem(startsWith(
-        "sinks.out.on_write_failure: expected 'discard' or the name of another sink, got")));
+    assertThat(
+        problems(THREE_SINKS.formatted("nowhere", "discard")),
+        hasItem(
+            startsWith(
+                "sinks.out.on_write_failure: no sink named 'nowhere' (configured sinks: [out, failed,"
+                    + " spare]; or 'discard') (line 7")));
+    assertThat(
+        problems(THREE_SINKS.formatted("out", "discard")),
+        hasItem(startsWith("sinks.out.on_write_failure: 'out' cannot be its own failure sink")));
+    assertThat(
+        problems(THREE_SINKS.formatted("\"\"", "discard")),
+        hasItem(
+            startsWith(
+                "sinks.out.on_write_failure: expected 'discard' or the name of another sink, got")));
     // A chain (and so a cycle: out -> failed -> out) is refused naming both keys and lines.
-    assertThat(problems(THREE_SINKS.formatted("failed", "spare")), hasItem(startsWith(
-        "sinks.out.on_write_failure and sinks.failed.on_write_failure: 'out' diverts to"
-            + " 'failed', which diverts in turn to 'spare'")));
+    assertThat(
+        problems(THREE_SINKS.formatted("failed", "spare")),
+        hasItem(
+            startsWith(
+                "sinks.out.on_write_failure and sinks.failed.on_write_failure: 'out' diverts to"
+                    + " 'failed', which diverts in turn to 'spare'")));
     List<String> cycle = problems(THREE_SINKS.formatted("failed", "out"));
-    assertThat(cycle, hasItem(org.hamcrest.Matchers.allOf(startsWith(
-        "sinks.out.on_write_failure and sinks.failed.on_write_failure:"),
-        org.hamcrest.Matchers.endsWith("(lines 7 and 11)"))));
-    assertThat(problems(MINIMAL.replace("options: {path: out.csv}}",
-        "options: {path: out.csv}, on_write_failur: discard}")), hasItem(startsWith(
-        "sinks.out.on_write_failur: unknown key (expected plugin, options, on_write_failure)")));
+    assertThat(
+        cycle,
+        hasItem(
+            org.hamcrest.Matchers.allOf(
+                startsWith("sinks.out.on_write_failure and sinks.failed.on_write_failure:"),
+                org.hamcrest.Matchers.endsWith("(lines 7 and 11)"))));
+    assertThat(
+        problems(
+            MINIMAL.replace(
+                "options: {path: out.csv}}",
+                "options: {path: out.csv}, on_write_failur: discard}")),
+        hasItem(
+            startsWith(
+                "sinks.out.on_write_failur: unknown key (expected plugin, options, on_write_failure)")));
   }
 
   @Test
@@ -185,47 +228,61 @@ class SettingsValidatorTest {
     PipelineSettings live = validator.validate(file, yaml(MINIMAL));
     assertThat(live.runMode(), is("live"));
     assertThat(live.replaySource("run-b"), is(nullValue()));
-    PipelineSettings replay = validator.validate(file, yaml(MINIMAL
-        + "run_mode: replay\nreplay_from: run-a\n"));
+    PipelineSettings replay =
+        validator.validate(file, yaml(MINIMAL + "run_mode: replay\nreplay_from: run-a\n"));
     assertThat(replay.replayFrom(), is("run-a"));
     assertThat(replay.replaySource("run-b").replays(), is(true));
-    assertThat(validator.validate(file, yaml(MINIMAL + "run_mode: verify\nreplay_from: run-a\n"))
-        .replaySource("run-b").replays(), is(false));
+    assertThat(
+        validator
+            .validate(file, yaml(MINIMAL + "run_mode: verify\nreplay_from: run-a\n"))
+            .replaySource("run-b")
+            .replays(),
+        is(false));
     // ELSPETH ignores replay_from in a live run.
-    assertThat(validator.validate(file, yaml(MINIMAL + "replay_from: run-a\n")).replayFrom(),
+    assertThat(
+        validator.validate(file, yaml(MINIMAL + "replay_from: run-a\n")).replayFrom(),
         is(nullValue()));
-    assertThat(problems(MINIMAL + "run_mode: replay\n"),
+    assertThat(
+        problems(MINIMAL + "run_mode: replay\n"),
         hasItem(startsWith("replay_from: required when run_mode is 'replay'")));
-    assertThat(problems(MINIMAL + "run_mode: verify\n"),
+    assertThat(
+        problems(MINIMAL + "run_mode: verify\n"),
         hasItem(startsWith("replay_from: required when run_mode is 'verify'")));
-    assertThat(problems(MINIMAL + "run_mode: rerun\nreplay_from: run-a\n"),
+    assertThat(
+        problems(MINIMAL + "run_mode: rerun\nreplay_from: run-a\n"),
         hasItem(startsWith("run_mode: expected live, replay or verify, got")));
-    assertThat(problems(MINIMAL + "run_mode: replay\nreplay_from: [a]\n"),
+    assertThat(
+        problems(MINIMAL + "run_mode: replay\nreplay_from: [a]\n"),
         hasItem(startsWith("replay_from: expected the run id of a recorded run")));
   }
 
   @Test
   void aReplayOfBlobSourcesOrSinksIsRefusedNamingTheKey() {
-    List<String> p = problems("""
+    List<String> p =
+        problems(
+            """
         source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
         sinks: {out: {plugin: azure_blob, options: {container: c, blob_path: o.csv, format: csv,
           connection_string: "UseDevelopmentStorage=true"}}}
         run_mode: replay
         replay_from: run-a
         """);
-    assertThat(p, hasItem(startsWith("sinks.out: run_mode: replay cannot replay sink plugin"
-        + " azure_blob")));
+    assertThat(
+        p,
+        hasItem(
+            startsWith("sinks.out: run_mode: replay cannot replay sink plugin" + " azure_blob")));
   }
 
   @Test
   void topLevelNameAndDescriptionAreAcceptedAsStrings() {
-    PipelineSettings s = validator.validate(file, yaml(MINIMAL
-        + "name: nightly\ndescription: Nightly scoring\n"));
+    PipelineSettings s =
+        validator.validate(file, yaml(MINIMAL + "name: nightly\ndescription: Nightly scoring\n"));
     assertThat(s.resolved().get("name"), is("nightly"));
     assertThat(problems(MINIMAL + "name: [a]\n"), hasItem(startsWith("name: expected a string")));
   }
 
-  private static final String STRICT_SOURCE = """
+  private static final String STRICT_SOURCE =
+      """
       source:
         plugin: csv
         options:
@@ -237,25 +294,40 @@ class SettingsValidatorTest {
 
   @Test
   void requiredInputFieldsMustBeGuaranteedByTheStepBefore() {
-    validator.validate(file, yaml(STRICT_SOURCE + """
+    validator.validate(
+        file,
+        yaml(
+            STRICT_SOURCE
+                + """
         transforms:
           - plugin: passthrough
             options: {required_input_fields: [id, text], schema: {mode: free, fields: ["id: int"]}}
           - plugin: passthrough
             options: {required_input_fields: [id]}
         """));
-    List<String> p = problems(STRICT_SOURCE + """
+    List<String> p =
+        problems(
+            STRICT_SOURCE
+                + """
         transforms:
           - plugin: passthrough
             options: {required_input_fields: [text, note]}
         """);
-    assertThat(p, hasItem(startsWith("transforms[0].options.required_input_fields: passthrough"
-        + " requires [note, text] but source (csv) guarantees [id, text]; missing [note]")));
+    assertThat(
+        p,
+        hasItem(
+            startsWith(
+                "transforms[0].options.required_input_fields: passthrough"
+                    + " requires [note, text] but source (csv) guarantees [id, text]; missing [note]")));
   }
 
   @Test
   void guaranteedFieldsAndAnLlmsComputedFieldsSatisfyTheContract() {
-    validator.validate(file, yaml(STRICT_SOURCE + """
+    validator.validate(
+        file,
+        yaml(
+            STRICT_SOURCE
+                + """
         transforms:
           - plugin: passthrough
             options: {schema: {fields: dynamic, guaranteed_fields: [score]}}
@@ -269,13 +341,23 @@ class SettingsValidatorTest {
 
   @Test
   void schemaRequiredFieldsAreAContractTooAndAnEmptyListOptsOut() {
-    assertThat(problems(STRICT_SOURCE + """
+    assertThat(
+        problems(
+            STRICT_SOURCE
+                + """
         transforms:
           - plugin: passthrough
             options: {schema: {fields: dynamic, required_fields: [missing]}}
-        """), hasItem(startsWith("transforms[0].options.schema.required_fields: passthrough"
-        + " requires [missing]")));
-    validator.validate(file, yaml(STRICT_SOURCE + """
+        """),
+        hasItem(
+            startsWith(
+                "transforms[0].options.schema.required_fields: passthrough"
+                    + " requires [missing]")));
+    validator.validate(
+        file,
+        yaml(
+            STRICT_SOURCE
+                + """
         transforms:
           - plugin: passthrough
             options: {required_input_fields: [], schema: {fields: dynamic, required_fields: [x]}}
@@ -284,7 +366,10 @@ class SettingsValidatorTest {
 
   @Test
   void requiredInputFieldsAreIdentifiersListedOnce() {
-    List<String> p = problems(STRICT_SOURCE + """
+    List<String> p =
+        problems(
+            STRICT_SOURCE
+                + """
         aggregations:
           - name: totals
             plugin: batch_stats
@@ -292,11 +377,20 @@ class SettingsValidatorTest {
             output_mode: transform
             options: {value_field: id, required_input_fields: [id, "not valid", id, " "]}
         """);
-    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields[1]: must be"
-        + " a valid identifier, got 'not valid'")));
-    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields: 'id' is"
-        + " listed twice")));
-    assertThat(p, hasItem(startsWith("aggregations[0].options.required_input_fields[3]: cannot"
-        + " be empty")));
+    assertThat(
+        p,
+        hasItem(
+            startsWith(
+                "aggregations[0].options.required_input_fields[1]: must be"
+                    + " a valid identifier, got 'not valid'")));
+    assertThat(
+        p,
+        hasItem(
+            startsWith(
+                "aggregations[0].options.required_input_fields: 'id' is" + " listed twice")));
+    assertThat(
+        p,
+        hasItem(
+            startsWith("aggregations[0].options.required_input_fields[3]: cannot" + " be empty")));
   }
 }

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The settings file's YAML: duplicate keys, aliases, limits and scalar types. */
 class SettingsYamlTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path write(String yaml) throws Exception {
     Path f = dir.resolve("settings.yaml");
@@ -35,20 +34,27 @@ class SettingsYamlTest {
 
   @Test
   void aDuplicateSinkNamesTheFileTheKeyAndBothLines() throws Exception {
-    SettingsException e = refused("""
+    SettingsException e =
+        refused(
+            """
         source: {plugin: null}
         sinks:
           normal: {plugin: csv, options: {path: a.csv}}
           other: {plugin: csv, options: {path: b.csv}}
           normal: {plugin: csv, options: {path: c.csv}}
         """);
-    assertThat(e.getMessage(), allOf(containsString(dir.resolve("settings.yaml").toString()),
-        containsString("sinks.normal: duplicate key at line 3 and again at line 5")));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString(dir.resolve("settings.yaml").toString()),
+            containsString("sinks.normal: duplicate key at line 3 and again at line 5")));
   }
 
   @Test
   void duplicatesAreFoundAtEveryDepthAndAllAtOnce() throws Exception {
-    SettingsException e = refused("""
+    SettingsException e =
+        refused(
+            """
         source:
           plugin: csv
           options:
@@ -57,14 +63,18 @@ class SettingsYamlTest {
         landscape: {url: "sqlite:///a.db", url: "sqlite:///b.db"}
         """);
     assertThat(e.problems(), hasSize(2));
-    assertThat(e.getMessage(), allOf(
-        containsString("source.options.path: duplicate key at line 4 and again at line 5"),
-        containsString("landscape.url: duplicate key at line 6 and again at line 6")));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("source.options.path: duplicate key at line 4 and again at line 5"),
+            containsString("landscape.url: duplicate key at line 6 and again at line 6")));
   }
 
   @Test
   void aDuplicateInsideAProfileIsRefused() throws Exception {
-    SettingsException e = refused("""
+    SettingsException e =
+        refused(
+            """
         default:
           sinks: {out: {plugin: csv, options: {path: a.csv}}}
         profiles:
@@ -73,8 +83,9 @@ class SettingsYamlTest {
           prod:
             sinks: {out: {options: {path: c.csv}}}
         """);
-    assertThat(e.getMessage(), containsString(
-        "profiles.prod: duplicate key at line 4 and again at line 6"));
+    assertThat(
+        e.getMessage(),
+        containsString("profiles.prod: duplicate key at line 4 and again at line 6"));
   }
 
   @Test
@@ -87,11 +98,13 @@ class SettingsYamlTest {
   void aVariableSetTwiceInDotEnvNamesBothLinesButNotTheValues() throws Exception {
     Files.writeString(dir.resolve(".env"), "API_KEY=first-secret\n# c\nAPI_KEY=second-secret\n");
     Path f = write("a: ${API_KEY}\n");
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> SettingsLoader.load(f, null));
-    assertThat(e.getMessage(), allOf(containsString(dir.resolve(".env").toString()),
-        containsString("API_KEY: set twice, at line 1 and again at line 3"),
-        not(containsString("secret"))));
+    SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(f, null));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString(dir.resolve(".env").toString()),
+            containsString("API_KEY: set twice, at line 1 and again at line 3"),
+            not(containsString("secret"))));
   }
 
   @Test
@@ -105,8 +118,9 @@ class SettingsYamlTest {
       y.append("]\n");
     }
     SettingsException e = refused(y.toString());
-    assertThat(e.getMessage(), containsString("expand to more than " + SettingsYaml.MAX_VALUES
-        + " values"));
+    assertThat(
+        e.getMessage(),
+        containsString("expand to more than " + SettingsYaml.MAX_VALUES + " values"));
   }
 
   @Test
@@ -134,34 +148,39 @@ class SettingsYamlTest {
   @Test
   void aFileOverTheSizeLimitIsRefusedBeforeItIsRead() throws Exception {
     SettingsException e = refused("# " + "x".repeat(SettingsYaml.MAX_BYTES) + "\n");
-    assertThat(e.getMessage(), containsString("a settings file may have at most "
-        + SettingsYaml.MAX_BYTES + " bytes"));
+    assertThat(
+        e.getMessage(),
+        containsString("a settings file may have at most " + SettingsYaml.MAX_BYTES + " bytes"));
   }
 
   @Test
   void bytesThatAreNotUtf8AreRefusedWithTheirOffset() throws Exception {
     Path f = dir.resolve("settings.yaml");
     Files.write(f, new byte[] {'a', ':', ' ', (byte) 0xC3, (byte) 0x28, '\n'});
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> SettingsLoader.load(f, null, Map.of()));
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> SettingsLoader.load(f, null, Map.of()));
     assertThat(e.getMessage(), containsString("not UTF-8 text: invalid byte at offset 3"));
   }
 
   @Test
   void malformedYamlNamesLineAndColumn() throws Exception {
     SettingsException e = refused("source:\n  plugin: csv\n   options: [\n");
-    assertThat(e.getMessage(), allOf(containsString("malformed YAML: line 3, column"),
-        containsString(dir.resolve("settings.yaml").toString())));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("malformed YAML: line 3, column"),
+            containsString(dir.resolve("settings.yaml").toString())));
   }
 
   @Test
   void aPythonObjectTagIsRefusedNotConstructed() throws Exception {
-    assertThat(refused("a: !!python/object:os.system [echo]\n").getMessage(),
+    assertThat(
+        refused("a: !!python/object:os.system [echo]\n").getMessage(),
         containsString("malformed YAML: line 1, column 4: Global tag is not allowed"));
     SettingsException e = refused("a: !custom [x]\nb: !custom x\n");
     assertThat(e.problems(), hasSize(2));
-    assertThat(e.getMessage(), containsString("a: tag !custom at line 1, column 4 is not"
-        + " supported"));
+    assertThat(
+        e.getMessage(), containsString("a: tag !custom at line 1, column 4 is not" + " supported"));
   }
 
   @Test
@@ -174,13 +193,18 @@ class SettingsYamlTest {
   @Test
   @SuppressWarnings("unchecked")
   void aliasesAndMergeKeysAreExpandedWithExplicitKeysWinning() throws Exception {
-    Map<String, Object> s = SettingsLoader.load(write("""
+    Map<String, Object> s =
+        SettingsLoader.load(
+            write(
+                """
         base: &csv {plugin: csv, options: {delimiter: ";"}}
         a: *csv
         b:
           <<: *csv
           plugin: json
-        """), null, Map.of());
+        """),
+            null,
+            Map.of());
     assertThat(s.get("a"), is(Map.of("plugin", "csv", "options", Map.of("delimiter", ";"))));
     assertThat(((Map<String, Object>) s.get("b")).get("plugin"), is("json"));
     assertThat(((Map<String, Object>) s.get("b")).get("options"), is(Map.of("delimiter", ";")));
@@ -188,7 +212,10 @@ class SettingsYamlTest {
 
   @Test
   void scalarsAreTypedAsTheCoreSchemaTypesThem() throws Exception {
-    Map<String, Object> s = SettingsLoader.load(write("""
+    Map<String, Object> s =
+        SettingsLoader.load(
+            write(
+                """
         on: yes
         i: 42
         neg: -7
@@ -202,7 +229,9 @@ class SettingsYamlTest {
         date: 2024-01-01
         quoted: "42"
         tagged: !!str 42
-        """), null, Map.of());
+        """),
+            null,
+            Map.of());
     assertThat(s.get("on"), is("yes"));
     assertThat(s.get("i"), is(42L));
     assertThat(s.get("neg"), is(-7L));
@@ -216,13 +245,20 @@ class SettingsYamlTest {
     assertThat(s.get("date"), is("2024-01-01"));
     assertThat(s.get("quoted"), is("42"));
     assertThat(s.get("tagged"), is("42"));
-    assertThat(s.keySet(), is(new java.util.LinkedHashSet<>(List.of("on", "i", "neg", "big",
-        "hex", "f", "e", "t", "n", "empty", "date", "quoted", "tagged"))));
+    assertThat(
+        s.keySet(),
+        is(
+            new java.util.LinkedHashSet<>(
+                List.of(
+                    "on", "i", "neg", "big", "hex", "f", "e", "t", "n", "empty", "date", "quoted",
+                    "tagged"))));
   }
 
   @Test
   void validationProblemsSayWhereTheKeyIsWrittenAlsoInAProfile() throws Exception {
-    Path f = write("""
+    Path f =
+        write(
+            """
         default:
           source: {plugin: csv, options: {path: in.csv, on_validation_failure: discard}}
           sinks:
@@ -232,14 +268,18 @@ class SettingsYamlTest {
             sinks:
               out: {options: {path: b.csv, mode: sometimes}}
         """);
-    SettingsValidator validator = new SettingsValidator(
-        io.elspeth.pipelines.plugins.PluginRegistry.builtIn());
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> validator.validate(f, SettingsLoader.load(f, "prod", Map.of())));
-    assertThat(e.getMessage(), allOf(
-        containsString("sinks.out.options.delimter: unknown option"),
-        containsString("(line 4, column 47)"),
-        containsString("sinks.out.options.mode: "),
-        containsString("(line 8, column 36)")));
+    SettingsValidator validator =
+        new SettingsValidator(io.elspeth.pipelines.plugins.PluginRegistry.builtIn());
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> validator.validate(f, SettingsLoader.load(f, "prod", Map.of())));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("sinks.out.options.delimter: unknown option"),
+            containsString("(line 4, column 47)"),
+            containsString("sinks.out.options.mode: "),
+            containsString("(line 8, column 36)")));
   }
 }

@@ -3,9 +3,9 @@ package io.elspeth.telemetry.config;
 import java.util.Locale;
 
 /**
- * How much telemetry a run emits; monotonic: every level emits everything the levels below it
- * emit. lifecycle: run and phase events; rows: plus row, transform, gate and token events; full:
- * plus external call events.
+ * How much telemetry a run emits; monotonic: every level emits everything the levels below it emit.
+ * lifecycle: run and phase events; rows: plus row, transform, gate and token events; full: plus
+ * external call events.
  */
 public enum Granularity {
   LIFECYCLE,

@@ -12,10 +12,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The {@code telemetry:} block of the settings, validated (ELSPETH HEAD rules: unknown keys are
  * errors, exporter options nest under {@code options}, and each exporter's options are checked
- * here, before anything runs). This project's additions: {@code healthFile} ({@code
- * health_file}), a local file that also receives the health events written to stderr, or null;
- * {@code maxInFlight} ({@code max_in_flight}, default 4), how many batches may await their
- * exporters' answers at once (1: one request at a time, strictly in order).
+ * here, before anything runs). This project's additions: {@code healthFile} ({@code health_file}),
+ * a local file that also receives the health events written to stderr, or null; {@code maxInFlight}
+ * ({@code max_in_flight}, default 4), how many batches may await their exporters' answers at once
+ * (1: one request at a time, strictly in order).
  */
 public record TelemetrySettings(
     boolean enabled,
@@ -33,26 +33,44 @@ public record TelemetrySettings(
   /** Exporter names this project knows. */
   public static final Set<String> EXPORTERS = Set.of("console", "otlp", "azure_monitor", "datadog");
 
-  private static final Set<String> KEYS = Set.of("enabled", "granularity", "backpressure_mode",
-      "fail_on_total_exporter_failure", "max_consecutive_failures", "exporters", "health_file",
-      "max_in_flight");
+  private static final Set<String> KEYS =
+      Set.of(
+          "enabled",
+          "granularity",
+          "backpressure_mode",
+          "fail_on_total_exporter_failure",
+          "max_consecutive_failures",
+          "exporters",
+          "health_file",
+          "max_in_flight");
 
   public TelemetrySettings {
     exporters = List.copyOf(exporters);
   }
 
   /** Settings without a health file, with the default in-flight bound. */
-  public TelemetrySettings(boolean enabled, Granularity granularity,
-      BackpressureMode backpressureMode, boolean failOnTotalExporterFailure,
-      int maxConsecutiveFailures, List<ExporterSettings> exporters) {
-    this(enabled, granularity, backpressureMode, failOnTotalExporterFailure,
-        maxConsecutiveFailures, exporters, null, DEFAULT_MAX_IN_FLIGHT);
+  public TelemetrySettings(
+      boolean enabled,
+      Granularity granularity,
+      BackpressureMode backpressureMode,
+      boolean failOnTotalExporterFailure,
+      int maxConsecutiveFailures,
+      List<ExporterSettings> exporters) {
+    this(
+        enabled,
+        granularity,
+        backpressureMode,
+        failOnTotalExporterFailure,
+        maxConsecutiveFailures,
+        exporters,
+        null,
+        DEFAULT_MAX_IN_FLIGHT);
   }
 
   /** Disabled, lifecycle, block, fail on total exporter failure, threshold 10, no exporters. */
   public static TelemetrySettings defaults() {
-    return new TelemetrySettings(false, Granularity.LIFECYCLE, BackpressureMode.BLOCK, true, 10,
-        List.of());
+    return new TelemetrySettings(
+        false, Granularity.LIFECYCLE, BackpressureMode.BLOCK, true, 10, List.of());
   }
 
   /** Parse outcome: the settings when valid, and every problem with its key path. */
@@ -95,16 +113,16 @@ public record TelemetrySettings(
         }
       }
     }
-    boolean failOnTotal = bool(raw, "fail_on_total_exporter_failure",
-        d.failOnTotalExporterFailure(), path, problems);
+    boolean failOnTotal =
+        bool(raw, "fail_on_total_exporter_failure", d.failOnTotalExporterFailure(), path, problems);
     int threshold = d.maxConsecutiveFailures();
     Object t = raw.get("max_consecutive_failures");
     if (t != null) {
       if (t instanceof Number n && !(t instanceof Double) && n.longValue() >= 1) {
         threshold = n.intValue();
       } else {
-        problems.add(path + ".max_consecutive_failures: expected an integer of 1 or more, got '"
-            + t + "'");
+        problems.add(
+            path + ".max_consecutive_failures: expected an integer of 1 or more, got '" + t + "'");
       }
     }
     List<ExporterSettings> exporters = new ArrayList<>();
@@ -130,16 +148,23 @@ public record TelemetrySettings(
           continue;
         }
         if (!EXPORTERS.contains(name.toString())) {
-          problems.add(p + ".name: unknown exporter '" + name + "' (expected one of "
-              + sorted(EXPORTERS) + ")");
+          problems.add(
+              p
+                  + ".name: unknown exporter '"
+                  + name
+                  + "' (expected one of "
+                  + sorted(EXPORTERS)
+                  + ")");
         }
         Object options = m.get("options");
         if (options != null && !(options instanceof Map<?, ?>)) {
           problems.add(p + ".options: expected a mapping");
           continue;
         }
-        ExporterSettings exporter = new ExporterSettings(name.toString(), options == null
-            ? Map.of() : new LinkedHashMap<>((Map<String, Object>) options));
+        ExporterSettings exporter =
+            new ExporterSettings(
+                name.toString(),
+                options == null ? Map.of() : new LinkedHashMap<>((Map<String, Object>) options));
         if (EXPORTERS.contains(exporter.name())) {
           io.elspeth.telemetry.exporter.Exporters.validate(exporter)
               .forEach(problem -> problems.add(p + "." + problem));
@@ -159,19 +184,22 @@ public record TelemetrySettings(
     int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     Object f = raw.get("max_in_flight");
     if (f != null) {
-      if ((f instanceof Integer || f instanceof Long) && ((Number) f).longValue() >= 1
+      if ((f instanceof Integer || f instanceof Long)
+          && ((Number) f).longValue() >= 1
           && ((Number) f).longValue() <= 64) {
         maxInFlight = ((Number) f).intValue();
       } else {
         problems.add(path + ".max_in_flight: expected an integer from 1 to 64, got '" + f + "'");
       }
     }
-    return new Parsed(new TelemetrySettings(enabled, granularity, mode, failOnTotal, threshold,
-        exporters, healthFile, maxInFlight), problems);
+    return new Parsed(
+        new TelemetrySettings(
+            enabled, granularity, mode, failOnTotal, threshold, exporters, healthFile, maxInFlight),
+        problems);
   }
 
-  private static boolean bool(Map<String, Object> raw, String key, boolean fallback, String path,
-      List<String> problems) {
+  private static boolean bool(
+      Map<String, Object> raw, String key, boolean fallback, String path, List<String> problems) {
     Object v = raw.get(key);
     if (v == null) {
       return fallback;

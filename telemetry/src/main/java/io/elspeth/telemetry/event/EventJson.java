@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Renders events as ELSPETH's console exporter does: a JSON line of timestamp, run_id, the
- * event's fields in declaration order, then {@code event_type}; or the pretty form
- * {@code [ts] EventType: run_id (k=v, ...)} with the fields sorted and nulls left out.
+ * Renders events as ELSPETH's console exporter does: a JSON line of timestamp, run_id, the event's
+ * fields in declaration order, then {@code event_type}; or the pretty form {@code [ts] EventType:
+ * run_id (k=v, ...)} with the fields sorted and nulls left out.
  */
 public final class EventJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -42,17 +42,24 @@ public final class EventJson {
   /** The pretty one-line form. */
   public static String pretty(TelemetryEvent event) {
     Map<String, Object> sorted = new TreeMap<>();
-    event.fields().forEach((k, v) -> {
-      if (v != null) {
-        sorted.put(k, v);
-      }
-    });
+    event
+        .fields()
+        .forEach(
+            (k, v) -> {
+              if (v != null) {
+                sorted.put(k, v);
+              }
+            });
     String head = "[" + event.timestamp() + "] " + event.eventType() + ": " + event.runId();
     if (sorted.isEmpty()) {
       return head;
     }
-    return head + " (" + sorted.entrySet().stream().map(e -> e.getKey() + "=" + text(e.getValue()))
-        .collect(Collectors.joining(", ")) + ")";
+    return head
+        + " ("
+        + sorted.entrySet().stream()
+            .map(e -> e.getKey() + "=" + text(e.getValue()))
+            .collect(Collectors.joining(", "))
+        + ")";
   }
 
   private static String text(Object v) {

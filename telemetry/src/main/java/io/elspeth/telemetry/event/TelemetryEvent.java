@@ -11,13 +11,19 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * One telemetry event: emitted only after what it reports has been committed to the Landscape.
  * Every event carries the emission time and its run id; {@link #fields()} lists its own fields in
- * declaration order (snake_case names, enums as their value), which every exporter renders.
- * Events never carry secrets: the producers hand over hashes, ids and fingerprinted payloads.
+ * declaration order (snake_case names, enums as their value), which every exporter renders. Events
+ * never carry secrets: the producers hand over hashes, ids and fingerprinted payloads.
  */
 public sealed interface TelemetryEvent
-    permits TelemetryEvent.RunStarted, TelemetryEvent.RunFinished, TelemetryEvent.PhaseChanged,
-        TelemetryEvent.RowCreated, TelemetryEvent.TransformCompleted, TelemetryEvent.GateEvaluated,
-        TelemetryEvent.TokenCompleted, TelemetryEvent.ExternalCallCompleted, HealthEvent {
+    permits TelemetryEvent.RunStarted,
+        TelemetryEvent.RunFinished,
+        TelemetryEvent.PhaseChanged,
+        TelemetryEvent.RowCreated,
+        TelemetryEvent.TransformCompleted,
+        TelemetryEvent.GateEvaluated,
+        TelemetryEvent.TokenCompleted,
+        TelemetryEvent.ExternalCallCompleted,
+        HealthEvent {
 
   Instant timestamp();
 
@@ -46,19 +52,59 @@ public sealed interface TelemetryEvent
     }
   }
 
-  enum PipelinePhase implements Valued { CONFIG, GRAPH, PLUGINS, DATABASE, SOURCE, PROCESS, EXPORT }
+  enum PipelinePhase implements Valued {
+    CONFIG,
+    GRAPH,
+    PLUGINS,
+    DATABASE,
+    SOURCE,
+    PROCESS,
+    EXPORT
+  }
 
-  enum PhaseAction implements Valued { LOADING, VALIDATING, BUILDING, CONNECTING, INITIALIZING, PROCESSING, EXPORTING }
+  enum PhaseAction implements Valued {
+    LOADING,
+    VALIDATING,
+    BUILDING,
+    CONNECTING,
+    INITIALIZING,
+    PROCESSING,
+    EXPORTING
+  }
 
-  enum RunStatus implements Valued { RUNNING, COMPLETED, FAILED, INTERRUPTED }
+  enum RunStatus implements Valued {
+    RUNNING,
+    COMPLETED,
+    FAILED,
+    INTERRUPTED
+  }
 
-  enum NodeStateStatus implements Valued { OPEN, PENDING, COMPLETED, FAILED }
+  enum NodeStateStatus implements Valued {
+    OPEN,
+    PENDING,
+    COMPLETED,
+    FAILED
+  }
 
-  enum RoutingMode implements Valued { MOVE, COPY, DIVERT }
+  enum RoutingMode implements Valued {
+    MOVE,
+    COPY,
+    DIVERT
+  }
 
-  enum CallStatus implements Valued { SUCCESS, ERROR }
+  enum CallStatus implements Valued {
+    SUCCESS,
+    ERROR
+  }
 
-  enum CallType implements Valued { LLM, HTTP, SQL, FILESYSTEM, HTTP_REDIRECT, VECTOR }
+  enum CallType implements Valued {
+    LLM,
+    HTTP,
+    SQL,
+    FILESYSTEM,
+    HTTP_REDIRECT,
+    VECTOR
+  }
 
   /** Parses an enum from its recorded (lower-case) value. */
   static <E extends Enum<E>> E parse(Class<E> type, String value) {
@@ -80,8 +126,9 @@ public sealed interface TelemetryEvent
   }
 
   /** Run finalised in the Landscape with this status. */
-  record RunFinished(Instant timestamp, String runId, RunStatus status, long rowCount,
-      double durationMs) implements TelemetryEvent {
+  record RunFinished(
+      Instant timestamp, String runId, RunStatus status, long rowCount, double durationMs)
+      implements TelemetryEvent {
     public RunFinished {
       if (rowCount < 0) {
         throw new IllegalArgumentException("row_count must be >= 0, got " + rowCount);
@@ -114,8 +161,9 @@ public sealed interface TelemetryEvent
   }
 
   /** A source row and its first token committed (every source row, quarantined or not). */
-  record RowCreated(Instant timestamp, String runId, String rowId, String tokenId,
-      String contentHash) implements TelemetryEvent {
+  record RowCreated(
+      Instant timestamp, String runId, String rowId, String tokenId, String contentHash)
+      implements TelemetryEvent {
     @Override
     public Granularity minimumGranularity() {
       return Granularity.ROWS;
@@ -128,9 +176,18 @@ public sealed interface TelemetryEvent
   }
 
   /** A transform's final attempt on a token committed. */
-  record TransformCompleted(Instant timestamp, String runId, String rowId, String tokenId,
-      String nodeId, String pluginName, NodeStateStatus status, double durationMs,
-      @Nullable String inputHash, @Nullable String outputHash) implements TelemetryEvent {
+  record TransformCompleted(
+      Instant timestamp,
+      String runId,
+      String rowId,
+      String tokenId,
+      String nodeId,
+      String pluginName,
+      NodeStateStatus status,
+      double durationMs,
+      @Nullable String inputHash,
+      @Nullable String outputHash)
+      implements TelemetryEvent {
     @Override
     public Granularity minimumGranularity() {
       return Granularity.ROWS;
@@ -138,15 +195,36 @@ public sealed interface TelemetryEvent
 
     @Override
     public Map<String, @Nullable Object> fields() {
-      return Fields.of("row_id", rowId, "token_id", tokenId, "node_id", nodeId, "plugin_name",
-          pluginName, "status", status.value(), "duration_ms", durationMs, "input_hash",
-          inputHash, "output_hash", outputHash);
+      return Fields.of(
+          "row_id",
+          rowId,
+          "token_id",
+          tokenId,
+          "node_id",
+          nodeId,
+          "plugin_name",
+          pluginName,
+          "status",
+          status.value(),
+          "duration_ms",
+          durationMs,
+          "input_hash",
+          inputHash,
+          "output_hash",
+          outputHash);
     }
   }
 
   /** A gate's decision on a token committed; destinations are sink names or "continue". */
-  record GateEvaluated(Instant timestamp, String runId, String rowId, String tokenId,
-      String nodeId, String pluginName, RoutingMode routingMode, List<String> destinations)
+  record GateEvaluated(
+      Instant timestamp,
+      String runId,
+      String rowId,
+      String tokenId,
+      String nodeId,
+      String pluginName,
+      RoutingMode routingMode,
+      List<String> destinations)
       implements TelemetryEvent {
     public GateEvaluated {
       destinations = List.copyOf(destinations);
@@ -159,8 +237,19 @@ public sealed interface TelemetryEvent
 
     @Override
     public Map<String, @Nullable Object> fields() {
-      return Fields.of("row_id", rowId, "token_id", tokenId, "node_id", nodeId, "plugin_name",
-          pluginName, "routing_mode", routingMode.value(), "destinations", destinations);
+      return Fields.of(
+          "row_id",
+          rowId,
+          "token_id",
+          tokenId,
+          "node_id",
+          nodeId,
+          "plugin_name",
+          pluginName,
+          "routing_mode",
+          routingMode.value(),
+          "destinations",
+          destinations);
     }
   }
 
@@ -168,8 +257,14 @@ public sealed interface TelemetryEvent
    * A token's terminal outcome committed (every outcome: completed, routed, quarantined, failed,
    * expanded, ...); {@code sinkName} names the sink that wrote it, when one did.
    */
-  record TokenCompleted(Instant timestamp, String runId, @Nullable String rowId, String tokenId,
-      String outcome, @Nullable String sinkName) implements TelemetryEvent {
+  record TokenCompleted(
+      Instant timestamp,
+      String runId,
+      @Nullable String rowId,
+      String tokenId,
+      String outcome,
+      @Nullable String sinkName)
+      implements TelemetryEvent {
     @Override
     public Granularity minimumGranularity() {
       return Granularity.ROWS;
@@ -177,8 +272,8 @@ public sealed interface TelemetryEvent
 
     @Override
     public Map<String, @Nullable Object> fields() {
-      return Fields.of("row_id", rowId, "token_id", tokenId, "outcome", outcome, "sink_name",
-          sinkName);
+      return Fields.of(
+          "row_id", rowId, "token_id", tokenId, "outcome", outcome, "sink_name", sinkName);
     }
   }
 
@@ -206,28 +301,47 @@ public sealed interface TelemetryEvent
   /**
    * An external call committed as a Landscape {@code calls} row. Exactly one of {@code stateId}
    * (transform context) and {@code operationId} (source/sink context) is set. Payloads are only
-   * filled at granularity full and are the recorded (fingerprinted) request and response. For
-   * LLM calls, {@code model} is the model asked for and {@code responseModel} the one that
-   * answered (null without an answer).
+   * filled at granularity full and are the recorded (fingerprinted) request and response. For LLM
+   * calls, {@code model} is the model asked for and {@code responseModel} the one that answered
+   * (null without an answer).
    */
-  record ExternalCallCompleted(Instant timestamp, String runId, CallType callType,
-      String provider, CallStatus status, double latencyMs, @Nullable String stateId,
-      @Nullable String operationId, @Nullable String tokenId, @Nullable String requestHash,
-      @Nullable String responseHash, @Nullable String model, @Nullable String responseModel,
+  record ExternalCallCompleted(
+      Instant timestamp,
+      String runId,
+      CallType callType,
+      String provider,
+      CallStatus status,
+      double latencyMs,
+      @Nullable String stateId,
+      @Nullable String operationId,
+      @Nullable String tokenId,
+      @Nullable String requestHash,
+      @Nullable String responseHash,
+      @Nullable String model,
+      @Nullable String responseModel,
       @Nullable Map<String, Object> requestPayload,
-      @Nullable Map<String, Object> responsePayload, @Nullable TokenUsage tokenUsage)
+      @Nullable Map<String, Object> responsePayload,
+      @Nullable TokenUsage tokenUsage)
       implements TelemetryEvent {
     public ExternalCallCompleted {
       if ((stateId == null) == (operationId == null)) {
         throw new IllegalArgumentException(
-            "exactly one of state_id and operation_id must be set, got state_id=" + stateId
-                + " operation_id=" + operationId);
+            "exactly one of state_id and operation_id must be set, got state_id="
+                + stateId
+                + " operation_id="
+                + operationId);
       }
       // JSON payloads keep their key order and their nulls (Map.copyOf keeps neither).
-      requestPayload = requestPayload == null ? null
-          : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(requestPayload));
-      responsePayload = responsePayload == null ? null
-          : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(responsePayload));
+      requestPayload =
+          requestPayload == null
+              ? null
+              : java.util.Collections.unmodifiableMap(
+                  new java.util.LinkedHashMap<>(requestPayload));
+      responsePayload =
+          responsePayload == null
+              ? null
+              : java.util.Collections.unmodifiableMap(
+                  new java.util.LinkedHashMap<>(responsePayload));
     }
 
     @Override
@@ -237,11 +351,35 @@ public sealed interface TelemetryEvent
 
     @Override
     public Map<String, @Nullable Object> fields() {
-      return Fields.of("call_type", callType.value(), "provider", provider, "status",
-          status.value(), "latency_ms", latencyMs, "state_id", stateId, "operation_id",
-          operationId, "token_id", tokenId, "request_hash", requestHash, "response_hash",
-          responseHash, "model", model, "response_model", responseModel, "request_payload", requestPayload, "response_payload",
-          responsePayload, "token_usage", tokenUsage == null ? null : tokenUsage.toMap());
+      return Fields.of(
+          "call_type",
+          callType.value(),
+          "provider",
+          provider,
+          "status",
+          status.value(),
+          "latency_ms",
+          latencyMs,
+          "state_id",
+          stateId,
+          "operation_id",
+          operationId,
+          "token_id",
+          tokenId,
+          "request_hash",
+          requestHash,
+          "response_hash",
+          responseHash,
+          "model",
+          model,
+          "response_model",
+          responseModel,
+          "request_payload",
+          requestPayload,
+          "response_payload",
+          responsePayload,
+          "token_usage",
+          tokenUsage == null ? null : tokenUsage.toMap());
     }
   }
 
@@ -291,7 +429,8 @@ public sealed interface TelemetryEvent
     }
 
     @Override
-    public void forEach(java.util.function.BiConsumer<? super String, ? super @Nullable Object> action) {
+    public void forEach(
+        java.util.function.BiConsumer<? super String, ? super @Nullable Object> action) {
       for (int i = 0; i < namesAndValues.length; i += 2) {
         action.accept((String) namesAndValues[i], namesAndValues[i + 1]);
       }
@@ -320,8 +459,9 @@ public sealed interface TelemetryEvent
               if (i >= namesAndValues.length) {
                 throw new java.util.NoSuchElementException();
               }
-              Map.Entry<String, @Nullable Object> e = new java.util.AbstractMap.SimpleImmutableEntry<>(
-                  (String) namesAndValues[i], namesAndValues[i + 1]);
+              Map.Entry<String, @Nullable Object> e =
+                  new java.util.AbstractMap.SimpleImmutableEntry<>(
+                      (String) namesAndValues[i], namesAndValues[i + 1]);
               i += 2;
               return e;
             }

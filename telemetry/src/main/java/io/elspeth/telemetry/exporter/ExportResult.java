@@ -15,6 +15,7 @@ public record ExportResult(boolean success, @Nullable String error) {
 
   /** A failure described by the exception's class and message. */
   public static ExportResult failure(Throwable t) {
-    return failure(t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+    return failure(
+        t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
   }
 }

@@ -8,9 +8,9 @@ import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Typed reads of an exporter's free-form options; every problem is collected with the option's
- * name so settings validation can report all of them at once. Values of secret options are never
- * quoted in a problem.
+ * Typed reads of an exporter's free-form options; every problem is collected with the option's name
+ * so settings validation can report all of them at once. Values of secret options are never quoted
+ * in a problem.
  */
 public final class ExporterOptions {
   private final String exporter;
@@ -22,8 +22,14 @@ public final class ExporterOptions {
     this.options = options;
     for (String k : options.keySet()) {
       if (!allowed.contains(k)) {
-        problems.add("options." + k + ": unknown option for exporter '" + exporter
-            + "' (expected one of " + allowed.stream().sorted().toList() + ")");
+        problems.add(
+            "options."
+                + k
+                + ": unknown option for exporter '"
+                + exporter
+                + "' (expected one of "
+                + allowed.stream().sorted().toList()
+                + ")");
       }
     }
   }
@@ -68,8 +74,14 @@ public final class ExporterOptions {
   public String choice(String key, String fallback, Set<String> allowed) {
     String s = string(key, fallback, false);
     if (!allowed.contains(s)) {
-      problems.add("options." + key + ": expected one of " + allowed.stream().sorted().toList()
-          + ", got '" + s + "'");
+      problems.add(
+          "options."
+              + key
+              + ": expected one of "
+              + allowed.stream().sorted().toList()
+              + ", got '"
+              + s
+              + "'");
       return fallback;
     }
     return s;
@@ -86,8 +98,16 @@ public final class ExporterOptions {
         return (int) n;
       }
     }
-    problems.add("options." + key + ": expected an integer from " + min + " to " + max
-        + ", got '" + v + "'");
+    problems.add(
+        "options."
+            + key
+            + ": expected an integer from "
+            + min
+            + " to "
+            + max
+            + ", got '"
+            + v
+            + "'");
     return fallback;
   }
 

@@ -6,9 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The exports an exporter has started whose outcome is not in yet: what its
- * {@link TelemetryExporter#flush} waits for. Thread-safe: exports are tracked on the export
- * thread and finish on whatever thread the backend answers on.
+ * The exports an exporter has started whose outcome is not in yet: what its {@link
+ * TelemetryExporter#flush} waits for. Thread-safe: exports are tracked on the export thread and
+ * finish on whatever thread the backend answers on.
  */
 public final class UnfinishedExports {
   private final Set<CompletableFuture<ExportResult>> unfinished = ConcurrentHashMap.newKeySet();
@@ -34,8 +34,13 @@ public final class UnfinishedExports {
     int failed = 0;
     String first = null;
     for (CompletableFuture<ExportResult> f : finished) {
-      ExportResult r = f.handle((result, t) -> t != null ? ExportResult.failure(
-          t.getCause() != null ? t.getCause() : t) : result).join();
+      ExportResult r =
+          f.handle(
+                  (result, t) ->
+                      t != null
+                          ? ExportResult.failure(t.getCause() != null ? t.getCause() : t)
+                          : result)
+              .join();
       if (r == null || !r.success()) {
         failed++;
         if (first == null) {
@@ -43,7 +48,9 @@ public final class UnfinishedExports {
         }
       }
     }
-    return failed == 0 ? ExportResult.SUCCESS : ExportResult.failure(failed + " of "
-        + finished.size() + " batches failed; the first: " + first);
+    return failed == 0
+        ? ExportResult.SUCCESS
+        : ExportResult.failure(
+            failed + " of " + finished.size() + " batches failed; the first: " + first);
   }
 }

@@ -38,13 +38,22 @@ public final class LastResortChannel {
     }
     if (file != null && !fileBroken) {
       try {
-        Files.writeString(file, EventJson.line(event) + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        Files.writeString(
+            file,
+            EventJson.line(event) + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND,
+            StandardOpenOption.WRITE);
       } catch (IOException | RuntimeException e) {
         fileBroken = true;
         if (stream != null) {
-          stream.println("elspeth-telemetry-health cannot write the health file " + file + ": "
-              + e.getClass().getSimpleName() + "; health events go to this stream only");
+          stream.println(
+              "elspeth-telemetry-health cannot write the health file "
+                  + file
+                  + ": "
+                  + e.getClass().getSimpleName()
+                  + "; health events go to this stream only");
         }
       }
     }

@@ -17,8 +17,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The bounded FIFO between the producers and the export thread, with its backpressure: when it is
  * full, {@code block} makes a producer wait until a deadline and {@code drop} evicts the oldest
- * event. It also keeps the progress a flush waits for: every event handed over is eventually
- * marked done (exported, failed, evicted or discarded).
+ * event. It also keeps the progress a flush waits for: every event handed over is eventually marked
+ * done (exported, failed, evicted or discarded).
  *
  * <p>Guarded by the manager's lock, shared by all of a manager's parts so that a batch's
  * accounting, a disable and the queue it empties are one step; every method takes it (it is
@@ -54,11 +54,17 @@ final class EventQueue {
   // Guarded by lock.
   private long enqueued;
   private long done;
+
   /** Time producers have waited for room in block mode: what telemetry cost the pipeline. */
   private long producerWaitNanos;
+
   private boolean shutdown;
 
-  EventQueue(ReentrantLock lock, int capacity, int maxBatch, BackpressureMode mode,
+  EventQueue(
+      ReentrantLock lock,
+      int capacity,
+      int maxBatch,
+      BackpressureMode mode,
       Duration blockTimeout) {
     this.lock = lock;
     this.notEmpty = lock.newCondition();
@@ -137,8 +143,8 @@ final class EventQueue {
   /**
    * The export thread's wait for work: returns when events are queued, the queue is shut down,
    * {@code otherWork} says there is something else to do, or the time {@code wakeAt} gives has
-   * come. It then lets a batch fill for a moment and takes up to {@code maxBatch} events (none
-   * if it woke for another reason). Returns null once the queue is shut down and empty.
+   * come. It then lets a batch fill for a moment and takes up to {@code maxBatch} events (none if
+   * it woke for another reason). Returns null once the queue is shut down and empty.
    */
   @Nullable List<TelemetryEvent> awaitBatch(BooleanSupplier otherWork, LongSupplier wakeAt)
       throws InterruptedException {
@@ -199,8 +205,8 @@ final class EventQueue {
   }
 
   /**
-   * Waits until every event handed over before this call is done, the timeout passes, or
-   * {@code workerAlive} turns false. Whether everything was done.
+   * Waits until every event handed over before this call is done, the timeout passes, or {@code
+   * workerAlive} turns false. Whether everything was done.
    */
   boolean awaitDone(Duration timeout, BooleanSupplier workerAlive) throws InterruptedException {
     lock.lock();

@@ -10,12 +10,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The body of the export thread: takes batches off the queue in FIFO order, hands each to every
- * exporter, and accounts the results in FIFO order too, exactly as if each batch had been
- * exported synchronously; up to {@code maxInFlight} batches may await their results at once, so
- * a backend's request latency does not set the pace. A batch holding a lifecycle event
- * (RunStarted, PhaseChanged, RunFinished) is a barrier: it is sent alone in flight and waited
- * for, so run boundaries reach the backend in order. Writes a health snapshot every
- * {@code healthInterval}. On shutdown it sends what is queued and waits for the answers still out.
+ * exporter, and accounts the results in FIFO order too, exactly as if each batch had been exported
+ * synchronously; up to {@code maxInFlight} batches may await their results at once, so a backend's
+ * request latency does not set the pace. A batch holding a lifecycle event (RunStarted,
+ * PhaseChanged, RunFinished) is a barrier: it is sent alone in flight and waited for, so run
+ * boundaries reach the backend in order. Writes a health snapshot every {@code healthInterval}. On
+ * shutdown it sends what is queued and waits for the answers still out.
  */
 final class ExportWorker implements Runnable {
   private final EventQueue queue;
@@ -26,12 +26,19 @@ final class ExportWorker implements Runnable {
   private final HealthReporter reporter;
   private final int maxInFlight;
   private final Duration healthInterval;
+
   /** System.nanoTime() of the next health snapshot; the export thread's own. */
   private long nextSnapshot;
 
-  ExportWorker(EventQueue queue, InFlightBatches inFlight, ExporterFanOut exporters,
-      FailureStreak streak, HealthAccounting accounting, HealthReporter reporter,
-      int maxInFlight, Duration healthInterval) {
+  ExportWorker(
+      EventQueue queue,
+      InFlightBatches inFlight,
+      ExporterFanOut exporters,
+      FailureStreak streak,
+      HealthAccounting accounting,
+      HealthReporter reporter,
+      int maxInFlight,
+      Duration healthInterval) {
     this.queue = queue;
     this.inFlight = inFlight;
     this.exporters = exporters;
@@ -48,8 +55,8 @@ final class ExportWorker implements Runnable {
     try {
       while (true) {
         settleFinished();
-        List<TelemetryEvent> batch = queue.awaitBatch(inFlight::oldestSettleable,
-            () -> inFlight.wakeAt(nextSnapshot));
+        List<TelemetryEvent> batch =
+            queue.awaitBatch(inFlight::oldestSettleable, () -> inFlight.wakeAt(nextSnapshot));
         if (batch == null) {
           break;
         }
@@ -104,8 +111,8 @@ final class ExportWorker implements Runnable {
   /**
    * A batch taken off the queue before the failure streak disabled telemetry, found disabled once
    * room in flight was made: it is not sent (it would only fail, and count a failure past the
-   * streak), and its events are dropped as the queued ones were (health events aside, which are
-   * on the last-resort channel already).
+   * streak), and its events are dropped as the queued ones were (health events aside, which are on
+   * the last-resort channel already).
    */
   private void skip(List<TelemetryEvent> batch) {
     accounting.countReportedDrop(batch);

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands each batch to every exporter and gathers one result per exporter, in the exporters'
- * order. Whatever an exporter does wrong (throws, returns no result, never answers within the
- * export timeout) becomes a failed result: nothing from an exporter reaches the pipeline.
+ * Hands each batch to every exporter and gathers one result per exporter, in the exporters' order.
+ * Whatever an exporter does wrong (throws, returns no result, never answers within the export
+ * timeout) becomes a failed result: nothing from an exporter reaches the pipeline.
  */
 final class ExporterFanOut {
   private static final Logger LOG = LoggerFactory.getLogger(ExporterFanOut.class);
@@ -53,8 +53,9 @@ final class ExporterFanOut {
       try {
         r = exporter.export(batch);
         if (r == null) {
-          r = CompletableFuture.completedFuture(
-              ExportResult.failure("the exporter returned no result"));
+          r =
+              CompletableFuture.completedFuture(
+                  ExportResult.failure("the exporter returned no result"));
         }
       } catch (RuntimeException e) {
         // An exporter defect: counted like a backend failure, never propagated to the pipeline.
@@ -91,16 +92,18 @@ final class ExporterFanOut {
 
   /**
    * Shuts every exporter down (each flushes what it still holds, then releases it), waiting for
-   * each at most {@code wait}: the manager's close has already waited for the answers it needed.
-   * A failure to shut one down is logged, and the others are still shut down.
+   * each at most {@code wait}: the manager's close has already waited for the answers it needed. A
+   * failure to shut one down is logged, and the others are still shut down.
    */
   void shutdown(Duration wait) {
     for (TelemetryExporter e : exporters) {
       ExportResult result;
       try {
         CompletableFuture<ExportResult> r = e.shutdown();
-        result = r == null ? ExportResult.failure("the exporter returned no result")
-            : r.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        result =
+            r == null
+                ? ExportResult.failure("the exporter returned no result")
+                : r.get(wait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException ex) {
         result = ExportResult.failure("no answer within " + wait.toMillis() + " ms");
       } catch (ExecutionException ex) {
@@ -112,7 +115,9 @@ final class ExporterFanOut {
         result = ExportResult.failure(ex);
       }
       if (result == null || !result.success()) {
-        LOG.warn("Exporter shutdown failed exporter={} error={}", e.name(),
+        LOG.warn(
+            "Exporter shutdown failed exporter={} error={}",
+            e.name(),
             result == null ? "the exporter returned no result" : result.error());
       }
     }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Accounts each batch's export results, in FIFO order: a failure counts against its exporter; a
- * batch every exporter failed is a total failure, and a streak of {@code maxConsecutiveFailures}
- * of them either stores an error that the next flush raises ({@code failOnTotal}) or disables
+ * batch every exporter failed is a total failure, and a streak of {@code maxConsecutiveFailures} of
+ * them either stores an error that the next flush raises ({@code failOnTotal}) or disables
  * telemetry, dropping what is queued. Says what happened as health events for the caller to report.
  *
  * <p>Guarded by the manager's lock (see {@link EventQueue}).
@@ -30,8 +30,13 @@ final class FailureStreak {
   private final boolean failOnTotal;
   private @Nullable TelemetryFailureException storedFailure;
 
-  FailureStreak(ReentrantLock lock, HealthAccounting accounting, EventQueue queue,
-      List<String> exporterNames, int maxConsecutiveFailures, boolean failOnTotal) {
+  FailureStreak(
+      ReentrantLock lock,
+      HealthAccounting accounting,
+      EventQueue queue,
+      List<String> exporterNames,
+      int maxConsecutiveFailures,
+      boolean failOnTotal) {
     this.lock = lock;
     this.accounting = accounting;
     this.queue = queue;
@@ -62,11 +67,20 @@ final class FailureStreak {
       String exporter = exporterNames.get(i);
       long count = accounting.countExporterFailure(exporter);
       // DEBUG: the health line below is the user's one report of this failure.
-      LOG.debug("Telemetry exporter failed exporter={} events={} error={}", exporter,
-          batch.size(), result.error());
+      LOG.debug(
+          "Telemetry exporter failed exporter={} events={} error={}",
+          exporter,
+          batch.size(),
+          result.error());
       if (count <= 10 || count % HealthAccounting.REPORT_INTERVAL == 0) {
-        health.add(new HealthEvent.ExporterFailed(Instant.now(), accounting.runId(), exporter,
-            count, batch.size(), String.valueOf(result.error())));
+        health.add(
+            new HealthEvent.ExporterFailed(
+                Instant.now(),
+                accounting.runId(),
+                exporter,
+                count,
+                batch.size(),
+                String.valueOf(result.error())));
       }
     }
     lock.lock();
@@ -74,8 +88,8 @@ final class FailureStreak {
       if (failures < exporterNames.size()) {
         accounting.countDelivered(batch.size());
       } else if (healthOnly) {
-        LOG.debug("health events not exported run_id={} count={}", accounting.runId(),
-            batch.size());
+        LOG.debug(
+            "health events not exported run_id={} count={}", accounting.runId(), batch.size());
       } else {
         totalFailure(batch.size(), health);
       }
@@ -89,27 +103,34 @@ final class FailureStreak {
   private void totalFailure(int events, List<HealthEvent> health) {
     int streak = accounting.countTotalFailure(events);
     if (streak == 1 || streak % HealthAccounting.REPORT_INTERVAL == 0) {
-      health.add(new HealthEvent.AllExportersFailing(Instant.now(), accounting.runId(), streak,
-          accounting.dropped()));
+      health.add(
+          new HealthEvent.AllExportersFailing(
+              Instant.now(), accounting.runId(), streak, accounting.dropped()));
     }
     accounting.countReportedDrop(0);
     if (streak < maxConsecutiveFailures) {
       return;
     }
-    String message = "All " + exporterNames.size() + " exporters failed " + streak
-        + " consecutive times.";
+    String message =
+        "All " + exporterNames.size() + " exporters failed " + streak + " consecutive times.";
     if (failOnTotal) {
-      storedFailure = new TelemetryFailureException("telemetry: " + message
-          + " (fail_on_total_exporter_failure is true)");
+      storedFailure =
+          new TelemetryFailureException(
+              "telemetry: " + message + " (fail_on_total_exporter_failure is true)");
     } else if (accounting.disable()) {
       // Later events would only fail too: drop what is queued, counted (health events among
       // them are already on the last-resort channel, so not counted as dropped).
       accounting.countReportedDrop(queue.removeAll());
       long dropped = accounting.dropped();
-      LOG.error("Telemetry disabled after repeated total failures run_id={} "
-          + "consecutive_failures={} events_dropped={}", accounting.runId(), streak, dropped);
-      health.add(new HealthEvent.TelemetryDisabled(Instant.now(), accounting.runId(), message,
-          streak, dropped));
+      LOG.error(
+          "Telemetry disabled after repeated total failures run_id={} "
+              + "consecutive_failures={} events_dropped={}",
+          accounting.runId(),
+          streak,
+          dropped);
+      health.add(
+          new HealthEvent.TelemetryDisabled(
+              Instant.now(), accounting.runId(), message, streak, dropped));
     }
   }
 

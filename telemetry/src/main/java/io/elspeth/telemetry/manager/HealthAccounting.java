@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A manager's counters (events emitted, dropped, discarded at shutdown; failures per exporter;
- * the streak of total failures; whether telemetry disabled itself) and the health events that
- * report them: drops at the first one and then every {@link #REPORT_INTERVAL}, snapshots, the
- * closing summary.
+ * A manager's counters (events emitted, dropped, discarded at shutdown; failures per exporter; the
+ * streak of total failures; whether telemetry disabled itself) and the health events that report
+ * them: drops at the first one and then every {@link #REPORT_INTERVAL}, snapshots, the closing
+ * summary.
  *
  * <p>Guarded by the manager's lock (see {@link EventQueue}); every method takes it.
  */
@@ -32,11 +32,12 @@ final class HealthAccounting {
   private long discardedAtShutdown;
   private int consecutiveTotalFailures;
   private final Map<String, Long> exporterFailures = new LinkedHashMap<>();
+
   /** Read without the lock by producers' fast paths. */
   private volatile boolean disabled;
 
-  HealthAccounting(ReentrantLock lock, String runId, EventQueue queue,
-      Collection<String> exporterNames) {
+  HealthAccounting(
+      ReentrantLock lock, String runId, EventQueue queue, Collection<String> exporterNames) {
     this.lock = lock;
     this.runId = runId;
     this.queue = queue;
@@ -75,8 +76,9 @@ final class HealthAccounting {
     try {
       dropped += n;
       if (reportedDrops == 0 || dropped - reportedDrops >= REPORT_INTERVAL) {
-        health.add(new HealthEvent.EventsDropped(Instant.now(), runId, reason,
-            dropped - reportedDrops, dropped));
+        health.add(
+            new HealthEvent.EventsDropped(
+                Instant.now(), runId, reason, dropped - reportedDrops, dropped));
         reportedDrops = dropped;
       }
     } finally {
@@ -159,8 +161,9 @@ final class HealthAccounting {
     lock.lock();
     try {
       if (dropped > reportedDrops) {
-        health.add(new HealthEvent.EventsDropped(Instant.now(), runId, "summary",
-            dropped - reportedDrops, dropped));
+        health.add(
+            new HealthEvent.EventsDropped(
+                Instant.now(), runId, "summary", dropped - reportedDrops, dropped));
         reportedDrops = dropped;
       }
     } finally {
@@ -171,9 +174,19 @@ final class HealthAccounting {
   HealthEvent.HealthSnapshot snapshot(boolean last) {
     lock.lock();
     try {
-      return new HealthEvent.HealthSnapshot(Instant.now(), runId, emitted, dropped,
-          discardedAtShutdown, exporterFailures, consecutiveTotalFailures, queue.size(),
-          queue.capacity(), queue.producerWaitMillis(), disabled, last);
+      return new HealthEvent.HealthSnapshot(
+          Instant.now(),
+          runId,
+          emitted,
+          dropped,
+          discardedAtShutdown,
+          exporterFailures,
+          consecutiveTotalFailures,
+          queue.size(),
+          queue.capacity(),
+          queue.producerWaitMillis(),
+          disabled,
+          last);
     } finally {
       lock.unlock();
     }
@@ -182,8 +195,15 @@ final class HealthAccounting {
   HealthMetrics metrics() {
     lock.lock();
     try {
-      return new HealthMetrics(emitted, dropped, discardedAtShutdown, exporterFailures,
-          consecutiveTotalFailures, queue.size(), queue.capacity(), queue.producerWaitMillis(),
+      return new HealthMetrics(
+          emitted,
+          dropped,
+          discardedAtShutdown,
+          exporterFailures,
+          consecutiveTotalFailures,
+          queue.size(),
+          queue.capacity(),
+          queue.producerWaitMillis(),
           disabled);
     } finally {
       lock.unlock();

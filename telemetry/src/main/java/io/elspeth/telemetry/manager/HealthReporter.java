@@ -5,9 +5,9 @@ import io.elspeth.telemetry.health.LastResortChannel;
 import java.util.List;
 
 /**
- * Sends health events where they must go: always to the last-resort channel, and, while
- * telemetry works, to the exporters through the queue (where they never evict or wait for room).
- * Called without the manager's lock held: the channel writes to a stream and a file.
+ * Sends health events where they must go: always to the last-resort channel, and, while telemetry
+ * works, to the exporters through the queue (where they never evict or wait for room). Called
+ * without the manager's lock held: the channel writes to a stream and a file.
  */
 final class HealthReporter {
   private final LastResortChannel channel;

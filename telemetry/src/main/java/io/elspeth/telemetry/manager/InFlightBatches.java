@@ -9,8 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The batches handed to the exporters whose results are not accounted yet, oldest first. The
- * export thread adds and settles them; the close gives up on those still out.
+ * The batches handed to the exporters whose results are not accounted yet, oldest first. The export
+ * thread adds and settles them; the close gives up on those still out.
  *
  * <p>Guarded by the manager's lock (see {@link EventQueue}); every method takes it.
  */
@@ -19,13 +19,15 @@ final class InFlightBatches {
   static final class Batch {
     final List<TelemetryEvent> events;
     final List<CompletableFuture<ExportResult>> results;
+
     /** System.nanoTime() after which a missing result counts as a failure. */
     final long deadline;
+
     /** Set by the close when it gave up on this batch; it is then no longer accounted. */
     private boolean abandoned;
 
-    Batch(List<TelemetryEvent> events, List<CompletableFuture<ExportResult>> results,
-        long deadline) {
+    Batch(
+        List<TelemetryEvent> events, List<CompletableFuture<ExportResult>> results, long deadline) {
       this.events = events;
       this.results = results;
       this.deadline = deadline;
@@ -102,8 +104,8 @@ final class InFlightBatches {
   }
 
   /**
-   * Takes {@code batch} out for accounting if it is still the oldest and was not given up on;
-   * false if the close has counted it already.
+   * Takes {@code batch} out for accounting if it is still the oldest and was not given up on; false
+   * if the close has counted it already.
    */
   boolean removeOldest(Batch batch) {
     lock.lock();

@@ -18,18 +18,18 @@ import org.slf4j.LoggerFactory;
  * Takes events from any thread and hands them, in FIFO order, to every exporter from one export
  * thread. The queue is bounded: {@code block} waits up to a bounded time for room and then drops
  * the event (counted); {@code drop} evicts the oldest queued event (counted). Each exporter's
- * failures are counted; a batch every exporter failed is a total failure, and a streak of
- * {@code maxConsecutiveFailures} either disables telemetry or is stored and raised by the next
- * {@link #flush}. Health events (failures, drops, disabling, periodic snapshots) go to the
- * last-resort channel and to the exporters. Nothing here throws into a producer.
+ * failures are counted; a batch every exporter failed is a total failure, and a streak of {@code
+ * maxConsecutiveFailures} either disables telemetry or is stored and raised by the next {@link
+ * #flush}. Health events (failures, drops, disabling, periodic snapshots) go to the last-resort
+ * channel and to the exporters. Nothing here throws into a producer.
  *
- * <p>This class is the front door and the lifecycle; the work is done by its package-private
- * parts, one job each: {@code EventQueue} (the bounded queue and its backpressure), {@code
- * ExportWorker} (the export thread: batching, in-flight bound, lifecycle barriers, snapshots),
- * {@code ExporterFanOut} (one batch to every exporter), {@code InFlightBatches} (results still
- * out), {@code FailureStreak} (results accounted in FIFO order, the total-failure streak), {@code
- * HealthAccounting} (the counters) and {@code HealthReporter} (where health events go). They
- * share one lock, so that a batch's accounting, a disable and the queue it empties are one step.
+ * <p>This class is the front door and the lifecycle; the work is done by its package-private parts,
+ * one job each: {@code EventQueue} (the bounded queue and its backpressure), {@code ExportWorker}
+ * (the export thread: batching, in-flight bound, lifecycle barriers, snapshots), {@code
+ * ExporterFanOut} (one batch to every exporter), {@code InFlightBatches} (results still out),
+ * {@code FailureStreak} (results accounted in FIFO order, the total-failure streak), {@code
+ * HealthAccounting} (the counters) and {@code HealthReporter} (where health events go). They share
+ * one lock, so that a batch's accounting, a disable and the queue it empties are one step.
  */
 public final class TelemetryManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryManager.class);
@@ -55,12 +55,23 @@ public final class TelemetryManager implements AutoCloseable {
     this.inFlight = new InFlightBatches(lock);
     this.exporters = new ExporterFanOut(b.exporters, b.exportTimeout);
     this.accounting = new HealthAccounting(lock, runId, queue, exporters.names());
-    this.streak = new FailureStreak(lock, accounting, queue, exporters.names(),
-        b.maxConsecutiveFailures, b.failOnTotal);
+    this.streak =
+        new FailureStreak(
+            lock, accounting, queue, exporters.names(), b.maxConsecutiveFailures, b.failOnTotal);
     this.reporter = new HealthReporter(b.channel, queue, accounting);
     if (b.enabled && !exporters.isEmpty()) {
-      Thread t = new Thread(new ExportWorker(queue, inFlight, exporters, streak, accounting,
-          reporter, b.maxInFlight, b.healthInterval), "telemetry-export-" + runId);
+      Thread t =
+          new Thread(
+              new ExportWorker(
+                  queue,
+                  inFlight,
+                  exporters,
+                  streak,
+                  accounting,
+                  reporter,
+                  b.maxInFlight,
+                  b.healthInterval),
+              "telemetry-export-" + runId);
       t.setDaemon(true); // close() drains it; a stuck backend must not keep the JVM alive
       exportThread = t;
       t.start();
@@ -92,16 +103,19 @@ public final class TelemetryManager implements AutoCloseable {
     return exportThread != null && granularity.includes(category);
   }
 
-  /** Queues an event for export; filtered by granularity. Never throws, never blocks longer than the block timeout. */
+  /**
+   * Queues an event for export; filtered by granularity. Never throws, never blocks longer than the
+   * block timeout.
+   */
   public void handleEvent(TelemetryEvent event) {
     handleEvents(List.of(event));
   }
 
   /**
-   * Queues events for export in their order, as {@link #handleEvent} does each one, under one
-   * hold of the lock: a commit transaction hands over all of its events at once. In block mode
-   * the whole hand-over waits at most the block timeout; past it, an event that finds the queue
-   * full is dropped and counted at once.
+   * Queues events for export in their order, as {@link #handleEvent} does each one, under one hold
+   * of the lock: a commit transaction hands over all of its events at once. In block mode the whole
+   * hand-over waits at most the block timeout; past it, an event that finds the queue full is
+   * dropped and counted at once.
    */
   public void handleEvents(List<? extends TelemetryEvent> events) {
     if (exportThread == null || events.isEmpty()) {
@@ -133,10 +147,10 @@ public final class TelemetryManager implements AutoCloseable {
   }
 
   /** Must hold the lock. Queues one event, or counts why not. */
-  private void offer(TelemetryEvent event, boolean mayWait, long deadline,
-      List<HealthEvent> health) throws InterruptedException {
+  private void offer(TelemetryEvent event, boolean mayWait, long deadline, List<HealthEvent> health)
+      throws InterruptedException {
     switch (queue.offer(event, mayWait, deadline)) {
-      case QUEUED -> { }
+      case QUEUED -> {}
       case EVICTED_OLDEST -> accounting.countDrop("queue_full", 1, health);
       case TIMED_OUT -> accounting.countDrop("block_timeout", 1, health);
       case SHUT_DOWN -> accounting.countDiscardedAtShutdown(1);
@@ -146,9 +160,9 @@ public final class TelemetryManager implements AutoCloseable {
 
   /**
    * Counts {@code n} events a producer wanted to emit but could not hand over (it could not build
-   * them), as the queue's own drops are counted: in {@code events_dropped}, reported by an
-   * {@code EventsDropped} health event with {@code reason}. Ignored, as events are, when
-   * telemetry is off or disabled. Never throws.
+   * them), as the queue's own drops are counted: in {@code events_dropped}, reported by an {@code
+   * EventsDropped} health event with {@code reason}. Ignored, as events are, when telemetry is off
+   * or disabled. Never throws.
    */
   public void countDropped(String reason, long n) {
     if (exportThread == null || n <= 0) {
@@ -172,8 +186,8 @@ public final class TelemetryManager implements AutoCloseable {
   }
 
   /**
-   * Waits until every event handed over before this call has been dispatched, or the timeout
-   * passes (returns false then). Raises a stored total-failure error once, then clears it.
+   * Waits until every event handed over before this call has been dispatched, or the timeout passes
+   * (returns false then). Raises a stored total-failure error once, then clears it.
    */
   public boolean flush(Duration timeout) {
     Thread worker = exportThread;
@@ -182,9 +196,10 @@ public final class TelemetryManager implements AutoCloseable {
     }
     lock.lock();
     try {
-      boolean drained = Thread.currentThread() != worker
-          ? queue.awaitDone(timeout, worker::isAlive)
-          : queue.isEmpty();
+      boolean drained =
+          Thread.currentThread() != worker
+              ? queue.awaitDone(timeout, worker::isAlive)
+              : queue.isEmpty();
       TelemetryFailureException failure = streak.takeStoredFailure();
       if (failure != null) {
         throw failure;
@@ -204,9 +219,9 @@ public final class TelemetryManager implements AutoCloseable {
   }
 
   /**
-   * Stops accepting events, lets the export thread deliver what is queued (up to the close
-   * timeout; what is left then is counted as discarded at shutdown), writes the final health
-   * snapshot and shuts the exporters down (each flushes, then releases). Idempotent.
+   * Stops accepting events, lets the export thread deliver what is queued (up to the close timeout;
+   * what is left then is counted as discarded at shutdown), writes the final health snapshot and
+   * shuts the exporters down (each flushes, then releases). Idempotent.
    */
   @Override
   public void close() {
@@ -239,8 +254,10 @@ public final class TelemetryManager implements AutoCloseable {
       long unconfirmed = inFlight.abandonAll();
       queue.markDone(unconfirmed);
       if (unsent + unconfirmed > 0) {
-        LOG.error("Export thread did not exit cleanly within timeout run_id={} discarded={}",
-            runId, unsent + unconfirmed);
+        LOG.error(
+            "Export thread did not exit cleanly within timeout run_id={} discarded={}",
+            runId,
+            unsent + unconfirmed);
         accounting.countDiscardedAtShutdown(unsent + unconfirmed);
       }
       accounting.addUnreportedDrops(health);
@@ -339,8 +356,8 @@ public final class TelemetryManager implements AutoCloseable {
     }
 
     /**
-     * Most batches handed to the exporters whose results are still out (default 4); 1 exports
-     * one batch at a time.
+     * Most batches handed to the exporters whose results are still out (default 4); 1 exports one
+     * batch at a time.
      */
     public Builder maxInFlight(int v) {
       if (v < 1) {
@@ -351,8 +368,8 @@ public final class TelemetryManager implements AutoCloseable {
     }
 
     /**
-     * How long the manager waits for an exporter's result before counting the batch as failed
-     * for it (default 30 s; exporters time out their own requests sooner).
+     * How long the manager waits for an exporter's result before counting the batch as failed for
+     * it (default 30 s; exporters time out their own requests sooner).
      */
     public Builder exportTimeout(Duration v) {
       exportTimeout = v;

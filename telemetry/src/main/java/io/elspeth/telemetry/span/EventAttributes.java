@@ -6,21 +6,20 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The attributes of an event's span, kept in the order they were put. The SDK's own
- * {@code Attributes.builder()} sorts its keys and merges duplicates on every {@code build()}, and
- * grows its list as the attributes come: in the exporting JVM of scenario 4 that sorting and growing
- * took about a fifth of the export thread's CPU. An event's attributes need neither: OTLP sends
- * them as a list in any order, and the fields of one event have distinct names by construction,
- * so {@link Builder#append} adds a field's attribute with no look-up. {@link Builder#put}, used
- * for everything else (GenAI attributes, an exporter's extra tags, flattened map keys), replaces
- * an attribute of the same key, as the SDK does.
+ * The attributes of an event's span, kept in the order they were put. The SDK's own {@code
+ * Attributes.builder()} sorts its keys and merges duplicates on every {@code build()}, and grows
+ * its list as the attributes come: in the exporting JVM of scenario 4 that sorting and growing took
+ * about a fifth of the export thread's CPU. An event's attributes need neither: OTLP sends them as
+ * a list in any order, and the fields of one event have distinct names by construction, so {@link
+ * Builder#append} adds a field's attribute with no look-up. {@link Builder#put}, used for
+ * everything else (GenAI attributes, an exporter's extra tags, flattened map keys), replaces an
+ * attribute of the same key, as the SDK does.
  */
 final class EventAttributes implements Attributes {
   private final AttributeKey<?>[] keys;
@@ -131,7 +130,10 @@ final class EventAttributes implements Attributes {
     private AttributeKey<?>[] keys;
     private Object[] values;
     private int size;
-    /** Whether the arrays were handed to a built {@link EventAttributes} (copied before a change). */
+
+    /**
+     * Whether the arrays were handed to a built {@link EventAttributes} (copied before a change).
+     */
     private boolean built;
 
     private Builder(int capacity) {
@@ -140,8 +142,8 @@ final class EventAttributes implements Attributes {
     }
 
     /**
-     * Adds an attribute whose key the caller knows is not there yet (an event field: the fields
-     * of one event have distinct names, none of them {@code run_id} or {@code event_type}).
+     * Adds an attribute whose key the caller knows is not there yet (an event field: the fields of
+     * one event have distinct names, none of them {@code run_id} or {@code event_type}).
      */
     Builder append(AttributeKey<?> key, @Nullable Object value) {
       if (value == null || key.getKey().isEmpty()) {
@@ -218,8 +220,8 @@ final class EventAttributes implements Attributes {
     }
 
     /**
-     * The attributes put so far. The result takes the builder's arrays as they are (an event's
-     * span is built once); the builder may go on, and copies them before its next change.
+     * The attributes put so far. The result takes the builder's arrays as they are (an event's span
+     * is built once); the builder may go on, and copies them before its next change.
      */
     @Override
     public EventAttributes build() {

@@ -21,25 +21,29 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Turns events into instant spans as ELSPETH's exporters do: span name = event type, kind
- * INTERNAL, status OK, start = end = the event timestamp, trace id = the first 16 bytes of
- * SHA-256(run id) so every event of a run shares one trace, a random non-zero span id, and the
- * event's fields as attributes plus {@code event_type} (GenAI attributes on LLM calls).
+ * Turns events into instant spans as ELSPETH's exporters do: span name = event type, kind INTERNAL,
+ * status OK, start = end = the event timestamp, trace id = the first 16 bytes of SHA-256(run id) so
+ * every event of a run shares one trace, a random non-zero span id, and the event's fields as
+ * attributes plus {@code event_type} (GenAI attributes on LLM calls).
  */
 public final class EventSpans {
   public static final InstrumentationScopeInfo SCOPE =
       InstrumentationScopeInfo.builder("elspeth.telemetry").setVersion("0.1.0").build();
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Trace id by run id: every event of a run asks for the same one. */
   private static final Map<String, TraceId> TRACE_IDS =
       new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final int MAX_FLATTEN_DEPTH = 5;
+
   /**
    * Attribute keys by name and type. Events use a few dozen field names; making a key hashes its
    * name, and every span asked for each of its keys anew (about ten per span).
    */
   private static final Map<String, AttributeKey<String>> STRING_KEYS =
       new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final Map<String, AttributeKey<Long>> LONG_KEYS =
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final Map<String, AttributeKey<Double>> DOUBLE_KEYS =
@@ -48,23 +52,28 @@ public final class EventSpans {
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final Map<String, AttributeKey<List<String>>> STRING_ARRAY_KEYS =
       new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Past this many names a map stops caching (flattened map keys are data, not a schema). */
   private static final int MAX_CACHED_KEYS = 4096;
+
   private static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("run_id");
   private static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("event_type");
+
   /** Field positions remembered per event class (events have a dozen fields or so). */
   private static final int MAX_SLOTS = 32;
+
   /**
-   * Per event class, the attribute key its field at each position took last (PLAIN style): a
-   * field keeps its name and, but for nulls, its type, so the key is found without hashing the
-   * name in a shared map, which took about a tenth of the exporter's CPU.
+   * Per event class, the attribute key its field at each position took last (PLAIN style): a field
+   * keeps its name and, but for nulls, its type, so the key is found without hashing the name in a
+   * shared map, which took about a tenth of the exporter's CPU.
    */
-  private static final ClassValue<AttributeKey<?>[]> PLAIN_SLOTS = new ClassValue<>() {
-    @Override
-    protected AttributeKey<?>[] computeValue(Class<?> type) {
-      return new AttributeKey<?>[MAX_SLOTS];
-    }
-  };
+  private static final ClassValue<AttributeKey<?>[]> PLAIN_SLOTS =
+      new ClassValue<>() {
+        @Override
+        protected AttributeKey<?>[] computeValue(Class<?> type) {
+          return new AttributeKey<?>[MAX_SLOTS];
+        }
+      };
 
   /** How event fields become attribute keys. */
   public enum Style {
@@ -106,8 +115,8 @@ public final class EventSpans {
   }
 
   /**
-   * A random non-zero span id. Span ids need to be unique, not unpredictable: like the SDK's own
-   * id generator, this uses the per-thread generator rather than a contended SecureRandom.
+   * A random non-zero span id. Span ids need to be unique, not unpredictable: like the SDK's own id
+   * generator, this uses the per-thread generator rather than a contended SecureRandom.
    */
   static long randomSpanId() {
     long id = 0;
@@ -117,7 +126,10 @@ public final class EventSpans {
     return id;
   }
 
-  public static List<SpanData> toSpans(List<TelemetryEvent> events, Resource resource, Style style,
+  public static List<SpanData> toSpans(
+      List<TelemetryEvent> events,
+      Resource resource,
+      Style style,
       Map<String, String> extraAttributes) {
     List<SpanData> spans = new ArrayList<>(events.size());
     for (TelemetryEvent e : events) {
@@ -126,16 +138,15 @@ public final class EventSpans {
     return spans;
   }
 
-  public static SpanData toSpan(TelemetryEvent event, Resource resource, Style style,
-      Map<String, String> extraAttributes) {
+  public static SpanData toSpan(
+      TelemetryEvent event, Resource resource, Style style, Map<String, String> extraAttributes) {
     return instantSpan(event, resource, style, extraAttributes);
   }
 
-  static InstantSpan instantSpan(TelemetryEvent event, Resource resource, Style style,
-      Map<String, String> extraAttributes) {
+  static InstantSpan instantSpan(
+      TelemetryEvent event, Resource resource, Style style, Map<String, String> extraAttributes) {
     Map<String, @Nullable Object> fields = event.fields();
-    EventAttributes.Builder a = EventAttributes.builder(fields.size() + 3
-        + extraAttributes.size());
+    EventAttributes.Builder a = EventAttributes.builder(fields.size() + 3 + extraAttributes.size());
     if (style == Style.PLAIN) {
       a.append(RUN_ID, event.runId());
       PlainFields plain = new PlainFields(a, PLAIN_SLOTS.get(event.getClass()));
@@ -144,7 +155,8 @@ public final class EventSpans {
     } else {
       a.put(key(STRING_KEYS, "elspeth.run_id", AttributeKey::stringKey), event.runId());
       a.put(key(STRING_KEYS, "elspeth.event_type", AttributeKey::stringKey), event.eventType());
-      a.put(key(STRING_KEYS, "elspeth.timestamp", AttributeKey::stringKey),
+      a.put(
+          key(STRING_KEYS, "elspeth.timestamp", AttributeKey::stringKey),
           event.timestamp().toString());
       fields.forEach((k, v) -> putFlat(a, "elspeth." + k, v, 1));
     }
@@ -154,8 +166,13 @@ public final class EventSpans {
     if (!extraAttributes.isEmpty()) { // an empty Map.of() still makes an iterator per forEach
       extraAttributes.forEach(a::put);
     }
-    return new InstantSpan(event.eventType(), traceIdOf(event.runId()), randomSpanId(),
-        nanos(event.timestamp()), a.build(), resource);
+    return new InstantSpan(
+        event.eventType(),
+        traceIdOf(event.runId()),
+        randomSpanId(),
+        nanos(event.timestamp()),
+        a.build(),
+        resource);
   }
 
   private static long nanos(Instant t) {
@@ -163,8 +180,8 @@ public final class EventSpans {
   }
 
   /**
-   * Appends an event's fields in PLAIN style, counting their positions: one object per span
-   * where a capturing lambda and its position counter took two.
+   * Appends an event's fields in PLAIN style, counting their positions: one object per span where a
+   * capturing lambda and its position counter took two.
    */
   private static final class PlainFields
       implements java.util.function.BiConsumer<String, @Nullable Object> {
@@ -184,47 +201,70 @@ public final class EventSpans {
   }
 
   /** Appends a PLAIN field: its name is unique in its event, so no look-up for a duplicate. */
-  private static void putPlain(EventAttributes.Builder a, AttributeKey<?>[] slots, int position,
-      String key, @Nullable Object v) {
+  private static void putPlain(
+      EventAttributes.Builder a,
+      AttributeKey<?>[] slots,
+      int position,
+      String key,
+      @Nullable Object v) {
     if (v == null) {
       return;
     }
     // The commonest types first (events hold ids and hashes as strings, durations as doubles,
     // counts as longs), and boxed numbers appended as they are, not unboxed and boxed again.
     if (v instanceof String text) {
-      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
-          AttributeKey::stringKey), text);
+      a.append(
+          slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS, AttributeKey::stringKey),
+          text);
     } else if (v instanceof Double d) {
-      a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
-          AttributeKey::doubleKey), d);
+      a.append(
+          slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS, AttributeKey::doubleKey),
+          d);
     } else if (v instanceof Long n) {
-      a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
-          n);
+      a.append(
+          slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey), n);
     } else if (v instanceof Map<?, ?> m) {
-      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
-          AttributeKey::stringKey), json(m));
+      a.append(
+          slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS, AttributeKey::stringKey),
+          json(m));
     } else if (v instanceof List<?> l) {
-      a.append(slotKey(slots, position, key, AttributeType.STRING_ARRAY, STRING_ARRAY_KEYS,
-          AttributeKey::stringArrayKey), strings(l));
+      a.append(
+          slotKey(
+              slots,
+              position,
+              key,
+              AttributeType.STRING_ARRAY,
+              STRING_ARRAY_KEYS,
+              AttributeKey::stringArrayKey),
+          strings(l));
     } else if (v instanceof Boolean b) {
-      a.append(slotKey(slots, position, key, AttributeType.BOOLEAN, BOOLEAN_KEYS,
-          AttributeKey::booleanKey), b);
+      a.append(
+          slotKey(
+              slots, position, key, AttributeType.BOOLEAN, BOOLEAN_KEYS, AttributeKey::booleanKey),
+          b);
     } else if (v instanceof Float f) {
-      a.append(slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS,
-          AttributeKey::doubleKey), f.doubleValue());
+      a.append(
+          slotKey(slots, position, key, AttributeType.DOUBLE, DOUBLE_KEYS, AttributeKey::doubleKey),
+          f.doubleValue());
     } else if (v instanceof Number n) {
-      a.append(slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
+      a.append(
+          slotKey(slots, position, key, AttributeType.LONG, LONG_KEYS, AttributeKey::longKey),
           n.longValue());
     } else {
-      a.append(slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS,
-          AttributeKey::stringKey), String.valueOf(v));
+      a.append(
+          slotKey(slots, position, key, AttributeType.STRING, STRING_KEYS, AttributeKey::stringKey),
+          String.valueOf(v));
     }
   }
 
   /** The key of the field at {@code position} of its event class, from the slot when it fits. */
   @SuppressWarnings("unchecked")
-  private static <T> AttributeKey<T> slotKey(AttributeKey<?>[] slots, int position, String name,
-      AttributeType type, Map<String, AttributeKey<T>> cache,
+  private static <T> AttributeKey<T> slotKey(
+      AttributeKey<?>[] slots,
+      int position,
+      String name,
+      AttributeType type,
+      Map<String, AttributeKey<T>> cache,
       java.util.function.Function<String, AttributeKey<T>> make) {
     if (position < slots.length) {
       AttributeKey<?> known = slots[position];
@@ -248,7 +288,9 @@ public final class EventSpans {
     return out;
   }
 
-  private static <T> AttributeKey<T> key(Map<String, AttributeKey<T>> cache, String name,
+  private static <T> AttributeKey<T> key(
+      Map<String, AttributeKey<T>> cache,
+      String name,
       java.util.function.Function<String, AttributeKey<T>> make) {
     AttributeKey<T> k = cache.get(name);
     if (k == null) {

@@ -5,12 +5,12 @@ import io.elspeth.telemetry.event.TelemetryEvent.ExternalCallCompleted;
 import io.opentelemetry.api.common.AttributesBuilder;
 
 /**
- * The one place that maps an external call to OpenTelemetry GenAI semantic-convention
- * attributes. Only LLM calls get them: {@code gen_ai.system} (the provider),
- * {@code gen_ai.operation.name}, {@code gen_ai.request.model} (the model asked for) and
- * {@code gen_ai.response.model} (the one that answered) when known, and
- * {@code gen_ai.usage.input_tokens}/{@code output_tokens} for the counts the provider reported;
- * {@code error.type} on a failed call. Extend here when calls carry more (e.g. finish reasons).
+ * The one place that maps an external call to OpenTelemetry GenAI semantic-convention attributes.
+ * Only LLM calls get them: {@code gen_ai.system} (the provider), {@code gen_ai.operation.name},
+ * {@code gen_ai.request.model} (the model asked for) and {@code gen_ai.response.model} (the one
+ * that answered) when known, and {@code gen_ai.usage.input_tokens}/{@code output_tokens} for the
+ * counts the provider reported; {@code error.type} on a failed call. Extend here when calls carry
+ * more (e.g. finish reasons).
  */
 public final class GenAiAttributes {
   private GenAiAttributes() {}

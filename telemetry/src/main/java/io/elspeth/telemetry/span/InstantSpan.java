@@ -18,9 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A finished zero-length span built from an event (no SDK tracer involved). It keeps its ids as
- * bytes and a long, as OTLP sends them ({@link OtlpTraceEncoder}); the hex {@link SpanContext}
- * that the SDK's {@link SpanData} consumers read (the Azure Monitor exporter) is made on first
- * use.
+ * bytes and a long, as OTLP sends them ({@link OtlpTraceEncoder}); the hex {@link SpanContext} that
+ * the SDK's {@link SpanData} consumers read (the Azure Monitor exporter) is made on first use.
  */
 final class InstantSpan implements SpanData {
   private final String name;
@@ -31,8 +30,13 @@ final class InstantSpan implements SpanData {
   private final Resource resource;
   private @Nullable SpanContext context;
 
-  InstantSpan(String name, EventSpans.TraceId traceId, long spanId, long epochNanos,
-      EventAttributes attributes, Resource resource) {
+  InstantSpan(
+      String name,
+      EventSpans.TraceId traceId,
+      long spanId,
+      long epochNanos,
+      EventAttributes attributes,
+      Resource resource) {
     this.name = name;
     this.traceId = traceId;
     this.spanId = spanId;
@@ -62,8 +66,12 @@ final class InstantSpan implements SpanData {
   public SpanContext getSpanContext() {
     SpanContext c = context;
     if (c == null) { // a race makes an equal context twice
-      c = SpanContext.create(traceId.hex(), SpanId.fromLong(spanId), TraceFlags.getSampled(),
-          TraceState.getDefault());
+      c =
+          SpanContext.create(
+              traceId.hex(),
+              SpanId.fromLong(spanId),
+              TraceFlags.getSampled(),
+              TraceState.getDefault());
       context = c;
     }
     return c;
@@ -137,8 +145,8 @@ final class InstantSpan implements SpanData {
   @Override
   @SuppressWarnings("deprecation")
   public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
-    return InstrumentationLibraryInfo.create(EventSpans.SCOPE.getName(),
-        EventSpans.SCOPE.getVersion());
+    return InstrumentationLibraryInfo.create(
+        EventSpans.SCOPE.getName(), EventSpans.SCOPE.getVersion());
   }
 
   @Override

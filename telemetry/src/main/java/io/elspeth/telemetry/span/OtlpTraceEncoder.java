@@ -13,18 +13,17 @@ import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Encodes events as OTLP/protobuf {@code ExportTraceServiceRequest} messages, the spans of
- * {@link EventSpans} written straight to the wire format: one {@code ResourceSpans} (the
- * exporter's resource) with one {@code ScopeSpans} ({@link EventSpans#SCOPE}) per request.
+ * Encodes events as OTLP/protobuf {@code ExportTraceServiceRequest} messages, the spans of {@link
+ * EventSpans} written straight to the wire format: one {@code ResourceSpans} (the exporter's
+ * resource) with one {@code ScopeSpans} ({@link EventSpans#SCOPE}) per request.
  *
- * <p>Why not the SDK's marshalers: they take the SDK's {@code SpanData} and build, per span, a
- * tree of marshaler objects (one per attribute, its key, its value, the ids decoded from hex),
- * group the spans in hash maps by resource and scope, and then walk the tree to write it. In the
- * benchmark's exporting JVM that was most of telemetry's CPU, and what it kept alive across
- * young collections. Every span here shares one resource and scope, its ids are bytes already,
- * its keys' UTF-8 is cached, and its size is known as it is written, so a request is cut to
- * {@code maxBytes} exactly. The receivers in the tests decode these messages with the
- * OpenTelemetry protobuf classes.
+ * <p>Why not the SDK's marshalers: they take the SDK's {@code SpanData} and build, per span, a tree
+ * of marshaler objects (one per attribute, its key, its value, the ids decoded from hex), group the
+ * spans in hash maps by resource and scope, and then walk the tree to write it. In the benchmark's
+ * exporting JVM that was most of telemetry's CPU, and what it kept alive across young collections.
+ * Every span here shares one resource and scope, its ids are bytes already, its keys' UTF-8 is
+ * cached, and its size is known as it is written, so a request is cut to {@code maxBytes} exactly.
+ * The receivers in the tests decode these messages with the OpenTelemetry protobuf classes.
  */
 public final class OtlpTraceEncoder {
   // Wire-format tags: field number << 3 | wire type (0 varint, 1 fixed64, 2 length, 5 fixed32).
@@ -55,47 +54,58 @@ public final class OtlpTraceEncoder {
   private static final int ANY_ARRAY = 5 << 3 | 2;
   private static final int ARRAY_VALUES = 1 << 3 | 2;
   private static final int SPAN_KIND_INTERNAL = 1;
+
   /** Status {code: STATUS_CODE_OK}: the field, its length, and code (field 3) = 1. */
   private static final byte[] STATUS_OK = {SPAN_STATUS, 2, 3 << 3, 1};
+
   /**
    * Span flags as the SDK writes them: the sampled trace flag, and bit 8 saying that the parent's
    * is-remote bit (9, clear: the span has no parent) is known.
    */
   private static final int SPAN_FLAGS_VALUE = 0x01 | 0x100;
+
   /** Past this many keys or names a cache stops growing (flattened map keys are data). */
   private static final int MAX_CACHED_FIELDS = 4096;
 
   private final Resource resource;
   private final EventSpans.Style style;
   private final Map<String, String> extraAttributes;
+
   /** The fields of a request's ResourceSpans and ScopeSpans before its spans, encoded once. */
   private final byte[] resourceField;
+
   private final byte[] resourceSchema;
   private final byte[] scopeField;
   private final byte[] scopeSchema;
+
   /** The spans of the request being written, and the span being written: kept between calls. */
   private final Buffer spans = new Buffer(64 * 1024);
+
   private final Buffer span = new Buffer(1024);
+
   /**
-   * Each attribute key's KeyValue key field (tag, length, UTF-8), by key instance: events reuse
-   * a few dozen key instances, and an identity look-up costs less than hashing the name. The
-   * span name field by name (event type) likewise. Both guarded by {@link #encode}'s lock.
+   * Each attribute key's KeyValue key field (tag, length, UTF-8), by key instance: events reuse a
+   * few dozen key instances, and an identity look-up costs less than hashing the name. The span
+   * name field by name (event type) likewise. Both guarded by {@link #encode}'s lock.
    */
   private final Map<AttributeKey<?>, byte[]> keyFields = new java.util.IdentityHashMap<>();
+
   private final Map<String, byte[]> nameFields = new java.util.HashMap<>();
 
   /**
    * An encoder of events as spans of {@code resource}, their attributes named in {@code style},
    * with {@code extraAttributes} on every span.
    */
-  public OtlpTraceEncoder(Resource resource, EventSpans.Style style,
-      Map<String, String> extraAttributes) {
+  public OtlpTraceEncoder(
+      Resource resource, EventSpans.Style style, Map<String, String> extraAttributes) {
     this.resource = resource;
     this.style = style;
     this.extraAttributes = Map.copyOf(extraAttributes);
     Buffer r = new Buffer(256);
-    resource.getAttributes().forEach((k, v) -> r.keyValue(RESOURCE_ATTRIBUTES,
-        textField(KEY_VALUE_KEY, k.getKey()), k, v));
+    resource
+        .getAttributes()
+        .forEach(
+            (k, v) -> r.keyValue(RESOURCE_ATTRIBUTES, textField(KEY_VALUE_KEY, k.getKey()), k, v));
     this.resourceField = message(RESOURCE_SPANS_RESOURCE, r);
     this.resourceSchema = text(SCHEMA_URL, resource.getSchemaUrl());
     Buffer s = new Buffer(64);
@@ -108,17 +118,23 @@ public final class OtlpTraceEncoder {
   }
 
   /**
-   * The events' spans as requests, in order, each of at most {@code maxSpans} spans and
-   * {@code maxBytes} bytes; a span that does not fit in {@code maxBytes} alone goes alone.
+   * The events' spans as requests, in order, each of at most {@code maxSpans} spans and {@code
+   * maxBytes} bytes; a span that does not fit in {@code maxBytes} alone goes alone.
    */
   public List<byte[]> requests(List<TelemetryEvent> events, int maxSpans, long maxBytes) {
-    return encode(events, e -> EventSpans.instantSpan(e, resource, style, extraAttributes),
-        maxSpans, maxBytes);
+    return encode(
+        events,
+        e -> EventSpans.instantSpan(e, resource, style, extraAttributes),
+        maxSpans,
+        maxBytes);
   }
 
   /** As {@link #requests}, of spans already built (by {@link EventSpans#toSpan}). */
-  synchronized <T> List<byte[]> encode(List<T> items,
-      java.util.function.Function<T, InstantSpan> spanOf, int maxSpans, long maxBytes) {
+  synchronized <T> List<byte[]> encode(
+      List<T> items,
+      java.util.function.Function<T, InstantSpan> spanOf,
+      int maxSpans,
+      long maxBytes) {
     List<byte[]> requests = new ArrayList<>();
     spans.reset();
     int count = 0;
@@ -191,7 +207,10 @@ public final class OtlpTraceEncoder {
     EventAttributes attributes = span.attributes();
     for (int i = 0; i < attributes.size(); i++) {
       AttributeKey<?> key = attributes.key(i);
-      b.keyValue(SPAN_ATTRIBUTES, cachedField(keyFields, key, KEY_VALUE_KEY, key.getKey()), key,
+      b.keyValue(
+          SPAN_ATTRIBUTES,
+          cachedField(keyFields, key, KEY_VALUE_KEY, key.getKey()),
+          key,
           attributes.value(i));
     }
     b.bytes(STATUS_OK);

@@ -39,10 +39,31 @@ class ExportersTest {
   private static List<TelemetryEvent> events() {
     return List.of(
         new TelemetryEvent.RunStarted(T, "run-42", "cfg", "csv"),
-        new TelemetryEvent.GateEvaluated(T, "run-42", "row-1", "tok-1", "gate_x", "x",
-            TelemetryEvent.RoutingMode.MOVE, List.of("high")),
-        new TelemetryEvent.ExternalCallCompleted(T, "run-42", CallType.LLM, "azure",
-            CallStatus.SUCCESS, 12.5, "st-1", null, "tok-1", "rq", "rs", "gpt-4o", "gpt-4o-2024-08-06", null, null,
+        new TelemetryEvent.GateEvaluated(
+            T,
+            "run-42",
+            "row-1",
+            "tok-1",
+            "gate_x",
+            "x",
+            TelemetryEvent.RoutingMode.MOVE,
+            List.of("high")),
+        new TelemetryEvent.ExternalCallCompleted(
+            T,
+            "run-42",
+            CallType.LLM,
+            "azure",
+            CallStatus.SUCCESS,
+            12.5,
+            "st-1",
+            null,
+            "tok-1",
+            "rq",
+            "rs",
+            "gpt-4o",
+            "gpt-4o-2024-08-06",
+            null,
+            null,
             new TelemetryEvent.TokenUsage(11L, 7L)));
   }
 
@@ -53,13 +74,24 @@ class ExportersTest {
   @Test
   void otlpOverHttpProtobufDeliversOneInstantSpanPerEvent() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
-          "protocol", "http/protobuf", "headers", Map.of("x-tenant", "t1"), "batch_size", 2));
+      TelemetryExporter e =
+          create(
+              "otlp",
+              Map.of(
+                  "endpoint",
+                  receiver.httpEndpoint(),
+                  "protocol",
+                  "http/protobuf",
+                  "headers",
+                  Map.of("x-tenant", "t1"),
+                  "batch_size",
+                  2));
       assertThat(e.export(events()).join().success(), is(true));
       e.shutdown().join();
       e.shutdown().join();
       List<ReceivedSpan> spans = receiver.spans();
-      assertThat(spans.stream().map(ReceivedSpan::name).toList(),
+      assertThat(
+          spans.stream().map(ReceivedSpan::name).toList(),
           contains("RunStarted", "GateEvaluated", "ExternalCallCompleted"));
       assertThat(receiver.requests(), is(2)); // batch_size 2
       assertThat(receiver.httpHeaders().get(0), hasEntry("x-tenant", List.of("t1")));
@@ -93,7 +125,8 @@ class ExportersTest {
       TelemetryExporter e = create("otlp", Map.of("endpoint", receiver.grpcEndpoint()));
       assertThat(e.export(events()).join().success(), is(true));
       e.shutdown().join();
-      assertThat(receiver.spans().stream().map(ReceivedSpan::transport).toList(),
+      assertThat(
+          receiver.spans().stream().map(ReceivedSpan::transport).toList(),
           contains("grpc", "grpc", "grpc"));
       assertThat(receiver.spans().get(0).traceId(), is(EventSpans.traceId("run-42")));
     }
@@ -103,8 +136,16 @@ class ExportersTest {
   void otlpReportsABackendFailureAsAValue() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       receiver.failWith(503);
-      TelemetryExporter http = create("otlp", Map.of("endpoint", receiver.httpEndpoint(),
-          "protocol", "http/protobuf", "headers", Map.of("Authorization", "Bearer s3cret")));
+      TelemetryExporter http =
+          create(
+              "otlp",
+              Map.of(
+                  "endpoint",
+                  receiver.httpEndpoint(),
+                  "protocol",
+                  "http/protobuf",
+                  "headers",
+                  Map.of("Authorization", "Bearer s3cret")));
       ExportResult r = http.export(events()).join();
       http.shutdown().join();
       assertThat(r.success(), is(false));
@@ -122,8 +163,20 @@ class ExportersTest {
   void datadogSendsOtlpToTheAgentWithElspethTags() {
     try (OtlpReceiver agent = OtlpReceiver.start()) {
       int port = Integer.parseInt(agent.httpEndpoint().replaceAll(".*:(\\d+)/.*", "$1"));
-      TelemetryExporter e = create("datadog", Map.of("service_name", "pipeline-a", "env",
-          "staging", "agent_host", "127.0.0.1", "agent_port", port, "version", "1.2.3"));
+      TelemetryExporter e =
+          create(
+              "datadog",
+              Map.of(
+                  "service_name",
+                  "pipeline-a",
+                  "env",
+                  "staging",
+                  "agent_host",
+                  "127.0.0.1",
+                  "agent_port",
+                  port,
+                  "version",
+                  "1.2.3"));
       assertThat(e.export(events()).join().success(), is(true));
       e.shutdown().join();
       ReceivedSpan call = agent.spans().get(2);
@@ -139,8 +192,9 @@ class ExportersTest {
 
   @Test
   void datadogRejectsAnApiKeyAndRequiresTheAgent() {
-    List<String> problems = Exporters.validate(new ExporterSettings("datadog",
-        Map.of("api_key", "k", "service_name", "s")));
+    List<String> problems =
+        Exporters.validate(
+            new ExporterSettings("datadog", Map.of("api_key", "k", "service_name", "s")));
     assertThat(problems, hasItem(startsWith("options.api_key: not supported")));
     assertThat(problems, hasItem("options.env: required"));
     assertThat(problems, hasItem("options.agent_port: required"));
@@ -151,10 +205,19 @@ class ExportersTest {
   void azureMonitorPostsEnvelopesToTheIngestionEndpoint() throws Exception {
     try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
       ingestion.respond(200, "{\"itemsReceived\":3,\"itemsAccepted\":3,\"errors\":[]}");
-      String cs = "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
-          + ingestion.baseUrl();
-      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
-          "service_name", "pipeline-a", "deployment_environment", "test"));
+      String cs =
+          "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
+              + ingestion.baseUrl();
+      TelemetryExporter e =
+          create(
+              "azure_monitor",
+              Map.of(
+                  "connection_string",
+                  cs,
+                  "service_name",
+                  "pipeline-a",
+                  "deployment_environment",
+                  "test"));
       assertThat(e.export(events()).join().success(), is(true));
       e.shutdown().join();
       assertThat(ingestion.requests(), hasSize(1));
@@ -171,8 +234,8 @@ class ExportersTest {
       JsonNode gate = envelopes.get(1);
       assertThat(gate.path("iKey").asText(), is("00000000-1111-2222-3333-444444444444"));
       assertThat(gate.path("name").asText(), is("RemoteDependency"));
-      assertThat(gate.path("tags").path("ai.operation.id").asText(),
-          is(EventSpans.traceId("run-42")));
+      assertThat(
+          gate.path("tags").path("ai.operation.id").asText(), is(EventSpans.traceId("run-42")));
       assertThat(gate.path("tags").path("ai.cloud.role").asText(), is("pipeline-a"));
       JsonNode base = gate.path("data").path("baseData");
       assertThat(base.path("name").asText(), is("GateEvaluated"));
@@ -180,8 +243,15 @@ class ExportersTest {
       assertThat(base.path("properties").path("elspeth.exporter").asText(), is("azure_monitor"));
       assertThat(base.path("properties").path("deployment.environment").asText(), is("test"));
       assertThat(base.path("properties").path("plugin_name").asText(), is("x"));
-      assertThat(envelopes.get(2).path("data").path("baseData").path("properties")
-          .path("gen_ai.request.model").asText(), is("gpt-4o"));
+      assertThat(
+          envelopes
+              .get(2)
+              .path("data")
+              .path("baseData")
+              .path("properties")
+              .path("gen_ai.request.model")
+              .asText(),
+          is("gpt-4o"));
       assertThat(req.body(), not(containsString("IngestionEndpoint")));
     }
   }
@@ -191,8 +261,8 @@ class ExportersTest {
     try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
       ingestion.respond(500, "{\"itemsReceived\":3,\"itemsAccepted\":0}");
       String cs = "InstrumentationKey=secret-ikey;IngestionEndpoint=" + ingestion.baseUrl();
-      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
-          "service_name", "s"));
+      TelemetryExporter e =
+          create("azure_monitor", Map.of("connection_string", cs, "service_name", "s"));
       ExportResult r = e.export(events()).join();
       assertThat(r.success(), is(false));
       assertThat(r.error(), containsString("HTTP 500"));
@@ -203,36 +273,52 @@ class ExportersTest {
   @Test
   void consoleWritesJsonLinesWithEventTypeLastOrPrettyLines() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ConsoleExporter json = ConsoleExporter.to(new PrintStream(out, true, StandardCharsets.UTF_8),
-        false);
+    ConsoleExporter json =
+        ConsoleExporter.to(new PrintStream(out, true, StandardCharsets.UTF_8), false);
     assertThat(json.export(events().subList(0, 1)).join().success(), is(true));
-    assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
-        "{\"timestamp\":\"2026-03-01T10:15:30.123456789Z\",\"run_id\":\"run-42\","
-            + "\"config_hash\":\"cfg\",\"source_plugin\":\"csv\",\"event_type\":\"RunStarted\"}"));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8).trim(),
+        equalTo(
+            "{\"timestamp\":\"2026-03-01T10:15:30.123456789Z\",\"run_id\":\"run-42\","
+                + "\"config_hash\":\"cfg\",\"source_plugin\":\"csv\",\"event_type\":\"RunStarted\"}"));
     out.reset();
-    ConsoleExporter pretty = ConsoleExporter.to(new PrintStream(out, true,
-        StandardCharsets.UTF_8), true);
+    ConsoleExporter pretty =
+        ConsoleExporter.to(new PrintStream(out, true, StandardCharsets.UTF_8), true);
     pretty.export(events().subList(1, 2)).join();
-    assertThat(out.toString(StandardCharsets.UTF_8).trim(), equalTo(
-        "[2026-03-01T10:15:30.123456789Z] GateEvaluated: run-42 (destinations=[\"high\"], "
-            + "node_id=gate_x, plugin_name=x, routing_mode=move, row_id=row-1, token_id=tok-1)"));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8).trim(),
+        equalTo(
+            "[2026-03-01T10:15:30.123456789Z] GateEvaluated: run-42 (destinations=[\"high\"], "
+                + "node_id=gate_x, plugin_name=x, routing_mode=move, row_id=row-1, token_id=tok-1)"));
   }
 
   @Test
   void settingsValidationReportsEveryExporterProblem() {
-    TelemetrySettings.Parsed parsed = TelemetrySettings.parse(Map.of("enabled", true,
-        "health_file", 5, "max_in_flight", 0, "exporters", List.of(Map.of("name", "otlp", "options",
-            Map.of("protocol", "udp", "batch_size", 0)), Map.of("name", "console",
-            "options", Map.of("format", "xml")))), "telemetry");
+    TelemetrySettings.Parsed parsed =
+        TelemetrySettings.parse(
+            Map.of(
+                "enabled",
+                true,
+                "health_file",
+                5,
+                "max_in_flight",
+                0,
+                "exporters",
+                List.of(
+                    Map.of("name", "otlp", "options", Map.of("protocol", "udp", "batch_size", 0)),
+                    Map.of("name", "console", "options", Map.of("format", "xml")))),
+            "telemetry");
     assertThat(parsed.problems(), hasItem("telemetry.exporters[0].options.endpoint: required"));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.protocol")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[0].options.batch_size")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.exporters[1].options.format")));
     assertThat(parsed.problems(), hasItem(startsWith("telemetry.health_file")));
-    assertThat(parsed.problems(), hasItem(
-        "telemetry.max_in_flight: expected an integer from 1 to 64, got '0'"));
-    assertThat(TelemetrySettings.parse(Map.of("max_in_flight", 1), "telemetry").settings()
-        .maxInFlight(), is(1));
+    assertThat(
+        parsed.problems(),
+        hasItem("telemetry.max_in_flight: expected an integer from 1 to 64, got '0'"));
+    assertThat(
+        TelemetrySettings.parse(Map.of("max_in_flight", 1), "telemetry").settings().maxInFlight(),
+        is(1));
     assertThat(TelemetrySettings.parse(Map.of(), "telemetry").settings().maxInFlight(), is(4));
     assertThrows(TelemetryConfigException.class, () -> create("otlp", Map.of()));
   }
@@ -241,21 +327,25 @@ class ExportersTest {
   void manyBatchesInFlightOverOtlpAllArriveWithoutFailures() {
     for (String protocol : List.of("http/protobuf", "grpc")) {
       try (OtlpReceiver receiver = OtlpReceiver.start()) {
-        String endpoint = protocol.equals("grpc") ? receiver.grpcEndpoint()
-            : receiver.httpEndpoint();
+        String endpoint =
+            protocol.equals("grpc") ? receiver.grpcEndpoint() : receiver.httpEndpoint();
         // Small chunks and a high in-flight bound: more requests than the SDK's HTTP sender
         // runs at once, which it would reject if they were all started together.
-        TelemetryExporter e = create("otlp", Map.of("endpoint", endpoint, "protocol", protocol,
-            "batch_size", 3));
-        io.elspeth.telemetry.manager.TelemetryManager m = io.elspeth.telemetry.manager
-            .TelemetryManager.builder("run-42").granularity(
-                io.elspeth.telemetry.config.Granularity.FULL).exporter(e).maxBatch(20)
-            .maxInFlight(16).lastResort(new io.elspeth.telemetry.health.LastResortChannel(
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                null)).build();
+        TelemetryExporter e =
+            create("otlp", Map.of("endpoint", endpoint, "protocol", protocol, "batch_size", 3));
+        io.elspeth.telemetry.manager.TelemetryManager m =
+            io.elspeth.telemetry.manager.TelemetryManager.builder("run-42")
+                .granularity(io.elspeth.telemetry.config.Granularity.FULL)
+                .exporter(e)
+                .maxBatch(20)
+                .maxInFlight(16)
+                .lastResort(
+                    new io.elspeth.telemetry.health.LastResortChannel(
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                        null))
+                .build();
         for (int i = 0; i < 400; i++) {
-          m.handleEvent(new TelemetryEvent.RowCreated(T, "run-42", "row-" + i, "tok-" + i,
-              "h"));
+          m.handleEvent(new TelemetryEvent.RowCreated(T, "run-42", "row-" + i, "tok-" + i, "h"));
         }
         assertThat(m.flush(java.time.Duration.ofSeconds(30)), is(true));
         var health = m.health();
@@ -269,13 +359,17 @@ class ExportersTest {
     }
   }
 
-  private static io.elspeth.telemetry.manager.TelemetryManager manager(TelemetryExporter e,
-      int maxInFlight) {
+  private static io.elspeth.telemetry.manager.TelemetryManager manager(
+      TelemetryExporter e, int maxInFlight) {
     return io.elspeth.telemetry.manager.TelemetryManager.builder("run-42")
-        .granularity(io.elspeth.telemetry.config.Granularity.FULL).exporter(e).maxBatch(1)
-        .maxInFlight(maxInFlight).failOnTotalExporterFailure(false)
-        .lastResort(new io.elspeth.telemetry.health.LastResortChannel(
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), null))
+        .granularity(io.elspeth.telemetry.config.Granularity.FULL)
+        .exporter(e)
+        .maxBatch(1)
+        .maxInFlight(maxInFlight)
+        .failOnTotalExporterFailure(false)
+        .lastResort(
+            new io.elspeth.telemetry.health.LastResortChannel(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), null))
         .build();
   }
 
@@ -287,10 +381,11 @@ class ExportersTest {
   void azureMonitorKeepsSeveralBatchesInFlightAndReportsFailures() throws Exception {
     try (HttpCaptureServer ingestion = HttpCaptureServer.start()) {
       ingestion.respond(200, "{\"itemsReceived\":1,\"itemsAccepted\":1,\"errors\":[]}");
-      String cs = "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
-          + ingestion.baseUrl();
-      TelemetryExporter e = create("azure_monitor", Map.of("connection_string", cs,
-          "service_name", "pipeline-a"));
+      String cs =
+          "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint="
+              + ingestion.baseUrl();
+      TelemetryExporter e =
+          create("azure_monitor", Map.of("connection_string", cs, "service_name", "pipeline-a"));
       var m = manager(e, 3);
       ingestion.hold();
       for (int i = 0; i < 3; i++) {
@@ -312,11 +407,16 @@ class ExportersTest {
       List<String> rows = new ArrayList<>();
       ObjectMapper json = new ObjectMapper();
       for (HttpCaptureServer.Request r : ingestion.requests()) {
-        rows.add(json.readTree(r.body()).path("data").path("baseData").path("properties")
-            .path("row_id").asText());
+        rows.add(
+            json.readTree(r.body())
+                .path("data")
+                .path("baseData")
+                .path("properties")
+                .path("row_id")
+                .asText());
       }
-      assertThat(rows.subList(0, 3), org.hamcrest.Matchers.containsInAnyOrder("row-0", "row-1",
-          "row-2"));
+      assertThat(
+          rows.subList(0, 3), org.hamcrest.Matchers.containsInAnyOrder("row-0", "row-1", "row-2"));
       assertThat(rows.get(3), is("row-3"));
     }
   }
@@ -351,8 +451,8 @@ class ExportersTest {
   @Test
   void consoleFlushWaitsForTheBatchesHandedOverAndShutdownFlushesFirst() {
     SlowStream stream = new SlowStream();
-    ConsoleExporter console = ConsoleExporter.to(new PrintStream(stream, true,
-        StandardCharsets.UTF_8), false);
+    ConsoleExporter console =
+        ConsoleExporter.to(new PrintStream(stream, true, StandardCharsets.UTF_8), false);
     var first = console.export(List.of(row(0)));
     var second = console.export(List.of(row(1)));
     var flushed = console.flush();
@@ -370,15 +470,16 @@ class ExportersTest {
     }
     assertThat(written.split("\n").length, is(3));
     assertThat(console.shutdown(), is(org.hamcrest.Matchers.sameInstance(shutdown)));
-    assertThat(console.export(List.of(row(3))).join(),
+    assertThat(
+        console.export(List.of(row(3))).join(),
         is(ExportResult.failure("console: the exporter is shut down")));
   }
 
   @Test
   void consoleWritesOnItsOwnThreadInOrderAndReportsWriteErrors() throws Exception {
     SlowStream stream = new SlowStream();
-    ConsoleExporter console = ConsoleExporter.to(new PrintStream(stream, true,
-        StandardCharsets.UTF_8), false);
+    ConsoleExporter console =
+        ConsoleExporter.to(new PrintStream(stream, true, StandardCharsets.UTF_8), false);
     var m = manager(console, 4);
     for (int i = 0; i < 4; i++) {
       m.handleEvent(row(i));
@@ -411,11 +512,45 @@ class ExportersTest {
 
   @Test
   void anExternalCallNeedsExactlyOneParent() {
-    assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
-        T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, "s", "op", null, null, null, null,
-        null, null, null, null));
-    assertThrows(IllegalArgumentException.class, () -> new TelemetryEvent.ExternalCallCompleted(
-        T, "r", CallType.HTTP, "h", CallStatus.SUCCESS, 1, null, null, null, null, null, null,
-        null, null, null, null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new TelemetryEvent.ExternalCallCompleted(
+                T,
+                "r",
+                CallType.HTTP,
+                "h",
+                CallStatus.SUCCESS,
+                1,
+                "s",
+                "op",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new TelemetryEvent.ExternalCallCompleted(
+                T,
+                "r",
+                CallType.HTTP,
+                "h",
+                CallStatus.SUCCESS,
+                1,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
   }
 }

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A test exporter whose results the test completes by hand, in any order, to make a backend's
- * answers arrive late and out of order on cue. A double only for timings a real backend cannot
- * be made to produce deterministically.
+ * answers arrive late and out of order on cue. A double only for timings a real backend cannot be
+ * made to produce deterministically.
  */
 final class PendingExporter implements TelemetryExporter {
   private final String name;
@@ -68,8 +68,8 @@ final class PendingExporter implements TelemetryExporter {
   }
 
   /**
-   * Answers at once: the answers the test still owes may never come (a backend that never
-   * answers), and the manager has accounted for them by the time it shuts exporters down.
+   * Answers at once: the answers the test still owes may never come (a backend that never answers),
+   * and the manager has accounted for them by the time it shuts exporters down.
    */
   @Override
   public CompletableFuture<ExportResult> shutdown() {

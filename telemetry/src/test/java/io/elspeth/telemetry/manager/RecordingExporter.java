@@ -10,9 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
- * A test exporter that records what it is given and can be told to fail, to hold the export
- * thread at a latch (so the queue state is deterministic), or to call back into the manager.
- * A double only for failures that a real backend cannot be made to produce on cue.
+ * A test exporter that records what it is given and can be told to fail, to hold the export thread
+ * at a latch (so the queue state is deterministic), or to call back into the manager. A double only
+ * for failures that a real backend cannot be made to produce on cue.
  */
 final class RecordingExporter implements TelemetryExporter {
   private final String name;

@@ -5,10 +5,10 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.instanceOf;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -53,8 +53,8 @@ class TelemetryManagerTest {
   }
 
   private TelemetryManager.Builder builder(RecordingExporter... exporters) {
-    TelemetryManager.Builder b = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel);
+    TelemetryManager.Builder b =
+        TelemetryManager.builder("run-1").granularity(Granularity.FULL).lastResort(channel);
     for (RecordingExporter e : exporters) {
       b.exporter(e);
     }
@@ -93,9 +93,24 @@ class TelemetryManagerTest {
     for (int i = 0; i < 200; i++) {
       events.add(row(i));
       if (i % 40 == 0) { // full-only: filtered out of the hand-over, not counted
-        events.add(new TelemetryEvent.ExternalCallCompleted(Instant.now(), "run-1",
-            TelemetryEvent.CallType.HTTP, "p", TelemetryEvent.CallStatus.SUCCESS, 1.0, "st", null,
-            null, null, null, null, null, null, null, null));
+        events.add(
+            new TelemetryEvent.ExternalCallCompleted(
+                Instant.now(),
+                "run-1",
+                TelemetryEvent.CallType.HTTP,
+                "p",
+                TelemetryEvent.CallStatus.SUCCESS,
+                1.0,
+                "st",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
       }
     }
     m.handleEvents(events);
@@ -123,8 +138,12 @@ class TelemetryManagerTest {
     RecordingExporter a = new RecordingExporter("a");
     TelemetryManager m = builder(a).granularity(Granularity.LIFECYCLE).build();
     m.handleEvent(row(1));
-    m.handleEvent(new TelemetryEvent.PhaseChanged(Instant.now(), "run-1",
-        TelemetryEvent.PipelinePhase.GRAPH, TelemetryEvent.PhaseAction.BUILDING));
+    m.handleEvent(
+        new TelemetryEvent.PhaseChanged(
+            Instant.now(),
+            "run-1",
+            TelemetryEvent.PipelinePhase.GRAPH,
+            TelemetryEvent.PhaseAction.BUILDING));
     m.flush(LONG);
     m.close();
     assertThat(a.received(), hasSize(1));
@@ -136,8 +155,8 @@ class TelemetryManagerTest {
   void dropModeEvictsTheOldestAndCountsIt() {
     RecordingExporter a = new RecordingExporter("a");
     a.gate = new CountDownLatch(1);
-    TelemetryManager m = builder(a).capacity(2).maxBatch(1)
-        .backpressure(BackpressureMode.DROP).build();
+    TelemetryManager m =
+        builder(a).capacity(2).maxBatch(1).backpressure(BackpressureMode.DROP).build();
     m.handleEvent(row(1));
     awaitEntered(a);
     // row-1 is being exported; the queue holds 2 and 3; 4 evicts 2.
@@ -157,8 +176,8 @@ class TelemetryManagerTest {
   void blockModeWaitsThenDropsAndCounts() {
     RecordingExporter a = new RecordingExporter("a");
     a.gate = new CountDownLatch(1);
-    TelemetryManager m = builder(a).capacity(1).maxBatch(1)
-        .blockTimeout(Duration.ofMillis(50)).build();
+    TelemetryManager m =
+        builder(a).capacity(1).maxBatch(1).blockTimeout(Duration.ofMillis(50)).build();
     m.handleEvent(row(1));
     awaitEntered(a);
     m.handleEvent(row(2)); // fills the queue
@@ -178,8 +197,8 @@ class TelemetryManagerTest {
   void blockModeWaitsOnceForAHandOverThenDropsWhatFindsTheQueueFull() {
     RecordingExporter a = new RecordingExporter("a");
     a.gate = new CountDownLatch(1);
-    TelemetryManager m = builder(a).capacity(1).maxBatch(1)
-        .blockTimeout(Duration.ofMillis(50)).build();
+    TelemetryManager m =
+        builder(a).capacity(1).maxBatch(1).blockTimeout(Duration.ofMillis(50)).build();
     m.handleEvent(row(1));
     awaitEntered(a);
     // row-2 fills the queue; row-3 waits out the hand-over's 50 ms; row-4 and row-5 find the
@@ -223,8 +242,12 @@ class TelemetryManagerTest {
   void totalFailureStreakDisablesTelemetryWhenNotFailingTheRun() {
     RecordingExporter bad = new RecordingExporter("bad");
     bad.failing = true;
-    TelemetryManager m = builder(bad).failOnTotalExporterFailure(false)
-        .maxConsecutiveFailures(3).maxBatch(1).build();
+    TelemetryManager m =
+        builder(bad)
+            .failOnTotalExporterFailure(false)
+            .maxConsecutiveFailures(3)
+            .maxBatch(1)
+            .build();
     for (int i = 0; i < 3; i++) {
       m.handleEvent(row(i));
       m.flush(LONG);
@@ -245,13 +268,13 @@ class TelemetryManagerTest {
   void totalFailureStreakIsRaisedByFlushOnceWhenFailingTheRun() {
     RecordingExporter bad = new RecordingExporter("bad");
     bad.failing = true;
-    TelemetryManager m = builder(bad).failOnTotalExporterFailure(true)
-        .maxConsecutiveFailures(2).maxBatch(1).build();
+    TelemetryManager m =
+        builder(bad).failOnTotalExporterFailure(true).maxConsecutiveFailures(2).maxBatch(1).build();
     m.handleEvent(row(1));
     m.flush(LONG);
     m.handleEvent(row(2));
-    TelemetryFailureException e = assertThrows(TelemetryFailureException.class,
-        () -> m.flush(LONG));
+    TelemetryFailureException e =
+        assertThrows(TelemetryFailureException.class, () -> m.flush(LONG));
     assertThat(e.getMessage(), containsString("All 1 exporters failed 2 consecutive times"));
     assertThat(m.flush(LONG), is(true)); // cleared after being raised
     assertThat(m.health().disabled(), is(false));
@@ -279,13 +302,15 @@ class TelemetryManagerTest {
   void reEntrantHandleEventFromAnExporterNeitherBlocksNorLoops() {
     RecordingExporter a = new RecordingExporter("a");
     TelemetryManager m = builder(a).capacity(1).maxBatch(1).build();
-    a.onExport = e -> {
-      if (e instanceof TelemetryEvent.RowCreated r && r.rowId().startsWith("row-")) {
-        m.handleEvent(new TelemetryEvent.RowCreated(Instant.now(), "run-1", "echo-" + r.rowId(),
-            "t", "h"));
-        m.flush(LONG); // on the export thread: returns at once
-      }
-    };
+    a.onExport =
+        e -> {
+          if (e instanceof TelemetryEvent.RowCreated r && r.rowId().startsWith("row-")) {
+            m.handleEvent(
+                new TelemetryEvent.RowCreated(
+                    Instant.now(), "run-1", "echo-" + r.rowId(), "t", "h"));
+            m.flush(LONG); // on the export thread: returns at once
+          }
+        };
     m.handleEvent(row(1));
     m.flush(LONG);
     m.close();
@@ -329,9 +354,13 @@ class TelemetryManagerTest {
     RecordingExporter bad = new RecordingExporter("bad");
     bad.failing = true;
     Path file = dir.resolve("health.jsonl");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.ROWS)
-        .exporter(good).exporter(bad)
-        .lastResort(new LastResortChannel(null, file)).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.ROWS)
+            .exporter(good)
+            .exporter(bad)
+            .lastResort(new LastResortChannel(null, file))
+            .build();
     m.handleEvent(row(1));
     m.flush(LONG);
     m.flush(LONG); // the ExporterFailed health event queued by the first batch
@@ -354,8 +383,11 @@ class TelemetryManagerTest {
   }
 
   private static TelemetryEvent lifecycle() {
-    return new TelemetryEvent.PhaseChanged(Instant.now(), "run-1",
-        TelemetryEvent.PipelinePhase.PROCESS, TelemetryEvent.PhaseAction.PROCESSING);
+    return new TelemetryEvent.PhaseChanged(
+        Instant.now(),
+        "run-1",
+        TelemetryEvent.PipelinePhase.PROCESS,
+        TelemetryEvent.PhaseAction.PROCESSING);
   }
 
   private static List<String> rowIdsOfBatches(List<List<TelemetryEvent>> batches) {
@@ -367,8 +399,14 @@ class TelemetryManagerTest {
   @Test
   void atMostMaxInFlightBatchesAwaitTheirResults() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(3).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .maxInFlight(3)
+            .build();
     for (int i = 0; i < 6; i++) {
       m.handleEvent(row(i));
     }
@@ -385,17 +423,24 @@ class TelemetryManagerTest {
     }
     assertThat(m.flush(LONG), is(true));
     m.close();
-    assertThat(rowIdsOfBatches(p.sent()), contains("row-0", "row-1", "row-2", "row-3", "row-4",
-        "row-5"));
+    assertThat(
+        rowIdsOfBatches(p.sent()), contains("row-0", "row-1", "row-2", "row-3", "row-4", "row-5"));
     assertThat(m.health().eventsEmitted(), is(6L));
   }
 
   @Test
   void resultsAnsweredOutOfOrderAreAccountedInFifoOrder() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4)
-        .maxConsecutiveFailures(2).failOnTotalExporterFailure(false).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .maxInFlight(4)
+            .maxConsecutiveFailures(2)
+            .failOnTotalExporterFailure(false)
+            .build();
     for (int i = 0; i < 3; i++) {
       m.handleEvent(row(i));
     }
@@ -421,8 +466,14 @@ class TelemetryManagerTest {
   @Test
   void aLifecycleEventWaitsForEveryEarlierBatchAndIsAnsweredBeforeTheNext() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .maxInFlight(4)
+            .build();
     m.handleEvent(row(0));
     m.handleEvent(row(1));
     p.awaitSent(2);
@@ -447,9 +498,15 @@ class TelemetryManagerTest {
   @Test
   void batchesStillUnansweredAtCloseAreCountedAsDiscarded() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(4)
-        .closeTimeout(Duration.ofMillis(100)).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .maxInFlight(4)
+            .closeTimeout(Duration.ofMillis(100))
+            .build();
     for (int i = 0; i < 3; i++) {
       m.handleEvent(row(i));
     }
@@ -469,9 +526,15 @@ class TelemetryManagerTest {
   @Test
   void anExporterThatNeverAnswersFailsItsBatchAfterTheExportTimeout() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).exportTimeout(Duration.ofMillis(100))
-        .failOnTotalExporterFailure(false).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .exportTimeout(Duration.ofMillis(100))
+            .failOnTotalExporterFailure(false)
+            .build();
     m.handleEvent(row(0));
     assertThat(m.flush(LONG), is(true));
     HealthMetrics h = m.health();
@@ -482,12 +545,18 @@ class TelemetryManagerTest {
   }
 
   @Test
-  void aBatchTakenOffTheQueueBeforeTheStreakTripsIsNotSentButCountedAsDropped()
-      throws Exception {
+  void aBatchTakenOffTheQueueBeforeTheStreakTripsIsNotSentButCountedAsDropped() throws Exception {
     PendingExporter p = new PendingExporter("p");
-    TelemetryManager m = TelemetryManager.builder("run-1").granularity(Granularity.FULL)
-        .lastResort(channel).exporter(p).maxBatch(1).maxInFlight(1).maxConsecutiveFailures(1)
-        .failOnTotalExporterFailure(false).build();
+    TelemetryManager m =
+        TelemetryManager.builder("run-1")
+            .granularity(Granularity.FULL)
+            .lastResort(channel)
+            .exporter(p)
+            .maxBatch(1)
+            .maxInFlight(1)
+            .maxConsecutiveFailures(1)
+            .failOnTotalExporterFailure(false)
+            .build();
     m.handleEvent(row(0));
     p.awaitSent(1);
     m.handleEvent(row(1));
@@ -522,16 +591,24 @@ class TelemetryManagerTest {
     assertThat(h.eventsDropped(), is(3L));
     assertThat(h.eventsEmitted(), is(2L)); // row-0 and the EventsDropped health event
     assertThat(health(), containsString("\"reason\":\"unbuildable\""));
-    assertThat(ok.received().stream().filter(e -> e instanceof HealthEvent.EventsDropped)
-        .count(), is(1L));
+    assertThat(
+        ok.received().stream().filter(e -> e instanceof HealthEvent.EventsDropped).count(), is(1L));
   }
 
   @Test
   void aRunsManagerQueueHoldsACommitTransactionsEvents() {
-    TelemetryManager m = TelemetryManagers.create("run-q", new io.elspeth.telemetry.config
-        .TelemetrySettings(true, Granularity.ROWS, BackpressureMode.BLOCK, false, 10,
-        List.of(new io.elspeth.telemetry.config.ExporterSettings("console",
-            Map.of("output", "stderr")))));
+    TelemetryManager m =
+        TelemetryManagers.create(
+            "run-q",
+            new io.elspeth.telemetry.config.TelemetrySettings(
+                true,
+                Granularity.ROWS,
+                BackpressureMode.BLOCK,
+                false,
+                10,
+                List.of(
+                    new io.elspeth.telemetry.config.ExporterSettings(
+                        "console", Map.of("output", "stderr")))));
     try {
       // More than a 5000-record transaction's events, so a commit never waits on its own burst.
       assertThat(m.health().queueCapacity(), is(TelemetryManagers.RUN_QUEUE_CAPACITY));

@@ -38,8 +38,8 @@ class EventAttributesTest {
 
   @Test
   void ignoresNullValuesAndEmptyKeysAsTheSdkDoes() {
-    EventAttributes built = EventAttributes.builder(4).append(A, null)
-        .append(AttributeKey.stringKey(""), "x").build();
+    EventAttributes built =
+        EventAttributes.builder(4).append(A, null).append(AttributeKey.stringKey(""), "x").build();
     assertThat(built.isEmpty(), is(true));
     assertThat(built.get(A), nullValue());
   }
@@ -64,7 +64,8 @@ class EventAttributesTest {
     assertThat(ours.equals(sdk), is(true));
     assertThat(ours.asMap(), is(sdk.asMap()));
     assertThat(ours.equals(Attributes.of(A, "x")), is(false));
-    assertThat(ours.toBuilder().put(C, "y").build().equals(Attributes.of(A, "x", B, 1L, C,
-        "y")), is(true));
+    assertThat(
+        ours.toBuilder().put(C, "y").build().equals(Attributes.of(A, "x", B, 1L, C, "y")),
+        is(true));
   }
 }

@@ -22,18 +22,31 @@ import org.junit.jupiter.api.Test;
 /** Our OTLP encoding against the SDK's, decoded by the OpenTelemetry protobuf classes. */
 class OtlpTraceEncoderTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00.123456789Z");
-  private static final Resource RESOURCE = Resource.getDefault().merge(Resource.builder()
-      .put("service.name", "elspeth").put("deployment.environment", "tést").build());
+  private static final Resource RESOURCE =
+      Resource.getDefault()
+          .merge(
+              Resource.builder()
+                  .put("service.name", "elspeth")
+                  .put("deployment.environment", "tést")
+                  .build());
 
   private static List<SpanData> spans(EventSpans.Style style, String text) {
-    List<TelemetryEvent> events = List.of(
-        new TelemetryEvent.RowCreated(T, "run-" + text, "row-" + text, "tok", text),
-        new TelemetryEvent.GateEvaluated(T, "run", "row", "tok", "gate_" + text, text,
-            TelemetryEvent.RoutingMode.COPY, List.of(text, "b")),
-        new TelemetryEvent.RunFinished(T, "run", TelemetryEvent.RunStatus.COMPLETED,
-            Long.MAX_VALUE, -1.5),
-        new TelemetryEvent.RunStarted(T, "run", "cfg", Map.of("nested", Map.of("k", text))
-            .toString()));
+    List<TelemetryEvent> events =
+        List.of(
+            new TelemetryEvent.RowCreated(T, "run-" + text, "row-" + text, "tok", text),
+            new TelemetryEvent.GateEvaluated(
+                T,
+                "run",
+                "row",
+                "tok",
+                "gate_" + text,
+                text,
+                TelemetryEvent.RoutingMode.COPY,
+                List.of(text, "b")),
+            new TelemetryEvent.RunFinished(
+                T, "run", TelemetryEvent.RunStatus.COMPLETED, Long.MAX_VALUE, -1.5),
+            new TelemetryEvent.RunStarted(
+                T, "run", "cfg", Map.of("nested", Map.of("k", text)).toString()));
     List<SpanData> spans = new ArrayList<>();
     for (TelemetryEvent e : events) {
       spans.add(EventSpans.toSpan(e, RESOURCE, style, Map.of("env", text)));
@@ -51,14 +64,22 @@ class OtlpTraceEncoderTest {
   void encodesEverySpanAsTheSdkDoesForAnyTextAndBothStyles() throws Exception {
     // ASCII, two-byte, three-byte and four-byte (surrogate pair) UTF-8, a lone surrogate, and
     // the empty string; string lists, longs at their limit, negative doubles.
-    for (String text : List.of("plain ascii", "é".repeat(40), "漢字".repeat(30),
-        "\uD83D\uDE00".repeat(20), "broken \uD83D here", "")) {
+    for (String text :
+        List.of(
+            "plain ascii",
+            "é".repeat(40),
+            "漢字".repeat(30),
+            "\uD83D\uDE00".repeat(20),
+            "broken \uD83D here",
+            "")) {
       for (EventSpans.Style style : EventSpans.Style.values()) {
         List<SpanData> spans = spans(style, text);
         OtlpTraceEncoder encoder = new OtlpTraceEncoder(RESOURCE, style, Map.of("env", text));
         List<byte[]> requests = encoder.encode(spans, s -> (InstantSpan) s, 100, Long.MAX_VALUE);
         assertThat(requests.size(), is(1));
-        assertThat(text + " " + style, ExportTraceServiceRequest.parseFrom(requests.get(0)),
+        assertThat(
+            text + " " + style,
+            ExportTraceServiceRequest.parseFrom(requests.get(0)),
             is(sdkEncoding(spans)));
       }
     }
@@ -68,8 +89,8 @@ class OtlpTraceEncoderTest {
   void cutsRequestsBySpanCountAndByExactSizeAndSendsAnOversizedSpanAlone() throws Exception {
     List<TelemetryEvent> events = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      events.add(new TelemetryEvent.RowCreated(T, "run-7", "row-" + i, "tok-" + i,
-          "h".repeat(100 * i)));
+      events.add(
+          new TelemetryEvent.RowCreated(T, "run-7", "row-" + i, "tok-" + i, "h".repeat(100 * i)));
     }
     OtlpTraceEncoder encoder = new OtlpTraceEncoder(RESOURCE, EventSpans.Style.PLAIN, Map.of());
     assertThat(sizes(encoder.requests(events, 4, Long.MAX_VALUE)), contains(4, 4, 2));
@@ -84,11 +105,17 @@ class OtlpTraceEncoderTest {
       if (lengths.get(i) > limit) {
         assertThat(spans.get(i), is(1));
       }
-      ExportTraceServiceRequest.parseFrom(cut.get(i)).getResourceSpans(0).getScopeSpans(0)
-          .getSpansList().forEach(s -> rows.add(s.getAttributes(1).getValue().getStringValue()));
+      ExportTraceServiceRequest.parseFrom(cut.get(i))
+          .getResourceSpans(0)
+          .getScopeSpans(0)
+          .getSpansList()
+          .forEach(s -> rows.add(s.getAttributes(1).getValue().getStringValue()));
     }
-    assertThat(rows, contains("row-0", "row-1", "row-2", "row-3", "row-4", "row-5", "row-6",
-        "row-7", "row-8", "row-9"));
+    assertThat(
+        rows,
+        contains(
+            "row-0", "row-1", "row-2", "row-3", "row-4", "row-5", "row-6", "row-7", "row-8",
+            "row-9"));
     // Each cut left the next span out because it would have passed the limit.
     for (int i = 0; i + 1 < cut.size(); i++) {
       if (spans.get(i) > 1) {
@@ -101,11 +128,13 @@ class OtlpTraceEncoderTest {
 
   @Test
   void aVarintsSizeIsOneBytePerSevenBitsAndTenForANegative() throws Exception {
-    for (long v : new long[] {0, 1, 127, 128, 16_383, 16_384, Integer.MAX_VALUE, Long.MAX_VALUE,
-        -1, Long.MIN_VALUE}) {
+    for (long v :
+        new long[] {
+          0, 1, 127, 128, 16_383, 16_384, Integer.MAX_VALUE, Long.MAX_VALUE, -1, Long.MIN_VALUE
+        }) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream
-          .newInstance(out);
+      com.google.protobuf.CodedOutputStream coded =
+          com.google.protobuf.CodedOutputStream.newInstance(out);
       coded.writeUInt64NoTag(v);
       coded.flush();
       assertThat(Long.toString(v), OtlpTraceEncoder.varintSize(v), is(out.size()));
@@ -115,8 +144,11 @@ class OtlpTraceEncoderTest {
   private static List<Integer> sizes(List<byte[]> requests) throws Exception {
     List<Integer> sizes = new ArrayList<>();
     for (byte[] r : requests) {
-      sizes.add(ExportTraceServiceRequest.parseFrom(r).getResourceSpans(0).getScopeSpans(0)
-          .getSpansCount());
+      sizes.add(
+          ExportTraceServiceRequest.parseFrom(r)
+              .getResourceSpans(0)
+              .getScopeSpans(0)
+              .getSpansCount());
     }
     return sizes;
   }

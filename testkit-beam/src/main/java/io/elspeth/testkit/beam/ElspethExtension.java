@@ -20,11 +20,11 @@ import org.junit.runner.Description;
 import org.junit.runners.model.Statement;
 
 /**
- * JUnit 5 extension for tests of Elspeth pipelines: each test method gets a fresh
- * {@link TestPipeline} (DirectRunner unless {@code -DbeamTestPipelineOptions} says otherwise)
- * whose {@code landscapeUrl} option names a fresh SQLite {@link TestLandscape}, both as
- * parameters. The TestPipeline's own checks (it ran; no PAssert was left unrun) hold as under
- * its JUnit 4 rule. The Landscape's folder is deleted after the test.
+ * JUnit 5 extension for tests of Elspeth pipelines: each test method gets a fresh {@link
+ * TestPipeline} (DirectRunner unless {@code -DbeamTestPipelineOptions} says otherwise) whose {@code
+ * landscapeUrl} option names a fresh SQLite {@link TestLandscape}, both as parameters. The
+ * TestPipeline's own checks (it ran; no PAssert was left unrun) hold as under its JUnit 4 rule. The
+ * Landscape's folder is deleted after the test.
  *
  * <pre>{@code
  * @ExtendWith(ElspethExtension.class)
@@ -75,41 +75,54 @@ public final class ElspethExtension
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
     Fixture fixture = fixture(context);
     return parameter.getParameter().getType() == TestPipeline.class
-        ? fixture.pipeline() : fixture.landscape();
+        ? fixture.pipeline()
+        : fixture.landscape();
   }
 
   @Override
-  public void interceptTestMethod(Invocation<Void> invocation,
-      ReflectiveInvocationContext<Method> invocationContext, ExtensionContext context)
+  public void interceptTestMethod(
+      Invocation<Void> invocation,
+      ReflectiveInvocationContext<Method> invocationContext,
+      ExtensionContext context)
       throws Throwable {
-    Statement body = new Statement() {
-      @Override
-      public void evaluate() throws Throwable {
-        invocation.proceed();
-      }
-    };
-    fixture(context).pipeline().apply(body, Description.createTestDescription(
-        context.getRequiredTestClass(), context.getRequiredTestMethod().getName())).evaluate();
+    Statement body =
+        new Statement() {
+          @Override
+          public void evaluate() throws Throwable {
+            invocation.proceed();
+          }
+        };
+    fixture(context)
+        .pipeline()
+        .apply(
+            body,
+            Description.createTestDescription(
+                context.getRequiredTestClass(), context.getRequiredTestMethod().getName()))
+        .evaluate();
   }
 
   private static Fixture fixture(ExtensionContext context) {
     Fixture fixture = context.getStore(NAMESPACE).get(Fixture.class, Fixture.class);
     if (fixture == null) {
-      throw new IllegalStateException("ElspethExtension provides a TestPipeline and a"
-          + " TestLandscape to test methods only (not to constructors or @BeforeAll)");
+      throw new IllegalStateException(
+          "ElspethExtension provides a TestPipeline and a"
+              + " TestLandscape to test methods only (not to constructors or @BeforeAll)");
     }
     return fixture;
   }
 
   private static void deleteTree(Path folder) {
     try (Stream<Path> paths = Files.walk(folder)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the test Landscape folder " + folder, e);
     }

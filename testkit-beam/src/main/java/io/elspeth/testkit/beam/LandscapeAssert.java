@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Assertions on what one run recorded in a Landscape, read back through the same queries the
- * {@code elspeth} command uses (reconciliation, explain). Each check throws an
- * {@link AssertionError} naming what the Landscape holds instead, and returns this for chaining:
+ * Assertions on what one run recorded in a Landscape, read back through the same queries the {@code
+ * elspeth} command uses (reconciliation, explain). Each check throws an {@link AssertionError}
+ * naming what the Landscape holds instead, and returns this for chaining:
  *
  * <pre>{@code
  * landscape.assertRun(run.runId())
@@ -41,22 +41,24 @@ public final class LandscapeAssert {
   }
 
   /**
-   * The run accounts for everything: every source row has a token, every token exactly one
-   * terminal outcome, every completed or routed token a sink artifact, every child its parents.
+   * The run accounts for everything: every source row has a token, every token exactly one terminal
+   * outcome, every completed or routed token a sink artifact, every child its parents.
    */
   public LandscapeAssert reconciles() {
     RunReconciliation counts = reconciliation();
     if (!counts.reconciles()) {
-      throw new AssertionError("run " + runId + " does not reconcile: "
-          + String.join("; ", counts.problems()));
+      throw new AssertionError(
+          "run " + runId + " does not reconcile: " + String.join("; ", counts.problems()));
     }
     return this;
   }
 
   /** The run's status in the Landscape is {@code status} (completed, failed, ...). */
   public LandscapeAssert hasStatus(String status) {
-    String actual = query("SELECT status FROM runs WHERE run_id = ?", rs -> rs.next()
-        ? rs.getString(1) : "(no such run)");
+    String actual =
+        query(
+            "SELECT status FROM runs WHERE run_id = ?",
+            rs -> rs.next() ? rs.getString(1) : "(no such run)");
     if (!status.equals(actual)) {
       throw new AssertionError("run " + runId + " has status " + actual + ", expected " + status);
     }
@@ -64,16 +66,27 @@ public final class LandscapeAssert {
   }
 
   /**
-   * Exactly {@code expected} tokens reached sink {@code sink} with terminal outcome
-   * {@code outcome} (completed, routed, quarantined, ...).
+   * Exactly {@code expected} tokens reached sink {@code sink} with terminal outcome {@code outcome}
+   * (completed, routed, quarantined, ...).
    */
   public LandscapeAssert hasOutcomes(String sink, String outcome, long expected) {
     Map<String, Long> outcomes = outcomes();
     long actual = outcomes.getOrDefault(outcome + "@" + sink, 0L);
     if (actual != expected) {
-      throw new AssertionError("run " + runId + ": expected " + expected + " '" + outcome
-          + "' outcomes at sink " + sink + ", found " + actual + " (all outcomes: " + outcomes
-          + ")");
+      throw new AssertionError(
+          "run "
+              + runId
+              + ": expected "
+              + expected
+              + " '"
+              + outcome
+              + "' outcomes at sink "
+              + sink
+              + ", found "
+              + actual
+              + " (all outcomes: "
+              + outcomes
+              + ")");
     }
     return this;
   }
@@ -85,29 +98,41 @@ public final class LandscapeAssert {
 
   /**
    * Exactly {@code expected} external calls are recorded for the nodes of plugin {@code plugin}
-   * (each call one record, in a node state or an operation); a test that counted the requests
-   * its fake server received checks here that every one of them is in the record.
+   * (each call one record, in a node state or an operation); a test that counted the requests its
+   * fake server received checks here that every one of them is in the record.
    */
   public LandscapeAssert hasCalls(String plugin, long expected) {
-    long actual = query("SELECT COUNT(*) FROM calls c"
-        + " LEFT JOIN node_states s ON s.state_id = c.state_id"
-        + " LEFT JOIN operations o ON o.operation_id = c.operation_id"
-        + " JOIN nodes n ON n.run_id = ? AND n.node_id = COALESCE(s.node_id, o.node_id)"
-        + " AND n.run_id = COALESCE(s.run_id, o.run_id)"
-        + " WHERE n.plugin_name = ?", rs -> {
-          rs.next();
-          return rs.getLong(1);
-        }, plugin);
+    long actual =
+        query(
+            "SELECT COUNT(*) FROM calls c"
+                + " LEFT JOIN node_states s ON s.state_id = c.state_id"
+                + " LEFT JOIN operations o ON o.operation_id = c.operation_id"
+                + " JOIN nodes n ON n.run_id = ? AND n.node_id = COALESCE(s.node_id, o.node_id)"
+                + " AND n.run_id = COALESCE(s.run_id, o.run_id)"
+                + " WHERE n.plugin_name = ?",
+            rs -> {
+              rs.next();
+              return rs.getLong(1);
+            },
+            plugin);
     if (actual != expected) {
-      throw new AssertionError("run " + runId + ": expected " + expected + " calls recorded for"
-          + " plugin " + plugin + ", found " + actual);
+      throw new AssertionError(
+          "run "
+              + runId
+              + ": expected "
+              + expected
+              + " calls recorded for"
+              + " plugin "
+              + plugin
+              + ", found "
+              + actual);
     }
     return this;
   }
 
   /**
-   * The source row {@code rowIndex} (0-based) has a token whose terminal outcome is at sink
-   * {@code sink}, as {@code elspeth explain} traces it.
+   * The source row {@code rowIndex} (0-based) has a token whose terminal outcome is at sink {@code
+   * sink}, as {@code elspeth explain} traces it.
    */
   public LandscapeAssert rowReachedSink(long rowIndex, String sink) {
     RowLineage lineage = lineage(Long.toString(rowIndex));
@@ -118,15 +143,26 @@ public final class LandscapeAssert {
         return this;
       }
     }
-    throw new AssertionError("run " + runId + ": row " + rowIndex + " did not reach sink " + sink
-        + " (its tokens ended " + reached + ")");
+    throw new AssertionError(
+        "run "
+            + runId
+            + ": row "
+            + rowIndex
+            + " did not reach sink "
+            + sink
+            + " (its tokens ended "
+            + reached
+            + ")");
   }
 
   /** A source row's lineage ({@code elspeth explain}): a row id, or a 0-based row index. */
   public RowLineage lineage(String rowIdOrIndex) {
     try (Connection c = landscape.connect()) {
-      return LineageQuery.explainRow(c, runId, rowIdOrIndex).orElseThrow(() -> new AssertionError(
-          "run " + runId + " has no row " + rowIdOrIndex + " in the Landscape"));
+      return LineageQuery.explainRow(c, runId, rowIdOrIndex)
+          .orElseThrow(
+              () ->
+                  new AssertionError(
+                      "run " + runId + " has no row " + rowIdOrIndex + " in the Landscape"));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the Landscape: " + e.getMessage(), e);
     }
@@ -147,7 +183,8 @@ public final class LandscapeAssert {
   }
 
   private <T> T query(String sql, Reader<T> reader, String... more) {
-    try (Connection c = landscape.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = landscape.connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, runId);
       for (int i = 0; i < more.length; i++) {
         ps.setString(i + 2, more[i]);

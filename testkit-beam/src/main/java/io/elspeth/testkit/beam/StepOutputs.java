@@ -43,20 +43,33 @@ public final class StepOutputs {
 
   /** The three outputs of a step as one collection. */
   public static PCollection<Emitted> gather(PCollectionTuple out) {
-    PCollection<Emitted> main = out.get(StepTags.MAIN).apply("main as emitted",
-        MapElements.into(TypeDescriptor.of(Emitted.class)).via(t -> new Emitted("main", t, null)));
-    PCollection<Emitted> routed = out.get(StepTags.ROUTED).apply("routed as emitted",
-        MapElements.into(TypeDescriptor.of(Emitted.class))
-            .via(t -> new Emitted("routed", t, null)));
-    PCollection<Emitted> audit = out.get(StepTags.AUDIT).apply("audit as emitted",
-        MapElements.into(TypeDescriptor.of(Emitted.class))
-            .via(r -> new Emitted("audit", null, r)));
+    PCollection<Emitted> main =
+        out.get(StepTags.MAIN)
+            .apply(
+                "main as emitted",
+                MapElements.into(TypeDescriptor.of(Emitted.class))
+                    .via(t -> new Emitted("main", t, null)));
+    PCollection<Emitted> routed =
+        out.get(StepTags.ROUTED)
+            .apply(
+                "routed as emitted",
+                MapElements.into(TypeDescriptor.of(Emitted.class))
+                    .via(t -> new Emitted("routed", t, null)));
+    PCollection<Emitted> audit =
+        out.get(StepTags.AUDIT)
+            .apply(
+                "audit as emitted",
+                MapElements.into(TypeDescriptor.of(Emitted.class))
+                    .via(r -> new Emitted("audit", null, r)));
     SerializableCoder<Emitted> coder = SerializableCoder.of(Emitted.class);
     main.setCoder(coder);
     routed.setCoder(coder);
     audit.setCoder(coder);
-    return PCollectionList.of(main).and(routed).and(audit)
-        .apply("gather step outputs", Flatten.pCollections()).setCoder(coder);
+    return PCollectionList.of(main)
+        .and(routed)
+        .and(audit)
+        .apply("gather step outputs", Flatten.pCollections())
+        .setCoder(coder);
   }
 
   /** A view of the gathered elements, as PAssert hands them over. */
@@ -81,8 +94,8 @@ public final class StepOutputs {
   public <T extends AuditRecord> T only(Class<T> type) {
     List<T> records = audit(type);
     if (records.size() != 1) {
-      throw new AssertionError("expected exactly one " + type.getSimpleName() + " but got "
-          + records);
+      throw new AssertionError(
+          "expected exactly one " + type.getSimpleName() + " but got " + records);
     }
     return records.get(0);
   }

@@ -7,9 +7,9 @@ import java.sql.SQLException;
 
 /**
  * A fresh SQLite Landscape for one test: a database file in the test's own folder, created by the
- * first run that records in it. Hand {@link #url()} to the pipeline (the extension sets it as
- * the {@code landscapeUrl} option of its TestPipeline) and check what a run recorded with
- * {@link #assertRun(String)}.
+ * first run that records in it. Hand {@link #url()} to the pipeline (the extension sets it as the
+ * {@code landscapeUrl} option of its TestPipeline) and check what a run recorded with {@link
+ * #assertRun(String)}.
  */
 public final class TestLandscape {
   private final Path file;
@@ -19,7 +19,9 @@ public final class TestLandscape {
     this.file = file.toAbsolutePath();
   }
 
-  /** The Landscape URL, as the settings' {@code landscape.url} or the {@code landscapeUrl} option. */
+  /**
+   * The Landscape URL, as the settings' {@code landscape.url} or the {@code landscapeUrl} option.
+   */
   public String url() {
     return "sqlite:///" + file;
   }

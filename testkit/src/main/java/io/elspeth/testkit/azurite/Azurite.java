@@ -18,13 +18,12 @@ import java.util.stream.Stream;
 /**
  * Azurite's Blob service (the npm package {@code azurite}), started on a free loopback port with
  * its data in a temporary folder, for tests that talk to Blob Storage through the real Azure SDK.
- * {@link #start()} returns once the service answers HTTP; {@link #close()} stops it and deletes
- * its data.
+ * {@link #start()} returns once the service answers HTTP; {@link #close()} stops it and deletes its
+ * data.
  *
  * <p>The executable is found, in order, at {@code $AZURITE_BIN} (the {@code azurite-blob} file or
- * the folder holding it), at {@code ~/.cache/elspeth-azurite/node_modules/.bin/azurite-blob}, or
- * on the {@code PATH}; when none has it, it is installed there with npm ({@link
- * AzuriteExecutable}).
+ * the folder holding it), at {@code ~/.cache/elspeth-azurite/node_modules/.bin/azurite-blob}, or on
+ * the {@code PATH}; when none has it, it is installed there with npm ({@link AzuriteExecutable}).
  *
  * <pre>{@code try (Azurite azurite = Azurite.start()) {
  *   BlobServiceClient c = new BlobServiceClientBuilder()
@@ -34,6 +33,7 @@ import java.util.stream.Stream;
 public final class Azurite implements AutoCloseable {
   /** Azurite's well-known development account (public, documented by Microsoft). */
   public static final String ACCOUNT_NAME = "devstoreaccount1";
+
   public static final String ACCOUNT_KEY =
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -66,15 +66,27 @@ public final class Azurite implements AutoCloseable {
     try {
       Path location = Files.createTempDirectory("azurite-");
       Path debugLog = location.resolve("debug.log");
-      List<String> command = new ArrayList<>(List.of(executable.toString(),
-          "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port),
-          "--location", location.resolve("data").toString(),
-          "--debug", debugLog.toString(),
-          "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry"));
-      Process process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(location.resolve("azurite.out").toFile())
-          .start();
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  executable.toString(),
+                  "--blobHost",
+                  "127.0.0.1",
+                  "--blobPort",
+                  String.valueOf(port),
+                  "--location",
+                  location.resolve("data").toString(),
+                  "--debug",
+                  debugLog.toString(),
+                  "--skipApiVersionCheck",
+                  "--loose",
+                  "--disableProductStyleUrl",
+                  "--disableTelemetry"));
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(location.resolve("azurite.out").toFile())
+              .start();
       Azurite azurite = new Azurite(process, location, port, debugLog);
       azurite.awaitReady();
       return azurite;
@@ -93,8 +105,10 @@ public final class Azurite implements AutoCloseable {
     Instant deadline = Instant.now().plus(STARTUP);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        String out = Files.exists(location.resolve("azurite.out"))
-            ? Files.readString(location.resolve("azurite.out")) : "";
+        String out =
+            Files.exists(location.resolve("azurite.out"))
+                ? Files.readString(location.resolve("azurite.out"))
+                : "";
         throw new IllegalStateException("Azurite exited with " + process.exitValue() + ": " + out);
       }
       if (answers()) {
@@ -109,14 +123,14 @@ public final class Azurite implements AutoCloseable {
       }
     }
     close();
-    throw new IllegalStateException("Azurite did not answer on port " + port + " within "
-        + STARTUP.toSeconds() + " s");
+    throw new IllegalStateException(
+        "Azurite did not answer on port " + port + " within " + STARTUP.toSeconds() + " s");
   }
 
   private boolean answers() {
     try {
-      HttpURLConnection c = (HttpURLConnection) URI.create(accountUrl() + "?comp=list")
-          .toURL().openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection) URI.create(accountUrl() + "?comp=list").toURL().openConnection();
       c.setConnectTimeout(500);
       c.setReadTimeout(2000);
       int status = c.getResponseCode();
@@ -138,8 +152,13 @@ public final class Azurite implements AutoCloseable {
 
   /** A connection string with the development account's key. */
   public String connectionString() {
-    return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT_NAME + ";AccountKey="
-        + ACCOUNT_KEY + ";BlobEndpoint=" + accountUrl() + ";";
+    return "DefaultEndpointsProtocol=http;AccountName="
+        + ACCOUNT_NAME
+        + ";AccountKey="
+        + ACCOUNT_KEY
+        + ";BlobEndpoint="
+        + accountUrl()
+        + ";";
   }
 
   /** Azurite's debug log: one entry per request it served (tests count requests with it). */

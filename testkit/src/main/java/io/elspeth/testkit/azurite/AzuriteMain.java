@@ -14,11 +14,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code azurite serve|upload}: Azurite for the Azure Blob examples without installing anything
- * by hand ({@code serve} installs it with npm when missing), and a way to put an example's input
- * into a container. {@code bin/elspeth azurite ...} runs this class from the testkit jar.
+ * {@code azurite serve|upload}: Azurite for the Azure Blob examples without installing anything by
+ * hand ({@code serve} installs it with npm when missing), and a way to put an example's input into
+ * a container. {@code bin/elspeth azurite ...} runs this class from the testkit jar.
  */
-@Command(name = "azurite", mixinStandardHelpOptions = true,
+@Command(
+    name = "azurite",
+    mixinStandardHelpOptions = true,
     description = "Azurite (the Azure Blob emulator) for the examples.",
     subcommands = {AzuriteMain.Serve.class, AzuriteMain.Upload.class})
 public final class AzuriteMain implements Runnable {
@@ -41,17 +43,27 @@ public final class AzuriteMain implements Runnable {
 
   /** The connection string of Azurite's development account on {@code port}. */
   static String connectionString(int port) {
-    return "DefaultEndpointsProtocol=http;AccountName=" + Azurite.ACCOUNT_NAME + ";AccountKey="
-        + Azurite.ACCOUNT_KEY + ";BlobEndpoint=http://127.0.0.1:" + port + "/"
-        + Azurite.ACCOUNT_NAME + ";";
+    return "DefaultEndpointsProtocol=http;AccountName="
+        + Azurite.ACCOUNT_NAME
+        + ";AccountKey="
+        + Azurite.ACCOUNT_KEY
+        + ";BlobEndpoint=http://127.0.0.1:"
+        + port
+        + "/"
+        + Azurite.ACCOUNT_NAME
+        + ";";
   }
 
-  @Command(name = "serve", mixinStandardHelpOptions = true,
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
       description = "Run Azurite Blob on 127.0.0.1 until killed (data in memory of this run).")
   static final class Serve implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-P", "--port"}, description = "Blob port (default 10000).")
+    @Option(
+        names = {"-P", "--port"},
+        description = "Blob port (default 10000).")
     int port = 10000;
 
     @Override
@@ -59,26 +71,44 @@ public final class AzuriteMain implements Runnable {
       Azurite azurite = Azurite.start(port);
       // Killed (Ctrl-C, kill) is how serve ends: stop Azurite's node process with it.
       Runtime.getRuntime().addShutdownHook(new Thread(azurite::close, "azurite-stop"));
-      spec.commandLine().getOut().println("azurite: blob service on " + azurite.accountUrl()
-          + "\n" + CONNECTION_ENV + "='" + azurite.connectionString() + "'");
+      spec.commandLine()
+          .getOut()
+          .println(
+              "azurite: blob service on "
+                  + azurite.accountUrl()
+                  + "\n"
+                  + CONNECTION_ENV
+                  + "='"
+                  + azurite.connectionString()
+                  + "'");
       spec.commandLine().getOut().flush();
       new CountDownLatch(1).await();
       return 0;
     }
   }
 
-  @Command(name = "upload", mixinStandardHelpOptions = true,
-      description = "Upload FILE as blob BLOB of CONTAINER (created if missing), with the"
-          + " connection string of $" + CONNECTION_ENV + " (default: Azurite on port 10000).")
+  @Command(
+      name = "upload",
+      mixinStandardHelpOptions = true,
+      description =
+          "Upload FILE as blob BLOB of CONTAINER (created if missing), with the"
+              + " connection string of $"
+              + CONNECTION_ENV
+              + " (default: Azurite on port 10000).")
   static final class Upload implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--container", required = true) String container;
+    @Option(names = "--container", required = true)
+    String container;
+
     @Option(names = "--blob", required = true, description = "Blob path, e.g. input/data.csv.")
     String blob;
+
     @Option(names = "--connection-string", description = "Overrides $" + CONNECTION_ENV + ".")
     @Nullable String connectionString;
-    @Parameters(paramLabel = "FILE") Path file;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
 
     @Override
     public Integer call() {
@@ -87,13 +117,16 @@ public final class AzuriteMain implements Runnable {
         return 2;
       }
       String cs = connectionString != null ? connectionString : System.getenv(CONNECTION_ENV);
-      BlobContainerClient c = new BlobServiceClientBuilder()
-          .connectionString(cs == null || cs.isBlank() ? connectionString(10000) : cs)
-          .buildClient().getBlobContainerClient(container);
+      BlobContainerClient c =
+          new BlobServiceClientBuilder()
+              .connectionString(cs == null || cs.isBlank() ? connectionString(10000) : cs)
+              .buildClient()
+              .getBlobContainerClient(container);
       c.createIfNotExists();
       c.getBlobClient(blob).uploadFromFile(file.toString(), true);
-      spec.commandLine().getOut().println("azurite: uploaded " + file + " to " + container + "/"
-          + blob);
+      spec.commandLine()
+          .getOut()
+          .println("azurite: uploaded " + file + " to " + container + "/" + blob);
       return 0;
     }
   }

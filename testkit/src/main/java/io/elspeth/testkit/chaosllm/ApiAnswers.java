@@ -22,12 +22,20 @@ final class ApiAnswers {
   private ApiAnswers() {}
 
   /** The body a well-behaved service would send. */
-  static ObjectNode answer(HttpExchange exchange, ChaosEngine current, String endpoint, @Nullable String deployment,
+  static ObjectNode answer(
+      HttpExchange exchange,
+      ChaosEngine current,
+      String endpoint,
+      @Nullable String deployment,
       JsonNode request) {
     return switch (endpoint) {
-      case CONTENT_SAFETY -> current.scorer().analyze(request.path("text").asText(),
-          ContentSafetyScorer.requestedCategories(request.get("categories")),
-          "EightSeverityLevels".equals(request.path("outputType").asText()));
+      case CONTENT_SAFETY ->
+          current
+              .scorer()
+              .analyze(
+                  request.path("text").asText(),
+                  ContentSafetyScorer.requestedCategories(request.get("categories")),
+                  "EightSeverityLevels".equals(request.path("outputType").asText()));
       case PROMPT_SHIELD -> {
         List<String> documents = new ArrayList<>();
         request.path("documents").forEach(d -> documents.add(d.asText()));
@@ -38,7 +46,11 @@ final class ApiAnswers {
   }
 
   /** For faults built on a real answer: a failing template must not turn the fault into a 500. */
-  static ObjectNode answerOrEmpty(HttpExchange exchange, ChaosEngine current, String endpoint, @Nullable String deployment,
+  static ObjectNode answerOrEmpty(
+      HttpExchange exchange,
+      ChaosEngine current,
+      String endpoint,
+      @Nullable String deployment,
       JsonNode request) {
     try {
       return answer(exchange, current, endpoint, deployment, request);
@@ -47,19 +59,30 @@ final class ApiAnswers {
     }
   }
 
-  static ObjectNode chatCompletion(HttpExchange exchange, ChaosEngine current, @Nullable String deployment, JsonNode request) {
-    return chatCompletion(current, deployment, request,
+  static ObjectNode chatCompletion(
+      HttpExchange exchange, ChaosEngine current, @Nullable String deployment, JsonNode request) {
+    return chatCompletion(
+        current,
+        deployment,
+        request,
         exchange.getRequestHeaders().getFirst("X-Fake-Response-Mode"),
         exchange.getRequestHeaders().getFirst("X-Fake-Template"));
   }
 
-  static ObjectNode chatCompletion(ChaosEngine current, @Nullable String deployment, JsonNode request,
-      @Nullable String modeHeader, @Nullable String templateHeader) {
-    String model = request.path("model").isTextual() ? request.path("model").asText()
-        : deployment != null ? deployment : "gpt-4o";
+  static ObjectNode chatCompletion(
+      ChaosEngine current,
+      @Nullable String deployment,
+      JsonNode request,
+      @Nullable String modeHeader,
+      @Nullable String templateHeader) {
+    String model =
+        request.path("model").isTextual()
+            ? request.path("model").asText()
+            : deployment != null ? deployment : "gpt-4o";
     int choices = Math.max(1, request.path("n").asInt(1));
     ObjectNode completion = JSON.createObjectNode();
-    completion.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+    completion.put(
+        "id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
     completion.put("object", "chat.completion");
     completion.put("created", Instant.now().getEpochSecond());
     completion.put("model", model);
@@ -67,7 +90,8 @@ final class ApiAnswers {
     ArrayNode array = completion.putArray("choices");
     int completionTokens = 0;
     for (int i = 0; i < choices; i++) {
-      String content = current.responses().content(request, model, deployment, modeHeader, templateHeader);
+      String content =
+          current.responses().content(request, model, deployment, modeHeader, templateHeader);
       completionTokens += tokens(content);
       ObjectNode choice = array.addObject();
       choice.put("index", i);
@@ -79,10 +103,14 @@ final class ApiAnswers {
     for (JsonNode message : request.path("messages")) {
       promptTokens += tokens(ResponseGenerator.text(message.path("content"))) + 4;
     }
-    completion.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+    completion
+        .putObject("usage")
+        .put("prompt_tokens", promptTokens)
+        .put("completion_tokens", completionTokens)
         .put("total_tokens", promptTokens + completionTokens);
     return completion;
   }
+
   /** A stable stand-in for a tokenizer: one token per whitespace-separated word. */
   private static int tokens(String text) {
     String trimmed = text.strip();

@@ -51,16 +51,21 @@ final class ApiRequests {
 
   static boolean authorized(HttpExchange exchange, String endpoint, ChaosConfig.Auth auth) {
     var headers = exchange.getRequestHeaders();
-    String key = switch (endpoint) {
-      case CHAT_OPENAI, CHAT_OPENROUTER -> bearer(headers.getFirst("Authorization"));
-      case CHAT_AZURE -> firstNonNull(headers.getFirst("api-key"), bearer(headers.getFirst("Authorization")));
-      default -> firstNonNull(headers.getFirst("Ocp-Apim-Subscription-Key"), headers.getFirst("api-key"));
-    };
+    String key =
+        switch (endpoint) {
+          case CHAT_OPENAI, CHAT_OPENROUTER -> bearer(headers.getFirst("Authorization"));
+          case CHAT_AZURE ->
+              firstNonNull(headers.getFirst("api-key"), bearer(headers.getFirst("Authorization")));
+          default ->
+              firstNonNull(
+                  headers.getFirst("Ocp-Apim-Subscription-Key"), headers.getFirst("api-key"));
+        };
     if (key == null || key.isBlank()) {
       return false;
     }
     return auth.apiKeys().isEmpty() || auth.apiKeys().contains(key);
   }
+
   private static @Nullable String bearer(@Nullable String authorization) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;
@@ -71,6 +76,7 @@ final class ApiRequests {
   private static @Nullable String firstNonNull(@Nullable String a, @Nullable String b) {
     return a != null ? a : b;
   }
+
   static @Nullable String queryParam(URI uri, String name) {
     String query = uri.getRawQuery();
     if (query == null) {
@@ -80,7 +86,8 @@ final class ApiRequests {
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
       if (key.equals(name)) {
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String value =
+            eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         return value.isEmpty() ? null : value;
       }
     }

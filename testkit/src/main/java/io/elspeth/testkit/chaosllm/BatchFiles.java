@@ -9,23 +9,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The files of the chaos Batch API: input files uploaded through {@code POST /openai/files} and
- * the output and error files batches produce, by id, with their Files API description.
+ * The files of the chaos Batch API: input files uploaded through {@code POST /openai/files} and the
+ * output and error files batches produce, by id, with their Files API description.
  */
 final class BatchFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A stored file; {@code createdAt} in epoch seconds. */
-  record StoredFile(String id, String filename, String purpose, byte[] content,
-      long createdAt) {}
+  record StoredFile(String id, String filename, String purpose, byte[] content, long createdAt) {}
 
   private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
 
   /** Keeps {@code content} under a new file id. */
   StoredFile store(String filename, String purpose, byte[] content) {
     String id = "file-" + UUID.randomUUID().toString().replace("-", "");
-    StoredFile file = new StoredFile(id, filename, purpose, content,
-        Instant.now().getEpochSecond());
+    StoredFile file =
+        new StoredFile(id, filename, purpose, content, Instant.now().getEpochSecond());
     files.put(id, file);
     return file;
   }
@@ -41,9 +40,13 @@ final class BatchFiles {
   /** The Files API's description of {@code f}. */
   static ObjectNode json(StoredFile f) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("id", f.id()).put("object", "file").put("bytes", f.content().length)
-        .put("created_at", f.createdAt()).put("filename", f.filename())
-        .put("purpose", f.purpose()).put("status", "processed");
+    n.put("id", f.id())
+        .put("object", "file")
+        .put("bytes", f.content().length)
+        .put("created_at", f.createdAt())
+        .put("filename", f.filename())
+        .put("purpose", f.purpose())
+        .put("status", "processed");
     return n;
   }
 }

@@ -16,9 +16,9 @@ import java.util.function.Function;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One batch of the chaos Batch API: its status over time ({@code validating}, {@code
- * in_progress}, then its behaviour's terminal status), and once completed its output and error
- * files, with the row faults of its {@link Behaviour} placed by request line.
+ * One batch of the chaos Batch API: its status over time ({@code validating}, {@code in_progress},
+ * then its behaviour's terminal status), and once completed its output and error files, with the
+ * row faults of its {@link Behaviour} placed by request line.
  */
 final class ChaosBatch {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,11 +33,18 @@ final class ChaosBatch {
   private final long startedNanos;
   private final BatchFiles files;
   private volatile @Nullable ObjectNode finished;
+
   /** Set by {@link ChaosBatchApi#finishAll()}: the next look ends the batch. */
   volatile boolean due;
 
-  ChaosBatch(String id, String inputFileId, String endpoint, String completionWindow,
-      Behaviour behaviour, @Nullable String validationError, BatchFiles files) {
+  ChaosBatch(
+      String id,
+      String inputFileId,
+      String endpoint,
+      String completionWindow,
+      Behaviour behaviour,
+      @Nullable String validationError,
+      BatchFiles files) {
     this.id = id;
     this.inputFileId = inputFileId;
     this.endpoint = endpoint;
@@ -72,7 +79,8 @@ final class ChaosBatch {
       if (!ids.add(customId)) {
         return "line " + n + " repeats custom_id " + customId;
       }
-      if (!"POST".equals(l.path("method").asText()) || !endpoint.equals(l.path("url").asText())
+      if (!"POST".equals(l.path("method").asText())
+          || !endpoint.equals(l.path("url").asText())
           || !l.path("body").path("messages").isArray()) {
         return "line " + n + " is not a POST of " + endpoint + " with messages";
       }
@@ -89,13 +97,16 @@ final class ChaosBatch {
     if (validationError != null) {
       ObjectNode n = json("failed");
       n.put("failed_at", Instant.now().getEpochSecond());
-      n.putObject("errors").put("object", "list").putArray("data").addObject()
-          .put("code", "invalid_request").put("message", validationError);
+      n.putObject("errors")
+          .put("object", "list")
+          .putArray("data")
+          .addObject()
+          .put("code", "invalid_request")
+          .put("message", validationError);
       return n;
     }
     if (!due && elapsed < behaviour.completionSeconds()) {
-      return json(elapsed < behaviour.completionSeconds() / 4 ? "validating"
-          : "in_progress");
+      return json(elapsed < behaviour.completionSeconds() / 4 ? "validating" : "in_progress");
     }
     synchronized (this) {
       if (finished == null) {
@@ -112,8 +123,12 @@ final class ChaosBatch {
     switch (status) {
       case "failed" -> {
         n.put("failed_at", now);
-        n.putObject("errors").put("object", "list").putArray("data").addObject()
-            .put("code", "server_error").put("message", "ChaosLLM: injected batch failure");
+        n.putObject("errors")
+            .put("object", "list")
+            .putArray("data")
+            .addObject()
+            .put("code", "server_error")
+            .put("message", "ChaosLLM: injected batch failure");
         return n;
       }
       case "expired" -> {
@@ -124,7 +139,7 @@ final class ChaosBatch {
         n.put("cancelled_at", now);
         return n;
       }
-      default -> { }
+      default -> {}
     }
     Behaviour b = behaviour;
     StringBuilder output = new StringBuilder();
@@ -133,8 +148,12 @@ final class ChaosBatch {
     int ok = 0;
     int failed = 0;
     int position = 0;
-    for (String line : new String(Objects.requireNonNull(files.get(inputFileId), "the input file of a batch").content(),
-        StandardCharsets.UTF_8).split("\n")) {
+    for (String line :
+        new String(
+                Objects.requireNonNull(files.get(inputFileId), "the input file of a batch")
+                    .content(),
+                StandardCharsets.UTF_8)
+            .split("\n")) {
       if (line.isBlank()) {
         continue;
       }
@@ -154,7 +173,10 @@ final class ChaosBatch {
         e.put("id", "batch_req_" + requestId.replace("-", "")).put("custom_id", customId);
         ObjectNode response = e.putObject("response");
         response.put("status_code", 400).put("request_id", requestId);
-        response.putObject("body").putObject("error").put("code", "content_filter")
+        response
+            .putObject("body")
+            .putObject("error")
+            .put("code", "content_filter")
             .put("message", "ChaosLLM: injected row error for " + customId)
             .put("type", "invalid_request_error");
         e.putNull("error");
@@ -171,20 +193,37 @@ final class ChaosBatch {
       response.put("status_code", 200).put("request_id", requestId);
       response.set("body", completion.apply(request.path("body")));
       out.putNull("error");
-      String text = every(b.malformedEvery(), position)
-          ? "{\"id\": \"batch_req_" + requestId + "\", \"custom_id\": \"" + customId + "\", trunc"
-          : out.toString();
+      String text =
+          every(b.malformedEvery(), position)
+              ? "{\"id\": \"batch_req_"
+                  + requestId
+                  + "\", \"custom_id\": \""
+                  + customId
+                  + "\", trunc"
+              : out.toString();
       output.append(text).append('\n');
       if (every(b.duplicateEvery(), position)) {
         output.append(text).append('\n');
       }
     }
     n.put("completed_at", now).put("finalizing_at", now);
-    n.put("output_file_id", files.store("batch_" + id + "_output.jsonl", "batch_output",
-        output.toString().getBytes(StandardCharsets.UTF_8)).id());
+    n.put(
+        "output_file_id",
+        files
+            .store(
+                "batch_" + id + "_output.jsonl",
+                "batch_output",
+                output.toString().getBytes(StandardCharsets.UTF_8))
+            .id());
     if (errors.length() > 0) {
-      n.put("error_file_id", files.store("batch_" + id + "_error.jsonl", "batch_output",
-          errors.toString().getBytes(StandardCharsets.UTF_8)).id());
+      n.put(
+          "error_file_id",
+          files
+              .store(
+                  "batch_" + id + "_error.jsonl",
+                  "batch_output",
+                  errors.toString().getBytes(StandardCharsets.UTF_8))
+              .id());
     }
     n.putObject("request_counts").put("total", total).put("completed", ok).put("failed", failed);
     return n;
@@ -197,13 +236,19 @@ final class ChaosBatch {
   /** The batch's Batch API description in {@code status}, before any result. */
   ObjectNode json(String status) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("id", id).put("object", "batch").put("endpoint", endpoint)
-        .putNull("errors");
-    n.put("input_file_id", inputFileId).put("completion_window", completionWindow)
-        .put("status", status).putNull("output_file_id").putNull("error_file_id")
-        .put("created_at", createdAt).put("in_progress_at", createdAt)
-        .put("expires_at", createdAt + 24 * 3600).putNull("completed_at")
-        .putNull("failed_at").putNull("expired_at").putNull("cancelled_at");
+    n.put("id", id).put("object", "batch").put("endpoint", endpoint).putNull("errors");
+    n.put("input_file_id", inputFileId)
+        .put("completion_window", completionWindow)
+        .put("status", status)
+        .putNull("output_file_id")
+        .putNull("error_file_id")
+        .put("created_at", createdAt)
+        .put("in_progress_at", createdAt)
+        .put("expires_at", createdAt + 24 * 3600)
+        .putNull("completed_at")
+        .putNull("failed_at")
+        .putNull("expired_at")
+        .putNull("cancelled_at");
     n.putObject("request_counts").put("total", 0).put("completed", 0).put("failed", 0);
     n.putNull("metadata");
     return n;

@@ -18,21 +18,21 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The Azure OpenAI Batch API of {@link ChaosLlmServer}: {@code POST /openai/files} (multipart
  * upload, {@code purpose=batch}), {@code POST /openai/batches}, {@code GET /openai/batches/{id}}
- * and {@code GET /openai/files/{id}/content}, each with the {@code api-version} query parameter
- * and the {@code api-key} header. A batch runs for {@link Behaviour#completionSeconds()} after
- * its creation ({@code validating}, then {@code in_progress}) and then ends in the configured
- * terminal status; a completed batch has an output file (one chat completion per request line,
- * in the server's response mode) and, when rows failed, an error file.
+ * and {@code GET /openai/files/{id}/content}, each with the {@code api-version} query parameter and
+ * the {@code api-key} header. A batch runs for {@link Behaviour#completionSeconds()} after its
+ * creation ({@code validating}, then {@code in_progress}) and then ends in the configured terminal
+ * status; a completed batch has an output file (one chat completion per request line, in the
+ * server's response mode) and, when rows failed, an error file.
  *
- * <p>Faults are chosen by the 1-based position of the request line, so a test knows which rows
- * they hit: every {@code rowErrorEvery}-th line goes to the error file (HTTP 400
- * {@code content_filter}); every {@code missingEvery}-th line is in neither file; every
- * {@code duplicateEvery}-th line is in the output twice; every {@code malformedEvery}-th output
- * line is not JSON. An input file whose lines are not valid requests, or repeat a
- * {@code custom_id}, makes the batch {@code failed} at validation, as the service does.
+ * <p>Faults are chosen by the 1-based position of the request line, so a test knows which rows they
+ * hit: every {@code rowErrorEvery}-th line goes to the error file (HTTP 400 {@code
+ * content_filter}); every {@code missingEvery}-th line is in neither file; every {@code
+ * duplicateEvery}-th line is in the output twice; every {@code malformedEvery}-th output line is
+ * not JSON. An input file whose lines are not valid requests, or repeat a {@code custom_id}, makes
+ * the batch {@code failed} at validation, as the service does.
  *
- * <p>Counters ({@link #calls(String)}) count requests by operation: {@code files.create},
- * {@code batches.create}, {@code batches.retrieve}, {@code files.content}.
+ * <p>Counters ({@link #calls(String)}) count requests by operation: {@code files.create}, {@code
+ * batches.create}, {@code batches.retrieve}, {@code files.content}.
  */
 public final class ChaosBatchApi {
   public static final String FILES_CREATE = "files.create";
@@ -50,14 +50,22 @@ public final class ChaosBatchApi {
    * @param completionSeconds time from creation to the terminal status
    * @param terminalStatus {@code completed}, {@code failed}, {@code expired} or {@code cancelled}
    */
-  public record Behaviour(double completionSeconds, String terminalStatus, int rowErrorEvery,
-      int missingEvery, int duplicateEvery, int malformedEvery) {
+  public record Behaviour(
+      double completionSeconds,
+      String terminalStatus,
+      int rowErrorEvery,
+      int missingEvery,
+      int duplicateEvery,
+      int malformedEvery) {
     public Behaviour {
       if (!List.of("completed", "failed", "expired", "cancelled").contains(terminalStatus)) {
-        throw new IllegalArgumentException("terminalStatus: completed, failed, expired or"
-            + " cancelled, got " + terminalStatus);
+        throw new IllegalArgumentException(
+            "terminalStatus: completed, failed, expired or" + " cancelled, got " + terminalStatus);
       }
-      if (completionSeconds < 0 || rowErrorEvery < 0 || missingEvery < 0 || duplicateEvery < 0
+      if (completionSeconds < 0
+          || rowErrorEvery < 0
+          || missingEvery < 0
+          || duplicateEvery < 0
           || malformedEvery < 0) {
         throw new IllegalArgumentException("batch behaviour values must be >= 0");
       }
@@ -69,19 +77,24 @@ public final class ChaosBatchApi {
     }
 
     public Behaviour withCompletionSeconds(double s) {
-      return new Behaviour(s, terminalStatus, rowErrorEvery, missingEvery, duplicateEvery,
-          malformedEvery);
+      return new Behaviour(
+          s, terminalStatus, rowErrorEvery, missingEvery, duplicateEvery, malformedEvery);
     }
 
     public Behaviour withTerminalStatus(String s) {
-      return new Behaviour(completionSeconds, s, rowErrorEvery, missingEvery, duplicateEvery,
-          malformedEvery);
+      return new Behaviour(
+          completionSeconds, s, rowErrorEvery, missingEvery, duplicateEvery, malformedEvery);
     }
 
-    public Behaviour withRowFaults(int errorEvery, int missingEvery, int duplicateEvery,
-        int malformedEvery) {
-      return new Behaviour(completionSeconds, terminalStatus, errorEvery, missingEvery,
-          duplicateEvery, malformedEvery);
+    public Behaviour withRowFaults(
+        int errorEvery, int missingEvery, int duplicateEvery, int malformedEvery) {
+      return new Behaviour(
+          completionSeconds,
+          terminalStatus,
+          errorEvery,
+          missingEvery,
+          duplicateEvery,
+          malformedEvery);
     }
   }
 
@@ -139,8 +152,10 @@ public final class ChaosBatchApi {
   }
 
   static boolean routes(String path) {
-    return path.equals("/openai/files") || path.equals("/openai/batches")
-        || BATCH.matcher(path).matches() || FILE_CONTENT.matcher(path).matches();
+    return path.equals("/openai/files")
+        || path.equals("/openai/batches")
+        || BATCH.matcher(path).matches()
+        || FILE_CONTENT.matcher(path).matches();
   }
 
   /** The route template of {@code path}, for the server's per-endpoint counters. */
@@ -155,10 +170,14 @@ public final class ChaosBatchApi {
   }
 
   /**
-   * Answers one authenticated Batch API request; {@code completion} turns a chat request body
-   * into the server's chat completion.
+   * Answers one authenticated Batch API request; {@code completion} turns a chat request body into
+   * the server's chat completion.
    */
-  Answer handle(String method, String path, @Nullable String contentType, byte[] body,
+  Answer handle(
+      String method,
+      String path,
+      @Nullable String contentType,
+      byte[] body,
       Function<JsonNode, ObjectNode> completion) {
     if (path.equals("/openai/files") && method.equals("POST")) {
       count(FILES_CREATE);
@@ -172,7 +191,8 @@ public final class ChaosBatchApi {
     if (b.matches() && method.equals("GET")) {
       count(BATCHES_RETRIEVE);
       ChaosBatch batch = batches.get(b.group(1));
-      return batch == null ? notFound("batch " + b.group(1))
+      return batch == null
+          ? notFound("batch " + b.group(1))
           : Answer.json(200, batch.view(completion));
     }
     Matcher f = FILE_CONTENT.matcher(path);
@@ -212,8 +232,8 @@ public final class ChaosBatchApi {
     if (content == null) {
       return Answer.json(400, error("invalidPayload", "the 'file' part is required"));
     }
-    BatchFiles.StoredFile file = files.store(filename == null ? "upload.jsonl" : filename,
-        "batch", content);
+    BatchFiles.StoredFile file =
+        files.store(filename == null ? "upload.jsonl" : filename, "batch", content);
     return Answer.json(200, BatchFiles.json(file));
   }
 
@@ -240,8 +260,15 @@ public final class ChaosBatchApi {
       return Answer.json(404, error("NotFound", "no file " + inputFileId));
     }
     String id = "batch_" + UUID.randomUUID();
-    ChaosBatch batch = new ChaosBatch(id, inputFileId, endpoint, window, behaviour,
-        ChaosBatch.validationError(input, endpoint), files);
+    ChaosBatch batch =
+        new ChaosBatch(
+            id,
+            inputFileId,
+            endpoint,
+            window,
+            behaviour,
+            ChaosBatch.validationError(input, endpoint),
+            files);
     batches.put(id, batch);
     return Answer.json(200, batch.json("validating"));
   }

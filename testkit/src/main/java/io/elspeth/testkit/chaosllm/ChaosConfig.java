@@ -20,14 +20,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The whole configuration of a {@link ChaosLlmServer}, with the reference ChaosLLM's YAML layout
- * ({@code server}, {@code response}, {@code latency}, {@code error_injection}) plus
- * {@code content_safety}, {@code prompt_shield} and {@code auth} for the Azure AI endpoints.
+ * ({@code server}, {@code response}, {@code latency}, {@code error_injection}) plus {@code
+ * content_safety}, {@code prompt_shield} and {@code auth} for the Azure AI endpoints.
  *
- * <p>Every source (built-in defaults, a named preset, a YAML file, command-line overrides,
- * {@code POST /admin/config}, the {@link ChaosConfigBuilder}) is a JSON tree deep-merged over the
- * previous one and bound once ({@code ChaosConfigTrees}), so all of them validate the same way:
- * an unknown key or a value out of range is a {@link ChaosConfigException} naming the source and
- * the key.
+ * <p>Every source (built-in defaults, a named preset, a YAML file, command-line overrides, {@code
+ * POST /admin/config}, the {@link ChaosConfigBuilder}) is a JSON tree deep-merged over the previous
+ * one and bound once ({@code ChaosConfigTrees}), so all of them validate the same way: an unknown
+ * key or a value out of range is a {@link ChaosConfigException} naming the source and the key.
  */
 public record ChaosConfig(
     Server server,
@@ -59,7 +58,9 @@ public record ChaosConfig(
     public Server {
       require(host != null && !host.isBlank(), "server.host must not be empty");
       require(port >= 0 && port <= 65535, "server.port must be 0..65535, got " + port);
-      require(httpsPort >= 0 && httpsPort <= 65535, "server.https_port must be 0..65535, got " + httpsPort);
+      require(
+          httpsPort >= 0 && httpsPort <= 65535,
+          "server.https_port must be 0..65535, got " + httpsPort);
     }
   }
 
@@ -96,7 +97,9 @@ public record ChaosConfig(
       boolean allowHeaderOverrides) {
     public Response {
       require(mode != null, "response.mode is required");
-      require(random != null && template != null && preset != null, "response mode settings are required");
+      require(
+          random != null && template != null && preset != null,
+          "response mode settings are required");
     }
   }
 
@@ -104,9 +107,11 @@ public record ChaosConfig(
   public record RandomWords(int minWords, int maxWords, String vocabulary) {
     public RandomWords {
       require(minWords > 0, "response.random.min_words must be > 0, got " + minWords);
-      require(minWords <= maxWords,
+      require(
+          minWords <= maxWords,
           "response.random.min_words (" + minWords + ") must be <= max_words (" + maxWords + ")");
-      require("english".equals(vocabulary) || "lorem".equals(vocabulary),
+      require(
+          "english".equals(vocabulary) || "lorem".equals(vocabulary),
           "response.random.vocabulary must be english|lorem, got '" + vocabulary + "'");
     }
   }
@@ -122,7 +127,8 @@ public record ChaosConfig(
   public record PresetBank(String file, String selection) {
     public PresetBank {
       require(file != null, "response.preset.file is required");
-      require("random".equals(selection) || "sequential".equals(selection),
+      require(
+          "random".equals(selection) || "sequential".equals(selection),
           "response.preset.selection must be random|sequential, got '" + selection + "'");
     }
   }
@@ -138,7 +144,9 @@ public record ChaosConfig(
   /** A {@code [min, max]} range of seconds. */
   public record Range(double min, double max) {
     public Range {
-      require(min >= 0 && min <= max, "range must be [min, max] with 0 <= min <= max, got [" + min + ", " + max + "]");
+      require(
+          min >= 0 && min <= max,
+          "range must be [min, max] with 0 <= min <= max, got [" + min + ", " + max + "]");
     }
 
     @JsonCreator
@@ -198,35 +206,99 @@ public record ChaosConfig(
       String selectionMode) {
     public ErrorInjection {
       for (FaultKind kind : FaultKind.values()) {
-        requirePct(pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
-            gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, htmlErrorPagePct,
-            timeoutPct, connectionFailedPct, connectionStallPct, connectionResetPct,
-            slowResponsePct, invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct,
-            nullContentPct, missingChoicesPct, wrongContentTypePct, schemaViolationPct),
+        requirePct(
+            pctOf(
+                kind,
+                rateLimitPct,
+                capacity529Pct,
+                serviceUnavailablePct,
+                badGatewayPct,
+                gatewayTimeoutPct,
+                internalErrorPct,
+                forbiddenPct,
+                notFoundPct,
+                htmlErrorPagePct,
+                timeoutPct,
+                connectionFailedPct,
+                connectionStallPct,
+                connectionResetPct,
+                slowResponsePct,
+                invalidJsonPct,
+                truncatedPct,
+                emptyBodyPct,
+                missingFieldsPct,
+                nullContentPct,
+                missingChoicesPct,
+                wrongContentTypePct,
+                schemaViolationPct),
             "error_injection." + kind.key() + "_pct");
       }
-      require(retryAfterSec != null && timeoutSec != null && connectionFailedLeadSec != null
-              && connectionStallStartSec != null && connectionStallSec != null && slowResponseSec != null,
+      require(
+          retryAfterSec != null
+              && timeoutSec != null
+              && connectionFailedLeadSec != null
+              && connectionStallStartSec != null
+              && connectionStallSec != null
+              && slowResponseSec != null,
           "error_injection ranges are required");
       require(burst != null, "error_injection.burst is required");
-      require("priority".equals(selectionMode) || "weighted".equals(selectionMode),
+      require(
+          "priority".equals(selectionMode) || "weighted".equals(selectionMode),
           "error_injection.selection_mode must be priority|weighted, got '" + selectionMode + "'");
     }
 
     /** The configured percentage (0–100) of {@code kind}, outside bursts. */
     public double pct(FaultKind kind) {
-      return pctOf(kind, rateLimitPct, capacity529Pct, serviceUnavailablePct, badGatewayPct,
-          gatewayTimeoutPct, internalErrorPct, forbiddenPct, notFoundPct, htmlErrorPagePct,
-          timeoutPct, connectionFailedPct, connectionStallPct, connectionResetPct,
-          slowResponsePct, invalidJsonPct, truncatedPct, emptyBodyPct, missingFieldsPct,
-          nullContentPct, missingChoicesPct, wrongContentTypePct, schemaViolationPct);
+      return pctOf(
+          kind,
+          rateLimitPct,
+          capacity529Pct,
+          serviceUnavailablePct,
+          badGatewayPct,
+          gatewayTimeoutPct,
+          internalErrorPct,
+          forbiddenPct,
+          notFoundPct,
+          htmlErrorPagePct,
+          timeoutPct,
+          connectionFailedPct,
+          connectionStallPct,
+          connectionResetPct,
+          slowResponsePct,
+          invalidJsonPct,
+          truncatedPct,
+          emptyBodyPct,
+          missingFieldsPct,
+          nullContentPct,
+          missingChoicesPct,
+          wrongContentTypePct,
+          schemaViolationPct);
     }
 
-    private static double pctOf(FaultKind kind, double rateLimit, double capacity, double unavailable,
-        double badGateway, double gatewayTimeout, double internal, double forbidden, double notFound,
-        double htmlErrorPage, double timeout, double connectionFailed, double stall, double reset,
-        double slow, double invalidJson, double truncated, double emptyBody, double missingFields,
-        double nullContent, double missingChoices, double wrongType, double schemaViolation) {
+    private static double pctOf(
+        FaultKind kind,
+        double rateLimit,
+        double capacity,
+        double unavailable,
+        double badGateway,
+        double gatewayTimeout,
+        double internal,
+        double forbidden,
+        double notFound,
+        double htmlErrorPage,
+        double timeout,
+        double connectionFailed,
+        double stall,
+        double reset,
+        double slow,
+        double invalidJson,
+        double truncated,
+        double emptyBody,
+        double missingFields,
+        double nullContent,
+        double missingChoices,
+        double wrongType,
+        double schemaViolation) {
       return switch (kind) {
         case RATE_LIMIT -> rateLimit;
         case CAPACITY_529 -> capacity;
@@ -256,17 +328,31 @@ public record ChaosConfig(
 
   /** A word or phrase that raises one Content Safety category to a severity (0–7). */
   public record Trigger(String word, String category, int severity) {
-    private static final Map<String, String> CATEGORIES = Map.of(
-        "hate", "Hate", "selfharm", "SelfHarm", "self_harm", "SelfHarm", "sexual", "Sexual",
-        "violence", "Violence");
+    private static final Map<String, String> CATEGORIES =
+        Map.of(
+            "hate",
+            "Hate",
+            "selfharm",
+            "SelfHarm",
+            "self_harm",
+            "SelfHarm",
+            "sexual",
+            "Sexual",
+            "violence",
+            "Violence");
 
     public Trigger {
       require(word != null && !word.isBlank(), "content_safety.triggers[].word must not be empty");
-      String canonical = category == null ? null : CATEGORIES.get(category.toLowerCase(Locale.ROOT));
-      require(canonical != null,
-          "content_safety.triggers[].category must be Hate|SelfHarm|Sexual|Violence, got '" + category + "'");
+      String canonical =
+          category == null ? null : CATEGORIES.get(category.toLowerCase(Locale.ROOT));
+      require(
+          canonical != null,
+          "content_safety.triggers[].category must be Hate|SelfHarm|Sexual|Violence, got '"
+              + category
+              + "'");
       category = canonical;
-      require(severity >= 0 && severity <= 7,
+      require(
+          severity >= 0 && severity <= 7,
           "content_safety.triggers[].severity must be 0..7, got " + severity);
     }
   }
@@ -279,7 +365,9 @@ public record ChaosConfig(
     }
   }
 
-  /** {@code prompt_shield.attack_phrases}: case-insensitive phrases {@code text:shieldPrompt} flags. */
+  /**
+   * {@code prompt_shield.attack_phrases}: case-insensitive phrases {@code text:shieldPrompt} flags.
+   */
   public record PromptShield(List<String> attackPhrases) {
     public PromptShield {
       require(attackPhrases != null, "prompt_shield.attack_phrases is required");
@@ -319,7 +407,8 @@ public record ChaosConfig(
    * The reference's precedence: {@code overrides} (nested maps, e.g. from the command line) over
    * {@code file} over {@code preset} over the defaults.
    */
-  public static ChaosConfig load(@Nullable String preset, @Nullable Path file, Map<String, ?> overrides) {
+  public static ChaosConfig load(
+      @Nullable String preset, @Nullable Path file, Map<String, ?> overrides) {
     ObjectNode tree = defaultsTree();
     String source = "built-in defaults";
     if (preset != null) {

@@ -14,7 +14,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Fluent construction of a {@link ChaosConfig} over a configuration tree; each call overrides one
  * key, and {@link #build} validates the whole as every other source is validated.
  *
- * <pre>{@code ChaosConfig.preset("gentle").toBuilder().port(0).seed(42).fault(FaultKind.RATE_LIMIT, 20).build()}</pre>
+ * <pre>
+ * {@code ChaosConfig.preset("gentle").toBuilder().port(0).seed(42).fault(FaultKind.RATE_LIMIT, 20).build()}
+ * </pre>
  */
 public final class ChaosConfigBuilder {
   private final ObjectNode tree;
@@ -118,12 +120,14 @@ public final class ChaosConfigBuilder {
     return set("error_injection.connection_failed_lead_sec", List.of(min, max));
   }
 
-  public ChaosConfigBuilder connectionStallSec(double startMin, double startMax, double stallMin, double stallMax) {
+  public ChaosConfigBuilder connectionStallSec(
+      double startMin, double startMax, double stallMin, double stallMax) {
     return set("error_injection.connection_stall_start_sec", List.of(startMin, startMax))
         .set("error_injection.connection_stall_sec", List.of(stallMin, stallMax));
   }
 
-  public ChaosConfigBuilder burst(boolean enabled, int intervalSec, int durationSec, double rateLimitPct, double capacityPct) {
+  public ChaosConfigBuilder burst(
+      boolean enabled, int intervalSec, int durationSec, double rateLimitPct, double capacityPct) {
     return set("error_injection.burst.enabled", enabled)
         .set("error_injection.burst.interval_sec", intervalSec)
         .set("error_injection.burst.duration_sec", durationSec)
@@ -131,7 +135,10 @@ public final class ChaosConfigBuilder {
         .set("error_injection.burst.capacity_pct", capacityPct);
   }
 
-  /** Adds a Content Safety trigger: {@code word} in the text scores {@code category} at {@code severity}. */
+  /**
+   * Adds a Content Safety trigger: {@code word} in the text scores {@code category} at {@code
+   * severity}.
+   */
   public ChaosConfigBuilder contentSafetyTrigger(String word, String category, int severity) {
     ArrayNode triggers = arrayAt("content_safety", "triggers");
     triggers.addObject().put("word", word).put("category", category).put("severity", severity);

@@ -19,9 +19,9 @@ import java.util.stream.Collectors;
 
 /**
  * The configuration trees a {@link ChaosConfig} is made from: the built-in defaults and presets
- * (resources of the testkit jar), YAML files, the deep merge of one tree over another, and the
- * one binding of a merged tree to a validated {@link ChaosConfig}, whose errors name the source
- * and the key.
+ * (resources of the testkit jar), YAML files, the deep merge of one tree over another, and the one
+ * binding of a merged tree to a validated {@link ChaosConfig}, whose errors name the source and the
+ * key.
  */
 final class ChaosConfigTrees {
   /** Binds configuration trees (snake_case keys) and renders them back for the admin API. */
@@ -44,7 +44,10 @@ final class ChaosConfigTrees {
   static ObjectNode presetTree(String name) {
     if (!ChaosConfig.PRESETS.contains(name)) {
       throw new ChaosConfigException(
-          "unknown ChaosLLM preset '" + name + "'; available: " + String.join(", ", ChaosConfig.PRESETS));
+          "unknown ChaosLLM preset '"
+              + name
+              + "'; available: "
+              + String.join(", ", ChaosConfig.PRESETS));
     }
     return resourceTree("presets/" + name + ".yaml");
   }
@@ -86,7 +89,8 @@ final class ChaosConfigTrees {
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       JsonNode existing = base.get(field.getKey());
-      if (existing instanceof ObjectNode existingObject && field.getValue() instanceof ObjectNode overrideObject) {
+      if (existing instanceof ObjectNode existingObject
+          && field.getValue() instanceof ObjectNode overrideObject) {
         merge(existingObject, overrideObject);
       } else {
         base.set(field.getKey(), field.getValue().deepCopy());
@@ -104,15 +108,26 @@ final class ChaosConfigTrees {
     try {
       return TREES.treeToValue(tree, ChaosConfig.class);
     } catch (JsonMappingException e) {
-      String key = e.getPath().stream()
-          .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-          .collect(Collectors.joining(".")).replace(".[", "[");
+      String key =
+          e.getPath().stream()
+              .map(
+                  ref ->
+                      ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+              .collect(Collectors.joining("."))
+              .replace(".[", "[");
       Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : null;
       String message = cause != null ? cause.getMessage() : firstLine(e.getOriginalMessage());
       throw new ChaosConfigException(
-          "ChaosLLM config (" + source + ")" + (key.isEmpty() ? "" : " at '" + key + "'") + ": " + message, e);
+          "ChaosLLM config ("
+              + source
+              + ")"
+              + (key.isEmpty() ? "" : " at '" + key + "'")
+              + ": "
+              + message,
+          e);
     } catch (JsonProcessingException e) {
-      throw new ChaosConfigException("ChaosLLM config (" + source + "): " + firstLine(e.getOriginalMessage()), e);
+      throw new ChaosConfigException(
+          "ChaosLLM config (" + source + "): " + firstLine(e.getOriginalMessage()), e);
     }
   }
 

@@ -20,7 +20,8 @@ final class ChaosCounters {
   }
 
   ChaosStats stats() {
-    return new ChaosStats(total.sum(), snapshot(byEndpoint), snapshot(byOutcome), snapshot(byStatus));
+    return new ChaosStats(
+        total.sum(), snapshot(byEndpoint), snapshot(byOutcome), snapshot(byStatus));
   }
 
   void reset() {

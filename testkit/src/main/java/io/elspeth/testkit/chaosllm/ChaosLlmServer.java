@@ -9,8 +9,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.elspeth.testkit.chaosllm.HttpReplies.DropConnection;
 import io.elspeth.testkit.chaosllm.ChaosConfig.ResponseMode;
+import io.elspeth.testkit.chaosllm.HttpReplies.DropConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -28,10 +28,10 @@ import java.util.stream.Stream;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * ChaosLLM: a fake OpenAI / OpenRouter / Azure OpenAI / Azure Content Safety / Prompt Shield
- * server on loopback that answers with the real wire shapes and injects faults by percentage.
- * It serves plain HTTP and HTTPS (a self-signed certificate generated at start, trusted through
- * {@link #trustStorePath()}), because the Azure SDKs refuse key credentials over plain HTTP.
+ * ChaosLLM: a fake OpenAI / OpenRouter / Azure OpenAI / Azure Content Safety / Prompt Shield server
+ * on loopback that answers with the real wire shapes and injects faults by percentage. It serves
+ * plain HTTP and HTTPS (a self-signed certificate generated at start, trusted through {@link
+ * #trustStorePath()}), because the Azure SDKs refuse key credentials over plain HTTP.
  *
  * <pre>{@code try (ChaosLlmServer server = ChaosLlmServer.start(ChaosConfig.preset("gentle"))) {
  *   URI endpoint = server.httpsUrl();   // point the product at it
@@ -39,14 +39,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   assertThat(server.stats().outcome(FaultKind.RATE_LIMIT), greaterThan(0L));
  * }}</pre>
  *
- * <p>Routes: {@code GET /health}; {@code POST /v1/chat/completions} and
- * {@code /api/v1/chat/completions} (OpenAI, OpenRouter; {@code Authorization: Bearer});
- * {@code POST /openai/deployments/{deployment}/chat/completions?api-version=} (Azure OpenAI;
- * {@code api-key}); {@code POST /contentsafety/text:analyze} and
- * {@code /contentsafety/text:shieldPrompt} ({@code Ocp-Apim-Subscription-Key}); the Azure OpenAI
- * Batch API ({@link #batchApi()}: {@code /openai/files}, {@code /openai/batches}); admin
- * {@code GET|POST /admin/config}, {@code GET /admin/stats}, {@code POST /admin/reset},
- * {@code GET /admin/export}. A request without a key is 401, whatever the faults.
+ * <p>Routes: {@code GET /health}; {@code POST /v1/chat/completions} and {@code
+ * /api/v1/chat/completions} (OpenAI, OpenRouter; {@code Authorization: Bearer}); {@code POST
+ * /openai/deployments/{deployment}/chat/completions?api-version=} (Azure OpenAI; {@code api-key});
+ * {@code POST /contentsafety/text:analyze} and {@code /contentsafety/text:shieldPrompt} ({@code
+ * Ocp-Apim-Subscription-Key}); the Azure OpenAI Batch API ({@link #batchApi()}: {@code
+ * /openai/files}, {@code /openai/batches}); admin {@code GET|POST /admin/config}, {@code GET
+ * /admin/stats}, {@code POST /admin/reset}, {@code GET /admin/export}. A request without a key is
+ * 401, whatever the faults.
  */
 public final class ChaosLlmServer implements AutoCloseable {
 
@@ -89,11 +89,13 @@ public final class ChaosLlmServer implements AutoCloseable {
     }
     AtomicInteger threads = new AtomicInteger();
     // Unbounded: a held (timeout/stall) request must never keep a healthy one waiting.
-    this.executor = Executors.newCachedThreadPool(runnable -> {
-      Thread thread = new Thread(runnable, "chaosllm-" + threads.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.executor =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread = new Thread(runnable, "chaosllm-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
     this.http = HttpServer.create(new InetSocketAddress(server.host(), server.port()), 512);
     this.https = HttpsServer.create(new InetSocketAddress(server.host(), server.httpsPort()), 512);
     https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
@@ -109,8 +111,14 @@ public final class ChaosLlmServer implements AutoCloseable {
     try {
       return new ChaosLlmServer(config);
     } catch (IOException e) {
-      throw new UncheckedIOException("ChaosLLM could not listen on " + config.server().host() + ":"
-          + config.server().port() + "/" + config.server().httpsPort(), e);
+      throw new UncheckedIOException(
+          "ChaosLLM could not listen on "
+              + config.server().host()
+              + ":"
+              + config.server().port()
+              + "/"
+              + config.server().httpsPort(),
+          e);
     }
   }
 
@@ -125,8 +133,8 @@ public final class ChaosLlmServer implements AutoCloseable {
   }
 
   /**
-   * The server side of this server's TLS certificate, so another fake of the same JVM (the fake
-   * Key Vault, the fake web server) can serve under the certificate the JVM already trusts.
+   * The server side of this server's TLS certificate, so another fake of the same JVM (the fake Key
+   * Vault, the fake web server) can serve under the certificate the JVM already trusts.
    */
   public javax.net.ssl.SSLContext serverTlsContext() {
     return certificate.serverContext();
@@ -155,7 +163,9 @@ public final class ChaosLlmServer implements AutoCloseable {
     return counters.stats();
   }
 
-  /** The Azure OpenAI Batch API this server serves: its behaviour and its per-operation counters. */
+  /**
+   * The Azure OpenAI Batch API this server serves: its behaviour and its per-operation counters.
+   */
   public ChaosBatchApi batchApi() {
     return batchApi;
   }
@@ -198,7 +208,8 @@ public final class ChaosLlmServer implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- routing: health, admin, then the API
+  // ---------------------------------------------------------------- routing: health, admin, then
+  // the API
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
@@ -207,8 +218,12 @@ public final class ChaosLlmServer implements AutoCloseable {
       byte[] requestBody = exchange.getRequestBody().readAllBytes();
       if (path.equals("/health") && method.equals("GET")) {
         ChaosEngine current = engine;
-        ObjectNode health = JSON.createObjectNode().put("status", "healthy").put("run_id", current.runId())
-            .put("started_utc", current.started().toString()).put("in_burst", current.faults().inBurst());
+        ObjectNode health =
+            JSON.createObjectNode()
+                .put("status", "healthy")
+                .put("run_id", current.runId())
+                .put("started_utc", current.started().toString())
+                .put("in_burst", current.faults().inBurst());
         sendJson(exchange, 200, health, Map.of());
       } else if (path.startsWith("/admin/")) {
         admin(exchange, method, path, requestBody);
@@ -224,17 +239,25 @@ public final class ChaosLlmServer implements AutoCloseable {
     }
   }
 
-  private void admin(HttpExchange exchange, String method, String path, byte[] body) throws IOException {
+  private void admin(HttpExchange exchange, String method, String path, byte[] body)
+      throws IOException {
     switch (method + " " + path) {
       case "GET /admin/config" -> sendJson(exchange, 200, engine.config().toTree(), Map.of());
       case "POST /admin/config" -> {
         try {
           ChaosConfig updated = engine.config().merged(JSON.readTree(body), "POST /admin/config");
           reconfigure(updated);
-          sendJson(exchange, 200, JSON.createObjectNode().put("status", "updated")
-              .set("config", updated.toTree()), Map.of());
+          sendJson(
+              exchange,
+              200,
+              JSON.createObjectNode().put("status", "updated").set("config", updated.toTree()),
+              Map.of());
         } catch (ChaosConfigException | IOException e) {
-          sendJson(exchange, 400, error("InvalidConfiguration", e.getMessage(), "invalid_request_error"), Map.of());
+          sendJson(
+              exchange,
+              400,
+              error("InvalidConfiguration", e.getMessage(), "invalid_request_error"),
+              Map.of());
         }
       }
       case "GET /admin/stats" -> sendJson(exchange, 200, statsJson(), Map.of());
@@ -246,9 +269,18 @@ public final class ChaosLlmServer implements AutoCloseable {
       }
       case "POST /admin/reset" -> {
         reset();
-        sendJson(exchange, 200, JSON.createObjectNode().put("status", "reset").put("run_id", engine.runId()), Map.of());
+        sendJson(
+            exchange,
+            200,
+            JSON.createObjectNode().put("status", "reset").put("run_id", engine.runId()),
+            Map.of());
       }
-      default -> sendJson(exchange, 404, error("NotFound", "no admin route " + method + " " + path, "not_found_error"), Map.of());
+      default ->
+          sendJson(
+              exchange,
+              404,
+              error("NotFound", "no admin route " + method + " " + path, "not_found_error"),
+              Map.of());
     }
   }
 
@@ -263,7 +295,9 @@ public final class ChaosLlmServer implements AutoCloseable {
 
   private String urlHost() {
     String host = engine.config().server().host();
-    return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host;
+    return host.equals("0.0.0.0") || host.equals("::")
+        ? "127.0.0.1"
+        : host.contains(":") ? "[" + host + "]" : host;
   }
 
   /** The response mode in force, for the CLI banner. */

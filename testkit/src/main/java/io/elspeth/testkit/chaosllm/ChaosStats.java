@@ -3,14 +3,15 @@ package io.elspeth.testkit.chaosllm;
 import java.util.Map;
 
 /**
- * A snapshot of what a {@link ChaosLlmServer} has answered since start or the last reset. Only
- * API requests count ({@code /health} and {@code /admin/*} do not). A request is counted before
- * its response is sent, so a client that has its answer finds it here.
+ * A snapshot of what a {@link ChaosLlmServer} has answered since start or the last reset. Only API
+ * requests count ({@code /health} and {@code /admin/*} do not). A request is counted before its
+ * response is sent, so a client that has its answer finds it here.
  *
  * @param totalRequests API requests received
- * @param requestsByEndpoint by route template, e.g. {@code /openai/deployments/{deployment}/chat/completions}
- * @param requestsByOutcome {@code success}, a {@link FaultKind#key()}, {@code unauthorized},
- *     {@code bad_request} or {@code no_route}
+ * @param requestsByEndpoint by route template, e.g. {@code
+ *     /openai/deployments/{deployment}/chat/completions}
+ * @param requestsByOutcome {@code success}, a {@link FaultKind#key()}, {@code unauthorized}, {@code
+ *     bad_request} or {@code no_route}
  * @param requestsByStatus by HTTP status sent; 0 for connections dropped without a response
  */
 public record ChaosStats(

@@ -10,10 +10,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Deterministic verdicts for Azure Content Safety {@code text:analyze} and Prompt Shield
- * {@code text:shieldPrompt}: a text's severity in a category is the highest severity among the
- * configured trigger words it contains, and a prompt or document is an attack when it contains
- * a configured attack phrase (both case-insensitive).
+ * Deterministic verdicts for Azure Content Safety {@code text:analyze} and Prompt Shield {@code
+ * text:shieldPrompt}: a text's severity in a category is the highest severity among the configured
+ * trigger words it contains, and a prompt or document is an attack when it contains a configured
+ * attack phrase (both case-insensitive).
  */
 final class ContentSafetyScorer {
   /** The categories in the order the real service reports them. */
@@ -24,15 +24,16 @@ final class ContentSafetyScorer {
   private final List<Trigger> triggers;
   private final List<String> attackPhrases;
 
-  ContentSafetyScorer(ChaosConfig.ContentSafety contentSafety, ChaosConfig.PromptShield promptShield) {
+  ContentSafetyScorer(
+      ChaosConfig.ContentSafety contentSafety, ChaosConfig.PromptShield promptShield) {
     this.triggers = contentSafety.triggers();
     this.attackPhrases =
         promptShield.attackPhrases().stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
   }
 
   /**
-   * The {@code text:analyze} response. {@code outputType} {@code FourSeverityLevels} (the
-   * service's default) reports 0, 2, 4 or 6; {@code EightSeverityLevels} reports 0–7.
+   * The {@code text:analyze} response. {@code outputType} {@code FourSeverityLevels} (the service's
+   * default) reports 0, 2, 4 or 6; {@code EightSeverityLevels} reports 0–7.
    */
   ObjectNode analyze(String text, Set<String> categories, boolean eightLevels) {
     String lower = text.toLowerCase(Locale.ROOT);
@@ -45,7 +46,8 @@ final class ContentSafetyScorer {
       }
       int severity = 0;
       for (Trigger trigger : triggers) {
-        if (trigger.category().equals(category) && lower.contains(trigger.word().toLowerCase(Locale.ROOT))) {
+        if (trigger.category().equals(category)
+            && lower.contains(trigger.word().toLowerCase(Locale.ROOT))) {
           severity = Math.max(severity, trigger.severity());
         }
       }

@@ -7,8 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Decides each request's fate from the configured percentages. One seeded {@link Random} drives
- * every choice, so the same seed and the same sequence of requests give the same faults, delays
- * and Retry-After values. Bursts are timed from the injector's creation (server start or reset).
+ * every choice, so the same seed and the same sequence of requests give the same faults, delays and
+ * Retry-After values. Bursts are timed from the injector's creation (server start or reset).
  */
 final class FaultInjector {
 
@@ -99,7 +99,11 @@ final class FaultInjector {
       case TIMEOUT -> new Fault(kind, seconds(config.timeoutSec()), 0, 0);
       case CONNECTION_FAILED -> new Fault(kind, seconds(config.connectionFailedLeadSec()), 0, 0);
       case CONNECTION_STALL ->
-          new Fault(kind, seconds(config.connectionStallStartSec()), seconds(config.connectionStallSec()), 0);
+          new Fault(
+              kind,
+              seconds(config.connectionStallStartSec()),
+              seconds(config.connectionStallSec()),
+              0);
       case SLOW_RESPONSE -> new Fault(kind, seconds(config.slowResponseSec()), 0, 0);
       default -> new Fault(kind, 0, 0, 0);
     };

@@ -35,12 +35,15 @@ public enum FaultKind {
   /** 200 with valid JSON lacking the payload (chat: {@code choices: []}, no usage). */
   MISSING_FIELDS("missing_fields", 200, Category.MALFORMED),
   /**
-   * 200 with a well-formed body whose payload is null (chat: the first choice's
-   * {@code message.content} with {@code finish_reason: content_filter}; analyze:
-   * {@code categoriesAnalysis}; shield: {@code userPromptAnalysis}).
+   * 200 with a well-formed body whose payload is null (chat: the first choice's {@code
+   * message.content} with {@code finish_reason: content_filter}; analyze: {@code
+   * categoriesAnalysis}; shield: {@code userPromptAnalysis}).
    */
   NULL_CONTENT("null_content", 200, Category.MALFORMED),
-  /** 200 with valid JSON that has no payload key at all (chat: no {@code choices}; others: {@code {}}). */
+  /**
+   * 200 with valid JSON that has no payload key at all (chat: no {@code choices}; others: {@code
+   * {}}).
+   */
   MISSING_CHOICES("missing_choices", 200, Category.MALFORMED),
   /** 200 with an HTML page as {@code text/html}. */
   WRONG_CONTENT_TYPE("wrong_content_type", 200, Category.MALFORMED),

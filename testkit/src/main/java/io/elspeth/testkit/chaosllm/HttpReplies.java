@@ -43,13 +43,19 @@ final class HttpReplies {
     }
   }
 
-  static void sendJson(HttpExchange exchange, int status, JsonNode body, Map<String, String> headers)
+  static void sendJson(
+      HttpExchange exchange, int status, JsonNode body, Map<String, String> headers)
       throws IOException {
     send(exchange, status, "application/json", bytes(body), headers);
   }
 
-  static void send(HttpExchange exchange, int status, String contentType, byte[] body,
-      Map<String, String> headers) throws IOException {
+  static void send(
+      HttpExchange exchange,
+      int status,
+      String contentType,
+      byte[] body,
+      Map<String, String> headers)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
     String requestId = UUID.randomUUID().toString();
     exchange.getResponseHeaders().set("x-request-id", requestId);

@@ -9,8 +9,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads a {@code multipart/form-data} request body (the Files API upload): its boundary from the
- * content type, then its parts with their names, file names and bytes. Binary-safe: a file part
- * may hold any bytes.
+ * content type, then its parts with their names, file names and bytes. Binary-safe: a file part may
+ * hold any bytes.
  */
 final class MultipartForm {
   private MultipartForm() {}
@@ -55,8 +55,8 @@ final class MultipartForm {
       String headers = new String(body, start, headersEnd - start, StandardCharsets.UTF_8);
       int contentStart = headersEnd + 4;
       int contentEnd = next - 2; // CRLF before the next delimiter
-      byte[] content = java.util.Arrays.copyOfRange(body, contentStart,
-          Math.max(contentStart, contentEnd));
+      byte[] content =
+          java.util.Arrays.copyOfRange(body, contentStart, Math.max(contentStart, contentEnd));
       out.add(new Part(attribute(headers, "name"), attribute(headers, "filename"), content));
       pos = next;
     }

@@ -21,10 +21,10 @@ import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Produces the assistant message of a successful chat completion: random words, an echo of the
- * last user message, a Jinja2 template over the request, or the next entry of a JSONL bank. In
- * random mode a request with a {@code json_schema} response format gets a random JSON object
- * that fits the schema, as a model held to structured outputs answers.
+ * Produces the assistant message of a successful chat completion: random words, an echo of the last
+ * user message, a Jinja2 template over the request, or the next entry of a JSONL bank. In random
+ * mode a request with a {@code json_schema} response format gets a random JSON object that fits the
+ * schema, as a model held to structured outputs answers.
  */
 final class ResponseGenerator {
 
@@ -41,23 +41,29 @@ final class ResponseGenerator {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static final List<String> ENGLISH = List.of(("the of and to in is that it for was on are as with "
-      + "his they at be this from have or by one had not but what all were when we there can an your "
-      + "which their said if do will each about how up out them then she many some so these would "
-      + "other into has more her two like him see time could no make than first been its who now "
-      + "people my made over did down only way find use may water long little very after words "
-      + "called just where most know get through back much before go good new write our used me man "
-      + "too any day same right look think also around another came come work three word must because "
-      + "does part even place well such here take why things help put years different away again off "
-      + "went old number great tell men say small every found still between name should home big give "
-      + "air line set own under read last never us left end along while might next sound below saw "
-      + "something thought both few those always looked show large often together asked house world").split(" "));
+  private static final List<String> ENGLISH =
+      List.of(
+          ("the of and to in is that it for was on are as with "
+                  + "his they at be this from have or by one had not but what all were when we there can an your "
+                  + "which their said if do will each about how up out them then she many some so these would "
+                  + "other into has more her two like him see time could no make than first been its who now "
+                  + "people my made over did down only way find use may water long little very after words "
+                  + "called just where most know get through back much before go good new write our used me man "
+                  + "too any day same right look think also around another came come work three word must because "
+                  + "does part even place well such here take why things help put years different away again off "
+                  + "went old number great tell men say small every found still between name should home big give "
+                  + "air line set own under read last never us left end along while might next sound below saw "
+                  + "something thought both few those always looked show large often together asked house world")
+              .split(" "));
 
-  private static final List<String> LOREM = List.of(("lorem ipsum dolor sit amet consectetur adipiscing "
-      + "elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis "
-      + "nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure in "
-      + "reprehenderit voluptate velit esse cillum fugiat nulla pariatur excepteur sint occaecat "
-      + "cupidatat non proident sunt culpa qui officia deserunt mollit anim id est laborum").split(" "));
+  private static final List<String> LOREM =
+      List.of(
+          ("lorem ipsum dolor sit amet consectetur adipiscing "
+                  + "elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis "
+                  + "nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure in "
+                  + "reprehenderit voluptate velit esse cillum fugiat nulla pariatur excepteur sint occaecat "
+                  + "cupidatat non proident sunt culpa qui officia deserunt mollit anim id est laborum")
+              .split(" "));
 
   private final ChaosConfig.Response config;
   private final Random random;
@@ -69,15 +75,22 @@ final class ResponseGenerator {
   ResponseGenerator(ChaosConfig.Response config, Random random) {
     this.config = config;
     this.random = random;
-    this.bank = config.mode() == ResponseMode.PRESET ? loadBank(Path.of(config.preset().file())) : List.of();
+    this.bank =
+        config.mode() == ResponseMode.PRESET
+            ? loadBank(Path.of(config.preset().file()))
+            : List.of();
   }
 
   /**
-   * The content for {@code request} (the parsed request body). The overrides come from the
-   * {@code X-Fake-Response-Mode} / {@code X-Fake-Template} headers when the config allows them.
+   * The content for {@code request} (the parsed request body). The overrides come from the {@code
+   * X-Fake-Response-Mode} / {@code X-Fake-Template} headers when the config allows them.
    */
-  synchronized String content(JsonNode request, String model, @Nullable String deployment,
-      @Nullable String modeOverride, @Nullable String templateOverride) {
+  synchronized String content(
+      JsonNode request,
+      String model,
+      @Nullable String deployment,
+      @Nullable String modeOverride,
+      @Nullable String templateOverride) {
     ResponseMode mode = config.mode();
     String template = config.template().body();
     if (config.allowHeaderOverrides()) {
@@ -136,8 +149,12 @@ final class ResponseGenerator {
       case 0 -> object.remove(key);
       case 1 -> {
         JsonNode value = object.get(key);
-        object.set(key, value.isTextual() ? JSON.getNodeFactory().numberNode(42)
-            : JSON.getNodeFactory().textNode("not a " + value.getNodeType().name().toLowerCase()));
+        object.set(
+            key,
+            value.isTextual()
+                ? JSON.getNodeFactory().numberNode(42)
+                : JSON.getNodeFactory()
+                    .textNode("not a " + value.getNodeType().name().toLowerCase()));
       }
       default -> object.put("unexpected_" + key, "not in the schema");
     }
@@ -157,8 +174,10 @@ final class ResponseGenerator {
       case "object" -> {
         ObjectNode object = nodes.objectNode();
         if (depth < 5) {
-          schema.path("properties").fields().forEachRemaining(
-              e -> object.set(e.getKey(), instance(e.getValue(), depth + 1)));
+          schema
+              .path("properties")
+              .fields()
+              .forEachRemaining(e -> object.set(e.getKey(), instance(e.getValue(), depth + 1)));
         }
         yield object;
       }
@@ -197,8 +216,9 @@ final class ResponseGenerator {
 
   private String randomWords() {
     List<String> vocabulary = "lorem".equals(config.random().vocabulary()) ? LOREM : ENGLISH;
-    int count = config.random().minWords()
-        + random.nextInt(config.random().maxWords() - config.random().minWords() + 1);
+    int count =
+        config.random().minWords()
+            + random.nextInt(config.random().maxWords() - config.random().minWords() + 1);
     List<String> words = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       words.add(vocabulary.get(random.nextInt(vocabulary.size())));
@@ -207,7 +227,8 @@ final class ResponseGenerator {
     return Character.toUpperCase(text.charAt(0)) + text.substring(1) + ".";
   }
 
-  private String render(String template, JsonNode request, String model, @Nullable String deployment) {
+  private String render(
+      String template, JsonNode request, String model, @Nullable String deployment) {
     Map<String, Object> context = new HashMap<>();
     context.put("request", JSON.convertValue(request, Map.class));
     context.put("messages", JSON.convertValue(request.path("messages"), List.class));
@@ -216,19 +237,23 @@ final class ResponseGenerator {
     context.put("user_message", lastMessage(request, "user"));
     context.put("system_message", lastMessage(request, "system"));
     RenderResult result = jinjava.renderForResult(template, context);
-    List<TemplateError> fatal = result.getErrors().stream()
-        .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
-        .toList();
+    List<TemplateError> fatal =
+        result.getErrors().stream()
+            .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
+            .toList();
     if (!fatal.isEmpty()) {
-      throw new GenerationException(500, "response template failed: "
-          + fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; ")));
+      throw new GenerationException(
+          500,
+          "response template failed: "
+              + fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; ")));
     }
     return result.getOutput();
   }
 
   private String fromBank() {
     if (bank.isEmpty()) {
-      throw new GenerationException(400,
+      throw new GenerationException(
+          400,
           "preset mode needs response.mode: preset with a response.preset.file in the server config");
     }
     if ("sequential".equals(config.preset().selection())) {
@@ -257,11 +282,12 @@ final class ResponseGenerator {
     }
     if (content.isArray()) {
       List<String> parts = new ArrayList<>();
-      content.forEach(part -> {
-        if (part.path("text").isTextual()) {
-          parts.add(part.path("text").asText());
-        }
-      });
+      content.forEach(
+          part -> {
+            if (part.path("text").isTextual()) {
+              parts.add(part.path("text").asText());
+            }
+          });
       return String.join("\n", parts);
     }
     return "";
@@ -275,7 +301,8 @@ final class ResponseGenerator {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ChaosConfigException("response.preset.file unreadable: " + file + ": " + e.getMessage(), e);
+      throw new ChaosConfigException(
+          "response.preset.file unreadable: " + file + ": " + e.getMessage(), e);
     }
     List<String> contents = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -287,7 +314,8 @@ final class ResponseGenerator {
       try {
         entry = JSON.readTree(line);
       } catch (IOException e) {
-        throw new ChaosConfigException(file + ":" + (i + 1) + ": not a JSON object: " + e.getMessage(), e);
+        throw new ChaosConfigException(
+            file + ":" + (i + 1) + ": not a JSON object: " + e.getMessage(), e);
       }
       if (!entry.path("content").isTextual()) {
         throw new ChaosConfigException(

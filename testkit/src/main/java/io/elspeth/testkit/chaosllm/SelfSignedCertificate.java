@@ -39,7 +39,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * written as PEM and as a PKCS12 truststore so clients can trust it through the standard JVM
  * settings ({@code javax.net.ssl.trustStore}); the key never leaves memory.
  */
-public record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLContext serverContext) {
+public record SelfSignedCertificate(
+    Path certificatePem, Path trustStore, SSLContext serverContext) {
 
   public static final String TRUSTSTORE_PASSWORD = "chaosllm";
   private static final char[] KEY_PASSWORD = "chaosllm-key".toCharArray();
@@ -53,9 +54,11 @@ public record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLCon
       X509Certificate certificate = sign(keys);
 
       Path pem = dir.resolve("chaosllm-cert.pem");
-      String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-          .encodeToString(certificate.getEncoded());
-      Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n");
+      String body =
+          Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+              .encodeToString(certificate.getEncoded());
+      Files.writeString(
+          pem, "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n");
 
       Path trustStore = dir.resolve("chaosllm-truststore.p12");
       KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -69,14 +72,17 @@ public record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLCon
       // to decrypt it again a line later.
       KeyStore identity = KeyStore.getInstance("JKS");
       identity.load(null, null);
-      identity.setKeyEntry("chaosllm", keys.getPrivate(), KEY_PASSWORD, new Certificate[] {certificate});
-      KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      identity.setKeyEntry(
+          "chaosllm", keys.getPrivate(), KEY_PASSWORD, new Certificate[] {certificate});
+      KeyManagerFactory keyManagers =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keyManagers.init(identity, KEY_PASSWORD);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keyManagers.getKeyManagers(), null, new SecureRandom());
       return new SelfSignedCertificate(pem, trustStore, context);
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
-      throw new IllegalStateException("ChaosLLM could not create its self-signed certificate in " + dir, e);
+      throw new IllegalStateException(
+          "ChaosLLM could not create its self-signed certificate in " + dir, e);
     }
   }
 
@@ -84,21 +90,29 @@ public record SelfSignedCertificate(Path certificatePem, Path trustStore, SSLCon
       throws OperatorCreationException, GeneralSecurityException, IOException {
     X500Name name = new X500Name("CN=localhost, O=ChaosLLM fake AI server");
     Instant now = Instant.now();
-    X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-        name,
-        new BigInteger(64, new SecureRandom()),
-        Date.from(now.minus(Duration.ofDays(1))),
-        Date.from(now.plus(Duration.ofDays(3650))),
-        name,
-        keys.getPublic());
-    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"),
-        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-        new GeneralName(GeneralName.iPAddress, "::1")}));
+    X509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            new BigInteger(64, new SecureRandom()),
+            Date.from(now.minus(Duration.ofDays(1))),
+            Date.from(now.plus(Duration.ofDays(3650))),
+            name,
+            keys.getPublic());
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+              new GeneralName(GeneralName.iPAddress, "::1")
+            }));
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+    builder.addExtension(
+        Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
     return new JcaX509CertificateConverter()
-        .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        .getCertificate(
+            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
   }
 }

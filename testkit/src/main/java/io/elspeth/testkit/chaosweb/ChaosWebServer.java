@@ -18,18 +18,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A fake web server on loopback (plain HTTP) for the {@code web_scrape} transform, with
  * ChaosWeb-style faults chosen by path:
+ *
  * <ul>
- *   <li>{@code /page/{name}}: the HTML stored with {@link #page}, else 404;</li>
- *   <li>{@code /status/{code}}: an HTML error page with that status;</li>
- *   <li>{@code /flaky/{n}/{name}}: 503 for the first {@code n} requests of that path, then the
- *       page (retry tests);</li>
- *   <li>{@code /slow/{ms}/{name}}: the page after {@code ms} milliseconds (timeouts);</li>
- *   <li>{@code /redirect/{hops}/{name}}: {@code hops} 302 redirects, then the page;</li>
- *   <li>{@code /redirect-to?url=...}: one 302 to any URL (SSRF through a redirect);</li>
- *   <li>{@code /loop}: redirects to itself for ever;</li>
- *   <li>{@code /malformed}: broken, unclosed HTML with stray bytes;</li>
- *   <li>{@code /binary}: bytes that are not text.</li>
+ *   <li>{@code /page/{name}}: the HTML stored with {@link #page}, else 404;
+ *   <li>{@code /status/{code}}: an HTML error page with that status;
+ *   <li>{@code /flaky/{n}/{name}}: 503 for the first {@code n} requests of that path, then the page
+ *       (retry tests);
+ *   <li>{@code /slow/{ms}/{name}}: the page after {@code ms} milliseconds (timeouts);
+ *   <li>{@code /redirect/{hops}/{name}}: {@code hops} 302 redirects, then the page;
+ *   <li>{@code /redirect-to?url=...}: one 302 to any URL (SSRF through a redirect);
+ *   <li>{@code /loop}: redirects to itself for ever;
+ *   <li>{@code /malformed}: broken, unclosed HTML with stray bytes;
+ *   <li>{@code /binary}: bytes that are not text.
  * </ul>
+ *
  * It records each request's path and the {@code X-Abuse-Contact} / {@code X-Scraping-Reason}
  * headers it carried.
  */
@@ -38,11 +40,13 @@ public final class ChaosWebServer implements AutoCloseable {
   public record Request(String path, String abuseContact, String scrapingReason) {}
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "chaosweb");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "chaosweb");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<String, String> pages = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> flaky = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -80,13 +84,19 @@ public final class ChaosWebServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
       String path = ex.getRequestURI().getPath();
-      requests.add(new Request(path, ex.getRequestHeaders().getFirst("X-Abuse-Contact"),
-          ex.getRequestHeaders().getFirst("X-Scraping-Reason")));
+      requests.add(
+          new Request(
+              path,
+              ex.getRequestHeaders().getFirst("X-Abuse-Contact"),
+              ex.getRequestHeaders().getFirst("X-Scraping-Reason")));
       String[] p = path.substring(1).split("/");
       switch (p[0]) {
         case "page" -> page(ex, p.length > 1 ? p[1] : "");
-        case "status" -> html(ex, Integer.parseInt(p[1]), "<html><body><h1>Error " + p[1]
-            + "</h1></body></html>");
+        case "status" ->
+            html(
+                ex,
+                Integer.parseInt(p[1]),
+                "<html><body><h1>Error " + p[1] + "</h1></body></html>");
         case "flaky" -> {
           int failures = Integer.parseInt(p[1]);
           int seen = flaky.computeIfAbsent(path, k -> new AtomicInteger()).getAndIncrement();
@@ -111,12 +121,17 @@ public final class ChaosWebServer implements AutoCloseable {
         }
         case "redirect-to" -> {
           String query = ex.getRequestURI().getRawQuery();
-          redirect(ex, java.net.URLDecoder.decode(query.substring("url=".length()),
-              StandardCharsets.UTF_8));
+          redirect(
+              ex,
+              java.net.URLDecoder.decode(query.substring("url=".length()), StandardCharsets.UTF_8));
         }
         case "loop" -> redirect(ex, "/loop");
-        case "malformed" -> html(ex, 200, "<html><body><div><p>Unclosed <b>bold <i>and"
-            + " <table><tr><td>cell</div></span>\u0000 tail &amp &bogus; <p>end");
+        case "malformed" ->
+            html(
+                ex,
+                200,
+                "<html><body><div><p>Unclosed <b>bold <i>and"
+                    + " <table><tr><td>cell</div></span>\u0000 tail &amp &bogus; <p>end");
         case "binary" -> {
           byte[] bytes = {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0x80, (byte) 0xc3};
           ex.getResponseHeaders().set("Content-Type", "application/octet-stream");

@@ -25,23 +25,25 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
- * A fake Azure Key Vault and Entra ID token endpoint on loopback HTTPS, for driving the real
- * Azure SDK clients ({@code SecretClient} with a {@code ClientSecretCredential} or
- * {@code DefaultAzureCredential}'s environment credential) without Azure.
+ * A fake Azure Key Vault and Entra ID token endpoint on loopback HTTPS, for driving the real Azure
+ * SDK clients ({@code SecretClient} with a {@code ClientSecretCredential} or {@code
+ * DefaultAzureCredential}'s environment credential) without Azure.
  *
  * <p>It speaks the parts of both protocols the SDK uses:
+ *
  * <ul>
- *   <li>{@code GET /secrets/{name}[/{version}]} without a bearer token answers 401 with Key
- *       Vault's challenge ({@code WWW-Authenticate: Bearer authorization="<this server>/<tenant>",
- *       resource="<this server>"}); with a token this server issued it answers the secret, or
- *       404 {@code SecretNotFound}; with any other token, 401.</li>
+ *   <li>{@code GET /secrets/{name}[/{version}]} without a bearer token answers 401 with Key Vault's
+ *       challenge ({@code WWW-Authenticate: Bearer authorization="<this server>/<tenant>",
+ *       resource="<this server>"}); with a token this server issued it answers the secret, or 404
+ *       {@code SecretNotFound}; with any other token, 401.
  *   <li>{@code POST /{tenant}/oauth2/v2.0/token} (client credentials) issues a token when the
- *       client id and secret match {@link #CLIENT_ID} / {@link #CLIENT_SECRET}, else 401
- *       {@code invalid_client}; plus the instance-discovery and OpenID metadata documents MSAL
- *       reads first.</li>
+ *       client id and secret match {@link #CLIENT_ID} / {@link #CLIENT_SECRET}, else 401 {@code
+ *       invalid_client}; plus the instance-discovery and OpenID metadata documents MSAL reads
+ *       first.
  * </ul>
- * Point a credential at it with {@code authorityHost(vault.url())} and the tenant
- * {@link #TENANT}; it serves under the TLS context it is given (share the one the JVM trusts).
+ *
+ * Point a credential at it with {@code authorityHost(vault.url())} and the tenant {@link #TENANT};
+ * it serves under the TLS context it is given (share the one the JVM trusts).
  */
 public final class FakeKeyVault implements AutoCloseable {
   public static final String TENANT = "00000000-0000-0000-0000-00000000fade";
@@ -52,11 +54,13 @@ public final class FakeKeyVault implements AutoCloseable {
   private static final Pattern SECRET_PATH = Pattern.compile("/secrets/([^/]+)(?:/([^/]*))?/?");
 
   private final HttpsServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "fake-keyvault");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fake-keyvault");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<String, String> secrets = new ConcurrentHashMap<>();
   private final Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -103,7 +107,8 @@ public final class FakeKeyVault implements AutoCloseable {
 
   /** How many secret reads carried a valid token. */
   public long authorizedSecretReads() {
-    return requests.stream().filter(r -> r.startsWith("GET /secrets/") && r.endsWith(" authorized"))
+    return requests.stream()
+        .filter(r -> r.startsWith("GET /secrets/") && r.endsWith(" authorized"))
         .count();
   }
 
@@ -132,18 +137,27 @@ public final class FakeKeyVault implements AutoCloseable {
 
   private void secret(HttpExchange exchange, String method, String path) throws IOException {
     String auth = exchange.getRequestHeaders().getFirst("Authorization");
-    boolean authorized = auth != null && auth.startsWith("Bearer ")
-        && issuedTokens.contains(auth.substring("Bearer ".length()));
+    boolean authorized =
+        auth != null
+            && auth.startsWith("Bearer ")
+            && issuedTokens.contains(auth.substring("Bearer ".length()));
     requests.add(method + " " + path + (authorized ? " authorized" : " challenged"));
     if (!authorized) {
-      exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer authorization=\"" + url()
-          + "/" + TENANT + "\", resource=\"" + url() + "\"");
+      exchange
+          .getResponseHeaders()
+          .add(
+              "WWW-Authenticate",
+              "Bearer authorization=\"" + url() + "/" + TENANT + "\", resource=\"" + url() + "\"");
       send(exchange, 401, error("Unauthorized", "AKV10000: Request is missing a Bearer token."));
       return;
     }
     if (failSecretReadsWithStatus != 0) {
-      send(exchange, failSecretReadsWithStatus, error(failSecretReadsWithStatus == 403
-          ? "Forbidden" : "ServiceUnavailable", "the fake Key Vault was told to fail"));
+      send(
+          exchange,
+          failSecretReadsWithStatus,
+          error(
+              failSecretReadsWithStatus == 403 ? "Forbidden" : "ServiceUnavailable",
+              "the fake Key Vault was told to fail"));
       return;
     }
     Matcher m = SECRET_PATH.matcher(path);
@@ -151,8 +165,12 @@ public final class FakeKeyVault implements AutoCloseable {
     String name = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
     String value = secrets.get(name);
     if (value == null) {
-      send(exchange, 404, error("SecretNotFound", "A secret with (name/id) " + name
-          + " was not found in this key vault."));
+      send(
+          exchange,
+          404,
+          error(
+              "SecretNotFound",
+              "A secret with (name/id) " + name + " was not found in this key vault."));
       return;
     }
     ObjectNode out = JSON.createObjectNode();
@@ -171,7 +189,8 @@ public final class FakeKeyVault implements AutoCloseable {
     for (String pair : body.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+        form.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -197,8 +216,9 @@ public final class FakeKeyVault implements AutoCloseable {
   private void instanceDiscovery(HttpExchange exchange) throws IOException {
     String host = URI.create(url()).getAuthority();
     ObjectNode out = JSON.createObjectNode();
-    out.put("tenant_discovery_endpoint", url() + "/" + TENANT
-        + "/v2.0/.well-known/openid-configuration");
+    out.put(
+        "tenant_discovery_endpoint",
+        url() + "/" + TENANT + "/v2.0/.well-known/openid-configuration");
     out.put("api-version", "1.1");
     ObjectNode entry = out.putArray("metadata").addObject();
     entry.put("preferred_network", host);

@@ -33,20 +33,23 @@ public final class HttpCaptureServer implements AutoCloseable {
   }
 
   /** One captured request; header names are lower-case. */
-  public record Request(String method, String path, Map<String, List<String>> headers,
-      String body) {}
+  public record Request(
+      String method, String path, Map<String, List<String>> headers, String body) {}
 
   private final HttpServer server;
   private final List<Request> requests = new ArrayList<>();
   private volatile int status = 200;
   private volatile String answer = "{}";
   private volatile @Nullable CountDownLatch held;
+
   /** A thread per request: requests held at once are all captured before any is answered. */
-  private final ExecutorService handlers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "http-capture");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService handlers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "http-capture");
+            t.setDaemon(true);
+            return t;
+          });
 
   private HttpCaptureServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -79,8 +82,8 @@ public final class HttpCaptureServer implements AutoCloseable {
   }
 
   /**
-   * Captures later requests at once but answers none until {@link #release}, as a slow backend
-   * does (each waits at most 30 s): shows how many requests a client has out together.
+   * Captures later requests at once but answers none until {@link #release}, as a slow backend does
+   * (each waits at most 30 s): shows how many requests a client has out together.
    */
   public void hold() {
     held = new CountDownLatch(1);
@@ -108,19 +111,21 @@ public final class HttpCaptureServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      boolean gzip = "gzip".equalsIgnoreCase(exchange.getRequestHeaders()
-          .getFirst("Content-Encoding"));
+      boolean gzip =
+          "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"));
       String body;
-      try (InputStream in = gzip ? new GZIPInputStream(exchange.getRequestBody())
-          : exchange.getRequestBody()) {
+      try (InputStream in =
+          gzip ? new GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
         body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
       Map<String, List<String>> headers = new TreeMap<>();
-      exchange.getRequestHeaders().forEach((k, v) ->
-          headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+      exchange
+          .getRequestHeaders()
+          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
       synchronized (this) {
-        requests.add(new Request(exchange.getRequestMethod(),
-            exchange.getRequestURI().getPath(), headers, body));
+        requests.add(
+            new Request(
+                exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
         notifyAll();
       }
       CountDownLatch h = held;

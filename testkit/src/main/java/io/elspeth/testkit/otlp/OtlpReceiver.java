@@ -26,11 +26,12 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * An OTLP trace receiver on loopback for tests: HTTP/protobuf ({@code POST /v1/traces}) and gRPC
- * ({@code TraceService/Export}), decoding the real OTLP protobuf messages. Received spans are
- * kept in arrival order, with their resource and request headers. {@link #failWith} makes both
+ * ({@code TraceService/Export}), decoding the real OTLP protobuf messages. Received spans are kept
+ * in arrival order, with their resource and request headers. {@link #failWith} makes both
  * transports reject requests (HTTP 503 / gRPC UNAVAILABLE) to exercise exporter failures.
  *
- * <pre>{@code try (OtlpReceiver r = OtlpReceiver.start()) { ... r.httpEndpoint() ... r.spans() }}</pre>
+ * <pre>{@code try (OtlpReceiver r = OtlpReceiver.start()) { ... r.httpEndpoint() ... r.spans() }}
+ * </pre>
  */
 public final class OtlpReceiver implements AutoCloseable {
   static {
@@ -55,29 +56,35 @@ public final class OtlpReceiver implements AutoCloseable {
     this.retain = retain;
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.createContext("/v1/traces", this::handleHttp);
-    httpWorkers = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "otlp-receiver-http");
-      t.setDaemon(true);
-      return t;
-    });
+    httpWorkers =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "otlp-receiver-http");
+              t.setDaemon(true);
+              return t;
+            });
     http.setExecutor(httpWorkers);
     http.start();
-    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(retain ? decodingService().bindService() : countingService())
-        // Requests are handled on the transport's own thread: a hand-off to an executor per
-        // request cost the receiver about a fifth of its CPU, and its work is short.
-        .directExecutor().build().start();
+    grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(retain ? decodingService().bindService() : countingService())
+            // Requests are handled on the transport's own thread: a hand-off to an executor per
+            // request cost the receiver about a fifth of its CPU, and its work is short.
+            .directExecutor()
+            .build()
+            .start();
   }
 
   /** TraceService/Export decoding each request into the OTLP message classes. */
   private io.grpc.BindableService decodingService() {
     return new TraceServiceGrpc.TraceServiceImplBase() {
       @Override
-      public void export(ExportTraceServiceRequest request,
-          StreamObserver<ExportTraceServiceResponse> response) {
+      public void export(
+          ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
         if (failStatus != 0) {
-          response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
-              .asRuntimeException());
+          response.onError(
+              Status.UNAVAILABLE.withDescription("receiver told to fail").asRuntimeException());
           return;
         }
         record(request, "grpc");
@@ -88,52 +95,66 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   /**
-   * TraceService/Export taking each request as its bytes and counting its spans with
-   * {@link SpanCounter}; the answer is the empty ExportTraceServiceResponse.
+   * TraceService/Export taking each request as its bytes and counting its spans with {@link
+   * SpanCounter}; the answer is the empty ExportTraceServiceResponse.
    */
   private ServerServiceDefinition countingService() {
-    MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(byte[] value) {
-        return new java.io.ByteArrayInputStream(value);
-      }
+    MethodDescriptor.Marshaller<byte[]> bytes =
+        new MethodDescriptor.Marshaller<>() {
+          @Override
+          public InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+          }
 
-      @Override
-      public byte[] parse(InputStream stream) {
-        try {
-          return stream.readAllBytes();
-        } catch (IOException e) {
-          throw Status.INTERNAL.withDescription("cannot read the request").withCause(e)
-              .asRuntimeException();
-        }
-      }
-    };
-    MethodDescriptor<byte[], byte[]> export = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
-        .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+          @Override
+          public byte[] parse(InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (IOException e) {
+              throw Status.INTERNAL
+                  .withDescription("cannot read the request")
+                  .withCause(e)
+                  .asRuntimeException();
+            }
+          }
+        };
+    MethodDescriptor<byte[], byte[]> export =
+        MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
+            .setRequestMarshaller(bytes)
+            .setResponseMarshaller(bytes)
+            .build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
-          if (failStatus != 0) {
-            response.onError(Status.UNAVAILABLE.withDescription("receiver told to fail")
-                .asRuntimeException());
-            return;
-          }
-          long spans;
-          try {
-            spans = SpanCounter.count(request);
-          } catch (IOException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage())
-                .asRuntimeException());
-            return;
-          }
-          synchronized (this) {
-            requests++;
-            counted += spans;
-          }
-          response.onNext(new byte[0]);
-          response.onCompleted();
-        })).build();
+        .addMethod(
+            export,
+            ServerCalls.asyncUnaryCall(
+                (request, response) -> {
+                  if (failStatus != 0) {
+                    response.onError(
+                        Status.UNAVAILABLE
+                            .withDescription("receiver told to fail")
+                            .asRuntimeException());
+                    return;
+                  }
+                  long spans;
+                  try {
+                    spans = SpanCounter.count(request);
+                  } catch (IOException e) {
+                    response.onError(
+                        Status.INVALID_ARGUMENT
+                            .withDescription(e.getMessage())
+                            .asRuntimeException());
+                    return;
+                  }
+                  synchronized (this) {
+                    requests++;
+                    counted += spans;
+                  }
+                  response.onNext(new byte[0]);
+                  response.onCompleted();
+                }))
+        .build();
   }
 
   /** Starts both transports on free loopback ports. */
@@ -159,14 +180,17 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /**
    * Runs a counting receiver as a process of its own, as a collector runs beside a pipeline: it
-   * prints {@code endpoints <http/protobuf URL> <gRPC URL>} on standard output, answers each {@code count}
-   * line read on standard input with {@code <spans> <requests>} decoded so far, and ends when its
-   * input ends. The benchmark harness runs it so that decoding does not share the measured JVM.
+   * prints {@code endpoints <http/protobuf URL> <gRPC URL>} on standard output, answers each {@code
+   * count} line read on standard input with {@code <spans> <requests>} decoded so far, and ends
+   * when its input ends. The benchmark harness runs it so that decoding does not share the measured
+   * JVM.
    */
   public static void main(String[] args) throws IOException {
     try (OtlpReceiver receiver = startCounting();
-        java.io.BufferedReader in = new java.io.BufferedReader(
-            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+        java.io.BufferedReader in =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(
+                    System.in, java.nio.charset.StandardCharsets.UTF_8))) {
       System.out.println("endpoints " + receiver.httpEndpoint() + " " + receiver.grpcEndpoint());
       System.out.flush();
       for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -216,9 +240,10 @@ public final class OtlpReceiver implements AutoCloseable {
   private void handleHttp(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body;
-      try (InputStream in = "gzip".equalsIgnoreCase(
-          exchange.getRequestHeaders().getFirst("Content-Encoding"))
-          ? new GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
+      try (InputStream in =
+          "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))
+              ? new GZIPInputStream(exchange.getRequestBody())
+              : exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
       synchronized (this) {
@@ -242,8 +267,9 @@ public final class OtlpReceiver implements AutoCloseable {
       }
       ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
       Map<String, List<String>> headers = new java.util.TreeMap<>();
-      exchange.getRequestHeaders().forEach((k, v) ->
-          headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+      exchange
+          .getRequestHeaders()
+          .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
       synchronized (this) {
         httpHeaders.add(headers);
       }

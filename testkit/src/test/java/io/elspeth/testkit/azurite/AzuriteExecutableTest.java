@@ -32,9 +32,12 @@ class AzuriteExecutableTest {
   @Test
   void withoutAzuriteAndWithoutNpmTheErrorSaysWhatToInstall() throws Exception {
     Path emptyPath = Files.createDirectories(dir.resolve("empty"));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> AzuriteExecutable.findOrInstall(dir.resolve("cache"), null,
-            List.of(emptyPath.toString())));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                AzuriteExecutable.findOrInstall(
+                    dir.resolve("cache"), null, List.of(emptyPath.toString())));
     assertThat(e.getMessage(), containsString("npm is not on the PATH"));
     assertThat(e.getMessage(), containsString("AZURITE_BIN"));
   }

@@ -26,8 +26,9 @@ class ChaosBatchApiTest {
 
   @BeforeEach
   void start() {
-    server = ChaosLlmServer.start(ChaosConfig.builder()
-        .responseMode(ChaosConfig.ResponseMode.ECHO).build());
+    server =
+        ChaosLlmServer.start(
+            ChaosConfig.builder().responseMode(ChaosConfig.ResponseMode.ECHO).build());
   }
 
   @AfterEach
@@ -36,16 +37,23 @@ class ChaosBatchApiTest {
   }
 
   private static String line(String customId, String prompt) {
-    return "{\"custom_id\":\"" + customId + "\",\"method\":\"POST\",\"url\":\"/chat/completions\","
-        + "\"body\":{\"model\":\"dep\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt
+    return "{\"custom_id\":\""
+        + customId
+        + "\",\"method\":\"POST\",\"url\":\"/chat/completions\","
+        + "\"body\":{\"model\":\"dep\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + prompt
         + "\"}]}}";
   }
 
-  private HttpResponse<String> send(String method, String path, byte[] body, String contentType,
-      boolean key) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.httpUrl() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
+  private HttpResponse<String> send(
+      String method, String path, byte[] body, String contentType, boolean key) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server.httpUrl() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
@@ -57,12 +65,25 @@ class ChaosBatchApiTest {
 
   private String upload(String jsonl) throws Exception {
     String boundary = "b0undary";
-    String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
-        + "batch\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\";"
-        + " filename=\"in.jsonl\"\r\nContent-Type: application/octet-stream\r\n\r\n" + jsonl
-        + "\r\n--" + boundary + "--\r\n";
-    HttpResponse<String> r = send("POST", "/openai/files" + Q,
-        body.getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + boundary, true);
+    String body =
+        "--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+            + "batch\r\n--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\"file\";"
+            + " filename=\"in.jsonl\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            + jsonl
+            + "\r\n--"
+            + boundary
+            + "--\r\n";
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/openai/files" + Q,
+            body.getBytes(StandardCharsets.UTF_8),
+            "multipart/form-data; boundary=" + boundary,
+            true);
     assertThat(r.body(), r.statusCode(), is(200));
     JsonNode file = Http.JSON.readTree(r.body());
     assertThat(file.path("purpose").asText(), is("batch"));
@@ -71,9 +92,16 @@ class ChaosBatchApiTest {
   }
 
   private JsonNode create(String fileId) throws Exception {
-    HttpResponse<String> r = send("POST", "/openai/batches" + Q, ("{\"input_file_id\":\""
-        + fileId + "\",\"endpoint\":\"/chat/completions\",\"completion_window\":\"24h\"}")
-        .getBytes(StandardCharsets.UTF_8), "application/json", true);
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/openai/batches" + Q,
+            ("{\"input_file_id\":\""
+                    + fileId
+                    + "\",\"endpoint\":\"/chat/completions\",\"completion_window\":\"24h\"}")
+                .getBytes(StandardCharsets.UTF_8),
+            "application/json",
+            true);
     assertThat(r.body(), r.statusCode(), is(200));
     return Http.JSON.readTree(r.body());
   }
@@ -85,11 +113,10 @@ class ChaosBatchApiTest {
   }
 
   private List<JsonNode> content(String fileId) throws Exception {
-    HttpResponse<String> r = send("GET", "/openai/files/" + fileId + "/content" + Q, null, null,
-        true);
+    HttpResponse<String> r =
+        send("GET", "/openai/files/" + fileId + "/content" + Q, null, null, true);
     assertThat(r.statusCode(), is(200));
-    assertThat(r.headers().firstValue("Content-Type").orElse(""),
-        is("application/octet-stream"));
+    assertThat(r.headers().firstValue("Content-Type").orElse(""), is("application/octet-stream"));
     List<JsonNode> lines = new ArrayList<>();
     for (String l : r.body().split("\n")) {
       if (!l.isBlank()) {
@@ -101,14 +128,19 @@ class ChaosBatchApiTest {
 
   @Test
   void aJobRunsForItsTimeThenItsOutputAndErrorFilesAnswerEachLine() throws Exception {
-    server.batchApi().configure(ChaosBatchApi.Behaviour.immediate().withCompletionSeconds(0.4)
-        .withRowFaults(3, 0, 0, 0));
-    String fileId = upload(line("a", "one") + "\n" + line("b", "two") + "\n"
-        + line("c", "three") + "\n");
+    server
+        .batchApi()
+        .configure(
+            ChaosBatchApi.Behaviour.immediate()
+                .withCompletionSeconds(0.4)
+                .withRowFaults(3, 0, 0, 0));
+    String fileId =
+        upload(line("a", "one") + "\n" + line("b", "two") + "\n" + line("c", "three") + "\n");
     JsonNode batch = create(fileId);
     assertThat(batch.path("status").asText(), is("validating"));
     assertThat(batch.path("id").asText(), startsWith("batch_"));
-    assertThat(retrieve(batch.path("id").asText()).path("status").asText(),
+    assertThat(
+        retrieve(batch.path("id").asText()).path("status").asText(),
         org.hamcrest.Matchers.oneOf("validating", "in_progress"));
     Thread.sleep(500);
     JsonNode done = retrieve(batch.path("id").asText());
@@ -118,8 +150,16 @@ class ChaosBatchApiTest {
     List<JsonNode> out = content(done.path("output_file_id").asText());
     assertThat(out, hasSize(2));
     assertThat(out.get(0).path("custom_id").asText(), is("a"));
-    assertThat(out.get(0).path("response").path("body").path("choices").path(0).path("message")
-        .path("content").asText(), is("one"));
+    assertThat(
+        out.get(0)
+            .path("response")
+            .path("body")
+            .path("choices")
+            .path(0)
+            .path("message")
+            .path("content")
+            .asText(),
+        is("one"));
     List<JsonNode> errors = content(done.path("error_file_id").asText());
     assertThat(errors.get(0).path("custom_id").asText(), is("c"));
     assertThat(errors.get(0).path("response").path("status_code").asInt(), is(400));
@@ -136,8 +176,13 @@ class ChaosBatchApiTest {
       in.append(line("r" + i, "p" + i)).append('\n');
     }
     JsonNode done = retrieve(create(upload(in.toString())).path("id").asText());
-    HttpResponse<String> r = send("GET", "/openai/files/" + done.path("output_file_id").asText()
-        + "/content" + Q, null, null, true);
+    HttpResponse<String> r =
+        send(
+            "GET",
+            "/openai/files/" + done.path("output_file_id").asText() + "/content" + Q,
+            null,
+            null,
+            true);
     String[] lines = r.body().split("\n");
     // r1 once, r2 and r4 missing (every 2nd), r3 twice.
     assertThat(lines.length, is(3));
@@ -155,10 +200,11 @@ class ChaosBatchApiTest {
       assertThat(done.path("output_file_id").isNull(), is(true));
     }
     server.batchApi().configure(ChaosBatchApi.Behaviour.immediate());
-    JsonNode refused = retrieve(create(upload(line("a", "x") + "\n" + line("a", "y") + "\n"))
-        .path("id").asText());
+    JsonNode refused =
+        retrieve(create(upload(line("a", "x") + "\n" + line("a", "y") + "\n")).path("id").asText());
     assertThat(refused.path("status").asText(), is("failed"));
-    assertThat(refused.path("errors").path("data").path(0).path("message").asText(),
+    assertThat(
+        refused.path("errors").path("data").path(0).path("message").asText(),
         containsString("repeats custom_id a"));
   }
 

@@ -28,7 +28,8 @@ class ChaosConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"silent", "gentle", "realistic", "chaos", "stress_aimd", "stress_extreme"})
+  @ValueSource(
+      strings = {"silent", "gentle", "realistic", "chaos", "stress_aimd", "stress_extreme"})
   void everyPresetLoadsAndNamesItself(String name) {
     assertThat(ChaosConfig.preset(name).presetName(), is(name));
   }
@@ -48,14 +49,17 @@ class ChaosConfigTest {
 
   @Test
   void unknownPresetNamesTheAvailableOnes() {
-    ChaosConfigException e = assertThrows(ChaosConfigException.class, () -> ChaosConfig.preset("wild"));
+    ChaosConfigException e =
+        assertThrows(ChaosConfigException.class, () -> ChaosConfig.preset("wild"));
     assertThat(e.getMessage(), allOf(containsString("wild"), containsString("stress_aimd")));
   }
 
   @Test
   void referenceYamlLoadsOverAPresetWithOverridesOnTop(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("chaos.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         server: {host: 127.0.0.1, port: 9000, workers: 4}
         metrics: {database: ./chaosllm-metrics.db, timeseries_bucket_sec: 1}
         response:
@@ -65,7 +69,8 @@ class ChaosConfigTest {
           rate_limit_pct: 12.5
           retry_after_sec: [2, 3]
         """);
-    ChaosConfig config = ChaosConfig.load("gentle", file, Map.of("error_injection", Map.of("timeout_pct", 1)));
+    ChaosConfig config =
+        ChaosConfig.load("gentle", file, Map.of("error_injection", Map.of("timeout_pct", 1)));
     assertThat(config.server().port(), is(9000));
     assertThat(config.response().mode(), is(ChaosConfig.ResponseMode.TEMPLATE));
     assertThat(config.errorInjection().rateLimitPct(), is(12.5));
@@ -78,27 +83,37 @@ class ChaosConfigTest {
   void unknownKeyNamesFileAndKey(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("bad.yaml");
     Files.writeString(file, "error_injection:\n  rate_limit_percent: 5\n");
-    ChaosConfigException e = assertThrows(ChaosConfigException.class, () -> ChaosConfig.fromYaml(file));
-    assertThat(e.getMessage(), allOf(containsString(file.toString()), containsString("rate_limit_percent")));
+    ChaosConfigException e =
+        assertThrows(ChaosConfigException.class, () -> ChaosConfig.fromYaml(file));
+    assertThat(
+        e.getMessage(),
+        allOf(containsString(file.toString()), containsString("rate_limit_percent")));
   }
 
   @Test
   void outOfRangeValuesAreRejectedWithTheKey() {
-    ChaosConfigException pct = assertThrows(ChaosConfigException.class,
-        () -> ChaosConfig.builder().fault(FaultKind.TRUNCATED, 150).build());
+    ChaosConfigException pct =
+        assertThrows(
+            ChaosConfigException.class,
+            () -> ChaosConfig.builder().fault(FaultKind.TRUNCATED, 150).build());
     assertThat(pct.getMessage(), containsString("error_injection.truncated_pct must be 0..100"));
-    ChaosConfigException mode = assertThrows(ChaosConfigException.class,
-        () -> ChaosConfig.builder().set("response.mode", "poetry").build());
+    ChaosConfigException mode =
+        assertThrows(
+            ChaosConfigException.class,
+            () -> ChaosConfig.builder().set("response.mode", "poetry").build());
     assertThat(mode.getMessage(), containsString("random|template|echo|preset"));
-    ChaosConfigException range = assertThrows(ChaosConfigException.class,
-        () -> ChaosConfig.builder().timeoutSec(5, 1).build());
+    ChaosConfigException range =
+        assertThrows(
+            ChaosConfigException.class, () -> ChaosConfig.builder().timeoutSec(5, 1).build());
     assertThat(range.getMessage(), containsString("timeout_sec"));
   }
 
   @Test
   void missingPresetBankIsAConfigErrorAtStart(@TempDir Path dir) {
-    ChaosConfig config = ChaosConfig.builder().presetBank(dir.resolve("absent.jsonl"), "random").build();
-    ChaosConfigException e = assertThrows(ChaosConfigException.class, () -> ChaosLlmServer.start(config).close());
+    ChaosConfig config =
+        ChaosConfig.builder().presetBank(dir.resolve("absent.jsonl"), "random").build();
+    ChaosConfigException e =
+        assertThrows(ChaosConfigException.class, () -> ChaosLlmServer.start(config).close());
     assertThat(e.getMessage(), containsString("absent.jsonl"));
   }
 

@@ -46,8 +46,18 @@ class ChaosLlmFaultsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = FaultKind.class, names = {"RATE_LIMIT", "CAPACITY_529", "SERVICE_UNAVAILABLE",
-      "BAD_GATEWAY", "GATEWAY_TIMEOUT", "INTERNAL_ERROR", "FORBIDDEN", "NOT_FOUND"})
+  @EnumSource(
+      value = FaultKind.class,
+      names = {
+        "RATE_LIMIT",
+        "CAPACITY_529",
+        "SERVICE_UNAVAILABLE",
+        "BAD_GATEWAY",
+        "GATEWAY_TIMEOUT",
+        "INTERNAL_ERROR",
+        "FORBIDDEN",
+        "NOT_FOUND"
+      })
   void everyHttpFaultAnswersItsStatusWithAnErrorBody(FaultKind kind) throws Exception {
     startWith(kind);
     HttpResponse<String> response = http.azureChat(Http.CHAT);
@@ -64,14 +74,21 @@ class ChaosLlmFaultsTest {
     assertThat(response.statusCode(), is(429));
     int retryAfter = Integer.parseInt(response.headers().firstValue("Retry-After").orElseThrow());
     assertThat(retryAfter, both(greaterThanOrEqualTo(2)).and(lessThanOrEqualTo(4)));
-    assertThat(response.headers().firstValue("retry-after-ms").orElseThrow(), is(retryAfter * 1000 + ""));
+    assertThat(
+        response.headers().firstValue("retry-after-ms").orElseThrow(), is(retryAfter * 1000 + ""));
   }
 
   @Test
   void timeoutHoldsTheRequestPastTheClientsTimeout() {
     start(ChaosConfig.builder().fault(FaultKind.TIMEOUT, 100).timeoutSec(5, 5).build());
-    assertThrows(HttpTimeoutException.class,
-        () -> http.post("/v1/chat/completions", Http.CHAT, Map.of("Authorization", "Bearer k"), Duration.ofMillis(300)));
+    assertThrows(
+        HttpTimeoutException.class,
+        () ->
+            http.post(
+                "/v1/chat/completions",
+                Http.CHAT,
+                Map.of("Authorization", "Bearer k"),
+                Duration.ofMillis(300)));
     assertThat(server.stats().outcome(FaultKind.TIMEOUT), is(1L));
   }
 
@@ -91,21 +108,33 @@ class ChaosLlmFaultsTest {
 
   @Test
   void connectionFailedDropsAfterTheLead() {
-    start(ChaosConfig.builder().fault(FaultKind.CONNECTION_FAILED, 100).connectionFailedLeadSec(0, 0.05).build());
+    start(
+        ChaosConfig.builder()
+            .fault(FaultKind.CONNECTION_FAILED, 100)
+            .connectionFailedLeadSec(0, 0.05)
+            .build());
     assertThrows(IOException.class, () -> http.chat(Http.CHAT));
     assertThat(server.stats().outcome(FaultKind.CONNECTION_FAILED), is(1L));
   }
 
   @Test
   void connectionStallSendsPartOfTheBodyThenDisconnects() {
-    start(ChaosConfig.builder().fault(FaultKind.CONNECTION_STALL, 100).connectionStallSec(0, 0, 0.05, 0.05).build());
+    start(
+        ChaosConfig.builder()
+            .fault(FaultKind.CONNECTION_STALL, 100)
+            .connectionStallSec(0, 0, 0.05, 0.05)
+            .build());
     assertThrows(IOException.class, () -> http.chat(Http.CHAT));
     assertThat(server.stats().outcome(FaultKind.CONNECTION_STALL), is(1L));
   }
 
   @Test
   void slowResponseStillSucceeds() throws Exception {
-    start(ChaosConfig.builder().fault(FaultKind.SLOW_RESPONSE, 100).slowResponseSec(0.05, 0.05).build());
+    start(
+        ChaosConfig.builder()
+            .fault(FaultKind.SLOW_RESPONSE, 100)
+            .slowResponseSec(0.05, 0.05)
+            .build());
     HttpResponse<String> response = http.chat(Http.CHAT);
     assertThat(response.statusCode(), is(200));
     assertThat(Http.json(response).path("object").asText(), is("chat.completion"));
@@ -145,16 +174,25 @@ class ChaosLlmFaultsTest {
     assertThat(Http.json(response).path("choices").size(), is(0));
     assertThat(Http.json(response).has("usage"), is(false));
 
-    HttpResponse<String> analysis = http.post("/contentsafety/text:analyze?api-version=2024-09-01",
-        "{\"text\":\"x\"}", Map.of("Ocp-Apim-Subscription-Key", "k"));
+    HttpResponse<String> analysis =
+        http.post(
+            "/contentsafety/text:analyze?api-version=2024-09-01",
+            "{\"text\":\"x\"}",
+            Map.of("Ocp-Apim-Subscription-Key", "k"));
     assertThat(Http.json(analysis).has("categoriesAnalysis"), is(false));
   }
 
   @Test
   void weightedSelectionReachesEveryKind() throws Exception {
-    ChaosConfigBuilder b = ChaosConfig.builder().seed(7).selectionMode("weighted")
-        .timeoutSec(0.2, 0.2).connectionFailedLeadSec(0, 0.01).connectionStallSec(0, 0, 0.2, 0.2)
-        .slowResponseSec(0.01, 0.02).retryAfterSec(0, 0);
+    ChaosConfigBuilder b =
+        ChaosConfig.builder()
+            .seed(7)
+            .selectionMode("weighted")
+            .timeoutSec(0.2, 0.2)
+            .connectionFailedLeadSec(0, 0.01)
+            .connectionStallSec(0, 0, 0.2, 0.2)
+            .slowResponseSec(0.01, 0.02)
+            .retryAfterSec(0, 0);
     for (FaultKind kind : FaultKind.values()) {
       b.fault(kind, 4);
     }
@@ -167,8 +205,10 @@ class ChaosLlmFaultsTest {
       }
     }
     for (FaultKind kind : FaultKind.values()) {
-      assertThat(kind.key() + " in " + server.stats().requestsByOutcome(),
-          server.stats().outcome(kind), greaterThan(0L));
+      assertThat(
+          kind.key() + " in " + server.stats().requestsByOutcome(),
+          server.stats().outcome(kind),
+          greaterThan(0L));
     }
   }
 
@@ -177,7 +217,8 @@ class ChaosLlmFaultsTest {
     startWith(FaultKind.HTML_ERROR_PAGE);
     HttpResponse<String> response = http.chat(Http.CHAT);
     assertThat(response.statusCode(), is(502));
-    assertThat(response.headers().firstValue("Content-Type").orElseThrow(), startsWith("text/html"));
+    assertThat(
+        response.headers().firstValue("Content-Type").orElseThrow(), startsWith("text/html"));
     assertThat(response.body(), containsString("502 Bad Gateway"));
     assertThat(server.stats().outcome(FaultKind.HTML_ERROR_PAGE), is(1L));
   }
@@ -191,8 +232,11 @@ class ChaosLlmFaultsTest {
     assertThat(choice.path("message").has("content"), is(true));
     assertThat(choice.path("message").path("content").isNull(), is(true));
     assertThat(choice.path("finish_reason").asText(), is("content_filter"));
-    HttpResponse<String> analysis = http.post("/contentsafety/text:analyze?api-version=2024-09-01",
-        "{\"text\":\"x\"}", Map.of("Ocp-Apim-Subscription-Key", "k"));
+    HttpResponse<String> analysis =
+        http.post(
+            "/contentsafety/text:analyze?api-version=2024-09-01",
+            "{\"text\":\"x\"}",
+            Map.of("Ocp-Apim-Subscription-Key", "k"));
     assertThat(Http.json(analysis).path("categoriesAnalysis").isNull(), is(true));
   }
 
@@ -203,8 +247,11 @@ class ChaosLlmFaultsTest {
     assertThat(response.statusCode(), is(200));
     assertThat(Http.json(response).has("choices"), is(false));
     assertThat(Http.json(response).has("model"), is(true));
-    HttpResponse<String> shield = http.post("/contentsafety/text:shieldPrompt?api-version=2024-09-01",
-        "{\"userPrompt\":\"x\"}", Map.of("Ocp-Apim-Subscription-Key", "k"));
+    HttpResponse<String> shield =
+        http.post(
+            "/contentsafety/text:shieldPrompt?api-version=2024-09-01",
+            "{\"userPrompt\":\"x\"}",
+            Map.of("Ocp-Apim-Subscription-Key", "k"));
     assertThat(shield.body(), is("{}"));
   }
 
@@ -213,7 +260,8 @@ class ChaosLlmFaultsTest {
     startWith(FaultKind.WRONG_CONTENT_TYPE);
     HttpResponse<String> response = http.chat(Http.CHAT);
     assertThat(response.statusCode(), is(200));
-    assertThat(response.headers().firstValue("Content-Type").orElseThrow(), startsWith("text/html"));
+    assertThat(
+        response.headers().firstValue("Content-Type").orElseThrow(), startsWith("text/html"));
     assertThat(response.body(), containsString("<html>"));
   }
 
@@ -221,9 +269,17 @@ class ChaosLlmFaultsTest {
   void faultsAlsoHitContentSafetyAndPromptShield() throws Exception {
     startWith(FaultKind.SERVICE_UNAVAILABLE);
     Map<String, String> key = Map.of("Ocp-Apim-Subscription-Key", "k");
-    assertThat(http.post("/contentsafety/text:analyze?api-version=2024-09-01", "{\"text\":\"x\"}", key).statusCode(), is(503));
-    assertThat(http.post("/contentsafety/text:shieldPrompt?api-version=2024-09-01", "{\"userPrompt\":\"x\"}", key)
-        .statusCode(), is(503));
+    assertThat(
+        http.post("/contentsafety/text:analyze?api-version=2024-09-01", "{\"text\":\"x\"}", key)
+            .statusCode(),
+        is(503));
+    assertThat(
+        http.post(
+                "/contentsafety/text:shieldPrompt?api-version=2024-09-01",
+                "{\"userPrompt\":\"x\"}",
+                key)
+            .statusCode(),
+        is(503));
   }
 
   @Test
@@ -234,7 +290,11 @@ class ChaosLlmFaultsTest {
 
   @Test
   void priorityModeTakesTheFirstKindThatFires() throws Exception {
-    start(ChaosConfig.builder().fault(FaultKind.RATE_LIMIT, 100).fault(FaultKind.INTERNAL_ERROR, 100).build());
+    start(
+        ChaosConfig.builder()
+            .fault(FaultKind.RATE_LIMIT, 100)
+            .fault(FaultKind.INTERNAL_ERROR, 100)
+            .build());
     for (int i = 0; i < 5; i++) {
       assertThat(http.chat(Http.CHAT).statusCode(), is(429));
     }
@@ -242,15 +302,23 @@ class ChaosLlmFaultsTest {
 
   @Test
   void weightedModeMixesKindsInProportion() throws Exception {
-    start(ChaosConfig.builder().seed(7).selectionMode("weighted")
-        .fault(FaultKind.RATE_LIMIT, 100).fault(FaultKind.INTERNAL_ERROR, 100).build());
+    start(
+        ChaosConfig.builder()
+            .seed(7)
+            .selectionMode("weighted")
+            .fault(FaultKind.RATE_LIMIT, 100)
+            .fault(FaultKind.INTERNAL_ERROR, 100)
+            .build());
     int requests = 200;
     for (int i = 0; i < requests; i++) {
       http.chat(Http.CHAT);
     }
     ChaosStats stats = server.stats();
-    assertThat(stats.outcome(FaultKind.RATE_LIMIT) + stats.outcome(FaultKind.INTERNAL_ERROR), is((long) requests));
-    assertThat(stats.outcome(FaultKind.RATE_LIMIT), both(greaterThan(60L)).and(lessThanOrEqualTo(140L)));
+    assertThat(
+        stats.outcome(FaultKind.RATE_LIMIT) + stats.outcome(FaultKind.INTERNAL_ERROR),
+        is((long) requests));
+    assertThat(
+        stats.outcome(FaultKind.RATE_LIMIT), both(greaterThan(60L)).and(lessThanOrEqualTo(140L)));
     assertThat(stats.outcome("success"), is(0L));
   }
 
@@ -262,7 +330,9 @@ class ChaosLlmFaultsTest {
     }
     ChaosStats stats = server.stats();
     assertThat(stats.outcome(FaultKind.INTERNAL_ERROR) + stats.outcome("success"), is(200L));
-    assertThat(stats.outcome(FaultKind.INTERNAL_ERROR), both(greaterThan(15L)).and(lessThanOrEqualTo(70L)));
+    assertThat(
+        stats.outcome(FaultKind.INTERNAL_ERROR),
+        both(greaterThan(15L)).and(lessThanOrEqualTo(70L)));
   }
 
   @Test
@@ -275,9 +345,15 @@ class ChaosLlmFaultsTest {
 
   @Test
   void theSameSeedGivesTheSameFaultsAndTexts() throws Exception {
-    ChaosConfig config = ChaosConfig.preset("chaos").toBuilder().seed(1234).latency(0, 0)
-        .fault(FaultKind.TIMEOUT, 0).fault(FaultKind.SLOW_RESPONSE, 0).fault(FaultKind.RATE_LIMIT, 30)
-        .burst(false, 30, 5, 0, 0).build();
+    ChaosConfig config =
+        ChaosConfig.preset("chaos").toBuilder()
+            .seed(1234)
+            .latency(0, 0)
+            .fault(FaultKind.TIMEOUT, 0)
+            .fault(FaultKind.SLOW_RESPONSE, 0)
+            .fault(FaultKind.RATE_LIMIT, 30)
+            .burst(false, 30, 5, 0, 0)
+            .build();
     List<String> first = run(config, 60);
     List<String> second = run(config, 60);
     assertThat(second, equalTo(first));
@@ -316,7 +392,14 @@ class ChaosLlmFaultsTest {
         }
         String content;
         try {
-          content = Http.JSON.readTree(r.body()).path("choices").path(0).path("message").path("content").asText();
+          content =
+              Http.JSON
+                  .readTree(r.body())
+                  .path("choices")
+                  .path(0)
+                  .path("message")
+                  .path("content")
+                  .asText();
         } catch (JsonProcessingException e) {
           content = "unparsable";
         }

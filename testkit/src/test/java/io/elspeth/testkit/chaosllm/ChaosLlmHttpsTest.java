@@ -40,7 +40,8 @@ class ChaosLlmHttpsTest {
     try (InputStream in = Files.newInputStream(server.trustStorePath())) {
       trust.load(in, server.trustStorePassword().toCharArray());
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
@@ -48,10 +49,17 @@ class ChaosLlmHttpsTest {
     assertThat(server.httpsUrl().getScheme(), is("https"));
     Http https = new Http(server.httpsUrl(), ssl);
     assertThat(https.azureChat(Http.CHAT).statusCode(), is(200));
-    assertThat(https.post("/contentsafety/text:analyze?api-version=2024-09-01", "{\"text\":\"hello\"}",
-        Map.of("Ocp-Apim-Subscription-Key", "k")).statusCode(), is(200));
+    assertThat(
+        https
+            .post(
+                "/contentsafety/text:analyze?api-version=2024-09-01",
+                "{\"text\":\"hello\"}",
+                Map.of("Ocp-Apim-Subscription-Key", "k"))
+            .statusCode(),
+        is(200));
     // The certificate names localhost too, so either host name verifies.
-    Http byName = new Http(java.net.URI.create("https://localhost:" + server.httpsUrl().getPort()), ssl);
+    Http byName =
+        new Http(java.net.URI.create("https://localhost:" + server.httpsUrl().getPort()), ssl);
     assertThat(byName.get("/health").statusCode(), is(200));
   }
 
@@ -67,7 +75,8 @@ class ChaosLlmHttpsTest {
     assertThat(pem, startsWith("-----BEGIN CERTIFICATE-----"));
     X509Certificate certificate;
     try (InputStream in = Files.newInputStream(server.certificatePath())) {
-      certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      certificate =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     }
     List<String> names = new ArrayList<>();
     certificate.getSubjectAlternativeNames().forEach(san -> names.add(String.valueOf(san.get(1))));

@@ -23,8 +23,22 @@ class ChaosLlmMainTest {
 
   @Test
   void showConfigAppliesFlagsOverThePreset() throws Exception {
-    assertThat(run("show-config", "--preset", "gentle", "--rate-limit-pct", "7", "--error-pct", "8",
-        "--latency-ms", "100", "--response-mode", "echo", "--port", "9100"), is(0));
+    assertThat(
+        run(
+            "show-config",
+            "--preset",
+            "gentle",
+            "--rate-limit-pct",
+            "7",
+            "--error-pct",
+            "8",
+            "--latency-ms",
+            "100",
+            "--response-mode",
+            "echo",
+            "--port",
+            "9100"),
+        is(0));
     JsonNode config = Http.JSON.readTree(out.toString());
     assertThat(config.path("preset_name").asText(), is("gentle"));
     assertThat(config.path("error_injection").path("rate_limit_pct").asDouble(), is(7.0));

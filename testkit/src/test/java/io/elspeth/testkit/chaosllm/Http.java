@@ -14,8 +14,9 @@ import javax.net.ssl.SSLContext;
 /** A plain java.net.http client for the tests: what any real client sees on the wire. */
 final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
-      + "{\"role\":\"user\",\"content\":\"Is this review positive?\"}]}";
+  static final String CHAT =
+      "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+          + "{\"role\":\"user\",\"content\":\"Is this review positive?\"}]}";
 
   private final HttpClient client;
   private final URI base;
@@ -25,7 +26,8 @@ final class Http {
   }
 
   Http(URI base, SSLContext ssl) {
-    this(base, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl).build());
+    this(
+        base, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl).build());
   }
 
   private Http(URI base, HttpClient client) {
@@ -34,7 +36,9 @@ final class Http {
   }
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return client.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(base.resolve(path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> post(String path, String body, Map<String, String> headers)
@@ -44,10 +48,11 @@ final class Http {
 
   HttpResponse<String> post(String path, String body, Map<String, String> headers, Duration timeout)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-        .timeout(timeout)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);
     return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -59,7 +64,9 @@ final class Http {
 
   /** An Azure OpenAI chat completion with an api-key. */
   HttpResponse<String> azureChat(String body) throws IOException, InterruptedException {
-    return post("/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21", body,
+    return post(
+        "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21",
+        body,
         Map.of("api-key", "azure-test-key"));
   }
 
@@ -68,7 +75,11 @@ final class Http {
   }
 
   static String chatWith(String userMessage) throws IOException {
-    return JSON.writeValueAsString(Map.of("model", "gpt-4o",
-        "messages", java.util.List.of(Map.of("role", "user", "content", userMessage))));
+    return JSON.writeValueAsString(
+        Map.of(
+            "model",
+            "gpt-4o",
+            "messages",
+            java.util.List.of(Map.of("role", "user", "content", userMessage))));
   }
 }

@@ -30,33 +30,43 @@ class SpanCounterTest {
   /** Two resources; the first with two scopes of 3 and 0 spans, the second with one of 4. */
   private static ExportTraceServiceRequest request() {
     return ExportTraceServiceRequest.newBuilder()
-        .addResourceSpans(ResourceSpans.newBuilder()
-            .setResource(Resource.newBuilder().addAttributes(attribute("service.name", "a")))
-            .addScopeSpans(scope("one", 3)).addScopeSpans(scope("empty", 0))
-            .setSchemaUrl("https://opentelemetry.io/schemas/1.24.0"))
+        .addResourceSpans(
+            ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(attribute("service.name", "a")))
+                .addScopeSpans(scope("one", 3))
+                .addScopeSpans(scope("empty", 0))
+                .setSchemaUrl("https://opentelemetry.io/schemas/1.24.0"))
         .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope("two", 4)))
         .build();
   }
 
   private static ScopeSpans scope(String name, int spans) {
-    ScopeSpans.Builder b = ScopeSpans.newBuilder()
-        .setScope(InstrumentationScope.newBuilder().setName(name).setVersion("1"));
+    ScopeSpans.Builder b =
+        ScopeSpans.newBuilder()
+            .setScope(InstrumentationScope.newBuilder().setName(name).setVersion("1"));
     for (int i = 0; i < spans; i++) {
-      b.addSpans(Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[16]))
-          .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i}))
-          .setName("RowCreated").setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
-          .setStartTimeUnixNano(1_700_000_000_000_000_000L + i)
-          .setEndTimeUnixNano(1_700_000_000_000_000_000L + i)
-          .addAttributes(attribute("row_id", "row-" + i))
-          .addAttributes(KeyValue.newBuilder().setKey("duration_ms")
-              .setValue(AnyValue.newBuilder().setDoubleValue(0.25))));
+      b.addSpans(
+          Span.newBuilder()
+              .setTraceId(ByteString.copyFrom(new byte[16]))
+              .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i}))
+              .setName("RowCreated")
+              .setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
+              .setStartTimeUnixNano(1_700_000_000_000_000_000L + i)
+              .setEndTimeUnixNano(1_700_000_000_000_000_000L + i)
+              .addAttributes(attribute("row_id", "row-" + i))
+              .addAttributes(
+                  KeyValue.newBuilder()
+                      .setKey("duration_ms")
+                      .setValue(AnyValue.newBuilder().setDoubleValue(0.25))));
     }
     return b.build();
   }
 
   private static KeyValue attribute(String key, String value) {
-    return KeyValue.newBuilder().setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
   }
 
   @Test
@@ -68,26 +78,31 @@ class SpanCounterTest {
   @Test
   void aTruncatedRequestIsRejected() {
     byte[] whole = request().toByteArray();
-    assertThrows(InvalidProtocolBufferException.class,
+    assertThrows(
+        InvalidProtocolBufferException.class,
         () -> SpanCounter.count(Arrays.copyOf(whole, whole.length - 5)));
-    assertThrows(InvalidProtocolBufferException.class,
+    assertThrows(
+        InvalidProtocolBufferException.class,
         () -> SpanCounter.count(new byte[] {(byte) 0x0a, (byte) 0x7f, 0x01}));
   }
 
   @Test
   void theCountingReceiverCountsBothTransports() throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.startCounting()) {
-      HttpResponse<Void> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create(receiver.httpEndpoint()))
-          .header("Content-Type", "application/x-protobuf")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(request().toByteArray())).build(),
-          HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> answer =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(receiver.httpEndpoint()))
+                      .header("Content-Type", "application/x-protobuf")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(request().toByteArray()))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
       assertThat(answer.statusCode(), is(200));
       assertThat(receiver.spanCount(), is(7L));
 
       URI grpc = URI.create(receiver.grpcEndpoint());
-      ManagedChannel channel = NettyChannelBuilder.forAddress(grpc.getHost(), grpc.getPort())
-          .usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress(grpc.getHost(), grpc.getPort()).usePlaintext().build();
       try {
         TraceServiceGrpc.newBlockingStub(channel).export(request());
       } finally {

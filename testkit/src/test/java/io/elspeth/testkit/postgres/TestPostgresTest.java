@@ -16,7 +16,8 @@ class TestPostgresTest {
   @Test
   void theChosenServerServesDatabaseTestToUserPostgres() throws Exception {
     TestPostgres pg = TestPostgres.get();
-    try (Connection c = pg.connect(); Statement s = c.createStatement();
+    try (Connection c = pg.connect();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT current_database(), current_user")) {
       rs.next();
       assertThat(rs.getString(1), is("test"));

@@ -1,6 +1,7 @@
 package io.elspeth.transforms.dag;
 
 import io.elspeth.audit.canonical.CanonicalJson;
+import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.BatchMemberRecord;
 import io.elspeth.audit.record.BatchRecord;
@@ -10,12 +11,11 @@ import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
-import io.elspeth.audit.payload.FilesystemPayloadStore;
 import io.elspeth.plugin.StepAudit;
-import io.elspeth.transforms.step.TransformResult;
-import java.nio.file.Path;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import io.elspeth.transforms.step.TransformResult;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,24 +48,24 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An aggregation as a step: buffers tokens into a batch in Beam state (one key per aggregation,
- * so the batch is the node's, as in ELSPETH) and flushes it when its {@link AggregationTrigger}
- * fires: count and condition after a row is added, timeout on a processing-time timer, and the
- * end of the input on an event-time timer at the end of the window.
+ * An aggregation as a step: buffers tokens into a batch in Beam state (one key per aggregation, so
+ * the batch is the node's, as in ELSPETH) and flushes it when its {@link AggregationTrigger} fires:
+ * count and condition after a row is added, timeout on a processing-time timer, and the end of the
+ * input on an event-time timer at the end of the window.
  *
- * <p>Batch membership is the order rows reach the step (on a parallel runner not necessarily
- * source order); the plugin sees a batch's rows in source order. Each buffered token gets a {@code batch_members} row and a non-terminal {@code buffered}
- * outcome naming the batch. At the flush the first member gets the batch's node state (input
- * {@code {"batch_rows": [...]}}, context {@code {trigger_type, buffer_size, batch_id}}), the batch
- * is recorded with its trigger, and then:
+ * <p>Batch membership is the order rows reach the step (on a parallel runner not necessarily source
+ * order); the plugin sees a batch's rows in source order. Each buffered token gets a {@code
+ * batch_members} row and a non-terminal {@code buffered} outcome naming the batch. At the flush the
+ * first member gets the batch's node state (input {@code {"batch_rows": [...]}}, context {@code
+ * {trigger_type, buffer_size, batch_id}}), the batch is recorded with its trigger, and then:
  *
  * <ul>
- *   <li>transform mode: every member ends {@code consumed_in_batch}; each output row is a new
- *       token (shared {@code expand_group_id}) whose parents are the members it derives from,
- *       and which belongs to the row of its first parent;
+ *   <li>transform mode: every member ends {@code consumed_in_batch}; each output row is a new token
+ *       (shared {@code expand_group_id}) whose parents are the members it derives from, and which
+ *       belongs to the row of its first parent;
  *   <li>passthrough mode: the members continue unchanged with their own tokens;
- *   <li>a failed batch (the plugin raised): every member ends {@code failed}, the batch
- *       {@code failed}, the reason in the node state.
+ *   <li>a failed batch (the plugin raised): every member ends {@code failed}, the batch {@code
+ *       failed}, the reason in the node state.
  * </ul>
  *
  * <p>An {@link ExternalBatchTransform} (a batch plugin that calls out, e.g. the Azure Batch API)
@@ -91,8 +91,12 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
   private final @Nullable Integer expectedOutputCount;
   private final @Nullable StepContext context;
 
-  private AggregationStep(@Nullable BatchTransform batch, AggregationTrigger trigger,
-      OutputMode mode, @Nullable Integer expectedOutputCount, @Nullable StepContext context) {
+  private AggregationStep(
+      @Nullable BatchTransform batch,
+      AggregationTrigger trigger,
+      OutputMode mode,
+      @Nullable Integer expectedOutputCount,
+      @Nullable StepContext context) {
     this.batch = batch;
     this.trigger = trigger;
     this.mode = mode;
@@ -124,21 +128,29 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       throw new IllegalStateException("of(batch, trigger) and withContext() are required");
     }
     String key = context.nodeId();
-    PCollection<KV<String, Token>> keyed = input.apply("key-by-node", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(),
-                org.apache.beam.sdk.values.TypeDescriptor.of(Token.class)))
-            .via((Token t) -> KV.of(key, t)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
-    return StepTags.withCoders(keyed.apply("buffer-and-flush",
-        ParDo.of(new BufferFn(batch, trigger, mode, expectedOutputCount, context))
-            .withOutputTags(StepTags.MAIN, StepTags.additional())));
+    PCollection<KV<String, Token>> keyed =
+        input
+            .apply(
+                "key-by-node",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            org.apache.beam.sdk.values.TypeDescriptor.of(Token.class)))
+                    .via((Token t) -> KV.of(key, t)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
+    return StepTags.withCoders(
+        keyed.apply(
+            "buffer-and-flush",
+            ParDo.of(new BufferFn(batch, trigger, mode, expectedOutputCount, context))
+                .withOutputTags(StepTags.MAIN, StepTags.additional())));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("outputMode", mode.name().toLowerCase()))
-        .addIfNotNull(DisplayData.item("count", trigger.count() == null ? null
-            : trigger.count().longValue()))
+    builder
+        .add(DisplayData.item("outputMode", mode.name().toLowerCase()))
+        .addIfNotNull(
+            DisplayData.item("count", trigger.count() == null ? null : trigger.count().longValue()))
         .addIfNotNull(DisplayData.item("timeoutSeconds", trigger.timeoutSeconds()));
   }
 
@@ -168,8 +180,12 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
     @TimerId("end")
     private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    BufferFn(BatchTransform batch, AggregationTrigger trigger, OutputMode mode,
-        @Nullable Integer expectedOutputCount, StepContext ctx) {
+    BufferFn(
+        BatchTransform batch,
+        AggregationTrigger trigger,
+        OutputMode mode,
+        @Nullable Integer expectedOutputCount,
+        StepContext ctx) {
       this.batch = batch;
       this.trigger = trigger;
       this.mode = mode;
@@ -197,12 +213,15 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Token> element, BoundedWindow window,
+    public void process(
+        @Element KV<String, Token> element,
+        BoundedWindow window,
         @StateId("members") BagState<KV<Integer, Token>> members,
         @StateId("batch") ValueState<String> batchId,
         @StateId("size") ValueState<Integer> size,
         @StateId("opened") ValueState<Long> opened,
-        @TimerId("timeout") Timer timeout, @TimerId("end") Timer end,
+        @TimerId("timeout") Timer timeout,
+        @TimerId("end") Timer end,
         MultiOutputReceiver out) {
       Token token = element.getValue();
       String id = batchId.read();
@@ -213,8 +232,9 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         opened.write(now);
         end.set(window.maxTimestamp());
         if (trigger.timeoutSeconds() != null) {
-          timeout.offset(org.joda.time.Duration.millis(
-              Math.round(trigger.timeoutSeconds() * 1000))).setRelative();
+          timeout
+              .offset(org.joda.time.Duration.millis(Math.round(trigger.timeoutSeconds() * 1000)))
+              .setRelative();
         }
       }
       Integer current = size.read();
@@ -226,49 +246,101 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       audit.output(buffered(token, id));
       Metrics.counter(AggregationStep.class, "rows_buffered").inc();
       Long openedAt = opened.read();
-      String fired = trigger.firesAfterAdd(ordinal + 1,
-          (now - (openedAt == null ? now : openedAt)) / 1000.0);
+      String fired =
+          trigger.firesAfterAdd(ordinal + 1, (now - (openedAt == null ? now : openedAt)) / 1000.0);
       if (fired != null) {
-        flush(fired, members, batchId, size, opened, timeout, end, out.get(StepTags.MAIN)::output,
-            out.get(StepTags.ROUTED)::output, audit::output);
+        flush(
+            fired,
+            members,
+            batchId,
+            size,
+            opened,
+            timeout,
+            end,
+            out.get(StepTags.MAIN)::output,
+            out.get(StepTags.ROUTED)::output,
+            audit::output);
       }
     }
 
     @OnTimer("timeout")
-    public void onTimeout(OnTimerContext c,
+    public void onTimeout(
+        OnTimerContext c,
         @StateId("members") BagState<KV<Integer, Token>> members,
         @StateId("batch") ValueState<String> batchId,
         @StateId("size") ValueState<Integer> size,
         @StateId("opened") ValueState<Long> opened,
-        @TimerId("timeout") Timer timeout, @TimerId("end") Timer end) {
-      flush(AggregationTrigger.TIMEOUT, members, batchId, size, opened, timeout, end,
-          t -> c.output(StepTags.MAIN, t), t -> c.output(StepTags.ROUTED, t),
+        @TimerId("timeout") Timer timeout,
+        @TimerId("end") Timer end) {
+      flush(
+          AggregationTrigger.TIMEOUT,
+          members,
+          batchId,
+          size,
+          opened,
+          timeout,
+          end,
+          t -> c.output(StepTags.MAIN, t),
+          t -> c.output(StepTags.ROUTED, t),
           r -> c.output(StepTags.AUDIT, r));
     }
 
     @OnTimer("end")
-    public void onEnd(OnTimerContext c,
+    public void onEnd(
+        OnTimerContext c,
         @StateId("members") BagState<KV<Integer, Token>> members,
         @StateId("batch") ValueState<String> batchId,
         @StateId("size") ValueState<Integer> size,
         @StateId("opened") ValueState<Long> opened,
-        @TimerId("timeout") Timer timeout, @TimerId("end") Timer end) {
-      flush(AggregationTrigger.END_OF_SOURCE, members, batchId, size, opened, timeout, end,
-          t -> c.output(StepTags.MAIN, t), t -> c.output(StepTags.ROUTED, t),
+        @TimerId("timeout") Timer timeout,
+        @TimerId("end") Timer end) {
+      flush(
+          AggregationTrigger.END_OF_SOURCE,
+          members,
+          batchId,
+          size,
+          opened,
+          timeout,
+          end,
+          t -> c.output(StepTags.MAIN, t),
+          t -> c.output(StepTags.ROUTED, t),
           r -> c.output(StepTags.AUDIT, r));
     }
 
     private TokenOutcomeRecord buffered(Token token, String batchId) {
       // Non-terminal and one per (token, batch): derived, so a retried bundle writes the same id.
-      String outcomeId = "out_" + CanonicalJson.sha256Hex("buffered|" + token.tokenId() + "|"
-          + batchId).substring(0, 12);
-      return new TokenOutcomeRecord(outcomeId, ctx.runId(), token.tokenId(), "buffered", 0,
-          Instant.now(), null, batchId, null, null, null, null, null, null, token.rowId());
+      String outcomeId =
+          "out_"
+              + CanonicalJson.sha256Hex("buffered|" + token.tokenId() + "|" + batchId)
+                  .substring(0, 12);
+      return new TokenOutcomeRecord(
+          outcomeId,
+          ctx.runId(),
+          token.tokenId(),
+          "buffered",
+          0,
+          Instant.now(),
+          null,
+          batchId,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          token.rowId());
     }
 
-    private void flush(String triggerType, BagState<KV<Integer, Token>> membersState,
-        ValueState<String> batchIdState, ValueState<Integer> size, ValueState<Long> opened,
-        Timer timeout, Timer end, Consumer<Token> main, Consumer<Token> routed,
+    private void flush(
+        String triggerType,
+        BagState<KV<Integer, Token>> membersState,
+        ValueState<String> batchIdState,
+        ValueState<Integer> size,
+        ValueState<Long> opened,
+        Timer timeout,
+        Timer end,
+        Consumer<Token> main,
+        Consumer<Token> routed,
         Consumer<AuditRecord> audit) {
       String batchId = batchIdState.read();
       List<KV<Integer, Token>> held = new ArrayList<>();
@@ -285,8 +357,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       }
       // Membership is arrival order (the ordinals); the plugin sees the members in source order,
       // so a batch's outputs do not depend on how the runner interleaved its rows.
-      List<Token> members = held.stream().map(KV::getValue)
-          .sorted(Token::compareBySourceOrder).toList();
+      List<Token> members =
+          held.stream().map(KV::getValue).sorted(Token::compareBySourceOrder).toList();
       List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
       Instant started = Instant.now();
       Instant created = openedAt == null ? started : Instant.ofEpochMilli(openedAt);
@@ -295,8 +367,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       Map<String, Object> input = Map.of("batch_rows", rows);
       String reason = triggerReason(triggerType, members.size());
       if (batch instanceof ExternalBatchTransform external) {
-        flushExternal(external, triggerType, reason, batchId, created, started, members, main,
-            routed, audit);
+        flushExternal(
+            external, triggerType, reason, batchId, created, started, members, main, routed, audit);
         return;
       }
       List<BatchTransform.BatchOutput> outputs;
@@ -306,17 +378,49 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         checkOutputs(outputs, rows.size());
       } catch (RuntimeException e) {
         io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
-        String message = e instanceof BatchTransform.BatchRejectedException ? e.getMessage()
-            : e.getClass().getSimpleName() + ": " + e.getMessage();
-        audit.accept(StepAudit.failed(ctx, stateId, first, CanonicalJson.stableHash(input),
-            StepAudit.error(message, e.getClass().getSimpleName()), started));
-        audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), stateId, reason,
-            triggerType, 0, "failed", created, Instant.now()));
+        String message =
+            e instanceof BatchTransform.BatchRejectedException
+                ? e.getMessage()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
+        audit.accept(
+            StepAudit.failed(
+                ctx,
+                stateId,
+                first,
+                CanonicalJson.stableHash(input),
+                StepAudit.error(message, e.getClass().getSimpleName()),
+                started));
+        audit.accept(
+            new BatchRecord(
+                batchId,
+                ctx.runId(),
+                ctx.nodeId(),
+                stateId,
+                reason,
+                triggerType,
+                0,
+                "failed",
+                created,
+                Instant.now()));
         String errorHash = Ids.errorHash(message);
         for (Token m : members) {
-          audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-              m.tokenId(), "failed", 1, Instant.now(), null, batchId, null, null, null, errorHash,
-              CanonicalJson.canonicalize(Map.of("batch_error", message)), null, m.rowId()));
+          audit.accept(
+              new TokenOutcomeRecord(
+                  Ids.terminalOutcomeId(m.tokenId()),
+                  ctx.runId(),
+                  m.tokenId(),
+                  "failed",
+                  1,
+                  Instant.now(),
+                  null,
+                  batchId,
+                  null,
+                  null,
+                  null,
+                  errorHash,
+                  CanonicalJson.canonicalize(Map.of("batch_error", message)),
+                  null,
+                  m.rowId()));
         }
         Metrics.counter(AggregationStep.class, "batches_failed").inc();
         return;
@@ -325,11 +429,27 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       context.put("trigger_type", triggerType);
       context.put("buffer_size", members.size());
       context.put("batch_id", batchId);
-      audit.accept(StepAudit.completed(ctx, stateId, first, input,
-          Map.of("rows", outputs.stream().map(BatchTransform.BatchOutput::row).toList()),
-          started, context));
-      audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), stateId, reason,
-          triggerType, 0, "completed", created, Instant.now()));
+      audit.accept(
+          StepAudit.completed(
+              ctx,
+              stateId,
+              first,
+              input,
+              Map.of("rows", outputs.stream().map(BatchTransform.BatchOutput::row).toList()),
+              started,
+              context));
+      audit.accept(
+          new BatchRecord(
+              batchId,
+              ctx.runId(),
+              ctx.nodeId(),
+              stateId,
+              reason,
+              triggerType,
+              0,
+              "completed",
+              created,
+              Instant.now()));
       Metrics.counter(AggregationStep.class, "batches_" + triggerType).inc();
       if (mode == OutputMode.PASSTHROUGH) {
         for (Token m : members) {
@@ -341,16 +461,34 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       String expandGroupId = Ids.groupId();
       for (int j = 0; j < outputs.size(); j++) {
         BatchTransform.BatchOutput o = outputs.get(j);
-        List<Token> parents = o.sources().isEmpty() ? members
-            : o.sources().stream().map(members::get).toList();
+        List<Token> parents =
+            o.sources().isEmpty() ? members : o.sources().stream().map(members::get).toList();
         Token anchor = parents.get(0);
         List<Integer> order = new ArrayList<>(anchor.order());
         order.add(j);
-        Token child = new Token(anchor.rowId(), Ids.tokenId(),
-            parents.stream().map(Token::tokenId).toList(), anchor.rowIndex(), order, o.row(),
-            stateId, null, null, null);
-        audit.accept(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
-            expandGroupId, null, ctx.stepIndex(), now));
+        Token child =
+            new Token(
+                anchor.rowId(),
+                Ids.tokenId(),
+                parents.stream().map(Token::tokenId).toList(),
+                anchor.rowIndex(),
+                order,
+                o.row(),
+                stateId,
+                null,
+                null,
+                null);
+        audit.accept(
+            new TokenRecord(
+                child.tokenId(),
+                child.rowId(),
+                ctx.runId(),
+                null,
+                null,
+                expandGroupId,
+                null,
+                ctx.stepIndex(),
+                now));
         for (int p = 0; p < parents.size(); p++) {
           audit.accept(new TokenParentRecord(child.tokenId(), parents.get(p).tokenId(), p));
         }
@@ -360,20 +498,42 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       // implies its batch's outputs are recorded (a resume reads an open output as an unfinished
       // batch and processes its members again).
       for (Token m : members) {
-        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null, m.rowId()));
+        audit.accept(
+            new TokenOutcomeRecord(
+                Ids.terminalOutcomeId(m.tokenId()),
+                ctx.runId(),
+                m.tokenId(),
+                "consumed_in_batch",
+                1,
+                now,
+                null,
+                batchId,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                m.rowId()));
       }
     }
 
     /**
      * A batch of an {@link ExternalBatchTransform}: its calls go under the flush's node state (or,
-     * after a checkpoint, under the state that follows the pending one); each member then
-     * continues with its own result or is rejected on its own, as a row transform's row is.
+     * after a checkpoint, under the state that follows the pending one); each member then continues
+     * with its own result or is rejected on its own, as a row transform's row is.
      */
-    private void flushExternal(ExternalBatchTransform external, String triggerType,
-        String reason, String batchId, Instant created, Instant started, List<Token> members,
-        Consumer<Token> main, Consumer<Token> routed, Consumer<AuditRecord> audit) {
+    private void flushExternal(
+        ExternalBatchTransform external,
+        String triggerType,
+        String reason,
+        String batchId,
+        Instant created,
+        Instant started,
+        List<Token> members,
+        Consumer<Token> main,
+        Consumer<Token> routed,
+        Consumer<AuditRecord> audit) {
       Token first = members.get(0);
       List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
       Map<String, Object> input = Map.of("batch_rows", rows);
@@ -382,21 +542,28 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       context.put("trigger_type", triggerType);
       context.put("buffer_size", members.size());
       context.put("batch_id", batchId);
-      BatchFlushWork work = new BatchFlushWork(ctx, batchId, first, members, inputHash, context,
-          started, payloads);
+      BatchFlushWork work =
+          new BatchFlushWork(ctx, batchId, first, members, inputHash, context, started, payloads);
       List<TransformResult> results;
       try {
         results = external.process(work);
         if (results.size() != members.size()) {
-          throw new IllegalStateException(ctx.nodeName() + " answered " + results.size()
-              + " results for a batch of " + members.size());
+          throw new IllegalStateException(
+              ctx.nodeName()
+                  + " answered "
+                  + results.size()
+                  + " results for a batch of "
+                  + members.size());
         }
         for (TransformResult r : results) {
           if (r instanceof TransformResult.Success ok) {
             CanonicalJson.canonicalize(ok.row());
           } else if (!(r instanceof TransformResult.Error)) {
-            throw new IllegalStateException(ctx.nodeName() + " answered " + r
-                + "; a batch plugin answers a success or an error per row");
+            throw new IllegalStateException(
+                ctx.nodeName()
+                    + " answered "
+                    + r
+                    + "; a batch plugin answers a success or an error per row");
           }
         }
       } catch (RuntimeException e) {
@@ -405,17 +572,46 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         // A plugin bug: the batch fails, every member with it, the calls made so far recorded.
         work.syncPayloads();
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-        audit.accept(StepAudit.failed(ctx, work.stateId(), first, inputHash,
-            StepAudit.error(message, e.getClass().getSimpleName()), started));
+        audit.accept(
+            StepAudit.failed(
+                ctx,
+                work.stateId(),
+                first,
+                inputHash,
+                StepAudit.error(message, e.getClass().getSimpleName()),
+                started));
         work.recorded().forEach(audit);
-        audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), work.stateId(), reason,
-            triggerType, 0, "failed", created, Instant.now()));
+        audit.accept(
+            new BatchRecord(
+                batchId,
+                ctx.runId(),
+                ctx.nodeId(),
+                work.stateId(),
+                reason,
+                triggerType,
+                0,
+                "failed",
+                created,
+                Instant.now()));
         String errorHash = Ids.errorHash(message);
         for (Token m : members) {
-          audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-              m.tokenId(), "failed", 1, Instant.now(), null, batchId, null, null, null,
-              errorHash, CanonicalJson.canonicalize(Map.of("batch_error", message)), null,
-              m.rowId()));
+          audit.accept(
+              new TokenOutcomeRecord(
+                  Ids.terminalOutcomeId(m.tokenId()),
+                  ctx.runId(),
+                  m.tokenId(),
+                  "failed",
+                  1,
+                  Instant.now(),
+                  null,
+                  batchId,
+                  null,
+                  null,
+                  null,
+                  errorHash,
+                  CanonicalJson.canonicalize(Map.of("batch_error", message)),
+                  null,
+                  m.rowId()));
         }
         Metrics.counter(AggregationStep.class, "batches_failed").inc();
         return;
@@ -441,12 +637,23 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         error.put("first_error", firstError);
         audit.accept(StepAudit.failed(ctx, stateId, first, inputHash, error, started));
       } else {
-        audit.accept(StepAudit.completed(ctx, stateId, first, input, Map.of("rows", succeeded),
-            started, context));
+        audit.accept(
+            StepAudit.completed(
+                ctx, stateId, first, input, Map.of("rows", succeeded), started, context));
       }
       work.recorded().forEach(audit);
-      audit.accept(new BatchRecord(batchId, ctx.runId(), ctx.nodeId(), stateId, reason,
-          triggerType, 0, allFailed ? "failed" : "completed", created, Instant.now()));
+      audit.accept(
+          new BatchRecord(
+              batchId,
+              ctx.runId(),
+              ctx.nodeId(),
+              stateId,
+              reason,
+              triggerType,
+              0,
+              allFailed ? "failed" : "completed",
+              created,
+              Instant.now()));
       Metrics.counter(AggregationStep.class, "batches_" + triggerType).inc();
       Instant now = Instant.now();
       String expandGroupId = Ids.groupId();
@@ -455,8 +662,14 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         TransformResult r = results.get(i);
         if (r instanceof TransformResult.Error err) {
           // The row's own failed state at this node carries its reason and its routing.
-          StepAudit.Rejection rejection = StepAudit.rejected(ctx, Ids.stateId(), m,
-              CanonicalJson.tolerantHash(m.data()), err.reason(), started);
+          StepAudit.Rejection rejection =
+              StepAudit.rejected(
+                  ctx,
+                  Ids.stateId(),
+                  m,
+                  CanonicalJson.tolerantHash(m.data()),
+                  err.reason(),
+                  started);
           rejection.records().forEach(audit);
           if (rejection.routed() != null) {
             routed.accept(rejection.routed());
@@ -470,12 +683,35 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           continue;
         }
         Token child = m.child(0, row, stateId);
-        audit.accept(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
-            expandGroupId, null, ctx.stepIndex(), now));
+        audit.accept(
+            new TokenRecord(
+                child.tokenId(),
+                child.rowId(),
+                ctx.runId(),
+                null,
+                null,
+                expandGroupId,
+                null,
+                ctx.stepIndex(),
+                now));
         audit.accept(new TokenParentRecord(child.tokenId(), m.tokenId(), 0));
-        audit.accept(new TokenOutcomeRecord(Ids.terminalOutcomeId(m.tokenId()), ctx.runId(),
-            m.tokenId(), "consumed_in_batch", 1, now, null, batchId, null, null, null, null, null,
-            null, m.rowId()));
+        audit.accept(
+            new TokenOutcomeRecord(
+                Ids.terminalOutcomeId(m.tokenId()),
+                ctx.runId(),
+                m.tokenId(),
+                "consumed_in_batch",
+                1,
+                now,
+                null,
+                batchId,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                m.rowId()));
         main.accept(child);
       }
     }
@@ -488,11 +724,16 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           }
         }
       }
-      if (mode == OutputMode.TRANSFORM && expectedOutputCount != null
+      if (mode == OutputMode.TRANSFORM
+          && expectedOutputCount != null
           && outputs.size() != expectedOutputCount) {
-        throw new BatchTransform.BatchRejectedException("aggregation '" + ctx.nodeName()
-            + "' produced " + outputs.size() + " rows, expected_output_count is "
-            + expectedOutputCount);
+        throw new BatchTransform.BatchRejectedException(
+            "aggregation '"
+                + ctx.nodeName()
+                + "' produced "
+                + outputs.size()
+                + " rows, expected_output_count is "
+                + expectedOutputCount);
       }
     }
 

@@ -37,13 +37,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ExternalBatchTransform.BatchWork} of one flush: collects the flush's calls under its
- * node state and, on {@link #checkpoint}, commits that state as {@code pending} with its calls
- * and a checkpoint straight to the Landscape (the step's outputs reach the Landscape only when
- * the bundle ends, too late for a process killed while it waits), then carries on under a new
- * state of the same batch.
+ * node state and, on {@link #checkpoint}, commits that state as {@code pending} with its calls and
+ * a checkpoint straight to the Landscape (the step's outputs reach the Landscape only when the
+ * bundle ends, too late for a process killed while it waits), then carries on under a new state of
+ * the same batch.
  */
 final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   private static final Logger LOG = LoggerFactory.getLogger(BatchFlushWork.class);
+
   /** Version of the {@code aggregation_state_json} this step writes. */
   static final int CHECKPOINT_FORMAT = 1;
 
@@ -61,14 +62,22 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   private final AtomicInteger nextIndex = new AtomicInteger();
   private final List<CallRecord> calls = new ArrayList<>();
 
-  BatchFlushWork(StepContext ctx, String batchId, Token first, List<Token> tokens,
-      String inputHash, Map<String, Object> context, Instant started,
+  BatchFlushWork(
+      StepContext ctx,
+      String batchId,
+      Token first,
+      List<Token> tokens,
+      String inputHash,
+      Map<String, Object> context,
+      Instant started,
       @Nullable FilesystemPayloadStore store) {
     this.ctx = ctx;
     this.batchId = batchId;
     this.first = first;
-    this.members = tokens.stream().map(t -> new ExternalBatchTransform.Member(t.tokenId(),
-        customId(t), t.data())).toList();
+    this.members =
+        tokens.stream()
+            .map(t -> new ExternalBatchTransform.Member(t.tokenId(), customId(t), t.data()))
+            .toList();
     this.inputHash = inputHash;
     this.context = context;
     this.started = started;
@@ -86,8 +95,8 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   }
 
   /**
-   * A row's id in a batch job: its source position and its place among its row's tokens, the
-   * same in a resumed run (token and row ids are not).
+   * A row's id in a batch job: its source position and its place among its row's tokens, the same
+   * in a resumed run (token and row ids are not).
    */
   static String customId(Token t) {
     StringBuilder b = new StringBuilder("row-").append(t.rowIndex());
@@ -117,12 +126,17 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   }
 
   @Override
-  public CallRecord record(String callType, String status, Map<String, Object> request,
-      @Nullable Map<String, Object> response, @Nullable Map<String, Object> error,
-      double latencyMs, CallRecord.Telemetry telemetry) {
+  public CallRecord record(
+      String callType,
+      String status,
+      Map<String, Object> request,
+      @Nullable Map<String, Object> response,
+      @Nullable Map<String, Object> error,
+      double latencyMs,
+      CallRecord.Telemetry telemetry) {
     HintedSink sink = new HintedSink(telemetry);
-    return CallAudit.record(sink, sink.nextCallIndex(), callType, status, request, response,
-        error, latencyMs);
+    return CallAudit.record(
+        sink, sink.nextCallIndex(), callType, status, request, response, error, latencyMs);
   }
 
   /** Calls of the current state, each with the telemetry hints of whoever made it. */
@@ -168,28 +182,50 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       String checkpointId = "cp-" + Ids.groupId();
       Map<String, Object> pendingContext = new LinkedHashMap<>(context);
       pendingContext.put("checkpoint_id", checkpointId);
-      NodeStateRecord pending = new NodeStateRecord(stateId, first.tokenId(), ctx.runId(),
-          ctx.nodeId(), ctx.stepIndex(), 0, "pending", inputHash, null,
-          CanonicalJson.canonicalize(pendingContext),
-          Duration.between(started, now).toNanos() / 1e6, null, null, started, now,
-          first.rowId());
+      NodeStateRecord pending =
+          new NodeStateRecord(
+              stateId,
+              first.tokenId(),
+              ctx.runId(),
+              ctx.nodeId(),
+              ctx.stepIndex(),
+              0,
+              "pending",
+              inputHash,
+              null,
+              CanonicalJson.canonicalize(pendingContext),
+              Duration.between(started, now).toNanos() / 1e6,
+              null,
+              null,
+              started,
+              now,
+              first.rowId());
       Map<String, Object> aggregationState = new LinkedHashMap<>();
       aggregationState.put("batch_id", batchId);
       aggregationState.put("state", state);
       String nodeHash = CanonicalJson.sha256Hex(ctx.nodeId());
       LandscapeUrl url = ctx.landscape();
       if (url == null) {
-        throw new IllegalStateException("aggregation " + ctx.nodeName()
-            + " must checkpoint but its step has no Landscape");
+        throw new IllegalStateException(
+            "aggregation " + ctx.nodeName() + " must checkpoint but its step has no Landscape");
       }
       syncPayloads();
       LandscapeStore store = LandscapeStores.acquire(url);
       try {
         // One key per aggregation node: its flushes, and so its checkpoints, are serial.
-        CheckpointRecord checkpoint = new CheckpointRecord(checkpointId, ctx.runId(),
-            first.tokenId(), ctx.nodeId(), nextSequence(store),
-            CanonicalJson.canonicalize(aggregationState), null, now, nodeHash, nodeHash,
-            CHECKPOINT_FORMAT);
+        CheckpointRecord checkpoint =
+            new CheckpointRecord(
+                checkpointId,
+                ctx.runId(),
+                first.tokenId(),
+                ctx.nodeId(),
+                nextSequence(store),
+                CanonicalJson.canonicalize(aggregationState),
+                null,
+                now,
+                nodeHash,
+                nodeHash,
+                CHECKPOINT_FORMAT);
         List<AuditRecord> records = new ArrayList<>();
         records.add(pending);
         records.addAll(calls);
@@ -197,14 +233,19 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
         // Telemetry for the calls this commit inserted, after it: a retried flush that
         // re-commits a checkpoint already on record emits nothing again.
         LandscapeWriter.to(store)
-            .withTelemetry(TelemetryManagers.find(ctx.runId()).orElse(null),
+            .withTelemetry(
+                TelemetryManagers.find(ctx.runId()).orElse(null),
                 new StepTrailEvents(ctx.runId(), ctx.nodeName(), first.tokenId(), payloads))
             .commit(records);
       } finally {
         LandscapeStores.release(url);
       }
-      LOG.info("batch checkpoint committed node={} batch_id={} checkpoint_id={} state_id={}",
-          ctx.nodeName(), batchId, checkpointId, stateId);
+      LOG.info(
+          "batch checkpoint committed node={} batch_id={} checkpoint_id={} state_id={}",
+          ctx.nodeName(),
+          batchId,
+          checkpointId,
+          stateId);
       calls.clear();
       nextIndex.set(0);
       stateId = Ids.stateId();
@@ -214,8 +255,10 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   /** The run's next checkpoint sequence number at this node (1, 2, ...). */
   private long nextSequence(LandscapeStore store) {
     try (Connection c = store.connection();
-        PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(sequence_number), 0) + 1"
-            + " FROM checkpoints WHERE run_id = ? AND node_id = ?")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT COALESCE(MAX(sequence_number), 0) + 1"
+                    + " FROM checkpoints WHERE run_id = ? AND node_id = ?")) {
       ps.setString(1, ctx.runId());
       ps.setString(2, ctx.nodeId());
       try (ResultSet rs = ps.executeQuery()) {
@@ -223,8 +266,9 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
         return rs.getLong(1);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot number the checkpoint of aggregation "
-          + ctx.nodeName() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot number the checkpoint of aggregation " + ctx.nodeName() + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -238,9 +282,11 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     try (Connection c = store.connection()) {
       List<Map<String, Object>> out = new ArrayList<>();
       for (String run : runChain(c)) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT aggregation_state_json FROM"
-            + " checkpoints WHERE run_id = ? AND node_id = ? AND aggregation_state_json IS NOT"
-            + " NULL ORDER BY sequence_number DESC")) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT aggregation_state_json FROM"
+                    + " checkpoints WHERE run_id = ? AND node_id = ? AND aggregation_state_json IS NOT"
+                    + " NULL ORDER BY sequence_number DESC")) {
           ps.setString(1, run);
           ps.setString(2, ctx.nodeId());
           try (ResultSet rs = ps.executeQuery()) {
@@ -251,8 +297,13 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
                 Map<String, Object> typed = (Map<String, Object>) st;
                 out.add(typed);
               } else {
-                throw new IllegalStateException("checkpoint of node " + ctx.nodeId()
-                    + " in run " + run + " has no state: " + rs.getString(1));
+                throw new IllegalStateException(
+                    "checkpoint of node "
+                        + ctx.nodeId()
+                        + " in run "
+                        + run
+                        + " has no state: "
+                        + rs.getString(1));
               }
             }
           }
@@ -260,8 +311,9 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
       }
       return out;
     } catch (SQLException | RuntimeException e) {
-      throw new IllegalStateException("cannot read the checkpoints of aggregation "
-          + ctx.nodeName() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the checkpoints of aggregation " + ctx.nodeName() + ": " + e.getMessage(),
+          e);
     } finally {
       LandscapeStores.release(url);
     }
@@ -273,11 +325,14 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     String run = ctx.runId();
     while (run != null && chain.add(run)) {
       String previous = null;
-      try (PreparedStatement ps = c.prepareStatement("SELECT result_json FROM preflight_results"
-          + " WHERE run_id = ? AND result_type = 'dependency_run'")) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT result_json FROM preflight_results"
+                  + " WHERE run_id = ? AND result_type = 'dependency_run'")) {
         ps.setString(1, run);
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next() && CanonicalJson.parse(rs.getString(1)) instanceof Map<?, ?> link
+          if (rs.next()
+              && CanonicalJson.parse(rs.getString(1)) instanceof Map<?, ?> link
               && link.get("run_id") instanceof String p) {
             previous = p;
           }

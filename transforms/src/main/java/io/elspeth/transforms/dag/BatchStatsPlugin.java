@@ -11,12 +11,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code batch_stats}: one summary row per batch, exactly ELSPETH RC2's: {@code count} (rows with a
- * value), {@code sum} (a float: the values added in batch order as doubles, as Python's
- * {@code sum} of floats does), {@code batch_size} (rows in the batch), {@code mean} (with
- * {@code compute_mean}; {@code sum / count}), then the {@code group_by} field under its own name,
- * copied from the first row when that row has it. A row whose value is missing or not a number
- * fails the batch, with the row's position and the field named; booleans count as 1.0 and 0.0,
- * as Python's {@code bool} is an {@code int}.
+ * value), {@code sum} (a float: the values added in batch order as doubles, as Python's {@code sum}
+ * of floats does), {@code batch_size} (rows in the batch), {@code mean} (with {@code compute_mean};
+ * {@code sum / count}), then the {@code group_by} field under its own name, copied from the first
+ * row when that row has it. A row whose value is missing or not a number fails the batch, with the
+ * row's position and the field named; booleans count as 1.0 and 0.0, as Python's {@code bool} is an
+ * {@code int}.
  */
 public final class BatchStatsPlugin implements AggregationPlugin {
   @Override
@@ -33,7 +33,10 @@ public final class BatchStatsPlugin implements AggregationPlugin {
   public List<OptionSpec> options() {
     return List.of(
         OptionSpec.required("value_field", OptionType.STRING, "numeric field to summarise"),
-        OptionSpec.optional("group_by", OptionType.STRING, null,
+        OptionSpec.optional(
+            "group_by",
+            OptionType.STRING,
+            null,
             "field copied from the first row of the batch into the summary"),
         OptionSpec.optional("compute_mean", OptionType.BOOL, true, "add the mean"),
         OptionSpec.optional("schema", OptionType.SCHEMA, null, "row schema"),
@@ -48,8 +51,8 @@ public final class BatchStatsPlugin implements AggregationPlugin {
     return rows -> List.of(BatchTransform.BatchOutput.ofAll(summary(rows, field, groupBy, mean)));
   }
 
-  static Map<String, Object> summary(List<Map<String, Object>> rows, String field,
-      @Nullable String groupBy, boolean computeMean) {
+  static Map<String, Object> summary(
+      List<Map<String, Object>> rows, String field, @Nullable String groupBy, boolean computeMean) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (rows.isEmpty()) {
       // ELSPETH's shape for an empty batch (a flush with no members never reaches a plugin here).
@@ -67,9 +70,14 @@ public final class BatchStatsPlugin implements AggregationPlugin {
       } else if (v instanceof Number n) {
         sum += n.doubleValue();
       } else {
-        throw new BatchTransform.BatchRejectedException("batch_stats: row " + i
-            + " of the batch has " + (v == null ? "no value" : "non-numeric value " + v)
-            + " in value_field '" + field + "'");
+        throw new BatchTransform.BatchRejectedException(
+            "batch_stats: row "
+                + i
+                + " of the batch has "
+                + (v == null ? "no value" : "non-numeric value " + v)
+                + " in value_field '"
+                + field
+                + "'");
       }
     }
     out.put("count", (long) rows.size());

@@ -8,13 +8,13 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A batch plugin that calls external services for a flushed batch (the Azure Batch API,
- * concurrent OpenRouter requests): it answers for each member row on its own, a success (the row
- * continues with the new data) or a processing error (the row goes to the aggregation's
- * {@code on_error}, the reason recorded), so one bad row never fails the others. Its calls are
- * recorded under the flush's node state through {@link BatchWork#calls}; work that outlives the
- * process (a submitted batch job) is recorded with {@link BatchWork#checkpoint} before the plugin
- * waits on it, and found again through {@link BatchWork#checkpoints()} by a resumed run.
+ * A batch plugin that calls external services for a flushed batch (the Azure Batch API, concurrent
+ * OpenRouter requests): it answers for each member row on its own, a success (the row continues
+ * with the new data) or a processing error (the row goes to the aggregation's {@code on_error}, the
+ * reason recorded), so one bad row never fails the others. Its calls are recorded under the flush's
+ * node state through {@link BatchWork#calls}; work that outlives the process (a submitted batch
+ * job) is recorded with {@link BatchWork#checkpoint} before the plugin waits on it, and found again
+ * through {@link BatchWork#checkpoints()} by a resumed run.
  */
 public interface ExternalBatchTransform extends BatchTransform {
 
@@ -33,12 +33,17 @@ public interface ExternalBatchTransform extends BatchTransform {
     CallSink calls(String provider, @Nullable String tokenId);
 
     /**
-     * Records one call the plugin built itself (e.g. a row's result read from a batch output
-     * file), under the flush's node state, with {@code telemetry} for its event.
+     * Records one call the plugin built itself (e.g. a row's result read from a batch output file),
+     * under the flush's node state, with {@code telemetry} for its event.
      */
-    CallRecord record(String callType, String status, Map<String, Object> request,
-        @Nullable Map<String, Object> response, @Nullable Map<String, Object> error,
-        double latencyMs, CallRecord.Telemetry telemetry);
+    CallRecord record(
+        String callType,
+        String status,
+        Map<String, Object> request,
+        @Nullable Map<String, Object> response,
+        @Nullable Map<String, Object> error,
+        double latencyMs,
+        CallRecord.Telemetry telemetry);
 
     /**
      * Commits, before returning, the flush's node state as {@code pending} with the calls made so
@@ -48,8 +53,7 @@ public interface ExternalBatchTransform extends BatchTransform {
     void checkpoint(Map<String, Object> state);
 
     /**
-     * The states checkpointed at this node in this run and in the runs it resumes, newest
-     * first.
+     * The states checkpointed at this node in this run and in the runs it resumes, newest first.
      */
     List<Map<String, Object>> checkpoints();
   }
@@ -59,15 +63,16 @@ public interface ExternalBatchTransform extends BatchTransform {
   default void teardown() {}
 
   /**
-   * One result per member, in member order: {@link TransformResult.Success} or
-   * {@link TransformResult.Error}. An exception fails the whole batch as a plugin bug.
+   * One result per member, in member order: {@link TransformResult.Success} or {@link
+   * TransformResult.Error}. An exception fails the whole batch as a plugin bug.
    */
   List<TransformResult> process(BatchWork work);
 
   /** Refused: this plugin needs the step's {@link BatchWork}. */
   @Override
   default List<BatchOutput> apply(List<Map<String, Object>> rows) {
-    throw new IllegalStateException(getClass().getSimpleName()
-        + " calls external services and must run inside AggregationStep");
+    throw new IllegalStateException(
+        getClass().getSimpleName()
+            + " calls external services and must run inside AggregationStep");
   }
 }

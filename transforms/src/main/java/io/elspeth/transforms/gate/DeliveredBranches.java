@@ -11,12 +11,12 @@ import java.util.Optional;
  * The fork branches of one gate that runs being resumed already delivered. A branch is delivered
  * for one token reaching the gate, named by its source row index and its {@link
  * io.elspeth.audit.token.Token#order() order} (empty for the row itself; the child index of an
- * expansion, the output index of a batch, the path index of an earlier fork, which are the same
- * in every run of the pipeline), when its child token, and everything derived from it, reached
- * terminal outcomes; each with the run that delivered it. A resumed run processes such a row
- * again for its unfinished branches only: the gate forks each token to the others, so a sink fed
- * by a delivered branch does not receive the token twice and that branch's external calls are
- * not paid again.
+ * expansion, the output index of a batch, the path index of an earlier fork, which are the same in
+ * every run of the pipeline), when its child token, and everything derived from it, reached
+ * terminal outcomes; each with the run that delivered it. A resumed run processes such a row again
+ * for its unfinished branches only: the gate forks each token to the others, so a sink fed by a
+ * delivered branch does not receive the token twice and that branch's external calls are not paid
+ * again.
  */
 public final class DeliveredBranches implements Serializable {
   private static final long serialVersionUID = 2L;
@@ -70,7 +70,8 @@ public final class DeliveredBranches implements Serializable {
      * rowIndex} whose order is {@code order}; the first run recorded for a branch is kept.
      */
     public Builder add(long rowIndex, List<Integer> order, String branch, String runId) {
-      byRow.computeIfAbsent(rowIndex, k -> new HashMap<>())
+      byRow
+          .computeIfAbsent(rowIndex, k -> new HashMap<>())
           .computeIfAbsent(new ArrayList<>(order), k -> new HashMap<>())
           .putIfAbsent(branch, runId);
       return this;

@@ -32,26 +32,26 @@ import org.slf4j.LoggerFactory;
  * submitted ({@code batches.create}); the submission is checkpointed in the Landscape before the
  * job is polled ({@code batches.retrieve}, from {@code poll_interval_seconds} with back-off, for at
  * most {@code max_wait_hours}); the output and error files are downloaded ({@code files.content})
- * and joined back to the rows by {@code custom_id}. Each of those requests is an audited
- * {@code http} call (provider {@code azure}); each row's result is its own {@code llm} call
- * with the row's token, the model and the token usage.
+ * and joined back to the rows by {@code custom_id}. Each of those requests is an audited {@code
+ * http} call (provider {@code azure}); each row's result is its own {@code llm} call with the row's
+ * token, the model and the token usage.
  *
  * <p>A row whose prompt cannot render, whose result is in the error file, is missing, appears
- * twice, or is not valid JSON, and every row of a job that ended {@code failed},
- * {@code expired} or {@code cancelled} or outlived {@code max_wait_hours}, is a processing error
- * of that row, with the reason. Rows that a run being resumed had submitted are not submitted
- * again: their job is polled.
+ * twice, or is not valid JSON, and every row of a job that ended {@code failed}, {@code expired} or
+ * {@code cancelled} or outlived {@code max_wait_hours}, is a processing error of that row, with the
+ * reason. Rows that a run being resumed had submitted are not submitted again: their job is polled.
  */
 final class AzureBatchLlmTransform implements ExternalBatchTransform {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(AzureBatchLlmTransform.class);
   static final String PROVIDER = "azure";
   private static final String CHAT_URL = "/chat/completions";
-  private static final Set<String> TERMINAL = Set.of("completed", "failed", "expired",
-      "cancelled");
+  private static final Set<String> TERMINAL = Set.of("completed", "failed", "expired", "cancelled");
   private static final Pattern CUSTOM_ID = Pattern.compile("\"custom_id\"\\s*:\\s*\"([^\"]+)\"");
+
   /** Back-off of the polls: each wait is this much longer than the last, up to the cap. */
   private static final double POLL_BACKOFF = 1.5;
+
   private static final double POLL_CAP_FACTOR = 4.0;
 
   private final LlmEndpoint endpoint;
@@ -62,15 +62,19 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   private final List<String> secretUrlParams;
   private transient @Nullable AuditedHttpClient http;
 
-  AzureBatchLlmTransform(LlmEndpoint endpoint, LlmOptions llm, double pollIntervalSeconds,
-      double maxWaitHours, ClientSettings client) {
+  AzureBatchLlmTransform(
+      LlmEndpoint endpoint,
+      LlmOptions llm,
+      double pollIntervalSeconds,
+      double maxWaitHours,
+      ClientSettings client) {
     this.endpoint = endpoint;
     this.llm = llm;
     this.pollIntervalSeconds = pollIntervalSeconds;
     this.maxWaitHours = maxWaitHours;
     this.secretUrlParams = client.secretUrlParams();
-    this.retrier = new CallRetrier(client, new PoolSettings(1, 0, 5000, 2.0, 50, 3600),
-        endpoint.service());
+    this.retrier =
+        new CallRetrier(client, new PoolSettings(1, 0, 5000, 2.0, 50, 3600), endpoint.service());
   }
 
   @Override
@@ -79,8 +83,11 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   }
 
   /** One row's request line, or why it has none. */
-  private record Prepared(Member member, @Nullable Map<String, Object> line,
-      PromptTemplate.@Nullable Rendered rendered, @Nullable Map<String, Object> error) {}
+  private record Prepared(
+      Member member,
+      @Nullable Map<String, Object> line,
+      PromptTemplate.@Nullable Rendered rendered,
+      @Nullable Map<String, Object> error) {}
 
   /** A submitted job and the rows of this flush it holds. */
   private record Job(String batchId, String submittedAt, List<Prepared> rows) {}
@@ -118,11 +125,15 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
         continue;
       }
       String id = String.valueOf(state.get("azure_batch_id"));
-      jobs.computeIfAbsent(id, k -> new Job(k, String.valueOf(state.get("submitted_at")),
-          new ArrayList<>())).rows().add(p);
+      jobs.computeIfAbsent(
+              id, k -> new Job(k, String.valueOf(state.get("submitted_at")), new ArrayList<>()))
+          .rows()
+          .add(p);
     }
     if (!jobs.isEmpty()) {
-      LOG.info("resuming batch jobs {} for {} rows", jobs.keySet(),
+      LOG.info(
+          "resuming batch jobs {} for {} rows",
+          jobs.keySet(),
           jobs.values().stream().mapToInt(j -> j.rows().size()).sum());
     }
     if (!fresh.isEmpty()) {
@@ -198,16 +209,27 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     byte[] file = jsonl.toString().getBytes(StandardCharsets.UTF_8);
     var calls = work.calls(PROVIDER, null);
     String fileName = "elspeth_batch_" + CanonicalJson.sha256Hex(file).substring(0, 16) + ".jsonl";
-    AuditedHttpClient.Response uploaded = retrier.callOrFail(() -> http().postMultipart(
-        url("/openai/files"), headers(false), Map.of("purpose", "batch"), "file", fileName, file,
-        timeout(), calls));
+    AuditedHttpClient.Response uploaded =
+        retrier.callOrFail(
+            () ->
+                http()
+                    .postMultipart(
+                        url("/openai/files"),
+                        headers(false),
+                        Map.of("purpose", "batch"),
+                        "file",
+                        fileName,
+                        file,
+                        timeout(),
+                        calls));
     String fileId = text(uploaded.body(), "id", "files.create");
     Map<String, Object> create = new LinkedHashMap<>();
     create.put("input_file_id", fileId);
     create.put("endpoint", CHAT_URL);
     create.put("completion_window", "24h");
-    AuditedHttpClient.Response created = retrier.callOrFail(() -> http().post(
-        url("/openai/batches"), headers(true), create, timeout(), calls));
+    AuditedHttpClient.Response created =
+        retrier.callOrFail(
+            () -> http().post(url("/openai/batches"), headers(true), create, timeout(), calls));
     String batchId = text(created.body(), "id", "batches.create");
     String submittedAt = Instant.now().toString();
     Map<String, Object> state = new LinkedHashMap<>();
@@ -225,15 +247,22 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
 
   private void collect(BatchWork work, Job job, Map<String, TransformResult> results) {
     var calls = work.calls(PROVIDER, null);
-    Instant deadline = parseInstant(job.submittedAt())
-        .plusMillis(Math.round(maxWaitHours * 3_600_000));
+    Instant deadline =
+        parseInstant(job.submittedAt()).plusMillis(Math.round(maxWaitHours * 3_600_000));
     double wait = pollIntervalSeconds;
     Map<String, Object> batch;
     while (true) {
       try {
-        AuditedHttpClient.Response polled = retrier.callOrFail(() -> http().get(
-            url("/openai/batches/" + encode(job.batchId())), headers(false), timeout(), calls,
-            false));
+        AuditedHttpClient.Response polled =
+            retrier.callOrFail(
+                () ->
+                    http()
+                        .get(
+                            url("/openai/batches/" + encode(job.batchId())),
+                            headers(false),
+                            timeout(),
+                            calls,
+                            false));
         batch = object(polled.body(), "batches.retrieve");
       } catch (ExternalCallException e) {
         failAll(job, e.rowError("batch_poll_failed"), results);
@@ -273,9 +302,16 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       }
       String text;
       try {
-        AuditedHttpClient.Response content = retrier.callOrFail(() -> http().get(
-            url("/openai/files/" + encode(fileId) + "/content"), headers(false), timeout(), calls,
-            true));
+        AuditedHttpClient.Response content =
+            retrier.callOrFail(
+                () ->
+                    http()
+                        .get(
+                            url("/openai/files/" + encode(fileId) + "/content"),
+                            headers(false),
+                            timeout(),
+                            calls,
+                            true));
         text = new String(content.raw(), StandardCharsets.UTF_8);
       } catch (ExternalCallException e) {
         failAll(job, e.rowError("batch_download_failed"), results);
@@ -306,13 +342,24 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       }
     }
     for (Prepared p : job.rows()) {
-      results.put(p.member().customId(), result(work, job, p, lines.get(p.member().customId()),
-          malformed.get(p.member().customId()), unattributed));
+      results.put(
+          p.member().customId(),
+          result(
+              work,
+              job,
+              p,
+              lines.get(p.member().customId()),
+              malformed.get(p.member().customId()),
+              unattributed));
     }
   }
 
-  private TransformResult result(BatchWork work, Job job, Prepared p,
-      @Nullable List<Map<String, Object>> found, @Nullable String malformedLine,
+  private TransformResult result(
+      BatchWork work,
+      Job job,
+      Prepared p,
+      @Nullable List<Map<String, Object>> found,
+      @Nullable String malformedLine,
       int unattributed) {
     String id = p.member().customId();
     Map<String, Object> reason = new LinkedHashMap<>();
@@ -344,22 +391,26 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       return TransformResult.error(reason);
     }
     Map<String, Object> line = found.get(0);
-    Map<String, Object> response = line.get("response") instanceof Map<?, ?> r
-        ? cast(r) : Map.of();
+    Map<String, Object> response = line.get("response") instanceof Map<?, ?> r ? cast(r) : Map.of();
     Map<String, Object> body = response.get("body") instanceof Map<?, ?> b ? cast(b) : Map.of();
     Object statusCode = response.get("status_code");
     String content = content(body);
     Map<String, Object> usage = body.get("usage") instanceof Map<?, ?> u ? cast(u) : Map.of();
     String model = body.get("model") instanceof String s ? s : llm.model();
-    if (line.get("error") != null || !(statusCode instanceof Number n) || n.intValue() != 200
+    if (line.get("error") != null
+        || !(statusCode instanceof Number n)
+        || n.intValue() != 200
         || content == null) {
       Map<String, Object> error = new LinkedHashMap<>();
       error.put("type", "BatchRowError");
       error.put("status_code", statusCode);
       error.put("error", line.get("error") != null ? line.get("error") : body.get("error"));
       record(work, p, CallAudit.ERROR, line, error, model, usage);
-      reason.put("reason", content == null && statusCode instanceof Number c
-          && c.intValue() == 200 ? "invalid_batch_response" : "batch_row_failed");
+      reason.put(
+          "reason",
+          content == null && statusCode instanceof Number c && c.intValue() == 200
+              ? "invalid_batch_response"
+              : "batch_row_failed");
       reason.put("status_code", statusCode);
       reason.put("error", error.get("error"));
       return TransformResult.error(reason);
@@ -373,21 +424,39 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   }
 
   /** The row's result as its own {@code llm} call: its request line and its output line. */
-  private void record(BatchWork work, Prepared p, String status, Map<String, Object> response,
-      @Nullable Map<String, Object> error, @Nullable String model,
+  private void record(
+      BatchWork work,
+      Prepared p,
+      String status,
+      Map<String, Object> response,
+      @Nullable Map<String, Object> error,
+      @Nullable String model,
       @Nullable Map<String, Object> usage) {
-    work.record("llm", status, p.line(), response, error, 0.0, new CallRecord.Telemetry(PROVIDER,
-        p.member().tokenId(), llm.model(), model, count(usage, "prompt_tokens"),
-        count(usage, "completion_tokens")));
+    work.record(
+        "llm",
+        status,
+        p.line(),
+        response,
+        error,
+        0.0,
+        new CallRecord.Telemetry(
+            PROVIDER,
+            p.member().tokenId(),
+            llm.model(),
+            model,
+            count(usage, "prompt_tokens"),
+            count(usage, "completion_tokens")));
   }
 
   private static @Nullable Long count(@Nullable Map<String, Object> usage, String key) {
     return usage != null && usage.get(key) instanceof Number n && n.longValue() >= 0
-        ? n.longValue() : null;
+        ? n.longValue()
+        : null;
   }
 
   private static @Nullable String content(Map<String, Object> body) {
-    if (body.get("choices") instanceof List<?> choices && !choices.isEmpty()
+    if (body.get("choices") instanceof List<?> choices
+        && !choices.isEmpty()
         && choices.get(0) instanceof Map<?, ?> choice
         && choice.get("message") instanceof Map<?, ?> message
         && message.get("content") instanceof String text) {
@@ -396,8 +465,8 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     return null;
   }
 
-  private static void failAll(Job job, Map<String, Object> reason,
-      Map<String, TransformResult> results) {
+  private static void failAll(
+      Job job, Map<String, Object> reason, Map<String, TransformResult> results) {
     for (Prepared p : job.rows()) {
       Map<String, Object> r = new LinkedHashMap<>(reason);
       r.put("custom_id", p.member().customId());
@@ -415,8 +484,10 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   }
 
   private String url(String path) {
-    String base = endpoint.url().endsWith("/") ? endpoint.url().substring(0,
-        endpoint.url().length() - 1) : endpoint.url();
+    String base =
+        endpoint.url().endsWith("/")
+            ? endpoint.url().substring(0, endpoint.url().length() - 1)
+            : endpoint.url();
     return base + path + "?api-version=" + encode(endpoint.apiVersion());
   }
 
@@ -464,16 +535,20 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     if (body instanceof Map<?, ?> m && !AuditedHttpClient.isUnparsedJson(body)) {
       return cast(m);
     }
-    throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-        operation + " answered a body that is not a JSON object", null);
+    throw new ExternalCallException(
+        ExternalCallException.Kind.INVALID_RESPONSE,
+        operation + " answered a body that is not a JSON object",
+        null);
   }
 
   private static String text(@Nullable Object body, String key, String operation)
       throws ExternalCallException {
     Object v = object(body, operation).get(key);
     if (!(v instanceof String s) || s.isBlank()) {
-      throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-          operation + " answered no '" + key + "'", null);
+      throw new ExternalCallException(
+          ExternalCallException.Kind.INVALID_RESPONSE,
+          operation + " answered no '" + key + "'",
+          null);
     }
     return s;
   }

@@ -12,10 +12,10 @@ import java.util.Set;
 
 /**
  * The batch LLM plugins, named under {@code aggregations}: {@code azure_batch_llm} (one Azure
- * OpenAI Batch API job per flushed batch, {@link AzureBatchLlmTransform}) and
- * {@code openrouter_batch_llm} (the batch's rows as concurrent OpenRouter requests,
- * {@link OpenRouterBatchLlmTransform}). Both take ELSPETH's {@code LLMConfig} options; each row's
- * result continues on its own, a failed row goes to {@code on_error}.
+ * OpenAI Batch API job per flushed batch, {@link AzureBatchLlmTransform}) and {@code
+ * openrouter_batch_llm} (the batch's rows as concurrent OpenRouter requests, {@link
+ * OpenRouterBatchLlmTransform}). Both take ELSPETH's {@code LLMConfig} options; each row's result
+ * continues on its own, a failed row goes to {@code on_error}.
  */
 public final class BatchLlmPlugin implements AggregationPlugin {
   /** ELSPETH's cap: the Batch API's completion window is 24 hours. */
@@ -42,10 +42,11 @@ public final class BatchLlmPlugin implements AggregationPlugin {
 
   @Override
   public String description() {
-    return azure ? "One Azure OpenAI Batch API job per batch, every call audited, resumable"
-        + " (aggregations only)"
+    return azure
+        ? "One Azure OpenAI Batch API job per batch, every call audited, resumable"
+            + " (aggregations only)"
         : "A batch's rows as concurrent OpenRouter requests, every call audited"
-        + " (aggregations only)";
+            + " (aggregations only)";
   }
 
   @Override
@@ -55,21 +56,37 @@ public final class BatchLlmPlugin implements AggregationPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = LlmPlugin.endpointOptions(azure,
-        "model recorded when an answer names none (defaults to the deployment)");
+    List<OptionSpec> own =
+        LlmPlugin.endpointOptions(
+            azure, "model recorded when an answer names none (defaults to the deployment)");
     if (azure) {
-      own.add(OptionSpec.optional("poll_interval_seconds", OptionType.NUMBER, 300L,
-          "first wait between batches.retrieve polls (grows 1.5x per poll, up to 4x)"));
-      own.add(OptionSpec.optional("max_wait_hours", OptionType.NUMBER, 24L,
-          "how long a job may run before its rows fail (at most 24)"));
+      own.add(
+          OptionSpec.optional(
+              "poll_interval_seconds",
+              OptionType.NUMBER,
+              300L,
+              "first wait between batches.retrieve polls (grows 1.5x per poll, up to 4x)"));
+      own.add(
+          OptionSpec.optional(
+              "max_wait_hours",
+              OptionType.NUMBER,
+              24L,
+              "how long a job may run before its rows fail (at most 24)"));
     }
     // The Batch API is one job per batch: the row pool options do not apply to it.
-    Set<String> left = azure
-        ? Set.of("pool_size", "min_dispatch_delay_ms", "max_dispatch_delay_ms",
-            "backoff_multiplier", "recovery_step_ms", "max_capacity_retry_seconds")
-        : Set.of();
+    Set<String> left =
+        azure
+            ? Set.of(
+                "pool_size",
+                "min_dispatch_delay_ms",
+                "max_dispatch_delay_ms",
+                "backoff_multiplier",
+                "recovery_step_ms",
+                "max_capacity_retry_seconds")
+            : Set.of();
     return LlmOptions.with(own.toArray(OptionSpec[]::new)).stream()
-        .filter(o -> !left.contains(o.name())).toList();
+        .filter(o -> !left.contains(o.name()))
+        .toList();
   }
 
   /** ELSPETH's computed guarantees: {@code <response_field>}, {@code _usage}, {@code _model}. */
@@ -104,17 +121,24 @@ public final class BatchLlmPlugin implements AggregationPlugin {
   public BatchTransform create(PluginOptions options, ClientSettings client) {
     LlmOptions llm = LlmOptions.from(options, options.string("deployment_name"));
     if (azure) {
-      LlmEndpoint endpoint = LlmEndpoint.azure(options.requiredString("endpoint"),
-          options.requiredString("api_key"), options.requiredString("api_version"),
-          options.requiredString("deployment_name"));
-      return new AzureBatchLlmTransform(endpoint, llm,
+      LlmEndpoint endpoint =
+          LlmEndpoint.azure(
+              options.requiredString("endpoint"),
+              options.requiredString("api_key"),
+              options.requiredString("api_version"),
+              options.requiredString("deployment_name"));
+      return new AzureBatchLlmTransform(
+          endpoint,
+          llm,
           LlmOptions.number(options, "poll_interval_seconds", 300),
-          LlmOptions.number(options, "max_wait_hours", MAX_WAIT_HOURS_LIMIT), client);
+          LlmOptions.number(options, "max_wait_hours", MAX_WAIT_HOURS_LIMIT),
+          client);
     }
-    LlmEndpoint endpoint = LlmEndpoint.openRouter(options.requiredString("base_url"),
-        options.requiredString("api_key"));
+    LlmEndpoint endpoint =
+        LlmEndpoint.openRouter(
+            options.requiredString("base_url"), options.requiredString("api_key"));
     PoolSettings pool = PoolSettings.from(options);
-    return new OpenRouterBatchLlmTransform(new LlmTransform(endpoint, llm, client, pool),
-        pool.poolSize());
+    return new OpenRouterBatchLlmTransform(
+        new LlmTransform(endpoint, llm, client, pool), pool.poolSize());
   }
 }

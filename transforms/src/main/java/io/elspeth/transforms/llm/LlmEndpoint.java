@@ -9,15 +9,20 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Where an LLM transform sends its requests: Azure OpenAI (endpoint, deployment, api-version)
- * or OpenRouter (base URL), with the API key. {@link #toString()} never shows the key, nor the
+ * Where an LLM transform sends its requests: Azure OpenAI (endpoint, deployment, api-version) or
+ * OpenRouter (base URL), with the API key. {@link #toString()} never shows the key, nor the
  * credentials the URL may carry.
  */
-public record LlmEndpoint(String provider, String url, String apiKey, @Nullable String apiVersion,
-    @Nullable String deployment) implements Serializable {
+public record LlmEndpoint(
+    String provider,
+    String url,
+    String apiKey,
+    @Nullable String apiVersion,
+    @Nullable String deployment)
+    implements Serializable {
 
-  public static LlmEndpoint azure(String endpoint, String apiKey, String apiVersion,
-      String deployment) {
+  public static LlmEndpoint azure(
+      String endpoint, String apiKey, String apiVersion, String deployment) {
     return new LlmEndpoint("azure", endpoint, apiKey, apiVersion, deployment);
   }
 
@@ -44,7 +49,10 @@ public record LlmEndpoint(String provider, String url, String apiKey, @Nullable 
 
   @Override
   public String toString() {
-    return "LlmEndpoint[" + provider + " " + UrlRedactor.masking().url(url)
+    return "LlmEndpoint["
+        + provider
+        + " "
+        + UrlRedactor.masking().url(url)
         + (deployment == null ? "" : " " + deployment)
         + "]";
   }

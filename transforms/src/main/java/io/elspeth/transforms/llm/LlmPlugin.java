@@ -16,10 +16,10 @@ import java.util.Set;
 
 /**
  * The LLM transform plugins: {@code azure_llm}, {@code azure_multi_query_llm} (Azure OpenAI,
- * through the Azure SDK: {@code deployment_name}, {@code endpoint}, {@code api_key},
- * {@code api_version}; {@code model} defaults to the deployment) and {@code openrouter_llm},
- * {@code openrouter_multi_query_llm} (OpenRouter over HTTP: {@code api_key}, {@code base_url},
- * {@code model}), each with ELSPETH's {@code LLMConfig} options ({@link LlmOptions}).
+ * through the Azure SDK: {@code deployment_name}, {@code endpoint}, {@code api_key}, {@code
+ * api_version}; {@code model} defaults to the deployment) and {@code openrouter_llm}, {@code
+ * openrouter_multi_query_llm} (OpenRouter over HTTP: {@code api_key}, {@code base_url}, {@code
+ * model}), each with ELSPETH's {@code LLMConfig} options ({@link LlmOptions}).
  */
 public final class LlmPlugin implements TransformPlugin {
   private final String name;
@@ -60,9 +60,11 @@ public final class LlmPlugin implements TransformPlugin {
 
   @Override
   public String description() {
-    return (multiQuery ? "Several queries per row (case studies x criteria, or named queries)"
-        : "One chat completion per row")
-        + (azure ? " on Azure OpenAI" : " on OpenRouter") + ", every call audited";
+    return (multiQuery
+            ? "Several queries per row (case studies x criteria, or named queries)"
+            : "One chat completion per row")
+        + (azure ? " on Azure OpenAI" : " on OpenRouter")
+        + ", every call audited";
   }
 
   @Override
@@ -72,8 +74,8 @@ public final class LlmPlugin implements TransformPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = endpointOptions(azure,
-        "model name recorded (defaults to the deployment)");
+    List<OptionSpec> own =
+        endpointOptions(azure, "model name recorded (defaults to the deployment)");
     if (multiQuery) {
       own.addAll(MultiQuery.options());
     }
@@ -89,15 +91,17 @@ public final class LlmPlugin implements TransformPlugin {
     List<OptionSpec> own = new ArrayList<>();
     if (azure) {
       own.add(OptionSpec.required("deployment_name", OptionType.STRING, "Azure OpenAI deployment"));
-      own.add(OptionSpec.required("endpoint", OptionType.STRING,
-          "https://<resource>.openai.azure.com"));
+      own.add(
+          OptionSpec.required(
+              "endpoint", OptionType.STRING, "https://<resource>.openai.azure.com"));
       own.add(OptionSpec.required("api_key", OptionType.SECRET, "Azure OpenAI key"));
       own.add(OptionSpec.optional("api_version", OptionType.STRING, "2024-10-21", "API version"));
       own.add(OptionSpec.optional("model", OptionType.STRING, null, azureModel));
     } else {
       own.add(OptionSpec.required("api_key", OptionType.SECRET, "OpenRouter key"));
-      own.add(OptionSpec.optional("base_url", OptionType.STRING, "https://openrouter.ai/api/v1",
-          "API base URL"));
+      own.add(
+          OptionSpec.optional(
+              "base_url", OptionType.STRING, "https://openrouter.ai/api/v1", "API base URL"));
       own.add(OptionSpec.required("model", OptionType.STRING, "model, e.g. openai/gpt-4o-mini"));
     }
     return own;
@@ -127,27 +131,35 @@ public final class LlmPlugin implements TransformPlugin {
   }
 
   /** Why {@code url} is not a usable endpoint (Azure: HTTPS only), or null. */
-  static @org.checkerframework.checker.nullness.qual.Nullable String urlProblem(String key,
-      @org.checkerframework.checker.nullness.qual.Nullable String url, boolean httpsOnly) {
+  static @org.checkerframework.checker.nullness.qual.Nullable String urlProblem(
+      String key,
+      @org.checkerframework.checker.nullness.qual.Nullable String url,
+      boolean httpsOnly) {
     try {
       URI u = URI.create(String.valueOf(url));
       if (u.getHost() == null || !List.of("http", "https").contains(u.getScheme())) {
-        return key + ": expected an http(s) URL, got '" + UrlRedactor.masking().url(String.valueOf(url)) + "'";
+        return key
+            + ": expected an http(s) URL, got '"
+            + UrlRedactor.masking().url(String.valueOf(url))
+            + "'";
       }
       if (httpsOnly && !"https".equals(u.getScheme())) {
         return key + ": Azure OpenAI takes key credentials over HTTPS only";
       }
       return null;
     } catch (IllegalArgumentException e) {
-      return key + ": expected an http(s) URL, got '" + UrlRedactor.masking().url(String.valueOf(url)) + "'";
+      return key
+          + ": expected an http(s) URL, got '"
+          + UrlRedactor.masking().url(String.valueOf(url))
+          + "'";
     }
   }
 
   /**
    * ELSPETH's computed guarantees: {@code <response_field>}, {@code _usage}, {@code _model}; for
-   * multi-query, every {@code <case>_<criterion>} prefix's mapped fields, {@code _usage} and
-   * {@code _model}; for named queries, each query's {@code <name>_<suffix>} fields and
-   * {@code <name>_<response_field>} with its {@code _usage} and {@code _model}.
+   * multi-query, every {@code <case>_<criterion>} prefix's mapped fields, {@code _usage} and {@code
+   * _model}; for named queries, each query's {@code <name>_<suffix>} fields and {@code
+   * <name>_<response_field>} with its {@code _usage} and {@code _model}.
    */
   @Override
   public Set<String> computedGuaranteedFields(PluginOptions options) {
@@ -184,11 +196,15 @@ public final class LlmPlugin implements TransformPlugin {
 
   @Override
   public RowTransform create(PluginOptions options, ClientSettings client) {
-    LlmEndpoint endpoint = azure
-        ? LlmEndpoint.azure(options.requiredString("endpoint"), options.requiredString("api_key"),
-            options.requiredString("api_version"), options.requiredString("deployment_name"))
-        : LlmEndpoint.openRouter(options.requiredString("base_url"),
-            options.requiredString("api_key"));
+    LlmEndpoint endpoint =
+        azure
+            ? LlmEndpoint.azure(
+                options.requiredString("endpoint"),
+                options.requiredString("api_key"),
+                options.requiredString("api_version"),
+                options.requiredString("deployment_name"))
+            : LlmEndpoint.openRouter(
+                options.requiredString("base_url"), options.requiredString("api_key"));
     LlmOptions llm = LlmOptions.from(options, options.string("deployment_name"));
     PoolSettings pool = PoolSettings.from(options);
     if (!multiQuery) {

@@ -13,9 +13,9 @@ import java.util.Map;
 
 /**
  * One chat completion per row ({@code azure_llm}, {@code openrouter_llm}): renders the template
- * with the row, calls the model through the audited client (every attempt recorded), and puts
- * the response text in {@code response_field} with ELSPETH's metadata fields beside it. A
- * template that cannot render, or a call that fails for good, is a processing error of the row.
+ * with the row, calls the model through the audited client (every attempt recorded), and puts the
+ * response text in {@code response_field} with ELSPETH's metadata fields beside it. A template that
+ * cannot render, or a call that fails for good, is a processing error of the row.
  */
 final class LlmTransform extends ExternalCallTransform {
   private final LlmEndpoint endpoint;
@@ -30,8 +30,10 @@ final class LlmTransform extends ExternalCallTransform {
 
   @Override
   public void setup() {
-    client = endpoint.open(Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
-        clientSettings().secretUrlParams());
+    client =
+        endpoint.open(
+            Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
+            clientSettings().secretUrlParams());
   }
 
   @Override
@@ -53,8 +55,14 @@ final class LlmTransform extends ExternalCallTransform {
       reason.put("template_hash", llm.template().hash());
       return TransformResult.error(reason);
     }
-    AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
-        llm.systemPrompt(), rendered.prompt(), llm.temperature(), llm.maxTokens(), false);
+    AuditedLlmClient.ChatRequest request =
+        AuditedLlmClient.ChatRequest.of(
+            llm.model(),
+            llm.systemPrompt(),
+            rendered.prompt(),
+            llm.temperature(),
+            llm.maxTokens(),
+            false);
     AuditedLlmClient.ChatResponse response;
     try {
       response = call(() -> client.chat(request, calls));

@@ -12,21 +12,26 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The multi-query options of ELSPETH's {@code *_multi_query_llm}: {@code case_studies}
- * ({@code name, input_fields, context, description}) × {@code criteria} ({@code name, code,
- * description, subcriteria, max_tokens}), each pair one query whose JSON answer is read through
- * {@code output_mapping} ({@code key: {suffix, type, values}}) into fields
- * {@code <case>_<criterion>_<suffix>}.
+ * The multi-query options of ELSPETH's {@code *_multi_query_llm}: {@code case_studies} ({@code
+ * name, input_fields, context, description}) × {@code criteria} ({@code name, code, description,
+ * subcriteria, max_tokens}), each pair one query whose JSON answer is read through {@code
+ * output_mapping} ({@code key: {suffix, type, values}}) into fields {@code
+ * <case>_<criterion>_<suffix>}.
  */
-public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
-    Map<String, OutputField> outputMapping, String responseFormat) implements Serializable {
+public record MultiQuery(
+    List<CaseStudy> caseStudies,
+    List<Criterion> criteria,
+    Map<String, OutputField> outputMapping,
+    String responseFormat)
+    implements Serializable {
 
-  public static final List<String> TYPES = List.of("string", "integer", "number", "boolean",
-      "enum");
+  public static final List<String> TYPES =
+      List.of("string", "integer", "number", "boolean", "enum");
 
   /** One case study: which row fields feed the template as {@code input_1..N}. */
-  public record CaseStudy(String name, List<String> inputFields, @Nullable String context,
-      @Nullable String description) implements Serializable {
+  public record CaseStudy(
+      String name, List<String> inputFields, @Nullable String context, @Nullable String description)
+      implements Serializable {
     Map<String, Object> asVariable() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", name);
@@ -38,8 +43,13 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
   }
 
   /** One criterion the case studies are assessed on. */
-  public record Criterion(String name, @Nullable String code, @Nullable String description,
-      List<String> subcriteria, @Nullable Integer maxTokens) implements Serializable {
+  public record Criterion(
+      String name,
+      @Nullable String code,
+      @Nullable String description,
+      List<String> subcriteria,
+      @Nullable Integer maxTokens)
+      implements Serializable {
     Map<String, Object> asVariable() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", name);
@@ -56,18 +66,33 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
 
   public static List<OptionSpec> options() {
     return List.of(
-        OptionSpec.optional("case_studies", OptionType.ANY, null,
+        OptionSpec.optional(
+            "case_studies",
+            OptionType.ANY,
+            null,
             "list of {name, input_fields, context, description} (required unless queries)"),
-        OptionSpec.optional("criteria", OptionType.ANY, null,
+        OptionSpec.optional(
+            "criteria",
+            OptionType.ANY,
+            null,
             "list of {name, code, description, subcriteria, max_tokens} (required unless"
                 + " queries)"),
-        OptionSpec.optional("output_mapping", OptionType.OBJECT, null,
+        OptionSpec.optional(
+            "output_mapping",
+            OptionType.OBJECT,
+            null,
             "JSON key -> {suffix, type: string|integer|number|boolean|enum, values} (required"
                 + " unless queries)"),
-        OptionSpec.optional("queries", OptionType.ANY, null,
+        OptionSpec.optional(
+            "queries",
+            OptionType.ANY,
+            null,
             "ELSPETH's named queries instead of case_studies x criteria: {name: {input_fields,"
                 + " template, output_fields, response_format, max_tokens}}"),
-        OptionSpec.oneOf("response_format", "standard", List.of("standard", "structured"),
+        OptionSpec.oneOf(
+            "response_format",
+            "standard",
+            List.of("standard", "structured"),
             "standard: JSON mode (json_object); structured: a strict JSON schema of the"
                 + " output_mapping sent, answers held to it"));
   }
@@ -87,8 +112,10 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
     if (named(o)) {
       for (String key : List.of("case_studies", "criteria", "output_mapping")) {
         if (o.asMap().get(key) != null) {
-          problems.add(key + ": give either queries (named queries) or case_studies, criteria"
-              + " and output_mapping, not both");
+          problems.add(
+              key
+                  + ": give either queries (named queries) or case_studies, criteria"
+                  + " and output_mapping, not both");
         }
       }
       return null;
@@ -102,8 +129,8 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
       return null;
     }
     List<CaseStudy> cases = new ArrayList<>();
-    List<Map<String, Object>> rawCases = maps(o.asMap().get("case_studies"), "case_studies",
-        problems);
+    List<Map<String, Object>> rawCases =
+        maps(o.asMap().get("case_studies"), "case_studies", problems);
     for (int i = 0; i < rawCases.size(); i++) {
       Map<String, Object> c = rawCases.get(i);
       String p = "case_studies[" + i + "]";
@@ -112,8 +139,12 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
       if (inputs.isEmpty()) {
         problems.add(p + ".input_fields: expected a non-empty list of field names");
       }
-      cases.add(new CaseStudy(name, inputs, string(c, "context", p, problems, false),
-          string(c, "description", p, problems, false)));
+      cases.add(
+          new CaseStudy(
+              name,
+              inputs,
+              string(c, "context", p, problems, false),
+              string(c, "description", p, problems, false)));
     }
     List<Criterion> criteria = new ArrayList<>();
     List<Map<String, Object>> rawCriteria = maps(o.asMap().get("criteria"), "criteria", problems);
@@ -124,33 +155,39 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
       if (max != null && !(max instanceof Long || max instanceof Integer)) {
         problems.add(p + ".max_tokens: expected an integer");
       }
-      criteria.add(new Criterion(string(c, "name", p, problems, true),
-          string(c, "code", p, problems, false), string(c, "description", p, problems, false),
-          strings(c.get("subcriteria")), max instanceof Number n ? n.intValue() : null));
+      criteria.add(
+          new Criterion(
+              string(c, "name", p, problems, true),
+              string(c, "code", p, problems, false),
+              string(c, "description", p, problems, false),
+              strings(c.get("subcriteria")),
+              max instanceof Number n ? n.intValue() : null));
     }
     Map<String, OutputField> mapping = new LinkedHashMap<>();
-    o.map("output_mapping").forEach((key, spec) -> {
-      String p = "output_mapping." + key;
-      if (!(spec instanceof Map<?, ?> m)) {
-        problems.add(p + ": expected {suffix, type, values}");
-        return;
-      }
-      Object suffix = m.get("suffix");
-      Object type = m.get("type") == null ? "string" : m.get("type");
-      if (!(suffix instanceof String s) || s.isBlank()) {
-        problems.add(p + ".suffix: required (a string)");
-        return;
-      }
-      if (!TYPES.contains(type)) {
-        problems.add(p + ".type: expected one of " + TYPES + ", got " + type);
-        return;
-      }
-      List<String> values = strings(m.get("values"));
-      if (type.equals("enum") && values.isEmpty()) {
-        problems.add(p + ".values: required for type enum (the allowed strings)");
-      }
-      mapping.put(key, new OutputField(s, type.toString(), values));
-    });
+    o.map("output_mapping")
+        .forEach(
+            (key, spec) -> {
+              String p = "output_mapping." + key;
+              if (!(spec instanceof Map<?, ?> m)) {
+                problems.add(p + ": expected {suffix, type, values}");
+                return;
+              }
+              Object suffix = m.get("suffix");
+              Object type = m.get("type") == null ? "string" : m.get("type");
+              if (!(suffix instanceof String s) || s.isBlank()) {
+                problems.add(p + ".suffix: required (a string)");
+                return;
+              }
+              if (!TYPES.contains(type)) {
+                problems.add(p + ".type: expected one of " + TYPES + ", got " + type);
+                return;
+              }
+              List<String> values = strings(m.get("values"));
+              if (type.equals("enum") && values.isEmpty()) {
+                problems.add(p + ".values: required for type enum (the allowed strings)");
+              }
+              mapping.put(key, new OutputField(s, type.toString(), values));
+            });
     if (mapping.isEmpty()) {
       problems.add("output_mapping: expected at least one key");
     }
@@ -160,13 +197,14 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
     if (criteria.isEmpty() && rawCriteria.isEmpty()) {
       problems.add("criteria: expected at least one criterion");
     }
-    return problems.size() > before ? null
+    return problems.size() > before
+        ? null
         : new MultiQuery(cases, criteria, mapping, o.requiredString("response_format"));
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> maps(@Nullable Object raw, String path,
-      List<String> problems) {
+  private static List<Map<String, Object>> maps(
+      @Nullable Object raw, String path, List<String> problems) {
     List<Map<String, Object>> out = new ArrayList<>();
     if (!(raw instanceof List<?> list)) {
       problems.add(path + ": expected a list of mappings");
@@ -182,8 +220,8 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
     return out;
   }
 
-  private static @Nullable String string(Map<String, Object> m, String key, String path,
-      List<String> problems, boolean required) {
+  private static @Nullable String string(
+      Map<String, Object> m, String key, String path, List<String> problems, boolean required) {
     Object v = m.get(key);
     if (v == null) {
       if (required) {
@@ -214,8 +252,8 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
   }
 
   /**
-   * The JSON Schema of one answer (ELSPETH's {@code build_json_schema}): every mapped key
-   * required with its type ({@code enum}: a string from {@code values}), nothing else allowed.
+   * The JSON Schema of one answer (ELSPETH's {@code build_json_schema}): every mapped key required
+   * with its type ({@code enum}: a string from {@code values}), nothing else allowed.
    */
   public Map<String, Object> answerSchema() {
     Map<String, Object> properties = new LinkedHashMap<>();
@@ -249,8 +287,8 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
   }
 
   /**
-   * The problems of one parsed answer: a mapped key missing or of the wrong type; with
-   * {@code structured}, also a key the schema does not allow. Empty when the answer is valid.
+   * The problems of one parsed answer: a mapped key missing or of the wrong type; with {@code
+   * structured}, also a key the schema does not allow. Empty when the answer is valid.
    */
   public List<String> answerProblems(Map<?, ?> answer) {
     List<String> problems = new ArrayList<>();
@@ -266,19 +304,24 @@ public record MultiQuery(List<CaseStudy> caseStudies, List<Criterion> criteria,
   }
 
   /** The value of one mapped key, checked against its type; null with a problem when wrong. */
-  static @Nullable Object check(OutputField f, @Nullable Object value, String key,
-      List<String> problems) {
-    boolean ok = switch (f.type()) {
-      case "string" -> value instanceof String;
-      case "integer" -> value instanceof Long || value instanceof Integer;
-      case "number" -> value instanceof Number;
-      case "boolean" -> value instanceof Boolean;
-      case "enum" -> value instanceof String s && f.values().contains(s);
-      default -> false;
-    };
+  static @Nullable Object check(
+      OutputField f, @Nullable Object value, String key, List<String> problems) {
+    boolean ok =
+        switch (f.type()) {
+          case "string" -> value instanceof String;
+          case "integer" -> value instanceof Long || value instanceof Integer;
+          case "number" -> value instanceof Number;
+          case "boolean" -> value instanceof Boolean;
+          case "enum" -> value instanceof String s && f.values().contains(s);
+          default -> false;
+        };
     if (!ok) {
-      problems.add(key + ": expected " + (f.type().equals("enum") ? "one of " + f.values()
-          : f.type()) + ", got " + (value == null ? "nothing" : value));
+      problems.add(
+          key
+              + ": expected "
+              + (f.type().equals("enum") ? "one of " + f.values() : f.type())
+              + ", got "
+              + (value == null ? "nothing" : value));
       return null;
     }
     return value instanceof Integer i ? Long.valueOf(i) : value;

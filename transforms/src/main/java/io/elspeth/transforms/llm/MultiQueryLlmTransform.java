@@ -19,13 +19,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code azure_multi_query_llm} and {@code openrouter_multi_query_llm} (and ELSPETH's current
  * {@code plugin: llm} with {@code queries}, resolved to them): several queries per row, all
  * recorded under the row's node state in order, and any query that fails fails the row (all or
- * nothing). With {@code queries} they are ELSPETH's named queries ({@link #applyNamed}).
- * Otherwise one JSON-answer query per (case study × criterion): the template sees ELSPETH's
- * synthetic {@code row} ({@code row.input_1..N}, {@code row.criterion}, {@code row.case_study},
- * {@code row.row}; see {@link #variables}), {@code lookup}, and {@code input_1..N},
- * {@code case_study}, {@code criterion} at the top level; each answer must be a JSON object
- * whose mapped keys have their declared types, and a failure names the query and records the
- * raw answer.
+ * nothing). With {@code queries} they are ELSPETH's named queries ({@link #applyNamed}). Otherwise
+ * one JSON-answer query per (case study × criterion): the template sees ELSPETH's synthetic {@code
+ * row} ({@code row.input_1..N}, {@code row.criterion}, {@code row.case_study}, {@code row.row}; see
+ * {@link #variables}), {@code lookup}, and {@code input_1..N}, {@code case_study}, {@code
+ * criterion} at the top level; each answer must be a JSON object whose mapped keys have their
+ * declared types, and a failure names the query and records the raw answer.
  */
 final class MultiQueryLlmTransform extends ExternalCallTransform {
   private final LlmEndpoint endpoint;
@@ -34,18 +33,30 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   private final @Nullable NamedQueries named;
   private transient AuditedLlmClient client;
 
-  MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm, MultiQuery queries,
-      ClientSettings client, PoolSettings pool) {
+  MultiQueryLlmTransform(
+      LlmEndpoint endpoint,
+      LlmOptions llm,
+      MultiQuery queries,
+      ClientSettings client,
+      PoolSettings pool) {
     this(endpoint, llm, queries, null, client, pool);
   }
 
-  MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm, NamedQueries named,
-      ClientSettings client, PoolSettings pool) {
+  MultiQueryLlmTransform(
+      LlmEndpoint endpoint,
+      LlmOptions llm,
+      NamedQueries named,
+      ClientSettings client,
+      PoolSettings pool) {
     this(endpoint, llm, null, named, client, pool);
   }
 
-  private MultiQueryLlmTransform(LlmEndpoint endpoint, LlmOptions llm,
-      @Nullable MultiQuery queries, @Nullable NamedQueries named, ClientSettings client,
+  private MultiQueryLlmTransform(
+      LlmEndpoint endpoint,
+      LlmOptions llm,
+      @Nullable MultiQuery queries,
+      @Nullable NamedQueries named,
+      ClientSettings client,
       PoolSettings pool) {
     super(client, pool, endpoint.service());
     this.endpoint = endpoint;
@@ -56,8 +67,10 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
 
   @Override
   public void setup() {
-    client = endpoint.open(Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
-        clientSettings().secretUrlParams());
+    client =
+        endpoint.open(
+            Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
+            clientSettings().secretUrlParams());
   }
 
   @Override
@@ -86,8 +99,13 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   }
 
   /** Runs one query into {@code out}; returns the row's error reason when it fails. */
-  private Map<String, Object> query(Map<String, Object> row, MultiQuery.CaseStudy cs,
-      MultiQuery.Criterion cr, String prefix, CallSink calls, Map<String, Object> out) {
+  private Map<String, Object> query(
+      Map<String, Object> row,
+      MultiQuery.CaseStudy cs,
+      MultiQuery.Criterion cr,
+      String prefix,
+      CallSink calls,
+      Map<String, Object> out) {
     Map<String, Object> synthetic = new LinkedHashMap<>();
     for (int i = 0; i < cs.inputFields().size(); i++) {
       String field = cs.inputFields().get(i);
@@ -108,9 +126,14 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       return r;
     }
     Integer maxTokens = cr.maxTokens() != null ? cr.maxTokens() : llm.maxTokens();
-    AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
-        llm.systemPrompt(), rendered.prompt(), llm.temperature(), maxTokens,
-        queries.requestFormat());
+    AuditedLlmClient.ChatRequest request =
+        AuditedLlmClient.ChatRequest.of(
+            llm.model(),
+            llm.systemPrompt(),
+            rendered.prompt(),
+            llm.temperature(),
+            maxTokens,
+            queries.requestFormat());
     AuditedLlmClient.ChatResponse response;
     try {
       response = call(() -> client.chat(request, calls));
@@ -123,8 +146,8 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     try {
       parsed = CanonicalJson.parse(stripFences(response.content()));
     } catch (RuntimeException e) {
-      Map<String, Object> r = reason("response_parse_failed", prefix, "raw_response",
-          response.content());
+      Map<String, Object> r =
+          reason("response_parse_failed", prefix, "raw_response", response.content());
       r.put("error", "not JSON: " + e.getClass().getSimpleName());
       return r;
     }
@@ -133,10 +156,13 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     }
     List<String> problems = queries.answerProblems(answer);
     Map<String, Object> fields = new LinkedHashMap<>();
-    queries.outputMapping().forEach((key, f) -> {
-      Object v = answer.get(key);
-      fields.put(prefix + "_" + f.suffix(), v instanceof Integer i ? Long.valueOf(i) : v);
-    });
+    queries
+        .outputMapping()
+        .forEach(
+            (key, f) -> {
+              Object v = answer.get(key);
+              fields.put(prefix + "_" + f.suffix(), v instanceof Integer i ? Long.valueOf(i) : v);
+            });
     if (!problems.isEmpty()) {
       Map<String, Object> r = reason("response_validation_failed", prefix, "problems", problems);
       r.put("raw_response", response.content());
@@ -149,13 +175,13 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
 
   /**
    * ELSPETH's named queries over one row. Each query's template sees {@code row} bound to its
-   * context: every {@code input_fields} variable with its row field's value, and
-   * {@code source_row} (the whole row); {@code lookup} as usual. The row succeeds only if every
-   * query does (all or nothing). With {@code pool_size} 1 the queries stop at the first failure,
-   * as ELSPETH's sequential mode does; with a pool every query is asked, as ELSPETH's parallel
-   * mode does, and the error names all that failed. The node state's success reason is
-   * ELSPETH's: {@code multi_query_enriched}, the fields added, and per query the template,
-   * variables and lookup hashes and sources.
+   * context: every {@code input_fields} variable with its row field's value, and {@code source_row}
+   * (the whole row); {@code lookup} as usual. The row succeeds only if every query does (all or
+   * nothing). With {@code pool_size} 1 the queries stop at the first failure, as ELSPETH's
+   * sequential mode does; with a pool every query is asked, as ELSPETH's parallel mode does, and
+   * the error names all that failed. The node state's success reason is ELSPETH's: {@code
+   * multi_query_enriched}, the fields added, and per query the template, variables and lookup
+   * hashes and sources.
    */
   private TransformResult applyNamed(Map<String, Object> row, CallSink calls) {
     List<NamedQueries.Query> all = named.queries();
@@ -200,11 +226,15 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   }
 
   /**
-   * Runs one named query, its fields into {@code added} and its audit metadata into
-   * {@code metadata}; returns the row's error reason (ELSPETH's) when it fails.
+   * Runs one named query, its fields into {@code added} and its audit metadata into {@code
+   * metadata}; returns the row's error reason (ELSPETH's) when it fails.
    */
-  private @Nullable Map<String, Object> namedQuery(Map<String, Object> row,
-      NamedQueries.Query q, int index, CallSink calls, Map<String, Object> added,
+  private @Nullable Map<String, Object> namedQuery(
+      Map<String, Object> row,
+      NamedQueries.Query q,
+      int index,
+      CallSink calls,
+      Map<String, Object> added,
       Map<String, Object> metadata) {
     Map<String, Object> context = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : q.inputFields().entrySet()) {
@@ -226,9 +256,14 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       r.put("template_hash", template.hash());
       return r;
     }
-    AuditedLlmClient.ChatRequest request = AuditedLlmClient.ChatRequest.of(llm.model(),
-        llm.systemPrompt(), rendered.prompt(), llm.temperature(),
-        q.maxTokens() != null ? q.maxTokens() : llm.maxTokens(), q.requestFormat());
+    AuditedLlmClient.ChatRequest request =
+        AuditedLlmClient.ChatRequest.of(
+            llm.model(),
+            llm.systemPrompt(),
+            rendered.prompt(),
+            llm.temperature(),
+            q.maxTokens() != null ? q.maxTokens() : llm.maxTokens(),
+            q.requestFormat());
     AuditedLlmClient.ChatResponse response;
     try {
       response = call(() -> client.chat(request, calls));
@@ -254,8 +289,13 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       if (!(parsed instanceof Map<?, ?> answer)) {
         Map<String, Object> r = namedReason("invalid_json_type", q, index);
         r.put("expected", "object");
-        r.put("actual", parsed == null ? "null" : parsed instanceof List ? "list"
-            : parsed instanceof String ? "str" : parsed.getClass().getSimpleName());
+        r.put(
+            "actual",
+            parsed == null
+                ? "null"
+                : parsed instanceof List
+                    ? "list"
+                    : parsed instanceof String ? "str" : parsed.getClass().getSimpleName());
         return r;
       }
       for (NamedQueries.OutputField f : q.outputFields()) {
@@ -281,22 +321,22 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       }
     }
     fields.put(responseField, content);
-    fields.put(responseField + "_usage",
+    fields.put(
+        responseField + "_usage",
         response.usage() == null || response.usage().isEmpty() ? null : response.usage());
     fields.put(responseField + "_model", response.model());
     added.putAll(fields);
     metadata.put(responseField + "_template_hash", rendered.templateHash());
     metadata.put(responseField + "_variables_hash", rendered.variablesHash());
-    metadata.put(responseField + "_template_source",
-        q.template() != null ? null : llm.templateSource());
+    metadata.put(
+        responseField + "_template_source", q.template() != null ? null : llm.templateSource());
     metadata.put(responseField + "_lookup_hash", llm.lookupHash());
     metadata.put(responseField + "_lookup_source", llm.lookupSource());
     metadata.put(responseField + "_system_prompt_source", llm.systemPromptSource());
     return null;
   }
 
-  private static Map<String, Object> namedReason(String reason, NamedQueries.Query q,
-      int index) {
+  private static Map<String, Object> namedReason(String reason, NamedQueries.Query q, int index) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("reason", reason);
     r.put("query_name", q.name());
@@ -306,26 +346,26 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
 
   /**
    * What one query's template sees. ELSPETH renders with {@code row} bound to the synthetic row
-   * {@code {input_1.., criterion, case_study, row}} (so {@code row.input_1},
-   * {@code row.criterion.description}, {@code row.row.<field>}); here {@code row} also resolves
-   * the original row's own fields where the synthetic row has no such key (so {@code row.<field>}
-   * keeps working), and {@code input_N}, {@code criterion}, {@code case_study} are also top-level
-   * names. The variables hash covers exactly ELSPETH's synthetic row.
+   * {@code {input_1.., criterion, case_study, row}} (so {@code row.input_1}, {@code
+   * row.criterion.description}, {@code row.row.<field>}); here {@code row} also resolves the
+   * original row's own fields where the synthetic row has no such key (so {@code row.<field>} keeps
+   * working), and {@code input_N}, {@code criterion}, {@code case_study} are also top-level names.
+   * The variables hash covers exactly ELSPETH's synthetic row.
    */
   private Map<String, Object> variables(Map<String, Object> row, Map<String, Object> synthetic) {
     Map<String, Object> view = new LinkedHashMap<>(row);
     view.putAll(synthetic);
     Map<String, Object> vars = llm.variables(view);
-    synthetic.forEach((k, v) -> {
-      if (!k.equals("row")) {
-        vars.put(k, v);
-      }
-    });
+    synthetic.forEach(
+        (k, v) -> {
+          if (!k.equals("row")) {
+            vars.put(k, v);
+          }
+        });
     return vars;
   }
 
-  private static Map<String, Object> reason(String reason, String query, String key,
-      Object value) {
+  private static Map<String, Object> reason(String reason, String query, String key, Object value) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("reason", reason);
     r.put("query", query);

@@ -12,18 +12,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * ELSPETH's named multi-query ({@code queries} of the current {@code plugin: llm}): each query has
- * a name, an {@code input_fields} mapping of template variable to row field, and optionally its
- * own {@code template}, {@code output_fields} ({@code [{suffix, type, values}]}, read from a JSON
+ * a name, an {@code input_fields} mapping of template variable to row field, and optionally its own
+ * {@code template}, {@code output_fields} ({@code [{suffix, type, values}]}, read from a JSON
  * answer by {@code suffix}), {@code response_format} ({@code standard} or {@code structured}) and
- * {@code max_tokens}. Written as a mapping {@code name: {...}} or a list of {@code {name, ...}}.
- * A query writes {@code <name>_<suffix>} per output field, and {@code <name>_<response_field>}
- * (the answer's text), {@code _usage} and {@code _model} beside it.
+ * {@code max_tokens}. Written as a mapping {@code name: {...}} or a list of {@code {name, ...}}. A
+ * query writes {@code <name>_<suffix>} per output field, and {@code <name>_<response_field>} (the
+ * answer's text), {@code _usage} and {@code _model} beside it.
  */
 public record NamedQueries(List<Query> queries) implements Serializable {
 
   /** The keys a query may have. */
-  static final List<String> KEYS = List.of("name", "input_fields", "template", "output_fields",
-      "response_format", "max_tokens");
+  static final List<String> KEYS =
+      List.of("name", "input_fields", "template", "output_fields", "response_format", "max_tokens");
 
   /** ELSPETH refuses {@code {{ input_N }}} in a query's own template: use input_fields. */
   private static final Pattern POSITIONAL = Pattern.compile("\\{\\{\\s*input_\\d+\\s*\\}\\}");
@@ -33,14 +33,19 @@ public record NamedQueries(List<Query> queries) implements Serializable {
   }
 
   /** One named query. */
-  public record Query(String name, Map<String, String> inputFields,
-      @Nullable PromptTemplate template, @Nullable List<OutputField> outputFields,
-      boolean structured, @Nullable Integer maxTokens) implements Serializable {
+  public record Query(
+      String name,
+      Map<String, String> inputFields,
+      @Nullable PromptTemplate template,
+      @Nullable List<OutputField> outputFields,
+      boolean structured,
+      @Nullable Integer maxTokens)
+      implements Serializable {
 
     /**
-     * The {@code response_format} this query sends: none without output fields (the answer is
-     * plain text), JSON mode ({@code standard}), or ELSPETH's {@code json_schema} named
-     * {@code <name>_output} with every output field required ({@code structured}).
+     * The {@code response_format} this query sends: none without output fields (the answer is plain
+     * text), JSON mode ({@code standard}), or ELSPETH's {@code json_schema} named {@code
+     * <name>_output} with every output field required ({@code structured}).
      */
     public @Nullable Map<String, Object> requestFormat() {
       if (outputFields == null) {
@@ -76,23 +81,38 @@ public record NamedQueries(List<Query> queries) implements Serializable {
      * integer may be written {@code 3.0}; booleans are not numbers), or null.
      */
     public @Nullable String problem(@Nullable Object value) {
-      String actual = value == null ? "null" : value instanceof String ? "str"
-          : value instanceof Boolean ? "bool" : value instanceof Double ? "float"
-          : value instanceof Number ? "int" : value instanceof Map ? "dict" : "list";
+      String actual =
+          value == null
+              ? "null"
+              : value instanceof String
+                  ? "str"
+                  : value instanceof Boolean
+                      ? "bool"
+                      : value instanceof Double
+                          ? "float"
+                          : value instanceof Number
+                              ? "int"
+                              : value instanceof Map ? "dict" : "list";
       return switch (type) {
         case "string" -> value instanceof String ? null : "expected string, got " + actual;
-        case "integer" -> value instanceof Boolean ? "expected integer, got boolean"
-            : value instanceof Double d && (d.isNaN() || d.isInfinite())
-                ? "expected finite integer, got non-finite float"
-            : (value instanceof Number && !(value instanceof Double))
-                || (value instanceof Double d && d == Math.rint(d)) ? null
-            : "expected integer, got " + actual;
-        case "number" -> value instanceof Boolean ? "expected number, got boolean"
-            : value instanceof Number ? null : "expected number, got " + actual;
+        case "integer" ->
+            value instanceof Boolean
+                ? "expected integer, got boolean"
+                : value instanceof Double d && (d.isNaN() || d.isInfinite())
+                    ? "expected finite integer, got non-finite float"
+                    : (value instanceof Number && !(value instanceof Double))
+                            || (value instanceof Double d && d == Math.rint(d))
+                        ? null
+                        : "expected integer, got " + actual;
+        case "number" ->
+            value instanceof Boolean
+                ? "expected number, got boolean"
+                : value instanceof Number ? null : "expected number, got " + actual;
         case "boolean" -> value instanceof Boolean ? null : "expected boolean, got " + actual;
-        case "enum" -> !(value instanceof String s) ? "expected string (enum), got " + actual
-            : values.contains(s) ? null
-            : "value '" + s + "' not in allowed values: " + values;
+        case "enum" ->
+            !(value instanceof String s)
+                ? "expected string (enum), got " + actual
+                : values.contains(s) ? null : "value '" + s + "' not in allowed values: " + values;
         default -> throw new IllegalStateException("output field type was validated: " + type);
       };
     }
@@ -100,8 +120,8 @@ public record NamedQueries(List<Query> queries) implements Serializable {
 
   /**
    * Parses {@code queries} (a mapping of name to query, or a list of queries with {@code name}),
-   * adding one message per problem, each starting with the option's path
-   * ({@code queries.<name>.output_fields[0].type: ...}); null when there are problems.
+   * adding one message per problem, each starting with the option's path ({@code
+   * queries.<name>.output_fields[0].type: ...}); null when there are problems.
    */
   @SuppressWarnings("unchecked")
   public static @Nullable NamedQueries parse(@Nullable Object raw, List<String> problems) {
@@ -109,17 +129,19 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     List<Map.Entry<String, Map<String, Object>>> entries = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     if (raw instanceof Map<?, ?> byName) {
-      byName.forEach((k, v) -> {
-        String p = "queries." + k;
-        if (v instanceof Map<?, ?> m) {
-          if (m.containsKey("name")) {
-            problems.add(p + ".name: not allowed when queries is a mapping (the key is the name)");
-          }
-          entries.add(Map.entry(String.valueOf(k), (Map<String, Object>) m));
-        } else {
-          problems.add(p + ": expected a mapping {input_fields, template, output_fields, ...}");
-        }
-      });
+      byName.forEach(
+          (k, v) -> {
+            String p = "queries." + k;
+            if (v instanceof Map<?, ?> m) {
+              if (m.containsKey("name")) {
+                problems.add(
+                    p + ".name: not allowed when queries is a mapping (the key is the name)");
+              }
+              entries.add(Map.entry(String.valueOf(k), (Map<String, Object>) m));
+            } else {
+              problems.add(p + ": expected a mapping {input_fields, template, output_fields, ...}");
+            }
+          });
     } else if (raw instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) {
         String p = "queries[" + i + "]";
@@ -128,15 +150,20 @@ public record NamedQueries(List<Query> queries) implements Serializable {
         } else if (!(m.get("name") instanceof String n) || n.isBlank()) {
           problems.add(p + ".name: required (a string)");
         } else if (!names.add(n)) {
-          problems.add(p + ".name: duplicate query name '" + n + "' (each query's output"
-              + " fields are prefixed with its name, so names must be unique)");
+          problems.add(
+              p
+                  + ".name: duplicate query name '"
+                  + n
+                  + "' (each query's output"
+                  + " fields are prefixed with its name, so names must be unique)");
         } else {
           entries.add(Map.entry(n, (Map<String, Object>) m));
         }
       }
     } else {
-      problems.add("queries: expected a mapping of query name to {input_fields, template,"
-          + " output_fields, response_format, max_tokens}, or a list of such with name");
+      problems.add(
+          "queries: expected a mapping of query name to {input_fields, template,"
+              + " output_fields, response_format, max_tokens}, or a list of such with name");
       return null;
     }
     if (entries.isEmpty() && problems.size() == before) {
@@ -153,8 +180,14 @@ public record NamedQueries(List<Query> queries) implements Serializable {
         String key = q.name() + "_" + f.suffix();
         String first = outputKeys.putIfAbsent(key, q.name());
         if (first != null) {
-          problems.add("queries." + q.name() + ".output_fields: output field '" + key
-              + "' is also written by query '" + first + "'");
+          problems.add(
+              "queries."
+                  + q.name()
+                  + ".output_fields: output field '"
+                  + key
+                  + "' is also written by query '"
+                  + first
+                  + "'");
         }
       }
       queries.add(q);
@@ -162,13 +195,18 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     return problems.size() > before ? null : new NamedQueries(queries);
   }
 
-  private static @Nullable Query query(String name, Map<String, Object> m, String p,
-      List<String> problems) {
+  private static @Nullable Query query(
+      String name, Map<String, Object> m, String p, List<String> problems) {
     int before = problems.size();
     for (String key : m.keySet()) {
       if (!KEYS.contains(key)) {
-        problems.add(p + "." + key + ": unknown query option (expected one of "
-            + KEYS.subList(1, KEYS.size()) + ")");
+        problems.add(
+            p
+                + "."
+                + key
+                + ": unknown query option (expected one of "
+                + KEYS.subList(1, KEYS.size())
+                + ")");
       }
     }
     if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -176,16 +214,19 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     }
     Map<String, String> inputs = new LinkedHashMap<>();
     if (!(m.get("input_fields") instanceof Map<?, ?> fields) || fields.isEmpty()) {
-      problems.add(p + ".input_fields: required, a non-empty mapping of template variable to"
-          + " row field (e.g. {text: customer_comment}, read as {{ row.text }})");
+      problems.add(
+          p
+              + ".input_fields: required, a non-empty mapping of template variable to"
+              + " row field (e.g. {text: customer_comment}, read as {{ row.text }})");
     } else {
-      fields.forEach((var, field) -> {
-        if (field instanceof String s && !s.isBlank()) {
-          inputs.put(String.valueOf(var), s);
-        } else {
-          problems.add(p + ".input_fields." + var + ": expected a row field name");
-        }
-      });
+      fields.forEach(
+          (var, field) -> {
+            if (field instanceof String s && !s.isBlank()) {
+              inputs.put(String.valueOf(var), s);
+            } else {
+              problems.add(p + ".input_fields." + var + ": expected a row field name");
+            }
+          });
     }
     PromptTemplate template = null;
     Object t = m.get("template");
@@ -194,8 +235,10 @@ public record NamedQueries(List<Query> queries) implements Serializable {
       if (syntax != null) {
         problems.add(p + ".template: not a valid Jinja2 template: " + syntax);
       } else if (POSITIONAL.matcher(text).find()) {
-        problems.add(p + ".template: uses positional variables ({{ input_N }}); name the"
-            + " variables in input_fields and read them as {{ row.<variable> }}");
+        problems.add(
+            p
+                + ".template: uses positional variables ({{ input_N }}); name the"
+                + " variables in input_fields and read them as {{ row.<variable> }}");
       } else {
         template = new PromptTemplate(text);
       }
@@ -229,7 +272,8 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     } else if (max != null) {
       problems.add(p + ".max_tokens: expected an integer");
     }
-    return problems.size() > before ? null
+    return problems.size() > before
+        ? null
         : new Query(name, inputs, template, outputs, "structured".equals(format), maxTokens);
   }
 
@@ -263,7 +307,8 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     } else if (type != null && !"enum".equals(type) && m.get("values") != null) {
       problems.add(p + ".values: only valid for type enum, not " + type);
     }
-    return problems.size() > before ? null
+    return problems.size() > before
+        ? null
         : new OutputField((String) suffix, (String) type, List.copyOf(values));
   }
 

@@ -13,9 +13,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code openrouter_batch_llm}: a flushed batch's rows sent as concurrent OpenRouter chat
- * completions ({@code pool_size} at a time) through the audited HTTP client, exactly as
- * {@code openrouter_llm} sends one row: every attempt its own call record under the flush's node
- * state, its telemetry carrying the row's token. Results keep member order.
+ * completions ({@code pool_size} at a time) through the audited HTTP client, exactly as {@code
+ * openrouter_llm} sends one row: every attempt its own call record under the flush's node state,
+ * its telemetry carrying the row's token. Results keep member order.
  */
 final class OpenRouterBatchLlmTransform implements ExternalBatchTransform {
   private static final long serialVersionUID = 1L;
@@ -34,11 +34,14 @@ final class OpenRouterBatchLlmTransform implements ExternalBatchTransform {
   public void setup() {
     row.setup();
     AtomicInteger n = new AtomicInteger();
-    pool = Executors.newFixedThreadPool(Math.max(1, poolSize), r -> {
-      Thread t = new Thread(r, "elspeth-openrouter-batch-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, poolSize),
+            r -> {
+              Thread t = new Thread(r, "elspeth-openrouter-batch-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
@@ -56,8 +59,11 @@ final class OpenRouterBatchLlmTransform implements ExternalBatchTransform {
     }
     List<Future<TransformResult>> futures = new ArrayList<>();
     for (Member m : work.members()) {
-      futures.add(pool.submit(() -> row.apply(new java.util.LinkedHashMap<>(m.row()),
-          work.calls(PROVIDER, m.tokenId()))));
+      futures.add(
+          pool.submit(
+              () ->
+                  row.apply(
+                      new java.util.LinkedHashMap<>(m.row()), work.calls(PROVIDER, m.tokenId()))));
     }
     List<TransformResult> out = new ArrayList<>();
     for (Future<TransformResult> f : futures) {
@@ -67,8 +73,7 @@ final class OpenRouterBatchLlmTransform implements ExternalBatchTransform {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for a batch's rows", e);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("a row of the batch raised: " + e.getCause(),
-            e.getCause());
+        throw new IllegalStateException("a row of the batch raised: " + e.getCause(), e.getCause());
       }
     }
     return out;

@@ -23,8 +23,8 @@ public final class PromptTemplate implements Serializable {
   }
 
   /** A rendered prompt and what it was made from. */
-  public record Rendered(String prompt, String templateHash, String variablesHash,
-      String promptHash) {}
+  public record Rendered(
+      String prompt, String templateHash, String variablesHash, String promptHash) {}
 
   /** A template that cannot be rendered with the row: a processing error of that row. */
   public static final class RenderException extends Exception {
@@ -57,20 +57,26 @@ public final class PromptTemplate implements Serializable {
       String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       throw new RenderException(m.lines().findFirst().orElse(m));
     }
-    return new Rendered(prompt, hash, CanonicalJson.tolerantHash(hashed),
-        CanonicalJson.sha256Hex(prompt));
+    return new Rendered(
+        prompt, hash, CanonicalJson.tolerantHash(hashed), CanonicalJson.sha256Hex(prompt));
   }
 
   /** Problems rendering the template with no row at all, other than missing variables. */
   public static @Nullable String syntaxProblem(String text) {
     try {
-      new Jinjava().renderForResult(text, Map.of()).getErrors().stream()
-          .filter(e -> e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError
-              .ErrorType.FATAL && e.getReason() == com.hubspot.jinjava.interpret.TemplateError
-              .ErrorReason.SYNTAX_ERROR)
-          .findFirst().ifPresent(e -> {
-            throw new IllegalArgumentException(e.getMessage());
-          });
+      new Jinjava()
+          .renderForResult(text, Map.of()).getErrors().stream()
+              .filter(
+                  e ->
+                      e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError.ErrorType.FATAL
+                          && e.getReason()
+                              == com.hubspot.jinjava.interpret.TemplateError.ErrorReason
+                                  .SYNTAX_ERROR)
+              .findFirst()
+              .ifPresent(
+                  e -> {
+                    throw new IllegalArgumentException(e.getMessage());
+                  });
       return null;
     } catch (RuntimeException e) {
       return e.getMessage();

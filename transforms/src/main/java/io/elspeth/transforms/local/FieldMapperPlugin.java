@@ -31,21 +31,27 @@ public final class FieldMapperPlugin implements TransformPlugin {
         OptionSpec.required("mapping", OptionType.STRING_MAP, "renames: {old_name: new_name}"),
         OptionSpec.optional("select_only", OptionType.BOOL, false, "keep only the mapped fields"),
         OptionSpec.optional("strict", OptionType.BOOL, false, "reject rows missing a mapped field"),
-        OptionSpec.optional("validate_input", OptionType.BOOL, false,
+        OptionSpec.optional(
+            "validate_input",
+            OptionType.BOOL,
+            false,
             "accepted for compatibility; rows are validated at the source"));
   }
 
   @Override
   public List<String> validate(PluginOptions options) {
-    return options.map("mapping").isEmpty() ? List.of("mapping: expected at least one entry")
+    return options.map("mapping").isEmpty()
+        ? List.of("mapping: expected at least one entry")
         : List.of();
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public RowTransform create(PluginOptions options) {
-    return new Mapper(new LinkedHashMap<>((Map<String, String>) (Map<?, ?>) options.map("mapping")),
-        options.bool("select_only", false), options.bool("strict", false));
+    return new Mapper(
+        new LinkedHashMap<>((Map<String, String>) (Map<?, ?>) options.map("mapping")),
+        options.bool("select_only", false),
+        options.bool("strict", false));
   }
 
   record Mapper(LinkedHashMap<String, String> mapping, boolean selectOnly, boolean strict)

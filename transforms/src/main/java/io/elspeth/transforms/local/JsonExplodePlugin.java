@@ -32,13 +32,17 @@ public final class JsonExplodePlugin implements TransformPlugin {
   public List<OptionSpec> options() {
     return TransformOptions.with(
         OptionSpec.required("array_field", OptionType.STRING, "field holding the list"),
-        OptionSpec.optional("output_field", OptionType.STRING, "item", "field receiving each element"),
-        OptionSpec.optional("include_index", OptionType.BOOL, true, "add item_index to each child"));
+        OptionSpec.optional(
+            "output_field", OptionType.STRING, "item", "field receiving each element"),
+        OptionSpec.optional(
+            "include_index", OptionType.BOOL, true, "add item_index to each child"));
   }
 
   @Override
   public RowTransform create(PluginOptions options) {
-    return new Exploder(options.requiredString("array_field"), options.string("output_field"),
+    return new Exploder(
+        options.requiredString("array_field"),
+        options.string("output_field"),
         options.bool("include_index", true));
   }
 
@@ -49,8 +53,11 @@ public final class JsonExplodePlugin implements TransformPlugin {
       Object value = row.get(arrayField);
       if (!(value instanceof List<?> items) || items.isEmpty()) {
         Map<String, Object> reason = new LinkedHashMap<>();
-        reason.put("reason", value == null ? "missing_field"
-            : value instanceof List<?> ? "empty_array" : "not_an_array");
+        reason.put(
+            "reason",
+            value == null
+                ? "missing_field"
+                : value instanceof List<?> ? "empty_array" : "not_an_array");
         reason.put("field", arrayField);
         return TransformResult.error(reason);
       }

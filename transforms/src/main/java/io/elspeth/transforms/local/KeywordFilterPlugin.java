@@ -35,9 +35,13 @@ public final class KeywordFilterPlugin implements TransformPlugin {
   @Override
   public List<OptionSpec> options() {
     return TransformOptions.with(
-        OptionSpec.required("fields", OptionType.STRING_OR_LIST,
+        OptionSpec.required(
+            "fields",
+            OptionType.STRING_OR_LIST,
             "field or fields to scan; 'all' scans every string field"),
-        OptionSpec.required("blocked_patterns", OptionType.STRING_LIST,
+        OptionSpec.required(
+            "blocked_patterns",
+            OptionType.STRING_LIST,
             "regular expressions; a match rejects the row"));
   }
 
@@ -52,8 +56,13 @@ public final class KeywordFilterPlugin implements TransformPlugin {
       try {
         Pattern.compile(patterns.get(i));
       } catch (PatternSyntaxException e) {
-        problems.add("blocked_patterns[" + i + "]: invalid regular expression '"
-            + patterns.get(i) + "': " + e.getDescription());
+        problems.add(
+            "blocked_patterns["
+                + i
+                + "]: invalid regular expression '"
+                + patterns.get(i)
+                + "': "
+                + e.getDescription());
       }
     }
     if (options.strings("fields").isEmpty()) {
@@ -87,8 +96,10 @@ public final class KeywordFilterPlugin implements TransformPlugin {
 
     @Override
     public TransformResult apply(Map<String, Object> row) {
-      List<String> scanned = fields.size() == 1 && fields.get(0).equals("all")
-          ? new ArrayList<>(row.keySet()) : fields;
+      List<String> scanned =
+          fields.size() == 1 && fields.get(0).equals("all")
+              ? new ArrayList<>(row.keySet())
+              : fields;
       for (String field : scanned) {
         if (!(row.get(field) instanceof String text)) {
           continue;
@@ -100,8 +111,11 @@ public final class KeywordFilterPlugin implements TransformPlugin {
             reason.put("reason", "blocked_content");
             reason.put("field", field);
             reason.put("matched_pattern", p.pattern());
-            reason.put("match_context", text.substring(Math.max(0, m.start() - CONTEXT_CHARS),
-                Math.min(text.length(), m.end() + CONTEXT_CHARS)));
+            reason.put(
+                "match_context",
+                text.substring(
+                    Math.max(0, m.start() - CONTEXT_CHARS),
+                    Math.min(text.length(), m.end() + CONTEXT_CHARS)));
             return TransformResult.error(reason);
           }
         }

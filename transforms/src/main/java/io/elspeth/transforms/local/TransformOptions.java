@@ -16,8 +16,12 @@ public final class TransformOptions {
   public static List<OptionSpec> with(OptionSpec... own) {
     List<OptionSpec> options = new ArrayList<>(List.of(own));
     options.add(OptionSpec.optional("schema", OptionType.SCHEMA, null, "row schema"));
-    options.add(OptionSpec.optional(ON_ERROR, OptionType.SINK_NAME, null,
-        "sink for rows this transform rejects, or 'discard'; without it a rejected row fails"));
+    options.add(
+        OptionSpec.optional(
+            ON_ERROR,
+            OptionType.SINK_NAME,
+            null,
+            "sink for rows this transform rejects, or 'discard'; without it a rejected row fails"));
     options.add(requiredInputFields());
     return options;
   }
@@ -28,7 +32,10 @@ public final class TransformOptions {
    * validated (ELSPETH's contract check), and a row lacking one is rejected.
    */
   public static OptionSpec requiredInputFields() {
-    return OptionSpec.optional(REQUIRED_INPUT_FIELDS, OptionType.STRING_LIST, null,
+    return OptionSpec.optional(
+        REQUIRED_INPUT_FIELDS,
+        OptionType.STRING_LIST,
+        null,
         "fields this step needs: checked against the fields guaranteed upstream at validation,"
             + " and a row without them is rejected");
   }

@@ -32,7 +32,8 @@ public final class TruncatePlugin implements TransformPlugin {
     return TransformOptions.with(
         OptionSpec.required("fields", OptionType.INT_MAP, "maximum lengths: {field: max_len}"),
         OptionSpec.optional("suffix", OptionType.STRING, "", "appended to a cut value, e.g. '...'"),
-        OptionSpec.optional("strict", OptionType.BOOL, false, "reject rows missing a listed field"));
+        OptionSpec.optional(
+            "strict", OptionType.BOOL, false, "reject rows missing a listed field"));
   }
 
   @Override
@@ -43,15 +44,22 @@ public final class TruncatePlugin implements TransformPlugin {
       problems.add("fields: expected at least one {field: max_len} entry");
     }
     String suffix = options.string("suffix");
-    fields.forEach((name, len) -> {
-      long max = ((Number) len).longValue();
-      if (max < 1) {
-        problems.add("fields." + name + ": expected a length of 1 or more, got " + max);
-      } else if (suffix != null && suffix.length() >= max) {
-        problems.add("fields." + name + ": max length " + max + " leaves no room for suffix '"
-            + suffix + "'");
-      }
-    });
+    fields.forEach(
+        (name, len) -> {
+          long max = ((Number) len).longValue();
+          if (max < 1) {
+            problems.add("fields." + name + ": expected a length of 1 or more, got " + max);
+          } else if (suffix != null && suffix.length() >= max) {
+            problems.add(
+                "fields."
+                    + name
+                    + ": max length "
+                    + max
+                    + " leaves no room for suffix '"
+                    + suffix
+                    + "'");
+          }
+        });
     return problems;
   }
 

@@ -22,8 +22,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class ContentSafetyPlugin implements TransformPlugin {
   static final List<String> CATEGORIES = List.of("hate", "violence", "sexual", "self_harm");
-  private static final Map<String, String> WIRE = Map.of("Hate", "hate", "Violence", "violence",
-      "Sexual", "sexual", "SelfHarm", "self_harm");
+  private static final Map<String, String> WIRE =
+      Map.of("Hate", "hate", "Violence", "violence", "Sexual", "sexual", "SelfHarm", "self_harm");
 
   @Override
   public String name() {
@@ -42,14 +42,22 @@ public final class ContentSafetyPlugin implements TransformPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = new ArrayList<>(List.of(
-        OptionSpec.required("endpoint", OptionType.STRING,
-            "https://<resource>.cognitiveservices.azure.com"),
-        OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
-        OptionSpec.required("fields", OptionType.STRING_OR_LIST,
-            "field or fields to analyze; 'all' analyzes every string field"),
-        OptionSpec.required("thresholds", OptionType.INT_MAP,
-            "{hate, violence, sexual, self_harm}: severity 0-6 at which a row is rejected")));
+    List<OptionSpec> own =
+        new ArrayList<>(
+            List.of(
+                OptionSpec.required(
+                    "endpoint",
+                    OptionType.STRING,
+                    "https://<resource>.cognitiveservices.azure.com"),
+                OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
+                OptionSpec.required(
+                    "fields",
+                    OptionType.STRING_OR_LIST,
+                    "field or fields to analyze; 'all' analyzes every string field"),
+                OptionSpec.required(
+                    "thresholds",
+                    OptionType.INT_MAP,
+                    "{hate, violence, sexual, self_harm}: severity 0-6 at which a row is rejected")));
     own.addAll(PoolSettings.options());
     return TransformOptions.with(own.toArray(OptionSpec[]::new));
   }
@@ -66,8 +74,12 @@ public final class ContentSafetyPlugin implements TransformPlugin {
         problems.add("thresholds." + c + ": expected 0 to 6, got " + n);
       }
     }
-    t.keySet().stream().filter(k -> !CATEGORIES.contains(k)).forEach(k ->
-        problems.add("thresholds." + k + ": unknown category (expected " + CATEGORIES + ")"));
+    t.keySet().stream()
+        .filter(k -> !CATEGORIES.contains(k))
+        .forEach(
+            k ->
+                problems.add(
+                    "thresholds." + k + ": unknown category (expected " + CATEGORIES + ")"));
     if (options.strings("fields").isEmpty()) {
       problems.add("fields: expected at least one field name");
     }
@@ -83,15 +95,25 @@ public final class ContentSafetyPlugin implements TransformPlugin {
   public RowTransform create(PluginOptions options, ClientSettings client) {
     Map<String, Long> thresholds = new LinkedHashMap<>();
     options.map("thresholds").forEach((k, v) -> thresholds.put(k, ((Number) v).longValue()));
-    return new Analyze(options.requiredString("endpoint"), options.requiredString("api_key"),
-        options.strings("fields"), thresholds, client, PoolSettings.from(options));
+    return new Analyze(
+        options.requiredString("endpoint"),
+        options.requiredString("api_key"),
+        options.strings("fields"),
+        thresholds,
+        client,
+        PoolSettings.from(options));
   }
 
   static final class Analyze extends SafetyTransform {
     private final Map<String, Long> thresholds;
 
-    Analyze(String endpoint, String apiKey, List<String> fields, Map<String, Long> thresholds,
-        ClientSettings client, PoolSettings pool) {
+    Analyze(
+        String endpoint,
+        String apiKey,
+        List<String> fields,
+        Map<String, Long> thresholds,
+        ClientSettings client,
+        PoolSettings pool) {
       super(endpoint, "text:analyze", apiKey, fields, client, pool, "azure_content_safety");
       this.thresholds = Map.copyOf(thresholds);
     }
@@ -109,16 +131,19 @@ public final class ContentSafetyPlugin implements TransformPlugin {
     @Nullable Map<String, Object> verdict(String field, Map<?, ?> answer)
         throws ExternalCallException {
       if (!(answer.get("categoriesAnalysis") instanceof List<?> analysis)) {
-        throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-            "response lacks categoriesAnalysis", null);
+        throw new ExternalCallException(
+            ExternalCallException.Kind.INVALID_RESPONSE, "response lacks categoriesAnalysis", null);
       }
       Map<String, Object> categories = new LinkedHashMap<>();
       boolean flagged = false;
       for (Object item : analysis) {
-        if (!(item instanceof Map<?, ?> m) || !(m.get("category") instanceof String wire)
+        if (!(item instanceof Map<?, ?> m)
+            || !(m.get("category") instanceof String wire)
             || !(m.get("severity") instanceof Number severity)) {
-          throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-              "malformed categoriesAnalysis entry", null);
+          throw new ExternalCallException(
+              ExternalCallException.Kind.INVALID_RESPONSE,
+              "malformed categoriesAnalysis entry",
+              null);
         }
         String category = WIRE.get(wire);
         if (category == null) {

@@ -16,9 +16,9 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code azure_prompt_shield}: Azure AI Content Safety {@code text:shieldPrompt} on each
- * configured field (sent as the user prompt and as a document); a detected attack in either
- * rejects the row with which kind was detected.
+ * {@code azure_prompt_shield}: Azure AI Content Safety {@code text:shieldPrompt} on each configured
+ * field (sent as the user prompt and as a document); a detected attack in either rejects the row
+ * with which kind was detected.
  */
 public final class PromptShieldPlugin implements TransformPlugin {
   @Override
@@ -38,12 +38,18 @@ public final class PromptShieldPlugin implements TransformPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = new ArrayList<>(List.of(
-        OptionSpec.required("endpoint", OptionType.STRING,
-            "https://<resource>.cognitiveservices.azure.com"),
-        OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
-        OptionSpec.required("fields", OptionType.STRING_OR_LIST,
-            "field or fields to check; 'all' checks every string field")));
+    List<OptionSpec> own =
+        new ArrayList<>(
+            List.of(
+                OptionSpec.required(
+                    "endpoint",
+                    OptionType.STRING,
+                    "https://<resource>.cognitiveservices.azure.com"),
+                OptionSpec.required("api_key", OptionType.SECRET, "Content Safety key"),
+                OptionSpec.required(
+                    "fields",
+                    OptionType.STRING_OR_LIST,
+                    "field or fields to check; 'all' checks every string field")));
     own.addAll(PoolSettings.options());
     return TransformOptions.with(own.toArray(OptionSpec[]::new));
   }
@@ -64,12 +70,20 @@ public final class PromptShieldPlugin implements TransformPlugin {
 
   @Override
   public RowTransform create(PluginOptions options, ClientSettings client) {
-    return new Shield(options.requiredString("endpoint"), options.requiredString("api_key"),
-        options.strings("fields"), client, PoolSettings.from(options));
+    return new Shield(
+        options.requiredString("endpoint"),
+        options.requiredString("api_key"),
+        options.strings("fields"),
+        client,
+        PoolSettings.from(options));
   }
 
   static final class Shield extends SafetyTransform {
-    Shield(String endpoint, String apiKey, List<String> fields, ClientSettings client,
+    Shield(
+        String endpoint,
+        String apiKey,
+        List<String> fields,
+        ClientSettings client,
         PoolSettings pool) {
       super(endpoint, "text:shieldPrompt", apiKey, fields, client, pool, "azure_prompt_shield");
     }
@@ -87,8 +101,10 @@ public final class PromptShieldPlugin implements TransformPlugin {
         throws ExternalCallException {
       if (!(answer.get("userPromptAnalysis") instanceof Map<?, ?> user)
           || !(user.get("attackDetected") instanceof Boolean userAttack)) {
-        throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-            "response lacks userPromptAnalysis.attackDetected", null);
+        throw new ExternalCallException(
+            ExternalCallException.Kind.INVALID_RESPONSE,
+            "response lacks userPromptAnalysis.attackDetected",
+            null);
       }
       boolean documentAttack = false;
       if (answer.get("documentsAnalysis") instanceof List<?> docs) {

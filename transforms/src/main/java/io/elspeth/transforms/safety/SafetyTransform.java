@@ -15,12 +15,12 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Base of the Azure AI Content Safety transforms: for each configured field holding text
- * ({@code fields}: a name, a list, or {@code all} for every string field) one audited
- * {@code POST {endpoint}/contentsafety/<operation>?api-version=...} with the
- * {@code Ocp-Apim-Subscription-Key} header (fingerprinted in the record). The first field the
- * service flags rejects the row with what it found; a call that fails for good is a processing
- * error; a row that passes continues unchanged.
+ * Base of the Azure AI Content Safety transforms: for each configured field holding text ({@code
+ * fields}: a name, a list, or {@code all} for every string field) one audited {@code POST
+ * {endpoint}/contentsafety/<operation>?api-version=...} with the {@code Ocp-Apim-Subscription-Key}
+ * header (fingerprinted in the record). The first field the service flags rejects the row with what
+ * it found; a call that fails for good is a processing error; a row that passes continues
+ * unchanged.
  */
 abstract class SafetyTransform extends ExternalCallTransform {
   static final String API_VERSION = "2024-09-01";
@@ -31,11 +31,21 @@ abstract class SafetyTransform extends ExternalCallTransform {
   private final List<String> fields;
   private transient AuditedHttpClient http;
 
-  SafetyTransform(String endpoint, String operation, String apiKey, List<String> fields,
-      ClientSettings client, PoolSettings pool, String service) {
+  SafetyTransform(
+      String endpoint,
+      String operation,
+      String apiKey,
+      List<String> fields,
+      ClientSettings client,
+      PoolSettings pool,
+      String service) {
     super(client, pool, service);
-    this.url = (endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint)
-        + "/contentsafety/" + operation + "?api-version=" + API_VERSION;
+    this.url =
+        (endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint)
+            + "/contentsafety/"
+            + operation
+            + "?api-version="
+            + API_VERSION;
     this.apiKey = apiKey;
     this.fields = List.copyOf(fields);
   }
@@ -56,16 +66,16 @@ abstract class SafetyTransform extends ExternalCallTransform {
   abstract Map<String, Object> body(String text);
 
   /**
-   * What the service found in one field's text: null when it passed, else the rejection
-   * reason; throws when the answer is not the documented shape.
+   * What the service found in one field's text: null when it passed, else the rejection reason;
+   * throws when the answer is not the documented shape.
    */
   abstract @Nullable Map<String, Object> verdict(String field, Map<?, ?> answer)
       throws ExternalCallException;
 
   @Override
   public TransformResult apply(Map<String, Object> row, CallSink calls) {
-    List<String> scanned = fields.size() == 1 && fields.get(0).equals("all")
-        ? new ArrayList<>(row.keySet()) : fields;
+    List<String> scanned =
+        fields.size() == 1 && fields.get(0).equals("all") ? new ArrayList<>(row.keySet()) : fields;
     for (String field : scanned) {
       if (!(row.get(field) instanceof String text)) {
         continue;
@@ -76,15 +86,25 @@ abstract class SafetyTransform extends ExternalCallTransform {
       try {
         // The verdict is read before the call is recorded, so an answer without the documented
         // shape is recorded as the failed call it is.
-        Map<String, Object> rejection = call(() -> http.post(url, headers, body(text), TIMEOUT,
-            calls, r -> {
-              if (!(r.body() instanceof Map<?, ?> answer)
-                  || AuditedHttpClient.isUnparsedJson(r.body())) {
-                throw new ExternalCallException(ExternalCallException.Kind.INVALID_RESPONSE,
-                    "response is not a JSON object", r.statusCode());
-              }
-              return verdict(field, answer);
-            }));
+        Map<String, Object> rejection =
+            call(
+                () ->
+                    http.post(
+                        url,
+                        headers,
+                        body(text),
+                        TIMEOUT,
+                        calls,
+                        r -> {
+                          if (!(r.body() instanceof Map<?, ?> answer)
+                              || AuditedHttpClient.isUnparsedJson(r.body())) {
+                            throw new ExternalCallException(
+                                ExternalCallException.Kind.INVALID_RESPONSE,
+                                "response is not a JSON object",
+                                r.statusCode());
+                          }
+                          return verdict(field, answer);
+                        }));
         if (rejection != null) {
           return TransformResult.error(rejection);
         }

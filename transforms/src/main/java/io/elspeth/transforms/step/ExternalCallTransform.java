@@ -10,9 +10,9 @@ import io.elspeth.connectors.client.PoolSettings;
 import java.util.Map;
 
 /**
- * Base of the transforms that call external services: each row's calls go through audited
- * clients into the row's {@link CallSink}, retried by one {@link CallRetrier} per DoFn instance
- * (its AIMD throttle shared by the instance's pool), with {@code pool_size} rows in flight.
+ * Base of the transforms that call external services: each row's calls go through audited clients
+ * into the row's {@link CallSink}, retried by one {@link CallRetrier} per DoFn instance (its AIMD
+ * throttle shared by the instance's pool), with {@code pool_size} rows in flight.
  */
 public abstract class ExternalCallTransform implements RowTransform {
   private final PoolSettings pool;
@@ -27,13 +27,14 @@ public abstract class ExternalCallTransform implements RowTransform {
   }
 
   /**
-   * Refused: an external-call transform records its calls, which needs the node state's sink
-   * that only {@link TransformStep} provides.
+   * Refused: an external-call transform records its calls, which needs the node state's sink that
+   * only {@link TransformStep} provides.
    */
   @Override
   public final TransformResult apply(Map<String, Object> row) {
-    throw new IllegalStateException(getClass().getSimpleName()
-        + " calls external services and must run with a CallSink (inside TransformStep)");
+    throw new IllegalStateException(
+        getClass().getSimpleName()
+            + " calls external services and must run with a CallSink (inside TransformStep)");
   }
 
   @Override

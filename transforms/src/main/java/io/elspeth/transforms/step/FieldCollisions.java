@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * ELSPETH's field-collision rule: a transform that adds fields to a row must not silently
- * overwrite fields the row already has (a silent overwrite is data loss). The step checks a
- * transform's {@link RowTransform#declaredOutputFields()} against each input row before the
- * transform runs, so a colliding row fails without any external call being paid for.
+ * ELSPETH's field-collision rule: a transform that adds fields to a row must not silently overwrite
+ * fields the row already has (a silent overwrite is data loss). The step checks a transform's
+ * {@link RowTransform#declaredOutputFields()} against each input row before the transform runs, so
+ * a colliding row fails without any external call being paid for.
  */
 public final class FieldCollisions {
   private FieldCollisions() {}
@@ -23,9 +23,13 @@ public final class FieldCollisions {
     private static final long serialVersionUID = 1L;
 
     public CollisionException(String transform, List<String> fields) {
-      super("transform '" + transform + "' would overwrite existing input fields " + fields
-          + ": the transform's output fields collide with fields already in the row (field_collision);"
-          + " rename the input fields or choose other output field names");
+      super(
+          "transform '"
+              + transform
+              + "' would overwrite existing input fields "
+              + fields
+              + ": the transform's output fields collide with fields already in the row (field_collision);"
+              + " rename the input fields or choose other output field names");
     }
   }
 }

@@ -29,8 +29,8 @@ public sealed interface TransformResult {
   }
 
   /**
-   * A legitimate processing error (a blocked keyword, a missing field): the row goes to the
-   * step's {@code on_error} sink with the reason recorded, or fails without one.
+   * A legitimate processing error (a blocked keyword, a missing field): the row goes to the step's
+   * {@code on_error} sink with the reason recorded, or fails without one.
    */
   record Error(Map<String, Object> reason) implements TransformResult {}
 

@@ -44,8 +44,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One configured transform as a step. For each token it records a node state (completed with
- * the output hash, or failed with the error) and then:
+ * One configured transform as a step. For each token it records a node state (completed with the
+ * output hash, or failed with the error) and then:
  *
  * <ul>
  *   <li>success: the token continues with the new data;
@@ -56,11 +56,11 @@ import org.slf4j.LoggerFactory;
  *   <li>error without {@code on_error}, or an exception: the token ends {@code failed}.
  * </ul>
  *
- * <p>External calls the transform makes are recorded as {@code calls} under the row's node
- * state, indexed in the order they started (every retry attempt is its own call). A transform
- * with a {@link RowTransform#poolSize()} above 1 runs up to that many rows at once on a pool of
- * the DoFn instance; every row started in a bundle is finished before the bundle ends, and
- * outputs leave in input order.
+ * <p>External calls the transform makes are recorded as {@code calls} under the row's node state,
+ * indexed in the order they started (every retry attempt is its own call). A transform with a
+ * {@link RowTransform#poolSize()} above 1 runs up to that many rows at once on a pool of the DoFn
+ * instance; every row started in a bundle is finished before the bundle ends, and outputs leave in
+ * input order.
  */
 public final class TransformStep extends PTransform<PCollection<Token>, PCollectionTuple> {
   private final @Nullable RowTransform transform;
@@ -84,14 +84,17 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     if (transform == null || context == null) {
       throw new IllegalStateException("of(transform) and withContext() are required");
     }
-    return StepTags.withCoders(input.apply(ParDo.of(new TransformFn(transform, context))
-        .withOutputTags(StepTags.MAIN, StepTags.additional())));
+    return StepTags.withCoders(
+        input.apply(
+            ParDo.of(new TransformFn(transform, context))
+                .withOutputTags(StepTags.MAIN, StepTags.additional())));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     if (context != null) {
-      builder.add(DisplayData.item("node", context.nodeId()))
+      builder
+          .add(DisplayData.item("node", context.nodeId()))
           .addIfNotNull(DisplayData.item("onError", context.onError()));
     }
   }
@@ -105,8 +108,10 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     private final Counter failed = Metrics.counter(TransformStep.class, "rows_failed");
     private transient @Nullable ExecutorService pool;
     private transient @Nullable FilesystemPayloadStore payloads;
+
     /** What the audited clients store call payloads through: deferred, synced per bundle. */
     private transient @Nullable PayloadStore callPayloads;
+
     private transient ArrayDeque<Pending> pending;
 
     TransformFn(RowTransform transform, StepContext ctx) {
@@ -115,12 +120,12 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     }
 
     /** A row whose work runs on the pool, with where its outputs belong. */
-    private record Pending(Future<RowOutcome> outcome, BoundedWindow window,
-        org.joda.time.Instant timestamp) {}
+    private record Pending(
+        Future<RowOutcome> outcome, BoundedWindow window, org.joda.time.Instant timestamp) {}
 
     /** What one row produced, emitted later in input order. */
-    private record RowOutcome(List<AuditRecord> audit, List<Token> main, List<Token> routed,
-        Counter counter) {}
+    private record RowOutcome(
+        List<AuditRecord> audit, List<Token> main, List<Token> routed, Counter counter) {}
 
     @Setup
     public void setup() {
@@ -132,11 +137,14 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       int size = transform.poolSize();
       if (size > 1) {
         AtomicInteger n = new AtomicInteger();
-        pool = Executors.newFixedThreadPool(size, r -> {
-          Thread t = new Thread(r, "elspeth-" + ctx.nodeName() + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        pool =
+            Executors.newFixedThreadPool(
+                size,
+                r -> {
+                  Thread t = new Thread(r, "elspeth-" + ctx.nodeName() + "-" + n.incrementAndGet());
+                  t.setDaemon(true);
+                  return t;
+                });
       }
     }
 
@@ -154,10 +162,16 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     }
 
     @ProcessElement
-    public void process(@Element Token token, BoundedWindow window,
-        @Timestamp org.joda.time.Instant timestamp, MultiOutputReceiver out) {
+    public void process(
+        @Element Token token,
+        BoundedWindow window,
+        @Timestamp org.joda.time.Instant timestamp,
+        MultiOutputReceiver out) {
       if (pool == null) {
-        emit(compute(token), out.get(StepTags.MAIN)::output, out.get(StepTags.ROUTED)::output,
+        emit(
+            compute(token),
+            out.get(StepTags.MAIN)::output,
+            out.get(StepTags.ROUTED)::output,
             out.get(StepTags.AUDIT)::output);
         return;
       }
@@ -166,8 +180,11 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       pending.add(new Pending(pool.submit(() -> compute(token)), window, timestamp));
       while (!pending.isEmpty()
           && (pending.size() > 2 * transform.poolSize() || pending.peek().outcome().isDone())) {
-        emit(await(pending.poll()), out.get(StepTags.MAIN)::output,
-            out.get(StepTags.ROUTED)::output, out.get(StepTags.AUDIT)::output);
+        emit(
+            await(pending.poll()),
+            out.get(StepTags.MAIN)::output,
+            out.get(StepTags.ROUTED)::output,
+            out.get(StepTags.AUDIT)::output);
       }
     }
 
@@ -175,7 +192,9 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
     public void finishBundle(FinishBundleContext c) {
       while (pending != null && !pending.isEmpty()) {
         Pending p = pending.poll();
-        emit(await(p), t -> c.output(StepTags.MAIN, t, p.timestamp(), p.window()),
+        emit(
+            await(p),
+            t -> c.output(StepTags.MAIN, t, p.timestamp(), p.window()),
             t -> c.output(StepTags.ROUTED, t, p.timestamp(), p.window()),
             r -> c.output(StepTags.AUDIT, r, p.timestamp(), p.window()));
       }
@@ -199,8 +218,8 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       }
     }
 
-    private void emit(RowOutcome o, Consumer<Token> main, Consumer<Token> routed,
-        Consumer<AuditRecord> audit) {
+    private void emit(
+        RowOutcome o, Consumer<Token> main, Consumer<Token> routed, Consumer<AuditRecord> audit) {
       o.audit().forEach(audit);
       o.main().forEach(main);
       o.routed().forEach(routed);
@@ -215,7 +234,9 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       private final AtomicInteger next = new AtomicInteger();
       private final List<CallRecord> calls = Collections.synchronizedList(new ArrayList<>());
 
-      StateCalls(String stateId, @Nullable PayloadStore payloads,
+      StateCalls(
+          String stateId,
+          @Nullable PayloadStore payloads,
           io.elspeth.connectors.replay.@Nullable ReplaySource replay) {
         this.stateId = stateId;
         this.payloads = payloads;
@@ -269,8 +290,8 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
       String inputHash = CanonicalJson.tolerantHash(token.data());
       TransformResult result;
       try {
-        List<String> collisions = FieldCollisions.detect(token.data().keySet(),
-            transform.declaredOutputFields());
+        List<String> collisions =
+            FieldCollisions.detect(token.data().keySet(), transform.declaredOutputFields());
         if (!collisions.isEmpty()) {
           throw new FieldCollisions.CollisionException(ctx.nodeName(), collisions);
         }
@@ -285,21 +306,27 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
         // The recording cannot answer: the run fails, as ELSPETH's ReplayMissError does.
         io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         // A plugin bug: the row fails, with the exception in the Landscape, and the run goes on.
-        String message = e.getClass().getSimpleName() + ": "
-            + transform.urls().text(e.getMessage());
-        LOG.warn("transform {} raised on token {}: {}", ctx.nodeName(), token.tokenId(),
-            message);
-        audit.add(StepAudit.failed(ctx, stateId, token, inputHash,
-            StepAudit.error(message, e.getClass().getSimpleName()), started));
+        String message =
+            e.getClass().getSimpleName() + ": " + transform.urls().text(e.getMessage());
+        LOG.warn("transform {} raised on token {}: {}", ctx.nodeName(), token.tokenId(), message);
+        audit.add(
+            StepAudit.failed(
+                ctx,
+                stateId,
+                token,
+                inputHash,
+                StepAudit.error(message, e.getClass().getSimpleName()),
+                started));
         audit.addAll(calls.recorded());
-        audit.add(StepAudit.outcome(ctx.runId(), token, "failed", null, Ids.errorHash(message),
-            null));
+        audit.add(
+            StepAudit.outcome(ctx.runId(), token, "failed", null, Ids.errorHash(message), null));
         return new RowOutcome(audit, main, routed, failed);
       }
       Counter counter;
       if (result instanceof TransformResult.Success s) {
-        audit.add(StepAudit.completed(ctx, stateId, token, token.data(), s.row(), started, null,
-            s.successReason()));
+        audit.add(
+            StepAudit.completed(
+                ctx, stateId, token, token.data(), s.row(), started, null, s.successReason()));
         main.add(token.withData(s.row(), stateId));
         counter = succeeded;
       } else if (result instanceof TransformResult.Expanded x) {
@@ -323,32 +350,66 @@ public final class TransformStep extends PTransform<PCollection<Token>, PCollect
           CanonicalJson.canonicalize(x.rows());
         }
       } catch (CanonicalizationException e) {
-        throw new IllegalStateException("transform output is not canonical JSON: "
-            + e.getMessage(), e);
+        throw new IllegalStateException(
+            "transform output is not canonical JSON: " + e.getMessage(), e);
       }
     }
 
-    private void expand(Token parent, String stateId, List<Map<String, Object>> rows,
-        Instant started, List<AuditRecord> audit, List<Token> main) {
-      audit.add(StepAudit.completed(ctx, stateId, parent, parent.data(),
-          Map.of("rows", rows), started, null));
+    private void expand(
+        Token parent,
+        String stateId,
+        List<Map<String, Object>> rows,
+        Instant started,
+        List<AuditRecord> audit,
+        List<Token> main) {
+      audit.add(
+          StepAudit.completed(
+              ctx, stateId, parent, parent.data(), Map.of("rows", rows), started, null));
       String expandGroupId = Ids.groupId();
       Instant now = Instant.now();
       for (int i = 0; i < rows.size(); i++) {
         Token child = parent.child(i, rows.get(i), stateId);
         main.add(child);
-        audit.add(new TokenRecord(child.tokenId(), child.rowId(), ctx.runId(), null, null,
-            expandGroupId, null, ctx.stepIndex(), now));
+        audit.add(
+            new TokenRecord(
+                child.tokenId(),
+                child.rowId(),
+                ctx.runId(),
+                null,
+                null,
+                expandGroupId,
+                null,
+                ctx.stepIndex(),
+                now));
         // The child's index among its siblings, as ELSPETH records it.
         audit.add(new TokenParentRecord(child.tokenId(), parent.tokenId(), i));
       }
-      audit.add(new TokenOutcomeRecord(Ids.terminalOutcomeId(parent.tokenId()), ctx.runId(),
-          parent.tokenId(), "expanded", 1, now, null, null, null, null, expandGroupId, null, null,
-          CanonicalJson.canonicalize(Map.of("count", rows.size())), parent.rowId()));
+      audit.add(
+          new TokenOutcomeRecord(
+              Ids.terminalOutcomeId(parent.tokenId()),
+              ctx.runId(),
+              parent.tokenId(),
+              "expanded",
+              1,
+              now,
+              null,
+              null,
+              null,
+              null,
+              expandGroupId,
+              null,
+              null,
+              CanonicalJson.canonicalize(Map.of("count", rows.size())),
+              parent.rowId()));
     }
 
-    private void reject(Token token, String stateId, String inputHash,
-        Map<String, Object> reason, Instant started, List<AuditRecord> audit,
+    private void reject(
+        Token token,
+        String stateId,
+        String inputHash,
+        Map<String, Object> reason,
+        Instant started,
+        List<AuditRecord> audit,
         List<Token> routed) {
       StepAudit.Rejection r = StepAudit.rejected(ctx, stateId, token, inputHash, reason, started);
       audit.addAll(r.records());

@@ -12,13 +12,13 @@ import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 
 /**
- * What web_scrape keeps of a page, as ELSPETH does: {@code raw} (the HTML as received),
- * {@code text} (the visible text, whitespace-separated) or {@code markdown} (headings,
- * paragraphs, links, images, lists, emphasis, code and tables as Markdown), after removing the
- * {@code strip_elements} (default {@code script} and {@code style}); and its fingerprint, the
- * SHA-256 of the content ({@code full}) or of the content with whitespace runs collapsed
- * ({@code content}, so reflowed pages keep their fingerprint). Parsing is jsoup's, which
- * accepts any input as HTML the way browsers do.
+ * What web_scrape keeps of a page, as ELSPETH does: {@code raw} (the HTML as received), {@code
+ * text} (the visible text, whitespace-separated) or {@code markdown} (headings, paragraphs, links,
+ * images, lists, emphasis, code and tables as Markdown), after removing the {@code strip_elements}
+ * (default {@code script} and {@code style}); and its fingerprint, the SHA-256 of the content
+ * ({@code full}) or of the content with whitespace runs collapsed ({@code content}, so reflowed
+ * pages keep their fingerprint). Parsing is jsoup's, which accepts any input as HTML the way
+ * browsers do.
  */
 final class PageContent {
   private PageContent() {}
@@ -41,8 +41,9 @@ final class PageContent {
   static String fingerprint(String content, String mode) {
     String text = mode.equals("content") ? content.replaceAll("\\s+", " ").strip() : content;
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by the Java platform", e);
     }
@@ -56,8 +57,8 @@ final class PageContent {
     static String of(Element root) {
       Markdown md = new Markdown();
       md.children(root);
-      return md.out.toString().replaceAll("[ \\t]+\n", "\n").replaceAll("\n{3,}", "\n\n")
-          .strip() + "\n";
+      return md.out.toString().replaceAll("[ \\t]+\n", "\n").replaceAll("\n{3,}", "\n\n").strip()
+          + "\n";
     }
 
     private void children(Node node) {
@@ -75,8 +76,8 @@ final class PageContent {
     private void node(Node node) {
       if (node instanceof TextNode t) {
         String text = t.text();
-        if (!text.isBlank() || out.length() > 0 && !Character.isWhitespace(
-            out.charAt(out.length() - 1))) {
+        if (!text.isBlank()
+            || out.length() > 0 && !Character.isWhitespace(out.charAt(out.length() - 1))) {
           out.append(text.replaceAll("\\s+", " "));
         }
         return;
@@ -118,8 +119,8 @@ final class PageContent {
             out.append('[').append(e.text().strip()).append("](").append(href).append(')');
           }
         }
-        case "img" -> out.append("![").append(e.attr("alt")).append("](")
-            .append(e.attr("src")).append(')');
+        case "img" ->
+            out.append("![").append(e.attr("alt")).append("](").append(e.attr("src")).append(')');
         case "ul", "ol" -> {
           block();
           listDepth++;
@@ -128,8 +129,7 @@ final class PageContent {
             if (!li.normalName().equals("li")) {
               continue;
             }
-            out.append("  ".repeat(listDepth - 1))
-                .append(tag.equals("ol") ? (n++) + ". " : "  * ");
+            out.append("  ".repeat(listDepth - 1)).append(tag.equals("ol") ? (n++) + ". " : "  * ");
             children(li);
             out.append('\n');
           }

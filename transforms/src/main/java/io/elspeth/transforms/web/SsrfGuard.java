@@ -12,19 +12,23 @@ import java.util.Locale;
 /**
  * ELSPETH's web_scrape SSRF rule: only {@code http}/{@code https} URLs with a host; the host is
  * resolved and every address it resolves to must be public (not loopback, private, link-local
- * (cloud metadata at 169.254.169.254), carrier-grade NAT, unique-local, multicast or
- * unspecified), unless the address is inside {@code allowed_hosts}: {@code public_only} (the
- * default), {@code allow_private} (everything), or a list of CIDR ranges. Every redirect target
- * is checked again.
+ * (cloud metadata at 169.254.169.254), carrier-grade NAT, unique-local, multicast or unspecified),
+ * unless the address is inside {@code allowed_hosts}: {@code public_only} (the default), {@code
+ * allow_private} (everything), or a list of CIDR ranges. Every redirect target is checked again.
  */
 final class SsrfGuard implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Always blocked unless allowed explicitly (beyond what InetAddress's predicates cover). */
-  private static final List<Cidr> BLOCKED = List.of(
-      Cidr.parse("0.0.0.0/8"), Cidr.parse("100.64.0.0/10"), Cidr.parse("192.0.0.0/24"),
-      Cidr.parse("198.18.0.0/15"), Cidr.parse("240.0.0.0/4"), Cidr.parse("fc00::/7"),
-      Cidr.parse("64:ff9b::/96"));
+  private static final List<Cidr> BLOCKED =
+      List.of(
+          Cidr.parse("0.0.0.0/8"),
+          Cidr.parse("100.64.0.0/10"),
+          Cidr.parse("192.0.0.0/24"),
+          Cidr.parse("198.18.0.0/15"),
+          Cidr.parse("240.0.0.0/4"),
+          Cidr.parse("fc00::/7"),
+          Cidr.parse("64:ff9b::/96"));
 
   private final boolean allowAll;
   private final List<Cidr> allowed;
@@ -56,8 +60,8 @@ final class SsrfGuard implements Serializable {
   record Checked(URI uri, String resolvedIp) {}
 
   /**
-   * Parses the {@code http.allowed_hosts} option; adds problems (naming the option) to
-   * {@code problems}.
+   * Parses the {@code http.allowed_hosts} option; adds problems (naming the option) to {@code
+   * problems}.
    */
   static SsrfGuard of(Object allowedHosts, List<String> problems) {
     if (allowedHosts == null || "public_only".equals(allowedHosts)) {
@@ -68,8 +72,9 @@ final class SsrfGuard implements Serializable {
     }
     if (allowedHosts instanceof List<?> list) {
       if (list.isEmpty()) {
-        problems.add("http.allowed_hosts: the list must not be empty (use 'allow_private' to"
-            + " allow every address)");
+        problems.add(
+            "http.allowed_hosts: the list must not be empty (use 'allow_private' to"
+                + " allow every address)");
       }
       List<Cidr> ranges = new ArrayList<>();
       for (Object entry : list) {
@@ -81,8 +86,10 @@ final class SsrfGuard implements Serializable {
       }
       return new SsrfGuard(false, ranges);
     }
-    problems.add("http.allowed_hosts: expected 'public_only', 'allow_private' or a list of CIDR"
-        + " ranges, got " + allowedHosts);
+    problems.add(
+        "http.allowed_hosts: expected 'public_only', 'allow_private' or a list of CIDR"
+            + " ranges, got "
+            + allowedHosts);
     return new SsrfGuard(false, List.of());
   }
 
@@ -104,16 +111,21 @@ final class SsrfGuard implements Serializable {
     }
     InetAddress[] addresses;
     try {
-      addresses = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1,
-          host.length() - 1) : host);
+      addresses =
+          InetAddress.getAllByName(
+              host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
     } catch (UnknownHostException e) {
       throw new Unresolved("cannot resolve host '" + host + "'");
     }
     for (InetAddress a : addresses) {
       if (!allowed(a)) {
-        throw new Blocked("host '" + host + "' resolves to blocked address "
-            + a.getHostAddress() + " (private, loopback, link-local or reserved; allow it in"
-            + " http.allowed_hosts)");
+        throw new Blocked(
+            "host '"
+                + host
+                + "' resolves to blocked address "
+                + a.getHostAddress()
+                + " (private, loopback, link-local or reserved; allow it in"
+                + " http.allowed_hosts)");
       }
     }
     return new Checked(uri, addresses[0].getHostAddress());
@@ -128,8 +140,11 @@ final class SsrfGuard implements Serializable {
         return true;
       }
     }
-    if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-        || a.isAnyLocalAddress() || a.isMulticastAddress()) {
+    if (a.isLoopbackAddress()
+        || a.isSiteLocalAddress()
+        || a.isLinkLocalAddress()
+        || a.isAnyLocalAddress()
+        || a.isMulticastAddress()) {
       return false;
     }
     for (Cidr c : BLOCKED) {

@@ -22,14 +22,13 @@ import java.util.Set;
 
 /**
  * {@code web_scrape} (ELSPETH's): fetches the page at the URL in {@code url_field}, keeps its
- * content ({@code markdown}, {@code text} or {@code raw}) in {@code content_field} and its
- * SHA-256 fingerprint in {@code fingerprint_field}, and adds {@code fetch_status},
- * {@code fetch_url_final} and {@code fetch_url_final_ip}. Every request (each redirect hop too)
- * is one audited {@code http} call with the {@code X-Abuse-Contact} and
- * {@code X-Scraping-Reason} headers; URLs are checked against SSRF ({@link SsrfGuard}) before
- * the first request and at every redirect. 429, 5xx and network failures are retried by the
- * run's {@code retry} policy; a blocked or unresolvable URL, a 4xx and a page that cannot be
- * extracted reject the row with the reason.
+ * content ({@code markdown}, {@code text} or {@code raw}) in {@code content_field} and its SHA-256
+ * fingerprint in {@code fingerprint_field}, and adds {@code fetch_status}, {@code fetch_url_final}
+ * and {@code fetch_url_final_ip}. Every request (each redirect hop too) is one audited {@code http}
+ * call with the {@code X-Abuse-Contact} and {@code X-Scraping-Reason} headers; URLs are checked
+ * against SSRF ({@link SsrfGuard}) before the first request and at every redirect. 429, 5xx and
+ * network failures are retried by the run's {@code retry} policy; a blocked or unresolvable URL, a
+ * 4xx and a page that cannot be extracted reject the row with the reason.
  */
 public final class WebScrapePlugin implements TransformPlugin {
   static final int MAX_REDIRECTS = 10;
@@ -51,20 +50,38 @@ public final class WebScrapePlugin implements TransformPlugin {
 
   @Override
   public List<OptionSpec> options() {
-    List<OptionSpec> own = new ArrayList<>(List.of(
-        OptionSpec.required("url_field", OptionType.STRING, "field holding the URL to fetch"),
-        OptionSpec.required("content_field", OptionType.STRING, "field for the page content"),
-        OptionSpec.required("fingerprint_field", OptionType.STRING,
-            "field for the SHA-256 fingerprint of the content"),
-        OptionSpec.oneOf("format", "markdown", List.of("markdown", "text", "raw"),
-            "what to keep of the page"),
-        OptionSpec.oneOf("fingerprint_mode", "content", List.of("content", "full"),
-            "content: whitespace-insensitive; full: exact"),
-        OptionSpec.optional("strip_elements", OptionType.STRING_LIST, List.of("script", "style"),
-            "HTML elements removed before extraction"),
-        OptionSpec.required("http", OptionType.OBJECT, "{abuse_contact, scraping_reason,"
-            + " timeout (seconds, default 30), allowed_hosts (public_only | allow_private |"
-            + " [CIDR, ...])}")));
+    List<OptionSpec> own =
+        new ArrayList<>(
+            List.of(
+                OptionSpec.required(
+                    "url_field", OptionType.STRING, "field holding the URL to fetch"),
+                OptionSpec.required(
+                    "content_field", OptionType.STRING, "field for the page content"),
+                OptionSpec.required(
+                    "fingerprint_field",
+                    OptionType.STRING,
+                    "field for the SHA-256 fingerprint of the content"),
+                OptionSpec.oneOf(
+                    "format",
+                    "markdown",
+                    List.of("markdown", "text", "raw"),
+                    "what to keep of the page"),
+                OptionSpec.oneOf(
+                    "fingerprint_mode",
+                    "content",
+                    List.of("content", "full"),
+                    "content: whitespace-insensitive; full: exact"),
+                OptionSpec.optional(
+                    "strip_elements",
+                    OptionType.STRING_LIST,
+                    List.of("script", "style"),
+                    "HTML elements removed before extraction"),
+                OptionSpec.required(
+                    "http",
+                    OptionType.OBJECT,
+                    "{abuse_contact, scraping_reason,"
+                        + " timeout (seconds, default 30), allowed_hosts (public_only | allow_private |"
+                        + " [CIDR, ...])}")));
     own.addAll(PoolSettings.options());
     return TransformOptions.with(own.toArray(OptionSpec[]::new));
   }
@@ -79,8 +96,10 @@ public final class WebScrapePlugin implements TransformPlugin {
     }
     String content = options.string("content_field");
     if (content != null && content.equals(options.string("fingerprint_field"))) {
-      problems.add("fingerprint_field: content_field and fingerprint_field must differ, both are '"
-          + content + "'");
+      problems.add(
+          "fingerprint_field: content_field and fingerprint_field must differ, both are '"
+              + content
+              + "'");
     }
     Http.parse(options.map("http"), problems);
     return problems;
@@ -98,14 +117,20 @@ public final class WebScrapePlugin implements TransformPlugin {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("web_scrape: " + String.join("; ", problems));
     }
-    List<String> strip = options.has("strip_elements") ? options.strings("strip_elements")
-        : List.of("script", "style");
-    return new Scrape(options.requiredString("url_field"),
-        options.requiredString("content_field"), options.requiredString("fingerprint_field"),
+    List<String> strip =
+        options.has("strip_elements")
+            ? options.strings("strip_elements")
+            : List.of("script", "style");
+    return new Scrape(
+        options.requiredString("url_field"),
+        options.requiredString("content_field"),
+        options.requiredString("fingerprint_field"),
         options.string("format") == null ? "markdown" : options.string("format"),
-        options.string("fingerprint_mode") == null ? "content"
-            : options.string("fingerprint_mode"),
-        strip, http, client, PoolSettings.from(options));
+        options.string("fingerprint_mode") == null ? "content" : options.string("fingerprint_mode"),
+        strip,
+        http,
+        client,
+        PoolSettings.from(options));
   }
 
   /** The {@code http:} block. */
@@ -115,8 +140,11 @@ public final class WebScrapePlugin implements TransformPlugin {
       for (Object key : m.keySet()) {
         if (!List.of("abuse_contact", "scraping_reason", "timeout", "allowed_hosts")
             .contains(String.valueOf(key))) {
-          problems.add("http." + key + ": unknown key (expected abuse_contact, scraping_reason,"
-              + " timeout, allowed_hosts)");
+          problems.add(
+              "http."
+                  + key
+                  + ": unknown key (expected abuse_contact, scraping_reason,"
+                  + " timeout, allowed_hosts)");
         }
       }
       String contact = text(m, "abuse_contact", problems);
@@ -124,7 +152,8 @@ public final class WebScrapePlugin implements TransformPlugin {
       long timeout = 30;
       Object t = m.get("timeout");
       if (t != null) {
-        if (!(t instanceof Number n) || n.doubleValue() != Math.floor(n.doubleValue())
+        if (!(t instanceof Number n)
+            || n.doubleValue() != Math.floor(n.doubleValue())
             || n.longValue() <= 0) {
           problems.add("http.timeout: expected a positive whole number of seconds, got " + t);
         } else {
@@ -138,9 +167,14 @@ public final class WebScrapePlugin implements TransformPlugin {
     private static String text(Map<String, Object> m, String key, List<String> problems) {
       Object v = m.get(key);
       if (!(v instanceof String s) || s.isBlank()) {
-        problems.add("http." + key + ": required, a non-empty string ("
-            + (key.equals("abuse_contact") ? "an email for abuse reports"
-                : "why the pages are fetched, recorded with every request") + ")");
+        problems.add(
+            "http."
+                + key
+                + ": required, a non-empty string ("
+                + (key.equals("abuse_contact")
+                    ? "an email for abuse reports"
+                    : "why the pages are fetched, recorded with every request")
+                + ")");
         return "";
       }
       return s;
@@ -157,8 +191,15 @@ public final class WebScrapePlugin implements TransformPlugin {
     private final Http http;
     private transient AuditedHttpClient client;
 
-    Scrape(String urlField, String contentField, String fingerprintField, String format,
-        String fingerprintMode, List<String> strip, Http http, ClientSettings settings,
+    Scrape(
+        String urlField,
+        String contentField,
+        String fingerprintField,
+        String format,
+        String fingerprintMode,
+        List<String> strip,
+        Http http,
+        ClientSettings settings,
         PoolSettings pool) {
       super(settings, pool, "web_scrape");
       this.urlField = urlField;
@@ -172,8 +213,8 @@ public final class WebScrapePlugin implements TransformPlugin {
 
     @Override
     public Set<String> declaredOutputFields() {
-      return Set.of(contentField, fingerprintField, "fetch_status", "fetch_url_final",
-          "fetch_url_final_ip");
+      return Set.of(
+          contentField, fingerprintField, "fetch_status", "fetch_url_final", "fetch_url_final_ip");
     }
 
     @Override
@@ -192,8 +233,7 @@ public final class WebScrapePlugin implements TransformPlugin {
     private record Page(AuditedHttpClient.Response response, String url, String ip) {}
 
     /** Why a fetch stopped for good (not retried): blocked redirect, too many redirects. */
-    private static ExternalCallException refused(String[] type, String errorType,
-        String message) {
+    private static ExternalCallException refused(String[] type, String errorType, String message) {
       type[0] = errorType;
       return new ExternalCallException(ExternalCallException.Kind.CLIENT, message, null);
     }
@@ -202,38 +242,55 @@ public final class WebScrapePlugin implements TransformPlugin {
     public TransformResult apply(Map<String, Object> row, CallSink calls) {
       Object value = row.get(urlField);
       if (!(value instanceof String url)) {
-        return TransformResult.error(reason("validation_failed", "TypeError", "field '" + urlField
-            + "' is " + (value == null ? "missing or null" : "not a string"), null));
+        return TransformResult.error(
+            reason(
+                "validation_failed",
+                "TypeError",
+                "field '"
+                    + urlField
+                    + "' is "
+                    + (value == null ? "missing or null" : "not a string"),
+                null));
       }
       SsrfGuard.Checked first;
       try {
         first = http.guard().check(url);
       } catch (SsrfGuard.Blocked e) {
-        return TransformResult.error(reason("validation_failed", "SSRFBlockedError",
-            e.getMessage(), null));
+        return TransformResult.error(
+            reason("validation_failed", "SSRFBlockedError", e.getMessage(), null));
       } catch (SsrfGuard.Unresolved e) {
-        return TransformResult.error(reason("validation_failed", "NetworkError", e.getMessage(),
-            null));
+        return TransformResult.error(
+            reason("validation_failed", "NetworkError", e.getMessage(), null));
       }
       Page page;
       String[] refusal = new String[1];
       try {
         page = call(() -> fetch(first, calls, refusal));
       } catch (ExternalCallException e) {
-        Map<String, Object> r = reason("api_error", refusal[0] != null ? refusal[0]
-            : errorType(e), e.getMessage(), e.statusCode());
+        Map<String, Object> r =
+            reason(
+                "api_error",
+                refusal[0] != null ? refusal[0] : errorType(e),
+                e.getMessage(),
+                e.statusCode());
         r.put("attempts", e.attempts());
         r.put("url", client.urls().url(url));
         return TransformResult.error(r);
       }
-      String html = page.response().body() instanceof String s ? s
-          : new String(page.response().raw(), java.nio.charset.StandardCharsets.UTF_8);
+      String html =
+          page.response().body() instanceof String s
+              ? s
+              : new String(page.response().raw(), java.nio.charset.StandardCharsets.UTF_8);
       String content;
       try {
         content = PageContent.extract(html, format, strip);
       } catch (RuntimeException e) {
-        Map<String, Object> r = reason("content_extraction_failed", e.getClass().getSimpleName(),
-            String.valueOf(e.getMessage()), null);
+        Map<String, Object> r =
+            reason(
+                "content_extraction_failed",
+                e.getClass().getSimpleName(),
+                String.valueOf(e.getMessage()),
+                null);
         r.put("url", client.urls().url(url));
         return TransformResult.error(r);
       }
@@ -254,18 +311,27 @@ public final class WebScrapePlugin implements TransformPlugin {
       headers.put("X-Scraping-Reason", http.scrapingReason());
       SsrfGuard.Checked at = start;
       for (int hop = 0; ; hop++) {
-        AuditedHttpClient.Response r = client.getPage(at.uri().toString(), headers,
-            http.timeout(), calls);
+        AuditedHttpClient.Response r =
+            client.getPage(at.uri().toString(), headers, http.timeout(), calls);
         if (r.statusCode() < 300 || r.statusCode() >= 400) {
           return new Page(r, at.uri().toString(), at.resolvedIp());
         }
         if (hop >= MAX_REDIRECTS) {
-          throw refused(refusal, "InvalidURLError", "too many redirects (more than " + MAX_REDIRECTS
-              + ") from " + client.urls().url(start.uri().toString()));
+          throw refused(
+              refusal,
+              "InvalidURLError",
+              "too many redirects (more than "
+                  + MAX_REDIRECTS
+                  + ") from "
+                  + client.urls().url(start.uri().toString()));
         }
-        String location = String.valueOf(r.headers().entrySet().stream()
-            .filter(e -> e.getKey().equalsIgnoreCase("location")).map(Map.Entry::getValue)
-            .findFirst().orElse(""));
+        String location =
+            String.valueOf(
+                r.headers().entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase("location"))
+                    .map(Map.Entry::getValue)
+                    .findFirst()
+                    .orElse(""));
         String next;
         try {
           next = at.uri().resolve(location.trim()).toString();
@@ -294,8 +360,8 @@ public final class WebScrapePlugin implements TransformPlugin {
       };
     }
 
-    private static Map<String, Object> reason(String reason, String type, String message,
-        Integer status) {
+    private static Map<String, Object> reason(
+        String reason, String type, String message, Integer status) {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("reason", reason);
       r.put("error", message);

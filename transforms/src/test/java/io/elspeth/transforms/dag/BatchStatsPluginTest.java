@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 /** {@code batch_stats} gives ELSPETH RC2's summary row: its fields, their order and types. */
 class BatchStatsPluginTest {
 
-  private static Map<String, Object> summarise(Map<String, Object> options,
-      List<Map<String, Object>> rows) {
-    List<BatchTransform.BatchOutput> out = new BatchStatsPlugin()
-        .create(new PluginOptions(options, null)).apply(rows);
+  private static Map<String, Object> summarise(
+      Map<String, Object> options, List<Map<String, Object>> rows) {
+    List<BatchTransform.BatchOutput> out =
+        new BatchStatsPlugin().create(new PluginOptions(options, null)).apply(rows);
     assertThat(out.size(), is(1));
     assertThat("derived from every member", out.get(0).sources(), equalTo(List.of()));
     return out.get(0).row();
@@ -36,9 +36,10 @@ class BatchStatsPluginTest {
 
   @Test
   void countSumBatchSizeMeanThenTheGroupByFieldUnderItsOwnName() {
-    Map<String, Object> out = summarise(
-        Map.of("value_field", "amount", "group_by", "category", "compute_mean", true),
-        List.of(row(10L, "a"), row(20L, "b"), row(30L, "a")));
+    Map<String, Object> out =
+        summarise(
+            Map.of("value_field", "amount", "group_by", "category", "compute_mean", true),
+            List.of(row(10L, "a"), row(20L, "b"), row(30L, "a")));
     assertThat(out.keySet(), contains("count", "sum", "batch_size", "mean", "category"));
     assertThat(out.get("count"), equalTo(3L));
     assertThat("sum is a float even over ints", out.get("sum"), equalTo(60.0));
@@ -49,8 +50,10 @@ class BatchStatsPluginTest {
 
   @Test
   void theSumAddsDoublesInBatchOrderAsPythonsSumDoes() {
-    Map<String, Object> out = summarise(Map.of("value_field", "amount", "compute_mean", true),
-        List.of(row(0.1, "x"), row(0.2, "x"), row(1L, "x")));
+    Map<String, Object> out =
+        summarise(
+            Map.of("value_field", "amount", "compute_mean", true),
+            List.of(row(0.1, "x"), row(0.2, "x"), row(1L, "x")));
     assertThat(out.get("sum"), equalTo(0.1 + 0.2 + 1.0));
     assertThat(out.get("sum"), instanceOf(Double.class));
     assertThat(out.get("mean"), equalTo((0.1 + 0.2 + 1.0) / 3));
@@ -60,26 +63,33 @@ class BatchStatsPluginTest {
   void withoutComputeMeanOrAGroupByValueInTheFirstRowThoseFieldsAreAbsent() {
     Map<String, Object> first = new HashMap<>();
     first.put("amount", 5L);
-    Map<String, Object> out = summarise(
-        Map.of("value_field", "amount", "group_by", "category", "compute_mean", false),
-        List.of(first, row(7L, "b")));
+    Map<String, Object> out =
+        summarise(
+            Map.of("value_field", "amount", "group_by", "category", "compute_mean", false),
+            List.of(first, row(7L, "b")));
     assertThat(out.keySet(), contains("count", "sum", "batch_size"));
     assertThat(out.get("sum"), equalTo(12.0));
   }
 
   @Test
   void booleansCountAsOneAndZeroAsPythonsBoolIsAnInt() {
-    Map<String, Object> out = summarise(Map.of("value_field", "amount", "compute_mean", true),
-        List.of(row(true, "x"), row(false, "x"), row(true, "x")));
+    Map<String, Object> out =
+        summarise(
+            Map.of("value_field", "amount", "compute_mean", true),
+            List.of(row(true, "x"), row(false, "x"), row(true, "x")));
     assertThat(out.get("sum"), equalTo(2.0));
   }
 
   @Test
   void aMissingOrNonNumericValueFailsTheBatchNamingTheRowAndField() {
-    BatchTransform batch = new BatchStatsPlugin().create(
-        new PluginOptions(Map.of("value_field", "amount", "compute_mean", true), null));
-    String message = assertThrows(BatchTransform.BatchRejectedException.class,
-        () -> batch.apply(List.of(row(1L, "a"), row("ten", "a")))).getMessage();
+    BatchTransform batch =
+        new BatchStatsPlugin()
+            .create(new PluginOptions(Map.of("value_field", "amount", "compute_mean", true), null));
+    String message =
+        assertThrows(
+                BatchTransform.BatchRejectedException.class,
+                () -> batch.apply(List.of(row(1L, "a"), row("ten", "a"))))
+            .getMessage();
     assertThat(message, containsString("row 1"));
     assertThat(message, containsString("value_field 'amount'"));
   }

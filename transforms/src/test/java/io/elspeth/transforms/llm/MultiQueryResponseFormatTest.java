@@ -18,8 +18,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code response_format}: what each query asks the service for, and how an answer is held to
- * the configured {@code output_mapping} on the way back.
+ * {@code response_format}: what each query asks the service for, and how an answer is held to the
+ * configured {@code output_mapping} on the way back.
  */
 class MultiQueryResponseFormatTest {
 
@@ -27,8 +27,9 @@ class MultiQueryResponseFormatTest {
     Map<String, Object> mapping = new LinkedHashMap<>();
     mapping.put("score", Map.of("suffix", "score", "type", "integer"));
     mapping.put("rationale", Map.of("suffix", "why", "type", "string"));
-    mapping.put("confidence", Map.of("suffix", "confidence", "type", "enum",
-        "values", List.of("low", "medium", "high")));
+    mapping.put(
+        "confidence",
+        Map.of("suffix", "confidence", "type", "enum", "values", List.of("low", "medium", "high")));
     mapping.put("flagged", Map.of("suffix", "flagged", "type", "boolean"));
     mapping.put("weight", Map.of("suffix", "weight", "type", "number"));
     Map<String, Object> options = new LinkedHashMap<>();
@@ -51,8 +52,8 @@ class MultiQueryResponseFormatTest {
   }
 
   private static Map<String, Object> valid() {
-    return answer("score", 4L, "rationale", "clear", "confidence", "high", "flagged", false,
-        "weight", 0.5);
+    return answer(
+        "score", 4L, "rationale", "clear", "confidence", "high", "flagged", false, "weight", 0.5);
   }
 
   @Test
@@ -63,18 +64,36 @@ class MultiQueryResponseFormatTest {
   @Test
   void structuredSendsAStrictSchemaOfTheOutputMapping() {
     Map<String, Object> format = queries("structured").requestFormat();
-    assertThat(CanonicalJson.canonicalize(format), equalTo(CanonicalJson.canonicalize(Map.of(
-        "type", "json_schema",
-        "json_schema", Map.of("name", "query_response", "strict", true, "schema", Map.of(
-            "type", "object",
-            "properties", Map.of(
-                "score", Map.of("type", "integer"),
-                "rationale", Map.of("type", "string"),
-                "confidence", Map.of("type", "string", "enum", List.of("low", "medium", "high")),
-                "flagged", Map.of("type", "boolean"),
-                "weight", Map.of("type", "number")),
-            "required", List.of("score", "rationale", "confidence", "flagged", "weight"),
-            "additionalProperties", false))))));
+    assertThat(
+        CanonicalJson.canonicalize(format),
+        equalTo(
+            CanonicalJson.canonicalize(
+                Map.of(
+                    "type",
+                    "json_schema",
+                    "json_schema",
+                    Map.of(
+                        "name",
+                        "query_response",
+                        "strict",
+                        true,
+                        "schema",
+                        Map.of(
+                            "type",
+                            "object",
+                            "properties",
+                            Map.of(
+                                "score", Map.of("type", "integer"),
+                                "rationale", Map.of("type", "string"),
+                                "confidence",
+                                    Map.of(
+                                        "type", "string", "enum", List.of("low", "medium", "high")),
+                                "flagged", Map.of("type", "boolean"),
+                                "weight", Map.of("type", "number")),
+                            "required",
+                            List.of("score", "rationale", "confidence", "flagged", "weight"),
+                            "additionalProperties",
+                            false))))));
   }
 
   @Test
@@ -88,8 +107,8 @@ class MultiQueryResponseFormatTest {
     Map<String, Object> a = valid();
     a.remove("rationale");
     for (String mode : List.of("standard", "structured")) {
-      assertThat(queries(mode).answerProblems(a),
-          contains("rationale: expected string, got nothing"));
+      assertThat(
+          queries(mode).answerProblems(a), contains("rationale: expected string, got nothing"));
     }
   }
 
@@ -102,9 +121,11 @@ class MultiQueryResponseFormatTest {
     a.put("confidence", "certain");
     List<String> problems = queries("structured").answerProblems(a);
     assertThat(problems, hasSize(4));
-    assertThat(problems.stream().map(p -> p.substring(0, p.indexOf(':'))).toList(),
+    assertThat(
+        problems.stream().map(p -> p.substring(0, p.indexOf(':'))).toList(),
         containsInAnyOrder("score", "flagged", "weight", "confidence"));
-    assertThat(problems.stream().filter(p -> p.startsWith("confidence")).findFirst().get(),
+    assertThat(
+        problems.stream().filter(p -> p.startsWith("confidence")).findFirst().get(),
         startsWith("confidence: expected one of [low, medium, high], got certain"));
   }
 
@@ -112,8 +133,8 @@ class MultiQueryResponseFormatTest {
   void aFractionIsNotAnInteger() {
     Map<String, Object> a = valid();
     a.put("score", 4.5);
-    assertThat(queries("structured").answerProblems(a),
-        contains("score: expected integer, got 4.5"));
+    assertThat(
+        queries("structured").answerProblems(a), contains("score: expected integer, got 4.5"));
   }
 
   @Test
@@ -121,7 +142,8 @@ class MultiQueryResponseFormatTest {
     Map<String, Object> a = valid();
     a.put("notes", "extra");
     assertThat(queries("standard").answerProblems(a), is(empty()));
-    assertThat(queries("structured").answerProblems(a),
+    assertThat(
+        queries("structured").answerProblems(a),
         contains("notes: not in the response schema (additionalProperties: false)"));
   }
 }

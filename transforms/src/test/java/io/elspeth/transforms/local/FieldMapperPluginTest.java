@@ -32,8 +32,9 @@ class FieldMapperPluginTest {
 
   @Test
   void selectOnlyKeepsOnlyTheMappedFields() {
-    RowTransform mapper = PluginFixture.create(PLUGIN,
-        row("mapping", row("c", "gamma", "a", "alpha"), "select_only", true));
+    RowTransform mapper =
+        PluginFixture.create(
+            PLUGIN, row("mapping", row("c", "gamma", "a", "alpha"), "select_only", true));
 
     Map<String, Object> out = success(mapper.apply(row("a", 1L, "b", 2L, "c", 3L)));
 
@@ -42,19 +43,21 @@ class FieldMapperPluginTest {
 
   @Test
   void strictMappingRejectsARowMissingAMappedField() {
-    RowTransform mapper = PluginFixture.create(PLUGIN,
-        row("mapping", row("a", "alpha", "z", "zed"), "strict", true));
+    RowTransform mapper =
+        PluginFixture.create(PLUGIN, row("mapping", row("a", "alpha", "z", "zed"), "strict", true));
 
     TransformResult result = mapper.apply(row("a", 1L));
 
     assertThat(result, instanceOf(TransformResult.Error.class));
-    assertThat(((TransformResult.Error) result).reason(),
+    assertThat(
+        ((TransformResult.Error) result).reason(),
         equalTo(row("reason", "missing_field", "field", "z")));
   }
 
   @Test
   void nonStrictMappingSkipsAMissingField() {
-    RowTransform mapper = PluginFixture.create(PLUGIN, row("mapping", row("a", "alpha", "z", "zed")));
+    RowTransform mapper =
+        PluginFixture.create(PLUGIN, row("mapping", row("a", "alpha", "z", "zed")));
 
     Map<String, Object> out = success(mapper.apply(row("a", 1L, "b", 2L)));
 
@@ -63,7 +66,8 @@ class FieldMapperPluginTest {
 
   @Test
   void validateRejectsAnEmptyMapping() {
-    assertThat(PluginFixture.problems(PLUGIN, row("mapping", Map.of())),
+    assertThat(
+        PluginFixture.problems(PLUGIN, row("mapping", Map.of())),
         hasItem("mapping: expected at least one entry"));
   }
 }

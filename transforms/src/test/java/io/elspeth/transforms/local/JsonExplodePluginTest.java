@@ -29,16 +29,18 @@ class JsonExplodePluginTest {
 
   @Test
   void explodesAListIntoOneChildPerElementWithItsIndex() {
-    RowTransform explode = PluginFixture.create(PLUGIN,
-        row("array_field", "tags", "output_field", "tag"));
+    RowTransform explode =
+        PluginFixture.create(PLUGIN, row("array_field", "tags", "output_field", "tag"));
 
     List<Map<String, Object>> children =
         children(explode.apply(row("id", 1L, "tags", List.of("a", "b", "c"))));
 
-    assertThat(children, contains(
-        row("id", 1L, "tag", "a", "item_index", 0L),
-        row("id", 1L, "tag", "b", "item_index", 1L),
-        row("id", 1L, "tag", "c", "item_index", 2L)));
+    assertThat(
+        children,
+        contains(
+            row("id", 1L, "tag", "a", "item_index", 0L),
+            row("id", 1L, "tag", "b", "item_index", 1L),
+            row("id", 1L, "tag", "c", "item_index", 2L)));
   }
 
   @Test
@@ -54,14 +56,15 @@ class JsonExplodePluginTest {
   void outputFieldDefaultsToItem() {
     RowTransform explode = PluginFixture.create(PLUGIN, row("array_field", "tags"));
 
-    assertThat(children(explode.apply(row("tags", List.of(row("k", "v"))))),
+    assertThat(
+        children(explode.apply(row("tags", List.of(row("k", "v"))))),
         contains(row("item", row("k", "v"), "item_index", 0L)));
   }
 
   @Test
   void includeIndexFalseLeavesOutItemIndex() {
-    RowTransform explode = PluginFixture.create(PLUGIN,
-        row("array_field", "tags", "include_index", false));
+    RowTransform explode =
+        PluginFixture.create(PLUGIN, row("array_field", "tags", "include_index", false));
 
     List<Map<String, Object>> children = children(explode.apply(row("tags", List.of("a", "b"))));
 
@@ -73,7 +76,8 @@ class JsonExplodePluginTest {
   void missingArrayFieldIsAnError() {
     RowTransform explode = PluginFixture.create(PLUGIN, row("array_field", "tags"));
 
-    assertThat(reason(explode.apply(row("id", 1L))),
+    assertThat(
+        reason(explode.apply(row("id", 1L))),
         equalTo(row("reason", "missing_field", "field", "tags")));
   }
 
@@ -81,7 +85,8 @@ class JsonExplodePluginTest {
   void nonListArrayFieldIsAnError() {
     RowTransform explode = PluginFixture.create(PLUGIN, row("array_field", "tags"));
 
-    assertThat(reason(explode.apply(row("tags", "a,b"))),
+    assertThat(
+        reason(explode.apply(row("tags", "a,b"))),
         equalTo(row("reason", "not_an_array", "field", "tags")));
   }
 
@@ -89,7 +94,8 @@ class JsonExplodePluginTest {
   void emptyArrayIsAnError() {
     RowTransform explode = PluginFixture.create(PLUGIN, row("array_field", "tags"));
 
-    assertThat(reason(explode.apply(row("tags", List.of()))),
+    assertThat(
+        reason(explode.apply(row("tags", List.of()))),
         equalTo(row("reason", "empty_array", "field", "tags")));
   }
 }

@@ -29,19 +29,31 @@ class KeywordFilterPluginTest {
 
   @Test
   void matchRejectsTheRowNamingFieldPatternAndContext() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("secret\\w*")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("secret\\w*")));
 
     Map<String, Object> reason = reason(filter.apply(row("comment", "the secrets are out")));
 
-    assertThat(reason, equalTo(row("reason", "blocked_content", "field", "comment",
-        "matched_pattern", "secret\\w*", "match_context", "the secrets are out")));
+    assertThat(
+        reason,
+        equalTo(
+            row(
+                "reason",
+                "blocked_content",
+                "field",
+                "comment",
+                "matched_pattern",
+                "secret\\w*",
+                "match_context",
+                "the secrets are out")));
   }
 
   @Test
   void matchContextIsCutToFortyCharactersAroundTheMatch() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("secret")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("secret")));
     String text = "a".repeat(50) + "secret" + "b".repeat(50);
 
     Map<String, Object> reason = reason(filter.apply(row("comment", text)));
@@ -51,29 +63,33 @@ class KeywordFilterPluginTest {
 
   @Test
   void rowWithoutAMatchSucceedsUnchanged() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", List.of("comment", "title"), "blocked_patterns", List.of("secret")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN,
+            row("fields", List.of("comment", "title"), "blocked_patterns", List.of("secret")));
 
     TransformResult result = filter.apply(row("comment", "all public", "title", "hello"));
 
     assertThat(result, instanceOf(TransformResult.Success.class));
-    assertThat(((TransformResult.Success) result).row(),
+    assertThat(
+        ((TransformResult.Success) result).row(),
         equalTo(row("comment", "all public", "title", "hello")));
   }
 
   @Test
   void onlyTheListedFieldsAreScanned() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "title", "blocked_patterns", List.of("secret")));
+    RowTransform filter =
+        PluginFixture.create(PLUGIN, row("fields", "title", "blocked_patterns", List.of("secret")));
 
-    assertThat(filter.apply(row("title", "hello", "comment", "secret")),
+    assertThat(
+        filter.apply(row("title", "hello", "comment", "secret")),
         instanceOf(TransformResult.Success.class));
   }
 
   @Test
   void fieldsAllScansEveryStringField() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "all", "blocked_patterns", List.of("secret")));
+    RowTransform filter =
+        PluginFixture.create(PLUGIN, row("fields", "all", "blocked_patterns", List.of("secret")));
 
     Map<String, Object> reason =
         reason(filter.apply(row("id", 7L, "title", "hello", "notes", "top secret")));
@@ -83,8 +99,9 @@ class KeywordFilterPluginTest {
 
   @Test
   void inlineCaseInsensitiveFlagMatchesAnyCase() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("(?i)password")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("(?i)password")));
 
     Map<String, Object> reason = reason(filter.apply(row("comment", "my PassWord is hunter2")));
 
@@ -93,33 +110,37 @@ class KeywordFilterPluginTest {
 
   @Test
   void patternsAreCaseSensitiveWithoutTheFlag() {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("password")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("password")));
 
-    assertThat(filter.apply(row("comment", "my PASSWORD")),
-        instanceOf(TransformResult.Success.class));
+    assertThat(
+        filter.apply(row("comment", "my PASSWORD")), instanceOf(TransformResult.Success.class));
   }
 
   @Test
   void validateRejectsAnInvalidRegexNamingItsIndex() {
-    List<String> problems = PluginFixture.problems(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("ok", "(unclosed")));
+    List<String> problems =
+        PluginFixture.problems(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("ok", "(unclosed")));
 
-    assertThat(problems,
+    assertThat(
+        problems,
         hasItem(startsWith("blocked_patterns[1]: invalid regular expression '(unclosed'")));
   }
 
   @Test
   void validateRejectsAnEmptyPatternList() {
-    assertThat(PluginFixture.problems(PLUGIN,
-            row("fields", "comment", "blocked_patterns", List.of())),
+    assertThat(
+        PluginFixture.problems(PLUGIN, row("fields", "comment", "blocked_patterns", List.of())),
         hasItem("blocked_patterns: expected at least one pattern"));
   }
 
   @Test
   void filterStillRejectsAfterJavaSerialization() throws Exception {
-    RowTransform filter = PluginFixture.create(PLUGIN,
-        row("fields", "comment", "blocked_patterns", List.of("(?i)secret")));
+    RowTransform filter =
+        PluginFixture.create(
+            PLUGIN, row("fields", "comment", "blocked_patterns", List.of("(?i)secret")));
     // Use it first so its compiled patterns exist before it is written.
     filter.apply(row("comment", "warm up"));
 
@@ -133,23 +154,31 @@ class KeywordFilterPluginTest {
       copy = (RowTransform) in.readObject();
     }
 
-    assertThat(reason(copy.apply(row("comment", "a SECRET plan"))).get("field"),
-        equalTo("comment"));
+    assertThat(
+        reason(copy.apply(row("comment", "a SECRET plan"))).get("field"), equalTo("comment"));
     assertThat(copy.apply(row("comment", "public")), instanceOf(TransformResult.Success.class));
   }
 
   @Test
   void validateAcceptsWellFormedOptions() {
-    assertThat(PluginFixture.problems(PLUGIN,
-            row("fields", List.of("a", "b"), "blocked_patterns", List.of("x+", "(?i)y"),
-                "on_error", "sinkA")),
+    assertThat(
+        PluginFixture.problems(
+            PLUGIN,
+            row(
+                "fields",
+                List.of("a", "b"),
+                "blocked_patterns",
+                List.of("x+", "(?i)y"),
+                "on_error",
+                "sinkA")),
         empty());
   }
 
   @Test
   void onErrorMustNameAConfiguredSink() {
-    assertThat(PluginFixture.problems(PLUGIN,
-            row("fields", "a", "blocked_patterns", List.of("x"), "on_error", "nowhere")),
+    assertThat(
+        PluginFixture.problems(
+            PLUGIN, row("fields", "a", "blocked_patterns", List.of("x"), "on_error", "nowhere")),
         hasItem(containsString("transforms[0].options.on_error: no sink named 'nowhere'")));
   }
 }

@@ -24,8 +24,8 @@ class TruncatePluginTest {
 
   @Test
   void cutsALongValueWithTheSuffixCountedInTheLength() {
-    RowTransform truncate = PluginFixture.create(PLUGIN,
-        row("fields", row("title", 10L), "suffix", "..."));
+    RowTransform truncate =
+        PluginFixture.create(PLUGIN, row("fields", row("title", 10L), "suffix", "..."));
 
     Map<String, Object> out = success(truncate.apply(row("title", "Hello wonderful world")));
 
@@ -37,16 +37,16 @@ class TruncatePluginTest {
   void cutsWithoutASuffixByDefault() {
     RowTransform truncate = PluginFixture.create(PLUGIN, row("fields", row("title", 5L)));
 
-    assertThat(success(truncate.apply(row("title", "Hello world"))).get("title"),
-        equalTo("Hello"));
+    assertThat(success(truncate.apply(row("title", "Hello world"))).get("title"), equalTo("Hello"));
   }
 
   @Test
   void leavesValuesWithinTheLimitUnchanged() {
-    RowTransform truncate = PluginFixture.create(PLUGIN,
-        row("fields", row("title", 10L), "suffix", "..."));
+    RowTransform truncate =
+        PluginFixture.create(PLUGIN, row("fields", row("title", 10L), "suffix", "..."));
 
-    assertThat(success(truncate.apply(row("title", "Hello", "other", "x"))),
+    assertThat(
+        success(truncate.apply(row("title", "Hello", "other", "x"))),
         equalTo(row("title", "Hello", "other", "x")));
   }
 
@@ -59,13 +59,14 @@ class TruncatePluginTest {
 
   @Test
   void strictTruncateRejectsARowMissingAListedField() {
-    RowTransform truncate = PluginFixture.create(PLUGIN,
-        row("fields", row("title", 10L), "strict", true));
+    RowTransform truncate =
+        PluginFixture.create(PLUGIN, row("fields", row("title", 10L), "strict", true));
 
     TransformResult result = truncate.apply(row("body", "text"));
 
     assertThat(result, instanceOf(TransformResult.Error.class));
-    assertThat(((TransformResult.Error) result).reason(),
+    assertThat(
+        ((TransformResult.Error) result).reason(),
         equalTo(row("reason", "missing_field", "field", "title")));
   }
 
@@ -80,25 +81,28 @@ class TruncatePluginTest {
   void keepsTheFieldOrderOfTheRow() {
     RowTransform truncate = PluginFixture.create(PLUGIN, row("fields", row("b", 1L)));
 
-    assertThat(success(truncate.apply(row("a", "xx", "b", "yy", "c", "zz"))).keySet(),
+    assertThat(
+        success(truncate.apply(row("a", "xx", "b", "yy", "c", "zz"))).keySet(),
         contains("a", "b", "c"));
   }
 
   @Test
   void validateRejectsASuffixLongerThanTheMaximum() {
-    assertThat(PluginFixture.problems(PLUGIN, row("fields", row("title", 3L), "suffix", "[...]")),
+    assertThat(
+        PluginFixture.problems(PLUGIN, row("fields", row("title", 3L), "suffix", "[...]")),
         hasItem(containsString("fields.title: max length 3 leaves no room for suffix '[...]'")));
   }
 
   @Test
   void validateRejectsAMaximumBelowOne() {
-    assertThat(PluginFixture.problems(PLUGIN, row("fields", row("title", 0L))),
+    assertThat(
+        PluginFixture.problems(PLUGIN, row("fields", row("title", 0L))),
         hasItem("fields.title: expected a length of 1 or more, got 0"));
   }
 
   @Test
   void validateAcceptsASuffixShorterThanTheMaximum() {
-    assertThat(PluginFixture.problems(PLUGIN, row("fields", row("title", 4L), "suffix", "...")),
-        empty());
+    assertThat(
+        PluginFixture.problems(PLUGIN, row("fields", row("title", 4L), "suffix", "...")), empty());
   }
 }

@@ -9,8 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequiredInputFieldsTest {
-  private static final RowTransform MARK =
-      r -> TransformResult.success(row("inner", "ran"));
+  private static final RowTransform MARK = r -> TransformResult.success(row("inner", "ran"));
 
   @Test
   void rowMissingRequiredFieldsIsRejectedNamingThem() {
@@ -19,7 +18,8 @@ class RequiredInputFieldsTest {
     TransformResult result = required.apply(row("b", 2L));
 
     assertThat(result, instanceOf(TransformResult.Error.class));
-    assertThat(((TransformResult.Error) result).reason(),
+    assertThat(
+        ((TransformResult.Error) result).reason(),
         equalTo(row("reason", "missing_required_fields", "fields", List.of("a", "c"))));
   }
 
@@ -27,7 +27,8 @@ class RequiredInputFieldsTest {
   void rowWithEveryRequiredFieldGoesToTheInnerTransform() {
     RowTransform required = new RequiredInputFields(List.of("a", "b"), MARK);
 
-    assertThat(required.apply(row("a", 1L, "b", "x", "c", 3L)),
+    assertThat(
+        required.apply(row("a", 1L, "b", "x", "c", 3L)),
         equalTo(TransformResult.success(row("inner", "ran"))));
   }
 }

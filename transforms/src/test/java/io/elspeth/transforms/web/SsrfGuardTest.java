@@ -22,10 +22,19 @@ class SsrfGuardTest {
   @Test
   void publicOnlyBlocksLoopbackPrivateLinkLocalAndMetadataAddresses() {
     SsrfGuard g = guard("public_only");
-    for (String url : List.of("http://127.0.0.1/", "http://localhost:8080/x", "http://10.1.2.3/",
-        "http://192.168.0.1/", "http://172.16.5.5/", "http://169.254.169.254/latest/meta-data",
-        "http://[::1]/", "http://[fd00::1]/", "http://100.64.0.1/", "http://0.0.0.0/",
-        "http://[::ffff:127.0.0.1]/")) {
+    for (String url :
+        List.of(
+            "http://127.0.0.1/",
+            "http://localhost:8080/x",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://172.16.5.5/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[::ffff:127.0.0.1]/")) {
       SsrfGuard.Blocked e = assertThrows(SsrfGuard.Blocked.class, () -> g.check(url), url);
       assertThat(e.getMessage(), containsString("blocked address"));
     }
@@ -33,15 +42,16 @@ class SsrfGuardTest {
 
   @Test
   void publicAddressesPass() throws Exception {
-    assertThat(guard("public_only").check("https://93.184.216.34/page").resolvedIp(),
-        is("93.184.216.34"));
+    assertThat(
+        guard("public_only").check("https://93.184.216.34/page").resolvedIp(), is("93.184.216.34"));
   }
 
   @Test
   void onlyHttpAndHttpsSchemes() {
     SsrfGuard g = guard("allow_private");
-    for (String url : List.of("file:///etc/passwd", "ftp://93.184.216.34/", "gopher://x/",
-        "javascript:alert(1)")) {
+    for (String url :
+        List.of(
+            "file:///etc/passwd", "ftp://93.184.216.34/", "gopher://x/", "javascript:alert(1)")) {
       SsrfGuard.Blocked e = assertThrows(SsrfGuard.Blocked.class, () -> g.check(url), url);
       assertThat(e.getMessage(), containsString("not allowed"));
     }
@@ -62,12 +72,14 @@ class SsrfGuardTest {
     SsrfGuard.of(List.of(), problems);
     SsrfGuard.of("everything", problems);
     assertThat(problems, hasSize(4));
-    assertThat(problems.get(0), containsString("http.allowed_hosts: invalid CIDR range '10.0.0.0/33'"));
+    assertThat(
+        problems.get(0), containsString("http.allowed_hosts: invalid CIDR range '10.0.0.0/33'"));
   }
 
   @Test
   void anUnresolvableHostIsReported() {
-    assertThrows(SsrfGuard.Unresolved.class,
+    assertThrows(
+        SsrfGuard.Unresolved.class,
         () -> guard("public_only").check("http://no-such-host.invalid/"));
   }
 }

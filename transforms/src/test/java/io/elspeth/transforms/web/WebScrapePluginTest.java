@@ -18,8 +18,9 @@ class WebScrapePluginTest {
     o.put("url_field", "url");
     o.put("content_field", "page");
     o.put("fingerprint_field", "page_fp");
-    o.put("http", new HashMap<>(Map.of("abuse_contact", "a@example.com",
-        "scraping_reason", "monitoring")));
+    o.put(
+        "http",
+        new HashMap<>(Map.of("abuse_contact", "a@example.com", "scraping_reason", "monitoring")));
     return o;
   }
 
@@ -28,28 +29,47 @@ class WebScrapePluginTest {
     WebScrapePlugin plugin = new WebScrapePlugin();
     PluginOptions o = new PluginOptions(options(), null);
     assertThat(plugin.validate(o), is(empty()));
-    assertThat(plugin.create(o).declaredOutputFields(), containsInAnyOrder("page", "page_fp",
-        "fetch_status", "fetch_url_final", "fetch_url_final_ip"));
+    assertThat(
+        plugin.create(o).declaredOutputFields(),
+        containsInAnyOrder(
+            "page", "page_fp", "fetch_status", "fetch_url_final", "fetch_url_final_ip"));
   }
 
   @Test
   void eachBadOptionIsNamed() {
     Map<String, Object> o = options();
     o.put("fingerprint_field", "page");
-    o.put("http", new HashMap<>(Map.of("abuse_contact", " ", "timeout", 0,
-        "allowed_hosts", List.of("300.0.0.1/8"), "proxy", "x")));
+    o.put(
+        "http",
+        new HashMap<>(
+            Map.of(
+                "abuse_contact",
+                " ",
+                "timeout",
+                0,
+                "allowed_hosts",
+                List.of("300.0.0.1/8"),
+                "proxy",
+                "x")));
     List<String> problems = new WebScrapePlugin().validate(new PluginOptions(o, null));
-    assertThat(problems, hasItem("fingerprint_field: content_field and fingerprint_field must"
-        + " differ, both are 'page'"));
-    assertThat(problems, hasItem("http.proxy: unknown key (expected abuse_contact,"
-        + " scraping_reason, timeout, allowed_hosts)"));
-    assertThat(problems.stream().anyMatch(p -> p.startsWith("http.abuse_contact: required")),
-        is(true));
-    assertThat(problems.stream().anyMatch(p -> p.startsWith("http.scraping_reason: required")),
-        is(true));
-    assertThat(problems, hasItem("http.timeout: expected a positive whole number of seconds,"
-        + " got 0"));
-    assertThat(problems.stream().anyMatch(p -> p.startsWith("http.allowed_hosts: invalid CIDR")),
+    assertThat(
+        problems,
+        hasItem(
+            "fingerprint_field: content_field and fingerprint_field must"
+                + " differ, both are 'page'"));
+    assertThat(
+        problems,
+        hasItem(
+            "http.proxy: unknown key (expected abuse_contact,"
+                + " scraping_reason, timeout, allowed_hosts)"));
+    assertThat(
+        problems.stream().anyMatch(p -> p.startsWith("http.abuse_contact: required")), is(true));
+    assertThat(
+        problems.stream().anyMatch(p -> p.startsWith("http.scraping_reason: required")), is(true));
+    assertThat(
+        problems, hasItem("http.timeout: expected a positive whole number of seconds," + " got 0"));
+    assertThat(
+        problems.stream().anyMatch(p -> p.startsWith("http.allowed_hosts: invalid CIDR")),
         is(true));
   }
 }

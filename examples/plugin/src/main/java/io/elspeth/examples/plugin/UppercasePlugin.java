@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code uppercase}: upper-cases the string fields it names ({@code fields: [a, b]}); other
- * values are left alone. A user's plugin: listed in this jar's
- * {@code META-INF/services/io.elspeth.plugin.PluginDescriptor}, nothing else registers it.
+ * {@code uppercase}: upper-cases the string fields it names ({@code fields: [a, b]}); other values
+ * are left alone. A user's plugin: listed in this jar's {@code
+ * META-INF/services/io.elspeth.plugin.PluginDescriptor}, nothing else registers it.
  */
 public final class UppercasePlugin implements TransformPlugin {
   @Override
@@ -36,7 +36,8 @@ public final class UppercasePlugin implements TransformPlugin {
   @Override
   public List<String> validate(PluginOptions options) {
     return options.strings("fields").isEmpty()
-        ? List.of("fields: expected at least one field name") : List.of();
+        ? List.of("fields: expected at least one field name")
+        : List.of();
   }
 
   @Override

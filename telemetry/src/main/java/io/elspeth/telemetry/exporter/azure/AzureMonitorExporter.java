@@ -32,34 +32,39 @@ import java.util.zip.GZIPOutputStream;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code azure_monitor}: spans to Application Insights through its ingestion API
- * ({@code POST <IngestionEndpoint>/v2.1/track}, gzip'd JSON lines of telemetry envelopes), the
- * protocol Azure's OpenTelemetry exporter speaks. Each event is an in-process dependency whose
- * operation id is the run's trace id, with the event's fields as properties plus
- * {@code cloud.provider=azure} and {@code elspeth.exporter=azure_monitor}. Options:
- * {@code connection_string} (required; InstrumentationKey and IngestionEndpoint are read from it
- * and it is never logged or put in an event), {@code service_name} (required, the cloud role),
- * {@code service_version}, {@code deployment_environment}, {@code batch_size} (default 100),
- * {@code timeout_ms} (default 10000).
+ * {@code azure_monitor}: spans to Application Insights through its ingestion API ({@code POST
+ * <IngestionEndpoint>/v2.1/track}, gzip'd JSON lines of telemetry envelopes), the protocol Azure's
+ * OpenTelemetry exporter speaks. Each event is an in-process dependency whose operation id is the
+ * run's trace id, with the event's fields as properties plus {@code cloud.provider=azure} and
+ * {@code elspeth.exporter=azure_monitor}. Options: {@code connection_string} (required;
+ * InstrumentationKey and IngestionEndpoint are read from it and it is never logged or put in an
+ * event), {@code service_name} (required, the cloud role), {@code service_version}, {@code
+ * deployment_environment}, {@code batch_size} (default 100), {@code timeout_ms} (default 10000).
  *
  * <p>Why not the Azure SDK exporter: {@code com.azure:azure-monitor-opentelemetry-exporter}
  * (1.0.0-beta.31) and its successor {@code azure-monitor-opentelemetry-autoconfigure} (1.2.0; the
  * Azure BOM's 1.5.0 is not served) now resolve and converge, but the autoconfigure exporter is
  * reachable only through the SDK autoconfiguration SPI (no public span exporter builder), and it
  * starts its own statsbeat reporting, which queries the Azure instance metadata service
- * (169.254.169.254) and sends to Microsoft's statsbeat endpoint with no switch to turn it off,
- * and keeps failed sends in a local disk folder to retry them later. A pipeline must not send
- * anything but its own telemetry, tests send only on loopback, and the manager needs each
- * failure reported. This class keeps to the SDK's wire format instead.
+ * (169.254.169.254) and sends to Microsoft's statsbeat endpoint with no switch to turn it off, and
+ * keeps failed sends in a local disk folder to retry them later. A pipeline must not send anything
+ * but its own telemetry, tests send only on loopback, and the manager needs each failure reported.
+ * This class keeps to the SDK's wire format instead.
  */
 public final class AzureMonitorExporter implements TelemetryExporter {
   public static final String NAME = "azure_monitor";
-  static final Set<String> OPTIONS = Set.of("connection_string", "service_name",
-      "service_version", "deployment_environment", "batch_size", "timeout_ms");
+  static final Set<String> OPTIONS =
+      Set.of(
+          "connection_string",
+          "service_name",
+          "service_version",
+          "deployment_environment",
+          "batch_size",
+          "timeout_ms");
   static final String DEFAULT_INGESTION = "https://dc.services.visualstudio.com/";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, String> EXTRA = Map.of("cloud.provider", "azure",
-      "elspeth.exporter", NAME);
+  private static final Map<String, String> EXTRA =
+      Map.of("cloud.provider", "azure", "elspeth.exporter", NAME);
 
   private final String instrumentationKey;
   private final URI trackUri;
@@ -69,13 +74,14 @@ public final class AzureMonitorExporter implements TelemetryExporter {
   private final Duration timeout;
   private final HttpClient http;
   private final UnfinishedExports unfinished = new UnfinishedExports();
+
   /** Set by the first shutdown; its answer is given again to later calls. */
   private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
   private AzureMonitorExporter(Config c) {
     this.instrumentationKey = c.instrumentationKey();
-    String base = c.ingestionEndpoint().endsWith("/") ? c.ingestionEndpoint()
-        : c.ingestionEndpoint() + "/";
+    String base =
+        c.ingestionEndpoint().endsWith("/") ? c.ingestionEndpoint() : c.ingestionEndpoint() + "/";
     this.trackUri = URI.create(base + "v2.1/track");
     var r = Resource.builder().put("service.name", c.serviceName());
     if (c.serviceVersion() != null) {
@@ -91,8 +97,13 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
-  record Config(String instrumentationKey, String ingestionEndpoint, String serviceName,
-      @Nullable String serviceVersion, @Nullable String environment, int batchSize,
+  record Config(
+      String instrumentationKey,
+      String ingestionEndpoint,
+      String serviceName,
+      @Nullable String serviceVersion,
+      @Nullable String environment,
+      int batchSize,
       Duration timeout) {}
 
   static Config parse(ExporterOptions o) {
@@ -101,8 +112,8 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     for (String part : cs.split(";")) {
       int eq = part.indexOf('=');
       if (eq > 0) {
-        parts.put(part.substring(0, eq).trim().toLowerCase(Locale.ROOT),
-            part.substring(eq + 1).trim());
+        parts.put(
+            part.substring(0, eq).trim().toLowerCase(Locale.ROOT), part.substring(eq + 1).trim());
       }
     }
     String key = parts.getOrDefault("instrumentationkey", "");
@@ -162,9 +173,11 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     sendFrom(spans, 0, outcome);
     // Each request has its own timeout; this bounds a client that never answers.
     int requests = Math.max(1, (spans.size() + batchSize - 1) / batchSize);
-    return unfinished.track(outcome.completeOnTimeout(ExportResult.failure(
-        "export timed out after " + timeout.toMillis() + " ms"),
-        timeout.toMillis() * requests + 1000, TimeUnit.MILLISECONDS));
+    return unfinished.track(
+        outcome.completeOnTimeout(
+            ExportResult.failure("export timed out after " + timeout.toMillis() + " ms"),
+            timeout.toMillis() * requests + 1000,
+            TimeUnit.MILLISECONDS));
   }
 
   /** Completes once every batch handed over so far has been answered (or timed out). */
@@ -186,20 +199,22 @@ public final class AzureMonitorExporter implements TelemetryExporter {
       outcome.complete(ExportResult.failure(e));
       return;
     }
-    http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, t) -> {
-      if (t != null) {
-        Throwable cause = t instanceof CompletionException && t.getCause() != null
-            ? t.getCause() : t;
-        outcome.complete(ExportResult.failure(cause));
-        return;
-      }
-      ExportResult r = result(response);
-      if (r.success()) {
-        sendFrom(spans, from + batchSize, outcome);
-      } else {
-        outcome.complete(r);
-      }
-    });
+    http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .whenComplete(
+            (response, t) -> {
+              if (t != null) {
+                Throwable cause =
+                    t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                outcome.complete(ExportResult.failure(cause));
+                return;
+              }
+              ExportResult r = result(response);
+              if (r.success()) {
+                sendFrom(spans, from + batchSize, outcome);
+              } else {
+                outcome.complete(r);
+              }
+            });
   }
 
   private HttpRequest request(List<SpanData> spans) throws IOException {
@@ -211,9 +226,12 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
       out.write(body.toString().getBytes(StandardCharsets.UTF_8));
     }
-    return HttpRequest.newBuilder(trackUri).timeout(timeout)
-        .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())).build();
+    return HttpRequest.newBuilder(trackUri)
+        .timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray()))
+        .build();
   }
 
   private static ExportResult result(HttpResponse<String> response) {
@@ -223,23 +241,30 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     String detail;
     try {
       JsonNode n = JSON.readTree(response.body());
-      detail = " (items received " + n.path("itemsReceived").asInt() + ", accepted "
-          + n.path("itemsAccepted").asInt() + ")";
+      detail =
+          " (items received "
+              + n.path("itemsReceived").asInt()
+              + ", accepted "
+              + n.path("itemsAccepted").asInt()
+              + ")";
     } catch (JsonProcessingException e) {
       detail = "";
     }
-    return ExportResult.failure("Application Insights ingestion answered HTTP "
-        + response.statusCode() + detail);
+    return ExportResult.failure(
+        "Application Insights ingestion answered HTTP " + response.statusCode() + detail);
   }
 
   private Map<String, Object> envelope(SpanData span) {
     Map<String, Object> properties = new LinkedHashMap<>();
     span.getAttributes().forEach((k, v) -> properties.put(k.getKey(), String.valueOf(v)));
-    resource.getAttributes().forEach((k, v) -> {
-      if (!k.getKey().equals("service.name")) {
-        properties.put(k.getKey(), String.valueOf(v));
-      }
-    });
+    resource
+        .getAttributes()
+        .forEach(
+            (k, v) -> {
+              if (!k.getKey().equals("service.name")) {
+                properties.put(k.getKey(), String.valueOf(v));
+              }
+            });
     Map<String, Object> baseData = new LinkedHashMap<>();
     baseData.put("ver", 2);
     baseData.put("id", span.getSpanId());
@@ -258,8 +283,7 @@ public final class AzureMonitorExporter implements TelemetryExporter {
     e.put("ver", 1);
     e.put("name", "RemoteDependency");
     long nanos = span.getStartEpochNanos();
-    e.put("time", Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L)
-        .toString());
+    e.put("time", Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L).toString());
     e.put("sampleRate", 100.0);
     e.put("iKey", instrumentationKey);
     e.put("tags", tags);
@@ -268,16 +292,21 @@ public final class AzureMonitorExporter implements TelemetryExporter {
   }
 
   /**
-   * Stops taking batches and waits (up to the request timeout) for the answers still out. There
-   * is nothing else to release: java.net.http.HttpClient needs no explicit release on Java 17.
+   * Stops taking batches and waits (up to the request timeout) for the answers still out. There is
+   * nothing else to release: java.net.http.HttpClient needs no explicit release on Java 17.
    */
   @Override
   public CompletableFuture<ExportResult> shutdown() {
     synchronized (this) {
       if (shutdown == null) {
-        shutdown = unfinished.flush().completeOnTimeout(ExportResult.failure(NAME
-            + ": answers still out after " + timeout.toMillis() + " ms"), timeout.toMillis(),
-            TimeUnit.MILLISECONDS);
+        shutdown =
+            unfinished
+                .flush()
+                .completeOnTimeout(
+                    ExportResult.failure(
+                        NAME + ": answers still out after " + timeout.toMillis() + " ms"),
+                    timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
       }
       return shutdown;
     }

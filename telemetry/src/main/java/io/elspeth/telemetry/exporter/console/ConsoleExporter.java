@@ -20,12 +20,12 @@ import java.util.concurrent.TimeoutException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code console}: one line per event, JSON ({@code format: json}, the default) or the pretty
- * form, to {@code output: stdout} (default) or {@code stderr}. A write error is reported as a
- * failed export (PrintStream's error flag), not swallowed. Batches are formatted and written on
- * a thread of the exporter's own, in the order they were handed over, so a slow terminal or pipe
- * holds neither the export thread nor the other exporters; the manager keeps up to
- * {@code max_in_flight} batches waiting on it.
+ * {@code console}: one line per event, JSON ({@code format: json}, the default) or the pretty form,
+ * to {@code output: stdout} (default) or {@code stderr}. A write error is reported as a failed
+ * export (PrintStream's error flag), not swallowed. Batches are formatted and written on a thread
+ * of the exporter's own, in the order they were handed over, so a slow terminal or pipe holds
+ * neither the export thread nor the other exporters; the manager keeps up to {@code max_in_flight}
+ * batches waiting on it.
  */
 public final class ConsoleExporter implements TelemetryExporter {
   public static final String NAME = "console";
@@ -36,20 +36,25 @@ public final class ConsoleExporter implements TelemetryExporter {
 
   private final boolean pretty;
   private final PrintStream out;
+
   /** One thread: lines come out in the order the batches were handed over. */
   private final ExecutorService writer;
+
   private final UnfinishedExports unfinished = new UnfinishedExports();
+
   /** The answer of the first shutdown, given again to later calls. */
   private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
   ConsoleExporter(boolean pretty, PrintStream out) {
     this.pretty = pretty;
     this.out = out;
-    this.writer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "telemetry-console");
-      t.setDaemon(true); // never keeps the JVM alive; shutdown() drains it
-      return t;
-    });
+    this.writer =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "telemetry-console");
+              t.setDaemon(true); // never keeps the JVM alive; shutdown() drains it
+              return t;
+            });
   }
 
   /** A console exporter from its settings options; invalid options raise a config error. */
@@ -70,8 +75,8 @@ public final class ConsoleExporter implements TelemetryExporter {
   private static ConsoleExporter parse(ExporterOptions o) {
     String format = o.choice("format", "json", Set.of("json", "pretty"));
     String output = o.choice("output", "stdout", Set.of("stdout", "stderr"));
-    return new ConsoleExporter(format.equals("pretty"), output.equals("stderr") ? System.err
-        : System.out);
+    return new ConsoleExporter(
+        format.equals("pretty"), output.equals("stderr") ? System.err : System.out);
   }
 
   /** A console exporter writing to the given stream (tests, embedding). */
@@ -88,8 +93,9 @@ public final class ConsoleExporter implements TelemetryExporter {
   public CompletableFuture<ExportResult> export(List<TelemetryEvent> batch) {
     List<TelemetryEvent> events = List.copyOf(batch);
     try {
-      return unfinished.track(CompletableFuture.supplyAsync(() -> write(events), writer)
-          .exceptionally(t -> ExportResult.failure(t.getCause() != null ? t.getCause() : t)));
+      return unfinished.track(
+          CompletableFuture.supplyAsync(() -> write(events), writer)
+              .exceptionally(t -> ExportResult.failure(t.getCause() != null ? t.getCause() : t)));
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(
           ExportResult.failure("console: the exporter is shut down"));
@@ -109,7 +115,8 @@ public final class ConsoleExporter implements TelemetryExporter {
     }
     out.print(sb);
     out.flush();
-    return out.checkError() ? ExportResult.failure("console: write to the stream failed")
+    return out.checkError()
+        ? ExportResult.failure("console: write to the stream failed")
         : ExportResult.SUCCESS;
   }
 
@@ -125,8 +132,9 @@ public final class ConsoleExporter implements TelemetryExporter {
       try {
         flushed = unfinished.flush().get(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        flushed = ExportResult.failure("console: batches still unwritten after "
-            + SHUTDOWN_WAIT_MS + " ms");
+        flushed =
+            ExportResult.failure(
+                "console: batches still unwritten after " + SHUTDOWN_WAIT_MS + " ms");
       } catch (ExecutionException e) {
         flushed = ExportResult.failure(e.getCause() != null ? e.getCause() : e);
       } catch (InterruptedException e) {

@@ -35,12 +35,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Sends encoded OTLP trace requests ({@link io.elspeth.telemetry.span.OtlpTraceEncoder}) through
  * the OpenTelemetry SDK's own senders, found as the SDK's exporters find them: OkHttp's for gRPC
- * (which adds the gRPC message framing), the JDK client's for http/protobuf
- * ({@link OtlpExporter#JDK_HTTP_SENDER}). No retries: the manager counts each failed batch, and
- * retries with backoff would stall the export thread behind a dead backend. An answer is a
- * success only when the backend accepted every span: a gRPC status other than OK, an HTTP status
- * outside 2xx, or a response that reports rejected spans (OTLP partial success) is a failure,
- * described without the request's headers.
+ * (which adds the gRPC message framing), the JDK client's for http/protobuf ({@link
+ * OtlpExporter#JDK_HTTP_SENDER}). No retries: the manager counts each failed batch, and retries
+ * with backoff would stall the export thread behind a dead backend. An answer is a success only
+ * when the backend accepted every span: a gRPC status other than OK, an HTTP status outside 2xx, or
+ * a response that reports rejected spans (OTLP partial success) is a failure, described without the
+ * request's headers.
  */
 final class OtlpTransport {
   static final String TRACE_EXPORT_METHOD =
@@ -50,32 +50,42 @@ final class OtlpTransport {
   private final @Nullable HttpSender http;
   private final ExecutorService executor;
 
-  private OtlpTransport(@Nullable GrpcSender grpc, @Nullable HttpSender http,
-      ExecutorService executor) {
+  private OtlpTransport(
+      @Nullable GrpcSender grpc, @Nullable HttpSender http, ExecutorService executor) {
     this.grpc = grpc;
     this.http = http;
     this.executor = executor;
   }
 
   /**
-   * A transport for {@code protocol} ({@code grpc}: {@code endpoint} is the collector's base
-   * URL; {@code http/protobuf}: the full URL of {@code /v1/traces}), sending {@code headers}
-   * with every request. Its requests run on {@code executor}, which {@link #close} shuts down.
+   * A transport for {@code protocol} ({@code grpc}: {@code endpoint} is the collector's base URL;
+   * {@code http/protobuf}: the full URL of {@code /v1/traces}), sending {@code headers} with every
+   * request. Its requests run on {@code executor}, which {@link #close} shuts down.
    */
-  static OtlpTransport create(String protocol, String endpoint, Map<String, String> headers,
-      Duration timeout, ExecutorService executor) {
+  static OtlpTransport create(
+      String protocol,
+      String endpoint,
+      Map<String, String> headers,
+      Duration timeout,
+      ExecutorService executor) {
     Map<String, List<String>> lists = new LinkedHashMap<>();
     headers.forEach((k, v) -> lists.put(k, List.of(v)));
     Supplier<Map<String, List<String>>> headerSupplier = () -> lists;
     Duration connect = timeout.compareTo(MAX_CONNECT_TIMEOUT) < 0 ? timeout : MAX_CONNECT_TIMEOUT;
-    SenderConfig config = new SenderConfig(URI.create(endpoint), timeout, connect,
-        headerSupplier, executor);
+    SenderConfig config =
+        new SenderConfig(URI.create(endpoint), timeout, connect, headerSupplier, executor);
     if (protocol.equals("grpc")) {
-      return new OtlpTransport(first(OtlpExporter.JDK_HTTP_SENDER.load(
-          GrpcSenderProvider.class), "gRPC").createSender(config), null, executor);
+      return new OtlpTransport(
+          first(OtlpExporter.JDK_HTTP_SENDER.load(GrpcSenderProvider.class), "gRPC")
+              .createSender(config),
+          null,
+          executor);
     }
-    return new OtlpTransport(null, first(OtlpExporter.JDK_HTTP_SENDER.load(
-        HttpSenderProvider.class), "HTTP").createSender(config), executor);
+    return new OtlpTransport(
+        null,
+        first(OtlpExporter.JDK_HTTP_SENDER.load(HttpSenderProvider.class), "HTTP")
+            .createSender(config),
+        executor);
   }
 
   private static <T> T first(Iterable<T> providers, String what) {
@@ -89,25 +99,31 @@ final class OtlpTransport {
   /** Sends one request; the future completes with the backend's answer, never exceptionally. */
   CompletableFuture<ExportResult> send(byte[] request) {
     CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
-    MessageWriter body = new MessageWriter() {
-      @Override
-      public void writeMessage(OutputStream out) throws IOException {
-        out.write(request);
-      }
+    MessageWriter body =
+        new MessageWriter() {
+          @Override
+          public void writeMessage(OutputStream out) throws IOException {
+            out.write(request);
+          }
 
-      @Override
-      public int getContentLength() {
-        return request.length;
-      }
-    };
+          @Override
+          public int getContentLength() {
+            return request.length;
+          }
+        };
     try {
       if (grpc != null) {
-        grpc.send(body, response -> outcome.complete(result(response)),
+        grpc.send(
+            body,
+            response -> outcome.complete(result(response)),
             t -> outcome.complete(ExportResult.failure(t)));
       } else {
         // Exactly one of the two senders is set (see the factory).
-        Objects.requireNonNull(http, "http").send(body, response -> outcome.complete(result(response)),
-            t -> outcome.complete(ExportResult.failure(t)));
+        Objects.requireNonNull(http, "http")
+            .send(
+                body,
+                response -> outcome.complete(result(response)),
+                t -> outcome.complete(ExportResult.failure(t)));
       }
     } catch (RuntimeException e) {
       outcome.complete(ExportResult.failure(e));
@@ -118,8 +134,10 @@ final class OtlpTransport {
   static ExportResult result(GrpcResponse response) {
     if (response.getStatusCode() != GrpcStatusCode.OK) {
       String description = response.getStatusDescription();
-      return ExportResult.failure("gRPC status " + response.getStatusCode()
-          + (description == null || description.isEmpty() ? "" : ": " + description));
+      return ExportResult.failure(
+          "gRPC status "
+              + response.getStatusCode()
+              + (description == null || description.isEmpty() ? "" : ": " + description));
     }
     return partialSuccess(response.getResponseMessage());
   }
@@ -129,17 +147,17 @@ final class OtlpTransport {
     if (status < 200 || status > 299) {
       String message = response.getStatusMessage();
       // The JDK client's status message is the code again.
-      boolean says = message != null && !message.isEmpty()
-          && !message.equals(String.valueOf(status));
+      boolean says =
+          message != null && !message.isEmpty() && !message.equals(String.valueOf(status));
       return ExportResult.failure("HTTP " + status + (says ? " " + message : ""));
     }
     return partialSuccess(response.getResponseBody());
   }
 
   /**
-   * The outcome an accepted {@code ExportTraceServiceResponse} says: a failure when its
-   * {@code partial_success} (field 1) counts rejected spans (its field 1), with the backend's
-   * {@code error_message} (its field 2).
+   * The outcome an accepted {@code ExportTraceServiceResponse} says: a failure when its {@code
+   * partial_success} (field 1) counts rejected spans (its field 1), with the backend's {@code
+   * error_message} (its field 2).
    */
   static ExportResult partialSuccess(byte @Nullable [] response) {
     if (response == null || response.length == 0) {
@@ -156,19 +174,26 @@ final class OtlpTransport {
             if (partial.field == 1 && partial.wireType == 0) {
               rejected = partial.varint;
             } else if (partial.field == 2 && partial.wireType == 2) {
-              message = new String(response, partial.start, partial.end - partial.start,
-                  java.nio.charset.StandardCharsets.UTF_8);
+              message =
+                  new String(
+                      response,
+                      partial.start,
+                      partial.end - partial.start,
+                      java.nio.charset.StandardCharsets.UTF_8);
             }
           }
           if (rejected > 0) {
-            return ExportResult.failure("the backend rejected " + rejected + " span(s)"
-                + (message.isEmpty() ? "" : ": " + message));
+            return ExportResult.failure(
+                "the backend rejected "
+                    + rejected
+                    + " span(s)"
+                    + (message.isEmpty() ? "" : ": " + message));
           }
         }
       }
     } catch (IllegalArgumentException e) {
-      return ExportResult.failure("the backend's answer is not an OTLP trace response: "
-          + e.getMessage());
+      return ExportResult.failure(
+          "the backend's answer is not an OTLP trace response: " + e.getMessage());
     }
     return ExportResult.SUCCESS;
   }
@@ -240,15 +265,19 @@ final class OtlpTransport {
 
   /** Ends the sender, then its executor, waiting at most {@code timeout}. */
   void close(Duration timeout) {
-    CompletableResultCode done = grpc != null ? grpc.shutdown()
-        : Objects.requireNonNull(http, "http").shutdown();
+    CompletableResultCode done =
+        grpc != null ? grpc.shutdown() : Objects.requireNonNull(http, "http").shutdown();
     done.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
     executor.shutdown();
   }
 
   /** What both senders are built from (one record: their settings are the same but two). */
-  private record SenderConfig(URI getEndpoint, Duration getTimeout, Duration getConnectTimeout,
-      Supplier<Map<String, List<String>>> getHeadersSupplier, ExecutorService getExecutorService)
+  private record SenderConfig(
+      URI getEndpoint,
+      Duration getTimeout,
+      Duration getConnectTimeout,
+      Supplier<Map<String, List<String>>> getHeadersSupplier,
+      ExecutorService getExecutorService)
       implements GrpcSenderConfig, HttpSenderConfig {
     @Override
     public String getFullMethodName() {

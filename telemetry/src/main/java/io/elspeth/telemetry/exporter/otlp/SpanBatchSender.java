@@ -16,23 +16,25 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code batchSize} spans and {@code maxRequestBytes} bytes, a batch's requests one after another
  * through an {@link OtlpTransport}, whose answers become one {@link ExportResult} (a failed or
  * timed-out request fails the batch, never ignored). The transport answers asynchronously, so
- * {@link #export} returns before the backend does and the manager can keep several batches
- * in flight. The exporter built by the {@code otlp} and {@code datadog} settings.
+ * {@link #export} returns before the backend does and the manager can keep several batches in
+ * flight. The exporter built by the {@code otlp} and {@code datadog} settings.
  */
 public final class SpanBatchSender implements TelemetryExporter {
   /**
-   * Spans per request unless {@code batch_size} says otherwise: the manager's largest batch, so
-   * one batch is one request. ELSPETH used 100; at 100 a request's fixed cost (HTTP exchange,
-   * set-up, response handling) took about a third of the exporter's CPU per span, and at the
-   * SDK's 512 the receiving collector still spent about a third of its CPU on per-request work.
-   * {@link #DEFAULT_MAX_REQUEST_BYTES} keeps requests of large spans under collector limits.
+   * Spans per request unless {@code batch_size} says otherwise: the manager's largest batch, so one
+   * batch is one request. ELSPETH used 100; at 100 a request's fixed cost (HTTP exchange, set-up,
+   * response handling) took about a third of the exporter's CPU per span, and at the SDK's 512 the
+   * receiving collector still spent about a third of its CPU on per-request work. {@link
+   * #DEFAULT_MAX_REQUEST_BYTES} keeps requests of large spans under collector limits.
    */
   public static final int DEFAULT_BATCH_SIZE = 2048;
+
   /**
    * Bytes a request may take at most unless {@code max_request_bytes} says otherwise: 3.5 MiB,
    * under the 4 MiB that the OpenTelemetry Collector and gRPC servers accept by default.
    */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 3_670_016;
+
   private final String name;
   private final OtlpTransport transport;
   private final OtlpTraceEncoder encoder;
@@ -40,11 +42,17 @@ public final class SpanBatchSender implements TelemetryExporter {
   private final long maxRequestBytes;
   private final Duration timeout;
   private final UnfinishedExports unfinished = new UnfinishedExports();
+
   /** Set by the first shutdown; its answer is given again to later calls. */
   private @Nullable CompletableFuture<ExportResult> shutdown; // guarded by this
 
-  SpanBatchSender(String name, OtlpTransport transport, OtlpTraceEncoder encoder, int batchSize,
-      long maxRequestBytes, Duration timeout) {
+  SpanBatchSender(
+      String name,
+      OtlpTransport transport,
+      OtlpTraceEncoder encoder,
+      int batchSize,
+      long maxRequestBytes,
+      Duration timeout) {
     this.name = name;
     this.transport = transport;
     this.encoder = encoder;
@@ -75,9 +83,11 @@ public final class SpanBatchSender implements TelemetryExporter {
     CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
     sendFrom(requests, 0, outcome);
     // The senders time their requests out themselves; this bounds one that never answers.
-    return unfinished.track(outcome.completeOnTimeout(ExportResult.failure("export timed out after "
-        + timeout.toMillis() + " ms"), timeout.toMillis() * Math.max(1, requests.size()) + 1000,
-        TimeUnit.MILLISECONDS));
+    return unfinished.track(
+        outcome.completeOnTimeout(
+            ExportResult.failure("export timed out after " + timeout.toMillis() + " ms"),
+            timeout.toMillis() * Math.max(1, requests.size()) + 1000,
+            TimeUnit.MILLISECONDS));
   }
 
   /** Completes once every batch handed over so far has been answered (or timed out). */
@@ -92,13 +102,16 @@ public final class SpanBatchSender implements TelemetryExporter {
       outcome.complete(ExportResult.SUCCESS);
       return;
     }
-    transport.send(requests.get(next)).thenAccept(result -> {
-      if (result.success()) {
-        sendFrom(requests, next + 1, outcome);
-      } else {
-        outcome.complete(result);
-      }
-    });
+    transport
+        .send(requests.get(next))
+        .thenAccept(
+            result -> {
+              if (result.success()) {
+                sendFrom(requests, next + 1, outcome);
+              } else {
+                outcome.complete(result);
+              }
+            });
   }
 
   /**
@@ -116,9 +129,15 @@ public final class SpanBatchSender implements TelemetryExporter {
       shutdown = answer;
     }
     // Outside the lock: the answers being waited for may need it (export checks it).
-    ExportResult flushed = unfinished.flush().completeOnTimeout(ExportResult.failure(name
-        + ": answers still out after " + timeout.toMillis() + " ms"), timeout.toMillis(),
-        TimeUnit.MILLISECONDS).join();
+    ExportResult flushed =
+        unfinished
+            .flush()
+            .completeOnTimeout(
+                ExportResult.failure(
+                    name + ": answers still out after " + timeout.toMillis() + " ms"),
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS)
+            .join();
     transport.close(timeout);
     answer.complete(flushed);
     return answer;

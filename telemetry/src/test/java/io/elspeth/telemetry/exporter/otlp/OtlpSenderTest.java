@@ -23,11 +23,15 @@ class OtlpSenderTest {
   @Test
   void httpProtobufGoesThroughTheJdkClientAndGrpcKeepsItsSender() {
     // Both HTTP senders are on the class path; the exporter sees only the JDK one (TCP_NODELAY).
-    assertThat(classes(ComponentLoader.forClassLoader(getClass().getClassLoader()),
-        HttpSenderProvider.class), hasItem(startsWith("io.opentelemetry.exporter.sender.okhttp.")));
-    assertThat(classes(OtlpExporter.JDK_HTTP_SENDER, HttpSenderProvider.class),
+    assertThat(
+        classes(
+            ComponentLoader.forClassLoader(getClass().getClassLoader()), HttpSenderProvider.class),
+        hasItem(startsWith("io.opentelemetry.exporter.sender.okhttp.")));
+    assertThat(
+        classes(OtlpExporter.JDK_HTTP_SENDER, HttpSenderProvider.class),
         contains(startsWith("io.opentelemetry.exporter.sender.jdk.")));
-    assertThat(classes(OtlpExporter.JDK_HTTP_SENDER, GrpcSenderProvider.class),
+    assertThat(
+        classes(OtlpExporter.JDK_HTTP_SENDER, GrpcSenderProvider.class),
         contains(startsWith("io.opentelemetry.exporter.sender.okhttp.")));
   }
 }

@@ -27,20 +27,38 @@ class SpanBatchSenderTest {
   private static List<TelemetryEvent> rows(int n, int hashLength) {
     List<TelemetryEvent> events = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      events.add(new TelemetryEvent.RowCreated(T, "run-7", "row-" + i, "tok-" + i,
-          "h".repeat(hashLength)));
+      events.add(
+          new TelemetryEvent.RowCreated(
+              T, "run-7", "row-" + i, "tok-" + i, "h".repeat(hashLength)));
     }
     return events;
   }
 
   @Test
   void aRequestLimitBelowOneKibibyteIsRefusedByBothOtlpExporters() {
-    assertThat(Exporters.validate(new ExporterSettings("otlp", Map.of("endpoint",
-        "http://127.0.0.1:4317", "max_request_bytes", 100))), contains(
-        "options.max_request_bytes: expected an integer from 1024 to 2147483647, got '100'"));
-    assertThat(Exporters.validate(new ExporterSettings("datadog", Map.of("env", "e", "service_name", "s", "agent_host", "localhost",
-        "agent_port", 4318, "max_request_bytes", "big"))), contains(
-        "options.max_request_bytes: expected an integer from 1024 to 2147483647, got 'big'"));
+    assertThat(
+        Exporters.validate(
+            new ExporterSettings(
+                "otlp", Map.of("endpoint", "http://127.0.0.1:4317", "max_request_bytes", 100))),
+        contains(
+            "options.max_request_bytes: expected an integer from 1024 to 2147483647, got '100'"));
+    assertThat(
+        Exporters.validate(
+            new ExporterSettings(
+                "datadog",
+                Map.of(
+                    "env",
+                    "e",
+                    "service_name",
+                    "s",
+                    "agent_host",
+                    "localhost",
+                    "agent_port",
+                    4318,
+                    "max_request_bytes",
+                    "big"))),
+        contains(
+            "options.max_request_bytes: expected an integer from 1024 to 2147483647, got 'big'"));
   }
 
   @Test
@@ -48,16 +66,22 @@ class SpanBatchSenderTest {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       // Each span carries a 2,000-character hash: about 2,200 bytes, so 9 fit in 20,000 and
       // 10 spans take 2 requests.
-      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
-          receiver.grpcEndpoint(), "max_request_bytes", 20_000)));
+      TelemetryExporter e =
+          Exporters.create(
+              new ExporterSettings(
+                  "otlp",
+                  Map.of("endpoint", receiver.grpcEndpoint(), "max_request_bytes", 20_000)));
       assertThat(e.export(rows(10, 2000)).join().success(), is(true));
       e.shutdown().join();
       assertThat(receiver.requests(), is(2));
-      List<String> rowIds = receiver.spans().stream().map(s -> s.attr("row_id"))
-          .toList();
-      assertThat(rowIds, contains("row-0", "row-1", "row-2", "row-3", "row-4", "row-5",
-          "row-6", "row-7", "row-8", "row-9"));
-      assertThat(receiver.spans().stream().map(ReceivedSpan::transport).distinct().toList(),
+      List<String> rowIds = receiver.spans().stream().map(s -> s.attr("row_id")).toList();
+      assertThat(
+          rowIds,
+          contains(
+              "row-0", "row-1", "row-2", "row-3", "row-4", "row-5", "row-6", "row-7", "row-8",
+              "row-9"));
+      assertThat(
+          receiver.spans().stream().map(ReceivedSpan::transport).distinct().toList(),
           contains("grpc"));
     }
   }
@@ -66,7 +90,8 @@ class SpanBatchSenderTest {
   void anAnswerReportingRejectedSpansOrAnErrorStatusIsAFailure() {
     // ExportTraceServiceResponse{partial_success{rejected_spans: 3, error_message: "too big"}}
     byte[] partial = {0x0A, 0x0B, 0x08, 0x03, 0x12, 0x07, 't', 'o', 'o', ' ', 'b', 'i', 'g'};
-    assertThat(OtlpTransport.partialSuccess(partial),
+    assertThat(
+        OtlpTransport.partialSuccess(partial),
         is(ExportResult.failure("the backend rejected 3 span(s): too big")));
     assertThat(OtlpTransport.partialSuccess(new byte[] {0x0A, 0x00}).success(), is(true));
     assertThat(OtlpTransport.partialSuccess(new byte[0]).success(), is(true));
@@ -76,16 +101,18 @@ class SpanBatchSenderTest {
   @Test
   void shutdownDeliversTheBatchesStillOutThenRefusesMore() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
-          receiver.grpcEndpoint())));
-      List<CompletableFuture<ExportResult>> sent = List.of(e.export(rows(3, 10)),
-          e.export(rows(2, 10)));
+      TelemetryExporter e =
+          Exporters.create(
+              new ExporterSettings("otlp", Map.of("endpoint", receiver.grpcEndpoint())));
+      List<CompletableFuture<ExportResult>> sent =
+          List.of(e.export(rows(3, 10)), e.export(rows(2, 10)));
       CompletableFuture<ExportResult> shutdown = e.shutdown();
       assertThat(shutdown.join(), is(ExportResult.SUCCESS));
       assertThat(sent.stream().allMatch(CompletableFuture::isDone), is(true));
       assertThat(receiver.spans(), hasSize(5));
       assertThat(e.shutdown(), is(sameInstance(shutdown)));
-      assertThat(e.export(rows(1, 10)).join(),
+      assertThat(
+          e.export(rows(1, 10)).join(),
           is(ExportResult.failure("otlp: the exporter is shut down")));
       assertThat(receiver.spans(), hasSize(5));
     }
@@ -94,8 +121,11 @@ class SpanBatchSenderTest {
   @Test
   void flushWaitsForTheBatchesHandedOverAndSaysWhichFailed() {
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
-      TelemetryExporter e = Exporters.create(new ExporterSettings("otlp", Map.of("endpoint",
-          receiver.httpEndpoint(), "protocol", "http/protobuf")));
+      TelemetryExporter e =
+          Exporters.create(
+              new ExporterSettings(
+                  "otlp",
+                  Map.of("endpoint", receiver.httpEndpoint(), "protocol", "http/protobuf")));
       assertThat(e.flush().join(), is(ExportResult.SUCCESS)); // nothing handed over yet
       receiver.failWith(503);
       CompletableFuture<ExportResult> first = e.export(rows(1, 10));

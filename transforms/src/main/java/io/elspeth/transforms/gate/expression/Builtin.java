@@ -14,9 +14,9 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The built-in functions a gate expression may call, the same set as ELSPETH's: {@code len},
- * {@code str}, {@code int}, {@code float}, {@code bool} and {@code abs}, each with Python's
- * semantics and positional arguments only.
+ * The built-in functions a gate expression may call, the same set as ELSPETH's: {@code len}, {@code
+ * str}, {@code int}, {@code float}, {@code bool} and {@code abs}, each with Python's semantics and
+ * positional arguments only.
  */
 enum Builtin {
   LEN("len", 1, 1),
@@ -122,8 +122,11 @@ enum Builtin {
     } else if (v instanceof String) {
       return PythonNumbers.parseInt((String) v, budget);
     }
-    throw new Failure("TypeError: int() argument must be a string, a bytes-like object or a real"
-        + " number, not '" + typeName(v) + "'");
+    throw new Failure(
+        "TypeError: int() argument must be a string, a bytes-like object or a real"
+            + " number, not '"
+            + typeName(v)
+            + "'");
   }
 
   /** Python {@code float()} of a bool, int, float or str. */
@@ -134,8 +137,8 @@ enum Builtin {
     } else if (v instanceof String) {
       return PythonNumbers.parseFloat((String) v);
     }
-    throw new Failure("TypeError: float() argument must be a string or a real number, not '"
-        + typeName(v) + "'");
+    throw new Failure(
+        "TypeError: float() argument must be a string or a real number, not '" + typeName(v) + "'");
   }
 
   /** Python {@code abs()}; a bool becomes an int. */

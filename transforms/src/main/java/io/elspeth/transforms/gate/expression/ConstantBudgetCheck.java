@@ -8,9 +8,9 @@ import java.util.Map;
  * {@code 'a' * 9999999 == row['x']}: every row would fail, so the mistake belongs to validation.
  *
  * <p>Each largest sub-expression that does not read the row and is evaluated on every row (not a
- * branch of {@code if/else}, nor an operand after the first of {@code and}/{@code or}, nor after the
- * second of a chained comparison) is evaluated once with a fresh budget. Only a budget breach is
- * refused; any other failure (say {@code 1 / 0}) is left to evaluation, as Python would.
+ * branch of {@code if/else}, nor an operand after the first of {@code and}/{@code or}, nor after
+ * the second of a chained comparison) is evaluated once with a fresh budget. Only a budget breach
+ * is refused; any other failure (say {@code 1 / 0}) is left to evaluation, as Python would.
  */
 final class ConstantBudgetCheck {
 

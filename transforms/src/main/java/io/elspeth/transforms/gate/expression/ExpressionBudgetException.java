@@ -32,6 +32,8 @@ public class ExpressionBudgetException extends ExpressionEvaluationException {
 
   /** This breach located at {@code at}, unless an inner operation already located it. */
   ExpressionBudgetException at(int at) {
-    return column >= 0 ? this : new ExpressionBudgetException(getMessage() + " at column " + at, at);
+    return column >= 0
+        ? this
+        : new ExpressionBudgetException(getMessage() + " at column " + at, at);
   }
 }

@@ -3,8 +3,8 @@ package io.elspeth.transforms.gate.expression;
 /**
  * The resources one evaluation of a gate expression may use, so that no condition and no row can
  * exhaust the worker's memory or time. A breach fails the evaluation with an {@link
- * ExpressionBudgetException}; where the breach follows from the expression's literals alone,
- * {@link GateExpression#parse(String)} refuses the expression instead.
+ * ExpressionBudgetException}; where the breach follows from the expression's literals alone, {@link
+ * GateExpression#parse(String)} refuses the expression instead.
  *
  * @param maxChars characters of all strings one evaluation builds ({@code +}, {@code *}, {@code
  *     str()}), counting the decimal digits of integers that outgrow 64 bits

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The parser's first pass: finds, in the token stream, the constructs valid Python may contain
- * but the gate language forbids outright (lambda, comprehensions, assignment, keyword arguments,
+ * The parser's first pass: finds, in the token stream, the constructs valid Python may contain but
+ * the gate language forbids outright (lambda, comprehensions, assignment, keyword arguments,
  * semicolons, bitwise operators, {@code **}, statements), so that the error names the construct
  * rather than a symptom of it.
  */
@@ -25,7 +25,9 @@ final class ForbiddenConstructs {
 
   private ForbiddenConstructs() {}
 
-  /** @throws ExpressionSyntaxException at the first forbidden construct */
+  /**
+   * @throws ExpressionSyntaxException at the first forbidden construct
+   */
   static void reject(List<Token> tokens) {
     Deque<String> openBrackets = new ArrayDeque<>();
     for (int i = 0; i < tokens.size(); i++) {

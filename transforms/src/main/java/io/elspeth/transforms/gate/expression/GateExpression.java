@@ -10,8 +10,8 @@ import java.util.Objects;
  * A gate condition written in ELSPETH's restricted, Python-like expression language, parsed once
  * into a syntax tree and evaluated over rows. The source is never compiled or executed as code.
  *
- * <p>The language is the subset of Python expressions that ELSPETH's expression parser accepts, with
- * Python semantics:
+ * <p>The language is the subset of Python expressions that ELSPETH's expression parser accepts,
+ * with Python semantics:
  *
  * <ul>
  *   <li>Literals: integers ({@link Long}, or {@link java.math.BigInteger} beyond 64 bits; up to
@@ -26,8 +26,9 @@ import java.util.Objects;
  *       lists and strings), {@code row.get('field')} and {@code row.get('field', default)}; {@code
  *       row} alone is the row map. Only {@code row}, {@code row[...]} and {@code row.get(...)} may
  *       be subscripted, as in ELSPETH ({@code 'abc'[0]} is refused).
- *   <li>Calls of {@code len}, {@code str}, {@code int} (of a bool, number or decimal string), {@code
- *       float} (of a bool, number or string), {@code bool} and {@code abs}, positional arguments only.
+ *   <li>Calls of {@code len}, {@code str}, {@code int} (of a bool, number or decimal string),
+ *       {@code float} (of a bool, number or string), {@code bool} and {@code abs}, positional
+ *       arguments only.
  *   <li>Comparisons {@code == != < <= > >=}, chained as in {@code 0 < row['x'] <= 10}, {@code in},
  *       {@code not in}, and {@code is}/{@code is not} with {@code None} on one side.
  *   <li>{@code and}, {@code or} (short-circuit, returning an operand as Python does), {@code not}.
@@ -47,8 +48,8 @@ import java.util.Objects;
  *
  * <p>Everything else is rejected by {@link #parse(String)}: names other than {@code row}, {@code
  * True}, {@code False}, {@code None} and the called built-ins; attribute access other than {@code
- * row.get}; other calls; lambdas, comprehensions and generator expressions, imports, assignments and
- * {@code :=}, semicolons, f-strings, keyword arguments, starred expressions and {@code **}
+ * row.get}; other calls; lambdas, comprehensions and generator expressions, imports, assignments
+ * and {@code :=}, semicolons, f-strings, keyword arguments, starred expressions and {@code **}
  * unpacking, slices, bitwise operators and the power operator {@code **}.
  *
  * <p>Every evaluation runs on a budget ({@link ExpressionLimits#DEFAULT}: 1,000,000 characters of
@@ -77,9 +78,9 @@ public final class GateExpression implements Serializable {
    * @param source the expression, e.g. {@code row['confidence'] >= 0.85}
    * @return the parsed expression
    * @throws ExpressionSyntaxException if the source is malformed or uses a forbidden construct, is
-   *     nested too deeply, or has a row-independent part that exceeds the default evaluation budget;
-   *     the message names the construct or what was expected and ends with {@code at column N}
-   *     (0-based offset into {@code source})
+   *     nested too deeply, or has a row-independent part that exceeds the default evaluation
+   *     budget; the message names the construct or what was expected and ends with {@code at column
+   *     N} (0-based offset into {@code source})
    * @throws NullPointerException if {@code source} is null
    */
   public static GateExpression parse(String source) {
@@ -105,7 +106,8 @@ public final class GateExpression implements Serializable {
    * @throws ExpressionEvaluationException on a runtime error, such as a field read with {@code
    *     row['x']} that the row lacks (the message names the field), an unsupported operand type, an
    *     index out of range, division by zero or a failed conversion; an {@link
-   *     ExpressionBudgetException} when the evaluation would exceed {@link ExpressionLimits#DEFAULT}
+   *     ExpressionBudgetException} when the evaluation would exceed {@link
+   *     ExpressionLimits#DEFAULT}
    * @throws NullPointerException if {@code row} is null
    */
   public Object evaluate(Map<String, Object> row) {

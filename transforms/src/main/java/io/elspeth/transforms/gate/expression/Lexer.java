@@ -14,8 +14,8 @@ import java.util.Set;
  *
  * <p>Lexically valid Python that the gate language forbids outright (f-strings, bytes and complex
  * literals) is rejected here; other forbidden constructs are tokenised normally and rejected by the
- * {@link Parser}. Number and string literals are read by {@link NumberLiteral} and
- * {@link StringLiteral}.
+ * {@link Parser}. Number and string literals are read by {@link NumberLiteral} and {@link
+ * StringLiteral}.
  */
 final class Lexer {
 
@@ -62,7 +62,8 @@ final class Lexer {
       // Python refuses source holding a NUL character anywhere, string literals included.
       throw new ExpressionSyntaxException(
           "the expression contains a NUL character (\\0); write it as the escape '\\x00'"
-              + " inside a string literal", nul);
+              + " inside a string literal",
+          nul);
     }
     Lexer lexer = new Lexer(source);
     lexer.run();
@@ -85,7 +86,8 @@ final class Lexer {
       } else if (c == '\'' || c == '"') {
         string(pos, false);
       } else if (NumberLiteral.isDigit(c)
-          || (c == '.' && pos + 1 < source.length()
+          || (c == '.'
+              && pos + 1 < source.length()
               && NumberLiteral.isDigit(source.charAt(pos + 1)))) {
         add(NumberLiteral.read(source, pos));
       } else if (isNameStart(source.codePointAt(pos))) {

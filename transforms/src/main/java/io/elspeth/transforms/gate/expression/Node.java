@@ -9,8 +9,8 @@ import java.util.List;
  *
  * <p>The node set is closed: the only names are {@code row}, {@code True}, {@code False} and {@code
  * None}, and the only calls are {@code row.get(...)} and the pure {@link Builtin}s, so no node can
- * reach anything beyond the row it is given. The nodes are grouped as Python's grammar groups
- * them: {@link AtomNode}s, {@link PrimaryNode}s and {@link OperatorNode}s.
+ * reach anything beyond the row it is given. The nodes are grouped as Python's grammar groups them:
+ * {@link AtomNode}s, {@link PrimaryNode}s and {@link OperatorNode}s.
  */
 sealed interface Node permits AtomNode, PrimaryNode, OperatorNode {
   /**

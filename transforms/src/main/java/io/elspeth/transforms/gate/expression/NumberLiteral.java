@@ -3,10 +3,10 @@ package io.elspeth.transforms.gate.expression;
 import java.math.BigInteger;
 
 /**
- * Reads one number literal of a gate expression as Python does: decimal integers (no leading
- * zeros) and floats with exponents, {@code 0x}/{@code 0o}/{@code 0b} integers, single underscores
- * between digits; an integer beyond 64 bits is a {@link BigInteger}. Complex literals ({@code j})
- * are rejected.
+ * Reads one number literal of a gate expression as Python does: decimal integers (no leading zeros)
+ * and floats with exponents, {@code 0x}/{@code 0o}/{@code 0b} integers, single underscores between
+ * digits; an integer beyond 64 bits is a {@link BigInteger}. Complex literals ({@code j}) are
+ * rejected.
  */
 final class NumberLiteral {
   private final String source;

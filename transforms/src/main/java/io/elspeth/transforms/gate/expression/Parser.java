@@ -12,11 +12,11 @@ import java.util.List;
  *
  * <p>Parsing happens in two passes. First the token stream is scanned for constructs that valid
  * Python may contain but the gate language forbids outright (lambda, comprehensions, assignment,
- * keyword arguments, semicolons, bitwise operators, {@code **}, statements), so that the error names
- * the construct rather than a symptom of it. Then the expression is parsed, rejecting any other
- * name, attribute access, call, starred expression or slice where it occurs, and, as ELSPETH does,
- * a subscript of anything but {@code row}, {@code row[...]} or {@code row.get(...)}, and {@code
- * is}/{@code is not} unless one side is {@code None}.
+ * keyword arguments, semicolons, bitwise operators, {@code **}, statements), so that the error
+ * names the construct rather than a symptom of it. Then the expression is parsed, rejecting any
+ * other name, attribute access, call, starred expression or slice where it occurs, and, as ELSPETH
+ * does, a subscript of anything but {@code row}, {@code row[...]} or {@code row.get(...)}, and
+ * {@code is}/{@code is not} unless one side is {@code None}.
  *
  * <p>The first pass is {@link ForbiddenConstructs}; this class parses the operators, from the
  * conditional down to the unary signs, and {@link PrimaryParser} the operands (atoms, subscripts,
@@ -157,7 +157,8 @@ final class Parser {
     }
     for (int i = 0; i < operators.size(); i++) {
       boolean identity =
-          operators.get(i) == ComparisonOperator.IS || operators.get(i) == ComparisonOperator.IS_NOT;
+          operators.get(i) == ComparisonOperator.IS
+              || operators.get(i) == ComparisonOperator.IS_NOT;
       if (identity && !isNone(operands.get(i)) && !isNone(operands.get(i + 1))) {
         throw new ExpressionSyntaxException(
             "'is' and 'is not' are only allowed in None checks (x is None, x is not None);"
@@ -225,7 +226,10 @@ final class Parser {
 
   private Node parseTerm() {
     Node left = parseUnary();
-    while (in.peek().isOp("*") || in.peek().isOp("/") || in.peek().isOp("//") || in.peek().isOp("%")) {
+    while (in.peek().isOp("*")
+        || in.peek().isOp("/")
+        || in.peek().isOp("//")
+        || in.peek().isOp("%")) {
       Token operator = in.advance();
       left =
           new OperatorNode.Arithmetic(

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The primaries of a gate expression, as Python's grammar calls them: calls of the
- * {@link Builtin}s, subscriptions and {@code row.get(...)}; each carries the column of its
- * operator for the errors it can raise.
+ * The primaries of a gate expression, as Python's grammar calls them: calls of the {@link
+ * Builtin}s, subscriptions and {@code row.get(...)}; each carries the column of its operator for
+ * the errors it can raise.
  */
 sealed interface PrimaryNode extends Node {
   /** A call of a built-in function; {@code column} is that of its name. */
@@ -48,7 +48,8 @@ sealed interface PrimaryNode extends Node {
       Object container = target.evaluate(in);
       Object key = index.evaluate(in);
       try {
-        return PythonContainers.subscript(container, key, target instanceof AtomNode.RowReference, in.budget());
+        return PythonContainers.subscript(
+            container, key, target instanceof AtomNode.RowReference, in.budget());
       } catch (PythonValues.Failure failure) {
         throw failure.at(column);
       } catch (ExpressionBudgetException breach) {

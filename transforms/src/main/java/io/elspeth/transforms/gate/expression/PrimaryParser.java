@@ -166,8 +166,11 @@ final class PrimaryParser {
     }
     if (in.peekAhead(1).isOp("(")) {
       throw new ExpressionSyntaxException(
-          "function calls are not allowed (only row.get(...) and " + BUILTIN_NAMES + "): "
-              + token.text() + "(...)",
+          "function calls are not allowed (only row.get(...) and "
+              + BUILTIN_NAMES
+              + "): "
+              + token.text()
+              + "(...)",
           token.start());
     }
     throw new ExpressionSyntaxException(
@@ -181,8 +184,13 @@ final class PrimaryParser {
     List<Node> arguments = parseArguments(builtin.pythonName());
     if (!builtin.accepts(arguments.size())) {
       throw new ExpressionSyntaxException(
-          builtin.pythonName() + "() takes " + builtin.arity() + " but " + arguments.size()
-              + (arguments.size() == 1 ? " was" : " were") + " given",
+          builtin.pythonName()
+              + "() takes "
+              + builtin.arity()
+              + " but "
+              + arguments.size()
+              + (arguments.size() == 1 ? " was" : " were")
+              + " given",
           open.start());
     }
     return new PrimaryNode.Call(builtin, arguments, name.start());

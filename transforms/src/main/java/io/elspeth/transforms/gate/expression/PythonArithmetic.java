@@ -88,7 +88,8 @@ final class PythonArithmetic {
     long count = Math.max(0L, times);
     int length =
         sequence instanceof String ? ((String) sequence).length() : ((List<?>) sequence).size();
-    long total = length == 0 ? 0L : count > Long.MAX_VALUE / length ? Long.MAX_VALUE : count * length;
+    long total =
+        length == 0 ? 0L : count > Long.MAX_VALUE / length ? Long.MAX_VALUE : count * length;
     if (sequence instanceof String) {
       budget.chars(total);
       return ((String) sequence).repeat((int) (length == 0 ? 0L : count));

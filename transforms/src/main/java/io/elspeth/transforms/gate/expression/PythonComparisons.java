@@ -14,8 +14,8 @@ import java.util.function.IntPredicate;
 
 /**
  * Python's comparisons over row values (see {@link PythonValues} for the value model): {@code ==}
- * (numeric across bool/int/float, structural for collections), ordering, {@code is} and {@code
- * in}. Each comparison is a step of the {@link EvaluationBudget}.
+ * (numeric across bool/int/float, structural for collections), ordering, {@code is} and {@code in}.
+ * Each comparison is a step of the {@link EvaluationBudget}.
  */
 final class PythonComparisons {
   private PythonComparisons() {}

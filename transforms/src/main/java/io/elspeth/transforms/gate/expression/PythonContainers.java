@@ -74,8 +74,8 @@ final class PythonContainers {
     }
     Long small = PythonNumbers.asLongOrNull(index);
     if (small == null) {
-      throw new Failure("IndexError: " + kind + " index " + index + " out of range (length " + size
-          + ")");
+      throw new Failure(
+          "IndexError: " + kind + " index " + index + " out of range (length " + size + ")");
     }
     long i = small;
     long resolved = i < 0 ? i + size : i;
@@ -124,8 +124,8 @@ final class PythonContainers {
   }
 
   /**
-   * A dict display: keys must be hashable; a repeated key (by Python equality, so {@code 1},
-   * {@code 1.0} and {@code True} are one key) keeps its first position and takes the last value.
+   * A dict display: keys must be hashable; a repeated key (by Python equality, so {@code 1}, {@code
+   * 1.0} and {@code True} are one key) keeps its first position and takes the last value.
    */
   static Map<Object, Object> dict(List<Object> keys, List<Object> values, EvaluationBudget budget) {
     Map<Object, Object> map = new LinkedHashMap<>();

@@ -38,7 +38,9 @@ final class PythonNumbers {
 
   /** Whether a normalised value takes part in arithmetic: bool, int or float. */
   static boolean isNumber(Object v) {
-    return v instanceof Boolean || v instanceof Long || v instanceof BigInteger
+    return v instanceof Boolean
+        || v instanceof Long
+        || v instanceof BigInteger
         || v instanceof Double;
   }
 
@@ -62,8 +64,8 @@ final class PythonNumbers {
   private static long asLong(Object v) {
     Long x = asLongOrNull(v);
     if (x == null) {
-      throw new IllegalStateException("expected a bool or a long-sized int, got "
-          + v.getClass().getSimpleName());
+      throw new IllegalStateException(
+          "expected a bool or a long-sized int, got " + v.getClass().getSimpleName());
     }
     return x;
   }
@@ -125,9 +127,7 @@ final class PythonNumbers {
       return null;
     }
     int intVersusDouble =
-        Double.isInfinite(d)
-            ? (d > 0 ? -1 : 1)
-            : new BigDecimal(i).compareTo(new BigDecimal(d));
+        Double.isInfinite(d) ? (d > 0 ? -1 : 1) : new BigDecimal(i).compareTo(new BigDecimal(d));
     return leftIsDouble ? -intVersusDouble : intVersusDouble;
   }
 
@@ -204,7 +204,8 @@ final class PythonNumbers {
       return (double) x / (double) y;
     }
     double quotient =
-        new BigDecimal(asBig(a)).divide(new BigDecimal(asBig(b)), MathContext.DECIMAL128)
+        new BigDecimal(asBig(a))
+            .divide(new BigDecimal(asBig(b)), MathContext.DECIMAL128)
             .doubleValue();
     if (Double.isInfinite(quotient)) {
       throw new PythonValues.Failure(
@@ -245,8 +246,11 @@ final class PythonNumbers {
     int count = digits.length() - (digits.startsWith("+") || digits.startsWith("-") ? 1 : 0);
     if (count > MAX_STR_DIGITS) {
       throw new PythonValues.Failure(
-          "ValueError: Exceeds the limit (" + MAX_STR_DIGITS
-              + " digits) for integer string conversion: value has " + count + " digits");
+          "ValueError: Exceeds the limit ("
+              + MAX_STR_DIGITS
+              + " digits) for integer string conversion: value has "
+              + count
+              + " digits");
     }
     if (count > 18) {
       budget.chars(count);
@@ -294,7 +298,8 @@ final class PythonNumbers {
     BigInteger big = (BigInteger) v;
     if (big.bitLength() * DIGITS_PER_BIT > MAX_STR_DIGITS + 1) {
       throw new PythonValues.Failure(
-          "ValueError: Exceeds the limit (" + MAX_STR_DIGITS
+          "ValueError: Exceeds the limit ("
+              + MAX_STR_DIGITS
               + " digits) for integer string conversion");
     }
     String text = big.toString();
@@ -323,8 +328,9 @@ final class PythonNumbers {
       } else if (digits.length() <= exponent + 1) {
         out.append(digits).append("0".repeat(exponent + 1 - digits.length())).append(".0");
       } else {
-        out.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1,
-            digits.length());
+        out.append(digits, 0, exponent + 1)
+            .append('.')
+            .append(digits, exponent + 1, digits.length());
       }
       return out.toString();
     }

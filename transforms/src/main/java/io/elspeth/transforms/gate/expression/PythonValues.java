@@ -1,26 +1,19 @@
 package io.elspeth.transforms.gate.expression;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntPredicate;
 
 /**
  * Python value semantics over the Java representation of row values: {@code None} is {@code null},
  * {@code bool} is {@link Boolean}, {@code int} is {@link Long} (or {@link BigInteger} beyond 64
- * bits, see {@link PythonNumbers}), {@code float} is {@link Double},
- * {@code str} is {@link String}, {@code list}/{@code tuple} is {@link List}, {@code set} is {@link
- * Set} and {@code dict} is {@link Map}. {@link Integer}, {@link Short}, {@link Byte} and small
- * {@link BigInteger}s are treated as {@code int} and {@link Float} as {@code float}. Any other
- * object is opaque: it supports equality, truthiness and, against an object of the same class,
- * ordering when it is {@link Comparable}.
+ * bits, see {@link PythonNumbers}), {@code float} is {@link Double}, {@code str} is {@link String},
+ * {@code list}/{@code tuple} is {@link List}, {@code set} is {@link Set} and {@code dict} is {@link
+ * Map}. {@link Integer}, {@link Short}, {@link Byte} and small {@link BigInteger}s are treated as
+ * {@code int} and {@link Float} as {@code float}. Any other object is opaque: it supports equality,
+ * truthiness and, against an object of the same class, ordering when it is {@link Comparable}.
  *
  * <p>This class holds what every operation needs (normalising, type names, {@code repr},
  * truthiness, the failure type); the operations are in {@link PythonComparisons}, {@link

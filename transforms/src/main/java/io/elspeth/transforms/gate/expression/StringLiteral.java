@@ -92,7 +92,7 @@ final class StringLiteral {
       case 'U' -> value.appendCodePoint(hexEscape(8, escapeStart));
       case 'N' -> value.appendCodePoint(namedEscape(escapeStart));
       case '0', '1', '2', '3', '4', '5', '6', '7' -> value.appendCodePoint(octalEscape(e));
-        // Python keeps unrecognised escapes verbatim.
+      // Python keeps unrecognised escapes verbatim.
       default -> value.append('\\').append(e);
     }
   }

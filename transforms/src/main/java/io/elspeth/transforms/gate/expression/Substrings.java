@@ -34,7 +34,9 @@ final class Substrings {
     return false;
   }
 
-  /** {@code table[i]}: length of the longest proper prefix of needle[0..i] that is also a suffix. */
+  /**
+   * {@code table[i]}: length of the longest proper prefix of needle[0..i] that is also a suffix.
+   */
   private static int[] failureTable(String needle) {
     int[] table = new int[needle.length()];
     int length = 0;

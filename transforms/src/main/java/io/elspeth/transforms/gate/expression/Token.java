@@ -5,8 +5,9 @@ package io.elspeth.transforms.gate.expression;
  *
  * @param kind what sort of token this is
  * @param text the operator or (NFKC-normalised) name; the source text for literals
- * @param value the decoded value of a {@link Kind#NUMBER} ({@link Long}, {@link java.math.BigInteger} or {@link Double}) or
- *     {@link Kind#STRING} ({@link String}) token, otherwise {@code null}
+ * @param value the decoded value of a {@link Kind#NUMBER} ({@link Long}, {@link
+ *     java.math.BigInteger} or {@link Double}) or {@link Kind#STRING} ({@link String}) token,
+ *     otherwise {@code null}
  * @param start 0-based offset of the token's first character in the source
  */
 record Token(Kind kind, String text, Object value, int start) {

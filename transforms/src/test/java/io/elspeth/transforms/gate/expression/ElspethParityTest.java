@@ -85,7 +85,8 @@ class ElspethParityTest {
 
   @Test
   void isAgainstAnythingButNoneIsRefused() {
-    assertThat(refused("row['status'] is 'active'"),
+    assertThat(
+        refused("row['status'] is 'active'"),
         containsString("'is' and 'is not' are only allowed in None checks"));
     assertThat(refused("row['a'] is not row['b']"), containsString("only allowed in None checks"));
     assertThat(refused("row['a'] is True"), containsString("at column 9"));
@@ -115,11 +116,20 @@ class ElspethParityTest {
   // ------------------------------------------------------------------ subscripts
 
   @ParameterizedTest
-  @ValueSource(strings = {"'abc'[0] == 'a'", "[1, 2][0]", "(row['a'] + 'x')[0]",
-      "len(row['a'])[0]", "{'k': 1}['k']", "(1, 2)[0]", "('ab' if True else 'cd')[0]"})
+  @ValueSource(
+      strings = {
+        "'abc'[0] == 'a'",
+        "[1, 2][0]",
+        "(row['a'] + 'x')[0]",
+        "len(row['a'])[0]",
+        "{'k': 1}['k']",
+        "(1, 2)[0]",
+        "('ab' if True else 'cd')[0]"
+      })
   void subscriptsOfAnythingButRowDataAreRefused(String source) {
-    assertThat(refused(source), containsString("subscripts are only allowed on row, row[...] and"
-        + " row.get(...)"));
+    assertThat(
+        refused(source),
+        containsString("subscripts are only allowed on row, row[...] and" + " row.get(...)"));
   }
 
   @Test
@@ -140,7 +150,8 @@ class ElspethParityTest {
     assertThat(eval("-row['min']", "min", Long.MIN_VALUE), equalTo(twoTo63));
     assertThat(eval("row['min'] // -1", "min", Long.MIN_VALUE), equalTo(twoTo63));
     assertThat(eval("abs(row['min'])", "min", Long.MIN_VALUE), equalTo(twoTo63));
-    assertThat(eval("row['big'] * row['big']", "big", Long.MAX_VALUE),
+    assertThat(
+        eval("row['big'] * row['big']", "big", Long.MAX_VALUE),
         equalTo(BigInteger.valueOf(Long.MAX_VALUE).pow(2)));
     assertThat(eval("99999999999999999999 % 7"), is(1L));
     assertThat(eval("-99999999999999999999 // 7 == -14285714285714285715"), is(true));
@@ -169,7 +180,8 @@ class ElspethParityTest {
     GateExpression square = GateExpression.parse("row['big'] * row['big'] > 0");
     Map<String, Object> row = Map.of("big", Long.MAX_VALUE);
     assertThat(square.evaluate(row), is(true));
-    assertThrows(ExpressionBudgetException.class,
+    assertThrows(
+        ExpressionBudgetException.class,
         () -> square.evaluate(row, new ExpressionLimits(20, 100, 100)));
   }
 
@@ -182,7 +194,8 @@ class ElspethParityTest {
     assertThat(eval("len(row['data']) == 2", "data", Map.of("a", 1L, "b", 2L)), is(true));
     assertThat(eval("len(row.get('items', [])) == 0"), is(true));
     assertThat(eval("len('h\\U0001F600')"), is(2L));
-    assertThat(fails("len(row['n'])", "n", 3L), containsString("object of type 'int' has no len()"));
+    assertThat(
+        fails("len(row['n'])", "n", 3L), containsString("object of type 'int' has no len()"));
   }
 
   @Test
@@ -206,8 +219,8 @@ class ElspethParityTest {
   @Test
   void strOfAHugeValueSpendsTheBudget() {
     List<String> many = Collections.nCopies(100_000, "abcdefghij");
-    ExpressionBudgetException e = assertThrows(ExpressionBudgetException.class,
-        () -> eval("len(str(row['l']))", "l", many));
+    ExpressionBudgetException e =
+        assertThrows(ExpressionBudgetException.class, () -> eval("len(str(row['l']))", "l", many));
     assertThat(e.getMessage(), containsString("characters"));
   }
 
@@ -219,8 +232,10 @@ class ElspethParityTest {
     assertThat(eval("int(' 1_000 ')"), is(1000L));
     assertThat(eval("int(True)"), is(1L));
     assertThat(eval("int()"), is(0L));
-    assertThat(eval("int('99999999999999999999')"), equalTo(new BigInteger("99999999999999999999")));
-    assertThat(fails("int(row['text'])", "text", "not_a_number"),
+    assertThat(
+        eval("int('99999999999999999999')"), equalTo(new BigInteger("99999999999999999999")));
+    assertThat(
+        fails("int(row['text'])", "text", "not_a_number"),
         containsString("ValueError: invalid literal for int() with base 10: 'not_a_number'"));
     assertThat(fails("int(row['t'])", "t", "9".repeat(4301)), containsString("4300 digits"));
     assertThat(fails("int(float('inf'))"), containsString("OverflowError"));
@@ -234,7 +249,8 @@ class ElspethParityTest {
     assertThat(eval("float(' -1_0.5e1 ')"), is(-105.0));
     assertThat(eval("float('inf') > 1e308"), is(true));
     assertThat(eval("float('nan') != float('nan')"), is(true));
-    assertThat(fails("float(row['text'])", "text", "nope"),
+    assertThat(
+        fails("float(row['text'])", "text", "nope"),
         containsString("ValueError: could not convert string to float: 'nope'"));
     assertThat(fails("float('0x10')"), containsString("ValueError"));
     assertThat(fails("float('1d')"), containsString("ValueError"));
@@ -261,8 +277,10 @@ class ElspethParityTest {
   @Test
   void callsElspethRefusesStayRefused() {
     assertThat(refused("len(obj=row['items'])"), containsString("keyword arguments"));
-    for (String name : List.of("sorted", "list", "dict", "tuple", "set", "type", "dir", "vars",
-        "chr", "ord", "hex", "max", "min", "sum", "round")) {
+    for (String name :
+        List.of(
+            "sorted", "list", "dict", "tuple", "set", "type", "dir", "vars", "chr", "ord", "hex",
+            "max", "min", "sum", "round")) {
       assertThat(refused(name + "(row['x'])"), containsString("function calls are not allowed"));
     }
     assertThat(refused("len"), containsString("must be called"));

@@ -41,16 +41,19 @@ class ExpressionBudgetTest {
   void aRowDependentRepetitionBeyondTheCharacterBudgetFailsTheEvaluation() {
     ExpressionBudgetException e =
         breach(repeated("row['customer']*9999999", " + ", 250) + " == 'x'", ROW);
-    assertThat(e.getMessage(), allOf(containsString("budget exceeded"),
-        containsString("1000000 characters"), containsString("at column 15")));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("budget exceeded"),
+            containsString("1000000 characters"),
+            containsString("at column 15")));
   }
 
   @Test
   void theCharacterBudgetCountsEveryStringBuiltInOneEvaluation() {
     ExpressionLimits tenChars = new ExpressionLimits(10, 100, 100);
     // Each concatenation (8 characters) fits alone; both together do not.
-    assertThat(GateExpression.parse("row['s'] + row['s']").evaluate(ROW, tenChars),
-        is("abcdabcd"));
+    assertThat(GateExpression.parse("row['s'] + row['s']").evaluate(ROW, tenChars), is("abcdabcd"));
     breach("(row['s'] + row['s']) == (row['s'] + row['s'])", ROW, tenChars);
   }
 
@@ -64,23 +67,29 @@ class ExpressionBudgetTest {
 
   @Test
   void aConstantBeyondTheCharacterBudgetIsRefusedAtParseTime() {
-    ExpressionSyntaxException e = assertThrows(ExpressionSyntaxException.class,
-        () -> GateExpression.parse(repeated("'a'*9999999", " + ", 250) + " == row['x']"));
-    assertThat(e.getMessage(), allOf(containsString("can never be evaluated"),
-        containsString("1000000 characters"), containsString("in one evaluation at column 3")));
+    ExpressionSyntaxException e =
+        assertThrows(
+            ExpressionSyntaxException.class,
+            () -> GateExpression.parse(repeated("'a'*9999999", " + ", 250) + " == row['x']"));
+    assertThat(
+        e.getMessage(),
+        allOf(
+            containsString("can never be evaluated"),
+            containsString("1000000 characters"),
+            containsString("in one evaluation at column 3")));
     assertThat(e.column(), is(3));
   }
 
   @Test
   void constantsThatBreachOnlyTogetherAreRefusedWhenTheyAreOneConstantPart() {
-    assertThrows(ExpressionSyntaxException.class,
+    assertThrows(
+        ExpressionSyntaxException.class,
         () -> GateExpression.parse("row['x'] == 'a' * 600000 + 'b' * 600000"));
   }
 
   @Test
   void aConstantInABranchThatMayNotBeTakenIsLeftToEvaluation() {
-    GateExpression expression =
-        GateExpression.parse("row['n'] if row['n'] > 0 else 'a' * 9999999");
+    GateExpression expression = GateExpression.parse("row['n'] if row['n'] > 0 else 'a' * 9999999");
     assertThat(expression.evaluate(ROW), is(3L));
     breach("row['n'] if row['n'] < 0 else 'a' * 9999999", ROW);
     GateExpression.parse("row['n'] > 0 or 'a' * 9999999");
@@ -97,7 +106,8 @@ class ExpressionBudgetTest {
   @Test
   void listConcatenationCountsTowardsTheElementBudget() {
     breach(repeated("row['items'] * 40000", " + ", 3) + " == []", ROW);
-    assertThrows(ExpressionSyntaxException.class,
+    assertThrows(
+        ExpressionSyntaxException.class,
         () -> GateExpression.parse(repeated("[1] * 99999", " + ", 250) + " == row['x']"));
   }
 
@@ -135,21 +145,23 @@ class ExpressionBudgetTest {
   @Test
   void aHugeConstantListIsRefusedAtParseTime() {
     String list = "[" + repeated("1", ",", 100_001) + "]";
-    assertThrows(ExpressionSyntaxException.class, () -> GateExpression.parse(list + " == row['x']"));
+    assertThrows(
+        ExpressionSyntaxException.class, () -> GateExpression.parse(list + " == row['x']"));
   }
 
   // ------------------------------------------------------------------ nesting
 
   @Test
   void deepNestingIsASyntaxErrorNotAStackOverflow() {
-    for (String deep : List.of(
-        "(".repeat(100_000) + "1" + ")".repeat(100_000),
-        "[".repeat(100_000) + "1" + "]".repeat(100_000),
-        "not ".repeat(100_000) + "True",
-        "-".repeat(100_000) + "1",
-        "row" + "['a']".repeat(100_000),
-        repeated("1", " + ", 100_000),
-        "1 if True else ".repeat(100_000) + "1")) {
+    for (String deep :
+        List.of(
+            "(".repeat(100_000) + "1" + ")".repeat(100_000),
+            "[".repeat(100_000) + "1" + "]".repeat(100_000),
+            "not ".repeat(100_000) + "True",
+            "-".repeat(100_000) + "1",
+            "row" + "['a']".repeat(100_000),
+            repeated("1", " + ", 100_000),
+            "1 if True else ".repeat(100_000) + "1")) {
       ExpressionSyntaxException e =
           assertThrows(ExpressionSyntaxException.class, () -> GateExpression.parse(deep));
       assertThat(e.getMessage(), containsString("too deeply nested"));
@@ -160,8 +172,10 @@ class ExpressionBudgetTest {
 
   @Test
   void aHugeValueIsCutShortInAnErrorMessage() {
-    ExpressionEvaluationException e = assertThrows(ExpressionEvaluationException.class,
-        () -> GateExpression.parse("row[row['one'] * 900000]").evaluate(ROW));
+    ExpressionEvaluationException e =
+        assertThrows(
+            ExpressionEvaluationException.class,
+            () -> GateExpression.parse("row[row['one'] * 900000]").evaluate(ROW));
     assertThat(e, is(instanceOf(ExpressionEvaluationException.class)));
     assertThat(e.getMessage(), containsString("KeyError"));
     assertThat(e.getMessage().length(), is(lessThan(600)));

@@ -110,9 +110,10 @@ class ExpressionFuzzTest {
     return switch (kind) {
       case 0 -> null;
       case 1 -> data.consumeBoolean();
-      case 2 -> data.consumeBoolean()
-          ? data.consumeLong()
-          : new BigInteger(data.consumeInt(1, 300), new Random(data.consumeLong()));
+      case 2 ->
+          data.consumeBoolean()
+              ? data.consumeLong()
+              : new BigInteger(data.consumeInt(1, 300), new Random(data.consumeLong()));
       case 3 -> data.consumeRegularDouble();
       case 4 -> data.consumeDouble();
       case 5, 6 -> data.consumeString(data.consumeInt(0, 40));
@@ -136,17 +137,58 @@ class ExpressionFuzzTest {
   // ------------------------------------------------------------------ valid-ish expressions
 
   private static final List<String> BINARY =
-      List.of(" + ", " - ", " * ", " / ", " // ", " % ", " == ", " != ", " < ", " <= ", " > ",
-          " >= ", " in ", " not in ", " and ", " or ", " is ", " is not ");
+      List.of(
+          " + ",
+          " - ",
+          " * ",
+          " / ",
+          " // ",
+          " % ",
+          " == ",
+          " != ",
+          " < ",
+          " <= ",
+          " > ",
+          " >= ",
+          " in ",
+          " not in ",
+          " and ",
+          " or ",
+          " is ",
+          " is not ");
 
   private static final List<String> LITERALS =
-      List.of("0", "1", "-1", "2", "9999999", "99999", "9223372036854775807", "0.5", "1e308",
-          "''", "'a'", "'abc'", "\"x\"", "True", "False", "None", "[]", "()", "{}", "{'a': 1}",
-          "{1, 2}", "[1, 'a', None]", "99999999999999999999", "-9223372036854775808", "' 12 '",
-          "'1e5'", "'nan'", "1.5e-7");
+      List.of(
+          "0",
+          "1",
+          "-1",
+          "2",
+          "9999999",
+          "99999",
+          "9223372036854775807",
+          "0.5",
+          "1e308",
+          "''",
+          "'a'",
+          "'abc'",
+          "\"x\"",
+          "True",
+          "False",
+          "None",
+          "[]",
+          "()",
+          "{}",
+          "{'a': 1}",
+          "{1, 2}",
+          "[1, 'a', None]",
+          "99999999999999999999",
+          "-9223372036854775808",
+          "' 12 '",
+          "'1e5'",
+          "'nan'",
+          "1.5e-7");
 
-  private static final List<String> BUILTINS =
-      List.of("len", "str", "int", "float", "bool", "abs");
+  private static final List<String> BUILTINS = List.of("len", "str", "int", "float", "bool", "abs");
 
   private static String expression(FuzzedDataProvider data, int depth) {
     if (depth <= 0 || data.remainingBytes() == 0) {
@@ -154,14 +196,18 @@ class ExpressionFuzzTest {
     }
     return switch (data.consumeInt(0, 14)) {
       case 0, 1, 2 -> atom(data);
-      case 3, 4, 5 -> expression(data, depth - 1) + data.pickValue(BINARY)
-          + expression(data, depth - 1);
+      case 3, 4, 5 ->
+          expression(data, depth - 1) + data.pickValue(BINARY) + expression(data, depth - 1);
       case 6 -> "not " + expression(data, depth - 1);
       case 7 -> "-" + expression(data, depth - 1);
       case 8 -> "(" + expression(data, depth - 1) + ")";
       case 9 -> "[" + expression(data, depth - 1) + ", " + expression(data, depth - 1) + "]";
-      case 10 -> expression(data, depth - 1) + " if " + expression(data, depth - 1) + " else "
-          + expression(data, depth - 1);
+      case 10 ->
+          expression(data, depth - 1)
+              + " if "
+              + expression(data, depth - 1)
+              + " else "
+              + expression(data, depth - 1);
       case 11 -> "row[" + expression(data, depth - 1) + "]";
       case 12 -> data.pickValue(BUILTINS) + "(" + expression(data, depth - 1) + ")";
       case 13 -> "{" + expression(data, depth - 1) + ", " + expression(data, depth - 1) + "}";

@@ -121,7 +121,8 @@ class GateExpressionRejectionTest {
 
   @Test
   void integerLiteralBeyondPythonsDigitLimitIsRejected() {
-    assertThat(rejection("row['a'] > 1" + "0".repeat(4300)).getMessage(),
+    assertThat(
+        rejection("row['a'] > 1" + "0".repeat(4300)).getMessage(),
         containsString("more than 4300 digits"));
   }
 }
