@@ -328,9 +328,10 @@ public record RunnerOptions(
     options.setObjectReuse(objectReuse);
     // Our steps never mutate their inputs, so chained operators may hand elements on uncopied.
     options.setFasterCopy(true);
-    // A sink gathers its rows with a CoGroupByKey, whose result is iterated again past 10,000
-    // elements; Flink's batch GroupReduce hands a once-only iterator unless told otherwise.
-    options.setReIterableGroupByKeyResult(true);
+    // Every group of ours is read once (a sink's rows: SinkGroup), so Flink's batch GroupReduce may
+    // stream each group from its sorted, spilled buffers; a re-iterable result would keep a whole
+    // group (a sink's every row) on one TaskManager's heap.
+    options.setReIterableGroupByKeyResult(false);
     options.setFlinkConfDir(flinkConfiguration().toString());
     options.setAttachedMode(true);
     return options;

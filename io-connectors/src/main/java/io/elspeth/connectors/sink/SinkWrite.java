@@ -15,7 +15,6 @@ import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
-import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.operation.OperationAudit;
 import io.elspeth.connectors.operation.OperationCalls;
 import io.elspeth.connectors.split.ReadClaim;
@@ -36,23 +35,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
@@ -126,10 +118,6 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     }
   }
 
-  private static final TupleTag<Token> TOKENS = new TupleTag<>("tokens") {};
-  private static final TupleTag<SpillFiles.SpillFile> SPILL_FILES =
-      new TupleTag<>("spill-files") {};
-  private static final TupleTag<Integer> PRESENT = new TupleTag<>("present") {};
   private static final TupleTag<AuditRecord> WRITTEN = new TupleTag<>("written") {};
   private static final TupleTag<WrittenSpillFile> TO_AUDIT = new TupleTag<>("to-audit") {};
 
@@ -306,29 +294,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
             .resolve("elspeth-spill-" + safe(context.runId()) + "-" + safe(key))
             .toString();
     boolean spillsPerBundle = config.grouping().spillsPerBundle(tokens.getPipeline().getOptions());
-    PCollection<KV<String, Integer>> present =
-        tokens
-            .getPipeline()
-            .apply(
-                "SinkPresent",
-                Create.of(KV.of(key, 1))
-                    .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())));
-    KeyedPCollectionTuple<String> grouped;
-    if (spillsPerBundle) {
-      PCollection<KV<String, SpillFiles.SpillFile>> spills =
-          tokens
-              .apply(
-                  "SpillBundles", ParDo.of(new SpillBundleFn(key, dir, config.spillFileTokens())))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), SpillFiles.SpillFileCoder.of()));
-      grouped = KeyedPCollectionTuple.of(SPILL_FILES, spills).and(PRESENT, present);
-    } else {
-      PCollection<KV<String, Token>> keyed =
-          tokens
-              .apply("KeyBySink", WithKeys.of(key))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), TokenCoder.of()));
-      grouped = KeyedPCollectionTuple.of(TOKENS, keyed).and(PRESENT, present);
-    }
-    ParDo.MultiOutput<KV<String, CoGbkResult>, AuditRecord> write =
+    ParDo.MultiOutput<KV<String, Iterable<RawUnionValue>>, AuditRecord> write =
         ParDo.of(
                 new SinkWriteFn(
                     context,
@@ -340,8 +306,8 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
                     barrier))
             .withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT));
     PCollectionTuple written =
-        grouped
-            .apply("GatherRows", CoGroupByKey.create())
+        tokens
+            .apply("Gather", new SinkGroup(key, dir, spillsPerBundle, config.spillFileTokens()))
             .apply("WriteDurably", barrier == null ? write : write.withSideInputs(barrier));
     PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
     if (!spillsPerBundle) {
@@ -435,7 +401,7 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
    * Writes a sink's gathered tokens with the writer, which it sets up once per DoFn instance (its
    * pool or client) and tears down with the instance.
    */
-  static final class SinkWriteFn extends DoFn<KV<String, CoGbkResult>, AuditRecord> {
+  static final class SinkWriteFn extends DoFn<KV<String, Iterable<RawUnionValue>>, AuditRecord> {
     private final StepContext ctx;
     private final SinkWriter writer;
     private final String pluginName;
@@ -609,7 +575,9 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
 
     @ProcessElement
     public void process(
-        @Element KV<String, CoGbkResult> group, MultiOutputReceiver out, ProcessContext c)
+        @Element KV<String, Iterable<RawUnionValue>> group,
+        MultiOutputReceiver out,
+        ProcessContext c)
         throws IOException {
       List<SpillFiles.SpillFile> spills = new ArrayList<>();
       if (barrier != null) {
@@ -617,18 +585,18 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
         if (verdict.refused() > 0) {
           // Another sink (or this one) cannot write a row: nothing is staged or published.
           if (spillsPerBundle) {
-            group.getValue().getAll(SPILL_FILES).forEach(r -> SpillFiles.delete(r.path()));
+            SinkGroup.spillFiles(group.getValue()).forEach(r -> SpillFiles.delete(r.path()));
           }
           throw new IOException(verdict.message());
         }
       }
       if (spillsPerBundle) {
-        group.getValue().getAll(SPILL_FILES).forEach(spills::add);
+        spills.addAll(SinkGroup.spillFiles(group.getValue()));
       } else {
-        // The runner's group may be larger than memory (Flink's is spilled and re-iterable):
-        // sort it into spill files on this worker's disk.
+        // The runner's group may be larger than memory (Flink streams it, once, from its spilled
+        // buffers): sort it into spill files on this worker's disk as it is read.
         spills.addAll(
-            SpillFiles.spill(Path.of(dir), group.getValue().getAll(TOKENS), spillFileTokens));
+            SpillFiles.spill(Path.of(dir), SinkGroup.tokens(group.getValue()), spillFileTokens));
       }
       long count = spills.stream().mapToLong(SpillFiles.SpillFile::count).sum();
       Iterable<Token> merged = SpillFiles.merge(spills);
