@@ -66,10 +66,7 @@ record RunDagCounts(Map<String, Map<String, Long>> nodeStates, Map<String, Long>
       GraphEdge plain =
           unrouted.size() == 1
               ? unrouted.get(0)
-              : unrouted.stream()
-                  .filter(e -> "continue".equals(e.label()))
-                  .findFirst()
-                  .orElse(null);
+              : unrouted.stream().filter(GraphEdge::isPlain).findFirst().orElse(null);
       if (plain == null) {
         continue;
       }

@@ -52,9 +52,7 @@ record RowPath(Set<String> visitedNodes, Set<String> takenEdges) {
           String to = states.get(i + 1).nodeId();
           GraphEdge pick = null;
           for (GraphEdge e : graph.edges()) {
-            if (e.from().equals(from)
-                && e.to().equals(to)
-                && (pick == null || "continue".equals(e.label()))) {
+            if (e.from().equals(from) && e.to().equals(to) && (pick == null || e.isPlain())) {
               pick = e;
             }
           }

@@ -62,5 +62,13 @@ public record RunGraph(List<GraphNode> nodes, List<GraphEdge> edges) {
   public record GraphNode(String nodeId, String pluginName, String nodeType) {}
 
   /** An edge of the run: edges.edge_id, from/to node ids, label and default mode. */
-  public record GraphEdge(String edgeId, String from, String to, String label, String mode) {}
+  public record GraphEdge(String edgeId, String from, String to, String label, String mode) {
+    /**
+     * A step's plain output edge, taken without a routing event: {@code continue}, or {@code
+     * on_success} (ELSPETH's current label of a step's edge to its sink).
+     */
+    public boolean isPlain() {
+      return "continue".equals(label) || "on_success".equals(label);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.elspeth.connectors.plugins;
 
+import io.elspeth.connectors.schema.InferredFields;
 import io.elspeth.connectors.source.CsvRecordReader;
 import io.elspeth.connectors.source.FileSource;
 import io.elspeth.plugin.OptionSpec;
@@ -7,6 +8,7 @@ import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SourcePlugin;
 import io.elspeth.plugin.StepContext;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,22 +72,30 @@ public final class CsvSourcePlugin implements SourcePlugin {
     return FileChecks.readable(options.requiredString("path"));
   }
 
-  @Override
-  public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
+  private static CsvRecordReader reader(PluginOptions options) {
     @SuppressWarnings("unchecked")
     Map<String, String> mapping = (Map<String, String>) (Map<?, ?>) options.map("field_mapping");
-    CsvRecordReader reader =
-        new CsvRecordReader(
-                options.requiredString("delimiter").charAt(0),
-                options.requiredString("encoding"),
-                (int) options.integer("skip_rows", 0),
-                options.strings("columns"),
-                options.bool("normalize_fields", false),
-                mapping)
-            .withLimits(SourceOptions.limits(options));
+    return new CsvRecordReader(
+            options.requiredString("delimiter").charAt(0),
+            options.requiredString("encoding"),
+            (int) options.integer("skip_rows", 0),
+            options.strings("columns"),
+            options.bool("normalize_fields", false),
+            mapping)
+        .withLimits(SourceOptions.limits(options));
+  }
+
+  @Override
+  public InferredFields inferredFields(PluginOptions options) throws IOException {
+    return FileSource.inferredFields(
+        options.requiredString("path"), reader(options), options.schema());
+  }
+
+  @Override
+  public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
     return FileSource.read()
         .from(options.requiredString("path"))
-        .withReader(reader)
+        .withReader(reader(options))
         .withSchema(options.schema())
         .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));

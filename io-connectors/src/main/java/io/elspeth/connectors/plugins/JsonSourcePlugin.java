@@ -1,5 +1,6 @@
 package io.elspeth.connectors.plugins;
 
+import io.elspeth.connectors.schema.InferredFields;
 import io.elspeth.connectors.source.FileSource;
 import io.elspeth.connectors.source.JsonRecordReader;
 import io.elspeth.plugin.OptionSpec;
@@ -7,6 +8,7 @@ import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginOptions;
 import io.elspeth.plugin.SourcePlugin;
 import io.elspeth.plugin.StepContext;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -67,19 +69,27 @@ public final class JsonSourcePlugin implements SourcePlugin {
 
   @Override
   public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
-    JsonRecordReader reader =
-        new JsonRecordReader(
-                "jsonl".equals(format(options))
-                    ? JsonRecordReader.Format.JSONL
-                    : JsonRecordReader.Format.JSON,
-                options.string("data_key"),
-                options.requiredString("encoding"))
-            .withLimits(SourceOptions.limits(options));
     return FileSource.read()
         .from(options.requiredString("path"))
-        .withReader(reader)
+        .withReader(reader(options))
         .withSchema(options.schema())
         .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));
+  }
+
+  private static JsonRecordReader reader(PluginOptions options) {
+    return new JsonRecordReader(
+            "jsonl".equals(format(options))
+                ? JsonRecordReader.Format.JSONL
+                : JsonRecordReader.Format.JSON,
+            options.string("data_key"),
+            options.requiredString("encoding"))
+        .withLimits(SourceOptions.limits(options));
+  }
+
+  @Override
+  public InferredFields inferredFields(PluginOptions options) throws IOException {
+    return FileSource.inferredFields(
+        options.requiredString("path"), reader(options), options.schema());
   }
 }

@@ -2,13 +2,26 @@ package io.elspeth.connectors.source;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import io.elspeth.connectors.schema.InferredFields;
 import io.elspeth.connectors.schema.RowValidator;
 import io.elspeth.connectors.schema.SchemaSpec;
+import io.elspeth.connectors.split.ReadPosition;
 import io.elspeth.plugin.ElspethPipelineOptions;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.plugin.StepTags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -96,6 +109,43 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     return new FileSource(path, reader, schema, context, onValidationFailure, records);
   }
 
+  /**
+   * What ELSPETH infers from the first valid row of the file at {@code path} (of the first file, in
+   * name order, that a pattern matches), read with {@code reader} and checked against {@code
+   * schema} as the run reads it, and the source's renamed fields; {@link InferredFields#none} when
+   * nothing matches. Reads only up to that row (to the end when no row is valid).
+   */
+  public static InferredFields inferredFields(String path, RecordReader reader, SchemaSpec schema)
+      throws IOException {
+    List<MatchResult.Metadata> files =
+        new ArrayList<>(FileSystems.match(path, EmptyMatchTreatment.ALLOW).metadata());
+    files.sort(Comparator.comparing(m -> m.resourceId().toString()));
+    if (files.isEmpty()) {
+      return InferredFields.none();
+    }
+    ResourceId file = files.get(0).resourceId();
+    // As FileIO.readMatches reads it: decompressed by the file name's extension.
+    Compression compression = Compression.detect(file.getFilename());
+    RecordReader.Input opener =
+        offset -> {
+          InputStream in =
+              Channels.newInputStream(compression.readDecompressed(FileSystems.open(file)));
+          in.skipNBytes(offset);
+          return in;
+        };
+    RowValidator validator = new RowValidator(schema, reader.textValues());
+    try (RecordCursor cursor = reader.open(opener, ReadPosition.start(0))) {
+      ParsedRecord rec;
+      while ((rec = cursor.next()) != null) {
+        Map<String, Object> row = SourceBoundary.validRow(rec, validator);
+        if (row != null) {
+          return InferredFields.of(schema, row, cursor.resolution());
+        }
+      }
+      return InferredFields.of(schema, null, cursor.resolution());
+    }
+  }
+
   @Override
   public PCollectionTuple expand(PBegin input) {
     if (path == null) {
@@ -107,6 +157,15 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
     }
+    // ELSPETH locks a flexible or observed source's contract on its first valid row: every later
+    // row is held to the types of the fields inferred from it.
+    InferredFields inferred;
+    try {
+      inferred = inferredFields(path, reader, schema);
+    } catch (IOException | RuntimeException e) {
+      // The read itself fails on it and records the failed source_load operation.
+      inferred = InferredFields.none();
+    }
     SourceReadFn fn =
         new SourceReadFn(
             context,
@@ -114,7 +173,8 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
                 context,
                 reader,
                 new RowValidator(schema, reader.textValues()),
-                onValidationFailure),
+                onValidationFailure,
+                inferred),
             minRecordsPerPart,
             ElspethPipelineOptions.of(input.getPipeline().getOptions()).getPaceSourceToCommit());
     return StepTags.withCoders(

@@ -9,6 +9,7 @@ import io.elspeth.audit.record.TokenRecord;
 import io.elspeth.audit.record.ValidationErrorRecord;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
+import io.elspeth.connectors.schema.InferredFields;
 import io.elspeth.connectors.schema.RowValidator;
 import io.elspeth.connectors.schema.Validation;
 import io.elspeth.connectors.schema.Violation;
@@ -53,6 +54,7 @@ public final class SourceBoundary implements Serializable {
   private final RecordReader reader;
   private final RowValidator validator;
   private final String onValidationFailure;
+  private final InferredFields inferred;
   private final Counter valid = Metrics.counter(SourceBoundary.class, "rows_valid");
   private final Counter quarantined = Metrics.counter(SourceBoundary.class, "rows_quarantined");
   private final Counter discarded = Metrics.counter(SourceBoundary.class, "rows_discarded");
@@ -65,10 +67,38 @@ public final class SourceBoundary implements Serializable {
 
   public SourceBoundary(
       StepContext ctx, RecordReader reader, RowValidator validator, String onValidationFailure) {
+    this(ctx, reader, validator, onValidationFailure, InferredFields.none());
+  }
+
+  /**
+   * A boundary that also holds every valid row to the field types {@code inferred} from the
+   * source's first valid row, as ELSPETH's locked contract does.
+   */
+  public SourceBoundary(
+      StepContext ctx,
+      RecordReader reader,
+      RowValidator validator,
+      String onValidationFailure,
+      InferredFields inferred) {
     this.ctx = ctx;
     this.reader = reader;
     this.validator = validator;
     this.onValidationFailure = onValidationFailure;
+    this.inferred = inferred;
+  }
+
+  /**
+   * The row {@code rec} holds if it is valid: well formed, passing {@code validator}, with a
+   * canonical form; null otherwise. The first such row of a source is the one ELSPETH infers its
+   * contract from.
+   */
+  static @Nullable Map<String, Object> validRow(ParsedRecord rec, RowValidator validator) {
+    if (rec.isMalformed()) {
+      return null;
+    }
+    Validation v =
+        validator.validate(Objects.requireNonNull(rec.row(), "a well-formed record has a row"));
+    return v.isValid() && canonicalProblem(v.row()) == null ? v.row() : null;
   }
 
   /**
@@ -116,6 +146,9 @@ public final class SourceBoundary implements Serializable {
       if (v.isValid()) {
         data = v.row();
         problem = canonicalProblem(data);
+        if (problem == null) {
+          problem = inferred.problem(data);
+        }
       } else {
         violations = v.violations();
         problem = v.errorMessage();

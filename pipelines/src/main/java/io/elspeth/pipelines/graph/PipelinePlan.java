@@ -57,9 +57,13 @@ public final class PipelinePlan {
   /** One edge of the DAG. */
   public record Edge(String edgeId, String from, String to, String label, String mode) {}
 
+  /** ELSPETH's current label of a step's edge to the sink its {@code on_success} names. */
+  public static final String ON_SUCCESS = "on_success";
+
   private final String runId;
   private final PipelineSettings settings;
   private final Node source;
+  private final io.elspeth.audit.contract.SchemaContractRecord sourceContract;
   private final List<Node> processing = new ArrayList<>();
   private final Map<String, Node> sinks = new LinkedHashMap<>();
   private final List<Edge> edges = new ArrayList<>();
@@ -81,6 +85,7 @@ public final class PipelinePlan {
     this.runId = plan.runId;
     this.settings = plan.settings;
     this.source = plan.source;
+    this.sourceContract = plan.sourceContract;
     this.processing.addAll(plan.processing);
     this.sinks.putAll(plan.sinks);
     this.edges.addAll(plan.edges);
@@ -171,7 +176,9 @@ public final class PipelinePlan {
     this.settings = settings;
     Set<String> ids = new HashSet<>();
     PipelineSettings.Source s = settings.source();
-    // What the source gives is the run's contract (runs.schema_contract_json).
+    // What the source gives is the run's contract (runs.schema_contract_json): with what ELSPETH
+    // infers from its first valid row, read now (the source's read holds later rows to it).
+    this.sourceContract = SchemaContracts.ofSource(s.options().schema(), inferred(s));
     source =
         node(
             "source",
@@ -185,7 +192,7 @@ public final class PipelinePlan {
             ids,
             s.options().schema().mode().configName(),
             null,
-            SchemaContracts.of(s.options().schema()).toJson());
+            sourceContract.toJson());
     Wiring wiring = settings.wiring();
     // Steps are numbered in the order rows reach them (a step after the steps it reads from).
     List<Integer> steps = stepNumbers(settings, wiring);
@@ -293,22 +300,15 @@ public final class PipelinePlan {
       Node join = coalesceNode(i);
       wiring.coalesce().get(i).branchInputs().values().forEach(c -> readers.put(c, join));
     }
-    connect(source, wiring.sourceOutput(), GateStep.CONTINUE, "move", readers);
+    // ELSPETH's current DAG builder labels a step's edge to a sink "on_success" (the key that
+    // named it) and an edge to a further step "continue"; RC2 labels both "continue".
+    String toSink = settings.connections() != null ? ON_SUCCESS : GateStep.CONTINUE;
+    output(source, wiring.sourceOutput(), toSink, readers);
     for (int i = 0; i < wiring.transforms().size(); i++) {
-      connect(
-          processing.get(i),
-          wiring.transforms().get(i).output(),
-          GateStep.CONTINUE,
-          "move",
-          readers);
+      output(processing.get(i), wiring.transforms().get(i).output(), toSink, readers);
     }
     for (int i = 0; i < wiring.aggregations().size(); i++) {
-      connect(
-          aggregationNode(i),
-          wiring.aggregations().get(i).output(),
-          GateStep.CONTINUE,
-          "move",
-          readers);
+      output(aggregationNode(i), wiring.aggregations().get(i).output(), toSink, readers);
     }
     String quarantine = settings.onValidationFailure();
     if (!StepContext.DISCARD.equals(quarantine)) {
@@ -398,8 +398,7 @@ public final class PipelinePlan {
       }
     }
     for (int i = 0; i < settings.coalesce().size(); i++) {
-      connect(
-          coalesceNode(i), wiring.coalesce().get(i).output(), GateStep.CONTINUE, "move", readers);
+      output(coalesceNode(i), wiring.coalesce().get(i).output(), toSink, readers);
     }
     // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
     for (PipelineSettings.Sink k : settings.sinks().values()) {
@@ -414,6 +413,15 @@ public final class PipelinePlan {
                 "divert"));
       }
     }
+  }
+
+  /**
+   * The edge of a step's output: to the sink named {@code output}, labelled {@code toSinkLabel}, or
+   * to the step reading the connection, labelled {@code continue}.
+   */
+  private void output(Node from, String output, String toSinkLabel, Map<String, Node> readers) {
+    connect(
+        from, output, sinks.containsKey(output) ? toSinkLabel : GateStep.CONTINUE, "move", readers);
   }
 
   /** An edge from {@code from} to the sink named {@code output} or the step reading it. */
@@ -556,7 +564,20 @@ public final class PipelinePlan {
 
   /** The run's schema contract: what the source gives (ELSPETH's runs.schema_contract_json). */
   public io.elspeth.audit.contract.SchemaContractRecord runContract() {
-    return SchemaContracts.of(settings.source().options().schema());
+    return sourceContract;
+  }
+
+  /**
+   * What the source infers from its first valid row; null when it infers nothing or cannot be read
+   * now (its read then fails the run and says why).
+   */
+  private static io.elspeth.connectors.schema.@Nullable InferredFields inferred(
+      PipelineSettings.Source s) {
+    try {
+      return s.descriptor().inferredFields(s.options());
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   public PipelineSettings settings() {

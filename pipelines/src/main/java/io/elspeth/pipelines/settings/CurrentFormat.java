@@ -132,6 +132,30 @@ final class CurrentFormat {
     return out;
   }
 
+  /**
+   * ELSPETH's current {@code TransformSettings} and {@code AggregationSettings} require {@code
+   * on_error}: every row a step cannot process (a template error, a failed call) goes somewhere
+   * named, and a file without it does not validate there. (RC2 left it optional and stopped the run
+   * at the first such row.) Here {@code on_error} inside {@code options} also counts, as for RC2
+   * files.
+   */
+  private static void requireOnError(Step s, List<String> problems) {
+    Object onError = s.entry.get("on_error");
+    if (onError == null
+        && s.entry.get("options") instanceof Map<?, ?> o
+        && o.get("on_error") != null) {
+      return;
+    }
+    if (onError == null || (onError instanceof String e && e.isBlank())) {
+      problems.add(
+          s.path()
+              + ".on_error: required (a sink name, or 'discard': where the rows this "
+              + what(s.kind)
+              + " cannot process go; ELSPETH's current format requires it), got "
+              + OptionsValidator.describe(onError));
+    }
+  }
+
   /** Translates current-format settings; every wiring problem goes to {@code problems}. */
   @SuppressWarnings("unchecked")
   static Translation translate(Map<String, Object> raw, List<String> problems) {
@@ -271,6 +295,7 @@ final class CurrentFormat {
             problems);
         continue;
       }
+      requireOnError(s, problems);
       Object out = s.entry.get("on_success");
       String output;
       if (out == null && s.kind == Kind.AGGREGATION && s.entry.get("name") instanceof String n) {

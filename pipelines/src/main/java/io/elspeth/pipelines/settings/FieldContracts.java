@@ -30,46 +30,72 @@ final class FieldContracts {
   record Step(String path, String plugin, PluginDescriptor descriptor, PluginOptions options) {}
 
   /**
+   * What the rows of a connection are guaranteed to hold: who writes them (a step's path and
+   * plugin, or a coalesce), the fields, and how that writer would guarantee more (for the error).
+   */
+  record Producer(String path, String what, Set<String> fields, String none, String fix) {}
+
+  /** A step as the producer of its output rows. */
+  static Producer producer(Step step) {
+    return new Producer(
+        step.path(),
+        step.plugin(),
+        guaranteed(step),
+        "no fields (dynamic schema)",
+        "Declare them in "
+            + step.path()
+            + "'s schema (strict or free fields, or guaranteed_fields)");
+  }
+
+  /**
    * The problems of {@code required_input_fields} values (each a non-empty identifier, no
    * duplicates) and of every contract between consecutive steps, starting at the source.
    */
   static List<String> check(Step source, List<Step> chain) {
     List<String> problems = new ArrayList<>();
-    Step producer = source;
+    Producer producer = producer(source);
     for (Step consumer : chain) {
-      Set<String> required = required(consumer, problems);
-      if (!required.isEmpty()) {
-        Set<String> guaranteed = guaranteed(producer);
-        Set<String> missing = new TreeSet<>(required);
-        missing.removeAll(guaranteed);
-        if (!missing.isEmpty()) {
-          boolean declared =
-              consumer.options().asMap().get(TransformOptions.REQUIRED_INPUT_FIELDS) != null;
-          problems.add(
-              consumer.path()
-                  + ".options."
-                  + (declared ? TransformOptions.REQUIRED_INPUT_FIELDS : "schema.required_fields")
-                  + ": "
-                  + consumer.plugin()
-                  + " requires "
-                  + new TreeSet<>(required)
-                  + " but "
-                  + producer.path()
-                  + " ("
-                  + producer.plugin()
-                  + ") guarantees "
-                  + (guaranteed.isEmpty()
-                      ? "no fields (dynamic schema)"
-                      : new TreeSet<>(guaranteed))
-                  + "; missing "
-                  + missing
-                  + ". Declare them in "
-                  + producer.path()
-                  + "'s schema (strict or free fields, or guaranteed_fields), or remove them from"
-                  + " the requirement if they are truly optional");
-        }
-      }
-      producer = consumer;
+      problems.addAll(check(producer, consumer));
+      producer = producer(consumer);
+    }
+    return problems;
+  }
+
+  /**
+   * The problems of {@code consumer}'s {@code required_input_fields} values and of its contract
+   * with the rows {@code producer} guarantees.
+   */
+  static List<String> check(Producer producer, Step consumer) {
+    List<String> problems = new ArrayList<>();
+    Set<String> required = required(consumer, problems);
+    if (required.isEmpty()) {
+      return problems;
+    }
+    Set<String> guaranteed = producer.fields();
+    Set<String> missing = new TreeSet<>(required);
+    missing.removeAll(guaranteed);
+    if (!missing.isEmpty()) {
+      boolean declared =
+          consumer.options().asMap().get(TransformOptions.REQUIRED_INPUT_FIELDS) != null;
+      problems.add(
+          consumer.path()
+              + ".options."
+              + (declared ? TransformOptions.REQUIRED_INPUT_FIELDS : "schema.required_fields")
+              + ": "
+              + consumer.plugin()
+              + " requires "
+              + new TreeSet<>(required)
+              + " but "
+              + producer.path()
+              + " ("
+              + producer.what()
+              + ") guarantees "
+              + (guaranteed.isEmpty() ? producer.none() : new TreeSet<>(guaranteed))
+              + "; missing "
+              + missing
+              + ". "
+              + producer.fix()
+              + ", or remove them from the requirement if they are truly optional");
     }
     return problems;
   }

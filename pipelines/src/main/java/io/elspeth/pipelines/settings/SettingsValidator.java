@@ -130,7 +130,7 @@ public final class SettingsValidator {
       problems.addAll(
           wiring == null
               ? fieldContracts(source, transforms, aggregations)
-              : fieldContracts(source, transforms, aggregations, gates, wiring));
+              : fieldContracts(source, transforms, aggregations, gates, coalesce, wiring));
     }
     problems.addAll(RunSections.runModeProblems(raw, source, sinks));
     LandscapeUrl landscape = LandscapeSection.landscape(raw.get("landscape"), problems);
@@ -240,28 +240,31 @@ public final class SettingsValidator {
   }
 
   /**
-   * The field contracts of a wired pipeline: each transform or aggregation against the step whose
-   * rows it reads (through any gates, which pass rows on unchanged). A step reading a coalesce's
-   * merged rows is not checked: the merged row's fields are the branches' rows.
+   * The field contracts of a wired pipeline: each transform or aggregation against what the rows of
+   * the connection it reads are guaranteed to hold: through any gates (which pass rows on
+   * unchanged) the step before them, or a coalesce's merged rows, as ELSPETH's graph validation
+   * resolves them ({@code get_effective_guaranteed_fields}): a {@code nested} merge guarantees its
+   * branch names, a {@code union} the fields every branch guarantees, a {@code select} what the
+   * selected branch guarantees.
    */
   private static List<String> fieldContracts(
       PipelineSettings.Source source,
       List<PipelineSettings.Transform> transforms,
       List<PipelineSettings.Aggregation> aggregations,
       List<PipelineSettings.Gate> gates,
+      List<PipelineSettings.Coalesce> coalesce,
       Wiring wiring) {
-    Map<String, FieldContracts.Step> writers = new HashMap<>();
-    Map<String, String> gateInputOf = new HashMap<>();
+    Guarantees guarantees = new Guarantees(coalesce, wiring);
     FieldContracts.Step sourceStep =
         new FieldContracts.Step("source", source.plugin(), source.descriptor(), source.options());
-    writers.put(wiring.sourceOutput(), sourceStep);
+    guarantees.writers.put(wiring.sourceOutput(), FieldContracts.producer(sourceStep));
     List<FieldContracts.Step> steps = new ArrayList<>();
     List<String> inputs = new ArrayList<>();
     for (int i = 0; i < transforms.size(); i++) {
       PipelineSettings.Transform t = transforms.get(i);
       FieldContracts.Step step =
           new FieldContracts.Step("transforms[" + i + "]", t.plugin(), t.descriptor(), t.options());
-      writers.put(wiring.transforms().get(i).output(), step);
+      guarantees.writers.put(wiring.transforms().get(i).output(), FieldContracts.producer(step));
       steps.add(step);
       inputs.add(wiring.transforms().get(i).input());
     }
@@ -270,29 +273,118 @@ public final class SettingsValidator {
       FieldContracts.Step step =
           new FieldContracts.Step(
               "aggregations[" + i + "]", a.plugin(), a.descriptor(), a.options());
-      writers.put(wiring.aggregations().get(i).output(), step);
+      guarantees.writers.put(wiring.aggregations().get(i).output(), FieldContracts.producer(step));
       steps.add(step);
       inputs.add(wiring.aggregations().get(i).input());
     }
     for (int i = 0; i < gates.size(); i++) {
       String in = wiring.gates().get(i).input();
-      gates.get(i).routes().values().forEach(d -> gateInputOf.put(d, in));
-      wiring.gates().get(i).forkOutputs().values().forEach(d -> gateInputOf.put(d, in));
+      gates.get(i).routes().values().forEach(d -> guarantees.gateInputOf.put(d, in));
+      wiring.gates().get(i).forkOutputs().values().forEach(d -> guarantees.gateInputOf.put(d, in));
+    }
+    for (int i = 0; i < coalesce.size(); i++) {
+      guarantees.coalesceOf.put(wiring.coalesce().get(i).output(), i);
     }
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
-      String conn = inputs.get(i);
-      // Gates pass rows on as they are: the contract is with the step before them.
-      for (int hops = 0;
-          !writers.containsKey(conn) && gateInputOf.containsKey(conn) && hops <= gates.size();
-          hops++) {
-        conn = gateInputOf.get(conn);
-      }
-      FieldContracts.Step producer = writers.get(conn);
+      FieldContracts.Producer producer = guarantees.at(inputs.get(i), 0);
       if (producer != null) {
-        problems.addAll(FieldContracts.check(producer, List.of(steps.get(i))));
+        problems.addAll(FieldContracts.check(producer, steps.get(i)));
       }
     }
     return problems;
+  }
+
+  /**
+   * What the rows of each connection of a wired pipeline are guaranteed to hold: the producer of
+   * each step output, followed back through gates and resolved for coalesce outputs.
+   */
+  private static final class Guarantees {
+    final Map<String, FieldContracts.Producer> writers = new HashMap<>();
+    final Map<String, String> gateInputOf = new HashMap<>();
+    final Map<String, Integer> coalesceOf = new HashMap<>();
+    private final List<PipelineSettings.Coalesce> coalesce;
+    private final Wiring wiring;
+
+    Guarantees(List<PipelineSettings.Coalesce> coalesce, Wiring wiring) {
+      this.coalesce = coalesce;
+      this.wiring = wiring;
+    }
+
+    /**
+     * The producer of the rows on {@code connection}; null when no step, gate or coalesce writes it
+     * (a wiring problem reported elsewhere). {@code depth} bounds the walk, which validated wiring
+     * keeps acyclic anyway.
+     */
+    FieldContracts.@Nullable Producer at(String connection, int depth) {
+      String conn = connection;
+      // Gates pass rows on as they are: the contract is with the step before them.
+      for (int hops = 0;
+          !writers.containsKey(conn)
+              && !coalesceOf.containsKey(conn)
+              && gateInputOf.containsKey(conn)
+              && hops <= gateInputOf.size();
+          hops++) {
+        conn = gateInputOf.get(conn);
+      }
+      FieldContracts.Producer writer = writers.get(conn);
+      if (writer != null) {
+        return writer;
+      }
+      Integer index = coalesceOf.get(conn);
+      if (index == null || depth > coalesce.size()) {
+        return null;
+      }
+      return merged(index, depth + 1);
+    }
+
+    /** What coalesce {@code i}'s merged rows are guaranteed to hold. */
+    private FieldContracts.Producer merged(int i, int depth) {
+      PipelineSettings.Coalesce c = coalesce.get(i);
+      Map<String, String> inputs = wiring.coalesce().get(i).branchInputs();
+      String path = "coalesce[" + i + "]";
+      String what = "coalesce '" + c.name() + "', merge: " + c.merge().configName();
+      return switch (c.merge()) {
+        case NESTED ->
+            new FieldContracts.Producer(
+                path,
+                what,
+                new LinkedHashSet<>(c.branches()),
+                "no fields",
+                "A nested merge guarantees only its branch names (each holding that branch's row)");
+        case SELECT -> {
+          String selected = c.selectBranch();
+          String in = selected == null ? null : inputs.get(selected);
+          FieldContracts.Producer branch = in == null ? null : at(in, depth);
+          yield new FieldContracts.Producer(
+              path,
+              what + ", select_branch: " + selected,
+              branch == null ? Set.of() : branch.fields(),
+              "no fields",
+              "A select merge guarantees what its selected branch guarantees: declare them in"
+                  + " that branch's last step's schema");
+        }
+        case UNION -> {
+          Set<String> common = null;
+          for (String b : c.branches()) {
+            String in = inputs.get(b);
+            FieldContracts.Producer branch = in == null ? null : at(in, depth);
+            Set<String> fields = branch == null ? Set.of() : branch.fields();
+            if (common == null) {
+              common = new LinkedHashSet<>(fields);
+            } else {
+              common.retainAll(fields);
+            }
+          }
+          yield new FieldContracts.Producer(
+              path,
+              what,
+              common == null ? Set.of() : common,
+              "no fields every branch guarantees",
+              "A union merge guarantees the fields every branch guarantees: declare them in"
+                  + " each branch's last step's schema");
+        }
+      };
+    }
   }
 }

@@ -137,6 +137,47 @@ class CurrentFormatEndToEndTest {
     }
   }
 
+  /** The labels of the edges from {@code nodeType} nodes to sinks, sorted. */
+  private static List<String> labelsToSinks(Connection c, String nodeType) throws Exception {
+    return query(
+            c,
+            "SELECT d.label FROM edges d JOIN nodes f ON f.node_id = d.from_node_id"
+                + " JOIN nodes t ON t.node_id = d.to_node_id WHERE t.node_type = 'sink'"
+                + " AND f.node_type = '"
+                + nodeType
+                + "' AND d.default_mode = 'move' ORDER BY d.label")
+        .stream()
+        .map(m -> (String) m.get("label"))
+        .toList();
+  }
+
+  @Test
+  void edgesToSinksAreLabelledOnSuccessInTheCurrentFormatAndContinueInRc2() throws Exception {
+    // ELSPETH's current DAG builder labels a step's edge to the sink its on_success names
+    // "on_success"; RC2's labels every edge of its chain "continue". A gate's route keeps its
+    // label.
+    Path[] fork = bothFormsWriteTheSame("fork", Map.of(), "merged.jsonl");
+    Path[] aggregation = bothFormsWriteTheSame("aggregation", Map.of(), "stats.csv");
+    try (Connection current = CliHarness.landscape(fork[0].resolve("landscape.db"));
+        Connection rc2 = CliHarness.landscape(fork[1].resolve("landscape.db"))) {
+      assertThat(labelsToSinks(current, "coalesce"), equalTo(List.of("on_success")));
+      assertThat(labelsToSinks(rc2, "coalesce"), equalTo(List.of("continue")));
+      // RC2's last gate also continues to the default sink, as RC2's DAG builder wires it.
+      assertThat(labelsToSinks(current, "gate"), equalTo(List.of("false")));
+      assertThat(labelsToSinks(rc2, "gate"), equalTo(List.of("continue", "false")));
+    }
+    try (Connection current = CliHarness.landscape(aggregation[0].resolve("landscape.db"));
+        Connection rc2 = CliHarness.landscape(aggregation[1].resolve("landscape.db"))) {
+      assertThat(labelsToSinks(current, "aggregation"), equalTo(List.of("on_success")));
+      assertThat(labelsToSinks(rc2, "aggregation"), equalTo(List.of("continue")));
+      // Every edge between steps keeps "continue" in both formats.
+      assertThat(
+          count(current, "SELECT COUNT(*) FROM edges WHERE label = 'continue'"),
+          equalTo(count(rc2, "SELECT COUNT(*) FROM edges WHERE label = 'continue'") - 1));
+      LandscapeInvariants.assertReconciles(current);
+    }
+  }
+
   @Test
   void aggregationWithInputOnSuccessAndOnErrorBatchesAsRc2() throws Exception {
     Path current = bothFormsWriteTheSame("aggregation", Map.of(), "stats.csv")[0];
@@ -214,6 +255,29 @@ class CurrentFormatEndToEndTest {
           + "  a: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/a.csv\"}}\n"
           + "  b: {plugin: csv, on_write_failure: discard, options: {path: \"@DIR@/b.csv\"}}\n"
           + "landscape: {url: \"sqlite:///@DIR@/landscape.db\"}\n";
+
+  @Test
+  void aTransformWithoutOnErrorIsRefusedBeforeATemplateErrorCanHappen() throws Exception {
+    // ELSPETH's current TransformSettings require on_error, so a row whose template fails always
+    // has somewhere to go; a file without it does not validate there, nor here.
+    String err =
+        refused(
+            SOURCE
+                + "transforms:\n"
+                + "  - name: ask\n    plugin: llm\n    input: loaded\n    on_success: a\n"
+                + "    options:\n      provider: openrouter\n      model: m\n      api_key: k\n"
+                + "      base_url: http://127.0.0.1:9/api/v1\n      template: \"{{ row.nope }}\"\n"
+                + "      required_input_fields: []\n      schema: {mode: observed}\n"
+                + SINKS);
+    assertThat(
+        err,
+        allOf(
+            containsString(
+                "transforms[0].on_error: required (a sink name, or 'discard': where the rows this"
+                    + " transform cannot process go; ELSPETH's current format requires it), got"
+                    + " null"),
+            containsString("(line ")));
+  }
 
   @Test
   void stepsNoRowReachesAreRefusedNamingTheStep() throws Exception {

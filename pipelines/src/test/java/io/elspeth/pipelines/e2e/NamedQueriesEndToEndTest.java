@@ -331,4 +331,112 @@ class NamedQueriesEndToEndTest {
         Files.readString(dir.resolve(example + "runs/audit.db"), StandardCharsets.ISO_8859_1),
         not(containsString("example-test-key")));
   }
+
+  /** One row, four named queries with their own templates, asked with {@code pool}. */
+  private Path fourQueries(ChaosLlmServer server, int pool) throws Exception {
+    Path into = Files.createDirectories(dir.resolve("pool-" + pool));
+    Files.writeString(into.resolve("one.csv"), "id,customer\n1,Ada\n");
+    StringBuilder queries = new StringBuilder();
+    for (String q : List.of("first", "second", "third", "fourth")) {
+      queries
+          .append("        ")
+          .append(q)
+          .append(": {input_fields: {who: customer}, template: \"")
+          .append(q)
+          .append(" about {{ row.who }}\"}\n");
+    }
+    String yaml =
+        """
+        source:
+          plugin: csv
+          on_success: loaded
+          options:
+            path: "@DIR@/one.csv"
+            schema: {mode: fixed, fields: ['id: int', 'customer: str']}
+            on_validation_failure: discard
+        transforms:
+          - name: assess
+            plugin: llm
+            input: loaded
+            on_success: assessed
+            on_error: llm_errors
+            options:
+              provider: openrouter
+              model: openai/gpt-4o-mini
+              base_url: "@LLM@"
+              api_key: current-format-test-key
+              template: "unused {{ row.who }}"
+              pool_size: @POOL@
+              required_input_fields: []
+              schema: {mode: observed}
+              queries:
+        """
+            + queries
+            + """
+        sinks:
+          assessed: {plugin: json, on_write_failure: discard, options: {path: "@DIR@/assessed.jsonl", format: jsonl, schema: {mode: observed}}}
+          llm_errors: {plugin: json, on_write_failure: discard, options: {path: "@DIR@/llm_errors.jsonl", format: jsonl, schema: {mode: observed}}}
+        landscape:
+          url: "sqlite:///@DIR@/landscape.db"
+        """;
+    return CliHarness.settings(
+        into,
+        yaml.replace("@LLM@", server.httpUrl() + "/api/v1")
+            .replace("@POOL@", Integer.toString(pool))
+            .replace("@DIR@", into.toString()));
+  }
+
+  @Test
+  void aRowsQueriesAreAskedTogetherUpToPoolSizeAndAssembledInTheirOrder() throws Exception {
+    // Each answer takes 300 ms, so queries sent together are held by the server together: its
+    // observed concurrency says whether they overlapped, whatever the machine's speed.
+    ChaosLlmServer server =
+        ChaosLlmFixture.with(
+            ChaosConfig.builder()
+                .responseMode(ChaosConfig.ResponseMode.TEMPLATE)
+                .template("Answer: {{ user_message }}")
+                .latency(300, 0)
+                .build());
+    Path pooled = fourQueries(server, 3);
+    runs(pooled);
+    int overlapped = server.maxConcurrentRequests();
+    assertThat(
+        "one row's four queries overlap at the server, at most pool_size at once",
+        overlapped,
+        allOf(org.hamcrest.Matchers.greaterThan(1), org.hamcrest.Matchers.lessThanOrEqualTo(3)));
+    List<Map<String, Object>> out =
+        LlmTransformsEndToEndTest.jsonl(pooled.resolveSibling("assessed.jsonl"));
+    assertThat(out, hasSize(1));
+    assertThat(
+        "the answers are assembled in the declared order, whatever order they came in",
+        out.get(0).keySet().stream().filter(k -> k.endsWith("_llm_response")).toList(),
+        equalTo(
+            List.of(
+                "first_llm_response",
+                "second_llm_response",
+                "third_llm_response",
+                "fourth_llm_response")));
+    for (String q : List.of("first", "second", "third", "fourth")) {
+      assertThat(out.get(0).get(q + "_llm_response"), equalTo("Answer: " + q + " about Ada"));
+    }
+    try (Connection c = CliHarness.landscape(pooled.resolveSibling("landscape.db"))) {
+      // Every query's call is recorded under the row's one node state, indexes 0..3.
+      assertThat(
+          query(
+                  c,
+                  "SELECT c.call_index FROM calls c JOIN node_states s ON s.state_id = c.state_id"
+                      + " JOIN nodes n ON n.node_id = s.node_id WHERE n.node_type = 'transform'"
+                      + " ORDER BY c.call_index")
+              .stream()
+              .map(m -> ((Number) m.get("call_index")).intValue())
+              .toList(),
+          equalTo(List.of(0, 1, 2, 3)));
+      LandscapeInvariants.assertReconciles(c);
+    }
+
+    // pool_size 1: ELSPETH's sequential mode, one query at a time.
+    server.reset();
+    runs(fourQueries(server, 1));
+    assertThat(server.maxConcurrentRequests(), is(1));
+  }
 }

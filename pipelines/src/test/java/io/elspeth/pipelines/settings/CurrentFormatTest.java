@@ -82,8 +82,9 @@ class CurrentFormatTest {
             SOURCE
                 + """
         transforms:
-          - {name: second, plugin: passthrough, input: middle, on_success: b, options: {bogus: 1}}
-          - {name: first, plugin: passthrough, input: loaded, on_success: middle}
+          - {name: second, plugin: passthrough, input: middle, on_success: b, options: {bogus: 1},
+             on_error: discard}
+          - {name: first, plugin: passthrough, input: loaded, on_success: middle, on_error: discard}
         """
                 + SINKS);
     assertThat(problems, hasItem(startsWith("transforms[0].options.bogus: unknown option")));
@@ -139,8 +140,8 @@ class CurrentFormatTest {
             SOURCE
                 + """
         transforms:
-          - {name: t1, plugin: passthrough, input: loaded, on_success: a}
-          - {name: t2, plugin: passthrough, input: loaded, on_success: b}
+          - {name: t1, plugin: passthrough, input: loaded, on_success: a, on_error: discard}
+          - {name: t2, plugin: passthrough, input: loaded, on_success: b, on_error: discard}
         """
                 + SINKS);
     assertThat(
@@ -149,5 +150,118 @@ class CurrentFormatTest {
             startsWith(
                 "transforms[1].input and transforms[0].input: both"
                     + " read connection 'loaded'")));
+  }
+
+  @Test
+  void aTransformOrAggregationWithoutOnErrorIsRefusedAsElspethsCurrentSettingsRefuseIt()
+      throws Exception {
+    List<String> problems =
+        problems(
+            SOURCE
+                + """
+        transforms:
+          - {name: t1, plugin: passthrough, input: loaded, on_success: mid}
+        aggregations:
+          - {name: totals, plugin: batch_stats, input: mid, on_success: a, trigger: {count: 2},
+             options: {value_field: x, schema: {mode: observed}}}
+        """
+                + SINKS);
+    assertThat(
+        problems,
+        hasItem(
+            startsWith(
+                "transforms[0].on_error: required (a sink name, or 'discard': where the rows this"
+                    + " transform cannot process go; ELSPETH's current format requires it), got"
+                    + " null")));
+    assertThat(
+        problems,
+        hasItem(startsWith("aggregations[0].on_error: required (a sink name, or 'discard'")));
+  }
+
+  @Test
+  void onErrorInsideOptionsStillCounts() throws Exception {
+    PipelineSettings s =
+        validator.validate(
+            file,
+            yaml(
+                SOURCE
+                    + """
+        transforms:
+          - {name: t1, plugin: passthrough, input: loaded, on_success: a,
+             options: {on_error: b, schema: {mode: observed}}}
+        """
+                    + SINKS));
+    assertThat(s.transforms().get(0).onError(), is("b"));
+  }
+
+  /**
+   * A fork whose branch {@code p1} guarantees {@code id, x} and {@code p2} only {@code id}, merged
+   * by {@code merge}, read by a transform requiring {@code required}.
+   */
+  private static String forkJoin(String merge, String required) {
+    return """
+        source:
+          plugin: csv
+          on_success: loaded
+          options:
+            path: in.csv
+            on_validation_failure: discard
+            schema: {mode: fixed, fields: ['id: int', 'x: int']}
+        gates:
+          - {name: split, input: loaded, condition: "True", routes: {'true': fork, 'false': b},
+             fork_to: [p1, p2]}
+        transforms:
+          - {name: ta, plugin: passthrough, input: p1, on_success: a_done, on_error: discard,
+             options: {schema: {mode: fixed, fields: ['id: int', 'x: int']}}}
+          - {name: tb, plugin: passthrough, input: p2, on_success: b_done, on_error: discard,
+             options: {schema: {mode: fixed, fields: ['id: int']}}}
+          - {name: after, plugin: passthrough, input: join, on_success: a, on_error: discard,
+             options: {required_input_fields: %s, schema: {mode: observed}}}
+        coalesce:
+          - {name: join, branches: {p1: a_done, p2: b_done}, policy: require_all, %s}
+        """
+            .formatted(required, merge)
+        + SINKS;
+  }
+
+  @Test
+  void aStepReadingAUnionMergeNeedsFieldsEveryBranchGuarantees() throws Exception {
+    List<String> problems = problems(forkJoin("merge: union", "[x]"));
+    assertThat(
+        problems,
+        hasItem(
+            startsWith(
+                "transforms[2].options.required_input_fields: passthrough requires [x] but"
+                    + " coalesce[0] (coalesce 'join', merge: union) guarantees [id]; missing [x]."
+                    + " A union merge guarantees the fields every branch guarantees")));
+    assertThat(
+        validator.validate(file, yaml(forkJoin("merge: union", "[id]"))).coalesce(),
+        org.hamcrest.Matchers.hasSize(1));
+  }
+
+  @Test
+  void aStepReadingANestedMergeGetsTheBranchNames() throws Exception {
+    List<String> problems = problems(forkJoin("merge: nested", "[id]"));
+    assertThat(
+        problems,
+        hasItem(
+            startsWith(
+                "transforms[2].options.required_input_fields: passthrough requires [id] but"
+                    + " coalesce[0] (coalesce 'join', merge: nested) guarantees [p1, p2];"
+                    + " missing [id]. A nested merge guarantees only its branch names")));
+    validator.validate(file, yaml(forkJoin("merge: nested", "[p1, p2]")));
+  }
+
+  @Test
+  void aStepReadingASelectMergeGetsTheSelectedBranchsGuarantees() throws Exception {
+    validator.validate(file, yaml(forkJoin("merge: select, select_branch: p1", "[x]")));
+    List<String> problems = problems(forkJoin("merge: select, select_branch: p2", "[id, x]"));
+    assertThat(
+        problems,
+        hasItem(
+            startsWith(
+                "transforms[2].options.required_input_fields: passthrough requires [id, x] but"
+                    + " coalesce[0] (coalesce 'join', merge: select, select_branch: p2)"
+                    + " guarantees [id]; missing [x]")));
   }
 }

@@ -75,6 +75,8 @@ public final class ChaosLlmServer implements AutoCloseable {
   private final ChaosBatchApi batchApi = new ChaosBatchApi();
   private final ChaosCounters counters = new ChaosCounters();
   private final ChaosApiRoutes routes = new ChaosApiRoutes(counters, batchApi);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger maxInFlight = new AtomicInteger();
 
   private ChaosLlmServer(ChaosConfig config) throws IOException {
     this.engine = ChaosEngine.of(config);
@@ -164,6 +166,15 @@ public final class ChaosLlmServer implements AutoCloseable {
   }
 
   /**
+   * The most API requests this server held at one time since start or the last reset: what a
+   * client's concurrency looked like from here (with a latency configured, requests sent together
+   * overlap for at least that long).
+   */
+  public int maxConcurrentRequests() {
+    return maxInFlight.get();
+  }
+
+  /**
    * The Azure OpenAI Batch API this server serves: its behaviour and its per-operation counters.
    */
   public ChaosBatchApi batchApi() {
@@ -177,6 +188,7 @@ public final class ChaosLlmServer implements AutoCloseable {
   public void reset() {
     batchApi.reset();
     counters.reset();
+    maxInFlight.set(inFlight.get());
     engine = ChaosEngine.of(engine.config());
   }
 
@@ -228,7 +240,13 @@ public final class ChaosLlmServer implements AutoCloseable {
       } else if (path.startsWith("/admin/")) {
         admin(exchange, method, path, requestBody);
       } else {
-        routes.api(exchange, engine, method, path, requestBody);
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try {
+          routes.api(exchange, engine, method, path, requestBody);
+        } finally {
+          inFlight.decrementAndGet();
+        }
       }
     } catch (DropConnection drop) {
       throw drop;

@@ -13,6 +13,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -32,6 +39,14 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   private final @Nullable MultiQuery queries;
   private final @Nullable NamedQueries named;
   private transient AuditedLlmClient client;
+
+  /**
+   * The row's queries run here, {@code pool_size} at a time, as ELSPETH's query executor runs them:
+   * one pool per transform instance, shared by the rows in flight, so calls in flight stay within
+   * {@code pool_size} as they did when each row asked its queries one after another. Null with
+   * {@code pool_size} 1, where the queries run in the row's thread.
+   */
+  private transient @Nullable ExecutorService queryPool;
 
   MultiQueryLlmTransform(
       LlmEndpoint endpoint,
@@ -71,12 +86,88 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
         endpoint.open(
             Duration.ofMillis((long) (llm.timeoutSeconds() * 1000)),
             clientSettings().secretUrlParams());
+    if (poolSize() > 1) {
+      AtomicInteger threads = new AtomicInteger();
+      queryPool =
+          Executors.newFixedThreadPool(
+              poolSize(),
+              r -> {
+                Thread t = new Thread(r, "multi-query-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
   }
 
   @Override
   public void teardown() {
+    if (queryPool != null) {
+      queryPool.shutdownNow();
+      queryPool = null;
+    }
     if (client != null) {
       client.close();
+    }
+  }
+
+  /**
+   * Runs {@code queries} (each returning its outcome) and gives their outcomes in the declared
+   * order: on the query pool, all at once up to {@code pool_size}, or one after another in this
+   * thread without a pool. A query's calls go into the row's thread-safe {@link CallSink} either
+   * way, numbered in the order they start. A query that throws (a bug, not a row error) throws
+   * here.
+   */
+  private <T> List<T> runAll(List<Callable<T>> queries) {
+    ExecutorService pool = queryPool;
+    List<T> out = new ArrayList<>();
+    if (pool == null) {
+      for (Callable<T> q : queries) {
+        out.add(callUnchecked(q));
+      }
+      return out;
+    }
+    List<Future<T>> futures = new ArrayList<>();
+    for (Callable<T> q : queries) {
+      futures.add(pool.submit(q));
+    }
+    boolean interrupted = false;
+    try {
+      // Every call has its timeout, so waiting through an interrupt ends; the row's outcome
+      // then holds every query's answer (and its recorded calls), as without the pool.
+      for (Future<T> f : futures) {
+        while (true) {
+          try {
+            out.add(f.get());
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true;
+          } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+              throw re;
+            }
+            if (cause instanceof Error err) {
+              throw err;
+            }
+            throw new IllegalStateException(cause);
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return out;
+  }
+
+  private static <T> T callUnchecked(Callable<T> q) {
+    try {
+      return q.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -85,18 +176,51 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     if (named != null) {
       return applyNamed(row, calls);
     }
-    Map<String, Object> out = new LinkedHashMap<>(row);
-    for (MultiQuery.CaseStudy cs : queries.caseStudies()) {
-      for (MultiQuery.Criterion cr : queries.criteria()) {
-        String prefix = cs.name() + "_" + cr.name();
-        Map<String, Object> failure = query(row, cs, cr, prefix, calls, out);
-        if (failure != null) {
-          return TransformResult.error(failure);
+    MultiQuery mq = Objects.requireNonNull(queries, "case studies and criteria");
+    if (queryPool == null) {
+      Map<String, Object> out = new LinkedHashMap<>(row);
+      for (MultiQuery.CaseStudy cs : mq.caseStudies()) {
+        for (MultiQuery.Criterion cr : mq.criteria()) {
+          Map<String, Object> failure = query(row, cs, cr, cs.name() + "_" + cr.name(), calls, out);
+          if (failure != null) {
+            return TransformResult.error(failure);
+          }
         }
       }
+      return TransformResult.success(out);
+    }
+    // With a pool every query is asked at once; the row's outcome is the same as one after
+    // another: the first failure in declared order, or every query's fields in declared order.
+    List<Callable<QueryOutcome>> all = new ArrayList<>();
+    for (MultiQuery.CaseStudy cs : mq.caseStudies()) {
+      for (MultiQuery.Criterion cr : mq.criteria()) {
+        all.add(
+            () -> {
+              Map<String, Object> fields = new LinkedHashMap<>();
+              Map<String, Object> failure =
+                  query(row, cs, cr, cs.name() + "_" + cr.name(), calls, fields);
+              return new QueryOutcome(failure, fields, Map.of());
+            });
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>(row);
+    for (QueryOutcome o : runAll(all)) {
+      if (o.failure() != null) {
+        return TransformResult.error(o.failure());
+      }
+      out.putAll(o.fields());
     }
     return TransformResult.success(out);
   }
+
+  /**
+   * One query's outcome: its row error (null on success), or the fields it adds and its audit
+   * metadata.
+   */
+  private record QueryOutcome(
+      @Nullable Map<String, Object> failure,
+      Map<String, Object> fields,
+      Map<String, Object> metadata) {}
 
   /** Runs one query into {@code out}; returns the row's error reason when it fails. */
   private Map<String, Object> query(
@@ -192,19 +316,44 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     Map<String, Object> firstFailure = null;
     int firstIndex = -1;
     List<String> failed = new ArrayList<>();
-    for (int i = 0; i < all.size(); i++) {
-      Map<String, Object> failure = namedQuery(row, all.get(i), i, calls, added, metadata);
-      if (failure == null) {
-        continue;
+    if (askAll) {
+      // ELSPETH's parallel mode: every query at once (up to pool_size), each with its own fields
+      // and metadata, assembled in the declared order once all have answered.
+      List<Callable<QueryOutcome>> tasks = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) {
+        NamedQueries.Query q = all.get(i);
+        int index = i;
+        tasks.add(
+            () -> {
+              Map<String, Object> fields = new LinkedHashMap<>();
+              Map<String, Object> meta = new LinkedHashMap<>();
+              Map<String, Object> failure = namedQuery(row, q, index, calls, fields, meta);
+              return new QueryOutcome(failure, fields, meta);
+            });
       }
-      if (firstFailure == null) {
-        firstFailure = failure;
-        firstIndex = i;
+      List<QueryOutcome> outcomes = runAll(tasks);
+      for (int i = 0; i < outcomes.size(); i++) {
+        QueryOutcome o = outcomes.get(i);
+        Map<String, Object> failure = o.failure();
+        if (failure == null) {
+          added.putAll(o.fields());
+          metadata.putAll(o.metadata());
+          continue;
+        }
+        if (firstFailure == null) {
+          firstFailure = failure;
+          firstIndex = i;
+        }
+        failed.add(all.get(i).name());
       }
-      failed.add(all.get(i).name());
-      if (!askAll) {
-        firstFailure.put("discarded_successful_queries", (long) i);
-        return TransformResult.error(firstFailure);
+    } else {
+      // ELSPETH's sequential mode (pool_size 1): the first failure ends the row.
+      for (int i = 0; i < all.size(); i++) {
+        Map<String, Object> failure = namedQuery(row, all.get(i), i, calls, added, metadata);
+        if (failure != null) {
+          failure.put("discarded_successful_queries", (long) i);
+          return TransformResult.error(failure);
+        }
       }
     }
     if (firstFailure != null) {
