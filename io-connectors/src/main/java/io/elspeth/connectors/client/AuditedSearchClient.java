@@ -33,7 +33,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code min_score} are dropped; a result without a numeric score, content or id is skipped (and
  * returned as skipped, "record what we didn't get"); a non-finite score, a body that is not JSON or
  * lacks {@code value} fails the call. 401/403 and other 4xx fail for good; 429, 5xx and network
- * failures are retryable. Build it in {@code @Setup}; thread-safe.
+ * failures are retryable, within the run's {@code retry.max_attempts} (429 and 503 too: ELSPETH has
+ * no capacity pool for retrieval). Build it in {@code @Setup}; thread-safe.
  */
 public final class AuditedSearchClient implements AutoCloseable {
   private static final Pattern INDEX = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_-]*");
@@ -451,8 +452,14 @@ public final class AuditedSearchClient implements AutoCloseable {
                 : status >= 500
                     ? "Azure AI Search server error: HTTP " + status
                     : "Azure AI Search client error: HTTP " + status;
-    return new ExternalCallException(ExternalCallException.forStatus(status), message, status)
-        .withRetryAfter(retryAfter);
+    ExternalCallException.Kind kind = ExternalCallException.forStatus(status);
+    // ELSPETH's engine retries a retryable retrieval error up to retry.max_attempts; it has no
+    // capacity pool, so 429 and 503 are not retried for max_capacity_retry_seconds here either.
+    if (kind == ExternalCallException.Kind.RATE_LIMIT
+        || kind == ExternalCallException.Kind.SERVICE_UNAVAILABLE) {
+      kind = ExternalCallException.Kind.SERVER;
+    }
+    return new ExternalCallException(kind, message, status).withRetryAfter(retryAfter);
   }
 
   private ExternalCallException redacted(ExternalCallException e) {
