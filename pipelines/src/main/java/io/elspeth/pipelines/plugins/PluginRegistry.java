@@ -21,6 +21,7 @@ import io.elspeth.transforms.local.JsonExplodePlugin;
 import io.elspeth.transforms.local.KeywordFilterPlugin;
 import io.elspeth.transforms.local.PassthroughPlugin;
 import io.elspeth.transforms.local.TruncatePlugin;
+import io.elspeth.transforms.rag.RagRetrievalPlugin;
 import io.elspeth.transforms.safety.ContentSafetyPlugin;
 import io.elspeth.transforms.safety.PromptShieldPlugin;
 import io.elspeth.transforms.step.TransformPlugin;
@@ -58,7 +59,11 @@ public final class PluginRegistry {
             new JsonExplodePlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
     LlmPlugin.all().forEach(p -> r.transforms.put(p.name(), p));
-    List.of(new ContentSafetyPlugin(), new PromptShieldPlugin(), new WebScrapePlugin())
+    List.of(
+            new ContentSafetyPlugin(),
+            new PromptShieldPlugin(),
+            new WebScrapePlugin(),
+            new RagRetrievalPlugin())
         .forEach(p -> r.transforms.put(p.name(), p));
     List.of(
             new CsvSinkPlugin(),
