@@ -40,9 +40,9 @@ class ConsoleQueryPlanTest {
                 RunDagCounts.ROUTED,
                 ErrorGroups.VALIDATION,
                 ErrorGroups.transform(false),
-                WebConsole.ROWS_PAGE,
-                WebConsole.ROW_BY_ID,
-                WebConsole.ROW_BY_TOKEN));
+                ConsolePages.ROWS_PAGE,
+                ConsolePages.ROW_BY_ID,
+                ConsolePages.ROW_BY_TOKEN));
     queries.addAll(CallStats.CALLS_OF_NODE);
     queries.add(LlmUsage.LLM_CALLS_OF_NODE);
     queries.add(TelemetryHealth.SETTINGS_OF_RUN);

@@ -1,6 +1,5 @@
 package io.elspeth.api;
 
-import io.elspeth.audit.schema.Dialect;
 import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.RowDataCoder;
 import io.elspeth.audit.token.Token;
@@ -8,16 +7,10 @@ import io.elspeth.pipelines.graph.PipelineGraphBuilder;
 import io.elspeth.pipelines.graph.PipelinePlan;
 import io.elspeth.pipelines.launch.RunLauncher;
 import io.elspeth.pipelines.launch.RunObserver;
-import io.elspeth.pipelines.launch.RunSummary;
-import io.elspeth.pipelines.plugins.PluginRegistry;
 import io.elspeth.pipelines.settings.PipelineSettings;
-import io.elspeth.pipelines.settings.RelativePaths;
 import io.elspeth.pipelines.settings.SettingsException;
-import io.elspeth.pipelines.settings.SettingsLoader;
-import io.elspeth.pipelines.settings.SettingsValidator;
 import io.elspeth.plugin.ElspethPipelineOptions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,13 +58,6 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
   /** The file name settings given as text are reported under. */
   static final String INLINE_NAME = "<inline settings>";
 
-  /**
-   * Where settings come from: a file, or YAML text reported as if it were a file; relative paths of
-   * the text read against {@code baseDir} when given (else the working directory).
-   */
-  private record SettingsSource(
-      @Nullable Path file, @Nullable String yaml, Path origin, @Nullable Path baseDir) {}
-
   private final transient @Nullable SettingsSource source;
   private final transient @Nullable String profile;
   private final transient @Nullable String landscape;
@@ -116,25 +102,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       @Nullable String landscape,
       @Nullable Map<String, Object> telemetry,
       RunObserver observer) {
-    Map<String, Object> raw =
-        source.file() != null
-            ? SettingsLoader.load(source.file(), profile)
-            : SettingsLoader.loadText(
-                Objects.requireNonNull(
-                    source.yaml(), "a settings source without a file has YAML text"),
-                source.origin(),
-                profile);
-    PluginRegistry plugins = PluginRegistry.installed();
-    if (source.baseDir() != null) {
-      RelativePaths.resolve(raw, source.baseDir(), plugins);
-    }
-    if (landscape != null) {
-      overrideLandscape(raw, landscape);
-    }
-    if (telemetry != null) {
-      raw.put("telemetry", telemetry);
-    }
-    PipelineSettings settings = new SettingsValidator(plugins).validate(source.origin(), raw);
+    PipelineSettings settings = source.load(profile, landscape, telemetry);
     return new ElspethPipeline(source, profile, landscape, telemetry, observer, settings);
   }
 
@@ -246,7 +214,9 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     ElspethPipelineOptions elspeth = ElspethPipelineOptions.of(options);
     String optionLandscape = landscape == null ? elspeth.getLandscapeUrl() : null;
     Map<String, Object> optionTelemetry =
-        elspeth.getTelemetry() == null ? null : parseTelemetry(elspeth.getTelemetry());
+        elspeth.getTelemetry() == null
+            ? null
+            : PipelineRunOptions.telemetry(elspeth.getTelemetry(), settings.file());
     if (optionLandscape != null || optionTelemetry != null) {
       String what = optionLandscape != null ? "the landscapeUrl option" : "the telemetry option";
       run =
@@ -258,49 +228,9 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
                   observer)
               .settings;
     }
-    if (!ElspethPipelineOptions.inProcessRunner(options)
-        && run.landscape().dialect() == Dialect.SQLITE) {
-      throw new SettingsException(
-          run.file(),
-          List.of(
-              "landscape.url: the runner "
-                  + options.getRunner().getSimpleName()
-                  + " may run steps in other JVMs;"
-                  + " it needs a server database every worker can reach"
-                  + " (postgresql://user@host:port/db), not a SQLite Landscape ("
-                  + run.landscape()
-                  + ")"));
-    }
+    PipelineRunOptions.checkLandscapeReachable(run, options);
     RunLauncher.preflight(run);
     return run;
-  }
-
-  /** The {@code telemetry} pipeline option: the settings' telemetry section as JSON or YAML. */
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> parseTelemetry(String text) {
-    Object parsed;
-    try {
-      parsed =
-          new com.fasterxml.jackson.databind.ObjectMapper(
-                  new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-              .readValue(text, Object.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new SettingsException(
-          settings.file(),
-          List.of(
-              "telemetry (the telemetry pipeline"
-                  + " option): not JSON or YAML: "
-                  + e.getOriginalMessage()));
-    }
-    if (!(parsed instanceof Map<?, ?> m)) {
-      throw new SettingsException(
-          settings.file(),
-          List.of(
-              "telemetry (the telemetry pipeline"
-                  + " option): expected a mapping like the settings' telemetry section, got "
-                  + io.elspeth.plugin.OptionsValidator.describe(parsed)));
-    }
-    return new LinkedHashMap<>((Map<String, Object>) m);
   }
 
   @Override
@@ -356,7 +286,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
           "apply this ElspethPipeline to the pipeline before running"
               + " it: pipeline.apply(\"elspeth\", elspeth), then elspeth.run(pipeline)");
     }
-    return result(launcher(pipeline).run(pipeline, plan));
+    return PipelineRunOptions.result(
+        PipelineRunOptions.launcher(observer, pipeline.getOptions()).run(pipeline, plan));
   }
 
   /**
@@ -394,8 +325,8 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
     }
     PipelineSettings run = runSettings(pipeline.getOptions());
     PipelinePlan planned = PipelinePlan.of(Ids.runId(), run, RunLauncher.runSecrets(run));
-    return result(
-        launcher(pipeline)
+    return PipelineRunOptions.result(
+        PipelineRunOptions.launcher(observer, pipeline.getOptions())
             .resume(
                 planned,
                 runId,
@@ -409,41 +340,6 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
                   }
                   return pipeline;
                 }));
-  }
-
-  private RunLauncher launcher(Pipeline pipeline) {
-    Double seconds = ElspethPipelineOptions.of(pipeline.getOptions()).getProgressIntervalSeconds();
-    if (seconds != null && !(seconds > 0)) {
-      throw new IllegalArgumentException(
-          "progressIntervalSeconds: expected more than 0, got " + seconds);
-    }
-    return new RunLauncher(
-        observer, seconds == null ? null : Duration.ofNanos((long) (seconds * 1e9)));
-  }
-
-  /** The run's result; a failed PAssert is thrown as its AssertionError, as TestPipeline does. */
-  private static RunResult result(RunSummary summary) {
-    for (Throwable t = summary.cause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof AssertionError assertion) {
-        throw assertion;
-      }
-    }
-    return new RunResult(summary);
-  }
-
-  /**
-   * Puts {@code url} in the settings' landscape section (and drops a backend that names another).
-   */
-  @SuppressWarnings("unchecked")
-  private static void overrideLandscape(Map<String, Object> raw, String url) {
-    Object section = raw.get("landscape");
-    Map<String, Object> landscape =
-        section instanceof Map<?, ?> m
-            ? new LinkedHashMap<>((Map<String, Object>) m)
-            : new LinkedHashMap<>();
-    landscape.put("url", url);
-    landscape.remove("backend");
-    raw.put("landscape", landscape);
   }
 
   /** Only for the Landscape URL in display data: never the password. */
@@ -608,22 +504,7 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
       }
       settings.put("sinks", sinks);
       raw.forEach((k, v) -> settings.putIfAbsent(k, v));
-      try {
-        // Long values stay on one line: a split double-quoted scalar is folded back by rules
-        // a template's whitespace should not depend on.
-        return new com.fasterxml.jackson.databind.ObjectMapper(
-                com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
-                    .disable(
-                        com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.SPLIT_LINES)
-                    .build())
-            .writeValueAsString(settings);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalArgumentException(
-            "settings values must be plain JSON values (String,"
-                + " Long, Double, Boolean, List, Map): "
-                + e.getOriginalMessage(),
-            e);
-      }
+      return SettingsSource.yaml(settings);
     }
 
     /**

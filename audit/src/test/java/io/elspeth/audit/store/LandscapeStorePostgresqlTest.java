@@ -123,15 +123,15 @@ class LandscapeStorePostgresqlTest extends LandscapeStoreTest {
     LandscapeUrl url =
         LandscapeUrl.parse(
             TestPostgres.get().url() + "?currentSchema=" + schema + "&serverSilenceTimeout=7");
-    assertThat(LandscapeStore.silenceTimeout(url), is(java.time.Duration.ofSeconds(7)));
+    assertThat(LandscapeDriverSettings.silenceTimeout(url), is(java.time.Duration.ofSeconds(7)));
     assertThat(
-        LandscapeStore.withoutQueryParam(
+        LandscapeDriverSettings.withoutQueryParam(
             "jdbc:postgresql://h:1/d?a=1&" + "serverSilenceTimeout=7&b=2",
-            LandscapeStore.SILENCE_TIMEOUT_PARAM),
+            LandscapeDriverSettings.SILENCE_TIMEOUT_PARAM),
         is("jdbc:postgresql://h:1/d?a=1&b=2"));
     assertThat(
-        LandscapeStore.silenceTimeout(LandscapeUrl.parse(TestPostgres.get().url())),
-        is(java.time.Duration.ofSeconds(LandscapeStore.DEFAULT_SILENCE_SECONDS)));
+        LandscapeDriverSettings.silenceTimeout(LandscapeUrl.parse(TestPostgres.get().url())),
+        is(java.time.Duration.ofSeconds(LandscapeDriverSettings.DEFAULT_SILENCE_SECONDS)));
     try (LandscapeStore silenced = LandscapeStore.open(url)) {
       assertThat(
           silenced.commit(List.of(new RowRecord("row-s", "run1", "src", 0, "h", null, at))), is(1));
@@ -146,7 +146,7 @@ class LandscapeStorePostgresqlTest extends LandscapeStoreTest {
         assertThrows(
             LandscapeWriteException.class,
             () ->
-                LandscapeStore.silenceTimeout(
+                LandscapeDriverSettings.silenceTimeout(
                     LandscapeUrl.parse(TestPostgres.get().url() + "?serverSilenceTimeout=soon")));
     assertThat(
         bad.getMessage(),

@@ -65,22 +65,6 @@ class LandscapeStoreTest {
   }
 
   @Test
-  void aSqliteConnectionRunsWithTheLandscapesPragmas() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        store.dialect() == io.elspeth.audit.schema.Dialect.SQLITE);
-    for (java.util.Map.Entry<String, String> p : LandscapeStore.SQLITE_PRAGMAS.entrySet()) {
-      // synchronous reads back as its number (NORMAL is 1).
-      String expected = p.getKey().equals("synchronous") ? "1" : p.getValue();
-      try (Connection c = store.connection();
-          Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("PRAGMA " + p.getKey())) {
-        rs.next();
-        assertThat(p.getKey(), rs.getString(1), is(expected));
-      }
-    }
-  }
-
-  @Test
   void writesABatchInOneTransactionParentsFirst() throws Exception {
     int inserted =
         store.commit(

@@ -4,6 +4,7 @@ import io.elspeth.audit.commit.LandscapeCommit;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.store.CopyText;
+import io.elspeth.audit.store.LandscapeDriverSettings;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.benchmarks.report.Figure;
@@ -164,7 +165,7 @@ public final class LandscapeCommitScenario implements Scenario {
       if (database == Database.SQLITE) {
         // The pragmas the Landscape's own connection runs with (WAL is a property of the file).
         try (Statement s = c.createStatement()) {
-          for (Map.Entry<String, String> p : LandscapeStore.SQLITE_PRAGMAS.entrySet()) {
+          for (Map.Entry<String, String> p : LandscapeDriverSettings.SQLITE_PRAGMAS.entrySet()) {
             s.execute("PRAGMA " + p.getKey() + " = " + p.getValue());
           }
         }

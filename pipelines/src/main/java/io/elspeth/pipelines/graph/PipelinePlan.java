@@ -4,22 +4,15 @@ import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.record.EdgeRecord;
 import io.elspeth.audit.record.NodeRecord;
 import io.elspeth.audit.secrets.SecretFingerprinter;
-import io.elspeth.audit.token.Ids;
-import io.elspeth.connectors.sink.SinkRowCheck;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.Wiring;
-import io.elspeth.plugin.PluginDescriptor;
 import io.elspeth.plugin.StepContext;
 import io.elspeth.transforms.gate.DeliveredBranches;
-import io.elspeth.transforms.gate.GateStep;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -62,11 +55,8 @@ public final class PipelinePlan {
 
   private final String runId;
   private final PipelineSettings settings;
-  private final Node source;
-  private final io.elspeth.audit.contract.SchemaContractRecord sourceContract;
-  private final List<Node> processing = new ArrayList<>();
-  private final Map<String, Node> sinks = new LinkedHashMap<>();
-  private final List<Edge> edges = new ArrayList<>();
+  private final PlanNodes nodes;
+  private final List<Edge> edges;
 
   /** Rows the run being resumed finished, which this run's source skips; null when not resuming. */
   private final java.util.@Nullable BitSet resumedDone;
@@ -84,11 +74,8 @@ public final class PipelinePlan {
       Map<String, io.elspeth.plugin.SinkResume> sinkResumes) {
     this.runId = plan.runId;
     this.settings = plan.settings;
-    this.source = plan.source;
-    this.sourceContract = plan.sourceContract;
-    this.processing.addAll(plan.processing);
-    this.sinks.putAll(plan.sinks);
-    this.edges.addAll(plan.edges);
+    this.nodes = plan.nodes;
+    this.edges = plan.edges;
     this.resumedDone = (java.util.BitSet) resumedDone.clone();
     this.deliveredForks = Map.copyOf(deliveredForks);
     this.sinkResumes.putAll(sinkResumes);
@@ -122,7 +109,7 @@ public final class PipelinePlan {
   /** The source's context: the run's payload store, and the rows to skip when resuming. */
   public StepContext sourceContext() {
     StepContext ctx =
-        context(source, settings.onValidationFailure())
+        context(nodes.source(), settings.onValidationFailure())
             .withPayloadStore(settings.payloadStoreBasePath());
     return resumedDone == null ? ctx : ctx.withResumedDone(resumedDone);
   }
@@ -174,335 +161,8 @@ public final class PipelinePlan {
     this.deliveredForks = Map.of();
     this.runId = runId;
     this.settings = settings;
-    Set<String> ids = new HashSet<>();
-    PipelineSettings.Source s = settings.source();
-    // What the source gives is the run's contract (runs.schema_contract_json): with what ELSPETH
-    // infers from its first valid row, read now (the source's read holds later rows to it).
-    this.sourceContract = SchemaContracts.ofSource(s.options().schema(), inferred(s));
-    source =
-        node(
-            "source",
-            s.plugin(),
-            "source",
-            s.plugin(),
-            s.descriptor(),
-            0,
-            s.config(),
-            secrets,
-            ids,
-            s.options().schema().mode().configName(),
-            null,
-            sourceContract.toJson());
-    Wiring wiring = settings.wiring();
-    // Steps are numbered in the order rows reach them (a step after the steps it reads from).
-    List<Integer> steps = stepNumbers(settings, wiring);
-    int next = 0;
-    for (PipelineSettings.Transform t : settings.transforms()) {
-      processing.add(
-          node(
-              "transform",
-              t.name(),
-              "transform",
-              t.plugin(),
-              t.descriptor(),
-              steps.get(next++),
-              t.config(),
-              secrets,
-              ids,
-              t.options().schema().mode().configName(),
-              SchemaContracts.of(t.options().schema()).toJson(),
-              null));
-    }
-    for (PipelineSettings.Aggregation a : settings.aggregations()) {
-      processing.add(
-          node(
-              "aggregation",
-              a.name(),
-              "aggregation",
-              a.plugin(),
-              a.descriptor(),
-              steps.get(next++),
-              a.config(),
-              secrets,
-              ids,
-              a.options().schema().mode().configName(),
-              SchemaContracts.of(a.options().schema()).toJson(),
-              null));
-    }
-    for (PipelineSettings.Gate g : settings.gates()) {
-      Map<String, Object> config = new LinkedHashMap<>();
-      config.put("condition", g.condition().source());
-      config.put("routes", g.routes());
-      if (!g.forkTo().isEmpty()) {
-        config.put("fork_to", g.forkTo());
-      }
-      // ELSPETH names a config gate's plugin after the gate (config_gate:NAME), so that two
-      // gates of one run are told apart by plugin name too.
-      processing.add(
-          new Node(
-              id("config_gate", g.name(), config, ids),
-              g.name(),
-              "gate",
-              "config_gate:" + g.name(),
-              ENGINE_VERSION,
-              "deterministic",
-              steps.get(next++),
-              config,
-              "dynamic",
-              null,
-              null));
-    }
-    for (PipelineSettings.Coalesce c : settings.coalesce()) {
-      processing.add(
-          new Node(
-              id("coalesce", c.name(), c.config(), ids),
-              c.name(),
-              "coalesce",
-              "coalesce",
-              ENGINE_VERSION,
-              "deterministic",
-              steps.get(next++),
-              c.config(),
-              "dynamic",
-              null,
-              null));
-    }
-    int sinkStep = processing.size() + 1;
-    for (PipelineSettings.Sink k : settings.sinks().values()) {
-      sinks.put(
-          k.name(),
-          node(
-              "sink",
-              k.name(),
-              "sink",
-              k.plugin(),
-              k.descriptor(),
-              sinkStep,
-              k.config(),
-              secrets,
-              ids,
-              k.options().schema().mode().configName(),
-              SchemaContracts.of(k.options().schema()).toJson(),
-              null));
-    }
-    // Each output goes to the sink of its name or to the step reading the connection.
-    Map<String, Node> readers = new LinkedHashMap<>();
-    for (int i = 0; i < wiring.transforms().size(); i++) {
-      readers.put(wiring.transforms().get(i).input(), processing.get(i));
-    }
-    for (int i = 0; i < wiring.aggregations().size(); i++) {
-      readers.put(wiring.aggregations().get(i).input(), aggregationNode(i));
-    }
-    for (int i = 0; i < wiring.gates().size(); i++) {
-      readers.put(wiring.gates().get(i).input(), gateNode(i));
-    }
-    for (int i = 0; i < wiring.coalesce().size(); i++) {
-      Node join = coalesceNode(i);
-      wiring.coalesce().get(i).branchInputs().values().forEach(c -> readers.put(c, join));
-    }
-    // ELSPETH's current DAG builder labels a step's edge to a sink "on_success" (the key that
-    // named it) and an edge to a further step "continue"; RC2 labels both "continue".
-    String toSink = settings.connections() != null ? ON_SUCCESS : GateStep.CONTINUE;
-    output(source, wiring.sourceOutput(), toSink, readers);
-    for (int i = 0; i < wiring.transforms().size(); i++) {
-      output(processing.get(i), wiring.transforms().get(i).output(), toSink, readers);
-    }
-    for (int i = 0; i < wiring.aggregations().size(); i++) {
-      output(aggregationNode(i), wiring.aggregations().get(i).output(), toSink, readers);
-    }
-    String quarantine = settings.onValidationFailure();
-    if (!StepContext.DISCARD.equals(quarantine)) {
-      edges.add(
-          new Edge(
-              Ids.edgeId(),
-              source.nodeId(),
-              sinkNode(quarantine).nodeId(),
-              "__quarantine__",
-              "divert"));
-    }
-    for (int i = 0; i < settings.transforms().size(); i++) {
-      PipelineSettings.Transform t = settings.transforms().get(i);
-      if (t.onError() != null && !StepContext.DISCARD.equals(t.onError())) {
-        edges.add(
-            new Edge(
-                Ids.edgeId(),
-                processing.get(i).nodeId(),
-                sinkNode(t.onError()).nodeId(),
-                "__error_" + t.name() + "__",
-                "divert"));
-      }
-    }
-    for (int i = 0; i < settings.aggregations().size(); i++) {
-      PipelineSettings.Aggregation a = settings.aggregations().get(i);
-      if (a.onError() != null && !StepContext.DISCARD.equals(a.onError())) {
-        edges.add(
-            new Edge(
-                Ids.edgeId(),
-                aggregationNode(i).nodeId(),
-                sinkNode(a.onError()).nodeId(),
-                "__error_" + a.name() + "__",
-                "divert"));
-      }
-    }
-    for (int i = 0; i < settings.gates().size(); i++) {
-      PipelineSettings.Gate g = settings.gates().get(i);
-      Wiring.GateWires w = wiring.gates().get(i);
-      Node gate = gateNode(i);
-      if (w.onContinue() != null) {
-        connect(gate, w.onContinue(), GateStep.CONTINUE, "move", readers);
-      }
-      Set<String> furtherSteps = new java.util.LinkedHashSet<>();
-      g.routes()
-          .forEach(
-              (label, dest) -> {
-                if (!GateStep.CONTINUE.equals(dest) && !GateStep.FORK.equals(dest)) {
-                  connect(gate, dest, label, "move", readers);
-                  if (!sinks.containsKey(dest)) {
-                    // connect(...) above refused a destination that is neither a sink nor read.
-                    furtherSteps.add(Objects.requireNonNull(readers.get(dest), dest).nodeId());
-                  }
-                }
-              });
-      // As ELSPETH's DAG builder: a gate whose routes lead to one further step also has a
-      // continue edge to it (its fallthrough).
-      if (w.onContinue() == null && furtherSteps.size() == 1) {
-        String to = furtherSteps.iterator().next();
-        edges.add(new Edge(Ids.edgeId(), gate.nodeId(), to, GateStep.CONTINUE, "move"));
-      }
-      // Fork paths are labelled with their names; a path straight to a sink or coalesce copies
-      // the row, a path read by a step moves it there (ELSPETH's edges for both).
-      for (String path : g.forkTo()) {
-        String output = w.forkOutputs().getOrDefault(path, path);
-        Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
-        if (to == null) {
-          throw new IllegalStateException(
-              "fork path '"
-                  + path
-                  + "' of gate '"
-                  + g.name()
-                  + "' leads to '"
-                  + output
-                  + "', which no step reads");
-        }
-        edges.add(
-            new Edge(
-                Ids.edgeId(),
-                gate.nodeId(),
-                to.nodeId(),
-                path,
-                to.nodeType().equals("transform")
-                        || to.nodeType().equals("aggregation")
-                        || to.nodeType().equals("gate")
-                    ? "move"
-                    : "copy"));
-      }
-    }
-    for (int i = 0; i < settings.coalesce().size(); i++) {
-      output(coalesceNode(i), wiring.coalesce().get(i).output(), toSink, readers);
-    }
-    // A sink's rows it cannot write, diverted to its failure sink (ELSPETH's DIVERT edge).
-    for (PipelineSettings.Sink k : settings.sinks().values()) {
-      String to = k.onWriteFailure();
-      if (to != null && !StepContext.DISCARD.equals(to)) {
-        edges.add(
-            new Edge(
-                Ids.edgeId(),
-                sinkNode(k.name()).nodeId(),
-                sinkNode(to).nodeId(),
-                SinkRowCheck.FAILSINK_EDGE,
-                "divert"));
-      }
-    }
-  }
-
-  /**
-   * The edge of a step's output: to the sink named {@code output}, labelled {@code toSinkLabel}, or
-   * to the step reading the connection, labelled {@code continue}.
-   */
-  private void output(Node from, String output, String toSinkLabel, Map<String, Node> readers) {
-    connect(
-        from, output, sinks.containsKey(output) ? toSinkLabel : GateStep.CONTINUE, "move", readers);
-  }
-
-  /** An edge from {@code from} to the sink named {@code output} or the step reading it. */
-  private void connect(
-      Node from, String output, String label, String mode, Map<String, Node> readers) {
-    Node to = sinks.containsKey(output) ? sinks.get(output) : readers.get(output);
-    if (to == null) {
-      throw new IllegalStateException(
-          "'" + output + "' written by " + from.name() + " is neither a sink nor read by a step");
-    }
-    edges.add(new Edge(Ids.edgeId(), from.nodeId(), to.nodeId(), label, mode));
-  }
-
-  /**
-   * The step numbers of the transforms, aggregations, gates and coalesces (in that order of the
-   * settings' lists): 1.. in the order rows reach them, each step after every step whose output it
-   * reads. For an RC2 chain this is the lists' order.
-   */
-  static List<Integer> stepNumbers(PipelineSettings settings, Wiring wiring) {
-    List<List<String>> inputs = new ArrayList<>();
-    List<List<String>> outputs = new ArrayList<>();
-    wiring
-        .transforms()
-        .forEach(
-            t -> {
-              inputs.add(List.of(t.input()));
-              outputs.add(List.of(t.output()));
-            });
-    wiring
-        .aggregations()
-        .forEach(
-            a -> {
-              inputs.add(List.of(a.input()));
-              outputs.add(List.of(a.output()));
-            });
-    for (int i = 0; i < wiring.gates().size(); i++) {
-      Wiring.GateWires g = wiring.gates().get(i);
-      inputs.add(List.of(g.input()));
-      List<String> out = new ArrayList<>(settings.gates().get(i).routes().values());
-      if (g.onContinue() != null) {
-        out.add(g.onContinue());
-      }
-      out.addAll(g.forkOutputs().values());
-      outputs.add(out);
-    }
-    wiring
-        .coalesce()
-        .forEach(
-            c -> {
-              inputs.add(List.copyOf(c.branchInputs().values()));
-              outputs.add(List.of(c.output()));
-            });
-    Set<String> written = new HashSet<>(List.of(wiring.sourceOutput()));
-    Integer[] steps = new Integer[inputs.size()];
-    int next = 1;
-    for (boolean progress = true; progress; ) {
-      progress = false;
-      for (int i = 0; i < inputs.size(); i++) {
-        if (steps[i] == null && written.containsAll(inputs.get(i))) {
-          steps[i] = next++;
-          written.addAll(outputs.get(i));
-          progress = true;
-        }
-      }
-    }
-    for (int i = 0; i < steps.length; i++) {
-      if (steps[i] == null) {
-        throw new IllegalStateException(
-            "step "
-                + i
-                + " of the plan reads "
-                + inputs.get(i)
-                + ", which no step before it writes");
-      }
-    }
-    return List.of(steps);
-  }
-
-  /** The node of a sink the validated settings name (they name only declared sinks). */
-  private Node sinkNode(@Nullable String name) {
-    return Objects.requireNonNull(sinks.get(name), () -> "no sink named '" + name + "'");
+    this.nodes = PlanNodes.of(settings, secrets);
+    this.edges = PlanEdges.of(settings, nodes);
   }
 
   /** Plans a run of validated settings. */
@@ -511,73 +171,13 @@ public final class PipelinePlan {
     return new PipelinePlan(runId, settings, secrets);
   }
 
-  private static Node node(
-      String prefix,
-      String name,
-      String type,
-      String plugin,
-      PluginDescriptor descriptor,
-      int step,
-      Map<String, Object> config,
-      SecretFingerprinter secrets,
-      Set<String> ids,
-      String schemaMode,
-      @Nullable String inputContractJson,
-      @Nullable String outputContractJson) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> audited =
-        (Map<String, Object>)
-            Objects.requireNonNull(secrets.scrub(config), "the scrubbed copy of a map");
-    return new Node(
-        id(prefix, name, audited, ids),
-        name,
-        type,
-        plugin,
-        descriptor.version(),
-        descriptor.determinism(),
-        step,
-        audited,
-        schemaMode,
-        inputContractJson,
-        outputContractJson);
-  }
-
-  private static String id(String prefix, String name, Object config, Set<String> ids) {
-    String safe = name.replaceAll("[^A-Za-z0-9_]", "_");
-    String hash = CanonicalJson.stableHash(config).substring(0, 12);
-    int room = MAX_NODE_ID - prefix.length() - hash.length() - 2;
-    if (safe.length() > room) {
-      safe = safe.substring(0, room);
-    }
-    String base = prefix + "_" + safe + "_" + hash;
-    String id = base;
-    // Two identical nodes (same name and config) get a sequence suffix, as ELSPETH RC2 does.
-    for (int n = 2; !ids.add(id); n++) {
-      id = base.substring(0, Math.min(base.length(), MAX_NODE_ID - 4)) + "_" + n;
-    }
-    return id;
-  }
-
   public String runId() {
     return runId;
   }
 
   /** The run's schema contract: what the source gives (ELSPETH's runs.schema_contract_json). */
   public io.elspeth.audit.contract.SchemaContractRecord runContract() {
-    return sourceContract;
-  }
-
-  /**
-   * What the source infers from its first valid row; null when it infers nothing or cannot be read
-   * now (its read then fails the run and says why).
-   */
-  private static io.elspeth.connectors.schema.@Nullable InferredFields inferred(
-      PipelineSettings.Source s) {
-    try {
-      return s.descriptor().inferredFields(s.options());
-    } catch (java.io.IOException | RuntimeException e) {
-      return null;
-    }
+    return nodes.sourceContract();
   }
 
   public PipelineSettings settings() {
@@ -585,7 +185,7 @@ public final class PipelinePlan {
   }
 
   public Node source() {
-    return source;
+    return nodes.source();
   }
 
   /**
@@ -593,42 +193,40 @@ public final class PipelinePlan {
    * say the order rows reach them.
    */
   public List<Node> processing() {
-    return List.copyOf(processing);
+    return nodes.processing();
   }
 
   /** The node of {@code settings().aggregations().get(i)}. */
   public Node aggregationNode(int i) {
-    return processing.get(settings.transforms().size() + i);
+    return nodes.aggregationNode(i);
   }
 
   /** The node of {@code settings().gates().get(i)}. */
   public Node gateNode(int i) {
-    return processing.get(settings.transforms().size() + settings.aggregations().size() + i);
+    return nodes.gateNode(i);
   }
 
   /** The node of {@code settings().coalesce().get(i)}. */
   public Node coalesceNode(int i) {
-    return processing.get(
-        settings.transforms().size()
-            + settings.aggregations().size()
-            + settings.gates().size()
-            + i);
+    return nodes.coalesceNode(i);
   }
 
   public Map<String, Node> sinks() {
-    return Map.copyOf(sinks);
+    return nodes.sinks();
   }
 
   public List<Edge> edges() {
-    return List.copyOf(edges);
+    return edges;
   }
 
   /** All nodes in topological order. */
   public List<Node> nodes() {
     List<Node> all = new ArrayList<>();
-    all.add(source);
-    processing.stream().sorted(java.util.Comparator.comparingInt(Node::step)).forEach(all::add);
-    all.addAll(sinks.values());
+    all.add(nodes.source());
+    nodes.processing().stream()
+        .sorted(java.util.Comparator.comparingInt(Node::step))
+        .forEach(all::add);
+    all.addAll(nodes.sinks().values());
     return all;
   }
 

@@ -52,7 +52,7 @@ class SecretPreflightTest {
     SettingsException e =
         assertThrows(
             SettingsException.class,
-            () -> RunLauncher.preflight(withSecret(), new SecretFingerprinter(null), false));
+            () -> RunPreflight.preflight(withSecret(), new SecretFingerprinter(null), false));
     assertThat(
         e.getMessage(),
         containsString(
@@ -79,7 +79,7 @@ class SecretPreflightTest {
   @Test
   void anOptionDeclaredAsAColumnListIsNotASecretWhateverItsName() throws Exception {
     PipelineSettings s = databaseSinkWithUpsertKey();
-    assertDoesNotThrow(() -> RunLauncher.preflight(s, new SecretFingerprinter(null), false));
+    assertDoesNotThrow(() -> RunPreflight.preflight(s, new SecretFingerprinter(null), false));
     PipelinePlan plan = PipelinePlan.of("run", s, new SecretFingerprinter("k"));
     assertThat(plan.sinks().get("out").auditConfig().toString(), containsString("upsert_key=id"));
     assertThat(
@@ -103,7 +103,7 @@ class SecretPreflightTest {
   @Test
   void aKeyOrDevelopmentModeLetsTheRunStart() throws Exception {
     PipelineSettings s = withSecret();
-    assertDoesNotThrow(() -> RunLauncher.preflight(s, new SecretFingerprinter("k"), false));
-    assertDoesNotThrow(() -> RunLauncher.preflight(s, new SecretFingerprinter(null), true));
+    assertDoesNotThrow(() -> RunPreflight.preflight(s, new SecretFingerprinter("k"), false));
+    assertDoesNotThrow(() -> RunPreflight.preflight(s, new SecretFingerprinter(null), true));
   }
 }

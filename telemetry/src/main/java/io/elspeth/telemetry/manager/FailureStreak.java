@@ -111,8 +111,7 @@ final class FailureStreak {
     if (streak < maxConsecutiveFailures) {
       return;
     }
-    String message =
-        "All " + exporterNames.size() + " exporters failed " + streak + " consecutive times.";
+    String message = streakMessage();
     if (failOnTotal) {
       storedFailure =
           new TelemetryFailureException(
@@ -132,6 +131,25 @@ final class FailureStreak {
           new HealthEvent.TelemetryDisabled(
               Instant.now(), accounting.runId(), message, streak, dropped));
     }
+  }
+
+  /**
+   * What tripped the streak, as ELSPETH says it: the threshold, not the streak so far (with {@code
+   * fail_on_total_exporter_failure} the streak goes on growing until the flush raises the error).
+   */
+  private String streakMessage() {
+    String who =
+        exporterNames.size() == 1
+            ? "The exporter " + exporterNames.get(0)
+            : "All " + exporterNames.size() + " exporters";
+    String what =
+        maxConsecutiveFailures == 1 ? "a batch" : maxConsecutiveFailures + " consecutive batches";
+    return who
+        + " failed to export "
+        + what
+        + " (max_consecutive_failures: "
+        + maxConsecutiveFailures
+        + ").";
   }
 
   /** The stored total-failure error, cleared: a flush raises it once. */

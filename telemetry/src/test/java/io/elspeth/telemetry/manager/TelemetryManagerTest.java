@@ -275,9 +275,52 @@ class TelemetryManagerTest {
     m.handleEvent(row(2));
     TelemetryFailureException e =
         assertThrows(TelemetryFailureException.class, () -> m.flush(LONG));
-    assertThat(e.getMessage(), containsString("All 1 exporters failed 2 consecutive times"));
+    assertThat(
+        e.getMessage(), containsString("The exporter bad failed to export 2 consecutive batches"));
     assertThat(m.flush(LONG), is(true)); // cleared after being raised
     assertThat(m.health().disabled(), is(false));
+    m.close();
+  }
+
+  @Test
+  void theTotalFailureErrorNamesTheThresholdNotTheStreakSoFar() {
+    RecordingExporter bad = new RecordingExporter("bad");
+    bad.failing = true;
+    TelemetryManager m =
+        builder(bad).failOnTotalExporterFailure(true).maxConsecutiveFailures(1).maxBatch(1).build();
+    for (int i = 1; i <= 5; i++) {
+      m.handleEvent(row(i));
+    }
+    TelemetryFailureException e =
+        assertThrows(TelemetryFailureException.class, () -> m.flush(LONG));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "telemetry: The exporter bad failed to export a batch (max_consecutive_failures: 1)."));
+    m.close();
+  }
+
+  @Test
+  void aTotalFailureOfSeveralExportersSaysHowMany() {
+    RecordingExporter bad = new RecordingExporter("bad");
+    RecordingExporter worse = new RecordingExporter("worse");
+    bad.failing = true;
+    worse.failing = true;
+    TelemetryManager m =
+        builder(bad, worse)
+            .failOnTotalExporterFailure(true)
+            .maxConsecutiveFailures(3)
+            .maxBatch(1)
+            .build();
+    for (int i = 1; i <= 3; i++) {
+      m.handleEvent(row(i));
+    }
+    TelemetryFailureException e =
+        assertThrows(TelemetryFailureException.class, () -> m.flush(LONG));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "All 2 exporters failed to export 3 consecutive batches (max_consecutive_failures: 3)."));
     m.close();
   }
 
