@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -379,8 +380,8 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       } catch (RuntimeException e) {
         io.elspeth.connectors.replay.ReplayException.rethrowIfReplay(e);
         String message =
-            e instanceof BatchTransform.BatchRejectedException
-                ? e.getMessage()
+            e instanceof BatchTransform.BatchRejectedException rejected
+                ? rejected.getMessage()
                 : e.getClass().getSimpleName() + ": " + e.getMessage();
         audit.accept(
             StepAudit.failed(
@@ -741,7 +742,9 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       return switch (type) {
         case AggregationTrigger.COUNT -> "count reached " + n;
         case AggregationTrigger.TIMEOUT -> "timeout after " + trigger.timeoutSeconds() + " s";
-        case AggregationTrigger.CONDITION -> "condition " + trigger.condition().source();
+        case AggregationTrigger.CONDITION ->
+            "condition "
+                + Objects.requireNonNull(trigger.condition(), "condition trigger").source();
         default -> "end of input with " + n + " rows";
       };
     }

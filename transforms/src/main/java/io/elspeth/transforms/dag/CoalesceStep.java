@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -216,7 +217,7 @@ public final class CoalesceStep extends PTransform<PCollectionList<Token>, PColl
     private final List<String> branches;
     private final Policy policy;
     private final Merge merge;
-    private final @Nullable Integer quorum;
+    private final int quorum;
     private final @Nullable String selectBranch;
     private final @Nullable Double timeoutSeconds;
     private final StepContext ctx;
@@ -241,10 +242,12 @@ public final class CoalesceStep extends PTransform<PCollectionList<Token>, PColl
       this.branches = step.branches;
       this.policy = step.policy;
       this.merge = step.merge;
-      this.quorum = step.quorum;
+      // expand() checked both: a quorum for policy quorum (no other policy reads it), a context.
+      this.quorum =
+          step.policy == Policy.QUORUM ? Objects.requireNonNull(step.quorum, "quorum") : 0;
       this.selectBranch = step.selectBranch;
       this.timeoutSeconds = step.timeoutSeconds;
-      this.ctx = step.context;
+      this.ctx = Objects.requireNonNull(step.context, "context");
     }
 
     @ProcessElement
@@ -486,7 +489,7 @@ public final class CoalesceStep extends PTransform<PCollectionList<Token>, PColl
                 t.rowId()));
       }
       Metrics.counter(CoalesceStep.class, "joins_" + why).inc();
-      main.accept(merged.touchedBy(lastState));
+      main.accept(merged.touchedBy(Objects.requireNonNull(lastState, "a join holds a token")));
     }
 
     private void fail(

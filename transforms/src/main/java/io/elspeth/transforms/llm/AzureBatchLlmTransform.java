@@ -82,12 +82,9 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     http = AuditedHttpClient.create(Duration.ofSeconds(30), secretUrlParams);
   }
 
-  /** One row's request line, or why it has none. */
+  /** One row's request line and the prompt it carries. */
   private record Prepared(
-      Member member,
-      @Nullable Map<String, Object> line,
-      PromptTemplate.@Nullable Rendered rendered,
-      @Nullable Map<String, Object> error) {}
+      Member member, Map<String, Object> line, PromptTemplate.Rendered rendered) {}
 
   /** A submitted job and the rows of this flush it holds. */
   private record Job(String batchId, String submittedAt, List<Prepared> rows) {}
@@ -95,13 +92,12 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   @Override
   public List<TransformResult> process(BatchWork work) {
     List<Prepared> prepared = new ArrayList<>();
-    for (Member m : work.members()) {
-      prepared.add(prepare(m));
-    }
     Map<String, TransformResult> results = new HashMap<>();
-    for (Prepared p : prepared) {
-      if (p.error() != null) {
-        results.put(p.member().customId(), TransformResult.error(p.error()));
+    for (Member m : work.members()) {
+      try {
+        prepared.add(prepare(m));
+      } catch (PromptTemplate.RenderException e) {
+        results.put(m.customId(), TransformResult.error(renderFailure(e)));
       }
     }
     // Rows a run being resumed submitted are polled in that job, not paid for twice.
@@ -116,9 +112,6 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     Map<String, Job> jobs = new LinkedHashMap<>();
     List<Prepared> fresh = new ArrayList<>();
     for (Prepared p : prepared) {
-      if (p.error() != null) {
-        continue;
-      }
       Map<String, Object> state = submittedIn.get(p.member().customId());
       if (state == null) {
         fresh.add(p);
@@ -159,17 +152,8 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     return out;
   }
 
-  private Prepared prepare(Member m) {
-    PromptTemplate.Rendered rendered;
-    try {
-      rendered = llm.template().render(llm.variables(m.row()), m.row());
-    } catch (PromptTemplate.RenderException e) {
-      Map<String, Object> reason = new LinkedHashMap<>();
-      reason.put("reason", "template_rendering_failed");
-      reason.put("error", e.getMessage());
-      reason.put("template_hash", llm.template().hash());
-      return new Prepared(m, null, null, reason);
-    }
+  private Prepared prepare(Member m) throws PromptTemplate.RenderException {
+    PromptTemplate.Rendered rendered = llm.template().render(llm.variables(m.row()), m.row());
     List<Map<String, Object>> messages = new ArrayList<>();
     if (llm.systemPrompt() != null) {
       messages.add(message("system", llm.systemPrompt()));
@@ -187,7 +171,15 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     line.put("method", "POST");
     line.put("url", CHAT_URL);
     line.put("body", body);
-    return new Prepared(m, line, rendered, null);
+    return new Prepared(m, line, rendered);
+  }
+
+  private Map<String, Object> renderFailure(PromptTemplate.RenderException e) {
+    Map<String, Object> reason = new LinkedHashMap<>();
+    reason.put("reason", "template_rendering_failed");
+    reason.put("error", e.getMessage());
+    reason.put("template_hash", llm.template().hash());
+    return reason;
   }
 
   private static Map<String, Object> message(String role, String content) {
