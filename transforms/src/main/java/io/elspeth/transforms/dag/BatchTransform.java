@@ -3,6 +3,7 @@ package io.elspeth.transforms.dag;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The work of an aggregation on one flushed batch: the buffered rows in, in member order, the
@@ -35,6 +36,12 @@ public interface BatchTransform extends Serializable {
 
     public BatchRejectedException(String message) {
       super(message);
+    }
+
+    /** Why the batch was rejected; never null, as the constructor takes it. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage(), "message");
     }
   }
 }

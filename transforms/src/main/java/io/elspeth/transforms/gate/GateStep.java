@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -272,7 +273,9 @@ public final class GateStep extends PTransform<PCollection<Token>, PCollectionTu
       audit.output(
           StepAudit.completed(
               ctx, stateId, token, token.data(), token.data(), started, evaluation));
-      String destination = routes.get(label);
+      // Both exist whenever the evaluation did not fail.
+      Objects.requireNonNull(label, "label");
+      String destination = Objects.requireNonNull(routes.get(label), "route");
       Metrics.counter(GateStep.class, "route_" + label).inc();
       // ELSPETH's ConfigGateReason: the condition and the route label (not the raw value).
       Map<String, Object> reason = new LinkedHashMap<>();

@@ -1,18 +1,11 @@
 package io.elspeth.transforms.llm;
 
 import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.audit.record.CallRecord;
-import io.elspeth.connectors.client.AuditedHttpClient;
-import io.elspeth.connectors.client.CallAudit;
-import io.elspeth.connectors.client.CallRetrier;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.client.ExternalCallException;
-import io.elspeth.connectors.client.PoolSettings;
 import io.elspeth.transforms.dag.ExternalBatchTransform;
 import io.elspeth.transforms.step.TransformResult;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * twice, or is not valid JSON, and every row of a job that ended {@code failed}, {@code expired} or
  * {@code cancelled} or outlived {@code max_wait_hours}, is a processing error of that row, with the
  * reason. Rows that a run being resumed had submitted are not submitted again: their job is polled.
+ *
+ * <p>This class is the job's flow (prepare, submit, poll); the requests themselves are made by
+ * {@code AzureBatchApi}, and the output is joined back to the rows by {@code AzureBatchResults}.
  */
 final class AzureBatchLlmTransform implements ExternalBatchTransform {
   private static final long serialVersionUID = 1L;
@@ -47,7 +40,6 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   static final String PROVIDER = "azure";
   private static final String CHAT_URL = "/chat/completions";
   private static final Set<String> TERMINAL = Set.of("completed", "failed", "expired", "cancelled");
-  private static final Pattern CUSTOM_ID = Pattern.compile("\"custom_id\"\\s*:\\s*\"([^\"]+)\"");
 
   /** Back-off of the polls: each wait is this much longer than the last, up to the cap. */
   private static final double POLL_BACKOFF = 1.5;
@@ -58,9 +50,8 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
   private final LlmOptions llm;
   private final double pollIntervalSeconds;
   private final double maxWaitHours;
-  private final CallRetrier retrier;
-  private final List<String> secretUrlParams;
-  private transient @Nullable AuditedHttpClient http;
+  private final AzureBatchApi api;
+  private final AzureBatchResults joiner;
 
   AzureBatchLlmTransform(
       LlmEndpoint endpoint,
@@ -72,36 +63,30 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     this.llm = llm;
     this.pollIntervalSeconds = pollIntervalSeconds;
     this.maxWaitHours = maxWaitHours;
-    this.secretUrlParams = client.secretUrlParams();
-    this.retrier =
-        new CallRetrier(client, new PoolSettings(1, 0, 5000, 2.0, 50, 3600), endpoint.service());
+    this.api = new AzureBatchApi(endpoint, llm.timeoutSeconds(), client);
+    this.joiner = new AzureBatchResults(llm);
   }
 
   @Override
   public void setup() {
-    http = AuditedHttpClient.create(Duration.ofSeconds(30), secretUrlParams);
+    api.setup();
   }
 
-  /** One row's request line, or why it has none. */
-  private record Prepared(
-      Member member,
-      @Nullable Map<String, Object> line,
-      PromptTemplate.@Nullable Rendered rendered,
-      @Nullable Map<String, Object> error) {}
+  /** One row's request line and the prompt it carries. */
+  record Prepared(Member member, Map<String, Object> line, PromptTemplate.Rendered rendered) {}
 
   /** A submitted job and the rows of this flush it holds. */
-  private record Job(String batchId, String submittedAt, List<Prepared> rows) {}
+  record Job(String batchId, String submittedAt, List<Prepared> rows) {}
 
   @Override
   public List<TransformResult> process(BatchWork work) {
     List<Prepared> prepared = new ArrayList<>();
-    for (Member m : work.members()) {
-      prepared.add(prepare(m));
-    }
     Map<String, TransformResult> results = new HashMap<>();
-    for (Prepared p : prepared) {
-      if (p.error() != null) {
-        results.put(p.member().customId(), TransformResult.error(p.error()));
+    for (Member m : work.members()) {
+      try {
+        prepared.add(prepare(m));
+      } catch (PromptTemplate.RenderException e) {
+        results.put(m.customId(), TransformResult.error(renderFailure(e)));
       }
     }
     // Rows a run being resumed submitted are polled in that job, not paid for twice.
@@ -116,9 +101,6 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     Map<String, Job> jobs = new LinkedHashMap<>();
     List<Prepared> fresh = new ArrayList<>();
     for (Prepared p : prepared) {
-      if (p.error() != null) {
-        continue;
-      }
       Map<String, Object> state = submittedIn.get(p.member().customId());
       if (state == null) {
         fresh.add(p);
@@ -159,17 +141,8 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     return out;
   }
 
-  private Prepared prepare(Member m) {
-    PromptTemplate.Rendered rendered;
-    try {
-      rendered = llm.template().render(llm.variables(m.row()), m.row());
-    } catch (PromptTemplate.RenderException e) {
-      Map<String, Object> reason = new LinkedHashMap<>();
-      reason.put("reason", "template_rendering_failed");
-      reason.put("error", e.getMessage());
-      reason.put("template_hash", llm.template().hash());
-      return new Prepared(m, null, null, reason);
-    }
+  private Prepared prepare(Member m) throws PromptTemplate.RenderException {
+    PromptTemplate.Rendered rendered = llm.template().render(llm.variables(m.row()), m.row());
     List<Map<String, Object>> messages = new ArrayList<>();
     if (llm.systemPrompt() != null) {
       messages.add(message("system", llm.systemPrompt()));
@@ -187,7 +160,15 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     line.put("method", "POST");
     line.put("url", CHAT_URL);
     line.put("body", body);
-    return new Prepared(m, line, rendered, null);
+    return new Prepared(m, line, rendered);
+  }
+
+  private Map<String, Object> renderFailure(PromptTemplate.RenderException e) {
+    Map<String, Object> reason = new LinkedHashMap<>();
+    reason.put("reason", "template_rendering_failed");
+    reason.put("error", e.getMessage());
+    reason.put("template_hash", llm.template().hash());
+    return reason;
   }
 
   private static Map<String, Object> message(String role, String content) {
@@ -209,28 +190,8 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     byte[] file = jsonl.toString().getBytes(StandardCharsets.UTF_8);
     var calls = work.calls(PROVIDER, null);
     String fileName = "elspeth_batch_" + CanonicalJson.sha256Hex(file).substring(0, 16) + ".jsonl";
-    AuditedHttpClient.Response uploaded =
-        retrier.callOrFail(
-            () ->
-                http()
-                    .postMultipart(
-                        url("/openai/files"),
-                        headers(false),
-                        Map.of("purpose", "batch"),
-                        "file",
-                        fileName,
-                        file,
-                        timeout(),
-                        calls));
-    String fileId = text(uploaded.body(), "id", "files.create");
-    Map<String, Object> create = new LinkedHashMap<>();
-    create.put("input_file_id", fileId);
-    create.put("endpoint", CHAT_URL);
-    create.put("completion_window", "24h");
-    AuditedHttpClient.Response created =
-        retrier.callOrFail(
-            () -> http().post(url("/openai/batches"), headers(true), create, timeout(), calls));
-    String batchId = text(created.body(), "id", "batches.create");
+    String fileId = api.uploadFile(fileName, file, calls);
+    String batchId = api.createBatch(fileId, CHAT_URL, calls);
     String submittedAt = Instant.now().toString();
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("azure_batch_id", batchId);
@@ -253,17 +214,7 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     Map<String, Object> batch;
     while (true) {
       try {
-        AuditedHttpClient.Response polled =
-            retrier.callOrFail(
-                () ->
-                    http()
-                        .get(
-                            url("/openai/batches/" + encode(job.batchId())),
-                            headers(false),
-                            timeout(),
-                            calls,
-                            false));
-        batch = object(polled.body(), "batches.retrieve");
+        batch = api.retrieve(job.batchId(), calls);
       } catch (ExternalCallException e) {
         failAll(job, e.rowError("batch_poll_failed"), results);
         return;
@@ -293,176 +244,21 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       failAll(job, reason, results);
       return;
     }
-    Map<String, List<Map<String, Object>>> lines = new HashMap<>();
-    Map<String, String> malformed = new HashMap<>();
-    int unattributed = 0;
+    AzureBatchResults.OutputLines output = new AzureBatchResults.OutputLines();
     for (String key : List.of("output_file_id", "error_file_id")) {
       if (!(batch.get(key) instanceof String fileId)) {
         continue;
       }
-      String text;
       try {
-        AuditedHttpClient.Response content =
-            retrier.callOrFail(
-                () ->
-                    http()
-                        .get(
-                            url("/openai/files/" + encode(fileId) + "/content"),
-                            headers(false),
-                            timeout(),
-                            calls,
-                            true));
-        text = new String(content.raw(), StandardCharsets.UTF_8);
+        output.add(api.download(fileId, calls));
       } catch (ExternalCallException e) {
         failAll(job, e.rowError("batch_download_failed"), results);
         return;
       }
-      for (String raw : text.split("\n")) {
-        if (raw.isBlank()) {
-          continue;
-        }
-        Object parsed;
-        try {
-          parsed = CanonicalJson.parse(raw);
-        } catch (RuntimeException e) {
-          parsed = null;
-        }
-        if (parsed instanceof Map<?, ?> m && m.get("custom_id") instanceof String id) {
-          @SuppressWarnings("unchecked")
-          Map<String, Object> line = (Map<String, Object>) m;
-          lines.computeIfAbsent(id, k -> new ArrayList<>()).add(line);
-          continue;
-        }
-        Matcher cid = CUSTOM_ID.matcher(raw);
-        if (cid.find()) {
-          malformed.put(cid.group(1), raw.length() > 500 ? raw.substring(0, 500) : raw);
-        } else {
-          unattributed++;
-        }
-      }
     }
     for (Prepared p : job.rows()) {
-      results.put(
-          p.member().customId(),
-          result(
-              work,
-              job,
-              p,
-              lines.get(p.member().customId()),
-              malformed.get(p.member().customId()),
-              unattributed));
+      results.put(p.member().customId(), joiner.result(work, job, p, output));
     }
-  }
-
-  private TransformResult result(
-      BatchWork work,
-      Job job,
-      Prepared p,
-      @Nullable List<Map<String, Object>> found,
-      @Nullable String malformedLine,
-      int unattributed) {
-    String id = p.member().customId();
-    Map<String, Object> reason = new LinkedHashMap<>();
-    reason.put("custom_id", id);
-    reason.put("batch_id", job.batchId());
-    if (found == null || found.isEmpty()) {
-      if (malformedLine != null) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("type", "MalformedOutputLine");
-        error.put("message", "the batch output line of " + id + " is not valid JSON");
-        record(work, p, CallAudit.ERROR, Map.of("raw_line", malformedLine), error, null, null);
-        reason.put("reason", "malformed_output_line");
-        reason.put("line", malformedLine);
-        return TransformResult.error(reason);
-      }
-      reason.put("reason", "missing_from_batch_output");
-      reason.put("unattributed_malformed_lines", unattributed);
-      return TransformResult.error(reason);
-    }
-    if (found.size() > 1) {
-      for (Map<String, Object> line : found) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("type", "DuplicateCustomId");
-        error.put("message", id + " appears " + found.size() + " times in the batch output");
-        record(work, p, CallAudit.ERROR, line, error, null, null);
-      }
-      reason.put("reason", "duplicate_custom_id");
-      reason.put("count", found.size());
-      return TransformResult.error(reason);
-    }
-    Map<String, Object> line = found.get(0);
-    Map<String, Object> response = line.get("response") instanceof Map<?, ?> r ? cast(r) : Map.of();
-    Map<String, Object> body = response.get("body") instanceof Map<?, ?> b ? cast(b) : Map.of();
-    Object statusCode = response.get("status_code");
-    String content = content(body);
-    Map<String, Object> usage = body.get("usage") instanceof Map<?, ?> u ? cast(u) : Map.of();
-    String model = body.get("model") instanceof String s ? s : llm.model();
-    if (line.get("error") != null
-        || !(statusCode instanceof Number n)
-        || n.intValue() != 200
-        || content == null) {
-      Map<String, Object> error = new LinkedHashMap<>();
-      error.put("type", "BatchRowError");
-      error.put("status_code", statusCode);
-      error.put("error", line.get("error") != null ? line.get("error") : body.get("error"));
-      record(work, p, CallAudit.ERROR, line, error, model, usage);
-      reason.put(
-          "reason",
-          content == null && statusCode instanceof Number c && c.intValue() == 200
-              ? "invalid_batch_response"
-              : "batch_row_failed");
-      reason.put("status_code", statusCode);
-      reason.put("error", error.get("error"));
-      return TransformResult.error(reason);
-    }
-    record(work, p, CallAudit.SUCCESS, line, null, model, usage);
-    Map<String, Object> out = new LinkedHashMap<>(p.member().row());
-    out.put(llm.responseField(), content);
-    llm.addMetadata(out, llm.responseField(), p.rendered(), usage, model);
-    out.put(llm.responseField() + "_batch_id", job.batchId());
-    return TransformResult.success(out);
-  }
-
-  /** The row's result as its own {@code llm} call: its request line and its output line. */
-  private void record(
-      BatchWork work,
-      Prepared p,
-      String status,
-      Map<String, Object> response,
-      @Nullable Map<String, Object> error,
-      @Nullable String model,
-      @Nullable Map<String, Object> usage) {
-    work.record(
-        "llm",
-        status,
-        p.line(),
-        response,
-        error,
-        0.0,
-        new CallRecord.Telemetry(
-            PROVIDER,
-            p.member().tokenId(),
-            llm.model(),
-            model,
-            count(usage, "prompt_tokens"),
-            count(usage, "completion_tokens")));
-  }
-
-  private static @Nullable Long count(@Nullable Map<String, Object> usage, String key) {
-    return usage != null && usage.get(key) instanceof Number n && n.longValue() >= 0
-        ? n.longValue()
-        : null;
-  }
-
-  private static @Nullable String content(Map<String, Object> body) {
-    if (body.get("choices") instanceof List<?> choices
-        && !choices.isEmpty()
-        && choices.get(0) instanceof Map<?, ?> choice
-        && choice.get("message") instanceof Map<?, ?> message
-        && message.get("content") instanceof String text) {
-      return text;
-    }
-    return null;
   }
 
   private static void failAll(
@@ -472,40 +268,6 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
       r.put("custom_id", p.member().customId());
       results.put(p.member().customId(), TransformResult.error(r));
     }
-  }
-
-  // -------------------------------------------------------------------- plumbing
-
-  private AuditedHttpClient http() {
-    if (http == null) {
-      throw new IllegalStateException("setup() was not called");
-    }
-    return http;
-  }
-
-  private String url(String path) {
-    String base =
-        endpoint.url().endsWith("/")
-            ? endpoint.url().substring(0, endpoint.url().length() - 1)
-            : endpoint.url();
-    return base + path + "?api-version=" + encode(endpoint.apiVersion());
-  }
-
-  private Map<String, String> headers(boolean json) {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("api-key", endpoint.apiKey());
-    if (json) {
-      h.put("Content-Type", "application/json");
-    }
-    return h;
-  }
-
-  private Duration timeout() {
-    return Duration.ofMillis(Math.round(llm.timeoutSeconds() * 1000));
-  }
-
-  private static String encode(@Nullable String s) {
-    return URLEncoder.encode(String.valueOf(s), StandardCharsets.UTF_8);
   }
 
   private static void sleep(double seconds) {
@@ -523,33 +285,5 @@ final class AzureBatchLlmTransform implements ExternalBatchTransform {
     } catch (RuntimeException e) {
       return Instant.now();
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Map<?, ?> m) {
-    return (Map<String, Object>) m;
-  }
-
-  private static Map<String, Object> object(@Nullable Object body, String operation)
-      throws ExternalCallException {
-    if (body instanceof Map<?, ?> m && !AuditedHttpClient.isUnparsedJson(body)) {
-      return cast(m);
-    }
-    throw new ExternalCallException(
-        ExternalCallException.Kind.INVALID_RESPONSE,
-        operation + " answered a body that is not a JSON object",
-        null);
-  }
-
-  private static String text(@Nullable Object body, String key, String operation)
-      throws ExternalCallException {
-    Object v = object(body, operation).get(key);
-    if (!(v instanceof String s) || s.isBlank()) {
-      throw new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE,
-          operation + " answered no '" + key + "'",
-          null);
-    }
-    return s;
   }
 }

@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -42,9 +43,17 @@ public record LlmEndpoint(
 
   /** As above, with the run's extra credential URL parameter names. */
   public AuditedLlmClient open(Duration timeout, Collection<String> secretUrlParams) {
-    return provider.equals("azure")
-        ? AuditedLlmClient.azure(url, apiKey, apiVersion, deployment, timeout, secretUrlParams)
-        : AuditedLlmClient.openRouter(url, apiKey, timeout, secretUrlParams);
+    if (provider.equals("azure")) {
+      // azure(...) is the only way to an Azure endpoint, and it takes both.
+      return AuditedLlmClient.azure(
+          url,
+          apiKey,
+          Objects.requireNonNull(apiVersion, "apiVersion"),
+          Objects.requireNonNull(deployment, "deployment"),
+          timeout,
+          secretUrlParams);
+    }
+    return AuditedLlmClient.openRouter(url, apiKey, timeout, secretUrlParams);
   }
 
   @Override

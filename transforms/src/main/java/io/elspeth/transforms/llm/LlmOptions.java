@@ -27,7 +27,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * directory, and their paths recorded as sources.
  */
 public record LlmOptions(
-    @Nullable String model,
+    String model,
     PromptTemplate template,
     @Nullable String templateSource,
     @Nullable String systemPrompt,
@@ -166,8 +166,13 @@ public record LlmOptions(
       Map<String, Object> lookup = lookup(o);
       String lookupSource =
           o.has("lookup_source") ? o.string("lookup_source") : o.string("lookup_file");
+      String model = o.has("model") ? o.requiredString("model") : defaultModel;
+      if (model == null) {
+        // Validation requires model (OpenRouter) or deployment_name, its Azure default.
+        throw new IllegalStateException("validated LLM options name no model");
+      }
       return new LlmOptions(
-          o.has("model") ? o.string("model") : defaultModel,
+          model,
           new PromptTemplate(template),
           templateSource,
           system,

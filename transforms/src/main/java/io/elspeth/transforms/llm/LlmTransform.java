@@ -10,6 +10,7 @@ import io.elspeth.transforms.step.TransformResult;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * One chat completion per row ({@code azure_llm}, {@code openrouter_llm}): renders the template
@@ -20,7 +21,7 @@ import java.util.Map;
 final class LlmTransform extends ExternalCallTransform {
   private final LlmEndpoint endpoint;
   private final LlmOptions llm;
-  private transient AuditedLlmClient client;
+  private transient @Nullable AuditedLlmClient client;
 
   LlmTransform(LlmEndpoint endpoint, LlmOptions llm, ClientSettings client, PoolSettings pool) {
     super(client, pool, endpoint.service());
@@ -41,6 +42,13 @@ final class LlmTransform extends ExternalCallTransform {
     if (client != null) {
       client.close();
     }
+  }
+
+  private AuditedLlmClient client() {
+    if (client == null) {
+      throw new IllegalStateException("setup() was not called");
+    }
+    return client;
   }
 
   @Override
@@ -65,7 +73,7 @@ final class LlmTransform extends ExternalCallTransform {
             false);
     AuditedLlmClient.ChatResponse response;
     try {
-      response = call(() -> client.chat(request, calls));
+      response = call(() -> client().chat(request, calls));
     } catch (ExternalCallException e) {
       return TransformResult.error(e.rowError("llm_call_failed"));
     }

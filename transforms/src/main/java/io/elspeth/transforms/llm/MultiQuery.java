@@ -139,12 +139,12 @@ public record MultiQuery(
       if (inputs.isEmpty()) {
         problems.add(p + ".input_fields: expected a non-empty list of field names");
       }
-      cases.add(
-          new CaseStudy(
-              name,
-              inputs,
-              string(c, "context", p, problems, false),
-              string(c, "description", p, problems, false)));
+      String context = string(c, "context", p, problems, false);
+      String description = string(c, "description", p, problems, false);
+      // Without a name there is a problem already, and no MultiQuery is returned.
+      if (name != null) {
+        cases.add(new CaseStudy(name, inputs, context, description));
+      }
     }
     List<Criterion> criteria = new ArrayList<>();
     List<Map<String, Object>> rawCriteria = maps(o.asMap().get("criteria"), "criteria", problems);
@@ -155,13 +155,19 @@ public record MultiQuery(
       if (max != null && !(max instanceof Long || max instanceof Integer)) {
         problems.add(p + ".max_tokens: expected an integer");
       }
-      criteria.add(
-          new Criterion(
-              string(c, "name", p, problems, true),
-              string(c, "code", p, problems, false),
-              string(c, "description", p, problems, false),
-              strings(c.get("subcriteria")),
-              max instanceof Number n ? n.intValue() : null));
+      String name = string(c, "name", p, problems, true);
+      String code = string(c, "code", p, problems, false);
+      String description = string(c, "description", p, problems, false);
+      // Without a name there is a problem already, and no MultiQuery is returned.
+      if (name != null) {
+        criteria.add(
+            new Criterion(
+                name,
+                code,
+                description,
+                strings(c.get("subcriteria")),
+                max instanceof Number n ? n.intValue() : null));
+      }
     }
     Map<String, OutputField> mapping = new LinkedHashMap<>();
     o.map("output_mapping")

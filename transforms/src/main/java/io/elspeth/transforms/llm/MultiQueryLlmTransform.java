@@ -38,7 +38,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
   private final LlmOptions llm;
   private final @Nullable MultiQuery queries;
   private final @Nullable NamedQueries named;
-  private transient AuditedLlmClient client;
+  private transient @Nullable AuditedLlmClient client;
 
   /**
    * The row's queries run here, {@code pool_size} at a time, as ELSPETH's query executor runs them:
@@ -171,10 +171,17 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     }
   }
 
+  private AuditedLlmClient client() {
+    if (client == null) {
+      throw new IllegalStateException("setup() was not called");
+    }
+    return client;
+  }
+
   @Override
   public TransformResult apply(Map<String, Object> row, CallSink calls) {
     if (named != null) {
-      return applyNamed(row, calls);
+      return applyNamed(named, row, calls);
     }
     MultiQuery mq = Objects.requireNonNull(queries, "case studies and criteria");
     if (queryPool == null) {
@@ -222,14 +229,23 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       Map<String, Object> fields,
       Map<String, Object> metadata) {}
 
+  /** The case studies × criteria queries; the constructors give them or named queries. */
+  private MultiQuery caseStudyQueries() {
+    if (queries == null) {
+      throw new IllegalStateException("neither case study nor named queries");
+    }
+    return queries;
+  }
+
   /** Runs one query into {@code out}; returns the row's error reason when it fails. */
-  private Map<String, Object> query(
+  private @Nullable Map<String, Object> query(
       Map<String, Object> row,
       MultiQuery.CaseStudy cs,
       MultiQuery.Criterion cr,
       String prefix,
       CallSink calls,
       Map<String, Object> out) {
+    MultiQuery queries = caseStudyQueries();
     Map<String, Object> synthetic = new LinkedHashMap<>();
     for (int i = 0; i < cs.inputFields().size(); i++) {
       String field = cs.inputFields().get(i);
@@ -260,7 +276,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
             queries.requestFormat());
     AuditedLlmClient.ChatResponse response;
     try {
-      response = call(() -> client.chat(request, calls));
+      response = call(() -> client().chat(request, calls));
     } catch (ExternalCallException e) {
       Map<String, Object> r = e.rowError("llm_call_failed");
       r.put("query", prefix);
@@ -307,7 +323,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
    * multi_query_enriched}, the fields added, and per query the template, variables and lookup
    * hashes and sources.
    */
-  private TransformResult applyNamed(Map<String, Object> row, CallSink calls) {
+  private TransformResult applyNamed(NamedQueries named, Map<String, Object> row, CallSink calls) {
     List<NamedQueries.Query> all = named.queries();
     boolean askAll = poolSize() > 1;
     Map<String, Object> added = new LinkedHashMap<>();
@@ -415,7 +431,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
             q.requestFormat());
     AuditedLlmClient.ChatResponse response;
     try {
-      response = call(() -> client.chat(request, calls));
+      response = call(() -> client().chat(request, calls));
     } catch (ExternalCallException e) {
       Map<String, Object> r = e.rowError("multi_query_failed");
       r.put("failed_query_name", q.name());

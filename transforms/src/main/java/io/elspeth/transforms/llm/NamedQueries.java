@@ -307,9 +307,10 @@ public record NamedQueries(List<Query> queries) implements Serializable {
     } else if (type != null && !"enum".equals(type) && m.get("values") != null) {
       problems.add(p + ".values: only valid for type enum, not " + type);
     }
-    return problems.size() > before
+    // With no new problem, suffix and type are strings.
+    return problems.size() > before || !(suffix instanceof String s) || !(type instanceof String t)
         ? null
-        : new OutputField((String) suffix, (String) type, List.copyOf(values));
+        : new OutputField(s, t, List.copyOf(values));
   }
 
   /** The fields every row gets from these queries (ELSPETH's guaranteed fields). */

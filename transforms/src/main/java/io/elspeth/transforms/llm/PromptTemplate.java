@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import io.elspeth.audit.canonical.CanonicalJson;
 import java.io.Serializable;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -15,7 +16,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class PromptTemplate implements Serializable {
   private final String text;
   private final String hash;
-  private transient Jinjava jinjava;
+  private transient @Nullable Jinjava jinjava;
 
   public PromptTemplate(String text) {
     this.text = text;
@@ -30,6 +31,12 @@ public final class PromptTemplate implements Serializable {
   public static final class RenderException extends Exception {
     public RenderException(String message) {
       super(message);
+    }
+
+    /** What could not be rendered; never null, as the constructor takes it. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage(), "message");
     }
   }
 

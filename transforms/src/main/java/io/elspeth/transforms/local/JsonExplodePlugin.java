@@ -42,7 +42,7 @@ public final class JsonExplodePlugin implements TransformPlugin {
   public RowTransform create(PluginOptions options) {
     return new Exploder(
         options.requiredString("array_field"),
-        options.string("output_field"),
+        options.requiredString("output_field"),
         options.bool("include_index", true));
   }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code keyword_filter}: rejects a row when a listed field ({@code fields}: a name, a list, or
@@ -80,7 +81,7 @@ public final class KeywordFilterPlugin implements TransformPlugin {
   static final class Filter implements RowTransform {
     private final List<String> fields;
     private final List<String> patterns;
-    private transient List<Pattern> compiled;
+    private transient @Nullable List<Pattern> compiled;
 
     Filter(List<String> fields, List<String> patterns) {
       this.fields = List.copyOf(fields);

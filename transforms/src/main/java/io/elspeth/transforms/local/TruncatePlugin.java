@@ -67,7 +67,7 @@ public final class TruncatePlugin implements TransformPlugin {
   public RowTransform create(PluginOptions options) {
     Map<String, Integer> limits = new LinkedHashMap<>();
     options.map("fields").forEach((k, v) -> limits.put(k, ((Number) v).intValue()));
-    return new Truncator(limits, options.string("suffix"), options.bool("strict", false));
+    return new Truncator(limits, options.requiredString("suffix"), options.bool("strict", false));
   }
 
   record Truncator(Map<String, Integer> limits, String suffix, boolean strict)

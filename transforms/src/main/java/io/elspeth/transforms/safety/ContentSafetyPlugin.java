@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -149,7 +150,8 @@ public final class ContentSafetyPlugin implements TransformPlugin {
         if (category == null) {
           continue;
         }
-        long threshold = thresholds.get(category);
+        // Validation requires a threshold for every category.
+        long threshold = Objects.requireNonNull(thresholds.get(category), category);
         boolean exceeded = severity.longValue() >= threshold;
         flagged |= exceeded;
         Map<String, Object> c = new LinkedHashMap<>();

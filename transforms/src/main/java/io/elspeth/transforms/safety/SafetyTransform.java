@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -29,7 +30,7 @@ abstract class SafetyTransform extends ExternalCallTransform {
   private final String url;
   private final String apiKey;
   private final List<String> fields;
-  private transient AuditedHttpClient http;
+  private transient @Nullable AuditedHttpClient http;
 
   SafetyTransform(
       String endpoint,
@@ -62,6 +63,13 @@ abstract class SafetyTransform extends ExternalCallTransform {
     }
   }
 
+  private AuditedHttpClient http() {
+    if (http == null) {
+      throw new IllegalStateException("setup() was not called");
+    }
+    return http;
+  }
+
   /** The request body for one text. */
   abstract Map<String, Object> body(String text);
 
@@ -86,27 +94,29 @@ abstract class SafetyTransform extends ExternalCallTransform {
       try {
         // The verdict is read before the call is recorded, so an answer without the documented
         // shape is recorded as the failed call it is.
-        Map<String, Object> rejection =
+        // Optional: the reader's result is not null, a passed field has no rejection.
+        Optional<Map<String, Object>> rejection =
             call(
                 () ->
-                    http.post(
-                        url,
-                        headers,
-                        body(text),
-                        TIMEOUT,
-                        calls,
-                        r -> {
-                          if (!(r.body() instanceof Map<?, ?> answer)
-                              || AuditedHttpClient.isUnparsedJson(r.body())) {
-                            throw new ExternalCallException(
-                                ExternalCallException.Kind.INVALID_RESPONSE,
-                                "response is not a JSON object",
-                                r.statusCode());
-                          }
-                          return verdict(field, answer);
-                        }));
-        if (rejection != null) {
-          return TransformResult.error(rejection);
+                    http()
+                        .post(
+                            url,
+                            headers,
+                            body(text),
+                            TIMEOUT,
+                            calls,
+                            r -> {
+                              if (!(r.body() instanceof Map<?, ?> answer)
+                                  || AuditedHttpClient.isUnparsedJson(r.body())) {
+                                throw new ExternalCallException(
+                                    ExternalCallException.Kind.INVALID_RESPONSE,
+                                    "response is not a JSON object",
+                                    r.statusCode());
+                              }
+                              return Optional.ofNullable(verdict(field, answer));
+                            }));
+        if (rejection.isPresent()) {
+          return TransformResult.error(rejection.get());
         }
       } catch (ExternalCallException e) {
         Map<String, Object> reason = e.rowError("api_call_failed");

@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * ELSPETH's web_scrape SSRF rule: only {@code http}/{@code https} URLs with a host; the host is
@@ -63,7 +64,7 @@ final class SsrfGuard implements Serializable {
    * Parses the {@code http.allowed_hosts} option; adds problems (naming the option) to {@code
    * problems}.
    */
-  static SsrfGuard of(Object allowedHosts, List<String> problems) {
+  static SsrfGuard of(@Nullable Object allowedHosts, List<String> problems) {
     if (allowedHosts == null || "public_only".equals(allowedHosts)) {
       return new SsrfGuard(false, List.of());
     }

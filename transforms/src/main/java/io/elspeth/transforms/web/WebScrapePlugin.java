@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code web_scrape} (ELSPETH's): fetches the page at the URL in {@code url_field}, keeps its
@@ -90,7 +91,8 @@ public final class WebScrapePlugin implements TransformPlugin {
   public List<String> validate(PluginOptions options) {
     List<String> problems = new ArrayList<>(PoolSettings.validate(options));
     for (String f : List.of("url_field", "content_field", "fingerprint_field")) {
-      if (options.string(f) != null && options.string(f).isEmpty()) {
+      String value = options.string(f);
+      if (value != null && value.isEmpty()) {
         problems.add(f + ": must not be empty");
       }
     }
@@ -189,7 +191,7 @@ public final class WebScrapePlugin implements TransformPlugin {
     private final String fingerprintMode;
     private final List<String> strip;
     private final Http http;
-    private transient AuditedHttpClient client;
+    private transient @Nullable AuditedHttpClient client;
 
     Scrape(
         String urlField,
@@ -227,6 +229,13 @@ public final class WebScrapePlugin implements TransformPlugin {
       if (client != null) {
         client.close();
       }
+    }
+
+    private AuditedHttpClient client() {
+      if (client == null) {
+        throw new IllegalStateException("setup() was not called");
+      }
+      return client;
     }
 
     /** A fetched page: the last answer and where it came from. */
@@ -274,7 +283,7 @@ public final class WebScrapePlugin implements TransformPlugin {
                 e.getMessage(),
                 e.statusCode());
         r.put("attempts", e.attempts());
-        r.put("url", client.urls().url(url));
+        r.put("url", client().urls().url(url));
         return TransformResult.error(r);
       }
       String html =
@@ -291,14 +300,14 @@ public final class WebScrapePlugin implements TransformPlugin {
                 e.getClass().getSimpleName(),
                 String.valueOf(e.getMessage()),
                 null);
-        r.put("url", client.urls().url(url));
+        r.put("url", client().urls().url(url));
         return TransformResult.error(r);
       }
       Map<String, Object> out = new LinkedHashMap<>(row);
       out.put(contentField, content);
       out.put(fingerprintField, PageContent.fingerprint(content, fingerprintMode));
       out.put("fetch_status", (long) page.response().statusCode());
-      out.put("fetch_url_final", client.urls().url(page.url()));
+      out.put("fetch_url_final", client().urls().url(page.url()));
       out.put("fetch_url_final_ip", page.ip());
       return TransformResult.success(out);
     }
@@ -312,7 +321,7 @@ public final class WebScrapePlugin implements TransformPlugin {
       SsrfGuard.Checked at = start;
       for (int hop = 0; ; hop++) {
         AuditedHttpClient.Response r =
-            client.getPage(at.uri().toString(), headers, http.timeout(), calls);
+            client().getPage(at.uri().toString(), headers, http.timeout(), calls);
         if (r.statusCode() < 300 || r.statusCode() >= 400) {
           return new Page(r, at.uri().toString(), at.resolvedIp());
         }
@@ -323,7 +332,7 @@ public final class WebScrapePlugin implements TransformPlugin {
               "too many redirects (more than "
                   + MAX_REDIRECTS
                   + ") from "
-                  + client.urls().url(start.uri().toString()));
+                  + client().urls().url(start.uri().toString()));
         }
         String location =
             String.valueOf(
@@ -361,7 +370,7 @@ public final class WebScrapePlugin implements TransformPlugin {
     }
 
     private static Map<String, Object> reason(
-        String reason, String type, String message, Integer status) {
+        String reason, String type, @Nullable String message, @Nullable Integer status) {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("reason", reason);
       r.put("error", message);

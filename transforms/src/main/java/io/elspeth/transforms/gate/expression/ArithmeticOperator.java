@@ -17,14 +17,17 @@ enum ArithmeticOperator {
     this.symbol = symbol;
   }
 
-  /** Returns the operator written as {@code symbol}, or {@code null} if there is none. */
-  static @Nullable ArithmeticOperator forSymbol(String symbol) {
+  /**
+   * Returns the operator written as {@code symbol}; the parser asks only for a symbol it has just
+   * read as one.
+   */
+  static ArithmeticOperator forSymbol(String symbol) {
     for (ArithmeticOperator operator : values()) {
       if (operator.symbol.equals(symbol)) {
         return operator;
       }
     }
-    return null;
+    throw new IllegalStateException("no arithmetic operator '" + symbol + "'");
   }
 
   /**
@@ -33,7 +36,7 @@ enum ArithmeticOperator {
    * @throws PythonValues.Failure on unsupported operand types, division by zero or overflow
    * @throws ExpressionBudgetException when the result would exceed the budget
    */
-  Object apply(Object left, Object right, EvaluationBudget budget) {
+  Object apply(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     return switch (this) {
       case ADD -> PythonArithmetic.add(left, right, budget);
       case SUBTRACT -> PythonArithmetic.subtract(left, right, budget);

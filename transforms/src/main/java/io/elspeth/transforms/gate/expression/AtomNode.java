@@ -3,6 +3,7 @@ package io.elspeth.transforms.gate.expression;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The atoms of a gate expression, as Python's grammar calls them: literals, the name {@code row},
@@ -24,9 +25,9 @@ sealed interface AtomNode extends Node {
   }
 
   /** A literal: {@code Long}, {@code Double}, {@code String}, {@code Boolean} or {@code null}. */
-  record Literal(Object value) implements AtomNode {
+  record Literal(@Nullable Object value) implements AtomNode {
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       return value;
     }

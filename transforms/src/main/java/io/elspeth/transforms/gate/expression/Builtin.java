@@ -69,7 +69,7 @@ enum Builtin {
    * @throws ExpressionBudgetException when the result would exceed the budget
    */
   Object apply(List<Object> arguments, EvaluationBudget budget) {
-    Object argument = arguments.isEmpty() ? null : arguments.get(0);
+    @Nullable Object argument = arguments.isEmpty() ? null : arguments.get(0);
     boolean none = arguments.isEmpty();
     return switch (this) {
       case LEN -> length(argument);
@@ -82,7 +82,7 @@ enum Builtin {
   }
 
   /** Python {@code len()}: code points of a str, elements of a list, tuple, set or dict. */
-  private static Object length(Object value) {
+  private static Object length(@Nullable Object value) {
     Object v = normalize(value);
     if (v instanceof String) {
       return (long) ((String) v).codePointCount(0, ((String) v).length());
@@ -95,7 +95,7 @@ enum Builtin {
   }
 
   /** Python {@code str()}: a str itself, an int's digits, otherwise the {@code repr}. */
-  static String str(Object value, EvaluationBudget budget) {
+  static String str(@Nullable Object value, EvaluationBudget budget) {
     Object v = normalize(value);
     if (v instanceof String) {
       return (String) v;
@@ -113,10 +113,10 @@ enum Builtin {
   }
 
   /** Python {@code int()} of a bool, int, float or decimal str. */
-  private static Object toInt(Object value, EvaluationBudget budget) {
+  private static Object toInt(@Nullable Object value, EvaluationBudget budget) {
     Object v = normalize(value);
     if (isInteger(v)) {
-      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
+      return v instanceof Boolean ? (Object) PythonNumbers.asLong(v) : v;
     } else if (v instanceof Double) {
       return PythonNumbers.truncate((Double) v, budget);
     } else if (v instanceof String) {
@@ -130,7 +130,7 @@ enum Builtin {
   }
 
   /** Python {@code float()} of a bool, int, float or str. */
-  private static Object toFloat(Object value) {
+  private static Object toFloat(@Nullable Object value) {
     Object v = normalize(value);
     if (isNumber(v)) {
       return asDouble(v);
@@ -142,7 +142,7 @@ enum Builtin {
   }
 
   /** Python {@code abs()}; a bool becomes an int. */
-  private static Object abs(Object value, EvaluationBudget budget) {
+  private static Object abs(@Nullable Object value, EvaluationBudget budget) {
     Object v = normalize(value);
     if (v instanceof Double) {
       return Math.abs((Double) v);

@@ -1,5 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /** The comparison operators of the gate language, each with its Python semantics. */
 enum ComparisonOperator {
   EQ("=="),
@@ -24,7 +26,7 @@ enum ComparisonOperator {
    *
    * @throws PythonValues.Failure when Python would raise, e.g. ordering a str against an int
    */
-  boolean test(Object left, Object right, EvaluationBudget budget) {
+  boolean test(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     return switch (this) {
       case EQ -> PythonComparisons.pyEquals(left, right, budget);
       case NE -> !PythonComparisons.pyEquals(left, right, budget);

@@ -1,5 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
+import java.util.Objects;
+
 /**
  * Thrown by {@link GateExpression#evaluate(java.util.Map)} when a well-formed expression fails on a
  * particular row: a field read with {@code row['x']} is missing, operand types do not support an
@@ -30,5 +32,11 @@ public class ExpressionEvaluationException extends RuntimeException {
    */
   public ExpressionEvaluationException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /** The description of the failure; never null, as every constructor takes one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage(), "message");
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The parser's first pass: finds, in the token stream, the constructs valid Python may contain but
@@ -52,7 +53,7 @@ final class ForbiddenConstructs {
     }
   }
 
-  private static String forbiddenKeyword(String name) {
+  private static @Nullable String forbiddenKeyword(String name) {
     return switch (name) {
       case "lambda" -> "lambda expressions are not allowed";
       case "for", "async" -> "comprehensions and generator expressions are not allowed";
@@ -67,8 +68,11 @@ final class ForbiddenConstructs {
     };
   }
 
-  private static String forbiddenOperator(
-      String op, Token previous, Token beforePrevious, Deque<String> openBrackets) {
+  private static @Nullable String forbiddenOperator(
+      String op,
+      @Nullable Token previous,
+      @Nullable Token beforePrevious,
+      Deque<String> openBrackets) {
     if (op.equals("=")) {
       boolean keywordArgument =
           "(".equals(openBrackets.peek())
@@ -107,7 +111,7 @@ final class ForbiddenConstructs {
   }
 
   /** Whether {@code token} can end an operand, making a following {@code **} a binary operator. */
-  private static boolean endsOperand(Token token) {
+  private static boolean endsOperand(@Nullable Token token) {
     if (token == null) {
       return false;
     }

@@ -5,6 +5,7 @@ import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A gate condition written in ELSPETH's restricted, Python-like expression language, parsed once
@@ -102,7 +103,8 @@ public final class GateExpression implements Serializable {
    *     boxed type), {@link Double} (or {@link Float}), {@link Boolean}, {@code null}, {@link
    *     java.util.List} and {@link java.util.Map}, nested freely
    * @return the Python value of the expression: {@link Boolean} for comparisons and {@code not};
-   *     for {@code and}/{@code or}/conditional expressions the selected operand's value
+   *     for {@code and}/{@code or}/conditional expressions the selected operand's value; {@code
+   *     null} for Python's {@code None}
    * @throws ExpressionEvaluationException on a runtime error, such as a field read with {@code
    *     row['x']} that the row lacks (the message names the field), an unsupported operand type, an
    *     index out of range, division by zero or a failed conversion; an {@link
@@ -110,7 +112,7 @@ public final class GateExpression implements Serializable {
    *     ExpressionLimits#DEFAULT}
    * @throws NullPointerException if {@code row} is null
    */
-  public Object evaluate(Map<String, Object> row) {
+  public @Nullable Object evaluate(Map<String, Object> row) {
     return evaluate(row, ExpressionLimits.DEFAULT);
   }
 
@@ -119,7 +121,7 @@ public final class GateExpression implements Serializable {
    *
    * @see #evaluate(Map)
    */
-  public Object evaluate(Map<String, Object> row, ExpressionLimits limits) {
+  public @Nullable Object evaluate(Map<String, Object> row, ExpressionLimits limits) {
     Objects.requireNonNull(row, "row");
     Objects.requireNonNull(limits, "limits");
     return root.evaluate(new Evaluation(row, new EvaluationBudget(limits)));
@@ -130,7 +132,7 @@ public final class GateExpression implements Serializable {
    * {@code ['a', 1]}), which is how ELSPETH names the route of a non-boolean result. A value whose
    * text would exceed the default budget is given as a shortened {@code repr}.
    */
-  public static String pythonStr(Object value) {
+  public static String pythonStr(@Nullable Object value) {
     try {
       return Builtin.str(value, new EvaluationBudget(ExpressionLimits.DEFAULT));
     } catch (ExpressionEvaluationException | PythonValues.Failure tooBig) {

@@ -1,6 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A node of a parsed gate expression. Every node evaluates itself over a row with Python semantics;
@@ -14,13 +15,14 @@ import java.util.List;
  */
 sealed interface Node permits AtomNode, PrimaryNode, OperatorNode {
   /**
-   * Evaluates this node over {@code in.row()}, charging {@code in.budget()} one step for the node
-   * and whatever its operation builds or compares.
+   * Evaluates this node over {@code in.row()} to a Python value ({@code null} for {@code None}),
+   * charging {@code in.budget()} one step for the node and whatever its operation builds or
+   * compares.
    *
    * @throws ExpressionEvaluationException on a runtime error (missing key, type error, ...)
    * @throws ExpressionBudgetException when the evaluation would exceed its budget
    */
-  Object evaluate(Evaluation in);
+  @Nullable Object evaluate(Evaluation in);
 
   /** Returns the direct sub-expressions of this node. */
   List<Node> children();

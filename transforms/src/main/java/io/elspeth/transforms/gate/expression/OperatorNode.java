@@ -1,6 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The operators of a gate expression: {@code not}, unary {@code -} and {@code +}, arithmetic,
@@ -94,7 +95,7 @@ sealed interface OperatorNode extends Node {
     }
 
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       Object value = null;
       for (Node operand : operands) {
@@ -119,7 +120,7 @@ sealed interface OperatorNode extends Node {
     }
 
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       Object value = null;
       for (Node operand : operands) {
@@ -187,7 +188,7 @@ sealed interface OperatorNode extends Node {
   /** {@code whenTrue if condition else whenFalse}, evaluating only the chosen branch. */
   record Conditional(Node condition, Node whenTrue, Node whenFalse) implements OperatorNode {
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       return PythonValues.isTruthy(condition.evaluate(in))
           ? whenTrue.evaluate(in)

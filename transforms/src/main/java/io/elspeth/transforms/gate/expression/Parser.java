@@ -2,6 +2,7 @@ package io.elspeth.transforms.gate.expression;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Recursive-descent parser for gate expressions, following Python's expression grammar and
@@ -175,8 +176,11 @@ final class Parser {
     return node instanceof AtomNode.Literal literal && literal.value() == null;
   }
 
-  /** Consumes and returns a comparison operator at the current position, if there is one. */
-  private ComparisonOperator comparisonOperator() {
+  /**
+   * Consumes and returns a comparison operator at the current position, or {@code null} if there is
+   * none.
+   */
+  private @Nullable ComparisonOperator comparisonOperator() {
     Token token = in.peek();
     ComparisonOperator operator = null;
     if (token.kind() == Token.Kind.OP) {

@@ -2,6 +2,7 @@ package io.elspeth.transforms.gate.expression;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The primaries of a gate expression, as Python's grammar calls them: calls of the {@link
@@ -43,7 +44,7 @@ sealed interface PrimaryNode extends Node {
   /** {@code target[index]}; {@code column} is that of the {@code [}. */
   record Subscript(Node target, Node index, int column) implements PrimaryNode {
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       Object container = target.evaluate(in);
       Object key = index.evaluate(in);
@@ -69,7 +70,7 @@ sealed interface PrimaryNode extends Node {
    */
   record RowGet(Node key, Node fallback, int column) implements PrimaryNode {
     @Override
-    public Object evaluate(Evaluation in) {
+    public @Nullable Object evaluate(Evaluation in) {
       in.budget().step();
       Object keyValue = key.evaluate(in);
       Object fallbackValue = fallback.evaluate(in);

@@ -11,6 +11,8 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jetbrains.annotations.Contract;
 
 /**
  * Python's arithmetic over row values (see {@link PythonValues}): {@code + - * / // %} and the
@@ -22,7 +24,7 @@ final class PythonArithmetic {
   private PythonArithmetic() {}
 
   /** Python {@code +}: numeric addition, or concatenation of two strings or two lists. */
-  static Object add(Object left, Object right, EvaluationBudget budget) {
+  static Object add(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
@@ -45,7 +47,7 @@ final class PythonArithmetic {
   }
 
   /** Python {@code -} on numbers. */
-  static Object subtract(Object left, Object right, EvaluationBudget budget) {
+  static Object subtract(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("-", a, b);
@@ -56,7 +58,7 @@ final class PythonArithmetic {
   }
 
   /** Python {@code *}: numeric product, or repetition of a string or list by an int. */
-  static Object multiply(Object left, Object right, EvaluationBudget budget) {
+  static Object multiply(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (isNumber(a) && isNumber(b)) {
@@ -106,7 +108,7 @@ final class PythonArithmetic {
   }
 
   /** Python {@code /}: always a float. */
-  static Object trueDivide(Object left, Object right) {
+  static Object trueDivide(@Nullable Object left, @Nullable Object right) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("/", a, b);
@@ -124,7 +126,7 @@ final class PythonArithmetic {
   }
 
   /** Python {@code //}: floor division; int for two ints, float otherwise. */
-  static Object floorDivide(Object left, Object right) {
+  static Object floorDivide(@Nullable Object left, @Nullable Object right) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("//", a, b);
@@ -143,7 +145,7 @@ final class PythonArithmetic {
   }
 
   /** Python {@code %}: the result takes the sign of the divisor. */
-  static Object modulo(Object left, Object right) {
+  static Object modulo(@Nullable Object left, @Nullable Object right) {
     Object a = normalize(left);
     Object b = normalize(right);
     requireNumbers("%", a, b);
@@ -186,7 +188,7 @@ final class PythonArithmetic {
   }
 
   /** Python unary {@code -}. */
-  static Object negate(Object operand, EvaluationBudget budget) {
+  static Object negate(@Nullable Object operand, EvaluationBudget budget) {
     Object v = normalize(operand);
     if (v instanceof Double) {
       return -(Double) v;
@@ -198,24 +200,25 @@ final class PythonArithmetic {
   }
 
   /** Python unary {@code +}: numbers only; bool becomes int. */
-  static Object plus(Object operand) {
+  static Object plus(@Nullable Object operand) {
     Object v = normalize(operand);
     if (v instanceof Double) {
       return v;
     }
     if (isInteger(v)) {
-      return v instanceof Boolean ? PythonNumbers.asLongOrNull(v) : v;
+      return v instanceof Boolean ? (Object) PythonNumbers.asLong(v) : v;
     }
     throw new Failure("TypeError: bad operand type for unary +: '" + typeName(v) + "'");
   }
 
-  private static void requireNumbers(String symbol, Object a, Object b) {
+  @Contract("_, null, _ -> fail; _, _, null -> fail")
+  private static void requireNumbers(String symbol, @Nullable Object a, @Nullable Object b) {
     if (!isNumber(a) || !isNumber(b)) {
       throw unsupported(symbol, a, b);
     }
   }
 
-  private static Failure unsupported(String symbol, Object a, Object b) {
+  private static Failure unsupported(String symbol, @Nullable Object a, @Nullable Object b) {
     return new Failure(
         "TypeError: unsupported operand type(s) for "
             + symbol

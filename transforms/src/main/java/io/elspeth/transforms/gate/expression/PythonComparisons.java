@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntPredicate;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Python's comparisons over row values (see {@link PythonValues} for the value model): {@code ==}
@@ -24,7 +25,7 @@ final class PythonComparisons {
    * Python {@code ==}: numeric across bool/int/float, structural for lists, sets and dicts. Each
    * comparison, including each element comparison, is one step of {@code budget}.
    */
-  static boolean pyEquals(Object left, Object right, EvaluationBudget budget) {
+  static boolean pyEquals(@Nullable Object left, @Nullable Object right, EvaluationBudget budget) {
     budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
@@ -81,7 +82,11 @@ final class PythonComparisons {
    * @throws Failure for operands Python cannot order, e.g. {@code 'a' < 1}
    */
   static boolean ordered(
-      String symbol, IntPredicate outcome, Object left, Object right, EvaluationBudget budget) {
+      String symbol,
+      IntPredicate outcome,
+      @Nullable Object left,
+      @Nullable Object right,
+      EvaluationBudget budget) {
     budget.step();
     Object a = normalize(left);
     Object b = normalize(right);
@@ -144,7 +149,7 @@ final class PythonComparisons {
    * the same object (so the answer never depends on boxing caches); anything else must be the same
    * Java object.
    */
-  static boolean isSameObject(Object left, Object right) {
+  static boolean isSameObject(@Nullable Object left, @Nullable Object right) {
     Object a = normalize(left);
     Object b = normalize(right);
     if (a == null || b == null) {
@@ -167,7 +172,8 @@ final class PythonComparisons {
    * Python {@code in}: substring test for strings, key test for dicts, element equality for lists,
    * tuples and sets.
    */
-  static boolean contains(Object container, Object item, EvaluationBudget budget) {
+  static boolean contains(
+      @Nullable Object container, @Nullable Object item, EvaluationBudget budget) {
     Object c = normalize(container);
     Object x = normalize(item);
     if (c instanceof String) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Python's access to and building of containers over row values (see {@link PythonValues}):
@@ -28,8 +29,11 @@ final class PythonContainers {
   /**
    * Python {@code target[index]} on a dict, list or str; row lookups get a field-specific message.
    */
-  static Object subscript(
-      Object target, Object index, boolean targetIsRow, EvaluationBudget budget) {
+  static @Nullable Object subscript(
+      @Nullable Object target,
+      @Nullable Object index,
+      boolean targetIsRow,
+      EvaluationBudget budget) {
     Object t = normalize(target);
     Object i = normalize(index);
     if (t instanceof Map) {
@@ -61,14 +65,15 @@ final class PythonContainers {
   }
 
   /** Python {@code dict.get(key, default)}. */
-  static Object get(Map<?, ?> row, Object key, Object fallback, EvaluationBudget budget) {
+  static @Nullable Object get(
+      Map<?, ?> row, @Nullable Object key, @Nullable Object fallback, EvaluationBudget budget) {
     Object k = normalize(key);
     requireHashable(k);
     Object value = lookup(row, k, budget);
     return value == MISSING ? fallback : normalize(value);
   }
 
-  private static int sequenceIndex(Object index, int size, String kind) {
+  private static int sequenceIndex(@Nullable Object index, int size, String kind) {
     if (!isInteger(index)) {
       throw new Failure("TypeError: " + kind + " indices must be integers, not " + typeName(index));
     }
@@ -86,7 +91,7 @@ final class PythonContainers {
     return (int) resolved;
   }
 
-  static void requireHashable(Object key) {
+  static void requireHashable(@Nullable Object key) {
     if (key instanceof Collection || key instanceof Map) {
       throw new Failure("TypeError: unhashable type: '" + typeName(key) + "'");
     }
@@ -96,9 +101,9 @@ final class PythonContainers {
    * Looks a key up as a Python dict would: by Java equality first, then, for numeric keys, by
    * Python numeric equality (so {@code 1}, {@code 1.0} and {@code True} find the same entry).
    *
-   * @return the value, or {@link #MISSING}
+   * @return the value ({@code null} for {@code None}), or {@link #MISSING}
    */
-  static Object lookup(Map<?, ?> map, Object key, EvaluationBudget budget) {
+  static @Nullable Object lookup(Map<?, ?> map, @Nullable Object key, EvaluationBudget budget) {
     try {
       if (map.containsKey(key)) {
         return map.get(key);

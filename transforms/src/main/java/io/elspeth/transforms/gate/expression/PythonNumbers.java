@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jetbrains.annotations.Contract;
 
 /**
  * Python's numeric tower over normalised values: {@code bool} ({@link Boolean}), {@code int}
@@ -37,7 +38,8 @@ final class PythonNumbers {
   private PythonNumbers() {}
 
   /** Whether a normalised value takes part in arithmetic: bool, int or float. */
-  static boolean isNumber(Object v) {
+  @Contract("null -> false")
+  static boolean isNumber(@Nullable Object v) {
     return v instanceof Boolean
         || v instanceof Long
         || v instanceof BigInteger
@@ -45,7 +47,8 @@ final class PythonNumbers {
   }
 
   /** Whether a normalised value is a bool or an int. */
-  static boolean isInteger(Object v) {
+  @Contract("null -> false")
+  static boolean isInteger(@Nullable Object v) {
     return v instanceof Boolean || v instanceof Long || v instanceof BigInteger;
   }
 
@@ -61,7 +64,7 @@ final class PythonNumbers {
   }
 
   /** The int value of a bool or a long-sized int; callers have checked it is one. */
-  private static long asLong(Object v) {
+  static long asLong(Object v) {
     Long x = asLongOrNull(v);
     if (x == null) {
       throw new IllegalStateException(

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Python value semantics over the Java representation of row values: {@code None} is {@code null},
@@ -14,6 +15,11 @@ import java.util.Set;
  * Map}. {@link Integer}, {@link Short}, {@link Byte} and small {@link BigInteger}s are treated as
  * {@code int} and {@link Float} as {@code float}. Any other object is opaque: it supports equality,
  * truthiness and, against an object of the same class, ordering when it is {@link Comparable}.
+ *
+ * <p>{@code None} stays {@code null} rather than a dedicated object because it arrives as {@code
+ * null} in rows (at any depth of nested lists and maps) and leaves as {@code null} in the results
+ * callers read: a sentinel would need converting both ways, copying every container it could hide
+ * in. So a Python value is a {@code @Nullable Object} wherever one is passed.
  *
  * <p>This class holds what every operation needs (normalising, type names, {@code repr},
  * truthiness, the failure type); the operations are in {@link PythonComparisons}, {@link
@@ -46,7 +52,7 @@ final class PythonValues {
   }
 
   /** Maps Java numeric types onto {@link Long} and {@link Double}; other values are unchanged. */
-  static Object normalize(Object value) {
+  static @Nullable Object normalize(@Nullable Object value) {
     if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
       return ((Number) value).longValue();
     }
@@ -60,7 +66,7 @@ final class PythonValues {
   }
 
   /** Returns the Python type name of a value, e.g. {@code 'str'}, for error messages. */
-  static String typeName(Object value) {
+  static String typeName(@Nullable Object value) {
     Object v = normalize(value);
     if (v == null) {
       return "NoneType";
@@ -87,7 +93,7 @@ final class PythonValues {
    * #MAX_REPR_IN_MESSAGE} characters (ending in {@code ...}) so that a huge value cannot bloat the
    * failure reason recorded for a row.
    */
-  static String repr(Object value) {
+  static String repr(@Nullable Object value) {
     StringBuilder out = new StringBuilder();
     if (!appendRepr(out, value, MAX_REPR_IN_MESSAGE)) {
       out.setLength(MAX_REPR_IN_MESSAGE);
@@ -102,7 +108,7 @@ final class PythonValues {
    *
    * @return whether the whole repr fitted within {@code limit}
    */
-  static boolean appendRepr(StringBuilder out, Object value, long limit) {
+  static boolean appendRepr(StringBuilder out, @Nullable Object value, long limit) {
     Object v = normalize(value);
     if (v == null) {
       out.append("None");
@@ -173,7 +179,7 @@ final class PythonValues {
   }
 
   /** Python truthiness: None, False, 0, 0.0, '' and empty collections are false. */
-  static boolean isTruthy(Object value) {
+  static boolean isTruthy(@Nullable Object value) {
     Object v = normalize(value);
     if (v == null) {
       return false;

@@ -1,5 +1,7 @@
 package io.elspeth.transforms.gate.expression;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /**
  * One lexical token of a gate expression.
  *
@@ -10,7 +12,7 @@ package io.elspeth.transforms.gate.expression;
  *     otherwise {@code null}
  * @param start 0-based offset of the token's first character in the source
  */
-record Token(Kind kind, String text, Object value, int start) {
+record Token(Kind kind, String text, @Nullable Object value, int start) {
 
   /** Token categories. */
   enum Kind {
