@@ -252,6 +252,7 @@ public final class RunLauncher {
     elspeth.setPaceSourceToCommit(inProcess);
     elspeth.setSinkRunsPerBundle(inProcess);
     elspeth.setSpreadRowsAfterSource(!inProcess);
+    elspeth.setReadSourceInParts(!inProcess);
     return options;
   }
 
