@@ -18,8 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>The execution-model options default from the runner when nobody set them: on the DirectRunner
  * (one JVM, bundles held on the heap, no backpressure between steps) the source paces itself to the
- * Landscape commit and sinks spill sorted runs per bundle; on a distributed runner rows are spread
- * over workers after the source.
+ * Landscape commit and sinks spill sorted runs per bundle; on a distributed runner a file source is
+ * read in parts by several workers and rows are spread over workers after the source.
  */
 public interface ElspethPipelineOptions extends PipelineOptions {
 
@@ -69,6 +69,14 @@ public interface ElspethPipelineOptions extends PipelineOptions {
   Boolean getSpreadRowsAfterSource();
 
   void setSpreadRowsAfterSource(Boolean spread);
+
+  @Description(
+      "Whether a file source is read in parts spread over workers, after a first pass that"
+          + " finds where its records start; default: true except on the DirectRunner")
+  @Default.InstanceFactory(DistributedRunner.class)
+  Boolean getReadSourceInParts();
+
+  void setReadSourceInParts(Boolean inParts);
 
   /** {@code options} as Elspeth options. */
   static ElspethPipelineOptions of(PipelineOptions options) {

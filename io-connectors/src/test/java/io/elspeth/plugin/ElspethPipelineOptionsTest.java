@@ -18,6 +18,7 @@ class ElspethPipelineOptionsTest {
     assertThat(options.getPaceSourceToCommit(), equalTo(true));
     assertThat(options.getSinkRunsPerBundle(), equalTo(true));
     assertThat(options.getSpreadRowsAfterSource(), equalTo(false));
+    assertThat(options.getReadSourceInParts(), equalTo(false));
   }
 
   @Test
@@ -27,6 +28,7 @@ class ElspethPipelineOptionsTest {
     assertThat(options.getPaceSourceToCommit(), equalTo(false));
     assertThat(options.getSinkRunsPerBundle(), equalTo(false));
     assertThat(options.getSpreadRowsAfterSource(), equalTo(true));
+    assertThat(options.getReadSourceInParts(), equalTo(true));
   }
 
   @Test

@@ -135,25 +135,8 @@ public final class SourceBoundary implements Serializable {
    * skips (it reached its terminal outcomes in the run being resumed).
    */
   public Decision decide(ParsedRecord rec, long index) {
-    String problem;
-    List<Violation> violations = List.of();
-    Map<String, Object> data = null;
-    if (rec.isMalformed()) {
-      problem = rec.problem();
-    } else {
-      Validation v =
-          validator.validate(Objects.requireNonNull(rec.row(), "a well-formed record has a row"));
-      if (v.isValid()) {
-        data = v.row();
-        problem = canonicalProblem(data);
-        if (problem == null) {
-          problem = inferred.problem(data);
-        }
-      } else {
-        violations = v.violations();
-        problem = v.errorMessage();
-      }
-    }
+    Checked c = check(rec);
+    String problem = c.problem();
     boolean discard = problem != null && StepContext.DISCARD.equals(onValidationFailure);
     // Discarded rows take no index, so the indexes of a resumed run match the first run's.
     int kind;
@@ -164,7 +147,37 @@ public final class SourceBoundary implements Serializable {
     } else {
       kind = discard ? 2 : 1;
     }
-    return new Decision(kind, rec, data, problem, violations);
+    return new Decision(kind, rec, c.data(), problem, c.violations());
+  }
+
+  /**
+   * Whether {@code rec} takes a row index (every record but a discarded one), as {@link #decide}
+   * would say, without emitting or hashing anything: records are validated only when invalid ones
+   * are discarded.
+   */
+  public boolean takesIndex(ParsedRecord rec) {
+    return !StepContext.DISCARD.equals(onValidationFailure) || check(rec).problem() == null;
+  }
+
+  /** A record checked against the schema: its validated row, or its problem. */
+  private record Checked(
+      @Nullable Map<String, Object> data, @Nullable String problem, List<Violation> violations) {}
+
+  private Checked check(ParsedRecord rec) {
+    if (rec.isMalformed()) {
+      return new Checked(null, rec.problem(), List.of());
+    }
+    Validation v =
+        validator.validate(Objects.requireNonNull(rec.row(), "a well-formed record has a row"));
+    if (v.isValid()) {
+      String problem = canonicalProblem(v.row());
+      if (problem == null) {
+        // Held to the types inferred from the source's first valid row (ELSPETH's locked contract).
+        problem = inferred.problem(v.row());
+      }
+      return new Checked(v.row(), problem, List.of());
+    }
+    return new Checked(null, v.errorMessage(), v.violations());
   }
 
   /** Emits what {@code d} decided, at {@code index}, and counts it in the step's metrics. */

@@ -1,7 +1,6 @@
 package io.elspeth.connectors.source;
 
 import io.elspeth.audit.commit.AuditBacklog;
-import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.operation.OperationAudit;
 import io.elspeth.connectors.operation.OperationCalls;
@@ -10,31 +9,36 @@ import io.elspeth.connectors.split.ReadPosition;
 import io.elspeth.connectors.split.ReadRange;
 import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.StepContext;
-import io.elspeth.plugin.StepTags;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
-import java.time.Instant;
 import java.util.Map;
-import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TupleTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads one source file through the {@link SourceBoundary}, as a splittable read: the restriction
- * is the position of the next record (byte offset, next row index, the reader's counts and the
- * tallies so far), so a runner may checkpoint between two records and resume exactly there, and the
- * DirectRunner, which holds a bundle's outputs in memory, emits the file in bounded bundles. The
- * file is never divided ahead of the read (a CSV record boundary cannot be found by seeking).
+ * Reads one part of a source file ({@link SourcePart}) through the {@link SourceBoundary}, as a
+ * splittable read: the restriction is the position of the next record (byte offset, next row index,
+ * the reader's counts and the part's tallies so far), so a runner may checkpoint between two
+ * records and resume exactly there, and the DirectRunner, which holds a bundle's outputs in memory,
+ * emits the part in bounded bundles. Parts start where the first pass ({@link SourceParts}) found
+ * records to start, with the row index they take there: rows are numbered exactly as in a read in
+ * one piece.
  *
- * <p>The whole read is one {@code source_load} operation (local file I/O makes no call records),
- * emitted by the part that reaches the end, with the counts of every part; a read that fails leaves
- * that operation, failed, in the Landscape.
+ * <p>The whole read of a file is one {@code source_load} operation (local file I/O makes no call
+ * records): each part outputs its counts on {@link #PARTS} when it reaches its end, and {@link
+ * SourceLoadFn} records the operation once it has every part's. A part that fails records that
+ * operation, failed, in the Landscape.
  */
 @DoFn.BoundedPerElement
-final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
+final class SourceReadFn extends DoFn<SourcePart, Token> {
+  /** The counts of each part that reached its end, keyed by the read's operation id. */
+  static final TupleTag<KV<String, PartCounts>> PARTS = new TupleTag<>("source-parts") {};
+
+  private static final Logger LOG = LoggerFactory.getLogger(SourceReadFn.class);
+
   /** A checkpoint is taken after at least this many records of one process call. */
   static final long MIN_RECORDS_PER_PART = 4096;
 
@@ -64,8 +68,8 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
   }
 
   @GetInitialRestriction
-  public ReadRange initialRestriction() {
-    return ReadRange.whole(ReadPosition.start(0), Ids.operationId(), Instant.now());
+  public ReadRange initialRestriction(@Element SourcePart part) {
+    return part.range();
   }
 
   @GetRestrictionCoder
@@ -88,39 +92,37 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
 
   @ProcessElement
   public void process(
-      @Element FileIO.ReadableFile file,
+      @Element SourcePart part,
       RestrictionTracker<ReadRange, ReadClaim> tracker,
       MultiOutputReceiver out)
       throws IOException {
     ReadRange range = tracker.currentRestriction();
-    String path = file.getMetadata().resourceId().toString();
+    String path = part.path();
     Map<String, Object> input = Map.of("path", path);
     io.elspeth.connectors.lineage.DatasetName.file(path).reportRead();
-    RecordReader.Input opener =
-        offset -> {
-          if (offset == 0) {
-            return Channels.newInputStream(file.open());
-          }
-          if (file.getCompression() == Compression.UNCOMPRESSED
-              && file.getMetadata().isReadSeekEfficient()) {
-            SeekableByteChannel channel = file.openSeekable();
-            channel.position(offset);
-            return Channels.newInputStream(channel);
-          }
-          // Offsets count decompressed bytes: a compressed file is read again up to the offset.
-          InputStream in = Channels.newInputStream(file.open());
-          in.skipNBytes(offset);
-          return in;
-        };
+    RecordReader.Input opener = FileInput.of(part.file());
+    if (range.from().equals(part.range().from())) {
+      // Which task reads which part (the thread names the task): whether parts were spread.
+      LOG.debug(
+          "reading part {} of {} of '{}' from row {} at byte {}",
+          part.part() + 1,
+          part.parts(),
+          path,
+          range.from().index(),
+          range.from().offset());
+    }
     java.util.function.LongConsumer rowsEmitted =
         paced ? AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SOURCE_ROWS) : n -> {};
     try (RecordCursor cursor = boundary.reader().open(opener, range.from())) {
       ReadPosition position = range.from();
+      // Whether the part reached its end: its last record claimed, or the end of the file.
+      boolean partDone = false;
       ParsedRecord rec;
       while ((rec = cursor.next()) != null) {
         SourceBoundary.Decision d = boundary.decide(rec, position.index());
         ReadPosition next = cursor.after(position).after(d.kind());
         if (!tracker.tryClaim(new ReadClaim(position, next))) {
+          // A checkpoint: the read that resumes goes on from here.
           break;
         }
         boundary.emit(d, position.index(), out);
@@ -128,22 +130,32 @@ final class SourceReadFn extends DoFn<FileIO.ReadableFile, Token> {
           rowsEmitted.accept(1);
         }
         position = next;
+        if (position.offset() >= part.range().end()) {
+          // The next part starts here; nothing may be output after a claim that fails.
+          partDone = true;
+          break;
+        }
+      }
+      if (rec == null) {
+        if (!part.last()) {
+          throw new IOException(
+              "the file ends at byte "
+                  + position.offset()
+                  + ", before byte "
+                  + part.range().end()
+                  + " where its first pass found more records: it changed while it was read");
+        }
+        partDone = tracker.tryClaim(ReadClaim.end(position));
       }
       // Outputs of this call become visible only after it returns: the rows' payloads are
       // durable before any row record can commit.
       boundary.syncPayloads();
-      // A read stopped by a checkpoint (rec still set) leaves the end to the part that resumes.
-      if (rec == null && tracker.tryClaim(ReadClaim.end(position))) {
-        out.get(StepTags.AUDIT)
+      if (partDone) {
+        out.get(PARTS)
             .output(
-                OperationAudit.finished(
-                    ctx,
+                KV.of(
                     range.operationId(),
-                    "source_load",
-                    range.started(),
-                    input,
-                    countsOf(position).asOutput(),
-                    null));
+                    new PartCounts(path, range.started(), part.parts(), countsOf(position))));
       }
     } catch (IOException | RuntimeException e) {
       // A read error names the file: the reader knows only lines and columns.

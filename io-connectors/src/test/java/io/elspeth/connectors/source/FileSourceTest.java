@@ -175,6 +175,138 @@ class FileSourceTest {
         });
   }
 
+  /** 1,200 rows; every 10th has a quoted newline, every 50th an invalid id. */
+  private String hostileCsv() throws IOException {
+    StringBuilder csv = new StringBuilder("id,name\n");
+    for (int i = 0; i < 1200; i++) {
+      String id = i % 50 == 49 ? "bad" + i : String.valueOf(i);
+      csv.append(id).append(',').append(i % 10 == 0 ? "\"n\n" + i + "\"" : "n" + i).append('\n');
+    }
+    return csvFile(csv.toString());
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"quarantine", StepContext.DISCARD})
+  void aFileReadInPartsNumbersRecordsAndCountsExactlyAsOneRead(String onValidationFailure)
+      throws Throwable {
+    // Parts of 97 records start inside runs of quoted newlines and at invalid rows; each part is
+    // checkpointed too (every 30 records). The rows are the ones a read in one part gives.
+    String path = hostileCsv();
+    boolean discard = onValidationFailure.equals(StepContext.DISCARD);
+    BeamPipelines.test(
+        p -> {
+          io.elspeth.plugin.ElspethPipelineOptions.of(p.getOptions()).setReadSourceInParts(true);
+          PCollectionTuple out =
+              p.apply(
+                  source(path, onValidationFailure)
+                      .withRecordsPerSplit(97)
+                      .withMinRecordsPerPart(30));
+
+          PAssert.that(out.get(StepTags.MAIN))
+              .satisfies(
+                  tokens -> {
+                    List<Token> list = sorted(tokens);
+                    assertThat(list, hasSize(1176));
+                    for (int k = 0; k < list.size(); k++) {
+                      Token t = list.get(k);
+                      // Discarded rows take no index: the k-th kept row has index k.
+                      long i = discard ? k + k / 49 : t.rowIndex();
+                      assertThat(t.rowIndex(), is(discard ? (long) k : i));
+                      assertThat(
+                          t.data(), is(row("id", i, "name", i % 10 == 0 ? "n\n" + i : "n" + i)));
+                      assertThat(
+                          t.rowId(), is(io.elspeth.audit.token.Ids.rowId(RUN, NODE, t.rowIndex())));
+                    }
+                    return null;
+                  });
+          PAssert.that(out.get(StepTags.ROUTED))
+              .satisfies(
+                  tokens -> {
+                    List<Long> indexes = sorted(tokens).stream().map(Token::rowIndex).toList();
+                    assertThat(indexes, hasSize(discard ? 0 : 24));
+                    return null;
+                  });
+          PAssert.that(out.get(StepTags.AUDIT))
+              .satisfies(
+                  records -> {
+                    List<OperationRecord> loads = all(records, OperationRecord.class);
+                    assertThat(loads, hasSize(1));
+                    assertThat(loads.get(0).status(), is("completed"));
+                    assertThat(loads.get(0).operationType(), is("source_load"));
+                    assertThat(
+                        loads.get(0).outputDataHash(),
+                        is(
+                            io.elspeth.audit.canonical.CanonicalJson.stableHash(
+                                new SourceBoundary.Counts(
+                                        1176, discard ? 0 : 24, discard ? 24 : 0, 0)
+                                    .asOutput())));
+                    List<RowRecord> rows = all(records, RowRecord.class);
+                    assertThat(rows, hasSize(discard ? 1176 : 1200));
+                    assertThat(
+                        rows.stream().map(RowRecord::rowIndex).collect(Collectors.toSet()),
+                        hasSize(discard ? 1176 : 1200));
+                    assertThat(all(records, ValidationErrorRecord.class), hasSize(24));
+                    assertThat(
+                        all(records, ValidationErrorRecord.class).stream()
+                            .map(ValidationErrorRecord::error)
+                            .filter(m -> m.startsWith("line 1156:"))
+                            .count(),
+                        is(1L));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
+  }
+
+  @Test
+  void aReadInPartsPacedByACommitThatIsBehindStillReadsEveryRowOnce() throws Throwable {
+    String run = "run-paced-parts-" + java.util.UUID.randomUUID();
+    io.elspeth.audit.commit.AuditBacklog.emitter(
+            run, io.elspeth.audit.commit.AuditBacklog.Kind.SOURCE_ROWS)
+        .accept(1_000_000);
+    io.elspeth.audit.commit.AuditBacklog.progressed(run);
+    String path = hostileCsv();
+    StepContext paced =
+        new StepContext(
+            run,
+            NODE,
+            "source",
+            0,
+            Map.of("continue", "edge-continue", "__quarantine__", QUARANTINE_EDGE),
+            "quarantine");
+    BeamPipelines.test(
+        p -> {
+          io.elspeth.plugin.ElspethPipelineOptions options =
+              io.elspeth.plugin.ElspethPipelineOptions.of(p.getOptions());
+          options.setReadSourceInParts(true);
+          options.setPaceSourceToCommit(true);
+          PCollectionTuple out =
+              p.apply(
+                  source(path, "quarantine")
+                      .withContext(paced)
+                      .withRecordsPerSplit(250)
+                      .withMinRecordsPerPart(100_000));
+          PAssert.that(out.get(StepTags.MAIN))
+              .satisfies(
+                  tokens -> {
+                    List<Token> list = sorted(tokens);
+                    assertThat(list, hasSize(1176));
+                    assertThat(
+                        list.stream().map(Token::rowIndex).collect(Collectors.toSet()),
+                        hasSize(1176));
+                    return null;
+                  });
+          PAssert.that(out.get(StepTags.AUDIT))
+              .satisfies(
+                  records -> {
+                    assertThat(all(records, OperationRecord.class), hasSize(1));
+                    assertThat(all(records, RowRecord.class), hasSize(1200));
+                    return null;
+                  });
+          p.run().waitUntilFinish();
+        });
+  }
+
   @Test
   void aReadPacedByACommitThatIsBehindStillReadsEveryRowOnce() throws Throwable {
     // The commit of this run is "behind" by a million rows and progressing: every checkpoint

@@ -149,6 +149,7 @@ public final class RunLauncher {
     elspeth.setPaceSourceToCommit(inProcess);
     elspeth.setSinkRunsPerBundle(inProcess);
     elspeth.setSpreadRowsAfterSource(!inProcess);
+    elspeth.setReadSourceInParts(!inProcess);
     return options;
   }
 

@@ -172,6 +172,120 @@ class FlinkRunnerEndToEndTest {
   }
 
   @Test
+  void aFileOfSeveralPartsIsReadByBothFlinkTasksAndGivesWhatTheDirectRunnersWholeReadGives()
+      throws Exception {
+    // 45,000 records, 12 parts of the first pass (4,000 records each); every 7th row has a
+    // quoted newline, every 997th an id that is not an int, every 3,331st is ragged: part
+    // boundaries fall among them. The DirectRunner reads the file in one part. Parts go to the
+    // tasks at random: all 12 on one of the two would happen once in 2,048 runs.
+    int rows = 45_000;
+    StringBuilder csv = new StringBuilder("id,note\n");
+    for (int i = 0; i < rows; i++) {
+      if (i % 3331 == 3330) {
+        csv.append(i).append('\n');
+        continue;
+      }
+      csv.append(i % 997 == 996 ? "x" + i : String.valueOf(i))
+          .append(',')
+          .append(i % 7 == 0 ? "\"a\nb " + i + "\"" : "n" + i)
+          .append('\n');
+    }
+    Path input = dir.resolve("parts.csv");
+    Files.writeString(input, csv);
+    String directSchema = newSchema();
+    String flinkSchema = newSchema();
+    Path direct = partsRun(dir.resolve("direct"), input, directSchema);
+    Path flink = partsRun(dir.resolve("flink"), input, flinkSchema);
+
+    CliHarness.Result d = CliHarness.run("run", "-s", direct.toString(), "--execute");
+    assertThat(d.err(), d.exitCode(), is(0));
+    // A JVM of its own, logging which task reads which part.
+    CliHarness.Result f =
+        CliHarness.runInNewJvm(
+            flink.getParent(),
+            Map.of(
+                "JAVA_TOOL_OPTIONS",
+                "-Dorg.slf4j.simpleLogger.log.io.elspeth.connectors.source.SourceReadFn=debug"),
+            "run",
+            "-s",
+            flink.toString(),
+            "--execute",
+            "--runner",
+            "flink-local",
+            "--parallelism",
+            "2");
+    assertThat(f.err(), f.exitCode(), is(0));
+
+    List<String> partLines = f.err().lines().filter(l -> l.contains("reading part ")).toList();
+    assertThat(f.err(), partLines.size(), is(12));
+    Set<String> tasks = new HashSet<>();
+    for (String line : partLines) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+)/2\\)").matcher(line);
+      assertThat(line, m.find(), is(true));
+      tasks.add(m.group(1));
+    }
+    assertThat("both tasks read parts: " + partLines, tasks, equalTo(Set.of("1", "2")));
+
+    for (String sink : List.of("out.csv", "bad.csv")) {
+      assertThat(
+          sink + " byte for byte",
+          Files.readAllBytes(flink.getParent().resolve(sink)),
+          equalTo(Files.readAllBytes(direct.getParent().resolve(sink))));
+    }
+    try (Connection dc = landscape(directSchema);
+        Connection fc = landscape(flinkSchema)) {
+      LandscapeInvariants.assertReconciles(fc);
+      String outcomes =
+          "SELECT outcome || '@' || COALESCE(sink_name, '-') AS k, COUNT(*) AS n"
+              + " FROM token_outcomes GROUP BY 1";
+      assertThat(outcomeCounts(fc, outcomes), equalTo(outcomeCounts(dc, outcomes)));
+      String rowsSql =
+          "SELECT row_index || ' ' || source_data_hash AS k, COUNT(*) AS n FROM rows GROUP BY 1";
+      assertThat(outcomeCounts(fc, rowsSql), equalTo(outcomeCounts(dc, rowsSql)));
+      String loads =
+          "SELECT status || ' ' || output_data_hash AS k, COUNT(*) AS n FROM operations"
+              + " WHERE operation_type = 'source_load' GROUP BY 1";
+      Map<String, Long> load = outcomeCounts(fc, loads);
+      assertThat(load, equalTo(outcomeCounts(dc, loads)));
+      assertThat(load.values(), org.hamcrest.Matchers.contains(1L));
+      assertThat(CliHarness.count(fc, "SELECT COUNT(*) FROM rows"), is((long) rows));
+    }
+  }
+
+  /** Settings reading {@code input} to a sink and its bad rows to another, in {@code runDir}. */
+  private Path partsRun(Path runDir, Path input, String schema) throws IOException {
+    Files.createDirectories(runDir);
+    return CliHarness.settings(
+        runDir,
+        """
+        source:
+          plugin: csv
+          options:
+            path: %s
+            schema: {mode: strict, fields: ["id: int", "note: str"]}
+            on_validation_failure: bad
+        sinks:
+          out: {plugin: csv, options: {path: %s}}
+          bad: {plugin: csv, options: {path: %s}}
+        default_sink: out
+        landscape: {url: "%s"}
+        payload_store: {base_path: %s}
+        """
+            .formatted(
+                input,
+                runDir.resolve("out.csv"),
+                runDir.resolve("bad.csv"),
+                url(schema),
+                runDir.resolve("payloads")));
+  }
+
+  private static Map<String, Long> outcomeCounts(Connection c, String sql) throws Exception {
+    Map<String, Long> counts = new TreeMap<>();
+    put(counts, c, sql);
+    return counts;
+  }
+
+  @Test
   void aKilledFlinkTaskIsRestartedFromItsCheckpointAndTheLandscapeStaysConsistent()
       throws Exception {
     int rows = 3000;
