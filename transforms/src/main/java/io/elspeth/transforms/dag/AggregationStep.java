@@ -362,7 +362,9 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
       List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
       Instant started = Instant.now();
       Instant created = openedAt == null ? started : Instant.ofEpochMilli(openedAt);
-      String stateId = Ids.stateId();
+      // Derived from the flush: a re-execution of it records the same state and tokens.
+      FlushIds ids = FlushIds.of(ctx, batchId);
+      String stateId = ids.stateId(0);
       Token first = members.get(0);
       Map<String, Object> input = Map.of("batch_rows", rows);
       String reason = triggerReason(triggerType, members.size());
@@ -458,7 +460,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         return;
       }
       Instant now = Instant.now();
-      String expandGroupId = Ids.groupId();
+      String expandGroupId = ids.expandGroupId();
       for (int j = 0; j < outputs.size(); j++) {
         BatchTransform.BatchOutput o = outputs.get(j);
         List<Token> parents =
@@ -469,7 +471,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
         Token child =
             new Token(
                 anchor.rowId(),
-                Ids.tokenId(),
+                ids.tokenId(j),
                 parents.stream().map(Token::tokenId).toList(),
                 anchor.rowIndex(),
                 order,
@@ -656,20 +658,22 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
               Instant.now()));
       Metrics.counter(AggregationStep.class, "batches_" + triggerType).inc();
       Instant now = Instant.now();
-      String expandGroupId = Ids.groupId();
+      FlushIds ids = FlushIds.of(ctx, batchId);
+      String expandGroupId = ids.expandGroupId();
       for (int i = 0; i < members.size(); i++) {
         Token m = members.get(i);
         TransformResult r = results.get(i);
         if (r instanceof TransformResult.Error err) {
           // The row's own failed state at this node carries its reason and its routing.
           StepAudit.Rejection rejection =
-              StepAudit.rejected(
-                  ctx,
-                  Ids.stateId(),
-                  m,
-                  CanonicalJson.tolerantHash(m.data()),
-                  err.reason(),
-                  started);
+              FlushIds.derived(
+                  StepAudit.rejected(
+                      ctx,
+                      ids.rejectionStateId(i),
+                      m,
+                      CanonicalJson.tolerantHash(m.data()),
+                      err.reason(),
+                      started));
           rejection.records().forEach(audit);
           if (rejection.routed() != null) {
             routed.accept(rejection.routed());
@@ -682,7 +686,7 @@ public final class AggregationStep extends PTransform<PCollection<Token>, PColle
           main.accept(m.withData(row, stateId));
           continue;
         }
-        Token child = m.child(0, row, stateId);
+        Token child = ids.child(m, i, row, stateId);
         audit.accept(
             new TokenRecord(
                 child.tokenId(),
