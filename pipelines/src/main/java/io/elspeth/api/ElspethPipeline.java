@@ -438,12 +438,18 @@ public final class ElspethPipeline extends PTransform<PBegin, ElspethResult> {
 
     /**
      * Sink {@code name}, a typed one ({@link ElspethSinks}: {@code ElspethSinks.json(path)...});
-     * its {@code named} and {@code withContext} are unused (the name is {@code name}).
+     * its {@code named} and {@code withContext} are unused (the name is {@code name}). A fallback
+     * sink given to its {@code withOnWriteFailure} is added too, under its own name, unless a sink
+     * of that name was added already.
      */
     public Builder sink(String name, SinkTransform<?> sink) {
       sinks.put(
           Objects.requireNonNull(name, "name"),
           Objects.requireNonNull(sink, "sink").settingsEntry());
+      SinkTransform<?> fallback = sink.fallback();
+      if (fallback != null) {
+        sinks.putIfAbsent(fallback.sinkName(), fallback.settingsEntry());
+      }
       return this;
     }
 

@@ -28,13 +28,13 @@ public final class ElspethSinks {
   /** {@code csv}: a CSV file with a header row. */
   public static Csv csv(java.nio.file.Path path) {
     Objects.requireNonNull(path, "path");
-    return new Csv(PluginEntry.of("csv"), null, null, null).with("path", path.toString());
+    return new Csv(PluginEntry.of("csv"), null, null, null, null).with("path", path.toString());
   }
 
   /** {@code json}: a JSON array, or JSON Lines ({@link Json#withFormat}). */
   public static Json json(java.nio.file.Path path) {
     Objects.requireNonNull(path, "path");
-    return new Json(PluginEntry.of("json"), null, null, null).with("path", path.toString());
+    return new Json(PluginEntry.of("json"), null, null, null, null).with("path", path.toString());
   }
 
   /**
@@ -44,7 +44,7 @@ public final class ElspethSinks {
   public static Database database(String url, String table) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(table, "table");
-    return new Database(PluginEntry.of("database"), null, null, null)
+    return new Database(PluginEntry.of("database"), null, null, null, null)
         .with("url", url)
         .with("table", table);
   }
@@ -53,14 +53,15 @@ public final class ElspethSinks {
   public static AzureBlob azureBlob(String container, String blobPath) {
     Objects.requireNonNull(container, "container");
     Objects.requireNonNull(blobPath, "blobPath");
-    return new AzureBlob(PluginEntry.of("azure_blob"), null, null, null)
+    return new AzureBlob(PluginEntry.of("azure_blob"), null, null, null, null)
         .with("container", container)
         .with("blob_path", blobPath);
   }
 
   /** Any installed sink plugin by name (a plugin jar's too), options by settings name. */
   public static Any sink(String plugin) {
-    return new Any(PluginEntry.of(Objects.requireNonNull(plugin, "plugin")), null, null, null);
+    return new Any(
+        PluginEntry.of(Objects.requireNonNull(plugin, "plugin")), null, null, null, null);
   }
 
   /** The {@code csv} sink plugin with typed options. */
@@ -71,8 +72,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      super(entry, name, onWriteFailure, context);
+      super(entry, name, onWriteFailure, fallback, context);
     }
 
     @Override
@@ -80,8 +82,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      return new Csv(entry, name, onWriteFailure, context);
+      return new Csv(entry, name, onWriteFailure, fallback, context);
     }
 
     /** The field delimiter ({@code delimiter}, default {@code ,}). */
@@ -108,8 +111,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      super(entry, name, onWriteFailure, context);
+      super(entry, name, onWriteFailure, fallback, context);
     }
 
     @Override
@@ -117,8 +121,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      return new Json(entry, name, onWriteFailure, context);
+      return new Json(entry, name, onWriteFailure, fallback, context);
     }
 
     /** {@code json} (an array) or {@code jsonl} (a row per line) ({@code format}). */
@@ -145,8 +150,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      super(entry, name, onWriteFailure, context);
+      super(entry, name, onWriteFailure, fallback, context);
     }
 
     @Override
@@ -154,8 +160,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      return new Database(entry, name, onWriteFailure, context);
+      return new Database(entry, name, onWriteFailure, fallback, context);
     }
 
     /** {@code append} (default; the table made when missing) or {@code replace}. */
@@ -187,8 +194,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      super(entry, name, onWriteFailure, context);
+      super(entry, name, onWriteFailure, fallback, context);
     }
 
     @Override
@@ -196,8 +204,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      return new AzureBlob(entry, name, onWriteFailure, context);
+      return new AzureBlob(entry, name, onWriteFailure, fallback, context);
     }
 
     /** {@code csv} (default), {@code json} or {@code jsonl} ({@code format}). */
@@ -239,8 +248,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      super(entry, name, onWriteFailure, context);
+      super(entry, name, onWriteFailure, fallback, context);
     }
 
     @Override
@@ -248,8 +258,9 @@ public final class ElspethSinks {
         PluginEntry entry,
         @Nullable String name,
         @Nullable String onWriteFailure,
+        @Nullable SinkTransform<?> fallback,
         @Nullable StepContext context) {
-      return new Any(entry, name, onWriteFailure, context);
+      return new Any(entry, name, onWriteFailure, fallback, context);
     }
   }
 }

@@ -6,10 +6,14 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.elspeth.audit.record.AuditRecord;
+import io.elspeth.audit.record.RoutingEventRecord;
+import io.elspeth.audit.record.TokenOutcomeRecord;
 import io.elspeth.audit.token.Token;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.testkit.beam.ElspethExtension;
@@ -23,10 +27,12 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,8 +145,128 @@ class ElspethSourcesSinksTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> tokens.apply(ElspethSinks.csv(dir.resolve("o.csv")).withOnWriteFailure("other")));
-    assertThat(divert.getMessage(), containsString("needs that sink, so a built pipeline"));
+    assertThat(divert.getMessage(), containsString("needs that sink: give it as a transform"));
+    IllegalArgumentException chained =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                tokens.apply(
+                    "chained",
+                    ElspethSinks.csv(dir.resolve("o.csv"))
+                        .named("o")
+                        .withOnWriteFailure(
+                            ElspethSinks.json(dir.resolve("f.jsonl"))
+                                .named("f")
+                                .withOnWriteFailure("other"))));
+    assertThat(chained.getMessage(), containsString("sinks.f.on_write_failure: sink 'f' receives"));
     p.enableAbandonedNodeEnforcement(false);
+  }
+
+  /** Rows of {@code id, name} in field order; row 1's name cannot be written as US-ASCII. */
+  private static List<Map<String, Object>> names() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    String[] names = {"alice", "caf\u00e9", "bob"};
+    for (int i = 0; i < names.length; i++) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", (long) i);
+      row.put("name", names[i]);
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static void assertDiverted(Path failed) throws IOException {
+    List<String> lines = Files.readAllLines(failed, StandardCharsets.UTF_8);
+    assertThat(lines, hasSize(1));
+    Map<?, ?> row = new ObjectMapper().readValue(lines.get(0), Map.class);
+    assertThat(row.get("name"), is("caf\u00e9"));
+    assertThat(row.get("__diverted_from"), is("out"));
+    assertThat(
+        (String) row.get("__diversion_reason"), containsString("cannot be encoded in US-ASCII"));
+  }
+
+  @Test
+  void aSinkAloneDivertsTheRowsItCannotWriteToItsFallbackSink(TestPipeline p) throws IOException {
+    Path out = dir.resolve("out.csv");
+    Path failed = dir.resolve("failed.jsonl");
+    PCollection<AuditRecord> audit =
+        p.apply(ElspethTransforms.rows(names()))
+            .apply(
+                "out",
+                ElspethSinks.csv(out)
+                    .withEncoding("ascii")
+                    .named("out")
+                    .withOnWriteFailure(
+                        ElspethSinks.json(failed).withFormat("jsonl").named("failed")));
+    PAssert.that(audit)
+        .satisfies(
+            records -> {
+              List<String> outcomes = new ArrayList<>();
+              List<String> routes = new ArrayList<>();
+              for (AuditRecord r : records) {
+                if (r instanceof TokenOutcomeRecord o) {
+                  outcomes.add(o.outcome() + "@" + o.sinkName());
+                } else if (r instanceof RoutingEventRecord e) {
+                  routes.add(e.mode());
+                }
+              }
+              assertThat(
+                  outcomes,
+                  containsInAnyOrder("completed@out", "completed@out", "diverted@failed"));
+              assertThat(routes, contains("divert"));
+              return null;
+            });
+    p.run().waitUntilFinish();
+
+    assertThat(
+        Files.readAllLines(out, StandardCharsets.UTF_8), contains("id,name", "0,alice", "2,bob"));
+    assertDiverted(failed);
+  }
+
+  @Test
+  void aBuiltPipelineDivertsToATypedFallbackSinkAndReconciles(
+      TestPipeline p, TestLandscape landscape) throws IOException {
+    Path input = dir.resolve("names.csv");
+    Files.writeString(input, "id,name\n0,alice\n1,caf\u00e9\n2,bob\n", StandardCharsets.UTF_8);
+    Path failed = dir.resolve("failed.jsonl");
+    ElspethPipeline elspeth =
+        ElspethPipeline.builder()
+            .source(
+                ElspethSources.csv(input)
+                    .withSchema(Map.of("mode", "strict", "fields", List.of("id: int", "name: str")))
+                    .withOnValidationFailure("discard"))
+            .sink(
+                "out",
+                ElspethSinks.csv(dir.resolve("out.csv"))
+                    .withEncoding("ascii")
+                    .withOnWriteFailure(
+                        ElspethSinks.json(failed).withFormat("jsonl").named("failed")))
+            .defaultSink("out")
+            .build();
+    assertThat(elspeth.settings().sinks().keySet(), contains("out", "failed"));
+    assertThat(elspeth.settings().sinks().get("out").onWriteFailure(), is("failed"));
+    ElspethResult result = p.apply("elspeth", elspeth);
+    PAssert.that(result.sink("failed"))
+        .satisfies(
+            rows -> {
+              List<Object> diverted = new ArrayList<>();
+              rows.forEach(r -> diverted.add(r.get("name") + " from " + r.get("__diverted_from")));
+              assertThat(diverted, contains("caf\u00e9 from out"));
+              return null;
+            });
+
+    RunResult run = elspeth.run(p);
+
+    assertThat(run.toString(), run.status(), equalTo("completed"));
+    landscape
+        .assertRun(run.runId())
+        .reconciles()
+        .hasOutcomes("out", "completed", 2)
+        .hasOutcomes("failed", "diverted", 1);
+    assertThat(
+        Files.readAllLines(dir.resolve("out.csv"), StandardCharsets.UTF_8),
+        contains("id,name", "0,alice", "2,bob"));
+    assertDiverted(failed);
   }
 
   private ElspethPipeline built(Path input, Path db) {

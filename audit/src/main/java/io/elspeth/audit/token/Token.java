@@ -88,11 +88,20 @@ public record Token(
 
   /** A child token of this one (expansion), the {@code index}-th of its siblings. */
   public Token child(int index, Map<String, Object> childData, String stateId) {
+    return child(index, childData, stateId, Ids.tokenId());
+  }
+
+  /**
+   * A child token of this one with the id {@code childTokenId}, for a step that derives its tokens'
+   * ids (a batch flush, whose re-execution must record the same tokens).
+   */
+  public Token child(
+      int index, Map<String, Object> childData, String stateId, String childTokenId) {
     List<Integer> childOrder = new ArrayList<>(order);
     childOrder.add(index);
     return new Token(
         rowId,
-        Ids.tokenId(),
+        childTokenId,
         List.of(tokenId),
         rowIndex,
         childOrder,

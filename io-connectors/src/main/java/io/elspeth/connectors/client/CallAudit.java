@@ -5,7 +5,6 @@ import io.elspeth.audit.payload.PayloadStore;
 import io.elspeth.audit.record.CallRecord;
 import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -55,7 +54,7 @@ public final class CallAudit {
             : store.store(CanonicalJson.canonicalBytes(response));
     CallRecord call =
         new CallRecord(
-            UUID.randomUUID().toString().replace("-", ""),
+            sink.callId(callIndex),
             sink.stateId(),
             null,
             callIndex,

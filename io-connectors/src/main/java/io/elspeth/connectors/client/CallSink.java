@@ -16,6 +16,15 @@ public interface CallSink {
   /** The next call index of this state. */
   int nextCallIndex();
 
+  /**
+   * The id of this state's call {@code callIndex}: a new one per call by default; a sink whose
+   * state id is derived (a batch flush, re-executed by a retried bundle) derives it from the state,
+   * so the re-execution records the same call.
+   */
+  default String callId(int callIndex) {
+    return java.util.UUID.randomUUID().toString().replace("-", "");
+  }
+
   /** Keeps one call record of this state. */
   void record(CallRecord call);
 

@@ -6,10 +6,6 @@ import io.elspeth.audit.record.AuditRecordCoder;
 import io.elspeth.audit.token.Token;
 import io.elspeth.audit.token.TokenCoder;
 import io.elspeth.connectors.client.ClientSettings;
-import io.elspeth.connectors.sink.SinkRowCheck;
-import io.elspeth.connectors.sink.SinkWrite;
-import io.elspeth.connectors.sink.SinkWriteBarrier;
-import io.elspeth.connectors.sink.SinkWriter;
 import io.elspeth.pipelines.settings.PipelineSettings;
 import io.elspeth.pipelines.settings.Wiring;
 import io.elspeth.plugin.ElspethPipelineOptions;
@@ -37,7 +33,6 @@ import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
@@ -327,13 +322,11 @@ public final class PipelineGraphBuilder {
                       }
                       return index;
                     }));
-    // Every row is checked against what its sink can write before any sink writes: diverting
-    // sinks first (a sink that receives diverted rows never diverts itself), then the others
-    // with the rows diverted to them; one refused row and no sink publishes.
-    Map<String, SinkWriter> writers = new LinkedHashMap<>();
-    Map<String, StepContext> contexts = new LinkedHashMap<>();
-    for (PipelineSettings.Sink sink : settings.sinks().values()) {
-      writers.put(sink.name(), plan.sinkWriter(sink));
+    // Every row is checked against what its sink can write before any sink writes, then each
+    // sink writes (SinkSteps, the one way sinks are applied).
+    List<SinkSteps.Sink> sinks = new ArrayList<>();
+    for (int i = 0; i < sinkNames.size(); i++) {
+      PipelineSettings.Sink sink = named(settings.sinks(), sinkNames.get(i), "sink");
       StepContext ctx =
           plan.context(named(plan.sinks(), sink.name(), "sink node"), sink.onWriteFailure())
               .withPayloadStore(settings.payloadStoreBasePath());
@@ -342,60 +335,18 @@ public final class PipelineGraphBuilder {
         // publication to record there: it publishes at once, as a step tested alone does.
         ctx = ctx.withLandscape(null);
       }
-      contexts.put(sink.name(), ctx);
+      sinks.add(
+          new SinkSteps.Sink(
+              sink.name(),
+              sink.plugin(),
+              plan.sinkWriter(sink),
+              ctx,
+              sink.onWriteFailure(),
+              bySink.get(i).setCoder(TokenCoder.of())));
     }
-    Map<String, PCollection<Token>> writable = new LinkedHashMap<>();
-    List<PCollection<SinkWriteBarrier.Refusal>> refusals = new ArrayList<>();
-    List<PCollection<Token>> diverted = new ArrayList<>();
-    for (boolean diverting : List.of(true, false)) {
-      for (int i = 0; i < sinkNames.size(); i++) {
-        PipelineSettings.Sink sink = named(settings.sinks(), sinkNames.get(i), "sink");
-        String failure = sink.onWriteFailure();
-        if (diverting != (failure != null && !StepContext.DISCARD.equals(failure))) {
-          continue;
-        }
-        PCollection<Token> in = bySink.get(i).setCoder(TokenCoder.of());
-        if (!diverting && !diverted.isEmpty()) {
-          String name = sink.name();
-          PCollection<Token> toThis =
-              PCollectionList.of(diverted)
-                  .apply("diverted-to:" + name, Flatten.pCollections())
-                  .setCoder(TokenCoder.of())
-                  .apply(
-                      "diverted-filter:" + name,
-                      Filter.by((Token t) -> name.equals(t.destination())))
-                  .setCoder(TokenCoder.of());
-          in =
-              PCollectionList.of(in)
-                  .and(toThis)
-                  .apply("to-sink:" + name, Flatten.pCollections())
-                  .setCoder(TokenCoder.of());
-        }
-        PCollectionTuple checked =
-            in.apply(
-                "sink-check:" + sink.name(),
-                SinkRowCheck.of(named(writers, sink.name(), "sink writer"))
-                    .withContext(named(contexts, sink.name(), "sink context")));
-        audits.add(checked.get(StepTags.AUDIT));
-        refusals.add(checked.get(SinkRowCheck.REFUSED));
-        if (diverting) {
-          diverted.add(checked.get(StepTags.ROUTED));
-        }
-        writable.put(sink.name(), checked.get(StepTags.MAIN));
-      }
-    }
-    PCollectionView<SinkWriteBarrier.Verdict> barrier =
-        SinkWriteBarrier.of(PCollectionList.of(refusals));
-    for (PipelineSettings.Sink sink : settings.sinks().values()) {
-      audits.add(
-          named(writable, sink.name(), "sink input")
-              .apply(
-                  "sink:" + sink.name(),
-                  SinkWrite.to(named(writers, sink.name(), "sink writer"))
-                      .withPluginName(sink.plugin())
-                      .withContext(named(contexts, sink.name(), "sink context"))
-                      .withBarrier(barrier)));
-    }
+    SinkSteps.Applied applied = SinkSteps.apply(sinks);
+    audits.addAll(applied.audit());
+    Map<String, PCollection<Token>> writable = applied.writable();
     PCollection<AuditRecord> allAudit =
         PCollectionList.of(audits)
             .apply("all-audit", Flatten.pCollections())

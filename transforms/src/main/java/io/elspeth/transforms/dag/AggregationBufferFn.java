@@ -251,7 +251,8 @@ final class AggregationBufferFn extends DoFn<KV<String, Token>, Token> {
     List<Map<String, Object>> rows = members.stream().map(Token::data).toList();
     Instant started = Instant.now();
     Instant created = openedAt == null ? started : Instant.ofEpochMilli(openedAt);
-    String stateId = Ids.stateId();
+    // Derived from the flush: a re-execution of it records the same state and tokens.
+    String stateId = FlushIds.of(ctx, batchId).stateId(0);
     Token first = members.get(0);
     Map<String, Object> input = Map.of("batch_rows", rows);
     String reason = triggerReason(triggerType, members.size());

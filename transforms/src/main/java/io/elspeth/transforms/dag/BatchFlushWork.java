@@ -12,7 +12,6 @@ import io.elspeth.audit.record.NodeStateRecord;
 import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
-import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
 import io.elspeth.connectors.client.CallAudit;
 import io.elspeth.connectors.client.CallSink;
@@ -41,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * a checkpoint straight to the Landscape (the step's outputs reach the Landscape only when the
  * bundle ends, too late for a process killed while it waits), then carries on under a new state of
  * the same batch.
+ *
+ * <p>Its ids are derived from the flush ({@link FlushIds}): the state of each part of the flush
+ * (before the first checkpoint, between checkpoints, after the last), its calls (from the state and
+ * the call index) and its checkpoints. A re-execution of the flush (a retried bundle) starts in the
+ * part after the last checkpoint the Landscape holds for the batch, and re-commits what the first
+ * execution committed as the same records: the Landscape inserts nothing again and no telemetry is
+ * emitted again.
  */
 final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   private static final Logger LOG = LoggerFactory.getLogger(BatchFlushWork.class);
@@ -58,7 +64,12 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   private final @Nullable FilesystemPayloadStore store;
   private final @Nullable PayloadStore payloads;
   private final Object lock = new Object();
-  private volatile String stateId = Ids.stateId();
+  private final FlushIds ids;
+
+  /** The part of the flush now running: the checkpoints this batch has committed so far. */
+  private int segment;
+
+  private volatile String stateId;
   private final AtomicInteger nextIndex = new AtomicInteger();
   private final List<CallRecord> calls = new ArrayList<>();
 
@@ -85,6 +96,47 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     // A batch stores two payloads per row: written without a sync each, made durable by
     // syncPayloads() before any record naming them is committed or output.
     this.payloads = store == null ? null : store.deferring();
+    this.ids = FlushIds.of(ctx, batchId);
+    this.segment = committedCheckpoints();
+    this.stateId = ids.stateId(segment);
+  }
+
+  /**
+   * How many checkpoints of this flush the Landscape holds: none for a first execution; for a
+   * re-execution, those its earlier execution committed, after which it carries on.
+   */
+  private int committedCheckpoints() {
+    LandscapeUrl url = ctx.landscape();
+    if (url == null) {
+      return 0;
+    }
+    LandscapeStore landscape = LandscapeStores.acquire(url);
+    try (Connection c = landscape.connection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT COUNT(*) FROM checkpoints WHERE checkpoint_id = ?")) {
+      int n = 0;
+      while (true) {
+        ps.setString(1, ids.checkpointId(n));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            return n;
+          }
+        }
+        n++;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot read the checkpoints of aggregation "
+              + ctx.nodeName()
+              + " batch "
+              + batchId
+              + ": "
+              + e.getMessage(),
+          e);
+    } finally {
+      LandscapeStores.release(url);
+    }
   }
 
   /** Makes the payloads of the calls recorded so far durable. */
@@ -158,6 +210,11 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
     }
 
     @Override
+    public String callId(int callIndex) {
+      return FlushIds.callId(stateId, callIndex);
+    }
+
+    @Override
     public void record(CallRecord call) {
       synchronized (lock) {
         calls.add(call.withTelemetry(hints));
@@ -179,7 +236,7 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
   public void checkpoint(Map<String, Object> state) {
     synchronized (lock) {
       Instant now = Instant.now();
-      String checkpointId = "cp-" + Ids.groupId();
+      String checkpointId = ids.checkpointId(segment);
       Map<String, Object> pendingContext = new LinkedHashMap<>(context);
       pendingContext.put("checkpoint_id", checkpointId);
       NodeStateRecord pending =
@@ -219,7 +276,7 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
                 ctx.runId(),
                 first.tokenId(),
                 ctx.nodeId(),
-                nextSequence(store),
+                sequenceOf(store, checkpointId),
                 CanonicalJson.canonicalize(aggregationState),
                 null,
                 now,
@@ -248,19 +305,25 @@ final class BatchFlushWork implements ExternalBatchTransform.BatchWork {
           stateId);
       calls.clear();
       nextIndex.set(0);
-      stateId = Ids.stateId();
+      segment++;
+      stateId = ids.stateId(segment);
     }
   }
 
-  /** The run's next checkpoint sequence number at this node (1, 2, ...). */
-  private long nextSequence(LandscapeStore store) {
+  /**
+   * The sequence number of checkpoint {@code checkpointId}: the one it was committed with when a
+   * re-executed flush commits it again, else the run's next at this node (1, 2, ...).
+   */
+  private long sequenceOf(LandscapeStore store, String checkpointId) {
     try (Connection c = store.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT COALESCE(MAX(sequence_number), 0) + 1"
+                "SELECT COALESCE(MAX(CASE WHEN checkpoint_id = ? THEN sequence_number END),"
+                    + " MAX(sequence_number) + 1, 1)"
                     + " FROM checkpoints WHERE run_id = ? AND node_id = ?")) {
-      ps.setString(1, ctx.runId());
-      ps.setString(2, ctx.nodeId());
+      ps.setString(1, checkpointId);
+      ps.setString(2, ctx.runId());
+      ps.setString(3, ctx.nodeId());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);

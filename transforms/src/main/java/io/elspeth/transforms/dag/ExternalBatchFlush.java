@@ -177,15 +177,22 @@ final class ExternalBatchFlush {
             Instant.now()));
     Metrics.counter(AggregationStep.class, "batches_" + triggerType).inc();
     Instant now = Instant.now();
-    String expandGroupId = Ids.groupId();
+    FlushIds ids = FlushIds.of(ctx, batchId);
+    String expandGroupId = ids.expandGroupId();
     for (int i = 0; i < members.size(); i++) {
       Token m = members.get(i);
       TransformResult r = results.get(i);
       if (r instanceof TransformResult.Error err) {
         // The row's own failed state at this node carries its reason and its routing.
         StepAudit.Rejection rejection =
-            StepAudit.rejected(
-                ctx, Ids.stateId(), m, CanonicalJson.tolerantHash(m.data()), err.reason(), started);
+            FlushIds.derived(
+                StepAudit.rejected(
+                    ctx,
+                    ids.rejectionStateId(i),
+                    m,
+                    CanonicalJson.tolerantHash(m.data()),
+                    err.reason(),
+                    started));
         rejection.records().forEach(audit);
         if (rejection.routed() != null) {
           routed.accept(rejection.routed());
@@ -198,7 +205,7 @@ final class ExternalBatchFlush {
         main.accept(m.withData(row, stateId));
         continue;
       }
-      Token child = m.child(0, row, stateId);
+      Token child = ids.child(m, i, row, stateId);
       audit.accept(
           new TokenRecord(
               child.tokenId(),

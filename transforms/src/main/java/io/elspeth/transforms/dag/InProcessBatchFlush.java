@@ -143,7 +143,8 @@ final class InProcessBatchFlush {
       return;
     }
     Instant now = Instant.now();
-    String expandGroupId = Ids.groupId();
+    FlushIds ids = FlushIds.of(ctx, batchId);
+    String expandGroupId = ids.expandGroupId();
     for (int j = 0; j < outputs.size(); j++) {
       BatchTransform.BatchOutput o = outputs.get(j);
       List<Token> parents =
@@ -154,7 +155,7 @@ final class InProcessBatchFlush {
       Token child =
           new Token(
               anchor.rowId(),
-              Ids.tokenId(),
+              ids.tokenId(j),
               parents.stream().map(Token::tokenId).toList(),
               anchor.rowIndex(),
               order,
