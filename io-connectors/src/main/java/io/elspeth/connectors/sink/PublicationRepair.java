@@ -485,8 +485,8 @@ public final class PublicationRepair {
     Set<String> done = read(store, c -> terminal(c, chunk));
     List<AuditRecord> records = new ArrayList<>();
     // No token is the artifact's "first": a missing artifact is recorded after the chunks.
-    SinkWrite.WrittenSpillFile manifest =
-        new SinkWrite.WrittenSpillFile(
+    WrittenSpillFile manifest =
+        new WrittenSpillFile(
             Objects.requireNonNull(p.manifest(), "recordMissingOutcomes checked the manifest"),
             p.tokenCount(),
             "",
@@ -501,7 +501,7 @@ public final class PublicationRepair {
     long missing = 0;
     for (Token t : chunk) {
       if (!done.contains(t.tokenId())) {
-        SinkWrite.emitFor(ctx, manifest, t, records::add);
+        manifest.emitFor(ctx, t, records::add);
         missing++;
       }
     }
