@@ -6,6 +6,7 @@ import io.elspeth.audit.store.LandscapeStore;
 import io.elspeth.audit.store.LandscapeStores;
 import io.elspeth.audit.store.LandscapeUrl;
 import io.elspeth.audit.token.Ids;
+import io.elspeth.audit.token.Token;
 import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -83,8 +85,7 @@ final class LandscapePublisher implements SinkWriter.Publisher {
     LandscapeStore store = LandscapeStores.acquire(url);
     try {
       refuseToAppendToALostAttempt(store, staging);
-      PublicationRepair.awaitTokensRecorded(
-          store, manifest.toString(), ctx.nodeName(), TOKENS_RECORDED_TIMEOUT);
+      awaitTokensRecorded(store, manifest.toString(), ctx.nodeName(), TOKENS_RECORDED_TIMEOUT);
       SinkPublications.record(store, publication);
     } catch (IOException e) {
       Files.deleteIfExists(manifest);
@@ -99,6 +100,49 @@ final class LandscapePublisher implements SinkWriter.Publisher {
           e);
     } finally {
       LandscapeStores.release(url);
+    }
+  }
+
+  /**
+   * Waits until every token of {@code manifest} is recorded in the Landscape (its {@code tokens}
+   * row committed), so a sink never publishes output whose rows the audit trail does not yet hold:
+   * the Landscape commit runs beside the sinks and may lag them (Flink commits a bundle's tail when
+   * its buffer goes idle). Throws once {@code timeout} passes.
+   */
+  static void awaitTokensRecorded(
+      LandscapeStore store, String manifest, String sinkName, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (SpillFiles.Reader reader = new SpillFiles.Reader(manifest, 0)) {
+      List<Token> chunk = new ArrayList<>(LandscapeTokens.CHUNK);
+      Token t;
+      boolean more = true;
+      while (more) {
+        chunk.clear();
+        while (chunk.size() < LandscapeTokens.CHUNK && (t = reader.next()) != null) {
+          chunk.add(t);
+        }
+        more = chunk.size() == LandscapeTokens.CHUNK;
+        while (!chunk.isEmpty()
+            && LandscapeTokens.read(store, c -> LandscapeTokens.recordedTokens(c, chunk)).size()
+                < chunk.size()) {
+          if (System.nanoTime() > deadline) {
+            throw new IOException(
+                "sink '"
+                    + sinkName
+                    + "' holds tokens whose records the"
+                    + " Landscape has not committed after "
+                    + timeout.toSeconds()
+                    + " s; it does"
+                    + " not publish output the audit trail does not hold");
+          }
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the Landscape", e);
+          }
+        }
+      }
     }
   }
 
