@@ -18,8 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>The execution-model options default from the runner when nobody set them: on the DirectRunner
  * (one JVM, bundles held on the heap, no backpressure between steps) the source paces itself to the
- * Landscape commit and sinks spill sorted runs per bundle; on a distributed runner a file source is
- * read in parts by several workers and rows are spread over workers after the source.
+ * Landscape commit and sinks write sorted spill files per bundle; on a distributed runner a file
+ * source is read in parts by several workers and rows are spread over workers after the source.
  */
 public interface ElspethPipelineOptions extends PipelineOptions {
 
@@ -58,9 +58,9 @@ public interface ElspethPipelineOptions extends PipelineOptions {
           + " row by sink first (for runners that hold a group on the heap); default: true on the"
           + " DirectRunner")
   @Default.InstanceFactory(InProcessRunner.class)
-  Boolean getSinkRunsPerBundle();
+  Boolean getSinkSpillsPerBundle();
 
-  void setSinkRunsPerBundle(Boolean perBundle);
+  void setSinkSpillsPerBundle(Boolean perBundle);
 
   @Description(
       "Whether rows are spread over workers after the source; default: true except on"

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class ElspethPipelineOptionsTest {
 
   @Test
-  void theDirectRunnerPacesTheSourceAndSpillsSinkRunsPerBundle() {
+  void theDirectRunnerPacesTheSourceAndSpillsSinkRowsPerBundle() {
     ElspethPipelineOptions options = PipelineOptionsFactory.as(ElspethPipelineOptions.class);
     options.setRunner(DirectRunner.class);
     assertThat(options.getPaceSourceToCommit(), equalTo(true));
-    assertThat(options.getSinkRunsPerBundle(), equalTo(true));
+    assertThat(options.getSinkSpillsPerBundle(), equalTo(true));
     assertThat(options.getSpreadRowsAfterSource(), equalTo(false));
     assertThat(options.getReadSourceInParts(), equalTo(false));
   }
@@ -26,7 +26,7 @@ class ElspethPipelineOptionsTest {
     ElspethPipelineOptions options = PipelineOptionsFactory.as(ElspethPipelineOptions.class);
     options.setRunner(CrashingRunner.class);
     assertThat(options.getPaceSourceToCommit(), equalTo(false));
-    assertThat(options.getSinkRunsPerBundle(), equalTo(false));
+    assertThat(options.getSinkSpillsPerBundle(), equalTo(false));
     assertThat(options.getSpreadRowsAfterSource(), equalTo(true));
     assertThat(options.getReadSourceInParts(), equalTo(true));
   }
@@ -37,10 +37,10 @@ class ElspethPipelineOptionsTest {
         PipelineOptionsFactory.fromArgs(
                 "--runner=DirectRunner",
                 "--landscapeUrl=sqlite:///a.db",
-                "--sinkRunsPerBundle=false")
+                "--sinkSpillsPerBundle=false")
             .as(ElspethPipelineOptions.class);
     assertThat(options.getLandscapeUrl(), equalTo("sqlite:///a.db"));
-    assertThat(options.getSinkRunsPerBundle(), equalTo(false));
+    assertThat(options.getSinkSpillsPerBundle(), equalTo(false));
     assertThat(options.getPaceSourceToCommit(), equalTo(true));
   }
 }

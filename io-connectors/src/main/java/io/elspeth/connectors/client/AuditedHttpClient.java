@@ -1,6 +1,5 @@
 package io.elspeth.connectors.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elspeth.audit.canonical.CanonicalJson;
 import io.elspeth.audit.secrets.SecretFingerprinter;
 import io.elspeth.audit.secrets.UrlRedactor;
@@ -14,14 +13,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -39,9 +35,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code @Setup}; it is thread-safe.
  */
 public final class AuditedHttpClient implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_RAW_TEXT = 10_000;
-
   private final HttpClient http;
   private final SecretFingerprinter fingerprinter;
   private final UrlRedactor urls;
@@ -168,45 +161,15 @@ public final class AuditedHttpClient implements AutoCloseable {
       Duration timeout,
       CallSink sink)
       throws ExternalCallException {
-    String boundary = "elspeth-" + java.util.UUID.randomUUID().toString().replace("-", "");
-    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(file.length + 512);
-    StringBuilder head = new StringBuilder();
-    fields.forEach(
-        (k, v) ->
-            head.append("--")
-                .append(boundary)
-                .append("\r\n")
-                .append("Content-Disposition: form-data; name=\"")
-                .append(k)
-                .append("\"\r\n\r\n")
-                .append(v)
-                .append("\r\n"));
-    head.append("--")
-        .append(boundary)
-        .append("\r\n")
-        .append("Content-Disposition: form-data;" + " name=\"")
-        .append(fileField)
-        .append("\"; filename=\"")
-        .append(fileName)
-        .append("\"\r\nContent-Type: application/octet-stream\r\n\r\n");
-    body.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
-    body.writeBytes(file);
-    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    MultipartForm form = MultipartForm.of(fields, fileField, fileName, file);
     Map<String, String> sent = new LinkedHashMap<>(headers);
-    sent.put("Content-Type", "multipart/form-data; boundary=" + boundary);
+    sent.put("Content-Type", form.contentType());
     Map<String, Object> request = request("POST", url, headers);
-    Map<String, Object> multipart = new LinkedHashMap<>(fields);
-    Map<String, Object> filePart = new LinkedHashMap<>();
-    filePart.put("field", fileField);
-    filePart.put("filename", fileName);
-    filePart.put("bytes", file.length);
-    filePart.put("sha256", CanonicalJson.sha256Hex(file));
-    multipart.put("file", filePart);
-    request.put("multipart", multipart);
+    request.put("multipart", form.recorded());
     return send(
         url,
         sent,
-        HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()),
+        HttpRequest.BodyPublishers.ofByteArray(form.body()),
         "POST",
         request,
         timeout,
@@ -329,7 +292,8 @@ public final class AuditedHttpClient implements AutoCloseable {
         answer.headers().firstValue("content-type").orElse("").toLowerCase(Locale.ROOT);
     int status = answer.statusCode();
     boolean ok =
-        isAnswer(status, redirectIsAnswer, answer.headers().firstValue("location").isPresent());
+        HttpAnswers.isAnswer(
+            status, redirectIsAnswer, answer.headers().firstValue("location").isPresent());
     byte[] bytes = answer.body() == null ? new byte[0] : answer.body();
     Object body =
         textBody && ok ? new String(bytes, StandardCharsets.UTF_8) : body(bytes, contentType);
@@ -338,7 +302,8 @@ public final class AuditedHttpClient implements AutoCloseable {
     response.put("headers", SensitiveHeaders.response(responseHeaders));
     response.put("body_size", bytes.length);
     response.put("body", body);
-    return answered(request, index, latency, sink, reader, response, bytes, redirectIsAnswer);
+    return HttpAnswers.answered(
+        request, index, latency, sink, reader, response, bytes, redirectIsAnswer);
   }
 
   /**
@@ -367,7 +332,7 @@ public final class AuditedHttpClient implements AutoCloseable {
       CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
       throw ReplayedFailures.exception(error, null);
     }
-    return answered(
+    return HttpAnswers.answered(
         request,
         index,
         latency,
@@ -378,111 +343,14 @@ public final class AuditedHttpClient implements AutoCloseable {
         redirectIsAnswer);
   }
 
-  /**
-   * Reads and records an answer, live or replayed: {@code response} as it is recorded. With {@code
-   * redirectIsAnswer} (a page fetch that follows redirects itself), a 3xx with a {@code Location}
-   * is an answer too.
-   */
-  private <T> T answered(
-      Map<String, Object> request,
-      int index,
-      double latency,
-      CallSink sink,
-      ResponseReader<T> reader,
-      Map<String, Object> response,
-      byte[] bytes,
-      boolean redirectIsAnswer)
-      throws ExternalCallException {
-    int status =
-        ((Number)
-                Objects.requireNonNull(
-                    response.get("status_code"), "a recorded response has its status_code"))
-            .intValue();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> headers =
-        response.get("headers") instanceof Map<?, ?> h ? (Map<String, Object>) h : Map.of();
-    boolean ok = isAnswer(status, redirectIsAnswer, header(headers, "location") != null);
-    Object body = response.get("body");
-    if (ok) {
-      T value;
-      try {
-        value = reader.read(new Response(status, headers, body, bytes));
-      } catch (ExternalCallException e) {
-        CallAudit.record(
-            sink, index, "http", CallAudit.ERROR, request, response, e.toError(), latency);
-        throw e;
-      } catch (RuntimeException e) {
-        ExternalCallException failure =
-            new ExternalCallException(
-                ExternalCallException.Kind.INVALID_RESPONSE,
-                "unreadable response: " + e.getClass().getSimpleName(),
-                status);
-        CallAudit.record(
-            sink, index, "http", CallAudit.ERROR, request, response, failure.toError(), latency);
-        throw failure;
-      }
-      CallAudit.record(sink, index, "http", CallAudit.SUCCESS, request, response, null, latency);
-      return value;
-    }
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("type", "HTTPError");
-    error.put("message", "HTTP " + status);
-    error.put("status_code", status);
-    CallAudit.record(sink, index, "http", CallAudit.ERROR, request, response, error, latency);
-    throw new ExternalCallException(
-            ExternalCallException.forStatus(status), "HTTP " + status, status)
-        .withRetryAfter(
-            RetryPolicy.retryAfter(
-                header(headers, "retry-after-ms"), header(headers, "retry-after"), Instant.now()));
-  }
-
-  /**
-   * Whether a status answers the call: a 2xx, or for a page fetch that follows redirects itself a
-   * 3xx with a {@code Location}.
-   */
-  private static boolean isAnswer(int status, boolean redirectIsAnswer, boolean hasLocation) {
-    return status >= 200 && status < 300
-        || redirectIsAnswer && status >= 300 && status < 400 && hasLocation;
-  }
-
-  private static @Nullable String header(Map<String, Object> headers, String name) {
-    for (Map.Entry<String, Object> e : headers.entrySet()) {
-      if (e.getKey().equalsIgnoreCase(name) && e.getValue() != null) {
-        return String.valueOf(e.getValue());
-      }
-    }
-    return null;
-  }
-
   /** The body as recorded: parsed JSON, text, or base64 for binary content. */
   static @Nullable Object body(byte[] bytes, String contentType) {
-    String text = new String(bytes, StandardCharsets.UTF_8);
-    if (contentType.contains("json")) {
-      try {
-        Object parsed = CanonicalJson.toPlain(JSON.readTree(text));
-        CanonicalJson.canonicalize(parsed);
-        return parsed;
-      } catch (IOException | RuntimeException e) {
-        Map<String, Object> failed = new LinkedHashMap<>();
-        failed.put("_json_parse_failed", true);
-        failed.put("_error", e.getClass().getSimpleName());
-        failed.put(
-            "_raw_text", text.length() > MAX_RAW_TEXT ? text.substring(0, MAX_RAW_TEXT) : text);
-        return failed;
-      }
-    }
-    if (contentType.startsWith("text/")
-        || contentType.contains("xml")
-        || contentType.contains("form-urlencoded")
-        || contentType.isEmpty() && bytes.length == 0) {
-      return text;
-    }
-    return Map.of("_binary", Base64.getEncoder().encodeToString(bytes));
+    return RecordedHttpBody.body(bytes, contentType);
   }
 
   /** Whether a recorded body is a JSON document that failed to parse. */
   public static boolean isUnparsedJson(@Nullable Object body) {
-    return body instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("_json_parse_failed"));
+    return RecordedHttpBody.isUnparsedJson(body);
   }
 
   /** A transport failure's message, any URL in it redacted (JDK messages may name the URI). */

@@ -138,7 +138,7 @@ final class SearchTransport {
     } catch (RuntimeException e) {
       // An error status or a body the SDK could not read: the answer is judged as received.
       if (holder.exchange == null) {
-        throw AuditedLlmClient.classify(e);
+        throw AzureSdkFailures.classify(e);
       }
     }
     return Objects.requireNonNull(holder.exchange, "the capture policy saw the answer");

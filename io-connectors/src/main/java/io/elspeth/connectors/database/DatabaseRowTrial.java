@@ -63,7 +63,7 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   @Override
   public SortedMap<Long, String> refused(Iterable<Map<String, Object>> rows) throws IOException {
     SortedMap<Long, String> refused = new TreeMap<>();
-    try (DatabaseSinkWriter.Lease lease = writer.lease();
+    try (SinkConnectionPool.Lease lease = writer.lease();
         Connection c = lease.connection()) {
       c.setAutoCommit(false);
       try {
@@ -71,7 +71,7 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
           // The write creates it from the rows' types: nothing but the types to refuse a row.
           return refused;
         }
-        DatabaseSinkWriter.Insert insert = writer.insertOf(rows);
+        RowInsert insert = writer.insertOf(rows);
         if (insert.fields().isEmpty()) {
           return refused;
         }
@@ -122,7 +122,7 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   private void tryBatch(
       Connection c,
       PreparedStatement ps,
-      DatabaseSinkWriter.Insert insert,
+      RowInsert insert,
       List<Map<String, Object>> rows,
       long first,
       SortedMap<Long, String> refused)
@@ -152,7 +152,7 @@ final class DatabaseRowTrial implements SinkWriter.TargetCheck {
   private void tryEach(
       Connection c,
       PreparedStatement ps,
-      DatabaseSinkWriter.Insert insert,
+      RowInsert insert,
       List<Map<String, Object>> rows,
       long first,
       SortedMap<Long, String> refused)

@@ -3,29 +3,13 @@ package io.elspeth.connectors.sink;
 import io.elspeth.audit.crash.CrashPoint;
 import io.elspeth.audit.publication.SinkPublication;
 import io.elspeth.audit.publication.SinkPublications;
-import io.elspeth.audit.record.ArtifactRecord;
-import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.store.LandscapeStore;
-import io.elspeth.audit.token.Ids;
-import io.elspeth.audit.token.Token;
-import io.elspeth.connectors.operation.OperationAudit;
-import io.elspeth.connectors.operation.OperationCalls;
-import io.elspeth.plugin.StepContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PublicationRepair {
   private static final Logger LOG = LoggerFactory.getLogger(PublicationRepair.class);
-  private static final int CHUNK = 500;
 
   private PublicationRepair() {}
 
@@ -107,55 +90,13 @@ public final class PublicationRepair {
   }
 
   /**
-   * Waits until every token of {@code manifest} is recorded in the Landscape (its {@code tokens}
-   * row committed), so a sink never publishes output whose rows the audit trail does not yet hold:
-   * the Landscape commit runs beside the sinks and may lag them (Flink commits a bundle's tail when
-   * its buffer goes idle). Throws once {@code timeout} passes.
-   */
-  static void awaitTokensRecorded(
-      LandscapeStore store, String manifest, String sinkName, java.time.Duration timeout)
-      throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (SpillFiles.Reader reader = new SpillFiles.Reader(manifest, 0)) {
-      List<Token> chunk = new ArrayList<>(CHUNK);
-      Token t;
-      boolean more = true;
-      while (more) {
-        chunk.clear();
-        while (chunk.size() < CHUNK && (t = reader.next()) != null) {
-          chunk.add(t);
-        }
-        more = chunk.size() == CHUNK;
-        while (!chunk.isEmpty()
-            && read(store, c -> recordedTokens(c, chunk)).size() < chunk.size()) {
-          if (System.nanoTime() > deadline) {
-            throw new IOException(
-                "sink '"
-                    + sinkName
-                    + "' holds tokens whose records the"
-                    + " Landscape has not committed after "
-                    + timeout.toSeconds()
-                    + " s; it does"
-                    + " not publish output the audit trail does not hold");
-          }
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the Landscape", e);
-          }
-        }
-      }
-    }
-  }
-
-  /**
    * Repairs every unsettled publication of {@code runId}, oldest first. {@code writers} are the
    * configured sinks' writers by sink name, asked whether a one-step publication committed.
    */
   public static Report repairRun(
       LandscapeStore store, String runId, Map<String, SinkWriter> writers) {
-    List<SinkPublication> pending = read(store, c -> SinkPublications.unsettled(c, runId));
+    List<SinkPublication> pending =
+        LandscapeTokens.read(store, c -> SinkPublications.unsettled(c, runId));
     Report report = new Report(0, 0, 0);
     for (int i = 0; i < pending.size(); i++) {
       SinkPublication p = pending.get(i);
@@ -211,7 +152,8 @@ public final class PublicationRepair {
    * committed) and deletes their manifests.
    */
   public static void settleRun(LandscapeStore store, String runId) {
-    List<SinkPublication> pending = read(store, c -> SinkPublications.unsettled(c, runId));
+    List<SinkPublication> pending =
+        LandscapeTokens.read(store, c -> SinkPublications.unsettled(c, runId));
     for (SinkPublication p : pending) {
       settle(store, p, "published");
     }
@@ -226,12 +168,12 @@ public final class PublicationRepair {
   static Report repair(LandscapeStore store, SinkPublication p, @Nullable SinkWriter writer) {
     int renamed = 0;
     if (p.staged() == null) {
-      AtTarget at = askTarget(store, p, writer);
-      if (at == AtTarget.VOID) {
+      OneStepPublicationCheck.AtTarget at = OneStepPublicationCheck.ask(store, p, writer);
+      if (at == OneStepPublicationCheck.AtTarget.VOID) {
         abandon(store, p);
         return new Report(1, 0, 0);
       }
-      renamed = at == AtTarget.FINISHED ? 1 : 0;
+      renamed = at == OneStepPublicationCheck.AtTarget.FINISHED ? 1 : 0;
     } else {
       Path target = Path.of(p.target());
       String now = hashOrNull(target);
@@ -254,7 +196,7 @@ public final class PublicationRepair {
                     + e.getMessage());
           }
           renamed = 1;
-        } else if (java.util.Objects.equals(now, p.baseHash())) {
+        } else if (Objects.equals(now, p.baseHash())) {
           // The target never changed, so no token of it has an outcome from this sink: the
           // publication is void and its rows are processed again.
           abandon(store, p);
@@ -278,115 +220,10 @@ public final class PublicationRepair {
         }
       }
     }
-    long recorded = recordMissingOutcomes(store, p);
+    long recorded = ManifestOutcomes.recordMissing(store, p);
     CrashPoint.reached("resume.publication_repaired");
     settle(store, p, "published");
     return new Report(1, renamed, recorded);
-  }
-
-  /** What the target of a publication without a local staged file says of it. */
-  private enum AtTarget {
-    COMMITTED,
-    FINISHED,
-    VOID
-  }
-
-  /**
-   * Asks the target of a publication made in one step (a transaction or a block list's commit)
-   * whether it committed, and has output staged at the target (blocks) committed now if it did not
-   * and the target never changed. The requests this makes to the target's service are the sink's
-   * calls, recorded in the run that published under a sink_write operation of their own.
-   */
-  private static AtTarget askTarget(
-      LandscapeStore store, SinkPublication p, @Nullable SinkWriter writer) {
-    StepContext ctx =
-        new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(), Map.of(), null);
-    String operationId = Ids.operationId();
-    OperationCalls calls = new OperationCalls(p.runId(), operationId);
-    Instant started = Instant.now();
-    Map<String, Object> input = new java.util.LinkedHashMap<>();
-    input.put("repair_of_publication", p.publicationId());
-    input.put("target", p.target());
-    String sink = "sink '" + p.sinkName() + "' of run " + p.runId();
-    AtTarget at;
-    try {
-      java.util.Optional<Boolean> committed;
-      try {
-        if (writer != null) {
-          // One client (one pool) for the question and the finishing, released below.
-          writer.setup();
-        }
-        committed = writer == null ? java.util.Optional.empty() : writer.published(p, calls);
-      } catch (IOException e) {
-        throw new RepairException(
-            sink
-                + ": cannot ask "
-                + p.target()
-                + " whether publication "
-                + p.publicationId()
-                + " committed: "
-                + e.getMessage());
-      }
-      if (committed.isEmpty() || writer == null) { // no writer: committed is empty
-        throw new RepairException(
-            sink
-                + ": publication "
-                + p.publicationId()
-                + " to "
-                + p.target()
-                + " cannot be checked: the sink is not configured as it was");
-      }
-      try {
-        at =
-            committed.get()
-                ? AtTarget.COMMITTED
-                : writer.finishPublication(p, calls) ? AtTarget.FINISHED : AtTarget.VOID;
-      } catch (IOException e) {
-        throw new RepairException(
-            sink
-                + ": cannot finish publication "
-                + p.publicationId()
-                + " to "
-                + p.target()
-                + ": "
-                + e.getMessage());
-      }
-    } catch (RepairException e) {
-      recordCalls(store, ctx, operationId, started, input, calls, e.getMessage());
-      throw e;
-    } finally {
-      if (writer != null) {
-        writer.teardown();
-      }
-    }
-    recordCalls(store, ctx, operationId, started, input, calls, null);
-    return at;
-  }
-
-  /** Commits the repair's calls (if it made any) under their operation; failed: {@code error}. */
-  private static void recordCalls(
-      LandscapeStore store,
-      StepContext ctx,
-      String operationId,
-      Instant started,
-      Map<String, Object> input,
-      OperationCalls calls,
-      @Nullable String error) {
-    if (calls.calls().isEmpty()) {
-      return;
-    }
-    List<AuditRecord> records = new ArrayList<>();
-    records.add(
-        OperationAudit.finished(
-            ctx,
-            operationId,
-            "sink_write",
-            started,
-            input,
-            error == null ? Map.of("repaired", true) : null,
-            error));
-    records.addAll(calls.calls());
-    store.commit(records);
   }
 
   private static void abandon(LandscapeStore store, SinkPublication p) {
@@ -396,195 +233,6 @@ public final class PublicationRepair {
         p.sinkName(),
         p.target());
     settle(store, p, "abandoned");
-  }
-
-  private static long recordMissingOutcomes(LandscapeStore store, SinkPublication p) {
-    if (p.tokenCount() == 0) {
-      return 0;
-    }
-    String manifest = p.manifest();
-    if (manifest == null || !Files.exists(Path.of(manifest))) {
-      throw new RepairException(
-          "sink '"
-              + p.sinkName()
-              + "' of run "
-              + p.runId()
-              + ": the manifest of the "
-              + p.tokenCount()
-              + " tokens it published ("
-              + manifest
-              + ") is gone, so their outcomes cannot be completed; restore it before resuming.");
-    }
-    StepContext ctx =
-        new StepContext(p.runId(), p.nodeId(), p.sinkName(), p.stepIndex(), Map.of(), null);
-    Instant at = Instant.ofEpochMilli(p.recordedMs());
-    long recorded = 0;
-    // Reads and commits take turns on the store's connections (SQLite's pool holds one).
-    try (SpillFiles.Reader reader = new SpillFiles.Reader(manifest, 0)) {
-      boolean artifactMissing = !read(store, c -> hasArtifact(c, p));
-      String firstToken = null;
-      List<Token> chunk = new ArrayList<>(CHUNK);
-      Token t;
-      while ((t = reader.next()) != null) {
-        firstToken = firstToken == null ? t.tokenId() : firstToken;
-        chunk.add(t);
-        if (chunk.size() == CHUNK) {
-          recorded += recordChunk(store, ctx, p, chunk, at);
-          chunk.clear();
-        }
-      }
-      if (!chunk.isEmpty()) {
-        recorded += recordChunk(store, ctx, p, chunk, at);
-      }
-      if (artifactMissing && firstToken != null) {
-        // As the sink does: the artifact names the node state of its first token.
-        String first = firstToken;
-        String firstState =
-            read(store, c -> Optional.ofNullable(stateOf(c, first, p.nodeId()))).orElse(null);
-        if (firstState == null) {
-          throw new IllegalStateException(
-              "token "
-                  + firstToken
-                  + " has no state at sink '"
-                  + p.sinkName()
-                  + "' after its outcome was recorded");
-        }
-        store.commit(List.of(artifact(p, firstState, at)));
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot complete the outcomes of sink '"
-              + p.sinkName()
-              + "' of run "
-              + p.runId()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-    return recorded;
-  }
-
-  /** Records a sink state and outcome for each of the chunk's tokens that has no outcome. */
-  private static long recordChunk(
-      LandscapeStore store, StepContext ctx, SinkPublication p, List<Token> chunk, Instant at) {
-    Set<String> known = read(store, c -> recordedTokens(c, chunk));
-    if (known.size() < chunk.size()) {
-      throw new RepairException(
-          "sink '"
-              + p.sinkName()
-              + "' of run "
-              + p.runId()
-              + " published "
-              + p.target()
-              + " with "
-              + (chunk.size() - known.size())
-              + " or more tokens the Landscape"
-              + " has no record of (their rows' records had not been committed when the run died),"
-              + " so that output cannot be certified; move it aside and start a new run");
-    }
-    Set<String> done = read(store, c -> terminal(c, chunk));
-    List<AuditRecord> records = new ArrayList<>();
-    // No token is the artifact's "first": a missing artifact is recorded after the chunks.
-    SinkWrite.WrittenSpillFile manifest =
-        new SinkWrite.WrittenSpillFile(
-            Objects.requireNonNull(p.manifest(), "recordMissingOutcomes checked the manifest"),
-            p.tokenCount(),
-            "",
-            "",
-            p.artifactType(),
-            p.target(),
-            p.newHash(),
-            p.newSize(),
-            at,
-            at,
-            0.0);
-    long missing = 0;
-    for (Token t : chunk) {
-      if (!done.contains(t.tokenId())) {
-        SinkWrite.emitFor(ctx, manifest, t, records::add);
-        missing++;
-      }
-    }
-    if (!records.isEmpty()) {
-      store.commit(records);
-    }
-    return missing;
-  }
-
-  /** A query on a connection of its own, closed before anything is committed. */
-  private static <T> T read(LandscapeStore store, LandscapeStore.TransactionWork<T> query) {
-    try (Connection c = store.connection()) {
-      return query.apply(c);
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          "cannot read the Landscape " + store.url() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static ArtifactRecord artifact(SinkPublication p, String stateId, Instant at) {
-    return new ArtifactRecord(
-        Ids.artifactId(),
-        p.runId(),
-        stateId,
-        p.nodeId(),
-        p.artifactType(),
-        p.target(),
-        p.newHash(),
-        p.newSize(),
-        null,
-        at);
-  }
-
-  private static boolean hasArtifact(Connection c, SinkPublication p) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT 1 FROM artifacts WHERE run_id = ? AND sink_node_id = ?")) {
-      ps.setString(1, p.runId());
-      ps.setString(2, p.nodeId());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
-
-  private static @Nullable String stateOf(Connection c, String tokenId, String nodeId)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT state_id FROM node_states WHERE"
-                + " token_id = ? AND node_id = ? ORDER BY attempt DESC")) {
-      ps.setString(1, tokenId);
-      ps.setString(2, nodeId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
-  }
-
-  private static Set<String> terminal(Connection c, List<Token> chunk) throws SQLException {
-    return tokenIds(c, "SELECT token_id FROM token_outcomes WHERE is_terminal = 1 AND", chunk);
-  }
-
-  private static Set<String> recordedTokens(Connection c, List<Token> chunk) throws SQLException {
-    return tokenIds(c, "SELECT token_id FROM tokens WHERE", chunk);
-  }
-
-  /** The ids of {@code chunk}'s tokens that {@code select} (ending in WHERE or AND) finds. */
-  private static Set<String> tokenIds(Connection c, String select, List<Token> chunk)
-      throws SQLException {
-    Set<String> done = new HashSet<>();
-    String marks = String.join(", ", chunk.stream().map(t -> "?").toList());
-    try (PreparedStatement ps = c.prepareStatement(select + " token_id IN (" + marks + ")")) {
-      int i = 1;
-      for (Token t : chunk) {
-        ps.setString(i++, t.tokenId());
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          done.add(rs.getString(1));
-        }
-      }
-    }
-    return done;
   }
 
   private static @Nullable String hashOrNull(Path file) {

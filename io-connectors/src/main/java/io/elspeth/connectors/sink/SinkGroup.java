@@ -72,8 +72,7 @@ final class SinkGroup
     if (spillsPerBundle) {
       items =
           tokens
-              .apply(
-                  "SpillBundles", ParDo.of(new SinkWrite.SpillBundleFn(key, dir, spillFileTokens)))
+              .apply("SpillBundles", ParDo.of(new SpillBundleFn(key, dir, spillFileTokens)))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), SpillFiles.SpillFileCoder.of()))
               .apply("TagSpillFiles", ParDo.of(new TagFn<>(SPILL_FILE)))
               .setCoder(itemCoder());

@@ -2,57 +2,25 @@ package io.elspeth.connectors.sink;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
-import io.elspeth.audit.canonical.CanonicalJson;
-import io.elspeth.audit.commit.AuditBacklog;
-import io.elspeth.audit.publication.SinkPublication;
-import io.elspeth.audit.publication.SinkPublications;
-import io.elspeth.audit.record.ArtifactRecord;
 import io.elspeth.audit.record.AuditRecord;
 import io.elspeth.audit.record.AuditRecordCoder;
-import io.elspeth.audit.record.NodeStateRecord;
-import io.elspeth.audit.store.LandscapeStore;
-import io.elspeth.audit.store.LandscapeStores;
-import io.elspeth.audit.store.LandscapeUrl;
-import io.elspeth.audit.token.Ids;
 import io.elspeth.audit.token.Token;
-import io.elspeth.connectors.operation.OperationAudit;
-import io.elspeth.connectors.operation.OperationCalls;
-import io.elspeth.connectors.split.ReadClaim;
-import io.elspeth.connectors.split.ReadPosition;
-import io.elspeth.connectors.split.ReadRange;
-import io.elspeth.connectors.split.ReadRangeTracker;
 import io.elspeth.plugin.ElspethPipelineOptions;
-import io.elspeth.plugin.StepAudit;
 import io.elspeth.plugin.StepContext;
-import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.RawUnionValue;
-import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -92,16 +60,6 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
   /** Audit records of a spill file are emitted in parts of at least this many tokens. */
   static final long MIN_TOKENS_PER_AUDIT_PART = 2048;
 
-  /**
-   * Sink outcomes a run's audit readers may have emitted ahead of the commit in this JVM before
-   * their parts shrink to the runner's checkpoint interval (about 2 KiB of records each on the
-   * heap: some 40 MiB).
-   */
-  static final long MAX_UNCOMMITTED_OUTCOMES = 20_000;
-
-  /** How long a sink waits for the Landscape to record its tokens before it publishes. */
-  static final java.time.Duration TOKENS_RECORDED_TIMEOUT = java.time.Duration.ofMinutes(10);
-
   /** Where tokens are spilled: per bundle before grouping, or after grouping the tokens. */
   enum Grouping {
     AUTO,
@@ -110,16 +68,13 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
 
     /**
      * Whether each bundle spills its tokens in a pipeline with these options (AUTO: the {@code
-     * sinkRunsPerBundle} option, named before spill files were).
+     * sinkSpillsPerBundle} option).
      */
     boolean spillsPerBundle(PipelineOptions options) {
       return this == SPILL_FILES
-          || (this == AUTO && ElspethPipelineOptions.of(options).getSinkRunsPerBundle());
+          || (this == AUTO && ElspethPipelineOptions.of(options).getSinkSpillsPerBundle());
     }
   }
-
-  private static final TupleTag<AuditRecord> WRITTEN = new TupleTag<>("written") {};
-  private static final TupleTag<WrittenSpillFile> TO_AUDIT = new TupleTag<>("to-audit") {};
 
   /**
    * What a SinkWrite is configured with. Immutable: each {@code withX} returns a new transform
@@ -257,7 +212,9 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     return new SinkWrite(config.toBuilder().barrier(verdict).build());
   }
 
-  /** Where tokens are spilled; AUTO (the sinkRunsPerBundle pipeline option) unless a test says. */
+  /**
+   * Where tokens are spilled; AUTO (the sinkSpillsPerBundle pipeline option) unless a test says.
+   */
   SinkWrite withGrouping(Grouping g) {
     checkArgument(g != null, "withGrouping() needs a grouping, got null");
     return new SinkWrite(config.toBuilder().grouping(g).build());
@@ -304,19 +261,20 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
                     spillsPerBundle,
                     config.spillFileTokens(),
                     barrier))
-            .withOutputTags(WRITTEN, TupleTagList.of(TO_AUDIT));
+            .withOutputTags(SinkWriteFn.WRITTEN, TupleTagList.of(SinkWriteFn.TO_AUDIT));
     PCollectionTuple written =
         tokens
             .apply("Gather", new SinkGroup(key, dir, spillsPerBundle, config.spillFileTokens()))
             .apply("WriteDurably", barrier == null ? write : write.withSideInputs(barrier));
-    PCollection<AuditRecord> direct = written.get(WRITTEN).setCoder(AuditRecordCoder.of());
+    PCollection<AuditRecord> direct =
+        written.get(SinkWriteFn.WRITTEN).setCoder(AuditRecordCoder.of());
     if (!spillsPerBundle) {
-      written.get(TO_AUDIT).setCoder(SerializableCoder.of(WrittenSpillFile.class));
+      written.get(SinkWriteFn.TO_AUDIT).setCoder(SerializableCoder.of(WrittenSpillFile.class));
       return direct;
     }
     PCollection<AuditRecord> perToken =
         written
-            .get(TO_AUDIT)
+            .get(SinkWriteFn.TO_AUDIT)
             .setCoder(SerializableCoder.of(WrittenSpillFile.class))
             .apply(
                 "RecordOutcomes",
@@ -337,481 +295,5 @@ public final class SinkWrite extends PTransform<PCollection<Token>, PCollection<
     builder
         .add(DisplayData.item("plugin", config.pluginName()))
         .add(DisplayData.item("target", config.writer().target()));
-  }
-
-  /**
-   * A spill file whose tokens are durably written, with what their audit records need: the write's
-   * times, the artifact, and the first token in source order (the artifact's node state).
-   */
-  record WrittenSpillFile(
-      String path,
-      long count,
-      String firstTokenId,
-      String firstStateId,
-      String artifactType,
-      String artifactPath,
-      String contentHash,
-      long sizeBytes,
-      Instant started,
-      Instant done,
-      double perRowMs)
-      implements Serializable {}
-
-  /** Spills each bundle's tokens as sorted spill files; outputs their names, keyed by sink. */
-  static final class SpillBundleFn extends DoFn<Token, KV<String, SpillFiles.SpillFile>> {
-    private final String key;
-    private final String dir;
-    private final int spillFileTokens;
-    private transient List<Token> buffer;
-
-    SpillBundleFn(String key, String dir, int spillFileTokens) {
-      this.key = key;
-      this.dir = dir;
-      this.spillFileTokens = spillFileTokens;
-    }
-
-    @StartBundle
-    public void start() {
-      buffer = new ArrayList<>();
-    }
-
-    @ProcessElement
-    public void process(@Element Token token, OutputReceiver<KV<String, SpillFiles.SpillFile>> out)
-        throws IOException {
-      buffer.add(token);
-      if (buffer.size() >= spillFileTokens) {
-        out.output(KV.of(key, SpillFiles.write(Path.of(dir), buffer)));
-        buffer = new ArrayList<>();
-      }
-    }
-
-    @FinishBundle
-    public void finish(FinishBundleContext c) throws IOException {
-      if (!buffer.isEmpty()) {
-        c.output(
-            KV.of(key, SpillFiles.write(Path.of(dir), buffer)),
-            GlobalWindow.INSTANCE.maxTimestamp(),
-            GlobalWindow.INSTANCE);
-        buffer = new ArrayList<>();
-      }
-    }
-  }
-
-  /**
-   * Writes a sink's gathered tokens with the writer, which it sets up once per DoFn instance (its
-   * pool or client) and tears down with the instance.
-   */
-  static final class SinkWriteFn extends DoFn<KV<String, Iterable<RawUnionValue>>, AuditRecord> {
-    private final StepContext ctx;
-    private final SinkWriter writer;
-    private final String pluginName;
-    private final String dir;
-    private final boolean spillsPerBundle;
-    private final int spillFileTokens;
-    private final @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier;
-    private final Counter rowsWritten = Metrics.counter(SinkWrite.class, "rows_written");
-
-    SinkWriteFn(
-        StepContext ctx,
-        SinkWriter writer,
-        String pluginName,
-        String dir,
-        boolean spillsPerBundle,
-        int spillFileTokens,
-        @Nullable PCollectionView<SinkWriteBarrier.Verdict> barrier) {
-      this.spillFileTokens = spillFileTokens;
-      this.barrier = barrier;
-      this.ctx = ctx;
-      this.writer = writer;
-      this.pluginName = pluginName;
-      this.dir = dir;
-      this.spillsPerBundle = spillsPerBundle;
-    }
-
-    @Setup
-    public void setup() throws IOException {
-      writer.setup();
-    }
-
-    @Teardown
-    public void teardown() {
-      writer.teardown();
-    }
-
-    /**
-     * The sink's side of the publication protocol: once the output is staged, the manifest of its
-     * tokens is written durably beside it and the intent to publish is committed to the Landscape;
-     * only then does the writer replace the target. Without a Landscape (a step tested alone) the
-     * writer publishes at once.
-     */
-    private SinkWriter.@Nullable Publisher publisher(List<SpillFiles.SpillFile> spills) {
-      LandscapeUrl url = ctx.landscape();
-      if (url == null) {
-        return null;
-      }
-      String publicationId = Ids.groupId();
-      return new SinkWriter.Publisher() {
-        @Override
-        public String publicationId() {
-          return publicationId;
-        }
-
-        @Override
-        public void beforePublish(SinkWriter.Staging staging) throws IOException {
-          Path manifest = manifestPath(staging, publicationId);
-          long tokens = SpillFiles.writeDurable(manifest, SpillFiles.merge(spills));
-          DurableFile.syncDirectory(
-              Objects.requireNonNull(manifest.getParent(), "a manifest is a file in a directory"));
-          SinkWriter.Artifact base = staging.base();
-          SinkPublication publication =
-              new SinkPublication(
-                  publicationId,
-                  ctx.runId(),
-                  ctx.nodeId(),
-                  ctx.nodeName(),
-                  ctx.stepIndex(),
-                  staging.output().artifactType(),
-                  staging.target(),
-                  staging.staged(),
-                  manifest.toString(),
-                  tokens,
-                  base == null ? null : base.sizeBytes(),
-                  base == null ? null : base.contentHash(),
-                  staging.output().sizeBytes(),
-                  staging.output().contentHash(),
-                  System.currentTimeMillis(),
-                  null);
-          LandscapeStore store = LandscapeStores.acquire(url);
-          try {
-            refuseToAppendToALostAttempt(store, staging);
-            PublicationRepair.awaitTokensRecorded(
-                store, manifest.toString(), ctx.nodeName(), TOKENS_RECORDED_TIMEOUT);
-            SinkPublications.record(store, publication);
-          } catch (IOException e) {
-            java.nio.file.Files.deleteIfExists(manifest);
-            throw e;
-          } catch (RuntimeException e) {
-            java.nio.file.Files.deleteIfExists(manifest);
-            throw new IOException(
-                "cannot record the publication of "
-                    + staging.target()
-                    + " in the Landscape: "
-                    + e.getMessage(),
-                e);
-          } finally {
-            LandscapeStores.release(url);
-          }
-        }
-      };
-    }
-
-    /**
-     * Refuses to publish when an earlier attempt of this sink in this run (a task Flink restarted)
-     * already published the target and died before the run settled it, and this write appends to
-     * that output: the rows would be in the file twice, the earlier attempt's copy under tokens the
-     * restarted job replaced. The run fails instead, and a resume finishes it from the Landscape
-     * (the repair completes the earlier publication's outcomes). A write that replaces the target
-     * replaces the earlier output too, and goes on. A one-step writer (the database sink: no base
-     * to compare) asks the target whether the earlier publication committed.
-     */
-    private void refuseToAppendToALostAttempt(LandscapeStore store, SinkWriter.Staging staging)
-        throws IOException {
-      SinkWriter.Artifact base = staging.base();
-      if (!writer.appends()) {
-        return;
-      }
-      List<SinkPublication> unsettled;
-      try (java.sql.Connection c = store.connection()) {
-        unsettled = SinkPublications.unsettled(c, ctx.runId());
-      } catch (java.sql.SQLException e) {
-        throw new IOException(
-            "cannot read the sink publications of run " + ctx.runId() + ": " + e.getMessage(), e);
-      }
-      for (SinkPublication earlier : unsettled) {
-        if (!earlier.nodeId().equals(ctx.nodeId()) || !earlier.target().equals(staging.target())) {
-          continue;
-        }
-        boolean lostOutputIsThere =
-            base != null
-                ? earlier.newHash().equals(base.contentHash())
-                    && !earlier.newHash().equals(earlier.baseHash())
-                : earlier.staged() == null
-                    && writer.published(earlier.publicationId()).orElse(false);
-        if (lostOutputIsThere) {
-          throw new IOException(
-              "an earlier attempt of this sink in run "
-                  + ctx.runId()
-                  + " published "
-                  + staging.target()
-                  + " (publication "
-                  + earlier.publicationId()
-                  + ") and was lost before the run recorded its outcomes; this attempt appends to"
-                  + " that output and would write its rows twice, so it stops: `elspeth resume "
-                  + ctx.runId()
-                  + "` finishes the run from the Landscape");
-        }
-      }
-    }
-
-    /**
-     * Where a publication's manifest goes: beside a staged file (the same folder as the target),
-     * else in the run's payload store ({@code sink-manifests/}).
-     */
-    private Path manifestPath(SinkWriter.Staging staging, String publicationId) throws IOException {
-      if (staging.staged() != null) {
-        return Path.of(staging.staged())
-            .resolveSibling(
-                PublicationRepair.manifestName(Path.of(staging.target()), publicationId));
-      }
-      Path dir =
-          Path.of(
-                  ctx.payloadStore() != null
-                      ? ctx.payloadStore()
-                      : System.getProperty("java.io.tmpdir"))
-              .resolve("sink-manifests");
-      java.nio.file.Files.createDirectories(dir);
-      return dir.resolve(publicationId + ".elspeth-manifest");
-    }
-
-    @ProcessElement
-    public void process(
-        @Element KV<String, Iterable<RawUnionValue>> group,
-        MultiOutputReceiver out,
-        ProcessContext c)
-        throws IOException {
-      List<SpillFiles.SpillFile> spills = new ArrayList<>();
-      if (barrier != null) {
-        SinkWriteBarrier.Verdict verdict = c.sideInput(barrier);
-        if (verdict.refused() > 0) {
-          // Another sink (or this one) cannot write a row: nothing is staged or published.
-          if (spillsPerBundle) {
-            SinkGroup.spillFiles(group.getValue()).forEach(r -> SpillFiles.delete(r.path()));
-          }
-          throw new IOException(verdict.message());
-        }
-      }
-      if (spillsPerBundle) {
-        spills.addAll(SinkGroup.spillFiles(group.getValue()));
-      } else {
-        // The runner's group may be larger than memory (Flink streams it, once, from its spilled
-        // buffers): sort it into spill files on this worker's disk as it is read.
-        spills.addAll(
-            SpillFiles.spill(Path.of(dir), SinkGroup.tokens(group.getValue()), spillFileTokens));
-      }
-      long count = spills.stream().mapToLong(SpillFiles.SpillFile::count).sum();
-      Iterable<Token> merged = SpillFiles.merge(spills);
-      Iterable<Map<String, Object>> rows = SpillFiles.rows(merged);
-
-      Instant started = Instant.now();
-      String operationId = Ids.operationId();
-      OperationCalls calls = new OperationCalls(ctx.runId(), operationId);
-      Map<String, Object> opInput = new LinkedHashMap<>();
-      opInput.put("sink_plugin", pluginName);
-      opInput.put("row_count", Math.toIntExact(count));
-      SinkWriter.Artifact artifact;
-      try {
-        artifact = writer.write(rows, calls, publisher(spills));
-        writer.dataset(ctx.runId()).reportWritten();
-      } catch (IOException | RuntimeException e) {
-        spills.forEach(r -> SpillFiles.delete(r.path()));
-        String message =
-            "sink '"
-                + ctx.nodeName()
-                + "' could not write "
-                + writer.target()
-                + ": "
-                + e.getMessage();
-        IOException failure =
-            new IOException(
-                message + " (sink_write operation " + operationId + " recorded as failed)", e);
-        OperationAudit.commitFailure(
-            ctx,
-            OperationAudit.finished(
-                ctx, operationId, "sink_write", started, opInput, null, message),
-            calls,
-            failure);
-        throw failure;
-      }
-      Instant done = Instant.now();
-      rowsWritten.inc(count);
-
-      OutputReceiver<AuditRecord> audit = out.get(WRITTEN);
-      Map<String, Object> opOutput = new LinkedHashMap<>();
-      opOutput.put("artifact_path", artifact.pathOrUri());
-      opOutput.put("content_hash", artifact.contentHash());
-      double totalMs = Duration.between(started, done).toNanos() / 1e6;
-      audit.output(
-          OperationAudit.finished(
-              ctx, operationId, "sink_write", started, opInput, opOutput, null));
-      calls.calls().forEach(audit::output);
-      if (count == 0) {
-        spills.forEach(r -> SpillFiles.delete(r.path()));
-        return;
-      }
-      // The first token in source order is the head of one of the spill files.
-      Token first = null;
-      for (SpillFiles.SpillFile spill : spills) {
-        try (SpillFiles.Reader reader = new SpillFiles.Reader(spill.path(), 0)) {
-          Token head = reader.next();
-          if (head != null && (first == null || Token.compareBySourceOrder(head, first) < 0)) {
-            first = head;
-          }
-        }
-      }
-      if (first == null) {
-        throw new IllegalStateException(
-            "sink '"
-                + ctx.nodeName()
-                + "' wrote "
-                + count
-                + " tokens but none of its spill files has a first token");
-      }
-      String firstStateId = Ids.stateId();
-      double perRowMs = totalMs / count;
-      for (SpillFiles.SpillFile spill : spills) {
-        WrittenSpillFile written =
-            new WrittenSpillFile(
-                spill.path(),
-                spill.count(),
-                first.tokenId(),
-                firstStateId,
-                artifact.artifactType(),
-                artifact.pathOrUri(),
-                artifact.contentHash(),
-                artifact.sizeBytes(),
-                started,
-                done,
-                perRowMs);
-        if (spillsPerBundle) {
-          out.get(TO_AUDIT).output(written);
-        } else {
-          // Outputs stream on these runners: emit from the spill file here, on the disk it is on.
-          try (SpillFiles.Reader reader = new SpillFiles.Reader(spill.path(), 0)) {
-            Token t;
-            while ((t = reader.next()) != null) {
-              emitFor(ctx, written, t, audit::output);
-            }
-          }
-          SpillFiles.delete(spill.path());
-        }
-      }
-    }
-  }
-
-  /**
-   * Emits a written token's sink node state and outcome, and after the first token's state the
-   * sink's artifact (which names that state).
-   */
-  static void emitFor(
-      StepContext ctx, WrittenSpillFile written, Token token, Consumer<AuditRecord> out) {
-    boolean isFirst = token.tokenId().equals(written.firstTokenId());
-    String stateId = isFirst ? written.firstStateId() : Ids.stateId();
-    int step = SinkRowCheck.stepIndex(ctx, token);
-    Map<String, Object> output = new LinkedHashMap<>();
-    output.put("row", token.data());
-    output.put("artifact_path", written.artifactPath());
-    output.put("content_hash", written.contentHash());
-    String inputHash = CanonicalJson.tolerantHash(token.data());
-    out.accept(
-        new NodeStateRecord(
-            stateId,
-            token.tokenId(),
-            ctx.runId(),
-            ctx.nodeId(),
-            step,
-            0,
-            "completed",
-            inputHash,
-            CanonicalJson.tolerantHash(output),
-            null,
-            written.perRowMs(),
-            null,
-            null,
-            written.started(),
-            written.done(),
-            token.rowId()));
-    String outcome = token.pendingOutcome() == null ? "completed" : token.pendingOutcome();
-    out.accept(
-        StepAudit.outcome(ctx.runId(), token, outcome, ctx.nodeName(), token.errorHash(), null));
-    if (isFirst) {
-      out.accept(
-          new ArtifactRecord(
-              Ids.artifactId(),
-              ctx.runId(),
-              written.firstStateId(),
-              ctx.nodeId(),
-              written.artifactType(),
-              written.artifactPath(),
-              written.contentHash(),
-              written.sizeBytes(),
-              null,
-              written.done()));
-    }
-  }
-
-  /**
-   * Emits the audit records of one written spill file as a splittable read over the file, so the
-   * DirectRunner checkpoints it and no bundle holds a whole sink's records; deletes the file when
-   * its last record is out.
-   */
-  @DoFn.BoundedPerElement
-  static final class SpillFileAuditFn extends DoFn<WrittenSpillFile, AuditRecord> {
-    private final StepContext ctx;
-    private final long minTokensPerPart;
-
-    SpillFileAuditFn(StepContext ctx, long minTokensPerPart) {
-      this.ctx = ctx;
-      this.minTokensPerPart = minTokensPerPart;
-    }
-
-    @GetInitialRestriction
-    public ReadRange initialRestriction(@Element WrittenSpillFile written) {
-      return ReadRange.whole(ReadPosition.start(0), "", written.done());
-    }
-
-    @GetRestrictionCoder
-    public ReadRange.Coder restrictionCoder() {
-      return ReadRange.Coder.of();
-    }
-
-    @NewTracker
-    public ReadRangeTracker newTracker(@Restriction ReadRange range) {
-      // While the commit is too far behind, a part ends at the runner's next checkpoint try
-      // (every 100 outputs on the DirectRunner): the reader slows to what the commit takes.
-      String runId = ctx.runId();
-      return new ReadRangeTracker(
-          range,
-          minTokensPerPart,
-          8L << 20,
-          () ->
-              AuditBacklog.behind(
-                  runId, AuditBacklog.Kind.SINK_OUTCOMES, MAX_UNCOMMITTED_OUTCOMES));
-    }
-
-    @ProcessElement
-    public void process(
-        @Element WrittenSpillFile written,
-        RestrictionTracker<ReadRange, ReadClaim> tracker,
-        OutputReceiver<AuditRecord> out)
-        throws IOException {
-      ReadPosition position = tracker.currentRestriction().from();
-      java.util.function.LongConsumer outcomesEmitted =
-          AuditBacklog.emitter(ctx.runId(), AuditBacklog.Kind.SINK_OUTCOMES);
-      try (SpillFiles.Reader reader = new SpillFiles.Reader(written.path(), position.offset())) {
-        Token t;
-        while ((t = reader.next()) != null) {
-          ReadPosition next = position.atOffset(reader.offset(), 0, 0).after(0);
-          if (!tracker.tryClaim(new ReadClaim(position, next))) {
-            return;
-          }
-          emitFor(ctx, written, t, out::output);
-          outcomesEmitted.accept(1);
-          position = next;
-        }
-      }
-      if (tracker.tryClaim(ReadClaim.end(position))) {
-        SpillFiles.delete(written.path());
-      }
-    }
   }
 }

@@ -59,7 +59,7 @@ final class TargetRowCheck extends PTransform<PCollection<Token>, PCollection<KV
           tokens
               .apply(
                   "SpillBundles",
-                  ParDo.of(new SinkWrite.SpillBundleFn(key, dir, SinkWrite.MAX_SPILL_FILE_TOKENS)))
+                  ParDo.of(new SpillBundleFn(key, dir, SinkWrite.MAX_SPILL_FILE_TOKENS)))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), SpillFiles.SpillFileCoder.of()))
               .apply("GatherSpillFiles", GroupByKey.create());
     } else {

@@ -147,7 +147,7 @@ public final class RunLauncher {
     boolean inProcess = !settings.runner().profile().distributed();
     ElspethPipelineOptions elspeth = ElspethPipelineOptions.of(options);
     elspeth.setPaceSourceToCommit(inProcess);
-    elspeth.setSinkRunsPerBundle(inProcess);
+    elspeth.setSinkSpillsPerBundle(inProcess);
     elspeth.setSpreadRowsAfterSource(!inProcess);
     elspeth.setReadSourceInParts(!inProcess);
     return options;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A source larger than one part of the checkpointed read (4,096 records), through a gate to two
  * sinks and a quarantine sink on the DirectRunner: the file is read in several bundles and each
- * sink spills several runs, yet every sink file lists its rows in source order, every row is
+ * sink writes several spill files, yet every sink file lists its rows in source order, every row is
  * recorded once with one terminal outcome, the artifacts hash the files, and no scratch file is
  * left in the spill directory.
  */
