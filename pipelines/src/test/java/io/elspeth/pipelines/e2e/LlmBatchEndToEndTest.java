@@ -109,7 +109,9 @@ class LlmBatchEndToEndTest {
 
   @Test
   void thousandRowsInTwoJobsComeBackWithTheirCallsInTheLandscapeAndInTelemetry() throws Exception {
-    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate().withCompletionSeconds(0.3));
+    // Each job runs 2 s, far longer than a submission takes to reach its first poll even on a
+    // loaded machine (0.3 s was not: under load every job was already done at its first poll).
+    ChaosLlmServer server = server(ChaosBatchApi.Behaviour.immediate().withCompletionSeconds(2.0));
     try (OtlpReceiver receiver = OtlpReceiver.start()) {
       String telemetry =
           "telemetry:\n  enabled: true\n  granularity: full\n  exporters:\n"
@@ -122,6 +124,7 @@ class LlmBatchEndToEndTest {
       assertThat(server.batchApi().calls(ChaosBatchApi.BATCHES_CREATE), is(2L));
       assertThat(server.batchApi().calls(ChaosBatchApi.FILES_CONTENT), is(2L));
       long polls = server.batchApi().calls(ChaosBatchApi.BATCHES_RETRIEVE);
+      // Each job was seen running at least once before it was seen done.
       assertThat(polls, greaterThan(2L));
 
       List<Map<String, Object>> out = LlmTransformsEndToEndTest.jsonl(dir.resolve("out.jsonl"));
