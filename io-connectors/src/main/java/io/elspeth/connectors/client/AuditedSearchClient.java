@@ -6,15 +6,11 @@ import io.elspeth.connectors.replay.CallReplayer;
 import io.elspeth.connectors.replay.ReplaySource;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -37,9 +33,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * no capacity pool for retrieval). Build it in {@code @Setup}; thread-safe.
  */
 public final class AuditedSearchClient implements AutoCloseable {
-  private static final Pattern INDEX = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_-]*");
-  private static final Pattern API_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}(-preview)?");
-
   /** ELSPETH's search modes, each with the range its scores are normalised from. */
   public enum Mode {
     VECTOR(0.0, 1.0),
@@ -47,8 +40,8 @@ public final class AuditedSearchClient implements AutoCloseable {
     HYBRID(0.0, 50.0),
     SEMANTIC(0.0, 4.0);
 
-    private final double min;
-    private final double max;
+    final double min;
+    final double max;
 
     Mode(double min, double max) {
       this.min = min;
@@ -111,130 +104,7 @@ public final class AuditedSearchClient implements AutoCloseable {
      * result is null when there is any.
      */
     public static @Nullable Settings parse(Map<String, Object> config, List<String> problems) {
-      int before = problems.size();
-      for (String key : config.keySet()) {
-        if (!KEYS.contains(key)) {
-          problems.add(
-              "provider_config."
-                  + key
-                  + ": unknown key for provider 'azure_search' (expected one of "
-                  + String.join(", ", KEYS)
-                  + ")");
-        }
-      }
-      String endpoint = text(config, "endpoint", true, problems);
-      if (endpoint != null) {
-        java.net.URI uri = null;
-        try {
-          uri = java.net.URI.create(endpoint);
-        } catch (IllegalArgumentException e) {
-          problems.add("provider_config.endpoint: not a URL: " + endpoint);
-        }
-        if (uri != null && !"https".equalsIgnoreCase(uri.getScheme())) {
-          problems.add(
-              "provider_config.endpoint: must use https, got "
-                  + (uri.getScheme() == null ? "no scheme" : "'" + uri.getScheme() + "'"));
-        } else if (uri != null && (uri.getHost() == null || uri.getHost().isEmpty())) {
-          problems.add("provider_config.endpoint: must have a host name, got " + endpoint);
-        }
-      }
-      String index = text(config, "index", true, problems);
-      if (index != null && !INDEX.matcher(index).matches()) {
-        problems.add(
-            "provider_config.index: letters, digits, '-' and '_' only, starting with a letter or"
-                + " digit, got '"
-                + index
-                + "'");
-      }
-      String apiKey = text(config, "api_key", false, problems);
-      if (apiKey != null && (apiKey.indexOf('\r') >= 0 || apiKey.indexOf('\n') >= 0)) {
-        problems.add("provider_config.api_key: must not contain line breaks");
-      } else if (apiKey != null && apiKey.indexOf('\0') >= 0) {
-        problems.add("provider_config.api_key: must not contain null bytes");
-      } else if (apiKey != null && apiKey.length() > 256) {
-        problems.add(
-            "provider_config.api_key: longer than 256 characters (" + apiKey.length() + ")");
-      }
-      boolean managed = false;
-      Object mi = config.get("use_managed_identity");
-      if (mi != null && !(mi instanceof Boolean)) {
-        problems.add("provider_config.use_managed_identity: expected true or false, got " + mi);
-      } else if (mi != null) {
-        managed = (Boolean) mi;
-      }
-      boolean hasKey = apiKey != null && !apiKey.isEmpty();
-      if (!hasKey && !managed) {
-        problems.add("provider_config.api_key: give either api_key or use_managed_identity: true");
-      } else if (hasKey && managed) {
-        problems.add(
-            "provider_config.use_managed_identity: give only one of api_key and"
-                + " use_managed_identity: true");
-      }
-      String apiVersion = text(config, "api_version", false, problems);
-      if (apiVersion != null && !API_VERSION.matcher(apiVersion).matches()) {
-        problems.add(
-            "provider_config.api_version: expected YYYY-MM-DD or YYYY-MM-DD-preview, got '"
-                + apiVersion
-                + "'");
-      }
-      String modeName = text(config, "search_mode", false, problems);
-      Mode mode = modeName == null ? Mode.HYBRID : Mode.named(modeName);
-      if (mode == null) {
-        problems.add(
-            "provider_config.search_mode: expected one of vector, keyword, hybrid, semantic, got '"
-                + modeName
-                + "'");
-      }
-      double timeout = DEFAULT_TIMEOUT_SECONDS;
-      Object t = config.get("request_timeout");
-      if (t != null) {
-        if (!(t instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > 3600) {
-          problems.add(
-              "provider_config.request_timeout: expected a positive number of seconds, got " + t);
-        } else {
-          timeout = n.doubleValue();
-        }
-      }
-      String vectorField = text(config, "vector_field", false, problems);
-      String semantic = text(config, "semantic_config", false, problems);
-      if (mode == Mode.SEMANTIC && (semantic == null || semantic.isEmpty())) {
-        problems.add(
-            "provider_config.semantic_config: required when search_mode is semantic (the name of"
-                + " the index's semantic configuration)");
-      }
-      if (problems.size() > before) {
-        return null;
-      }
-      return new Settings(
-          Objects.requireNonNull(endpoint, "validated"),
-          Objects.requireNonNull(index, "validated"),
-          hasKey ? apiKey : null,
-          managed,
-          apiVersion == null ? DEFAULT_API_VERSION : apiVersion,
-          Objects.requireNonNull(mode, "validated"),
-          Duration.ofMillis(Math.round(timeout * 1000)),
-          vectorField == null ? DEFAULT_VECTOR_FIELD : vectorField,
-          semantic);
-    }
-
-    private static @Nullable String text(
-        Map<String, Object> config, String key, boolean required, List<String> problems) {
-      Object v = config.get(key);
-      if (v == null) {
-        if (required) {
-          problems.add("provider_config." + key + ": required");
-        }
-        return null;
-      }
-      if (!(v instanceof String s)) {
-        problems.add(
-            "provider_config."
-                + key
-                + ": expected a string"
-                + (key.equals("api_key") ? "" : ", got " + v));
-        return null;
-      }
-      return s;
+      return SearchSettingsParser.parse(config, problems);
     }
 
     /** The service endpoint without a trailing slash. */
@@ -271,6 +141,7 @@ public final class AuditedSearchClient implements AutoCloseable {
   private final SearchTransport transport;
   private final SecretFingerprinter fingerprinter;
   private final UrlRedactor urls;
+  private final SearchResultReader reader;
 
   private AuditedSearchClient(
       Settings settings,
@@ -281,6 +152,7 @@ public final class AuditedSearchClient implements AutoCloseable {
     this.transport = transport;
     this.fingerprinter = fingerprinter;
     this.urls = urls;
+    this.reader = new SearchResultReader(settings);
   }
 
   /**
@@ -391,7 +263,7 @@ public final class AuditedSearchClient implements AutoCloseable {
     }
     Result result;
     try {
-      result = read(response.get("body"), minScore, answer.status());
+      result = reader.read(response.get("body"), minScore, answer.status());
     } catch (ExternalCallException e) {
       CallAudit.record(
           sink, index, "http", CallAudit.ERROR, request, response, e.toError(), latency);
@@ -467,100 +339,6 @@ public final class AuditedSearchClient implements AutoCloseable {
     return m == null || m.equals(e.getMessage())
         ? e
         : new ExternalCallException(e.kind(), m, e.statusCode()).withRetryAfter(e.retryAfter());
-  }
-
-  /** Reads a 2xx body into chunks, ELSPETH's way. */
-  Result read(@Nullable Object body, double minScore, int status) throws ExternalCallException {
-    if (!(body instanceof Map<?, ?> json) || AuditedHttpClient.isUnparsedJson(body)) {
-      throw new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE,
-          "malformed JSON response from Azure AI Search",
-          status);
-    }
-    if (!(json.get("value") instanceof List<?> items)) {
-      throw new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE,
-          "Azure AI Search response missing 'value' array",
-          status);
-    }
-    List<Chunk> chunks = new ArrayList<>();
-    List<Map<String, Object>> skipped = new ArrayList<>();
-    for (Object o : items) {
-      if (!(o instanceof Map<?, ?> item)) {
-        skipped.add(skip("not_an_object", null));
-        continue;
-      }
-      Object raw = item.get("@search.score");
-      if (raw == null) {
-        skipped.add(skip("missing_score", item.get("id")));
-        continue;
-      }
-      if (!(raw instanceof Number n)) {
-        Map<String, Object> s = skip("invalid_score_type", item.get("id"));
-        s.put("type", raw.getClass().getSimpleName());
-        skipped.add(s);
-        continue;
-      }
-      double score = normalize(n.doubleValue(), status);
-      if (score < minScore) {
-        continue;
-      }
-      Object content = item.get("content");
-      if (content == null) {
-        skipped.add(skip("missing_content", item.get("id")));
-        continue;
-      }
-      if (!(content instanceof String text)) {
-        skipped.add(skip("invalid_content_type", item.get("id")));
-        continue;
-      }
-      if (text.isEmpty()) {
-        skipped.add(skip("empty_content", item.get("id")));
-        continue;
-      }
-      Object id = item.get("id");
-      if (id == null || id instanceof String s && s.isEmpty()) {
-        id = item.get("@search.documentId");
-      }
-      if (id == null) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("reason", "missing_id");
-        s.put("keys", item.keySet().stream().map(String::valueOf).toList());
-        skipped.add(s);
-        continue;
-      }
-      Map<String, Object> metadata = new LinkedHashMap<>();
-      item.forEach(
-          (k, v) -> {
-            String key = String.valueOf(k);
-            if (!key.equals("@search.score") && !key.equals("content") && !key.equals("id")) {
-              metadata.put(key, v);
-            }
-          });
-      chunks.add(new Chunk(text, score, String.valueOf(id), metadata));
-    }
-    // Stable: equal scores keep the service's order, as Python's sort does.
-    chunks.sort(Comparator.comparingDouble(Chunk::score).reversed());
-    return new Result(chunks, skipped);
-  }
-
-  private double normalize(double raw, int status) throws ExternalCallException {
-    if (!Double.isFinite(raw)) {
-      throw new ExternalCallException(
-          ExternalCallException.Kind.INVALID_RESPONSE,
-          "Azure AI Search returned a non-finite score: " + raw,
-          status);
-    }
-    Mode m = settings.mode();
-    double normalized = (raw - m.min) / (m.max - m.min);
-    return Math.max(0.0, Math.min(1.0, normalized));
-  }
-
-  private static Map<String, Object> skip(String reason, @Nullable Object id) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("reason", reason);
-    s.put("id", id);
-    return s;
   }
 
   @Override

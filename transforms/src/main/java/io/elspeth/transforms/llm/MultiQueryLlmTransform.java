@@ -15,10 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -110,67 +108,6 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
     }
   }
 
-  /**
-   * Runs {@code queries} (each returning its outcome) and gives their outcomes in the declared
-   * order: on the query pool, all at once up to {@code pool_size}, or one after another in this
-   * thread without a pool. A query's calls go into the row's thread-safe {@link CallSink} either
-   * way, numbered in the order they start. A query that throws (a bug, not a row error) throws
-   * here.
-   */
-  private <T> List<T> runAll(List<Callable<T>> queries) {
-    ExecutorService pool = queryPool;
-    List<T> out = new ArrayList<>();
-    if (pool == null) {
-      for (Callable<T> q : queries) {
-        out.add(callUnchecked(q));
-      }
-      return out;
-    }
-    List<Future<T>> futures = new ArrayList<>();
-    for (Callable<T> q : queries) {
-      futures.add(pool.submit(q));
-    }
-    boolean interrupted = false;
-    try {
-      // Every call has its timeout, so waiting through an interrupt ends; the row's outcome
-      // then holds every query's answer (and its recorded calls), as without the pool.
-      for (Future<T> f : futures) {
-        while (true) {
-          try {
-            out.add(f.get());
-            break;
-          } catch (InterruptedException e) {
-            interrupted = true;
-          } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-              throw re;
-            }
-            if (cause instanceof Error err) {
-              throw err;
-            }
-            throw new IllegalStateException(cause);
-          }
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    return out;
-  }
-
-  private static <T> T callUnchecked(Callable<T> q) {
-    try {
-      return q.call();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private AuditedLlmClient client() {
     if (client == null) {
       throw new IllegalStateException("setup() was not called");
@@ -211,7 +148,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
       }
     }
     Map<String, Object> out = new LinkedHashMap<>(row);
-    for (QueryOutcome o : runAll(all)) {
+    for (QueryOutcome o : QueryPoolRunner.runAll(queryPool, all)) {
       if (o.failure() != null) {
         return TransformResult.error(o.failure());
       }
@@ -347,7 +284,7 @@ final class MultiQueryLlmTransform extends ExternalCallTransform {
               return new QueryOutcome(failure, fields, meta);
             });
       }
-      List<QueryOutcome> outcomes = runAll(tasks);
+      List<QueryOutcome> outcomes = QueryPoolRunner.runAll(queryPool, tasks);
       for (int i = 0; i < outcomes.size(); i++) {
         QueryOutcome o = outcomes.get(i);
         Map<String, Object> failure = o.failure();
