@@ -14,6 +14,17 @@ public interface SourcePlugin extends PluginDescriptor {
   PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context);
 
   /**
+   * The step of a run whose plan inferred this source's contract ({@link #inferredFields}, null:
+   * nothing inferred): a source that infers holds every valid row to those field types.
+   */
+  default PTransform<PBegin, PCollectionTuple> create(
+      PluginOptions options,
+      StepContext context,
+      io.elspeth.connectors.schema.@Nullable InferredFields inferred) {
+    return create(options, context);
+  }
+
+  /**
    * What ELSPETH would infer from this source's first valid row (read now, up to that row) for the
    * run's contract; null when this source does not infer its contract (its contract is the declared
    * schema).

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** {@code csv} source: a delimited text file with a header row or {@code columns}. */
 public final class CsvSourcePlugin implements SourcePlugin {
@@ -92,12 +93,19 @@ public final class CsvSourcePlugin implements SourcePlugin {
   }
 
   @Override
-  public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
+  public FileSource create(PluginOptions options, StepContext context) {
     return FileSource.read()
         .from(options.requiredString("path"))
         .withReader(reader(options))
         .withSchema(options.schema())
         .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));
+  }
+
+  @Override
+  public PTransform<PBegin, PCollectionTuple> create(
+      PluginOptions options, StepContext context, @Nullable InferredFields inferred) {
+    FileSource read = create(options, context);
+    return inferred == null ? read : read.withInferredFields(inferred);
   }
 }

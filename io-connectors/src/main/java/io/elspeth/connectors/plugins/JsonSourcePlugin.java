@@ -14,6 +14,7 @@ import java.util.List;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** {@code json} source: a JSON array (optionally under {@code data_key}) or JSON Lines. */
 public final class JsonSourcePlugin implements SourcePlugin {
@@ -68,13 +69,20 @@ public final class JsonSourcePlugin implements SourcePlugin {
   }
 
   @Override
-  public PTransform<PBegin, PCollectionTuple> create(PluginOptions options, StepContext context) {
+  public FileSource create(PluginOptions options, StepContext context) {
     return FileSource.read()
         .from(options.requiredString("path"))
         .withReader(reader(options))
         .withSchema(options.schema())
         .withContext(context)
         .withOnValidationFailure(options.requiredString("on_validation_failure"));
+  }
+
+  @Override
+  public PTransform<PBegin, PCollectionTuple> create(
+      PluginOptions options, StepContext context, @Nullable InferredFields inferred) {
+    FileSource read = create(options, context);
+    return inferred == null ? read : read.withInferredFields(inferred);
   }
 
   private static JsonRecordReader reader(PluginOptions options) {

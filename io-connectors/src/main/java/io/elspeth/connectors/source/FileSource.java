@@ -73,6 +73,7 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
   private final String onValidationFailure;
   private final long minRecordsPerPart;
   private final long recordsPerSplit;
+  private final InferredFields inferred;
 
   private FileSource(
       @Nullable String path,
@@ -81,7 +82,8 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
       @Nullable StepContext context,
       String onValidationFailure,
       long minRecordsPerPart,
-      long recordsPerSplit) {
+      long recordsPerSplit,
+      InferredFields inferred) {
     this.path = path;
     this.reader = reader;
     this.schema = schema;
@@ -89,6 +91,7 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     this.onValidationFailure = onValidationFailure;
     this.minRecordsPerPart = minRecordsPerPart;
     this.recordsPerSplit = recordsPerSplit;
+    this.inferred = inferred;
   }
 
   public static FileSource read() {
@@ -99,14 +102,22 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
         null,
         StepContext.DISCARD,
         SourceReadFn.MIN_RECORDS_PER_PART,
-        RECORDS_PER_SPLIT);
+        RECORDS_PER_SPLIT,
+        InferredFields.none());
   }
 
   public FileSource from(String filePath) {
     checkArgument(
         filePath != null && !filePath.isBlank(), "from() needs a path, got '%s'", filePath);
     return new FileSource(
-        filePath, reader, schema, context, onValidationFailure, minRecordsPerPart, recordsPerSplit);
+        filePath,
+        reader,
+        schema,
+        context,
+        onValidationFailure,
+        minRecordsPerPart,
+        recordsPerSplit,
+        inferred);
   }
 
   public FileSource withReader(RecordReader recordReader) {
@@ -118,19 +129,34 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
         context,
         onValidationFailure,
         minRecordsPerPart,
-        recordsPerSplit);
+        recordsPerSplit,
+        inferred);
   }
 
   public FileSource withSchema(SchemaSpec spec) {
     checkArgument(spec != null, "withSchema() needs a SchemaSpec, got null");
     return new FileSource(
-        path, reader, spec, context, onValidationFailure, minRecordsPerPart, recordsPerSplit);
+        path,
+        reader,
+        spec,
+        context,
+        onValidationFailure,
+        minRecordsPerPart,
+        recordsPerSplit,
+        inferred);
   }
 
   public FileSource withContext(StepContext ctx) {
     checkArgument(ctx != null, "withContext() needs a context, got null");
     return new FileSource(
-        path, reader, schema, ctx, onValidationFailure, minRecordsPerPart, recordsPerSplit);
+        path,
+        reader,
+        schema,
+        ctx,
+        onValidationFailure,
+        minRecordsPerPart,
+        recordsPerSplit,
+        inferred);
   }
 
   /** {@code discard} or the name of the sink that receives quarantined rows. */
@@ -140,21 +166,39 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
         "withOnValidationFailure() needs 'discard' or a sink name, got '%s'",
         destination);
     return new FileSource(
-        path, reader, schema, context, destination, minRecordsPerPart, recordsPerSplit);
+        path, reader, schema, context, destination, minRecordsPerPart, recordsPerSplit, inferred);
+  }
+
+  /**
+   * Holds every valid row to the field types inferred from the source's first valid row (ELSPETH's
+   * locked contract of a current-format {@code flexible} or {@code observed} source); the run's
+   * plan infers them once and records the same contract ({@link #inferredFields}).
+   */
+  public FileSource withInferredFields(InferredFields fields) {
+    checkArgument(fields != null, "withInferredFields() needs the inferred fields, got null");
+    return new FileSource(
+        path,
+        reader,
+        schema,
+        context,
+        onValidationFailure,
+        minRecordsPerPart,
+        recordsPerSplit,
+        fields);
   }
 
   /** Parts of the read are at least this many records (tests make small parts). */
   FileSource withMinRecordsPerPart(long records) {
     checkArgument(records > 0, "withMinRecordsPerPart() must be positive, got %s", records);
     return new FileSource(
-        path, reader, schema, context, onValidationFailure, records, recordsPerSplit);
+        path, reader, schema, context, onValidationFailure, records, recordsPerSplit, inferred);
   }
 
   /** A read in parts starts a part every this many records (tests make many parts). */
   FileSource withRecordsPerSplit(long records) {
     checkArgument(records > 0, "withRecordsPerSplit() must be positive, got %s", records);
     return new FileSource(
-        path, reader, schema, context, onValidationFailure, minRecordsPerPart, records);
+        path, reader, schema, context, onValidationFailure, minRecordsPerPart, records, inferred);
   }
 
   /**
@@ -204,15 +248,6 @@ public final class FileSource extends PTransform<PBegin, PCollectionTuple> {
     }
     if (context == null) {
       throw new IllegalStateException("withContext() is required");
-    }
-    // ELSPETH locks a flexible or observed source's contract on its first valid row: every later
-    // row is held to the types of the fields inferred from it.
-    InferredFields inferred;
-    try {
-      inferred = inferredFields(path, reader, schema);
-    } catch (IOException | RuntimeException e) {
-      // The read itself fails on it and records the failed source_load operation.
-      inferred = InferredFields.none();
     }
     SourceBoundary boundary =
         new SourceBoundary(

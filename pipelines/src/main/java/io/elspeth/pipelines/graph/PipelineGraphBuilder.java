@@ -153,7 +153,9 @@ public final class PipelineGraphBuilder {
     PCollectionTuple sourced =
         pipeline.apply(
             "source:" + source.plugin(),
-            source.descriptor().create(source.options(), plan.sourceContext()));
+            source
+                .descriptor()
+                .create(source.options(), plan.sourceContext(), plan.sourceInferred()));
     audits.add(sourced.get(StepTags.AUDIT));
     routed.add(sourced.get(StepTags.ROUTED));
     List<PipelinePlan.Node> processing = plan.processing();

@@ -180,6 +180,14 @@ public final class PipelinePlan {
     return nodes.sourceContract();
   }
 
+  /**
+   * The field types the source's rows are held to, inferred from its first valid row (current
+   * format only); null when nothing was inferred. The same inference as {@link #runContract()}.
+   */
+  public io.elspeth.connectors.schema.@Nullable InferredFields sourceInferred() {
+    return nodes.sourceInferred();
+  }
+
   public PipelineSettings settings() {
     return settings;
   }

@@ -23,6 +23,7 @@ final class PlanNodes {
   private final PipelineSettings settings;
   private final Node source;
   private final io.elspeth.audit.contract.SchemaContractRecord sourceContract;
+  private final io.elspeth.connectors.schema.@Nullable InferredFields sourceInferred;
   private final List<Node> processing;
   private final Map<String, Node> sinks;
 
@@ -30,11 +31,13 @@ final class PlanNodes {
       PipelineSettings settings,
       Node source,
       io.elspeth.audit.contract.SchemaContractRecord sourceContract,
+      io.elspeth.connectors.schema.@Nullable InferredFields sourceInferred,
       List<Node> processing,
       Map<String, Node> sinks) {
     this.settings = settings;
     this.source = source;
     this.sourceContract = sourceContract;
+    this.sourceInferred = sourceInferred;
     this.processing = List.copyOf(processing);
     this.sinks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
   }
@@ -47,8 +50,12 @@ final class PlanNodes {
     Set<String> ids = new HashSet<>();
     // What the source gives is the run's contract (runs.schema_contract_json): with what ELSPETH
     // infers from its first valid row, read now (the source's read holds later rows to it).
+    // Only the current format locks a contract on the first row; RC2 has no schema contracts, so
+    // an RC2 source keeps holding rows to its declared schema alone.
+    io.elspeth.connectors.schema.@Nullable InferredFields inferred =
+        settings.connections() != null ? inferred(s) : null;
     io.elspeth.audit.contract.SchemaContractRecord sourceContract =
-        SchemaContracts.ofSource(s.options().schema(), inferred(s));
+        SchemaContracts.ofSource(s.options().schema(), inferred);
     Node source =
         node(
             "source",
@@ -154,7 +161,7 @@ final class PlanNodes {
               SchemaContracts.of(k.options().schema()).toJson(),
               null));
     }
-    return new PlanNodes(settings, source, sourceContract, processing, sinks);
+    return new PlanNodes(settings, source, sourceContract, inferred, processing, sinks);
   }
 
   Node source() {
@@ -164,6 +171,11 @@ final class PlanNodes {
   /** The run's schema contract: what the source gives, with what it infers from its first row. */
   io.elspeth.audit.contract.SchemaContractRecord sourceContract() {
     return sourceContract;
+  }
+
+  /** What the plan inferred from the source's first valid row; null when it inferred nothing. */
+  io.elspeth.connectors.schema.@Nullable InferredFields sourceInferred() {
+    return sourceInferred;
   }
 
   /**
