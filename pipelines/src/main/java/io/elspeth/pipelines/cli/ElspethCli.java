@@ -81,11 +81,24 @@ public final class ElspethCli implements Runnable {
     return false;
   }
 
+  /**
+   * The PostgreSQL driver's own logger (java.util.logging, printed with stack traces by its console
+   * handler). Held here because java.util.logging keeps loggers weakly, and a level set on a logger
+   * that is collected is lost.
+   */
+  private static final java.util.logging.Logger PG_DRIVER_LOG =
+      java.util.logging.Logger.getLogger("org.postgresql");
+
   public static void main(String[] args) {
     if (Arrays.asList(args).contains(VERBOSE)) {
       // Read by slf4j-simple when the first logger is made, which is after this line.
       System.setProperty("org.slf4j.simpleLogger.log.io.elspeth", "debug");
       System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
+    } else {
+      // When a Landscape server dies while a connection is being opened, the driver warns, with a
+      // stack trace, that it could not close the half-open socket; the run's own error already says
+      // the server stopped answering. Stack traces are for --verbose.
+      PG_DRIVER_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
