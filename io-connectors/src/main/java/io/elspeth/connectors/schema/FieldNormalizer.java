@@ -41,9 +41,15 @@ public final class FieldNormalizer {
   private static final Pattern NON_IDENTIFIER_RUN = Pattern.compile("[^a-z0-9_]+");
   private static final Pattern UNDERSCORE_RUN = Pattern.compile("_{2,}");
 
-  /** Python's (hard) keywords that can survive lower-casing. */
+  /**
+   * Python's (hard) keywords ({@code keyword.kwlist}). A normalized name is lower-cased first, so
+   * only the lower-case ones can match it; {@code rag_retrieval} refuses them all as prefixes.
+   */
   private static final Set<String> PYTHON_KEYWORDS =
       Set.of(
+          "False",
+          "None",
+          "True",
           "and",
           "as",
           "assert",
@@ -78,6 +84,11 @@ public final class FieldNormalizer {
           "yield");
 
   private FieldNormalizer() {}
+
+  /** Whether {@code name} is one of Python's keywords (case-sensitive, as Python's own test). */
+  public static boolean isPythonKeyword(String name) {
+    return PYTHON_KEYWORDS.contains(name);
+  }
 
   /**
    * Normalizes one header.

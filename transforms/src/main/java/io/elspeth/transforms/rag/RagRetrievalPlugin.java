@@ -3,6 +3,7 @@ package io.elspeth.transforms.rag;
 import io.elspeth.connectors.client.AuditedSearchClient;
 import io.elspeth.connectors.client.ClientSettings;
 import io.elspeth.connectors.client.PoolSettings;
+import io.elspeth.connectors.schema.FieldNormalizer;
 import io.elspeth.plugin.OptionSpec;
 import io.elspeth.plugin.OptionType;
 import io.elspeth.plugin.PluginOptions;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.PatternSyntaxException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -32,45 +32,6 @@ public final class RagRetrievalPlugin implements TransformPlugin {
   static final String AZURE_SEARCH = "azure_search";
   static final String CHROMA = "chroma";
   static final String DEFAULT_SEPARATOR = "\n---\n";
-
-  /** Python's keywords: ELSPETH refuses them as prefixes (they break Jinja2 templates). */
-  private static final Set<String> PYTHON_KEYWORDS =
-      Set.of(
-          "False",
-          "None",
-          "True",
-          "and",
-          "as",
-          "assert",
-          "async",
-          "await",
-          "break",
-          "class",
-          "continue",
-          "def",
-          "del",
-          "elif",
-          "else",
-          "except",
-          "finally",
-          "for",
-          "from",
-          "global",
-          "if",
-          "import",
-          "in",
-          "is",
-          "lambda",
-          "nonlocal",
-          "not",
-          "or",
-          "pass",
-          "raise",
-          "return",
-          "try",
-          "while",
-          "with",
-          "yield");
 
   @Override
   public String name() {
@@ -152,7 +113,7 @@ public final class RagRetrievalPlugin implements TransformPlugin {
     if (prefix != null && !isIdentifier(prefix)) {
       problems.add(
           "output_prefix: must be an identifier (letters, digits, '_'), got '" + prefix + "'");
-    } else if (prefix != null && PYTHON_KEYWORDS.contains(prefix)) {
+    } else if (prefix != null && FieldNormalizer.isPythonKeyword(prefix)) {
       problems.add(
           "output_prefix: must not be a Python keyword, got '"
               + prefix
